@@ -1,0 +1,40 @@
+#pragma once
+
+#if !defined(CW_CONFIG_INSIDE) && !defined(CW_CONFIG_COMPILATION)
+#error "Only <cw-config.h> can be included directly."
+#endif
+
+#include "cw-config-types.h"
+
+G_BEGIN_DECLS
+
+/* Typed, path-reporting reads of a JSON object, for the config package and
+ * for feature packages that validate their own sections. path is the
+ * object's JSON path ("guardrails", "strategy.exit"); errors name
+ * path.key and what was expected. A missing key yields the default. */
+gboolean cw_config_read_double(JsonObject *obj, const char *path, const char *key, double def,
+			       double min, double max, double *out, GError **error);
+gboolean cw_config_read_uint(JsonObject *obj, const char *path, const char *key, guint def,
+			     guint min, guint max, guint *out, GError **error);
+gboolean cw_config_read_bool(JsonObject *obj, const char *path, const char *key, gboolean def,
+			     gboolean *out, GError **error);
+/* *out is owned by obj; def may be NULL. */
+gboolean cw_config_read_string(JsonObject *obj, const char *path, const char *key,
+			       const char *def, const char **out, GError **error);
+/* One of choices (NULL-terminated); *out is its index. Unknown values list the choices. */
+gboolean cw_config_read_choice(JsonObject *obj, const char *path, const char *key,
+			       const char *const *choices, guint def, guint *out, GError **error);
+/* "HH:MM" to minutes after midnight. */
+gboolean cw_config_read_time_of_day(JsonObject *obj, const char *path, const char *key, guint def,
+				    guint *out, GError **error);
+/* The object at key, or NULL (no error) when absent; an error when not an object. */
+gboolean cw_config_read_object(JsonObject *obj, const char *path, const char *key,
+			       JsonObject **out, GError **error);
+/* Fails on the first key not in known (NULL-terminated), listing the known keys. */
+gboolean cw_config_check_keys(JsonObject *obj, const char *path, const char *const *known,
+			      GError **error);
+/* "a.b" + "c" -> "a.b.c"; "" + "c" -> "c"; "a" + index 2 -> "a[2]" */
+char *cw_config_path_join(const char *path, const char *key);
+char *cw_config_path_index(const char *path, guint index);
+
+G_END_DECLS

@@ -1,0 +1,164 @@
+#include "cw-core.h"
+
+#include <math.h>
+#include <stdio.h>
+
+const char *
+cw_direction_to_string(CwDirection direction)
+{
+	switch (direction) {
+	case CW_DIRECTION_LONG:
+		return "long";
+	case CW_DIRECTION_SHORT:
+		return "short";
+	case CW_DIRECTION_NONE:
+	default:
+		return "none";
+	}
+}
+
+const char *
+cw_side_to_string(CwSide side)
+{
+	return side == CW_SIDE_BUY ? "buy" : "sell";
+}
+
+const char *
+cw_order_type_to_string(CwOrderType type)
+{
+	switch (type) {
+	case CW_ORDER_TYPE_LIMIT:
+		return "limit";
+	case CW_ORDER_TYPE_STOP:
+		return "stop";
+	case CW_ORDER_TYPE_MARKET:
+	default:
+		return "market";
+	}
+}
+
+const char *
+cw_order_status_to_string(CwOrderStatus status)
+{
+	switch (status) {
+	case CW_ORDER_STATUS_NEW:
+		return "new";
+	case CW_ORDER_STATUS_SUBMITTED:
+		return "submitted";
+	case CW_ORDER_STATUS_PARTIALLY_FILLED:
+		return "partially_filled";
+	case CW_ORDER_STATUS_FILLED:
+		return "filled";
+	case CW_ORDER_STATUS_CANCELLED:
+		return "cancelled";
+	case CW_ORDER_STATUS_REJECTED:
+		return "rejected";
+	default:
+		return "unknown";
+	}
+}
+
+gboolean
+cw_order_status_is_final(CwOrderStatus status)
+{
+	return status == CW_ORDER_STATUS_FILLED || status == CW_ORDER_STATUS_CANCELLED ||
+	       status == CW_ORDER_STATUS_REJECTED;
+}
+
+const char *
+cw_order_purpose_to_string(CwOrderPurpose purpose)
+{
+	switch (purpose) {
+	case CW_ORDER_PURPOSE_ENTRY:
+		return "entry";
+	case CW_ORDER_PURPOSE_STOP_LOSS:
+		return "stop_loss";
+	case CW_ORDER_PURPOSE_TAKE_PROFIT:
+		return "take_profit";
+	case CW_ORDER_PURPOSE_TRAILING_STOP:
+		return "trailing_stop";
+	case CW_ORDER_PURPOSE_SIGNAL_EXIT:
+		return "signal_exit";
+	case CW_ORDER_PURPOSE_TIME_EXIT:
+		return "time_exit";
+	case CW_ORDER_PURPOSE_MANUAL_EXIT:
+		return "manual_exit";
+	case CW_ORDER_PURPOSE_END_OF_DATA:
+		return "end_of_data";
+	case CW_ORDER_PURPOSE_GUARD_EXIT:
+		return "guard_exit";
+	default:
+		return "unknown";
+	}
+}
+
+double
+cw_instrument_round_price(const CwInstrument *instrument, double price)
+{
+	if (instrument == NULL || instrument->tick_size <= 0)
+		return price;
+	return round(price / instrument->tick_size) * instrument->tick_size;
+}
+
+double
+cw_instrument_floor_qty(const CwInstrument *instrument, double qty)
+{
+	if (instrument == NULL || instrument->lot_step <= 0)
+		return qty;
+	/* the epsilon keeps 0.3 / 0.1 from flooring to 2 */
+	return floor(qty / instrument->lot_step + 1e-9) * instrument->lot_step;
+}
+
+gint64
+cw_interval_parse(const char *text)
+{
+	gint64 unit;
+	guint64 n;
+	char *end = NULL;
+
+	if (text == NULL || !g_ascii_isdigit(text[0]))
+		return 0;
+	n = g_ascii_strtoull(text, &end, 10);
+	if (end == NULL || end[0] == '\0' || end[1] != '\0' || n == 0 || n > 100000)
+		return 0;
+	switch (end[0]) {
+	case 's':
+		unit = 1000;
+		break;
+	case 'm':
+		unit = 60 * 1000;
+		break;
+	case 'h':
+		unit = 3600 * 1000;
+		break;
+	case 'd':
+		unit = 86400 * 1000;
+		break;
+	case 'w':
+		unit = 7 * 86400 * (gint64) 1000;
+		break;
+	default:
+		return 0;
+	}
+	return (gint64) n * unit;
+}
+
+void
+cw_interval_format(gint64 interval_ms, char *buf, gsize buf_len)
+{
+	static const struct {
+		gint64 ms;
+		char suffix;
+	} units[] = {
+	    {7 * 86400 * (gint64) 1000, 'w'}, {86400 * 1000, 'd'}, {3600 * 1000, 'h'},
+	    {60 * 1000, 'm'},		      {1000, 's'},
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(units); i++) {
+		if (interval_ms >= units[i].ms && interval_ms % units[i].ms == 0) {
+			g_snprintf(buf, buf_len, "%" G_GINT64_FORMAT "%c", interval_ms / units[i].ms,
+				   units[i].suffix);
+			return;
+		}
+	}
+	g_snprintf(buf, buf_len, "%" G_GINT64_FORMAT "ms", interval_ms);
+}

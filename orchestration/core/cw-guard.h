@@ -1,0 +1,75 @@
+#pragma once
+
+#if !defined(CW_CORE_INSIDE) && !defined(CW_CORE_COMPILATION)
+#error "Only <cw-core.h> can be included directly."
+#endif
+
+#include "cw-domain.h"
+
+G_BEGIN_DECLS
+
+#define CW_EXTENSION_POINT_GUARD "cw-guard"
+
+typedef enum {
+	CW_BOT_MODE_ACTIVE,
+	CW_BOT_MODE_REDUCE_ONLY,
+	CW_BOT_MODE_HALTED,
+} CwBotMode;
+
+typedef enum {
+	CW_GUARD_ALLOW,
+	CW_GUARD_MODIFY, /* allowed after changing the order (quantized, resized) */
+	CW_GUARD_REJECT,
+} CwGuardVerdict;
+
+/* The account state an order intent is judged against. Filled by the
+ * execution layer before the pipeline runs; read only for guards. */
+typedef struct {
+	CwStrategyId strategy_id;
+	const CwInstrument *instrument;
+	gint64 now;		 /* ms, from the strategy's clock */
+	gint64 last_candle_time; /* open time of the last closed candle */
+	gint64 interval_ms;
+	double mark_price;	    /* last close */
+	double equity;
+	double balance;
+	double peak_equity;
+	double position_qty;	    /* signed: > 0 long, < 0 short */
+	double position_entry_price;
+	guint open_positions;	    /* of this bot */
+	gboolean reduces;	    /* the order only reduces or closes the position */
+} CwGuardContext;
+
+#define CW_TYPE_GUARD (cw_guard_get_type())
+G_DECLARE_INTERFACE(CwGuard, cw_guard, CW, GUARD, GObject)
+
+struct _CwGuardInterface {
+	GTypeInterface g_iface;
+	const char *(*get_name)(CwGuard *self);
+	/* Reads the bot's "guardrails" section. Sets *active to FALSE when the
+	 * config does not use this guard, so the pipeline can drop it. */
+	gboolean (*configure)(CwGuard *self, const CwBotConfig *config, gboolean *active,
+			      GError **error);
+	/* Hot path: must not allocate. On REJECT writes a reason for humans. */
+	CwGuardVerdict (*check)(CwGuard *self, const CwGuardContext *ctx, CwOrder *order,
+				char *reason, gsize reason_len);
+	/* Optional notifications that let a guard keep its own tallies. */
+	void (*on_fill)(CwGuard *self, const CwGuardContext *ctx, const CwFill *fill);
+	void (*on_trade)(CwGuard *self, const CwGuardContext *ctx, const CwTrade *trade);
+	void (*on_candle)(CwGuard *self, const CwGuardContext *ctx, const CwCandle *candle);
+	/* Optional: the mode this guard demands (ACTIVE when it demands nothing). */
+	CwBotMode (*get_mode)(CwGuard *self);
+};
+
+const char *cw_guard_get_name(CwGuard *self);
+gboolean cw_guard_configure(CwGuard *self, const CwBotConfig *config, gboolean *active,
+			    GError **error);
+CwGuardVerdict cw_guard_check(CwGuard *self, const CwGuardContext *ctx, CwOrder *order,
+			      char *reason, gsize reason_len);
+void cw_guard_on_fill(CwGuard *self, const CwGuardContext *ctx, const CwFill *fill);
+void cw_guard_on_trade(CwGuard *self, const CwGuardContext *ctx, const CwTrade *trade);
+void cw_guard_on_candle(CwGuard *self, const CwGuardContext *ctx, const CwCandle *candle);
+CwBotMode cw_guard_get_mode(CwGuard *self);
+const char *cw_bot_mode_to_string(CwBotMode mode);
+
+G_END_DECLS

@@ -1,0 +1,272 @@
+#pragma once
+
+#if !defined(CW_STRATEGIES_INSIDE) && !defined(CW_STRATEGIES_COMPILATION)
+#error "Only <cw-strategies.h> can be included directly."
+#endif
+
+#include "cw-core.h"
+
+G_BEGIN_DECLS
+
+/* Incremental indicators, TA-Lib conventions. Every update is O(1) and
+ * allocation free; memory (ring buffers) is taken once by *_init() and
+ * given back by *_clear(). Before warm-up *_ready() is FALSE and the value
+ * fields hold NAN.
+ *
+ * Warm-up (first defined value, 0-based candle index), as TA-Lib:
+ *   SMA/WMA/EMA(n): n-1        (EMA seeded with the SMA of the first n)
+ *   RSI(n): n                  (Wilder)
+ *   ATR(n): n                  (first TR needs a previous close; Wilder)
+ *   MACD(f,s,g): s+g-2         (EMAs seeded with SMAs)
+ *   BBANDS(n,k): n-1           (population standard deviation)
+ *   STOCH(k,ks,d): k+ks+d-3    (SMA slowing for %K and %D)
+ *   ADX(n): 2n-1, +DI/-DI: n   (Wilder)
+ *   OBV: 0, VWAP: 0 (resets at each UTC day), DONCHIAN(n): n-1, VOLUME_SMA(n): n-1
+ */
+
+/* Ring of the last n doubles, with a running sum. */
+typedef struct {
+	double *values;
+	guint capacity;
+	guint count; /* <= capacity */
+	guint head;  /* next write index */
+	double sum;
+} CwRing;
+
+void cw_ring_init(CwRing *ring, guint capacity);
+void cw_ring_clear(CwRing *ring);
+void cw_ring_reset(CwRing *ring);
+/* Pushes x and returns the value that fell out (NAN while not full). */
+double cw_ring_push(CwRing *ring, double x);
+/* i = 0 is the newest value. */
+double cw_ring_get(const CwRing *ring, guint i);
+gboolean cw_ring_full(const CwRing *ring);
+
+typedef struct {
+	CwRing ring;
+	guint period;
+	double value;
+} CwSma;
+
+void cw_sma_init(CwSma *self, guint period);
+void cw_sma_clear(CwSma *self);
+void cw_sma_reset(CwSma *self);
+double cw_sma_update(CwSma *self, double x);
+gboolean cw_sma_ready(const CwSma *self);
+
+typedef struct {
+	guint period;
+	guint count;
+	double alpha; /* 2 / (n + 1) */
+	double seed_sum;
+	double value;
+} CwEma;
+
+void cw_ema_init(CwEma *self, guint period);
+void cw_ema_reset(CwEma *self);
+double cw_ema_update(CwEma *self, double x);
+gboolean cw_ema_ready(const CwEma *self);
+
+typedef struct {
+	CwRing ring;
+	guint period;
+	double weighted_sum; /* sum of i * x_i */
+	double value;
+} CwWma;
+
+void cw_wma_init(CwWma *self, guint period);
+void cw_wma_clear(CwWma *self);
+void cw_wma_reset(CwWma *self);
+double cw_wma_update(CwWma *self, double x);
+gboolean cw_wma_ready(const CwWma *self);
+
+typedef struct {
+	guint period;
+	guint count;
+	double prev;
+	double avg_gain;
+	double avg_loss;
+	double value;
+} CwRsi;
+
+void cw_rsi_init(CwRsi *self, guint period);
+void cw_rsi_reset(CwRsi *self);
+double cw_rsi_update(CwRsi *self, double close);
+gboolean cw_rsi_ready(const CwRsi *self);
+
+typedef struct {
+	CwEma fast;
+	CwEma slow;
+	CwEma signal_ema;
+	guint fast_period, slow_period, signal_period;
+	guint count;
+	double macd;
+	double signal;
+	double hist;
+} CwMacd;
+
+void cw_macd_init(CwMacd *self, guint fast, guint slow, guint signal);
+void cw_macd_reset(CwMacd *self);
+void cw_macd_update(CwMacd *self, double close);
+gboolean cw_macd_ready(const CwMacd *self);
+
+typedef struct {
+	CwRing ring;
+	guint period;
+	double k;
+	double sum_sq;
+	double upper;
+	double middle;
+	double lower;
+} CwBbands;
+
+void cw_bbands_init(CwBbands *self, guint period, double k);
+void cw_bbands_clear(CwBbands *self);
+void cw_bbands_reset(CwBbands *self);
+void cw_bbands_update(CwBbands *self, double close);
+gboolean cw_bbands_ready(const CwBbands *self);
+
+typedef struct {
+	guint period;
+	guint count;
+	double prev_close;
+	double tr_sum;
+	double value;
+} CwAtr;
+
+void cw_atr_init(CwAtr *self, guint period);
+void cw_atr_reset(CwAtr *self);
+double cw_atr_update(CwAtr *self, const CwCandle *candle);
+gboolean cw_atr_ready(const CwAtr *self);
+
+/* Monotonic deques over a window, for rolling max/min in O(1) amortised. */
+typedef struct {
+	double *values;
+	gint64 *index;
+	guint capacity;
+	guint head;
+	guint len;
+	gboolean is_max;
+} CwMonoDeque;
+
+void cw_mono_deque_init(CwMonoDeque *self, guint window, gboolean is_max);
+void cw_mono_deque_clear(CwMonoDeque *self);
+void cw_mono_deque_reset(CwMonoDeque *self);
+/* Pushes x at position i (strictly increasing) and drops entries older
+ * than i - window + 1. Returns the window's max (or min). */
+double cw_mono_deque_push(CwMonoDeque *self, gint64 i, double x, guint window);
+
+typedef struct {
+	guint k_period, k_slowing, d_period;
+	gint64 n;
+	CwMonoDeque highs;
+	CwMonoDeque lows;
+	CwSma fast_k_sma; /* slowing */
+	CwSma slow_d_sma;
+	double k; /* slow %K */
+	double d; /* slow %D */
+} CwStoch;
+
+void cw_stoch_init(CwStoch *self, guint k_period, guint k_slowing, guint d_period);
+void cw_stoch_clear(CwStoch *self);
+void cw_stoch_reset(CwStoch *self);
+void cw_stoch_update(CwStoch *self, const CwCandle *candle);
+gboolean cw_stoch_ready(const CwStoch *self);
+
+typedef struct {
+	guint period;
+	guint count;
+	double prev_high, prev_low, prev_close;
+	double tr_s, plus_dm_s, minus_dm_s; /* Wilder sums */
+	double dx_sum;
+	guint dx_count;
+	double plus_di;
+	double minus_di;
+	double adx;
+} CwAdx;
+
+void cw_adx_init(CwAdx *self, guint period);
+void cw_adx_reset(CwAdx *self);
+void cw_adx_update(CwAdx *self, const CwCandle *candle);
+gboolean cw_adx_ready(const CwAdx *self);	/* ADX defined */
+gboolean cw_adx_di_ready(const CwAdx *self); /* +DI/-DI defined */
+
+typedef struct {
+	gboolean started;
+	double prev_close;
+	double value;
+} CwObv;
+
+void cw_obv_reset(CwObv *self);
+double cw_obv_update(CwObv *self, const CwCandle *candle);
+
+typedef struct {
+	gint64 session_start; /* ms, UTC day of the current session */
+	double pv_sum;
+	double v_sum;
+	double value;
+} CwVwap;
+
+void cw_vwap_reset(CwVwap *self);
+double cw_vwap_update(CwVwap *self, const CwCandle *candle);
+
+typedef struct {
+	guint period;
+	gint64 n;
+	CwMonoDeque highs;
+	CwMonoDeque lows;
+	double upper;
+	double middle;
+	double lower;
+} CwDonchian;
+
+void cw_donchian_init(CwDonchian *self, guint period);
+void cw_donchian_clear(CwDonchian *self);
+void cw_donchian_reset(CwDonchian *self);
+void cw_donchian_update(CwDonchian *self, const CwCandle *candle);
+gboolean cw_donchian_ready(const CwDonchian *self);
+
+/* Generic wrapper over the above for tools that pick indicators by name
+ * ("candlewick indicators --spec ..."). */
+typedef enum {
+	CW_INDICATOR_SMA,
+	CW_INDICATOR_EMA,
+	CW_INDICATOR_WMA,
+	CW_INDICATOR_RSI,
+	CW_INDICATOR_MACD,
+	CW_INDICATOR_BBANDS,
+	CW_INDICATOR_ATR,
+	CW_INDICATOR_STOCH,
+	CW_INDICATOR_ADX,
+	CW_INDICATOR_OBV,
+	CW_INDICATOR_VWAP,
+	CW_INDICATOR_DONCHIAN,
+	CW_INDICATOR_VOLUME_SMA,
+	CW_INDICATOR_LAST /*< skip >*/
+} CwIndicatorKind;
+
+#define CW_INDICATOR_MAX_OUTPUTS 3
+#define CW_INDICATOR_MAX_PARAMS	 3
+
+typedef struct _CwIndicator CwIndicator;
+
+/* Parses "name[:p1[:p2[:p3]]]" (e.g. "macd:12:26:9"); missing parameters
+ * take the TA-Lib defaults. Unknown names are an error listing the known
+ * ones (CW_STRATEGIES_ERROR_UNKNOWN_INDICATOR). */
+CwIndicator *cw_indicator_new_from_spec(const char *spec, GError **error);
+CwIndicator *cw_indicator_new(CwIndicatorKind kind, const double *params, guint n_params,
+			      GError **error);
+void cw_indicator_free(CwIndicator *self);
+void cw_indicator_update(CwIndicator *self, const CwCandle *candle);
+guint cw_indicator_get_n_outputs(const CwIndicator *self);
+/* Column name, e.g. "macd_signal_12_26_9", "bb_upper_20_2", "sma_20". */
+const char *cw_indicator_get_output_name(const CwIndicator *self, guint output);
+/* NAN until defined. */
+double cw_indicator_get_value(const CwIndicator *self, guint output);
+const char *cw_indicator_kind_to_string(CwIndicatorKind kind);
+/* "sma, ema, wma, ..." */
+const char *cw_indicator_known_names(void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CwIndicator, cw_indicator_free)
+
+G_END_DECLS
