@@ -1,3 +1,3 @@
 #include "cw-core.h"
 
-G_DEFINE_QUARK(cw-core-error-quark, cw_core_error)
+G_DEFINE_QUARK(cw - core - error - quark, cw_core_error)

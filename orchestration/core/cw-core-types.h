@@ -23,6 +23,6 @@ typedef struct _CwStrategySpec CwStrategySpec;
 typedef GQuark CwStrategyId;
 
 #define CW_CLIENT_ORDER_ID_LEN 48
-#define CW_REASON_LEN 160
+#define CW_REASON_LEN          160
 
 G_END_DECLS

@@ -150,13 +150,16 @@ cw_interval_format(gint64 interval_ms, char *buf, gsize buf_len)
 		gint64 ms;
 		char suffix;
 	} units[] = {
-	    {7 * 86400 * (gint64) 1000, 'w'}, {86400 * 1000, 'd'}, {3600 * 1000, 'h'},
-	    {60 * 1000, 'm'},		      {1000, 's'},
+	    {7 * 86400 * (gint64) 1000, 'w'},
+	    {86400 * 1000, 'd'},
+	    {3600 * 1000, 'h'},
+	    {60 * 1000, 'm'},
+	    {1000, 's'},
 	};
 	for (gsize i = 0; i < G_N_ELEMENTS(units); i++) {
 		if (interval_ms >= units[i].ms && interval_ms % units[i].ms == 0) {
-			g_snprintf(buf, buf_len, "%" G_GINT64_FORMAT "%c", interval_ms / units[i].ms,
-				   units[i].suffix);
+			g_snprintf(buf, buf_len, "%" G_GINT64_FORMAT "%c",
+				   interval_ms / units[i].ms, units[i].suffix);
 			return;
 		}
 	}

@@ -26,7 +26,7 @@ typedef enum {
 } CwOrderType;
 
 typedef enum {
-	CW_ORDER_STATUS_NEW,	  /* recorded, not yet accepted by the broker */
+	CW_ORDER_STATUS_NEW,       /* recorded, not yet accepted by the broker */
 	CW_ORDER_STATUS_SUBMITTED, /* accepted, working */
 	CW_ORDER_STATUS_PARTIALLY_FILLED,
 	CW_ORDER_STATUS_FILLED,
@@ -80,13 +80,13 @@ typedef struct {
 	CwOrderPurpose purpose;
 	gboolean reduce_only;
 	double qty;
-	double price;	   /* limit price, 0 for market */
+	double price;      /* limit price, 0 for market */
 	double stop_price; /* trigger for stop orders */
 	double filled_qty;
 	double avg_fill_price;
 	gint64 created_at; /* ms */
 	gint64 updated_at; /* ms */
-	guint64 seq;	   /* per-strategy sequence number the client id derives from */
+	guint64 seq;       /* per-strategy sequence number the client id derives from */
 } CwOrder;
 
 typedef struct {

@@ -38,16 +38,16 @@ typedef enum {
  * what it keeps. Publishing never allocates. */
 typedef struct {
 	CwEventType type;
-	CwStrategyId strategy_id; /* 0 when no strategy caused it */
-	gint64 time;		  /* ms, from the strategy's clock */
-	const CwOrder *order;	  /* ORDER_*, ACTION_* */
-	const CwFill *fill;	  /* ORDER_FILLED */
+	CwStrategyId strategy_id;   /* 0 when no strategy caused it */
+	gint64 time;                /* ms, from the strategy's clock */
+	const CwOrder *order;       /* ORDER_*, ACTION_* */
+	const CwFill *fill;         /* ORDER_FILLED */
 	const CwPosition *position; /* POSITION_* , STOP_MOVED */
-	const CwTrade *trade;	    /* TRADE_CLOSED, POSITION_CLOSED */
-	CwSignal signal;	    /* SIGNAL_NEW, EXIT_SIGNAL */
-	const char *source;	    /* guard or component name, or NULL */
-	const char *reason;	    /* human readable, or NULL */
-	double value;		    /* event specific: new stop, tp level, mode... */
+	const CwTrade *trade;       /* TRADE_CLOSED, POSITION_CLOSED */
+	CwSignal signal;            /* SIGNAL_NEW, EXIT_SIGNAL */
+	const char *source;         /* guard or component name, or NULL */
+	const char *reason;         /* human readable, or NULL */
+	double value;               /* event specific: new stop, tp level, mode... */
 } CwEvent;
 
 const char *cw_event_type_to_string(CwEventType type);

@@ -27,17 +27,17 @@ typedef enum {
 typedef struct {
 	CwStrategyId strategy_id;
 	const CwInstrument *instrument;
-	gint64 now;		 /* ms, from the strategy's clock */
+	gint64 now;              /* ms, from the strategy's clock */
 	gint64 last_candle_time; /* open time of the last closed candle */
 	gint64 interval_ms;
-	double mark_price;	    /* last close */
+	double mark_price; /* last close */
 	double equity;
 	double balance;
 	double peak_equity;
-	double position_qty;	    /* signed: > 0 long, < 0 short */
+	double position_qty; /* signed: > 0 long, < 0 short */
 	double position_entry_price;
-	guint open_positions;	    /* of this bot */
-	gboolean reduces;	    /* the order only reduces or closes the position */
+	guint open_positions; /* of this bot */
+	gboolean reduces;     /* the order only reduces or closes the position */
 } CwGuardContext;
 
 #define CW_TYPE_GUARD (cw_guard_get_type())

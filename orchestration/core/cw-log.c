@@ -188,10 +188,10 @@ cw_log(GLogLevelFlags level, const char *bot_id, const char *strategy_id, const 
 	fields[n++] = (GLogField){"MESSAGE", message, -1};
 	fields[n++] = (GLogField){"PRIORITY",
 				  level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL) ? "3"
-				  : level & G_LOG_LEVEL_WARNING			      ? "4"
-				  : level & G_LOG_LEVEL_MESSAGE			      ? "5"
-				  : level & G_LOG_LEVEL_INFO			      ? "6"
-										      : "7",
+				  : level & G_LOG_LEVEL_WARNING                      ? "4"
+				  : level & G_LOG_LEVEL_MESSAGE                      ? "5"
+				  : level & G_LOG_LEVEL_INFO                         ? "6"
+										     : "7",
 				  -1};
 	if (bot_id != NULL)
 		fields[n++] = (GLogField){"CW_BOT_ID", bot_id, -1};

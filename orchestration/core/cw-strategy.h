@@ -13,12 +13,12 @@ G_BEGIN_DECLS
 /* What a strategy says about one closed candle. Filled in place by
  * on_candle(): no allocation. */
 typedef struct {
-	gboolean ready;		   /* every indicator the strategy uses is warmed up */
-	CwSignal signal;	   /* entry signal after aggregation and filters */
-	CwSignal raw_signal;	   /* aggregated signal before filters */
-	const char *filtered_by;   /* static name of the filter that blocked raw_signal, or NULL */
-	CwDirection exit_signal;   /* close positions of this direction, or NONE */
-	double atr;		   /* volatility for ATR stops and trailing, 0 when unknown */
+	gboolean ready;          /* every indicator the strategy uses is warmed up */
+	CwSignal signal;         /* entry signal after aggregation and filters */
+	CwSignal raw_signal;     /* aggregated signal before filters */
+	const char *filtered_by; /* static name of the filter that blocked raw_signal, or NULL */
+	CwDirection exit_signal; /* close positions of this direction, or NONE */
+	double atr;              /* volatility for ATR stops and trailing, 0 when unknown */
 } CwStrategyOutput;
 
 #define CW_TYPE_STRATEGY (cw_strategy_get_type())
