@@ -1,3 +1,5 @@
 #include "cw-core.h"
 
-G_DEFINE_QUARK(cw - core - error - quark, cw_core_error)
+/* clang-format off */
+G_DEFINE_QUARK(cw-core-error-quark, cw_core_error)
+/* clang-format on */
