@@ -19,4 +19,5 @@
 #include "cw-market-feed.h"
 #include "cw-notifier.h"
 #include "cw-health-probe.h"
+#include "cw-service-context.h"
 #undef CW_CORE_INSIDE

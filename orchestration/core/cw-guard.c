@@ -78,6 +78,79 @@ cw_guard_get_mode(CwGuard *self)
 	return iface->get_mode != NULL ? iface->get_mode(self) : CW_BOT_MODE_ACTIVE;
 }
 
+/**
+ * cw_guard_save_state:
+ * @self: a guard
+ *
+ * Returns: (transfer full) (nullable): the guard's persistent state as a
+ * JSON document, or %NULL when the guard keeps nothing across restarts.
+ */
+char *
+cw_guard_save_state(CwGuard *self)
+{
+	CwGuardInterface *iface;
+
+	g_return_val_if_fail(CW_IS_GUARD(self), NULL);
+	iface = CW_GUARD_GET_IFACE(self);
+	return iface->save_state != NULL ? iface->save_state(self) : NULL;
+}
+
+/**
+ * cw_guard_load_state:
+ * @self: a configured guard
+ * @json: a document that cw_guard_save_state() returned
+ * @error: return location for a #GError
+ *
+ * Restores the state saved before a restart. Guards without state accept
+ * anything. Call after cw_guard_configure().
+ */
+gboolean
+cw_guard_load_state(CwGuard *self, const char *json, GError **error)
+{
+	CwGuardInterface *iface;
+
+	g_return_val_if_fail(CW_IS_GUARD(self), FALSE);
+	g_return_val_if_fail(json != NULL, FALSE);
+	iface = CW_GUARD_GET_IFACE(self);
+	return iface->load_state == NULL || iface->load_state(self, json, error);
+}
+
+/**
+ * cw_guard_wants_flatten:
+ * @self: a guard
+ *
+ * Returns: %TRUE while the guard asks the orchestrator to close every
+ * position of the bot. The request stays up until the guard sees the bot
+ * flat, so the caller must not queue a second close while one is working.
+ */
+gboolean
+cw_guard_wants_flatten(CwGuard *self)
+{
+	CwGuardInterface *iface = CW_GUARD_GET_IFACE(self);
+
+	return iface->wants_flatten != NULL && iface->wants_flatten(self);
+}
+
+/**
+ * cw_guard_on_order_error:
+ * @self: a guard
+ * @ctx: the account state when the error arrived
+ * @order: the order the broker refused or failed to place
+ * @error: what the broker said
+ *
+ * Tells the guard that an order the pipeline allowed did not reach the
+ * market (circuit breakers count these).
+ */
+void
+cw_guard_on_order_error(CwGuard *self, const CwGuardContext *ctx, const CwOrder *order,
+			const GError *error)
+{
+	CwGuardInterface *iface = CW_GUARD_GET_IFACE(self);
+
+	if (iface->on_order_error != NULL)
+		iface->on_order_error(self, ctx, order, error);
+}
+
 const char *
 cw_bot_mode_to_string(CwBotMode mode)
 {

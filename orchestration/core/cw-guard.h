@@ -59,6 +59,17 @@ struct _CwGuardInterface {
 	void (*on_candle)(CwGuard *self, const CwGuardContext *ctx, const CwCandle *candle);
 	/* Optional: the mode this guard demands (ACTIVE when it demands nothing). */
 	CwBotMode (*get_mode)(CwGuard *self);
+	/* Optional persistence of the guard's tallies and mode (daily loss, loss
+	 * streak, circuit breaker...). save_state returns NULL when there is
+	 * nothing to keep; load_state gets what save_state returned earlier. */
+	char *(*save_state)(CwGuard *self);
+	gboolean (*load_state)(CwGuard *self, const char *json, GError **error);
+	/* Optional: TRUE while the guard asks the orchestrator to close every
+	 * position of the bot (daily loss emergency close, session end). */
+	gboolean (*wants_flatten)(CwGuard *self);
+	/* Optional: the broker refused or failed an order the pipeline allowed. */
+	void (*on_order_error)(CwGuard *self, const CwGuardContext *ctx, const CwOrder *order,
+			       const GError *error);
 };
 
 const char *cw_guard_get_name(CwGuard *self);
@@ -70,6 +81,11 @@ void cw_guard_on_fill(CwGuard *self, const CwGuardContext *ctx, const CwFill *fi
 void cw_guard_on_trade(CwGuard *self, const CwGuardContext *ctx, const CwTrade *trade);
 void cw_guard_on_candle(CwGuard *self, const CwGuardContext *ctx, const CwCandle *candle);
 CwBotMode cw_guard_get_mode(CwGuard *self);
+char *cw_guard_save_state(CwGuard *self);
+gboolean cw_guard_load_state(CwGuard *self, const char *json, GError **error);
+gboolean cw_guard_wants_flatten(CwGuard *self);
+void cw_guard_on_order_error(CwGuard *self, const CwGuardContext *ctx, const CwOrder *order,
+			     const GError *error);
 const char *cw_bot_mode_to_string(CwBotMode mode);
 
 G_END_DECLS

@@ -1,0 +1,74 @@
+#pragma once
+
+#if !defined(CW_CORE_INSIDE) && !defined(CW_CORE_COMPILATION)
+#error "Only <cw-core.h> can be included directly."
+#endif
+
+#include "cw-core-types.h"
+
+G_BEGIN_DECLS
+
+/* CwServiceContext: state that every bot of one process shares.
+ *
+ * - Settings: a string -> GVariant table that the service fills from its
+ *   own (service-wide) configuration, e.g.
+ *     cw_service_context_set_setting(ctx, "guardrails.max_exposure_pct",
+ *                                    g_variant_new_double(50));
+ *   Guards read them with the typed getters, which take a default.
+ *   Keys used today: "guardrails.max_exposure_pct" (double),
+ *   "guardrails.max_positions_total" (uint).
+ * - Kill switches: halt_all stops new entries of every bot (exits still
+ *   pass); a bot can also be halted alone by its strategy id.
+ * - Exposure table: one CwBotExposure per bot, keyed by the strategy id
+ *   quark. Guards write their bot's row from on_fill/on_candle and read the
+ *   sums, so two bots in one process see each other's positions.
+ *
+ * The getters, the kill switches and the exposure functions are thread
+ * safe and allocate nothing once a bot's row exists, so guards may call
+ * them on the hot path. One instance per process is the default
+ * (cw_service_context_get_default()); tests may create their own. */
+
+/* One bot's row in the exposure table. */
+typedef struct {
+	double notional;      /* |position qty| x mark price, quote currency */
+	double equity;        /* the bot's equity */
+	guint open_positions; /* positions the bot holds */
+	gint64 updated_at;    /* ms, ctx->now of the update */
+} CwBotExposure;
+
+#define CW_TYPE_SERVICE_CONTEXT (cw_service_context_get_type())
+G_DECLARE_FINAL_TYPE(CwServiceContext, cw_service_context, CW, SERVICE_CONTEXT, GObject)
+
+CwServiceContext *cw_service_context_new(void);
+CwServiceContext *cw_service_context_get_default(void);
+/* Forgets settings, kill switches and exposure rows. */
+void cw_service_context_reset(CwServiceContext *self);
+
+/* value is sunk when floating; NULL removes the setting. */
+void cw_service_context_set_setting(CwServiceContext *self, const char *key, GVariant *value);
+GVariant *cw_service_context_get_setting(CwServiceContext *self, const char *key);
+gboolean cw_service_context_has_setting(CwServiceContext *self, const char *key);
+/* Any numeric variant converts; def when absent or not numeric. */
+double cw_service_context_get_double(CwServiceContext *self, const char *key, double def);
+/* Integral, non-negative numeric variants convert; def otherwise. */
+guint cw_service_context_get_uint(CwServiceContext *self, const char *key, guint def);
+gboolean cw_service_context_get_boolean(CwServiceContext *self, const char *key, gboolean def);
+
+/* The "halt-all" property. */
+void cw_service_context_set_halt_all(CwServiceContext *self, gboolean halt);
+gboolean cw_service_context_get_halt_all(CwServiceContext *self);
+void cw_service_context_set_bot_halted(CwServiceContext *self, CwStrategyId bot, gboolean halted);
+gboolean cw_service_context_get_bot_halted(CwServiceContext *self, CwStrategyId bot);
+
+/* Writes (creates on first use) the row of bot. */
+void cw_service_context_update_exposure(CwServiceContext *self, CwStrategyId bot,
+					const CwBotExposure *exposure);
+void cw_service_context_remove_exposure(CwServiceContext *self, CwStrategyId bot);
+gboolean cw_service_context_get_exposure(CwServiceContext *self, CwStrategyId bot,
+					 CwBotExposure *out);
+/* Sums every row except exclude's (0 excludes nothing) into total
+ * (updated_at = the newest). Returns the number of rows summed. */
+guint cw_service_context_sum_exposure(CwServiceContext *self, CwStrategyId exclude,
+				      CwBotExposure *total);
+
+G_END_DECLS
