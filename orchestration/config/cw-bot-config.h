@@ -37,6 +37,9 @@ JsonNode *cw_config_merge(JsonNode *base, JsonNode *override);
 
 const char *cw_analyzer_kind_to_string(CwAnalyzerKind kind);
 const char *cw_profile_to_string(CwProfile profile);
+const char *cw_analyzer_mode_to_string(CwAnalyzerMode mode);
+const char *cw_stop_kind_to_string(CwStopKind kind);
+const char *cw_sizing_kind_to_string(CwSizingKind kind);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CwBotConfig, cw_bot_config_unref)
 
