@@ -144,7 +144,7 @@ test_minimal_defaults(void)
 	g_assert_false(s->session.enabled);
 	g_assert_cmpstr(s->session.timezone, ==, "UTC");
 	g_assert_cmpuint(s->session.start_minute, ==, 0);
-	g_assert_cmpuint(s->session.end_minute, ==, 1440);
+	g_assert_cmpuint(s->session.end_minute, ==, 0);
 	g_assert_cmpuint(s->session.days_mask, ==, 0x7f);
 	g_assert_false(s->volatility.enabled);
 	g_assert_cmpuint(s->volatility.atr_period, ==, 14);
@@ -446,7 +446,24 @@ test_filter_disabled(void)
 	g_assert_false(s->volatility.enabled);
 	g_assert_cmpfloat(s->volatility.max_pct, ==, 3);
 	g_assert_true(s->session.enabled);
-	g_assert_cmpuint(s->session.end_minute, ==, 1440);
+	/* end defaults to start: a 24 h window. */
+	g_assert_cmpuint(s->session.start_minute, ==, 0);
+	g_assert_cmpuint(s->session.end_minute, ==, 0);
+}
+
+static void
+test_session_end_of_day(void)
+{
+	g_autofree char *json = with("{'strategy': {'filters': {'session': {'start': '09:30', "
+				     "'end': '24:00'}}}}");
+	g_autofree char *json2 = with("{'strategy': {'filters': {'session': {'start': '09:30'}}}}");
+	g_autoptr(CwBotConfig) cfg = load_ok(json);
+	g_autoptr(CwBotConfig) cfg2 = load_ok(json2);
+
+	/* "24:00" is midnight: an overnight-style window 09:30 -> 00:00. */
+	g_assert_cmpuint(cfg->strategies[0]->session.start_minute, ==, 9 * 60 + 30);
+	g_assert_cmpuint(cfg->strategies[0]->session.end_minute, ==, 0);
+	g_assert_cmpuint(cfg2->strategies[0]->session.end_minute, ==, 9 * 60 + 30);
 }
 
 static const char multi_config[] =
@@ -706,11 +723,10 @@ test_errors_filters(void)
 		     CW_CONFIG_ERROR_INVALID,
 		     "strategy.filters.session.start: expected a time \"HH:MM\" from 00:00 to "
 		     "24:00, got '9:00'");
-	expect_error("{'strategy': {'filters': {'session': {'start': '10:00', 'end': "
-		     "'10:00'}}}}",
-		     CW_CONFIG_ERROR_INVALID,
-		     "strategy.filters.session.end: expected a time different from start (10:00), "
-		     "got the same");
+	expect_error("{'strategy': {'filters': {'session': {'start': '24:00'}}}}",
+		     CW_CONFIG_ERROR_RANGE,
+		     "strategy.filters.session.start: expected a time \"HH:MM\" from 00:00 to "
+		     "23:59, got '24:00'");
 	expect_error("{'strategy': {'filters': {'session': {'days': ['mon', 'funday']}}}}",
 		     CW_CONFIG_ERROR_RANGE,
 		     "strategy.filters.session.days[1]: expected one of mon, tue, wed, thu, fri, "
@@ -963,6 +979,7 @@ main(int argc, char **argv)
 	g_test_add_func("/config/bot/take-profit-partial", test_take_profit_partial);
 	g_test_add_func("/config/bot/overnight-session", test_overnight_session);
 	g_test_add_func("/config/bot/filter-disabled", test_filter_disabled);
+	g_test_add_func("/config/bot/session-end-of-day", test_session_end_of_day);
 	g_test_add_func("/config/bot/strategies-merge", test_strategies_merge);
 	g_test_add_func("/config/bot/strategies-first-is-active", test_strategies_first_is_active);
 	g_test_add_func("/config/bot/other-strategy-type", test_other_strategy_type);

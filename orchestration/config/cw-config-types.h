@@ -77,7 +77,8 @@ typedef struct {
 	gboolean enabled;
 	char *timezone;     /* IANA name, "UTC" by default */
 	guint start_minute; /* minutes after local midnight */
-	guint end_minute;   /* end < start means an overnight window */
+	guint end_minute;   /* exclusive, < 1440 ("24:00" is 0); end < start means an overnight
+			     * window, end == start a 24 h window (the default) */
 	guint8 days_mask;   /* bit 0 = Monday ... bit 6 = Sunday (the day the window starts) */
 } CwSessionFilterSpec;
 

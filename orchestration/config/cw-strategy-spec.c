@@ -202,7 +202,7 @@ cw_strategy_spec_parse_session(JsonObject *filters, const char *fpath, CwSession
 	out->enabled = FALSE;
 	out->timezone = g_strdup("UTC");
 	out->start_minute = 0;
-	out->end_minute = 24 * 60;
+	out->end_minute = 0;
 	out->days_mask = 0x7f;
 	if (filters == NULL)
 		return TRUE;
@@ -226,13 +226,11 @@ cw_strategy_spec_parse_session(JsonObject *filters, const char *fpath, CwSession
 		return cw_config_error_at(error, CW_CONFIG_ERROR_RANGE, p, "start",
 					  "expected a time \"HH:MM\" from 00:00 to 23:59, got "
 					  "'24:00'");
-	if (!cw_config_read_time_of_day(o, p, "end", 24 * 60, &out->end_minute, error))
+	/* The end is exclusive; "24:00" is the midnight that ends the day, the
+	 * same minute as 00:00. end == start is a 24 h window (the default). */
+	if (!cw_config_read_time_of_day(o, p, "end", out->start_minute, &out->end_minute, error))
 		return FALSE;
-	if (out->end_minute == out->start_minute)
-		return cw_config_error_at(error, CW_CONFIG_ERROR_INVALID, p, "end",
-					  "expected a time different from start (%02u:%02u), got "
-					  "the same",
-					  out->start_minute / 60, out->start_minute % 60);
+	out->end_minute %= 24 * 60;
 	return cw_strategy_spec_parse_days(o, p, &out->days_mask, error);
 }
 
