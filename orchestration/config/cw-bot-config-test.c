@@ -953,6 +953,43 @@ test_examples(void)
 	}
 }
 
+/* The "Complete example" of docs/configuration.md must stay valid too. */
+static void
+test_reference_example(void)
+{
+	const char *root = g_getenv("CW_SOURCE_ROOT");
+	g_autofree char *path = NULL;
+	g_autofree char *doc = NULL;
+	g_autofree char *json = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBotConfig) cfg = NULL;
+	const char *start, *end;
+
+	if (root == NULL) {
+		g_test_skip("CW_SOURCE_ROOT is not set (meson test sets it)");
+		return;
+	}
+	path = g_build_filename(root, "docs", "configuration.md", NULL);
+	g_assert_true(g_file_get_contents(path, &doc, NULL, &error));
+	start = strstr(doc, "## Complete example");
+	g_assert_nonnull(start);
+	start = strstr(start, "```json\n");
+	g_assert_nonnull(start);
+	start += strlen("```json\n");
+	end = strstr(start, "```");
+	g_assert_nonnull(end);
+	json = g_strndup(start, (gsize) (end - start));
+
+	cfg = cw_bot_config_new_from_data(json, -1, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(cfg->profile, ==, CW_PROFILE_CANARY);
+	g_assert_cmpuint(cfg->n_strategies, ==, 2);
+	g_assert_cmpuint(cfg->strategies[0]->n_analyzers, ==, 9);
+	g_assert_cmpfloat(cfg->strategies[0]->sizing.quote, ==, 100);
+	g_assert_cmpfloat(cfg->strategies[1]->exit.stop_loss.value, ==, 1.0);
+	g_assert_cmpfloat(cfg->strategies[1]->exit.take_profits[0].close_fraction, ==, 1.0);
+}
+
 static void
 test_to_string(void)
 {
@@ -992,6 +1029,7 @@ main(int argc, char **argv)
 	g_test_add_func("/config/bot/syntax-error", test_syntax_error);
 	g_test_add_func("/config/bot/file", test_file);
 	g_test_add_func("/config/bot/examples", test_examples);
+	g_test_add_func("/config/bot/reference-example", test_reference_example);
 	g_test_add_func("/config/bot/to-string", test_to_string);
 	return g_test_run();
 }
