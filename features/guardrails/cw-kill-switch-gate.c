@@ -1,0 +1,105 @@
+/* kill_switch: always active. While the service-wide kill switch or this
+ * bot's own switch (CwServiceContext) is set, new entries are rejected;
+ * orders that reduce a position pass. */
+#include "cw-guardrails-private.h"
+
+struct _CwKillSwitchGate {
+	GObject parent_instance;
+	CwServiceContext *service;
+	CwStrategyId bot; /* last seen, for get_mode() */
+};
+
+G_DECLARE_FINAL_TYPE(CwKillSwitchGate, cw_kill_switch_gate, CW, KILL_SWITCH_GATE, GObject)
+
+static void cw_kill_switch_gate_guard_init(CwGuardInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE(CwKillSwitchGate, cw_kill_switch_gate, G_TYPE_OBJECT,
+			G_IMPLEMENT_INTERFACE(CW_TYPE_GUARD, cw_kill_switch_gate_guard_init))
+
+static const char *
+cw_kill_switch_gate_get_name(CwGuard *guard)
+{
+	return "kill_switch";
+}
+
+static gboolean
+cw_kill_switch_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
+			      GError **error)
+{
+	JsonObject *section;
+
+	if (!cw_guardrails_get_section(config, &section, error))
+		return FALSE;
+	*active = TRUE;
+	return TRUE;
+}
+
+static const char *
+cw_kill_switch_gate_cause(CwKillSwitchGate *self, CwStrategyId bot)
+{
+	if (cw_service_context_get_halt_all(self->service))
+		return "kill switch: trading halted service-wide";
+	if (bot != 0 && cw_service_context_get_bot_halted(self->service, bot))
+		return "kill switch: trading halted for this bot";
+	return NULL;
+}
+
+static CwGuardVerdict
+cw_kill_switch_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
+			  gsize reason_len)
+{
+	CwKillSwitchGate *self = CW_KILL_SWITCH_GATE(guard);
+	const char *cause;
+
+	self->bot = ctx->strategy_id;
+	cause = cw_kill_switch_gate_cause(self, ctx->strategy_id);
+	if (cause == NULL)
+		return CW_GUARD_ALLOW;
+	return cw_gate_check_mode(CW_BOT_MODE_REDUCE_ONLY, ctx, order, cause, reason, reason_len);
+}
+
+static void
+cw_kill_switch_gate_on_candle(CwGuard *guard, const CwGuardContext *ctx, const CwCandle *candle)
+{
+	CW_KILL_SWITCH_GATE(guard)->bot = ctx->strategy_id;
+}
+
+static CwBotMode
+cw_kill_switch_gate_get_mode(CwGuard *guard)
+{
+	CwKillSwitchGate *self = CW_KILL_SWITCH_GATE(guard);
+
+	return cw_kill_switch_gate_cause(self, self->bot) != NULL ? CW_BOT_MODE_REDUCE_ONLY
+								  : CW_BOT_MODE_ACTIVE;
+}
+
+static void
+cw_kill_switch_gate_guard_init(CwGuardInterface *iface)
+{
+	iface->get_name = cw_kill_switch_gate_get_name;
+	iface->configure = cw_kill_switch_gate_configure;
+	iface->check = cw_kill_switch_gate_check;
+	iface->on_candle = cw_kill_switch_gate_on_candle;
+	iface->get_mode = cw_kill_switch_gate_get_mode;
+}
+
+static void
+cw_kill_switch_gate_finalize(GObject *object)
+{
+	CwKillSwitchGate *self = CW_KILL_SWITCH_GATE(object);
+
+	g_object_unref(self->service);
+	G_OBJECT_CLASS(cw_kill_switch_gate_parent_class)->finalize(object);
+}
+
+static void
+cw_kill_switch_gate_class_init(CwKillSwitchGateClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = cw_kill_switch_gate_finalize;
+}
+
+static void
+cw_kill_switch_gate_init(CwKillSwitchGate *self)
+{
+	self->service = g_object_ref(cw_service_context_get_default());
+}

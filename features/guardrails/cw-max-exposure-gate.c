@@ -1,0 +1,167 @@
+/* max_exposure_pct (number > 0, and the service setting
+ * guardrails.max_exposure_pct; the smaller applies): the sum of |position
+ * notional| of every bot in the process over the sum of their equity, in
+ * percent, may not exceed it after the order. Always active: it is also the
+ * gate that keeps this bot's row of the CwServiceContext exposure table up
+ * to date (on_candle, on_fill), which the other bots read. Orders that only
+ * reduce a position pass. */
+#include "cw-guardrails-private.h"
+
+#include <math.h>
+
+struct _CwMaxExposureGate {
+	GObject parent_instance;
+	CwServiceContext *service;
+	double max_pct;   /* 0 = only the service setting */
+	CwStrategyId bot; /* the row this gate writes, 0 before the first update */
+};
+
+G_DECLARE_FINAL_TYPE(CwMaxExposureGate, cw_max_exposure_gate, CW, MAX_EXPOSURE_GATE, GObject)
+
+static void cw_max_exposure_gate_guard_init(CwGuardInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE(CwMaxExposureGate, cw_max_exposure_gate, G_TYPE_OBJECT,
+			G_IMPLEMENT_INTERFACE(CW_TYPE_GUARD, cw_max_exposure_gate_guard_init))
+
+static const char *
+cw_max_exposure_gate_get_name(CwGuard *guard)
+{
+	return "max_exposure_pct";
+}
+
+static gboolean
+cw_max_exposure_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
+			       GError **error)
+{
+	CwMaxExposureGate *self = CW_MAX_EXPOSURE_GATE(guard);
+	JsonObject *section;
+
+	if (!cw_guardrails_get_section(config, &section, error))
+		return FALSE;
+	*active = TRUE;
+	if (section == NULL)
+		return TRUE;
+	return cw_config_read_double_range(section, "guardrails", "max_exposure_pct", 0, 0,
+					   INFINITY, CW_CONFIG_RANGE_MIN_EXCLUSIVE, &self->max_pct,
+					   error);
+}
+
+static double
+cw_max_exposure_gate_limit(CwMaxExposureGate *self)
+{
+	double service =
+	    cw_service_context_get_double(self->service, CW_SETTING_MAX_EXPOSURE_PCT, 0);
+
+	if (service <= 0)
+		return self->max_pct;
+	if (self->max_pct <= 0)
+		return service;
+	return MIN(service, self->max_pct);
+}
+
+static void
+cw_max_exposure_gate_update(CwMaxExposureGate *self, const CwGuardContext *ctx)
+{
+	CwBotExposure row = {
+	    .notional = fabs(ctx->position_qty) * ctx->mark_price,
+	    .equity = ctx->equity,
+	    .open_positions = ctx->open_positions,
+	    .updated_at = ctx->now,
+	};
+
+	if (ctx->strategy_id == 0)
+		return;
+	if (self->bot != 0 && self->bot != ctx->strategy_id)
+		cw_service_context_remove_exposure(self->service, self->bot);
+	self->bot = ctx->strategy_id;
+	cw_service_context_update_exposure(self->service, self->bot, &row);
+}
+
+static CwGuardVerdict
+cw_max_exposure_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
+			   gsize reason_len)
+{
+	CwMaxExposureGate *self = CW_MAX_EXPOSURE_GATE(guard);
+	CwBotExposure others;
+	double limit, notional, equity, pct;
+	guint n_bots;
+
+	if (cw_gate_is_exit(ctx, order))
+		return CW_GUARD_ALLOW;
+	limit = cw_max_exposure_gate_limit(self);
+	if (limit <= 0)
+		return CW_GUARD_ALLOW;
+	n_bots = cw_service_context_sum_exposure(self->service, ctx->strategy_id, &others) + 1;
+	notional = others.notional +
+		   fabs(cw_gate_position_after(ctx, order)) * cw_gate_order_price(ctx, order);
+	equity = others.equity + ctx->equity;
+	if (equity <= 0)
+		return cw_gate_reject(reason, reason_len,
+				      "exposure limit: equity across %u bots is %.2f", n_bots,
+				      equity);
+	pct = notional / equity * 100.0;
+	if (!cw_gate_exceeds(pct, limit))
+		return CW_GUARD_ALLOW;
+	return cw_gate_reject(reason, reason_len,
+			      "exposure limit exceeded: %.2f%% of equity across %u bots > %.2f%%",
+			      pct, n_bots, limit);
+}
+
+static void
+cw_max_exposure_gate_on_fill(CwGuard *guard, const CwGuardContext *ctx, const CwFill *fill)
+{
+	cw_max_exposure_gate_update(CW_MAX_EXPOSURE_GATE(guard), ctx);
+}
+
+static void
+cw_max_exposure_gate_on_candle(CwGuard *guard, const CwGuardContext *ctx, const CwCandle *candle)
+{
+	cw_max_exposure_gate_update(CW_MAX_EXPOSURE_GATE(guard), ctx);
+}
+
+static void
+cw_max_exposure_gate_guard_init(CwGuardInterface *iface)
+{
+	iface->get_name = cw_max_exposure_gate_get_name;
+	iface->configure = cw_max_exposure_gate_configure;
+	iface->check = cw_max_exposure_gate_check;
+	iface->on_fill = cw_max_exposure_gate_on_fill;
+	iface->on_candle = cw_max_exposure_gate_on_candle;
+}
+
+static void
+cw_max_exposure_gate_dispose(GObject *object)
+{
+	CwMaxExposureGate *self = CW_MAX_EXPOSURE_GATE(object);
+
+	/* a stopped bot holds nothing any more */
+	if (self->bot != 0) {
+		cw_service_context_remove_exposure(self->service, self->bot);
+		self->bot = 0;
+	}
+	G_OBJECT_CLASS(cw_max_exposure_gate_parent_class)->dispose(object);
+}
+
+static void
+cw_max_exposure_gate_finalize(GObject *object)
+{
+	CwMaxExposureGate *self = CW_MAX_EXPOSURE_GATE(object);
+
+	g_object_unref(self->service);
+	G_OBJECT_CLASS(cw_max_exposure_gate_parent_class)->finalize(object);
+}
+
+static void
+cw_max_exposure_gate_class_init(CwMaxExposureGateClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->dispose = cw_max_exposure_gate_dispose;
+	object_class->finalize = cw_max_exposure_gate_finalize;
+}
+
+static void
+cw_max_exposure_gate_init(CwMaxExposureGate *self)
+{
+	self->service = g_object_ref(cw_service_context_get_default());
+}
