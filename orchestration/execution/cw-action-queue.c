@@ -1,0 +1,186 @@
+#include "cw-execution.h"
+
+struct _CwActionQueue {
+	CwAction *ring;
+	guint capacity;
+	guint head;
+	guint length;
+	guint max_retries;
+	guint64 next_id;
+	guint64 n_failed;
+	guint64 n_dropped_full;
+	gboolean running;
+};
+
+/**
+ * cw_action_queue_new:
+ * @capacity: the most actions it holds (0 = default)
+ * @max_retries: retries before an action fails
+ *
+ * Returns: (transfer full): an empty queue.
+ */
+CwActionQueue *
+cw_action_queue_new(guint capacity, guint max_retries)
+{
+	CwActionQueue *self = g_new0(CwActionQueue, 1);
+
+	self->capacity = capacity > 0 ? capacity : CW_ACTION_QUEUE_DEFAULT_CAPACITY;
+	self->ring = g_new0(CwAction, self->capacity);
+	self->max_retries = max_retries;
+	self->next_id = 1;
+	return self;
+}
+
+void
+cw_action_queue_free(CwActionQueue *self)
+{
+	if (self == NULL)
+		return;
+	g_free(self->ring);
+	g_free(self);
+}
+
+static CwAction *
+cw_action_queue_slot(const CwActionQueue *self, guint i)
+{
+	return &self->ring[(self->head + i) % self->capacity];
+}
+
+gboolean
+cw_action_queue_push(CwActionQueue *self, const CwAction *action, guint64 now)
+{
+	CwAction *slot;
+
+	g_return_val_if_fail(self != NULL && action != NULL, FALSE);
+	if (self->length == self->capacity) {
+		self->n_dropped_full++;
+		return FALSE;
+	}
+	slot = cw_action_queue_slot(self, self->length);
+	*slot = *action;
+	slot->id = self->next_id++;
+	slot->enqueued_at = now;
+	slot->due = now;
+	slot->attempts = 0;
+	slot->has_order = FALSE;
+	slot->last_error[0] = '\0';
+	self->length++;
+	return TRUE;
+}
+
+static gboolean
+cw_action_queue_push_front(CwActionQueue *self, const CwAction *action)
+{
+	if (self->length == self->capacity)
+		return FALSE;
+	self->head = (self->head + self->capacity - 1) % self->capacity;
+	self->ring[self->head] = *action;
+	self->length++;
+	return TRUE;
+}
+
+guint
+cw_action_queue_get_length(const CwActionQueue *self)
+{
+	return self->length;
+}
+
+guint
+cw_action_queue_get_capacity(const CwActionQueue *self)
+{
+	return self->capacity;
+}
+
+const CwAction *
+cw_action_queue_peek(const CwActionQueue *self)
+{
+	return self->length > 0 ? cw_action_queue_slot(self, 0) : NULL;
+}
+
+const CwAction *
+cw_action_queue_get(const CwActionQueue *self, guint i)
+{
+	return i < self->length ? cw_action_queue_slot(self, i) : NULL;
+}
+
+void
+cw_action_queue_clear(CwActionQueue *self)
+{
+	self->head = 0;
+	self->length = 0;
+}
+
+guint
+cw_action_queue_run(CwActionQueue *self, guint64 now, CwActionExecFunc exec,
+		    CwActionFailedFunc failed, gpointer user_data)
+{
+	guint done = 0;
+
+	g_return_val_if_fail(self != NULL && exec != NULL, 0);
+	if (self->running)
+		return 0;
+	self->running = TRUE;
+	while (self->length > 0 && cw_action_queue_slot(self, 0)->due <= now) {
+		/* exec may push, so work on a copy taken off the ring */
+		CwAction action = *cw_action_queue_slot(self, 0);
+		CwActionResult result;
+
+		self->head = (self->head + 1) % self->capacity;
+		self->length--;
+		result = exec(&action, user_data);
+		if (result == CW_ACTION_RESULT_DONE) {
+			done++;
+			continue;
+		}
+		if (result == CW_ACTION_RESULT_DROP)
+			continue;
+		action.attempts++;
+		if (action.attempts > self->max_retries ||
+		    !cw_action_queue_push_front(self, &action)) {
+			self->n_failed++;
+			if (failed != NULL)
+				failed(&action, user_data);
+			continue;
+		}
+		/* the n-th retry waits 2^(n-1) candles */
+		cw_action_queue_slot(self, 0)->due =
+		    now + (G_GUINT64_CONSTANT(1) << MIN(action.attempts - 1, 62u));
+	}
+	self->running = FALSE;
+	return done;
+}
+
+guint64
+cw_action_queue_get_n_failed(const CwActionQueue *self)
+{
+	return self->n_failed;
+}
+
+guint64
+cw_action_queue_get_n_dropped_full(const CwActionQueue *self)
+{
+	return self->n_dropped_full;
+}
+
+const char *
+cw_action_type_to_string(CwActionType type)
+{
+	switch (type) {
+	case CW_ACTION_OPEN:
+		return "open";
+	case CW_ACTION_CLOSE:
+		return "close";
+	case CW_ACTION_CLOSE_PERCENT:
+		return "close_percent";
+	case CW_ACTION_UPDATE_STOP:
+		return "update_stop";
+	case CW_ACTION_MOVE_STOP_TO_BREAKEVEN:
+		return "move_stop_to_breakeven";
+	case CW_ACTION_ACTIVATE_TRAILING:
+		return "activate_trailing";
+	case CW_ACTION_PLACE_TAKE_PROFIT:
+		return "place_take_profit";
+	default:
+		return "unknown";
+	}
+}

@@ -1,0 +1,72 @@
+/* Test doubles shared by the execution tests: a scripted strategy, a broker
+ * that fails on purpose, guards that reject or resize, and helpers. Not part
+ * of the library. */
+#pragma once
+
+#include "cw-execution.h"
+
+G_BEGIN_DECLS
+
+/* "scripted" on cw-strategy. Reads spec->raw "params":
+ *   "signals": {"<candle index>": "long" | "short", ...}   entry signals
+ *   "exits":   {"<candle index>": "long" | "short", ...}   exit_signal
+ *   "atr": number                                           atr every candle
+ *   "atrs":    {"<candle index>": number, ...}             overrides
+ * Candle indices count on_candle() calls from 0. */
+#define CW_TYPE_TEST_SCRIPTED_STRATEGY (cw_test_scripted_strategy_get_type())
+G_DECLARE_FINAL_TYPE(CwTestScriptedStrategy, cw_test_scripted_strategy, CW, TEST_SCRIPTED_STRATEGY,
+		     GObject)
+
+/* "failing" on cw-broker: a paper broker (default fees) whose submit fails
+ * the first broker.fail_times times (default 0; negative = always). */
+#define CW_TYPE_TEST_FAILING_BROKER (cw_test_failing_broker_get_type())
+G_DECLARE_FINAL_TYPE(CwTestFailingBroker, cw_test_failing_broker, CW, TEST_FAILING_BROKER, GObject)
+guint cw_test_failing_broker_get_n_attempts(CwTestFailingBroker *self);
+
+/* "test-reject" on cw-guard, active when guardrails.test_reject is true:
+ * rejects every order that does not reduce the position with reason
+ * "test guard: no new positions". */
+#define CW_TYPE_TEST_REJECT_GUARD (cw_test_reject_guard_get_type())
+G_DECLARE_FINAL_TYPE(CwTestRejectGuard, cw_test_reject_guard, CW, TEST_REJECT_GUARD, GObject)
+
+/* "test-halve" on cw-guard, active when guardrails.test_halve is true:
+ * halves entry quantities (MODIFY). */
+#define CW_TYPE_TEST_HALVE_GUARD (cw_test_halve_guard_get_type())
+G_DECLARE_FINAL_TYPE(CwTestHalveGuard, cw_test_halve_guard, CW, TEST_HALVE_GUARD, GObject)
+
+/* Registers the doubles above and the execution types (idempotent). */
+void cw_test_register_types(void);
+/* Parses a config written with single quotes; asserts success. */
+CwBotConfig *cw_test_config_new(const char *json_single_quotes);
+/* A candle at index i of a 1-minute series starting at 0. */
+CwCandle cw_test_candle(guint i, double open, double high, double low, double close);
+
+/* Records every event of the bus. */
+typedef struct {
+	CwEvent event;
+	CwOrder order;
+	CwFill fill;
+	CwTrade trade;
+	CwPosition position;
+	char source[64];
+	char reason[CW_REASON_LEN];
+	gboolean has_order, has_fill, has_trade;
+} CwTestEvent;
+
+typedef struct {
+	GArray *events; /* of CwTestEvent */
+	guint id;
+	CwEventBus *bus;
+} CwTestRecorder;
+
+CwTestRecorder *cw_test_recorder_new(CwEventBus *bus, CwStrategyId strategy_id);
+void cw_test_recorder_free(CwTestRecorder *self);
+guint cw_test_recorder_count(CwTestRecorder *self, CwEventType type);
+/* The n-th (0-based) event of type, or NULL. */
+const CwTestEvent *cw_test_recorder_nth(CwTestRecorder *self, CwEventType type, guint n);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CwTestRecorder, cw_test_recorder_free)
+
+#define cw_assert_close(a, b)                                                                      \
+	g_assert_cmpfloat_with_epsilon((a), (b), 1e-9 * MAX(1.0, fabs((double) (b))))
+
+G_END_DECLS

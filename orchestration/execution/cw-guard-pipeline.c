@@ -1,0 +1,273 @@
+#include "cw-execution.h"
+
+struct _CwGuardPipeline {
+	GPtrArray *guards; /* of CwGuard, owned */
+	GArray *stats;     /* of CwGuardStats, parallel to guards */
+	GPtrArray *names;  /* owned copies the stats point to */
+};
+
+/**
+ * cw_guard_pipeline_new:
+ *
+ * Returns: (transfer full): a pipeline without guards (lets everything through).
+ */
+CwGuardPipeline *
+cw_guard_pipeline_new(void)
+{
+	CwGuardPipeline *self = g_new0(CwGuardPipeline, 1);
+
+	self->guards = g_ptr_array_new_with_free_func(g_object_unref);
+	self->stats = g_array_new(FALSE, TRUE, sizeof(CwGuardStats));
+	self->names = g_ptr_array_new_with_free_func(g_free);
+	return self;
+}
+
+void
+cw_guard_pipeline_free(CwGuardPipeline *self)
+{
+	if (self == NULL)
+		return;
+	g_ptr_array_unref(self->guards);
+	g_array_unref(self->stats);
+	g_ptr_array_unref(self->names);
+	g_free(self);
+}
+
+void
+cw_guard_pipeline_add(CwGuardPipeline *self, CwGuard *guard)
+{
+	CwGuardStats stats = {0};
+	char *name;
+
+	g_return_if_fail(self != NULL);
+	g_return_if_fail(CW_IS_GUARD(guard));
+	name = g_strdup(cw_guard_get_name(guard));
+	if (name == NULL)
+		name = g_strdup(G_OBJECT_TYPE_NAME(guard));
+	g_ptr_array_add(self->names, name);
+	g_ptr_array_add(self->guards, g_object_ref(guard));
+	stats.name = name;
+	g_array_append_val(self->stats, stats);
+}
+
+/**
+ * cw_guard_pipeline_new_from_config:
+ * @config: the bot configuration ("guardrails" section)
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the active guards, or NULL when a guard
+ * rejects its configuration.
+ */
+CwGuardPipeline *
+cw_guard_pipeline_new_from_config(const CwBotConfig *config, GError **error)
+{
+	g_autoptr(CwGuardPipeline) self = cw_guard_pipeline_new();
+	g_autoptr(GPtrArray) names = cw_extension_get_names(CW_EXTENSION_POINT_GUARD);
+
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = g_ptr_array_index(names, i);
+		g_autoptr(GObject) obj = cw_extension_new(CW_EXTENSION_POINT_GUARD, name, error);
+		gboolean active = TRUE;
+
+		if (obj == NULL)
+			return NULL;
+		if (!cw_guard_configure(CW_GUARD(obj), config, &active, error)) {
+			g_prefix_error(error, "guard %s: ", name);
+			return NULL;
+		}
+		if (active)
+			cw_guard_pipeline_add(self, CW_GUARD(obj));
+	}
+	return g_steal_pointer(&self);
+}
+
+guint
+cw_guard_pipeline_get_n_guards(const CwGuardPipeline *self)
+{
+	return self->guards->len;
+}
+
+CwGuard *
+cw_guard_pipeline_get_guard(const CwGuardPipeline *self, guint index)
+{
+	g_return_val_if_fail(index < self->guards->len, NULL);
+	return g_ptr_array_index(self->guards, index);
+}
+
+CwGuardVerdict
+cw_guard_pipeline_check(CwGuardPipeline *self, const CwGuardContext *ctx, CwOrder *order,
+			char *reason, gsize reason_len, const char **guard_name)
+{
+	CwGuardVerdict result = CW_GUARD_ALLOW;
+
+	if (guard_name != NULL)
+		*guard_name = NULL;
+	if (reason != NULL && reason_len > 0)
+		reason[0] = '\0';
+	for (guint i = 0; i < self->guards->len; i++) {
+		CwGuardStats *stats = &g_array_index(self->stats, CwGuardStats, i);
+		CwGuardVerdict v;
+
+		stats->checks++;
+		v = cw_guard_check(g_ptr_array_index(self->guards, i), ctx, order, reason,
+				   reason_len);
+		if (v == CW_GUARD_REJECT) {
+			stats->rejections++;
+			if (guard_name != NULL)
+				*guard_name = stats->name;
+			if (reason != NULL && reason_len > 0 && reason[0] == '\0')
+				g_strlcpy(reason, "rejected", reason_len);
+			return CW_GUARD_REJECT;
+		}
+		if (v == CW_GUARD_MODIFY) {
+			stats->modifications++;
+			result = CW_GUARD_MODIFY;
+		}
+	}
+	return result;
+}
+
+void
+cw_guard_pipeline_on_fill(CwGuardPipeline *self, const CwGuardContext *ctx, const CwFill *fill)
+{
+	for (guint i = 0; i < self->guards->len; i++)
+		cw_guard_on_fill(g_ptr_array_index(self->guards, i), ctx, fill);
+}
+
+void
+cw_guard_pipeline_on_trade(CwGuardPipeline *self, const CwGuardContext *ctx, const CwTrade *trade)
+{
+	for (guint i = 0; i < self->guards->len; i++)
+		cw_guard_on_trade(g_ptr_array_index(self->guards, i), ctx, trade);
+}
+
+void
+cw_guard_pipeline_on_candle(CwGuardPipeline *self, const CwGuardContext *ctx,
+			    const CwCandle *candle)
+{
+	for (guint i = 0; i < self->guards->len; i++)
+		cw_guard_on_candle(g_ptr_array_index(self->guards, i), ctx, candle);
+}
+
+CwBotMode
+cw_guard_pipeline_get_mode(CwGuardPipeline *self)
+{
+	CwBotMode mode = CW_BOT_MODE_ACTIVE;
+
+	for (guint i = 0; i < self->guards->len; i++)
+		mode = MAX(mode, cw_guard_get_mode(g_ptr_array_index(self->guards, i)));
+	return mode;
+}
+
+gboolean
+cw_guard_pipeline_wants_flatten(CwGuardPipeline *self)
+{
+	for (guint i = 0; i < self->guards->len; i++) {
+		if (cw_guard_wants_flatten(g_ptr_array_index(self->guards, i)))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+void
+cw_guard_pipeline_on_order_error(CwGuardPipeline *self, const CwGuardContext *ctx,
+				 const CwOrder *order, const GError *error)
+{
+	for (guint i = 0; i < self->guards->len; i++)
+		cw_guard_on_order_error(g_ptr_array_index(self->guards, i), ctx, order, error);
+}
+
+/**
+ * cw_guard_pipeline_save_state:
+ * @self: a pipeline
+ *
+ * Returns: (transfer full) (nullable): the guards' states as one JSON object
+ * keyed by guard name, or %NULL when no guard keeps state.
+ */
+char *
+cw_guard_pipeline_save_state(CwGuardPipeline *self)
+{
+	g_autoptr(JsonObject) obj = json_object_new();
+	g_autoptr(JsonNode) root = NULL;
+
+	for (guint i = 0; i < self->guards->len; i++) {
+		char *state = cw_guard_save_state(g_ptr_array_index(self->guards, i));
+		if (state == NULL)
+			continue;
+		json_object_set_string_member(obj, g_ptr_array_index(self->names, i), state);
+		g_free(state);
+	}
+	if (json_object_get_size(obj) == 0)
+		return NULL;
+	root = json_node_init_object(json_node_alloc(), obj);
+	return json_to_string(root, FALSE);
+}
+
+gboolean
+cw_guard_pipeline_load_state(CwGuardPipeline *self, const char *json, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *obj;
+
+	if (!json_parser_load_from_data(parser, json, -1, error)) {
+		g_prefix_error(error, "guard state: ");
+		return FALSE;
+	}
+	if (!JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_FAILED,
+			    "guard state: expected a JSON object");
+		return FALSE;
+	}
+	obj = json_node_get_object(json_parser_get_root(parser));
+	for (guint i = 0; i < self->guards->len; i++) {
+		const char *name = g_ptr_array_index(self->names, i);
+		JsonNode *node = json_object_get_member(obj, name);
+
+		if (node == NULL)
+			continue;
+		if (!JSON_NODE_HOLDS_VALUE(node) ||
+		    json_node_get_value_type(node) != G_TYPE_STRING) {
+			g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_FAILED,
+				    "guard state.%s: expected a string", name);
+			return FALSE;
+		}
+		if (!cw_guard_load_state(g_ptr_array_index(self->guards, i),
+					 json_node_get_string(node), error)) {
+			g_prefix_error(error, "guard state.%s: ", name);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+const GArray *
+cw_guard_pipeline_get_stats(const CwGuardPipeline *self)
+{
+	return self->stats;
+}
+
+gboolean
+cw_bot_mode_allows(CwBotMode mode, const CwOrder *order, gboolean reduces, char *reason,
+		   gsize reason_len)
+{
+	switch (mode) {
+	case CW_BOT_MODE_ACTIVE:
+		return TRUE;
+	case CW_BOT_MODE_REDUCE_ONLY:
+		if (reduces)
+			return TRUE;
+		g_strlcpy(reason, "reduce-only mode: order would increase the position",
+			  reason_len);
+		return FALSE;
+	case CW_BOT_MODE_HALTED:
+	default:
+		if (reduces && (order->purpose == CW_ORDER_PURPOSE_STOP_LOSS ||
+				order->purpose == CW_ORDER_PURPOSE_TRAILING_STOP ||
+				order->purpose == CW_ORDER_PURPOSE_MANUAL_EXIT ||
+				order->purpose == CW_ORDER_PURPOSE_GUARD_EXIT))
+			return TRUE;
+		g_strlcpy(reason, "halted: only protective stops and manual or guard exits pass",
+			  reason_len);
+		return FALSE;
+	}
+}

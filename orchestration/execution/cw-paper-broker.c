@@ -1,0 +1,556 @@
+#include "cw-execution.h"
+
+#include <math.h>
+
+typedef enum {
+	CW_PAPER_PHASE_IDLE,
+	CW_PAPER_PHASE_MARKET,
+	CW_PAPER_PHASE_STOP,
+	CW_PAPER_PHASE_LIMIT,
+} CwPaperPhase;
+
+typedef struct {
+	CwOrder order;
+	guint64 eligible_from; /* first candle index it may fill on */
+	gboolean live;
+} CwWorkingOrder;
+
+struct _CwPaperBroker {
+	GObject parent_instance;
+	double slippage_bps;
+	double maker_fee_bps;
+	double taker_fee_bps;
+	CwBrokerListener listener;
+	gpointer listener_data;
+	CwWorkingOrder *working; /* CW_PAPER_BROKER_MAX_WORKING, in submission order */
+	guint n_working;         /* used slots, live or not */
+	CwOrder *history;        /* ring of CW_PAPER_BROKER_HISTORY */
+	guint history_next;
+	guint history_len;
+	guint64 candle_index; /* candles matched so far */
+	CwPaperPhase phase;
+	guint depth; /* > 0 while matching: slots must not move */
+	gint64 now;
+	/* cash view: balance + realized - fees, from the broker's own net position */
+	double balance;
+	double position; /* signed */
+	double entry_price;
+};
+
+static void cw_paper_broker_iface_init(CwBrokerInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE(CwPaperBroker, cw_paper_broker, G_TYPE_OBJECT,
+			      G_IMPLEMENT_INTERFACE(CW_TYPE_BROKER, cw_paper_broker_iface_init))
+
+static void
+cw_paper_broker_finalize(GObject *object)
+{
+	CwPaperBroker *self = CW_PAPER_BROKER(object);
+
+	g_free(self->working);
+	g_free(self->history);
+	G_OBJECT_CLASS(cw_paper_broker_parent_class)->finalize(object);
+}
+
+static void
+cw_paper_broker_class_init(CwPaperBrokerClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = cw_paper_broker_finalize;
+}
+
+static void
+cw_paper_broker_init(CwPaperBroker *self)
+{
+	self->slippage_bps = 2;
+	self->maker_fee_bps = 2;
+	self->taker_fee_bps = 5.5;
+	self->working = g_new0(CwWorkingOrder, CW_PAPER_BROKER_MAX_WORKING);
+	self->history = g_new0(CwOrder, CW_PAPER_BROKER_HISTORY);
+}
+
+/**
+ * cw_paper_broker_new:
+ *
+ * Returns: (transfer full): a paper broker with the default fees.
+ */
+CwPaperBroker *
+cw_paper_broker_new(void)
+{
+	return g_object_new(CW_TYPE_PAPER_BROKER, NULL);
+}
+
+void
+cw_paper_broker_set_fees(CwPaperBroker *self, double slippage_bps, double maker_fee_bps,
+			 double taker_fee_bps)
+{
+	g_return_if_fail(CW_IS_PAPER_BROKER(self));
+	self->slippage_bps = slippage_bps;
+	self->maker_fee_bps = maker_fee_bps;
+	self->taker_fee_bps = taker_fee_bps;
+}
+
+void
+cw_paper_broker_set_balance(CwPaperBroker *self, double balance)
+{
+	g_return_if_fail(CW_IS_PAPER_BROKER(self));
+	self->balance = balance;
+}
+
+double
+cw_paper_broker_get_slippage_bps(CwPaperBroker *self)
+{
+	return self->slippage_bps;
+}
+
+double
+cw_paper_broker_get_maker_fee_bps(CwPaperBroker *self)
+{
+	return self->maker_fee_bps;
+}
+
+double
+cw_paper_broker_get_taker_fee_bps(CwPaperBroker *self)
+{
+	return self->taker_fee_bps;
+}
+
+double
+cw_paper_broker_get_position(CwPaperBroker *self)
+{
+	return self->position;
+}
+
+guint
+cw_paper_broker_get_n_working(CwPaperBroker *self)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < self->n_working; i++)
+		n += self->working[i].live ? 1 : 0;
+	return n;
+}
+
+static gboolean
+cw_paper_broker_configure(CwBroker *broker, const CwBotConfig *config, GError **error)
+{
+	static const char *const known[] = {"type", "slippage_bps", "maker_fee_bps",
+					    "taker_fee_bps", NULL};
+	CwPaperBroker *self = CW_PAPER_BROKER(broker);
+	JsonObject *section;
+
+	if (config == NULL)
+		return TRUE;
+	self->balance = config->initial_balance;
+	section = cw_bot_config_get_section(config, "broker");
+	if (section == NULL)
+		return TRUE;
+	return cw_config_check_keys(section, "broker", known, error) &&
+	       cw_config_read_double(section, "broker", "slippage_bps", 2, 0, 10000,
+				     &self->slippage_bps, error) &&
+	       cw_config_read_double(section, "broker", "maker_fee_bps", 2, 0, 10000,
+				     &self->maker_fee_bps, error) &&
+	       cw_config_read_double(section, "broker", "taker_fee_bps", 5.5, 0, 10000,
+				     &self->taker_fee_bps, error);
+}
+
+static void
+cw_paper_broker_set_listener(CwBroker *broker, CwBrokerListener listener, gpointer user_data)
+{
+	CwPaperBroker *self = CW_PAPER_BROKER(broker);
+
+	self->listener = listener;
+	self->listener_data = user_data;
+}
+
+static void
+cw_paper_broker_notify(CwPaperBroker *self, const CwOrder *order, const CwFill *fill)
+{
+	/* a copy: the listener may submit and cancel, which may reuse slots */
+	CwOrder copy = *order;
+
+	if (self->listener != NULL)
+		self->listener(&copy, fill, self->listener_data);
+}
+
+static void
+cw_paper_broker_remember(CwPaperBroker *self, const CwOrder *order)
+{
+	/* newest first: replace the last record of the same order if it is
+	 * still in the ring, else append */
+	for (guint k = 0; k < self->history_len; k++) {
+		guint i = (self->history_next + CW_PAPER_BROKER_HISTORY - 1 - k) %
+			  CW_PAPER_BROKER_HISTORY;
+		if (strcmp(self->history[i].client_order_id, order->client_order_id) == 0) {
+			self->history[i] = *order;
+			return;
+		}
+		/* a still working order is in the recent past; stop early */
+		if (k >= CW_PAPER_BROKER_MAX_WORKING * 2)
+			break;
+	}
+	self->history[self->history_next] = *order;
+	self->history_next = (self->history_next + 1) % CW_PAPER_BROKER_HISTORY;
+	if (self->history_len < CW_PAPER_BROKER_HISTORY)
+		self->history_len++;
+}
+
+static void
+cw_paper_broker_compact(CwPaperBroker *self)
+{
+	guint j = 0;
+
+	if (self->depth > 0)
+		return;
+	for (guint i = 0; i < self->n_working; i++) {
+		if (!self->working[i].live)
+			continue;
+		if (i != j)
+			self->working[j] = self->working[i];
+		j++;
+	}
+	self->n_working = j;
+}
+
+static CwWorkingOrder *
+cw_paper_broker_find_live(CwPaperBroker *self, const char *client_order_id)
+{
+	for (guint i = 0; i < self->n_working; i++) {
+		if (self->working[i].live &&
+		    strcmp(self->working[i].order.client_order_id, client_order_id) == 0)
+			return &self->working[i];
+	}
+	return NULL;
+}
+
+static gboolean
+cw_paper_broker_validate(CwPaperBroker *self, const CwOrder *order, GError **error)
+{
+	const char *id = order->client_order_id;
+
+	if (id[0] == '\0' || memchr(id, '\0', CW_CLIENT_ORDER_ID_LEN) == NULL) {
+		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER,
+			    "order without a client order id");
+		return FALSE;
+	}
+	if (!isfinite(order->qty) || order->qty <= 0) {
+		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER,
+			    "order %s: quantity must be > 0", id);
+		return FALSE;
+	}
+	if (order->type == CW_ORDER_TYPE_LIMIT && !(isfinite(order->price) && order->price > 0)) {
+		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER,
+			    "limit order %s: price must be > 0", id);
+		return FALSE;
+	}
+	if (order->type == CW_ORDER_TYPE_STOP &&
+	    !(isfinite(order->stop_price) && order->stop_price > 0)) {
+		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER,
+			    "stop order %s: stop price must be > 0", id);
+		return FALSE;
+	}
+	if (cw_paper_broker_find_live(self, id) != NULL) {
+		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER,
+			    "order %s is already working", id);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+cw_paper_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
+{
+	CwPaperBroker *self = CW_PAPER_BROKER(broker);
+	CwWorkingOrder *slot;
+
+	if (!cw_paper_broker_validate(self, order, error))
+		return FALSE;
+	if (self->n_working == CW_PAPER_BROKER_MAX_WORKING)
+		cw_paper_broker_compact(self);
+	if (self->n_working == CW_PAPER_BROKER_MAX_WORKING) {
+		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_CAPACITY,
+			    "order %s: %d orders are already working", order->client_order_id,
+			    CW_PAPER_BROKER_MAX_WORKING);
+		return FALSE;
+	}
+	slot = &self->working[self->n_working++];
+	slot->order = *order;
+	slot->order.status = CW_ORDER_STATUS_SUBMITTED;
+	slot->order.filled_qty = 0;
+	slot->order.avg_fill_price = 0;
+	slot->order.updated_at = self->now;
+	g_snprintf(slot->order.exchange_order_id, sizeof(slot->order.exchange_order_id),
+		   "paper-%" G_GUINT64_FORMAT, order->seq);
+	slot->live = TRUE;
+	/* protective orders placed while market orders fill at the open see the
+	 * rest of that candle; everything else starts with the next candle */
+	if (self->phase == CW_PAPER_PHASE_MARKET && order->type != CW_ORDER_TYPE_MARKET)
+		slot->eligible_from = self->candle_index;
+	else
+		slot->eligible_from = self->candle_index + 1;
+	cw_paper_broker_remember(self, &slot->order);
+	cw_paper_broker_notify(self, &slot->order, NULL);
+	return TRUE;
+}
+
+static void
+cw_paper_broker_finish_cancel(CwPaperBroker *self, CwWorkingOrder *slot)
+{
+	CwOrder order;
+
+	slot->live = FALSE;
+	slot->order.status = CW_ORDER_STATUS_CANCELLED;
+	slot->order.updated_at = self->now;
+	order = slot->order;
+	cw_paper_broker_remember(self, &order);
+	cw_paper_broker_notify(self, &order, NULL);
+}
+
+static gboolean
+cw_paper_broker_cancel(CwBroker *broker, const char *client_order_id, GError **error)
+{
+	CwPaperBroker *self = CW_PAPER_BROKER(broker);
+	CwWorkingOrder *slot = cw_paper_broker_find_live(self, client_order_id);
+
+	if (slot == NULL) {
+		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_NOT_FOUND,
+			    "no working order %s", client_order_id);
+		return FALSE;
+	}
+	cw_paper_broker_finish_cancel(self, slot);
+	cw_paper_broker_compact(self);
+	return TRUE;
+}
+
+void
+cw_paper_broker_cancel_all(CwPaperBroker *self)
+{
+	g_return_if_fail(CW_IS_PAPER_BROKER(self));
+	self->depth++;
+	for (guint i = 0; i < self->n_working; i++) {
+		if (self->working[i].live)
+			cw_paper_broker_finish_cancel(self, &self->working[i]);
+	}
+	self->depth--;
+	cw_paper_broker_compact(self);
+}
+
+static double
+cw_paper_broker_slip(CwPaperBroker *self, CwSide side, double price)
+{
+	double s = self->slippage_bps / 10000.0;
+
+	return side == CW_SIDE_BUY ? price * (1.0 + s) : price * (1.0 - s);
+}
+
+/* Books a fill of order at price into the cash view; returns the fee. */
+static double
+cw_paper_broker_book(CwPaperBroker *self, CwSide side, double qty, double price, double fee_bps)
+{
+	double signed_qty = side == CW_SIDE_BUY ? qty : -qty;
+	double fee = qty * price * fee_bps / 10000.0;
+
+	self->balance -= fee;
+	if (self->position == 0 || (self->position > 0) == (signed_qty > 0)) {
+		double total = self->position + signed_qty;
+		self->entry_price =
+		    (self->entry_price * fabs(self->position) + price * qty) / fabs(total);
+		self->position = total;
+	} else {
+		double closed = MIN(qty, fabs(self->position));
+		double dir = self->position > 0 ? 1.0 : -1.0;
+
+		self->balance += closed * (price - self->entry_price) * dir;
+		self->position += signed_qty;
+		if (fabs(self->position) < 1e-12)
+			self->position = 0;
+		if (qty > closed)
+			self->entry_price = price; /* reversed */
+	}
+	return fee;
+}
+
+/* Fills the order at price; the slot (if any) is released first. */
+static void
+cw_paper_broker_fill(CwPaperBroker *self, CwOrder *order, double price, gboolean maker)
+{
+	double qty = order->qty - order->filled_qty;
+	CwFill fill = {0};
+
+	if (order->reduce_only) {
+		double reducible =
+		    order->side == CW_SIDE_BUY ? MAX(0, -self->position) : MAX(0, self->position);
+		if (reducible <= 1e-12) {
+			order->status = CW_ORDER_STATUS_CANCELLED;
+			order->updated_at = self->now;
+			cw_paper_broker_remember(self, order);
+			cw_paper_broker_notify(self, order, NULL);
+			return;
+		}
+		qty = MIN(qty, reducible);
+	}
+	memcpy(fill.client_order_id, order->client_order_id, CW_CLIENT_ORDER_ID_LEN);
+	fill.strategy_id = order->strategy_id;
+	fill.symbol = order->symbol;
+	fill.side = order->side;
+	fill.purpose = order->purpose;
+	fill.maker = maker;
+	fill.qty = qty;
+	fill.price = price;
+	fill.time = self->now;
+	fill.fee = cw_paper_broker_book(self, order->side, qty, price,
+					maker ? self->maker_fee_bps : self->taker_fee_bps);
+	order->avg_fill_price = price;
+	order->filled_qty += qty;
+	order->status = CW_ORDER_STATUS_FILLED;
+	order->updated_at = self->now;
+	cw_paper_broker_remember(self, order);
+	cw_paper_broker_notify(self, order, &fill);
+}
+
+static gboolean
+cw_paper_broker_match(CwPaperBroker *self, const CwOrder *o, const CwCandle *c, double *price,
+		      gboolean *maker)
+{
+	*maker = FALSE;
+	switch (o->type) {
+	case CW_ORDER_TYPE_MARKET:
+		*price = cw_paper_broker_slip(self, o->side, c->open);
+		return TRUE;
+	case CW_ORDER_TYPE_STOP:
+		if (o->side == CW_SIDE_SELL) {
+			if (c->low > o->stop_price)
+				return FALSE;
+			*price = c->open <= o->stop_price ? c->open : o->stop_price;
+		} else {
+			if (c->high < o->stop_price)
+				return FALSE;
+			*price = c->open >= o->stop_price ? c->open : o->stop_price;
+		}
+		*price = cw_paper_broker_slip(self, o->side, *price);
+		return TRUE;
+	case CW_ORDER_TYPE_LIMIT:
+	default:
+		*maker = TRUE;
+		if (o->side == CW_SIDE_SELL) {
+			if (c->high < o->price)
+				return FALSE;
+			*price = c->open >= o->price ? c->open : o->price;
+		} else {
+			if (c->low > o->price)
+				return FALSE;
+			*price = c->open <= o->price ? c->open : o->price;
+		}
+		return TRUE;
+	}
+}
+
+static void
+cw_paper_broker_pass(CwPaperBroker *self, const CwCandle *candle, CwOrderType type)
+{
+	/* n_working is re-read: orders submitted by the listener are appended
+	 * and the table does not move while depth > 0 */
+	for (guint i = 0; i < self->n_working; i++) {
+		CwWorkingOrder *slot = &self->working[i];
+		CwOrder order;
+		double price;
+		gboolean maker;
+
+		if (!slot->live || slot->order.type != type ||
+		    slot->eligible_from > self->candle_index)
+			continue;
+		if (candle->symbol != 0 && slot->order.symbol != 0 &&
+		    candle->symbol != slot->order.symbol)
+			continue;
+		if (!cw_paper_broker_match(self, &slot->order, candle, &price, &maker))
+			continue;
+		slot->live = FALSE;
+		order = slot->order;
+		cw_paper_broker_fill(self, &order, price, maker);
+	}
+}
+
+static void
+cw_paper_broker_on_candle(CwBroker *broker, const CwCandle *candle)
+{
+	CwPaperBroker *self = CW_PAPER_BROKER(broker);
+
+	self->candle_index++;
+	self->now = candle->open_time;
+	self->depth++;
+	self->phase = CW_PAPER_PHASE_MARKET;
+	cw_paper_broker_pass(self, candle, CW_ORDER_TYPE_MARKET);
+	self->phase = CW_PAPER_PHASE_STOP;
+	cw_paper_broker_pass(self, candle, CW_ORDER_TYPE_STOP);
+	self->phase = CW_PAPER_PHASE_LIMIT;
+	cw_paper_broker_pass(self, candle, CW_ORDER_TYPE_LIMIT);
+	self->phase = CW_PAPER_PHASE_IDLE;
+	self->depth--;
+	cw_paper_broker_compact(self);
+}
+
+gboolean
+cw_paper_broker_fill_now(CwPaperBroker *self, const CwOrder *order, double price, gint64 time,
+			 GError **error)
+{
+	CwOrder copy;
+
+	g_return_val_if_fail(CW_IS_PAPER_BROKER(self), FALSE);
+	if (!cw_paper_broker_validate(self, order, error))
+		return FALSE;
+	if (!(isfinite(price) && price > 0)) {
+		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER,
+			    "order %s: fill price must be > 0", order->client_order_id);
+		return FALSE;
+	}
+	copy = *order;
+	copy.type = CW_ORDER_TYPE_MARKET;
+	copy.status = CW_ORDER_STATUS_SUBMITTED;
+	copy.filled_qty = 0;
+	if (time > self->now)
+		self->now = time;
+	cw_paper_broker_fill(self, &copy, price, FALSE);
+	return TRUE;
+}
+
+static gboolean
+cw_paper_broker_lookup_order(CwBroker *broker, const char *client_order_id, CwOrder *out,
+			     GError **error)
+{
+	CwPaperBroker *self = CW_PAPER_BROKER(broker);
+	CwWorkingOrder *slot = cw_paper_broker_find_live(self, client_order_id);
+
+	if (slot != NULL) {
+		*out = slot->order;
+		return TRUE;
+	}
+	for (guint k = 0; k < self->history_len; k++) {
+		guint i = (self->history_next + CW_PAPER_BROKER_HISTORY - 1 - k) %
+			  CW_PAPER_BROKER_HISTORY;
+		if (strcmp(self->history[i].client_order_id, client_order_id) == 0) {
+			*out = self->history[i];
+			return TRUE;
+		}
+	}
+	g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_NOT_FOUND,
+		    "unknown order %s (the paper broker remembers the last %d)", client_order_id,
+		    CW_PAPER_BROKER_HISTORY);
+	return FALSE;
+}
+
+static double
+cw_paper_broker_get_balance(CwBroker *broker)
+{
+	return CW_PAPER_BROKER(broker)->balance;
+}
+
+static void
+cw_paper_broker_iface_init(CwBrokerInterface *iface)
+{
+	iface->configure = cw_paper_broker_configure;
+	iface->set_listener = cw_paper_broker_set_listener;
+	iface->submit = cw_paper_broker_submit;
+	iface->cancel = cw_paper_broker_cancel;
+	iface->on_candle = cw_paper_broker_on_candle;
+	iface->lookup_order = cw_paper_broker_lookup_order;
+	iface->get_balance = cw_paper_broker_get_balance;
+}

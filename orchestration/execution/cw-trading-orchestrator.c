@@ -1,0 +1,1041 @@
+#include "cw-execution.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#define CW_ORCHESTRATOR_TRADE_CAPACITY 1024
+
+struct _CwTradingOrchestrator {
+	GObject parent_instance;
+	CwBotConfig *config;
+	const CwStrategySpec *spec;
+	CwStrategyId strategy_id;
+	GQuark symbol;
+	CwEventBus *bus;
+	CwStrategy *strategy;
+	CwBroker *broker;
+	CwGuardPipeline *guards;
+	CwActionQueue *queue;
+	CwAccount account;
+	CwExitMachine exit;
+	CwStrategyOutput output;
+	CwCandle last_candle;
+	gboolean has_candle;
+	gboolean in_candle;
+	guint64 n_candles;
+	gint64 now; /* event time: open time of the candle being processed */
+	CwBotMode manual_mode;
+	CwBotMode mode;
+	char id_prefix[16];
+	guint64 next_seq;
+	double settle_fee_bps;
+	double decision_atr;
+	/* the orders this orchestrator has working */
+	CwOrder stop_order;
+	gboolean has_stop;
+	CwOrder tp_orders[CW_MAX_TAKE_PROFITS];
+	gboolean has_tp[CW_MAX_TAKE_PROFITS];
+	char entry_id[CW_CLIENT_ORDER_ID_LEN];
+	char close_id[CW_CLIENT_ORDER_ID_LEN];
+	gboolean entry_pending;
+	gboolean close_pending;
+	char reason[CW_REASON_LEN];
+};
+
+G_DEFINE_FINAL_TYPE(CwTradingOrchestrator, cw_trading_orchestrator, G_TYPE_OBJECT)
+
+static void
+cw_trading_orchestrator_dispose(GObject *object)
+{
+	CwTradingOrchestrator *self = CW_TRADING_ORCHESTRATOR(object);
+
+	if (self->broker != NULL)
+		cw_broker_set_listener(self->broker, NULL, NULL);
+	g_clear_object(&self->broker);
+	g_clear_object(&self->strategy);
+	g_clear_object(&self->bus);
+	g_clear_pointer(&self->guards, cw_guard_pipeline_free);
+	G_OBJECT_CLASS(cw_trading_orchestrator_parent_class)->dispose(object);
+}
+
+static void
+cw_trading_orchestrator_finalize(GObject *object)
+{
+	CwTradingOrchestrator *self = CW_TRADING_ORCHESTRATOR(object);
+
+	cw_account_clear(&self->account);
+	g_clear_pointer(&self->queue, cw_action_queue_free);
+	g_clear_pointer(&self->config, cw_bot_config_unref);
+	G_OBJECT_CLASS(cw_trading_orchestrator_parent_class)->finalize(object);
+}
+
+static void
+cw_trading_orchestrator_class_init(CwTradingOrchestratorClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->dispose = cw_trading_orchestrator_dispose;
+	object_class->finalize = cw_trading_orchestrator_finalize;
+}
+
+static void
+cw_trading_orchestrator_init(CwTradingOrchestrator *self)
+{
+	self->next_seq = 1;
+	self->mode = CW_BOT_MODE_ACTIVE;
+	self->manual_mode = CW_BOT_MODE_ACTIVE;
+}
+
+/* events */
+
+static void
+cw_trading_orchestrator_emit(CwTradingOrchestrator *self, const CwEvent *proto)
+{
+	CwEvent event;
+
+	if (self->bus == NULL)
+		return;
+	event = *proto;
+	event.strategy_id = self->strategy_id;
+	event.time = self->now;
+	cw_event_bus_publish(self->bus, &event);
+}
+
+static void
+cw_trading_orchestrator_emit_order(CwTradingOrchestrator *self, CwEventType type,
+				   const CwOrder *order, const char *source, const char *reason,
+				   double value)
+{
+	CwEvent event = {
+	    .type = type,
+	    .order = order,
+	    .position = &self->account.position,
+	    .source = source,
+	    .reason = reason,
+	    .value = value,
+	};
+
+	cw_trading_orchestrator_emit(self, &event);
+}
+
+static void
+cw_trading_orchestrator_fill_context(CwTradingOrchestrator *self, CwGuardContext *ctx,
+				     gboolean reduces)
+{
+	const CwAccount *acc = &self->account;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->strategy_id = self->strategy_id;
+	ctx->instrument = &self->config->instrument;
+	ctx->last_candle_time = self->last_candle.open_time;
+	ctx->interval_ms = self->last_candle.interval_ms > 0 ? self->last_candle.interval_ms
+							     : self->config->interval_ms;
+	ctx->now = self->has_candle ? self->last_candle.open_time + ctx->interval_ms : 0;
+	ctx->mark_price = acc->mark_price;
+	ctx->equity = acc->equity;
+	ctx->balance = acc->cash;
+	ctx->peak_equity = acc->peak_equity;
+	ctx->position_qty = cw_account_get_signed_qty(acc);
+	ctx->position_entry_price = acc->position.entry_price;
+	ctx->open_positions = cw_account_is_flat(acc) ? 0 : 1;
+	ctx->reduces = reduces;
+}
+
+static void
+cw_trading_orchestrator_update_mode(CwTradingOrchestrator *self, const char *source)
+{
+	CwBotMode mode = MAX(self->manual_mode, cw_guard_pipeline_get_mode(self->guards));
+	CwEvent event = {.type = CW_EVENT_MODE_CHANGED};
+
+	if (mode == self->mode)
+		return;
+	self->mode = mode;
+	event.source = source;
+	event.reason = cw_bot_mode_to_string(mode);
+	event.value = (double) mode;
+	event.position = &self->account.position;
+	cw_trading_orchestrator_emit(self, &event);
+}
+
+/* client order ids */
+
+void
+cw_trading_orchestrator_format_client_order_id(CwTradingOrchestrator *self, guint64 seq, char *buf)
+{
+	/* snprintf with integers only: no allocation */
+	snprintf(buf, CW_CLIENT_ORDER_ID_LEN, "%s-%" G_GUINT64_FORMAT, self->id_prefix, seq);
+}
+
+static void
+cw_trading_orchestrator_make_prefix(CwTradingOrchestrator *self)
+{
+	const char *parts[] = {self->config->name != NULL ? self->config->name : "",
+			       self->spec->id != NULL ? self->spec->id : ""};
+	guint32 hash = 2166136261u; /* FNV-1a: stable across runs and builds */
+
+	for (guint p = 0; p < G_N_ELEMENTS(parts); p++) {
+		if (p > 0)
+			hash = (hash ^ '/') * 16777619u;
+		for (const char *c = parts[p]; *c != '\0'; c++)
+			hash = (hash ^ (guint8) *c) * 16777619u;
+	}
+	snprintf(self->id_prefix, sizeof(self->id_prefix), "cw-%08x", hash);
+}
+
+/* actions */
+
+static void
+cw_trading_orchestrator_enqueue(CwTradingOrchestrator *self, const CwAction *action)
+{
+	if (!cw_action_queue_push(self->queue, action, self->n_candles)) {
+		g_warning("strategy %s: action queue full, dropping %s", self->spec->id,
+			  cw_action_type_to_string(action->type));
+		if (action->type == CW_ACTION_OPEN)
+			self->entry_pending = FALSE;
+		else if (action->type == CW_ACTION_CLOSE)
+			self->close_pending = FALSE;
+	}
+}
+
+static void
+cw_trading_orchestrator_push_stop(CwTradingOrchestrator *self, CwActionType type)
+{
+	CwAction action = {
+	    .type = type,
+	    .purpose = cw_exit_machine_get_stop_purpose(&self->exit),
+	    .price = self->exit.stop_price,
+	};
+
+	if (self->exit.stop_price > 0)
+		cw_trading_orchestrator_enqueue(self, &action);
+}
+
+static void
+cw_trading_orchestrator_push_close(CwTradingOrchestrator *self, CwOrderPurpose purpose)
+{
+	CwAction action = {.type = CW_ACTION_CLOSE, .purpose = purpose, .fraction = 1.0};
+
+	if (self->close_pending || cw_account_is_flat(&self->account))
+		return;
+	self->close_pending = TRUE;
+	cw_trading_orchestrator_enqueue(self, &action);
+}
+
+static void
+cw_trading_orchestrator_abandon(CwTradingOrchestrator *self, const CwAction *action)
+{
+	if (action->type == CW_ACTION_OPEN)
+		self->entry_pending = FALSE;
+	else if (action->type == CW_ACTION_CLOSE)
+		self->close_pending = FALSE;
+}
+
+static gboolean
+cw_trading_orchestrator_build(CwTradingOrchestrator *self, CwAction *action, CwOrder *order)
+{
+	const CwPosition *pos = &self->account.position;
+	gboolean flat = cw_account_is_flat(&self->account);
+	CwSide exit_side = pos->direction == CW_DIRECTION_LONG ? CW_SIDE_SELL : CW_SIDE_BUY;
+
+	order->type = CW_ORDER_TYPE_MARKET;
+	order->reduce_only = TRUE;
+	order->side = exit_side;
+	order->purpose = action->purpose;
+	switch (action->type) {
+	case CW_ACTION_OPEN:
+		if (!flat || action->qty <= 0 || action->direction == CW_DIRECTION_NONE)
+			return FALSE;
+		order->side = action->direction == CW_DIRECTION_LONG ? CW_SIDE_BUY : CW_SIDE_SELL;
+		order->reduce_only = FALSE;
+		order->purpose = CW_ORDER_PURPOSE_ENTRY;
+		order->qty = action->qty;
+		return TRUE;
+	case CW_ACTION_CLOSE:
+		if (flat)
+			return FALSE;
+		order->qty = pos->qty;
+		return TRUE;
+	case CW_ACTION_CLOSE_PERCENT:
+		if (flat)
+			return FALSE;
+		order->qty = action->fraction >= 1.0
+				 ? pos->qty
+				 : cw_instrument_floor_qty(&self->config->instrument,
+							   pos->qty * action->fraction);
+		return order->qty > 0;
+	case CW_ACTION_UPDATE_STOP:
+	case CW_ACTION_MOVE_STOP_TO_BREAKEVEN:
+	case CW_ACTION_ACTIVATE_TRAILING:
+		if (flat || action->price <= 0)
+			return FALSE;
+		/* nothing to replace when the working stop already matches */
+		if (self->has_stop && self->stop_order.stop_price == action->price &&
+		    self->stop_order.qty == pos->qty && self->stop_order.purpose == action->purpose)
+			return FALSE;
+		order->type = CW_ORDER_TYPE_STOP;
+		order->qty = pos->qty;
+		order->stop_price = action->price;
+		return TRUE;
+	case CW_ACTION_PLACE_TAKE_PROFIT:
+		if (flat || action->level >= self->exit.n_take_profits ||
+		    self->exit.tp_filled[action->level] || self->has_tp[action->level])
+			return FALSE;
+		order->type = CW_ORDER_TYPE_LIMIT;
+		order->purpose = CW_ORDER_PURPOSE_TAKE_PROFIT;
+		order->qty = MIN(self->exit.tp_qty[action->level], pos->qty);
+		order->price = self->exit.tp_price[action->level];
+		return order->qty > 0;
+	default:
+		return FALSE;
+	}
+}
+
+static void
+cw_trading_orchestrator_reject(CwTradingOrchestrator *self, const CwOrder *order,
+			       const char *source, const char *reason)
+{
+	CwOrder rejected = *order;
+
+	rejected.status = CW_ORDER_STATUS_REJECTED;
+	cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_REJECTED, &rejected, source, reason,
+					   0);
+	cw_trading_orchestrator_emit_order(self, CW_EVENT_GUARD_TRIPPED, &rejected, source, reason,
+					   0);
+}
+
+static gboolean
+cw_trading_orchestrator_is_stop_action(CwActionType type)
+{
+	return type == CW_ACTION_UPDATE_STOP || type == CW_ACTION_MOVE_STOP_TO_BREAKEVEN ||
+	       type == CW_ACTION_ACTIVATE_TRAILING;
+}
+
+static const char *
+cw_trading_orchestrator_stop_reason(CwActionType type)
+{
+	switch (type) {
+	case CW_ACTION_MOVE_STOP_TO_BREAKEVEN:
+		return "breakeven";
+	case CW_ACTION_ACTIVATE_TRAILING:
+		return "trailing";
+	default:
+		return "update";
+	}
+}
+
+static CwActionResult
+cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
+{
+	CwTradingOrchestrator *self = user_data;
+	g_autoptr(GError) error = NULL;
+	CwOrder order = {0};
+	CwOrder prev_stop = self->stop_order;
+	gboolean had_stop = self->has_stop;
+	CwGuardContext ctx;
+	const char *guard = NULL;
+
+	if (!cw_trading_orchestrator_build(self, action, &order)) {
+		cw_trading_orchestrator_abandon(self, action);
+		return CW_ACTION_RESULT_DROP;
+	}
+	/* a retry keeps the client order id of the first attempt */
+	if (!action->has_order) {
+		action->order.seq = self->next_seq++;
+		cw_trading_orchestrator_format_client_order_id(self, action->order.seq,
+							       action->order.client_order_id);
+		action->order.created_at = self->now;
+		action->has_order = TRUE;
+	}
+	memcpy(order.client_order_id, action->order.client_order_id, CW_CLIENT_ORDER_ID_LEN);
+	order.seq = action->order.seq;
+	order.created_at = action->order.created_at;
+	order.updated_at = self->now;
+	order.strategy_id = self->strategy_id;
+	order.symbol = self->symbol;
+	order.status = CW_ORDER_STATUS_NEW;
+	action->order = order;
+
+	self->reason[0] = '\0';
+	if (!cw_bot_mode_allows(self->mode, &order, order.reduce_only, self->reason,
+				sizeof(self->reason))) {
+		cw_trading_orchestrator_reject(self, &order, "bot-mode", self->reason);
+		cw_trading_orchestrator_abandon(self, action);
+		return CW_ACTION_RESULT_DROP;
+	}
+	cw_trading_orchestrator_fill_context(self, &ctx, order.reduce_only);
+	if (cw_guard_pipeline_check(self->guards, &ctx, &order, self->reason, sizeof(self->reason),
+				    &guard) == CW_GUARD_REJECT) {
+		cw_trading_orchestrator_reject(self, &order, guard, self->reason);
+		cw_trading_orchestrator_abandon(self, action);
+		return CW_ACTION_RESULT_DROP;
+	}
+	if (order.qty <= 0) {
+		cw_trading_orchestrator_abandon(self, action);
+		return CW_ACTION_RESULT_DROP;
+	}
+
+	/* track before submitting: a broker may report a fill from inside submit */
+	if (action->type == CW_ACTION_OPEN)
+		memcpy(self->entry_id, order.client_order_id, CW_CLIENT_ORDER_ID_LEN);
+	else if (action->type == CW_ACTION_CLOSE || action->type == CW_ACTION_CLOSE_PERCENT)
+		memcpy(self->close_id, order.client_order_id, CW_CLIENT_ORDER_ID_LEN);
+	else if (cw_trading_orchestrator_is_stop_action(action->type)) {
+		self->stop_order = order;
+		self->has_stop = TRUE;
+	} else if (action->type == CW_ACTION_PLACE_TAKE_PROFIT) {
+		self->tp_orders[action->level] = order;
+		self->has_tp[action->level] = TRUE;
+	}
+
+	if (!cw_broker_submit(self->broker, &order, &error)) {
+		cw_trading_orchestrator_fill_context(self, &ctx, order.reduce_only);
+		cw_guard_pipeline_on_order_error(self->guards, &ctx, &order, error);
+		if (cw_trading_orchestrator_is_stop_action(action->type)) {
+			self->stop_order = prev_stop;
+			self->has_stop = had_stop;
+		} else if (action->type == CW_ACTION_PLACE_TAKE_PROFIT) {
+			self->has_tp[action->level] = FALSE;
+		}
+		g_strlcpy(action->last_error, error->message, sizeof(action->last_error));
+		g_debug("strategy %s: %s failed (attempt %u): %s", self->spec->id,
+			cw_action_type_to_string(action->type), action->attempts + 1,
+			error->message);
+		return CW_ACTION_RESULT_RETRY;
+	}
+
+	order.status = CW_ORDER_STATUS_SUBMITTED;
+	action->order = order;
+	cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_SUBMITTED, &order, NULL, NULL, 0);
+	if (cw_trading_orchestrator_is_stop_action(action->type)) {
+		self->account.position.stop_price = order.stop_price;
+		/* replace first, then cancel: the position is never unprotected */
+		if (had_stop && strcmp(prev_stop.client_order_id, order.client_order_id) != 0)
+			cw_broker_cancel(self->broker, prev_stop.client_order_id, NULL);
+		if (had_stop || action->type != CW_ACTION_UPDATE_STOP)
+			cw_trading_orchestrator_emit_order(
+			    self, CW_EVENT_STOP_MOVED, &order, "exit-machine",
+			    cw_trading_orchestrator_stop_reason(action->type), order.stop_price);
+	}
+	cw_trading_orchestrator_emit_order(self, CW_EVENT_ACTION_EXECUTED, &order,
+					   cw_action_type_to_string(action->type), NULL,
+					   (double) action->attempts);
+	return CW_ACTION_RESULT_DONE;
+}
+
+static void
+cw_trading_orchestrator_action_failed(CwAction *action, gpointer user_data)
+{
+	CwTradingOrchestrator *self = user_data;
+
+	cw_trading_orchestrator_emit_order(
+	    self, CW_EVENT_ACTION_FAILED, action->has_order ? &action->order : NULL,
+	    cw_action_type_to_string(action->type), action->last_error, (double) action->attempts);
+	cw_trading_orchestrator_abandon(self, action);
+}
+
+static void
+cw_trading_orchestrator_drain(CwTradingOrchestrator *self)
+{
+	cw_action_queue_run(self->queue, self->n_candles, cw_trading_orchestrator_execute,
+			    cw_trading_orchestrator_action_failed, self);
+}
+
+/* fills */
+
+static void
+cw_trading_orchestrator_cancel_exits(CwTradingOrchestrator *self)
+{
+	char id[CW_CLIENT_ORDER_ID_LEN];
+
+	/* clear the flags first: cancelling calls back into the listener */
+	if (self->has_stop) {
+		self->has_stop = FALSE;
+		memcpy(id, self->stop_order.client_order_id, sizeof(id));
+		cw_broker_cancel(self->broker, id, NULL);
+	}
+	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
+		if (!self->has_tp[i])
+			continue;
+		self->has_tp[i] = FALSE;
+		memcpy(id, self->tp_orders[i].client_order_id, sizeof(id));
+		cw_broker_cancel(self->broker, id, NULL);
+	}
+}
+
+static void
+cw_trading_orchestrator_position_opened(CwTradingOrchestrator *self)
+{
+	CwPosition *pos = &self->account.position;
+	CwEvent event = {.type = CW_EVENT_POSITION_OPENED, .position = pos};
+
+	cw_exit_machine_open(&self->exit, pos->direction, pos->entry_price, pos->qty,
+			     self->decision_atr);
+	pos->stop_price = self->exit.stop_price;
+	cw_trading_orchestrator_emit(self, &event);
+	cw_trading_orchestrator_push_stop(self, CW_ACTION_UPDATE_STOP);
+	for (guint i = 0; i < self->exit.n_take_profits; i++) {
+		CwAction action = {
+		    .type = CW_ACTION_PLACE_TAKE_PROFIT,
+		    .purpose = CW_ORDER_PURPOSE_TAKE_PROFIT,
+		    .level = i,
+		    .price = self->exit.tp_price[i],
+		};
+		cw_trading_orchestrator_enqueue(self, &action);
+	}
+}
+
+static void
+cw_trading_orchestrator_position_closed(CwTradingOrchestrator *self, const CwTrade *trade)
+{
+	CwEvent event = {.type = CW_EVENT_POSITION_CLOSED,
+			 .position = &self->account.position,
+			 .trade = trade,
+			 .value = trade->net_pnl};
+	CwGuardContext ctx;
+
+	cw_trading_orchestrator_cancel_exits(self);
+	cw_exit_machine_close(&self->exit);
+	self->entry_pending = FALSE;
+	self->close_pending = FALSE;
+	cw_trading_orchestrator_emit(self, &event);
+	event.type = CW_EVENT_TRADE_CLOSED;
+	cw_trading_orchestrator_emit(self, &event);
+	cw_trading_orchestrator_fill_context(self, &ctx, FALSE);
+	cw_guard_pipeline_on_trade(self->guards, &ctx, trade);
+}
+
+static void
+cw_trading_orchestrator_on_fill(CwTradingOrchestrator *self, const CwOrder *order,
+				const CwFill *fill)
+{
+	static const char *const tp_names[CW_MAX_TAKE_PROFITS] = {"tp1", "tp2", "tp3"};
+	const CwTrade *trade = NULL;
+	CwAccountFillKind kind;
+	CwStopChange change = CW_STOP_CHANGE_NONE;
+	CwGuardContext ctx;
+	int tp_level = -1;
+	CwEvent event = {
+	    .type = CW_EVENT_ORDER_FILLED,
+	    .order = order,
+	    .fill = fill,
+	    .position = &self->account.position,
+	    .value = fill->price,
+	};
+
+	if (self->has_stop && strcmp(order->client_order_id, self->stop_order.client_order_id) == 0)
+		self->has_stop = FALSE;
+	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
+		if (self->has_tp[i] &&
+		    strcmp(order->client_order_id, self->tp_orders[i].client_order_id) == 0) {
+			self->has_tp[i] = FALSE;
+			tp_level = (int) i;
+		}
+	}
+	if (strcmp(order->client_order_id, self->entry_id) == 0)
+		self->entry_pending = FALSE;
+	if (strcmp(order->client_order_id, self->close_id) == 0)
+		self->close_pending = FALSE;
+
+	kind = cw_account_apply_fill(&self->account, fill, &trade);
+	if (kind == CW_ACCOUNT_FILL_REDUCED || kind == CW_ACCOUNT_FILL_INCREASED)
+		self->account.position.stop_price =
+		    self->has_stop ? self->stop_order.stop_price : 0;
+	cw_trading_orchestrator_emit(self, &event);
+	cw_trading_orchestrator_fill_context(self, &ctx, order->reduce_only);
+	cw_guard_pipeline_on_fill(self->guards, &ctx, fill);
+
+	if (tp_level >= 0) {
+		change = cw_exit_machine_on_take_profit(&self->exit, (guint) tp_level, fill->price);
+		cw_trading_orchestrator_emit_order(self, CW_EVENT_TAKE_PROFIT_HIT, order,
+						   "exit-machine", tp_names[tp_level],
+						   (double) (tp_level + 1));
+	}
+
+	switch (kind) {
+	case CW_ACCOUNT_FILL_OPENED:
+		cw_trading_orchestrator_position_opened(self);
+		break;
+	case CW_ACCOUNT_FILL_INCREASED:
+		event.type = CW_EVENT_POSITION_UPDATED;
+		event.order = NULL;
+		event.fill = NULL;
+		cw_trading_orchestrator_emit(self, &event);
+		break;
+	case CW_ACCOUNT_FILL_REDUCED:
+		if (change == CW_STOP_CHANGE_BREAKEVEN)
+			cw_trading_orchestrator_push_stop(self, CW_ACTION_MOVE_STOP_TO_BREAKEVEN);
+		else if (change != CW_STOP_CHANGE_NONE)
+			cw_trading_orchestrator_push_stop(self, CW_ACTION_ACTIVATE_TRAILING);
+		else if (self->has_stop && self->stop_order.qty > self->account.position.qty)
+			cw_trading_orchestrator_push_stop(self, CW_ACTION_UPDATE_STOP);
+		event.type = CW_EVENT_POSITION_UPDATED;
+		event.order = NULL;
+		event.fill = NULL;
+		cw_trading_orchestrator_emit(self, &event);
+		break;
+	case CW_ACCOUNT_FILL_CLOSED:
+		cw_trading_orchestrator_position_closed(self, trade);
+		break;
+	case CW_ACCOUNT_FILL_REVERSED:
+		cw_trading_orchestrator_position_closed(self, trade);
+		cw_trading_orchestrator_position_opened(self);
+		break;
+	default:
+		break;
+	}
+	cw_trading_orchestrator_drain(self);
+}
+
+static void
+cw_trading_orchestrator_listener(const CwOrder *order, const CwFill *fill, gpointer user_data)
+{
+	CwTradingOrchestrator *self = user_data;
+
+	if (fill != NULL) {
+		cw_trading_orchestrator_on_fill(self, order, fill);
+		return;
+	}
+	if (order->status != CW_ORDER_STATUS_CANCELLED && order->status != CW_ORDER_STATUS_REJECTED)
+		return;
+	if (self->has_stop &&
+	    strcmp(order->client_order_id, self->stop_order.client_order_id) == 0) {
+		self->has_stop = FALSE;
+	}
+	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
+		if (self->has_tp[i] &&
+		    strcmp(order->client_order_id, self->tp_orders[i].client_order_id) == 0) {
+			self->has_tp[i] = FALSE;
+		}
+	}
+	if (self->entry_pending && strcmp(order->client_order_id, self->entry_id) == 0)
+		self->entry_pending = FALSE;
+	if (self->close_pending && strcmp(order->client_order_id, self->close_id) == 0)
+		self->close_pending = FALSE;
+	cw_trading_orchestrator_emit_order(self,
+					   order->status == CW_ORDER_STATUS_CANCELLED
+					       ? CW_EVENT_ORDER_CANCELLED
+					       : CW_EVENT_ORDER_REJECTED,
+					   order, "broker", NULL, 0);
+}
+
+/* construction */
+
+static double
+cw_trading_orchestrator_read_settle_fee(CwTradingOrchestrator *self)
+{
+	JsonObject *section;
+
+	if (CW_IS_PAPER_BROKER(self->broker))
+		return cw_paper_broker_get_taker_fee_bps(CW_PAPER_BROKER(self->broker));
+	section = cw_bot_config_get_section(self->config, "broker");
+	if (section != NULL && json_object_has_member(section, "taker_fee_bps")) {
+		JsonNode *node = json_object_get_member(section, "taker_fee_bps");
+		if (JSON_NODE_HOLDS_VALUE(node) &&
+		    (json_node_get_value_type(node) == G_TYPE_DOUBLE ||
+		     json_node_get_value_type(node) == G_TYPE_INT64))
+			return json_node_get_double(node);
+	}
+	return 5.5;
+}
+
+/**
+ * cw_trading_orchestrator_new:
+ * @config: the bot configuration (a reference is kept)
+ * @spec: (nullable): the strategy to run, one of config's; NULL for the active one
+ * @bus: (nullable): where events go
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the orchestrator, or NULL when the
+ * strategy, broker or a guard cannot be created from config.
+ */
+CwTradingOrchestrator *
+cw_trading_orchestrator_new(CwBotConfig *config, const CwStrategySpec *spec, CwEventBus *bus,
+			    GError **error)
+{
+	g_autoptr(CwTradingOrchestrator) self = NULL;
+	g_autoptr(GObject) strategy = NULL;
+	g_autoptr(GObject) broker = NULL;
+	const char *broker_type;
+
+	g_return_val_if_fail(config != NULL, NULL);
+	g_return_val_if_fail(bus == NULL || CW_IS_EVENT_BUS(bus), NULL);
+
+	cw_execution_register_types();
+	if (spec == NULL)
+		spec = cw_bot_config_get_active_strategy(config);
+	if (spec == NULL) {
+		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_CONFIG,
+			    "bot %s has no strategy", config->name != NULL ? config->name : "");
+		return NULL;
+	}
+
+	self = g_object_new(CW_TYPE_TRADING_ORCHESTRATOR, NULL);
+	self->config = cw_bot_config_ref(config);
+	self->spec = spec;
+	self->strategy_id = spec->quark != 0 ? spec->quark : g_quark_from_string(spec->id);
+	self->symbol = config->symbol_quark != 0 ? config->symbol_quark
+		       : config->symbol != NULL  ? g_quark_from_string(config->symbol)
+						 : 0;
+	self->bus = bus != NULL ? g_object_ref(bus) : NULL;
+	cw_trading_orchestrator_make_prefix(self);
+
+	strategy = cw_extension_new(CW_EXTENSION_POINT_STRATEGY, spec->type, error);
+	if (strategy == NULL) {
+		g_prefix_error(error, "%s: ", spec->json_path != NULL ? spec->json_path : spec->id);
+		return NULL;
+	}
+	if (!cw_strategy_configure(CW_STRATEGY(strategy), spec, error))
+		return NULL;
+	self->strategy = CW_STRATEGY(g_steal_pointer(&strategy));
+
+	broker_type = cw_bot_config_get_section_type(config, "broker", "paper");
+	broker = cw_extension_new(CW_EXTENSION_POINT_BROKER, broker_type, error);
+	if (broker == NULL) {
+		g_prefix_error(error, "broker.type: ");
+		return NULL;
+	}
+	if (!cw_broker_configure(CW_BROKER(broker), config, error))
+		return NULL;
+	self->broker = CW_BROKER(g_steal_pointer(&broker));
+	cw_broker_set_listener(self->broker, cw_trading_orchestrator_listener, self);
+	self->settle_fee_bps = cw_trading_orchestrator_read_settle_fee(self);
+
+	self->guards = cw_guard_pipeline_new_from_config(config, error);
+	if (self->guards == NULL)
+		return NULL;
+	self->queue = cw_action_queue_new(CW_ACTION_QUEUE_DEFAULT_CAPACITY,
+					  CW_ACTION_QUEUE_DEFAULT_MAX_RETRIES);
+	cw_account_init(&self->account, self->strategy_id, self->symbol, config->initial_balance,
+			CW_ORCHESTRATOR_TRADE_CAPACITY);
+	cw_exit_machine_init(&self->exit, &spec->exit, &config->instrument);
+	self->mode = cw_guard_pipeline_get_mode(self->guards);
+	return g_steal_pointer(&self);
+}
+
+/* entries */
+
+static double
+cw_trading_orchestrator_size(CwTradingOrchestrator *self, double price, double stop_distance)
+{
+	const CwSizingSpec *s = &self->spec->sizing;
+	const CwAccount *acc = &self->account;
+	double leverage = s->leverage > 0 ? s->leverage : 1.0;
+	double equity = acc->equity;
+	double quote;
+
+	if (price <= 0 || equity <= 0)
+		return 0;
+	switch (s->kind) {
+	case CW_SIZING_RISK_PERCENT: {
+		double cap = s->max_quote > 0 ? MIN(equity, s->max_quote) : equity;
+		if (stop_distance <= 0)
+			return 0;
+		return MIN(equity * s->risk_percent / 100.0 / stop_distance,
+			   cap * leverage / price);
+	}
+	case CW_SIZING_COMPOUNDING:
+		quote = s->quote + s->reinvest_fraction * MAX(0, equity - acc->initial_balance);
+		if (s->max_quote > 0)
+			quote = MIN(quote, s->max_quote);
+		quote = MAX(0, quote);
+		/* the margin of the trade must come out of equity above the deposit */
+		if (equity - s->protected_deposit < quote)
+			return 0;
+		return quote * leverage / price;
+	case CW_SIZING_FIXED_QUOTE:
+	default:
+		quote = s->max_quote > 0 ? MIN(s->quote, s->max_quote) : s->quote;
+		return MAX(0, quote) * leverage / price;
+	}
+}
+
+static void
+cw_trading_orchestrator_try_enter(CwTradingOrchestrator *self, const CwCandle *candle)
+{
+	const CwInstrument *inst = &self->config->instrument;
+	const CwExitSpec *exit = &self->spec->exit;
+	CwDirection direction = self->output.signal.direction;
+	double atr = self->output.atr;
+	double distance, qty;
+	CwAction action = {.type = CW_ACTION_OPEN, .purpose = CW_ORDER_PURPOSE_ENTRY};
+
+	distance = cw_exit_spec_stop_distance(exit, candle->close, atr);
+	/* an ATR stop without an ATR cannot be placed: no trade */
+	if (exit->stop_loss.kind == CW_STOP_ATR && distance <= 0)
+		return;
+	qty = cw_instrument_floor_qty(inst,
+				      cw_trading_orchestrator_size(self, candle->close, distance));
+	if (!(qty > 0) || (inst->min_qty > 0 && qty < inst->min_qty) ||
+	    (inst->min_notional > 0 && qty * candle->close < inst->min_notional))
+		return;
+	self->decision_atr = atr;
+	action.direction = direction;
+	action.qty = qty;
+	self->entry_pending = TRUE;
+	cw_trading_orchestrator_enqueue(self, &action);
+}
+
+/**
+ * cw_trading_orchestrator_on_candle:
+ * @self: an orchestrator
+ * @candle: the next closed candle
+ *
+ * The hot path. For candle N: (1) the broker matches working orders against
+ * N (market orders at N's open, then stops, then limits) and fills update
+ * the account, the exit machine and emit events; (2) the account is marked
+ * at N's close and the guards see the candle; (3) the strategy decides;
+ * (4) exits: trailing ratchet, time exit, signal exit; (5) entry when flat;
+ * (6) the action queue runs through the guards to the broker.
+ */
+void
+cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *candle)
+{
+	CwGuardContext ctx;
+
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	g_return_if_fail(candle != NULL);
+
+	self->n_candles++;
+	self->now = candle->open_time;
+	self->last_candle = *candle;
+	self->has_candle = TRUE;
+	self->in_candle = TRUE;
+
+	/* 1: fills of orders placed before this candle */
+	cw_broker_on_candle(self->broker, candle);
+
+	/* 2: mark to market, guards' view of the candle, mode */
+	cw_account_on_candle(&self->account, candle);
+	cw_trading_orchestrator_fill_context(self, &ctx, FALSE);
+	cw_guard_pipeline_on_candle(self->guards, &ctx, candle);
+	cw_trading_orchestrator_update_mode(self, "guard");
+	if (cw_guard_pipeline_wants_flatten(self->guards))
+		cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_GUARD_EXIT);
+
+	/* 3: decision */
+	memset(&self->output, 0, sizeof(self->output));
+	cw_strategy_on_candle(self->strategy, candle, &self->output);
+	if (self->output.signal.direction != CW_DIRECTION_NONE) {
+		CwEvent event = {.type = CW_EVENT_SIGNAL_NEW, .signal = self->output.signal};
+		cw_trading_orchestrator_emit(self, &event);
+	}
+	if (self->output.exit_signal != CW_DIRECTION_NONE) {
+		CwEvent event = {.type = CW_EVENT_EXIT_SIGNAL, .signal = self->output.signal};
+		event.signal.direction = self->output.exit_signal;
+		cw_trading_orchestrator_emit(self, &event);
+	}
+
+	if (!cw_account_is_flat(&self->account) && cw_exit_machine_is_open(&self->exit)) {
+		/* 4: exits */
+		if (cw_exit_machine_on_candle(&self->exit, candle, self->output.atr) !=
+		    CW_STOP_CHANGE_NONE)
+			cw_trading_orchestrator_push_stop(self, CW_ACTION_ACTIVATE_TRAILING);
+		if (cw_exit_machine_time_exit_due(&self->exit))
+			cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_TIME_EXIT);
+		else if (cw_exit_machine_wants_signal_exit(&self->exit, &self->output))
+			cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_SIGNAL_EXIT);
+	} else if (cw_account_is_flat(&self->account) && !self->entry_pending &&
+		   !self->close_pending && self->mode == CW_BOT_MODE_ACTIVE && self->output.ready &&
+		   self->output.signal.direction != CW_DIRECTION_NONE) {
+		/* 5: entries; a reversal waits for the close to fill first */
+		cw_trading_orchestrator_try_enter(self, candle);
+	}
+
+	/* 6: orders */
+	cw_trading_orchestrator_drain(self);
+	self->in_candle = FALSE;
+}
+
+void
+cw_trading_orchestrator_close_all(CwTradingOrchestrator *self, CwOrderPurpose purpose)
+{
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	cw_trading_orchestrator_push_close(self, purpose);
+	if (!self->in_candle)
+		cw_trading_orchestrator_drain(self);
+}
+
+void
+cw_trading_orchestrator_finish(CwTradingOrchestrator *self)
+{
+	const CwPosition *pos = &self->account.position;
+	char id[CW_CLIENT_ORDER_ID_LEN];
+	CwOrder order = {0};
+	double price;
+
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	if (!self->has_candle)
+		return;
+	cw_action_queue_clear(self->queue);
+	self->entry_pending = FALSE;
+	self->close_pending = FALSE;
+	if (CW_IS_PAPER_BROKER(self->broker)) {
+		self->has_stop = FALSE;
+		memset(self->has_tp, 0, sizeof(self->has_tp));
+		cw_paper_broker_cancel_all(CW_PAPER_BROKER(self->broker));
+	} else {
+		cw_trading_orchestrator_cancel_exits(self);
+		memcpy(id, self->entry_id, sizeof(id));
+		if (id[0] != '\0')
+			cw_broker_cancel(self->broker, id, NULL);
+		memcpy(id, self->close_id, sizeof(id));
+		if (id[0] != '\0')
+			cw_broker_cancel(self->broker, id, NULL);
+	}
+	self->now = self->last_candle.open_time + (self->last_candle.interval_ms > 0
+						       ? self->last_candle.interval_ms
+						       : self->config->interval_ms);
+	if (cw_account_is_flat(&self->account))
+		return;
+
+	price = self->last_candle.close;
+	order.seq = self->next_seq++;
+	cw_trading_orchestrator_format_client_order_id(self, order.seq, order.client_order_id);
+	order.strategy_id = self->strategy_id;
+	order.symbol = self->symbol;
+	order.side = pos->direction == CW_DIRECTION_LONG ? CW_SIDE_SELL : CW_SIDE_BUY;
+	order.type = CW_ORDER_TYPE_MARKET;
+	order.status = CW_ORDER_STATUS_SUBMITTED;
+	order.purpose = CW_ORDER_PURPOSE_END_OF_DATA;
+	order.reduce_only = TRUE;
+	order.qty = pos->qty;
+	order.created_at = self->now;
+	order.updated_at = self->now;
+
+	if (CW_IS_PAPER_BROKER(self->broker)) {
+		g_autoptr(GError) error = NULL;
+		if (cw_paper_broker_fill_now(CW_PAPER_BROKER(self->broker), &order, price,
+					     self->now, &error))
+			return;
+		g_warning("strategy %s: settling at the end of data: %s", self->spec->id,
+			  error->message);
+	}
+	/* another broker: settle in the books only */
+	{
+		CwFill fill = {0};
+		memcpy(fill.client_order_id, order.client_order_id, CW_CLIENT_ORDER_ID_LEN);
+		fill.strategy_id = order.strategy_id;
+		fill.symbol = order.symbol;
+		fill.side = order.side;
+		fill.purpose = order.purpose;
+		fill.qty = order.qty;
+		fill.price = price;
+		fill.fee = order.qty * price * self->settle_fee_bps / 10000.0;
+		fill.time = self->now;
+		order.status = CW_ORDER_STATUS_FILLED;
+		order.filled_qty = order.qty;
+		order.avg_fill_price = price;
+		cw_trading_orchestrator_on_fill(self, &order, &fill);
+	}
+}
+
+void
+cw_trading_orchestrator_set_mode(CwTradingOrchestrator *self, CwBotMode mode)
+{
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	self->manual_mode = mode;
+	cw_trading_orchestrator_update_mode(self, "manual");
+}
+
+CwBotMode
+cw_trading_orchestrator_get_mode(CwTradingOrchestrator *self)
+{
+	return self->mode;
+}
+
+const CwAccount *
+cw_trading_orchestrator_get_account(CwTradingOrchestrator *self)
+{
+	return &self->account;
+}
+
+const GArray *
+cw_trading_orchestrator_get_trades(CwTradingOrchestrator *self)
+{
+	return self->account.trades;
+}
+
+const CwPosition *
+cw_trading_orchestrator_get_position(CwTradingOrchestrator *self)
+{
+	return &self->account.position;
+}
+
+const CwExitMachine *
+cw_trading_orchestrator_get_exit_machine(CwTradingOrchestrator *self)
+{
+	return &self->exit;
+}
+
+const GArray *
+cw_trading_orchestrator_get_guard_stats(CwTradingOrchestrator *self)
+{
+	return cw_guard_pipeline_get_stats(self->guards);
+}
+
+CwStrategyId
+cw_trading_orchestrator_get_strategy_id(CwTradingOrchestrator *self)
+{
+	return self->strategy_id;
+}
+
+const CwStrategySpec *
+cw_trading_orchestrator_get_spec(CwTradingOrchestrator *self)
+{
+	return self->spec;
+}
+
+guint64
+cw_trading_orchestrator_get_n_candles(CwTradingOrchestrator *self)
+{
+	return self->n_candles;
+}
+
+const CwStrategyOutput *
+cw_trading_orchestrator_get_last_output(CwTradingOrchestrator *self)
+{
+	return &self->output;
+}
+
+CwBroker *
+cw_trading_orchestrator_get_broker(CwTradingOrchestrator *self)
+{
+	return self->broker;
+}
+
+CwStrategy *
+cw_trading_orchestrator_get_strategy(CwTradingOrchestrator *self)
+{
+	return self->strategy;
+}
+
+CwGuardPipeline *
+cw_trading_orchestrator_get_guard_pipeline(CwTradingOrchestrator *self)
+{
+	return self->guards;
+}
+
+guint
+cw_trading_orchestrator_get_n_pending_actions(CwTradingOrchestrator *self)
+{
+	return cw_action_queue_get_length(self->queue);
+}
+
+guint64
+cw_trading_orchestrator_get_n_failed_actions(CwTradingOrchestrator *self)
+{
+	return cw_action_queue_get_n_failed(self->queue);
+}
+
+guint64
+cw_trading_orchestrator_get_next_seq(CwTradingOrchestrator *self)
+{
+	return self->next_seq;
+}
+
+void
+cw_trading_orchestrator_set_next_seq(CwTradingOrchestrator *self, guint64 seq)
+{
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	self->next_seq = MAX(seq, 1);
+}

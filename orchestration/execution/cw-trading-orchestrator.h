@@ -1,0 +1,70 @@
+#pragma once
+
+#if !defined(CW_EXECUTION_INSIDE) && !defined(CW_EXECUTION_COMPILATION)
+#error "Only <cw-execution.h> can be included directly."
+#endif
+
+#include "cw-core.h"
+#include "cw-config.h"
+#include "cw-account.h"
+#include "cw-exit-machine.h"
+#include "cw-action-queue.h"
+#include "cw-guard-pipeline.h"
+
+G_BEGIN_DECLS
+
+/* One strategy's trading loop: strategy, exit machine, action queue, guard
+ * pipeline, account and broker, owned by one object and shared with no
+ * other orchestrator. See docs/architecture.md ("Execution") for the order
+ * of work per candle. on_candle() allocates nothing once constructed
+ * (except when the trade list outgrows its reserved capacity). */
+
+#define CW_TYPE_TRADING_ORCHESTRATOR (cw_trading_orchestrator_get_type())
+G_DECLARE_FINAL_TYPE(CwTradingOrchestrator, cw_trading_orchestrator, CW, TRADING_ORCHESTRATOR,
+		     GObject)
+
+/* spec NULL = the config's active strategy; spec must belong to config.
+ * The strategy is created by spec->type on CW_EXTENSION_POINT_STRATEGY, the
+ * broker by the "broker" section's type (default "paper") on
+ * CW_EXTENSION_POINT_BROKER, the guards from every CW_EXTENSION_POINT_GUARD
+ * implementation that config activates. bus may be NULL (no events). */
+CwTradingOrchestrator *cw_trading_orchestrator_new(CwBotConfig *config, const CwStrategySpec *spec,
+						   CwEventBus *bus, GError **error);
+/* Hot path: one closed candle of the base interval. */
+void cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *candle);
+/* Market close of the open position at the next candle's open. */
+void cw_trading_orchestrator_close_all(CwTradingOrchestrator *self, CwOrderPurpose purpose);
+/* End of data: cancels working orders, drops pending actions and closes the
+ * open position at the last close (END_OF_DATA, taker fee, no slippage). */
+void cw_trading_orchestrator_finish(CwTradingOrchestrator *self);
+/* Manual mode (halt, resume). The effective mode is the stricter of this
+ * and the guards' mode. */
+void cw_trading_orchestrator_set_mode(CwTradingOrchestrator *self, CwBotMode mode);
+CwBotMode cw_trading_orchestrator_get_mode(CwTradingOrchestrator *self);
+
+const CwAccount *cw_trading_orchestrator_get_account(CwTradingOrchestrator *self);
+/* Of CwTrade, oldest first. */
+const GArray *cw_trading_orchestrator_get_trades(CwTradingOrchestrator *self);
+const CwPosition *cw_trading_orchestrator_get_position(CwTradingOrchestrator *self);
+const CwExitMachine *cw_trading_orchestrator_get_exit_machine(CwTradingOrchestrator *self);
+/* Of CwGuardStats. */
+const GArray *cw_trading_orchestrator_get_guard_stats(CwTradingOrchestrator *self);
+CwStrategyId cw_trading_orchestrator_get_strategy_id(CwTradingOrchestrator *self);
+const CwStrategySpec *cw_trading_orchestrator_get_spec(CwTradingOrchestrator *self);
+guint64 cw_trading_orchestrator_get_n_candles(CwTradingOrchestrator *self);
+/* The last strategy decision. */
+const CwStrategyOutput *cw_trading_orchestrator_get_last_output(CwTradingOrchestrator *self);
+CwBroker *cw_trading_orchestrator_get_broker(CwTradingOrchestrator *self);
+CwStrategy *cw_trading_orchestrator_get_strategy(CwTradingOrchestrator *self);
+CwGuardPipeline *cw_trading_orchestrator_get_guard_pipeline(CwTradingOrchestrator *self);
+guint cw_trading_orchestrator_get_n_pending_actions(CwTradingOrchestrator *self);
+guint64 cw_trading_orchestrator_get_n_failed_actions(CwTradingOrchestrator *self);
+/* Client order ids are "cw-<8 hex of a hash of bot name/strategy id>-<seq>".
+ * After a restart, continue the sequence so no id is sent twice. */
+guint64 cw_trading_orchestrator_get_next_seq(CwTradingOrchestrator *self);
+void cw_trading_orchestrator_set_next_seq(CwTradingOrchestrator *self, guint64 seq);
+/* Writes the client order id of seq into buf (CW_CLIENT_ORDER_ID_LEN). */
+void cw_trading_orchestrator_format_client_order_id(CwTradingOrchestrator *self, guint64 seq,
+						    char *buf);
+
+G_END_DECLS
