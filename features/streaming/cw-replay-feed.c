@@ -1,0 +1,474 @@
+/* CwReplayFeed: a candle file replayed on the main loop.
+ *
+ * One GSource does the work: it reads candles from a CwCandleFile and hands
+ * each to every sink. Its ready time paces it: "now" at speed 0 (at idle
+ * priority, one batch per main loop iteration) or the time the next candle
+ * closes on the replayed clock at speed > 0. Nothing is allocated per
+ * candle. */
+#include "cw-streaming.h"
+
+#include "cw-config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#define CW_REPLAY_BATCH 256
+
+typedef struct {
+	guint id;
+	CwCandleFunc func; /* NULL once removed during a dispatch */
+	gpointer user_data;
+} CwReplaySink;
+
+typedef struct {
+	GSource source;
+	CwReplayFeed *feed; /* not a reference: the feed destroys the source first */
+} CwReplaySource;
+
+struct _CwReplayFeed {
+	GObject parent_instance;
+
+	/* options */
+	char *path;
+	char *symbol;
+	gint64 interval_ms;
+	double speed;
+	gboolean skip_bad_rows;
+	char *key;
+
+	/* sinks */
+	GArray *sinks;
+	guint last_sink_id;
+	guint dispatching;
+	gboolean sinks_dirty;
+
+	/* replay */
+	CwCandleFile *file;
+	GSource *source;
+	gint64 cursor;
+	gboolean have_last;
+	gint64 last_emitted;
+	gboolean ended;
+	gboolean have_base;
+	gint64 base_mono_us;
+	gint64 base_open_time;
+	gboolean have_pending;
+	CwCandle pending;
+};
+
+enum { PROP_0, PROP_PATH, PROP_SYMBOL, PROP_INTERVAL, PROP_SPEED, PROP_SKIP_BAD_ROWS, N_PROPS };
+
+static GParamSpec *cw_replay_feed_props[N_PROPS];
+
+static void cw_replay_feed_iface_init(CwMarketFeedInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE(CwReplayFeed, cw_replay_feed, G_TYPE_OBJECT,
+			      G_IMPLEMENT_INTERFACE(CW_TYPE_MARKET_FEED, cw_replay_feed_iface_init))
+
+/* Sinks -------------------------------------------------------------------- */
+
+static void
+cw_replay_feed_compact_sinks(CwReplayFeed *self)
+{
+	for (guint i = self->sinks->len; i > 0; i--) {
+		if (g_array_index(self->sinks, CwReplaySink, i - 1).func == NULL)
+			g_array_remove_index(self->sinks, i - 1);
+	}
+	self->sinks_dirty = FALSE;
+}
+
+static void
+cw_replay_feed_deliver(CwReplayFeed *self, const CwCandle *candle)
+{
+	self->dispatching++;
+	/* by index: a sink may add sinks (the array may move) or remove any */
+	for (guint i = 0; i < self->sinks->len; i++) {
+		CwReplaySink *sink = &g_array_index(self->sinks, CwReplaySink, i);
+		CwCandleFunc func = sink->func;
+
+		if (func != NULL)
+			func(candle, sink->user_data);
+	}
+	self->dispatching--;
+	if (self->dispatching == 0 && self->sinks_dirty)
+		cw_replay_feed_compact_sinks(self);
+}
+
+static guint
+cw_replay_feed_add_sink(CwMarketFeed *feed, CwCandleFunc func, gpointer user_data)
+{
+	CwReplayFeed *self = CW_REPLAY_FEED(feed);
+	CwReplaySink sink = {++self->last_sink_id, func, user_data};
+
+	g_return_val_if_fail(func != NULL, 0);
+	g_array_append_val(self->sinks, sink);
+	return sink.id;
+}
+
+static void
+cw_replay_feed_remove_sink(CwMarketFeed *feed, guint sink_id)
+{
+	CwReplayFeed *self = CW_REPLAY_FEED(feed);
+
+	for (guint i = 0; i < self->sinks->len; i++) {
+		CwReplaySink *sink = &g_array_index(self->sinks, CwReplaySink, i);
+
+		if (sink->id != sink_id)
+			continue;
+		if (self->dispatching > 0) {
+			sink->func = NULL;
+			self->sinks_dirty = TRUE;
+		} else {
+			g_array_remove_index(self->sinks, i);
+		}
+		return;
+	}
+}
+
+/* Replay ------------------------------------------------------------------- */
+
+static void
+cw_replay_feed_cancel(CwReplayFeed *self)
+{
+	if (self->source != NULL) {
+		g_source_destroy(self->source);
+		g_clear_pointer(&self->source, g_source_unref);
+	}
+	g_clear_object(&self->file);
+	self->have_pending = FALSE;
+}
+
+static void
+cw_replay_feed_finish(CwReplayFeed *self, const char *reason)
+{
+	if (self->ended)
+		return;
+	self->ended = TRUE;
+	cw_replay_feed_cancel(self);
+	g_signal_emit_by_name(self, "ended", reason);
+}
+
+/* Delivers up to one batch of candles that are due. */
+static void
+cw_replay_feed_pump(CwReplayFeed *self)
+{
+	gint64 now = g_get_monotonic_time();
+
+	for (guint n = 0; n < CW_REPLAY_BATCH; n++) {
+		if (!self->have_pending) {
+			g_autoptr(GError) error = NULL;
+			CwCandleSourceResult result = cw_candle_source_next(
+			    CW_CANDLE_SOURCE(self->file), &self->pending, &error);
+
+			if (result == CW_CANDLE_SOURCE_END) {
+				cw_replay_feed_finish(self, "feed ended");
+				return;
+			}
+			if (result == CW_CANDLE_SOURCE_ERROR) {
+				g_warning("replay feed %s stopped: %s", self->path, error->message);
+				cw_replay_feed_finish(self, error->message);
+				return;
+			}
+			if (self->pending.open_time <= self->cursor)
+				continue;
+			self->have_pending = TRUE;
+		}
+		if (self->speed > 0) {
+			gint64 due;
+
+			if (!self->have_base) {
+				self->have_base = TRUE;
+				self->base_mono_us = now;
+				self->base_open_time = self->pending.open_time;
+			}
+			due = self->base_mono_us +
+			      (gint64) ((double) (self->pending.open_time - self->base_open_time +
+						  self->pending.interval_ms) *
+					1000.0 / self->speed);
+			if (due > now) {
+				g_source_set_ready_time(self->source, due);
+				return;
+			}
+		}
+		self->have_pending = FALSE;
+		self->have_last = TRUE;
+		self->last_emitted = self->pending.open_time;
+		cw_replay_feed_deliver(self, &self->pending);
+		if (self->source == NULL)
+			return; /* a sink stopped the feed */
+	}
+	g_source_set_ready_time(self->source, 0);
+}
+
+static gboolean
+cw_replay_feed_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+{
+	CwReplayFeed *self = g_object_ref(((CwReplaySource *) source)->feed);
+
+	cw_replay_feed_pump(self);
+	g_object_unref(self);
+	return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs cw_replay_feed_source_funcs = {
+    .dispatch = cw_replay_feed_source_dispatch,
+};
+
+static gboolean
+cw_replay_feed_start(CwMarketFeed *feed, GError **error)
+{
+	CwReplayFeed *self = CW_REPLAY_FEED(feed);
+	g_autoptr(CwCandleFile) file = NULL;
+	g_autoptr(GMainContext) context = NULL;
+
+	if (self->source != NULL || self->ended)
+		return TRUE;
+	if (self->path == NULL) {
+		g_set_error_literal(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FAILED,
+				    "replay feed: no file to replay (set \"path\")");
+		return FALSE;
+	}
+	file =
+	    g_object_new(CW_TYPE_CANDLE_FILE, "path", self->path, "symbol", self->symbol,
+			 "interval", self->interval_ms, "skip-bad-rows", self->skip_bad_rows, NULL);
+	if (!cw_candle_source_open(CW_CANDLE_SOURCE(file), error))
+		return FALSE;
+	g_debug("replaying %s at speed %g", cw_candle_source_describe(CW_CANDLE_SOURCE(file)),
+		self->speed);
+
+	if (self->have_last)
+		self->cursor = MAX(self->cursor, self->last_emitted);
+	self->file = g_steal_pointer(&file);
+	self->have_base = FALSE;
+	self->have_pending = FALSE;
+	self->source = g_source_new(&cw_replay_feed_source_funcs, sizeof(CwReplaySource));
+	((CwReplaySource *) self->source)->feed = self;
+	g_source_set_name(self->source, "cw-replay-feed");
+	g_source_set_priority(self->source,
+			      self->speed > 0 ? G_PRIORITY_DEFAULT : G_PRIORITY_DEFAULT_IDLE);
+	g_source_set_ready_time(self->source, 0);
+	context = g_main_context_ref_thread_default();
+	g_source_attach(self->source, context);
+	return TRUE;
+}
+
+static void
+cw_replay_feed_stop(CwMarketFeed *feed)
+{
+	cw_replay_feed_cancel(CW_REPLAY_FEED(feed));
+}
+
+static void
+cw_replay_feed_set_cursor(CwMarketFeed *feed, gint64 open_time)
+{
+	CW_REPLAY_FEED(feed)->cursor = open_time;
+}
+
+/* Configuration ------------------------------------------------------------ */
+
+/* The absolute path with "." and ".." resolved, and symlinks too when the
+ * file exists. */
+static char *
+cw_replay_feed_canonical_path(const char *path)
+{
+	g_autofree char *absolute = g_canonicalize_filename(path, NULL);
+	char *real = realpath(absolute, NULL);
+
+	if (real != NULL) {
+		char *out = g_strdup(real);
+
+		free(real);
+		return out;
+	}
+	return g_steal_pointer(&absolute);
+}
+
+static const char *
+cw_replay_feed_get_key(CwMarketFeed *feed)
+{
+	CwReplayFeed *self = CW_REPLAY_FEED(feed);
+
+	if (self->key == NULL) {
+		g_autofree char *canonical =
+		    cw_replay_feed_canonical_path(self->path != NULL ? self->path : "");
+
+		self->key = g_strdup_printf("replay:%s:%s", canonical, self->symbol);
+	}
+	return self->key;
+}
+
+static gboolean
+cw_replay_feed_configure(CwMarketFeed *feed, const CwBotConfig *config, GError **error)
+{
+	static const char *const known[] = {"type",     "path",          "speed", "symbol",
+					    "interval", "skip_bad_rows", NULL};
+	CwReplayFeed *self = CW_REPLAY_FEED(feed);
+	JsonObject *section = cw_bot_config_get_section(config, "feed");
+	const char *path = NULL;
+	const char *symbol = NULL;
+	g_autofree char *canonical = NULL;
+	double speed = 0;
+	gint64 interval = 0;
+	gboolean skip = FALSE;
+
+	if (section == NULL)
+		return cw_config_error_at(error, CW_CONFIG_ERROR_MISSING, "feed", NULL,
+					  "missing: a replay feed needs at least \"path\"");
+	if (!cw_config_check_keys(section, "feed", known, error) ||
+	    !cw_config_read_string(section, "feed", "path", NULL, &path, error) ||
+	    !cw_config_read_double(section, "feed", "speed", 0, 0, INFINITY, &speed, error) ||
+	    !cw_config_read_string(section, "feed", "symbol", config->symbol, &symbol, error) ||
+	    !cw_config_read_interval(section, "feed", "interval", 0, &interval, error) ||
+	    !cw_config_read_bool(section, "feed", "skip_bad_rows", FALSE, &skip, error))
+		return FALSE;
+	if (path == NULL || path[0] == '\0')
+		return cw_config_error_at(error, CW_CONFIG_ERROR_MISSING, "feed", "path",
+					  "required: the candle file to replay");
+	canonical = cw_replay_feed_canonical_path(path);
+	if (!g_file_test(canonical, G_FILE_TEST_IS_REGULAR))
+		return cw_config_error_at(
+		    error, CW_CONFIG_ERROR_IO, "feed", "path", "%s: %s", canonical,
+		    g_file_test(canonical, G_FILE_TEST_EXISTS) ? "not a regular file"
+							       : g_strerror(ENOENT));
+	g_object_set(self, "path", canonical, "speed", speed, "symbol",
+		     symbol != NULL ? symbol : "UNKNOWN", "interval", interval, "skip-bad-rows",
+		     skip, NULL);
+	return TRUE;
+}
+
+static void
+cw_replay_feed_iface_init(CwMarketFeedInterface *iface)
+{
+	iface->configure = cw_replay_feed_configure;
+	iface->get_key = cw_replay_feed_get_key;
+	iface->add_sink = cw_replay_feed_add_sink;
+	iface->remove_sink = cw_replay_feed_remove_sink;
+	iface->start = cw_replay_feed_start;
+	iface->stop = cw_replay_feed_stop;
+	iface->set_cursor = cw_replay_feed_set_cursor;
+}
+
+/* GObject ------------------------------------------------------------------ */
+
+static void
+cw_replay_feed_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+	CwReplayFeed *self = CW_REPLAY_FEED(object);
+
+	switch (prop_id) {
+	case PROP_PATH:
+		g_value_set_string(value, self->path);
+		break;
+	case PROP_SYMBOL:
+		g_value_set_string(value, self->symbol);
+		break;
+	case PROP_INTERVAL:
+		g_value_set_int64(value, self->interval_ms);
+		break;
+	case PROP_SPEED:
+		g_value_set_double(value, self->speed);
+		break;
+	case PROP_SKIP_BAD_ROWS:
+		g_value_set_boolean(value, self->skip_bad_rows);
+		break;
+	default:
+		G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+	}
+}
+
+static void
+cw_replay_feed_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+	CwReplayFeed *self = CW_REPLAY_FEED(object);
+
+	switch (prop_id) {
+	case PROP_PATH:
+		g_free(self->path);
+		self->path = g_value_dup_string(value);
+		g_clear_pointer(&self->key, g_free);
+		break;
+	case PROP_SYMBOL:
+		g_free(self->symbol);
+		self->symbol = g_value_dup_string(value);
+		if (self->symbol == NULL)
+			self->symbol = g_strdup("UNKNOWN");
+		g_clear_pointer(&self->key, g_free);
+		break;
+	case PROP_INTERVAL:
+		self->interval_ms = g_value_get_int64(value);
+		break;
+	case PROP_SPEED:
+		self->speed = g_value_get_double(value);
+		break;
+	case PROP_SKIP_BAD_ROWS:
+		self->skip_bad_rows = g_value_get_boolean(value);
+		break;
+	default:
+		G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+	}
+}
+
+static void
+cw_replay_feed_dispose(GObject *object)
+{
+	cw_replay_feed_cancel(CW_REPLAY_FEED(object));
+	G_OBJECT_CLASS(cw_replay_feed_parent_class)->dispose(object);
+}
+
+static void
+cw_replay_feed_finalize(GObject *object)
+{
+	CwReplayFeed *self = CW_REPLAY_FEED(object);
+
+	g_array_unref(self->sinks);
+	g_free(self->path);
+	g_free(self->symbol);
+	g_free(self->key);
+	G_OBJECT_CLASS(cw_replay_feed_parent_class)->finalize(object);
+}
+
+static void
+cw_replay_feed_class_init(CwReplayFeedClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+	GParamFlags rw = G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS;
+
+	object_class->get_property = cw_replay_feed_get_property;
+	object_class->set_property = cw_replay_feed_set_property;
+	object_class->dispose = cw_replay_feed_dispose;
+	object_class->finalize = cw_replay_feed_finalize;
+
+	cw_replay_feed_props[PROP_PATH] =
+	    g_param_spec_string("path", "Path", "Candle file to replay", NULL, rw);
+	cw_replay_feed_props[PROP_SYMBOL] = g_param_spec_string(
+	    "symbol", "Symbol", "Symbol of the replayed candles", "UNKNOWN", rw);
+	cw_replay_feed_props[PROP_INTERVAL] = g_param_spec_int64(
+	    "interval", "Interval", "Candle length in ms, 0 = detect", 0, G_MAXINT64, 0, rw);
+	cw_replay_feed_props[PROP_SPEED] = g_param_spec_double(
+	    "speed", "Speed", "0 = as fast as possible, 1 = real time", 0, G_MAXDOUBLE, 0, rw);
+	cw_replay_feed_props[PROP_SKIP_BAD_ROWS] = g_param_spec_boolean(
+	    "skip-bad-rows", "Skip bad rows", "Count and skip bad rows", FALSE, rw);
+	g_object_class_install_properties(object_class, N_PROPS, cw_replay_feed_props);
+}
+
+static void
+cw_replay_feed_init(CwReplayFeed *self)
+{
+	self->symbol = g_strdup("UNKNOWN");
+	self->sinks = g_array_new(FALSE, FALSE, sizeof(CwReplaySink));
+	self->cursor = G_MININT64;
+}
+
+/**
+ * cw_replay_feed_new:
+ * @path: the candle file
+ * @speed: 0 = as fast as possible, 1 = real time, N = N times real time
+ *
+ * Returns: (transfer full): a replay feed that is ready to start.
+ */
+CwReplayFeed *
+cw_replay_feed_new(const char *path, double speed)
+{
+	return g_object_new(CW_TYPE_REPLAY_FEED, "path", path, "speed", speed, NULL);
+}
