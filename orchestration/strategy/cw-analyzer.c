@@ -50,12 +50,16 @@ cw_analyzer_validate(CwAnalyzerSpec *spec, GError **error)
 	case CW_ANALYZER_RSI:
 		if (spec->period == 0)
 			return cw_analyzer_fail(error, kind, "period must be > 0");
-		if (!cw_analyzer_zones_valid(spec) || spec->lower >= 50 || spec->upper <= 50)
-			return cw_analyzer_fail(error, kind, "need 0 < lower < 50 < upper < 100");
+		if (!cw_analyzer_zones_valid(spec))
+			return cw_analyzer_fail(error, kind, "need 0 < lower < upper < 100");
 		if (mode == CW_ANALYZER_MODE_DEFAULT)
 			spec->mode = CW_ANALYZER_MODE_REVERSAL;
 		else if (mode != CW_ANALYZER_MODE_REVERSAL && mode != CW_ANALYZER_MODE_TREND)
 			return cw_analyzer_fail(error, kind, "mode must be reversal or trend");
+		/* trend mode scales from 50 to each bound */
+		if (spec->mode == CW_ANALYZER_MODE_TREND && (spec->lower >= 50 || spec->upper <= 50))
+			return cw_analyzer_fail(error, kind,
+						"trend mode needs lower < 50 < upper");
 		return TRUE;
 	case CW_ANALYZER_MACD:
 		if (spec->fast == 0 || spec->slow <= spec->fast || spec->signal == 0)

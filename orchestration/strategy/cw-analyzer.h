@@ -33,7 +33,8 @@ G_BEGIN_DECLS
  *   reversal: RSI < lower -> LONG, confidence 0.5 + 0.5 * (lower - RSI) / lower;
  *             RSI > upper -> SHORT, confidence 0.5 + 0.5 * (RSI - upper) / (100 - upper).
  *   trend:    RSI > 50 -> LONG, confidence min(1, (RSI - 50) / (upper - 50));
- *             RSI < 50 -> SHORT, confidence min(1, (50 - RSI) / (50 - lower)).
+ *             RSI < 50 -> SHORT, confidence min(1, (50 - RSI) / (50 - lower));
+ *             needs lower < 50 < upper.
  * macd (fast, slow, signal)
  *   hist = MACD - signal line. prev hist <= 0 < hist -> LONG, confidence 1;
  *   prev hist >= 0 > hist -> SHORT, confidence 1; hist > 0 and growing
