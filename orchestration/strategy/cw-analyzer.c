@@ -57,9 +57,9 @@ cw_analyzer_validate(CwAnalyzerSpec *spec, GError **error)
 		else if (mode != CW_ANALYZER_MODE_REVERSAL && mode != CW_ANALYZER_MODE_TREND)
 			return cw_analyzer_fail(error, kind, "mode must be reversal or trend");
 		/* trend mode scales from 50 to each bound */
-		if (spec->mode == CW_ANALYZER_MODE_TREND && (spec->lower >= 50 || spec->upper <= 50))
-			return cw_analyzer_fail(error, kind,
-						"trend mode needs lower < 50 < upper");
+		if (spec->mode == CW_ANALYZER_MODE_TREND &&
+		    (spec->lower >= 50 || spec->upper <= 50))
+			return cw_analyzer_fail(error, kind, "trend mode needs lower < 50 < upper");
 		return TRUE;
 	case CW_ANALYZER_MACD:
 		if (spec->fast == 0 || spec->slow <= spec->fast || spec->signal == 0)
