@@ -152,7 +152,26 @@ test_rsi(void)
 	assert_vote(&v[3], CW_DIRECTION_NONE, 0);
 	cw_analyzer_clear(&a);
 
+	/* zones at 0 and 100 are valid and never entered: a fall to RSI 0 votes NONE */
+	{
+		const double falling[] = {20, 16, 12, 8};
+		CwAnalyzerSpec open = spec;
+
+		open.lower = 0;
+		open.upper = 100;
+		g_assert_true(cw_analyzer_init(&a, &open, NULL));
+		feed_closes(&a, falling, 4, v);
+		g_assert_true(v[3].ready);
+		g_assert_cmpfloat(a.u.rsi.value, ==, 0);
+		assert_vote(&v[3], CW_DIRECTION_NONE, 0);
+		cw_analyzer_clear(&a);
+	}
+
+	/* trend mode scales from 50 to the bounds, which must straddle 50 */
 	spec.mode = CW_ANALYZER_MODE_TREND;
+	spec.lower = 60;
+	g_assert_false(cw_analyzer_init(&a, &spec, NULL));
+	spec.lower = 30;
 	g_assert_true(cw_analyzer_init(&a, &spec, NULL));
 	feed_closes(&a, mild, 4, v);
 	assert_vote(&v[3], CW_DIRECTION_LONG, (60.0 - 50) / (70 - 50));

@@ -27,7 +27,8 @@ cw_analyzer_fail(GError **error, CwAnalyzerKind kind, const char *what)
 static gboolean
 cw_analyzer_zones_valid(const CwAnalyzerSpec *spec)
 {
-	return spec->lower > 0 && spec->lower < spec->upper && spec->upper < 100;
+	/* lower 0 or upper 100 are valid: that zone is then never entered */
+	return spec->lower >= 0 && spec->lower < spec->upper && spec->upper <= 100;
 }
 
 /* Checks the parameters the kind reads and resolves the default mode. */
@@ -51,7 +52,7 @@ cw_analyzer_validate(CwAnalyzerSpec *spec, GError **error)
 		if (spec->period == 0)
 			return cw_analyzer_fail(error, kind, "period must be > 0");
 		if (!cw_analyzer_zones_valid(spec))
-			return cw_analyzer_fail(error, kind, "need 0 < lower < upper < 100");
+			return cw_analyzer_fail(error, kind, "need 0 <= lower < upper <= 100");
 		if (mode == CW_ANALYZER_MODE_DEFAULT)
 			spec->mode = CW_ANALYZER_MODE_REVERSAL;
 		else if (mode != CW_ANALYZER_MODE_REVERSAL && mode != CW_ANALYZER_MODE_TREND)
@@ -84,7 +85,7 @@ cw_analyzer_validate(CwAnalyzerSpec *spec, GError **error)
 			return cw_analyzer_fail(error, kind,
 						"k_period, k_slowing and d_period must be > 0");
 		if (!cw_analyzer_zones_valid(spec))
-			return cw_analyzer_fail(error, kind, "need 0 < lower < upper < 100");
+			return cw_analyzer_fail(error, kind, "need 0 <= lower < upper <= 100");
 		if (mode == CW_ANALYZER_MODE_DEFAULT)
 			spec->mode = CW_ANALYZER_MODE_REVERSAL;
 		else if (mode != CW_ANALYZER_MODE_REVERSAL)
@@ -111,8 +112,8 @@ cw_analyzer_validate(CwAnalyzerSpec *spec, GError **error)
 	case CW_ANALYZER_ADX:
 		if (spec->period == 0)
 			return cw_analyzer_fail(error, kind, "period must be > 0");
-		if (!isfinite(spec->threshold) || spec->threshold < 0 || spec->threshold >= 100)
-			return cw_analyzer_fail(error, kind, "threshold must be in [0, 100)");
+		if (!isfinite(spec->threshold) || spec->threshold < 0 || spec->threshold > 100)
+			return cw_analyzer_fail(error, kind, "threshold must be in [0, 100]");
 		break;
 	case CW_ANALYZER_LAST:
 	default:

@@ -120,8 +120,18 @@ test_session_days_mask(void)
 	cw_session_filter_local_time(&f, utc_ms(2023, 3, 19, 10, 7), &minute, &weekday);
 	g_assert_cmpuint(minute, ==, 10 * 60 + 7);
 	g_assert_cmpuint(weekday, ==, 7);
+	cw_session_filter_clear(&f);
+
+	/* a fixed offset zone, as the config allows: 22:30 UTC Sunday is 03:30
+	 * Monday at +05:00 */
+	f = make_session("+05:00", 0, 23 * 60 + 59, 0x1f);
+	cw_session_filter_local_time(&f, utc_ms(2023, 3, 19, 22, 30), &minute, &weekday);
+	g_assert_cmpuint(minute, ==, 3 * 60 + 30);
+	g_assert_cmpuint(weekday, ==, 1);
+	g_assert_true(cw_session_filter_allows_time(&f, utc_ms(2023, 3, 19, 22, 30)));
+
 	/* before the epoch: 1969-12-31 was a Wednesday */
-	cw_session_filter_local_time(&f, -60 * MINUTE_MS, &minute, &weekday);
+	cw_session_filter_local_time(&f, -6 * 60 * MINUTE_MS, &minute, &weekday);
 	g_assert_cmpuint(minute, ==, 23 * 60);
 	g_assert_cmpuint(weekday, ==, 3);
 	cw_session_filter_clear(&f);
