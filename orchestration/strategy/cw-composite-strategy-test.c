@@ -377,7 +377,7 @@ test_signals_and_filters(void)
 	spec.volatility.max_pct = 5;
 
 	/* MTF 5 min over 5 min, close vs EMA(2): the breakout candle closes its
-	 * own HTF candle, 102.5 > EMA 101.25, so the long passes; the drop to 97
+	 * own HTF candle, 102.5 > EMA(2) 101.67, so the long passes; the drop to 97
 	 * makes the bias SHORT and the short passes too */
 	spec.mtf = (CwMtfFilterSpec){.enabled = TRUE, .interval_ms = 5 * MINUTE_MS, .slow = 2};
 	g_assert_true(cw_strategy_configure(strategy, &spec, NULL));
