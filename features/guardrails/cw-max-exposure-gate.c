@@ -97,14 +97,15 @@ cw_max_exposure_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *o
 	equity = others.equity + ctx->equity;
 	if (equity <= 0)
 		return cw_gate_reject(reason, reason_len,
-				      "exposure limit: equity across %u bots is %.2f", n_bots,
-				      equity);
+				      "exposure limit: equity is %.2f (%u bot%s)", equity, n_bots,
+				      n_bots == 1 ? "" : "s");
 	pct = notional / equity * 100.0;
 	if (!cw_gate_exceeds(pct, limit))
 		return CW_GUARD_ALLOW;
 	return cw_gate_reject(reason, reason_len,
-			      "exposure limit exceeded: %.2f%% of equity across %u bots > %.2f%%",
-			      pct, n_bots, limit);
+			      "exposure limit exceeded: %.2f%% > %.2f%% (%.2f of %.2f equity, %u "
+			      "bot%s)",
+			      pct, limit, notional, equity, n_bots, n_bots == 1 ? "" : "s");
 }
 
 static void

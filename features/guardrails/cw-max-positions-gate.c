@@ -81,8 +81,8 @@ cw_max_positions_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *
 	if (open_total < total_limit)
 		return CW_GUARD_ALLOW;
 	return cw_gate_reject(reason, reason_len,
-			      "max positions total: %u open across %u bots, max_positions_total %u",
-			      open_total, n_bots, total_limit);
+			      "max positions total: %u open (%u bot%s), max_positions_total %u",
+			      open_total, n_bots, n_bots == 1 ? "" : "s", total_limit);
 }
 
 static void
