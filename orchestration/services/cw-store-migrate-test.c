@@ -324,6 +324,19 @@ test_migrate_not_a_database(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_OPEN);
 }
 
+/* ":memory:" works too (no WAL there), for callers that want a scratch store */
+static void
+test_migrate_memory(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwStore) store = cw_store_open(":memory:", &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_store_get_schema_version(store), ==, 2);
+	g_assert_cmpint(cw_store_bot_add(store, "m", "{}", TRUE, &error), ==, 1);
+	g_assert_no_error(error);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -343,5 +356,6 @@ main(int argc, char **argv)
 	ADD("failed-step", test_migrate_failed_step, NO_STORE);
 	ADD("not-a-database", test_migrate_not_a_database, NO_STORE);
 #undef ADD
+	g_test_add_func("/services/store/migrate/memory", test_migrate_memory);
 	return g_test_run();
 }

@@ -3,6 +3,8 @@
  * SQLite files in a temporary directory. */
 #include "cw-store-test-utils.h"
 
+#include <math.h>
+
 static CwTrade
 make_trade(double net_pnl, guint64 seq)
 {
@@ -105,6 +107,16 @@ test_store_runs(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_cmpint(cw_store_insert_trade(fx->store, NULL, "live", NULL, &trade, &error), ==,
 			-1);
 	g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CONSTRAINT);
+	g_clear_error(&error);
+
+	/* SQLite stores NaN as NULL: a NaN P&L is refused, not stored as 0 */
+	trade.strategy_id = g_quark_from_string("trend");
+	trade.net_pnl = NAN;
+	g_assert_cmpint(cw_store_insert_trade(fx->store, "run-a", "alpha", NULL, &trade, &error),
+			==, -1);
+	g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CONSTRAINT);
+	g_assert_nonnull(strstr(error->message, "storing a trade"));
+	g_assert_nonnull(strstr(error->message, "trading_trades.net_pnl"));
 	g_clear_error(&error);
 
 	g_assert_cmpint(cw_store_count_trades(fx->store, "run-a", NULL, &error), ==, 2);
@@ -746,6 +758,44 @@ test_store_events(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_cmpuint(events->len, ==, 0);
 }
 
+/* One CwStore shared by several threads: calls are serialised, nothing is
+ * lost and every sequence number is distinct. */
+static gpointer
+events_writer(gpointer data)
+{
+	CwStore *store = data;
+
+	for (int i = 0; i < 200; i++) {
+		g_autoptr(GError) error = NULL;
+		if (cw_store_event_append(store, 1, "s", "tick", i, "{}", &error) <= 0)
+			return g_strdup(error != NULL ? error->message : "no seq");
+	}
+	return NULL;
+}
+
+static void
+test_store_events_threads(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) events = NULL;
+	GThread *threads[4];
+
+	for (guint i = 0; i < G_N_ELEMENTS(threads); i++)
+		threads[i] = g_thread_new("writer", events_writer, fx->store);
+	for (guint i = 0; i < G_N_ELEMENTS(threads); i++) {
+		g_autofree char *failure = g_thread_join(threads[i]);
+		g_assert_cmpstr(failure, ==, NULL);
+	}
+	events = cw_store_events_query(fx->store, 1, "tick", 0, 0, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(events->len, ==, 800);
+	for (guint i = 1; i < events->len; i++) {
+		CwStoreEvent *prev = g_ptr_array_index(events, i - 1);
+		CwStoreEvent *event = g_ptr_array_index(events, i);
+		g_assert_cmpint(event->seq, >, prev->seq);
+	}
+}
+
 /* ---- state ---- */
 
 static void
@@ -965,6 +1015,7 @@ main(int argc, char **argv)
 	ADD("orders", test_store_orders);
 	ADD("positions", test_store_positions);
 	ADD("events", test_store_events);
+	ADD("events/threads", test_store_events_threads);
 	ADD("state", test_store_state);
 	ADD("corrupt/trade", test_store_corrupt_trade);
 	ADD("corrupt/bot", test_store_corrupt_bot);
