@@ -1,0 +1,314 @@
+#include "cw-services.h"
+
+#include <math.h>
+
+#include "cw-backtest.h"
+#include "cw-execution.h"
+
+typedef struct {
+	CwBotConfig *config;
+	CwTradingOrchestrator *orchestrator;
+	char *strategy_label; /* "<bot>:<strategy>" */
+	CwEquityStats equity;
+	guint64 signals;
+	guint signal_sub;
+} CwBacktestBot;
+
+struct _CwBacktest {
+	GObject parent_instance;
+	CwEventBus *bus;
+	GPtrArray *bots; /* of CwBacktestBot* */
+	CwEquityStats combined;
+	gint64 from_ms;
+	gint64 to_ms;
+	guint64 n_candles;
+	double elapsed_s;
+	double max_equity_error;
+	char *interval_text;
+};
+
+G_DEFINE_TYPE(CwBacktest, cw_backtest, G_TYPE_OBJECT)
+
+static void
+cw_backtest_bot_free(CwBacktestBot *bot)
+{
+	g_clear_object(&bot->orchestrator);
+	g_clear_pointer(&bot->config, cw_bot_config_unref);
+	cw_equity_stats_clear(&bot->equity);
+	g_free(bot->strategy_label);
+	g_free(bot);
+}
+
+static void
+cw_backtest_finalize(GObject *object)
+{
+	CwBacktest *self = CW_BACKTEST(object);
+
+	g_ptr_array_unref(self->bots);
+	g_object_unref(self->bus);
+	cw_equity_stats_clear(&self->combined);
+	g_free(self->interval_text);
+	G_OBJECT_CLASS(cw_backtest_parent_class)->finalize(object);
+}
+
+static void
+cw_backtest_class_init(CwBacktestClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = cw_backtest_finalize;
+}
+
+static void
+cw_backtest_init(CwBacktest *self)
+{
+	self->bus = cw_event_bus_new();
+	self->bots = g_ptr_array_new_with_free_func((GDestroyNotify) cw_backtest_bot_free);
+}
+
+CwBacktest *
+cw_backtest_new(void)
+{
+	return g_object_new(CW_TYPE_BACKTEST, NULL);
+}
+
+static void
+cw_backtest_count_signal(const CwEvent *event, gpointer user_data)
+{
+	CwBacktestBot *bot = user_data;
+	bot->signals++;
+}
+
+gboolean
+cw_backtest_add_bot(CwBacktest *self, CwBotConfig *config, GError **error)
+{
+	CwBacktestBot *bot;
+	const CwStrategySpec *spec = cw_bot_config_get_active_strategy(config);
+
+	g_return_val_if_fail(CW_IS_BACKTEST(self), FALSE);
+	for (guint i = 0; i < self->bots->len; i++) {
+		CwBacktestBot *other = g_ptr_array_index(self->bots, i);
+		if (g_strcmp0(other->config->name, config->name) == 0) {
+			g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
+				    "two configurations name the bot '%s'; names must be unique",
+				    config->name);
+			return FALSE;
+		}
+	}
+	bot = g_new0(CwBacktestBot, 1);
+	bot->config = cw_bot_config_ref(config);
+	bot->orchestrator = cw_trading_orchestrator_new(config, spec, self->bus, error);
+	if (bot->orchestrator == NULL) {
+		cw_backtest_bot_free(bot);
+		return FALSE;
+	}
+	bot->strategy_label = g_strdup(g_quark_to_string(spec->quark));
+	cw_equity_stats_init(&bot->equity, config->interval_ms);
+	bot->signal_sub = cw_event_bus_subscribe(self->bus, CW_EVENT_MASK(CW_EVENT_SIGNAL_NEW),
+						 spec->quark, cw_backtest_count_signal, bot, NULL);
+	g_ptr_array_add(self->bots, bot);
+	return TRUE;
+}
+
+void
+cw_backtest_set_range(CwBacktest *self, gint64 from_ms, gint64 to_ms)
+{
+	g_return_if_fail(CW_IS_BACKTEST(self));
+	self->from_ms = from_ms;
+	self->to_ms = to_ms;
+}
+
+static gboolean
+cw_backtest_check_interval(CwBacktest *self, const CwCandle *candle, GError **error)
+{
+	for (guint i = 0; i < self->bots->len; i++) {
+		CwBacktestBot *bot = g_ptr_array_index(self->bots, i);
+		char want[16], got[16];
+
+		if (bot->config->interval_ms == candle->interval_ms)
+			continue;
+		cw_interval_format(bot->config->interval_ms, want, sizeof want);
+		cw_interval_format(candle->interval_ms, got, sizeof got);
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_DATA,
+			    "bot '%s' trades %s candles but the data has %s candles",
+			    bot->config->name, want, got);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* The per-candle loop: no allocation, no JSON, no SQL. */
+static void
+cw_backtest_step(CwBacktest *self, const CwCandle *candle)
+{
+	double combined = 0;
+
+	for (guint i = 0; i < self->bots->len; i++) {
+		CwBacktestBot *bot = g_ptr_array_index(self->bots, i);
+		const CwAccount *acc;
+		CwCandle c = *candle;
+		double err;
+
+		/* one data stream, each bot sees it as its own symbol */
+		c.symbol = bot->config->symbol_quark;
+		cw_trading_orchestrator_on_candle(bot->orchestrator, &c);
+		acc = cw_trading_orchestrator_get_account(bot->orchestrator);
+		cw_equity_stats_add(&bot->equity, candle->open_time + candle->interval_ms,
+				    acc->equity);
+		err = fabs(acc->equity - (acc->cash + acc->unrealized_pnl));
+		if (err > self->max_equity_error)
+			self->max_equity_error = err;
+		combined += acc->equity;
+	}
+	cw_equity_stats_add(&self->combined, candle->open_time + candle->interval_ms, combined);
+	self->n_candles++;
+}
+
+gboolean
+cw_backtest_run(CwBacktest *self, CwCandleSource *source, GError **error)
+{
+	CwCandle candle;
+	CwCandleSourceResult r;
+	gint64 start = g_get_monotonic_time();
+	char interval[16];
+
+	g_return_val_if_fail(CW_IS_BACKTEST(self), FALSE);
+	if (self->bots->len == 0) {
+		g_set_error_literal(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
+				    "no bot to backtest");
+		return FALSE;
+	}
+	cw_equity_stats_init(
+	    &self->combined,
+	    ((CwBacktestBot *) g_ptr_array_index(self->bots, 0))->config->interval_ms);
+	while ((r = cw_candle_source_next(source, &candle, error)) == CW_CANDLE_SOURCE_OK) {
+		if (self->from_ms > 0 && candle.open_time < self->from_ms)
+			continue;
+		if (self->to_ms > 0 && candle.open_time >= self->to_ms)
+			break;
+		if (G_UNLIKELY(self->n_candles == 0) &&
+		    !cw_backtest_check_interval(self, &candle, error))
+			return FALSE;
+		cw_backtest_step(self, &candle);
+	}
+	if (r == CW_CANDLE_SOURCE_ERROR)
+		return FALSE;
+	if (self->n_candles == 0) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_DATA,
+			    "%s: no candle in the requested range",
+			    cw_candle_source_describe(source));
+		return FALSE;
+	}
+	for (guint i = 0; i < self->bots->len; i++) {
+		CwBacktestBot *bot = g_ptr_array_index(self->bots, i);
+		cw_trading_orchestrator_finish(bot->orchestrator);
+	}
+	self->elapsed_s = (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+	cw_interval_format(candle.interval_ms, interval, sizeof interval);
+	g_free(self->interval_text);
+	self->interval_text = g_strdup(interval);
+	return TRUE;
+}
+
+guint
+cw_backtest_get_n_bots(CwBacktest *self)
+{
+	return self->bots->len;
+}
+
+guint64
+cw_backtest_get_n_candles(CwBacktest *self)
+{
+	return self->n_candles;
+}
+
+const CwBotConfig *
+cw_backtest_get_config(CwBacktest *self, guint bot)
+{
+	return ((CwBacktestBot *) g_ptr_array_index(self->bots, bot))->config;
+}
+
+const GArray *
+cw_backtest_get_trades(CwBacktest *self, guint bot)
+{
+	CwBacktestBot *b = g_ptr_array_index(self->bots, bot);
+	return cw_trading_orchestrator_get_trades(b->orchestrator);
+}
+
+const CwEquityStats *
+cw_backtest_get_equity(CwBacktest *self, guint bot)
+{
+	if (bot == G_MAXUINT)
+		return &self->combined;
+	return &((CwBacktestBot *) g_ptr_array_index(self->bots, bot))->equity;
+}
+
+double
+cw_backtest_get_max_equity_error(CwBacktest *self)
+{
+	return self->max_equity_error;
+}
+
+/* Equity after the end-of-data close, which the per-candle curve does not
+ * include. */
+static double
+cw_backtest_final_equity(CwBacktest *self, guint bot)
+{
+	double sum = 0;
+
+	for (guint i = 0; i < self->bots->len; i++) {
+		CwBacktestBot *b = g_ptr_array_index(self->bots, i);
+		if (bot == G_MAXUINT || bot == i)
+			sum += cw_trading_orchestrator_get_account(b->orchestrator)->equity;
+	}
+	return sum;
+}
+
+static void
+cw_backtest_fill_bot_report(CwBacktest *self, CwBacktestBot *bot, CwBacktestReport *report)
+{
+	const CwAccount *acc = cw_trading_orchestrator_get_account(bot->orchestrator);
+	const GArray *stats = cw_trading_orchestrator_get_guard_stats(bot->orchestrator);
+
+	cw_backtest_report_add_trades(report,
+				      cw_trading_orchestrator_get_trades(bot->orchestrator));
+	report->exposure_pct += 100.0 * cw_account_get_exposure(acc);
+	report->signals += bot->signals;
+	for (guint i = 0; i < stats->len; i++) {
+		const CwGuardStats *g = &g_array_index(stats, CwGuardStats, i);
+		cw_backtest_report_add_guard(report, g->name, g->checks, g->rejections,
+					     g->modifications);
+	}
+}
+
+CwBacktestReport *
+cw_backtest_build_report(CwBacktest *self, guint bot)
+{
+	CwBacktestReport *report = cw_backtest_report_new();
+
+	report->candles = self->n_candles;
+	report->elapsed_s = self->elapsed_s;
+	report->candles_per_s = self->elapsed_s > 0 ? self->n_candles / self->elapsed_s : 0;
+	report->interval = g_strdup(self->interval_text);
+	if (bot == G_MAXUINT) {
+		double initial = 0;
+		report->bot_name = g_strdup("combined");
+		report->strategy_id = g_strdup_printf("%u bots", self->bots->len);
+		for (guint i = 0; i < self->bots->len; i++) {
+			CwBacktestBot *b = g_ptr_array_index(self->bots, i);
+			initial += b->config->initial_balance;
+			cw_backtest_fill_bot_report(self, b, report);
+		}
+		report->exposure_pct /= MAX(1, self->bots->len);
+		cw_backtest_report_set_equity(report, &self->combined, initial);
+		cw_backtest_report_set_final_equity(report,
+						    cw_backtest_final_equity(self, G_MAXUINT));
+	} else {
+		CwBacktestBot *b = g_ptr_array_index(self->bots, bot);
+		report->bot_name = g_strdup(b->config->name);
+		report->strategy_id = g_strdup(b->strategy_label);
+		report->symbol = g_strdup(b->config->symbol);
+		cw_backtest_fill_bot_report(self, b, report);
+		cw_backtest_report_set_equity(report, &b->equity, b->config->initial_balance);
+		cw_backtest_report_set_final_equity(report, cw_backtest_final_equity(self, bot));
+	}
+	return report;
+}

@@ -1,0 +1,227 @@
+/* candlewick bench: figures for the hot path. Not a test: it prints. */
+#include "cw-services.h"
+
+#include <stdio.h>
+
+#include "cw-alloc-counter.h"
+#include "cw-config.h"
+#include "cw-execution.h"
+
+/* One composite strategy with 6 indicators (EMA fast/slow, RSI, MACD,
+ * Bollinger, ATR) and 5 analyzers. */
+static const char cw_bench_config_fmt[] =
+    "{\"name\":\"bench-%u\",\"symbol\":\"BTCUSDT\",\"interval\":\"5m\","
+    "\"initial_balance\":10000,"
+    "\"strategy\":{\"id\":\"s%u\",\"type\":\"composite\","
+    "\"analyzers\":["
+    "{\"type\":\"ema_cross\",\"weight\":0.3,\"fast\":%u,\"slow\":%u},"
+    "{\"type\":\"rsi\",\"weight\":0.2,\"period\":14},"
+    "{\"type\":\"macd\",\"weight\":0.2},"
+    "{\"type\":\"bollinger\",\"weight\":0.15,\"period\":20},"
+    "{\"type\":\"atr_regime\",\"weight\":0.15,\"period\":14}],"
+    "\"aggregation\":{\"min_score\":0.35,\"conflict_threshold\":0.1},"
+    "\"exit\":{\"stop_loss\":{\"type\":\"atr\",\"value\":2.0,\"atr_period\":14},"
+    "\"take_profits\":[{\"r\":1.0,\"close\":0.4},{\"r\":2.0,\"close\":0.3},{\"r\":3.0}],"
+    "\"trailing\":{\"type\":\"atr\",\"value\":1.5}},"
+    "\"sizing\":{\"mode\":\"fixed_quote\",\"quote\":1000}}}";
+
+static GArray *
+cw_bench_load_candles(const char *data, guint64 want, GError **error)
+{
+	g_autoptr(GArray) base = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	g_autoptr(GArray) out = NULL;
+	g_autoptr(CwCandleSource) source = NULL;
+	const CwCandle *first, *last;
+	CwCandle c;
+	CwCandleSourceResult r;
+	gint64 span;
+	double scale = 1.0;
+
+	if (data != NULL)
+		source =
+		    cw_commands_open_source("file", error, "path", data, "symbol", "BTCUSDT", NULL);
+	else
+		source = cw_commands_open_source("synth", error, "symbol", "BTCUSDT", "days",
+						 (double) want * 5.0 / 1440.0 + 1, "seed",
+						 (guint64) 7, NULL);
+	if (source == NULL)
+		return NULL;
+	while ((r = cw_candle_source_next(source, &c, error)) == CW_CANDLE_SOURCE_OK)
+		g_array_append_val(base, c);
+	if (r == CW_CANDLE_SOURCE_ERROR)
+		return NULL;
+	if (base->len < 2) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_DATA, "too few candles");
+		return NULL;
+	}
+	/* Repeat the data with time shifted until there are enough candles;
+	 * each copy is scaled so that the price path stays continuous. */
+	first = &g_array_index(base, CwCandle, 0);
+	last = &g_array_index(base, CwCandle, base->len - 1);
+	span = last->open_time - first->open_time + last->interval_ms;
+	out = g_array_sized_new(FALSE, FALSE, sizeof(CwCandle), (guint) want);
+	for (guint64 copy = 0; out->len < want; copy++) {
+		for (guint i = 0; i < base->len && out->len < want; i++) {
+			c = g_array_index(base, CwCandle, i);
+			c.open_time += (gint64) copy * span;
+			c.open *= scale;
+			c.high *= scale;
+			c.low *= scale;
+			c.close *= scale;
+			g_array_append_val(out, c);
+		}
+		scale *= last->close / first->open;
+	}
+	return g_steal_pointer(&out);
+}
+
+static CwTradingOrchestrator *
+cw_bench_orchestrator(CwEventBus *bus, guint index, GError **error)
+{
+	g_autofree char *json =
+	    g_strdup_printf(cw_bench_config_fmt, index, index, 5 + index % 10, 21 + index % 30);
+	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(json, -1, error);
+
+	if (config == NULL)
+		return NULL;
+	return cw_trading_orchestrator_new(config, NULL, bus, error);
+}
+
+static guint64
+cw_bench_allocs(void)
+{
+	return cw_alloc_counter_read != NULL ? cw_alloc_counter_read() : 0;
+}
+
+static guint64
+cw_bench_peak_rss_kb(void)
+{
+	g_autofree char *status = NULL;
+	const char *p;
+
+	if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
+		return 0;
+	p = strstr(status, "VmHWM:");
+	return p != NULL ? g_ascii_strtoull(p + 6, NULL, 10) : 0;
+}
+
+static guint64
+cw_bench_rss_kb(void)
+{
+	g_autofree char *status = NULL;
+	const char *p;
+
+	if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
+		return 0;
+	p = strstr(status, "VmRSS:");
+	return p != NULL ? g_ascii_strtoull(p + 6, NULL, 10) : 0;
+}
+
+/* Runs n orchestrators over the candles; returns seconds, and the heap
+ * allocations made after the first warmup candles. */
+static double
+cw_bench_run(GPtrArray *orchs, GArray *candles, guint warmup, guint64 *allocs, guint64 *trades)
+{
+	gint64 start = 0;
+	guint64 a0 = 0;
+
+	for (guint i = 0; i < candles->len; i++) {
+		const CwCandle *c = &g_array_index(candles, CwCandle, i);
+		if (i == warmup) {
+			a0 = cw_bench_allocs();
+			start = g_get_monotonic_time();
+		}
+		for (guint k = 0; k < orchs->len; k++)
+			cw_trading_orchestrator_on_candle(g_ptr_array_index(orchs, k), c);
+	}
+	*allocs = cw_bench_allocs() - a0;
+	*trades = 0;
+	for (guint k = 0; k < orchs->len; k++)
+		*trades += cw_trading_orchestrator_get_trades(g_ptr_array_index(orchs, k))->len;
+	return (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+}
+
+int
+cw_command_bench(int argc, char **argv)
+{
+	gint64 n_candles = 2000000;
+	gint64 n_multi_candles = 200000;
+	gint n_strategies = 100;
+	g_autofree char *data = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- measure the hot path");
+	g_autoptr(GArray) candles = NULL;
+	g_autoptr(GArray) multi = NULL;
+	g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(GPtrArray) many = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(CwEventBus) bus = cw_event_bus_new();
+	guint64 allocs, trades, rss_before;
+	guint warmup = 1000;
+	double secs;
+	GOptionEntry entries[] = {
+	    {"candles", 0, 0, G_OPTION_ARG_INT64, &n_candles,
+	     "Candles for the single-strategy run (default 2000000)", "N"},
+	    {"multi-candles", 0, 0, G_OPTION_ARG_INT64, &n_multi_candles,
+	     "Candles for the many-strategies run (default 200000)", "N"},
+	    {"strategies", 0, 0, G_OPTION_ARG_INT, &n_strategies,
+	     "Strategies on one stream (default 100)", "N"},
+	    {"data", 0, 0, G_OPTION_ARG_FILENAME, &data,
+	     "Repeat this candle file instead of synthetic data", "FILE"},
+	    {NULL},
+	};
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		cw_commands_print_error("bench", error);
+		return 2;
+	}
+	if (n_candles < 10000 || n_multi_candles < 10000 || n_strategies < 1) {
+		fprintf(stderr, "candlewick bench: at least 10000 candles and 1 strategy\n");
+		return 2;
+	}
+	candles = cw_bench_load_candles(data, (guint64) n_candles, &error);
+	if (candles == NULL) {
+		cw_commands_print_error("bench", error);
+		return 1;
+	}
+	printf("candlewick bench: %u candles (%s), composite strategy with 6 indicators and 5 "
+	       "analyzers\n",
+	       candles->len, data != NULL ? data : "synthetic");
+	if (cw_alloc_counter_read == NULL)
+		printf("  (allocation counting unavailable in this build: sanitizers)\n");
+
+	g_ptr_array_add(one, cw_bench_orchestrator(bus, 0, &error));
+	if (g_ptr_array_index(one, 0) == NULL) {
+		cw_commands_print_error("bench", error);
+		return 1;
+	}
+	secs = cw_bench_run(one, candles, warmup, &allocs, &trades);
+	printf("single strategy:   %.0f candles/s (%.3f s, %" G_GUINT64_FORMAT " trades)\n",
+	       (candles->len - warmup) / secs, secs, trades);
+	printf("  heap allocations on the hot path: %" G_GUINT64_FORMAT " in %u candles (%.4f per "
+	       "candle)\n",
+	       allocs, candles->len - warmup, (double) allocs / (candles->len - warmup));
+
+	multi = g_array_sized_new(FALSE, FALSE, sizeof(CwCandle), (guint) n_multi_candles);
+	g_array_append_vals(multi, candles->data, MIN(candles->len, (guint) n_multi_candles));
+	rss_before = cw_bench_rss_kb();
+	for (gint i = 0; i < n_strategies; i++) {
+		CwTradingOrchestrator *o = cw_bench_orchestrator(bus, (guint) i + 1, &error);
+		if (o == NULL) {
+			cw_commands_print_error("bench", error);
+			return 1;
+		}
+		g_ptr_array_add(many, o);
+	}
+	secs = cw_bench_run(many, multi, warmup, &allocs, &trades);
+	printf("%d strategies:    %.0f candle-strategy updates/s (%u candles, %.3f s, "
+	       "%" G_GUINT64_FORMAT " trades)\n",
+	       n_strategies, (double) (multi->len - warmup) * n_strategies / secs, multi->len, secs,
+	       trades);
+	printf("  heap allocations on the hot path: %" G_GUINT64_FORMAT " (%.4f per update)\n",
+	       allocs, (double) allocs / ((double) (multi->len - warmup) * n_strategies));
+	printf("  memory per strategy: %.1f KB (RSS growth / strategies)\n",
+	       (double) (cw_bench_rss_kb() - rss_before) / n_strategies);
+	printf("peak RSS:          %" G_GUINT64_FORMAT " KB\n", cw_bench_peak_rss_kb());
+	return 0;
+}

@@ -1,0 +1,8 @@
+/* candlewick services: the SQLite store, the runners (backtest, serve) and
+ * the commands of the candlewick executable. */
+#pragma once
+
+#define CW_SERVICES_INSIDE
+#include "cw-services-error.h"
+#include "cw-commands.h"
+#undef CW_SERVICES_INSIDE
