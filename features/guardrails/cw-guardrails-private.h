@@ -119,8 +119,9 @@ typedef struct {
 } CwLocalTime;
 
 void cw_local_time_from_utc(GTimeZone *tz, gint64 utc_ms, CwLocalTime *out);
-/* The UTC instant (ms) of wall time minute on local day; a wall time that
- * a DST gap skips moves forward, an ambiguous one takes the first (DST) instance. */
+/* The UTC instant (ms) of wall time minute on local day. A wall time that
+ * a DST gap skips gives the end of the gap (02:30 -> 03:00); one that the
+ * fall-back hour repeats gives one of its two instants. */
 gint64 cw_local_time_to_utc(GTimeZone *tz, gint64 day, guint minute);
 /* The instant of the local midnight that starts the day after utc_ms's. */
 gint64 cw_local_time_next_midnight(GTimeZone *tz, gint64 utc_ms);
