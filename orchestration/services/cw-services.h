@@ -5,4 +5,5 @@
 #define CW_SERVICES_INSIDE
 #include "cw-services-error.h"
 #include "cw-commands.h"
+#include "cw-store.h"
 #undef CW_SERVICES_INSIDE
