@@ -377,6 +377,8 @@ test_json_not_candles(void)
 	g_assert_null(file);
 	g_assert_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FORMAT);
 	g_assert_true(g_str_has_prefix(error->message, syntax));
+	g_assert_nonnull(strstr(error->message, ":1:15: "));
+	g_assert_null(strstr(error->message + strlen(syntax), syntax)); /* named once */
 	g_clear_error(&error);
 	file = open_file(obj, &error);
 	g_assert_null(file);

@@ -733,8 +733,13 @@ cw_candle_file_open_json(CwCandleFile *self, GError **error)
 
 	self->parser = json_parser_new_immutable();
 	if (!json_parser_load_from_mapped_file(self->parser, self->path, &local)) {
-		g_set_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FORMAT, "%s: %s",
-			    self->path, local->message);
+		/* json-glib names the file itself: "path:1:15: Parse error: ..." */
+		if (g_str_has_prefix(local->message, self->path))
+			g_set_error_literal(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FORMAT,
+					    local->message);
+		else
+			g_set_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FORMAT, "%s: %s",
+				    self->path, local->message);
 		return FALSE;
 	}
 	root = json_parser_get_root(self->parser);
