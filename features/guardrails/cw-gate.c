@@ -81,10 +81,12 @@ cw_gate_check_mode(CwBotMode mode, const CwGuardContext *ctx, const CwOrder *ord
 				      "reduce-only: order would increase the position (%s)", cause);
 	case CW_BOT_MODE_HALTED:
 		if (exit && (order->purpose == CW_ORDER_PURPOSE_STOP_LOSS ||
-			     order->purpose == CW_ORDER_PURPOSE_TRAILING_STOP))
+			     order->purpose == CW_ORDER_PURPOSE_TRAILING_STOP ||
+			     order->purpose == CW_ORDER_PURPOSE_MANUAL_EXIT ||
+			     order->purpose == CW_ORDER_PURPOSE_GUARD_EXIT))
 			return CW_GUARD_ALLOW;
 		return cw_gate_reject(reason, reason_len,
-				      "halted: only reduce-only stop-loss orders pass (%s)", cause);
+				      "halted: only stops and manual/guard exits pass (%s)", cause);
 	case CW_BOT_MODE_ACTIVE:
 	default:
 		return CW_GUARD_ALLOW;

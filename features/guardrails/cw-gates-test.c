@@ -417,7 +417,19 @@ test_reduce_only_and_halted(void)
 	    cw_gate_check_mode(CW_BOT_MODE_REDUCE_ONLY, &ctx, &order, "why", reason, sizeof reason),
 	    ==, CW_GUARD_REJECT);
 
-	/* halted: only reducing stop-loss (and trailing stop) orders */
+	/* halted: only reducing stops, manual and guard exits */
+	order = test_exit(&ctx, CW_ORDER_PURPOSE_MANUAL_EXIT);
+	g_assert_cmpint(
+	    cw_gate_check_mode(CW_BOT_MODE_HALTED, &ctx, &order, "why", reason, sizeof reason), ==,
+	    CW_GUARD_ALLOW);
+	order = test_exit(&ctx, CW_ORDER_PURPOSE_GUARD_EXIT);
+	g_assert_cmpint(
+	    cw_gate_check_mode(CW_BOT_MODE_HALTED, &ctx, &order, "why", reason, sizeof reason), ==,
+	    CW_GUARD_ALLOW);
+	order = test_exit(&ctx, CW_ORDER_PURPOSE_SIGNAL_EXIT);
+	g_assert_cmpint(
+	    cw_gate_check_mode(CW_BOT_MODE_HALTED, &ctx, &order, "why", reason, sizeof reason), ==,
+	    CW_GUARD_REJECT);
 	order = test_exit(&ctx, CW_ORDER_PURPOSE_STOP_LOSS);
 	g_assert_cmpint(
 	    cw_gate_check_mode(CW_BOT_MODE_HALTED, &ctx, &order, "why", reason, sizeof reason), ==,
@@ -430,7 +442,7 @@ test_reduce_only_and_halted(void)
 	g_assert_cmpint(
 	    cw_gate_check_mode(CW_BOT_MODE_HALTED, &ctx, &order, "why", reason, sizeof reason), ==,
 	    CW_GUARD_REJECT);
-	g_assert_cmpstr(reason, ==, "halted: only reduce-only stop-loss orders pass (why)");
+	g_assert_cmpstr(reason, ==, "halted: only stops and manual/guard exits pass (why)");
 	ctx.reduces = FALSE;
 	order = test_order(CW_SIDE_BUY, 1, CW_ORDER_PURPOSE_STOP_LOSS); /* increases */
 	g_assert_cmpint(
@@ -497,7 +509,7 @@ test_loss_streak(void)
 	g_assert_cmpint(cw_guard_get_mode(gate), ==, CW_BOT_MODE_HALTED);
 	ctx = test_ctx();
 	test_assert_reject(gate, &ctx, &entry,
-			   "halted: only reduce-only stop-loss orders pass (loss streak: 6 losing "
+			   "halted: only stops and manual/guard exits pass (loss streak: 6 losing "
 			   "trades in a row (stop_after 6))");
 	ctx.position_qty = 1;
 	order = test_exit(&ctx, CW_ORDER_PURPOSE_STOP_LOSS);
@@ -565,9 +577,10 @@ test_circuit_breaker(void)
 	cw_guard_on_order_error(gate, &ctx, &order, broker_error);
 	g_assert_cmpint(cw_guard_get_mode(gate), ==, CW_BOT_MODE_HALTED);
 	ctx.now = t0 + 59000;
-	test_assert_reject(gate, &ctx, &order,
-			   "halted: only reduce-only stop-loss orders pass (circuit breaker open: "
-			   "3 broker errors in a row, 1 s of the 60 s cool-down left)");
+	test_assert_reject(
+	    gate, &ctx, &order,
+	    "halted: only stops and manual/guard exits pass (circuit breaker open: 3 "
+	    "broker errors in a row, 1 s of the 60 s cool-down left)");
 	ctx.position_qty = 1;
 	stop = test_exit(&ctx, CW_ORDER_PURPOSE_STOP_LOSS);
 	test_assert_allow(gate, &ctx, &stop);
@@ -613,7 +626,7 @@ test_max_drawdown(void)
 	cw_guard_on_candle(halt, &ctx, NULL);
 	g_assert_cmpint(cw_guard_get_mode(halt), ==, CW_BOT_MODE_HALTED);
 	test_assert_reject(halt, &ctx, &order,
-			   "halted: only reduce-only stop-loss orders pass (max drawdown exceeded: "
+			   "halted: only stops and manual/guard exits pass (max drawdown exceeded: "
 			   "20.01% > 20.00% below the peak 10000.00)");
 	/* latched: a recovery does not lift it */
 	ctx.equity = 9900;

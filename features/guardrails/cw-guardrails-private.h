@@ -81,9 +81,11 @@ CwGuardVerdict cw_gate_reject(char *reason, gsize reason_len, const char *format
     G_GNUC_PRINTF(3, 4);
 /* Writes a human reason when a buffer is given (MODIFY, ALLOW notes). */
 void cw_gate_note(char *reason, gsize reason_len, const char *format, ...) G_GNUC_PRINTF(3, 4);
-/* Judges an order against a mode the gate demands (cause says why):
- * ACTIVE allows everything; REDUCE_ONLY allows exits only; HALTED allows
- * only exits that are stop-loss or trailing-stop orders. */
+/* Judges an order against a mode the gate demands (cause says why), with
+ * the semantics of cw_bot_mode_allows() in orchestration/execution:
+ * ACTIVE allows everything; REDUCE_ONLY allows exits (ctx->reduces) only;
+ * HALTED allows only exits that protect or flatten: stop-loss and
+ * trailing-stop orders, manual and guard exits. */
 CwGuardVerdict cw_gate_check_mode(CwBotMode mode, const CwGuardContext *ctx, const CwOrder *order,
 				  const char *cause, char *reason, gsize reason_len);
 /* "buy 0.012 BTCUSDT market", "sell 1 ETHUSDT limit @ 2500". */
