@@ -352,6 +352,118 @@ cw_test_halve_guard_iface_init(CwGuardInterface *iface)
 	iface->check = cw_test_halve_guard_check;
 }
 
+struct _CwTestFlattenGuard {
+	GObject parent_instance;
+	guint after;
+	guint n_candles;
+	double position_qty;
+};
+
+static void cw_test_flatten_guard_iface_init(CwGuardInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE(CwTestFlattenGuard, cw_test_flatten_guard, G_TYPE_OBJECT,
+			      G_IMPLEMENT_INTERFACE(CW_TYPE_GUARD,
+						    cw_test_flatten_guard_iface_init))
+
+static void
+cw_test_flatten_guard_class_init(CwTestFlattenGuardClass *klass)
+{
+}
+
+static void
+cw_test_flatten_guard_init(CwTestFlattenGuard *self)
+{
+}
+
+static const char *
+cw_test_flatten_guard_get_name(CwGuard *guard)
+{
+	return "test-flatten";
+}
+
+static gboolean
+cw_test_flatten_guard_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
+				GError **error)
+{
+	CwTestFlattenGuard *self = CW_TEST_FLATTEN_GUARD(guard);
+	JsonObject *section = cw_bot_config_get_section(config, "guardrails");
+
+	*active = section != NULL && json_object_has_member(section, "test_flatten_after");
+	if (*active)
+		self->after = (guint) json_object_get_int_member(section, "test_flatten_after");
+	return TRUE;
+}
+
+static CwGuardVerdict
+cw_test_flatten_guard_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
+			    gsize reason_len)
+{
+	return CW_GUARD_ALLOW;
+}
+
+static void
+cw_test_flatten_guard_on_candle(CwGuard *guard, const CwGuardContext *ctx, const CwCandle *candle)
+{
+	CwTestFlattenGuard *self = CW_TEST_FLATTEN_GUARD(guard);
+
+	self->n_candles++;
+	self->position_qty = ctx->position_qty;
+}
+
+static void
+cw_test_flatten_guard_on_fill(CwGuard *guard, const CwGuardContext *ctx, const CwFill *fill)
+{
+	CW_TEST_FLATTEN_GUARD(guard)->position_qty = ctx->position_qty;
+}
+
+static gboolean
+cw_test_flatten_guard_wants_flatten(CwGuard *guard)
+{
+	CwTestFlattenGuard *self = CW_TEST_FLATTEN_GUARD(guard);
+
+	return self->n_candles >= self->after && self->position_qty != 0;
+}
+
+static CwBotMode
+cw_test_flatten_guard_get_mode(CwGuard *guard)
+{
+	CwTestFlattenGuard *self = CW_TEST_FLATTEN_GUARD(guard);
+
+	return self->n_candles >= self->after ? CW_BOT_MODE_REDUCE_ONLY : CW_BOT_MODE_ACTIVE;
+}
+
+static char *
+cw_test_flatten_guard_save_state(CwGuard *guard)
+{
+	return g_strdup_printf("{\"n\": %u}", CW_TEST_FLATTEN_GUARD(guard)->n_candles);
+}
+
+static gboolean
+cw_test_flatten_guard_load_state(CwGuard *guard, const char *json, GError **error)
+{
+	g_autoptr(JsonNode) node = json_from_string(json, error);
+
+	if (node == NULL)
+		return FALSE;
+	CW_TEST_FLATTEN_GUARD(guard)->n_candles =
+	    (guint) json_object_get_int_member(json_node_get_object(node), "n");
+	return TRUE;
+}
+
+static void
+cw_test_flatten_guard_iface_init(CwGuardInterface *iface)
+{
+	iface->save_state = cw_test_flatten_guard_save_state;
+	iface->load_state = cw_test_flatten_guard_load_state;
+	iface->get_name = cw_test_flatten_guard_get_name;
+	iface->configure = cw_test_flatten_guard_configure;
+	iface->check = cw_test_flatten_guard_check;
+	iface->on_candle = cw_test_flatten_guard_on_candle;
+	iface->on_fill = cw_test_flatten_guard_on_fill;
+	iface->wants_flatten = cw_test_flatten_guard_wants_flatten;
+	iface->get_mode = cw_test_flatten_guard_get_mode;
+}
+
 /* helpers */
 
 void
@@ -369,6 +481,8 @@ cw_test_register_types(void)
 					       "test-reject", 10);
 		g_io_extension_point_implement(CW_EXTENSION_POINT_GUARD, CW_TYPE_TEST_HALVE_GUARD,
 					       "test-halve", 0);
+		g_io_extension_point_implement(CW_EXTENSION_POINT_GUARD, CW_TYPE_TEST_FLATTEN_GUARD,
+					       "test-flatten", 0);
 		g_once_init_leave(&once, 1);
 	}
 }

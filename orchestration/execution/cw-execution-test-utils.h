@@ -34,6 +34,12 @@ G_DECLARE_FINAL_TYPE(CwTestRejectGuard, cw_test_reject_guard, CW, TEST_REJECT_GU
 #define CW_TYPE_TEST_HALVE_GUARD (cw_test_halve_guard_get_type())
 G_DECLARE_FINAL_TYPE(CwTestHalveGuard, cw_test_halve_guard, CW, TEST_HALVE_GUARD, GObject)
 
+/* "test-flatten" on cw-guard, active when guardrails.test_flatten_after = N:
+ * from the N-th candle on, asks to flatten while a position is open and
+ * demands REDUCE_ONLY. */
+#define CW_TYPE_TEST_FLATTEN_GUARD (cw_test_flatten_guard_get_type())
+G_DECLARE_FINAL_TYPE(CwTestFlattenGuard, cw_test_flatten_guard, CW, TEST_FLATTEN_GUARD, GObject)
+
 /* Registers the doubles above and the execution types (idempotent). */
 void cw_test_register_types(void);
 /* Parses a config written with single quotes; asserts success. */

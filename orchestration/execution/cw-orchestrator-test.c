@@ -38,6 +38,13 @@ static const Bar bars_a[] = {
     {100, 101, 99.5, 101},   /* 10: entry 10 @ 100; finish() closes at 101 */
 };
 
+static const Bar calm[] = {
+    {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100},
+    {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100},
+    {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100},
+    {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100},
+};
+
 static CwCandle
 bar_candle(const Bar *bars, guint i)
 {
@@ -360,6 +367,66 @@ test_guard_modifies(void)
 }
 
 static void
+test_guard_flattens(void)
+{
+	g_autoptr(CwEventBus) bus = cw_event_bus_new();
+	g_autoptr(CwTradingOrchestrator) orch = new_orchestrator(
+	    "{'name': 'bot-f', " BASE ", 'guardrails': {'test_flatten_after': 3}, 'strategy': "
+	    "{'id': 'f', 'type': 'scripted', 'params': {'signals': {'1': 'long', '5': 'long'}}}}",
+	    bus);
+	g_autoptr(CwTestRecorder) rec =
+	    cw_test_recorder_new(bus, cw_trading_orchestrator_get_strategy_id(orch));
+	const Bar flat = {100, 100.5, 99.5, 100};
+	const GArray *trades;
+	const CwTestEvent *e;
+
+	for (guint i = 0; i < 8; i++) {
+		CwCandle c = cw_test_candle(i, flat.o, flat.h, flat.l, flat.c);
+		cw_trading_orchestrator_on_candle(orch, &c);
+	}
+	/* long at 2's open; the guard asks to flatten from candle 2 on: out
+	 * at 3's open; reduce-only keeps the signal at 5 from entering */
+	trades = cw_trading_orchestrator_get_trades(orch);
+	g_assert_cmpuint(trades->len, ==, 1);
+	check_trade(&g_array_index(trades, CwTrade, 0), CW_DIRECTION_LONG, 100, 100, 10, 0, 1.0,
+		    CW_ORDER_PURPOSE_GUARD_EXIT, 2, 3);
+	g_assert_cmpint(cw_trading_orchestrator_get_mode(orch), ==, CW_BOT_MODE_REDUCE_ONLY);
+	g_assert_cmpuint(cw_test_recorder_count(rec, CW_EVENT_MODE_CHANGED), ==, 1);
+	e = cw_test_recorder_nth(rec, CW_EVENT_MODE_CHANGED, 0);
+	g_assert_cmpstr(e->source, ==, "guard");
+	g_assert_cmpstr(e->reason, ==, "reduce_only");
+	g_assert_cmpint(e->event.time, ==, 2 * 60000);
+	g_assert_true(cw_account_is_flat(cw_trading_orchestrator_get_account(orch)));
+}
+
+static void
+test_guard_state(void)
+{
+	const char *json = "{'name': 'bot-f', " BASE ", 'guardrails': {'test_flatten_after': 3}, "
+			   "'strategy': {'id': 'f', 'type': 'scripted'}}";
+	g_autoptr(CwTradingOrchestrator) a = new_orchestrator(json, NULL);
+	g_autoptr(CwTradingOrchestrator) b = new_orchestrator(json, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *state = NULL;
+	g_autofree char *again = NULL;
+	CwGuardPipeline *pb = cw_trading_orchestrator_get_guard_pipeline(b);
+
+	run_bars(a, calm, 2);
+	state = cw_guard_pipeline_save_state(cw_trading_orchestrator_get_guard_pipeline(a));
+	g_assert_cmpstr(state, ==, "{\"test-flatten\":\"{\\\"n\\\": 2}\"}");
+	g_assert_true(cw_guard_pipeline_load_state(pb, state, &error));
+	g_assert_no_error(error);
+	again = cw_guard_pipeline_save_state(pb);
+	g_assert_cmpstr(again, ==, state);
+	g_assert_false(cw_guard_pipeline_load_state(pb, "[1]", &error));
+	g_assert_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_FAILED);
+	g_clear_error(&error);
+	g_assert_false(cw_guard_pipeline_load_state(pb, "{\"test-flatten\": \"{\"}", &error));
+	g_assert_nonnull(error);
+	g_assert_nonnull(strstr(error->message, "test-flatten"));
+}
+
+static void
 test_modes(void)
 {
 	g_autoptr(CwEventBus) bus = cw_event_bus_new();
@@ -425,13 +492,6 @@ test_modes(void)
 		    cw_bot_mode_allows(CW_BOT_MODE_HALTED, &o, TRUE, reason, sizeof(reason)));
 	}
 }
-
-static const Bar calm[] = {
-    {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100},
-    {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100},
-    {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100},
-    {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100}, {100, 100.5, 99.5, 100},
-};
 
 static void
 test_time_exit(void)
@@ -586,6 +646,8 @@ main(int argc, char **argv)
 	g_test_add_func("/execution/orchestrator/two-orchestrators", test_two_orchestrators);
 	g_test_add_func("/execution/orchestrator/guard-rejects", test_guard_rejects);
 	g_test_add_func("/execution/orchestrator/guard-modifies", test_guard_modifies);
+	g_test_add_func("/execution/orchestrator/guard-flattens", test_guard_flattens);
+	g_test_add_func("/execution/orchestrator/guard-state", test_guard_state);
 	g_test_add_func("/execution/orchestrator/modes", test_modes);
 	g_test_add_func("/execution/orchestrator/time-exit", test_time_exit);
 	g_test_add_func("/execution/orchestrator/signal-exit-and-reversal",

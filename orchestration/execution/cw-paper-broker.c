@@ -1,6 +1,7 @@
 #include "cw-execution.h"
 
 #include <math.h>
+#include <stdio.h>
 
 typedef enum {
 	CW_PAPER_PHASE_IDLE,
@@ -278,8 +279,8 @@ cw_paper_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 	slot->order.filled_qty = 0;
 	slot->order.avg_fill_price = 0;
 	slot->order.updated_at = self->now;
-	g_snprintf(slot->order.exchange_order_id, sizeof(slot->order.exchange_order_id),
-		   "paper-%" G_GUINT64_FORMAT, order->seq);
+	snprintf(slot->order.exchange_order_id, sizeof(slot->order.exchange_order_id),
+		 "paper-%" G_GUINT64_FORMAT, order->seq);
 	slot->live = TRUE;
 	/* protective orders placed while market orders fill at the open see the
 	 * rest of that candle; everything else starts with the next candle */

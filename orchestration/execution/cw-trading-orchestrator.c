@@ -791,6 +791,7 @@ void
 cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *candle)
 {
 	CwGuardContext ctx;
+	gboolean flatten;
 
 	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
 	g_return_if_fail(candle != NULL);
@@ -809,7 +810,8 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 	cw_trading_orchestrator_fill_context(self, &ctx, FALSE);
 	cw_guard_pipeline_on_candle(self->guards, &ctx, candle);
 	cw_trading_orchestrator_update_mode(self, "guard");
-	if (cw_guard_pipeline_wants_flatten(self->guards))
+	flatten = cw_guard_pipeline_wants_flatten(self->guards);
+	if (flatten)
 		cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_GUARD_EXIT);
 
 	/* 3: decision */
@@ -835,8 +837,8 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 		else if (cw_exit_machine_wants_signal_exit(&self->exit, &self->output))
 			cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_SIGNAL_EXIT);
 	} else if (cw_account_is_flat(&self->account) && !self->entry_pending &&
-		   !self->close_pending && self->mode == CW_BOT_MODE_ACTIVE && self->output.ready &&
-		   self->output.signal.direction != CW_DIRECTION_NONE) {
+		   !self->close_pending && !flatten && self->mode == CW_BOT_MODE_ACTIVE &&
+		   self->output.ready && self->output.signal.direction != CW_DIRECTION_NONE) {
 		/* 5: entries; a reversal waits for the close to fill first */
 		cw_trading_orchestrator_try_enter(self, candle);
 	}
