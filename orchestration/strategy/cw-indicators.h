@@ -24,6 +24,12 @@ G_BEGIN_DECLS
  *   OBV: 0, VWAP: 0 (resets at each UTC day), DONCHIAN(n): n-1, VOLUME_SMA(n): n-1
  */
 
+/* TA-Lib's TA_IS_ZERO band, used where TA-Lib guards a division (RSI,
+ * +DI/-DI, DX). This is the value of current TA-Lib; TA-Lib 0.4 used 1e-8,
+ * which reports RSI 0 and DX 0 for low-priced symbols (e.g. ALT/BTC). */
+#define CW_TA_EPSILON    1e-14
+#define CW_TA_IS_ZERO(v) ((-CW_TA_EPSILON) < (v) && (v) < CW_TA_EPSILON)
+
 /* Ring of the last n doubles, with a running sum. */
 typedef struct {
 	double *values;
@@ -118,6 +124,12 @@ typedef struct {
 	double upper;
 	double middle;
 	double lower;
+	/* sum_sq holds the sum of (x - shift)^2; shift is re-centred on the
+	 * mean at each exact recompute, which keeps the variance free of
+	 * cancellation. equal_run counts pushes equal to the previous one so a
+	 * flat window yields exactly sd = 0. */
+	double shift;
+	guint equal_run;
 } CwBbands;
 
 void cw_bbands_init(CwBbands *self, guint period, double k);
@@ -188,7 +200,7 @@ typedef struct {
 void cw_adx_init(CwAdx *self, guint period);
 void cw_adx_reset(CwAdx *self);
 void cw_adx_update(CwAdx *self, const CwCandle *candle);
-gboolean cw_adx_ready(const CwAdx *self);	/* ADX defined */
+gboolean cw_adx_ready(const CwAdx *self);    /* ADX defined */
 gboolean cw_adx_di_ready(const CwAdx *self); /* +DI/-DI defined */
 
 typedef struct {
@@ -246,7 +258,7 @@ typedef enum {
 } CwIndicatorKind;
 
 #define CW_INDICATOR_MAX_OUTPUTS 3
-#define CW_INDICATOR_MAX_PARAMS	 3
+#define CW_INDICATOR_MAX_PARAMS  3
 
 typedef struct _CwIndicator CwIndicator;
 
