@@ -10,8 +10,10 @@ G_BEGIN_DECLS
 
 /* Incremental indicators, TA-Lib conventions. Every update is O(1) and
  * allocation free; memory (ring buffers) is taken once by *_init() and
- * given back by *_clear(). Before warm-up *_ready() is FALSE and the value
- * fields hold NAN.
+ * given back by *_clear(). Windowed sums are recomputed exactly once per
+ * lap of the window and when an outlier leaves it, so they do not drift
+ * (O(1) amortised). Before warm-up *_ready() is FALSE and the value fields
+ * hold NAN.
  *
  * Warm-up (first defined value, 0-based candle index), as TA-Lib:
  *   SMA/WMA/EMA(n): n-1        (EMA seeded with the SMA of the first n)
