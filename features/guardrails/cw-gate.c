@@ -105,9 +105,3 @@ cw_gate_describe_order(const CwOrder *order, double qty, double price, char *buf
 		g_snprintf(buf, buf_len, "%s %.10g %s %s @ %.10g", cw_side_to_string(order->side),
 			   qty, symbol, cw_order_type_to_string(order->type), price);
 }
-
-CwBotMode
-cw_gate_strictest_mode(CwBotMode a, CwBotMode b)
-{
-	return MAX(a, b);
-}

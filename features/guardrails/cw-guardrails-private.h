@@ -91,8 +91,6 @@ CwGuardVerdict cw_gate_check_mode(CwBotMode mode, const CwGuardContext *ctx, con
 /* "buy 0.012 BTCUSDT market", "sell 1 ETHUSDT limit @ 2500". */
 void cw_gate_describe_order(const CwOrder *order, double qty, double price, char *buf,
 			    gsize buf_len);
-/* The strictest of two modes. */
-CwBotMode cw_gate_strictest_mode(CwBotMode a, CwBotMode b);
 
 /* cw-guard-state.c: JSON documents of save_state()/load_state(). */
 
