@@ -555,3 +555,21 @@ cw_paper_broker_iface_init(CwBrokerInterface *iface)
 	iface->lookup_order = cw_paper_broker_lookup_order;
 	iface->get_balance = cw_paper_broker_get_balance;
 }
+
+/**
+ * cw_paper_broker_adopt_position:
+ * @self: a broker with no fills yet
+ * @old: the broker whose account @self takes over
+ *
+ * Copies the cash view and the net position, so reduce-only orders against
+ * an adopted position fill as they would have on @old.
+ */
+void
+cw_paper_broker_adopt_position(CwPaperBroker *self, CwPaperBroker *old)
+{
+	g_return_if_fail(CW_IS_PAPER_BROKER(self));
+	g_return_if_fail(CW_IS_PAPER_BROKER(old));
+	self->balance = old->balance;
+	self->position = old->position;
+	self->entry_price = old->entry_price;
+}

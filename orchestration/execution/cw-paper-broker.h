@@ -59,6 +59,7 @@ double cw_paper_broker_get_taker_fee_bps(CwPaperBroker *self);
 guint cw_paper_broker_get_n_working(CwPaperBroker *self);
 /* Signed net position of every fill so far. */
 double cw_paper_broker_get_position(CwPaperBroker *self);
+void cw_paper_broker_adopt_position(CwPaperBroker *self, CwPaperBroker *old);
 /* Fills a market order at once at price (no slippage, taker fee), e.g. to
  * settle the last position at the end of a backtest. */
 gboolean cw_paper_broker_fill_now(CwPaperBroker *self, const CwOrder *order, double price,

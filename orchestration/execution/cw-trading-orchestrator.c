@@ -40,6 +40,8 @@ struct _CwTradingOrchestrator {
 	gboolean entry_pending;
 	gboolean close_pending;
 	char reason[CW_REASON_LEN];
+	CwOrderHook order_hook;
+	gpointer order_hook_data;
 };
 
 G_DEFINE_FINAL_TYPE(CwTradingOrchestrator, cw_trading_orchestrator, G_TYPE_OBJECT)
@@ -387,7 +389,10 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 		self->has_tp[action->level] = TRUE;
 	}
 
-	if (!cw_broker_submit(self->broker, &order, &error)) {
+	/* the service records the order durably before the broker sees it */
+	if ((self->order_hook != NULL &&
+	     !self->order_hook(self, &order, self->order_hook_data, &error)) ||
+	    !cw_broker_submit(self->broker, &order, &error)) {
 		cw_trading_orchestrator_fill_context(self, &ctx, order.reduce_only);
 		cw_guard_pipeline_on_order_error(self->guards, &ctx, &order, error);
 		if (cw_trading_orchestrator_is_stop_action(action->type)) {
@@ -1040,4 +1045,78 @@ cw_trading_orchestrator_set_next_seq(CwTradingOrchestrator *self, guint64 seq)
 {
 	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
 	self->next_seq = MAX(seq, 1);
+}
+
+/**
+ * cw_trading_orchestrator_set_order_hook:
+ * @self: an orchestrator
+ * @hook: (nullable): called with every order just before it is submitted
+ * @user_data: for @hook
+ *
+ * A hook that fails makes the submission fail like a broker error: the
+ * action is retried with backoff. The service uses it to commit the order's
+ * row before the order is sent.
+ */
+void
+cw_trading_orchestrator_set_order_hook(CwTradingOrchestrator *self, CwOrderHook hook,
+				       gpointer user_data)
+{
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	self->order_hook = hook;
+	self->order_hook_data = user_data;
+}
+
+/**
+ * cw_trading_orchestrator_adopt:
+ * @self: a new orchestrator that has seen no candle
+ * @old: the orchestrator it replaces (same bot, e.g. before a config edit)
+ *
+ * Takes over the money, the open position and its exit plan, the trade
+ * history and the order sequence of @old. The protective orders (stop and
+ * open take profits) are placed again on @self's broker on its first
+ * candle; @old's working orders are cancelled.
+ */
+void
+cw_trading_orchestrator_adopt(CwTradingOrchestrator *self, CwTradingOrchestrator *old)
+{
+	GArray *trades;
+
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(old));
+	g_return_if_fail(self->n_candles == 0);
+
+	cw_trading_orchestrator_cancel_exits(old);
+	/* keep our own trade array (its capacity) and copy the history into it */
+	trades = self->account.trades;
+	g_array_set_size(trades, 0);
+	g_array_append_vals(trades, old->account.trades->data, old->account.trades->len);
+	self->account = old->account;
+	self->account.strategy_id = self->strategy_id;
+	self->account.trades = trades;
+	self->next_seq = MAX(self->next_seq, old->next_seq);
+	self->last_candle = old->last_candle;
+	self->has_candle = old->has_candle;
+	self->manual_mode = old->manual_mode;
+	if (cw_exit_machine_is_open(&old->exit)) {
+		CwExitSpec spec = self->exit.spec;
+		self->exit = old->exit;
+		/* the new config's exit rules apply from now on; the levels
+		 * already reached are kept */
+		self->exit.spec = spec;
+		cw_trading_orchestrator_push_stop(self, CW_ACTION_UPDATE_STOP);
+		for (guint i = 0; i < self->exit.n_take_profits; i++) {
+			CwAction action = {
+			    .type = CW_ACTION_PLACE_TAKE_PROFIT,
+			    .purpose = CW_ORDER_PURPOSE_TAKE_PROFIT,
+			    .level = i,
+			    .price = self->exit.tp_price[i],
+			};
+			if (self->exit.tp_filled[i])
+				continue;
+			cw_trading_orchestrator_enqueue(self, &action);
+		}
+	}
+	if (CW_IS_PAPER_BROKER(self->broker) && CW_IS_PAPER_BROKER(old->broker))
+		cw_paper_broker_adopt_position(CW_PAPER_BROKER(self->broker),
+					       CW_PAPER_BROKER(old->broker));
 }

@@ -23,6 +23,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(CwTradingOrchestrator, cw_trading_orchestrator, CW, TRADING_ORCHESTRATOR,
 		     GObject)
 
+/* Called with an order just before it is submitted to the broker; FALSE
+ * with error set fails the submission (it is retried). */
+typedef gboolean (*CwOrderHook)(CwTradingOrchestrator *orchestrator, const CwOrder *order,
+				gpointer user_data, GError **error);
+
 /* spec NULL = the config's active strategy; spec must belong to config.
  * The strategy is created by spec->type on CW_EXTENSION_POINT_STRATEGY, the
  * broker by the "broker" section's type (default "paper") on
@@ -64,6 +69,9 @@ guint64 cw_trading_orchestrator_get_n_failed_actions(CwTradingOrchestrator *self
 guint64 cw_trading_orchestrator_get_next_seq(CwTradingOrchestrator *self);
 void cw_trading_orchestrator_set_next_seq(CwTradingOrchestrator *self, guint64 seq);
 /* Writes the client order id of seq into buf (CW_CLIENT_ORDER_ID_LEN). */
+void cw_trading_orchestrator_set_order_hook(CwTradingOrchestrator *self, CwOrderHook hook,
+					    gpointer user_data);
+void cw_trading_orchestrator_adopt(CwTradingOrchestrator *self, CwTradingOrchestrator *old);
 void cw_trading_orchestrator_format_client_order_id(CwTradingOrchestrator *self, guint64 seq,
 						    char *buf);
 
