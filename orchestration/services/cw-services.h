@@ -6,4 +6,5 @@
 #include "cw-services-error.h"
 #include "cw-commands.h"
 #include "cw-store.h"
+#include "cw-sd-notify.h"
 #undef CW_SERVICES_INSIDE
