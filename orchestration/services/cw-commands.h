@@ -5,6 +5,7 @@
 #endif
 
 #include "cw-core.h"
+#include "cw-store.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +33,10 @@ int cw_command_indicators(int argc, char **argv);
 int cw_command_synth(int argc, char **argv);
 int cw_command_demo(int argc, char **argv);
 int cw_command_bench(int argc, char **argv);
+int cw_command_bots(int argc, char **argv);
+int cw_command_halt_all(int argc, char **argv);
+int cw_command_resume_all(int argc, char **argv);
+int cw_command_events(int argc, char **argv);
 
 /* Shared by the commands: opens a candle source by extension name and
  * GObject properties ("path", "symbol", ...). */
@@ -39,5 +44,8 @@ CwCandleSource *cw_commands_open_source(const char *name, GError **error,
 					const char *first_property, ...) G_GNUC_NULL_TERMINATED;
 /* Prints err to stderr prefixed with "candlewick <command>: " */
 void cw_commands_print_error(const char *command, const GError *error);
+/* Appends one journal event as "seq time bot strategy TYPE payload"
+ * (cw-command-events.c); bot_name may be NULL. */
+void cw_commands_append_event(GString *out, const CwStoreEvent *event, const char *bot_name);
 
 G_END_DECLS
