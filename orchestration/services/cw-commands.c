@@ -7,6 +7,7 @@
 #include "cw-strategies.h"
 
 static const CwCommand cw_commands[] = {
+    {"serve", "run every enabled bot of a database", cw_command_serve},
     {"backtest", "run bot configurations over historical candles", cw_command_backtest},
     {"indicators", "print indicator values for a candle file as CSV", cw_command_indicators},
     {"synth", "generate realistic synthetic candles as CSV", cw_command_synth},

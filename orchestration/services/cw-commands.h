@@ -28,6 +28,7 @@ const CwCommand *cw_commands_lookup(const char *name);
  * out-of-tree GIO modules from CW_MODULE_DIR when set. Idempotent. */
 void cw_commands_init_types(void (*register_features)(void));
 
+int cw_command_serve(int argc, char **argv);
 int cw_command_backtest(int argc, char **argv);
 int cw_command_indicators(int argc, char **argv);
 int cw_command_synth(int argc, char **argv);

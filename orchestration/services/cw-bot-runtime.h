@@ -1,0 +1,72 @@
+#pragma once
+
+#if !defined(CW_SERVICES_INSIDE) && !defined(CW_SERVICES_COMPILATION)
+#error "Only <cw-services.h> can be included directly."
+#endif
+
+#include "cw-config.h"
+#include "cw-orchestrator-cache.h"
+#include "cw-store-writer.h"
+
+G_BEGIN_DECLS
+
+/* One bot inside `candlewick serve`: its config, its own event bus, its
+ * orchestrators (through the cache), its feed cursor and its recording.
+ *
+ * Crash safety: every event is journaled through the store writer, and the
+ * feed cursor is written in the same transaction, so the database always
+ * holds everything up to the cursor. Orders are committed before they are
+ * submitted (order hook). A restarted bot replays its feed from the start
+ * in recovery mode up to the persisted cursor: decisions are deterministic,
+ * so it rebuilds exactly the state it had (indicators, position, exit plan,
+ * working orders) without journaling or sending anything twice, then goes
+ * on live. */
+typedef struct _CwBotRuntime CwBotRuntime;
+
+typedef struct {
+	CwStore *store;
+	CwStoreWriter *writer;
+	CwOrchestratorCache *cache;
+} CwBotRuntimeEnv;
+
+CwBotRuntime *cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name,
+				 CwBotConfig *config, const char *config_text, gint64 updated_at);
+void cw_bot_runtime_free(CwBotRuntime *self);
+
+gint64 cw_bot_runtime_get_id(CwBotRuntime *self);
+const char *cw_bot_runtime_get_name(CwBotRuntime *self);
+CwBotConfig *cw_bot_runtime_get_config(CwBotRuntime *self);
+const char *cw_bot_runtime_get_config_text(CwBotRuntime *self);
+gint64 cw_bot_runtime_get_updated_at(CwBotRuntime *self);
+CwEventBus *cw_bot_runtime_get_bus(CwBotRuntime *self);
+const CwCacheStats *cw_bot_runtime_get_cache_stats(CwBotRuntime *self);
+/* The active strategy's orchestrator, creating it on first use. */
+CwTradingOrchestrator *cw_bot_runtime_get_active(CwBotRuntime *self, GError **error);
+
+/* Candles with open time <= until are replayed in recovery mode. */
+void cw_bot_runtime_set_recovery(CwBotRuntime *self, gint64 until);
+gboolean cw_bot_runtime_is_recovering(CwBotRuntime *self);
+gint64 cw_bot_runtime_get_cursor(CwBotRuntime *self);
+/* Queues the cursor for the next flush if it moved. */
+void cw_bot_runtime_queue_cursor(CwBotRuntime *self);
+
+/* Hot path: a closed candle from the bot's feed. */
+void cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle);
+
+/* Makes another of the config's strategies active; the previous one stays
+ * cached, dormant, with its state. */
+gboolean cw_bot_runtime_switch(CwBotRuntime *self, const char *strategy_id, GError **error);
+/* Replaces the config: the bot restarts on it, keeping its open position. */
+gboolean cw_bot_runtime_replace_config(CwBotRuntime *self, CwBotConfig *config,
+				       const char *config_text, gint64 updated_at, GError **error);
+/* Takes a config that differs only by its active strategy (no restart). */
+void cw_bot_runtime_update_config(CwBotRuntime *self, CwBotConfig *config, const char *config_text,
+				  gint64 updated_at);
+void cw_bot_runtime_set_mode(CwBotRuntime *self, CwBotMode mode);
+CwBotMode cw_bot_runtime_get_mode(CwBotRuntime *self);
+/* Queues a metrics row for the active strategy. */
+void cw_bot_runtime_queue_metrics(CwBotRuntime *self, gint64 now_ms);
+/* JSON of the cache counters, for `bots list --json`. */
+char *cw_bot_runtime_cache_stats_json(CwBotRuntime *self);
+
+G_END_DECLS

@@ -1,0 +1,182 @@
+#include "cw-services.h"
+
+#include "cw-feed-hub.h"
+
+typedef struct {
+	CwFeedHub *hub;
+	char *key;
+	CwMarketFeed *feed;
+	guint sink;
+	gulong ended_handler;
+	GPtrArray *bots; /* of CwBotRuntime*, borrowed */
+	gboolean started;
+} CwFeedShare;
+
+struct _CwFeedHub {
+	GHashTable *shares; /* key -> CwFeedShare* */
+	GHashTable *by_bot; /* CwBotRuntime* -> CwFeedShare* */
+	CwFeedEndedFunc ended;
+	gpointer ended_data;
+};
+
+static void
+cw_feed_share_free(CwFeedShare *share)
+{
+	if (share->started)
+		cw_market_feed_stop(share->feed);
+	cw_market_feed_remove_sink(share->feed, share->sink);
+	g_signal_handler_disconnect(share->feed, share->ended_handler);
+	g_object_unref(share->feed);
+	g_ptr_array_unref(share->bots);
+	g_free(share->key);
+	g_free(share);
+}
+
+CwFeedHub *
+cw_feed_hub_new(CwFeedEndedFunc ended, gpointer user_data)
+{
+	CwFeedHub *self = g_new0(CwFeedHub, 1);
+
+	self->shares = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+					     (GDestroyNotify) cw_feed_share_free);
+	self->by_bot = g_hash_table_new(g_direct_hash, g_direct_equal);
+	self->ended = ended;
+	self->ended_data = user_data;
+	return self;
+}
+
+void
+cw_feed_hub_free(CwFeedHub *self)
+{
+	if (self == NULL)
+		return;
+	g_hash_table_unref(self->by_bot);
+	g_hash_table_unref(self->shares);
+	g_free(self);
+}
+
+/* Hot path: one candle to every bot of the feed. */
+static void
+cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
+{
+	CwFeedShare *share = user_data;
+
+	for (guint i = 0; i < share->bots->len; i++)
+		cw_bot_runtime_on_candle(g_ptr_array_index(share->bots, i), candle);
+}
+
+static gboolean
+cw_feed_hub_release_cb(gpointer user_data)
+{
+	return G_SOURCE_REMOVE;
+}
+
+static void
+cw_feed_hub_on_ended(CwMarketFeed *feed, const char *reason, gpointer user_data)
+{
+	CwFeedShare *share = user_data;
+	CwFeedHub *hub = share->hub;
+	g_autoptr(GPtrArray) bots = g_ptr_array_copy(share->bots, NULL, NULL);
+	g_autofree char *why = g_strdup(reason);
+
+	/* the share goes away with its last bot; a bot added later for the
+	 * same key gets a new feed */
+	share->started = FALSE;
+	g_hash_table_steal(hub->shares, share->key);
+	for (guint i = 0; i < bots->len; i++)
+		g_hash_table_remove(hub->by_bot, g_ptr_array_index(bots, i));
+	g_ptr_array_set_size(share->bots, 0);
+	for (guint i = 0; i < bots->len; i++)
+		hub->ended(g_ptr_array_index(bots, i), why, hub->ended_data);
+	/* not from inside the feed's own emission: free it once idle */
+	g_idle_add_full(G_PRIORITY_DEFAULT, cw_feed_hub_release_cb, share,
+			(GDestroyNotify) cw_feed_share_free);
+}
+
+gboolean
+cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, GError **error)
+{
+	CwBotConfig *config = cw_bot_runtime_get_config(bot);
+	const char *type = cw_bot_config_get_section_type(config, "feed", NULL);
+	g_autoptr(GObject) obj = NULL;
+	CwFeedShare *share;
+	const char *key;
+
+	if (type == NULL) {
+		g_autofree char *known = cw_extension_list_names(CW_EXTENSION_POINT_MARKET_FEED);
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_FAILED,
+			    "feed: the bot has no \"feed\" section (known types: %s)", known);
+		return FALSE;
+	}
+	obj = cw_extension_new(CW_EXTENSION_POINT_MARKET_FEED, type, error);
+	if (obj == NULL)
+		return FALSE;
+	if (!cw_market_feed_configure(CW_MARKET_FEED(obj), config, error))
+		return FALSE;
+	key = cw_market_feed_get_key(CW_MARKET_FEED(obj));
+	share = g_hash_table_lookup(self->shares, key);
+	if (share == NULL) {
+		share = g_new0(CwFeedShare, 1);
+		share->hub = self;
+		share->key = g_strdup(key);
+		share->feed = CW_MARKET_FEED(g_steal_pointer(&obj));
+		share->bots = g_ptr_array_new();
+		share->sink = cw_market_feed_add_sink(share->feed, cw_feed_hub_route, share);
+		share->ended_handler =
+		    g_signal_connect(share->feed, "ended", G_CALLBACK(cw_feed_hub_on_ended), share);
+		g_hash_table_insert(self->shares, share->key, share);
+	}
+	g_ptr_array_add(share->bots, bot);
+	g_hash_table_insert(self->by_bot, bot, share);
+	return TRUE;
+}
+
+void
+cw_feed_hub_detach(CwFeedHub *self, CwBotRuntime *bot)
+{
+	CwFeedShare *share = g_hash_table_lookup(self->by_bot, bot);
+
+	if (share == NULL)
+		return;
+	g_hash_table_remove(self->by_bot, bot);
+	g_ptr_array_remove(share->bots, bot);
+	if (share->bots->len == 0)
+		g_hash_table_remove(self->shares, share->key);
+}
+
+gboolean
+cw_feed_hub_start(CwFeedHub *self, GError **error)
+{
+	GHashTableIter iter;
+	CwFeedShare *share;
+
+	g_hash_table_iter_init(&iter, self->shares);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &share)) {
+		if (share->started)
+			continue;
+		if (!cw_market_feed_start(share->feed, error))
+			return FALSE;
+		share->started = TRUE;
+	}
+	return TRUE;
+}
+
+void
+cw_feed_hub_stop_all(CwFeedHub *self)
+{
+	GHashTableIter iter;
+	CwFeedShare *share;
+
+	g_hash_table_iter_init(&iter, self->shares);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &share)) {
+		if (share->started)
+			cw_market_feed_stop(share->feed);
+		share->started = FALSE;
+	}
+}
+
+guint
+cw_feed_hub_get_n_feeds(CwFeedHub *self)
+{
+	return g_hash_table_size(self->shares);
+}

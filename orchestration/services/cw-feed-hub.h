@@ -1,0 +1,29 @@
+#pragma once
+
+#if !defined(CW_SERVICES_INSIDE) && !defined(CW_SERVICES_COMPILATION)
+#error "Only <cw-services.h> can be included directly."
+#endif
+
+#include "cw-bot-runtime.h"
+
+G_BEGIN_DECLS
+
+/* Market feeds shared between bots: bots whose feed configs give the same
+ * key (e.g. the same replay file and symbol) share one feed instance, and
+ * each candle it delivers is routed to every bot attached to it. */
+typedef struct _CwFeedHub CwFeedHub;
+
+/* Called when a feed can produce no more candles, once per attached bot. */
+typedef void (*CwFeedEndedFunc)(CwBotRuntime *bot, const char *reason, gpointer user_data);
+
+CwFeedHub *cw_feed_hub_new(CwFeedEndedFunc ended, gpointer user_data);
+void cw_feed_hub_free(CwFeedHub *self);
+/* Creates or joins the feed the bot's "feed" section describes. */
+gboolean cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, GError **error);
+void cw_feed_hub_detach(CwFeedHub *self, CwBotRuntime *bot);
+/* Starts every feed that has bots and is not running yet. */
+gboolean cw_feed_hub_start(CwFeedHub *self, GError **error);
+void cw_feed_hub_stop_all(CwFeedHub *self);
+guint cw_feed_hub_get_n_feeds(CwFeedHub *self);
+
+G_END_DECLS

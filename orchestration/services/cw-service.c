@@ -1,0 +1,354 @@
+#include "cw-services.h"
+
+#include <glib-unix.h>
+#include <signal.h>
+
+#include "cw-service.h"
+
+struct _CwService {
+	GObject parent_instance;
+	CwServiceOptions options;
+	CwStore *store;
+	CwStoreWriter *writer;
+	CwOrchestratorCache *cache;
+	CwStrategyManager *manager;
+	GMainLoop *loop;
+	GPtrArray *sources; /* source ids */
+	gint64 data_version;
+	gboolean stopping;
+	int status;
+};
+
+G_DEFINE_FINAL_TYPE(CwService, cw_service, G_TYPE_OBJECT)
+
+void
+cw_service_options_init(CwServiceOptions *options)
+{
+	*options = (CwServiceOptions){
+	    .poll_interval_s = 2,
+	    .heartbeat_interval_s = 10,
+	    .metrics_interval_s = 60,
+	    .flush_interval_s = 0.25,
+	    .shutdown_timeout_s = 10,
+	};
+}
+
+static gboolean
+cw_service_options_parse(CwServiceOptions *options, JsonObject *obj, GError **error)
+{
+	static const char *const known[] = {"poll_interval_s",    "heartbeat_interval_s",
+					    "metrics_interval_s", "flush_interval_s",
+					    "shutdown_timeout_s", "max_cached_orchestrators",
+					    "guardrails",         NULL};
+	static const char *const known_guards[] = {"max_positions_total", "max_exposure_pct", NULL};
+	CwServiceContext *ctx = cw_service_context_get_default();
+	JsonObject *guards = NULL;
+	double v;
+	guint u;
+
+	if (!cw_config_check_keys(obj, "", known, error) ||
+	    !cw_config_read_double(obj, "", "poll_interval_s", options->poll_interval_s, 0.05, 3600,
+				   &options->poll_interval_s, error) ||
+	    !cw_config_read_double(obj, "", "heartbeat_interval_s", options->heartbeat_interval_s,
+				   0.1, 3600, &options->heartbeat_interval_s, error) ||
+	    !cw_config_read_double(obj, "", "metrics_interval_s", options->metrics_interval_s, 0.1,
+				   86400, &options->metrics_interval_s, error) ||
+	    !cw_config_read_double(obj, "", "flush_interval_s", options->flush_interval_s, 0.01, 60,
+				   &options->flush_interval_s, error) ||
+	    !cw_config_read_double(obj, "", "shutdown_timeout_s", options->shutdown_timeout_s, 0,
+				   3600, &options->shutdown_timeout_s, error) ||
+	    !cw_config_read_uint(obj, "", "max_cached_orchestrators",
+				 options->max_cached_orchestrators, 0, 10000000,
+				 &options->max_cached_orchestrators, error) ||
+	    !cw_config_read_object(obj, "", "guardrails", &guards, error))
+		return FALSE;
+	if (guards == NULL)
+		return TRUE;
+	if (!cw_config_check_keys(guards, "guardrails", known_guards, error))
+		return FALSE;
+	if (json_object_has_member(guards, "max_positions_total")) {
+		if (!cw_config_read_uint(guards, "guardrails", "max_positions_total", 0, 1, 1000000,
+					 &u, error))
+			return FALSE;
+		cw_service_context_set_setting(ctx, "guardrails.max_positions_total",
+					       g_variant_new_uint32(u));
+	}
+	if (json_object_has_member(guards, "max_exposure_pct")) {
+		if (!cw_config_read_double(guards, "guardrails", "max_exposure_pct", 0, 0.001,
+					   100000, &v, error))
+			return FALSE;
+		cw_service_context_set_setting(ctx, "guardrails.max_exposure_pct",
+					       g_variant_new_double(v));
+	}
+	return TRUE;
+}
+
+gboolean
+cw_service_options_load(CwServiceOptions *options, const char *path, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) local = NULL;
+	JsonNode *root;
+
+	if (!json_parser_load_from_file(parser, path, &local)) {
+		g_set_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_PARSE, "%s: %s", path,
+			    local->message);
+		return FALSE;
+	}
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+		g_set_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_TYPE,
+			    "%s: expected a JSON object", path);
+		return FALSE;
+	}
+	if (!cw_service_options_parse(options, json_node_get_object(root), error)) {
+		g_prefix_error(error, "%s: ", path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+cw_service_dispose(GObject *object)
+{
+	CwService *self = CW_SERVICE(object);
+
+	if (self->sources != NULL) {
+		for (guint i = 0; i < self->sources->len; i++)
+			g_source_remove(GPOINTER_TO_UINT(g_ptr_array_index(self->sources, i)));
+		g_clear_pointer(&self->sources, g_ptr_array_unref);
+	}
+	g_clear_object(&self->manager);
+	g_clear_pointer(&self->cache, cw_orchestrator_cache_free);
+	g_clear_pointer(&self->writer, cw_store_writer_free);
+	g_clear_object(&self->store);
+	g_clear_pointer(&self->loop, g_main_loop_unref);
+	G_OBJECT_CLASS(cw_service_parent_class)->dispose(object);
+}
+
+static void
+cw_service_class_init(CwServiceClass *klass)
+{
+	G_OBJECT_CLASS(klass)->dispose = cw_service_dispose;
+}
+
+static void
+cw_service_init(CwService *self)
+{
+	self->sources = g_ptr_array_new();
+	self->loop = g_main_loop_new(NULL, FALSE);
+}
+
+CwService *
+cw_service_new(const char *db_path, const CwServiceOptions *options, GError **error)
+{
+	g_autoptr(CwService) self = g_object_new(CW_TYPE_SERVICE, NULL);
+
+	self->options = *options;
+	self->store = cw_store_open(db_path, error);
+	if (self->store == NULL)
+		return NULL;
+	self->writer = cw_store_writer_new(self->store);
+	self->cache = cw_orchestrator_cache_new(options->max_cached_orchestrators);
+	self->manager = cw_strategy_manager_new(self->store, self->writer, self->cache);
+	return g_steal_pointer(&self);
+}
+
+static gint64
+cw_service_now(void)
+{
+	return g_get_real_time() / 1000;
+}
+
+static void
+cw_service_flush(CwService *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	/* the cursors go in the same transaction as the events they cover */
+	cw_strategy_manager_queue_cursors(self->manager);
+	if (!cw_store_writer_flush(self->writer, &error))
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
+		       "store flush failed, %u writes kept for the next one: %s",
+		       cw_store_writer_get_pending(self->writer), error->message);
+}
+
+static void
+cw_service_update_status(CwService *self)
+{
+	g_autofree char *status = g_strdup_printf(
+	    "%u bots running%s", cw_strategy_manager_get_n_running(self->manager),
+	    cw_strategy_manager_get_halt_all(self->manager) ? ", kill switch ON" : "");
+	cw_sd_notify_status(status);
+}
+
+static gboolean
+cw_service_flush_cb(gpointer user_data)
+{
+	CwService *self = user_data;
+
+	cw_service_flush(self);
+	if (self->options.exit_when_idle && cw_strategy_manager_get_n_running(self->manager) == 0) {
+		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
+		       "no bot is running: exiting (--exit-when-idle)");
+		cw_service_shutdown(self);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+void
+cw_service_reload(CwService *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	/* applying the table flushes first, so nothing queued refers to a bot
+	 * that is about to go */
+	cw_service_flush(self);
+	self->data_version = cw_store_get_data_version(self->store, &error);
+	cw_strategy_manager_reconcile(self->manager);
+	cw_service_update_status(self);
+}
+
+static gboolean
+cw_service_poll_cb(gpointer user_data)
+{
+	CwService *self = user_data;
+	g_autoptr(GError) error = NULL;
+	gint64 version = cw_store_get_data_version(self->store, &error);
+
+	if (version < 0) {
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "cannot poll the database: %s",
+		       error->message);
+		return G_SOURCE_CONTINUE;
+	}
+	/* data_version moves only when another connection committed */
+	if (version != self->data_version)
+		cw_service_reload(self);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+cw_service_heartbeat_cb(gpointer user_data)
+{
+	CwService *self = user_data;
+
+	cw_strategy_manager_heartbeat(self->manager, cw_service_now());
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+cw_service_metrics_cb(gpointer user_data)
+{
+	CwService *self = user_data;
+
+	cw_strategy_manager_queue_metrics(self->manager, cw_service_now());
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+cw_service_watchdog_cb(gpointer user_data)
+{
+	cw_sd_notify_watchdog();
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+cw_service_sighup_cb(gpointer user_data)
+{
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "SIGHUP: reloading the bots table");
+	cw_service_reload(user_data);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+cw_service_sigterm_cb(gpointer user_data)
+{
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "signal: shutting down");
+	cw_service_shutdown(user_data);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+cw_service_timeout_cb(gpointer user_data)
+{
+	CwService *self = user_data;
+
+	cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "shutdown timeout reached: exiting now");
+	self->status = 1;
+	g_main_loop_quit(self->loop);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+cw_service_finish_cb(gpointer user_data)
+{
+	CwService *self = user_data;
+
+	cw_service_flush(self);
+	cw_strategy_manager_stop_all(self->manager, "shutdown");
+	cw_service_flush(self);
+	g_main_loop_quit(self->loop);
+	return G_SOURCE_REMOVE;
+}
+
+/* Stop taking candles, let the queued work finish, flush, mark the bots
+ * stopped, exit. Actions are drained inside each candle, so once the feeds
+ * stop nothing is left half done. */
+void
+cw_service_shutdown(CwService *self)
+{
+	if (self->stopping)
+		return;
+	self->stopping = TRUE;
+	cw_sd_notify_stopping();
+	cw_strategy_manager_stop_feeds(self->manager);
+	g_ptr_array_add(self->sources, GUINT_TO_POINTER(g_timeout_add(
+					   (guint) (self->options.shutdown_timeout_s * 1000) + 1,
+					   cw_service_timeout_cb, self)));
+	g_idle_add(cw_service_finish_cb, self);
+}
+
+static void
+cw_service_add_timer(CwService *self, double seconds, GSourceFunc func)
+{
+	guint ms = (guint) MAX(1, seconds * 1000);
+
+	g_ptr_array_add(self->sources, GUINT_TO_POINTER(g_timeout_add(ms, func, self)));
+}
+
+int
+cw_service_run(CwService *self)
+{
+	g_autoptr(GError) error = NULL;
+	guint64 watchdog = cw_sd_watchdog_interval_usec();
+
+	self->data_version = cw_store_get_data_version(self->store, NULL);
+	if (!cw_strategy_manager_startup(self->manager, &error)) {
+		cw_log(G_LOG_LEVEL_CRITICAL, NULL, NULL, "cannot start: %s", error->message);
+		return 1;
+	}
+	cw_service_flush(self);
+	cw_service_add_timer(self, self->options.flush_interval_s, cw_service_flush_cb);
+	cw_service_add_timer(self, self->options.poll_interval_s, cw_service_poll_cb);
+	cw_service_add_timer(self, self->options.heartbeat_interval_s, cw_service_heartbeat_cb);
+	cw_service_add_timer(self, self->options.metrics_interval_s, cw_service_metrics_cb);
+	if (watchdog > 0)
+		cw_service_add_timer(self, (double) watchdog / 2e6, cw_service_watchdog_cb);
+	g_ptr_array_add(self->sources,
+			GUINT_TO_POINTER(g_unix_signal_add(SIGHUP, cw_service_sighup_cb, self)));
+	g_ptr_array_add(self->sources,
+			GUINT_TO_POINTER(g_unix_signal_add(SIGINT, cw_service_sigterm_cb, self)));
+	g_ptr_array_add(self->sources,
+			GUINT_TO_POINTER(g_unix_signal_add(SIGTERM, cw_service_sigterm_cb, self)));
+	cw_strategy_manager_heartbeat(self->manager, cw_service_now());
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "serving %u bots",
+	       cw_strategy_manager_get_n_running(self->manager));
+	cw_sd_notify_ready(NULL);
+	cw_service_update_status(self);
+	g_main_loop_run(self->loop);
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
+	       "stopped: %" G_GUINT64_FORMAT " writes, %" G_GUINT64_FORMAT " dropped",
+	       cw_store_writer_get_n_written(self->writer),
+	       cw_store_writer_get_n_failed(self->writer));
+	return self->status;
+}

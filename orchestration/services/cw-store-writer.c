@@ -1,0 +1,214 @@
+#include "cw-services.h"
+
+#include "cw-store-writer.h"
+
+typedef enum {
+	CW_WRITE_EVENT,
+	CW_WRITE_TRADE,
+	CW_WRITE_ORDER,
+	CW_WRITE_POSITION,
+	CW_WRITE_STATE,
+	CW_WRITE_METRICS,
+} CwWriteKind;
+
+typedef struct {
+	CwWriteKind kind;
+	gint64 bot_id;
+	gint64 time;
+	char *s1; /* strategy id / bot name / key */
+	char *s2; /* type / strategy id / value */
+	char *s3; /* payload / state json */
+	char *s4;
+	union {
+		CwTrade trade;
+		CwOrder order;
+		CwPosition position;
+		CwStoreMetrics metrics;
+	} u;
+} CwWrite;
+
+struct _CwStoreWriter {
+	CwStore *store;
+	GQueue queue;
+	guint64 n_written;
+	guint64 n_failed;
+};
+
+static void
+cw_write_free(CwWrite *w)
+{
+	g_free(w->s1);
+	g_free(w->s2);
+	g_free(w->s3);
+	g_free(w->s4);
+	g_free(w);
+}
+
+CwStoreWriter *
+cw_store_writer_new(CwStore *store)
+{
+	CwStoreWriter *self = g_new0(CwStoreWriter, 1);
+
+	self->store = g_object_ref(store);
+	g_queue_init(&self->queue);
+	return self;
+}
+
+void
+cw_store_writer_free(CwStoreWriter *self)
+{
+	if (self == NULL)
+		return;
+	g_queue_clear_full(&self->queue, (GDestroyNotify) cw_write_free);
+	g_object_unref(self->store);
+	g_free(self);
+}
+
+static CwWrite *
+cw_store_writer_push(CwStoreWriter *self, CwWriteKind kind, gint64 bot_id)
+{
+	CwWrite *w = g_new0(CwWrite, 1);
+
+	w->kind = kind;
+	w->bot_id = bot_id;
+	g_queue_push_tail(&self->queue, w);
+	return w;
+}
+
+void
+cw_store_writer_event(CwStoreWriter *self, gint64 bot_id, const char *strategy_id, const char *type,
+		      gint64 time, char *payload_json)
+{
+	CwWrite *w = cw_store_writer_push(self, CW_WRITE_EVENT, bot_id);
+
+	w->s1 = g_strdup(strategy_id);
+	w->s2 = g_strdup(type);
+	w->s3 = payload_json;
+	w->time = time;
+}
+
+void
+cw_store_writer_trade(CwStoreWriter *self, const char *bot_name, const char *strategy_id,
+		      const CwTrade *trade)
+{
+	CwWrite *w = cw_store_writer_push(self, CW_WRITE_TRADE, 0);
+
+	w->s1 = g_strdup(bot_name);
+	w->s2 = g_strdup(strategy_id);
+	w->u.trade = *trade;
+}
+
+void
+cw_store_writer_order(CwStoreWriter *self, gint64 bot_id, const CwOrder *order)
+{
+	CwWrite *w = cw_store_writer_push(self, CW_WRITE_ORDER, bot_id);
+
+	w->u.order = *order;
+}
+
+void
+cw_store_writer_position(CwStoreWriter *self, gint64 bot_id, const char *strategy_id,
+			 const CwPosition *position, char *state_json)
+{
+	CwWrite *w = cw_store_writer_push(self, CW_WRITE_POSITION, bot_id);
+
+	w->s1 = g_strdup(strategy_id);
+	w->s3 = state_json;
+	w->u.position = *position;
+}
+
+void
+cw_store_writer_state(CwStoreWriter *self, gint64 bot_id, const char *key, const char *value)
+{
+	CwWrite *w = cw_store_writer_push(self, CW_WRITE_STATE, bot_id);
+
+	w->s1 = g_strdup(key);
+	w->s2 = g_strdup(value);
+}
+
+void
+cw_store_writer_metrics(CwStoreWriter *self, const CwStoreMetrics *metrics)
+{
+	CwWrite *w = cw_store_writer_push(self, CW_WRITE_METRICS, 0);
+
+	w->u.metrics = *metrics;
+	w->s1 = g_strdup(metrics->bot_name);
+	w->s2 = g_strdup(metrics->strategy_id);
+	w->s3 = g_strdup(metrics->extra_json);
+	w->s4 = g_strdup(metrics->run_id);
+	w->u.metrics.bot_name = w->s1;
+	w->u.metrics.strategy_id = w->s2;
+	w->u.metrics.extra_json = w->s3;
+	w->u.metrics.run_id = w->s4;
+}
+
+guint
+cw_store_writer_get_pending(CwStoreWriter *self)
+{
+	return self->queue.length;
+}
+
+guint64
+cw_store_writer_get_n_written(CwStoreWriter *self)
+{
+	return self->n_written;
+}
+
+guint64
+cw_store_writer_get_n_failed(CwStoreWriter *self)
+{
+	return self->n_failed;
+}
+
+static gboolean
+cw_store_writer_apply(CwStoreWriter *self, CwWrite *w, GError **error)
+{
+	switch (w->kind) {
+	case CW_WRITE_EVENT:
+		return cw_store_event_append(self->store, w->bot_id, w->s1, w->s2, w->time, w->s3,
+					     error) > 0;
+	case CW_WRITE_TRADE:
+		return cw_store_insert_trade(self->store, NULL, w->s1, w->s2, &w->u.trade, error) >
+		       0;
+	case CW_WRITE_ORDER:
+		return cw_store_order_upsert(self->store, w->bot_id, &w->u.order, error);
+	case CW_WRITE_POSITION:
+		return cw_store_position_save(self->store, w->bot_id, w->s1, &w->u.position, w->s3,
+					      error);
+	case CW_WRITE_STATE:
+		return cw_store_state_set(self->store, w->bot_id, w->s1, w->s2, error);
+	case CW_WRITE_METRICS:
+		return cw_store_insert_metrics(self->store, &w->u.metrics, error) > 0;
+	default:
+		g_assert_not_reached();
+	}
+}
+
+gboolean
+cw_store_writer_flush(CwStoreWriter *self, GError **error)
+{
+	guint64 written = 0, failed = 0;
+
+	if (self->queue.length == 0)
+		return TRUE;
+	if (!cw_store_begin(self->store, error))
+		return FALSE;
+	for (GList *l = self->queue.head; l != NULL; l = l->next) {
+		g_autoptr(GError) local = NULL;
+		if (cw_store_writer_apply(self, l->data, &local)) {
+			written++;
+			continue;
+		}
+		/* refused by SQLite itself: dropping it keeps the rest flowing */
+		failed++;
+		g_warning("store: write dropped: %s", local->message);
+	}
+	if (!cw_store_commit(self->store, error)) {
+		cw_store_rollback(self->store, NULL);
+		return FALSE;
+	}
+	self->n_written += written;
+	self->n_failed += failed;
+	g_queue_clear_full(&self->queue, (GDestroyNotify) cw_write_free);
+	return TRUE;
+}

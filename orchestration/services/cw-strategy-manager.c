@@ -1,0 +1,439 @@
+#include "cw-services.h"
+
+#include "cw-bot-admin.h"
+#include "cw-strategy-manager.h"
+
+struct _CwStrategyManager {
+	GObject parent_instance;
+	CwStore *store;
+	CwStoreWriter *writer;
+	CwOrchestratorCache *cache;
+	CwFeedHub *hub;
+	GHashTable *bots;     /* bot id -> CwBotRuntime* */
+	GHashTable *inactive; /* bot id -> updated_at when it stopped by itself or failed */
+	gboolean halt_all;
+	gboolean started;
+};
+
+G_DEFINE_FINAL_TYPE(CwStrategyManager, cw_strategy_manager, G_TYPE_OBJECT)
+
+static gint64
+cw_strategy_manager_now(void)
+{
+	return g_get_real_time() / 1000;
+}
+
+static void
+cw_strategy_manager_status(CwStrategyManager *self, gint64 id, const char *name, const char *status,
+			   const char *reason)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+
+	if (!cw_store_bot_set_status(self->store, id, status,
+				     g_strcmp0(status, "error") == 0 ? reason : NULL,
+				     cw_strategy_manager_now(), &error))
+		cw_log(G_LOG_LEVEL_WARNING, name, NULL, "cannot record status %s: %s", status,
+		       error->message);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "status");
+	json_builder_add_string_value(b, status);
+	if (reason != NULL) {
+		json_builder_set_member_name(b, "reason");
+		json_builder_add_string_value(b, reason);
+	}
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	json_generator_set_root(gen, root);
+	cw_store_writer_event(self->writer, id, NULL, "BOT_STATUS", cw_strategy_manager_now(),
+			      json_generator_to_data(gen, NULL));
+	if (reason != NULL)
+		cw_log(g_strcmp0(status, "error") == 0 ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE,
+		       name, NULL, "%s: %s", status, reason);
+	else
+		cw_log(G_LOG_LEVEL_MESSAGE, name, NULL, "%s", status);
+}
+
+/* A bot that stopped by itself (feed ended) or failed is not started again
+ * until its row changes. */
+static void
+cw_strategy_manager_mark_inactive(CwStrategyManager *self, gint64 id, gint64 updated_at)
+{
+	g_hash_table_replace(self->inactive, g_memdup2(&id, sizeof id),
+			     g_memdup2(&updated_at, sizeof updated_at));
+}
+
+static void
+cw_strategy_manager_unload(CwStrategyManager *self, CwBotRuntime *rt)
+{
+	cw_feed_hub_detach(self->hub, rt);
+	cw_bot_runtime_queue_cursor(rt);
+	g_hash_table_remove(self->bots, &(gint64){cw_bot_runtime_get_id(rt)});
+}
+
+/* The feed of these bots can produce no more candles. */
+static void
+cw_strategy_manager_feed_ended(CwBotRuntime *rt, const char *reason, gpointer user_data)
+{
+	CwStrategyManager *self = user_data;
+	gint64 id = cw_bot_runtime_get_id(rt);
+	g_autofree char *name = g_strdup(cw_bot_runtime_get_name(rt));
+
+	cw_bot_runtime_queue_cursor(rt);
+	cw_store_writer_state(self->writer, id, "stop_reason", reason);
+	cw_strategy_manager_mark_inactive(self, id, cw_bot_runtime_get_updated_at(rt));
+	g_hash_table_remove(self->bots, &id);
+	cw_strategy_manager_status(self, id, name, "stopped", reason);
+}
+
+static void
+cw_strategy_manager_dispose(GObject *object)
+{
+	CwStrategyManager *self = CW_STRATEGY_MANAGER(object);
+
+	g_clear_pointer(&self->hub, cw_feed_hub_free);
+	g_clear_pointer(&self->bots, g_hash_table_unref);
+	g_clear_pointer(&self->inactive, g_hash_table_unref);
+	g_clear_object(&self->store);
+	G_OBJECT_CLASS(cw_strategy_manager_parent_class)->dispose(object);
+}
+
+static void
+cw_strategy_manager_class_init(CwStrategyManagerClass *klass)
+{
+	G_OBJECT_CLASS(klass)->dispose = cw_strategy_manager_dispose;
+}
+
+static void
+cw_strategy_manager_init(CwStrategyManager *self)
+{
+	self->bots = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+					   (GDestroyNotify) cw_bot_runtime_free);
+	self->hub = cw_feed_hub_new(cw_strategy_manager_feed_ended, self);
+	self->inactive = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+}
+
+CwStrategyManager *
+cw_strategy_manager_new(CwStore *store, CwStoreWriter *writer, CwOrchestratorCache *cache)
+{
+	CwStrategyManager *self = g_object_new(CW_TYPE_STRATEGY_MANAGER, NULL);
+
+	self->store = g_object_ref(store);
+	self->writer = writer;
+	self->cache = cache;
+	return self;
+}
+
+/* The row's name wins over the config's: rows written by other programs
+ * may carry a config without one. */
+static CwBotConfig *
+cw_strategy_manager_parse(const CwStoreBot *row, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) local = NULL;
+	JsonNode *root;
+
+	if (!json_parser_load_from_data(parser, row->config, -1, &local)) {
+		g_set_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_PARSE, "config: %s",
+			    local->message);
+		return NULL;
+	}
+	root = json_parser_get_root(parser);
+	if (root != NULL && JSON_NODE_HOLDS_OBJECT(root))
+		json_object_set_string_member(json_node_get_object(root), "name", row->name);
+	return cw_bot_config_new_from_node(root, error);
+}
+
+static CwBotMode
+cw_strategy_manager_read_mode(CwStrategyManager *self, gint64 id)
+{
+	g_autofree char *text = cw_store_state_get(self->store, id, "mode", NULL);
+	CwBotMode mode = CW_BOT_MODE_ACTIVE;
+
+	if (text != NULL && !cw_bot_admin_mode_from_string(text, &mode))
+		mode = CW_BOT_MODE_ACTIVE;
+	if (self->halt_all)
+		mode = CW_BOT_MODE_HALTED;
+	return mode;
+}
+
+static gint64
+cw_strategy_manager_read_cursor(CwStrategyManager *self, gint64 id)
+{
+	g_autofree char *text = cw_store_state_get(self->store, id, "cursor", NULL);
+
+	return text != NULL ? g_ascii_strtoll(text, NULL, 10) : G_MININT64;
+}
+
+/* Starts one bot; on failure the bot goes to `error` and nothing else is
+ * affected. */
+static void
+cw_strategy_manager_fail(CwStrategyManager *self, const CwStoreBot *row, const char *message)
+{
+	cw_strategy_manager_mark_inactive(self, row->id, row->updated_at);
+	cw_strategy_manager_status(self, row->id, row->name, "error", message);
+}
+
+static void
+cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboolean crashed)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBotConfig) config = NULL;
+	CwBotRuntimeEnv env = {self->store, self->writer, self->cache};
+	CwBotRuntime *rt;
+	gint64 cursor;
+
+	if (row->corrupt != NULL) {
+		cw_strategy_manager_fail(self, row, row->corrupt->message);
+		return;
+	}
+	cw_strategy_manager_status(self, row->id, row->name, "starting", NULL);
+	config = cw_strategy_manager_parse(row, &error);
+	if (config == NULL) {
+		cw_strategy_manager_fail(self, row, error->message);
+		return;
+	}
+	rt = cw_bot_runtime_new(&env, row->id, row->name, config, row->config, row->updated_at);
+	if (cw_bot_runtime_get_active(rt, &error) == NULL ||
+	    !cw_feed_hub_attach(self->hub, rt, &error)) {
+		cw_bot_runtime_free(rt);
+		cw_strategy_manager_fail(self, row, error->message);
+		return;
+	}
+	cursor = cw_strategy_manager_read_cursor(self, row->id);
+	if (cursor != G_MININT64) {
+		cw_bot_runtime_set_recovery(rt, cursor);
+		if (crashed)
+			cw_log(G_LOG_LEVEL_MESSAGE, row->name, NULL,
+			       "crash recovery: the previous process died while the bot ran; "
+			       "replaying its feed up to %" G_GINT64_FORMAT " without sending",
+			       cursor);
+	}
+	cw_bot_runtime_set_mode(rt, cw_strategy_manager_read_mode(self, row->id));
+	g_hash_table_insert(self->bots, g_memdup2(&row->id, sizeof(gint64)), rt);
+	if (self->started && !cw_feed_hub_start(self->hub, &error)) {
+		cw_strategy_manager_unload(self, rt);
+		cw_strategy_manager_fail(self, row, error->message);
+		return;
+	}
+	g_hash_table_remove(self->inactive, &row->id);
+	cw_strategy_manager_status(self, row->id, row->name, "running", NULL);
+}
+
+static void
+cw_strategy_manager_read_kill_switch(CwStrategyManager *self)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean halted = self->halt_all;
+
+	if (!cw_bot_admin_get_kill_switch(self->store, &halted, NULL, &error)) {
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "kill switch unreadable, kept %s: %s",
+		       self->halt_all ? "on" : "off", error->message);
+		return;
+	}
+	if (halted != self->halt_all)
+		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "service-wide kill switch %s",
+		       halted ? "ON: every bot halted" : "off");
+	self->halt_all = halted;
+	cw_service_context_set_halt_all(cw_service_context_get_default(), halted);
+}
+
+gboolean
+cw_strategy_manager_startup(CwStrategyManager *self, GError **error)
+{
+	g_autoptr(GPtrArray) rows = cw_store_bot_list(self->store, error);
+
+	if (rows == NULL)
+		return FALSE;
+	cw_strategy_manager_read_kill_switch(self);
+	/* first the bots the previous process left running */
+	for (guint pass = 0; pass < 2; pass++) {
+		for (guint i = 0; i < rows->len; i++) {
+			CwStoreBot *row = g_ptr_array_index(rows, i);
+			gboolean crashed = g_strcmp0(row->status, "running") == 0 ||
+					   g_strcmp0(row->status, "starting") == 0;
+			if (!row->enabled || crashed != (pass == 0))
+				continue;
+			cw_strategy_manager_start(self, row, crashed);
+		}
+	}
+	self->started = TRUE;
+	return cw_feed_hub_start(self->hub, error);
+}
+
+/* Whether two configs differ only by the active strategy. */
+static gboolean
+cw_strategy_manager_only_switch(CwBotConfig *a, CwBotConfig *b)
+{
+	g_autoptr(JsonNode) ca = json_node_copy(a->root);
+	g_autoptr(JsonNode) cb = json_node_copy(b->root);
+
+	json_object_remove_member(json_node_get_object(ca), "active_strategy");
+	json_object_remove_member(json_node_get_object(cb), "active_strategy");
+	return json_node_equal(ca, cb);
+}
+
+static void
+cw_strategy_manager_apply_edit(CwStrategyManager *self, CwBotRuntime *rt, const CwStoreBot *row)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBotConfig) config = cw_strategy_manager_parse(row, &error);
+	CwBotConfig *old = cw_bot_runtime_get_config(rt);
+	const CwStrategySpec *spec;
+
+	if (config == NULL) {
+		cw_strategy_manager_unload(self, rt);
+		cw_strategy_manager_fail(self, row, error->message);
+		return;
+	}
+	spec = cw_bot_config_get_active_strategy(config);
+	if (cw_strategy_manager_only_switch(old, config)) {
+		/* the dormant strategy keeps its state; the new config is kept */
+		cw_bot_runtime_update_config(rt, config, row->config, row->updated_at);
+		if (!cw_bot_runtime_switch(rt, spec->id, &error)) {
+			cw_strategy_manager_unload(self, rt);
+			cw_strategy_manager_fail(self, row, error->message);
+			return;
+		}
+		cw_log(G_LOG_LEVEL_MESSAGE, row->name, spec->id, "active strategy switched");
+		return;
+	}
+	if (!cw_bot_runtime_replace_config(rt, config, row->config, row->updated_at, &error)) {
+		cw_strategy_manager_unload(self, rt);
+		cw_strategy_manager_fail(self, row, error->message);
+		return;
+	}
+	cw_log(G_LOG_LEVEL_MESSAGE, row->name, spec->id,
+	       "config edited: restarted on the new config, open position kept");
+}
+
+void
+cw_strategy_manager_reconcile(CwStrategyManager *self)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) rows = cw_store_bot_list(self->store, &error);
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+	g_autoptr(GList) ids = NULL;
+
+	if (rows == NULL) {
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "reload failed: %s", error->message);
+		return;
+	}
+	cw_strategy_manager_read_kill_switch(self);
+	for (guint i = 0; i < rows->len; i++) {
+		CwStoreBot *row = g_ptr_array_index(rows, i);
+		CwBotRuntime *rt = g_hash_table_lookup(self->bots, &row->id);
+
+		g_hash_table_add(seen, &row->id);
+		if (rt == NULL) {
+			/* new, re-enabled or edited; a bot that failed or whose feed
+			 * ended waits for a change of its row */
+			gint64 *stopped_at = g_hash_table_lookup(self->inactive, &row->id);
+			if (row->enabled && (stopped_at == NULL || *stopped_at != row->updated_at))
+				cw_strategy_manager_start(self, row, FALSE);
+			continue;
+		}
+		if (!row->enabled || row->corrupt != NULL) {
+			cw_strategy_manager_unload(self, rt);
+			if (row->corrupt != NULL)
+				cw_strategy_manager_status(self, row->id, row->name, "error",
+							   row->corrupt->message);
+			else
+				cw_strategy_manager_status(self, row->id, row->name, "stopped",
+							   "disabled");
+			continue;
+		}
+		if (row->updated_at != cw_bot_runtime_get_updated_at(rt) ||
+		    g_strcmp0(row->config, cw_bot_runtime_get_config_text(rt)) != 0)
+			cw_strategy_manager_apply_edit(self, rt, row);
+		rt = g_hash_table_lookup(self->bots, &row->id);
+		if (rt != NULL)
+			cw_bot_runtime_set_mode(rt, cw_strategy_manager_read_mode(self, row->id));
+	}
+	/* removed rows */
+	ids = g_hash_table_get_keys(self->bots);
+	for (GList *l = ids; l != NULL; l = l->next) {
+		CwBotRuntime *rt = g_hash_table_lookup(self->bots, l->data);
+		if (g_hash_table_contains(seen, l->data))
+			continue;
+		cw_log(G_LOG_LEVEL_MESSAGE, cw_bot_runtime_get_name(rt), NULL,
+		       "removed from the table: unloaded");
+		cw_feed_hub_detach(self->hub, rt);
+		g_hash_table_remove(self->bots, l->data);
+	}
+}
+
+void
+cw_strategy_manager_heartbeat(CwStrategyManager *self, gint64 now_ms)
+{
+	GHashTableIter iter;
+	CwBotRuntime *rt;
+
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt)) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *stats = cw_bot_runtime_cache_stats_json(rt);
+
+		if (!cw_store_bot_heartbeat(self->store, cw_bot_runtime_get_id(rt), now_ms, &error))
+			cw_log(G_LOG_LEVEL_WARNING, cw_bot_runtime_get_name(rt), NULL,
+			       "heartbeat not recorded: %s", error->message);
+		cw_store_writer_state(self->writer, cw_bot_runtime_get_id(rt), "cache", stats);
+	}
+}
+
+void
+cw_strategy_manager_queue_metrics(CwStrategyManager *self, gint64 now_ms)
+{
+	GHashTableIter iter;
+	CwBotRuntime *rt;
+
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		cw_bot_runtime_queue_metrics(rt, now_ms);
+}
+
+void
+cw_strategy_manager_queue_cursors(CwStrategyManager *self)
+{
+	GHashTableIter iter;
+	CwBotRuntime *rt;
+
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		cw_bot_runtime_queue_cursor(rt);
+}
+
+void
+cw_strategy_manager_stop_feeds(CwStrategyManager *self)
+{
+	cw_feed_hub_stop_all(self->hub);
+}
+
+void
+cw_strategy_manager_stop_all(CwStrategyManager *self, const char *reason)
+{
+	g_autoptr(GList) ids = g_hash_table_get_keys(self->bots);
+
+	for (GList *l = ids; l != NULL; l = l->next) {
+		CwBotRuntime *rt = g_hash_table_lookup(self->bots, l->data);
+		gint64 id = cw_bot_runtime_get_id(rt);
+		g_autofree char *name = g_strdup(cw_bot_runtime_get_name(rt));
+
+		cw_strategy_manager_unload(self, rt);
+		cw_strategy_manager_status(self, id, name, "stopped", reason);
+	}
+}
+
+guint
+cw_strategy_manager_get_n_running(CwStrategyManager *self)
+{
+	return g_hash_table_size(self->bots);
+}
+
+gboolean
+cw_strategy_manager_get_halt_all(CwStrategyManager *self)
+{
+	return self->halt_all;
+}
