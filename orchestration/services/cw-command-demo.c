@@ -6,6 +6,9 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 
+#include "cw-bot-admin.h"
+#include "cw-service.h"
+
 static char *
 cw_demo_find_examples(const char *given)
 {
@@ -54,6 +57,93 @@ cw_demo_run(int argc, char **argv)
 	return cw_commands_lookup(argv[0])->func(argc, argv);
 }
 
+/* The example config with a replay feed over the demo data. */
+static char *
+cw_demo_bot_config(const char *path, const char *data, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	JsonObject *root, *feed;
+
+	if (!json_parser_load_from_file(parser, path, error))
+		return NULL;
+	root = json_node_get_object(json_parser_get_root(parser));
+	feed = json_object_new();
+	json_object_set_string_member(feed, "type", "replay");
+	json_object_set_string_member(feed, "path", data);
+	json_object_set_int_member(feed, "speed", 0);
+	json_object_set_string_member(feed, "symbol", json_object_get_string_member(root, "symbol"));
+	json_object_set_object_member(root, "feed", feed);
+	json_generator_set_root(gen, json_parser_get_root(parser));
+	return json_generator_to_data(gen, NULL);
+}
+
+/* Serves the example bots from a fresh database until their feeds end. */
+static int
+cw_demo_serve(GPtrArray *configs, const char *data, const char *db)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwStore) store = NULL;
+	g_autoptr(CwService) service = NULL;
+	g_autoptr(GPtrArray) bots = NULL;
+	CwServiceOptions options;
+	int status;
+
+	g_unlink(db);
+	store = cw_store_open(db, &error);
+	if (store == NULL) {
+		fprintf(stderr, "candlewick demo: %s: %s\n", db, error->message);
+		return 1;
+	}
+	for (guint i = 0; i < configs->len; i++) {
+		g_autofree char *json = cw_demo_bot_config(g_ptr_array_index(configs, i), data, &error);
+		g_autofree char *name = NULL;
+		if (json == NULL || cw_bot_admin_add(store, json, TRUE, &name, &error) < 0) {
+			fprintf(stderr, "candlewick demo: %s: %s\n",
+				(const char *) g_ptr_array_index(configs, i), error->message);
+			return 1;
+		}
+	}
+	g_clear_object(&store);
+	cw_service_options_init(&options);
+	options.exit_when_idle = TRUE;
+	options.poll_interval_s = 0.2;
+	service = cw_service_new(db, &options, &error);
+	if (service == NULL) {
+		fprintf(stderr, "candlewick demo: %s: %s\n", db, error->message);
+		return 1;
+	}
+	status = cw_service_run(service);
+	g_clear_object(&service);
+	if (status != 0)
+		return status;
+
+	store = cw_store_open(db, &error);
+	bots = store != NULL ? cw_store_bot_list(store, &error) : NULL;
+	if (bots == NULL) {
+		fprintf(stderr, "candlewick demo: %s: %s\n", db, error->message);
+		return 1;
+	}
+	printf("\n%-20s %-8s %7s %6s %12s  %s\n", "bot", "status", "trades", "wins", "net PnL",
+	       "stop reason");
+	for (guint i = 0; i < bots->len; i++) {
+		CwStoreBot *bot = g_ptr_array_index(bots, i);
+		g_autoptr(GPtrArray) trades = cw_store_trades_list(store, NULL, bot->name, NULL);
+		g_autofree char *reason = cw_store_state_get(store, bot->id, "stop_reason", NULL);
+		double pnl = 0;
+		guint wins = 0;
+
+		for (guint t = 0; trades != NULL && t < trades->len; t++) {
+			const CwStoreTrade *tr = g_ptr_array_index(trades, t);
+			pnl += tr->trade.net_pnl;
+			wins += tr->trade.net_pnl > 0;
+		}
+		printf("%-20s %-8s %7u %6u %+12.2f  %s\n", bot->name, bot->status,
+		       trades != NULL ? trades->len : 0, wins, pnl, reason != NULL ? reason : "-");
+	}
+	return 0;
+}
+
 int
 cw_command_demo(int argc, char **argv)
 {
@@ -62,6 +152,7 @@ cw_command_demo(int argc, char **argv)
 	g_autofree char *given_examples = NULL;
 	g_autofree char *data = NULL;
 	g_autofree char *db = NULL;
+	g_autofree char *serve_db = NULL;
 	g_autofree char *report = NULL;
 	g_autofree char *trades = NULL;
 	g_autofree char *svg = NULL;
@@ -107,7 +198,8 @@ cw_command_demo(int argc, char **argv)
 		return 1;
 	}
 	data = g_build_filename(out_dir, "synthetic-btcusdt-5m.csv", NULL);
-	db = g_build_filename(out_dir, "demo.db", NULL);
+	db = g_build_filename(out_dir, "backtest.db", NULL);
+	serve_db = g_build_filename(out_dir, "bots.db", NULL);
 	report = g_build_filename(out_dir, "report.json", NULL);
 	trades = g_build_filename(out_dir, "trades.csv", NULL);
 	svg = g_build_filename(out_dir, "equity.svg", NULL);
@@ -152,17 +244,26 @@ cw_command_demo(int argc, char **argv)
 	if (status != 0)
 		return status;
 
+	printf("\n3. serving the same bots from a database (candlewick serve), each with its own\n"
+	       "   orchestrator, two of them on one shared replay feed of the same data\n");
+	fflush(stdout);
+	status = cw_demo_serve(configs, data, serve_db);
+	if (status != 0)
+		return status;
+
 	printf("\nThe data above is SYNTHETIC (candlewick synth): the figures show the engine "
 	       "at work,\nnot an edge in any market.\n\n"
 	       "Outputs in %s/:\n"
 	       "  %s  the candles\n"
-	       "  %s  trades and metrics: sqlite3 %s 'SELECT * FROM trading_trades LIMIT 5'\n"
+	       "  %s  the backtest: sqlite3 %s 'SELECT * FROM trading_trades LIMIT 5'\n"
+	       "  %s  the served bots (trading_bots, orders, events, ...):\n"
+	       "      candlewick bots list --db %s; candlewick events --db %s --type TRADE_CLOSED\n"
 	       "  %s  the report as JSON\n"
 	       "  %s  every trade\n"
 	       "  %s  equity and drawdown, open it in a browser\n\n"
 	       "Run the same on your own candles (CSV time,open,high,low,close,volume or JSON "
 	       "[[ms,o,h,l,c,v],...]):\n"
 	       "  candlewick backtest --config %s/ema-trend.json --data YOUR.csv\n",
-	       out_dir, data, db, db, report, trades, svg, examples);
+	       out_dir, data, db, db, serve_db, serve_db, serve_db, report, trades, svg, examples);
 	return 0;
 }
