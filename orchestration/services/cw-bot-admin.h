@@ -83,6 +83,11 @@ gboolean cw_bot_admin_set_mode(CwStore *store, const char *name, CwBotMode mode,
 /* Parses "active", "reduce_only" (or "reduce-only") and "halted". */
 gboolean cw_bot_admin_mode_from_string(const char *text, CwBotMode *mode);
 
+/* JSON text of node; numbers are written as the shortest text that reads
+ * back as the same value (json-glib writes 0.1 as 0.10000000000000001).
+ * pretty: two spaces per level, one member per line. */
+char *cw_bot_admin_json_to_text(JsonNode *node, gboolean pretty);
+
 /* The service-wide kill switch. seq (nullable) receives the sequence
  * number of the event that set it, 0 when it was never set. */
 gboolean cw_bot_admin_set_kill_switch(CwStore *store, gboolean halted, const char *source,

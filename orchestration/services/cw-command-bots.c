@@ -150,26 +150,18 @@ static char *
 cw_bots_pretty(const char *text, guint indent_level)
 {
 	g_autoptr(JsonNode) node = cw_bots_parse_json(text);
-	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autofree char *pretty = NULL;
 	g_autofree char *pad = g_strnfill(indent_level, ' ');
+	g_autofree char *sep = g_strconcat("\n", pad, NULL);
 	g_auto(GStrv) lines = NULL;
 	g_autofree char *joined = NULL;
 
 	if (node == NULL)
 		return g_strdup_printf("%s%s", pad, text != NULL ? text : "");
-	json_generator_set_pretty(gen, TRUE);
-	json_generator_set_indent(gen, 2);
-	json_generator_set_root(gen, node);
-	pretty = json_generator_to_data(gen, NULL);
+	pretty = cw_bot_admin_json_to_text(node, TRUE);
 	lines = g_strsplit(pretty, "\n", -1);
-	for (guint i = 0; lines[i] != NULL; i++) {
-		char *l = g_strconcat(pad, lines[i], NULL);
-		g_free(lines[i]);
-		lines[i] = l;
-	}
-	joined = g_strjoinv("\n", lines);
-	return g_steal_pointer(&joined);
+	joined = g_strjoinv(sep, lines);
+	return g_strconcat(pad, joined, NULL);
 }
 
 /* What "bots list" and "bots show" say about one row. */
@@ -677,7 +669,9 @@ cw_bots_show(int argc, char **argv)
 	cw_bots_append_time(out, bot.stopped_at);
 	g_string_append(out, "\nlast heartbeat: ");
 	cw_bots_append_time(out, bot.last_heartbeat);
-	g_string_append_printf(out, " (%s)\n", age);
+	if (bot.last_heartbeat != 0)
+		g_string_append_printf(out, " (%s)", age);
+	g_string_append_c(out, '\n');
 	g_string_append_printf(out, "errors:         %" G_GINT64_FORMAT "\n", bot.error_count);
 	g_string_append_printf(out, "last error:     %s\n",
 			       bot.last_error != NULL ? bot.last_error : "-");
