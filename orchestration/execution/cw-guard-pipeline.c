@@ -1,10 +1,28 @@
 #include "cw-execution.h"
 
+/* One guard with its interface vtable, looked up once when it is added:
+ * the per-candle calls go straight through the vtable. */
+typedef struct {
+	CwGuard *guard;
+	const CwGuardInterface *iface;
+} CwGuardEntry;
+
 struct _CwGuardPipeline {
 	GPtrArray *guards; /* of CwGuard, owned */
 	GArray *stats;     /* of CwGuardStats, parallel to guards */
 	GPtrArray *names;  /* owned copies the stats point to */
+	/* Of CwGuardEntry: every guard, and per optional hook only the guards
+	 * that implement it, each in pipeline order. */
+	GArray *all;
+	GArray *on_fill;
+	GArray *on_trade;
+	GArray *on_candle;
+	GArray *get_mode;
+	GArray *wants_flatten;
+	GArray *on_order_error;
 };
+
+#define CW_GUARD_ENTRY(array, i) (&g_array_index((array), CwGuardEntry, (i)))
 
 /**
  * cw_guard_pipeline_new:
@@ -19,6 +37,13 @@ cw_guard_pipeline_new(void)
 	self->guards = g_ptr_array_new_with_free_func(g_object_unref);
 	self->stats = g_array_new(FALSE, TRUE, sizeof(CwGuardStats));
 	self->names = g_ptr_array_new_with_free_func(g_free);
+	self->all = g_array_new(FALSE, FALSE, sizeof(CwGuardEntry));
+	self->on_fill = g_array_new(FALSE, FALSE, sizeof(CwGuardEntry));
+	self->on_trade = g_array_new(FALSE, FALSE, sizeof(CwGuardEntry));
+	self->on_candle = g_array_new(FALSE, FALSE, sizeof(CwGuardEntry));
+	self->get_mode = g_array_new(FALSE, FALSE, sizeof(CwGuardEntry));
+	self->wants_flatten = g_array_new(FALSE, FALSE, sizeof(CwGuardEntry));
+	self->on_order_error = g_array_new(FALSE, FALSE, sizeof(CwGuardEntry));
 	return self;
 }
 
@@ -27,6 +52,13 @@ cw_guard_pipeline_free(CwGuardPipeline *self)
 {
 	if (self == NULL)
 		return;
+	g_array_unref(self->all);
+	g_array_unref(self->on_fill);
+	g_array_unref(self->on_trade);
+	g_array_unref(self->on_candle);
+	g_array_unref(self->get_mode);
+	g_array_unref(self->wants_flatten);
+	g_array_unref(self->on_order_error);
 	g_ptr_array_unref(self->guards);
 	g_array_unref(self->stats);
 	g_ptr_array_unref(self->names);
@@ -37,6 +69,7 @@ void
 cw_guard_pipeline_add(CwGuardPipeline *self, CwGuard *guard)
 {
 	CwGuardStats stats = {0};
+	CwGuardEntry entry;
 	char *name;
 
 	g_return_if_fail(self != NULL);
@@ -48,6 +81,22 @@ cw_guard_pipeline_add(CwGuardPipeline *self, CwGuard *guard)
 	g_ptr_array_add(self->guards, g_object_ref(guard));
 	stats.name = name;
 	g_array_append_val(self->stats, stats);
+
+	entry.guard = guard;
+	entry.iface = CW_GUARD_GET_IFACE(guard);
+	g_array_append_val(self->all, entry);
+	if (entry.iface->on_fill != NULL)
+		g_array_append_val(self->on_fill, entry);
+	if (entry.iface->on_trade != NULL)
+		g_array_append_val(self->on_trade, entry);
+	if (entry.iface->on_candle != NULL)
+		g_array_append_val(self->on_candle, entry);
+	if (entry.iface->get_mode != NULL)
+		g_array_append_val(self->get_mode, entry);
+	if (entry.iface->wants_flatten != NULL)
+		g_array_append_val(self->wants_flatten, entry);
+	if (entry.iface->on_order_error != NULL)
+		g_array_append_val(self->on_order_error, entry);
 }
 
 /**
@@ -104,13 +153,13 @@ cw_guard_pipeline_check(CwGuardPipeline *self, const CwGuardContext *ctx, CwOrde
 		*guard_name = NULL;
 	if (reason != NULL && reason_len > 0)
 		reason[0] = '\0';
-	for (guint i = 0; i < self->guards->len; i++) {
+	for (guint i = 0; i < self->all->len; i++) {
+		const CwGuardEntry *e = CW_GUARD_ENTRY(self->all, i);
 		CwGuardStats *stats = &g_array_index(self->stats, CwGuardStats, i);
 		CwGuardVerdict v;
 
 		stats->checks++;
-		v = cw_guard_check(g_ptr_array_index(self->guards, i), ctx, order, reason,
-				   reason_len);
+		v = e->iface->check(e->guard, ctx, order, reason, reason_len);
 		if (v == CW_GUARD_REJECT) {
 			stats->rejections++;
 			if (guard_name != NULL)
@@ -130,23 +179,29 @@ cw_guard_pipeline_check(CwGuardPipeline *self, const CwGuardContext *ctx, CwOrde
 void
 cw_guard_pipeline_on_fill(CwGuardPipeline *self, const CwGuardContext *ctx, const CwFill *fill)
 {
-	for (guint i = 0; i < self->guards->len; i++)
-		cw_guard_on_fill(g_ptr_array_index(self->guards, i), ctx, fill);
+	for (guint i = 0; i < self->on_fill->len; i++) {
+		const CwGuardEntry *e = CW_GUARD_ENTRY(self->on_fill, i);
+		e->iface->on_fill(e->guard, ctx, fill);
+	}
 }
 
 void
 cw_guard_pipeline_on_trade(CwGuardPipeline *self, const CwGuardContext *ctx, const CwTrade *trade)
 {
-	for (guint i = 0; i < self->guards->len; i++)
-		cw_guard_on_trade(g_ptr_array_index(self->guards, i), ctx, trade);
+	for (guint i = 0; i < self->on_trade->len; i++) {
+		const CwGuardEntry *e = CW_GUARD_ENTRY(self->on_trade, i);
+		e->iface->on_trade(e->guard, ctx, trade);
+	}
 }
 
 void
 cw_guard_pipeline_on_candle(CwGuardPipeline *self, const CwGuardContext *ctx,
 			    const CwCandle *candle)
 {
-	for (guint i = 0; i < self->guards->len; i++)
-		cw_guard_on_candle(g_ptr_array_index(self->guards, i), ctx, candle);
+	for (guint i = 0; i < self->on_candle->len; i++) {
+		const CwGuardEntry *e = CW_GUARD_ENTRY(self->on_candle, i);
+		e->iface->on_candle(e->guard, ctx, candle);
+	}
 }
 
 CwBotMode
@@ -154,16 +209,20 @@ cw_guard_pipeline_get_mode(CwGuardPipeline *self)
 {
 	CwBotMode mode = CW_BOT_MODE_ACTIVE;
 
-	for (guint i = 0; i < self->guards->len; i++)
-		mode = MAX(mode, cw_guard_get_mode(g_ptr_array_index(self->guards, i)));
+	/* only the guards that can demand a mode are asked */
+	for (guint i = 0; i < self->get_mode->len; i++) {
+		const CwGuardEntry *e = CW_GUARD_ENTRY(self->get_mode, i);
+		mode = MAX(mode, e->iface->get_mode(e->guard));
+	}
 	return mode;
 }
 
 gboolean
 cw_guard_pipeline_wants_flatten(CwGuardPipeline *self)
 {
-	for (guint i = 0; i < self->guards->len; i++) {
-		if (cw_guard_wants_flatten(g_ptr_array_index(self->guards, i)))
+	for (guint i = 0; i < self->wants_flatten->len; i++) {
+		const CwGuardEntry *e = CW_GUARD_ENTRY(self->wants_flatten, i);
+		if (e->iface->wants_flatten(e->guard))
 			return TRUE;
 	}
 	return FALSE;
@@ -173,8 +232,10 @@ void
 cw_guard_pipeline_on_order_error(CwGuardPipeline *self, const CwGuardContext *ctx,
 				 const CwOrder *order, const GError *error)
 {
-	for (guint i = 0; i < self->guards->len; i++)
-		cw_guard_on_order_error(g_ptr_array_index(self->guards, i), ctx, order, error);
+	for (guint i = 0; i < self->on_order_error->len; i++) {
+		const CwGuardEntry *e = CW_GUARD_ENTRY(self->on_order_error, i);
+		e->iface->on_order_error(e->guard, ctx, order, error);
+	}
 }
 
 /**
