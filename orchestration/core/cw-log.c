@@ -5,6 +5,7 @@
 
 static CwLogFormat cw_log_format = CW_LOG_FORMAT_TEXT;
 static gboolean cw_log_verbose = FALSE;
+static gboolean cw_log_quiet = FALSE;
 
 static const char *
 cw_log_level_name(GLogLevelFlags level)
@@ -109,6 +110,9 @@ cw_log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpo
 {
 	gboolean debug = (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) != 0;
 
+	if (cw_log_quiet && (level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO | G_LOG_LEVEL_MESSAGE)))
+		return G_LOG_WRITER_HANDLED;
+
 	if (debug && !cw_log_verbose) {
 		const char *domain = cw_log_field(fields, n_fields, "GLIB_DOMAIN");
 		if (g_log_writer_default_would_drop(level, domain))
@@ -164,6 +168,12 @@ cw_log_format_from_string(const char *text, CwLogFormat *out)
 		return TRUE;
 	}
 	return FALSE;
+}
+
+void
+cw_log_set_quiet(gboolean quiet)
+{
+	cw_log_quiet = quiet;
 }
 
 void

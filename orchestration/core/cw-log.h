@@ -22,6 +22,8 @@ gboolean cw_log_format_from_string(const char *text, CwLogFormat *out);
 /* Messages below this level are dropped (default: G_LOG_LEVEL_MESSAGE,
  * or G_LOG_LEVEL_DEBUG when G_MESSAGES_DEBUG is set). */
 void cw_log_set_verbose(gboolean verbose);
+/* Drops messages below warnings (benchmarks, tools that print results). */
+void cw_log_set_quiet(gboolean quiet);
 
 /* Logs with bot and strategy fields; either may be NULL. */
 void cw_log(GLogLevelFlags level, const char *bot_id, const char *strategy_id, const char *format,

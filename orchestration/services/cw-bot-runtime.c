@@ -32,9 +32,7 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 	/* replayed history is in the database already */
 	if (self->recovering)
 		return;
-	cw_store_writer_event(self->env.writer, self->id, strategy,
-			      cw_event_type_to_string(event->type), event->time,
-			      cw_event_to_json(event));
+	cw_store_writer_event_copy(self->env.writer, self->id, event);
 	switch (event->type) {
 	case CW_EVENT_ORDER_SUBMITTED:
 	case CW_EVENT_ORDER_FILLED:
@@ -59,16 +57,29 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 	}
 }
 
-/* Commits the order's row before the broker sees the order. */
+/* Records the order's row before the broker sees the order. Candles are
+ * routed inside one store transaction (see CwFeedHub), committed before
+ * the next candle: the paper broker acts on an order only then, at the
+ * next open. Any other broker sends at once, so the row is committed
+ * right here. */
 static gboolean
 cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpointer user_data,
 			  GError **error)
 {
 	CwBotRuntime *self = user_data;
+	gboolean *tx = self->env.order_tx_open;
 
 	if (self->recovering)
 		return TRUE;
-	return cw_store_order_upsert(self->env.store, self->id, order, error);
+	if (tx != NULL && !*tx && cw_store_begin(self->env.store, NULL))
+		*tx = TRUE;
+	if (!cw_store_order_upsert(self->env.store, self->id, order, error))
+		return FALSE;
+	if (tx != NULL && *tx && !CW_IS_PAPER_BROKER(cw_trading_orchestrator_get_broker(orch))) {
+		*tx = FALSE;
+		return cw_store_commit(self->env.store, error);
+	}
+	return TRUE;
 }
 
 CwBotRuntime *

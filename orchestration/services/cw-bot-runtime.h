@@ -27,6 +27,9 @@ typedef struct {
 	CwStore *store;
 	CwStoreWriter *writer;
 	CwOrchestratorCache *cache;
+	/* set while the order rows of the candle being routed are in an open
+	 * transaction, which the feed hub commits after the candle */
+	gboolean *order_tx_open;
 } CwBotRuntimeEnv;
 
 CwBotRuntime *cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name,

@@ -13,6 +13,8 @@ static const CwCommand cw_commands[] = {
     {"synth", "generate realistic synthetic candles as CSV", cw_command_synth},
     {"demo", "generate data and backtest the example bots", cw_command_demo},
     {"bench", "measure the hot path (candles per second, allocations)", cw_command_bench},
+    {"bench-serve", "measure many bots on one shared feed (fan-out, memory, start-up)",
+     cw_command_bench_serve},
     {"bots", "add, list, show, enable, disable, switch, halt... the bots in a database",
      cw_command_bots},
     {"halt-all", "turn the service-wide kill switch on: halt every bot", cw_command_halt_all},

@@ -34,6 +34,7 @@ int cw_command_indicators(int argc, char **argv);
 int cw_command_synth(int argc, char **argv);
 int cw_command_demo(int argc, char **argv);
 int cw_command_bench(int argc, char **argv);
+int cw_command_bench_serve(int argc, char **argv);
 int cw_command_bots(int argc, char **argv);
 int cw_command_halt_all(int argc, char **argv);
 int cw_command_resume_all(int argc, char **argv);

@@ -1,5 +1,7 @@
 #include "cw-services.h"
 
+#include <time.h>
+
 #include "cw-feed-hub.h"
 
 typedef struct {
@@ -13,7 +15,12 @@ typedef struct {
 } CwFeedShare;
 
 struct _CwFeedHub {
+	CwStore *store;
+	gboolean *order_tx_open;
 	GHashTable *shares; /* key -> CwFeedShare* */
+	gint64 *timings;    /* benchmark: ns per routed candle, preallocated */
+	guint n_timings;
+	guint timings_capacity;
 	GHashTable *by_bot; /* CwBotRuntime* -> CwFeedShare* */
 	CwFeedEndedFunc ended;
 	gpointer ended_data;
@@ -33,10 +40,12 @@ cw_feed_share_free(CwFeedShare *share)
 }
 
 CwFeedHub *
-cw_feed_hub_new(CwFeedEndedFunc ended, gpointer user_data)
+cw_feed_hub_new(CwStore *store, gboolean *order_tx_open, CwFeedEndedFunc ended, gpointer user_data)
 {
 	CwFeedHub *self = g_new0(CwFeedHub, 1);
 
+	self->store = store;
+	self->order_tx_open = order_tx_open;
 	self->shares = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 					     (GDestroyNotify) cw_feed_share_free);
 	self->by_bot = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -52,7 +61,17 @@ cw_feed_hub_free(CwFeedHub *self)
 		return;
 	g_hash_table_unref(self->by_bot);
 	g_hash_table_unref(self->shares);
+	g_free(self->timings);
 	g_free(self);
+}
+
+static gint64
+cw_feed_hub_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (gint64) ts.tv_sec * G_GINT64_CONSTANT(1000000000) + ts.tv_nsec;
 }
 
 /* Hot path: one candle to every bot of the feed. */
@@ -60,9 +79,41 @@ static void
 cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
 {
 	CwFeedShare *share = user_data;
+	CwFeedHub *hub = share->hub;
+	gint64 start = 0;
 
+	if (G_UNLIKELY(hub->timings != NULL))
+		start = cw_feed_hub_now_ns();
 	for (guint i = 0; i < share->bots->len; i++)
 		cw_bot_runtime_on_candle(g_ptr_array_index(share->bots, i), candle);
+	/* the order rows of this candle, committed before the next candle
+	 * (when the paper broker acts on them); no SQL for a quiet candle */
+	if (*hub->order_tx_open) {
+		g_autoptr(GError) error = NULL;
+		*hub->order_tx_open = FALSE;
+		if (!cw_store_commit(hub->store, &error))
+			cw_log(G_LOG_LEVEL_CRITICAL, NULL, NULL, "cannot commit order rows: %s",
+			       error->message);
+	}
+	if (G_UNLIKELY(hub->timings != NULL) && hub->n_timings < hub->timings_capacity)
+		hub->timings[hub->n_timings++] = cw_feed_hub_now_ns() - start;
+}
+
+void
+cw_feed_hub_record_timings(CwFeedHub *self, guint capacity)
+{
+	g_clear_pointer(&self->timings, g_free);
+	self->n_timings = 0;
+	self->timings_capacity = capacity;
+	if (capacity > 0)
+		self->timings = g_new0(gint64, capacity);
+}
+
+const gint64 *
+cw_feed_hub_get_timings(CwFeedHub *self, guint *n)
+{
+	*n = self->n_timings;
+	return self->timings;
 }
 
 static gboolean

@@ -16,7 +16,10 @@ typedef struct _CwFeedHub CwFeedHub;
 /* Called when a feed can produce no more candles, once per attached bot. */
 typedef void (*CwFeedEndedFunc)(CwBotRuntime *bot, const char *reason, gpointer user_data);
 
-CwFeedHub *cw_feed_hub_new(CwFeedEndedFunc ended, gpointer user_data);
+/* order_tx_open: see CwBotRuntimeEnv; the hub commits that transaction
+ * after routing each candle. */
+CwFeedHub *cw_feed_hub_new(CwStore *store, gboolean *order_tx_open, CwFeedEndedFunc ended,
+			   gpointer user_data);
 void cw_feed_hub_free(CwFeedHub *self);
 /* Creates or joins the feed the bot's "feed" section describes. */
 gboolean cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, GError **error);
@@ -25,5 +28,8 @@ void cw_feed_hub_detach(CwFeedHub *self, CwBotRuntime *bot);
 gboolean cw_feed_hub_start(CwFeedHub *self, GError **error);
 void cw_feed_hub_stop_all(CwFeedHub *self);
 guint cw_feed_hub_get_n_feeds(CwFeedHub *self);
+/* Benchmarks: time the routing of up to capacity candles (ns each). */
+void cw_feed_hub_record_timings(CwFeedHub *self, guint capacity);
+const gint64 *cw_feed_hub_get_timings(CwFeedHub *self, guint *n);
 
 G_END_DECLS

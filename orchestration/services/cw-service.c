@@ -16,6 +16,7 @@ struct _CwService {
 	GPtrArray *sources; /* source ids */
 	gint64 data_version;
 	gboolean stopping;
+	gboolean started;
 	int status;
 };
 
@@ -316,14 +317,29 @@ cw_service_add_timer(CwService *self, double seconds, GSourceFunc func)
 	g_ptr_array_add(self->sources, GUINT_TO_POINTER(g_timeout_add(ms, func, self)));
 }
 
+CwStrategyManager *
+cw_service_get_manager(CwService *self)
+{
+	return self->manager;
+}
+
+gboolean
+cw_service_start(CwService *self, GError **error)
+{
+	self->data_version = cw_store_get_data_version(self->store, NULL);
+	if (!cw_strategy_manager_startup(self->manager, error))
+		return FALSE;
+	self->started = TRUE;
+	return TRUE;
+}
+
 int
 cw_service_run(CwService *self)
 {
 	g_autoptr(GError) error = NULL;
 	guint64 watchdog = cw_sd_watchdog_interval_usec();
 
-	self->data_version = cw_store_get_data_version(self->store, NULL);
-	if (!cw_strategy_manager_startup(self->manager, &error)) {
+	if (!self->started && !cw_service_start(self, &error)) {
 		cw_log(G_LOG_LEVEL_CRITICAL, NULL, NULL, "cannot start: %s", error->message);
 		return 1;
 	}

@@ -1,9 +1,11 @@
 #include "cw-services.h"
 
+#include "cw-event-json.h"
 #include "cw-store-writer.h"
 
 typedef enum {
 	CW_WRITE_EVENT,
+	CW_WRITE_EVENT_COPY,
 	CW_WRITE_TRADE,
 	CW_WRITE_ORDER,
 	CW_WRITE_POSITION,
@@ -24,6 +26,13 @@ typedef struct {
 		CwOrder order;
 		CwPosition position;
 		CwStoreMetrics metrics;
+		struct {
+			CwEvent event;
+			CwOrder order;
+			CwFill fill;
+			CwPosition position;
+			CwTrade trade;
+		} ev;
 	} u;
 } CwWrite;
 
@@ -85,6 +94,35 @@ cw_store_writer_event(CwStoreWriter *self, gint64 bot_id, const char *strategy_i
 	w->s2 = g_strdup(type);
 	w->s3 = payload_json;
 	w->time = time;
+}
+
+void
+cw_store_writer_event_copy(CwStoreWriter *self, gint64 bot_id, const CwEvent *event)
+{
+	CwWrite *w = cw_store_writer_push(self, CW_WRITE_EVENT_COPY, bot_id);
+	CwEvent *e = &w->u.ev.event;
+
+	*e = *event;
+	if (event->order != NULL) {
+		w->u.ev.order = *event->order;
+		e->order = &w->u.ev.order;
+	}
+	if (event->fill != NULL) {
+		w->u.ev.fill = *event->fill;
+		e->fill = &w->u.ev.fill;
+	}
+	if (event->position != NULL) {
+		w->u.ev.position = *event->position;
+		e->position = &w->u.ev.position;
+	}
+	if (event->trade != NULL) {
+		w->u.ev.trade = *event->trade;
+		e->trade = &w->u.ev.trade;
+	}
+	w->s1 = g_strdup(event->source);
+	w->s2 = g_strdup(event->reason);
+	e->source = w->s1;
+	e->reason = w->s2;
 }
 
 void
@@ -167,6 +205,14 @@ cw_store_writer_apply(CwStoreWriter *self, CwWrite *w, GError **error)
 	case CW_WRITE_EVENT:
 		return cw_store_event_append(self->store, w->bot_id, w->s1, w->s2, w->time, w->s3,
 					     error) > 0;
+	case CW_WRITE_EVENT_COPY: {
+		const CwEvent *e = &w->u.ev.event;
+		g_autofree char *payload = cw_event_to_json(e);
+		return cw_store_event_append(
+			   self->store, w->bot_id,
+			   e->strategy_id != 0 ? g_quark_to_string(e->strategy_id) : NULL,
+			   cw_event_type_to_string(e->type), e->time, payload, error) > 0;
+	}
 	case CW_WRITE_TRADE:
 		return cw_store_insert_trade(self->store, NULL, w->s1, w->s2, &w->u.trade, error) >
 		       0;

@@ -20,6 +20,9 @@ void cw_store_writer_free(CwStoreWriter *self);
 
 void cw_store_writer_event(CwStoreWriter *self, gint64 bot_id, const char *strategy_id,
 			   const char *type, gint64 time, char *payload_json /* taken */);
+/* Copies the event; its JSON payload is built at flush time, off the hot
+ * path. */
+void cw_store_writer_event_copy(CwStoreWriter *self, gint64 bot_id, const CwEvent *event);
 void cw_store_writer_trade(CwStoreWriter *self, const char *bot_name, const char *strategy_id,
 			   const CwTrade *trade);
 void cw_store_writer_order(CwStoreWriter *self, gint64 bot_id, const CwOrder *order);

@@ -13,6 +13,7 @@ struct _CwStrategyManager {
 	GHashTable *inactive; /* bot id -> updated_at when it stopped by itself or failed */
 	gboolean halt_all;
 	gboolean started;
+	gboolean order_tx_open;
 };
 
 G_DEFINE_FINAL_TYPE(CwStrategyManager, cw_strategy_manager, G_TYPE_OBJECT)
@@ -111,7 +112,7 @@ cw_strategy_manager_init(CwStrategyManager *self)
 {
 	self->bots = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 					   (GDestroyNotify) cw_bot_runtime_free);
-	self->hub = cw_feed_hub_new(cw_strategy_manager_feed_ended, self);
+	self->hub = NULL; /* needs the store: created in new() */
 	self->inactive = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 }
 
@@ -123,6 +124,8 @@ cw_strategy_manager_new(CwStore *store, CwStoreWriter *writer, CwOrchestratorCac
 	self->store = g_object_ref(store);
 	self->writer = writer;
 	self->cache = cache;
+	self->hub = cw_feed_hub_new(self->store, &self->order_tx_open,
+				    cw_strategy_manager_feed_ended, self);
 	return self;
 }
 
@@ -181,7 +184,7 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CwBotConfig) config = NULL;
-	CwBotRuntimeEnv env = {self->store, self->writer, self->cache};
+	CwBotRuntimeEnv env = {self->store, self->writer, self->cache, &self->order_tx_open};
 	CwBotRuntime *rt;
 	gint64 cursor;
 
@@ -436,4 +439,16 @@ gboolean
 cw_strategy_manager_get_halt_all(CwStrategyManager *self)
 {
 	return self->halt_all;
+}
+
+CwBotRuntime *
+cw_strategy_manager_lookup(CwStrategyManager *self, gint64 bot_id)
+{
+	return g_hash_table_lookup(self->bots, &bot_id);
+}
+
+CwFeedHub *
+cw_strategy_manager_get_feed_hub(CwStrategyManager *self)
+{
+	return self->hub;
 }

@@ -37,5 +37,7 @@ void cw_strategy_manager_stop_feeds(CwStrategyManager *self);
 void cw_strategy_manager_stop_all(CwStrategyManager *self, const char *reason);
 guint cw_strategy_manager_get_n_running(CwStrategyManager *self);
 gboolean cw_strategy_manager_get_halt_all(CwStrategyManager *self);
+CwBotRuntime *cw_strategy_manager_lookup(CwStrategyManager *self, gint64 bot_id);
+CwFeedHub *cw_strategy_manager_get_feed_hub(CwStrategyManager *self);
 
 G_END_DECLS

@@ -1,0 +1,189 @@
+/* candlewick bench-serve: many bots in one process on one shared feed. */
+#include "cw-services.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cw-service.h"
+
+static const char cw_bench_serve_config_fmt[] =
+    "{\"name\":\"bot-%u\",\"symbol\":\"BTCUSDT\",\"interval\":\"5m\","
+    "\"feed\":{\"type\":\"replay\",\"path\":\"%s\",\"speed\":0},"
+    "\"strategy\":{\"type\":\"composite\","
+    "\"analyzers\":[{\"type\":\"ema_cross\",\"weight\":0.4,\"fast\":%u,\"slow\":%u},"
+    "{\"type\":\"rsi\",\"weight\":0.3},{\"type\":\"macd\",\"weight\":0.3}],"
+    "\"aggregation\":{\"min_score\":0.3},"
+    "\"exit\":{\"stop_loss\":{\"type\":\"percent\",\"value\":1.5},"
+    "\"take_profits\":[{\"percent\":1.0,\"close\":0.5},{\"percent\":2.0}]}},"
+    "\"strategies\":[{\"id\":\"a\"},{\"id\":\"b\",\"aggregation\":{\"min_score\":0.5}}],"
+    "\"active_strategy\":\"a\"}";
+
+static gint64
+cw_bench_serve_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static guint64
+cw_bench_serve_rss_kb(void)
+{
+	g_autofree char *status = NULL;
+	const char *p;
+
+	if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
+		return 0;
+	p = strstr(status, "VmRSS:");
+	return p != NULL ? g_ascii_strtoull(p + 6, NULL, 10) : 0;
+}
+
+static gint
+cw_bench_serve_cmp(gconstpointer a, gconstpointer b)
+{
+	gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+	return x < y ? -1 : x > y;
+}
+
+static gboolean
+cw_bench_serve_prepare(const char *dir, guint n_bots, double days, char **db_out, GError **error)
+{
+	g_autofree char *data = g_build_filename(dir, "data.csv", NULL);
+	g_autofree char *db = g_build_filename(dir, "bots.db", NULL);
+	g_autoptr(CwCandleSource) source = NULL;
+	g_autoptr(CwStore) store = NULL;
+	g_autoptr(GString) csv = g_string_new("time,open,high,low,close,volume\n");
+	CwCandle c;
+
+	source = cw_commands_open_source("synth", error, "symbol", "BTCUSDT", "days", days, "seed",
+					 (guint64) 3, NULL);
+	if (source == NULL)
+		return FALSE;
+	while (cw_candle_source_next(source, &c, error) == CW_CANDLE_SOURCE_OK)
+		g_string_append_printf(csv, "%" G_GINT64_FORMAT ",%.10g,%.10g,%.10g,%.10g,%.8g\n",
+				       c.open_time / 1000, c.open, c.high, c.low, c.close,
+				       c.volume);
+	if (!g_file_set_contents(data, csv->str, -1, error))
+		return FALSE;
+	store = cw_store_open(db, error);
+	if (store == NULL || !cw_store_begin(store, error))
+		return FALSE;
+	for (guint i = 0; i < n_bots; i++) {
+		g_autofree char *name = g_strdup_printf("bot-%u", i);
+		g_autofree char *json =
+		    g_strdup_printf(cw_bench_serve_config_fmt, i, data, 5 + i % 7, 20 + i % 13);
+		if (cw_store_bot_add(store, name, json, TRUE, error) < 0)
+			return FALSE;
+	}
+	if (!cw_store_commit(store, error))
+		return FALSE;
+	*db_out = g_steal_pointer(&db);
+	return TRUE;
+}
+
+int
+cw_command_bench_serve(int argc, char **argv)
+{
+	gint n_bots = 1000;
+	double days = 7;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- many bots on one shared feed");
+	g_autofree char *dir = NULL;
+	g_autofree char *db = NULL;
+	g_autoptr(CwService) service = NULL;
+	CwServiceOptions options;
+	CwStrategyManager *manager;
+	const gint64 *timings;
+	g_autofree gint64 *sorted = NULL;
+	guint n_timings;
+	guint64 rss0, rss1;
+	gint64 t0, t1, cold = 0, warm = 0;
+	guint switched = 0;
+	GOptionEntry entries[] = {
+	    {"bots", 0, 0, G_OPTION_ARG_INT, &n_bots, "Bots (default 1000)", "N"},
+	    {"days", 0, 0, G_OPTION_ARG_DOUBLE, &days, "Days of 5m candles (default 7)", "D"},
+	    {NULL},
+	};
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		cw_commands_print_error("bench-serve", error);
+		return 2;
+	}
+	if (n_bots < 1 || days <= 0) {
+		fprintf(stderr, "candlewick bench-serve: --bots and --days must be positive\n");
+		return 2;
+	}
+	cw_log_set_quiet(TRUE);
+	dir = g_dir_make_tmp("cw-bench-serve-XXXXXX", &error);
+	if (dir == NULL || !cw_bench_serve_prepare(dir, (guint) n_bots, days, &db, &error)) {
+		cw_commands_print_error("bench-serve", error);
+		return 1;
+	}
+	cw_service_options_init(&options);
+	options.exit_when_idle = TRUE;
+	service = cw_service_new(db, &options, &error);
+	if (service == NULL) {
+		cw_commands_print_error("bench-serve", error);
+		return 1;
+	}
+	manager = cw_service_get_manager(service);
+	cw_feed_hub_record_timings(cw_strategy_manager_get_feed_hub(manager),
+				   (guint) (days * 288) + 16);
+	rss0 = cw_bench_serve_rss_kb();
+	t0 = cw_bench_serve_ns();
+	if (!cw_service_start(service, &error)) {
+		cw_commands_print_error("bench-serve", error);
+		return 1;
+	}
+	t1 = cw_bench_serve_ns();
+	rss1 = cw_bench_serve_rss_kb();
+
+	/* switch every bot to its dormant strategy (a cache miss: created)
+	 * and back (a hit: the dormant one keeps its state) */
+	for (gint i = 1; i <= n_bots; i++) {
+		CwBotRuntime *rt = cw_strategy_manager_lookup(manager, i);
+		gint64 a, b, c;
+		if (rt == NULL)
+			continue;
+		a = cw_bench_serve_ns();
+		cw_bot_runtime_switch(rt, "b", NULL);
+		b = cw_bench_serve_ns();
+		cw_bot_runtime_switch(rt, "a", NULL);
+		c = cw_bench_serve_ns();
+		cold += b - a;
+		warm += c - b;
+		switched++;
+	}
+
+	printf("candlewick bench-serve: %d bots on one shared replay feed, %.0f days of 5m "
+	       "candles\n",
+	       n_bots, days);
+	printf("start-up (load %d bots from the DB, build orchestrators, attach feed): %.3f s\n",
+	       n_bots, (t1 - t0) / 1e9);
+	printf("RSS per bot after start-up: %.1f KB (%" G_GUINT64_FORMAT " KB for %d bots)\n",
+	       (double) (rss1 - rss0) / n_bots, rss1 - rss0, n_bots);
+	printf("strategy switch: %.1f us first time (orchestrator created), %.2f us back to a "
+	       "cached one\n",
+	       switched > 0 ? cold / 1e3 / switched : 0, switched > 0 ? warm / 1e3 / switched : 0);
+	fflush(stdout);
+
+	if (cw_service_run(service) != 0)
+		return 1;
+	timings = cw_feed_hub_get_timings(cw_strategy_manager_get_feed_hub(manager), &n_timings);
+	if (n_timings == 0) {
+		fprintf(stderr, "candlewick bench-serve: no candle was routed\n");
+		return 1;
+	}
+	sorted = g_memdup2(timings, n_timings * sizeof(gint64));
+	qsort(sorted, n_timings, sizeof(gint64),
+	      (int (*)(const void *, const void *)) cw_bench_serve_cmp);
+	printf("fan-out of one candle to %d bots: median %.1f us, p99 %.1f us, max %.1f us "
+	       "(%u candles; %.0f ns per bot at the median)\n",
+	       n_bots, sorted[n_timings / 2] / 1e3, sorted[(guint) (n_timings * 0.99)] / 1e3,
+	       sorted[n_timings - 1] / 1e3, n_timings, (double) sorted[n_timings / 2] / n_bots);
+	g_unlink(db);
+	return 0;
+}
