@@ -368,6 +368,40 @@ cw_bot_runtime_queue_metrics(CwBotRuntime *self, gint64 now_ms)
 	cw_store_writer_metrics(self->env.writer, &m);
 }
 
+/* Guard counters and guard state of the active strategy, for `bots show`
+ * and `bots list --json`. */
+void
+cw_bot_runtime_queue_guard_state(CwBotRuntime *self)
+{
+	CwGuardPipeline *pipeline;
+	const GArray *stats;
+	g_autoptr(GString) json = g_string_new("{");
+	g_autofree char *state = NULL;
+
+	if (self->active == NULL || self->recovering)
+		return;
+	pipeline = cw_trading_orchestrator_get_guard_pipeline(self->active);
+	stats = cw_guard_pipeline_get_stats(pipeline);
+	for (guint i = 0; i < stats->len; i++) {
+		const CwGuardStats *g = &g_array_index(stats, CwGuardStats, i);
+		g_string_append_printf(
+		    json,
+		    "%s\"%s\":{\"checks\":%" G_GUINT64_FORMAT ",\"rejections\":%" G_GUINT64_FORMAT
+		    ",\"modifications\":%" G_GUINT64_FORMAT "}",
+		    i > 0 ? "," : "", g->name, g->checks, g->rejections, g->modifications);
+	}
+	g_string_append_c(json, '}');
+	cw_store_writer_state(self->env.writer, self->id, "guard_stats", json->str);
+	state = cw_guard_pipeline_save_state(pipeline);
+	if (state != NULL)
+		cw_store_writer_state(self->env.writer, self->id, "guard_state", state);
+	/* "mode" belongs to the operator (bots halt/resume); this is the mode
+	 * in force, guards' demands included */
+	cw_store_writer_state(
+	    self->env.writer, self->id, "effective_mode",
+	    cw_bot_mode_to_string(cw_trading_orchestrator_get_mode(self->active)));
+}
+
 char *
 cw_bot_runtime_cache_stats_json(CwBotRuntime *self)
 {

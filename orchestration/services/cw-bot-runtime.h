@@ -69,6 +69,7 @@ void cw_bot_runtime_set_mode(CwBotRuntime *self, CwBotMode mode);
 CwBotMode cw_bot_runtime_get_mode(CwBotRuntime *self);
 /* Queues a metrics row for the active strategy. */
 void cw_bot_runtime_queue_metrics(CwBotRuntime *self, gint64 now_ms);
+void cw_bot_runtime_queue_guard_state(CwBotRuntime *self);
 /* JSON of the cache counters, for `bots list --json`. */
 char *cw_bot_runtime_cache_stats_json(CwBotRuntime *self);
 

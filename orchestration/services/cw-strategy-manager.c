@@ -383,6 +383,7 @@ cw_strategy_manager_heartbeat(CwStrategyManager *self, gint64 now_ms)
 			cw_log(G_LOG_LEVEL_WARNING, cw_bot_runtime_get_name(rt), NULL,
 			       "heartbeat not recorded: %s", error->message);
 		cw_store_writer_state(self->writer, cw_bot_runtime_get_id(rt), "cache", stats);
+		cw_bot_runtime_queue_guard_state(rt);
 	}
 }
 
