@@ -1,3 +1,5 @@
 #include "cw-streaming.h"
 
-G_DEFINE_QUARK(cw - streaming - error - quark, cw_streaming_error)
+/* clang-format off */
+G_DEFINE_QUARK(cw-streaming-error-quark, cw_streaming_error)
+/* clang-format on */

@@ -7,7 +7,9 @@
 
 #include <math.h>
 
-G_DEFINE_QUARK(cw - config - error - quark, cw_config_error)
+/* clang-format off */
+G_DEFINE_QUARK(cw-config-error-quark, cw_config_error)
+/* clang-format on */
 
 gboolean
 cw_config_is_valid_id(const char *s)
