@@ -342,6 +342,76 @@ test_lookup_and_cancel(Fixture *f, gconstpointer data)
 }
 
 static void
+lookup_status(Fixture *f, const char *id, CwOrderStatus status)
+{
+	g_autoptr(GError) error = NULL;
+	CwOrder out;
+
+	g_assert_true(cw_broker_lookup_order(CW_BROKER(f->broker), id, &out, &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(out.client_order_id, ==, id);
+	g_assert_cmpint(out.status, ==, status);
+}
+
+static void
+test_history_ring(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	CwOrder o, out;
+	char id[32];
+
+	/* a stop that stays working while many other orders come and go */
+	o = make_order("keep", CW_SIDE_SELL, CW_ORDER_TYPE_STOP, CW_ORDER_PURPOSE_STOP_LOSS, 1, 50);
+	o.seq = 12345;
+	submit(f, o);
+	g_assert_true(cw_broker_lookup_order(CW_BROKER(f->broker), "keep", &out, &error));
+	g_assert_cmpstr(out.exchange_order_id, ==, "paper-12345");
+	/* each submit records an order, its cancel updates that record */
+	for (guint i = 0; i < 300; i++) {
+		g_snprintf(id, sizeof(id), "h%u", i);
+		o = make_order(id, CW_SIDE_BUY, CW_ORDER_TYPE_LIMIT, CW_ORDER_PURPOSE_ENTRY, 1, 1);
+		o.seq = i;
+		submit(f, o);
+		g_assert_true(cw_broker_cancel(CW_BROKER(f->broker), id, NULL));
+	}
+	/* the ring keeps the last CW_PAPER_BROKER_HISTORY records: h44 .. h299 */
+	G_STATIC_ASSERT(CW_PAPER_BROKER_HISTORY == 256);
+	g_assert_false(cw_broker_lookup_order(CW_BROKER(f->broker), "h43", &out, &error));
+	g_assert_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	lookup_status(f, "h44", CW_ORDER_STATUS_CANCELLED);
+	lookup_status(f, "h299", CW_ORDER_STATUS_CANCELLED);
+	g_assert_false(cw_broker_lookup_order(CW_BROKER(f->broker), "h0", &out, &error));
+	g_clear_error(&error);
+	/* the working order is found in the table even though its record is gone */
+	lookup_status(f, "keep", CW_ORDER_STATUS_SUBMITTED);
+	/* its cancel is recorded anew, as the newest record */
+	g_assert_true(cw_broker_cancel(CW_BROKER(f->broker), "keep", NULL));
+	lookup_status(f, "keep", CW_ORDER_STATUS_CANCELLED);
+	g_assert_cmpuint(cw_paper_broker_get_n_working(f->broker), ==, 0);
+
+	/* an id used again after it is done: its record is updated in place */
+	o = make_order("h299", CW_SIDE_BUY, CW_ORDER_TYPE_LIMIT, CW_ORDER_PURPOSE_ENTRY, 2, 1);
+	o.seq = 7;
+	submit(f, o);
+	lookup_status(f, "h299", CW_ORDER_STATUS_SUBMITTED);
+	g_assert_true(cw_broker_lookup_order(CW_BROKER(f->broker), "h299", &out, &error));
+	g_assert_cmpstr(out.exchange_order_id, ==, "paper-7");
+	cw_assert_close(out.qty, 2);
+	g_assert_true(cw_broker_cancel(CW_BROKER(f->broker), "h299", NULL));
+	lookup_status(f, "h299", CW_ORDER_STATUS_CANCELLED);
+	/* updating in place appended nothing: h45, the oldest record, is still there */
+	lookup_status(f, "h45", CW_ORDER_STATUS_CANCELLED);
+
+	/* a fill of a working order updates its record */
+	o = make_order("buy", CW_SIDE_BUY, CW_ORDER_TYPE_MARKET, CW_ORDER_PURPOSE_ENTRY, 1, 0);
+	submit(f, o);
+	lookup_status(f, "buy", CW_ORDER_STATUS_SUBMITTED);
+	candle(f, 1, 100, 100, 100, 100);
+	lookup_status(f, "buy", CW_ORDER_STATUS_FILLED);
+}
+
+static void
 test_invalid_and_capacity(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GError) error = NULL;
@@ -454,6 +524,7 @@ main(int argc, char **argv)
 	ADD("/execution/paper-broker/reduce-only-clip", test_reduce_only_clip);
 	ADD("/execution/paper-broker/lookup-and-cancel", test_lookup_and_cancel);
 	ADD("/execution/paper-broker/invalid-and-capacity", test_invalid_and_capacity);
+	ADD("/execution/paper-broker/history-ring", test_history_ring);
 #undef ADD
 	g_test_add_func("/execution/paper-broker/configure", test_configure);
 	g_test_add_func("/execution/paper-broker/registered", test_registered);

@@ -1,7 +1,6 @@
 #include "cw-execution.h"
 
 #include <math.h>
-#include <stdio.h>
 
 typedef enum {
 	CW_PAPER_PHASE_IDLE,
@@ -13,8 +12,18 @@ typedef enum {
 typedef struct {
 	CwOrder order;
 	guint64 eligible_from; /* first candle index it may fill on */
+	guint64 record;        /* history position of the order's newest record */
+	guint32 id_hash;       /* of order.client_order_id */
 	gboolean live;
 } CwWorkingOrder;
+
+/* A history position that is not known: cw_paper_broker_remember() scans. */
+#define CW_PAPER_RECORD_UNKNOWN G_MAXUINT64
+
+/* The tables start small and double up to their fixed maximum: a bot that
+ * places few orders keeps little memory, and once the maximum is reached
+ * nothing is allocated any more. */
+#define CW_PAPER_BROKER_INITIAL_SLOTS 8
 
 struct _CwPaperBroker {
 	GObject parent_instance;
@@ -23,10 +32,16 @@ struct _CwPaperBroker {
 	double taker_fee_bps;
 	CwBrokerListener listener;
 	gpointer listener_data;
-	CwWorkingOrder *working; /* CW_PAPER_BROKER_MAX_WORKING, in submission order */
+	CwWorkingOrder *working; /* up to CW_PAPER_BROKER_MAX_WORKING, in submission order */
+	guint working_cap;       /* allocated slots */
 	guint n_working;         /* used slots, live or not */
-	CwOrder *history;        /* ring of CW_PAPER_BROKER_HISTORY */
-	guint history_next;
+	/* Ring of CW_PAPER_BROKER_HISTORY records: the record at history position
+	 * p (the p-th record ever appended) lives at p % CW_PAPER_BROKER_HISTORY.
+	 * history_hash[i] is the hash of history[i].client_order_id. */
+	CwOrder *history;
+	guint32 *history_hash;
+	guint history_cap;     /* allocated records */
+	guint64 history_total; /* records appended so far */
 	guint history_len;
 	guint64 candle_index; /* candles matched so far */
 	CwPaperPhase phase;
@@ -50,6 +65,7 @@ cw_paper_broker_finalize(GObject *object)
 
 	g_free(self->working);
 	g_free(self->history);
+	g_free(self->history_hash);
 	G_OBJECT_CLASS(cw_paper_broker_parent_class)->finalize(object);
 }
 
@@ -65,8 +81,38 @@ cw_paper_broker_init(CwPaperBroker *self)
 	self->slippage_bps = 2;
 	self->maker_fee_bps = 2;
 	self->taker_fee_bps = 5.5;
-	self->working = g_new0(CwWorkingOrder, CW_PAPER_BROKER_MAX_WORKING);
-	self->history = g_new0(CwOrder, CW_PAPER_BROKER_HISTORY);
+}
+
+/* FNV-1a of a client order id: a cheap first test before strcmp(). */
+static guint32
+cw_paper_broker_hash_id(const char *id)
+{
+	guint32 hash = 2166136261u;
+
+	for (; *id != '\0'; id++)
+		hash = (hash ^ (guint8) *id) * 16777619u;
+	return hash;
+}
+
+/* "paper-<seq>" without going through printf. */
+static void
+cw_paper_broker_format_exchange_id(char *buf, gsize len, guint64 seq)
+{
+	static const char prefix[] = "paper-";
+	char digits[24];
+	guint n = 0;
+
+	do {
+		digits[n++] = (char) ('0' + seq % 10);
+		seq /= 10;
+	} while (seq > 0);
+	G_STATIC_ASSERT(sizeof(prefix) - 1 + 20 < CW_CLIENT_ORDER_ID_LEN);
+	g_assert(len >= sizeof(prefix) + n);
+	memcpy(buf, prefix, sizeof(prefix) - 1);
+	buf += sizeof(prefix) - 1;
+	while (n > 0)
+		*buf++ = digits[--n];
+	*buf = '\0';
 }
 
 /**
@@ -173,26 +219,56 @@ cw_paper_broker_notify(CwPaperBroker *self, const CwOrder *order, const CwFill *
 		self->listener(&copy, fill, self->listener_data);
 }
 
-static void
-cw_paper_broker_remember(CwPaperBroker *self, const CwOrder *order)
+/* How far back remember() looks for an earlier record of the same order:
+ * a still working order is in the recent past. */
+#define CW_PAPER_BROKER_REMEMBER_WINDOW (CW_PAPER_BROKER_MAX_WORKING * 2)
+
+/* Records order (its id hashes to hash) and returns its history position.
+ * The newest record of the same order is replaced when it is among the
+ * last CW_PAPER_BROKER_REMEMBER_WINDOW + 1 records, else a record is
+ * appended. record is the position of the newest record of this order when
+ * the caller knows it (a working order's), or CW_PAPER_RECORD_UNKNOWN to
+ * scan for it. */
+static guint64
+cw_paper_broker_remember(CwPaperBroker *self, const CwOrder *order, guint32 hash, guint64 record)
 {
-	/* newest first: replace the last record of the same order if it is
-	 * still in the ring, else append */
-	for (guint k = 0; k < self->history_len; k++) {
-		guint i = (self->history_next + CW_PAPER_BROKER_HISTORY - 1 - k) %
-			  CW_PAPER_BROKER_HISTORY;
-		if (strcmp(self->history[i].client_order_id, order->client_order_id) == 0) {
-			self->history[i] = *order;
-			return;
+	guint64 p;
+	guint i;
+
+	if (record != CW_PAPER_RECORD_UNKNOWN) {
+		if (self->history_total - 1 - record <= CW_PAPER_BROKER_REMEMBER_WINDOW) {
+			self->history[record % CW_PAPER_BROKER_HISTORY] = *order;
+			return record;
 		}
-		/* a still working order is in the recent past; stop early */
-		if (k >= CW_PAPER_BROKER_MAX_WORKING * 2)
-			break;
+	} else {
+		/* newest first */
+		for (guint k = 0; k < self->history_len; k++) {
+			p = self->history_total - 1 - k;
+			i = (guint) (p % CW_PAPER_BROKER_HISTORY);
+			if (self->history_hash[i] == hash &&
+			    strcmp(self->history[i].client_order_id, order->client_order_id) == 0) {
+				self->history[i] = *order;
+				return p;
+			}
+			if (k >= CW_PAPER_BROKER_REMEMBER_WINDOW)
+				break;
+		}
 	}
-	self->history[self->history_next] = *order;
-	self->history_next = (self->history_next + 1) % CW_PAPER_BROKER_HISTORY;
+	p = self->history_total;
+	i = (guint) (p % CW_PAPER_BROKER_HISTORY);
+	if (i >= self->history_cap) {
+		/* only while the ring fills for the first time, so i == p */
+		self->history_cap = MIN(MAX(self->history_cap * 2, CW_PAPER_BROKER_INITIAL_SLOTS),
+					CW_PAPER_BROKER_HISTORY);
+		self->history = g_renew(CwOrder, self->history, self->history_cap);
+		self->history_hash = g_renew(guint32, self->history_hash, self->history_cap);
+	}
+	self->history[i] = *order;
+	self->history_hash[i] = hash;
+	self->history_total++;
 	if (self->history_len < CW_PAPER_BROKER_HISTORY)
 		self->history_len++;
+	return p;
 }
 
 static void
@@ -213,18 +289,19 @@ cw_paper_broker_compact(CwPaperBroker *self)
 }
 
 static CwWorkingOrder *
-cw_paper_broker_find_live(CwPaperBroker *self, const char *client_order_id)
+cw_paper_broker_find_live(CwPaperBroker *self, const char *client_order_id, guint32 hash)
 {
 	for (guint i = 0; i < self->n_working; i++) {
-		if (self->working[i].live &&
+		if (self->working[i].live && self->working[i].id_hash == hash &&
 		    strcmp(self->working[i].order.client_order_id, client_order_id) == 0)
 			return &self->working[i];
 	}
 	return NULL;
 }
 
+/* On success *hash is the hash of the order's client id. */
 static gboolean
-cw_paper_broker_validate(CwPaperBroker *self, const CwOrder *order, GError **error)
+cw_paper_broker_validate(CwPaperBroker *self, const CwOrder *order, guint32 *hash, GError **error)
 {
 	const char *id = order->client_order_id;
 
@@ -249,7 +326,8 @@ cw_paper_broker_validate(CwPaperBroker *self, const CwOrder *order, GError **err
 			    "stop order %s: stop price must be > 0", id);
 		return FALSE;
 	}
-	if (cw_paper_broker_find_live(self, id) != NULL) {
+	*hash = cw_paper_broker_hash_id(id);
+	if (cw_paper_broker_find_live(self, id, *hash) != NULL) {
 		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER,
 			    "order %s is already working", id);
 		return FALSE;
@@ -262,8 +340,9 @@ cw_paper_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 {
 	CwPaperBroker *self = CW_PAPER_BROKER(broker);
 	CwWorkingOrder *slot;
+	guint32 hash;
 
-	if (!cw_paper_broker_validate(self, order, error))
+	if (!cw_paper_broker_validate(self, order, &hash, error))
 		return FALSE;
 	if (self->n_working == CW_PAPER_BROKER_MAX_WORKING)
 		cw_paper_broker_compact(self);
@@ -273,14 +352,21 @@ cw_paper_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 			    CW_PAPER_BROKER_MAX_WORKING);
 		return FALSE;
 	}
+	if (self->n_working == self->working_cap) {
+		/* nothing points into the table while a listener runs */
+		self->working_cap = MIN(MAX(self->working_cap * 2, CW_PAPER_BROKER_INITIAL_SLOTS),
+					CW_PAPER_BROKER_MAX_WORKING);
+		self->working = g_renew(CwWorkingOrder, self->working, self->working_cap);
+	}
 	slot = &self->working[self->n_working++];
 	slot->order = *order;
 	slot->order.status = CW_ORDER_STATUS_SUBMITTED;
 	slot->order.filled_qty = 0;
 	slot->order.avg_fill_price = 0;
 	slot->order.updated_at = self->now;
-	snprintf(slot->order.exchange_order_id, sizeof(slot->order.exchange_order_id),
-		 "paper-%" G_GUINT64_FORMAT, order->seq);
+	cw_paper_broker_format_exchange_id(slot->order.exchange_order_id,
+					   sizeof(slot->order.exchange_order_id), order->seq);
+	slot->id_hash = hash;
 	slot->live = TRUE;
 	/* protective orders placed while market orders fill at the open see the
 	 * rest of that candle; everything else starts with the next candle */
@@ -288,7 +374,7 @@ cw_paper_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 		slot->eligible_from = self->candle_index;
 	else
 		slot->eligible_from = self->candle_index + 1;
-	cw_paper_broker_remember(self, &slot->order);
+	slot->record = cw_paper_broker_remember(self, &slot->order, hash, CW_PAPER_RECORD_UNKNOWN);
 	cw_paper_broker_notify(self, &slot->order, NULL);
 	return TRUE;
 }
@@ -302,7 +388,7 @@ cw_paper_broker_finish_cancel(CwPaperBroker *self, CwWorkingOrder *slot)
 	slot->order.status = CW_ORDER_STATUS_CANCELLED;
 	slot->order.updated_at = self->now;
 	order = slot->order;
-	cw_paper_broker_remember(self, &order);
+	cw_paper_broker_remember(self, &order, slot->id_hash, slot->record);
 	cw_paper_broker_notify(self, &order, NULL);
 }
 
@@ -310,7 +396,8 @@ static gboolean
 cw_paper_broker_cancel(CwBroker *broker, const char *client_order_id, GError **error)
 {
 	CwPaperBroker *self = CW_PAPER_BROKER(broker);
-	CwWorkingOrder *slot = cw_paper_broker_find_live(self, client_order_id);
+	CwWorkingOrder *slot = cw_paper_broker_find_live(self, client_order_id,
+							 cw_paper_broker_hash_id(client_order_id));
 
 	if (slot == NULL) {
 		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_NOT_FOUND,
@@ -370,9 +457,11 @@ cw_paper_broker_book(CwPaperBroker *self, CwSide side, double qty, double price,
 	return fee;
 }
 
-/* Fills the order at price; the slot (if any) is released first. */
+/* Fills the order at price; the slot (if any) is released first. hash and
+ * record as for cw_paper_broker_remember(). */
 static void
-cw_paper_broker_fill(CwPaperBroker *self, CwOrder *order, double price, gboolean maker)
+cw_paper_broker_fill(CwPaperBroker *self, CwOrder *order, double price, gboolean maker,
+		     guint32 hash, guint64 record)
 {
 	double qty = order->qty - order->filled_qty;
 	CwFill fill = {0};
@@ -383,7 +472,7 @@ cw_paper_broker_fill(CwPaperBroker *self, CwOrder *order, double price, gboolean
 		if (reducible <= 1e-12) {
 			order->status = CW_ORDER_STATUS_CANCELLED;
 			order->updated_at = self->now;
-			cw_paper_broker_remember(self, order);
+			cw_paper_broker_remember(self, order, hash, record);
 			cw_paper_broker_notify(self, order, NULL);
 			return;
 		}
@@ -404,7 +493,7 @@ cw_paper_broker_fill(CwPaperBroker *self, CwOrder *order, double price, gboolean
 	order->filled_qty += qty;
 	order->status = CW_ORDER_STATUS_FILLED;
 	order->updated_at = self->now;
-	cw_paper_broker_remember(self, order);
+	cw_paper_broker_remember(self, order, hash, record);
 	cw_paper_broker_notify(self, order, &fill);
 }
 
@@ -466,7 +555,7 @@ cw_paper_broker_pass(CwPaperBroker *self, const CwCandle *candle, CwOrderType ty
 			continue;
 		slot->live = FALSE;
 		order = slot->order;
-		cw_paper_broker_fill(self, &order, price, maker);
+		cw_paper_broker_fill(self, &order, price, maker, slot->id_hash, slot->record);
 	}
 }
 
@@ -494,9 +583,10 @@ cw_paper_broker_fill_now(CwPaperBroker *self, const CwOrder *order, double price
 			 GError **error)
 {
 	CwOrder copy;
+	guint32 hash;
 
 	g_return_val_if_fail(CW_IS_PAPER_BROKER(self), FALSE);
-	if (!cw_paper_broker_validate(self, order, error))
+	if (!cw_paper_broker_validate(self, order, &hash, error))
 		return FALSE;
 	if (!(isfinite(price) && price > 0)) {
 		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER,
@@ -509,7 +599,7 @@ cw_paper_broker_fill_now(CwPaperBroker *self, const CwOrder *order, double price
 	copy.filled_qty = 0;
 	if (time > self->now)
 		self->now = time;
-	cw_paper_broker_fill(self, &copy, price, FALSE);
+	cw_paper_broker_fill(self, &copy, price, FALSE, hash, CW_PAPER_RECORD_UNKNOWN);
 	return TRUE;
 }
 
@@ -518,16 +608,17 @@ cw_paper_broker_lookup_order(CwBroker *broker, const char *client_order_id, CwOr
 			     GError **error)
 {
 	CwPaperBroker *self = CW_PAPER_BROKER(broker);
-	CwWorkingOrder *slot = cw_paper_broker_find_live(self, client_order_id);
+	guint32 hash = cw_paper_broker_hash_id(client_order_id);
+	CwWorkingOrder *slot = cw_paper_broker_find_live(self, client_order_id, hash);
 
 	if (slot != NULL) {
 		*out = slot->order;
 		return TRUE;
 	}
 	for (guint k = 0; k < self->history_len; k++) {
-		guint i = (self->history_next + CW_PAPER_BROKER_HISTORY - 1 - k) %
-			  CW_PAPER_BROKER_HISTORY;
-		if (strcmp(self->history[i].client_order_id, client_order_id) == 0) {
+		guint i = (guint) ((self->history_total - 1 - k) % CW_PAPER_BROKER_HISTORY);
+		if (self->history_hash[i] == hash &&
+		    strcmp(self->history[i].client_order_id, client_order_id) == 0) {
 			*out = self->history[i];
 			return TRUE;
 		}
