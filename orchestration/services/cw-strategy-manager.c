@@ -263,6 +263,7 @@ cw_strategy_manager_startup(CwStrategyManager *self, GError **error)
 		}
 	}
 	self->started = TRUE;
+	cw_strategy_manager_log_cache(self);
 	return cw_feed_hub_start(self->hub, error);
 }
 
@@ -310,6 +311,18 @@ cw_strategy_manager_apply_edit(CwStrategyManager *self, CwBotRuntime *rt, const 
 	}
 	cw_log(G_LOG_LEVEL_MESSAGE, row->name, spec->id,
 	       "config edited: restarted on the new config, open position kept");
+}
+
+static void
+cw_strategy_manager_log_cache(CwStrategyManager *self)
+{
+	CwCacheStats stats;
+
+	cw_orchestrator_cache_get_stats(self->cache, &stats);
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
+	       "orchestrator cache: %u loaded, %" G_GUINT64_FORMAT " hits, %" G_GUINT64_FORMAT
+	       " misses, %" G_GUINT64_FORMAT " evictions",
+	       stats.loaded, stats.hits, stats.misses, stats.evictions);
 }
 
 void
@@ -366,6 +379,7 @@ cw_strategy_manager_reconcile(CwStrategyManager *self)
 		cw_feed_hub_detach(self->hub, rt);
 		g_hash_table_remove(self->bots, l->data);
 	}
+	cw_strategy_manager_log_cache(self);
 }
 
 void
@@ -420,6 +434,7 @@ cw_strategy_manager_stop_all(CwStrategyManager *self, const char *reason)
 {
 	g_autoptr(GList) ids = g_hash_table_get_keys(self->bots);
 
+	cw_strategy_manager_log_cache(self);
 	for (GList *l = ids; l != NULL; l = l->next) {
 		CwBotRuntime *rt = g_hash_table_lookup(self->bots, l->data);
 		gint64 id = cw_bot_runtime_get_id(rt);
