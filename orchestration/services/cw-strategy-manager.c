@@ -243,6 +243,18 @@ cw_strategy_manager_read_kill_switch(CwStrategyManager *self)
 	cw_service_context_set_halt_all(cw_service_context_get_default(), halted);
 }
 
+static void
+cw_strategy_manager_log_cache(CwStrategyManager *self)
+{
+	CwCacheStats stats;
+
+	cw_orchestrator_cache_get_stats(self->cache, &stats);
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
+	       "orchestrator cache: %u loaded, %" G_GUINT64_FORMAT " hits, %" G_GUINT64_FORMAT
+	       " misses, %" G_GUINT64_FORMAT " evictions",
+	       stats.loaded, stats.hits, stats.misses, stats.evictions);
+}
+
 gboolean
 cw_strategy_manager_startup(CwStrategyManager *self, GError **error)
 {
@@ -311,18 +323,6 @@ cw_strategy_manager_apply_edit(CwStrategyManager *self, CwBotRuntime *rt, const 
 	}
 	cw_log(G_LOG_LEVEL_MESSAGE, row->name, spec->id,
 	       "config edited: restarted on the new config, open position kept");
-}
-
-static void
-cw_strategy_manager_log_cache(CwStrategyManager *self)
-{
-	CwCacheStats stats;
-
-	cw_orchestrator_cache_get_stats(self->cache, &stats);
-	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
-	       "orchestrator cache: %u loaded, %" G_GUINT64_FORMAT " hits, %" G_GUINT64_FORMAT
-	       " misses, %" G_GUINT64_FORMAT " evictions",
-	       stats.loaded, stats.hits, stats.misses, stats.evictions);
 }
 
 void
