@@ -357,8 +357,12 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 	order.status = CW_ORDER_STATUS_NEW;
 	action->order = order;
 
+	/* The operator's mode first. A mode a guard demands is enforced by
+	 * that guard in the pipeline, so the refusal carries its name and
+	 * cause; the mode in force is checked again after, for guards that
+	 * demand a mode without enforcing it. */
 	self->reason[0] = '\0';
-	if (!cw_bot_mode_allows(self->mode, &order, order.reduce_only, self->reason,
+	if (!cw_bot_mode_allows(self->manual_mode, &order, order.reduce_only, self->reason,
 				sizeof(self->reason))) {
 		cw_trading_orchestrator_reject(self, &order, "bot-mode", self->reason);
 		cw_trading_orchestrator_abandon(self, action);
@@ -368,6 +372,12 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 	if (cw_guard_pipeline_check(self->guards, &ctx, &order, self->reason, sizeof(self->reason),
 				    &guard) == CW_GUARD_REJECT) {
 		cw_trading_orchestrator_reject(self, &order, guard, self->reason);
+		cw_trading_orchestrator_abandon(self, action);
+		return CW_ACTION_RESULT_DROP;
+	}
+	if (!cw_bot_mode_allows(self->mode, &order, order.reduce_only, self->reason,
+				sizeof(self->reason))) {
+		cw_trading_orchestrator_reject(self, &order, "bot-mode", self->reason);
 		cw_trading_orchestrator_abandon(self, action);
 		return CW_ACTION_RESULT_DROP;
 	}
@@ -842,9 +852,11 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 		else if (cw_exit_machine_wants_signal_exit(&self->exit, &self->output))
 			cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_SIGNAL_EXIT);
 	} else if (cw_account_is_flat(&self->account) && !self->entry_pending &&
-		   !self->close_pending && !flatten && self->mode == CW_BOT_MODE_ACTIVE &&
+		   !self->close_pending && !flatten && self->manual_mode == CW_BOT_MODE_ACTIVE &&
 		   self->output.ready && self->output.signal.direction != CW_DIRECTION_NONE) {
-		/* 5: entries; a reversal waits for the close to fill first */
+		/* 5: entries; a reversal waits for the close to fill first. Under
+		 * a mode a guard demands the entry is still tried, so that the
+		 * guard refuses it visibly (counts, journal) */
 		cw_trading_orchestrator_try_enter(self, candle);
 	}
 
