@@ -389,6 +389,16 @@ test_kill_switch(void)
 	g_assert_cmpint(cw_guard_get_mode(gate2), ==, CW_BOT_MODE_ACTIVE);
 	cw_service_context_set_bot_halted(service, ctx.strategy_id, FALSE);
 	test_assert_allow(gate, &ctx, &order);
+	/* the mode asked every candle follows the switches as they move */
+	cw_guard_on_candle(gate, &ctx, NULL);
+	g_assert_cmpint(cw_guard_get_mode(gate), ==, CW_BOT_MODE_ACTIVE);
+	cw_service_context_set_bot_halted(service, ctx.strategy_id, TRUE);
+	g_assert_cmpint(cw_guard_get_mode(gate), ==, CW_BOT_MODE_REDUCE_ONLY);
+	g_assert_cmpint(cw_guard_get_mode(gate), ==, CW_BOT_MODE_REDUCE_ONLY);
+	cw_service_context_reset(service);
+	g_assert_cmpint(cw_guard_get_mode(gate), ==, CW_BOT_MODE_ACTIVE);
+	cw_service_context_set_bot_halted(service, ctx2.strategy_id, TRUE);
+	g_assert_cmpint(cw_guard_get_mode(gate), ==, CW_BOT_MODE_ACTIVE);
 	cw_service_context_reset(service);
 }
 

@@ -1,6 +1,7 @@
 /* save_state()/load_state(): every stateful gate round-trips its mode and
  * tallies into a fresh instance that then behaves the same; malformed
- * documents fail with the field named. Also the service context settings. */
+ * documents fail with the field named. Also the service context: settings,
+ * kill switches, exposure rows and their lock-free writer. */
 #include "cw-guardrails-test-utils.h"
 
 /* A fresh gate configured like the first, loaded with its state. */
@@ -278,6 +279,141 @@ test_service_context_settings(void)
 	g_assert_cmpuint(cw_service_context_sum_exposure(ctx, 0, &total), ==, 0);
 }
 
+static double
+test_row_notional(CwServiceContext *ctx, CwStrategyId bot)
+{
+	CwBotExposure out = {0};
+
+	g_assert_true(cw_service_context_get_exposure(ctx, bot, &out));
+	return out.notional;
+}
+
+/* The lock-free writer of the per-candle path gives the same table as
+ * update_exposure, also when rows are removed or the context reset. */
+static void
+test_service_context_exposure_slots(void)
+{
+	g_autoptr(CwServiceContext) ctx = cw_service_context_new();
+	CwStrategyId qa = g_quark_from_static_string("slot:a");
+	CwStrategyId qb = g_quark_from_static_string("slot:b");
+	CwBotExposure row = {.notional = 1, .equity = 10, .open_positions = 1, .updated_at = 5};
+	CwBotExposure total;
+	CwExposureSlot *a = NULL, *a2 = NULL;
+	guint serial;
+
+	cw_service_context_write_exposure(ctx, &a, qa, &row);
+	g_assert_nonnull(a);
+	g_assert_cmpfloat(test_row_notional(ctx, qa), ==, 1);
+	row.notional = 2;
+	cw_service_context_write_exposure(ctx, &a, qa, &row);
+	g_assert_cmpfloat(test_row_notional(ctx, qa), ==, 2);
+	/* a second writer of the same bot shares the row */
+	row.notional = 3;
+	cw_service_context_write_exposure(ctx, &a2, qa, &row);
+	g_assert_true(a2 == a);
+	g_assert_cmpuint(cw_service_context_sum_exposure(ctx, 0, &total), ==, 1);
+	g_assert_cmpfloat(total.notional, ==, 3);
+	/* update_exposure writes the same row */
+	row.notional = 4;
+	cw_service_context_update_exposure(ctx, qa, &row);
+	g_assert_cmpfloat(test_row_notional(ctx, qa), ==, 4);
+	/* a removed row comes back with the next write */
+	cw_service_context_remove_exposure(ctx, qa);
+	g_assert_false(cw_service_context_get_exposure(ctx, qa, NULL));
+	row.notional = 5;
+	cw_service_context_write_exposure(ctx, &a, qa, &row);
+	g_assert_cmpfloat(test_row_notional(ctx, qa), ==, 5);
+	/* a2 still holds the removed row: its next write goes to the new one */
+	g_assert_true(a2 != a);
+	row.notional = 6;
+	cw_service_context_write_exposure(ctx, &a2, qa, &row);
+	g_assert_true(a2 == a);
+	g_assert_cmpuint(cw_service_context_sum_exposure(ctx, 0, &total), ==, 1);
+	g_assert_cmpfloat(total.notional, ==, 6);
+	/* reset forgets the row, the next write creates it again */
+	cw_service_context_reset(ctx);
+	g_assert_cmpuint(cw_service_context_sum_exposure(ctx, 0, &total), ==, 0);
+	cw_service_context_write_exposure(ctx, &a, qa, &row);
+	g_assert_cmpuint(cw_service_context_sum_exposure(ctx, 0, &total), ==, 1);
+	/* a slot given another bot follows it */
+	row.notional = 7;
+	cw_service_context_write_exposure(ctx, &a2, qb, &row);
+	g_assert_true(a2 != a);
+	g_assert_cmpfloat(test_row_notional(ctx, qb), ==, 7);
+	g_assert_cmpfloat(test_row_notional(ctx, qa), ==, 6);
+	/* releasing keeps the rows */
+	cw_service_context_release_exposure(ctx, &a);
+	cw_service_context_release_exposure(ctx, &a2);
+	cw_service_context_release_exposure(ctx, &a2);
+	g_assert_null(a);
+	g_assert_null(a2);
+	g_assert_cmpuint(cw_service_context_sum_exposure(ctx, 0, &total), ==, 2);
+	g_assert_cmpfloat(total.notional, ==, 13);
+
+	/* the halt serial moves with every change of a bot's switch */
+	serial = cw_service_context_get_halt_serial(ctx);
+	cw_service_context_set_bot_halted(ctx, qa, TRUE);
+	g_assert_cmpuint(cw_service_context_get_halt_serial(ctx), !=, serial);
+	serial = cw_service_context_get_halt_serial(ctx);
+	g_assert_cmpuint(cw_service_context_get_halt_serial(ctx), ==, serial);
+	cw_service_context_reset(ctx);
+	g_assert_cmpuint(cw_service_context_get_halt_serial(ctx), !=, serial);
+}
+
+typedef struct {
+	CwServiceContext *ctx;
+	gint stop;
+} TestWriter;
+
+static gpointer
+test_exposure_writer(gpointer data)
+{
+	TestWriter *w = data;
+	CwExposureSlot *slot = NULL;
+	CwStrategyId bot = g_quark_from_static_string("slot:writer");
+
+	for (guint i = 1; !g_atomic_int_get(&w->stop) && i < 50000000; i++) {
+		/* readers must never see a row whose fields disagree */
+		CwBotExposure row = {
+		    .notional = i, .equity = 2.0 * i, .open_positions = i, .updated_at = i};
+		cw_service_context_write_exposure(w->ctx, &slot, bot, &row);
+	}
+	cw_service_context_release_exposure(w->ctx, &slot);
+	return NULL;
+}
+
+static void
+test_service_context_exposure_threads(void)
+{
+	g_autoptr(CwServiceContext) ctx = cw_service_context_new();
+	TestWriter w = {.ctx = ctx};
+	CwStrategyId bot = g_quark_from_static_string("slot:writer");
+	CwBotExposure row, total;
+	GThread *thread;
+	guint seen = 0;
+
+	gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+	thread = g_thread_new("writer", test_exposure_writer, &w);
+	/* wait (boundedly) for the writer's first row */
+	while (!cw_service_context_get_exposure(ctx, bot, NULL) &&
+	       g_get_monotonic_time() < deadline)
+		g_thread_yield();
+	for (guint k = 0; k < 200000; k++) {
+		if (cw_service_context_sum_exposure(ctx, 0, &total) == 0)
+			continue;
+		g_assert_cmpfloat(total.equity, ==, 2.0 * total.notional);
+		g_assert_cmpfloat(total.open_positions, ==, total.notional);
+		g_assert_cmpint(total.updated_at, ==, (gint64) total.notional);
+		if (cw_service_context_get_exposure(ctx, bot, &row))
+			g_assert_cmpfloat(row.equity, ==, 2.0 * row.notional);
+		seen++;
+	}
+	g_atomic_int_set(&w.stop, 1);
+	g_thread_join(thread);
+	g_assert_cmpuint(seen, >, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -289,5 +425,9 @@ main(int argc, char **argv)
 	g_test_add_func("/guardrails/state/stateless", test_stateless);
 	g_test_add_func("/guardrails/state/bad-documents", test_bad_documents);
 	g_test_add_func("/guardrails/service-context/settings", test_service_context_settings);
+	g_test_add_func("/guardrails/service-context/exposure-slots",
+			test_service_context_exposure_slots);
+	g_test_add_func("/guardrails/service-context/exposure-threads",
+			test_service_context_exposure_threads);
 	return g_test_run();
 }

@@ -7,6 +7,11 @@ struct _CwKillSwitchGate {
 	GObject parent_instance;
 	CwServiceContext *service;
 	CwStrategyId bot; /* last seen, for get_mode() */
+	/* what get_bot_halted() said for halted_bot while the service's halt
+	 * serial was halted_serial: asked again only when either moves */
+	CwStrategyId halted_bot;
+	guint halted_serial;
+	gboolean halted;
 };
 
 G_DECLARE_FINAL_TYPE(CwKillSwitchGate, cw_kill_switch_gate, CW, KILL_SWITCH_GATE, GObject)
@@ -34,21 +39,31 @@ cw_kill_switch_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolea
 	return TRUE;
 }
 
+/* Runs every candle (get_mode): two atomic reads unless a switch moved. */
 static const char *
 cw_kill_switch_gate_cause(CwKillSwitchGate *self, CwStrategyId bot)
 {
+	guint serial;
+
 	if (cw_service_context_get_halt_all(self->service))
 		return "kill switch: trading halted service-wide";
-	if (bot != 0 && cw_service_context_get_bot_halted(self->service, bot))
-		return "kill switch: trading halted for this bot";
-	return NULL;
+	if (bot == 0)
+		return NULL;
+	serial = cw_service_context_get_halt_serial(self->service);
+	if (bot != self->halted_bot || serial != self->halted_serial) {
+		/* the serial is read first: a change after it moves it again */
+		self->halted = cw_service_context_get_bot_halted(self->service, bot);
+		self->halted_bot = bot;
+		self->halted_serial = serial;
+	}
+	return self->halted ? "kill switch: trading halted for this bot" : NULL;
 }
 
 static CwGuardVerdict
 cw_kill_switch_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 			  gsize reason_len)
 {
-	CwKillSwitchGate *self = CW_KILL_SWITCH_GATE(guard);
+	CwKillSwitchGate *self = (CwKillSwitchGate *) guard; /* our vtable */
 	const char *cause;
 
 	self->bot = ctx->strategy_id;
@@ -61,13 +76,13 @@ cw_kill_switch_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *or
 static void
 cw_kill_switch_gate_on_candle(CwGuard *guard, const CwGuardContext *ctx, const CwCandle *candle)
 {
-	CW_KILL_SWITCH_GATE(guard)->bot = ctx->strategy_id;
+	((CwKillSwitchGate *) guard)->bot = ctx->strategy_id; /* our vtable: no checked cast */
 }
 
 static CwBotMode
 cw_kill_switch_gate_get_mode(CwGuard *guard)
 {
-	CwKillSwitchGate *self = CW_KILL_SWITCH_GATE(guard);
+	CwKillSwitchGate *self = (CwKillSwitchGate *) guard; /* our vtable */
 
 	return cw_kill_switch_gate_cause(self, self->bot) != NULL ? CW_BOT_MODE_REDUCE_ONLY
 								  : CW_BOT_MODE_ACTIVE;

@@ -12,8 +12,9 @@
 struct _CwMaxExposureGate {
 	GObject parent_instance;
 	CwServiceContext *service;
-	double max_pct;   /* 0 = only the service setting */
-	CwStrategyId bot; /* the row this gate writes, 0 before the first update */
+	double max_pct;       /* 0 = only the service setting */
+	CwStrategyId bot;     /* the row this gate writes, 0 before the first update */
+	CwExposureSlot *slot; /* that row, written lock-free every candle */
 };
 
 G_DECLARE_FINAL_TYPE(CwMaxExposureGate, cw_max_exposure_gate, CW, MAX_EXPOSURE_GATE, GObject)
@@ -71,10 +72,12 @@ cw_max_exposure_gate_update(CwMaxExposureGate *self, const CwGuardContext *ctx)
 
 	if (ctx->strategy_id == 0)
 		return;
-	if (self->bot != 0 && self->bot != ctx->strategy_id)
+	if (self->bot != 0 && self->bot != ctx->strategy_id) {
 		cw_service_context_remove_exposure(self->service, self->bot);
+		cw_service_context_release_exposure(self->service, &self->slot);
+	}
 	self->bot = ctx->strategy_id;
-	cw_service_context_update_exposure(self->service, self->bot, &row);
+	cw_service_context_write_exposure(self->service, &self->slot, self->bot, &row);
 }
 
 static CwGuardVerdict
@@ -111,13 +114,13 @@ cw_max_exposure_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *o
 static void
 cw_max_exposure_gate_on_fill(CwGuard *guard, const CwGuardContext *ctx, const CwFill *fill)
 {
-	cw_max_exposure_gate_update(CW_MAX_EXPOSURE_GATE(guard), ctx);
+	cw_max_exposure_gate_update((CwMaxExposureGate *) guard, ctx); /* our vtable */
 }
 
 static void
 cw_max_exposure_gate_on_candle(CwGuard *guard, const CwGuardContext *ctx, const CwCandle *candle)
 {
-	cw_max_exposure_gate_update(CW_MAX_EXPOSURE_GATE(guard), ctx);
+	cw_max_exposure_gate_update((CwMaxExposureGate *) guard, ctx); /* our vtable */
 }
 
 static void
@@ -140,6 +143,7 @@ cw_max_exposure_gate_dispose(GObject *object)
 		cw_service_context_remove_exposure(self->service, self->bot);
 		self->bot = 0;
 	}
+	cw_service_context_release_exposure(self->service, &self->slot);
 	G_OBJECT_CLASS(cw_max_exposure_gate_parent_class)->dispose(object);
 }
 

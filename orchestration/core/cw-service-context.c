@@ -1,13 +1,85 @@
 #include "cw-core.h"
 
+/* One bot's exposure row. The table holds a reference while the row is in
+ * it (in_table), and so does every writer that claimed it. Writers take
+ * the row with a compare-and-swap of seq to an odd value and publish with
+ * a release store of the next even value; readers copy the data and retry
+ * while seq is odd or moved (a sequence lock), so a reader never sees a
+ * half-written row and a writer never waits for a reader. */
+struct _CwExposureSlot {
+	CwBotExposure data;
+	CwStrategyId bot;
+	gint refs;     /* atomic */
+	gint in_table; /* atomic */
+	guint seq;     /* atomic */
+};
+
 struct _CwServiceContext {
 	GObject parent_instance;
 	GMutex lock;
 	GHashTable *settings;  /* char* -> GVariant* */
 	GHashTable *halted;    /* quark set */
-	GHashTable *exposures; /* quark -> CwBotExposure* */
+	GHashTable *exposures; /* quark -> CwExposureSlot* (one reference) */
 	gint halt_all;         /* atomic */
+	gint halt_serial;      /* atomic, moves with every change of halted */
 };
+
+static CwExposureSlot *
+cw_exposure_slot_new(CwStrategyId bot)
+{
+	CwExposureSlot *slot = g_new0(CwExposureSlot, 1);
+
+	slot->bot = bot;
+	slot->refs = 1;
+	slot->in_table = 1;
+	return slot;
+}
+
+static void
+cw_exposure_slot_unref(CwExposureSlot *slot)
+{
+	if (g_atomic_int_dec_and_test(&slot->refs))
+		g_free(slot);
+}
+
+/* The table's destroy function: the row leaves the table. */
+static void
+cw_exposure_slot_detach(gpointer data)
+{
+	CwExposureSlot *slot = data;
+
+	__atomic_store_n(&slot->in_table, 0, __ATOMIC_RELEASE);
+	cw_exposure_slot_unref(slot);
+}
+
+static void
+cw_exposure_slot_write(CwExposureSlot *slot, const CwBotExposure *exposure)
+{
+	guint seq;
+
+	for (;;) {
+		seq = __atomic_load_n(&slot->seq, __ATOMIC_RELAXED);
+		if ((seq & 1) == 0 &&
+		    __atomic_compare_exchange_n(&slot->seq, &seq, seq + 1, FALSE, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			break;
+	}
+	slot->data = *exposure;
+	__atomic_store_n(&slot->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+static void
+cw_exposure_slot_read(const CwExposureSlot *slot, CwBotExposure *out)
+{
+	guint before, after;
+
+	do {
+		before = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);
+		*out = slot->data;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		after = __atomic_load_n(&slot->seq, __ATOMIC_RELAXED);
+	} while ((before & 1) != 0 || before != after);
+}
 
 G_DEFINE_TYPE(CwServiceContext, cw_service_context, G_TYPE_OBJECT)
 
@@ -88,7 +160,8 @@ cw_service_context_init(CwServiceContext *self)
 	self->settings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					       (GDestroyNotify) g_variant_unref);
 	self->halted = g_hash_table_new(g_direct_hash, g_direct_equal);
-	self->exposures = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	self->exposures =
+	    g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, cw_exposure_slot_detach);
 }
 
 /**
@@ -135,6 +208,7 @@ cw_service_context_reset(CwServiceContext *self)
 	g_mutex_lock(&self->lock);
 	g_hash_table_remove_all(self->settings);
 	g_hash_table_remove_all(self->halted);
+	g_atomic_int_inc(&self->halt_serial);
 	g_hash_table_remove_all(self->exposures);
 	g_mutex_unlock(&self->lock);
 	cw_service_context_set_halt_all(self, FALSE);
@@ -311,7 +385,26 @@ cw_service_context_set_bot_halted(CwServiceContext *self, CwStrategyId bot, gboo
 		g_hash_table_add(self->halted, GUINT_TO_POINTER(bot));
 	else
 		g_hash_table_remove(self->halted, GUINT_TO_POINTER(bot));
+	g_atomic_int_inc(&self->halt_serial);
 	g_mutex_unlock(&self->lock);
+}
+
+/**
+ * cw_service_context_get_halt_serial:
+ * @self: a context
+ *
+ * Lock-free. The serial changes with every cw_service_context_set_bot_halted()
+ * and cw_service_context_reset(): a guard that asks every candle whether
+ * its bot is halted keeps the answer of cw_service_context_get_bot_halted()
+ * together with the serial it read before asking, and asks again only
+ * when the serial moved. halt-all is an atomic of its own.
+ *
+ * Returns: the current serial.
+ */
+guint
+cw_service_context_get_halt_serial(CwServiceContext *self)
+{
+	return (guint) g_atomic_int_get(&self->halt_serial);
 }
 
 gboolean
@@ -338,18 +431,70 @@ void
 cw_service_context_update_exposure(CwServiceContext *self, CwStrategyId bot,
 				   const CwBotExposure *exposure)
 {
-	CwBotExposure *row;
+	CwExposureSlot *row;
 
 	g_return_if_fail(CW_IS_SERVICE_CONTEXT(self));
 	g_return_if_fail(bot != 0 && exposure != NULL);
 	g_mutex_lock(&self->lock);
 	row = g_hash_table_lookup(self->exposures, GUINT_TO_POINTER(bot));
 	if (row == NULL) {
-		row = g_new0(CwBotExposure, 1);
+		row = cw_exposure_slot_new(bot);
 		g_hash_table_insert(self->exposures, GUINT_TO_POINTER(bot), row);
 	}
-	*row = *exposure;
+	cw_exposure_slot_write(row, exposure);
 	g_mutex_unlock(&self->lock);
+}
+
+/**
+ * cw_service_context_write_exposure:
+ * @self: a context
+ * @slot: (inout): the caller's cached row of @bot, %NULL at first
+ * @bot: the bot's strategy id (not 0)
+ * @exposure: the bot's current row
+ *
+ * cw_service_context_update_exposure() for the hot path: while *@slot is
+ * @bot's row in the table, no lock, no lookup, no allocation. Otherwise
+ * (first call, another bot, the row was removed) the locked path finds or
+ * creates @bot's row and caches it in *@slot.
+ */
+void
+cw_service_context_write_exposure(CwServiceContext *self, CwExposureSlot **slot, CwStrategyId bot,
+				  const CwBotExposure *exposure)
+{
+	CwExposureSlot *cached = *slot;
+	CwExposureSlot *row;
+
+	if (G_LIKELY(cached != NULL && cached->bot == bot &&
+		     __atomic_load_n(&cached->in_table, __ATOMIC_ACQUIRE) != 0)) {
+		cw_exposure_slot_write(cached, exposure);
+		return;
+	}
+	g_return_if_fail(CW_IS_SERVICE_CONTEXT(self));
+	g_return_if_fail(bot != 0 && exposure != NULL);
+	g_mutex_lock(&self->lock);
+	row = g_hash_table_lookup(self->exposures, GUINT_TO_POINTER(bot));
+	if (row == NULL) {
+		row = cw_exposure_slot_new(bot);
+		g_hash_table_insert(self->exposures, GUINT_TO_POINTER(bot), row);
+	}
+	if (row != cached) {
+		if (cached != NULL)
+			cw_exposure_slot_unref(cached);
+		g_atomic_int_inc(&row->refs);
+		*slot = row;
+	}
+	cw_exposure_slot_write(row, exposure);
+	g_mutex_unlock(&self->lock);
+}
+
+void
+cw_service_context_release_exposure(CwServiceContext *self, CwExposureSlot **slot)
+{
+	g_return_if_fail(slot != NULL);
+	if (*slot == NULL)
+		return;
+	cw_exposure_slot_unref(*slot);
+	*slot = NULL;
 }
 
 void
@@ -364,13 +509,13 @@ cw_service_context_remove_exposure(CwServiceContext *self, CwStrategyId bot)
 gboolean
 cw_service_context_get_exposure(CwServiceContext *self, CwStrategyId bot, CwBotExposure *out)
 {
-	CwBotExposure *row;
+	CwExposureSlot *row;
 
 	g_return_val_if_fail(CW_IS_SERVICE_CONTEXT(self), FALSE);
 	g_mutex_lock(&self->lock);
 	row = g_hash_table_lookup(self->exposures, GUINT_TO_POINTER(bot));
 	if (row != NULL && out != NULL)
-		*out = *row;
+		cw_exposure_slot_read(row, out);
 	g_mutex_unlock(&self->lock);
 	return row != NULL;
 }
@@ -397,14 +542,15 @@ cw_service_context_sum_exposure(CwServiceContext *self, CwStrategyId exclude, Cw
 	g_mutex_lock(&self->lock);
 	g_hash_table_iter_init(&iter, self->exposures);
 	while (g_hash_table_iter_next(&iter, &key, &value)) {
-		const CwBotExposure *row = value;
+		CwBotExposure row;
 
 		if (GPOINTER_TO_UINT(key) == exclude)
 			continue;
-		total->notional += row->notional;
-		total->equity += row->equity;
-		total->open_positions += row->open_positions;
-		total->updated_at = MAX(total->updated_at, row->updated_at);
+		cw_exposure_slot_read(value, &row);
+		total->notional += row.notional;
+		total->equity += row.equity;
+		total->open_positions += row.open_positions;
+		total->updated_at = MAX(total->updated_at, row.updated_at);
 		n++;
 	}
 	g_mutex_unlock(&self->lock);

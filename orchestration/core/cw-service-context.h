@@ -24,8 +24,11 @@ G_BEGIN_DECLS
  *   sums, so two bots in one process see each other's positions.
  *
  * The getters, the kill switches and the exposure functions are thread
- * safe and allocate nothing once a bot's row exists, so guards may call
- * them on the hot path. One instance per process is the default
+ * safe and allocate nothing once a bot's row exists. They take a lock, so
+ * code that runs every candle uses the lock-free pair instead:
+ * cw_service_context_get_halt_serial() (re-read a bot's switch only when
+ * it moved) and cw_service_context_write_exposure() (a bot's row through a
+ * slot claimed once). One instance per process is the default
  * (cw_service_context_get_default()); tests may create their own. */
 
 /* One bot's row in the exposure table. */
@@ -60,6 +63,11 @@ gboolean cw_service_context_get_halt_all(CwServiceContext *self);
 void cw_service_context_set_bot_halted(CwServiceContext *self, CwStrategyId bot, gboolean halted);
 gboolean cw_service_context_get_bot_halted(CwServiceContext *self, CwStrategyId bot);
 
+/* Lock-free: a number that changes whenever a bot's own switch changes
+ * (set_bot_halted, reset). A caller may keep what get_bot_halted() said
+ * until the serial moves. */
+guint cw_service_context_get_halt_serial(CwServiceContext *self);
+
 /* Writes (creates on first use) the row of bot. */
 void cw_service_context_update_exposure(CwServiceContext *self, CwStrategyId bot,
 					const CwBotExposure *exposure);
@@ -70,5 +78,21 @@ gboolean cw_service_context_get_exposure(CwServiceContext *self, CwStrategyId bo
  * (updated_at = the newest). Returns the number of rows summed. */
 guint cw_service_context_sum_exposure(CwServiceContext *self, CwStrategyId exclude,
 				      CwBotExposure *total);
+
+/* A claimed exposure row; the writer keeps a pointer to it. */
+typedef struct _CwExposureSlot CwExposureSlot;
+
+/* Same result as cw_service_context_update_exposure(self, bot, exposure),
+ * for the per-candle path: *slot (NULL at first) caches bot's row, and
+ * while that row is in the table the write takes no lock, does no lookup
+ * and allocates nothing (readers see a row whole, never half written).
+ * The first write, a new bot, or a row that was removed meanwhile
+ * (remove_exposure, reset) take the locked path, which re-creates the row
+ * as update_exposure would. Release the slot with
+ * cw_service_context_release_exposure(). */
+void cw_service_context_write_exposure(CwServiceContext *self, CwExposureSlot **slot,
+				       CwStrategyId bot, const CwBotExposure *exposure);
+/* Drops *slot (the row stays in the table) and sets it to NULL. */
+void cw_service_context_release_exposure(CwServiceContext *self, CwExposureSlot **slot);
 
 G_END_DECLS

@@ -338,7 +338,7 @@ cw_paper_broker_validate(CwPaperBroker *self, const CwOrder *order, guint32 *has
 static gboolean
 cw_paper_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 {
-	CwPaperBroker *self = CW_PAPER_BROKER(broker);
+	CwPaperBroker *self = (CwPaperBroker *) broker; /* our vtable: no checked cast */
 	CwWorkingOrder *slot;
 	guint32 hash;
 
@@ -395,7 +395,7 @@ cw_paper_broker_finish_cancel(CwPaperBroker *self, CwWorkingOrder *slot)
 static gboolean
 cw_paper_broker_cancel(CwBroker *broker, const char *client_order_id, GError **error)
 {
-	CwPaperBroker *self = CW_PAPER_BROKER(broker);
+	CwPaperBroker *self = (CwPaperBroker *) broker; /* our vtable: no checked cast */
 	CwWorkingOrder *slot = cw_paper_broker_find_live(self, client_order_id,
 							 cw_paper_broker_hash_id(client_order_id));
 
@@ -562,7 +562,7 @@ cw_paper_broker_pass(CwPaperBroker *self, const CwCandle *candle, CwOrderType ty
 static void
 cw_paper_broker_on_candle(CwBroker *broker, const CwCandle *candle)
 {
-	CwPaperBroker *self = CW_PAPER_BROKER(broker);
+	CwPaperBroker *self = (CwPaperBroker *) broker; /* our vtable: no checked cast */
 
 	self->candle_index++;
 	self->now = candle->open_time;

@@ -14,6 +14,9 @@ struct _CwTradingOrchestrator {
 	CwEventBus *bus;
 	CwStrategy *strategy;
 	CwBroker *broker;
+	/* looked up once: the hot path calls through them */
+	const CwStrategyInterface *strategy_iface;
+	const CwBrokerInterface *broker_iface;
 	CwGuardPipeline *guards;
 	CwActionQueue *queue;
 	CwAccount account;
@@ -402,7 +405,7 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 	/* the service records the order durably before the broker sees it */
 	if ((self->order_hook != NULL &&
 	     !self->order_hook(self, &order, self->order_hook_data, &error)) ||
-	    !cw_broker_submit(self->broker, &order, &error)) {
+	    !self->broker_iface->submit(self->broker, &order, &error)) {
 		cw_trading_orchestrator_fill_context(self, &ctx, order.reduce_only);
 		cw_guard_pipeline_on_order_error(self->guards, &ctx, &order, error);
 		if (cw_trading_orchestrator_is_stop_action(action->type)) {
@@ -425,7 +428,7 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 		self->account.position.stop_price = order.stop_price;
 		/* replace first, then cancel: the position is never unprotected */
 		if (had_stop && strcmp(prev_stop.client_order_id, order.client_order_id) != 0)
-			cw_broker_cancel(self->broker, prev_stop.client_order_id, NULL);
+			self->broker_iface->cancel(self->broker, prev_stop.client_order_id, NULL);
 		if (had_stop || action->type != CW_ACTION_UPDATE_STOP)
 			cw_trading_orchestrator_emit_order(
 			    self, CW_EVENT_STOP_MOVED, &order, "exit-machine",
@@ -466,14 +469,14 @@ cw_trading_orchestrator_cancel_exits(CwTradingOrchestrator *self)
 	if (self->has_stop) {
 		self->has_stop = FALSE;
 		memcpy(id, self->stop_order.client_order_id, sizeof(id));
-		cw_broker_cancel(self->broker, id, NULL);
+		self->broker_iface->cancel(self->broker, id, NULL);
 	}
 	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
 		if (!self->has_tp[i])
 			continue;
 		self->has_tp[i] = FALSE;
 		memcpy(id, self->tp_orders[i].client_order_id, sizeof(id));
-		cw_broker_cancel(self->broker, id, NULL);
+		self->broker_iface->cancel(self->broker, id, NULL);
 	}
 }
 
@@ -702,6 +705,7 @@ cw_trading_orchestrator_new(CwBotConfig *config, const CwStrategySpec *spec, CwE
 	if (!cw_strategy_configure(CW_STRATEGY(strategy), spec, error))
 		return NULL;
 	self->strategy = CW_STRATEGY(g_steal_pointer(&strategy));
+	self->strategy_iface = CW_STRATEGY_GET_IFACE(self->strategy);
 
 	broker_type = cw_bot_config_get_section_type(config, "broker", "paper");
 	broker = cw_extension_new(CW_EXTENSION_POINT_BROKER, broker_type, error);
@@ -712,6 +716,7 @@ cw_trading_orchestrator_new(CwBotConfig *config, const CwStrategySpec *spec, CwE
 	if (!cw_broker_configure(CW_BROKER(broker), config, error))
 		return NULL;
 	self->broker = CW_BROKER(g_steal_pointer(&broker));
+	self->broker_iface = CW_BROKER_GET_IFACE(self->broker);
 	cw_broker_set_listener(self->broker, cw_trading_orchestrator_listener, self);
 	self->settle_fee_bps = cw_trading_orchestrator_read_settle_fee(self);
 
@@ -818,7 +823,8 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 	self->in_candle = TRUE;
 
 	/* 1: fills of orders placed before this candle */
-	cw_broker_on_candle(self->broker, candle);
+	if (self->broker_iface->on_candle != NULL)
+		self->broker_iface->on_candle(self->broker, candle);
 
 	/* 2: mark to market, guards' view of the candle, mode */
 	cw_account_on_candle(&self->account, candle);
@@ -831,7 +837,7 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 
 	/* 3: decision */
 	memset(&self->output, 0, sizeof(self->output));
-	cw_strategy_on_candle(self->strategy, candle, &self->output);
+	self->strategy_iface->on_candle(self->strategy, candle, &self->output);
 	if (self->output.signal.direction != CW_DIRECTION_NONE) {
 		CwEvent event = {.type = CW_EVENT_SIGNAL_NEW, .signal = self->output.signal};
 		cw_trading_orchestrator_emit(self, &event);
@@ -896,10 +902,10 @@ cw_trading_orchestrator_finish(CwTradingOrchestrator *self)
 		cw_trading_orchestrator_cancel_exits(self);
 		memcpy(id, self->entry_id, sizeof(id));
 		if (id[0] != '\0')
-			cw_broker_cancel(self->broker, id, NULL);
+			self->broker_iface->cancel(self->broker, id, NULL);
 		memcpy(id, self->close_id, sizeof(id));
 		if (id[0] != '\0')
-			cw_broker_cancel(self->broker, id, NULL);
+			self->broker_iface->cancel(self->broker, id, NULL);
 	}
 	self->now = self->last_candle.open_time + (self->last_candle.interval_ms > 0
 						       ? self->last_candle.interval_ms
