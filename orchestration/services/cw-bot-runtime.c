@@ -257,11 +257,13 @@ cw_bot_runtime_switch(CwBotRuntime *self, const char *strategy_id, GError **erro
 	orch = cw_bot_runtime_load(self, spec, error);
 	if (orch == NULL)
 		return FALSE;
+	/* the new one is active before the old one goes dormant: going dormant
+	 * applies the cap, which must not evict the new one */
+	cw_orchestrator_cache_set_active(self->env.cache, spec->quark, TRUE);
 	if (self->active_spec != NULL)
 		cw_orchestrator_cache_set_active(self->env.cache, self->active_spec->quark, FALSE);
 	self->active = orch;
 	self->active_spec = spec;
-	cw_orchestrator_cache_set_active(self->env.cache, spec->quark, TRUE);
 	{
 		CwEvent ev = {.type = CW_EVENT_STRATEGY_SWITCHED,
 			      .strategy_id = spec->quark,

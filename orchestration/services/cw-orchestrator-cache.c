@@ -55,8 +55,9 @@ cw_orchestrator_cache_drop(CwOrchestratorCache *self, CwCacheEntry *e)
 	self->stats.loaded = g_hash_table_size(self->entries);
 }
 
+/* @keep: the entry being inserted, which its caller is about to activate */
 static void
-cw_orchestrator_cache_enforce_cap(CwOrchestratorCache *self)
+cw_orchestrator_cache_enforce_cap(CwOrchestratorCache *self, CwCacheEntry *keep)
 {
 	GList *l = self->lru.head;
 
@@ -64,7 +65,7 @@ cw_orchestrator_cache_enforce_cap(CwOrchestratorCache *self)
 	       l != NULL) {
 		CwCacheEntry *e = l->data;
 		l = l->next;
-		if (e->active)
+		if (e->active || e == keep)
 			continue;
 		g_debug("cache: evicting dormant strategy %s", g_quark_to_string(e->id));
 		self->stats.evictions++;
@@ -80,7 +81,7 @@ void
 cw_orchestrator_cache_set_max_entries(CwOrchestratorCache *self, guint max_entries)
 {
 	self->max_entries = max_entries;
-	cw_orchestrator_cache_enforce_cap(self);
+	cw_orchestrator_cache_enforce_cap(self, NULL);
 }
 
 static void
@@ -106,7 +107,7 @@ cw_orchestrator_cache_insert(CwOrchestratorCache *self, gpointer owner,
 	self->stats.loaded = g_hash_table_size(self->entries);
 	if (stats != NULL)
 		stats->loaded++;
-	cw_orchestrator_cache_enforce_cap(self);
+	cw_orchestrator_cache_enforce_cap(self, e);
 }
 
 CwTradingOrchestrator *
@@ -150,7 +151,7 @@ cw_orchestrator_cache_set_active(CwOrchestratorCache *self, CwStrategyId id, gbo
 		return;
 	e->active = active;
 	if (!active)
-		cw_orchestrator_cache_enforce_cap(self);
+		cw_orchestrator_cache_enforce_cap(self, NULL);
 }
 
 CwTradingOrchestrator *
