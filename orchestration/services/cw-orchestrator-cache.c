@@ -55,6 +55,16 @@ cw_orchestrator_cache_drop(CwOrchestratorCache *self, CwCacheEntry *e)
 	self->stats.loaded = g_hash_table_size(self->entries);
 }
 
+/* A dormant strategy that holds a position keeps it until it is active
+ * again: evicting it would forget a position the broker still has. */
+static gboolean
+cw_orchestrator_cache_holds_position(CwCacheEntry *e)
+{
+	const CwAccount *acc = cw_trading_orchestrator_get_account(e->orchestrator);
+
+	return acc->position.direction != CW_DIRECTION_NONE && acc->position.qty > 0;
+}
+
 /* @keep: the entry being inserted, which its caller is about to activate */
 static void
 cw_orchestrator_cache_enforce_cap(CwOrchestratorCache *self, CwCacheEntry *keep)
@@ -65,7 +75,7 @@ cw_orchestrator_cache_enforce_cap(CwOrchestratorCache *self, CwCacheEntry *keep)
 	       l != NULL) {
 		CwCacheEntry *e = l->data;
 		l = l->next;
-		if (e->active || e == keep)
+		if (e->active || e == keep || cw_orchestrator_cache_holds_position(e))
 			continue;
 		g_debug("cache: evicting dormant strategy %s", g_quark_to_string(e->id));
 		self->stats.evictions++;
