@@ -91,6 +91,14 @@ cw_trading_orchestrator_init(CwTradingOrchestrator *self)
 	self->manual_mode = CW_BOT_MODE_ACTIVE;
 }
 
+/* All zero. The hot path starts its structs as copies of these: a copy is
+ * a few vector moves, where zeroing in place (memset, "= {0}", designated
+ * initializers) compiles to a slow-starting rep stos at these sizes. */
+static const CwEvent cw_trading_orchestrator_no_event;
+static const CwStrategyOutput cw_trading_orchestrator_no_output;
+static const CwGuardContext cw_trading_orchestrator_no_context;
+static const CwOrder cw_trading_orchestrator_no_order;
+
 /* events */
 
 static void
@@ -111,16 +119,20 @@ cw_trading_orchestrator_emit_order(CwTradingOrchestrator *self, CwEventType type
 				   const CwOrder *order, const char *source, const char *reason,
 				   double value)
 {
-	CwEvent event = {
-	    .type = type,
-	    .order = order,
-	    .position = &self->account.position,
-	    .source = source,
-	    .reason = reason,
-	    .value = value,
-	};
+	CwEvent event;
 
-	cw_trading_orchestrator_emit(self, &event);
+	if (self->bus == NULL)
+		return;
+	event = cw_trading_orchestrator_no_event;
+	event.type = type;
+	event.strategy_id = self->strategy_id;
+	event.time = self->now;
+	event.order = order;
+	event.position = &self->account.position;
+	event.source = source;
+	event.reason = reason;
+	event.value = value;
+	cw_event_bus_publish(self->bus, &event);
 }
 
 static void
@@ -129,7 +141,7 @@ cw_trading_orchestrator_fill_context(CwTradingOrchestrator *self, CwGuardContext
 {
 	const CwAccount *acc = &self->account;
 
-	memset(ctx, 0, sizeof(*ctx));
+	*ctx = cw_trading_orchestrator_no_context;
 	ctx->strategy_id = self->strategy_id;
 	ctx->instrument = &self->config->instrument;
 	ctx->last_candle_time = self->last_candle.open_time;
@@ -150,10 +162,12 @@ static void
 cw_trading_orchestrator_update_mode(CwTradingOrchestrator *self, const char *source)
 {
 	CwBotMode mode = MAX(self->manual_mode, cw_guard_pipeline_get_mode(self->guards));
-	CwEvent event = {.type = CW_EVENT_MODE_CHANGED};
+	CwEvent event;
 
 	if (mode == self->mode)
 		return;
+	event = cw_trading_orchestrator_no_event;
+	event.type = CW_EVENT_MODE_CHANGED;
 	self->mode = mode;
 	event.source = source;
 	event.reason = cw_bot_mode_to_string(mode);
@@ -333,7 +347,7 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 {
 	CwTradingOrchestrator *self = user_data;
 	g_autoptr(GError) error = NULL;
-	CwOrder order = {0};
+	CwOrder order = cw_trading_orchestrator_no_order;
 	CwOrder prev_stop = self->stop_order;
 	gboolean had_stop = self->has_stop;
 	CwGuardContext ctx;
@@ -836,14 +850,18 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 		cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_GUARD_EXIT);
 
 	/* 3: decision */
-	memset(&self->output, 0, sizeof(self->output));
+	self->output = cw_trading_orchestrator_no_output;
 	self->strategy_iface->on_candle(self->strategy, candle, &self->output);
-	if (self->output.signal.direction != CW_DIRECTION_NONE) {
-		CwEvent event = {.type = CW_EVENT_SIGNAL_NEW, .signal = self->output.signal};
+	if (self->output.signal.direction != CW_DIRECTION_NONE && self->bus != NULL) {
+		CwEvent event = cw_trading_orchestrator_no_event;
+		event.type = CW_EVENT_SIGNAL_NEW;
+		event.signal = self->output.signal;
 		cw_trading_orchestrator_emit(self, &event);
 	}
-	if (self->output.exit_signal != CW_DIRECTION_NONE) {
-		CwEvent event = {.type = CW_EVENT_EXIT_SIGNAL, .signal = self->output.signal};
+	if (self->output.exit_signal != CW_DIRECTION_NONE && self->bus != NULL) {
+		CwEvent event = cw_trading_orchestrator_no_event;
+		event.type = CW_EVENT_EXIT_SIGNAL;
+		event.signal = self->output.signal;
 		event.signal.direction = self->output.exit_signal;
 		cw_trading_orchestrator_emit(self, &event);
 	}
