@@ -20,6 +20,9 @@ struct _CwBotRuntime {
 	gboolean recovery_logged;
 	gint64 cursor;
 	gint64 cursor_queued;
+	gint64 origin; /* first candle of the bot's history */
+	gboolean origin_dirty;
+	gboolean seen_candle;
 	CwBotMode mode;
 };
 
@@ -100,6 +103,7 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	self->recover_until = G_MININT64;
 	self->cursor = G_MININT64;
 	self->cursor_queued = G_MININT64;
+	self->origin = G_MININT64;
 	self->mode = CW_BOT_MODE_ACTIVE;
 	return self;
 }
@@ -192,6 +196,12 @@ cw_bot_runtime_set_recovery(CwBotRuntime *self, gint64 until)
 	self->recover_until = until;
 }
 
+void
+cw_bot_runtime_set_origin(CwBotRuntime *self, gint64 origin)
+{
+	self->origin = origin;
+}
+
 gboolean
 cw_bot_runtime_is_recovering(CwBotRuntime *self)
 {
@@ -211,6 +221,11 @@ cw_bot_runtime_queue_cursor(CwBotRuntime *self)
 
 	if (self->cursor == self->cursor_queued || self->recovering)
 		return;
+	if (self->origin_dirty) {
+		g_snprintf(text, sizeof text, "%" G_GINT64_FORMAT, self->origin);
+		cw_store_writer_state(self->env.writer, self->id, "origin", text);
+		self->origin_dirty = FALSE;
+	}
 	g_snprintf(text, sizeof text, "%" G_GINT64_FORMAT, self->cursor);
 	cw_store_writer_state(self->env.writer, self->id, "cursor", text);
 	self->cursor_queued = self->cursor;
@@ -225,6 +240,17 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		return;
 	if (candle->symbol != self->config->symbol_quark || candle->open_time <= self->cursor)
 		return;
+	/* a bot that joined a shared feed late replays from where it joined */
+	if (G_UNLIKELY(candle->open_time < self->origin))
+		return;
+	if (G_UNLIKELY(!self->seen_candle)) {
+		self->seen_candle = TRUE;
+		/* nothing to replay: a cold start, the bot's history begins here */
+		if (candle->open_time > self->recover_until) {
+			self->origin = candle->open_time;
+			self->origin_dirty = TRUE;
+		}
+	}
 	self->recovering = candle->open_time <= self->recover_until;
 	if (G_UNLIKELY(was_recovering && !self->recovering && !self->recovery_logged)) {
 		const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);

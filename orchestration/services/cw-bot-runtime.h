@@ -48,6 +48,10 @@ CwTradingOrchestrator *cw_bot_runtime_get_active(CwBotRuntime *self, GError **er
 
 /* Candles with open time <= until are replayed in recovery mode. */
 void cw_bot_runtime_set_recovery(CwBotRuntime *self, gint64 until);
+/* Candles with open time < origin are not the bot's: it started later (it
+ * joined a shared feed that was already running). The runtime records its
+ * own origin, with the cursor, in bot_state "origin". */
+void cw_bot_runtime_set_origin(CwBotRuntime *self, gint64 origin);
 gboolean cw_bot_runtime_is_recovering(CwBotRuntime *self);
 gint64 cw_bot_runtime_get_cursor(CwBotRuntime *self);
 /* Queues the cursor for the next flush if it moved. */

@@ -162,10 +162,11 @@ cw_strategy_manager_read_mode(CwStrategyManager *self, gint64 id)
 	return mode;
 }
 
+/* bot_state "cursor" or "origin", candle open times */
 static gint64
-cw_strategy_manager_read_cursor(CwStrategyManager *self, gint64 id)
+cw_strategy_manager_read_time(CwStrategyManager *self, gint64 id, const char *key)
 {
-	g_autofree char *text = cw_store_state_get(self->store, id, "cursor", NULL);
+	g_autofree char *text = cw_store_state_get(self->store, id, key, NULL);
 
 	return text != NULL ? g_ascii_strtoll(text, NULL, 10) : G_MININT64;
 }
@@ -205,8 +206,10 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 		cw_strategy_manager_fail(self, row, error->message);
 		return;
 	}
-	cursor = cw_strategy_manager_read_cursor(self, row->id);
+	cursor = cw_strategy_manager_read_time(self, row->id, "cursor");
 	if (cursor != G_MININT64) {
+		cw_bot_runtime_set_origin(rt,
+					  cw_strategy_manager_read_time(self, row->id, "origin"));
 		cw_bot_runtime_set_recovery(rt, cursor);
 		if (crashed)
 			cw_log(G_LOG_LEVEL_MESSAGE, row->name, NULL,
