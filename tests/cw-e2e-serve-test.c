@@ -1148,6 +1148,94 @@ test_serve_crash(E2eFixture *fx, gconstpointer user_data)
 		       kills, starts, ta->len, oa->len, pa->len, ea->len);
 }
 
+/* A bot added to a running service joins its shared feed where the feed is.
+ * After a crash the feed replays from the start of the file: the bot must
+ * rebuild the state it had, from the candle it joined at (bot_state
+ * "origin"), not from the start of the file. Its trades are then those of a
+ * backtest that starts at that candle. */
+static void
+test_serve_late_join_crash(E2eFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *data = g_build_filename(fx->tmpdir, "five-days.csv", NULL);
+	g_autofree char *db = e2e_db(fx, "late"), *bt = e2e_db(fx, "late-bt");
+	g_autofree char *early_bt = e2e_db(fx, "early-bt");
+	g_autoptr(JsonNode) early = cfg_new("ema-trend.json", "early", NULL, data, 100000);
+	g_autoptr(JsonNode) late = cfg_two_strategies("late", data, 100000);
+	g_autofree char *late_text = NULL, *late_path = NULL, *early_path = NULL;
+	g_autofree char *origin_text = NULL, *from = NULL;
+	g_autoptr(GPtrArray) served = NULL, tested = NULL;
+	gint64 first, origin, late_id;
+	Serve *s;
+
+	g_assert_cmpint(
+	    e2e_run(NULL, NULL, "synth", "--days", "5", "--seed", "3", "--output", data, NULL), ==,
+	    0);
+	json_object_set_string_member(json_node_get_object(late), "active_strategy", "b");
+	late_text = cfg_text(late);
+	late_path = cfg_save(fx, late);
+	early_path = cfg_save(fx, early);
+	bot_add(fx, db, early);
+	s = serve_start(fx, db, "--poll-interval", "0.1");
+	first = 1704067200000; /* synth starts on 2024-01-01 */
+	db_wait(fx, db, FALSE, first + 300 * 300000, 20000,
+		"SELECT CAST(value AS INTEGER) FROM bot_state WHERE key = 'cursor' AND bot_id = 1");
+	bot_insert(db, "late", late_text);
+	late_id = db_int(db, "SELECT id FROM trading_bots WHERE name = 'late'");
+	db_wait(fx, db, FALSE, 4, 20000, "SELECT count(*) FROM orders WHERE bot_id = %lld",
+		(long long) late_id);
+	db_wait(fx, db, TRUE, 1, 5000,
+		"SELECT count(*) FROM bot_state WHERE key = 'origin' AND bot_id = %lld",
+		(long long) late_id);
+	g_subprocess_send_signal(s->proc, SIGKILL);
+	g_assert_cmpint(serve_wait(fx, s, 5000), ==, 128 + SIGKILL);
+
+	origin_text =
+	    db_text(db, "SELECT value FROM bot_state WHERE key = 'origin' AND bot_id = %lld",
+		    (long long) late_id);
+	g_assert_nonnull(origin_text);
+	origin = g_ascii_strtoll(origin_text, NULL, 10);
+	g_test_message("late joined at %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT " candles in",
+		       origin, (origin - first) / 300000);
+	g_assert_cmpint(origin, >, first + 300 * 300000);
+
+	s = serve_start(fx, db, "--poll-interval", "0.1", "--exit-when-idle");
+	g_assert_cmpint(serve_wait(fx, s, 30000), ==, 0);
+	g_assert_cmpstr(db_text(db,
+				"SELECT value FROM bot_state WHERE key = 'origin' AND bot_id = "
+				"%lld",
+				(long long) late_id),
+			==, origin_text);
+
+	/* late = a backtest from its origin, early = one from the start */
+	from = g_strdup_printf("%" G_GINT64_FORMAT, origin);
+	g_assert_cmpint(e2e_run(NULL, NULL, "backtest", "--config", late_path, "--data", data,
+				"--from", from, "--db", bt, "--quiet", NULL),
+			==, 0);
+	g_assert_cmpint(e2e_run(NULL, NULL, "backtest", "--config", early_path, "--data", data,
+				"--db", early_bt, "--quiet", NULL),
+			==, 0);
+	served = db_rows(db, "SELECT " TRADE_COLS
+			     " FROM trading_trades WHERE bot_name = 'late'" TRADE_ORDER);
+	tested = db_rows(bt, "SELECT " TRADE_COLS " FROM trading_trades WHERE exit_reason != "
+			     "'end_of_data'" TRADE_ORDER);
+	g_assert_cmpuint(served->len, >, 5);
+	e2e_assert_same_rows(tested, served, "late bot against a backtest from its origin");
+	g_ptr_array_unref(served);
+	g_ptr_array_unref(tested);
+	served = db_rows(db, "SELECT " TRADE_COLS
+			     " FROM trading_trades WHERE bot_name = 'early'" TRADE_ORDER);
+	tested = db_rows(early_bt, "SELECT " TRADE_COLS " FROM trading_trades WHERE exit_reason "
+				   "!= 'end_of_data'" TRADE_ORDER);
+	e2e_assert_same_rows(tested, served, "early bot against a backtest");
+	/* order ids follow each other: the recovered bot made the orders it made */
+	g_assert_cmpint(
+	    db_int(db, "SELECT count(*) FROM orders WHERE bot_id = %lld", (long long) late_id), ==,
+	    db_int(db,
+		   "SELECT max(CAST(substr(client_order_id, 13) AS INTEGER)) FROM "
+		   "orders WHERE bot_id = %lld",
+		   (long long) late_id));
+}
+
 /* ---- 8. sd_notify ------------------------------------------------------- */
 
 static void
@@ -1329,6 +1417,7 @@ main(int argc, char **argv)
 	ADD("/e2e/serve/cache-keeps-position", test_serve_cache_keeps_position);
 	ADD("/e2e/serve/sigterm", test_serve_sigterm);
 	ADD("/e2e/serve/crash", test_serve_crash);
+	ADD("/e2e/serve/late-join-crash", test_serve_late_join_crash);
 	ADD("/e2e/serve/sd-notify", test_serve_sd_notify);
 	ADD("/e2e/serve/json-log", test_serve_json_log);
 	ADD("/e2e/serve/bad-input", test_serve_bad_input);
