@@ -358,6 +358,12 @@ test_service_context_exposure_slots(void)
 	g_assert_cmpuint(cw_service_context_get_halt_serial(ctx), ==, serial);
 	cw_service_context_reset(ctx);
 	g_assert_cmpuint(cw_service_context_get_halt_serial(ctx), !=, serial);
+	serial = cw_service_context_get_halt_serial(ctx);
+	cw_service_context_set_halt_all(ctx, TRUE);
+	g_assert_cmpuint(cw_service_context_get_halt_serial(ctx), !=, serial);
+	serial = cw_service_context_get_halt_serial(ctx);
+	cw_service_context_set_halt_all(ctx, FALSE);
+	g_assert_cmpuint(cw_service_context_get_halt_serial(ctx), !=, serial);
 }
 
 typedef struct {

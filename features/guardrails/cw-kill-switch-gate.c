@@ -7,11 +7,12 @@ struct _CwKillSwitchGate {
 	GObject parent_instance;
 	CwServiceContext *service;
 	CwStrategyId bot; /* last seen, for get_mode() */
-	/* what get_bot_halted() said for halted_bot while the service's halt
-	 * serial was halted_serial: asked again only when either moves */
-	CwStrategyId halted_bot;
-	guint halted_serial;
-	gboolean halted;
+	/* the cause for cause_bot while the service's halt serial was
+	 * cause_serial: asked again only when either moves */
+	CwStrategyId cause_bot;
+	guint cause_serial;
+	gboolean has_cause;
+	const char *cause;
 };
 
 G_DECLARE_FINAL_TYPE(CwKillSwitchGate, cw_kill_switch_gate, CW, KILL_SWITCH_GATE, GObject)
@@ -39,24 +40,25 @@ cw_kill_switch_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolea
 	return TRUE;
 }
 
-/* Runs every candle (get_mode): two atomic reads unless a switch moved. */
+/* Runs every candle (get_mode): one atomic read unless a switch moved. */
 static const char *
 cw_kill_switch_gate_cause(CwKillSwitchGate *self, CwStrategyId bot)
 {
-	guint serial;
+	/* read first: a change after this read moves the serial again */
+	guint serial = cw_service_context_get_halt_serial(self->service);
 
+	if (self->has_cause && bot == self->cause_bot && serial == self->cause_serial)
+		return self->cause;
 	if (cw_service_context_get_halt_all(self->service))
-		return "kill switch: trading halted service-wide";
-	if (bot == 0)
-		return NULL;
-	serial = cw_service_context_get_halt_serial(self->service);
-	if (bot != self->halted_bot || serial != self->halted_serial) {
-		/* the serial is read first: a change after it moves it again */
-		self->halted = cw_service_context_get_bot_halted(self->service, bot);
-		self->halted_bot = bot;
-		self->halted_serial = serial;
-	}
-	return self->halted ? "kill switch: trading halted for this bot" : NULL;
+		self->cause = "kill switch: trading halted service-wide";
+	else if (bot != 0 && cw_service_context_get_bot_halted(self->service, bot))
+		self->cause = "kill switch: trading halted for this bot";
+	else
+		self->cause = NULL;
+	self->cause_bot = bot;
+	self->cause_serial = serial;
+	self->has_cause = TRUE;
+	return self->cause;
 }
 
 static CwGuardVerdict

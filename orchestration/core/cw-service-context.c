@@ -358,8 +358,10 @@ cw_service_context_set_halt_all(CwServiceContext *self, gboolean halt)
 {
 	g_return_if_fail(CW_IS_SERVICE_CONTEXT(self));
 	halt = halt ? 1 : 0;
-	if (g_atomic_int_exchange(&self->halt_all, halt) != halt)
+	if (g_atomic_int_exchange(&self->halt_all, halt) != halt) {
+		g_atomic_int_inc(&self->halt_serial);
 		g_object_notify_by_pspec(G_OBJECT(self), cw_service_context_props[PROP_HALT_ALL]);
+	}
 }
 
 gboolean
@@ -393,11 +395,12 @@ cw_service_context_set_bot_halted(CwServiceContext *self, CwStrategyId bot, gboo
  * cw_service_context_get_halt_serial:
  * @self: a context
  *
- * Lock-free. The serial changes with every cw_service_context_set_bot_halted()
- * and cw_service_context_reset(): a guard that asks every candle whether
- * its bot is halted keeps the answer of cw_service_context_get_bot_halted()
- * together with the serial it read before asking, and asks again only
- * when the serial moved. halt-all is an atomic of its own.
+ * Lock-free. The serial changes with every change of a kill switch:
+ * cw_service_context_set_halt_all() when the value changes,
+ * cw_service_context_set_bot_halted() and cw_service_context_reset(). A
+ * guard that asks every candle whether its bot is halted keeps the answers
+ * of get_halt_all() and get_bot_halted() together with the serial it read
+ * before asking, and asks again only when the serial moved.
  *
  * Returns: the current serial.
  */

@@ -63,9 +63,9 @@ gboolean cw_service_context_get_halt_all(CwServiceContext *self);
 void cw_service_context_set_bot_halted(CwServiceContext *self, CwStrategyId bot, gboolean halted);
 gboolean cw_service_context_get_bot_halted(CwServiceContext *self, CwStrategyId bot);
 
-/* Lock-free: a number that changes whenever a bot's own switch changes
- * (set_bot_halted, reset). A caller may keep what get_bot_halted() said
- * until the serial moves. */
+/* Lock-free: a number that changes whenever a kill switch changes
+ * (set_halt_all to a new value, set_bot_halted, reset). A caller may keep
+ * what get_halt_all() and get_bot_halted() said until the serial moves. */
 guint cw_service_context_get_halt_serial(CwServiceContext *self);
 
 /* Writes (creates on first use) the row of bot. */

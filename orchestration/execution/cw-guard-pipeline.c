@@ -7,22 +7,36 @@ typedef struct {
 	const CwGuardInterface *iface;
 } CwGuardEntry;
 
+/* The hook lists: every guard (check), and per optional hook only the
+ * guards that implement it, each in pipeline order. */
+typedef enum {
+	CW_HOOK_ON_CANDLE, /* the per-candle ones first: they share cache lines */
+	CW_HOOK_GET_MODE,
+	CW_HOOK_WANTS_FLATTEN,
+	CW_HOOK_CHECK,
+	CW_HOOK_ON_FILL,
+	CW_HOOK_ON_TRADE,
+	CW_HOOK_ON_ORDER_ERROR,
+	CW_N_HOOKS,
+} CwGuardHook;
+
 struct _CwGuardPipeline {
+	/* hook h's list is entries[start[h]] .. entries[start[h] + len[h] - 1];
+	 * all lists share one block, rebuilt when a guard is added */
+	CwGuardEntry *entries;
+	guint16 start[CW_N_HOOKS];
+	guint16 len[CW_N_HOOKS];
 	GPtrArray *guards; /* of CwGuard, owned */
 	GArray *stats;     /* of CwGuardStats, parallel to guards */
 	GPtrArray *names;  /* owned copies the stats point to */
-	/* Of CwGuardEntry: every guard, and per optional hook only the guards
-	 * that implement it, each in pipeline order. */
-	GArray *all;
-	GArray *on_fill;
-	GArray *on_trade;
-	GArray *on_candle;
-	GArray *get_mode;
-	GArray *wants_flatten;
-	GArray *on_order_error;
 };
 
-#define CW_GUARD_ENTRY(array, i) (&g_array_index((array), CwGuardEntry, (i)))
+/* The first entry of hook's list. */
+static inline const CwGuardEntry *
+cw_guard_pipeline_hook(const CwGuardPipeline *self, CwGuardHook hook)
+{
+	return self->entries + self->start[hook];
+}
 
 /**
  * cw_guard_pipeline_new:
@@ -37,13 +51,6 @@ cw_guard_pipeline_new(void)
 	self->guards = g_ptr_array_new_with_free_func(g_object_unref);
 	self->stats = g_array_new(FALSE, TRUE, sizeof(CwGuardStats));
 	self->names = g_ptr_array_new_with_free_func(g_free);
-	self->all = g_array_new(FALSE, FALSE, sizeof(CwGuardEntry));
-	self->on_fill = g_array_new(FALSE, FALSE, sizeof(CwGuardEntry));
-	self->on_trade = g_array_new(FALSE, FALSE, sizeof(CwGuardEntry));
-	self->on_candle = g_array_new(FALSE, FALSE, sizeof(CwGuardEntry));
-	self->get_mode = g_array_new(FALSE, FALSE, sizeof(CwGuardEntry));
-	self->wants_flatten = g_array_new(FALSE, FALSE, sizeof(CwGuardEntry));
-	self->on_order_error = g_array_new(FALSE, FALSE, sizeof(CwGuardEntry));
 	return self;
 }
 
@@ -52,24 +59,62 @@ cw_guard_pipeline_free(CwGuardPipeline *self)
 {
 	if (self == NULL)
 		return;
-	g_array_unref(self->all);
-	g_array_unref(self->on_fill);
-	g_array_unref(self->on_trade);
-	g_array_unref(self->on_candle);
-	g_array_unref(self->get_mode);
-	g_array_unref(self->wants_flatten);
-	g_array_unref(self->on_order_error);
+	g_free(self->entries);
 	g_ptr_array_unref(self->guards);
 	g_array_unref(self->stats);
 	g_ptr_array_unref(self->names);
 	g_free(self);
 }
 
+static gboolean
+cw_guard_pipeline_implements(const CwGuardInterface *iface, CwGuardHook hook)
+{
+	switch (hook) {
+	case CW_HOOK_ON_CANDLE:
+		return iface->on_candle != NULL;
+	case CW_HOOK_GET_MODE:
+		return iface->get_mode != NULL;
+	case CW_HOOK_WANTS_FLATTEN:
+		return iface->wants_flatten != NULL;
+	case CW_HOOK_ON_FILL:
+		return iface->on_fill != NULL;
+	case CW_HOOK_ON_TRADE:
+		return iface->on_trade != NULL;
+	case CW_HOOK_ON_ORDER_ERROR:
+		return iface->on_order_error != NULL;
+	case CW_HOOK_CHECK:
+	default:
+		return TRUE;
+	}
+}
+
+static void
+cw_guard_pipeline_rebuild(CwGuardPipeline *self)
+{
+	guint n = 0;
+
+	g_assert(self->guards->len * CW_N_HOOKS <= G_MAXUINT16);
+	self->entries = g_renew(CwGuardEntry, self->entries, self->guards->len * CW_N_HOOKS);
+	for (guint h = 0; h < CW_N_HOOKS; h++) {
+		self->start[h] = (guint16) n;
+		for (guint i = 0; i < self->guards->len; i++) {
+			CwGuard *guard = g_ptr_array_index(self->guards, i);
+			const CwGuardInterface *iface = CW_GUARD_GET_IFACE(guard);
+
+			if (!cw_guard_pipeline_implements(iface, (CwGuardHook) h))
+				continue;
+			self->entries[n].guard = guard;
+			self->entries[n].iface = iface;
+			n++;
+		}
+		self->len[h] = (guint16) (n - self->start[h]);
+	}
+}
+
 void
 cw_guard_pipeline_add(CwGuardPipeline *self, CwGuard *guard)
 {
 	CwGuardStats stats = {0};
-	CwGuardEntry entry;
 	char *name;
 
 	g_return_if_fail(self != NULL);
@@ -81,22 +126,7 @@ cw_guard_pipeline_add(CwGuardPipeline *self, CwGuard *guard)
 	g_ptr_array_add(self->guards, g_object_ref(guard));
 	stats.name = name;
 	g_array_append_val(self->stats, stats);
-
-	entry.guard = guard;
-	entry.iface = CW_GUARD_GET_IFACE(guard);
-	g_array_append_val(self->all, entry);
-	if (entry.iface->on_fill != NULL)
-		g_array_append_val(self->on_fill, entry);
-	if (entry.iface->on_trade != NULL)
-		g_array_append_val(self->on_trade, entry);
-	if (entry.iface->on_candle != NULL)
-		g_array_append_val(self->on_candle, entry);
-	if (entry.iface->get_mode != NULL)
-		g_array_append_val(self->get_mode, entry);
-	if (entry.iface->wants_flatten != NULL)
-		g_array_append_val(self->wants_flatten, entry);
-	if (entry.iface->on_order_error != NULL)
-		g_array_append_val(self->on_order_error, entry);
+	cw_guard_pipeline_rebuild(self);
 }
 
 /**
@@ -153,8 +183,8 @@ cw_guard_pipeline_check(CwGuardPipeline *self, const CwGuardContext *ctx, CwOrde
 		*guard_name = NULL;
 	if (reason != NULL && reason_len > 0)
 		reason[0] = '\0';
-	for (guint i = 0; i < self->all->len; i++) {
-		const CwGuardEntry *e = CW_GUARD_ENTRY(self->all, i);
+	for (guint i = 0; i < self->len[CW_HOOK_CHECK]; i++) {
+		const CwGuardEntry *e = cw_guard_pipeline_hook(self, CW_HOOK_CHECK) + i;
 		CwGuardStats *stats = &g_array_index(self->stats, CwGuardStats, i);
 		CwGuardVerdict v;
 
@@ -179,50 +209,50 @@ cw_guard_pipeline_check(CwGuardPipeline *self, const CwGuardContext *ctx, CwOrde
 void
 cw_guard_pipeline_on_fill(CwGuardPipeline *self, const CwGuardContext *ctx, const CwFill *fill)
 {
-	for (guint i = 0; i < self->on_fill->len; i++) {
-		const CwGuardEntry *e = CW_GUARD_ENTRY(self->on_fill, i);
-		e->iface->on_fill(e->guard, ctx, fill);
-	}
+	const CwGuardEntry *e = cw_guard_pipeline_hook(self, CW_HOOK_ON_FILL);
+
+	for (guint i = 0; i < self->len[CW_HOOK_ON_FILL]; i++)
+		e[i].iface->on_fill(e[i].guard, ctx, fill);
 }
 
 void
 cw_guard_pipeline_on_trade(CwGuardPipeline *self, const CwGuardContext *ctx, const CwTrade *trade)
 {
-	for (guint i = 0; i < self->on_trade->len; i++) {
-		const CwGuardEntry *e = CW_GUARD_ENTRY(self->on_trade, i);
-		e->iface->on_trade(e->guard, ctx, trade);
-	}
+	const CwGuardEntry *e = cw_guard_pipeline_hook(self, CW_HOOK_ON_TRADE);
+
+	for (guint i = 0; i < self->len[CW_HOOK_ON_TRADE]; i++)
+		e[i].iface->on_trade(e[i].guard, ctx, trade);
 }
 
 void
 cw_guard_pipeline_on_candle(CwGuardPipeline *self, const CwGuardContext *ctx,
 			    const CwCandle *candle)
 {
-	for (guint i = 0; i < self->on_candle->len; i++) {
-		const CwGuardEntry *e = CW_GUARD_ENTRY(self->on_candle, i);
-		e->iface->on_candle(e->guard, ctx, candle);
-	}
+	const CwGuardEntry *e = cw_guard_pipeline_hook(self, CW_HOOK_ON_CANDLE);
+
+	for (guint i = 0; i < self->len[CW_HOOK_ON_CANDLE]; i++)
+		e[i].iface->on_candle(e[i].guard, ctx, candle);
 }
 
 CwBotMode
 cw_guard_pipeline_get_mode(CwGuardPipeline *self)
 {
+	const CwGuardEntry *e = cw_guard_pipeline_hook(self, CW_HOOK_GET_MODE);
 	CwBotMode mode = CW_BOT_MODE_ACTIVE;
 
 	/* only the guards that can demand a mode are asked */
-	for (guint i = 0; i < self->get_mode->len; i++) {
-		const CwGuardEntry *e = CW_GUARD_ENTRY(self->get_mode, i);
-		mode = MAX(mode, e->iface->get_mode(e->guard));
-	}
+	for (guint i = 0; i < self->len[CW_HOOK_GET_MODE]; i++)
+		mode = MAX(mode, e[i].iface->get_mode(e[i].guard));
 	return mode;
 }
 
 gboolean
 cw_guard_pipeline_wants_flatten(CwGuardPipeline *self)
 {
-	for (guint i = 0; i < self->wants_flatten->len; i++) {
-		const CwGuardEntry *e = CW_GUARD_ENTRY(self->wants_flatten, i);
-		if (e->iface->wants_flatten(e->guard))
+	const CwGuardEntry *e = cw_guard_pipeline_hook(self, CW_HOOK_WANTS_FLATTEN);
+
+	for (guint i = 0; i < self->len[CW_HOOK_WANTS_FLATTEN]; i++) {
+		if (e[i].iface->wants_flatten(e[i].guard))
 			return TRUE;
 	}
 	return FALSE;
@@ -232,10 +262,10 @@ void
 cw_guard_pipeline_on_order_error(CwGuardPipeline *self, const CwGuardContext *ctx,
 				 const CwOrder *order, const GError *error)
 {
-	for (guint i = 0; i < self->on_order_error->len; i++) {
-		const CwGuardEntry *e = CW_GUARD_ENTRY(self->on_order_error, i);
-		e->iface->on_order_error(e->guard, ctx, order, error);
-	}
+	const CwGuardEntry *e = cw_guard_pipeline_hook(self, CW_HOOK_ON_ORDER_ERROR);
+
+	for (guint i = 0; i < self->len[CW_HOOK_ON_ORDER_ERROR]; i++)
+		e[i].iface->on_order_error(e[i].guard, ctx, order, error);
 }
 
 /**

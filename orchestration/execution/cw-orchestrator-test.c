@@ -227,6 +227,20 @@ test_client_order_ids(void)
 		g_assert_true(g_str_has_prefix(buf, "cw-"));
 		g_assert_cmpuint(strlen(buf), ==, strlen("cw-12345678-1"));
 		g_assert_true(g_str_has_suffix(buf, "-1"));
+		{
+			/* the same text as printf would give, up to the largest seq */
+			static const guint64 seqs[] = {0, 9, 10, 1234567890, G_MAXUINT64};
+			g_autofree char *prefix = g_strndup(buf, strlen(buf) - 2);
+
+			for (guint k = 0; k < G_N_ELEMENTS(seqs); k++) {
+				g_autofree char *want =
+				    g_strdup_printf("%s-%" G_GUINT64_FORMAT, prefix, seqs[k]);
+				char got[CW_CLIENT_ORDER_ID_LEN];
+
+				cw_trading_orchestrator_format_client_order_id(orch, seqs[k], got);
+				g_assert_cmpstr(got, ==, want);
+			}
+		}
 		for (guint i = 0; i < ids->len; i++) {
 			for (guint j = i + 1; j < ids->len; j++)
 				g_assert_cmpstr(g_ptr_array_index(ids, i), !=,

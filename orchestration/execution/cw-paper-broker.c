@@ -9,12 +9,15 @@ typedef enum {
 	CW_PAPER_PHASE_LIMIT,
 } CwPaperPhase;
 
+/* What the matching passes test comes first, in the slot's first cache
+ * line; the order itself is only read when the slot is a candidate. */
 typedef struct {
-	CwOrder order;
+	gboolean live;
+	CwOrderType type;      /* order.type */
 	guint64 eligible_from; /* first candle index it may fill on */
 	guint64 record;        /* history position of the order's newest record */
 	guint32 id_hash;       /* of order.client_order_id */
-	gboolean live;
+	CwOrder order;
 } CwWorkingOrder;
 
 /* A history position that is not known: cw_paper_broker_remember() scans. */
@@ -24,6 +27,9 @@ typedef struct {
  * places few orders keeps little memory, and once the maximum is reached
  * nothing is allocated any more. */
 #define CW_PAPER_BROKER_INITIAL_SLOTS 8
+
+/* Buckets of the filter over the recent history (see window_filter). */
+#define CW_PAPER_BROKER_FILTER 256
 
 struct _CwPaperBroker {
 	GObject parent_instance;
@@ -43,6 +49,11 @@ struct _CwPaperBroker {
 	guint history_cap;     /* allocated records */
 	guint64 history_total; /* records appended so far */
 	guint history_len;
+	/* For the records remember() may replace (the last
+	 * CW_PAPER_BROKER_REMEMBER_WINDOW + 1): how many hash to each bucket
+	 * (hash % CW_PAPER_BROKER_FILTER). An empty bucket means that the id is
+	 * not among them, which spares the scan for a new order. */
+	guint8 window_filter[CW_PAPER_BROKER_FILTER];
 	guint64 candle_index; /* candles matched so far */
 	CwPaperPhase phase;
 	guint depth; /* > 0 while matching: slots must not move */
@@ -223,6 +234,9 @@ cw_paper_broker_notify(CwPaperBroker *self, const CwOrder *order, const CwFill *
  * a still working order is in the recent past. */
 #define CW_PAPER_BROKER_REMEMBER_WINDOW (CW_PAPER_BROKER_MAX_WORKING * 2)
 
+G_STATIC_ASSERT(CW_PAPER_BROKER_REMEMBER_WINDOW + 1 <= G_MAXUINT8);
+G_STATIC_ASSERT(CW_PAPER_BROKER_REMEMBER_WINDOW + 1 < CW_PAPER_BROKER_HISTORY);
+
 /* Records order (its id hashes to hash) and returns its history position.
  * The newest record of the same order is replaced when it is among the
  * last CW_PAPER_BROKER_REMEMBER_WINDOW + 1 records, else a record is
@@ -240,7 +254,7 @@ cw_paper_broker_remember(CwPaperBroker *self, const CwOrder *order, guint32 hash
 			self->history[record % CW_PAPER_BROKER_HISTORY] = *order;
 			return record;
 		}
-	} else {
+	} else if (self->window_filter[hash % CW_PAPER_BROKER_FILTER] != 0) {
 		/* newest first */
 		for (guint k = 0; k < self->history_len; k++) {
 			p = self->history_total - 1 - k;
@@ -265,9 +279,16 @@ cw_paper_broker_remember(CwPaperBroker *self, const CwOrder *order, guint32 hash
 	}
 	self->history[i] = *order;
 	self->history_hash[i] = hash;
+	self->window_filter[hash % CW_PAPER_BROKER_FILTER]++;
 	self->history_total++;
 	if (self->history_len < CW_PAPER_BROKER_HISTORY)
 		self->history_len++;
+	/* the record that just left the window (still in the ring) */
+	if (p >= CW_PAPER_BROKER_REMEMBER_WINDOW + 1) {
+		guint old =
+		    (guint) ((p - CW_PAPER_BROKER_REMEMBER_WINDOW - 1) % CW_PAPER_BROKER_HISTORY);
+		self->window_filter[self->history_hash[old] % CW_PAPER_BROKER_FILTER]--;
+	}
 	return p;
 }
 
@@ -367,6 +388,7 @@ cw_paper_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 	cw_paper_broker_format_exchange_id(slot->order.exchange_order_id,
 					   sizeof(slot->order.exchange_order_id), order->seq);
 	slot->id_hash = hash;
+	slot->type = order->type;
 	slot->live = TRUE;
 	/* protective orders placed while market orders fill at the open see the
 	 * rest of that candle; everything else starts with the next candle */
@@ -545,8 +567,7 @@ cw_paper_broker_pass(CwPaperBroker *self, const CwCandle *candle, CwOrderType ty
 		double price;
 		gboolean maker;
 
-		if (!slot->live || slot->order.type != type ||
-		    slot->eligible_from > self->candle_index)
+		if (!slot->live || slot->type != type || slot->eligible_from > self->candle_index)
 			continue;
 		if (candle->symbol != 0 && slot->order.symbol != 0 &&
 		    candle->symbol != slot->order.symbol)

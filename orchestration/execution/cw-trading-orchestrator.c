@@ -178,11 +178,27 @@ cw_trading_orchestrator_update_mode(CwTradingOrchestrator *self, const char *sou
 
 /* client order ids */
 
+/* "<prefix>-<seq>", as snprintf("%s-%" G_GUINT64_FORMAT) would write it, but
+ * without the printf machinery: this runs for every order. */
 void
 cw_trading_orchestrator_format_client_order_id(CwTradingOrchestrator *self, guint64 seq, char *buf)
 {
-	/* snprintf with integers only: no allocation */
-	snprintf(buf, CW_CLIENT_ORDER_ID_LEN, "%s-%" G_GUINT64_FORMAT, self->id_prefix, seq);
+	char digits[20];
+	gsize len = strlen(self->id_prefix);
+	guint n = 0;
+
+	/* "cw-" + 8 hex + "-" + at most 20 digits always fits */
+	G_STATIC_ASSERT(sizeof(self->id_prefix) + 1 + sizeof(digits) <= CW_CLIENT_ORDER_ID_LEN);
+	do {
+		digits[n++] = (char) ('0' + seq % 10);
+		seq /= 10;
+	} while (seq > 0);
+	memcpy(buf, self->id_prefix, len);
+	buf += len;
+	*buf++ = '-';
+	while (n > 0)
+		*buf++ = digits[--n];
+	*buf = '\0';
 }
 
 static void
