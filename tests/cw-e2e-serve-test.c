@@ -984,6 +984,75 @@ test_serve_cache_keeps_position(E2eFixture *fx, gconstpointer user_data)
 	g_assert_cmpint(serve_wait(fx, s, 10000), ==, 0);
 }
 
+/* ---- halt, resume, halt-all, resume-all ---------------------------------- */
+
+#define ENTRIES_AFTER                                                                              \
+	"SELECT count(*) FROM events e JOIN trading_bots b ON b.id = e.bot_id WHERE b.name = %Q "  \
+	"AND e.seq > %lld AND e.type = 'ORDER_SUBMITTED' AND json_extract(e.payload, "             \
+	"'$.order.purpose') = 'entry'"
+
+static gint64
+e2e_mode_changed(E2eFixture *fx, const char *db, const char *name, const char *mode, gint64 after)
+{
+	gint64 ms = db_wait(fx, db, TRUE, 1, 2 * POLL_MS + SLACK_MS,
+			    "SELECT count(*) FROM events e JOIN trading_bots b ON b.id = e.bot_id "
+			    "WHERE b.name = %Q AND e.seq > %lld AND e.type = 'MODE_CHANGED' AND "
+			    "json_extract(e.payload, '$.reason') = %Q",
+			    name, (long long) after, mode);
+
+	g_test_message("%s %s after %" G_GINT64_FORMAT " ms", name, mode, ms);
+	return db_int(db,
+		      "SELECT max(e.seq) FROM events e JOIN trading_bots b ON b.id = e.bot_id "
+		      "WHERE b.name = %Q AND e.type = 'MODE_CHANGED'",
+		      name);
+}
+
+static void
+test_serve_halt(E2eFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = e2e_db(fx, "halt");
+	g_autofree char *out = NULL;
+	const char *names[] = {"h1", "h2"};
+	gint64 seq, seq2, end;
+	Serve *s;
+
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autoptr(JsonNode) node = cfg_two_strategies(names[i], fx->data, SLOW_SPEED);
+		json_object_set_string_member(json_node_get_object(node), "active_strategy", "b");
+		bot_add(fx, db, node);
+	}
+	s = serve_start(fx, db, "--poll-interval", POLL_S);
+	db_wait(fx, db, FALSE, 2, 10000, ENTRIES_AFTER, "h1", 0LL);
+
+	/* one bot halted: no entry while halted, the other trades on */
+	g_assert_cmpint(e2e_run(&out, NULL, "bots", "halt", "--db", db, "h1", NULL), ==, 0);
+	seq = e2e_mode_changed(fx, db, "h1", "halted", 0);
+	end = db_int(db, "SELECT max(seq) FROM events");
+	db_wait(fx, db, FALSE, 3, 10000, ENTRIES_AFTER, "h2", (long long) end);
+	g_assert_cmpint(db_int(db, ENTRIES_AFTER, "h1", (long long) seq), ==, 0);
+	g_assert_cmpstr(db_text(db, "SELECT status FROM trading_bots WHERE name = 'h1'"), ==,
+			"running");
+	g_assert_cmpint(e2e_run(NULL, NULL, "bots", "resume", "--db", db, "h1", NULL), ==, 0);
+	seq = e2e_mode_changed(fx, db, "h1", "active", seq);
+	db_wait(fx, db, FALSE, 1, 10000, ENTRIES_AFTER, "h1", (long long) seq);
+
+	/* the kill switch halts every bot */
+	g_assert_cmpint(e2e_run(NULL, NULL, "halt-all", "--db", db, NULL), ==, 0);
+	seq = e2e_mode_changed(fx, db, "h1", "halted", seq);
+	seq2 = e2e_mode_changed(fx, db, "h2", "halted", 0);
+	g_usleep(1000 * 1000); /* ~65 candles */
+	g_assert_cmpint(db_int(db, ENTRIES_AFTER, "h1", (long long) seq), ==, 0);
+	g_assert_cmpint(db_int(db, ENTRIES_AFTER, "h2", (long long) seq2), ==, 0);
+	g_assert_cmpint(e2e_run(NULL, NULL, "resume-all", "--db", db, NULL), ==, 0);
+	seq = e2e_mode_changed(fx, db, "h1", "active", seq);
+	seq2 = e2e_mode_changed(fx, db, "h2", "active", seq2);
+	db_wait(fx, db, FALSE, 1, 10000, ENTRIES_AFTER, "h1", (long long) seq);
+	db_wait(fx, db, FALSE, 1, 10000, ENTRIES_AFTER, "h2", (long long) seq2);
+
+	g_subprocess_send_signal(s->proc, SIGTERM);
+	g_assert_cmpint(serve_wait(fx, s, 10000), ==, 0);
+}
+
 /* ---- 6. graceful shutdown ----------------------------------------------- */
 
 static void
@@ -1415,6 +1484,7 @@ main(int argc, char **argv)
 	ADD("/e2e/serve/switch", test_serve_switch);
 	ADD("/e2e/serve/cache", test_serve_cache);
 	ADD("/e2e/serve/cache-keeps-position", test_serve_cache_keeps_position);
+	ADD("/e2e/serve/halt", test_serve_halt);
 	ADD("/e2e/serve/sigterm", test_serve_sigterm);
 	ADD("/e2e/serve/crash", test_serve_crash);
 	ADD("/e2e/serve/late-join-crash", test_serve_late_join_crash);
