@@ -15,6 +15,8 @@ static const CwCommand cw_commands[] = {
     {"bench", "measure the hot path (candles per second, allocations)", cw_command_bench},
     {"bench-serve", "measure many bots on one shared feed (fan-out, memory, start-up)",
      cw_command_bench_serve},
+    {"bench-guards", "measure the guard pipeline (ns per order intent, allocations)",
+     cw_command_bench_guards},
     {"bots", "add, list, show, enable, disable, switch, halt... the bots in a database",
      cw_command_bots},
     {"halt-all", "turn the service-wide kill switch on: halt every bot", cw_command_halt_all},
