@@ -19,7 +19,7 @@ speed=600000
 build=build
 
 usage() {
-	sed -n '6,7p' "$0" | sed 's/^# *//'
+	sed -n '7,8p' "$0" | sed 's/^# *//' >&2
 	exit 2
 }
 
