@@ -65,7 +65,7 @@ cw_bench_guards_intent(guint64 i, guint64 *rng, double *mark, CwGuardContext *ct
 	step = ((double) (*rng % 2001) - 1000.0) / 1000.0; /* [-1, 1] */
 	*mark = CLAMP(*mark * (1.0 + step * 0.0005), 20000.0, 40000.0);
 
-	ctx->now = 1700000000000 + (gint64) i * 1000;
+	ctx->now = 1693526400000 + (gint64) i * 1000; /* from 2023-09-01, past a DST change */
 	ctx->last_candle_time = ctx->now - ctx->now % 300000 - 300000;
 	ctx->mark_price = *mark;
 	memset(order, 0, sizeof(*order));
