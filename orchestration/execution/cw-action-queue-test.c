@@ -94,6 +94,48 @@ test_fifo(void)
 }
 
 static void
+test_growth(void)
+{
+	Ctx c;
+	CwAction a = {.type = CW_ACTION_OPEN};
+
+	ctx_init(&c, 64);
+	/* move the head off slot 0, so the ring is wrapped when it grows */
+	for (guint i = 0; i < 3; i++)
+		g_assert_true(cw_action_queue_push(c.queue, &a, 0));
+	g_assert_cmpuint(cw_action_queue_run(c.queue, 0, exec_cb, failed_cb, &c), ==, 3);
+	for (guint i = 0; i < 64; i++)
+		g_assert_true(cw_action_queue_push(c.queue, &a, 1));
+	g_assert_false(cw_action_queue_push(c.queue, &a, 1)); /* full at the capacity */
+	g_assert_cmpuint(cw_action_queue_get_n_dropped_full(c.queue), ==, 1);
+	g_assert_cmpuint(cw_action_queue_get_capacity(c.queue), ==, 64);
+	for (guint i = 0; i < 64; i++)
+		g_assert_cmpuint(cw_action_queue_get(c.queue, i)->id, ==, i + 4);
+	g_assert_cmpuint(cw_action_queue_run(c.queue, 1, exec_cb, failed_cb, &c), ==, 64);
+	for (guint i = 0; i < 64; i++)
+		g_assert_cmpuint(g_array_index(c.ran, guint64, 3 + i), ==, i + 4);
+	ctx_clear(&c);
+
+	/* a failed head goes back in front of a ring that must grow for it */
+	ctx_init(&c, 64);
+	c.fail_first = 1;
+	c.push_from_exec = TRUE;
+	for (guint i = 0; i < 4; i++)
+		g_assert_true(cw_action_queue_push(c.queue, &a, 0));
+	/* 1 runs, pushes 5 and fails: 1 2 3 4 5 are queued */
+	g_assert_cmpuint(cw_action_queue_run(c.queue, 0, exec_cb, failed_cb, &c), ==, 0);
+	g_assert_cmpuint(cw_action_queue_get_length(c.queue), ==, 5);
+	for (guint i = 0; i < 5; i++)
+		g_assert_cmpuint(cw_action_queue_get(c.queue, i)->id, ==, i + 1);
+	/* its retry pushes 6 and succeeds */
+	g_assert_cmpuint(cw_action_queue_run(c.queue, 1, exec_cb, failed_cb, &c), ==, 6);
+	g_assert_cmpuint(c.ran->len, ==, 7);
+	for (guint i = 0; i < 6; i++)
+		g_assert_cmpuint(g_array_index(c.ran, guint64, i + 1), ==, i + 1);
+	ctx_clear(&c);
+}
+
+static void
 test_backoff_and_fail(void)
 {
 	Ctx c;
@@ -238,6 +280,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/execution/action-queue/fifo", test_fifo);
+	g_test_add_func("/execution/action-queue/growth", test_growth);
 	g_test_add_func("/execution/action-queue/backoff-and-fail", test_backoff_and_fail);
 	g_test_add_func("/execution/action-queue/retry-then-succeed", test_retry_then_succeed);
 	g_test_add_func("/execution/action-queue/orchestrator-retry", test_orchestrator_retry);

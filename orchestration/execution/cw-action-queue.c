@@ -1,7 +1,12 @@
 #include "cw-execution.h"
 
+/* Ring slots allocated at first; the ring doubles up to capacity when it
+ * fills, so a quiet bot keeps a few hundred bytes per slot less. */
+#define CW_ACTION_QUEUE_INITIAL_SLOTS 4
+
 struct _CwActionQueue {
-	CwAction *ring;
+	CwAction *ring; /* allocated slots, <= capacity */
+	guint allocated;
 	guint capacity;
 	guint head;
 	guint length;
@@ -25,7 +30,8 @@ cw_action_queue_new(guint capacity, guint max_retries)
 	CwActionQueue *self = g_new0(CwActionQueue, 1);
 
 	self->capacity = capacity > 0 ? capacity : CW_ACTION_QUEUE_DEFAULT_CAPACITY;
-	self->ring = g_new0(CwAction, self->capacity);
+	self->allocated = MIN(self->capacity, CW_ACTION_QUEUE_INITIAL_SLOTS);
+	self->ring = g_new0(CwAction, self->allocated);
 	self->max_retries = max_retries;
 	self->next_id = 1;
 	return self;
@@ -43,7 +49,30 @@ cw_action_queue_free(CwActionQueue *self)
 static CwAction *
 cw_action_queue_slot(const CwActionQueue *self, guint i)
 {
-	return &self->ring[(self->head + i) % self->capacity];
+	return &self->ring[(self->head + i) % self->allocated];
+}
+
+/* Makes room for one more action; FALSE when the queue is at capacity. */
+static gboolean
+cw_action_queue_reserve(CwActionQueue *self)
+{
+	guint allocated;
+	CwAction *ring;
+
+	if (self->length < self->allocated)
+		return TRUE;
+	if (self->allocated == self->capacity)
+		return FALSE;
+	/* rare: unroll the ring into a bigger one, head first */
+	allocated = MIN(self->allocated * 2, self->capacity);
+	ring = g_new0(CwAction, allocated);
+	for (guint i = 0; i < self->length; i++)
+		ring[i] = *cw_action_queue_slot(self, i);
+	g_free(self->ring);
+	self->ring = ring;
+	self->allocated = allocated;
+	self->head = 0;
+	return TRUE;
 }
 
 gboolean
@@ -52,7 +81,7 @@ cw_action_queue_push(CwActionQueue *self, const CwAction *action, guint64 now)
 	CwAction *slot;
 
 	g_return_val_if_fail(self != NULL && action != NULL, FALSE);
-	if (self->length == self->capacity) {
+	if (!cw_action_queue_reserve(self)) {
 		self->n_dropped_full++;
 		return FALSE;
 	}
@@ -71,9 +100,9 @@ cw_action_queue_push(CwActionQueue *self, const CwAction *action, guint64 now)
 static gboolean
 cw_action_queue_push_front(CwActionQueue *self, const CwAction *action)
 {
-	if (self->length == self->capacity)
+	if (!cw_action_queue_reserve(self))
 		return FALSE;
-	self->head = (self->head + self->capacity - 1) % self->capacity;
+	self->head = (self->head + self->allocated - 1) % self->allocated;
 	self->ring[self->head] = *action;
 	self->length++;
 	return TRUE;
@@ -125,7 +154,7 @@ cw_action_queue_run(CwActionQueue *self, guint64 now, CwActionExecFunc exec,
 		CwAction action = *cw_action_queue_slot(self, 0);
 		CwActionResult result;
 
-		self->head = (self->head + 1) % self->capacity;
+		self->head = (self->head + 1) % self->allocated;
 		self->length--;
 		result = exec(&action, user_data);
 		if (result == CW_ACTION_RESULT_DONE) {

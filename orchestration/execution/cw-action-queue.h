@@ -51,11 +51,13 @@ typedef void (*CwActionFailedFunc)(CwAction *action, gpointer user_data);
 #define CW_ACTION_QUEUE_DEFAULT_CAPACITY    64
 #define CW_ACTION_QUEUE_DEFAULT_MAX_RETRIES 5
 
-/* A FIFO ring with a fixed capacity taken at creation: pushing, running and
- * retrying never allocate. A failed action stays at the head and blocks the
- * ones behind it (order matters: a close must not overtake an entry). Its
- * n-th retry waits 2^(n-1) candles (1, 2, 4, 8, 16); after max_retries
- * retries it is reported failed and dropped. */
+/* A FIFO ring with a fixed capacity taken at creation. It starts with a few
+ * slots and doubles up to the capacity when it fills; once a bot has held
+ * that many actions, pushing, running and retrying never allocate. A
+ * failed action stays at the head and blocks the ones behind it (order
+ * matters: a close must not overtake an entry). Its n-th retry waits
+ * 2^(n-1) candles (1, 2, 4, 8, 16); after max_retries retries it is
+ * reported failed and dropped. */
 typedef struct _CwActionQueue CwActionQueue;
 
 CwActionQueue *cw_action_queue_new(guint capacity, guint max_retries);
