@@ -9,16 +9,21 @@ typedef enum {
 	CW_PAPER_PHASE_LIMIT,
 } CwPaperPhase;
 
-/* What the matching passes test comes first, in the slot's first cache
- * line; the order itself is only read when the slot is a candidate. */
+/* A working order's slot: what the matching passes test, copied from the
+ * order (which sits in a parallel table), so that a candle that fills
+ * nothing reads a few compact slots and no order. */
 typedef struct {
 	gboolean live;
-	CwOrderType type;      /* order.type */
+	CwOrderType type;      /* the order's */
+	CwSide side;           /* the order's */
+	GQuark symbol;         /* the order's */
+	double trigger;        /* the stop's stop_price, the limit's price */
 	guint64 eligible_from; /* first candle index it may fill on */
 	guint64 record;        /* history position of the order's newest record */
-	guint32 id_hash;       /* of order.client_order_id */
-	CwOrder order;
+	guint32 id_hash;       /* of the order's client_order_id */
 } CwWorkingOrder;
+
+#define CW_PAPER_N_TYPES (CW_ORDER_TYPE_STOP + 1)
 
 /* A history position that is not known: cw_paper_broker_remember() scans. */
 #define CW_PAPER_RECORD_UNKNOWN G_MAXUINT64
@@ -29,7 +34,7 @@ typedef struct {
 #define CW_PAPER_BROKER_INITIAL_SLOTS 8
 
 /* Buckets of the filter over the recent history (see window_filter). */
-#define CW_PAPER_BROKER_FILTER 256
+#define CW_PAPER_BROKER_FILTER 1024
 
 struct _CwPaperBroker {
 	GObject parent_instance;
@@ -38,9 +43,13 @@ struct _CwPaperBroker {
 	double taker_fee_bps;
 	CwBrokerListener listener;
 	gpointer listener_data;
-	CwWorkingOrder *working; /* up to CW_PAPER_BROKER_MAX_WORKING, in submission order */
-	guint working_cap;       /* allocated slots */
-	guint n_working;         /* used slots, live or not */
+	/* up to CW_PAPER_BROKER_MAX_WORKING, in submission order: the slots and
+	 * their orders (working_orders[i] is working[i]'s) */
+	CwWorkingOrder *working;
+	CwOrder *working_orders;
+	guint working_cap;              /* allocated slots */
+	guint n_working;                /* used slots, live or not */
+	guint n_live[CW_PAPER_N_TYPES]; /* live slots of each order type */
 	/* Ring of CW_PAPER_BROKER_HISTORY records: the record at history position
 	 * p (the p-th record ever appended) lives at p % CW_PAPER_BROKER_HISTORY.
 	 * history_hash[i] is the hash of history[i].client_order_id. */
@@ -49,11 +58,6 @@ struct _CwPaperBroker {
 	guint history_cap;     /* allocated records */
 	guint64 history_total; /* records appended so far */
 	guint history_len;
-	/* For the records remember() may replace (the last
-	 * CW_PAPER_BROKER_REMEMBER_WINDOW + 1): how many hash to each bucket
-	 * (hash % CW_PAPER_BROKER_FILTER). An empty bucket means that the id is
-	 * not among them, which spares the scan for a new order. */
-	guint8 window_filter[CW_PAPER_BROKER_FILTER];
 	guint64 candle_index; /* candles matched so far */
 	CwPaperPhase phase;
 	guint depth; /* > 0 while matching: slots must not move */
@@ -62,6 +66,12 @@ struct _CwPaperBroker {
 	double balance;
 	double position; /* signed */
 	double entry_price;
+	/* last, away from the fields every candle reads: for the records
+	 * remember() may replace (the last CW_PAPER_BROKER_REMEMBER_WINDOW + 1),
+	 * how many hash to each bucket (hash % CW_PAPER_BROKER_FILTER). An empty
+	 * bucket means that the id is not among them, which spares the scan for
+	 * a new order. */
+	guint8 window_filter[CW_PAPER_BROKER_FILTER];
 };
 
 static void cw_paper_broker_iface_init(CwBrokerInterface *iface);
@@ -75,6 +85,7 @@ cw_paper_broker_finalize(GObject *object)
 	CwPaperBroker *self = CW_PAPER_BROKER(object);
 
 	g_free(self->working);
+	g_free(self->working_orders);
 	g_free(self->history);
 	g_free(self->history_hash);
 	G_OBJECT_CLASS(cw_paper_broker_parent_class)->finalize(object);
@@ -302,11 +313,28 @@ cw_paper_broker_compact(CwPaperBroker *self)
 	for (guint i = 0; i < self->n_working; i++) {
 		if (!self->working[i].live)
 			continue;
-		if (i != j)
+		if (i != j) {
 			self->working[j] = self->working[i];
+			self->working_orders[j] = self->working_orders[i];
+		}
 		j++;
 	}
 	self->n_working = j;
+}
+
+static CwOrder *
+cw_paper_broker_slot_order(CwPaperBroker *self, const CwWorkingOrder *slot)
+{
+	return &self->working_orders[slot - self->working];
+}
+
+/* The slot is no longer working (filled or cancelled). */
+static void
+cw_paper_broker_retire(CwPaperBroker *self, CwWorkingOrder *slot)
+{
+	slot->live = FALSE;
+	if ((guint) slot->type < CW_PAPER_N_TYPES)
+		self->n_live[slot->type]--;
 }
 
 static CwWorkingOrder *
@@ -314,7 +342,7 @@ cw_paper_broker_find_live(CwPaperBroker *self, const char *client_order_id, guin
 {
 	for (guint i = 0; i < self->n_working; i++) {
 		if (self->working[i].live && self->working[i].id_hash == hash &&
-		    strcmp(self->working[i].order.client_order_id, client_order_id) == 0)
+		    strcmp(self->working_orders[i].client_order_id, client_order_id) == 0)
 			return &self->working[i];
 	}
 	return NULL;
@@ -361,6 +389,7 @@ cw_paper_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 {
 	CwPaperBroker *self = (CwPaperBroker *) broker; /* our vtable: no checked cast */
 	CwWorkingOrder *slot;
+	CwOrder *copy;
 	guint32 hash;
 
 	if (!cw_paper_broker_validate(self, order, &hash, error))
@@ -378,38 +407,47 @@ cw_paper_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 		self->working_cap = MIN(MAX(self->working_cap * 2, CW_PAPER_BROKER_INITIAL_SLOTS),
 					CW_PAPER_BROKER_MAX_WORKING);
 		self->working = g_renew(CwWorkingOrder, self->working, self->working_cap);
+		self->working_orders = g_renew(CwOrder, self->working_orders, self->working_cap);
 	}
-	slot = &self->working[self->n_working++];
-	slot->order = *order;
-	slot->order.status = CW_ORDER_STATUS_SUBMITTED;
-	slot->order.filled_qty = 0;
-	slot->order.avg_fill_price = 0;
-	slot->order.updated_at = self->now;
-	cw_paper_broker_format_exchange_id(slot->order.exchange_order_id,
-					   sizeof(slot->order.exchange_order_id), order->seq);
+	slot = &self->working[self->n_working];
+	copy = &self->working_orders[self->n_working];
+	self->n_working++;
+	*copy = *order;
+	copy->status = CW_ORDER_STATUS_SUBMITTED;
+	copy->filled_qty = 0;
+	copy->avg_fill_price = 0;
+	copy->updated_at = self->now;
+	cw_paper_broker_format_exchange_id(copy->exchange_order_id, sizeof(copy->exchange_order_id),
+					   order->seq);
 	slot->id_hash = hash;
 	slot->type = order->type;
+	slot->side = order->side;
+	slot->symbol = order->symbol;
+	slot->trigger = order->type == CW_ORDER_TYPE_STOP ? order->stop_price : order->price;
 	slot->live = TRUE;
+	if ((guint) slot->type < CW_PAPER_N_TYPES)
+		self->n_live[slot->type]++;
 	/* protective orders placed while market orders fill at the open see the
 	 * rest of that candle; everything else starts with the next candle */
 	if (self->phase == CW_PAPER_PHASE_MARKET && order->type != CW_ORDER_TYPE_MARKET)
 		slot->eligible_from = self->candle_index;
 	else
 		slot->eligible_from = self->candle_index + 1;
-	slot->record = cw_paper_broker_remember(self, &slot->order, hash, CW_PAPER_RECORD_UNKNOWN);
-	cw_paper_broker_notify(self, &slot->order, NULL);
+	slot->record = cw_paper_broker_remember(self, copy, hash, CW_PAPER_RECORD_UNKNOWN);
+	cw_paper_broker_notify(self, copy, NULL);
 	return TRUE;
 }
 
 static void
 cw_paper_broker_finish_cancel(CwPaperBroker *self, CwWorkingOrder *slot)
 {
+	CwOrder *working = cw_paper_broker_slot_order(self, slot);
 	CwOrder order;
 
-	slot->live = FALSE;
-	slot->order.status = CW_ORDER_STATUS_CANCELLED;
-	slot->order.updated_at = self->now;
-	order = slot->order;
+	cw_paper_broker_retire(self, slot);
+	working->status = CW_ORDER_STATUS_CANCELLED;
+	working->updated_at = self->now;
+	order = *working;
 	cw_paper_broker_remember(self, &order, slot->id_hash, slot->record);
 	cw_paper_broker_notify(self, &order, NULL);
 }
@@ -556,9 +594,31 @@ cw_paper_broker_match(CwPaperBroker *self, const CwOrder *o, const CwCandle *c, 
 	}
 }
 
+/* FALSE when cw_paper_broker_match() would surely say no: the same
+ * comparisons, on the slot's copy of the trigger. */
+static gboolean
+cw_paper_broker_may_match(const CwWorkingOrder *slot, const CwCandle *c)
+{
+	switch (slot->type) {
+	case CW_ORDER_TYPE_STOP:
+		return slot->side == CW_SIDE_SELL ? !(c->low > slot->trigger)
+						  : !(c->high < slot->trigger);
+	case CW_ORDER_TYPE_LIMIT:
+		return slot->side == CW_SIDE_SELL ? !(c->high < slot->trigger)
+						  : !(c->low > slot->trigger);
+	case CW_ORDER_TYPE_MARKET:
+	default:
+		return TRUE;
+	}
+}
+
 static void
 cw_paper_broker_pass(CwPaperBroker *self, const CwCandle *candle, CwOrderType type)
 {
+	/* an order of this type submitted during this pass (by the listener) may
+	 * only fill from the next candle on, so none working now: none to match */
+	if (self->n_live[type] == 0)
+		return;
 	/* n_working is re-read: orders submitted by the listener are appended
 	 * and the table does not move while depth > 0 */
 	for (guint i = 0; i < self->n_working; i++) {
@@ -569,13 +629,13 @@ cw_paper_broker_pass(CwPaperBroker *self, const CwCandle *candle, CwOrderType ty
 
 		if (!slot->live || slot->type != type || slot->eligible_from > self->candle_index)
 			continue;
-		if (candle->symbol != 0 && slot->order.symbol != 0 &&
-		    candle->symbol != slot->order.symbol)
+		if (candle->symbol != 0 && slot->symbol != 0 && candle->symbol != slot->symbol)
 			continue;
-		if (!cw_paper_broker_match(self, &slot->order, candle, &price, &maker))
+		if (!cw_paper_broker_may_match(slot, candle) ||
+		    !cw_paper_broker_match(self, &self->working_orders[i], candle, &price, &maker))
 			continue;
-		slot->live = FALSE;
-		order = slot->order;
+		cw_paper_broker_retire(self, slot);
+		order = self->working_orders[i];
 		cw_paper_broker_fill(self, &order, price, maker, slot->id_hash, slot->record);
 	}
 }
@@ -633,7 +693,7 @@ cw_paper_broker_lookup_order(CwBroker *broker, const char *client_order_id, CwOr
 	CwWorkingOrder *slot = cw_paper_broker_find_live(self, client_order_id, hash);
 
 	if (slot != NULL) {
-		*out = slot->order;
+		*out = *cw_paper_broker_slot_order(self, slot);
 		return TRUE;
 	}
 	for (guint k = 0; k < self->history_len; k++) {
