@@ -802,6 +802,7 @@ test_events_filter(E2eFixture *fx, gconstpointer user_data)
 	g_clear_pointer(&out, g_free);
 	g_assert_cmpint(e2e_cw(fx, &out, NULL, "events", "--type", "kill_switch", NULL), ==, 0);
 	g_assert_cmpuint(e2e_count_lines(out), ==, 1);
+	g_clear_pointer(&err, g_free);
 	g_assert_cmpint(e2e_cw(fx, NULL, &err, "events", "--type", "ORDER_EATEN", NULL), ==, 2);
 	g_assert_nonnull(strstr(err, "unknown event type 'ORDER_EATEN' (known: SIGNAL_NEW"));
 	g_assert_nonnull(strstr(err, "MODE_CHANGED"));

@@ -283,6 +283,13 @@ db_rows(const char *db, const char *fmt, ...)
 }
 
 /* The first column of the first row; NULL when there is none. */
+/* db_text() returns a new string: this frees it after the comparison. */
+#define ASSERT_DB_TEXT(expected, ...)                                                              \
+	do {                                                                                       \
+		g_autofree char *text_ = db_text(__VA_ARGS__);                                     \
+		g_assert_cmpstr(text_, ==, (expected));                                            \
+	} while (0)
+
 static char *
 db_text(const char *db, const char *fmt, ...)
 {
@@ -807,8 +814,7 @@ test_serve_switch(E2eFixture *fx, gconstpointer user_data)
 			==, 0);
 	/* no restart */
 	g_assert_cmpint(db_int(db, "SELECT count(*) FROM events WHERE type = 'BOT_STATUS'"), ==, 2);
-	g_assert_cmpstr(db_text(db, "SELECT status FROM trading_bots WHERE name = 'sw'"), ==,
-			"running");
+	ASSERT_DB_TEXT("running", db, "SELECT status FROM trading_bots WHERE name = 'sw'");
 	g_assert_cmpint(db_int(db, "SELECT count(*) FROM orders WHERE strategy_id = 'sw:b'"), >, 0);
 
 	/* an unknown strategy is refused and changes nothing */
@@ -973,13 +979,11 @@ test_serve_cache_keeps_position(E2eFixture *fx, gconstpointer user_data)
 		"SELECT count(*) FROM events WHERE strategy_id = 'held:a' AND type IN "
 		"('POSITION_OPENED', 'POSITION_CLOSED') AND seq > %lld",
 		(long long) seq);
-	g_assert_cmpstr(
-	    db_text(db,
-		    "SELECT type FROM events WHERE strategy_id = 'held:a' AND type IN "
-		    "('POSITION_OPENED', 'POSITION_CLOSED') AND seq > %lld ORDER BY seq "
-		    "LIMIT 1",
-		    (long long) seq),
-	    ==, "POSITION_CLOSED");
+	ASSERT_DB_TEXT("POSITION_CLOSED", db,
+		       "SELECT type FROM events WHERE strategy_id = 'held:a' AND type IN "
+		       "('POSITION_OPENED', 'POSITION_CLOSED') AND seq > %lld ORDER BY seq "
+		       "LIMIT 1",
+		       (long long) seq);
 	g_subprocess_send_signal(s->proc, SIGTERM);
 	g_assert_cmpint(serve_wait(fx, s, 10000), ==, 0);
 }
@@ -1030,8 +1034,7 @@ test_serve_halt(E2eFixture *fx, gconstpointer user_data)
 	end = db_int(db, "SELECT max(seq) FROM events");
 	db_wait(fx, db, FALSE, 3, 10000, ENTRIES_AFTER, "h2", (long long) end);
 	g_assert_cmpint(db_int(db, ENTRIES_AFTER, "h1", (long long) seq), ==, 0);
-	g_assert_cmpstr(db_text(db, "SELECT status FROM trading_bots WHERE name = 'h1'"), ==,
-			"running");
+	ASSERT_DB_TEXT("running", db, "SELECT status FROM trading_bots WHERE name = 'h1'");
 	g_assert_cmpint(e2e_run(NULL, NULL, "bots", "resume", "--db", db, "h1", NULL), ==, 0);
 	seq = e2e_mode_changed(fx, db, "h1", "active", seq);
 	db_wait(fx, db, FALSE, 1, 10000, ENTRIES_AFTER, "h1", (long long) seq);
@@ -1269,11 +1272,10 @@ test_serve_late_join_crash(E2eFixture *fx, gconstpointer user_data)
 
 	s = serve_start(fx, db, "--poll-interval", "0.1", "--exit-when-idle");
 	g_assert_cmpint(serve_wait(fx, s, 30000), ==, 0);
-	g_assert_cmpstr(db_text(db,
-				"SELECT value FROM bot_state WHERE key = 'origin' AND bot_id = "
-				"%lld",
-				(long long) late_id),
-			==, origin_text);
+	ASSERT_DB_TEXT(origin_text, db,
+		       "SELECT value FROM bot_state WHERE key = 'origin' AND bot_id = "
+		       "%lld",
+		       (long long) late_id);
 
 	/* late = a backtest from its origin, early = one from the start */
 	from = g_strdup_printf("%" G_GINT64_FORMAT, origin);

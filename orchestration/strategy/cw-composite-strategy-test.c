@@ -8,7 +8,7 @@
 
 /* Counting allocator: the test interposes malloc and friends (glibc) to
  * prove that on_candle allocates nothing. */
-#ifdef __GLIBC__
+#if defined(__GLIBC__) && !defined(CW_SANITIZED)
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t n, size_t size);
 extern void *__libc_realloc(void *p, size_t size);
