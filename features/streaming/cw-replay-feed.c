@@ -47,6 +47,7 @@ struct _CwReplayFeed {
 	CwCandleFile *file;
 	GSource *source;
 	gint64 cursor;
+	gint64 fast_forward; /* candles up to this open time are not paced */
 	gboolean have_last;
 	gint64 last_emitted;
 	gboolean ended;
@@ -174,7 +175,7 @@ cw_replay_feed_pump(CwReplayFeed *self)
 				continue;
 			self->have_pending = TRUE;
 		}
-		if (self->speed > 0) {
+		if (self->speed > 0 && self->pending.open_time > self->fast_forward) {
 			gint64 due;
 
 			if (!self->have_base) {
@@ -257,6 +258,14 @@ static void
 cw_replay_feed_stop(CwMarketFeed *feed)
 {
 	cw_replay_feed_cancel(CW_REPLAY_FEED(feed));
+}
+
+static void
+cw_replay_feed_set_fast_forward(CwMarketFeed *feed, gint64 until)
+{
+	CwReplayFeed *self = CW_REPLAY_FEED(feed);
+
+	self->fast_forward = MAX(self->fast_forward, until);
 }
 
 static void
@@ -347,6 +356,7 @@ cw_replay_feed_iface_init(CwMarketFeedInterface *iface)
 	iface->start = cw_replay_feed_start;
 	iface->stop = cw_replay_feed_stop;
 	iface->set_cursor = cw_replay_feed_set_cursor;
+	iface->set_fast_forward = cw_replay_feed_set_fast_forward;
 }
 
 /* GObject ------------------------------------------------------------------ */
@@ -458,6 +468,7 @@ cw_replay_feed_init(CwReplayFeed *self)
 	self->symbol = g_strdup("UNKNOWN");
 	self->sinks = g_array_new(FALSE, FALSE, sizeof(CwReplaySink));
 	self->cursor = G_MININT64;
+	self->fast_forward = G_MININT64;
 }
 
 /**

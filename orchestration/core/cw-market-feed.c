@@ -65,3 +65,14 @@ cw_market_feed_set_cursor(CwMarketFeed *self, gint64 open_time)
 	if (iface->set_cursor != NULL)
 		iface->set_cursor(self, open_time);
 }
+
+void
+cw_market_feed_set_fast_forward(CwMarketFeed *self, gint64 until)
+{
+	CwMarketFeedInterface *iface;
+
+	g_return_if_fail(CW_IS_MARKET_FEED(self));
+	iface = CW_MARKET_FEED_GET_IFACE(self);
+	if (iface->set_fast_forward != NULL)
+		iface->set_fast_forward(self, until);
+}

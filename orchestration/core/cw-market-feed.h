@@ -30,6 +30,9 @@ struct _CwMarketFeedInterface {
 	void (*stop)(CwMarketFeed *self);
 	/* Skip candles whose open time is <= cursor (resume after a restart). */
 	void (*set_cursor)(CwMarketFeed *self, gint64 open_time);
+	/* Optional: deliver candles whose open time is <= until without pacing
+	 * (a restarted bot replaying its history), then pace as configured. */
+	void (*set_fast_forward)(CwMarketFeed *self, gint64 until);
 };
 
 gboolean cw_market_feed_configure(CwMarketFeed *self, const CwBotConfig *config, GError **error);
@@ -39,5 +42,6 @@ void cw_market_feed_remove_sink(CwMarketFeed *self, guint sink_id);
 gboolean cw_market_feed_start(CwMarketFeed *self, GError **error);
 void cw_market_feed_stop(CwMarketFeed *self);
 void cw_market_feed_set_cursor(CwMarketFeed *self, gint64 open_time);
+void cw_market_feed_set_fast_forward(CwMarketFeed *self, gint64 until);
 
 G_END_DECLS

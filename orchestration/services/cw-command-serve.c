@@ -75,7 +75,8 @@ cw_command_serve(int argc, char **argv)
 	options.exit_when_idle = exit_when_idle;
 	service = cw_service_new(db, &options, &error);
 	if (service == NULL) {
-		fprintf(stderr, "candlewick serve: %s: %s\n", db, error->message);
+		/* store errors name the file already */
+		fprintf(stderr, "candlewick serve: %s\n", error->message);
 		return 1;
 	}
 	return cw_service_run(service);

@@ -231,3 +231,12 @@ cw_feed_hub_get_n_feeds(CwFeedHub *self)
 {
 	return g_hash_table_size(self->shares);
 }
+
+void
+cw_feed_hub_fast_forward(CwFeedHub *self, CwBotRuntime *bot, gint64 until)
+{
+	CwFeedShare *share = g_hash_table_lookup(self->by_bot, bot);
+
+	if (share != NULL)
+		cw_market_feed_set_fast_forward(share->feed, until);
+}

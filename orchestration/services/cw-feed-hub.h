@@ -24,6 +24,8 @@ void cw_feed_hub_free(CwFeedHub *self);
 /* Creates or joins the feed the bot's "feed" section describes. */
 gboolean cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, GError **error);
 void cw_feed_hub_detach(CwFeedHub *self, CwBotRuntime *bot);
+/* The bot's feed delivers candles up to until without pacing. */
+void cw_feed_hub_fast_forward(CwFeedHub *self, CwBotRuntime *bot, gint64 until);
 /* Starts every feed that has bots and is not running yet. */
 gboolean cw_feed_hub_start(CwFeedHub *self, GError **error);
 void cw_feed_hub_stop_all(CwFeedHub *self);

@@ -211,6 +211,8 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 		cw_bot_runtime_set_origin(rt,
 					  cw_strategy_manager_read_time(self, row->id, "origin"));
 		cw_bot_runtime_set_recovery(rt, cursor);
+		/* history is replayed at full speed, whatever the feed's pace */
+		cw_feed_hub_fast_forward(self->hub, rt, cursor);
 		if (crashed)
 			cw_log(G_LOG_LEVEL_MESSAGE, row->name, NULL,
 			       "crash recovery: the previous process died while the bot ran; "
