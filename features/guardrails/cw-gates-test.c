@@ -166,6 +166,20 @@ test_max_positions(void)
 	ctx.open_positions = 0;
 	test_assert_reject(gate, &ctx, &order,
 			   "max positions total: 2 open (2 bots), max_positions_total 2");
+	/* a changed setting applies at once to a gate that has read it before */
+	cw_service_context_set_setting(service, CW_SETTING_MAX_POSITIONS_TOTAL,
+				       g_variant_new_uint32(4));
+	ctx.open_positions = 1;
+	test_assert_allow(other_bot, &ctx, &order); /* 2 + 1 < 4 */
+	ctx.open_positions = 2;
+	test_assert_reject(other_bot, &ctx, &order,
+			   "max positions total: 4 open (2 bots), max_positions_total 4");
+	cw_service_context_set_setting(service, CW_SETTING_MAX_POSITIONS_TOTAL, NULL);
+	test_assert_allow(other_bot, &ctx, &order); /* no limit any more */
+	cw_service_context_set_setting(service, CW_SETTING_MAX_POSITIONS_TOTAL,
+				       g_variant_new_uint32(3));
+	cw_service_context_reset(service);
+	test_assert_allow(other_bot, &ctx, &order); /* reset forgets the setting */
 	cw_service_context_reset(service);
 }
 
@@ -715,6 +729,16 @@ test_exposure_two_bots(void)
 	test_assert_reject(
 	    bot_b, &b, &order,
 	    "exposure limit exceeded: 51.00% > 50.00% (5100.00 of 10000.00 equity, 1 bot)");
+	/* a changed setting applies at once to a gate that has read it before */
+	cw_service_context_set_setting(service, CW_SETTING_MAX_EXPOSURE_PCT,
+				       g_variant_new_double(60));
+	test_assert_allow(bot_b, &b, &order);
+	order.qty = 21;
+	test_assert_reject(
+	    bot_b, &b, &order,
+	    "exposure limit exceeded: 61.00% > 60.00% (6100.00 of 10000.00 equity, 1 bot)");
+	cw_service_context_set_setting(service, CW_SETTING_MAX_EXPOSURE_PCT, NULL);
+	test_assert_allow(bot_b, &b, &order); /* no limit any more */
 	cw_service_context_reset(service);
 }
 

@@ -364,6 +364,17 @@ test_service_context_exposure_slots(void)
 	serial = cw_service_context_get_halt_serial(ctx);
 	cw_service_context_set_halt_all(ctx, FALSE);
 	g_assert_cmpuint(cw_service_context_get_halt_serial(ctx), !=, serial);
+
+	/* the settings serial moves with every setting and with reset */
+	serial = cw_service_context_get_settings_serial(ctx);
+	cw_service_context_set_setting(ctx, "k", g_variant_new_double(1));
+	g_assert_cmpuint(cw_service_context_get_settings_serial(ctx), !=, serial);
+	serial = cw_service_context_get_settings_serial(ctx);
+	cw_service_context_set_setting(ctx, "k", NULL);
+	g_assert_cmpuint(cw_service_context_get_settings_serial(ctx), !=, serial);
+	serial = cw_service_context_get_settings_serial(ctx);
+	cw_service_context_reset(ctx);
+	g_assert_cmpuint(cw_service_context_get_settings_serial(ctx), !=, serial);
 }
 
 typedef struct {

@@ -15,6 +15,10 @@ struct _CwMaxExposureGate {
 	double max_pct;       /* 0 = only the service setting */
 	CwStrategyId bot;     /* the row this gate writes, 0 before the first update */
 	CwExposureSlot *slot; /* that row, written lock-free every candle */
+	/* the service setting, read again when the settings serial moves */
+	double service_pct;
+	guint service_serial;
+	gboolean has_service_pct;
 };
 
 G_DECLARE_FINAL_TYPE(CwMaxExposureGate, cw_max_exposure_gate, CW, MAX_EXPOSURE_GATE, GObject)
@@ -50,8 +54,17 @@ cw_max_exposure_gate_configure(CwGuard *guard, const CwBotConfig *config, gboole
 static double
 cw_max_exposure_gate_limit(CwMaxExposureGate *self)
 {
-	double service =
-	    cw_service_context_get_double(self->service, CW_SETTING_MAX_EXPOSURE_PCT, 0);
+	guint serial = cw_service_context_get_settings_serial(self->service);
+	double service;
+
+	if (!self->has_service_pct || serial != self->service_serial) {
+		/* the serial is read first: a change after it moves it again */
+		self->service_pct =
+		    cw_service_context_get_double(self->service, CW_SETTING_MAX_EXPOSURE_PCT, 0);
+		self->service_serial = serial;
+		self->has_service_pct = TRUE;
+	}
+	service = self->service_pct;
 
 	if (service <= 0)
 		return self->max_pct;
@@ -84,7 +97,7 @@ static CwGuardVerdict
 cw_max_exposure_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 			   gsize reason_len)
 {
-	CwMaxExposureGate *self = CW_MAX_EXPOSURE_GATE(guard);
+	CwMaxExposureGate *self = (CwMaxExposureGate *) guard; /* our vtable */
 	CwBotExposure others;
 	double limit, notional, equity, pct;
 	guint n_bots;

@@ -13,6 +13,10 @@ struct _CwMaxPositionsGate {
 	CwServiceContext *service;
 	guint max_positions;       /* 0 = no per-bot limit */
 	guint max_positions_total; /* 0 = only the service setting */
+	/* the service setting, read again when the settings serial moves */
+	guint service_total;
+	guint service_serial;
+	gboolean has_service_total;
 };
 
 G_DECLARE_FINAL_TYPE(CwMaxPositionsGate, cw_max_positions_gate, CW, MAX_POSITIONS_GATE, GObject)
@@ -49,8 +53,17 @@ cw_max_positions_gate_configure(CwGuard *guard, const CwBotConfig *config, gbool
 static guint
 cw_max_positions_gate_total_limit(CwMaxPositionsGate *self)
 {
-	guint service =
-	    cw_service_context_get_uint(self->service, CW_SETTING_MAX_POSITIONS_TOTAL, 0);
+	guint serial = cw_service_context_get_settings_serial(self->service);
+	guint service;
+
+	if (!self->has_service_total || serial != self->service_serial) {
+		/* the serial is read first: a change after it moves it again */
+		self->service_total =
+		    cw_service_context_get_uint(self->service, CW_SETTING_MAX_POSITIONS_TOTAL, 0);
+		self->service_serial = serial;
+		self->has_service_total = TRUE;
+	}
+	service = self->service_total;
 
 	if (service == 0)
 		return self->max_positions_total;
@@ -63,7 +76,7 @@ static CwGuardVerdict
 cw_max_positions_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 			    gsize reason_len)
 {
-	CwMaxPositionsGate *self = CW_MAX_POSITIONS_GATE(guard);
+	CwMaxPositionsGate *self = (CwMaxPositionsGate *) guard; /* our vtable */
 	CwBotExposure others;
 	guint total_limit, n_bots, open_total;
 

@@ -22,6 +22,7 @@ struct _CwServiceContext {
 	GHashTable *exposures; /* quark -> CwExposureSlot* (one reference) */
 	gint halt_all;         /* atomic */
 	gint halt_serial;      /* atomic, moves with every change of halted */
+	gint settings_serial;  /* atomic, moves with every change of settings */
 };
 
 static CwExposureSlot *
@@ -207,6 +208,7 @@ cw_service_context_reset(CwServiceContext *self)
 	g_return_if_fail(CW_IS_SERVICE_CONTEXT(self));
 	g_mutex_lock(&self->lock);
 	g_hash_table_remove_all(self->settings);
+	g_atomic_int_inc(&self->settings_serial);
 	g_hash_table_remove_all(self->halted);
 	g_atomic_int_inc(&self->halt_serial);
 	g_hash_table_remove_all(self->exposures);
@@ -231,7 +233,25 @@ cw_service_context_set_setting(CwServiceContext *self, const char *key, GVariant
 		g_hash_table_remove(self->settings, key);
 	else
 		g_hash_table_replace(self->settings, g_strdup(key), g_variant_ref_sink(value));
+	g_atomic_int_inc(&self->settings_serial);
 	g_mutex_unlock(&self->lock);
+}
+
+/**
+ * cw_service_context_get_settings_serial:
+ * @self: a context
+ *
+ * Lock-free. The serial changes with every cw_service_context_set_setting()
+ * and cw_service_context_reset(): code that reads a setting often keeps
+ * the value together with the serial it read before reading it, and reads
+ * again only when the serial moved.
+ *
+ * Returns: the current serial.
+ */
+guint
+cw_service_context_get_settings_serial(CwServiceContext *self)
+{
+	return (guint) g_atomic_int_get(&self->settings_serial);
 }
 
 /**

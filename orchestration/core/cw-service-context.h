@@ -56,6 +56,9 @@ double cw_service_context_get_double(CwServiceContext *self, const char *key, do
 /* Integral, non-negative numeric variants convert; def otherwise. */
 guint cw_service_context_get_uint(CwServiceContext *self, const char *key, guint def);
 gboolean cw_service_context_get_boolean(CwServiceContext *self, const char *key, gboolean def);
+/* Lock-free: a number that changes whenever a setting changes (set_setting,
+ * reset). A caller may keep a setting's value until the serial moves. */
+guint cw_service_context_get_settings_serial(CwServiceContext *self);
 
 /* The "halt-all" property. */
 void cw_service_context_set_halt_all(CwServiceContext *self, gboolean halt);

@@ -25,6 +25,9 @@ typedef struct {
 
 #define CW_PAPER_N_TYPES (CW_ORDER_TYPE_STOP + 1)
 
+/* All zero: copying it is cheaper than the rep stos that "= {0}" becomes. */
+static const CwFill cw_paper_broker_no_fill;
+
 /* A history position that is not known: cw_paper_broker_remember() scans. */
 #define CW_PAPER_RECORD_UNKNOWN G_MAXUINT64
 
@@ -524,7 +527,7 @@ cw_paper_broker_fill(CwPaperBroker *self, CwOrder *order, double price, gboolean
 		     guint32 hash, guint64 record)
 {
 	double qty = order->qty - order->filled_qty;
-	CwFill fill = {0};
+	CwFill fill = cw_paper_broker_no_fill;
 
 	if (order->reduce_only) {
 		double reducible =

@@ -516,11 +516,13 @@ static void
 cw_trading_orchestrator_position_opened(CwTradingOrchestrator *self)
 {
 	CwPosition *pos = &self->account.position;
-	CwEvent event = {.type = CW_EVENT_POSITION_OPENED, .position = pos};
+	CwEvent event = cw_trading_orchestrator_no_event;
 
 	cw_exit_machine_open(&self->exit, pos->direction, pos->entry_price, pos->qty,
 			     self->decision_atr);
 	pos->stop_price = self->exit.stop_price;
+	event.type = CW_EVENT_POSITION_OPENED;
+	event.position = pos;
 	cw_trading_orchestrator_emit(self, &event);
 	cw_trading_orchestrator_push_stop(self, CW_ACTION_UPDATE_STOP);
 	for (guint i = 0; i < self->exit.n_take_profits; i++) {
@@ -537,12 +539,13 @@ cw_trading_orchestrator_position_opened(CwTradingOrchestrator *self)
 static void
 cw_trading_orchestrator_position_closed(CwTradingOrchestrator *self, const CwTrade *trade)
 {
-	CwEvent event = {.type = CW_EVENT_POSITION_CLOSED,
-			 .position = &self->account.position,
-			 .trade = trade,
-			 .value = trade->net_pnl};
+	CwEvent event = cw_trading_orchestrator_no_event;
 	CwGuardContext ctx;
 
+	event.type = CW_EVENT_POSITION_CLOSED;
+	event.position = &self->account.position;
+	event.trade = trade;
+	event.value = trade->net_pnl;
 	cw_trading_orchestrator_cancel_exits(self);
 	cw_exit_machine_close(&self->exit);
 	self->entry_pending = FALSE;
@@ -564,14 +567,13 @@ cw_trading_orchestrator_on_fill(CwTradingOrchestrator *self, const CwOrder *orde
 	CwStopChange change = CW_STOP_CHANGE_NONE;
 	CwGuardContext ctx;
 	int tp_level = -1;
-	CwEvent event = {
-	    .type = CW_EVENT_ORDER_FILLED,
-	    .order = order,
-	    .fill = fill,
-	    .position = &self->account.position,
-	    .value = fill->price,
-	};
+	CwEvent event = cw_trading_orchestrator_no_event;
 
+	event.type = CW_EVENT_ORDER_FILLED;
+	event.order = order;
+	event.fill = fill;
+	event.position = &self->account.position;
+	event.value = fill->price;
 	if (self->has_stop && strcmp(order->client_order_id, self->stop_order.client_order_id) == 0)
 		self->has_stop = FALSE;
 	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
