@@ -63,7 +63,7 @@ cw_loss_streak_parse_step(JsonNode *node, const char *path, const CwLossStreakSt
 	g_autofree char *losses_path = cw_config_path_index(path, 0);
 	g_autofree char *mult_path = cw_config_path_index(path, 1);
 	JsonArray *pair;
-	double losses, mult;
+	double losses = 0, mult = 0; /* set by node_number; -O3 cannot tell */
 
 	if (!JSON_NODE_HOLDS_ARRAY(node) || json_array_get_length(json_node_get_array(node)) != 2)
 		return cw_config_error_at(error, CW_CONFIG_ERROR_TYPE, path, NULL,
