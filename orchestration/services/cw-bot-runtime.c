@@ -3,6 +3,21 @@
 #include "cw-bot-runtime.h"
 #include "cw-event-json.h"
 
+typedef struct {
+	gint64 at; /* applies before the first candle opening after this */
+	CwBotConfig *config;
+	char *text;
+} CwScheduledConfig;
+
+static void
+cw_scheduled_config_free(CwScheduledConfig *sc)
+{
+	if (sc->config != NULL)
+		cw_bot_config_unref(sc->config);
+	g_free(sc->text);
+	g_free(sc);
+}
+
 struct _CwBotRuntime {
 	CwBotRuntimeEnv env;
 	gint64 id;
@@ -21,6 +36,11 @@ struct _CwBotRuntime {
 	gint64 cursor;
 	gint64 cursor_queued;
 	gint64 origin; /* first candle of the bot's history */
+	/* config changes to apply when the replay passes their time: a
+	 * recovering bot goes through the same edits and switches, at the same
+	 * candles, as it did live */
+	GQueue scheduled;   /* of CwScheduledConfig* */
+	GPtrArray *history; /* of CwScheduledConfig*, every config with its start */
 	gboolean origin_dirty;
 	gboolean seen_candle;
 	CwBotMode mode;
@@ -104,6 +124,8 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	self->cursor = G_MININT64;
 	self->cursor_queued = G_MININT64;
 	self->origin = G_MININT64;
+	g_queue_init(&self->scheduled);
+	self->history = g_ptr_array_new_with_free_func((GDestroyNotify) cw_scheduled_config_free);
 	self->mode = CW_BOT_MODE_ACTIVE;
 	return self;
 }
@@ -114,6 +136,8 @@ cw_bot_runtime_free(CwBotRuntime *self)
 	if (self == NULL)
 		return;
 	cw_orchestrator_cache_remove_owner(self->env.cache, self);
+	g_queue_clear_full(&self->scheduled, (GDestroyNotify) cw_scheduled_config_free);
+	g_ptr_array_unref(self->history);
 	cw_event_bus_unsubscribe(self->bus, self->subscription);
 	g_object_unref(self->bus);
 	cw_bot_config_unref(self->config);
@@ -231,6 +255,8 @@ cw_bot_runtime_queue_cursor(CwBotRuntime *self)
 	self->cursor_queued = self->cursor;
 }
 
+static void cw_bot_runtime_apply_scheduled(CwBotRuntime *self);
+
 void
 cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 {
@@ -252,6 +278,9 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		}
 	}
 	self->recovering = candle->open_time <= self->recover_until;
+	while (G_UNLIKELY(self->scheduled.length > 0) &&
+	       candle->open_time > ((CwScheduledConfig *) g_queue_peek_head(&self->scheduled))->at)
+		cw_bot_runtime_apply_scheduled(self);
 	if (G_UNLIKELY(was_recovering && !self->recovering && !self->recovery_logged)) {
 		const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
 		self->recovery_logged = TRUE;
@@ -437,4 +466,123 @@ cw_bot_runtime_cache_stats_json(CwBotRuntime *self)
 			       ",\"evictions\":%" G_GUINT64_FORMAT ",\"loaded\":%u}",
 			       self->stats.hits, self->stats.misses, self->stats.evictions,
 			       self->stats.loaded);
+}
+
+/* Whether two configs differ only by the active strategy. */
+static gboolean
+cw_bot_runtime_only_switch(CwBotConfig *a, CwBotConfig *b)
+{
+	g_autoptr(JsonNode) ca = json_node_copy(a->root);
+	g_autoptr(JsonNode) cb = json_node_copy(b->root);
+
+	json_object_remove_member(json_node_get_object(ca), "active_strategy");
+	json_object_remove_member(json_node_get_object(cb), "active_strategy");
+	return json_node_equal(ca, cb);
+}
+
+/**
+ * cw_bot_runtime_apply_config:
+ *
+ * Takes a new config: a switch of the active strategy when nothing else
+ * changed (the previous strategy stays cached, dormant), otherwise a restart
+ * on the new config that keeps the open position.
+ */
+gboolean
+cw_bot_runtime_apply_config(CwBotRuntime *self, CwBotConfig *config, const char *config_text,
+			    gint64 updated_at, gboolean *switched, GError **error)
+{
+	const CwStrategySpec *spec = cw_bot_config_get_active_strategy(config);
+
+	*switched = cw_bot_runtime_only_switch(self->config, config);
+	if (*switched) {
+		cw_bot_runtime_update_config(self, config, config_text, updated_at);
+		return cw_bot_runtime_switch(self, spec->id, error);
+	}
+	return cw_bot_runtime_replace_config(self, config, config_text, updated_at, error);
+}
+
+void
+cw_bot_runtime_save_history(CwBotRuntime *self)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *text = NULL;
+
+	json_builder_begin_array(b);
+	for (guint i = 0; i < self->history->len; i++) {
+		CwScheduledConfig *sc = g_ptr_array_index(self->history, i);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "at");
+		if (sc->at == G_MININT64)
+			json_builder_add_null_value(b);
+		else
+			json_builder_add_int_value(b, sc->at);
+		json_builder_set_member_name(b, "config");
+		json_builder_add_string_value(b, sc->text);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	root = json_builder_get_root(b);
+	json_generator_set_root(gen, root);
+	text = json_generator_to_data(gen, NULL);
+	cw_store_writer_state(self->env.writer, self->id, "config_history", text);
+}
+
+/**
+ * cw_bot_runtime_record_config:
+ * @at: the open time of the last candle processed under the previous
+ *   config (G_MININT64 for the first config)
+ *
+ * Appends to the bot's config history (bot_state "config_history"), which a
+ * restarted bot replays so that its edits and switches happen again at the
+ * same candles.
+ */
+void
+cw_bot_runtime_record_config(CwBotRuntime *self, gint64 at, const char *config_text)
+{
+	CwScheduledConfig *sc = g_new0(CwScheduledConfig, 1);
+
+	sc->at = at;
+	sc->text = g_strdup(config_text);
+	g_ptr_array_add(self->history, sc);
+	cw_bot_runtime_save_history(self);
+}
+
+/* Replays a config change at its time; the history already has it. */
+void
+cw_bot_runtime_schedule_config(CwBotRuntime *self, gint64 at, CwBotConfig *config,
+			       const char *config_text)
+{
+	CwScheduledConfig *sc = g_new0(CwScheduledConfig, 1);
+	CwScheduledConfig *hist = g_new0(CwScheduledConfig, 1);
+
+	sc->at = at;
+	sc->config = cw_bot_config_ref(config);
+	sc->text = g_strdup(config_text);
+	g_queue_push_tail(&self->scheduled, sc);
+	hist->at = at;
+	hist->text = g_strdup(config_text);
+	g_ptr_array_add(self->history, hist);
+}
+
+gint64
+cw_bot_runtime_get_scheduled_count(CwBotRuntime *self)
+{
+	return self->scheduled.length;
+}
+
+static void
+cw_bot_runtime_apply_scheduled(CwBotRuntime *self)
+{
+	g_autoptr(GError) error = NULL;
+	CwScheduledConfig *sc = g_queue_pop_head(&self->scheduled);
+	gboolean switched = FALSE;
+
+	if (!cw_bot_runtime_apply_config(self, sc->config, sc->text, self->updated_at, &switched,
+					 &error))
+		cw_log(G_LOG_LEVEL_WARNING, self->name, NULL,
+		       "replaying a config change of %" G_GINT64_FORMAT " failed: %s", sc->at,
+		       error->message);
+	cw_scheduled_config_free(sc);
 }

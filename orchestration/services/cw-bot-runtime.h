@@ -69,6 +69,18 @@ gboolean cw_bot_runtime_replace_config(CwBotRuntime *self, CwBotConfig *config,
 /* Takes a config that differs only by its active strategy (no restart). */
 void cw_bot_runtime_update_config(CwBotRuntime *self, CwBotConfig *config, const char *config_text,
 				  gint64 updated_at);
+/* A switch when only the active strategy changed, else a restart keeping
+ * the open position. */
+gboolean cw_bot_runtime_apply_config(CwBotRuntime *self, CwBotConfig *config,
+				     const char *config_text, gint64 updated_at, gboolean *switched,
+				     GError **error);
+/* The config history: recorded live, replayed by a restarted bot. */
+void cw_bot_runtime_record_config(CwBotRuntime *self, gint64 at, const char *config_text);
+void cw_bot_runtime_schedule_config(CwBotRuntime *self, gint64 at, CwBotConfig *config,
+				    const char *config_text);
+gint64 cw_bot_runtime_get_scheduled_count(CwBotRuntime *self);
+/* Queues bot_state "config_history" for the next flush. */
+void cw_bot_runtime_save_history(CwBotRuntime *self);
 void cw_bot_runtime_set_mode(CwBotRuntime *self, CwBotMode mode);
 CwBotMode cw_bot_runtime_get_mode(CwBotRuntime *self);
 /* Queues a metrics row for the active strategy. */

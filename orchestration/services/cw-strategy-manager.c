@@ -132,13 +132,13 @@ cw_strategy_manager_new(CwStore *store, CwStoreWriter *writer, CwOrchestratorCac
 /* The row's name wins over the config's: rows written by other programs
  * may carry a config without one. */
 static CwBotConfig *
-cw_strategy_manager_parse(const CwStoreBot *row, GError **error)
+cw_strategy_manager_parse_text(const CwStoreBot *row, const char *text, GError **error)
 {
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) local = NULL;
 	JsonNode *root;
 
-	if (!json_parser_load_from_data(parser, row->config, -1, &local)) {
+	if (!json_parser_load_from_data(parser, text, -1, &local)) {
 		g_set_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_PARSE, "config: %s",
 			    local->message);
 		return NULL;
@@ -147,6 +147,62 @@ cw_strategy_manager_parse(const CwStoreBot *row, GError **error)
 	if (root != NULL && JSON_NODE_HOLDS_OBJECT(root))
 		json_object_set_string_member(json_node_get_object(root), "name", row->name);
 	return cw_bot_config_new_from_node(root, error);
+}
+
+static CwBotConfig *
+cw_strategy_manager_parse(const CwStoreBot *row, GError **error)
+{
+	return cw_strategy_manager_parse_text(row, row->config, error);
+}
+
+typedef struct {
+	gint64 at;
+	char *text;
+} CwHistoryEntry;
+
+static void
+cw_history_entry_free(CwHistoryEntry *e)
+{
+	g_free(e->text);
+	g_free(e);
+}
+
+/* bot_state "config_history": [{"at": ms or null, "config": "..."}, ...] */
+static GPtrArray *
+cw_strategy_manager_read_history(CwStrategyManager *self, const CwStoreBot *row)
+{
+	g_autofree char *text = cw_store_state_get(self->store, row->id, "config_history", NULL);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GPtrArray) out = NULL;
+	JsonNode *root;
+	JsonArray *arr;
+
+	if (text == NULL || !json_parser_load_from_data(parser, text, -1, NULL))
+		return NULL;
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_ARRAY(root))
+		return NULL;
+	arr = json_node_get_array(root);
+	out = g_ptr_array_new_with_free_func((GDestroyNotify) cw_history_entry_free);
+	for (guint i = 0; i < json_array_get_length(arr); i++) {
+		JsonNode *n = json_array_get_element(arr, i);
+		JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+		JsonNode *at = o != NULL ? json_object_get_member(o, "at") : NULL;
+		JsonNode *cfg = o != NULL ? json_object_get_member(o, "config") : NULL;
+		CwHistoryEntry *e;
+
+		if (cfg == NULL || json_node_get_value_type(cfg) != G_TYPE_STRING) {
+			cw_log(G_LOG_LEVEL_WARNING, row->name, NULL,
+			       "bot_state config_history[%u] is corrupt: ignored", i);
+			return NULL;
+		}
+		e = g_new0(CwHistoryEntry, 1);
+		e->at =
+		    at != NULL && JSON_NODE_HOLDS_VALUE(at) ? json_node_get_int(at) : G_MININT64;
+		e->text = g_strdup(json_node_get_string(cfg));
+		g_ptr_array_add(out, e);
+	}
+	return out->len > 0 ? g_steal_pointer(&out) : NULL;
 }
 
 static CwBotMode
@@ -173,6 +229,40 @@ cw_strategy_manager_read_time(CwStrategyManager *self, gint64 id, const char *ke
 
 /* Starts one bot; on failure the bot goes to `error` and nothing else is
  * affected. */
+/* Schedules the config changes of the history for the replay, and the
+ * row's config when it was edited while the service was down. */
+static void
+cw_strategy_manager_replay_history(CwStrategyManager *self, CwBotRuntime *rt, const CwStoreBot *row,
+				   CwBotConfig *config, GPtrArray *history, gint64 cursor)
+{
+	const char *last;
+
+	if (history == NULL) {
+		cw_bot_runtime_record_config(rt, G_MININT64, row->config);
+		return;
+	}
+	cw_bot_runtime_record_config(rt, ((CwHistoryEntry *) g_ptr_array_index(history, 0))->at,
+				     ((CwHistoryEntry *) g_ptr_array_index(history, 0))->text);
+	last = ((CwHistoryEntry *) g_ptr_array_index(history, 0))->text;
+	for (guint i = 1; i < history->len; i++) {
+		CwHistoryEntry *e = g_ptr_array_index(history, i);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(CwBotConfig) c = cw_strategy_manager_parse_text(row, e->text, &error);
+
+		if (c == NULL) {
+			cw_log(G_LOG_LEVEL_WARNING, row->name, NULL,
+			       "config_history[%u] no longer validates, skipped: %s", i,
+			       error->message);
+			continue;
+		}
+		cw_bot_runtime_schedule_config(rt, e->at, c, e->text);
+		last = e->text;
+	}
+	if (g_strcmp0(last, row->config) != 0)
+		cw_bot_runtime_schedule_config(rt, cursor, config, row->config);
+	cw_bot_runtime_save_history(rt);
+}
+
 static void
 cw_strategy_manager_fail(CwStrategyManager *self, const CwStoreBot *row, const char *message)
 {
@@ -186,6 +276,8 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CwBotConfig) config = NULL;
 	CwBotRuntimeEnv env = {self->store, self->writer, self->cache, &self->order_tx_open};
+	g_autoptr(GPtrArray) history = NULL;
+	g_autoptr(CwBotConfig) first_config = NULL;
 	CwBotRuntime *rt;
 	gint64 cursor;
 
@@ -199,14 +291,30 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 		cw_strategy_manager_fail(self, row, error->message);
 		return;
 	}
-	rt = cw_bot_runtime_new(&env, row->id, row->name, config, row->config, row->updated_at);
+	/* a bot with a past replays it under the configs it had, in order */
+	cursor = cw_strategy_manager_read_time(self, row->id, "cursor");
+	if (cursor != G_MININT64)
+		history = cw_strategy_manager_read_history(self, row);
+	if (history != NULL) {
+		CwHistoryEntry *first = g_ptr_array_index(history, 0);
+		first_config = cw_strategy_manager_parse_text(row, first->text, NULL);
+		if (first_config == NULL)
+			g_clear_pointer(&history, g_ptr_array_unref);
+	}
+	if (history != NULL)
+		rt = cw_bot_runtime_new(&env, row->id, row->name, first_config,
+					((CwHistoryEntry *) g_ptr_array_index(history, 0))->text,
+					row->updated_at);
+	else
+		rt = cw_bot_runtime_new(&env, row->id, row->name, config, row->config,
+					row->updated_at);
 	if (cw_bot_runtime_get_active(rt, &error) == NULL ||
 	    !cw_feed_hub_attach(self->hub, rt, &error)) {
 		cw_bot_runtime_free(rt);
 		cw_strategy_manager_fail(self, row, error->message);
 		return;
 	}
-	cursor = cw_strategy_manager_read_time(self, row->id, "cursor");
+	cw_strategy_manager_replay_history(self, rt, row, config, history, cursor);
 	if (cursor != G_MININT64) {
 		cw_bot_runtime_set_origin(rt,
 					  cw_strategy_manager_read_time(self, row->id, "origin"));
@@ -284,50 +392,23 @@ cw_strategy_manager_startup(CwStrategyManager *self, GError **error)
 	return cw_feed_hub_start(self->hub, error);
 }
 
-/* Whether two configs differ only by the active strategy. */
-static gboolean
-cw_strategy_manager_only_switch(CwBotConfig *a, CwBotConfig *b)
-{
-	g_autoptr(JsonNode) ca = json_node_copy(a->root);
-	g_autoptr(JsonNode) cb = json_node_copy(b->root);
-
-	json_object_remove_member(json_node_get_object(ca), "active_strategy");
-	json_object_remove_member(json_node_get_object(cb), "active_strategy");
-	return json_node_equal(ca, cb);
-}
-
 static void
 cw_strategy_manager_apply_edit(CwStrategyManager *self, CwBotRuntime *rt, const CwStoreBot *row)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CwBotConfig) config = cw_strategy_manager_parse(row, &error);
-	CwBotConfig *old = cw_bot_runtime_get_config(rt);
-	const CwStrategySpec *spec;
+	gboolean switched = FALSE;
 
-	if (config == NULL) {
+	if (config == NULL || !cw_bot_runtime_apply_config(rt, config, row->config, row->updated_at,
+							   &switched, &error)) {
 		cw_strategy_manager_unload(self, rt);
 		cw_strategy_manager_fail(self, row, error->message);
 		return;
 	}
-	spec = cw_bot_config_get_active_strategy(config);
-	if (cw_strategy_manager_only_switch(old, config)) {
-		/* the dormant strategy keeps its state; the new config is kept */
-		cw_bot_runtime_update_config(rt, config, row->config, row->updated_at);
-		if (!cw_bot_runtime_switch(rt, spec->id, &error)) {
-			cw_strategy_manager_unload(self, rt);
-			cw_strategy_manager_fail(self, row, error->message);
-			return;
-		}
-		cw_log(G_LOG_LEVEL_MESSAGE, row->name, spec->id, "active strategy switched");
-		return;
-	}
-	if (!cw_bot_runtime_replace_config(rt, config, row->config, row->updated_at, &error)) {
-		cw_strategy_manager_unload(self, rt);
-		cw_strategy_manager_fail(self, row, error->message);
-		return;
-	}
-	cw_log(G_LOG_LEVEL_MESSAGE, row->name, spec->id,
-	       "config edited: restarted on the new config, open position kept");
+	cw_bot_runtime_record_config(rt, cw_bot_runtime_get_cursor(rt), row->config);
+	cw_log(G_LOG_LEVEL_MESSAGE, row->name, cw_bot_config_get_active_strategy(config)->id,
+	       switched ? "active strategy switched"
+			: "config edited: restarted on the new config, open position kept");
 }
 
 void
