@@ -72,7 +72,8 @@ cw_demo_bot_config(const char *path, const char *data, GError **error)
 	json_object_set_string_member(feed, "type", "replay");
 	json_object_set_string_member(feed, "path", data);
 	json_object_set_int_member(feed, "speed", 0);
-	json_object_set_string_member(feed, "symbol", json_object_get_string_member(root, "symbol"));
+	json_object_set_string_member(feed, "symbol",
+				      json_object_get_string_member(root, "symbol"));
 	json_object_set_object_member(root, "feed", feed);
 	json_generator_set_root(gen, json_parser_get_root(parser));
 	return json_generator_to_data(gen, NULL);
@@ -96,7 +97,8 @@ cw_demo_serve(GPtrArray *configs, const char *data, const char *db)
 		return 1;
 	}
 	for (guint i = 0; i < configs->len; i++) {
-		g_autofree char *json = cw_demo_bot_config(g_ptr_array_index(configs, i), data, &error);
+		g_autofree char *json =
+		    cw_demo_bot_config(g_ptr_array_index(configs, i), data, &error);
 		g_autofree char *name = NULL;
 		if (json == NULL || cw_bot_admin_add(store, json, TRUE, &name, &error) < 0) {
 			fprintf(stderr, "candlewick demo: %s: %s\n",
