@@ -70,6 +70,8 @@ static void
 cw_strategy_manager_unload(CwStrategyManager *self, CwBotRuntime *rt)
 {
 	cw_feed_hub_detach(self->hub, rt);
+	/* the last counters, not those of the last heartbeat */
+	cw_bot_runtime_queue_guard_state(rt);
 	cw_bot_runtime_queue_cursor(rt);
 	g_hash_table_remove(self->bots, &(gint64){cw_bot_runtime_get_id(rt)});
 }
@@ -82,6 +84,7 @@ cw_strategy_manager_feed_ended(CwBotRuntime *rt, const char *reason, gpointer us
 	gint64 id = cw_bot_runtime_get_id(rt);
 	g_autofree char *name = g_strdup(cw_bot_runtime_get_name(rt));
 
+	cw_bot_runtime_queue_guard_state(rt);
 	cw_bot_runtime_queue_cursor(rt);
 	cw_store_writer_state(self->writer, id, "stop_reason", reason);
 	cw_strategy_manager_mark_inactive(self, id, cw_bot_runtime_get_updated_at(rt));
