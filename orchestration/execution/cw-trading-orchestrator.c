@@ -101,6 +101,27 @@ static const CwStrategyOutput cw_trading_orchestrator_no_output;
 static const CwGuardContext cw_trading_orchestrator_no_context;
 static const CwOrder cw_trading_orchestrator_no_order;
 
+/* cw_account_is_flat(), cw_account_get_signed_qty() and
+ * cw_exit_machine_is_open() for the per-candle path, where a call into
+ * another file costs more than the test itself. */
+static inline gboolean
+cw_trading_orchestrator_is_flat(const CwTradingOrchestrator *self)
+{
+	return self->account.position.direction == CW_DIRECTION_NONE;
+}
+
+static inline double
+cw_trading_orchestrator_signed_qty(const CwTradingOrchestrator *self)
+{
+	return self->account.position.qty * (double) self->account.position.direction;
+}
+
+static inline gboolean
+cw_trading_orchestrator_exit_open(const CwTradingOrchestrator *self)
+{
+	return self->exit.state != CW_EXIT_STATE_CLOSED;
+}
+
 /* events */
 
 static void
@@ -154,9 +175,9 @@ cw_trading_orchestrator_fill_context(CwTradingOrchestrator *self, CwGuardContext
 	ctx->equity = acc->equity;
 	ctx->balance = acc->cash;
 	ctx->peak_equity = acc->peak_equity;
-	ctx->position_qty = cw_account_get_signed_qty(acc);
+	ctx->position_qty = cw_trading_orchestrator_signed_qty(self);
 	ctx->position_entry_price = acc->position.entry_price;
-	ctx->open_positions = cw_account_is_flat(acc) ? 0 : 1;
+	ctx->open_positions = cw_trading_orchestrator_is_flat(self) ? 0 : 1;
 	ctx->reduces = reduces;
 }
 
@@ -886,7 +907,7 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 		cw_trading_orchestrator_emit(self, &event);
 	}
 
-	if (!cw_account_is_flat(&self->account) && cw_exit_machine_is_open(&self->exit)) {
+	if (!cw_trading_orchestrator_is_flat(self) && cw_trading_orchestrator_exit_open(self)) {
 		/* 4: exits */
 		if (cw_exit_machine_on_candle(&self->exit, candle, self->output.atr) !=
 		    CW_STOP_CHANGE_NONE)
@@ -895,7 +916,7 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 			cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_TIME_EXIT);
 		else if (cw_exit_machine_wants_signal_exit(&self->exit, &self->output))
 			cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_SIGNAL_EXIT);
-	} else if (cw_account_is_flat(&self->account) && !self->entry_pending &&
+	} else if (cw_trading_orchestrator_is_flat(self) && !self->entry_pending &&
 		   !self->close_pending && !flatten && self->manual_mode == CW_BOT_MODE_ACTIVE &&
 		   self->output.ready && self->output.signal.direction != CW_DIRECTION_NONE) {
 		/* 5: entries; a reversal waits for the close to fill first. Under
