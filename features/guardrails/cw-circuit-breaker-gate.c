@@ -37,7 +37,7 @@ static gboolean
 cw_circuit_breaker_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
 				  GError **error)
 {
-	CwCircuitBreakerGate *self = CW_CIRCUIT_BREAKER_GATE(guard);
+	CwCircuitBreakerGate *self = (CwCircuitBreakerGate *) guard;
 	const char *path = "guardrails.circuit_breaker";
 	JsonObject *section, *obj = NULL;
 	guint cooldown_s = 0;
@@ -72,7 +72,7 @@ static CwGuardVerdict
 cw_circuit_breaker_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order,
 			      char *reason, gsize reason_len)
 {
-	CwCircuitBreakerGate *self = CW_CIRCUIT_BREAKER_GATE(guard);
+	CwCircuitBreakerGate *self = (CwCircuitBreakerGate *) guard;
 	char cause[CW_REASON_LEN];
 
 	self->last_now = ctx->now;
@@ -90,7 +90,7 @@ static void
 cw_circuit_breaker_gate_on_order_error(CwGuard *guard, const CwGuardContext *ctx,
 				       const CwOrder *order, const GError *error)
 {
-	CwCircuitBreakerGate *self = CW_CIRCUIT_BREAKER_GATE(guard);
+	CwCircuitBreakerGate *self = (CwCircuitBreakerGate *) guard;
 
 	self->last_now = ctx->now;
 	self->errors++;
@@ -101,7 +101,7 @@ cw_circuit_breaker_gate_on_order_error(CwGuard *guard, const CwGuardContext *ctx
 static void
 cw_circuit_breaker_gate_on_fill(CwGuard *guard, const CwGuardContext *ctx, const CwFill *fill)
 {
-	CwCircuitBreakerGate *self = CW_CIRCUIT_BREAKER_GATE(guard);
+	CwCircuitBreakerGate *self = (CwCircuitBreakerGate *) guard;
 
 	self->last_now = ctx->now;
 	if (cw_circuit_breaker_gate_is_open(self, ctx->now))
@@ -113,13 +113,13 @@ cw_circuit_breaker_gate_on_fill(CwGuard *guard, const CwGuardContext *ctx, const
 static void
 cw_circuit_breaker_gate_on_candle(CwGuard *guard, const CwGuardContext *ctx, const CwCandle *candle)
 {
-	CW_CIRCUIT_BREAKER_GATE(guard)->last_now = ctx->now;
+	((CwCircuitBreakerGate *) guard)->last_now = ctx->now;
 }
 
 static CwBotMode
 cw_circuit_breaker_gate_get_mode(CwGuard *guard)
 {
-	CwCircuitBreakerGate *self = CW_CIRCUIT_BREAKER_GATE(guard);
+	CwCircuitBreakerGate *self = (CwCircuitBreakerGate *) guard;
 
 	return cw_circuit_breaker_gate_is_open(self, self->last_now) ? CW_BOT_MODE_HALTED
 								     : CW_BOT_MODE_ACTIVE;
@@ -128,7 +128,7 @@ cw_circuit_breaker_gate_get_mode(CwGuard *guard)
 static char *
 cw_circuit_breaker_gate_save_state(CwGuard *guard)
 {
-	CwCircuitBreakerGate *self = CW_CIRCUIT_BREAKER_GATE(guard);
+	CwCircuitBreakerGate *self = (CwCircuitBreakerGate *) guard;
 	JsonBuilder *b =
 	    cw_guard_state_begin(CW_CIRCUIT_BREAKER_NAME, cw_circuit_breaker_gate_get_mode(guard));
 
@@ -144,7 +144,7 @@ cw_circuit_breaker_gate_save_state(CwGuard *guard)
 static gboolean
 cw_circuit_breaker_gate_load_state(CwGuard *guard, const char *json, GError **error)
 {
-	CwCircuitBreakerGate *self = CW_CIRCUIT_BREAKER_GATE(guard);
+	CwCircuitBreakerGate *self = (CwCircuitBreakerGate *) guard;
 	g_autoptr(JsonObject) state = NULL;
 	CwBotMode mode;
 	gint64 errors, tripped_until, last_now;

@@ -48,7 +48,7 @@ static gboolean
 cw_daily_loss_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
 			     GError **error)
 {
-	CwDailyLossGate *self = CW_DAILY_LOSS_GATE(guard);
+	CwDailyLossGate *self = (CwDailyLossGate *) guard;
 	const char *path = "guardrails.daily_loss";
 	JsonObject *section, *obj = NULL;
 	const char *tz_name = NULL;
@@ -131,7 +131,7 @@ static CwGuardVerdict
 cw_daily_loss_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 			 gsize reason_len)
 {
-	CwDailyLossGate *self = CW_DAILY_LOSS_GATE(guard);
+	CwDailyLossGate *self = (CwDailyLossGate *) guard;
 
 	cw_daily_loss_gate_update(self, ctx);
 	if (!self->triggered)
@@ -143,37 +143,38 @@ cw_daily_loss_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *ord
 static void
 cw_daily_loss_gate_on_fill(CwGuard *guard, const CwGuardContext *ctx, const CwFill *fill)
 {
-	cw_daily_loss_gate_update(CW_DAILY_LOSS_GATE(guard), ctx);
+	cw_daily_loss_gate_update(((CwDailyLossGate *) guard), ctx);
 }
 
 static void
 cw_daily_loss_gate_on_trade(CwGuard *guard, const CwGuardContext *ctx, const CwTrade *trade)
 {
-	cw_daily_loss_gate_update(CW_DAILY_LOSS_GATE(guard), ctx);
+	cw_daily_loss_gate_update(((CwDailyLossGate *) guard), ctx);
 }
 
 static void
 cw_daily_loss_gate_on_candle(CwGuard *guard, const CwGuardContext *ctx, const CwCandle *candle)
 {
-	cw_daily_loss_gate_update(CW_DAILY_LOSS_GATE(guard), ctx);
+	cw_daily_loss_gate_update(((CwDailyLossGate *) guard), ctx);
 }
 
 static CwBotMode
 cw_daily_loss_gate_get_mode(CwGuard *guard)
 {
-	return CW_DAILY_LOSS_GATE(guard)->triggered ? CW_BOT_MODE_REDUCE_ONLY : CW_BOT_MODE_ACTIVE;
+	return ((CwDailyLossGate *) guard)->triggered ? CW_BOT_MODE_REDUCE_ONLY
+						      : CW_BOT_MODE_ACTIVE;
 }
 
 static gboolean
 cw_daily_loss_gate_wants_flatten(CwGuard *guard)
 {
-	return CW_DAILY_LOSS_GATE(guard)->flatten;
+	return ((CwDailyLossGate *) guard)->flatten;
 }
 
 static char *
 cw_daily_loss_gate_save_state(CwGuard *guard)
 {
-	CwDailyLossGate *self = CW_DAILY_LOSS_GATE(guard);
+	CwDailyLossGate *self = (CwDailyLossGate *) guard;
 	JsonBuilder *b =
 	    cw_guard_state_begin(CW_DAILY_LOSS_NAME, cw_daily_loss_gate_get_mode(guard));
 
@@ -191,7 +192,7 @@ cw_daily_loss_gate_save_state(CwGuard *guard)
 static gboolean
 cw_daily_loss_gate_load_state(CwGuard *guard, const char *json, GError **error)
 {
-	CwDailyLossGate *self = CW_DAILY_LOSS_GATE(guard);
+	CwDailyLossGate *self = (CwDailyLossGate *) guard;
 	g_autoptr(JsonObject) state = NULL;
 	CwBotMode mode;
 	gint64 day_end;

@@ -29,7 +29,7 @@ static gboolean
 cw_instrument_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
 			     GError **error)
 {
-	CwInstrumentGate *self = CW_INSTRUMENT_GATE(guard);
+	CwInstrumentGate *self = (CwInstrumentGate *) guard;
 	JsonObject *section;
 
 	if (!cw_guardrails_get_section(config, &section, error))
@@ -54,7 +54,7 @@ static CwGuardVerdict
 cw_instrument_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 			 gsize reason_len)
 {
-	CwInstrumentGate *self = CW_INSTRUMENT_GATE(guard);
+	CwInstrumentGate *self = (CwInstrumentGate *) guard;
 	const CwInstrument *rules = ctx->instrument != NULL ? ctx->instrument : &self->rules;
 	const char *symbol = order->symbol != 0 ? g_quark_to_string(order->symbol) : "?";
 	double qty = cw_instrument_floor_qty(rules, order->qty);

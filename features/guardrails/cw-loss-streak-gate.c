@@ -97,7 +97,7 @@ static gboolean
 cw_loss_streak_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
 			      GError **error)
 {
-	CwLossStreakGate *self = CW_LOSS_STREAK_GATE(guard);
+	CwLossStreakGate *self = (CwLossStreakGate *) guard;
 	const char *path = "guardrails.loss_streak";
 	g_autofree char *mult_path = NULL;
 	JsonObject *section, *obj = NULL;
@@ -146,7 +146,7 @@ static CwGuardVerdict
 cw_loss_streak_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 			  gsize reason_len)
 {
-	CwLossStreakGate *self = CW_LOSS_STREAK_GATE(guard);
+	CwLossStreakGate *self = (CwLossStreakGate *) guard;
 	double mult, qty;
 
 	if (self->halted)
@@ -167,7 +167,7 @@ cw_loss_streak_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *or
 static void
 cw_loss_streak_gate_on_trade(CwGuard *guard, const CwGuardContext *ctx, const CwTrade *trade)
 {
-	CwLossStreakGate *self = CW_LOSS_STREAK_GATE(guard);
+	CwLossStreakGate *self = (CwLossStreakGate *) guard;
 
 	if (trade->net_pnl > 0)
 		self->streak = 0;
@@ -184,13 +184,13 @@ cw_loss_streak_gate_on_trade(CwGuard *guard, const CwGuardContext *ctx, const Cw
 static CwBotMode
 cw_loss_streak_gate_get_mode(CwGuard *guard)
 {
-	return CW_LOSS_STREAK_GATE(guard)->halted ? CW_BOT_MODE_HALTED : CW_BOT_MODE_ACTIVE;
+	return ((CwLossStreakGate *) guard)->halted ? CW_BOT_MODE_HALTED : CW_BOT_MODE_ACTIVE;
 }
 
 static char *
 cw_loss_streak_gate_save_state(CwGuard *guard)
 {
-	CwLossStreakGate *self = CW_LOSS_STREAK_GATE(guard);
+	CwLossStreakGate *self = (CwLossStreakGate *) guard;
 	JsonBuilder *b =
 	    cw_guard_state_begin(CW_LOSS_STREAK_NAME, cw_loss_streak_gate_get_mode(guard));
 
@@ -204,7 +204,7 @@ cw_loss_streak_gate_save_state(CwGuard *guard)
 static gboolean
 cw_loss_streak_gate_load_state(CwGuard *guard, const char *json, GError **error)
 {
-	CwLossStreakGate *self = CW_LOSS_STREAK_GATE(guard);
+	CwLossStreakGate *self = (CwLossStreakGate *) guard;
 	g_autoptr(JsonObject) state = NULL;
 	CwBotMode mode;
 	gint64 streak;

@@ -34,7 +34,7 @@ static gboolean
 cw_max_drawdown_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
 			       GError **error)
 {
-	CwMaxDrawdownGate *self = CW_MAX_DRAWDOWN_GATE(guard);
+	CwMaxDrawdownGate *self = (CwMaxDrawdownGate *) guard;
 	const char *path = "guardrails.max_drawdown";
 	JsonObject *section, *obj = NULL;
 	guint action = 0;
@@ -82,7 +82,7 @@ static CwGuardVerdict
 cw_max_drawdown_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 			   gsize reason_len)
 {
-	CwMaxDrawdownGate *self = CW_MAX_DRAWDOWN_GATE(guard);
+	CwMaxDrawdownGate *self = (CwMaxDrawdownGate *) guard;
 
 	cw_max_drawdown_gate_update(self, ctx);
 	return cw_gate_check_mode(self->mode, ctx, order, self->cause, reason, reason_len);
@@ -91,25 +91,25 @@ cw_max_drawdown_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *o
 static void
 cw_max_drawdown_gate_on_fill(CwGuard *guard, const CwGuardContext *ctx, const CwFill *fill)
 {
-	cw_max_drawdown_gate_update(CW_MAX_DRAWDOWN_GATE(guard), ctx);
+	cw_max_drawdown_gate_update(((CwMaxDrawdownGate *) guard), ctx);
 }
 
 static void
 cw_max_drawdown_gate_on_candle(CwGuard *guard, const CwGuardContext *ctx, const CwCandle *candle)
 {
-	cw_max_drawdown_gate_update(CW_MAX_DRAWDOWN_GATE(guard), ctx);
+	cw_max_drawdown_gate_update(((CwMaxDrawdownGate *) guard), ctx);
 }
 
 static CwBotMode
 cw_max_drawdown_gate_get_mode(CwGuard *guard)
 {
-	return CW_MAX_DRAWDOWN_GATE(guard)->mode;
+	return ((CwMaxDrawdownGate *) guard)->mode;
 }
 
 static char *
 cw_max_drawdown_gate_save_state(CwGuard *guard)
 {
-	CwMaxDrawdownGate *self = CW_MAX_DRAWDOWN_GATE(guard);
+	CwMaxDrawdownGate *self = (CwMaxDrawdownGate *) guard;
 	JsonBuilder *b = cw_guard_state_begin(CW_MAX_DRAWDOWN_NAME, self->mode);
 
 	json_builder_set_member_name(b, "cause");
@@ -120,7 +120,7 @@ cw_max_drawdown_gate_save_state(CwGuard *guard)
 static gboolean
 cw_max_drawdown_gate_load_state(CwGuard *guard, const char *json, GError **error)
 {
-	CwMaxDrawdownGate *self = CW_MAX_DRAWDOWN_GATE(guard);
+	CwMaxDrawdownGate *self = (CwMaxDrawdownGate *) guard;
 	g_autoptr(JsonObject) state = NULL;
 	CwBotMode mode;
 	const char *cause;

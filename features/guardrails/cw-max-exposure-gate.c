@@ -38,7 +38,7 @@ static gboolean
 cw_max_exposure_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
 			       GError **error)
 {
-	CwMaxExposureGate *self = CW_MAX_EXPOSURE_GATE(guard);
+	CwMaxExposureGate *self = (CwMaxExposureGate *) guard;
 	JsonObject *section;
 
 	if (!cw_guardrails_get_section(config, &section, error))

@@ -26,7 +26,7 @@ static gboolean
 cw_max_leverage_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
 			       GError **error)
 {
-	CwMaxLeverageGate *self = CW_MAX_LEVERAGE_GATE(guard);
+	CwMaxLeverageGate *self = (CwMaxLeverageGate *) guard;
 	JsonObject *section;
 
 	if (!cw_guardrails_get_section(config, &section, error))
@@ -42,7 +42,7 @@ static CwGuardVerdict
 cw_max_leverage_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 			   gsize reason_len)
 {
-	CwMaxLeverageGate *self = CW_MAX_LEVERAGE_GATE(guard);
+	CwMaxLeverageGate *self = (CwMaxLeverageGate *) guard;
 	double notional, leverage;
 
 	if (cw_gate_is_exit(ctx, order))

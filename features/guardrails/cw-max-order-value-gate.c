@@ -28,7 +28,7 @@ static gboolean
 cw_max_order_value_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
 				  GError **error)
 {
-	CwMaxOrderValueGate *self = CW_MAX_ORDER_VALUE_GATE(guard);
+	CwMaxOrderValueGate *self = (CwMaxOrderValueGate *) guard;
 	JsonObject *section;
 
 	if (!cw_guardrails_get_section(config, &section, error))
@@ -44,7 +44,7 @@ static CwGuardVerdict
 cw_max_order_value_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order,
 			      char *reason, gsize reason_len)
 {
-	CwMaxOrderValueGate *self = CW_MAX_ORDER_VALUE_GATE(guard);
+	CwMaxOrderValueGate *self = (CwMaxOrderValueGate *) guard;
 	double price, value;
 
 	if (cw_gate_is_exit(ctx, order))

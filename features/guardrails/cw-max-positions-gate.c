@@ -36,7 +36,7 @@ static gboolean
 cw_max_positions_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
 				GError **error)
 {
-	CwMaxPositionsGate *self = CW_MAX_POSITIONS_GATE(guard);
+	CwMaxPositionsGate *self = (CwMaxPositionsGate *) guard;
 	JsonObject *section;
 
 	if (!cw_guardrails_get_section(config, &section, error))

@@ -30,7 +30,7 @@ static gboolean
 cw_position_cap_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
 			       GError **error)
 {
-	CwPositionCapGate *self = CW_POSITION_CAP_GATE(guard);
+	CwPositionCapGate *self = (CwPositionCapGate *) guard;
 	const char *path = "guardrails.position_cap";
 	JsonObject *section, *obj = NULL;
 
@@ -60,7 +60,7 @@ static CwGuardVerdict
 cw_position_cap_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 			   gsize reason_len)
 {
-	CwPositionCapGate *self = CW_POSITION_CAP_GATE(guard);
+	CwPositionCapGate *self = (CwPositionCapGate *) guard;
 	const char *symbol = order->symbol != 0 ? g_quark_to_string(order->symbol) : "?";
 	double after, price;
 

@@ -29,7 +29,7 @@ static gboolean
 cw_price_band_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
 			     GError **error)
 {
-	CwPriceBandGate *self = CW_PRICE_BAND_GATE(guard);
+	CwPriceBandGate *self = (CwPriceBandGate *) guard;
 	JsonObject *section;
 
 	if (!cw_guardrails_get_section(config, &section, error))
@@ -62,7 +62,7 @@ static CwGuardVerdict
 cw_price_band_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 			 gsize reason_len)
 {
-	CwPriceBandGate *self = CW_PRICE_BAND_GATE(guard);
+	CwPriceBandGate *self = (CwPriceBandGate *) guard;
 
 	if (order->type == CW_ORDER_TYPE_MARKET || ctx->mark_price <= 0)
 		return CW_GUARD_ALLOW;

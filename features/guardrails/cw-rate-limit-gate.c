@@ -35,7 +35,7 @@ static gboolean
 cw_rate_limit_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
 			     GError **error)
 {
-	CwRateLimitGate *self = CW_RATE_LIMIT_GATE(guard);
+	CwRateLimitGate *self = (CwRateLimitGate *) guard;
 	const char *path = "guardrails.rate_limit";
 	JsonObject *section, *obj = NULL;
 
@@ -68,7 +68,7 @@ static CwGuardVerdict
 cw_rate_limit_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 			 gsize reason_len)
 {
-	CwRateLimitGate *self = CW_RATE_LIMIT_GATE(guard);
+	CwRateLimitGate *self = (CwRateLimitGate *) guard;
 
 	/* forget orders that left the window (now - 60 s, now] */
 	while (self->count > 0 && self->times[self->head] <= ctx->now - CW_RATE_LIMIT_WINDOW_MS) {

@@ -162,7 +162,7 @@ static gboolean
 cw_session_guard_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
 			   GError **error)
 {
-	CwSessionGuard *self = CW_SESSION_GUARD(guard);
+	CwSessionGuard *self = (CwSessionGuard *) guard;
 	const char *path = "guardrails.session";
 	JsonObject *section, *obj = NULL;
 	const char *tz_name = NULL;
@@ -265,7 +265,7 @@ static CwGuardVerdict
 cw_session_guard_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 		       gsize reason_len)
 {
-	CwSessionGuard *self = CW_SESSION_GUARD(guard);
+	CwSessionGuard *self = (CwSessionGuard *) guard;
 	CwLocalTime lt;
 	gint year;
 	guint month, mday;
@@ -286,7 +286,7 @@ cw_session_guard_on_fill(CwGuard *guard, const CwGuardContext *ctx, const CwFill
 {
 	CwLocalTime lt;
 
-	cw_session_guard_update(CW_SESSION_GUARD(guard), ctx, &lt);
+	cw_session_guard_update(((CwSessionGuard *) guard), ctx, &lt);
 }
 
 static void
@@ -294,19 +294,19 @@ cw_session_guard_on_candle(CwGuard *guard, const CwGuardContext *ctx, const CwCa
 {
 	CwLocalTime lt;
 
-	cw_session_guard_update(CW_SESSION_GUARD(guard), ctx, &lt);
+	cw_session_guard_update(((CwSessionGuard *) guard), ctx, &lt);
 }
 
 static gboolean
 cw_session_guard_wants_flatten(CwGuard *guard)
 {
-	return CW_SESSION_GUARD(guard)->flatten;
+	return ((CwSessionGuard *) guard)->flatten;
 }
 
 static char *
 cw_session_guard_save_state(CwGuard *guard)
 {
-	CwSessionGuard *self = CW_SESSION_GUARD(guard);
+	CwSessionGuard *self = (CwSessionGuard *) guard;
 	JsonBuilder *b = cw_guard_state_begin("session", CW_BOT_MODE_ACTIVE);
 
 	json_builder_set_member_name(b, "was_inside");
@@ -319,7 +319,7 @@ cw_session_guard_save_state(CwGuard *guard)
 static gboolean
 cw_session_guard_load_state(CwGuard *guard, const char *json, GError **error)
 {
-	CwSessionGuard *self = CW_SESSION_GUARD(guard);
+	CwSessionGuard *self = (CwSessionGuard *) guard;
 	g_autoptr(JsonObject) state = NULL;
 	CwBotMode mode;
 	gint64 was_inside;

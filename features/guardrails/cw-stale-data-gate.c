@@ -26,7 +26,7 @@ static gboolean
 cw_stale_data_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
 			     GError **error)
 {
-	CwStaleDataGate *self = CW_STALE_DATA_GATE(guard);
+	CwStaleDataGate *self = (CwStaleDataGate *) guard;
 	JsonObject *section;
 
 	if (!cw_guardrails_get_section(config, &section, error))
@@ -42,7 +42,7 @@ static CwGuardVerdict
 cw_stale_data_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 			 gsize reason_len)
 {
-	CwStaleDataGate *self = CW_STALE_DATA_GATE(guard);
+	CwStaleDataGate *self = (CwStaleDataGate *) guard;
 	gint64 age, max_age;
 
 	if (cw_gate_is_exit(ctx, order))
