@@ -54,10 +54,11 @@ cw_commands_init_types(void (*register_features)(void))
 	if (register_features != NULL)
 		register_features();
 	if (g_getenv("CW_MODULE_DIR") != NULL) {
-		/* out-of-tree feature modules export g_io_module_load() and
-		 * register their types there, like GIO's own modules */
+		/* out-of-tree feature modules (lib*.so) export g_io_module_load()
+		 * and register their types there, like GIO's own modules; they
+		 * stay loaded for the life of the process */
 		GList *modules = g_io_modules_load_all_in_directory(g_getenv("CW_MODULE_DIR"));
-		g_list_free_full(modules, g_object_unref);
+		g_list_free(modules);
 	}
 	g_once_init_leave(&once, 1);
 }

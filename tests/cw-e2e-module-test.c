@@ -1,0 +1,160 @@
+/* An out-of-tree module loaded from $CW_MODULE_DIR adds a broker named
+ * "failing" without any change to the engine; a bot on it fails every
+ * order while the bot beside it trades exactly as it does alone. */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+typedef struct {
+	char *dir;
+	char *data;
+} ModFixture;
+
+static int
+mod_run(const char *module_dir, char **err, const char *first, ...)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GSubprocessLauncher) launcher = NULL;
+	g_autoptr(GSubprocess) proc = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *e = NULL;
+	va_list ap;
+
+	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+					     G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	if (module_dir != NULL)
+		g_subprocess_launcher_setenv(launcher, "CW_MODULE_DIR", module_dir, TRUE);
+	else
+		g_subprocess_launcher_unsetenv(launcher, "CW_MODULE_DIR");
+	g_ptr_array_add(argv, (gpointer) g_getenv("CW_CANDLEWICK"));
+	va_start(ap, first);
+	for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
+		g_ptr_array_add(argv, (gpointer) a);
+	va_end(ap);
+	g_ptr_array_add(argv, NULL);
+	proc = g_subprocess_launcher_spawnv(launcher, (const char *const *) argv->pdata, &error);
+	g_assert_no_error(error);
+	g_subprocess_communicate_utf8(proc, NULL, NULL, NULL, &e, &error);
+	g_assert_no_error(error);
+	if (err != NULL)
+		*err = g_steal_pointer(&e);
+	return g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1;
+}
+
+static char *
+mod_query(const char *db, const char *sql)
+{
+	sqlite3 *conn = NULL;
+	sqlite3_stmt *stmt = NULL;
+	GString *out = g_string_new(NULL);
+
+	g_assert_cmpint(sqlite3_open_v2(db, &conn, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		for (int i = 0; i < sqlite3_column_count(stmt); i++)
+			g_string_append_printf(out, "%s|",
+					       (const char *) sqlite3_column_text(stmt, i));
+		g_string_append_c(out, '\n');
+	}
+	sqlite3_finalize(stmt);
+	sqlite3_close(conn);
+	return g_string_free(out, FALSE);
+}
+
+static char *
+mod_config(ModFixture *fx, const char *name, const char *broker)
+{
+	g_autofree char *path = g_strdup_printf("%s/%s.json", fx->dir, name);
+	g_autofree char *json = g_strdup_printf(
+	    "{\"name\":\"%s\",\"symbol\":\"BTCUSDT\",\"interval\":\"5m\","
+	    "\"feed\":{\"type\":\"replay\",\"path\":\"%s\",\"speed\":0},"
+	    "\"broker\":{\"type\":\"%s\"},"
+	    "\"strategy\":{\"analyzers\":[{\"type\":\"ema_cross\",\"weight\":0.6},"
+	    "{\"type\":\"rsi\",\"weight\":0.4}],\"aggregation\":{\"min_score\":0.3}}}",
+	    name, fx->data, broker);
+
+	g_assert_true(g_file_set_contents(path, json, -1, NULL));
+	return g_steal_pointer(&path);
+}
+
+static void
+mod_setup(ModFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+
+	fx->dir = g_dir_make_tmp("cw-module-XXXXXX", &error);
+	g_assert_no_error(error);
+	fx->data = g_build_filename(fx->dir, "data.csv", NULL);
+	g_assert_cmpint(
+	    mod_run(NULL, NULL, "synth", "--days", "20", "--seed", "9", "--output", fx->data, NULL),
+	    ==, 0);
+}
+
+static void
+mod_teardown(ModFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GDir) dir = g_dir_open(fx->dir, 0, NULL);
+	const char *name;
+
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *path = g_build_filename(fx->dir, name, NULL);
+		g_unlink(path);
+	}
+	g_rmdir(fx->dir);
+	g_free(fx->dir);
+	g_free(fx->data);
+}
+
+static void
+test_module_failing_broker(ModFixture *fx, gconstpointer user_data)
+{
+	const char *modules = g_getenv("CW_TEST_MODULE_DIR");
+	g_autofree char *good = mod_config(fx, "good", "paper");
+	g_autofree char *bad = mod_config(fx, "bad", "failing");
+	g_autofree char *alone = g_build_filename(fx->dir, "alone.db", NULL);
+	g_autofree char *both = g_build_filename(fx->dir, "both.db", NULL);
+	g_autofree char *err = NULL;
+	g_autofree char *trades_alone = NULL, *trades_both = NULL, *bad_trades = NULL;
+	g_autofree char *failures = NULL, *status = NULL;
+	const char *q = "SELECT direction, entry_time, exit_time, entry_price, exit_price, qty, "
+			"net_pnl FROM trading_trades WHERE bot_name = 'good' ORDER BY id";
+
+	g_assert_nonnull(modules);
+	/* without the module the name is unknown, and the error says which exist */
+	g_assert_cmpint(mod_run(NULL, &err, "bots", "add", "--db", both, "--config", bad, NULL), ==,
+			1);
+	g_assert_nonnull(strstr(err, "unknown broker type 'failing' (known: paper)"));
+
+	g_assert_cmpint(mod_run(NULL, NULL, "bots", "add", "--db", alone, "--config", good, NULL),
+			==, 0);
+	g_assert_cmpint(mod_run(NULL, NULL, "serve", "--db", alone, "--exit-when-idle", NULL), ==,
+			0);
+	g_assert_cmpint(mod_run(modules, NULL, "bots", "add", "--db", both, "--config", good, NULL),
+			==, 0);
+	g_assert_cmpint(mod_run(modules, NULL, "bots", "add", "--db", both, "--config", bad, NULL),
+			==, 0);
+	g_assert_cmpint(mod_run(modules, NULL, "serve", "--db", both, "--exit-when-idle", NULL), ==,
+			0);
+
+	trades_alone = mod_query(alone, q);
+	trades_both = mod_query(both, q);
+	g_assert_cmpuint(strlen(trades_alone), >, 0);
+	g_assert_cmpstr(trades_both, ==, trades_alone);
+	bad_trades = mod_query(both, "SELECT count(*) FROM trading_trades WHERE bot_name = 'bad'");
+	g_assert_cmpstr(bad_trades, ==, "0|\n");
+	failures = mod_query(both, "SELECT count(*) > 0 FROM events e JOIN trading_bots b ON "
+				   "b.id = e.bot_id WHERE b.name = 'bad' AND e.type = "
+				   "'ACTION_FAILED'");
+	g_assert_cmpstr(failures, ==, "1|\n");
+	status = mod_query(both, "SELECT name, status FROM trading_bots ORDER BY name");
+	g_assert_cmpstr(status, ==, "bad|stopped|\ngood|stopped|\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add("/e2e/module/failing-broker", ModFixture, NULL, mod_setup,
+		   test_module_failing_broker, mod_teardown);
+	return g_test_run();
+}
