@@ -32,6 +32,7 @@ struct _CwTradingOrchestrator {
 	CwBotMode manual_mode;
 	CwBotMode mode;
 	char id_prefix[16];
+	guint id_prefix_len;
 	guint64 next_seq;
 	double settle_fee_bps;
 	double decision_atr;
@@ -207,7 +208,7 @@ void
 cw_trading_orchestrator_format_client_order_id(CwTradingOrchestrator *self, guint64 seq, char *buf)
 {
 	char digits[20];
-	gsize len = strlen(self->id_prefix);
+	gsize len = self->id_prefix_len;
 	guint n = 0;
 
 	/* "cw-" + 8 hex + "-" + at most 20 digits always fits */
@@ -238,6 +239,7 @@ cw_trading_orchestrator_make_prefix(CwTradingOrchestrator *self)
 			hash = (hash ^ (guint8) *c) * 16777619u;
 	}
 	snprintf(self->id_prefix, sizeof(self->id_prefix), "cw-%08x", hash);
+	self->id_prefix_len = (guint) strlen(self->id_prefix);
 }
 
 /* actions */
