@@ -284,11 +284,12 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 	if (G_UNLIKELY(was_recovering && !self->recovering && !self->recovery_logged)) {
 		const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
 		self->recovery_logged = TRUE;
-		cw_log(G_LOG_LEVEL_MESSAGE, self->name, self->active_spec->id,
-		       "crash recovery: state rebuilt up to the persisted cursor, equity %.2f, "
-		       "position %s %.8g",
-		       acc->equity, cw_direction_to_string(acc->position.direction),
-		       acc->position.qty);
+		cw_log(
+		    G_LOG_LEVEL_MESSAGE, self->name, self->active_spec->id,
+		    "recovery: state rebuilt by replaying up to the persisted cursor, equity %.2f, "
+		    "position %s %.8g",
+		    acc->equity, cw_direction_to_string(acc->position.direction),
+		    acc->position.qty);
 	}
 	cw_trading_orchestrator_on_candle(self->active, candle);
 	self->cursor = candle->open_time;

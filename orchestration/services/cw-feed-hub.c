@@ -145,8 +145,9 @@ cw_feed_hub_on_ended(CwMarketFeed *feed, const char *reason, gpointer user_data)
 }
 
 gboolean
-cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, GError **error)
+cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, gboolean replay_history, GError **error)
 {
+	g_autofree char *private_key = NULL;
 	CwBotConfig *config = cw_bot_runtime_get_config(bot);
 	const char *type = cw_bot_config_get_section_type(config, "feed", NULL);
 	g_autoptr(GObject) obj = NULL;
@@ -166,6 +167,14 @@ cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, GError **error)
 		return FALSE;
 	key = cw_market_feed_get_key(CW_MARKET_FEED(obj));
 	share = g_hash_table_lookup(self->shares, key);
+	if (share != NULL && share->started && replay_history) {
+		/* the shared instance is past the start: a bot that must replay
+		 * its history gets a feed of its own */
+		private_key =
+		    g_strdup_printf("%s#%" G_GINT64_FORMAT, key, cw_bot_runtime_get_id(bot));
+		key = private_key;
+		share = NULL;
+	}
 	if (share == NULL) {
 		share = g_new0(CwFeedShare, 1);
 		share->hub = self;

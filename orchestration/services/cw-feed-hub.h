@@ -21,8 +21,11 @@ typedef void (*CwFeedEndedFunc)(CwBotRuntime *bot, const char *reason, gpointer 
 CwFeedHub *cw_feed_hub_new(CwStore *store, gboolean *order_tx_open, CwFeedEndedFunc ended,
 			   gpointer user_data);
 void cw_feed_hub_free(CwFeedHub *self);
-/* Creates or joins the feed the bot's "feed" section describes. */
-gboolean cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, GError **error);
+/* Creates or joins the feed the bot's "feed" section describes. A bot
+ * that must replay its history (replay_history) does not join a shared
+ * instance that has already started: it gets one of its own. */
+gboolean cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, gboolean replay_history,
+			    GError **error);
 void cw_feed_hub_detach(CwFeedHub *self, CwBotRuntime *bot);
 /* The bot's feed delivers candles up to until without pacing. */
 void cw_feed_hub_fast_forward(CwFeedHub *self, CwBotRuntime *bot, gint64 until);

@@ -312,7 +312,7 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 		rt = cw_bot_runtime_new(&env, row->id, row->name, config, row->config,
 					row->updated_at);
 	if (cw_bot_runtime_get_active(rt, &error) == NULL ||
-	    !cw_feed_hub_attach(self->hub, rt, &error)) {
+	    !cw_feed_hub_attach(self->hub, rt, cursor != G_MININT64, &error)) {
 		cw_bot_runtime_free(rt);
 		cw_strategy_manager_fail(self, row, error->message);
 		return;
