@@ -128,27 +128,3 @@ cw_adx_update(CwAdx *self, const CwCandle *candle)
 	if (have_dx)
 		self->adx = (self->adx * (n - 1.0) + dx) / n;
 }
-
-/**
- * cw_adx_ready:
- * @self: the ADX
- *
- * Returns: %TRUE once adx is defined (index 2n-1).
- */
-gboolean
-cw_adx_ready(const CwAdx *self)
-{
-	return self->count >= 2 * self->period;
-}
-
-/**
- * cw_adx_di_ready:
- * @self: the ADX
- *
- * Returns: %TRUE once plus_di and minus_di are defined (index n).
- */
-gboolean
-cw_adx_di_ready(const CwAdx *self)
-{
-	return self->count > self->period;
-}

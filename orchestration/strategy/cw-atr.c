@@ -76,15 +76,3 @@ cw_atr_update(CwAtr *self, const CwCandle *candle)
 	self->value /= (double) self->period;
 	return self->value;
 }
-
-/**
- * cw_atr_ready:
- * @self: the ATR
- *
- * Returns: %TRUE once the value is defined.
- */
-gboolean
-cw_atr_ready(const CwAtr *self)
-{
-	return self->count > self->period;
-}

@@ -148,15 +148,3 @@ cw_bbands_update(CwBbands *self, double close)
 	self->upper = mean + self->k * sqrt(var);
 	self->lower = mean - self->k * sqrt(var);
 }
-
-/**
- * cw_bbands_ready:
- * @self: the bands
- *
- * Returns: %TRUE once the bands are defined.
- */
-gboolean
-cw_bbands_ready(const CwBbands *self)
-{
-	return cw_ring_full(&self->ring);
-}

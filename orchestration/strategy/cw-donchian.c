@@ -77,15 +77,3 @@ cw_donchian_update(CwDonchian *self, const CwCandle *candle)
 	self->lower = ll;
 	self->middle = (hh + ll) / 2.0;
 }
-
-/**
- * cw_donchian_ready:
- * @self: the channel
- *
- * Returns: %TRUE once the channel is defined.
- */
-gboolean
-cw_donchian_ready(const CwDonchian *self)
-{
-	return self->n >= (gint64) self->period;
-}

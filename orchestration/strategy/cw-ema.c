@@ -36,36 +36,3 @@ cw_ema_reset(CwEma *self)
 	self->seed_sum = 0.0;
 	self->value = NAN;
 }
-
-/**
- * cw_ema_update:
- * @self: the average
- * @x: the new value
- *
- * Returns: the average, NAN before warm-up.
- */
-double
-cw_ema_update(CwEma *self, double x)
-{
-	if (self->count >= self->period) {
-		self->value = (x - self->value) * self->alpha + self->value;
-		return self->value;
-	}
-	self->seed_sum += x;
-	self->count++;
-	if (self->count == self->period)
-		self->value = self->seed_sum / self->period;
-	return self->value;
-}
-
-/**
- * cw_ema_ready:
- * @self: the average
- *
- * Returns: %TRUE once the value is defined.
- */
-gboolean
-cw_ema_ready(const CwEma *self)
-{
-	return self->count >= self->period;
-}

@@ -6,6 +6,8 @@
 
 #include "cw-core.h"
 
+#include <math.h>
+
 G_BEGIN_DECLS
 
 /* Incremental indicators, TA-Lib conventions. Every update is O(1) and
@@ -46,9 +48,38 @@ void cw_ring_clear(CwRing *ring);
 void cw_ring_reset(CwRing *ring);
 /* Pushes x and returns the value that fell out (NAN while not full). */
 double cw_ring_push(CwRing *ring, double x);
-/* i = 0 is the newest value. */
-double cw_ring_get(const CwRing *ring, guint i);
-gboolean cw_ring_full(const CwRing *ring);
+
+/*
+ * cw_ring_get:
+ * @ring: the ring
+ * @i: age of the value, 0 is the newest; must be < count
+ *
+ * Returns: the value, NAN when @i is out of range.
+ */
+static inline double
+cw_ring_get(const CwRing *ring, guint i)
+{
+	guint pos;
+
+	if (i >= ring->count)
+		return NAN;
+	pos = ring->head + ring->capacity - 1 - i;
+	if (pos >= ring->capacity)
+		pos -= ring->capacity;
+	return ring->values[pos];
+}
+
+/*
+ * cw_ring_full:
+ * @ring: the ring
+ *
+ * Returns: %TRUE once @ring holds capacity values.
+ */
+static inline gboolean
+cw_ring_full(const CwRing *ring)
+{
+	return ring->count == ring->capacity;
+}
 
 typedef struct {
 	CwRing ring;
@@ -60,7 +91,18 @@ void cw_sma_init(CwSma *self, guint period);
 void cw_sma_clear(CwSma *self);
 void cw_sma_reset(CwSma *self);
 double cw_sma_update(CwSma *self, double x);
-gboolean cw_sma_ready(const CwSma *self);
+
+/*
+ * cw_sma_ready:
+ * @self: the average
+ *
+ * Returns: %TRUE once the value is defined.
+ */
+static inline gboolean
+cw_sma_ready(const CwSma *self)
+{
+	return cw_ring_full(&self->ring);
+}
 
 typedef struct {
 	guint period;
@@ -72,8 +114,39 @@ typedef struct {
 
 void cw_ema_init(CwEma *self, guint period);
 void cw_ema_reset(CwEma *self);
-double cw_ema_update(CwEma *self, double x);
-gboolean cw_ema_ready(const CwEma *self);
+
+/*
+ * cw_ema_update:
+ * @self: the average
+ * @x: the new value
+ *
+ * Returns: the average, NAN before warm-up.
+ */
+static inline double
+cw_ema_update(CwEma *self, double x)
+{
+	if (self->count >= self->period) {
+		self->value = (x - self->value) * self->alpha + self->value;
+		return self->value;
+	}
+	self->seed_sum += x;
+	self->count++;
+	if (self->count == self->period)
+		self->value = self->seed_sum / self->period;
+	return self->value;
+}
+
+/*
+ * cw_ema_ready:
+ * @self: the average
+ *
+ * Returns: %TRUE once the value is defined.
+ */
+static inline gboolean
+cw_ema_ready(const CwEma *self)
+{
+	return self->count >= self->period;
+}
 
 typedef struct {
 	CwRing ring;
@@ -86,7 +159,18 @@ void cw_wma_init(CwWma *self, guint period);
 void cw_wma_clear(CwWma *self);
 void cw_wma_reset(CwWma *self);
 double cw_wma_update(CwWma *self, double x);
-gboolean cw_wma_ready(const CwWma *self);
+
+/*
+ * cw_wma_ready:
+ * @self: the average
+ *
+ * Returns: %TRUE once the value is defined.
+ */
+static inline gboolean
+cw_wma_ready(const CwWma *self)
+{
+	return cw_ring_full(&self->ring);
+}
 
 typedef struct {
 	guint period;
@@ -100,7 +184,18 @@ typedef struct {
 void cw_rsi_init(CwRsi *self, guint period);
 void cw_rsi_reset(CwRsi *self);
 double cw_rsi_update(CwRsi *self, double close);
-gboolean cw_rsi_ready(const CwRsi *self);
+
+/*
+ * cw_rsi_ready:
+ * @self: the RSI
+ *
+ * Returns: %TRUE once the value is defined.
+ */
+static inline gboolean
+cw_rsi_ready(const CwRsi *self)
+{
+	return self->count > self->period;
+}
 
 typedef struct {
 	CwEma fast;
@@ -116,7 +211,18 @@ typedef struct {
 void cw_macd_init(CwMacd *self, guint fast, guint slow, guint signal);
 void cw_macd_reset(CwMacd *self);
 void cw_macd_update(CwMacd *self, double close);
-gboolean cw_macd_ready(const CwMacd *self);
+
+/*
+ * cw_macd_ready:
+ * @self: the MACD
+ *
+ * Returns: %TRUE once macd, signal and hist are defined.
+ */
+static inline gboolean
+cw_macd_ready(const CwMacd *self)
+{
+	return cw_ema_ready(&self->signal_ema);
+}
 
 typedef struct {
 	CwRing ring;
@@ -138,7 +244,18 @@ void cw_bbands_init(CwBbands *self, guint period, double k);
 void cw_bbands_clear(CwBbands *self);
 void cw_bbands_reset(CwBbands *self);
 void cw_bbands_update(CwBbands *self, double close);
-gboolean cw_bbands_ready(const CwBbands *self);
+
+/*
+ * cw_bbands_ready:
+ * @self: the bands
+ *
+ * Returns: %TRUE once the bands are defined.
+ */
+static inline gboolean
+cw_bbands_ready(const CwBbands *self)
+{
+	return cw_ring_full(&self->ring);
+}
 
 typedef struct {
 	guint period;
@@ -151,7 +268,18 @@ typedef struct {
 void cw_atr_init(CwAtr *self, guint period);
 void cw_atr_reset(CwAtr *self);
 double cw_atr_update(CwAtr *self, const CwCandle *candle);
-gboolean cw_atr_ready(const CwAtr *self);
+
+/*
+ * cw_atr_ready:
+ * @self: the ATR
+ *
+ * Returns: %TRUE once the value is defined.
+ */
+static inline gboolean
+cw_atr_ready(const CwAtr *self)
+{
+	return self->count > self->period;
+}
 
 /* Monotonic deques over a window, for rolling max/min in O(1) amortised. */
 typedef struct {
@@ -185,7 +313,18 @@ void cw_stoch_init(CwStoch *self, guint k_period, guint k_slowing, guint d_perio
 void cw_stoch_clear(CwStoch *self);
 void cw_stoch_reset(CwStoch *self);
 void cw_stoch_update(CwStoch *self, const CwCandle *candle);
-gboolean cw_stoch_ready(const CwStoch *self);
+
+/*
+ * cw_stoch_ready:
+ * @self: the stochastic
+ *
+ * Returns: %TRUE once k and d are defined.
+ */
+static inline gboolean
+cw_stoch_ready(const CwStoch *self)
+{
+	return cw_sma_ready(&self->slow_d_sma);
+}
 
 typedef struct {
 	guint period;
@@ -202,8 +341,30 @@ typedef struct {
 void cw_adx_init(CwAdx *self, guint period);
 void cw_adx_reset(CwAdx *self);
 void cw_adx_update(CwAdx *self, const CwCandle *candle);
-gboolean cw_adx_ready(const CwAdx *self);    /* ADX defined */
-gboolean cw_adx_di_ready(const CwAdx *self); /* +DI/-DI defined */
+
+/*
+ * cw_adx_ready:
+ * @self: the ADX
+ *
+ * Returns: %TRUE once adx is defined (index 2n-1).
+ */
+static inline gboolean
+cw_adx_ready(const CwAdx *self)
+{
+	return self->count >= 2 * self->period;
+}
+
+/*
+ * cw_adx_di_ready:
+ * @self: the ADX
+ *
+ * Returns: %TRUE once plus_di and minus_di are defined (index n).
+ */
+static inline gboolean
+cw_adx_di_ready(const CwAdx *self)
+{
+	return self->count > self->period;
+}
 
 typedef struct {
 	gboolean started;
@@ -238,7 +399,18 @@ void cw_donchian_init(CwDonchian *self, guint period);
 void cw_donchian_clear(CwDonchian *self);
 void cw_donchian_reset(CwDonchian *self);
 void cw_donchian_update(CwDonchian *self, const CwCandle *candle);
-gboolean cw_donchian_ready(const CwDonchian *self);
+
+/*
+ * cw_donchian_ready:
+ * @self: the channel
+ *
+ * Returns: %TRUE once the channel is defined.
+ */
+static inline gboolean
+cw_donchian_ready(const CwDonchian *self)
+{
+	return self->n >= (gint64) self->period;
+}
 
 /* Generic wrapper over the above for tools that pick indicators by name
  * ("candlewick indicators --spec ..."). */

@@ -83,15 +83,3 @@ cw_macd_update(CwMacd *self, double close)
 	self->signal = self->signal_ema.value;
 	self->hist = line - self->signal;
 }
-
-/**
- * cw_macd_ready:
- * @self: the MACD
- *
- * Returns: %TRUE once macd, signal and hist are defined.
- */
-gboolean
-cw_macd_ready(const CwMacd *self)
-{
-	return cw_ema_ready(&self->signal_ema);
-}

@@ -100,35 +100,3 @@ cw_ring_push(CwRing *ring, double x)
 		cw_ring_resum(ring);
 	return out;
 }
-
-/**
- * cw_ring_get:
- * @ring: the ring
- * @i: age of the value, 0 is the newest; must be < count
- *
- * Returns: the value, NAN when @i is out of range.
- */
-double
-cw_ring_get(const CwRing *ring, guint i)
-{
-	guint pos;
-
-	if (i >= ring->count)
-		return NAN;
-	pos = ring->head + ring->capacity - 1 - i;
-	if (pos >= ring->capacity)
-		pos -= ring->capacity;
-	return ring->values[pos];
-}
-
-/**
- * cw_ring_full:
- * @ring: the ring
- *
- * Returns: %TRUE once @ring holds capacity values.
- */
-gboolean
-cw_ring_full(const CwRing *ring)
-{
-	return ring->count == ring->capacity;
-}

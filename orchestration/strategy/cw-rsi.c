@@ -95,15 +95,3 @@ cw_rsi_update(CwRsi *self, double close)
 	self->value = cw_rsi_compute(self);
 	return self->value;
 }
-
-/**
- * cw_rsi_ready:
- * @self: the RSI
- *
- * Returns: %TRUE once the value is defined.
- */
-gboolean
-cw_rsi_ready(const CwRsi *self)
-{
-	return self->count > self->period;
-}

@@ -64,15 +64,3 @@ cw_sma_update(CwSma *self, double x)
 		self->value = self->ring.sum / self->period;
 	return self->value;
 }
-
-/**
- * cw_sma_ready:
- * @self: the average
- *
- * Returns: %TRUE once the value is defined.
- */
-gboolean
-cw_sma_ready(const CwSma *self)
-{
-	return cw_ring_full(&self->ring);
-}

@@ -96,15 +96,3 @@ cw_stoch_update(CwStoch *self, const CwCandle *candle)
 	self->k = slow_k;
 	self->d = self->slow_d_sma.value;
 }
-
-/**
- * cw_stoch_ready:
- * @self: the stochastic
- *
- * Returns: %TRUE once k and d are defined.
- */
-gboolean
-cw_stoch_ready(const CwStoch *self)
-{
-	return cw_sma_ready(&self->slow_d_sma);
-}

@@ -93,15 +93,3 @@ cw_wma_update(CwWma *self, double x)
 	self->value = self->weighted_sum / (n * (n + 1.0) / 2.0);
 	return self->value;
 }
-
-/**
- * cw_wma_ready:
- * @self: the average
- *
- * Returns: %TRUE once the value is defined.
- */
-gboolean
-cw_wma_ready(const CwWma *self)
-{
-	return cw_ring_full(&self->ring);
-}
