@@ -129,6 +129,37 @@ test_event_type_names(void)
 	g_assert_cmpstr(cw_event_type_to_string(CW_EVENT_LAST), ==, "UNKNOWN");
 }
 
+static void
+test_event_bus_has_subscribers(void)
+{
+	g_autoptr(CwEventBus) bus = cw_event_bus_new();
+	BusFixture fx = {0};
+	CwStrategyId a = g_quark_from_static_string("bot-a:main");
+	guint fills, all;
+
+	g_assert_false(cw_event_bus_has_subscribers(bus, CW_EVENT_ORDER_FILLED));
+	fills = cw_event_bus_subscribe(bus, CW_EVENT_MASK(CW_EVENT_ORDER_FILLED), a, count_cb, &fx,
+				       NULL);
+	g_assert_true(cw_event_bus_has_subscribers(bus, CW_EVENT_ORDER_FILLED));
+	g_assert_false(cw_event_bus_has_subscribers(bus, CW_EVENT_SIGNAL_NEW));
+	g_assert_false(cw_event_bus_has_subscribers(bus, CW_EVENT_LAST));
+	all = cw_event_bus_subscribe(bus, CW_EVENT_MASK_ALL, 0, count_cb, &fx, NULL);
+	g_assert_true(cw_event_bus_has_subscribers(bus, CW_EVENT_SIGNAL_NEW));
+	cw_event_bus_unsubscribe(bus, all);
+	g_assert_false(cw_event_bus_has_subscribers(bus, CW_EVENT_SIGNAL_NEW));
+	g_assert_true(cw_event_bus_has_subscribers(bus, CW_EVENT_ORDER_FILLED));
+
+	/* wants() says skip for an unheard type and counts it as published */
+	g_assert_false(cw_event_bus_wants(bus, CW_EVENT_SIGNAL_NEW));
+	g_assert_cmpuint(cw_event_bus_get_n_published(bus), ==, 1);
+	g_assert_true(cw_event_bus_wants(bus, CW_EVENT_ORDER_FILLED));
+	g_assert_cmpuint(cw_event_bus_get_n_published(bus), ==, 1);
+	cw_event_bus_unsubscribe(bus, fills);
+	g_assert_false(cw_event_bus_has_subscribers(bus, CW_EVENT_ORDER_FILLED));
+	g_assert_cmpuint(cw_event_bus_get_n_subscribers(bus), ==, 0);
+	g_assert_cmpuint(fx.n_calls, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -138,6 +169,7 @@ main(int argc, char **argv)
 	g_test_add_func("/core/event-bus/unsubscribe-during-dispatch",
 			test_event_bus_unsubscribe_during_dispatch);
 	g_test_add_func("/core/event-bus/destroy-notify", test_event_bus_destroy_notify);
+	g_test_add_func("/core/event-bus/has-subscribers", test_event_bus_has_subscribers);
 	g_test_add_func("/core/event/type-names", test_event_type_names);
 	return g_test_run();
 }

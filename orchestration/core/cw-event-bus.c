@@ -21,6 +21,7 @@ struct _CwEventBus {
 	guint dispatch_depth;
 	gboolean needs_compaction;
 	guint64 n_published;
+	guint64 subscribed_mask; /* union of the live subscribers' masks */
 };
 
 G_DEFINE_TYPE(CwEventBus, cw_event_bus, G_TYPE_OBJECT)
@@ -53,6 +54,19 @@ cw_event_bus_compact(CwEventBus *self)
 	}
 	g_array_set_size(self->subscribers, j);
 	self->needs_compaction = FALSE;
+}
+
+static void
+cw_event_bus_update_mask(CwEventBus *self)
+{
+	guint64 mask = 0;
+
+	for (guint i = 0; i < self->subscribers->len; i++) {
+		const CwSubscriber *sub = &g_array_index(self->subscribers, CwSubscriber, i);
+		if (sub->func != NULL)
+			mask |= sub->mask;
+	}
+	self->subscribed_mask = mask;
 }
 
 static void
@@ -108,6 +122,7 @@ cw_event_bus_subscribe(CwEventBus *self, guint64 type_mask, CwStrategyId strateg
 
 	/* appending may move the array, but dispatch re-reads by index */
 	g_array_append_val(self->subscribers, sub);
+	self->subscribed_mask |= type_mask;
 	return sub.id;
 }
 
@@ -121,6 +136,7 @@ cw_event_bus_unsubscribe(CwEventBus *self, guint id)
 		if (sub->id != id || sub->func == NULL)
 			continue;
 		cw_event_bus_release(sub);
+		cw_event_bus_update_mask(self);
 		if (self->dispatch_depth > 0)
 			self->needs_compaction = TRUE;
 		else
@@ -156,6 +172,47 @@ cw_event_bus_publish(CwEventBus *self, const CwEvent *event)
 	self->dispatch_depth--;
 	if (self->dispatch_depth == 0 && self->needs_compaction)
 		cw_event_bus_compact(self);
+}
+
+/**
+ * cw_event_bus_has_subscribers:
+ * @self: the bus
+ * @type: an event type
+ *
+ * A bit test, for publishers that would rather not build an event nobody
+ * hears. Subscribers limited to one strategy count for every strategy.
+ *
+ * Returns: %TRUE when at least one subscriber listens to @type.
+ */
+gboolean
+cw_event_bus_has_subscribers(CwEventBus *self, CwEventType type)
+{
+	if ((guint) type >= CW_EVENT_LAST)
+		return FALSE;
+	return (self->subscribed_mask & CW_EVENT_MASK(type)) != 0;
+}
+
+/**
+ * cw_event_bus_wants:
+ * @self: the bus
+ * @type: an event type
+ *
+ * cw_event_bus_has_subscribers() for a publisher that skips building the
+ * event when nobody listens: a %FALSE answer counts the event as published
+ * (cw_event_bus_get_n_published() stays the same whether or not the
+ * publisher skips).
+ *
+ * Returns: %TRUE when the event should be built and published.
+ */
+gboolean
+cw_event_bus_wants(CwEventBus *self, CwEventType type)
+{
+	if ((guint) type >= CW_EVENT_LAST)
+		return TRUE; /* publish() decides */
+	if ((self->subscribed_mask & CW_EVENT_MASK(type)) != 0)
+		return TRUE;
+	self->n_published++;
+	return FALSE;
 }
 
 guint

@@ -24,6 +24,11 @@ void cw_event_bus_unsubscribe(CwEventBus *self, guint id);
 /* Delivers the event synchronously, in subscription order. Never allocates. */
 void cw_event_bus_publish(CwEventBus *self, const CwEvent *event);
 guint cw_event_bus_get_n_subscribers(CwEventBus *self);
+/* TRUE when a subscriber listens to type (a bit test; no type check). */
+gboolean cw_event_bus_has_subscribers(CwEventBus *self, CwEventType type);
+/* Same, for a publisher about to build an event of this type: FALSE means
+ * skip it, and counts it in get_n_published() as if it had been published. */
+gboolean cw_event_bus_wants(CwEventBus *self, CwEventType type);
 guint64 cw_event_bus_get_n_published(CwEventBus *self);
 
 G_END_DECLS

@@ -123,14 +123,15 @@ cw_trading_orchestrator_exit_open(const CwTradingOrchestrator *self)
 	return self->exit.state != CW_EXIT_STATE_CLOSED;
 }
 
-/* events */
+/* events: not built when the bus has no subscriber for their type
+ * (cw_event_bus_wants() still counts them as published) */
 
 static void
 cw_trading_orchestrator_emit(CwTradingOrchestrator *self, const CwEvent *proto)
 {
 	CwEvent event;
 
-	if (self->bus == NULL)
+	if (self->bus == NULL || !cw_event_bus_wants(self->bus, proto->type))
 		return;
 	event = *proto;
 	event.strategy_id = self->strategy_id;
@@ -145,7 +146,7 @@ cw_trading_orchestrator_emit_order(CwTradingOrchestrator *self, CwEventType type
 {
 	CwEvent event;
 
-	if (self->bus == NULL)
+	if (self->bus == NULL || !cw_event_bus_wants(self->bus, type))
 		return;
 	event = cw_trading_orchestrator_no_event;
 	event.type = type;
