@@ -46,6 +46,31 @@ struct _CwBotRuntime {
 	CwBotMode mode;
 };
 
+/* The exit plan of the position, kept beside it in trading_positions. */
+static char *
+cw_bot_runtime_exit_state_json(CwBotRuntime *self, const CwEvent *event)
+{
+	const CwExitMachine *m;
+	GString *out;
+
+	if (self->active == NULL || event->strategy_id != self->active_spec->quark)
+		return NULL;
+	m = cw_trading_orchestrator_get_exit_machine(self->active);
+	out = g_string_new(NULL);
+	g_string_append_printf(out,
+			       "{\"state\":\"%s\",\"stop_price\":%.17g,\"trailing\":%s,"
+			       "\"best_close\":%.17g,\"candles_in_position\":%u,\"take_profits\":[",
+			       cw_exit_state_to_string(m->state), m->stop_price,
+			       m->trailing_active ? "true" : "false", m->best_close,
+			       m->candles_in_position);
+	for (guint i = 0; i < m->n_take_profits; i++)
+		g_string_append_printf(out, "%s{\"price\":%.17g,\"qty\":%.17g,\"filled\":%s}",
+				       i > 0 ? "," : "", m->tp_price[i], m->tp_qty[i],
+				       m->tp_filled[i] ? "true" : "false");
+	g_string_append(out, "]}");
+	return g_string_free(out, FALSE);
+}
+
 static void
 cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 {
@@ -70,7 +95,8 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 	case CW_EVENT_STOP_MOVED:
 		if (event->position != NULL)
 			cw_store_writer_position(self->env.writer, self->id, strategy,
-						 event->position, NULL);
+						 event->position,
+						 cw_bot_runtime_exit_state_json(self, event));
 		break;
 	case CW_EVENT_TRADE_CLOSED:
 		cw_store_writer_trade(self->env.writer, self->name, strategy, event->trade);
