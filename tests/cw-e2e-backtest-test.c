@@ -1,122 +1,26 @@
 /* End-to-end tests of the candlewick executable: real files, a real SQLite
  * database, the real binary driven through GSubprocess. */
-#include <gio/gio.h>
-#include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
-#include <sqlite3.h>
+#include "cw-test-utils.h"
 
 typedef struct {
 	char *tmpdir;
 	char *data;
 } E2eFixture;
 
-static const char *
-e2e_exe(void)
-{
-	const char *exe = g_getenv("CW_CANDLEWICK");
-	g_assert_nonnull(exe);
-	return exe;
-}
-
-static char *
-e2e_example(const char *name)
-{
-	return g_build_filename(g_getenv("CW_SOURCE_ROOT"), "docs", "examples", name, NULL);
-}
-
-/* Runs candlewick with the arguments; returns the exit status and the
- * output streams. */
-static int
-e2e_run(char **out, char **err, const char *first, ...)
-{
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GSubprocess) proc = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autofree char *o = NULL, *e = NULL;
-	va_list args;
-
-	g_ptr_array_add(argv, (gpointer) e2e_exe());
-	va_start(args, first);
-	for (const char *a = first; a != NULL; a = va_arg(args, const char *))
-		g_ptr_array_add(argv, (gpointer) a);
-	va_end(args);
-	g_ptr_array_add(argv, NULL);
-	proc = g_subprocess_newv((const char *const *) argv->pdata,
-				 G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-				 &error);
-	g_assert_no_error(error);
-	g_subprocess_communicate_utf8(proc, NULL, NULL, &o, &e, &error);
-	g_assert_no_error(error);
-	if (out != NULL)
-		*out = g_steal_pointer(&o);
-	if (err != NULL)
-		*err = g_steal_pointer(&e);
-	return g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1;
-}
-
 static void
 e2e_setup(E2eFixture *fx, gconstpointer user_data)
 {
-	g_autoptr(GError) error = NULL;
-	g_autofree char *err = NULL;
-
-	fx->tmpdir = g_dir_make_tmp("cw-e2e-XXXXXX", &error);
-	g_assert_no_error(error);
+	fx->tmpdir = cw_test_tmpdir("cw-e2e-XXXXXX");
 	fx->data = g_build_filename(fx->tmpdir, "synth.csv", NULL);
-	g_assert_cmpint(e2e_run(NULL, &err, "synth", "--days", "30", "--seed", "11", "--output",
-				fx->data, NULL),
-			==, 0);
-}
-
-static void
-e2e_rm_rf(const char *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR))
-			e2e_rm_rf(child);
-		else
-			g_unlink(child);
-	}
-	g_rmdir(path);
+	cw_test_synth(fx->data, "30", "11");
 }
 
 static void
 e2e_teardown(E2eFixture *fx, gconstpointer user_data)
 {
-	e2e_rm_rf(fx->tmpdir);
+	cw_test_rm_rf(fx->tmpdir);
 	g_free(fx->tmpdir);
 	g_free(fx->data);
-}
-
-static JsonObject *
-e2e_load_json(JsonParser *parser, const char *path)
-{
-	g_autoptr(GError) error = NULL;
-
-	json_parser_load_from_file(parser, path, &error);
-	g_assert_no_error(error);
-	g_assert_true(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)));
-	return json_node_get_object(json_parser_get_root(parser));
-}
-
-static gint64
-e2e_db_count(const char *db, const char *sql)
-{
-	sqlite3 *conn = NULL;
-	sqlite3_stmt *stmt = NULL;
-	gint64 n = -1;
-
-	g_assert_cmpint(sqlite3_open_v2(db, &conn, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-	g_assert_cmpint(sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		n = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	sqlite3_close(conn);
-	return n;
 }
 
 /* Runs the examples over data and checks the invariants every backtest must
@@ -124,9 +28,9 @@ e2e_db_count(const char *db, const char *sql)
 static void
 e2e_check_backtest(E2eFixture *fx, const char *data, const char *tag)
 {
-	g_autofree char *cfg1 = e2e_example("ema-trend.json");
-	g_autofree char *cfg2 = e2e_example("mean-reversion.json");
-	g_autofree char *cfg3 = e2e_example("breakout.json");
+	g_autofree char *cfg1 = cw_test_example("ema-trend.json");
+	g_autofree char *cfg2 = cw_test_example("mean-reversion.json");
+	g_autofree char *cfg3 = cw_test_example("breakout.json");
 	g_autofree char *db = g_strdup_printf("%s/%s.db", fx->tmpdir, tag);
 	g_autofree char *json = g_strdup_printf("%s/%s.json", fx->tmpdir, tag);
 	g_autofree char *csv1 = g_strdup_printf("%s/%s-1.csv", fx->tmpdir, tag);
@@ -139,16 +43,16 @@ e2e_check_backtest(E2eFixture *fx, const char *data, const char *tag)
 	gint64 report_trades = 0;
 	int status;
 
-	status = e2e_run(&out, &err, "backtest", "--config", cfg1, "--config", cfg2, "--config",
-			 cfg3, "--data", data, "--db", db, "--report-json", json, "--trades-csv",
-			 csv1, "--equity-svg", svg, NULL);
+	status = cw_test_run(&out, &err, "backtest", "--config", cfg1, "--config", cfg2, "--config",
+			     cfg3, "--data", data, "--db", db, "--report-json", json,
+			     "--trades-csv", csv1, "--equity-svg", svg, NULL);
 	if (status != 0)
 		g_printerr("%s\n%s\n", out, err);
 	g_assert_cmpint(status, ==, 0);
 	g_assert_nonnull(strstr(out, "== combined"));
 	g_assert_nonnull(strstr(out, "Sharpe / Sortino"));
 
-	root = e2e_load_json(parser, json);
+	root = cw_test_load_json(parser, json);
 	g_assert_cmpfloat(json_object_get_double_member(root, "max_equity_identity_error"), <,
 			  1e-6);
 	bots = json_object_get_array_member(root, "bots");
@@ -163,21 +67,22 @@ e2e_check_backtest(E2eFixture *fx, const char *data, const char *tag)
 				    json_object_get_string_member(bot, "bot"));
 
 		g_assert_cmpint(trades, ==, wins + losses);
-		g_assert_cmpint(e2e_db_count(db, sql), ==, trades);
+		g_assert_cmpint(cw_test_db_int(db, sql, -1), ==, trades);
 		g_assert_cmpint(json_object_get_int_member(bot, "candles"), >, 1000);
 		report_trades += trades;
 	}
 	combined = json_object_get_object_member(root, "combined");
 	g_assert_cmpint(json_object_get_int_member(combined, "trades"), ==, report_trades);
-	g_assert_cmpint(e2e_db_count(db, "SELECT count(*) FROM trading_trades"), ==, report_trades);
-	g_assert_cmpint(e2e_db_count(db, "SELECT count(*) FROM trading_performance_metrics"), ==,
-			3);
+	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM trading_trades", -1), ==,
+			report_trades);
+	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM trading_performance_metrics", -1),
+			==, 3);
 	g_assert_cmpint(report_trades, >, 0);
 
 	/* determinism: a second run gives a byte-identical trades CSV */
 	g_clear_pointer(&out, g_free);
-	status = e2e_run(&out, NULL, "backtest", "--config", cfg1, "--config", cfg2, "--config",
-			 cfg3, "--data", data, "--trades-csv", csv2, "--quiet", NULL);
+	status = cw_test_run(&out, NULL, "backtest", "--config", cfg1, "--config", cfg2, "--config",
+			     cfg3, "--data", data, "--trades-csv", csv2, "--quiet", NULL);
 	g_assert_cmpint(status, ==, 0);
 	g_assert_true(g_file_get_contents(csv1, &a, NULL, NULL));
 	g_assert_true(g_file_get_contents(csv2, &b, NULL, NULL));
@@ -213,7 +118,7 @@ test_e2e_backtest_shared(E2eFixture *fx, gconstpointer user_data)
 static void
 test_e2e_backtest_bad_rows(E2eFixture *fx, gconstpointer user_data)
 {
-	g_autofree char *cfg = e2e_example("ema-trend.json");
+	g_autofree char *cfg = cw_test_example("ema-trend.json");
 	g_autofree char *bad = g_build_filename(fx->tmpdir, "bad.csv", NULL);
 	g_autofree char *good = NULL;
 	g_autofree char *out = NULL, *err = NULL;
@@ -233,13 +138,13 @@ test_e2e_backtest_bad_rows(E2eFixture *fx, gconstpointer user_data)
 	g_strfreev(lines);
 	g_assert_true(g_file_set_contents(bad, text->str, -1, NULL));
 
-	g_assert_cmpint(e2e_run(&out, &err, "backtest", "--config", cfg, "--data", bad, NULL), ==,
-			1);
+	g_assert_cmpint(cw_test_run(&out, &err, "backtest", "--config", cfg, "--data", bad, NULL),
+			==, 1);
 	g_assert_nonnull(strstr(err, "bad.csv:1001:"));
 	g_clear_pointer(&out, g_free);
 	g_clear_pointer(&err, g_free);
-	g_assert_cmpint(e2e_run(&out, &err, "backtest", "--config", cfg, "--data", bad,
-				"--skip-bad-rows", NULL),
+	g_assert_cmpint(cw_test_run(&out, &err, "backtest", "--config", cfg, "--data", bad,
+				    "--skip-bad-rows", NULL),
 			==, 0);
 	g_assert_nonnull(strstr(out, "skipped 1 bad rows"));
 }
@@ -254,16 +159,16 @@ test_e2e_backtest_bad_config(E2eFixture *fx, gconstpointer user_data)
 			   "\"weight\":1.5}]}}";
 
 	g_assert_true(g_file_set_contents(cfg, json, -1, NULL));
-	g_assert_cmpint(e2e_run(NULL, &err, "backtest", "--config", cfg, "--data", fx->data, NULL),
-			==, 1);
+	g_assert_cmpint(
+	    cw_test_run(NULL, &err, "backtest", "--config", cfg, "--data", fx->data, NULL), ==, 1);
 	g_assert_nonnull(strstr(err, "strategy.analyzers[2].weight: expected a number in [0, 1]"));
 	g_clear_pointer(&err, g_free);
-	g_assert_cmpint(e2e_run(NULL, &err, "backtest", "--config", "/nonexistent.json", "--data",
-				fx->data, NULL),
+	g_assert_cmpint(cw_test_run(NULL, &err, "backtest", "--config", "/nonexistent.json",
+				    "--data", fx->data, NULL),
 			==, 1);
 	g_assert_nonnull(strstr(err, "/nonexistent.json"));
 	g_clear_pointer(&err, g_free);
-	g_assert_cmpint(e2e_run(NULL, &err, "backtest", "--data", fx->data, NULL), ==, 2);
+	g_assert_cmpint(cw_test_run(NULL, &err, "backtest", "--data", fx->data, NULL), ==, 2);
 }
 
 static void
@@ -272,10 +177,10 @@ test_e2e_indicators(E2eFixture *fx, gconstpointer user_data)
 	g_autofree char *out = NULL, *err = NULL;
 	g_auto(GStrv) lines = NULL;
 
-	g_assert_cmpint(e2e_run(&out, &err, "indicators", "--data", fx->data, "--spec",
-				"sma:20,ema:20,rsi:14,macd:12:26:9,bbands:20:2,atr:14,"
-				"stoch:14:3:3,adx:14,obv,vwap,donchian:20,vsma:20,wma:10",
-				NULL),
+	g_assert_cmpint(cw_test_run(&out, &err, "indicators", "--data", fx->data, "--spec",
+				    "sma:20,ema:20,rsi:14,macd:12:26:9,bbands:20:2,atr:14,"
+				    "stoch:14:3:3,adx:14,obv,vwap,donchian:20,vsma:20,wma:10",
+				    NULL),
 			==, 0);
 	lines = g_strsplit(out, "\n", -1);
 	g_assert_cmpstr(lines[0], ==,
@@ -290,7 +195,8 @@ test_e2e_indicators(E2eFixture *fx, gconstpointer user_data)
 	g_assert_null(strstr(lines[41], ",,"));
 	g_clear_pointer(&err, g_free);
 	g_assert_cmpint(
-	    e2e_run(NULL, &err, "indicators", "--data", fx->data, "--spec", "foo:3", NULL), ==, 2);
+	    cw_test_run(NULL, &err, "indicators", "--data", fx->data, "--spec", "foo:3", NULL), ==,
+	    2);
 	g_assert_nonnull(strstr(err, "known:"));
 }
 
@@ -299,9 +205,9 @@ test_e2e_synth_deterministic(E2eFixture *fx, gconstpointer user_data)
 {
 	g_autofree char *a = NULL, *b = NULL, *c = NULL;
 
-	g_assert_cmpint(e2e_run(&a, NULL, "synth", "--days", "3", "--seed", "5", NULL), ==, 0);
-	g_assert_cmpint(e2e_run(&b, NULL, "synth", "--days", "3", "--seed", "5", NULL), ==, 0);
-	g_assert_cmpint(e2e_run(&c, NULL, "synth", "--days", "3", "--seed", "6", NULL), ==, 0);
+	g_assert_cmpint(cw_test_run(&a, NULL, "synth", "--days", "3", "--seed", "5", NULL), ==, 0);
+	g_assert_cmpint(cw_test_run(&b, NULL, "synth", "--days", "3", "--seed", "5", NULL), ==, 0);
+	g_assert_cmpint(cw_test_run(&c, NULL, "synth", "--days", "3", "--seed", "6", NULL), ==, 0);
 	g_assert_cmpstr(a, ==, b);
 	g_assert_cmpstr(a, !=, c);
 	g_assert_true(g_str_has_prefix(a, "time,open,high,low,close,volume\n"));

@@ -1,11 +1,9 @@
 /* End-to-end tests of the operator commands (bots, halt-all, resume-all,
  * events): the real executable through GSubprocess on a real SQLite file,
  * with rows also written by plain SQL as other programs would. */
-#include <gio/gio.h>
-#include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
+#include "cw-test-utils.h"
+
 #include <signal.h>
-#include <sqlite3.h>
 #include <string.h>
 
 typedef struct {
@@ -13,40 +11,23 @@ typedef struct {
 	char *db;
 } E2eFixture;
 
-static const char *
-e2e_exe(void)
-{
-	const char *exe = g_getenv("CW_CANDLEWICK");
-	g_assert_nonnull(exe);
-	return exe;
-}
-
+/* "CW_DB=cw_db", or "CW_DB" (unset) when NULL */
 static char *
-e2e_example(const char *name)
+e2e_db_env(const char *cw_db)
 {
-	return g_build_filename(g_getenv("CW_SOURCE_ROOT"), "docs", "examples", name, NULL);
+	return cw_db != NULL ? g_strconcat("CW_DB=", cw_db, NULL) : g_strdup("CW_DB");
 }
 
 static GSubprocess *
 e2e_spawn(const char *cw_db, GPtrArray *args)
 {
-	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
-	    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	GSubprocess *proc;
+	g_autofree char *var = e2e_db_env(cw_db);
+	const char *env[] = {var, NULL};
 
-	if (cw_db != NULL)
-		g_subprocess_launcher_setenv(launcher, "CW_DB", cw_db, TRUE);
-	else
-		g_subprocess_launcher_unsetenv(launcher, "CW_DB");
-	g_ptr_array_add(argv, (gpointer) e2e_exe());
-	for (guint i = 0; i < args->len; i++)
-		g_ptr_array_add(argv, g_ptr_array_index(args, i));
-	g_ptr_array_add(argv, NULL);
-	proc = g_subprocess_launcher_spawnv(launcher, (const char *const *) argv->pdata, &error);
-	g_assert_no_error(error);
-	return proc;
+	g_ptr_array_add(args, NULL);
+	return cw_test_spawn_envv(env,
+				  G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+				  (const char *const *) args->pdata);
 }
 
 /* Runs candlewick with CW_DB set to cw_db (unset when NULL); returns the
@@ -54,21 +35,10 @@ e2e_spawn(const char *cw_db, GPtrArray *args)
 static int
 e2e_run_env(const char *cw_db, char **out, char **err, const char *first, va_list ap)
 {
-	g_autoptr(GPtrArray) args = g_ptr_array_new();
-	g_autoptr(GSubprocess) proc = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autofree char *o = NULL, *e = NULL;
+	g_autofree char *var = e2e_db_env(cw_db);
+	const char *env[] = {var, NULL};
 
-	for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
-		g_ptr_array_add(args, (gpointer) a);
-	proc = e2e_spawn(cw_db, args);
-	g_subprocess_communicate_utf8(proc, NULL, NULL, &o, &e, &error);
-	g_assert_no_error(error);
-	if (out != NULL)
-		*out = g_steal_pointer(&o);
-	if (err != NULL)
-		*err = g_steal_pointer(&e);
-	return g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1;
+	return cw_test_run_env_valist(env, out, err, first, ap);
 }
 
 /* candlewick with CW_DB = the fixture's database */
@@ -100,77 +70,31 @@ e2e_cw_nodb(char **out, char **err, const char *first, ...)
 static void
 e2e_setup(E2eFixture *fx, gconstpointer user_data)
 {
-	g_autoptr(GError) error = NULL;
-
-	fx->tmpdir = g_dir_make_tmp("cw-e2e-bots-XXXXXX", &error);
-	g_assert_no_error(error);
+	fx->tmpdir = cw_test_tmpdir("cw-e2e-bots-XXXXXX");
 	fx->db = g_build_filename(fx->tmpdir, "bots.db", NULL);
-}
-
-static void
-e2e_rm_rf(const char *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR))
-			e2e_rm_rf(child);
-		else
-			g_unlink(child);
-	}
-	g_rmdir(path);
 }
 
 static void
 e2e_teardown(E2eFixture *fx, gconstpointer user_data)
 {
-	e2e_rm_rf(fx->tmpdir);
+	cw_test_rm_rf(fx->tmpdir);
 	g_free(fx->tmpdir);
 	g_free(fx->db);
 }
 
 /* ---- SQL from the outside ---- */
 
-static sqlite3 *
-e2e_sql_open(const char *db)
-{
-	sqlite3 *conn = NULL;
-
-	g_assert_cmpint(sqlite3_open(db, &conn), ==, SQLITE_OK);
-	sqlite3_busy_timeout(conn, 5000);
-	return conn;
-}
-
 static void
 e2e_sql(E2eFixture *fx, const char *sql)
 {
-	sqlite3 *conn = e2e_sql_open(fx->db);
-	char *msg = NULL;
-	int rc = sqlite3_exec(conn, sql, NULL, NULL, &msg);
-
-	if (rc != SQLITE_OK)
-		g_printerr("%s: %s\n", sql, msg);
-	g_assert_cmpint(rc, ==, SQLITE_OK);
-	sqlite3_free(msg);
-	sqlite3_close(conn);
+	cw_test_db_exec(fx->db, sql);
 }
 
 /* The first column of the first row as text, NULL when there is none. */
 static char *
 e2e_sql_text(E2eFixture *fx, const char *sql)
 {
-	sqlite3 *conn = e2e_sql_open(fx->db);
-	sqlite3_stmt *stmt = NULL;
-	char *text = NULL;
-
-	g_assert_cmpint(sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-	if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != NULL)
-		text = g_strdup((const char *) sqlite3_column_text(stmt, 0));
-	sqlite3_finalize(stmt);
-	sqlite3_close(conn);
-	return text;
+	return cw_test_db_text(fx->db, sql);
 }
 
 static gint64
@@ -187,7 +111,7 @@ e2e_sql_int(E2eFixture *fx, const char *sql)
 static void
 e2e_add_example(E2eFixture *fx, const char *file, const char *expect_name)
 {
-	g_autofree char *cfg = e2e_example(file);
+	g_autofree char *cfg = cw_test_example(file);
 	g_autofree char *out = NULL, *err = NULL;
 	g_autofree char *expect = g_strdup_printf("added bot '%s' (id ", expect_name);
 	int status = e2e_cw(fx, &out, &err, "bots", "add", "--config", cfg, NULL);
@@ -326,7 +250,7 @@ test_bots_add_invalid(E2eFixture *fx, gconstpointer user_data)
 	g_autofree char *bad = g_build_filename(fx->tmpdir, "bad.json", NULL);
 	g_autofree char *guard = g_build_filename(fx->tmpdir, "guard.json", NULL);
 	g_autofree char *syntax = g_build_filename(fx->tmpdir, "syntax.json", NULL);
-	g_autofree char *ema = e2e_example("ema-trend.json");
+	g_autofree char *ema = cw_test_example("ema-trend.json");
 	g_autofree char *ema_text = NULL;
 	g_autofree char *out = NULL, *err = NULL;
 	g_autoptr(GString) guard_json = NULL;
@@ -371,7 +295,7 @@ test_bots_add_invalid(E2eFixture *fx, gconstpointer user_data)
 	/* a duplicate name */
 	g_clear_pointer(&err, g_free);
 	{
-		g_autofree char *cfg = e2e_example("breakout.json");
+		g_autofree char *cfg = cw_test_example("breakout.json");
 		g_assert_cmpint(e2e_cw(fx, NULL, &err, "bots", "add", "--config", cfg, NULL), ==,
 				1);
 	}
@@ -403,7 +327,7 @@ static void
 test_bots_enable_disable(E2eFixture *fx, gconstpointer user_data)
 {
 	g_autofree char *out = NULL, *err = NULL;
-	g_autofree char *cfg = e2e_example("breakout.json");
+	g_autofree char *cfg = cw_test_example("breakout.json");
 
 	g_assert_cmpint(e2e_cw(fx, &out, NULL, "bots", "add", "--config", cfg, "--disabled", NULL),
 			==, 0);
@@ -437,7 +361,7 @@ test_bots_enable_disable(E2eFixture *fx, gconstpointer user_data)
 static void
 test_bots_set_config(E2eFixture *fx, gconstpointer user_data)
 {
-	g_autofree char *ema = e2e_example("ema-trend.json");
+	g_autofree char *ema = cw_test_example("ema-trend.json");
 	g_autofree char *text = NULL, *stored = NULL, *before = NULL;
 	g_autofree char *edited = g_build_filename(fx->tmpdir, "edited.json", NULL);
 	g_autofree char *broken = g_build_filename(fx->tmpdir, "broken.json", NULL);
@@ -469,7 +393,7 @@ test_bots_set_config(E2eFixture *fx, gconstpointer user_data)
 	g_assert_nonnull(strstr(err, "broken.json: strategy.sizing.quote"));
 	g_clear_pointer(&err, g_free);
 	{
-		g_autofree char *other = e2e_example("breakout.json");
+		g_autofree char *other = cw_test_example("breakout.json");
 		g_assert_cmpint(
 		    e2e_cw(fx, NULL, &err, "bots", "set-config", "btc-ema-trend", other, NULL), ==,
 		    1);
@@ -630,7 +554,7 @@ static void
 test_bots_plain_sql_and_corrupt(E2eFixture *fx, gconstpointer user_data)
 {
 	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autofree char *cfg = e2e_example("breakout.json");
+	g_autofree char *cfg = cw_test_example("breakout.json");
 	g_autofree char *text = NULL, *sql = NULL, *out = NULL, *err = NULL;
 	g_autoptr(GString) s = NULL;
 	JsonArray *bots;

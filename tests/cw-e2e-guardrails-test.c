@@ -18,12 +18,11 @@
  *    command for, and which `serve` also applies as the operator's HALTED
  *    mode; its refusals are tested in /guardrails/kill-switch, and the
  *    switch itself (halt-all) below. */
-#include <gio/gio.h>
-#include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
+#include "cw-test-utils.h"
+
 #include <math.h>
 #include <signal.h>
-#include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
 
 #define E2E_INTERVAL_S 300 /* every example trades 5m candles */
@@ -43,111 +42,26 @@ typedef struct {
 	char *data;
 } E2eFixture;
 
-static const char *
-e2e_exe(void)
-{
-	const char *exe = g_getenv("CW_CANDLEWICK");
-	g_assert_nonnull(exe);
-	return exe;
-}
-
-static char *
-e2e_example(const char *name)
-{
-	return g_build_filename(g_getenv("CW_SOURCE_ROOT"), "docs", "examples", name, NULL);
-}
-
 static char *
 e2e_guard_example(const char *name)
 {
-	return g_build_filename(g_getenv("CW_SOURCE_ROOT"), "docs", "examples", "guardrails", name,
-				NULL);
-}
+	g_autofree char *file = g_build_filename("guardrails", name, NULL);
 
-/* Runs candlewick with the arguments (a NULL-terminated array); returns the
- * exit status and the output streams. */
-static int
-e2e_runv(char **out, char **err, const char *const *args)
-{
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GSubprocess) proc = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autofree char *o = NULL, *e = NULL;
-
-	g_ptr_array_add(argv, (gpointer) e2e_exe());
-	for (guint i = 0; args[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer) args[i]);
-	g_ptr_array_add(argv, NULL);
-	proc = g_subprocess_newv((const char *const *) argv->pdata,
-				 G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-				 &error);
-	g_assert_no_error(error);
-	g_subprocess_communicate_utf8(proc, NULL, NULL, &o, &e, &error);
-	g_assert_no_error(error);
-	if (out != NULL)
-		*out = g_steal_pointer(&o);
-	if (err != NULL)
-		*err = g_steal_pointer(&e);
-	return g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1;
-}
-
-static int G_GNUC_NULL_TERMINATED
-e2e_run(char **out, char **err, const char *first, ...)
-{
-	g_autoptr(GPtrArray) args = g_ptr_array_new();
-	va_list ap;
-
-	va_start(ap, first);
-	for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
-		g_ptr_array_add(args, (gpointer) a);
-	va_end(ap);
-	g_ptr_array_add(args, NULL);
-	return e2e_runv(out, err, (const char *const *) args->pdata);
-}
-
-static void
-e2e_synth(const char *path, const char *days, const char *seed)
-{
-	g_autofree char *out = NULL, *err = NULL;
-	int status =
-	    e2e_run(&out, &err, "synth", "--days", days, "--seed", seed, "--output", path, NULL);
-
-	if (status != 0)
-		g_printerr("%s%s", out, err);
-	g_assert_cmpint(status, ==, 0);
+	return cw_test_example(file);
 }
 
 static void
 e2e_setup(E2eFixture *fx, gconstpointer user_data)
 {
-	g_autoptr(GError) error = NULL;
-
-	fx->tmpdir = g_dir_make_tmp("cw-e2e-guard-XXXXXX", &error);
-	g_assert_no_error(error);
+	fx->tmpdir = cw_test_tmpdir("cw-e2e-guard-XXXXXX");
 	fx->data = g_build_filename(fx->tmpdir, "synth.csv", NULL);
-	e2e_synth(fx->data, "30", "11");
-}
-
-static void
-e2e_rm_rf(const char *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR))
-			e2e_rm_rf(child);
-		else
-			g_unlink(child);
-	}
-	g_rmdir(path);
+	cw_test_synth(fx->data, "30", "11");
 }
 
 static void
 e2e_teardown(E2eFixture *fx, gconstpointer user_data)
 {
-	e2e_rm_rf(fx->tmpdir);
+	cw_test_rm_rf(fx->tmpdir);
 	g_free(fx->tmpdir);
 	g_free(fx->data);
 }
@@ -163,17 +77,6 @@ e2e_shared_data(void)
 	g_test_skip("../shared/data/btcusdt-5m.csv is absent (a fresh clone has no shared data)");
 	g_free(data);
 	return NULL;
-}
-
-static JsonObject *
-e2e_load_json(JsonParser *parser, const char *path)
-{
-	g_autoptr(GError) error = NULL;
-
-	json_parser_load_from_file(parser, path, &error);
-	g_assert_no_error(error);
-	g_assert_true(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)));
-	return json_node_get_object(json_parser_get_root(parser));
 }
 
 /* The member at a dotted path ("guardrails.position_cap.max_qty"). */
@@ -373,14 +276,14 @@ e2e_backtest_example(E2eFixture *fx, E2eRun *run, const char *file, const char *
 		args[n++] = other_config;
 	}
 	run->config_parser = json_parser_new();
-	run->config = e2e_load_json(run->config_parser, cfg);
+	run->config = cw_test_load_json(run->config_parser, cfg);
 	run->bot = json_object_get_string_member(run->config, "name");
-	status = e2e_runv(&run->out, &err, args);
+	status = cw_test_runv(&run->out, &err, args);
 	if (status != 0)
 		g_printerr("%s\n%s\n", run->out, err);
 	g_assert_cmpint(status, ==, 0);
 	run->report_parser = json_parser_new();
-	bots = json_object_get_array_member(e2e_load_json(run->report_parser, json), "bots");
+	bots = json_object_get_array_member(cw_test_load_json(run->report_parser, json), "bots");
 	for (guint i = 0; i < json_array_get_length(bots); i++) {
 		JsonObject *bot = json_array_get_object_element(bots, i);
 		if (g_strcmp0(json_object_get_string_member(bot, "bot"), run->bot) == 0)
@@ -707,7 +610,7 @@ static const E2eGate e2e_gates[] = {
 static void
 e2e_check_gate(E2eFixture *fx, const E2eGate *gate, const char *data)
 {
-	g_autofree char *other = gate->with_another ? e2e_example("ema-trend.json") : NULL;
+	g_autofree char *other = gate->with_another ? cw_test_example("ema-trend.json") : NULL;
 	E2eRun run = {.gate = gate->gate};
 	JsonObject *counts;
 
@@ -782,65 +685,15 @@ test_all_gates(E2eFixture *fx, gconstpointer user_data)
 #define E2E_HEARTBEAT_S 0.2
 #define E2E_FLUSH_S     0.25 /* the store writer's default */
 
-static sqlite3 *
-e2e_sql_open(const char *db)
-{
-	sqlite3 *conn = NULL;
-
-	g_assert_cmpint(sqlite3_open_v2(db, &conn, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
-	sqlite3_busy_timeout(conn, 5000);
-	return conn;
-}
-
-/* Every row of the query, columns joined by '|', one row a line. */
-static char *
-e2e_sql_dump(const char *db, const char *sql)
-{
-	sqlite3 *conn = e2e_sql_open(db);
-	sqlite3_stmt *stmt = NULL;
-	GString *out = g_string_new(NULL);
-	int rc;
-
-	rc = sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		g_printerr("%s: %s\n", sql, sqlite3_errmsg(conn));
-	g_assert_cmpint(rc, ==, SQLITE_OK);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		for (int c = 0; c < sqlite3_column_count(stmt); c++) {
-			const char *v = (const char *) sqlite3_column_text(stmt, c);
-			g_string_append_printf(out, "%s%s", c > 0 ? "|" : "", v != NULL ? v : "");
-		}
-		g_string_append_c(out, '\n');
-	}
-	g_assert_cmpint(rc, ==, SQLITE_DONE);
-	sqlite3_finalize(stmt);
-	sqlite3_close(conn);
-	return g_string_free(out, FALSE);
-}
-
-/* The first column of the first row, NULL when there is no row. */
-static char *
-e2e_sql_text(const char *db, const char *sql)
-{
-	g_autofree char *dump = e2e_sql_dump(db, sql);
-	char *nl = strchr(dump, '\n');
-
-	if (nl == NULL)
-		return NULL;
-	return g_strndup(dump, nl - dump);
-}
-
 static gint64 G_GNUC_PRINTF(2, 3) e2e_sql_int(const char *db, const char *format, ...)
 {
 	g_autofree char *sql = NULL;
-	g_autofree char *text = NULL;
 	va_list ap;
 
 	va_start(ap, format);
 	sql = g_strdup_vprintf(format, ap);
 	va_end(ap);
-	text = e2e_sql_text(db, sql);
-	return text != NULL ? g_ascii_strtoll(text, NULL, 10) : 0;
+	return cw_test_db_int(db, sql, 0);
 }
 
 static char *
@@ -850,7 +703,7 @@ e2e_state(const char *db, gint64 bot, const char *key)
 	    "SELECT value FROM bot_state WHERE bot_id = %" G_GINT64_FORMAT " AND key = '%s'", bot,
 	    key);
 
-	return e2e_sql_text(db, sql);
+	return cw_test_db_text(db, sql);
 }
 
 static gint64
@@ -881,29 +734,22 @@ e2e_signals_after(const char *db, gint64 bot, gint64 seq)
 			   bot, seq);
 }
 
-static double
-e2e_now_s(void)
-{
-	return g_get_monotonic_time() / (double) G_USEC_PER_SEC;
-}
-
 /* Polls until bot's effective_mode is mode; returns the seconds it took,
  * fails after timeout_s. */
 static double
 e2e_wait_mode(const char *db, gint64 bot, const char *mode, double timeout_s)
 {
-	double start = e2e_now_s();
+	CwTestDeadline d = cw_test_deadline(timeout_s * 1000);
 
 	for (;;) {
 		g_autofree char *m = e2e_state(db, bot, "effective_mode");
 		if (g_strcmp0(m, mode) == 0)
-			return e2e_now_s() - start;
-		if (e2e_now_s() - start > timeout_s)
+			return cw_test_deadline_elapsed_ms(&d) / 1000.0;
+		if (!cw_test_deadline_wait(&d, 20))
 			E2E_FAIL("bot %" G_GINT64_FORMAT
 				 ": effective_mode is '%s', not '%s', after "
 				 "%.1f s",
 				 bot, m != NULL ? m : "(none)", mode, timeout_s);
-		g_usleep(20 * 1000);
 	}
 }
 
@@ -912,14 +758,13 @@ static void
 e2e_wait_count(const char *db, gint64 (*fn)(const char *, gint64, gint64), gint64 bot, gint64 seq,
 	       gint64 want, double timeout_s, const char *what)
 {
-	double start = e2e_now_s();
+	CwTestDeadline d = cw_test_deadline(timeout_s * 1000);
 
 	while (fn(db, bot, seq) < want) {
-		if (e2e_now_s() - start > timeout_s)
+		if (!cw_test_deadline_wait(&d, 50))
 			E2E_FAIL("bot %" G_GINT64_FORMAT ": fewer than %" G_GINT64_FORMAT
 				 " %s after seq %" G_GINT64_FORMAT " within %.1f s",
 				 bot, want, what, seq, timeout_s);
-		g_usleep(50 * 1000);
 	}
 }
 
@@ -930,7 +775,7 @@ e2e_serve_start(const char *db, const char *log, gboolean exit_when_idle)
 	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_autofree char *poll = g_strdup_printf("%g", E2E_POLL_S);
 	g_autofree char *heartbeat = g_strdup_printf("%g", E2E_HEARTBEAT_S);
-	const char *argv[] = {e2e_exe(),
+	const char *argv[] = {cw_test_exe(),
 			      "serve",
 			      "--db",
 			      db,
@@ -950,35 +795,15 @@ e2e_serve_start(const char *db, const char *log, gboolean exit_when_idle)
 	return proc;
 }
 
-static void
-e2e_wait_cb(GObject *source, GAsyncResult *res, gpointer data)
-{
-	gboolean *done = data;
-
-	g_subprocess_wait_finish(G_SUBPROCESS(source), res, NULL);
-	*done = TRUE;
-}
-
 /* Waits for the process at most timeout_s; kills it after that. TRUE when
  * it ended by itself. */
 static gboolean
 e2e_proc_wait(GSubprocess *proc, double timeout_s)
 {
-	double start = e2e_now_s();
-	gboolean done = FALSE;
-
-	g_subprocess_wait_async(proc, NULL, e2e_wait_cb, &done);
-	while (!done && e2e_now_s() - start < timeout_s) {
-		while (g_main_context_iteration(NULL, FALSE))
-			;
-		if (!done)
-			g_usleep(20 * 1000);
-	}
-	if (done)
+	if (cw_test_subprocess_wait(proc, timeout_s * 1000))
 		return TRUE;
 	g_subprocess_force_exit(proc);
-	while (!done)
-		g_main_context_iteration(NULL, TRUE);
+	g_subprocess_wait(proc, NULL, NULL);
 	return FALSE;
 }
 
@@ -1010,7 +835,7 @@ e2e_serve_config(E2eFixture *fx, const char *example, const char *name, const ch
 	g_autoptr(GError) error = NULL;
 	g_autofree char *file = g_strdup_printf("%s.json", name);
 	char *path = g_build_filename(fx->tmpdir, file, NULL);
-	JsonObject *cfg = e2e_load_json(parser, example);
+	JsonObject *cfg = cw_test_load_json(parser, example);
 	JsonObject *feed_obj = json_object_new();
 
 	json_object_set_string_member(cfg, "name", name);
@@ -1034,7 +859,7 @@ static void
 e2e_bots_add(const char *db, const char *config)
 {
 	g_autofree char *out = NULL, *err = NULL;
-	int status = e2e_run(&out, &err, "bots", "add", "--db", db, "--config", config, NULL);
+	int status = cw_test_run(&out, &err, "bots", "add", "--db", db, "--config", config, NULL);
 
 	if (status != 0)
 		g_printerr("%s%s", out, err);
@@ -1054,7 +879,7 @@ e2e_cw_ok(const char *first, ...)
 		g_ptr_array_add(args, (gpointer) a);
 	va_end(ap);
 	g_ptr_array_add(args, NULL);
-	status = e2e_runv(&out, &err, (const char *const *) args->pdata);
+	status = cw_test_runv(&out, &err, (const char *const *) args->pdata);
 	if (status != 0)
 		g_printerr("%s%s", out, err);
 	g_assert_cmpint(status, ==, 0);
@@ -1117,7 +942,7 @@ test_serve_restart(E2eFixture *fx, gconstpointer user_data)
 	JsonObject *guards;
 
 	/* 10 days of 5m candles at 60000x: about 14 s a run, a day in 1.4 s */
-	e2e_synth(feed, "10", "5");
+	cw_test_synth(feed, "10", "5");
 	cfg = e2e_serve_config(fx, example, "guard-serve", feed, 60000, TRUE);
 	e2e_bots_add(a, cfg);
 	e2e_bots_add(b, cfg);
@@ -1182,16 +1007,16 @@ test_serve_restart(E2eFixture *fx, gconstpointer user_data)
 	g_assert_cmpint(g_ascii_strtoll(cursor_at_kill, NULL, 10), <,
 			g_ascii_strtoll(cursor_end, NULL, 10));
 
-	trades_a = e2e_sql_dump(a, E2E_TRADES_SQL);
-	trades_b = e2e_sql_dump(b, E2E_TRADES_SQL);
+	trades_a = cw_test_db_dump(a, E2E_TRADES_SQL);
+	trades_b = cw_test_db_dump(b, E2E_TRADES_SQL);
 	g_assert_cmpstr(trades_a, !=, "");
 	e2e_assert_same_rows("trades", trades_a, trades_b);
-	tripped_a = e2e_sql_dump(a, E2E_TRIPPED_SQL);
-	tripped_b = e2e_sql_dump(b, E2E_TRIPPED_SQL);
+	tripped_a = cw_test_db_dump(a, E2E_TRIPPED_SQL);
+	tripped_b = cw_test_db_dump(b, E2E_TRIPPED_SQL);
 	g_assert_cmpstr(tripped_a, !=, "");
 	e2e_assert_same_rows("GUARD_TRIPPED events", tripped_a, tripped_b);
-	events_a = e2e_sql_dump(a, E2E_EVENTS_SQL);
-	events_b = e2e_sql_dump(b, E2E_EVENTS_SQL);
+	events_a = cw_test_db_dump(a, E2E_EVENTS_SQL);
+	events_b = cw_test_db_dump(b, E2E_EVENTS_SQL);
 	e2e_assert_same_rows("journals", events_a, events_b);
 }
 
@@ -1216,7 +1041,7 @@ static void
 test_serve_halt(E2eFixture *fx, gconstpointer user_data)
 {
 	g_autofree char *feed = g_build_filename(fx->tmpdir, "feed.csv", NULL);
-	g_autofree char *example = e2e_example("ema-trend.json");
+	g_autofree char *example = cw_test_example("ema-trend.json");
 	g_autofree char *db = g_build_filename(fx->tmpdir, "halt.db", NULL);
 	g_autofree char *log = g_build_filename(fx->tmpdir, "halt.log", NULL);
 	g_autofree char *cfg_a = NULL, *cfg_b = NULL, *list = NULL, *mode_b = NULL;
@@ -1226,7 +1051,7 @@ test_serve_halt(E2eFixture *fx, gconstpointer user_data)
 
 	/* 60 days at 30000x: 10 ms a candle, about 170 s of feed; the test
 	 * stops the service long before */
-	e2e_synth(feed, "60", "7");
+	cw_test_synth(feed, "60", "7");
 	cfg_a = e2e_serve_config(fx, example, "halt-a", feed, 30000, FALSE);
 	cfg_b = e2e_serve_config(fx, example, "halt-b", feed, 30000, FALSE);
 	e2e_bots_add(db, cfg_a);
@@ -1258,7 +1083,7 @@ test_serve_halt(E2eFixture *fx, gconstpointer user_data)
 	e2e_wait_count(db, e2e_signals_after, bot_b, seq, 3, 30, "signals");
 	g_assert_cmpint(e2e_entries_after(db, bot_a, seq), ==, 0);
 	g_assert_cmpint(e2e_entries_after(db, bot_b, seq), ==, 0);
-	g_assert_cmpint(e2e_run(&list, NULL, "bots", "list", "--db", db, NULL), ==, 0);
+	g_assert_cmpint(cw_test_run(&list, NULL, "bots", "list", "--db", db, NULL), ==, 0);
 	g_assert_nonnull(strstr(list, "kill switch ON"));
 
 	/* resume-all: both enter again */

@@ -1,63 +1,38 @@
 /* An out-of-tree module loaded from $CW_MODULE_DIR adds a broker named
  * "failing" without any change to the engine; a bot on it fails every
  * order while the bot beside it trades exactly as it does alone. */
-#include <gio/gio.h>
-#include <glib/gstdio.h>
-#include <sqlite3.h>
+#include "cw-test-utils.h"
 
 typedef struct {
 	char *dir;
 	char *data;
 } ModFixture;
 
-static int
+/* candlewick with CW_MODULE_DIR set to module_dir (unset when NULL) */
+static int G_GNUC_NULL_TERMINATED
 mod_run(const char *module_dir, char **err, const char *first, ...)
 {
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GSubprocessLauncher) launcher = NULL;
-	g_autoptr(GSubprocess) proc = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autofree char *e = NULL;
+	g_autofree char *var = module_dir != NULL ? g_strconcat("CW_MODULE_DIR=", module_dir, NULL)
+						  : g_strdup("CW_MODULE_DIR");
+	const char *env[] = {var, NULL};
 	va_list ap;
+	int status;
 
-	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-					     G_SUBPROCESS_FLAGS_STDERR_PIPE);
-	if (module_dir != NULL)
-		g_subprocess_launcher_setenv(launcher, "CW_MODULE_DIR", module_dir, TRUE);
-	else
-		g_subprocess_launcher_unsetenv(launcher, "CW_MODULE_DIR");
-	g_ptr_array_add(argv, (gpointer) g_getenv("CW_CANDLEWICK"));
 	va_start(ap, first);
-	for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
-		g_ptr_array_add(argv, (gpointer) a);
+	status = cw_test_run_env_valist(env, NULL, err, first, ap);
 	va_end(ap);
-	g_ptr_array_add(argv, NULL);
-	proc = g_subprocess_launcher_spawnv(launcher, (const char *const *) argv->pdata, &error);
-	g_assert_no_error(error);
-	g_subprocess_communicate_utf8(proc, NULL, NULL, NULL, &e, &error);
-	g_assert_no_error(error);
-	if (err != NULL)
-		*err = g_steal_pointer(&e);
-	return g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1;
+	return status;
 }
 
+/* Every row, each column followed by '|', one row a line. */
 static char *
 mod_query(const char *db, const char *sql)
 {
-	sqlite3 *conn = NULL;
-	sqlite3_stmt *stmt = NULL;
+	g_autoptr(GPtrArray) rows = cw_test_db_rows(db, sql);
 	GString *out = g_string_new(NULL);
 
-	g_assert_cmpint(sqlite3_open_v2(db, &conn, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-	g_assert_cmpint(sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		for (int i = 0; i < sqlite3_column_count(stmt); i++)
-			g_string_append_printf(out, "%s|",
-					       (const char *) sqlite3_column_text(stmt, i));
-		g_string_append_c(out, '\n');
-	}
-	sqlite3_finalize(stmt);
-	sqlite3_close(conn);
+	for (guint i = 0; i < rows->len; i++)
+		g_string_append_printf(out, "%s|\n", (const char *) g_ptr_array_index(rows, i));
 	return g_string_free(out, FALSE);
 }
 
@@ -80,10 +55,7 @@ mod_config(ModFixture *fx, const char *name, const char *broker)
 static void
 mod_setup(ModFixture *fx, gconstpointer user_data)
 {
-	g_autoptr(GError) error = NULL;
-
-	fx->dir = g_dir_make_tmp("cw-module-XXXXXX", &error);
-	g_assert_no_error(error);
+	fx->dir = cw_test_tmpdir("cw-module-XXXXXX");
 	fx->data = g_build_filename(fx->dir, "data.csv", NULL);
 	g_assert_cmpint(
 	    mod_run(NULL, NULL, "synth", "--days", "20", "--seed", "9", "--output", fx->data, NULL),
@@ -93,14 +65,7 @@ mod_setup(ModFixture *fx, gconstpointer user_data)
 static void
 mod_teardown(ModFixture *fx, gconstpointer user_data)
 {
-	g_autoptr(GDir) dir = g_dir_open(fx->dir, 0, NULL);
-	const char *name;
-
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *path = g_build_filename(fx->dir, name, NULL);
-		g_unlink(path);
-	}
-	g_rmdir(fx->dir);
+	cw_test_rm_rf(fx->dir);
 	g_free(fx->dir);
 	g_free(fx->data);
 }

@@ -3,11 +3,9 @@
  * Every wait polls the database (or the log) every 50 ms up to a deadline and
  * fails with a message when the deadline passes. Only the processes started
  * here are signalled; they also die with the test (PR_SET_PDEATHSIG). */
-#include <gio/gio.h>
-#include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
+#include "cw-test-utils.h"
+
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -34,62 +32,11 @@ typedef struct {
 
 /* ---- processes ---------------------------------------------------------- */
 
-static const char *
-e2e_exe(void)
-{
-	const char *exe = g_getenv("CW_CANDLEWICK");
-	g_assert_nonnull(exe);
-	return exe;
-}
-
-static char *
-e2e_example(const char *name)
-{
-	return g_build_filename(g_getenv("CW_SOURCE_ROOT"), "docs", "examples", name, NULL);
-}
-
 static void
 e2e_child_setup(gpointer user_data)
 {
 	/* a failed assertion aborts the test: the service must not outlive it */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
-/* Runs candlewick with the arguments to the end; returns the exit status and
- * the output streams. */
-static int
-e2e_run(char **out, char **err, const char *first, ...)
-{
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GSubprocess) proc = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autofree char *o = NULL, *e = NULL;
-	va_list args;
-
-	g_ptr_array_add(argv, (gpointer) e2e_exe());
-	va_start(args, first);
-	for (const char *a = first; a != NULL; a = va_arg(args, const char *))
-		g_ptr_array_add(argv, (gpointer) a);
-	va_end(args);
-	g_ptr_array_add(argv, NULL);
-	proc = g_subprocess_newv((const char *const *) argv->pdata,
-				 G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-				 &error);
-	g_assert_no_error(error);
-	g_subprocess_communicate_utf8(proc, NULL, NULL, &o, &e, &error);
-	g_assert_no_error(error);
-	if (out != NULL)
-		*out = g_steal_pointer(&o);
-	if (err != NULL)
-		*err = g_steal_pointer(&e);
-	return g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1;
-}
-
-static void
-e2e_pump(void)
-{
-	while (g_main_context_iteration(NULL, FALSE))
-		;
 }
 
 static void
@@ -104,19 +51,19 @@ serve_exited_cb(GObject *source, GAsyncResult *result, gpointer user_data)
 static gboolean
 serve_running(Serve *s)
 {
-	e2e_pump();
+	cw_test_pump();
 	return !s->exited;
 }
 
 static void
 serve_free(Serve *s)
 {
-	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	CwTestDeadline d = cw_test_deadline(5000);
 
 	if (serve_running(s))
 		g_subprocess_send_signal(s->proc, SIGKILL);
-	while (serve_running(s) && g_get_monotonic_time() < deadline)
-		g_usleep(10000);
+	while (serve_running(s) && cw_test_deadline_wait(&d, 10))
+		;
 	g_object_unref(s->proc);
 	g_free(s->log);
 	g_free(s);
@@ -143,7 +90,7 @@ serve_startv(E2eFixture *fx, const char *db, const char *const *env, const char 
 		g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
 		g_subprocess_launcher_setenv(launcher, kv[0], kv[1], TRUE);
 	}
-	g_ptr_array_add(argv, (gpointer) e2e_exe());
+	g_ptr_array_add(argv, (gpointer) cw_test_exe());
 	g_ptr_array_add(argv, (gpointer) "serve");
 	g_ptr_array_add(argv, (gpointer) "--db");
 	g_ptr_array_add(argv, (gpointer) db);
@@ -186,10 +133,10 @@ e2e_dump_logs(E2eFixture *fx)
 static int
 serve_wait(E2eFixture *fx, Serve *s, guint timeout_ms)
 {
-	gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+	CwTestDeadline d = cw_test_deadline(timeout_ms);
 
-	while (serve_running(s) && g_get_monotonic_time() < deadline)
-		g_usleep(10000);
+	while (serve_running(s) && cw_test_deadline_wait(&d, 10))
+		;
 	if (!s->exited) {
 		e2e_dump_logs(fx);
 		g_printerr("serve did not exit within %u ms\n", timeout_ms);
@@ -204,32 +151,19 @@ serve_wait(E2eFixture *fx, Serve *s, guint timeout_ms)
 static void
 serve_wait_log(E2eFixture *fx, Serve *s, const char *needle, guint timeout_ms)
 {
-	gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+	CwTestDeadline d = cw_test_deadline(timeout_ms);
 
-	for (;;) {
+	do {
 		g_autofree char *log = serve_read_log(s);
 		if (strstr(log, needle) != NULL)
 			return;
-		if (g_get_monotonic_time() > deadline)
-			break;
-		g_usleep(50000);
-	}
+	} while (cw_test_deadline_wait(&d, 50));
 	e2e_dump_logs(fx);
 	g_printerr("no '%s' in the log after %u ms\n", needle, timeout_ms);
 	g_assert_not_reached();
 }
 
 /* ---- database ----------------------------------------------------------- */
-
-static sqlite3 *
-db_open(const char *path)
-{
-	sqlite3 *conn = NULL;
-
-	g_assert_cmpint(sqlite3_open_v2(path, &conn, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
-	sqlite3_busy_timeout(conn, 5000);
-	return conn;
-}
 
 /* sqlite3_mprintf formats: %Q quotes a string. */
 static char *
@@ -247,27 +181,8 @@ static GPtrArray *
 db_rowsv(const char *db, const char *fmt, va_list args)
 {
 	g_autofree char *sql = db_sqlv(fmt, args);
-	GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
-	sqlite3 *conn = db_open(db);
-	sqlite3_stmt *stmt = NULL;
-	int rc;
 
-	rc = sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		g_printerr("%s: %s\n", sql, sqlite3_errmsg(conn));
-	g_assert_cmpint(rc, ==, SQLITE_OK);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		GString *row = g_string_new(NULL);
-		for (int i = 0; i < sqlite3_column_count(stmt); i++) {
-			const char *t = (const char *) sqlite3_column_text(stmt, i);
-			g_string_append_printf(row, "%s%s", i > 0 ? "|" : "", t ? t : "NULL");
-		}
-		g_ptr_array_add(rows, g_string_free(row, FALSE));
-	}
-	g_assert_cmpint(rc, ==, SQLITE_DONE);
-	sqlite3_finalize(stmt);
-	sqlite3_close(conn);
-	return rows;
+	return cw_test_db_rows(db, sql);
 }
 
 static G_GNUC_UNUSED GPtrArray *
@@ -293,34 +208,26 @@ db_rows(const char *db, const char *fmt, ...)
 static char *
 db_text(const char *db, const char *fmt, ...)
 {
-	g_autoptr(GPtrArray) rows = NULL;
+	g_autofree char *sql = NULL;
 	va_list args;
-	char *bar;
 
 	va_start(args, fmt);
-	rows = db_rowsv(db, fmt, args);
+	sql = db_sqlv(fmt, args);
 	va_end(args);
-	if (rows->len == 0 || g_strcmp0(g_ptr_array_index(rows, 0), "NULL") == 0)
-		return NULL;
-	bar = strchr(g_ptr_array_index(rows, 0), '|');
-	if (bar != NULL)
-		*bar = '\0';
-	return g_strdup(g_ptr_array_index(rows, 0));
+	return cw_test_db_text(db, sql);
 }
 
 /* An integer query; -1 when it gives no row or NULL. */
 static gint64
 db_int(const char *db, const char *fmt, ...)
 {
-	g_autoptr(GPtrArray) rows = NULL;
+	g_autofree char *sql = NULL;
 	va_list args;
 
 	va_start(args, fmt);
-	rows = db_rowsv(db, fmt, args);
+	sql = db_sqlv(fmt, args);
 	va_end(args);
-	if (rows->len == 0 || g_strcmp0(g_ptr_array_index(rows, 0), "NULL") == 0)
-		return -1;
-	return g_ascii_strtoll(g_ptr_array_index(rows, 0), NULL, 10);
+	return cw_test_db_int(db, sql, -1);
 }
 
 /* Plain SQL, as another program would write it. */
@@ -328,19 +235,12 @@ static void
 db_exec(const char *db, const char *fmt, ...)
 {
 	g_autofree char *sql = NULL;
-	char *msg = NULL;
-	sqlite3 *conn = db_open(db);
 	va_list args;
-	int rc;
 
 	va_start(args, fmt);
 	sql = db_sqlv(fmt, args);
 	va_end(args);
-	rc = sqlite3_exec(conn, sql, NULL, NULL, &msg);
-	if (rc != SQLITE_OK)
-		g_printerr("%s: %s\n", sql, msg);
-	g_assert_cmpint(rc, ==, SQLITE_OK);
-	sqlite3_close(conn);
+	cw_test_db_exec(db, sql);
 }
 
 /* Polls an integer query every 50 ms until it is >= @want (or == @want when
@@ -349,8 +249,7 @@ static gint64
 db_wait(E2eFixture *fx, const char *db, gboolean exact, gint64 want, guint timeout_ms,
 	const char *fmt, ...)
 {
-	gint64 start = g_get_monotonic_time();
-	gint64 deadline = start + (gint64) timeout_ms * 1000;
+	CwTestDeadline d = cw_test_deadline(timeout_ms);
 	g_autofree char *sql = NULL;
 	gint64 got;
 	va_list args;
@@ -358,14 +257,11 @@ db_wait(E2eFixture *fx, const char *db, gboolean exact, gint64 want, guint timeo
 	va_start(args, fmt);
 	sql = db_sqlv(fmt, args);
 	va_end(args);
-	for (;;) {
+	do {
 		got = db_int(db, "%s", sql);
 		if (exact ? got == want : got >= want)
-			return (g_get_monotonic_time() - start) / 1000;
-		if (g_get_monotonic_time() > deadline)
-			break;
-		g_usleep(50000);
-	}
+			return cw_test_deadline_elapsed_ms(&d);
+	} while (cw_test_deadline_wait(&d, 50));
 	e2e_dump_logs(fx);
 	g_printerr("timeout after %u ms: [%s] gave %" G_GINT64_FORMAT
 		   ", waited for %s%" G_GINT64_FORMAT "\n",
@@ -404,14 +300,10 @@ e2e_assert_same_rows(GPtrArray *a, GPtrArray *b, const char *what)
 static JsonNode *
 cfg_new(const char *example, const char *name, const char *symbol, const char *data, double speed)
 {
-	g_autofree char *path = e2e_example(example);
+	g_autofree char *path = cw_test_example(example);
 	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GError) error = NULL;
-	JsonObject *root, *feed;
+	JsonObject *root = cw_test_load_json(parser, path), *feed;
 
-	json_parser_load_from_file(parser, path, &error);
-	g_assert_no_error(error);
-	root = json_node_get_object(json_parser_get_root(parser));
 	if (name != NULL)
 		json_object_set_string_member(root, "name", name);
 	if (symbol != NULL)
@@ -451,7 +343,7 @@ bot_add(E2eFixture *fx, const char *db, JsonNode *node)
 {
 	g_autofree char *path = cfg_save(fx, node);
 	g_autofree char *err = NULL;
-	int status = e2e_run(NULL, &err, "bots", "add", "--db", db, "--config", path, NULL);
+	int status = cw_test_run(NULL, &err, "bots", "add", "--db", db, "--config", path, NULL);
 
 	if (status != 0)
 		g_printerr("bots add %s: %s\n", path, err);
@@ -493,39 +385,17 @@ cfg_two_strategies(const char *name, const char *data, double speed)
 static void
 e2e_setup(E2eFixture *fx, gconstpointer user_data)
 {
-	g_autoptr(GError) error = NULL;
-	g_autofree char *err = NULL;
-
-	fx->tmpdir = g_dir_make_tmp("cw-serve-XXXXXX", &error);
-	g_assert_no_error(error);
+	fx->tmpdir = cw_test_tmpdir("cw-serve-XXXXXX");
 	fx->serves = g_ptr_array_new_with_free_func((GDestroyNotify) serve_free);
 	fx->data = g_build_filename(fx->tmpdir, "synth.csv", NULL);
-	g_assert_cmpint(e2e_run(NULL, &err, "synth", "--days", "30", "--seed", "11", "--output",
-				fx->data, NULL),
-			==, 0);
-}
-
-static void
-e2e_rm_rf(const char *path)
-{
-	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-	const char *name;
-
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree char *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR))
-			e2e_rm_rf(child);
-		else
-			g_unlink(child);
-	}
-	g_rmdir(path);
+	cw_test_synth(fx->data, "30", "11");
 }
 
 static void
 e2e_teardown(E2eFixture *fx, gconstpointer user_data)
 {
 	g_ptr_array_unref(fx->serves); /* kills what still runs */
-	e2e_rm_rf(fx->tmpdir);
+	cw_test_rm_rf(fx->tmpdir);
 	g_free(fx->tmpdir);
 	g_free(fx->data);
 }
@@ -587,9 +457,9 @@ test_serve_replay_end(E2eFixture *fx, gconstpointer user_data)
 
 	/* the backtest of the same configs over the same file; it also closes
 	 * the positions left open at the end of the data, serve does not */
-	g_assert_cmpint(e2e_run(NULL, &err, "backtest", "--config", configs->pdata[0], "--config",
-				configs->pdata[1], "--config", configs->pdata[2], "--data",
-				fx->data, "--db", bt, "--quiet", NULL),
+	g_assert_cmpint(cw_test_run(NULL, &err, "backtest", "--config", configs->pdata[0],
+				    "--config", configs->pdata[1], "--config", configs->pdata[2],
+				    "--data", fx->data, "--db", bt, "--quiet", NULL),
 			==, 0);
 	served = db_rows(db, "SELECT " TRADE_COLS " FROM trading_trades" TRADE_ORDER);
 	tested = db_rows(bt, "SELECT " TRADE_COLS " FROM trading_trades WHERE exit_reason != "
@@ -790,7 +660,8 @@ test_serve_switch(E2eFixture *fx, gconstpointer user_data)
 	db_wait(fx, db, FALSE, 1, 5000,
 		"SELECT count(*) FROM events WHERE strategy_id = 'sw:a' AND type = 'SIGNAL_NEW'");
 
-	g_assert_cmpint(e2e_run(&out, &err, "bots", "switch", "--db", db, "sw", "b", NULL), ==, 0);
+	g_assert_cmpint(cw_test_run(&out, &err, "bots", "switch", "--db", db, "sw", "b", NULL), ==,
+			0);
 	g_assert_nonnull(strstr(out, "now trades strategy 'b'"));
 	ms = db_wait(fx, db, TRUE, 1, 2 * POLL_MS + SLACK_MS,
 		     "SELECT count(*) FROM events WHERE type = 'STRATEGY_SWITCHED' AND "
@@ -819,8 +690,8 @@ test_serve_switch(E2eFixture *fx, gconstpointer user_data)
 
 	/* an unknown strategy is refused and changes nothing */
 	g_clear_pointer(&err, g_free);
-	g_assert_cmpint(e2e_run(NULL, &err, "bots", "switch", "--db", db, "sw", "zzz", NULL), ==,
-			1);
+	g_assert_cmpint(cw_test_run(NULL, &err, "bots", "switch", "--db", db, "sw", "zzz", NULL),
+			==, 1);
 	g_assert_nonnull(strstr(err, "no strategy 'zzz'"));
 
 	g_subprocess_send_signal(s->proc, SIGTERM);
@@ -860,12 +731,12 @@ e2e_switch_twice(E2eFixture *fx, JsonParser *parser, const char *tag, const char
 		s = serve_start(fx, db, "--poll-interval", POLL_S, "--heartbeat-interval", "0.1");
 	db_wait(fx, db, TRUE, 1, 5000,
 		"SELECT count(*) FROM trading_bots WHERE status = 'running'");
-	g_assert_cmpint(e2e_run(NULL, NULL, "bots", "switch", "--db", db, "cached", "b", NULL), ==,
-			0);
+	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "switch", "--db", db, "cached", "b", NULL),
+			==, 0);
 	db_wait(fx, db, TRUE, 1, 2 * POLL_MS + SLACK_MS,
 		"SELECT count(*) FROM events WHERE type = 'STRATEGY_SWITCHED'");
-	g_assert_cmpint(e2e_run(NULL, NULL, "bots", "switch", "--db", db, "cached", "a", NULL), ==,
-			0);
+	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "switch", "--db", db, "cached", "a", NULL),
+			==, 0);
 	db_wait(fx, db, TRUE, 1, 2 * POLL_MS + SLACK_MS,
 		"SELECT count(*) FROM events WHERE type = 'STRATEGY_SWITCHED' AND strategy_id "
 		"= 'cached:a'");
@@ -931,7 +802,8 @@ test_serve_cache_keeps_position(E2eFixture *fx, gconstpointer user_data)
 			(long long) seq);
 		opened = db_int(db, "SELECT max(seq) FROM events WHERE strategy_id = 'held:a'");
 		g_assert_cmpint(
-		    e2e_run(NULL, NULL, "bots", "switch", "--db", db, "held", "b", NULL), ==, 0);
+		    cw_test_run(NULL, NULL, "bots", "switch", "--db", db, "held", "b", NULL), ==,
+		    0);
 		n_switched++;
 		db_wait(fx, db, TRUE, n_switched, 2000,
 			"SELECT count(*) FROM events WHERE type = 'STRATEGY_SWITCHED'");
@@ -948,7 +820,8 @@ test_serve_cache_keeps_position(E2eFixture *fx, gconstpointer user_data)
 		if (g_strcmp0(last, "POSITION_OPENED") == 0)
 			break;
 		g_assert_cmpint(
-		    e2e_run(NULL, NULL, "bots", "switch", "--db", db, "held", "a", NULL), ==, 0);
+		    cw_test_run(NULL, NULL, "bots", "switch", "--db", db, "held", "a", NULL), ==,
+		    0);
 		n_switched++;
 		db_wait(fx, db, TRUE, n_switched, 2000,
 			"SELECT count(*) FROM events WHERE type = 'STRATEGY_SWITCHED'");
@@ -968,8 +841,8 @@ test_serve_cache_keeps_position(E2eFixture *fx, gconstpointer user_data)
 			       (long long) seq),
 			==, 0);
 	/* back to a: found in the cache with its position */
-	g_assert_cmpint(e2e_run(NULL, NULL, "bots", "switch", "--db", db, "held", "a", NULL), ==,
-			0);
+	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "switch", "--db", db, "held", "a", NULL),
+			==, 0);
 	db_wait(fx, db, TRUE, n_switched + 1, 2000,
 		"SELECT count(*) FROM events WHERE type = 'STRATEGY_SWITCHED'");
 	db_wait(fx, db, FALSE, 1, 5000,
@@ -1029,24 +902,24 @@ test_serve_halt(E2eFixture *fx, gconstpointer user_data)
 	db_wait(fx, db, FALSE, 2, 10000, ENTRIES_AFTER, "h1", 0LL);
 
 	/* one bot halted: no entry while halted, the other trades on */
-	g_assert_cmpint(e2e_run(&out, NULL, "bots", "halt", "--db", db, "h1", NULL), ==, 0);
+	g_assert_cmpint(cw_test_run(&out, NULL, "bots", "halt", "--db", db, "h1", NULL), ==, 0);
 	seq = e2e_mode_changed(fx, db, "h1", "halted", 0);
 	end = db_int(db, "SELECT max(seq) FROM events");
 	db_wait(fx, db, FALSE, 3, 10000, ENTRIES_AFTER, "h2", (long long) end);
 	g_assert_cmpint(db_int(db, ENTRIES_AFTER, "h1", (long long) seq), ==, 0);
 	ASSERT_DB_TEXT("running", db, "SELECT status FROM trading_bots WHERE name = 'h1'");
-	g_assert_cmpint(e2e_run(NULL, NULL, "bots", "resume", "--db", db, "h1", NULL), ==, 0);
+	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "resume", "--db", db, "h1", NULL), ==, 0);
 	seq = e2e_mode_changed(fx, db, "h1", "active", seq);
 	db_wait(fx, db, FALSE, 1, 10000, ENTRIES_AFTER, "h1", (long long) seq);
 
 	/* the kill switch halts every bot */
-	g_assert_cmpint(e2e_run(NULL, NULL, "halt-all", "--db", db, NULL), ==, 0);
+	g_assert_cmpint(cw_test_run(NULL, NULL, "halt-all", "--db", db, NULL), ==, 0);
 	seq = e2e_mode_changed(fx, db, "h1", "halted", seq);
 	seq2 = e2e_mode_changed(fx, db, "h2", "halted", 0);
 	g_usleep(1000 * 1000); /* ~65 candles */
 	g_assert_cmpint(db_int(db, ENTRIES_AFTER, "h1", (long long) seq), ==, 0);
 	g_assert_cmpint(db_int(db, ENTRIES_AFTER, "h2", (long long) seq2), ==, 0);
-	g_assert_cmpint(e2e_run(NULL, NULL, "resume-all", "--db", db, NULL), ==, 0);
+	g_assert_cmpint(cw_test_run(NULL, NULL, "resume-all", "--db", db, NULL), ==, 0);
 	seq = e2e_mode_changed(fx, db, "h1", "active", seq);
 	seq2 = e2e_mode_changed(fx, db, "h2", "active", seq2);
 	db_wait(fx, db, FALSE, 1, 10000, ENTRIES_AFTER, "h1", (long long) seq);
@@ -1146,8 +1019,8 @@ test_serve_crash(E2eFixture *fx, gconstpointer user_data)
 	Serve *s;
 
 	g_assert_cmpint(
-	    e2e_run(NULL, NULL, "synth", "--days", "10", "--seed", "7", "--output", data, NULL), ==,
-	    0);
+	    cw_test_run(NULL, NULL, "synth", "--days", "10", "--seed", "7", "--output", data, NULL),
+	    ==, 0);
 	e2e_crash_bots(fx, a, data);
 	e2e_crash_bots(fx, b, data);
 
@@ -1240,8 +1113,8 @@ test_serve_late_join_crash(E2eFixture *fx, gconstpointer user_data)
 	Serve *s;
 
 	g_assert_cmpint(
-	    e2e_run(NULL, NULL, "synth", "--days", "5", "--seed", "3", "--output", data, NULL), ==,
-	    0);
+	    cw_test_run(NULL, NULL, "synth", "--days", "5", "--seed", "3", "--output", data, NULL),
+	    ==, 0);
 	json_object_set_string_member(json_node_get_object(late), "active_strategy", "b");
 	late_text = cfg_text(late);
 	late_path = cfg_save(fx, late);
@@ -1279,11 +1152,11 @@ test_serve_late_join_crash(E2eFixture *fx, gconstpointer user_data)
 
 	/* late = a backtest from its origin, early = one from the start */
 	from = g_strdup_printf("%" G_GINT64_FORMAT, origin);
-	g_assert_cmpint(e2e_run(NULL, NULL, "backtest", "--config", late_path, "--data", data,
-				"--from", from, "--db", bt, "--quiet", NULL),
+	g_assert_cmpint(cw_test_run(NULL, NULL, "backtest", "--config", late_path, "--data", data,
+				    "--from", from, "--db", bt, "--quiet", NULL),
 			==, 0);
-	g_assert_cmpint(e2e_run(NULL, NULL, "backtest", "--config", early_path, "--data", data,
-				"--db", early_bt, "--quiet", NULL),
+	g_assert_cmpint(cw_test_run(NULL, NULL, "backtest", "--config", early_path, "--data", data,
+				    "--db", early_bt, "--quiet", NULL),
 			==, 0);
 	served = db_rows(db, "SELECT " TRADE_COLS
 			     " FROM trading_trades WHERE bot_name = 'late'" TRADE_ORDER);
@@ -1323,7 +1196,7 @@ test_serve_sd_notify(E2eFixture *fx, gconstpointer user_data)
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	guint watchdogs = 0, ready_at = G_MAXUINT, stopping_at = G_MAXUINT, term_at = 0;
 	gboolean sent_term = FALSE;
-	gint64 deadline;
+	CwTestDeadline d;
 	Serve *s;
 	int fd;
 
@@ -1335,8 +1208,8 @@ test_serve_sd_notify(E2eFixture *fx, gconstpointer user_data)
 
 	bot_add(fx, db, node);
 	s = serve_startv(fx, db, env, args);
-	deadline = g_get_monotonic_time() + 15 * G_USEC_PER_SEC;
-	while (g_get_monotonic_time() < deadline) {
+	d = cw_test_deadline(15000);
+	do {
 		char buf[4096];
 		ssize_t n;
 
@@ -1357,8 +1230,7 @@ test_serve_sd_notify(E2eFixture *fx, gconstpointer user_data)
 		}
 		if (!serve_running(s))
 			break;
-		g_usleep(20000);
-	}
+	} while (cw_test_deadline_wait(&d, 20));
 	close(fd);
 	for (guint i = 0; i < messages->len; i++)
 		g_test_message("notify %u: %s", i, (char *) messages->pdata[i]);
@@ -1439,8 +1311,8 @@ test_serve_bad_input(E2eFixture *fx, gconstpointer user_data)
 
 	g_assert_true(
 	    g_file_set_contents(notdb, "this is not an SQLite file, not at all\n", -1, NULL));
-	g_assert_cmpint(e2e_run(NULL, &err, "serve", "--db", notdb, "--exit-when-idle", NULL), ==,
-			1);
+	g_assert_cmpint(cw_test_run(NULL, &err, "serve", "--db", notdb, "--exit-when-idle", NULL),
+			==, 1);
 	g_test_message("%s", err);
 	g_assert_nonnull(strstr(err, "not-a-db"));
 	g_assert_nonnull(strstr(err, "not a database"));
@@ -1448,8 +1320,8 @@ test_serve_bad_input(E2eFixture *fx, gconstpointer user_data)
 	g_assert_true(
 	    g_file_set_contents(config, "{\"poll_interval_s\": 1, \"max_bots\": 3}", -1, NULL));
 	g_clear_pointer(&err, g_free);
-	g_assert_cmpint(e2e_run(NULL, &err, "serve", "--db", db, "--service-config", config,
-				"--exit-when-idle", NULL),
+	g_assert_cmpint(cw_test_run(NULL, &err, "serve", "--db", db, "--service-config", config,
+				    "--exit-when-idle", NULL),
 			==, 2);
 	g_test_message("%s", err);
 	g_assert_nonnull(strstr(err, "max_bots"));
@@ -1458,19 +1330,19 @@ test_serve_bad_input(E2eFixture *fx, gconstpointer user_data)
 
 	g_assert_true(g_file_set_contents(broken, "{\"poll_interval_s\": ", -1, NULL));
 	g_clear_pointer(&err, g_free);
-	g_assert_cmpint(e2e_run(NULL, &err, "serve", "--db", db, "--service-config", broken, NULL),
-			==, 2);
+	g_assert_cmpint(
+	    cw_test_run(NULL, &err, "serve", "--db", db, "--service-config", broken, NULL), ==, 2);
 	g_assert_nonnull(strstr(err, "broken.json"));
 
 	g_assert_true(g_file_set_contents(config, "{\"poll_interval_s\": \"fast\"}", -1, NULL));
 	g_clear_pointer(&err, g_free);
-	g_assert_cmpint(e2e_run(NULL, &err, "serve", "--db", db, "--service-config", config, NULL),
-			==, 2);
+	g_assert_cmpint(
+	    cw_test_run(NULL, &err, "serve", "--db", db, "--service-config", config, NULL), ==, 2);
 	g_assert_nonnull(strstr(err, "poll_interval_s"));
 
 	g_clear_pointer(&err, g_free);
-	g_assert_cmpint(e2e_run(NULL, &err, "serve", "--db", db, "--log-format", "xml", NULL), ==,
-			2);
+	g_assert_cmpint(cw_test_run(NULL, &err, "serve", "--db", db, "--log-format", "xml", NULL),
+			==, 2);
 	g_assert_nonnull(strstr(err, "xml"));
 	g_assert_false(g_file_test(db, G_FILE_TEST_EXISTS)); /* nothing was created */
 }

@@ -1,0 +1,316 @@
+/* Helpers shared by the end-to-end tests (see cw-test-utils.h). */
+#include "cw-test-utils.h"
+
+#include <glib/gstdio.h>
+
+/* ---- the executable ---- */
+
+const char *
+cw_test_exe(void)
+{
+	const char *exe = g_getenv("CW_CANDLEWICK");
+	g_assert_nonnull(exe);
+	return exe;
+}
+
+char *
+cw_test_example(const char *name)
+{
+	return g_build_filename(g_getenv("CW_SOURCE_ROOT"), "docs", "examples", name, NULL);
+}
+
+GSubprocess *
+cw_test_spawn_envv(const char *const *env, GSubprocessFlags flags, const char *const *args)
+{
+	g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(flags);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	GSubprocess *proc;
+
+	for (guint i = 0; env != NULL && env[i] != NULL; i++) {
+		g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
+		if (kv[1] != NULL)
+			g_subprocess_launcher_setenv(launcher, kv[0], kv[1], TRUE);
+		else
+			g_subprocess_launcher_unsetenv(launcher, kv[0]);
+	}
+	g_ptr_array_add(argv, (gpointer) cw_test_exe());
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer) args[i]);
+	g_ptr_array_add(argv, NULL);
+	proc = g_subprocess_launcher_spawnv(launcher, (const char *const *) argv->pdata, &error);
+	g_assert_no_error(error);
+	return proc;
+}
+
+int
+cw_test_run_envv(const char *const *env, char **out, char **err, const char *const *args)
+{
+	g_autoptr(GSubprocess) proc = cw_test_spawn_envv(
+	    env, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, args);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *o = NULL, *e = NULL;
+
+	g_subprocess_communicate_utf8(proc, NULL, NULL, &o, &e, &error);
+	g_assert_no_error(error);
+	if (out != NULL)
+		*out = g_steal_pointer(&o);
+	if (err != NULL)
+		*err = g_steal_pointer(&e);
+	return g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1;
+}
+
+int
+cw_test_run_env_valist(const char *const *env, char **out, char **err, const char *first,
+		       va_list ap)
+{
+	g_autoptr(GPtrArray) args = g_ptr_array_new();
+
+	for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
+		g_ptr_array_add(args, (gpointer) a);
+	g_ptr_array_add(args, NULL);
+	return cw_test_run_envv(env, out, err, (const char *const *) args->pdata);
+}
+
+int
+cw_test_run_env(const char *const *env, char **out, char **err, const char *first, ...)
+{
+	va_list ap;
+	int status;
+
+	va_start(ap, first);
+	status = cw_test_run_env_valist(env, out, err, first, ap);
+	va_end(ap);
+	return status;
+}
+
+int
+cw_test_runv(char **out, char **err, const char *const *args)
+{
+	return cw_test_run_envv(NULL, out, err, args);
+}
+
+int
+cw_test_run(char **out, char **err, const char *first, ...)
+{
+	va_list ap;
+	int status;
+
+	va_start(ap, first);
+	status = cw_test_run_env_valist(NULL, out, err, first, ap);
+	va_end(ap);
+	return status;
+}
+
+void
+cw_test_synth(const char *path, const char *days, const char *seed)
+{
+	g_autofree char *out = NULL, *err = NULL;
+	int status = cw_test_run(&out, &err, "synth", "--days", days, "--seed", seed, "--output",
+				 path, NULL);
+
+	if (status != 0)
+		g_printerr("%s%s", out, err);
+	g_assert_cmpint(status, ==, 0);
+}
+
+/* ---- files ---- */
+
+char *
+cw_test_tmpdir(const char *tmpl)
+{
+	g_autoptr(GError) error = NULL;
+	char *dir = g_dir_make_tmp(tmpl, &error);
+
+	g_assert_no_error(error);
+	return dir;
+}
+
+void
+cw_test_rm_rf(const char *path)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	const char *name;
+
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+		g_autofree char *child = g_build_filename(path, name, NULL);
+		if (g_file_test(child, G_FILE_TEST_IS_DIR))
+			cw_test_rm_rf(child);
+		else
+			g_unlink(child);
+	}
+	g_rmdir(path);
+}
+
+JsonObject *
+cw_test_load_json(JsonParser *parser, const char *path)
+{
+	g_autoptr(GError) error = NULL;
+
+	json_parser_load_from_file(parser, path, &error);
+	g_assert_no_error(error);
+	g_assert_true(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)));
+	return json_node_get_object(json_parser_get_root(parser));
+}
+
+/* ---- SQLite ---- */
+
+sqlite3 *
+cw_test_db_open(const char *path)
+{
+	sqlite3 *conn = NULL;
+
+	g_assert_cmpint(sqlite3_open_v2(path, &conn, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+	sqlite3_busy_timeout(conn, 5000);
+	return conn;
+}
+
+/* Prepares @sql; fails with SQLite's message when it does not compile. */
+static sqlite3_stmt *
+cw_test_db_prepare(sqlite3 *conn, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(conn, sql, -1, &stmt, NULL);
+
+	if (rc != SQLITE_OK)
+		g_printerr("%s: %s\n", sql, sqlite3_errmsg(conn));
+	g_assert_cmpint(rc, ==, SQLITE_OK);
+	return stmt;
+}
+
+GPtrArray *
+cw_test_db_rows(const char *db, const char *sql)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
+	sqlite3 *conn = cw_test_db_open(db);
+	sqlite3_stmt *stmt = cw_test_db_prepare(conn, sql);
+	int rc;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		GString *row = g_string_new(NULL);
+		for (int i = 0; i < sqlite3_column_count(stmt); i++) {
+			const char *t = (const char *) sqlite3_column_text(stmt, i);
+			g_string_append_printf(row, "%s%s", i > 0 ? "|" : "", t ? t : "NULL");
+		}
+		g_ptr_array_add(rows, g_string_free(row, FALSE));
+	}
+	g_assert_cmpint(rc, ==, SQLITE_DONE);
+	sqlite3_finalize(stmt);
+	sqlite3_close(conn);
+	return rows;
+}
+
+char *
+cw_test_db_dump(const char *db, const char *sql)
+{
+	g_autoptr(GPtrArray) rows = cw_test_db_rows(db, sql);
+	GString *out = g_string_new(NULL);
+
+	for (guint i = 0; i < rows->len; i++)
+		g_string_append_printf(out, "%s\n", (const char *) g_ptr_array_index(rows, i));
+	return g_string_free(out, FALSE);
+}
+
+char *
+cw_test_db_text(const char *db, const char *sql)
+{
+	sqlite3 *conn = cw_test_db_open(db);
+	sqlite3_stmt *stmt = cw_test_db_prepare(conn, sql);
+	char *text = NULL;
+	int rc = sqlite3_step(stmt);
+
+	g_assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
+	if (rc == SQLITE_ROW && sqlite3_column_text(stmt, 0) != NULL)
+		text = g_strdup((const char *) sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	sqlite3_close(conn);
+	return text;
+}
+
+gint64
+cw_test_db_int(const char *db, const char *sql, gint64 fallback)
+{
+	g_autofree char *text = cw_test_db_text(db, sql);
+
+	return text != NULL ? g_ascii_strtoll(text, NULL, 10) : fallback;
+}
+
+void
+cw_test_db_exec(const char *db, const char *sql)
+{
+	sqlite3 *conn = cw_test_db_open(db);
+	char *msg = NULL;
+	int rc = sqlite3_exec(conn, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK)
+		g_printerr("%s: %s\n", sql, msg);
+	g_assert_cmpint(rc, ==, SQLITE_OK);
+	sqlite3_free(msg);
+	sqlite3_close(conn);
+}
+
+/* ---- bounded waits ---- */
+
+CwTestDeadline
+cw_test_deadline(guint timeout_ms)
+{
+	gint64 now = g_get_monotonic_time();
+
+	return (CwTestDeadline){.start = now, .deadline = now + (gint64) timeout_ms * 1000};
+}
+
+gboolean
+cw_test_deadline_wait(const CwTestDeadline *d, guint interval_ms)
+{
+	if (g_get_monotonic_time() > d->deadline)
+		return FALSE;
+	g_usleep((gulong) interval_ms * 1000);
+	return TRUE;
+}
+
+gint64
+cw_test_deadline_elapsed_ms(const CwTestDeadline *d)
+{
+	return (g_get_monotonic_time() - d->start) / 1000;
+}
+
+void
+cw_test_pump(void)
+{
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+}
+
+typedef struct {
+	gboolean called;
+	gboolean exited;
+} CwTestWait;
+
+static void
+cw_test_wait_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	CwTestWait *w = user_data;
+
+	w->exited = g_subprocess_wait_finish(G_SUBPROCESS(source), result, NULL);
+	w->called = TRUE;
+}
+
+gboolean
+cw_test_subprocess_wait(GSubprocess *proc, guint timeout_ms)
+{
+	g_autoptr(GCancellable) cancel = g_cancellable_new();
+	CwTestDeadline d = cw_test_deadline(timeout_ms);
+	CwTestWait w = {FALSE, FALSE};
+
+	g_subprocess_wait_async(proc, cancel, cw_test_wait_cb, &w);
+	while (!w.called && g_get_monotonic_time() < d.deadline) {
+		cw_test_pump();
+		if (!w.called)
+			g_usleep(20 * 1000);
+	}
+	/* the callback holds a pointer to w: it must have run before we return */
+	g_cancellable_cancel(cancel);
+	while (!w.called)
+		g_main_context_iteration(NULL, TRUE);
+	return w.exited;
+}
