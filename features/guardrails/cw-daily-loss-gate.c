@@ -79,13 +79,8 @@ cw_daily_loss_gate_configure(CwGuard *guard, const CwBotConfig *config, gboolean
 	    !cw_config_read_bool(obj, path, "emergency_close", FALSE, &self->emergency_close,
 				 error))
 		return FALSE;
-	g_clear_pointer(&self->tz, g_time_zone_unref);
-	self->tz = cw_local_time_zone_new(tz_name);
-	if (self->tz == NULL)
-		return cw_config_error_at(error, CW_CONFIG_ERROR_INVALID, path, "timezone",
-					  "unknown time zone '%s' (expected an IANA name such as "
-					  "Europe/Berlin, or UTC)",
-					  tz_name);
+	if (!cw_local_time_zone_configure(&self->tz, tz_name, path, error))
+		return FALSE;
 	*active = TRUE;
 	return TRUE;
 }

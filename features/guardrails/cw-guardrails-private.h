@@ -133,5 +133,9 @@ gint64 cw_local_day_from_civil(gint year, guint month, guint mday);
 void cw_local_day_to_civil(gint64 day, gint *year, guint *month, guint *mday);
 /* A zone by IANA name or "UTC"; NULL when unknown. */
 GTimeZone *cw_local_time_zone_new(const char *identifier);
+/* A gate's "timezone" setting: replaces *tz by the zone named name; FALSE
+ * (and *tz NULL) with an error at path.timezone when there is none. */
+gboolean cw_local_time_zone_configure(GTimeZone **tz, const char *name, const char *path,
+				      GError **error);
 
 G_END_DECLS

@@ -193,13 +193,8 @@ cw_session_guard_configure(CwGuard *guard, const CwBotConfig *config, gboolean *
 	    !cw_session_guard_parse_days(self, obj, path, error) ||
 	    !cw_session_guard_parse_blackouts(self, obj, path, error))
 		return FALSE;
-	g_clear_pointer(&self->tz, g_time_zone_unref);
-	self->tz = cw_local_time_zone_new(tz_name);
-	if (self->tz == NULL)
-		return cw_config_error_at(error, CW_CONFIG_ERROR_INVALID, path, "timezone",
-					  "unknown time zone '%s' (expected an IANA name such as "
-					  "Europe/Berlin, or UTC)",
-					  tz_name);
+	if (!cw_local_time_zone_configure(&self->tz, tz_name, path, error))
+		return FALSE;
 	g_free(self->tz_name);
 	self->tz_name = g_strdup(tz_name);
 	*active = TRUE;
