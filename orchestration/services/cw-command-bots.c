@@ -82,6 +82,37 @@ cw_bots_check_args(const char *cmd, const char *usage, int argc, int n)
 	return FALSE;
 }
 
+/* The options every NAME-style command takes: --db FILE, then exactly n
+ * positional arguments (usage), the command name first. On failure prints
+ * the error and returns FALSE. */
+static gboolean
+cw_bots_parse_db(const char *cmd, const char *usage, int n, const char *summary, int *argc,
+		 char ***argv, char **db)
+{
+	GOptionEntry entries[] = {
+	    {"db", 0, 0, G_OPTION_ARG_FILENAME, db, "The database (default: $CW_DB)", "FILE"},
+	    {NULL},
+	};
+
+	return cw_bots_parse(cmd, usage, summary, entries, argc, argv) &&
+	       cw_bots_check_args(cmd, usage, *argc, n);
+}
+
+/* cw_bots_parse_db(), then the existing database opened; NULL with
+ * *status the exit status (2 for bad usage) when either fails. */
+static CwStore *
+cw_bots_begin(const char *cmd, const char *usage, int n, const char *summary, int *argc,
+	      char ***argv, int *status)
+{
+	g_autofree char *db = NULL;
+
+	if (!cw_bots_parse_db(cmd, usage, n, summary, argc, argv, &db)) {
+		*status = 2;
+		return NULL;
+	}
+	return cw_bots_open(cmd, db, FALSE, status);
+}
+
 static void
 cw_bots_append_time(GString *out, gint64 ms)
 {
@@ -622,7 +653,6 @@ cw_bots_show_events(GString *out, CwStore *store, const CwStoreBot *bot)
 static int
 cw_bots_show(int argc, char **argv)
 {
-	g_autofree char *db = NULL;
 	g_autoptr(CwStore) store = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GString) out = g_string_new(NULL);
@@ -632,17 +662,9 @@ cw_bots_show(int argc, char **argv)
 	g_auto(CwBotsView) v = {0};
 	gint64 now = g_get_real_time() / 1000;
 	int status = 1;
-	GOptionEntry entries[] = {
-	    {"db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database (default: $CW_DB)", "FILE"},
-	    {NULL},
-	};
 
-	if (!cw_bots_parse("bots show", "NAME", "Shows everything about one bot.", entries, &argc,
-			   &argv))
-		return 2;
-	if (!cw_bots_check_args("bots show", "NAME", argc, 1))
-		return 2;
-	store = cw_bots_open("bots show", db, FALSE, &status);
+	store = cw_bots_begin("bots show", "NAME", 1, "Shows everything about one bot.", &argc,
+			      &argv, &status);
 	if (store == NULL)
 		return status;
 	if (!cw_bot_admin_find(store, argv[1], &bot, &error)) {
@@ -698,24 +720,15 @@ static int
 cw_bots_set_enabled(int argc, char **argv, gboolean enabled)
 {
 	const char *cmd = enabled ? "bots enable" : "bots disable";
-	g_autofree char *db = NULL;
 	g_autoptr(CwStore) store = NULL;
 	g_autoptr(GError) error = NULL;
 	gboolean changed = FALSE;
 	int status = 1;
-	GOptionEntry entries[] = {
-	    {"db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database (default: $CW_DB)", "FILE"},
-	    {NULL},
-	};
 
-	if (!cw_bots_parse(cmd, "NAME",
-			   enabled ? "Enables a bot: the service starts it."
-				   : "Disables a bot: the service stops it.",
-			   entries, &argc, &argv))
-		return 2;
-	if (!cw_bots_check_args(cmd, "NAME", argc, 1))
-		return 2;
-	store = cw_bots_open(cmd, db, FALSE, &status);
+	store = cw_bots_begin(cmd, "NAME", 1,
+			      enabled ? "Enables a bot: the service starts it."
+				      : "Disables a bot: the service stops it.",
+			      &argc, &argv, &status);
 	if (store == NULL)
 		return status;
 	if (!cw_bot_admin_set_enabled(store, argv[1], enabled, &changed, &error)) {
@@ -744,26 +757,17 @@ cw_bots_disable(int argc, char **argv)
 static int
 cw_bots_remove(int argc, char **argv)
 {
-	g_autofree char *db = NULL;
 	g_autoptr(CwStore) store = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GArray) orders = NULL;
 	g_autoptr(GPtrArray) positions = NULL;
 	g_auto(CwStoreBot) bot = {0};
 	int status = 1;
-	GOptionEntry entries[] = {
-	    {"db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database (default: $CW_DB)", "FILE"},
-	    {NULL},
-	};
 
-	if (!cw_bots_parse("bots remove", "NAME",
-			   "Removes a bot with its orders, positions and state (no question "
-			   "asked). Its events and trades stay.",
-			   entries, &argc, &argv))
-		return 2;
-	if (!cw_bots_check_args("bots remove", "NAME", argc, 1))
-		return 2;
-	store = cw_bots_open("bots remove", db, FALSE, &status);
+	store = cw_bots_begin("bots remove", "NAME", 1,
+			      "Removes a bot with its orders, positions and state (no question "
+			      "asked). Its events and trades stay.",
+			      &argc, &argv, &status);
 	if (store == NULL)
 		return status;
 	/* one transaction: the counts printed are the rows removed */
@@ -792,17 +796,12 @@ cw_bots_set_config(int argc, char **argv)
 	g_autoptr(CwStore) store = NULL;
 	g_autoptr(GError) error = NULL;
 	int status = 1;
-	GOptionEntry entries[] = {
-	    {"db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database (default: $CW_DB)", "FILE"},
-	    {NULL},
-	};
 
-	if (!cw_bots_parse("bots set-config", "NAME BOT.json",
-			   "Validates a configuration and replaces the bot's. The \"name\" in the "
-			   "file must be NAME.",
-			   entries, &argc, &argv))
-		return 2;
-	if (!cw_bots_check_args("bots set-config", "NAME BOT.json", argc, 2))
+	if (!cw_bots_parse_db(
+		"bots set-config", "NAME BOT.json", 2,
+		"Validates a configuration and replaces the bot's. The \"name\" in the "
+		"file must be NAME.",
+		&argc, &argv, &db))
 		return 2;
 	text = cw_bots_read_config("bots set-config", argv[2], NULL);
 	if (text == NULL)
@@ -821,23 +820,14 @@ cw_bots_set_config(int argc, char **argv)
 static int
 cw_bots_switch(int argc, char **argv)
 {
-	g_autofree char *db = NULL;
 	g_autoptr(CwStore) store = NULL;
 	g_autoptr(GError) error = NULL;
 	gboolean changed = FALSE;
 	int status = 1;
-	GOptionEntry entries[] = {
-	    {"db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database (default: $CW_DB)", "FILE"},
-	    {NULL},
-	};
 
-	if (!cw_bots_parse("bots switch", "NAME STRATEGY",
-			   "Makes STRATEGY (one of the bot's strategy ids) the one that trades.",
-			   entries, &argc, &argv))
-		return 2;
-	if (!cw_bots_check_args("bots switch", "NAME STRATEGY", argc, 2))
-		return 2;
-	store = cw_bots_open("bots switch", db, FALSE, &status);
+	store = cw_bots_begin("bots switch", "NAME STRATEGY", 2,
+			      "Makes STRATEGY (one of the bot's strategy ids) the one that trades.",
+			      &argc, &argv, &status);
 	if (store == NULL)
 		return status;
 	if (!cw_bot_admin_switch_strategy(store, argv[1], argv[2], &changed, &error)) {
@@ -857,24 +847,15 @@ static int
 cw_bots_set_mode(int argc, char **argv, CwBotMode mode)
 {
 	const char *cmd = mode == CW_BOT_MODE_HALTED ? "bots halt" : "bots resume";
-	g_autofree char *db = NULL;
 	g_autoptr(CwStore) store = NULL;
 	g_autoptr(GError) error = NULL;
 	int status = 1;
-	GOptionEntry entries[] = {
-	    {"db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database (default: $CW_DB)", "FILE"},
-	    {NULL},
-	};
 
-	if (!cw_bots_parse(cmd, "NAME",
-			   mode == CW_BOT_MODE_HALTED
-			       ? "Halts a bot: it opens no new positions until resumed."
-			       : "Resumes a halted bot (mode active).",
-			   entries, &argc, &argv))
-		return 2;
-	if (!cw_bots_check_args(cmd, "NAME", argc, 1))
-		return 2;
-	store = cw_bots_open(cmd, db, FALSE, &status);
+	store = cw_bots_begin(cmd, "NAME", 1,
+			      mode == CW_BOT_MODE_HALTED
+				  ? "Halts a bot: it opens no new positions until resumed."
+				  : "Resumes a halted bot (mode active).",
+			      &argc, &argv, &status);
 	if (store == NULL)
 		return status;
 	if (!cw_bot_admin_set_mode(store, argv[1], mode, "cli", &error)) {
@@ -954,7 +935,6 @@ static int
 cw_bots_kill_switch(int argc, char **argv, gboolean halted)
 {
 	const char *cmd = halted ? "halt-all" : "resume-all";
-	g_autofree char *db = NULL;
 	g_autoptr(CwStore) store = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) bots = NULL;
@@ -962,21 +942,13 @@ cw_bots_kill_switch(int argc, char **argv, gboolean halted)
 	gint64 seq = 0;
 	gboolean check = FALSE;
 	int status = 1;
-	GOptionEntry entries[] = {
-	    {"db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database (default: $CW_DB)", "FILE"},
-	    {NULL},
-	};
 
-	if (!cw_bots_parse(cmd, "",
-			   halted
-			       ? "Turns the service-wide kill switch on: every bot is halted."
-			       : "Turns the service-wide kill switch off. Bots halted one by one "
-				 "stay halted.",
-			   entries, &argc, &argv))
-		return 2;
-	if (!cw_bots_check_args(cmd, "", argc, 0))
-		return 2;
-	store = cw_bots_open(cmd, db, FALSE, &status);
+	store =
+	    cw_bots_begin(cmd, "", 0,
+			  halted ? "Turns the service-wide kill switch on: every bot is halted."
+				 : "Turns the service-wide kill switch off. Bots halted one by one "
+				   "stay halted.",
+			  &argc, &argv, &status);
 	if (store == NULL)
 		return status;
 	if (!cw_bot_admin_set_kill_switch(store, halted, "cli", &error) ||
