@@ -20,6 +20,7 @@ cw_scheduled_config_free(CwScheduledConfig *sc)
 
 struct _CwBotRuntime {
 	CwBotRuntimeEnv env;
+	CwStoreWriter *writer; /* the bot's own queue of writes */
 	gint64 id;
 	char *name;
 	CwBotConfig *config;
@@ -80,26 +81,25 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 	/* replayed history is in the database already */
 	if (self->recovering)
 		return;
-	cw_store_writer_event_copy(self->env.writer, self->id, event);
+	cw_store_writer_event_copy(self->writer, self->id, event);
 	switch (event->type) {
 	case CW_EVENT_ORDER_SUBMITTED:
 	case CW_EVENT_ORDER_FILLED:
 	case CW_EVENT_ORDER_CANCELLED:
 	case CW_EVENT_ORDER_REJECTED:
 		if (event->order != NULL && event->order->client_order_id[0] != '\0')
-			cw_store_writer_order(self->env.writer, self->id, event->order);
+			cw_store_writer_order(self->writer, self->id, event->order);
 		break;
 	case CW_EVENT_POSITION_OPENED:
 	case CW_EVENT_POSITION_UPDATED:
 	case CW_EVENT_POSITION_CLOSED:
 	case CW_EVENT_STOP_MOVED:
 		if (event->position != NULL)
-			cw_store_writer_position(self->env.writer, self->id, strategy,
-						 event->position,
+			cw_store_writer_position(self->writer, self->id, strategy, event->position,
 						 cw_bot_runtime_exit_state_json(self, event));
 		break;
 	case CW_EVENT_TRADE_CLOSED:
-		cw_store_writer_trade(self->env.writer, self->name, strategy, event->trade);
+		cw_store_writer_trade(self->writer, self->name, strategy, event->trade);
 		break;
 	default:
 		break;
@@ -138,6 +138,7 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	CwBotRuntime *self = g_new0(CwBotRuntime, 1);
 
 	self->env = *env;
+	self->writer = cw_store_writer_new(env->store);
 	self->id = id;
 	self->name = g_strdup(name);
 	self->config = cw_bot_config_ref(config);
@@ -165,6 +166,9 @@ cw_bot_runtime_free(CwBotRuntime *self)
 	g_queue_clear_full(&self->scheduled, (GDestroyNotify) cw_scheduled_config_free);
 	g_ptr_array_unref(self->history);
 	cw_event_bus_unsubscribe(self->bus, self->subscription);
+	/* what is still queued is written by the service */
+	cw_store_writer_move_to(self->writer, self->env.writer);
+	cw_store_writer_free(self->writer);
 	g_object_unref(self->bus);
 	cw_bot_config_unref(self->config);
 	g_free(self->config_text);
@@ -200,6 +204,12 @@ gint64
 cw_bot_runtime_get_updated_at(CwBotRuntime *self)
 {
 	return self->updated_at;
+}
+
+CwStoreWriter *
+cw_bot_runtime_get_writer(CwBotRuntime *self)
+{
+	return self->writer;
 }
 
 CwEventBus *
@@ -273,11 +283,11 @@ cw_bot_runtime_queue_cursor(CwBotRuntime *self)
 		return;
 	if (self->origin_dirty) {
 		g_snprintf(text, sizeof text, "%" G_GINT64_FORMAT, self->origin);
-		cw_store_writer_state(self->env.writer, self->id, "origin", text);
+		cw_store_writer_state(self->writer, self->id, "origin", text);
 		self->origin_dirty = FALSE;
 	}
 	g_snprintf(text, sizeof text, "%" G_GINT64_FORMAT, self->cursor);
-	cw_store_writer_state(self->env.writer, self->id, "cursor", text);
+	cw_store_writer_state(self->writer, self->id, "cursor", text);
 	self->cursor_queued = self->cursor;
 }
 
@@ -449,7 +459,7 @@ cw_bot_runtime_queue_metrics(CwBotRuntime *self, gint64 now_ms)
 	m.win_rate = trades->len > 0 ? 100.0 * wins / trades->len : 0;
 	m.max_drawdown = acc->max_drawdown;
 	m.max_drawdown_pct = acc->max_drawdown_pct;
-	cw_store_writer_metrics(self->env.writer, &m);
+	cw_store_writer_metrics(self->writer, &m);
 }
 
 /* Guard counters and guard state of the active strategy, for `bots show`
@@ -475,14 +485,14 @@ cw_bot_runtime_queue_guard_state(CwBotRuntime *self)
 		    i > 0 ? "," : "", g->name, g->checks, g->rejections, g->modifications);
 	}
 	g_string_append_c(json, '}');
-	cw_store_writer_state(self->env.writer, self->id, "guard_stats", json->str);
+	cw_store_writer_state(self->writer, self->id, "guard_stats", json->str);
 	state = cw_guard_pipeline_save_state(pipeline);
 	if (state != NULL)
-		cw_store_writer_state(self->env.writer, self->id, "guard_state", state);
+		cw_store_writer_state(self->writer, self->id, "guard_state", state);
 	/* "mode" belongs to the operator (bots halt/resume); this is the mode
 	 * in force, guards' demands included */
 	cw_store_writer_state(
-	    self->env.writer, self->id, "effective_mode",
+	    self->writer, self->id, "effective_mode",
 	    cw_bot_mode_to_string(cw_trading_orchestrator_get_mode(self->active)));
 }
 
@@ -553,7 +563,7 @@ cw_bot_runtime_save_history(CwBotRuntime *self)
 	root = json_builder_get_root(b);
 	json_generator_set_root(gen, root);
 	text = json_generator_to_data(gen, NULL);
-	cw_store_writer_state(self->env.writer, self->id, "config_history", text);
+	cw_store_writer_state(self->writer, self->id, "config_history", text);
 }
 
 /**

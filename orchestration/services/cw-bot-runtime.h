@@ -25,7 +25,7 @@ typedef struct _CwBotRuntime CwBotRuntime;
 
 typedef struct {
 	CwStore *store;
-	CwStoreWriter *writer;
+	CwStoreWriter *writer; /* the service's: takes a bot's pending writes when it goes */
 	CwOrchestratorCache *cache;
 	/* set while the order rows of the candle being routed are in an open
 	 * transaction, which the feed hub commits after the candle */
@@ -42,6 +42,8 @@ CwBotConfig *cw_bot_runtime_get_config(CwBotRuntime *self);
 const char *cw_bot_runtime_get_config_text(CwBotRuntime *self);
 gint64 cw_bot_runtime_get_updated_at(CwBotRuntime *self);
 CwEventBus *cw_bot_runtime_get_bus(CwBotRuntime *self);
+/* The bot's own write queue (journal, orders, positions, trades, state). */
+CwStoreWriter *cw_bot_runtime_get_writer(CwBotRuntime *self);
 const CwCacheStats *cw_bot_runtime_get_cache_stats(CwBotRuntime *self);
 /* The active strategy's orchestrator, creating it on first use. */
 CwTradingOrchestrator *cw_bot_runtime_get_active(CwBotRuntime *self, GError **error);

@@ -168,10 +168,10 @@ cw_service_flush(CwService *self)
 
 	/* the cursors go in the same transaction as the events they cover */
 	cw_strategy_manager_queue_cursors(self->manager);
-	if (!cw_store_writer_flush(self->writer, &error))
+	if (!cw_strategy_manager_flush(self->manager, &error))
 		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
-		       "store flush failed, %u writes kept for the next one: %s",
-		       cw_store_writer_get_pending(self->writer), error->message);
+		       "store flush failed, the writes are kept for the next one: %s",
+		       error->message);
 }
 
 static void
@@ -338,6 +338,7 @@ cw_service_run(CwService *self)
 {
 	g_autoptr(GError) error = NULL;
 	guint64 watchdog = cw_sd_watchdog_interval_usec();
+	guint64 written = 0, dropped = 0;
 
 	if (!self->started && !cw_service_start(self, &error)) {
 		cw_log(G_LOG_LEVEL_CRITICAL, NULL, NULL, "cannot start: %s", error->message);
@@ -362,9 +363,9 @@ cw_service_run(CwService *self)
 	cw_sd_notify_ready(NULL);
 	cw_service_update_status(self);
 	g_main_loop_run(self->loop);
+	cw_strategy_manager_get_write_counts(self->manager, &written, &dropped);
 	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
-	       "stopped: %" G_GUINT64_FORMAT " writes, %" G_GUINT64_FORMAT " dropped",
-	       cw_store_writer_get_n_written(self->writer),
-	       cw_store_writer_get_n_failed(self->writer));
+	       "stopped: %" G_GUINT64_FORMAT " writes, %" G_GUINT64_FORMAT " dropped", written,
+	       dropped);
 	return self->status;
 }

@@ -41,6 +41,8 @@ struct _CwStoreWriter {
 	GQueue queue;
 	guint64 n_written;
 	guint64 n_failed;
+	guint64 n_applied_ok; /* of the queue, in the open transaction */
+	guint64 n_applied_fail;
 };
 
 static void
@@ -230,31 +232,67 @@ cw_store_writer_apply(CwStoreWriter *self, CwWrite *w, GError **error)
 	}
 }
 
+/**
+ * cw_store_writer_apply_pending:
+ *
+ * Executes every queued write inside the caller's transaction, keeping the
+ * queue until cw_store_writer_commit_applied() (the caller commits first;
+ * after a failed commit the queue is applied again next time). A write
+ * that SQLite refuses is logged, counted and dropped at commit.
+ */
+void
+cw_store_writer_apply_pending(CwStoreWriter *self)
+{
+	self->n_applied_ok = 0;
+	self->n_applied_fail = 0;
+	for (GList *l = self->queue.head; l != NULL; l = l->next) {
+		g_autoptr(GError) local = NULL;
+		if (cw_store_writer_apply(self, l->data, &local)) {
+			self->n_applied_ok++;
+			continue;
+		}
+		/* refused by SQLite itself: dropping it keeps the rest flowing */
+		self->n_applied_fail++;
+		g_warning("store: write dropped: %s", local->message);
+	}
+}
+
+void
+cw_store_writer_commit_applied(CwStoreWriter *self, guint64 *written, guint64 *failed)
+{
+	if (written != NULL)
+		*written += self->n_applied_ok;
+	if (failed != NULL)
+		*failed += self->n_applied_fail;
+	self->n_written += self->n_applied_ok;
+	self->n_failed += self->n_applied_fail;
+	self->n_applied_ok = 0;
+	self->n_applied_fail = 0;
+	g_queue_clear_full(&self->queue, (GDestroyNotify) cw_write_free);
+}
+
+/* Hands every queued write to dst, in order (a bot going away). */
+void
+cw_store_writer_move_to(CwStoreWriter *self, CwStoreWriter *dst)
+{
+	CwWrite *w;
+
+	while ((w = g_queue_pop_head(&self->queue)) != NULL)
+		g_queue_push_tail(&dst->queue, w);
+}
+
 gboolean
 cw_store_writer_flush(CwStoreWriter *self, GError **error)
 {
-	guint64 written = 0, failed = 0;
-
 	if (self->queue.length == 0)
 		return TRUE;
 	if (!cw_store_begin(self->store, error))
 		return FALSE;
-	for (GList *l = self->queue.head; l != NULL; l = l->next) {
-		g_autoptr(GError) local = NULL;
-		if (cw_store_writer_apply(self, l->data, &local)) {
-			written++;
-			continue;
-		}
-		/* refused by SQLite itself: dropping it keeps the rest flowing */
-		failed++;
-		g_warning("store: write dropped: %s", local->message);
-	}
+	cw_store_writer_apply_pending(self);
 	if (!cw_store_commit(self->store, error)) {
 		cw_store_rollback(self->store, NULL);
 		return FALSE;
 	}
-	self->n_written += written;
-	self->n_failed += failed;
-	g_queue_clear_full(&self->queue, (GDestroyNotify) cw_write_free);
+	cw_store_writer_commit_applied(self, NULL, NULL);
 	return TRUE;
 }

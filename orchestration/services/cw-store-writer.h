@@ -34,6 +34,13 @@ void cw_store_writer_metrics(CwStoreWriter *self, const CwStoreMetrics *metrics)
 guint cw_store_writer_get_pending(CwStoreWriter *self);
 guint64 cw_store_writer_get_n_written(CwStoreWriter *self);
 guint64 cw_store_writer_get_n_failed(CwStoreWriter *self);
+/* For one transaction over several writers: apply each, commit, then
+ * commit_applied() each (or, after a failed commit, nothing: the queues
+ * are kept and applied again). */
+void cw_store_writer_apply_pending(CwStoreWriter *self);
+/* Adds what was written and dropped to *written and *failed (nullable). */
+void cw_store_writer_commit_applied(CwStoreWriter *self, guint64 *written, guint64 *failed);
+void cw_store_writer_move_to(CwStoreWriter *self, CwStoreWriter *dst);
 /* Applies the queue in one transaction. FALSE when the transaction could
  * not be committed (the queue is kept). */
 gboolean cw_store_writer_flush(CwStoreWriter *self, GError **error);

@@ -14,6 +14,8 @@ struct _CwStrategyManager {
 	gboolean halt_all;
 	gboolean started;
 	gboolean order_tx_open;
+	guint64 n_written; /* by every queue, since start */
+	guint64 n_failed;
 };
 
 G_DEFINE_FINAL_TYPE(CwStrategyManager, cw_strategy_manager, G_TYPE_OBJECT)
@@ -485,7 +487,8 @@ cw_strategy_manager_heartbeat(CwStrategyManager *self, gint64 now_ms)
 		if (!cw_store_bot_heartbeat(self->store, cw_bot_runtime_get_id(rt), now_ms, &error))
 			cw_log(G_LOG_LEVEL_WARNING, cw_bot_runtime_get_name(rt), NULL,
 			       "heartbeat not recorded: %s", error->message);
-		cw_store_writer_state(self->writer, cw_bot_runtime_get_id(rt), "cache", stats);
+		cw_store_writer_state(cw_bot_runtime_get_writer(rt), cw_bot_runtime_get_id(rt),
+				      "cache", stats);
 		cw_bot_runtime_queue_guard_state(rt);
 	}
 }
@@ -556,4 +559,48 @@ CwFeedHub *
 cw_strategy_manager_get_feed_hub(CwStrategyManager *self)
 {
 	return self->hub;
+}
+
+/**
+ * cw_strategy_manager_flush:
+ *
+ * Writes the service's queue and every bot's queue in one transaction, so
+ * a bot's cursor is always committed with the events it covers. After a
+ * failed commit every queue is kept for the next flush.
+ */
+gboolean
+cw_strategy_manager_flush(CwStrategyManager *self, GError **error)
+{
+	GHashTableIter iter;
+	CwBotRuntime *rt;
+	gboolean any = cw_store_writer_get_pending(self->writer) > 0;
+
+	g_hash_table_iter_init(&iter, self->bots);
+	while (!any && g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		any = cw_store_writer_get_pending(cw_bot_runtime_get_writer(rt)) > 0;
+	if (!any)
+		return TRUE;
+	if (!cw_store_begin(self->store, error))
+		return FALSE;
+	cw_store_writer_apply_pending(self->writer);
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		cw_store_writer_apply_pending(cw_bot_runtime_get_writer(rt));
+	if (!cw_store_commit(self->store, error)) {
+		cw_store_rollback(self->store, NULL);
+		return FALSE;
+	}
+	cw_store_writer_commit_applied(self->writer, &self->n_written, &self->n_failed);
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		cw_store_writer_commit_applied(cw_bot_runtime_get_writer(rt), &self->n_written,
+					       &self->n_failed);
+	return TRUE;
+}
+
+void
+cw_strategy_manager_get_write_counts(CwStrategyManager *self, guint64 *written, guint64 *failed)
+{
+	*written = self->n_written;
+	*failed = self->n_failed;
 }

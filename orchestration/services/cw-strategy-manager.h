@@ -37,6 +37,10 @@ void cw_strategy_manager_stop_feeds(CwStrategyManager *self);
 void cw_strategy_manager_stop_all(CwStrategyManager *self, const char *reason);
 guint cw_strategy_manager_get_n_running(CwStrategyManager *self);
 gboolean cw_strategy_manager_get_halt_all(CwStrategyManager *self);
+/* Writes every queue (the service's and each bot's) in one transaction. */
+gboolean cw_strategy_manager_flush(CwStrategyManager *self, GError **error);
+void cw_strategy_manager_get_write_counts(CwStrategyManager *self, guint64 *written,
+					  guint64 *failed);
 CwBotRuntime *cw_strategy_manager_lookup(CwStrategyManager *self, gint64 bot_id);
 CwFeedHub *cw_strategy_manager_get_feed_hub(CwStrategyManager *self);
 
