@@ -115,11 +115,67 @@ test_module_failing_broker(ModFixture *fx, gconstpointer user_data)
 	g_assert_cmpstr(status, ==, "bad|stopped|\ngood|stopped|\n");
 }
 
+/* The circuit breaker in a backtest: only a broker that fails can trip it,
+ * and the failing module provides one. */
+static void
+check_circuit_breaker(ModFixture *fx, const char *data, const char *tag)
+{
+	const char *modules = g_getenv("CW_TEST_MODULE_DIR");
+	g_autofree char *cfg = g_strdup_printf("%s/cb-%s.json", fx->dir, tag);
+	g_autofree char *report = g_strdup_printf("%s/cb-%s-report.json", fx->dir, tag);
+	g_autofree char *json = g_strdup_printf(
+	    "{\"name\":\"cb\",\"symbol\":\"BTCUSDT\",\"interval\":\"5m\","
+	    "\"broker\":{\"type\":\"failing\"},"
+	    "\"guardrails\":{\"circuit_breaker\":{\"max_errors\":3,\"cooldown_seconds\":3600}},"
+	    "\"strategy\":{\"analyzers\":[{\"type\":\"ema_cross\",\"weight\":0.6},"
+	    "{\"type\":\"rsi\",\"weight\":0.4}],\"aggregation\":{\"min_score\":0.3}}}");
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL, *err = NULL;
+	JsonObject *bot, *gate;
+
+	g_assert_true(g_file_set_contents(cfg, json, -1, NULL));
+	g_assert_cmpint(mod_run(modules, NULL, "backtest", "--config", cfg, "--data", data,
+				"--report-json", report, "--quiet", NULL),
+			==, 0);
+	json_parser_load_from_file(parser, report, &error);
+	g_assert_no_error(error);
+	bot = json_array_get_object_element(
+	    json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)),
+					 "bots"),
+	    0);
+	gate = json_object_get_object_member(json_object_get_object_member(bot, "guards"),
+					     "circuit_breaker");
+	g_assert_nonnull(gate);
+	g_assert_cmpint(json_object_get_int_member(gate, "rejections"), >, 0);
+	g_assert_cmpint(json_object_get_int_member(bot, "trades"), ==, 0);
+	/* and the text report has its line */
+	g_assert_cmpint(mod_run(modules, NULL, "backtest", "--config", cfg, "--data", data,
+				"--report-json", report, NULL),
+			==, 0);
+}
+
+static void
+test_module_circuit_breaker(ModFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *shared =
+	    g_build_filename(g_getenv("CW_SHARED_DATA"), "btcusdt-5m.csv", NULL);
+
+	check_circuit_breaker(fx, fx->data, "synth");
+	if (!g_file_test(shared, G_FILE_TEST_EXISTS)) {
+		g_test_message("../shared/data is absent: shared-data run skipped");
+		return;
+	}
+	check_circuit_breaker(fx, shared, "shared");
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add("/e2e/module/failing-broker", ModFixture, NULL, mod_setup,
 		   test_module_failing_broker, mod_teardown);
+	g_test_add("/e2e/module/circuit-breaker", ModFixture, NULL, mod_setup,
+		   test_module_circuit_breaker, mod_teardown);
 	return g_test_run();
 }
