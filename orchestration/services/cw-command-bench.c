@@ -19,7 +19,7 @@ static const char cw_bench_config_fmt[] =
     "{\"type\":\"macd\",\"weight\":0.2},"
     "{\"type\":\"bollinger\",\"weight\":0.15,\"period\":20},"
     "{\"type\":\"atr_regime\",\"weight\":0.15,\"period\":14}],"
-    "\"aggregation\":{\"min_score\":0.35,\"conflict_threshold\":0.1},"
+    "\"aggregation\":{\"min_score\":%.17g,\"conflict_threshold\":0.1},"
     "\"exit\":{\"stop_loss\":{\"type\":\"atr\",\"value\":2.0,\"atr_period\":14},"
     "\"take_profits\":[{\"r\":1.0,\"close\":0.4},{\"r\":2.0,\"close\":0.3},{\"r\":3.0}],"
     "\"trailing\":{\"type\":\"atr\",\"value\":1.5}},"
@@ -76,10 +76,10 @@ cw_bench_load_candles(const char *data, guint64 want, GError **error)
 }
 
 static CwTradingOrchestrator *
-cw_bench_orchestrator(CwEventBus *bus, guint index, GError **error)
+cw_bench_orchestrator(CwEventBus *bus, guint index, double min_score, GError **error)
 {
-	g_autofree char *json =
-	    g_strdup_printf(cw_bench_config_fmt, index, index, 5 + index % 10, 21 + index % 30);
+	g_autofree char *json = g_strdup_printf(cw_bench_config_fmt, index, index, 5 + index % 10,
+						21 + index % 30, min_score);
 	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(json, -1, error);
 
 	if (config == NULL)
@@ -147,6 +147,7 @@ cw_command_bench(int argc, char **argv)
 	gint64 n_candles = 2000000;
 	gint64 n_multi_candles = 200000;
 	gint n_strategies = 100;
+	double min_score = 0.35;
 	g_autofree char *data = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- measure the hot path");
@@ -167,12 +168,18 @@ cw_command_bench(int argc, char **argv)
 	     "Strategies on one stream (default 100)", "N"},
 	    {"data", 0, 0, G_OPTION_ARG_FILENAME, &data,
 	     "Repeat this candle file instead of synthetic data", "FILE"},
+	    {"min-score", 0, 0, G_OPTION_ARG_DOUBLE, &min_score,
+	     "Aggregation threshold of the strategies (default 0.35: they trade often)", "X"},
 	    {NULL},
 	};
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		cw_commands_print_error("bench", error);
+		return 2;
+	}
+	if (min_score < 0 || min_score > 1) {
+		fprintf(stderr, "candlewick bench: --min-score must be in [0, 1]\n");
 		return 2;
 	}
 	if (n_candles < 10000 || n_multi_candles < 10000 || n_strategies < 1) {
@@ -190,7 +197,7 @@ cw_command_bench(int argc, char **argv)
 	if (cw_alloc_counter_read == NULL)
 		printf("  (allocation counting unavailable in this build: sanitizers)\n");
 
-	g_ptr_array_add(one, cw_bench_orchestrator(bus, 0, &error));
+	g_ptr_array_add(one, cw_bench_orchestrator(bus, 0, min_score, &error));
 	if (g_ptr_array_index(one, 0) == NULL) {
 		cw_commands_print_error("bench", error);
 		return 1;
@@ -206,7 +213,8 @@ cw_command_bench(int argc, char **argv)
 	g_array_append_vals(multi, candles->data, MIN(candles->len, (guint) n_multi_candles));
 	rss_before = cw_bench_rss_kb();
 	for (gint i = 0; i < n_strategies; i++) {
-		CwTradingOrchestrator *o = cw_bench_orchestrator(bus, (guint) i + 1, &error);
+		CwTradingOrchestrator *o =
+		    cw_bench_orchestrator(bus, (guint) i + 1, min_score, &error);
 		if (o == NULL) {
 			cw_commands_print_error("bench", error);
 			return 1;
