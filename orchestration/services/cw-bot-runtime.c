@@ -489,6 +489,17 @@ cw_bot_runtime_queue_guard_state(CwBotRuntime *self)
 	state = cw_guard_pipeline_save_state(pipeline);
 	if (state != NULL)
 		cw_store_writer_state(self->writer, self->id, "guard_state", state);
+	{
+		/* the paper account: the balance the broker holds for the bot */
+		const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
+		char text[128];
+
+		g_snprintf(text, sizeof text,
+			   "{\"balance\":%.17g,\"equity\":%.17g,\"realized_pnl\":%.17g,"
+			   "\"fees\":%.17g}",
+			   acc->cash, acc->equity, acc->realized_pnl, acc->fees);
+		cw_store_writer_state(self->writer, self->id, "account", text);
+	}
 	/* "mode" belongs to the operator (bots halt/resume); this is the mode
 	 * in force, guards' demands included */
 	cw_store_writer_state(
