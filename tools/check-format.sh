@@ -2,7 +2,13 @@
 # Fails when a C file of the project is not formatted per .clang-format.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files '*.c' '*.h' | grep -v '^tools/depcheck/fixtures/')
+# the tracked files in a checkout; every source file otherwise (a tarball)
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	mapfile -t files < <(git ls-files '*.c' '*.h' | grep -v '^tools/depcheck/fixtures/')
+else
+	mapfile -t files < <(find . \( -name 'build*' -o -name .git -o -path ./tools/depcheck/fixtures \) -prune \
+		-o \( -name '*.c' -o -name '*.h' \) -type f -print | sed 's|^\./||' | sort)
+fi
 if [ ${#files[@]} -eq 0 ]; then
 	exit 0
 fi

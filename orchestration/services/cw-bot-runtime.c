@@ -614,12 +614,6 @@ cw_bot_runtime_schedule_config(CwBotRuntime *self, gint64 at, CwBotConfig *confi
 	g_ptr_array_add(self->history, hist);
 }
 
-gint64
-cw_bot_runtime_get_scheduled_count(CwBotRuntime *self)
-{
-	return self->scheduled.length;
-}
-
 static void
 cw_bot_runtime_apply_scheduled(CwBotRuntime *self)
 {

@@ -80,7 +80,6 @@ gboolean cw_bot_runtime_apply_config(CwBotRuntime *self, CwBotConfig *config,
 void cw_bot_runtime_record_config(CwBotRuntime *self, gint64 at, const char *config_text);
 void cw_bot_runtime_schedule_config(CwBotRuntime *self, gint64 at, CwBotConfig *config,
 				    const char *config_text);
-gint64 cw_bot_runtime_get_scheduled_count(CwBotRuntime *self);
 /* Queues bot_state "config_history" for the next flush. */
 void cw_bot_runtime_save_history(CwBotRuntime *self);
 void cw_bot_runtime_set_mode(CwBotRuntime *self, CwBotMode mode);
