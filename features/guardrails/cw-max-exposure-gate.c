@@ -12,9 +12,10 @@
 struct _CwMaxExposureGate {
 	GObject parent_instance;
 	CwServiceContext *service;
-	double max_pct;       /* 0 = only the service setting */
-	CwStrategyId bot;     /* the row this gate writes, 0 before the first update */
-	CwExposureSlot *slot; /* that row, written lock-free every candle */
+	double max_pct;        /* 0 = only the service setting */
+	CwStrategyId bot;      /* the row this gate writes, 0 before the first update */
+	CwExposureSlot *slot;  /* that row, written lock-free when it changes */
+	CwBotExposure written; /* what was written last, valid while slot != NULL */
 	/* the service setting, read again when the settings serial moves */
 	double service_pct;
 	guint service_serial;
@@ -89,8 +90,17 @@ cw_max_exposure_gate_update(CwMaxExposureGate *self, const CwGuardContext *ctx)
 		cw_service_context_remove_exposure(self->service, self->bot);
 		cw_service_context_release_exposure(self->service, &self->slot);
 	}
+	/* A flat bot's row does not move from candle to candle: it is written
+	 * again only when a figure changes (updated_at is the time of that
+	 * change), which spares the sequence lock's atomic operations. */
+	if (self->slot != NULL && self->bot == ctx->strategy_id &&
+	    row.notional == self->written.notional && row.equity == self->written.equity &&
+	    row.open_positions == self->written.open_positions &&
+	    cw_service_context_exposure_slot_is_current(self->slot, self->bot))
+		return;
 	self->bot = ctx->strategy_id;
 	cw_service_context_write_exposure(self->service, &self->slot, self->bot, &row);
+	self->written = row;
 }
 
 static CwGuardVerdict

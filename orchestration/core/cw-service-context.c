@@ -510,6 +510,21 @@ cw_service_context_write_exposure(CwServiceContext *self, CwExposureSlot **slot,
 	g_mutex_unlock(&self->lock);
 }
 
+/**
+ * cw_service_context_exposure_slot_is_current:
+ * @slot: (nullable): a row cached by cw_service_context_write_exposure()
+ * @bot: the bot it is cached for
+ *
+ * Returns: %TRUE while @slot is @bot's row in the table: what the last write
+ * through it put there is what other bots read.
+ */
+gboolean
+cw_service_context_exposure_slot_is_current(const CwExposureSlot *slot, CwStrategyId bot)
+{
+	return slot != NULL && slot->bot == bot &&
+	       __atomic_load_n(&slot->in_table, __ATOMIC_ACQUIRE) != 0;
+}
+
 void
 cw_service_context_release_exposure(CwServiceContext *self, CwExposureSlot **slot)
 {

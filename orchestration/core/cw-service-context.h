@@ -97,5 +97,6 @@ void cw_service_context_write_exposure(CwServiceContext *self, CwExposureSlot **
 				       CwStrategyId bot, const CwBotExposure *exposure);
 /* Drops *slot (the row stays in the table) and sets it to NULL. */
 void cw_service_context_release_exposure(CwServiceContext *self, CwExposureSlot **slot);
+gboolean cw_service_context_exposure_slot_is_current(const CwExposureSlot *slot, CwStrategyId bot);
 
 G_END_DECLS

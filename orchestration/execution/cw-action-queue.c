@@ -5,8 +5,8 @@
 #define CW_ACTION_QUEUE_INITIAL_SLOTS 4
 
 struct _CwActionQueue {
-	CwAction *ring; /* allocated slots, <= capacity */
-	guint allocated;
+	CwAction *ring;  /* allocated slots: a power of two, >= MIN(length, capacity) */
+	guint allocated; /* grows while length < capacity */
 	guint capacity;
 	guint head;
 	guint length;
@@ -30,7 +30,7 @@ cw_action_queue_new(guint capacity, guint max_retries)
 	CwActionQueue *self = g_new0(CwActionQueue, 1);
 
 	self->capacity = capacity > 0 ? capacity : CW_ACTION_QUEUE_DEFAULT_CAPACITY;
-	self->allocated = MIN(self->capacity, CW_ACTION_QUEUE_INITIAL_SLOTS);
+	self->allocated = CW_ACTION_QUEUE_INITIAL_SLOTS;
 	self->ring = g_new0(CwAction, self->allocated);
 	self->max_retries = max_retries;
 	self->next_id = 1;
@@ -49,7 +49,22 @@ cw_action_queue_free(CwActionQueue *self)
 static CwAction *
 cw_action_queue_slot(const CwActionQueue *self, guint i)
 {
-	return &self->ring[(self->head + i) % self->allocated];
+	return &self->ring[(self->head + i) & (self->allocated - 1)];
+}
+
+/* Copies what is defined of src: the request and the bookkeeping always,
+ * the order only once built, the error only when there is one. A fresh
+ * action is a tenth of the struct. */
+static void
+cw_action_copy(CwAction *dst, const CwAction *src)
+{
+	memcpy(dst, src, G_STRUCT_OFFSET(CwAction, order));
+	if (src->has_order)
+		dst->order = src->order;
+	if (src->last_error[0] != '\0')
+		memcpy(dst->last_error, src->last_error, sizeof(dst->last_error));
+	else
+		dst->last_error[0] = '\0';
 }
 
 /* Makes room for one more action; FALSE when the queue is at capacity. */
@@ -59,15 +74,15 @@ cw_action_queue_reserve(CwActionQueue *self)
 	guint allocated;
 	CwAction *ring;
 
+	if (self->length >= self->capacity)
+		return FALSE;
 	if (self->length < self->allocated)
 		return TRUE;
-	if (self->allocated == self->capacity)
-		return FALSE;
-	/* rare: unroll the ring into a bigger one, head first */
-	allocated = MIN(self->allocated * 2, self->capacity);
+	/* rare: unroll the ring into one twice the size, head first */
+	allocated = self->allocated * 2;
 	ring = g_new0(CwAction, allocated);
 	for (guint i = 0; i < self->length; i++)
-		ring[i] = *cw_action_queue_slot(self, i);
+		cw_action_copy(&ring[i], cw_action_queue_slot(self, i));
 	g_free(self->ring);
 	self->ring = ring;
 	self->allocated = allocated;
@@ -86,7 +101,8 @@ cw_action_queue_push(CwActionQueue *self, const CwAction *action, guint64 now)
 		return FALSE;
 	}
 	slot = cw_action_queue_slot(self, self->length);
-	*slot = *action;
+	/* the request only: the rest is the queue's */
+	memcpy(slot, action, G_STRUCT_OFFSET(CwAction, id));
 	slot->id = self->next_id++;
 	slot->enqueued_at = now;
 	slot->due = now;
@@ -102,8 +118,8 @@ cw_action_queue_push_front(CwActionQueue *self, const CwAction *action)
 {
 	if (!cw_action_queue_reserve(self))
 		return FALSE;
-	self->head = (self->head + self->allocated - 1) % self->allocated;
-	self->ring[self->head] = *action;
+	self->head = (self->head + self->allocated - 1) & (self->allocated - 1);
+	cw_action_copy(&self->ring[self->head], action);
 	self->length++;
 	return TRUE;
 }
@@ -151,10 +167,11 @@ cw_action_queue_run(CwActionQueue *self, guint64 now, CwActionExecFunc exec,
 	self->running = TRUE;
 	while (self->length > 0 && cw_action_queue_slot(self, 0)->due <= now) {
 		/* exec may push, so work on a copy taken off the ring */
-		CwAction action = *cw_action_queue_slot(self, 0);
+		CwAction action;
 		CwActionResult result;
 
-		self->head = (self->head + 1) % self->allocated;
+		cw_action_copy(&action, cw_action_queue_slot(self, 0));
+		self->head = (self->head + 1) & (self->allocated - 1);
 		self->length--;
 		result = exec(&action, user_data);
 		if (result == CW_ACTION_RESULT_DONE) {

@@ -18,8 +18,10 @@ typedef enum {
 	CW_ACTION_PLACE_TAKE_PROFIT,      /* reduce-only limit for take profit level */
 } CwActionType;
 
-/* One unit of work for the broker. The caller fills the request fields;
- * the queue owns the bookkeeping ones. */
+/* One unit of work for the broker. The caller fills the request fields
+ * (type to level), which is all cw_action_queue_push() reads; the queue
+ * owns the bookkeeping ones. order is defined only while has_order, and
+ * last_error is "" until an attempt fails. */
 typedef struct {
 	CwActionType type;
 	CwOrderPurpose purpose;

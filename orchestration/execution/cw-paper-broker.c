@@ -53,6 +53,13 @@ struct _CwPaperBroker {
 	guint working_cap;              /* allocated slots */
 	guint n_working;                /* used slots, live or not */
 	guint n_live[CW_PAPER_N_TYPES]; /* live slots of each order type */
+	/* Bounds of the live triggers, to skip a pass no order can fill in:
+	 * reach[type][side] is the highest sell / lowest buy trigger of that
+	 * type (a sell stop or a buy limit fills when the low reaches down to
+	 * it, ...). A retired slot only makes them loose: they are recomputed
+	 * at the next candle when reach_stale. */
+	double reach[CW_PAPER_N_TYPES][2];
+	gboolean reach_stale;
 	/* Ring of CW_PAPER_BROKER_HISTORY records: the record at history position
 	 * p (the p-th record ever appended) lives at p % CW_PAPER_BROKER_HISTORY.
 	 * history_hash[i] is the hash of history[i].client_order_id. */
@@ -106,6 +113,7 @@ cw_paper_broker_init(CwPaperBroker *self)
 	self->slippage_bps = 2;
 	self->maker_fee_bps = 2;
 	self->taker_fee_bps = 5.5;
+	self->reach_stale = TRUE; /* computed before the first candle */
 }
 
 /* FNV-1a of a client order id: a cheap first test before strcmp(). */
@@ -234,14 +242,13 @@ cw_paper_broker_set_listener(CwBroker *broker, CwBrokerListener listener, gpoint
 	self->listener_data = user_data;
 }
 
+/* order must not live in the working table: the listener may submit and
+ * cancel, which moves and reuses slots. Callers pass their own copy. */
 static void
 cw_paper_broker_notify(CwPaperBroker *self, const CwOrder *order, const CwFill *fill)
 {
-	/* a copy: the listener may submit and cancel, which may reuse slots */
-	CwOrder copy = *order;
-
 	if (self->listener != NULL)
-		self->listener(&copy, fill, self->listener_data);
+		self->listener(order, fill, self->listener_data);
 }
 
 /* How far back remember() looks for an earlier record of the same order:
@@ -338,6 +345,61 @@ cw_paper_broker_retire(CwPaperBroker *self, CwWorkingOrder *slot)
 	slot->live = FALSE;
 	if ((guint) slot->type < CW_PAPER_N_TYPES)
 		self->n_live[slot->type]--;
+	self->reach_stale = TRUE;
+}
+
+/* Side index into reach: the sell side waits for the price to come up to
+ * a limit or down to a stop, the buy side the other way round. */
+static inline guint
+cw_paper_broker_reach_side(CwSide side)
+{
+	return side == CW_SIDE_SELL ? 0 : 1;
+}
+
+/* Whether a trigger of this type and side is a new bound. */
+static inline void
+cw_paper_broker_widen(CwPaperBroker *self, const CwWorkingOrder *slot)
+{
+	double *r;
+
+	if (slot->type != CW_ORDER_TYPE_STOP && slot->type != CW_ORDER_TYPE_LIMIT)
+		return;
+	r = &self->reach[slot->type][cw_paper_broker_reach_side(slot->side)];
+	/* sell stops and buy limits fill going down: the highest counts */
+	if ((slot->type == CW_ORDER_TYPE_STOP) == (slot->side == CW_SIDE_SELL))
+		*r = MAX(*r, slot->trigger);
+	else
+		*r = MIN(*r, slot->trigger);
+}
+
+static void
+cw_paper_broker_recompute_reach(CwPaperBroker *self)
+{
+	for (guint t = 0; t < CW_PAPER_N_TYPES; t++) {
+		/* nothing reaches: -inf for the "highest", +inf for the "lowest" */
+		self->reach[t][0] = t == CW_ORDER_TYPE_STOP ? -INFINITY : INFINITY;
+		self->reach[t][1] = t == CW_ORDER_TYPE_STOP ? INFINITY : -INFINITY;
+	}
+	for (guint i = 0; i < self->n_working; i++) {
+		if (self->working[i].live)
+			cw_paper_broker_widen(self, &self->working[i]);
+	}
+	self->reach_stale = FALSE;
+}
+
+/* FALSE when no live order of type can fill within the candle's range. */
+static inline gboolean
+cw_paper_broker_reachable(const CwPaperBroker *self, CwOrderType type, const CwCandle *c)
+{
+	const double *r = self->reach[type];
+
+	if (self->n_live[type] == 0)
+		return FALSE;
+	if (type == CW_ORDER_TYPE_STOP)
+		return c->low <= r[0] || c->high >= r[1];
+	if (type == CW_ORDER_TYPE_LIMIT)
+		return c->high >= r[0] || c->low <= r[1];
+	return TRUE;
 }
 
 static CwWorkingOrder *
@@ -392,7 +454,7 @@ cw_paper_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 {
 	CwPaperBroker *self = (CwPaperBroker *) broker; /* our vtable: no checked cast */
 	CwWorkingOrder *slot;
-	CwOrder *copy;
+	CwOrder copy;
 	guint32 hash;
 
 	if (!cw_paper_broker_validate(self, order, &hash, error))
@@ -413,15 +475,15 @@ cw_paper_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 		self->working_orders = g_renew(CwOrder, self->working_orders, self->working_cap);
 	}
 	slot = &self->working[self->n_working];
-	copy = &self->working_orders[self->n_working];
 	self->n_working++;
-	*copy = *order;
-	copy->status = CW_ORDER_STATUS_SUBMITTED;
-	copy->filled_qty = 0;
-	copy->avg_fill_price = 0;
-	copy->updated_at = self->now;
-	cw_paper_broker_format_exchange_id(copy->exchange_order_id, sizeof(copy->exchange_order_id),
+	copy = *order;
+	copy.status = CW_ORDER_STATUS_SUBMITTED;
+	copy.filled_qty = 0;
+	copy.avg_fill_price = 0;
+	copy.updated_at = self->now;
+	cw_paper_broker_format_exchange_id(copy.exchange_order_id, sizeof(copy.exchange_order_id),
 					   order->seq);
+	self->working_orders[slot - self->working] = copy;
 	slot->id_hash = hash;
 	slot->type = order->type;
 	slot->side = order->side;
@@ -430,14 +492,15 @@ cw_paper_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 	slot->live = TRUE;
 	if ((guint) slot->type < CW_PAPER_N_TYPES)
 		self->n_live[slot->type]++;
+	cw_paper_broker_widen(self, slot);
 	/* protective orders placed while market orders fill at the open see the
 	 * rest of that candle; everything else starts with the next candle */
 	if (self->phase == CW_PAPER_PHASE_MARKET && order->type != CW_ORDER_TYPE_MARKET)
 		slot->eligible_from = self->candle_index;
 	else
 		slot->eligible_from = self->candle_index + 1;
-	slot->record = cw_paper_broker_remember(self, copy, hash, CW_PAPER_RECORD_UNKNOWN);
-	cw_paper_broker_notify(self, copy, NULL);
+	slot->record = cw_paper_broker_remember(self, &copy, hash, CW_PAPER_RECORD_UNKNOWN);
+	cw_paper_broker_notify(self, &copy, NULL);
 	return TRUE;
 }
 
@@ -619,8 +682,8 @@ static void
 cw_paper_broker_pass(CwPaperBroker *self, const CwCandle *candle, CwOrderType type)
 {
 	/* an order of this type submitted during this pass (by the listener) may
-	 * only fill from the next candle on, so none working now: none to match */
-	if (self->n_live[type] == 0)
+	 * only fill from the next candle on, so none in reach now: none to match */
+	if (!cw_paper_broker_reachable(self, type, candle))
 		return;
 	/* n_working is re-read: orders submitted by the listener are appended
 	 * and the table does not move while depth > 0 */
@@ -650,6 +713,10 @@ cw_paper_broker_on_candle(CwBroker *broker, const CwCandle *candle)
 
 	self->candle_index++;
 	self->now = candle->open_time;
+	if (self->n_working == 0)
+		return;
+	if (self->reach_stale)
+		cw_paper_broker_recompute_reach(self);
 	self->depth++;
 	self->phase = CW_PAPER_PHASE_MARKET;
 	cw_paper_broker_pass(self, candle, CW_ORDER_TYPE_MARKET);

@@ -245,6 +245,20 @@ cw_trading_orchestrator_make_prefix(CwTradingOrchestrator *self)
 
 /* actions */
 
+/* The request fields of an action: all that cw_action_queue_push() reads.
+ * "= {...}" would clear the whole 432-byte struct. */
+static inline void
+cw_trading_orchestrator_action(CwAction *action, CwActionType type, CwOrderPurpose purpose)
+{
+	action->type = type;
+	action->purpose = purpose;
+	action->direction = CW_DIRECTION_NONE;
+	action->qty = 0;
+	action->price = 0;
+	action->fraction = 0;
+	action->level = 0;
+}
+
 static void
 cw_trading_orchestrator_enqueue(CwTradingOrchestrator *self, const CwAction *action)
 {
@@ -261,23 +275,25 @@ cw_trading_orchestrator_enqueue(CwTradingOrchestrator *self, const CwAction *act
 static void
 cw_trading_orchestrator_push_stop(CwTradingOrchestrator *self, CwActionType type)
 {
-	CwAction action = {
-	    .type = type,
-	    .purpose = cw_exit_machine_get_stop_purpose(&self->exit),
-	    .price = self->exit.stop_price,
-	};
+	CwAction action;
 
-	if (self->exit.stop_price > 0)
-		cw_trading_orchestrator_enqueue(self, &action);
+	if (self->exit.stop_price <= 0)
+		return;
+	cw_trading_orchestrator_action(&action, type,
+				       cw_exit_machine_get_stop_purpose(&self->exit));
+	action.price = self->exit.stop_price;
+	cw_trading_orchestrator_enqueue(self, &action);
 }
 
 static void
 cw_trading_orchestrator_push_close(CwTradingOrchestrator *self, CwOrderPurpose purpose)
 {
-	CwAction action = {.type = CW_ACTION_CLOSE, .purpose = purpose, .fraction = 1.0};
+	CwAction action;
 
 	if (self->close_pending || cw_account_is_flat(&self->account))
 		return;
+	cw_trading_orchestrator_action(&action, CW_ACTION_CLOSE, purpose);
+	action.fraction = 1.0;
 	self->close_pending = TRUE;
 	cw_trading_orchestrator_enqueue(self, &action);
 }
@@ -390,8 +406,9 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 	CwTradingOrchestrator *self = user_data;
 	g_autoptr(GError) error = NULL;
 	CwOrder order = cw_trading_orchestrator_no_order;
-	CwOrder prev_stop = self->stop_order;
+	/* the working stop a stop action replaces (copied only for those) */
 	gboolean had_stop = self->has_stop;
+	CwOrder prev_stop;
 	CwGuardContext ctx;
 	const char *guard = NULL;
 
@@ -414,7 +431,6 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 	order.strategy_id = self->strategy_id;
 	order.symbol = self->symbol;
 	order.status = CW_ORDER_STATUS_NEW;
-	action->order = order;
 
 	/* The operator's mode first. A mode a guard demands is enforced by
 	 * that guard in the pipeline, so the refusal carries its name and
@@ -451,6 +467,8 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 	else if (action->type == CW_ACTION_CLOSE || action->type == CW_ACTION_CLOSE_PERCENT)
 		memcpy(self->close_id, order.client_order_id, CW_CLIENT_ORDER_ID_LEN);
 	else if (cw_trading_orchestrator_is_stop_action(action->type)) {
+		if (had_stop)
+			prev_stop = self->stop_order;
 		self->stop_order = order;
 		self->has_stop = TRUE;
 	} else if (action->type == CW_ACTION_PLACE_TAKE_PROFIT) {
@@ -465,11 +483,13 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 		cw_trading_orchestrator_fill_context(self, &ctx, order.reduce_only);
 		cw_guard_pipeline_on_order_error(self->guards, &ctx, &order, error);
 		if (cw_trading_orchestrator_is_stop_action(action->type)) {
-			self->stop_order = prev_stop;
+			if (had_stop)
+				self->stop_order = prev_stop;
 			self->has_stop = had_stop;
 		} else if (action->type == CW_ACTION_PLACE_TAKE_PROFIT) {
 			self->has_tp[action->level] = FALSE;
 		}
+		action->order = order; /* for the retry and the failure event */
 		g_strlcpy(action->last_error, error->message, sizeof(action->last_error));
 		g_debug("strategy %s: %s failed (attempt %u): %s", self->spec->id,
 			cw_action_type_to_string(action->type), action->attempts + 1,
@@ -478,7 +498,6 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 	}
 
 	order.status = CW_ORDER_STATUS_SUBMITTED;
-	action->order = order;
 	cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_SUBMITTED, &order, NULL, NULL, 0);
 	if (cw_trading_orchestrator_is_stop_action(action->type)) {
 		self->account.position.stop_price = order.stop_price;
@@ -510,6 +529,8 @@ cw_trading_orchestrator_action_failed(CwAction *action, gpointer user_data)
 static void
 cw_trading_orchestrator_drain(CwTradingOrchestrator *self)
 {
+	if (cw_action_queue_get_length(self->queue) == 0)
+		return;
 	cw_action_queue_run(self->queue, self->n_candles, cw_trading_orchestrator_execute,
 			    cw_trading_orchestrator_action_failed, self);
 }
@@ -550,12 +571,12 @@ cw_trading_orchestrator_position_opened(CwTradingOrchestrator *self)
 	cw_trading_orchestrator_emit(self, &event);
 	cw_trading_orchestrator_push_stop(self, CW_ACTION_UPDATE_STOP);
 	for (guint i = 0; i < self->exit.n_take_profits; i++) {
-		CwAction action = {
-		    .type = CW_ACTION_PLACE_TAKE_PROFIT,
-		    .purpose = CW_ORDER_PURPOSE_TAKE_PROFIT,
-		    .level = i,
-		    .price = self->exit.tp_price[i],
-		};
+		CwAction action;
+
+		cw_trading_orchestrator_action(&action, CW_ACTION_PLACE_TAKE_PROFIT,
+					       CW_ORDER_PURPOSE_TAKE_PROFIT);
+		action.level = i;
+		action.price = self->exit.tp_price[i];
 		cw_trading_orchestrator_enqueue(self, &action);
 	}
 }
@@ -835,7 +856,7 @@ cw_trading_orchestrator_try_enter(CwTradingOrchestrator *self, const CwCandle *c
 	CwDirection direction = self->output.signal.direction;
 	double atr = self->output.atr;
 	double distance, qty;
-	CwAction action = {.type = CW_ACTION_OPEN, .purpose = CW_ORDER_PURPOSE_ENTRY};
+	CwAction action;
 
 	distance = cw_exit_spec_stop_distance(exit, candle->close, atr);
 	/* an ATR stop without an ATR cannot be placed: no trade */
@@ -847,6 +868,7 @@ cw_trading_orchestrator_try_enter(CwTradingOrchestrator *self, const CwCandle *c
 	    (inst->min_notional > 0 && qty * candle->close < inst->min_notional))
 		return;
 	self->decision_atr = atr;
+	cw_trading_orchestrator_action(&action, CW_ACTION_OPEN, CW_ORDER_PURPOSE_ENTRY);
 	action.direction = direction;
 	action.qty = qty;
 	self->entry_pending = TRUE;
