@@ -115,6 +115,77 @@ test_e2e_backtest_shared(E2eFixture *fx, gconstpointer user_data)
 	e2e_check_backtest(fx, data, "shared");
 }
 
+/* The report without its timings, as canonical JSON. */
+static char *
+e2e_report_figures(const char *path)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	JsonObject *root = cw_test_load_json(parser, path);
+	JsonArray *bots = json_object_get_array_member(root, "bots");
+	JsonObject *combined = json_object_get_object_member(root, "combined");
+
+	for (guint i = 0; i < json_array_get_length(bots); i++) {
+		JsonObject *bot = json_array_get_object_element(bots, i);
+		g_assert_true(json_object_has_member(bot, "elapsed_s"));
+		json_object_remove_member(bot, "elapsed_s");
+		json_object_remove_member(bot, "candles_per_s");
+	}
+	json_object_remove_member(combined, "elapsed_s");
+	json_object_remove_member(combined, "candles_per_s");
+	json_generator_set_root(gen, json_parser_get_root(parser));
+	return json_generator_to_data(gen, NULL);
+}
+
+/* Independent bots run in blocks of candles by default; the trades and every
+ * figure of the report must be those of the lockstep run (--block-candles 1),
+ * whatever the block size. */
+static void
+test_e2e_backtest_blocks(E2eFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *cfg1 = cw_test_example("ema-trend.json");
+	g_autofree char *cfg2 = cw_test_example("mean-reversion.json");
+	g_autofree char *cfg3 = cw_test_example("breakout.json");
+	g_autofree char *limited = cw_test_example("guardrails/max-exposure-pct.json");
+	g_autofree char *lock_csv = NULL, *lock_figures = NULL;
+	const char *blocks[] = {"1", "64", "7", "65536"};
+
+	for (guint k = 0; k < G_N_ELEMENTS(blocks); k++) {
+		g_autofree char *csv = g_strdup_printf("%s/blocks-%s.csv", fx->tmpdir, blocks[k]);
+		g_autofree char *json = g_strdup_printf("%s/blocks-%s.json", fx->tmpdir, blocks[k]);
+		g_autofree char *out = NULL, *text = NULL, *figures = NULL;
+		int status = cw_test_run(&out, NULL, "backtest", "--config", cfg1, "--config", cfg2,
+					 "--config", cfg3, "--data", fx->data, "--trades-csv", csv,
+					 "--report-json", json, "--block-candles", blocks[k], NULL);
+
+		g_assert_cmpint(status, ==, 0);
+		g_assert_nonnull(strstr(out, k == 0 ? "lockstep" : "in blocks of candles"));
+		g_assert_true(g_file_get_contents(csv, &text, NULL, NULL));
+		figures = e2e_report_figures(json);
+		if (k == 0) {
+			g_assert_true(g_str_has_prefix(text, "bot,strategy"));
+			g_assert_nonnull(strchr(strchr(text, '\n') + 1, '\n')); /* trades */
+			lock_csv = g_steal_pointer(&text);
+			lock_figures = g_steal_pointer(&figures);
+			continue;
+		}
+		g_assert_cmpstr(text, ==, lock_csv);
+		g_assert_cmpstr(figures, ==, lock_figures);
+	}
+
+	/* a limit across bots: every bot sees each candle with the others */
+	{
+		g_autofree char *out = NULL;
+		g_assert_cmpint(cw_test_run(&out, NULL, "backtest", "--config", limited, "--config",
+					    cfg1, "--data", fx->data, NULL),
+				==, 0);
+		g_assert_nonnull(strstr(out, "lockstep"));
+	}
+	g_assert_cmpint(cw_test_run(NULL, NULL, "backtest", "--config", cfg1, "--data", fx->data,
+				    "--block-candles", "0", NULL),
+			==, 2);
+}
+
 static void
 test_e2e_backtest_bad_rows(E2eFixture *fx, gconstpointer user_data)
 {
@@ -221,6 +292,8 @@ main(int argc, char **argv)
 		   test_e2e_backtest_synthetic, e2e_teardown);
 	g_test_add("/e2e/backtest/shared-data", E2eFixture, NULL, e2e_setup,
 		   test_e2e_backtest_shared, e2e_teardown);
+	g_test_add("/e2e/backtest/blocks-match-lockstep", E2eFixture, NULL, e2e_setup,
+		   test_e2e_backtest_blocks, e2e_teardown);
 	g_test_add("/e2e/backtest/bad-rows", E2eFixture, NULL, e2e_setup,
 		   test_e2e_backtest_bad_rows, e2e_teardown);
 	g_test_add("/e2e/backtest/bad-config", E2eFixture, NULL, e2e_setup,

@@ -103,6 +103,13 @@ cw_max_exposure_gate_update(CwMaxExposureGate *self, const CwGuardContext *ctx)
 	self->written = row;
 }
 
+/* The exposure of the whole process counts only under a limit. */
+static gboolean
+cw_max_exposure_gate_reads_other_bots(CwGuard *guard)
+{
+	return cw_max_exposure_gate_limit((CwMaxExposureGate *) guard) > 0;
+}
+
 static CwGuardVerdict
 cw_max_exposure_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 			   gsize reason_len)
@@ -152,6 +159,7 @@ cw_max_exposure_gate_guard_init(CwGuardInterface *iface)
 	iface->get_name = cw_max_exposure_gate_get_name;
 	iface->configure = cw_max_exposure_gate_configure;
 	iface->check = cw_max_exposure_gate_check;
+	iface->reads_other_bots = cw_max_exposure_gate_reads_other_bots;
 	iface->on_fill = cw_max_exposure_gate_on_fill;
 	iface->on_candle = cw_max_exposure_gate_on_candle;
 }

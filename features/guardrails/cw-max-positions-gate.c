@@ -72,6 +72,13 @@ cw_max_positions_gate_total_limit(CwMaxPositionsGate *self)
 	return MIN(service, self->max_positions_total);
 }
 
+/* Other bots' positions count only under a limit across bots. */
+static gboolean
+cw_max_positions_gate_reads_other_bots(CwGuard *guard)
+{
+	return cw_max_positions_gate_total_limit((CwMaxPositionsGate *) guard) > 0;
+}
+
 static CwGuardVerdict
 cw_max_positions_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 			    gsize reason_len)
@@ -104,6 +111,7 @@ cw_max_positions_gate_guard_init(CwGuardInterface *iface)
 	iface->get_name = cw_max_positions_gate_get_name;
 	iface->configure = cw_max_positions_gate_configure;
 	iface->check = cw_max_positions_gate_check;
+	iface->reads_other_bots = cw_max_positions_gate_reads_other_bots;
 }
 
 static void

@@ -132,6 +132,23 @@ cw_guard_wants_flatten(CwGuard *self)
 }
 
 /**
+ * cw_guard_reads_other_bots:
+ * @self: a guard
+ *
+ * Returns: %TRUE when the guard's decisions, under the limits in force now,
+ * depend on other bots' rows in the CwServiceContext.
+ */
+gboolean
+cw_guard_reads_other_bots(CwGuard *self)
+{
+	CwGuardInterface *iface;
+
+	g_return_val_if_fail(CW_IS_GUARD(self), FALSE);
+	iface = CW_GUARD_GET_IFACE(self);
+	return iface->reads_other_bots != NULL && iface->reads_other_bots(self);
+}
+
+/**
  * cw_guard_on_order_error:
  * @self: a guard
  * @ctx: the account state when the error arrived

@@ -70,6 +70,12 @@ struct _CwGuardInterface {
 	/* Optional: the broker refused or failed an order the pipeline allowed. */
 	void (*on_order_error)(CwGuard *self, const CwGuardContext *ctx, const CwOrder *order,
 			       const GError *error);
+	/* Optional: TRUE when the guard's decisions read what other bots write
+	 * to the CwServiceContext (exposure rows) under the limits in force now.
+	 * Bots whose guards all say FALSE do not see each other, so a backtest
+	 * may run each of them over a block of candles in turn instead of all
+	 * of them candle by candle. Missing means FALSE. */
+	gboolean (*reads_other_bots)(CwGuard *self);
 };
 
 const char *cw_guard_get_name(CwGuard *self);
@@ -84,6 +90,7 @@ CwBotMode cw_guard_get_mode(CwGuard *self);
 char *cw_guard_save_state(CwGuard *self);
 gboolean cw_guard_load_state(CwGuard *self, const char *json, GError **error);
 gboolean cw_guard_wants_flatten(CwGuard *self);
+gboolean cw_guard_reads_other_bots(CwGuard *self);
 void cw_guard_on_order_error(CwGuard *self, const CwGuardContext *ctx, const CwOrder *order,
 			     const GError *error);
 const char *cw_bot_mode_to_string(CwBotMode mode);

@@ -247,6 +247,17 @@ cw_guard_pipeline_get_mode(CwGuardPipeline *self)
 }
 
 gboolean
+cw_guard_pipeline_reads_other_bots(CwGuardPipeline *self)
+{
+	g_return_val_if_fail(self != NULL, FALSE);
+	for (guint i = 0; i < self->guards->len; i++) {
+		if (cw_guard_reads_other_bots(g_ptr_array_index(self->guards, i)))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+gboolean
 cw_guard_pipeline_wants_flatten(CwGuardPipeline *self)
 {
 	const CwGuardEntry *e = cw_guard_pipeline_hook(self, CW_HOOK_WANTS_FLATTEN);

@@ -42,6 +42,9 @@ void cw_guard_pipeline_on_trade(CwGuardPipeline *self, const CwGuardContext *ctx
 				const CwTrade *trade);
 void cw_guard_pipeline_on_candle(CwGuardPipeline *self, const CwGuardContext *ctx,
 				 const CwCandle *candle);
+/* TRUE when a guard's decisions read other bots' rows in the service
+ * context under the limits in force (cw_guard_reads_other_bots()). */
+gboolean cw_guard_pipeline_reads_other_bots(CwGuardPipeline *self);
 /* TRUE while any guard asks to close the position (GUARD_EXIT). */
 gboolean cw_guard_pipeline_wants_flatten(CwGuardPipeline *self);
 /* The broker refused or failed an order the pipeline allowed. */

@@ -955,6 +955,13 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 	self->in_candle = FALSE;
 }
 
+gboolean
+cw_trading_orchestrator_reads_other_bots(CwTradingOrchestrator *self)
+{
+	g_return_val_if_fail(CW_IS_TRADING_ORCHESTRATOR(self), TRUE);
+	return cw_guard_pipeline_reads_other_bots(self->guards);
+}
+
 void
 cw_trading_orchestrator_close_all(CwTradingOrchestrator *self, CwOrderPurpose purpose)
 {

@@ -37,6 +37,11 @@ CwTradingOrchestrator *cw_trading_orchestrator_new(CwBotConfig *config, const Cw
 						   CwEventBus *bus, GError **error);
 /* Hot path: one closed candle of the base interval. */
 void cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *candle);
+/* TRUE when this bot's decisions depend on what other bots of the process
+ * do (a guard limit across bots is in force): such bots must see each
+ * candle in lockstep. Otherwise feeding it a block of candles before the
+ * next bot gets them gives the same result as interleaving them. */
+gboolean cw_trading_orchestrator_reads_other_bots(CwTradingOrchestrator *self);
 /* Market close of the open position at the next candle's open. */
 void cw_trading_orchestrator_close_all(CwTradingOrchestrator *self, CwOrderPurpose purpose);
 /* End of data: cancels working orders, drops pending actions and closes the

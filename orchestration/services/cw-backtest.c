@@ -25,6 +25,10 @@ struct _CwBacktest {
 	double elapsed_s;
 	double max_equity_error;
 	char *interval_text;
+	guint block_candles; /* candles each bot runs before the next, 1 = lockstep */
+	gboolean ran_in_blocks;
+	CwCandle *block;        /* block_candles candles read ahead */
+	double *combined_block; /* the bots' summed equity after each of them */
 };
 
 G_DEFINE_TYPE(CwBacktest, cw_backtest, G_TYPE_OBJECT)
@@ -48,6 +52,8 @@ cw_backtest_finalize(GObject *object)
 	g_object_unref(self->bus);
 	cw_equity_stats_clear(&self->combined);
 	g_free(self->interval_text);
+	g_free(self->block);
+	g_free(self->combined_block);
 	G_OBJECT_CLASS(cw_backtest_parent_class)->finalize(object);
 }
 
@@ -62,6 +68,7 @@ cw_backtest_init(CwBacktest *self)
 {
 	self->bus = cw_event_bus_new();
 	self->bots = g_ptr_array_new_with_free_func((GDestroyNotify) cw_backtest_bot_free);
+	self->block_candles = CW_BACKTEST_DEFAULT_BLOCK_CANDLES;
 }
 
 CwBacktest *
@@ -135,31 +142,87 @@ cw_backtest_check_interval(CwBacktest *self, const CwCandle *candle, GError **er
 	return TRUE;
 }
 
-/* The per-candle loop: no allocation, no JSON, no SQL. */
-static void
-cw_backtest_step(CwBacktest *self, const CwCandle *candle)
+/**
+ * cw_backtest_set_block_candles:
+ * @self: a backtest
+ * @n: candles per block, >= 1
+ *
+ * When no bot reads what the others do (cw_trading_orchestrator_reads_other_bots()),
+ * each bot runs over a block of @n candles before the next bot does: its
+ * state stays in the CPU caches, with results identical to running every bot
+ * candle by candle. @n = 1 runs them in lockstep, as the service does.
+ */
+void
+cw_backtest_set_block_candles(CwBacktest *self, guint n)
 {
-	double combined = 0;
+	g_return_if_fail(CW_IS_BACKTEST(self));
+	self->block_candles = MAX(n, 1);
+}
 
+/* TRUE when the last run went in blocks of more than one candle. */
+gboolean
+cw_backtest_get_ran_in_blocks(CwBacktest *self)
+{
+	g_return_val_if_fail(CW_IS_BACKTEST(self), FALSE);
+	return self->ran_in_blocks;
+}
+
+/* One bot, one candle of the shared stream. */
+static inline double
+cw_backtest_bot_step(CwBacktest *self, CwBacktestBot *bot, const CwCandle *candle)
+{
+	const CwAccount *acc;
+	CwCandle c = *candle;
+	double err;
+
+	/* one data stream, each bot sees it as its own symbol */
+	c.symbol = bot->config->symbol_quark;
+	cw_trading_orchestrator_on_candle(bot->orchestrator, &c);
+	acc = cw_trading_orchestrator_get_account(bot->orchestrator);
+	cw_equity_stats_add(&bot->equity, candle->open_time + candle->interval_ms, acc->equity);
+	err = fabs(acc->equity - (acc->cash + acc->unrealized_pnl));
+	if (err > self->max_equity_error)
+		self->max_equity_error = err;
+	return acc->equity;
+}
+
+/* The per-candle loop: no allocation, no JSON, no SQL. n candles: every bot
+ * runs all of them in turn (blocks), or all bots run each one (lockstep). */
+static void
+cw_backtest_run_block(CwBacktest *self, const CwCandle *candles, guint n, gboolean lockstep)
+{
+	double *combined = self->combined_block;
+
+	for (guint j = 0; j < n; j++)
+		combined[j] = 0;
+	if (lockstep) {
+		for (guint j = 0; j < n; j++) {
+			for (guint i = 0; i < self->bots->len; i++)
+				combined[j] += cw_backtest_bot_step(
+				    self, g_ptr_array_index(self->bots, i), &candles[j]);
+		}
+	} else {
+		for (guint i = 0; i < self->bots->len; i++) {
+			CwBacktestBot *bot = g_ptr_array_index(self->bots, i);
+			for (guint j = 0; j < n; j++)
+				combined[j] += cw_backtest_bot_step(self, bot, &candles[j]);
+		}
+	}
+	for (guint j = 0; j < n; j++)
+		cw_equity_stats_add(&self->combined, candles[j].open_time + candles[j].interval_ms,
+				    combined[j]);
+	self->n_candles += n;
+}
+
+static gboolean
+cw_backtest_bots_are_independent(CwBacktest *self)
+{
 	for (guint i = 0; i < self->bots->len; i++) {
 		CwBacktestBot *bot = g_ptr_array_index(self->bots, i);
-		const CwAccount *acc;
-		CwCandle c = *candle;
-		double err;
-
-		/* one data stream, each bot sees it as its own symbol */
-		c.symbol = bot->config->symbol_quark;
-		cw_trading_orchestrator_on_candle(bot->orchestrator, &c);
-		acc = cw_trading_orchestrator_get_account(bot->orchestrator);
-		cw_equity_stats_add(&bot->equity, candle->open_time + candle->interval_ms,
-				    acc->equity);
-		err = fabs(acc->equity - (acc->cash + acc->unrealized_pnl));
-		if (err > self->max_equity_error)
-			self->max_equity_error = err;
-		combined += acc->equity;
+		if (cw_trading_orchestrator_reads_other_bots(bot->orchestrator))
+			return FALSE;
 	}
-	cw_equity_stats_add(&self->combined, candle->open_time + candle->interval_ms, combined);
-	self->n_candles++;
+	return TRUE;
 }
 
 gboolean
@@ -169,6 +232,8 @@ cw_backtest_run(CwBacktest *self, CwCandleSource *source, GError **error)
 	CwCandleSourceResult r;
 	gint64 start = g_get_monotonic_time();
 	char interval[16];
+	gboolean lockstep;
+	guint n = 0;
 
 	g_return_val_if_fail(CW_IS_BACKTEST(self), FALSE);
 	if (self->bots->len == 0) {
@@ -179,18 +244,32 @@ cw_backtest_run(CwBacktest *self, CwCandleSource *source, GError **error)
 	cw_equity_stats_init(
 	    &self->combined,
 	    ((CwBacktestBot *) g_ptr_array_index(self->bots, 0))->config->interval_ms);
+	/* bots limited across bots see each candle together */
+	lockstep = self->block_candles <= 1 || self->bots->len == 1 ||
+		   !cw_backtest_bots_are_independent(self);
+	self->ran_in_blocks = !lockstep;
+	g_free(self->block);
+	g_free(self->combined_block);
+	self->block = g_new(CwCandle, self->block_candles);
+	self->combined_block = g_new(double, self->block_candles);
 	while ((r = cw_candle_source_next(source, &candle, error)) == CW_CANDLE_SOURCE_OK) {
 		if (self->from_ms > 0 && candle.open_time < self->from_ms)
 			continue;
 		if (self->to_ms > 0 && candle.open_time >= self->to_ms)
 			break;
-		if (G_UNLIKELY(self->n_candles == 0) &&
+		if (G_UNLIKELY(self->n_candles == 0 && n == 0) &&
 		    !cw_backtest_check_interval(self, &candle, error))
 			return FALSE;
-		cw_backtest_step(self, &candle);
+		self->block[n++] = candle;
+		if (n == self->block_candles) {
+			cw_backtest_run_block(self, self->block, n, lockstep);
+			n = 0;
+		}
 	}
 	if (r == CW_CANDLE_SOURCE_ERROR)
 		return FALSE;
+	if (n > 0)
+		cw_backtest_run_block(self, self->block, n, lockstep);
 	if (self->n_candles == 0) {
 		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_DATA,
 			    "%s: no candle in the requested range",

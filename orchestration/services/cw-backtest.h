@@ -20,6 +20,11 @@ CwBacktest *cw_backtest_new(void);
 gboolean cw_backtest_add_bot(CwBacktest *self, CwBotConfig *config, GError **error);
 /* from_ms/to_ms bound the candles' open times (0 = unbounded; to is exclusive). */
 void cw_backtest_set_range(CwBacktest *self, gint64 from_ms, gint64 to_ms);
+/* Candles each bot runs before the next one when the bots do not see each
+ * other; 1 = every bot candle by candle (lockstep). */
+#define CW_BACKTEST_DEFAULT_BLOCK_CANDLES 64
+void cw_backtest_set_block_candles(CwBacktest *self, guint n);
+gboolean cw_backtest_get_ran_in_blocks(CwBacktest *self);
 gboolean cw_backtest_run(CwBacktest *self, CwCandleSource *source, GError **error);
 
 guint cw_backtest_get_n_bots(CwBacktest *self);

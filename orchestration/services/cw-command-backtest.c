@@ -219,6 +219,7 @@ cw_command_backtest(int argc, char **argv)
 	g_autofree char *equity_svg = NULL;
 	gboolean skip_bad = FALSE;
 	gboolean quiet = FALSE;
+	gint block_candles = CW_BACKTEST_DEFAULT_BLOCK_CANDLES;
 	gint64 from_ms = 0, to_ms = 0;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CwCandleSource) source = NULL;
@@ -246,6 +247,10 @@ cw_command_backtest(int argc, char **argv)
 	    {"skip-bad-rows", 0, 0, G_OPTION_ARG_NONE, &skip_bad,
 	     "Count and skip malformed or out-of-order rows instead of failing", NULL},
 	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Do not print the report", NULL},
+	    {"block-candles", 0, 0, G_OPTION_ARG_INT, &block_candles,
+	     "Candles each independent bot runs before the next (default 64; 1 = all bots "
+	     "candle by candle)",
+	     "N"},
 	    {NULL},
 	};
 
@@ -256,6 +261,12 @@ cw_command_backtest(int argc, char **argv)
 	}
 	if (configs == NULL || data == NULL) {
 		fprintf(stderr, "candlewick backtest: --config and --data are required\n");
+		return 2;
+	}
+	if (block_candles < 1 || block_candles > 65536) {
+		fprintf(stderr,
+			"candlewick backtest: --block-candles must be in [1, 65536], got %d\n",
+			block_candles);
 		return 2;
 	}
 	if ((from_text != NULL && !cw_backtest_parse_time(from_text, &from_ms, &error)) ||
@@ -278,6 +289,7 @@ cw_command_backtest(int argc, char **argv)
 		return 1;
 	}
 	cw_backtest_set_range(bt, from_ms, to_ms);
+	cw_backtest_set_block_candles(bt, (guint) block_candles);
 	if (!cw_backtest_run(bt, source, &error)) {
 		cw_commands_print_error("backtest", error);
 		return 1;
@@ -287,6 +299,12 @@ cw_command_backtest(int argc, char **argv)
 	if (!quiet) {
 		g_string_append_printf(text, "data: %s, %" G_GUINT64_FORMAT " candles\n", data_desc,
 				       cw_backtest_get_n_candles(bt));
+		if (cw_backtest_get_n_bots(bt) > 1)
+			g_string_append_printf(
+			    text, "bots run %s\n",
+			    cw_backtest_get_ran_in_blocks(bt)
+				? "in blocks of candles, one after the other (they are independent)"
+				: "candle by candle together (lockstep)");
 		if (skipped > 0) {
 			g_object_get(source, "skipped-summary", &skipped_summary, NULL);
 			g_string_append_printf(

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cw-alloc-counter.h"
+#include "cw-backtest.h"
 #include "cw-config.h"
 #include "cw-execution.h"
 
@@ -118,21 +119,32 @@ cw_bench_rss_kb(void)
 }
 
 /* Runs n orchestrators over the candles; returns seconds, and the heap
- * allocations made after the first warmup candles. */
+ * allocations made after the first warmup candles. block = 1: every
+ * orchestrator gets a candle before the next candle (lockstep, as the
+ * service's feeds fan out); block > 1: each runs block candles in turn, as
+ * a backtest runs independent bots (cw_backtest_set_block_candles()). */
 static double
-cw_bench_run(GPtrArray *orchs, GArray *candles, guint warmup, guint64 *allocs, guint64 *trades)
+cw_bench_run(GPtrArray *orchs, GArray *candles, guint warmup, guint block, guint64 *allocs,
+	     guint64 *trades)
 {
-	gint64 start = 0;
-	guint64 a0 = 0;
+	const CwCandle *c = (const CwCandle *) (gpointer) candles->data;
+	gint64 start;
+	guint64 a0;
 
-	for (guint i = 0; i < candles->len; i++) {
-		const CwCandle *c = &g_array_index(candles, CwCandle, i);
-		if (i == warmup) {
-			a0 = cw_bench_allocs();
-			start = g_get_monotonic_time();
-		}
+	for (guint i = 0; i < warmup; i++) {
 		for (guint k = 0; k < orchs->len; k++)
-			cw_trading_orchestrator_on_candle(g_ptr_array_index(orchs, k), c);
+			cw_trading_orchestrator_on_candle(g_ptr_array_index(orchs, k), &c[i]);
+	}
+	a0 = cw_bench_allocs();
+	start = g_get_monotonic_time();
+	for (guint i = warmup; i < candles->len; i += block) {
+		guint end = MIN(candles->len, i + block);
+
+		for (guint k = 0; k < orchs->len; k++) {
+			CwTradingOrchestrator *o = g_ptr_array_index(orchs, k);
+			for (guint j = i; j < end; j++)
+				cw_trading_orchestrator_on_candle(o, &c[j]);
+		}
 	}
 	*allocs = cw_bench_allocs() - a0;
 	*trades = 0;
@@ -154,9 +166,9 @@ cw_command_bench(int argc, char **argv)
 	g_autoptr(GArray) candles = NULL;
 	g_autoptr(GArray) multi = NULL;
 	g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func(g_object_unref);
-	g_autoptr(GPtrArray) many = g_ptr_array_new_with_free_func(g_object_unref);
 	g_autoptr(CwEventBus) bus = cw_event_bus_new();
-	guint64 allocs, trades, rss_before;
+	guint64 allocs, trades;
+	gint block_candles = CW_BACKTEST_DEFAULT_BLOCK_CANDLES;
 	guint warmup = 1000;
 	double secs;
 	GOptionEntry entries[] = {
@@ -168,6 +180,8 @@ cw_command_bench(int argc, char **argv)
 	     "Strategies on one stream (default 100)", "N"},
 	    {"data", 0, 0, G_OPTION_ARG_FILENAME, &data,
 	     "Repeat this candle file instead of synthetic data", "FILE"},
+	    {"block-candles", 0, 0, G_OPTION_ARG_INT, &block_candles,
+	     "Candles per block in the second many-strategies run (default 64)", "N"},
 	    {"min-score", 0, 0, G_OPTION_ARG_DOUBLE, &min_score,
 	     "Aggregation threshold of the strategies (default 0.35: they trade often)", "X"},
 	    {NULL},
@@ -180,6 +194,10 @@ cw_command_bench(int argc, char **argv)
 	}
 	if (min_score < 0 || min_score > 1) {
 		fprintf(stderr, "candlewick bench: --min-score must be in [0, 1]\n");
+		return 2;
+	}
+	if (block_candles < 2 || block_candles > 65536) {
+		fprintf(stderr, "candlewick bench: --block-candles must be in [2, 65536]\n");
 		return 2;
 	}
 	if (n_candles < 10000 || n_multi_candles < 10000 || n_strategies < 1) {
@@ -202,7 +220,7 @@ cw_command_bench(int argc, char **argv)
 		cw_commands_print_error("bench", error);
 		return 1;
 	}
-	secs = cw_bench_run(one, candles, warmup, &allocs, &trades);
+	secs = cw_bench_run(one, candles, warmup, 1, &allocs, &trades);
 	printf("single strategy:   %.0f candles/s (%.3f s, %" G_GUINT64_FORMAT " trades)\n",
 	       (candles->len - warmup) / secs, secs, trades);
 	printf("  heap allocations on the hot path: %" G_GUINT64_FORMAT " in %u candles (%.4f per "
@@ -211,25 +229,49 @@ cw_command_bench(int argc, char **argv)
 
 	multi = g_array_sized_new(FALSE, FALSE, sizeof(CwCandle), (guint) n_multi_candles);
 	g_array_append_vals(multi, candles->data, MIN(candles->len, (guint) n_multi_candles));
-	rss_before = cw_bench_rss_kb();
-	for (gint i = 0; i < n_strategies; i++) {
-		CwTradingOrchestrator *o =
-		    cw_bench_orchestrator(bus, (guint) i + 1, min_score, &error);
-		if (o == NULL) {
-			cw_commands_print_error("bench", error);
-			return 1;
+	for (guint round = 0; round < 2; round++) {
+		/* lockstep first, then blocks, each with fresh strategies */
+		guint block = round == 0 ? 1 : (guint) block_candles;
+		g_autoptr(GPtrArray) many = g_ptr_array_new_with_free_func(g_object_unref);
+		guint64 rss_before = cw_bench_rss_kb();
+
+		for (gint i = 0; i < n_strategies; i++) {
+			CwTradingOrchestrator *o =
+			    cw_bench_orchestrator(bus, (guint) i + 1, min_score, &error);
+			if (o == NULL) {
+				cw_commands_print_error("bench", error);
+				return 1;
+			}
+			/* what lets a backtest run them in blocks */
+			if (block > 1 && cw_trading_orchestrator_reads_other_bots(o)) {
+				g_object_unref(o);
+				fprintf(stderr, "candlewick bench: the strategies are not "
+						"independent\n");
+				return 1;
+			}
+			g_ptr_array_add(many, o);
 		}
-		g_ptr_array_add(many, o);
+		secs = cw_bench_run(many, multi, warmup, block, &allocs, &trades);
+		if (block == 1)
+			printf("%d strategies, lockstep (a candle to every strategy in turn, as "
+			       "serve fans out):\n",
+			       n_strategies);
+		else
+			printf("%d strategies, in blocks of %u candles (as backtest runs "
+			       "independent bots):\n",
+			       n_strategies, block);
+		printf("  %.0f candle-strategy updates/s (%u candles, %.3f s, %" G_GUINT64_FORMAT
+		       " trades)\n",
+		       (double) (multi->len - warmup) * n_strategies / secs, multi->len, secs,
+		       trades);
+		printf("  heap allocations on the hot path: %" G_GUINT64_FORMAT
+		       " (%.4f per update)\n",
+		       allocs, (double) allocs / ((double) (multi->len - warmup) * n_strategies));
+		/* the second round reuses the memory the first one freed */
+		if (round == 0)
+			printf("  memory per strategy: %.1f KB (RSS growth / strategies)\n",
+			       (double) (cw_bench_rss_kb() - rss_before) / n_strategies);
 	}
-	secs = cw_bench_run(many, multi, warmup, &allocs, &trades);
-	printf("%d strategies:    %.0f candle-strategy updates/s (%u candles, %.3f s, "
-	       "%" G_GUINT64_FORMAT " trades)\n",
-	       n_strategies, (double) (multi->len - warmup) * n_strategies / secs, multi->len, secs,
-	       trades);
-	printf("  heap allocations on the hot path: %" G_GUINT64_FORMAT " (%.4f per update)\n",
-	       allocs, (double) allocs / ((double) (multi->len - warmup) * n_strategies));
-	printf("  memory per strategy: %.1f KB (RSS growth / strategies)\n",
-	       (double) (cw_bench_rss_kb() - rss_before) / n_strategies);
 	printf("peak RSS:          %" G_GUINT64_FORMAT " KB\n", cw_bench_peak_rss_kb());
 	return 0;
 }
