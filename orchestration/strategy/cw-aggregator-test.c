@@ -38,6 +38,27 @@ test_scores(void)
 	g_assert_cmpint(s.direction, ==, CW_DIRECTION_LONG);
 	g_assert_cmpfloat_with_epsilon(s.confidence, 0.5 / 0.6, TOL);
 	g_assert_cmpint(s.time, ==, 1234);
+
+	/* decide() from the sums taken in vote order: the same signal, bit for bit */
+	{
+		double total = 0, sum_long = 0, sum_short = 0;
+		CwSignal d;
+
+		for (guint i = 0; i < G_N_ELEMENTS(votes); i++) {
+			total += votes[i].weight;
+			if (votes[i].direction == CW_DIRECTION_LONG)
+				sum_long += votes[i].weight * votes[i].confidence;
+			else if (votes[i].direction == CW_DIRECTION_SHORT)
+				sum_short += votes[i].weight * votes[i].confidence;
+		}
+		memset(&d, 0, sizeof(d));
+		cw_aggregator_decide(&agg, total, sum_long, sum_short, 1234, &d);
+		g_assert_cmpint(d.direction, ==, s.direction);
+		g_assert_cmpmem(&d.confidence, sizeof(double), &s.confidence, sizeof(double));
+		g_assert_cmpmem(&d.score_long, sizeof(double), &s.score_long, sizeof(double));
+		g_assert_cmpmem(&d.score_short, sizeof(double), &s.score_short, sizeof(double));
+		g_assert_cmpint(d.time, ==, s.time);
+	}
 }
 
 static void

@@ -61,7 +61,6 @@ cw_aggregator_aggregate(const CwAggregator *self, const CwAnalyzerVote *votes, g
 			gint64 time, CwSignal *out)
 {
 	double total = 0, sum_long = 0, sum_short = 0;
-	double conf_long = 0, conf_short = 0;
 
 	for (guint i = 0; i < n_votes; i++) {
 		const CwAnalyzerVote *v = &votes[i];
@@ -72,6 +71,26 @@ cw_aggregator_aggregate(const CwAggregator *self, const CwAnalyzerVote *votes, g
 		else if (v->direction == CW_DIRECTION_SHORT)
 			sum_short += v->weight * v->confidence;
 	}
+	cw_aggregator_decide(self, total, sum_long, sum_short, time, out);
+}
+
+/**
+ * cw_aggregator_decide:
+ * @self: an aggregator
+ * @total: the sum of the weights of all votes
+ * @sum_long: the sum of weight * confidence over the LONG votes
+ * @sum_short: the sum of weight * confidence over the SHORT votes
+ * @time: stored in the signal (the candle's close time, ms)
+ * @out: (out caller-allocates): the signal
+ *
+ * The rule of the header from sums already taken (in vote order, as
+ * cw_aggregator_aggregate() takes them). Allocation free.
+ */
+void
+cw_aggregator_decide(const CwAggregator *self, double total, double sum_long, double sum_short,
+		     gint64 time, CwSignal *out)
+{
+	double conf_long = 0, conf_short = 0;
 
 	out->direction = CW_DIRECTION_NONE;
 	out->confidence = 0;

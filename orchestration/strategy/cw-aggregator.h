@@ -39,5 +39,10 @@ typedef struct {
 gboolean cw_aggregator_init(CwAggregator *self, const CwAggregationSpec *spec, GError **error);
 void cw_aggregator_aggregate(const CwAggregator *self, const CwAnalyzerVote *votes, guint n_votes,
 			     gint64 time, CwSignal *out);
+/* The same rule from the sums of the votes, each accumulated in vote order:
+ * total = sum(weight_i), sum_long = sum(weight_i * confidence_i over LONG
+ * votes), sum_short likewise. cw_aggregator_aggregate() is this after the sums. */
+void cw_aggregator_decide(const CwAggregator *self, double total, double sum_long, double sum_short,
+			  gint64 time, CwSignal *out);
 
 G_END_DECLS

@@ -525,6 +525,88 @@ test_invalid(void)
 	}
 }
 
+/* cw_analyzer_step() gives bit for bit the vote and readiness of
+ * cw_analyzer_update() + cw_analyzer_evaluate() + cw_analyzer_is_ready(),
+ * for every kind and mode, through warm-up and after a reset. */
+static void
+test_step(void)
+{
+	const CwAnalyzerSpec specs[] = {
+	    {.kind = CW_ANALYZER_EMA_CROSS, .weight = 1, .fast = 3, .slow = 7},
+	    {.kind = CW_ANALYZER_EMA_CROSS,
+	     .weight = 1,
+	     .fast = 3,
+	     .slow = 7,
+	     .mode = CW_ANALYZER_MODE_TREND},
+	    {.kind = CW_ANALYZER_RSI, .weight = 1, .period = 5, .lower = 40, .upper = 60},
+	    {.kind = CW_ANALYZER_RSI,
+	     .weight = 1,
+	     .period = 5,
+	     .lower = 40,
+	     .upper = 60,
+	     .mode = CW_ANALYZER_MODE_TREND},
+	    {.kind = CW_ANALYZER_MACD, .weight = 1, .fast = 3, .slow = 6, .signal = 3},
+	    {.kind = CW_ANALYZER_BOLLINGER, .weight = 1, .period = 6, .stddev = 1},
+	    {.kind = CW_ANALYZER_BOLLINGER,
+	     .weight = 1,
+	     .period = 6,
+	     .stddev = 1,
+	     .mode = CW_ANALYZER_MODE_BREAKOUT},
+	    {.kind = CW_ANALYZER_STOCHASTIC,
+	     .weight = 1,
+	     .k_period = 5,
+	     .k_slowing = 2,
+	     .d_period = 2,
+	     .lower = 30,
+	     .upper = 70},
+	    {.kind = CW_ANALYZER_ATR_REGIME, .weight = 1, .period = 4, .min_pct = 0.1},
+	    {.kind = CW_ANALYZER_VOLUME_SPIKE, .weight = 1, .period = 4, .multiplier = 1.2},
+	    {.kind = CW_ANALYZER_DONCHIAN, .weight = 1, .period = 5},
+	    {.kind = CW_ANALYZER_ADX, .weight = 1, .period = 4, .threshold = 10},
+	};
+
+	for (guint k = 0; k < G_N_ELEMENTS(specs); k++) {
+		CwAnalyzer a, b;
+		guint32 seed = 12345 + k;
+		double close = 100;
+		guint n_ready = 0, n_votes = 0;
+
+		g_assert_true(cw_analyzer_init(&a, &specs[k], NULL));
+		g_assert_true(cw_analyzer_init(&b, &specs[k], NULL));
+		for (guint i = 0; i < 400; i++) {
+			double r[3];
+			CwCandle c;
+			Vote va, vb;
+
+			if (i == 200) {
+				cw_analyzer_reset(&a);
+				cw_analyzer_reset(&b);
+			}
+			for (guint j = 0; j < 3; j++) {
+				seed = seed * 1664525u + 1013904223u;
+				r[j] = (seed >> 8) / 16777216.0;
+			}
+			c = make_candle(i, close, 0, 0, close + (r[0] - 0.5) * 4, 1 + 9 * r[2]);
+			c.high = MAX(c.open, c.close) + r[1];
+			c.low = MIN(c.open, c.close) - r[1];
+			close = c.close;
+
+			va = feed(&a, &c);
+			vb.ready = cw_analyzer_step(&b, &c, &vb.dir, &vb.conf);
+			g_assert_cmpint(va.ready, ==, vb.ready);
+			g_assert_cmpint(va.dir, ==, vb.dir);
+			g_assert_cmpmem(&va.conf, sizeof(double), &vb.conf, sizeof(double));
+			n_ready += va.ready;
+			n_votes += va.dir != CW_DIRECTION_NONE;
+		}
+		/* the series exercises the rule, not only the warm-up */
+		g_assert_cmpuint(n_ready, >, 300);
+		g_assert_cmpuint(n_votes, >, 0);
+		cw_analyzer_clear(&a);
+		cw_analyzer_clear(&b);
+	}
+}
+
 static void
 test_memory(void)
 {
@@ -553,6 +635,7 @@ main(int argc, char **argv)
 	g_test_add_func("/strategy/analyzer/donchian", test_donchian);
 	g_test_add_func("/strategy/analyzer/adx", test_adx);
 	g_test_add_func("/strategy/analyzer/invalid", test_invalid);
+	g_test_add_func("/strategy/analyzer/step", test_step);
 	g_test_add_func("/strategy/analyzer/memory", test_memory);
 	return g_test_run();
 }

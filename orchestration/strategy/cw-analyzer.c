@@ -271,6 +271,112 @@ cw_analyzer_reset(CwAnalyzer *self)
 	}
 }
 
+/* Per-kind update, readiness and rule. cw_analyzer_update(),
+ * cw_analyzer_is_ready(), cw_analyzer_evaluate() and cw_analyzer_step() are
+ * built from the same helpers, so they compute the same numbers. */
+
+static inline void
+cw_analyzer_update_ema_cross(CwAnalyzer *self, double close)
+{
+	CwEma *fast = &self->u.ema_cross.fast;
+	CwEma *slow = &self->u.ema_cross.slow;
+
+	cw_ema_update(fast, close);
+	cw_ema_update(slow, close);
+	if (cw_ema_ready(fast) && cw_ema_ready(slow)) {
+		self->u.ema_cross.prev_diff = self->u.ema_cross.diff;
+		self->u.ema_cross.diff = fast->value - slow->value;
+		cw_ema_update(&self->u.ema_cross.avg_spread, fabs(self->u.ema_cross.diff));
+	}
+}
+
+static inline void
+cw_analyzer_update_macd(CwAnalyzer *self, double close)
+{
+	cw_macd_update(&self->u.macd.macd, close);
+	if (cw_macd_ready(&self->u.macd.macd)) {
+		self->u.macd.prev_hist = self->u.macd.hist;
+		self->u.macd.hist = self->u.macd.macd.hist;
+	}
+}
+
+static inline void
+cw_analyzer_update_stoch(CwAnalyzer *self, const CwCandle *candle)
+{
+	CwStoch *stoch = &self->u.stoch.stoch;
+
+	if (cw_stoch_ready(stoch)) {
+		self->u.stoch.prev_k = stoch->k;
+		self->u.stoch.prev_d = stoch->d;
+	}
+	cw_stoch_update(stoch, candle);
+}
+
+static inline void
+cw_analyzer_update_atr_regime(CwAnalyzer *self, const CwCandle *candle)
+{
+	CwEma *ema = &self->u.atr_regime.ema;
+
+	self->u.atr_regime.prev_ema = cw_ema_ready(ema) ? ema->value : NAN;
+	cw_ema_update(ema, candle->close);
+	cw_atr_update(&self->u.atr_regime.atr, candle);
+}
+
+static inline void
+cw_analyzer_update_volume(CwAnalyzer *self, const CwCandle *candle)
+{
+	CwSma *sma = &self->u.volume.sma;
+
+	self->u.volume.prev_avg = cw_sma_ready(sma) ? sma->value : NAN;
+	cw_sma_update(sma, candle->volume);
+}
+
+static inline void
+cw_analyzer_update_donchian(CwAnalyzer *self, const CwCandle *candle)
+{
+	CwDonchian *channel = &self->u.donchian.channel;
+
+	self->u.donchian.prev_upper = cw_donchian_ready(channel) ? channel->upper : NAN;
+	self->u.donchian.prev_lower = cw_donchian_ready(channel) ? channel->lower : NAN;
+	cw_donchian_update(channel, candle);
+}
+
+static inline gboolean
+cw_analyzer_ready_ema_cross(const CwAnalyzer *self)
+{
+	return !isnan(self->u.ema_cross.prev_diff) && cw_ema_ready(&self->u.ema_cross.avg_spread);
+}
+
+static inline gboolean
+cw_analyzer_ready_macd(const CwAnalyzer *self)
+{
+	return !isnan(self->u.macd.prev_hist);
+}
+
+static inline gboolean
+cw_analyzer_ready_stoch(const CwAnalyzer *self)
+{
+	return cw_stoch_ready(&self->u.stoch.stoch) && !isnan(self->u.stoch.prev_k);
+}
+
+static inline gboolean
+cw_analyzer_ready_atr_regime(const CwAnalyzer *self)
+{
+	return cw_atr_ready(&self->u.atr_regime.atr) && !isnan(self->u.atr_regime.prev_ema);
+}
+
+static inline gboolean
+cw_analyzer_ready_volume(const CwAnalyzer *self)
+{
+	return !isnan(self->u.volume.prev_avg);
+}
+
+static inline gboolean
+cw_analyzer_ready_donchian(const CwAnalyzer *self)
+{
+	return !isnan(self->u.donchian.prev_upper);
+}
+
 /**
  * cw_analyzer_update:
  * @self: an analyzer
@@ -282,65 +388,30 @@ void
 cw_analyzer_update(CwAnalyzer *self, const CwCandle *candle)
 {
 	switch (self->spec.kind) {
-	case CW_ANALYZER_EMA_CROSS: {
-		CwEma *fast = &self->u.ema_cross.fast;
-		CwEma *slow = &self->u.ema_cross.slow;
-
-		cw_ema_update(fast, candle->close);
-		cw_ema_update(slow, candle->close);
-		if (cw_ema_ready(fast) && cw_ema_ready(slow)) {
-			self->u.ema_cross.prev_diff = self->u.ema_cross.diff;
-			self->u.ema_cross.diff = fast->value - slow->value;
-			cw_ema_update(&self->u.ema_cross.avg_spread, fabs(self->u.ema_cross.diff));
-		}
+	case CW_ANALYZER_EMA_CROSS:
+		cw_analyzer_update_ema_cross(self, candle->close);
 		break;
-	}
 	case CW_ANALYZER_RSI:
 		cw_rsi_update(&self->u.rsi, candle->close);
 		break;
 	case CW_ANALYZER_MACD:
-		cw_macd_update(&self->u.macd.macd, candle->close);
-		if (cw_macd_ready(&self->u.macd.macd)) {
-			self->u.macd.prev_hist = self->u.macd.hist;
-			self->u.macd.hist = self->u.macd.macd.hist;
-		}
+		cw_analyzer_update_macd(self, candle->close);
 		break;
 	case CW_ANALYZER_BOLLINGER:
 		cw_bbands_update(&self->u.bollinger, candle->close);
 		break;
-	case CW_ANALYZER_STOCHASTIC: {
-		CwStoch *stoch = &self->u.stoch.stoch;
-
-		if (cw_stoch_ready(stoch)) {
-			self->u.stoch.prev_k = stoch->k;
-			self->u.stoch.prev_d = stoch->d;
-		}
-		cw_stoch_update(stoch, candle);
+	case CW_ANALYZER_STOCHASTIC:
+		cw_analyzer_update_stoch(self, candle);
 		break;
-	}
-	case CW_ANALYZER_ATR_REGIME: {
-		CwEma *ema = &self->u.atr_regime.ema;
-
-		self->u.atr_regime.prev_ema = cw_ema_ready(ema) ? ema->value : NAN;
-		cw_ema_update(ema, candle->close);
-		cw_atr_update(&self->u.atr_regime.atr, candle);
+	case CW_ANALYZER_ATR_REGIME:
+		cw_analyzer_update_atr_regime(self, candle);
 		break;
-	}
-	case CW_ANALYZER_VOLUME_SPIKE: {
-		CwSma *sma = &self->u.volume.sma;
-
-		self->u.volume.prev_avg = cw_sma_ready(sma) ? sma->value : NAN;
-		cw_sma_update(sma, candle->volume);
+	case CW_ANALYZER_VOLUME_SPIKE:
+		cw_analyzer_update_volume(self, candle);
 		break;
-	}
-	case CW_ANALYZER_DONCHIAN: {
-		CwDonchian *channel = &self->u.donchian.channel;
-
-		self->u.donchian.prev_upper = cw_donchian_ready(channel) ? channel->upper : NAN;
-		self->u.donchian.prev_lower = cw_donchian_ready(channel) ? channel->lower : NAN;
-		cw_donchian_update(channel, candle);
+	case CW_ANALYZER_DONCHIAN:
+		cw_analyzer_update_donchian(self, candle);
 		break;
-	}
 	case CW_ANALYZER_ADX:
 		cw_adx_update(&self->u.adx, candle);
 		break;
@@ -361,22 +432,21 @@ cw_analyzer_is_ready(const CwAnalyzer *self)
 {
 	switch (self->spec.kind) {
 	case CW_ANALYZER_EMA_CROSS:
-		return !isnan(self->u.ema_cross.prev_diff) &&
-		       cw_ema_ready(&self->u.ema_cross.avg_spread);
+		return cw_analyzer_ready_ema_cross(self);
 	case CW_ANALYZER_RSI:
 		return cw_rsi_ready(&self->u.rsi);
 	case CW_ANALYZER_MACD:
-		return !isnan(self->u.macd.prev_hist);
+		return cw_analyzer_ready_macd(self);
 	case CW_ANALYZER_BOLLINGER:
 		return cw_bbands_ready(&self->u.bollinger);
 	case CW_ANALYZER_STOCHASTIC:
-		return cw_stoch_ready(&self->u.stoch.stoch) && !isnan(self->u.stoch.prev_k);
+		return cw_analyzer_ready_stoch(self);
 	case CW_ANALYZER_ATR_REGIME:
-		return cw_atr_ready(&self->u.atr_regime.atr) && !isnan(self->u.atr_regime.prev_ema);
+		return cw_analyzer_ready_atr_regime(self);
 	case CW_ANALYZER_VOLUME_SPIKE:
-		return !isnan(self->u.volume.prev_avg);
+		return cw_analyzer_ready_volume(self);
 	case CW_ANALYZER_DONCHIAN:
-		return !isnan(self->u.donchian.prev_upper);
+		return cw_analyzer_ready_donchian(self);
 	case CW_ANALYZER_ADX:
 		return cw_adx_ready(&self->u.adx);
 	case CW_ANALYZER_LAST:
@@ -588,6 +658,21 @@ cw_analyzer_eval_adx(const CwAnalyzer *self, double *conf)
 	return dir;
 }
 
+/* A vote is NONE with confidence 0 unless the rule gave a direction and a
+ * confidence > 0. */
+static inline void
+cw_analyzer_vote(CwDirection dir, double conf, CwDirection *direction, double *confidence)
+{
+	if (dir == CW_DIRECTION_NONE || !(conf > 0)) {
+		dir = CW_DIRECTION_NONE;
+		conf = 0;
+	}
+	if (direction != NULL)
+		*direction = dir;
+	if (confidence != NULL)
+		*confidence = conf;
+}
+
 /**
  * cw_analyzer_evaluate:
  * @self: an analyzer, updated with @candle
@@ -638,14 +723,91 @@ cw_analyzer_evaluate(const CwAnalyzer *self, const CwCandle *candle, CwDirection
 			break;
 		}
 	}
-	if (dir == CW_DIRECTION_NONE || !(conf > 0)) {
-		dir = CW_DIRECTION_NONE;
-		conf = 0;
+	cw_analyzer_vote(dir, conf, direction, confidence);
+}
+
+/**
+ * cw_analyzer_step:
+ * @self: an analyzer
+ * @candle: the next closed candle
+ * @direction: (out): the vote
+ * @confidence: (out): in [0, 1]; 0 when the vote is NONE
+ *
+ * cw_analyzer_update(), then cw_analyzer_evaluate() with the same candle, in
+ * one dispatch on the kind (the per-candle path of the composite strategy).
+ * Allocation free.
+ *
+ * Returns: cw_analyzer_is_ready() after the update.
+ */
+gboolean
+cw_analyzer_step(CwAnalyzer *self, const CwCandle *candle, CwDirection *direction,
+		 double *confidence)
+{
+	CwDirection dir = CW_DIRECTION_NONE;
+	double conf = 0;
+	gboolean ready = FALSE;
+
+	switch (self->spec.kind) {
+	case CW_ANALYZER_EMA_CROSS:
+		cw_analyzer_update_ema_cross(self, candle->close);
+		ready = cw_analyzer_ready_ema_cross(self);
+		if (ready)
+			dir = cw_analyzer_eval_ema_cross(self, &conf);
+		break;
+	case CW_ANALYZER_RSI:
+		cw_rsi_update(&self->u.rsi, candle->close);
+		ready = cw_rsi_ready(&self->u.rsi);
+		if (ready)
+			dir = cw_analyzer_eval_rsi(self, &conf);
+		break;
+	case CW_ANALYZER_MACD:
+		cw_analyzer_update_macd(self, candle->close);
+		ready = cw_analyzer_ready_macd(self);
+		if (ready)
+			dir = cw_analyzer_eval_macd(self, &conf);
+		break;
+	case CW_ANALYZER_BOLLINGER:
+		cw_bbands_update(&self->u.bollinger, candle->close);
+		ready = cw_bbands_ready(&self->u.bollinger);
+		if (ready)
+			dir = cw_analyzer_eval_bollinger(self, candle->close, &conf);
+		break;
+	case CW_ANALYZER_STOCHASTIC:
+		cw_analyzer_update_stoch(self, candle);
+		ready = cw_analyzer_ready_stoch(self);
+		if (ready)
+			dir = cw_analyzer_eval_stoch(self, &conf);
+		break;
+	case CW_ANALYZER_ATR_REGIME:
+		cw_analyzer_update_atr_regime(self, candle);
+		ready = cw_analyzer_ready_atr_regime(self);
+		if (ready)
+			dir = cw_analyzer_eval_atr_regime(self, candle->close, &conf);
+		break;
+	case CW_ANALYZER_VOLUME_SPIKE:
+		cw_analyzer_update_volume(self, candle);
+		ready = cw_analyzer_ready_volume(self);
+		if (ready)
+			dir = cw_analyzer_eval_volume(self, candle, &conf);
+		break;
+	case CW_ANALYZER_DONCHIAN:
+		cw_analyzer_update_donchian(self, candle);
+		ready = cw_analyzer_ready_donchian(self);
+		if (ready)
+			dir = cw_analyzer_eval_donchian(self, candle->close, &conf);
+		break;
+	case CW_ANALYZER_ADX:
+		cw_adx_update(&self->u.adx, candle);
+		ready = cw_adx_ready(&self->u.adx);
+		if (ready)
+			dir = cw_analyzer_eval_adx(self, &conf);
+		break;
+	case CW_ANALYZER_LAST:
+	default:
+		break;
 	}
-	if (direction != NULL)
-		*direction = dir;
-	if (confidence != NULL)
-		*confidence = conf;
+	cw_analyzer_vote(dir, conf, direction, confidence);
+	return ready;
 }
 
 static gsize

@@ -16,7 +16,7 @@ G_BEGIN_DECLS
  * configure time. Each analyzer creates only the indicators its kind needs.
  *
  * Per closed candle call cw_analyzer_update() and then cw_analyzer_evaluate()
- * with the same candle. Until the analyzer is warmed up it votes NONE with
+ * with the same candle, or cw_analyzer_step() which does both. Until the analyzer is warmed up it votes NONE with
  * confidence 0. Every parameter comes from the spec; the only numbers in the
  * code are the shape constants below. "prev" means the value after the
  * previous candle. Close, open and volume are the current candle's.
@@ -130,6 +130,9 @@ void cw_analyzer_reset(CwAnalyzer *self);
 void cw_analyzer_update(CwAnalyzer *self, const CwCandle *candle);
 gboolean cw_analyzer_is_ready(const CwAnalyzer *self);
 void cw_analyzer_evaluate(const CwAnalyzer *self, const CwCandle *candle, CwDirection *direction,
+			  double *confidence);
+/* Update + evaluate in one dispatch; returns cw_analyzer_is_ready(). */
+gboolean cw_analyzer_step(CwAnalyzer *self, const CwCandle *candle, CwDirection *direction,
 			  double *confidence);
 /* Heap bytes owned by the analyzer's indicators. */
 gsize cw_analyzer_get_memory_size(const CwAnalyzer *self);

@@ -280,9 +280,34 @@ make_donchian_spec(void)
 }
 
 /* 4 flat candles (range 2 around 100), then a breakout up and one down. */
+/* on_candle() writes every field of its output: run_breakout() fills the
+ * outputs with @garbage first and the outputs are compared field by field. */
 static void
-run_breakout(CwStrategy *strategy, CwStrategyOutput *outs)
+assert_outputs_equal(const CwStrategyOutput *a, const CwStrategyOutput *b)
 {
+	const CwSignal *sa[] = {&a->signal, &a->raw_signal};
+	const CwSignal *sb[] = {&b->signal, &b->raw_signal};
+
+	g_assert_cmpint(a->ready, ==, b->ready);
+	for (guint i = 0; i < G_N_ELEMENTS(sa); i++) {
+		g_assert_cmpint(sa[i]->direction, ==, sb[i]->direction);
+		g_assert_cmpmem(&sa[i]->confidence, sizeof(double), &sb[i]->confidence,
+				sizeof(double));
+		g_assert_cmpmem(&sa[i]->score_long, sizeof(double), &sb[i]->score_long,
+				sizeof(double));
+		g_assert_cmpmem(&sa[i]->score_short, sizeof(double), &sb[i]->score_short,
+				sizeof(double));
+		g_assert_cmpint(sa[i]->time, ==, sb[i]->time);
+	}
+	g_assert_true(a->filtered_by == b->filtered_by);
+	g_assert_cmpint(a->exit_signal, ==, b->exit_signal);
+	g_assert_cmpmem(&a->atr, sizeof(double), &b->atr, sizeof(double));
+}
+
+static void
+run_breakout_filled(CwStrategy *strategy, CwStrategyOutput *outs, guint8 garbage)
+{
+	memset(outs, garbage, 6 * sizeof(*outs));
 	for (guint i = 0; i < 4; i++) {
 		CwCandle c = make_candle(i, 100, 101, 99, 100);
 
@@ -295,6 +320,12 @@ run_breakout(CwStrategy *strategy, CwStrategyOutput *outs)
 		cw_strategy_on_candle(strategy, &up, &outs[4]);
 		cw_strategy_on_candle(strategy, &down, &outs[5]);
 	}
+}
+
+static void
+run_breakout(CwStrategy *strategy, CwStrategyOutput *outs)
+{
+	run_breakout_filled(strategy, outs, 0);
 }
 
 static void
@@ -335,13 +366,14 @@ test_signals_and_filters(void)
 	g_assert_cmpint(out[5].signal.direction, ==, CW_DIRECTION_SHORT);
 	g_assert_cmpint(out[5].exit_signal, ==, CW_DIRECTION_LONG);
 
-	/* reset: the same run again gives the same outputs */
+	/* reset: the same run again gives the same outputs, every field written */
 	{
 		CwStrategyOutput again[6];
 
 		cw_strategy_reset(strategy);
-		run_breakout(strategy, again);
-		g_assert_cmpmem(again, sizeof(again), out, sizeof(out));
+		run_breakout_filled(strategy, again, 0xa5);
+		for (guint i = 0; i < G_N_ELEMENTS(again); i++)
+			assert_outputs_equal(&again[i], &out[i]);
 	}
 
 	/* without exit_on_opposite_signal, no exit signal */
@@ -424,6 +456,9 @@ run_over(CwStrategy *strategy, GArray *candles, CwSignal *signals, RunStats *sta
 	for (guint i = 0; i < candles->len; i++) {
 		CwStrategyOutput out;
 
+		/* zeroed as the orchestrator does, so the copied signal has no
+		 * stray padding bytes */
+		memset(&out, 0, sizeof(out));
 		cw_strategy_on_candle(strategy, &g_array_index(candles, CwCandle, i), &out);
 		signals[i] = out.signal;
 		stats->n_ready += out.ready;
@@ -529,6 +564,78 @@ test_btcusdt(void)
 		g_assert_cmpint(sig_a[i].direction, ==, CW_DIRECTION_NONE);
 }
 
+/* out.atr is the stop ATR, bit for bit, whether it is computed by the
+ * strategy or read from an identical ATR (an atr_regime analyzer's or the
+ * volatility filter's, same period), before and after a reset. */
+static void
+test_stop_atr(void)
+{
+	const CwAnalyzerSpec analyzers[] = {
+	    {.kind = CW_ANALYZER_ATR_REGIME, .weight = 0.5, .period = 14},
+	    {.kind = CW_ANALYZER_RSI, .weight = 0.5, .period = 14, .lower = 30, .upper = 70},
+	};
+	const struct {
+		guint stop_period;
+		guint regime_period;
+		gboolean volatility;
+	} cases[] = {
+	    {14, 14, FALSE}, /* shares the analyzer's ATR */
+	    {10, 14, FALSE}, /* its own */
+	    {10, 14, TRUE},  /* shares the volatility filter's ATR(10) */
+	    {14, 20, FALSE}, /* its own */
+	};
+
+	for (guint k = 0; k < G_N_ELEMENTS(cases); k++) {
+		g_autoptr(CwStrategy) strategy = new_strategy();
+		CwAnalyzerSpec specs[G_N_ELEMENTS(analyzers)];
+		CwStrategySpec spec = make_full_spec();
+		guint32 seed = 7 + k;
+		double close = 100;
+		CwAtr ref;
+
+		memcpy(specs, analyzers, sizeof(specs));
+		specs[0].period = cases[k].regime_period;
+		spec.analyzers = specs;
+		spec.n_analyzers = G_N_ELEMENTS(specs);
+		spec.exit.stop_loss.atr_period = cases[k].stop_period;
+		if (cases[k].volatility)
+			spec.volatility = (CwVolatilityFilterSpec){
+			    .enabled = TRUE, .atr_period = cases[k].stop_period, .max_pct = 0};
+		g_assert_true(cw_strategy_configure(strategy, &spec, NULL));
+		g_assert_cmpuint(
+		    cw_composite_strategy_get_atr_period(CW_COMPOSITE_STRATEGY(strategy)), ==,
+		    cases[k].stop_period);
+		cw_atr_init(&ref, cases[k].stop_period);
+		for (guint i = 0; i < 300; i++) {
+			CwCandle c;
+			CwStrategyOutput out;
+			double r[2], want;
+
+			if (i == 150) {
+				cw_strategy_reset(strategy);
+				cw_atr_reset(&ref);
+			}
+			for (guint j = 0; j < 2; j++) {
+				seed = seed * 1664525u + 1013904223u;
+				r[j] = (seed >> 8) / 16777216.0;
+			}
+			c = make_candle(i, close, 0, 0, close + (r[0] - 0.5) * 3);
+			c.high = MAX(c.open, c.close) + r[1];
+			c.low = MIN(c.open, c.close) - r[1];
+			close = c.close;
+
+			cw_strategy_on_candle(strategy, &c, &out);
+			cw_atr_update(&ref, &c);
+			want = cw_atr_ready(&ref) ? ref.value : 0;
+			g_assert_cmpmem(&out.atr, sizeof(double), &want, sizeof(double));
+			if (i % 150 < cases[k].stop_period)
+				g_assert_cmpfloat(out.atr, ==, 0);
+			else
+				g_assert_cmpfloat(out.atr, >, 0);
+		}
+	}
+}
+
 /* The example configs of docs/examples, parsed by the config package. */
 static void
 test_examples(void)
@@ -577,6 +684,7 @@ main(int argc, char **argv)
 	g_test_add_func("/strategy/composite/registry", test_registry);
 	g_test_add_func("/strategy/composite/configure-errors", test_configure_errors);
 	g_test_add_func("/strategy/composite/signals-and-filters", test_signals_and_filters);
+	g_test_add_func("/strategy/composite/stop-atr", test_stop_atr);
 	g_test_add_func("/strategy/composite/btcusdt", test_btcusdt);
 	g_test_add_func("/strategy/composite/examples", test_examples);
 	return g_test_run();

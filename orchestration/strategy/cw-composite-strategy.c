@@ -16,7 +16,11 @@ struct _CwCompositeStrategy {
 	CwSessionFilter session;
 	CwVolatilityFilter volatility;
 	CwMtfFilter mtf;
-	CwAtr atr;
+	gboolean has_volatility; /* the filters are enabled: checked once per candle */
+	gboolean has_mtf;
+	double total_weight;   /* sum of the analyzers' weights, in analyzer order */
+	CwAtr atr;             /* the stop ATR, unless an identical one is shared */
+	const CwAtr *stop_atr; /* &atr, or an ATR of the same period fed the same candles */
 	guint atr_period;
 	gboolean exit_on_opposite;
 };
@@ -38,6 +42,10 @@ cw_composite_strategy_release(CwCompositeStrategy *self)
 	cw_session_filter_clear(&self->session);
 	memset(&self->volatility, 0, sizeof(self->volatility));
 	memset(&self->mtf, 0, sizeof(self->mtf));
+	self->has_volatility = FALSE;
+	self->has_mtf = FALSE;
+	self->total_weight = 0;
+	self->stop_atr = NULL;
 	self->configured = FALSE;
 	self->spec = NULL;
 }
@@ -50,6 +58,25 @@ cw_composite_strategy_pick_atr_period(const CwExitSpec *exit)
 	if (exit->trailing.kind == CW_STOP_ATR && exit->trailing.atr_period > 0)
 		return exit->trailing.atr_period;
 	return CW_COMPOSITE_DEFAULT_ATR_PERIOD;
+}
+
+/* An ATR of the stop period that is fed every candle anyway (an atr_regime
+ * analyzer's, or the volatility filter's) holds exactly the numbers the stop
+ * ATR would: read it instead of computing the same values twice. Both are
+ * reset by cw_composite_strategy_reset(). */
+static const CwAtr *
+cw_composite_strategy_find_shared_atr(CwCompositeStrategy *self)
+{
+	for (guint i = 0; i < self->n_analyzers; i++) {
+		const CwAnalyzer *a = &self->analyzers[i];
+
+		if (a->spec.kind == CW_ANALYZER_ATR_REGIME &&
+		    a->u.atr_regime.atr.period == self->atr_period)
+			return &a->u.atr_regime.atr;
+	}
+	if (self->volatility.enabled && self->volatility.atr.period == self->atr_period)
+		return &self->volatility.atr;
+	return &self->atr;
 }
 
 static gboolean
@@ -78,8 +105,15 @@ cw_composite_strategy_build(CwCompositeStrategy *self, const CwStrategySpec *spe
 		return FALSE;
 	if (!cw_mtf_filter_init(&self->mtf, &spec->mtf, error))
 		return FALSE;
+	self->has_volatility = self->volatility.enabled;
+	self->has_mtf = self->mtf.enabled;
+	/* the same additions, in the same order, as cw_aggregator_aggregate() */
+	self->total_weight = 0;
+	for (guint i = 0; i < self->n_analyzers; i++)
+		self->total_weight += self->votes[i].weight;
 	self->atr_period = cw_composite_strategy_pick_atr_period(&spec->exit);
 	cw_atr_init(&self->atr, self->atr_period);
+	self->stop_atr = cw_composite_strategy_find_shared_atr(self);
 	self->exit_on_opposite = spec->exit.exit_on_opposite_signal;
 	return TRUE;
 }
@@ -101,37 +135,54 @@ cw_composite_strategy_configure(CwStrategy *strategy, const CwStrategySpec *spec
 	return TRUE;
 }
 
+/* Writes every field of @out (no memset: the per-candle path stays short). */
 static void
 cw_composite_strategy_on_candle(CwStrategy *strategy, const CwCandle *candle, CwStrategyOutput *out)
 {
 	CwCompositeStrategy *self = (CwCompositeStrategy *) strategy;
 	gint64 close_time = candle->open_time + candle->interval_ms;
+	double sum_long = 0, sum_short = 0;
+	const CwAtr *stop_atr;
 	CwDirection dir;
 	gboolean ready = TRUE;
 
-	memset(out, 0, sizeof(*out));
-	if (!self->configured)
+	if (G_UNLIKELY(!self->configured)) {
+		memset(out, 0, sizeof(*out));
 		return;
+	}
 
+	/* the votes are summed here in analyzer order, exactly as
+	 * cw_aggregator_aggregate() would sum them */
 	for (guint i = 0; i < self->n_analyzers; i++) {
-		CwAnalyzer *a = &self->analyzers[i];
 		CwAnalyzerVote *v = &self->votes[i];
 
-		cw_analyzer_update(a, candle);
-		cw_analyzer_evaluate(a, candle, &v->direction, &v->confidence);
-		ready = ready && cw_analyzer_is_ready(a);
+		if (!cw_analyzer_step(&self->analyzers[i], candle, &v->direction, &v->confidence))
+			ready = FALSE;
+		if (v->direction == CW_DIRECTION_LONG)
+			sum_long += v->weight * v->confidence;
+		else if (v->direction == CW_DIRECTION_SHORT)
+			sum_short += v->weight * v->confidence;
 	}
-	cw_volatility_filter_update(&self->volatility, candle);
-	cw_mtf_filter_update(&self->mtf, candle);
-	cw_atr_update(&self->atr, candle);
-	ready = ready && cw_volatility_filter_is_ready(&self->volatility) &&
-		cw_mtf_filter_is_ready(&self->mtf) && cw_atr_ready(&self->atr);
+	if (self->has_volatility) {
+		cw_volatility_filter_update(&self->volatility, candle);
+		ready = ready && cw_volatility_filter_is_ready(&self->volatility);
+	}
+	if (self->has_mtf) {
+		cw_mtf_filter_update(&self->mtf, candle);
+		ready = ready && cw_mtf_filter_is_ready(&self->mtf);
+	}
+	stop_atr = self->stop_atr;
+	if (stop_atr == &self->atr)
+		cw_atr_update(&self->atr, candle);
+	ready = ready && cw_atr_ready(stop_atr);
 
-	cw_aggregator_aggregate(&self->aggregator, self->votes, self->n_analyzers, close_time,
-				&out->raw_signal);
+	cw_aggregator_decide(&self->aggregator, self->total_weight, sum_long, sum_short, close_time,
+			     &out->raw_signal);
 	out->signal = out->raw_signal;
 	out->ready = ready;
-	out->atr = cw_atr_ready(&self->atr) ? self->atr.value : 0;
+	out->filtered_by = NULL;
+	out->exit_signal = CW_DIRECTION_NONE;
+	out->atr = cw_atr_ready(stop_atr) ? stop_atr->value : 0;
 
 	dir = out->raw_signal.direction;
 	if (dir == CW_DIRECTION_NONE)
