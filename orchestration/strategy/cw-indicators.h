@@ -46,8 +46,8 @@ typedef struct {
 void cw_ring_init(CwRing *ring, guint capacity);
 void cw_ring_clear(CwRing *ring);
 void cw_ring_reset(CwRing *ring);
-/* Pushes x and returns the value that fell out (NAN while not full). */
-double cw_ring_push(CwRing *ring, double x);
+/* Recomputes sum exactly, oldest value first (cw_ring_push() calls it). */
+void cw_ring_resum(CwRing *ring);
 
 /*
  * cw_ring_get:
@@ -79,6 +79,44 @@ static inline gboolean
 cw_ring_full(const CwRing *ring)
 {
 	return ring->count == ring->capacity;
+}
+
+/* A value leaving that is 2^12 times the remaining sum took that many bits
+ * of its accuracy: re-sum at once. */
+#define CW_RING_CANCEL_RATIO 4096.0
+
+/*
+ * cw_ring_push:
+ * @ring: the ring
+ * @x: the new value
+ *
+ * The running sum is re-summed exactly once per lap of the ring, so it cannot
+ * drift over millions of pushes (O(1) amortised), and at once when an
+ * outlier leaves the window. Inline: it runs per candle for every windowed
+ * indicator.
+ *
+ * Returns: the value that fell out of the ring, NAN while it was not full.
+ */
+static inline double
+cw_ring_push(CwRing *ring, double x)
+{
+	double out = NAN;
+
+	if (ring->count == ring->capacity) {
+		out = ring->values[ring->head];
+		ring->sum -= out;
+	} else {
+		ring->count++;
+	}
+	ring->values[ring->head] = x;
+	ring->sum += x;
+	ring->head++;
+	if (ring->head == ring->capacity)
+		ring->head = 0;
+	if (ring->count == ring->capacity &&
+	    (ring->head == 0 || fabs(out) > CW_RING_CANCEL_RATIO * fabs(ring->sum)))
+		cw_ring_resum(ring);
+	return out;
 }
 
 typedef struct {
@@ -183,7 +221,65 @@ typedef struct {
 
 void cw_rsi_init(CwRsi *self, guint period);
 void cw_rsi_reset(CwRsi *self);
-double cw_rsi_update(CwRsi *self, double close);
+
+static inline double
+cw_rsi_compute(const CwRsi *self)
+{
+	double total = self->avg_gain + self->avg_loss;
+
+	if (CW_TA_IS_ZERO(total))
+		return 0.0;
+	return 100.0 * (self->avg_gain / total);
+}
+
+/*
+ * cw_rsi_update:
+ * @self: the RSI
+ * @close: the new close
+ *
+ * Wilder's RSI exactly as TA-Lib (see cw-rsi.c). Inline: it runs per candle.
+ *
+ * Returns: the RSI, NAN before warm-up.
+ */
+static inline double
+cw_rsi_update(CwRsi *self, double close)
+{
+	double diff;
+
+	if (self->count == 0) {
+		self->prev = close;
+		self->count = 1;
+		return self->value;
+	}
+	diff = close - self->prev;
+	self->prev = close;
+
+	if (self->count <= self->period) {
+		/* seeding: plain sums of the first n changes */
+		if (diff < 0.0)
+			self->avg_loss -= diff;
+		else
+			self->avg_gain += diff;
+		if (self->count == self->period) {
+			self->avg_loss /= (double) self->period;
+			self->avg_gain /= (double) self->period;
+			self->value = cw_rsi_compute(self);
+		}
+		self->count++;
+		return self->value;
+	}
+
+	self->avg_loss *= (double) (self->period - 1);
+	self->avg_gain *= (double) (self->period - 1);
+	if (diff < 0.0)
+		self->avg_loss -= diff;
+	else
+		self->avg_gain += diff;
+	self->avg_loss /= (double) self->period;
+	self->avg_gain /= (double) self->period;
+	self->value = cw_rsi_compute(self);
+	return self->value;
+}
 
 /*
  * cw_rsi_ready:
@@ -210,7 +306,36 @@ typedef struct {
 
 void cw_macd_init(CwMacd *self, guint fast, guint slow, guint signal);
 void cw_macd_reset(CwMacd *self);
-void cw_macd_update(CwMacd *self, double close);
+
+/*
+ * cw_macd_update:
+ * @self: the MACD
+ * @close: the new close
+ *
+ * Updates macd, signal and hist (NAN before warm-up), as TA-Lib (see
+ * cw-macd.c). Inline: it runs per candle.
+ */
+static inline void
+cw_macd_update(CwMacd *self, double close)
+{
+	double line;
+
+	if (self->count < self->slow_period - self->fast_period)
+		self->count++;
+	else
+		cw_ema_update(&self->fast, close);
+	cw_ema_update(&self->slow, close);
+	if (!cw_ema_ready(&self->slow))
+		return;
+
+	line = self->fast.value - self->slow.value;
+	cw_ema_update(&self->signal_ema, line);
+	if (!cw_ema_ready(&self->signal_ema))
+		return;
+	self->macd = line;
+	self->signal = self->signal_ema.value;
+	self->hist = line - self->signal;
+}
 
 /*
  * cw_macd_ready:
@@ -267,7 +392,47 @@ typedef struct {
 
 void cw_atr_init(CwAtr *self, guint period);
 void cw_atr_reset(CwAtr *self);
-double cw_atr_update(CwAtr *self, const CwCandle *candle);
+
+/*
+ * cw_atr_update:
+ * @self: the ATR
+ * @candle: the new candle
+ *
+ * As TA-Lib (see cw-atr.c). Inline: it runs per candle.
+ *
+ * Returns: the ATR, NAN before warm-up.
+ */
+static inline double
+cw_atr_update(CwAtr *self, const CwCandle *candle)
+{
+	double tr, v;
+
+	if (self->count == 0) {
+		self->prev_close = candle->close;
+		self->count = 1;
+		return self->value;
+	}
+	tr = candle->high - candle->low;
+	v = fabs(self->prev_close - candle->high);
+	if (v > tr)
+		tr = v;
+	v = fabs(self->prev_close - candle->low);
+	if (v > tr)
+		tr = v;
+	self->prev_close = candle->close;
+
+	if (self->count <= self->period) {
+		self->tr_sum += tr;
+		if (self->count == self->period)
+			self->value = self->tr_sum / self->period;
+		self->count++;
+		return self->value;
+	}
+	self->value *= (double) (self->period - 1);
+	self->value += tr;
+	self->value /= (double) self->period;
+	return self->value;
+}
 
 /*
  * cw_atr_ready:

@@ -54,32 +54,3 @@ cw_macd_reset(CwMacd *self)
 	self->signal = NAN;
 	self->hist = NAN;
 }
-
-/**
- * cw_macd_update:
- * @self: the MACD
- * @close: the new close
- *
- * Updates macd, signal and hist (NAN before warm-up).
- */
-void
-cw_macd_update(CwMacd *self, double close)
-{
-	double line;
-
-	if (self->count < self->slow_period - self->fast_period)
-		self->count++;
-	else
-		cw_ema_update(&self->fast, close);
-	cw_ema_update(&self->slow, close);
-	if (!cw_ema_ready(&self->slow))
-		return;
-
-	line = self->fast.value - self->slow.value;
-	cw_ema_update(&self->signal_ema, line);
-	if (!cw_ema_ready(&self->signal_ema))
-		return;
-	self->macd = line;
-	self->signal = self->signal_ema.value;
-	self->hist = line - self->signal;
-}

@@ -3,10 +3,6 @@
 
 #include <math.h>
 
-/* A value leaving that is 2^12 times the remaining sum took that many bits
- * of its accuracy: re-sum at once. */
-#define CW_RING_CANCEL_RATIO 4096.0
-
 /**
  * cw_ring_init:
  * @ring: the ring
@@ -59,10 +55,15 @@ cw_ring_reset(CwRing *ring)
 	ring->sum = 0.0;
 }
 
-/* Exact sum, oldest first. Called once per lap so the running sum cannot
- * drift over millions of pushes (O(1) amortised), and when an outlier
- * leaves the window. */
-static void
+/**
+ * cw_ring_resum:
+ * @ring: the ring
+ *
+ * Exact sum, oldest first. cw_ring_push() calls it once per lap so the
+ * running sum cannot drift over millions of pushes (O(1) amortised), and
+ * when an outlier leaves the window.
+ */
+void
 cw_ring_resum(CwRing *ring)
 {
 	double sum = 0.0;
@@ -70,33 +71,4 @@ cw_ring_resum(CwRing *ring)
 	for (guint i = ring->count; i > 0; i--)
 		sum += cw_ring_get(ring, i - 1);
 	ring->sum = sum;
-}
-
-/**
- * cw_ring_push:
- * @ring: the ring
- * @x: the new value
- *
- * Returns: the value that fell out of the ring, NAN while it was not full.
- */
-double
-cw_ring_push(CwRing *ring, double x)
-{
-	double out = NAN;
-
-	if (ring->count == ring->capacity) {
-		out = ring->values[ring->head];
-		ring->sum -= out;
-	} else {
-		ring->count++;
-	}
-	ring->values[ring->head] = x;
-	ring->sum += x;
-	ring->head++;
-	if (ring->head == ring->capacity)
-		ring->head = 0;
-	if (ring->count == ring->capacity &&
-	    (ring->head == 0 || fabs(out) > CW_RING_CANCEL_RATIO * fabs(ring->sum)))
-		cw_ring_resum(ring);
-	return out;
 }
