@@ -12,7 +12,9 @@ G_BEGIN_DECLS
 
 /* Called by the broker when an order changes state or fills. fill is NULL
  * for a state change without a fill (accepted, cancelled, rejected). The
- * listener may submit or cancel orders from inside the callback. */
+ * order carries the client_order_id and the seq it was submitted with (or
+ * seq 0 when the broker does not know it). The listener may submit or
+ * cancel orders from inside the callback. */
 typedef void (*CwBrokerListener)(const CwOrder *order, const CwFill *fill, gpointer user_data);
 
 #define CW_TYPE_BROKER (cw_broker_get_type())

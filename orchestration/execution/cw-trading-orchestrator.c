@@ -43,6 +43,8 @@ struct _CwTradingOrchestrator {
 	gboolean has_tp[CW_MAX_TAKE_PROFITS];
 	char entry_id[CW_CLIENT_ORDER_ID_LEN];
 	char close_id[CW_CLIENT_ORDER_ID_LEN];
+	guint64 entry_seq; /* entry_id's */
+	guint64 close_seq; /* close_id's */
 	gboolean entry_pending;
 	gboolean close_pending;
 	char reason[CW_REASON_LEN];
@@ -202,6 +204,18 @@ cw_trading_orchestrator_update_mode(CwTradingOrchestrator *self, const char *sou
 }
 
 /* client order ids */
+
+/* Whether order is the tracked one: a different sequence number settles
+ * nearly every mismatch without reading the ids (a broker that does not
+ * know the seq reports 0, and then the ids decide). */
+static inline gboolean
+cw_trading_orchestrator_same_order(const CwOrder *order, guint64 tracked_seq,
+				   const char *tracked_id)
+{
+	if (order->seq != 0 && order->seq != tracked_seq)
+		return FALSE;
+	return strcmp(order->client_order_id, tracked_id) == 0;
+}
 
 /* "<prefix>-<seq>", as snprintf("%s-%" G_GUINT64_FORMAT) would write it, but
  * without the printf machinery: this runs for every order. */
@@ -462,11 +476,13 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 	}
 
 	/* track before submitting: a broker may report a fill from inside submit */
-	if (action->type == CW_ACTION_OPEN)
+	if (action->type == CW_ACTION_OPEN) {
 		memcpy(self->entry_id, order.client_order_id, CW_CLIENT_ORDER_ID_LEN);
-	else if (action->type == CW_ACTION_CLOSE || action->type == CW_ACTION_CLOSE_PERCENT)
+		self->entry_seq = order.seq;
+	} else if (action->type == CW_ACTION_CLOSE || action->type == CW_ACTION_CLOSE_PERCENT) {
 		memcpy(self->close_id, order.client_order_id, CW_CLIENT_ORDER_ID_LEN);
-	else if (cw_trading_orchestrator_is_stop_action(action->type)) {
+		self->close_seq = order.seq;
+	} else if (cw_trading_orchestrator_is_stop_action(action->type)) {
 		if (had_stop)
 			prev_stop = self->stop_order;
 		self->stop_order = order;
@@ -619,18 +635,20 @@ cw_trading_orchestrator_on_fill(CwTradingOrchestrator *self, const CwOrder *orde
 	event.fill = fill;
 	event.position = &self->account.position;
 	event.value = fill->price;
-	if (self->has_stop && strcmp(order->client_order_id, self->stop_order.client_order_id) == 0)
+	if (self->has_stop && cw_trading_orchestrator_same_order(order, self->stop_order.seq,
+								 self->stop_order.client_order_id))
 		self->has_stop = FALSE;
 	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
 		if (self->has_tp[i] &&
-		    strcmp(order->client_order_id, self->tp_orders[i].client_order_id) == 0) {
+		    cw_trading_orchestrator_same_order(order, self->tp_orders[i].seq,
+						       self->tp_orders[i].client_order_id)) {
 			self->has_tp[i] = FALSE;
 			tp_level = (int) i;
 		}
 	}
-	if (strcmp(order->client_order_id, self->entry_id) == 0)
+	if (cw_trading_orchestrator_same_order(order, self->entry_seq, self->entry_id))
 		self->entry_pending = FALSE;
-	if (strcmp(order->client_order_id, self->close_id) == 0)
+	if (cw_trading_orchestrator_same_order(order, self->close_seq, self->close_id))
 		self->close_pending = FALSE;
 
 	kind = cw_account_apply_fill(&self->account, fill, &trade);
@@ -694,19 +712,22 @@ cw_trading_orchestrator_listener(const CwOrder *order, const CwFill *fill, gpoin
 	}
 	if (order->status != CW_ORDER_STATUS_CANCELLED && order->status != CW_ORDER_STATUS_REJECTED)
 		return;
-	if (self->has_stop &&
-	    strcmp(order->client_order_id, self->stop_order.client_order_id) == 0) {
+	if (self->has_stop && cw_trading_orchestrator_same_order(
+				  order, self->stop_order.seq, self->stop_order.client_order_id)) {
 		self->has_stop = FALSE;
 	}
 	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
 		if (self->has_tp[i] &&
-		    strcmp(order->client_order_id, self->tp_orders[i].client_order_id) == 0) {
+		    cw_trading_orchestrator_same_order(order, self->tp_orders[i].seq,
+						       self->tp_orders[i].client_order_id)) {
 			self->has_tp[i] = FALSE;
 		}
 	}
-	if (self->entry_pending && strcmp(order->client_order_id, self->entry_id) == 0)
+	if (self->entry_pending &&
+	    cw_trading_orchestrator_same_order(order, self->entry_seq, self->entry_id))
 		self->entry_pending = FALSE;
-	if (self->close_pending && strcmp(order->client_order_id, self->close_id) == 0)
+	if (self->close_pending &&
+	    cw_trading_orchestrator_same_order(order, self->close_seq, self->close_id))
 		self->close_pending = FALSE;
 	cw_trading_orchestrator_emit_order(self,
 					   order->status == CW_ORDER_STATUS_CANCELLED
