@@ -71,11 +71,19 @@ cw_bbands_reset(CwBbands *self)
 static void
 cw_bbands_recentre(CwBbands *self)
 {
-	double shift = self->ring.sum / self->period;
+	const CwRing *ring = &self->ring;
+	double shift = ring->sum / self->period;
 	double sum_sq = 0.0;
+	guint n = 0;
 
-	for (guint i = 0; i < self->ring.count; i++) {
-		double d = cw_ring_get(&self->ring, i) - shift;
+	/* newest to oldest: head - 1 down to 0, then capacity - 1 down */
+	for (guint i = ring->head; i > 0 && n < ring->count; i--, n++) {
+		double d = ring->values[i - 1] - shift;
+
+		sum_sq += d * d;
+	}
+	for (guint i = ring->capacity; n < ring->count; i--, n++) {
+		double d = ring->values[i - 1] - shift;
 
 		sum_sq += d * d;
 	}
@@ -103,7 +111,7 @@ void
 cw_bbands_update(CwBbands *self, double close)
 {
 	CwRing *ring = &self->ring;
-	double out, d, mean, var;
+	double out, d, mean, var, sd;
 	gboolean recentre = FALSE;
 
 	if (ring->count == 0) {
@@ -144,7 +152,8 @@ cw_bbands_update(CwBbands *self, double close)
 			var = cw_bbands_variance(self, mean);
 		}
 	}
+	sd = sqrt(var);
 	self->middle = mean;
-	self->upper = mean + self->k * sqrt(var);
-	self->lower = mean - self->k * sqrt(var);
+	self->upper = mean + self->k * sd;
+	self->lower = mean - self->k * sd;
 }

@@ -66,9 +66,18 @@ cw_ring_reset(CwRing *ring)
 void
 cw_ring_resum(CwRing *ring)
 {
+	guint start = ring->head + ring->capacity - ring->count; /* the oldest */
+	guint end;
 	double sum = 0.0;
 
-	for (guint i = ring->count; i > 0; i--)
-		sum += cw_ring_get(ring, i - 1);
+	if (start >= ring->capacity)
+		start -= ring->capacity;
+	/* oldest to newest: [start, end) then, after the wrap, [0, head) */
+	end = start + ring->count <= ring->capacity ? start + ring->count : ring->capacity;
+	for (guint i = start; i < end; i++)
+		sum += ring->values[i];
+	if (end - start < ring->count)
+		for (guint i = 0; i < ring->head; i++)
+			sum += ring->values[i];
 	ring->sum = sum;
 }
