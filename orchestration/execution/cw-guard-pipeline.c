@@ -241,8 +241,11 @@ cw_guard_pipeline_get_mode(CwGuardPipeline *self)
 	CwBotMode mode = CW_BOT_MODE_ACTIVE;
 
 	/* only the guards that can demand a mode are asked */
-	for (guint i = 0; i < self->len[CW_HOOK_GET_MODE]; i++)
-		mode = MAX(mode, e[i].iface->get_mode(e[i].guard));
+	for (guint i = 0; i < self->len[CW_HOOK_GET_MODE]; i++) {
+		/* asked once: MAX() evaluates its arguments twice */
+		CwBotMode m = e[i].iface->get_mode(e[i].guard);
+		mode = MAX(mode, m);
+	}
 	return mode;
 }
 

@@ -33,6 +33,12 @@ struct _CwTradingOrchestrator {
 	CwBotMode mode;
 	char id_prefix[16];
 	guint id_prefix_len;
+	/* the client order id of seq id_cache_seq, written ahead: the next
+	 * order's id is a copy, and the cache moves on by a decimal increment */
+	char id_cache[CW_CLIENT_ORDER_ID_LEN];
+	guint id_cache_len;
+	guint64 id_cache_seq;
+	gboolean has_id_cache;
 	guint64 next_seq;
 	double settle_fee_bps;
 	double decision_atr;
@@ -101,7 +107,6 @@ cw_trading_orchestrator_init(CwTradingOrchestrator *self)
  * initializers) compiles to a slow-starting rep stos at these sizes. */
 static const CwEvent cw_trading_orchestrator_no_event;
 static const CwStrategyOutput cw_trading_orchestrator_no_output;
-static const CwGuardContext cw_trading_orchestrator_no_context;
 static const CwOrder cw_trading_orchestrator_no_order;
 
 /* cw_account_is_flat(), cw_account_get_signed_qty() and
@@ -168,7 +173,7 @@ cw_trading_orchestrator_fill_context(CwTradingOrchestrator *self, CwGuardContext
 {
 	const CwAccount *acc = &self->account;
 
-	*ctx = cw_trading_orchestrator_no_context;
+	/* every field is set: no clearing first */
 	ctx->strategy_id = self->strategy_id;
 	ctx->instrument = &self->config->instrument;
 	ctx->last_candle_time = self->last_candle.open_time;
@@ -188,7 +193,9 @@ cw_trading_orchestrator_fill_context(CwTradingOrchestrator *self, CwGuardContext
 static void
 cw_trading_orchestrator_update_mode(CwTradingOrchestrator *self, const char *source)
 {
-	CwBotMode mode = MAX(self->manual_mode, cw_guard_pipeline_get_mode(self->guards));
+	/* not inside MAX(), which would ask the guards twice */
+	CwBotMode guards = cw_guard_pipeline_get_mode(self->guards);
+	CwBotMode mode = MAX(self->manual_mode, guards);
 	CwEvent event;
 
 	if (mode == self->mode)
@@ -217,27 +224,65 @@ cw_trading_orchestrator_same_order(const CwOrder *order, guint64 tracked_seq,
 	return strcmp(order->client_order_id, tracked_id) == 0;
 }
 
-/* "<prefix>-<seq>", as snprintf("%s-%" G_GUINT64_FORMAT) would write it, but
- * without the printf machinery: this runs for every order. */
-void
-cw_trading_orchestrator_format_client_order_id(CwTradingOrchestrator *self, guint64 seq, char *buf)
+/* "<prefix>-<seq>" into id_cache. */
+static void
+cw_trading_orchestrator_prime_id_cache(CwTradingOrchestrator *self, guint64 seq)
 {
 	char digits[20];
 	gsize len = self->id_prefix_len;
+	char *buf = self->id_cache;
 	guint n = 0;
 
 	/* "cw-" + 8 hex + "-" + at most 20 digits always fits */
 	G_STATIC_ASSERT(sizeof(self->id_prefix) + 1 + sizeof(digits) <= CW_CLIENT_ORDER_ID_LEN);
+	self->id_cache_seq = seq;
 	do {
 		digits[n++] = (char) ('0' + seq % 10);
 		seq /= 10;
 	} while (seq > 0);
+	memset(self->id_cache, 0, sizeof(self->id_cache));
 	memcpy(buf, self->id_prefix, len);
 	buf += len;
 	*buf++ = '-';
 	while (n > 0)
 		*buf++ = digits[--n];
-	*buf = '\0';
+	self->id_cache_len = (guint) (buf - self->id_cache);
+	self->has_id_cache = TRUE;
+}
+
+/* id_cache to the next seq: "...-199" -> "...-200", "...-99" -> "...-100". */
+static void
+cw_trading_orchestrator_advance_id_cache(CwTradingOrchestrator *self)
+{
+	guint i = self->id_cache_len - 1;
+
+	if (self->id_cache_seq == G_MAXUINT64) {
+		self->has_id_cache = FALSE; /* the seq wraps, the text would not */
+		return;
+	}
+	self->id_cache_seq++;
+	while (self->id_cache[i] == '9')
+		self->id_cache[i--] = '0';
+	if (self->id_cache[i] != '-') {
+		self->id_cache[i]++;
+		return;
+	}
+	/* one digit more: "1" then the zeros */
+	self->id_cache[i + 1] = '1';
+	self->id_cache[self->id_cache_len++] = '0';
+}
+
+/* "<prefix>-<seq>", as snprintf("%s-%" G_GUINT64_FORMAT) would write it, but
+ * without the printf machinery: this runs for every order. Orders take
+ * consecutive seqs, so the id is usually ready in the cache. buf holds
+ * CW_CLIENT_ORDER_ID_LEN bytes and gets them all (zeros after the text). */
+void
+cw_trading_orchestrator_format_client_order_id(CwTradingOrchestrator *self, guint64 seq, char *buf)
+{
+	if (!self->has_id_cache || seq != self->id_cache_seq)
+		cw_trading_orchestrator_prime_id_cache(self, seq);
+	memcpy(buf, self->id_cache, CW_CLIENT_ORDER_ID_LEN);
+	cw_trading_orchestrator_advance_id_cache(self);
 }
 
 static void
