@@ -455,7 +455,7 @@ cw_analyzer_is_ready(const CwAnalyzer *self)
 	}
 }
 
-static CwDirection
+static inline CwDirection
 cw_analyzer_sign(double x)
 {
 	if (x > 0)
@@ -465,7 +465,7 @@ cw_analyzer_sign(double x)
 	return CW_DIRECTION_NONE;
 }
 
-static double
+static inline double
 cw_analyzer_clamp01(double x)
 {
 	if (!(x > 0)) /* also NAN */
@@ -473,7 +473,7 @@ cw_analyzer_clamp01(double x)
 	return x < 1 ? x : 1;
 }
 
-static CwDirection
+G_ALWAYS_INLINE static inline CwDirection
 cw_analyzer_eval_ema_cross(const CwAnalyzer *self, double *conf)
 {
 	double diff = self->u.ema_cross.diff;
@@ -494,7 +494,7 @@ cw_analyzer_eval_ema_cross(const CwAnalyzer *self, double *conf)
 	return dir;
 }
 
-static CwDirection
+G_ALWAYS_INLINE static inline CwDirection
 cw_analyzer_eval_rsi(const CwAnalyzer *self, double *conf)
 {
 	const CwAnalyzerSpec *s = &self->spec;
@@ -522,7 +522,7 @@ cw_analyzer_eval_rsi(const CwAnalyzer *self, double *conf)
 	return CW_DIRECTION_NONE;
 }
 
-static CwDirection
+G_ALWAYS_INLINE static inline CwDirection
 cw_analyzer_eval_macd(const CwAnalyzer *self, double *conf)
 {
 	double hist = self->u.macd.hist;
@@ -540,7 +540,7 @@ cw_analyzer_eval_macd(const CwAnalyzer *self, double *conf)
 	return dir;
 }
 
-static CwDirection
+G_ALWAYS_INLINE static inline CwDirection
 cw_analyzer_eval_bollinger(const CwAnalyzer *self, double close, double *conf)
 {
 	const CwBbands *bb = &self->u.bollinger;
@@ -565,7 +565,7 @@ cw_analyzer_eval_bollinger(const CwAnalyzer *self, double close, double *conf)
 	return dir;
 }
 
-static CwDirection
+G_ALWAYS_INLINE static inline CwDirection
 cw_analyzer_eval_stoch(const CwAnalyzer *self, double *conf)
 {
 	const CwAnalyzerSpec *s = &self->spec;
@@ -585,7 +585,7 @@ cw_analyzer_eval_stoch(const CwAnalyzer *self, double *conf)
 	return CW_DIRECTION_NONE;
 }
 
-static CwDirection
+G_ALWAYS_INLINE static inline CwDirection
 cw_analyzer_eval_atr_regime(const CwAnalyzer *self, double close, double *conf)
 {
 	const CwAnalyzerSpec *s = &self->spec;
@@ -602,7 +602,7 @@ cw_analyzer_eval_atr_regime(const CwAnalyzer *self, double close, double *conf)
 	return *conf > 0 ? cw_analyzer_sign(slope) : CW_DIRECTION_NONE;
 }
 
-static CwDirection
+G_ALWAYS_INLINE static inline CwDirection
 cw_analyzer_eval_volume(const CwAnalyzer *self, const CwCandle *candle, double *conf)
 {
 	const CwAnalyzerSpec *s = &self->spec;
@@ -622,7 +622,7 @@ cw_analyzer_eval_volume(const CwAnalyzer *self, const CwCandle *candle, double *
 	return dir;
 }
 
-static CwDirection
+G_ALWAYS_INLINE static inline CwDirection
 cw_analyzer_eval_donchian(const CwAnalyzer *self, double close, double *conf)
 {
 	double upper = self->u.donchian.prev_upper;
@@ -644,7 +644,7 @@ cw_analyzer_eval_donchian(const CwAnalyzer *self, double close, double *conf)
 	return dir;
 }
 
-static CwDirection
+G_ALWAYS_INLINE static inline CwDirection
 cw_analyzer_eval_adx(const CwAnalyzer *self, double *conf)
 {
 	const CwAdx *adx = &self->u.adx;
@@ -660,7 +660,7 @@ cw_analyzer_eval_adx(const CwAnalyzer *self, double *conf)
 
 /* A vote is NONE with confidence 0 unless the rule gave a direction and a
  * confidence > 0. */
-static inline void
+G_ALWAYS_INLINE static inline void
 cw_analyzer_vote(CwDirection dir, double conf, CwDirection *direction, double *confidence)
 {
 	if (dir == CW_DIRECTION_NONE || !(conf > 0)) {
