@@ -153,37 +153,127 @@ cw_bench_run(GPtrArray *orchs, GArray *candles, guint warmup, guint block, guint
 	return (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
 }
 
+typedef struct {
+	gint64 n_candles;
+	gint n_strategies;
+	guint block_candles;
+	guint warmup;
+	CwEventBus *bus;
+	GArray *candles; /* for the single strategy */
+	GArray *multi;   /* for the many */
+} CwBenchSetup;
+
+/* n strategies (ids from first) over the candles in blocks of block. */
+static gboolean
+cw_bench_many(CwBenchSetup *b, double min_score, guint block, double *rate, GError **error)
+{
+	g_autoptr(GPtrArray) many = g_ptr_array_new_with_free_func(g_object_unref);
+	guint64 rss_before = cw_bench_rss_kb();
+	guint64 allocs, trades;
+	double secs, updates;
+
+	for (gint i = 0; i < b->n_strategies; i++) {
+		CwTradingOrchestrator *o =
+		    cw_bench_orchestrator(b->bus, (guint) i + 1, min_score, error);
+		if (o == NULL)
+			return FALSE;
+		g_ptr_array_add(many, o);
+		/* what lets a backtest run them in blocks */
+		if (block > 1 && cw_trading_orchestrator_reads_other_bots(o)) {
+			g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
+				    "the strategies are not independent");
+			return FALSE;
+		}
+	}
+	secs = cw_bench_run(many, b->multi, b->warmup, block, &allocs, &trades);
+	updates = (double) (b->multi->len - b->warmup) * b->n_strategies;
+	*rate = updates / secs;
+	if (block == 1)
+		printf("  %d strategies, lockstep (each candle to every strategy in turn, as serve "
+		       "fans out):\n",
+		       b->n_strategies);
+	else
+		printf("  %d strategies, in blocks of %u candles (as backtest runs independent "
+		       "bots):\n",
+		       b->n_strategies, block);
+	printf("    %.0f candle-strategy updates/s (%u candles, %.3f s, %" G_GUINT64_FORMAT
+	       " trades: one per %.0f updates)\n",
+	       *rate, b->multi->len, secs, trades, trades > 0 ? updates / trades : 0);
+	printf("    heap allocations on the hot path: %" G_GUINT64_FORMAT " (%.4f per update)\n",
+	       allocs, allocs / updates);
+	/* a second run reuses the memory the first one freed */
+	if (block == 1)
+		printf("    memory per strategy: %.1f KB (RSS growth / strategies)\n",
+		       (double) (cw_bench_rss_kb() - rss_before) / b->n_strategies);
+	return TRUE;
+}
+
+/* One configuration of the strategies: the single run, then the many in
+ * lockstep and in blocks. rates gets the three figures. */
+static gboolean
+cw_bench_profile(CwBenchSetup *b, double min_score, const char *label, double rates[3],
+		 GError **error)
+{
+	g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func(g_object_unref);
+	CwTradingOrchestrator *o = cw_bench_orchestrator(b->bus, 0, min_score, error);
+	guint64 allocs, trades;
+	double secs;
+
+	if (o == NULL)
+		return FALSE;
+	g_ptr_array_add(one, o);
+	printf("\nstrategies with min_score %.2f (%s):\n", min_score, label);
+	secs = cw_bench_run(one, b->candles, b->warmup, 1, &allocs, &trades);
+	rates[0] = (b->candles->len - b->warmup) / secs;
+	printf("  single strategy: %.0f candles/s (%u candles, %.3f s, %" G_GUINT64_FORMAT
+	       " trades)\n",
+	       rates[0], b->candles->len, secs, trades);
+	printf("    heap allocations on the hot path: %" G_GUINT64_FORMAT " in %u candles (%.4f "
+	       "per candle)\n",
+	       allocs, b->candles->len - b->warmup,
+	       (double) allocs / (b->candles->len - b->warmup));
+	return cw_bench_many(b, min_score, 1, &rates[1], error) &&
+	       cw_bench_many(b, min_score, b->block_candles, &rates[2], error);
+}
+
 int
 cw_command_bench(int argc, char **argv)
 {
 	gint64 n_candles = 2000000;
 	gint64 n_multi_candles = 200000;
 	gint n_strategies = 100;
-	double min_score = 0.35;
+	double min_score = -1;
 	g_autofree char *data = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- measure the hot path");
 	g_autoptr(GArray) candles = NULL;
 	g_autoptr(GArray) multi = NULL;
-	g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func(g_object_unref);
 	g_autoptr(CwEventBus) bus = cw_event_bus_new();
-	guint64 allocs, trades;
 	gint block_candles = CW_BACKTEST_DEFAULT_BLOCK_CANDLES;
-	guint warmup = 1000;
-	double secs;
+	/* the strategies' entry threshold sets how often they trade */
+	struct {
+		double min_score;
+		const char *label;
+		double rates[3];
+	} profiles[] = {
+	    {0.6, "each trades about once a day on 5m candles", {0}},
+	    {0.35, "each trades every ~20 candles: the order path under load", {0}},
+	};
+	guint n_profiles = G_N_ELEMENTS(profiles);
+	CwBenchSetup b = {0};
 	GOptionEntry entries[] = {
 	    {"candles", 0, 0, G_OPTION_ARG_INT64, &n_candles,
 	     "Candles for the single-strategy run (default 2000000)", "N"},
 	    {"multi-candles", 0, 0, G_OPTION_ARG_INT64, &n_multi_candles,
-	     "Candles for the many-strategies run (default 200000)", "N"},
+	     "Candles for the many-strategies runs (default 200000)", "N"},
 	    {"strategies", 0, 0, G_OPTION_ARG_INT, &n_strategies,
 	     "Strategies on one stream (default 100)", "N"},
 	    {"data", 0, 0, G_OPTION_ARG_FILENAME, &data,
 	     "Repeat this candle file instead of synthetic data", "FILE"},
 	    {"block-candles", 0, 0, G_OPTION_ARG_INT, &block_candles,
-	     "Candles per block in the second many-strategies run (default 64)", "N"},
+	     "Candles per block in the blocks runs (default 64)", "N"},
 	    {"min-score", 0, 0, G_OPTION_ARG_DOUBLE, &min_score,
-	     "Aggregation threshold of the strategies (default 0.35: they trade often)", "X"},
+	     "Only this aggregation threshold (default: 0.6, then 0.35)", "X"},
 	    {NULL},
 	};
 
@@ -192,7 +282,7 @@ cw_command_bench(int argc, char **argv)
 		cw_commands_print_error("bench", error);
 		return 2;
 	}
-	if (min_score < 0 || min_score > 1) {
+	if (min_score != -1 && (min_score < 0 || min_score > 1)) {
 		fprintf(stderr, "candlewick bench: --min-score must be in [0, 1]\n");
 		return 2;
 	}
@@ -204,6 +294,11 @@ cw_command_bench(int argc, char **argv)
 		fprintf(stderr, "candlewick bench: at least 10000 candles and 1 strategy\n");
 		return 2;
 	}
+	if (min_score != -1) {
+		profiles[0].min_score = min_score;
+		profiles[0].label = "set with --min-score";
+		n_profiles = 1;
+	}
 	candles = cw_bench_load_candles(data, (guint64) n_candles, &error);
 	if (candles == NULL) {
 		cw_commands_print_error("bench", error);
@@ -214,64 +309,27 @@ cw_command_bench(int argc, char **argv)
 	       candles->len, data != NULL ? data : "synthetic");
 	if (cw_alloc_counter_read == NULL)
 		printf("  (allocation counting unavailable in this build: sanitizers)\n");
-
-	g_ptr_array_add(one, cw_bench_orchestrator(bus, 0, min_score, &error));
-	if (g_ptr_array_index(one, 0) == NULL) {
-		cw_commands_print_error("bench", error);
-		return 1;
-	}
-	secs = cw_bench_run(one, candles, warmup, 1, &allocs, &trades);
-	printf("single strategy:   %.0f candles/s (%.3f s, %" G_GUINT64_FORMAT " trades)\n",
-	       (candles->len - warmup) / secs, secs, trades);
-	printf("  heap allocations on the hot path: %" G_GUINT64_FORMAT " in %u candles (%.4f per "
-	       "candle)\n",
-	       allocs, candles->len - warmup, (double) allocs / (candles->len - warmup));
-
 	multi = g_array_sized_new(FALSE, FALSE, sizeof(CwCandle), (guint) n_multi_candles);
 	g_array_append_vals(multi, candles->data, MIN(candles->len, (guint) n_multi_candles));
-	for (guint round = 0; round < 2; round++) {
-		/* lockstep first, then blocks, each with fresh strategies */
-		guint block = round == 0 ? 1 : (guint) block_candles;
-		g_autoptr(GPtrArray) many = g_ptr_array_new_with_free_func(g_object_unref);
-		guint64 rss_before = cw_bench_rss_kb();
-
-		for (gint i = 0; i < n_strategies; i++) {
-			CwTradingOrchestrator *o =
-			    cw_bench_orchestrator(bus, (guint) i + 1, min_score, &error);
-			if (o == NULL) {
-				cw_commands_print_error("bench", error);
-				return 1;
-			}
-			/* what lets a backtest run them in blocks */
-			if (block > 1 && cw_trading_orchestrator_reads_other_bots(o)) {
-				g_object_unref(o);
-				fprintf(stderr, "candlewick bench: the strategies are not "
-						"independent\n");
-				return 1;
-			}
-			g_ptr_array_add(many, o);
+	b.n_strategies = n_strategies;
+	b.block_candles = (guint) block_candles;
+	b.warmup = 1000;
+	b.bus = bus;
+	b.candles = candles;
+	b.multi = multi;
+	for (guint p = 0; p < n_profiles; p++) {
+		if (!cw_bench_profile(&b, profiles[p].min_score, profiles[p].label,
+				      profiles[p].rates, &error)) {
+			cw_commands_print_error("bench", error);
+			return 1;
 		}
-		secs = cw_bench_run(many, multi, warmup, block, &allocs, &trades);
-		if (block == 1)
-			printf("%d strategies, lockstep (a candle to every strategy in turn, as "
-			       "serve fans out):\n",
-			       n_strategies);
-		else
-			printf("%d strategies, in blocks of %u candles (as backtest runs "
-			       "independent bots):\n",
-			       n_strategies, block);
-		printf("  %.0f candle-strategy updates/s (%u candles, %.3f s, %" G_GUINT64_FORMAT
-		       " trades)\n",
-		       (double) (multi->len - warmup) * n_strategies / secs, multi->len, secs,
-		       trades);
-		printf("  heap allocations on the hot path: %" G_GUINT64_FORMAT
-		       " (%.4f per update)\n",
-		       allocs, (double) allocs / ((double) (multi->len - warmup) * n_strategies));
-		/* the second round reuses the memory the first one freed */
-		if (round == 0)
-			printf("  memory per strategy: %.1f KB (RSS growth / strategies)\n",
-			       (double) (cw_bench_rss_kb() - rss_before) / n_strategies);
 	}
-	printf("peak RSS:          %" G_GUINT64_FORMAT " KB\n", cw_bench_peak_rss_kb());
+	printf("\nsummary (candle-strategy updates/s; target: 5000000 for %d strategies):\n",
+	       n_strategies);
+	for (guint p = 0; p < n_profiles; p++)
+		printf("  min_score %.2f: single %.2f M, %d in lockstep %.2f M, in blocks %.2f M\n",
+		       profiles[p].min_score, profiles[p].rates[0] / 1e6, n_strategies,
+		       profiles[p].rates[1] / 1e6, profiles[p].rates[2] / 1e6);
+	printf("peak RSS: %" G_GUINT64_FORMAT " KB\n", cw_bench_peak_rss_kb());
 	return 0;
 }
