@@ -525,56 +525,73 @@ test_invalid(void)
 	}
 }
 
+static const CwAnalyzerSpec step_specs[] = {
+    {.kind = CW_ANALYZER_EMA_CROSS, .weight = 1, .fast = 3, .slow = 7},
+    {.kind = CW_ANALYZER_EMA_CROSS,
+     .weight = 1,
+     .fast = 3,
+     .slow = 7,
+     .mode = CW_ANALYZER_MODE_TREND},
+    {.kind = CW_ANALYZER_RSI, .weight = 1, .period = 5, .lower = 40, .upper = 60},
+    {.kind = CW_ANALYZER_RSI,
+     .weight = 1,
+     .period = 5,
+     .lower = 40,
+     .upper = 60,
+     .mode = CW_ANALYZER_MODE_TREND},
+    {.kind = CW_ANALYZER_MACD, .weight = 1, .fast = 3, .slow = 6, .signal = 3},
+    {.kind = CW_ANALYZER_BOLLINGER, .weight = 1, .period = 6, .stddev = 1},
+    {.kind = CW_ANALYZER_BOLLINGER,
+     .weight = 1,
+     .period = 6,
+     .stddev = 1,
+     .mode = CW_ANALYZER_MODE_BREAKOUT},
+    {.kind = CW_ANALYZER_STOCHASTIC,
+     .weight = 1,
+     .k_period = 5,
+     .k_slowing = 2,
+     .d_period = 2,
+     .lower = 30,
+     .upper = 70},
+    {.kind = CW_ANALYZER_ATR_REGIME, .weight = 1, .period = 4, .min_pct = 0.1},
+    {.kind = CW_ANALYZER_VOLUME_SPIKE, .weight = 1, .period = 4, .multiplier = 1.2},
+    {.kind = CW_ANALYZER_DONCHIAN, .weight = 1, .period = 5},
+    {.kind = CW_ANALYZER_ADX, .weight = 1, .period = 4, .threshold = 10},
+};
+
+/* A random walk of candles for the step tests. */
+static CwCandle
+walk_candle(guint i, guint32 *seed, double *close)
+{
+	double r[3];
+	CwCandle c;
+
+	for (guint j = 0; j < 3; j++) {
+		*seed = *seed * 1664525u + 1013904223u;
+		r[j] = (*seed >> 8) / 16777216.0;
+	}
+	c = make_candle(i, *close, 0, 0, *close + (r[0] - 0.5) * 4, 1 + 9 * r[2]);
+	c.high = MAX(c.open, c.close) + r[1];
+	c.low = MIN(c.open, c.close) - r[1];
+	*close = c.close;
+	return c;
+}
+
 /* cw_analyzer_step() gives bit for bit the vote and readiness of
  * cw_analyzer_update() + cw_analyzer_evaluate() + cw_analyzer_is_ready(),
  * for every kind and mode, through warm-up and after a reset. */
 static void
 test_step(void)
 {
-	const CwAnalyzerSpec specs[] = {
-	    {.kind = CW_ANALYZER_EMA_CROSS, .weight = 1, .fast = 3, .slow = 7},
-	    {.kind = CW_ANALYZER_EMA_CROSS,
-	     .weight = 1,
-	     .fast = 3,
-	     .slow = 7,
-	     .mode = CW_ANALYZER_MODE_TREND},
-	    {.kind = CW_ANALYZER_RSI, .weight = 1, .period = 5, .lower = 40, .upper = 60},
-	    {.kind = CW_ANALYZER_RSI,
-	     .weight = 1,
-	     .period = 5,
-	     .lower = 40,
-	     .upper = 60,
-	     .mode = CW_ANALYZER_MODE_TREND},
-	    {.kind = CW_ANALYZER_MACD, .weight = 1, .fast = 3, .slow = 6, .signal = 3},
-	    {.kind = CW_ANALYZER_BOLLINGER, .weight = 1, .period = 6, .stddev = 1},
-	    {.kind = CW_ANALYZER_BOLLINGER,
-	     .weight = 1,
-	     .period = 6,
-	     .stddev = 1,
-	     .mode = CW_ANALYZER_MODE_BREAKOUT},
-	    {.kind = CW_ANALYZER_STOCHASTIC,
-	     .weight = 1,
-	     .k_period = 5,
-	     .k_slowing = 2,
-	     .d_period = 2,
-	     .lower = 30,
-	     .upper = 70},
-	    {.kind = CW_ANALYZER_ATR_REGIME, .weight = 1, .period = 4, .min_pct = 0.1},
-	    {.kind = CW_ANALYZER_VOLUME_SPIKE, .weight = 1, .period = 4, .multiplier = 1.2},
-	    {.kind = CW_ANALYZER_DONCHIAN, .weight = 1, .period = 5},
-	    {.kind = CW_ANALYZER_ADX, .weight = 1, .period = 4, .threshold = 10},
-	};
-
-	for (guint k = 0; k < G_N_ELEMENTS(specs); k++) {
+	for (guint k = 0; k < G_N_ELEMENTS(step_specs); k++) {
 		CwAnalyzer a, b;
 		guint32 seed = 12345 + k;
 		double close = 100;
 		guint n_ready = 0, n_votes = 0;
 
-		g_assert_true(cw_analyzer_init(&a, &specs[k], NULL));
-		g_assert_true(cw_analyzer_init(&b, &specs[k], NULL));
+		g_assert_true(cw_analyzer_init(&a, &step_specs[k], NULL));
+		g_assert_true(cw_analyzer_init(&b, &step_specs[k], NULL));
 		for (guint i = 0; i < 400; i++) {
-			double r[3];
 			CwCandle c;
 			Vote va, vb;
 
@@ -582,14 +599,7 @@ test_step(void)
 				cw_analyzer_reset(&a);
 				cw_analyzer_reset(&b);
 			}
-			for (guint j = 0; j < 3; j++) {
-				seed = seed * 1664525u + 1013904223u;
-				r[j] = (seed >> 8) / 16777216.0;
-			}
-			c = make_candle(i, close, 0, 0, close + (r[0] - 0.5) * 4, 1 + 9 * r[2]);
-			c.high = MAX(c.open, c.close) + r[1];
-			c.low = MIN(c.open, c.close) - r[1];
-			close = c.close;
+			c = walk_candle(i, &seed, &close);
 
 			va = feed(&a, &c);
 			vb.ready = cw_analyzer_step(&b, &c, &vb.dir, &vb.conf);
@@ -604,6 +614,71 @@ test_step(void)
 		g_assert_cmpuint(n_votes, >, 0);
 		cw_analyzer_clear(&a);
 		cw_analyzer_clear(&b);
+	}
+}
+
+/* cw_analyzer_step_votes() over every kind at once: the votes of
+ * cw_analyzer_step() and the sums cw_aggregator_aggregate() takes, bit for bit. */
+static void
+test_step_votes(void)
+{
+	enum { N = G_N_ELEMENTS(step_specs) };
+	CwAnalyzer a[N], b[N];
+	CwAnalyzerVote votes[N];
+	guint32 seed = 99;
+	double close = 50;
+	guint n_ready = 0;
+
+	for (guint k = 0; k < N; k++) {
+		g_assert_true(cw_analyzer_init(&a[k], &step_specs[k], NULL));
+		g_assert_true(cw_analyzer_init(&b[k], &step_specs[k], NULL));
+		votes[k] = (CwAnalyzerVote){.weight = 0.05 + 0.07 * k};
+	}
+	for (guint i = 0; i < 300; i++) {
+		CwCandle c = walk_candle(i, &seed, &close);
+		double want_long = 0, want_short = 0, sum_long = 0, sum_short = 0;
+		gboolean want_ready = TRUE, ready;
+
+		for (guint k = 0; k < N; k++) {
+			CwDirection dir;
+			double conf;
+
+			if (!cw_analyzer_step(&a[k], &c, &dir, &conf))
+				want_ready = FALSE;
+			if (dir == CW_DIRECTION_LONG)
+				want_long += votes[k].weight * conf;
+			else if (dir == CW_DIRECTION_SHORT)
+				want_short += votes[k].weight * conf;
+		}
+		ready = cw_analyzer_step_votes(b, votes, N, &c, &sum_long, &sum_short);
+		g_assert_cmpint(ready, ==, want_ready);
+		g_assert_cmpmem(&sum_long, sizeof(double), &want_long, sizeof(double));
+		g_assert_cmpmem(&sum_short, sizeof(double), &want_short, sizeof(double));
+		{
+			CwSignal s1, s2;
+			CwAggregationSpec spec = {.min_score = 0.05, .conflict_threshold = 0.01};
+			CwAggregator agg;
+			double total = 0;
+
+			g_assert_true(cw_aggregator_init(&agg, &spec, NULL));
+			for (guint k = 0; k < N; k++)
+				total += votes[k].weight;
+			cw_aggregator_aggregate(&agg, votes, N, 1, &s1);
+			cw_aggregator_decide(&agg, total, sum_long, sum_short, 1, &s2);
+			g_assert_cmpint(s1.direction, ==, s2.direction);
+			g_assert_cmpmem(&s1.score_long, sizeof(double), &s2.score_long,
+					sizeof(double));
+			g_assert_cmpmem(&s1.score_short, sizeof(double), &s2.score_short,
+					sizeof(double));
+			g_assert_cmpmem(&s1.confidence, sizeof(double), &s2.confidence,
+					sizeof(double));
+		}
+		n_ready += ready;
+	}
+	g_assert_cmpuint(n_ready, >, 200);
+	for (guint k = 0; k < N; k++) {
+		cw_analyzer_clear(&a[k]);
+		cw_analyzer_clear(&b[k]);
 	}
 }
 
@@ -636,6 +711,7 @@ main(int argc, char **argv)
 	g_test_add_func("/strategy/analyzer/adx", test_adx);
 	g_test_add_func("/strategy/analyzer/invalid", test_invalid);
 	g_test_add_func("/strategy/analyzer/step", test_step);
+	g_test_add_func("/strategy/analyzer/step-votes", test_step_votes);
 	g_test_add_func("/strategy/analyzer/memory", test_memory);
 	return g_test_run();
 }

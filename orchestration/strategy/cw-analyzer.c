@@ -726,22 +726,10 @@ cw_analyzer_evaluate(const CwAnalyzer *self, const CwCandle *candle, CwDirection
 	cw_analyzer_vote(dir, conf, direction, confidence);
 }
 
-/**
- * cw_analyzer_step:
- * @self: an analyzer
- * @candle: the next closed candle
- * @direction: (out): the vote
- * @confidence: (out): in [0, 1]; 0 when the vote is NONE
- *
- * cw_analyzer_update(), then cw_analyzer_evaluate() with the same candle, in
- * one dispatch on the kind (the per-candle path of the composite strategy).
- * Allocation free.
- *
- * Returns: cw_analyzer_is_ready() after the update.
- */
-gboolean
-cw_analyzer_step(CwAnalyzer *self, const CwCandle *candle, CwDirection *direction,
-		 double *confidence)
+/* cw_analyzer_step() for the one-call loop of cw_analyzer_step_votes(). */
+G_ALWAYS_INLINE static inline gboolean
+cw_analyzer_step_inline(CwAnalyzer *self, const CwCandle *candle, CwDirection *direction,
+			double *confidence)
 {
 	CwDirection dir = CW_DIRECTION_NONE;
 	double conf = 0;
@@ -807,6 +795,64 @@ cw_analyzer_step(CwAnalyzer *self, const CwCandle *candle, CwDirection *directio
 		break;
 	}
 	cw_analyzer_vote(dir, conf, direction, confidence);
+	return ready;
+}
+
+/**
+ * cw_analyzer_step:
+ * @self: an analyzer
+ * @candle: the next closed candle
+ * @direction: (out): the vote
+ * @confidence: (out): in [0, 1]; 0 when the vote is NONE
+ *
+ * cw_analyzer_update(), then cw_analyzer_evaluate() with the same candle, in
+ * one dispatch on the kind (the per-candle path of the composite strategy).
+ * Allocation free.
+ *
+ * Returns: cw_analyzer_is_ready() after the update.
+ */
+gboolean
+cw_analyzer_step(CwAnalyzer *self, const CwCandle *candle, CwDirection *direction,
+		 double *confidence)
+{
+	return cw_analyzer_step_inline(self, candle, direction, confidence);
+}
+
+/**
+ * cw_analyzer_step_votes:
+ * @analyzers: (array length=n): analyzers
+ * @votes: (array length=n): their votes; direction and confidence are written,
+ *   weight is read
+ * @n: number of analyzers
+ * @candle: the next closed candle
+ * @sum_long: (inout): weight * confidence of each LONG vote is added, in order
+ * @sum_short: (inout): likewise for the SHORT votes
+ *
+ * cw_analyzer_step() on each analyzer in order, summing the votes as
+ * cw_aggregator_aggregate() sums them (same additions, same order), in one
+ * call. Allocation free.
+ *
+ * Returns: %TRUE when every analyzer is ready.
+ */
+gboolean
+cw_analyzer_step_votes(CwAnalyzer *analyzers, CwAnalyzerVote *votes, guint n,
+		       const CwCandle *candle, double *sum_long, double *sum_short)
+{
+	double sl = *sum_long, ss = *sum_short;
+	gboolean ready = TRUE;
+
+	for (guint i = 0; i < n; i++) {
+		CwAnalyzerVote *v = &votes[i];
+
+		if (!cw_analyzer_step_inline(&analyzers[i], candle, &v->direction, &v->confidence))
+			ready = FALSE;
+		if (v->direction == CW_DIRECTION_LONG)
+			sl += v->weight * v->confidence;
+		else if (v->direction == CW_DIRECTION_SHORT)
+			ss += v->weight * v->confidence;
+	}
+	*sum_long = sl;
+	*sum_short = ss;
 	return ready;
 }
 

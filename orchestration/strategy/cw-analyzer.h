@@ -134,6 +134,10 @@ void cw_analyzer_evaluate(const CwAnalyzer *self, const CwCandle *candle, CwDire
 /* Update + evaluate in one dispatch; returns cw_analyzer_is_ready(). */
 gboolean cw_analyzer_step(CwAnalyzer *self, const CwCandle *candle, CwDirection *direction,
 			  double *confidence);
+/* cw_analyzer_step() over an array in one call, adding weight * confidence
+ * of the LONG / SHORT votes in order; returns TRUE when all are ready. */
+gboolean cw_analyzer_step_votes(CwAnalyzer *analyzers, CwAnalyzerVote *votes, guint n,
+				const CwCandle *candle, double *sum_long, double *sum_short);
 /* Heap bytes owned by the analyzer's indicators. */
 gsize cw_analyzer_get_memory_size(const CwAnalyzer *self);
 const char *cw_analyzer_get_name(const CwAnalyzer *self);

@@ -144,25 +144,17 @@ cw_composite_strategy_on_candle(CwStrategy *strategy, const CwCandle *candle, Cw
 	double sum_long = 0, sum_short = 0;
 	const CwAtr *stop_atr;
 	CwDirection dir;
-	gboolean ready = TRUE;
+	gboolean ready;
 
 	if (G_UNLIKELY(!self->configured)) {
 		memset(out, 0, sizeof(*out));
 		return;
 	}
 
-	/* the votes are summed here in analyzer order, exactly as
+	/* the votes are summed in analyzer order, exactly as
 	 * cw_aggregator_aggregate() would sum them */
-	for (guint i = 0; i < self->n_analyzers; i++) {
-		CwAnalyzerVote *v = &self->votes[i];
-
-		if (!cw_analyzer_step(&self->analyzers[i], candle, &v->direction, &v->confidence))
-			ready = FALSE;
-		if (v->direction == CW_DIRECTION_LONG)
-			sum_long += v->weight * v->confidence;
-		else if (v->direction == CW_DIRECTION_SHORT)
-			sum_short += v->weight * v->confidence;
-	}
+	ready = cw_analyzer_step_votes(self->analyzers, self->votes, self->n_analyzers, candle,
+				       &sum_long, &sum_short);
 	if (self->has_volatility) {
 		cw_volatility_filter_update(&self->volatility, candle);
 		ready = ready && cw_volatility_filter_is_ready(&self->volatility);
