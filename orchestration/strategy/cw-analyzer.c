@@ -794,7 +794,13 @@ cw_analyzer_step_inline(CwAnalyzer *self, const CwCandle *candle, CwDirection *d
 	default:
 		break;
 	}
-	cw_analyzer_vote(dir, conf, direction, confidence);
+	/* @direction and @confidence are never NULL here */
+	if (dir == CW_DIRECTION_NONE || !(conf > 0)) {
+		dir = CW_DIRECTION_NONE;
+		conf = 0;
+	}
+	*direction = dir;
+	*confidence = conf;
 	return ready;
 }
 
@@ -815,7 +821,15 @@ gboolean
 cw_analyzer_step(CwAnalyzer *self, const CwCandle *candle, CwDirection *direction,
 		 double *confidence)
 {
-	return cw_analyzer_step_inline(self, candle, direction, confidence);
+	CwDirection dir;
+	double conf;
+	gboolean ready = cw_analyzer_step_inline(self, candle, &dir, &conf);
+
+	if (direction != NULL)
+		*direction = dir;
+	if (confidence != NULL)
+		*confidence = conf;
+	return ready;
 }
 
 /**
