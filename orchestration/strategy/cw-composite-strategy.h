@@ -28,7 +28,13 @@ G_BEGIN_DECLS
  *   6. atr = the stop ATR, 0 until warmed up. Its period is
  *      exit.stop_loss.atr_period when the stop loss is ATR based, else
  *      exit.trailing.atr_period when the trailing stop is, else
- *      CW_COMPOSITE_DEFAULT_ATR_PERIOD (the CwStopSpec default). */
+ *      CW_COMPOSITE_DEFAULT_ATR_PERIOD (the CwStopSpec default). When an
+ *      atr_regime analyzer or the volatility filter has an ATR of that period,
+ *      its values are read (the same numbers, computed once).
+ * on_candle writes every field of the CwStrategyOutput (no memset: padding
+ * bytes are left as the caller had them). The analyzers are stepped in one
+ * call (cw_analyzer_step_votes()) and the votes summed in order for
+ * cw_aggregator_decide(): the same numbers as cw_aggregator_aggregate(). */
 
 #define CW_COMPOSITE_DEFAULT_ATR_PERIOD 14
 
