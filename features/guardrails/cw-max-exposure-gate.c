@@ -3,7 +3,8 @@
  * notional| of every bot in the process over the sum of their equity, in
  * percent, may not exceed it after the order. Always active: it is also the
  * gate that keeps this bot's row of the CwServiceContext exposure table up
- * to date (on_candle, on_fill), which the other bots read. Orders that only
+ * to date, which the other bots read: at every fill, and at every candle
+ * while some bot (or the service) has an exposure limit. Orders that only
  * reduce a position pass. */
 #include "cw-guardrails-private.h"
 
@@ -16,6 +17,7 @@ struct _CwMaxExposureGate {
 	CwStrategyId bot;      /* the row this gate writes, 0 before the first update */
 	CwExposureSlot *slot;  /* that row, written lock-free when it changes */
 	CwBotExposure written; /* what was written last, valid while slot != NULL */
+	gboolean holds_reader; /* our own limit: the others' rows must be current */
 	/* the service setting, read again when the settings serial moves */
 	double service_pct;
 	guint service_serial;
@@ -45,11 +47,15 @@ cw_max_exposure_gate_configure(CwGuard *guard, const CwBotConfig *config, gboole
 	if (!cw_guardrails_get_section(config, &section, error))
 		return FALSE;
 	*active = TRUE;
-	if (section == NULL)
-		return TRUE;
-	return cw_config_read_double_range(section, "guardrails", "max_exposure_pct", 0, 0,
-					   INFINITY, CW_CONFIG_RANGE_MIN_EXCLUSIVE, &self->max_pct,
-					   error);
+	if (section != NULL &&
+	    !cw_config_read_double_range(section, "guardrails", "max_exposure_pct", 0, 0, INFINITY,
+					 CW_CONFIG_RANGE_MIN_EXCLUSIVE, &self->max_pct, error))
+		return FALSE;
+	if (self->max_pct > 0 && !self->holds_reader) {
+		cw_service_context_hold_exposure_reader(self->service);
+		self->holds_reader = TRUE;
+	}
+	return TRUE;
 }
 
 static double
@@ -74,18 +80,40 @@ cw_max_exposure_gate_limit(CwMaxExposureGate *self)
 	return MIN(service, self->max_pct);
 }
 
-static void
-cw_max_exposure_gate_update(CwMaxExposureGate *self, const CwGuardContext *ctx)
+/* Whether some bot reads the table's notional: this one under its own or
+ * the service's limit, or another under its own. Per candle: while the
+ * settings serial stays, two loads. */
+static inline gboolean
+cw_max_exposure_gate_is_read(CwMaxExposureGate *self)
 {
-	CwBotExposure row = {
-	    .notional = fabs(ctx->position_qty) * ctx->mark_price,
-	    .equity = ctx->equity,
-	    .open_positions = ctx->open_positions,
-	    .updated_at = ctx->now,
-	};
+	if (self->has_service_pct &&
+	    cw_service_context_get_settings_serial(self->service) == self->service_serial) {
+		if (self->max_pct > 0 || self->service_pct > 0)
+			return TRUE;
+	} else if (cw_max_exposure_gate_limit(self) > 0) {
+		return TRUE;
+	}
+	return cw_service_context_get_n_exposure_readers(self->service) > 0;
+}
+
+/* at_fill: a fill changed the position; otherwise a candle moved the mark */
+static void
+cw_max_exposure_gate_update(CwMaxExposureGate *self, const CwGuardContext *ctx, gboolean at_fill)
+{
+	CwBotExposure row;
 
 	if (ctx->strategy_id == 0)
 		return;
+	/* The mark moves a held position's notional at every candle, but only
+	 * a limit across bots reads it. Without one the row follows the fills
+	 * only (the positions, which max_positions_total counts). */
+	if (!at_fill && self->bot == ctx->strategy_id && self->slot != NULL &&
+	    !cw_max_exposure_gate_is_read(self))
+		return;
+	row.notional = fabs(ctx->position_qty) * ctx->mark_price;
+	row.equity = ctx->equity;
+	row.open_positions = ctx->open_positions;
+	row.updated_at = ctx->now;
 	if (self->bot != 0 && self->bot != ctx->strategy_id) {
 		cw_service_context_remove_exposure(self->service, self->bot);
 		cw_service_context_release_exposure(self->service, &self->slot);
@@ -144,13 +172,13 @@ cw_max_exposure_gate_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *o
 static void
 cw_max_exposure_gate_on_fill(CwGuard *guard, const CwGuardContext *ctx, const CwFill *fill)
 {
-	cw_max_exposure_gate_update((CwMaxExposureGate *) guard, ctx); /* our vtable */
+	cw_max_exposure_gate_update((CwMaxExposureGate *) guard, ctx, TRUE); /* our vtable */
 }
 
 static void
 cw_max_exposure_gate_on_candle(CwGuard *guard, const CwGuardContext *ctx, const CwCandle *candle)
 {
-	cw_max_exposure_gate_update((CwMaxExposureGate *) guard, ctx); /* our vtable */
+	cw_max_exposure_gate_update((CwMaxExposureGate *) guard, ctx, FALSE); /* our vtable */
 }
 
 static void
@@ -175,6 +203,10 @@ cw_max_exposure_gate_dispose(GObject *object)
 		self->bot = 0;
 	}
 	cw_service_context_release_exposure(self->service, &self->slot);
+	if (self->holds_reader) {
+		cw_service_context_release_exposure_reader(self->service);
+		self->holds_reader = FALSE;
+	}
 	G_OBJECT_CLASS(cw_max_exposure_gate_parent_class)->dispose(object);
 }
 

@@ -23,6 +23,7 @@ struct _CwServiceContext {
 	gint halt_all;         /* atomic */
 	gint halt_serial;      /* atomic, moves with every change of halted */
 	gint settings_serial;  /* atomic, moves with every change of settings */
+	gint exposure_readers; /* atomic: holders of a limit across bots */
 };
 
 static CwExposureSlot *
@@ -508,6 +509,37 @@ cw_service_context_write_exposure(CwServiceContext *self, CwExposureSlot **slot,
 	}
 	cw_exposure_slot_write(row, exposure);
 	g_mutex_unlock(&self->lock);
+}
+
+/**
+ * cw_service_context_hold_exposure_reader:
+ * @self: a context
+ *
+ * Declares a reader of the exposure table that needs every row as of the
+ * last candle: a bot under its own limit across bots. Writers may skip their
+ * per-candle update while nobody holds one (and no service-wide limit is
+ * set); rows are still written at every fill. Release with
+ * cw_service_context_release_exposure_reader().
+ */
+void
+cw_service_context_hold_exposure_reader(CwServiceContext *self)
+{
+	g_return_if_fail(CW_IS_SERVICE_CONTEXT(self));
+	g_atomic_int_inc(&self->exposure_readers);
+}
+
+void
+cw_service_context_release_exposure_reader(CwServiceContext *self)
+{
+	g_return_if_fail(CW_IS_SERVICE_CONTEXT(self));
+	g_atomic_int_add(&self->exposure_readers, -1);
+}
+
+/* The number of holders; read on the per-candle path. */
+guint
+cw_service_context_get_n_exposure_readers(CwServiceContext *self)
+{
+	return (guint) g_atomic_int_get(&self->exposure_readers);
 }
 
 /**

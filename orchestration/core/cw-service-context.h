@@ -98,5 +98,10 @@ void cw_service_context_write_exposure(CwServiceContext *self, CwExposureSlot **
 /* Drops *slot (the row stays in the table) and sets it to NULL. */
 void cw_service_context_release_exposure(CwServiceContext *self, CwExposureSlot **slot);
 gboolean cw_service_context_exposure_slot_is_current(const CwExposureSlot *slot, CwStrategyId bot);
+/* Readers of the exposure table that need it current at every candle (bots
+ * under a limit across bots) hold one of these while they exist. */
+void cw_service_context_hold_exposure_reader(CwServiceContext *self);
+void cw_service_context_release_exposure_reader(CwServiceContext *self);
+guint cw_service_context_get_n_exposure_readers(CwServiceContext *self);
 
 G_END_DECLS
