@@ -1021,6 +1021,25 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 	self->in_candle = FALSE;
 }
 
+/**
+ * cw_trading_orchestrator_prefetch:
+ * @self: an orchestrator
+ *
+ * Asks the CPU to load the part of @self that every candle reads. A loop
+ * that gives one candle to many orchestrators calls it for the next one
+ * before feeding the current one, so that the loads overlap with work.
+ * No effect on results.
+ */
+void
+cw_trading_orchestrator_prefetch(CwTradingOrchestrator *self)
+{
+	const char *p = (const char *) self;
+
+	for (gsize off = 0; off < G_STRUCT_OFFSET(CwTradingOrchestrator, stop_order) + 64;
+	     off += 64)
+		__builtin_prefetch(p + off, 1, 3);
+}
+
 gboolean
 cw_trading_orchestrator_reads_other_bots(CwTradingOrchestrator *self)
 {

@@ -42,6 +42,8 @@ void cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCand
  * candle in lockstep. Otherwise feeding it a block of candles before the
  * next bot gets them gives the same result as interleaving them. */
 gboolean cw_trading_orchestrator_reads_other_bots(CwTradingOrchestrator *self);
+/* Loads the per-candle state into the cache ahead of on_candle (a hint). */
+void cw_trading_orchestrator_prefetch(CwTradingOrchestrator *self);
 /* Market close of the open position at the next candle's open. */
 void cw_trading_orchestrator_close_all(CwTradingOrchestrator *self, CwOrderPurpose purpose);
 /* End of data: cancels working orders, drops pending actions and closes the

@@ -197,9 +197,14 @@ cw_backtest_run_block(CwBacktest *self, const CwCandle *candles, guint n, gboole
 		combined[j] = 0;
 	if (lockstep) {
 		for (guint j = 0; j < n; j++) {
-			for (guint i = 0; i < self->bots->len; i++)
+			for (guint i = 0; i < self->bots->len; i++) {
+				if (i + 1 < self->bots->len)
+					cw_trading_orchestrator_prefetch(
+					    ((CwBacktestBot *) g_ptr_array_index(self->bots, i + 1))
+						->orchestrator);
 				combined[j] += cw_backtest_bot_step(
 				    self, g_ptr_array_index(self->bots, i), &candles[j]);
+			}
 		}
 	} else {
 		for (guint i = 0; i < self->bots->len; i++) {

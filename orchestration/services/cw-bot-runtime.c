@@ -293,6 +293,15 @@ cw_bot_runtime_queue_cursor(CwBotRuntime *self)
 
 static void cw_bot_runtime_apply_scheduled(CwBotRuntime *self);
 
+/* A hint for the fan-out: the next bot's state into the cache. */
+void
+cw_bot_runtime_prefetch(CwBotRuntime *self)
+{
+	__builtin_prefetch(self, 0, 3);
+	if (self->active != NULL)
+		cw_trading_orchestrator_prefetch(self->active);
+}
+
 void
 cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 {

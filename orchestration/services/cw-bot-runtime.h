@@ -61,6 +61,7 @@ void cw_bot_runtime_queue_cursor(CwBotRuntime *self);
 
 /* Hot path: a closed candle from the bot's feed. */
 void cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle);
+void cw_bot_runtime_prefetch(CwBotRuntime *self);
 
 /* Makes another of the config's strategies active; the previous one stays
  * cached, dormant, with its state. */

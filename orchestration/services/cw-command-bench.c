@@ -142,6 +142,9 @@ cw_bench_run(GPtrArray *orchs, GArray *candles, guint warmup, guint block, guint
 
 		for (guint k = 0; k < orchs->len; k++) {
 			CwTradingOrchestrator *o = g_ptr_array_index(orchs, k);
+			/* as the backtest and the feeds do in lockstep */
+			if (block == 1 && k + 1 < orchs->len)
+				cw_trading_orchestrator_prefetch(g_ptr_array_index(orchs, k + 1));
 			for (guint j = i; j < end; j++)
 				cw_trading_orchestrator_on_candle(o, &c[j]);
 		}

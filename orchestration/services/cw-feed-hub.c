@@ -84,8 +84,11 @@ cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
 
 	if (G_UNLIKELY(hub->timings != NULL))
 		start = cw_feed_hub_now_ns();
-	for (guint i = 0; i < share->bots->len; i++)
+	for (guint i = 0; i < share->bots->len; i++) {
+		if (i + 1 < share->bots->len)
+			cw_bot_runtime_prefetch(g_ptr_array_index(share->bots, i + 1));
 		cw_bot_runtime_on_candle(g_ptr_array_index(share->bots, i), candle);
+	}
 	/* the order rows of this candle, committed before the next candle
 	 * (when the paper broker acts on them); no SQL for a quiet candle */
 	if (*hub->order_tx_open) {
