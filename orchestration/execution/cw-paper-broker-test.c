@@ -366,7 +366,7 @@ test_history_ring(Fixture *f, gconstpointer data)
 	submit(f, o);
 	g_assert_true(cw_broker_lookup_order(CW_BROKER(f->broker), "keep", &out, &error));
 	g_assert_cmpstr(out.exchange_order_id, ==, "paper-12345");
-	/* each submit records an order, its cancel updates that record */
+	/* each order is recorded once, when it ends (here: its cancel) */
 	for (guint i = 0; i < 300; i++) {
 		g_snprintf(id, sizeof(id), "h%u", i);
 		o = make_order(id, CW_SIDE_BUY, CW_ORDER_TYPE_LIMIT, CW_ORDER_PURPOSE_ENTRY, 1, 1);
@@ -390,7 +390,8 @@ test_history_ring(Fixture *f, gconstpointer data)
 	lookup_status(f, "keep", CW_ORDER_STATUS_CANCELLED);
 	g_assert_cmpuint(cw_paper_broker_get_n_working(f->broker), ==, 0);
 
-	/* an id used again after it is done: its record is updated in place */
+	/* an id used again after it is done: the working order is found in the
+	 * table, its end is recorded again, and lookups see the newest record */
 	o = make_order("h299", CW_SIDE_BUY, CW_ORDER_TYPE_LIMIT, CW_ORDER_PURPOSE_ENTRY, 2, 1);
 	o.seq = 7;
 	submit(f, o);
@@ -400,10 +401,12 @@ test_history_ring(Fixture *f, gconstpointer data)
 	cw_assert_close(out.qty, 2);
 	g_assert_true(cw_broker_cancel(CW_BROKER(f->broker), "h299", NULL));
 	lookup_status(f, "h299", CW_ORDER_STATUS_CANCELLED);
-	/* updating in place appended nothing: h45, the oldest record, is still there */
-	lookup_status(f, "h45", CW_ORDER_STATUS_CANCELLED);
+	/* two records appended since h44 left ("keep", "h299" again): h45 left too */
+	g_assert_false(cw_broker_lookup_order(CW_BROKER(f->broker), "h45", &out, &error));
+	g_clear_error(&error);
+	lookup_status(f, "h46", CW_ORDER_STATUS_CANCELLED);
 
-	/* a fill of a working order updates its record */
+	/* a working order is found in the table, then by its record once filled */
 	o = make_order("buy", CW_SIDE_BUY, CW_ORDER_TYPE_MARKET, CW_ORDER_PURPOSE_ENTRY, 1, 0);
 	submit(f, o);
 	lookup_status(f, "buy", CW_ORDER_STATUS_SUBMITTED);

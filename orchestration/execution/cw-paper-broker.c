@@ -19,7 +19,6 @@ typedef struct {
 	GQuark symbol;         /* the order's */
 	double trigger;        /* the stop's stop_price, the limit's price */
 	guint64 eligible_from; /* first candle index it may fill on */
-	guint64 record;        /* history position of the order's newest record */
 	guint32 id_hash;       /* of the order's client_order_id */
 } CwWorkingOrder;
 
@@ -28,34 +27,10 @@ typedef struct {
 /* All zero: copying it is cheaper than the rep stos that "= {0}" becomes. */
 static const CwFill cw_paper_broker_no_fill;
 
-/* A history position that is not known: cw_paper_broker_remember() scans. */
-#define CW_PAPER_RECORD_UNKNOWN G_MAXUINT64
-
 /* The tables start small and double up to their fixed maximum: a bot that
  * places few orders keeps little memory, and once the maximum is reached
  * nothing is allocated any more. */
 #define CW_PAPER_BROKER_INITIAL_SLOTS 8
-
-/* Buckets of the filter over the recent history (see window_filter). */
-#define CW_PAPER_BROKER_FILTER 1024
-
-/* The two buckets of an id's hash: with the last 129 records counted twice
- * in 1024 buckets, a new id finds both taken about once in 70 submits
- * (one bucket alone: once in 8), and only then is the window scanned. */
-static inline guint
-cw_paper_broker_bucket_a(guint32 hash)
-{
-	return hash % CW_PAPER_BROKER_FILTER;
-}
-
-/* never bucket a: a bucket counts a record at most once */
-static inline guint
-cw_paper_broker_bucket_b(guint32 hash)
-{
-	guint b = (hash >> 16) % CW_PAPER_BROKER_FILTER;
-
-	return b != cw_paper_broker_bucket_a(hash) ? b : (b + 1) % CW_PAPER_BROKER_FILTER;
-}
 
 struct _CwPaperBroker {
 	GObject parent_instance;
@@ -78,9 +53,10 @@ struct _CwPaperBroker {
 	 * at the next candle when reach_stale. */
 	double reach[CW_PAPER_N_TYPES][2];
 	gboolean reach_stale;
-	/* Ring of CW_PAPER_BROKER_HISTORY records: the record at history position
-	 * p (the p-th record ever appended) lives at p % CW_PAPER_BROKER_HISTORY.
-	 * history_hash[i] is the hash of history[i].client_order_id. */
+	/* Ring of the last CW_PAPER_BROKER_HISTORY orders that ended (filled or
+	 * cancelled): the p-th record ever appended lives at
+	 * p % CW_PAPER_BROKER_HISTORY. history_hash[i] is the hash of
+	 * history[i].client_order_id. Working orders are not in it. */
 	CwOrder *history;
 	guint32 *history_hash;
 	guint history_cap;     /* allocated records */
@@ -94,12 +70,6 @@ struct _CwPaperBroker {
 	double balance;
 	double position; /* signed */
 	double entry_price;
-	/* last, away from the fields every candle reads: for the records
-	 * remember() may replace (the last CW_PAPER_BROKER_REMEMBER_WINDOW + 1),
-	 * how many have each bucket among their two (bucket_a, bucket_b). An id
-	 * with an empty bucket is not among them, which spares the scan for a
-	 * new order. */
-	guint8 window_filter[CW_PAPER_BROKER_FILTER];
 };
 
 static void cw_paper_broker_iface_init(CwBrokerInterface *iface);
@@ -285,49 +255,16 @@ cw_paper_broker_notify(CwPaperBroker *self, const CwOrder *order, const CwFill *
 		self->listener(order, fill, self->listener_data);
 }
 
-/* How far back remember() looks for an earlier record of the same order:
- * a still working order is in the recent past. */
-#define CW_PAPER_BROKER_REMEMBER_WINDOW (CW_PAPER_BROKER_MAX_WORKING * 2)
-
-G_STATIC_ASSERT(CW_PAPER_BROKER_REMEMBER_WINDOW + 1 <= G_MAXUINT8);
-G_STATIC_ASSERT(CW_PAPER_BROKER_REMEMBER_WINDOW + 1 < CW_PAPER_BROKER_HISTORY);
-
-/* Records order (its id hashes to hash) and returns its history position.
- * The newest record of the same order is replaced when it is among the
- * last CW_PAPER_BROKER_REMEMBER_WINDOW + 1 records, else a record is
- * appended. record is the position of the newest record of this order when
- * the caller knows it (a working order's), or CW_PAPER_RECORD_UNKNOWN to
- * scan for it. */
-static guint64
-cw_paper_broker_remember(CwPaperBroker *self, const CwOrder *order, guint32 hash, guint64 record)
+/* Appends the record of an order that ended (filled, cancelled): working
+ * orders are looked up in the working table, ended ones here, newest
+ * first. hash is the hash of its client id. */
+static void
+cw_paper_broker_remember(CwPaperBroker *self, const CwOrder *order, guint32 hash)
 {
-	guint64 p;
-	guint i;
+	guint i = (guint) (self->history_total % CW_PAPER_BROKER_HISTORY);
 
-	if (record != CW_PAPER_RECORD_UNKNOWN) {
-		if (self->history_total - 1 - record <= CW_PAPER_BROKER_REMEMBER_WINDOW) {
-			self->history[record % CW_PAPER_BROKER_HISTORY] = *order;
-			return record;
-		}
-	} else if (self->window_filter[cw_paper_broker_bucket_a(hash)] != 0 &&
-		   self->window_filter[cw_paper_broker_bucket_b(hash)] != 0) {
-		/* newest first */
-		for (guint k = 0; k < self->history_len; k++) {
-			p = self->history_total - 1 - k;
-			i = (guint) (p % CW_PAPER_BROKER_HISTORY);
-			if (self->history_hash[i] == hash &&
-			    strcmp(self->history[i].client_order_id, order->client_order_id) == 0) {
-				self->history[i] = *order;
-				return p;
-			}
-			if (k >= CW_PAPER_BROKER_REMEMBER_WINDOW)
-				break;
-		}
-	}
-	p = self->history_total;
-	i = (guint) (p % CW_PAPER_BROKER_HISTORY);
 	if (i >= self->history_cap) {
-		/* only while the ring fills for the first time, so i == p */
+		/* only while the ring fills for the first time */
 		self->history_cap = MIN(MAX(self->history_cap * 2, CW_PAPER_BROKER_INITIAL_SLOTS),
 					CW_PAPER_BROKER_HISTORY);
 		self->history = g_renew(CwOrder, self->history, self->history_cap);
@@ -335,19 +272,9 @@ cw_paper_broker_remember(CwPaperBroker *self, const CwOrder *order, guint32 hash
 	}
 	self->history[i] = *order;
 	self->history_hash[i] = hash;
-	self->window_filter[cw_paper_broker_bucket_a(hash)]++;
-	self->window_filter[cw_paper_broker_bucket_b(hash)]++;
 	self->history_total++;
 	if (self->history_len < CW_PAPER_BROKER_HISTORY)
 		self->history_len++;
-	/* the record that just left the window (still in the ring) */
-	if (p >= CW_PAPER_BROKER_REMEMBER_WINDOW + 1) {
-		guint old =
-		    (guint) ((p - CW_PAPER_BROKER_REMEMBER_WINDOW - 1) % CW_PAPER_BROKER_HISTORY);
-		self->window_filter[cw_paper_broker_bucket_a(self->history_hash[old])]--;
-		self->window_filter[cw_paper_broker_bucket_b(self->history_hash[old])]--;
-	}
-	return p;
 }
 
 static void
@@ -539,7 +466,6 @@ cw_paper_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 		slot->eligible_from = self->candle_index;
 	else
 		slot->eligible_from = self->candle_index + 1;
-	slot->record = cw_paper_broker_remember(self, &copy, hash, CW_PAPER_RECORD_UNKNOWN);
 	cw_paper_broker_notify(self, &copy, NULL);
 	return TRUE;
 }
@@ -554,7 +480,7 @@ cw_paper_broker_finish_cancel(CwPaperBroker *self, CwWorkingOrder *slot)
 	working->status = CW_ORDER_STATUS_CANCELLED;
 	working->updated_at = self->now;
 	order = *working;
-	cw_paper_broker_remember(self, &order, slot->id_hash, slot->record);
+	cw_paper_broker_remember(self, &order, slot->id_hash);
 	cw_paper_broker_notify(self, &order, NULL);
 }
 
@@ -623,11 +549,11 @@ cw_paper_broker_book(CwPaperBroker *self, CwSide side, double qty, double price,
 	return fee;
 }
 
-/* Fills the order at price; the slot (if any) is released first. hash and
- * record as for cw_paper_broker_remember(). */
+/* Fills the order at price; the slot (if any) is released first. hash is
+ * the hash of its client id. */
 static void
 cw_paper_broker_fill(CwPaperBroker *self, CwOrder *order, double price, gboolean maker,
-		     guint32 hash, guint64 record)
+		     guint32 hash)
 {
 	double qty = order->qty - order->filled_qty;
 	CwFill fill = cw_paper_broker_no_fill;
@@ -638,7 +564,7 @@ cw_paper_broker_fill(CwPaperBroker *self, CwOrder *order, double price, gboolean
 		if (reducible <= 1e-12) {
 			order->status = CW_ORDER_STATUS_CANCELLED;
 			order->updated_at = self->now;
-			cw_paper_broker_remember(self, order, hash, record);
+			cw_paper_broker_remember(self, order, hash);
 			cw_paper_broker_notify(self, order, NULL);
 			return;
 		}
@@ -659,7 +585,7 @@ cw_paper_broker_fill(CwPaperBroker *self, CwOrder *order, double price, gboolean
 	order->filled_qty += qty;
 	order->status = CW_ORDER_STATUS_FILLED;
 	order->updated_at = self->now;
-	cw_paper_broker_remember(self, order, hash, record);
+	cw_paper_broker_remember(self, order, hash);
 	cw_paper_broker_notify(self, order, &fill);
 }
 
@@ -742,7 +668,7 @@ cw_paper_broker_pass(CwPaperBroker *self, const CwCandle *candle, CwOrderType ty
 			continue;
 		cw_paper_broker_retire(self, slot);
 		order = self->working_orders[i];
-		cw_paper_broker_fill(self, &order, price, maker, slot->id_hash, slot->record);
+		cw_paper_broker_fill(self, &order, price, maker, slot->id_hash);
 	}
 }
 
@@ -790,7 +716,7 @@ cw_paper_broker_fill_now(CwPaperBroker *self, const CwOrder *order, double price
 	copy.filled_qty = 0;
 	if (time > self->now)
 		self->now = time;
-	cw_paper_broker_fill(self, &copy, price, FALSE, hash, CW_PAPER_RECORD_UNKNOWN);
+	cw_paper_broker_fill(self, &copy, price, FALSE, hash);
 	return TRUE;
 }
 

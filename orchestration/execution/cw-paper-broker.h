@@ -38,8 +38,10 @@ G_BEGIN_DECLS
  * clips a reduce-only fill to it, or cancels the order when there is
  * nothing to reduce. Fill prices are not rounded to the tick.
  *
- * Working orders live in a table of at most CW_PAPER_BROKER_MAX_WORKING and
- * the last CW_PAPER_BROKER_HISTORY orders in a ring for lookup_order(). Both
+ * Working orders live in a table of at most CW_PAPER_BROKER_MAX_WORKING, and
+ * the last CW_PAPER_BROKER_HISTORY orders that ended (filled or cancelled)
+ * in a ring; lookup_order() searches the table, then the ring from the
+ * newest record. Both
  * start small and double up to their maximum (so an idle bot holds little
  * memory); once there, nothing is allocated per order. */
 
