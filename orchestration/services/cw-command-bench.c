@@ -1,7 +1,10 @@
 /* candlewick bench: figures for the hot path. Not a test: it prints. */
 #include "cw-services.h"
 
+#include <linux/perf_event.h>
 #include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "cw-alloc-counter.h"
 #include "cw-backtest.h"
@@ -118,6 +121,40 @@ cw_bench_rss_kb(void)
 	return p != NULL ? g_ascii_strtoull(p + 6, NULL, 10) : 0;
 }
 
+/* Instructions and cycles of this process in user space, counted by the
+ * CPU: unlike the time, the instruction count hardly moves when other work
+ * shares the machine. -1 when the kernel or a container refuses. */
+static int cw_bench_fd_instructions = -1;
+static int cw_bench_fd_cycles = -1;
+
+static int
+cw_bench_counter_open(guint64 config)
+{
+	struct perf_event_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.type = PERF_TYPE_HARDWARE;
+	attr.size = sizeof(attr);
+	attr.config = config;
+	attr.exclude_kernel = 1;
+	attr.exclude_hv = 1;
+	return (int) syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+}
+
+static guint64
+cw_bench_counter_read(int fd)
+{
+	guint64 value = 0;
+
+	if (fd < 0 || read(fd, &value, sizeof(value)) != sizeof(value))
+		return 0;
+	return value;
+}
+
+/* of the last cw_bench_run() */
+static guint64 cw_bench_last_instructions;
+static guint64 cw_bench_last_cycles;
+
 /* Runs n orchestrators over the candles; returns seconds, and the heap
  * allocations made after the first warmup candles. block = 1: every
  * orchestrator gets a candle before the next candle (lockstep, as the
@@ -136,6 +173,8 @@ cw_bench_run(GPtrArray *orchs, GArray *candles, guint warmup, guint block, guint
 			cw_trading_orchestrator_on_candle(g_ptr_array_index(orchs, k), &c[i]);
 	}
 	a0 = cw_bench_allocs();
+	cw_bench_last_instructions = cw_bench_counter_read(cw_bench_fd_instructions);
+	cw_bench_last_cycles = cw_bench_counter_read(cw_bench_fd_cycles);
 	start = g_get_monotonic_time();
 	for (guint i = warmup; i < candles->len; i += block) {
 		guint end = MIN(candles->len, i + block);
@@ -149,6 +188,9 @@ cw_bench_run(GPtrArray *orchs, GArray *candles, guint warmup, guint block, guint
 				cw_trading_orchestrator_on_candle(o, &c[j]);
 		}
 	}
+	cw_bench_last_instructions =
+	    cw_bench_counter_read(cw_bench_fd_instructions) - cw_bench_last_instructions;
+	cw_bench_last_cycles = cw_bench_counter_read(cw_bench_fd_cycles) - cw_bench_last_cycles;
 	*allocs = cw_bench_allocs() - a0;
 	*trades = 0;
 	for (guint k = 0; k < orchs->len; k++)
@@ -157,30 +199,31 @@ cw_bench_run(GPtrArray *orchs, GArray *candles, guint warmup, guint block, guint
 }
 
 typedef struct {
-	gint64 n_candles;
 	gint n_strategies;
 	guint block_candles;
 	guint warmup;
+	guint repeat;
 	CwEventBus *bus;
 	GArray *candles; /* for the single strategy */
 	GArray *multi;   /* for the many */
 } CwBenchSetup;
 
-/* n strategies (ids from first) over the candles in blocks of block. */
+/* One measured run of n fresh strategies (ids from first); returns FALSE on a
+ * config error. */
 static gboolean
-cw_bench_many(CwBenchSetup *b, double min_score, guint block, double *rate, GError **error)
+cw_bench_once(CwBenchSetup *b, double min_score, guint first, guint n, GArray *candles, guint block,
+	      double *secs, guint64 *allocs, guint64 *trades, double *kb_per_strategy,
+	      GError **error)
 {
-	g_autoptr(GPtrArray) many = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autoptr(GPtrArray) orchs = g_ptr_array_new_with_free_func(g_object_unref);
 	guint64 rss_before = cw_bench_rss_kb();
-	guint64 allocs, trades;
-	double secs, updates;
 
-	for (gint i = 0; i < b->n_strategies; i++) {
+	for (guint i = 0; i < n; i++) {
 		CwTradingOrchestrator *o =
-		    cw_bench_orchestrator(b->bus, (guint) i + 1, min_score, error);
+		    cw_bench_orchestrator(b->bus, first + i, min_score, error);
 		if (o == NULL)
 			return FALSE;
-		g_ptr_array_add(many, o);
+		g_ptr_array_add(orchs, o);
 		/* what lets a backtest run them in blocks */
 		if (block > 1 && cw_trading_orchestrator_reads_other_bots(o)) {
 			g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
@@ -188,55 +231,95 @@ cw_bench_many(CwBenchSetup *b, double min_score, guint block, double *rate, GErr
 			return FALSE;
 		}
 	}
-	secs = cw_bench_run(many, b->multi, b->warmup, block, &allocs, &trades);
-	updates = (double) (b->multi->len - b->warmup) * b->n_strategies;
-	*rate = updates / secs;
-	if (block == 1)
-		printf("  %d strategies, lockstep (each candle to every strategy in turn, as serve "
-		       "fans out):\n",
-		       b->n_strategies);
-	else
-		printf("  %d strategies, in blocks of %u candles (as backtest runs independent "
-		       "bots):\n",
-		       b->n_strategies, block);
-	printf("    %.0f candle-strategy updates/s (%u candles, %.3f s, %" G_GUINT64_FORMAT
-	       " trades: one per %.0f updates)\n",
-	       *rate, b->multi->len, secs, trades, trades > 0 ? updates / trades : 0);
+	*secs = cw_bench_run(orchs, candles, b->warmup, block, allocs, trades);
+	*kb_per_strategy = (double) (cw_bench_rss_kb() - rss_before) / n;
+	return TRUE;
+}
+
+static int
+cw_bench_compare_double(gconstpointer a, gconstpointer b)
+{
+	double x = *(const double *) a, y = *(const double *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* b->repeat runs; prints them and returns the best rate in *best. The
+ * machine may be shared: the best run is the one least disturbed. */
+static gboolean
+cw_bench_repeat(CwBenchSetup *b, double min_score, guint first, guint n, GArray *candles,
+		guint block, double *best, GError **error)
+{
+	g_autofree double *rates = g_new0(double, b->repeat);
+	g_autofree double *sorted = NULL;
+	guint64 allocs = 0, trades = 0, instructions = 0, cycles = 0;
+	double updates = (double) (candles->len - b->warmup) * n;
+	double kb = 0, best_secs = 0;
+
+	for (guint r = 0; r < b->repeat; r++) {
+		double secs, run_kb;
+		guint64 run_allocs, run_trades;
+
+		if (!cw_bench_once(b, min_score, first, n, candles, block, &secs, &run_allocs,
+				   &run_trades, &run_kb, error))
+			return FALSE;
+		rates[r] = updates / secs;
+		if (r == 0 || secs < best_secs) {
+			best_secs = secs;
+			instructions = cw_bench_last_instructions;
+			cycles = cw_bench_last_cycles;
+		}
+		if (r == 0) {
+			/* later runs reuse the memory the first one freed */
+			allocs = run_allocs;
+			trades = run_trades;
+			kb = run_kb;
+		}
+	}
+	sorted = g_memdup2(rates, sizeof(double) * b->repeat);
+	qsort(sorted, b->repeat, sizeof(double), cw_bench_compare_double);
+	*best = sorted[b->repeat - 1];
+	printf("    %.0f %s/s, best of %u (median %.0f; runs:", *best,
+	       n == 1 ? "candles" : "candle-strategy updates", b->repeat, sorted[b->repeat / 2]);
+	for (guint r = 0; r < b->repeat; r++)
+		printf(" %.2f M", rates[r] / 1e6);
+	printf(")\n");
+	printf("    %u candles, %" G_GUINT64_FORMAT " trades: one per %.0f updates\n", candles->len,
+	       trades, trades > 0 ? updates / trades : 0);
 	printf("    heap allocations on the hot path: %" G_GUINT64_FORMAT " (%.4f per update)\n",
 	       allocs, allocs / updates);
-	/* a second run reuses the memory the first one freed */
-	if (block == 1)
-		printf("    memory per strategy: %.1f KB (RSS growth / strategies)\n",
-		       (double) (cw_bench_rss_kb() - rss_before) / b->n_strategies);
+	if (instructions > 0 && cycles > 0)
+		printf("    per update (best run): %.0f instructions, %.0f cycles (%.2f per cycle, "
+		       "%.2f GHz)\n",
+		       instructions / updates, cycles / updates, (double) instructions / cycles,
+		       cycles / best_secs / 1e9);
+	else
+		printf("    (CPU counters unavailable: no instructions per update)\n");
+	if (n > 1 && block == 1)
+		printf("    memory per strategy: %.1f KB (RSS growth / strategies)\n", kb);
 	return TRUE;
 }
 
 /* One configuration of the strategies: the single run, then the many in
- * lockstep and in blocks. rates gets the three figures. */
+ * lockstep and in blocks. rates gets the three best figures. */
 static gboolean
 cw_bench_profile(CwBenchSetup *b, double min_score, const char *label, double rates[3],
 		 GError **error)
 {
-	g_autoptr(GPtrArray) one = g_ptr_array_new_with_free_func(g_object_unref);
-	CwTradingOrchestrator *o = cw_bench_orchestrator(b->bus, 0, min_score, error);
-	guint64 allocs, trades;
-	double secs;
-
-	if (o == NULL)
-		return FALSE;
-	g_ptr_array_add(one, o);
 	printf("\nstrategies with min_score %.2f (%s):\n", min_score, label);
-	secs = cw_bench_run(one, b->candles, b->warmup, 1, &allocs, &trades);
-	rates[0] = (b->candles->len - b->warmup) / secs;
-	printf("  single strategy: %.0f candles/s (%u candles, %.3f s, %" G_GUINT64_FORMAT
-	       " trades)\n",
-	       rates[0], b->candles->len, secs, trades);
-	printf("    heap allocations on the hot path: %" G_GUINT64_FORMAT " in %u candles (%.4f "
-	       "per candle)\n",
-	       allocs, b->candles->len - b->warmup,
-	       (double) allocs / (b->candles->len - b->warmup));
-	return cw_bench_many(b, min_score, 1, &rates[1], error) &&
-	       cw_bench_many(b, min_score, b->block_candles, &rates[2], error);
+	printf("  single strategy:\n");
+	if (!cw_bench_repeat(b, min_score, 0, 1, b->candles, 1, &rates[0], error))
+		return FALSE;
+	printf("  %d strategies, lockstep (each candle to every strategy in turn, as serve fans "
+	       "out):\n",
+	       b->n_strategies);
+	if (!cw_bench_repeat(b, min_score, 1, (guint) b->n_strategies, b->multi, 1, &rates[1],
+			     error))
+		return FALSE;
+	printf("  %d strategies, in blocks of %u candles (as backtest runs independent bots):\n",
+	       b->n_strategies, b->block_candles);
+	return cw_bench_repeat(b, min_score, 1, (guint) b->n_strategies, b->multi, b->block_candles,
+			       &rates[2], error);
 }
 
 int
@@ -253,6 +336,7 @@ cw_command_bench(int argc, char **argv)
 	g_autoptr(GArray) multi = NULL;
 	g_autoptr(CwEventBus) bus = cw_event_bus_new();
 	gint block_candles = CW_BACKTEST_DEFAULT_BLOCK_CANDLES;
+	gint repeat = 3;
 	/* the strategies' entry threshold sets how often they trade */
 	struct {
 		double min_score;
@@ -275,6 +359,8 @@ cw_command_bench(int argc, char **argv)
 	     "Repeat this candle file instead of synthetic data", "FILE"},
 	    {"block-candles", 0, 0, G_OPTION_ARG_INT, &block_candles,
 	     "Candles per block in the blocks runs (default 64)", "N"},
+	    {"repeat", 0, 0, G_OPTION_ARG_INT, &repeat,
+	     "Runs of each measurement; the best is reported (default 3)", "N"},
 	    {"min-score", 0, 0, G_OPTION_ARG_DOUBLE, &min_score,
 	     "Only this aggregation threshold (default: 0.6, then 0.35)", "X"},
 	    {NULL},
@@ -287,6 +373,10 @@ cw_command_bench(int argc, char **argv)
 	}
 	if (min_score != -1 && (min_score < 0 || min_score > 1)) {
 		fprintf(stderr, "candlewick bench: --min-score must be in [0, 1]\n");
+		return 2;
+	}
+	if (repeat < 1 || repeat > 100) {
+		fprintf(stderr, "candlewick bench: --repeat must be in [1, 100]\n");
 		return 2;
 	}
 	if (block_candles < 2 || block_candles > 65536) {
@@ -316,7 +406,10 @@ cw_command_bench(int argc, char **argv)
 	g_array_append_vals(multi, candles->data, MIN(candles->len, (guint) n_multi_candles));
 	b.n_strategies = n_strategies;
 	b.block_candles = (guint) block_candles;
+	cw_bench_fd_instructions = cw_bench_counter_open(PERF_COUNT_HW_INSTRUCTIONS);
+	cw_bench_fd_cycles = cw_bench_counter_open(PERF_COUNT_HW_CPU_CYCLES);
 	b.warmup = 1000;
+	b.repeat = (guint) repeat;
 	b.bus = bus;
 	b.candles = candles;
 	b.multi = multi;
@@ -327,8 +420,9 @@ cw_command_bench(int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("\nsummary (candle-strategy updates/s; target: 5000000 for %d strategies):\n",
-	       n_strategies);
+	printf("\nsummary (best of %d runs, candle-strategy updates/s; target: 5000000 for %d "
+	       "strategies):\n",
+	       repeat, n_strategies);
 	for (guint p = 0; p < n_profiles; p++)
 		printf("  min_score %.2f: single %.2f M, %d in lockstep %.2f M, in blocks %.2f M\n",
 		       profiles[p].min_score, profiles[p].rates[0] / 1e6, n_strategies,
