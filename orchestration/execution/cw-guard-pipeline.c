@@ -234,6 +234,43 @@ cw_guard_pipeline_on_candle(CwGuardPipeline *self, const CwGuardContext *ctx,
 		e[i].iface->on_candle(e[i].guard, ctx, candle);
 }
 
+/**
+ * cw_guard_pipeline_candle:
+ * @self: a pipeline
+ * @ctx: the account after the candle's fills and mark
+ * @candle: the candle
+ * @flatten: (out): cw_guard_pipeline_wants_flatten() after the candle
+ *
+ * The per-candle round in one call: cw_guard_pipeline_on_candle(), then
+ * the mode and the flatten request as cw_guard_pipeline_get_mode() and
+ * cw_guard_pipeline_wants_flatten() give them.
+ *
+ * Returns: the strictest mode a guard demands.
+ */
+CwBotMode
+cw_guard_pipeline_candle(CwGuardPipeline *self, const CwGuardContext *ctx, const CwCandle *candle,
+			 gboolean *flatten)
+{
+	const CwGuardEntry *e = cw_guard_pipeline_hook(self, CW_HOOK_ON_CANDLE);
+	CwBotMode mode = CW_BOT_MODE_ACTIVE;
+	guint n = self->len[CW_HOOK_ON_CANDLE];
+
+	for (guint i = 0; i < n; i++)
+		e[i].iface->on_candle(e[i].guard, ctx, candle);
+	e = cw_guard_pipeline_hook(self, CW_HOOK_GET_MODE);
+	n = self->len[CW_HOOK_GET_MODE];
+	for (guint i = 0; i < n; i++) {
+		CwBotMode m = e[i].iface->get_mode(e[i].guard);
+		mode = MAX(mode, m);
+	}
+	*flatten = FALSE;
+	e = cw_guard_pipeline_hook(self, CW_HOOK_WANTS_FLATTEN);
+	n = self->len[CW_HOOK_WANTS_FLATTEN];
+	for (guint i = 0; i < n && !*flatten; i++)
+		*flatten = e[i].iface->wants_flatten(e[i].guard);
+	return mode;
+}
+
 CwBotMode
 cw_guard_pipeline_get_mode(CwGuardPipeline *self)
 {

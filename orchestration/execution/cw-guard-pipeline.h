@@ -45,6 +45,9 @@ void cw_guard_pipeline_on_candle(CwGuardPipeline *self, const CwGuardContext *ct
 /* TRUE when a guard's decisions read other bots' rows in the service
  * context under the limits in force (cw_guard_reads_other_bots()). */
 gboolean cw_guard_pipeline_reads_other_bots(CwGuardPipeline *self);
+/* on_candle, get_mode and wants_flatten in one call (the per-candle path). */
+CwBotMode cw_guard_pipeline_candle(CwGuardPipeline *self, const CwGuardContext *ctx,
+				   const CwCandle *candle, gboolean *flatten);
 /* TRUE while any guard asks to close the position (GUARD_EXIT). */
 gboolean cw_guard_pipeline_wants_flatten(CwGuardPipeline *self);
 /* The broker refused or failed an order the pipeline allowed. */

@@ -190,11 +190,11 @@ cw_trading_orchestrator_fill_context(CwTradingOrchestrator *self, CwGuardContext
 	ctx->reduces = reduces;
 }
 
+/* guards: the mode the guards demand now */
 static void
-cw_trading_orchestrator_update_mode(CwTradingOrchestrator *self, const char *source)
+cw_trading_orchestrator_set_guard_mode(CwTradingOrchestrator *self, CwBotMode guards,
+				       const char *source)
 {
-	/* not inside MAX(), which would ask the guards twice */
-	CwBotMode guards = cw_guard_pipeline_get_mode(self->guards);
 	CwBotMode mode = MAX(self->manual_mode, guards);
 	CwEvent event;
 
@@ -208,6 +208,13 @@ cw_trading_orchestrator_update_mode(CwTradingOrchestrator *self, const char *sou
 	event.value = (double) mode;
 	event.position = &self->account.position;
 	cw_trading_orchestrator_emit(self, &event);
+}
+
+static void
+cw_trading_orchestrator_update_mode(CwTradingOrchestrator *self, const char *source)
+{
+	cw_trading_orchestrator_set_guard_mode(self, cw_guard_pipeline_get_mode(self->guards),
+					       source);
 }
 
 /* client order ids */
@@ -957,6 +964,7 @@ void
 cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *candle)
 {
 	CwGuardContext ctx;
+	CwBotMode guard_mode;
 	gboolean flatten;
 
 	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
@@ -975,9 +983,8 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 	/* 2: mark to market, guards' view of the candle, mode */
 	cw_account_on_candle(&self->account, candle);
 	cw_trading_orchestrator_fill_context(self, &ctx, FALSE);
-	cw_guard_pipeline_on_candle(self->guards, &ctx, candle);
-	cw_trading_orchestrator_update_mode(self, "guard");
-	flatten = cw_guard_pipeline_wants_flatten(self->guards);
+	guard_mode = cw_guard_pipeline_candle(self->guards, &ctx, candle, &flatten);
+	cw_trading_orchestrator_set_guard_mode(self, guard_mode, "guard");
 	if (flatten)
 		cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_GUARD_EXIT);
 
