@@ -58,19 +58,26 @@ cw_max_exposure_gate_configure(CwGuard *guard, const CwBotConfig *config, gboole
 	return TRUE;
 }
 
-static double
+/* The service setting, read again when the settings serial moved: rare,
+ * kept out of the per-candle path. */
+static G_GNUC_NO_INLINE void
+cw_max_exposure_gate_read_setting(CwMaxExposureGate *self, guint serial)
+{
+	/* the serial is read first: a change after it moves it again */
+	self->service_pct =
+	    cw_service_context_get_double(self->service, CW_SETTING_MAX_EXPOSURE_PCT, 0);
+	self->service_serial = serial;
+	self->has_service_pct = TRUE;
+}
+
+static inline double
 cw_max_exposure_gate_limit(CwMaxExposureGate *self)
 {
 	guint serial = cw_service_context_get_settings_serial(self->service);
 	double service;
 
-	if (!self->has_service_pct || serial != self->service_serial) {
-		/* the serial is read first: a change after it moves it again */
-		self->service_pct =
-		    cw_service_context_get_double(self->service, CW_SETTING_MAX_EXPOSURE_PCT, 0);
-		self->service_serial = serial;
-		self->has_service_pct = TRUE;
-	}
+	if (G_UNLIKELY(!self->has_service_pct || serial != self->service_serial))
+		cw_max_exposure_gate_read_setting(self, serial);
 	service = self->service_pct;
 
 	if (service <= 0)
@@ -81,19 +88,12 @@ cw_max_exposure_gate_limit(CwMaxExposureGate *self)
 }
 
 /* Whether some bot reads the table's notional: this one under its own or
- * the service's limit, or another under its own. Per candle: while the
- * settings serial stays, two loads. */
+ * the service's limit, or another under its own. */
 static inline gboolean
 cw_max_exposure_gate_is_read(CwMaxExposureGate *self)
 {
-	if (self->has_service_pct &&
-	    cw_service_context_get_settings_serial(self->service) == self->service_serial) {
-		if (self->max_pct > 0 || self->service_pct > 0)
-			return TRUE;
-	} else if (cw_max_exposure_gate_limit(self) > 0) {
-		return TRUE;
-	}
-	return cw_service_context_get_n_exposure_readers(self->service) > 0;
+	return cw_max_exposure_gate_limit(self) > 0 ||
+	       cw_service_context_get_n_exposure_readers(self->service) > 0;
 }
 
 /* at_fill: a fill changed the position; otherwise a candle moved the mark */

@@ -224,14 +224,50 @@ cw_guard_pipeline_on_trade(CwGuardPipeline *self, const CwGuardContext *ctx, con
 		e[i].iface->on_trade(e[i].guard, ctx, trade);
 }
 
-void
-cw_guard_pipeline_on_candle(CwGuardPipeline *self, const CwGuardContext *ctx,
-			    const CwCandle *candle)
+/* The per-candle hooks, shared by the public calls and by
+ * cw_guard_pipeline_candle(), into which they inline. */
+static inline void
+cw_guard_pipeline_run_on_candle(CwGuardPipeline *self, const CwGuardContext *ctx,
+				const CwCandle *candle)
 {
 	const CwGuardEntry *e = cw_guard_pipeline_hook(self, CW_HOOK_ON_CANDLE);
 
 	for (guint i = 0; i < self->len[CW_HOOK_ON_CANDLE]; i++)
 		e[i].iface->on_candle(e[i].guard, ctx, candle);
+}
+
+static inline CwBotMode
+cw_guard_pipeline_run_get_mode(CwGuardPipeline *self)
+{
+	const CwGuardEntry *e = cw_guard_pipeline_hook(self, CW_HOOK_GET_MODE);
+	CwBotMode mode = CW_BOT_MODE_ACTIVE;
+
+	/* only the guards that can demand a mode are asked */
+	for (guint i = 0; i < self->len[CW_HOOK_GET_MODE]; i++) {
+		/* asked once: MAX() evaluates its arguments twice */
+		CwBotMode m = e[i].iface->get_mode(e[i].guard);
+		mode = MAX(mode, m);
+	}
+	return mode;
+}
+
+static inline gboolean
+cw_guard_pipeline_run_wants_flatten(CwGuardPipeline *self)
+{
+	const CwGuardEntry *e = cw_guard_pipeline_hook(self, CW_HOOK_WANTS_FLATTEN);
+
+	for (guint i = 0; i < self->len[CW_HOOK_WANTS_FLATTEN]; i++) {
+		if (e[i].iface->wants_flatten(e[i].guard))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+void
+cw_guard_pipeline_on_candle(CwGuardPipeline *self, const CwGuardContext *ctx,
+			    const CwCandle *candle)
+{
+	cw_guard_pipeline_run_on_candle(self, ctx, candle);
 }
 
 /**
@@ -251,39 +287,18 @@ CwBotMode
 cw_guard_pipeline_candle(CwGuardPipeline *self, const CwGuardContext *ctx, const CwCandle *candle,
 			 gboolean *flatten)
 {
-	const CwGuardEntry *e = cw_guard_pipeline_hook(self, CW_HOOK_ON_CANDLE);
-	CwBotMode mode = CW_BOT_MODE_ACTIVE;
-	guint n = self->len[CW_HOOK_ON_CANDLE];
+	CwBotMode mode;
 
-	for (guint i = 0; i < n; i++)
-		e[i].iface->on_candle(e[i].guard, ctx, candle);
-	e = cw_guard_pipeline_hook(self, CW_HOOK_GET_MODE);
-	n = self->len[CW_HOOK_GET_MODE];
-	for (guint i = 0; i < n; i++) {
-		CwBotMode m = e[i].iface->get_mode(e[i].guard);
-		mode = MAX(mode, m);
-	}
-	*flatten = FALSE;
-	e = cw_guard_pipeline_hook(self, CW_HOOK_WANTS_FLATTEN);
-	n = self->len[CW_HOOK_WANTS_FLATTEN];
-	for (guint i = 0; i < n && !*flatten; i++)
-		*flatten = e[i].iface->wants_flatten(e[i].guard);
+	cw_guard_pipeline_run_on_candle(self, ctx, candle);
+	mode = cw_guard_pipeline_run_get_mode(self);
+	*flatten = cw_guard_pipeline_run_wants_flatten(self);
 	return mode;
 }
 
 CwBotMode
 cw_guard_pipeline_get_mode(CwGuardPipeline *self)
 {
-	const CwGuardEntry *e = cw_guard_pipeline_hook(self, CW_HOOK_GET_MODE);
-	CwBotMode mode = CW_BOT_MODE_ACTIVE;
-
-	/* only the guards that can demand a mode are asked */
-	for (guint i = 0; i < self->len[CW_HOOK_GET_MODE]; i++) {
-		/* asked once: MAX() evaluates its arguments twice */
-		CwBotMode m = e[i].iface->get_mode(e[i].guard);
-		mode = MAX(mode, m);
-	}
-	return mode;
+	return cw_guard_pipeline_run_get_mode(self);
 }
 
 gboolean
@@ -300,13 +315,7 @@ cw_guard_pipeline_reads_other_bots(CwGuardPipeline *self)
 gboolean
 cw_guard_pipeline_wants_flatten(CwGuardPipeline *self)
 {
-	const CwGuardEntry *e = cw_guard_pipeline_hook(self, CW_HOOK_WANTS_FLATTEN);
-
-	for (guint i = 0; i < self->len[CW_HOOK_WANTS_FLATTEN]; i++) {
-		if (e[i].iface->wants_flatten(e[i].guard))
-			return TRUE;
-	}
-	return FALSE;
+	return cw_guard_pipeline_run_wants_flatten(self);
 }
 
 void

@@ -46,12 +46,14 @@ struct _CwPaperBroker {
 	guint working_cap;              /* allocated slots */
 	guint n_working;                /* used slots, live or not */
 	guint n_live[CW_PAPER_N_TYPES]; /* live slots of each order type */
-	/* Bounds of the live triggers, to skip a pass no order can fill in:
-	 * reach[type][side] is the highest sell / lowest buy trigger of that
-	 * type (a sell stop or a buy limit fills when the low reaches down to
-	 * it, ...). A retired slot only makes them loose: they are recomputed
-	 * at the next candle when reach_stale. */
-	double reach[CW_PAPER_N_TYPES][2];
+	/* Bounds of the live triggers, to skip a pass no order can fill in.
+	 * Of each type, fall_reach is the highest trigger among the orders a
+	 * falling price fills (sell stops, buy limits) and rise_reach the lowest
+	 * among those a rising price fills (buy stops, sell limits). A retired
+	 * slot only makes them loose: they are recomputed at the next candle
+	 * when reach_stale. */
+	double fall_reach[CW_PAPER_N_TYPES];
+	double rise_reach[CW_PAPER_N_TYPES];
 	gboolean reach_stale;
 	/* Ring of the last CW_PAPER_BROKER_HISTORY orders that ended (filled or
 	 * cancelled): the p-th record ever appended lives at
@@ -315,37 +317,27 @@ cw_paper_broker_retire(CwPaperBroker *self, CwWorkingOrder *slot)
 	self->reach_stale = TRUE;
 }
 
-/* Side index into reach: the sell side waits for the price to come up to
- * a limit or down to a stop, the buy side the other way round. */
-static inline guint
-cw_paper_broker_reach_side(CwSide side)
-{
-	return side == CW_SIDE_SELL ? 0 : 1;
-}
-
-/* Whether a trigger of this type and side is a new bound. */
+/* Takes a new live slot's trigger into the bounds of its type. */
 static inline void
 cw_paper_broker_widen(CwPaperBroker *self, const CwWorkingOrder *slot)
 {
-	double *r;
+	guint t = (guint) slot->type;
 
 	if (slot->type != CW_ORDER_TYPE_STOP && slot->type != CW_ORDER_TYPE_LIMIT)
 		return;
-	r = &self->reach[slot->type][cw_paper_broker_reach_side(slot->side)];
-	/* sell stops and buy limits fill going down: the highest counts */
+	/* a sell stop or a buy limit waits for the price to fall to it */
 	if ((slot->type == CW_ORDER_TYPE_STOP) == (slot->side == CW_SIDE_SELL))
-		*r = MAX(*r, slot->trigger);
+		self->fall_reach[t] = MAX(self->fall_reach[t], slot->trigger);
 	else
-		*r = MIN(*r, slot->trigger);
+		self->rise_reach[t] = MIN(self->rise_reach[t], slot->trigger);
 }
 
 static void
 cw_paper_broker_recompute_reach(CwPaperBroker *self)
 {
 	for (guint t = 0; t < CW_PAPER_N_TYPES; t++) {
-		/* nothing reaches: -inf for the "highest", +inf for the "lowest" */
-		self->reach[t][0] = t == CW_ORDER_TYPE_STOP ? -INFINITY : INFINITY;
-		self->reach[t][1] = t == CW_ORDER_TYPE_STOP ? INFINITY : -INFINITY;
+		self->fall_reach[t] = -INFINITY; /* no price falls that far */
+		self->rise_reach[t] = INFINITY;
 	}
 	for (guint i = 0; i < self->n_working; i++) {
 		if (self->working[i].live)
@@ -358,15 +350,11 @@ cw_paper_broker_recompute_reach(CwPaperBroker *self)
 static inline gboolean
 cw_paper_broker_reachable(const CwPaperBroker *self, CwOrderType type, const CwCandle *c)
 {
-	const double *r = self->reach[type];
-
 	if (self->n_live[type] == 0)
 		return FALSE;
-	if (type == CW_ORDER_TYPE_STOP)
-		return c->low <= r[0] || c->high >= r[1];
-	if (type == CW_ORDER_TYPE_LIMIT)
-		return c->high >= r[0] || c->low <= r[1];
-	return TRUE;
+	if (type == CW_ORDER_TYPE_MARKET)
+		return TRUE;
+	return c->low <= self->fall_reach[type] || c->high >= self->rise_reach[type];
 }
 
 static CwWorkingOrder *

@@ -351,6 +351,23 @@ cw_trading_orchestrator_push_stop(CwTradingOrchestrator *self, CwActionType type
 	cw_trading_orchestrator_enqueue(self, &action);
 }
 
+/* A take profit order for each level of the exit plan not reached yet. */
+static void
+cw_trading_orchestrator_push_take_profits(CwTradingOrchestrator *self)
+{
+	for (guint i = 0; i < self->exit.n_take_profits; i++) {
+		CwAction action;
+
+		if (self->exit.tp_filled[i])
+			continue;
+		cw_trading_orchestrator_action(&action, CW_ACTION_PLACE_TAKE_PROFIT,
+					       CW_ORDER_PURPOSE_TAKE_PROFIT);
+		action.level = i;
+		action.price = self->exit.tp_price[i];
+		cw_trading_orchestrator_enqueue(self, &action);
+	}
+}
+
 static void
 cw_trading_orchestrator_push_close(CwTradingOrchestrator *self, CwOrderPurpose purpose)
 {
@@ -638,15 +655,7 @@ cw_trading_orchestrator_position_opened(CwTradingOrchestrator *self)
 	event.position = pos;
 	cw_trading_orchestrator_emit(self, &event);
 	cw_trading_orchestrator_push_stop(self, CW_ACTION_UPDATE_STOP);
-	for (guint i = 0; i < self->exit.n_take_profits; i++) {
-		CwAction action;
-
-		cw_trading_orchestrator_action(&action, CW_ACTION_PLACE_TAKE_PROFIT,
-					       CW_ORDER_PURPOSE_TAKE_PROFIT);
-		action.level = i;
-		action.price = self->exit.tp_price[i];
-		cw_trading_orchestrator_enqueue(self, &action);
-	}
+	cw_trading_orchestrator_push_take_profits(self);
 }
 
 static void
@@ -1306,17 +1315,7 @@ cw_trading_orchestrator_adopt(CwTradingOrchestrator *self, CwTradingOrchestrator
 		 * already reached are kept */
 		self->exit.spec = spec;
 		cw_trading_orchestrator_push_stop(self, CW_ACTION_UPDATE_STOP);
-		for (guint i = 0; i < self->exit.n_take_profits; i++) {
-			CwAction action = {
-			    .type = CW_ACTION_PLACE_TAKE_PROFIT,
-			    .purpose = CW_ORDER_PURPOSE_TAKE_PROFIT,
-			    .level = i,
-			    .price = self->exit.tp_price[i],
-			};
-			if (self->exit.tp_filled[i])
-				continue;
-			cw_trading_orchestrator_enqueue(self, &action);
-		}
+		cw_trading_orchestrator_push_take_profits(self);
 	}
 	if (CW_IS_PAPER_BROKER(self->broker) && CW_IS_PAPER_BROKER(old->broker))
 		cw_paper_broker_adopt_position(CW_PAPER_BROKER(self->broker),
