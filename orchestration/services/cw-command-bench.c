@@ -97,28 +97,29 @@ cw_bench_allocs(void)
 	return cw_alloc_counter_read != NULL ? cw_alloc_counter_read() : 0;
 }
 
+/* A "Key:   N kB" line of /proc/self/status, in KB (0 when absent). */
 static guint64
-cw_bench_peak_rss_kb(void)
+cw_bench_status_kb(const char *key)
 {
 	g_autofree char *status = NULL;
 	const char *p;
 
 	if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
 		return 0;
-	p = strstr(status, "VmHWM:");
-	return p != NULL ? g_ascii_strtoull(p + 6, NULL, 10) : 0;
+	p = strstr(status, key);
+	return p != NULL ? g_ascii_strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+static guint64
+cw_bench_peak_rss_kb(void)
+{
+	return cw_bench_status_kb("VmHWM:");
 }
 
 static guint64
 cw_bench_rss_kb(void)
 {
-	g_autofree char *status = NULL;
-	const char *p;
-
-	if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
-		return 0;
-	p = strstr(status, "VmRSS:");
-	return p != NULL ? g_ascii_strtoull(p + 6, NULL, 10) : 0;
+	return cw_bench_status_kb("VmRSS:");
 }
 
 /* Instructions and cycles of this process in user space, counted by the
