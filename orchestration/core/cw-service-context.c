@@ -470,6 +470,21 @@ cw_service_context_update_exposure(CwServiceContext *self, CwStrategyId bot,
 }
 
 /**
+ * cw_service_context_exposure_slot_is_current:
+ * @slot: (nullable): a row cached by cw_service_context_write_exposure()
+ * @bot: the bot it is cached for
+ *
+ * Returns: %TRUE while @slot is @bot's row in the table: what the last write
+ * through it put there is what other bots read.
+ */
+gboolean
+cw_service_context_exposure_slot_is_current(const CwExposureSlot *slot, CwStrategyId bot)
+{
+	return slot != NULL && slot->bot == bot &&
+	       __atomic_load_n(&slot->in_table, __ATOMIC_ACQUIRE) != 0;
+}
+
+/**
  * cw_service_context_write_exposure:
  * @self: a context
  * @slot: (inout): the caller's cached row of @bot, %NULL at first
@@ -488,8 +503,7 @@ cw_service_context_write_exposure(CwServiceContext *self, CwExposureSlot **slot,
 	CwExposureSlot *cached = *slot;
 	CwExposureSlot *row;
 
-	if (G_LIKELY(cached != NULL && cached->bot == bot &&
-		     __atomic_load_n(&cached->in_table, __ATOMIC_ACQUIRE) != 0)) {
+	if (G_LIKELY(cw_service_context_exposure_slot_is_current(cached, bot))) {
 		cw_exposure_slot_write(cached, exposure);
 		return;
 	}
@@ -540,21 +554,6 @@ guint
 cw_service_context_get_n_exposure_readers(CwServiceContext *self)
 {
 	return (guint) g_atomic_int_get(&self->exposure_readers);
-}
-
-/**
- * cw_service_context_exposure_slot_is_current:
- * @slot: (nullable): a row cached by cw_service_context_write_exposure()
- * @bot: the bot it is cached for
- *
- * Returns: %TRUE while @slot is @bot's row in the table: what the last write
- * through it put there is what other bots read.
- */
-gboolean
-cw_service_context_exposure_slot_is_current(const CwExposureSlot *slot, CwStrategyId bot)
-{
-	return slot != NULL && slot->bot == bot &&
-	       __atomic_load_n(&slot->in_table, __ATOMIC_ACQUIRE) != 0;
 }
 
 void
