@@ -742,6 +742,65 @@ test_exposure_two_bots(void)
 	cw_service_context_reset(service);
 }
 
+static double
+test_row_notional(CwServiceContext *ctx, CwStrategyId bot)
+{
+	CwBotExposure out = {0};
+
+	g_assert_true(cw_service_context_get_exposure(ctx, bot, &out));
+	return out.notional;
+}
+
+/* A bot's row follows its fills always, and the mark at every candle only
+ * while some limit across bots reads the table. */
+static void
+test_exposure_row_follows_mark(void)
+{
+	CwServiceContext *service = cw_service_context_get_default();
+	g_autoptr(CwGuard) gate = NULL;
+	g_autoptr(CwGuard) limited = NULL;
+	CwGuardContext ctx = test_ctx();
+
+	cw_service_context_reset(service);
+	gate = test_gate("max_exposure_pct", NULL);
+	g_assert_false(cw_guard_reads_other_bots(gate));
+	ctx.position_qty = 10;
+	ctx.open_positions = 1;
+	cw_guard_on_fill(gate, &ctx, NULL);
+	g_assert_cmpfloat(test_row_notional(service, ctx.strategy_id), ==, 1000);
+	/* nobody reads the notional: the candle leaves the row as the fill did */
+	ctx.mark_price = 110;
+	cw_guard_on_candle(gate, &ctx, NULL);
+	g_assert_cmpfloat(test_row_notional(service, ctx.strategy_id), ==, 1000);
+
+	/* another bot under its own limit: rows follow the mark again */
+	limited = test_gate("max_exposure_pct", "{'max_exposure_pct': 50}");
+	g_assert_true(cw_guard_reads_other_bots(limited));
+	g_assert_false(cw_guard_reads_other_bots(gate));
+	cw_guard_on_candle(gate, &ctx, NULL);
+	g_assert_cmpfloat(test_row_notional(service, ctx.strategy_id), ==, 1100);
+	/* that bot gone, the candles stop writing */
+	g_clear_object(&limited);
+	ctx.mark_price = 120;
+	cw_guard_on_candle(gate, &ctx, NULL);
+	g_assert_cmpfloat(test_row_notional(service, ctx.strategy_id), ==, 1100);
+
+	/* a service-wide limit makes this bot a reader too */
+	cw_service_context_set_setting(service, CW_SETTING_MAX_EXPOSURE_PCT,
+				       g_variant_new_double(50));
+	g_assert_true(cw_guard_reads_other_bots(gate));
+	cw_guard_on_candle(gate, &ctx, NULL);
+	g_assert_cmpfloat(test_row_notional(service, ctx.strategy_id), ==, 1200);
+	cw_service_context_set_setting(service, CW_SETTING_MAX_EXPOSURE_PCT, NULL);
+
+	/* a fill always writes */
+	ctx.position_qty = 5;
+	ctx.mark_price = 130;
+	cw_guard_on_fill(gate, &ctx, NULL);
+	g_assert_cmpfloat(test_row_notional(service, ctx.strategy_id), ==, 650);
+	cw_service_context_reset(service);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -763,5 +822,6 @@ main(int argc, char **argv)
 	g_test_add_func("/guardrails/circuit-breaker", test_circuit_breaker);
 	g_test_add_func("/guardrails/max-drawdown", test_max_drawdown);
 	g_test_add_func("/guardrails/exposure-two-bots", test_exposure_two_bots);
+	g_test_add_func("/guardrails/exposure-row-follows-mark", test_exposure_row_follows_mark);
 	return g_test_run();
 }
