@@ -1347,6 +1347,111 @@ test_serve_bad_input(E2eFixture *fx, gconstpointer user_data)
 	g_assert_false(g_file_test(db, G_FILE_TEST_EXISTS)); /* nothing was created */
 }
 
+/* ---- 11. a config inserted as a BLOB ------------------------------------ */
+
+/* `sqlite3 DB SQL` with the sqlite3 shell, which has readfile(). */
+static void
+sqlite3_shell(const char *db, const char *sql)
+{
+	g_autofree char *shell = g_find_program_in_path("sqlite3");
+	const char *argv[] = {shell, db, sql, NULL};
+	g_autofree char *err = NULL;
+	g_autoptr(GError) error = NULL;
+	int status = -1;
+
+	if (shell == NULL) {
+		g_printerr("the sqlite3 shell is not in PATH (./dev.sh installs it)\n");
+		g_assert_nonnull(shell);
+	}
+	g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+		     &status, &error);
+	g_assert_no_error(error);
+	if (!g_spawn_check_wait_status(status, NULL))
+		g_printerr("sqlite3 %s: %s\n", sql, err);
+	g_assert_true(g_spawn_check_wait_status(status, NULL));
+}
+
+/* A bot added with the sqlite3 shell's readfile() holds its config as a
+ * BLOB: it is listed and served like one added as text. A BLOB that is not
+ * UTF-8, or holds a NUL byte, puts only its own bot in error. */
+static void
+test_serve_blob_config(E2eFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = e2e_db(fx, "blob");
+	g_autoptr(JsonNode) text_cfg = cfg_new("ema-trend.json", "text-bot", NULL, fx->data, 0);
+	g_autoptr(JsonNode) blob_cfg = cfg_new("ema-trend.json", "blob-bot", NULL, fx->data, 0);
+	g_autofree char *blob_path = cfg_save(fx, blob_cfg);
+	g_autofree char *latin1 = g_build_filename(fx->tmpdir, "latin1.json", NULL);
+	g_autofree char *nul = g_build_filename(fx->tmpdir, "nul.json", NULL);
+	g_autofree char *sql = NULL, *out = NULL, *err = NULL, *e1 = NULL, *e2 = NULL;
+	g_autoptr(GPtrArray) by_text = NULL, by_blob = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonArray *bots;
+	Serve *s;
+
+	bot_add(fx, db, text_cfg);
+	sql = g_strdup_printf("insert into trading_bots (name, config) values ('blob-bot', "
+			      "readfile('%s'))",
+			      blob_path);
+	sqlite3_shell(db, sql);
+	g_assert_true(g_file_set_contents(latin1, "{\"name\": \"caf\xe9\"}", -1, NULL));
+	g_assert_true(g_file_set_contents(nul, "{}\0{}", 5, NULL));
+	g_clear_pointer(&sql, g_free);
+	sql = g_strdup_printf("insert into trading_bots (name, config) values ('latin1-bot', "
+			      "readfile('%s')), ('nul-bot', readfile('%s'))",
+			      latin1, nul);
+	sqlite3_shell(db, sql);
+	g_assert_cmpint(db_int(db, "SELECT count(*) FROM trading_bots WHERE typeof(config) = "
+				   "'blob'"),
+			==, 3);
+
+	/* bots list reads the BLOB config */
+	g_assert_cmpint(cw_test_run(&out, &err, "bots", "list", "--db", db, "--json", NULL), ==, 0);
+	json_parser_load_from_data(parser, out, -1, NULL);
+	bots = json_node_get_array(json_parser_get_root(parser));
+	g_assert_cmpuint(json_array_get_length(bots), ==, 4);
+	for (guint i = 0; i < 4; i++) {
+		JsonObject *bot = json_array_get_object_element(bots, i);
+		const char *name = json_object_get_string_member(bot, "name");
+		const char *status = json_object_get_string_member(bot, "status");
+
+		if (g_str_equal(name, "text-bot") || g_str_equal(name, "blob-bot")) {
+			g_assert_cmpstr(status, ==, "stopped");
+			g_assert_cmpstr(json_object_get_string_member(bot, "active_strategy"), ==,
+					"ema-trend");
+			continue;
+		}
+		g_assert_cmpstr(status, ==, "corrupt");
+		g_assert_nonnull(strstr(json_object_get_string_member(bot, "error"),
+					g_str_equal(name, "latin1-bot")
+					    ? "column config holds a blob that is not valid UTF-8"
+					    : "column config holds a blob with a NUL byte"));
+	}
+
+	/* serve runs it like the same config added as text */
+	s = serve_start(fx, db, "--exit-when-idle", "--poll-interval", POLL_S);
+	g_assert_cmpint(serve_wait(fx, s, 60000), ==, 0);
+	g_assert_cmpint(db_int(db, "SELECT count(*) FROM trading_bots WHERE status = 'stopped' "
+				   "AND last_error IS NULL"),
+			==, 2);
+	e1 = db_text(db, "SELECT last_error FROM trading_bots WHERE name = 'latin1-bot' AND "
+			 "status = 'error'");
+	e2 = db_text(db, "SELECT last_error FROM trading_bots WHERE name = 'nul-bot' AND "
+			 "status = 'error'");
+	g_assert_nonnull(e1);
+	g_assert_nonnull(e2);
+	g_assert_nonnull(strstr(e1, "corrupt row in trading_bots (rowid 3): column config"));
+	g_assert_nonnull(strstr(e2, "corrupt row in trading_bots (rowid 4): column config"));
+#define SAME_COLS                                                                                  \
+	"entry_time, exit_time, printf('%%.17g', entry_price), printf('%%.17g', exit_price), "     \
+	"printf('%%.17g', qty), printf('%%.17g', net_pnl), exit_reason FROM trading_trades"
+	by_text = db_rows(db, "SELECT " SAME_COLS " WHERE bot_name = 'text-bot' ORDER BY seq");
+	by_blob = db_rows(db, "SELECT " SAME_COLS " WHERE bot_name = 'blob-bot' ORDER BY seq");
+#undef SAME_COLS
+	g_assert_cmpuint(by_text->len, >, 0);
+	e2e_assert_same_rows(by_text, by_blob, "blob config against text config");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1365,6 +1470,7 @@ main(int argc, char **argv)
 	ADD("/e2e/serve/sd-notify", test_serve_sd_notify);
 	ADD("/e2e/serve/json-log", test_serve_json_log);
 	ADD("/e2e/serve/bad-input", test_serve_bad_input);
+	ADD("/e2e/serve/blob-config", test_serve_blob_config);
 #undef ADD
 	return g_test_run();
 }

@@ -68,7 +68,7 @@ cw_store_bot_from_row(sqlite3_stmt *stmt, CwStoreBot *out, GError **error)
 	cw_store_row_init(&row, stmt, "trading_bots");
 	out->id = row.rowid;
 	out->name = g_strdup(cw_store_row_text(&row, 1, TRUE));
-	out->config = g_strdup(cw_store_row_text(&row, 2, TRUE));
+	out->config = g_strdup(cw_store_row_utf8(&row, 2, TRUE));
 	out->enabled = cw_store_row_bool(&row, 3);
 	out->status = g_strdup(cw_store_row_text(&row, 4, TRUE));
 	if (out->status != NULL && !cw_store_bot_status_is_valid(out->status)) {

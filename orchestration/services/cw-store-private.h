@@ -101,6 +101,8 @@ gboolean cw_store_row_finish(CwStoreRow *row, GError **error);
 
 /* Text of a column; NULL for SQL NULL (corrupt when required). */
 const char *cw_store_row_text(CwStoreRow *row, int col, gboolean required);
+/* Text of a column, also from a BLOB that holds UTF-8 without NUL bytes. */
+const char *cw_store_row_utf8(CwStoreRow *row, int col, gboolean required);
 /* Copies text into buf (corrupt when it does not fit). */
 void cw_store_row_text_buf(CwStoreRow *row, int col, gboolean required, char *buf, gsize len);
 /* Integer column; NULL reads 0 (corrupt when required). */

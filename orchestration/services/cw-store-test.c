@@ -954,6 +954,54 @@ test_store_corrupt_bot(CwStoreFixture *fx, gconstpointer user_data)
 	sqlite3_close(db);
 }
 
+/* A config written as a BLOB (the sqlite3 shell's readfile() does that) is
+ * read when it holds UTF-8; a BLOB with a NUL byte or invalid UTF-8 marks
+ * only its own row corrupt. */
+static void
+test_store_blob_config(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) bots = NULL;
+	g_auto(CwStoreBot) bot = {0};
+	CwStoreBot *item;
+	sqlite3 *db = cw_store_test_raw_open(fx->path);
+
+	/* {"name": "caf\u00e9"} as UTF-8 bytes */
+	cw_store_test_raw_exec(db, "INSERT INTO trading_bots (name, config)"
+				   " VALUES ('blob', X'7B226E616D65223A2022636166C3A9227D')");
+	cw_store_test_raw_exec(db, "INSERT INTO trading_bots (name, config)"
+				   " VALUES ('nul', X'7B7D007B7D')");
+	cw_store_test_raw_exec(db, "INSERT INTO trading_bots (name, config)"
+				   " VALUES ('latin1', X'7B22636166E9227D')");
+	g_assert_cmpint(cw_store_test_raw_int(db, "SELECT count(*) FROM trading_bots"
+						  " WHERE typeof(config) = 'blob'"),
+			==, 3);
+
+	g_assert_true(cw_store_bot_get(fx->store, "blob", &bot, &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(bot.config, ==, "{\"name\": \"caf\xc3\xa9\"}");
+
+	bots = cw_store_bot_list(fx->store, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(bots->len, ==, 3);
+	item = g_ptr_array_index(bots, 0);
+	g_assert_null(item->corrupt);
+	item = g_ptr_array_index(bots, 1);
+	g_assert_cmpstr(item->name, ==, "nul");
+	g_assert_null(item->config);
+	g_assert_error(item->corrupt, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT);
+	g_assert_cmpstr(item->corrupt->message, ==,
+			"corrupt row in trading_bots (rowid 2): column config holds a blob with a "
+			"NUL byte at offset 2, expected text");
+	item = g_ptr_array_index(bots, 2);
+	g_assert_cmpstr(item->name, ==, "latin1");
+	g_assert_error(item->corrupt, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT);
+	g_assert_cmpstr(item->corrupt->message, ==,
+			"corrupt row in trading_bots (rowid 3): column config holds a blob that is "
+			"not valid UTF-8 (at byte offset 5), expected text");
+	sqlite3_close(db);
+}
+
 static void
 test_store_corrupt_order_and_event(CwStoreFixture *fx, gconstpointer user_data)
 {
@@ -1019,6 +1067,7 @@ main(int argc, char **argv)
 	ADD("state", test_store_state);
 	ADD("corrupt/trade", test_store_corrupt_trade);
 	ADD("corrupt/bot", test_store_corrupt_bot);
+	ADD("blob-config", test_store_blob_config);
 	ADD("corrupt/order-and-event", test_store_corrupt_order_and_event);
 #undef ADD
 	return g_test_run();

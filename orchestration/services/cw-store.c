@@ -615,6 +615,43 @@ cw_store_row_text(CwStoreRow *row, int col, gboolean required)
 	return (const char *) sqlite3_column_text(row->stmt, col);
 }
 
+/* Text of a column that other programs may have written as a BLOB (the
+ * sqlite3 shell's readfile() gives one): accepted when it is UTF-8 without
+ * NUL bytes, corrupt otherwise. */
+const char *
+cw_store_row_utf8(CwStoreRow *row, int col, gboolean required)
+{
+	const char *text = NULL;
+	const char *nul = NULL;
+	const char *end = NULL;
+	int len = 0;
+
+	if (sqlite3_column_type(row->stmt, col) != SQLITE_BLOB)
+		return cw_store_row_text(row, col, required);
+	/* text first, then its length: SQLite's documented order */
+	text = (const char *) sqlite3_column_text(row->stmt, col);
+	len = sqlite3_column_bytes(row->stmt, col);
+	if (text == NULL) {
+		cw_store_row_corrupt(row, col, "holds an empty blob, expected text");
+		return NULL;
+	}
+	nul = memchr(text, '\0', (gsize) len);
+	if (nul != NULL) {
+		cw_store_row_corrupt(row, col,
+				     "holds a blob with a NUL byte at offset %d, expected text",
+				     (int) (nul - text));
+		return NULL;
+	}
+	if (!g_utf8_validate(text, len, &end)) {
+		cw_store_row_corrupt(row, col,
+				     "holds a blob that is not valid UTF-8 (at byte offset %d), "
+				     "expected text",
+				     (int) (end - text));
+		return NULL;
+	}
+	return text;
+}
+
 void
 cw_store_row_text_buf(CwStoreRow *row, int col, gboolean required, char *buf, gsize len)
 {
