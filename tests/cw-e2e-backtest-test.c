@@ -2,6 +2,8 @@
  * database, the real binary driven through GSubprocess. */
 #include "cw-test-utils.h"
 
+#include <string.h>
+
 typedef struct {
 	char *tmpdir;
 	char *data;
@@ -242,6 +244,190 @@ test_e2e_backtest_bad_config(E2eFixture *fx, gconstpointer user_data)
 	g_assert_cmpint(cw_test_run(NULL, &err, "backtest", "--data", fx->data, NULL), ==, 2);
 }
 
+/* ---- data of a shorter interval than the bot's ---- */
+
+typedef struct {
+	gint64 bucket;
+	guint count;
+	gint64 last_time;
+	char *open, *high, *low, *close;
+	double high_v, low_v, volume;
+} E2eBucket;
+
+static void
+e2e_bucket_clear(E2eBucket *b)
+{
+	g_free(b->open);
+	g_free(b->high);
+	g_free(b->low);
+	g_free(b->close);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Writes the 1m CSV file @in (time in seconds) as 5m candles to @out by a
+ * plain group-by of epoch-aligned buckets, keeping the prices' text: the
+ * first bucket is dropped when it holds fewer than five candles, the last
+ * when its fifth minute is missing. Returns the number of 5m candles. */
+static guint
+e2e_write_5m(const char *in, const char *out)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autoptr(GString) csv = g_string_new("time,open,high,low,close,volume\n");
+	E2eBucket b = {.bucket = -1};
+	guint written = 0, groups = 0;
+
+	g_assert_true(g_file_get_contents(in, &text, NULL, NULL));
+	lines = g_strsplit(text, "\n", -1);
+	g_assert_cmpstr(lines[0], ==, "time,open,high,low,close,volume");
+	for (guint i = 1;; i++) {
+		g_auto(GStrv) f = NULL;
+		gint64 t = -1, bucket = -1;
+
+		if (lines[i] != NULL && lines[i][0] != '\0') {
+			f = g_strsplit(lines[i], ",", 6);
+			g_assert_cmpuint(g_strv_length(f), ==, 6);
+			t = g_ascii_strtoll(f[0], NULL, 10);
+			bucket = t - t % 300;
+		}
+		if (b.bucket >= 0 && bucket != b.bucket) {
+			gboolean first = groups++ == 0, last = bucket < 0;
+			if (!(first && b.count < 5) && !(last && b.last_time != b.bucket + 240)) {
+				g_string_append_printf(
+				    csv, "%" G_GINT64_FORMAT ",%s,%s,%s,%s,%.17g\n", b.bucket,
+				    b.open, b.high, b.low, b.close, b.volume);
+				written++;
+			}
+			e2e_bucket_clear(&b);
+			b.bucket = -1;
+		}
+		if (bucket < 0)
+			break;
+		if (b.bucket < 0) {
+			b.bucket = bucket;
+			b.open = g_strdup(f[1]);
+			b.high = g_strdup(f[2]);
+			b.low = g_strdup(f[3]);
+			b.high_v = g_ascii_strtod(f[2], NULL);
+			b.low_v = g_ascii_strtod(f[3], NULL);
+			b.volume = g_ascii_strtod(f[5], NULL);
+		} else {
+			if (g_ascii_strtod(f[2], NULL) > b.high_v) {
+				b.high_v = g_ascii_strtod(f[2], NULL);
+				g_free(b.high);
+				b.high = g_strdup(f[2]);
+			}
+			if (g_ascii_strtod(f[3], NULL) < b.low_v) {
+				b.low_v = g_ascii_strtod(f[3], NULL);
+				g_free(b.low);
+				b.low = g_strdup(f[3]);
+			}
+			b.volume += g_ascii_strtod(f[5], NULL);
+		}
+		g_free(b.close);
+		b.close = g_strdup(f[4]);
+		b.count++;
+		b.last_time = t;
+	}
+	g_assert_true(g_file_set_contents(out, csv->str, -1, NULL));
+	return written;
+}
+
+/* 5m bots on 1m candles: the data is resampled to 5m, and the trades are
+ * those of the same bots on the file aggregated to 5m beforehand. */
+static void
+test_e2e_backtest_resample(E2eFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *data = g_build_filename(g_getenv("CW_SHARED_DATA"), "altbtc-1m.csv", NULL);
+	g_autofree char *five = g_build_filename(fx->tmpdir, "altbtc-5m.csv", NULL);
+	g_autofree char *cfg1 = cw_test_example("ema-trend.json");
+	g_autofree char *cfg2 = cw_test_example("mean-reversion.json");
+	g_autofree char *cfg3 = cw_test_example("breakout.json");
+	g_autofree char *csv_a = g_build_filename(fx->tmpdir, "a.csv", NULL);
+	g_autofree char *csv_b = g_build_filename(fx->tmpdir, "b.csv", NULL);
+	g_autofree char *json = g_build_filename(fx->tmpdir, "a.json", NULL);
+	g_autofree char *out = NULL, *out5 = NULL, *err = NULL, *a = NULL, *b = NULL;
+	g_autofree char *want = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *root, *resampled;
+	guint n5;
+	int status;
+
+	if (!g_file_test(data, G_FILE_TEST_EXISTS)) {
+		g_test_skip("../shared/data/altbtc-1m.csv is absent (a fresh clone has no shared "
+			    "data)");
+		return;
+	}
+	n5 = e2e_write_5m(data, five);
+	status =
+	    cw_test_run(&out, &err, "backtest", "--config", cfg1, "--config", cfg2, "--config",
+			cfg3, "--data", data, "--trades-csv", csv_a, "--report-json", json, NULL);
+	if (status != 0)
+		g_printerr("%s\n%s\n", out, err);
+	g_assert_cmpint(status, ==, 0);
+	want = g_strdup_printf("resampled 1m -> 5m, %u candles (from ", n5);
+	g_assert_nonnull(strstr(out, want));
+	g_assert_nonnull(strstr(out, "1 incomplete bucket(s) at the edges dropped"));
+	g_assert_nonnull(strstr(out, "== btc-ema-trend (btc-ema-trend:ema-trend) BTCUSDT 5m =="));
+	root = cw_test_load_json(parser, json);
+	g_assert_cmpint(json_object_get_int_member(root, "candles"), ==, n5);
+	resampled = json_object_get_object_member(root, "resampled");
+	g_assert_nonnull(resampled);
+	g_assert_cmpstr(json_object_get_string_member(resampled, "from"), ==, "1m");
+	g_assert_cmpstr(json_object_get_string_member(resampled, "to"), ==, "5m");
+	g_assert_cmpint(json_object_get_int_member(resampled, "candles"), ==, n5);
+	g_assert_cmpint(json_object_get_int_member(resampled, "source_candles"), ==, 13681);
+	g_assert_cmpint(json_object_get_int_member(resampled, "dropped_incomplete_buckets"), ==, 1);
+
+	status = cw_test_run(&out5, NULL, "backtest", "--config", cfg1, "--config", cfg2,
+			     "--config", cfg3, "--data", five, "--trades-csv", csv_b, NULL);
+	g_assert_cmpint(status, ==, 0);
+	g_assert_null(strstr(out5, "resampled"));
+	g_assert_true(g_file_get_contents(csv_a, &a, NULL, NULL));
+	g_assert_true(g_file_get_contents(csv_b, &b, NULL, NULL));
+	g_assert_nonnull(strchr(strchr(a, '\n') + 1, '\n')); /* there are trades */
+	g_assert_cmpstr(a, ==, b);
+}
+
+/* Data coarser than the bot's interval, or of one that does not divide it,
+ * is refused with a message that says why. */
+static void
+test_e2e_backtest_resample_refused(E2eFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *cfg = cw_test_example("ema-trend.json");
+	g_autofree char *one = g_build_filename(fx->tmpdir, "one.json", NULL);
+	g_autofree char *two_m = g_build_filename(fx->tmpdir, "synth-2m.csv", NULL);
+	g_autofree char *text = NULL, *err = NULL;
+	g_autoptr(GString) s = NULL;
+
+	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
+	s = g_string_new(text);
+	g_assert_cmpuint(g_string_replace(s, "\"interval\": \"5m\"", "\"interval\": \"1m\"", 1), ==,
+			 1);
+	g_string_replace(s, "\"btc-ema-trend\"", "\"btc-ema-1m\"", 1);
+	g_assert_true(g_file_set_contents(one, s->str, -1, NULL));
+
+	g_assert_cmpint(
+	    cw_test_run(NULL, &err, "backtest", "--config", one, "--data", fx->data, NULL), ==, 1);
+	g_assert_nonnull(strstr(err, "bot 'btc-ema-1m' trades 1m candles but the data has 5m "
+				     "candles: cannot resample 5m candles to 1m"));
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(cw_test_run(NULL, NULL, "synth", "--days", "2", "--interval", "2m",
+				    "--output", two_m, NULL),
+			==, 0);
+	g_assert_cmpint(cw_test_run(NULL, &err, "backtest", "--config", cfg, "--data", two_m, NULL),
+			==, 1);
+	g_assert_nonnull(strstr(err, "trades 5m candles but the data has 2m candles: cannot "
+				     "resample 2m candles to 5m: 5m is not a whole number of 2m "
+				     "candles"));
+	g_clear_pointer(&err, g_free);
+	/* two bots of different intervals */
+	g_assert_cmpint(cw_test_run(NULL, &err, "backtest", "--config", cfg, "--config", one,
+				    "--data", fx->data, NULL),
+			==, 1);
+	g_assert_nonnull(strstr(err, "one backtest runs one interval"));
+}
+
 static void
 test_e2e_indicators(E2eFixture *fx, gconstpointer user_data)
 {
@@ -298,6 +484,10 @@ main(int argc, char **argv)
 		   test_e2e_backtest_bad_rows, e2e_teardown);
 	g_test_add("/e2e/backtest/bad-config", E2eFixture, NULL, e2e_setup,
 		   test_e2e_backtest_bad_config, e2e_teardown);
+	g_test_add("/e2e/backtest/resample", E2eFixture, NULL, e2e_setup,
+		   test_e2e_backtest_resample, e2e_teardown);
+	g_test_add("/e2e/backtest/resample-refused", E2eFixture, NULL, e2e_setup,
+		   test_e2e_backtest_resample_refused, e2e_teardown);
 	g_test_add("/e2e/indicators/columns", E2eFixture, NULL, e2e_setup, test_e2e_indicators,
 		   e2e_teardown);
 	g_test_add("/e2e/synth/deterministic", E2eFixture, NULL, e2e_setup,

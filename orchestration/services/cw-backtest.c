@@ -25,6 +25,9 @@ struct _CwBacktest {
 	double elapsed_s;
 	double max_equity_error;
 	char *interval_text;
+	gboolean resampling; /* the data's candles are combined up to the bots' interval */
+	CwCandleResampler resampler;
+	char *resampled_text;
 	guint block_candles; /* candles each bot runs before the next, 1 = lockstep */
 	gboolean ran_in_blocks;
 	CwCandle *block;        /* block_candles candles read ahead */
@@ -52,6 +55,7 @@ cw_backtest_finalize(GObject *object)
 	g_object_unref(self->bus);
 	cw_equity_stats_clear(&self->combined);
 	g_free(self->interval_text);
+	g_free(self->resampled_text);
 	g_free(self->block);
 	g_free(self->combined_block);
 	G_OBJECT_CLASS(cw_backtest_parent_class)->finalize(object);
@@ -123,22 +127,42 @@ cw_backtest_set_range(CwBacktest *self, gint64 from_ms, gint64 to_ms)
 	self->to_ms = to_ms;
 }
 
+/* Checks the first candle's interval against the bots': every bot trades one
+ * interval, and data of a shorter interval that divides it is resampled up
+ * to it. */
 static gboolean
 cw_backtest_check_interval(CwBacktest *self, const CwCandle *candle, GError **error)
 {
-	for (guint i = 0; i < self->bots->len; i++) {
-		CwBacktestBot *bot = g_ptr_array_index(self->bots, i);
-		char want[16], got[16];
+	const CwBotConfig *first = ((CwBacktestBot *) g_ptr_array_index(self->bots, 0))->config;
+	g_autoptr(GError) local = NULL;
+	char want[16], got[16];
 
-		if (bot->config->interval_ms == candle->interval_ms)
+	cw_interval_format(first->interval_ms, want, sizeof want);
+	cw_interval_format(candle->interval_ms, got, sizeof got);
+	for (guint i = 1; i < self->bots->len; i++) {
+		CwBacktestBot *bot = g_ptr_array_index(self->bots, i);
+		char other[16];
+
+		if (bot->config->interval_ms == first->interval_ms)
 			continue;
-		cw_interval_format(bot->config->interval_ms, want, sizeof want);
-		cw_interval_format(candle->interval_ms, got, sizeof got);
-		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_DATA,
-			    "bot '%s' trades %s candles but the data has %s candles",
-			    bot->config->name, want, got);
+		cw_interval_format(bot->config->interval_ms, other, sizeof other);
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
+			    "bot '%s' trades %s candles but bot '%s' trades %s candles: one "
+			    "backtest runs one interval, backtest them separately",
+			    first->name, want, bot->config->name, other);
 		return FALSE;
 	}
+	self->resampling = FALSE;
+	if (first->interval_ms == candle->interval_ms)
+		return TRUE;
+	if (!cw_candle_resampler_init(&self->resampler, candle->interval_ms, first->interval_ms,
+				      &local)) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_DATA,
+			    "bot '%s' trades %s candles but the data has %s candles: %s",
+			    first->name, want, got, local->message);
+		return FALSE;
+	}
+	self->resampling = TRUE;
 	return TRUE;
 }
 
@@ -230,6 +254,17 @@ cw_backtest_bots_are_independent(CwBacktest *self)
 	return TRUE;
 }
 
+/* Adds one candle to the block, and runs the block when it is full. */
+static inline void
+cw_backtest_queue(CwBacktest *self, const CwCandle *candle, gboolean lockstep, guint *n)
+{
+	self->block[(*n)++] = *candle;
+	if (*n == self->block_candles) {
+		cw_backtest_run_block(self, self->block, *n, lockstep);
+		*n = 0;
+	}
+}
+
 gboolean
 cw_backtest_run(CwBacktest *self, CwCandleSource *source, GError **error)
 {
@@ -238,6 +273,7 @@ cw_backtest_run(CwBacktest *self, CwCandleSource *source, GError **error)
 	gint64 start = g_get_monotonic_time();
 	char interval[16];
 	gboolean lockstep;
+	gboolean checked = FALSE;
 	guint n = 0;
 
 	g_return_val_if_fail(CW_IS_BACKTEST(self), FALSE);
@@ -255,6 +291,7 @@ cw_backtest_run(CwBacktest *self, CwCandleSource *source, GError **error)
 	self->ran_in_blocks = !lockstep;
 	g_free(self->block);
 	g_free(self->combined_block);
+	g_clear_pointer(&self->resampled_text, g_free);
 	self->block = g_new(CwCandle, self->block_candles);
 	self->combined_block = g_new(double, self->block_candles);
 	while ((r = cw_candle_source_next(source, &candle, error)) == CW_CANDLE_SOURCE_OK) {
@@ -262,23 +299,35 @@ cw_backtest_run(CwBacktest *self, CwCandleSource *source, GError **error)
 			continue;
 		if (self->to_ms > 0 && candle.open_time >= self->to_ms)
 			break;
-		if (G_UNLIKELY(self->n_candles == 0 && n == 0) &&
-		    !cw_backtest_check_interval(self, &candle, error))
-			return FALSE;
-		self->block[n++] = candle;
-		if (n == self->block_candles) {
-			cw_backtest_run_block(self, self->block, n, lockstep);
-			n = 0;
+		if (G_UNLIKELY(!checked)) {
+			if (!cw_backtest_check_interval(self, &candle, error))
+				return FALSE;
+			checked = TRUE;
+		}
+		if (self->resampling) {
+			CwCandle out[CW_TIMEFRAME_AGGREGATOR_MAX_CLOSED];
+			guint k = cw_candle_resampler_push(&self->resampler, &candle, out);
+
+			for (guint i = 0; i < k; i++)
+				cw_backtest_queue(self, &out[i], lockstep, &n);
+		} else {
+			cw_backtest_queue(self, &candle, lockstep, &n);
 		}
 	}
 	if (r == CW_CANDLE_SOURCE_ERROR)
 		return FALSE;
 	if (n > 0)
 		cw_backtest_run_block(self, self->block, n, lockstep);
+	if (self->resampling) {
+		cw_candle_resampler_finish(&self->resampler);
+		self->resampled_text = cw_candle_resampler_describe(&self->resampler);
+	}
 	if (self->n_candles == 0) {
 		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_DATA,
-			    "%s: no candle in the requested range",
-			    cw_candle_source_describe(source));
+			    "%s: no candle in the requested range%s%s",
+			    cw_candle_source_describe(source),
+			    self->resampled_text != NULL ? " after it was " : "",
+			    self->resampled_text != NULL ? self->resampled_text : "");
 		return FALSE;
 	}
 	for (guint i = 0; i < self->bots->len; i++) {
@@ -286,10 +335,38 @@ cw_backtest_run(CwBacktest *self, CwCandleSource *source, GError **error)
 		cw_trading_orchestrator_finish(bot->orchestrator);
 	}
 	self->elapsed_s = (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
-	cw_interval_format(candle.interval_ms, interval, sizeof interval);
+	cw_interval_format(self->block[0].interval_ms, interval, sizeof interval);
 	g_free(self->interval_text);
 	self->interval_text = g_strdup(interval);
 	return TRUE;
+}
+
+/**
+ * cw_backtest_get_resampled:
+ * @self: a backtest that ran
+ *
+ * Returns: (nullable): NULL when the data had the bots' interval, else a
+ * line that says how it was resampled ("resampled 1m -> 5m, ...").
+ */
+const char *
+cw_backtest_get_resampled(CwBacktest *self)
+{
+	g_return_val_if_fail(CW_IS_BACKTEST(self), NULL);
+	return self->resampled_text;
+}
+
+/**
+ * cw_backtest_get_resampler:
+ * @self: a backtest that ran
+ *
+ * Returns: (nullable): the resampler's counts, NULL when nothing was
+ * resampled.
+ */
+const CwCandleResampler *
+cw_backtest_get_resampler(CwBacktest *self)
+{
+	g_return_val_if_fail(CW_IS_BACKTEST(self), NULL);
+	return self->resampling ? &self->resampler : NULL;
 }
 
 guint

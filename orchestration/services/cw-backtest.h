@@ -6,6 +6,7 @@
 
 #include "cw-backtest-report.h"
 #include "cw-config.h"
+#include "cw-strategies.h"
 
 G_BEGIN_DECLS
 
@@ -25,7 +26,11 @@ void cw_backtest_set_range(CwBacktest *self, gint64 from_ms, gint64 to_ms);
 #define CW_BACKTEST_DEFAULT_BLOCK_CANDLES 64
 void cw_backtest_set_block_candles(CwBacktest *self, guint n);
 gboolean cw_backtest_get_ran_in_blocks(CwBacktest *self);
+/* Data of a shorter interval than the bots' that divides it is resampled up
+ * to the bots' interval (CwCandleResampler); all bots trade one interval. */
 gboolean cw_backtest_run(CwBacktest *self, CwCandleSource *source, GError **error);
+const char *cw_backtest_get_resampled(CwBacktest *self);
+const CwCandleResampler *cw_backtest_get_resampler(CwBacktest *self);
 
 guint cw_backtest_get_n_bots(CwBacktest *self);
 guint64 cw_backtest_get_n_candles(CwBacktest *self);

@@ -122,6 +122,36 @@ cw_backtest_write_db(CwBacktest *bt, const char *path, const char *data_desc, GE
 	return cw_store_commit(store, error);
 }
 
+/* "resampled": {"from": "1m", "to": "5m", ...} when the data was resampled. */
+static void
+cw_backtest_resampled_json(CwBacktest *bt, JsonBuilder *b)
+{
+	const CwCandleResampler *r = cw_backtest_get_resampler(bt);
+	char from[16], to[16];
+
+	if (r == NULL)
+		return;
+	cw_interval_format(r->base_interval_ms, from, sizeof from);
+	cw_interval_format(r->agg.interval_ms, to, sizeof to);
+	json_builder_set_member_name(b, "resampled");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "from");
+	json_builder_add_string_value(b, from);
+	json_builder_set_member_name(b, "to");
+	json_builder_add_string_value(b, to);
+	json_builder_set_member_name(b, "source_candles");
+	json_builder_add_int_value(b, (gint64) r->base_candles);
+	json_builder_set_member_name(b, "candles");
+	json_builder_add_int_value(b, (gint64) r->emitted);
+	json_builder_set_member_name(b, "dropped_incomplete_buckets");
+	json_builder_add_int_value(b, (gint64) r->dropped_buckets);
+	json_builder_set_member_name(b, "buckets_with_gaps");
+	json_builder_add_int_value(b, (gint64) r->gap_buckets);
+	json_builder_set_member_name(b, "summary");
+	json_builder_add_string_value(b, cw_backtest_get_resampled(bt));
+	json_builder_end_object(b);
+}
+
 static JsonNode *
 cw_backtest_reports_json(CwBacktest *bt, const char *data_desc, guint64 skipped)
 {
@@ -135,6 +165,7 @@ cw_backtest_reports_json(CwBacktest *bt, const char *data_desc, guint64 skipped)
 	json_builder_add_int_value(b, (gint64) cw_backtest_get_n_candles(bt));
 	json_builder_set_member_name(b, "skipped_rows");
 	json_builder_add_int_value(b, (gint64) skipped);
+	cw_backtest_resampled_json(bt, b);
 	/* equity == cash + open PnL at every candle, up to rounding */
 	json_builder_set_member_name(b, "max_equity_identity_error");
 	json_builder_add_double_value(b, cw_backtest_get_max_equity_error(bt));
@@ -299,6 +330,8 @@ cw_command_backtest(int argc, char **argv)
 	if (!quiet) {
 		g_string_append_printf(text, "data: %s, %" G_GUINT64_FORMAT " candles\n", data_desc,
 				       cw_backtest_get_n_candles(bt));
+		if (cw_backtest_get_resampled(bt) != NULL)
+			g_string_append_printf(text, "%s\n", cw_backtest_get_resampled(bt));
 		if (cw_backtest_get_n_bots(bt) > 1)
 			g_string_append_printf(
 			    text, "bots run %s\n",

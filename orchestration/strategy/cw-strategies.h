@@ -10,6 +10,7 @@
 #include "cw-session-filter.h"
 #include "cw-volatility-filter.h"
 #include "cw-timeframe-aggregator.h"
+#include "cw-candle-resampler.h"
 #include "cw-mtf-filter.h"
 #include "cw-composite-strategy.h"
 #undef CW_STRATEGIES_INSIDE
