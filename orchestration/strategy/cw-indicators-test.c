@@ -1453,6 +1453,47 @@ test_bbands_flat_after_noise(void)
 	cw_bbands_clear(&bb);
 }
 
+/* TA-Lib treats a variance below TA_EPSILON (1e-14) as 0, so at prices
+ * around 1e-8 its bands collapse onto the middle band. candlewick keeps the
+ * true value: the bands stay apart and equal the population standard
+ * deviation computed directly (two-pass, from the window), to 1e-9 of it. */
+static void
+test_bbands_tiny_prices(void)
+{
+	const guint p = 20, n = 500;
+	g_autofree double *x = g_new(double, n);
+	CwBbands bb;
+	double worst = 0.0, max_var = 0.0;
+
+	cw_bbands_init(&bb, p, 2);
+	for (guint i = 0; i < n; i++) {
+		x[i] = 1e-8 * (1.0 + 1e-3 * sin(0.7 * i) + 2e-4 * cos(0.13 * i));
+		cw_bbands_update(&bb, x[i]);
+		if (i + 1 >= p) {
+			double sum = 0.0, ss = 0.0, mean, sd;
+
+			for (guint j = 0; j < p; j++)
+				sum += x[i - j];
+			mean = sum / p;
+			for (guint j = 0; j < p; j++)
+				ss += (x[i - j] - mean) * (x[i - j] - mean);
+			sd = sqrt(ss / p);
+			max_var = MAX(max_var, ss / p);
+			/* what TA-Lib would flatten to sd = 0 */
+			g_assert_cmpfloat(ss / p, <, 1e-14);
+			g_assert_cmpfloat(sd, >, 0.0);
+			g_assert_cmpfloat(bb.upper, >, bb.middle);
+			g_assert_cmpfloat(bb.middle, >, bb.lower);
+			g_assert_cmpfloat_with_epsilon(bb.middle, mean, 1e-9 * mean);
+			worst = MAX(worst, fabs((bb.upper - bb.middle) / 2 - sd) / sd);
+			worst = MAX(worst, fabs((bb.middle - bb.lower) / 2 - sd) / sd);
+		}
+	}
+	g_test_message("largest variance %.3g, worst relative error of sd %.3g", max_var, worst);
+	g_assert_cmpfloat(worst, <, 1e-9);
+	cw_bbands_clear(&bb);
+}
+
 /* 2M updates at BTC prices with 2% swings, 50-bar and 1-bar spikes to 1e9
  * every 100000 bars: SMA, WMA and BBANDS still agree with windows recomputed from
  * scratch to 1e-9 relative (of the operands' magnitude). */
@@ -1820,6 +1861,7 @@ main(int argc, char **argv)
 	g_test_add_func("/strategy/indicators/flat", test_flat_input);
 	g_test_add_func("/strategy/indicators/bbands-flat-after-noise",
 			test_bbands_flat_after_noise);
+	g_test_add_func("/strategy/indicators/bbands-tiny-prices", test_bbands_tiny_prices);
 	g_test_add_func("/strategy/indicators/long-run", test_long_run_drift);
 	g_test_add_func("/strategy/indicators/obv-vwap", test_obv_vwap_basics);
 	g_test_add_func("/strategy/indicators/spec/names", test_spec_names_and_defaults);
