@@ -470,6 +470,25 @@ test_e2e_synth_deterministic(E2eFixture *fx, gconstpointer user_data)
 	g_assert_true(g_str_has_prefix(a, "time,open,high,low,close,volume\n"));
 }
 
+/* The benchmarks live in candlewick-bench (tools/bench), not in the
+ * installed executable. */
+static void
+test_e2e_no_bench_commands(E2eFixture *fx, gconstpointer user_data)
+{
+	const char *gone[] = {"bench", "bench-serve", "bench-guards"};
+	g_autofree char *usage = NULL;
+
+	for (guint i = 0; i < G_N_ELEMENTS(gone); i++) {
+		g_autofree char *err = NULL;
+		g_autofree char *want = g_strdup_printf("unknown command '%s'", gone[i]);
+
+		g_assert_cmpint(cw_test_run(NULL, &err, gone[i], NULL), ==, 2);
+		g_assert_nonnull(strstr(err, want));
+	}
+	g_assert_cmpint(cw_test_run(&usage, NULL, "--help", NULL), ==, 0);
+	g_assert_null(strstr(usage, "bench"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -488,6 +507,8 @@ main(int argc, char **argv)
 		   test_e2e_backtest_resample, e2e_teardown);
 	g_test_add("/e2e/backtest/resample-refused", E2eFixture, NULL, e2e_setup,
 		   test_e2e_backtest_resample_refused, e2e_teardown);
+	g_test_add("/e2e/cli/no-bench-commands", E2eFixture, NULL, e2e_setup,
+		   test_e2e_no_bench_commands, e2e_teardown);
 	g_test_add("/e2e/indicators/columns", E2eFixture, NULL, e2e_setup, test_e2e_indicators,
 		   e2e_teardown);
 	g_test_add("/e2e/synth/deterministic", E2eFixture, NULL, e2e_setup,

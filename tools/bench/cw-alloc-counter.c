@@ -1,4 +1,4 @@
-/* Counts heap allocations for `candlewick bench`, by interposing malloc in
+/* Counts heap allocations for candlewick-bench, by interposing malloc in
  * the executable (glibc exports its allocator as __libc_*). Linked only into
  * builds without sanitizers, which interpose malloc themselves. */
 #include <glib.h>

@@ -1,10 +1,11 @@
-/* candlewick bench-serve: many bots in one process on one shared feed. */
+/* candlewick-bench serve: many bots in one process on one shared feed. */
 #include "cw-services.h"
 
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <time.h>
 
+#include "cw-bench.h"
 #include "cw-service.h"
 
 static const char cw_bench_serve_config_fmt[] =
@@ -109,24 +110,24 @@ cw_command_bench_serve(int argc, char **argv)
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-		cw_commands_print_error("bench-serve", error);
+		cw_bench_print_error("serve", error);
 		return 2;
 	}
 	if (n_bots < 1 || days <= 0) {
-		fprintf(stderr, "candlewick bench-serve: --bots and --days must be positive\n");
+		fprintf(stderr, "candlewick-bench serve: --bots and --days must be positive\n");
 		return 2;
 	}
 	cw_log_set_quiet(TRUE);
 	dir = g_dir_make_tmp("cw-bench-serve-XXXXXX", &error);
 	if (dir == NULL || !cw_bench_serve_prepare(dir, (guint) n_bots, days, &db, &error)) {
-		cw_commands_print_error("bench-serve", error);
+		cw_bench_print_error("serve", error);
 		return 1;
 	}
 	cw_service_options_init(&options);
 	options.exit_when_idle = TRUE;
 	service = cw_service_new(db, &options, &error);
 	if (service == NULL) {
-		cw_commands_print_error("bench-serve", error);
+		cw_bench_print_error("serve", error);
 		return 1;
 	}
 	manager = cw_service_get_manager(service);
@@ -135,7 +136,7 @@ cw_command_bench_serve(int argc, char **argv)
 	rss0 = cw_bench_serve_rss_kb();
 	t0 = cw_bench_serve_ns();
 	if (!cw_service_start(service, &error)) {
-		cw_commands_print_error("bench-serve", error);
+		cw_bench_print_error("serve", error);
 		return 1;
 	}
 	t1 = cw_bench_serve_ns();
@@ -158,7 +159,7 @@ cw_command_bench_serve(int argc, char **argv)
 		switched++;
 	}
 
-	printf("candlewick bench-serve: %d bots on one shared replay feed, %.0f days of 5m "
+	printf("candlewick-bench serve: %d bots on one shared replay feed, %.0f days of 5m "
 	       "candles\n",
 	       n_bots, days);
 	printf("start-up (load %d bots from the DB, build orchestrators, attach feed): %.3f s\n",
@@ -174,7 +175,7 @@ cw_command_bench_serve(int argc, char **argv)
 		return 1;
 	timings = cw_feed_hub_get_timings(cw_strategy_manager_get_feed_hub(manager), &n_timings);
 	if (n_timings == 0) {
-		fprintf(stderr, "candlewick bench-serve: no candle was routed\n");
+		fprintf(stderr, "candlewick-bench serve: no candle was routed\n");
 		return 1;
 	}
 	sorted = g_memdup2(timings, n_timings * sizeof(gint64));

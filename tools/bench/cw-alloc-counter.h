@@ -1,4 +1,4 @@
-/* Heap allocation counter of the candlewick executable (see
+/* Heap allocation counter of candlewick-bench (see
  * cw-alloc-counter.c). Weak: absent in sanitizer builds and in test
  * programs, where the function pointer is NULL. */
 #pragma once

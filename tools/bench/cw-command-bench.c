@@ -1,4 +1,4 @@
-/* candlewick bench: figures for the hot path. Not a test: it prints. */
+/* candlewick-bench hot-path: figures for the hot path. Not a test: it prints. */
 #include "cw-services.h"
 
 #include <linux/perf_event.h>
@@ -8,6 +8,7 @@
 
 #include "cw-alloc-counter.h"
 #include "cw-backtest.h"
+#include "cw-bench.h"
 #include "cw-config.h"
 #include "cw-execution.h"
 
@@ -369,23 +370,25 @@ cw_command_bench(int argc, char **argv)
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-		cw_commands_print_error("bench", error);
+		cw_bench_print_error("hot-path", error);
 		return 2;
 	}
 	if (min_score != -1 && (min_score < 0 || min_score > 1)) {
-		fprintf(stderr, "candlewick bench: --min-score must be in [0, 1]\n");
+		fprintf(stderr, "candlewick-bench hot-path: --min-score must be in [0, 1]\n");
 		return 2;
 	}
 	if (repeat < 1 || repeat > 100) {
-		fprintf(stderr, "candlewick bench: --repeat must be in [1, 100]\n");
+		fprintf(stderr, "candlewick-bench hot-path: --repeat must be in [1, 100]\n");
 		return 2;
 	}
 	if (block_candles < 2 || block_candles > 65536) {
-		fprintf(stderr, "candlewick bench: --block-candles must be in [2, 65536]\n");
+		fprintf(stderr,
+			"candlewick-bench hot-path: --block-candles must be in [2, 65536]\n");
 		return 2;
 	}
 	if (n_candles < 10000 || n_multi_candles < 10000 || n_strategies < 1) {
-		fprintf(stderr, "candlewick bench: at least 10000 candles and 1 strategy\n");
+		fprintf(stderr,
+			"candlewick-bench hot-path: at least 10000 candles and 1 strategy\n");
 		return 2;
 	}
 	if (min_score != -1) {
@@ -395,10 +398,11 @@ cw_command_bench(int argc, char **argv)
 	}
 	candles = cw_bench_load_candles(data, (guint64) n_candles, &error);
 	if (candles == NULL) {
-		cw_commands_print_error("bench", error);
+		cw_bench_print_error("hot-path", error);
 		return 1;
 	}
-	printf("candlewick bench: %u candles (%s), composite strategy with 6 indicators and 5 "
+	printf("candlewick-bench hot-path: %u candles (%s), composite strategy with 6 indicators "
+	       "and 5 "
 	       "analyzers\n",
 	       candles->len, data != NULL ? data : "synthetic");
 	if (cw_alloc_counter_read == NULL)
@@ -417,7 +421,7 @@ cw_command_bench(int argc, char **argv)
 	for (guint p = 0; p < n_profiles; p++) {
 		if (!cw_bench_profile(&b, profiles[p].min_score, profiles[p].label,
 				      profiles[p].rates, &error)) {
-			cw_commands_print_error("bench", error);
+			cw_bench_print_error("hot-path", error);
 			return 1;
 		}
 	}

@@ -1,4 +1,4 @@
-/* candlewick bench-guards: the cost of the guard pipeline per order intent.
+/* candlewick-bench guards: the cost of the guard pipeline per order intent.
  * Not a test: it prints. */
 #include "cw-services.h"
 
@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cw-alloc-counter.h"
+#include "cw-bench.h"
 #include "cw-config.h"
 #include "cw-execution.h"
 
@@ -156,18 +157,18 @@ cw_command_bench_guards(int argc, char **argv)
 
 	g_option_context_add_main_entries(octx, entries, NULL);
 	if (!g_option_context_parse(octx, &argc, &argv, &error)) {
-		cw_commands_print_error("bench-guards", error);
+		cw_bench_print_error("guards", error);
 		return 2;
 	}
 	if (n_intents < 1000) {
-		fprintf(stderr, "candlewick bench-guards: at least 1000 intents\n");
+		fprintf(stderr, "candlewick-bench guards: at least 1000 intents\n");
 		return 2;
 	}
 	config = cw_bot_config_new_from_data(cw_bench_guards_config, -1, &error);
 	if (config != NULL)
 		pipeline = cw_guard_pipeline_new_from_config(config, &error);
 	if (pipeline == NULL) {
-		cw_commands_print_error("bench-guards", error);
+		cw_bench_print_error("guards", error);
 		return 1;
 	}
 	ctx.strategy_id = cw_bot_config_get_active_strategy(config)->quark;
@@ -175,7 +176,7 @@ cw_command_bench_guards(int argc, char **argv)
 	ctx.interval_ms = 300000;
 	ctx.equity = ctx.balance = ctx.peak_equity = 10000;
 
-	printf("candlewick bench-guards: %" G_GINT64_FORMAT " order intents (entries and exits "
+	printf("candlewick-bench guards: %" G_GINT64_FORMAT " order intents (entries and exits "
 	       "in turn) through %u gates\n",
 	       n_intents, cw_guard_pipeline_get_n_guards(pipeline));
 	if (cw_alloc_counter_read == NULL)

@@ -1,0 +1,20 @@
+/* candlewick-bench: the benchmarks of candlewick, a program of its own that
+ * is not installed. Each sub-command parses its own arguments (argv[0] is
+ * its name) and returns the exit status: 0 success, 1 failure, 2 usage. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* `candlewick-bench hot-path`: the orchestrator loop (cw-command-bench.c) */
+int cw_command_bench(int argc, char **argv);
+/* `candlewick-bench serve`: many bots on one shared feed */
+int cw_command_bench_serve(int argc, char **argv);
+/* `candlewick-bench guards`: the guard pipeline per order intent */
+int cw_command_bench_guards(int argc, char **argv);
+
+/* Prints error to stderr as "candlewick-bench SUBCOMMAND: message". */
+void cw_bench_print_error(const char *subcommand, const GError *error);
+
+G_END_DECLS
