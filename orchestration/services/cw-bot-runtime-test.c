@@ -1,0 +1,295 @@
+/* CwBotRuntime: one bot of the service, fed candle by candle: it takes its
+ * own symbol's candles once each, in order, from its origin on; it
+ * journals what its orchestrator does through its own write queue; its
+ * cursor is queued only when it moved; it journals nothing while it
+ * replays history; and it switches between the strategies of its config.
+ * On a real SQLite file; order rows go straight to the store (no candle
+ * transaction: env.order_tx_open is NULL). */
+#include "cw-runtime-test-utils.h"
+
+typedef struct {
+	CwStoreFixture store;
+	CwStoreWriter *writer;
+	CwOrchestratorCache *cache;
+	CwBotRuntime *rt;
+	gint64 id;
+} RtFixture;
+
+static void
+rt_setup(RtFixture *fx, gconstpointer user_data)
+{
+	gboolean two = GPOINTER_TO_INT(user_data);
+	g_autofree char *text = cw_rt_config_text("bot", "k1", NULL, two);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBotConfig) config = NULL;
+	CwBotRuntimeEnv env;
+
+	cw_test_feed_register();
+	cw_store_fixture_setup(&fx->store, NULL);
+	fx->writer = cw_store_writer_new(fx->store.store);
+	fx->cache = cw_orchestrator_cache_new(0);
+	config = cw_bot_config_new_from_data(text, -1, &error);
+	g_assert_no_error(error);
+	fx->id = cw_store_bot_add(fx->store.store, "bot", text, TRUE, &error);
+	g_assert_no_error(error);
+	env = (CwBotRuntimeEnv){fx->store.store, fx->writer, fx->cache, NULL};
+	fx->rt = cw_bot_runtime_new(&env, fx->id, "bot", config, text, 42);
+}
+
+static void
+rt_teardown(RtFixture *fx, gconstpointer user_data)
+{
+	cw_bot_runtime_free(fx->rt);
+	cw_orchestrator_cache_free(fx->cache);
+	cw_store_writer_free(fx->writer);
+	cw_store_fixture_teardown(&fx->store, NULL);
+	cw_test_log_assert_none();
+}
+
+static void
+rt_flush(RtFixture *fx)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(cw_store_writer_flush(cw_bot_runtime_get_writer(fx->rt), &error));
+	g_assert_no_error(error);
+}
+
+static gint64
+rt_count(RtFixture *fx, const char *sql)
+{
+	sqlite3 *db = cw_store_test_raw_open(fx->store.path);
+	gint64 n = cw_store_test_raw_int(db, sql);
+
+	sqlite3_close(db);
+	return n;
+}
+
+static gint64
+rt_state_int(RtFixture *fx, const char *key)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = cw_store_state_get(fx->store.store, fx->id, key, &error);
+
+	g_assert_no_error(error);
+	return text != NULL ? g_ascii_strtoll(text, NULL, 10) : G_MININT64;
+}
+
+static gint64
+rt_time(guint i)
+{
+	return CW_RT_T0 + (gint64) i * CW_RT_STEP_MS;
+}
+
+/* Identity, and no candle is taken before the orchestrator is loaded. */
+static void
+test_rt_basics(RtFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	CwCandle c = cw_rt_candle(0);
+	CwTradingOrchestrator *orch;
+
+	g_assert_cmpint(cw_bot_runtime_get_id(fx->rt), ==, fx->id);
+	g_assert_cmpstr(cw_bot_runtime_get_name(fx->rt), ==, "bot");
+	g_assert_cmpint(cw_bot_runtime_get_updated_at(fx->rt), ==, 42);
+	g_assert_nonnull(strstr(cw_bot_runtime_get_config_text(fx->rt), "\"key\":\"k1\""));
+	g_assert_cmpstr(cw_bot_runtime_get_config(fx->rt)->symbol, ==, "BTCUSDT");
+	g_assert_cmpint(cw_bot_runtime_get_mode(fx->rt), ==, CW_BOT_MODE_ACTIVE);
+
+	cw_bot_runtime_on_candle(fx->rt, &c);
+	g_assert_cmpint(cw_bot_runtime_get_cursor(fx->rt), ==, G_MININT64);
+	orch = cw_bot_runtime_get_active(fx->rt, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(orch);
+	g_assert_true(cw_bot_runtime_get_active(fx->rt, NULL) == orch);
+	g_assert_cmpuint(cw_bot_runtime_get_cache_stats(fx->rt)->misses, ==, 1);
+	cw_bot_runtime_on_candle(fx->rt, &c);
+	g_assert_cmpint(cw_bot_runtime_get_cursor(fx->rt), ==, rt_time(0));
+}
+
+/* Each candle once, in order, of the bot's own symbol only. */
+static void
+test_rt_cursor(RtFixture *fx, gconstpointer user_data)
+{
+	CwCandle c;
+
+	g_assert_nonnull(cw_bot_runtime_get_active(fx->rt, NULL));
+	for (guint i = 0; i < 5; i++) {
+		c = cw_rt_candle(i);
+		cw_bot_runtime_on_candle(fx->rt, &c);
+	}
+	g_assert_cmpint(cw_bot_runtime_get_cursor(fx->rt), ==, rt_time(4));
+	/* a repeat and an older candle change nothing */
+	c = cw_rt_candle(4);
+	cw_bot_runtime_on_candle(fx->rt, &c);
+	c = cw_rt_candle(2);
+	cw_bot_runtime_on_candle(fx->rt, &c);
+	g_assert_cmpint(cw_bot_runtime_get_cursor(fx->rt), ==, rt_time(4));
+	/* another symbol on the same feed is not this bot's */
+	c = cw_rt_candle(5);
+	c.symbol = g_quark_from_string("ETHUSDT");
+	cw_bot_runtime_on_candle(fx->rt, &c);
+	g_assert_cmpint(cw_bot_runtime_get_cursor(fx->rt), ==, rt_time(4));
+
+	/* the cursor and the origin (first candle) are queued once */
+	cw_bot_runtime_queue_cursor(fx->rt);
+	rt_flush(fx);
+	g_assert_cmpint(rt_state_int(fx, "cursor"), ==, rt_time(4));
+	g_assert_cmpint(rt_state_int(fx, "origin"), ==, rt_time(0));
+	cw_bot_runtime_queue_cursor(fx->rt);
+	g_assert_cmpuint(cw_store_writer_get_pending(cw_bot_runtime_get_writer(fx->rt)), ==, 0);
+	c = cw_rt_candle(6);
+	cw_bot_runtime_on_candle(fx->rt, &c);
+	cw_bot_runtime_queue_cursor(fx->rt);
+	rt_flush(fx);
+	g_assert_cmpint(rt_state_int(fx, "cursor"), ==, rt_time(6));
+	g_assert_cmpint(rt_state_int(fx, "origin"), ==, rt_time(0));
+}
+
+/* A bot that joined a running feed takes no candle before its origin. */
+static void
+test_rt_origin(RtFixture *fx, gconstpointer user_data)
+{
+	g_assert_nonnull(cw_bot_runtime_get_active(fx->rt, NULL));
+	cw_bot_runtime_set_origin(fx->rt, rt_time(3));
+	for (guint i = 0; i < 6; i++) {
+		CwCandle c = cw_rt_candle(i);
+		cw_bot_runtime_on_candle(fx->rt, &c);
+		g_assert_cmpint(cw_bot_runtime_get_cursor(fx->rt), ==,
+				i < 3 ? G_MININT64 : rt_time(i));
+	}
+}
+
+/* What the orchestrator does is journaled through the bot's queue: every
+ * closed trade as a TRADE_CLOSED event and a trading_trades row, and
+ * nothing before the flush. */
+static void
+test_rt_journal(RtFixture *fx, gconstpointer user_data)
+{
+	CwTradingOrchestrator *orch = cw_bot_runtime_get_active(fx->rt, NULL);
+	const guint n = 600;
+	guint trades;
+
+	for (guint i = 0; i < n; i++) {
+		CwCandle c = cw_rt_candle(i);
+		cw_bot_runtime_on_candle(fx->rt, &c);
+	}
+	trades = cw_trading_orchestrator_get_trades(orch)->len;
+	g_test_message("%u trades over %u candles", trades, n);
+	g_assert_cmpuint(trades, >, 0);
+	g_assert_cmpuint(cw_store_writer_get_pending(cw_bot_runtime_get_writer(fx->rt)), >, 0);
+	g_assert_cmpint(rt_count(fx, "SELECT count(*) FROM events"), ==, 0);
+	rt_flush(fx);
+	g_assert_cmpint(rt_count(fx, "SELECT count(*) FROM trading_trades WHERE bot_name = 'bot'"),
+			==, trades);
+	g_assert_cmpint(rt_count(fx, "SELECT count(*) FROM events WHERE type = 'TRADE_CLOSED'"), ==,
+			trades);
+	g_assert_cmpint(rt_count(fx, "SELECT count(DISTINCT bot_id) FROM events"), ==, 1);
+	g_assert_cmpint(rt_count(fx, "SELECT min(bot_id) FROM events"), ==, fx->id);
+	g_assert_cmpint(rt_count(fx, "SELECT count(*) FROM orders"), >, 0);
+}
+
+/* While it replays history up to the persisted cursor, the bot rebuilds
+ * its state but journals nothing and queues no cursor; then it goes live. */
+static void
+test_rt_recovery(RtFixture *fx, gconstpointer user_data)
+{
+	CwStoreWriter *w = cw_bot_runtime_get_writer(fx->rt);
+	const guint until = 400;
+
+	g_assert_nonnull(cw_bot_runtime_get_active(fx->rt, NULL));
+	cw_bot_runtime_set_recovery(fx->rt, rt_time(until));
+	for (guint i = 0; i <= until; i++) {
+		CwCandle c = cw_rt_candle(i);
+		cw_bot_runtime_on_candle(fx->rt, &c);
+		g_assert_true(cw_bot_runtime_is_recovering(fx->rt));
+	}
+	g_assert_cmpint(cw_bot_runtime_get_cursor(fx->rt), ==, rt_time(until));
+	cw_bot_runtime_queue_cursor(fx->rt);
+	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 0);
+	g_assert_cmpint(rt_count(fx, "SELECT count(*) FROM orders"), ==, 0);
+	g_assert_cmpuint(
+	    cw_trading_orchestrator_get_trades(cw_bot_runtime_get_active(fx->rt, NULL))->len, >, 0);
+
+	{
+		CwCandle c = cw_rt_candle(until + 1);
+		cw_bot_runtime_on_candle(fx->rt, &c);
+	}
+	g_assert_false(cw_bot_runtime_is_recovering(fx->rt));
+	cw_bot_runtime_queue_cursor(fx->rt);
+	g_assert_cmpuint(cw_store_writer_get_pending(w), >, 0);
+	rt_flush(fx);
+	g_assert_cmpint(rt_state_int(fx, "cursor"), ==, rt_time(until + 1));
+}
+
+/* Switching makes another strategy of the config active and journals it;
+ * the previous one stays cached; an unknown strategy is refused. */
+static void
+test_rt_switch(RtFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) events = NULL;
+	CwTradingOrchestrator *a = cw_bot_runtime_get_active(fx->rt, NULL), *b;
+	CwCandle c = cw_rt_candle(0);
+
+	cw_bot_runtime_on_candle(fx->rt, &c);
+	g_assert_true(cw_bot_runtime_switch(fx->rt, "b", &error));
+	g_assert_no_error(error);
+	b = cw_bot_runtime_get_active(fx->rt, NULL);
+	g_assert_true(b != a);
+	g_assert_cmpuint(cw_bot_runtime_get_cache_stats(fx->rt)->misses, ==, 2);
+	/* the dormant one comes back from the cache, with its state */
+	g_assert_true(cw_bot_runtime_switch(fx->rt, "a", &error));
+	g_assert_true(cw_bot_runtime_get_active(fx->rt, NULL) == a);
+	g_assert_cmpuint(cw_bot_runtime_get_cache_stats(fx->rt)->hits, ==, 1);
+	/* switching to the active one is no switch */
+	g_assert_true(cw_bot_runtime_switch(fx->rt, "a", &error));
+
+	g_assert_false(cw_bot_runtime_switch(fx->rt, "zzz", &error));
+	g_assert_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_FAILED);
+	g_assert_cmpstr(error->message, ==, "bot 'bot' has no strategy 'zzz'");
+	g_clear_error(&error);
+	g_assert_true(cw_bot_runtime_get_active(fx->rt, NULL) == a);
+
+	rt_flush(fx);
+	events = cw_store_events_query(fx->store.store, fx->id, "STRATEGY_SWITCHED", 0, 0, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(events->len, ==, 2);
+	g_assert_cmpint(((CwStoreEvent *) events->pdata[0])->time, ==, rt_time(0));
+}
+
+/* What is still queued when the bot goes is handed to the service's
+ * writer, not lost. */
+static void
+test_rt_free_hands_over(RtFixture *fx, gconstpointer user_data)
+{
+	CwCandle c = cw_rt_candle(0);
+
+	g_assert_nonnull(cw_bot_runtime_get_active(fx->rt, NULL));
+	cw_bot_runtime_on_candle(fx->rt, &c);
+	cw_bot_runtime_queue_cursor(fx->rt);
+	g_assert_cmpuint(cw_store_writer_get_pending(fx->writer), ==, 0);
+	g_clear_pointer(&fx->rt, cw_bot_runtime_free);
+	g_assert_cmpuint(cw_store_writer_get_pending(fx->writer), >=, 2);
+	g_assert_true(cw_store_writer_flush(fx->writer, NULL));
+	g_assert_cmpint(rt_state_int(fx, "cursor"), ==, rt_time(0));
+}
+
+int
+main(int argc, char **argv)
+{
+	cw_test_log_capture();
+	g_test_init(&argc, &argv, NULL);
+#define ADD(name, two, func)                                                                       \
+	g_test_add("/services/bot-runtime/" name, RtFixture, GINT_TO_POINTER(two), rt_setup, func, \
+		   rt_teardown)
+	ADD("basics", FALSE, test_rt_basics);
+	ADD("cursor", FALSE, test_rt_cursor);
+	ADD("origin", FALSE, test_rt_origin);
+	ADD("journal", FALSE, test_rt_journal);
+	ADD("recovery", FALSE, test_rt_recovery);
+	ADD("switch", TRUE, test_rt_switch);
+	ADD("free-hands-over", FALSE, test_rt_free_hands_over);
+#undef ADD
+	return g_test_run();
+}

@@ -1,0 +1,337 @@
+/* CwFeedHub: bots whose feed sections give the same key share one feed,
+ * every candle reaches each bot of its feed and no other, a bot that must
+ * replay its history gets a feed of its own once the shared one runs, the
+ * last bot to leave takes the feed with it, and a feed that ends tells each
+ * of its bots once. Real bot runtimes on a real SQLite file; the feed is
+ * the test's own (cw-test-feed.c). */
+#include "cw-runtime-test-utils.h"
+
+typedef struct {
+	CwStoreFixture store;
+	CwStoreWriter *writer;
+	CwOrchestratorCache *cache;
+	gboolean order_tx_open;
+	CwFeedHub *hub;
+	GPtrArray *bots;  /* of CwBotRuntime*, owned */
+	GPtrArray *ended; /* "name: reason" */
+} HubFixture;
+
+static void
+hub_ended_cb(CwBotRuntime *bot, const char *reason, gpointer user_data)
+{
+	HubFixture *fx = user_data;
+
+	g_ptr_array_add(fx->ended, g_strdup_printf("%s: %s", cw_bot_runtime_get_name(bot), reason));
+}
+
+static void
+hub_setup(HubFixture *fx, gconstpointer user_data)
+{
+	cw_test_feed_register();
+	cw_store_fixture_setup(&fx->store, NULL);
+	fx->writer = cw_store_writer_new(fx->store.store);
+	fx->cache = cw_orchestrator_cache_new(0);
+	fx->hub = cw_feed_hub_new(fx->store.store, &fx->order_tx_open, hub_ended_cb, fx);
+	fx->bots = g_ptr_array_new_with_free_func((GDestroyNotify) cw_bot_runtime_free);
+	fx->ended = g_ptr_array_new_with_free_func(g_free);
+}
+
+static void
+hub_teardown(HubFixture *fx, gconstpointer user_data)
+{
+	for (guint i = 0; i < fx->bots->len; i++)
+		cw_feed_hub_detach(fx->hub, g_ptr_array_index(fx->bots, i));
+	cw_feed_hub_free(fx->hub);
+	cw_rt_pump();
+	g_ptr_array_unref(fx->bots);
+	cw_orchestrator_cache_free(fx->cache);
+	cw_store_writer_free(fx->writer);
+	g_ptr_array_unref(fx->ended);
+	cw_store_fixture_teardown(&fx->store, NULL);
+	/* every feed went with its last bot */
+	g_assert_cmpuint(cw_test_feed_get_instances()->len, ==, 0);
+	cw_test_log_assert_none();
+}
+
+/* A bot row and its runtime, with its active orchestrator loaded. */
+static CwBotRuntime *
+hub_bot(HubFixture *fx, const char *name, const char *key)
+{
+	g_autofree char *text = cw_rt_config_text(name, key, NULL, FALSE);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(text, -1, &error);
+	CwBotRuntimeEnv env = {fx->store.store, fx->writer, fx->cache, &fx->order_tx_open};
+	gint64 id;
+	CwBotRuntime *rt;
+
+	g_assert_no_error(error);
+	id = cw_store_bot_add(fx->store.store, name, text, TRUE, &error);
+	g_assert_no_error(error);
+	rt = cw_bot_runtime_new(&env, id, name, config, text, 0);
+	g_assert_nonnull(cw_bot_runtime_get_active(rt, &error));
+	g_assert_no_error(error);
+	g_ptr_array_add(fx->bots, rt);
+	return rt;
+}
+
+static CwBotRuntime *
+hub_attach(HubFixture *fx, const char *name, const char *key, gboolean replay_history)
+{
+	CwBotRuntime *rt = hub_bot(fx, name, key);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(cw_feed_hub_attach(fx->hub, rt, replay_history, &error));
+	g_assert_no_error(error);
+	return rt;
+}
+
+static void
+hub_push(CwTestFeed *feed, guint i)
+{
+	CwCandle c = cw_rt_candle(i);
+
+	cw_test_feed_push(feed, &c);
+}
+
+static gint64
+hub_time(guint i)
+{
+	return CW_RT_T0 + (gint64) i * CW_RT_STEP_MS;
+}
+
+/* Two keys, three bots: one feed per key, each candle to the bots of its
+ * own feed. */
+static void
+test_hub_routing(HubFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	CwBotRuntime *a = hub_attach(fx, "a", "k1", FALSE);
+	CwBotRuntime *b = hub_attach(fx, "b", "k1", FALSE);
+	CwBotRuntime *c = hub_attach(fx, "c", "k2", FALSE);
+	CwTestFeed *k1 = cw_test_feed_find("k1"), *k2 = cw_test_feed_find("k2");
+
+	g_assert_cmpuint(cw_feed_hub_get_n_feeds(fx->hub), ==, 2);
+	/* the instances made only to read the key are gone */
+	g_assert_cmpuint(cw_test_feed_get_instances()->len, ==, 2);
+	g_assert_cmpuint(cw_test_feed_get_n_sinks(k1), ==, 1);
+	g_assert_false(cw_test_feed_is_started(k1));
+
+	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	g_assert_cmpuint(cw_test_feed_get_n_starts(k1), ==, 1);
+	g_assert_cmpuint(cw_test_feed_get_n_starts(k2), ==, 1);
+
+	for (guint i = 0; i < 3; i++)
+		hub_push(k1, i);
+	g_assert_cmpint(cw_bot_runtime_get_cursor(a), ==, hub_time(2));
+	g_assert_cmpint(cw_bot_runtime_get_cursor(b), ==, hub_time(2));
+	g_assert_cmpint(cw_bot_runtime_get_cursor(c), ==, G_MININT64);
+	hub_push(k2, 7);
+	g_assert_cmpint(cw_bot_runtime_get_cursor(c), ==, hub_time(7));
+	g_assert_cmpint(cw_bot_runtime_get_cursor(a), ==, hub_time(2));
+	/* both bots of k1 ran the same candles: the same account */
+	g_assert_cmpfloat(
+	    cw_trading_orchestrator_get_account(cw_bot_runtime_get_active(a, NULL))->equity, ==,
+	    cw_trading_orchestrator_get_account(cw_bot_runtime_get_active(b, NULL))->equity);
+}
+
+/* A bot that must replay its history does not join a shared feed that
+ * already runs: it gets a feed of its own. One without history joins. */
+static void
+test_hub_late_join(HubFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	CwBotRuntime *a = hub_attach(fx, "a", "k1", FALSE), *b, *c;
+	CwTestFeed *shared = cw_test_feed_find("k1"), *own;
+
+	/* before the start, history or not, the bot joins */
+	b = hub_attach(fx, "b", "k1", TRUE);
+	g_assert_cmpuint(cw_feed_hub_get_n_feeds(fx->hub), ==, 1);
+	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	hub_push(shared, 0);
+
+	c = hub_attach(fx, "c", "k1", TRUE);
+	g_assert_cmpuint(cw_feed_hub_get_n_feeds(fx->hub), ==, 2);
+	own = cw_test_feed_find("k1");
+	g_assert_true(own != shared);
+	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	g_assert_true(cw_test_feed_is_started(own));
+	hub_push(own, 0);
+	hub_push(own, 1);
+	g_assert_cmpint(cw_bot_runtime_get_cursor(c), ==, hub_time(1));
+	g_assert_cmpint(cw_bot_runtime_get_cursor(a), ==, hub_time(0));
+	g_assert_cmpint(cw_bot_runtime_get_cursor(b), ==, hub_time(0));
+
+	hub_attach(fx, "d", "k1", FALSE);
+	g_assert_cmpuint(cw_feed_hub_get_n_feeds(fx->hub), ==, 2);
+	g_assert_cmpuint(cw_test_feed_get_instances()->len, ==, 2);
+}
+
+/* The last bot to leave takes its feed with it (stopped and freed); the
+ * others keep theirs. */
+static void
+test_hub_detach(HubFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	CwBotRuntime *a = hub_attach(fx, "a", "k1", FALSE);
+	CwBotRuntime *b = hub_attach(fx, "b", "k1", FALSE);
+	CwTestFeed *k1 = cw_test_feed_find("k1");
+
+	hub_attach(fx, "c", "k2", FALSE);
+	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	g_object_add_weak_pointer(G_OBJECT(k1), (gpointer *) &k1);
+
+	cw_feed_hub_detach(fx->hub, a);
+	g_assert_nonnull(k1);
+	g_assert_cmpuint(cw_feed_hub_get_n_feeds(fx->hub), ==, 2);
+	hub_push(k1, 0);
+	g_assert_cmpint(cw_bot_runtime_get_cursor(a), ==, G_MININT64);
+	g_assert_cmpint(cw_bot_runtime_get_cursor(b), ==, hub_time(0));
+	cw_feed_hub_detach(fx->hub, a); /* twice is harmless */
+
+	cw_feed_hub_detach(fx->hub, b);
+	g_assert_null(k1);
+	g_assert_cmpuint(cw_feed_hub_get_n_feeds(fx->hub), ==, 1);
+	g_assert_nonnull(cw_test_feed_find("k2"));
+}
+
+/* A feed that ends tells each of its bots once, with the reason, and goes;
+ * a bot attached later on the same key gets a new feed. */
+static void
+test_hub_ended(HubFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	CwTestFeed *k1, *again;
+
+	hub_attach(fx, "a", "k1", FALSE);
+	hub_attach(fx, "b", "k1", FALSE);
+	hub_attach(fx, "c", "k2", FALSE);
+	k1 = cw_test_feed_find("k1");
+	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	hub_push(k1, 0);
+	g_object_add_weak_pointer(G_OBJECT(k1), (gpointer *) &k1);
+
+	cw_test_feed_end(k1, "feed ended");
+	g_assert_cmpuint(fx->ended->len, ==, 2);
+	g_assert_cmpstr(fx->ended->pdata[0], ==, "a: feed ended");
+	g_assert_cmpstr(fx->ended->pdata[1], ==, "b: feed ended");
+	g_assert_cmpuint(cw_feed_hub_get_n_feeds(fx->hub), ==, 1);
+	/* freed once idle, not from inside its own emission */
+	g_assert_nonnull(k1);
+	cw_rt_pump();
+	g_assert_null(k1);
+
+	hub_attach(fx, "d", "k1", FALSE);
+	g_assert_cmpuint(cw_feed_hub_get_n_feeds(fx->hub), ==, 2);
+	again = cw_test_feed_find("k1");
+	g_assert_nonnull(again);
+	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	g_assert_cmpuint(cw_test_feed_get_n_starts(again), ==, 1);
+	g_assert_cmpuint(fx->ended->len, ==, 2);
+}
+
+/* stop_all stops every feed; a later start starts them again. */
+static void
+test_hub_stop_all(HubFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	CwTestFeed *k1, *k2;
+
+	hub_attach(fx, "a", "k1", FALSE);
+	hub_attach(fx, "b", "k2", FALSE);
+	k1 = cw_test_feed_find("k1");
+	k2 = cw_test_feed_find("k2");
+	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	cw_feed_hub_stop_all(fx->hub);
+	g_assert_false(cw_test_feed_is_started(k1));
+	g_assert_false(cw_test_feed_is_started(k2));
+	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	g_assert_cmpuint(cw_test_feed_get_n_starts(k1), ==, 2);
+	g_assert_cmpuint(cw_test_feed_get_n_starts(k2), ==, 2);
+}
+
+/* A bot's fast-forward reaches its own feed only. */
+static void
+test_hub_fast_forward(HubFixture *fx, gconstpointer user_data)
+{
+	CwBotRuntime *a = hub_attach(fx, "a", "k1", FALSE);
+
+	hub_attach(fx, "b", "k2", FALSE);
+	cw_feed_hub_fast_forward(fx->hub, a, hub_time(9));
+	g_assert_cmpint(cw_test_feed_get_fast_forward(cw_test_feed_find("k1")), ==, hub_time(9));
+	g_assert_cmpint(cw_test_feed_get_fast_forward(cw_test_feed_find("k2")), ==, G_MININT64);
+}
+
+/* The order rows a candle opened a transaction for are committed right
+ * after the candle is routed; a quiet candle commits nothing. */
+static void
+test_hub_commits_after_candle(HubFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	CwTestFeed *k1;
+
+	hub_attach(fx, "a", "k1", FALSE);
+	k1 = cw_test_feed_find("k1");
+	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+
+	g_assert_true(cw_store_begin(fx->store.store, &error));
+	fx->order_tx_open = TRUE;
+	hub_push(k1, 0);
+	g_assert_false(fx->order_tx_open);
+	g_assert_false(cw_store_in_transaction(fx->store.store));
+
+	g_assert_true(cw_store_begin(fx->store.store, &error));
+	hub_push(k1, 1);
+	g_assert_true(cw_store_in_transaction(fx->store.store));
+	g_assert_true(cw_store_rollback(fx->store.store, &error));
+}
+
+/* A bot without a feed section, or with an unknown type, is refused with
+ * a message naming the known types; nothing is attached. */
+static void
+test_hub_bad_feed(HubFixture *fx, gconstpointer user_data)
+{
+	const char *texts[] = {
+	    "{\"name\":\"nofeed\",\"symbol\":\"BTCUSDT\",\"strategy\":{\"analyzers\":[{\"type\":"
+	    "\"rsi\",\"weight\":1}]}}",
+	    "{\"name\":\"badfeed\",\"symbol\":\"BTCUSDT\",\"strategy\":{\"analyzers\":[{\"type\":"
+	    "\"rsi\",\"weight\":1}]},\"feed\":{\"type\":\"carrier-pigeon\"}}",
+	};
+	CwBotRuntimeEnv env = {fx->store.store, fx->writer, fx->cache, &fx->order_tx_open};
+
+	for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(texts[i], -1, &error);
+		CwBotRuntime *rt;
+
+		g_assert_no_error(error);
+		rt = cw_bot_runtime_new(&env, i + 1, "x", config, texts[i], 0);
+		g_assert_false(cw_feed_hub_attach(fx->hub, rt, FALSE, &error));
+		g_assert_nonnull(error);
+		g_test_message("%s", error->message);
+		g_assert_nonnull(
+		    strstr(error->message, i == 0 ? "has no \"feed\" section" : "carrier-pigeon"));
+		g_assert_nonnull(strstr(error->message, "test"));
+		cw_bot_runtime_free(rt);
+	}
+	g_assert_cmpuint(cw_feed_hub_get_n_feeds(fx->hub), ==, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	cw_test_log_capture();
+	g_test_init(&argc, &argv, NULL);
+#define ADD(name, func)                                                                            \
+	g_test_add("/services/feed-hub/" name, HubFixture, NULL, hub_setup, func, hub_teardown)
+	ADD("routing", test_hub_routing);
+	ADD("late-join", test_hub_late_join);
+	ADD("detach", test_hub_detach);
+	ADD("ended", test_hub_ended);
+	ADD("stop-all", test_hub_stop_all);
+	ADD("fast-forward", test_hub_fast_forward);
+	ADD("commits-after-candle", test_hub_commits_after_candle);
+	ADD("bad-feed", test_hub_bad_feed);
+#undef ADD
+	return g_test_run();
+}

@@ -1,0 +1,272 @@
+/* CwStoreWriter: the queue of writes off the hot path, on real SQLite files
+ * in a temporary directory: one transaction per flush, order kept, a refused
+ * write dropped and counted without holding back the others, a busy
+ * database keeping the queue for the next flush, queues handed over and
+ * applied together. */
+#include "cw-store-test-utils.h"
+
+#include "cw-store-writer.h"
+#include "cw-test-log.h"
+
+static CwTrade
+writer_trade(guint64 seq)
+{
+	CwTrade trade = {
+	    .strategy_id = g_quark_from_string("trend"),
+	    .symbol = g_quark_from_string("BTCUSDT"),
+	    .direction = CW_DIRECTION_LONG,
+	    .entry_time = 1700000000000,
+	    .exit_time = 1700000300000,
+	    .entry_price = 35000.5,
+	    .exit_price = 35100.25,
+	    .qty = 0.01,
+	    .fees = 0.7,
+	    .net_pnl = 0.2975,
+	    .exit_reason = CW_ORDER_PURPOSE_TAKE_PROFIT,
+	    .seq = seq,
+	};
+	return trade;
+}
+
+static CwOrder
+writer_order(const char *client_id, CwOrderStatus status)
+{
+	CwOrder order = {
+	    .strategy_id = g_quark_from_string("trend"),
+	    .symbol = g_quark_from_string("BTCUSDT"),
+	    .side = CW_SIDE_BUY,
+	    .type = CW_ORDER_TYPE_MARKET,
+	    .status = status,
+	    .purpose = CW_ORDER_PURPOSE_ENTRY,
+	    .qty = 0.01,
+	    .created_at = 1700000000000,
+	    .updated_at = 1700000000000,
+	    .seq = 1,
+	};
+	g_strlcpy(order.client_order_id, client_id, sizeof(order.client_order_id));
+	return order;
+}
+
+static gint64
+writer_add_bot(CwStoreFixture *fx, const char *name)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 id = cw_store_bot_add(fx->store, name, "{}", TRUE, &error);
+
+	g_assert_no_error(error);
+	return id;
+}
+
+/* Every kind of write lands in one flush, events in the order queued. */
+static void
+test_writer_flush(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) events = NULL, trades = NULL;
+	g_autofree char *cursor = NULL;
+	CwTrade trade = writer_trade(1);
+	CwOrder order = writer_order("cw-1-1", CW_ORDER_STATUS_FILLED), got = {0};
+	CwPosition position = {.strategy_id = g_quark_from_string("trend"),
+			       .symbol = g_quark_from_string("BTCUSDT"),
+			       .direction = CW_DIRECTION_LONG,
+			       .qty = 0.01,
+			       .entry_price = 35000.5};
+	CwStoreMetrics metrics = {.bot_name = "alpha", .time = 1700000300000, .equity = 10000.3};
+	gint64 bot = writer_add_bot(fx, "alpha");
+	gint64 bot_of_order = 0;
+	sqlite3 *db = cw_store_test_raw_open(fx->path);
+
+	cw_store_writer_event(w, bot, "trend", "FIRST", 1, g_strdup("{\"n\":1}"));
+	cw_store_writer_state(w, bot, "cursor", "1700000000000");
+	cw_store_writer_trade(w, "alpha", "trend", &trade);
+	cw_store_writer_order(w, bot, &order);
+	cw_store_writer_position(w, bot, "trend", &position, g_strdup("{\"state\":\"open\"}"));
+	cw_store_writer_metrics(w, &metrics);
+	cw_store_writer_event(w, bot, NULL, "SECOND", 2, NULL);
+	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 7);
+	/* nothing reaches the database before the flush */
+	g_assert_cmpint(cw_store_test_raw_int(db, "SELECT count(*) FROM events"), ==, 0);
+
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 0);
+	g_assert_cmpuint(cw_store_writer_get_n_written(w), ==, 7);
+	g_assert_cmpuint(cw_store_writer_get_n_failed(w), ==, 0);
+	g_assert_false(cw_store_in_transaction(fx->store));
+
+	events = cw_store_events_query(fx->store, bot, NULL, 0, 0, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(events->len, ==, 2);
+	g_assert_cmpstr(((CwStoreEvent *) events->pdata[0])->type, ==, "FIRST");
+	g_assert_cmpstr(((CwStoreEvent *) events->pdata[0])->payload, ==, "{\"n\":1}");
+	g_assert_cmpstr(((CwStoreEvent *) events->pdata[1])->type, ==, "SECOND");
+	cursor = cw_store_state_get(fx->store, bot, "cursor", &error);
+	g_assert_cmpstr(cursor, ==, "1700000000000");
+	trades = cw_store_trades_list(fx->store, NULL, "alpha", &error);
+	g_assert_cmpuint(trades->len, ==, 1);
+	g_assert_cmpfloat(((CwStoreTrade *) trades->pdata[0])->trade.net_pnl, ==, 0.2975);
+	g_assert_true(cw_store_order_get(fx->store, "cw-1-1", &got, &bot_of_order, &error));
+	g_assert_cmpint(bot_of_order, ==, bot);
+	g_assert_cmpint(got.status, ==, CW_ORDER_STATUS_FILLED);
+	g_assert_cmpint(cw_store_test_raw_int(db, "SELECT count(*) FROM trading_positions"), ==, 1);
+	g_assert_cmpint(
+	    cw_store_test_raw_int(db, "SELECT count(*) FROM trading_performance_metrics"), ==, 1);
+
+	/* an empty queue is no transaction at all */
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_cmpuint(cw_store_writer_get_n_written(w), ==, 7);
+	sqlite3_close(db);
+}
+
+/* A write SQLite refuses (an event payload that is not JSON, an order id
+ * of another bot) is dropped and counted; the writes around it land. */
+static void
+test_writer_refused(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) events = NULL;
+	CwOrder order = writer_order("cw-shared", CW_ORDER_STATUS_NEW);
+	gint64 a = writer_add_bot(fx, "a"), b = writer_add_bot(fx, "b");
+
+	g_assert_true(cw_store_order_upsert(fx->store, a, &order, &error));
+	cw_store_writer_event(w, b, NULL, "BEFORE", 1, NULL);
+	cw_store_writer_event(w, b, NULL, "BROKEN", 2, g_strdup("{not json"));
+	cw_store_writer_order(w, b, &order); /* belongs to bot a */
+	cw_store_writer_event(w, b, NULL, "AFTER", 3, NULL);
+
+	g_assert_true(cw_store_writer_flush(w, &error));
+	cw_test_log_take("cw-services: store: write dropped: appending a 'BROKEN' event: *");
+	cw_test_log_take("cw-services: store: write dropped: *cw-shared*");
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 0);
+	g_assert_cmpuint(cw_store_writer_get_n_written(w), ==, 2);
+	g_assert_cmpuint(cw_store_writer_get_n_failed(w), ==, 2);
+	events = cw_store_events_query(fx->store, b, NULL, 0, 0, &error);
+	g_assert_cmpuint(events->len, ==, 2);
+	g_assert_cmpstr(((CwStoreEvent *) events->pdata[0])->type, ==, "BEFORE");
+	g_assert_cmpstr(((CwStoreEvent *) events->pdata[1])->type, ==, "AFTER");
+}
+
+/* While another program holds the write lock, the flush fails and keeps
+ * the whole queue; the next flush writes it, once. */
+static void
+test_writer_busy(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	gint64 bot = writer_add_bot(fx, "a");
+	sqlite3 *db = cw_store_test_raw_open(fx->path);
+
+	g_object_set(fx->store, "busy-timeout", 50, NULL);
+	cw_store_writer_event(w, bot, NULL, "ONE", 1, NULL);
+	cw_store_writer_state(w, bot, "cursor", "1");
+	cw_store_test_raw_exec(db, "BEGIN IMMEDIATE");
+	g_assert_false(cw_store_writer_flush(w, &error));
+	g_assert_nonnull(error);
+	g_assert_true(error->domain == CW_STORE_ERROR);
+	g_test_message("busy: %s", error->message);
+	g_clear_error(&error);
+	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 2);
+	g_assert_cmpuint(cw_store_writer_get_n_written(w), ==, 0);
+	g_assert_false(cw_store_in_transaction(fx->store));
+	cw_store_test_raw_exec(db, "COMMIT");
+
+	cw_store_writer_event(w, bot, NULL, "TWO", 2, NULL);
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_store_writer_get_n_written(w), ==, 3);
+	g_assert_cmpint(cw_store_test_raw_int(db, "SELECT count(*) FROM events"), ==, 2);
+	g_assert_cmpint(cw_store_test_raw_int(db, "SELECT count(*) FROM events WHERE type = 'ONE'"),
+			==, 1);
+	sqlite3_close(db);
+}
+
+/* A bot's queue handed to the service's keeps its order behind what the
+ * service had queued; two queues applied in one transaction commit
+ * together and count separately. */
+static void
+test_writer_move_and_apply(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) service = cw_store_writer_new(fx->store);
+	g_autoptr(CwStoreWriter) bot_queue = cw_store_writer_new(fx->store);
+	g_autoptr(CwStoreWriter) other = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) events = NULL;
+	gint64 bot = writer_add_bot(fx, "a");
+	guint64 written = 0, failed = 0;
+	const char *want[] = {"S1", "B1", "B2", "O1"};
+
+	cw_store_writer_event(service, bot, NULL, "S1", 1, NULL);
+	cw_store_writer_event(bot_queue, bot, NULL, "B1", 2, NULL);
+	cw_store_writer_event(bot_queue, bot, NULL, "B2", 3, NULL);
+	cw_store_writer_move_to(bot_queue, service);
+	g_assert_cmpuint(cw_store_writer_get_pending(bot_queue), ==, 0);
+	g_assert_cmpuint(cw_store_writer_get_pending(service), ==, 3);
+	cw_store_writer_event(other, bot, NULL, "O1", 4, NULL);
+
+	g_assert_true(cw_store_begin(fx->store, &error));
+	cw_store_writer_apply_pending(service);
+	cw_store_writer_apply_pending(other);
+	/* applied, not yet committed: still queued */
+	g_assert_cmpuint(cw_store_writer_get_pending(service), ==, 3);
+	g_assert_true(cw_store_commit(fx->store, &error));
+	cw_store_writer_commit_applied(service, &written, &failed);
+	cw_store_writer_commit_applied(other, &written, &failed);
+	g_assert_cmpuint(written, ==, 4);
+	g_assert_cmpuint(failed, ==, 0);
+	g_assert_cmpuint(cw_store_writer_get_n_written(service), ==, 3);
+	g_assert_cmpuint(cw_store_writer_get_n_written(other), ==, 1);
+	g_assert_cmpuint(cw_store_writer_get_pending(service) + cw_store_writer_get_pending(other),
+			 ==, 0);
+	events = cw_store_events_query(fx->store, bot, NULL, 0, 0, &error);
+	g_assert_cmpuint(events->len, ==, G_N_ELEMENTS(want));
+	for (guint i = 0; i < G_N_ELEMENTS(want); i++)
+		g_assert_cmpstr(((CwStoreEvent *) events->pdata[i])->type, ==, want[i]);
+}
+
+/* After a rolled-back transaction the queue is applied again, not lost. */
+static void
+test_writer_rollback(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	gint64 bot = writer_add_bot(fx, "a");
+	sqlite3 *db = cw_store_test_raw_open(fx->path);
+
+	cw_store_writer_event(w, bot, NULL, "ONE", 1, NULL);
+	g_assert_true(cw_store_begin(fx->store, &error));
+	cw_store_writer_apply_pending(w);
+	g_assert_true(cw_store_rollback(fx->store, &error));
+	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 1);
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(cw_store_test_raw_int(db, "SELECT count(*) FROM events"), ==, 1);
+	g_assert_cmpuint(cw_store_writer_get_n_written(w), ==, 1);
+	sqlite3_close(db);
+}
+
+static void
+writer_teardown(CwStoreFixture *fx, gconstpointer user_data)
+{
+	cw_store_fixture_teardown(fx, user_data);
+	cw_test_log_assert_none();
+}
+
+int
+main(int argc, char **argv)
+{
+	cw_test_log_capture();
+	g_test_init(&argc, &argv, NULL);
+#define ADD(name, func)                                                                            \
+	g_test_add("/services/store-writer/" name, CwStoreFixture, NULL, cw_store_fixture_setup,   \
+		   func, writer_teardown)
+	ADD("flush", test_writer_flush);
+	ADD("refused", test_writer_refused);
+	ADD("busy", test_writer_busy);
+	ADD("move-and-apply", test_writer_move_and_apply);
+	ADD("rollback", test_writer_rollback);
+#undef ADD
+	return g_test_run();
+}

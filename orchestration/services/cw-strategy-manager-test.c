@@ -1,0 +1,298 @@
+/* CwStrategyManager: the running set follows the trading_bots table. At
+ * start-up every enabled bot with a valid config runs and the others do
+ * not; reconcile applies disabled, added, removed, re-enabled and edited
+ * rows; a bot whose feed ends stops and waits for a change of its row;
+ * flush writes every queue in one transaction; stop_all stops them all.
+ * Real SQLite files in a temporary directory; the feed is the test's own
+ * (cw-test-feed.c). */
+#include "cw-runtime-test-utils.h"
+
+typedef struct {
+	CwStoreFixture store;
+	CwStoreWriter *writer;
+	CwOrchestratorCache *cache;
+	CwStrategyManager *manager;
+} SmFixture;
+
+static void
+sm_setup(SmFixture *fx, gconstpointer user_data)
+{
+	cw_test_feed_register();
+	cw_store_fixture_setup(&fx->store, NULL);
+	fx->writer = cw_store_writer_new(fx->store.store);
+	fx->cache = cw_orchestrator_cache_new(0);
+	fx->manager = cw_strategy_manager_new(fx->store.store, fx->writer, fx->cache);
+}
+
+static void
+sm_teardown(SmFixture *fx, gconstpointer user_data)
+{
+	g_clear_object(&fx->manager);
+	cw_rt_pump();
+	cw_orchestrator_cache_free(fx->cache);
+	cw_store_writer_free(fx->writer);
+	cw_store_fixture_teardown(&fx->store, NULL);
+	g_assert_cmpuint(cw_test_feed_get_instances()->len, ==, 0);
+	cw_test_log_assert_none();
+}
+
+static gint64
+sm_add(SmFixture *fx, const char *name, const char *key, gboolean enabled)
+{
+	g_autofree char *text = cw_rt_config_text(name, key, NULL, FALSE);
+	g_autoptr(GError) error = NULL;
+	gint64 id = cw_store_bot_add(fx->store.store, name, text, enabled, &error);
+
+	g_assert_no_error(error);
+	return id;
+}
+
+static char *
+sm_status(SmFixture *fx, gint64 id)
+{
+	g_auto(CwStoreBot) bot = {0};
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(cw_store_bot_get_by_id(fx->store.store, id, &bot, &error));
+	return g_strdup_printf("%s%s%s", bot.status, bot.last_error != NULL ? ": " : "",
+			       bot.last_error != NULL ? bot.last_error : "");
+}
+
+static void
+sm_assert_status(SmFixture *fx, gint64 id, const char *want)
+{
+	g_autofree char *got = sm_status(fx, id);
+
+	if (!g_str_has_prefix(got, want))
+		g_printerr("bot %" G_GINT64_FORMAT ": '%s', expected '%s...'\n", id, got, want);
+	g_assert_true(g_str_has_prefix(got, want));
+}
+
+static void
+sm_flush(SmFixture *fx)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(cw_strategy_manager_flush(fx->manager, &error));
+	g_assert_no_error(error);
+}
+
+static void
+sm_startup(SmFixture *fx)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(cw_strategy_manager_startup(fx->manager, &error));
+	g_assert_no_error(error);
+}
+
+static void
+sm_push(const char *key, guint first, guint n)
+{
+	CwTestFeed *feed = cw_test_feed_find(key);
+
+	g_assert_nonnull(feed);
+	for (guint i = first; i < first + n; i++) {
+		CwCandle c = cw_rt_candle(i);
+		cw_test_feed_push(feed, &c);
+	}
+}
+
+static gint64
+sm_state_int(SmFixture *fx, gint64 id, const char *key)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = cw_store_state_get(fx->store.store, id, key, &error);
+
+	g_assert_no_error(error);
+	return text != NULL ? g_ascii_strtoll(text, NULL, 10) : G_MININT64;
+}
+
+/* Start-up runs the enabled bots with a valid config, on one feed per key;
+ * a disabled bot stays stopped, a bot with a bad config goes to error
+ * alone. */
+static void
+test_sm_startup(SmFixture *fx, gconstpointer user_data)
+{
+	gint64 a = sm_add(fx, "a", "k1", TRUE), b = sm_add(fx, "b", "k1", TRUE);
+	gint64 c = sm_add(fx, "c", "k1", FALSE), e = sm_add(fx, "e", "k2", TRUE);
+	g_autoptr(GError) error = NULL;
+	gint64 d = cw_store_bot_add(fx->store.store, "d", "{\"name\": 1}", TRUE, &error);
+
+	g_assert_no_error(error);
+	sm_startup(fx);
+	g_assert_cmpuint(cw_strategy_manager_get_n_running(fx->manager), ==, 3);
+	sm_assert_status(fx, a, "running");
+	sm_assert_status(fx, b, "running");
+	sm_assert_status(fx, c, "stopped");
+	sm_assert_status(fx, d, "error: ");
+	cw_test_log_take("candlewick: error: *");
+	sm_assert_status(fx, e, "running");
+	g_assert_null(cw_strategy_manager_lookup(fx->manager, c));
+	g_assert_null(cw_strategy_manager_lookup(fx->manager, d));
+	g_assert_nonnull(cw_strategy_manager_lookup(fx->manager, e));
+	g_assert_cmpuint(cw_feed_hub_get_n_feeds(cw_strategy_manager_get_feed_hub(fx->manager)), ==,
+			 2);
+	g_assert_true(cw_test_feed_is_started(cw_test_feed_find("k1")));
+	g_assert_true(cw_test_feed_is_started(cw_test_feed_find("k2")));
+	g_assert_false(cw_strategy_manager_get_halt_all(fx->manager));
+
+	/* candles reach the running bots of their feed */
+	sm_push("k1", 0, 3);
+	g_assert_cmpint(cw_bot_runtime_get_cursor(cw_strategy_manager_lookup(fx->manager, a)), ==,
+			CW_RT_T0 + 2 * CW_RT_STEP_MS);
+	g_assert_cmpint(cw_bot_runtime_get_cursor(cw_strategy_manager_lookup(fx->manager, e)), ==,
+			G_MININT64);
+}
+
+/* Reconcile follows the table: disabled, added, removed, re-enabled and
+ * edited rows. */
+static void
+test_sm_reconcile(SmFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 a = sm_add(fx, "a", "k1", TRUE), b = sm_add(fx, "b", "k1", TRUE), f;
+	g_autofree char *edited = NULL;
+	CwBotRuntime *before;
+
+	sm_startup(fx);
+	g_assert_cmpuint(cw_strategy_manager_get_n_running(fx->manager), ==, 2);
+
+	g_assert_true(cw_store_bot_set_enabled(fx->store.store, a, FALSE, &error));
+	cw_strategy_manager_reconcile(fx->manager);
+	g_assert_cmpuint(cw_strategy_manager_get_n_running(fx->manager), ==, 1);
+	g_assert_null(cw_strategy_manager_lookup(fx->manager, a));
+	sm_assert_status(fx, a, "stopped");
+
+	f = sm_add(fx, "f", "k2", TRUE);
+	cw_strategy_manager_reconcile(fx->manager);
+	g_assert_nonnull(cw_strategy_manager_lookup(fx->manager, f));
+	sm_assert_status(fx, f, "running");
+	g_assert_true(cw_test_feed_is_started(cw_test_feed_find("k2")));
+
+	g_assert_true(cw_store_bot_remove(fx->store.store, b, &error));
+	cw_strategy_manager_reconcile(fx->manager);
+	g_assert_null(cw_strategy_manager_lookup(fx->manager, b));
+	g_assert_cmpuint(cw_strategy_manager_get_n_running(fx->manager), ==, 1);
+	/* k1 has no bot left: its feed went */
+	g_assert_null(cw_test_feed_find("k1"));
+
+	g_assert_true(cw_store_bot_set_enabled(fx->store.store, a, TRUE, &error));
+	cw_strategy_manager_reconcile(fx->manager);
+	g_assert_nonnull(cw_strategy_manager_lookup(fx->manager, a));
+	sm_assert_status(fx, a, "running");
+	g_assert_cmpuint(cw_strategy_manager_get_n_running(fx->manager), ==, 2);
+
+	/* an edited config is taken by the running bot */
+	before = cw_strategy_manager_lookup(fx->manager, f);
+	edited = cw_rt_config_text("f", "k2", NULL, TRUE);
+	g_assert_true(cw_store_bot_set_config(fx->store.store, f, edited, &error));
+	cw_strategy_manager_reconcile(fx->manager);
+	g_assert_true(cw_strategy_manager_lookup(fx->manager, f) == before);
+	g_assert_cmpstr(cw_bot_runtime_get_config_text(before), ==, edited);
+	sm_assert_status(fx, f, "running");
+
+	/* an edit that does not validate puts that bot alone in error */
+	g_assert_true(cw_store_bot_set_config(fx->store.store, f, "{\"name\": 1}", &error));
+	cw_strategy_manager_reconcile(fx->manager);
+	g_assert_null(cw_strategy_manager_lookup(fx->manager, f));
+	sm_assert_status(fx, f, "error: ");
+	cw_test_log_take("candlewick: error: *");
+	g_assert_nonnull(cw_strategy_manager_lookup(fx->manager, a));
+}
+
+/* A bot whose feed ends is stopped with the reason, and is not started
+ * again until its row changes. */
+static void
+test_sm_feed_ended(SmFixture *fx, gconstpointer user_data)
+{
+	gint64 a = sm_add(fx, "a", "k1", TRUE), b = sm_add(fx, "b", "k1", TRUE);
+	gint64 e = sm_add(fx, "e", "k2", TRUE);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *reason = NULL;
+
+	sm_startup(fx);
+	sm_push("k1", 0, 50);
+	cw_test_feed_end(cw_test_feed_find("k1"), "feed ended");
+	g_assert_cmpuint(cw_strategy_manager_get_n_running(fx->manager), ==, 1);
+	g_assert_nonnull(cw_strategy_manager_lookup(fx->manager, e));
+	sm_assert_status(fx, a, "stopped");
+	sm_assert_status(fx, b, "stopped");
+	sm_flush(fx);
+	reason = cw_store_state_get(fx->store.store, a, "stop_reason", &error);
+	g_assert_cmpstr(reason, ==, "feed ended");
+	g_assert_cmpint(sm_state_int(fx, a, "cursor"), ==, CW_RT_T0 + 49 * CW_RT_STEP_MS);
+	g_assert_cmpint(sm_state_int(fx, b, "cursor"), ==, CW_RT_T0 + 49 * CW_RT_STEP_MS);
+	cw_rt_pump();
+
+	cw_strategy_manager_reconcile(fx->manager);
+	g_assert_null(cw_strategy_manager_lookup(fx->manager, a));
+	g_assert_cmpuint(cw_strategy_manager_get_n_running(fx->manager), ==, 1);
+}
+
+/* One flush writes the service's and every bot's queue: each bot's cursor
+ * with the events it covers. */
+static void
+test_sm_flush(SmFixture *fx, gconstpointer user_data)
+{
+	gint64 a = sm_add(fx, "a", "k1", TRUE), e = sm_add(fx, "e", "k2", TRUE);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) status_events = NULL;
+	guint64 written = 0, failed = 0;
+
+	sm_startup(fx);
+	sm_push("k1", 0, 300);
+	sm_push("k2", 0, 10);
+	cw_strategy_manager_queue_cursors(fx->manager);
+	sm_flush(fx);
+	g_assert_cmpint(sm_state_int(fx, a, "cursor"), ==, CW_RT_T0 + 299 * CW_RT_STEP_MS);
+	g_assert_cmpint(sm_state_int(fx, e, "cursor"), ==, CW_RT_T0 + 9 * CW_RT_STEP_MS);
+	status_events = cw_store_events_query(fx->store.store, a, "BOT_STATUS", 0, 0, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(status_events->len, ==, 2); /* starting, running */
+	cw_strategy_manager_get_write_counts(fx->manager, &written, &failed);
+	g_assert_cmpuint(written, >, 4);
+	g_assert_cmpuint(failed, ==, 0);
+	g_assert_cmpuint(cw_store_writer_get_pending(fx->writer), ==, 0);
+	/* nothing queued: nothing written */
+	sm_flush(fx);
+	{
+		guint64 again = 0;
+		cw_strategy_manager_get_write_counts(fx->manager, &again, &failed);
+		g_assert_cmpuint(again, ==, written);
+	}
+}
+
+/* stop_all stops and unloads every running bot with the reason. */
+static void
+test_sm_stop_all(SmFixture *fx, gconstpointer user_data)
+{
+	gint64 a = sm_add(fx, "a", "k1", TRUE), e = sm_add(fx, "e", "k2", TRUE);
+
+	sm_startup(fx);
+	sm_push("k1", 0, 5);
+	cw_strategy_manager_stop_feeds(fx->manager);
+	g_assert_false(cw_test_feed_is_started(cw_test_feed_find("k1")));
+	cw_strategy_manager_stop_all(fx->manager, "shutdown");
+	g_assert_cmpuint(cw_strategy_manager_get_n_running(fx->manager), ==, 0);
+	sm_assert_status(fx, a, "stopped");
+	sm_assert_status(fx, e, "stopped");
+	sm_flush(fx);
+	g_assert_cmpuint(cw_test_feed_get_instances()->len, ==, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	cw_test_log_capture();
+	g_test_init(&argc, &argv, NULL);
+#define ADD(name, func)                                                                            \
+	g_test_add("/services/strategy-manager/" name, SmFixture, NULL, sm_setup, func, sm_teardown)
+	ADD("startup", test_sm_startup);
+	ADD("reconcile", test_sm_reconcile);
+	ADD("feed-ended", test_sm_feed_ended);
+	ADD("flush", test_sm_flush);
+	ADD("stop-all", test_sm_stop_all);
+#undef ADD
+	return g_test_run();
+}
