@@ -1452,6 +1452,46 @@ test_serve_blob_config(E2eFixture *fx, gconstpointer user_data)
 	e2e_assert_same_rows(by_text, by_blob, "blob config against text config");
 }
 
+/* ---- 12. shorter candles than the bot's, resampled ---------------------- */
+
+/* A 5m bot served from a 1m file trades the 5m candles resampled from it,
+ * exactly as the backtest of the same file does. */
+static void
+test_serve_resampled(E2eFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *one = g_build_filename(fx->tmpdir, "synth-1m.csv", NULL);
+	g_autofree char *db = e2e_db(fx, "resampled");
+	g_autofree char *bt = e2e_db(fx, "resampled-bt");
+	g_autoptr(JsonNode) node = NULL;
+	g_autofree char *cfg = NULL, *out = NULL, *log = NULL;
+	g_autoptr(GPtrArray) served = NULL, tested = NULL;
+	Serve *s;
+
+	g_assert_cmpint(cw_test_run(NULL, NULL, "synth", "--days", "20", "--seed", "3",
+				    "--interval", "1m", "--output", one, NULL),
+			==, 0);
+	node = cfg_new("mean-reversion.json", "btc-mr-1m", NULL, one, 0);
+	cfg = cfg_save(fx, node);
+	bot_add(fx, db, node);
+	s = serve_start(fx, db, "--exit-when-idle", "--poll-interval", POLL_S);
+	g_assert_cmpint(serve_wait(fx, s, 60000), ==, 0);
+	log = serve_read_log(s);
+	g_assert_nonnull(strstr(log, "1m candles resampled to 5m"));
+	g_assert_cmpint(db_int(db, "SELECT count(*) FROM bot_state WHERE key = 'stop_reason' AND "
+				   "value = 'feed ended'"),
+			==, 1);
+
+	g_assert_cmpint(
+	    cw_test_run(&out, NULL, "backtest", "--config", cfg, "--data", one, "--db", bt, NULL),
+	    ==, 0);
+	g_assert_nonnull(strstr(out, "resampled 1m -> 5m"));
+	served = db_rows(db, "SELECT " TRADE_COLS " FROM trading_trades" TRADE_ORDER);
+	tested = db_rows(bt, "SELECT " TRADE_COLS " FROM trading_trades WHERE exit_reason != "
+			     "'end_of_data'" TRADE_ORDER);
+	g_assert_cmpuint(served->len, >, 0);
+	e2e_assert_same_rows(tested, served, "serve against backtest, resampled");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1471,6 +1511,7 @@ main(int argc, char **argv)
 	ADD("/e2e/serve/json-log", test_serve_json_log);
 	ADD("/e2e/serve/bad-input", test_serve_bad_input);
 	ADD("/e2e/serve/blob-config", test_serve_blob_config);
+	ADD("/e2e/serve/resampled", test_serve_resampled);
 #undef ADD
 	return g_test_run();
 }

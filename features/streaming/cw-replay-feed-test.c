@@ -384,7 +384,7 @@ static CwBotConfig *
 make_config(const char *feed_json, GError **error)
 {
 	g_autofree char *json =
-	    g_strdup_printf("{\"name\": \"bot-1\", \"symbol\": \"btcusdt\", "
+	    g_strdup_printf("{\"name\": \"bot-1\", \"symbol\": \"btcusdt\", \"interval\": \"1m\", "
 			    "\"strategy\": {\"analyzers\": [{\"type\": \"rsi\"}]}, \"feed\": %s}",
 			    feed_json);
 
@@ -434,9 +434,11 @@ test_configure(void)
 	g_assert_cmpstr(symbol, ==, "BTCUSDT"); /* the bot's symbol */
 	g_assert_cmpfloat(speed, ==, 2.5);
 	g_assert_cmpint(interval, ==, MINUTE);
-	want_key = g_strdup_printf("replay:%s/config.csv:BTCUSDT", real_dir);
+	/* the bot's interval is part of the key: bots of other intervals get
+	 * their own resampled candles */
+	want_key = g_strdup_printf("replay:%s/config.csv:BTCUSDT:1m", real_dir);
 	g_assert_true(g_str_has_prefix(want_key + strlen("replay:"), got_path));
-	g_assert_cmpstr(want_key + strlen("replay:") + strlen(got_path), ==, ":BTCUSDT");
+	g_assert_cmpstr(want_key + strlen("replay:") + strlen(got_path), ==, ":BTCUSDT:1m");
 	g_assert_cmpstr(cw_market_feed_get_key(CW_MARKET_FEED(feed)), ==, want_key);
 
 	/* the same file by a relative path with ".." shares the key */
@@ -452,7 +454,8 @@ test_configure(void)
 
 	/* a symbol override changes the key */
 	g_object_set(feed2, "symbol", "ETHUSDT", NULL);
-	g_assert_true(g_str_has_suffix(cw_market_feed_get_key(CW_MARKET_FEED(feed2)), ":ETHUSDT"));
+	g_assert_true(
+	    g_str_has_suffix(cw_market_feed_get_key(CW_MARKET_FEED(feed2)), ":ETHUSDT:1m"));
 
 	check_configure_error("{\"type\": \"replay\"}", CW_CONFIG_ERROR, CW_CONFIG_ERROR_MISSING,
 			      "feed.path: *");
@@ -499,13 +502,105 @@ test_configured_run(void)
 	f.feed = CW_MARKET_FEED(object);
 	g_assert_true(cw_market_feed_configure(f.feed, config, &error));
 	g_assert_no_error(error);
-	g_assert_true(g_str_has_suffix(cw_market_feed_get_key(f.feed), "/run.csv:ALTBTC"));
+	g_assert_true(g_str_has_suffix(cw_market_feed_get_key(f.feed), "/run.csv:ALTBTC:1m"));
 	cw_market_feed_add_sink(f.feed, sink_a, &f);
 	g_signal_connect(object, "ended", G_CALLBACK(on_ended), &f);
 	g_assert_true(cw_market_feed_start(f.feed, &error));
 	run_loop(&f, 10);
 	assert_sequence(f.a, 0, 10);
 	g_assert_cmpuint(g_array_index(f.a, CwCandle, 0).symbol, ==, g_quark_from_string("ALTBTC"));
+	fixture_clear(&f);
+}
+
+/* A configured feed of @path for a bot of @interval, started, its candles
+ * collected in f->a until it ends. */
+static void
+run_configured(Fixture *f, const char *path, const char *interval)
+{
+	g_autofree char *feed_json =
+	    g_strdup_printf("{\"type\": \"replay\", \"path\": \"%s\"}", path);
+	g_autofree char *json =
+	    g_strdup_printf("{\"name\": \"bot-1\", \"symbol\": \"btcusdt\", \"interval\": \"%s\", "
+			    "\"strategy\": {\"analyzers\": [{\"type\": \"rsi\"}]}, \"feed\": %s}",
+			    interval, feed_json);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(json, -1, &error);
+
+	g_assert_no_error(error);
+	cw_streaming_register_types();
+	f->feed =
+	    CW_MARKET_FEED(cw_extension_new(CW_EXTENSION_POINT_MARKET_FEED, "replay", &error));
+	g_assert_no_error(error);
+	g_assert_true(cw_market_feed_configure(f->feed, config, &error));
+	g_assert_no_error(error);
+	cw_market_feed_add_sink(f->feed, sink_a, f);
+	g_signal_connect(f->feed, "ended", G_CALLBACK(on_ended), f);
+	g_assert_true(cw_market_feed_start(f->feed, &error));
+	g_assert_no_error(error);
+	run_loop(f, 10);
+}
+
+/* 1m candles for a 5m bot: the feed hands it 5m candles, each when its
+ * bucket closes; the incomplete first bucket (the file starts inside it)
+ * is dropped, and so is the incomplete last one. */
+static void
+test_resampled_run(void)
+{
+	/* a multiple of 5 minutes, plus 3 minutes */
+	const gint64 t0 = G_GINT64_CONSTANT(1700000100) + 180;
+	g_autofree char *path = g_build_filename(tmp_dir, "resample.csv", NULL);
+	g_autoptr(GString) csv = g_string_new("time,open,high,low,close,volume\n");
+	Fixture f;
+
+	/* minutes 3, 4 of a bucket, four full buckets, then 2 minutes */
+	for (guint i = 0; i < 24; i++)
+		g_string_append_printf(csv, "%" G_GINT64_FORMAT ",%u,%u,%u,%u.5,1\n", t0 + 60 * i,
+				       100 + i, 110 + i, 90 + i, 100 + i);
+	g_assert_true(g_file_set_contents(path, csv->str, -1, NULL));
+	fixture_init(&f);
+	run_configured(&f, path, "5m");
+	g_assert_cmpstr(f.reason, ==, "feed ended");
+	g_assert_true(g_str_has_suffix(cw_market_feed_get_key(f.feed), "/resample.csv:BTCUSDT:5m"));
+	g_assert_cmpuint(f.a->len, ==, 4);
+	for (guint k = 0; k < 4; k++) {
+		const CwCandle *c = &g_array_index(f.a, CwCandle, k);
+		guint first = 2 + 5 * k; /* index of its first 1m candle */
+
+		g_assert_cmpint(c->open_time, ==, (t0 + 60 * first) * 1000);
+		g_assert_cmpint(c->open_time % (5 * MINUTE), ==, 0);
+		g_assert_cmpint(c->interval_ms, ==, 5 * MINUTE);
+		g_assert_cmpfloat(c->open, ==, 100 + first);
+		g_assert_cmpfloat(c->high, ==, 110 + first + 4);
+		g_assert_cmpfloat(c->low, ==, 90 + first);
+		g_assert_cmpfloat(c->close, ==, 100 + first + 4 + 0.5);
+		g_assert_cmpfloat(c->volume, ==, 5);
+	}
+	g_object_unref(f.feed);
+	fixture_clear(&f);
+}
+
+/* 5m candles for a 1m bot cannot be made: the feed ends at once with a
+ * message that says why, and hands the bot no candle. */
+static void
+test_resample_refused(void)
+{
+	g_autofree char *path = g_build_filename(tmp_dir, "five.csv", NULL);
+	g_autoptr(GString) csv = g_string_new("time,open,high,low,close,volume\n");
+	Fixture f;
+
+	for (guint i = 0; i < 10; i++)
+		g_string_append_printf(csv, "%u,1,2,0.5,1.5,1\n", 1700000100 + 300 * i);
+	g_assert_true(g_file_set_contents(path, csv->str, -1, NULL));
+	g_ptr_array_set_size(warnings, 0);
+	fixture_init(&f);
+	run_configured(&f, path, "1m");
+	g_assert_cmpuint(f.a->len, ==, 0);
+	g_assert_cmpuint(f.n_ended, ==, 1);
+	g_test_message("%s", f.reason);
+	g_assert_nonnull(strstr(f.reason, "five.csv: the bot trades 1m candles but the file has "
+					  "5m candles: cannot resample 5m candles to 1m"));
+	g_assert_cmpuint(warnings->len, ==, 1);
+	g_object_unref(f.feed);
 	fixture_clear(&f);
 }
 
@@ -590,6 +685,8 @@ main(int argc, char **argv)
 	g_test_add_func("/streaming/replay/speed-paced-gap", test_speed_paced_gap);
 	g_test_add_func("/streaming/replay/configure", test_configure);
 	g_test_add_func("/streaming/replay/configured-run", test_configured_run);
+	g_test_add_func("/streaming/replay/resampled-run", test_resampled_run);
+	g_test_add_func("/streaming/replay/resample-refused", test_resample_refused);
 	g_test_add_func("/streaming/replay/thread-default-context", test_thread_default_context);
 	ret = g_test_run();
 	remove_tmp_dir();

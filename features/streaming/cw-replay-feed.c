@@ -8,6 +8,7 @@
 #include "cw-streaming.h"
 
 #include "cw-config.h"
+#include "cw-strategies.h"
 
 #include <errno.h>
 #include <math.h>
@@ -35,6 +36,7 @@ struct _CwReplayFeed {
 	gint64 interval_ms;
 	double speed;
 	gboolean skip_bad_rows;
+	gint64 bot_interval_ms; /* from the bot's config; 0 = the file's candles as they are */
 	char *key;
 
 	/* sinks */
@@ -56,6 +58,14 @@ struct _CwReplayFeed {
 	gint64 base_open_time;
 	gboolean have_pending;
 	CwCandle pending;
+
+	/* shorter candles than the bot's, resampled up to its interval */
+	gboolean checked;
+	gboolean resampling;
+	CwCandleResampler resampler;
+	CwCandle ready[CW_TIMEFRAME_AGGREGATOR_MAX_CLOSED];
+	guint n_ready;
+	guint next_ready;
 };
 
 enum { PROP_0, PROP_PATH, PROP_SYMBOL, PROP_INTERVAL, PROP_SPEED, PROP_SKIP_BAD_ROWS, N_PROPS };
@@ -150,6 +160,70 @@ cw_replay_feed_finish(CwReplayFeed *self, const char *reason)
 	g_signal_emit_by_name(self, "ended", reason);
 }
 
+/* At the first candle: the file's interval against the bot's. Shorter
+ * candles that divide it are resampled up to it (CwCandleResampler, as the
+ * backtest does); others are refused. */
+static gboolean
+cw_replay_feed_check_interval(CwReplayFeed *self, const CwCandle *first, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	char want[16], got[16];
+
+	self->checked = TRUE;
+	self->resampling = FALSE;
+	if (self->bot_interval_ms <= 0 || first->interval_ms == self->bot_interval_ms)
+		return TRUE;
+	cw_interval_format(self->bot_interval_ms, want, sizeof want);
+	cw_interval_format(first->interval_ms, got, sizeof got);
+	if (!cw_candle_resampler_init(&self->resampler, first->interval_ms, self->bot_interval_ms,
+				      &local)) {
+		g_set_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FAILED,
+			    "%s: the bot trades %s candles but the file has %s candles: %s",
+			    self->path, want, got, local->message);
+		return FALSE;
+	}
+	g_message("replay feed %s: %s candles resampled to %s for the bot (incomplete buckets "
+		  "at the edges dropped)",
+		  self->path, got, want);
+	self->resampling = TRUE;
+	return TRUE;
+}
+
+/* The next candle at the bot's interval: the file's own, or resampled up
+ * from shorter ones. */
+static CwCandleSourceResult
+cw_replay_feed_next(CwReplayFeed *self, CwCandle *out, GError **error)
+{
+	for (;;) {
+		CwCandleSourceResult result;
+		CwCandle base;
+
+		if (self->next_ready < self->n_ready) {
+			*out = self->ready[self->next_ready++];
+			return CW_CANDLE_SOURCE_OK;
+		}
+		result = cw_candle_source_next(CW_CANDLE_SOURCE(self->file), &base, error);
+		if (result == CW_CANDLE_SOURCE_END && self->resampling) {
+			g_autofree char *summary = NULL;
+
+			cw_candle_resampler_finish(&self->resampler);
+			summary = cw_candle_resampler_describe(&self->resampler);
+			g_message("replay feed %s: %s", self->path, summary);
+		}
+		if (result != CW_CANDLE_SOURCE_OK)
+			return result;
+		if (G_UNLIKELY(!self->checked) &&
+		    !cw_replay_feed_check_interval(self, &base, error))
+			return CW_CANDLE_SOURCE_ERROR;
+		if (!self->resampling) {
+			*out = base;
+			return CW_CANDLE_SOURCE_OK;
+		}
+		self->n_ready = cw_candle_resampler_push(&self->resampler, &base, self->ready);
+		self->next_ready = 0;
+	}
+}
+
 /* Delivers up to one batch of candles that are due. */
 static void
 cw_replay_feed_pump(CwReplayFeed *self)
@@ -159,8 +233,8 @@ cw_replay_feed_pump(CwReplayFeed *self)
 	for (guint n = 0; n < CW_REPLAY_BATCH; n++) {
 		if (!self->have_pending) {
 			g_autoptr(GError) error = NULL;
-			CwCandleSourceResult result = cw_candle_source_next(
-			    CW_CANDLE_SOURCE(self->file), &self->pending, &error);
+			CwCandleSourceResult result =
+			    cw_replay_feed_next(self, &self->pending, &error);
 
 			if (result == CW_CANDLE_SOURCE_END) {
 				cw_replay_feed_finish(self, "feed ended");
@@ -243,6 +317,9 @@ cw_replay_feed_start(CwMarketFeed *feed, GError **error)
 	self->file = g_steal_pointer(&file);
 	self->have_base = FALSE;
 	self->have_pending = FALSE;
+	self->checked = FALSE;
+	self->resampling = FALSE;
+	self->n_ready = self->next_ready = 0;
 	self->source = g_source_new(&cw_replay_feed_source_funcs, sizeof(CwReplaySource));
 	((CwReplaySource *) self->source)->feed = self;
 	g_source_set_name(self->source, "cw-replay-feed");
@@ -302,7 +379,16 @@ cw_replay_feed_get_key(CwMarketFeed *feed)
 		g_autofree char *canonical =
 		    cw_replay_feed_canonical_path(self->path != NULL ? self->path : "");
 
-		self->key = g_strdup_printf("replay:%s:%s", canonical, self->symbol);
+		char interval[16];
+
+		/* bots of different intervals get their own resampled candles */
+		if (self->bot_interval_ms > 0) {
+			cw_interval_format(self->bot_interval_ms, interval, sizeof interval);
+			self->key =
+			    g_strdup_printf("replay:%s:%s:%s", canonical, self->symbol, interval);
+		} else {
+			self->key = g_strdup_printf("replay:%s:%s", canonical, self->symbol);
+		}
 	}
 	return self->key;
 }
@@ -340,6 +426,8 @@ cw_replay_feed_configure(CwMarketFeed *feed, const CwBotConfig *config, GError *
 		    error, CW_CONFIG_ERROR_IO, "feed", "path", "%s: %s", canonical,
 		    g_file_test(canonical, G_FILE_TEST_EXISTS) ? "not a regular file"
 							       : g_strerror(ENOENT));
+	self->bot_interval_ms = config->interval_ms;
+	g_clear_pointer(&self->key, g_free);
 	g_object_set(self, "path", canonical, "speed", speed, "symbol",
 		     symbol != NULL ? symbol : "UNKNOWN", "interval", interval, "skip-bad-rows",
 		     skip, NULL);
