@@ -32,8 +32,9 @@ cw_command_synth_write(CwCandleSource *source, FILE *out, GError **error)
 int
 cw_command_synth(int argc, char **argv)
 {
-	g_autofree char *symbol = g_strdup("BTCUSDT");
-	g_autofree char *interval_text = g_strdup("5m");
+	/* GOption does not free a default it replaces: defaults come after */
+	g_autofree char *symbol = NULL;
+	g_autofree char *interval_text = NULL;
 	g_autofree char *output = NULL;
 	g_autofree char *start_text = NULL;
 	double days = 60;
@@ -66,6 +67,10 @@ cw_command_synth(int argc, char **argv)
 		cw_commands_print_error("synth", error);
 		return 2;
 	}
+	if (symbol == NULL)
+		symbol = g_strdup("BTCUSDT");
+	if (interval_text == NULL)
+		interval_text = g_strdup("5m");
 	interval_ms = cw_interval_parse(interval_text);
 	if (interval_ms <= 0) {
 		fprintf(stderr, "candlewick synth: --interval: invalid interval '%s'\n",
