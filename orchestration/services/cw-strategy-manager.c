@@ -574,6 +574,7 @@ cw_strategy_manager_flush(CwStrategyManager *self, GError **error)
 	GHashTableIter iter;
 	CwBotRuntime *rt;
 	gboolean any = cw_store_writer_get_pending(self->writer) > 0;
+	gboolean ok;
 
 	g_hash_table_iter_init(&iter, self->bots);
 	while (!any && g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
@@ -582,11 +583,11 @@ cw_strategy_manager_flush(CwStrategyManager *self, GError **error)
 		return TRUE;
 	if (!cw_store_begin(self->store, error))
 		return FALSE;
-	cw_store_writer_apply_pending(self->writer);
+	ok = cw_store_writer_apply_pending(self->writer, error);
 	g_hash_table_iter_init(&iter, self->bots);
-	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
-		cw_store_writer_apply_pending(cw_bot_runtime_get_writer(rt));
-	if (!cw_store_commit(self->store, error)) {
+	while (ok && g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		ok = cw_store_writer_apply_pending(cw_bot_runtime_get_writer(rt), error);
+	if (!ok || !cw_store_commit(self->store, error)) {
 		cw_store_rollback(self->store, NULL);
 		return FALSE;
 	}
@@ -596,6 +597,19 @@ cw_strategy_manager_flush(CwStrategyManager *self, GError **error)
 		cw_store_writer_commit_applied(cw_bot_runtime_get_writer(rt), &self->n_written,
 					       &self->n_failed);
 	return TRUE;
+}
+
+guint64
+cw_strategy_manager_get_n_pending(CwStrategyManager *self)
+{
+	GHashTableIter iter;
+	CwBotRuntime *rt;
+	guint64 n = cw_store_writer_get_pending(self->writer);
+
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		n += cw_store_writer_get_pending(cw_bot_runtime_get_writer(rt));
+	return n;
 }
 
 void
