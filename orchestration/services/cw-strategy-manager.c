@@ -94,6 +94,22 @@ cw_strategy_manager_feed_ended(CwBotRuntime *rt, const char *reason, gpointer us
 	cw_strategy_manager_status(self, id, name, "stopped", reason);
 }
 
+/* The hub dropped the bot: its feed could not start, or its order rows
+ * could not be committed. The bot goes to `error`; the others run. */
+static void
+cw_strategy_manager_feed_failed(CwBotRuntime *rt, const GError *error, gpointer user_data)
+{
+	CwStrategyManager *self = user_data;
+	gint64 id = cw_bot_runtime_get_id(rt);
+	g_autofree char *name = g_strdup(cw_bot_runtime_get_name(rt));
+
+	cw_bot_runtime_queue_guard_state(rt);
+	cw_bot_runtime_queue_cursor(rt);
+	cw_strategy_manager_mark_inactive(self, id, cw_bot_runtime_get_updated_at(rt));
+	g_hash_table_remove(self->bots, &id);
+	cw_strategy_manager_status(self, id, name, "error", error->message);
+}
+
 static void
 cw_strategy_manager_dispose(GObject *object)
 {
@@ -131,6 +147,7 @@ cw_strategy_manager_new(CwStore *store, CwStoreWriter *writer, CwOrchestratorCac
 	self->cache = cache;
 	self->hub = cw_feed_hub_new(self->store, &self->order_tx_open,
 				    cw_strategy_manager_feed_ended, self);
+	cw_feed_hub_set_failed_func(self->hub, cw_strategy_manager_feed_failed);
 	return self;
 }
 
@@ -290,6 +307,15 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 		cw_strategy_manager_fail(self, row, row->corrupt->message);
 		return;
 	}
+	if (row->id <= 0) {
+		/* every state write and order of the bot would lose its owner */
+		g_autofree char *why = g_strdup_printf(
+		    "trading_bots row id %" G_GINT64_FORMAT " is not a valid bot id (it must be "
+		    "> 0): the bot does not run; give the row a positive id",
+		    row->id);
+		cw_strategy_manager_fail(self, row, why);
+		return;
+	}
 	cw_strategy_manager_status(self, row->id, row->name, "starting", NULL);
 	config = cw_strategy_manager_parse(row, &error);
 	if (config == NULL) {
@@ -334,11 +360,10 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 	}
 	cw_bot_runtime_set_mode(rt, cw_strategy_manager_read_mode(self, row->id));
 	g_hash_table_insert(self->bots, g_memdup2(&row->id, sizeof(gint64)), rt);
-	if (self->started && !cw_feed_hub_start(self->hub, &error)) {
-		cw_strategy_manager_unload(self, rt);
-		cw_strategy_manager_fail(self, row, error->message);
+	/* a feed that cannot start fails its bots (feed_failed) */
+	if (self->started && !cw_feed_hub_start(self->hub) &&
+	    !g_hash_table_contains(self->bots, &row->id))
 		return;
-	}
 	g_hash_table_remove(self->inactive, &row->id);
 	cw_strategy_manager_status(self, row->id, row->name, "running", NULL);
 }
@@ -394,7 +419,9 @@ cw_strategy_manager_startup(CwStrategyManager *self, GError **error)
 	}
 	self->started = TRUE;
 	cw_strategy_manager_log_cache(self);
-	return cw_feed_hub_start(self->hub, error);
+	/* a feed that cannot start takes down only its own bots */
+	cw_feed_hub_start(self->hub);
+	return TRUE;
 }
 
 static void
