@@ -91,14 +91,8 @@ cw_feed_hub_commit_failed(CwFeedShare *share, const GError *error)
 {
 	CwFeedHub *hub = share->hub;
 	gint64 now = g_get_monotonic_time();
+	guint n_failed = 0;
 
-	hub->commit_failures++;
-	if (hub->commit_log_us == 0 || now - hub->commit_log_us >= 10 * G_USEC_PER_SEC) {
-		cw_log(G_LOG_LEVEL_CRITICAL, NULL, NULL,
-		       "cannot commit order rows (%u times): %s; the bots that placed them stop",
-		       hub->commit_failures, error->message);
-		hub->commit_log_us = now;
-	}
 	for (guint i = share->bots->len; i > 0; i--) {
 		CwBotRuntime *bot = g_ptr_array_index(share->bots, i - 1);
 
@@ -106,8 +100,17 @@ cw_feed_hub_commit_failed(CwFeedShare *share, const GError *error)
 			continue;
 		g_ptr_array_remove_index(share->bots, i - 1);
 		g_hash_table_remove(hub->by_bot, bot);
+		n_failed++;
 		if (hub->failed != NULL)
 			hub->failed(bot, error, hub->ended_data);
+	}
+	hub->commit_failures++;
+	if (n_failed > 0 || hub->commit_log_us == 0 ||
+	    now - hub->commit_log_us >= 10 * G_USEC_PER_SEC) {
+		cw_log(G_LOG_LEVEL_CRITICAL, NULL, NULL,
+		       "cannot commit order rows (%u times): %s; %u bots with orders in it stopped",
+		       hub->commit_failures, error->message, n_failed);
+		hub->commit_log_us = now;
 	}
 }
 
