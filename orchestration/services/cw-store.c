@@ -158,8 +158,17 @@ cw_store_configure(CwStore *self, GError **error)
 	/* WAL lets readers (the control API, other programs) run while the
 	 * service writes; NORMAL is durable across process crashes in WAL mode. */
 	journal = cw_store_pragma(self, "PRAGMA journal_mode=WAL", error);
-	if (journal == NULL)
+	if (journal == NULL) {
+		/* mostly a directory where the -wal and -shm files cannot be made */
+		if (error != NULL && *error != NULL) {
+			char *message = g_strdup_printf("%s (is the database or its directory "
+							"read-only for this process?)",
+							(*error)->message);
+			g_free((*error)->message);
+			(*error)->message = message;
+		}
 		return FALSE;
+	}
 	if (g_ascii_strcasecmp(journal, "wal") != 0 && g_strcmp0(self->path, ":memory:") != 0) {
 		g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_OPEN,
 			    "%s: cannot switch to WAL journal mode (still '%s')", self->path,
