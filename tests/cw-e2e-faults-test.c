@@ -656,8 +656,8 @@ test_bad_ids(Fx *fx, gconstpointer user_data)
 	s = SERVE(fx, "ids.log", "--db", db, "--exit-when-idle");
 	g_assert_cmpint(serve_wait(s, 60000), ==, 0);
 	g_assert_cmpint(db_count(db, "status IN ('running', 'starting')"), ==, 0);
-	e1 = db_bot_text(db, "negative", "status || ': ' || last_error");
-	e2 = db_bot_text(db, "zero", "status || ': ' || last_error");
+	e1 = db_bot_text(db, "negative", "status || ': ' || coalesce(last_error, '')");
+	e2 = db_bot_text(db, "zero", "status || ': ' || coalesce(last_error, '')");
 	g_test_message("%s / %s", e1, e2);
 	g_assert_true(g_str_has_prefix(e1, "error: trading_bots row id -3 "));
 	g_assert_true(g_str_has_prefix(e2, "error: trading_bots row id 0 "));

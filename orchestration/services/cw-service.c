@@ -426,7 +426,10 @@ cw_service_shutdown(CwService *self)
 	cw_strategy_manager_stop_feeds(self->manager);
 	self->timeout_id = g_timeout_add((guint) (self->options.shutdown_timeout_s * 1000) + 1,
 					 cw_service_timeout_cb, self);
-	self->finish_id = g_idle_add(cw_service_finish_cb, self);
+	/* at the timers' priority: a flush timer that is always due (slow
+	 * flushes on a failing disk) must not starve the shutdown until its
+	 * timeout */
+	self->finish_id = g_idle_add_full(G_PRIORITY_DEFAULT, cw_service_finish_cb, self, NULL);
 }
 
 static void
