@@ -491,6 +491,23 @@ test_disk_full_recovers(Fx *fx, gconstpointer user_data)
 	parse_stopped(log, &writes, &dropped);
 	g_assert_cmpuint(dropped, ==, 0);
 	g_assert_cmpuint(writes, >, 0);
+	/* the failed flushes counted nothing: what the bot wrote is in the
+	 * tables, nothing was dropped */
+	g_assert_cmpint(cw_test_db_int(db,
+				       "SELECT json_extract(value, '$.dropped') FROM bot_state "
+				       "WHERE key = 'writes'",
+				       -1),
+			==, 0);
+	g_assert_cmpint(cw_test_db_int(db,
+				       "SELECT json_extract(value, '$.written') FROM bot_state "
+				       "WHERE key = 'writes'",
+				       -1),
+			>, 0);
+	g_assert_cmpint(cw_test_db_int(db,
+				       "SELECT json_extract(value, '$.written') FROM bot_state "
+				       "WHERE key = 'writes'",
+				       -1),
+			<=, (gint64) writes);
 	g_assert_cmpint(db_count(db, "status IN ('running', 'starting')"), ==, 0);
 	/* every order in the journal has its row */
 	g_assert_cmpint(cw_test_db_int(db,
@@ -669,6 +686,19 @@ test_bad_ids(Fx *fx, gconstpointer user_data)
 				       -1),
 			==, 0);
 	g_assert_cmpint(db_count(db, "name = 'good' AND status = 'stopped'"), ==, 1);
+	/* the bot's write counters, as bots show prints them */
+	g_assert_cmpint(cw_test_db_int(db,
+				       "SELECT json_extract(value, '$.written') FROM bot_state s "
+				       "JOIN trading_bots b ON b.id = s.bot_id WHERE b.name = "
+				       "'good' AND s.key = 'writes'",
+				       -1),
+			>, 0);
+	g_assert_cmpint(cw_test_db_int(db,
+				       "SELECT json_extract(value, '$.dropped') FROM bot_state s "
+				       "JOIN trading_bots b ON b.id = s.bot_id WHERE b.name = "
+				       "'good' AND s.key = 'writes'",
+				       -1),
+			==, 0);
 }
 
 int

@@ -68,12 +68,27 @@ cw_strategy_manager_mark_inactive(CwStrategyManager *self, gint64 id, gint64 upd
 			     g_memdup2(&updated_at, sizeof updated_at));
 }
 
+/* bot_state "writes": what the bot's queue has really written and
+ * dropped so far (a failed flush counts neither), and what waits. */
+static void
+cw_strategy_manager_queue_write_counts(CwBotRuntime *rt)
+{
+	CwStoreWriter *writer = cw_bot_runtime_get_writer(rt);
+	g_autofree char *json = g_strdup_printf(
+	    "{\"written\":%" G_GUINT64_FORMAT ",\"dropped\":%" G_GUINT64_FORMAT ",\"pending\":%u}",
+	    cw_store_writer_get_n_written(writer), cw_store_writer_get_n_failed(writer),
+	    cw_store_writer_get_pending(writer));
+
+	cw_store_writer_state(writer, cw_bot_runtime_get_id(rt), "writes", json);
+}
+
 static void
 cw_strategy_manager_unload(CwStrategyManager *self, CwBotRuntime *rt)
 {
 	cw_feed_hub_detach(self->hub, rt);
 	/* the last counters, not those of the last heartbeat */
 	cw_bot_runtime_queue_guard_state(rt);
+	cw_strategy_manager_queue_write_counts(rt);
 	cw_bot_runtime_queue_cursor(rt);
 	g_hash_table_remove(self->bots, &(gint64){cw_bot_runtime_get_id(rt)});
 }
@@ -87,6 +102,7 @@ cw_strategy_manager_feed_ended(CwBotRuntime *rt, const char *reason, gpointer us
 	g_autofree char *name = g_strdup(cw_bot_runtime_get_name(rt));
 
 	cw_bot_runtime_queue_guard_state(rt);
+	cw_strategy_manager_queue_write_counts(rt);
 	cw_bot_runtime_queue_cursor(rt);
 	cw_store_writer_state(self->writer, id, "stop_reason", reason);
 	cw_strategy_manager_mark_inactive(self, id, cw_bot_runtime_get_updated_at(rt));
@@ -104,6 +120,7 @@ cw_strategy_manager_feed_failed(CwBotRuntime *rt, const GError *error, gpointer 
 	g_autofree char *name = g_strdup(cw_bot_runtime_get_name(rt));
 
 	cw_bot_runtime_queue_guard_state(rt);
+	cw_strategy_manager_queue_write_counts(rt);
 	cw_bot_runtime_queue_cursor(rt);
 	cw_strategy_manager_mark_inactive(self, id, cw_bot_runtime_get_updated_at(rt));
 	g_hash_table_remove(self->bots, &id);
@@ -517,6 +534,7 @@ cw_strategy_manager_heartbeat(CwStrategyManager *self, gint64 now_ms)
 		cw_store_writer_state(cw_bot_runtime_get_writer(rt), cw_bot_runtime_get_id(rt),
 				      "cache", stats);
 		cw_bot_runtime_queue_guard_state(rt);
+		cw_strategy_manager_queue_write_counts(rt);
 	}
 }
 
