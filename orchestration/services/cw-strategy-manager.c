@@ -624,8 +624,14 @@ cw_strategy_manager_flush(CwStrategyManager *self, GError **error)
 	g_hash_table_iter_init(&iter, self->bots);
 	while (!any && g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
 		any = cw_store_writer_get_pending(cw_bot_runtime_get_writer(rt)) > 0;
-	if (!any)
+	if (!any) {
+		/* an unwritable store is cleared by a commit: with nothing to
+		 * write, a test write tells whether the database takes writes
+		 * again (new orders wait for it) */
+		if (!cw_store_check_writable(self->store, NULL))
+			return cw_store_probe_write(self->store, error);
 		return TRUE;
+	}
 	if (!cw_store_begin(self->store, error))
 		return FALSE;
 	ok = cw_store_writer_apply_pending(self->writer, error);
