@@ -243,10 +243,16 @@ cw_service_flush_failed(CwService *self, const GError *error)
 		self->flush_failing_since_us = now;
 		self->flush_logged_us = now;
 		self->flush_failures_logged = 1;
+		/* the order hook refuses orders only while the database takes no
+		 * write; a busy database is waited for */
 		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
-		       "store flush failed: %s; new orders are refused, %" G_GUINT64_FORMAT
+		       "store flush failed: %s;%s %" G_GUINT64_FORMAT
 		       " writes are kept in memory and retried",
-		       error->message, pending);
+		       error->message,
+		       g_error_matches(error, CW_STORE_ERROR, CW_STORE_ERROR_UNWRITABLE)
+			   ? " new orders are refused,"
+			   : "",
+		       pending);
 	} else if (now - self->flush_logged_us >= CW_SERVICE_FLUSH_LOG_US) {
 		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
 		       "store flush still failing: %u more failures in %.0f s, %" G_GUINT64_FORMAT
