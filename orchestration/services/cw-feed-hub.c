@@ -92,6 +92,11 @@ cw_feed_hub_commit_failed(CwFeedShare *share, const GError *error)
 	CwFeedHub *hub = share->hub;
 	gint64 now = g_get_monotonic_time();
 	guint n_failed = 0;
+	g_autoptr(GError) why = g_error_new(
+	    error->domain, error->code,
+	    "the order rows of a candle could not be committed after the paper broker took the "
+	    "orders: %s",
+	    error->message);
 
 	for (guint i = share->bots->len; i > 0; i--) {
 		CwBotRuntime *bot = g_ptr_array_index(share->bots, i - 1);
@@ -102,7 +107,7 @@ cw_feed_hub_commit_failed(CwFeedShare *share, const GError *error)
 		g_hash_table_remove(hub->by_bot, bot);
 		n_failed++;
 		if (hub->failed != NULL)
-			hub->failed(bot, error, hub->ended_data);
+			hub->failed(bot, why, hub->ended_data);
 	}
 	hub->commit_failures++;
 	if (n_failed > 0 || hub->commit_log_us == 0 ||

@@ -9,8 +9,9 @@ struct _CwStrategyManager {
 	CwStoreWriter *writer;
 	CwOrchestratorCache *cache;
 	CwFeedHub *hub;
-	GHashTable *bots;     /* bot id -> CwBotRuntime* */
-	GHashTable *inactive; /* bot id -> updated_at when it stopped by itself or failed */
+	GHashTable *bots;         /* bot id -> CwBotRuntime* */
+	GHashTable *inactive;     /* bot id -> updated_at when it stopped by itself or failed */
+	GHashTable *status_retry; /* bot id -> CwStatusRetry* */
 	gboolean halt_all;
 	gboolean started;
 	gboolean order_tx_open;
@@ -26,6 +27,37 @@ cw_strategy_manager_now(void)
 	return g_get_real_time() / 1000;
 }
 
+/* A status the database could not take (a full disk), retried at each
+ * flush: a row must not stay `running` for a bot that stopped or failed. */
+typedef struct {
+	char *status;
+	char *reason;
+	gint64 at;
+} CwStatusRetry;
+
+static void
+cw_status_retry_free(CwStatusRetry *r)
+{
+	g_free(r->status);
+	g_free(r->reason);
+	g_free(r);
+}
+
+static void
+cw_strategy_manager_retry_statuses(CwStrategyManager *self)
+{
+	GHashTableIter iter;
+	gint64 *id;
+	CwStatusRetry *r;
+
+	g_hash_table_iter_init(&iter, self->status_retry);
+	while (g_hash_table_iter_next(&iter, (gpointer *) &id, (gpointer *) &r)) {
+		if (!cw_store_bot_set_status(self->store, *id, r->status, r->reason, r->at, NULL))
+			return; /* still failing: all wait for the next flush */
+		g_hash_table_iter_remove(&iter);
+	}
+}
+
 static void
 cw_strategy_manager_status(CwStrategyManager *self, gint64 id, const char *name, const char *status,
 			   const char *reason)
@@ -34,12 +66,22 @@ cw_strategy_manager_status(CwStrategyManager *self, gint64 id, const char *name,
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autoptr(JsonNode) root = NULL;
+	const char *error_text = g_strcmp0(status, "error") == 0 ? reason : NULL;
+	gint64 now = cw_strategy_manager_now();
 
-	if (!cw_store_bot_set_status(self->store, id, status,
-				     g_strcmp0(status, "error") == 0 ? reason : NULL,
-				     cw_strategy_manager_now(), &error))
-		cw_log(G_LOG_LEVEL_WARNING, name, NULL, "cannot record status %s: %s", status,
+	/* the last status of the bot wins over one still waiting */
+	g_hash_table_remove(self->status_retry, &id);
+	if (!cw_store_bot_set_status(self->store, id, status, error_text, now, &error)) {
+		CwStatusRetry *r = g_new0(CwStatusRetry, 1);
+
+		cw_log(G_LOG_LEVEL_WARNING, name, NULL,
+		       "cannot record status %s now, retried at each flush: %s", status,
 		       error->message);
+		r->status = g_strdup(status);
+		r->reason = g_strdup(error_text);
+		r->at = now;
+		g_hash_table_insert(self->status_retry, g_memdup2(&id, sizeof id), r);
+	}
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "status");
 	json_builder_add_string_value(b, status);
@@ -135,6 +177,7 @@ cw_strategy_manager_dispose(GObject *object)
 	g_clear_pointer(&self->hub, cw_feed_hub_free);
 	g_clear_pointer(&self->bots, g_hash_table_unref);
 	g_clear_pointer(&self->inactive, g_hash_table_unref);
+	g_clear_pointer(&self->status_retry, g_hash_table_unref);
 	g_clear_object(&self->store);
 	G_OBJECT_CLASS(cw_strategy_manager_parent_class)->dispose(object);
 }
@@ -152,6 +195,8 @@ cw_strategy_manager_init(CwStrategyManager *self)
 					   (GDestroyNotify) cw_bot_runtime_free);
 	self->hub = NULL; /* needs the store: created in new() */
 	self->inactive = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	self->status_retry = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+						   (GDestroyNotify) cw_status_retry_free);
 }
 
 CwStrategyManager *
@@ -621,6 +666,7 @@ cw_strategy_manager_flush(CwStrategyManager *self, GError **error)
 	gboolean any = cw_store_writer_get_pending(self->writer) > 0;
 	gboolean ok;
 
+	cw_strategy_manager_retry_statuses(self);
 	g_hash_table_iter_init(&iter, self->bots);
 	while (!any && g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
 		any = cw_store_writer_get_pending(cw_bot_runtime_get_writer(rt)) > 0;
@@ -655,7 +701,8 @@ cw_strategy_manager_get_n_pending(CwStrategyManager *self)
 {
 	GHashTableIter iter;
 	CwBotRuntime *rt;
-	guint64 n = cw_store_writer_get_pending(self->writer);
+	guint64 n =
+	    cw_store_writer_get_pending(self->writer) + g_hash_table_size(self->status_retry);
 
 	g_hash_table_iter_init(&iter, self->bots);
 	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))

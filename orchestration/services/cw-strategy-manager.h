@@ -39,7 +39,8 @@ guint cw_strategy_manager_get_n_running(CwStrategyManager *self);
 gboolean cw_strategy_manager_get_halt_all(CwStrategyManager *self);
 /* Writes every queue (the service's and each bot's) in one transaction. */
 gboolean cw_strategy_manager_flush(CwStrategyManager *self, GError **error);
-/* Writes queued and not yet committed, in every queue. */
+/* Writes queued and not yet committed, in every queue, and statuses
+ * that wait for a retry. */
 guint64 cw_strategy_manager_get_n_pending(CwStrategyManager *self);
 void cw_strategy_manager_get_write_counts(CwStrategyManager *self, guint64 *written,
 					  guint64 *failed);
