@@ -509,6 +509,18 @@ test_disk_full_recovers(Fx *fx, gconstpointer user_data)
 				       -1),
 			<=, (gint64) writes);
 	g_assert_cmpint(db_count(db, "status IN ('running', 'starting')"), ==, 0);
+	/* when the disk filled between an order and its commit, the bot went
+	 * to error (and its status was recorded once there was room);
+	 * otherwise its orders were refused and it ran to the shutdown */
+	{
+		g_autofree char *how = db_bot_text(db, "slow",
+						   "status || ': ' || "
+						   "coalesce(last_error, '')");
+		g_test_message("the bot ended %s", how);
+		g_assert_true(g_str_has_prefix(how, "stopped: ") ||
+			      g_str_has_prefix(how, "error: the order rows of a candle could "
+						    "not be committed"));
+	}
 	/* every order in the journal has its row */
 	g_assert_cmpint(cw_test_db_int(db,
 				       "SELECT count(*) FROM events e WHERE e.type LIKE 'ORDER_%' "
