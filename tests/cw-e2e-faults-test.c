@@ -173,6 +173,13 @@ serve_spawn(Fx *fx, const char *log, guint uid, const char *const *args)
 		g_ptr_array_add(argv, (gpointer) args[i]);
 	g_ptr_array_add(argv, NULL);
 	s->proc = g_subprocess_launcher_spawnv(launcher, (const char *const *) argv->pdata, &error);
+	/* another user may not be able to reach the executable */
+	if (s->proc == NULL && uid != 0) {
+		g_test_message("cannot run serve as uid %u: %s", uid, error->message);
+		g_free(s->log);
+		g_free(s);
+		return NULL;
+	}
 	g_assert_no_error(error);
 	return s;
 }
@@ -571,11 +578,18 @@ test_read_only(Fx *fx, gconstpointer user_data)
 		g_assert_cmpint(g_chmod(db, 0444), ==, 0);
 		s = serve_spawn(fx, "nobody.log", 65534,
 				(const char *const[]){"--db", db, "--exit-when-idle", NULL});
-		g_assert_cmpint(serve_wait(s, 20000), ==, 1);
-		log = serve_log(s);
-		g_test_message("as nobody: %s", log);
-		g_assert_nonnull(strstr(log, "read-only"));
-		g_clear_pointer(&s, serve_free);
+		if (s != NULL) {
+			int status = serve_wait(s, 20000);
+
+			log = serve_log(s);
+			g_test_message("as nobody (exit %d): %s", status, log);
+			/* 99: the child could not become nobody (a user namespace) */
+			if (status != 99) {
+				g_assert_cmpint(status, ==, 1);
+				g_assert_nonnull(strstr(log, "read-only"));
+			}
+			g_clear_pointer(&s, serve_free);
+		}
 		g_assert_cmpint(g_chmod(db, 0644), ==, 0);
 	}
 
