@@ -44,10 +44,17 @@ fx_run_tool(const char *const *argv)
 }
 
 static void
-fx_teardown(Fx *fx, gconstpointer user_data)
+fx_undo_immutable(Fx *fx)
 {
 	for (guint i = 0; i < fx->immutable->len; i++)
 		fx_run_tool((const char *const[]){"chattr", "-i", fx->immutable->pdata[i], NULL});
+	g_ptr_array_set_size(fx->immutable, 0);
+}
+
+static void
+fx_teardown(Fx *fx, gconstpointer user_data)
+{
+	fx_undo_immutable(fx);
 	if (fx->mount != NULL)
 		fx_run_tool((const char *const[]){"umount", fx->mount, NULL});
 	g_ptr_array_unref(fx->immutable);
@@ -55,6 +62,27 @@ fx_teardown(Fx *fx, gconstpointer user_data)
 	g_free(fx->mount);
 	g_free(fx->tmpdir);
 	g_free(fx->data);
+}
+
+/* Copies the database file and its WAL, if any, to dst (dst-wal). */
+static gboolean
+fx_copy_db(const char *src, const char *dst)
+{
+	const char *suffixes[] = {"", "-wal"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+		g_autofree char *from = g_strconcat(src, suffixes[i], NULL);
+		g_autofree char *to = g_strconcat(dst, suffixes[i], NULL);
+		g_autofree char *bytes = NULL;
+		gsize len = 0;
+
+		if (!g_file_test(from, G_FILE_TEST_EXISTS))
+			continue;
+		if (!g_file_get_contents(from, &bytes, &len, NULL) ||
+		    !g_file_set_contents(to, bytes, (gssize) len, NULL))
+			return FALSE;
+	}
+	return TRUE;
 }
 
 static char *
@@ -226,21 +254,29 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Serve, serve_free)
 
 #define SERVE(fx, log, ...) serve_spawn(fx, log, 0, (const char *const[]){__VA_ARGS__, NULL})
 
-static void
-serve_wait_log(Serve *s, const char *needle, guint timeout_ms)
+/* TRUE once the log holds needle; FALSE (and the log printed) after
+ * timeout_ms. */
+static gboolean
+serve_log_wait(Serve *s, const char *needle, guint timeout_ms)
 {
 	CwTestDeadline d = cw_test_deadline(timeout_ms);
 
 	do {
 		g_autofree char *log = serve_log(s);
 		if (strstr(log, needle) != NULL)
-			return;
+			return TRUE;
 	} while (cw_test_deadline_wait(&d, 20));
 	{
 		g_autofree char *log = serve_log(s);
 		g_printerr("no '%s' in the log after %u ms:\n%s\n", needle, timeout_ms, log);
 	}
-	g_assert_not_reached();
+	return FALSE;
+}
+
+static void
+serve_wait_log(Serve *s, const char *needle, guint timeout_ms)
+{
+	g_assert_true(serve_log_wait(s, needle, timeout_ms));
 }
 
 static guint
@@ -454,10 +490,11 @@ test_disk_full_recovers(Fx *fx, gconstpointer user_data)
 {
 	g_autofree char *mnt = fx_path(fx, "mnt");
 	g_autofree char *db = NULL, *filler = NULL, *log = NULL;
+	g_autofree char *after = fx_path(fx, "after.db");
 	g_autoptr(Serve) s = NULL;
 	guint64 writes = 0, dropped = 0;
-	gint64 events_before;
-	int fd;
+	gint64 events_before = -1, events_after = -1;
+	gboolean ok, finished, copied;
 
 	g_assert_cmpint(g_mkdir(mnt, 0700), ==, 0);
 	if (!fx_run_tool((const char *const[]){"mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs",
@@ -471,26 +508,48 @@ test_disk_full_recovers(Fx *fx, gconstpointer user_data)
 	filler = g_build_filename(mnt, "filler", NULL);
 	bot_add(fx, db, "slow", fx->data, 50000);
 
+	/* nothing may abort while the tmpfs is mounted: the run first, then
+	 * a copy of the database is checked once it is unmounted */
 	s = SERVE(fx, "tmpfs.log", "--db", db, "--poll-interval", "0.2");
-	serve_wait_log(s, "serving 1 bots", 20000);
-	/* fill the disk to the last byte */
-	fd = g_open(filler, O_WRONLY | O_CREAT, 0600);
-	g_assert_cmpint(fd, >=, 0);
-	{
+	ok = serve_log_wait(s, "serving 1 bots", 20000);
+	if (ok) {
+		/* fill the disk to the last byte */
 		char block[65536] = {0};
-		while (write(fd, block, sizeof block) > 0)
+		int fd = g_open(filler, O_WRONLY | O_CREAT, 0600);
+
+		while (fd >= 0 && write(fd, block, sizeof block) > 0)
 			;
+		if (fd >= 0)
+			close(fd);
+		ok = fd >= 0;
 	}
-	close(fd);
-	serve_wait_log(s, "store flush failed: database or disk is full", 20000);
-	events_before = cw_test_db_int(db, "SELECT count(*) FROM events", -1);
-	g_usleep(G_USEC_PER_SEC);
-	g_assert_cmpint(g_unlink(filler), ==, 0);
-	serve_wait_log(s, "store writable again", 20000);
+	ok = ok && serve_log_wait(s, "store flush failed: database or disk is full", 20000);
+	if (ok) {
+		events_before = cw_test_db_int(db, "SELECT count(*) FROM events", -1);
+		g_usleep(G_USEC_PER_SEC);
+	}
+	g_unlink(filler);
+	ok = ok && serve_log_wait(s, "store writable again", 20000);
 	/* the kept writes landed */
-	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM events", -1), >, events_before);
+	if (ok)
+		events_after = cw_test_db_int(db, "SELECT count(*) FROM events", -1);
 	g_subprocess_send_signal(s->proc, SIGTERM);
-	g_assert_cmpint(serve_wait(s, 20000), ==, 0);
+	finished = cw_test_subprocess_wait(s->proc, 20000);
+	if (!finished) {
+		g_subprocess_force_exit(s->proc);
+		cw_test_subprocess_wait(s->proc, 5000);
+	}
+	copied = fx_copy_db(db, after);
+	if (fx_run_tool((const char *const[]){"umount", mnt, NULL}))
+		g_clear_pointer(&fx->mount, g_free);
+	g_assert_true(ok);
+	g_assert_true(finished);
+	g_assert_true(copied);
+	g_assert_cmpint(events_after, >, events_before);
+	g_assert_true(g_subprocess_get_if_exited(s->proc));
+	g_assert_cmpint(g_subprocess_get_exit_status(s->proc), ==, 0);
+	g_free(db);
+	db = g_steal_pointer(&after);
 	log = serve_log(s);
 	g_test_message("%s", log);
 	g_assert_cmpuint(count_lines_with(log, "store flush failed"), ==, 1);
@@ -566,6 +625,7 @@ test_read_only(Fx *fx, gconstpointer user_data)
 	g_autofree char *log = NULL, *log2 = NULL, *log3 = NULL, *updated = NULL, *now = NULL;
 	g_autoptr(Serve) s = NULL;
 	gint64 uid;
+	int status;
 
 	bot_add(fx, db, "ro", fx->data, 0);
 	updated = db_bot_text(db, "ro", "coalesce(stopped_at, 0) || status");
@@ -579,7 +639,7 @@ test_read_only(Fx *fx, gconstpointer user_data)
 		s = serve_spawn(fx, "nobody.log", 65534,
 				(const char *const[]){"--db", db, "--exit-when-idle", NULL});
 		if (s != NULL) {
-			int status = serve_wait(s, 20000);
+			status = serve_wait(s, 20000);
 
 			log = serve_log(s);
 			g_test_message("as nobody (exit %d): %s", status, log);
@@ -601,7 +661,10 @@ test_read_only(Fx *fx, gconstpointer user_data)
 		return;
 	}
 	s = SERVE(fx, "ro.log", "--db", db, "--exit-when-idle");
-	g_assert_cmpint(serve_wait(s, 20000), ==, 1);
+	status = serve_wait(s, 20000);
+	/* undone before any assertion can abort the test */
+	fx_undo_immutable(fx);
+	g_assert_cmpint(status, ==, 1);
 	log2 = serve_log(s);
 	g_test_message("read-only file: %s", log2);
 	g_assert_nonnull(strstr(log2, "refusing to serve"));
@@ -621,7 +684,9 @@ test_read_only(Fx *fx, gconstpointer user_data)
 		g_assert_cmpint(g_chmod(dir, 0555), ==, 0);
 	}
 	s = SERVE(fx, "rodir.log", "--db", dirdb, "--exit-when-idle");
-	g_assert_cmpint(serve_wait(s, 20000), ==, 1);
+	status = serve_wait(s, 20000);
+	fx_undo_immutable(fx);
+	g_assert_cmpint(status, ==, 1);
 	log3 = serve_log(s);
 	g_test_message("read-only directory: %s", log3);
 	g_assert_nonnull(strstr(log3, "bots.db"));
