@@ -483,6 +483,41 @@ test_disk_full(Fx *fx, gconstpointer user_data)
 	g_assert_cmpint(db_count(db, "status IN ('running', 'starting')"), ==, 0);
 }
 
+/* A database that stays full: one line with the cause, then one every
+ * 10 s with a count, whatever the number of flushes. */
+static void
+test_disk_full_repeats(Fx *fx, gconstpointer user_data)
+{
+	g_autofree char *db = fx_path(fx, "stays-full.db");
+	g_autofree char *config = fx_path(fx, "service.json");
+	g_autofree char *text = NULL, *log = NULL;
+	g_autoptr(Serve) s = NULL;
+	const char *repeat;
+	guint n_more = 0;
+
+	bot_add(fx, db, "stays", fx->data, 20000);
+	text = g_strdup_printf("{\"store\": {\"max_page_count\": %" G_GINT64_FORMAT "}}",
+			       cw_test_db_int(db, "PRAGMA page_count", -1));
+	g_assert_true(g_file_set_contents(config, text, -1, NULL));
+	s = SERVE(fx, "stays.log", "--db", db, "--service-config", config);
+	serve_wait_log(s, "store flush failed: database or disk is full", 20000);
+	serve_wait_log(s, "store flush still failing: ", 15000);
+	g_subprocess_send_signal(s->proc, SIGTERM);
+	/* what could not be written at exit makes the exit status 1 */
+	g_assert_cmpint(serve_wait(s, 20000), ==, 1);
+	log = serve_log(s);
+	g_test_message("%s", log);
+	g_assert_cmpuint(count_lines_with(log, "store flush failed"), ==, 1);
+	g_assert_cmpuint(count_lines_with(log, "store flush still failing"), ==, 1);
+	repeat = strstr(log, "store flush still failing: ");
+	g_assert_cmpint(sscanf(repeat, "store flush still failing: %u more failures", &n_more), ==,
+			1);
+	/* a flush every 0.25 s for 10 s, in one line */
+	g_assert_cmpuint(n_more, >=, 30);
+	g_assert_cmpuint(count_lines_with(log, "\n"), <, 30);
+	g_assert_cmpint(db_count(db, "status IN ('running', 'starting')"), ==, 0);
+}
+
 /* A real full disk on a small tmpfs, then room again: the service goes on
  * without a restart and writes what it kept. */
 static void
@@ -800,6 +835,7 @@ main(int argc, char **argv)
 	ADD("/e2e/faults/bad-feed-at-start", test_bad_feed_at_start);
 	ADD("/e2e/faults/signals-at-start", test_signals_at_start);
 	ADD("/e2e/faults/disk-full", test_disk_full);
+	ADD("/e2e/faults/disk-full-repeats", test_disk_full_repeats);
 	ADD("/e2e/faults/disk-full-recovers", test_disk_full_recovers);
 	ADD("/e2e/faults/read-only", test_read_only);
 	ADD("/e2e/faults/cli-intervals", test_cli_intervals);
