@@ -511,8 +511,8 @@ test_serve_isolation(E2eFixture *fx, gconstpointer user_data)
 	    1);
 	json_object_set_string_member(analyzer, "weight", "heavy");
 	wrong_text = cfg_text(wrong);
-	/* serve creates the schema; with no bot it is idle at once */
-	s = serve_start(fx, mixed, "--exit-when-idle");
+	/* serve --create makes the schema; with no bot it is idle at once */
+	s = serve_start(fx, mixed, "--exit-when-idle", "--create");
 	g_assert_cmpint(serve_wait(fx, s, 10000), ==, 0);
 	bot_insert(mixed, "wrong-type", wrong_text);
 	e2e_add_examples(fx, mixed, NULL);

@@ -45,6 +45,8 @@ struct _CwBotRuntime {
 	gboolean origin_dirty;
 	gboolean seen_candle;
 	CwBotMode mode;
+	/* an order row of this bot waits in the candle's open transaction */
+	gboolean order_in_tx;
 };
 
 /* The exit plan of the position, kept beside it in trading_positions. */
@@ -120,6 +122,12 @@ cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpo
 
 	if (self->recovering)
 		return TRUE;
+	/* fail closed: while the database takes no write (a full disk), no
+	 * new order, since its row could not be made durable first */
+	if (!cw_store_check_writable(self->env.store, error)) {
+		g_prefix_error(error, "order refused, the store cannot record it: ");
+		return FALSE;
+	}
 	if (tx != NULL && !*tx && cw_store_begin(self->env.store, NULL))
 		*tx = TRUE;
 	if (!cw_store_order_upsert(self->env.store, self->id, order, error))
@@ -128,6 +136,7 @@ cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpo
 		*tx = FALSE;
 		return cw_store_commit(self->env.store, error);
 	}
+	self->order_in_tx = tx != NULL && *tx;
 	return TRUE;
 }
 
@@ -210,6 +219,15 @@ CwStoreWriter *
 cw_bot_runtime_get_writer(CwBotRuntime *self)
 {
 	return self->writer;
+}
+
+gboolean
+cw_bot_runtime_take_order_in_tx(CwBotRuntime *self)
+{
+	gboolean was = self->order_in_tx;
+
+	self->order_in_tx = FALSE;
+	return was;
 }
 
 CwEventBus *

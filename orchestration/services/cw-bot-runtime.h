@@ -42,6 +42,9 @@ CwBotConfig *cw_bot_runtime_get_config(CwBotRuntime *self);
 const char *cw_bot_runtime_get_config_text(CwBotRuntime *self);
 gint64 cw_bot_runtime_get_updated_at(CwBotRuntime *self);
 CwEventBus *cw_bot_runtime_get_bus(CwBotRuntime *self);
+/* TRUE once after the order hook put an order row of the bot in the
+ * candle's open transaction (the feed hub asks after its commit). */
+gboolean cw_bot_runtime_take_order_in_tx(CwBotRuntime *self);
 /* The bot's own write queue (journal, orders, positions, trades, state). */
 CwStoreWriter *cw_bot_runtime_get_writer(CwBotRuntime *self);
 const CwCacheStats *cw_bot_runtime_get_cache_stats(CwBotRuntime *self);

@@ -116,8 +116,8 @@ test_hub_routing(HubFixture *fx, gconstpointer user_data)
 	g_assert_cmpuint(cw_test_feed_get_n_sinks(k1), ==, 1);
 	g_assert_false(cw_test_feed_is_started(k1));
 
-	g_assert_true(cw_feed_hub_start(fx->hub, &error));
-	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	g_assert_true(cw_feed_hub_start(fx->hub));
+	g_assert_true(cw_feed_hub_start(fx->hub));
 	g_assert_cmpuint(cw_test_feed_get_n_starts(k1), ==, 1);
 	g_assert_cmpuint(cw_test_feed_get_n_starts(k2), ==, 1);
 
@@ -147,14 +147,14 @@ test_hub_late_join(HubFixture *fx, gconstpointer user_data)
 	/* before the start, history or not, the bot joins */
 	b = hub_attach(fx, "b", "k1", TRUE);
 	g_assert_cmpuint(cw_feed_hub_get_n_feeds(fx->hub), ==, 1);
-	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	g_assert_true(cw_feed_hub_start(fx->hub));
 	hub_push(shared, 0);
 
 	c = hub_attach(fx, "c", "k1", TRUE);
 	g_assert_cmpuint(cw_feed_hub_get_n_feeds(fx->hub), ==, 2);
 	own = cw_test_feed_find("k1");
 	g_assert_true(own != shared);
-	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	g_assert_true(cw_feed_hub_start(fx->hub));
 	g_assert_true(cw_test_feed_is_started(own));
 	hub_push(own, 0);
 	hub_push(own, 1);
@@ -178,7 +178,7 @@ test_hub_detach(HubFixture *fx, gconstpointer user_data)
 	CwTestFeed *k1 = cw_test_feed_find("k1");
 
 	hub_attach(fx, "c", "k2", FALSE);
-	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	g_assert_true(cw_feed_hub_start(fx->hub));
 	g_object_add_weak_pointer(G_OBJECT(k1), (gpointer *) &k1);
 
 	cw_feed_hub_detach(fx->hub, a);
@@ -207,7 +207,7 @@ test_hub_ended(HubFixture *fx, gconstpointer user_data)
 	hub_attach(fx, "b", "k1", FALSE);
 	hub_attach(fx, "c", "k2", FALSE);
 	k1 = cw_test_feed_find("k1");
-	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	g_assert_true(cw_feed_hub_start(fx->hub));
 	hub_push(k1, 0);
 	g_object_add_weak_pointer(G_OBJECT(k1), (gpointer *) &k1);
 
@@ -225,7 +225,7 @@ test_hub_ended(HubFixture *fx, gconstpointer user_data)
 	g_assert_cmpuint(cw_feed_hub_get_n_feeds(fx->hub), ==, 2);
 	again = cw_test_feed_find("k1");
 	g_assert_nonnull(again);
-	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	g_assert_true(cw_feed_hub_start(fx->hub));
 	g_assert_cmpuint(cw_test_feed_get_n_starts(again), ==, 1);
 	g_assert_cmpuint(fx->ended->len, ==, 2);
 }
@@ -241,11 +241,11 @@ test_hub_stop_all(HubFixture *fx, gconstpointer user_data)
 	hub_attach(fx, "b", "k2", FALSE);
 	k1 = cw_test_feed_find("k1");
 	k2 = cw_test_feed_find("k2");
-	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	g_assert_true(cw_feed_hub_start(fx->hub));
 	cw_feed_hub_stop_all(fx->hub);
 	g_assert_false(cw_test_feed_is_started(k1));
 	g_assert_false(cw_test_feed_is_started(k2));
-	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	g_assert_true(cw_feed_hub_start(fx->hub));
 	g_assert_cmpuint(cw_test_feed_get_n_starts(k1), ==, 2);
 	g_assert_cmpuint(cw_test_feed_get_n_starts(k2), ==, 2);
 }
@@ -272,7 +272,7 @@ test_hub_commits_after_candle(HubFixture *fx, gconstpointer user_data)
 
 	hub_attach(fx, "a", "k1", FALSE);
 	k1 = cw_test_feed_find("k1");
-	g_assert_true(cw_feed_hub_start(fx->hub, &error));
+	g_assert_true(cw_feed_hub_start(fx->hub));
 
 	g_assert_true(cw_store_begin(fx->store.store, &error));
 	fx->order_tx_open = TRUE;

@@ -23,7 +23,10 @@ struct _CwFeedHub {
 	guint timings_capacity;
 	GHashTable *by_bot; /* CwBotRuntime* -> CwFeedShare* */
 	CwFeedEndedFunc ended;
+	CwFeedFailedFunc failed;
 	gpointer ended_data;
+	gint64 commit_log_us; /* rate limit of "cannot commit order rows" */
+	guint commit_failures;
 };
 
 static void
@@ -55,6 +58,12 @@ cw_feed_hub_new(CwStore *store, gboolean *order_tx_open, CwFeedEndedFunc ended, 
 }
 
 void
+cw_feed_hub_set_failed_func(CwFeedHub *self, CwFeedFailedFunc failed)
+{
+	self->failed = failed;
+}
+
+void
 cw_feed_hub_free(CwFeedHub *self)
 {
 	if (self == NULL)
@@ -72,6 +81,42 @@ cw_feed_hub_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (gint64) ts.tv_sec * G_GINT64_CONSTANT(1000000000) + ts.tv_nsec;
+}
+
+/* The bots whose order rows were in the candle's transaction hold orders
+ * that the paper broker took but whose rows are not durable: fail closed,
+ * they go (with their broker) before the next candle could fill them. */
+static void
+cw_feed_hub_commit_failed(CwFeedShare *share, const GError *error)
+{
+	CwFeedHub *hub = share->hub;
+	gint64 now = g_get_monotonic_time();
+	guint n_failed = 0;
+	g_autoptr(GError) why = g_error_new(
+	    error->domain, error->code,
+	    "the order rows of a candle could not be committed after the paper broker took the "
+	    "orders: %s",
+	    error->message);
+
+	for (guint i = share->bots->len; i > 0; i--) {
+		CwBotRuntime *bot = g_ptr_array_index(share->bots, i - 1);
+
+		if (!cw_bot_runtime_take_order_in_tx(bot))
+			continue;
+		g_ptr_array_remove_index(share->bots, i - 1);
+		g_hash_table_remove(hub->by_bot, bot);
+		n_failed++;
+		if (hub->failed != NULL)
+			hub->failed(bot, why, hub->ended_data);
+	}
+	hub->commit_failures++;
+	if (n_failed > 0 || hub->commit_log_us == 0 ||
+	    now - hub->commit_log_us >= 10 * G_USEC_PER_SEC) {
+		cw_log(G_LOG_LEVEL_CRITICAL, NULL, NULL,
+		       "cannot commit order rows (%u times): %s; %u bots with orders in it stopped",
+		       hub->commit_failures, error->message, n_failed);
+		hub->commit_log_us = now;
+	}
 }
 
 /* Hot path: one candle to every bot of the feed. */
@@ -94,9 +139,13 @@ cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
 	if (*hub->order_tx_open) {
 		g_autoptr(GError) error = NULL;
 		*hub->order_tx_open = FALSE;
-		if (!cw_store_commit(hub->store, &error))
-			cw_log(G_LOG_LEVEL_CRITICAL, NULL, NULL, "cannot commit order rows: %s",
-			       error->message);
+		if (!cw_store_commit(hub->store, &error)) {
+			cw_store_rollback(hub->store, NULL);
+			cw_feed_hub_commit_failed(share, error);
+		} else {
+			for (guint i = 0; i < share->bots->len; i++)
+				cw_bot_runtime_take_order_in_tx(g_ptr_array_index(share->bots, i));
+		}
 	}
 	if (G_UNLIKELY(hub->timings != NULL) && hub->n_timings < hub->timings_capacity)
 		hub->timings[hub->n_timings++] = cw_feed_hub_now_ns() - start;
@@ -207,21 +256,49 @@ cw_feed_hub_detach(CwFeedHub *self, CwBotRuntime *bot)
 		g_hash_table_remove(self->shares, share->key);
 }
 
-gboolean
-cw_feed_hub_start(CwFeedHub *self, GError **error)
+/* The share goes with every bot it had; each bot gets the error. */
+static void
+cw_feed_hub_drop_share(CwFeedHub *self, CwFeedShare *share, const GError *error)
 {
+	g_autoptr(GPtrArray) bots = g_ptr_array_copy(share->bots, NULL, NULL);
+
+	g_hash_table_steal(self->shares, share->key);
+	for (guint i = 0; i < bots->len; i++)
+		g_hash_table_remove(self->by_bot, g_ptr_array_index(bots, i));
+	g_ptr_array_set_size(share->bots, 0);
+	cw_feed_share_free(share);
+	for (guint i = 0; i < bots->len; i++) {
+		if (self->failed != NULL)
+			self->failed(g_ptr_array_index(bots, i), error, self->ended_data);
+	}
+}
+
+gboolean
+cw_feed_hub_start(CwFeedHub *self)
+{
+	g_autoptr(GPtrArray) failed = g_ptr_array_new();
+	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func((GDestroyNotify) g_error_free);
 	GHashTableIter iter;
 	CwFeedShare *share;
 
 	g_hash_table_iter_init(&iter, self->shares);
 	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &share)) {
+		GError *error = NULL;
+
 		if (share->started)
 			continue;
-		if (!cw_market_feed_start(share->feed, error))
-			return FALSE;
+		if (!cw_market_feed_start(share->feed, &error)) {
+			g_ptr_array_add(failed, share);
+			g_ptr_array_add(errors, error);
+			continue;
+		}
 		share->started = TRUE;
 	}
-	return TRUE;
+	/* outside of the iteration: the failed func unloads bots */
+	for (guint i = 0; i < failed->len; i++)
+		cw_feed_hub_drop_share(self, g_ptr_array_index(failed, i),
+				       g_ptr_array_index(errors, i));
+	return failed->len == 0;
 }
 
 void

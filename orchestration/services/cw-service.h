@@ -15,6 +15,7 @@ typedef struct {
 	double flush_interval_s;        /* store writer, default 0.25 */
 	double shutdown_timeout_s;      /* default 10 */
 	guint max_cached_orchestrators; /* 0: no cap */
+	guint store_max_page_count;     /* "store": {"max_page_count"}, 0: no cap */
 	gboolean exit_when_idle;
 } CwServiceOptions;
 
@@ -23,6 +24,10 @@ void cw_service_options_init(CwServiceOptions *options);
  * config"); its "guardrails" object goes to the service context as
  * service-wide limits. Errors name the JSON path. */
 gboolean cw_service_options_load(CwServiceOptions *options, const char *path, GError **error);
+/* Sets one key of the service config (e.g. "poll_interval_s") from a
+ * command-line value, through the same validation as the file. */
+gboolean cw_service_options_set_double(CwServiceOptions *options, const char *key, double value,
+				       GError **error);
 
 /* `candlewick serve`: every enabled bot of the database in one process,
  * with hot reload, crash recovery, heartbeats and graceful shutdown. */

@@ -207,8 +207,8 @@ test_writer_move_and_apply(CwStoreFixture *fx, gconstpointer user_data)
 	cw_store_writer_event(other, bot, NULL, "O1", 4, NULL);
 
 	g_assert_true(cw_store_begin(fx->store, &error));
-	cw_store_writer_apply_pending(service);
-	cw_store_writer_apply_pending(other);
+	g_assert_true(cw_store_writer_apply_pending(service, &error));
+	g_assert_true(cw_store_writer_apply_pending(other, &error));
 	/* applied, not yet committed: still queued */
 	g_assert_cmpuint(cw_store_writer_get_pending(service), ==, 3);
 	g_assert_true(cw_store_commit(fx->store, &error));
@@ -237,7 +237,7 @@ test_writer_rollback(CwStoreFixture *fx, gconstpointer user_data)
 
 	cw_store_writer_event(w, bot, NULL, "ONE", 1, NULL);
 	g_assert_true(cw_store_begin(fx->store, &error));
-	cw_store_writer_apply_pending(w);
+	g_assert_true(cw_store_writer_apply_pending(w, &error));
 	g_assert_true(cw_store_rollback(fx->store, &error));
 	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 1);
 	g_assert_true(cw_store_writer_flush(w, &error));

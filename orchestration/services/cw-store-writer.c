@@ -238,10 +238,13 @@ cw_store_writer_apply(CwStoreWriter *self, CwWrite *w, GError **error)
  * Executes every queued write inside the caller's transaction, keeping the
  * queue until cw_store_writer_commit_applied() (the caller commits first;
  * after a failed commit the queue is applied again next time). A write
- * that SQLite refuses is logged, counted and dropped at commit.
+ * that SQLite refuses (a constraint) is logged, counted and dropped at
+ * commit. A database that takes no write (full disk, read-only, I/O
+ * error) or a transaction that SQLite rolled back stops the apply: FALSE,
+ * nothing is dropped and the caller rolls back.
  */
-void
-cw_store_writer_apply_pending(CwStoreWriter *self)
+gboolean
+cw_store_writer_apply_pending(CwStoreWriter *self, GError **error)
 {
 	self->n_applied_ok = 0;
 	self->n_applied_fail = 0;
@@ -251,10 +254,18 @@ cw_store_writer_apply_pending(CwStoreWriter *self)
 			self->n_applied_ok++;
 			continue;
 		}
+		if (g_error_matches(local, CW_STORE_ERROR, CW_STORE_ERROR_UNWRITABLE) ||
+		    !cw_store_in_transaction(self->store)) {
+			self->n_applied_ok = 0;
+			self->n_applied_fail = 0;
+			g_propagate_error(error, g_steal_pointer(&local));
+			return FALSE;
+		}
 		/* refused by SQLite itself: dropping it keeps the rest flowing */
 		self->n_applied_fail++;
 		g_warning("store: write dropped: %s", local->message);
 	}
+	return TRUE;
 }
 
 void
@@ -288,8 +299,7 @@ cw_store_writer_flush(CwStoreWriter *self, GError **error)
 		return TRUE;
 	if (!cw_store_begin(self->store, error))
 		return FALSE;
-	cw_store_writer_apply_pending(self);
-	if (!cw_store_commit(self->store, error)) {
+	if (!cw_store_writer_apply_pending(self, error) || !cw_store_commit(self->store, error)) {
 		cw_store_rollback(self->store, NULL);
 		return FALSE;
 	}

@@ -11,8 +11,8 @@ G_BEGIN_DECLS
 /* A queue of writes to the store, off the hot path: producers append
  * cheaply, and flush() applies everything queued in one transaction. A
  * failed commit keeps the queue for the next flush, so nothing is lost to
- * a busy database; a write that SQLite refuses (a constraint) is logged,
- * counted and dropped without holding back the others. */
+ * a busy or full database; a write that SQLite refuses (a constraint) is
+ * logged, counted and dropped without holding back the others. */
 typedef struct _CwStoreWriter CwStoreWriter;
 
 CwStoreWriter *cw_store_writer_new(CwStore *store);
@@ -35,9 +35,11 @@ guint cw_store_writer_get_pending(CwStoreWriter *self);
 guint64 cw_store_writer_get_n_written(CwStoreWriter *self);
 guint64 cw_store_writer_get_n_failed(CwStoreWriter *self);
 /* For one transaction over several writers: apply each, commit, then
- * commit_applied() each (or, after a failed commit, nothing: the queues
- * are kept and applied again). */
-void cw_store_writer_apply_pending(CwStoreWriter *self);
+ * commit_applied() each (or, after a failed apply or commit, roll back and
+ * nothing else: the queues are kept and applied again). FALSE when the
+ * database takes no write now (CW_STORE_ERROR_UNWRITABLE) or SQLite
+ * rolled the transaction back. */
+gboolean cw_store_writer_apply_pending(CwStoreWriter *self, GError **error);
 /* Adds what was written and dropped to *written and *failed (nullable). */
 void cw_store_writer_commit_applied(CwStoreWriter *self, guint64 *written, guint64 *failed);
 void cw_store_writer_move_to(CwStoreWriter *self, CwStoreWriter *dst);

@@ -17,6 +17,11 @@ struct _CwStore {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[CW_STORE_STMT_LAST];
 	GRecMutex lock;
+	/* between a successful cw_store_begin() and its commit or rollback,
+	 * even when SQLite rolled the transaction back by itself */
+	gboolean tx_open;
+	GError *tx_error;    /* the failure that made SQLite roll it back */
+	GError *write_error; /* set while the database takes no write */
 };
 
 G_DEFINE_TYPE(CwStore, cw_store, G_TYPE_OBJECT)
@@ -44,6 +49,8 @@ cw_store_finalize(GObject *object)
 	if (self->db != NULL)
 		sqlite3_close_v2(self->db);
 	g_free(self->path);
+	g_clear_error(&self->tx_error);
+	g_clear_error(&self->write_error);
 	g_rec_mutex_clear(&self->lock);
 	G_OBJECT_CLASS(cw_store_parent_class)->finalize(object);
 }
@@ -151,8 +158,17 @@ cw_store_configure(CwStore *self, GError **error)
 	/* WAL lets readers (the control API, other programs) run while the
 	 * service writes; NORMAL is durable across process crashes in WAL mode. */
 	journal = cw_store_pragma(self, "PRAGMA journal_mode=WAL", error);
-	if (journal == NULL)
+	if (journal == NULL) {
+		/* mostly a directory where the -wal and -shm files cannot be made */
+		if (error != NULL && *error != NULL) {
+			char *message = g_strdup_printf("%s (is the database or its directory "
+							"read-only for this process?)",
+							(*error)->message);
+			g_free((*error)->message);
+			(*error)->message = message;
+		}
 		return FALSE;
+	}
 	if (g_ascii_strcasecmp(journal, "wal") != 0 && g_strcmp0(self->path, ":memory:") != 0) {
 		g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_OPEN,
 			    "%s: cannot switch to WAL journal mode (still '%s')", self->path,
@@ -341,6 +357,7 @@ void
 cw_store_set_error(CwStore *self, GError **error, int rc, const char *purpose_format, ...)
 {
 	g_autofree char *purpose = NULL;
+	g_autoptr(GError) local = NULL;
 	va_list args;
 	int code;
 
@@ -356,11 +373,32 @@ cw_store_set_error(CwStore *self, GError **error, int rc, const char *purpose_fo
 	case SQLITE_NOTADB:
 		code = CW_STORE_ERROR_CORRUPT;
 		break;
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		code = CW_STORE_ERROR_UNWRITABLE;
+		break;
 	default:
 		code = CW_STORE_ERROR_QUERY;
 		break;
 	}
-	g_set_error(error, CW_STORE_ERROR, code, "%s: %s", purpose, sqlite3_errmsg(self->db));
+	if (code != CW_STORE_ERROR_UNWRITABLE) {
+		g_set_error(error, CW_STORE_ERROR, code, "%s: %s", purpose,
+			    sqlite3_errmsg(self->db));
+		return;
+	}
+	/* what the operator must act on comes first: "database or disk is
+	 * full: committing the transaction (x.db)" */
+	g_set_error(&local, CW_STORE_ERROR, code, "%s: %s (%s)", sqlite3_errmsg(self->db), purpose,
+		    self->path);
+	g_clear_error(&self->write_error);
+	self->write_error = g_error_copy(local);
+	/* a full disk or an I/O error can make SQLite roll the whole
+	 * transaction back: later statements would run outside of it */
+	if (self->tx_open && sqlite3_get_autocommit(self->db) && self->tx_error == NULL)
+		self->tx_error = g_error_copy(local);
+	g_propagate_error(error, g_steal_pointer(&local));
 }
 
 gboolean
@@ -445,8 +483,31 @@ cw_store_begin(CwStore *self, GError **error)
 				    "starting a transaction: a transaction is already open");
 		return FALSE;
 	}
-	return cw_store_exec_cached(self, CW_STORE_STMT_BEGIN, "BEGIN IMMEDIATE",
-				    "starting a transaction", error);
+	if (!cw_store_exec_cached(self, CW_STORE_STMT_BEGIN, "BEGIN IMMEDIATE",
+				  "starting a transaction", error))
+		return FALSE;
+	self->tx_open = TRUE;
+	g_clear_error(&self->tx_error);
+	return TRUE;
+}
+
+/* SQLite rolled the open transaction back by itself (SQLITE_FULL,
+ * SQLITE_IOERR, SQLITE_NOMEM...): the caller's COMMIT would only say "no
+ * transaction is active", so report the failure that caused it. */
+static gboolean
+cw_store_tx_lost(CwStore *self, GError **error)
+{
+	self->tx_open = FALSE;
+	if (self->tx_error != NULL) {
+		g_set_error(error, CW_STORE_ERROR, self->tx_error->code,
+			    "%s; SQLite rolled the transaction back", self->tx_error->message);
+		g_clear_error(&self->tx_error);
+	} else {
+		g_set_error_literal(error, CW_STORE_ERROR, CW_STORE_ERROR_QUERY,
+				    "committing the transaction: SQLite rolled it back after a "
+				    "failed statement");
+	}
+	return FALSE;
 }
 
 /**
@@ -459,8 +520,19 @@ cw_store_commit(CwStore *self, GError **error)
 
 	g_return_val_if_fail(CW_IS_STORE(self), FALSE);
 	locker = cw_store_lock(self);
-	return cw_store_exec_cached(self, CW_STORE_STMT_COMMIT, "COMMIT",
-				    "committing the transaction", error);
+	if (self->tx_open && sqlite3_get_autocommit(self->db))
+		return cw_store_tx_lost(self, error);
+	if (!cw_store_exec_cached(self, CW_STORE_STMT_COMMIT, "COMMIT",
+				  "committing the transaction", error)) {
+		/* a failed COMMIT may leave the transaction open (busy) or not */
+		self->tx_open = !sqlite3_get_autocommit(self->db);
+		return FALSE;
+	}
+	self->tx_open = FALSE;
+	g_clear_error(&self->tx_error);
+	/* something was made durable: the database takes writes again */
+	g_clear_error(&self->write_error);
+	return TRUE;
 }
 
 /**
@@ -473,6 +545,11 @@ cw_store_rollback(CwStore *self, GError **error)
 
 	g_return_val_if_fail(CW_IS_STORE(self), FALSE);
 	locker = cw_store_lock(self);
+	self->tx_open = FALSE;
+	g_clear_error(&self->tx_error);
+	/* already rolled back by SQLite itself: nothing is left to undo */
+	if (sqlite3_get_autocommit(self->db))
+		return TRUE;
 	return cw_store_exec_cached(self, CW_STORE_STMT_ROLLBACK, "ROLLBACK",
 				    "rolling back the transaction", error);
 }
@@ -490,6 +567,82 @@ cw_store_in_transaction(CwStore *self)
 	g_return_val_if_fail(CW_IS_STORE(self), FALSE);
 	locker = cw_store_lock(self);
 	return !sqlite3_get_autocommit(self->db);
+}
+
+/**
+ * cw_store_check_writable:
+ *
+ * Returns: %FALSE, with the last #CW_STORE_ERROR_UNWRITABLE error, from a
+ *   failed write until a commit succeeds
+ */
+gboolean
+cw_store_check_writable(CwStore *self, GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = NULL;
+
+	g_return_val_if_fail(CW_IS_STORE(self), FALSE);
+	locker = cw_store_lock(self);
+	if (self->write_error == NULL)
+		return TRUE;
+	g_propagate_error(error, g_error_copy(self->write_error));
+	return FALSE;
+}
+
+/**
+ * cw_store_probe_write:
+ *
+ * Proves that the database can be written: the connection is not
+ * read-only, and a transaction that rewrites the schema version commits.
+ */
+gboolean
+cw_store_probe_write(CwStore *self, GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = NULL;
+	g_autofree char *sql = NULL;
+	g_autofree char *done = NULL;
+
+	g_return_val_if_fail(CW_IS_STORE(self), FALSE);
+	locker = cw_store_lock(self);
+	if (sqlite3_db_readonly(self->db, "main") == 1) {
+		g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_UNWRITABLE,
+			    "%s: the database is read-only for this process: check the "
+			    "permissions of the file and of its directory",
+			    self->path);
+		return FALSE;
+	}
+	if (!cw_store_begin(self, error))
+		return FALSE;
+	/* the same value: a real write of the header page, no change */
+	sql = g_strdup_printf("PRAGMA user_version = %u", self->schema_version);
+	done = cw_store_pragma(self, sql, error);
+	if (done == NULL || !cw_store_commit(self, error)) {
+		cw_store_rollback(self, NULL);
+		g_prefix_error(error, "%s: a test write failed: ", self->path);
+		if (error != NULL && *error != NULL)
+			(*error)->code = CW_STORE_ERROR_UNWRITABLE;
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * cw_store_set_max_page_count:
+ * @pages: the cap, in pages of the database; 0 leaves the default
+ */
+gboolean
+cw_store_set_max_page_count(CwStore *self, guint64 pages, GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = NULL;
+	g_autofree char *sql = NULL;
+	g_autofree char *got = NULL;
+
+	g_return_val_if_fail(CW_IS_STORE(self), FALSE);
+	if (pages == 0)
+		return TRUE;
+	locker = cw_store_lock(self);
+	sql = g_strdup_printf("PRAGMA max_page_count = %" G_GUINT64_FORMAT, pages);
+	got = cw_store_pragma(self, sql, error);
+	return got != NULL;
 }
 
 /**

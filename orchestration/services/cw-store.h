@@ -39,6 +39,9 @@ typedef enum {
 	CW_STORE_ERROR_CONSTRAINT, /* a value was refused: duplicate, bad status, NOT NULL... */
 	CW_STORE_ERROR_NOT_FOUND,  /* no such bot, order, run, position */
 	CW_STORE_ERROR_CORRUPT,    /* a row holds a value it may not; names table, rowid, column */
+	/* the database takes no write now: disk full (SQLITE_FULL), read-only
+	 * file or directory, I/O error. The same write may succeed later. */
+	CW_STORE_ERROR_UNWRITABLE,
 } CwStoreError;
 
 #define CW_TYPE_STORE (cw_store_get_type())
@@ -66,6 +69,18 @@ gboolean cw_store_begin(CwStore *self, GError **error);
 gboolean cw_store_commit(CwStore *self, GError **error);
 gboolean cw_store_rollback(CwStore *self, GError **error);
 gboolean cw_store_in_transaction(CwStore *self);
+
+/* Write health. A statement or commit that fails with
+ * CW_STORE_ERROR_UNWRITABLE marks the store unwritable until a later
+ * commit succeeds. FALSE, with that error, while it is unwritable: callers
+ * that must not act before their row is durable (the order hook) refuse. */
+gboolean cw_store_check_writable(CwStore *self, GError **error);
+/* Opening checks: FALSE with CW_STORE_ERROR_UNWRITABLE when the connection
+ * is read-only (sqlite3_db_readonly()) or a committed test write fails. */
+gboolean cw_store_probe_write(CwStore *self, GError **error);
+/* PRAGMA max_page_count: caps the main database file at pages pages (0
+ * leaves SQLite's default). Past the cap writes fail as a full disk does. */
+gboolean cw_store_set_max_page_count(CwStore *self, guint64 pages, GError **error);
 
 /* ---- backtest runs, trades and metrics (schema v1) ---- */
 

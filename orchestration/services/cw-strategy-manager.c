@@ -9,8 +9,9 @@ struct _CwStrategyManager {
 	CwStoreWriter *writer;
 	CwOrchestratorCache *cache;
 	CwFeedHub *hub;
-	GHashTable *bots;     /* bot id -> CwBotRuntime* */
-	GHashTable *inactive; /* bot id -> updated_at when it stopped by itself or failed */
+	GHashTable *bots;         /* bot id -> CwBotRuntime* */
+	GHashTable *inactive;     /* bot id -> updated_at when it stopped by itself or failed */
+	GHashTable *status_retry; /* bot id -> CwStatusRetry* */
 	gboolean halt_all;
 	gboolean started;
 	gboolean order_tx_open;
@@ -26,6 +27,37 @@ cw_strategy_manager_now(void)
 	return g_get_real_time() / 1000;
 }
 
+/* A status the database could not take (a full disk), retried at each
+ * flush: a row must not stay `running` for a bot that stopped or failed. */
+typedef struct {
+	char *status;
+	char *reason;
+	gint64 at;
+} CwStatusRetry;
+
+static void
+cw_status_retry_free(CwStatusRetry *r)
+{
+	g_free(r->status);
+	g_free(r->reason);
+	g_free(r);
+}
+
+static void
+cw_strategy_manager_retry_statuses(CwStrategyManager *self)
+{
+	GHashTableIter iter;
+	gint64 *id;
+	CwStatusRetry *r;
+
+	g_hash_table_iter_init(&iter, self->status_retry);
+	while (g_hash_table_iter_next(&iter, (gpointer *) &id, (gpointer *) &r)) {
+		if (!cw_store_bot_set_status(self->store, *id, r->status, r->reason, r->at, NULL))
+			return; /* still failing: all wait for the next flush */
+		g_hash_table_iter_remove(&iter);
+	}
+}
+
 static void
 cw_strategy_manager_status(CwStrategyManager *self, gint64 id, const char *name, const char *status,
 			   const char *reason)
@@ -34,12 +66,22 @@ cw_strategy_manager_status(CwStrategyManager *self, gint64 id, const char *name,
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autoptr(JsonNode) root = NULL;
+	const char *error_text = g_strcmp0(status, "error") == 0 ? reason : NULL;
+	gint64 now = cw_strategy_manager_now();
 
-	if (!cw_store_bot_set_status(self->store, id, status,
-				     g_strcmp0(status, "error") == 0 ? reason : NULL,
-				     cw_strategy_manager_now(), &error))
-		cw_log(G_LOG_LEVEL_WARNING, name, NULL, "cannot record status %s: %s", status,
+	/* the last status of the bot wins over one still waiting */
+	g_hash_table_remove(self->status_retry, &id);
+	if (!cw_store_bot_set_status(self->store, id, status, error_text, now, &error)) {
+		CwStatusRetry *r = g_new0(CwStatusRetry, 1);
+
+		cw_log(G_LOG_LEVEL_WARNING, name, NULL,
+		       "cannot record status %s now, retried at each flush: %s", status,
 		       error->message);
+		r->status = g_strdup(status);
+		r->reason = g_strdup(error_text);
+		r->at = now;
+		g_hash_table_insert(self->status_retry, g_memdup2(&id, sizeof id), r);
+	}
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "status");
 	json_builder_add_string_value(b, status);
@@ -68,12 +110,27 @@ cw_strategy_manager_mark_inactive(CwStrategyManager *self, gint64 id, gint64 upd
 			     g_memdup2(&updated_at, sizeof updated_at));
 }
 
+/* bot_state "writes": what the bot's queue has really written and
+ * dropped so far (a failed flush counts neither), and what waits. */
+static void
+cw_strategy_manager_queue_write_counts(CwBotRuntime *rt)
+{
+	CwStoreWriter *writer = cw_bot_runtime_get_writer(rt);
+	g_autofree char *json = g_strdup_printf(
+	    "{\"written\":%" G_GUINT64_FORMAT ",\"dropped\":%" G_GUINT64_FORMAT ",\"pending\":%u}",
+	    cw_store_writer_get_n_written(writer), cw_store_writer_get_n_failed(writer),
+	    cw_store_writer_get_pending(writer));
+
+	cw_store_writer_state(writer, cw_bot_runtime_get_id(rt), "writes", json);
+}
+
 static void
 cw_strategy_manager_unload(CwStrategyManager *self, CwBotRuntime *rt)
 {
 	cw_feed_hub_detach(self->hub, rt);
 	/* the last counters, not those of the last heartbeat */
 	cw_bot_runtime_queue_guard_state(rt);
+	cw_strategy_manager_queue_write_counts(rt);
 	cw_bot_runtime_queue_cursor(rt);
 	g_hash_table_remove(self->bots, &(gint64){cw_bot_runtime_get_id(rt)});
 }
@@ -87,11 +144,29 @@ cw_strategy_manager_feed_ended(CwBotRuntime *rt, const char *reason, gpointer us
 	g_autofree char *name = g_strdup(cw_bot_runtime_get_name(rt));
 
 	cw_bot_runtime_queue_guard_state(rt);
+	cw_strategy_manager_queue_write_counts(rt);
 	cw_bot_runtime_queue_cursor(rt);
 	cw_store_writer_state(self->writer, id, "stop_reason", reason);
 	cw_strategy_manager_mark_inactive(self, id, cw_bot_runtime_get_updated_at(rt));
 	g_hash_table_remove(self->bots, &id);
 	cw_strategy_manager_status(self, id, name, "stopped", reason);
+}
+
+/* The hub dropped the bot: its feed could not start, or its order rows
+ * could not be committed. The bot goes to `error`; the others run. */
+static void
+cw_strategy_manager_feed_failed(CwBotRuntime *rt, const GError *error, gpointer user_data)
+{
+	CwStrategyManager *self = user_data;
+	gint64 id = cw_bot_runtime_get_id(rt);
+	g_autofree char *name = g_strdup(cw_bot_runtime_get_name(rt));
+
+	cw_bot_runtime_queue_guard_state(rt);
+	cw_strategy_manager_queue_write_counts(rt);
+	cw_bot_runtime_queue_cursor(rt);
+	cw_strategy_manager_mark_inactive(self, id, cw_bot_runtime_get_updated_at(rt));
+	g_hash_table_remove(self->bots, &id);
+	cw_strategy_manager_status(self, id, name, "error", error->message);
 }
 
 static void
@@ -102,6 +177,7 @@ cw_strategy_manager_dispose(GObject *object)
 	g_clear_pointer(&self->hub, cw_feed_hub_free);
 	g_clear_pointer(&self->bots, g_hash_table_unref);
 	g_clear_pointer(&self->inactive, g_hash_table_unref);
+	g_clear_pointer(&self->status_retry, g_hash_table_unref);
 	g_clear_object(&self->store);
 	G_OBJECT_CLASS(cw_strategy_manager_parent_class)->dispose(object);
 }
@@ -119,6 +195,8 @@ cw_strategy_manager_init(CwStrategyManager *self)
 					   (GDestroyNotify) cw_bot_runtime_free);
 	self->hub = NULL; /* needs the store: created in new() */
 	self->inactive = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	self->status_retry = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+						   (GDestroyNotify) cw_status_retry_free);
 }
 
 CwStrategyManager *
@@ -131,6 +209,7 @@ cw_strategy_manager_new(CwStore *store, CwStoreWriter *writer, CwOrchestratorCac
 	self->cache = cache;
 	self->hub = cw_feed_hub_new(self->store, &self->order_tx_open,
 				    cw_strategy_manager_feed_ended, self);
+	cw_feed_hub_set_failed_func(self->hub, cw_strategy_manager_feed_failed);
 	return self;
 }
 
@@ -290,6 +369,15 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 		cw_strategy_manager_fail(self, row, row->corrupt->message);
 		return;
 	}
+	if (row->id <= 0) {
+		/* every state write and order of the bot would lose its owner */
+		g_autofree char *why = g_strdup_printf(
+		    "trading_bots row id %" G_GINT64_FORMAT " is not a valid bot id (it must be "
+		    "> 0): the bot does not run; give the row a positive id",
+		    row->id);
+		cw_strategy_manager_fail(self, row, why);
+		return;
+	}
 	cw_strategy_manager_status(self, row->id, row->name, "starting", NULL);
 	config = cw_strategy_manager_parse(row, &error);
 	if (config == NULL) {
@@ -334,11 +422,10 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 	}
 	cw_bot_runtime_set_mode(rt, cw_strategy_manager_read_mode(self, row->id));
 	g_hash_table_insert(self->bots, g_memdup2(&row->id, sizeof(gint64)), rt);
-	if (self->started && !cw_feed_hub_start(self->hub, &error)) {
-		cw_strategy_manager_unload(self, rt);
-		cw_strategy_manager_fail(self, row, error->message);
+	/* a feed that cannot start fails its bots (feed_failed) */
+	if (self->started && !cw_feed_hub_start(self->hub) &&
+	    !g_hash_table_contains(self->bots, &row->id))
 		return;
-	}
 	g_hash_table_remove(self->inactive, &row->id);
 	cw_strategy_manager_status(self, row->id, row->name, "running", NULL);
 }
@@ -394,7 +481,9 @@ cw_strategy_manager_startup(CwStrategyManager *self, GError **error)
 	}
 	self->started = TRUE;
 	cw_strategy_manager_log_cache(self);
-	return cw_feed_hub_start(self->hub, error);
+	/* a feed that cannot start takes down only its own bots */
+	cw_feed_hub_start(self->hub);
+	return TRUE;
 }
 
 static void
@@ -490,6 +579,7 @@ cw_strategy_manager_heartbeat(CwStrategyManager *self, gint64 now_ms)
 		cw_store_writer_state(cw_bot_runtime_get_writer(rt), cw_bot_runtime_get_id(rt),
 				      "cache", stats);
 		cw_bot_runtime_queue_guard_state(rt);
+		cw_strategy_manager_queue_write_counts(rt);
 	}
 }
 
@@ -574,19 +664,27 @@ cw_strategy_manager_flush(CwStrategyManager *self, GError **error)
 	GHashTableIter iter;
 	CwBotRuntime *rt;
 	gboolean any = cw_store_writer_get_pending(self->writer) > 0;
+	gboolean ok;
 
+	cw_strategy_manager_retry_statuses(self);
 	g_hash_table_iter_init(&iter, self->bots);
 	while (!any && g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
 		any = cw_store_writer_get_pending(cw_bot_runtime_get_writer(rt)) > 0;
-	if (!any)
+	if (!any) {
+		/* an unwritable store is cleared by a commit: with nothing to
+		 * write, a test write tells whether the database takes writes
+		 * again (new orders wait for it) */
+		if (!cw_store_check_writable(self->store, NULL))
+			return cw_store_probe_write(self->store, error);
 		return TRUE;
+	}
 	if (!cw_store_begin(self->store, error))
 		return FALSE;
-	cw_store_writer_apply_pending(self->writer);
+	ok = cw_store_writer_apply_pending(self->writer, error);
 	g_hash_table_iter_init(&iter, self->bots);
-	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
-		cw_store_writer_apply_pending(cw_bot_runtime_get_writer(rt));
-	if (!cw_store_commit(self->store, error)) {
+	while (ok && g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		ok = cw_store_writer_apply_pending(cw_bot_runtime_get_writer(rt), error);
+	if (!ok || !cw_store_commit(self->store, error)) {
 		cw_store_rollback(self->store, NULL);
 		return FALSE;
 	}
@@ -596,6 +694,20 @@ cw_strategy_manager_flush(CwStrategyManager *self, GError **error)
 		cw_store_writer_commit_applied(cw_bot_runtime_get_writer(rt), &self->n_written,
 					       &self->n_failed);
 	return TRUE;
+}
+
+guint64
+cw_strategy_manager_get_n_pending(CwStrategyManager *self)
+{
+	GHashTableIter iter;
+	CwBotRuntime *rt;
+	guint64 n =
+	    cw_store_writer_get_pending(self->writer) + g_hash_table_size(self->status_retry);
+
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		n += cw_store_writer_get_pending(cw_bot_runtime_get_writer(rt));
+	return n;
 }
 
 void

@@ -39,6 +39,9 @@ guint cw_strategy_manager_get_n_running(CwStrategyManager *self);
 gboolean cw_strategy_manager_get_halt_all(CwStrategyManager *self);
 /* Writes every queue (the service's and each bot's) in one transaction. */
 gboolean cw_strategy_manager_flush(CwStrategyManager *self, GError **error);
+/* Writes queued and not yet committed, in every queue, and statuses
+ * that wait for a retry. */
+guint64 cw_strategy_manager_get_n_pending(CwStrategyManager *self);
 void cw_strategy_manager_get_write_counts(CwStrategyManager *self, guint64 *written,
 					  guint64 *failed);
 CwBotRuntime *cw_strategy_manager_lookup(CwStrategyManager *self, gint64 bot_id);
