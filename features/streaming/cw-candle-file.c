@@ -697,7 +697,8 @@ cw_candle_file_detect_interval(CwCandleFile *self, GError **error)
 			return FALSE;
 		}
 		g_set_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FORMAT,
-			    "%s: one candle is not enough to detect the interval; set the interval",
+			    "%s: one candle is not enough to detect the interval; give it "
+			    "(--interval 5m, or \"interval\" in the feed section)",
 			    self->path);
 		return FALSE;
 	}

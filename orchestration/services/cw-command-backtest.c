@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cw-backtest.h"
+#include "cw-output-file.h"
 #include "cw-store.h"
 
 /* Accepts Unix seconds, Unix milliseconds, or an ISO 8601 date or time
@@ -35,18 +36,6 @@ cw_backtest_parse_time(const char *text, gint64 *out_ms, GError **error)
 		return FALSE;
 	}
 	*out_ms = g_date_time_to_unix(dt) * 1000;
-	return TRUE;
-}
-
-static gboolean
-cw_backtest_write_file(const char *path, const char *contents, GError **error)
-{
-	g_autoptr(GError) local = NULL;
-
-	if (!g_file_set_contents(path, contents, -1, &local)) {
-		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_IO, "%s", local->message);
-		return FALSE;
-	}
 	return TRUE;
 }
 
@@ -169,7 +158,7 @@ cw_backtest_write_outputs(CwBacktest *bt, const char *data_desc, guint64 skipped
 		json_generator_set_pretty(gen, TRUE);
 		json_generator_set_root(gen, root);
 		text = json_generator_to_data(gen, NULL);
-		if (!cw_backtest_write_file(report_json, text, error))
+		if (!cw_output_file_write(report_json, text, -1, error))
 			return FALSE;
 	}
 	if (trades_csv != NULL) {
@@ -181,7 +170,7 @@ cw_backtest_write_outputs(CwBacktest *bt, const char *data_desc, guint64 skipped
 			    c->name, g_quark_to_string(cw_bot_config_get_active_strategy(c)->quark),
 			    cw_backtest_get_trades(bt, i), csv);
 		}
-		if (!cw_backtest_write_file(trades_csv, csv->str, error))
+		if (!cw_output_file_write(trades_csv, csv->str, (gssize) csv->len, error))
 			return FALSE;
 	}
 	if (equity_svg != NULL) {
@@ -200,7 +189,7 @@ cw_backtest_write_outputs(CwBacktest *bt, const char *data_desc, guint64 skipped
 			labels[k++] = "combined";
 		}
 		svg = cw_backtest_equity_svg(title, curves, labels, k);
-		if (!cw_backtest_write_file(equity_svg, svg, error))
+		if (!cw_output_file_write(equity_svg, svg, -1, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -217,6 +206,8 @@ cw_command_backtest(int argc, char **argv)
 	g_autofree char *report_json = NULL;
 	g_autofree char *trades_csv = NULL;
 	g_autofree char *equity_svg = NULL;
+	g_autofree char *interval_text = NULL;
+	gint64 interval_ms = 0;
 	gboolean skip_bad = FALSE;
 	gboolean quiet = FALSE;
 	gint block_candles = CW_BACKTEST_DEFAULT_BLOCK_CANDLES;
@@ -234,6 +225,9 @@ cw_command_backtest(int argc, char **argv)
 	     "Bot configuration (repeat for several bots)", "BOT.json"},
 	    {"data", 'd', 0, G_OPTION_ARG_FILENAME, &data,
 	     "Candles: CSV time,open,high,low,close,volume or JSON [[ms,o,h,l,c,v],...]", "FILE"},
+	    {"interval", 0, 0, G_OPTION_ARG_STRING, &interval_text,
+	     "Candle interval of --data (1m, 5m, 1h...; default: detected from the first rows)",
+	     "I"},
 	    {"from", 0, 0, G_OPTION_ARG_STRING, &from_text, "First candle time (inclusive)", "T"},
 	    {"to", 0, 0, G_OPTION_ARG_STRING, &to_text, "Last candle time (exclusive)", "T"},
 	    {"db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Record the run in this SQLite file",
@@ -255,7 +249,7 @@ cw_command_backtest(int argc, char **argv)
 	};
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+	if (!cw_commands_parse_options(ctx, entries, &argc, &argv, 0, &error)) {
 		cw_commands_print_error("backtest", error);
 		return 2;
 	}
@@ -269,7 +263,9 @@ cw_command_backtest(int argc, char **argv)
 			block_candles);
 		return 2;
 	}
-	if ((from_text != NULL && !cw_backtest_parse_time(from_text, &from_ms, &error)) ||
+	if ((interval_text != NULL &&
+	     !cw_commands_parse_interval(interval_text, &interval_ms, &error)) ||
+	    (from_text != NULL && !cw_backtest_parse_time(from_text, &from_ms, &error)) ||
 	    (to_text != NULL && !cw_backtest_parse_time(to_text, &to_ms, &error))) {
 		cw_commands_print_error("backtest", error);
 		return 2;
@@ -282,8 +278,8 @@ cw_command_backtest(int argc, char **argv)
 			return 1;
 		}
 	}
-	source =
-	    cw_commands_open_source("file", &error, "path", data, "skip-bad-rows", skip_bad, NULL);
+	source = cw_commands_open_source("file", &error, "path", data, "interval", interval_ms,
+					 "skip-bad-rows", skip_bad, NULL);
 	if (source == NULL) {
 		cw_commands_print_error("backtest", error);
 		return 1;

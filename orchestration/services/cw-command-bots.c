@@ -35,7 +35,7 @@ cw_bots_parse(const char *cmd, const char *params, const char *summary, GOptionE
 	g_set_prgname(prg);
 	g_option_context_set_summary(ctx, summary);
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, argc, argv, &error)) {
+	if (!cw_commands_parse_options(ctx, entries, argc, argv, -1, &error)) {
 		cw_commands_print_error(cmd, error);
 		return FALSE;
 	}
@@ -73,12 +73,16 @@ cw_bots_open(const char *cmd, const char *db, gboolean create, int *status)
 
 /* Exactly n positional arguments after the command name. */
 static gboolean
-cw_bots_check_args(const char *cmd, const char *usage, int argc, int n)
+cw_bots_check_args(const char *cmd, const char *usage, int argc, char **argv, int n)
 {
+	g_autofree char *what = NULL;
+
 	if (argc - 1 == n)
 		return TRUE;
-	fprintf(stderr, "candlewick %s: %s (usage: candlewick %s [--db FILE] %s)\n", cmd,
-		argc - 1 < n ? "missing argument" : "too many arguments", cmd, usage);
+	what = argc - 1 < n ? g_strdup("missing argument")
+			    : g_strdup_printf("unexpected argument '%s'", argv[n + 1]);
+	fprintf(stderr, "candlewick %s: %s (usage: candlewick %s [--db FILE] %s)\n", cmd, what, cmd,
+		usage);
 	return FALSE;
 }
 
@@ -95,7 +99,7 @@ cw_bots_parse_db(const char *cmd, const char *usage, int n, const char *summary,
 	};
 
 	return cw_bots_parse(cmd, usage, summary, entries, argc, argv) &&
-	       cw_bots_check_args(cmd, usage, *argc, n);
+	       cw_bots_check_args(cmd, usage, *argc, *argv, n);
 }
 
 /* cw_bots_parse_db(), then the existing database opened; NULL with
@@ -316,7 +320,7 @@ cw_bots_add(int argc, char **argv)
 		fprintf(stderr, "candlewick bots add: --config BOT.json is required\n");
 		return 2;
 	}
-	if (!cw_bots_check_args("bots add", "--config BOT.json [--disabled]", argc, 0))
+	if (!cw_bots_check_args("bots add", "--config BOT.json [--disabled]", argc, argv, 0))
 		return 2;
 	/* validate before opening: an invalid config creates no file */
 	text = cw_bots_read_config("bots add", path, NULL);
@@ -474,7 +478,7 @@ cw_bots_list(int argc, char **argv)
 	if (!cw_bots_parse("bots list", "", "Lists the bots with their status.", entries, &argc,
 			   &argv))
 		return 2;
-	if (!cw_bots_check_args("bots list", "[--json]", argc, 0))
+	if (!cw_bots_check_args("bots list", "[--json]", argc, argv, 0))
 		return 2;
 	store = cw_bots_open("bots list", db, FALSE, &status);
 	if (store == NULL)
