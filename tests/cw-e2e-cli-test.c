@@ -394,6 +394,84 @@ test_cli_interval(E2eFixture *fx, gconstpointer user_data)
 	e2e_assert_contains(err, "--interval: invalid interval 'soon'");
 }
 
+/* ---- the feed section, checked by bots add ---- */
+
+static void
+test_cli_feed_refused(E2eFixture *fx, gconstpointer user_data)
+{
+	struct {
+		const char *feed; /* @DATA@: the data file */
+		const char *message;
+	} cases[] = {
+	    {"", "feed: missing: a bot needs a \"feed\" object"},
+	    {", \"feed\": {\"type\": \"kraken\", \"path\": \"@DATA@\"}",
+	     "feed.type: unknown feed type 'kraken' (known: replay)"},
+	    {", \"feed\": {\"path\": \"@DATA@\"}", "feed.type: required"},
+	    {", \"feed\": {\"type\": \"replay\", \"path\": \"@DATA@\", \"sped\": 2}",
+	     "feed.sped: unknown key (known: type, path, speed"},
+	    {", \"feed\": {\"type\": \"replay\", \"path\": \"@DATA@\", \"speed\": -1}",
+	     "feed.speed: expected a number >= 0, got -1"},
+	    {", \"feed\": {\"type\": \"replay\"}", "feed.path: required"},
+	    {", \"feed\": {\"type\": \"replay\", \"path\": \"@DATA@.missing\"}", "feed.path: "},
+	    {", \"feed\": {\"type\": \"replay\", \"path\": \"@DATA@\", \"symbol\": \"ETHUSDT\"}",
+	     "feed.symbol: 'ETHUSDT' is not the bot's symbol 'BTCUSDT'"},
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *json = g_strdup_printf(
+		    "{\"name\": \"f\", \"symbol\": \"BTCUSDT\", \"interval\": \"5m\","
+		    " \"strategy\": {\"analyzers\": [{\"type\": \"ema_cross\", \"weight\": 1}],"
+		    " \"sizing\": {\"quote\": 1000}}%s}",
+		    cases[i].feed);
+		g_autoptr(GString) text = g_string_new(json);
+		g_autofree char *cfg = e2e_path(fx, "feed.json");
+		g_autofree char *err = NULL;
+
+		g_string_replace(text, "@DATA@", fx->data, 0);
+		g_assert_true(g_file_set_contents(cfg, text->str, -1, NULL));
+		g_assert_cmpint(
+		    e2e_run(NULL, &err, "bots", "add", "--db", fx->db, "--config", cfg, NULL), ==,
+		    1);
+		e2e_assert_contains(err, "candlewick bots add: ");
+		e2e_assert_contains(err, "feed.json: ");
+		e2e_assert_contains(err, cases[i].message);
+		g_assert_false(g_file_test(fx->db, G_FILE_TEST_EXISTS));
+	}
+}
+
+/* A row written by another program is checked the same way when serve
+ * loads it: that bot goes to error with the path, the service goes on. */
+static void
+test_cli_feed_refused_at_serve(E2eFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *feed = e2e_feed(fx);
+	g_autofree char *cfg = e2e_write_bot(fx, "good.json", "good", feed);
+	g_autofree char *bad = g_strdup_printf(
+	    "{\"name\": \"good\", \"symbol\": \"BTCUSDT\", \"interval\": \"5m\","
+	    " \"strategy\": {\"analyzers\": [{\"type\": \"ema_cross\", \"weight\": 1}],"
+	    " \"sizing\": {\"quote\": 1000}}, \"feed\": {\"type\": \"replay\", \"path\": \"%s\","
+	    " \"symbol\": \"ETHUSDT\"}}",
+	    fx->data);
+	g_autofree char *sql = NULL;
+	g_autofree char *status = NULL, *last_error = NULL;
+	g_autofree char *err = NULL;
+	int rc;
+
+	g_assert_cmpint(e2e_run(NULL, &err, "bots", "add", "--db", fx->db, "--config", cfg, NULL),
+			==, 0);
+	sql = sqlite3_mprintf("UPDATE trading_bots SET config = %Q", bad);
+	cw_test_db_exec(fx->db, sql);
+	sqlite3_free(g_steal_pointer(&sql));
+	g_clear_pointer(&err, g_free);
+	rc = e2e_run(NULL, &err, "serve", "--db", fx->db, "--exit-when-idle", NULL);
+	g_test_message("serve: %d\n%s", rc, err);
+	status = cw_test_db_text(fx->db, "SELECT status FROM trading_bots");
+	last_error = cw_test_db_text(fx->db, "SELECT last_error FROM trading_bots");
+	g_assert_cmpstr(status, ==, "error");
+	g_assert_nonnull(last_error);
+	e2e_assert_contains(last_error, "feed.symbol: 'ETHUSDT' is not the bot's symbol");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -414,5 +492,9 @@ main(int argc, char **argv)
 		   e2e_teardown);
 	g_test_add("/e2e/cli/interval", E2eFixture, NULL, e2e_setup, test_cli_interval,
 		   e2e_teardown);
+	g_test_add("/e2e/cli/feed-refused", E2eFixture, NULL, e2e_setup, test_cli_feed_refused,
+		   e2e_teardown);
+	g_test_add("/e2e/cli/feed-refused-at-serve", E2eFixture, NULL, e2e_setup,
+		   test_cli_feed_refused_at_serve, e2e_teardown);
 	return g_test_run();
 }
