@@ -472,6 +472,103 @@ test_cli_feed_refused_at_serve(E2eFixture *fx, gconstpointer user_data)
 	e2e_assert_contains(last_error, "feed.symbol: 'ETHUSDT' is not the bot's symbol");
 }
 
+/* ---- read-only commands never migrate ---- */
+
+static void
+test_cli_read_only_no_migration(E2eFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *feed = e2e_feed(fx);
+	g_autofree char *cfg = e2e_write_bot(fx, "good.json", "good", feed);
+	g_autofree char *older_sql = NULL;
+	g_autofree char *older_text = NULL;
+	g_autofree char *schema = NULL;
+	gint64 current;
+	const char *const *argvs[] = {
+	    (const char *const[]){"bots", "list", "--db", fx->db, NULL},
+	    (const char *const[]){"bots", "list", "--db", fx->db, "--json", NULL},
+	    (const char *const[]){"bots", "show", "--db", fx->db, "good", NULL},
+	    (const char *const[]){"events", "--db", fx->db, NULL},
+	};
+
+	g_assert_cmpint(e2e_run(NULL, NULL, "bots", "add", "--db", fx->db, "--config", cfg, NULL),
+			==, 0);
+	current = cw_test_db_int(fx->db, "PRAGMA user_version", -1);
+	g_assert_cmpint(current, >=, 2);
+	/* the file claims the schema before the current one */
+	older_sql = g_strdup_printf("PRAGMA user_version = %" G_GINT64_FORMAT, current - 1);
+	cw_test_db_exec(fx->db, older_sql);
+	schema = cw_test_db_dump(fx->db, "SELECT sql FROM sqlite_master ORDER BY name");
+	older_text = g_strdup_printf("schema version %" G_GINT64_FORMAT
+				     ", older than this candlewick's %" G_GINT64_FORMAT,
+				     current - 1, current);
+	for (gsize i = 0; i < G_N_ELEMENTS(argvs); i++) {
+		g_autofree char *err = NULL;
+		g_autofree char *after = NULL;
+		int status = cw_test_runv(NULL, &err, argvs[i]);
+
+		g_assert_cmpint(status, ==, 1);
+		e2e_assert_contains(err, fx->db);
+		e2e_assert_contains(err, older_text);
+		e2e_assert_contains(err, "does not migrate it: `candlewick serve` or `candlewick "
+					 "bots add` migrates it");
+		/* nothing changed: neither the version nor the schema */
+		g_assert_cmpint(cw_test_db_int(fx->db, "PRAGMA user_version", -1), ==, current - 1);
+		after = cw_test_db_dump(fx->db, "SELECT sql FROM sqlite_master ORDER BY name");
+		g_assert_cmpstr(after, ==, schema);
+	}
+	/* at the current version they read as before */
+	g_free(g_steal_pointer(&older_sql));
+	older_sql = g_strdup_printf("PRAGMA user_version = %" G_GINT64_FORMAT, current);
+	cw_test_db_exec(fx->db, older_sql);
+	for (gsize i = 0; i < G_N_ELEMENTS(argvs); i++) {
+		g_autofree char *out = NULL, *err = NULL;
+
+		g_assert_cmpint(cw_test_runv(&out, &err, argvs[i]), ==, 0);
+		g_assert_cmpstr(err, ==, "");
+	}
+}
+
+/* ---- a backtest that sees no candle says why ---- */
+
+static void
+test_cli_no_candle(E2eFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *cfg = e2e_write_bot(fx, "a.json", "a", "");
+	g_autofree char *bad = e2e_path(fx, "bad.csv");
+	g_autofree char *empty = e2e_path(fx, "empty.csv");
+	g_autofree char *err = NULL;
+
+	g_assert_true(g_file_set_contents(bad,
+					  "time,open,high,low,close,volume\n"
+					  "1704067200,-1,2,0.5,1.5,10\n"
+					  "1704067500,1,2,0.5,1.5,-3\n"
+					  "1704067800,-2,2,0.5,1.5,1\n"
+					  "1704068100,1,2\n",
+					  -1, NULL));
+	g_assert_true(g_file_set_contents(empty, "time,open,high,low,close,volume\n", -1, NULL));
+
+	/* no range given: every row was skipped, counted per reason */
+	g_assert_cmpint(e2e_run(NULL, &err, "backtest", "--config", cfg, "--data", bad,
+				"--skip-bad-rows", NULL),
+			==, 1);
+	g_assert_null(strstr(err, "requested range"));
+	e2e_assert_contains(err, "no candle: every row was skipped; 4 bad rows were skipped:\n"
+				 "2 rows: open: expected a price > 0, got ...\n"
+				 "1 row: volume: expected a volume >= 0, got ...\n"
+				 "1 row: expected ... columns, got ...");
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(e2e_run(NULL, &err, "backtest", "--config", cfg, "--data", empty, NULL), ==,
+			1);
+	g_assert_null(strstr(err, "requested range"));
+	e2e_assert_contains(err, "no candle: the file holds no rows");
+	g_clear_pointer(&err, g_free);
+	/* a range that holds none of the file's candles */
+	g_assert_cmpint(e2e_run(NULL, &err, "backtest", "--config", cfg, "--data", fx->data,
+				"--from", "2030-01-01", NULL),
+			==, 1);
+	e2e_assert_contains(err, "no candle in the requested range (--from 2030-01-01T00:00:00Z)");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -496,5 +593,9 @@ main(int argc, char **argv)
 		   e2e_teardown);
 	g_test_add("/e2e/cli/feed-refused-at-serve", E2eFixture, NULL, e2e_setup,
 		   test_cli_feed_refused_at_serve, e2e_teardown);
+	g_test_add("/e2e/cli/read-only-no-migration", E2eFixture, NULL, e2e_setup,
+		   test_cli_read_only_no_migration, e2e_teardown);
+	g_test_add("/e2e/cli/no-candle", E2eFixture, NULL, e2e_setup, test_cli_no_candle,
+		   e2e_teardown);
 	return g_test_run();
 }

@@ -326,9 +326,10 @@ cw_command_events(int argc, char **argv)
 		fprintf(stderr, "candlewick events: %s: no such database\n", db);
 		return 1;
 	}
-	store = cw_store_open(db, &error);
+	/* a read-only command: nothing is created or migrated */
+	store = cw_store_open_read_only(db, &error);
 	if (store == NULL) {
-		fprintf(stderr, "candlewick events: %s: %s\n", db, error->message);
+		cw_commands_print_error("events", error);
 		return 1;
 	}
 	self.store = store;
