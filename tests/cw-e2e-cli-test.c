@@ -509,8 +509,8 @@ test_cli_read_only_no_migration(E2eFixture *fx, gconstpointer user_data)
 		g_assert_cmpint(status, ==, 1);
 		e2e_assert_contains(err, fx->db);
 		e2e_assert_contains(err, older_text);
-		e2e_assert_contains(err, "does not migrate it: `candlewick serve` or `candlewick "
-					 "bots add` migrates it");
+		e2e_assert_contains(err, "does not migrate it: 'candlewick serve' or 'candlewick "
+					 "bots add' migrates it");
 		/* nothing changed: neither the version nor the schema */
 		g_assert_cmpint(cw_test_db_int(fx->db, "PRAGMA user_version", -1), ==, current - 1);
 		after = cw_test_db_dump(fx->db, "SELECT sql FROM sqlite_master ORDER BY name");
