@@ -74,7 +74,7 @@ cw_command_indicators(int argc, char **argv)
 {
 	g_autofree char *data = NULL;
 	g_autofree char *spec = NULL;
-	g_autofree char *symbol = g_strdup("UNKNOWN");
+	g_autofree char *symbol = NULL; /* GLib never frees a default it replaces */
 	gboolean skip_bad = FALSE;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CwCandleSource) source = NULL;
@@ -116,7 +116,8 @@ cw_command_indicators(int argc, char **argv)
 		cw_commands_print_error("indicators", error);
 		return 2;
 	}
-	source = cw_commands_open_source("file", &error, "path", data, "symbol", symbol, "interval",
+	source = cw_commands_open_source("file", &error, "path", data, "symbol",
+					 symbol != NULL ? symbol : "UNKNOWN", "interval",
 					 interval_ms, "skip-bad-rows", skip_bad, NULL);
 	if (source == NULL) {
 		cw_commands_print_error("indicators", error);

@@ -35,8 +35,9 @@ cw_command_synth_write(CwCandleSource *source, FILE *out, GError **error)
 int
 cw_command_synth(int argc, char **argv)
 {
-	g_autofree char *symbol = g_strdup("BTCUSDT");
-	g_autofree char *interval_text = g_strdup("5m");
+	/* option defaults stay NULL: GLib never frees a default it replaces */
+	g_autofree char *symbol = NULL;
+	g_autofree char *interval_text = NULL;
 	g_autofree char *output = NULL;
 	g_autofree char *start_text = NULL;
 	double days = 60;
@@ -70,7 +71,8 @@ cw_command_synth(int argc, char **argv)
 		cw_commands_print_error("synth", error);
 		return 2;
 	}
-	if (!cw_commands_parse_interval(interval_text, &interval_ms, &error)) {
+	if (!cw_commands_parse_interval(interval_text != NULL ? interval_text : "5m", &interval_ms,
+					&error)) {
 		cw_commands_print_error("synth", error);
 		return 2;
 	}
@@ -89,9 +91,10 @@ cw_command_synth(int argc, char **argv)
 		}
 		start_ms = g_date_time_to_unix(dt) * 1000;
 	}
-	source = cw_commands_open_source("synth", &error, "symbol", symbol, "interval", interval_ms,
-					 "days", days, "start-price", start_price, "seed",
-					 (guint64) seed, "start-time", start_ms, NULL);
+	source = cw_commands_open_source("synth", &error, "symbol",
+					 symbol != NULL ? symbol : "BTCUSDT", "interval",
+					 interval_ms, "days", days, "start-price", start_price,
+					 "seed", (guint64) seed, "start-time", start_ms, NULL);
 	if (source == NULL) {
 		cw_commands_print_error("synth", error);
 		return 1;
