@@ -316,6 +316,22 @@ test_cli_output_refused(E2eFixture *fx, gconstpointer user_data)
 			e2e_assert_contains(err, refused[i].kind);
 		}
 	}
+	{
+		/* refused before the run: the missing data file is not even read */
+		g_autofree char *err = NULL;
+		g_autofree char *missing = e2e_path(fx, "missing.csv");
+
+		g_assert_cmpint(e2e_run(NULL, &err, "backtest", "--config", cfg, "--data", missing,
+					"--equity-svg", fifo, NULL),
+				==, 1);
+		e2e_assert_contains(err, "is a FIFO");
+		g_assert_null(strstr(err, "missing.csv"));
+		g_clear_pointer(&err, g_free);
+		g_assert_cmpint(e2e_run(NULL, &err, "backtest", "--config", cfg, "--data", fx->data,
+					"--report-json", "", NULL),
+				==, 1);
+		e2e_assert_contains(err, "empty output path");
+	}
 	/* still what they were */
 	g_assert_true(g_file_test(devnull, G_FILE_TEST_IS_SYMLINK));
 	g_assert_true(g_file_test(dir, G_FILE_TEST_IS_DIR));

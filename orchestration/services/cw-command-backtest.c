@@ -143,10 +143,37 @@ cw_backtest_reports_json(CwBacktest *bt, const char *data_desc, guint64 skipped)
 	return json_builder_get_root(b);
 }
 
+/* The output files, opened before the run so that a refused path fails
+ * before the work; NULL when not asked for. */
+typedef struct {
+	CwOutputFile *report_json;
+	CwOutputFile *trades_csv;
+	CwOutputFile *equity_svg;
+} CwBacktestOutputs;
+
+static void
+cw_backtest_outputs_clear(CwBacktestOutputs *o)
+{
+	g_clear_pointer(&o->report_json, cw_output_file_free);
+	g_clear_pointer(&o->trades_csv, cw_output_file_free);
+	g_clear_pointer(&o->equity_svg, cw_output_file_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CwBacktestOutputs, cw_backtest_outputs_clear)
+
+static gboolean
+cw_backtest_open_output(const char *path, CwOutputFile **out, GError **error)
+{
+	if (path == NULL)
+		return TRUE;
+	*out = cw_output_file_open(path, error);
+	return *out != NULL;
+}
+
 static gboolean
 cw_backtest_write_outputs(CwBacktest *bt, const char *data_desc, guint64 skipped,
-			  const char *report_json, const char *trades_csv, const char *equity_svg,
-			  GError **error)
+			  CwOutputFile *report_json, CwOutputFile *trades_csv,
+			  CwOutputFile *equity_svg, GError **error)
 {
 	guint n = cw_backtest_get_n_bots(bt);
 
@@ -158,7 +185,7 @@ cw_backtest_write_outputs(CwBacktest *bt, const char *data_desc, guint64 skipped
 		json_generator_set_pretty(gen, TRUE);
 		json_generator_set_root(gen, root);
 		text = json_generator_to_data(gen, NULL);
-		if (!cw_output_file_write(report_json, text, -1, error))
+		if (!cw_output_file_write_all(report_json, text, -1, error))
 			return FALSE;
 	}
 	if (trades_csv != NULL) {
@@ -170,7 +197,7 @@ cw_backtest_write_outputs(CwBacktest *bt, const char *data_desc, guint64 skipped
 			    c->name, g_quark_to_string(cw_bot_config_get_active_strategy(c)->quark),
 			    cw_backtest_get_trades(bt, i), csv);
 		}
-		if (!cw_output_file_write(trades_csv, csv->str, (gssize) csv->len, error))
+		if (!cw_output_file_write_all(trades_csv, csv->str, (gssize) csv->len, error))
 			return FALSE;
 	}
 	if (equity_svg != NULL) {
@@ -189,7 +216,7 @@ cw_backtest_write_outputs(CwBacktest *bt, const char *data_desc, guint64 skipped
 			labels[k++] = "combined";
 		}
 		svg = cw_backtest_equity_svg(title, curves, labels, k);
-		if (!cw_output_file_write(equity_svg, svg, -1, error))
+		if (!cw_output_file_write_all(equity_svg, svg, -1, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -206,6 +233,7 @@ cw_command_backtest(int argc, char **argv)
 	g_autofree char *report_json = NULL;
 	g_autofree char *trades_csv = NULL;
 	g_autofree char *equity_svg = NULL;
+	g_auto(CwBacktestOutputs) outputs = {NULL, NULL, NULL};
 	g_autofree char *interval_text = NULL;
 	gint64 interval_ms = 0;
 	gboolean skip_bad = FALSE;
@@ -278,6 +306,12 @@ cw_command_backtest(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (!cw_backtest_open_output(report_json, &outputs.report_json, &error) ||
+	    !cw_backtest_open_output(trades_csv, &outputs.trades_csv, &error) ||
+	    !cw_backtest_open_output(equity_svg, &outputs.equity_svg, &error)) {
+		cw_commands_print_error("backtest", error);
+		return 1;
+	}
 	source = cw_commands_open_source("file", &error, "path", data, "interval", interval_ms,
 					 "skip-bad-rows", skip_bad, NULL);
 	if (source == NULL) {
@@ -317,8 +351,8 @@ cw_command_backtest(int argc, char **argv)
 		}
 		fputs(text->str, stdout);
 	}
-	if (!cw_backtest_write_outputs(bt, data_desc, skipped, report_json, trades_csv, equity_svg,
-				       &error)) {
+	if (!cw_backtest_write_outputs(bt, data_desc, skipped, outputs.report_json,
+				       outputs.trades_csv, outputs.equity_svg, &error)) {
 		cw_commands_print_error("backtest", error);
 		return 1;
 	}

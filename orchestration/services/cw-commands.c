@@ -129,6 +129,19 @@ cw_commands_find_short(const GOptionEntry *entries, char name)
 	return NULL;
 }
 
+/* Records a use of e; FALSE on the second. */
+static gboolean
+cw_commands_note(GHashTable *seen, const GOptionEntry *e, GError **error)
+{
+	if (g_hash_table_contains(seen, e)) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
+			    "--%s given twice; give it once", e->long_name);
+		return FALSE;
+	}
+	g_hash_table_add(seen, (gpointer) e);
+	return TRUE;
+}
+
 /* Walks argv the way GLib does and fails on the second use of a
  * single-valued option. */
 static gboolean
@@ -153,23 +166,21 @@ cw_commands_check_repeats(const GOptionEntry *entries, int argc, char **argv, GE
 							     : strlen(arg + 2));
 			value_follows = e != NULL && eq == NULL && cw_commands_takes_value(e);
 		} else {
-			/* a cluster: -qv, or -c FILE, or -cFILE */
+			/* a cluster (-qv, -qc FILE): as in GLib, an option of it that
+			 * takes a value reads the next argument */
 			for (const char *p = arg + 1; *p != '\0'; p++) {
-				e = cw_commands_find_short(entries, *p);
-				if (e != NULL && cw_commands_takes_value(e)) {
-					value_follows = p[1] == '\0';
-					break;
-				}
+				const GOptionEntry *s = cw_commands_find_short(entries, *p);
+
+				if (s == NULL)
+					continue;
+				value_follows = value_follows || cw_commands_takes_value(s);
+				if (cw_commands_single_valued(s) &&
+				    !cw_commands_note(seen, s, error))
+					return FALSE;
 			}
 		}
-		if (e != NULL && cw_commands_single_valued(e)) {
-			if (g_hash_table_contains(seen, e)) {
-				g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
-					    "--%s given twice; give it once", e->long_name);
-				return FALSE;
-			}
-			g_hash_table_add(seen, (gpointer) e);
-		}
+		if (e != NULL && cw_commands_single_valued(e) && !cw_commands_note(seen, e, error))
+			return FALSE;
 		if (value_follows)
 			i++;
 	}

@@ -100,6 +100,11 @@ cw_output_file_open(const char *path, GError **error)
 	int fd;
 
 	self->path = g_strdup(path);
+	if (path[0] == '\0') {
+		g_set_error_literal(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_IO,
+				    "empty output path (give a file, or - for stdout)");
+		return NULL;
+	}
 	if (strcmp(path, "-") == 0) {
 		self->stream = stdout;
 		return g_steal_pointer(&self);
@@ -224,11 +229,24 @@ gboolean
 cw_output_file_write(const char *path, const char *contents, gssize len, GError **error)
 {
 	g_autoptr(CwOutputFile) out = cw_output_file_open(path, error);
+
+	return out != NULL && cw_output_file_write_all(out, contents, len, error);
+}
+
+/**
+ * cw_output_file_write_all:
+ * @contents: what to write
+ * @len: its length, or -1 when NUL-terminated
+ *
+ * Returns: %TRUE when the whole of @contents is in place
+ */
+gboolean
+cw_output_file_write_all(CwOutputFile *self, const char *contents, gssize len, GError **error)
+{
 	gsize n = len < 0 ? strlen(contents) : (gsize) len;
 
-	if (out == NULL)
-		return FALSE;
-	if (n > 0 && fwrite(contents, 1, n, out->stream) != n)
-		return cw_output_file_fail(out, errno != 0 ? errno : EIO, error);
-	return cw_output_file_commit(out, error);
+	errno = 0;
+	if (n > 0 && fwrite(contents, 1, n, self->stream) != n)
+		return cw_output_file_fail(self, errno != 0 ? errno : EIO, error);
+	return cw_output_file_commit(self, error);
 }

@@ -29,7 +29,10 @@ gboolean cw_output_file_commit(CwOutputFile *self, GError **error);
 void cw_output_file_free(CwOutputFile *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CwOutputFile, cw_output_file_free)
 
-/* open, write len bytes of contents (-1: up to the NUL), commit. */
+/* Writes len bytes of contents (-1: up to the NUL), then commits. */
+gboolean cw_output_file_write_all(CwOutputFile *self, const char *contents, gssize len,
+				  GError **error);
+/* open, then cw_output_file_write_all(). */
 gboolean cw_output_file_write(const char *path, const char *contents, gssize len, GError **error);
 
 G_END_DECLS
