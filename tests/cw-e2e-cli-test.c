@@ -210,6 +210,40 @@ test_cli_timezone_refused(E2eFixture *fx, gconstpointer user_data)
 	e2e_expect_tz_refused(fx, "UTC+5", "write the offset as \"+05:00\"");
 }
 
+/* serve loads a row whose time zone is a FIFO: that bot goes to error at
+ * once, the main loop is not blocked and the service ends. */
+static void
+test_cli_timezone_refused_at_serve(E2eFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *feed = e2e_feed(fx);
+	g_autofree char *fifo = e2e_path(fx, "tz-fifo");
+	g_autofree char *good = e2e_write_bot(fx, "good.json", "good", feed);
+	g_autofree char *extra = NULL;
+	g_autofree char *bad = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *status = NULL, *last_error = NULL;
+	char *sql;
+
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	g_assert_cmpint(e2e_run(NULL, NULL, "bots", "add", "--db", fx->db, "--config", good, NULL),
+			==, 0);
+	extra = g_strdup_printf("%s, \"guardrails\": {\"daily_loss\": {\"percent\": 5, "
+				"\"timezone\": \"%s\"}}",
+				feed, fifo);
+	bad = e2e_write_bot(fx, "bad.json", "good", extra);
+	g_assert_true(g_file_get_contents(bad, &text, NULL, NULL));
+	sql = sqlite3_mprintf("UPDATE trading_bots SET config = %Q", text);
+	cw_test_db_exec(fx->db, sql);
+	sqlite3_free(sql);
+	e2e_run(NULL, NULL, "serve", "--db", fx->db, "--exit-when-idle", NULL);
+	status = cw_test_db_text(fx->db, "SELECT status FROM trading_bots");
+	last_error = cw_test_db_text(fx->db, "SELECT last_error FROM trading_bots");
+	g_assert_cmpstr(status, ==, "error");
+	g_assert_nonnull(last_error);
+	e2e_assert_contains(last_error, "guardrails.daily_loss.timezone: ");
+	e2e_assert_contains(last_error, "is a file path");
+}
+
 static void
 test_cli_timezone_accepted(E2eFixture *fx, gconstpointer user_data)
 {
@@ -596,6 +630,8 @@ main(int argc, char **argv)
 		   test_cli_stray_arguments, e2e_teardown);
 	g_test_add("/e2e/cli/timezone-refused", E2eFixture, NULL, e2e_setup,
 		   test_cli_timezone_refused, e2e_teardown);
+	g_test_add("/e2e/cli/timezone-refused-at-serve", E2eFixture, NULL, e2e_setup,
+		   test_cli_timezone_refused_at_serve, e2e_teardown);
 	g_test_add("/e2e/cli/timezone-accepted", E2eFixture, NULL, e2e_setup,
 		   test_cli_timezone_accepted, e2e_teardown);
 	g_test_add("/e2e/cli/output-symlink", E2eFixture, NULL, e2e_setup, test_cli_output_symlink,
