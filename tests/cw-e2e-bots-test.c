@@ -9,6 +9,7 @@
 typedef struct {
 	char *tmpdir;
 	char *db;
+	char *feed; /* a candle file for the bots' "feed" sections */
 } E2eFixture;
 
 /* "CW_DB=cw_db", or "CW_DB" (unset) when NULL */
@@ -72,6 +73,12 @@ e2e_setup(E2eFixture *fx, gconstpointer user_data)
 {
 	fx->tmpdir = cw_test_tmpdir("cw-e2e-bots-XXXXXX");
 	fx->db = g_build_filename(fx->tmpdir, "bots.db", NULL);
+	fx->feed = g_build_filename(fx->tmpdir, "feed.csv", NULL);
+	g_assert_true(g_file_set_contents(fx->feed,
+					  "time,open,high,low,close,volume\n"
+					  "1704067200,100,101,99,100.5,10\n"
+					  "1704067500,100.5,102,100,101,12\n",
+					  -1, NULL));
 }
 
 static void
@@ -80,6 +87,7 @@ e2e_teardown(E2eFixture *fx, gconstpointer user_data)
 	cw_test_rm_rf(fx->tmpdir);
 	g_free(fx->tmpdir);
 	g_free(fx->db);
+	g_free(fx->feed);
 }
 
 /* ---- SQL from the outside ---- */
@@ -108,10 +116,29 @@ e2e_sql_int(E2eFixture *fx, const char *sql)
 
 /* ---- helpers ---- */
 
+/* The example docs/examples/FILE with a replay feed of fx->feed, as
+ * tmpdir/FILE: bots add refuses a bot that serve could not feed. */
+static char *
+e2e_example_with_feed(E2eFixture *fx, const char *file)
+{
+	g_autofree char *example = cw_test_example(file);
+	g_autofree char *text = NULL;
+	g_autofree char *feed =
+	    g_strdup_printf("{\n  \"feed\": {\"type\": \"replay\", \"path\": \"%s\"},", fx->feed);
+	g_autoptr(GString) s = NULL;
+	char *path = g_build_filename(fx->tmpdir, file, NULL);
+
+	g_assert_true(g_file_get_contents(example, &text, NULL, NULL));
+	s = g_string_new(text);
+	g_assert_cmpuint(g_string_replace(s, "{", feed, 1), ==, 1);
+	g_assert_true(g_file_set_contents(path, s->str, -1, NULL));
+	return path;
+}
+
 static void
 e2e_add_example(E2eFixture *fx, const char *file, const char *expect_name)
 {
-	g_autofree char *cfg = cw_test_example(file);
+	g_autofree char *cfg = e2e_example_with_feed(fx, file);
 	g_autofree char *out = NULL, *err = NULL;
 	g_autofree char *expect = g_strdup_printf("added bot '%s' (id ", expect_name);
 	int status = e2e_cw(fx, &out, &err, "bots", "add", "--config", cfg, NULL);
@@ -155,12 +182,13 @@ e2e_write_two_strategies(E2eFixture *fx, const char *name, const char *file)
 {
 	g_autofree char *json = g_strdup_printf(
 	    "{\"name\": \"%s\", \"symbol\": \"BTCUSDT\", \"interval\": \"5m\","
+	    " \"feed\": {\"type\": \"replay\", \"path\": \"%s\"},"
 	    " \"strategy\": {\"analyzers\": [{\"type\": \"ema_cross\", \"weight\": 0.6},"
 	    " {\"type\": \"rsi\", \"weight\": 0.4}], \"sizing\": {\"quote\": 1000}},"
 	    " \"strategies\": [{\"id\": \"fast\"}, {\"id\": \"slow\", \"sizing\": {\"quote\": "
 	    "0.1e4}}],"
 	    " \"active_strategy\": \"fast\"}",
-	    name);
+	    name, fx->feed);
 	char *path = g_build_filename(fx->tmpdir, file, NULL);
 
 	g_assert_true(g_file_set_contents(path, json, -1, NULL));
@@ -295,7 +323,7 @@ test_bots_add_invalid(E2eFixture *fx, gconstpointer user_data)
 	/* a duplicate name */
 	g_clear_pointer(&err, g_free);
 	{
-		g_autofree char *cfg = cw_test_example("breakout.json");
+		g_autofree char *cfg = e2e_example_with_feed(fx, "breakout.json");
 		g_assert_cmpint(e2e_cw(fx, NULL, &err, "bots", "add", "--config", cfg, NULL), ==,
 				1);
 	}
@@ -327,7 +355,7 @@ static void
 test_bots_enable_disable(E2eFixture *fx, gconstpointer user_data)
 {
 	g_autofree char *out = NULL, *err = NULL;
-	g_autofree char *cfg = cw_test_example("breakout.json");
+	g_autofree char *cfg = e2e_example_with_feed(fx, "breakout.json");
 
 	g_assert_cmpint(e2e_cw(fx, &out, NULL, "bots", "add", "--config", cfg, "--disabled", NULL),
 			==, 0);
@@ -361,7 +389,7 @@ test_bots_enable_disable(E2eFixture *fx, gconstpointer user_data)
 static void
 test_bots_set_config(E2eFixture *fx, gconstpointer user_data)
 {
-	g_autofree char *ema = cw_test_example("ema-trend.json");
+	g_autofree char *ema = NULL;
 	g_autofree char *text = NULL, *stored = NULL, *before = NULL;
 	g_autofree char *edited = g_build_filename(fx->tmpdir, "edited.json", NULL);
 	g_autofree char *broken = g_build_filename(fx->tmpdir, "broken.json", NULL);
@@ -370,6 +398,7 @@ test_bots_set_config(E2eFixture *fx, gconstpointer user_data)
 	gint64 updated;
 
 	e2e_add_example(fx, "ema-trend.json", "btc-ema-trend");
+	ema = g_build_filename(fx->tmpdir, "ema-trend.json", NULL);
 	g_assert_true(g_file_get_contents(ema, &text, NULL, NULL));
 	s = g_string_new(text);
 	g_string_replace(s, "\"quote\": 1000", "\"quote\": 1234", 1);
@@ -393,7 +422,7 @@ test_bots_set_config(E2eFixture *fx, gconstpointer user_data)
 	g_assert_nonnull(strstr(err, "broken.json: strategy.sizing.quote"));
 	g_clear_pointer(&err, g_free);
 	{
-		g_autofree char *other = cw_test_example("breakout.json");
+		g_autofree char *other = e2e_example_with_feed(fx, "breakout.json");
 		g_assert_cmpint(
 		    e2e_cw(fx, NULL, &err, "bots", "set-config", "btc-ema-trend", other, NULL), ==,
 		    1);

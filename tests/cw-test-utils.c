@@ -102,6 +102,63 @@ cw_test_run(char **out, char **err, const char *first, ...)
 	return status;
 }
 
+typedef struct {
+	gboolean called;
+	char *out;
+	char *err;
+} CwTestCommunicate;
+
+static void
+cw_test_communicate_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	CwTestCommunicate *c = user_data;
+
+	/* fails only when the child was killed mid-way; the status says so */
+	g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &c->out, &c->err, NULL);
+	c->called = TRUE;
+}
+
+int
+cw_test_run_bounded(guint timeout_ms, char **out, char **err, const char *first, ...)
+{
+	g_autoptr(GPtrArray) args = g_ptr_array_new();
+	g_autoptr(GSubprocess) proc = NULL;
+	CwTestDeadline d = cw_test_deadline(timeout_ms);
+	CwTestCommunicate c = {FALSE, NULL, NULL};
+	gboolean timed_out = FALSE;
+	va_list ap;
+
+	va_start(ap, first);
+	for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
+		g_ptr_array_add(args, (gpointer) a);
+	va_end(ap);
+	g_ptr_array_add(args, NULL);
+	proc = cw_test_spawn_envv(NULL,
+				  G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+				  (const char *const *) args->pdata);
+	g_subprocess_communicate_utf8_async(proc, NULL, NULL, cw_test_communicate_cb, &c);
+	while (!c.called) {
+		if (!timed_out && g_get_monotonic_time() > d.deadline) {
+			timed_out = TRUE;
+			g_subprocess_force_exit(proc);
+		}
+		g_main_context_iteration(NULL, FALSE);
+		if (!c.called)
+			g_usleep(10 * 1000);
+	}
+	/* the pipes close with the killed child: the loop above ends */
+	g_assert_true(cw_test_subprocess_wait(proc, 10000));
+	if (out != NULL)
+		*out = g_steal_pointer(&c.out);
+	if (err != NULL)
+		*err = g_steal_pointer(&c.err);
+	g_free(c.out);
+	g_free(c.err);
+	if (timed_out)
+		return -2;
+	return g_subprocess_get_if_exited(proc) ? g_subprocess_get_exit_status(proc) : -1;
+}
+
 void
 cw_test_synth(const char *path, const char *days, const char *seed)
 {

@@ -35,6 +35,12 @@ int cw_test_run_env(const char *const *env, char **out, char **err, const char *
 int cw_test_runv(char **out, char **err, const char *const *args);
 int cw_test_run(char **out, char **err, const char *first, ...) G_GNUC_NULL_TERMINATED;
 
+/* Like cw_test_run(), but the run may take at most @timeout_ms: past it
+ * the child is killed (SIGKILL, by its pid) and -2 is returned. For
+ * commands that must not hang (a FIFO where a file was expected). */
+int cw_test_run_bounded(guint timeout_ms, char **out, char **err, const char *first,
+			...) G_GNUC_NULL_TERMINATED;
+
 /* `candlewick synth --days DAYS --seed SEED --output PATH`; prints the
  * output and fails when it does not exit 0. */
 void cw_test_synth(const char *path, const char *days, const char *seed);

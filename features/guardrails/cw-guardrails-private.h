@@ -131,10 +131,11 @@ gint64 cw_local_time_to_utc(GTimeZone *tz, gint64 day, guint minute);
 gint64 cw_local_time_next_midnight(GTimeZone *tz, gint64 utc_ms);
 gint64 cw_local_day_from_civil(gint year, guint month, guint mday);
 void cw_local_day_to_civil(gint64 day, gint *year, guint *month, guint *mday);
-/* A zone by IANA name or "UTC"; NULL when unknown. */
+/* A zone as cw_config_time_zone_new() accepts it (an IANA name of the zone
+ * database, "UTC", "+05:00"); NULL when refused. */
 GTimeZone *cw_local_time_zone_new(const char *identifier);
 /* A gate's "timezone" setting: replaces *tz by the zone named name; FALSE
- * (and *tz NULL) with an error at path.timezone when there is none. */
+ * (and *tz NULL) with an error at path.timezone when it is refused. */
 gboolean cw_local_time_zone_configure(GTimeZone **tz, const char *name, const char *path,
 				      GError **error);
 

@@ -59,7 +59,7 @@ test_value_errors(void)
 	expect_error("daily_loss", "{'daily_loss': {'percent': 5, 'timezone': 'Mars/Base'}}",
 		     CW_CONFIG_ERROR_INVALID,
 		     "guardrails.daily_loss.timezone: unknown time zone 'Mars/Base' (expected an "
-		     "IANA name such as Europe/Berlin, or UTC)");
+		     "IANA name such as Europe/Berlin, UTC, or a fixed offset such as +05:00)");
 	expect_error("daily_loss", "{'daily_loss': {'percent': 5, 'emergency_close': 1}}",
 		     CW_CONFIG_ERROR_TYPE,
 		     "guardrails.daily_loss.emergency_close: expected a boolean, got a number");
@@ -185,7 +185,7 @@ test_session_errors(void)
 	    "{'session': {'start': '09:00', 'end': '17:00', 'timezone': 'Europe/Nowhere'}}",
 	    CW_CONFIG_ERROR_INVALID,
 	    "guardrails.session.timezone: unknown time zone 'Europe/Nowhere' (expected an "
-	    "IANA name such as Europe/Berlin, or UTC)");
+	    "IANA name such as Europe/Berlin, UTC, or a fixed offset such as +05:00)");
 }
 
 /* The pipeline as orchestration/execution builds it: every registered gate,

@@ -83,20 +83,13 @@ cw_local_time_next_midnight(GTimeZone *tz, gint64 utc_ms)
 GTimeZone *
 cw_local_time_zone_new(const char *identifier)
 {
-	if (identifier == NULL || identifier[0] == '\0')
-		return NULL;
-	return g_time_zone_new_identifier(identifier);
+	return cw_config_time_zone_new(identifier, "", NULL, NULL);
 }
 
 gboolean
 cw_local_time_zone_configure(GTimeZone **tz, const char *name, const char *path, GError **error)
 {
 	g_clear_pointer(tz, g_time_zone_unref);
-	*tz = cw_local_time_zone_new(name);
-	if (*tz == NULL)
-		return cw_config_error_at(error, CW_CONFIG_ERROR_INVALID, path, "timezone",
-					  "unknown time zone '%s' (expected an IANA name such as "
-					  "Europe/Berlin, or UTC)",
-					  name);
-	return TRUE;
+	*tz = cw_config_time_zone_new(name, path, "timezone", error);
+	return *tz != NULL;
 }

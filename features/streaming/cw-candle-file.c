@@ -38,6 +38,15 @@ static const char *const cw_candle_file_columns[CW_CANDLE_FILE_N_COLUMNS] = {
     "time", "open", "high", "low", "close", "volume",
 };
 
+/* Distinct reasons counted for skipped rows; more are counted as "other". */
+#define CW_CANDLE_FILE_MAX_REASONS 16
+
+typedef struct {
+	const char *format; /* cw_candle_file_bad_row()'s format */
+	int column;         /* -1: the row */
+	guint64 n;
+} CwCandleFileReason;
+
 struct _CwCandleFile {
 	GObject parent_instance;
 
@@ -89,6 +98,13 @@ struct _CwCandleFile {
 	/* skipped rows */
 	guint64 n_skipped;
 	GPtrArray *skipped_messages;
+	/* why rows were skipped: the message format and column of the last
+	 * bad row, and counts per (format, column) */
+	const char *bad_format;
+	int bad_column;
+	CwCandleFileReason reasons[CW_CANDLE_FILE_MAX_REASONS];
+	guint n_reasons;
+	guint64 n_other_reasons;
 };
 
 enum {
@@ -100,6 +116,7 @@ enum {
 	PROP_FROM,
 	PROP_TO,
 	PROP_SKIPPED_SUMMARY,
+	PROP_SKIPPED_REASONS,
 	N_PROPS
 };
 
@@ -208,6 +225,9 @@ cw_candle_file_bad_row(CwCandleFile *self, GError **error, int column, const cha
 	g_autofree char *where = cw_candle_file_where(self, column);
 	g_autofree char *what = NULL;
 	va_list args;
+
+	self->bad_format = format;
+	self->bad_column = column;
 
 	va_start(args, format);
 	what = g_strdup_vprintf(format, args);
@@ -622,10 +642,24 @@ cw_candle_file_read_row(CwCandleFile *self, CwCandle *out, GError **error)
 static void
 cw_candle_file_record_skip(CwCandleFile *self, const GError *error)
 {
+	guint i;
+
 	self->n_skipped++;
 	g_debug("skipped bad row: %s", error->message);
 	if (self->skipped_messages->len < CW_CANDLE_FILE_MAX_MESSAGES)
 		g_ptr_array_add(self->skipped_messages, g_strdup(error->message));
+	for (i = 0; i < self->n_reasons; i++) {
+		if (self->reasons[i].format == self->bad_format &&
+		    self->reasons[i].column == self->bad_column)
+			break;
+	}
+	if (i == self->n_reasons && i < CW_CANDLE_FILE_MAX_REASONS)
+		self->reasons[self->n_reasons++] =
+		    (CwCandleFileReason){self->bad_format, self->bad_column, 0};
+	if (i < self->n_reasons)
+		self->reasons[i].n++;
+	else
+		self->n_other_reasons++;
 }
 
 /* The next valid row, skipping bad ones when told to. A bad row that is not
@@ -697,7 +731,8 @@ cw_candle_file_detect_interval(CwCandleFile *self, GError **error)
 			return FALSE;
 		}
 		g_set_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FORMAT,
-			    "%s: one candle is not enough to detect the interval; set the interval",
+			    "%s: one candle is not enough to detect the interval; give it "
+			    "(--interval 5m, or \"interval\" in the feed section)",
 			    self->path);
 		return FALSE;
 	}
@@ -859,6 +894,8 @@ cw_candle_file_reset(CwCandleFile *self)
 	self->pending_pos = 0;
 	self->n_skipped = 0;
 	g_ptr_array_set_size(self->skipped_messages, 0);
+	self->n_reasons = 0;
+	self->n_other_reasons = 0;
 }
 
 /* CwCandleSource ----------------------------------------------------------- */
@@ -973,6 +1010,65 @@ cw_candle_file_skipped_summary(CwCandleFile *self)
 	return g_string_free(out, FALSE);
 }
 
+/* A bad-row message format with its conversions shown as "...". */
+static void
+cw_candle_file_append_reason(GString *out, const char *format)
+{
+	for (const char *p = format; p != NULL && *p != '\0'; p++) {
+		if (*p != '%') {
+			g_string_append_c(out, *p);
+			continue;
+		}
+		if (p[1] == '%') {
+			g_string_append_c(out, '%');
+			p++;
+			continue;
+		}
+		/* flags, width, precision, length, then the conversion */
+		while (p[1] != '\0' && strchr("-+ #0123456789.hlLqjzt", p[1]) != NULL)
+			p++;
+		if (p[1] != '\0')
+			p++;
+		g_string_append(out, "...");
+	}
+}
+
+/* "N rows: <column>: <reason>", one line per reason, most frequent first
+ * (then in order met). */
+static char *
+cw_candle_file_skipped_reasons(CwCandleFile *self)
+{
+	CwCandleFileReason sorted[CW_CANDLE_FILE_MAX_REASONS];
+	GString *out;
+
+	if (self->n_skipped == 0)
+		return NULL;
+	memcpy(sorted, self->reasons, self->n_reasons * sizeof(CwCandleFileReason));
+	for (guint i = 1; i < self->n_reasons; i++) {
+		CwCandleFileReason r = sorted[i];
+		guint j = i;
+
+		for (; j > 0 && sorted[j - 1].n < r.n; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = r;
+	}
+	out = g_string_new(NULL);
+	for (guint i = 0; i < self->n_reasons; i++) {
+		if (i > 0)
+			g_string_append_c(out, '\n');
+		g_string_append_printf(out, "%" G_GUINT64_FORMAT " %s: ", sorted[i].n,
+				       sorted[i].n == 1 ? "row" : "rows");
+		if (sorted[i].column >= 0)
+			g_string_append_printf(out,
+					       "%s: ", cw_candle_file_columns[sorted[i].column]);
+		cw_candle_file_append_reason(out, sorted[i].format);
+	}
+	if (self->n_other_reasons > 0)
+		g_string_append_printf(out, "%s%" G_GUINT64_FORMAT " rows: other reasons",
+				       self->n_reasons > 0 ? "\n" : "", self->n_other_reasons);
+	return g_string_free(out, FALSE);
+}
+
 static void
 cw_candle_file_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
@@ -1000,6 +1096,9 @@ cw_candle_file_get_property(GObject *object, guint prop_id, GValue *value, GPara
 		break;
 	case PROP_SKIPPED_SUMMARY:
 		g_value_take_string(value, cw_candle_file_skipped_summary(self));
+		break;
+	case PROP_SKIPPED_REASONS:
+		g_value_take_string(value, cw_candle_file_skipped_reasons(self));
 		break;
 	default:
 		G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -1081,6 +1180,10 @@ cw_candle_file_class_init(CwCandleFileClass *klass)
 	    g_param_spec_string("skipped-summary", "Skipped summary",
 				"The first 20 messages of skipped rows, one per line", NULL,
 				G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+	cw_candle_file_props[PROP_SKIPPED_REASONS] = g_param_spec_string(
+	    "skipped-reasons", "Skipped reasons",
+	    "Why rows were skipped: \"N rows: column: reason\", one line per reason", NULL,
+	    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 	g_object_class_install_properties(object_class, N_PROPS, cw_candle_file_props);
 }
 

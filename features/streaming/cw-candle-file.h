@@ -31,6 +31,9 @@ G_BEGIN_DECLS
  *   "skipped-summary" string, read-only: NULL when no row was skipped, else
  *                           the first 20 skip messages, one per line, and a
  *                           last line "... and N more" when there were more.
+ *   "skipped-reasons" string, read-only: NULL when no row was skipped, else
+ *                           one line per reason, most frequent first:
+ *                           "12 rows: open: expected a price > 0, got ...".
  *
  * A bad row (not a number, NaN/inf, price <= 0, volume < 0, low > high, high
  * below open/close, low above open/close, time not after the previous row,

@@ -381,14 +381,20 @@ test_speed_paced_gap(void)
 }
 
 static CwBotConfig *
-make_config(const char *feed_json, GError **error)
+make_config_for(const char *symbol, const char *feed_json, GError **error)
 {
 	g_autofree char *json =
-	    g_strdup_printf("{\"name\": \"bot-1\", \"symbol\": \"btcusdt\", \"interval\": \"1m\", "
+	    g_strdup_printf("{\"name\": \"bot-1\", \"symbol\": \"%s\", \"interval\": \"1m\", "
 			    "\"strategy\": {\"analyzers\": [{\"type\": \"rsi\"}]}, \"feed\": %s}",
-			    feed_json);
+			    symbol, feed_json);
 
 	return cw_bot_config_new_from_data(json, -1, error);
+}
+
+static CwBotConfig *
+make_config(const char *feed_json, GError **error)
+{
+	return make_config_for("btcusdt", feed_json, error);
 }
 
 static void
@@ -481,6 +487,23 @@ test_configure(void)
 		check_configure_error(bad_interval, CW_CONFIG_ERROR, CW_CONFIG_ERROR_INVALID,
 				      "feed.interval: *");
 	}
+	{
+		/* the bot (BTCUSDT) would get none of another symbol's candles */
+		g_autofree char *other = g_strdup_printf(
+		    "{\"type\": \"replay\", \"path\": \"%s\", \"symbol\": \"ETHUSDT\"}", path);
+		g_autofree char *same = g_strdup_printf(
+		    "{\"type\": \"replay\", \"path\": \"%s\", \"symbol\": \"BTCUSDT\"}", path);
+		g_autoptr(GError) same_error = NULL;
+		g_autoptr(CwBotConfig) same_config = make_config(same, &same_error);
+		g_autoptr(CwReplayFeed) same_feed = g_object_new(CW_TYPE_REPLAY_FEED, NULL);
+
+		check_configure_error(other, CW_CONFIG_ERROR, CW_CONFIG_ERROR_INVALID,
+				      "feed.symbol: 'ETHUSDT' is not the bot's symbol 'BTCUSDT'*");
+		g_assert_no_error(same_error);
+		g_assert_true(
+		    cw_market_feed_configure(CW_MARKET_FEED(same_feed), same_config, &same_error));
+		g_assert_no_error(same_error);
+	}
 }
 
 static void
@@ -490,7 +513,7 @@ test_configured_run(void)
 	g_autofree char *json = g_strdup_printf(
 	    "{\"type\": \"replay\", \"path\": \"%s\", \"symbol\": \"ALTBTC\"}", path);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CwBotConfig) config = make_config(json, &error);
+	g_autoptr(CwBotConfig) config = make_config_for("ALTBTC", json, &error);
 	g_autoptr(GObject) object = NULL;
 	Fixture f;
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define CW_REPLAY_BATCH 256
 
@@ -420,6 +421,13 @@ cw_replay_feed_configure(CwMarketFeed *feed, const CwBotConfig *config, GError *
 	if (path == NULL || path[0] == '\0')
 		return cw_config_error_at(error, CW_CONFIG_ERROR_MISSING, "feed", "path",
 					  "required: the candle file to replay");
+	/* the router hands a bot only its own symbol's candles: another
+	 * symbol would run the bot on nothing, in silence */
+	if (config->symbol != NULL && symbol != NULL && strcmp(symbol, config->symbol) != 0)
+		return cw_config_error_at(error, CW_CONFIG_ERROR_INVALID, "feed", "symbol",
+					  "'%s' is not the bot's symbol '%s'; the bot would get no "
+					  "candle (leave it out to use the bot's)",
+					  symbol, config->symbol);
 	canonical = cw_replay_feed_canonical_path(path);
 	if (!g_file_test(canonical, G_FILE_TEST_IS_REGULAR))
 		return cw_config_error_at(

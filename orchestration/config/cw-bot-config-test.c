@@ -714,7 +714,14 @@ test_errors_filters(void)
 {
 	expect_error("{'strategy': {'filters': {'session': {'timezone': 'Mars/Olympus'}}}}",
 		     CW_CONFIG_ERROR_INVALID,
-		     "strategy.filters.session.timezone: unknown time zone 'Mars/Olympus'");
+		     "strategy.filters.session.timezone: unknown time zone 'Mars/Olympus' "
+		     "(expected an IANA name such as Europe/Berlin, UTC, or a fixed offset such "
+		     "as +05:00)");
+	expect_error("{'strategy': {'filters': {'session': {'timezone': 'UTC+5'}}}}",
+		     CW_CONFIG_ERROR_INVALID,
+		     "strategy.filters.session.timezone: 'UTC+5' is a POSIX TZ string, whose sign "
+		     "is inverted (UTC+5 means five hours west of UTC); write the offset as "
+		     "\"+05:00\" (or \"-05:00\"), or use an IANA name such as Europe/Berlin");
 	expect_error("{'strategy': {'filters': {'session': {'tz': 'UTC'}}}}",
 		     CW_CONFIG_ERROR_UNKNOWN_KEY,
 		     "strategy.filters.session.tz: unknown key (known: enabled, timezone, start, "

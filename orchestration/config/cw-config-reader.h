@@ -53,6 +53,14 @@ gboolean cw_config_read_array(JsonObject *obj, const char *path, const char *key
 gboolean cw_config_read_interval(JsonObject *obj, const char *path, const char *key, gint64 def,
 				 gint64 *out, GError **error);
 
+/* A "timezone" value (cw-config-time-zone.c): "UTC", "Z", a fixed offset
+ * "+05:00", or an IANA name that is a regular file of the zone database
+ * ($TZDIR or /usr/share/zoneinfo). Paths, "..", non-regular files and POSIX
+ * TZ strings ("UTC+5") are refused before GLib sees them; the error is at
+ * path.key (key may be NULL). */
+GTimeZone *cw_config_time_zone_new(const char *name, const char *path, const char *key,
+				   GError **error);
+
 /* Sets error to "<path>.<key>: <message>" (key may be NULL, path may be
  * ""), the format every config error uses. Returns FALSE. */
 gboolean cw_config_error_at(GError **error, CwConfigError code, const char *path, const char *key,

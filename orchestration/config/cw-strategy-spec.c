@@ -214,10 +214,9 @@ cw_strategy_spec_parse_session(JsonObject *filters, const char *fpath, CwSession
 	    !cw_config_read_bool(o, p, "enabled", TRUE, &out->enabled, error) ||
 	    !cw_config_read_string(o, p, "timezone", "UTC", &timezone, error))
 		return FALSE;
-	tz = g_time_zone_new_identifier(timezone);
+	tz = cw_config_time_zone_new(timezone, p, "timezone", error);
 	if (tz == NULL)
-		return cw_config_error_at(error, CW_CONFIG_ERROR_INVALID, p, "timezone",
-					  "unknown time zone '%s'", timezone);
+		return FALSE;
 	g_free(out->timezone);
 	out->timezone = g_strdup(timezone);
 	if (!cw_config_read_time_of_day(o, p, "start", 0, &out->start_minute, error))

@@ -265,6 +265,72 @@ cw_backtest_queue(CwBacktest *self, const CwCandle *candle, gboolean lockstep, g
 	}
 }
 
+/* A string property of the source when it has one ("skipped-reasons"). */
+static char *
+cw_backtest_source_string(CwCandleSource *source, const char *property)
+{
+	char *value = NULL;
+
+	if (g_object_class_find_property(G_OBJECT_GET_CLASS(source), property) != NULL)
+		g_object_get(source, property, &value, NULL);
+	return value;
+}
+
+/* label, then ms as an ISO 8601 UTC time */
+static void
+cw_backtest_append_time(GString *out, const char *label, gint64 ms)
+{
+	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(ms / 1000);
+	g_autofree char *text = dt != NULL ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+
+	if (text != NULL)
+		g_string_append_printf(out, "%s%s", label, text);
+	else
+		g_string_append_printf(out, "%s%" G_GINT64_FORMAT " ms", label, ms);
+}
+
+/* Why the run saw no candle: the range, or rows that were all skipped (and
+ * why), or a file without rows. */
+static void
+cw_backtest_set_no_candle_error(CwBacktest *self, CwCandleSource *source, GError **error)
+{
+	guint64 skipped = cw_candle_source_get_n_skipped(source);
+	g_autofree char *reasons = cw_backtest_source_string(source, "skipped-reasons");
+	g_autoptr(GString) why = g_string_new(NULL);
+
+	if (skipped > 0)
+		g_string_append_printf(why, "%" G_GUINT64_FORMAT " bad %s skipped%s%s", skipped,
+				       skipped == 1 ? "row was" : "rows were",
+				       reasons != NULL ? ":\n" : "",
+				       reasons != NULL ? reasons : "");
+	if (self->from_ms > 0 || self->to_ms > 0) {
+		g_autoptr(GString) range = g_string_new(NULL);
+
+		if (self->from_ms > 0)
+			cw_backtest_append_time(range, "--from ", self->from_ms);
+		if (self->to_ms > 0)
+			cw_backtest_append_time(range, range->len > 0 ? ", --to " : "--to ",
+						self->to_ms);
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_DATA,
+			    "%s: no candle in the requested range (%s)%s%s",
+			    cw_candle_source_describe(source), range->str, why->len > 0 ? "; " : "",
+			    why->str);
+	} else if (self->resampled_text != NULL) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_DATA,
+			    "%s: no complete candle after it was %s%s%s",
+			    cw_candle_source_describe(source), self->resampled_text,
+			    why->len > 0 ? "; " : "", why->str);
+	} else if (skipped > 0) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_DATA,
+			    "%s: no candle: every row was skipped; %s",
+			    cw_candle_source_describe(source), why->str);
+	} else {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_DATA,
+			    "%s: no candle: the file holds no rows",
+			    cw_candle_source_describe(source));
+	}
+}
+
 gboolean
 cw_backtest_run(CwBacktest *self, CwCandleSource *source, GError **error)
 {
@@ -323,11 +389,7 @@ cw_backtest_run(CwBacktest *self, CwCandleSource *source, GError **error)
 		self->resampled_text = cw_candle_resampler_describe(&self->resampler);
 	}
 	if (self->n_candles == 0) {
-		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_DATA,
-			    "%s: no candle in the requested range%s%s",
-			    cw_candle_source_describe(source),
-			    self->resampled_text != NULL ? " after it was " : "",
-			    self->resampled_text != NULL ? self->resampled_text : "");
+		cw_backtest_set_no_candle_error(self, source, error);
 		return FALSE;
 	}
 	for (guint i = 0; i < self->bots->len; i++) {

@@ -8,6 +8,7 @@
 
 #include "cw-bot-admin.h"
 #include "cw-execution.h"
+#include "cw-feed-hub.h"
 
 static gint64
 cw_bot_admin_now_ms(void)
@@ -38,6 +39,12 @@ cw_bot_admin_validate(const char *config_json, GError **error)
 		g_autoptr(CwTradingOrchestrator) orch =
 		    cw_trading_orchestrator_new(config, config->strategies[i], NULL, error);
 		if (orch == NULL)
+			return NULL;
+	}
+	/* and the feed, through its own configure (not started) */
+	{
+		g_autoptr(CwMarketFeed) feed = cw_feed_hub_new_feed(config, error);
+		if (feed == NULL)
 			return NULL;
 	}
 	return g_steal_pointer(&config);

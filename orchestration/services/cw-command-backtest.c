@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cw-backtest.h"
+#include "cw-output-file.h"
 #include "cw-store.h"
 
 /* Accepts Unix seconds, Unix milliseconds, or an ISO 8601 date or time
@@ -35,18 +36,6 @@ cw_backtest_parse_time(const char *text, gint64 *out_ms, GError **error)
 		return FALSE;
 	}
 	*out_ms = g_date_time_to_unix(dt) * 1000;
-	return TRUE;
-}
-
-static gboolean
-cw_backtest_write_file(const char *path, const char *contents, GError **error)
-{
-	g_autoptr(GError) local = NULL;
-
-	if (!g_file_set_contents(path, contents, -1, &local)) {
-		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_IO, "%s", local->message);
-		return FALSE;
-	}
 	return TRUE;
 }
 
@@ -185,10 +174,37 @@ cw_backtest_reports_json(CwBacktest *bt, const char *data_desc, guint64 skipped)
 	return json_builder_get_root(b);
 }
 
+/* The output files, opened before the run so that a refused path fails
+ * before the work; NULL when not asked for. */
+typedef struct {
+	CwOutputFile *report_json;
+	CwOutputFile *trades_csv;
+	CwOutputFile *equity_svg;
+} CwBacktestOutputs;
+
+static void
+cw_backtest_outputs_clear(CwBacktestOutputs *o)
+{
+	g_clear_pointer(&o->report_json, cw_output_file_free);
+	g_clear_pointer(&o->trades_csv, cw_output_file_free);
+	g_clear_pointer(&o->equity_svg, cw_output_file_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CwBacktestOutputs, cw_backtest_outputs_clear)
+
+static gboolean
+cw_backtest_open_output(const char *path, CwOutputFile **out, GError **error)
+{
+	if (path == NULL)
+		return TRUE;
+	*out = cw_output_file_open(path, error);
+	return *out != NULL;
+}
+
 static gboolean
 cw_backtest_write_outputs(CwBacktest *bt, const char *data_desc, guint64 skipped,
-			  const char *report_json, const char *trades_csv, const char *equity_svg,
-			  GError **error)
+			  CwOutputFile *report_json, CwOutputFile *trades_csv,
+			  CwOutputFile *equity_svg, GError **error)
 {
 	guint n = cw_backtest_get_n_bots(bt);
 
@@ -200,7 +216,7 @@ cw_backtest_write_outputs(CwBacktest *bt, const char *data_desc, guint64 skipped
 		json_generator_set_pretty(gen, TRUE);
 		json_generator_set_root(gen, root);
 		text = json_generator_to_data(gen, NULL);
-		if (!cw_backtest_write_file(report_json, text, error))
+		if (!cw_output_file_write_all(report_json, text, -1, error))
 			return FALSE;
 	}
 	if (trades_csv != NULL) {
@@ -212,7 +228,7 @@ cw_backtest_write_outputs(CwBacktest *bt, const char *data_desc, guint64 skipped
 			    c->name, g_quark_to_string(cw_bot_config_get_active_strategy(c)->quark),
 			    cw_backtest_get_trades(bt, i), csv);
 		}
-		if (!cw_backtest_write_file(trades_csv, csv->str, error))
+		if (!cw_output_file_write_all(trades_csv, csv->str, (gssize) csv->len, error))
 			return FALSE;
 	}
 	if (equity_svg != NULL) {
@@ -231,7 +247,7 @@ cw_backtest_write_outputs(CwBacktest *bt, const char *data_desc, guint64 skipped
 			labels[k++] = "combined";
 		}
 		svg = cw_backtest_equity_svg(title, curves, labels, k);
-		if (!cw_backtest_write_file(equity_svg, svg, error))
+		if (!cw_output_file_write_all(equity_svg, svg, -1, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -248,6 +264,9 @@ cw_command_backtest(int argc, char **argv)
 	g_autofree char *report_json = NULL;
 	g_autofree char *trades_csv = NULL;
 	g_autofree char *equity_svg = NULL;
+	g_auto(CwBacktestOutputs) outputs = {NULL, NULL, NULL};
+	g_autofree char *interval_text = NULL;
+	gint64 interval_ms = 0;
 	gboolean skip_bad = FALSE;
 	gboolean quiet = FALSE;
 	gint block_candles = CW_BACKTEST_DEFAULT_BLOCK_CANDLES;
@@ -265,6 +284,9 @@ cw_command_backtest(int argc, char **argv)
 	     "Bot configuration (repeat for several bots)", "BOT.json"},
 	    {"data", 'd', 0, G_OPTION_ARG_FILENAME, &data,
 	     "Candles: CSV time,open,high,low,close,volume or JSON [[ms,o,h,l,c,v],...]", "FILE"},
+	    {"interval", 0, 0, G_OPTION_ARG_STRING, &interval_text,
+	     "Candle interval of --data (1m, 5m, 1h...; default: detected from the first rows)",
+	     "I"},
 	    {"from", 0, 0, G_OPTION_ARG_STRING, &from_text, "First candle time (inclusive)", "T"},
 	    {"to", 0, 0, G_OPTION_ARG_STRING, &to_text, "Last candle time (exclusive)", "T"},
 	    {"db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Record the run in this SQLite file",
@@ -286,7 +308,7 @@ cw_command_backtest(int argc, char **argv)
 	};
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+	if (!cw_commands_parse_options(ctx, entries, &argc, &argv, 0, &error)) {
 		cw_commands_print_error("backtest", error);
 		return 2;
 	}
@@ -300,7 +322,9 @@ cw_command_backtest(int argc, char **argv)
 			block_candles);
 		return 2;
 	}
-	if ((from_text != NULL && !cw_backtest_parse_time(from_text, &from_ms, &error)) ||
+	if ((interval_text != NULL &&
+	     !cw_commands_parse_interval(interval_text, &interval_ms, &error)) ||
+	    (from_text != NULL && !cw_backtest_parse_time(from_text, &from_ms, &error)) ||
 	    (to_text != NULL && !cw_backtest_parse_time(to_text, &to_ms, &error))) {
 		cw_commands_print_error("backtest", error);
 		return 2;
@@ -313,8 +337,14 @@ cw_command_backtest(int argc, char **argv)
 			return 1;
 		}
 	}
-	source =
-	    cw_commands_open_source("file", &error, "path", data, "skip-bad-rows", skip_bad, NULL);
+	if (!cw_backtest_open_output(report_json, &outputs.report_json, &error) ||
+	    !cw_backtest_open_output(trades_csv, &outputs.trades_csv, &error) ||
+	    !cw_backtest_open_output(equity_svg, &outputs.equity_svg, &error)) {
+		cw_commands_print_error("backtest", error);
+		return 1;
+	}
+	source = cw_commands_open_source("file", &error, "path", data, "interval", interval_ms,
+					 "skip-bad-rows", skip_bad, NULL);
 	if (source == NULL) {
 		cw_commands_print_error("backtest", error);
 		return 1;
@@ -354,8 +384,8 @@ cw_command_backtest(int argc, char **argv)
 		}
 		fputs(text->str, stdout);
 	}
-	if (!cw_backtest_write_outputs(bt, data_desc, skipped, report_json, trades_csv, equity_svg,
-				       &error)) {
+	if (!cw_backtest_write_outputs(bt, data_desc, skipped, outputs.report_json,
+				       outputs.trades_csv, outputs.equity_svg, &error)) {
 		cw_commands_print_error("backtest", error);
 		return 1;
 	}

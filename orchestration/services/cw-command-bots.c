@@ -35,16 +35,22 @@ cw_bots_parse(const char *cmd, const char *params, const char *summary, GOptionE
 	g_set_prgname(prg);
 	g_option_context_set_summary(ctx, summary);
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, argc, argv, &error)) {
+	if (!cw_commands_parse_options(ctx, entries, argc, argv, -1, &error)) {
 		cw_commands_print_error(cmd, error);
 		return FALSE;
 	}
 	return TRUE;
 }
 
-/* --db, else $CW_DB. create: whether a missing file may be created. */
+typedef enum {
+	CW_BOTS_OPEN_EXISTING,  /* read-write, migrated */
+	CW_BOTS_OPEN_CREATE,    /* bots add: a missing file is created */
+	CW_BOTS_OPEN_READ_ONLY, /* list, show: SQLITE_OPEN_READONLY, never migrated */
+} CwBotsOpen;
+
+/* --db, else $CW_DB, opened as mode says. */
 static CwStore *
-cw_bots_open(const char *cmd, const char *db, gboolean create, int *status)
+cw_bots_open(const char *cmd, const char *db, CwBotsOpen mode, int *status)
 {
 	g_autoptr(GError) error = NULL;
 	CwStore *store;
@@ -56,15 +62,17 @@ cw_bots_open(const char *cmd, const char *db, gboolean create, int *status)
 		*status = 2;
 		return NULL;
 	}
-	if (!create && !g_file_test(db, G_FILE_TEST_EXISTS)) {
+	if (mode != CW_BOTS_OPEN_CREATE && !g_file_test(db, G_FILE_TEST_EXISTS)) {
 		fprintf(stderr, "candlewick %s: %s: no such database (bots add creates one)\n", cmd,
 			db);
 		*status = 1;
 		return NULL;
 	}
-	store = cw_store_open(db, &error);
+	store = mode == CW_BOTS_OPEN_READ_ONLY ? cw_store_open_read_only(db, &error)
+					       : cw_store_open(db, &error);
 	if (store == NULL) {
-		fprintf(stderr, "candlewick %s: %s: %s\n", cmd, db, error->message);
+		/* store errors start with the path */
+		fprintf(stderr, "candlewick %s: %s\n", cmd, error->message);
 		*status = 1;
 		return NULL;
 	}
@@ -73,12 +81,16 @@ cw_bots_open(const char *cmd, const char *db, gboolean create, int *status)
 
 /* Exactly n positional arguments after the command name. */
 static gboolean
-cw_bots_check_args(const char *cmd, const char *usage, int argc, int n)
+cw_bots_check_args(const char *cmd, const char *usage, int argc, char **argv, int n)
 {
+	g_autofree char *what = NULL;
+
 	if (argc - 1 == n)
 		return TRUE;
-	fprintf(stderr, "candlewick %s: %s (usage: candlewick %s [--db FILE] %s)\n", cmd,
-		argc - 1 < n ? "missing argument" : "too many arguments", cmd, usage);
+	what = argc - 1 < n ? g_strdup("missing argument")
+			    : g_strdup_printf("unexpected argument '%s'", argv[n + 1]);
+	fprintf(stderr, "candlewick %s: %s (usage: candlewick %s [--db FILE] %s)\n", cmd, what, cmd,
+		usage);
 	return FALSE;
 }
 
@@ -95,14 +107,14 @@ cw_bots_parse_db(const char *cmd, const char *usage, int n, const char *summary,
 	};
 
 	return cw_bots_parse(cmd, usage, summary, entries, argc, argv) &&
-	       cw_bots_check_args(cmd, usage, *argc, n);
+	       cw_bots_check_args(cmd, usage, *argc, *argv, n);
 }
 
 /* cw_bots_parse_db(), then the existing database opened; NULL with
  * *status the exit status (2 for bad usage) when either fails. */
 static CwStore *
-cw_bots_begin(const char *cmd, const char *usage, int n, const char *summary, int *argc,
-	      char ***argv, int *status)
+cw_bots_begin(const char *cmd, const char *usage, int n, const char *summary, CwBotsOpen mode,
+	      int *argc, char ***argv, int *status)
 {
 	g_autofree char *db = NULL;
 
@@ -110,7 +122,7 @@ cw_bots_begin(const char *cmd, const char *usage, int n, const char *summary, in
 		*status = 2;
 		return NULL;
 	}
-	return cw_bots_open(cmd, db, FALSE, status);
+	return cw_bots_open(cmd, db, mode, status);
 }
 
 static void
@@ -316,13 +328,13 @@ cw_bots_add(int argc, char **argv)
 		fprintf(stderr, "candlewick bots add: --config BOT.json is required\n");
 		return 2;
 	}
-	if (!cw_bots_check_args("bots add", "--config BOT.json [--disabled]", argc, 0))
+	if (!cw_bots_check_args("bots add", "--config BOT.json [--disabled]", argc, argv, 0))
 		return 2;
 	/* validate before opening: an invalid config creates no file */
 	text = cw_bots_read_config("bots add", path, NULL);
 	if (text == NULL)
 		return 1;
-	store = cw_bots_open("bots add", db, TRUE, &status);
+	store = cw_bots_open("bots add", db, CW_BOTS_OPEN_CREATE, &status);
 	if (store == NULL)
 		return status;
 	id = cw_bot_admin_add(store, text, !disabled, &name, &error);
@@ -474,9 +486,9 @@ cw_bots_list(int argc, char **argv)
 	if (!cw_bots_parse("bots list", "", "Lists the bots with their status.", entries, &argc,
 			   &argv))
 		return 2;
-	if (!cw_bots_check_args("bots list", "[--json]", argc, 0))
+	if (!cw_bots_check_args("bots list", "[--json]", argc, argv, 0))
 		return 2;
-	store = cw_bots_open("bots list", db, FALSE, &status);
+	store = cw_bots_open("bots list", db, CW_BOTS_OPEN_READ_ONLY, &status);
 	if (store == NULL)
 		return status;
 	bots = cw_store_bot_list(store, &error);
@@ -663,8 +675,8 @@ cw_bots_show(int argc, char **argv)
 	gint64 now = g_get_real_time() / 1000;
 	int status = 1;
 
-	store = cw_bots_begin("bots show", "NAME", 1, "Shows everything about one bot.", &argc,
-			      &argv, &status);
+	store = cw_bots_begin("bots show", "NAME", 1, "Shows everything about one bot.",
+			      CW_BOTS_OPEN_READ_ONLY, &argc, &argv, &status);
 	if (store == NULL)
 		return status;
 	if (!cw_bot_admin_find(store, argv[1], &bot, &error)) {
@@ -728,7 +740,7 @@ cw_bots_set_enabled(int argc, char **argv, gboolean enabled)
 	store = cw_bots_begin(cmd, "NAME", 1,
 			      enabled ? "Enables a bot: the service starts it."
 				      : "Disables a bot: the service stops it.",
-			      &argc, &argv, &status);
+			      CW_BOTS_OPEN_EXISTING, &argc, &argv, &status);
 	if (store == NULL)
 		return status;
 	if (!cw_bot_admin_set_enabled(store, argv[1], enabled, &changed, &error)) {
@@ -767,7 +779,7 @@ cw_bots_remove(int argc, char **argv)
 	store = cw_bots_begin("bots remove", "NAME", 1,
 			      "Removes a bot with its orders, positions and state (no question "
 			      "asked). Its events and trades stay.",
-			      &argc, &argv, &status);
+			      CW_BOTS_OPEN_EXISTING, &argc, &argv, &status);
 	if (store == NULL)
 		return status;
 	/* one transaction: the counts printed are the rows removed */
@@ -806,7 +818,7 @@ cw_bots_set_config(int argc, char **argv)
 	text = cw_bots_read_config("bots set-config", argv[2], NULL);
 	if (text == NULL)
 		return 1;
-	store = cw_bots_open("bots set-config", db, FALSE, &status);
+	store = cw_bots_open("bots set-config", db, CW_BOTS_OPEN_EXISTING, &status);
 	if (store == NULL)
 		return status;
 	if (!cw_bot_admin_set_config(store, argv[1], text, &error)) {
@@ -827,7 +839,7 @@ cw_bots_switch(int argc, char **argv)
 
 	store = cw_bots_begin("bots switch", "NAME STRATEGY", 2,
 			      "Makes STRATEGY (one of the bot's strategy ids) the one that trades.",
-			      &argc, &argv, &status);
+			      CW_BOTS_OPEN_EXISTING, &argc, &argv, &status);
 	if (store == NULL)
 		return status;
 	if (!cw_bot_admin_switch_strategy(store, argv[1], argv[2], &changed, &error)) {
@@ -855,7 +867,7 @@ cw_bots_set_mode(int argc, char **argv, CwBotMode mode)
 			      mode == CW_BOT_MODE_HALTED
 				  ? "Halts a bot: it opens no new positions until resumed."
 				  : "Resumes a halted bot (mode active).",
-			      &argc, &argv, &status);
+			      CW_BOTS_OPEN_EXISTING, &argc, &argv, &status);
 	if (store == NULL)
 		return status;
 	if (!cw_bot_admin_set_mode(store, argv[1], mode, "cli", &error)) {
@@ -948,7 +960,7 @@ cw_bots_kill_switch(int argc, char **argv, gboolean halted)
 			  halted ? "Turns the service-wide kill switch on: every bot is halted."
 				 : "Turns the service-wide kill switch off. Bots halted one by one "
 				   "stay halted.",
-			  &argc, &argv, &status);
+			  CW_BOTS_OPEN_EXISTING, &argc, &argv, &status);
 	if (store == NULL)
 		return status;
 	if (!cw_bot_admin_set_kill_switch(store, halted, "cli", &error) ||

@@ -178,7 +178,7 @@ cw_command_demo(int argc, char **argv)
 	};
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+	if (!cw_commands_parse_options(ctx, entries, &argc, &argv, 0, &error)) {
 		cw_commands_print_error("demo", error);
 		return 2;
 	}

@@ -298,12 +298,8 @@ cw_command_events(int argc, char **argv)
 
 	g_set_prgname("candlewick events");
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+	if (!cw_commands_parse_options(ctx, entries, &argc, &argv, 0, &error)) {
 		cw_commands_print_error("events", error);
-		return 2;
-	}
-	if (argc > 1) {
-		fprintf(stderr, "candlewick events: unexpected argument '%s'\n", argv[1]);
 		return 2;
 	}
 	if (limit < 0 || follow_timeout < 0) {
@@ -330,9 +326,10 @@ cw_command_events(int argc, char **argv)
 		fprintf(stderr, "candlewick events: %s: no such database\n", db);
 		return 1;
 	}
-	store = cw_store_open(db, &error);
+	/* a read-only command: nothing is created or migrated */
+	store = cw_store_open_read_only(db, &error);
 	if (store == NULL) {
-		fprintf(stderr, "candlewick events: %s: %s\n", db, error->message);
+		cw_commands_print_error("events", error);
 		return 1;
 	}
 	self.store = store;

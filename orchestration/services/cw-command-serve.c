@@ -69,7 +69,7 @@ cw_command_serve(int argc, char **argv)
 	g_option_context_set_description(
 	    ctx, "Signals: SIGHUP reloads the table now; SIGINT and SIGTERM shut down "
 		 "gracefully.\nCommand-line intervals override the service config file.\n");
-	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+	if (!cw_commands_parse_options(ctx, entries, &argc, &argv, 0, &error)) {
 		cw_commands_print_error("serve", error);
 		return 2;
 	}

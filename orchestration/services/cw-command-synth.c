@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "cw-output-file.h"
 
 /* Writes every candle of the source to out in the CSV format the file
  * source reads. Returns the number of candles, or -1 with error set. */
@@ -32,7 +35,7 @@ cw_command_synth_write(CwCandleSource *source, FILE *out, GError **error)
 int
 cw_command_synth(int argc, char **argv)
 {
-	/* GOption does not free a default it replaces: defaults come after */
+	/* option defaults stay NULL: GLib never frees a default it replaces */
 	g_autofree char *symbol = NULL;
 	g_autofree char *interval_text = NULL;
 	g_autofree char *output = NULL;
@@ -46,7 +49,7 @@ cw_command_synth(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CwCandleSource) source = NULL;
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- generate synthetic candles");
-	FILE *out = stdout;
+	g_autoptr(CwOutputFile) file = NULL;
 	GOptionEntry entries[] = {
 	    {"symbol", 0, 0, G_OPTION_ARG_STRING, &symbol, "Symbol (default BTCUSDT)", "SYM"},
 	    {"interval", 0, 0, G_OPTION_ARG_STRING, &interval_text, "Interval (default 5m)", "I"},
@@ -54,7 +57,8 @@ cw_command_synth(int argc, char **argv)
 	    {"start-price", 0, 0, G_OPTION_ARG_DOUBLE, &start_price, "First price (30000)", "P"},
 	    {"start", 0, 0, G_OPTION_ARG_STRING, &start_text, "Start, ISO 8601 UTC", "TIME"},
 	    {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed (default 42)", "N"},
-	    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write to FILE, not stdout", "FILE"},
+	    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+	     "Write to FILE (- = stdout, the default)", "FILE"},
 	    {NULL},
 	};
 
@@ -63,18 +67,13 @@ cw_command_synth(int argc, char **argv)
 	    ctx,
 	    "Geometric Brownian motion with GARCH(1,1) volatility, trend and range regimes,\n"
 	    "jumps, gaps and an intraday volume profile. The same seed gives the same file.\n");
-	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+	if (!cw_commands_parse_options(ctx, entries, &argc, &argv, 0, &error)) {
 		cw_commands_print_error("synth", error);
 		return 2;
 	}
-	if (symbol == NULL)
-		symbol = g_strdup("BTCUSDT");
-	if (interval_text == NULL)
-		interval_text = g_strdup("5m");
-	interval_ms = cw_interval_parse(interval_text);
-	if (interval_ms <= 0) {
-		fprintf(stderr, "candlewick synth: --interval: invalid interval '%s'\n",
-			interval_text);
+	if (!cw_commands_parse_interval(interval_text != NULL ? interval_text : "5m", &interval_ms,
+					&error)) {
+		cw_commands_print_error("synth", error);
 		return 2;
 	}
 	if (days <= 0 || days > 36500 || start_price <= 0 || seed < 0) {
@@ -92,30 +91,25 @@ cw_command_synth(int argc, char **argv)
 		}
 		start_ms = g_date_time_to_unix(dt) * 1000;
 	}
-	source = cw_commands_open_source("synth", &error, "symbol", symbol, "interval", interval_ms,
-					 "days", days, "start-price", start_price, "seed",
-					 (guint64) seed, "start-time", start_ms, NULL);
+	source = cw_commands_open_source("synth", &error, "symbol",
+					 symbol != NULL ? symbol : "BTCUSDT", "interval",
+					 interval_ms, "days", days, "start-price", start_price,
+					 "seed", (guint64) seed, "start-time", start_ms, NULL);
 	if (source == NULL) {
 		cw_commands_print_error("synth", error);
 		return 1;
 	}
-	if (output != NULL) {
-		out = fopen(output, "w");
-		if (out == NULL) {
-			fprintf(stderr, "candlewick synth: %s: %s\n", output, g_strerror(errno));
-			return 1;
-		}
-	}
-	n = cw_command_synth_write(source, out, &error);
-	if (out != stdout && fclose(out) != 0 && n >= 0) {
-		fprintf(stderr, "candlewick synth: %s: %s\n", output, g_strerror(errno));
-		return 1;
-	}
-	if (n < 0) {
+	file = cw_output_file_open(output != NULL ? output : "-", &error);
+	if (file == NULL) {
 		cw_commands_print_error("synth", error);
 		return 1;
 	}
-	if (output != NULL)
+	n = cw_command_synth_write(source, cw_output_file_get_stream(file), &error);
+	if (n < 0 || !cw_output_file_commit(file, &error)) {
+		cw_commands_print_error("synth", error);
+		return 1;
+	}
+	if (output != NULL && strcmp(output, "-") != 0)
 		fprintf(stderr, "candlewick synth: wrote %" G_GINT64_FORMAT " candles to %s\n", n,
 			output);
 	return 0;

@@ -42,6 +42,16 @@ int cw_command_events(int argc, char **argv);
  * GObject properties ("path", "symbol", ...). */
 CwCandleSource *cw_commands_open_source(const char *name, GError **error,
 					const char *first_property, ...) G_GNUC_NULL_TERMINATED;
+/* g_option_context_parse() with what it lets pass refused (a usage error):
+ * a single-valued option of entries (the context's main entries) given
+ * twice, where GLib keeps the last silently (arrays and flags may repeat),
+ * and more than max_args positional arguments after the command name
+ * (max_args < 0: any number). */
+gboolean cw_commands_parse_options(GOptionContext *ctx, const GOptionEntry *entries, int *argc,
+				   char ***argv, int max_args, GError **error);
+/* An --interval value ("1m", "5m", "1h") in ms; a usage error naming the
+ * option otherwise. */
+gboolean cw_commands_parse_interval(const char *text, gint64 *out_ms, GError **error);
 /* Prints err to stderr prefixed with "candlewick <command>: " */
 void cw_commands_print_error(const char *command, const GError *error);
 /* Appends one journal event as "seq time bot strategy TYPE payload"

@@ -310,7 +310,7 @@ test_hub_bad_feed(HubFixture *fx, gconstpointer user_data)
 		g_assert_nonnull(error);
 		g_test_message("%s", error->message);
 		g_assert_nonnull(
-		    strstr(error->message, i == 0 ? "has no \"feed\" section" : "carrier-pigeon"));
+		    strstr(error->message, i == 0 ? "feed: missing" : "carrier-pigeon"));
 		g_assert_nonnull(strstr(error->message, "test"));
 		cw_bot_runtime_free(rt);
 	}

@@ -196,26 +196,54 @@ cw_feed_hub_on_ended(CwMarketFeed *feed, const char *reason, gpointer user_data)
 			(GDestroyNotify) cw_feed_share_free);
 }
 
+/**
+ * cw_feed_hub_new_feed:
+ * @config: the bot's configuration
+ * @error: return location for a #CW_CONFIG_ERROR at the feed's JSON path
+ *
+ * Returns: (transfer full) (nullable): the configured feed, not started
+ */
+CwMarketFeed *
+cw_feed_hub_new_feed(const CwBotConfig *config, GError **error)
+{
+	JsonObject *section = cw_bot_config_get_section(config, "feed");
+	const char *type = cw_bot_config_get_section_type(config, "feed", NULL);
+	g_autofree char *known = cw_extension_list_names(CW_EXTENSION_POINT_MARKET_FEED);
+	g_autoptr(GObject) obj = NULL;
+
+	if (section == NULL) {
+		cw_config_error_at(error, CW_CONFIG_ERROR_MISSING, "feed", NULL,
+				   "missing: a bot needs a \"feed\" object with a \"type\" "
+				   "(known types: %s)",
+				   known);
+		return NULL;
+	}
+	if (type == NULL) {
+		cw_config_error_at(error, CW_CONFIG_ERROR_MISSING, "feed", "type",
+				   "required: a string naming the feed (known types: %s)", known);
+		return NULL;
+	}
+	if (!cw_extension_exists(CW_EXTENSION_POINT_MARKET_FEED, type)) {
+		cw_config_error_at(error, CW_CONFIG_ERROR_UNKNOWN_NAME, "feed", "type",
+				   "unknown feed type '%s' (known: %s)", type, known);
+		return NULL;
+	}
+	obj = cw_extension_new(CW_EXTENSION_POINT_MARKET_FEED, type, error);
+	if (obj == NULL || !cw_market_feed_configure(CW_MARKET_FEED(obj), config, error))
+		return NULL;
+	return CW_MARKET_FEED(g_steal_pointer(&obj));
+}
+
 gboolean
 cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, gboolean replay_history, GError **error)
 {
 	g_autofree char *private_key = NULL;
 	CwBotConfig *config = cw_bot_runtime_get_config(bot);
-	const char *type = cw_bot_config_get_section_type(config, "feed", NULL);
-	g_autoptr(GObject) obj = NULL;
+	g_autoptr(CwMarketFeed) obj = cw_feed_hub_new_feed(config, error);
 	CwFeedShare *share;
 	const char *key;
 
-	if (type == NULL) {
-		g_autofree char *known = cw_extension_list_names(CW_EXTENSION_POINT_MARKET_FEED);
-		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_FAILED,
-			    "feed: the bot has no \"feed\" section (known types: %s)", known);
-		return FALSE;
-	}
-	obj = cw_extension_new(CW_EXTENSION_POINT_MARKET_FEED, type, error);
 	if (obj == NULL)
-		return FALSE;
-	if (!cw_market_feed_configure(CW_MARKET_FEED(obj), config, error))
 		return FALSE;
 	key = cw_market_feed_get_key(CW_MARKET_FEED(obj));
 	share = g_hash_table_lookup(self->shares, key);

@@ -28,6 +28,12 @@ CwFeedHub *cw_feed_hub_new(CwStore *store, gboolean *order_tx_open, CwFeedEndedF
 /* failed gets ended's user_data. */
 void cw_feed_hub_set_failed_func(CwFeedHub *self, CwFeedFailedFunc failed);
 void cw_feed_hub_free(CwFeedHub *self);
+/* A configured, unstarted feed of the type the bot's "feed" section names
+ * (cw_extension_new(), then the feed's own configure()). Errors carry the
+ * JSON path: "feed: missing", "feed.type: unknown ... (known: ...)", and
+ * whatever configure refuses. bots add and set-config check configs with
+ * it; attach uses it. */
+CwMarketFeed *cw_feed_hub_new_feed(const CwBotConfig *config, GError **error);
 /* Creates or joins the feed the bot's "feed" section describes. A bot
  * that must replay its history (replay_history) does not join a shared
  * instance that has already started: it gets one of its own. */

@@ -279,3 +279,30 @@ cw_store_migrations_run(sqlite3 *db, guint target, guint *version, GError **erro
 	*version = current;
 	return TRUE;
 }
+
+gboolean
+cw_store_migrations_check_current(sqlite3 *db, guint *version, GError **error)
+{
+	guint current = 0;
+
+	if (!cw_store_migrations_get_version(db, &current, error) ||
+	    !cw_store_migrations_check_not_newer(current, error))
+		return FALSE;
+	if (current == 0) {
+		g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_MIGRATE,
+			    "not a candlewick database (schema version 0); 'candlewick bots add' "
+			    "creates one");
+		return FALSE;
+	}
+	if (current < CW_STORE_SCHEMA_VERSION) {
+		g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_MIGRATE,
+			    "the database has schema version %u, older than this candlewick's %u; "
+			    "a read-only command does not migrate it: 'candlewick serve' or "
+			    "'candlewick bots add' migrates it to version %u",
+			    current, (guint) CW_STORE_SCHEMA_VERSION,
+			    (guint) CW_STORE_SCHEMA_VERSION);
+		return FALSE;
+	}
+	*version = current;
+	return TRUE;
+}

@@ -125,5 +125,9 @@ CwOrderPurpose cw_store_row_order_purpose(CwStoreRow *row, int col);
 gboolean cw_store_migrations_get_version(sqlite3 *db, guint *version, GError **error);
 /* Migrates db step by step up to target, each step in its own transaction. */
 gboolean cw_store_migrations_run(sqlite3 *db, guint target, guint *version, GError **error);
+/* For read-only connections: *version when it is the current schema; an
+ * error that names the version otherwise (older: serve or bots add
+ * migrates it; newer: upgrade candlewick). Migrates nothing. */
+gboolean cw_store_migrations_check_current(sqlite3 *db, guint *version, GError **error);
 
 G_END_DECLS

@@ -161,8 +161,8 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 
 #define ADD(name, func)                                                                            \
-	g_test_add("/services/store-writer-faults/" name, CwStoreFixture, NULL, cw_store_fixture_setup,   \
-		   func, cw_store_fixture_teardown)
+	g_test_add("/services/store-writer-faults/" name, CwStoreFixture, NULL,                    \
+		   cw_store_fixture_setup, func, cw_store_fixture_teardown)
 	ADD("full-then-room", test_writer_full_then_room);
 	ADD("commit-after-lost-transaction", test_commit_after_lost_transaction);
 	ADD("refused-row", test_writer_refused_row);

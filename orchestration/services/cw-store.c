@@ -243,6 +243,43 @@ cw_store_open(const char *path, GError **error)
 }
 
 /**
+ * cw_store_open_read_only:
+ * @path: an existing database file
+ * @error: return location for a #CW_STORE_ERROR
+ *
+ * Opens the database with SQLITE_OPEN_READONLY for the commands that only
+ * read it (bots list, bots show, events): nothing is created, configured
+ * or migrated. A schema older or newer than #CW_STORE_SCHEMA_VERSION is
+ * refused with its version; serve or bots add migrate an older one.
+ *
+ * Returns: (transfer full): the store, or %NULL
+ */
+CwStore *
+cw_store_open_read_only(const char *path, GError **error)
+{
+	g_autoptr(CwStore) self = NULL;
+	g_autoptr(GError) error_local = NULL;
+	int rc;
+
+	g_return_val_if_fail(path != NULL, NULL);
+
+	self = g_object_new(CW_TYPE_STORE, "path", path, NULL);
+	rc = sqlite3_open_v2(path, &self->db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_OPEN, "%s: cannot open: %s", path,
+			    self->db != NULL ? sqlite3_errmsg(self->db) : sqlite3_errstr(rc));
+		return NULL;
+	}
+	sqlite3_extended_result_codes(self->db, 1);
+	sqlite3_busy_timeout(self->db, (int) self->busy_timeout);
+	if (!cw_store_migrations_check_current(self->db, &self->schema_version, &error_local)) {
+		g_propagate_prefixed_error(error, g_steal_pointer(&error_local), "%s: ", path);
+		return NULL;
+	}
+	return g_steal_pointer(&self);
+}
+
+/**
  * cw_store_open_at_version:
  * @path: database file
  * @version: the schema version to migrate to, 1..#CW_STORE_SCHEMA_VERSION

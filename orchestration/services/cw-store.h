@@ -50,6 +50,9 @@ G_DECLARE_FINAL_TYPE(CwStore, cw_store, CW, STORE, GObject)
 /* Opens or creates the database at path (":memory:" works, without WAL) and
  * migrates it to CW_STORE_SCHEMA_VERSION. */
 CwStore *cw_store_open(const char *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Opens an existing database read-only (SQLITE_OPEN_READONLY) and migrates
+ * nothing: an older or newer schema is an error that names its version. */
+CwStore *cw_store_open_read_only(const char *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Like cw_store_open() but migrates only up to version (1..latest); for
  * tests that need an old schema. A file already past version is refused. */
 CwStore *cw_store_open_at_version(const char *path, guint version,

@@ -15,6 +15,7 @@ gboolean
 cw_session_filter_init(CwSessionFilter *self, const CwSessionFilterSpec *spec, GError **error)
 {
 	const char *tz_name = spec->timezone != NULL && *spec->timezone ? spec->timezone : "UTC";
+	g_autoptr(GError) local = NULL;
 
 	memset(self, 0, sizeof(*self));
 	if (!spec->enabled)
@@ -30,10 +31,10 @@ cw_session_filter_init(CwSessionFilter *self, const CwSessionFilterSpec *spec, G
 			    "session.days: no day selected");
 		return FALSE;
 	}
-	self->tz = g_time_zone_new_identifier(tz_name);
+	self->tz = cw_config_time_zone_new(tz_name, "session", "timezone", &local);
 	if (self->tz == NULL) {
-		g_set_error(error, CW_STRATEGIES_ERROR, CW_STRATEGIES_ERROR_INVALID_PARAMETER,
-			    "session.timezone: unknown time zone '%s'", tz_name);
+		g_set_error_literal(error, CW_STRATEGIES_ERROR,
+				    CW_STRATEGIES_ERROR_INVALID_PARAMETER, local->message);
 		return FALSE;
 	}
 	self->enabled = TRUE;
