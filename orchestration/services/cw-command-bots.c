@@ -68,6 +68,9 @@ cw_bots_open(const char *cmd, const char *db, gboolean create, int *status)
 		*status = 1;
 		return NULL;
 	}
+	/* what can be read is still shown, but never without this warning */
+	if (!cw_store_quick_check(store, &error))
+		fprintf(stderr, "candlewick %s: warning: %s\n", cmd, error->message);
 	return store;
 }
 
