@@ -485,9 +485,18 @@ test_feeds_deterministic(Fixture *fx, gconstpointer user_data)
 			first = g_steal_pointer(&trades);
 			continue;
 		}
-		if (g_strcmp0(first, trades) != 0)
-			g_printerr("run %u differs from run 0:\n%s\n", r, counts);
-		g_assert_cmpstr(first, ==, trades);
+		if (g_strcmp0(first, trades) != 0) {
+			g_auto(GStrv) a = g_strsplit(first, "\n", -1);
+			g_auto(GStrv) b = g_strsplit(trades, "\n", -1);
+			guint i = 0;
+
+			while (a[i] != NULL && b[i] != NULL && g_strcmp0(a[i], b[i]) == 0)
+				i++;
+			g_printerr("run %u differs from run 0 at trade %u:\n  %s\n  %s\n%s", r, i,
+				   a[i] != NULL ? a[i] : "(none)", b[i] != NULL ? b[i] : "(none)",
+				   counts);
+			g_assert_not_reached();
+		}
 	}
 }
 
