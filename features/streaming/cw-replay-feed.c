@@ -32,7 +32,8 @@ typedef struct {
 	GPtrArray *feeds; /* of CwReplayFeed*, borrowed: a feed leaves when it stops */
 } CwReplayClock;
 
-static GSList *cw_replay_clocks; /* of CwReplayClock*, main loop only */
+static GSList *cw_replay_clocks; /* of CwReplayClock*, under the lock */
+G_LOCK_DEFINE_STATIC(cw_replay_clocks);
 
 struct _CwReplayFeed {
 	GObject parent_instance;
@@ -291,6 +292,8 @@ cw_replay_clock_join(CwReplayFeed *feed)
 	CwReplayClock *clock = NULL;
 	gboolean paced = feed->speed > 0;
 
+	/* one context belongs to one thread at a time; the list is shared */
+	G_LOCK(cw_replay_clocks);
 	for (GSList *l = cw_replay_clocks; l != NULL && clock == NULL; l = l->next) {
 		if (((CwReplayClock *) l->data)->context == context)
 			clock = l->data;
@@ -305,6 +308,7 @@ cw_replay_clock_join(CwReplayFeed *feed)
 		g_source_attach(&clock->source, context);
 		cw_replay_clocks = g_slist_prepend(cw_replay_clocks, clock);
 	}
+	G_UNLOCK(cw_replay_clocks);
 	for (guint i = 0; i < clock->feeds->len && !paced; i++)
 		paced = ((CwReplayFeed *) g_ptr_array_index(clock->feeds, i))->speed > 0;
 	/* a paced feed keeps its times: the clock then runs at default priority */
@@ -322,7 +326,9 @@ cw_replay_clock_leave(CwReplayClock *clock, CwReplayFeed *feed)
 		g_source_set_ready_time(&clock->source, 0);
 		return;
 	}
+	G_LOCK(cw_replay_clocks);
 	cw_replay_clocks = g_slist_remove(cw_replay_clocks, clock);
+	G_UNLOCK(cw_replay_clocks);
 	g_source_destroy(&clock->source);
 	g_source_unref(&clock->source);
 }
