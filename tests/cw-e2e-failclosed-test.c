@@ -269,6 +269,50 @@ test_cursor(Fixture *fx, gconstpointer user_data)
 	}
 }
 
+/* The config history a restarted bot replays under: one that cannot be
+ * read is not replaced by a guess (the current config), the bot fails. */
+static void
+test_config_history(Fixture *fx, gconstpointer user_data)
+{
+	static const char *const values[] = {"not json", "{\"at\": 1}",
+					     "[{\"at\": \"soon\", \"config\": \"{}\"}]",
+					     "[{\"at\": null}]"};
+	g_autofree char *done = db_finished_run(fx);
+	gint64 orders = cw_test_db_int(done, "SELECT count(*) FROM orders", -1);
+
+	for (guint i = 0; i < G_N_ELEMENTS(values); i++) {
+		g_autofree char *name = g_strdup_printf("history-%u.db", i);
+		g_autofree char *db = fx_path(fx, name);
+		g_autofree char *log = NULL;
+		g_autofree char *last_error = NULL;
+		g_autofree char *status = NULL;
+		sqlite3 *conn;
+		sqlite3_stmt *stmt = NULL;
+
+		copy_file(done, db);
+		conn = cw_test_db_open(db);
+		g_assert_cmpint(sqlite3_prepare_v2(conn,
+						   "UPDATE bot_state SET value = ?1 WHERE key = "
+						   "'config_history'",
+						   -1, &stmt, NULL),
+				==, SQLITE_OK);
+		sqlite3_bind_text(stmt, 1, values[i], -1, SQLITE_STATIC);
+		g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_DONE);
+		sqlite3_finalize(stmt);
+		sqlite3_close(conn);
+		g_assert_cmpint(serve_run(fx, db, &log), ==, 0);
+		last_error = cw_test_db_text(db, "SELECT last_error FROM trading_bots");
+		status = cw_test_db_text(db, "SELECT status FROM trading_bots");
+		g_test_message("config_history %s: %s", values[i], last_error);
+		g_assert_cmpstr(status, ==, "error");
+		g_assert_nonnull(last_error);
+		g_assert_true(
+		    g_str_has_prefix(last_error, "bot_state row (bot 1, key 'config_history'): "));
+		g_assert_nonnull(strstr(last_error, "is not a config history"));
+		g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM orders", -1), ==, orders);
+	}
+}
+
 /* The operator's way out of a bad cursor (delete it: a cold start replays
  * the file from its start): the trades already recorded are not recorded a
  * second time (schema v3), and the log says so. */
@@ -506,6 +550,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fx_setup, func, fx_teardown)
 	ADD("/e2e/failclosed/cursor", test_cursor);
+	ADD("/e2e/failclosed/config-history", test_config_history);
 	ADD("/e2e/failclosed/trade-unique", test_trade_unique);
 	ADD("/e2e/failclosed/mode", test_mode);
 	ADD("/e2e/failclosed/kill-switch-unreadable", test_kill_switch_unreadable);

@@ -197,21 +197,31 @@ cw_history_entry_free(CwHistoryEntry *e)
 	g_free(e);
 }
 
-/* bot_state "config_history": [{"at": ms or null, "config": "..."}, ...] */
+/* bot_state "config_history": [{"at": ms or null, "config": "..."}, ...].
+ * NULL without error when there is none; NULL with error when it cannot be
+ * read: a replay under configs guessed at would rebuild another state. */
 static GPtrArray *
-cw_strategy_manager_read_history(CwStrategyManager *self, const CwStoreBot *row)
+cw_strategy_manager_read_history(CwStrategyManager *self, const CwStoreBot *row, GError **error)
 {
-	g_autofree char *text = cw_store_state_get(self->store, row->id, "config_history", NULL);
+	g_autoptr(GError) local = NULL;
+	g_autofree char *text = cw_store_state_get(self->store, row->id, "config_history", &local);
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GPtrArray) out = NULL;
 	JsonNode *root;
 	JsonArray *arr;
 
-	if (text == NULL || !json_parser_load_from_data(parser, text, -1, NULL))
+	if (local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&local));
 		return NULL;
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_ARRAY(root))
+	}
+	if (text == NULL)
 		return NULL;
+	if (!json_parser_load_from_data(parser, text, -1, NULL) ||
+	    (root = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_ARRAY(root)) {
+		cw_store_state_unreadable(error, row->id, "config_history", text,
+					  "a config history", "expected a JSON array");
+		return NULL;
+	}
 	arr = json_node_get_array(root);
 	out = g_ptr_array_new_with_free_func((GDestroyNotify) cw_history_entry_free);
 	for (guint i = 0; i < json_array_get_length(arr); i++) {
@@ -221,14 +231,18 @@ cw_strategy_manager_read_history(CwStrategyManager *self, const CwStoreBot *row)
 		JsonNode *cfg = o != NULL ? json_object_get_member(o, "config") : NULL;
 		CwHistoryEntry *e;
 
-		if (cfg == NULL || json_node_get_value_type(cfg) != G_TYPE_STRING) {
-			cw_log(G_LOG_LEVEL_WARNING, row->name, NULL,
-			       "bot_state config_history[%u] is corrupt: ignored", i);
+		if (cfg == NULL || json_node_get_value_type(cfg) != G_TYPE_STRING ||
+		    (at != NULL && !JSON_NODE_HOLDS_NULL(at) &&
+		     json_node_get_value_type(at) != G_TYPE_INT64)) {
+			g_autofree char *where = g_strdup_printf(
+			    "[%u]: expected {\"at\": an integer or null, \"config\": a string}", i);
+			cw_store_state_unreadable(error, row->id, "config_history", text,
+						  "a config history", where);
 			return NULL;
 		}
 		e = g_new0(CwHistoryEntry, 1);
 		e->at =
-		    at != NULL && JSON_NODE_HOLDS_VALUE(at) ? json_node_get_int(at) : G_MININT64;
+		    at != NULL && !JSON_NODE_HOLDS_NULL(at) ? json_node_get_int(at) : G_MININT64;
 		e->text = g_strdup(json_node_get_string(cfg));
 		g_ptr_array_add(out, e);
 	}
@@ -357,8 +371,13 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 		cw_strategy_manager_fail(self, row, error->message);
 		return;
 	}
-	if (cursor != G_MININT64)
-		history = cw_strategy_manager_read_history(self, row);
+	if (cursor != G_MININT64) {
+		history = cw_strategy_manager_read_history(self, row, &error);
+		if (error != NULL) {
+			cw_strategy_manager_fail(self, row, error->message);
+			return;
+		}
+	}
 	if (history != NULL) {
 		CwHistoryEntry *first = g_ptr_array_index(history, 0);
 		first_config = cw_strategy_manager_parse_text(row, first->text, NULL);
