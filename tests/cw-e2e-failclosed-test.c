@@ -249,8 +249,11 @@ test_cursor(Fixture *fx, gconstpointer user_data)
 		g_assert_nonnull(last_error);
 		g_assert_nonnull(strstr(last_error, cases[i].message));
 		g_assert_nonnull(strstr(log, cases[i].message));
-		g_assert_cmpstr(cw_test_db_text(db, "SELECT status FROM trading_bots"), ==,
-				"error");
+		{
+			g_autofree char *status =
+			    cw_test_db_text(db, "SELECT status FROM trading_bots");
+			g_assert_cmpstr(status, ==, "error");
+		}
 		/* no second copy of the history */
 		g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM trading_trades", -1), ==,
 				trades);
