@@ -88,7 +88,6 @@ cw_strategy_manager_feed_ended(CwBotRuntime *rt, const char *reason, gpointer us
 	CwStrategyManager *self = user_data;
 	gint64 id = cw_bot_runtime_get_id(rt);
 	g_autofree char *name = g_strdup(cw_bot_runtime_get_name(rt));
-
 	gint64 until = cw_bot_runtime_get_recovery(rt);
 
 	/* the data ended before the stored cursor: that cursor is not one this
