@@ -376,6 +376,7 @@ test_kill_switch_unreadable(Fixture *fx, gconstpointer user_data)
 	g_autofree char *db = fx_path(fx, "ks.db");
 	g_autofree char *config = cfg_write(fx, "k1", "BTCUSDT", "5m", fx->data, 0, NULL);
 	g_autofree char *log = NULL;
+	g_autofree char *out = NULL, *err = NULL;
 
 	bot_add(db, config);
 	cw_test_db_exec(db, "INSERT INTO events (time, bot_id, type, payload) VALUES (1, NULL, "
@@ -384,6 +385,10 @@ test_kill_switch_unreadable(Fixture *fx, gconstpointer user_data)
 	g_assert_nonnull(strstr(log, "kill switch unreadable, every bot halted"));
 	g_assert_null(strstr(log, "kept off"));
 	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM orders", -1), ==, 0);
+	/* bots list says so too */
+	g_assert_cmpint(cw_test_run(&out, &err, "bots", "list", "--db", db, NULL), ==, 0);
+	g_assert_nonnull(strstr(out, "kill switch UNREADABLE: every bot is halted"));
+	g_assert_nonnull(strstr(err, "payload.halted: expected true or false"));
 }
 
 /* Overwrites, in place, every page from first (1-based) to the end of the

@@ -525,7 +525,10 @@ cw_bots_list(int argc, char **argv)
 	}
 	cw_bots_list_table(rows);
 	if (!cw_bot_admin_get_kill_switch(store, &halted, NULL, &error)) {
+		/* the service reads it the same way: unreadable is on */
 		fprintf(stderr, "candlewick bots list: warning: %s\n", error->message);
+		printf("kill switch UNREADABLE: every bot is halted (candlewick halt-all or "
+		       "resume-all writes a readable one)\n");
 		g_clear_error(&error);
 	} else if (halted) {
 		printf("kill switch ON: every bot is halted (candlewick resume-all lifts it)\n");
