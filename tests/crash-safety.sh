@@ -5,7 +5,11 @@
 # trades, orders, positions and journal; no order and no trade twice.
 #
 #   tests/crash-safety.sh [--kills N] [--bots N] [--days D] [--seed S]
-#                         [--speed X] [BUILD_DIR]
+#                         [--speed X] [--max-positions-total N] [BUILD_DIR]
+#
+# --max-positions-total N gives every bot that limit across bots, so what a
+# bot may do depends on the order in which the three feeds' candles reach
+# the bots (0, the default: no such limit).
 #
 # Needs bash, awk and the sqlite3 command-line shell. Exits 0 when A and B agree,
 # 1 on any difference, 2 on bad usage or a failure to run.
@@ -16,6 +20,7 @@ n_bots=8
 days=30
 seed=1
 speed=600000
+max_total=0
 build=build
 
 usage() {
@@ -30,12 +35,13 @@ while [ $# -gt 0 ]; do
 	--days) days=$2; shift 2 ;;
 	--seed) seed=$2; shift 2 ;;
 	--speed) speed=$2; shift 2 ;;
+	--max-positions-total) max_total=$2; shift 2 ;;
 	-h | --help) usage ;;
 	-*) echo "crash-safety: unknown option $1" >&2; usage ;;
 	*) build=$1; shift ;;
 	esac
 done
-for v in "$kills" "$n_bots" "$days" "$seed"; do
+for v in "$kills" "$n_bots" "$days" "$seed" "$max_total"; do
 	case "$v" in '' | *[!0-9]*) echo "crash-safety: not a number: '$v'" >&2; exit 2 ;; esac
 done
 [ "$n_bots" -ge 1 ] || { echo "crash-safety: --bots must be >= 1" >&2; exit 2; }
@@ -90,6 +96,11 @@ for ((i = 0; i < n_bots; i++)); do
 				'\$.strategy.aggregation.min_score') - 0.02 * ($i / 3 % 3),
 		'\$.feed', json_object('type', 'replay', 'path', '$tmp/$sym.csv',
 			'speed', $speed))" >"$tmp/bots/$name.json" || exit 2
+	if [ "$max_total" -gt 0 ]; then
+		q :memory: "SELECT json_set(CAST(readfile('$tmp/bots/$name.json') AS TEXT),
+			'\$.guardrails.max_positions_total', $max_total)" >"$tmp/bots/$name.json.new" &&
+			mv "$tmp/bots/$name.json.new" "$tmp/bots/$name.json" || exit 2
+	fi
 done
 
 make_db() {
@@ -230,7 +241,7 @@ not_stopped=$(q "$tmp/b.db" "SELECT count(*) FROM trading_bots WHERE status != '
 secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
 elapsed=$(awk -v a="$start_s" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 cat <<EOF
-crash safety: $n_bots bots on 3 shared replay feeds, $days days of 5m candles, seed $seed, speed $speed
+crash safety: $n_bots bots on 3 shared replay feeds, $days days of 5m candles, seed $seed, speed $speed, max_positions_total $max_total
   run A (uninterrupted):   $(secs "$a_ms") s
   run B (killed):          $(secs "$b_ms") s, $done_kills SIGKILLs, $restarts starts, $recoveries crash recoveries logged
   trades compared:         $n_trades (B: $n_trades_b, TRADE_CLOSED events in B: $closed_events)

@@ -686,6 +686,112 @@ remove_tmp_dir(void)
 	g_free(tmp_dir);
 }
 
+/* Candles of interval_s seconds from FIRST_OPEN_SECONDS. */
+static char *
+write_interval_candles(const char *name, guint n, guint interval_s)
+{
+	GString *csv = g_string_new("time,open,high,low,close,volume\n");
+	char *path = g_build_filename(tmp_dir, name, NULL);
+	g_autoptr(GError) error = NULL;
+
+	for (guint i = 0; i < n; i++)
+		g_string_append_printf(csv, "%u,100,101,99,100,1\n",
+				       FIRST_OPEN_SECONDS + interval_s * i);
+	g_file_set_contents(path, csv->str, -1, &error);
+	g_assert_no_error(error);
+	g_string_free(csv, TRUE);
+	return path;
+}
+
+typedef struct {
+	GArray *seen; /* of gint64: close time * 2 + feed (0 or 1) */
+	guint n_ended;
+	GMainLoop *loop;
+} MergeRun;
+
+static void
+merge_sink(const CwCandle *candle, gpointer user_data)
+{
+	MergeRun *m = *(MergeRun **) user_data;
+	gint64 which = GPOINTER_TO_INT(((gpointer *) user_data)[1]);
+	gint64 v = (candle->open_time + candle->interval_ms) * 2 + which;
+
+	g_array_append_val(m->seen, v);
+}
+
+static void
+merge_ended(CwMarketFeed *feed, const char *reason, gpointer user_data)
+{
+	MergeRun *m = user_data;
+
+	if (++m->n_ended == 2)
+		g_main_loop_quit(m->loop);
+}
+
+/* Two feeds on one context, 1m and 5m candles over the same hours, 1000
+ * candles each (more than a batch): every candle goes out in close-time
+ * order across both, and at equal close times the feed with the smaller key
+ * goes first. Speed 0 and a paced run give the same sequence. */
+static void
+test_merge_close_time(void)
+{
+	g_autofree char *p1 = write_interval_candles("merge-1m.csv", 1000, 60);
+	g_autofree char *p5 = write_interval_candles("merge-5m.csv", 1000, 300);
+	g_autoptr(GArray) first = NULL;
+
+	for (guint run = 0; run < 2; run++) {
+		g_autoptr(CwReplayFeed) f1 = cw_replay_feed_new(p1, run == 0 ? 0 : 3e6);
+		g_autoptr(CwReplayFeed) f5 = cw_replay_feed_new(p5, 0);
+		g_autoptr(GError) error = NULL;
+		MergeRun m = {g_array_new(FALSE, FALSE, sizeof(gint64)), 0,
+			      g_main_loop_new(NULL, FALSE)};
+		gpointer d1[2] = {&m, GINT_TO_POINTER(0)};
+		gpointer d5[2] = {&m, GINT_TO_POINTER(1)};
+		gboolean key1_first;
+		guint ties = 0;
+		guint timeout;
+		Fixture f = {0};
+
+		cw_market_feed_add_sink(CW_MARKET_FEED(f1), merge_sink, d1);
+		cw_market_feed_add_sink(CW_MARKET_FEED(f5), merge_sink, d5);
+		g_signal_connect(f1, "ended", G_CALLBACK(merge_ended), &m);
+		g_signal_connect(f5, "ended", G_CALLBACK(merge_ended), &m);
+		key1_first = strcmp(cw_market_feed_get_key(CW_MARKET_FEED(f1)),
+				    cw_market_feed_get_key(CW_MARKET_FEED(f5))) < 0;
+		/* the 5m feed starts first: start order must not matter */
+		g_assert_true(cw_market_feed_start(CW_MARKET_FEED(f5), &error));
+		g_assert_true(cw_market_feed_start(CW_MARKET_FEED(f1), &error));
+		g_assert_no_error(error);
+		f.loop = m.loop;
+		timeout = g_timeout_add_seconds(20, on_timeout, &f);
+		g_main_loop_run(m.loop);
+		g_assert_false(f.timed_out);
+		g_source_remove(timeout);
+		g_assert_cmpuint(m.seen->len, ==, 2000);
+		for (guint i = 1; i < m.seen->len; i++) {
+			gint64 prev = g_array_index(m.seen, gint64, i - 1);
+			gint64 cur = g_array_index(m.seen, gint64, i);
+
+			g_assert_cmpint(prev / 2, <=, cur / 2);
+			if (prev / 2 == cur / 2) {
+				/* 1m (feed 0) and 5m (feed 1) close together */
+				g_assert_cmpint(prev % 2, ==, key1_first ? 0 : 1);
+				ties++;
+			}
+		}
+		g_assert_cmpuint(ties, >, 100);
+		if (first == NULL) {
+			first = g_array_ref(m.seen);
+		} else {
+			g_assert_cmpuint(first->len, ==, m.seen->len);
+			g_assert_cmpint(
+			    memcmp(first->data, m.seen->data, m.seen->len * sizeof(gint64)), ==, 0);
+		}
+		g_array_unref(m.seen);
+		g_main_loop_unref(m.loop);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -711,6 +817,7 @@ main(int argc, char **argv)
 	g_test_add_func("/streaming/replay/resampled-run", test_resampled_run);
 	g_test_add_func("/streaming/replay/resample-refused", test_resample_refused);
 	g_test_add_func("/streaming/replay/thread-default-context", test_thread_default_context);
+	g_test_add_func("/streaming/replay/merge-close-time", test_merge_close_time);
 	ret = g_test_run();
 	remove_tmp_dir();
 	g_ptr_array_unref(warnings);

@@ -1,10 +1,13 @@
 /* CwReplayFeed: a candle file replayed on the main loop.
  *
- * One GSource does the work: it reads candles from a CwCandleFile and hands
- * each to every sink. Its ready time paces it: "now" at speed 0 (at idle
- * priority, one batch per main loop iteration) or the time the next candle
- * closes on the replayed clock at speed > 0. Nothing is allocated per
- * candle. */
+ * Every replay feed started on one GMainContext joins that context's replay
+ * clock, one GSource that merges them: it reads the next candle of each feed
+ * and delivers the one that closes first (ties: the feed key, in strcmp
+ * order), so several replayed files give the same interleaving in every run
+ * and after a restart, whatever the timing. Its ready time paces it: "now"
+ * at speed 0 (at idle priority, one batch per main loop iteration) or the
+ * time the next candle closes on its feed's replayed clock at speed > 0.
+ * Nothing is allocated per candle. */
 #include "cw-streaming.h"
 
 #include "cw-config.h"
@@ -23,10 +26,15 @@ typedef struct {
 	gpointer user_data;
 } CwReplaySink;
 
+/* One per GMainContext: the started feeds, merged in close-time order. */
 typedef struct {
 	GSource source;
-	CwReplayFeed *feed; /* not a reference: the feed destroys the source first */
-} CwReplaySource;
+	GMainContext *context;
+	GPtrArray *feeds; /* of CwReplayFeed*, borrowed: a feed leaves when it stops */
+} CwReplayClock;
+
+static GSList *cw_replay_clocks; /* of CwReplayClock*, under the lock */
+G_LOCK_DEFINE_STATIC(cw_replay_clocks);
 
 struct _CwReplayFeed {
 	GObject parent_instance;
@@ -48,7 +56,7 @@ struct _CwReplayFeed {
 
 	/* replay */
 	CwCandleFile *file;
-	GSource *source;
+	CwReplayClock *clock; /* non-NULL while started */
 	gint64 cursor;
 	gint64 fast_forward; /* candles up to this open time are not paced */
 	gboolean have_last;
@@ -140,12 +148,14 @@ cw_replay_feed_remove_sink(CwMarketFeed *feed, guint sink_id)
 
 /* Replay ------------------------------------------------------------------- */
 
+static void cw_replay_clock_leave(CwReplayClock *clock, CwReplayFeed *feed);
+
 static void
 cw_replay_feed_cancel(CwReplayFeed *self)
 {
-	if (self->source != NULL) {
-		g_source_destroy(self->source);
-		g_clear_pointer(&self->source, g_source_unref);
+	if (self->clock != NULL) {
+		cw_replay_clock_leave(self->clock, self);
+		self->clock = NULL;
 	}
 	g_clear_object(&self->file);
 	self->have_pending = FALSE;
@@ -225,80 +235,184 @@ cw_replay_feed_next(CwReplayFeed *self, CwCandle *out, GError **error)
 	}
 }
 
-/* Delivers up to one batch of candles that are due. */
-static void
-cw_replay_feed_pump(CwReplayFeed *self)
+/* Reads the feed's next candle after its cursor into pending. FALSE when
+ * the feed ended (or failed): it has been finished then. */
+static gboolean
+cw_replay_feed_fill(CwReplayFeed *self)
 {
+	while (!self->have_pending) {
+		g_autoptr(GError) error = NULL;
+		CwCandleSourceResult result = cw_replay_feed_next(self, &self->pending, &error);
+
+		if (result == CW_CANDLE_SOURCE_END) {
+			cw_replay_feed_finish(self, "feed ended");
+			return FALSE;
+		}
+		if (result == CW_CANDLE_SOURCE_ERROR) {
+			g_warning("replay feed %s stopped: %s", self->path, error->message);
+			cw_replay_feed_finish(self, error->message);
+			return FALSE;
+		}
+		if (self->pending.open_time > self->cursor)
+			self->have_pending = TRUE;
+	}
+	return TRUE;
+}
+
+/* When the pending candle may go out (monotonic us; 0 = now). */
+static gint64
+cw_replay_feed_due(CwReplayFeed *self, gint64 now)
+{
+	if (self->speed <= 0 || self->pending.open_time <= self->fast_forward)
+		return 0;
+	if (!self->have_base) {
+		self->have_base = TRUE;
+		self->base_mono_us = now;
+		self->base_open_time = self->pending.open_time;
+	}
+	return self->base_mono_us +
+	       (gint64) ((double) (self->pending.open_time - self->base_open_time +
+				   self->pending.interval_ms) *
+			 1000.0 / self->speed);
+}
+
+/* Whether a's pending candle goes before b's: the earlier close, then the
+ * smaller key. */
+static gboolean
+cw_replay_feed_before(CwReplayFeed *a, CwReplayFeed *b)
+{
+	gint64 ca = a->pending.open_time + a->pending.interval_ms;
+	gint64 cb = b->pending.open_time + b->pending.interval_ms;
+
+	if (ca != cb)
+		return ca < cb;
+	return strcmp(cw_market_feed_get_key(CW_MARKET_FEED(a)),
+		      cw_market_feed_get_key(CW_MARKET_FEED(b))) < 0;
+}
+
+/* Delivers up to one batch of candles that are due, in close-time order
+ * across every feed of the clock. */
+static void
+cw_replay_clock_pump(CwReplayClock *clock)
+{
+	GSource *source = &clock->source;
 	gint64 now = g_get_monotonic_time();
 
 	for (guint n = 0; n < CW_REPLAY_BATCH; n++) {
-		if (!self->have_pending) {
-			g_autoptr(GError) error = NULL;
-			CwCandleSourceResult result =
-			    cw_replay_feed_next(self, &self->pending, &error);
+		CwReplayFeed *best = NULL;
+		gint64 due;
 
-			if (result == CW_CANDLE_SOURCE_END) {
-				cw_replay_feed_finish(self, "feed ended");
-				return;
-			}
-			if (result == CW_CANDLE_SOURCE_ERROR) {
-				g_warning("replay feed %s stopped: %s", self->path, error->message);
-				cw_replay_feed_finish(self, error->message);
-				return;
-			}
-			if (self->pending.open_time <= self->cursor)
+		/* every feed needs its next candle before one can be chosen; a
+		 * feed that ends leaves the clock (and may stop others): rescan */
+		for (guint i = 0; i < clock->feeds->len;) {
+			CwReplayFeed *feed = g_ptr_array_index(clock->feeds, i);
+			if (!cw_replay_feed_fill(feed)) {
+				if (g_source_is_destroyed(source))
+					return;
+				i = 0;
+				best = NULL;
 				continue;
-			self->have_pending = TRUE;
-		}
-		if (self->speed > 0 && self->pending.open_time > self->fast_forward) {
-			gint64 due;
-
-			if (!self->have_base) {
-				self->have_base = TRUE;
-				self->base_mono_us = now;
-				self->base_open_time = self->pending.open_time;
 			}
-			due = self->base_mono_us +
-			      (gint64) ((double) (self->pending.open_time - self->base_open_time +
-						  self->pending.interval_ms) *
-					1000.0 / self->speed);
-			if (due > now) {
-				g_source_set_ready_time(self->source, due);
-				return;
-			}
+			if (best == NULL || cw_replay_feed_before(feed, best))
+				best = feed;
+			i++;
 		}
-		self->have_pending = FALSE;
-		self->have_last = TRUE;
-		self->last_emitted = self->pending.open_time;
-		cw_replay_feed_deliver(self, &self->pending);
-		if (self->source == NULL)
-			return; /* a sink stopped the feed */
+		if (best == NULL)
+			return;
+		due = cw_replay_feed_due(best, now);
+		if (due > now) {
+			g_source_set_ready_time(source, due);
+			return;
+		}
+		g_object_ref(best);
+		best->have_pending = FALSE;
+		best->have_last = TRUE;
+		best->last_emitted = best->pending.open_time;
+		cw_replay_feed_deliver(best, &best->pending);
+		g_object_unref(best);
+		if (g_source_is_destroyed(source))
+			return; /* a sink stopped the last feed */
 	}
-	g_source_set_ready_time(self->source, 0);
+	g_source_set_ready_time(source, 0);
 }
 
 static gboolean
-cw_replay_feed_source_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
+cw_replay_clock_dispatch(GSource *source, GSourceFunc callback, gpointer user_data)
 {
-	CwReplayFeed *self = g_object_ref(((CwReplaySource *) source)->feed);
-
-	cw_replay_feed_pump(self);
-	g_object_unref(self);
+	cw_replay_clock_pump((CwReplayClock *) source);
 	return G_SOURCE_CONTINUE;
 }
 
-static GSourceFuncs cw_replay_feed_source_funcs = {
-    .dispatch = cw_replay_feed_source_dispatch,
+static void
+cw_replay_clock_finalize(GSource *source)
+{
+	CwReplayClock *clock = (CwReplayClock *) source;
+
+	g_ptr_array_unref(clock->feeds);
+	g_main_context_unref(clock->context);
+}
+
+static GSourceFuncs cw_replay_clock_funcs = {
+    .dispatch = cw_replay_clock_dispatch,
+    .finalize = cw_replay_clock_finalize,
 };
+
+/* Joins the clock of the thread-default context, creating it. */
+static CwReplayClock *
+cw_replay_clock_join(CwReplayFeed *feed)
+{
+	g_autoptr(GMainContext) context = g_main_context_ref_thread_default();
+	CwReplayClock *clock = NULL;
+	gboolean paced = feed->speed > 0;
+
+	/* one context belongs to one thread at a time; the list is shared */
+	G_LOCK(cw_replay_clocks);
+	for (GSList *l = cw_replay_clocks; l != NULL && clock == NULL; l = l->next) {
+		if (((CwReplayClock *) l->data)->context == context)
+			clock = l->data;
+	}
+	if (clock == NULL) {
+		clock =
+		    (CwReplayClock *) g_source_new(&cw_replay_clock_funcs, sizeof(CwReplayClock));
+		clock->context = g_main_context_ref(context);
+		clock->feeds = g_ptr_array_new();
+		g_source_set_name(&clock->source, "cw-replay-clock");
+		g_source_set_priority(&clock->source, G_PRIORITY_DEFAULT_IDLE);
+		g_source_attach(&clock->source, context);
+		cw_replay_clocks = g_slist_prepend(cw_replay_clocks, clock);
+	}
+	G_UNLOCK(cw_replay_clocks);
+	for (guint i = 0; i < clock->feeds->len && !paced; i++)
+		paced = ((CwReplayFeed *) g_ptr_array_index(clock->feeds, i))->speed > 0;
+	/* a paced feed keeps its times: the clock then runs at default priority */
+	g_source_set_priority(&clock->source, paced ? G_PRIORITY_DEFAULT : G_PRIORITY_DEFAULT_IDLE);
+	g_ptr_array_add(clock->feeds, feed);
+	g_source_set_ready_time(&clock->source, 0);
+	return clock;
+}
+
+static void
+cw_replay_clock_leave(CwReplayClock *clock, CwReplayFeed *feed)
+{
+	g_ptr_array_remove(clock->feeds, feed);
+	if (clock->feeds->len > 0) {
+		g_source_set_ready_time(&clock->source, 0);
+		return;
+	}
+	G_LOCK(cw_replay_clocks);
+	cw_replay_clocks = g_slist_remove(cw_replay_clocks, clock);
+	G_UNLOCK(cw_replay_clocks);
+	g_source_destroy(&clock->source);
+	g_source_unref(&clock->source);
+}
 
 static gboolean
 cw_replay_feed_start(CwMarketFeed *feed, GError **error)
 {
 	CwReplayFeed *self = CW_REPLAY_FEED(feed);
 	g_autoptr(CwCandleFile) file = NULL;
-	g_autoptr(GMainContext) context = NULL;
 
-	if (self->source != NULL || self->ended)
+	if (self->clock != NULL || self->ended)
 		return TRUE;
 	if (self->path == NULL) {
 		g_set_error_literal(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FAILED,
@@ -321,14 +435,7 @@ cw_replay_feed_start(CwMarketFeed *feed, GError **error)
 	self->checked = FALSE;
 	self->resampling = FALSE;
 	self->n_ready = self->next_ready = 0;
-	self->source = g_source_new(&cw_replay_feed_source_funcs, sizeof(CwReplaySource));
-	((CwReplaySource *) self->source)->feed = self;
-	g_source_set_name(self->source, "cw-replay-feed");
-	g_source_set_priority(self->source,
-			      self->speed > 0 ? G_PRIORITY_DEFAULT : G_PRIORITY_DEFAULT_IDLE);
-	g_source_set_ready_time(self->source, 0);
-	context = g_main_context_ref_thread_default();
-	g_source_attach(self->source, context);
+	self->clock = cw_replay_clock_join(self);
 	return TRUE;
 }
 

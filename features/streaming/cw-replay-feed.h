@@ -27,6 +27,10 @@ G_BEGIN_DECLS
  *
  * get_key() is "replay:<canonical absolute path>:<symbol>".
  *
+ * Order: every replay feed started on one context joins its replay clock,
+ * which delivers the candle that closes first across all of them (ties:
+ * the smaller key), so several files interleave the same way in every run.
+ *
  * Pacing: at speed 0 candles go out in batches of 256 per main loop
  * iteration (idle priority), so signals and timers still run. At speed > 0
  * a candle goes out when it closes on the replayed clock: (open_time -

@@ -456,24 +456,29 @@ cw_bot_admin_mode_from_string(const char *text, CwBotMode *mode)
  * @bot_id: the bot
  *
  * An unreadable value counts as "halted": an operator asked for something,
- * and stopping is the safe reading of a request that cannot be read.
+ * and stopping is the safe reading of a request that cannot be read. So
+ * does a value the store cannot give (a read error).
  *
- * Returns: the mode, CW_BOT_MODE_ACTIVE when unset or on error
+ * Returns: the mode, CW_BOT_MODE_ACTIVE when unset, CW_BOT_MODE_HALTED with
+ *   @error set when it cannot be read
  */
 CwBotMode
 cw_bot_admin_get_mode(CwStore *store, gint64 bot_id, GError **error)
 {
+	g_autoptr(GError) local = NULL;
 	g_autofree char *value = NULL;
 	CwBotMode mode = CW_BOT_MODE_ACTIVE;
 
-	value = cw_store_state_get(store, bot_id, CW_BOT_ADMIN_STATE_MODE, error);
+	value = cw_store_state_get(store, bot_id, CW_BOT_ADMIN_STATE_MODE, &local);
+	if (local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return CW_BOT_MODE_HALTED;
+	}
 	if (value == NULL)
 		return CW_BOT_MODE_ACTIVE;
 	if (!cw_bot_admin_mode_from_string(value, &mode)) {
-		g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT,
-			    "bot_state '%s' of bot %" G_GINT64_FORMAT
-			    " holds unknown mode '%s' (expected active, reduce_only or halted)",
-			    CW_BOT_ADMIN_STATE_MODE, bot_id, value);
+		cw_store_state_unreadable(error, bot_id, CW_BOT_ADMIN_STATE_MODE, value, "a mode",
+					  "expected active, reduce_only or halted; read as halted");
 		return CW_BOT_MODE_HALTED;
 	}
 	return mode;
@@ -580,8 +585,9 @@ cw_bot_admin_set_kill_switch(CwStore *store, gboolean halted, const char *source
  * @halted: (out): whether the kill switch is on
  * @seq: (out) (optional): the event that set it, 0 when never set
  *
- * A KILL_SWITCH event whose payload cannot be read is an error; the caller
- * decides (the service keeps its previous state and logs it).
+ * A KILL_SWITCH event whose payload cannot be read is an error, and so is
+ * a journal that cannot be read: @halted is then %TRUE (fail closed; the
+ * service halts every bot and logs it).
  */
 gboolean
 cw_bot_admin_get_kill_switch(CwStore *store, gboolean *halted, gint64 *seq, GError **error)
@@ -591,12 +597,13 @@ cw_bot_admin_get_kill_switch(CwStore *store, gboolean *halted, gint64 *seq, GErr
 	CwStoreEvent *ev;
 	JsonNode *root, *member;
 
-	*halted = FALSE;
+	*halted = TRUE;
 	if (seq != NULL)
 		*seq = 0;
 	events = cw_bot_admin_events_tail(store, 0, CW_BOT_ADMIN_EVENT_KILL_SWITCH, 1, error);
 	if (events == NULL)
 		return FALSE;
+	*halted = FALSE;
 	if (events->len == 0)
 		return TRUE;
 	ev = g_ptr_array_index(events, 0);
@@ -607,9 +614,10 @@ cw_bot_admin_get_kill_switch(CwStore *store, gboolean *halted, gint64 *seq, GErr
 	    (member = json_object_get_member(json_node_get_object(root), "halted")) == NULL ||
 	    json_node_get_value_type(member) != G_TYPE_BOOLEAN) {
 		g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT,
-			    "event %" G_GINT64_FORMAT
-			    " (%s): payload.halted: expected true or false",
+			    "events row (seq %" G_GINT64_FORMAT
+			    ", type %s): payload.halted: expected true or false",
 			    ev->seq, CW_BOT_ADMIN_EVENT_KILL_SWITCH);
+		*halted = TRUE;
 		return FALSE;
 	}
 	*halted = json_node_get_boolean(member);

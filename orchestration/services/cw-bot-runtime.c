@@ -122,6 +122,15 @@ cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpo
 
 	if (self->recovering)
 		return TRUE;
+	/* a damaged file cannot hold the order's row: nothing is sent */
+	if (G_UNLIKELY(cw_store_is_malformed(self->env.store, NULL))) {
+		g_autofree char *reason = NULL;
+		cw_store_is_malformed(self->env.store, &reason);
+		g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT,
+			    "database is malformed, order %s not sent: %s", order->client_order_id,
+			    reason);
+		return FALSE;
+	}
 	/* fail closed: while the database takes no write (a full disk), no
 	 * new order, since its row could not be made durable first */
 	if (!cw_store_check_writable(self->env.store, error)) {
@@ -272,6 +281,12 @@ void
 cw_bot_runtime_set_recovery(CwBotRuntime *self, gint64 until)
 {
 	self->recover_until = until;
+}
+
+gint64
+cw_bot_runtime_get_recovery(CwBotRuntime *self)
+{
+	return self->recover_until;
 }
 
 void

@@ -53,6 +53,8 @@ CwTradingOrchestrator *cw_bot_runtime_get_active(CwBotRuntime *self, GError **er
 
 /* Candles with open time <= until are replayed in recovery mode. */
 void cw_bot_runtime_set_recovery(CwBotRuntime *self, gint64 until);
+/* The stored cursor the bot replays up to; G_MININT64 for a cold start. */
+gint64 cw_bot_runtime_get_recovery(CwBotRuntime *self);
 /* Candles with open time < origin are not the bot's: it started later (it
  * joined a shared feed that was already running). The runtime records its
  * own origin, with the cursor, in bot_state "origin". */

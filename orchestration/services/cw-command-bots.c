@@ -76,6 +76,9 @@ cw_bots_open(const char *cmd, const char *db, CwBotsOpen mode, int *status)
 		*status = 1;
 		return NULL;
 	}
+	/* what can be read is still shown, but never without this warning */
+	if (!cw_store_quick_check(store, &error))
+		fprintf(stderr, "candlewick %s: warning: %s\n", cmd, error->message);
 	return store;
 }
 
@@ -534,7 +537,10 @@ cw_bots_list(int argc, char **argv)
 	}
 	cw_bots_list_table(rows);
 	if (!cw_bot_admin_get_kill_switch(store, &halted, NULL, &error)) {
+		/* the service reads it the same way: unreadable is on */
 		fprintf(stderr, "candlewick bots list: warning: %s\n", error->message);
+		printf("kill switch UNREADABLE: every bot is halted (candlewick halt-all or "
+		       "resume-all writes a readable one)\n");
 		g_clear_error(&error);
 	} else if (halted) {
 		printf("kill switch ON: every bot is halted (candlewick resume-all lifts it)\n");

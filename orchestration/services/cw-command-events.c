@@ -332,6 +332,10 @@ cw_command_events(int argc, char **argv)
 		cw_commands_print_error("events", error);
 		return 1;
 	}
+	if (!cw_store_quick_check(store, &error)) {
+		fprintf(stderr, "candlewick events: warning: %s\n", error->message);
+		g_clear_error(&error);
+	}
 	self.store = store;
 	self.json = json;
 	if (bot != NULL && !cw_events_resolve_bot(store, bot, &self.bot_id, &error)) {

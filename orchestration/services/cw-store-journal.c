@@ -1,6 +1,9 @@
 /* CwStore: the event journal and per-bot key/value state (schema v2). */
 #include "cw-store-private.h"
 
+#include <errno.h>
+#include <string.h>
+
 /**
  * cw_store_event_append:
  * @bot_id: the bot, 0 for none
@@ -223,4 +226,88 @@ cw_store_state_get(CwStore *self, gint64 bot_id, const char *key, GError **error
 	if (!cw_store_row_finish(&row, error))
 		return NULL;
 	return g_steal_pointer(&value);
+}
+
+/**
+ * cw_store_state_unreadable:
+ * @bot_id: the bot
+ * @key: the bot_state key
+ * @value: (nullable): the stored text
+ * @what: what the value should be, e.g. "a cursor"
+ * @detail: (nullable): why it is not
+ *
+ * Sets @error to the one message for a state value that cannot be read.
+ */
+void
+cw_store_state_unreadable(GError **error, gint64 bot_id, const char *key, const char *value,
+			  const char *what, const char *detail)
+{
+	g_autofree char *shown = g_strndup(value != NULL ? value : "", 40);
+	g_autofree char *escaped = g_strescape(shown, NULL);
+
+	g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT,
+		    "bot_state row (bot %" G_GINT64_FORMAT ", key '%s'): '%s'%s is not %s%s%s",
+		    bot_id, key, escaped, value != NULL && strlen(value) > 40 ? "..." : "", what,
+		    detail != NULL ? ": " : "", detail != NULL ? detail : "");
+}
+
+/**
+ * cw_store_state_get_int:
+ * @bot_id: the bot
+ * @key: the state's name
+ * @what: what the value is, for the error ("a cursor")
+ * @min: the smallest value accepted
+ * @max: the largest value accepted
+ * @out: (out): the value, untouched when the key is not set
+ * @found: (out) (optional): whether the key is set
+ *
+ * Returns: %FALSE when the value cannot be read or is out of range
+ */
+gboolean
+cw_store_state_get_int(CwStore *self, gint64 bot_id, const char *key, const char *what, gint64 min,
+		       gint64 max, gint64 *out, gboolean *found, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autofree char *text = cw_store_state_get(self, bot_id, key, &local);
+	g_autofree char *range = NULL;
+	gint64 value = 0;
+	gsize i = 0;
+
+	if (found != NULL)
+		*found = FALSE;
+	if (local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	if (text == NULL)
+		return TRUE;
+	if (found != NULL)
+		*found = TRUE;
+	/* strictly: [-]digits, nothing else (strtoll would take spaces, '+'
+	 * and trailing text) */
+	if (text[i] == '-')
+		i++;
+	if (!g_ascii_isdigit(text[i])) {
+		cw_store_state_unreadable(error, bot_id, key, text, what, NULL);
+		return FALSE;
+	}
+	for (; text[i] != '\0'; i++) {
+		if (!g_ascii_isdigit(text[i])) {
+			cw_store_state_unreadable(error, bot_id, key, text, what, NULL);
+			return FALSE;
+		}
+	}
+	errno = 0;
+	value = g_ascii_strtoll(text, NULL, 10);
+	if (errno == ERANGE || value < min || value > max) {
+		if (errno != ERANGE && value < min && max == G_MAXINT64)
+			range = g_strdup_printf("below %" G_GINT64_FORMAT, min);
+		else
+			range = g_strdup_printf(
+			    "out of range [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "]", min, max);
+		cw_store_state_unreadable(error, bot_id, key, text, what, range);
+		return FALSE;
+	}
+	*out = value;
+	return TRUE;
 }

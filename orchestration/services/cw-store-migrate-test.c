@@ -35,12 +35,13 @@ test_migrate_empty(CwStoreFixture *fx, gconstpointer user_data)
 	fx->store = cw_store_open(fx->path, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, CW_STORE_SCHEMA_VERSION);
-	g_assert_cmpuint(CW_STORE_SCHEMA_VERSION, ==, 2);
+	g_assert_cmpuint(CW_STORE_SCHEMA_VERSION, ==, 3);
 	g_assert_cmpstr(cw_store_get_path(fx->store), ==, fx->path);
 	g_assert_true(g_file_test(fx->path, G_FILE_TEST_EXISTS));
 
 	db = cw_store_test_raw_open(fx->path);
-	g_assert_cmpint(cw_store_test_raw_int(db, "PRAGMA user_version"), ==, 2);
+	g_assert_cmpint(cw_store_test_raw_int(db, "PRAGMA user_version"), ==, 3);
+	g_assert_true(schema_has(db, "index", "trading_trades_unique_live"));
 	for (gsize i = 0; i < G_N_ELEMENTS(tables); i++)
 		g_assert_true(schema_has(db, "table", tables[i]));
 	g_assert_true(schema_has(db, "trigger", "trading_bots_touch"));
@@ -153,8 +154,8 @@ test_migrate_from_v1(CwStoreFixture *fx, gconstpointer user_data)
 	/* v1 -> latest keeps every v1 row */
 	fx->store = cw_store_open(fx->path, &error);
 	g_assert_no_error(error);
-	g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, 2);
-	g_assert_cmpint(cw_store_test_raw_int(db, "PRAGMA user_version"), ==, 2);
+	g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, 3);
+	g_assert_cmpint(cw_store_test_raw_int(db, "PRAGMA user_version"), ==, 3);
 	g_assert_true(table_has_column(db, "trading_trades", "bot_id"));
 	g_assert_cmpint(cw_store_count_trades(fx->store, "run-1", "old", &error), ==, 1);
 	trades = cw_store_trades_list(fx->store, NULL, NULL, &error);
@@ -211,7 +212,7 @@ test_migrate_from_handwritten_v1(CwStoreFixture *fx, gconstpointer user_data)
 
 	fx->store = cw_store_open(fx->path, &error);
 	g_assert_no_error(error);
-	g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, 2);
+	g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, 3);
 	g_assert_cmpint(cw_store_count_trades(fx->store, "r", "b", &error), ==, 1);
 	g_assert_no_error(error);
 }
@@ -229,7 +230,7 @@ test_migrate_reopen(CwStoreFixture *fx, gconstpointer user_data)
 		g_clear_object(&fx->store);
 		fx->store = cw_store_open(fx->path, &error);
 		g_assert_no_error(error);
-		g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, 2);
+		g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, 3);
 	}
 	g_assert_true(cw_store_bot_get(fx->store, "keep", &bot, &error));
 	g_assert_no_error(error);
@@ -254,7 +255,7 @@ test_migrate_future(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_MIGRATE);
 	g_assert_nonnull(strstr(error->message, fx->path));
 	g_assert_nonnull(strstr(error->message, "schema version 99"));
-	g_assert_nonnull(strstr(error->message, "version 2"));
+	g_assert_nonnull(strstr(error->message, "version 3"));
 	g_clear_error(&error);
 	/* refused, not touched */
 	g_assert_cmpint(cw_store_test_raw_int(db, "PRAGMA user_version"), ==, 99);
@@ -271,7 +272,7 @@ test_migrate_older_request(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_null(store);
 	g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_MIGRATE);
 	g_clear_error(&error);
-	store = cw_store_open_at_version(fx->path, 3, &error);
+	store = cw_store_open_at_version(fx->path, CW_STORE_SCHEMA_VERSION + 1, &error);
 	g_assert_null(store);
 	g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_MIGRATE);
 }
@@ -324,6 +325,95 @@ test_migrate_not_a_database(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_OPEN);
 }
 
+/* v2 -> v3: live trades recorded twice by an older candlewick (a replay
+ * from a bad cursor) are reduced to the first row of each; backtest rows
+ * and rows without a seq are left alone; afterwards a duplicate is refused. */
+static void
+test_migrate_v3_duplicates(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	CwTrade trade = {
+	    .strategy_id = g_quark_from_string("dup:s"),
+	    .symbol = g_quark_from_string("BTCUSDT"),
+	    .direction = CW_DIRECTION_LONG,
+	    .entry_time = 1000,
+	    .exit_time = 2000,
+	    .entry_price = 10,
+	    .exit_price = 11,
+	    .qty = 1,
+	    .gross_pnl = 1,
+	    .net_pnl = 1,
+	    .exit_reason = CW_ORDER_PURPOSE_TAKE_PROFIT,
+	    .seq = 1,
+	};
+	sqlite3 *db;
+	gint64 bot;
+
+	fx->store = cw_store_open_at_version(fx->path, 2, &error);
+	g_assert_no_error(error);
+	bot = cw_store_bot_add(fx->store, "dup", "{}", TRUE, &error);
+	g_assert_no_error(error);
+	/* what v2 allowed: the same trade three times, a second trade twice */
+	for (int i = 0; i < 3; i++)
+		g_assert_cmpint(cw_store_insert_trade(fx->store, NULL, "dup", NULL, &trade, &error),
+				>, 0);
+	trade.seq = 2;
+	trade.entry_time = 3000;
+	for (int i = 0; i < 2; i++)
+		g_assert_cmpint(cw_store_insert_trade(fx->store, NULL, "dup", NULL, &trade, &error),
+				>, 0);
+	/* a backtest of the same bot twice in one run, and old rows without seq */
+	for (int i = 0; i < 2; i++)
+		g_assert_cmpint(
+		    cw_store_insert_trade(fx->store, "run", "dup", NULL, &trade, &error), >, 0);
+	g_assert_no_error(error);
+	g_clear_object(&fx->store);
+	db = cw_store_test_raw_open(fx->path);
+	cw_store_test_raw_exec(db,
+			       "INSERT INTO trading_trades (bot_name, strategy_id, direction,"
+			       " entry_time, exit_time, entry_price, exit_price, qty, gross_pnl,"
+			       " net_pnl, created_at, bot_id) VALUES"
+			       " ('dup', 'dup:s', 'long', 5, 6, 1, 1, 1, 0, 0, 0, 1),"
+			       " ('dup', 'dup:s', 'long', 5, 6, 1, 1, 1, 0, 0, 0, 1)");
+	g_assert_cmpint(cw_store_test_raw_int(db, "SELECT count(*) FROM trading_trades"), ==, 9);
+
+	fx->store = cw_store_open(fx->path, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, 3);
+	/* the first row of each live trade stays */
+	g_assert_cmpint(cw_store_test_raw_int(db, "SELECT count(*) FROM trading_trades WHERE"
+						  " run_id IS NULL AND seq IS NOT NULL"),
+			==, 2);
+	{
+		g_autofree char *ids = cw_store_test_raw_text(
+		    db, "SELECT group_concat(id, ',') FROM (SELECT id FROM trading_trades WHERE"
+			" run_id IS NULL AND seq IS NOT NULL ORDER BY id)");
+		g_assert_cmpstr(ids, ==, "1,4");
+	}
+	g_assert_cmpint(
+	    cw_store_test_raw_int(db, "SELECT count(*) FROM trading_trades WHERE run_id = 'run'"),
+	    ==, 2);
+	g_assert_cmpint(
+	    cw_store_test_raw_int(db, "SELECT count(*) FROM trading_trades WHERE seq IS NULL"), ==,
+	    2);
+
+	/* from now on the same live trade is refused, and no row is added */
+	g_assert_cmpint(cw_store_insert_trade(fx->store, NULL, "dup", NULL, &trade, &error), ==,
+			-1);
+	g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CONSTRAINT);
+	g_assert_nonnull(strstr(error->message, "trade already recorded"));
+	g_assert_nonnull(strstr(error->message, "seq 2"));
+	g_clear_error(&error);
+	g_assert_cmpint(cw_store_count_trades(fx->store, NULL, "dup", &error), ==, 6);
+	/* another seq, or a backtest row, is still a new trade */
+	trade.seq = 3;
+	g_assert_cmpint(cw_store_insert_trade(fx->store, NULL, "dup", NULL, &trade, &error), >, 0);
+	g_assert_cmpint(cw_store_insert_trade(fx->store, "run", "dup", NULL, &trade, &error), >, 0);
+	g_assert_no_error(error);
+	g_assert_cmpint(bot, ==, 1);
+	sqlite3_close(db);
+}
+
 /* ":memory:" works too (no WAL there), for callers that want a scratch store */
 static void
 test_migrate_memory(void)
@@ -332,7 +422,7 @@ test_migrate_memory(void)
 	g_autoptr(CwStore) store = cw_store_open(":memory:", &error);
 
 	g_assert_no_error(error);
-	g_assert_cmpuint(cw_store_get_schema_version(store), ==, 2);
+	g_assert_cmpuint(cw_store_get_schema_version(store), ==, 3);
 	g_assert_cmpint(cw_store_bot_add(store, "m", "{}", TRUE, &error), ==, 1);
 	g_assert_no_error(error);
 }
@@ -355,6 +445,7 @@ main(int argc, char **argv)
 	ADD("older-request", test_migrate_older_request, NULL);
 	ADD("failed-step", test_migrate_failed_step, NO_STORE);
 	ADD("not-a-database", test_migrate_not_a_database, NO_STORE);
+	ADD("v3-duplicates", test_migrate_v3_duplicates, NO_STORE);
 #undef ADD
 	g_test_add_func("/services/store/migrate/memory", test_migrate_memory);
 	return g_test_run();

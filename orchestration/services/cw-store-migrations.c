@@ -170,12 +170,44 @@ cw_store_migrations_v2(sqlite3 *db, GError **error)
 	return cw_store_migrations_exec(db, sql, "creating the service tables", error);
 }
 
+/* v3: a live trade is recorded once. What identifies it: the bot (its id;
+ * a removed bot's id is never reused), the strategy, the entry time and the
+ * strategy's trade sequence number. Backtest rows (run_id set) and rows
+ * without a bot or a sequence number are not constrained. Duplicates that an
+ * older candlewick wrote (a replay that recorded its trades again) are
+ * removed first, keeping the first row (lowest id) of each trade; the count
+ * removed is logged. */
+static gboolean
+cw_store_migrations_v3(sqlite3 *db, GError **error)
+{
+	static const char dedupe[] =
+	    "DELETE FROM trading_trades WHERE run_id IS NULL AND bot_id IS NOT NULL"
+	    "  AND seq IS NOT NULL AND id NOT IN ("
+	    "    SELECT min(id) FROM trading_trades"
+	    "    WHERE run_id IS NULL AND bot_id IS NOT NULL AND seq IS NOT NULL"
+	    "    GROUP BY bot_id, strategy_id, entry_time, seq);";
+	static const char sql[] = "CREATE UNIQUE INDEX trading_trades_unique_live"
+				  "  ON trading_trades (bot_id, strategy_id, entry_time, seq)"
+				  "  WHERE run_id IS NULL AND bot_id IS NOT NULL;";
+	int removed;
+
+	if (!cw_store_migrations_exec(db, dedupe, "removing duplicate trades", error))
+		return FALSE;
+	removed = sqlite3_changes(db);
+	if (removed > 0)
+		g_message("store schema v3: removed %d duplicate rows of trading_trades "
+			  "(kept the first of each trade)",
+			  removed);
+	return cw_store_migrations_exec(db, sql, "making live trades unique", error);
+}
+
 typedef gboolean (*CwStoreMigrationStep)(sqlite3 *db, GError **error);
 
 /* cw_store_migration_steps[n] migrates version n to n + 1. */
 static const CwStoreMigrationStep cw_store_migration_steps[] = {
     cw_store_migrations_v1,
     cw_store_migrations_v2,
+    cw_store_migrations_v3,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(cw_store_migration_steps) == CW_STORE_SCHEMA_VERSION);

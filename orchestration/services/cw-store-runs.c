@@ -161,8 +161,19 @@ cw_store_insert_trade(CwStore *self, const char *run_id, const char *bot_name,
 	rc |= sqlite3_bind_int64(stmt, 16, cw_store_now_ms());
 	if (!cw_store_check_bind(self, rc, purpose, error))
 		return -1;
-	if (!cw_store_step_done(self, stmt, purpose, error))
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+		g_set_error(
+		    error, CW_STORE_ERROR, CW_STORE_ERROR_CONSTRAINT,
+		    "trade already recorded: bot '%s', strategy '%s', entry %" G_GINT64_FORMAT
+		    ", seq %" G_GUINT64_FORMAT " (not stored again)",
+		    bot_name, strategy_id, trade->entry_time, trade->seq);
 		return -1;
+	}
+	if (rc != SQLITE_DONE) {
+		cw_store_set_error(self, error, rc, "%s", purpose);
+		return -1;
+	}
 	return sqlite3_last_insert_rowid(cw_store_get_db(self));
 }
 

@@ -1,6 +1,7 @@
 /* CwStore: round trips of every table's functions, transactions, rows
  * written by other programs, hot-reload signals and corrupt rows, on real
  * SQLite files in a temporary directory. */
+#define _GNU_SOURCE
 #include "cw-store-test-utils.h"
 
 #include <math.h>
@@ -848,6 +849,135 @@ test_store_state(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_cmpstr(value, ==, "{\"on\":false}");
 }
 
+/* The typed reader: a value that is not strictly an integer in range is an
+ * error naming table, row and value, never a number guessed from it. */
+static void
+test_store_state_int(CwStoreFixture *fx, gconstpointer user_data)
+{
+	static const struct {
+		const char *text;
+		const char *message; /* NULL: reads as the number */
+		gint64 value;
+	} cases[] = {
+	    {"1700000000000", NULL, 1700000000000},
+	    {"0", NULL, 0},
+	    {"abc", "bot_state row (bot 1, key 'cursor'): 'abc' is not a cursor", 0},
+	    {"-1", "bot_state row (bot 1, key 'cursor'): '-1' is not a cursor: below 0", 0},
+	    {"12abc", "'12abc' is not a cursor", 0},
+	    {" 12", "' 12' is not a cursor", 0},
+	    {"+12", "'+12' is not a cursor", 0},
+	    {"1.5", "'1.5' is not a cursor", 0},
+	    {"", "'' is not a cursor", 0},
+	    {"-", "'-' is not a cursor", 0},
+	    {"99999999999999999999", "out of range", 0},
+	    {"1000001", "out of range [0, 1000000]", 0},
+	};
+	g_autoptr(GError) error = NULL;
+	gboolean found = TRUE;
+	gint64 id, value = 42;
+
+	id = cw_store_bot_add(fx->store, "alpha", "{}", TRUE, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(id, ==, 1);
+	/* unset: found is FALSE and the value untouched */
+	g_assert_true(cw_store_state_get_int(fx->store, id, "cursor", "a cursor", 0, G_MAXINT64,
+					     &value, &found, &error));
+	g_assert_no_error(error);
+	g_assert_false(found);
+	g_assert_cmpint(value, ==, 42);
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		gint64 max = g_str_has_prefix(cases[i].text, "1000001") ? 1000000 : G_MAXINT64;
+		gboolean ok;
+
+		g_assert_true(cw_store_state_set(fx->store, id, "cursor", cases[i].text, &error));
+		value = 42;
+		ok = cw_store_state_get_int(fx->store, id, "cursor", "a cursor", 0, max, &value,
+					    &found, &error);
+		g_test_message("'%s': %s", cases[i].text, error != NULL ? error->message : "ok");
+		g_assert_true(found);
+		if (cases[i].message == NULL) {
+			g_assert_no_error(error);
+			g_assert_true(ok);
+			g_assert_cmpint(value, ==, cases[i].value);
+			continue;
+		}
+		g_assert_false(ok);
+		g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT);
+		g_assert_nonnull(strstr(error->message, cases[i].message));
+		g_assert_cmpint(value, ==, 42);
+		g_clear_error(&error);
+	}
+	/* a long value is cut and escaped in the message */
+	cw_store_state_unreadable(&error, id, "mode", "we\nird", "a mode", NULL);
+	g_assert_cmpstr(error->message, ==,
+			"bot_state row (bot 1, key 'mode'): 'we\\nird' is not a mode");
+	g_clear_error(&error);
+}
+
+/* A file damaged under the store: quick_check says "database is malformed",
+ * and a statement that meets SQLITE_CORRUPT marks the store for good. */
+static void
+test_store_malformed(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) events = NULL;
+	g_autofree char *contents = NULL;
+	g_autofree char *reason = NULL;
+	gsize length = 0;
+	gint64 page = 0;
+	gboolean hit = FALSE;
+	sqlite3 *db;
+
+	g_assert_true(cw_store_quick_check(fx->store, &error));
+	g_assert_no_error(error);
+	g_assert_false(cw_store_is_malformed(fx->store, NULL));
+	for (int i = 0; i < 200; i++)
+		g_assert_cmpint(cw_store_event_append(fx->store, 0, NULL, "KILL_SWITCH", i,
+						      "{\"halted\":true,\"pad\":\"................"
+						      "....................................\"}",
+						      &error),
+				>, 0);
+	g_clear_object(&fx->store);
+	db = cw_store_test_raw_open(fx->path);
+	cw_store_test_raw_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	page = cw_store_test_raw_int(db, "PRAGMA page_size");
+	sqlite3_close(db);
+	/* garbage over the pages of the events table (and its index) in the
+	 * second half of the file */
+	g_assert_true(g_file_get_contents(fx->path, &contents, &length, &error));
+	g_assert_cmpuint(length / page, >, 8);
+	for (gsize p = length / page / 2; p < length / page; p++) {
+		if (memmem(contents + p * page, page, "KILL_SWITCH", 11) == NULL)
+			continue;
+		memset(contents + p * page, 0xa5, page);
+		hit = TRUE;
+	}
+	g_assert_true(hit);
+	g_assert_true(g_file_set_contents(fx->path, contents, length, &error));
+
+	fx->store = cw_store_open(fx->path, &error);
+	g_assert_no_error(error);
+	g_assert_false(cw_store_quick_check(fx->store, &error));
+	g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT);
+	g_assert_true(g_str_has_prefix(error->message, "database is malformed: "));
+	g_clear_error(&error);
+	g_assert_true(cw_store_is_malformed(fx->store, &reason));
+	g_assert_nonnull(reason);
+	g_clear_pointer(&reason, g_free);
+
+	/* a fresh store on the same file: a statement that meets the page */
+	g_clear_object(&fx->store);
+	fx->store = cw_store_open(fx->path, &error);
+	g_assert_no_error(error);
+	g_assert_false(cw_store_is_malformed(fx->store, NULL));
+	events = cw_store_events_query(fx->store, -1, NULL, 0, 0, &error);
+	g_assert_null(events);
+	g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT);
+	g_assert_true(g_str_has_prefix(error->message, "database is malformed: "));
+	g_assert_true(cw_store_is_malformed(fx->store, &reason));
+	g_assert_nonnull(strstr(reason, "reading the event journal"));
+}
+
 /* ---- corrupt rows ---- */
 
 static void
@@ -1065,6 +1195,8 @@ main(int argc, char **argv)
 	ADD("events", test_store_events);
 	ADD("events/threads", test_store_events_threads);
 	ADD("state", test_store_state);
+	ADD("state/int", test_store_state_int);
+	ADD("malformed", test_store_malformed);
 	ADD("corrupt/trade", test_store_corrupt_trade);
 	ADD("corrupt/bot", test_store_corrupt_bot);
 	ADD("blob-config", test_store_blob_config);

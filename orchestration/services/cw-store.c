@@ -20,8 +20,10 @@ struct _CwStore {
 	/* between a successful cw_store_begin() and its commit or rollback,
 	 * even when SQLite rolled the transaction back by itself */
 	gboolean tx_open;
-	GError *tx_error;    /* the failure that made SQLite roll it back */
-	GError *write_error; /* set while the database takes no write */
+	GError *tx_error;      /* the failure that made SQLite roll it back */
+	GError *write_error;   /* set while the database takes no write */
+	gint malformed;        /* atomic: set once, read on the order path */
+	char *malformed_error; /* the first SQLITE_CORRUPT/NOTADB, under lock */
 };
 
 G_DEFINE_TYPE(CwStore, cw_store, G_TYPE_OBJECT)
@@ -51,6 +53,7 @@ cw_store_finalize(GObject *object)
 	g_free(self->path);
 	g_clear_error(&self->tx_error);
 	g_clear_error(&self->write_error);
+	g_free(self->malformed_error);
 	g_rec_mutex_clear(&self->lock);
 	G_OBJECT_CLASS(cw_store_parent_class)->finalize(object);
 }
@@ -390,6 +393,8 @@ cw_store_stmt(CwStore *self, CwStoreStmtId id, const char *sql, const char *purp
 	return self->stmts[id];
 }
 
+static void cw_store_mark_malformed(CwStore *self, const char *reason);
+
 void
 cw_store_set_error(CwStore *self, GError **error, int rc, const char *purpose_format, ...)
 {
@@ -420,6 +425,13 @@ cw_store_set_error(CwStore *self, GError **error, int rc, const char *purpose_fo
 		code = CW_STORE_ERROR_QUERY;
 		break;
 	}
+	if (code == CW_STORE_ERROR_CORRUPT) {
+		g_autofree char *reason =
+		    g_strdup_printf("%s: %s", purpose, sqlite3_errmsg(self->db));
+		cw_store_mark_malformed(self, reason);
+		g_set_error(error, CW_STORE_ERROR, code, "database is malformed: %s", reason);
+		return;
+	}
 	if (code != CW_STORE_ERROR_UNWRITABLE) {
 		g_set_error(error, CW_STORE_ERROR, code, "%s: %s", purpose,
 			    sqlite3_errmsg(self->db));
@@ -436,6 +448,85 @@ cw_store_set_error(CwStore *self, GError **error, int rc, const char *purpose_fo
 	if (self->tx_open && sqlite3_get_autocommit(self->db) && self->tx_error == NULL)
 		self->tx_error = g_error_copy(local);
 	g_propagate_error(error, g_steal_pointer(&local));
+}
+
+/* Remembers the first sign of a damaged file; callers hold the lock. */
+static void
+cw_store_mark_malformed(CwStore *self, const char *reason)
+{
+	if (self->malformed_error == NULL)
+		self->malformed_error = g_strdup(reason);
+	g_atomic_int_set(&self->malformed, 1);
+}
+
+/**
+ * cw_store_is_malformed:
+ * @reason: (out) (optional) (transfer full): the first error that said so
+ *
+ * Cheap (an atomic read) when @reason is %NULL, so the order path may ask.
+ *
+ * Returns: %TRUE once a statement met SQLITE_CORRUPT or SQLITE_NOTADB
+ */
+gboolean
+cw_store_is_malformed(CwStore *self, char **reason)
+{
+	g_autoptr(GRecMutexLocker) locker = NULL;
+
+	g_return_val_if_fail(CW_IS_STORE(self), TRUE);
+	if (reason == NULL)
+		return g_atomic_int_get(&self->malformed) != 0;
+	locker = cw_store_lock(self);
+	*reason = g_strdup(self->malformed_error);
+	return self->malformed != 0;
+}
+
+/**
+ * cw_store_quick_check:
+ *
+ * Runs PRAGMA quick_check (the structure of every page, without comparing
+ * indexes with their tables).
+ *
+ * Returns: %FALSE, with "database is malformed: ..." when the file is damaged
+ */
+gboolean
+cw_store_quick_check(CwStore *self, GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = NULL;
+	g_autoptr(sqlite3_stmt) stmt = NULL;
+	g_autoptr(GString) found = g_string_new(NULL);
+	guint n = 0;
+	int rc;
+
+	g_return_val_if_fail(CW_IS_STORE(self), FALSE);
+	locker = cw_store_lock(self);
+	rc = sqlite3_prepare_v2(self->db, "PRAGMA quick_check(20)", -1, &stmt, NULL);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		const char *line;
+
+		rc = sqlite3_step(stmt);
+		if (rc != SQLITE_ROW)
+			break;
+		line = (const char *) sqlite3_column_text(stmt, 0);
+		if (line == NULL || g_strcmp0(line, "ok") == 0)
+			continue;
+		if (n++ < 3)
+			g_string_append_printf(found, "%s%s", found->len > 0 ? "; " : "", line);
+	}
+	if (rc == SQLITE_DONE) {
+		if (n == 0)
+			return TRUE;
+		if (n > 3)
+			g_string_append_printf(found, " (and %u more)", n - 3);
+		g_string_prepend(found, ": ");
+		g_string_prepend(found, self->path);
+		cw_store_mark_malformed(self, found->str);
+		g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT,
+			    "database is malformed: %s", found->str);
+		return FALSE;
+	}
+	cw_store_set_error(self, error, rc, "%s: checking the file (PRAGMA quick_check)",
+			   self->path);
+	return FALSE;
 }
 
 gboolean

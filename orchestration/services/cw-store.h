@@ -27,7 +27,7 @@
 
 G_BEGIN_DECLS
 
-#define CW_STORE_SCHEMA_VERSION 2
+#define CW_STORE_SCHEMA_VERSION 3
 
 #define CW_STORE_ERROR (cw_store_error_quark())
 GQuark cw_store_error_quark(void);
@@ -96,7 +96,10 @@ gboolean cw_store_finish_run(CwStore *self, const char *run_id, gint64 candles,
 
 /* Stores a closed trade. run_id may be NULL (live trades). strategy_id may be
  * NULL to use trade->strategy_id. From schema v2 the row also gets the id of
- * the bot named bot_name, if there is one. Returns the row id, -1 on error. */
+ * the bot named bot_name, if there is one. From schema v3 a live trade that
+ * is recorded already (same bot, strategy, entry time and seq) is refused
+ * with CW_STORE_ERROR_CONSTRAINT "trade already recorded: ..." and no row
+ * is added. Returns the row id, -1 on error. */
 gint64 cw_store_insert_trade(CwStore *self, const char *run_id, const char *bot_name,
 			     const char *strategy_id, const CwTrade *trade, GError **error);
 /* Number of trades of a run and/or bot; either filter may be NULL (= any).
@@ -261,5 +264,27 @@ gboolean cw_store_state_set(CwStore *self, gint64 bot_id, const char *key, const
 			    GError **error);
 /* The value, or NULL with no error when the key is not set. */
 char *cw_store_state_get(CwStore *self, gint64 bot_id, const char *key, GError **error);
+/* Reads key as a base-10 integer in [min, max], strictly: no sign other
+ * than '-', no spaces, no trailing text. *found (nullable) tells whether
+ * the key is set; *out is left alone when it is not. A value that does not
+ * parse or is out of range is CW_STORE_ERROR_CORRUPT, named as
+ * cw_store_state_unreadable() does; what says what the value is ("a cursor"). */
+gboolean cw_store_state_get_int(CwStore *self, gint64 bot_id, const char *key, const char *what,
+				gint64 min, gint64 max, gint64 *out, gboolean *found,
+				GError **error);
+/* Sets error to CW_STORE_ERROR_CORRUPT "bot_state row (bot 3, key 'cursor'):
+ * 'abc' is not a cursor" (plus ": detail" when detail is not NULL): the one
+ * wording of a state value that cannot be read. value is escaped and cut. */
+void cw_store_state_unreadable(GError **error, gint64 bot_id, const char *key, const char *value,
+			       const char *what, const char *detail);
+
+/* Whether a statement of this store met SQLITE_CORRUPT or SQLITE_NOTADB
+ * (the file is damaged); reason (nullable) receives the first such error.
+ * Once set it stays set: nothing read from the file can be trusted. */
+gboolean cw_store_is_malformed(CwStore *self, char **reason);
+/* PRAGMA quick_check. FALSE with CW_STORE_ERROR_CORRUPT "database is
+ * malformed: ..." (SQLite's findings) when the file is damaged; marks the
+ * store malformed then. */
+gboolean cw_store_quick_check(CwStore *self, GError **error);
 
 G_END_DECLS

@@ -13,6 +13,9 @@ struct _CwStrategyManager {
 	GHashTable *inactive;     /* bot id -> updated_at when it stopped by itself or failed */
 	GHashTable *status_retry; /* bot id -> CwStatusRetry* */
 	gboolean halt_all;
+	gboolean kill_switch_unreadable;
+	GHashTable *mode_errors; /* bot id -> the mode problem last logged */
+	gboolean malformed;      /* the store reported a damaged file: no trading */
 	gboolean started;
 	gboolean order_tx_open;
 	guint64 n_written; /* by every queue, since start */
@@ -142,7 +145,26 @@ cw_strategy_manager_feed_ended(CwBotRuntime *rt, const char *reason, gpointer us
 	CwStrategyManager *self = user_data;
 	gint64 id = cw_bot_runtime_get_id(rt);
 	g_autofree char *name = g_strdup(cw_bot_runtime_get_name(rt));
+	gint64 until = cw_bot_runtime_get_recovery(rt);
 
+	/* the data ended before the stored cursor: that cursor is not one this
+	 * feed ever gave, so the bot's past is unknown */
+	if (until != G_MININT64 && cw_bot_runtime_get_cursor(rt) < until) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *text = g_strdup_printf("%" G_GINT64_FORMAT, until);
+		g_autofree char *why = NULL;
+
+		why = cw_bot_runtime_get_cursor(rt) == G_MININT64
+			  ? g_strdup("beyond the data (the feed gave no candle after the origin)")
+			  : g_strdup_printf("beyond the data (the feed's last candle opens at "
+					    "%" G_GINT64_FORMAT ")",
+					    cw_bot_runtime_get_cursor(rt));
+		cw_store_state_unreadable(&error, id, "cursor", text, "a cursor", why);
+		cw_strategy_manager_mark_inactive(self, id, cw_bot_runtime_get_updated_at(rt));
+		g_hash_table_remove(self->bots, &id);
+		cw_strategy_manager_status(self, id, name, "error", error->message);
+		return;
+	}
 	cw_bot_runtime_queue_guard_state(rt);
 	cw_strategy_manager_queue_write_counts(rt);
 	cw_bot_runtime_queue_cursor(rt);
@@ -178,6 +200,7 @@ cw_strategy_manager_dispose(GObject *object)
 	g_clear_pointer(&self->bots, g_hash_table_unref);
 	g_clear_pointer(&self->inactive, g_hash_table_unref);
 	g_clear_pointer(&self->status_retry, g_hash_table_unref);
+	g_clear_pointer(&self->mode_errors, g_hash_table_unref);
 	g_clear_object(&self->store);
 	G_OBJECT_CLASS(cw_strategy_manager_parent_class)->dispose(object);
 }
@@ -197,6 +220,7 @@ cw_strategy_manager_init(CwStrategyManager *self)
 	self->inactive = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	self->status_retry = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 						   (GDestroyNotify) cw_status_retry_free);
+	self->mode_errors = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 }
 
 CwStrategyManager *
@@ -251,21 +275,31 @@ cw_history_entry_free(CwHistoryEntry *e)
 	g_free(e);
 }
 
-/* bot_state "config_history": [{"at": ms or null, "config": "..."}, ...] */
+/* bot_state "config_history": [{"at": ms or null, "config": "..."}, ...].
+ * NULL without error when there is none; NULL with error when it cannot be
+ * read: a replay under configs guessed at would rebuild another state. */
 static GPtrArray *
-cw_strategy_manager_read_history(CwStrategyManager *self, const CwStoreBot *row)
+cw_strategy_manager_read_history(CwStrategyManager *self, const CwStoreBot *row, GError **error)
 {
-	g_autofree char *text = cw_store_state_get(self->store, row->id, "config_history", NULL);
+	g_autoptr(GError) local = NULL;
+	g_autofree char *text = cw_store_state_get(self->store, row->id, "config_history", &local);
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GPtrArray) out = NULL;
 	JsonNode *root;
 	JsonArray *arr;
 
-	if (text == NULL || !json_parser_load_from_data(parser, text, -1, NULL))
+	if (local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&local));
 		return NULL;
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_ARRAY(root))
+	}
+	if (text == NULL)
 		return NULL;
+	if (!json_parser_load_from_data(parser, text, -1, NULL) ||
+	    (root = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_ARRAY(root)) {
+		cw_store_state_unreadable(error, row->id, "config_history", text,
+					  "a config history", "expected a JSON array");
+		return NULL;
+	}
 	arr = json_node_get_array(root);
 	out = g_ptr_array_new_with_free_func((GDestroyNotify) cw_history_entry_free);
 	for (guint i = 0; i < json_array_get_length(arr); i++) {
@@ -275,40 +309,56 @@ cw_strategy_manager_read_history(CwStrategyManager *self, const CwStoreBot *row)
 		JsonNode *cfg = o != NULL ? json_object_get_member(o, "config") : NULL;
 		CwHistoryEntry *e;
 
-		if (cfg == NULL || json_node_get_value_type(cfg) != G_TYPE_STRING) {
-			cw_log(G_LOG_LEVEL_WARNING, row->name, NULL,
-			       "bot_state config_history[%u] is corrupt: ignored", i);
+		if (cfg == NULL || json_node_get_value_type(cfg) != G_TYPE_STRING ||
+		    (at != NULL && !JSON_NODE_HOLDS_NULL(at) &&
+		     json_node_get_value_type(at) != G_TYPE_INT64)) {
+			g_autofree char *where = g_strdup_printf(
+			    "[%u]: expected {\"at\": an integer or null, \"config\": a string}", i);
+			cw_store_state_unreadable(error, row->id, "config_history", text,
+						  "a config history", where);
 			return NULL;
 		}
 		e = g_new0(CwHistoryEntry, 1);
 		e->at =
-		    at != NULL && JSON_NODE_HOLDS_VALUE(at) ? json_node_get_int(at) : G_MININT64;
+		    at != NULL && !JSON_NODE_HOLDS_NULL(at) ? json_node_get_int(at) : G_MININT64;
 		e->text = g_strdup(json_node_get_string(cfg));
 		g_ptr_array_add(out, e);
 	}
 	return out->len > 0 ? g_steal_pointer(&out) : NULL;
 }
 
+/* The operator's mode of the bot; one that cannot be read is HALTED (fail
+ * closed), logged once per distinct problem. */
 static CwBotMode
-cw_strategy_manager_read_mode(CwStrategyManager *self, gint64 id)
+cw_strategy_manager_read_mode(CwStrategyManager *self, gint64 id, const char *name)
 {
-	g_autofree char *text = cw_store_state_get(self->store, id, "mode", NULL);
-	CwBotMode mode = CW_BOT_MODE_ACTIVE;
+	g_autoptr(GError) error = NULL;
+	CwBotMode mode = cw_bot_admin_get_mode(self->store, id, &error);
+	const char *logged = g_hash_table_lookup(self->mode_errors, &id);
 
-	if (text != NULL && !cw_bot_admin_mode_from_string(text, &mode))
-		mode = CW_BOT_MODE_ACTIVE;
+	if (error != NULL && g_strcmp0(logged, error->message) != 0) {
+		cw_log(G_LOG_LEVEL_WARNING, name, NULL, "mode unreadable, bot halted: %s",
+		       error->message);
+		g_hash_table_replace(self->mode_errors, g_memdup2(&id, sizeof id),
+				     g_strdup(error->message));
+	} else if (error == NULL && logged != NULL) {
+		g_hash_table_remove(self->mode_errors, &id);
+	}
 	if (self->halt_all)
 		mode = CW_BOT_MODE_HALTED;
 	return mode;
 }
 
-/* bot_state "cursor" or "origin", candle open times */
-static gint64
-cw_strategy_manager_read_time(CwStrategyManager *self, gint64 id, const char *key)
+/* bot_state "cursor" or "origin", candle open times: G_MININT64 when
+ * unset. FALSE (the bot must not start) when the value cannot be read. */
+static gboolean
+cw_strategy_manager_read_time(CwStrategyManager *self, gint64 id, const char *key, gint64 *out,
+			      GError **error)
 {
-	g_autofree char *text = cw_store_state_get(self->store, id, key, NULL);
-
-	return text != NULL ? g_ascii_strtoll(text, NULL, 10) : G_MININT64;
+	*out = G_MININT64;
+	return cw_store_state_get_int(
+	    self->store, id, key, g_strcmp0(key, "cursor") == 0 ? "a cursor" : "a candle open time",
+	    0, G_MAXINT64, out, NULL, error);
 }
 
 /* Starts one bot; on failure the bot goes to `error` and nothing else is
@@ -363,7 +413,7 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 	g_autoptr(GPtrArray) history = NULL;
 	g_autoptr(CwBotConfig) first_config = NULL;
 	CwBotRuntime *rt;
-	gint64 cursor;
+	gint64 cursor, origin;
 
 	if (row->corrupt != NULL) {
 		cw_strategy_manager_fail(self, row, row->corrupt->message);
@@ -378,16 +428,43 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 		cw_strategy_manager_fail(self, row, why);
 		return;
 	}
+	if (self->malformed) {
+		g_autofree char *reason = NULL;
+		g_autofree char *message = NULL;
+		cw_store_is_malformed(self->store, &reason);
+		message = g_strdup_printf("database is malformed: %s", reason);
+		cw_strategy_manager_fail(self, row, message);
+		return;
+	}
 	cw_strategy_manager_status(self, row->id, row->name, "starting", NULL);
 	config = cw_strategy_manager_parse(row, &error);
 	if (config == NULL) {
 		cw_strategy_manager_fail(self, row, error->message);
 		return;
 	}
-	/* a bot with a past replays it under the configs it had, in order */
-	cursor = cw_strategy_manager_read_time(self, row->id, "cursor");
-	if (cursor != G_MININT64)
-		history = cw_strategy_manager_read_history(self, row);
+	/* a bot with a past replays it under the configs it had, in order; a
+	 * past that cannot be read is not guessed at (no replay from 0) */
+	if (!cw_strategy_manager_read_time(self, row->id, "cursor", &cursor, &error) ||
+	    !cw_strategy_manager_read_time(self, row->id, "origin", &origin, &error)) {
+		cw_strategy_manager_fail(self, row, error->message);
+		return;
+	}
+	if (cursor != G_MININT64 && origin != G_MININT64 && origin > cursor) {
+		g_autofree char *text = g_strdup_printf("%" G_GINT64_FORMAT, origin);
+		g_autofree char *why =
+		    g_strdup_printf("after the cursor %" G_GINT64_FORMAT, cursor);
+		cw_store_state_unreadable(&error, row->id, "origin", text, "a candle open time",
+					  why);
+		cw_strategy_manager_fail(self, row, error->message);
+		return;
+	}
+	if (cursor != G_MININT64) {
+		history = cw_strategy_manager_read_history(self, row, &error);
+		if (error != NULL) {
+			cw_strategy_manager_fail(self, row, error->message);
+			return;
+		}
+	}
 	if (history != NULL) {
 		CwHistoryEntry *first = g_ptr_array_index(history, 0);
 		first_config = cw_strategy_manager_parse_text(row, first->text, NULL);
@@ -409,8 +486,7 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 	}
 	cw_strategy_manager_replay_history(self, rt, row, config, history, cursor);
 	if (cursor != G_MININT64) {
-		cw_bot_runtime_set_origin(rt,
-					  cw_strategy_manager_read_time(self, row->id, "origin"));
+		cw_bot_runtime_set_origin(rt, origin);
 		cw_bot_runtime_set_recovery(rt, cursor);
 		/* history is replayed at full speed, whatever the feed's pace */
 		cw_feed_hub_fast_forward(self->hub, rt, cursor);
@@ -420,7 +496,7 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 			       "replaying its feed up to %" G_GINT64_FORMAT " without sending",
 			       cursor);
 	}
-	cw_bot_runtime_set_mode(rt, cw_strategy_manager_read_mode(self, row->id));
+	cw_bot_runtime_set_mode(rt, cw_strategy_manager_read_mode(self, row->id, row->name));
 	g_hash_table_insert(self->bots, g_memdup2(&row->id, sizeof(gint64)), rt);
 	/* a feed that cannot start fails its bots (feed_failed) */
 	if (self->started && !cw_feed_hub_start(self->hub) &&
@@ -430,16 +506,23 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 	cw_strategy_manager_status(self, row->id, row->name, "running", NULL);
 }
 
+/* The service-wide kill switch; one that cannot be read is ON (fail
+ * closed), logged when the problem first appears. */
 static void
 cw_strategy_manager_read_kill_switch(CwStrategyManager *self)
 {
 	g_autoptr(GError) error = NULL;
-	gboolean halted = self->halt_all;
+	gboolean halted = TRUE;
 
 	if (!cw_bot_admin_get_kill_switch(self->store, &halted, NULL, &error)) {
-		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "kill switch unreadable, kept %s: %s",
-		       self->halt_all ? "on" : "off", error->message);
-		return;
+		halted = TRUE;
+		if (!self->kill_switch_unreadable)
+			cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
+			       "kill switch unreadable, every bot halted: %s", error->message);
+		self->kill_switch_unreadable = TRUE;
+	} else if (self->kill_switch_unreadable) {
+		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "kill switch readable again");
+		self->kill_switch_unreadable = FALSE;
 	}
 	if (halted != self->halt_all)
 		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "service-wide kill switch %s",
@@ -460,11 +543,50 @@ cw_strategy_manager_log_cache(CwStrategyManager *self)
 	       stats.loaded, stats.hits, stats.misses, stats.evictions);
 }
 
+/* Once the store has met SQLITE_CORRUPT, every bot stops with `error`: no
+ * decision may rest on a file that lies (the order hook refuses to send
+ * meanwhile). Returns TRUE when the store is malformed. */
+static gboolean
+cw_strategy_manager_check_store(CwStrategyManager *self)
+{
+	g_autofree char *reason = NULL;
+	g_autofree char *message = NULL;
+	g_autoptr(GList) ids = NULL;
+
+	if (!cw_store_is_malformed(self->store, NULL))
+		return FALSE;
+	if (self->malformed)
+		return TRUE;
+	self->malformed = TRUE;
+	cw_store_is_malformed(self->store, &reason);
+	message = g_strdup_printf("database is malformed: %s", reason);
+	cw_log(G_LOG_LEVEL_CRITICAL, NULL, NULL,
+	       "%s; every bot stopped, no order is sent (repair the file, then restart)", message);
+	self->halt_all = TRUE;
+	cw_service_context_set_halt_all(cw_service_context_get_default(), TRUE);
+	ids = g_hash_table_get_keys(self->bots);
+	for (GList *l = ids; l != NULL; l = l->next) {
+		CwBotRuntime *rt = g_hash_table_lookup(self->bots, l->data);
+		gint64 id = cw_bot_runtime_get_id(rt);
+		g_autofree char *name = g_strdup(cw_bot_runtime_get_name(rt));
+
+		cw_bot_runtime_set_mode(rt, CW_BOT_MODE_HALTED);
+		cw_strategy_manager_mark_inactive(self, id, cw_bot_runtime_get_updated_at(rt));
+		cw_strategy_manager_unload(self, rt);
+		cw_strategy_manager_status(self, id, name, "error", message);
+	}
+	return TRUE;
+}
+
 gboolean
 cw_strategy_manager_startup(CwStrategyManager *self, GError **error)
 {
-	g_autoptr(GPtrArray) rows = cw_store_bot_list(self->store, error);
+	g_autoptr(GPtrArray) rows = NULL;
 
+	/* a damaged file is not traded on: say so plainly, before any bot */
+	if (!cw_store_quick_check(self->store, error))
+		return FALSE;
+	rows = cw_store_bot_list(self->store, error);
 	if (rows == NULL)
 		return FALSE;
 	cw_strategy_manager_read_kill_switch(self);
@@ -513,11 +635,16 @@ cw_strategy_manager_reconcile(CwStrategyManager *self)
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_int64_hash, g_int64_equal);
 	g_autoptr(GList) ids = NULL;
 
+	if (cw_strategy_manager_check_store(self))
+		return;
 	if (rows == NULL) {
 		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "reload failed: %s", error->message);
+		cw_strategy_manager_check_store(self);
 		return;
 	}
 	cw_strategy_manager_read_kill_switch(self);
+	if (cw_strategy_manager_check_store(self))
+		return;
 	for (guint i = 0; i < rows->len; i++) {
 		CwStoreBot *row = g_ptr_array_index(rows, i);
 		CwBotRuntime *rt = g_hash_table_lookup(self->bots, &row->id);
@@ -546,7 +673,8 @@ cw_strategy_manager_reconcile(CwStrategyManager *self)
 			cw_strategy_manager_apply_edit(self, rt, row);
 		rt = g_hash_table_lookup(self->bots, &row->id);
 		if (rt != NULL)
-			cw_bot_runtime_set_mode(rt, cw_strategy_manager_read_mode(self, row->id));
+			cw_bot_runtime_set_mode(
+			    rt, cw_strategy_manager_read_mode(self, row->id, row->name));
 	}
 	/* removed rows */
 	ids = g_hash_table_get_keys(self->bots);
@@ -663,10 +791,12 @@ cw_strategy_manager_flush(CwStrategyManager *self, GError **error)
 {
 	GHashTableIter iter;
 	CwBotRuntime *rt;
-	gboolean any = cw_store_writer_get_pending(self->writer) > 0;
+	gboolean any;
 	gboolean ok;
 
+	cw_strategy_manager_check_store(self);
 	cw_strategy_manager_retry_statuses(self);
+	any = cw_store_writer_get_pending(self->writer) > 0;
 	g_hash_table_iter_init(&iter, self->bots);
 	while (!any && g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
 		any = cw_store_writer_get_pending(cw_bot_runtime_get_writer(rt)) > 0;
