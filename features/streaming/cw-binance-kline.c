@@ -111,7 +111,12 @@ cw_binance_kline_decode_event(JsonNode *node, const char *path, CwKlineFrame *ou
 				     "%s.T: %" G_GINT64_FORMAT " is before t %" G_GINT64_FORMAT,
 				     k_path, close_time, c->open_time);
 	c->interval_ms = interval_ms > 0 ? interval_ms : close_time - c->open_time + 1;
-	c->symbol = g_quark_from_string(symbol);
+	/* Only symbols the process already knows: a frame must not grow the
+	 * quark table. */
+	c->symbol = g_quark_try_string(symbol);
+	if (c->symbol == 0)
+		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_UNKNOWN_TOPIC,
+				     "%s.s: unknown symbol \"%.40s\"", k_path, symbol);
 	if (!cw_kline_check_candle(c, k_path, &out->error, out->detail))
 		return FALSE;
 	/* The stream name, as Binance spells it: lowercase symbol. */

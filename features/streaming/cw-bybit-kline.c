@@ -168,7 +168,12 @@ cw_bybit_kline_decode_topic(JsonObject *root, JsonNode *topic_node, CwKlineFrame
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_TOO_MANY,
 				     "data: %u candles, more than %u", n,
 				     CW_KLINE_FRAME_MAX_CANDLES);
-	symbol = g_quark_from_string(symbol_name);
+	/* Only symbols the process already knows (a bot's config interned them):
+	 * a frame must not grow the quark table. */
+	symbol = g_quark_try_string(symbol_name);
+	if (symbol == 0)
+		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_UNKNOWN_TOPIC,
+				     "topic: \"%s\": unknown symbol", topic);
 	for (guint i = 0; i < n; i++) {
 		if (!cw_bybit_kline_decode_update(json_array_get_element(array, i), i,
 						  interval_name, interval_ms, symbol,

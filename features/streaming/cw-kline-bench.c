@@ -55,6 +55,7 @@ main(int argc, char **argv)
 
 	if (n == 0)
 		n = 200000;
+	g_quark_from_static_string("BTCUSDT"); /* a bot's config interns its symbol */
 	cw_kline_bench_run("bybit", cw_bybit_kline_decode_frame, BYBIT_FRAME, n);
 	cw_kline_bench_run("binance", cw_binance_kline_decode_frame, BINANCE_FRAME, n);
 	return 0;

@@ -219,6 +219,9 @@ test_bybit_errors(void)
 	assert_bybit_bad("kline.5.BTCUSDT", "kline.7.BTCUSDT", CW_KLINE_ERROR_UNKNOWN_TOPIC,
 			 "unknown interval");
 	assert_bybit_bad("kline.5.BTCUSDT", "kline.5.", CW_KLINE_ERROR_UNKNOWN_TOPIC, "no symbol");
+	assert_bybit_bad("kline.5.BTCUSDT", "kline.5.NEVERSEEN2", CW_KLINE_ERROR_UNKNOWN_TOPIC,
+			 "unknown symbol");
+	g_assert_cmpuint(g_quark_try_string("NEVERSEEN2"), ==, 0);
 	assert_bybit_bad("kline.5.BTCUSDT", "kline.5.btc\\u0000", CW_KLINE_ERROR_UNKNOWN_TOPIC,
 			 NULL);
 	assert_bybit_bad("\"interval\":\"5\"", "\"interval\":\"15\"", CW_KLINE_ERROR_UNKNOWN_TOPIC,
@@ -314,6 +317,9 @@ test_binance_errors(void)
 			   "unknown interval");
 	assert_binance_bad("\"s\":\"BTCUSDT\",\"i\"", "\"s\":\"BTC/USDT\",\"i\"",
 			   CW_KLINE_ERROR_UNKNOWN_TOPIC, "bad symbol");
+	assert_binance_bad("\"s\":\"BTCUSDT\",\"i\"", "\"s\":\"NEVERSEEN1\",\"i\"",
+			   CW_KLINE_ERROR_UNKNOWN_TOPIC, "unknown symbol");
+	g_assert_cmpuint(g_quark_try_string("NEVERSEEN1"), ==, 0);
 }
 
 static void
@@ -431,6 +437,9 @@ main(int argc, char **argv)
 	int rc;
 
 	g_test_init(&argc, &argv, NULL);
+	/* What a bot's config does: the decoders only know interned symbols. */
+	g_quark_from_static_string("BTCUSDT");
+	g_quark_from_static_string("ETHUSDT");
 	decoder = cw_kline_decoder_new();
 	g_test_add_func("/streaming/kline/bybit/kline", test_bybit_kline);
 	g_test_add_func("/streaming/kline/bybit/many-and-monthly", test_bybit_many_and_monthly);

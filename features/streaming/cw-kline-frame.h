@@ -25,7 +25,8 @@ typedef enum {
 	CW_KLINE_ERROR_BAD_PRICE,      /* "bad_price": a price <= 0 */
 	CW_KLINE_ERROR_HIGH_BELOW_LOW, /* "high_below_low": or high < open/close, low > open/close */
 	CW_KLINE_ERROR_NEGATIVE_VOLUME, /* "negative_volume" */
-	CW_KLINE_ERROR_UNKNOWN_TOPIC,   /* "unknown_topic": not a kline topic/stream/event */
+	CW_KLINE_ERROR_UNKNOWN_TOPIC,   /* "unknown_topic": not a kline topic/stream/event, or a
+					 * symbol never interned as a GQuark */
 	CW_KLINE_ERROR_OVERSIZED,       /* "oversized": more than CW_KLINE_FRAME_MAX_BYTES */
 	CW_KLINE_ERROR_BINARY,          /* "binary": a binary frame (classified by the caller) */
 	CW_KLINE_ERROR_TOO_MANY,        /* "too_many": more candles than a frame holds */
