@@ -19,84 +19,89 @@ cw_binance_kline_reset(CwKlineFrame *out)
 
 /* "id": an integer (or a string, which Binance also echoes). */
 static void
-cw_binance_kline_copy_id(JsonObject *object, CwKlineFrame *out)
+cw_binance_kline_copy_id(CwKlineDecoder *self, guint32 obj, CwKlineFrame *out)
 {
-	JsonNode *id = json_object_get_member(object, "id");
+	guint32 id = cw_kline_find(self, obj, "id");
+	gint64 v;
 
-	if (id == NULL || !JSON_NODE_HOLDS_VALUE(id))
+	if (id == CW_KLINE_NONE)
 		return;
-	if (json_node_get_value_type(id) == G_TYPE_INT64)
-		g_snprintf(out->req_id, sizeof out->req_id, "%" G_GINT64_FORMAT,
-			   json_node_get_int(id));
-	else if (json_node_get_value_type(id) == G_TYPE_STRING)
-		g_strlcpy(out->req_id, json_node_get_string(id), sizeof out->req_id);
+	if (cw_kline_integer(self, id, &v))
+		g_snprintf(out->req_id, sizeof out->req_id, "%" G_GINT64_FORMAT, v);
+	else if (cw_kline_type(self, id) == CW_KLINE_TOK_STRING)
+		cw_kline_text(self, id, out->req_id, sizeof out->req_id);
 }
 
 /* The event {"e":"kline","E":..,"s":..,"k":{..}}; path is "" or "data". */
 static gboolean
-cw_binance_kline_decode_event(JsonNode *node, const char *path, CwKlineFrame *out)
+cw_binance_kline_decode_event(CwKlineDecoder *self, guint32 event, const char *path,
+			      CwKlineFrame *out)
 {
 	static const char *const names[] = {"o", "h", "l", "c", "v"};
 	CwKlineUpdate *update = &out->updates[0];
 	CwCandle *c = &update->candle;
 	double *fields[] = {&c->open, &c->high, &c->low, &c->close, &c->volume};
-	char k_path[16];
-	char field_path[32];
-	JsonObject *event;
-	JsonObject *k;
-	JsonNode *member;
-	const char *type;
-	const char *symbol;
-	const char *interval;
+	const char *k_path = *path != '\0' ? "data.k" : "k";
+	char type[16];
+	char symbol[CW_KLINE_TOPIC_LEN];
+	char interval[8];
+	guint32 k;
+	guint32 member;
 	gint64 close_time;
 	gint64 interval_ms;
 	gboolean monthly = FALSE;
 	gsize n;
 
-	if (!JSON_NODE_HOLDS_OBJECT(node))
+	if (cw_kline_type(self, event) != CW_KLINE_TOK_OBJECT)
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "%s: expected an object", *path != '\0' ? path : "frame");
-	event = json_node_get_object(node);
-	if ((type = cw_kline_string(event, path, "e", &out->error, out->detail)) == NULL)
+	member = cw_kline_member(self, event, path, "e", &out->error, out->detail);
+	if (member == CW_KLINE_NONE)
 		return FALSE;
-	if (strcmp(type, "kline") != 0)
+	if (cw_kline_type(self, member) != CW_KLINE_TOK_STRING)
+		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_WRONG_TYPE,
+				     "%s%se: expected a string, got %s", path,
+				     *path != '\0' ? "." : "", cw_kline_type_name(self, member));
+	if (!cw_kline_text(self, member, type, sizeof type) || strcmp(type, "kline") != 0)
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_UNKNOWN_TOPIC,
-				     "%s%se: \"%.40s\" is not a kline event", path,
+				     "%s%se: \"%s\" is not a kline event", path,
 				     *path != '\0' ? "." : "", type);
-	g_snprintf(k_path, sizeof k_path, "%s%sk", path, *path != '\0' ? "." : "");
-	if ((member = cw_kline_member(event, path, "E", &out->error, out->detail)) == NULL ||
-	    !cw_kline_time(member, "E", &update->event_time, &out->error, out->detail))
+	if ((member = cw_kline_member(self, event, path, "E", &out->error, out->detail)) ==
+		CW_KLINE_NONE ||
+	    !cw_kline_time(self, member, path, "E", &update->event_time, &out->error, out->detail))
 		return FALSE;
-	if ((member = cw_kline_member(event, path, "k", &out->error, out->detail)) == NULL)
+	if ((k = cw_kline_member(self, event, path, "k", &out->error, out->detail)) ==
+	    CW_KLINE_NONE)
 		return FALSE;
-	if (!JSON_NODE_HOLDS_OBJECT(member))
+	if (cw_kline_type(self, k) != CW_KLINE_TOK_OBJECT)
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "%s: expected an object", k_path);
-	k = json_node_get_object(member);
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-		g_snprintf(field_path, sizeof field_path, "%s.%s", k_path, names[i]);
-		member = cw_kline_member(k, k_path, names[i], &out->error, out->detail);
-		if (member == NULL ||
-		    !cw_kline_number(member, field_path, fields[i], &out->error, out->detail))
+		member = cw_kline_member(self, k, k_path, names[i], &out->error, out->detail);
+		if (member == CW_KLINE_NONE ||
+		    !cw_kline_number(self, member, k_path, names[i], fields[i], &out->error,
+				     out->detail))
 			return FALSE;
 	}
-	g_snprintf(field_path, sizeof field_path, "%s.t", k_path);
-	if ((member = cw_kline_member(k, k_path, "t", &out->error, out->detail)) == NULL ||
-	    !cw_kline_time(member, field_path, &c->open_time, &out->error, out->detail))
+	if ((member = cw_kline_member(self, k, k_path, "t", &out->error, out->detail)) ==
+		CW_KLINE_NONE ||
+	    !cw_kline_time(self, member, k_path, "t", &c->open_time, &out->error, out->detail))
 		return FALSE;
-	g_snprintf(field_path, sizeof field_path, "%s.T", k_path);
-	if ((member = cw_kline_member(k, k_path, "T", &out->error, out->detail)) == NULL ||
-	    !cw_kline_time(member, field_path, &close_time, &out->error, out->detail))
+	if ((member = cw_kline_member(self, k, k_path, "T", &out->error, out->detail)) ==
+		CW_KLINE_NONE ||
+	    !cw_kline_time(self, member, k_path, "T", &close_time, &out->error, out->detail))
 		return FALSE;
-	if (!cw_kline_bool(k, k_path, "x", &update->closed, &out->error, out->detail))
+	if (!cw_kline_bool(self, k, k_path, "x", &update->closed, &out->error, out->detail))
 		return FALSE;
-	if ((symbol = cw_kline_string(k, k_path, "s", &out->error, out->detail)) == NULL ||
-	    (interval = cw_kline_string(k, k_path, "i", &out->error, out->detail)) == NULL)
+	if (!cw_kline_string(self, k, k_path, "s", symbol, sizeof symbol, &out->error,
+			     out->detail) ||
+	    !cw_kline_string(self, k, k_path, "i", interval, sizeof interval, &out->error,
+			     out->detail))
 		return FALSE;
 	interval_ms = cw_kline_binance_interval_ms(interval, &monthly);
 	if (interval_ms == 0 && !monthly)
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_UNKNOWN_TOPIC,
-				     "%s.i: unknown interval \"%.16s\"", k_path, interval);
+				     "%s.i: unknown interval \"%s\"", k_path, interval);
 	n = strlen(symbol);
 	if (n == 0 || n + strlen("@kline_") + strlen(interval) >= sizeof out->topic)
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_UNKNOWN_TOPIC,
@@ -140,28 +145,25 @@ cw_binance_kline_decode_event(JsonNode *node, const char *path, CwKlineFrame *ou
 gboolean
 cw_binance_kline_decode_frame(CwKlineDecoder *self, const char *data, gsize len, CwKlineFrame *out)
 {
-	JsonNode *root;
-	JsonObject *object;
-	JsonNode *member;
-	const char *stream;
+	guint32 obj = 0;
+	guint32 member;
+	char stream[CW_KLINE_TOPIC_LEN];
 	char topic[CW_KLINE_TOPIC_LEN];
 
 	cw_binance_kline_reset(out);
-	root = cw_kline_decoder_parse(self, data, len, CW_KLINE_FRAME_MAX_BYTES, &out->error,
-				      out->detail);
-	if (root == NULL)
+	if (!cw_kline_decoder_scan(self, data, len, CW_KLINE_FRAME_MAX_BYTES, &out->error,
+				   out->detail))
 		return FALSE;
-	if (!JSON_NODE_HOLDS_OBJECT(root))
+	if (cw_kline_type(self, 0) != CW_KLINE_TOK_OBJECT)
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "expected an object");
-	object = json_node_get_object(root);
-	if (json_object_has_member(object, "stream")) {
-		if ((stream = cw_kline_string(object, "", "stream", &out->error, out->detail)) ==
-			NULL ||
-		    (member = cw_kline_member(object, "", "data", &out->error, out->detail)) ==
-			NULL)
+	if (cw_kline_find(self, 0, "stream") != CW_KLINE_NONE) {
+		if (!cw_kline_string(self, 0, "", "stream", stream, sizeof stream, &out->error,
+				     out->detail) ||
+		    (member = cw_kline_member(self, 0, "", "data", &out->error, out->detail)) ==
+			CW_KLINE_NONE)
 			return FALSE;
-		if (!cw_binance_kline_decode_event(member, "data", out)) {
+		if (!cw_binance_kline_decode_event(self, member, "data", out)) {
 			out->n_updates = 0;
 			return FALSE;
 		}
@@ -170,28 +172,29 @@ cw_binance_kline_decode_frame(CwKlineDecoder *self, const char *data, gsize len,
 			out->kind = CW_KLINE_FRAME_BAD;
 			out->n_updates = 0;
 			return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_UNKNOWN_TOPIC,
-					     "stream: \"%.60s\" does not match its data (%s)",
-					     stream, topic);
+					     "stream: \"%s\" does not match its data (%s)", stream,
+					     topic);
 		}
 		return TRUE;
 	}
-	if (json_object_has_member(object, "e"))
-		return cw_binance_kline_decode_event(root, "", out);
-	cw_binance_kline_copy_id(object, out);
-	if ((member = json_object_get_member(object, "result")) != NULL) {
-		out->kind =
-		    JSON_NODE_HOLDS_NULL(member) ? CW_KLINE_FRAME_SUBSCRIBED : CW_KLINE_FRAME_OTHER;
+	if (cw_kline_find(self, 0, "e") != CW_KLINE_NONE)
+		return cw_binance_kline_decode_event(self, 0, "", out);
+	cw_binance_kline_copy_id(self, 0, out);
+	if ((member = cw_kline_find(self, 0, "result")) != CW_KLINE_NONE) {
+		out->kind = cw_kline_type(self, member) == CW_KLINE_TOK_NULL
+				? CW_KLINE_FRAME_SUBSCRIBED
+				: CW_KLINE_FRAME_OTHER;
 		return TRUE;
 	}
 	/* {"code":2,"msg":"Invalid request: ...","id":1} or {"error":{..},"id":1} */
-	if ((member = json_object_get_member(object, "error")) != NULL &&
-	    JSON_NODE_HOLDS_OBJECT(member))
-		object = json_node_get_object(member);
-	if (json_object_has_member(object, "code")) {
+	if ((member = cw_kline_find(self, 0, "error")) != CW_KLINE_NONE &&
+	    cw_kline_type(self, member) == CW_KLINE_TOK_OBJECT)
+		obj = member;
+	if (cw_kline_find(self, obj, "code") != CW_KLINE_NONE) {
 		out->kind = CW_KLINE_FRAME_REJECTED;
-		g_strlcpy(out->detail,
-			  json_object_get_string_member_with_default(object, "msg", ""),
-			  sizeof out->detail);
+		member = cw_kline_find(self, obj, "msg");
+		if (member != CW_KLINE_NONE)
+			cw_kline_text(self, member, out->detail, sizeof out->detail);
 		return TRUE;
 	}
 	return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_WRONG_TYPE,
@@ -200,27 +203,27 @@ cw_binance_kline_decode_frame(CwKlineDecoder *self, const char *data, gsize len,
 
 /* [openTime, "o", "h", "l", "c", "v", closeTime, "q", trades, "V", "Q", "0"] */
 static gboolean
-cw_binance_kline_decode_row(JsonNode *node, guint index, CwCandle *c, CwKlinePageError *error)
+cw_binance_kline_decode_row(CwKlineDecoder *self, guint32 row, guint index, CwCandle *c,
+			    CwKlinePageError *error)
 {
 	double *fields[] = {&c->open, &c->high, &c->low, &c->close, &c->volume};
 	char path[32];
-	JsonArray *row;
+	guint32 tok;
 
 	g_snprintf(path, sizeof path, "[%u]", index);
-	if (!JSON_NODE_HOLDS_ARRAY(node) || json_array_get_length(json_node_get_array(node)) < 6)
+	if (cw_kline_type(self, row) != CW_KLINE_TOK_ARRAY || self->toks[row].n < 6)
 		return cw_kline_fail(&error->error, error->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "%s: expected an array [openTime, open, high, low, close, "
 				     "volume, closeTime, ...]",
 				     path);
-	row = json_node_get_array(node);
+	tok = row + 1;
 	g_snprintf(path, sizeof path, "[%u][0]", index);
-	if (!cw_kline_time(json_array_get_element(row, 0), path, &c->open_time, &error->error,
-			   error->detail))
+	if (!cw_kline_time(self, tok, path, "", &c->open_time, &error->error, error->detail))
 		return FALSE;
 	for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
+		tok = self->toks[tok].next;
 		g_snprintf(path, sizeof path, "[%u][%u]", index, i + 1);
-		if (!cw_kline_number(json_array_get_element(row, i + 1), path, fields[i],
-				     &error->error, error->detail))
+		if (!cw_kline_number(self, tok, path, "", fields[i], &error->error, error->detail))
 			return FALSE;
 	}
 	g_snprintf(path, sizeof path, "[%u]", index);
@@ -239,43 +242,41 @@ gboolean
 cw_binance_kline_decode_page(CwKlineDecoder *self, const char *data, gsize len, GQuark symbol,
 			     gint64 interval_ms, GArray *out, CwKlinePageError *error)
 {
-	JsonNode *root;
-	JsonArray *rows;
+	guint32 row;
 	guint n;
 	guint base = out->len;
 
 	error->error = CW_KLINE_ERROR_NONE;
 	error->exchange_code = 0;
 	error->detail[0] = '\0';
-	root = cw_kline_decoder_parse(self, data, len, G_MAXSIZE, &error->error, error->detail);
-	if (root == NULL)
+	if (!cw_kline_decoder_scan(self, data, len, G_MAXSIZE, &error->error, error->detail))
 		return FALSE;
-	if (JSON_NODE_HOLDS_OBJECT(root)) {
-		JsonObject *object = json_node_get_object(root);
-		JsonNode *code = json_object_get_member(object, "code");
+	if (cw_kline_type(self, 0) == CW_KLINE_TOK_OBJECT) {
+		guint32 code = cw_kline_find(self, 0, "code");
+		guint32 msg_tok = cw_kline_find(self, 0, "msg");
+		char msg[100] = "";
 
-		if (code == NULL || !JSON_NODE_HOLDS_VALUE(code) ||
-		    json_node_get_value_type(code) != G_TYPE_INT64)
+		if (code == CW_KLINE_NONE || !cw_kline_integer(self, code, &error->exchange_code))
 			return cw_kline_fail(&error->error, error->detail,
 					     CW_KLINE_ERROR_WRONG_TYPE,
 					     "expected an array of klines or an error object");
-		error->exchange_code = json_node_get_int(code);
+		if (msg_tok != CW_KLINE_NONE)
+			cw_kline_text(self, msg_tok, msg, sizeof msg);
 		return cw_kline_fail(&error->error, error->detail,
 				     error->exchange_code == -1003 ? CW_KLINE_ERROR_RATE_LIMITED
 								   : CW_KLINE_ERROR_EXCHANGE,
-				     "code %" G_GINT64_FORMAT ": %.100s", error->exchange_code,
-				     json_object_get_string_member_with_default(object, "msg", ""));
+				     "code %" G_GINT64_FORMAT ": %s", error->exchange_code, msg);
 	}
-	if (!JSON_NODE_HOLDS_ARRAY(root))
+	if (cw_kline_type(self, 0) != CW_KLINE_TOK_ARRAY)
 		return cw_kline_fail(&error->error, error->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "expected an array of klines");
-	rows = json_node_get_array(root);
-	n = json_array_get_length(rows);
+	n = self->toks[0].n;
 	g_array_set_size(out, base + n);
+	row = 1;
 	for (guint i = 0; i < n; i++) {
 		CwCandle *c = &g_array_index(out, CwCandle, base + i);
 
-		if (!cw_binance_kline_decode_row(json_array_get_element(rows, i), i, c, error)) {
+		if (!cw_binance_kline_decode_row(self, row, i, c, error)) {
 			g_array_set_size(out, base);
 			return FALSE;
 		}
@@ -288,6 +289,7 @@ cw_binance_kline_decode_page(CwKlineDecoder *self, const char *data, gsize len, 
 			    "[%u][0]: openTime %" G_GINT64_FORMAT " is not after the row before", i,
 			    c->open_time);
 		}
+		row = self->toks[row].next;
 	}
 	return TRUE;
 }

@@ -16,27 +16,26 @@ cw_bybit_kline_reset(CwKlineFrame *out)
 	out->detail[0] = '\0';
 }
 
-/* Copies a string member into buf (truncated), or empties buf. */
+/* A string member into buf, truncated; empty when absent or not a string. */
 static void
-cw_bybit_kline_copy(JsonObject *object, const char *name, char *buf, gsize len)
+cw_bybit_kline_copy(CwKlineDecoder *self, guint32 obj, const char *name, char *buf, gsize len)
 {
-	JsonNode *node = json_object_get_member(object, name);
+	guint32 tok = cw_kline_find(self, obj, name);
 
 	buf[0] = '\0';
-	if (node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
-	    json_node_get_value_type(node) == G_TYPE_STRING)
-		g_strlcpy(buf, json_node_get_string(node), len);
+	if (tok != CW_KLINE_NONE)
+		cw_kline_text(self, tok, buf, len);
 }
 
 /* {"success":..,"ret_msg":..,"conn_id":..,"req_id":..,"op":..} */
 static gboolean
-cw_bybit_kline_decode_op(JsonObject *root, const char *op, CwKlineFrame *out)
+cw_bybit_kline_decode_op(CwKlineDecoder *self, guint32 root, const char *op, CwKlineFrame *out)
 {
-	JsonNode *success = json_object_get_member(root, "success");
+	guint32 success = cw_kline_find(self, root, "success");
 	char ret_msg[CW_KLINE_DETAIL_LEN];
 
-	cw_bybit_kline_copy(root, "req_id", out->req_id, sizeof out->req_id);
-	cw_bybit_kline_copy(root, "ret_msg", ret_msg, sizeof ret_msg);
+	cw_bybit_kline_copy(self, root, "req_id", out->req_id, sizeof out->req_id);
+	cw_bybit_kline_copy(self, root, "ret_msg", ret_msg, sizeof ret_msg);
 	if (strcmp(op, "pong") == 0 || (strcmp(op, "ping") == 0 && strcmp(ret_msg, "pong") == 0)) {
 		out->kind = CW_KLINE_FRAME_PONG;
 		return TRUE;
@@ -45,61 +44,61 @@ cw_bybit_kline_decode_op(JsonObject *root, const char *op, CwKlineFrame *out)
 		out->kind = CW_KLINE_FRAME_OTHER;
 		return TRUE;
 	}
-	if (success == NULL || !JSON_NODE_HOLDS_VALUE(success) ||
-	    json_node_get_value_type(success) != G_TYPE_BOOLEAN)
+	if (success == CW_KLINE_NONE || (cw_kline_type(self, success) != CW_KLINE_TOK_TRUE &&
+					 cw_kline_type(self, success) != CW_KLINE_TOK_FALSE))
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "success: expected a boolean");
-	out->kind =
-	    json_node_get_boolean(success) ? CW_KLINE_FRAME_SUBSCRIBED : CW_KLINE_FRAME_REJECTED;
+	out->kind = cw_kline_type(self, success) == CW_KLINE_TOK_TRUE ? CW_KLINE_FRAME_SUBSCRIBED
+								      : CW_KLINE_FRAME_REJECTED;
 	g_strlcpy(out->detail, ret_msg, sizeof out->detail);
 	return TRUE;
 }
 
 /* One element of "data". */
 static gboolean
-cw_bybit_kline_decode_update(JsonNode *node, guint index, const char *interval_name,
-			     gint64 interval_ms, GQuark symbol, CwKlineUpdate *update,
-			     CwKlineFrame *out)
+cw_bybit_kline_decode_update(CwKlineDecoder *self, guint32 obj, guint index,
+			     const char *interval_name, gint64 interval_ms, GQuark symbol,
+			     CwKlineUpdate *update, CwKlineFrame *out)
 {
 	static const char *const prices[] = {"open", "high", "low", "close", "volume"};
+	static const char *const times[] = {"start", "end", "timestamp"};
 	CwCandle *c = &update->candle;
 	double *fields[] = {&c->open, &c->high, &c->low, &c->close, &c->volume};
-	static const char *const times[] = {"start", "end", "timestamp"};
 	gint64 end;
 	gint64 *time_fields[] = {&c->open_time, &end, &update->event_time};
-	char path[32];
-	char field_path[48];
-	JsonObject *object;
-	JsonNode *member;
-	const char *interval;
+	static const char *const paths[CW_KLINE_FRAME_MAX_CANDLES] = {
+	    "data[0]",  "data[1]",  "data[2]",  "data[3]", "data[4]",  "data[5]",
+	    "data[6]",  "data[7]",  "data[8]",  "data[9]", "data[10]", "data[11]",
+	    "data[12]", "data[13]", "data[14]", "data[15]"};
+	const char *path = paths[index];
+	char interval[8];
+	guint32 member;
 
-	g_snprintf(path, sizeof path, "data[%u]", index);
-	if (!JSON_NODE_HOLDS_OBJECT(node))
+	if (cw_kline_type(self, obj) != CW_KLINE_TOK_OBJECT)
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "%s: expected an object", path);
-	object = json_node_get_object(node);
 	for (guint i = 0; i < G_N_ELEMENTS(prices); i++) {
-		member = cw_kline_member(object, path, prices[i], &out->error, out->detail);
-		g_snprintf(field_path, sizeof field_path, "%s.%s", path, prices[i]);
-		if (member == NULL ||
-		    !cw_kline_number(member, field_path, fields[i], &out->error, out->detail))
+		member = cw_kline_member(self, obj, path, prices[i], &out->error, out->detail);
+		if (member == CW_KLINE_NONE ||
+		    !cw_kline_number(self, member, path, prices[i], fields[i], &out->error,
+				     out->detail))
 			return FALSE;
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(times); i++) {
-		member = cw_kline_member(object, path, times[i], &out->error, out->detail);
-		g_snprintf(field_path, sizeof field_path, "%s.%s", path, times[i]);
-		if (member == NULL ||
-		    !cw_kline_time(member, field_path, time_fields[i], &out->error, out->detail))
+		member = cw_kline_member(self, obj, path, times[i], &out->error, out->detail);
+		if (member == CW_KLINE_NONE ||
+		    !cw_kline_time(self, member, path, times[i], time_fields[i], &out->error,
+				   out->detail))
 			return FALSE;
 	}
-	if (!cw_kline_bool(object, path, "confirm", &update->closed, &out->error, out->detail))
+	if (!cw_kline_bool(self, obj, path, "confirm", &update->closed, &out->error, out->detail))
 		return FALSE;
-	interval = cw_kline_string(object, path, "interval", &out->error, out->detail);
-	if (interval == NULL)
+	if (!cw_kline_string(self, obj, path, "interval", interval, sizeof interval, &out->error,
+			     out->detail))
 		return FALSE;
 	if (strcmp(interval, interval_name) != 0)
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_UNKNOWN_TOPIC,
-				     "%s.interval: \"%.16s\" is not the topic's \"%s\"", path,
+				     "%s.interval: \"%s\" is not the topic's \"%s\"", path,
 				     interval, interval_name);
 	if (end < c->open_time)
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_WRONG_TYPE,
@@ -113,29 +112,31 @@ cw_bybit_kline_decode_update(JsonNode *node, guint index, const char *interval_n
 
 /* "kline.{interval}.{symbol}" with its "data" array. */
 static gboolean
-cw_bybit_kline_decode_topic(JsonObject *root, JsonNode *topic_node, CwKlineFrame *out)
+cw_bybit_kline_decode_topic(CwKlineDecoder *self, guint32 root, guint32 topic_tok,
+			    CwKlineFrame *out)
 {
-	const char *topic;
+	char scratch[CW_KLINE_TOPIC_LEN];
+	const char *topic = out->topic;
 	char *interval_name;
 	char *symbol_name;
 	gint64 interval_ms;
 	gboolean monthly = FALSE;
-	JsonNode *data;
-	JsonArray *array;
+	guint32 data;
+	guint32 element;
 	guint n;
 	GQuark symbol;
-	char scratch[CW_KLINE_TOPIC_LEN];
 
-	if (!JSON_NODE_HOLDS_VALUE(topic_node) ||
-	    json_node_get_value_type(topic_node) != G_TYPE_STRING)
+	if (cw_kline_type(self, topic_tok) != CW_KLINE_TOK_STRING)
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "topic: expected a string");
-	topic = json_node_get_string(topic_node);
-	if (strlen(topic) >= sizeof out->topic || !g_str_has_prefix(topic, "kline."))
+	if (!cw_kline_text(self, topic_tok, out->topic, sizeof out->topic) ||
+	    !g_str_has_prefix(topic, "kline.")) {
+		g_strlcpy(scratch, out->topic, sizeof scratch);
+		out->topic[0] = '\0';
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_UNKNOWN_TOPIC,
-				     "topic: \"%.60s\" is not a kline topic", topic);
-	g_strlcpy(out->topic, topic, sizeof out->topic);
-	/* Split a copy in place: "kline\0{interval}\0{symbol}" in a scratch buffer. */
+				     "topic: \"%.60s\" is not a kline topic", scratch);
+	}
+	/* Split a copy: "kline.{interval}\0{symbol}". */
 	g_strlcpy(scratch, topic, sizeof scratch);
 	interval_name = scratch + strlen("kline.");
 	symbol_name = strchr(interval_name, '.');
@@ -153,14 +154,19 @@ cw_bybit_kline_decode_topic(JsonObject *root, JsonNode *topic_node, CwKlineFrame
 			return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_UNKNOWN_TOPIC,
 					     "topic: \"%s\": bad symbol", topic);
 	}
-	data = cw_kline_member(root, "", "data", &out->error, out->detail);
-	if (data == NULL)
+	/* Only symbols the process already knows (a bot's config interned them):
+	 * a frame must not grow the quark table. */
+	symbol = g_quark_try_string(symbol_name);
+	if (symbol == 0)
+		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_UNKNOWN_TOPIC,
+				     "topic: \"%s\": unknown symbol", topic);
+	data = cw_kline_member(self, root, "", "data", &out->error, out->detail);
+	if (data == CW_KLINE_NONE)
 		return FALSE;
-	if (!JSON_NODE_HOLDS_ARRAY(data))
+	if (cw_kline_type(self, data) != CW_KLINE_TOK_ARRAY)
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "data: expected an array");
-	array = json_node_get_array(data);
-	n = json_array_get_length(array);
+	n = self->toks[data].n;
 	if (n == 0)
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "data: empty");
@@ -168,20 +174,15 @@ cw_bybit_kline_decode_topic(JsonObject *root, JsonNode *topic_node, CwKlineFrame
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_TOO_MANY,
 				     "data: %u candles, more than %u", n,
 				     CW_KLINE_FRAME_MAX_CANDLES);
-	/* Only symbols the process already knows (a bot's config interned them):
-	 * a frame must not grow the quark table. */
-	symbol = g_quark_try_string(symbol_name);
-	if (symbol == 0)
-		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_UNKNOWN_TOPIC,
-				     "topic: \"%s\": unknown symbol", topic);
+	element = data + 1;
 	for (guint i = 0; i < n; i++) {
-		if (!cw_bybit_kline_decode_update(json_array_get_element(array, i), i,
-						  interval_name, interval_ms, symbol,
-						  &out->updates[i], out)) {
+		if (!cw_bybit_kline_decode_update(self, element, i, interval_name, interval_ms,
+						  symbol, &out->updates[i], out)) {
 			out->n_updates = 0;
 			return FALSE;
 		}
 		out->n_updates = i + 1;
+		element = self->toks[element].next;
 	}
 	out->kind = CW_KLINE_FRAME_KLINE;
 	return TRUE;
@@ -199,52 +200,51 @@ cw_bybit_kline_decode_topic(JsonObject *root, JsonNode *topic_node, CwKlineFrame
 gboolean
 cw_bybit_kline_decode_frame(CwKlineDecoder *self, const char *data, gsize len, CwKlineFrame *out)
 {
-	JsonNode *root;
-	JsonObject *object;
-	JsonNode *member;
+	guint32 member;
+	char op[16];
 
 	cw_bybit_kline_reset(out);
-	root = cw_kline_decoder_parse(self, data, len, CW_KLINE_FRAME_MAX_BYTES, &out->error,
-				      out->detail);
-	if (root == NULL)
+	if (!cw_kline_decoder_scan(self, data, len, CW_KLINE_FRAME_MAX_BYTES, &out->error,
+				   out->detail))
 		return FALSE;
-	if (!JSON_NODE_HOLDS_OBJECT(root))
+	if (cw_kline_type(self, 0) != CW_KLINE_TOK_OBJECT)
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "expected an object");
-	object = json_node_get_object(root);
-	if ((member = json_object_get_member(object, "topic")) != NULL)
-		return cw_bybit_kline_decode_topic(object, member, out);
-	member = json_object_get_member(object, "op");
-	if (member != NULL && JSON_NODE_HOLDS_VALUE(member) &&
-	    json_node_get_value_type(member) == G_TYPE_STRING)
-		return cw_bybit_kline_decode_op(object, json_node_get_string(member), out);
+	if ((member = cw_kline_find(self, 0, "topic")) != CW_KLINE_NONE)
+		return cw_bybit_kline_decode_topic(self, 0, member, out);
+	member = cw_kline_find(self, 0, "op");
+	if (member != CW_KLINE_NONE && cw_kline_type(self, member) == CW_KLINE_TOK_STRING) {
+		if (!cw_kline_text(self, member, op, sizeof op))
+			op[0] = '\0'; /* no op we know is that long */
+		return cw_bybit_kline_decode_op(self, 0, op, out);
+	}
 	return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_WRONG_TYPE,
 			     "expected a \"topic\" or an \"op\" member");
 }
 
 /* One list row: [startTime, open, high, low, close, volume, turnover]. */
 static gboolean
-cw_bybit_kline_decode_row(JsonNode *node, guint index, CwCandle *c, CwKlinePageError *error)
+cw_bybit_kline_decode_row(CwKlineDecoder *self, guint32 row, guint index, CwCandle *c,
+			  CwKlinePageError *error)
 {
 	double *fields[] = {&c->open, &c->high, &c->low, &c->close, &c->volume};
 	char path[48];
-	JsonArray *row;
+	guint32 tok;
 
 	g_snprintf(path, sizeof path, "result.list[%u]", index);
-	if (!JSON_NODE_HOLDS_ARRAY(node) || json_array_get_length(json_node_get_array(node)) < 6)
+	if (cw_kline_type(self, row) != CW_KLINE_TOK_ARRAY || self->toks[row].n < 6)
 		return cw_kline_fail(&error->error, error->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "%s: expected an array [startTime, open, high, low, close, "
 				     "volume, turnover]",
 				     path);
-	row = json_node_get_array(node);
+	tok = row + 1;
 	g_snprintf(path, sizeof path, "result.list[%u][0]", index);
-	if (!cw_kline_time(json_array_get_element(row, 0), path, &c->open_time, &error->error,
-			   error->detail))
+	if (!cw_kline_time(self, tok, path, "", &c->open_time, &error->error, error->detail))
 		return FALSE;
 	for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
+		tok = self->toks[tok].next;
 		g_snprintf(path, sizeof path, "result.list[%u][%u]", index, i + 1);
-		if (!cw_kline_number(json_array_get_element(row, i + 1), path, fields[i],
-				     &error->error, error->detail))
+		if (!cw_kline_number(self, tok, path, "", fields[i], &error->error, error->detail))
 			return FALSE;
 	}
 	g_snprintf(path, sizeof path, "result.list[%u]", index);
@@ -264,10 +264,9 @@ gboolean
 cw_bybit_kline_decode_page(CwKlineDecoder *self, const char *data, gsize len, GQuark symbol,
 			   gint64 interval_ms, GArray *out, CwKlinePageError *error)
 {
-	JsonNode *root;
-	JsonObject *object;
-	JsonNode *member;
-	JsonArray *list;
+	guint32 member;
+	guint32 list;
+	guint32 row;
 	guint n;
 	guint base = out->len;
 	gint64 ret_code;
@@ -275,50 +274,47 @@ cw_bybit_kline_decode_page(CwKlineDecoder *self, const char *data, gsize len, GQ
 	error->error = CW_KLINE_ERROR_NONE;
 	error->exchange_code = 0;
 	error->detail[0] = '\0';
-	root = cw_kline_decoder_parse(self, data, len, G_MAXSIZE, &error->error, error->detail);
-	if (root == NULL)
+	if (!cw_kline_decoder_scan(self, data, len, G_MAXSIZE, &error->error, error->detail))
 		return FALSE;
-	if (!JSON_NODE_HOLDS_OBJECT(root))
+	if (cw_kline_type(self, 0) != CW_KLINE_TOK_OBJECT)
 		return cw_kline_fail(&error->error, error->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "expected an object");
-	object = json_node_get_object(root);
-	member = cw_kline_member(object, "", "retCode", &error->error, error->detail);
-	if (member == NULL)
+	member = cw_kline_member(self, 0, "", "retCode", &error->error, error->detail);
+	if (member == CW_KLINE_NONE)
 		return FALSE;
-	if (!JSON_NODE_HOLDS_VALUE(member) || json_node_get_value_type(member) != G_TYPE_INT64)
+	if (!cw_kline_integer(self, member, &ret_code))
 		return cw_kline_fail(&error->error, error->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "retCode: expected an integer");
-	ret_code = json_node_get_int(member);
 	if (ret_code != 0) {
-		const char *msg = json_object_get_string_member_with_default(object, "retMsg", "");
+		char msg[100];
 
+		cw_bybit_kline_copy(self, 0, "retMsg", msg, sizeof msg);
 		error->exchange_code = ret_code;
 		return cw_kline_fail(&error->error, error->detail,
 				     ret_code == 10006 ? CW_KLINE_ERROR_RATE_LIMITED
 						       : CW_KLINE_ERROR_EXCHANGE,
-				     "retCode %" G_GINT64_FORMAT ": %.100s", ret_code, msg);
+				     "retCode %" G_GINT64_FORMAT ": %s", ret_code, msg);
 	}
-	member = cw_kline_member(object, "", "result", &error->error, error->detail);
-	if (member == NULL)
+	member = cw_kline_member(self, 0, "", "result", &error->error, error->detail);
+	if (member == CW_KLINE_NONE)
 		return FALSE;
-	if (!JSON_NODE_HOLDS_OBJECT(member))
+	if (cw_kline_type(self, member) != CW_KLINE_TOK_OBJECT)
 		return cw_kline_fail(&error->error, error->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "result: expected an object");
-	member = cw_kline_member(json_node_get_object(member), "result", "list", &error->error,
-				 error->detail);
-	if (member == NULL)
+	list = cw_kline_member(self, member, "result", "list", &error->error, error->detail);
+	if (list == CW_KLINE_NONE)
 		return FALSE;
-	if (!JSON_NODE_HOLDS_ARRAY(member))
+	if (cw_kline_type(self, list) != CW_KLINE_TOK_ARRAY)
 		return cw_kline_fail(&error->error, error->detail, CW_KLINE_ERROR_WRONG_TYPE,
 				     "result.list: expected an array");
-	list = json_node_get_array(member);
-	n = json_array_get_length(list);
+	n = self->toks[list].n;
 	g_array_set_size(out, base + n);
+	row = list + 1;
 	/* Newest first on the wire: row i lands at base + n - 1 - i. */
 	for (guint i = 0; i < n; i++) {
 		CwCandle *c = &g_array_index(out, CwCandle, base + n - 1 - i);
 
-		if (!cw_bybit_kline_decode_row(json_array_get_element(list, i), i, c, error)) {
+		if (!cw_bybit_kline_decode_row(self, row, i, c, error)) {
 			g_array_set_size(out, base);
 			return FALSE;
 		}
@@ -332,6 +328,7 @@ cw_bybit_kline_decode_page(CwKlineDecoder *self, const char *data, gsize len, GQ
 					     " is not older than the row before",
 					     i, c->open_time);
 		}
+		row = self->toks[row].next;
 	}
 	return TRUE;
 }

@@ -3,7 +3,42 @@
 
 #include "cw-kline-frame.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#ifndef CW_SANITIZED
+/* Counts the C library's allocations (GLib's included) while test_counting. */
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *ptr, size_t size);
+
+static volatile gint test_counting;
+static volatile gint test_allocations;
+
+void *
+malloc(size_t size)
+{
+	if (test_counting)
+		g_atomic_int_inc(&test_allocations);
+	return __libc_malloc(size);
+}
+
+void *
+calloc(size_t n, size_t size)
+{
+	if (test_counting)
+		g_atomic_int_inc(&test_allocations);
+	return __libc_calloc(n, size);
+}
+
+void *
+realloc(void *ptr, size_t size)
+{
+	if (test_counting)
+		g_atomic_int_inc(&test_allocations);
+	return __libc_realloc(ptr, size);
+}
+#endif
 
 /* Frames as the exchanges document them (docs/exchange-formats.md). */
 #define BYBIT_PARTIAL                                                                              \
@@ -418,6 +453,44 @@ test_binance_page(void)
 #undef PAGE_FAILS
 }
 
+/* Good and bad frames of both exchanges, many times: once the token array
+ * has grown, decoding allocates nothing. */
+static void
+test_no_allocation(void)
+{
+#ifdef CW_SANITIZED
+	g_test_skip("sanitizers replace malloc: allocations are counted in the plain build");
+#else
+	g_autofree char *closed = bybit_with("\"confirm\":false", "\"confirm\":true");
+	g_autofree char *nan = bybit_with("\"16649.5\"", "\"NaN\"");
+	g_autofree char *low = binance_with("\"l\":\"0.0015\"", "\"l\":\"0.003\"");
+	g_autofree char *combined =
+	    g_strdup_printf("{\"stream\":\"btcusdt@kline_1m\",\"data\":%s}", BINANCE_EVENT("true"));
+	const char *frames[] = {BYBIT_PARTIAL, closed, nan, "{\"topic\":\"kline.5.BTCUSDT\",",
+				"{\"success\":true,\"ret_msg\":\"pong\",\"op\":\"ping\"}"};
+	const char *binance_frames[] = {BINANCE_EVENT("false"), low, combined,
+					"{\"result\":null,\"id\":1}", "[1,2"};
+	CwKlineFrame frame;
+	guint decoded = 0;
+
+	for (guint pass = 0; pass < 2; pass++) {
+		test_allocations = 0;
+		test_counting = pass == 1;
+		for (guint round = 0; round < 100; round++) {
+			for (guint i = 0; i < G_N_ELEMENTS(frames); i++) {
+				decoded += cw_bybit_kline_decode_frame(decoder, frames[i],
+								       strlen(frames[i]), &frame);
+				decoded += cw_binance_kline_decode_frame(
+				    decoder, binance_frames[i], strlen(binance_frames[i]), &frame);
+			}
+		}
+		test_counting = 0;
+	}
+	g_assert_cmpuint(decoded, ==, 2 * 100 * 6);
+	g_assert_cmpint(test_allocations, ==, 0);
+#endif
+}
+
 static void
 test_names_and_intervals(void)
 {
@@ -452,6 +525,7 @@ main(int argc, char **argv)
 	g_test_add_func("/streaming/kline/bybit/page", test_bybit_page);
 	g_test_add_func("/streaming/kline/binance/page", test_binance_page);
 	g_test_add_func("/streaming/kline/names-and-intervals", test_names_and_intervals);
+	g_test_add_func("/streaming/kline/no-allocation", test_no_allocation);
 	rc = g_test_run();
 	cw_kline_decoder_free(decoder);
 	return rc;

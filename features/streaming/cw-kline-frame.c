@@ -118,9 +118,8 @@ cw_kline_decoder_new(void)
 {
 	CwKlineDecoder *self = g_new0(CwKlineDecoder, 1);
 
-	/* An immutable parser builds no JsonObject hash tables' copies and
-	 * never lets the tree be changed under the readers. */
-	self->parser = json_parser_new_immutable();
+	self->cap = 256;
+	self->toks = g_new(CwKlineTok, self->cap);
 	return self;
 }
 
@@ -129,7 +128,7 @@ cw_kline_decoder_free(CwKlineDecoder *self)
 {
 	if (self == NULL)
 		return;
-	g_clear_object(&self->parser);
+	g_free(self->toks);
 	g_free(self);
 }
 
@@ -145,133 +144,470 @@ cw_kline_fail(CwKlineError *error, char *detail, CwKlineError kind, const char *
 	return FALSE;
 }
 
-/* The JSON parse; the strict project entry cw_json_parse() (orchestration/config)
- * replaces json_parser_load_from_data() here once it lands. */
-JsonNode *
-cw_kline_decoder_parse(CwKlineDecoder *self, const char *data, gsize len, gsize max,
-		       CwKlineError *error, char *detail)
-{
-	g_autoptr(GError) parse_error = NULL;
-	JsonNode *root;
+/* The scanner ---------------------------------------------------------------- */
 
-	if (len > max) {
-		cw_kline_fail(error, detail, CW_KLINE_ERROR_OVERSIZED,
-			      "frame of %" G_GSIZE_FORMAT " bytes, over the %" G_GSIZE_FORMAT
-			      " byte limit",
-			      len, max);
-		return NULL;
+#define CW_KLINE_MAX_DEPTH 64
+
+typedef struct {
+	CwKlineDecoder *d;
+	const char *s;
+	const char *p;
+	const char *end;
+	CwKlineError *error;
+	char *detail;
+} CwKlineScanner;
+
+static gboolean
+cw_kline_scan_fail(CwKlineScanner *sc, const char *what)
+{
+	return cw_kline_fail(sc->error, sc->detail, CW_KLINE_ERROR_NOT_JSON,
+			     "not JSON: %s at offset %td", what, sc->p - sc->s);
+}
+
+static guint32
+cw_kline_scan_tok(CwKlineScanner *sc, CwKlineTokType type)
+{
+	CwKlineDecoder *d = sc->d;
+	CwKlineTok *t;
+
+	if (d->n_toks == d->cap) {
+		d->cap *= 2;
+		d->toks = g_renew(CwKlineTok, d->toks, d->cap);
 	}
-	if (data == NULL || len == 0) {
-		cw_kline_fail(error, detail, CW_KLINE_ERROR_NOT_JSON, "empty frame");
-		return NULL;
+	t = &d->toks[d->n_toks];
+	t->type = type;
+	t->escaped = FALSE;
+	t->integer = FALSE;
+	t->start = (guint32) (sc->p - sc->s);
+	t->end = t->start;
+	t->n = 0;
+	t->next = d->n_toks + 1;
+	return d->n_toks++;
+}
+
+static void
+cw_kline_scan_ws(CwKlineScanner *sc)
+{
+	while (sc->p < sc->end &&
+	       (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' || *sc->p == '\r'))
+		sc->p++;
+}
+
+static gboolean
+cw_kline_scan_string(CwKlineScanner *sc)
+{
+	guint32 tok = cw_kline_scan_tok(sc, CW_KLINE_TOK_STRING);
+	const char *p = ++sc->p;
+
+	sc->d->toks[tok].start = (guint32) (p - sc->s);
+	while (p < sc->end && *p != '"') {
+		guchar c = (guchar) *p;
+
+		if (c < 0x20) {
+			sc->p = p;
+			return cw_kline_scan_fail(sc, "control character in a string");
+		}
+		if (c != '\\') {
+			p++;
+			continue;
+		}
+		sc->d->toks[tok].escaped = TRUE;
+		if (p + 1 < sc->end && strchr("\"\\/bfnrt", p[1]) != NULL && p[1] != '\0') {
+			p += 2;
+			continue;
+		}
+		if (p + 5 < sc->end && p[1] == 'u' && g_ascii_isxdigit(p[2]) &&
+		    g_ascii_isxdigit(p[3]) && g_ascii_isxdigit(p[4]) && g_ascii_isxdigit(p[5])) {
+			p += 6;
+			continue;
+		}
+		sc->p = p;
+		return cw_kline_scan_fail(sc, "bad escape");
 	}
-	if (memchr(data, '\0', len) != NULL) {
-		cw_kline_fail(error, detail, CW_KLINE_ERROR_NOT_JSON, "NUL byte at offset %td",
-			      (const char *) memchr(data, '\0', len) - data);
-		return NULL;
+	sc->p = p;
+	if (p >= sc->end)
+		return cw_kline_scan_fail(sc, "unterminated string");
+	sc->d->toks[tok].end = (guint32) (p - sc->s);
+	sc->p++;
+	return TRUE;
+}
+
+static gboolean
+cw_kline_scan_digits(CwKlineScanner *sc)
+{
+	const char *start = sc->p;
+
+	while (sc->p < sc->end && g_ascii_isdigit(*sc->p))
+		sc->p++;
+	return sc->p > start;
+}
+
+static gboolean
+cw_kline_scan_number(CwKlineScanner *sc)
+{
+	guint32 tok = cw_kline_scan_tok(sc, CW_KLINE_TOK_NUMBER);
+	gboolean integer = TRUE;
+
+	if (*sc->p == '-')
+		sc->p++;
+	if (sc->p < sc->end && *sc->p == '0')
+		sc->p++;
+	else if (!cw_kline_scan_digits(sc))
+		return cw_kline_scan_fail(sc, "bad number");
+	if (sc->p < sc->end && *sc->p == '.') {
+		sc->p++;
+		integer = FALSE;
+		if (!cw_kline_scan_digits(sc))
+			return cw_kline_scan_fail(sc, "bad number");
 	}
-	if (!g_utf8_validate_len(data, len, NULL)) {
-		cw_kline_fail(error, detail, CW_KLINE_ERROR_NOT_JSON, "not valid UTF-8");
-		return NULL;
+	if (sc->p < sc->end && (*sc->p == 'e' || *sc->p == 'E')) {
+		sc->p++;
+		integer = FALSE;
+		if (sc->p < sc->end && (*sc->p == '+' || *sc->p == '-'))
+			sc->p++;
+		if (!cw_kline_scan_digits(sc))
+			return cw_kline_scan_fail(sc, "bad number");
 	}
-	if (!json_parser_load_from_data(self->parser, data, (gssize) len, &parse_error)) {
-		cw_kline_fail(error, detail, CW_KLINE_ERROR_NOT_JSON, "not JSON: %s",
-			      parse_error->message);
-		return NULL;
+	sc->d->toks[tok].integer = integer;
+	sc->d->toks[tok].end = (guint32) (sc->p - sc->s);
+	return TRUE;
+}
+
+static gboolean
+cw_kline_scan_literal(CwKlineScanner *sc, const char *word, CwKlineTokType type)
+{
+	gsize n = strlen(word);
+
+	if ((gsize) (sc->end - sc->p) < n || memcmp(sc->p, word, n) != 0)
+		return cw_kline_scan_fail(sc, "unexpected character");
+	cw_kline_scan_tok(sc, type);
+	sc->p += n;
+	return TRUE;
+}
+
+static gboolean cw_kline_scan_value(CwKlineScanner *sc, guint depth);
+
+/* An object or an array: `close` is '}' or ']'. */
+static gboolean
+cw_kline_scan_container(CwKlineScanner *sc, guint depth, gboolean object)
+{
+	guint32 tok = cw_kline_scan_tok(sc, object ? CW_KLINE_TOK_OBJECT : CW_KLINE_TOK_ARRAY);
+	char close = object ? '}' : ']';
+	guint32 n = 0;
+
+	if (depth >= CW_KLINE_MAX_DEPTH)
+		return cw_kline_scan_fail(sc, "nested too deep");
+	sc->p++;
+	cw_kline_scan_ws(sc);
+	if (sc->p < sc->end && *sc->p == close) {
+		sc->p++;
+		sc->d->toks[tok].next = sc->d->n_toks;
+		return TRUE;
 	}
-	root = json_parser_get_root(self->parser);
-	if (root == NULL) {
-		cw_kline_fail(error, detail, CW_KLINE_ERROR_NOT_JSON, "empty document");
-		return NULL;
+	for (;;) {
+		cw_kline_scan_ws(sc);
+		if (object) {
+			if (sc->p >= sc->end || *sc->p != '"')
+				return cw_kline_scan_fail(sc, "expected a member name");
+			if (!cw_kline_scan_string(sc))
+				return FALSE;
+			cw_kline_scan_ws(sc);
+			if (sc->p >= sc->end || *sc->p != ':')
+				return cw_kline_scan_fail(sc, "expected ':'");
+			sc->p++;
+		}
+		if (!cw_kline_scan_value(sc, depth + 1))
+			return FALSE;
+		n++;
+		cw_kline_scan_ws(sc);
+		if (sc->p < sc->end && *sc->p == ',') {
+			sc->p++;
+			continue;
+		}
+		if (sc->p < sc->end && *sc->p == close) {
+			sc->p++;
+			break;
+		}
+		return cw_kline_scan_fail(sc,
+					  object ? "expected ',' or '}'" : "expected ',' or ']'");
 	}
-	return root;
+	sc->d->toks[tok].n = n;
+	sc->d->toks[tok].next = sc->d->n_toks;
+	return TRUE;
+}
+
+static gboolean
+cw_kline_scan_value(CwKlineScanner *sc, guint depth)
+{
+	cw_kline_scan_ws(sc);
+	if (sc->p >= sc->end)
+		return cw_kline_scan_fail(sc, "unexpected end");
+	switch (*sc->p) {
+	case '{':
+		return cw_kline_scan_container(sc, depth, TRUE);
+	case '[':
+		return cw_kline_scan_container(sc, depth, FALSE);
+	case '"':
+		return cw_kline_scan_string(sc);
+	case 't':
+		return cw_kline_scan_literal(sc, "true", CW_KLINE_TOK_TRUE);
+	case 'f':
+		return cw_kline_scan_literal(sc, "false", CW_KLINE_TOK_FALSE);
+	case 'n':
+		return cw_kline_scan_literal(sc, "null", CW_KLINE_TOK_NULL);
+	default:
+		if (*sc->p == '-' || g_ascii_isdigit(*sc->p))
+			return cw_kline_scan_number(sc);
+		return cw_kline_scan_fail(sc, "unexpected character");
+	}
+}
+
+/* A strict RFC 8259 scan; replaces a json-glib parse, which costs about 10 µs
+ * a frame (docs/benchmarks.md). Once orchestration/config's strict
+ * cw_json_parse() lands, the REST page decoders may use either. */
+gboolean
+cw_kline_decoder_scan(CwKlineDecoder *self, const char *data, gsize len, gsize max,
+		      CwKlineError *error, char *detail)
+{
+	CwKlineScanner sc = {self, data, data, data + len, error, detail};
+
+	self->n_toks = 0;
+	self->data = data;
+	if (len > max)
+		return cw_kline_fail(error, detail, CW_KLINE_ERROR_OVERSIZED,
+				     "frame of %" G_GSIZE_FORMAT " bytes, over the %" G_GSIZE_FORMAT
+				     " byte limit",
+				     len, max);
+	if (data == NULL || len == 0)
+		return cw_kline_fail(error, detail, CW_KLINE_ERROR_NOT_JSON, "empty frame");
+	if (len >= G_MAXUINT32)
+		return cw_kline_fail(error, detail, CW_KLINE_ERROR_OVERSIZED,
+				     "document over 4 GiB");
+	if (memchr(data, '\0', len) != NULL)
+		return cw_kline_fail(error, detail, CW_KLINE_ERROR_NOT_JSON,
+				     "NUL byte at offset %td",
+				     (const char *) memchr(data, '\0', len) - data);
+	if (!g_utf8_validate_len(data, len, NULL))
+		return cw_kline_fail(error, detail, CW_KLINE_ERROR_NOT_JSON, "not valid UTF-8");
+	if (!cw_kline_scan_value(&sc, 0))
+		return FALSE;
+	cw_kline_scan_ws(&sc);
+	if (sc.p != sc.end)
+		return cw_kline_scan_fail(&sc, "text after the document");
+	return TRUE;
 }
 
 /* Fields -------------------------------------------------------------------- */
 
-static const char *
-cw_kline_type_name(JsonNode *node)
-{
-	if (JSON_NODE_HOLDS_OBJECT(node))
-		return "an object";
-	if (JSON_NODE_HOLDS_ARRAY(node))
-		return "an array";
-	if (JSON_NODE_HOLDS_NULL(node))
-		return "null";
-	switch (json_node_get_value_type(node)) {
-	case G_TYPE_STRING:
-		return "a string";
-	case G_TYPE_BOOLEAN:
-		return "a boolean";
-	default:
-		return "a number";
-	}
-}
-
-JsonNode *
-cw_kline_member(JsonObject *object, const char *path, const char *name, CwKlineError *error,
-		char *detail)
-{
-	JsonNode *node = json_object_get_member(object, name);
-
-	if (node == NULL)
-		cw_kline_fail(error, detail, CW_KLINE_ERROR_WRONG_TYPE, "%s%s%s: missing", path,
-			      *path != '\0' ? "." : "", name);
-	return node;
-}
-
 const char *
-cw_kline_string(JsonObject *object, const char *path, const char *name, CwKlineError *error,
-		char *detail)
+cw_kline_type_name(CwKlineDecoder *self, guint32 tok)
 {
-	JsonNode *node = cw_kline_member(object, path, name, error, detail);
-
-	if (node == NULL)
-		return NULL;
-	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING) {
-		cw_kline_fail(error, detail, CW_KLINE_ERROR_WRONG_TYPE,
-			      "%s%s%s: expected a string, got %s", path, *path != '\0' ? "." : "",
-			      name, cw_kline_type_name(node));
-		return NULL;
+	switch (cw_kline_type(self, tok)) {
+	case CW_KLINE_TOK_OBJECT:
+		return "an object";
+	case CW_KLINE_TOK_ARRAY:
+		return "an array";
+	case CW_KLINE_TOK_STRING:
+		return "a string";
+	case CW_KLINE_TOK_NUMBER:
+		return "a number";
+	case CW_KLINE_TOK_NULL:
+		return "null";
+	default:
+		return "a boolean";
 	}
-	return json_node_get_string(node);
 }
 
 gboolean
-cw_kline_bool(JsonObject *object, const char *path, const char *name, gboolean *out,
-	      CwKlineError *error, char *detail)
+cw_kline_text(CwKlineDecoder *self, guint32 tok, char *buf, gsize len)
 {
-	JsonNode *node = cw_kline_member(object, path, name, error, detail);
+	const CwKlineTok *t = &self->toks[tok];
+	const char *p = self->data + t->start;
+	const char *end = self->data + t->end;
+	gsize o = 0;
 
-	if (node == NULL)
+	buf[0] = '\0';
+	if (t->type != CW_KLINE_TOK_STRING)
 		return FALSE;
-	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN)
-		return cw_kline_fail(error, detail, CW_KLINE_ERROR_WRONG_TYPE,
-				     "%s%s%s: expected a boolean, got %s", path,
-				     *path != '\0' ? "." : "", name, cw_kline_type_name(node));
-	*out = json_node_get_boolean(node);
+	if (!t->escaped) {
+		gsize n = t->end - t->start;
+
+		g_strlcpy(buf, p, MIN(len, n + 1));
+		return n < len;
+	}
+	while (p < end) {
+		char one[8];
+		gsize n = 1;
+
+		one[0] = *p;
+		if (*p == '\\') {
+			static const char from[] = "\"\\/bfnrt";
+			static const char to[] = "\"\\/\b\f\n\r\t";
+
+			if (p[1] != 'u') {
+				one[0] = to[strchr(from, p[1]) - from];
+				p += 2;
+			} else {
+				gunichar c = (gunichar) g_ascii_strtoull(
+				    (char[]){p[2], p[3], p[4], p[5], 0}, NULL, 16);
+
+				p += 6;
+				if (c >= 0xD800 && c <= 0xDBFF && end - p >= 6 && p[0] == '\\' &&
+				    p[1] == 'u') {
+					gunichar lo = (gunichar) g_ascii_strtoull(
+					    (char[]){p[2], p[3], p[4], p[5], 0}, NULL, 16);
+
+					if (lo >= 0xDC00 && lo <= 0xDFFF) {
+						c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+						p += 6;
+					}
+				}
+				if (c == 0 || (c >= 0xD800 && c <= 0xDFFF))
+					return FALSE;
+				n = (gsize) g_unichar_to_utf8(c, one);
+			}
+		} else {
+			p++;
+		}
+		if (o + n >= len) {
+			buf[o] = '\0';
+			return FALSE;
+		}
+		memcpy(buf + o, one, n);
+		o += n;
+	}
+	buf[o] = '\0';
 	return TRUE;
 }
 
-/* Strict decimal: [-+]digits[.digits][e[-+]digits] or .digits; nothing else. */
+guint32
+cw_kline_find(CwKlineDecoder *self, guint32 obj, const char *name)
+{
+	const CwKlineTok *o = &self->toks[obj];
+	gsize name_len = strlen(name);
+	guint32 key = obj + 1;
+
+	if (o->type != CW_KLINE_TOK_OBJECT)
+		return CW_KLINE_NONE;
+	for (guint32 i = 0; i < o->n; i++) {
+		const CwKlineTok *k = &self->toks[key];
+		guint32 value = key + 1;
+
+		if (!k->escaped) {
+			if (k->end - k->start == name_len &&
+			    memcmp(self->data + k->start, name, name_len) == 0)
+				return value;
+		} else {
+			char buf[64];
+
+			if (cw_kline_text(self, key, buf, sizeof buf) && strcmp(buf, name) == 0)
+				return value;
+		}
+		key = self->toks[value].next;
+	}
+	return CW_KLINE_NONE;
+}
+
+guint32
+cw_kline_element(CwKlineDecoder *self, guint32 arr, guint32 i)
+{
+	guint32 tok = arr + 1;
+
+	while (i-- > 0)
+		tok = self->toks[tok].next;
+	return tok;
+}
+
+guint32
+cw_kline_member(CwKlineDecoder *self, guint32 obj, const char *path, const char *name,
+		CwKlineError *error, char *detail)
+{
+	guint32 tok = cw_kline_find(self, obj, name);
+
+	if (tok == CW_KLINE_NONE)
+		cw_kline_fail(error, detail, CW_KLINE_ERROR_WRONG_TYPE, "%s%s%s: missing", path,
+			      *path != '\0' ? "." : "", name);
+	return tok;
+}
+
+gboolean
+cw_kline_string(CwKlineDecoder *self, guint32 obj, const char *path, const char *name, char *buf,
+		gsize len, CwKlineError *error, char *detail)
+{
+	guint32 tok = cw_kline_member(self, obj, path, name, error, detail);
+
+	if (tok == CW_KLINE_NONE)
+		return FALSE;
+	if (cw_kline_type(self, tok) != CW_KLINE_TOK_STRING)
+		return cw_kline_fail(error, detail, CW_KLINE_ERROR_WRONG_TYPE,
+				     "%s%s%s: expected a string, got %s", path,
+				     *path != '\0' ? "." : "", name, cw_kline_type_name(self, tok));
+	if (!cw_kline_text(self, tok, buf, len))
+		return cw_kline_fail(error, detail, CW_KLINE_ERROR_WRONG_TYPE,
+				     "%s%s%s: longer than %" G_GSIZE_FORMAT " bytes", path,
+				     *path != '\0' ? "." : "", name, len - 1);
+	return TRUE;
+}
+
+gboolean
+cw_kline_bool(CwKlineDecoder *self, guint32 obj, const char *path, const char *name, gboolean *out,
+	      CwKlineError *error, char *detail)
+{
+	guint32 tok = cw_kline_member(self, obj, path, name, error, detail);
+
+	if (tok == CW_KLINE_NONE)
+		return FALSE;
+	if (cw_kline_type(self, tok) != CW_KLINE_TOK_TRUE &&
+	    cw_kline_type(self, tok) != CW_KLINE_TOK_FALSE)
+		return cw_kline_fail(error, detail, CW_KLINE_ERROR_WRONG_TYPE,
+				     "%s%s%s: expected a boolean, got %s", path,
+				     *path != '\0' ? "." : "", name, cw_kline_type_name(self, tok));
+	*out = cw_kline_type(self, tok) == CW_KLINE_TOK_TRUE;
+	return TRUE;
+}
+
+static const double cw_kline_pow10[] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/* Strict decimal: [-+]digits[.digits][e[-+]digits] or .digits; nothing else.
+ * Plain decimals whose digits fit in 53 bits are exact (one correctly
+ * rounded division); the rest go through g_ascii_strtod. */
 static gboolean
 cw_kline_parse_decimal(const char *s, double *out)
 {
 	const char *p = s;
+	gboolean neg = FALSE;
 	gboolean digits = FALSE;
+	gboolean exact = TRUE;
+	guint64 mant = 0;
+	guint n_frac = 0;
 	char *end = NULL;
 	double v;
 
 	if (*p == '-' || *p == '+')
-		p++;
-	for (; g_ascii_isdigit(*p); p++)
+		neg = *p++ == '-';
+	for (; g_ascii_isdigit(*p); p++) {
 		digits = TRUE;
+		exact = exact && mant < (G_GUINT64_CONSTANT(1) << 53) / 10;
+		mant = mant * 10 + (guint64) (*p - '0');
+	}
 	if (*p == '.') {
-		for (p++; g_ascii_isdigit(*p); p++)
+		for (p++; g_ascii_isdigit(*p); p++) {
 			digits = TRUE;
+			exact = exact && mant < (G_GUINT64_CONSTANT(1) << 53) / 10;
+			mant = mant * 10 + (guint64) (*p - '0');
+			n_frac++;
+		}
 	}
 	if (!digits)
 		return FALSE;
+	if (*p == '\0' && exact && n_frac < G_N_ELEMENTS(cw_kline_pow10)) {
+		v = (double) mant / cw_kline_pow10[n_frac];
+		*out = neg ? -v : v;
+		return TRUE;
+	}
 	if (*p == 'e' || *p == 'E') {
 		p++;
 		if (*p == '-' || *p == '+')
@@ -290,61 +626,96 @@ cw_kline_parse_decimal(const char *s, double *out)
 	return TRUE;
 }
 
+#define CW_KLINE_PATH(path, name) path, *(path) != '\0' && *(name) != '\0' ? "." : "", name
+
 gboolean
-cw_kline_number(JsonNode *node, const char *path, double *out, CwKlineError *error, char *detail)
+cw_kline_number(CwKlineDecoder *self, guint32 tok, const char *path, const char *name, double *out,
+		CwKlineError *error, char *detail)
 {
-	if (JSON_NODE_HOLDS_VALUE(node)) {
-		switch (json_node_get_value_type(node)) {
-		case G_TYPE_STRING:
-			if (cw_kline_parse_decimal(json_node_get_string(node), out))
-				return TRUE;
-			return cw_kline_fail(error, detail, CW_KLINE_ERROR_BAD_NUMBER,
-					     "%s: expected a number, got \"%.40s\"", path,
-					     json_node_get_string(node));
-		case G_TYPE_INT64:
-			*out = (double) json_node_get_int(node);
+	const CwKlineTok *t = &self->toks[tok];
+	char buf[64];
+
+	if (t->type == CW_KLINE_TOK_STRING) {
+		if (cw_kline_text(self, tok, buf, sizeof buf) && cw_kline_parse_decimal(buf, out))
 			return TRUE;
-		case G_TYPE_DOUBLE:
-			*out = json_node_get_double(node);
-			if (isfinite(*out))
+		return cw_kline_fail(error, detail, CW_KLINE_ERROR_BAD_NUMBER,
+				     "%s%s%s: expected a number, got \"%.40s\"",
+				     CW_KLINE_PATH(path, name), buf);
+	}
+	if (t->type == CW_KLINE_TOK_NUMBER) {
+		gsize n = t->end - t->start;
+
+		if (n < sizeof buf) {
+			memcpy(buf, self->data + t->start, n);
+			buf[n] = '\0';
+			if (cw_kline_parse_decimal(buf, out))
 				return TRUE;
-			return cw_kline_fail(error, detail, CW_KLINE_ERROR_BAD_NUMBER,
-					     "%s: not a finite number", path);
-		default:
-			break;
 		}
+		return cw_kline_fail(error, detail, CW_KLINE_ERROR_BAD_NUMBER,
+				     "%s%s%s: not a finite number", CW_KLINE_PATH(path, name));
 	}
 	return cw_kline_fail(error, detail, CW_KLINE_ERROR_WRONG_TYPE,
-			     "%s: expected a number, got %s", path, cw_kline_type_name(node));
+			     "%s%s%s: expected a number, got %s", CW_KLINE_PATH(path, name),
+			     cw_kline_type_name(self, tok));
 }
 
 gboolean
-cw_kline_time(JsonNode *node, const char *path, gint64 *out, CwKlineError *error, char *detail)
+cw_kline_integer(CwKlineDecoder *self, guint32 tok, gint64 *out)
 {
-	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_INT64) {
-		*out = json_node_get_int(node);
-		if (*out >= 0)
+	const CwKlineTok *t = &self->toks[tok];
+	const char *p = self->data + t->start;
+	const char *end = self->data + t->end;
+	gboolean neg = FALSE;
+	gint64 v = 0;
+
+	if (t->type != CW_KLINE_TOK_NUMBER || !t->integer)
+		return FALSE;
+	if (*p == '-') {
+		neg = TRUE;
+		p++;
+	}
+	if (end - p > 18)
+		return FALSE;
+	for (; p < end; p++)
+		v = v * 10 + (*p - '0');
+	*out = neg ? -v : v;
+	return TRUE;
+}
+
+gboolean
+cw_kline_time(CwKlineDecoder *self, guint32 tok, const char *path, const char *name, gint64 *out,
+	      CwKlineError *error, char *detail)
+{
+	const CwKlineTok *t = &self->toks[tok];
+
+	if (t->type == CW_KLINE_TOK_NUMBER && t->integer) {
+		if (cw_kline_integer(self, tok, out) && *out >= 0)
 			return TRUE;
 		return cw_kline_fail(error, detail, CW_KLINE_ERROR_BAD_NUMBER,
-				     "%s: expected a time >= 0, got %" G_GINT64_FORMAT, path, *out);
+				     "%s%s%s: expected a time >= 0 in ms, got %.*s",
+				     CW_KLINE_PATH(path, name), (int) MIN(t->end - t->start, 40),
+				     self->data + t->start);
 	}
-	if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING) {
-		const char *s = json_node_get_string(node);
+	if (t->type == CW_KLINE_TOK_STRING) {
+		char buf[24];
 		gint64 v = 0;
 		guint n = 0;
 
-		for (; g_ascii_isdigit(s[n]) && n < 18; n++)
-			v = v * 10 + (s[n] - '0');
-		if (n > 0 && s[n] == '\0') {
-			*out = v;
-			return TRUE;
+		if (cw_kline_text(self, tok, buf, sizeof buf)) {
+			for (; g_ascii_isdigit(buf[n]) && n < 18; n++)
+				v = v * 10 + (buf[n] - '0');
+			if (n > 0 && buf[n] == '\0') {
+				*out = v;
+				return TRUE;
+			}
 		}
 		return cw_kline_fail(error, detail, CW_KLINE_ERROR_BAD_NUMBER,
-				     "%s: expected a time in ms, got \"%.40s\"", path, s);
+				     "%s%s%s: expected a time in ms, got \"%s\"",
+				     CW_KLINE_PATH(path, name), buf);
 	}
 	return cw_kline_fail(error, detail, CW_KLINE_ERROR_WRONG_TYPE,
-			     "%s: expected an integer time, got %s", path,
-			     cw_kline_type_name(node));
+			     "%s%s%s: expected an integer time, got %s", CW_KLINE_PATH(path, name),
+			     cw_kline_type_name(self, tok));
 }
 
 gboolean
