@@ -148,6 +148,18 @@ test_bybit_kline(void)
 	frame = bybit(confirmed);
 	g_assert_cmpint(frame.kind, ==, CW_KLINE_FRAME_KLINE);
 	g_assert_true(frame.updates[0].closed);
+
+	/* Frames are bytes with a length, not C strings: nothing may read past
+	 * the end (the ASan build checks this one, found by fuzzing). */
+	{
+		const char *text = "{\"op\":\"subscribe\",\"success\":true,\"req_id\":\"abc\"}";
+		gsize len = strlen(text);
+		g_autofree char *exact = g_memdup2(text, len);
+
+		cw_bybit_kline_decode_frame(decoder, exact, len, &frame);
+		g_assert_cmpint(frame.kind, ==, CW_KLINE_FRAME_SUBSCRIBED);
+		g_assert_cmpstr(frame.req_id, ==, "abc");
+	}
 }
 
 static void

@@ -432,7 +432,11 @@ cw_kline_text(CwKlineDecoder *self, guint32 tok, char *buf, gsize len)
 	if (!t->escaped) {
 		gsize n = t->end - t->start;
 
-		g_strlcpy(buf, p, MIN(len, n + 1));
+		gsize copy = MIN(n, len - 1);
+
+		/* Not g_strlcpy(): the frame is not NUL-terminated. */
+		memcpy(buf, p, copy);
+		buf[copy] = '\0';
 		return n < len;
 	}
 	while (p < end) {
