@@ -678,6 +678,8 @@ cw_sim_on_message(SoupWebsocketConnection *ws, gint type, GBytes *message, gpoin
 
 	if (!cw_sim_conn_live(conn))
 		return;
+	/* Client requests; orchestration/config's strict cw_json_parse() should
+	 * replace json_parser_load_from_data() here and in cw_sim_control(). */
 	if (type != SOUP_WEBSOCKET_DATA_TEXT ||
 	    !json_parser_load_from_data(parser, text, (gssize) len, NULL) ||
 	    (root = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
