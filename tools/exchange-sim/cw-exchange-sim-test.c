@@ -571,6 +571,23 @@ test_rest(void)
 	assert_range(by_start, file, 500);
 	g_autoptr(GArray) dflt = bybit_page(s.port, "category=spot&symbol=BTCUSDT&interval=1");
 	g_assert_cmpuint(dflt->len, ==, 200);
+	/* The row's seventh field is the turnover, volume x close. */
+	{
+		g_autofree char *text =
+		    get_ok(s.port, "/v5/market/kline?category=linear&symbol=BTCUSDT&interval=1&"
+				   "limit=1");
+		g_autoptr(JsonNode) page = parse(text);
+		JsonArray *row = json_array_get_array_element(
+		    json_object_get_array_member(
+			json_object_get_object_member(json_node_get_object(page), "result"),
+			"list"),
+		    0);
+		const CwCandle *c = &g_array_index(file, CwCandle, 1599);
+
+		g_assert_cmpfloat_with_epsilon(
+		    g_ascii_strtod(json_array_get_string_element(row, 6), NULL),
+		    c->volume * c->close, 1e-6);
+	}
 
 	assert_bybit_error(s.port, "category=linear&symbol=NOPE&interval=1", 10001);
 	assert_bybit_error(s.port, "category=linear&symbol=BTCUSDT&interval=7", 10001);

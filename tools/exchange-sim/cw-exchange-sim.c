@@ -864,7 +864,7 @@ cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *quer
 	gboolean has_start, has_end, has_limit;
 	guint first, last;
 	g_autoptr(GString) body = g_string_new(NULL);
-	char b[5][G_ASCII_DTOSTR_BUF_SIZE];
+	char b[6][G_ASCII_DTOSTR_BUF_SIZE];
 
 	if (category != NULL && strcmp(category, "linear") != 0 && strcmp(category, "spot") != 0 &&
 	    strcmp(category, "inverse") != 0) {
@@ -910,7 +910,7 @@ cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *quer
 		    body, "%s[\"%" G_GINT64_FORMAT "\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"]",
 		    i == last ? "" : ",", c->open_time, cw_sim_num(c->open, b[0]),
 		    cw_sim_num(c->high, b[1]), cw_sim_num(c->low, b[2]), cw_sim_num(c->close, b[3]),
-		    cw_sim_num(c->volume, b[4]), cw_sim_num(c->volume * c->close, b[4]));
+		    cw_sim_num(c->volume, b[4]), cw_sim_num(c->volume * c->close, b[5]));
 	}
 	g_string_append_printf(body, "]},\"retExtInfo\":{},\"time\":%" G_GINT64_FORMAT "}",
 			       cw_sim_now_ms(self));
