@@ -946,6 +946,63 @@ test_rest_faults(void)
 	cw_exchange_sim_free(s.sim);
 }
 
+static gint64
+bybit_time(guint port)
+{
+	g_autofree char *body = get_ok(port, "/v5/market/time");
+	g_autoptr(JsonNode) node = parse(body);
+
+	return json_object_get_int_member(json_node_get_object(node), "time");
+}
+
+/* The clock runs in the file's timeline: at the real pace, or at --speed
+ * candles per second; it starts at candle --history, or when the awaited
+ * subscribers are there. */
+static void
+test_clock(void)
+{
+	g_autofree char *path = write_candles("clock.csv", 100);
+	CwExchangeSimOptions o;
+	Sim s;
+	GArray *file;
+	gint64 t0, t1, wall0, wall;
+	Client *c;
+
+	cw_exchange_sim_options_init(&o);
+	o.path = path;
+	o.speed = 0; /* real time */
+	o.history = 50;
+	s = start_sim(&o);
+	file = cw_exchange_sim_get_candles(s.sim);
+	wall0 = g_get_monotonic_time();
+	t0 = bybit_time(s.port);
+	sleep_loop(300);
+	t1 = bybit_time(s.port);
+	wall = (g_get_monotonic_time() - wall0) / 1000;
+	g_assert_cmpint(t0, >=, g_array_index(file, CwCandle, 50).open_time);
+	g_assert_cmpint(t1 - t0, >=, 250);
+	g_assert_cmpint(t1 - t0, <=, wall + 50);
+	g_assert_cmpuint(cw_exchange_sim_get_n_closed(s.sim), ==, 50);
+	cw_exchange_sim_free(s.sim);
+
+	/* 2 candles a second of 1m candles: 120 ms of file time per ms. */
+	o.speed = 2;
+	o.wait_subscribers = 1;
+	s = start_sim(&o);
+	t0 = bybit_time(s.port);
+	sleep_loop(200);
+	g_assert_cmpint(bybit_time(s.port), ==, t0); /* waiting for a subscriber */
+	c = client_new(s.port, "/ws/btcusdt@kline_1m");
+	wall0 = g_get_monotonic_time();
+	sleep_loop(300);
+	t1 = bybit_time(s.port);
+	wall = (g_get_monotonic_time() - wall0) / 1000;
+	g_assert_cmpint(t1 - t0, >=, 250 * 120);
+	g_assert_cmpint(t1 - t0, <=, (wall + 50) * 120);
+	client_free(c);
+	cw_exchange_sim_free(s.sim);
+}
+
 /* The real program: the listening line, the port file, REST, and both ways
  * of stopping. */
 static void
@@ -1019,6 +1076,7 @@ main(int argc, char **argv)
 	g_test_add_func("/exchange-sim/faults/stream", test_stream_faults);
 	g_test_add_func("/exchange-sim/faults/connection", test_connection_faults);
 	g_test_add_func("/exchange-sim/faults/rest", test_rest_faults);
+	g_test_add_func("/exchange-sim/clock", test_clock);
 	g_test_add_func("/exchange-sim/process", test_process);
 	rc = g_test_run();
 	cw_kline_decoder_free(decoder);
