@@ -838,6 +838,22 @@ test_connection_faults(void)
 	/* A reset, not an orderly FIN: the client's read fails with ECONNRESET. */
 	g_assert_error(c->error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
 	client_free(c);
+	/* The simulator forgets both dead connections. */
+	for (guint i = 0; i < 100; i++) {
+		g_autoptr(JsonNode) st = cw_exchange_sim_get_state(s.sim);
+
+		if (json_array_get_length(
+			json_object_get_array_member(json_node_get_object(st), "connections")) == 0)
+			break;
+		sleep_loop(10);
+	}
+	{
+		g_autoptr(JsonNode) st = cw_exchange_sim_get_state(s.sim);
+
+		g_assert_cmpuint(json_array_get_length(json_object_get_array_member(
+				     json_node_get_object(st), "connections")),
+				 ==, 0);
+	}
 
 	/* Silent after 2 frames: open, but nothing more, not even pongs. */
 	body = http(s.port, "POST", "/sim/faults",
