@@ -28,6 +28,7 @@ main(int argc, char **argv)
 	g_autofree char *symbol = NULL;
 	g_autofree char *port_file = NULL;
 	g_auto(GStrv) faults = NULL;
+	g_auto(GStrv) markets = NULL;
 	double speed = 10;
 	double linger = 2;
 	int partials = 0;
@@ -45,6 +46,8 @@ main(int argc, char **argv)
 	     "Candle file to replay (CSV time,open,high,low,close,volume or JSON rows)", "FILE"},
 	    {"symbol", 's', 0, G_OPTION_ARG_STRING, &symbol, "Symbol to serve (default BTCUSDT)",
 	     "SYMBOL"},
+	    {"market", 'm', 0, G_OPTION_ARG_FILENAME_ARRAY, &markets,
+	     "One more symbol and its candle file, same interval (repeatable)", "SYMBOL=FILE"},
 	    {"port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (default 0: a free port)",
 	     "PORT"},
 	    {"port-file", 0, 0, G_OPTION_ARG_FILENAME, &port_file,
@@ -83,6 +86,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	options.path = path;
+	options.markets = (const char *const *) markets;
 	if (symbol != NULL)
 		options.symbol = symbol;
 	options.speed = real_time ? 0 : speed;

@@ -962,6 +962,106 @@ test_rest_faults(void)
 	cw_exchange_sim_free(s.sim);
 }
 
+/* Closed candles of one symbol among a client's frames. */
+static GArray *
+closed_of(Client *c, gboolean bybit, const char *symbol)
+{
+	g_autoptr(GArray) all = closed_candles(c, bybit, 0, NULL);
+	GArray *out = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+
+	for (guint i = 0; i < all->len; i++) {
+		if (g_array_index(all, CwCandle, i).symbol == g_quark_from_string(symbol))
+			g_array_append_val(out, g_array_index(all, CwCandle, i));
+	}
+	return out;
+}
+
+/* Two symbols: one connection of each kind carries both. */
+static void
+test_markets(void)
+{
+	g_autofree char *btc = write_candles("m-btc.csv", 20);
+	g_autofree char *eth = write_candles("m-eth.csv", 15);
+	g_autofree char *hourly = g_build_filename(tmp_dir, "m-1h.csv", NULL);
+	g_autofree char *eth_market = g_strdup_printf("ethusdt=%s", eth);
+	g_autofree char *bad_market = g_strdup_printf("XRPUSDT=%s", hourly);
+	const char *markets[] = {eth_market, NULL};
+	const char *bad_markets[] = {bad_market, NULL};
+	CwExchangeSimOptions o;
+	g_autoptr(GError) error = NULL;
+	Sim s;
+	Client *bybit;
+	Client *binance;
+	GArray *btc_file;
+	GArray *eth_file;
+	CwKlineFrame f;
+
+	g_file_set_contents(hourly,
+			    "time,open,high,low,close,volume\n1700000000,1,1,1,1,1\n"
+			    "1700003600,1,1,1,1,1\n",
+			    -1, &error);
+	g_assert_no_error(error);
+	cw_exchange_sim_options_init(&o);
+	o.path = btc;
+	o.markets = bad_markets;
+	g_assert_null(cw_exchange_sim_new(&o, &error));
+	g_assert_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID);
+	g_assert_nonnull(strstr(error->message, "every market must share it"));
+	g_clear_error(&error);
+
+	o.markets = markets;
+	o.speed = 150;
+	o.history = 5;
+	o.wait_subscribers = 2;
+	s = start_sim(&o);
+	btc_file = cw_exchange_sim_get_candles(s.sim);
+	bybit = client_new(s.port, "/v5/public/linear");
+	soup_websocket_connection_send_text(
+	    bybit->ws, "{\"op\":\"subscribe\",\"args\":[\"kline.1.BTCUSDT\",\"kline.1.ETHUSDT\"],"
+		       "\"req_id\":\"both\"}");
+	f = next_frame(bybit, TRUE, 0);
+	g_assert_cmpint(f.kind, ==, CW_KLINE_FRAME_SUBSCRIBED);
+	binance = client_new(s.port, "/stream?streams=btcusdt@kline_1m/ethusdt@kline_1m");
+	wait_ended(&s, 100);
+
+	/* The ETH file as the simulator read it: REST serves it whole now. */
+	eth_file = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	{
+		g_autofree char *body =
+		    get_ok(s.port,
+			   "/v5/market/kline?category=linear&symbol=ETHUSDT&interval=1&limit=1000");
+		CwKlinePageError page_error;
+
+		g_assert_true(cw_bybit_kline_decode_page(decoder, body, strlen(body),
+							 g_quark_from_string("ETHUSDT"), 60000,
+							 eth_file, &page_error));
+	}
+	g_assert_cmpuint(eth_file->len, ==, 15);
+	for (guint k = 0; k < 2; k++) {
+		Client *c = k == 0 ? bybit : binance;
+		g_autoptr(GArray) got_btc = closed_of(c, k == 0, "BTCUSDT");
+		g_autoptr(GArray) got_eth = closed_of(c, k == 0, "ETHUSDT");
+
+		g_assert_cmpuint(got_btc->len, ==, 15);
+		g_assert_cmpuint(got_eth->len, ==, 10);
+		assert_range(got_btc, btc_file, 5);
+		assert_range(got_eth, eth_file, 5);
+	}
+	{
+		g_autofree char *body = get_ok(s.port, "/fapi/v1/exchangeInfo");
+		g_autoptr(JsonNode) node = parse(body);
+
+		g_assert_cmpuint(json_array_get_length(json_object_get_array_member(
+				     json_node_get_object(node), "symbols")),
+				 ==, 2);
+	}
+	assert_binance_error(s.port, "/api/v3/klines?symbol=XRPUSDT&interval=1m", 400, -1121);
+	g_array_unref(eth_file);
+	client_free(bybit);
+	client_free(binance);
+	cw_exchange_sim_free(s.sim);
+}
+
 static gint64
 bybit_time(guint port)
 {
@@ -1027,6 +1127,7 @@ test_process(void)
 	const char *exe = g_getenv("CW_EXCHANGE_SIM");
 	g_autofree char *path = write_candles("proc.csv", 20);
 	g_autofree char *port_file = g_build_filename(tmp_dir, "port", NULL);
+	g_autofree char *market = g_strdup_printf("ETHUSDT=%s", path);
 	g_autoptr(GError) error = NULL;
 
 	if (exe == NULL) {
@@ -1045,6 +1146,8 @@ test_process(void)
 				      port_file,
 				      "--fault",
 				      "drop_every=3",
+				      "--market",
+				      market,
 				      NULL};
 		g_autoptr(GSubprocess) proc =
 		    g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
@@ -1066,6 +1169,13 @@ test_process(void)
 		g_assert_no_error(error);
 		g_assert_cmpuint(g_ascii_strtoull(file_port, NULL, 10), ==, port);
 		g_free(get_ok(port, "/v5/market/time"));
+		{
+			g_autofree char *body =
+			    get_ok(port, "/v5/market/instruments-info?category=linear");
+
+			g_assert_nonnull(strstr(body, "\"symbol\":\"BTCUSDT\""));
+			g_assert_nonnull(strstr(body, "\"symbol\":\"ETHUSDT\""));
+		}
 		if (round == 1)
 			g_subprocess_send_signal(proc, SIGTERM);
 		/* Round 0 stops by itself: 20 candles at 100/s plus 0.2 s. */
@@ -1093,6 +1203,7 @@ main(int argc, char **argv)
 	g_test_add_func("/exchange-sim/faults/connection", test_connection_faults);
 	g_test_add_func("/exchange-sim/faults/rest", test_rest_faults);
 	g_test_add_func("/exchange-sim/clock", test_clock);
+	g_test_add_func("/exchange-sim/markets", test_markets);
 	g_test_add_func("/exchange-sim/process", test_process);
 	rc = g_test_run();
 	cw_kline_decoder_free(decoder);

@@ -13,6 +13,7 @@
 #define CW_SIM_TICK_MS         5
 #define CW_SIM_EVENTS_PER_TICK 20000
 #define CW_SIM_OVERSIZED_PAD   (80 * 1024)
+#define CW_SIM_MAX_MARKETS     32
 
 typedef enum {
 	CW_SIM_WIRE_BYBIT,
@@ -27,7 +28,7 @@ typedef struct {
 	GSocket *socket;
 	CwSimWire wire;
 	gboolean spot;
-	gboolean subscribed;
+	guint32 subscribed; /* bit mask of CwSimMarket.index */
 	gboolean silent;
 	gboolean gone;
 	guint64 frames;
@@ -49,34 +50,40 @@ typedef struct {
 	guint source;
 } CwSimDelayed;
 
-struct _CwExchangeSim {
-	CwExchangeSimOptions options;
+/* One symbol's candle file and where its replay stands. */
+typedef struct {
+	guint index; /* its bit in CwSimConn.subscribed */
 	char *path;
 	char *symbol;
 	char *symbol_lower;
 	GArray *candles;
+	char bybit_topic[CW_KLINE_TOPIC_LEN];
+	char binance_stream[CW_KLINE_TOPIC_LEN];
+	guint cursor_i;
+	guint cursor_j;
+	guint n_closed;
+	gint64 held;
+	GArray *dropped;
+	double last_price;
+} CwSimMarket;
+
+struct _CwExchangeSim {
+	CwExchangeSimOptions options;
+	GPtrArray *markets; /* CwSimMarket; the first is --candles/--symbol */
 	gint64 interval_ms;
 	const char *bybit_interval;
 	const char *binance_interval;
-	char bybit_topic[CW_KLINE_TOPIC_LEN];
-	char binance_stream[CW_KLINE_TOPIC_LEN];
 	SoupServer *server;
 	guint port;
 	GPtrArray *conns;
 	GList *delayed;
 	gint64 start_us;
 	guint tick_id;
-	guint cursor_i;
-	guint cursor_j;
-	guint n_closed;
-	gint64 held;
-	GArray *dropped;
 	guint64 n_bad_sent;
 	guint64 n_frames_sent;
 	guint64 n_rest;
 	guint64 n_rest_faulted;
 	guint64 n_conns;
-	double last_price;
 	gboolean ended;
 	gint64 ended_us;
 	gboolean finished;
@@ -108,16 +115,34 @@ cw_sim_num(double v, char *buf)
 	return buf;
 }
 
+#define CW_SIM_MARKET(self, i) ((CwSimMarket *) (self)->markets->pdata[i])
+
+/* Where the clock starts: the earliest open of a market's first streamed
+ * candle (or the end of a market that --history covers whole). */
+static gint64
+cw_sim_base_ms(CwExchangeSim *self)
+{
+	gint64 base = G_MAXINT64;
+
+	for (guint k = 0; k < self->markets->len; k++) {
+		CwSimMarket *m = CW_SIM_MARKET(self, k);
+		const CwCandle *c = (const CwCandle *) m->candles->data;
+		guint n = m->candles->len;
+		gint64 b = self->options.history < n ? c[self->options.history].open_time
+						     : c[n - 1].open_time + self->interval_ms;
+
+		base = MIN(base, b);
+	}
+	return base;
+}
+
 static gint64
 cw_sim_now_ms(CwExchangeSim *self)
 {
-	const CwCandle *c = (const CwCandle *) self->candles->data;
-	guint n = self->candles->len;
 	double rate =
 	    self->options.speed > 0 ? self->options.speed * self->interval_ms / 1000.0 : 1.0;
 	double elapsed_ms = (g_get_monotonic_time() - self->start_us) / 1000.0;
-	gint64 base = self->options.history < n ? c[self->options.history].open_time
-						: c[n - 1].open_time + self->interval_ms;
+	gint64 base = cw_sim_base_ms(self);
 
 	if (self->start_us == 0)
 		return base;
@@ -165,18 +190,18 @@ cw_sim_pad(GString *out, gsize pad)
 }
 
 static void
-cw_sim_bybit_frame(CwExchangeSim *self, GString *out, const CwCandle *c, gboolean closed, gint64 ts,
-		   const CwSimOverride *ov)
+cw_sim_bybit_frame(CwExchangeSim *self, const CwSimMarket *m, GString *out, const CwCandle *c,
+		   gboolean closed, gint64 ts, const CwSimOverride *ov)
 {
 	char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
 	g_string_append_printf(out,
 			       "{\"topic\":\"%s\",\"data\":[{\"start\":%" G_GINT64_FORMAT
 			       ",\"end\":%" G_GINT64_FORMAT ",\"interval\":\"%s\",\"open\":",
-			       ov->unknown_topic ? "tickers." : self->bybit_topic, c->open_time,
+			       ov->unknown_topic ? "tickers." : m->bybit_topic, c->open_time,
 			       c->open_time + self->interval_ms - 1, self->bybit_interval);
 	if (ov->unknown_topic)
-		g_string_insert(out, strlen("{\"topic\":\"tickers."), self->symbol);
+		g_string_insert(out, strlen("{\"topic\":\"tickers."), m->symbol);
 	cw_sim_quoted(out, ov->open, c->open);
 	g_string_append(out, ",\"close\":");
 	cw_sim_quoted(out, NULL, c->close);
@@ -196,8 +221,9 @@ cw_sim_bybit_frame(CwExchangeSim *self, GString *out, const CwCandle *c, gboolea
 }
 
 static void
-cw_sim_binance_frame(CwExchangeSim *self, GString *out, const CwCandle *c, gboolean closed,
-		     gint64 ts, gboolean combined, const CwSimOverride *ov, guint index)
+cw_sim_binance_frame(CwExchangeSim *self, const CwSimMarket *m, GString *out, const CwCandle *c,
+		     gboolean closed, gint64 ts, gboolean combined, const CwSimOverride *ov,
+		     guint index)
 {
 	char buf[G_ASCII_DTOSTR_BUF_SIZE];
 	char buf2[G_ASCII_DTOSTR_BUF_SIZE];
@@ -206,18 +232,18 @@ cw_sim_binance_frame(CwExchangeSim *self, GString *out, const CwCandle *c, gbool
 	if (combined) {
 		if (ov->unknown_topic)
 			g_string_append_printf(
-			    out, "{\"stream\":\"%s@ticker\",\"data\":", self->symbol_lower);
+			    out, "{\"stream\":\"%s@ticker\",\"data\":", m->symbol_lower);
 		else
-			g_string_append_printf(
-			    out, "{\"stream\":\"%s\",\"data\":", self->binance_stream);
+			g_string_append_printf(out,
+					       "{\"stream\":\"%s\",\"data\":", m->binance_stream);
 	}
 	g_string_append_printf(
 	    out,
 	    "{\"e\":\"%s\",\"E\":%" G_GINT64_FORMAT ",\"s\":\"%s\",\"k\":{\"t\":%" G_GINT64_FORMAT
 	    ",\"T\":%" G_GINT64_FORMAT ",\"s\":\"%s\",\"i\":\"%s\",\"f\":%" G_GUINT64_FORMAT
 	    ",\"L\":%" G_GUINT64_FORMAT ",\"o\":",
-	    ov->unknown_topic ? "24hrTicker" : "kline", ts, self->symbol, c->open_time,
-	    c->open_time + self->interval_ms - 1, self->symbol, self->binance_interval, first_trade,
+	    ov->unknown_topic ? "24hrTicker" : "kline", ts, m->symbol, c->open_time,
+	    c->open_time + self->interval_ms - 1, m->symbol, self->binance_interval, first_trade,
 	    first_trade + 99);
 	cw_sim_quoted(out, ov->open, c->open);
 	g_string_append(out, ",\"c\":");
@@ -241,14 +267,14 @@ cw_sim_binance_frame(CwExchangeSim *self, GString *out, const CwCandle *c, gbool
 }
 
 static void
-cw_sim_build(CwExchangeSim *self, CwSimWire wire, GString *out, const CwCandle *c, gboolean closed,
-	     gint64 ts, const CwSimOverride *ov, guint index)
+cw_sim_build(CwExchangeSim *self, const CwSimMarket *m, CwSimWire wire, GString *out,
+	     const CwCandle *c, gboolean closed, gint64 ts, const CwSimOverride *ov, guint index)
 {
 	if (wire == CW_SIM_WIRE_BYBIT)
-		cw_sim_bybit_frame(self, out, c, closed, ts, ov);
+		cw_sim_bybit_frame(self, m, out, c, closed, ts, ov);
 	else
-		cw_sim_binance_frame(self, out, c, closed, ts, wire == CW_SIM_WIRE_BINANCE_COMBINED,
-				     ov, index);
+		cw_sim_binance_frame(self, m, out, c, closed, ts,
+				     wire == CW_SIM_WIRE_BINANCE_COMBINED, ov, index);
 }
 
 /* Connections ---------------------------------------------------------------- */
@@ -325,7 +351,7 @@ cw_sim_conn_send(CwSimConn *conn, const char *text)
 
 /* Sends one candle update (or a bad frame) to every subscribed connection. */
 static void
-cw_sim_broadcast(CwExchangeSim *self, const CwCandle *c, gboolean closed, gint64 ts,
+cw_sim_broadcast(CwExchangeSim *self, CwSimMarket *m, const CwCandle *c, gboolean closed, gint64 ts,
 		 const CwSimOverride *ov, guint index, gboolean binary, gssize truncate)
 {
 	GString *text[CW_SIM_N_WIRES] = {NULL};
@@ -338,11 +364,12 @@ cw_sim_broadcast(CwExchangeSim *self, const CwCandle *c, gboolean closed, gint64
 		CwSimConn *conn = conns->pdata[i];
 		GString *frame;
 
-		if (!conn->subscribed || !cw_sim_conn_live(conn))
+		if ((conn->subscribed & (1u << m->index)) == 0 || !cw_sim_conn_live(conn))
 			continue;
 		if (text[conn->wire] == NULL) {
 			text[conn->wire] = g_string_new(NULL);
-			cw_sim_build(self, conn->wire, text[conn->wire], c, closed, ts, ov, index);
+			cw_sim_build(self, m, conn->wire, text[conn->wire], c, closed, ts, ov,
+				     index);
 			if (truncate >= 0)
 				g_string_truncate(text[conn->wire], (gsize) truncate);
 		}
@@ -360,7 +387,8 @@ cw_sim_broadcast(CwExchangeSim *self, const CwCandle *c, gboolean closed, gint64
 }
 
 static void
-cw_sim_broadcast_bad(CwExchangeSim *self, const CwCandle *c, gint64 ts, guint index, CwSimBad kind)
+cw_sim_broadcast_bad(CwExchangeSim *self, CwSimMarket *m, const CwCandle *c, gint64 ts, guint index,
+		     CwSimBad kind)
 {
 	CwSimOverride ov = {0};
 	char buf[G_ASCII_DTOSTR_BUF_SIZE + 2];
@@ -402,7 +430,7 @@ cw_sim_broadcast_bad(CwExchangeSim *self, const CwCandle *c, gint64 ts, guint in
 		break;
 	}
 	self->n_bad_sent++;
-	cw_sim_broadcast(self, c, TRUE, ts, &ov, index, kind == CW_SIM_BAD_BINARY, truncate);
+	cw_sim_broadcast(self, m, c, TRUE, ts, &ov, index, kind == CW_SIM_BAD_BINARY, truncate);
 }
 
 /* The clock ------------------------------------------------------------------- */
@@ -429,74 +457,88 @@ cw_sim_partial(CwExchangeSim *self, const CwCandle *c, guint j)
 }
 
 static void
-cw_sim_emit(CwExchangeSim *self, guint i, guint j, gint64 ts)
+cw_sim_emit(CwExchangeSim *self, CwSimMarket *m, guint i, guint j, gint64 ts)
 {
 	const CwSimFaults *f = &self->options.faults;
-	const CwCandle *c = &g_array_index(self->candles, CwCandle, i);
+	const CwCandle *c = &g_array_index(m->candles, CwCandle, i);
 	gboolean closed = j == self->options.partials;
 	CwSimOverride none = {0};
 	CwCandle candle;
 
 	if (cw_sim_faults_hit(f, f->drop_every, 1, i)) {
 		if (closed)
-			g_array_append_val(self->dropped, c->open_time);
+			g_array_append_val(m->dropped, c->open_time);
 		return;
 	}
 	candle = closed ? *c : cw_sim_partial(self, c, j);
-	self->last_price = candle.close;
-	if (closed && self->held < 0 && cw_sim_faults_hit(f, f->reorder_every, 2, i)) {
-		self->held = i;
+	m->last_price = candle.close;
+	if (closed && m->held < 0 && cw_sim_faults_hit(f, f->reorder_every, 2, i)) {
+		m->held = i;
 	} else {
-		cw_sim_broadcast(self, &candle, closed, ts, &none, i, FALSE, -1);
+		cw_sim_broadcast(self, m, &candle, closed, ts, &none, i, FALSE, -1);
 		if (!closed)
 			return;
 		if (cw_sim_faults_hit(f, f->duplicate_every, 3, i))
-			cw_sim_broadcast(self, &candle, TRUE, ts, &none, i, FALSE, -1);
-		if (self->held >= 0) {
-			const CwCandle *h = &g_array_index(self->candles, CwCandle, self->held);
+			cw_sim_broadcast(self, m, &candle, TRUE, ts, &none, i, FALSE, -1);
+		if (m->held >= 0) {
+			const CwCandle *h = &g_array_index(m->candles, CwCandle, m->held);
 
-			cw_sim_broadcast(self, h, TRUE, ts, &none, (guint) self->held, FALSE, -1);
-			self->held = -1;
+			cw_sim_broadcast(self, m, h, TRUE, ts, &none, (guint) m->held, FALSE, -1);
+			m->held = -1;
 		}
 	}
 	if (cw_sim_faults_hit(f, f->bad_every, 4, i))
-		cw_sim_broadcast_bad(self, c, ts, i, cw_sim_faults_bad_kind(f, self->n_bad_sent));
+		cw_sim_broadcast_bad(self, m, c, ts, i,
+				     cw_sim_faults_bad_kind(f, self->n_bad_sent));
+}
+
+/* One market's due events; TRUE when its file has been streamed whole. */
+static gboolean
+cw_sim_tick_market(CwExchangeSim *self, CwSimMarket *m, gint64 now)
+{
+	const CwCandle *c = (const CwCandle *) m->candles->data;
+	guint n = m->candles->len;
+	guint k = self->options.partials;
+	guint budget = CW_SIM_EVENTS_PER_TICK;
+
+	while (m->n_closed < n && c[m->n_closed].open_time + self->interval_ms <= now)
+		m->n_closed++;
+	while (m->cursor_i < n && budget-- > 0) {
+		gint64 due =
+		    c[m->cursor_i].open_time + self->interval_ms * (m->cursor_j + 1) / (k + 1);
+
+		if (due > now)
+			break;
+		cw_sim_emit(self, m, m->cursor_i, m->cursor_j, due);
+		if (++m->cursor_j > k) {
+			m->cursor_j = 0;
+			m->cursor_i++;
+		}
+	}
+	if (m->cursor_i < n)
+		return FALSE;
+	if (m->held >= 0) {
+		CwSimOverride none = {0};
+
+		cw_sim_broadcast(self, m, &c[m->held], TRUE, now, &none, (guint) m->held, FALSE,
+				 -1);
+		m->held = -1;
+	}
+	return TRUE;
 }
 
 static gboolean
 cw_sim_tick(gpointer data)
 {
 	CwExchangeSim *self = data;
-	const CwCandle *c = (const CwCandle *) self->candles->data;
-	guint n = self->candles->len;
-	guint k = self->options.partials;
 	gint64 now = cw_sim_now_ms(self);
-	guint budget = CW_SIM_EVENTS_PER_TICK;
+	gboolean all_done = TRUE;
 
 	if (self->start_us == 0)
 		return G_SOURCE_CONTINUE;
-	while (self->n_closed < n && c[self->n_closed].open_time + self->interval_ms <= now)
-		self->n_closed++;
-	while (self->cursor_i < n && budget-- > 0) {
-		gint64 due = c[self->cursor_i].open_time +
-			     self->interval_ms * (self->cursor_j + 1) / (k + 1);
-
-		if (due > now)
-			break;
-		cw_sim_emit(self, self->cursor_i, self->cursor_j, due);
-		if (++self->cursor_j > k) {
-			self->cursor_j = 0;
-			self->cursor_i++;
-		}
-	}
-	if (self->cursor_i == n && !self->ended) {
-		if (self->held >= 0) {
-			CwSimOverride none = {0};
-
-			cw_sim_broadcast(self, &c[self->held], TRUE, now, &none, (guint) self->held,
-					 FALSE, -1);
-			self->held = -1;
-		}
+	for (guint k = 0; k < self->markets->len; k++)
+		all_done &= cw_sim_tick_market(self, CW_SIM_MARKET(self, k), now);
+	if (all_done && !self->ended) {
 		self->ended = TRUE;
 		self->ended_us = g_get_monotonic_time();
 	}
@@ -511,6 +553,26 @@ cw_sim_tick(gpointer data)
 
 /* WebSocket ------------------------------------------------------------------ */
 
+/* The market of a Bybit topic / Binance stream / symbol, or NULL. */
+static CwSimMarket *
+cw_sim_market_by(CwExchangeSim *self, const char *name, int field)
+{
+	for (guint k = 0; name != NULL && k < self->markets->len; k++) {
+		CwSimMarket *m = CW_SIM_MARKET(self, k);
+		const char *value = field == 0   ? m->symbol
+				    : field == 1 ? m->bybit_topic
+						 : m->binance_stream;
+
+		if (strcmp(name, value) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+#define CW_SIM_BY_SYMBOL(self, name) cw_sim_market_by(self, name, 0)
+#define CW_SIM_BY_TOPIC(self, name)  cw_sim_market_by(self, name, 1)
+#define CW_SIM_BY_STREAM(self, name) cw_sim_market_by(self, name, 2)
+
 /* The clock waits for options.wait_subscribers subscribed connections. */
 static void
 cw_sim_maybe_start(CwExchangeSim *self)
@@ -520,7 +582,7 @@ cw_sim_maybe_start(CwExchangeSim *self)
 	if (self->start_us != 0)
 		return;
 	for (guint i = 0; i < self->conns->len; i++)
-		n += ((CwSimConn *) self->conns->pdata[i])->subscribed;
+		n += ((CwSimConn *) self->conns->pdata[i])->subscribed != 0;
 	if (n >= self->options.wait_subscribers)
 		self->start_us = g_get_monotonic_time();
 }
@@ -559,6 +621,7 @@ cw_sim_bybit_message(CwSimConn *conn, JsonObject *request)
 	JsonNode *req_node = json_object_get_member(request, "req_id");
 	g_autofree char *req_id = NULL;
 	JsonArray *args = NULL;
+	guint32 mask = 0;
 
 	if (req_node != NULL && JSON_NODE_HOLDS_VALUE(req_node))
 		req_id = json_node_get_value_type(req_node) == G_TYPE_STRING
@@ -581,22 +644,28 @@ cw_sim_bybit_message(CwSimConn *conn, JsonObject *request)
 	}
 	for (guint i = 0; i < json_array_get_length(args); i++) {
 		JsonNode *arg = json_array_get_element(args, i);
+		CwSimMarket *m;
 		const char *topic =
 		    JSON_NODE_HOLDS_VALUE(arg) && json_node_get_value_type(arg) == G_TYPE_STRING
 			? json_node_get_string(arg)
 			: "";
 
-		if (strcmp(topic, conn->sim->bybit_topic) != 0) {
+		if ((m = CW_SIM_BY_TOPIC(conn->sim, topic)) == NULL) {
 			g_autofree char *msg =
 			    g_strdup_printf("error:handler not found,topic:%s", topic);
 
 			cw_sim_bybit_reply(conn, FALSE, msg, req_id, op);
 			return;
 		}
+		mask |= 1u << m->index;
 	}
-	conn->subscribed = strcmp(op, "subscribe") == 0;
-	cw_sim_bybit_reply(conn, TRUE, conn->spot && conn->subscribed ? "subscribe" : "", req_id,
-			   op);
+	if (strcmp(op, "subscribe") == 0)
+		conn->subscribed |= mask;
+	else
+		conn->subscribed &= ~mask;
+	cw_sim_bybit_reply(conn, TRUE,
+			   conn->spot && mask != 0 && (conn->subscribed & mask) ? "subscribe" : "",
+			   req_id, op);
 	cw_sim_maybe_start(conn->sim);
 }
 
@@ -631,14 +700,17 @@ cw_sim_binance_message(CwSimConn *conn, JsonObject *request)
 	const char *method = json_object_get_string_member_with_default(request, "method", "");
 	JsonNode *id = json_object_get_member(request, "id");
 	JsonNode *params = json_object_get_member(request, "params");
-	gboolean ours = FALSE;
+	guint32 mask = 0;
 
 	if (strcmp(method, "LIST_SUBSCRIPTIONS") == 0) {
 		JsonArray *list = json_array_new();
 		JsonNode *node = json_node_new(JSON_NODE_ARRAY);
 
-		if (conn->subscribed)
-			json_array_add_string_element(list, conn->sim->binance_stream);
+		for (guint k = 0; k < conn->sim->markets->len; k++) {
+			if ((conn->subscribed & (1u << k)) != 0)
+				json_array_add_string_element(
+				    list, CW_SIM_MARKET(conn->sim, k)->binance_stream);
+		}
 		json_node_take_array(node, list);
 		cw_sim_binance_reply(conn, id, node, 0, NULL);
 		return;
@@ -659,10 +731,16 @@ cw_sim_binance_message(CwSimConn *conn, JsonObject *request)
 					     "Invalid request: stream names must be strings");
 			return;
 		}
-		ours |= strcmp(json_node_get_string(p), conn->sim->binance_stream) == 0;
+		CwSimMarket *m = CW_SIM_BY_STREAM(conn->sim, json_node_get_string(p));
+
+		/* Binance accepts any stream name; the unknown ones stay silent. */
+		if (m != NULL)
+			mask |= 1u << m->index;
 	}
-	if (ours)
-		conn->subscribed = strcmp(method, "SUBSCRIBE") == 0;
+	if (strcmp(method, "SUBSCRIBE") == 0)
+		conn->subscribed |= mask;
+	else
+		conn->subscribed &= ~mask;
 	cw_sim_binance_reply(conn, id, NULL, 0, NULL);
 	cw_sim_maybe_start(conn->sim);
 }
@@ -703,17 +781,20 @@ cw_sim_on_closed(SoupWebsocketConnection *ws, gpointer data)
 	g_ptr_array_remove(conn->sim->conns, conn);
 }
 
-/* "/ws/<stream>" or "/stream?streams=a/b": does the path name our stream? */
-static gboolean
+/* "/ws/<stream>" or "/stream?streams=a/b": the markets the path names. */
+static guint32
 cw_sim_binance_wants(CwExchangeSim *self, const char *streams)
 {
-	g_auto(GStrv) names = g_strsplit(streams != NULL ? streams : "", "/", 64);
+	g_auto(GStrv) names = g_strsplit(streams != NULL ? streams : "", "/", 1024);
+	guint32 mask = 0;
 
 	for (guint i = 0; names[i] != NULL; i++) {
-		if (strcmp(names[i], self->binance_stream) == 0)
-			return TRUE;
+		CwSimMarket *m = CW_SIM_BY_STREAM(self, names[i]);
+
+		if (m != NULL)
+			mask |= 1u << m->index;
 	}
-	return FALSE;
+	return mask;
 }
 
 static void
@@ -740,12 +821,14 @@ cw_sim_on_websocket(SoupServer *server, SoupServerMessage *msg, const char *path
 
 		conn->wire = CW_SIM_WIRE_BINANCE_COMBINED;
 		conn->subscribed =
-		    params != NULL &&
-		    cw_sim_binance_wants(self, g_hash_table_lookup(params, "streams"));
+		    params != NULL
+			? cw_sim_binance_wants(self, g_hash_table_lookup(params, "streams"))
+			: 0;
 	} else {
 		conn->wire = CW_SIM_WIRE_BINANCE_RAW;
-		conn->subscribed = g_str_has_prefix(path, "/ws/") &&
-				   cw_sim_binance_wants(self, path + strlen("/ws/"));
+		conn->subscribed = g_str_has_prefix(path, "/ws/")
+				       ? cw_sim_binance_wants(self, path + strlen("/ws/"))
+				       : 0;
 	}
 	/* Binance pings every 20 s and expects pongs; libsoup answers them. */
 	if (conn->wire != CW_SIM_WIRE_BYBIT)
@@ -833,12 +916,12 @@ cw_sim_param_int(GHashTable *query, const char *name, gint64 *out, gboolean *pre
 /* The closed candles in [start, end]: the newest `limit` of them, or with
  * only a start the oldest `limit` from it. Returns [*first, *last). */
 static void
-cw_sim_select(CwExchangeSim *self, gboolean has_start, gint64 start, gboolean has_end, gint64 end,
+cw_sim_select(CwSimMarket *m, gboolean has_start, gint64 start, gboolean has_end, gint64 end,
 	      gint64 limit, guint *first, guint *last)
 {
-	const CwCandle *c = (const CwCandle *) self->candles->data;
+	const CwCandle *c = (const CwCandle *) m->candles->data;
 	guint lo = 0;
-	guint hi = self->n_closed;
+	guint hi = m->n_closed;
 
 	while (lo < hi && has_start && c[lo].open_time < start)
 		lo++;
@@ -865,6 +948,7 @@ cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *quer
 	guint first, last;
 	g_autoptr(GString) body = g_string_new(NULL);
 	char b[6][G_ASCII_DTOSTR_BUF_SIZE];
+	CwSimMarket *m;
 
 	if (category != NULL && strcmp(category, "linear") != 0 && strcmp(category, "spot") != 0 &&
 	    strcmp(category, "inverse") != 0) {
@@ -882,7 +966,7 @@ cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *quer
 		cw_sim_bybit_error(self, msg, 10001, "params error: start, end, limit");
 		return;
 	}
-	if (strcmp(symbol, self->symbol) != 0) {
+	if ((m = CW_SIM_BY_SYMBOL(self, symbol)) == NULL) {
 		cw_sim_bybit_error(self, msg, 10001, "params error: Symbol Invalid");
 		return;
 	}
@@ -898,13 +982,13 @@ cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *quer
 		return;
 	}
 	limit = CLAMP(limit, 1, 1000);
-	cw_sim_select(self, has_start, start, has_end, end, limit, &first, &last);
+	cw_sim_select(m, has_start, start, has_end, end, limit, &first, &last);
 	g_string_append_printf(body,
 			       "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"symbol\":\"%s\","
 			       "\"category\":\"%s\",\"list\":[",
-			       self->symbol, category != NULL ? category : "linear");
+			       m->symbol, category != NULL ? category : "linear");
 	for (guint i = last; i > first; i--) {
-		const CwCandle *c = &g_array_index(self->candles, CwCandle, i - 1);
+		const CwCandle *c = &g_array_index(m->candles, CwCandle, i - 1);
 
 		g_string_append_printf(
 		    body, "%s[\"%" G_GINT64_FORMAT "\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"]",
@@ -927,6 +1011,7 @@ cw_sim_binance_klines(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *q
 	guint first, last;
 	g_autoptr(GString) body = g_string_new("[");
 	char b[8][G_ASCII_DTOSTR_BUF_SIZE];
+	CwSimMarket *m;
 
 	if (symbol == NULL || *symbol == '\0') {
 		cw_sim_binance_error(msg, 400, -1102,
@@ -948,7 +1033,7 @@ cw_sim_binance_klines(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *q
 				     "'^[0-9]{1,20}$'.");
 		return;
 	}
-	if (strcmp(symbol, self->symbol) != 0) {
+	if ((m = CW_SIM_BY_SYMBOL(self, symbol)) == NULL) {
 		cw_sim_binance_error(msg, 400, -1121, "Invalid symbol.");
 		return;
 	}
@@ -957,9 +1042,9 @@ cw_sim_binance_klines(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *q
 		return;
 	}
 	limit = CLAMP(limit, 1, spot ? 1000 : 1500);
-	cw_sim_select(self, has_start, start, has_end, end, limit, &first, &last);
+	cw_sim_select(m, has_start, start, has_end, end, limit, &first, &last);
 	for (guint i = first; i < last; i++) {
-		const CwCandle *c = &g_array_index(self->candles, CwCandle, i);
+		const CwCandle *c = &g_array_index(m->candles, CwCandle, i);
 
 		g_string_append_printf(
 		    body,
@@ -1006,15 +1091,19 @@ cw_sim_bybit_instruments(CwExchangeSim *self, SoupServerMessage *msg, GHashTable
 		cw_sim_bybit_error(self, msg, 10001, "params error: Illegal category");
 		return;
 	}
-	cw_sim_split_symbol(self->symbol, base, quote, sizeof base);
 	cw_sim_bybit_envelope_begin(b, 0, "OK");
 	json_builder_begin_object(b);
 	cw_sim_add_str(b, "category", category);
 	json_builder_set_member_name(b, "list");
 	json_builder_begin_array(b);
-	if (symbol == NULL || strcmp(symbol, self->symbol) == 0) {
+	for (guint k = 0; k < self->markets->len; k++) {
+		CwSimMarket *m = CW_SIM_MARKET(self, k);
+
+		if (symbol != NULL && strcmp(symbol, m->symbol) != 0)
+			continue;
+		cw_sim_split_symbol(m->symbol, base, quote, sizeof base);
 		json_builder_begin_object(b);
-		cw_sim_add_str(b, "symbol", self->symbol);
+		cw_sim_add_str(b, "symbol", m->symbol);
 		if (!spot)
 			cw_sim_add_str(b, "contractType", "LinearPerpetual");
 		cw_sim_add_str(b, "status", "Trading");
@@ -1059,43 +1148,25 @@ cw_sim_bybit_instruments(CwExchangeSim *self, SoupServerMessage *msg, GHashTable
 	cw_sim_respond_builder(msg, SOUP_STATUS_OK, b);
 }
 
+/* One ticker, with 24 h figures over the market's closed candles. */
 static void
-cw_sim_bybit_tickers(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *query)
+cw_sim_bybit_ticker(CwSimMarket *m, JsonBuilder *b, gint64 now)
 {
-	const char *category = query != NULL ? g_hash_table_lookup(query, "category") : NULL;
-	const char *symbol = query != NULL ? g_hash_table_lookup(query, "symbol") : NULL;
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	const CwCandle *c = (const CwCandle *) self->candles->data;
-	gint64 now = cw_sim_now_ms(self);
+	const CwCandle *c = (const CwCandle *) m->candles->data;
 	double high = 0, low = 0, volume = 0, turnover = 0, prev = 0;
-	double last = self->last_price;
+	double last = m->last_price;
 
-	if (category == NULL || (strcmp(category, "spot") != 0 && strcmp(category, "linear") != 0 &&
-				 strcmp(category, "inverse") != 0)) {
-		cw_sim_bybit_error(self, msg, 10001, "params error: Illegal category");
-		return;
-	}
-	if (symbol != NULL && strcmp(symbol, self->symbol) != 0) {
-		cw_sim_bybit_error(self, msg, 10001, "params error: Symbol Invalid");
-		return;
-	}
-	/* 24 h statistics over the closed candles. */
-	for (guint i = self->n_closed; i > 0 && c[i - 1].open_time >= now - 86400000; i--) {
+	for (guint i = m->n_closed; i > 0 && c[i - 1].open_time >= now - 86400000; i--) {
 		high = high == 0 ? c[i - 1].high : MAX(high, c[i - 1].high);
 		low = low == 0 ? c[i - 1].low : MIN(low, c[i - 1].low);
 		volume += c[i - 1].volume;
 		turnover += c[i - 1].volume * c[i - 1].close;
 		prev = c[i - 1].open;
 	}
-	if (last == 0 && self->n_closed > 0)
-		last = c[self->n_closed - 1].close;
-	cw_sim_bybit_envelope_begin(b, 0, "OK");
+	if (last == 0 && m->n_closed > 0)
+		last = c[m->n_closed - 1].close;
 	json_builder_begin_object(b);
-	cw_sim_add_str(b, "category", category);
-	json_builder_set_member_name(b, "list");
-	json_builder_begin_array(b);
-	json_builder_begin_object(b);
-	cw_sim_add_str(b, "symbol", self->symbol);
+	cw_sim_add_str(b, "symbol", m->symbol);
 	cw_sim_add_num(b, "lastPrice", last);
 	cw_sim_add_num(b, "indexPrice", last);
 	cw_sim_add_num(b, "markPrice", last);
@@ -1108,6 +1179,36 @@ cw_sim_bybit_tickers(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *qu
 	cw_sim_add_num(b, "turnover24h", turnover);
 	cw_sim_add_num(b, "volume24h", volume);
 	json_builder_end_object(b);
+}
+
+static void
+cw_sim_bybit_tickers(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *query)
+{
+	const char *category = query != NULL ? g_hash_table_lookup(query, "category") : NULL;
+	const char *symbol = query != NULL ? g_hash_table_lookup(query, "symbol") : NULL;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	gint64 now = cw_sim_now_ms(self);
+
+	if (category == NULL || (strcmp(category, "spot") != 0 && strcmp(category, "linear") != 0 &&
+				 strcmp(category, "inverse") != 0)) {
+		cw_sim_bybit_error(self, msg, 10001, "params error: Illegal category");
+		return;
+	}
+	if (symbol != NULL && CW_SIM_BY_SYMBOL(self, symbol) == NULL) {
+		cw_sim_bybit_error(self, msg, 10001, "params error: Symbol Invalid");
+		return;
+	}
+	cw_sim_bybit_envelope_begin(b, 0, "OK");
+	json_builder_begin_object(b);
+	cw_sim_add_str(b, "category", category);
+	json_builder_set_member_name(b, "list");
+	json_builder_begin_array(b);
+	for (guint k = 0; k < self->markets->len; k++) {
+		CwSimMarket *m = CW_SIM_MARKET(self, k);
+
+		if (symbol == NULL || strcmp(symbol, m->symbol) == 0)
+			cw_sim_bybit_ticker(m, b, now);
+	}
 	json_builder_end_array(b);
 	json_builder_end_object(b);
 	cw_sim_bybit_envelope_end(self, b);
@@ -1147,11 +1248,10 @@ cw_sim_binance_exchange_info(CwExchangeSim *self, SoupServerMessage *msg, GHashT
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	char base[32], quote[32];
 
-	if (spot && symbol != NULL && strcmp(symbol, self->symbol) != 0) {
+	if (spot && symbol != NULL && CW_SIM_BY_SYMBOL(self, symbol) == NULL) {
 		cw_sim_binance_error(msg, 400, -1121, "Invalid symbol.");
 		return;
 	}
-	cw_sim_split_symbol(self->symbol, base, quote, sizeof base);
 	json_builder_begin_object(b);
 	cw_sim_add_str(b, "timezone", "UTC");
 	json_builder_set_member_name(b, "serverTime");
@@ -1172,39 +1272,47 @@ cw_sim_binance_exchange_info(CwExchangeSim *self, SoupServerMessage *msg, GHashT
 	json_builder_end_array(b);
 	json_builder_set_member_name(b, "symbols");
 	json_builder_begin_array(b);
-	json_builder_begin_object(b);
-	cw_sim_add_str(b, "symbol", self->symbol);
-	if (!spot) {
-		cw_sim_add_str(b, "pair", self->symbol);
-		cw_sim_add_str(b, "contractType", "PERPETUAL");
-		cw_sim_add_str(b, "marginAsset", quote);
+	for (guint k = 0; k < self->markets->len; k++) {
+		CwSimMarket *m = CW_SIM_MARKET(self, k);
+
+		/* Futures ignore the symbol parameter; spot narrows to it. */
+		if (spot && symbol != NULL && strcmp(symbol, m->symbol) != 0)
+			continue;
+		cw_sim_split_symbol(m->symbol, base, quote, sizeof base);
+		json_builder_begin_object(b);
+		cw_sim_add_str(b, "symbol", m->symbol);
+		if (!spot) {
+			cw_sim_add_str(b, "pair", m->symbol);
+			cw_sim_add_str(b, "contractType", "PERPETUAL");
+			cw_sim_add_str(b, "marginAsset", quote);
+		}
+		cw_sim_add_str(b, "status", "TRADING");
+		cw_sim_add_str(b, "baseAsset", base);
+		cw_sim_add_str(b, "quoteAsset", quote);
+		json_builder_set_member_name(b, "filters");
+		json_builder_begin_array(b);
+		cw_sim_binance_filter(b, "PRICE_FILTER");
+		cw_sim_add_num(b, "minPrice", o->tick_size);
+		cw_sim_add_str(b, "maxPrice", "4529764");
+		cw_sim_add_num(b, "tickSize", o->tick_size);
+		json_builder_end_object(b);
+		cw_sim_binance_filter(b, "LOT_SIZE");
+		cw_sim_add_num(b, "minQty", o->min_qty);
+		cw_sim_add_str(b, "maxQty", "1000");
+		cw_sim_add_num(b, "stepSize", o->qty_step);
+		json_builder_end_object(b);
+		if (spot) {
+			cw_sim_binance_filter(b, "NOTIONAL");
+			cw_sim_add_num(b, "minNotional", o->min_notional);
+			cw_sim_add_str(b, "maxNotional", "9000000");
+		} else {
+			cw_sim_binance_filter(b, "MIN_NOTIONAL");
+			cw_sim_add_num(b, "notional", o->min_notional);
+		}
+		json_builder_end_object(b);
+		json_builder_end_array(b);
+		json_builder_end_object(b);
 	}
-	cw_sim_add_str(b, "status", "TRADING");
-	cw_sim_add_str(b, "baseAsset", base);
-	cw_sim_add_str(b, "quoteAsset", quote);
-	json_builder_set_member_name(b, "filters");
-	json_builder_begin_array(b);
-	cw_sim_binance_filter(b, "PRICE_FILTER");
-	cw_sim_add_num(b, "minPrice", o->tick_size);
-	cw_sim_add_str(b, "maxPrice", "4529764");
-	cw_sim_add_num(b, "tickSize", o->tick_size);
-	json_builder_end_object(b);
-	cw_sim_binance_filter(b, "LOT_SIZE");
-	cw_sim_add_num(b, "minQty", o->min_qty);
-	cw_sim_add_str(b, "maxQty", "1000");
-	cw_sim_add_num(b, "stepSize", o->qty_step);
-	json_builder_end_object(b);
-	if (spot) {
-		cw_sim_binance_filter(b, "NOTIONAL");
-		cw_sim_add_num(b, "minNotional", o->min_notional);
-		cw_sim_add_str(b, "maxNotional", "9000000");
-	} else {
-		cw_sim_binance_filter(b, "MIN_NOTIONAL");
-		cw_sim_add_num(b, "notional", o->min_notional);
-	}
-	json_builder_end_object(b);
-	json_builder_end_array(b);
-	json_builder_end_object(b);
 	json_builder_end_array(b);
 	json_builder_end_object(b);
 	cw_sim_respond_builder(msg, SOUP_STATUS_OK, b);
@@ -1364,60 +1472,122 @@ cw_sim_on_http(SoupServer *server, SoupServerMessage *msg, const char *path, GHa
 
 /* Life cycle ---------------------------------------------------------------------- */
 
-CwExchangeSim *
-cw_exchange_sim_new(const CwExchangeSimOptions *options, GError **error)
+static void
+cw_sim_market_free(gpointer data)
 {
-	g_autoptr(CwExchangeSim) self = g_new0(CwExchangeSim, 1);
+	CwSimMarket *m = data;
+
+	g_clear_pointer(&m->candles, g_array_unref);
+	g_clear_pointer(&m->dropped, g_array_unref);
+	g_free(m->path);
+	g_free(m->symbol);
+	g_free(m->symbol_lower);
+	g_free(m);
+}
+
+/* Loads one market's file; every market must have the same interval. */
+static gboolean
+cw_sim_market_load(CwExchangeSim *self, const char *symbol, const char *path, GError **error)
+{
+	CwSimMarket *m = g_new0(CwSimMarket, 1);
 	g_autoptr(CwCandleFile) file = NULL;
 	CwCandleSourceResult result;
 	CwCandle candle;
+	gint64 interval_ms = 0;
 
-	self->options = *options;
-	self->path = g_strdup(options->path);
-	self->symbol = g_ascii_strup(options->symbol != NULL ? options->symbol : "BTCUSDT", -1);
-	self->symbol_lower = g_ascii_strdown(self->symbol, -1);
-	self->options.path = self->path;
-	self->options.symbol = self->symbol;
-	self->candles = g_array_new(FALSE, FALSE, sizeof(CwCandle));
-	self->dropped = g_array_new(FALSE, FALSE, sizeof(gint64));
-	self->conns = g_ptr_array_new_with_free_func(cw_sim_conn_free);
-	self->held = -1;
-	if (self->path == NULL) {
-		g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID, "no candle file given");
-		return NULL;
+	m->index = self->markets->len;
+	m->path = g_strdup(path);
+	m->symbol = g_ascii_strup(symbol, -1);
+	m->symbol_lower = g_ascii_strdown(m->symbol, -1);
+	m->candles = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	m->dropped = g_array_new(FALSE, FALSE, sizeof(gint64));
+	m->held = -1;
+	g_ptr_array_add(self->markets, m);
+	if (m->index >= CW_SIM_MAX_MARKETS) {
+		g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID, "more than %d markets",
+			    CW_SIM_MAX_MARKETS);
+		return FALSE;
 	}
-	file = cw_candle_file_new(self->path);
-	g_object_set(file, "symbol", self->symbol, NULL);
+	for (guint k = 0; k < m->index; k++) {
+		if (strcmp(CW_SIM_MARKET(self, k)->symbol, m->symbol) == 0) {
+			g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID,
+				    "symbol %s is served twice", m->symbol);
+			return FALSE;
+		}
+	}
+	file = cw_candle_file_new(path);
+	g_object_set(file, "symbol", m->symbol, NULL);
 	if (!cw_candle_source_open(CW_CANDLE_SOURCE(file), error))
-		return NULL;
+		return FALSE;
 	while ((result = cw_candle_source_next(CW_CANDLE_SOURCE(file), &candle, error)) ==
 	       CW_CANDLE_SOURCE_OK)
-		g_array_append_val(self->candles, candle);
+		g_array_append_val(m->candles, candle);
 	if (result == CW_CANDLE_SOURCE_ERROR)
-		return NULL;
-	if (self->candles->len == 0) {
-		g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID, "%s: no candles",
-			    self->path);
-		return NULL;
+		return FALSE;
+	if (m->candles->len == 0) {
+		g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID, "%s: no candles", path);
+		return FALSE;
 	}
-	g_object_get(file, "interval", &self->interval_ms, NULL);
+	g_object_get(file, "interval", &interval_ms, NULL);
+	if (self->interval_ms == 0)
+		self->interval_ms = interval_ms;
+	if (interval_ms != self->interval_ms) {
+		g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID,
+			    "%s: interval of %" G_GINT64_FORMAT
+			    " ms, but the first file's is %" G_GINT64_FORMAT
+			    " ms; every market must share it",
+			    path, interval_ms, self->interval_ms);
+		return FALSE;
+	}
 	self->bybit_interval = cw_kline_bybit_interval_name(self->interval_ms);
 	self->binance_interval = cw_kline_binance_interval_name(self->interval_ms);
 	if (self->bybit_interval == NULL || self->binance_interval == NULL) {
 		g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID,
 			    "%s: interval of %" G_GINT64_FORMAT
 			    " ms is not one both Bybit and Binance serve",
-			    self->path, self->interval_ms);
+			    path, self->interval_ms);
+		return FALSE;
+	}
+	g_snprintf(m->bybit_topic, sizeof m->bybit_topic, "kline.%s.%s", self->bybit_interval,
+		   m->symbol);
+	g_snprintf(m->binance_stream, sizeof m->binance_stream, "%s@kline_%s", m->symbol_lower,
+		   self->binance_interval);
+	m->n_closed = MIN(self->options.history, m->candles->len);
+	m->cursor_i = m->n_closed;
+	return TRUE;
+}
+
+CwExchangeSim *
+cw_exchange_sim_new(const CwExchangeSimOptions *options, GError **error)
+{
+	g_autoptr(CwExchangeSim) self = g_new0(CwExchangeSim, 1);
+
+	self->options = *options;
+	self->options.path = NULL;
+	self->options.symbol = NULL;
+	self->options.markets = NULL;
+	self->markets = g_ptr_array_new_with_free_func(cw_sim_market_free);
+	self->conns = g_ptr_array_new_with_free_func(cw_sim_conn_free);
+	if (options->path == NULL) {
+		g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID, "no candle file given");
 		return NULL;
 	}
-	if (self->options.history > self->candles->len)
-		self->options.history = self->candles->len;
-	g_snprintf(self->bybit_topic, sizeof self->bybit_topic, "kline.%s.%s", self->bybit_interval,
-		   self->symbol);
-	g_snprintf(self->binance_stream, sizeof self->binance_stream, "%s@kline_%s",
-		   self->symbol_lower, self->binance_interval);
-	self->n_closed = self->options.history;
-	self->cursor_i = self->options.history;
+	if (!cw_sim_market_load(self, options->symbol != NULL ? options->symbol : "BTCUSDT",
+				options->path, error))
+		return NULL;
+	for (guint i = 0; options->markets != NULL && options->markets[i] != NULL; i++) {
+		const char *eq = strchr(options->markets[i], '=');
+		g_autofree char *symbol = NULL;
+
+		if (eq == NULL || eq == options->markets[i] || eq[1] == '\0') {
+			g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID,
+				    "market \"%s\": expected SYMBOL=FILE", options->markets[i]);
+			return NULL;
+		}
+		symbol = g_strndup(options->markets[i], (gsize) (eq - options->markets[i]));
+		if (!cw_sim_market_load(self, symbol, eq + 1, error))
+			return NULL;
+	}
 	return g_steal_pointer(&self);
 }
 
@@ -1441,11 +1611,7 @@ cw_exchange_sim_free(CwExchangeSim *self)
 	if (self->server != NULL)
 		soup_server_disconnect(self->server);
 	g_clear_object(&self->server);
-	g_clear_pointer(&self->candles, g_array_unref);
-	g_clear_pointer(&self->dropped, g_array_unref);
-	g_free(self->path);
-	g_free(self->symbol);
-	g_free(self->symbol_lower);
+	g_clear_pointer(&self->markets, g_ptr_array_unref);
 	g_free(self);
 }
 
@@ -1498,13 +1664,30 @@ cw_exchange_sim_apply_faults(CwExchangeSim *self, JsonNode *faults, GError **err
 GArray *
 cw_exchange_sim_get_candles(CwExchangeSim *self)
 {
-	return self->candles;
+	return CW_SIM_MARKET(self, 0)->candles;
 }
 
 guint
 cw_exchange_sim_get_n_closed(CwExchangeSim *self)
 {
-	return self->n_closed;
+	return CW_SIM_MARKET(self, 0)->n_closed;
+}
+
+static void
+cw_sim_state_market(CwSimMarket *m, JsonBuilder *b)
+{
+	cw_sim_add_str(b, "symbol", m->symbol);
+	json_builder_set_member_name(b, "candles");
+	json_builder_add_int_value(b, m->candles->len);
+	json_builder_set_member_name(b, "closed");
+	json_builder_add_int_value(b, m->n_closed);
+	json_builder_set_member_name(b, "streamed");
+	json_builder_add_int_value(b, m->cursor_i);
+	json_builder_set_member_name(b, "dropped");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < m->dropped->len; i++)
+		json_builder_add_int_value(b, g_array_index(m->dropped, gint64, i));
+	json_builder_end_array(b);
 }
 
 JsonNode *
@@ -1516,17 +1699,20 @@ cw_exchange_sim_get_state(CwExchangeSim *self)
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "port");
 	json_builder_add_int_value(b, self->port);
-	cw_sim_add_str(b, "symbol", self->symbol);
 	json_builder_set_member_name(b, "interval_ms");
 	json_builder_add_int_value(b, self->interval_ms);
 	json_builder_set_member_name(b, "sim_time");
 	json_builder_add_int_value(b, cw_sim_now_ms(self));
-	json_builder_set_member_name(b, "candles");
-	json_builder_add_int_value(b, self->candles->len);
-	json_builder_set_member_name(b, "closed");
-	json_builder_add_int_value(b, self->n_closed);
-	json_builder_set_member_name(b, "streamed");
-	json_builder_add_int_value(b, self->cursor_i);
+	/* The first market's figures at the top, every market's in "markets". */
+	cw_sim_state_market(CW_SIM_MARKET(self, 0), b);
+	json_builder_set_member_name(b, "markets");
+	json_builder_begin_array(b);
+	for (guint k = 0; k < self->markets->len; k++) {
+		json_builder_begin_object(b);
+		cw_sim_state_market(CW_SIM_MARKET(self, k), b);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
 	json_builder_set_member_name(b, "ended");
 	json_builder_add_boolean_value(b, self->ended);
 	json_builder_set_member_name(b, "frames_sent");
@@ -1537,11 +1723,6 @@ cw_exchange_sim_get_state(CwExchangeSim *self)
 	json_builder_add_int_value(b, (gint64) self->n_rest);
 	json_builder_set_member_name(b, "rest_faulted");
 	json_builder_add_int_value(b, (gint64) self->n_rest_faulted);
-	json_builder_set_member_name(b, "dropped");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < self->dropped->len; i++)
-		json_builder_add_int_value(b, g_array_index(self->dropped, gint64, i));
-	json_builder_end_array(b);
 	json_builder_set_member_name(b, "connections");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < self->conns->len; i++) {
@@ -1551,7 +1732,12 @@ cw_exchange_sim_get_state(CwExchangeSim *self)
 		cw_sim_add_str(b, "id", conn->id);
 		cw_sim_add_str(b, "wire", wires[conn->wire]);
 		json_builder_set_member_name(b, "subscribed");
-		json_builder_add_boolean_value(b, conn->subscribed);
+		json_builder_begin_array(b);
+		for (guint k = 0; k < self->markets->len; k++) {
+			if ((conn->subscribed & (1u << k)) != 0)
+				json_builder_add_string_value(b, CW_SIM_MARKET(self, k)->symbol);
+		}
+		json_builder_end_array(b);
 		json_builder_set_member_name(b, "silent");
 		json_builder_add_boolean_value(b, conn->silent);
 		json_builder_set_member_name(b, "frames");

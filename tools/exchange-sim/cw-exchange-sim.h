@@ -11,8 +11,10 @@
 G_BEGIN_DECLS
 
 typedef struct {
-	const char *path;       /* candle file: CSV or JSON (cw-candle-file.h) */
-	const char *symbol;     /* exchange symbol, upper case, default BTCUSDT */
+	const char *path;   /* candle file: CSV or JSON (cw-candle-file.h) */
+	const char *symbol; /* exchange symbol, upper case, default BTCUSDT */
+	/* more markets, NULL-terminated "SYMBOL=FILE"; all share path's interval */
+	const char *const *markets;
 	double speed;           /* candles per second; 0 = real time */
 	guint partials;         /* partial (unconfirmed) updates per candle */
 	guint history;          /* candles already closed when the clock starts */
@@ -44,7 +46,7 @@ void cw_exchange_sim_set_finished_func(CwExchangeSim *self, GSourceFunc func, gp
 gboolean cw_exchange_sim_apply_faults(CwExchangeSim *self, JsonNode *faults, GError **error);
 /* The GET /sim/state document. */
 JsonNode *cw_exchange_sim_get_state(CwExchangeSim *self);
-/* Candles loaded from the file (CwCandle), and how many have closed. */
+/* Candles loaded from the first file (CwCandle), and how many have closed. */
 GArray *cw_exchange_sim_get_candles(CwExchangeSim *self);
 guint cw_exchange_sim_get_n_closed(CwExchangeSim *self);
 
