@@ -937,6 +937,16 @@ cw_sim_select(CwSimMarket *m, gboolean has_start, gint64 start, gboolean has_end
 	*last = hi;
 }
 
+/* Bybit's categories: a missing one is an error here (instruments-info and
+ * tickers require it). */
+static gboolean
+cw_sim_bybit_category_ok(const char *category)
+{
+	return category != NULL &&
+	       (strcmp(category, "linear") == 0 || strcmp(category, "spot") == 0 ||
+		strcmp(category, "inverse") == 0);
+}
+
 static void
 cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *query)
 {
@@ -950,8 +960,7 @@ cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *quer
 	char b[6][G_ASCII_DTOSTR_BUF_SIZE];
 	CwSimMarket *m;
 
-	if (category != NULL && strcmp(category, "linear") != 0 && strcmp(category, "spot") != 0 &&
-	    strcmp(category, "inverse") != 0) {
+	if (category != NULL && !cw_sim_bybit_category_ok(category)) {
 		cw_sim_bybit_error(self, msg, 10001, "params error: Illegal category");
 		return;
 	}
@@ -1076,6 +1085,17 @@ cw_sim_add_str(JsonBuilder *b, const char *name, const char *v)
 	json_builder_add_string_value(b, v);
 }
 
+/* The OK envelope up to an open "list" array: {..,"result":{"category":..,"list":[ */
+static void
+cw_sim_bybit_list_begin(JsonBuilder *b, const char *category)
+{
+	cw_sim_bybit_envelope_begin(b, 0, "OK");
+	json_builder_begin_object(b);
+	cw_sim_add_str(b, "category", category);
+	json_builder_set_member_name(b, "list");
+	json_builder_begin_array(b);
+}
+
 static void
 cw_sim_bybit_instruments(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *query)
 {
@@ -1086,16 +1106,11 @@ cw_sim_bybit_instruments(CwExchangeSim *self, SoupServerMessage *msg, GHashTable
 	const CwExchangeSimOptions *o = &self->options;
 	char base[32], quote[32];
 
-	if (category == NULL ||
-	    (!spot && strcmp(category, "linear") != 0 && strcmp(category, "inverse") != 0)) {
+	if (!cw_sim_bybit_category_ok(category)) {
 		cw_sim_bybit_error(self, msg, 10001, "params error: Illegal category");
 		return;
 	}
-	cw_sim_bybit_envelope_begin(b, 0, "OK");
-	json_builder_begin_object(b);
-	cw_sim_add_str(b, "category", category);
-	json_builder_set_member_name(b, "list");
-	json_builder_begin_array(b);
+	cw_sim_bybit_list_begin(b, category);
 	for (guint k = 0; k < self->markets->len; k++) {
 		CwSimMarket *m = CW_SIM_MARKET(self, k);
 
@@ -1189,8 +1204,7 @@ cw_sim_bybit_tickers(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *qu
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	gint64 now = cw_sim_now_ms(self);
 
-	if (category == NULL || (strcmp(category, "spot") != 0 && strcmp(category, "linear") != 0 &&
-				 strcmp(category, "inverse") != 0)) {
+	if (!cw_sim_bybit_category_ok(category)) {
 		cw_sim_bybit_error(self, msg, 10001, "params error: Illegal category");
 		return;
 	}
@@ -1198,11 +1212,7 @@ cw_sim_bybit_tickers(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *qu
 		cw_sim_bybit_error(self, msg, 10001, "params error: Symbol Invalid");
 		return;
 	}
-	cw_sim_bybit_envelope_begin(b, 0, "OK");
-	json_builder_begin_object(b);
-	cw_sim_add_str(b, "category", category);
-	json_builder_set_member_name(b, "list");
-	json_builder_begin_array(b);
+	cw_sim_bybit_list_begin(b, category);
 	for (guint k = 0; k < self->markets->len; k++) {
 		CwSimMarket *m = CW_SIM_MARKET(self, k);
 
