@@ -24,6 +24,9 @@ G_BEGIN_DECLS
  * without "SOURCE:" when source is NULL and without "PATH: " at the top. */
 #define CW_JSON_MAX_DEPTH 64
 
+/* The largest configuration file read (bot and service configs). */
+#define CW_JSON_MAX_CONFIG_FILE (4 * 1024 * 1024)
+
 typedef enum {
 	CW_JSON_PARSE_DEFAULT = 0,
 	/* json_parser_new_immutable(): sealed nodes, less work for big documents */
