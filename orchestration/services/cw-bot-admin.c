@@ -343,14 +343,13 @@ cw_bot_admin_json_to_text(JsonNode *node, gboolean pretty)
 static char *
 cw_bot_admin_with_active(const char *config_json, const char *strategy_id, GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonNode) root =
+	    cw_json_parse(config_json, -1, NULL, CW_JSON_PARSE_DEFAULT, error);
 	g_autofree char *text = NULL;
-	JsonNode *root;
 
-	if (!json_parser_load_from_data(parser, config_json, -1, error))
+	if (root == NULL)
 		return NULL;
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+	if (!JSON_NODE_HOLDS_OBJECT(root)) {
 		g_set_error_literal(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_TYPE,
 				    "expected a JSON object");
 		return NULL;
@@ -580,9 +579,9 @@ gboolean
 cw_bot_admin_get_kill_switch(CwStore *store, gboolean *halted, gint64 *seq, GError **error)
 {
 	g_autoptr(GPtrArray) events = NULL;
-	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonNode) root = NULL;
 	CwStoreEvent *ev;
-	JsonNode *root, *member;
+	JsonNode *member;
 
 	*halted = FALSE;
 	if (seq != NULL)
@@ -595,8 +594,8 @@ cw_bot_admin_get_kill_switch(CwStore *store, gboolean *halted, gint64 *seq, GErr
 	ev = g_ptr_array_index(events, 0);
 	if (seq != NULL)
 		*seq = ev->seq;
-	if (ev->payload == NULL || !json_parser_load_from_data(parser, ev->payload, -1, NULL) ||
-	    (root = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_OBJECT(root) ||
+	root = cw_json_parse(ev->payload, -1, NULL, CW_JSON_PARSE_DEFAULT, NULL);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root) ||
 	    (member = json_object_get_member(json_node_get_object(root), "halted")) == NULL ||
 	    json_node_get_value_type(member) != G_TYPE_BOOLEAN) {
 		g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT,
