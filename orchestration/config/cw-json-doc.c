@@ -19,6 +19,7 @@
 #define CW_JSON_MAX_NUMBER_LEN 1024 /* longer numbers that need strtod are refused */
 #define CW_JSON_QUOTE_LEN      40   /* bytes of a token shown in a message */
 #define CW_JSON_KEY_SHOWN      64   /* characters of a key shown in a path */
+#define CW_JSON_PATH_SHOWN     96   /* characters of a path shown in a message */
 
 typedef struct {
 	char kind;        /* '[' or '{' */
@@ -154,8 +155,8 @@ cw_json_decode(const char *raw, gsize len, GString *out)
 }
 
 /* A key as a path shows it: decoded, control characters as '?', long keys cut. */
-static void
-cw_json_append_key(GString *path, const char *raw, gsize len)
+static char *
+cw_json_key_shown(const char *raw, gsize len)
 {
 	g_autoptr(GString) key = g_string_new(NULL);
 
@@ -170,24 +171,61 @@ cw_json_append_key(GString *path, const char *raw, gsize len)
 		g_string_truncate(key, (gsize) (cut - key->str));
 		g_string_append(key, "...");
 	}
-	if (path->len > 0)
-		g_string_append_c(path, '.');
-	g_string_append_len(path, key->str, (gssize) key->len);
+	return g_string_free(g_steal_pointer(&key), FALSE);
 }
 
-/* "strategy.analyzers[2].weight" for where the scanner is; "" at the top. */
+/* "strategy.analyzers[2].weight" for where the scanner is; "" at the top.
+ * A long path keeps its first and last steps: "[0][0][0]...[0][0][0]". */
 static char *
 cw_json_scan_path(const CwJsonScan *s)
 {
+	g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func(g_free);
 	GString *path = g_string_new(NULL);
+	glong total = 0, head = 0, tail = 0;
+	guint n_head = 0, n_tail = 0;
+	gboolean cut;
 
 	for (guint i = 0; i < s->depth; i++) {
 		const CwJsonLevel *level = &s->stack[i];
+		char *step = NULL;
 
-		if (level->kind == '[')
-			g_string_append_printf(path, "[%u]", level->index);
-		else if (level->has_key)
-			cw_json_append_key(path, level->key, level->key_len);
+		if (level->kind == '[') {
+			step = g_strdup_printf("[%u]", level->index);
+		} else if (level->has_key) {
+			g_autofree char *key = cw_json_key_shown(level->key, level->key_len);
+
+			step = g_strconcat(".", key, NULL);
+		}
+		if (step == NULL)
+			continue;
+		total += g_utf8_strlen(step, -1) + 1;
+		g_ptr_array_add(steps, step);
+	}
+	cut = total > CW_JSON_PATH_SHOWN;
+	if (cut) {
+		while (n_head < steps->len &&
+		       (n_head == 0 ||
+			head + g_utf8_strlen(steps->pdata[n_head], -1) <= CW_JSON_PATH_SHOWN / 2))
+			head += g_utf8_strlen(steps->pdata[n_head++], -1) + 1;
+		while (n_head + n_tail < steps->len &&
+		       (n_tail == 0 ||
+			tail + g_utf8_strlen(steps->pdata[steps->len - 1 - n_tail], -1) <=
+			    CW_JSON_PATH_SHOWN / 2))
+			tail += g_utf8_strlen(steps->pdata[steps->len - 1 - n_tail++], -1) + 1;
+	}
+	for (guint i = 0; i < steps->len; i++) {
+		const char *step = steps->pdata[i];
+		gboolean after_cut =
+		    cut && n_head + n_tail < steps->len && i == steps->len - n_tail;
+
+		if (cut && i >= n_head && i < steps->len - n_tail)
+			continue;
+		if (after_cut)
+			g_string_append(path, "...");
+		/* ".key" steps lose their dot at the start and after the cut */
+		if (step[0] == '.' && (path->len == 0 || after_cut))
+			step++;
+		g_string_append(path, step);
 	}
 	return g_string_free(path, FALSE);
 }

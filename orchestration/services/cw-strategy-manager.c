@@ -140,7 +140,7 @@ static CwBotConfig *
 cw_strategy_manager_parse_text(const CwStoreBot *row, const char *text, GError **error)
 {
 	g_autofree char *source = g_strdup_printf(
-	    "trading_bots row %" G_GINT64_FORMAT " (name '%s')", row->id, row->name);
+	    "trading_bots.config row %" G_GINT64_FORMAT " (name '%s')", row->id, row->name);
 	g_autoptr(JsonNode) root = cw_json_parse(text, -1, source, CW_JSON_PARSE_DEFAULT, error);
 
 	/* an empty, deep or malformed config is this bot's error, nobody else's */
