@@ -170,7 +170,8 @@ test_backtest_config(E2eFixture *fx, gconstpointer user_data)
 static void
 test_backtest_data(E2eFixture *fx, gconstpointer user_data)
 {
-	g_autofree char *config = write_file(fx, "good.json", cfg_text(fx, "good", 0), -1);
+	g_autofree char *good = cfg_text(fx, "good", 0);
+	g_autofree char *config = write_file(fx, "good.json", good, -1);
 	g_autofree char *deep_text = nested(100000, FALSE);
 	g_autofree char *deep = write_file(fx, "deep-candles.json", deep_text, -1);
 	g_autofree char *inf =
@@ -237,7 +238,8 @@ static void
 add_good_bot(E2eFixture *fx, const char *db, const char *name, double speed)
 {
 	g_autofree char *file = g_strdup_printf("%s.json", name);
-	g_autofree char *path = write_file(fx, file, cfg_text(fx, name, speed), -1);
+	g_autofree char *text = cfg_text(fx, name, speed);
+	g_autofree char *path = write_file(fx, file, text, -1);
 	g_autofree char *err = NULL;
 	int status = cw_test_run(NULL, &err, "bots", "add", "--db", db, "--config", path, NULL);
 
