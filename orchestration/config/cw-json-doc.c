@@ -848,7 +848,8 @@ cw_json_read_file(const char *path, gsize max_size, gsize *len_out, GError **err
 		close(fd);
 		return NULL;
 	}
-	cap = (gsize) st.st_size + 1;
+	/* room for the whole file, the read that finds its end and a NUL */
+	cap = (gsize) st.st_size + 2;
 	buf = g_malloc(cap);
 	for (;;) {
 		gssize r;
