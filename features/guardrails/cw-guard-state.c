@@ -29,7 +29,7 @@ cw_guard_state_end(JsonBuilder *builder)
 	json_builder_end_object(builder);
 	root = json_builder_get_root(builder);
 	g_object_unref(builder);
-	return json_to_string(root, FALSE);
+	return cw_json_to_string(root, FALSE);
 }
 
 static gboolean

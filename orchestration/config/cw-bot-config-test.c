@@ -345,7 +345,7 @@ test_to_json_round_trip(void)
 	g_autofree char *json2 = NULL;
 
 	g_assert_no_error(error);
-	g_assert_nonnull(strstr(json, "\n  \"name\" : \"trend.eth-01\""));
+	g_assert_nonnull(strstr(json, "\n  \"name\": \"trend.eth-01\""));
 	json2 = cw_bot_config_to_json(again);
 	g_assert_cmpstr(json, ==, json2);
 	g_assert_cmpfloat(again->strategies[0]->exit.take_profits[2].close_fraction, ==,
@@ -513,7 +513,7 @@ test_strategies_merge(void)
 	    json_object_get_int_member(json_object_get_object_member(slow->raw, "sizing"), "quote"),
 	    ==, 500);
 	json = cw_bot_config_to_json(cfg);
-	g_assert_nonnull(strstr(json, "\"quote\" : 500"));
+	g_assert_nonnull(strstr(json, "\"quote\": 500"));
 }
 
 static void
@@ -584,7 +584,7 @@ test_profiles(void)
 	g_assert_cmpfloat(canary->strategies[0]->sizing.risk_percent, ==, 0.5);
 	/* The document keeps the configured sizes, so it parses the same again. */
 	canary_doc = cw_bot_config_to_json(canary);
-	g_assert_nonnull(strstr(canary_doc, "\"quote\" : 400"));
+	g_assert_nonnull(strstr(canary_doc, "\"quote\": 400"));
 
 	paper = load_ok(paper_json);
 	g_assert_cmpstr(cw_bot_config_get_section_type(paper, "broker", NULL), ==, "paper");

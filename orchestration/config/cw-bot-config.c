@@ -466,11 +466,6 @@ cw_bot_config_get_section_type(const CwBotConfig *self, const char *name, const 
 char *
 cw_bot_config_to_json(const CwBotConfig *self)
 {
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-
 	g_return_val_if_fail(self != NULL, NULL);
-	json_generator_set_pretty(gen, TRUE);
-	json_generator_set_indent(gen, 2);
-	json_generator_set_root(gen, self->root);
-	return json_generator_to_data(gen, NULL);
+	return cw_json_to_string(self->root, TRUE);
 }

@@ -415,6 +415,47 @@ test_random_documents(void)
 	g_assert_cmpuint(accepted, >, 100);
 }
 
+/* What cw_json_to_string() writes reads back through cw_json_parse() to the
+ * same values; json_to_string() wrote 2e-8 as "2e-08.0". */
+static void
+test_write(void)
+{
+	static const double values[] = {2e-8, 1e21,    1e17,   0.1,        1.0,
+					-0.0, 1.5e300, 5e-324, 123456.789, -2.5};
+	g_autoptr(JsonArray) array = json_array_new();
+	g_autoptr(JsonNode) root = json_node_init_array(json_node_alloc(), array);
+	g_autoptr(JsonNode) back = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *pretty = NULL;
+	JsonArray *got;
+
+	for (guint i = 0; i < G_N_ELEMENTS(values); i++)
+		json_array_add_double_element(array, values[i]);
+	json_array_add_int_element(array, G_MININT64 + 1);
+	json_array_add_string_element(array, "q\"b\\s\n\t\x01\xC3\xA9");
+	json_array_add_double_element(array, INFINITY);
+	text = cw_json_to_string(root, FALSE);
+	g_test_message("%s", text);
+	back = cw_json_parse(text, -1, NULL, CW_JSON_PARSE_DEFAULT, &error);
+	g_assert_no_error(error);
+	got = json_node_get_array(back);
+	for (guint i = 0; i < G_N_ELEMENTS(values); i++) {
+		g_assert_cmpint(json_node_get_value_type(json_array_get_element(got, i)), ==,
+				G_TYPE_DOUBLE);
+		g_assert_cmpfloat(json_array_get_double_element(got, i), ==, values[i]);
+	}
+	g_assert_cmpint(json_array_get_int_element(got, G_N_ELEMENTS(values)), ==, G_MININT64 + 1);
+	g_assert_cmpstr(json_array_get_string_element(got, G_N_ELEMENTS(values) + 1), ==,
+			"q\"b\\s\n\t\x01\xC3\xA9");
+	g_assert_true(json_array_get_null_element(got, G_N_ELEMENTS(values) + 2));
+	g_assert_nonnull(strstr(text, "2e-08,"));
+
+	json_array_remove_element(array, G_N_ELEMENTS(values) + 2);
+	pretty = cw_json_to_string(root, TRUE);
+	g_assert_true(g_str_has_prefix(pretty, "[\n  2e-08,\n  1e+21,\n"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -434,5 +475,6 @@ main(int argc, char **argv)
 	g_test_add_func("/config/json/long-key-in-path", test_long_key_in_path);
 	g_test_add_func("/config/json/file", test_file);
 	g_test_add_func("/config/json/random-documents", test_random_documents);
+	g_test_add_func("/config/json/write", test_write);
 	return g_test_run();
 }

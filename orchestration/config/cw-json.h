@@ -39,5 +39,8 @@ JsonNode *cw_json_parse(const char *data, gssize len, const char *source, CwJson
  * max_size 0 means no limit; a file that is not regular is refused. */
 JsonNode *cw_json_parse_file(const char *path, gsize max_size, CwJsonParseFlags flags,
 			     GError **error);
+/* JSON text that cw_json_parse() reads back to the same values; use it
+ * instead of json_to_string(), which writes 2e-8 as "2e-08.0". */
+char *cw_json_to_string(JsonNode *node, gboolean pretty);
 
 G_END_DECLS

@@ -351,7 +351,7 @@ cw_guard_pipeline_save_state(CwGuardPipeline *self)
 	if (json_object_get_size(obj) == 0)
 		return NULL;
 	root = json_node_init_object(json_node_alloc(), obj);
-	return json_to_string(root, FALSE);
+	return cw_json_to_string(root, FALSE);
 }
 
 gboolean
