@@ -464,7 +464,7 @@ test_event_payloads(E2eFixture *fx, gconstpointer user_data)
 	sql = sqlite3_mprintf("INSERT INTO events (time, bot_id, type, payload) VALUES "
 			      "(1, 1, 'SIGNAL_NEW', %Q), (2, 1, 'SIGNAL_NEW', "
 			      "'{\"side\": \"long\", \"side\": \"short\"}'), (3, 1, 'SIGNAL_NEW', "
-			      "'{\"side\": \"long\"}')",
+			      "'{\"side\": \"long\", \"value\": 2e-8}')",
 			      deep);
 	cw_test_db_exec(db, sql);
 	sqlite3_free(sql);
@@ -484,7 +484,11 @@ test_event_payloads(E2eFixture *fx, gconstpointer user_data)
 		if (i < 2) {
 			g_assert_cmpint(json_node_get_value_type(payload), ==, G_TYPE_STRING);
 		} else {
+			/* written back as JSON: json_generator wrote "2e-08.0" */
 			g_assert_true(JSON_NODE_HOLDS_OBJECT(payload));
+			g_assert_cmpfloat(
+			    json_object_get_double_member(json_node_get_object(payload), "value"),
+			    ==, 2e-8);
 		}
 	}
 	assert_has(lines[1], "\\\"side\\\": \\\"short\\\"");

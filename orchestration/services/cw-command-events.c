@@ -99,7 +99,6 @@ static void
 cw_events_append_json(GString *out, const CwStoreEvent *event, const char *bot_name)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autoptr(JsonNode) payload = NULL;
 	g_autoptr(JsonNode) root = NULL;
 	g_autofree char *text = cw_events_format_time(event->time);
@@ -140,8 +139,8 @@ cw_events_append_json(GString *out, const CwStoreEvent *event, const char *bot_n
 		json_builder_add_null_value(b);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	line = json_generator_to_data(gen, NULL);
+	/* json_generator would write 2e-8 as "2e-08.0", which is not JSON */
+	line = cw_json_to_string(root, FALSE);
 	g_string_append(out, line);
 }
 
