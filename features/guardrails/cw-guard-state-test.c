@@ -431,6 +431,35 @@ test_service_context_exposure_threads(void)
 	g_assert_cmpuint(seen, >, 0);
 }
 
+/* A tally that json-glib wrote as "2e-08.0" made the whole state unreadable. */
+static void
+test_numbers_round_trip(void)
+{
+	static const double values[] = {2e-8, 1e21, 0.1, 9450.25};
+	JsonBuilder *b = cw_guard_state_begin("daily_loss", CW_BOT_MODE_ACTIVE);
+	g_autofree char *text = NULL;
+	g_autoptr(JsonObject) state = NULL;
+	g_autoptr(GError) error = NULL;
+	CwBotMode mode;
+
+	for (guint i = 0; i < G_N_ELEMENTS(values); i++) {
+		g_autofree char *key = g_strdup_printf("v%u", i);
+
+		json_builder_set_member_name(b, key);
+		json_builder_add_double_value(b, values[i]);
+	}
+	text = cw_guard_state_end(b);
+	state = cw_guard_state_parse(text, "daily_loss", &mode, &error);
+	g_assert_no_error(error);
+	for (guint i = 0; i < G_N_ELEMENTS(values); i++) {
+		g_autofree char *key = g_strdup_printf("v%u", i);
+		double v = 0;
+
+		g_assert_true(cw_guard_state_get_double(state, "daily_loss", key, &v, &error));
+		g_assert_cmpfloat(v, ==, values[i]);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -441,6 +470,7 @@ main(int argc, char **argv)
 	g_test_add_func("/guardrails/state/max-drawdown", test_max_drawdown);
 	g_test_add_func("/guardrails/state/stateless", test_stateless);
 	g_test_add_func("/guardrails/state/bad-documents", test_bad_documents);
+	g_test_add_func("/guardrails/state/numbers-round-trip", test_numbers_round_trip);
 	g_test_add_func("/guardrails/service-context/settings", test_service_context_settings);
 	g_test_add_func("/guardrails/service-context/exposure-slots",
 			test_service_context_exposure_slots);

@@ -2,6 +2,8 @@
  * {"gate": "daily_loss", "version": 1, "mode": "reduce_only", ...}. */
 #include "cw-guardrails-private.h"
 
+#include <math.h>
+
 #define CW_GUARD_STATE_VERSION 1
 
 JsonBuilder *
@@ -27,7 +29,7 @@ cw_guard_state_end(JsonBuilder *builder)
 	json_builder_end_object(builder);
 	root = json_builder_get_root(builder);
 	g_object_unref(builder);
-	return json_to_string(root, FALSE);
+	return cw_json_to_string(root, FALSE);
 }
 
 static gboolean
@@ -48,21 +50,20 @@ cw_guard_state_mode_from_string(const char *text, CwBotMode *out)
 JsonObject *
 cw_guard_state_parse(const char *json, const char *gate, CwBotMode *mode, GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) local_error = NULL;
-	JsonNode *root;
+	g_autoptr(JsonNode) root = NULL;
 	JsonObject *state;
 	const char *name = NULL;
 	const char *mode_text = NULL;
 	gint64 version = 0;
 
-	if (!json_parser_load_from_data(parser, json, -1, &local_error)) {
+	root = cw_json_parse(json, -1, NULL, CW_JSON_PARSE_DEFAULT, &local_error);
+	if (root == NULL) {
 		g_set_error(error, CW_GUARDRAILS_ERROR, CW_GUARDRAILS_ERROR_STATE,
 			    "%s state: not JSON: %s", gate, local_error->message);
 		return NULL;
 	}
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+	if (!JSON_NODE_HOLDS_OBJECT(root)) {
 		g_set_error(error, CW_GUARDRAILS_ERROR, CW_GUARDRAILS_ERROR_STATE,
 			    "%s state: expected a JSON object", gate);
 		return NULL;
@@ -127,6 +128,11 @@ cw_guard_state_get_double(JsonObject *state, const char *gate, const char *key, 
 	node = cw_guard_state_member(state, gate, key, G_TYPE_DOUBLE, "a number", error);
 	if (node == NULL)
 		return FALSE;
+	if (!isfinite(json_node_get_double(node))) {
+		g_set_error(error, CW_GUARDRAILS_ERROR, CW_GUARDRAILS_ERROR_STATE,
+			    "%s state: %s: expected a finite number", gate, key);
+		return FALSE;
+	}
 	*out = json_node_get_double(node);
 	return TRUE;
 }

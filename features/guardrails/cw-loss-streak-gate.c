@@ -53,6 +53,9 @@ cw_loss_streak_node_number(JsonNode *node, const char *path, double *out, GError
 					  "expected a number, got %s",
 					  node != NULL ? cw_config_node_describe(node) : "nothing");
 	*out = json_node_get_double(node);
+	if (!isfinite(*out))
+		return cw_config_error_at(error, CW_CONFIG_ERROR_RANGE, path, NULL,
+					  "expected a finite number");
 	return TRUE;
 }
 

@@ -377,12 +377,101 @@ test_json_not_candles(void)
 	g_assert_null(file);
 	g_assert_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FORMAT);
 	g_assert_true(g_str_has_prefix(error->message, syntax));
-	g_assert_nonnull(strstr(error->message, ":1:15: "));
+	g_assert_nonnull(strstr(error->message, ":1:16: [1]: expected a value, got the end"));
 	g_assert_null(strstr(error->message + strlen(syntax), syntax)); /* named once */
 	g_clear_error(&error);
 	file = open_file(obj, &error);
 	g_assert_null(file);
 	g_assert_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FORMAT);
+}
+
+/* A NUL byte cut the line short for strlen(): a wrong column count, or,
+ * in the last field, a row read without the rest of its value. */
+static void
+test_csv_nul_byte(void)
+{
+	static const char csv[] = HEADER "60,1,2,0.5,1.5,10\n"
+					 "120,1,2\0,0.5,1.5,10\n"
+					 "180,1,2,0.5,1.5,10\0"
+					 "99\n"
+					 "\0\n"
+					 "240,1,2,0.5,1.5,10\n";
+	g_autofree char *path = g_build_filename(tmp_dir, "nul.csv", NULL);
+	g_autoptr(CwCandleFile) file = cw_candle_file_new(path);
+	g_autoptr(GError) error = NULL;
+	const char *const want[] = {": NUL byte in field 3 (high)",
+				    ": NUL byte in field 6 (volume)",
+				    ": NUL byte in field 1 (time)"};
+	CwCandle candle;
+
+	g_assert_true(g_file_set_contents(path, csv, sizeof csv - 1, NULL));
+	g_object_set(file, "interval", (gint64) 60000, NULL);
+	g_assert_true(cw_candle_source_open(CW_CANDLE_SOURCE(file), &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(cw_candle_source_next(CW_CANDLE_SOURCE(file), &candle, &error), ==,
+			CW_CANDLE_SOURCE_OK);
+	for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+		g_autofree char *msg = g_strdup_printf("%s:%u%s", path, i + 3, want[i]);
+
+		g_assert_cmpint(cw_candle_source_next(CW_CANDLE_SOURCE(file), &candle, &error), ==,
+				CW_CANDLE_SOURCE_ERROR);
+		g_assert_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_BAD_ROW);
+		g_assert_cmpstr(error->message, ==, msg);
+		g_clear_error(&error);
+	}
+	g_assert_cmpint(cw_candle_source_next(CW_CANDLE_SOURCE(file), &candle, &error), ==,
+			CW_CANDLE_SOURCE_OK);
+	g_assert_cmpint(candle.open_time, ==, 240000);
+	g_assert_cmpint(cw_candle_source_next(CW_CANDLE_SOURCE(file), &candle, &error), ==,
+			CW_CANDLE_SOURCE_END);
+}
+
+/* JSON candle files go through cw_json_parse_file(): json-glib 1.6 crashed
+ * on 100k nested arrays, and read 1e999 as infinity. */
+static void
+test_json_strict(void)
+{
+	GString *deep = g_string_new(NULL);
+	g_autofree char *deep_path = NULL;
+	g_autofree char *inf_path =
+	    write_file("inf.json", "[[60000,1,2,0.5,1.5,10],\n [120000,1,2,0.5,1.5,1e999]]");
+	g_autofree char *two_path =
+	    write_file("two.json", "[[60000,1,2,0.5,1.5,10]]\n[[120000,1,2,0.5,1.5,10]]");
+	g_autofree char *want = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwCandleFile) file = NULL;
+
+	for (guint i = 0; i < 100000; i++)
+		g_string_append_c(deep, '[');
+	for (guint i = 0; i < 100000; i++)
+		g_string_append_c(deep, ']');
+	deep_path = write_file("deep.json", deep->str);
+	g_string_free(deep, TRUE);
+
+	file = open_file(deep_path, &error);
+	g_assert_null(file);
+	g_assert_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FORMAT);
+	want = g_strdup_printf("%s:1:65: ", deep_path);
+	g_assert_true(g_str_has_prefix(error->message, want));
+	g_assert_true(
+	    g_str_has_suffix(error->message, ": nested deeper than 64 arrays and objects"));
+	g_clear_error(&error);
+	g_clear_pointer(&want, g_free);
+
+	file = open_file(inf_path, &error);
+	g_assert_null(file);
+	want = g_strdup_printf("%s:2:22: [1][5]: invalid number '1e999': not a finite number",
+			       inf_path);
+	g_assert_cmpstr(error->message, ==, want);
+	g_clear_error(&error);
+	g_clear_pointer(&want, g_free);
+
+	file = open_file(two_path, &error);
+	g_assert_null(file);
+	want = g_strdup_printf("%s:2:1: '[' after the end of the value: a document holds exactly "
+			       "one JSON value",
+			       two_path);
+	g_assert_cmpstr(error->message, ==, want);
 }
 
 static void
@@ -795,6 +884,8 @@ main(int argc, char **argv)
 	g_test_add_func("/streaming/candle-file/missing-header", test_missing_header);
 	g_test_add_func("/streaming/candle-file/json-errors", test_json_errors);
 	g_test_add_func("/streaming/candle-file/json-not-candles", test_json_not_candles);
+	g_test_add_func("/streaming/candle-file/csv-nul-byte", test_csv_nul_byte);
+	g_test_add_func("/streaming/candle-file/json-strict", test_json_strict);
 	g_test_add_func("/streaming/candle-file/skip-bad-rows", test_skip_bad_rows);
 	g_test_add_func("/streaming/candle-file/skip-summary-truncated",
 			test_skip_summary_truncated);

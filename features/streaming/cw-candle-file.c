@@ -2,10 +2,12 @@
  *
  * CSV is streamed through one read buffer that grows only for very long
  * lines; a row is split in place and parsed without allocation. JSON is
- * loaded once with json-glib and walked by index. Bad rows allocate (their
+ * loaded once through cw_json_parse_file() and walked by index. Bad rows allocate (their
  * error message), good rows never do.
  */
 #include "cw-streaming.h"
+
+#include "cw-config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,7 +80,7 @@ struct _CwCandleFile {
 	guint64 line_no;
 
 	/* JSON rows */
-	JsonParser *parser;
+	JsonNode *root;
 	JsonArray *rows;
 	guint row_index; /* index of the row being read */
 	guint n_rows;
@@ -408,9 +410,10 @@ cw_candle_file_fill(CwCandleFile *self, GError **error)
 }
 
 /* The next line, NUL-terminated in place without its "\r\n", or NULL at the
- * end of the file (error unset) or on a read error (error set). */
+ * end of the file (error unset) or on a read error (error set). *len is its
+ * length, which a NUL byte inside the line makes differ from strlen(). */
 static char *
-cw_candle_file_read_line(CwCandleFile *self, GError **error)
+cw_candle_file_read_line(CwCandleFile *self, gsize *len, GError **error)
 {
 	for (;;) {
 		char *start = self->buf + self->buf_start;
@@ -430,8 +433,9 @@ cw_candle_file_read_line(CwCandleFile *self, GError **error)
 			    (gsize) (nl - self->buf) + (nl < self->buf + self->buf_end);
 			*end = '\0';
 			if (end > start && end[-1] == '\r')
-				end[-1] = '\0';
+				*--end = '\0';
 			self->line_no++;
+			*len = (gsize) (end - start);
 			return start;
 		}
 		if (!cw_candle_file_fill(self, error))
@@ -447,6 +451,32 @@ cw_candle_file_is_blank(const char *line)
 			return FALSE;
 	}
 	return TRUE;
+}
+
+/* The next line that is not blank; a line with a NUL byte is not blank. */
+static char *
+cw_candle_file_read_content_line(CwCandleFile *self, gsize *len, GError **error)
+{
+	char *line;
+
+	do {
+		line = cw_candle_file_read_line(self, len, error);
+	} while (line != NULL && cw_candle_file_is_blank(line) && strlen(line) == *len);
+	return line;
+}
+
+/* 1-based field of line that holds its first NUL byte, 0 when none. */
+static guint
+cw_candle_file_nul_field(const char *line, gsize len)
+{
+	const char *nul = memchr(line, '\0', len);
+	guint field = 1;
+
+	if (nul == NULL)
+		return 0;
+	for (const char *p = line; p < nul; p++)
+		field += *p == ',';
+	return field;
 }
 
 /* Splits line at commas in place, trimming blanks. Returns the number of
@@ -486,11 +516,10 @@ cw_candle_file_read_header(CwCandleFile *self, GError **error)
 	char *fields[CW_CANDLE_FILE_N_COLUMNS];
 	g_autofree char *copy = NULL;
 	char *line;
+	gsize len;
 	guint n;
 
-	do {
-		line = cw_candle_file_read_line(self, &local);
-	} while (line != NULL && cw_candle_file_is_blank(line));
+	line = cw_candle_file_read_content_line(self, &len, &local);
 	if (local != NULL) {
 		g_propagate_error(error, g_steal_pointer(&local));
 		return FALSE;
@@ -500,6 +529,12 @@ cw_candle_file_read_header(CwCandleFile *self, GError **error)
 			    "%s: empty file, expected the header "
 			    "\"time,open,high,low,close,volume\"",
 			    self->path);
+		return FALSE;
+	}
+	if (cw_candle_file_nul_field(line, len) > 0) {
+		g_set_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FORMAT,
+			    "%s:%" G_GUINT64_FORMAT ": NUL byte in the header, field %u",
+			    self->path, self->line_no, cw_candle_file_nul_field(line, len));
 		return FALSE;
 	}
 	copy = g_strdup(line);
@@ -526,15 +561,24 @@ cw_candle_file_read_csv_row(CwCandleFile *self, CwCandle *out, GError **error)
 	char *fields[CW_CANDLE_FILE_N_COLUMNS];
 	double v[CW_CANDLE_FILE_N_COLUMNS];
 	char *line;
+	gsize len;
 	guint n;
 
-	do {
-		line = cw_candle_file_read_line(self, &local);
-	} while (line != NULL && cw_candle_file_is_blank(line));
+	line = cw_candle_file_read_content_line(self, &len, &local);
 	if (line == NULL) {
 		if (local == NULL)
 			return CW_CANDLE_SOURCE_END;
 		g_propagate_error(error, g_steal_pointer(&local));
+		return CW_CANDLE_SOURCE_ERROR;
+	}
+	/* strlen() would stop there and count too few columns */
+	n = cw_candle_file_nul_field(line, len);
+	if (n > 0) {
+		cw_candle_file_bad_row(self, error, -1, "NUL byte in field %u%s%s%s", n,
+				       n <= CW_CANDLE_FILE_N_COLUMNS ? " (" : "",
+				       n <= CW_CANDLE_FILE_N_COLUMNS ? cw_candle_file_columns[n - 1]
+								     : "",
+				       n <= CW_CANDLE_FILE_N_COLUMNS ? ")" : "");
 		return CW_CANDLE_SOURCE_ERROR;
 	}
 	n = cw_candle_file_split(line, fields, CW_CANDLE_FILE_N_COLUMNS);
@@ -750,7 +794,7 @@ cw_candle_file_close(CwCandleFile *self)
 		self->fd = -1;
 	}
 	g_clear_pointer(&self->buf, g_free);
-	g_clear_object(&self->parser);
+	g_clear_pointer(&self->root, json_node_unref);
 	self->rows = NULL;
 	g_clear_pointer(&self->lookahead, g_free);
 	g_clear_error(&self->pending_error);
@@ -764,28 +808,26 @@ static gboolean
 cw_candle_file_open_json(CwCandleFile *self, GError **error)
 {
 	g_autoptr(GError) local = NULL;
-	JsonNode *root;
 
-	self->parser = json_parser_new_immutable();
-	if (!json_parser_load_from_mapped_file(self->parser, self->path, &local)) {
-		/* json-glib names the file itself: "path:1:15: Parse error: ..." */
-		if (g_str_has_prefix(local->message, self->path))
-			g_set_error_literal(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FORMAT,
-					    local->message);
-		else
-			g_set_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FORMAT, "%s: %s",
-				    self->path, local->message);
+	/* the strict entry: a deep or malformed file is an error, not a crash;
+	 * its messages name the file once: "path:1:15: [3][2]: ..." */
+	self->root = cw_json_parse_file(self->path, 0, CW_JSON_PARSE_IMMUTABLE, &local);
+	if (self->root == NULL) {
+		g_set_error_literal(error, CW_STREAMING_ERROR,
+				    g_error_matches(local, CW_CONFIG_ERROR, CW_CONFIG_ERROR_IO)
+					? CW_STREAMING_ERROR_IO
+					: CW_STREAMING_ERROR_FORMAT,
+				    local->message);
 		return FALSE;
 	}
-	root = json_parser_get_root(self->parser);
-	if (root == NULL || !JSON_NODE_HOLDS_ARRAY(root)) {
+	if (!JSON_NODE_HOLDS_ARRAY(self->root)) {
 		g_set_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FORMAT,
 			    "%s: expected a JSON array of candles "
 			    "[[time, open, high, low, close, volume], ...]",
 			    self->path);
 		return FALSE;
 	}
-	self->rows = json_node_get_array(root);
+	self->rows = json_node_get_array(self->root);
 	self->n_rows = json_array_get_length(self->rows);
 	return TRUE;
 }

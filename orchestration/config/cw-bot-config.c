@@ -1,14 +1,9 @@
 /* A bot's configuration: the top-level document, profiles and strategies. */
 #include "cw-config-private.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
 #include <math.h>
-#include <unistd.h>
 
-#define CW_MAX_STRATEGIES  32
-#define CW_MAX_CONFIG_SIZE (4 * 1024 * 1024)
+#define CW_MAX_STRATEGIES 32
 
 static const char *const cw_bot_keys[] = {
     "name",       "description",     "symbol",          "interval",
@@ -324,7 +319,8 @@ cw_bot_config_parse(CwBotConfig *self, JsonObject *root, GError **error)
 
 /**
  * cw_bot_config_new_from_node:
- * @node: a JSON document; not changed, and not referenced afterwards
+ * @node: (nullable): a JSON document; not changed, and not referenced
+ *   afterwards. %NULL is an error ("empty document").
  * @error: return location for a #GError in %CW_CONFIG_ERROR
  *
  * Validates a bot configuration and builds its typed specs. The error names
@@ -337,9 +333,14 @@ cw_bot_config_new_from_node(JsonNode *node, GError **error)
 {
 	g_autoptr(CwBotConfig) self = NULL;
 
-	g_return_val_if_fail(node != NULL, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
+	if (node == NULL) {
+		/* what an empty row used to reach: an error, not a critical */
+		g_set_error_literal(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_PARSE,
+				    "empty document");
+		return NULL;
+	}
 	if (!JSON_NODE_HOLDS_OBJECT(node)) {
 		g_set_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_TYPE,
 			    "expected an object at the top level, got %s",
@@ -354,42 +355,45 @@ cw_bot_config_new_from_node(JsonNode *node, GError **error)
 	return g_steal_pointer(&self);
 }
 
+/* Parses root, or takes the error of cw_json_parse(); validation errors
+ * start with "source: " when there is a source. */
+static CwBotConfig *
+cw_bot_config_new_from_root(JsonNode *root, const char *source, GError **error)
+{
+	g_autoptr(GError) local_error = NULL;
+	CwBotConfig *self;
+
+	if (root == NULL)
+		return NULL;
+	self = cw_bot_config_new_from_node(root, &local_error);
+	if (self == NULL) {
+		if (source != NULL)
+			g_prefix_error(&local_error, "%s: ", source);
+		g_propagate_error(error, g_steal_pointer(&local_error));
+	}
+	return self;
+}
+
 /**
  * cw_bot_config_new_from_data:
  * @data: JSON text
  * @len: length of @data, or -1 when it is NUL-terminated
  * @error: return location for a #GError in %CW_CONFIG_ERROR
  *
- * Syntax errors read "line:column: message".
+ * The text goes through cw_json_parse(); its errors read
+ * "line:column: path: message".
  *
  * Returns: (transfer full) (nullable): the configuration
  */
 CwBotConfig *
 cw_bot_config_new_from_data(const char *data, gssize len, GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GError) local_error = NULL;
-	JsonNode *root;
+	g_autoptr(JsonNode) root = NULL;
 
-	g_return_val_if_fail(data != NULL, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-	if (!json_parser_load_from_data(parser, data, len, &local_error)) {
-		const char *msg = local_error->message;
-
-		/* json-glib names the input "<data>"; callers add a file name. */
-		if (g_str_has_prefix(msg, "<data>:"))
-			msg += strlen("<data>:");
-		g_set_error_literal(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_PARSE, msg);
-		return NULL;
-	}
-	root = json_parser_get_root(parser);
-	if (root == NULL) {
-		g_set_error_literal(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_PARSE,
-				    "expected a JSON object, got an empty document");
-		return NULL;
-	}
-	return cw_bot_config_new_from_node(root, error);
+	root = cw_json_parse(data, len, NULL, CW_JSON_PARSE_DEFAULT, error);
+	return cw_bot_config_new_from_root(root, NULL, error);
 }
 
 /**
@@ -397,54 +401,21 @@ cw_bot_config_new_from_data(const char *data, gssize len, GError **error)
  * @path: a JSON file
  * @error: return location for a #GError in %CW_CONFIG_ERROR
  *
- * Like cw_bot_config_new_from_data(); every message starts with @path, e.g.
- * "bot.json:3:8: Parse error: ..." or "bot.json: interval: ...".
+ * Like cw_bot_config_new_from_data(); every message starts with @path once,
+ * e.g. "bot.json:3:8: strategy: ..." or "bot.json: interval: ...".
  *
  * Returns: (transfer full) (nullable): the configuration
  */
 CwBotConfig *
 cw_bot_config_new_from_file(const char *path, GError **error)
 {
-	g_autoptr(GError) local_error = NULL;
-	g_autofree char *data = NULL;
-	gsize len = 0;
-	CwBotConfig *self;
-	int fd;
+	g_autoptr(JsonNode) root = NULL;
 
 	g_return_val_if_fail(path != NULL, NULL);
 	g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-	/* open() first for a plain "path: No such file or directory". */
-	fd = g_open(path, O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0) {
-		int saved_errno = errno;
-
-		g_set_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_IO, "%s: %s", path,
-			    g_strerror(saved_errno));
-		return NULL;
-	}
-	close(fd);
-	if (!g_file_get_contents(path, &data, &len, &local_error)) {
-		g_set_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_IO, "%s: %s", path,
-			    local_error->message);
-		return NULL;
-	}
-	if (len > CW_MAX_CONFIG_SIZE) {
-		g_set_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_IO,
-			    "%s: file too large (%" G_GSIZE_FORMAT " bytes, at most %d)", path, len,
-			    CW_MAX_CONFIG_SIZE);
-		return NULL;
-	}
-	self = cw_bot_config_new_from_data(data, (gssize) len, &local_error);
-	if (self == NULL) {
-		/* "path:3:8: ..." for syntax errors, "path: key: ..." otherwise. */
-		gboolean positioned = local_error->code == CW_CONFIG_ERROR_PARSE &&
-				      g_ascii_isdigit(local_error->message[0]);
-
-		g_prefix_error(&local_error, positioned ? "%s:" : "%s: ", path);
-		g_propagate_error(error, g_steal_pointer(&local_error));
-	}
-	return self;
+	root = cw_json_parse_file(path, CW_JSON_MAX_CONFIG_FILE, CW_JSON_PARSE_DEFAULT, error);
+	return cw_bot_config_new_from_root(root, path, error);
 }
 
 const CwStrategySpec *
@@ -495,11 +466,6 @@ cw_bot_config_get_section_type(const CwBotConfig *self, const char *name, const 
 char *
 cw_bot_config_to_json(const CwBotConfig *self)
 {
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-
 	g_return_val_if_fail(self != NULL, NULL);
-	json_generator_set_pretty(gen, TRUE);
-	json_generator_set_indent(gen, 2);
-	json_generator_set_root(gen, self->root);
-	return json_generator_to_data(gen, NULL);
+	return cw_json_to_string(self->root, TRUE);
 }

@@ -79,6 +79,34 @@ test_double(void)
 	g_clear_error(&error);
 }
 
+/* Documents from cw_json_parse() hold no infinity, but a tree built in code
+ * (or by json-glib directly) can: the readers refuse it on their own. */
+static void
+test_double_not_finite(void)
+{
+	g_autoptr(JsonObject) o = json_object_new();
+	g_autoptr(GError) error = NULL;
+	double v = -1;
+
+	json_object_set_double_member(o, "inf", INFINITY);
+	json_object_set_double_member(o, "minus_inf", -INFINITY);
+	json_object_set_double_member(o, "nan", NAN);
+
+	g_assert_false(cw_config_read_double_range(o, "", "inf", 1, 0, INFINITY,
+						   CW_CONFIG_RANGE_MIN_EXCLUSIVE, &v, &error));
+	g_assert_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_RANGE);
+	g_assert_cmpstr(error->message, ==, "inf: expected a number > 0, got inf");
+	g_clear_error(&error);
+	g_assert_false(
+	    cw_config_read_double(o, "", "minus_inf", 1, -INFINITY, INFINITY, &v, &error));
+	g_assert_cmpstr(error->message, ==, "minus_inf: expected a number, got -inf");
+	g_clear_error(&error);
+	g_assert_false(cw_config_read_double(o, "", "nan", 1, -INFINITY, INFINITY, &v, &error));
+	g_assert_cmpstr(error->message, ==, "nan: expected a number, got nan");
+	g_clear_error(&error);
+	g_assert_cmpfloat(v, ==, -1);
+}
+
 static void
 test_uint(void)
 {
@@ -302,6 +330,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/config/reader/path", test_path);
 	g_test_add_func("/config/reader/double", test_double);
+	g_test_add_func("/config/reader/double-not-finite", test_double_not_finite);
 	g_test_add_func("/config/reader/uint", test_uint);
 	g_test_add_func("/config/reader/bool-string", test_bool_string);
 	g_test_add_func("/config/reader/choice", test_choice);

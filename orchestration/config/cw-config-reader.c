@@ -126,10 +126,11 @@ cw_config_describe_range(const char *noun, double min, double max, CwConfigRange
 	return g_strdup(noun);
 }
 
+/* Never infinity or NaN, whatever the bounds: an infinite max means no bound. */
 static gboolean
 cw_config_in_range(double v, double min, double max, CwConfigRangeFlags flags)
 {
-	if (isnan(v))
+	if (!isfinite(v))
 		return FALSE;
 	if ((flags & CW_CONFIG_RANGE_MIN_EXCLUSIVE) ? v <= min : v < min)
 		return FALSE;

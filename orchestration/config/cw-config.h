@@ -5,5 +5,6 @@
 #define CW_CONFIG_INSIDE
 #include "cw-config-types.h"
 #include "cw-config-reader.h"
+#include "cw-json.h"
 #include "cw-bot-config.h"
 #undef CW_CONFIG_INSIDE

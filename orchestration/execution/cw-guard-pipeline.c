@@ -351,25 +351,25 @@ cw_guard_pipeline_save_state(CwGuardPipeline *self)
 	if (json_object_get_size(obj) == 0)
 		return NULL;
 	root = json_node_init_object(json_node_alloc(), obj);
-	return json_to_string(root, FALSE);
+	return cw_json_to_string(root, FALSE);
 }
 
 gboolean
 cw_guard_pipeline_load_state(CwGuardPipeline *self, const char *json, GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonNode) root = cw_json_parse(json, -1, NULL, CW_JSON_PARSE_DEFAULT, error);
 	JsonObject *obj;
 
-	if (!json_parser_load_from_data(parser, json, -1, error)) {
+	if (root == NULL) {
 		g_prefix_error(error, "guard state: ");
 		return FALSE;
 	}
-	if (!JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+	if (!JSON_NODE_HOLDS_OBJECT(root)) {
 		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_FAILED,
 			    "guard state: expected a JSON object");
 		return FALSE;
 	}
-	obj = json_node_get_object(json_parser_get_root(parser));
+	obj = json_node_get_object(root);
 	for (guint i = 0; i < self->guards->len; i++) {
 		const char *name = g_ptr_array_index(self->names, i);
 		JsonNode *node = json_object_get_member(obj, name);

@@ -207,126 +207,6 @@ cw_bot_admin_set_config(CwStore *store, const char *name, const char *config_jso
 	return cw_store_bot_set_config(store, bot.id, config_json, error);
 }
 
-static void cw_bot_admin_write_node(GString *out, JsonNode *node, int indent);
-
-static void
-cw_bot_admin_write_string(GString *out, const char *text)
-{
-	g_string_append_c(out, '"');
-	for (const char *p = text; *p != '\0'; p++) {
-		guchar c = (guchar) *p;
-		if (c == '"' || c == '\\')
-			g_string_append_printf(out, "\\%c", c);
-		else if (c == '\n')
-			g_string_append(out, "\\n");
-		else if (c == '\t')
-			g_string_append(out, "\\t");
-		else if (c < 0x20)
-			g_string_append_printf(out, "\\u%04x", c);
-		else
-			g_string_append_c(out, (char) c);
-	}
-	g_string_append_c(out, '"');
-}
-
-/* The shortest text that reads back as the same double (json-glib writes
- * 17 digits: 0.1 would come back as 0.10000000000000001). */
-static void
-cw_bot_admin_write_double(GString *out, double v)
-{
-	char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-	if (!isfinite(v)) {
-		g_string_append(out, "null");
-		return;
-	}
-	for (int prec = 1; prec <= 17; prec++) {
-		char format[8];
-		g_snprintf(format, sizeof(format), "%%.%dg", prec);
-		g_ascii_formatd(buf, sizeof(buf), format, v);
-		if (g_ascii_strtod(buf, NULL) == v)
-			break;
-	}
-	g_string_append(out, buf);
-	/* keep it a double for readers that tell them apart */
-	if (strpbrk(buf, ".eE") == NULL)
-		g_string_append(out, ".0");
-}
-
-static void
-cw_bot_admin_write_newline(GString *out, int indent)
-{
-	if (indent < 0)
-		return;
-	g_string_append_c(out, '\n');
-	for (int i = 0; i < indent; i++)
-		g_string_append(out, "  ");
-}
-
-static void
-cw_bot_admin_write_node(GString *out, JsonNode *node, int indent)
-{
-	int inner = indent >= 0 ? indent + 1 : -1;
-
-	switch (JSON_NODE_TYPE(node)) {
-	case JSON_NODE_OBJECT: {
-		JsonObject *obj = json_node_get_object(node);
-		g_autoptr(GList) members = json_object_get_members(obj);
-		g_string_append_c(out, '{');
-		for (GList *l = members; l != NULL; l = l->next) {
-			cw_bot_admin_write_newline(out, inner);
-			cw_bot_admin_write_string(out, l->data);
-			g_string_append(out, indent >= 0 ? ": " : ":");
-			cw_bot_admin_write_node(out, json_object_get_member(obj, l->data), inner);
-			if (l->next != NULL)
-				g_string_append_c(out, ',');
-		}
-		if (members != NULL)
-			cw_bot_admin_write_newline(out, indent);
-		g_string_append_c(out, '}');
-		break;
-	}
-	case JSON_NODE_ARRAY: {
-		JsonArray *arr = json_node_get_array(node);
-		guint n = json_array_get_length(arr);
-		g_string_append_c(out, '[');
-		for (guint i = 0; i < n; i++) {
-			cw_bot_admin_write_newline(out, inner);
-			cw_bot_admin_write_node(out, json_array_get_element(arr, i), inner);
-			if (i + 1 < n)
-				g_string_append_c(out, ',');
-		}
-		if (n > 0)
-			cw_bot_admin_write_newline(out, indent);
-		g_string_append_c(out, ']');
-		break;
-	}
-	case JSON_NODE_VALUE:
-		switch (json_node_get_value_type(node)) {
-		case G_TYPE_INT64:
-			g_string_append_printf(out, "%" G_GINT64_FORMAT, json_node_get_int(node));
-			break;
-		case G_TYPE_DOUBLE:
-			cw_bot_admin_write_double(out, json_node_get_double(node));
-			break;
-		case G_TYPE_BOOLEAN:
-			g_string_append(out, json_node_get_boolean(node) ? "true" : "false");
-			break;
-		case G_TYPE_STRING:
-			cw_bot_admin_write_string(out, json_node_get_string(node));
-			break;
-		default:
-			g_string_append(out, "null");
-			break;
-		}
-		break;
-	case JSON_NODE_NULL:
-	default:
-		g_string_append(out, "null");
-		break;
-	}
-}
-
 /**
  * cw_bot_admin_json_to_text:
  * @node: a JSON document
@@ -338,26 +218,20 @@ cw_bot_admin_write_node(GString *out, JsonNode *node, int indent)
 char *
 cw_bot_admin_json_to_text(JsonNode *node, gboolean pretty)
 {
-	GString *out = g_string_new(NULL);
-
-	g_return_val_if_fail(node != NULL, NULL);
-
-	cw_bot_admin_write_node(out, node, pretty ? 0 : -1);
-	return g_string_free(out, FALSE);
+	return cw_json_to_string(node, pretty);
 }
 
 /* The stored configuration with "active_strategy" set, as JSON text. */
 static char *
 cw_bot_admin_with_active(const char *config_json, const char *strategy_id, GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonNode) root =
+	    cw_json_parse(config_json, -1, NULL, CW_JSON_PARSE_DEFAULT, error);
 	g_autofree char *text = NULL;
-	JsonNode *root;
 
-	if (!json_parser_load_from_data(parser, config_json, -1, error))
+	if (root == NULL)
 		return NULL;
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+	if (!JSON_NODE_HOLDS_OBJECT(root)) {
 		g_set_error_literal(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_TYPE,
 				    "expected a JSON object");
 		return NULL;
@@ -593,9 +467,9 @@ gboolean
 cw_bot_admin_get_kill_switch(CwStore *store, gboolean *halted, gint64 *seq, GError **error)
 {
 	g_autoptr(GPtrArray) events = NULL;
-	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonNode) root = NULL;
 	CwStoreEvent *ev;
-	JsonNode *root, *member;
+	JsonNode *member;
 
 	*halted = TRUE;
 	if (seq != NULL)
@@ -609,8 +483,8 @@ cw_bot_admin_get_kill_switch(CwStore *store, gboolean *halted, gint64 *seq, GErr
 	ev = g_ptr_array_index(events, 0);
 	if (seq != NULL)
 		*seq = ev->seq;
-	if (ev->payload == NULL || !json_parser_load_from_data(parser, ev->payload, -1, NULL) ||
-	    (root = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_OBJECT(root) ||
+	root = cw_json_parse(ev->payload, -1, NULL, CW_JSON_PARSE_DEFAULT, NULL);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root) ||
 	    (member = json_object_get_member(json_node_get_object(root), "halted")) == NULL ||
 	    json_node_get_value_type(member) != G_TYPE_BOOLEAN) {
 		g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT,

@@ -331,7 +331,12 @@ cw_command_backtest(int argc, char **argv)
 	}
 	for (guint i = 0; configs[i] != NULL; i++) {
 		g_autoptr(CwBotConfig) config = cw_bot_config_new_from_file(configs[i], &error);
-		if (config == NULL || !cw_backtest_add_bot(bt, config, &error)) {
+		/* the file's own errors start with its name already */
+		if (config == NULL) {
+			cw_commands_print_error("backtest", error);
+			return 1;
+		}
+		if (!cw_backtest_add_bot(bt, config, &error)) {
 			fprintf(stderr, "candlewick backtest: %s: %s\n", configs[i],
 				error->message);
 			return 1;

@@ -181,15 +181,11 @@ cw_bots_truncate(const char *text, glong width)
 	}
 }
 
+/* NULL when absent or not a document that cw_json_parse() accepts. */
 static JsonNode *
 cw_bots_parse_json(const char *text)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
-
-	if (text == NULL || !json_parser_load_from_data(parser, text, -1, NULL) ||
-	    json_parser_get_root(parser) == NULL)
-		return NULL;
-	return json_node_copy(json_parser_get_root(parser));
+	return cw_json_parse(text, -1, NULL, CW_JSON_PARSE_DEFAULT, NULL);
 }
 
 static char *

@@ -61,13 +61,19 @@ cw_demo_run(int argc, char **argv)
 static char *
 cw_demo_bot_config(const char *path, const char *data, GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonNode) doc =
+	    cw_json_parse_file(path, CW_JSON_MAX_CONFIG_FILE, CW_JSON_PARSE_DEFAULT, error);
 	g_autoptr(JsonGenerator) gen = json_generator_new();
 	JsonObject *root, *feed;
 
-	if (!json_parser_load_from_file(parser, path, error))
+	if (doc == NULL)
 		return NULL;
-	root = json_node_get_object(json_parser_get_root(parser));
+	if (!JSON_NODE_HOLDS_OBJECT(doc)) {
+		g_set_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_TYPE, "%s: expected an object",
+			    path);
+		return NULL;
+	}
+	root = json_node_get_object(doc);
 	feed = json_object_new();
 	json_object_set_string_member(feed, "type", "replay");
 	json_object_set_string_member(feed, "path", data);
@@ -75,7 +81,7 @@ cw_demo_bot_config(const char *path, const char *data, GError **error)
 	json_object_set_string_member(feed, "symbol",
 				      json_object_get_string_member(root, "symbol"));
 	json_object_set_object_member(root, "feed", feed);
-	json_generator_set_root(gen, json_parser_get_root(parser));
+	json_generator_set_root(gen, doc);
 	return json_generator_to_data(gen, NULL);
 }
 
@@ -100,7 +106,11 @@ cw_demo_serve(GPtrArray *configs, const char *data, const char *db)
 		g_autofree char *json =
 		    cw_demo_bot_config(g_ptr_array_index(configs, i), data, &error);
 		g_autofree char *name = NULL;
-		if (json == NULL || cw_bot_admin_add(store, json, TRUE, &name, &error) < 0) {
+		if (json == NULL) {
+			fprintf(stderr, "candlewick demo: %s\n", error->message);
+			return 1;
+		}
+		if (cw_bot_admin_add(store, json, TRUE, &name, &error) < 0) {
 			fprintf(stderr, "candlewick demo: %s: %s\n",
 				(const char *) g_ptr_array_index(configs, i), error->message);
 			return 1;

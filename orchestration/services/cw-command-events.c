@@ -99,8 +99,7 @@ static void
 cw_events_append_json(GString *out, const CwStoreEvent *event, const char *bot_name)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonNode) payload = NULL;
 	g_autoptr(JsonNode) root = NULL;
 	g_autofree char *text = cw_events_format_time(event->time);
 	g_autofree char *line = NULL;
@@ -130,18 +129,18 @@ cw_events_append_json(GString *out, const CwStoreEvent *event, const char *bot_n
 	json_builder_set_member_name(b, "type");
 	json_builder_add_string_value(b, event->type);
 	json_builder_set_member_name(b, "payload");
-	if (event->payload != NULL &&
-	    json_parser_load_from_data(parser, event->payload, -1, NULL) &&
-	    json_parser_get_root(parser) != NULL)
-		json_builder_add_value(b, json_node_copy(json_parser_get_root(parser)));
+	/* a payload that is not a strict document is shown as the string it is */
+	payload = cw_json_parse(event->payload, -1, NULL, CW_JSON_PARSE_DEFAULT, NULL);
+	if (payload != NULL)
+		json_builder_add_value(b, g_steal_pointer(&payload));
 	else if (event->payload != NULL)
 		json_builder_add_string_value(b, event->payload);
 	else
 		json_builder_add_null_value(b);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	line = json_generator_to_data(gen, NULL);
+	/* json_generator would write 2e-8 as "2e-08.0", which is not JSON */
+	line = cw_json_to_string(root, FALSE);
 	g_string_append(out, line);
 }
 

@@ -3,6 +3,7 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 
+#include "cw-config.h"
 #include "cw-event-json.h"
 
 static void
@@ -97,7 +98,6 @@ char *
 cw_event_to_json(const CwEvent *event)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autoptr(JsonNode) root = NULL;
 
 	json_builder_begin_object(b);
@@ -126,6 +126,6 @@ cw_event_to_json(const CwEvent *event)
 		cw_ej_double(b, "value", event->value);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	return json_generator_to_data(gen, NULL);
+	/* json_generator would write 2e-8 as "2e-08.0", which json_valid() refuses */
+	return cw_json_to_string(root, FALSE);
 }

@@ -113,17 +113,13 @@ cw_service_options_parse(CwServiceOptions *options, JsonObject *obj, GError **er
 gboolean
 cw_service_options_load(CwServiceOptions *options, const char *path, GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GError) local = NULL;
-	JsonNode *root;
+	/* messages start with path */
+	g_autoptr(JsonNode) root =
+	    cw_json_parse_file(path, CW_JSON_MAX_CONFIG_FILE, CW_JSON_PARSE_DEFAULT, error);
 
-	if (!json_parser_load_from_file(parser, path, &local)) {
-		g_set_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_PARSE, "%s: %s", path,
-			    local->message);
+	if (root == NULL)
 		return FALSE;
-	}
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+	if (!JSON_NODE_HOLDS_OBJECT(root)) {
 		g_set_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_TYPE,
 			    "%s: expected a JSON object", path);
 		return FALSE;

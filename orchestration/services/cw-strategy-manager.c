@@ -242,17 +242,14 @@ cw_strategy_manager_new(CwStore *store, CwStoreWriter *writer, CwOrchestratorCac
 static CwBotConfig *
 cw_strategy_manager_parse_text(const CwStoreBot *row, const char *text, GError **error)
 {
-	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(GError) local = NULL;
-	JsonNode *root;
+	g_autofree char *source = g_strdup_printf(
+	    "trading_bots.config row %" G_GINT64_FORMAT " (name '%s')", row->id, row->name);
+	g_autoptr(JsonNode) root = cw_json_parse(text, -1, source, CW_JSON_PARSE_DEFAULT, error);
 
-	if (!json_parser_load_from_data(parser, text, -1, &local)) {
-		g_set_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_PARSE, "config: %s",
-			    local->message);
+	/* an empty, deep or malformed config is this bot's error, nobody else's */
+	if (root == NULL)
 		return NULL;
-	}
-	root = json_parser_get_root(parser);
-	if (root != NULL && JSON_NODE_HOLDS_OBJECT(root))
+	if (JSON_NODE_HOLDS_OBJECT(root))
 		json_object_set_string_member(json_node_get_object(root), "name", row->name);
 	return cw_bot_config_new_from_node(root, error);
 }
@@ -283,9 +280,8 @@ cw_strategy_manager_read_history(CwStrategyManager *self, const CwStoreBot *row,
 {
 	g_autoptr(GError) local = NULL;
 	g_autofree char *text = cw_store_state_get(self->store, row->id, "config_history", &local);
-	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GPtrArray) out = NULL;
-	JsonNode *root;
+	g_autoptr(JsonNode) root = NULL;
 	JsonArray *arr;
 
 	if (local != NULL) {
@@ -294,10 +290,11 @@ cw_strategy_manager_read_history(CwStrategyManager *self, const CwStoreBot *row,
 	}
 	if (text == NULL)
 		return NULL;
-	if (!json_parser_load_from_data(parser, text, -1, NULL) ||
-	    (root = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_ARRAY(root)) {
+	root = cw_json_parse(text, -1, "bot_state config_history", CW_JSON_PARSE_DEFAULT, &local);
+	if (root == NULL || !JSON_NODE_HOLDS_ARRAY(root)) {
 		cw_store_state_unreadable(error, row->id, "config_history", text,
-					  "a config history", "expected a JSON array");
+					  "a config history",
+					  local != NULL ? local->message : "expected a JSON array");
 		return NULL;
 	}
 	arr = json_node_get_array(root);

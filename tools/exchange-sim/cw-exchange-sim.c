@@ -3,6 +3,7 @@
 
 #include "cw-exchange-sim.h"
 
+#include "cw-config.h"
 #include "cw-kline-frame.h"
 #include "cw-streaming.h"
 
@@ -749,18 +750,15 @@ static void
 cw_sim_on_message(SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer data)
 {
 	CwSimConn *conn = data;
-	g_autoptr(JsonParser) parser = json_parser_new();
 	gsize len = 0;
 	const char *text = g_bytes_get_data(message, &len);
-	JsonNode *root;
+	g_autoptr(JsonNode) root = NULL;
 
 	if (!cw_sim_conn_live(conn))
 		return;
-	/* Client requests; orchestration/config's strict cw_json_parse() should
-	 * replace json_parser_load_from_data() here and in cw_sim_control(). */
-	if (type != SOUP_WEBSOCKET_DATA_TEXT ||
-	    !json_parser_load_from_data(parser, text, (gssize) len, NULL) ||
-	    (root = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+	if (type == SOUP_WEBSOCKET_DATA_TEXT)
+		root = cw_json_parse(text, (gssize) len, "request", CW_JSON_PARSE_DEFAULT, NULL);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
 		if (conn->wire == CW_SIM_WIRE_BYBIT)
 			cw_sim_bybit_reply(conn, FALSE, "error:request not json", NULL, "");
 		else
@@ -1403,13 +1401,13 @@ cw_sim_control(CwExchangeSim *self, SoupServerMessage *msg, const char *path)
 	if (strcmp(path, "/sim/faults") == 0 && strcmp(method, "POST") == 0) {
 		SoupMessageBody *body = soup_server_message_get_request_body(msg);
 		g_autoptr(GBytes) bytes = soup_message_body_flatten(body);
-		g_autoptr(JsonParser) parser = json_parser_new();
 		gsize len = 0;
 		const char *data = g_bytes_get_data(bytes, &len);
+		g_autoptr(JsonNode) root =
+		    cw_json_parse(data != NULL ? data : "", (gssize) len, "/sim/faults body",
+				  CW_JSON_PARSE_DEFAULT, &error);
 
-		if (!json_parser_load_from_data(parser, data != NULL ? data : "", (gssize) len,
-						&error) ||
-		    !cw_exchange_sim_apply_faults(self, json_parser_get_root(parser), &error)) {
+		if (root == NULL || !cw_exchange_sim_apply_faults(self, root, &error)) {
 			g_autofree char *escaped = g_strescape(error->message, NULL);
 			g_autofree char *text = g_strdup_printf("{\"error\":\"%s\"}", escaped);
 
