@@ -607,7 +607,7 @@ test_errors_top_level(void)
 	expect_error("{'nmae': 'x'}", CW_CONFIG_ERROR_UNKNOWN_KEY,
 		     "nmae: unknown key (known: name, description, symbol, interval, profile, "
 		     "initial_balance, instrument, strategy, strategies, active_strategy, "
-		     "canary_fraction, feed, broker, guardrails, notifications)");
+		     "canary_fraction, feed, broker, guardrails, notifications, execution)");
 	expect_error("{'initial_balance': '100'}", CW_CONFIG_ERROR_TYPE,
 		     "initial_balance: expected a number, got a string");
 	expect_error("{'initial_balance': 0}", CW_CONFIG_ERROR_RANGE,

@@ -72,6 +72,16 @@ guint cw_test_recorder_count(CwTestRecorder *self, CwEventType type);
 const CwTestEvent *cw_test_recorder_nth(CwTestRecorder *self, CwEventType type, guint n);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CwTestRecorder, cw_test_recorder_free)
 
+/* The asynchronous broker calls, run to completion on the thread-default
+ * main context (bounded: a call that does not complete in 5 s fails the
+ * test). */
+gboolean cw_test_broker_lookup(CwBroker *broker, const char *client_order_id, CwOrder *out,
+			       GError **error);
+double cw_test_broker_get_balance(CwBroker *broker);
+CwBrokerState *cw_test_broker_reconcile(CwBroker *broker, gint64 since_ms, GError **error);
+/* Iterates the main context until *done or 5 s passed. */
+void cw_test_wait(const gboolean *done);
+
 #define cw_assert_close(a, b)                                                                      \
 	g_assert_cmpfloat_with_epsilon((a), (b), 1e-9 * MAX(1.0, fabs((double) (b))))
 
