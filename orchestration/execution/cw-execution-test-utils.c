@@ -368,6 +368,70 @@ cw_test_halve_guard_iface_init(CwGuardInterface *iface)
 	iface->check = cw_test_halve_guard_check;
 }
 
+struct _CwTestErrorsGuard {
+	GObject parent_instance;
+};
+
+static guint cw_test_errors_count;
+
+static void cw_test_errors_guard_iface_init(CwGuardInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE(CwTestErrorsGuard, cw_test_errors_guard, G_TYPE_OBJECT,
+			      G_IMPLEMENT_INTERFACE(CW_TYPE_GUARD, cw_test_errors_guard_iface_init))
+
+static void
+cw_test_errors_guard_class_init(CwTestErrorsGuardClass *klass)
+{
+}
+
+static void
+cw_test_errors_guard_init(CwTestErrorsGuard *self)
+{
+}
+
+guint
+cw_test_errors_guard_get_count(void)
+{
+	return cw_test_errors_count;
+}
+
+static const char *
+cw_test_errors_guard_get_name(CwGuard *guard)
+{
+	return "test-errors";
+}
+
+static gboolean
+cw_test_errors_guard_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
+			       GError **error)
+{
+	*active = cw_test_guard_active(config, "test_errors");
+	return TRUE;
+}
+
+static CwGuardVerdict
+cw_test_errors_guard_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
+			   gsize reason_len)
+{
+	return CW_GUARD_ALLOW;
+}
+
+static void
+cw_test_errors_guard_on_order_error(CwGuard *guard, const CwGuardContext *ctx, const CwOrder *order,
+				    const GError *error)
+{
+	cw_test_errors_count++;
+}
+
+static void
+cw_test_errors_guard_iface_init(CwGuardInterface *iface)
+{
+	iface->get_name = cw_test_errors_guard_get_name;
+	iface->configure = cw_test_errors_guard_configure;
+	iface->check = cw_test_errors_guard_check;
+	iface->on_order_error = cw_test_errors_guard_on_order_error;
+}
+
 struct _CwTestFlattenGuard {
 	GObject parent_instance;
 	guint after;
@@ -499,6 +563,10 @@ cw_test_register_types(void)
 					       "test-halve", 0);
 		g_io_extension_point_implement(CW_EXTENSION_POINT_GUARD, CW_TYPE_TEST_FLATTEN_GUARD,
 					       "test-flatten", 0);
+		g_io_extension_point_implement(CW_EXTENSION_POINT_BROKER, CW_TYPE_TEST_VENUE_BROKER,
+					       "venue", 0);
+		g_io_extension_point_implement(CW_EXTENSION_POINT_GUARD, CW_TYPE_TEST_ERRORS_GUARD,
+					       "test-errors", 0);
 		g_once_init_leave(&once, 1);
 	}
 }

@@ -506,6 +506,69 @@ test_configure(void)
 	g_assert_nonnull(strstr(error->message, "taker_fee_bps"));
 }
 
+/* The contract's synchronous side: submit acknowledges (NEW) before it
+ * returns; amend moves a working stop in place (same id, same slot) and
+ * reports it; the capabilities say so. */
+static void
+test_ack_and_amend(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const CwTestEvent *e;
+	guint before;
+
+	g_assert_true(cw_broker_has_capability(
+	    CW_BROKER(f->broker), CW_BROKER_CAP_SIMULATED_ON_CANDLES | CW_BROKER_CAP_NATIVE_STOP |
+				      CW_BROKER_CAP_REDUCE_ONLY));
+	g_assert_false(cw_broker_has_capability(CW_BROKER(f->broker), CW_BROKER_CAP_AMEND));
+	open_long(f);
+	before = f->log->len;
+	submit(f, make_order("sl", CW_SIDE_SELL, CW_ORDER_TYPE_STOP, CW_ORDER_PURPOSE_STOP_LOSS, 2,
+			     90));
+	g_assert_cmpuint(f->log->len, ==, before + 1);
+	e = &g_array_index(f->log, CwTestEvent, before);
+	g_assert_cmpint(e->order.status, ==, CW_ORDER_STATUS_NEW);
+
+	g_assert_true(cw_broker_amend(CW_BROKER(f->broker), "sl", 1.5, 0, 99.8, &error));
+	g_assert_no_error(error);
+	e = &g_array_index(f->log, CwTestEvent, f->log->len - 1);
+	g_assert_cmpstr(e->order.client_order_id, ==, "sl");
+	cw_assert_close(e->order.stop_price, 99.8);
+	cw_assert_close(e->order.qty, 1.5);
+	g_assert_cmpuint(cw_paper_broker_get_n_working(f->broker), ==, 1);
+	/* the amended trigger is in reach: it fills at 99.8 less slippage */
+	candle(f, 2, 100, 100, 99.5, 99.6);
+	g_assert_cmpuint(n_fills(f), ==, 2);
+	cw_assert_close(nth_fill(f, 1)->fill.qty, 1.5);
+	cw_assert_close(nth_fill(f, 1)->fill.price, 99.8 * (1 - 0.001));
+	g_assert_false(cw_broker_amend(CW_BROKER(f->broker), "sl", 1, 0, 95, &error));
+	g_assert_error(error, CW_BROKER_ERROR, CW_BROKER_ERROR_NOT_FOUND);
+}
+
+/* reconcile_async: open orders, what ended since a time, position, balance. */
+static void
+test_reconcile(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBrokerState) state = NULL;
+	g_autoptr(CwBrokerState) later = NULL;
+
+	open_long(f);
+	submit(f, make_order("sl", CW_SIDE_SELL, CW_ORDER_TYPE_STOP, CW_ORDER_PURPOSE_STOP_LOSS, 2,
+			     90));
+	state = cw_test_broker_reconcile(CW_BROKER(f->broker), 0, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(state->open_orders->len, ==, 1);
+	g_assert_cmpstr(g_array_index(state->open_orders, CwOrder, 0).client_order_id, ==, "sl");
+	g_assert_cmpuint(state->ended->len, ==, 1);
+	g_assert_cmpstr(g_array_index(state->ended, CwOrder, 0).client_order_id, ==, "entry");
+	cw_assert_close(state->position, 2);
+	cw_assert_close(state->entry_price, 100.1);
+	cw_assert_close(state->balance, cw_test_broker_get_balance(CW_BROKER(f->broker)));
+	/* nothing ended after the entry's fill at candle 1 */
+	later = cw_test_broker_reconcile(CW_BROKER(f->broker), 60001, &error);
+	g_assert_cmpuint(later->ended->len, ==, 0);
+}
+
 static void
 test_registered(void)
 {
@@ -534,6 +597,8 @@ main(int argc, char **argv)
 	ADD("/execution/paper-broker/lookup-and-cancel", test_lookup_and_cancel);
 	ADD("/execution/paper-broker/invalid-and-capacity", test_invalid_and_capacity);
 	ADD("/execution/paper-broker/history-ring", test_history_ring);
+	ADD("/execution/paper-broker/ack-and-amend", test_ack_and_amend);
+	ADD("/execution/paper-broker/reconcile", test_reconcile);
 #undef ADD
 	g_test_add_func("/execution/paper-broker/configure", test_configure);
 	g_test_add_func("/execution/paper-broker/registered", test_registered);
