@@ -66,6 +66,7 @@ struct _CwTradingOrchestrator {
 	gboolean in_request;
 	gboolean request_acked;
 	guint64 request_seq;
+	const char *request_id; /* the client order id of that request, while in_request */
 	/* an entry sent and not ended: it may fill in parts */
 	gboolean entry_working;
 	gint64 entry_deadline; /* ms; 0 = none */
@@ -561,8 +562,8 @@ cw_trading_orchestrator_retire_old_stop(CwTradingOrchestrator *self)
 	if (!self->has_old_stop)
 		return;
 	self->has_old_stop = FALSE;
-	if (strcmp(self->old_stop.client_order_id, self->stop_order.client_order_id) == 0)
-		return;
+	if (self->old_stop.seq == self->stop_order.seq)
+		return; /* amended in place: the same order */
 	memcpy(id, self->old_stop.client_order_id, sizeof(id));
 	self->broker_iface->cancel(self->broker, id, NULL);
 }
@@ -596,6 +597,7 @@ cw_trading_orchestrator_send(CwTradingOrchestrator *self, const CwOrder *order, 
 	self->in_request = TRUE;
 	self->request_acked = FALSE;
 	self->request_seq = order->seq;
+	self->request_id = order->client_order_id;
 	if (amend)
 		ok = self->broker_iface->amend(self->broker, order->client_order_id, order->qty, 0,
 					       order->stop_price, error);
@@ -796,14 +798,21 @@ cw_trading_orchestrator_action_failed(CwAction *action, gpointer user_data)
 }
 
 static void
-cw_trading_orchestrator_drain(CwTradingOrchestrator *self)
+cw_trading_orchestrator_drain_queue(CwTradingOrchestrator *self)
 {
-	/* nothing is sent while an order's outcome is unknown */
-	if (cw_action_queue_get_length(self->queue) == 0 || self->has_limbo)
-		return;
 	cw_action_queue_run(self->queue, cw_trading_orchestrator_now_ms(self),
 			    cw_trading_orchestrator_execute, cw_trading_orchestrator_action_failed,
 			    self);
+}
+
+/* Inline: most candles have nothing queued. Nothing is sent while an
+ * order's outcome is unknown. */
+static inline void
+cw_trading_orchestrator_drain(CwTradingOrchestrator *self)
+{
+	if (G_LIKELY(cw_action_queue_get_length(self->queue) == 0) || self->has_limbo)
+		return;
+	cw_trading_orchestrator_drain_queue(self);
 }
 
 /* fills */
@@ -974,14 +983,24 @@ cw_trading_orchestrator_is_stop(const CwTradingOrchestrator *self, const CwOrder
 				     order, self->stop_order.seq, self->stop_order.client_order_id);
 }
 
+/* Acknowledgements are the most frequent reports: a broker that echoes
+ * the seq (unique per orchestrator) is matched without reading the ids. */
+static inline gboolean
+cw_trading_orchestrator_acked(const CwOrder *order, guint64 seq, const char *id)
+{
+	return order->seq != 0 ? order->seq == seq : strcmp(order->client_order_id, id) == 0;
+}
+
 /* The broker acknowledged a request: the order works (NEW), or an amend
  * or cancel is under way. */
 static void
 cw_trading_orchestrator_on_ack(CwTradingOrchestrator *self, const CwOrder *order)
 {
-	if (self->in_request && order->seq == self->request_seq)
+	if (self->in_request &&
+	    cw_trading_orchestrator_acked(order, self->request_seq, self->request_id))
 		self->request_acked = TRUE;
-	if (cw_trading_orchestrator_is_stop(self, order)) {
+	if (self->has_stop && cw_trading_orchestrator_acked(order, self->stop_order.seq,
+							    self->stop_order.client_order_id)) {
 		self->stop_order.status = order->status;
 		if (order->status == CW_ORDER_STATUS_NEW ||
 		    order->status == CW_ORDER_STATUS_PARTIALLY_FILLED) {
@@ -993,12 +1012,13 @@ cw_trading_orchestrator_on_ack(CwTradingOrchestrator *self, const CwOrder *order
 			if (!self->in_request)
 				cw_trading_orchestrator_retire_old_stop(self);
 		}
-	}
-	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
-		if (self->has_tp[i] &&
-		    cw_trading_orchestrator_same_order(order, self->tp_orders[i].seq,
-						       self->tp_orders[i].client_order_id))
-			self->tp_orders[i].status = order->status;
+	} else {
+		for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
+			if (self->has_tp[i] &&
+			    cw_trading_orchestrator_acked(order, self->tp_orders[i].seq,
+							  self->tp_orders[i].client_order_id))
+				self->tp_orders[i].status = order->status;
+		}
 	}
 	if (!self->in_request)
 		cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_ACKNOWLEDGED, order,
@@ -1139,6 +1159,8 @@ cw_trading_orchestrator_lookup_done(GObject *source, GAsyncResult *result, gpoin
 	CwOrder found;
 
 	self->lookup_in_flight = FALSE;
+	if (self->broker == NULL)
+		return; /* disposed meanwhile */
 	if (cw_broker_lookup_order_finish(CW_BROKER(source), result, &found, &error)) {
 		/* it reached the broker: adopt what the broker says */
 		self->has_limbo = FALSE;
@@ -1147,7 +1169,7 @@ cw_trading_orchestrator_lookup_done(GObject *source, GAsyncResult *result, gpoin
 		cw_trading_orchestrator_drain(self);
 		return;
 	}
-	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->broker == NULL)
+	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 		return;
 	if (!g_error_matches(error, CW_BROKER_ERROR, CW_BROKER_ERROR_NOT_FOUND)) {
 		/* the lookup itself failed: again, after a backoff */
@@ -1194,13 +1216,10 @@ cw_trading_orchestrator_start_lookup(CwTradingOrchestrator *self)
 /* Timeouts and retries that are due at the clock's time: the entry
  * timeout, a lookup to try again, the action queue. */
 static void
-cw_trading_orchestrator_run_timers(CwTradingOrchestrator *self)
+cw_trading_orchestrator_run_timers_due(CwTradingOrchestrator *self)
 {
-	gint64 now;
+	gint64 now = cw_trading_orchestrator_now_ms(self);
 
-	if (!self->entry_working && !self->has_limbo)
-		return;
-	now = cw_trading_orchestrator_now_ms(self);
 	if (self->entry_working && self->entry_deadline > 0 && now >= self->entry_deadline) {
 		char id[CW_CLIENT_ORDER_ID_LEN];
 
@@ -1212,6 +1231,15 @@ cw_trading_orchestrator_run_timers(CwTradingOrchestrator *self)
 	if (self->has_limbo && !self->lookup_in_flight && self->lookup_due > 0 &&
 	    now >= self->lookup_due)
 		cw_trading_orchestrator_start_lookup(self);
+}
+
+/* Inline: usually no timer runs. */
+static inline void
+cw_trading_orchestrator_run_timers(CwTradingOrchestrator *self)
+{
+	if (G_LIKELY(!self->entry_working && !self->has_limbo))
+		return;
+	cw_trading_orchestrator_run_timers_due(self);
 }
 
 /* construction */
