@@ -11,7 +11,7 @@
 	"'broker': {'type': 'venue', 'amend': %s}, 'guardrails': {'test_errors': true}, "          \
 	"'execution': {'entry_timeout_s': 90}, "                                                   \
 	"'strategy': {'id': 's', 'type': 'scripted', 'params': {'signals': {'2': 'long'}}, "       \
-	"'exit': {'stop_loss': {'type': 'percent', 'value': 2}, 'take_profits': []}, "             \
+	"'exit': {'stop_loss': {'type': 'percent', 'value': 2}, 'take_profits': [%s]}, "           \
 	"'sizing': {'mode': 'fixed_quote', 'quote': 1000}}}"
 
 typedef struct {
@@ -24,9 +24,10 @@ typedef struct {
 } Fixture;
 
 static void
-fixture_init(Fixture *f, gboolean amend)
+fixture_init_tp(Fixture *f, gboolean amend, const char *take_profits)
 {
-	g_autofree char *json = g_strdup_printf(VENUE_CONFIG, amend ? "true" : "false");
+	g_autofree char *json =
+	    g_strdup_printf(VENUE_CONFIG, amend ? "true" : "false", take_profits);
 	g_autoptr(CwBotConfig) config = cw_test_config_new(json);
 	g_autoptr(GError) error = NULL;
 
@@ -38,6 +39,12 @@ fixture_init(Fixture *f, gboolean amend)
 	f->venue = CW_TEST_VENUE_BROKER(cw_trading_orchestrator_get_broker(f->orch));
 	f->clock = cw_sim_clock_new(0);
 	cw_trading_orchestrator_set_clock(f->orch, f->clock);
+}
+
+static void
+fixture_init(Fixture *f, gboolean amend)
+{
+	fixture_init_tp(f, amend, "");
 }
 
 static void
@@ -215,6 +222,50 @@ test_replacement_rejected_keeps_old_stop(void)
 	g_assert_cmpuint(cw_test_recorder_count(f.rec, CW_EVENT_ORDER_CANCELLED), ==, 0);
 	/* the asynchronous error reached the guards (the circuit breaker) */
 	g_assert_cmpuint(cw_test_errors_guard_get_count(), ==, errors + 1);
+	fixture_clear(&f);
+}
+
+/* The take profits are split again over the whole entry once its rest fills. */
+static void
+test_partial_fill_resizes_take_profits(void)
+{
+	Fixture f;
+	const CwExitMachine *exit;
+	double full;
+	guint n_limits = 0, n_working = 0;
+
+	fixture_init_tp(&f, FALSE, "{'percent': 1, 'close': 0.5}, {'percent': 2}");
+	cw_test_venue_broker_set_fill_ratio(f.venue, 0.5);
+	entry_sent(&f);
+	cw_test_venue_broker_deliver(f.venue);
+	candle(&f);
+	cw_test_venue_broker_deliver(f.venue);
+	exit = cw_trading_orchestrator_get_exit_machine(f.orch);
+	cw_assert_close(exit->tp_qty[0] + exit->tp_qty[1], position_qty(&f));
+	candle(&f); /* the rest */
+	cw_test_venue_broker_deliver(f.venue);
+	full = position_qty(&f);
+	cw_assert_close(full, submitted(&f, 0).qty);
+	cw_assert_close(exit->tp_qty[0], full / 2);
+	cw_assert_close(exit->tp_qty[1], full / 2);
+	/* two limits for the half, cancelled; two for the whole, working */
+	for (guint i = 0; i < cw_test_recorder_count(f.rec, CW_EVENT_ORDER_SUBMITTED); i++) {
+		CwOrder o = submitted(&f, i);
+		const CwOrder *at_venue;
+
+		if (o.type != CW_ORDER_TYPE_LIMIT)
+			continue;
+		n_limits++;
+		at_venue = cw_test_venue_broker_get_order(f.venue, o.client_order_id);
+		if (at_venue->status == CW_ORDER_STATUS_NEW) {
+			n_working++;
+			cw_assert_close(at_venue->qty, full / 2);
+		} else {
+			g_assert_cmpint(at_venue->status, ==, CW_ORDER_STATUS_CANCELLED);
+		}
+	}
+	g_assert_cmpuint(n_limits, ==, 4);
+	g_assert_cmpuint(n_working, ==, 2);
 	fixture_clear(&f);
 }
 
@@ -406,6 +457,8 @@ main(int argc, char **argv)
 			test_partial_fill_resizes_stop_after_ack);
 	g_test_add_func("/execution/contract/replacement-rejected-keeps-old-stop",
 			test_replacement_rejected_keeps_old_stop);
+	g_test_add_func("/execution/contract/partial-fill-resizes-take-profits",
+			test_partial_fill_resizes_take_profits);
 	g_test_add_func("/execution/contract/amend-when-capable", test_amend_when_capable);
 	g_test_add_func("/execution/contract/entry-timeout-cancels-rest",
 			test_entry_timeout_cancels_rest);

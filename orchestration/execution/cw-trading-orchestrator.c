@@ -842,6 +842,22 @@ cw_trading_orchestrator_cancel_exits(CwTradingOrchestrator *self)
 	}
 }
 
+/* Take profits are no protection: they are cancelled before they are
+ * placed again (with other quantities). */
+static void
+cw_trading_orchestrator_cancel_take_profits(CwTradingOrchestrator *self)
+{
+	char id[CW_CLIENT_ORDER_ID_LEN];
+
+	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
+		if (!self->has_tp[i])
+			continue;
+		self->has_tp[i] = FALSE;
+		memcpy(id, self->tp_orders[i].client_order_id, sizeof(id));
+		self->broker_iface->cancel(self->broker, id, NULL);
+	}
+}
+
 static void
 cw_trading_orchestrator_position_opened(CwTradingOrchestrator *self)
 {
@@ -941,9 +957,14 @@ cw_trading_orchestrator_on_fill(CwTradingOrchestrator *self, const CwOrder *orde
 		cw_trading_orchestrator_position_opened(self);
 		break;
 	case CW_ACCOUNT_FILL_INCREASED:
-		/* another part of the entry: the stop covers what is filled */
+		/* another part of the entry: the stop covers what is filled, and
+		 * the take profits are split again over it */
 		if (self->has_stop && self->stop_order.qty != self->account.position.qty)
 			cw_trading_orchestrator_push_stop(self, CW_ACTION_UPDATE_STOP);
+		if (cw_exit_machine_resize(&self->exit, self->account.position.qty)) {
+			cw_trading_orchestrator_cancel_take_profits(self);
+			cw_trading_orchestrator_push_take_profits(self);
+		}
 		event.type = CW_EVENT_POSITION_UPDATED;
 		event.order = NULL;
 		event.fill = NULL;
