@@ -448,6 +448,35 @@ test_unknown_outcome_lost(void)
 	fixture_clear(&f);
 }
 
+/* The stop and two take profits all time out: they are looked up one after
+ * the other, each adopted, none sent again. */
+static void
+test_unknown_outcomes_queue(void)
+{
+	Fixture f;
+	guint n_sent;
+
+	fixture_init_tp(&f, FALSE, "{'percent': 1, 'close': 0.5}, {'percent': 2}");
+	entry_sent(&f);
+	cw_test_venue_broker_deliver(f.venue);
+	cw_test_venue_broker_script_times(f.venue, CW_TEST_VENUE_TIMEOUT_SENT, 0, 3);
+	candle(&f); /* the fill: stop and take profits are sent */
+	cw_test_venue_broker_deliver(f.venue);
+	n_sent = cw_test_recorder_count(f.rec, CW_EVENT_ORDER_SUBMITTED);
+	g_assert_cmpuint(n_sent, ==, 4);
+	g_assert_true(cw_trading_orchestrator_is_resolving(f.orch));
+	wait_resolved(&f);
+	g_assert_cmpuint(cw_test_recorder_count(f.rec, CW_EVENT_ORDER_ACKNOWLEDGED), ==, 4);
+	g_assert_cmpint(cw_trading_orchestrator_get_stop_order(f.orch)->status, ==,
+			CW_ORDER_STATUS_NEW);
+	for (guint i = 0; i < n_sent; i++)
+		g_assert_cmpuint(
+		    cw_test_venue_broker_get_n_submits(f.venue, submitted(&f, i).client_order_id),
+		    ==, 1);
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(f.venue), ==, 4);
+	fixture_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -467,5 +496,6 @@ main(int argc, char **argv)
 			test_rate_limited_retry_after);
 	g_test_add_func("/execution/contract/unknown-outcome-found", test_unknown_outcome_found);
 	g_test_add_func("/execution/contract/unknown-outcome-lost", test_unknown_outcome_lost);
+	g_test_add_func("/execution/contract/unknown-outcomes-queue", test_unknown_outcomes_queue);
 	return g_test_run();
 }

@@ -59,6 +59,9 @@ G_DECLARE_FINAL_TYPE(CwTestVenueBroker, cw_test_venue_broker, CW, TEST_VENUE_BRO
 /* How the venue answers the next submit (then ACK again). */
 void cw_test_venue_broker_script(CwTestVenueBroker *self, CwTestVenueAnswer next,
 				 double retry_after_s);
+/* The same for the next times submits. */
+void cw_test_venue_broker_script_times(CwTestVenueBroker *self, CwTestVenueAnswer next,
+				       double retry_after_s, guint times);
 void cw_test_venue_broker_set_fill_ratio(CwTestVenueBroker *self, double ratio);
 void cw_test_venue_broker_set_fill_rest(CwTestVenueBroker *self, gboolean fill_rest);
 /* Delivers the oldest queued report; FALSE when none. */

@@ -23,6 +23,7 @@ struct _CwTestVenueBroker {
 	guint n_amends;
 	guint n_cancels;
 	CwTestVenueAnswer next;
+	guint next_times; /* submits that get next */
 	double next_retry_after;
 	double fill_ratio;  /* of a market order's qty filled at the first candle */
 	gboolean fill_rest; /* the rest fills at the next candle */
@@ -127,7 +128,8 @@ cw_test_venue_broker_submit(CwBroker *broker, const CwOrder *order, GError **err
 	CwOrder copy = *order;
 	gpointer n = g_hash_table_lookup(self->submits, order->client_order_id);
 
-	self->next = CW_TEST_VENUE_ACK;
+	if (self->next_times > 0 && --self->next_times == 0)
+		self->next = CW_TEST_VENUE_ACK;
 	g_hash_table_replace(self->submits, g_strdup(order->client_order_id),
 			     GUINT_TO_POINTER(GPOINTER_TO_UINT(n) + 1));
 	switch (answer) {
@@ -293,7 +295,15 @@ cw_test_venue_broker_iface_init(CwBrokerInterface *iface)
 void
 cw_test_venue_broker_script(CwTestVenueBroker *self, CwTestVenueAnswer next, double retry_after_s)
 {
+	cw_test_venue_broker_script_times(self, next, retry_after_s, 1);
+}
+
+void
+cw_test_venue_broker_script_times(CwTestVenueBroker *self, CwTestVenueAnswer next,
+				  double retry_after_s, guint times)
+{
 	self->next = next;
+	self->next_times = times;
 	self->next_retry_after = retry_after_s;
 }
 

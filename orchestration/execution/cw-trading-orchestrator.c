@@ -6,6 +6,8 @@
 /* Trades reserved up front. The history grows by doubling past it: a few
  * reallocations over a bot's life, against 96 KB per bot for 1024. */
 #define CW_ORCHESTRATOR_TRADE_CAPACITY 64
+/* Orders of unknown outcome waiting for their lookup behind the current one. */
+#define CW_ORCHESTRATOR_MAX_UNKNOWN 8
 
 struct _CwTradingOrchestrator {
 	GObject parent_instance;
@@ -77,6 +79,9 @@ struct _CwTradingOrchestrator {
 	gboolean limbo_has_action; /* from a failed submit (retried if not found) */
 	gboolean lookup_in_flight;
 	gint64 lookup_due; /* ms of the next lookup attempt */
+	/* more orders of unknown outcome, looked up one after the other */
+	CwOrder unknown[CW_ORCHESTRATOR_MAX_UNKNOWN];
+	guint n_unknown;
 	guint lookup_attempts;
 	CwBackoff backoff;
 	/* protection: a position without a working stop */
@@ -569,6 +574,8 @@ cw_trading_orchestrator_retire_old_stop(CwTradingOrchestrator *self)
 }
 
 static void cw_trading_orchestrator_start_lookup(CwTradingOrchestrator *self);
+static void cw_trading_orchestrator_begin_unknown(CwTradingOrchestrator *self,
+						  const CwOrder *order);
 
 /* Counts a failed request in the guards (the circuit breaker), whether
  * the broker said so at once or in a report. */
@@ -1114,15 +1121,18 @@ cw_trading_orchestrator_on_fault(CwTradingOrchestrator *self, const CwExecutionR
 	error = g_error_new_literal(CW_BROKER_ERROR, (int) fault->kind, fault->text);
 	cw_trading_orchestrator_count_error(self, order, error);
 	if (fault->kind == CW_BROKER_ERROR_UNKNOWN_OUTCOME) {
-		if (self->has_limbo)
-			return; /* one lookup at a time; this order is looked up after */
-		memset(&self->limbo, 0, G_STRUCT_OFFSET(CwAction, order));
-		self->limbo.order = *order;
-		self->limbo.has_order = TRUE;
-		self->has_limbo = TRUE;
-		self->limbo_has_action = FALSE;
-		self->lookup_attempts = 0;
-		cw_trading_orchestrator_start_lookup(self);
+		if (!self->has_limbo) {
+			cw_trading_orchestrator_begin_unknown(self, order);
+			return;
+		}
+		/* one lookup at a time: this order is looked up after */
+		if (self->n_unknown < CW_ORCHESTRATOR_MAX_UNKNOWN) {
+			self->unknown[self->n_unknown++] = *order;
+			return;
+		}
+		g_warning("strategy %s: order %s: outcome unknown and %d lookups waiting: it "
+			  "stays as last known",
+			  self->spec->id, order->client_order_id, CW_ORCHESTRATOR_MAX_UNKNOWN);
 		return;
 	}
 	if (cw_order_status_is_final(order->status)) {
@@ -1138,6 +1148,35 @@ cw_trading_orchestrator_on_fault(CwTradingOrchestrator *self, const CwExecutionR
 		   cw_order_status_to_string(order->status), fault->text);
 	cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_REJECTED, order, "broker",
 					   self->reason, (double) fault->venue_code);
+}
+
+static void cw_trading_orchestrator_on_report(const CwExecutionReport *report, gpointer user_data);
+
+/* A report said the outcome of order is unknown: look it up. */
+static void
+cw_trading_orchestrator_begin_unknown(CwTradingOrchestrator *self, const CwOrder *order)
+{
+	memset(&self->limbo, 0, G_STRUCT_OFFSET(CwAction, order));
+	self->limbo.order = *order;
+	self->limbo.has_order = TRUE;
+	self->has_limbo = TRUE;
+	self->limbo_has_action = FALSE;
+	self->lookup_attempts = 0;
+	cw_trading_orchestrator_start_lookup(self);
+}
+
+/* The lookup of the current order is settled: the next one waiting, if any. */
+static void
+cw_trading_orchestrator_next_unknown(CwTradingOrchestrator *self)
+{
+	CwOrder next;
+
+	if (self->has_limbo || self->n_unknown == 0)
+		return;
+	next = self->unknown[0];
+	self->n_unknown--;
+	memmove(&self->unknown[0], &self->unknown[1], self->n_unknown * sizeof(CwOrder));
+	cw_trading_orchestrator_begin_unknown(self, &next);
 }
 
 static void
@@ -1187,6 +1226,7 @@ cw_trading_orchestrator_lookup_done(GObject *source, GAsyncResult *result, gpoin
 		self->has_limbo = FALSE;
 		report.order = &found;
 		cw_trading_orchestrator_on_report(&report, self);
+		cw_trading_orchestrator_next_unknown(self);
 		cw_trading_orchestrator_drain(self);
 		return;
 	}
@@ -1219,6 +1259,7 @@ cw_trading_orchestrator_lookup_done(GObject *source, GAsyncResult *result, gpoin
 		if (!cw_trading_orchestrator_is_flat(self) && !self->has_stop)
 			cw_trading_orchestrator_push_stop(self, CW_ACTION_UPDATE_STOP);
 	}
+	cw_trading_orchestrator_next_unknown(self);
 	cw_trading_orchestrator_drain(self);
 }
 
