@@ -49,7 +49,7 @@ G_BEGIN_DECLS
  *
  * Working orders live in a table of at most CW_PAPER_BROKER_MAX_WORKING, and
  * the last CW_PAPER_BROKER_HISTORY orders that ended (filled or cancelled)
- * in a ring; lookup_order() searches the table, then the ring from the
+ * in a ring; lookup_order_async() searches the table, then the ring from the
  * newest record. Both
  * start small and double up to their maximum (so an idle bot holds little
  * memory); once there, nothing is allocated per order. */
