@@ -1587,9 +1587,11 @@ cw_trading_orchestrator_finish(CwTradingOrchestrator *self)
 	self->close_pending = FALSE;
 	self->has_old_stop = FALSE;
 	self->entry_working = FALSE;
-	if (cw_broker_cancel_all(self->broker)) {
+	if (self->broker_iface->cancel_all != NULL) {
+		/* clear the flags first: the cancels are reported meanwhile */
 		self->has_stop = FALSE;
 		memset(self->has_tp, 0, sizeof(self->has_tp));
+		cw_broker_cancel_all(self->broker);
 	} else {
 		cw_trading_orchestrator_cancel_exits(self);
 		memcpy(id, self->entry_id, sizeof(id));
