@@ -740,12 +740,16 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 		    fault.kind == CW_BROKER_ERROR_NOT_FOUND) {
 			/* permanent: no retry */
 			order.status = CW_ORDER_STATUS_REJECTED;
-			cw_trading_orchestrator_emit_order(
-			    self, CW_EVENT_ORDER_REJECTED, &order, "broker",
-			    is_stop && had_stop
-				? "stop replacement rejected: the previous stop stays"
-				: fault.text,
-			    (double) fault.venue_code);
+			if (is_stop && had_stop)
+				g_snprintf(self->reason, sizeof(self->reason),
+					   "stop replacement rejected, the previous stop at %.10g "
+					   "stays: %s",
+					   self->stop_order.stop_price, fault.text);
+			else
+				g_strlcpy(self->reason, fault.text, sizeof(self->reason));
+			cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_REJECTED, &order,
+							   "broker", self->reason,
+							   (double) fault.venue_code);
 			cw_trading_orchestrator_abandon(self, action);
 			return CW_ACTION_RESULT_DROP;
 		}
