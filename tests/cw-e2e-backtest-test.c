@@ -117,6 +117,48 @@ test_e2e_backtest_shared(E2eFixture *fx, gconstpointer user_data)
 	e2e_check_backtest(fx, data, "shared");
 }
 
+/* The trades of the examples on the shared data, pinned by their SHA-256:
+ * a change to the engine that alters any trade fails here. The digests
+ * were taken before the broker contract (execution reports, time-based
+ * retries) and must not move unless a change says why in
+ * docs/benchmarks.md. */
+static void
+test_e2e_backtest_shared_digest(E2eFixture *fx, gconstpointer user_data)
+{
+	static const struct {
+		const char *example;
+		const char *sha256;
+	} pins[] = {
+	    {"breakout.json", "462d763412b9d631e504e6667443dd555527c468122cd4aa04a00e7fbe489094"},
+	    {"ema-trend.json", "78dde104d6b448ffb7abeed4d25f608b1a0837a68398ef224a092b2e5533fe73"},
+	    {"mean-reversion.json",
+	     "95cfbf70900c4554266c149d1ea6de1d88e125a3967d08784383d2830645bcf6"},
+	};
+	g_autofree char *data =
+	    g_build_filename(g_getenv("CW_SHARED_DATA"), "btcusdt-5m.csv", NULL);
+
+	if (!g_file_test(data, G_FILE_TEST_EXISTS)) {
+		g_test_skip("../shared/data/btcusdt-5m.csv is absent (a fresh clone has no shared "
+			    "data)");
+		return;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(pins); i++) {
+		g_autofree char *cfg = cw_test_example(pins[i].example);
+		g_autofree char *csv = g_build_filename(fx->tmpdir, "pinned.csv", NULL);
+		g_autofree char *text = NULL;
+		g_autofree char *digest = NULL;
+		gsize len = 0;
+
+		g_assert_cmpint(cw_test_run(NULL, NULL, "backtest", "--config", cfg, "--data", data,
+					    "--trades-csv", csv, "--quiet", NULL),
+				==, 0);
+		g_assert_true(g_file_get_contents(csv, &text, &len, NULL));
+		digest = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *) text, len);
+		g_test_message("%s: %s", pins[i].example, digest);
+		g_assert_cmpstr(digest, ==, pins[i].sha256);
+	}
+}
+
 /* The report without its timings, as canonical JSON. */
 static char *
 e2e_report_figures(const char *path)
@@ -497,6 +539,8 @@ main(int argc, char **argv)
 		   test_e2e_backtest_synthetic, e2e_teardown);
 	g_test_add("/e2e/backtest/shared-data", E2eFixture, NULL, e2e_setup,
 		   test_e2e_backtest_shared, e2e_teardown);
+	g_test_add("/e2e/backtest/shared-data-digest", E2eFixture, NULL, e2e_setup,
+		   test_e2e_backtest_shared_digest, e2e_teardown);
 	g_test_add("/e2e/backtest/blocks-match-lockstep", E2eFixture, NULL, e2e_setup,
 		   test_e2e_backtest_blocks, e2e_teardown);
 	g_test_add("/e2e/backtest/bad-rows", E2eFixture, NULL, e2e_setup,

@@ -120,7 +120,7 @@ test_order(CwSide side, double qty, CwOrderPurpose purpose)
 	order.type = CW_ORDER_TYPE_MARKET;
 	order.purpose = purpose;
 	order.qty = qty;
-	order.status = CW_ORDER_STATUS_NEW;
+	order.status = CW_ORDER_STATUS_PENDING_NEW;
 	return order;
 }
 

@@ -78,11 +78,15 @@ expect_error_json(const char *json, CwConfigError code, const char *message)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CwBotConfig) cfg = cw_bot_config_new_from_data(json, -1, &error);
 
-	if (cfg != NULL || error == NULL || g_strcmp0(error->message, message) != 0)
+	if (cfg != NULL || error == NULL ||
+	    (message != NULL && g_strcmp0(error->message, message) != 0))
 		g_test_message("input: %s", json);
 	g_assert_null(cfg);
 	g_assert_error(error, CW_CONFIG_ERROR, (gint) code);
-	g_assert_cmpstr(error->message, ==, message);
+	if (message != NULL)
+		g_assert_cmpstr(error->message, ==, message);
+	else
+		g_assert_nonnull(strstr(error->message, "execution"));
 }
 
 /* override is merged over MINIMAL */
@@ -607,7 +611,7 @@ test_errors_top_level(void)
 	expect_error("{'nmae': 'x'}", CW_CONFIG_ERROR_UNKNOWN_KEY,
 		     "nmae: unknown key (known: name, description, symbol, interval, profile, "
 		     "initial_balance, instrument, strategy, strategies, active_strategy, "
-		     "canary_fraction, feed, broker, guardrails, notifications)");
+		     "canary_fraction, feed, broker, guardrails, notifications, execution)");
 	expect_error("{'initial_balance': '100'}", CW_CONFIG_ERROR_TYPE,
 		     "initial_balance: expected a number, got a string");
 	expect_error("{'initial_balance': 0}", CW_CONFIG_ERROR_RANGE,
@@ -1011,12 +1015,40 @@ test_to_string(void)
 	g_assert_cmpstr(cw_sizing_kind_to_string(CW_SIZING_RISK_PERCENT), ==, "risk_percent");
 }
 
+/* "execution": the time limits of order handling. */
+static void
+test_execution_section(void)
+{
+	g_autoptr(CwBotConfig) defaults = load_ok(MINIMAL);
+	g_autofree char *json = with("{'execution': {'entry_timeout_s': 5.5, 'retry_initial_s': "
+				     "0.5, 'retry_max_s': 30}}");
+	g_autoptr(CwBotConfig) cfg = cw_bot_config_new_from_data(json, -1, NULL);
+
+	g_assert_cmpfloat(defaults->execution.entry_timeout_s, ==, 60);
+	g_assert_cmpfloat(defaults->execution.retry_initial_s, ==, 1);
+	g_assert_cmpfloat(defaults->execution.retry_max_s, ==, 60);
+	g_assert_nonnull(cfg);
+	g_assert_cmpfloat(cfg->execution.entry_timeout_s, ==, 5.5);
+	g_assert_cmpfloat(cfg->execution.retry_initial_s, ==, 0.5);
+	g_assert_cmpfloat(cfg->execution.retry_max_s, ==, 30);
+	expect_error("{'execution': {'entry_timeout': 5}}", CW_CONFIG_ERROR_UNKNOWN_KEY,
+		     "execution.entry_timeout: unknown key (known: entry_timeout_s, "
+		     "retry_initial_s, retry_max_s)");
+	expect_error("{'execution': {'entry_timeout_s': 0}}", CW_CONFIG_ERROR_RANGE, NULL);
+	expect_error("{'execution': {'entry_timeout_s': 'soon'}}", CW_CONFIG_ERROR_TYPE, NULL);
+	expect_error("{'execution': {'retry_initial_s': 10, 'retry_max_s': 5}}",
+		     CW_CONFIG_ERROR_INVALID,
+		     "execution.retry_max_s: must be >= retry_initial_s (10), got 5");
+	expect_error("{'execution': 3}", CW_CONFIG_ERROR_TYPE, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	cw_extension_points_register();
 	g_test_add_func("/config/bot/minimal-defaults", test_minimal_defaults);
+	g_test_add_func("/config/bot/execution-section", test_execution_section);
 	g_test_add_func("/config/bot/full", test_full);
 	g_test_add_func("/config/bot/to-json-round-trip", test_to_json_round_trip);
 	g_test_add_func("/config/bot/from-node-leaves-input", test_from_node_leaves_input);

@@ -9,7 +9,10 @@ static const char *const cw_bot_keys[] = {
     "name",       "description",     "symbol",          "interval",
     "profile",    "initial_balance", "instrument",      "strategy",
     "strategies", "active_strategy", "canary_fraction", "feed",
-    "broker",     "guardrails",      "notifications",   NULL};
+    "broker",     "guardrails",      "notifications",   "execution",
+    NULL};
+static const char *const cw_execution_keys[] = {"entry_timeout_s", "retry_initial_s", "retry_max_s",
+						NULL};
 static const char *const cw_instrument_keys[] = {"tick_size", "lot_step", "min_qty", "min_notional",
 						 NULL};
 static const char *const cw_base_intervals[] = {"1m", "3m", "5m", "15m", "30m", "1h",
@@ -128,6 +131,37 @@ cw_bot_config_parse_instrument(CwBotConfig *self, JsonObject *root, GError **err
 				     &self->instrument.min_qty, error) &&
 	       cw_config_read_double(o, "instrument", "min_notional", 0, 0, INFINITY,
 				     &self->instrument.min_notional, error);
+}
+
+/* "execution": how orders are followed, in seconds of the bot's clock. */
+static gboolean
+cw_bot_config_parse_execution(CwBotConfig *self, JsonObject *root, GError **error)
+{
+	CwExecutionSpec *e = &self->execution;
+	JsonObject *o = NULL;
+
+	e->entry_timeout_s = 60;
+	e->retry_initial_s = 1;
+	e->retry_max_s = 60;
+	if (!cw_config_read_object(root, "", "execution", &o, error))
+		return FALSE;
+	if (o == NULL)
+		return TRUE;
+	if (!cw_config_check_keys(o, "execution", cw_execution_keys, error) ||
+	    !cw_config_read_double_range(o, "execution", "entry_timeout_s", 60, 0, 86400,
+					 CW_CONFIG_RANGE_MIN_EXCLUSIVE, &e->entry_timeout_s,
+					 error) ||
+	    !cw_config_read_double_range(o, "execution", "retry_initial_s", 1, 0, 3600,
+					 CW_CONFIG_RANGE_MIN_EXCLUSIVE, &e->retry_initial_s,
+					 error) ||
+	    !cw_config_read_double_range(o, "execution", "retry_max_s", 60, 0, 86400,
+					 CW_CONFIG_RANGE_MIN_EXCLUSIVE, &e->retry_max_s, error))
+		return FALSE;
+	if (e->retry_max_s < e->retry_initial_s)
+		return cw_config_error_at(error, CW_CONFIG_ERROR_INVALID, "execution",
+					  "retry_max_s", "must be >= retry_initial_s (%g), got %g",
+					  e->retry_initial_s, e->retry_max_s);
+	return TRUE;
 }
 
 static gboolean
@@ -297,6 +331,7 @@ cw_bot_config_parse(CwBotConfig *self, JsonObject *root, GError **error)
 	self->interval_ms = cw_interval_parse(cw_base_intervals[interval]);
 	self->profile = (CwProfile) profile;
 	if (!cw_bot_config_parse_instrument(self, root, error) ||
+	    !cw_bot_config_parse_execution(self, root, error) ||
 	    !cw_bot_config_check_sections(root, error) ||
 	    !cw_bot_config_apply_profile(self, root, error) ||
 	    !cw_bot_config_parse_strategies(self, root, error) ||

@@ -166,6 +166,13 @@ typedef enum {
 	CW_PROFILE_CANARY,
 } CwProfile;
 
+/* The "execution" section: time limits of order handling, in seconds. */
+typedef struct {
+	double entry_timeout_s; /* rest of a partly filled entry is cancelled after it */
+	double retry_initial_s; /* first retry delay of a failed order request */
+	double retry_max_s;     /* longest retry delay */
+} CwExecutionSpec;
+
 struct _CwBotConfig {
 	gint ref_count;
 	char *name;
@@ -181,6 +188,7 @@ struct _CwBotConfig {
 	JsonNode *root;         /* the validated, merged document (profile applied) */
 	char *description;      /* "" when absent */
 	double canary_fraction; /* (0, 1], default 0.1; applied to sizing in the canary profile */
+	CwExecutionSpec execution;
 };
 
 G_END_DECLS

@@ -4,45 +4,186 @@
 #error "Only <cw-core.h> can be included directly."
 #endif
 
+#include <gio/gio.h>
+
 #include "cw-domain.h"
 
 G_BEGIN_DECLS
 
 #define CW_EXTENSION_POINT_BROKER "cw-broker"
 
-/* Called by the broker when an order changes state or fills. fill is NULL
- * for a state change without a fill (accepted, cancelled, rejected). The
- * order carries the client_order_id and the seq it was submitted with (or
- * seq 0 when the broker does not know it). The listener may submit or
- * cancel orders from inside the callback. */
-typedef void (*CwBrokerListener)(const CwOrder *order, const CwFill *fill, gpointer user_data);
+/* The broker contract (docs/architecture.md, "The broker contract").
+ *
+ * Every change to an order reaches its owner as one CwExecutionReport
+ * through the sink the owner registers. A simulated broker delivers the
+ * reports at once, from inside submit()/cancel()/amend()/on_candle(); an
+ * exchange delivers them later, from the main loop. Only reports change
+ * the owner's view of an order: submit() returning TRUE means "accepted
+ * for sending", not "working".
+ *
+ * submit(), cancel() and amend() never wait on the network. Everything
+ * that must ask the venue (lookup, balance, start, reconcile) is an
+ * _async()/_finish() pair with a GCancellable, like libsoup's
+ * soup_session_send_async(). */
+
+/* What a broker can do; the engine asks, it never checks types. */
+typedef enum {
+	CW_BROKER_CAP_NONE = 0,
+	/* amend() changes a working order's quantity and prices in place */
+	CW_BROKER_CAP_AMEND = 1 << 0,
+	/* stop orders rest at the venue (no stop emulation needed) */
+	CW_BROKER_CAP_NATIVE_STOP = 1 << 1,
+	/* the venue enforces reduce_only */
+	CW_BROKER_CAP_REDUCE_ONLY = 1 << 2,
+	/* orders match against the candles given to on_candle(), and every
+	 * report is delivered synchronously; settle() is available */
+	CW_BROKER_CAP_SIMULATED_ON_CANDLES = 1 << 3,
+} CwBrokerCaps;
+
+/* The class of a broker error: what the caller may do about it. Used as the
+ * code of CW_BROKER_ERROR and in CwBrokerFault. */
+typedef enum {
+	CW_BROKER_ERROR_TRANSIENT,    /* try again after a backoff */
+	CW_BROKER_ERROR_RATE_LIMITED, /* try again, not before retry_after_s */
+	CW_BROKER_ERROR_REJECTED,     /* permanent: the venue refused it (code, text) */
+	/* the request may or may not have reached the venue (a timeout after
+	 * sending): resolve it by looking the order up by its client order
+	 * id, never by sending a new order */
+	CW_BROKER_ERROR_UNKNOWN_OUTCOME,
+	CW_BROKER_ERROR_NOT_FOUND, /* lookup/cancel/amend: no such order */
+} CwBrokerErrorClass;
+
+/* GError domain of broker errors; the code is a CwBrokerErrorClass. It is
+ * an extended error: cw_broker_error_get_retry_after() and
+ * cw_broker_error_get_venue_code() read its extra fields. */
+#define CW_BROKER_ERROR (cw_broker_error_quark())
+GQuark cw_broker_error_quark(void);
+
+/* Sets a CW_BROKER_ERROR of class kind with the extra fields. */
+void cw_broker_set_error(GError **error, CwBrokerErrorClass kind, double retry_after_s,
+			 int venue_code, const char *format, ...) G_GNUC_PRINTF(5, 6);
+double cw_broker_error_get_retry_after(const GError *error);
+int cw_broker_error_get_venue_code(const GError *error);
+
+/* An error inside a report: fixed size, no allocation. */
+typedef struct {
+	CwBrokerErrorClass kind;
+	double retry_after_s; /* RATE_LIMITED, else 0 */
+	int venue_code;       /* the venue's code, 0 when none */
+	char text[CW_REASON_LEN];
+} CwBrokerFault;
+
+/* The class of any GError: CW_BROKER_ERROR keeps its own; any other
+ * domain is TRANSIENT (it says nothing about the venue's answer). */
+void cw_broker_fault_from_error(const GError *error, CwBrokerFault *out);
+
+/* One change to one order. Stack-allocated by the broker; the pointers
+ * are valid for the sink call only. order is the order as it is after the
+ * change (its status is the new state); fill is set when the change is a
+ * fill (of fill->qty, order->filled_qty counting it); error is set when a
+ * request about the order failed after it was accepted for sending
+ * (order->status then says what the order is now: REJECTED for a refused
+ * new order, or its unchanged state for a refused cancel or amend). */
+typedef struct {
+	const CwOrder *order;
+	const CwFill *fill;
+	const CwBrokerFault *error;
+} CwExecutionReport;
+
+/* Registered by the owner of the broker's orders. The sink may submit,
+ * cancel or amend from inside the call. */
+typedef void (*CwExecutionSink)(const CwExecutionReport *report, gpointer user_data);
+
+/* What reconcile_async() returns: the broker's view of the account. */
+typedef struct {
+	GArray *open_orders; /* of CwOrder: working at the broker now */
+	GArray *ended;       /* of CwOrder: ended (filled, cancelled...) at or after since_ms */
+	double position;     /* signed net quantity */
+	double entry_price;  /* average, 0 when flat */
+	double balance;
+} CwBrokerState;
+
+void cw_broker_state_free(CwBrokerState *state);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CwBrokerState, cw_broker_state_free)
 
 #define CW_TYPE_BROKER (cw_broker_get_type())
 G_DECLARE_INTERFACE(CwBroker, cw_broker, CW, BROKER, GObject)
 
 struct _CwBrokerInterface {
 	GTypeInterface g_iface;
-	/* Reads the bot's "broker" section (fees, slippage, keys...). */
-	gboolean (*configure)(CwBroker *self, const CwBotConfig *config, GError **error);
-	void (*set_listener)(CwBroker *self, CwBrokerListener listener, gpointer user_data);
-	/* Accepts a working order. On FALSE the order was rejected and error says why. */
+	CwBrokerCaps (*get_capabilities)(CwBroker *self);
+	/* section is the bot's "broker" object (NULL when absent): the broker
+	 * alone reads and validates it (fees, endpoints, key names...). */
+	gboolean (*configure)(CwBroker *self, const CwBotConfig *config, JsonObject *section,
+			      GError **error);
+	void (*set_report_sink)(CwBroker *self, CwExecutionSink sink, gpointer user_data);
+	/* TRUE: accepted for sending; its reports follow (PENDING_NEW is the
+	 * owner's state until then). FALSE: not sent; error (CW_BROKER_ERROR)
+	 * says whether to retry. Never blocks. */
 	gboolean (*submit)(CwBroker *self, const CwOrder *order, GError **error);
 	gboolean (*cancel)(CwBroker *self, const char *client_order_id, GError **error);
+	/* Optional: cancels every working order of this broker (a report for each). */
+	void (*cancel_all)(CwBroker *self);
+	/* CW_BROKER_CAP_AMEND: new quantity and prices of a working order (0
+	 * keeps a price). Its report carries the amended order. */
+	gboolean (*amend)(CwBroker *self, const char *client_order_id, double qty, double price,
+			  double stop_price, GError **error);
 	/* Simulated brokers match working orders against the candle; live ones ignore it. */
 	void (*on_candle)(CwBroker *self, const CwCandle *candle);
-	/* Reconciliation after a restart: the broker's view of an order. */
-	gboolean (*lookup_order)(CwBroker *self, const char *client_order_id, CwOrder *out,
-				 GError **error);
-	double (*get_balance)(CwBroker *self);
+	/* CW_BROKER_CAP_SIMULATED_ON_CANDLES: fills a market order at once at
+	 * price (no slippage, taker fee), e.g. at the end of a backtest. */
+	gboolean (*settle)(CwBroker *self, const CwOrder *order, double price, gint64 time,
+			   GError **error);
+	/* Takes over the account of old (same type) after a config edit. */
+	void (*adopt)(CwBroker *self, CwBroker *old);
+
+	void (*start_async)(CwBroker *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+			    gpointer user_data);
+	gboolean (*start_finish)(CwBroker *self, GAsyncResult *result, GError **error);
+	void (*lookup_order_async)(CwBroker *self, const char *client_order_id,
+				   GCancellable *cancellable, GAsyncReadyCallback callback,
+				   gpointer user_data);
+	gboolean (*lookup_order_finish)(CwBroker *self, GAsyncResult *result, CwOrder *out,
+					GError **error);
+	void (*get_balance_async)(CwBroker *self, GCancellable *cancellable,
+				  GAsyncReadyCallback callback, gpointer user_data);
+	gboolean (*get_balance_finish)(CwBroker *self, GAsyncResult *result, double *out,
+				       GError **error);
+	void (*reconcile_async)(CwBroker *self, gint64 since_ms, GCancellable *cancellable,
+				GAsyncReadyCallback callback, gpointer user_data);
+	CwBrokerState *(*reconcile_finish)(CwBroker *self, GAsyncResult *result, GError **error);
 };
 
-gboolean cw_broker_configure(CwBroker *self, const CwBotConfig *config, GError **error);
-void cw_broker_set_listener(CwBroker *self, CwBrokerListener listener, gpointer user_data);
+CwBrokerCaps cw_broker_get_capabilities(CwBroker *self);
+gboolean cw_broker_has_capability(CwBroker *self, CwBrokerCaps caps);
+gboolean cw_broker_configure(CwBroker *self, const CwBotConfig *config, JsonObject *section,
+			     GError **error);
+void cw_broker_set_report_sink(CwBroker *self, CwExecutionSink sink, gpointer user_data);
 gboolean cw_broker_submit(CwBroker *self, const CwOrder *order, GError **error);
 gboolean cw_broker_cancel(CwBroker *self, const char *client_order_id, GError **error);
+/* FALSE when the broker has no cancel_all (cancel the orders one by one). */
+gboolean cw_broker_cancel_all(CwBroker *self);
+gboolean cw_broker_amend(CwBroker *self, const char *client_order_id, double qty, double price,
+			 double stop_price, GError **error);
 void cw_broker_on_candle(CwBroker *self, const CwCandle *candle);
-gboolean cw_broker_lookup_order(CwBroker *self, const char *client_order_id, CwOrder *out,
-				GError **error);
-double cw_broker_get_balance(CwBroker *self);
+gboolean cw_broker_settle(CwBroker *self, const CwOrder *order, double price, gint64 time,
+			  GError **error);
+gboolean cw_broker_adopt(CwBroker *self, CwBroker *old);
+
+void cw_broker_start_async(CwBroker *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+			   gpointer user_data);
+gboolean cw_broker_start_finish(CwBroker *self, GAsyncResult *result, GError **error);
+void cw_broker_lookup_order_async(CwBroker *self, const char *client_order_id,
+				  GCancellable *cancellable, GAsyncReadyCallback callback,
+				  gpointer user_data);
+gboolean cw_broker_lookup_order_finish(CwBroker *self, GAsyncResult *result, CwOrder *out,
+				       GError **error);
+void cw_broker_get_balance_async(CwBroker *self, GCancellable *cancellable,
+				 GAsyncReadyCallback callback, gpointer user_data);
+gboolean cw_broker_get_balance_finish(CwBroker *self, GAsyncResult *result, double *out,
+				      GError **error);
+void cw_broker_reconcile_async(CwBroker *self, gint64 since_ms, GCancellable *cancellable,
+			       GAsyncReadyCallback callback, gpointer user_data);
+CwBrokerState *cw_broker_reconcile_finish(CwBroker *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 /* Defined by orchestration/config (cw-config.h). */
 typedef struct _CwBotConfig CwBotConfig;
 typedef struct _CwStrategySpec CwStrategySpec;
+/* Defined by json-glib; core only passes it through (a broker's config section). */
+typedef struct _JsonObject JsonObject;
 
 /* A strategy id is an interned string; 0 means "no strategy". Interning at
  * configuration time keeps event tagging free of allocation on the hot path. */

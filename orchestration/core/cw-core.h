@@ -9,6 +9,7 @@
 #include "cw-event.h"
 #include "cw-event-bus.h"
 #include "cw-clock.h"
+#include "cw-backoff.h"
 #include "cw-log.h"
 #include "cw-metric-registry.h"
 #include "cw-extensions.h"

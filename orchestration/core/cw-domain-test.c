@@ -47,7 +47,7 @@ test_domain_names(void)
 	g_assert_cmpstr(cw_order_purpose_to_string(CW_ORDER_PURPOSE_STOP_LOSS), ==, "stop_loss");
 	g_assert_cmpstr(cw_order_status_to_string(CW_ORDER_STATUS_FILLED), ==, "filled");
 	g_assert_true(cw_order_status_is_final(CW_ORDER_STATUS_CANCELLED));
-	g_assert_false(cw_order_status_is_final(CW_ORDER_STATUS_SUBMITTED));
+	g_assert_false(cw_order_status_is_final(CW_ORDER_STATUS_NEW));
 	g_assert_cmpstr(cw_bot_mode_to_string(CW_BOT_MODE_REDUCE_ONLY), ==, "reduce_only");
 }
 

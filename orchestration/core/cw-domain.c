@@ -41,10 +41,10 @@ const char *
 cw_order_status_to_string(CwOrderStatus status)
 {
 	switch (status) {
+	case CW_ORDER_STATUS_PENDING_NEW:
+		return "pending_new";
 	case CW_ORDER_STATUS_NEW:
 		return "new";
-	case CW_ORDER_STATUS_SUBMITTED:
-		return "submitted";
 	case CW_ORDER_STATUS_PARTIALLY_FILLED:
 		return "partially_filled";
 	case CW_ORDER_STATUS_FILLED:
@@ -53,6 +53,12 @@ cw_order_status_to_string(CwOrderStatus status)
 		return "cancelled";
 	case CW_ORDER_STATUS_REJECTED:
 		return "rejected";
+	case CW_ORDER_STATUS_EXPIRED:
+		return "expired";
+	case CW_ORDER_STATUS_PENDING_CANCEL:
+		return "pending_cancel";
+	case CW_ORDER_STATUS_PENDING_REPLACE:
+		return "pending_replace";
 	default:
 		return "unknown";
 	}
@@ -62,7 +68,7 @@ gboolean
 cw_order_status_is_final(CwOrderStatus status)
 {
 	return status == CW_ORDER_STATUS_FILLED || status == CW_ORDER_STATUS_CANCELLED ||
-	       status == CW_ORDER_STATUS_REJECTED;
+	       status == CW_ORDER_STATUS_REJECTED || status == CW_ORDER_STATUS_EXPIRED;
 }
 
 const char *

@@ -26,12 +26,15 @@ typedef enum {
 } CwOrderType;
 
 typedef enum {
-	CW_ORDER_STATUS_NEW,       /* recorded, not yet accepted by the broker */
-	CW_ORDER_STATUS_SUBMITTED, /* accepted, working */
+	CW_ORDER_STATUS_PENDING_NEW, /* recorded and sent, not yet acknowledged */
+	CW_ORDER_STATUS_NEW,         /* acknowledged: working at the broker */
 	CW_ORDER_STATUS_PARTIALLY_FILLED,
 	CW_ORDER_STATUS_FILLED,
 	CW_ORDER_STATUS_CANCELLED,
 	CW_ORDER_STATUS_REJECTED,
+	CW_ORDER_STATUS_EXPIRED,         /* ended by the venue (time in force) */
+	CW_ORDER_STATUS_PENDING_CANCEL,  /* a cancel request is in flight */
+	CW_ORDER_STATUS_PENDING_REPLACE, /* an amend request is in flight */
 } CwOrderStatus;
 
 /* Why an order exists; drives position bookkeeping and the trade's exit reason. */

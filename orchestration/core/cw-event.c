@@ -19,6 +19,7 @@ static const char *const cw_event_names[CW_EVENT_LAST] = {
     [CW_EVENT_MODE_CHANGED] = "MODE_CHANGED",
     [CW_EVENT_BOT_STATUS] = "BOT_STATUS",
     [CW_EVENT_STRATEGY_SWITCHED] = "STRATEGY_SWITCHED",
+    [CW_EVENT_ORDER_ACKNOWLEDGED] = "ORDER_ACKNOWLEDGED",
 };
 
 const char *

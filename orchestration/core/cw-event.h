@@ -27,6 +27,9 @@ typedef enum {
 	CW_EVENT_MODE_CHANGED,
 	CW_EVENT_BOT_STATUS,
 	CW_EVENT_STRATEGY_SWITCHED,
+	/* a broker acknowledged an order after the request returned (a
+	 * synchronous broker's acks are part of ORDER_SUBMITTED) */
+	CW_EVENT_ORDER_ACKNOWLEDGED,
 	CW_EVENT_LAST /*< skip >*/
 } CwEventType;
 

@@ -1,4 +1,4 @@
-/* Action queue: FIFO order, backoff in candles, failure after max retries,
+/* Action queue: FIFO order, backoff in seconds, failure after max retries,
  * head-of-line blocking, capacity, re-entrant pushes; and the same through
  * an orchestrator whose broker fails. */
 #include "cw-execution-test-utils.h"
@@ -7,12 +7,13 @@
 
 typedef struct {
 	GArray *ran;      /* of guint64 action id */
-	GArray *ran_at;   /* of guint64 candle */
+	GArray *ran_at;   /* of gint64 ms */
 	GArray *failed;   /* of guint64 action id */
 	guint fail_first; /* fail action 1 this many times */
 	CwActionQueue *queue;
-	guint64 now;
+	gint64 now; /* ms */
 	gboolean push_from_exec;
+	double retry_after_s; /* returned with every RETRY */
 } Ctx;
 
 static CwActionResult
@@ -31,6 +32,7 @@ exec_cb(CwAction *action, gpointer user_data)
 	if (action->id == 1 && action->attempts < c->fail_first) {
 		g_snprintf(action->last_error, sizeof(action->last_error), "boom %u",
 			   action->attempts);
+		action->retry_after_s = c->retry_after_s;
 		return CW_ACTION_RESULT_RETRY;
 	}
 	return CW_ACTION_RESULT_DONE;
@@ -54,6 +56,8 @@ ctx_init(Ctx *c, guint capacity)
 	c->ran_at = g_array_new(FALSE, FALSE, sizeof(guint64));
 	c->failed = g_array_new(FALSE, FALSE, sizeof(guint64));
 	c->queue = cw_action_queue_new(capacity, CW_ACTION_QUEUE_DEFAULT_MAX_RETRIES);
+	/* no jitter: exact delays of 1, 2, 4, 8, 16 s */
+	cw_action_queue_set_backoff(c->queue, &(CwBackoff){1.0, 2.0, 1000.0, 0.0});
 }
 
 static void
@@ -127,8 +131,10 @@ test_growth(void)
 	g_assert_cmpuint(cw_action_queue_get_length(c.queue), ==, 5);
 	for (guint i = 0; i < 5; i++)
 		g_assert_cmpuint(cw_action_queue_get(c.queue, i)->id, ==, i + 1);
+	/* not before its retry is due, 1 s later */
+	g_assert_cmpuint(cw_action_queue_run(c.queue, 999, exec_cb, failed_cb, &c), ==, 0);
 	/* its retry pushes 6 and succeeds */
-	g_assert_cmpuint(cw_action_queue_run(c.queue, 1, exec_cb, failed_cb, &c), ==, 6);
+	g_assert_cmpuint(cw_action_queue_run(c.queue, 1000, exec_cb, failed_cb, &c), ==, 6);
 	g_assert_cmpuint(c.ran->len, ==, 7);
 	for (guint i = 0; i < 6; i++)
 		g_assert_cmpuint(g_array_index(c.ran, guint64, i + 1), ==, i + 1);
@@ -140,29 +146,29 @@ test_backoff_and_fail(void)
 {
 	Ctx c;
 	CwAction a = {.type = CW_ACTION_OPEN};
-	const guint64 expected[] = {0, 1, 3, 7, 15, 31};
+	const gint64 expected[] = {0, 1000, 3000, 7000, 15000, 31000};
 	guint n = 0;
 
 	ctx_init(&c, 8);
 	c.fail_first = 100;
 	g_assert_true(cw_action_queue_push(c.queue, &a, 0));
 	g_assert_true(cw_action_queue_push(c.queue, &a, 0)); /* blocked behind 1 */
-	for (c.now = 0; c.now < 40; c.now++)
+	for (c.now = 0; c.now < 40000; c.now += 500)
 		cw_action_queue_run(c.queue, c.now, exec_cb, failed_cb, &c);
-	/* action 1 at 0, then retries after 1, 2, 4, 8, 16 candles */
+	/* action 1 at 0, then retries after 1, 2, 4, 8, 16 s */
 	for (guint i = 0; i < c.ran->len; i++) {
 		if (g_array_index(c.ran, guint64, i) != 1)
 			continue;
 		g_assert_cmpuint(n, <, G_N_ELEMENTS(expected));
-		g_assert_cmpuint(g_array_index(c.ran_at, guint64, i), ==, expected[n]);
+		g_assert_cmpint(g_array_index(c.ran_at, gint64, i), ==, expected[n]);
 		n++;
 	}
 	g_assert_cmpuint(n, ==, 6);
 	g_assert_cmpuint(c.failed->len, ==, 1);
 	g_assert_cmpuint(cw_action_queue_get_n_failed(c.queue), ==, 1);
-	/* action 2 ran only once action 1 was dropped, at candle 31 */
+	/* action 2 ran only once action 1 was dropped, at 31 s */
 	g_assert_cmpuint(g_array_index(c.ran, guint64, c.ran->len - 1), ==, 2);
-	g_assert_cmpuint(g_array_index(c.ran_at, guint64, c.ran->len - 1), ==, 31);
+	g_assert_cmpint(g_array_index(c.ran_at, gint64, c.ran->len - 1), ==, 31000);
 	ctx_clear(&c);
 }
 
@@ -176,15 +182,49 @@ test_retry_then_succeed(void)
 	c.fail_first = 2;
 	c.push_from_exec = TRUE;
 	g_assert_true(cw_action_queue_push(c.queue, &a, 0));
-	for (c.now = 0; c.now < 10; c.now++)
+	for (c.now = 0; c.now < 10000; c.now += 1000)
 		cw_action_queue_run(c.queue, c.now, exec_cb, failed_cb, &c);
-	/* 1 fails at 0 (and pushes 2, which waits behind it) and at 1, then
-	 * succeeds at 3; 2 follows in the same run */
+	/* 1 fails at 0 (and pushes 2, which waits behind it) and at 1 s, then
+	 * succeeds at 3 s; 2 follows in the same run */
 	g_assert_cmpuint(c.failed->len, ==, 0);
 	g_assert_cmpuint(c.ran->len, ==, 6); /* 1 pushes at each attempt: ids 2, 3, 4 */
-	g_assert_cmpuint(g_array_index(c.ran_at, guint64, 2), ==, 3);
+	g_assert_cmpint(g_array_index(c.ran_at, gint64, 2), ==, 3000);
 	g_assert_cmpuint(g_array_index(c.ran, guint64, 3), ==, 2);
-	g_assert_cmpuint(g_array_index(c.ran_at, guint64, 3), ==, 3);
+	g_assert_cmpint(g_array_index(c.ran_at, gint64, 3), ==, 3000);
+	ctx_clear(&c);
+}
+
+/* A rate limit's retry-after is a floor under the backoff; the jitter of
+ * the default policy comes from the client order id, so it is the same on
+ * every run. */
+static void
+test_retry_after_and_jitter(void)
+{
+	Ctx c;
+	CwAction a = {.type = CW_ACTION_OPEN, .has_order = TRUE};
+	CwBackoff policy = CW_BACKOFF_DEFAULT;
+	gint64 due;
+
+	ctx_init(&c, 8);
+	c.fail_first = 1;
+	c.retry_after_s = 30;
+	g_assert_true(cw_action_queue_push(c.queue, &a, 0));
+	cw_action_queue_run(c.queue, 0, exec_cb, failed_cb, &c);
+	g_assert_cmpint(cw_action_queue_get_next_due(c.queue), ==, 30000);
+	g_assert_cmpuint(cw_action_queue_run(c.queue, 29999, exec_cb, failed_cb, &c), ==, 0);
+	g_assert_cmpuint(cw_action_queue_run(c.queue, 30000, exec_cb, failed_cb, &c), ==, 1);
+	ctx_clear(&c);
+
+	/* the default policy, jittered by the (unset, so "") client id */
+	ctx_init(&c, 8);
+	cw_action_queue_set_backoff(c.queue, &policy);
+	c.fail_first = 1;
+	g_assert_true(cw_action_queue_push(c.queue, &a, 5000));
+	cw_action_queue_run(c.queue, 5000, exec_cb, failed_cb, &c);
+	due = cw_action_queue_get_next_due(c.queue);
+	g_assert_cmpint(due, ==, 5000 + cw_backoff_delay_ms(&policy, 1, "", 0));
+	g_assert_cmpint(due, >, 5000 + 799);
+	g_assert_cmpint(due, <=, 6000);
 	ctx_clear(&c);
 }
 
@@ -192,6 +232,7 @@ test_retry_then_succeed(void)
 #define FAILING_CONFIG                                                                             \
 	"{'name': 'q', 'symbol': 'TUSDT', 'interval': '1m', 'initial_balance': 1000, "             \
 	"'broker': {'type': 'failing', 'fail_times': %d}, "                                        \
+	"'execution': {'retry_initial_s': 120, 'retry_max_s': 600}, "                              \
 	"'strategy': {'id': 's', 'type': 'scripted', 'params': {'signals': {'2': 'long'}}, "       \
 	"'exit': {'stop_loss': {'type': 'none'}}, 'sizing': {'mode': 'fixed_quote', 'quote': "     \
 	"100}}}"
@@ -224,19 +265,20 @@ test_orchestrator_retry(void)
 	CwEventBus *bus;
 	const CwTestEvent *e;
 
-	/* the entry decided at candle 2 fails at 2 and 3, goes through at 5
-	 * (retries after 1 and 2 candles) and fills at candle 6's open */
-	run_failing(2, 8, &orch, &rec, &bus);
+	/* 1-minute candles, retries after 120 s then 240 s (less up to 20 %
+	 * jitter): the entry decided at candle 2 fails at 2 and 4, goes
+	 * through at 8 and fills at candle 9's open */
+	run_failing(2, 10, &orch, &rec, &bus);
 	g_assert_cmpuint(cw_test_recorder_count(rec, CW_EVENT_ACTION_EXECUTED), ==, 1);
 	e = cw_test_recorder_nth(rec, CW_EVENT_ACTION_EXECUTED, 0);
-	g_assert_cmpint(e->event.time, ==, 5 * 60000);
+	g_assert_cmpint(e->event.time, ==, 8 * 60000);
 	cw_assert_close(e->event.value, 2); /* failed attempts before */
 	g_assert_cmpstr(e->source, ==, "open");
 	/* one client order id for all attempts */
 	g_assert_cmpuint(e->order.seq, ==, 1);
 	e = cw_test_recorder_nth(rec, CW_EVENT_ORDER_FILLED, 0);
 	g_assert_nonnull(e);
-	g_assert_cmpint(e->fill.time, ==, 6 * 60000);
+	g_assert_cmpint(e->fill.time, ==, 9 * 60000);
 	g_assert_cmpuint(cw_test_recorder_count(rec, CW_EVENT_ACTION_FAILED), ==, 0);
 	g_assert_cmpint(cw_trading_orchestrator_get_position(orch)->direction, ==,
 			CW_DIRECTION_LONG);
@@ -252,15 +294,24 @@ test_orchestrator_fail(void)
 	CwTestRecorder *rec;
 	CwEventBus *bus;
 	const CwTestEvent *e;
+	CwBackoff policy = {120, 2, 600, 0.2};
+	gint64 t = 2 * 60000;
 
-	/* attempts at 2, 3, 5, 9, 17 and 33, then ACTION_FAILED */
-	run_failing(-1, 40, &orch, &rec, &bus);
+	/* six attempts on the clock of the candles, each at the first candle
+	 * at or after its backoff (120, 240, 480, 600, 600 s, jittered by the
+	 * client order id), then ACTION_FAILED */
+	run_failing(-1, 60, &orch, &rec, &bus);
 	g_assert_cmpuint(cw_test_failing_broker_get_n_attempts(
 			     CW_TEST_FAILING_BROKER(cw_trading_orchestrator_get_broker(orch))),
 			 ==, 6);
 	g_assert_cmpuint(cw_test_recorder_count(rec, CW_EVENT_ACTION_FAILED), ==, 1);
 	e = cw_test_recorder_nth(rec, CW_EVENT_ACTION_FAILED, 0);
-	g_assert_cmpint(e->event.time, ==, 33 * 60000);
+	for (guint attempt = 1; attempt <= 5; attempt++) {
+		gint64 due = t + cw_backoff_delay_ms(&policy, attempt, e->order.client_order_id, 0);
+		t = (due + 59999) / 60000 * 60000;
+	}
+	g_assert_cmpint(t, >=, 2 * 60000 + (120 + 240 + 480 + 600 + 600) * 800);
+	g_assert_cmpint(e->event.time, ==, t);
 	g_assert_cmpstr(e->source, ==, "open");
 	g_assert_cmpstr(e->reason, ==, "exchange unavailable (attempt 6)");
 	g_assert_true(e->has_order);
@@ -283,6 +334,8 @@ main(int argc, char **argv)
 	g_test_add_func("/execution/action-queue/growth", test_growth);
 	g_test_add_func("/execution/action-queue/backoff-and-fail", test_backoff_and_fail);
 	g_test_add_func("/execution/action-queue/retry-then-succeed", test_retry_then_succeed);
+	g_test_add_func("/execution/action-queue/retry-after-and-jitter",
+			test_retry_after_and_jitter);
 	g_test_add_func("/execution/action-queue/orchestrator-retry", test_orchestrator_retry);
 	g_test_add_func("/execution/action-queue/orchestrator-fail", test_orchestrator_fail);
 	return g_test_run();

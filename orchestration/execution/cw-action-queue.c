@@ -11,6 +11,7 @@ struct _CwActionQueue {
 	guint head;
 	guint length;
 	guint max_retries;
+	CwBackoff backoff;
 	guint64 next_id;
 	guint64 n_failed;
 	guint64 n_dropped_full;
@@ -33,8 +34,17 @@ cw_action_queue_new(guint capacity, guint max_retries)
 	self->allocated = CW_ACTION_QUEUE_INITIAL_SLOTS;
 	self->ring = g_new0(CwAction, self->allocated);
 	self->max_retries = max_retries;
+	self->backoff = (CwBackoff) CW_BACKOFF_DEFAULT;
 	self->next_id = 1;
 	return self;
+}
+
+/* The retry delays from now on. */
+void
+cw_action_queue_set_backoff(CwActionQueue *self, const CwBackoff *policy)
+{
+	g_return_if_fail(self != NULL && policy != NULL);
+	self->backoff = *policy;
 }
 
 void
@@ -91,7 +101,7 @@ cw_action_queue_reserve(CwActionQueue *self)
 }
 
 gboolean
-cw_action_queue_push(CwActionQueue *self, const CwAction *action, guint64 now)
+cw_action_queue_push(CwActionQueue *self, const CwAction *action, gint64 now)
 {
 	CwAction *slot;
 
@@ -107,6 +117,7 @@ cw_action_queue_push(CwActionQueue *self, const CwAction *action, guint64 now)
 	slot->enqueued_at = now;
 	slot->due = now;
 	slot->attempts = 0;
+	slot->retry_after_s = 0;
 	slot->has_order = FALSE;
 	slot->last_error[0] = '\0';
 	self->length++;
@@ -122,6 +133,22 @@ cw_action_queue_push_front(CwActionQueue *self, const CwAction *action)
 	cw_action_copy(&self->ring[self->head], action);
 	self->length++;
 	return TRUE;
+}
+
+gboolean
+cw_action_queue_requeue(CwActionQueue *self, const CwAction *action, gint64 now)
+{
+	g_return_val_if_fail(self != NULL && action != NULL, FALSE);
+	if (!cw_action_queue_push_front(self, action))
+		return FALSE;
+	self->ring[self->head].due = now;
+	return TRUE;
+}
+
+gint64
+cw_action_queue_get_next_due(const CwActionQueue *self)
+{
+	return self->length > 0 ? cw_action_queue_slot(self, 0)->due : G_MAXINT64;
 }
 
 guint
@@ -156,7 +183,7 @@ cw_action_queue_clear(CwActionQueue *self)
 }
 
 guint
-cw_action_queue_run(CwActionQueue *self, guint64 now, CwActionExecFunc exec,
+cw_action_queue_run(CwActionQueue *self, gint64 now, CwActionExecFunc exec,
 		    CwActionFailedFunc failed, gpointer user_data)
 {
 	guint done = 0;
@@ -173,6 +200,7 @@ cw_action_queue_run(CwActionQueue *self, guint64 now, CwActionExecFunc exec,
 		cw_action_copy(&action, cw_action_queue_slot(self, 0));
 		self->head = (self->head + 1) & (self->allocated - 1);
 		self->length--;
+		action.retry_after_s = 0;
 		result = exec(&action, user_data);
 		if (result == CW_ACTION_RESULT_DONE) {
 			done++;
@@ -188,9 +216,12 @@ cw_action_queue_run(CwActionQueue *self, guint64 now, CwActionExecFunc exec,
 				failed(&action, user_data);
 			continue;
 		}
-		/* the n-th retry waits 2^(n-1) candles */
+		/* the n-th retry waits the policy's n-th delay, jittered by the
+		 * client order id */
 		cw_action_queue_slot(self, 0)->due =
-		    now + (G_GUINT64_CONSTANT(1) << MIN(action.attempts - 1, 62u));
+		    now + cw_backoff_delay_ms(&self->backoff, action.attempts,
+					      action.has_order ? action.order.client_order_id : "",
+					      action.retry_after_s);
 	}
 	self->running = FALSE;
 	return done;

@@ -31,11 +31,12 @@ typedef struct {
 	double fraction;       /* CLOSE_PERCENT, (0, 1] */
 	guint level;           /* PLACE_TAKE_PROFIT, 0-based */
 	/* bookkeeping */
-	guint64 id;          /* per queue, from 1 */
-	guint64 enqueued_at; /* candle index */
-	guint64 due;         /* candle index of the next attempt */
-	guint attempts;      /* failed attempts so far */
-	gboolean has_order;  /* order was built once; retries keep its client id */
+	guint64 id;           /* per queue, from 1 */
+	gint64 enqueued_at;   /* ms, the caller's clock */
+	gint64 due;           /* ms: time of the next attempt */
+	guint attempts;       /* failed attempts so far */
+	double retry_after_s; /* set by exec with RETRY: the least wait the broker asked for */
+	gboolean has_order;   /* order was built once; retries keep its client id */
 	CwOrder order;
 	char last_error[CW_REASON_LEN];
 } CwAction;
@@ -57,15 +58,25 @@ typedef void (*CwActionFailedFunc)(CwAction *action, gpointer user_data);
  * slots and doubles up to the capacity when it fills; once a bot has held
  * that many actions, pushing, running and retrying never allocate. A
  * failed action stays at the head and blocks the ones behind it (order
- * matters: a close must not overtake an entry). Its n-th retry waits
- * 2^(n-1) candles (1, 2, 4, 8, 16); after max_retries retries it is
- * reported failed and dropped. */
+ * matters: a close must not overtake an entry). Time is in milliseconds of
+ * the caller's clock (CwClock: candle time in a backtest, wall time in
+ * serve). Its n-th retry waits cw_backoff_delay_ms() of the queue's policy
+ * (CW_BACKOFF_DEFAULT unless set: 1 s, doubling, at most 60 s, jitter
+ * from the client order id), or the action's retry_after_s when longer;
+ * after max_retries retries it is reported failed and dropped. */
 typedef struct _CwActionQueue CwActionQueue;
 
 CwActionQueue *cw_action_queue_new(guint capacity, guint max_retries);
 void cw_action_queue_free(CwActionQueue *self);
-/* Appends a copy of action, due at candle now. FALSE when full. */
-gboolean cw_action_queue_push(CwActionQueue *self, const CwAction *action, guint64 now);
+void cw_action_queue_set_backoff(CwActionQueue *self, const CwBackoff *policy);
+/* Appends a copy of action, due at now (ms). FALSE when full. */
+gboolean cw_action_queue_push(CwActionQueue *self, const CwAction *action, gint64 now);
+/* Puts a copy of action back at the head, bookkeeping and all (an action
+ * whose outcome was unknown and turned out not to have reached the
+ * broker), due at now. FALSE when full. */
+gboolean cw_action_queue_requeue(CwActionQueue *self, const CwAction *action, gint64 now);
+/* ms of the head's next attempt, or G_MAXINT64 when empty. */
+gint64 cw_action_queue_get_next_due(const CwActionQueue *self);
 guint cw_action_queue_get_length(const CwActionQueue *self);
 guint cw_action_queue_get_capacity(const CwActionQueue *self);
 /* The head, or NULL when empty. */
@@ -73,11 +84,11 @@ const CwAction *cw_action_queue_peek(const CwActionQueue *self);
 /* The i-th queued action (0 = head), or NULL. */
 const CwAction *cw_action_queue_get(const CwActionQueue *self, guint i);
 void cw_action_queue_clear(CwActionQueue *self);
-/* Runs every action due at candle now, head first, including actions that
+/* Runs every action due at now (ms), head first, including actions that
  * exec pushes meanwhile. Re-entrant calls (from inside exec) return 0 at
  * once: the outer run picks the new actions up. Returns how many were
  * executed (DONE). */
-guint cw_action_queue_run(CwActionQueue *self, guint64 now, CwActionExecFunc exec,
+guint cw_action_queue_run(CwActionQueue *self, gint64 now, CwActionExecFunc exec,
 			  CwActionFailedFunc failed, gpointer user_data);
 guint64 cw_action_queue_get_n_failed(const CwActionQueue *self);
 guint64 cw_action_queue_get_n_dropped_full(const CwActionQueue *self);

@@ -184,11 +184,17 @@ cw_test_failing_broker_get_n_attempts(CwTestFailingBroker *self)
 	return self->n_attempts;
 }
 
+static CwBrokerCaps
+cw_test_failing_broker_get_capabilities(CwBroker *broker)
+{
+	return cw_broker_get_capabilities(CW_BROKER(CW_TEST_FAILING_BROKER(broker)->inner));
+}
+
 static gboolean
-cw_test_failing_broker_configure(CwBroker *broker, const CwBotConfig *config, GError **error)
+cw_test_failing_broker_configure(CwBroker *broker, const CwBotConfig *config, JsonObject *section,
+				 GError **error)
 {
 	CwTestFailingBroker *self = CW_TEST_FAILING_BROKER(broker);
-	JsonObject *section = cw_bot_config_get_section(config, "broker");
 
 	cw_paper_broker_set_balance(self->inner, config->initial_balance);
 	if (section != NULL && json_object_has_member(section, "fail_times"))
@@ -197,10 +203,10 @@ cw_test_failing_broker_configure(CwBroker *broker, const CwBotConfig *config, GE
 }
 
 static void
-cw_test_failing_broker_set_listener(CwBroker *broker, CwBrokerListener listener, gpointer user_data)
+cw_test_failing_broker_set_report_sink(CwBroker *broker, CwExecutionSink sink, gpointer user_data)
 {
-	cw_broker_set_listener(CW_BROKER(CW_TEST_FAILING_BROKER(broker)->inner), listener,
-			       user_data);
+	cw_broker_set_report_sink(CW_BROKER(CW_TEST_FAILING_BROKER(broker)->inner), sink,
+				  user_data);
 }
 
 static gboolean
@@ -229,14 +235,24 @@ cw_test_failing_broker_on_candle(CwBroker *broker, const CwCandle *candle)
 	cw_broker_on_candle(CW_BROKER(CW_TEST_FAILING_BROKER(broker)->inner), candle);
 }
 
+static gboolean
+cw_test_failing_broker_settle(CwBroker *broker, const CwOrder *order, double price, gint64 time,
+			      GError **error)
+{
+	return cw_broker_settle(CW_BROKER(CW_TEST_FAILING_BROKER(broker)->inner), order, price,
+				time, error);
+}
+
 static void
 cw_test_failing_broker_iface_init(CwBrokerInterface *iface)
 {
+	iface->get_capabilities = cw_test_failing_broker_get_capabilities;
 	iface->configure = cw_test_failing_broker_configure;
-	iface->set_listener = cw_test_failing_broker_set_listener;
+	iface->set_report_sink = cw_test_failing_broker_set_report_sink;
 	iface->submit = cw_test_failing_broker_submit;
 	iface->cancel = cw_test_failing_broker_cancel;
 	iface->on_candle = cw_test_failing_broker_on_candle;
+	iface->settle = cw_test_failing_broker_settle;
 }
 
 /* guards */
@@ -350,6 +366,70 @@ cw_test_halve_guard_iface_init(CwGuardInterface *iface)
 	iface->get_name = cw_test_halve_guard_get_name;
 	iface->configure = cw_test_halve_guard_configure;
 	iface->check = cw_test_halve_guard_check;
+}
+
+struct _CwTestErrorsGuard {
+	GObject parent_instance;
+};
+
+static guint cw_test_errors_count;
+
+static void cw_test_errors_guard_iface_init(CwGuardInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE(CwTestErrorsGuard, cw_test_errors_guard, G_TYPE_OBJECT,
+			      G_IMPLEMENT_INTERFACE(CW_TYPE_GUARD, cw_test_errors_guard_iface_init))
+
+static void
+cw_test_errors_guard_class_init(CwTestErrorsGuardClass *klass)
+{
+}
+
+static void
+cw_test_errors_guard_init(CwTestErrorsGuard *self)
+{
+}
+
+guint
+cw_test_errors_guard_get_count(void)
+{
+	return cw_test_errors_count;
+}
+
+static const char *
+cw_test_errors_guard_get_name(CwGuard *guard)
+{
+	return "test-errors";
+}
+
+static gboolean
+cw_test_errors_guard_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
+			       GError **error)
+{
+	*active = cw_test_guard_active(config, "test_errors");
+	return TRUE;
+}
+
+static CwGuardVerdict
+cw_test_errors_guard_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
+			   gsize reason_len)
+{
+	return CW_GUARD_ALLOW;
+}
+
+static void
+cw_test_errors_guard_on_order_error(CwGuard *guard, const CwGuardContext *ctx, const CwOrder *order,
+				    const GError *error)
+{
+	cw_test_errors_count++;
+}
+
+static void
+cw_test_errors_guard_iface_init(CwGuardInterface *iface)
+{
+	iface->get_name = cw_test_errors_guard_get_name;
+	iface->configure = cw_test_errors_guard_configure;
+	iface->check = cw_test_errors_guard_check;
+	iface->on_order_error = cw_test_errors_guard_on_order_error;
 }
 
 struct _CwTestFlattenGuard {
@@ -483,6 +563,10 @@ cw_test_register_types(void)
 					       "test-halve", 0);
 		g_io_extension_point_implement(CW_EXTENSION_POINT_GUARD, CW_TYPE_TEST_FLATTEN_GUARD,
 					       "test-flatten", 0);
+		g_io_extension_point_implement(CW_EXTENSION_POINT_BROKER, CW_TYPE_TEST_VENUE_BROKER,
+					       "venue", 0);
+		g_io_extension_point_implement(CW_EXTENSION_POINT_GUARD, CW_TYPE_TEST_ERRORS_GUARD,
+					       "test-errors", 0);
 		g_once_init_leave(&once, 1);
 	}
 }
@@ -593,4 +677,73 @@ cw_test_recorder_nth(CwTestRecorder *self, CwEventType type, guint n)
 			return e;
 	}
 	return NULL;
+}
+
+/* asynchronous broker calls, waited for */
+
+void
+cw_test_wait(const gboolean *done)
+{
+	gint64 until = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+	while (!*done && g_get_monotonic_time() < until)
+		g_main_context_iteration(NULL, FALSE);
+	g_assert_true(*done);
+}
+
+typedef struct {
+	gboolean done;
+	GAsyncResult *result;
+} CwTestAsync;
+
+static void
+cw_test_async_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	CwTestAsync *a = user_data;
+
+	a->result = g_object_ref(result);
+	a->done = TRUE;
+}
+
+gboolean
+cw_test_broker_lookup(CwBroker *broker, const char *client_order_id, CwOrder *out, GError **error)
+{
+	CwTestAsync a = {0};
+	gboolean ok;
+
+	cw_broker_lookup_order_async(broker, client_order_id, NULL, cw_test_async_done, &a);
+	/* never from inside the call */
+	g_assert_false(a.done);
+	cw_test_wait(&a.done);
+	ok = cw_broker_lookup_order_finish(broker, a.result, out, error);
+	g_object_unref(a.result);
+	return ok;
+}
+
+double
+cw_test_broker_get_balance(CwBroker *broker)
+{
+	g_autoptr(GError) error = NULL;
+	CwTestAsync a = {0};
+	double balance = 0;
+
+	cw_broker_get_balance_async(broker, NULL, cw_test_async_done, &a);
+	cw_test_wait(&a.done);
+	g_assert_true(cw_broker_get_balance_finish(broker, a.result, &balance, &error));
+	g_assert_no_error(error);
+	g_object_unref(a.result);
+	return balance;
+}
+
+CwBrokerState *
+cw_test_broker_reconcile(CwBroker *broker, gint64 since_ms, GError **error)
+{
+	CwTestAsync a = {0};
+	CwBrokerState *state;
+
+	cw_broker_reconcile_async(broker, since_ms, NULL, cw_test_async_done, &a);
+	cw_test_wait(&a.done);
+	state = cw_broker_reconcile_finish(broker, a.result, error);
+	g_object_unref(a.result);
+	return state;
 }

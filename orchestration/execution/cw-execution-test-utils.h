@@ -40,6 +40,46 @@ G_DECLARE_FINAL_TYPE(CwTestHalveGuard, cw_test_halve_guard, CW, TEST_HALVE_GUARD
 #define CW_TYPE_TEST_FLATTEN_GUARD (cw_test_flatten_guard_get_type())
 G_DECLARE_FINAL_TYPE(CwTestFlattenGuard, cw_test_flatten_guard, CW, TEST_FLATTEN_GUARD, GObject)
 
+/* "venue" on cw-broker (cw-test-venue-broker.c): a scripted exchange that
+ * answers later. Reports queue until cw_test_venue_broker_deliver(), the
+ * main loop of a real exchange. Market orders fill at the candle's open
+ * (the first fill fill_ratio of the quantity, the rest at the next
+ * candle), stops at their price. broker.amend (bool) declares AMEND. */
+typedef enum {
+	CW_TEST_VENUE_ACK,               /* acknowledged (NEW) */
+	CW_TEST_VENUE_REJECT,            /* accepted, then REJECTED with venue code 110017 */
+	CW_TEST_VENUE_RATE_LIMIT,        /* submit fails at once: RATE_LIMITED, retry-after */
+	CW_TEST_VENUE_TIMEOUT_SENT,      /* unknown outcome later; the order exists (NEW) */
+	CW_TEST_VENUE_TIMEOUT_LOST,      /* unknown outcome later; the order never arrived */
+	CW_TEST_VENUE_TIMEOUT_LOST_SYNC, /* submit fails at once: unknown outcome, not arrived */
+} CwTestVenueAnswer;
+
+#define CW_TYPE_TEST_VENUE_BROKER (cw_test_venue_broker_get_type())
+G_DECLARE_FINAL_TYPE(CwTestVenueBroker, cw_test_venue_broker, CW, TEST_VENUE_BROKER, GObject)
+/* How the venue answers the next submit (then ACK again). */
+void cw_test_venue_broker_script(CwTestVenueBroker *self, CwTestVenueAnswer next,
+				 double retry_after_s);
+/* The same for the next times submits. */
+void cw_test_venue_broker_script_times(CwTestVenueBroker *self, CwTestVenueAnswer next,
+				       double retry_after_s, guint times);
+void cw_test_venue_broker_set_fill_ratio(CwTestVenueBroker *self, double ratio);
+void cw_test_venue_broker_set_fill_rest(CwTestVenueBroker *self, gboolean fill_rest);
+/* Delivers the oldest queued report; FALSE when none. */
+gboolean cw_test_venue_broker_deliver_one(CwTestVenueBroker *self);
+/* Delivers every queued report; returns how many. */
+guint cw_test_venue_broker_deliver(CwTestVenueBroker *self);
+guint cw_test_venue_broker_get_n_submits(CwTestVenueBroker *self, const char *client_order_id);
+guint cw_test_venue_broker_get_n_submitted_ids(CwTestVenueBroker *self);
+guint cw_test_venue_broker_get_n_amends(CwTestVenueBroker *self);
+const CwOrder *cw_test_venue_broker_get_order(CwTestVenueBroker *self, const char *client_order_id);
+guint cw_test_venue_broker_count_working_stops(CwTestVenueBroker *self);
+
+/* "test-errors" on cw-guard, active when guardrails.test_errors is true:
+ * counts on_order_error() calls (all instances together). */
+#define CW_TYPE_TEST_ERRORS_GUARD (cw_test_errors_guard_get_type())
+G_DECLARE_FINAL_TYPE(CwTestErrorsGuard, cw_test_errors_guard, CW, TEST_ERRORS_GUARD, GObject)
+guint cw_test_errors_guard_get_count(void);
+
 /* Registers the doubles above and the execution types (idempotent). */
 void cw_test_register_types(void);
 /* Parses a config written with single quotes; asserts success. */
@@ -71,6 +111,16 @@ guint cw_test_recorder_count(CwTestRecorder *self, CwEventType type);
 /* The n-th (0-based) event of type, or NULL. */
 const CwTestEvent *cw_test_recorder_nth(CwTestRecorder *self, CwEventType type, guint n);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CwTestRecorder, cw_test_recorder_free)
+
+/* The asynchronous broker calls, run to completion on the thread-default
+ * main context (bounded: a call that does not complete in 5 s fails the
+ * test). */
+gboolean cw_test_broker_lookup(CwBroker *broker, const char *client_order_id, CwOrder *out,
+			       GError **error);
+double cw_test_broker_get_balance(CwBroker *broker);
+CwBrokerState *cw_test_broker_reconcile(CwBroker *broker, gint64 since_ms, GError **error);
+/* Iterates the main context until *done or 5 s passed. */
+void cw_test_wait(const gboolean *done);
 
 #define cw_assert_close(a, b)                                                                      \
 	g_assert_cmpfloat_with_epsilon((a), (b), 1e-9 * MAX(1.0, fabs((double) (b))))

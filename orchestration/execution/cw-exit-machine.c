@@ -49,31 +49,16 @@ cw_exit_machine_improves(const CwExitMachine *self, double candidate)
 						    : candidate < self->stop_price;
 }
 
-void
-cw_exit_machine_open(CwExitMachine *self, CwDirection direction, double entry_price, double qty,
-		     double atr)
+/* The take profit levels of qty: prices from the entry price and the
+ * initial stop distance, quantities from the close fractions. */
+static void
+cw_exit_machine_split(CwExitMachine *self, double qty)
 {
 	const CwExitSpec *spec = &self->spec;
-	double dir = (double) direction;
+	double dir = (double) self->direction;
+	double entry_price = self->entry_price;
 	double fraction_sum = 0, allotted = 0;
 	guint n = 0;
-
-	self->state = CW_EXIT_STATE_OPEN;
-	self->direction = direction;
-	self->entry_price = entry_price;
-	self->initial_qty = qty;
-	self->entry_atr = atr;
-	self->last_atr = atr;
-	self->trailing_active = FALSE;
-	self->best_close = entry_price;
-	self->candles_in_position = 0;
-	self->n_tp_filled = 0;
-	self->initial_stop_distance = cw_exit_distance(&spec->stop_loss, entry_price, atr);
-	self->stop_price = 0;
-	if (self->initial_stop_distance > 0) {
-		double stop = entry_price - dir * self->initial_stop_distance;
-		self->stop_price = stop > 0 ? cw_exit_machine_round(self, stop) : 0;
-	}
 
 	for (guint i = 0; i < MIN(spec->n_take_profits, CW_MAX_TAKE_PROFITS); i++)
 		fraction_sum += spec->take_profits[i].close_fraction;
@@ -108,6 +93,35 @@ cw_exit_machine_open(CwExitMachine *self, CwDirection direction, double entry_pr
 		self->tp_qty[i] = 0;
 		self->tp_filled[i] = FALSE;
 	}
+}
+
+void
+cw_exit_machine_open(CwExitMachine *self, CwDirection direction, double entry_price, double qty,
+		     double atr)
+{
+	const CwExitSpec *spec = &self->spec;
+	double dir = (double) direction;
+	guint n;
+
+	self->state = CW_EXIT_STATE_OPEN;
+	self->direction = direction;
+	self->entry_price = entry_price;
+	self->initial_qty = qty;
+	self->entry_atr = atr;
+	self->last_atr = atr;
+	self->trailing_active = FALSE;
+	self->best_close = entry_price;
+	self->candles_in_position = 0;
+	self->n_tp_filled = 0;
+	self->initial_stop_distance = cw_exit_distance(&spec->stop_loss, entry_price, atr);
+	self->stop_price = 0;
+	if (self->initial_stop_distance > 0) {
+		double stop = entry_price - dir * self->initial_stop_distance;
+		self->stop_price = stop > 0 ? cw_exit_machine_round(self, stop) : 0;
+	}
+
+	cw_exit_machine_split(self, qty);
+	n = self->n_take_profits;
 
 	/* without take profits the trailing stop runs from the start */
 	if (n == 0 && spec->trailing.kind != CW_STOP_NONE) {
@@ -213,6 +227,30 @@ cw_exit_machine_close(CwExitMachine *self)
 {
 	self->state = CW_EXIT_STATE_CLOSED;
 	self->trailing_active = FALSE;
+}
+
+/**
+ * cw_exit_machine_resize:
+ * @self: an open plan
+ * @qty: the position's quantity now (an entry that filled in parts)
+ *
+ * Splits the take profits again over @qty, as long as none has filled.
+ * Returns: TRUE when a take profit quantity changed.
+ */
+gboolean
+cw_exit_machine_resize(CwExitMachine *self, double qty)
+{
+	double before[CW_MAX_TAKE_PROFITS];
+	gboolean changed = FALSE;
+
+	if (self->state == CW_EXIT_STATE_CLOSED || self->n_tp_filled > 0 || !(qty > 0))
+		return FALSE;
+	memcpy(before, self->tp_qty, sizeof(before));
+	self->initial_qty = qty;
+	cw_exit_machine_split(self, qty);
+	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++)
+		changed |= before[i] != self->tp_qty[i];
+	return changed;
 }
 
 gboolean

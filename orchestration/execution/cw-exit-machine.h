@@ -90,6 +90,7 @@ CwStopChange cw_exit_machine_on_candle(CwExitMachine *self, const CwCandle *cand
 gboolean cw_exit_machine_time_exit_due(const CwExitMachine *self);
 gboolean cw_exit_machine_wants_signal_exit(const CwExitMachine *self,
 					   const CwStrategyOutput *output);
+gboolean cw_exit_machine_resize(CwExitMachine *self, double qty);
 void cw_exit_machine_close(CwExitMachine *self);
 gboolean cw_exit_machine_is_open(const CwExitMachine *self);
 /* TRAILING_STOP once trailing started, STOP_LOSS before. */

@@ -148,7 +148,8 @@ test_end_to_end(void)
 	cw_assert_close(acc->peak_equity, 10000 - 0.5 - 0.102 + 10 + 10);
 	cw_assert_close(acc->max_drawdown, (10000 - 0.602 + 20) - (10000 + 10.5 - 30 - 1.86725));
 	/* the paper broker's cash view agrees with the account */
-	cw_assert_close(cw_broker_get_balance(cw_trading_orchestrator_get_broker(orch)), acc->cash);
+	cw_assert_close(cw_test_broker_get_balance(cw_trading_orchestrator_get_broker(orch)),
+			acc->cash);
 
 	/* events: all of this strategy, at candle times */
 	g_assert_cmpuint(other->events->len, ==, 0);

@@ -14,9 +14,11 @@ typedef struct {
 } Fixture;
 
 static void
-listener(const CwOrder *order, const CwFill *fill, gpointer user_data)
+listener(const CwExecutionReport *report, gpointer user_data)
 {
 	Fixture *f = user_data;
+	const CwOrder *order = report->order;
+	const CwFill *fill = report->fill;
 	CwTestEvent rec = {0};
 
 	rec.order = *order;
@@ -51,7 +53,7 @@ fixture_setup(Fixture *f, gconstpointer data)
 	cw_paper_broker_set_fees(f->broker, 10, 2, 5);
 	cw_paper_broker_set_balance(f->broker, 1000);
 	f->log = g_array_new(FALSE, TRUE, sizeof(CwTestEvent));
-	cw_broker_set_listener(CW_BROKER(f->broker), listener, f);
+	cw_broker_set_report_sink(CW_BROKER(f->broker), listener, f);
 }
 
 static void
@@ -140,7 +142,7 @@ test_market_next_open(Fixture *f, gconstpointer data)
 	/* accepted at once, not filled on the decision candle */
 	g_assert_cmpuint(f->log->len, ==, 1);
 	e = &g_array_index(f->log, CwTestEvent, 0);
-	g_assert_cmpint(e->order.status, ==, CW_ORDER_STATUS_SUBMITTED);
+	g_assert_cmpint(e->order.status, ==, CW_ORDER_STATUS_NEW);
 	g_assert_false(e->has_fill);
 	g_assert_cmpuint(n_fills(f), ==, 0);
 
@@ -164,7 +166,7 @@ test_market_next_open(Fixture *f, gconstpointer data)
 	cw_assert_close(e->fill.price, 119.88); /* 120 * 0.999 */
 	cw_assert_close(e->fill.fee, 2 * 119.88 * 0.0005);
 	/* cash view: 1000 + 2 * (119.88 - 110.11) - fees */
-	cw_assert_close(cw_broker_get_balance(CW_BROKER(f->broker)),
+	cw_assert_close(cw_test_broker_get_balance(CW_BROKER(f->broker)),
 			1000 + 2 * (119.88 - 110.11) - 2 * 110.11 * 0.0005 - 2 * 119.88 * 0.0005);
 	cw_assert_close(cw_paper_broker_get_position(f->broker), 0);
 }
@@ -321,24 +323,24 @@ test_lookup_and_cancel(Fixture *f, gconstpointer data)
 	open_long(f);
 	submit(f, make_order("sl", CW_SIDE_SELL, CW_ORDER_TYPE_STOP, CW_ORDER_PURPOSE_STOP_LOSS, 2,
 			     90));
-	g_assert_true(cw_broker_lookup_order(CW_BROKER(f->broker), "sl", &out, &error));
-	g_assert_cmpint(out.status, ==, CW_ORDER_STATUS_SUBMITTED);
-	g_assert_true(cw_broker_lookup_order(CW_BROKER(f->broker), "entry", &out, &error));
+	g_assert_true(cw_test_broker_lookup(CW_BROKER(f->broker), "sl", &out, &error));
+	g_assert_cmpint(out.status, ==, CW_ORDER_STATUS_NEW);
+	g_assert_true(cw_test_broker_lookup(CW_BROKER(f->broker), "entry", &out, &error));
 	g_assert_cmpint(out.status, ==, CW_ORDER_STATUS_FILLED);
 	cw_assert_close(out.avg_fill_price, 100.1);
 
 	g_assert_true(cw_broker_cancel(CW_BROKER(f->broker), "sl", &error));
 	g_assert_no_error(error);
-	g_assert_true(cw_broker_lookup_order(CW_BROKER(f->broker), "sl", &out, &error));
+	g_assert_true(cw_test_broker_lookup(CW_BROKER(f->broker), "sl", &out, &error));
 	g_assert_cmpint(out.status, ==, CW_ORDER_STATUS_CANCELLED);
 	g_assert_cmpint(g_array_index(f->log, CwTestEvent, f->log->len - 1).order.status, ==,
 			CW_ORDER_STATUS_CANCELLED);
 
 	g_assert_false(cw_broker_cancel(CW_BROKER(f->broker), "sl", &error));
-	g_assert_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_NOT_FOUND);
+	g_assert_error(error, CW_BROKER_ERROR, CW_BROKER_ERROR_NOT_FOUND);
 	g_clear_error(&error);
-	g_assert_false(cw_broker_lookup_order(CW_BROKER(f->broker), "nope", &out, &error));
-	g_assert_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_NOT_FOUND);
+	g_assert_false(cw_test_broker_lookup(CW_BROKER(f->broker), "nope", &out, &error));
+	g_assert_error(error, CW_BROKER_ERROR, CW_BROKER_ERROR_NOT_FOUND);
 }
 
 static void
@@ -347,7 +349,7 @@ lookup_status(Fixture *f, const char *id, CwOrderStatus status)
 	g_autoptr(GError) error = NULL;
 	CwOrder out;
 
-	g_assert_true(cw_broker_lookup_order(CW_BROKER(f->broker), id, &out, &error));
+	g_assert_true(cw_test_broker_lookup(CW_BROKER(f->broker), id, &out, &error));
 	g_assert_no_error(error);
 	g_assert_cmpstr(out.client_order_id, ==, id);
 	g_assert_cmpint(out.status, ==, status);
@@ -364,7 +366,7 @@ test_history_ring(Fixture *f, gconstpointer data)
 	o = make_order("keep", CW_SIDE_SELL, CW_ORDER_TYPE_STOP, CW_ORDER_PURPOSE_STOP_LOSS, 1, 50);
 	o.seq = 12345;
 	submit(f, o);
-	g_assert_true(cw_broker_lookup_order(CW_BROKER(f->broker), "keep", &out, &error));
+	g_assert_true(cw_test_broker_lookup(CW_BROKER(f->broker), "keep", &out, &error));
 	g_assert_cmpstr(out.exchange_order_id, ==, "paper-12345");
 	/* each order is recorded once, when it ends (here: its cancel) */
 	for (guint i = 0; i < 300; i++) {
@@ -376,15 +378,15 @@ test_history_ring(Fixture *f, gconstpointer data)
 	}
 	/* the ring keeps the last CW_PAPER_BROKER_HISTORY records: h44 .. h299 */
 	G_STATIC_ASSERT(CW_PAPER_BROKER_HISTORY == 256);
-	g_assert_false(cw_broker_lookup_order(CW_BROKER(f->broker), "h43", &out, &error));
-	g_assert_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_NOT_FOUND);
+	g_assert_false(cw_test_broker_lookup(CW_BROKER(f->broker), "h43", &out, &error));
+	g_assert_error(error, CW_BROKER_ERROR, CW_BROKER_ERROR_NOT_FOUND);
 	g_clear_error(&error);
 	lookup_status(f, "h44", CW_ORDER_STATUS_CANCELLED);
 	lookup_status(f, "h299", CW_ORDER_STATUS_CANCELLED);
-	g_assert_false(cw_broker_lookup_order(CW_BROKER(f->broker), "h0", &out, &error));
+	g_assert_false(cw_test_broker_lookup(CW_BROKER(f->broker), "h0", &out, &error));
 	g_clear_error(&error);
 	/* the working order is found in the table even though its record is gone */
-	lookup_status(f, "keep", CW_ORDER_STATUS_SUBMITTED);
+	lookup_status(f, "keep", CW_ORDER_STATUS_NEW);
 	/* its cancel is recorded anew, as the newest record */
 	g_assert_true(cw_broker_cancel(CW_BROKER(f->broker), "keep", NULL));
 	lookup_status(f, "keep", CW_ORDER_STATUS_CANCELLED);
@@ -395,21 +397,21 @@ test_history_ring(Fixture *f, gconstpointer data)
 	o = make_order("h299", CW_SIDE_BUY, CW_ORDER_TYPE_LIMIT, CW_ORDER_PURPOSE_ENTRY, 2, 1);
 	o.seq = 7;
 	submit(f, o);
-	lookup_status(f, "h299", CW_ORDER_STATUS_SUBMITTED);
-	g_assert_true(cw_broker_lookup_order(CW_BROKER(f->broker), "h299", &out, &error));
+	lookup_status(f, "h299", CW_ORDER_STATUS_NEW);
+	g_assert_true(cw_test_broker_lookup(CW_BROKER(f->broker), "h299", &out, &error));
 	g_assert_cmpstr(out.exchange_order_id, ==, "paper-7");
 	cw_assert_close(out.qty, 2);
 	g_assert_true(cw_broker_cancel(CW_BROKER(f->broker), "h299", NULL));
 	lookup_status(f, "h299", CW_ORDER_STATUS_CANCELLED);
 	/* two records appended since h44 left ("keep", "h299" again): h45 left too */
-	g_assert_false(cw_broker_lookup_order(CW_BROKER(f->broker), "h45", &out, &error));
+	g_assert_false(cw_test_broker_lookup(CW_BROKER(f->broker), "h45", &out, &error));
 	g_clear_error(&error);
 	lookup_status(f, "h46", CW_ORDER_STATUS_CANCELLED);
 
 	/* a working order is found in the table, then by its record once filled */
 	o = make_order("buy", CW_SIDE_BUY, CW_ORDER_TYPE_MARKET, CW_ORDER_PURPOSE_ENTRY, 1, 0);
 	submit(f, o);
-	lookup_status(f, "buy", CW_ORDER_STATUS_SUBMITTED);
+	lookup_status(f, "buy", CW_ORDER_STATUS_NEW);
 	candle(f, 1, 100, 100, 100, 100);
 	lookup_status(f, "buy", CW_ORDER_STATUS_FILLED);
 }
@@ -422,11 +424,11 @@ test_invalid_and_capacity(Fixture *f, gconstpointer data)
 	    make_order("bad", CW_SIDE_BUY, CW_ORDER_TYPE_MARKET, CW_ORDER_PURPOSE_ENTRY, 0, 0);
 
 	g_assert_false(cw_broker_submit(CW_BROKER(f->broker), &o, &error));
-	g_assert_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER);
+	g_assert_error(error, CW_BROKER_ERROR, CW_BROKER_ERROR_REJECTED);
 	g_clear_error(&error);
 	o = make_order("bad", CW_SIDE_BUY, CW_ORDER_TYPE_STOP, CW_ORDER_PURPOSE_ENTRY, 1, 0);
 	g_assert_false(cw_broker_submit(CW_BROKER(f->broker), &o, &error));
-	g_assert_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER);
+	g_assert_error(error, CW_BROKER_ERROR, CW_BROKER_ERROR_REJECTED);
 	g_clear_error(&error);
 
 	for (guint i = 0; i < CW_PAPER_BROKER_MAX_WORKING; i++) {
@@ -437,11 +439,11 @@ test_invalid_and_capacity(Fixture *f, gconstpointer data)
 	}
 	o = make_order("o0", CW_SIDE_BUY, CW_ORDER_TYPE_LIMIT, CW_ORDER_PURPOSE_ENTRY, 1, 1);
 	g_assert_false(cw_broker_submit(CW_BROKER(f->broker), &o, &error));
-	g_assert_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER); /* dup */
+	g_assert_error(error, CW_BROKER_ERROR, CW_BROKER_ERROR_REJECTED); /* dup */
 	g_clear_error(&error);
 	o = make_order("one-more", CW_SIDE_BUY, CW_ORDER_TYPE_LIMIT, CW_ORDER_PURPOSE_ENTRY, 1, 1);
 	g_assert_false(cw_broker_submit(CW_BROKER(f->broker), &o, &error));
-	g_assert_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_CAPACITY);
+	g_assert_error(error, CW_BROKER_ERROR, CW_BROKER_ERROR_TRANSIENT);
 	g_clear_error(&error);
 	/* cancelling frees a slot */
 	g_assert_true(cw_broker_cancel(CW_BROKER(f->broker), "o5", NULL));
@@ -461,12 +463,13 @@ test_configure(void)
 	    "'slippage_bps': 1, 'maker_fee_bps': 0.5, 'taker_fee_bps': 4}, 'strategy': {'type': "
 	    "'scripted'}}");
 	broker = cw_paper_broker_new();
-	g_assert_true(cw_broker_configure(CW_BROKER(broker), config, &error));
+	g_assert_true(cw_broker_configure(CW_BROKER(broker), config,
+					  cw_bot_config_get_section(config, "broker"), &error));
 	g_assert_no_error(error);
 	cw_assert_close(cw_paper_broker_get_slippage_bps(broker), 1);
 	cw_assert_close(cw_paper_broker_get_maker_fee_bps(broker), 0.5);
 	cw_assert_close(cw_paper_broker_get_taker_fee_bps(broker), 4);
-	cw_assert_close(cw_broker_get_balance(CW_BROKER(broker)), 500);
+	cw_assert_close(cw_test_broker_get_balance(CW_BROKER(broker)), 500);
 	g_clear_pointer(&config, cw_bot_config_unref);
 	g_clear_object(&broker);
 
@@ -474,7 +477,8 @@ test_configure(void)
 	config = cw_test_config_new("{'name': 'b', 'symbol': 'XUSDT', 'strategy': {'type': "
 				    "'scripted'}}");
 	broker = cw_paper_broker_new();
-	g_assert_true(cw_broker_configure(CW_BROKER(broker), config, &error));
+	g_assert_true(cw_broker_configure(CW_BROKER(broker), config,
+					  cw_bot_config_get_section(config, "broker"), &error));
 	cw_assert_close(cw_paper_broker_get_slippage_bps(broker), 2);
 	cw_assert_close(cw_paper_broker_get_maker_fee_bps(broker), 2);
 	cw_assert_close(cw_paper_broker_get_taker_fee_bps(broker), 5.5);
@@ -484,7 +488,8 @@ test_configure(void)
 	config = cw_test_config_new("{'name': 'b', 'symbol': 'XUSDT', 'broker': {'slippage_bps': "
 				    "-1}, 'strategy': {'type': 'scripted'}}");
 	broker = cw_paper_broker_new();
-	g_assert_false(cw_broker_configure(CW_BROKER(broker), config, &error));
+	g_assert_false(cw_broker_configure(CW_BROKER(broker), config,
+					   cw_bot_config_get_section(config, "broker"), &error));
 	g_assert_nonnull(error);
 	g_assert_nonnull(strstr(error->message, "broker.slippage_bps"));
 	g_clear_error(&error);
@@ -494,10 +499,74 @@ test_configure(void)
 	config = cw_test_config_new("{'name': 'b', 'symbol': 'XUSDT', 'broker': {'fee': 1}, "
 				    "'strategy': {'type': 'scripted'}}");
 	broker = cw_paper_broker_new();
-	g_assert_false(cw_broker_configure(CW_BROKER(broker), config, &error));
+	g_assert_false(cw_broker_configure(CW_BROKER(broker), config,
+					   cw_bot_config_get_section(config, "broker"), &error));
 	g_assert_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_UNKNOWN_KEY);
 	g_assert_nonnull(strstr(error->message, "broker.fee"));
 	g_assert_nonnull(strstr(error->message, "taker_fee_bps"));
+}
+
+/* The contract's synchronous side: submit acknowledges (NEW) before it
+ * returns; amend moves a working stop in place (same id, same slot) and
+ * reports it; the capabilities say so. */
+static void
+test_ack_and_amend(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	const CwTestEvent *e;
+	guint before;
+
+	g_assert_true(cw_broker_has_capability(
+	    CW_BROKER(f->broker), CW_BROKER_CAP_SIMULATED_ON_CANDLES | CW_BROKER_CAP_NATIVE_STOP |
+				      CW_BROKER_CAP_REDUCE_ONLY));
+	g_assert_false(cw_broker_has_capability(CW_BROKER(f->broker), CW_BROKER_CAP_AMEND));
+	open_long(f);
+	before = f->log->len;
+	submit(f, make_order("sl", CW_SIDE_SELL, CW_ORDER_TYPE_STOP, CW_ORDER_PURPOSE_STOP_LOSS, 2,
+			     90));
+	g_assert_cmpuint(f->log->len, ==, before + 1);
+	e = &g_array_index(f->log, CwTestEvent, before);
+	g_assert_cmpint(e->order.status, ==, CW_ORDER_STATUS_NEW);
+
+	g_assert_true(cw_broker_amend(CW_BROKER(f->broker), "sl", 1.5, 0, 99.8, &error));
+	g_assert_no_error(error);
+	e = &g_array_index(f->log, CwTestEvent, f->log->len - 1);
+	g_assert_cmpstr(e->order.client_order_id, ==, "sl");
+	cw_assert_close(e->order.stop_price, 99.8);
+	cw_assert_close(e->order.qty, 1.5);
+	g_assert_cmpuint(cw_paper_broker_get_n_working(f->broker), ==, 1);
+	/* the amended trigger is in reach: it fills at 99.8 less slippage */
+	candle(f, 2, 100, 100, 99.5, 99.6);
+	g_assert_cmpuint(n_fills(f), ==, 2);
+	cw_assert_close(nth_fill(f, 1)->fill.qty, 1.5);
+	cw_assert_close(nth_fill(f, 1)->fill.price, 99.8 * (1 - 0.001));
+	g_assert_false(cw_broker_amend(CW_BROKER(f->broker), "sl", 1, 0, 95, &error));
+	g_assert_error(error, CW_BROKER_ERROR, CW_BROKER_ERROR_NOT_FOUND);
+}
+
+/* reconcile_async: open orders, what ended since a time, position, balance. */
+static void
+test_reconcile(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBrokerState) state = NULL;
+	g_autoptr(CwBrokerState) later = NULL;
+
+	open_long(f);
+	submit(f, make_order("sl", CW_SIDE_SELL, CW_ORDER_TYPE_STOP, CW_ORDER_PURPOSE_STOP_LOSS, 2,
+			     90));
+	state = cw_test_broker_reconcile(CW_BROKER(f->broker), 0, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(state->open_orders->len, ==, 1);
+	g_assert_cmpstr(g_array_index(state->open_orders, CwOrder, 0).client_order_id, ==, "sl");
+	g_assert_cmpuint(state->ended->len, ==, 1);
+	g_assert_cmpstr(g_array_index(state->ended, CwOrder, 0).client_order_id, ==, "entry");
+	cw_assert_close(state->position, 2);
+	cw_assert_close(state->entry_price, 100.1);
+	cw_assert_close(state->balance, cw_test_broker_get_balance(CW_BROKER(f->broker)));
+	/* nothing ended after the entry's fill at candle 1 */
+	later = cw_test_broker_reconcile(CW_BROKER(f->broker), 60001, &error);
+	g_assert_cmpuint(later->ended->len, ==, 0);
 }
 
 static void
@@ -528,6 +597,8 @@ main(int argc, char **argv)
 	ADD("/execution/paper-broker/lookup-and-cancel", test_lookup_and_cancel);
 	ADD("/execution/paper-broker/invalid-and-capacity", test_invalid_and_capacity);
 	ADD("/execution/paper-broker/history-ring", test_history_ring);
+	ADD("/execution/paper-broker/ack-and-amend", test_ack_and_amend);
+	ADD("/execution/paper-broker/reconcile", test_reconcile);
 #undef ADD
 	g_test_add_func("/execution/paper-broker/configure", test_configure);
 	g_test_add_func("/execution/paper-broker/registered", test_registered);

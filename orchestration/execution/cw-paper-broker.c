@@ -37,8 +37,9 @@ struct _CwPaperBroker {
 	double slippage_bps;
 	double maker_fee_bps;
 	double taker_fee_bps;
-	CwBrokerListener listener;
-	gpointer listener_data;
+	CwExecutionSink sink;
+	gpointer sink_data;
+	gboolean amend; /* broker.amend: declare CW_BROKER_CAP_AMEND */
 	/* up to CW_PAPER_BROKER_MAX_WORKING, in submission order: the slots and
 	 * their orders (working_orders[i] is working[i]'s) */
 	CwWorkingOrder *working;
@@ -216,21 +217,35 @@ cw_paper_broker_get_n_working(CwPaperBroker *self)
 	return n;
 }
 
-static gboolean
-cw_paper_broker_configure(CwBroker *broker, const CwBotConfig *config, GError **error)
+double
+cw_paper_broker_get_balance(CwPaperBroker *self)
 {
-	static const char *const known[] = {"type", "slippage_bps", "maker_fee_bps",
-					    "taker_fee_bps", NULL};
-	CwPaperBroker *self = CW_PAPER_BROKER(broker);
-	JsonObject *section;
+	return self->balance;
+}
 
-	if (config == NULL)
-		return TRUE;
-	self->balance = config->initial_balance;
-	section = cw_bot_config_get_section(config, "broker");
+static CwBrokerCaps
+cw_paper_broker_get_capabilities(CwBroker *broker)
+{
+	CwPaperBroker *self = CW_PAPER_BROKER(broker);
+
+	return CW_BROKER_CAP_NATIVE_STOP | CW_BROKER_CAP_REDUCE_ONLY |
+	       CW_BROKER_CAP_SIMULATED_ON_CANDLES | (self->amend ? CW_BROKER_CAP_AMEND : 0);
+}
+
+static gboolean
+cw_paper_broker_configure(CwBroker *broker, const CwBotConfig *config, JsonObject *section,
+			  GError **error)
+{
+	static const char *const known[] = {"type",          "slippage_bps", "maker_fee_bps",
+					    "taker_fee_bps", "amend",        NULL};
+	CwPaperBroker *self = CW_PAPER_BROKER(broker);
+
+	if (config != NULL)
+		self->balance = config->initial_balance;
 	if (section == NULL)
 		return TRUE;
 	return cw_config_check_keys(section, "broker", known, error) &&
+	       cw_config_read_bool(section, "broker", "amend", FALSE, &self->amend, error) &&
 	       cw_config_read_double(section, "broker", "slippage_bps", 2, 0, 10000,
 				     &self->slippage_bps, error) &&
 	       cw_config_read_double(section, "broker", "maker_fee_bps", 2, 0, 10000,
@@ -240,21 +255,28 @@ cw_paper_broker_configure(CwBroker *broker, const CwBotConfig *config, GError **
 }
 
 static void
-cw_paper_broker_set_listener(CwBroker *broker, CwBrokerListener listener, gpointer user_data)
+cw_paper_broker_set_report_sink(CwBroker *broker, CwExecutionSink sink, gpointer user_data)
 {
 	CwPaperBroker *self = CW_PAPER_BROKER(broker);
 
-	self->listener = listener;
-	self->listener_data = user_data;
+	self->sink = sink;
+	self->sink_data = user_data;
 }
 
-/* order must not live in the working table: the listener may submit and
- * cancel, which moves and reuses slots. Callers pass their own copy. */
+/* One execution report, on the stack. order must not live in the working
+ * table: the sink may submit and cancel, which moves and reuses slots.
+ * Callers pass their own copy. */
 static void
 cw_paper_broker_notify(CwPaperBroker *self, const CwOrder *order, const CwFill *fill)
 {
-	if (self->listener != NULL)
-		self->listener(order, fill, self->listener_data);
+	CwExecutionReport report;
+
+	if (self->sink == NULL)
+		return;
+	report.order = order;
+	report.fill = fill;
+	report.error = NULL;
+	self->sink(&report, self->sink_data);
 }
 
 /* Appends the record of an order that ended (filled, cancelled): working
@@ -375,30 +397,30 @@ cw_paper_broker_validate(CwPaperBroker *self, const CwOrder *order, guint32 *has
 	const char *id = order->client_order_id;
 
 	if (id[0] == '\0' || memchr(id, '\0', CW_CLIENT_ORDER_ID_LEN) == NULL) {
-		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER,
-			    "order without a client order id");
+		cw_broker_set_error(error, CW_BROKER_ERROR_REJECTED, 0, 0,
+				    "order without a client order id");
 		return FALSE;
 	}
 	if (!isfinite(order->qty) || order->qty <= 0) {
-		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER,
-			    "order %s: quantity must be > 0", id);
+		cw_broker_set_error(error, CW_BROKER_ERROR_REJECTED, 0, 0,
+				    "order %s: quantity must be > 0", id);
 		return FALSE;
 	}
 	if (order->type == CW_ORDER_TYPE_LIMIT && !(isfinite(order->price) && order->price > 0)) {
-		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER,
-			    "limit order %s: price must be > 0", id);
+		cw_broker_set_error(error, CW_BROKER_ERROR_REJECTED, 0, 0,
+				    "limit order %s: price must be > 0", id);
 		return FALSE;
 	}
 	if (order->type == CW_ORDER_TYPE_STOP &&
 	    !(isfinite(order->stop_price) && order->stop_price > 0)) {
-		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER,
-			    "stop order %s: stop price must be > 0", id);
+		cw_broker_set_error(error, CW_BROKER_ERROR_REJECTED, 0, 0,
+				    "stop order %s: stop price must be > 0", id);
 		return FALSE;
 	}
 	*hash = cw_paper_broker_hash_id(id);
 	if (cw_paper_broker_find_live(self, id, *hash) != NULL) {
-		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER,
-			    "order %s is already working", id);
+		cw_broker_set_error(error, CW_BROKER_ERROR_REJECTED, 0, 0,
+				    "order %s is already working", id);
 		return FALSE;
 	}
 	return TRUE;
@@ -417,13 +439,13 @@ cw_paper_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 	if (self->n_working == CW_PAPER_BROKER_MAX_WORKING)
 		cw_paper_broker_compact(self);
 	if (self->n_working == CW_PAPER_BROKER_MAX_WORKING) {
-		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_CAPACITY,
-			    "order %s: %d orders are already working", order->client_order_id,
-			    CW_PAPER_BROKER_MAX_WORKING);
+		cw_broker_set_error(error, CW_BROKER_ERROR_TRANSIENT, 0, 0,
+				    "order %s: %d orders are already working",
+				    order->client_order_id, CW_PAPER_BROKER_MAX_WORKING);
 		return FALSE;
 	}
 	if (self->n_working == self->working_cap) {
-		/* nothing points into the table while a listener runs */
+		/* nothing points into the table while a sink runs */
 		self->working_cap = MIN(MAX(self->working_cap * 2, CW_PAPER_BROKER_INITIAL_SLOTS),
 					CW_PAPER_BROKER_MAX_WORKING);
 		self->working = g_renew(CwWorkingOrder, self->working, self->working_cap);
@@ -432,7 +454,7 @@ cw_paper_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 	slot = &self->working[self->n_working];
 	self->n_working++;
 	copy = *order;
-	copy.status = CW_ORDER_STATUS_SUBMITTED;
+	copy.status = CW_ORDER_STATUS_NEW; /* acknowledged at once */
 	copy.filled_qty = 0;
 	copy.avg_fill_price = 0;
 	copy.updated_at = self->now;
@@ -480,12 +502,51 @@ cw_paper_broker_cancel(CwBroker *broker, const char *client_order_id, GError **e
 							 cw_paper_broker_hash_id(client_order_id));
 
 	if (slot == NULL) {
-		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_NOT_FOUND,
-			    "no working order %s", client_order_id);
+		cw_broker_set_error(error, CW_BROKER_ERROR_NOT_FOUND, 0, 0, "no working order %s",
+				    client_order_id);
 		return FALSE;
 	}
 	cw_paper_broker_finish_cancel(self, slot);
 	cw_paper_broker_compact(self);
+	return TRUE;
+}
+
+/* Amends in place: the order keeps its slot, its place in the matching
+ * order and the candle it may fill from; the report carries the new values. */
+static gboolean
+cw_paper_broker_amend(CwBroker *broker, const char *client_order_id, double qty, double price,
+		      double stop_price, GError **error)
+{
+	CwPaperBroker *self = (CwPaperBroker *) broker; /* our vtable: no checked cast */
+	CwWorkingOrder *slot = cw_paper_broker_find_live(self, client_order_id,
+							 cw_paper_broker_hash_id(client_order_id));
+	CwOrder *working, order;
+
+	if (slot == NULL) {
+		cw_broker_set_error(error, CW_BROKER_ERROR_NOT_FOUND, 0, 0, "no working order %s",
+				    client_order_id);
+		return FALSE;
+	}
+	working = cw_paper_broker_slot_order(self, slot);
+	if (!isfinite(qty) || qty < 0 || !isfinite(price) || price < 0 || !isfinite(stop_price) ||
+	    stop_price < 0 || (qty > 0 && qty <= working->filled_qty)) {
+		cw_broker_set_error(error, CW_BROKER_ERROR_REJECTED, 0, 0,
+				    "order %s: invalid amendment", client_order_id);
+		return FALSE;
+	}
+	if (qty > 0)
+		working->qty = qty;
+	if (price > 0 && working->type == CW_ORDER_TYPE_LIMIT)
+		working->price = price;
+	if (stop_price > 0 && working->type == CW_ORDER_TYPE_STOP)
+		working->stop_price = stop_price;
+	working->updated_at = self->now;
+	slot->trigger = working->type == CW_ORDER_TYPE_STOP ? working->stop_price : working->price;
+	/* the old trigger may have been a bound: recompute them, then take the new one */
+	self->reach_stale = TRUE;
+	cw_paper_broker_widen(self, slot);
+	order = *working;
+	cw_paper_broker_notify(self, &order, NULL);
 	return TRUE;
 }
 
@@ -635,11 +696,11 @@ cw_paper_broker_may_match(const CwWorkingOrder *slot, const CwCandle *c)
 static void
 cw_paper_broker_pass(CwPaperBroker *self, const CwCandle *candle, CwOrderType type)
 {
-	/* an order of this type submitted during this pass (by the listener) may
+	/* an order of this type submitted during this pass (by the sink) may
 	 * only fill from the next candle on, so none in reach now: none to match */
 	if (!cw_paper_broker_reachable(self, type, candle))
 		return;
-	/* n_working is re-read: orders submitted by the listener are appended
+	/* n_working is re-read: orders submitted by the sink are appended
 	 * and the table does not move while depth > 0 */
 	for (guint i = 0; i < self->n_working; i++) {
 		CwWorkingOrder *slot = &self->working[i];
@@ -694,13 +755,13 @@ cw_paper_broker_fill_now(CwPaperBroker *self, const CwOrder *order, double price
 	if (!cw_paper_broker_validate(self, order, &hash, error))
 		return FALSE;
 	if (!(isfinite(price) && price > 0)) {
-		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_INVALID_ORDER,
-			    "order %s: fill price must be > 0", order->client_order_id);
+		cw_broker_set_error(error, CW_BROKER_ERROR_REJECTED, 0, 0,
+				    "order %s: fill price must be > 0", order->client_order_id);
 		return FALSE;
 	}
 	copy = *order;
 	copy.type = CW_ORDER_TYPE_MARKET;
-	copy.status = CW_ORDER_STATUS_SUBMITTED;
+	copy.status = CW_ORDER_STATUS_NEW;
 	copy.filled_qty = 0;
 	if (time > self->now)
 		self->now = time;
@@ -708,6 +769,7 @@ cw_paper_broker_fill_now(CwPaperBroker *self, const CwOrder *order, double price
 	return TRUE;
 }
 
+/* Synchronous core of lookup_order_async. */
 static gboolean
 cw_paper_broker_lookup_order(CwBroker *broker, const char *client_order_id, CwOrder *out,
 			     GError **error)
@@ -728,28 +790,141 @@ cw_paper_broker_lookup_order(CwBroker *broker, const char *client_order_id, CwOr
 			return TRUE;
 		}
 	}
-	g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_NOT_FOUND,
-		    "unknown order %s (the paper broker remembers the last %d)", client_order_id,
-		    CW_PAPER_BROKER_HISTORY);
+	cw_broker_set_error(error, CW_BROKER_ERROR_NOT_FOUND, 0, 0,
+			    "unknown order %s (the paper broker remembers the last %d)",
+			    client_order_id, CW_PAPER_BROKER_HISTORY);
 	return FALSE;
 }
 
-static double
-cw_paper_broker_get_balance(CwBroker *broker)
+/* The asynchronous calls complete at once: the GTask is returned inside
+ * the _async() call, and GTask runs the callback from the next iteration
+ * of the caller's main context (never from inside the call). */
+
+static void
+cw_paper_broker_lookup_order_async(CwBroker *broker, const char *client_order_id,
+				   GCancellable *cancellable, GAsyncReadyCallback callback,
+				   gpointer user_data)
 {
-	return CW_PAPER_BROKER(broker)->balance;
+	g_autoptr(GTask) task = g_task_new(broker, cancellable, callback, user_data);
+	g_autoptr(GError) error = NULL;
+	CwOrder *order = g_new0(CwOrder, 1);
+
+	g_task_set_source_tag(task, cw_paper_broker_lookup_order_async);
+	g_task_set_task_data(task, order, g_free);
+	if (!cw_paper_broker_lookup_order(broker, client_order_id, order, &error)) {
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	g_task_return_boolean(task, TRUE);
+}
+
+static gboolean
+cw_paper_broker_lookup_order_finish(CwBroker *broker, GAsyncResult *result, CwOrder *out,
+				    GError **error)
+{
+	g_return_val_if_fail(g_task_is_valid(result, broker), FALSE);
+	if (!g_task_propagate_boolean(G_TASK(result), error))
+		return FALSE;
+	*out = *(const CwOrder *) g_task_get_task_data(G_TASK(result));
+	return TRUE;
+}
+
+static void
+cw_paper_broker_get_balance_async(CwBroker *broker, GCancellable *cancellable,
+				  GAsyncReadyCallback callback, gpointer user_data)
+{
+	g_autoptr(GTask) task = g_task_new(broker, cancellable, callback, user_data);
+	double *balance = g_new(double, 1);
+
+	*balance = CW_PAPER_BROKER(broker)->balance;
+	g_task_set_source_tag(task, cw_paper_broker_get_balance_async);
+	g_task_set_task_data(task, balance, g_free);
+	g_task_return_boolean(task, TRUE);
+}
+
+static gboolean
+cw_paper_broker_get_balance_finish(CwBroker *broker, GAsyncResult *result, double *out,
+				   GError **error)
+{
+	g_return_val_if_fail(g_task_is_valid(result, broker), FALSE);
+	if (!g_task_propagate_boolean(G_TASK(result), error))
+		return FALSE;
+	*out = *(const double *) g_task_get_task_data(G_TASK(result));
+	return TRUE;
+}
+
+static void
+cw_paper_broker_reconcile_async(CwBroker *broker, gint64 since_ms, GCancellable *cancellable,
+				GAsyncReadyCallback callback, gpointer user_data)
+{
+	CwPaperBroker *self = CW_PAPER_BROKER(broker);
+	g_autoptr(GTask) task = g_task_new(broker, cancellable, callback, user_data);
+	CwBrokerState *state = g_new0(CwBrokerState, 1);
+
+	g_task_set_source_tag(task, cw_paper_broker_reconcile_async);
+	state->open_orders = g_array_new(FALSE, TRUE, sizeof(CwOrder));
+	state->ended = g_array_new(FALSE, TRUE, sizeof(CwOrder));
+	for (guint i = 0; i < self->n_working; i++) {
+		if (self->working[i].live)
+			g_array_append_val(state->open_orders, self->working_orders[i]);
+	}
+	/* oldest first */
+	for (guint k = self->history_len; k > 0; k--) {
+		guint i = (guint) ((self->history_total - k) % CW_PAPER_BROKER_HISTORY);
+		if (self->history[i].updated_at >= since_ms)
+			g_array_append_val(state->ended, self->history[i]);
+	}
+	state->position = self->position;
+	state->entry_price = self->position != 0 ? self->entry_price : 0;
+	state->balance = self->balance;
+	g_task_return_pointer(task, state, (GDestroyNotify) cw_broker_state_free);
+}
+
+static CwBrokerState *
+cw_paper_broker_reconcile_finish(CwBroker *broker, GAsyncResult *result, GError **error)
+{
+	g_return_val_if_fail(g_task_is_valid(result, broker), NULL);
+	return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+static void
+cw_paper_broker_cancel_all_iface(CwBroker *broker)
+{
+	cw_paper_broker_cancel_all(CW_PAPER_BROKER(broker));
+}
+
+static gboolean
+cw_paper_broker_settle(CwBroker *broker, const CwOrder *order, double price, gint64 time,
+		       GError **error)
+{
+	return cw_paper_broker_fill_now(CW_PAPER_BROKER(broker), order, price, time, error);
+}
+
+static void
+cw_paper_broker_adopt(CwBroker *broker, CwBroker *old)
+{
+	cw_paper_broker_adopt_position(CW_PAPER_BROKER(broker), CW_PAPER_BROKER(old));
 }
 
 static void
 cw_paper_broker_iface_init(CwBrokerInterface *iface)
 {
+	iface->get_capabilities = cw_paper_broker_get_capabilities;
 	iface->configure = cw_paper_broker_configure;
-	iface->set_listener = cw_paper_broker_set_listener;
+	iface->set_report_sink = cw_paper_broker_set_report_sink;
 	iface->submit = cw_paper_broker_submit;
 	iface->cancel = cw_paper_broker_cancel;
+	iface->amend = cw_paper_broker_amend;
+	iface->cancel_all = cw_paper_broker_cancel_all_iface;
 	iface->on_candle = cw_paper_broker_on_candle;
-	iface->lookup_order = cw_paper_broker_lookup_order;
-	iface->get_balance = cw_paper_broker_get_balance;
+	iface->settle = cw_paper_broker_settle;
+	iface->adopt = cw_paper_broker_adopt;
+	iface->lookup_order_async = cw_paper_broker_lookup_order_async;
+	iface->lookup_order_finish = cw_paper_broker_lookup_order_finish;
+	iface->get_balance_async = cw_paper_broker_get_balance_async;
+	iface->get_balance_finish = cw_paper_broker_get_balance_finish;
+	iface->reconcile_async = cw_paper_broker_reconcile_async;
+	iface->reconcile_finish = cw_paper_broker_reconcile_finish;
 }
 
 /**

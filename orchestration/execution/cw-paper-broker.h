@@ -11,7 +11,16 @@ G_BEGIN_DECLS
 
 /* The deterministic simulated broker ("paper" on cw-broker). Config: the
  * bot's "broker" section, keys type, slippage_bps (default 2),
- * maker_fee_bps (2), taker_fee_bps (5.5), all >= 0.
+ * maker_fee_bps (2), taker_fee_bps (5.5), all >= 0, and amend (default
+ * false: declare CW_BROKER_CAP_AMEND, so that stops move in place).
+ *
+ * It implements the broker contract (cw-broker.h) synchronously: submit()
+ * reports the order NEW before it returns, cancel() reports it CANCELLED,
+ * amend() reports the amended order, and on_candle() reports every fill
+ * (FILLED) as it happens. Capabilities: NATIVE_STOP, REDUCE_ONLY,
+ * SIMULATED_ON_CANDLES (settle()), and AMEND when configured. The
+ * asynchronous calls complete at once; GTask runs their callbacks from the
+ * next main-loop iteration.
  *
  * Matching, for each on_candle(N), in this order, each group in submission
  * order:
@@ -28,7 +37,7 @@ G_BEGIN_DECLS
  * position could both fill inside one candle, the stop wins.
  *
  * No look-ahead: an order submitted between on_candle(N-1) and on_candle(N)
- * can fill from N on. An order submitted from the listener while N is being
+ * can fill from N on. An order submitted from the report sink while N is being
  * matched fills from N+1, with one exception: a stop or limit submitted
  * while the market orders of N fill (the protective orders of an entry that
  * filled at N's open) also takes part in N's stop and limit passes, since
@@ -40,7 +49,7 @@ G_BEGIN_DECLS
  *
  * Working orders live in a table of at most CW_PAPER_BROKER_MAX_WORKING, and
  * the last CW_PAPER_BROKER_HISTORY orders that ended (filled or cancelled)
- * in a ring; lookup_order() searches the table, then the ring from the
+ * in a ring; lookup_order_async() searches the table, then the ring from the
  * newest record. Both
  * start small and double up to their maximum (so an idle bot holds little
  * memory); once there, nothing is allocated per order. */
@@ -53,6 +62,7 @@ G_DECLARE_FINAL_TYPE(CwPaperBroker, cw_paper_broker, CW, PAPER_BROKER, GObject)
 
 /* A broker with the default fees and a balance of 0 until configured. */
 CwPaperBroker *cw_paper_broker_new(void);
+double cw_paper_broker_get_balance(CwPaperBroker *self);
 void cw_paper_broker_set_fees(CwPaperBroker *self, double slippage_bps, double maker_fee_bps,
 			      double taker_fee_bps);
 void cw_paper_broker_set_balance(CwPaperBroker *self, double balance);
@@ -67,7 +77,7 @@ void cw_paper_broker_adopt_position(CwPaperBroker *self, CwPaperBroker *old);
  * settle the last position at the end of a backtest. */
 gboolean cw_paper_broker_fill_now(CwPaperBroker *self, const CwOrder *order, double price,
 				  gint64 time, GError **error);
-/* Cancels every working order (listener told for each). */
+/* Cancels every working order (a report for each). */
 void cw_paper_broker_cancel_all(CwPaperBroker *self);
 
 G_END_DECLS

@@ -6,6 +6,8 @@
 /* Trades reserved up front. The history grows by doubling past it: a few
  * reallocations over a bot's life, against 96 KB per bot for 1024. */
 #define CW_ORCHESTRATOR_TRADE_CAPACITY 64
+/* Orders of unknown outcome waiting for their lookup behind the current one. */
+#define CW_ORCHESTRATOR_MAX_UNKNOWN 8
 
 struct _CwTradingOrchestrator {
 	GObject parent_instance;
@@ -40,7 +42,6 @@ struct _CwTradingOrchestrator {
 	guint64 id_cache_seq;
 	gboolean has_id_cache;
 	guint64 next_seq;
-	double settle_fee_bps;
 	double decision_atr;
 	/* the orders this orchestrator has working */
 	CwOrder stop_order;
@@ -56,6 +57,38 @@ struct _CwTradingOrchestrator {
 	char reason[CW_REASON_LEN];
 	CwOrderHook order_hook;
 	gpointer order_hook_data;
+	/* the broker contract (see docs/architecture.md) */
+	CwBrokerCaps broker_caps;
+	CwClock *clock; /* NULL: the time of the candle being processed */
+	GCancellable *cancellable;
+	/* the working stop that a replacement takes over from once acknowledged */
+	CwOrder old_stop;
+	gboolean has_old_stop;
+	/* inside one of our own broker requests: its reports are synchronous */
+	gboolean in_request;
+	gboolean request_acked;
+	guint64 request_seq;
+	const char *request_id; /* the client order id of that request, while in_request */
+	/* an entry sent and not ended: it may fill in parts */
+	gboolean entry_working;
+	gint64 entry_deadline; /* ms; 0 = none */
+	gint64 entry_timeout_ms;
+	/* an order whose outcome is unknown, looked up before anything else is sent */
+	CwAction limbo;
+	gboolean has_limbo;
+	gboolean limbo_has_action; /* from a failed submit (retried if not found) */
+	gboolean lookup_in_flight;
+	gint64 lookup_due; /* ms of the next lookup attempt */
+	/* more orders of unknown outcome, looked up one after the other */
+	CwOrder unknown[CW_ORCHESTRATOR_MAX_UNKNOWN];
+	guint n_unknown;
+	guint lookup_attempts;
+	CwBackoff backoff;
+	/* protection: a position without a working stop */
+	gboolean unprotected;
+	gint64 unprotected_since;
+	guint64 unprotected_since_candle;
+	CwProtectionStats protection;
 };
 
 G_DEFINE_FINAL_TYPE(CwTradingOrchestrator, cw_trading_orchestrator, G_TYPE_OBJECT)
@@ -65,9 +98,13 @@ cw_trading_orchestrator_dispose(GObject *object)
 {
 	CwTradingOrchestrator *self = CW_TRADING_ORCHESTRATOR(object);
 
+	if (self->cancellable != NULL)
+		g_cancellable_cancel(self->cancellable);
+	g_clear_object(&self->cancellable);
 	if (self->broker != NULL)
-		cw_broker_set_listener(self->broker, NULL, NULL);
+		cw_broker_set_report_sink(self->broker, NULL, NULL);
 	g_clear_object(&self->broker);
+	g_clear_object(&self->clock);
 	g_clear_object(&self->strategy);
 	g_clear_object(&self->bus);
 	g_clear_pointer(&self->guards, cw_guard_pipeline_free);
@@ -128,6 +165,14 @@ static inline gboolean
 cw_trading_orchestrator_exit_open(const CwTradingOrchestrator *self)
 {
 	return self->exit.state != CW_EXIT_STATE_CLOSED;
+}
+
+/* The time retries and timeouts run on: the clock when one is set (serve),
+ * else the candle's (a backtest, where the clock is simulated from it). */
+static inline gint64
+cw_trading_orchestrator_now_ms(const CwTradingOrchestrator *self)
+{
+	return self->clock != NULL ? cw_clock_now_ms(self->clock) : self->now;
 }
 
 /* events: not built when the bus has no subscriber for their type
@@ -328,7 +373,7 @@ cw_trading_orchestrator_action(CwAction *action, CwActionType type, CwOrderPurpo
 static void
 cw_trading_orchestrator_enqueue(CwTradingOrchestrator *self, const CwAction *action)
 {
-	if (!cw_action_queue_push(self->queue, action, self->n_candles)) {
+	if (!cw_action_queue_push(self->queue, action, cw_trading_orchestrator_now_ms(self))) {
 		g_warning("strategy %s: action queue full, dropping %s", self->spec->id,
 			  cw_action_type_to_string(action->type));
 		if (action->type == CW_ACTION_OPEN)
@@ -483,24 +528,130 @@ cw_trading_orchestrator_stop_reason(CwActionType type)
 	}
 }
 
+/* protection: the window between an entry fill and its stop's ack */
+
+static void
+cw_trading_orchestrator_unprotected_begin(CwTradingOrchestrator *self)
+{
+	if (self->unprotected || self->exit.stop_price <= 0)
+		return;
+	self->unprotected = TRUE;
+	self->unprotected_since = cw_trading_orchestrator_now_ms(self);
+	self->unprotected_since_candle = self->n_candles;
+}
+
+static void
+cw_trading_orchestrator_unprotected_end(CwTradingOrchestrator *self)
+{
+	CwProtectionStats *p = &self->protection;
+	gint64 ms;
+	guint64 candles;
+
+	if (!self->unprotected)
+		return;
+	self->unprotected = FALSE;
+	ms = MAX(0, cw_trading_orchestrator_now_ms(self) - self->unprotected_since);
+	candles = self->n_candles - self->unprotected_since_candle;
+	p->n_windows++;
+	p->total_ms += ms;
+	p->max_ms = MAX(p->max_ms, ms);
+	p->max_candles = MAX(p->max_candles, candles);
+}
+
+/* The replacement stop is working: the one it replaces goes. */
+static void
+cw_trading_orchestrator_retire_old_stop(CwTradingOrchestrator *self)
+{
+	char id[CW_CLIENT_ORDER_ID_LEN];
+
+	if (!self->has_old_stop)
+		return;
+	self->has_old_stop = FALSE;
+	if (self->old_stop.seq == self->stop_order.seq)
+		return; /* amended in place: the same order */
+	memcpy(id, self->old_stop.client_order_id, sizeof(id));
+	self->broker_iface->cancel(self->broker, id, NULL);
+}
+
+static void cw_trading_orchestrator_start_lookup(CwTradingOrchestrator *self);
+static void cw_trading_orchestrator_begin_unknown(CwTradingOrchestrator *self,
+						  const CwOrder *order);
+
+/* Counts a failed request in the guards (the circuit breaker), whether
+ * the broker said so at once or in a report. */
+static void
+cw_trading_orchestrator_count_error(CwTradingOrchestrator *self, const CwOrder *order,
+				    const GError *error)
+{
+	CwGuardContext ctx;
+
+	cw_trading_orchestrator_fill_context(self, &ctx, order->reduce_only);
+	cw_guard_pipeline_on_order_error(self->guards, &ctx, order, error);
+}
+
+/* Sends the order of action: an amend of the working stop when the broker
+ * can, else a new order. */
+static gboolean
+cw_trading_orchestrator_send(CwTradingOrchestrator *self, const CwOrder *order, gboolean amend,
+			     GError **error)
+{
+	gboolean ok;
+
+	/* the service records the order durably before the broker sees it */
+	if (self->order_hook != NULL &&
+	    !self->order_hook(self, order, self->order_hook_data, error))
+		return FALSE;
+	self->in_request = TRUE;
+	self->request_acked = FALSE;
+	self->request_seq = order->seq;
+	self->request_id = order->client_order_id;
+	if (amend)
+		ok = self->broker_iface->amend(self->broker, order->client_order_id, order->qty, 0,
+					       order->stop_price, error);
+	else
+		ok = self->broker_iface->submit(self->broker, order, error);
+	self->in_request = FALSE;
+	return ok;
+}
+
+static gboolean
+cw_trading_orchestrator_stop_working(const CwTradingOrchestrator *self)
+{
+	return self->has_stop && !self->has_old_stop &&
+	       (self->stop_order.status == CW_ORDER_STATUS_NEW ||
+		self->stop_order.status == CW_ORDER_STATUS_PARTIALLY_FILLED);
+}
+
 static CwActionResult
 cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 {
 	CwTradingOrchestrator *self = user_data;
 	g_autoptr(GError) error = NULL;
 	CwOrder order = cw_trading_orchestrator_no_order;
+	gboolean is_stop = cw_trading_orchestrator_is_stop_action(action->type);
 	/* the working stop a stop action replaces (copied only for those) */
 	gboolean had_stop = self->has_stop;
+	gboolean amend;
 	CwOrder prev_stop;
 	CwGuardContext ctx;
+	CwBrokerFault fault;
 	const char *guard = NULL;
 
 	if (!cw_trading_orchestrator_build(self, action, &order)) {
 		cw_trading_orchestrator_abandon(self, action);
 		return CW_ACTION_RESULT_DROP;
 	}
-	/* a retry keeps the client order id of the first attempt */
-	if (!action->has_order) {
+	/* moving a working stop: in place where the broker can amend */
+	amend = is_stop && (self->broker_caps & CW_BROKER_CAP_AMEND) &&
+		cw_trading_orchestrator_stop_working(self);
+	if (amend) {
+		action->order.seq = self->stop_order.seq;
+		memcpy(action->order.client_order_id, self->stop_order.client_order_id,
+		       CW_CLIENT_ORDER_ID_LEN);
+		action->order.created_at = self->stop_order.created_at;
+		action->has_order = TRUE;
+	} else if (!action->has_order) {
+		/* a retry keeps the client order id of the first attempt */
 		action->order.seq = self->next_seq++;
 		cw_trading_orchestrator_format_client_order_id(self, action->order.seq,
 							       action->order.client_order_id);
@@ -513,7 +664,7 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 	order.updated_at = self->now;
 	order.strategy_id = self->strategy_id;
 	order.symbol = self->symbol;
-	order.status = CW_ORDER_STATUS_NEW;
+	order.status = amend ? CW_ORDER_STATUS_PENDING_REPLACE : CW_ORDER_STATUS_PENDING_NEW;
 
 	/* The operator's mode first. A mode a guard demands is enforced by
 	 * that guard in the pipeline, so the refusal carries its name and
@@ -544,14 +695,14 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 		return CW_ACTION_RESULT_DROP;
 	}
 
-	/* track before submitting: a broker may report a fill from inside submit */
+	/* track before submitting: a broker may report from inside submit */
 	if (action->type == CW_ACTION_OPEN) {
 		memcpy(self->entry_id, order.client_order_id, CW_CLIENT_ORDER_ID_LEN);
 		self->entry_seq = order.seq;
 	} else if (action->type == CW_ACTION_CLOSE || action->type == CW_ACTION_CLOSE_PERCENT) {
 		memcpy(self->close_id, order.client_order_id, CW_CLIENT_ORDER_ID_LEN);
 		self->close_seq = order.seq;
-	} else if (cw_trading_orchestrator_is_stop_action(action->type)) {
+	} else if (is_stop) {
 		if (had_stop)
 			prev_stop = self->stop_order;
 		self->stop_order = order;
@@ -561,34 +712,80 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 		self->has_tp[action->level] = TRUE;
 	}
 
-	/* the service records the order durably before the broker sees it */
-	if ((self->order_hook != NULL &&
-	     !self->order_hook(self, &order, self->order_hook_data, &error)) ||
-	    !self->broker_iface->submit(self->broker, &order, &error)) {
-		cw_trading_orchestrator_fill_context(self, &ctx, order.reduce_only);
-		cw_guard_pipeline_on_order_error(self->guards, &ctx, &order, error);
-		if (cw_trading_orchestrator_is_stop_action(action->type)) {
+	if (!cw_trading_orchestrator_send(self, &order, amend, &error)) {
+		cw_broker_fault_from_error(error, &fault);
+		cw_trading_orchestrator_count_error(self, &order, error);
+		action->order = order; /* for the retry and the failure event */
+		g_strlcpy(action->last_error, error->message, sizeof(action->last_error));
+		if (fault.kind == CW_BROKER_ERROR_UNKNOWN_OUTCOME && !amend) {
+			/* it may be working: keep tracking it, send nothing else
+			 * until a lookup by its client order id says */
+			self->limbo = *action;
+			self->has_limbo = TRUE;
+			self->limbo_has_action = TRUE;
+			self->lookup_attempts = 0;
+			if (action->type == CW_ACTION_OPEN)
+				self->entry_working = TRUE;
+			cw_trading_orchestrator_start_lookup(self);
+			return CW_ACTION_RESULT_DROP;
+		}
+		if (is_stop) {
 			if (had_stop)
 				self->stop_order = prev_stop;
 			self->has_stop = had_stop;
 		} else if (action->type == CW_ACTION_PLACE_TAKE_PROFIT) {
 			self->has_tp[action->level] = FALSE;
 		}
-		action->order = order; /* for the retry and the failure event */
-		g_strlcpy(action->last_error, error->message, sizeof(action->last_error));
+		if (fault.kind == CW_BROKER_ERROR_REJECTED ||
+		    fault.kind == CW_BROKER_ERROR_NOT_FOUND) {
+			/* permanent: no retry */
+			order.status = CW_ORDER_STATUS_REJECTED;
+			if (is_stop && had_stop)
+				g_snprintf(self->reason, sizeof(self->reason),
+					   "stop replacement rejected, the previous stop at %.10g "
+					   "stays: %s",
+					   self->stop_order.stop_price, fault.text);
+			else
+				g_strlcpy(self->reason, fault.text, sizeof(self->reason));
+			cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_REJECTED, &order,
+							   "broker", self->reason,
+							   (double) fault.venue_code);
+			cw_trading_orchestrator_abandon(self, action);
+			return CW_ACTION_RESULT_DROP;
+		}
+		action->retry_after_s = fault.retry_after_s;
 		g_debug("strategy %s: %s failed (attempt %u): %s", self->spec->id,
 			cw_action_type_to_string(action->type), action->attempts + 1,
 			error->message);
 		return CW_ACTION_RESULT_RETRY;
 	}
 
-	order.status = CW_ORDER_STATUS_SUBMITTED;
+	/* the broker's acknowledgement, if it came synchronously; else the
+	 * order stays PENDING_NEW until its report */
+	order.status = self->request_acked ? CW_ORDER_STATUS_NEW : order.status;
+	if (action->type == CW_ACTION_OPEN) {
+		self->entry_working = TRUE;
+		self->entry_deadline = 0;
+	}
 	cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_SUBMITTED, &order, NULL, NULL, 0);
-	if (cw_trading_orchestrator_is_stop_action(action->type)) {
+	if (is_stop) {
 		self->account.position.stop_price = order.stop_price;
-		/* replace first, then cancel: the position is never unprotected */
-		if (had_stop && strcmp(prev_stop.client_order_id, order.client_order_id) != 0)
-			self->broker_iface->cancel(self->broker, prev_stop.client_order_id, NULL);
+		if (!amend && had_stop &&
+		    strcmp(prev_stop.client_order_id, order.client_order_id) != 0) {
+			/* replace first, then cancel once the replacement works: the
+			 * position is never unprotected */
+			if (self->has_old_stop) {
+				/* prev_stop was itself an unacknowledged replacement of
+				 * old_stop, which stays until this one works */
+				self->broker_iface->cancel(self->broker, prev_stop.client_order_id,
+							   NULL);
+			} else {
+				self->old_stop = prev_stop;
+				self->has_old_stop = TRUE;
+			}
+			if (self->request_acked)
+				cw_trading_orchestrator_retire_old_stop(self);
+		}
 		if (had_stop || action->type != CW_ACTION_UPDATE_STOP)
 			cw_trading_orchestrator_emit_order(
 			    self, CW_EVENT_STOP_MOVED, &order, "exit-machine",
@@ -612,12 +809,21 @@ cw_trading_orchestrator_action_failed(CwAction *action, gpointer user_data)
 }
 
 static void
+cw_trading_orchestrator_drain_queue(CwTradingOrchestrator *self)
+{
+	cw_action_queue_run(self->queue, cw_trading_orchestrator_now_ms(self),
+			    cw_trading_orchestrator_execute, cw_trading_orchestrator_action_failed,
+			    self);
+}
+
+/* Inline: most candles have nothing queued. Nothing is sent while an
+ * order's outcome is unknown. */
+static inline void
 cw_trading_orchestrator_drain(CwTradingOrchestrator *self)
 {
-	if (cw_action_queue_get_length(self->queue) == 0)
+	if (G_LIKELY(cw_action_queue_get_length(self->queue) == 0) || self->has_limbo)
 		return;
-	cw_action_queue_run(self->queue, self->n_candles, cw_trading_orchestrator_execute,
-			    cw_trading_orchestrator_action_failed, self);
+	cw_trading_orchestrator_drain_queue(self);
 }
 
 /* fills */
@@ -627,12 +833,33 @@ cw_trading_orchestrator_cancel_exits(CwTradingOrchestrator *self)
 {
 	char id[CW_CLIENT_ORDER_ID_LEN];
 
-	/* clear the flags first: cancelling calls back into the listener */
+	/* clear the flags first: cancelling calls back into the sink */
+	if (self->has_old_stop) {
+		self->has_old_stop = FALSE;
+		memcpy(id, self->old_stop.client_order_id, sizeof(id));
+		self->broker_iface->cancel(self->broker, id, NULL);
+	}
 	if (self->has_stop) {
 		self->has_stop = FALSE;
 		memcpy(id, self->stop_order.client_order_id, sizeof(id));
 		self->broker_iface->cancel(self->broker, id, NULL);
 	}
+	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
+		if (!self->has_tp[i])
+			continue;
+		self->has_tp[i] = FALSE;
+		memcpy(id, self->tp_orders[i].client_order_id, sizeof(id));
+		self->broker_iface->cancel(self->broker, id, NULL);
+	}
+}
+
+/* Take profits are no protection: they are cancelled before they are
+ * placed again (with other quantities). */
+static void
+cw_trading_orchestrator_cancel_take_profits(CwTradingOrchestrator *self)
+{
+	char id[CW_CLIENT_ORDER_ID_LEN];
+
 	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
 		if (!self->has_tp[i])
 			continue;
@@ -654,6 +881,8 @@ cw_trading_orchestrator_position_opened(CwTradingOrchestrator *self)
 	event.type = CW_EVENT_POSITION_OPENED;
 	event.position = pos;
 	cw_trading_orchestrator_emit(self, &event);
+	/* unprotected until the stop's acknowledgement */
+	cw_trading_orchestrator_unprotected_begin(self);
 	cw_trading_orchestrator_push_stop(self, CW_ACTION_UPDATE_STOP);
 	cw_trading_orchestrator_push_take_profits(self);
 }
@@ -670,6 +899,7 @@ cw_trading_orchestrator_position_closed(CwTradingOrchestrator *self, const CwTra
 	event.value = trade->net_pnl;
 	cw_trading_orchestrator_cancel_exits(self);
 	cw_exit_machine_close(&self->exit);
+	cw_trading_orchestrator_unprotected_end(self);
 	self->entry_pending = FALSE;
 	self->close_pending = FALSE;
 	cw_trading_orchestrator_emit(self, &event);
@@ -707,8 +937,14 @@ cw_trading_orchestrator_on_fill(CwTradingOrchestrator *self, const CwOrder *orde
 			tp_level = (int) i;
 		}
 	}
-	if (cw_trading_orchestrator_same_order(order, self->entry_seq, self->entry_id))
+	if (cw_trading_orchestrator_same_order(order, self->entry_seq, self->entry_id)) {
 		self->entry_pending = FALSE;
+		/* a part: the rest may follow until the entry timeout */
+		self->entry_working = order->status == CW_ORDER_STATUS_PARTIALLY_FILLED;
+		if (self->entry_working && self->entry_deadline == 0)
+			self->entry_deadline =
+			    cw_trading_orchestrator_now_ms(self) + self->entry_timeout_ms;
+	}
 	if (cw_trading_orchestrator_same_order(order, self->close_seq, self->close_id))
 		self->close_pending = FALSE;
 
@@ -732,6 +968,14 @@ cw_trading_orchestrator_on_fill(CwTradingOrchestrator *self, const CwOrder *orde
 		cw_trading_orchestrator_position_opened(self);
 		break;
 	case CW_ACCOUNT_FILL_INCREASED:
+		/* another part of the entry: the stop covers what is filled, and
+		 * the take profits are split again over it */
+		if (self->has_stop && self->stop_order.qty != self->account.position.qty)
+			cw_trading_orchestrator_push_stop(self, CW_ACTION_UPDATE_STOP);
+		if (cw_exit_machine_resize(&self->exit, self->account.position.qty)) {
+			cw_trading_orchestrator_cancel_take_profits(self);
+			cw_trading_orchestrator_push_take_profits(self);
+		}
 		event.type = CW_EVENT_POSITION_UPDATED;
 		event.order = NULL;
 		event.fill = NULL;
@@ -762,21 +1006,86 @@ cw_trading_orchestrator_on_fill(CwTradingOrchestrator *self, const CwOrder *orde
 	cw_trading_orchestrator_drain(self);
 }
 
-static void
-cw_trading_orchestrator_listener(const CwOrder *order, const CwFill *fill, gpointer user_data)
-{
-	CwTradingOrchestrator *self = user_data;
+/* reports */
 
-	if (fill != NULL) {
-		cw_trading_orchestrator_on_fill(self, order, fill);
-		return;
+static gboolean
+cw_trading_orchestrator_is_stop(const CwTradingOrchestrator *self, const CwOrder *order)
+{
+	return self->has_stop && cw_trading_orchestrator_same_order(
+				     order, self->stop_order.seq, self->stop_order.client_order_id);
+}
+
+/* Acknowledgements are the most frequent reports: a broker that echoes
+ * the seq (unique per orchestrator) is matched without reading the ids. */
+static inline gboolean
+cw_trading_orchestrator_acked(const CwOrder *order, guint64 seq, const char *id)
+{
+	return order->seq != 0 ? order->seq == seq : strcmp(order->client_order_id, id) == 0;
+}
+
+/* The broker acknowledged a request: the order works (NEW), or an amend
+ * or cancel is under way. */
+static void
+cw_trading_orchestrator_on_ack(CwTradingOrchestrator *self, const CwOrder *order)
+{
+	if (self->in_request &&
+	    cw_trading_orchestrator_acked(order, self->request_seq, self->request_id))
+		self->request_acked = TRUE;
+	if (self->has_stop && cw_trading_orchestrator_acked(order, self->stop_order.seq,
+							    self->stop_order.client_order_id)) {
+		self->stop_order.status = order->status;
+		if (order->status == CW_ORDER_STATUS_NEW ||
+		    order->status == CW_ORDER_STATUS_PARTIALLY_FILLED) {
+			self->stop_order.qty = order->qty;
+			self->stop_order.stop_price = order->stop_price;
+			cw_trading_orchestrator_unprotected_end(self);
+			/* inside our own submit, execute() cancels the old stop
+			 * once the request returns, in the order events always had */
+			if (!self->in_request)
+				cw_trading_orchestrator_retire_old_stop(self);
+		}
+	} else {
+		for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
+			if (self->has_tp[i] &&
+			    cw_trading_orchestrator_acked(order, self->tp_orders[i].seq,
+							  self->tp_orders[i].client_order_id))
+				self->tp_orders[i].status = order->status;
+		}
 	}
-	if (order->status != CW_ORDER_STATUS_CANCELLED && order->status != CW_ORDER_STATUS_REJECTED)
-		return;
-	if (self->has_stop && cw_trading_orchestrator_same_order(
-				  order, self->stop_order.seq, self->stop_order.client_order_id)) {
+	if (!self->in_request)
+		cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_ACKNOWLEDGED, order,
+						   "broker", NULL, 0);
+}
+
+/* The order ended without (more) fills: cancelled, rejected, expired. */
+static void
+cw_trading_orchestrator_on_ended(CwTradingOrchestrator *self, const CwOrder *order,
+				 const char *reason)
+{
+	gboolean flat = cw_trading_orchestrator_is_flat(self);
+
+	if (cw_trading_orchestrator_is_stop(self, order)) {
+		if (order->status == CW_ORDER_STATUS_REJECTED && self->has_old_stop) {
+			/* the replacement was refused: the old stop stays working */
+			self->stop_order = self->old_stop;
+			self->has_old_stop = FALSE;
+			self->account.position.stop_price = self->stop_order.stop_price;
+			g_snprintf(
+			    self->reason, sizeof(self->reason),
+			    "stop replacement rejected, the previous stop at %.10g stays%s%s",
+			    self->stop_order.stop_price, reason != NULL ? ": " : "",
+			    reason != NULL ? reason : "");
+			cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_REJECTED, order,
+							   "broker", self->reason, 0);
+			return;
+		}
 		self->has_stop = FALSE;
+		if (!flat && !self->has_old_stop)
+			cw_trading_orchestrator_unprotected_begin(self);
 	}
+	if (self->has_old_stop && cw_trading_orchestrator_same_order(
+				      order, self->old_stop.seq, self->old_stop.client_order_id))
+		self->has_old_stop = FALSE;
 	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
 		if (self->has_tp[i] &&
 		    cw_trading_orchestrator_same_order(order, self->tp_orders[i].seq,
@@ -784,38 +1093,222 @@ cw_trading_orchestrator_listener(const CwOrder *order, const CwFill *fill, gpoin
 			self->has_tp[i] = FALSE;
 		}
 	}
-	if (self->entry_pending &&
-	    cw_trading_orchestrator_same_order(order, self->entry_seq, self->entry_id))
+	if (cw_trading_orchestrator_same_order(order, self->entry_seq, self->entry_id)) {
 		self->entry_pending = FALSE;
+		self->entry_working = FALSE;
+		self->entry_deadline = 0;
+	}
 	if (self->close_pending &&
 	    cw_trading_orchestrator_same_order(order, self->close_seq, self->close_id))
 		self->close_pending = FALSE;
 	cw_trading_orchestrator_emit_order(self,
-					   order->status == CW_ORDER_STATUS_CANCELLED
-					       ? CW_EVENT_ORDER_CANCELLED
-					       : CW_EVENT_ORDER_REJECTED,
-					   order, "broker", NULL, 0);
+					   order->status == CW_ORDER_STATUS_REJECTED
+					       ? CW_EVENT_ORDER_REJECTED
+					       : CW_EVENT_ORDER_CANCELLED,
+					   order, "broker",
+					   reason != NULL                             ? reason
+					   : order->status == CW_ORDER_STATUS_EXPIRED ? "expired"
+										      : NULL,
+					   0);
+}
+
+/* A request about an order that was accepted for sending failed later. */
+static void
+cw_trading_orchestrator_on_fault(CwTradingOrchestrator *self, const CwExecutionReport *report)
+{
+	const CwOrder *order = report->order;
+	const CwBrokerFault *fault = report->error;
+	g_autoptr(GError) error = NULL;
+
+	/* the circuit breaker counts asynchronous errors too (the error path
+	 * may allocate) */
+	error = g_error_new_literal(CW_BROKER_ERROR, (int) fault->kind, fault->text);
+	cw_trading_orchestrator_count_error(self, order, error);
+	if (fault->kind == CW_BROKER_ERROR_UNKNOWN_OUTCOME) {
+		if (!self->has_limbo) {
+			cw_trading_orchestrator_begin_unknown(self, order);
+			return;
+		}
+		/* one lookup at a time: this order is looked up after */
+		if (self->n_unknown < CW_ORCHESTRATOR_MAX_UNKNOWN) {
+			self->unknown[self->n_unknown++] = *order;
+			return;
+		}
+		g_warning("strategy %s: order %s: outcome unknown and %d lookups waiting: it "
+			  "stays as last known",
+			  self->spec->id, order->client_order_id, CW_ORCHESTRATOR_MAX_UNKNOWN);
+		return;
+	}
+	if (cw_order_status_is_final(order->status)) {
+		cw_trading_orchestrator_on_ended(self, order, fault->text);
+		return;
+	}
+	/* a refused amend or cancel: the order is as the broker says */
+	if (cw_trading_orchestrator_is_stop(self, order)) {
+		self->stop_order = *order;
+		self->account.position.stop_price = order->stop_price;
+	}
+	g_snprintf(self->reason, sizeof(self->reason), "request refused, the order stays %s: %s",
+		   cw_order_status_to_string(order->status), fault->text);
+	cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_REJECTED, order, "broker",
+					   self->reason, (double) fault->venue_code);
+}
+
+static void cw_trading_orchestrator_on_report(const CwExecutionReport *report, gpointer user_data);
+
+/* A report said the outcome of order is unknown: look it up. */
+static void
+cw_trading_orchestrator_begin_unknown(CwTradingOrchestrator *self, const CwOrder *order)
+{
+	memset(&self->limbo, 0, G_STRUCT_OFFSET(CwAction, order));
+	self->limbo.order = *order;
+	self->limbo.has_order = TRUE;
+	self->has_limbo = TRUE;
+	self->limbo_has_action = FALSE;
+	self->lookup_attempts = 0;
+	cw_trading_orchestrator_start_lookup(self);
+}
+
+/* The lookup of the current order is settled: the next one waiting, if any. */
+static void
+cw_trading_orchestrator_next_unknown(CwTradingOrchestrator *self)
+{
+	CwOrder next;
+
+	if (self->has_limbo || self->n_unknown == 0)
+		return;
+	next = self->unknown[0];
+	self->n_unknown--;
+	memmove(&self->unknown[0], &self->unknown[1], self->n_unknown * sizeof(CwOrder));
+	cw_trading_orchestrator_begin_unknown(self, &next);
+}
+
+static void
+cw_trading_orchestrator_on_report(const CwExecutionReport *report, gpointer user_data)
+{
+	CwTradingOrchestrator *self = user_data;
+	const CwOrder *order = report->order;
+
+	if (report->error != NULL) {
+		cw_trading_orchestrator_on_fault(self, report);
+		return;
+	}
+	if (report->fill != NULL) {
+		cw_trading_orchestrator_on_fill(self, order, report->fill);
+		return;
+	}
+	switch (order->status) {
+	case CW_ORDER_STATUS_CANCELLED:
+	case CW_ORDER_STATUS_REJECTED:
+	case CW_ORDER_STATUS_EXPIRED:
+		cw_trading_orchestrator_on_ended(self, order, NULL);
+		break;
+	case CW_ORDER_STATUS_FILLED:
+		/* a state without its fill (a lookup): fills come as their own reports */
+		break;
+	default:
+		cw_trading_orchestrator_on_ack(self, order);
+		break;
+	}
+}
+
+/* unknown outcomes: looked up by client order id, never sent again blindly */
+
+static void
+cw_trading_orchestrator_lookup_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	g_autoptr(CwTradingOrchestrator) self = user_data;
+	g_autoptr(GError) error = NULL;
+	CwExecutionReport report = {0};
+	CwOrder found;
+
+	self->lookup_in_flight = FALSE;
+	if (self->broker == NULL)
+		return; /* disposed meanwhile */
+	if (cw_broker_lookup_order_finish(CW_BROKER(source), result, &found, &error)) {
+		/* it reached the broker: adopt what the broker says */
+		self->has_limbo = FALSE;
+		report.order = &found;
+		cw_trading_orchestrator_on_report(&report, self);
+		cw_trading_orchestrator_next_unknown(self);
+		cw_trading_orchestrator_drain(self);
+		return;
+	}
+	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		return;
+	if (!g_error_matches(error, CW_BROKER_ERROR, CW_BROKER_ERROR_NOT_FOUND)) {
+		/* the lookup itself failed: again, after a backoff */
+		self->lookup_attempts++;
+		self->lookup_due = cw_trading_orchestrator_now_ms(self) +
+				   cw_backoff_delay_ms(&self->backoff, self->lookup_attempts,
+						       self->limbo.order.client_order_id,
+						       cw_broker_error_get_retry_after(error));
+		return;
+	}
+	/* it never reached the broker */
+	self->has_limbo = FALSE;
+	if (self->limbo_has_action) {
+		/* send it again, with the same client order id (a venue refuses a
+		 * duplicate) */
+		self->limbo.attempts++;
+		if (!cw_action_queue_requeue(self->queue, &self->limbo,
+					     cw_trading_orchestrator_now_ms(self)))
+			cw_trading_orchestrator_action_failed(&self->limbo, self);
+	} else {
+		CwOrder gone = self->limbo.order;
+
+		gone.status = CW_ORDER_STATUS_REJECTED;
+		cw_trading_orchestrator_on_ended(self, &gone, "unknown outcome: not at the broker");
+		/* protection the order was part of is placed again */
+		if (!cw_trading_orchestrator_is_flat(self) && !self->has_stop)
+			cw_trading_orchestrator_push_stop(self, CW_ACTION_UPDATE_STOP);
+	}
+	cw_trading_orchestrator_next_unknown(self);
+	cw_trading_orchestrator_drain(self);
+}
+
+static void
+cw_trading_orchestrator_start_lookup(CwTradingOrchestrator *self)
+{
+	if (self->lookup_in_flight || !self->has_limbo)
+		return;
+	self->lookup_in_flight = TRUE;
+	self->lookup_due = 0;
+	cw_broker_lookup_order_async(self->broker, self->limbo.order.client_order_id,
+				     self->cancellable, cw_trading_orchestrator_lookup_done,
+				     g_object_ref(self));
+}
+
+/* Timeouts and retries that are due at the clock's time: the entry
+ * timeout, a lookup to try again, the action queue. */
+static void
+cw_trading_orchestrator_run_timers_due(CwTradingOrchestrator *self)
+{
+	gint64 now = cw_trading_orchestrator_now_ms(self);
+
+	if (self->entry_working && self->entry_deadline > 0 && now >= self->entry_deadline) {
+		char id[CW_CLIENT_ORDER_ID_LEN];
+
+		/* the rest of a partly filled entry is not waited for any longer */
+		self->entry_deadline = 0;
+		memcpy(id, self->entry_id, sizeof(id));
+		self->broker_iface->cancel(self->broker, id, NULL);
+	}
+	if (self->has_limbo && !self->lookup_in_flight && self->lookup_due > 0 &&
+	    now >= self->lookup_due)
+		cw_trading_orchestrator_start_lookup(self);
+}
+
+/* Inline: usually no timer runs. */
+static inline void
+cw_trading_orchestrator_run_timers(CwTradingOrchestrator *self)
+{
+	if (G_LIKELY(!self->entry_working && !self->has_limbo))
+		return;
+	cw_trading_orchestrator_run_timers_due(self);
 }
 
 /* construction */
-
-static double
-cw_trading_orchestrator_read_settle_fee(CwTradingOrchestrator *self)
-{
-	JsonObject *section;
-
-	if (CW_IS_PAPER_BROKER(self->broker))
-		return cw_paper_broker_get_taker_fee_bps(CW_PAPER_BROKER(self->broker));
-	section = cw_bot_config_get_section(self->config, "broker");
-	if (section != NULL && json_object_has_member(section, "taker_fee_bps")) {
-		JsonNode *node = json_object_get_member(section, "taker_fee_bps");
-		if (JSON_NODE_HOLDS_VALUE(node) &&
-		    (json_node_get_value_type(node) == G_TYPE_DOUBLE ||
-		     json_node_get_value_type(node) == G_TYPE_INT64))
-			return json_node_get_double(node);
-	}
-	return 5.5;
-}
 
 /**
  * cw_trading_orchestrator_new:
@@ -874,18 +1367,26 @@ cw_trading_orchestrator_new(CwBotConfig *config, const CwStrategySpec *spec, CwE
 		g_prefix_error(error, "broker.type: ");
 		return NULL;
 	}
-	if (!cw_broker_configure(CW_BROKER(broker), config, error))
+	/* the broker reads its own section */
+	if (!cw_broker_configure(CW_BROKER(broker), config,
+				 cw_bot_config_get_section(config, "broker"), error))
 		return NULL;
 	self->broker = CW_BROKER(g_steal_pointer(&broker));
 	self->broker_iface = CW_BROKER_GET_IFACE(self->broker);
-	cw_broker_set_listener(self->broker, cw_trading_orchestrator_listener, self);
-	self->settle_fee_bps = cw_trading_orchestrator_read_settle_fee(self);
+	self->broker_caps = cw_broker_get_capabilities(self->broker);
+	cw_broker_set_report_sink(self->broker, cw_trading_orchestrator_on_report, self);
+	self->cancellable = g_cancellable_new();
+	self->entry_timeout_ms = (gint64) (config->execution.entry_timeout_s * 1000.0);
+	self->backoff = (CwBackoff) CW_BACKOFF_DEFAULT;
+	self->backoff.initial_s = config->execution.retry_initial_s;
+	self->backoff.max_s = config->execution.retry_max_s;
 
 	self->guards = cw_guard_pipeline_new_from_config(config, error);
 	if (self->guards == NULL)
 		return NULL;
 	self->queue = cw_action_queue_new(CW_ACTION_QUEUE_DEFAULT_CAPACITY,
 					  CW_ACTION_QUEUE_DEFAULT_MAX_RETRIES);
+	cw_action_queue_set_backoff(self->queue, &self->backoff);
 	cw_account_init(&self->account, self->strategy_id, self->symbol, config->initial_balance,
 			CW_ORCHESTRATOR_TRADE_CAPACITY);
 	cw_exit_machine_init(&self->exit, &spec->exit, &config->instrument);
@@ -1032,7 +1533,8 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 		cw_trading_orchestrator_try_enter(self, candle);
 	}
 
-	/* 6: orders */
+	/* 6: timeouts, then orders */
+	cw_trading_orchestrator_run_timers(self);
 	cw_trading_orchestrator_drain(self);
 	self->in_candle = FALSE;
 }
@@ -1087,10 +1589,13 @@ cw_trading_orchestrator_finish(CwTradingOrchestrator *self)
 	cw_action_queue_clear(self->queue);
 	self->entry_pending = FALSE;
 	self->close_pending = FALSE;
-	if (CW_IS_PAPER_BROKER(self->broker)) {
+	self->has_old_stop = FALSE;
+	self->entry_working = FALSE;
+	if (self->broker_iface->cancel_all != NULL) {
+		/* clear the flags first: the cancels are reported meanwhile */
 		self->has_stop = FALSE;
 		memset(self->has_tp, 0, sizeof(self->has_tp));
-		cw_paper_broker_cancel_all(CW_PAPER_BROKER(self->broker));
+		cw_broker_cancel_all(self->broker);
 	} else {
 		cw_trading_orchestrator_cancel_exits(self);
 		memcpy(id, self->entry_id, sizeof(id));
@@ -1113,22 +1618,22 @@ cw_trading_orchestrator_finish(CwTradingOrchestrator *self)
 	order.symbol = self->symbol;
 	order.side = pos->direction == CW_DIRECTION_LONG ? CW_SIDE_SELL : CW_SIDE_BUY;
 	order.type = CW_ORDER_TYPE_MARKET;
-	order.status = CW_ORDER_STATUS_SUBMITTED;
+	order.status = CW_ORDER_STATUS_NEW;
 	order.purpose = CW_ORDER_PURPOSE_END_OF_DATA;
 	order.reduce_only = TRUE;
 	order.qty = pos->qty;
 	order.created_at = self->now;
 	order.updated_at = self->now;
 
-	if (CW_IS_PAPER_BROKER(self->broker)) {
+	if (self->broker_caps & CW_BROKER_CAP_SIMULATED_ON_CANDLES) {
 		g_autoptr(GError) error = NULL;
-		if (cw_paper_broker_fill_now(CW_PAPER_BROKER(self->broker), &order, price,
-					     self->now, &error))
+		if (cw_broker_settle(self->broker, &order, price, self->now, &error))
 			return;
 		g_warning("strategy %s: settling at the end of data: %s", self->spec->id,
 			  error->message);
 	}
-	/* another broker: settle in the books only */
+	/* a broker that cannot settle: in the books only, at the last close
+	 * and without a fee (its fees are the broker's to know) */
 	{
 		CwFill fill = {0};
 		memcpy(fill.client_order_id, order.client_order_id, CW_CLIENT_ORDER_ID_LEN);
@@ -1138,7 +1643,7 @@ cw_trading_orchestrator_finish(CwTradingOrchestrator *self)
 		fill.purpose = order.purpose;
 		fill.qty = order.qty;
 		fill.price = price;
-		fill.fee = order.qty * price * self->settle_fee_bps / 10000.0;
+		fill.fee = 0;
 		fill.time = self->now;
 		order.status = CW_ORDER_STATUS_FILLED;
 		order.filled_qty = order.qty;
@@ -1317,7 +1822,80 @@ cw_trading_orchestrator_adopt(CwTradingOrchestrator *self, CwTradingOrchestrator
 		cw_trading_orchestrator_push_stop(self, CW_ACTION_UPDATE_STOP);
 		cw_trading_orchestrator_push_take_profits(self);
 	}
-	if (CW_IS_PAPER_BROKER(self->broker) && CW_IS_PAPER_BROKER(old->broker))
-		cw_paper_broker_adopt_position(CW_PAPER_BROKER(self->broker),
-					       CW_PAPER_BROKER(old->broker));
+	/* a broker of the same type takes over the old one's account */
+	cw_broker_adopt(self->broker, old->broker);
+}
+
+/**
+ * cw_trading_orchestrator_set_clock:
+ * @self: an orchestrator
+ * @clock: (nullable): the clock retries and timeouts run on; NULL (the
+ *   default) is the time of the candle being processed
+ *
+ * serve sets the wall clock; a backtest leaves the candle's time, which is
+ * its simulated clock.
+ */
+void
+cw_trading_orchestrator_set_clock(CwTradingOrchestrator *self, CwClock *clock)
+{
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	g_set_object(&self->clock, clock);
+}
+
+/**
+ * cw_trading_orchestrator_poll:
+ * @self: an orchestrator
+ *
+ * Runs what is due at the clock's time between candles: retries, the
+ * entry timeout, a lookup to try again. For a main loop timer; on_candle()
+ * does the same on every candle.
+ */
+void
+cw_trading_orchestrator_poll(CwTradingOrchestrator *self)
+{
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	if (self->in_candle)
+		return;
+	cw_trading_orchestrator_run_timers(self);
+	cw_trading_orchestrator_drain(self);
+}
+
+/* Returns: ms of the next retry or timeout, G_MAXINT64 when none. */
+gint64
+cw_trading_orchestrator_get_next_wakeup(CwTradingOrchestrator *self)
+{
+	gint64 next;
+
+	g_return_val_if_fail(CW_IS_TRADING_ORCHESTRATOR(self), G_MAXINT64);
+	next = self->has_limbo ? G_MAXINT64 : cw_action_queue_get_next_due(self->queue);
+	if (self->entry_working && self->entry_deadline > 0)
+		next = MIN(next, self->entry_deadline);
+	if (self->has_limbo && self->lookup_due > 0)
+		next = MIN(next, self->lookup_due);
+	return next;
+}
+
+/* How long positions went without a working stop (see CwProtectionStats). */
+void
+cw_trading_orchestrator_get_protection_stats(CwTradingOrchestrator *self, CwProtectionStats *out)
+{
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	g_return_if_fail(out != NULL);
+	*out = self->protection;
+}
+
+/* The working stop order, or NULL when there is none. */
+const CwOrder *
+cw_trading_orchestrator_get_stop_order(CwTradingOrchestrator *self)
+{
+	g_return_val_if_fail(CW_IS_TRADING_ORCHESTRATOR(self), NULL);
+	return self->has_stop ? &self->stop_order : NULL;
+}
+
+/* TRUE while an order's outcome is unknown and being looked up. */
+gboolean
+cw_trading_orchestrator_is_resolving(CwTradingOrchestrator *self)
+{
+	g_return_val_if_fail(CW_IS_TRADING_ORCHESTRATOR(self), FALSE);
+	return self->has_limbo;
 }

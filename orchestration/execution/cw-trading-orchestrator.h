@@ -82,4 +82,23 @@ void cw_trading_orchestrator_adopt(CwTradingOrchestrator *self, CwTradingOrchest
 void cw_trading_orchestrator_format_client_order_id(CwTradingOrchestrator *self, guint64 seq,
 						    char *buf);
 
+/* How long positions went without a working stop: from an entry fill (or
+ * a stop that ended while the position stayed open) to the stop's
+ * acknowledgement. The paper broker acknowledges inside submit, so its
+ * windows last 0 ms and 0 candles. */
+typedef struct {
+	guint64 n_windows;
+	gint64 max_ms;
+	gint64 total_ms;
+	guint64 max_candles;
+} CwProtectionStats;
+
+void cw_trading_orchestrator_set_clock(CwTradingOrchestrator *self, CwClock *clock);
+void cw_trading_orchestrator_poll(CwTradingOrchestrator *self);
+gint64 cw_trading_orchestrator_get_next_wakeup(CwTradingOrchestrator *self);
+void cw_trading_orchestrator_get_protection_stats(CwTradingOrchestrator *self,
+						  CwProtectionStats *out);
+const CwOrder *cw_trading_orchestrator_get_stop_order(CwTradingOrchestrator *self);
+gboolean cw_trading_orchestrator_is_resolving(CwTradingOrchestrator *self);
+
 G_END_DECLS

@@ -86,6 +86,7 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 	cw_store_writer_event_copy(self->writer, self->id, event);
 	switch (event->type) {
 	case CW_EVENT_ORDER_SUBMITTED:
+	case CW_EVENT_ORDER_ACKNOWLEDGED:
 	case CW_EVENT_ORDER_FILLED:
 	case CW_EVENT_ORDER_CANCELLED:
 	case CW_EVENT_ORDER_REJECTED:
@@ -110,9 +111,10 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 
 /* Records the order's row before the broker sees the order. Candles are
  * routed inside one store transaction (see CwFeedHub), committed before
- * the next candle: the paper broker acts on an order only then, at the
- * next open. Any other broker sends at once, so the row is committed
- * right here. */
+ * the next candle: a broker that matches on candles
+ * (CW_BROKER_CAP_SIMULATED_ON_CANDLES, the paper broker) acts on an order
+ * only then, at the next open. Any other broker sends at once, so the row
+ * is committed right here. */
 static gboolean
 cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpointer user_data,
 			  GError **error)
@@ -141,7 +143,9 @@ cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpo
 		*tx = TRUE;
 	if (!cw_store_order_upsert(self->env.store, self->id, order, error))
 		return FALSE;
-	if (tx != NULL && *tx && !CW_IS_PAPER_BROKER(cw_trading_orchestrator_get_broker(orch))) {
+	if (tx != NULL && *tx &&
+	    !cw_broker_has_capability(cw_trading_orchestrator_get_broker(orch),
+				      CW_BROKER_CAP_SIMULATED_ON_CANDLES)) {
 		*tx = FALSE;
 		return cw_store_commit(self->env.store, error);
 	}

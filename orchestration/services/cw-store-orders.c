@@ -196,7 +196,8 @@ cw_store_orders_open(CwStore *self, gint64 bot_id, GError **error)
 	rc |= sqlite3_bind_int64(stmt, 1, bot_id);
 	/* the non-final statuses come from core, so a new one is picked up; the
 	 * unused parameters stay NULL, which matches nothing */
-	for (int s = CW_ORDER_STATUS_NEW; s <= CW_ORDER_STATUS_REJECTED && index <= 7; s++) {
+	for (int s = CW_ORDER_STATUS_PENDING_NEW;
+	     s <= CW_ORDER_STATUS_PENDING_REPLACE && index <= 7; s++) {
 		if (!cw_order_status_is_final((CwOrderStatus) s))
 			rc |= cw_store_bind_text(stmt, index++,
 						 cw_order_status_to_string((CwOrderStatus) s));

@@ -490,7 +490,7 @@ test_store_orders(CwStoreFixture *fx, gconstpointer user_data)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GArray) open = NULL;
-	CwOrder order = make_order("cw-alpha-trend-3", CW_ORDER_STATUS_NEW);
+	CwOrder order = make_order("cw-alpha-trend-3", CW_ORDER_STATUS_PENDING_NEW);
 	CwOrder got;
 	gint64 owner = -5;
 	gint64 a, b;
@@ -511,7 +511,7 @@ test_store_orders(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_cmpstr(g_quark_to_string(got.symbol), ==, "ETHUSDT");
 	g_assert_cmpint(got.side, ==, CW_SIDE_SELL);
 	g_assert_cmpint(got.type, ==, CW_ORDER_TYPE_STOP);
-	g_assert_cmpint(got.status, ==, CW_ORDER_STATUS_NEW);
+	g_assert_cmpint(got.status, ==, CW_ORDER_STATUS_PENDING_NEW);
 	g_assert_cmpint(got.purpose, ==, CW_ORDER_PURPOSE_STOP_LOSS);
 	g_assert_true(got.reduce_only);
 	g_assert_cmpfloat(got.qty, ==, 2.5);
@@ -558,13 +558,13 @@ test_store_orders(CwStoreFixture *fx, gconstpointer user_data)
 	/* more orders, and the open ones */
 	order = make_order("cw-alpha-trend-4", CW_ORDER_STATUS_FILLED);
 	g_assert_true(cw_store_order_upsert(fx->store, a, &order, &error));
-	order = make_order("cw-alpha-trend-5", CW_ORDER_STATUS_SUBMITTED);
+	order = make_order("cw-alpha-trend-5", CW_ORDER_STATUS_NEW);
 	g_assert_true(cw_store_order_upsert(fx->store, a, &order, &error));
-	order = make_order("cw-beta-x-1", CW_ORDER_STATUS_NEW);
+	order = make_order("cw-beta-x-1", CW_ORDER_STATUS_PENDING_NEW);
 	g_assert_true(cw_store_order_upsert(fx->store, b, &order, &error));
 	order = make_order("cw-bt-1", CW_ORDER_STATUS_CANCELLED);
 	g_assert_true(cw_store_order_upsert(fx->store, 0, &order, &error));
-	order = make_order("cw-bt-2", CW_ORDER_STATUS_NEW);
+	order = make_order("cw-bt-2", CW_ORDER_STATUS_PENDING_NEW);
 	g_assert_true(cw_store_order_upsert(fx->store, 0, &order, &error));
 	g_assert_no_error(error);
 
@@ -573,7 +573,7 @@ test_store_orders(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_cmpuint(open->len, ==, 2);
 	g_assert_cmpstr(g_array_index(open, CwOrder, 0).client_order_id, ==, "cw-alpha-trend-3");
 	g_assert_cmpstr(g_array_index(open, CwOrder, 1).client_order_id, ==, "cw-alpha-trend-5");
-	g_assert_cmpint(g_array_index(open, CwOrder, 1).status, ==, CW_ORDER_STATUS_SUBMITTED);
+	g_assert_cmpint(g_array_index(open, CwOrder, 1).status, ==, CW_ORDER_STATUS_NEW);
 	g_clear_pointer(&open, g_array_unref);
 	open = cw_store_orders_open(fx->store, -1, &error);
 	g_assert_cmpuint(open->len, ==, 4);
@@ -1138,7 +1138,7 @@ test_store_corrupt_order_and_event(CwStoreFixture *fx, gconstpointer user_data)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GArray) open = NULL;
 	g_autoptr(GPtrArray) events = NULL;
-	CwOrder order = make_order("cw-1", CW_ORDER_STATUS_NEW);
+	CwOrder order = make_order("cw-1", CW_ORDER_STATUS_PENDING_NEW);
 	CwOrder got;
 	gint64 a;
 	sqlite3 *db = cw_store_test_raw_open(fx->path);

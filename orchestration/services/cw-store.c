@@ -1055,8 +1055,13 @@ cw_store_row_order_type(CwStoreRow *row, int col)
 CwOrderStatus
 cw_store_row_order_status(CwStoreRow *row, int col)
 {
-	CW_STORE_ROW_ENUM(row, col, CwOrderStatus, cw_order_status_to_string, CW_ORDER_STATUS_NEW,
-			  CW_ORDER_STATUS_REJECTED);
+	const char *text = cw_store_row_text(row, col, TRUE);
+
+	/* rows written before the broker contract: "submitted" was the working state */
+	if (text != NULL && strcmp(text, "submitted") == 0)
+		return CW_ORDER_STATUS_NEW;
+	CW_STORE_ROW_ENUM(row, col, CwOrderStatus, cw_order_status_to_string,
+			  CW_ORDER_STATUS_PENDING_NEW, CW_ORDER_STATUS_PENDING_REPLACE);
 }
 
 CwOrderPurpose

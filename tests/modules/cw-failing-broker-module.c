@@ -12,8 +12,8 @@ G_DECLARE_FINAL_TYPE(CwFailingBroker, cw_failing_broker, CW, FAILING_BROKER, GOb
 
 struct _CwFailingBroker {
 	GObject parent_instance;
-	CwBrokerListener listener;
-	gpointer listener_data;
+	CwExecutionSink sink;
+	gpointer sink_data;
 	guint64 refused;
 };
 
@@ -24,21 +24,22 @@ G_DEFINE_DYNAMIC_TYPE_EXTENDED(CwFailingBroker, cw_failing_broker, G_TYPE_OBJECT
 							     cw_failing_broker_iface_init))
 
 static void
-cw_failing_broker_set_listener(CwBroker *broker, CwBrokerListener listener, gpointer user_data)
+cw_failing_broker_set_report_sink(CwBroker *broker, CwExecutionSink sink, gpointer user_data)
 {
 	CwFailingBroker *self = CW_FAILING_BROKER(broker);
 
-	self->listener = listener;
-	self->listener_data = user_data;
+	self->sink = sink;
+	self->sink_data = user_data;
 }
 
 static gboolean
 cw_failing_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 {
 	CW_FAILING_BROKER(broker)->refused++;
-	g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_REJECTED,
-		    "failing broker: order %s refused (exchange unavailable)",
-		    order->client_order_id);
+	/* transient: the engine retries with backoff, then gives up */
+	cw_broker_set_error(error, CW_BROKER_ERROR_TRANSIENT, 0, 0,
+			    "failing broker: order %s refused (exchange unavailable)",
+			    order->client_order_id);
 	return FALSE;
 }
 
@@ -51,7 +52,7 @@ cw_failing_broker_cancel(CwBroker *broker, const char *client_order_id, GError *
 static void
 cw_failing_broker_iface_init(CwBrokerInterface *iface)
 {
-	iface->set_listener = cw_failing_broker_set_listener;
+	iface->set_report_sink = cw_failing_broker_set_report_sink;
 	iface->submit = cw_failing_broker_submit;
 	iface->cancel = cw_failing_broker_cancel;
 }

@@ -72,7 +72,7 @@ cw_bench_guards_intent(guint64 i, guint64 *rng, double *mark, CwGuardContext *ct
 	memset(order, 0, sizeof(*order));
 	order->strategy_id = ctx->strategy_id;
 	order->symbol = ctx->instrument->symbol;
-	order->status = CW_ORDER_STATUS_NEW;
+	order->status = CW_ORDER_STATUS_PENDING_NEW;
 	if (i % 2 == 0) {
 		ctx->position_qty = 0;
 		ctx->position_entry_price = 0;

@@ -156,6 +156,8 @@ cw_bench_counter_read(int fd)
 /* of the last cw_bench_run() */
 static guint64 cw_bench_last_instructions;
 static guint64 cw_bench_last_cycles;
+/* every strategy's windows without a working stop, merged */
+static CwProtectionStats cw_bench_last_protection;
 
 /* Runs n orchestrators over the candles; returns seconds, and the heap
  * allocations made after the first warmup candles. block = 1: every
@@ -195,8 +197,18 @@ cw_bench_run(GPtrArray *orchs, GArray *candles, guint warmup, guint block, guint
 	cw_bench_last_cycles = cw_bench_counter_read(cw_bench_fd_cycles) - cw_bench_last_cycles;
 	*allocs = cw_bench_allocs() - a0;
 	*trades = 0;
-	for (guint k = 0; k < orchs->len; k++)
+	memset(&cw_bench_last_protection, 0, sizeof(cw_bench_last_protection));
+	for (guint k = 0; k < orchs->len; k++) {
+		CwProtectionStats p;
+
 		*trades += cw_trading_orchestrator_get_trades(g_ptr_array_index(orchs, k))->len;
+		cw_trading_orchestrator_get_protection_stats(g_ptr_array_index(orchs, k), &p);
+		cw_bench_last_protection.n_windows += p.n_windows;
+		cw_bench_last_protection.total_ms += p.total_ms;
+		cw_bench_last_protection.max_ms = MAX(cw_bench_last_protection.max_ms, p.max_ms);
+		cw_bench_last_protection.max_candles =
+		    MAX(cw_bench_last_protection.max_candles, p.max_candles);
+	}
 	return (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
 }
 
@@ -290,6 +302,11 @@ cw_bench_repeat(CwBenchSetup *b, double min_score, guint first, guint n, GArray 
 	       trades, trades > 0 ? updates / trades : 0);
 	printf("    heap allocations on the hot path: %" G_GUINT64_FORMAT " (%.4f per update)\n",
 	       allocs, allocs / updates);
+	/* from an entry fill to its stop's acknowledgement (last run) */
+	printf("    without a working stop after entry fills: %" G_GUINT64_FORMAT
+	       " windows, longest %" G_GUINT64_FORMAT " candles / %.3f s\n",
+	       cw_bench_last_protection.n_windows, cw_bench_last_protection.max_candles,
+	       (double) cw_bench_last_protection.max_ms / 1000.0);
 	if (instructions > 0 && cycles > 0)
 		printf("    per update (best run): %.0f instructions, %.0f cycles (%.2f per cycle, "
 		       "%.2f GHz)\n",
