@@ -79,7 +79,7 @@ load_csv(const char *path, gint64 interval_ms, GError **error)
 			continue;
 		if (sscanf(lines[i], "%" G_GINT64_FORMAT ",%lf,%lf,%lf,%lf,%lf", &t, &c.open,
 			   &c.high, &c.low, &c.close, &c.volume) != 6) {
-			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			g_set_error(error, CW_STRATEGIES_ERROR, CW_STRATEGIES_ERROR_FAILED,
 				    "%s:%u: bad candle row", path, i + 1);
 			return NULL;
 		}
