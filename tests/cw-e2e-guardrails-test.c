@@ -524,10 +524,13 @@ e2e_check_loss_streak(E2eRun *run)
 static guint
 e2e_minutes(const char *hhmm)
 {
-	guint h, m;
+	g_auto(GStrv) parts = g_strsplit(hhmm, ":", -1);
+	guint64 h = 0, m = 0;
 
-	g_assert_cmpint(sscanf(hhmm, "%u:%u", &h, &m), ==, 2);
-	return h * 60 + m;
+	g_assert_cmpuint(g_strv_length(parts), ==, 2);
+	g_assert_true(g_ascii_string_to_unsigned(parts[0], 10, 0, 24, &h, NULL));
+	g_assert_true(g_ascii_string_to_unsigned(parts[1], 10, 0, 59, &m, NULL));
+	return (guint) (h * 60 + m);
 }
 
 /* session: every entry inside the window, on a listed day, not on a
