@@ -742,7 +742,7 @@ e2e_signals_after(const char *db, gint64 bot, gint64 seq)
 static double
 e2e_wait_mode(const char *db, gint64 bot, const char *mode, double timeout_s)
 {
-	CwTestDeadline d = cw_test_deadline(timeout_s * 1000);
+	CwTestDeadline d = cw_test_deadline((guint) (timeout_s * 1000));
 
 	for (;;) {
 		g_autofree char *m = e2e_state(db, bot, "effective_mode");
@@ -761,7 +761,7 @@ static void
 e2e_wait_count(const char *db, gint64 (*fn)(const char *, gint64, gint64), gint64 bot, gint64 seq,
 	       gint64 want, double timeout_s, const char *what)
 {
-	CwTestDeadline d = cw_test_deadline(timeout_s * 1000);
+	CwTestDeadline d = cw_test_deadline((guint) (timeout_s * 1000));
 
 	while (fn(db, bot, seq) < want) {
 		if (!cw_test_deadline_wait(&d, 50))
@@ -803,7 +803,7 @@ e2e_serve_start(const char *db, const char *log, gboolean exit_when_idle)
 static gboolean
 e2e_proc_wait(GSubprocess *proc, double timeout_s)
 {
-	if (cw_test_subprocess_wait(proc, timeout_s * 1000))
+	if (cw_test_subprocess_wait(proc, (guint) (timeout_s * 1000)))
 		return TRUE;
 	g_subprocess_force_exit(proc);
 	g_subprocess_wait(proc, NULL, NULL);
