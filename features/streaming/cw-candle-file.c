@@ -177,7 +177,7 @@ cw_candle_file_parse_number(const char *s, double *out)
 static void
 cw_candle_file_format_number(double v, char *buf, gsize len)
 {
-	g_ascii_formatd(buf, len, "%.15g", v);
+	g_ascii_formatd(buf, (gint) MIN(len, G_MAXINT), "%.15g", v);
 }
 
 /* Errors ------------------------------------------------------------------- */
