@@ -71,7 +71,8 @@ e2e_feed(E2eFixture *fx)
 	({                                                                                         \
 		int s_ = cw_test_run_bounded(E2E_CLI_TIMEOUT_MS, out, err, __VA_ARGS__);           \
 		if (s_ == -2)                                                                      \
-			g_error("candlewick did not end within %d ms", E2E_CLI_TIMEOUT_MS);        \
+			cw_test_fail_now("candlewick did not end within %d ms",                    \
+					 E2E_CLI_TIMEOUT_MS);                                      \
 		s_;                                                                                \
 	})
 
@@ -79,7 +80,7 @@ static void
 e2e_assert_contains(const char *text, const char *needle)
 {
 	if (strstr(text, needle) == NULL)
-		g_error("'%s' not in:\n%s", needle, text);
+		cw_test_fail_now("'%s' not in:\n%s", needle, text);
 }
 
 /* ---- options given twice, stray arguments ---- */
@@ -149,7 +150,7 @@ test_cli_stray_arguments(E2eFixture *fx, gconstpointer user_data)
 		g_clear_pointer(&err, g_free);
 		status = cw_test_runv(&out, &err, argvs[i]);
 		if (status != 2 || strstr(err, "stray") == NULL)
-			g_error("%s: status %d, stderr: %s", argvs[i][0], status, err);
+			cw_test_fail_now("%s: status %d, stderr: %s", argvs[i][0], status, err);
 	}
 	g_assert_false(g_file_test(fx->db, G_FILE_TEST_EXISTS));
 }
@@ -261,7 +262,7 @@ test_cli_timezone_accepted(E2eFixture *fx, gconstpointer user_data)
 				     fx->data, NULL);
 
 		if (status != 0)
-			g_error("%s: %s", zones[i], err);
+			cw_test_fail_now("%s: %s", zones[i], err);
 	}
 }
 

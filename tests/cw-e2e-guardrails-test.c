@@ -524,10 +524,13 @@ e2e_check_loss_streak(E2eRun *run)
 static guint
 e2e_minutes(const char *hhmm)
 {
-	guint h, m;
+	g_auto(GStrv) parts = g_strsplit(hhmm, ":", -1);
+	guint64 h = 0, m = 0;
 
-	g_assert_cmpint(sscanf(hhmm, "%u:%u", &h, &m), ==, 2);
-	return h * 60 + m;
+	g_assert_cmpuint(g_strv_length(parts), ==, 2);
+	g_assert_true(g_ascii_string_to_unsigned(parts[0], 10, 0, 24, &h, NULL));
+	g_assert_true(g_ascii_string_to_unsigned(parts[1], 10, 0, 59, &m, NULL));
+	return (guint) (h * 60 + m);
 }
 
 /* session: every entry inside the window, on a listed day, not on a
@@ -739,7 +742,7 @@ e2e_signals_after(const char *db, gint64 bot, gint64 seq)
 static double
 e2e_wait_mode(const char *db, gint64 bot, const char *mode, double timeout_s)
 {
-	CwTestDeadline d = cw_test_deadline(timeout_s * 1000);
+	CwTestDeadline d = cw_test_deadline((guint) (timeout_s * 1000));
 
 	for (;;) {
 		g_autofree char *m = e2e_state(db, bot, "effective_mode");
@@ -758,7 +761,7 @@ static void
 e2e_wait_count(const char *db, gint64 (*fn)(const char *, gint64, gint64), gint64 bot, gint64 seq,
 	       gint64 want, double timeout_s, const char *what)
 {
-	CwTestDeadline d = cw_test_deadline(timeout_s * 1000);
+	CwTestDeadline d = cw_test_deadline((guint) (timeout_s * 1000));
 
 	while (fn(db, bot, seq) < want) {
 		if (!cw_test_deadline_wait(&d, 50))
@@ -800,7 +803,7 @@ e2e_serve_start(const char *db, const char *log, gboolean exit_when_idle)
 static gboolean
 e2e_proc_wait(GSubprocess *proc, double timeout_s)
 {
-	if (cw_test_subprocess_wait(proc, timeout_s * 1000))
+	if (cw_test_subprocess_wait(proc, (guint) (timeout_s * 1000)))
 		return TRUE;
 	g_subprocess_force_exit(proc);
 	g_subprocess_wait(proc, NULL, NULL);

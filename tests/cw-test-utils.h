@@ -10,6 +10,16 @@
 
 G_BEGIN_DECLS
 
+/* Fails the running test with a message (g_error() is banned: see
+ * tools/check-source). */
+#define cw_test_fail_now(...)                                                                      \
+	G_STMT_START                                                                               \
+	{                                                                                          \
+		g_test_message(__VA_ARGS__);                                                       \
+		g_assert_not_reached();                                                            \
+	}                                                                                          \
+	G_STMT_END
+
 /* ---- the executable ---- */
 
 /* $CW_CANDLEWICK, the executable under test. */

@@ -4,9 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # the tracked files in a checkout; every source file otherwise (a tarball)
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-	mapfile -t files < <(git ls-files '*.c' '*.h' | grep -v '^tools/depcheck/fixtures/')
+	mapfile -t files < <(git ls-files '*.c' '*.h' | grep -Ev '^tools/(depcheck|check-source)/fixtures/')
 else
-	mapfile -t files < <(find . \( -name 'build*' -o -name .git -o -path ./tools/depcheck/fixtures \) -prune \
+	mapfile -t files < <(find . \( -name 'build*' -o -name .git -o -path ./tools/depcheck/fixtures \
+		-o -path ./tools/check-source/fixtures \) -prune \
 		-o \( -name '*.c' -o -name '*.h' \) -type f -print | sed 's|^\./||' | sort)
 fi
 if [ ${#files[@]} -eq 0 ]; then

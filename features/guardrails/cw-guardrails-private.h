@@ -32,8 +32,8 @@ G_BEGIN_DECLS
 #define CW_GATE_PRIORITY_MAX_LEVERAGE    45
 #define CW_GATE_PRIORITY_MAX_EXPOSURE    40
 #define CW_GATE_PRIORITY_RATE_LIMIT      20
-#define CW_GATE_PRIORITY_DRY_RUN         -90
-#define CW_GATE_PRIORITY_INSTRUMENT      -100
+#define CW_GATE_PRIORITY_DRY_RUN         (-90)
+#define CW_GATE_PRIORITY_INSTRUMENT      (-100)
 
 /* Service settings the gates read (CwServiceContext). */
 #define CW_SETTING_MAX_EXPOSURE_PCT    "guardrails.max_exposure_pct"

@@ -180,6 +180,19 @@ test_session_errors(void)
 	    CW_CONFIG_ERROR_INVALID,
 	    "guardrails.session.blackout_dates[0]: expected a date \"YYYY-MM-DD\", got "
 	    "\"25.12.2023\"");
+	/* sscanf's %u would take the signs and the space of these */
+	expect_error(
+	    "session",
+	    "{'session': {'start': '09:00', 'end': '17:00', 'blackout_dates': ['2024-+1-+5']}}",
+	    CW_CONFIG_ERROR_INVALID,
+	    "guardrails.session.blackout_dates[0]: expected a date \"YYYY-MM-DD\", got "
+	    "\"2024-+1-+5\"");
+	expect_error(
+	    "session",
+	    "{'session': {'start': '09:00', 'end': '17:00', 'blackout_dates': [' 2024-01-05']}}",
+	    CW_CONFIG_ERROR_INVALID,
+	    "guardrails.session.blackout_dates[0]: expected a date \"YYYY-MM-DD\", got "
+	    "\" 2024-01-05\"");
 	expect_error(
 	    "session",
 	    "{'session': {'start': '09:00', 'end': '17:00', 'timezone': 'Europe/Nowhere'}}",

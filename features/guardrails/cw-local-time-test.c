@@ -126,7 +126,8 @@ expect_refused(const char *name, const char *message)
 	g_assert_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_INVALID);
 	g_assert_true(g_str_has_prefix(error->message, "guardrails.daily_loss.timezone: "));
 	if (strstr(error->message, message) == NULL)
-		g_error("%s: '%s' not in '%s'", name, message, error->message);
+		g_test_message("%s: '%s' not in '%s'", name, message, error->message);
+	g_assert_nonnull(strstr(error->message, message));
 	g_assert_null(cw_local_time_zone_new(name));
 }
 

@@ -112,6 +112,27 @@ cw_session_compare_days(gconstpointer a, gconstpointer b)
 	return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/* "YYYY-MM-DD", exactly ten characters, digits where digits belong (sscanf's
+ * %u would also take a sign or a space). */
+static gboolean
+cw_session_parse_date(const char *text, guint *year, guint *month, guint *mday)
+{
+	static const guint digits[] = {0, 1, 2, 3, 5, 6, 8, 9};
+
+	if (strlen(text) != 10 || text[4] != '-' || text[7] != '-')
+		return FALSE;
+	for (guint i = 0; i < G_N_ELEMENTS(digits); i++) {
+		if (!g_ascii_isdigit(text[digits[i]]))
+			return FALSE;
+	}
+	*year = (guint) g_ascii_digit_value(text[0]) * 1000 +
+		(guint) g_ascii_digit_value(text[1]) * 100 +
+		(guint) g_ascii_digit_value(text[2]) * 10 + (guint) g_ascii_digit_value(text[3]);
+	*month = (guint) g_ascii_digit_value(text[5]) * 10 + (guint) g_ascii_digit_value(text[6]);
+	*mday = (guint) g_ascii_digit_value(text[8]) * 10 + (guint) g_ascii_digit_value(text[9]);
+	return TRUE;
+}
+
 static gboolean
 cw_session_guard_parse_blackouts(CwSessionGuard *self, JsonObject *obj, const char *path,
 				 GError **error)
@@ -134,11 +155,9 @@ cw_session_guard_parse_blackouts(CwSessionGuard *self, JsonObject *obj, const ch
 			? json_node_get_string(node)
 			: NULL;
 		guint year = 0, month = 0, mday = 0;
-		char tail = 0;
 
-		if (text == NULL || strlen(text) != 10 ||
-		    sscanf(text, "%4u-%2u-%2u%c", &year, &month, &mday, &tail) != 3 ||
-		    text[4] != '-' || text[7] != '-' || year < 1970 || year > 9999 ||
+		if (text == NULL || !cw_session_parse_date(text, &year, &month, &mday) ||
+		    year < 1970 ||
 		    !g_date_valid_dmy((GDateDay) mday, (GDateMonth) month, (GDateYear) year)) {
 			g_autofree char *elem_path = cw_config_path_index(dates_path, i);
 

@@ -196,7 +196,7 @@ cw_candle_file_parse_number(const char *s, double *out)
 static void
 cw_candle_file_format_number(double v, char *buf, gsize len)
 {
-	g_ascii_formatd(buf, len, "%.15g", v);
+	g_ascii_formatd(buf, (gint) MIN(len, G_MAXINT), "%.15g", v);
 }
 
 /* Errors ------------------------------------------------------------------- */
@@ -769,7 +769,9 @@ cw_candle_file_detect_interval(CwCandleFile *self, GError **error)
 		if (best == 0 || step < best)
 			best = step;
 	}
-	if (self->n_lookahead == 1) {
+	/* fewer than two rows before the look-ahead ended: no interval to detect.
+	 * A bad row among them is the reason; without one, a lone candle is. */
+	if (self->n_lookahead == 1 || (self->n_lookahead == 0 && self->pending_error != NULL)) {
 		if (self->pending_error != NULL) {
 			g_propagate_error(error, g_steal_pointer(&self->pending_error));
 			return FALSE;

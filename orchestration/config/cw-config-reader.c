@@ -91,7 +91,7 @@ cw_config_node_describe(JsonNode *node)
 void
 cw_config_format_number(double value, char *buf, gsize buf_len)
 {
-	g_ascii_formatd(buf, buf_len, "%.15g", value);
+	g_ascii_formatd(buf, (gint) MIN(buf_len, G_MAXINT), "%.15g", value);
 }
 
 static gboolean

@@ -197,7 +197,7 @@ cw_strategy_spec_parse_session(JsonObject *filters, const char *fpath, CwSession
 	g_autofree char *p = cw_config_path_join(fpath, "session");
 	g_autoptr(GTimeZone) tz = NULL;
 	JsonObject *o = NULL;
-	const char *timezone = NULL;
+	const char *tz_name = NULL;
 
 	out->enabled = FALSE;
 	out->timezone = g_strdup("UTC");
@@ -212,13 +212,13 @@ cw_strategy_spec_parse_session(JsonObject *filters, const char *fpath, CwSession
 		return TRUE;
 	if (!cw_config_check_keys(o, p, cw_session_keys, error) ||
 	    !cw_config_read_bool(o, p, "enabled", TRUE, &out->enabled, error) ||
-	    !cw_config_read_string(o, p, "timezone", "UTC", &timezone, error))
+	    !cw_config_read_string(o, p, "timezone", "UTC", &tz_name, error))
 		return FALSE;
-	tz = cw_config_time_zone_new(timezone, p, "timezone", error);
+	tz = cw_config_time_zone_new(tz_name, p, "timezone", error);
 	if (tz == NULL)
 		return FALSE;
 	g_free(out->timezone);
-	out->timezone = g_strdup(timezone);
+	out->timezone = g_strdup(tz_name);
 	if (!cw_config_read_time_of_day(o, p, "start", 0, &out->start_minute, error))
 		return FALSE;
 	if (out->start_minute >= 24 * 60)

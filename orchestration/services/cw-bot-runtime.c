@@ -366,7 +366,10 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 	if (G_UNLIKELY(was_recovering && !self->recovering && !self->recovery_logged)) {
 		const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
 		self->recovery_logged = TRUE;
+		/* the analyzer cannot see that a config switch (only_switch) keeps the
+		 * active strategy, so active_spec is never NULL here */
 		cw_log(
+		    /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 		    G_LOG_LEVEL_MESSAGE, self->name, self->active_spec->id,
 		    "recovery: state rebuilt by replaying up to the persisted cursor, equity %.2f, "
 		    "position %s %.8g",

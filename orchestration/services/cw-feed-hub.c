@@ -93,7 +93,7 @@ cw_feed_hub_commit_failed(CwFeedShare *share, const GError *error)
 	gint64 now = g_get_monotonic_time();
 	guint n_failed = 0;
 	g_autoptr(GError) why = g_error_new(
-	    error->domain, error->code,
+	    CW_SERVICES_ERROR, CW_SERVICES_ERROR_IO,
 	    "the order rows of a candle could not be committed after the paper broker took the "
 	    "orders: %s",
 	    error->message);

@@ -73,13 +73,24 @@ load_csv(const char *path, gint64 interval_ms, GError **error)
 	lines = g_strsplit(text, "\n", -1);
 	for (guint i = 1; lines[i] != NULL; i++) {
 		CwCandle c = {.interval_ms = interval_ms};
-		gint64 t;
+		double *values[] = {&c.open, &c.high, &c.low, &c.close, &c.volume};
+		g_auto(GStrv) fields = NULL;
+		gint64 t = 0;
+		gboolean ok;
 
 		if (*g_strstrip(lines[i]) == '\0')
 			continue;
-		if (sscanf(lines[i], "%" G_GINT64_FORMAT ",%lf,%lf,%lf,%lf,%lf", &t, &c.open,
-			   &c.high, &c.low, &c.close, &c.volume) != 6) {
-			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		fields = g_strsplit(lines[i], ",", -1);
+		ok = g_strv_length(fields) == 6 &&
+		     g_ascii_string_to_signed(fields[0], 10, 0, G_MAXINT64 / 1000, &t, NULL);
+		for (guint k = 0; ok && k < G_N_ELEMENTS(values); k++) {
+			char *end = NULL;
+
+			*values[k] = g_ascii_strtod(fields[k + 1], &end);
+			ok = end != fields[k + 1] && *end == '\0';
+		}
+		if (!ok) {
+			g_set_error(error, CW_STRATEGIES_ERROR, CW_STRATEGIES_ERROR_FAILED,
 				    "%s:%u: bad candle row", path, i + 1);
 			return NULL;
 		}

@@ -90,7 +90,7 @@ cw_indicator_check_params(CwIndicatorKind kind, const double *p, const char *lab
 {
 	const CwIndicatorInfo *info = &cw_indicator_infos[kind];
 
-	for (guint i = 0; i < info->n_params; i++) {
+	for (guint i = 0; i < MIN(info->n_params, CW_INDICATOR_MAX_PARAMS); i++) {
 		if (kind == CW_INDICATOR_BBANDS && i == 1) {
 			if (!isfinite(p[i]) || p[i] <= 0.0) {
 				g_set_error(error, CW_STRATEGIES_ERROR,
@@ -199,7 +199,9 @@ cw_indicator_build(CwIndicatorKind kind, const double *p)
 	CwIndicator *self = g_new0(CwIndicator, 1);
 	guint n[CW_INDICATOR_MAX_PARAMS] = {0};
 
-	for (guint i = 0; i < cw_indicator_infos[kind].n_params; i++)
+	/* the table never lists more than CW_INDICATOR_MAX_PARAMS; the bound keeps
+	 * n[] and p[] safe should an entry ever do */
+	for (guint i = 0; i < MIN(cw_indicator_infos[kind].n_params, CW_INDICATOR_MAX_PARAMS); i++)
 		n[i] = (guint) p[i];
 	self->kind = kind;
 	self->n_outputs = cw_indicator_infos[kind].n_outputs;

@@ -4,15 +4,8 @@
  *   - an accepted document holds no container deeper than CW_JSON_MAX_DEPTH;
  *   - a bot config built from an accepted object never crashes or logs a
  *     critical (run with G_DEBUG=fatal-criticals).
- * The seed corpus is tests/fuzz/corpus/json/. By hand, from the top of the
- * tree after a meson build (the config and core sources are compiled with
- * the fuzzer's coverage):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined tests/fuzz/cw-fuzz-json.c \
- *     $(ls orchestration/config/*.c orchestration/core/*.c | grep -v -- -test.c) \
- *     -Iorchestration/config -Iorchestration/core -Ibuild/orchestration/core \
- *     -DCW_CONFIG_COMPILATION -DCW_CORE_COMPILATION \
- *     $(pkg-config --cflags --libs gio-2.0 json-glib-1.0) -lm -o cw-fuzz-json
- *   G_DEBUG=fatal-criticals ./cw-fuzz-json -max_len=4096 CORPUS_COPY_DIR */
+ * The seed corpus is tests/fuzz/corpus/json/; ./dev.sh fuzz builds and runs
+ * it with the other targets (docs/development.md). */
 #include "cw-config.h"
 
 #include <stdint.h>

@@ -98,7 +98,7 @@ cw_command_bench_serve(int argc, char **argv)
 	CwStrategyManager *manager;
 	const gint64 *timings;
 	g_autofree gint64 *sorted = NULL;
-	guint n_timings;
+	guint n_timings, median;
 	guint64 rss0, rss1;
 	gint64 t0, t1, cold = 0, warm = 0;
 	guint switched = 0;
@@ -181,10 +181,11 @@ cw_command_bench_serve(int argc, char **argv)
 	sorted = g_memdup2(timings, n_timings * sizeof(gint64));
 	qsort(sorted, n_timings, sizeof(gint64),
 	      (int (*)(const void *, const void *)) cw_bench_serve_cmp);
+	median = n_timings / 2;
 	printf("fan-out of one candle to %d bots: median %.1f us, p99 %.1f us, max %.1f us "
 	       "(%u candles; %.0f ns per bot at the median)\n",
-	       n_bots, sorted[n_timings / 2] / 1e3, sorted[(guint) (n_timings * 0.99)] / 1e3,
-	       sorted[n_timings - 1] / 1e3, n_timings, (double) sorted[n_timings / 2] / n_bots);
+	       n_bots, sorted[median] / 1e3, sorted[(guint) (n_timings * 0.99)] / 1e3,
+	       sorted[n_timings - 1] / 1e3, n_timings, (double) sorted[median] / n_bots);
 	g_unlink(db);
 	return 0;
 }
