@@ -2,6 +2,8 @@
 #include "cw-test-feed.h"
 
 #include "cw-config.h"
+#include "cw-execution.h"
+#include "cw-strategies.h"
 
 typedef struct {
 	guint id;
@@ -149,7 +151,8 @@ cw_test_feed_register(void)
 {
 	static gsize once = 0;
 
-	cw_commands_init_types(NULL);
+	cw_strategies_register_types();
+	cw_execution_register_types();
 	if (!g_once_init_enter(&once))
 		return;
 	cw_test_feed_instances = g_ptr_array_new();
