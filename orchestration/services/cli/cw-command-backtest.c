@@ -1,12 +1,10 @@
 /* candlewick backtest: bot configurations over historical candles. */
-#include "cw-services.h"
+#include "cw-services-cli.h"
 
 #include <errno.h>
 #include <stdio.h>
 
-#include "cw-backtest.h"
 #include "cw-output-file.h"
-#include "cw-store.h"
 
 /* Accepts Unix seconds, Unix milliseconds, or an ISO 8601 date or time
  * (UTC unless it carries an offset). */

@@ -1,14 +1,11 @@
 /* candlewick bots, halt-all, resume-all: the operator's commands on the
  * bots in the database. They work whether or not the service runs: they
  * change rows, and a running service picks the changes up when it polls. */
-#include "cw-services.h"
+#include "cw-services-cli.h"
 
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "cw-bot-admin.h"
-#include "cw-store.h"
 
 #define CW_BOTS_LAST_ERROR_WIDTH 48
 #define CW_BOTS_SHOW_EVENTS      10

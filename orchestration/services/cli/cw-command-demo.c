@@ -1,13 +1,10 @@
 /* candlewick demo: the embedded default. Generates synthetic candles,
  * backtests the example bots on them and says where everything went. */
-#include "cw-services.h"
+#include "cw-services-cli.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
-
-#include "cw-bot-admin.h"
-#include "cw-service.h"
 
 static char *
 cw_demo_find_examples(const char *given)

@@ -1,13 +1,10 @@
 /* candlewick events: prints the event journal, and follows it. */
-#include "cw-services.h"
+#include "cw-services-cli.h"
 
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <stdio.h>
-
-#include "cw-bot-admin.h"
-#include "cw-store.h"
 
 #define CW_EVENTS_POLL_MS 500
 

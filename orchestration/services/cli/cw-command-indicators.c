@@ -1,5 +1,5 @@
 /* candlewick indicators: one CSV column per indicator output. */
-#include "cw-services.h"
+#include "cw-services-cli.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,9 +1,7 @@
 /* candlewick serve: every enabled bot of the database in one process. */
-#include "cw-services.h"
+#include "cw-services-cli.h"
 
 #include <stdio.h>
-
-#include "cw-service.h"
 
 /* A command-line interval, checked as the service config checks its key. */
 static gboolean

@@ -1,5 +1,5 @@
 /* candlewick synth: writes generated candles as CSV (time in seconds). */
-#include "cw-services.h"
+#include "cw-services-cli.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "cw-services.h"
+#include "cw-services-cli.h"
 
 #include <gio/gio.h>
 #include <stdio.h>

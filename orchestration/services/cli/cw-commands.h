@@ -1,11 +1,11 @@
 #pragma once
 
-#if !defined(CW_SERVICES_INSIDE) && !defined(CW_SERVICES_COMPILATION)
-#error "Only <cw-services.h> can be included directly."
+#if !defined(CW_SERVICES_CLI_INSIDE) && !defined(CW_SERVICES_CLI_COMPILATION)
+#error "Only <cw-services-cli.h> can be included directly."
 #endif
 
 #include "cw-core.h"
-#include "cw-store.h"
+#include "cw-services-store.h"
 
 G_BEGIN_DECLS
 

@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "cw-builtin-features.h"
-#include "cw-services.h"
+#include "cw-services-cli.h"
 
 static void
 cw_main_usage(FILE *out)

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cw-services.h"
+#include "cw-services-cli.h"
 
 /* Links followed before giving up (the kernel's own limit is 40). */
 #define CW_OUTPUT_FILE_MAX_LINKS 40

@@ -2,7 +2,7 @@
  * to a file path and to an abstract name, the no-op without NOTIFY_SOCKET,
  * the errors for a missing or malformed socket, and the parsing of the
  * watchdog variables. */
-#include "cw-services.h"
+#include "cw-services-daemon.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>

@@ -1,7 +1,7 @@
 /* cw-sd-notify: see cw-sd-notify.h. Plain socket()/sendto(): the message
  * is one datagram, and the exact address length matters for abstract
  * names (it must not count a trailing NUL). */
-#include "cw-services.h"
+#include "cw-services-daemon.h"
 
 #include <errno.h>
 #include <stddef.h>

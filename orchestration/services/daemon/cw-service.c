@@ -1,4 +1,4 @@
-#include "cw-services.h"
+#include "cw-services-daemon.h"
 
 #include <glib-unix.h>
 #include <signal.h>

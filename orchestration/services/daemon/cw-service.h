@@ -1,10 +1,10 @@
 #pragma once
 
-#if !defined(CW_SERVICES_INSIDE) && !defined(CW_SERVICES_COMPILATION)
-#error "Only <cw-services.h> can be included directly."
+#if !defined(CW_SERVICES_DAEMON_INSIDE) && !defined(CW_SERVICES_DAEMON_COMPILATION)
+#error "Only <cw-services-daemon.h> can be included directly."
 #endif
 
-#include "cw-strategy-manager.h"
+#include "cw-services-runtime.h"
 
 G_BEGIN_DECLS
 

@@ -1,5 +1,5 @@
 /* CwBotAdmin: validation and store calls behind the operator's commands. */
-#include "cw-services.h"
+#include "cw-services-runtime.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>

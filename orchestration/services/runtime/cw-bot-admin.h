@@ -21,13 +21,13 @@
  */
 #pragma once
 
-#if !defined(CW_SERVICES_INSIDE) && !defined(CW_SERVICES_COMPILATION)
-#error "Only <cw-services.h> can be included directly."
+#if !defined(CW_SERVICES_RUNTIME_INSIDE) && !defined(CW_SERVICES_RUNTIME_COMPILATION)
+#error "Only <cw-services-runtime.h> can be included directly."
 #endif
 
 #include "cw-config.h"
 #include "cw-core.h"
-#include "cw-store.h"
+#include "cw-services-store.h"
 
 G_BEGIN_DECLS
 

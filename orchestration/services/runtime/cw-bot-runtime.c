@@ -1,7 +1,6 @@
-#include "cw-services.h"
+#include "cw-services-runtime.h"
 
 #include "cw-bot-runtime.h"
-#include "cw-event-json.h"
 
 typedef struct {
 	gint64 at; /* applies before the first candle opening after this */

@@ -1,12 +1,12 @@
 #pragma once
 
-#if !defined(CW_SERVICES_INSIDE) && !defined(CW_SERVICES_COMPILATION)
-#error "Only <cw-services.h> can be included directly."
+#if !defined(CW_SERVICES_RUNTIME_INSIDE) && !defined(CW_SERVICES_RUNTIME_COMPILATION)
+#error "Only <cw-services-runtime.h> can be included directly."
 #endif
 
 #include "cw-config.h"
 #include "cw-orchestrator-cache.h"
-#include "cw-store-writer.h"
+#include "cw-services-store.h"
 
 G_BEGIN_DECLS
 

@@ -1,4 +1,4 @@
-#include "cw-services.h"
+#include "cw-services-runtime.h"
 
 #include <math.h>
 

@@ -1,5 +1,5 @@
 /* Draws equity curves and their drawdowns as a standalone SVG document. */
-#include "cw-services.h"
+#include "cw-services-runtime.h"
 
 #include <math.h>
 

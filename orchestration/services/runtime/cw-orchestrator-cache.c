@@ -1,4 +1,4 @@
-#include "cw-services.h"
+#include "cw-services-runtime.h"
 
 #include "cw-orchestrator-cache.h"
 

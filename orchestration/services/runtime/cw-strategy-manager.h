@@ -1,7 +1,7 @@
 #pragma once
 
-#if !defined(CW_SERVICES_INSIDE) && !defined(CW_SERVICES_COMPILATION)
-#error "Only <cw-services.h> can be included directly."
+#if !defined(CW_SERVICES_RUNTIME_INSIDE) && !defined(CW_SERVICES_RUNTIME_COMPILATION)
+#error "Only <cw-services-runtime.h> can be included directly."
 #endif
 
 #include "cw-bot-runtime.h"

@@ -3,8 +3,8 @@
  * {"type": "test", "key": "K"}; feeds with the same K share a key. */
 #pragma once
 
-#define CW_SERVICES_COMPILATION
-#include "cw-services.h"
+#define CW_SERVICES_RUNTIME_COMPILATION
+#include "cw-services-runtime.h"
 
 G_BEGIN_DECLS
 

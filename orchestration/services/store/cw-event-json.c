@@ -1,4 +1,4 @@
-#include "cw-services.h"
+#include "cw-services-store.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>

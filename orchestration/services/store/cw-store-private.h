@@ -2,8 +2,8 @@
  * conversion and the checked row reader. */
 #pragma once
 
-#if !defined(CW_SERVICES_COMPILATION)
-#error "cw-store-private.h is internal to orchestration/services."
+#if !defined(CW_SERVICES_STORE_COMPILATION)
+#error "cw-store-private.h is internal to orchestration/services/store."
 #endif
 
 #include <sqlite3.h>

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
-#define CW_SERVICES_COMPILATION
+#define CW_SERVICES_STORE_COMPILATION
 #include "cw-store.h"
 
 typedef struct {

@@ -1,4 +1,4 @@
-#include "cw-services.h"
+#include "cw-services-store.h"
 
 #include "cw-event-json.h"
 #include "cw-store-writer.h"

@@ -19,8 +19,8 @@
  */
 #pragma once
 
-#if !defined(CW_SERVICES_INSIDE) && !defined(CW_SERVICES_COMPILATION)
-#error "Only <cw-services.h> can be included directly."
+#if !defined(CW_SERVICES_STORE_INSIDE) && !defined(CW_SERVICES_STORE_COMPILATION)
+#error "Only <cw-services-store.h> can be included directly."
 #endif
 
 #include "cw-core.h"
