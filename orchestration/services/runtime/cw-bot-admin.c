@@ -3,7 +3,6 @@
 
 #include <json-glib/json-glib.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <string.h>
 
 #include "cw-bot-admin.h"
@@ -748,19 +747,6 @@ cw_bot_admin_events_tail(CwStore *store, gint64 bot_id, const char *type, guint 
 }
 
 /**
- * cw_bot_admin_state_free:
- */
-void
-cw_bot_admin_state_free(CwBotAdminState *state)
-{
-	if (state == NULL)
-		return;
-	g_free(state->key);
-	g_free(state->value);
-	g_free(state);
-}
-
-/**
  * cw_bot_admin_state_list:
  * @bot_id: the bot
  *
@@ -770,43 +756,5 @@ cw_bot_admin_state_free(CwBotAdminState *state)
 GPtrArray *
 cw_bot_admin_state_list(CwStore *store, gint64 bot_id, GError **error)
 {
-	g_autoptr(GPtrArray) rows = NULL;
-	const char *path;
-	sqlite3 *db = NULL;
-	sqlite3_stmt *stmt = NULL;
-	int rc;
-
-	g_return_val_if_fail(CW_IS_STORE(store), NULL);
-
-	path = cw_store_get_path(store);
-	rows = g_ptr_array_new_with_free_func((GDestroyNotify) cw_bot_admin_state_free);
-	if (path == NULL || g_strcmp0(path, ":memory:") == 0)
-		return g_steal_pointer(&rows);
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_busy_timeout(db, (int) cw_store_get_busy_timeout(store));
-		rc = sqlite3_prepare_v2(db,
-					"SELECT key, value, updated_at FROM bot_state"
-					" WHERE bot_id = ?1 ORDER BY key",
-					-1, &stmt, NULL);
-	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(stmt, 1, bot_id);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		CwBotAdminState *s = g_new0(CwBotAdminState, 1);
-		s->key = g_strdup((const char *) sqlite3_column_text(stmt, 0));
-		s->value = g_strdup((const char *) sqlite3_column_text(stmt, 1));
-		s->updated_at = sqlite3_column_int64(stmt, 2);
-		g_ptr_array_add(rows, s);
-		rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_DONE) {
-		g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_QUERY,
-			    "listing the state of bot %" G_GINT64_FORMAT ": %s", bot_id,
-			    db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		g_clear_pointer(&rows, g_ptr_array_unref);
-	}
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
-	return g_steal_pointer(&rows);
+	return cw_store_state_list(store, bot_id, error);
 }

@@ -107,18 +107,11 @@ char *cw_bot_admin_event_type_list(void);
 GPtrArray *cw_bot_admin_events_tail(CwStore *store, gint64 bot_id, const char *type, guint n,
 				    GError **error);
 
-typedef struct {
-	char *key;
-	char *value;
-	gint64 updated_at;
-} CwBotAdminState;
-
-void cw_bot_admin_state_free(CwBotAdminState *state);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(CwBotAdminState, cw_bot_admin_state_free)
+/* A bot_state row: key, value, updated_at (Unix ms). */
+typedef CwStoreState CwBotAdminState;
 
 /* Every bot_state row of the bot, in key order (GPtrArray of
- * CwBotAdminState*). Reads through a separate read-only connection: the
- * store has no call that lists keys. */
+ * CwBotAdminState*), read by the store (cw_store_state_list()). */
 GPtrArray *cw_bot_admin_state_list(CwStore *store, gint64 bot_id, GError **error);
 
 G_END_DECLS

@@ -180,6 +180,68 @@ cw_store_state_set(CwStore *self, gint64 bot_id, const char *key, const char *va
 }
 
 /**
+ * cw_store_state_free:
+ */
+void
+cw_store_state_free(CwStoreState *state)
+{
+	if (state == NULL)
+		return;
+	g_free(state->key);
+	g_free(state->value);
+	g_free(state);
+}
+
+/**
+ * cw_store_state_list:
+ * @bot_id: the bot
+ *
+ * Returns: (transfer full) (element-type CwStoreState): the bot's state
+ *   rows by key, empty when it has none; %NULL on error
+ */
+GPtrArray *
+cw_store_state_list(CwStore *self, gint64 bot_id, GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = NULL;
+	g_autoptr(CwStoreStmt) stmt = NULL;
+	g_autoptr(GPtrArray) rows = NULL;
+	g_autofree char *purpose = NULL;
+	int rc;
+
+	g_return_val_if_fail(CW_IS_STORE(self), NULL);
+
+	locker = cw_store_lock(self);
+	purpose = g_strdup_printf("listing the state of bot %" G_GINT64_FORMAT, bot_id);
+	stmt = cw_store_stmt(self, CW_STORE_STMT_STATE_LIST,
+			     "SELECT rowid, key, value, updated_at FROM bot_state"
+			     " WHERE bot_id = ?1 ORDER BY key",
+			     purpose, error);
+	if (stmt == NULL)
+		return NULL;
+	rc = sqlite3_bind_int64(stmt, 1, bot_id);
+	if (!cw_store_check_bind(self, rc, purpose, error))
+		return NULL;
+	rows = g_ptr_array_new_with_free_func((GDestroyNotify) cw_store_state_free);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		g_auto(CwStoreRow) row = {0};
+		g_autoptr(CwStoreState) state = g_new0(CwStoreState, 1);
+
+		cw_store_row_init(&row, stmt, "bot_state");
+		state->key = g_strdup(cw_store_row_text(&row, 1, TRUE));
+		state->value = g_strdup(cw_store_row_text(&row, 2, TRUE));
+		state->updated_at = cw_store_row_int(&row, 3, TRUE);
+		if (!cw_store_row_finish(&row, error))
+			return NULL;
+		g_ptr_array_add(rows, g_steal_pointer(&state));
+	}
+	if (rc != SQLITE_DONE) {
+		cw_store_set_error(self, error, rc, "%s", purpose);
+		return NULL;
+	}
+	return g_steal_pointer(&rows);
+}
+
+/**
  * cw_store_state_get:
  * @bot_id: the bot
  * @key: the state's name

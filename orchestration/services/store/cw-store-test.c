@@ -798,6 +798,71 @@ test_store_events_threads(CwStoreFixture *fx, gconstpointer user_data)
 
 /* ---- state ---- */
 
+/* Every key of one bot in key order, on the store's own connection: rows
+ * of an open transaction are listed too; a bad row names itself. */
+static void
+test_store_state_list(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) rows = NULL;
+	g_autofree char *sql = NULL;
+	const CwStoreState *s;
+	gint64 before = g_get_real_time() / 1000;
+	gint64 a, b;
+	sqlite3 *db = cw_store_test_raw_open(fx->path);
+
+	a = cw_store_bot_add(fx->store, "alpha", "{}", TRUE, &error);
+	b = cw_store_bot_add(fx->store, "beta", "{}", TRUE, &error);
+	g_assert_no_error(error);
+	rows = cw_store_state_list(fx->store, a, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(rows->len, ==, 0);
+	g_clear_pointer(&rows, g_ptr_array_unref);
+
+	g_assert_true(cw_store_state_set(fx->store, a, "mode", "halted", &error));
+	g_assert_true(cw_store_state_set(fx->store, a, "cursor", "1700000000000", &error));
+	g_assert_true(cw_store_state_set(fx->store, b, "mode", "active", &error));
+	g_assert_true(cw_store_begin(fx->store, &error));
+	g_assert_true(cw_store_state_set(fx->store, a, "guard_stats", "{}", &error));
+	rows = cw_store_state_list(fx->store, a, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(rows->len, ==, 3);
+	s = g_ptr_array_index(rows, 0);
+	g_assert_cmpstr(s->key, ==, "cursor");
+	g_assert_cmpstr(s->value, ==, "1700000000000");
+	g_assert_cmpint(s->updated_at, >=, before);
+	g_assert_cmpint(s->updated_at, <=, g_get_real_time() / 1000);
+	s = g_ptr_array_index(rows, 1);
+	g_assert_cmpstr(s->key, ==, "guard_stats");
+	s = g_ptr_array_index(rows, 2);
+	g_assert_cmpstr(s->key, ==, "mode");
+	g_assert_cmpstr(s->value, ==, "halted");
+	g_clear_pointer(&rows, g_ptr_array_unref);
+	g_assert_true(cw_store_rollback(fx->store, &error));
+	rows = cw_store_state_list(fx->store, a, &error);
+	g_assert_cmpuint(rows->len, ==, 2);
+	g_clear_pointer(&rows, g_ptr_array_unref);
+	rows = cw_store_state_list(fx->store, 9999, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(rows->len, ==, 0);
+	g_clear_pointer(&rows, g_ptr_array_unref);
+
+	sql = g_strdup_printf("UPDATE bot_state SET value = x'00ff' WHERE key = 'mode'"
+			      " AND bot_id = %" G_GINT64_FORMAT,
+			      a);
+	cw_store_test_raw_exec(db, sql);
+	rows = cw_store_state_list(fx->store, a, &error);
+	g_assert_null(rows);
+	g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT);
+	g_assert_nonnull(strstr(error->message, "bot_state (rowid "));
+	g_assert_nonnull(strstr(error->message, "column value holds a blob"));
+	g_clear_error(&error);
+	rows = cw_store_state_list(fx->store, b, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(rows->len, ==, 1);
+	sqlite3_close(db);
+}
+
 static void
 test_store_state(CwStoreFixture *fx, gconstpointer user_data)
 {
@@ -1064,6 +1129,7 @@ main(int argc, char **argv)
 	ADD("positions", test_store_positions);
 	ADD("events", test_store_events);
 	ADD("events/threads", test_store_events_threads);
+	ADD("state/list", test_store_state_list);
 	ADD("state", test_store_state);
 	ADD("corrupt/trade", test_store_corrupt_trade);
 	ADD("corrupt/bot", test_store_corrupt_bot);

@@ -256,6 +256,20 @@ GPtrArray *cw_store_events_query(CwStore *self, gint64 bot_id, const char *type,
 
 /* ---- per-bot state (schema v2) ---- */
 
+/* One bot_state row. */
+typedef struct {
+	char *key;
+	char *value;
+	gint64 updated_at; /* Unix ms */
+} CwStoreState;
+
+void cw_store_state_free(CwStoreState *state);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CwStoreState, cw_store_state_free)
+
+/* Every state row of the bot in key order (GPtrArray of CwStoreState*),
+ * empty when it has none. A row that cannot be read is
+ * CW_STORE_ERROR_CORRUPT naming its rowid and column. */
+GPtrArray *cw_store_state_list(CwStore *self, gint64 bot_id, GError **error);
 /* Sets key to value for the bot; a NULL value deletes the key. */
 gboolean cw_store_state_set(CwStore *self, gint64 bot_id, const char *key, const char *value,
 			    GError **error);
