@@ -86,7 +86,7 @@ CwGuardVerdict cw_gate_reject(char *reason, gsize reason_len, const char *format
 /* Writes a human reason when a buffer is given (MODIFY, ALLOW notes). */
 void cw_gate_note(char *reason, gsize reason_len, const char *format, ...) G_GNUC_PRINTF(3, 4);
 /* Judges an order against a mode the gate demands (cause says why), with
- * the semantics of cw_bot_mode_allows() in orchestration/execution:
+ * the semantics of cw_guard_pipeline_mode_allows() in orchestration/execution:
  * ACTIVE allows everything; REDUCE_ONLY allows exits (ctx->reduces) only;
  * HALTED allows only exits that protect or flatten: stop-loss and
  * trailing-stop orders, manual and guard exits. */

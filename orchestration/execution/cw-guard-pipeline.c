@@ -398,8 +398,8 @@ cw_guard_pipeline_get_stats(const CwGuardPipeline *self)
 }
 
 gboolean
-cw_bot_mode_allows(CwBotMode mode, const CwOrder *order, gboolean reduces, char *reason,
-		   gsize reason_len)
+cw_guard_pipeline_mode_allows(CwBotMode mode, const CwOrder *order, gboolean reduces, char *reason,
+			      gsize reason_len)
 {
 	switch (mode) {
 	case CW_BOT_MODE_ACTIVE:

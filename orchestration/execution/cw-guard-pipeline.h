@@ -72,8 +72,8 @@ const GArray *cw_guard_pipeline_get_stats(const CwGuardPipeline *self);
  *     and explicit MANUAL_EXIT / GUARD_EXIT closes. Entries, take profits,
  *     signal and time exits are refused.
  * On refusal writes a reason and returns FALSE. */
-gboolean cw_bot_mode_allows(CwBotMode mode, const CwOrder *order, gboolean reduces, char *reason,
-			    gsize reason_len);
+gboolean cw_guard_pipeline_mode_allows(CwBotMode mode, const CwOrder *order, gboolean reduces,
+				       char *reason, gsize reason_len);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CwGuardPipeline, cw_guard_pipeline_free)
 

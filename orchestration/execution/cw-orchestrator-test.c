@@ -490,21 +490,21 @@ test_modes(void)
 	    g_array_index(cw_trading_orchestrator_get_trades(orch), CwTrade, 0).exit_price, 99);
 
 	/* reduce-only: an entry would increase the position */
-	g_assert_true(cw_bot_mode_allows(CW_BOT_MODE_ACTIVE, &e->order, FALSE, NULL, 0));
+	g_assert_true(cw_guard_pipeline_mode_allows(CW_BOT_MODE_ACTIVE, &e->order, FALSE, NULL, 0));
 	{
 		CwOrder o = {.purpose = CW_ORDER_PURPOSE_ENTRY};
 		char reason[CW_REASON_LEN];
 
-		g_assert_false(
-		    cw_bot_mode_allows(CW_BOT_MODE_REDUCE_ONLY, &o, FALSE, reason, sizeof(reason)));
+		g_assert_false(cw_guard_pipeline_mode_allows(CW_BOT_MODE_REDUCE_ONLY, &o, FALSE,
+							     reason, sizeof(reason)));
 		o.purpose = CW_ORDER_PURPOSE_TAKE_PROFIT;
-		g_assert_true(
-		    cw_bot_mode_allows(CW_BOT_MODE_REDUCE_ONLY, &o, TRUE, reason, sizeof(reason)));
-		g_assert_false(
-		    cw_bot_mode_allows(CW_BOT_MODE_HALTED, &o, TRUE, reason, sizeof(reason)));
+		g_assert_true(cw_guard_pipeline_mode_allows(CW_BOT_MODE_REDUCE_ONLY, &o, TRUE,
+							    reason, sizeof(reason)));
+		g_assert_false(cw_guard_pipeline_mode_allows(CW_BOT_MODE_HALTED, &o, TRUE, reason,
+							     sizeof(reason)));
 		o.purpose = CW_ORDER_PURPOSE_STOP_LOSS;
-		g_assert_true(
-		    cw_bot_mode_allows(CW_BOT_MODE_HALTED, &o, TRUE, reason, sizeof(reason)));
+		g_assert_true(cw_guard_pipeline_mode_allows(CW_BOT_MODE_HALTED, &o, TRUE, reason,
+							    sizeof(reason)));
 	}
 }
 

@@ -671,8 +671,8 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 	 * cause; the mode in force is checked again after, for guards that
 	 * demand a mode without enforcing it. */
 	self->reason[0] = '\0';
-	if (!cw_bot_mode_allows(self->manual_mode, &order, order.reduce_only, self->reason,
-				sizeof(self->reason))) {
+	if (!cw_guard_pipeline_mode_allows(self->manual_mode, &order, order.reduce_only,
+					   self->reason, sizeof(self->reason))) {
 		cw_trading_orchestrator_reject(self, &order, "bot-mode", self->reason);
 		cw_trading_orchestrator_abandon(self, action);
 		return CW_ACTION_RESULT_DROP;
@@ -684,8 +684,8 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 		cw_trading_orchestrator_abandon(self, action);
 		return CW_ACTION_RESULT_DROP;
 	}
-	if (!cw_bot_mode_allows(self->mode, &order, order.reduce_only, self->reason,
-				sizeof(self->reason))) {
+	if (!cw_guard_pipeline_mode_allows(self->mode, &order, order.reduce_only, self->reason,
+					   sizeof(self->reason))) {
 		cw_trading_orchestrator_reject(self, &order, "bot-mode", self->reason);
 		cw_trading_orchestrator_abandon(self, action);
 		return CW_ACTION_RESULT_DROP;

@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "cw-bench.h"
-#include "cw-service.h"
 
 static const char cw_bench_serve_config_fmt[] =
     "{\"name\":\"bot-%u\",\"symbol\":\"BTCUSDT\",\"interval\":\"5m\","

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "cw-alloc-counter.h"
-#include "cw-backtest.h"
 #include "cw-bench.h"
 #include "cw-config.h"
 #include "cw-execution.h"

@@ -142,6 +142,42 @@ def test_layer_breach():
     CHECK.assertNotIn("monitoring/health may not", result.out)
 
 
+ROOMS_CHAIN = ("orchestration/services -> orchestration/services/cli -> "
+               "orchestration/services/daemon -> orchestration/services/runtime -> "
+               "orchestration/services/store -> orchestration/core")
+
+
+def test_rooms_of_services_pass():
+    """Each room uses the rooms below it; the store alone speaks SQL."""
+    result = fixture("rooms")
+    CHECK.assertEqual(result.out.splitlines(), [
+        "depcheck: 6 packages, 11 files, 10 package edges, longest chain 6: " + ROOMS_CHAIN,
+        "depcheck: OK",
+    ], repr(result))
+    expect(result, 0)
+
+
+def test_room_breach():
+    """No room reaches up: store never runtime, runtime never daemon, daemon
+    never cli; no SQL outside the store; no feature uses a room."""
+    result = fixture("room-breach")
+    expect(result, 1,
+           'orchestration/services/store/cw-store.c:2: orchestration/services/store may not use '
+           'orchestration/services/runtime (includes "cw-services-runtime.h")',
+           'orchestration/services/runtime/cw-runtime.c:3: orchestration/services/runtime may not '
+           'use orchestration/services/daemon (includes "cw-services-daemon.h")',
+           'orchestration/services/daemon/cw-daemon.c:2: orchestration/services/daemon may not use '
+           'orchestration/services/cli (includes "cw-services-cli.h")',
+           'orchestration/services/runtime/cw-runtime.c:2: orchestration/services/runtime may not '
+           'use sqlite3 (includes <sqlite3.h>)',
+           'orchestration/services/cli/cw-main.c:2: orchestration/services/cli may not use sqlite3 '
+           '(includes <sqlite3.h>)',
+           'features/a/cw-a.c:2: features/a may not use orchestration/services/runtime '
+           '(includes "cw-services-runtime.h")',
+           "depcheck: 6 violations")
+    CHECK.assertNotIn("libsoup", result.out)
+
+
 def test_private_header():
     result = fixture("private-header")
     expect(result, 1,

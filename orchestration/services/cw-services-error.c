@@ -1,5 +1,0 @@
-#include "cw-services.h"
-
-/* clang-format off */
-G_DEFINE_QUARK(cw-services-error-quark, cw_services_error)
-/* clang-format on */

@@ -1,0 +1,501 @@
+#include "cw-services-daemon.h"
+
+#include <glib-unix.h>
+#include <signal.h>
+
+#include "cw-service.h"
+
+struct _CwService {
+	GObject parent_instance;
+	CwServiceOptions options;
+	CwStore *store;
+	CwStoreWriter *writer;
+	CwOrchestratorCache *cache;
+	CwStrategyManager *manager;
+	GMainLoop *loop;
+	GPtrArray *sources; /* source ids */
+	gint64 data_version;
+	gboolean stopping;
+	gboolean started;
+	int status;
+	/* the shutdown's timeout and work, once armed; each removes itself */
+	guint timeout_id;
+	guint finish_id;
+	/* failed flushes: the first is logged, the repeats every 10 s */
+	guint flush_failures;
+	gint64 flush_failing_since_us;
+	gint64 flush_logged_us;
+	guint flush_failures_logged;
+};
+
+/* Writes kept in memory while the database takes none; past this the
+ * service stops (exit 1) instead of growing without bound. */
+#define CW_SERVICE_MAX_PENDING_WRITES 200000
+#define CW_SERVICE_FLUSH_LOG_US       (10 * G_USEC_PER_SEC)
+
+G_DEFINE_FINAL_TYPE(CwService, cw_service, G_TYPE_OBJECT)
+
+void
+cw_service_options_init(CwServiceOptions *options)
+{
+	*options = (CwServiceOptions){
+	    .poll_interval_s = 2,
+	    .heartbeat_interval_s = 10,
+	    .metrics_interval_s = 60,
+	    .flush_interval_s = 0.25,
+	    .shutdown_timeout_s = 10,
+	};
+}
+
+static gboolean
+cw_service_options_parse(CwServiceOptions *options, JsonObject *obj, GError **error)
+{
+	static const char *const known[] = {"poll_interval_s",
+					    "heartbeat_interval_s",
+					    "metrics_interval_s",
+					    "flush_interval_s",
+					    "shutdown_timeout_s",
+					    "max_cached_orchestrators",
+					    "guardrails",
+					    "store",
+					    NULL};
+	static const char *const known_guards[] = {"max_positions_total", "max_exposure_pct", NULL};
+	static const char *const known_store[] = {"max_page_count", NULL};
+	CwServiceContext *ctx = cw_service_context_get_default();
+	JsonObject *guards = NULL;
+	JsonObject *store = NULL;
+	double v;
+	guint u;
+
+	if (!cw_config_check_keys(obj, "", known, error) ||
+	    !cw_config_read_double(obj, "", "poll_interval_s", options->poll_interval_s, 0.05, 3600,
+				   &options->poll_interval_s, error) ||
+	    !cw_config_read_double(obj, "", "heartbeat_interval_s", options->heartbeat_interval_s,
+				   0.1, 3600, &options->heartbeat_interval_s, error) ||
+	    !cw_config_read_double(obj, "", "metrics_interval_s", options->metrics_interval_s, 0.1,
+				   86400, &options->metrics_interval_s, error) ||
+	    !cw_config_read_double(obj, "", "flush_interval_s", options->flush_interval_s, 0.01, 60,
+				   &options->flush_interval_s, error) ||
+	    !cw_config_read_double(obj, "", "shutdown_timeout_s", options->shutdown_timeout_s, 0,
+				   3600, &options->shutdown_timeout_s, error) ||
+	    !cw_config_read_uint(obj, "", "max_cached_orchestrators",
+				 options->max_cached_orchestrators, 0, 10000000,
+				 &options->max_cached_orchestrators, error) ||
+	    !cw_config_read_object(obj, "", "guardrails", &guards, error) ||
+	    !cw_config_read_object(obj, "", "store", &store, error))
+		return FALSE;
+	if (store != NULL &&
+	    (!cw_config_check_keys(store, "store", known_store, error) ||
+	     !cw_config_read_uint(store, "store", "max_page_count", options->store_max_page_count,
+				  0, G_MAXINT32, &options->store_max_page_count, error)))
+		return FALSE;
+	if (guards == NULL)
+		return TRUE;
+	if (!cw_config_check_keys(guards, "guardrails", known_guards, error))
+		return FALSE;
+	if (json_object_has_member(guards, "max_positions_total")) {
+		if (!cw_config_read_uint(guards, "guardrails", "max_positions_total", 0, 1, 1000000,
+					 &u, error))
+			return FALSE;
+		cw_service_context_set_setting(ctx, "guardrails.max_positions_total",
+					       g_variant_new_uint32(u));
+	}
+	if (json_object_has_member(guards, "max_exposure_pct")) {
+		if (!cw_config_read_double(guards, "guardrails", "max_exposure_pct", 0, 0.001,
+					   100000, &v, error))
+			return FALSE;
+		cw_service_context_set_setting(ctx, "guardrails.max_exposure_pct",
+					       g_variant_new_double(v));
+	}
+	return TRUE;
+}
+
+gboolean
+cw_service_options_load(CwServiceOptions *options, const char *path, GError **error)
+{
+	/* messages start with path */
+	g_autoptr(JsonNode) root =
+	    cw_json_parse_file(path, CW_JSON_MAX_CONFIG_FILE, CW_JSON_PARSE_DEFAULT, error);
+
+	if (root == NULL)
+		return FALSE;
+	if (!JSON_NODE_HOLDS_OBJECT(root)) {
+		g_set_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_TYPE,
+			    "%s: expected a JSON object", path);
+		return FALSE;
+	}
+	if (!cw_service_options_parse(options, json_node_get_object(root), error)) {
+		g_prefix_error(error, "%s: ", path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * cw_service_options_set_double:
+ * @key: a number key of the service config, e.g. "poll_interval_s"
+ *
+ * Command-line values go through cw_service_options_parse(), like the
+ * file's, so both accept and refuse the same values.
+ */
+gboolean
+cw_service_options_set_double(CwServiceOptions *options, const char *key, double value,
+			      GError **error)
+{
+	g_autoptr(JsonObject) obj = json_object_new();
+
+	json_object_set_double_member(obj, key, value);
+	return cw_service_options_parse(options, obj, error);
+}
+
+static void
+cw_service_dispose(GObject *object)
+{
+	CwService *self = CW_SERVICE(object);
+
+	if (self->sources != NULL) {
+		for (guint i = 0; i < self->sources->len; i++)
+			g_source_remove(GPOINTER_TO_UINT(g_ptr_array_index(self->sources, i)));
+		g_clear_pointer(&self->sources, g_ptr_array_unref);
+	}
+	g_clear_handle_id(&self->timeout_id, g_source_remove);
+	g_clear_handle_id(&self->finish_id, g_source_remove);
+	g_clear_object(&self->manager);
+	g_clear_pointer(&self->cache, cw_orchestrator_cache_free);
+	g_clear_pointer(&self->writer, cw_store_writer_free);
+	g_clear_object(&self->store);
+	g_clear_pointer(&self->loop, g_main_loop_unref);
+	G_OBJECT_CLASS(cw_service_parent_class)->dispose(object);
+}
+
+static void
+cw_service_class_init(CwServiceClass *klass)
+{
+	G_OBJECT_CLASS(klass)->dispose = cw_service_dispose;
+}
+
+static void
+cw_service_init(CwService *self)
+{
+	self->sources = g_ptr_array_new();
+	self->loop = g_main_loop_new(NULL, FALSE);
+}
+
+static gboolean cw_service_sighup_cb(gpointer user_data);
+static gboolean cw_service_sigterm_cb(gpointer user_data);
+
+/* Installed before anything else, so that a signal during start-up is
+ * queued for the loop and never takes the default action (death). */
+static void
+cw_service_add_signals(CwService *self)
+{
+	g_ptr_array_add(self->sources,
+			GUINT_TO_POINTER(g_unix_signal_add(SIGHUP, cw_service_sighup_cb, self)));
+	g_ptr_array_add(self->sources,
+			GUINT_TO_POINTER(g_unix_signal_add(SIGINT, cw_service_sigterm_cb, self)));
+	g_ptr_array_add(self->sources,
+			GUINT_TO_POINTER(g_unix_signal_add(SIGTERM, cw_service_sigterm_cb, self)));
+}
+
+CwService *
+cw_service_new(const char *db_path, const CwServiceOptions *options, GError **error)
+{
+	g_autoptr(CwService) self = g_object_new(CW_TYPE_SERVICE, NULL);
+
+	self->options = *options;
+	cw_service_add_signals(self);
+	self->store = cw_store_open(db_path, error);
+	if (self->store == NULL)
+		return NULL;
+	/* a database it cannot write would lose every order, trade and state */
+	if (!cw_store_probe_write(self->store, error) ||
+	    !cw_store_set_max_page_count(self->store, options->store_max_page_count, error)) {
+		g_prefix_error(error, "refusing to serve: ");
+		return NULL;
+	}
+	self->writer = cw_store_writer_new(self->store);
+	self->cache = cw_orchestrator_cache_new(options->max_cached_orchestrators);
+	self->manager = cw_strategy_manager_new(self->store, self->writer, self->cache);
+	return g_steal_pointer(&self);
+}
+
+static gint64
+cw_service_now(void)
+{
+	return g_get_real_time() / 1000;
+}
+
+/* A failed flush: said once with its reason, then at most every 10 s
+ * with a count, so that a full disk gives a few lines and not one per
+ * write and tick. */
+static void
+cw_service_flush_failed(CwService *self, const GError *error)
+{
+	gint64 now = g_get_monotonic_time();
+	guint64 pending = cw_strategy_manager_get_n_pending(self->manager);
+
+	self->flush_failures++;
+	if (self->flush_failures == 1) {
+		self->flush_failing_since_us = now;
+		self->flush_logged_us = now;
+		self->flush_failures_logged = 1;
+		/* the order hook refuses orders only while the database takes no
+		 * write; a busy database is waited for */
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
+		       "store flush failed: %s;%s %" G_GUINT64_FORMAT
+		       " writes are kept in memory and retried",
+		       error->message,
+		       g_error_matches(error, CW_STORE_ERROR, CW_STORE_ERROR_UNWRITABLE)
+			   ? " new orders are refused,"
+			   : "",
+		       pending);
+	} else if (now - self->flush_logged_us >= CW_SERVICE_FLUSH_LOG_US) {
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
+		       "store flush still failing: %u more failures in %.0f s, %" G_GUINT64_FORMAT
+		       " writes pending: %s",
+		       self->flush_failures - self->flush_failures_logged,
+		       (double) (now - self->flush_logged_us) / G_USEC_PER_SEC, pending,
+		       error->message);
+		self->flush_logged_us = now;
+		self->flush_failures_logged = self->flush_failures;
+	}
+	if (pending > CW_SERVICE_MAX_PENDING_WRITES && !self->stopping) {
+		cw_log(G_LOG_LEVEL_CRITICAL, NULL, NULL,
+		       "the store has taken no write for %.0f s and %" G_GUINT64_FORMAT
+		       " writes are pending (at most %u are kept): shutting down: %s",
+		       (double) (now - self->flush_failing_since_us) / G_USEC_PER_SEC, pending,
+		       CW_SERVICE_MAX_PENDING_WRITES, error->message);
+		self->status = 1;
+		cw_service_shutdown(self);
+	}
+}
+
+/* Returns FALSE when the flush failed (the writes are kept). */
+static gboolean
+cw_service_flush(CwService *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	/* the cursors go in the same transaction as the events they cover */
+	cw_strategy_manager_queue_cursors(self->manager);
+	if (!cw_strategy_manager_flush(self->manager, &error)) {
+		cw_service_flush_failed(self, error);
+		return FALSE;
+	}
+	if (self->flush_failures > 0) {
+		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
+		       "store writable again after %u failed flushes in %.1f s: the kept writes "
+		       "are written, new orders are allowed",
+		       self->flush_failures,
+		       (double) (g_get_monotonic_time() - self->flush_failing_since_us) /
+			   G_USEC_PER_SEC);
+		self->flush_failures = 0;
+	}
+	return TRUE;
+}
+
+static void
+cw_service_update_status(CwService *self)
+{
+	g_autofree char *status = g_strdup_printf(
+	    "%u bots running%s", cw_strategy_manager_get_n_running(self->manager),
+	    cw_strategy_manager_get_halt_all(self->manager) ? ", kill switch ON" : "");
+	cw_sd_notify_status(status);
+}
+
+static gboolean
+cw_service_flush_cb(gpointer user_data)
+{
+	CwService *self = user_data;
+
+	cw_service_flush(self);
+	if (self->options.exit_when_idle && cw_strategy_manager_get_n_running(self->manager) == 0) {
+		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
+		       "no bot is running: exiting (--exit-when-idle)");
+		cw_service_shutdown(self);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+void
+cw_service_reload(CwService *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	/* applying the table flushes first, so nothing queued refers to a bot
+	 * that is about to go */
+	cw_service_flush(self);
+	self->data_version = cw_store_get_data_version(self->store, &error);
+	cw_strategy_manager_reconcile(self->manager);
+	cw_service_update_status(self);
+}
+
+static gboolean
+cw_service_poll_cb(gpointer user_data)
+{
+	CwService *self = user_data;
+	g_autoptr(GError) error = NULL;
+	gint64 version = cw_store_get_data_version(self->store, &error);
+
+	if (version < 0) {
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "cannot poll the database: %s",
+		       error->message);
+		return G_SOURCE_CONTINUE;
+	}
+	/* data_version moves only when another connection committed */
+	if (version != self->data_version)
+		cw_service_reload(self);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+cw_service_heartbeat_cb(gpointer user_data)
+{
+	CwService *self = user_data;
+
+	cw_strategy_manager_heartbeat(self->manager, cw_service_now());
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+cw_service_metrics_cb(gpointer user_data)
+{
+	CwService *self = user_data;
+
+	cw_strategy_manager_queue_metrics(self->manager, cw_service_now());
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+cw_service_watchdog_cb(gpointer user_data)
+{
+	cw_sd_notify_watchdog();
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+cw_service_sighup_cb(gpointer user_data)
+{
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "SIGHUP: reloading the bots table");
+	cw_service_reload(user_data);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+cw_service_sigterm_cb(gpointer user_data)
+{
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "signal: shutting down");
+	cw_service_shutdown(user_data);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+cw_service_timeout_cb(gpointer user_data)
+{
+	CwService *self = user_data;
+
+	self->timeout_id = 0;
+	cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "shutdown timeout reached: exiting now");
+	self->status = 1;
+	g_main_loop_quit(self->loop);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+cw_service_finish_cb(gpointer user_data)
+{
+	CwService *self = user_data;
+
+	self->finish_id = 0;
+	cw_service_flush(self);
+	cw_strategy_manager_stop_all(self->manager, "shutdown");
+	if (!cw_service_flush(self))
+		self->status = 1;
+	g_main_loop_quit(self->loop);
+	return G_SOURCE_REMOVE;
+}
+
+/* Stop taking candles, let the queued work finish, flush, mark the bots
+ * stopped, exit. Actions are drained inside each candle, so once the feeds
+ * stop nothing is left half done. */
+void
+cw_service_shutdown(CwService *self)
+{
+	if (self->stopping)
+		return;
+	self->stopping = TRUE;
+	cw_sd_notify_stopping();
+	cw_strategy_manager_stop_feeds(self->manager);
+	self->timeout_id = g_timeout_add((guint) (self->options.shutdown_timeout_s * 1000) + 1,
+					 cw_service_timeout_cb, self);
+	/* at the timers' priority: a flush timer that is always due (slow
+	 * flushes on a failing disk) must not starve the shutdown until its
+	 * timeout */
+	self->finish_id = g_idle_add_full(G_PRIORITY_DEFAULT, cw_service_finish_cb, self, NULL);
+}
+
+static void
+cw_service_add_timer(CwService *self, double seconds, GSourceFunc func)
+{
+	guint ms = (guint) MAX(1, seconds * 1000);
+
+	g_ptr_array_add(self->sources, GUINT_TO_POINTER(g_timeout_add(ms, func, self)));
+}
+
+CwStrategyManager *
+cw_service_get_manager(CwService *self)
+{
+	return self->manager;
+}
+
+gboolean
+cw_service_start(CwService *self, GError **error)
+{
+	self->data_version = cw_store_get_data_version(self->store, NULL);
+	if (!cw_strategy_manager_startup(self->manager, error))
+		return FALSE;
+	self->started = TRUE;
+	return TRUE;
+}
+
+int
+cw_service_run(CwService *self)
+{
+	g_autoptr(GError) error = NULL;
+	guint64 watchdog = cw_sd_watchdog_interval_usec();
+	guint64 written = 0, dropped = 0, unwritten;
+
+	if (!self->started && !cw_service_start(self, &error)) {
+		cw_log(G_LOG_LEVEL_CRITICAL, NULL, NULL, "cannot start: %s", error->message);
+		/* no row may stay `running` after the process */
+		cw_strategy_manager_stop_all(self->manager, "start-up failed");
+		cw_service_flush(self);
+		return 1;
+	}
+	cw_service_flush(self);
+	cw_service_add_timer(self, self->options.flush_interval_s, cw_service_flush_cb);
+	cw_service_add_timer(self, self->options.poll_interval_s, cw_service_poll_cb);
+	cw_service_add_timer(self, self->options.heartbeat_interval_s, cw_service_heartbeat_cb);
+	cw_service_add_timer(self, self->options.metrics_interval_s, cw_service_metrics_cb);
+	if (watchdog > 0)
+		cw_service_add_timer(self, (double) watchdog / 2e6, cw_service_watchdog_cb);
+	cw_strategy_manager_heartbeat(self->manager, cw_service_now());
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "serving %u bots",
+	       cw_strategy_manager_get_n_running(self->manager));
+	cw_sd_notify_ready(NULL);
+	cw_service_update_status(self);
+	g_main_loop_run(self->loop);
+	cw_strategy_manager_get_write_counts(self->manager, &written, &dropped);
+	/* what is still queued now is lost: it counts as dropped */
+	unwritten = cw_strategy_manager_get_n_pending(self->manager);
+	if (unwritten > 0) {
+		cw_log(G_LOG_LEVEL_CRITICAL, NULL, NULL,
+		       "%" G_GUINT64_FORMAT " writes could not be written before the exit",
+		       unwritten);
+		self->status = 1;
+	}
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
+	       "stopped: %" G_GUINT64_FORMAT " writes, %" G_GUINT64_FORMAT " dropped", written,
+	       dropped + unwritten);
+	return self->status;
+}

@@ -1,0 +1,50 @@
+#pragma once
+
+#if !defined(CW_SERVICES_DAEMON_INSIDE) && !defined(CW_SERVICES_DAEMON_COMPILATION)
+#error "Only <cw-services-daemon.h> can be included directly."
+#endif
+
+#include "cw-services-runtime.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+	double poll_interval_s;         /* hot reload, default 2 */
+	double heartbeat_interval_s;    /* default 10 */
+	double metrics_interval_s;      /* default 60 */
+	double flush_interval_s;        /* store writer, default 0.25 */
+	double shutdown_timeout_s;      /* default 10 */
+	guint max_cached_orchestrators; /* 0: no cap */
+	guint store_max_page_count;     /* "store": {"max_page_count"}, 0: no cap */
+	gboolean exit_when_idle;
+} CwServiceOptions;
+
+void cw_service_options_init(CwServiceOptions *options);
+/* Reads a service config file (see docs/configuration.md, "Service
+ * config"); its "guardrails" object goes to the service context as
+ * service-wide limits. Errors name the JSON path. */
+gboolean cw_service_options_load(CwServiceOptions *options, const char *path, GError **error);
+/* Sets one key of the service config (e.g. "poll_interval_s") from a
+ * command-line value, through the same validation as the file. */
+gboolean cw_service_options_set_double(CwServiceOptions *options, const char *key, double value,
+				       GError **error);
+
+/* `candlewick serve`: every enabled bot of the database in one process,
+ * with hot reload, crash recovery, heartbeats and graceful shutdown. */
+#define CW_TYPE_SERVICE (cw_service_get_type())
+G_DECLARE_FINAL_TYPE(CwService, cw_service, CW, SERVICE, GObject)
+
+CwService *cw_service_new(const char *db_path, const CwServiceOptions *options, GError **error);
+/* Runs the main loop until a signal or, with exit_when_idle, until no bot
+ * runs. Returns the exit status. */
+int cw_service_run(CwService *self);
+/* Asks the loop to shut down gracefully (what SIGTERM does). */
+void cw_service_shutdown(CwService *self);
+/* Re-reads the table now (what SIGHUP does). */
+void cw_service_reload(CwService *self);
+CwStrategyManager *cw_service_get_manager(CwService *self);
+/* Loads the bots and starts their feeds without running the loop (the
+ * benchmarks time this); cw_service_run() does it itself otherwise. */
+gboolean cw_service_start(CwService *self, GError **error);
+
+G_END_DECLS

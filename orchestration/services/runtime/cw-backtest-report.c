@@ -1,0 +1,254 @@
+#include "cw-services-runtime.h"
+
+#include <math.h>
+
+#include "cw-backtest-report.h"
+
+CwBacktestReport *
+cw_backtest_report_new(void)
+{
+	CwBacktestReport *self = g_new0(CwBacktestReport, 1);
+
+	self->guards = g_array_new(FALSE, TRUE, sizeof(CwGuardCount));
+	return self;
+}
+
+void
+cw_backtest_report_free(CwBacktestReport *self)
+{
+	if (self == NULL)
+		return;
+	for (guint i = 0; i < self->guards->len; i++)
+		g_free(g_array_index(self->guards, CwGuardCount, i).name);
+	g_array_unref(self->guards);
+	g_free(self->bot_name);
+	g_free(self->strategy_id);
+	g_free(self->symbol);
+	g_free(self->interval);
+	g_free(self);
+}
+
+void
+cw_backtest_report_add_trades(CwBacktestReport *self, const GArray *trades)
+{
+	double duration_sum = self->avg_duration_s * self->n_trades;
+
+	for (guint i = 0; i < trades->len; i++) {
+		const CwTrade *t = &g_array_index(trades, CwTrade, i);
+
+		if (self->n_trades == 0 || t->net_pnl > self->best_trade)
+			self->best_trade = t->net_pnl;
+		if (self->n_trades == 0 || t->net_pnl < self->worst_trade)
+			self->worst_trade = t->net_pnl;
+		self->n_trades++;
+		if (t->net_pnl > 0) {
+			self->wins++;
+			self->gross_profit += t->net_pnl;
+		} else {
+			self->losses++;
+			self->gross_loss -= t->net_pnl;
+		}
+		self->fees += t->fees;
+		duration_sum += (double) (t->exit_time - t->entry_time) / 1000.0;
+	}
+	self->win_rate_pct = self->n_trades > 0 ? 100.0 * self->wins / self->n_trades : 0;
+	self->profit_factor = self->gross_loss > 0 ? self->gross_profit / self->gross_loss : 0;
+	self->avg_duration_s = self->n_trades > 0 ? duration_sum / self->n_trades : 0;
+}
+
+void
+cw_backtest_report_set_equity(CwBacktestReport *self, const CwEquityStats *stats,
+			      double initial_balance)
+{
+	self->initial_balance = initial_balance;
+	self->final_equity = stats->n > 0 ? stats->last_equity : initial_balance;
+	self->net_pnl = self->final_equity - initial_balance;
+	self->net_pnl_pct = initial_balance > 0 ? 100.0 * self->net_pnl / initial_balance : 0;
+	self->max_drawdown = stats->max_drawdown;
+	self->max_drawdown_pct = stats->max_drawdown_pct;
+	self->sharpe = cw_equity_stats_get_sharpe(stats);
+	self->sortino = cw_equity_stats_get_sortino(stats);
+}
+
+void
+cw_backtest_report_set_final_equity(CwBacktestReport *self, double equity)
+{
+	self->final_equity = equity;
+	self->net_pnl = equity - self->initial_balance;
+	self->net_pnl_pct =
+	    self->initial_balance > 0 ? 100.0 * self->net_pnl / self->initial_balance : 0;
+}
+
+void
+cw_backtest_report_add_guard(CwBacktestReport *self, const char *name, guint64 checks,
+			     guint64 rejections, guint64 modifications)
+{
+	for (guint i = 0; i < self->guards->len; i++) {
+		CwGuardCount *g = &g_array_index(self->guards, CwGuardCount, i);
+		if (g_strcmp0(g->name, name) == 0) {
+			g->checks += checks;
+			g->rejections += rejections;
+			g->modifications += modifications;
+			return;
+		}
+	}
+	g_array_append_val(self->guards,
+			   ((CwGuardCount){g_strdup(name), checks, rejections, modifications}));
+}
+
+static void
+cw_backtest_report_format_duration(double seconds, char *buf, gsize len)
+{
+	if (seconds >= 86400)
+		g_snprintf(buf, len, "%.1f d", seconds / 86400);
+	else if (seconds >= 3600)
+		g_snprintf(buf, len, "%.1f h", seconds / 3600);
+	else
+		g_snprintf(buf, len, "%.0f min", seconds / 60);
+}
+
+void
+cw_backtest_report_append_text(const CwBacktestReport *self, GString *out)
+{
+	char dur[32];
+
+	cw_backtest_report_format_duration(self->avg_duration_s, dur, sizeof dur);
+	g_string_append_printf(out, "== %s (%s) %s %s ==\n", self->bot_name, self->strategy_id,
+			       self->symbol != NULL ? self->symbol : "",
+			       self->interval != NULL ? self->interval : "");
+	g_string_append_printf(out, "  candles          %" G_GUINT64_FORMAT "\n", self->candles);
+	g_string_append_printf(out, "  signals          %" G_GUINT64_FORMAT "\n", self->signals);
+	g_string_append_printf(out, "  trades           %u (%u wins, %u losses, win rate %.1f%%)\n",
+			       self->n_trades, self->wins, self->losses, self->win_rate_pct);
+	g_string_append_printf(out, "  net PnL          %+.2f (%+.2f%%), final equity %.2f\n",
+			       self->net_pnl, self->net_pnl_pct, self->final_equity);
+	g_string_append_printf(out, "  fees             %.2f\n", self->fees);
+	g_string_append_printf(out, "  profit factor    %.2f\n", self->profit_factor);
+	g_string_append_printf(out, "  max drawdown     %.2f (%.2f%%)\n", self->max_drawdown,
+			       self->max_drawdown_pct);
+	g_string_append_printf(out, "  Sharpe / Sortino %.2f / %.2f (annualised)\n", self->sharpe,
+			       self->sortino);
+	g_string_append_printf(out, "  exposure         %.1f%%, average trade %s\n",
+			       self->exposure_pct, dur);
+	g_string_append_printf(out, "  best / worst     %+.2f / %+.2f\n", self->best_trade,
+			       self->worst_trade);
+	for (guint i = 0; i < self->guards->len; i++) {
+		const CwGuardCount *g = &g_array_index(self->guards, CwGuardCount, i);
+		if (i == 0)
+			g_string_append(out,
+					"  guards           name: checks / rejected / modified\n");
+		g_string_append_printf(out,
+				       "    %-18s %" G_GUINT64_FORMAT " / %" G_GUINT64_FORMAT
+				       " / %" G_GUINT64_FORMAT "\n",
+				       g->name, g->checks, g->rejections, g->modifications);
+	}
+	g_string_append_printf(out, "  elapsed          %.3f s (%.0f candles/s)\n", self->elapsed_s,
+			       self->candles_per_s);
+}
+
+static void
+cw_json_add_double(JsonBuilder *b, const char *key, double v)
+{
+	json_builder_set_member_name(b, key);
+	/* JSON has no NaN or infinity */
+	json_builder_add_double_value(b, isfinite(v) ? v : 0);
+}
+
+static void
+cw_json_add_int(JsonBuilder *b, const char *key, gint64 v)
+{
+	json_builder_set_member_name(b, key);
+	json_builder_add_int_value(b, v);
+}
+
+static void
+cw_json_add_string(JsonBuilder *b, const char *key, const char *v)
+{
+	json_builder_set_member_name(b, key);
+	json_builder_add_string_value(b, v != NULL ? v : "");
+}
+
+JsonNode *
+cw_backtest_report_to_json(const CwBacktestReport *self)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_object(b);
+	cw_json_add_string(b, "bot", self->bot_name);
+	cw_json_add_string(b, "strategy_id", self->strategy_id);
+	cw_json_add_string(b, "symbol", self->symbol);
+	cw_json_add_string(b, "interval", self->interval);
+	cw_json_add_int(b, "candles", (gint64) self->candles);
+	cw_json_add_int(b, "signals", (gint64) self->signals);
+	cw_json_add_int(b, "trades", self->n_trades);
+	cw_json_add_int(b, "wins", self->wins);
+	cw_json_add_int(b, "losses", self->losses);
+	cw_json_add_double(b, "win_rate_pct", self->win_rate_pct);
+	cw_json_add_double(b, "initial_balance", self->initial_balance);
+	cw_json_add_double(b, "final_equity", self->final_equity);
+	cw_json_add_double(b, "net_pnl", self->net_pnl);
+	cw_json_add_double(b, "net_pnl_pct", self->net_pnl_pct);
+	cw_json_add_double(b, "gross_profit", self->gross_profit);
+	cw_json_add_double(b, "gross_loss", self->gross_loss);
+	cw_json_add_double(b, "fees", self->fees);
+	cw_json_add_double(b, "profit_factor", self->profit_factor);
+	cw_json_add_double(b, "max_drawdown", self->max_drawdown);
+	cw_json_add_double(b, "max_drawdown_pct", self->max_drawdown_pct);
+	cw_json_add_double(b, "sharpe", self->sharpe);
+	cw_json_add_double(b, "sortino", self->sortino);
+	cw_json_add_double(b, "exposure_pct", self->exposure_pct);
+	cw_json_add_double(b, "avg_trade_duration_s", self->avg_duration_s);
+	cw_json_add_double(b, "best_trade", self->best_trade);
+	cw_json_add_double(b, "worst_trade", self->worst_trade);
+	cw_json_add_double(b, "elapsed_s", self->elapsed_s);
+	cw_json_add_double(b, "candles_per_s", self->candles_per_s);
+	json_builder_set_member_name(b, "guards");
+	json_builder_begin_object(b);
+	for (guint i = 0; i < self->guards->len; i++) {
+		const CwGuardCount *g = &g_array_index(self->guards, CwGuardCount, i);
+		json_builder_set_member_name(b, g->name);
+		json_builder_begin_object(b);
+		cw_json_add_int(b, "checks", (gint64) g->checks);
+		cw_json_add_int(b, "rejections", (gint64) g->rejections);
+		cw_json_add_int(b, "modifications", (gint64) g->modifications);
+		json_builder_end_object(b);
+	}
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	return json_builder_get_root(b);
+}
+
+void
+cw_backtest_trades_append_csv_header(GString *out)
+{
+	g_string_append(out, "bot,strategy,symbol,direction,entry_time,exit_time,entry_price,"
+			     "exit_price,qty,fees,gross_pnl,net_pnl,exit_reason\n");
+}
+
+static void
+cw_backtest_append_time(GString *out, gint64 ms)
+{
+	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(ms / 1000);
+	g_autofree char *text = dt != NULL ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+
+	g_string_append(out, text != NULL ? text : "");
+}
+
+void
+cw_backtest_trades_append_csv(const char *bot_name, const char *strategy_id, const GArray *trades,
+			      GString *out)
+{
+	for (guint i = 0; i < trades->len; i++) {
+		const CwTrade *t = &g_array_index(trades, CwTrade, i);
+
+		g_string_append_printf(out, "%s,%s,%s,%s,", bot_name, strategy_id,
+				       g_quark_to_string(t->symbol),
+				       cw_direction_to_string(t->direction));
+		cw_backtest_append_time(out, t->entry_time);
+		g_string_append_c(out, ',');
+		cw_backtest_append_time(out, t->exit_time);
+		g_string_append_printf(out, ",%.10g,%.10g,%.10g,%.6f,%.6f,%.6f,%s\n",
+				       t->entry_price, t->exit_price, t->qty, t->fees, t->gross_pnl,
+				       t->net_pnl, cw_order_purpose_to_string(t->exit_reason));
+	}
+}

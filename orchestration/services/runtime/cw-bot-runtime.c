@@ -1,0 +1,678 @@
+#include "cw-services-runtime.h"
+
+#include "cw-bot-runtime.h"
+
+typedef struct {
+	gint64 at; /* applies before the first candle opening after this */
+	CwBotConfig *config;
+	char *text;
+} CwScheduledConfig;
+
+static void
+cw_scheduled_config_free(CwScheduledConfig *sc)
+{
+	if (sc->config != NULL)
+		cw_bot_config_unref(sc->config);
+	g_free(sc->text);
+	g_free(sc);
+}
+
+struct _CwBotRuntime {
+	CwBotRuntimeEnv env;
+	CwStoreWriter *writer; /* the bot's own queue of writes */
+	gint64 id;
+	char *name;
+	CwBotConfig *config;
+	char *config_text;
+	gint64 updated_at;
+	CwEventBus *bus;
+	guint subscription;
+	CwTradingOrchestrator *active; /* owned by the cache */
+	const CwStrategySpec *active_spec;
+	CwCacheStats stats;
+	gint64 recover_until;
+	gboolean recovering;
+	gboolean recovery_logged;
+	gint64 cursor;
+	gint64 cursor_queued;
+	gint64 origin; /* first candle of the bot's history */
+	/* config changes to apply when the replay passes their time: a
+	 * recovering bot goes through the same edits and switches, at the same
+	 * candles, as it did live */
+	GQueue scheduled;   /* of CwScheduledConfig* */
+	GPtrArray *history; /* of CwScheduledConfig*, every config with its start */
+	gboolean origin_dirty;
+	gboolean seen_candle;
+	CwBotMode mode;
+	/* an order row of this bot waits in the candle's open transaction */
+	gboolean order_in_tx;
+};
+
+/* The exit plan of the position, kept beside it in trading_positions. */
+static char *
+cw_bot_runtime_exit_state_json(CwBotRuntime *self, const CwEvent *event)
+{
+	const CwExitMachine *m;
+	GString *out;
+
+	if (self->active == NULL || event->strategy_id != self->active_spec->quark)
+		return NULL;
+	m = cw_trading_orchestrator_get_exit_machine(self->active);
+	out = g_string_new(NULL);
+	g_string_append_printf(out,
+			       "{\"state\":\"%s\",\"stop_price\":%.17g,\"trailing\":%s,"
+			       "\"best_close\":%.17g,\"candles_in_position\":%u,\"take_profits\":[",
+			       cw_exit_state_to_string(m->state), m->stop_price,
+			       m->trailing_active ? "true" : "false", m->best_close,
+			       m->candles_in_position);
+	for (guint i = 0; i < m->n_take_profits; i++)
+		g_string_append_printf(out, "%s{\"price\":%.17g,\"qty\":%.17g,\"filled\":%s}",
+				       i > 0 ? "," : "", m->tp_price[i], m->tp_qty[i],
+				       m->tp_filled[i] ? "true" : "false");
+	g_string_append(out, "]}");
+	return g_string_free(out, FALSE);
+}
+
+static void
+cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
+{
+	CwBotRuntime *self = user_data;
+	const char *strategy = g_quark_to_string(event->strategy_id);
+
+	/* replayed history is in the database already */
+	if (self->recovering)
+		return;
+	cw_store_writer_event_copy(self->writer, self->id, event);
+	switch (event->type) {
+	case CW_EVENT_ORDER_SUBMITTED:
+	case CW_EVENT_ORDER_ACKNOWLEDGED:
+	case CW_EVENT_ORDER_FILLED:
+	case CW_EVENT_ORDER_CANCELLED:
+	case CW_EVENT_ORDER_REJECTED:
+		if (event->order != NULL && event->order->client_order_id[0] != '\0')
+			cw_store_writer_order(self->writer, self->id, event->order);
+		break;
+	case CW_EVENT_POSITION_OPENED:
+	case CW_EVENT_POSITION_UPDATED:
+	case CW_EVENT_POSITION_CLOSED:
+	case CW_EVENT_STOP_MOVED:
+		if (event->position != NULL)
+			cw_store_writer_position(self->writer, self->id, strategy, event->position,
+						 cw_bot_runtime_exit_state_json(self, event));
+		break;
+	case CW_EVENT_TRADE_CLOSED:
+		cw_store_writer_trade(self->writer, self->name, strategy, event->trade);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Records the order's row before the broker sees the order. Candles are
+ * routed inside one store transaction (see CwFeedHub), committed before
+ * the next candle: a broker that matches on candles
+ * (CW_BROKER_CAP_SIMULATED_ON_CANDLES, the paper broker) acts on an order
+ * only then, at the next open. Any other broker sends at once, so the row
+ * is committed right here. */
+static gboolean
+cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpointer user_data,
+			  GError **error)
+{
+	CwBotRuntime *self = user_data;
+	gboolean *tx = self->env.order_tx_open;
+
+	if (self->recovering)
+		return TRUE;
+	/* a damaged file cannot hold the order's row: nothing is sent */
+	if (G_UNLIKELY(cw_store_is_malformed(self->env.store, NULL))) {
+		g_autofree char *reason = NULL;
+		cw_store_is_malformed(self->env.store, &reason);
+		g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT,
+			    "database is malformed, order %s not sent: %s", order->client_order_id,
+			    reason);
+		return FALSE;
+	}
+	/* fail closed: while the database takes no write (a full disk), no
+	 * new order, since its row could not be made durable first */
+	if (!cw_store_check_writable(self->env.store, error)) {
+		g_prefix_error(error, "order refused, the store cannot record it: ");
+		return FALSE;
+	}
+	if (tx != NULL && !*tx && cw_store_begin(self->env.store, NULL))
+		*tx = TRUE;
+	if (!cw_store_order_upsert(self->env.store, self->id, order, error))
+		return FALSE;
+	if (tx != NULL && *tx &&
+	    !cw_broker_has_capability(cw_trading_orchestrator_get_broker(orch),
+				      CW_BROKER_CAP_SIMULATED_ON_CANDLES)) {
+		*tx = FALSE;
+		return cw_store_commit(self->env.store, error);
+	}
+	self->order_in_tx = tx != NULL && *tx;
+	return TRUE;
+}
+
+CwBotRuntime *
+cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBotConfig *config,
+		   const char *config_text, gint64 updated_at)
+{
+	CwBotRuntime *self = g_new0(CwBotRuntime, 1);
+
+	self->env = *env;
+	self->writer = cw_store_writer_new(env->store);
+	self->id = id;
+	self->name = g_strdup(name);
+	self->config = cw_bot_config_ref(config);
+	self->config_text = g_strdup(config_text);
+	self->updated_at = updated_at;
+	self->bus = cw_event_bus_new();
+	self->subscription = cw_event_bus_subscribe(self->bus, CW_EVENT_MASK_ALL, 0,
+						    cw_bot_runtime_record, self, NULL);
+	self->recover_until = G_MININT64;
+	self->cursor = G_MININT64;
+	self->cursor_queued = G_MININT64;
+	self->origin = G_MININT64;
+	g_queue_init(&self->scheduled);
+	self->history = g_ptr_array_new_with_free_func((GDestroyNotify) cw_scheduled_config_free);
+	self->mode = CW_BOT_MODE_ACTIVE;
+	return self;
+}
+
+void
+cw_bot_runtime_free(CwBotRuntime *self)
+{
+	if (self == NULL)
+		return;
+	cw_orchestrator_cache_remove_owner(self->env.cache, self);
+	g_queue_clear_full(&self->scheduled, (GDestroyNotify) cw_scheduled_config_free);
+	g_ptr_array_unref(self->history);
+	cw_event_bus_unsubscribe(self->bus, self->subscription);
+	/* what is still queued is written by the service */
+	cw_store_writer_move_to(self->writer, self->env.writer);
+	cw_store_writer_free(self->writer);
+	g_object_unref(self->bus);
+	cw_bot_config_unref(self->config);
+	g_free(self->config_text);
+	g_free(self->name);
+	g_free(self);
+}
+
+gint64
+cw_bot_runtime_get_id(CwBotRuntime *self)
+{
+	return self->id;
+}
+
+const char *
+cw_bot_runtime_get_name(CwBotRuntime *self)
+{
+	return self->name;
+}
+
+CwBotConfig *
+cw_bot_runtime_get_config(CwBotRuntime *self)
+{
+	return self->config;
+}
+
+const char *
+cw_bot_runtime_get_config_text(CwBotRuntime *self)
+{
+	return self->config_text;
+}
+
+gint64
+cw_bot_runtime_get_updated_at(CwBotRuntime *self)
+{
+	return self->updated_at;
+}
+
+CwStoreWriter *
+cw_bot_runtime_get_writer(CwBotRuntime *self)
+{
+	return self->writer;
+}
+
+gboolean
+cw_bot_runtime_take_order_in_tx(CwBotRuntime *self)
+{
+	gboolean was = self->order_in_tx;
+
+	self->order_in_tx = FALSE;
+	return was;
+}
+
+CwEventBus *
+cw_bot_runtime_get_bus(CwBotRuntime *self)
+{
+	return self->bus;
+}
+
+const CwCacheStats *
+cw_bot_runtime_get_cache_stats(CwBotRuntime *self)
+{
+	return &self->stats;
+}
+
+static CwTradingOrchestrator *
+cw_bot_runtime_load(CwBotRuntime *self, const CwStrategySpec *spec, GError **error)
+{
+	CwTradingOrchestrator *orch = cw_orchestrator_cache_get(
+	    self->env.cache, self, self->config, spec, self->bus, &self->stats, error);
+
+	if (orch == NULL)
+		return NULL;
+	cw_trading_orchestrator_set_order_hook(orch, cw_bot_runtime_order_hook, self);
+	if (self->mode != CW_BOT_MODE_ACTIVE)
+		cw_trading_orchestrator_set_mode(orch, self->mode);
+	return orch;
+}
+
+CwTradingOrchestrator *
+cw_bot_runtime_get_active(CwBotRuntime *self, GError **error)
+{
+	if (self->active != NULL)
+		return self->active;
+	self->active_spec = cw_bot_config_get_active_strategy(self->config);
+	self->active = cw_bot_runtime_load(self, self->active_spec, error);
+	if (self->active != NULL)
+		cw_orchestrator_cache_set_active(self->env.cache, self->active_spec->quark, TRUE);
+	return self->active;
+}
+
+void
+cw_bot_runtime_set_recovery(CwBotRuntime *self, gint64 until)
+{
+	self->recover_until = until;
+}
+
+gint64
+cw_bot_runtime_get_recovery(CwBotRuntime *self)
+{
+	return self->recover_until;
+}
+
+void
+cw_bot_runtime_set_origin(CwBotRuntime *self, gint64 origin)
+{
+	self->origin = origin;
+}
+
+gboolean
+cw_bot_runtime_is_recovering(CwBotRuntime *self)
+{
+	return self->recovering;
+}
+
+gint64
+cw_bot_runtime_get_cursor(CwBotRuntime *self)
+{
+	return self->cursor;
+}
+
+void
+cw_bot_runtime_queue_cursor(CwBotRuntime *self)
+{
+	char text[32];
+
+	if (self->cursor == self->cursor_queued || self->recovering)
+		return;
+	if (self->origin_dirty) {
+		g_snprintf(text, sizeof text, "%" G_GINT64_FORMAT, self->origin);
+		cw_store_writer_state(self->writer, self->id, "origin", text);
+		self->origin_dirty = FALSE;
+	}
+	g_snprintf(text, sizeof text, "%" G_GINT64_FORMAT, self->cursor);
+	cw_store_writer_state(self->writer, self->id, "cursor", text);
+	self->cursor_queued = self->cursor;
+}
+
+static void cw_bot_runtime_apply_scheduled(CwBotRuntime *self);
+
+/* A hint for the fan-out: the next bot's state into the cache. */
+void
+cw_bot_runtime_prefetch(CwBotRuntime *self)
+{
+	__builtin_prefetch(self, 0, 3);
+	if (self->active != NULL)
+		cw_trading_orchestrator_prefetch(self->active);
+}
+
+void
+cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
+{
+	gboolean was_recovering = self->recovering;
+
+	if (G_UNLIKELY(self->active == NULL))
+		return;
+	if (candle->symbol != self->config->symbol_quark || candle->open_time <= self->cursor)
+		return;
+	/* a bot that joined a shared feed late replays from where it joined */
+	if (G_UNLIKELY(candle->open_time < self->origin))
+		return;
+	if (G_UNLIKELY(!self->seen_candle)) {
+		self->seen_candle = TRUE;
+		/* nothing to replay: a cold start, the bot's history begins here */
+		if (candle->open_time > self->recover_until) {
+			self->origin = candle->open_time;
+			self->origin_dirty = TRUE;
+		}
+	}
+	self->recovering = candle->open_time <= self->recover_until;
+	while (G_UNLIKELY(self->scheduled.length > 0) &&
+	       candle->open_time > ((CwScheduledConfig *) g_queue_peek_head(&self->scheduled))->at)
+		cw_bot_runtime_apply_scheduled(self);
+	if (G_UNLIKELY(was_recovering && !self->recovering && !self->recovery_logged)) {
+		const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
+		self->recovery_logged = TRUE;
+		/* the analyzer cannot see that a config switch (only_switch) keeps the
+		 * active strategy, so active_spec is never NULL here */
+		cw_log(
+		    /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
+		    G_LOG_LEVEL_MESSAGE, self->name, self->active_spec->id,
+		    "recovery: state rebuilt by replaying up to the persisted cursor, equity %.2f, "
+		    "position %s %.8g",
+		    acc->equity, cw_direction_to_string(acc->position.direction),
+		    acc->position.qty);
+	}
+	cw_trading_orchestrator_on_candle(self->active, candle);
+	self->cursor = candle->open_time;
+}
+
+gboolean
+cw_bot_runtime_switch(CwBotRuntime *self, const char *strategy_id, GError **error)
+{
+	const CwStrategySpec *spec = cw_bot_config_get_strategy(self->config, strategy_id);
+	CwTradingOrchestrator *orch;
+
+	if (spec == NULL) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_FAILED,
+			    "bot '%s' has no strategy '%s'", self->name, strategy_id);
+		return FALSE;
+	}
+	if (self->active_spec != NULL && self->active_spec->quark == spec->quark) {
+		self->active_spec = spec;
+		return TRUE;
+	}
+	orch = cw_bot_runtime_load(self, spec, error);
+	if (orch == NULL)
+		return FALSE;
+	/* the new one is active before the old one goes dormant: going dormant
+	 * applies the cap, which must not evict the new one */
+	cw_orchestrator_cache_set_active(self->env.cache, spec->quark, TRUE);
+	if (self->active_spec != NULL)
+		cw_orchestrator_cache_set_active(self->env.cache, self->active_spec->quark, FALSE);
+	self->active = orch;
+	self->active_spec = spec;
+	{
+		CwEvent ev = {.type = CW_EVENT_STRATEGY_SWITCHED,
+			      .strategy_id = spec->quark,
+			      .time = self->cursor,
+			      .source = "manager",
+			      .reason = spec->id};
+		cw_event_bus_publish(self->bus, &ev);
+	}
+	return TRUE;
+}
+
+gboolean
+cw_bot_runtime_replace_config(CwBotRuntime *self, CwBotConfig *config, const char *config_text,
+			      gint64 updated_at, GError **error)
+{
+	const CwStrategySpec *spec = cw_bot_config_get_active_strategy(config);
+	g_autoptr(CwTradingOrchestrator) fresh = NULL;
+	g_autoptr(CwTradingOrchestrator) old = NULL;
+
+	fresh = cw_trading_orchestrator_new(config, spec, self->bus, error);
+	if (fresh == NULL)
+		return FALSE;
+	if (self->active != NULL) {
+		old = cw_orchestrator_cache_steal(self->env.cache, self->active_spec->quark);
+		cw_trading_orchestrator_adopt(fresh, old);
+	}
+	/* the other strategies of the old config are unloaded */
+	cw_orchestrator_cache_remove_owner(self->env.cache, self);
+	cw_trading_orchestrator_set_order_hook(fresh, cw_bot_runtime_order_hook, self);
+	cw_orchestrator_cache_insert(self->env.cache, self, fresh, &self->stats);
+	cw_orchestrator_cache_set_active(self->env.cache, spec->quark, TRUE);
+	cw_bot_config_unref(self->config);
+	self->config = cw_bot_config_ref(config);
+	g_free(self->config_text);
+	self->config_text = g_strdup(config_text);
+	self->updated_at = updated_at;
+	self->active = fresh;
+	self->active_spec = spec;
+	if (self->mode != CW_BOT_MODE_ACTIVE)
+		cw_trading_orchestrator_set_mode(fresh, self->mode);
+	return TRUE;
+}
+
+void
+cw_bot_runtime_update_config(CwBotRuntime *self, CwBotConfig *config, const char *config_text,
+			     gint64 updated_at)
+{
+	const CwStrategySpec *current = NULL;
+
+	if (self->active_spec != NULL)
+		current = cw_bot_config_get_strategy(config, self->active_spec->id);
+	cw_bot_config_ref(config);
+	cw_bot_config_unref(self->config);
+	self->config = config;
+	g_free(self->config_text);
+	self->config_text = g_strdup(config_text);
+	self->updated_at = updated_at;
+	/* the running orchestrator keeps its own reference to the old spec */
+	self->active_spec = current;
+}
+
+void
+cw_bot_runtime_set_mode(CwBotRuntime *self, CwBotMode mode)
+{
+	if (self->mode == mode)
+		return;
+	self->mode = mode;
+	if (self->active != NULL)
+		cw_trading_orchestrator_set_mode(self->active, mode);
+}
+
+CwBotMode
+cw_bot_runtime_get_mode(CwBotRuntime *self)
+{
+	return self->mode;
+}
+
+void
+cw_bot_runtime_queue_metrics(CwBotRuntime *self, gint64 now_ms)
+{
+	const CwAccount *acc;
+	const GArray *trades;
+	gint64 wins = 0;
+	CwStoreMetrics m = {0};
+
+	if (self->active == NULL || self->recovering)
+		return;
+	acc = cw_trading_orchestrator_get_account(self->active);
+	trades = cw_trading_orchestrator_get_trades(self->active);
+	for (guint i = 0; i < trades->len; i++)
+		wins += g_array_index(trades, CwTrade, i).net_pnl > 0;
+	m.bot_name = self->name;
+	m.strategy_id = g_quark_to_string(self->active_spec->quark);
+	m.time = now_ms;
+	m.equity = acc->equity;
+	m.balance = acc->cash;
+	m.realized_pnl = acc->realized_pnl - acc->fees;
+	m.unrealized_pnl = acc->unrealized_pnl;
+	m.trades = trades->len;
+	m.wins = wins;
+	m.win_rate = trades->len > 0 ? 100.0 * wins / trades->len : 0;
+	m.max_drawdown = acc->max_drawdown;
+	m.max_drawdown_pct = acc->max_drawdown_pct;
+	cw_store_writer_metrics(self->writer, &m);
+}
+
+/* Guard counters and guard state of the active strategy, for `bots show`
+ * and `bots list --json`. */
+void
+cw_bot_runtime_queue_guard_state(CwBotRuntime *self)
+{
+	CwGuardPipeline *pipeline;
+	const GArray *stats;
+	g_autoptr(GString) json = g_string_new("{");
+	g_autofree char *state = NULL;
+
+	if (self->active == NULL || self->recovering)
+		return;
+	pipeline = cw_trading_orchestrator_get_guard_pipeline(self->active);
+	stats = cw_guard_pipeline_get_stats(pipeline);
+	for (guint i = 0; i < stats->len; i++) {
+		const CwGuardStats *g = &g_array_index(stats, CwGuardStats, i);
+		g_string_append_printf(
+		    json,
+		    "%s\"%s\":{\"checks\":%" G_GUINT64_FORMAT ",\"rejections\":%" G_GUINT64_FORMAT
+		    ",\"modifications\":%" G_GUINT64_FORMAT "}",
+		    i > 0 ? "," : "", g->name, g->checks, g->rejections, g->modifications);
+	}
+	g_string_append_c(json, '}');
+	cw_store_writer_state(self->writer, self->id, "guard_stats", json->str);
+	state = cw_guard_pipeline_save_state(pipeline);
+	if (state != NULL)
+		cw_store_writer_state(self->writer, self->id, "guard_state", state);
+	{
+		/* the paper account: the balance the broker holds for the bot */
+		const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
+		char text[128];
+
+		g_snprintf(text, sizeof text,
+			   "{\"balance\":%.17g,\"equity\":%.17g,\"realized_pnl\":%.17g,"
+			   "\"fees\":%.17g}",
+			   acc->cash, acc->equity, acc->realized_pnl, acc->fees);
+		cw_store_writer_state(self->writer, self->id, "account", text);
+	}
+	/* "mode" belongs to the operator (bots halt/resume); this is the mode
+	 * in force, guards' demands included */
+	cw_store_writer_state(
+	    self->writer, self->id, "effective_mode",
+	    cw_bot_mode_to_string(cw_trading_orchestrator_get_mode(self->active)));
+}
+
+char *
+cw_bot_runtime_cache_stats_json(CwBotRuntime *self)
+{
+	return g_strdup_printf("{\"hits\":%" G_GUINT64_FORMAT ",\"misses\":%" G_GUINT64_FORMAT
+			       ",\"evictions\":%" G_GUINT64_FORMAT ",\"loaded\":%u}",
+			       self->stats.hits, self->stats.misses, self->stats.evictions,
+			       self->stats.loaded);
+}
+
+/* Whether two configs differ only by the active strategy. */
+static gboolean
+cw_bot_runtime_only_switch(CwBotConfig *a, CwBotConfig *b)
+{
+	g_autoptr(JsonNode) ca = json_node_copy(a->root);
+	g_autoptr(JsonNode) cb = json_node_copy(b->root);
+
+	json_object_remove_member(json_node_get_object(ca), "active_strategy");
+	json_object_remove_member(json_node_get_object(cb), "active_strategy");
+	return json_node_equal(ca, cb);
+}
+
+/**
+ * cw_bot_runtime_apply_config:
+ *
+ * Takes a new config: a switch of the active strategy when nothing else
+ * changed (the previous strategy stays cached, dormant), otherwise a restart
+ * on the new config that keeps the open position.
+ */
+gboolean
+cw_bot_runtime_apply_config(CwBotRuntime *self, CwBotConfig *config, const char *config_text,
+			    gint64 updated_at, gboolean *switched, GError **error)
+{
+	const CwStrategySpec *spec = cw_bot_config_get_active_strategy(config);
+
+	*switched = cw_bot_runtime_only_switch(self->config, config);
+	if (*switched) {
+		cw_bot_runtime_update_config(self, config, config_text, updated_at);
+		return cw_bot_runtime_switch(self, spec->id, error);
+	}
+	return cw_bot_runtime_replace_config(self, config, config_text, updated_at, error);
+}
+
+void
+cw_bot_runtime_save_history(CwBotRuntime *self)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *text = NULL;
+
+	json_builder_begin_array(b);
+	for (guint i = 0; i < self->history->len; i++) {
+		CwScheduledConfig *sc = g_ptr_array_index(self->history, i);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "at");
+		if (sc->at == G_MININT64)
+			json_builder_add_null_value(b);
+		else
+			json_builder_add_int_value(b, sc->at);
+		json_builder_set_member_name(b, "config");
+		json_builder_add_string_value(b, sc->text);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	root = json_builder_get_root(b);
+	json_generator_set_root(gen, root);
+	text = json_generator_to_data(gen, NULL);
+	cw_store_writer_state(self->writer, self->id, "config_history", text);
+}
+
+/**
+ * cw_bot_runtime_record_config:
+ * @at: the open time of the last candle processed under the previous
+ *   config (G_MININT64 for the first config)
+ *
+ * Appends to the bot's config history (bot_state "config_history"), which a
+ * restarted bot replays so that its edits and switches happen again at the
+ * same candles.
+ */
+void
+cw_bot_runtime_record_config(CwBotRuntime *self, gint64 at, const char *config_text)
+{
+	CwScheduledConfig *sc = g_new0(CwScheduledConfig, 1);
+
+	sc->at = at;
+	sc->text = g_strdup(config_text);
+	g_ptr_array_add(self->history, sc);
+	cw_bot_runtime_save_history(self);
+}
+
+/* Replays a config change at its time; the history already has it. */
+void
+cw_bot_runtime_schedule_config(CwBotRuntime *self, gint64 at, CwBotConfig *config,
+			       const char *config_text)
+{
+	CwScheduledConfig *sc = g_new0(CwScheduledConfig, 1);
+	CwScheduledConfig *hist = g_new0(CwScheduledConfig, 1);
+
+	sc->at = at;
+	sc->config = cw_bot_config_ref(config);
+	sc->text = g_strdup(config_text);
+	g_queue_push_tail(&self->scheduled, sc);
+	hist->at = at;
+	hist->text = g_strdup(config_text);
+	g_ptr_array_add(self->history, hist);
+}
+
+static void
+cw_bot_runtime_apply_scheduled(CwBotRuntime *self)
+{
+	g_autoptr(GError) error = NULL;
+	CwScheduledConfig *sc = g_queue_pop_head(&self->scheduled);
+	gboolean switched = FALSE;
+
+	if (!cw_bot_runtime_apply_config(self, sc->config, sc->text, self->updated_at, &switched,
+					 &error))
+		cw_log(G_LOG_LEVEL_WARNING, self->name, NULL,
+		       "replaying a config change of %" G_GINT64_FORMAT " failed: %s", sc->at,
+		       error->message);
+	cw_scheduled_config_free(sc);
+}

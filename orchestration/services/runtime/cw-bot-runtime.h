@@ -1,0 +1,99 @@
+#pragma once
+
+#if !defined(CW_SERVICES_RUNTIME_INSIDE) && !defined(CW_SERVICES_RUNTIME_COMPILATION)
+#error "Only <cw-services-runtime.h> can be included directly."
+#endif
+
+#include "cw-config.h"
+#include "cw-orchestrator-cache.h"
+#include "cw-services-store.h"
+
+G_BEGIN_DECLS
+
+/* One bot inside `candlewick serve`: its config, its own event bus, its
+ * orchestrators (through the cache), its feed cursor and its recording.
+ *
+ * Crash safety: every event is journaled through the store writer, and the
+ * feed cursor is written in the same transaction, so the database always
+ * holds everything up to the cursor. Orders are committed before they are
+ * submitted (order hook). A restarted bot replays its feed from the start
+ * in recovery mode up to the persisted cursor: decisions are deterministic,
+ * so it rebuilds exactly the state it had (indicators, position, exit plan,
+ * working orders) without journaling or sending anything twice, then goes
+ * on live. */
+typedef struct _CwBotRuntime CwBotRuntime;
+
+typedef struct {
+	CwStore *store;
+	CwStoreWriter *writer; /* the service's: takes a bot's pending writes when it goes */
+	CwOrchestratorCache *cache;
+	/* set while the order rows of the candle being routed are in an open
+	 * transaction, which the feed hub commits after the candle */
+	gboolean *order_tx_open;
+} CwBotRuntimeEnv;
+
+CwBotRuntime *cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name,
+				 CwBotConfig *config, const char *config_text, gint64 updated_at);
+void cw_bot_runtime_free(CwBotRuntime *self);
+
+gint64 cw_bot_runtime_get_id(CwBotRuntime *self);
+const char *cw_bot_runtime_get_name(CwBotRuntime *self);
+CwBotConfig *cw_bot_runtime_get_config(CwBotRuntime *self);
+const char *cw_bot_runtime_get_config_text(CwBotRuntime *self);
+gint64 cw_bot_runtime_get_updated_at(CwBotRuntime *self);
+CwEventBus *cw_bot_runtime_get_bus(CwBotRuntime *self);
+/* TRUE once after the order hook put an order row of the bot in the
+ * candle's open transaction (the feed hub asks after its commit). */
+gboolean cw_bot_runtime_take_order_in_tx(CwBotRuntime *self);
+/* The bot's own write queue (journal, orders, positions, trades, state). */
+CwStoreWriter *cw_bot_runtime_get_writer(CwBotRuntime *self);
+const CwCacheStats *cw_bot_runtime_get_cache_stats(CwBotRuntime *self);
+/* The active strategy's orchestrator, creating it on first use. */
+CwTradingOrchestrator *cw_bot_runtime_get_active(CwBotRuntime *self, GError **error);
+
+/* Candles with open time <= until are replayed in recovery mode. */
+void cw_bot_runtime_set_recovery(CwBotRuntime *self, gint64 until);
+/* The stored cursor the bot replays up to; G_MININT64 for a cold start. */
+gint64 cw_bot_runtime_get_recovery(CwBotRuntime *self);
+/* Candles with open time < origin are not the bot's: it started later (it
+ * joined a shared feed that was already running). The runtime records its
+ * own origin, with the cursor, in bot_state "origin". */
+void cw_bot_runtime_set_origin(CwBotRuntime *self, gint64 origin);
+gboolean cw_bot_runtime_is_recovering(CwBotRuntime *self);
+gint64 cw_bot_runtime_get_cursor(CwBotRuntime *self);
+/* Queues the cursor for the next flush if it moved. */
+void cw_bot_runtime_queue_cursor(CwBotRuntime *self);
+
+/* Hot path: a closed candle from the bot's feed. */
+void cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle);
+void cw_bot_runtime_prefetch(CwBotRuntime *self);
+
+/* Makes another of the config's strategies active; the previous one stays
+ * cached, dormant, with its state. */
+gboolean cw_bot_runtime_switch(CwBotRuntime *self, const char *strategy_id, GError **error);
+/* Replaces the config: the bot restarts on it, keeping its open position. */
+gboolean cw_bot_runtime_replace_config(CwBotRuntime *self, CwBotConfig *config,
+				       const char *config_text, gint64 updated_at, GError **error);
+/* Takes a config that differs only by its active strategy (no restart). */
+void cw_bot_runtime_update_config(CwBotRuntime *self, CwBotConfig *config, const char *config_text,
+				  gint64 updated_at);
+/* A switch when only the active strategy changed, else a restart keeping
+ * the open position. */
+gboolean cw_bot_runtime_apply_config(CwBotRuntime *self, CwBotConfig *config,
+				     const char *config_text, gint64 updated_at, gboolean *switched,
+				     GError **error);
+/* The config history: recorded live, replayed by a restarted bot. */
+void cw_bot_runtime_record_config(CwBotRuntime *self, gint64 at, const char *config_text);
+void cw_bot_runtime_schedule_config(CwBotRuntime *self, gint64 at, CwBotConfig *config,
+				    const char *config_text);
+/* Queues bot_state "config_history" for the next flush. */
+void cw_bot_runtime_save_history(CwBotRuntime *self);
+void cw_bot_runtime_set_mode(CwBotRuntime *self, CwBotMode mode);
+CwBotMode cw_bot_runtime_get_mode(CwBotRuntime *self);
+/* Queues a metrics row for the active strategy. */
+void cw_bot_runtime_queue_metrics(CwBotRuntime *self, gint64 now_ms);
+void cw_bot_runtime_queue_guard_state(CwBotRuntime *self);
+/* JSON of the cache counters, for `bots list --json`. */
+char *cw_bot_runtime_cache_stats_json(CwBotRuntime *self);
+
+G_END_DECLS

@@ -1,0 +1,55 @@
+#pragma once
+
+#if !defined(CW_SERVICES_RUNTIME_INSIDE) && !defined(CW_SERVICES_RUNTIME_COMPILATION)
+#error "Only <cw-services-runtime.h> can be included directly."
+#endif
+
+#include "cw-bot-runtime.h"
+
+G_BEGIN_DECLS
+
+/* Market feeds shared between bots: bots whose feed configs give the same
+ * key (e.g. the same replay file and symbol) share one feed instance, and
+ * each candle it delivers is routed to every bot attached to it. */
+typedef struct _CwFeedHub CwFeedHub;
+
+/* Called when a feed can produce no more candles, once per attached bot. */
+typedef void (*CwFeedEndedFunc)(CwBotRuntime *bot, const char *reason, gpointer user_data);
+
+/* Called for each bot that the hub had to drop: its feed could not start,
+ * or the order rows of a candle could not be committed after the paper
+ * broker took them. The bot is detached already. */
+typedef void (*CwFeedFailedFunc)(CwBotRuntime *bot, const GError *error, gpointer user_data);
+
+/* order_tx_open: see CwBotRuntimeEnv; the hub commits that transaction
+ * after routing each candle. */
+CwFeedHub *cw_feed_hub_new(CwStore *store, gboolean *order_tx_open, CwFeedEndedFunc ended,
+			   gpointer user_data);
+/* failed gets ended's user_data. */
+void cw_feed_hub_set_failed_func(CwFeedHub *self, CwFeedFailedFunc failed);
+void cw_feed_hub_free(CwFeedHub *self);
+/* A configured, unstarted feed of the type the bot's "feed" section names
+ * (cw_extension_new(), then the feed's own configure()). Errors carry the
+ * JSON path: "feed: missing", "feed.type: unknown ... (known: ...)", and
+ * whatever configure refuses. bots add and set-config check configs with
+ * it; attach uses it. */
+CwMarketFeed *cw_feed_hub_new_feed(const CwBotConfig *config, GError **error);
+/* Creates or joins the feed the bot's "feed" section describes. A bot
+ * that must replay its history (replay_history) does not join a shared
+ * instance that has already started: it gets one of its own. */
+gboolean cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, gboolean replay_history,
+			    GError **error);
+void cw_feed_hub_detach(CwFeedHub *self, CwBotRuntime *bot);
+/* The bot's feed delivers candles up to until without pacing. */
+void cw_feed_hub_fast_forward(CwFeedHub *self, CwBotRuntime *bot, gint64 until);
+/* Starts every feed that has bots and is not running yet. A feed that
+ * cannot start is dropped with its bots (each goes to the failed func);
+ * the others start. FALSE when any feed failed. */
+gboolean cw_feed_hub_start(CwFeedHub *self);
+void cw_feed_hub_stop_all(CwFeedHub *self);
+guint cw_feed_hub_get_n_feeds(CwFeedHub *self);
+/* Benchmarks: time the routing of up to capacity candles (ns each). */
+void cw_feed_hub_record_timings(CwFeedHub *self, guint capacity);
+const gint64 *cw_feed_hub_get_timings(CwFeedHub *self, guint *n);
+
+G_END_DECLS

@@ -1,0 +1,845 @@
+#include "cw-services-runtime.h"
+
+#include "cw-bot-admin.h"
+#include "cw-strategy-manager.h"
+
+struct _CwStrategyManager {
+	GObject parent_instance;
+	CwStore *store;
+	CwStoreWriter *writer;
+	CwOrchestratorCache *cache;
+	CwFeedHub *hub;
+	GHashTable *bots;         /* bot id -> CwBotRuntime* */
+	GHashTable *inactive;     /* bot id -> updated_at when it stopped by itself or failed */
+	GHashTable *status_retry; /* bot id -> CwStatusRetry* */
+	gboolean halt_all;
+	gboolean kill_switch_unreadable;
+	GHashTable *mode_errors; /* bot id -> the mode problem last logged */
+	gboolean malformed;      /* the store reported a damaged file: no trading */
+	gboolean started;
+	gboolean order_tx_open;
+	guint64 n_written; /* by every queue, since start */
+	guint64 n_failed;
+};
+
+G_DEFINE_FINAL_TYPE(CwStrategyManager, cw_strategy_manager, G_TYPE_OBJECT)
+
+static gint64
+cw_strategy_manager_now(void)
+{
+	return g_get_real_time() / 1000;
+}
+
+/* A status the database could not take (a full disk), retried at each
+ * flush: a row must not stay `running` for a bot that stopped or failed. */
+typedef struct {
+	char *status;
+	char *reason;
+	gint64 at;
+} CwStatusRetry;
+
+static void
+cw_status_retry_free(CwStatusRetry *r)
+{
+	g_free(r->status);
+	g_free(r->reason);
+	g_free(r);
+}
+
+static void
+cw_strategy_manager_retry_statuses(CwStrategyManager *self)
+{
+	GHashTableIter iter;
+	gint64 *id;
+	CwStatusRetry *r;
+
+	g_hash_table_iter_init(&iter, self->status_retry);
+	while (g_hash_table_iter_next(&iter, (gpointer *) &id, (gpointer *) &r)) {
+		if (!cw_store_bot_set_status(self->store, *id, r->status, r->reason, r->at, NULL))
+			return; /* still failing: all wait for the next flush */
+		g_hash_table_iter_remove(&iter);
+	}
+}
+
+static void
+cw_strategy_manager_status(CwStrategyManager *self, gint64 id, const char *name, const char *status,
+			   const char *reason)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+	const char *error_text = g_strcmp0(status, "error") == 0 ? reason : NULL;
+	gint64 now = cw_strategy_manager_now();
+
+	/* the last status of the bot wins over one still waiting */
+	g_hash_table_remove(self->status_retry, &id);
+	if (!cw_store_bot_set_status(self->store, id, status, error_text, now, &error)) {
+		CwStatusRetry *r = g_new0(CwStatusRetry, 1);
+
+		cw_log(G_LOG_LEVEL_WARNING, name, NULL,
+		       "cannot record status %s now, retried at each flush: %s", status,
+		       error->message);
+		r->status = g_strdup(status);
+		r->reason = g_strdup(error_text);
+		r->at = now;
+		g_hash_table_insert(self->status_retry, g_memdup2(&id, sizeof id), r);
+	}
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "status");
+	json_builder_add_string_value(b, status);
+	if (reason != NULL) {
+		json_builder_set_member_name(b, "reason");
+		json_builder_add_string_value(b, reason);
+	}
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	json_generator_set_root(gen, root);
+	cw_store_writer_event(self->writer, id, NULL, "BOT_STATUS", cw_strategy_manager_now(),
+			      json_generator_to_data(gen, NULL));
+	if (reason != NULL)
+		cw_log(g_strcmp0(status, "error") == 0 ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE,
+		       name, NULL, "%s: %s", status, reason);
+	else
+		cw_log(G_LOG_LEVEL_MESSAGE, name, NULL, "%s", status);
+}
+
+/* A bot that stopped by itself (feed ended) or failed is not started again
+ * until its row changes. */
+static void
+cw_strategy_manager_mark_inactive(CwStrategyManager *self, gint64 id, gint64 updated_at)
+{
+	g_hash_table_replace(self->inactive, g_memdup2(&id, sizeof id),
+			     g_memdup2(&updated_at, sizeof updated_at));
+}
+
+/* bot_state "writes": what the bot's queue has really written and
+ * dropped so far (a failed flush counts neither), and what waits. */
+static void
+cw_strategy_manager_queue_write_counts(CwBotRuntime *rt)
+{
+	CwStoreWriter *writer = cw_bot_runtime_get_writer(rt);
+	g_autofree char *json = g_strdup_printf(
+	    "{\"written\":%" G_GUINT64_FORMAT ",\"dropped\":%" G_GUINT64_FORMAT ",\"pending\":%u}",
+	    cw_store_writer_get_n_written(writer), cw_store_writer_get_n_failed(writer),
+	    cw_store_writer_get_pending(writer));
+
+	cw_store_writer_state(writer, cw_bot_runtime_get_id(rt), "writes", json);
+}
+
+static void
+cw_strategy_manager_unload(CwStrategyManager *self, CwBotRuntime *rt)
+{
+	cw_feed_hub_detach(self->hub, rt);
+	/* the last counters, not those of the last heartbeat */
+	cw_bot_runtime_queue_guard_state(rt);
+	cw_strategy_manager_queue_write_counts(rt);
+	cw_bot_runtime_queue_cursor(rt);
+	g_hash_table_remove(self->bots, &(gint64){cw_bot_runtime_get_id(rt)});
+}
+
+/* The feed of these bots can produce no more candles. */
+static void
+cw_strategy_manager_feed_ended(CwBotRuntime *rt, const char *reason, gpointer user_data)
+{
+	CwStrategyManager *self = user_data;
+	gint64 id = cw_bot_runtime_get_id(rt);
+	g_autofree char *name = g_strdup(cw_bot_runtime_get_name(rt));
+	gint64 until = cw_bot_runtime_get_recovery(rt);
+
+	/* the data ended before the stored cursor: that cursor is not one this
+	 * feed ever gave, so the bot's past is unknown */
+	if (until != G_MININT64 && cw_bot_runtime_get_cursor(rt) < until) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *text = g_strdup_printf("%" G_GINT64_FORMAT, until);
+		g_autofree char *why = NULL;
+
+		why = cw_bot_runtime_get_cursor(rt) == G_MININT64
+			  ? g_strdup("beyond the data (the feed gave no candle after the origin)")
+			  : g_strdup_printf("beyond the data (the feed's last candle opens at "
+					    "%" G_GINT64_FORMAT ")",
+					    cw_bot_runtime_get_cursor(rt));
+		cw_store_state_unreadable(&error, id, "cursor", text, "a cursor", why);
+		cw_strategy_manager_mark_inactive(self, id, cw_bot_runtime_get_updated_at(rt));
+		g_hash_table_remove(self->bots, &id);
+		cw_strategy_manager_status(self, id, name, "error", error->message);
+		return;
+	}
+	cw_bot_runtime_queue_guard_state(rt);
+	cw_strategy_manager_queue_write_counts(rt);
+	cw_bot_runtime_queue_cursor(rt);
+	cw_store_writer_state(self->writer, id, "stop_reason", reason);
+	cw_strategy_manager_mark_inactive(self, id, cw_bot_runtime_get_updated_at(rt));
+	g_hash_table_remove(self->bots, &id);
+	cw_strategy_manager_status(self, id, name, "stopped", reason);
+}
+
+/* The hub dropped the bot: its feed could not start, or its order rows
+ * could not be committed. The bot goes to `error`; the others run. */
+static void
+cw_strategy_manager_feed_failed(CwBotRuntime *rt, const GError *error, gpointer user_data)
+{
+	CwStrategyManager *self = user_data;
+	gint64 id = cw_bot_runtime_get_id(rt);
+	g_autofree char *name = g_strdup(cw_bot_runtime_get_name(rt));
+
+	cw_bot_runtime_queue_guard_state(rt);
+	cw_strategy_manager_queue_write_counts(rt);
+	cw_bot_runtime_queue_cursor(rt);
+	cw_strategy_manager_mark_inactive(self, id, cw_bot_runtime_get_updated_at(rt));
+	g_hash_table_remove(self->bots, &id);
+	cw_strategy_manager_status(self, id, name, "error", error->message);
+}
+
+static void
+cw_strategy_manager_dispose(GObject *object)
+{
+	CwStrategyManager *self = CW_STRATEGY_MANAGER(object);
+
+	g_clear_pointer(&self->hub, cw_feed_hub_free);
+	g_clear_pointer(&self->bots, g_hash_table_unref);
+	g_clear_pointer(&self->inactive, g_hash_table_unref);
+	g_clear_pointer(&self->status_retry, g_hash_table_unref);
+	g_clear_pointer(&self->mode_errors, g_hash_table_unref);
+	g_clear_object(&self->store);
+	G_OBJECT_CLASS(cw_strategy_manager_parent_class)->dispose(object);
+}
+
+static void
+cw_strategy_manager_class_init(CwStrategyManagerClass *klass)
+{
+	G_OBJECT_CLASS(klass)->dispose = cw_strategy_manager_dispose;
+}
+
+static void
+cw_strategy_manager_init(CwStrategyManager *self)
+{
+	self->bots = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+					   (GDestroyNotify) cw_bot_runtime_free);
+	self->hub = NULL; /* needs the store: created in new() */
+	self->inactive = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	self->status_retry = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+						   (GDestroyNotify) cw_status_retry_free);
+	self->mode_errors = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+}
+
+CwStrategyManager *
+cw_strategy_manager_new(CwStore *store, CwStoreWriter *writer, CwOrchestratorCache *cache)
+{
+	CwStrategyManager *self = g_object_new(CW_TYPE_STRATEGY_MANAGER, NULL);
+
+	self->store = g_object_ref(store);
+	self->writer = writer;
+	self->cache = cache;
+	self->hub = cw_feed_hub_new(self->store, &self->order_tx_open,
+				    cw_strategy_manager_feed_ended, self);
+	cw_feed_hub_set_failed_func(self->hub, cw_strategy_manager_feed_failed);
+	return self;
+}
+
+/* The row's name wins over the config's: rows written by other programs
+ * may carry a config without one. */
+static CwBotConfig *
+cw_strategy_manager_parse_text(const CwStoreBot *row, const char *text, GError **error)
+{
+	g_autofree char *source = g_strdup_printf(
+	    "trading_bots.config row %" G_GINT64_FORMAT " (name '%s')", row->id, row->name);
+	g_autoptr(JsonNode) root = cw_json_parse(text, -1, source, CW_JSON_PARSE_DEFAULT, error);
+
+	/* an empty, deep or malformed config is this bot's error, nobody else's */
+	if (root == NULL)
+		return NULL;
+	if (JSON_NODE_HOLDS_OBJECT(root))
+		json_object_set_string_member(json_node_get_object(root), "name", row->name);
+	return cw_bot_config_new_from_node(root, error);
+}
+
+static CwBotConfig *
+cw_strategy_manager_parse(const CwStoreBot *row, GError **error)
+{
+	return cw_strategy_manager_parse_text(row, row->config, error);
+}
+
+typedef struct {
+	gint64 at;
+	char *text;
+} CwHistoryEntry;
+
+static void
+cw_history_entry_free(CwHistoryEntry *e)
+{
+	g_free(e->text);
+	g_free(e);
+}
+
+/* bot_state "config_history": [{"at": ms or null, "config": "..."}, ...].
+ * NULL without error when there is none; NULL with error when it cannot be
+ * read: a replay under configs guessed at would rebuild another state. */
+static GPtrArray *
+cw_strategy_manager_read_history(CwStrategyManager *self, const CwStoreBot *row, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autofree char *text = cw_store_state_get(self->store, row->id, "config_history", &local);
+	g_autoptr(GPtrArray) out = NULL;
+	g_autoptr(JsonNode) root = NULL;
+	JsonArray *arr;
+
+	if (local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return NULL;
+	}
+	if (text == NULL)
+		return NULL;
+	root = cw_json_parse(text, -1, "bot_state config_history", CW_JSON_PARSE_DEFAULT, &local);
+	if (root == NULL || !JSON_NODE_HOLDS_ARRAY(root)) {
+		cw_store_state_unreadable(error, row->id, "config_history", text,
+					  "a config history",
+					  local != NULL ? local->message : "expected a JSON array");
+		return NULL;
+	}
+	arr = json_node_get_array(root);
+	out = g_ptr_array_new_with_free_func((GDestroyNotify) cw_history_entry_free);
+	for (guint i = 0; i < json_array_get_length(arr); i++) {
+		JsonNode *n = json_array_get_element(arr, i);
+		JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+		JsonNode *at = o != NULL ? json_object_get_member(o, "at") : NULL;
+		JsonNode *cfg = o != NULL ? json_object_get_member(o, "config") : NULL;
+		CwHistoryEntry *e;
+
+		if (cfg == NULL || json_node_get_value_type(cfg) != G_TYPE_STRING ||
+		    (at != NULL && !JSON_NODE_HOLDS_NULL(at) &&
+		     json_node_get_value_type(at) != G_TYPE_INT64)) {
+			g_autofree char *where = g_strdup_printf(
+			    "[%u]: expected {\"at\": an integer or null, \"config\": a string}", i);
+			cw_store_state_unreadable(error, row->id, "config_history", text,
+						  "a config history", where);
+			return NULL;
+		}
+		e = g_new0(CwHistoryEntry, 1);
+		e->at =
+		    at != NULL && !JSON_NODE_HOLDS_NULL(at) ? json_node_get_int(at) : G_MININT64;
+		e->text = g_strdup(json_node_get_string(cfg));
+		g_ptr_array_add(out, e);
+	}
+	return out->len > 0 ? g_steal_pointer(&out) : NULL;
+}
+
+/* The operator's mode of the bot; one that cannot be read is HALTED (fail
+ * closed), logged once per distinct problem. */
+static CwBotMode
+cw_strategy_manager_read_mode(CwStrategyManager *self, gint64 id, const char *name)
+{
+	g_autoptr(GError) error = NULL;
+	CwBotMode mode = cw_bot_admin_get_mode(self->store, id, &error);
+	const char *logged = g_hash_table_lookup(self->mode_errors, &id);
+
+	if (error != NULL && g_strcmp0(logged, error->message) != 0) {
+		cw_log(G_LOG_LEVEL_WARNING, name, NULL, "mode unreadable, bot halted: %s",
+		       error->message);
+		g_hash_table_replace(self->mode_errors, g_memdup2(&id, sizeof id),
+				     g_strdup(error->message));
+	} else if (error == NULL && logged != NULL) {
+		g_hash_table_remove(self->mode_errors, &id);
+	}
+	if (self->halt_all)
+		mode = CW_BOT_MODE_HALTED;
+	return mode;
+}
+
+/* bot_state "cursor" or "origin", candle open times: G_MININT64 when
+ * unset. FALSE (the bot must not start) when the value cannot be read. */
+static gboolean
+cw_strategy_manager_read_time(CwStrategyManager *self, gint64 id, const char *key, gint64 *out,
+			      GError **error)
+{
+	*out = G_MININT64;
+	return cw_store_state_get_int(
+	    self->store, id, key, g_strcmp0(key, "cursor") == 0 ? "a cursor" : "a candle open time",
+	    0, G_MAXINT64, out, NULL, error);
+}
+
+/* Starts one bot; on failure the bot goes to `error` and nothing else is
+ * affected. */
+/* Schedules the config changes of the history for the replay, and the
+ * row's config when it was edited while the service was down. */
+static void
+cw_strategy_manager_replay_history(CwStrategyManager *self, CwBotRuntime *rt, const CwStoreBot *row,
+				   CwBotConfig *config, GPtrArray *history, gint64 cursor)
+{
+	const char *last;
+
+	if (history == NULL) {
+		cw_bot_runtime_record_config(rt, G_MININT64, row->config);
+		return;
+	}
+	cw_bot_runtime_record_config(rt, ((CwHistoryEntry *) g_ptr_array_index(history, 0))->at,
+				     ((CwHistoryEntry *) g_ptr_array_index(history, 0))->text);
+	last = ((CwHistoryEntry *) g_ptr_array_index(history, 0))->text;
+	for (guint i = 1; i < history->len; i++) {
+		CwHistoryEntry *e = g_ptr_array_index(history, i);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(CwBotConfig) c = cw_strategy_manager_parse_text(row, e->text, &error);
+
+		if (c == NULL) {
+			cw_log(G_LOG_LEVEL_WARNING, row->name, NULL,
+			       "config_history[%u] no longer validates, skipped: %s", i,
+			       error->message);
+			continue;
+		}
+		cw_bot_runtime_schedule_config(rt, e->at, c, e->text);
+		last = e->text;
+	}
+	if (g_strcmp0(last, row->config) != 0)
+		cw_bot_runtime_schedule_config(rt, cursor, config, row->config);
+	cw_bot_runtime_save_history(rt);
+}
+
+static void
+cw_strategy_manager_fail(CwStrategyManager *self, const CwStoreBot *row, const char *message)
+{
+	cw_strategy_manager_mark_inactive(self, row->id, row->updated_at);
+	cw_strategy_manager_status(self, row->id, row->name, "error", message);
+}
+
+static void
+cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboolean crashed)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBotConfig) config = NULL;
+	CwBotRuntimeEnv env = {self->store, self->writer, self->cache, &self->order_tx_open};
+	g_autoptr(GPtrArray) history = NULL;
+	g_autoptr(CwBotConfig) first_config = NULL;
+	CwBotRuntime *rt;
+	gint64 cursor, origin;
+
+	if (row->corrupt != NULL) {
+		cw_strategy_manager_fail(self, row, row->corrupt->message);
+		return;
+	}
+	if (row->id <= 0) {
+		/* every state write and order of the bot would lose its owner */
+		g_autofree char *why = g_strdup_printf(
+		    "trading_bots row id %" G_GINT64_FORMAT " is not a valid bot id (it must be "
+		    "> 0): the bot does not run; give the row a positive id",
+		    row->id);
+		cw_strategy_manager_fail(self, row, why);
+		return;
+	}
+	if (self->malformed) {
+		g_autofree char *reason = NULL;
+		g_autofree char *message = NULL;
+		cw_store_is_malformed(self->store, &reason);
+		message = g_strdup_printf("database is malformed: %s", reason);
+		cw_strategy_manager_fail(self, row, message);
+		return;
+	}
+	cw_strategy_manager_status(self, row->id, row->name, "starting", NULL);
+	config = cw_strategy_manager_parse(row, &error);
+	if (config == NULL) {
+		cw_strategy_manager_fail(self, row, error->message);
+		return;
+	}
+	/* a bot with a past replays it under the configs it had, in order; a
+	 * past that cannot be read is not guessed at (no replay from 0) */
+	if (!cw_strategy_manager_read_time(self, row->id, "cursor", &cursor, &error) ||
+	    !cw_strategy_manager_read_time(self, row->id, "origin", &origin, &error)) {
+		cw_strategy_manager_fail(self, row, error->message);
+		return;
+	}
+	if (cursor != G_MININT64 && origin != G_MININT64 && origin > cursor) {
+		g_autofree char *text = g_strdup_printf("%" G_GINT64_FORMAT, origin);
+		g_autofree char *why =
+		    g_strdup_printf("after the cursor %" G_GINT64_FORMAT, cursor);
+		cw_store_state_unreadable(&error, row->id, "origin", text, "a candle open time",
+					  why);
+		cw_strategy_manager_fail(self, row, error->message);
+		return;
+	}
+	if (cursor != G_MININT64) {
+		history = cw_strategy_manager_read_history(self, row, &error);
+		if (error != NULL) {
+			cw_strategy_manager_fail(self, row, error->message);
+			return;
+		}
+	}
+	if (history != NULL) {
+		CwHistoryEntry *first = g_ptr_array_index(history, 0);
+		first_config = cw_strategy_manager_parse_text(row, first->text, NULL);
+		if (first_config == NULL)
+			g_clear_pointer(&history, g_ptr_array_unref);
+	}
+	if (history != NULL)
+		rt = cw_bot_runtime_new(&env, row->id, row->name, first_config,
+					((CwHistoryEntry *) g_ptr_array_index(history, 0))->text,
+					row->updated_at);
+	else
+		rt = cw_bot_runtime_new(&env, row->id, row->name, config, row->config,
+					row->updated_at);
+	if (cw_bot_runtime_get_active(rt, &error) == NULL ||
+	    !cw_feed_hub_attach(self->hub, rt, cursor != G_MININT64, &error)) {
+		cw_bot_runtime_free(rt);
+		cw_strategy_manager_fail(self, row, error->message);
+		return;
+	}
+	cw_strategy_manager_replay_history(self, rt, row, config, history, cursor);
+	if (cursor != G_MININT64) {
+		cw_bot_runtime_set_origin(rt, origin);
+		cw_bot_runtime_set_recovery(rt, cursor);
+		/* history is replayed at full speed, whatever the feed's pace */
+		cw_feed_hub_fast_forward(self->hub, rt, cursor);
+		if (crashed)
+			cw_log(G_LOG_LEVEL_MESSAGE, row->name, NULL,
+			       "crash recovery: the previous process died while the bot ran; "
+			       "replaying its feed up to %" G_GINT64_FORMAT " without sending",
+			       cursor);
+	}
+	cw_bot_runtime_set_mode(rt, cw_strategy_manager_read_mode(self, row->id, row->name));
+	g_hash_table_insert(self->bots, g_memdup2(&row->id, sizeof(gint64)), rt);
+	/* a feed that cannot start fails its bots (feed_failed) */
+	if (self->started && !cw_feed_hub_start(self->hub) &&
+	    !g_hash_table_contains(self->bots, &row->id))
+		return;
+	g_hash_table_remove(self->inactive, &row->id);
+	cw_strategy_manager_status(self, row->id, row->name, "running", NULL);
+}
+
+/* The service-wide kill switch; one that cannot be read is ON (fail
+ * closed), logged when the problem first appears. */
+static void
+cw_strategy_manager_read_kill_switch(CwStrategyManager *self)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean halted = TRUE;
+
+	if (!cw_bot_admin_get_kill_switch(self->store, &halted, NULL, &error)) {
+		halted = TRUE;
+		if (!self->kill_switch_unreadable)
+			cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
+			       "kill switch unreadable, every bot halted: %s", error->message);
+		self->kill_switch_unreadable = TRUE;
+	} else if (self->kill_switch_unreadable) {
+		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "kill switch readable again");
+		self->kill_switch_unreadable = FALSE;
+	}
+	if (halted != self->halt_all)
+		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "service-wide kill switch %s",
+		       halted ? "ON: every bot halted" : "off");
+	self->halt_all = halted;
+	cw_service_context_set_halt_all(cw_service_context_get_default(), halted);
+}
+
+static void
+cw_strategy_manager_log_cache(CwStrategyManager *self)
+{
+	CwCacheStats stats;
+
+	cw_orchestrator_cache_get_stats(self->cache, &stats);
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
+	       "orchestrator cache: %u loaded, %" G_GUINT64_FORMAT " hits, %" G_GUINT64_FORMAT
+	       " misses, %" G_GUINT64_FORMAT " evictions",
+	       stats.loaded, stats.hits, stats.misses, stats.evictions);
+}
+
+/* Once the store has met SQLITE_CORRUPT, every bot stops with `error`: no
+ * decision may rest on a file that lies (the order hook refuses to send
+ * meanwhile). Returns TRUE when the store is malformed. */
+static gboolean
+cw_strategy_manager_check_store(CwStrategyManager *self)
+{
+	g_autofree char *reason = NULL;
+	g_autofree char *message = NULL;
+	g_autoptr(GList) ids = NULL;
+
+	if (!cw_store_is_malformed(self->store, NULL))
+		return FALSE;
+	if (self->malformed)
+		return TRUE;
+	self->malformed = TRUE;
+	cw_store_is_malformed(self->store, &reason);
+	message = g_strdup_printf("database is malformed: %s", reason);
+	cw_log(G_LOG_LEVEL_CRITICAL, NULL, NULL,
+	       "%s; every bot stopped, no order is sent (repair the file, then restart)", message);
+	self->halt_all = TRUE;
+	cw_service_context_set_halt_all(cw_service_context_get_default(), TRUE);
+	ids = g_hash_table_get_keys(self->bots);
+	for (GList *l = ids; l != NULL; l = l->next) {
+		CwBotRuntime *rt = g_hash_table_lookup(self->bots, l->data);
+		gint64 id = cw_bot_runtime_get_id(rt);
+		g_autofree char *name = g_strdup(cw_bot_runtime_get_name(rt));
+
+		cw_bot_runtime_set_mode(rt, CW_BOT_MODE_HALTED);
+		cw_strategy_manager_mark_inactive(self, id, cw_bot_runtime_get_updated_at(rt));
+		cw_strategy_manager_unload(self, rt);
+		cw_strategy_manager_status(self, id, name, "error", message);
+	}
+	return TRUE;
+}
+
+gboolean
+cw_strategy_manager_startup(CwStrategyManager *self, GError **error)
+{
+	g_autoptr(GPtrArray) rows = NULL;
+
+	/* a damaged file is not traded on: say so plainly, before any bot */
+	if (!cw_store_quick_check(self->store, error))
+		return FALSE;
+	rows = cw_store_bot_list(self->store, error);
+	if (rows == NULL)
+		return FALSE;
+	cw_strategy_manager_read_kill_switch(self);
+	/* first the bots the previous process left running */
+	for (guint pass = 0; pass < 2; pass++) {
+		for (guint i = 0; i < rows->len; i++) {
+			CwStoreBot *row = g_ptr_array_index(rows, i);
+			gboolean crashed = g_strcmp0(row->status, "running") == 0 ||
+					   g_strcmp0(row->status, "starting") == 0;
+			if (!row->enabled || crashed != (pass == 0))
+				continue;
+			cw_strategy_manager_start(self, row, crashed);
+		}
+	}
+	self->started = TRUE;
+	cw_strategy_manager_log_cache(self);
+	/* a feed that cannot start takes down only its own bots */
+	cw_feed_hub_start(self->hub);
+	return TRUE;
+}
+
+static void
+cw_strategy_manager_apply_edit(CwStrategyManager *self, CwBotRuntime *rt, const CwStoreBot *row)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBotConfig) config = cw_strategy_manager_parse(row, &error);
+	gboolean switched = FALSE;
+
+	if (config == NULL || !cw_bot_runtime_apply_config(rt, config, row->config, row->updated_at,
+							   &switched, &error)) {
+		cw_strategy_manager_unload(self, rt);
+		cw_strategy_manager_fail(self, row, error->message);
+		return;
+	}
+	cw_bot_runtime_record_config(rt, cw_bot_runtime_get_cursor(rt), row->config);
+	cw_log(G_LOG_LEVEL_MESSAGE, row->name, cw_bot_config_get_active_strategy(config)->id,
+	       switched ? "active strategy switched"
+			: "config edited: restarted on the new config, open position kept");
+}
+
+void
+cw_strategy_manager_reconcile(CwStrategyManager *self)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) rows = cw_store_bot_list(self->store, &error);
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+	g_autoptr(GList) ids = NULL;
+
+	if (cw_strategy_manager_check_store(self))
+		return;
+	if (rows == NULL) {
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "reload failed: %s", error->message);
+		cw_strategy_manager_check_store(self);
+		return;
+	}
+	cw_strategy_manager_read_kill_switch(self);
+	if (cw_strategy_manager_check_store(self))
+		return;
+	for (guint i = 0; i < rows->len; i++) {
+		CwStoreBot *row = g_ptr_array_index(rows, i);
+		CwBotRuntime *rt = g_hash_table_lookup(self->bots, &row->id);
+
+		g_hash_table_add(seen, &row->id);
+		if (rt == NULL) {
+			/* new, re-enabled or edited; a bot that failed or whose feed
+			 * ended waits for a change of its row */
+			gint64 *stopped_at = g_hash_table_lookup(self->inactive, &row->id);
+			if (row->enabled && (stopped_at == NULL || *stopped_at != row->updated_at))
+				cw_strategy_manager_start(self, row, FALSE);
+			continue;
+		}
+		if (!row->enabled || row->corrupt != NULL) {
+			cw_strategy_manager_unload(self, rt);
+			if (row->corrupt != NULL)
+				cw_strategy_manager_status(self, row->id, row->name, "error",
+							   row->corrupt->message);
+			else
+				cw_strategy_manager_status(self, row->id, row->name, "stopped",
+							   "disabled");
+			continue;
+		}
+		if (row->updated_at != cw_bot_runtime_get_updated_at(rt) ||
+		    g_strcmp0(row->config, cw_bot_runtime_get_config_text(rt)) != 0)
+			cw_strategy_manager_apply_edit(self, rt, row);
+		rt = g_hash_table_lookup(self->bots, &row->id);
+		if (rt != NULL)
+			cw_bot_runtime_set_mode(
+			    rt, cw_strategy_manager_read_mode(self, row->id, row->name));
+	}
+	/* removed rows */
+	ids = g_hash_table_get_keys(self->bots);
+	for (GList *l = ids; l != NULL; l = l->next) {
+		CwBotRuntime *rt = g_hash_table_lookup(self->bots, l->data);
+		if (g_hash_table_contains(seen, l->data))
+			continue;
+		cw_log(G_LOG_LEVEL_MESSAGE, cw_bot_runtime_get_name(rt), NULL,
+		       "removed from the table: unloaded");
+		cw_feed_hub_detach(self->hub, rt);
+		g_hash_table_remove(self->bots, l->data);
+	}
+	cw_strategy_manager_log_cache(self);
+}
+
+void
+cw_strategy_manager_heartbeat(CwStrategyManager *self, gint64 now_ms)
+{
+	GHashTableIter iter;
+	CwBotRuntime *rt;
+
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt)) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *stats = cw_bot_runtime_cache_stats_json(rt);
+
+		if (!cw_store_bot_heartbeat(self->store, cw_bot_runtime_get_id(rt), now_ms, &error))
+			cw_log(G_LOG_LEVEL_WARNING, cw_bot_runtime_get_name(rt), NULL,
+			       "heartbeat not recorded: %s", error->message);
+		cw_store_writer_state(cw_bot_runtime_get_writer(rt), cw_bot_runtime_get_id(rt),
+				      "cache", stats);
+		cw_bot_runtime_queue_guard_state(rt);
+		cw_strategy_manager_queue_write_counts(rt);
+	}
+}
+
+void
+cw_strategy_manager_queue_metrics(CwStrategyManager *self, gint64 now_ms)
+{
+	GHashTableIter iter;
+	CwBotRuntime *rt;
+
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		cw_bot_runtime_queue_metrics(rt, now_ms);
+}
+
+void
+cw_strategy_manager_queue_cursors(CwStrategyManager *self)
+{
+	GHashTableIter iter;
+	CwBotRuntime *rt;
+
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		cw_bot_runtime_queue_cursor(rt);
+}
+
+void
+cw_strategy_manager_stop_feeds(CwStrategyManager *self)
+{
+	cw_feed_hub_stop_all(self->hub);
+}
+
+void
+cw_strategy_manager_stop_all(CwStrategyManager *self, const char *reason)
+{
+	g_autoptr(GList) ids = g_hash_table_get_keys(self->bots);
+
+	cw_strategy_manager_log_cache(self);
+	for (GList *l = ids; l != NULL; l = l->next) {
+		CwBotRuntime *rt = g_hash_table_lookup(self->bots, l->data);
+		gint64 id = cw_bot_runtime_get_id(rt);
+		g_autofree char *name = g_strdup(cw_bot_runtime_get_name(rt));
+
+		cw_strategy_manager_unload(self, rt);
+		cw_strategy_manager_status(self, id, name, "stopped", reason);
+	}
+}
+
+guint
+cw_strategy_manager_get_n_running(CwStrategyManager *self)
+{
+	return g_hash_table_size(self->bots);
+}
+
+gboolean
+cw_strategy_manager_get_halt_all(CwStrategyManager *self)
+{
+	return self->halt_all;
+}
+
+CwBotRuntime *
+cw_strategy_manager_lookup(CwStrategyManager *self, gint64 bot_id)
+{
+	return g_hash_table_lookup(self->bots, &bot_id);
+}
+
+CwFeedHub *
+cw_strategy_manager_get_feed_hub(CwStrategyManager *self)
+{
+	return self->hub;
+}
+
+/**
+ * cw_strategy_manager_flush:
+ *
+ * Writes the service's queue and every bot's queue in one transaction, so
+ * a bot's cursor is always committed with the events it covers. After a
+ * failed commit every queue is kept for the next flush.
+ */
+gboolean
+cw_strategy_manager_flush(CwStrategyManager *self, GError **error)
+{
+	GHashTableIter iter;
+	CwBotRuntime *rt;
+	gboolean any;
+	gboolean ok;
+
+	cw_strategy_manager_check_store(self);
+	cw_strategy_manager_retry_statuses(self);
+	any = cw_store_writer_get_pending(self->writer) > 0;
+	g_hash_table_iter_init(&iter, self->bots);
+	while (!any && g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		any = cw_store_writer_get_pending(cw_bot_runtime_get_writer(rt)) > 0;
+	if (!any) {
+		/* an unwritable store is cleared by a commit: with nothing to
+		 * write, a test write tells whether the database takes writes
+		 * again (new orders wait for it) */
+		if (!cw_store_check_writable(self->store, NULL))
+			return cw_store_probe_write(self->store, error);
+		return TRUE;
+	}
+	if (!cw_store_begin(self->store, error))
+		return FALSE;
+	ok = cw_store_writer_apply_pending(self->writer, error);
+	g_hash_table_iter_init(&iter, self->bots);
+	while (ok && g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		ok = cw_store_writer_apply_pending(cw_bot_runtime_get_writer(rt), error);
+	if (!ok || !cw_store_commit(self->store, error)) {
+		cw_store_rollback(self->store, NULL);
+		return FALSE;
+	}
+	cw_store_writer_commit_applied(self->writer, &self->n_written, &self->n_failed);
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		cw_store_writer_commit_applied(cw_bot_runtime_get_writer(rt), &self->n_written,
+					       &self->n_failed);
+	return TRUE;
+}
+
+guint64
+cw_strategy_manager_get_n_pending(CwStrategyManager *self)
+{
+	GHashTableIter iter;
+	CwBotRuntime *rt;
+	guint64 n =
+	    cw_store_writer_get_pending(self->writer) + g_hash_table_size(self->status_retry);
+
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		n += cw_store_writer_get_pending(cw_bot_runtime_get_writer(rt));
+	return n;
+}
+
+void
+cw_strategy_manager_get_write_counts(CwStrategyManager *self, guint64 *written, guint64 *failed)
+{
+	*written = self->n_written;
+	*failed = self->n_failed;
+}

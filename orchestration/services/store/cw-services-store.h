@@ -1,0 +1,10 @@
+/* candlewick services, the store room: the SQLite store (CwStore) with its
+ * numbered migrations, and the store writer that takes events off the
+ * decision path into the journal. The only code that speaks SQL. */
+#pragma once
+
+#define CW_SERVICES_STORE_INSIDE
+#include "cw-store.h"
+#include "cw-store-writer.h"
+#include "cw-event-json.h"
+#undef CW_SERVICES_STORE_INSIDE
