@@ -6,6 +6,7 @@
 
 #include "cw-event.h"
 #include "cw-guard.h"
+#include "cw-prom.h"
 
 G_BEGIN_DECLS
 
@@ -57,6 +58,8 @@ typedef struct {
 	gint64 loaded_at_ms;      /* wall clock, when the runtime loaded it */
 	gint64 last_heartbeat_ms; /* wall clock, last heartbeat written, 0 none */
 	const CwBotCounters *counters;
+	/* every 64th candle's dispatch, in seconds (nullable) */
+	const CwPromHistogram *decision_latency;
 	double equity;
 	double realized_pnl;
 	double unrealized_pnl;

@@ -16,6 +16,8 @@ typedef struct {
 	double shutdown_timeout_s;      /* default 10 */
 	guint max_cached_orchestrators; /* 0: no cap */
 	gboolean exit_when_idle;
+	char http_listen[256];     /* "127.0.0.1:8080" (default), "unix:PATH" or "off" */
+	char http_port_file[1024]; /* "" or a file the bound port is written to */
 } CwServiceOptions;
 
 void cw_service_options_init(CwServiceOptions *options);
