@@ -268,6 +268,20 @@ cw_http_server_answer(CwHttpServer *self, SoupServerMessage *msg, guint status, 
 	self->requests[CLAMP(status / 100, 1, 5)]++;
 }
 
+/* "?verbose", "?verbose=1", "?a&verbose": libsoup parses no bare key. */
+static gboolean
+cw_http_server_wants_verbose(SoupServerMessage *msg)
+{
+	const char *query = g_uri_get_query(soup_server_message_get_uri(msg));
+	g_auto(GStrv) parts = query != NULL ? g_strsplit(query, "&", 16) : NULL;
+
+	for (guint i = 0; parts != NULL && parts[i] != NULL; i++) {
+		if (g_str_equal(parts[i], "verbose") || g_str_has_prefix(parts[i], "verbose="))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 static void
 cw_http_server_handle(SoupServer *server, SoupServerMessage *msg, const char *path,
 		      GHashTable *query, gpointer user_data)
@@ -276,7 +290,7 @@ cw_http_server_handle(SoupServer *server, SoupServerMessage *msg, const char *pa
 	guint status = 404;
 	CwHttpRoute route = cw_http_route(soup_server_message_get_method(msg), path, &status);
 	gboolean ok = TRUE;
-	gboolean verbose = query != NULL && g_hash_table_contains(query, "verbose");
+	gboolean verbose = cw_http_server_wants_verbose(msg);
 	char *body;
 	gsize len;
 

@@ -1,0 +1,297 @@
+/* End to end: the real `candlewick serve` with its HTTP server on
+ * 127.0.0.1, scraped with a libsoup client. */
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <string.h>
+
+#include "cw-test-utils.h"
+
+typedef struct {
+	char *dir;
+	char *db;
+	char *port_file;
+	GSubprocess *proc;
+	guint port;
+	SoupSession *session;
+} Fixture;
+
+static void
+fixture_add_bot(Fixture *fx, const char *name, double speed)
+{
+	g_autofree char *example = cw_test_example("ema-trend.json");
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *cfg = cw_test_load_json(parser, example);
+	g_autoptr(JsonObject) feed = json_object_new();
+	g_autofree char *csv = g_build_filename(g_getenv("CW_SHARED_DATA"), "btcusdt-5m.csv", NULL);
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	JsonNode *root = json_node_new(JSON_NODE_OBJECT);
+	g_autofree char *path = g_strdup_printf("%s/%s.json", fx->dir, name);
+
+	json_object_set_string_member(cfg, "name", name);
+	json_object_set_string_member(feed, "type", "replay");
+	json_object_set_string_member(feed, "path", csv);
+	json_object_set_double_member(feed, "speed", speed);
+	json_object_set_object_member(cfg, "feed", json_object_ref(feed));
+	json_node_set_object(root, cfg);
+	json_generator_set_root(gen, root);
+	g_assert_true(json_generator_to_file(gen, path, NULL));
+	json_node_unref(root);
+	g_assert_cmpint(
+	    cw_test_run(NULL, NULL, "bots", "add", "--db", fx->db, "--config", path, NULL), ==, 0);
+}
+
+static void
+fixture_start(Fixture *fx, const char *service_json, const char *const *env)
+{
+	g_autofree char *cfg = g_build_filename(fx->dir, "service.json", NULL);
+	const char *args[] = {"serve",       "--db",
+			      fx->db,        "--http",
+			      "127.0.0.1:0", "--http-port-file",
+			      fx->port_file, "--service-config",
+			      cfg,           NULL};
+	CwTestDeadline d = cw_test_deadline(10000);
+
+	g_assert_true(g_file_set_contents(cfg, service_json, -1, NULL));
+	fx->proc = cw_test_spawn_envv(env, G_SUBPROCESS_FLAGS_STDERR_SILENCE, args);
+	do {
+		g_autofree char *text = NULL;
+		if (g_file_get_contents(fx->port_file, &text, NULL, NULL) && text[0] != '\0') {
+			fx->port = (guint) g_ascii_strtoull(text, NULL, 10);
+			break;
+		}
+	} while (cw_test_deadline_wait(&d, 50));
+	g_assert_cmpuint(fx->port, >, 0);
+	fx->session = soup_session_new_with_options("timeout", 10, NULL);
+}
+
+static void
+fixture_setup(Fixture *fx, gconstpointer data)
+{
+	fx->dir = cw_test_tmpdir("cw-e2e-health-XXXXXX");
+	fx->db = g_build_filename(fx->dir, "bots.db", NULL);
+	fx->port_file = g_build_filename(fx->dir, "port", NULL);
+	fixture_add_bot(fx, "alpha", 2000);
+	fixture_add_bot(fx, "beta", 2000);
+}
+
+static void
+fixture_teardown(Fixture *fx, gconstpointer data)
+{
+	if (fx->proc != NULL) {
+		g_subprocess_send_signal(fx->proc, SIGTERM);
+		if (!cw_test_subprocess_wait(fx->proc, 15000))
+			g_subprocess_force_exit(fx->proc);
+		g_clear_object(&fx->proc);
+	}
+	g_clear_object(&fx->session);
+	cw_test_rm_rf(fx->dir);
+	g_free(fx->dir);
+	g_free(fx->db);
+	g_free(fx->port_file);
+}
+
+/* GET (or another method) path; returns the body, *status the code. */
+static char *
+fixture_request(Fixture *fx, const char *method, const char *path, guint *status,
+		char **content_type)
+{
+	g_autofree char *uri = g_strdup_printf("http://127.0.0.1:%u%s", fx->port, path);
+	g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) body = soup_session_send_and_read(fx->session, msg, NULL, &error);
+
+	g_assert_no_error(error);
+	*status = soup_message_get_status(msg);
+	if (content_type != NULL)
+		*content_type = g_strdup(soup_message_headers_get_content_type(
+		    soup_message_get_response_headers(msg), NULL));
+	return g_strndup(g_bytes_get_data(body, NULL), g_bytes_get_size(body));
+}
+
+/* A strict reader of the text exposition format 0.0.4: every sample
+ * belongs to the family announced by the last TYPE line (histograms by
+ * their _bucket/_sum/_count), names and labels are well formed, values
+ * parse, a family is announced once and HELP precedes TYPE. */
+static guint
+check_exposition(const char *text)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	g_autoptr(GHashTable) families =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autofree char *family = NULL;
+	g_autofree char *type = NULL;
+	g_autoptr(GRegex) sample = g_regex_new(
+	    "^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\\\n]|\\\\.)*\""
+	    "(,[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\\\n]|\\\\.)*\")*)\\})? "
+	    "(-?[0-9.eE+-]+|NaN|\\+Inf|-Inf)$",
+	    0, 0, NULL);
+	guint n = 0;
+
+	g_assert_true(g_str_has_suffix(text, "\n"));
+	for (guint i = 0; lines[i] != NULL && lines[i + 1] != NULL; i++) {
+		const char *l = lines[i];
+		g_autoptr(GMatchInfo) m = NULL;
+		g_autofree char *name = NULL;
+		if (g_str_has_prefix(l, "# HELP ")) {
+			g_auto(GStrv) f = g_strsplit(l + 7, " ", 2);
+			g_assert_nonnull(f[1]);
+			g_assert_true(g_str_has_prefix(lines[i + 1], "# TYPE "));
+			continue;
+		}
+		if (g_str_has_prefix(l, "# TYPE ")) {
+			g_auto(GStrv) f = g_strsplit(l + 7, " ", -1);
+			g_assert_cmpuint(g_strv_length(f), ==, 2);
+			g_assert_true(g_strv_contains(
+			    (const char *const[]){"counter", "gauge", "histogram", NULL}, f[1]));
+			g_assert_false(g_hash_table_contains(families, f[0]));
+			g_hash_table_add(families, g_strdup(f[0]));
+			g_free(family);
+			g_free(type);
+			family = g_strdup(f[0]);
+			type = g_strdup(f[1]);
+			if (g_str_equal(type, "counter"))
+				g_assert_true(g_str_has_suffix(family, "_total"));
+			continue;
+		}
+		g_assert_false(l[0] == '#');
+		g_assert_true(g_regex_match(sample, l, 0, &m));
+		name = g_match_info_fetch(m, 1);
+		g_assert_nonnull(family);
+		if (g_str_equal(type, "histogram"))
+			g_assert_true(g_str_equal(name, family) == FALSE &&
+				      g_str_has_prefix(name, family));
+		else
+			g_assert_cmpstr(name, ==, family);
+		n++;
+	}
+	return n;
+}
+
+static void
+test_metrics(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *ctype = NULL;
+	guint status = 0;
+	g_autofree char *body = NULL;
+	g_autofree char *file = g_build_filename(fx->dir, "metrics.txt", NULL);
+	g_autofree char *promtool = g_find_program_in_path("promtool");
+
+	fixture_start(fx, "{}", NULL);
+	g_usleep(1500000);
+	body = fixture_request(fx, "GET", "/metrics", &status, &ctype);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_cmpstr(ctype, ==, "text/plain");
+	g_assert_cmpuint(check_exposition(body), >, 40);
+	g_assert_nonnull(strstr(body, "candlewick_build_info{version=\""));
+	g_assert_nonnull(strstr(body, "candlewick_bot_candles_total{bot=\"alpha\",strategy=\""));
+	g_assert_nonnull(strstr(body, "candlewick_bot_candles_total{bot=\"beta\",strategy=\""));
+	g_assert_nonnull(strstr(body, "\nprocess_resident_memory_bytes "));
+	if (promtool == NULL) {
+		g_test_skip("promtool not installed (Debian package prometheus): "
+			    "promtool check metrics not run");
+		return;
+	}
+	{
+		g_autoptr(GSubprocess) p = NULL;
+		g_autoptr(GError) error = NULL;
+		g_autofree char *out = NULL;
+		p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDIN_PIPE |
+					 G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+					 G_SUBPROCESS_FLAGS_STDERR_MERGE,
+				     &error, promtool, "check", "metrics", NULL);
+		g_assert_no_error(error);
+		g_assert_true(g_subprocess_communicate_utf8(p, body, NULL, &out, NULL, &error));
+		g_assert_no_error(error);
+		g_test_message("promtool: %s", out);
+		g_assert_cmpstr(out, ==, "");
+		g_assert_true(g_subprocess_get_successful(p));
+	}
+}
+
+static void
+test_bad_requests(Fixture *fx, gconstpointer data)
+{
+	guint status = 0;
+	g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+
+	fixture_start(fx, "{}", NULL);
+	a = fixture_request(fx, "GET", "/nope", &status, NULL);
+	g_assert_cmpuint(status, ==, 404);
+	b = fixture_request(fx, "POST", "/metrics", &status, NULL);
+	g_assert_cmpuint(status, ==, 405);
+	c = fixture_request(fx, "DELETE", "/readyz", &status, NULL);
+	g_assert_cmpuint(status, ==, 405);
+	d = fixture_request(fx, "GET", "/readyz?verbose", &status, NULL);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_nonnull(strstr(d, "\"name\":\"database\""));
+	g_assert_nonnull(strstr(d, "\"name\":\"feed:alpha\""));
+}
+
+static void
+test_watchdog(Fixture *fx, gconstpointer data)
+{
+	const char *env[] = {"CW_TEST_BLOCK_MAIN_LOOP_MS=2000", NULL};
+	guint status = 0;
+	g_autofree char *before = NULL, *after = NULL, *metrics = NULL;
+	CwTestDeadline d = cw_test_deadline(20000);
+
+	fixture_start(fx, "{\"health\": {\"watchdog_block_s\": 1, \"watchdog_recovery_s\": 5}}",
+		      env);
+	before = fixture_request(fx, "GET", "/livez", &status, NULL);
+	g_assert_cmpuint(status, ==, 200);
+	g_subprocess_send_signal(fx->proc, SIGUSR1);
+	g_usleep(2500000);
+	after = fixture_request(fx, "GET", "/livez", &status, NULL);
+	g_assert_cmpuint(status, ==, 503);
+	g_assert_nonnull(strstr(after, "blocked for 2."));
+	metrics = fixture_request(fx, "GET", "/metrics", &status, NULL);
+	g_assert_nonnull(strstr(metrics, "\ncandlewick_main_loop_blocks_total 1\n"));
+	do {
+		if (cw_test_db_int(fx->db,
+				   "SELECT count(*) FROM events WHERE type = 'MAIN_LOOP_BLOCKED'",
+				   0) == 1)
+			break;
+	} while (cw_test_deadline_wait(&d, 100));
+	g_assert_cmpint(
+	    cw_test_db_int(fx->db, "SELECT count(*) FROM events WHERE type = 'MAIN_LOOP_BLOCKED'",
+			   0),
+	    ==, 1);
+}
+
+static void
+test_rss_warning(Fixture *fx, gconstpointer data)
+{
+	CwTestDeadline d = cw_test_deadline(20000);
+
+	fixture_start(fx, "{\"health\": {\"rss_max_bytes\": 1000, \"sample_interval_s\": 0.2}}",
+		      NULL);
+	do {
+		if (cw_test_db_int(
+			fx->db, "SELECT count(*) FROM events WHERE type = 'HEALTH_WARNING'", 0) > 0)
+			break;
+	} while (cw_test_deadline_wait(&d, 100));
+	g_usleep(1000000);
+	/* once, not at every sample */
+	g_assert_cmpint(
+	    cw_test_db_int(fx->db, "SELECT count(*) FROM events WHERE type = 'HEALTH_WARNING'", 0),
+	    ==, 1);
+	g_assert_cmpstr(cw_test_db_text(fx->db,
+					"SELECT json_extract(payload, '$.check') FROM events "
+					"WHERE type = 'HEALTH_WARNING'"),
+			==, "rss");
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add("/e2e/health/metrics", Fixture, NULL, fixture_setup, test_metrics,
+		   fixture_teardown);
+	g_test_add("/e2e/health/bad-requests", Fixture, NULL, fixture_setup, test_bad_requests,
+		   fixture_teardown);
+	g_test_add("/e2e/health/watchdog", Fixture, NULL, fixture_setup, test_watchdog,
+		   fixture_teardown);
+	g_test_add("/e2e/health/rss-warning", Fixture, NULL, fixture_setup, test_rss_warning,
+		   fixture_teardown);
+	return g_test_run();
+}
