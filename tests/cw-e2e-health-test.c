@@ -16,7 +16,7 @@ typedef struct {
 } Fixture;
 
 static void
-fixture_add_bot(Fixture *fx, const char *name, double speed)
+fixture_add_bot_feed(Fixture *fx, const char *name, double speed, const char *feed_type)
 {
 	g_autofree char *example = cw_test_example("ema-trend.json");
 	g_autoptr(JsonParser) parser = json_parser_new();
@@ -28,9 +28,11 @@ fixture_add_bot(Fixture *fx, const char *name, double speed)
 	g_autofree char *path = g_strdup_printf("%s/%s.json", fx->dir, name);
 
 	json_object_set_string_member(cfg, "name", name);
-	json_object_set_string_member(feed, "type", "replay");
-	json_object_set_string_member(feed, "path", csv);
-	json_object_set_double_member(feed, "speed", speed);
+	json_object_set_string_member(feed, "type", feed_type);
+	if (g_str_equal(feed_type, "replay")) {
+		json_object_set_string_member(feed, "path", csv);
+		json_object_set_double_member(feed, "speed", speed);
+	}
 	json_object_set_object_member(cfg, "feed", json_object_ref(feed));
 	json_node_set_object(root, cfg);
 	json_generator_set_root(gen, root);
@@ -38,6 +40,12 @@ fixture_add_bot(Fixture *fx, const char *name, double speed)
 	json_node_unref(root);
 	g_assert_cmpint(
 	    cw_test_run(NULL, NULL, "bots", "add", "--db", fx->db, "--config", path, NULL), ==, 0);
+}
+
+static void
+fixture_add_bot(Fixture *fx, const char *name, double speed)
+{
+	fixture_add_bot_feed(fx, name, speed, "replay");
 }
 
 static void
@@ -281,6 +289,94 @@ test_rss_warning(Fixture *fx, gconstpointer data)
 			==, "rss");
 }
 
+#define STALL_CONFIG                                                                               \
+	"{\"health\": {\"stall_timeout_s\": 0.5, \"check_interval_s\": 0.1, "                      \
+	"\"restart_backoff_initial_s\": 0.1, \"restart_backoff_max_s\": 0.2}}"
+
+static char *
+bot_status(Fixture *fx, const char *name)
+{
+	g_autofree char *sql =
+	    g_strdup_printf("SELECT status FROM trading_bots WHERE name = '%s'", name);
+
+	return cw_test_db_text(fx->db, sql);
+}
+
+static void
+test_stall_restart_cap(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *mod = g_strconcat("CW_MODULE_DIR=", g_getenv("CW_TEST_MODULE_DIR"), NULL);
+	const char *env[] = {mod, NULL};
+	CwTestDeadline d = cw_test_deadline(60000);
+	g_autofree char *err = NULL, *state = NULL, *alpha = NULL, *beta = NULL;
+	gint64 stalls, beta_status_events;
+	g_auto(GStrv) parts = NULL;
+
+	fixture_add_bot_feed(fx, "stuck", 0, "stall");
+	fixture_start(fx, STALL_CONFIG, env);
+	do {
+		g_autofree char *st = bot_status(fx, "stuck");
+		if (g_strcmp0(st, "error") == 0)
+			break;
+	} while (cw_test_deadline_wait(&d, 100));
+	err = cw_test_db_text(fx->db, "SELECT last_error FROM trading_bots WHERE name = 'stuck'");
+	g_assert_nonnull(err);
+	g_assert_true(g_str_has_prefix(err, "restart limit reached: 5 restarts in 10 min (last: "
+					    "no candle for "));
+	/* one STALLED per restart plus the one that hit the limit (the journal
+	 * is flushed a moment after the status) */
+	do {
+		stalls =
+		    cw_test_db_int(fx->db,
+				   "SELECT count(*) FROM events e JOIN trading_bots b ON b.id = "
+				   "e.bot_id WHERE b.name = 'stuck' AND e.type = 'STALLED'",
+				   0);
+	} while (stalls < 6 && cw_test_deadline_wait(&d, 100));
+	g_assert_cmpint(stalls, ==, 6);
+	state = cw_test_db_text(fx->db, "SELECT value FROM bot_state s JOIN trading_bots b ON "
+					"b.id = s.bot_id WHERE b.name = 'stuck' AND "
+					"s.key = 'health_restarts'");
+	g_assert_nonnull(state);
+	parts = g_strsplit(state, ",", -1);
+	g_assert_cmpuint(g_strv_length(parts), ==, 5);
+	/* the neighbours ran on: still running, never restarted */
+	alpha = bot_status(fx, "alpha");
+	beta = bot_status(fx, "beta");
+	g_assert_cmpstr(alpha, ==, "running");
+	g_assert_cmpstr(beta, ==, "running");
+	beta_status_events = cw_test_db_int(
+	    fx->db,
+	    "SELECT count(*) FROM events e JOIN trading_bots b ON b.id = e.bot_id WHERE "
+	    "b.name = 'beta' AND e.type IN ('STALLED', 'BOT_STATUS')",
+	    0);
+	g_assert_cmpint(beta_status_events, ==, 2); /* starting, running */
+}
+
+/* A restart count that cannot be read is the limit reached (fail closed). */
+static void
+test_stall_unreadable_count(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *mod = g_strconcat("CW_MODULE_DIR=", g_getenv("CW_TEST_MODULE_DIR"), NULL);
+	const char *env[] = {mod, NULL};
+	CwTestDeadline d = cw_test_deadline(30000);
+	g_autofree char *err = NULL;
+
+	fixture_add_bot_feed(fx, "stuck", 0, "stall");
+	cw_test_db_exec(fx->db, "INSERT INTO bot_state (bot_id, key, value, updated_at) SELECT id, "
+				"'health_restarts', '12,banana', 0 FROM trading_bots WHERE "
+				"name = 'stuck'");
+	fixture_start(fx, STALL_CONFIG, env);
+	do {
+		g_autofree char *st = bot_status(fx, "stuck");
+		if (g_strcmp0(st, "error") == 0)
+			break;
+	} while (cw_test_deadline_wait(&d, 100));
+	err = cw_test_db_text(fx->db, "SELECT last_error FROM trading_bots WHERE name = 'stuck'");
+	g_assert_nonnull(err);
+	g_assert_nonnull(strstr(err, "restart count unreadable"));
+	g_assert_nonnull(strstr(err, "banana"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -293,5 +389,9 @@ main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/e2e/health/rss-warning", Fixture, NULL, fixture_setup, test_rss_warning,
 		   fixture_teardown);
+	g_test_add("/e2e/health/stall-restart-cap", Fixture, NULL, fixture_setup,
+		   test_stall_restart_cap, fixture_teardown);
+	g_test_add("/e2e/health/stall-unreadable-count", Fixture, NULL, fixture_setup,
+		   test_stall_unreadable_count, fixture_teardown);
 	return g_test_run();
 }
