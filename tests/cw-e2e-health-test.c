@@ -350,6 +350,23 @@ test_stall_restart_cap(Fixture *fx, gconstpointer data)
 	    "b.name = 'beta' AND e.type IN ('STALLED', 'BOT_STATUS')",
 	    0);
 	g_assert_cmpint(beta_status_events, ==, 2); /* starting, running */
+	/* `bots enable` clears the count and starts the bot again */
+	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "enable", "--db", fx->db, "stuck", NULL),
+			==, 0);
+	g_clear_pointer(&state, g_free);
+	state = cw_test_db_text(fx->db, "SELECT value FROM bot_state s JOIN trading_bots b ON "
+					"b.id = s.bot_id WHERE b.name = 'stuck' AND "
+					"s.key = 'health_restarts'");
+	g_assert_null(state);
+	d = cw_test_deadline(20000);
+	do {
+		g_autofree char *st = bot_status(fx, "stuck");
+		if (g_strcmp0(st, "running") == 0)
+			break;
+	} while (cw_test_deadline_wait(&d, 50));
+	g_clear_pointer(&err, g_free);
+	err = bot_status(fx, "stuck");
+	g_assert_cmpstr(err, ==, "running");
 }
 
 /* A restart count that cannot be read is the limit reached (fail closed). */
@@ -375,6 +392,13 @@ test_stall_unreadable_count(Fixture *fx, gconstpointer data)
 	g_assert_nonnull(err);
 	g_assert_nonnull(strstr(err, "restart count unreadable"));
 	g_assert_nonnull(strstr(err, "banana"));
+	/* `bots resume` clears it */
+	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "resume", "--db", fx->db, "stuck", NULL),
+			==, 0);
+	g_assert_cmpint(
+	    cw_test_db_int(fx->db, "SELECT count(*) FROM bot_state WHERE key = 'health_restarts'",
+			   -1),
+	    ==, 0);
 }
 
 int

@@ -19,7 +19,7 @@ typedef struct {
 	double factor;     /* default 2 */
 } CwRestartPolicy;
 
-#define CW_RESTART_STATE_KEY "health_restarts"
+#define CW_RESTART_STATE_KEY CW_HEALTH_STATE_RESTARTS
 
 void cw_restart_policy_init(CwRestartPolicy *self);
 

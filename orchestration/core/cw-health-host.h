@@ -23,6 +23,10 @@ typedef enum {
 
 const char *cw_health_feed_state_to_string(CwHealthFeedState state);
 
+/* bot_state key of a bot's restart times ("ms,ms,..."), written by the
+ * health probe and cleared by `bots enable` and `bots resume`. */
+#define CW_HEALTH_STATE_RESTARTS "health_restarts"
+
 #define CW_BOT_COUNTERS_MAX_GUARDS 16
 
 /* Plain counters a bot's runtime bumps on the main thread (events, not
