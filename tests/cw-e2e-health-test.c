@@ -233,6 +233,12 @@ test_bad_requests(Fixture *fx, gconstpointer data)
 	g_assert_cmpuint(status, ==, 200);
 	g_assert_nonnull(strstr(d, "\"name\":\"database\""));
 	g_assert_nonnull(strstr(d, "\"name\":\"feed:alpha\""));
+	/* the CLI's verdict agrees: both bots run with fresh heartbeats */
+	{
+		g_autofree char *out = NULL;
+		g_assert_cmpint(cw_test_run(&out, NULL, "health", "--db", fx->db, NULL), ==, 0);
+		g_assert_nonnull(strstr(out, "\"status\" : \"ok\""));
+	}
 }
 
 static void
@@ -350,6 +356,13 @@ test_stall_restart_cap(Fixture *fx, gconstpointer data)
 	    "b.name = 'beta' AND e.type IN ('STALLED', 'BOT_STATUS')",
 	    0);
 	g_assert_cmpint(beta_status_events, ==, 2); /* starting, running */
+	{
+		g_autofree char *out = NULL;
+		g_assert_cmpint(cw_test_run(&out, NULL, "health", "--db", fx->db, NULL), ==, 1);
+		g_assert_nonnull(strstr(out, "bot:stuck"));
+		g_assert_nonnull(strstr(out, "restart limit reached"));
+		g_assert_null(strstr(out, "bot:alpha"));
+	}
 	/* `bots enable` clears the count and starts the bot again */
 	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "enable", "--db", fx->db, "stuck", NULL),
 			==, 0);
