@@ -36,7 +36,7 @@ struct _CwHealthMonitor {
 	guint64 n_stalls;
 	guint64 n_restarts;
 	guint64 n_warnings;
-	guint tick; /* round counter: marks the bots seen */
+	guint settings_serial;
 };
 
 static void cw_health_monitor_probe_init(CwHealthProbeInterface *iface);
@@ -44,6 +44,17 @@ static void cw_health_monitor_probe_init(CwHealthProbeInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE(CwHealthMonitor, cw_health_monitor, G_TYPE_OBJECT,
 			      G_IMPLEMENT_INTERFACE(CW_TYPE_HEALTH_PROBE,
 						    cw_health_monitor_probe_init))
+
+static void cw_health_monitor_read_settings(CwHealthMonitor *self);
+
+/* Settings changed since they were read (a reload): read them again. */
+static void
+cw_health_monitor_refresh(CwHealthMonitor *self)
+{
+	if (self->settings_serial !=
+	    cw_service_context_get_settings_serial(cw_service_context_get_default()))
+		cw_health_monitor_read_settings(self);
+}
 
 static void
 cw_bot_watch_free(CwBotWatch *w)
@@ -173,7 +184,6 @@ cw_health_monitor_check_bot(const CwBotHealth *bot, gpointer user_data)
 	double hb_age_s = (double) (g_get_real_time() / 1000 - bot->last_heartbeat_ms) / 1000;
 	g_autofree char *reason = NULL;
 
-	w->restarts = w->restarts > 0 ? w->restarts : 0;
 	if (bot->counters->candles != w->candles || !live) {
 		w->candles = bot->counters->candles;
 		w->progress_us = now_us;
@@ -219,6 +229,7 @@ cw_health_monitor_check_bots(CwHealthMonitor *self)
 
 	if (self->host == NULL)
 		return;
+	cw_health_monitor_refresh(self);
 	cw_health_host_foreach_bot(self->host, cw_health_monitor_check_bot, self);
 	/* forget the bots that are gone, unless a restart of theirs is due */
 	cw_health_host_foreach_bot(self->host, cw_health_monitor_mark_seen, &s);
@@ -263,6 +274,7 @@ cw_health_monitor_sample(CwHealthMonitor *self)
 	g_autoptr(GError) error = NULL;
 	const char *db = self->host != NULL ? cw_health_host_get_db_path(self->host) : NULL;
 
+	cw_health_monitor_refresh(self);
 	if (!cw_process_sample_read(&self->sample, db, &self->baseline_t, &self->baseline_rss,
 				    &error)) {
 		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "process sample failed: %s",
@@ -308,6 +320,7 @@ cw_health_monitor_read_settings(CwHealthMonitor *self)
 {
 	CwServiceContext *ctx = cw_service_context_get_default();
 
+	self->settings_serial = cw_service_context_get_settings_serial(ctx);
 	cw_restart_policy_init(&self->policy);
 	self->policy.burst = cw_service_context_get_uint(ctx, "health.restart_burst", 5);
 	self->policy.interval_s =
