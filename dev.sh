@@ -20,6 +20,7 @@ APT_PACKAGES=(
 	gcc libc6-dev pkg-config meson ninja-build python3
 	libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libsqlite3-dev sqlite3
 	clang-format git
+	prometheus
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
