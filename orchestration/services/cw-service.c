@@ -464,6 +464,16 @@ cw_service_start_http(CwService *self)
 		       self->options.http_port_file, error->message);
 }
 
+char *
+cw_service_render_metrics(CwService *self, gsize *len)
+{
+	CwHttpServerEnv env = {self->store, self->writer,      self->manager,
+			       self->probe, &self->flush_hist, &self->started};
+	g_autoptr(CwHttpServer) server = cw_http_server_new(&env);
+
+	return cw_http_server_render_metrics(self->http != NULL ? self->http : server, len);
+}
+
 /* The health probe (monitoring/health, when built in) and the HTTP server. */
 static void
 cw_service_start_monitoring(CwService *self)

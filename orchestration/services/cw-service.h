@@ -44,4 +44,7 @@ CwStrategyManager *cw_service_get_manager(CwService *self);
  * benchmarks time this); cw_service_run() does it itself otherwise. */
 gboolean cw_service_start(CwService *self, GError **error);
 
+/* The GET /metrics body as the HTTP server would answer now. */
+char *cw_service_render_metrics(CwService *self, gsize *len);
+
 G_END_DECLS
