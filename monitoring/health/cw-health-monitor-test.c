@@ -151,6 +151,8 @@ test_stall_k_intervals(void)
 
 	cw_service_context_reset(ctx);
 	cw_service_context_set_setting(ctx, "health.check_interval_s", g_variant_new_double(100));
+	cw_service_context_set_setting(ctx, "health.restart_backoff_initial_s",
+				       g_variant_new_double(0.01));
 	m = monitor_start(host);
 	cw_health_monitor_check_bots(m);
 	g_usleep(200000);
@@ -166,6 +168,16 @@ test_stall_k_intervals(void)
 	g_assert_true(st.stalled);
 	g_assert_cmpuint(st.restarts, ==, 1);
 	g_assert_nonnull(host->restarts);
+	/* restarted (the fake reloads it): the count stays visible */
+	for (guint i = 0; i < 200 && host->n_restarts == 0; i++) {
+		g_usleep(5000);
+		g_main_context_iteration(NULL, FALSE);
+	}
+	g_assert_cmpuint(host->n_restarts, ==, 1);
+	cw_health_monitor_check_bots(m);
+	g_assert_true(cw_health_probe_get_bot_state(CW_HEALTH_PROBE(m), 7, &st));
+	g_assert_false(st.stalled);
+	g_assert_cmpuint(st.restarts, ==, 1);
 	/* a feed that is not live is not a stall */
 	host->bot.feed_state = CW_HEALTH_FEED_DOWN;
 	host->bot.loaded_at_ms++;

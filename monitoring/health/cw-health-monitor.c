@@ -156,10 +156,13 @@ static CwBotWatch *
 cw_health_monitor_watch(CwHealthMonitor *self, const CwBotHealth *bot, gint64 now_us)
 {
 	CwBotWatch *w = g_hash_table_lookup(self->bots, &bot->bot_id);
+	guint restarts = w != NULL ? w->restarts : 0;
 
 	if (w != NULL && w->loaded_at_ms == bot->loaded_at_ms)
 		return w;
+	/* a reloaded bot: its restarts in the window carry over */
 	w = g_new0(CwBotWatch, 1);
+	w->restarts = restarts;
 	w->bot_id = bot->bot_id;
 	w->loaded_at_ms = bot->loaded_at_ms;
 	w->candles = bot->counters->candles;
