@@ -361,6 +361,21 @@ bot_status(Fixture *fx, const char *name)
 	return cw_test_db_text(fx->db, sql);
 }
 
+/* Waits for the bot's status `error`; returns its last_error. */
+static char *
+wait_for_error(Fixture *fx, const char *name, const CwTestDeadline *d)
+{
+	g_autofree char *sql =
+	    g_strdup_printf("SELECT last_error FROM trading_bots WHERE name = '%s'", name);
+
+	do {
+		g_autofree char *st = bot_status(fx, name);
+		if (g_strcmp0(st, "error") == 0)
+			break;
+	} while (cw_test_deadline_wait(d, 100));
+	return cw_test_db_text(fx->db, sql);
+}
+
 static void
 test_stall_restart_cap(Fixture *fx, gconstpointer data)
 {
@@ -373,12 +388,7 @@ test_stall_restart_cap(Fixture *fx, gconstpointer data)
 
 	fixture_add_bot_feed(fx, "stuck", 0, "stall");
 	fixture_start(fx, STALL_CONFIG, env);
-	do {
-		g_autofree char *st = bot_status(fx, "stuck");
-		if (g_strcmp0(st, "error") == 0)
-			break;
-	} while (cw_test_deadline_wait(&d, 100));
-	err = cw_test_db_text(fx->db, "SELECT last_error FROM trading_bots WHERE name = 'stuck'");
+	err = wait_for_error(fx, "stuck", &d);
 	g_assert_nonnull(err);
 	g_assert_true(g_str_has_prefix(err, "restart limit reached: 5 restarts in 10 min (last: "
 					    "no candle for "));
@@ -449,12 +459,7 @@ test_stall_unreadable_count(Fixture *fx, gconstpointer data)
 				"'health_restarts', '12,banana', 0 FROM trading_bots WHERE "
 				"name = 'stuck'");
 	fixture_start(fx, STALL_CONFIG, env);
-	do {
-		g_autofree char *st = bot_status(fx, "stuck");
-		if (g_strcmp0(st, "error") == 0)
-			break;
-	} while (cw_test_deadline_wait(&d, 100));
-	err = cw_test_db_text(fx->db, "SELECT last_error FROM trading_bots WHERE name = 'stuck'");
+	err = wait_for_error(fx, "stuck", &d);
 	g_assert_nonnull(err);
 	g_assert_nonnull(strstr(err, "restart count unreadable"));
 	g_assert_nonnull(strstr(err, "banana"));
