@@ -276,6 +276,7 @@ static void
 test_rss_warning(Fixture *fx, gconstpointer data)
 {
 	CwTestDeadline d = cw_test_deadline(20000);
+	g_autofree char *check = NULL;
 
 	fixture_start(fx, "{\"health\": {\"rss_max_bytes\": 1000, \"sample_interval_s\": 0.2}}",
 		      NULL);
@@ -289,10 +290,9 @@ test_rss_warning(Fixture *fx, gconstpointer data)
 	g_assert_cmpint(
 	    cw_test_db_int(fx->db, "SELECT count(*) FROM events WHERE type = 'HEALTH_WARNING'", 0),
 	    ==, 1);
-	g_assert_cmpstr(cw_test_db_text(fx->db,
-					"SELECT json_extract(payload, '$.check') FROM events "
-					"WHERE type = 'HEALTH_WARNING'"),
-			==, "rss");
+	check = cw_test_db_text(fx->db, "SELECT json_extract(payload, '$.check') FROM events "
+					"WHERE type = 'HEALTH_WARNING'");
+	g_assert_cmpstr(check, ==, "rss");
 }
 
 /* Sends raw bytes on a new connection; returns what came back (maybe ""). */

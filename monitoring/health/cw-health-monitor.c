@@ -37,6 +37,7 @@ struct _CwHealthMonitor {
 	guint64 n_restarts;
 	guint64 n_warnings;
 	guint settings_serial;
+	guint64 blocks_seen; /* watchdog blocks at the last stall check */
 };
 
 static void cw_health_monitor_probe_init(CwHealthProbeInterface *iface);
@@ -233,6 +234,14 @@ cw_health_monitor_check_bots(CwHealthMonitor *self)
 	if (self->host == NULL)
 		return;
 	cw_health_monitor_refresh(self);
+	/* a blocked loop delivered no candle to anyone: not the bots' stall */
+	if (self->watchdog != NULL &&
+	    cw_loop_watchdog_get_n_blocks(self->watchdog) != self->blocks_seen) {
+		self->blocks_seen = cw_loop_watchdog_get_n_blocks(self->watchdog);
+		g_hash_table_iter_init(&iter, self->bots);
+		while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &w))
+			w->progress_us = g_get_monotonic_time();
+	}
 	cw_health_host_foreach_bot(self->host, cw_health_monitor_check_bot, self);
 	/* forget the bots that are gone, unless a restart of theirs is due */
 	cw_health_host_foreach_bot(self->host, cw_health_monitor_mark_seen, &s);
