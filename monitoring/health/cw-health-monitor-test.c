@@ -210,6 +210,37 @@ test_threshold_warns_and_clears(void)
 	g_assert_cmpuint(count_events(host, "HEALTH_OK"), ==, 1);
 }
 
+/* A blocked main loop starved every feed: that is not a stall of the bots. */
+static void
+test_block_is_not_a_stall(void)
+{
+	CwServiceContext *ctx = cw_service_context_get_default();
+	g_autoptr(CwFakeHost) host = g_object_new(CW_TYPE_FAKE_HOST, NULL);
+	g_autoptr(CwHealthMonitor) m = NULL;
+	char detail[160];
+
+	cw_service_context_reset(ctx);
+	cw_service_context_set_setting(ctx, "health.check_interval_s", g_variant_new_double(100));
+	cw_service_context_set_setting(ctx, "health.stall_timeout_s", g_variant_new_double(0.5));
+	cw_service_context_set_setting(ctx, "health.watchdog_block_s", g_variant_new_double(0.3));
+	m = monitor_start(host);
+	cw_health_monitor_check_bots(m);
+	g_usleep(900000); /* the "loop" is blocked: nothing is dispatched */
+	g_assert_cmpint(cw_health_probe_check(CW_HEALTH_PROBE(m), detail, sizeof detail), ==,
+			CW_HEALTH_FAILING);
+	for (guint i = 0; i < 100 && count_events(host, "MAIN_LOOP_BLOCKED") == 0; i++) {
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(10000);
+	}
+	g_assert_cmpuint(count_events(host, "MAIN_LOOP_BLOCKED"), ==, 1);
+	cw_health_monitor_check_bots(m);
+	g_assert_cmpuint(count_events(host, "STALLED"), ==, 0);
+	/* silence after the block is a stall again */
+	g_usleep(600000);
+	cw_health_monitor_check_bots(m);
+	g_assert_cmpuint(count_events(host, "STALLED"), ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -219,5 +250,6 @@ main(int argc, char **argv)
 	g_test_add_func("/health/monitor/stall-k-intervals", test_stall_k_intervals);
 	g_test_add_func("/health/monitor/threshold-warns-and-clears",
 			test_threshold_warns_and_clears);
+	g_test_add_func("/health/monitor/block-is-not-a-stall", test_block_is_not_a_stall);
 	return g_test_run();
 }
