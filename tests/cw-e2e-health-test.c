@@ -3,6 +3,9 @@
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "cw-test-utils.h"
 
@@ -272,6 +275,57 @@ test_watchdog(Fixture *fx, gconstpointer data)
 	    ==, 1);
 }
 
+/* WATCHDOG=1 stops while the loop is unhealthy: during a block and for
+ * health.watchdog_recovery_s after it, then resumes. */
+static void
+test_watchdog_gates_sd_notify(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *path = g_build_filename(fx->dir, "notify.sock", NULL);
+	g_autofree char *env_socket = g_strdup_printf("NOTIFY_SOCKET=%s", path);
+	const char *env[] = {env_socket, "WATCHDOG_USEC=200000", "WATCHDOG_PID",
+			     "CW_TEST_BLOCK_MAIN_LOOP_MS=1500", NULL};
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	gint64 last = 0, gap = 0, blocked_at = 0;
+	guint before = 0, after = 0;
+	CwTestDeadline d;
+	int fd;
+
+	g_assert_cmpuint(strlen(path), <, sizeof addr.sun_path);
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(bind(fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+	fixture_start(fx, "{\"health\": {\"watchdog_block_s\": 0.5, \"watchdog_recovery_s\": 2}}",
+		      env);
+	d = cw_test_deadline(9000);
+	do {
+		char buf[256];
+		ssize_t n;
+		while ((n = recv(fd, buf, sizeof buf - 1, 0)) > 0) {
+			gint64 now = g_get_monotonic_time();
+			buf[n] = '\0';
+			if (strcmp(buf, "WATCHDOG=1") != 0)
+				continue;
+			if (blocked_at == 0)
+				before++;
+			else if (last > 0 && now - last > gap)
+				gap = now - last;
+			if (blocked_at != 0 && now - blocked_at > 5 * G_USEC_PER_SEC)
+				after++;
+			last = now;
+		}
+		if (blocked_at == 0 && before >= 5) {
+			g_subprocess_send_signal(fx->proc, SIGUSR1);
+			blocked_at = g_get_monotonic_time();
+		}
+	} while (cw_test_deadline_wait(&d, 20));
+	close(fd);
+	g_assert_cmpuint(before, >=, 5);
+	/* 1.5 s blocked + 2 s unhealthy; without the gate the gap is 1.5 s */
+	g_assert_cmpint(gap, >, 3 * G_USEC_PER_SEC);
+	g_assert_cmpuint(after, >, 3);
+}
+
 static void
 test_rss_warning(Fixture *fx, gconstpointer data)
 {
@@ -484,6 +538,8 @@ main(int argc, char **argv)
 		   test_hostile_requests, fixture_teardown);
 	g_test_add("/e2e/health/watchdog", Fixture, NULL, fixture_setup, test_watchdog,
 		   fixture_teardown);
+	g_test_add("/e2e/health/watchdog-gates-sd-notify", Fixture, NULL, fixture_setup,
+		   test_watchdog_gates_sd_notify, fixture_teardown);
 	g_test_add("/e2e/health/rss-warning", Fixture, NULL, fixture_setup, test_rss_warning,
 		   fixture_teardown);
 	g_test_add("/e2e/health/stall-restart-cap", Fixture, NULL, fixture_setup,
