@@ -12,7 +12,9 @@ struct _CwHttpServer {
 	CwHttpServerEnv env;
 	SoupServer *server;
 	guint port;
-	guint64 requests[6]; /* by status class: 1xx..5xx, index 0 unused */
+	/* the server's own counters; the bots' series come from snapshots */
+	CwMetricRegistry *registry;
+	CwMetric *requests[6]; /* by status class: 1xx..5xx, index 0 unused */
 };
 
 G_DEFINE_FINAL_TYPE(CwHttpServer, cw_http_server, G_TYPE_OBJECT)
@@ -134,7 +136,6 @@ static void
 cw_http_server_write_service(CwHttpServer *self, GString *out)
 {
 	guint64 written = 0, dropped = 0;
-	char detail[128];
 
 	cw_prom_family(out, "candlewick_build_info", "gauge", "Build information.");
 	cw_prom_sample(out, "candlewick_build_info", "version=\"" CW_VERSION "\"", 1);
@@ -158,20 +159,16 @@ cw_http_server_write_service(CwHttpServer *self, GString *out)
 		cw_prom_histogram_write(self->env.flush_hist, out,
 					"candlewick_store_flush_duration_seconds", NULL);
 	}
-	cw_prom_family(out, "candlewick_http_requests_total", "counter",
-		       "HTTP requests answered, by status class.");
-	for (guint i = 1; i < 6; i++) {
-		g_autofree char *l = g_strdup_printf("code=\"%uxx\"", i);
-		cw_prom_sample_u64(out, "candlewick_http_requests_total", l, self->requests[i]);
+	{
+		g_autofree char *own = cw_metric_registry_render(self->registry);
+		g_string_append(out, own);
 	}
-	(void) detail;
 }
 
 char *
 cw_http_server_render_metrics(CwHttpServer *self, gsize *len)
 {
 	GString *out = g_string_sized_new(4096);
-	CwHealthHost *host = NULL;
 
 	cw_http_server_write_service(self, out);
 	if (self->env.probe != NULL)
@@ -183,7 +180,6 @@ cw_http_server_render_metrics(CwHttpServer *self, gsize *len)
 		cw_strategy_manager_foreach_health(self->env.manager, cw_http_server_bot_series,
 						   &p);
 	}
-	(void) host;
 	*len = out->len;
 	return g_string_free(out, FALSE);
 }
@@ -265,7 +261,7 @@ cw_http_server_answer(CwHttpServer *self, SoupServerMessage *msg, guint status, 
 		soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
 					     "GET, HEAD");
 	soup_server_message_set_response(msg, type, SOUP_MEMORY_TAKE, body, len);
-	self->requests[CLAMP(status / 100, 1, 5)]++;
+	cw_metric_inc(self->requests[CLAMP(status / 100, 1, 5)]);
 }
 
 /* "?verbose", "?verbose=1", "?a&verbose": libsoup parses no bare key. */
@@ -321,6 +317,7 @@ cw_http_server_dispose(GObject *object)
 	if (self->server != NULL)
 		soup_server_disconnect(self->server);
 	g_clear_object(&self->server);
+	g_clear_object(&self->registry);
 	G_OBJECT_CLASS(cw_http_server_parent_class)->dispose(object);
 }
 
@@ -341,6 +338,13 @@ cw_http_server_new(const CwHttpServerEnv *env)
 	CwHttpServer *self = g_object_new(CW_TYPE_HTTP_SERVER, NULL);
 
 	self->env = *env;
+	self->registry = cw_metric_registry_new();
+	for (guint i = 1; i < 6; i++) {
+		g_autofree char *l = g_strdup_printf("code=\"%uxx\"", i);
+		self->requests[i] =
+		    cw_metric_registry_counter(self->registry, "candlewick_http_requests_total", l,
+					       "HTTP requests answered, by status class.");
+	}
 	self->server = soup_server_new("server-header", "candlewick/" CW_VERSION " ", NULL);
 	soup_server_add_handler(self->server, NULL, cw_http_server_handle, self, NULL);
 	return self;
