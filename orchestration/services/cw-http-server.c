@@ -365,33 +365,46 @@ cw_http_server_listen_unix(CwHttpServer *self, const char *path, GError **error)
 	       soup_server_listen_socket(self->server, sock, 0, error);
 }
 
+/* "ADDR:PORT" or "[ADDR6]:PORT", IP literals only: no name lookup, which
+ * would block the main loop. */
+static GSocketAddress *
+cw_http_server_parse_address(const char *listen, GError **error)
+{
+	g_autofree char *host = NULL;
+	const char *colon = strrchr(listen, ':');
+	g_autoptr(GInetAddress) addr = NULL;
+	guint64 port = 0;
+
+	if (colon != NULL && listen[0] == '[' && colon > listen && colon[-1] == ']')
+		host = g_strndup(listen + 1, (gsize) (colon - listen - 2));
+	else if (colon != NULL)
+		host = g_strndup(listen, (gsize) (colon - listen));
+	if (host != NULL)
+		addr = g_inet_address_new_from_string(host);
+	if (addr == NULL || !g_ascii_string_to_unsigned(colon + 1, 10, 0, 65535, &port, NULL)) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
+			    "http listen \"%s\": expected IP:PORT, [IPv6]:PORT, unix:PATH or off",
+			    listen);
+		return NULL;
+	}
+	return g_inet_socket_address_new(addr, (guint16) port);
+}
+
 gboolean
 cw_http_server_listen(CwHttpServer *self, const char *listen, GError **error)
 {
-	g_autoptr(GSocketConnectable) conn = NULL;
-	g_autoptr(GSocketAddressEnumerator) en = NULL;
 	g_autoptr(GSocketAddress) addr = NULL;
-	g_autoptr(GSList) uris = NULL;
+	GSList *uris;
 
 	if (g_str_has_prefix(listen, "unix:"))
 		return cw_http_server_listen_unix(self, listen + 5, error);
-	conn = g_network_address_parse(listen, 8080, error);
-	if (conn == NULL)
-		return FALSE;
-	en = g_socket_connectable_enumerate(conn);
-	addr = g_socket_address_enumerator_next(en, NULL, error);
-	if (addr == NULL) {
-		if (error != NULL && *error == NULL)
-			g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
-				    "http listen %s: no address", listen);
-		return FALSE;
-	}
-	if (!soup_server_listen(self->server, addr, 0, error))
+	addr = cw_http_server_parse_address(listen, error);
+	if (addr == NULL || !soup_server_listen(self->server, addr, 0, error))
 		return FALSE;
 	uris = soup_server_get_uris(self->server);
 	if (uris != NULL)
 		self->port = (guint) g_uri_get_port(uris->data);
-	g_slist_free_full(g_steal_pointer(&uris), (GDestroyNotify) g_uri_unref);
+	g_slist_free_full(uris, (GDestroyNotify) g_uri_unref);
 	return TRUE;
 }
 
