@@ -55,22 +55,11 @@ test_cap_and_backoff(void)
 	g_assert_cmpstr(msg, ==, "restart limit reached: 5 restarts in 10 min (last: no candle)");
 }
 
-static void
-test_backoff(void)
-{
-	g_assert_cmpfloat(cw_backoff_delay(1, 60, 2, 0), ==, 1);
-	g_assert_cmpfloat(cw_backoff_delay(1, 60, 2, 3), ==, 8);
-	g_assert_cmpfloat(cw_backoff_delay(1, 60, 2, 10), ==, 60);
-	g_assert_cmpfloat(cw_backoff_delay(1, 60, 2, 100000), ==, 60);
-	g_assert_cmpfloat(cw_backoff_delay(0, 60, 2, 3), ==, 0);
-}
-
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/health/restart-policy/parse-strict", test_parse_strict);
 	g_test_add_func("/health/restart-policy/cap-and-backoff", test_cap_and_backoff);
-	g_test_add_func("/health/restart-policy/backoff", test_backoff);
 	return g_test_run();
 }

@@ -58,9 +58,11 @@ cw_restart_policy_prune(const CwRestartPolicy *self, GArray *times, gint64 now_m
 gboolean
 cw_restart_policy_allows(const CwRestartPolicy *self, GArray *times, double *delay_s)
 {
+	CwBackoff backoff = {self->initial_s, self->factor, self->max_s, 0 /* no jitter */};
+
 	if (times->len >= self->burst)
 		return FALSE;
-	*delay_s = cw_backoff_delay(self->initial_s, self->max_s, self->factor, times->len);
+	*delay_s = cw_backoff_delay_s(&backoff, times->len + 1, NULL, 0);
 	return TRUE;
 }
 
