@@ -89,9 +89,15 @@ static void
 fixture_teardown(Fixture *fx, gconstpointer data)
 {
 	if (fx->proc != NULL) {
+		gboolean ended;
 		g_subprocess_send_signal(fx->proc, SIGTERM);
-		if (!cw_test_subprocess_wait(fx->proc, 15000))
+		ended = cw_test_subprocess_wait(fx->proc, 15000);
+		if (!ended)
 			g_subprocess_force_exit(fx->proc);
+		/* a clean graceful stop (and, under ASan, no leak report) */
+		g_assert_true(ended);
+		g_assert_true(g_subprocess_get_if_exited(fx->proc));
+		g_assert_cmpint(g_subprocess_get_exit_status(fx->proc), ==, 0);
 		g_clear_object(&fx->proc);
 	}
 	g_clear_object(&fx->session);
