@@ -29,6 +29,7 @@ APT_PACKAGES=(
 	libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libsqlite3-dev sqlite3
 	clang-format git
 	clang clang-tidy libclang-rt-14-dev
+	prometheus
 )
 # only for ./dev.sh coverage (gcovr pulls in a few Python libraries)
 COVERAGE_PACKAGES=(gcovr)

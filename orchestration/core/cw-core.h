@@ -19,6 +19,9 @@
 #include "cw-candle-source.h"
 #include "cw-market-feed.h"
 #include "cw-notifier.h"
+#include "cw-backoff.h"
+#include "cw-prom.h"
+#include "cw-health-host.h"
 #include "cw-health-probe.h"
 #include "cw-service-context.h"
 #undef CW_CORE_INSIDE

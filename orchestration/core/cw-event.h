@@ -30,6 +30,11 @@ typedef enum {
 	/* a broker acknowledged an order after the request returned (a
 	 * synchronous broker's acks are part of ORDER_SUBMITTED) */
 	CW_EVENT_ORDER_ACKNOWLEDGED,
+	/* monitoring/health */
+	CW_EVENT_STALLED,
+	CW_EVENT_HEALTH_WARNING,
+	CW_EVENT_HEALTH_OK,
+	CW_EVENT_MAIN_LOOP_BLOCKED,
 	CW_EVENT_LAST /*< skip >*/
 } CwEventType;
 

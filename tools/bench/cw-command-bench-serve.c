@@ -165,6 +165,18 @@ cw_command_bench_serve(int argc, char **argv)
 	       n_bots, (t1 - t0) / 1e9);
 	printf("RSS per bot after start-up: %.1f KB (%" G_GUINT64_FORMAT " KB for %d bots)\n",
 	       (double) (rss1 - rss0) / n_bots, rss1 - rss0, n_bots);
+	{
+		gsize size = 0;
+		gint64 m0 = cw_bench_serve_ns(), best = G_MAXINT64;
+		for (guint r = 0; r < 20; r++) {
+			gint64 a = cw_bench_serve_ns();
+			g_autofree char *body = cw_service_render_metrics(service, &size);
+			best = MIN(best, cw_bench_serve_ns() - a);
+		}
+		printf("GET /metrics body with %d bots: %.2f MB, rendered in %.1f ms (best of 20, "
+		       "mean %.1f ms)\n",
+		       n_bots, size / 1e6, best / 1e6, (cw_bench_serve_ns() - m0) / 20 / 1e6);
+	}
 	printf("strategy switch: %.1f us first time (orchestrator created), %.2f us back to a "
 	       "cached one\n",
 	       switched > 0 ? cold / 1e3 / switched : 0, switched > 0 ? warm / 1e3 / switched : 0);

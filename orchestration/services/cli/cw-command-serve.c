@@ -36,6 +36,8 @@ cw_command_serve(int argc, char **argv)
 	g_autofree char *poll = NULL, *heartbeat = NULL, *shutdown_timeout = NULL, *metrics = NULL;
 	gboolean exit_when_idle = FALSE;
 	gboolean create = FALSE;
+	g_autofree char *http = NULL;
+	g_autofree char *http_port_file = NULL;
 	gboolean verbose = FALSE;
 	CwServiceOptions options;
 	CwLogFormat format = CW_LOG_FORMAT_TEXT;
@@ -58,6 +60,10 @@ cw_command_serve(int argc, char **argv)
 	     "Seconds a graceful shutdown may take (default 10)", "S"},
 	    {"exit-when-idle", 0, 0, G_OPTION_ARG_NONE, &exit_when_idle,
 	     "Exit 0 once no bot is running", NULL},
+	    {"http", 0, 0, G_OPTION_ARG_STRING, &http,
+	     "HTTP server: ADDR:PORT (default 127.0.0.1:8080), unix:PATH or off", "ADDR:PORT"},
+	    {"http-port-file", 0, 0, G_OPTION_ARG_FILENAME, &http_port_file,
+	     "Write the bound HTTP port to FILE", "FILE"},
 	    {"log-format", 0, 0, G_OPTION_ARG_STRING, &log_format, "text (default) or json", "F"},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Debug messages", NULL},
 	    {NULL},
@@ -105,6 +111,10 @@ cw_command_serve(int argc, char **argv)
 			db, db);
 		return 1;
 	}
+	if (http != NULL)
+		g_strlcpy(options.http_listen, http, sizeof options.http_listen);
+	if (http_port_file != NULL)
+		g_strlcpy(options.http_port_file, http_port_file, sizeof options.http_port_file);
 	service = cw_service_new(db, &options, &error);
 	if (service == NULL) {
 		/* store errors name the file already */

@@ -18,6 +18,8 @@ static const CwCommand cw_commands[] = {
     {"halt-all", "turn the service-wide kill switch on: halt every bot", cw_command_halt_all},
     {"resume-all", "turn the service-wide kill switch off", cw_command_resume_all},
     {"events", "print or follow the event journal", cw_command_events},
+    {"health", "print the local service's health verdict (exit 0 healthy, 1 not)",
+     cw_command_health},
     {NULL, NULL, NULL},
 };
 

@@ -3,8 +3,6 @@
 #include <glib-unix.h>
 #include <signal.h>
 
-#include "cw-service.h"
-
 struct _CwService {
 	GObject parent_instance;
 	CwServiceOptions options;
@@ -26,6 +24,10 @@ struct _CwService {
 	gint64 flush_failing_since_us;
 	gint64 flush_logged_us;
 	guint flush_failures_logged;
+	CwRuntimeHealth *health_host;
+	CwHealthProbe *probe;
+	CwHttpServer *http;
+	CwPromHistogram flush_hist;
 };
 
 /* Writes kept in memory while the database takes none; past this the
@@ -44,7 +46,77 @@ cw_service_options_init(CwServiceOptions *options)
 	    .metrics_interval_s = 60,
 	    .flush_interval_s = 0.25,
 	    .shutdown_timeout_s = 10,
+	    .http_listen = "127.0.0.1:8080",
 	};
+}
+
+/* "health": numbers copied to the service context as "health.<key>". */
+static gboolean
+cw_service_options_parse_health(JsonObject *obj, GError **error)
+{
+	static const char *const known[] = {"check_interval_s",
+					    "stall_intervals",
+					    "stall_timeout_s",
+					    "heartbeat_limit_s",
+					    "restart_burst",
+					    "restart_interval_s",
+					    "restart_backoff_initial_s",
+					    "restart_backoff_max_s",
+					    "restart_backoff_factor",
+					    "watchdog_block_s",
+					    "watchdog_recovery_s",
+					    "sample_interval_s",
+					    "rss_max_bytes",
+					    "rss_growth_max_bytes_per_hour",
+					    "fds_max",
+					    "disk_free_min_bytes",
+					    NULL};
+	CwServiceContext *ctx = cw_service_context_get_default();
+	JsonObject *health = NULL;
+
+	if (!cw_config_read_object(obj, "", "health", &health, error))
+		return FALSE;
+	if (health == NULL)
+		return TRUE;
+	if (!cw_config_check_keys(health, "health", known, error))
+		return FALSE;
+	for (guint i = 0; known[i] != NULL; i++) {
+		g_autofree char *key = g_strconcat("health.", known[i], NULL);
+		double v;
+		if (!json_object_has_member(health, known[i]))
+			continue;
+		if (!cw_config_read_double(health, "health", known[i], 0, 0, 1e15, &v, error))
+			return FALSE;
+		cw_service_context_set_setting(ctx, key, g_variant_new_double(v));
+	}
+	return TRUE;
+}
+
+static gboolean
+cw_service_options_parse_http(CwServiceOptions *options, JsonObject *obj, GError **error)
+{
+	static const char *const known[] = {"listen", NULL};
+	JsonObject *http = NULL;
+	JsonNode *node;
+
+	if (!cw_config_read_object(obj, "", "http", &http, error))
+		return FALSE;
+	if (http == NULL)
+		return TRUE;
+	if (!cw_config_check_keys(http, "http", known, error))
+		return FALSE;
+	node = json_object_get_member(http, "listen");
+	if (node == NULL)
+		return TRUE;
+	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING ||
+	    strlen(json_node_get_string(node)) >= sizeof options->http_listen) {
+		g_set_error(
+		    error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_TYPE,
+		    "http.listen: expected a string \"ADDR:PORT\", \"unix:PATH\" or \"off\"");
+		return FALSE;
+	}
+	g_strlcpy(options->http_listen, json_node_get_string(node), sizeof options->http_listen);
+	return TRUE;
 }
 
 static gboolean
@@ -58,6 +130,8 @@ cw_service_options_parse(CwServiceOptions *options, JsonObject *obj, GError **er
 					    "max_cached_orchestrators",
 					    "guardrails",
 					    "store",
+					    "health",
+					    "http",
 					    NULL};
 	static const char *const known_guards[] = {"max_positions_total", "max_exposure_pct", NULL};
 	static const char *const known_store[] = {"max_page_count", NULL};
@@ -82,7 +156,9 @@ cw_service_options_parse(CwServiceOptions *options, JsonObject *obj, GError **er
 				 options->max_cached_orchestrators, 0, 10000000,
 				 &options->max_cached_orchestrators, error) ||
 	    !cw_config_read_object(obj, "", "guardrails", &guards, error) ||
-	    !cw_config_read_object(obj, "", "store", &store, error))
+	    !cw_config_read_object(obj, "", "store", &store, error) ||
+	    !cw_service_options_parse_health(obj, error) ||
+	    !cw_service_options_parse_http(options, obj, error))
 		return FALSE;
 	if (store != NULL &&
 	    (!cw_config_check_keys(store, "store", known_store, error) ||
@@ -160,6 +236,11 @@ cw_service_dispose(GObject *object)
 	}
 	g_clear_handle_id(&self->timeout_id, g_source_remove);
 	g_clear_handle_id(&self->finish_id, g_source_remove);
+	g_clear_object(&self->http);
+	if (self->probe != NULL)
+		cw_health_probe_stop(self->probe);
+	g_clear_object(&self->probe);
+	g_clear_object(&self->health_host);
 	g_clear_object(&self->manager);
 	g_clear_pointer(&self->cache, cw_orchestrator_cache_free);
 	g_clear_pointer(&self->writer, cw_store_writer_free);
@@ -216,6 +297,11 @@ cw_service_new(const char *db_path, const CwServiceOptions *options, GError **er
 	self->writer = cw_store_writer_new(self->store);
 	self->cache = cw_orchestrator_cache_new(options->max_cached_orchestrators);
 	self->manager = cw_strategy_manager_new(self->store, self->writer, self->cache);
+	self->health_host =
+	    cw_runtime_health_new(self->store, self->writer, self->manager, db_path);
+	cw_prom_histogram_init(&self->flush_hist,
+			       (const double[]){1e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05, 0.1, 0.5, 1},
+			       9);
 	return g_steal_pointer(&self);
 }
 
@@ -275,6 +361,7 @@ static gboolean
 cw_service_flush(CwService *self)
 {
 	g_autoptr(GError) error = NULL;
+	gint64 t0 = g_get_monotonic_time();
 
 	/* the cursors go in the same transaction as the events they cover */
 	cw_strategy_manager_queue_cursors(self->manager);
@@ -282,6 +369,8 @@ cw_service_flush(CwService *self)
 		cw_service_flush_failed(self, error);
 		return FALSE;
 	}
+	cw_prom_histogram_observe(&self->flush_hist,
+				  (double) (g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
 	if (self->flush_failures > 0) {
 		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
 		       "store writable again after %u failed flushes in %.1f s: the kept writes "
@@ -366,10 +455,16 @@ cw_service_metrics_cb(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* WATCHDOG=1 only while the health probe finds the main loop healthy. */
 static gboolean
 cw_service_watchdog_cb(gpointer user_data)
 {
-	cw_sd_notify_watchdog();
+	CwService *self = user_data;
+	char detail[160];
+
+	if (self->probe == NULL ||
+	    cw_health_probe_check(self->probe, detail, sizeof detail) == CW_HEALTH_OK)
+		cw_sd_notify_watchdog();
 	return G_SOURCE_CONTINUE;
 }
 
@@ -458,6 +553,61 @@ cw_service_start(CwService *self, GError **error)
 	return TRUE;
 }
 
+static void
+cw_service_start_http(CwService *self)
+{
+	g_autoptr(GError) error = NULL;
+	CwHttpServerEnv env = {self->store, self->writer,      self->manager,
+			       self->probe, &self->flush_hist, &self->started};
+	g_autofree char *port = NULL;
+
+	if (g_strcmp0(self->options.http_listen, "off") == 0)
+		return;
+	self->http = cw_http_server_new(&env);
+	if (!cw_http_server_listen(self->http, self->options.http_listen, &error)) {
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
+		       "HTTP server not started on %s: %s (the bots run without it)",
+		       self->options.http_listen, error->message);
+		g_clear_object(&self->http);
+		return;
+	}
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "HTTP server listening on %s (port %u)",
+	       self->options.http_listen, cw_http_server_get_port(self->http));
+	port = g_strdup_printf("%u\n", cw_http_server_get_port(self->http));
+	if (self->options.http_port_file[0] != '\0' &&
+	    !g_file_set_contents(self->options.http_port_file, port, -1, &error))
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "cannot write %s: %s",
+		       self->options.http_port_file, error->message);
+}
+
+char *
+cw_service_render_metrics(CwService *self, gsize *len)
+{
+	CwHttpServerEnv env = {self->store, self->writer,      self->manager,
+			       self->probe, &self->flush_hist, &self->started};
+	g_autoptr(CwHttpServer) server = cw_http_server_new(&env);
+
+	return cw_http_server_render_metrics(self->http != NULL ? self->http : server, len);
+}
+
+/* The health probe (monitoring/health, when built in) and the HTTP server. */
+static void
+cw_service_start_monitoring(CwService *self)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (cw_extension_exists(CW_EXTENSION_POINT_HEALTH_PROBE, "health"))
+		self->probe = CW_HEALTH_PROBE(
+		    cw_extension_new(CW_EXTENSION_POINT_HEALTH_PROBE, "health", &error));
+	if (self->probe != NULL &&
+	    !cw_health_probe_start(self->probe, CW_HEALTH_HOST(self->health_host), &error)) {
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "health probe not started: %s",
+		       error->message);
+		g_clear_object(&self->probe);
+	}
+	cw_service_start_http(self);
+}
+
 int
 cw_service_run(CwService *self)
 {
@@ -480,6 +630,7 @@ cw_service_run(CwService *self)
 	if (watchdog > 0)
 		cw_service_add_timer(self, (double) watchdog / 2e6, cw_service_watchdog_cb);
 	cw_strategy_manager_heartbeat(self->manager, cw_service_now());
+	cw_service_start_monitoring(self);
 	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "serving %u bots",
 	       cw_strategy_manager_get_n_running(self->manager));
 	cw_sd_notify_ready(NULL);

@@ -17,6 +17,8 @@ typedef struct {
 	guint max_cached_orchestrators; /* 0: no cap */
 	guint store_max_page_count;     /* "store": {"max_page_count"}, 0: no cap */
 	gboolean exit_when_idle;
+	char http_listen[256];     /* "127.0.0.1:8080" (default), "unix:PATH" or "off" */
+	char http_port_file[1024]; /* "" or a file the bound port is written to */
 } CwServiceOptions;
 
 void cw_service_options_init(CwServiceOptions *options);
@@ -46,5 +48,8 @@ CwStrategyManager *cw_service_get_manager(CwService *self);
 /* Loads the bots and starts their feeds without running the loop (the
  * benchmarks time this); cw_service_run() does it itself otherwise. */
 gboolean cw_service_start(CwService *self, GError **error);
+
+/* The GET /metrics body as the HTTP server would answer now. */
+char *cw_service_render_metrics(CwService *self, gsize *len);
 
 G_END_DECLS

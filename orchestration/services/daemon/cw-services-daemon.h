@@ -9,4 +9,6 @@
 #define CW_SERVICES_DAEMON_INSIDE
 #include "cw-sd-notify.h"
 #include "cw-service.h"
+#include "cw-http-route.h"
+#include "cw-http-server.h"
 #undef CW_SERVICES_DAEMON_INSIDE

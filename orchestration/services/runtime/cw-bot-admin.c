@@ -142,14 +142,23 @@ cw_bot_admin_set_enabled(CwStore *store, const char *name, gboolean enabled, gbo
 			 GError **error)
 {
 	g_auto(CwStoreBot) bot = {0};
+	g_autofree char *restarts = NULL;
 
 	if (changed != NULL)
 		*changed = FALSE;
 	if (!cw_bot_admin_find(store, name, &bot, error))
 		return FALSE;
+	/* enabling clears the restart cap of monitoring/health; a bot it put
+	 * in error is written again, so the service starts it */
+	if (enabled) {
+		restarts = cw_store_state_get(store, bot.id, CW_HEALTH_STATE_RESTARTS, NULL);
+		if (restarts != NULL &&
+		    !cw_store_state_set(store, bot.id, CW_HEALTH_STATE_RESTARTS, NULL, error))
+			return FALSE;
+	}
 	/* an unchanged row is not written: the service would reload the bot.
 	 * A corrupt row is always written, which repairs "enabled". */
-	if (bot.corrupt == NULL && bot.enabled == enabled)
+	if (bot.corrupt == NULL && bot.enabled == enabled && restarts == NULL)
 		return TRUE;
 	if (!cw_store_bot_set_enabled(store, bot.id, enabled, error))
 		return FALSE;
@@ -396,6 +405,10 @@ cw_bot_admin_write_mode(CwStore *store, gpointer data, GError **error)
 {
 	CwBotAdminModeWrite *w = data;
 
+	/* resuming clears the restart cap of monitoring/health */
+	if (g_strcmp0(w->mode, "active") == 0 &&
+	    !cw_store_state_set(store, w->bot_id, CW_HEALTH_STATE_RESTARTS, NULL, error))
+		return FALSE;
 	return cw_store_state_set(store, w->bot_id, CW_BOT_ADMIN_STATE_MODE, w->mode, error) &&
 	       cw_store_event_append(store, w->bot_id, NULL, CW_BOT_ADMIN_EVENT_MODE,
 				     cw_bot_admin_now_ms(), w->payload, error) > 0;

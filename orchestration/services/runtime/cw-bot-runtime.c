@@ -46,6 +46,11 @@ struct _CwBotRuntime {
 	CwBotMode mode;
 	/* an order row of this bot waits in the candle's open transaction */
 	gboolean order_in_tx;
+	/* read by monitoring through CwHealthHost */
+	CwBotCounters counters;
+	CwPromHistogram latency;
+	gint64 loaded_at_ms;
+	gint64 last_heartbeat_ms;
 };
 
 /* The exit plan of the position, kept beside it in trading_positions. */
@@ -73,6 +78,24 @@ cw_bot_runtime_exit_state_json(CwBotRuntime *self, const CwEvent *event)
 	return g_string_free(out, FALSE);
 }
 
+/* The health view's counters: events, off the per-candle path. */
+static void
+cw_bot_runtime_count(CwBotRuntime *self, const CwEvent *event)
+{
+	CwBotCounters *c = &self->counters;
+
+	if (event->type == CW_EVENT_ORDER_SUBMITTED)
+		c->orders_submitted++;
+	else if (event->type == CW_EVENT_ORDER_REJECTED)
+		c->orders_rejected++;
+	else if (event->type == CW_EVENT_ORDER_CANCELLED)
+		c->orders_cancelled++;
+	else if (event->type == CW_EVENT_GUARD_TRIPPED)
+		cw_bot_counters_count_guard(c, event->source);
+	else if (event->type == CW_EVENT_ORDER_FILLED && event->fill != NULL)
+		*(event->fill->side == CW_SIDE_BUY ? &c->fills_buy : &c->fills_sell) += 1;
+}
+
 static void
 cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 {
@@ -82,6 +105,7 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 	/* replayed history is in the database already */
 	if (self->recovering)
 		return;
+	cw_bot_runtime_count(self, event);
 	cw_store_writer_event_copy(self->writer, self->id, event);
 	switch (event->type) {
 	case CW_EVENT_ORDER_SUBMITTED:
@@ -175,6 +199,9 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	g_queue_init(&self->scheduled);
 	self->history = g_ptr_array_new_with_free_func((GDestroyNotify) cw_scheduled_config_free);
 	self->mode = CW_BOT_MODE_ACTIVE;
+	self->loaded_at_ms = g_get_real_time() / 1000;
+	cw_prom_histogram_init(&self->latency,
+			       (const double[]){1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2}, 8);
 	return self;
 }
 
@@ -375,8 +402,51 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		    acc->equity, cw_direction_to_string(acc->position.direction),
 		    acc->position.qty);
 	}
-	cw_trading_orchestrator_on_candle(self->active, candle);
+	/* decision latency: every 64th candle is timed */
+	if (G_UNLIKELY((++self->counters.candles & 63) == 0)) {
+		gint64 t0 = g_get_monotonic_time();
+		cw_trading_orchestrator_on_candle(self->active, candle);
+		cw_prom_histogram_observe(&self->latency,
+					  (double) (g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+	} else {
+		cw_trading_orchestrator_on_candle(self->active, candle);
+	}
+	self->counters.last_candle_open = candle->open_time;
 	self->cursor = candle->open_time;
+}
+
+/* Fills the health view of the bot (pointers valid until the next candle). */
+void
+cw_bot_runtime_fill_health(CwBotRuntime *self, CwBotHealth *out)
+{
+	const CwAccount *acc =
+	    self->active != NULL ? cw_trading_orchestrator_get_account(self->active) : NULL;
+
+	*out = (CwBotHealth){
+	    .bot_id = self->id,
+	    .name = self->name,
+	    .strategy = self->active_spec != NULL ? self->active_spec->id : "",
+	    .status = "running",
+	    .mode = self->mode,
+	    .feed_state = self->recovering ? CW_HEALTH_FEED_RECOVERING : CW_HEALTH_FEED_LIVE,
+	    .interval_ms = self->config->interval_ms,
+	    .loaded_at_ms = self->loaded_at_ms,
+	    .last_heartbeat_ms = self->last_heartbeat_ms,
+	    .counters = &self->counters,
+	    .decision_latency = &self->latency,
+	};
+	if (acc != NULL) {
+		out->equity = acc->equity;
+		out->realized_pnl = acc->realized_pnl - acc->fees;
+		out->unrealized_pnl = acc->unrealized_pnl;
+		out->position_qty = cw_account_get_signed_qty(acc);
+	}
+}
+
+void
+cw_bot_runtime_set_heartbeat(CwBotRuntime *self, gint64 now_ms)
+{
+	self->last_heartbeat_ms = now_ms;
 }
 
 gboolean

@@ -93,6 +93,10 @@ CwBotMode cw_bot_runtime_get_mode(CwBotRuntime *self);
 /* Queues a metrics row for the active strategy. */
 void cw_bot_runtime_queue_metrics(CwBotRuntime *self, gint64 now_ms);
 void cw_bot_runtime_queue_guard_state(CwBotRuntime *self);
+/* The bot's health view (monitoring reads it through CwHealthHost). */
+void cw_bot_runtime_fill_health(CwBotRuntime *self, CwBotHealth *out);
+/* Records the time of the bot's last heartbeat write. */
+void cw_bot_runtime_set_heartbeat(CwBotRuntime *self, gint64 now_ms);
 /* JSON of the cache counters, for `bots list --json`. */
 char *cw_bot_runtime_cache_stats_json(CwBotRuntime *self);
 

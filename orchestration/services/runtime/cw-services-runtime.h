@@ -13,6 +13,7 @@
 #include "cw-feed-hub.h"
 #include "cw-bot-admin.h"
 #include "cw-strategy-manager.h"
+#include "cw-runtime-health.h"
 #include "cw-equity-stats.h"
 #include "cw-backtest-report.h"
 #include "cw-backtest.h"

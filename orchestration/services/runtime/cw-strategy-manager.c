@@ -701,6 +701,8 @@ cw_strategy_manager_heartbeat(CwStrategyManager *self, gint64 now_ms)
 		if (!cw_store_bot_heartbeat(self->store, cw_bot_runtime_get_id(rt), now_ms, &error))
 			cw_log(G_LOG_LEVEL_WARNING, cw_bot_runtime_get_name(rt), NULL,
 			       "heartbeat not recorded: %s", error->message);
+		else
+			cw_bot_runtime_set_heartbeat(rt, now_ms);
 		cw_store_writer_state(cw_bot_runtime_get_writer(rt), cw_bot_runtime_get_id(rt),
 				      "cache", stats);
 		cw_bot_runtime_queue_guard_state(rt);
@@ -842,4 +844,76 @@ cw_strategy_manager_get_write_counts(CwStrategyManager *self, guint64 *written, 
 {
 	*written = self->n_written;
 	*failed = self->n_failed;
+}
+
+void
+cw_strategy_manager_foreach(CwStrategyManager *self, CwBotRuntimeFunc func, gpointer user_data)
+{
+	GHashTableIter iter;
+	CwBotRuntime *rt;
+
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		func(rt, user_data);
+}
+
+/**
+ * cw_strategy_manager_restart_bot:
+ *
+ * Unloads a running bot and starts it again from its row: it replays its
+ * history up to the persisted cursor (crash recovery) and goes on live.
+ */
+gboolean
+cw_strategy_manager_restart_bot(CwStrategyManager *self, gint64 bot_id, const char *reason,
+				GError **error)
+{
+	CwBotRuntime *rt = g_hash_table_lookup(self->bots, &bot_id);
+	g_auto(CwStoreBot) row = {0};
+
+	if (rt == NULL) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_FAILED,
+			    "bot %" G_GINT64_FORMAT " is not running", bot_id);
+		return FALSE;
+	}
+	cw_log(G_LOG_LEVEL_MESSAGE, cw_bot_runtime_get_name(rt), NULL, "restarting: %s", reason);
+	cw_strategy_manager_unload(self, rt);
+	/* the cursor of the unloaded bot must be on disk before it replays */
+	if (!cw_strategy_manager_flush(self, error) ||
+	    !cw_store_bot_get_by_id(self->store, bot_id, &row, error))
+		return FALSE;
+	cw_strategy_manager_start(self, &row, FALSE);
+	return TRUE;
+}
+
+/* Unloads the bot (if it runs) and records status `error` with message. */
+void
+cw_strategy_manager_fail_bot(CwStrategyManager *self, gint64 bot_id, const char *message)
+{
+	CwBotRuntime *rt = g_hash_table_lookup(self->bots, &bot_id);
+	g_auto(CwStoreBot) row = {0};
+	g_autoptr(GError) error = NULL;
+
+	if (rt != NULL)
+		cw_strategy_manager_unload(self, rt);
+	if (!cw_store_bot_get_by_id(self->store, bot_id, &row, &error)) {
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "bot %" G_GINT64_FORMAT ": %s", bot_id,
+		       error->message);
+		return;
+	}
+	cw_strategy_manager_fail(self, &row, message);
+}
+
+void
+cw_strategy_manager_foreach_health(CwStrategyManager *self, CwBotHealthFunc func,
+				   gpointer user_data)
+{
+	GHashTableIter iter;
+	CwBotRuntime *rt;
+
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt)) {
+		CwBotHealth h;
+		cw_bot_runtime_fill_health(rt, &h);
+		func(&h, user_data);
+	}
 }

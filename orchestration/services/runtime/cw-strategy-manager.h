@@ -47,4 +47,17 @@ void cw_strategy_manager_get_write_counts(CwStrategyManager *self, guint64 *writ
 CwBotRuntime *cw_strategy_manager_lookup(CwStrategyManager *self, gint64 bot_id);
 CwFeedHub *cw_strategy_manager_get_feed_hub(CwStrategyManager *self);
 
+typedef void (*CwBotRuntimeFunc)(CwBotRuntime *bot, gpointer user_data);
+/* Calls func for every running bot (func must not unload bots). */
+void cw_strategy_manager_foreach(CwStrategyManager *self, CwBotRuntimeFunc func,
+				 gpointer user_data);
+/* Calls func with the health view of every running bot. */
+void cw_strategy_manager_foreach_health(CwStrategyManager *self, CwBotHealthFunc func,
+					gpointer user_data);
+/* Unloads a running bot and loads it again from its row, with recovery. */
+gboolean cw_strategy_manager_restart_bot(CwStrategyManager *self, gint64 bot_id, const char *reason,
+					 GError **error);
+/* Unloads the bot and records status `error` with message. */
+void cw_strategy_manager_fail_bot(CwStrategyManager *self, gint64 bot_id, const char *message);
+
 G_END_DECLS

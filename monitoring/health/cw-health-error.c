@@ -1,0 +1,3 @@
+#include "cw-health-error.h"
+
+G_DEFINE_QUARK(cw - health - error - quark, cw_health_error)

@@ -1,0 +1,109 @@
+#include "cw-core.h"
+
+#include <math.h>
+
+void
+cw_prom_family(GString *out, const char *name, const char *type, const char *help)
+{
+	g_string_append_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void
+cw_prom_escape_label(GString *out, const char *value)
+{
+	for (const char *p = value; p != NULL && *p != '\0'; p++) {
+		if (*p == '\\')
+			g_string_append(out, "\\\\");
+		else if (*p == '"')
+			g_string_append(out, "\\\"");
+		else if (*p == '\n')
+			g_string_append(out, "\\n");
+		else
+			g_string_append_c(out, *p);
+	}
+}
+
+static void
+cw_prom_value(GString *out, double value)
+{
+	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+	if (isnan(value))
+		g_string_append(out, "NaN");
+	else if (isinf(value))
+		g_string_append(out, value > 0 ? "+Inf" : "-Inf");
+	else if (value == floor(value) && fabs(value) < 1e15)
+		g_string_append_printf(out, "%" G_GINT64_FORMAT, (gint64) value);
+	else
+		g_string_append(out, g_ascii_formatd(buf, sizeof buf, "%.17g", value));
+}
+
+static void
+cw_prom_name(GString *out, const char *name, const char *labels)
+{
+	g_string_append(out, name);
+	if (labels != NULL && labels[0] != '\0')
+		g_string_append_printf(out, "{%s}", labels);
+	g_string_append_c(out, ' ');
+}
+
+void
+cw_prom_sample(GString *out, const char *name, const char *labels, double value)
+{
+	cw_prom_name(out, name, labels);
+	cw_prom_value(out, value);
+	g_string_append_c(out, '\n');
+}
+
+void
+cw_prom_sample_u64(GString *out, const char *name, const char *labels, guint64 value)
+{
+	cw_prom_name(out, name, labels);
+	g_string_append_printf(out, "%" G_GUINT64_FORMAT "\n", value);
+}
+
+void
+cw_prom_histogram_init(CwPromHistogram *self, const double *bounds, guint n_bounds)
+{
+	*self = (CwPromHistogram){0};
+	self->n_bounds = MIN(n_bounds, CW_PROM_HISTOGRAM_MAX_BUCKETS);
+	for (guint i = 0; i < self->n_bounds; i++)
+		self->bounds[i] = bounds[i];
+}
+
+void
+cw_prom_histogram_observe(CwPromHistogram *self, double value)
+{
+	for (guint i = 0; i < self->n_bounds; i++) {
+		if (value <= self->bounds[i]) {
+			self->counts[i]++;
+			break;
+		}
+	}
+	self->count++;
+	self->sum += value;
+}
+
+void
+cw_prom_histogram_write(const CwPromHistogram *self, GString *out, const char *name,
+			const char *labels)
+{
+	g_autofree char *bucket = g_strconcat(name, "_bucket", NULL);
+	g_autofree char *sum = g_strconcat(name, "_sum", NULL);
+	g_autofree char *count = g_strconcat(name, "_count", NULL);
+	const char *sep = labels != NULL && labels[0] != '\0' ? "," : "";
+	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+	guint64 cumulative = 0;
+
+	for (guint i = 0; i < self->n_bounds; i++) {
+		cumulative += self->counts[i];
+		g_string_append_printf(out, "%s{%s%sle=\"%s\"} %" G_GUINT64_FORMAT "\n", bucket,
+				       labels != NULL ? labels : "", sep,
+				       g_ascii_formatd(buf, sizeof buf, "%g", self->bounds[i]),
+				       cumulative);
+	}
+	g_string_append_printf(out, "%s{%s%sle=\"+Inf\"} %" G_GUINT64_FORMAT "\n", bucket,
+			       labels != NULL ? labels : "", sep, self->count);
+	cw_prom_sample(out, sum, labels, self->sum);
+	cw_prom_sample_u64(out, count, labels, self->count);
+}

@@ -1,0 +1,412 @@
+#include "cw-services-daemon.h"
+
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+struct _CwHttpServer {
+	GObject parent_instance;
+	CwHttpServerEnv env;
+	SoupServer *server;
+	guint port;
+	/* the server's own counters; the bots' series come from snapshots */
+	CwMetricRegistry *registry;
+	CwMetric *requests[6]; /* by status class: 1xx..5xx, index 0 unused */
+};
+
+G_DEFINE_FINAL_TYPE(CwHttpServer, cw_http_server, G_TYPE_OBJECT)
+
+#ifndef CW_VERSION
+#define CW_VERSION "0.1.0"
+#endif
+
+typedef struct {
+	GString *out;
+	CwHttpServer *self;
+	const char *family; /* which series this pass writes */
+} CwMetricsPass;
+
+static void
+cw_http_server_labels(GString *l, const CwBotHealth *bot)
+{
+	g_string_truncate(l, 0);
+	g_string_append(l, "bot=\"");
+	cw_prom_escape_label(l, bot->name);
+	g_string_append(l, "\",strategy=\"");
+	cw_prom_escape_label(l, bot->strategy);
+	g_string_append_c(l, '"');
+}
+
+/* One family per pass keeps every family's samples together, as the
+ * format requires. */
+static void
+cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
+{
+	CwMetricsPass *p = user_data;
+	const CwBotCounters *c = bot->counters;
+	const char *f = p->family;
+	g_autoptr(GString) l = g_string_new(NULL);
+	CwBotProbeState ps = {0};
+	double now_s = (double) g_get_real_time() / G_USEC_PER_SEC;
+
+	cw_http_server_labels(l, bot);
+	if (p->self->env.probe != NULL)
+		cw_health_probe_get_bot_state(p->self->env.probe, bot->bot_id, &ps);
+	if (g_str_equal(f, "candlewick_bot_candles_total"))
+		cw_prom_sample_u64(p->out, f, l->str, c->candles);
+	else if (g_str_equal(f, "candlewick_bot_orders_total")) {
+		g_autofree char *a = g_strdup_printf("%s,result=\"submitted\"", l->str);
+		g_autofree char *b = g_strdup_printf("%s,result=\"rejected\"", l->str);
+		g_autofree char *d = g_strdup_printf("%s,result=\"cancelled\"", l->str);
+		cw_prom_sample_u64(p->out, f, a, c->orders_submitted);
+		cw_prom_sample_u64(p->out, f, b, c->orders_rejected);
+		cw_prom_sample_u64(p->out, f, d, c->orders_cancelled);
+	} else if (g_str_equal(f, "candlewick_bot_fills_total")) {
+		g_autofree char *a = g_strdup_printf("%s,side=\"buy\"", l->str);
+		g_autofree char *b = g_strdup_printf("%s,side=\"sell\"", l->str);
+		cw_prom_sample_u64(p->out, f, a, c->fills_buy);
+		cw_prom_sample_u64(p->out, f, b, c->fills_sell);
+	} else if (g_str_equal(f, "candlewick_bot_guard_rejections_total")) {
+		for (guint i = 0; i < c->n_guards; i++) {
+			g_autoptr(GString) g = g_string_new(l->str);
+			g_string_append(g, ",guard=\"");
+			cw_prom_escape_label(g, c->guard_names[i]);
+			g_string_append_c(g, '"');
+			cw_prom_sample_u64(p->out, f, g->str, c->guard_trips[i]);
+		}
+		if (c->guard_other > 0) {
+			g_autofree char *o = g_strdup_printf("%s,guard=\"other\"", l->str);
+			cw_prom_sample_u64(p->out, f, o, c->guard_other);
+		}
+	} else if (g_str_equal(f, "candlewick_bot_equity"))
+		cw_prom_sample(p->out, f, l->str, bot->equity);
+	else if (g_str_equal(f, "candlewick_bot_realized_pnl"))
+		cw_prom_sample(p->out, f, l->str, bot->realized_pnl);
+	else if (g_str_equal(f, "candlewick_bot_unrealized_pnl"))
+		cw_prom_sample(p->out, f, l->str, bot->unrealized_pnl);
+	else if (g_str_equal(f, "candlewick_bot_position_size"))
+		cw_prom_sample(p->out, f, l->str, bot->position_qty);
+	else if (g_str_equal(f, "candlewick_bot_mode"))
+		cw_prom_sample(p->out, f, l->str, (double) bot->mode);
+	else if (g_str_equal(f, "candlewick_bot_feed_live"))
+		cw_prom_sample(p->out, f, l->str, bot->feed_state == CW_HEALTH_FEED_LIVE);
+	else if (g_str_equal(f, "candlewick_bot_stalled"))
+		cw_prom_sample(p->out, f, l->str, ps.stalled);
+	else if (g_str_equal(f, "candlewick_bot_restarts"))
+		cw_prom_sample(p->out, f, l->str, ps.restarts);
+	else if (g_str_equal(f, "candlewick_bot_last_candle_age_seconds"))
+		cw_prom_sample(p->out, f, l->str,
+			       c->last_candle_open > 0
+				   ? now_s - (double) c->last_candle_open / 1000 -
+					 bot->interval_ms / 1000.0
+				   : 0);
+	else if (g_str_equal(f, "candlewick_bot_decision_latency_seconds") &&
+		 bot->decision_latency != NULL)
+		cw_prom_histogram_write(bot->decision_latency, p->out, f, l->str);
+}
+
+static const struct {
+	const char *name;
+	const char *type;
+	const char *help;
+} cw_http_server_bot_families[] = {
+    {"candlewick_bot_candles_total", "counter", "Closed candles processed by the bot."},
+    {"candlewick_bot_orders_total", "counter",
+     "Orders by result (submitted, rejected, cancelled)."},
+    {"candlewick_bot_fills_total", "counter", "Fills by side."},
+    {"candlewick_bot_guard_rejections_total", "counter", "Guard rejections by guard."},
+    {"candlewick_bot_equity", "gauge", "Equity in quote currency."},
+    {"candlewick_bot_realized_pnl", "gauge", "Realized PnL after fees, quote currency."},
+    {"candlewick_bot_unrealized_pnl", "gauge", "Unrealized PnL, quote currency."},
+    {"candlewick_bot_position_size", "gauge", "Open position quantity, signed (short < 0)."},
+    {"candlewick_bot_mode", "gauge", "Mode: 0 active, 1 reduce-only, 2 halted."},
+    {"candlewick_bot_feed_live", "gauge", "1 while the bot's feed is live (not replaying)."},
+    {"candlewick_bot_stalled", "gauge", "1 while the bot is stalled."},
+    {"candlewick_bot_restarts", "gauge", "Restarts of the bot in the restart window."},
+    {"candlewick_bot_last_candle_age_seconds", "gauge",
+     "Seconds since the last processed candle closed."},
+    {"candlewick_bot_decision_latency_seconds", "histogram",
+     "Candle dispatch time, every 64th candle."},
+};
+
+static void
+cw_http_server_write_service(CwHttpServer *self, GString *out)
+{
+	guint64 written = 0, dropped = 0;
+
+	cw_prom_family(out, "candlewick_build_info", "gauge", "Build information.");
+	cw_prom_sample(out, "candlewick_build_info", "version=\"" CW_VERSION "\"", 1);
+	cw_prom_family(out, "candlewick_bots_running", "gauge", "Bots loaded and running.");
+	cw_prom_sample(out, "candlewick_bots_running", NULL,
+		       cw_strategy_manager_get_n_running(self->env.manager));
+	cw_strategy_manager_get_write_counts(self->env.manager, &written, &dropped);
+	cw_prom_family(out, "candlewick_store_writes_total", "counter",
+		       "Rows written by the store writers.");
+	cw_prom_sample_u64(out, "candlewick_store_writes_total", NULL, written);
+	cw_prom_family(out, "candlewick_store_dropped_writes_total", "counter",
+		       "Writes the store refused and dropped.");
+	cw_prom_sample_u64(out, "candlewick_store_dropped_writes_total", NULL, dropped);
+	cw_prom_family(out, "candlewick_store_queue_depth", "gauge",
+		       "Writes queued in the service writer.");
+	cw_prom_sample(out, "candlewick_store_queue_depth", NULL,
+		       cw_store_writer_get_pending(self->env.writer));
+	if (self->env.flush_hist != NULL) {
+		cw_prom_family(out, "candlewick_store_flush_duration_seconds", "histogram",
+			       "Duration of store flushes.");
+		cw_prom_histogram_write(self->env.flush_hist, out,
+					"candlewick_store_flush_duration_seconds", NULL);
+	}
+	{
+		g_autofree char *own = cw_metric_registry_render(self->registry);
+		g_string_append(out, own);
+	}
+}
+
+char *
+cw_http_server_render_metrics(CwHttpServer *self, gsize *len)
+{
+	GString *out = g_string_sized_new(4096);
+
+	cw_http_server_write_service(self, out);
+	if (self->env.probe != NULL)
+		cw_health_probe_write_metrics(self->env.probe, out);
+	for (guint i = 0; i < G_N_ELEMENTS(cw_http_server_bot_families); i++) {
+		CwMetricsPass p = {out, self, cw_http_server_bot_families[i].name};
+		cw_prom_family(out, p.family, cw_http_server_bot_families[i].type,
+			       cw_http_server_bot_families[i].help);
+		cw_strategy_manager_foreach_health(self->env.manager, cw_http_server_bot_series,
+						   &p);
+	}
+	*len = out->len;
+	return g_string_free(out, FALSE);
+}
+
+typedef struct {
+	JsonBuilder *b;
+	gboolean verbose;
+	gboolean ok;
+} CwReadyPass;
+
+static void
+cw_http_server_check(CwReadyPass *p, const char *name, gboolean ok, const char *detail)
+{
+	if (!ok)
+		p->ok = FALSE;
+	if (ok && !p->verbose)
+		return;
+	json_builder_begin_object(p->b);
+	json_builder_set_member_name(p->b, "name");
+	json_builder_add_string_value(p->b, name);
+	json_builder_set_member_name(p->b, "ok");
+	json_builder_add_boolean_value(p->b, ok);
+	json_builder_set_member_name(p->b, "detail");
+	json_builder_add_string_value(p->b, detail);
+	json_builder_end_object(p->b);
+}
+
+static void
+cw_http_server_feed_check(const CwBotHealth *bot, gpointer user_data)
+{
+	CwReadyPass *p = user_data;
+	g_autofree char *name = g_strdup_printf("feed:%s", bot->name);
+
+	cw_http_server_check(p, name, bot->feed_state == CW_HEALTH_FEED_LIVE,
+			     cw_health_feed_state_to_string(bot->feed_state));
+}
+
+static char *
+cw_http_server_checks(CwHttpServer *self, gboolean ready, gboolean verbose, gboolean *ok)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+	CwReadyPass p = {b, verbose, TRUE};
+	char detail[160] = "no health probe";
+	gboolean live = TRUE;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "checks");
+	json_builder_begin_array(b);
+	if (self->env.probe != NULL)
+		live = cw_health_probe_check(self->env.probe, detail, sizeof detail) !=
+		       CW_HEALTH_FAILING;
+	cw_http_server_check(&p, "main_loop", live, detail);
+	if (ready) {
+		gboolean db = cw_store_get_data_version(self->env.store, NULL) >= 0;
+		cw_http_server_check(&p, "database", db, db ? "open" : "not readable");
+		cw_http_server_check(&p, "bots_loaded", *self->env.started,
+				     *self->env.started ? "loaded" : "starting");
+		cw_strategy_manager_foreach_health(self->env.manager, cw_http_server_feed_check,
+						   &p);
+	}
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "status");
+	json_builder_add_string_value(b, p.ok ? "ok" : "failing");
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	*ok = p.ok;
+	return json_to_string(root, FALSE);
+}
+
+static void
+cw_http_server_answer(CwHttpServer *self, SoupServerMessage *msg, guint status, const char *type,
+		      char *body, gsize len)
+{
+	soup_server_message_set_status(msg, status, NULL);
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control",
+				     "no-store");
+	if (status == 405)
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
+					     "GET, HEAD");
+	soup_server_message_set_response(msg, type, SOUP_MEMORY_TAKE, body, len);
+	cw_metric_inc(self->requests[CLAMP(status / 100, 1, 5)]);
+}
+
+/* "?verbose", "?verbose=1", "?a&verbose": libsoup parses no bare key. */
+static gboolean
+cw_http_server_wants_verbose(SoupServerMessage *msg)
+{
+	const char *query = g_uri_get_query(soup_server_message_get_uri(msg));
+	g_auto(GStrv) parts = query != NULL ? g_strsplit(query, "&", 16) : NULL;
+
+	for (guint i = 0; parts != NULL && parts[i] != NULL; i++) {
+		if (g_str_equal(parts[i], "verbose") || g_str_has_prefix(parts[i], "verbose="))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+cw_http_server_handle(SoupServer *server, SoupServerMessage *msg, const char *path,
+		      GHashTable *query, gpointer user_data)
+{
+	CwHttpServer *self = user_data;
+	guint status = 404;
+	CwHttpRoute route = cw_http_route(soup_server_message_get_method(msg), path, &status);
+	gboolean ok = TRUE;
+	gboolean verbose = cw_http_server_wants_verbose(msg);
+	char *body;
+	gsize len;
+
+	switch (route) {
+	case CW_HTTP_ROUTE_METRICS:
+		body = cw_http_server_render_metrics(self, &len);
+		cw_http_server_answer(self, msg, 200, CW_PROM_CONTENT_TYPE, body, len);
+		return;
+	case CW_HTTP_ROUTE_LIVEZ:
+	case CW_HTTP_ROUTE_READYZ:
+		body = cw_http_server_checks(self, route == CW_HTTP_ROUTE_READYZ, verbose, &ok);
+		cw_http_server_answer(self, msg, ok ? 200 : 503, "application/json", body,
+				      strlen(body));
+		return;
+	default:
+		body = g_strdup_printf("{\"error\":\"%s\"}",
+				       status == 405 ? "method not allowed" : "not found");
+		cw_http_server_answer(self, msg, status, "application/json", body, strlen(body));
+		return;
+	}
+}
+
+static void
+cw_http_server_dispose(GObject *object)
+{
+	CwHttpServer *self = CW_HTTP_SERVER(object);
+
+	if (self->server != NULL)
+		soup_server_disconnect(self->server);
+	g_clear_object(&self->server);
+	g_clear_object(&self->registry);
+	G_OBJECT_CLASS(cw_http_server_parent_class)->dispose(object);
+}
+
+static void
+cw_http_server_class_init(CwHttpServerClass *klass)
+{
+	G_OBJECT_CLASS(klass)->dispose = cw_http_server_dispose;
+}
+
+static void
+cw_http_server_init(CwHttpServer *self)
+{
+}
+
+CwHttpServer *
+cw_http_server_new(const CwHttpServerEnv *env)
+{
+	CwHttpServer *self = g_object_new(CW_TYPE_HTTP_SERVER, NULL);
+
+	self->env = *env;
+	self->registry = cw_metric_registry_new();
+	for (guint i = 1; i < 6; i++) {
+		g_autofree char *l = g_strdup_printf("code=\"%uxx\"", i);
+		self->requests[i] =
+		    cw_metric_registry_counter(self->registry, "candlewick_http_requests_total", l,
+					       "HTTP requests answered, by status class.");
+	}
+	self->server = soup_server_new("server-header", "candlewick/" CW_VERSION " ", NULL);
+	soup_server_add_handler(self->server, NULL, cw_http_server_handle, self, NULL);
+	return self;
+}
+
+static gboolean
+cw_http_server_listen_unix(CwHttpServer *self, const char *path, GError **error)
+{
+	g_autoptr(GSocket) sock = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+					       G_SOCKET_PROTOCOL_DEFAULT, error);
+	g_autoptr(GSocketAddress) addr = NULL;
+
+	if (sock == NULL)
+		return FALSE;
+	(void) g_unlink(path);
+	addr = g_unix_socket_address_new(path);
+	return g_socket_bind(sock, addr, TRUE, error) && g_socket_listen(sock, error) &&
+	       soup_server_listen_socket(self->server, sock, 0, error);
+}
+
+/* "ADDR:PORT" or "[ADDR6]:PORT", IP literals only: no name lookup, which
+ * would block the main loop. */
+static GSocketAddress *
+cw_http_server_parse_address(const char *listen, GError **error)
+{
+	g_autofree char *host = NULL;
+	const char *colon = strrchr(listen, ':');
+	g_autoptr(GInetAddress) addr = NULL;
+	guint64 port = 0;
+
+	if (colon != NULL && listen[0] == '[' && colon > listen && colon[-1] == ']')
+		host = g_strndup(listen + 1, (gsize) (colon - listen - 2));
+	else if (colon != NULL)
+		host = g_strndup(listen, (gsize) (colon - listen));
+	if (host != NULL)
+		addr = g_inet_address_new_from_string(host);
+	if (addr == NULL || !g_ascii_string_to_unsigned(colon + 1, 10, 0, 65535, &port, NULL)) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
+			    "http listen \"%s\": expected IP:PORT, [IPv6]:PORT, unix:PATH or off",
+			    listen);
+		return NULL;
+	}
+	return g_inet_socket_address_new(addr, (guint16) port);
+}
+
+gboolean
+cw_http_server_listen(CwHttpServer *self, const char *listen, GError **error)
+{
+	g_autoptr(GSocketAddress) addr = NULL;
+	GSList *uris;
+
+	if (g_str_has_prefix(listen, "unix:"))
+		return cw_http_server_listen_unix(self, listen + 5, error);
+	addr = cw_http_server_parse_address(listen, error);
+	if (addr == NULL || !soup_server_listen(self->server, addr, 0, error))
+		return FALSE;
+	uris = soup_server_get_uris(self->server);
+	if (uris != NULL)
+		self->port = (guint) g_uri_get_port(uris->data);
+	g_slist_free_full(uris, (GDestroyNotify) g_uri_unref);
+	return TRUE;
+}
+
+guint
+cw_http_server_get_port(CwHttpServer *self)
+{
+	return self->port;
+}

@@ -1,0 +1,561 @@
+/* End to end: the real `candlewick serve` with its HTTP server on
+ * 127.0.0.1, scraped with a libsoup client. */
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cw-test-utils.h"
+
+typedef struct {
+	char *dir;
+	char *db;
+	char *port_file;
+	GSubprocess *proc;
+	guint port;
+	SoupSession *session;
+} Fixture;
+
+static void
+fixture_add_bot_feed(Fixture *fx, const char *name, double speed, const char *feed_type)
+{
+	g_autofree char *example = cw_test_example("ema-trend.json");
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *cfg = cw_test_load_json(parser, example);
+	g_autoptr(JsonObject) feed = json_object_new();
+	g_autofree char *csv = g_build_filename(g_getenv("CW_SHARED_DATA"), "btcusdt-5m.csv", NULL);
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	JsonNode *root = json_node_new(JSON_NODE_OBJECT);
+	g_autofree char *path = g_strdup_printf("%s/%s.json", fx->dir, name);
+	g_autofree char *mod = g_strconcat("CW_MODULE_DIR=", g_getenv("CW_TEST_MODULE_DIR"), NULL);
+	const char *env[] = {mod, NULL};
+
+	json_object_set_string_member(cfg, "name", name);
+	json_object_set_string_member(feed, "type", feed_type);
+	if (g_str_equal(feed_type, "replay")) {
+		json_object_set_string_member(feed, "path", csv);
+		json_object_set_double_member(feed, "speed", speed);
+	}
+	json_object_set_object_member(cfg, "feed", json_object_ref(feed));
+	json_node_set_object(root, cfg);
+	json_generator_set_root(gen, root);
+	g_assert_true(json_generator_to_file(gen, path, NULL));
+	json_node_unref(root);
+	/* bots add checks the feed through its own configure: a feed of a test
+	 * module needs the module loaded there too */
+	g_assert_cmpint(
+	    cw_test_run_env(env, NULL, NULL, "bots", "add", "--db", fx->db, "--config", path, NULL),
+	    ==, 0);
+}
+
+static void
+fixture_add_bot(Fixture *fx, const char *name, double speed)
+{
+	fixture_add_bot_feed(fx, name, speed, "replay");
+}
+
+static void
+fixture_start(Fixture *fx, const char *service_json, const char *const *env)
+{
+	g_autofree char *cfg = g_build_filename(fx->dir, "service.json", NULL);
+	const char *args[] = {"serve",       "--db",
+			      fx->db,        "--http",
+			      "127.0.0.1:0", "--http-port-file",
+			      fx->port_file, "--service-config",
+			      cfg,           NULL};
+	CwTestDeadline d = cw_test_deadline(10000);
+
+	g_assert_true(g_file_set_contents(cfg, service_json, -1, NULL));
+	fx->proc = cw_test_spawn_envv(env, G_SUBPROCESS_FLAGS_STDERR_SILENCE, args);
+	do {
+		g_autofree char *text = NULL;
+		if (g_file_get_contents(fx->port_file, &text, NULL, NULL) && text[0] != '\0') {
+			fx->port = (guint) g_ascii_strtoull(text, NULL, 10);
+			break;
+		}
+	} while (cw_test_deadline_wait(&d, 50));
+	g_assert_cmpuint(fx->port, >, 0);
+	fx->session = soup_session_new_with_options("timeout", 10, NULL);
+}
+
+static void
+fixture_setup(Fixture *fx, gconstpointer data)
+{
+	fx->dir = cw_test_tmpdir("cw-e2e-health-XXXXXX");
+	fx->db = g_build_filename(fx->dir, "bots.db", NULL);
+	fx->port_file = g_build_filename(fx->dir, "port", NULL);
+	fixture_add_bot(fx, "alpha", 2000);
+	fixture_add_bot(fx, "beta", 2000);
+}
+
+static void
+fixture_teardown(Fixture *fx, gconstpointer data)
+{
+	if (fx->proc != NULL) {
+		gboolean ended;
+		g_subprocess_send_signal(fx->proc, SIGTERM);
+		ended = cw_test_subprocess_wait(fx->proc, 15000);
+		if (!ended)
+			g_subprocess_force_exit(fx->proc);
+		/* a clean graceful stop (and, under ASan, no leak report) */
+		g_assert_true(ended);
+		g_assert_true(g_subprocess_get_if_exited(fx->proc));
+		g_assert_cmpint(g_subprocess_get_exit_status(fx->proc), ==, 0);
+		g_clear_object(&fx->proc);
+	}
+	g_clear_object(&fx->session);
+	cw_test_rm_rf(fx->dir);
+	g_free(fx->dir);
+	g_free(fx->db);
+	g_free(fx->port_file);
+}
+
+/* GET (or another method) path; returns the body, *status the code. */
+static char *
+fixture_request(Fixture *fx, const char *method, const char *path, guint *status,
+		char **content_type)
+{
+	g_autofree char *uri = g_strdup_printf("http://127.0.0.1:%u%s", fx->port, path);
+	g_autoptr(SoupMessage) msg = soup_message_new(method, uri);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) body = soup_session_send_and_read(fx->session, msg, NULL, &error);
+
+	g_assert_no_error(error);
+	*status = soup_message_get_status(msg);
+	if (content_type != NULL)
+		*content_type = g_strdup(soup_message_headers_get_content_type(
+		    soup_message_get_response_headers(msg), NULL));
+	return g_strndup(g_bytes_get_data(body, NULL), g_bytes_get_size(body));
+}
+
+/* A strict reader of the text exposition format 0.0.4: every sample
+ * belongs to the family announced by the last TYPE line (histograms by
+ * their _bucket/_sum/_count), names and labels are well formed, values
+ * parse, a family is announced once and HELP precedes TYPE. */
+static guint
+check_exposition(const char *text)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	g_autoptr(GHashTable) families =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autofree char *family = NULL;
+	g_autofree char *type = NULL;
+	g_autoptr(GRegex) sample = g_regex_new(
+	    "^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\\\n]|\\\\.)*\""
+	    "(,[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\\\n]|\\\\.)*\")*)\\})? "
+	    "(-?[0-9.eE+-]+|NaN|\\+Inf|-Inf)$",
+	    0, 0, NULL);
+	guint n = 0;
+
+	g_assert_true(g_str_has_suffix(text, "\n"));
+	for (guint i = 0; lines[i] != NULL && lines[i + 1] != NULL; i++) {
+		const char *l = lines[i];
+		g_autoptr(GMatchInfo) m = NULL;
+		g_autofree char *name = NULL;
+		if (g_str_has_prefix(l, "# HELP ")) {
+			g_auto(GStrv) f = g_strsplit(l + 7, " ", 2);
+			g_assert_nonnull(f[1]);
+			g_assert_true(g_str_has_prefix(lines[i + 1], "# TYPE "));
+			continue;
+		}
+		if (g_str_has_prefix(l, "# TYPE ")) {
+			g_auto(GStrv) f = g_strsplit(l + 7, " ", -1);
+			g_assert_cmpuint(g_strv_length(f), ==, 2);
+			g_assert_true(g_strv_contains(
+			    (const char *const[]){"counter", "gauge", "histogram", NULL}, f[1]));
+			g_assert_false(g_hash_table_contains(families, f[0]));
+			g_hash_table_add(families, g_strdup(f[0]));
+			g_free(family);
+			g_free(type);
+			family = g_strdup(f[0]);
+			type = g_strdup(f[1]);
+			if (g_str_equal(type, "counter"))
+				g_assert_true(g_str_has_suffix(family, "_total"));
+			continue;
+		}
+		g_assert_false(l[0] == '#');
+		g_assert_true(g_regex_match(sample, l, 0, &m));
+		name = g_match_info_fetch(m, 1);
+		g_assert_nonnull(family);
+		if (g_str_equal(type, "histogram"))
+			g_assert_true(g_str_equal(name, family) == FALSE &&
+				      g_str_has_prefix(name, family));
+		else
+			g_assert_cmpstr(name, ==, family);
+		n++;
+	}
+	return n;
+}
+
+static void
+test_metrics(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *ctype = NULL;
+	guint status = 0;
+	g_autofree char *body = NULL;
+	g_autofree char *file = g_build_filename(fx->dir, "metrics.txt", NULL);
+	g_autofree char *promtool = g_find_program_in_path("promtool");
+
+	fixture_start(fx, "{}", NULL);
+	g_usleep(1500000);
+	body = fixture_request(fx, "GET", "/metrics", &status, &ctype);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_cmpstr(ctype, ==, "text/plain");
+	g_assert_cmpuint(check_exposition(body), >, 40);
+	g_assert_nonnull(strstr(body, "candlewick_build_info{version=\""));
+	g_assert_nonnull(strstr(body, "candlewick_bot_candles_total{bot=\"alpha\",strategy=\""));
+	g_assert_nonnull(strstr(body, "candlewick_bot_candles_total{bot=\"beta\",strategy=\""));
+	g_assert_nonnull(strstr(body, "\nprocess_resident_memory_bytes "));
+	if (promtool == NULL) {
+		g_test_skip("promtool not installed (Debian package prometheus): "
+			    "promtool check metrics not run");
+		return;
+	}
+	{
+		g_autoptr(GSubprocess) p = NULL;
+		g_autoptr(GError) error = NULL;
+		g_autofree char *out = NULL;
+		p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDIN_PIPE |
+					 G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+					 G_SUBPROCESS_FLAGS_STDERR_MERGE,
+				     &error, promtool, "check", "metrics", NULL);
+		g_assert_no_error(error);
+		g_assert_true(g_subprocess_communicate_utf8(p, body, NULL, &out, NULL, &error));
+		g_assert_no_error(error);
+		g_test_message("promtool: %s", out);
+		g_assert_cmpstr(out, ==, "");
+		g_assert_true(g_subprocess_get_successful(p));
+	}
+}
+
+static void
+test_bad_requests(Fixture *fx, gconstpointer data)
+{
+	guint status = 0;
+	g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+
+	fixture_start(fx, "{}", NULL);
+	a = fixture_request(fx, "GET", "/nope", &status, NULL);
+	g_assert_cmpuint(status, ==, 404);
+	b = fixture_request(fx, "POST", "/metrics", &status, NULL);
+	g_assert_cmpuint(status, ==, 405);
+	c = fixture_request(fx, "DELETE", "/readyz", &status, NULL);
+	g_assert_cmpuint(status, ==, 405);
+	d = fixture_request(fx, "GET", "/readyz?verbose", &status, NULL);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_nonnull(strstr(d, "\"name\":\"database\""));
+	g_assert_nonnull(strstr(d, "\"name\":\"feed:alpha\""));
+	/* the CLI's verdict agrees: both bots run with fresh heartbeats */
+	{
+		g_autofree char *out = NULL;
+		g_assert_cmpint(cw_test_run(&out, NULL, "health", "--db", fx->db, NULL), ==, 0);
+		g_assert_nonnull(strstr(out, "\"status\" : \"ok\""));
+	}
+}
+
+static void
+test_watchdog(Fixture *fx, gconstpointer data)
+{
+	const char *env[] = {"CW_TEST_BLOCK_MAIN_LOOP_MS=2000", NULL};
+	guint status = 0;
+	g_autofree char *before = NULL, *after = NULL, *metrics = NULL;
+	CwTestDeadline d = cw_test_deadline(20000);
+
+	fixture_start(fx, "{\"health\": {\"watchdog_block_s\": 1, \"watchdog_recovery_s\": 5}}",
+		      env);
+	before = fixture_request(fx, "GET", "/livez", &status, NULL);
+	g_assert_cmpuint(status, ==, 200);
+	g_subprocess_send_signal(fx->proc, SIGUSR1);
+	g_usleep(2500000);
+	after = fixture_request(fx, "GET", "/livez", &status, NULL);
+	g_assert_cmpuint(status, ==, 503);
+	g_assert_nonnull(strstr(after, "blocked for 2."));
+	metrics = fixture_request(fx, "GET", "/metrics", &status, NULL);
+	g_assert_nonnull(strstr(metrics, "\ncandlewick_main_loop_blocks_total 1\n"));
+	do {
+		if (cw_test_db_int(fx->db,
+				   "SELECT count(*) FROM events WHERE type = 'MAIN_LOOP_BLOCKED'",
+				   0) == 1)
+			break;
+	} while (cw_test_deadline_wait(&d, 100));
+	g_assert_cmpint(
+	    cw_test_db_int(fx->db, "SELECT count(*) FROM events WHERE type = 'MAIN_LOOP_BLOCKED'",
+			   0),
+	    ==, 1);
+}
+
+/* WATCHDOG=1 stops while the loop is unhealthy: during a block and for
+ * health.watchdog_recovery_s after it, then resumes. */
+static void
+test_watchdog_gates_sd_notify(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *path = g_build_filename(fx->dir, "notify.sock", NULL);
+	g_autofree char *env_socket = g_strdup_printf("NOTIFY_SOCKET=%s", path);
+	const char *env[] = {env_socket, "WATCHDOG_USEC=200000", "WATCHDOG_PID",
+			     "CW_TEST_BLOCK_MAIN_LOOP_MS=1500", NULL};
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	gint64 last = 0, gap = 0, blocked_at = 0;
+	guint before = 0, after = 0;
+	CwTestDeadline d;
+	int fd;
+
+	g_assert_cmpuint(strlen(path), <, sizeof addr.sun_path);
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(bind(fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+	fixture_start(fx, "{\"health\": {\"watchdog_block_s\": 0.5, \"watchdog_recovery_s\": 2}}",
+		      env);
+	d = cw_test_deadline(9000);
+	do {
+		char buf[256];
+		ssize_t n;
+		while ((n = recv(fd, buf, sizeof buf - 1, 0)) > 0) {
+			gint64 now = g_get_monotonic_time();
+			buf[n] = '\0';
+			if (strcmp(buf, "WATCHDOG=1") != 0)
+				continue;
+			if (blocked_at == 0)
+				before++;
+			else if (last > 0 && now - last > gap)
+				gap = now - last;
+			if (blocked_at != 0 && now - blocked_at > 5 * G_USEC_PER_SEC)
+				after++;
+			last = now;
+		}
+		if (blocked_at == 0 && before >= 5) {
+			g_subprocess_send_signal(fx->proc, SIGUSR1);
+			blocked_at = g_get_monotonic_time();
+		}
+	} while (cw_test_deadline_wait(&d, 20));
+	close(fd);
+	g_assert_cmpuint(before, >=, 5);
+	/* 1.5 s blocked + 2 s unhealthy; without the gate the gap is 1.5 s */
+	g_assert_cmpint(gap, >, 3 * G_USEC_PER_SEC);
+	g_assert_cmpuint(after, >, 3);
+}
+
+static void
+test_rss_warning(Fixture *fx, gconstpointer data)
+{
+	CwTestDeadline d = cw_test_deadline(20000);
+	g_autofree char *check = NULL;
+
+	fixture_start(fx, "{\"health\": {\"rss_max_bytes\": 1000, \"sample_interval_s\": 0.2}}",
+		      NULL);
+	do {
+		if (cw_test_db_int(
+			fx->db, "SELECT count(*) FROM events WHERE type = 'HEALTH_WARNING'", 0) > 0)
+			break;
+	} while (cw_test_deadline_wait(&d, 100));
+	g_usleep(1000000);
+	/* once, not at every sample */
+	g_assert_cmpint(
+	    cw_test_db_int(fx->db, "SELECT count(*) FROM events WHERE type = 'HEALTH_WARNING'", 0),
+	    ==, 1);
+	check = cw_test_db_text(fx->db, "SELECT json_extract(payload, '$.check') FROM events "
+					"WHERE type = 'HEALTH_WARNING'");
+	g_assert_cmpstr(check, ==, "rss");
+}
+
+/* Sends raw bytes on a new connection; returns what came back (maybe ""). */
+static char *
+raw_request(Fixture *fx, const char *data, gsize len, GSocketConnection **keep)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autoptr(GError) error = NULL;
+	char buf[256] = {0};
+	gssize n;
+
+	g_socket_client_set_timeout(client, 5);
+	conn =
+	    g_socket_client_connect_to_host(client, "127.0.0.1", (guint16) fx->port, NULL, &error);
+	g_assert_no_error(error);
+	/* the server may close early on an oversized request: not an error here */
+	g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)), data, len, NULL,
+				  NULL, NULL);
+	if (keep != NULL) {
+		*keep = g_steal_pointer(&conn);
+		return NULL;
+	}
+	n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)), buf,
+				sizeof buf - 1, NULL, NULL);
+	return g_strndup(buf, n > 0 ? (gsize) n : 0);
+}
+
+static void
+test_hostile_requests(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GString) big = g_string_new("GET /livez HTTP/1.1\r\nHost: x\r\nX-Big: ");
+	g_autoptr(GSocketConnection) slow = NULL;
+	g_autofree char *a = NULL, *b = NULL, *c = NULL;
+	guint status = 0;
+	gint64 t0;
+
+	fixture_start(fx, "{}", NULL);
+	for (guint i = 0; i < 200000; i++)
+		g_string_append_c(big, 'a');
+	g_string_append(big, "\r\n\r\n");
+	/* oversized headers: libsoup drops the connection, answers nothing */
+	a = raw_request(fx, big->str, big->len, NULL);
+	g_assert_false(g_str_has_prefix(a, "HTTP/1.1 2"));
+	g_assert_false(g_str_has_prefix(a, "HTTP/1.1 5"));
+	b = raw_request(fx, "GARBAGE\r\n\r\n", 11, NULL);
+	g_assert_true(g_str_has_prefix(b, "HTTP/1.0 400") || g_str_has_prefix(b, "HTTP/1.1 400"));
+	/* a client that sends half a request holds nothing up */
+	raw_request(fx, "GET /livez HTTP/1.1\r\n", 21, &slow);
+	t0 = g_get_monotonic_time();
+	c = fixture_request(fx, "GET", "/livez", &status, NULL);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_cmpint(g_get_monotonic_time() - t0, <, 2 * G_USEC_PER_SEC);
+}
+
+#define STALL_CONFIG                                                                               \
+	"{\"health\": {\"stall_timeout_s\": 0.5, \"check_interval_s\": 0.1, "                      \
+	"\"restart_backoff_initial_s\": 0.1, \"restart_backoff_max_s\": 0.2}}"
+
+static char *
+bot_status(Fixture *fx, const char *name)
+{
+	g_autofree char *sql =
+	    g_strdup_printf("SELECT status FROM trading_bots WHERE name = '%s'", name);
+
+	return cw_test_db_text(fx->db, sql);
+}
+
+/* Waits for the bot's status `error`; returns its last_error. */
+static char *
+wait_for_error(Fixture *fx, const char *name, const CwTestDeadline *d)
+{
+	g_autofree char *sql =
+	    g_strdup_printf("SELECT last_error FROM trading_bots WHERE name = '%s'", name);
+
+	do {
+		g_autofree char *st = bot_status(fx, name);
+		if (g_strcmp0(st, "error") == 0)
+			break;
+	} while (cw_test_deadline_wait(d, 100));
+	return cw_test_db_text(fx->db, sql);
+}
+
+static void
+test_stall_restart_cap(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *mod = g_strconcat("CW_MODULE_DIR=", g_getenv("CW_TEST_MODULE_DIR"), NULL);
+	const char *env[] = {mod, NULL};
+	CwTestDeadline d = cw_test_deadline(60000);
+	g_autofree char *err = NULL, *state = NULL, *alpha = NULL, *beta = NULL;
+	gint64 stalls, beta_status_events;
+	g_auto(GStrv) parts = NULL;
+
+	fixture_add_bot_feed(fx, "stuck", 0, "stall");
+	fixture_start(fx, STALL_CONFIG, env);
+	err = wait_for_error(fx, "stuck", &d);
+	g_assert_nonnull(err);
+	g_assert_true(g_str_has_prefix(err, "restart limit reached: 5 restarts in 10 min (last: "
+					    "no candle for "));
+	/* one STALLED per restart plus the one that hit the limit (the journal
+	 * is flushed a moment after the status) */
+	do {
+		stalls =
+		    cw_test_db_int(fx->db,
+				   "SELECT count(*) FROM events e JOIN trading_bots b ON b.id = "
+				   "e.bot_id WHERE b.name = 'stuck' AND e.type = 'STALLED'",
+				   0);
+	} while (stalls < 6 && cw_test_deadline_wait(&d, 100));
+	g_assert_cmpint(stalls, ==, 6);
+	state = cw_test_db_text(fx->db, "SELECT value FROM bot_state s JOIN trading_bots b ON "
+					"b.id = s.bot_id WHERE b.name = 'stuck' AND "
+					"s.key = 'health_restarts'");
+	g_assert_nonnull(state);
+	parts = g_strsplit(state, ",", -1);
+	g_assert_cmpuint(g_strv_length(parts), ==, 5);
+	/* the neighbours ran on: still running, never restarted */
+	alpha = bot_status(fx, "alpha");
+	beta = bot_status(fx, "beta");
+	g_assert_cmpstr(alpha, ==, "running");
+	g_assert_cmpstr(beta, ==, "running");
+	beta_status_events = cw_test_db_int(
+	    fx->db,
+	    "SELECT count(*) FROM events e JOIN trading_bots b ON b.id = e.bot_id WHERE "
+	    "b.name = 'beta' AND e.type IN ('STALLED', 'BOT_STATUS')",
+	    0);
+	g_assert_cmpint(beta_status_events, ==, 2); /* starting, running */
+	{
+		g_autofree char *out = NULL;
+		g_assert_cmpint(cw_test_run(&out, NULL, "health", "--db", fx->db, NULL), ==, 1);
+		g_assert_nonnull(strstr(out, "bot:stuck"));
+		g_assert_nonnull(strstr(out, "restart limit reached"));
+		g_assert_null(strstr(out, "bot:alpha"));
+	}
+	/* `bots enable` clears the count and starts the bot again */
+	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "enable", "--db", fx->db, "stuck", NULL),
+			==, 0);
+	g_clear_pointer(&state, g_free);
+	state = cw_test_db_text(fx->db, "SELECT value FROM bot_state s JOIN trading_bots b ON "
+					"b.id = s.bot_id WHERE b.name = 'stuck' AND "
+					"s.key = 'health_restarts'");
+	g_assert_null(state);
+	d = cw_test_deadline(20000);
+	do {
+		g_autofree char *st = bot_status(fx, "stuck");
+		if (g_strcmp0(st, "running") == 0)
+			break;
+	} while (cw_test_deadline_wait(&d, 50));
+	g_clear_pointer(&err, g_free);
+	err = bot_status(fx, "stuck");
+	g_assert_cmpstr(err, ==, "running");
+}
+
+/* A restart count that cannot be read is the limit reached (fail closed). */
+static void
+test_stall_unreadable_count(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *mod = g_strconcat("CW_MODULE_DIR=", g_getenv("CW_TEST_MODULE_DIR"), NULL);
+	const char *env[] = {mod, NULL};
+	CwTestDeadline d = cw_test_deadline(30000);
+	g_autofree char *err = NULL;
+
+	fixture_add_bot_feed(fx, "stuck", 0, "stall");
+	cw_test_db_exec(fx->db, "INSERT INTO bot_state (bot_id, key, value, updated_at) SELECT id, "
+				"'health_restarts', '12,banana', 0 FROM trading_bots WHERE "
+				"name = 'stuck'");
+	fixture_start(fx, STALL_CONFIG, env);
+	err = wait_for_error(fx, "stuck", &d);
+	g_assert_nonnull(err);
+	g_assert_nonnull(strstr(err, "restart count unreadable"));
+	g_assert_nonnull(strstr(err, "banana"));
+	/* `bots resume` clears it */
+	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "resume", "--db", fx->db, "stuck", NULL),
+			==, 0);
+	g_assert_cmpint(
+	    cw_test_db_int(fx->db, "SELECT count(*) FROM bot_state WHERE key = 'health_restarts'",
+			   -1),
+	    ==, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add("/e2e/health/metrics", Fixture, NULL, fixture_setup, test_metrics,
+		   fixture_teardown);
+	g_test_add("/e2e/health/bad-requests", Fixture, NULL, fixture_setup, test_bad_requests,
+		   fixture_teardown);
+	g_test_add("/e2e/health/hostile-requests", Fixture, NULL, fixture_setup,
+		   test_hostile_requests, fixture_teardown);
+	g_test_add("/e2e/health/watchdog", Fixture, NULL, fixture_setup, test_watchdog,
+		   fixture_teardown);
+	g_test_add("/e2e/health/watchdog-gates-sd-notify", Fixture, NULL, fixture_setup,
+		   test_watchdog_gates_sd_notify, fixture_teardown);
+	g_test_add("/e2e/health/rss-warning", Fixture, NULL, fixture_setup, test_rss_warning,
+		   fixture_teardown);
+	g_test_add("/e2e/health/stall-restart-cap", Fixture, NULL, fixture_setup,
+		   test_stall_restart_cap, fixture_teardown);
+	g_test_add("/e2e/health/stall-unreadable-count", Fixture, NULL, fixture_setup,
+		   test_stall_unreadable_count, fixture_teardown);
+	return g_test_run();
+}
