@@ -1,25 +1,146 @@
 #include "cw-core.h"
 
 G_DEFINE_INTERFACE(CwNotifier, cw_notifier, G_TYPE_OBJECT)
+G_DEFINE_BOXED_TYPE(CwNotification, cw_notification, cw_notification_copy, cw_notification_free)
 
 static void
 cw_notifier_default_init(CwNotifierInterface *iface)
 {
 }
 
+const char *
+cw_notification_level_to_string(CwNotificationLevel level)
+{
+	switch (level) {
+	case CW_NOTIFICATION_INFO:
+		return "info";
+	case CW_NOTIFICATION_WARNING:
+		return "warning";
+	case CW_NOTIFICATION_CRITICAL:
+		return "critical";
+	default:
+		return "unknown";
+	}
+}
+
+const char *
+cw_notify_outcome_to_string(CwNotifyOutcome outcome)
+{
+	switch (outcome) {
+	case CW_NOTIFY_OK:
+		return "ok";
+	case CW_NOTIFY_TRANSIENT:
+		return "transient";
+	case CW_NOTIFY_RATE_LIMITED:
+		return "rate-limited";
+	case CW_NOTIFY_PERMANENT:
+		return "permanent";
+	default:
+		return "unknown";
+	}
+}
+
+/**
+ * cw_notification_new:
+ *
+ * Returns: (transfer full): a message owning copies of every string.
+ */
+CwNotification *
+cw_notification_new(const char *key, const char *event_type, CwNotificationLevel level,
+		    const char *bot, const char *strategy_id, const char *title, const char *body,
+		    gint64 created_at)
+{
+	CwNotification *self = g_new0(CwNotification, 1);
+
+	self->key = g_strdup(key);
+	self->event_type = g_strdup(event_type);
+	self->level = level;
+	self->bot = g_strdup(bot);
+	self->strategy_id = g_strdup(strategy_id);
+	self->title = g_strdup(title != NULL ? title : "");
+	self->body = g_strdup(body != NULL ? body : "");
+	self->created_at = created_at;
+	return self;
+}
+
+/** cw_notification_copy: Returns: (transfer full): a deep copy. */
+CwNotification *
+cw_notification_copy(const CwNotification *self)
+{
+	CwNotification *copy;
+
+	g_return_val_if_fail(self != NULL, NULL);
+	copy = cw_notification_new(self->key, self->event_type, self->level, self->bot,
+				   self->strategy_id, self->title, self->body, self->created_at);
+	copy->silent = self->silent;
+	return copy;
+}
+
+/** cw_notification_free: frees a message and its strings; NULL is fine. */
+void
+cw_notification_free(CwNotification *self)
+{
+	if (self == NULL)
+		return;
+	g_free(self->key);
+	g_free(self->event_type);
+	g_free(self->bot);
+	g_free(self->strategy_id);
+	g_free(self->title);
+	g_free(self->body);
+	g_free(self);
+}
+
+/** cw_notifier_configure: applies the notifier's section of the service config. */
 gboolean
-cw_notifier_configure(CwNotifier *self, const CwBotConfig *config, GError **error)
+cw_notifier_configure(CwNotifier *self, const char *section_json, GError **error)
 {
 	CwNotifierInterface *iface;
 
 	g_return_val_if_fail(CW_IS_NOTIFIER(self), FALSE);
 	iface = CW_NOTIFIER_GET_IFACE(self);
-	return iface->configure == NULL || iface->configure(self, config, error);
+	return iface->configure == NULL || iface->configure(self, section_json, error);
 }
 
+/** cw_notifier_get_limits: the pacing the notifier asks for (defaults: none). */
 void
-cw_notifier_notify(CwNotifier *self, const CwEvent *event)
+cw_notifier_get_limits(CwNotifier *self, CwNotifierLimits *limits)
+{
+	CwNotifierInterface *iface;
+
+	g_return_if_fail(CW_IS_NOTIFIER(self));
+	*limits = (CwNotifierLimits){.min_interval_ms = 0, .max_per_minute = 0, .coalesce_max = 1};
+	iface = CW_NOTIFIER_GET_IFACE(self);
+	if (iface->get_limits != NULL)
+		iface->get_limits(self, limits);
+	if (limits->coalesce_max == 0)
+		limits->coalesce_max = 1;
+}
+
+/** cw_notifier_send_async: starts sending message (copied as needed). */
+void
+cw_notifier_send_async(CwNotifier *self, const CwNotification *message, GCancellable *cancellable,
+		       GAsyncReadyCallback callback, gpointer user_data)
 {
 	g_return_if_fail(CW_IS_NOTIFIER(self));
-	CW_NOTIFIER_GET_IFACE(self)->notify(self, event);
+	g_return_if_fail(message != NULL);
+	CW_NOTIFIER_GET_IFACE(self)->send_async(self, message, cancellable, callback, user_data);
+}
+
+/**
+ * cw_notifier_send_finish:
+ * @result: (out): how the send ended, filled on failure too
+ *
+ * Returns: TRUE when delivered; FALSE with error otherwise.
+ */
+gboolean
+cw_notifier_send_finish(CwNotifier *self, GAsyncResult *res, CwNotifyResult *result, GError **error)
+{
+	CwNotifyResult local = {CW_NOTIFY_TRANSIENT, 0};
+
+	g_return_val_if_fail(CW_IS_NOTIFIER(self), FALSE);
+	if (result == NULL)
+		result = &local;
+	*result = local;
+	return CW_NOTIFIER_GET_IFACE(self)->send_finish(self, res, result, error);
 }
