@@ -12,6 +12,7 @@ struct _CwService {
 	CwStoreWriter *writer;
 	CwOrchestratorCache *cache;
 	CwStrategyManager *manager;
+	CwNotificationWorker *notifications; /* nullable: none configured */
 	GMainLoop *loop;
 	GPtrArray *sources; /* source ids */
 	gint64 data_version;
@@ -50,15 +51,11 @@ cw_service_options_init(CwServiceOptions *options)
 static gboolean
 cw_service_options_parse(CwServiceOptions *options, JsonObject *obj, GError **error)
 {
-	static const char *const known[] = {"poll_interval_s",
-					    "heartbeat_interval_s",
-					    "metrics_interval_s",
-					    "flush_interval_s",
-					    "shutdown_timeout_s",
-					    "max_cached_orchestrators",
-					    "guardrails",
-					    "store",
-					    NULL};
+	static const char *const known[] = {"poll_interval_s",    "heartbeat_interval_s",
+					    "metrics_interval_s", "flush_interval_s",
+					    "shutdown_timeout_s", "max_cached_orchestrators",
+					    "guardrails",         "store",
+					    "notifications",      NULL};
 	static const char *const known_guards[] = {"max_positions_total", "max_exposure_pct", NULL};
 	static const char *const known_store[] = {"max_page_count", NULL};
 	CwServiceContext *ctx = cw_service_context_get_default();
@@ -82,7 +79,8 @@ cw_service_options_parse(CwServiceOptions *options, JsonObject *obj, GError **er
 				 options->max_cached_orchestrators, 0, 10000000,
 				 &options->max_cached_orchestrators, error) ||
 	    !cw_config_read_object(obj, "", "guardrails", &guards, error) ||
-	    !cw_config_read_object(obj, "", "store", &store, error))
+	    !cw_config_read_object(obj, "", "store", &store, error) ||
+	    !cw_notification_worker_read_config(obj, error))
 		return FALSE;
 	if (store != NULL &&
 	    (!cw_config_check_keys(store, "store", known_store, error) ||
@@ -164,6 +162,7 @@ cw_service_dispose(GObject *object)
 	}
 	g_clear_handle_id(&self->timeout_id, g_source_remove);
 	g_clear_handle_id(&self->finish_id, g_source_remove);
+	g_clear_object(&self->notifications);
 	g_clear_object(&self->manager);
 	g_clear_pointer(&self->cache, cw_orchestrator_cache_free);
 	g_clear_pointer(&self->writer, cw_store_writer_free);
@@ -217,6 +216,8 @@ cw_service_new(const char *db_path, const CwServiceOptions *options, GError **er
 		g_prefix_error(error, "refusing to serve: ");
 		return NULL;
 	}
+	if (!cw_notification_worker_new_from_settings(self->store, &self->notifications, error))
+		return NULL;
 	self->writer = cw_store_writer_new(self->store);
 	self->cache = cw_orchestrator_cache_new(options->max_cached_orchestrators);
 	self->manager = cw_strategy_manager_new(self->store, self->writer, self->cache);
@@ -411,6 +412,8 @@ cw_service_finish_cb(gpointer user_data)
 	CwService *self = user_data;
 
 	self->finish_id = 0;
+	if (self->notifications != NULL)
+		cw_notification_worker_stop(self->notifications);
 	cw_service_flush(self);
 	cw_strategy_manager_stop_all(self->manager, "shutdown");
 	if (!cw_service_flush(self))
@@ -478,6 +481,8 @@ cw_service_run(CwService *self)
 	}
 	cw_service_flush(self);
 	cw_service_add_timer(self, self->options.flush_interval_s, cw_service_flush_cb);
+	if (self->notifications != NULL)
+		cw_notification_worker_start(self->notifications, 200);
 	cw_service_add_timer(self, self->options.poll_interval_s, cw_service_poll_cb);
 	cw_service_add_timer(self, self->options.heartbeat_interval_s, cw_service_heartbeat_cb);
 	cw_service_add_timer(self, self->options.metrics_interval_s, cw_service_metrics_cb);

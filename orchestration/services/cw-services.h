@@ -7,4 +7,7 @@
 #include "cw-commands.h"
 #include "cw-store.h"
 #include "cw-sd-notify.h"
+#include "cw-store-outbox.h"
+#include "cw-outbox-router.h"
+#include "cw-notification-worker.h"
 #undef CW_SERVICES_INSIDE
