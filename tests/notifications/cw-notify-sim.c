@@ -15,6 +15,7 @@ struct _CwNotifySim {
 	char *fail_description;
 	gint64 down_until_ms;
 	gboolean hang;
+	guint delay_ms;
 	GPtrArray *held;    /* paused messages */
 	GPtrArray *updates; /* JSON text of queued updates */
 	gint64 next_update_id;
@@ -132,6 +133,19 @@ cw_notify_sim_telegram(CwNotifySim *self, SoupServerMessage *msg, CwSimRequest *
 				  "\"date\":0,\"text\":\"x\"}}");
 }
 
+static gboolean
+cw_notify_sim_release(gpointer data)
+{
+	SoupServerMessage *msg = data;
+
+	soup_server_message_unpause(msg);
+	g_object_unref(msg);
+	return G_SOURCE_REMOVE;
+}
+
+static void cw_notify_sim_answer(CwNotifySim *self, SoupServerMessage *msg, CwSimRequest *r,
+				 const char *path, const char *body);
+
 static void
 cw_notify_sim_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
 		      GHashTable *query, gpointer user_data)
@@ -141,7 +155,6 @@ cw_notify_sim_handler(SoupServer *server, SoupServerMessage *msg, const char *pa
 	SoupMessageBody *req = soup_server_message_get_request_body(msg);
 	g_autoptr(GBytes) bytes = soup_message_body_flatten(req);
 	g_autofree char *body = g_strndup(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
-	g_autofree char *prefix = g_strdup_printf("/bot%s/", self->token);
 
 	r->at_ms = cw_clock_now_ms(self->clock);
 	r->path = g_strdup(path);
@@ -154,6 +167,19 @@ cw_notify_sim_handler(SoupServer *server, SoupServerMessage *msg, const char *pa
 		g_ptr_array_add(self->held, g_object_ref(msg));
 		return;
 	}
+	cw_notify_sim_answer(self, msg, r, path, body);
+	if (self->delay_ms > 0) {
+		soup_server_message_pause(msg);
+		g_timeout_add(self->delay_ms, cw_notify_sim_release, g_object_ref(msg));
+	}
+}
+
+static void
+cw_notify_sim_answer(CwNotifySim *self, SoupServerMessage *msg, CwSimRequest *r, const char *path,
+		     const char *body)
+{
+	g_autofree char *prefix = g_strdup_printf("/bot%s/", self->token);
+
 	if (g_str_has_prefix(path, "/bot")) {
 		if (!g_str_has_prefix(path, prefix)) {
 			r->status = 401;
@@ -254,6 +280,12 @@ void
 cw_notify_sim_set_down_until(CwNotifySim *self, gint64 until_ms)
 {
 	self->down_until_ms = until_ms;
+}
+
+void
+cw_notify_sim_set_delay(CwNotifySim *self, guint delay_ms)
+{
+	self->delay_ms = delay_ms;
 }
 
 void
