@@ -52,8 +52,9 @@ cw_store_outbox_insert(CwStore *self, const CwStoreOutboxRow *row, GError **erro
 {
 	g_autoptr(GRecMutexLocker) locker = cw_store_lock(self);
 	const char *purpose = "adding a notification to the outbox";
-	g_autoptr(sqlite3_stmt) stmt = cw_store_outbox_prepare(
-	    self,
+	/* cached: one insert per notifier for every notifying event */
+	g_autoptr(CwStoreStmt) stmt = cw_store_stmt(
+	    self, CW_STORE_STMT_OUTBOX_INSERT,
 	    "INSERT OR IGNORE INTO outbox (idempotency_key, notifier, event_seq, bot_id, bot_name,"
 	    " strategy_id, event_type, level, silent, title, body, created_at, next_attempt_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
