@@ -11,6 +11,13 @@ struct _CwTelegramNotifier {
 	gint64 chat_id;
 	gboolean html;
 	CwNotifierLimits limits;
+	/* commands (opt-in): getUpdates long-poll, answering allowed chats only */
+	gboolean commands;
+	GArray *allowed; /* gint64 chat ids */
+	double poll_timeout_s;
+	SoupSession *poll_session;
+	gint64 offset;
+	guint64 n_ignored;
 };
 
 static void cw_telegram_notifier_iface_init(CwNotifierInterface *iface);
@@ -39,6 +46,8 @@ cw_telegram_notifier_finalize(GObject *object)
 	CwTelegramNotifier *self = CW_TELEGRAM_NOTIFIER(object);
 
 	g_clear_object(&self->session);
+	g_clear_object(&self->poll_session);
+	g_array_unref(self->allowed);
 	if (self->token != NULL)
 		memset(self->token, 0, strlen(self->token));
 	g_free(self->token);
@@ -56,6 +65,8 @@ static void
 cw_telegram_notifier_init(CwTelegramNotifier *self)
 {
 	self->base_url = g_strdup("https://api.telegram.org");
+	self->allowed = g_array_new(FALSE, FALSE, sizeof(gint64));
+	self->poll_timeout_s = 25;
 	self->limits = (CwNotifierLimits){.min_interval_ms = 1000, .coalesce_max = 10};
 }
 
@@ -113,11 +124,49 @@ cw_telegram_notifier_read_chat_id(CwTelegramNotifier *self, JsonObject *obj, GEr
 }
 
 static gboolean
+cw_telegram_notifier_read_allowed(CwTelegramNotifier *self, JsonObject *obj, GError **error)
+{
+	JsonArray *ids = NULL;
+
+	g_array_set_size(self->allowed, 0);
+	if (!cw_config_read_array(obj, "", "allowed_chat_ids", 0, 1000, &ids, error))
+		return FALSE;
+	if (ids == NULL) {
+		g_array_append_val(self->allowed, self->chat_id);
+		return TRUE;
+	}
+	for (guint i = 0; i < json_array_get_length(ids); i++) {
+		JsonNode *node = json_array_get_element(ids, i);
+		gint64 id;
+		if (!JSON_NODE_HOLDS_VALUE(node) ||
+		    json_node_get_value_type(node) != G_TYPE_INT64) {
+			g_autofree char *key = g_strdup_printf("allowed_chat_ids[%u]", i);
+			return cw_config_error_at(error, CW_CONFIG_ERROR_TYPE, "", key,
+						  "expected an integer chat id, got %s",
+						  cw_config_node_describe(node));
+		}
+		id = json_node_get_int(node);
+		g_array_append_val(self->allowed, id);
+	}
+	return TRUE;
+}
+
+static gboolean
 cw_telegram_notifier_configure(CwNotifier *notifier, const char *section_json, GError **error)
 {
-	static const char *const known[] = {
-	    "chat_id",   "token_env",      "token_file",     "parse_mode",   "base_url",
-	    "timeout_s", "min_interval_s", "max_per_minute", "coalesce_max", NULL};
+	static const char *const known[] = {"chat_id",
+					    "token_env",
+					    "token_file",
+					    "parse_mode",
+					    "base_url",
+					    "timeout_s",
+					    "min_interval_s",
+					    "max_per_minute",
+					    "coalesce_max",
+					    "commands",
+					    "allowed_chat_ids",
+					    "poll_timeout_s",
+					    NULL};
 	static const char *const modes[] = {"MarkdownV2", "HTML", NULL};
 	CwTelegramNotifier *self = CW_TELEGRAM_NOTIFIER(notifier);
 	g_autoptr(JsonObject) obj = cw_notifications_parse_section(section_json, error);
@@ -143,6 +192,11 @@ cw_telegram_notifier_configure(CwNotifier *notifier, const char *section_json, G
 	    !cw_config_read_uint(obj, "", "coalesce_max", self->limits.coalesce_max, 1, 100,
 				 &self->limits.coalesce_max, error))
 		return FALSE;
+	if (!cw_config_read_bool(obj, "", "commands", FALSE, &self->commands, error) ||
+	    !cw_config_read_double(obj, "", "poll_timeout_s", self->poll_timeout_s, 0, 50,
+				   &self->poll_timeout_s, error) ||
+	    !cw_telegram_notifier_read_allowed(self, obj, error))
+		return FALSE;
 	if (!g_str_has_prefix(base_url, "https://") && !g_str_has_prefix(base_url, "http://"))
 		return cw_config_error_at(error, CW_CONFIG_ERROR_INVALID, "", "base_url",
 					  "expected an http:// or https:// URL");
@@ -164,6 +218,10 @@ cw_telegram_notifier_configure(CwNotifier *notifier, const char *section_json, G
 	g_clear_object(&self->session);
 	self->session = soup_session_new_with_options("timeout", (guint) (timeout_s + 0.999),
 						      "idle-timeout", 60, NULL);
+	g_clear_object(&self->poll_session);
+	/* a long poll holds its request open for poll_timeout_s */
+	self->poll_session = soup_session_new_with_options(
+	    "timeout", (guint) (self->poll_timeout_s + timeout_s + 0.999), NULL);
 	return TRUE;
 }
 
@@ -372,9 +430,195 @@ cw_telegram_notifier_send_finish(CwNotifier *notifier, GAsyncResult *res, CwNoti
 	return FALSE;
 }
 
+static gboolean
+cw_telegram_notifier_takes_commands(CwNotifier *notifier)
+{
+	return CW_TELEGRAM_NOTIFIER(notifier)->commands;
+}
+
+static guint64
+cw_telegram_notifier_get_n_ignored(CwNotifier *notifier)
+{
+	return CW_TELEGRAM_NOTIFIER(notifier)->n_ignored;
+}
+
+static char *
+cw_telegram_notifier_to_json(JsonBuilder *b)
+{
+	g_autoptr(JsonNode) root = json_builder_get_root(b);
+
+	return json_to_string(root, FALSE);
+}
+
+static SoupMessage *
+cw_telegram_notifier_post(CwTelegramNotifier *self, const char *method, char *json /* taken */)
+{
+	g_autofree char *url = g_strdup_printf("%s/bot%s/%s", self->base_url, self->token, method);
+	SoupMessage *msg = soup_message_new("POST", url);
+	gsize len = strlen(json);
+	g_autoptr(GBytes) bytes = g_bytes_new_take(json, len);
+
+	if (msg != NULL)
+		soup_message_set_request_body_from_bytes(msg, "application/json", bytes);
+	return msg;
+}
+
+static gboolean
+cw_telegram_notifier_allowed(CwTelegramNotifier *self, gint64 chat_id)
+{
+	for (guint i = 0; i < self->allowed->len; i++)
+		if (g_array_index(self->allowed, gint64, i) == chat_id)
+			return TRUE;
+	return FALSE;
+}
+
+static void
+cw_telegram_notifier_polled(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GTask) task = user_data;
+	CwTelegramNotifier *self = g_task_get_source_object(task);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) body =
+	    soup_session_send_and_read_finish(SOUP_SESSION(source), res, &error);
+	g_autoptr(GPtrArray) updates = NULL;
+	g_autoptr(GPtrArray) commands = NULL;
+	gint64 max_id = self->offset - 1;
+	gsize len = 0;
+	const char *data;
+
+	if (body == NULL) {
+		g_autofree char *url = cw_telegram_notifier_redacted_url(self, "getUpdates");
+		g_autofree char *text = g_strdup_printf("POST %s: %s", url, error->message);
+		g_autofree char *safe = cw_telegram_notifier_redact(self, text);
+		g_task_return_new_error(task, CW_NOTIFICATIONS_ERROR, CW_NOTIFICATIONS_ERROR_HTTP,
+					"%s", safe);
+		return;
+	}
+	data = g_bytes_get_data(body, &len);
+	updates = cw_telegram_updates_parse(data, (gssize) len, &max_id, &error);
+	if (updates == NULL) {
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	self->offset = max_id + 1;
+	commands = g_ptr_array_new_with_free_func((GDestroyNotify) cw_notifier_command_free);
+	for (guint i = 0; i < updates->len; i++) {
+		CwTelegramUpdate *u = g_ptr_array_index(updates, i);
+		CwNotifierCommand *c;
+		if (!cw_telegram_notifier_allowed(self, u->chat_id)) {
+			self->n_ignored++;
+			continue;
+		}
+		if (u->text == NULL)
+			continue;
+		c = g_new0(CwNotifierCommand, 1);
+		c->chat_id = u->chat_id;
+		c->text = g_strdup(u->text);
+		c->callback_id = g_strdup(u->callback_query_id);
+		g_ptr_array_add(commands, c);
+	}
+	g_task_return_pointer(task, g_steal_pointer(&commands), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+cw_telegram_notifier_poll_commands_async(CwNotifier *notifier, GCancellable *cancellable,
+					 GAsyncReadyCallback callback, gpointer user_data)
+{
+	CwTelegramNotifier *self = CW_TELEGRAM_NOTIFIER(notifier);
+	g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(SoupMessage) msg = NULL;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "offset");
+	json_builder_add_int_value(b, self->offset);
+	json_builder_set_member_name(b, "timeout");
+	json_builder_add_int_value(b, (gint64) self->poll_timeout_s);
+	json_builder_set_member_name(b, "allowed_updates");
+	json_builder_begin_array(b);
+	json_builder_add_string_value(b, "message");
+	json_builder_add_string_value(b, "callback_query");
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	msg = cw_telegram_notifier_post(self, "getUpdates", cw_telegram_notifier_to_json(b));
+	if (msg == NULL) {
+		g_task_return_new_error(task, CW_NOTIFICATIONS_ERROR, CW_NOTIFICATIONS_ERROR_HTTP,
+					"getUpdates: not a valid URL");
+		return;
+	}
+	soup_session_send_and_read_async(self->poll_session, msg, G_PRIORITY_DEFAULT, cancellable,
+					 cw_telegram_notifier_polled, g_object_ref(task));
+}
+
+static GPtrArray *
+cw_telegram_notifier_poll_commands_finish(CwNotifier *notifier, GAsyncResult *res, GError **error)
+{
+	return g_task_propagate_pointer(G_TASK(res), error);
+}
+
+static void
+cw_telegram_notifier_replied(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GBytes) body = soup_session_send_and_read_finish(SOUP_SESSION(source), res, NULL);
+}
+
+static void
+cw_telegram_notifier_reply(CwNotifier *notifier, const CwNotifierCommand *command, const char *text,
+			   const char *button_label, const char *button_data)
+{
+	CwTelegramNotifier *self = CW_TELEGRAM_NOTIFIER(notifier);
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(SoupMessage) msg = NULL;
+
+	if (command->callback_id != NULL) {
+		g_autoptr(JsonBuilder) a = json_builder_new();
+		g_autoptr(SoupMessage) ack = NULL;
+		json_builder_begin_object(a);
+		json_builder_set_member_name(a, "callback_query_id");
+		json_builder_add_string_value(a, command->callback_id);
+		json_builder_end_object(a);
+		ack = cw_telegram_notifier_post(self, "answerCallbackQuery",
+						cw_telegram_notifier_to_json(a));
+		if (ack != NULL)
+			soup_session_send_and_read_async(self->session, ack, G_PRIORITY_DEFAULT,
+							 NULL, cw_telegram_notifier_replied, NULL);
+	}
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "chat_id");
+	json_builder_add_int_value(b, command->chat_id);
+	json_builder_set_member_name(b, "text");
+	json_builder_add_string_value(b, text);
+	if (button_label != NULL && button_data != NULL) {
+		json_builder_set_member_name(b, "reply_markup");
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "inline_keyboard");
+		json_builder_begin_array(b);
+		json_builder_begin_array(b);
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "text");
+		json_builder_add_string_value(b, button_label);
+		json_builder_set_member_name(b, "callback_data");
+		json_builder_add_string_value(b, button_data);
+		json_builder_end_object(b);
+		json_builder_end_array(b);
+		json_builder_end_array(b);
+		json_builder_end_object(b);
+	}
+	json_builder_end_object(b);
+	msg = cw_telegram_notifier_post(self, "sendMessage", cw_telegram_notifier_to_json(b));
+	if (msg != NULL)
+		soup_session_send_and_read_async(self->session, msg, G_PRIORITY_DEFAULT, NULL,
+						 cw_telegram_notifier_replied, NULL);
+}
+
 static void
 cw_telegram_notifier_iface_init(CwNotifierInterface *iface)
 {
+	iface->takes_commands = cw_telegram_notifier_takes_commands;
+	iface->poll_commands_async = cw_telegram_notifier_poll_commands_async;
+	iface->poll_commands_finish = cw_telegram_notifier_poll_commands_finish;
+	iface->reply = cw_telegram_notifier_reply;
+	iface->get_n_ignored = cw_telegram_notifier_get_n_ignored;
 	iface->configure = cw_telegram_notifier_configure;
 	iface->get_limits = cw_telegram_notifier_get_limits;
 	iface->send_async = cw_telegram_notifier_send_async;

@@ -68,6 +68,17 @@ typedef struct {
 	guint coalesce_max;
 } CwNotifierLimits;
 
+/* A command an operator sent through a notifier that takes commands
+ * (Telegram), from a chat the notifier's config allows. */
+typedef struct {
+	gint64 chat_id;
+	char *text;
+	char *callback_id; /* set when it came from an inline button */
+} CwNotifierCommand;
+
+void cw_notifier_command_free(CwNotifierCommand *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CwNotifierCommand, cw_notifier_command_free)
+
 /* Sends notifications somewhere humans look (chat, webhooks). Sending is
  * asynchronous and never blocks the caller; the delivery worker calls it
  * from the main loop, never from the candle path. */
@@ -88,6 +99,20 @@ struct _CwNotifierInterface {
 	 * always filled. */
 	gboolean (*send_finish)(CwNotifier *self, GAsyncResult *res, CwNotifyResult *result,
 				GError **error);
+	/* Optional, for notifiers that take commands: TRUE when enabled. */
+	gboolean (*takes_commands)(CwNotifier *self);
+	/* Waits (long-poll) for the next commands of allowed chats; the
+	 * others are dropped and counted. finish: a GPtrArray of
+	 * CwNotifierCommand (maybe empty), or NULL with error. */
+	void (*poll_commands_async)(CwNotifier *self, GCancellable *cancellable,
+				    GAsyncReadyCallback callback, gpointer user_data);
+	GPtrArray *(*poll_commands_finish)(CwNotifier *self, GAsyncResult *res, GError **error);
+	/* Answers a command: text to chat_id, with an optional button that
+	 * sends button_data back as a command; best effort, no result. */
+	void (*reply)(CwNotifier *self, const CwNotifierCommand *command, const char *text,
+		      const char *button_label, const char *button_data);
+	/* Commands dropped because their chat is not allowed. */
+	guint64 (*get_n_ignored)(CwNotifier *self);
 };
 
 gboolean cw_notifier_configure(CwNotifier *self, const char *section_json, GError **error);
@@ -97,5 +122,13 @@ void cw_notifier_send_async(CwNotifier *self, const CwNotification *message,
 			    gpointer user_data);
 gboolean cw_notifier_send_finish(CwNotifier *self, GAsyncResult *res, CwNotifyResult *result,
 				 GError **error);
+
+gboolean cw_notifier_takes_commands(CwNotifier *self);
+void cw_notifier_poll_commands_async(CwNotifier *self, GCancellable *cancellable,
+				     GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *cw_notifier_poll_commands_finish(CwNotifier *self, GAsyncResult *res, GError **error);
+void cw_notifier_reply(CwNotifier *self, const CwNotifierCommand *command, const char *text,
+		       const char *button_label, const char *button_data);
+guint64 cw_notifier_get_n_ignored(CwNotifier *self);
 
 G_END_DECLS

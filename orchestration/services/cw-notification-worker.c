@@ -23,6 +23,8 @@ typedef struct {
 	gint64 minute[64]; /* times of the last sends, a ring */
 	guint minute_pos;
 	gint64 logged_us;
+	GCancellable *poll; /* set while a command poll is in flight */
+	gint64 poll_next_ms;
 } CwWorkerTarget;
 
 struct _CwNotificationWorker {
@@ -46,6 +48,9 @@ cw_worker_target_free(CwWorkerTarget *t)
 	if (t->cancellable != NULL)
 		g_cancellable_cancel(t->cancellable);
 	g_clear_object(&t->cancellable);
+	if (t->poll != NULL)
+		g_cancellable_cancel(t->poll);
+	g_clear_object(&t->poll);
 	g_clear_pointer(&t->in_flight, g_ptr_array_unref);
 	g_clear_object(&t->notifier);
 	g_free(t);
@@ -383,14 +388,59 @@ cw_notification_worker_tick_target(CwNotificationWorker *self, CwWorkerTarget *t
 			       send);
 }
 
+static void
+cw_notification_worker_polled(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	CwWorkerSend *send = user_data;
+	g_autoptr(CwNotificationWorker) self = send->worker;
+	CwWorkerTarget *t = send->target;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) commands = NULL;
+
+	g_free(send);
+	commands = cw_notifier_poll_commands_finish(CW_NOTIFIER(source), res, &error);
+	if (self->targets == NULL || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		return;
+	g_clear_object(&t->poll);
+	if (commands == NULL) {
+		cw_notification_worker_log(t, "commands: %s", error->message);
+		t->poll_next_ms = cw_clock_now_ms(self->clock) + 5000;
+		return;
+	}
+	for (guint i = 0; i < commands->len; i++) {
+		CwNotifierCommand *c = g_ptr_array_index(commands, i);
+		g_autofree char *label = NULL;
+		g_autofree char *data = NULL;
+		g_autofree char *answer = cw_notification_commands_run(
+		    self->store, t->target->name, c->chat_id, c->text, &label, &data);
+		cw_notifier_reply(t->notifier, c, answer, label, data);
+	}
+}
+
+static void
+cw_notification_worker_poll(CwNotificationWorker *self, CwWorkerTarget *t, gint64 now)
+{
+	CwWorkerSend *send;
+
+	if (t->poll != NULL || now < t->poll_next_ms || !cw_notifier_takes_commands(t->notifier))
+		return;
+	t->poll = g_cancellable_new();
+	send = g_new0(CwWorkerSend, 1);
+	send->worker = g_object_ref(self);
+	send->target = t;
+	cw_notifier_poll_commands_async(t->notifier, t->poll, cw_notification_worker_polled, send);
+}
+
 /** cw_notification_worker_tick: starts the sends that are due now. */
 void
 cw_notification_worker_tick(CwNotificationWorker *self)
 {
 	gint64 now = cw_clock_now_ms(self->clock);
 
-	for (guint i = 0; i < self->targets->len; i++)
+	for (guint i = 0; i < self->targets->len; i++) {
 		cw_notification_worker_tick_target(self, g_ptr_array_index(self->targets, i), now);
+		cw_notification_worker_poll(self, g_ptr_array_index(self->targets, i), now);
+	}
 }
 
 static gboolean
@@ -418,6 +468,8 @@ cw_notification_worker_stop(CwNotificationWorker *self)
 		CwWorkerTarget *t = g_ptr_array_index(self->targets, i);
 		if (t->cancellable != NULL)
 			g_cancellable_cancel(t->cancellable);
+		if (t->poll != NULL)
+			g_cancellable_cancel(t->poll);
 	}
 }
 

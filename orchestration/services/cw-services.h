@@ -10,4 +10,5 @@
 #include "cw-store-outbox.h"
 #include "cw-outbox-router.h"
 #include "cw-notification-worker.h"
+#include "cw-notification-commands.h"
 #undef CW_SERVICES_INSIDE

@@ -6,6 +6,10 @@
 #include "cw-notifications.h"
 #include "cw-notify-sim.h"
 #include "cw-services.h"
+/* the runtime API the CLI uses, to check what a command did */
+#define CW_SERVICES_INSIDE
+#include "cw-bot-admin.h"
+#undef CW_SERVICES_INSIDE
 
 #define TEST_TOKEN  "123456:TEST-token_abc"
 #define TEST_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -430,6 +434,92 @@ test_hanging_receiver_isolated(Fixture *fx, gconstpointer data)
 	cw_notification_worker_stop(fx->worker);
 }
 
+/* sendMessage requests to chat_id so far. */
+static GPtrArray *
+fixture_replies(Fixture *fx, gint64 chat_id)
+{
+	GPtrArray *reqs = cw_notify_sim_get_requests(fx->sim);
+	GPtrArray *out = g_ptr_array_new();
+
+	for (guint i = 0; i < reqs->len; i++) {
+		CwSimRequest *r = g_ptr_array_index(reqs, i);
+		if (g_str_has_suffix(r->path, "/sendMessage") && r->chat_id == chat_id)
+			g_ptr_array_add(out, r);
+	}
+	return out;
+}
+
+/* Ticks (polls) and pumps until chat_id has n replies, bounded. */
+static void
+fixture_wait_replies(Fixture *fx, gint64 chat_id, guint n)
+{
+	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+	while (g_get_monotonic_time() < deadline) {
+		g_autoptr(GPtrArray) replies = fixture_replies(fx, chat_id);
+		if (replies->len >= n)
+			return;
+		cw_notification_worker_tick(fx->worker);
+		for (guint i = 0; i < 20; i++)
+			g_main_context_iteration(NULL, FALSE);
+		g_usleep(2000);
+	}
+}
+
+static void
+test_telegram_commands(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) replies = NULL;
+	g_autoptr(GPtrArray) commands = NULL;
+	g_autoptr(GPtrArray) modes = NULL;
+	CwStoreBot bot = {0};
+	CwSimRequest *last;
+
+	fixture_configure(fx, "[{\"name\":\"tg\",\"type\":\"telegram\",\"base_url\":\"%s\","
+			      "\"chat_id\":42,\"token_env\":\"CW_TEST_TG_TOKEN\",\"commands\":true,"
+			      "\"poll_timeout_s\":0}]");
+	g_assert_cmpint(cw_store_bot_add(fx->store, "bot-a", "{}", TRUE, &error), >, 0);
+	g_assert_true(cw_store_bot_get(fx->store, "bot-a", &bot, &error));
+
+	/* from a chat that is not allowed: ignored and counted */
+	cw_notify_sim_push_message(fx->sim, 99, "/halt bot-a confirm");
+	cw_notify_sim_push_message(fx->sim, 42, "/status");
+	fixture_wait_replies(fx, 42, 1);
+	replies = fixture_replies(fx, 42);
+	g_assert_cmpuint(replies->len, ==, 1);
+	last = g_ptr_array_index(replies, 0);
+	g_assert_nonnull(strstr(last->text, "bot-a: "));
+	g_clear_pointer(&replies, g_ptr_array_unref);
+	replies = fixture_replies(fx, 99);
+	g_assert_cmpuint(replies->len, ==, 0);
+	g_clear_pointer(&replies, g_ptr_array_unref);
+	g_assert_cmpint(cw_bot_admin_get_mode(fx->store, bot.id, NULL), ==, CW_BOT_MODE_ACTIVE);
+
+	/* a mutating command asks first */
+	cw_notify_sim_push_message(fx->sim, 42, "/halt bot-a");
+	fixture_wait_replies(fx, 42, 2);
+	replies = fixture_replies(fx, 42);
+	g_assert_cmpuint(replies->len, ==, 2);
+	last = g_ptr_array_index(replies, 1);
+	g_assert_nonnull(strstr(last->text, "confirm"));
+	g_clear_pointer(&replies, g_ptr_array_unref);
+	g_assert_cmpint(cw_bot_admin_get_mode(fx->store, bot.id, NULL), ==, CW_BOT_MODE_ACTIVE);
+
+	cw_notify_sim_push_message(fx->sim, 42, "/halt bot-a confirm");
+	fixture_wait_replies(fx, 42, 3);
+	replies = fixture_replies(fx, 42);
+	g_assert_cmpuint(replies->len, ==, 3);
+	g_assert_cmpint(cw_bot_admin_get_mode(fx->store, bot.id, NULL), ==, CW_BOT_MODE_HALTED);
+	/* journalled, with the chat id */
+	modes = cw_store_events_query(fx->store, -1, "MODE_CHANGED", 0, 0, NULL);
+	g_assert_cmpuint(modes->len, ==, 1);
+	g_assert_nonnull(strstr(((CwStoreEvent *) g_ptr_array_index(modes, 0))->payload, "tg:42"));
+	commands = cw_store_events_query(fx->store, -1, "NOTIFIER_COMMAND", 0, 0, NULL);
+	g_assert_cmpuint(commands->len, ==, 3);
+	cw_store_bot_clear(&bot);
+}
+
 /* Delivery failures are logged as warnings, which the tests cause on
  * purpose: they are printed, never fatal, and never carry the token. */
 static GLogWriterOutput
@@ -470,5 +560,6 @@ main(int argc, char **argv)
 	ADD("/notifications/delivery/telegram-forbidden-dead", test_telegram_forbidden_dead);
 	ADD("/notifications/delivery/telegram-long-split", test_telegram_long_split);
 	ADD("/notifications/delivery/hanging-receiver-isolated", test_hanging_receiver_isolated);
+	ADD("/notifications/commands/telegram", test_telegram_commands);
 	return g_test_run();
 }
