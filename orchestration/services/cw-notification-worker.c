@@ -25,6 +25,7 @@ typedef struct {
 	gint64 logged_us;
 	GCancellable *poll; /* set while a command poll is in flight */
 	gint64 poll_next_ms;
+	gint64 summary_done_ms; /* the last daily summary's time */
 } CwWorkerTarget;
 
 struct _CwNotificationWorker {
@@ -431,6 +432,84 @@ cw_notification_worker_poll(CwNotificationWorker *self, CwWorkerTarget *t, gint6
 	cw_notifier_poll_commands_async(t->notifier, t->poll, cw_notification_worker_polled, send);
 }
 
+/* How late a daily summary may still go out (a service down at its time
+ * sends it when it comes back within this). */
+#define CW_WORKER_SUMMARY_GRACE_MS (60 * 60 * 1000)
+
+static void
+cw_notification_worker_summary_text(GPtrArray *figures, GString *body)
+{
+	double pnl = 0, equity = 0;
+	gint64 trades = 0;
+
+	for (guint i = 0; i < figures->len; i++) {
+		CwStoreDailyFigures *f = g_ptr_array_index(figures, i);
+		g_string_append_printf(body, "%s: %" G_GINT64_FORMAT " trades, PnL %+.2f",
+				       f->bot_name, f->trades, f->net_pnl);
+		if (f->has_equity)
+			g_string_append_printf(body, ", equity %.2f, drawdown %.2f%%", f->equity,
+					       f->max_drawdown_pct);
+		g_string_append_c(body, '\n');
+		trades += f->trades;
+		pnl += f->net_pnl;
+		equity += f->has_equity ? f->equity : 0;
+	}
+	g_string_append_printf(body, "total: %" G_GINT64_FORMAT " trades, PnL %+.2f, equity %.2f",
+			       trades, pnl, equity);
+}
+
+/* Writes today's summary row once its local time has come; the key holds
+ * the local date, so a restart does not send it twice. */
+static void
+cw_notification_worker_daily(CwNotificationWorker *self, CwWorkerTarget *t, gint64 now)
+{
+	const CwOutboxTarget *target = t->target;
+	g_autoptr(GDateTime) local = NULL;
+	g_autoptr(GDateTime) fire = NULL;
+	g_autoptr(GPtrArray) figures = NULL;
+	g_autoptr(GString) body = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *date = NULL;
+	g_autofree char *title = NULL;
+	g_autofree char *key = NULL;
+	gint64 fire_ms;
+
+	if (target->summary_tz == NULL)
+		return;
+	{
+		g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(now / 1000);
+		local = utc != NULL ? g_date_time_to_timezone(utc, target->summary_tz) : NULL;
+	}
+	if (local == NULL)
+		return;
+	fire = g_date_time_new(target->summary_tz, g_date_time_get_year(local),
+			       g_date_time_get_month(local), g_date_time_get_day_of_month(local),
+			       (int) target->summary_minute / 60, (int) target->summary_minute % 60,
+			       0);
+	if (fire == NULL)
+		return;
+	fire_ms = g_date_time_to_unix(fire) * 1000;
+	if (now < fire_ms || now >= fire_ms + CW_WORKER_SUMMARY_GRACE_MS ||
+	    t->summary_done_ms == fire_ms)
+		return;
+	figures = cw_store_daily_figures(self->store, fire_ms - 24 * 3600 * 1000, fire_ms, &error);
+	if (figures == NULL) {
+		cw_notification_worker_log(t, "daily summary: %s", error->message);
+		return;
+	}
+	body = g_string_new(NULL);
+	cw_notification_worker_summary_text(figures, body);
+	date = g_date_time_format(fire, "%Y-%m-%d");
+	title = g_strdup_printf("Daily summary %s", date);
+	key = g_strdup_printf("cw-daily-%s", date);
+	if (!cw_outbox_router_enqueue_for(self->router, self->store, target, "daily_summary", title,
+					  body->str, key, now, &error)) {
+		cw_notification_worker_log(t, "daily summary: %s", error->message);
+		return;
+	}
+	t->summary_done_ms = fire_ms;
+}
+
 /** cw_notification_worker_tick: starts the sends that are due now. */
 void
 cw_notification_worker_tick(CwNotificationWorker *self)
@@ -438,6 +517,7 @@ cw_notification_worker_tick(CwNotificationWorker *self)
 	gint64 now = cw_clock_now_ms(self->clock);
 
 	for (guint i = 0; i < self->targets->len; i++) {
+		cw_notification_worker_daily(self, g_ptr_array_index(self->targets, i), now);
 		cw_notification_worker_tick_target(self, g_ptr_array_index(self->targets, i), now);
 		cw_notification_worker_poll(self, g_ptr_array_index(self->targets, i), now);
 	}

@@ -53,6 +53,7 @@ cw_outbox_target_free(CwOutboxTarget *t)
 	g_free(t->section_json);
 	g_free(t->modes);
 	g_strfreev(t->bots);
+	g_clear_pointer(&t->summary_tz, g_time_zone_unref);
 	g_free(t);
 }
 
@@ -161,6 +162,26 @@ cw_outbox_router_read_bots(CwOutboxTarget *t, JsonObject *obj, const char *path,
 	return TRUE;
 }
 
+static gboolean
+cw_outbox_router_read_summary(CwOutboxTarget *t, JsonObject *obj, const char *path, GError **error)
+{
+	static const char *const known[] = {"time", "timezone", NULL};
+	g_autofree char *sub = g_strdup_printf("%s.daily_summary", path);
+	JsonObject *summary = NULL;
+	const char *zone = NULL;
+
+	if (!cw_config_read_object(obj, path, "daily_summary", &summary, error))
+		return FALSE;
+	if (summary == NULL)
+		return TRUE;
+	if (!cw_config_check_keys(summary, sub, known, error) ||
+	    !cw_config_read_time_of_day(summary, sub, "time", 20 * 60, &t->summary_minute, error) ||
+	    !cw_config_read_string(summary, sub, "timezone", "UTC", &zone, error))
+		return FALSE;
+	t->summary_tz = cw_config_time_zone_new(zone, sub, "timezone", error);
+	return t->summary_tz != NULL;
+}
+
 /* The notifier's own keys: everything but what the router and the worker
  * read. */
 static char *
@@ -182,9 +203,9 @@ static CwOutboxTarget *
 cw_outbox_router_read_target(CwOutboxRouter *self, JsonObject *obj, const char *path,
 			     GError **error)
 {
-	static const char *const common[] = {
-	    "name",          "type", "events", "bots", "max_attempts", "backoff_initial_s",
-	    "backoff_max_s", NULL};
+	static const char *const common[] = {"name",          "type",          "events",
+					     "bots",          "max_attempts",  "backoff_initial_s",
+					     "backoff_max_s", "daily_summary", NULL};
 	g_autoptr(CwOutboxTarget) t = g_new0(CwOutboxTarget, 1);
 	const char *type = NULL;
 	const char *name = NULL;
@@ -203,7 +224,8 @@ cw_outbox_router_read_target(CwOutboxRouter *self, JsonObject *obj, const char *
 	    !cw_config_read_double(obj, path, "backoff_max_s", 600, 0.01, 86400, &t->backoff_max_s,
 				   error) ||
 	    !cw_outbox_router_read_events(t, obj, path, error) ||
-	    !cw_outbox_router_read_bots(t, obj, path, error))
+	    !cw_outbox_router_read_bots(t, obj, path, error) ||
+	    !cw_outbox_router_read_summary(t, obj, path, error))
 		return NULL;
 	if (name[0] == '\0' || strpbrk(name, " \t\r\n") != NULL) {
 		cw_config_error_at(error, CW_CONFIG_ERROR_INVALID, path, "name",
@@ -304,6 +326,30 @@ cw_outbox_target_takes(const CwOutboxTarget *t, int kind, const char *bot_name)
 	       (bot_name != NULL && g_strv_contains((const char *const *) t->bots, bot_name));
 }
 
+static gboolean
+cw_outbox_router_write(CwOutboxRouter *self, CwStore *store, const CwOutboxTarget *t, int k,
+		       gint64 bot_id, const char *bot_name, const char *strategy_id,
+		       const char *title, const char *body, const char *key_base, gint64 created_at,
+		       GError **error)
+{
+	g_autofree char *key = g_strdup_printf("%s-%s", key_base, t->name);
+	CwStoreOutboxRow row = {0};
+
+	row.key = key;
+	row.notifier = t->name;
+	row.bot_id = bot_id;
+	row.bot_name = (char *) bot_name;
+	row.strategy_id = (char *) strategy_id;
+	row.event_type = (char *) cw_outbox_kinds[k].kind;
+	row.level = (char *) cw_notification_level_to_string(cw_outbox_kinds[k].level);
+	row.silent = t->modes[k] == CW_NOTIFY_MODE_SILENT;
+	row.title = (char *) title;
+	row.body = (char *) body;
+	row.created_at = created_at;
+	row.next_attempt_at = 0;
+	return cw_store_outbox_insert(store, &row, error) >= 0;
+}
+
 /** cw_outbox_router_enqueue: writes the message's rows; FALSE on a store error. */
 gboolean
 cw_outbox_router_enqueue(CwOutboxRouter *self, CwStore *store, gint64 bot_id, const char *bot_name,
@@ -315,27 +361,27 @@ cw_outbox_router_enqueue(CwOutboxRouter *self, CwStore *store, gint64 bot_id, co
 	g_return_val_if_fail(k >= 0, FALSE);
 	for (guint i = 0; i < self->targets->len; i++) {
 		const CwOutboxTarget *t = g_ptr_array_index(self->targets, i);
-		g_autofree char *key = NULL;
-		CwStoreOutboxRow row = {0};
-		if (!cw_outbox_target_takes(t, k, bot_name))
-			continue;
-		key = g_strdup_printf("%s-%s", key_base, t->name);
-		row.key = key;
-		row.notifier = t->name;
-		row.bot_id = bot_id;
-		row.bot_name = (char *) bot_name;
-		row.strategy_id = (char *) strategy_id;
-		row.event_type = (char *) kind;
-		row.level = (char *) cw_notification_level_to_string(cw_outbox_kinds[k].level);
-		row.silent = t->modes[k] == CW_NOTIFY_MODE_SILENT;
-		row.title = (char *) title;
-		row.body = (char *) body;
-		row.created_at = created_at;
-		row.next_attempt_at = 0;
-		if (cw_store_outbox_insert(store, &row, error) < 0)
+		if (cw_outbox_target_takes(t, k, bot_name) &&
+		    !cw_outbox_router_write(self, store, t, k, bot_id, bot_name, strategy_id, title,
+					    body, key_base, created_at, error))
 			return FALSE;
 	}
 	return TRUE;
+}
+
+/** cw_outbox_router_enqueue_for: writes the row of one target, if it takes kind. */
+gboolean
+cw_outbox_router_enqueue_for(CwOutboxRouter *self, CwStore *store, const CwOutboxTarget *target,
+			     const char *kind, const char *title, const char *body,
+			     const char *key_base, gint64 created_at, GError **error)
+{
+	int k = cw_outbox_kind_index(kind);
+
+	g_return_val_if_fail(k >= 0, FALSE);
+	if (target->modes[k] == CW_NOTIFY_MODE_OFF)
+		return TRUE;
+	return cw_outbox_router_write(self, store, target, k, 0, NULL, NULL, title, body, key_base,
+				      created_at, error);
 }
 
 static void

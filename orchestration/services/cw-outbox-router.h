@@ -26,6 +26,8 @@ typedef struct {
 	guint max_attempts;
 	double backoff_initial_s;
 	double backoff_max_s;
+	GTimeZone *summary_tz; /* NULL: no daily summary */
+	guint summary_minute;  /* local minutes after midnight */
 } CwOutboxTarget;
 
 /* Decides, at store-flush time, which journal events become outbox rows
@@ -62,5 +64,11 @@ gboolean cw_outbox_router_enqueue(CwOutboxRouter *self, CwStore *store, gint64 b
 				  const char *bot_name, const char *strategy_id, const char *kind,
 				  const char *title, const char *body, const char *key_base,
 				  gint64 created_at, GError **error);
+
+/* The same for one target only (the daily summary of that notifier). */
+gboolean cw_outbox_router_enqueue_for(CwOutboxRouter *self, CwStore *store,
+				      const CwOutboxTarget *target, const char *kind,
+				      const char *title, const char *body, const char *key_base,
+				      gint64 created_at, GError **error);
 
 G_END_DECLS

@@ -277,3 +277,68 @@ cw_store_outbox_purge(CwStore *self, gboolean dead, GError **error)
 				      " OR (?1 = 1 AND state = 'dead')",
 				      dead ? 1 : 0, 0, "purging the outbox", error);
 }
+
+/** cw_store_daily_figures_free: frees one bot's figures. */
+void
+cw_store_daily_figures_free(CwStoreDailyFigures *figures)
+{
+	if (figures == NULL)
+		return;
+	g_free(figures->bot_name);
+	g_free(figures);
+}
+
+/**
+ * cw_store_daily_figures:
+ *
+ * Returns: (transfer full) (element-type CwStoreDailyFigures): one element
+ *   per bot in id order, or NULL on error.
+ */
+GPtrArray *
+cw_store_daily_figures(CwStore *self, gint64 from_ms, gint64 to_ms, GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = cw_store_lock(self);
+	const char *purpose = "reading the daily summary's figures";
+	g_autoptr(sqlite3_stmt) stmt = cw_store_outbox_prepare(
+	    self,
+	    "SELECT b.id, b.name,"
+	    " (SELECT count(*) FROM trading_trades t WHERE t.run_id IS NULL"
+	    "   AND t.bot_name = b.name AND t.exit_time >= ?1 AND t.exit_time < ?2),"
+	    " (SELECT coalesce(sum(t.net_pnl), 0) FROM trading_trades t WHERE t.run_id IS NULL"
+	    "   AND t.bot_name = b.name AND t.exit_time >= ?1 AND t.exit_time < ?2),"
+	    " (SELECT m.equity FROM trading_performance_metrics m WHERE m.run_id IS NULL"
+	    "   AND m.bot_name = b.name AND m.strategy_id IS NULL ORDER BY m.time DESC LIMIT 1),"
+	    " (SELECT m.max_drawdown_pct FROM trading_performance_metrics m WHERE m.run_id IS NULL"
+	    "   AND m.bot_name = b.name AND m.strategy_id IS NULL ORDER BY m.time DESC LIMIT 1)"
+	    " FROM trading_bots b ORDER BY b.id",
+	    purpose, error);
+	g_autoptr(GPtrArray) out =
+	    g_ptr_array_new_with_free_func((GDestroyNotify) cw_store_daily_figures_free);
+	int rc = SQLITE_OK;
+
+	if (stmt == NULL)
+		return NULL;
+	rc |= sqlite3_bind_int64(stmt, 1, from_ms);
+	rc |= sqlite3_bind_int64(stmt, 2, to_ms);
+	if (!cw_store_check_bind(self, rc, purpose, error))
+		return NULL;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		g_auto(CwStoreRow) row = {0};
+		CwStoreDailyFigures *f = g_new0(CwStoreDailyFigures, 1);
+		cw_store_row_init(&row, stmt, "trading_bots");
+		f->bot_name = g_strdup(cw_store_row_utf8(&row, 1, TRUE));
+		f->trades = cw_store_row_int(&row, 2, TRUE);
+		f->net_pnl = cw_store_row_double(&row, 3, TRUE);
+		f->has_equity = sqlite3_column_type(stmt, 4) != SQLITE_NULL;
+		f->equity = cw_store_row_double(&row, 4, FALSE);
+		f->max_drawdown_pct = cw_store_row_double(&row, 5, FALSE);
+		g_ptr_array_add(out, f);
+		if (!cw_store_row_finish(&row, error))
+			return NULL;
+	}
+	if (rc != SQLITE_DONE) {
+		cw_store_set_error(self, error, rc, "%s", purpose);
+		return NULL;
+	}
+	return g_steal_pointer(&out);
+}

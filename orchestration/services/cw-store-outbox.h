@@ -57,3 +57,21 @@ gint64 cw_store_outbox_retry(CwStore *self, gint64 id, gint64 now, GError **erro
 gint64 cw_store_outbox_purge(CwStore *self, gboolean dead, GError **error);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* One bot's figures for a daily summary. */
+typedef struct {
+	char *bot_name;
+	gint64 trades;  /* live trades closed in the window */
+	double net_pnl; /* their net PnL */
+	gboolean has_equity;
+	double equity;           /* the latest metrics row of the bot */
+	double max_drawdown_pct; /* idem */
+} CwStoreDailyFigures;
+
+void cw_store_daily_figures_free(CwStoreDailyFigures *figures);
+/* Every bot's figures for trades that closed in [from_ms, to_ms). */
+GPtrArray *cw_store_daily_figures(CwStore *self, gint64 from_ms, gint64 to_ms, GError **error);
+
+G_END_DECLS

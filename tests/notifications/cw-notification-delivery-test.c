@@ -520,6 +520,62 @@ test_telegram_commands(Fixture *fx, gconstpointer data)
 	cw_store_bot_clear(&bot);
 }
 
+static void
+test_daily_summary(Fixture *fx, gconstpointer data)
+{
+	/* 2023-11-15 20:00 in Berlin (CET, UTC+1) */
+	const gint64 fire = G_GINT64_CONSTANT(1700074800000);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) rows = NULL;
+	g_autoptr(CwNotificationWorker) again = NULL;
+	CwTrade trade = {.symbol = g_quark_from_static_string("BTCUSDT"),
+			 .direction = CW_DIRECTION_LONG,
+			 .entry_price = 100,
+			 .exit_price = 110,
+			 .qty = 1,
+			 .net_pnl = 10};
+	CwStoreOutboxRow *row;
+
+	fixture_configure(
+	    fx, "[{\"name\":\"tg\",\"type\":\"telegram\",\"base_url\":\"%s\","
+		"\"chat_id\":42,\"token_env\":\"CW_TEST_TG_TOKEN\","
+		"\"daily_summary\":{\"time\":\"20:00\",\"timezone\":\"Europe/Berlin\"}}]");
+	g_assert_cmpint(cw_store_bot_add(fx->store, "bot-a", "{}", TRUE, &error), >, 0);
+	/* two trades in the day before the summary, one older */
+	for (guint i = 0; i < 3; i++) {
+		trade.entry_time = fire - (i == 2 ? 30 : 2) * 3600 * 1000 + i;
+		trade.exit_time = trade.entry_time + 60000;
+		trade.seq = i;
+		trade.net_pnl = i == 1 ? -4 : 10;
+		g_assert_cmpint(
+		    cw_store_insert_trade(fx->store, NULL, "bot-a", "s", &trade, &error), >, 0);
+	}
+	cw_sim_clock_set(CW_SIM_CLOCK(fx->clock), fire - 60000);
+	cw_notification_worker_tick(fx->worker);
+	fixture_settle(fx);
+	g_assert_cmpuint(fixture_count(fx, NULL), ==, 0);
+	cw_sim_clock_set(CW_SIM_CLOCK(fx->clock), fire + 1000);
+	cw_notification_worker_tick(fx->worker);
+	fixture_settle(fx);
+	cw_notification_worker_tick(fx->worker);
+	fixture_settle(fx);
+	rows = cw_store_outbox_list(fx->store, NULL, NULL);
+	g_assert_cmpuint(rows->len, ==, 1);
+	row = g_ptr_array_index(rows, 0);
+	g_assert_cmpstr(row->key, ==, "cw-daily-2023-11-15-tg");
+	g_assert_cmpstr(row->event_type, ==, "daily_summary");
+	g_assert_nonnull(strstr(row->body, "bot-a: 2 trades, PnL +6.00"));
+	g_assert_nonnull(strstr(row->body, "total: 2 trades"));
+	/* a restarted worker does not write it twice */
+	again = cw_notification_worker_new(fx->store, fx->clock, fx->router, &error);
+	g_assert_no_error(error);
+	cw_notification_worker_tick(again);
+	g_clear_pointer(&rows, g_ptr_array_unref);
+	rows = cw_store_outbox_list(fx->store, NULL, NULL);
+	g_assert_cmpuint(rows->len, ==, 1);
+	cw_notification_worker_stop(again);
+}
+
 /* Delivery failures are logged as warnings, which the tests cause on
  * purpose: they are printed, never fatal, and never carry the token. */
 static GLogWriterOutput
@@ -561,5 +617,6 @@ main(int argc, char **argv)
 	ADD("/notifications/delivery/telegram-long-split", test_telegram_long_split);
 	ADD("/notifications/delivery/hanging-receiver-isolated", test_hanging_receiver_isolated);
 	ADD("/notifications/commands/telegram", test_telegram_commands);
+	ADD("/notifications/daily-summary", test_daily_summary);
 	return g_test_run();
 }
