@@ -7,6 +7,7 @@ struct _CwWebhookNotifier {
 	GObject parent_instance;
 	SoupSession *session;
 	char *url;
+	char *safe_url;     /* for logs: a webhook URL's path is often its secret */
 	GBytes *secret;     /* nullable: unsigned */
 	GPtrArray *headers; /* name, value, name, value... */
 	char *template_text;
@@ -26,6 +27,7 @@ cw_webhook_notifier_finalize(GObject *object)
 
 	g_clear_object(&self->session);
 	g_free(self->url);
+	g_free(self->safe_url);
 	g_clear_pointer(&self->secret, g_bytes_unref);
 	g_ptr_array_unref(self->headers);
 	g_free(self->template_text);
@@ -166,6 +168,11 @@ cw_webhook_notifier_configure(CwNotifier *notifier, const char *section_json, GE
 		return cw_config_error_at(error, CW_CONFIG_ERROR_INVALID, "", "url",
 					  "expected an http:// or https:// URL");
 	self->url = g_strdup(url);
+	self->safe_url =
+	    g_uri_get_port(uri) > 0
+		? g_strdup_printf("%s://%s:%d/<redacted>", g_uri_get_scheme(uri),
+				  g_uri_get_host(uri), g_uri_get_port(uri))
+		: g_strdup_printf("%s://%s/<redacted>", g_uri_get_scheme(uri), g_uri_get_host(uri));
 	self->template_text = g_strdup(template_text);
 	self->limits.min_interval_ms = (guint) (interval_s * 1000);
 	if (self->template_text != NULL) {
@@ -340,7 +347,10 @@ cw_webhook_notifier_sent(GObject *source, GAsyncResult *res, gpointer user_data)
 	guint status;
 
 	if (body == NULL) {
-		text = g_strdup_printf("POST %s: %s", self->url, error->message);
+		g_autofree char *raw =
+		    g_strdup_printf("POST %s: %s", self->safe_url, error->message);
+		g_auto(GStrv) pieces = g_strsplit(raw, self->url, -1);
+		text = g_strjoinv(self->safe_url, pieces);
 		cw_webhook_notifier_fail(task, CW_NOTIFY_TRANSIENT, 0, text);
 		return;
 	}
@@ -350,7 +360,7 @@ cw_webhook_notifier_sent(GObject *source, GAsyncResult *res, gpointer user_data)
 		return;
 	}
 	text = g_strdup_printf(
-	    "POST %s: HTTP %u %s", self->url, status,
+	    "POST %s: HTTP %u %s", self->safe_url, status,
 	    soup_message_get_reason_phrase(msg) != NULL ? soup_message_get_reason_phrase(msg) : "");
 	if (status == 429)
 		cw_webhook_notifier_fail(task, CW_NOTIFY_RATE_LIMITED,
