@@ -579,6 +579,40 @@ test_daily_summary(Fixture *fx, gconstpointer data)
 	cw_notification_worker_stop(again);
 }
 
+static void
+test_config_errors_name_the_path(void)
+{
+	static const struct {
+		const char *json;
+		const char *message;
+	} cases[] = {
+	    {"[{\"type\":\"webhook\",\"events\":{\"entry_fil\":\"on\"}}]",
+	     "notifications[0].events.entry_fil: unknown event"},
+	    {"[{\"type\":\"webhook\",\"events\":{\"entry_fill\":\"loud\"}}]",
+	     "notifications[0].events.entry_fill"},
+	    {"[{\"name\":\"a\",\"type\":\"webhook\"},{\"name\":\"a\",\"type\":\"telegram\"}]",
+	     "notifications[1].name"},
+	    {"[{\"type\":\"webhook\",\"bots\":[1]}]", "notifications[0].bots[0]"},
+	    {"[{\"type\":\"webhook\",\"daily_summary\":{\"timezone\":\"../etc/passwd\"}}]",
+	     "notifications[0].daily_summary.timezone"},
+	    {"[7]", "notifications[0]"},
+	    {"[{\"name\":\"x\"}]", "notifications[0].type"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(JsonParser) parser = json_parser_new();
+		g_autoptr(GError) error = NULL;
+		g_autoptr(CwOutboxRouter) router = NULL;
+		g_assert_true(json_parser_load_from_data(parser, cases[i].json, -1, NULL));
+		router = cw_outbox_router_new_from_json(
+		    json_node_get_array(json_parser_get_root(parser)), &error);
+		g_assert_null(router);
+		g_assert_error(error, CW_CONFIG_ERROR, error->code);
+		g_test_message("case %u: %s", i, error->message);
+		g_assert_nonnull(strstr(error->message, cases[i].message));
+	}
+}
+
 /* Delivery failures are logged as warnings, which the tests cause on
  * purpose: they are printed, never fatal, and never carry the token. */
 static GLogWriterOutput
@@ -621,5 +655,7 @@ main(int argc, char **argv)
 	ADD("/notifications/delivery/hanging-receiver-isolated", test_hanging_receiver_isolated);
 	ADD("/notifications/commands/telegram", test_telegram_commands);
 	ADD("/notifications/daily-summary", test_daily_summary);
+	g_test_add_func("/notifications/config-errors-name-the-path",
+			test_config_errors_name_the_path);
 	return g_test_run();
 }
