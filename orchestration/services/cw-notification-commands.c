@@ -162,12 +162,13 @@ cw_notification_commands_run(CwStore *store, const char *notifier, gint64 chat_i
 {
 	g_auto(GStrv) argv = NULL;
 	g_autofree char *source = g_strdup_printf("%s:%" G_GINT64_FORMAT, notifier, chat_id);
+	g_autofree char *line = g_strstrip(g_strdup(text != NULL ? text : ""));
 	guint argc;
 	char *at;
 
 	*button_label = NULL;
 	*button_data = NULL;
-	argv = g_strsplit_set(g_strstrip(g_strdup(text != NULL ? text : "")), " \t", 8);
+	argv = g_strsplit_set(line, " \t", 8);
 	argc = g_strv_length(argv);
 	if (argc == 0 || argv[0][0] != '/')
 		return g_strdup(cw_notification_commands_help);
