@@ -26,6 +26,7 @@ typedef struct {
 	GCancellable *poll; /* set while a command poll is in flight */
 	gint64 poll_next_ms;
 	gint64 summary_done_ms; /* the last daily summary's time */
+	guint64 n_ignored_logged;
 } CwWorkerTarget;
 
 struct _CwNotificationWorker {
@@ -150,6 +151,17 @@ guint64
 cw_notification_worker_get_n_dead(CwNotificationWorker *self)
 {
 	return self->n_dead;
+}
+
+guint64
+cw_notification_worker_get_n_ignored(CwNotificationWorker *self)
+{
+	guint64 n = 0;
+
+	for (guint i = 0; i < self->targets->len; i++)
+		n += cw_notifier_get_n_ignored(
+		    ((CwWorkerTarget *) g_ptr_array_index(self->targets, i))->notifier);
+	return n;
 }
 
 /* Exponential backoff with jitter: initial * 2^(attempt-1), capped,
@@ -403,6 +415,12 @@ cw_notification_worker_polled(GObject *source, GAsyncResult *res, gpointer user_
 	if (self->targets == NULL || g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
 		return;
 	g_clear_object(&t->poll);
+	if (cw_notifier_get_n_ignored(t->notifier) > t->n_ignored_logged) {
+		t->n_ignored_logged = cw_notifier_get_n_ignored(t->notifier);
+		cw_notification_worker_log(
+		    t, "%" G_GUINT64_FORMAT " commands ignored so far: their chat is not allowed",
+		    t->n_ignored_logged);
+	}
 	if (commands == NULL) {
 		cw_notification_worker_log(t, "commands: %s", error->message);
 		t->poll_next_ms = cw_clock_now_ms(self->clock) + 5000;

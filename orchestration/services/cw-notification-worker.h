@@ -43,6 +43,8 @@ guint cw_notification_worker_get_n_in_flight(CwNotificationWorker *self);
 guint64 cw_notification_worker_get_n_sent(CwNotificationWorker *self);
 guint64 cw_notification_worker_get_n_failed(CwNotificationWorker *self);
 guint64 cw_notification_worker_get_n_dead(CwNotificationWorker *self);
+/* Commands dropped because their chat is not allowed, over every notifier. */
+guint64 cw_notification_worker_get_n_ignored(CwNotificationWorker *self);
 /* Fixes the jitter's random seed (tests). */
 void cw_notification_worker_set_seed(CwNotificationWorker *self, guint32 seed);
 

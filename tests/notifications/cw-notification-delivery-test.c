@@ -375,6 +375,24 @@ test_telegram_forbidden_dead(Fixture *fx, gconstpointer data)
 }
 
 static void
+test_telegram_chat_not_found_dead(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GPtrArray) events = NULL;
+
+	fixture_configure(fx, telegram_config);
+	fixture_enqueue(fx, "guard_tripped", "bot-a: guard", "", 1);
+	cw_notify_sim_fail(fx->sim, 100, 400, 0, "Bad Request: chat not found");
+	fixture_run(fx, 1000, 20);
+	g_assert_cmpuint(cw_notify_sim_get_requests(fx->sim)->len, ==, 1);
+	g_assert_cmpuint(fixture_count(fx, "dead"), ==, 1);
+	g_assert_cmpuint(cw_notification_worker_get_n_dead(fx->worker), ==, 1);
+	events = cw_store_events_query(fx->store, -1, "HEALTH_WARNING", 0, 0, NULL);
+	g_assert_cmpuint(events->len, ==, 1);
+	g_assert_nonnull(
+	    strstr(((CwStoreEvent *) g_ptr_array_index(events, 0))->payload, "chat not found"));
+}
+
+static void
 test_telegram_long_split(Fixture *fx, gconstpointer data)
 {
 	g_autoptr(GString) body = g_string_new(NULL);
@@ -496,6 +514,7 @@ test_telegram_commands(Fixture *fx, gconstpointer data)
 	g_clear_pointer(&replies, g_ptr_array_unref);
 	replies = fixture_replies(fx, 99);
 	g_assert_cmpuint(replies->len, ==, 0);
+	g_assert_cmpuint(cw_notification_worker_get_n_ignored(fx->worker), ==, 1);
 	g_clear_pointer(&replies, g_ptr_array_unref);
 	g_assert_cmpint(cw_bot_admin_get_mode(fx->store, bot.id, NULL), ==, CW_BOT_MODE_ACTIVE);
 
@@ -652,6 +671,8 @@ main(int argc, char **argv)
 	ADD("/notifications/delivery/telegram-group-rate", test_telegram_group_rate);
 	ADD("/notifications/delivery/telegram-forbidden-dead", test_telegram_forbidden_dead);
 	ADD("/notifications/delivery/telegram-long-split", test_telegram_long_split);
+	ADD("/notifications/delivery/telegram-chat-not-found-dead",
+	    test_telegram_chat_not_found_dead);
 	ADD("/notifications/delivery/hanging-receiver-isolated", test_hanging_receiver_isolated);
 	ADD("/notifications/commands/telegram", test_telegram_commands);
 	ADD("/notifications/daily-summary", test_daily_summary);
