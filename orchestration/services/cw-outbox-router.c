@@ -203,9 +203,16 @@ static CwOutboxTarget *
 cw_outbox_router_read_target(CwOutboxRouter *self, JsonObject *obj, const char *path,
 			     GError **error)
 {
-	static const char *const common[] = {"name",          "type",          "events",
-					     "bots",          "max_attempts",  "backoff_initial_s",
-					     "backoff_max_s", "daily_summary", NULL};
+	static const char *const common[] = {"name",
+					     "type",
+					     "events",
+					     "bots",
+					     "max_attempts",
+					     "backoff_initial_s",
+					     "backoff_max_s",
+					     "daily_summary",
+					     "feed_disconnected_after_s",
+					     NULL};
 	g_autoptr(CwOutboxTarget) t = g_new0(CwOutboxTarget, 1);
 	const char *type = NULL;
 	const char *name = NULL;
@@ -225,7 +232,9 @@ cw_outbox_router_read_target(CwOutboxRouter *self, JsonObject *obj, const char *
 				   error) ||
 	    !cw_outbox_router_read_events(t, obj, path, error) ||
 	    !cw_outbox_router_read_bots(t, obj, path, error) ||
-	    !cw_outbox_router_read_summary(t, obj, path, error))
+	    !cw_outbox_router_read_summary(t, obj, path, error) ||
+	    !cw_config_read_double(obj, path, "feed_disconnected_after_s", 60, 0, 86400,
+				   &t->feed_disconnected_after_s, error))
 		return NULL;
 	if (name[0] == '\0' || strpbrk(name, " \t\r\n") != NULL) {
 		cw_config_error_at(error, CW_CONFIG_ERROR_INVALID, path, "name",
@@ -350,23 +359,37 @@ cw_outbox_router_write(CwOutboxRouter *self, CwStore *store, const CwOutboxTarge
 	return cw_store_outbox_insert(store, &row, error) >= 0;
 }
 
+/** cw_outbox_router_enqueue_outage: cw_outbox_router_enqueue() with an outage's length. */
+gboolean
+cw_outbox_router_enqueue_outage(CwOutboxRouter *self, CwStore *store, gint64 bot_id,
+				const char *bot_name, const char *strategy_id, const char *kind,
+				const char *title, const char *body, const char *key_base,
+				gint64 created_at, double outage_s, GError **error)
+{
+	int k = cw_outbox_kind_index(kind);
+	gboolean outage = g_str_equal(kind, "feed_disconnected");
+
+	g_return_val_if_fail(k >= 0, FALSE);
+	for (guint i = 0; i < self->targets->len; i++) {
+		const CwOutboxTarget *t = g_ptr_array_index(self->targets, i);
+		if (!cw_outbox_target_takes(t, k, bot_name) ||
+		    (outage && outage_s >= 0 && outage_s < t->feed_disconnected_after_s))
+			continue;
+		if (!cw_outbox_router_write(self, store, t, k, bot_id, bot_name, strategy_id, title,
+					    body, key_base, created_at, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 /** cw_outbox_router_enqueue: writes the message's rows; FALSE on a store error. */
 gboolean
 cw_outbox_router_enqueue(CwOutboxRouter *self, CwStore *store, gint64 bot_id, const char *bot_name,
 			 const char *strategy_id, const char *kind, const char *title,
 			 const char *body, const char *key_base, gint64 created_at, GError **error)
 {
-	int k = cw_outbox_kind_index(kind);
-
-	g_return_val_if_fail(k >= 0, FALSE);
-	for (guint i = 0; i < self->targets->len; i++) {
-		const CwOutboxTarget *t = g_ptr_array_index(self->targets, i);
-		if (cw_outbox_target_takes(t, k, bot_name) &&
-		    !cw_outbox_router_write(self, store, t, k, bot_id, bot_name, strategy_id, title,
-					    body, key_base, created_at, error))
-			return FALSE;
-	}
-	return TRUE;
+	return cw_outbox_router_enqueue_outage(self, store, bot_id, bot_name, strategy_id, kind,
+					       title, body, key_base, created_at, -1, error);
 }
 
 /** cw_outbox_router_enqueue_for: writes the row of one target, if it takes kind. */
@@ -444,10 +467,36 @@ cw_outbox_router_route_event(CwOutboxRouter *self, CwStore *store, gint64 bot_id
 	cw_outbox_router_describe(event, kind, bot_name, title, body);
 	/* the journal's sequence number: the same key on every attempt */
 	key_base = g_strdup_printf("cw-evt%" G_GINT64_FORMAT, event_seq);
-	return cw_outbox_router_enqueue(
+	/* a feed outage's length, in seconds, is the event's value */
+	return cw_outbox_router_enqueue_outage(
 	    self, store, bot_id, bot_name,
 	    event->strategy_id != 0 ? g_quark_to_string(event->strategy_id) : NULL, kind,
-	    title->str, body->str, key_base, event->time, error);
+	    title->str, body->str, key_base, event->time, event->value > 0 ? event->value : -1,
+	    error);
+}
+
+/* A feed outage's length from a named event's payload: the number at
+ * "disconnected_s" or "duration_s", -1 when there is none. */
+static double
+cw_outbox_router_payload_seconds(const char *payload_json)
+{
+	static const char *const keys[] = {"disconnected_s", "duration_s"};
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonNode *root;
+
+	if (payload_json == NULL || !json_parser_load_from_data(parser, payload_json, -1, NULL))
+		return -1;
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+		return -1;
+	for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
+		JsonNode *n = json_object_get_member(json_node_get_object(root), keys[i]);
+		if (n != NULL && JSON_NODE_HOLDS_VALUE(n) &&
+		    (json_node_get_value_type(n) == G_TYPE_INT64 ||
+		     json_node_get_value_type(n) == G_TYPE_DOUBLE))
+			return json_node_get_double(n);
+	}
+	return -1;
 }
 
 /** cw_outbox_router_route_named: writes the outbox rows of a named journal event. */
@@ -468,7 +517,8 @@ cw_outbox_router_route_named(CwOutboxRouter *self, CwStore *store, gint64 bot_id
 	label = g_strdelimit(g_strdup(kind), "_", ' ');
 	title = g_strdup_printf("%s: %s", bot_name != NULL ? bot_name : "service", label);
 	key_base = g_strdup_printf("cw-evt%" G_GINT64_FORMAT, event_seq);
-	return cw_outbox_router_enqueue(self, store, bot_id, bot_name, strategy_id, kind, title,
-					payload_json != NULL ? payload_json : "", key_base, time,
-					error);
+	return cw_outbox_router_enqueue_outage(
+	    self, store, bot_id, bot_name, strategy_id, kind, title,
+	    payload_json != NULL ? payload_json : "", key_base, time,
+	    cw_outbox_router_payload_seconds(payload_json), error);
 }

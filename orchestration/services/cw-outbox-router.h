@@ -26,8 +26,9 @@ typedef struct {
 	guint max_attempts;
 	double backoff_initial_s;
 	double backoff_max_s;
-	GTimeZone *summary_tz; /* NULL: no daily summary */
-	guint summary_minute;  /* local minutes after midnight */
+	GTimeZone *summary_tz;            /* NULL: no daily summary */
+	guint summary_minute;             /* local minutes after midnight */
+	double feed_disconnected_after_s; /* shorter outages are not sent */
 } CwOutboxTarget;
 
 /* Decides, at store-flush time, which journal events become outbox rows
@@ -64,6 +65,14 @@ gboolean cw_outbox_router_enqueue(CwOutboxRouter *self, CwStore *store, gint64 b
 				  const char *bot_name, const char *strategy_id, const char *kind,
 				  const char *title, const char *body, const char *key_base,
 				  gint64 created_at, GError **error);
+/* The same with the duration of the outage a feed_disconnected message
+ * reports (seconds, < 0 when unknown): notifiers whose
+ * feed_disconnected_after_s is longer skip it. */
+gboolean cw_outbox_router_enqueue_outage(CwOutboxRouter *self, CwStore *store, gint64 bot_id,
+					 const char *bot_name, const char *strategy_id,
+					 const char *kind, const char *title, const char *body,
+					 const char *key_base, gint64 created_at, double outage_s,
+					 GError **error);
 
 /* The same for one target only (the daily summary of that notifier). */
 gboolean cw_outbox_router_enqueue_for(CwOutboxRouter *self, CwStore *store,

@@ -632,6 +632,32 @@ test_config_errors_name_the_path(void)
 	}
 }
 
+static void
+test_feed_disconnected_threshold(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) rows = NULL;
+
+	fixture_configure(fx, "[{\"name\":\"hook\",\"type\":\"webhook\",\"url\":\"%s/hook\","
+			      "\"feed_disconnected_after_s\":120}]");
+	/* as another component would journal it, by name */
+	g_assert_true(cw_outbox_router_route_named(fx->router, fx->store, 0, NULL,
+						   "FEED_DISCONNECTED", 1,
+						   "{\"disconnected_s\":30}", 101, &error));
+	g_assert_true(cw_outbox_router_route_named(fx->router, fx->store, 0, NULL,
+						   "FEED_DISCONNECTED", 2,
+						   "{\"disconnected_s\":300}", 102, &error));
+	g_assert_true(cw_outbox_router_route_named(fx->router, fx->store, 0, NULL, "NO_SUCH_EVENT",
+						   3, "{}", 103, &error));
+	g_assert_no_error(error);
+	rows = cw_store_outbox_list(fx->store, NULL, NULL);
+	g_assert_cmpuint(rows->len, ==, 1);
+	g_assert_cmpstr(((CwStoreOutboxRow *) g_ptr_array_index(rows, 0))->key, ==,
+			"cw-evt102-hook");
+	g_assert_cmpstr(((CwStoreOutboxRow *) g_ptr_array_index(rows, 0))->event_type, ==,
+			"feed_disconnected");
+}
+
 /* Delivery failures are logged as warnings, which the tests cause on
  * purpose: they are printed, never fatal, and never carry the token. */
 static GLogWriterOutput
@@ -676,6 +702,7 @@ main(int argc, char **argv)
 	ADD("/notifications/delivery/hanging-receiver-isolated", test_hanging_receiver_isolated);
 	ADD("/notifications/commands/telegram", test_telegram_commands);
 	ADD("/notifications/daily-summary", test_daily_summary);
+	ADD("/notifications/feed-disconnected-threshold", test_feed_disconnected_threshold);
 	g_test_add_func("/notifications/config-errors-name-the-path",
 			test_config_errors_name_the_path);
 	return g_test_run();
