@@ -6,9 +6,10 @@
 #include "cw-notifications.h"
 #include "cw-notify-sim.h"
 #include "cw-services.h"
-/* the runtime API the CLI uses, to check what a command did */
+/* the runtime API the CLI uses, to check what a command did; the writer */
 #define CW_SERVICES_INSIDE
 #include "cw-bot-admin.h"
+#include "cw-store-writer.h"
 #undef CW_SERVICES_INSIDE
 
 #define TEST_TOKEN  "123456:TEST-token_abc"
@@ -658,6 +659,55 @@ test_feed_disconnected_threshold(Fixture *fx, gconstpointer data)
 			"feed_disconnected");
 }
 
+static void
+test_writer_routes_in_flush(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwStoreWriter) writer = NULL;
+	g_autoptr(GPtrArray) rows = NULL;
+	g_autoptr(GPtrArray) events = NULL;
+	g_autofree char *key = NULL;
+	CwTrade trade = {.symbol = g_quark_from_static_string("BTCUSDT"),
+			 .direction = CW_DIRECTION_SHORT,
+			 .entry_price = 100,
+			 .exit_price = 90,
+			 .qty = 2,
+			 .net_pnl = 19.5};
+	CwPosition pos = {.symbol = trade.symbol, .direction = CW_DIRECTION_SHORT, .qty = 2};
+	CwEvent closed = {.type = CW_EVENT_TRADE_CLOSED,
+			  .strategy_id = g_quark_from_static_string("s1"),
+			  .time = 5,
+			  .trade = &trade};
+	CwEvent updated = {.type = CW_EVENT_POSITION_UPDATED, .time = 6, .position = &pos};
+	CwStoreOutboxRow *row;
+	gint64 bot_id;
+
+	fixture_configure(fx, webhook_config);
+	bot_id = cw_store_bot_add(fx->store, "bot-a", "{}", TRUE, &error);
+	g_assert_no_error(error);
+	cw_outbox_router_attach(fx->router, fx->store);
+	writer = cw_store_writer_new(fx->store);
+	cw_store_writer_event_copy(writer, bot_id, &closed);
+	cw_store_writer_event_copy(writer, bot_id, &updated);
+	/* the hot path only queued: nothing is in the outbox before the flush */
+	g_assert_cmpuint(fixture_count(fx, NULL), ==, 0);
+	g_assert_true(cw_store_writer_flush(writer, &error));
+	g_assert_no_error(error);
+	events = cw_store_events_query(fx->store, -1, "TRADE_CLOSED", 0, 0, NULL);
+	g_assert_cmpuint(events->len, ==, 1);
+	rows = cw_store_outbox_list(fx->store, NULL, NULL);
+	g_assert_cmpuint(rows->len, ==, 1);
+	row = g_ptr_array_index(rows, 0);
+	key = g_strdup_printf("cw-evt%" G_GINT64_FORMAT "-hook",
+			      ((CwStoreEvent *) g_ptr_array_index(events, 0))->seq);
+	g_assert_cmpstr(row->key, ==, key);
+	g_assert_cmpstr(row->event_type, ==, "exit_fill");
+	g_assert_cmpstr(row->bot_name, ==, "bot-a");
+	g_assert_cmpstr(row->strategy_id, ==, "s1");
+	g_assert_cmpstr(row->title, ==, "bot-a: exit short BTCUSDT, PnL +19.50");
+	cw_outbox_router_attach(NULL, fx->store);
+}
+
 /* Delivery failures are logged as warnings, which the tests cause on
  * purpose: they are printed, never fatal, and never carry the token. */
 static GLogWriterOutput
@@ -702,6 +752,7 @@ main(int argc, char **argv)
 	ADD("/notifications/delivery/hanging-receiver-isolated", test_hanging_receiver_isolated);
 	ADD("/notifications/commands/telegram", test_telegram_commands);
 	ADD("/notifications/daily-summary", test_daily_summary);
+	ADD("/notifications/writer-routes-in-flush", test_writer_routes_in_flush);
 	ADD("/notifications/feed-disconnected-threshold", test_feed_disconnected_threshold);
 	g_test_add_func("/notifications/config-errors-name-the-path",
 			test_config_errors_name_the_path);
