@@ -284,6 +284,59 @@ test_hanging_notifier_changes_no_trade(Fixture *fx, gconstpointer user_data)
 	    cw_test_db_int(db_b, "SELECT count(*) FROM outbox WHERE state = 'pending'", 0), >, 0);
 }
 
+static void
+test_cli(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = g_build_filename(fx->tmpdir, "cli.db", NULL);
+	g_autofree char *out = NULL;
+	g_autofree char *err = NULL;
+
+	fixture_add_bot(fx, db);
+	cw_test_db_exec(db,
+			"INSERT INTO outbox (idempotency_key, notifier, event_type, level,"
+			" title, body, created_at, state, attempts, next_attempt_at, last_error)"
+			" VALUES ('k1', 'hook', 'exit_fill', 'info', 'exit', '', 1, 'dead', 10,"
+			" 0, 'POST http://127.0.0.1:1/<redacted>: HTTP 500'),"
+			" ('k2', 'hook', 'entry_fill', 'info', 'entry', '', 1, 'sent', 1, 0, NULL),"
+			" ('k3', 'tg', 'guard_tripped', 'warning', 'guard', '', 1, 'dead', 1, 0,"
+			" 'error 403: Forbidden')");
+	g_assert_cmpint(cw_test_run(&out, NULL, "notifications", "list", "--db", db, NULL), ==, 0);
+	{
+		g_auto(GStrv) lines = g_strsplit(g_strstrip(out), "\n", -1);
+		g_assert_cmpuint(g_strv_length(lines), ==, 3);
+	}
+	g_clear_pointer(&out, g_free);
+	g_assert_cmpint(
+	    cw_test_run(&out, NULL, "notifications", "list", "--failed", "--db", db, NULL), ==, 0);
+	g_assert_nonnull(strstr(out, "1 dead hook exit_fill info attempts=10"));
+	g_assert_nonnull(strstr(out, "error=\"POST http://127.0.0.1:1/<redacted>: HTTP 500\""));
+	g_assert_null(strstr(out, "k2"));
+	g_clear_pointer(&out, g_free);
+	g_assert_cmpint(cw_test_run(&out, NULL, "notifications", "retry", "1", "--db", db, NULL),
+			==, 0);
+	g_assert_cmpint(cw_test_db_int(db, "SELECT attempts FROM outbox WHERE id = 1", -1), ==, 0);
+	{
+		g_autofree char *state =
+		    cw_test_db_text(db, "SELECT state FROM outbox WHERE id = 1");
+		g_assert_cmpstr(state, ==, "pending");
+	}
+	/* not a dead letter any more */
+	g_assert_cmpint(cw_test_run(NULL, &err, "notifications", "retry", "1", "--db", db, NULL),
+			==, 1);
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(cw_test_run(NULL, &err, "notifications", "retry", "--db", db, NULL), ==, 2);
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(cw_test_run(NULL, &err, "notifications", "frob", "--db", db, NULL), ==, 2);
+	g_clear_pointer(&out, g_free);
+	g_assert_cmpint(
+	    cw_test_run(&out, NULL, "notifications", "retry", "--all", "--db", db, NULL), ==, 0);
+	g_assert_nonnull(strstr(out, "1 dead letter(s)"));
+	g_clear_pointer(&out, g_free);
+	g_assert_cmpint(cw_test_run(&out, NULL, "notifications", "purge", "--db", db, NULL), ==, 0);
+	g_assert_nonnull(strstr(out, "1 row(s) purged"));
+	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM outbox", -1), ==, 2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -292,5 +345,7 @@ main(int argc, char **argv)
 		   test_sigkill_mid_delivery, fixture_teardown);
 	g_test_add("/e2e/notifications/hanging-notifier-changes-no-trade", Fixture, NULL,
 		   fixture_setup, test_hanging_notifier_changes_no_trade, fixture_teardown);
+	g_test_add("/e2e/notifications/cli", Fixture, NULL, fixture_setup, test_cli,
+		   fixture_teardown);
 	return g_test_run();
 }
