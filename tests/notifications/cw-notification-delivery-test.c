@@ -293,6 +293,26 @@ test_telegram_retry_after(Fixture *fx, gconstpointer data)
 }
 
 static void
+test_telegram_silent(Fixture *fx, gconstpointer data)
+{
+	GPtrArray *reqs;
+
+	fixture_configure(fx,
+			  "[{\"name\":\"tg\",\"type\":\"telegram\",\"base_url\":\"%s\","
+			  "\"chat_id\":42,\"token_env\":\"CW_TEST_TG_TOKEN\",\"coalesce_max\":1,"
+			  "\"events\":{\"entry_fill\":\"silent\",\"guard_tripped\":\"off\"}}]");
+	fixture_enqueue(fx, "entry_fill", "entry", "", 1);
+	fixture_enqueue(fx, "guard_tripped", "guard", "", 1);
+	fixture_enqueue(fx, "exit_fill", "exit", "", 1);
+	fixture_run(fx, 1000, 20);
+	reqs = cw_notify_sim_get_requests(fx->sim);
+	/* off: never written; silent: disable_notification */
+	g_assert_cmpuint(reqs->len, ==, 2);
+	g_assert_true(((CwSimRequest *) g_ptr_array_index(reqs, 0))->disable_notification);
+	g_assert_false(((CwSimRequest *) g_ptr_array_index(reqs, 1))->disable_notification);
+}
+
+static void
 test_telegram_burst_coalesced(Fixture *fx, gconstpointer data)
 {
 	GPtrArray *reqs;
@@ -744,6 +764,7 @@ main(int argc, char **argv)
 	ADD("/notifications/delivery/webhook-retry-after", test_webhook_retry_after);
 	ADD("/notifications/delivery/telegram-retry-after", test_telegram_retry_after);
 	ADD("/notifications/delivery/telegram-burst-coalesced", test_telegram_burst_coalesced);
+	ADD("/notifications/delivery/telegram-silent", test_telegram_silent);
 	ADD("/notifications/delivery/telegram-group-rate", test_telegram_group_rate);
 	ADD("/notifications/delivery/telegram-forbidden-dead", test_telegram_forbidden_dead);
 	ADD("/notifications/delivery/telegram-long-split", test_telegram_long_split);
