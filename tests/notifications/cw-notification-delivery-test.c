@@ -313,6 +313,28 @@ test_telegram_silent(Fixture *fx, gconstpointer data)
 }
 
 static void
+test_telegram_migrated_chat(Fixture *fx, gconstpointer data)
+{
+	GPtrArray *reqs;
+
+	fixture_configure(fx, telegram_config);
+	cw_notify_sim_set_migration(fx->sim, -1001, G_GINT64_CONSTANT(-1009876543210));
+	fixture_enqueue(fx, "entry_fill", "first", "", 1);
+	fixture_run(fx, 1000, 10);
+	fixture_enqueue(fx, "entry_fill", "second", "", 1);
+	fixture_run(fx, 1000, 10);
+	reqs = cw_notify_sim_get_requests(fx->sim);
+	/* the old chat once, then the new chat for this and every later message */
+	g_assert_cmpuint(reqs->len, ==, 3);
+	g_assert_cmpint(((CwSimRequest *) g_ptr_array_index(reqs, 0))->chat_id, ==, -1001);
+	g_assert_cmpint(((CwSimRequest *) g_ptr_array_index(reqs, 1))->chat_id, ==,
+			G_GINT64_CONSTANT(-1009876543210));
+	g_assert_cmpint(((CwSimRequest *) g_ptr_array_index(reqs, 2))->chat_id, ==,
+			G_GINT64_CONSTANT(-1009876543210));
+	g_assert_cmpuint(fixture_count(fx, "sent"), ==, 2);
+}
+
+static void
 test_telegram_burst_coalesced(Fixture *fx, gconstpointer data)
 {
 	GPtrArray *reqs;
@@ -765,6 +787,7 @@ main(int argc, char **argv)
 	ADD("/notifications/delivery/telegram-retry-after", test_telegram_retry_after);
 	ADD("/notifications/delivery/telegram-burst-coalesced", test_telegram_burst_coalesced);
 	ADD("/notifications/delivery/telegram-silent", test_telegram_silent);
+	ADD("/notifications/delivery/telegram-migrated-chat", test_telegram_migrated_chat);
 	ADD("/notifications/delivery/telegram-group-rate", test_telegram_group_rate);
 	ADD("/notifications/delivery/telegram-forbidden-dead", test_telegram_forbidden_dead);
 	ADD("/notifications/delivery/telegram-long-split", test_telegram_long_split);

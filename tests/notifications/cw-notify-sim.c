@@ -16,6 +16,8 @@ struct _CwNotifySim {
 	gint64 down_until_ms;
 	gboolean hang;
 	guint delay_ms;
+	gint64 migrate_from;
+	gint64 migrate_to;
 	GPtrArray *held;    /* paused messages */
 	GPtrArray *updates; /* JSON text of queued updates */
 	gint64 next_update_id;
@@ -112,6 +114,16 @@ cw_notify_sim_telegram(CwNotifySim *self, SoupServerMessage *msg, CwSimRequest *
 		cw_notify_sim_answer_json(msg, 400,
 					  "{\"ok\":false,\"error_code\":400,\"description\":"
 					  "\"Bad Request: message is too long\"}");
+		return;
+	}
+	if (self->migrate_to != 0 && r->chat_id == self->migrate_from) {
+		g_autofree char *json = g_strdup_printf(
+		    "{\"ok\":false,\"error_code\":400,\"description\":\"Bad Request: group chat "
+		    "was upgraded to a supergroup "
+		    "chat\",\"parameters\":{\"migrate_to_chat_id\":%" G_GINT64_FORMAT "}}",
+		    self->migrate_to);
+		r->status = 400;
+		cw_notify_sim_answer_json(msg, 400, json);
 		return;
 	}
 	if (self->fail_count > 0) {
@@ -280,6 +292,13 @@ void
 cw_notify_sim_set_down_until(CwNotifySim *self, gint64 until_ms)
 {
 	self->down_until_ms = until_ms;
+}
+
+void
+cw_notify_sim_set_migration(CwNotifySim *self, gint64 from, gint64 to)
+{
+	self->migrate_from = from;
+	self->migrate_to = to;
 }
 
 void

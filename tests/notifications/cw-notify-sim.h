@@ -35,6 +35,8 @@ char *cw_notify_sim_url(CwNotifySim *self);
 void cw_notify_sim_fail(CwNotifySim *self, guint count, guint status, double retry_after_s,
 			const char *description);
 void cw_notify_sim_set_down_until(CwNotifySim *self, gint64 until_ms);
+/* Answers sendMessage to chat from with migrate_to_chat_id to. */
+void cw_notify_sim_set_migration(CwNotifySim *self, gint64 from, gint64 to);
 /* Answers each request delay_ms later (a slow receiver). */
 void cw_notify_sim_set_delay(CwNotifySim *self, guint delay_ms);
 void cw_notify_sim_set_hang(CwNotifySim *self, gboolean hang);
