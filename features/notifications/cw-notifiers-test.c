@@ -176,6 +176,32 @@ test_telegram_updates_parse(void)
 	g_assert_error(error, CW_NOTIFICATIONS_ERROR, CW_NOTIFICATIONS_ERROR_RESPONSE);
 }
 
+static void
+test_telegram_format(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwNotifier) md = NULL;
+	g_autoptr(CwNotifier) html = NULL;
+	g_autoptr(CwNotification) m = cw_notification_new(
+	    "k", "exit_fill", CW_NOTIFICATION_INFO, "b", NULL, "a_b <x> (1.5)", "p&l: +2!", 0);
+	g_autofree char *a = NULL;
+	g_autofree char *b = NULL;
+
+	g_setenv("CW_TEST_TOKEN", "1:abc", TRUE);
+	md = test_new_notifier("telegram", "{\"chat_id\":1,\"token_env\":\"CW_TEST_TOKEN\"}",
+			       &error);
+	g_assert_no_error(error);
+	html = test_new_notifier("telegram",
+				 "{\"chat_id\":1,\"token_env\":\"CW_TEST_TOKEN\","
+				 "\"parse_mode\":\"HTML\"}",
+				 &error);
+	g_assert_no_error(error);
+	a = cw_telegram_notifier_format(CW_TELEGRAM_NOTIFIER(md), m);
+	b = cw_telegram_notifier_format(CW_TELEGRAM_NOTIFIER(html), m);
+	g_assert_cmpstr(a, ==, "*a\\_b <x\\> \\(1\\.5\\)*\np&l: \\+2\\!");
+	g_assert_cmpstr(b, ==, "<b>a_b &lt;x&gt; (1.5)</b>\np&amp;l: +2!");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -187,5 +213,6 @@ main(int argc, char **argv)
 	g_test_add_func("/notifications/config-errors", test_config_errors);
 	g_test_add_func("/notifications/telegram/response-parse", test_telegram_response_parse);
 	g_test_add_func("/notifications/telegram/updates-parse", test_telegram_updates_parse);
+	g_test_add_func("/notifications/telegram/format", test_telegram_format);
 	return g_test_run();
 }
