@@ -17,15 +17,29 @@ G_DEFINE_TYPE_WITH_CODE(TestNotifier, test_notifier, G_TYPE_OBJECT,
 			G_IMPLEMENT_INTERFACE(CW_TYPE_NOTIFIER, test_notifier_iface_init))
 
 static void
-test_notifier_notify(CwNotifier *notifier, const CwEvent *event)
+test_notifier_send_async(CwNotifier *notifier, const CwNotification *message,
+			 GCancellable *cancellable, GAsyncReadyCallback callback,
+			 gpointer user_data)
 {
+	g_autoptr(GTask) task = g_task_new(notifier, cancellable, callback, user_data);
+
 	TEST_NOTIFIER(notifier)->n_notified++;
+	g_task_return_boolean(task, TRUE);
+}
+
+static gboolean
+test_notifier_send_finish(CwNotifier *notifier, GAsyncResult *res, CwNotifyResult *result,
+			  GError **error)
+{
+	result->outcome = CW_NOTIFY_OK;
+	return g_task_propagate_boolean(G_TASK(res), error);
 }
 
 static void
 test_notifier_iface_init(CwNotifierInterface *iface)
 {
-	iface->notify = test_notifier_notify;
+	iface->send_async = test_notifier_send_async;
+	iface->send_finish = test_notifier_send_finish;
 }
 
 static void
@@ -44,7 +58,8 @@ test_extensions_create(void)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GObject) obj = NULL;
 	g_autofree char *names = NULL;
-	CwEvent ev = {.type = CW_EVENT_BOT_STATUS};
+	g_autoptr(CwNotification) msg =
+	    cw_notification_new("k1", "bot_error", CW_NOTIFICATION_CRITICAL, "b", NULL, "t", "", 0);
 
 	cw_extension_points_register();
 	cw_extension_points_register();
@@ -56,7 +71,7 @@ test_extensions_create(void)
 	g_assert_no_error(error);
 	g_assert_true(CW_IS_NOTIFIER(obj));
 	g_assert_true(cw_notifier_configure(CW_NOTIFIER(obj), NULL, &error));
-	cw_notifier_notify(CW_NOTIFIER(obj), &ev);
+	cw_notifier_send_async(CW_NOTIFIER(obj), msg, NULL, NULL, NULL);
 	g_assert_cmpuint(TEST_NOTIFIER(obj)->n_notified, ==, 1);
 
 	names = cw_extension_list_names(CW_EXTENSION_POINT_NOTIFIER);

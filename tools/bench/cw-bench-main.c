@@ -21,6 +21,8 @@ static const CwBenchCommand cw_bench_commands[] = {
      cw_command_bench_serve},
     {"guards", "measure the guard pipeline (ns per order intent, allocations)",
      cw_command_bench_guards},
+    {"notify", "measure a notification (enqueue on the hot path, outbox row at flush)",
+     cw_command_bench_notify},
     {NULL, NULL, NULL},
 };
 

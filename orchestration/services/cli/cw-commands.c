@@ -20,6 +20,7 @@ static const CwCommand cw_commands[] = {
     {"events", "print or follow the event journal", cw_command_events},
     {"health", "print the local service's health verdict (exit 0 healthy, 1 not)",
      cw_command_health},
+    {"notifications", "list, retry or purge the notification outbox", cw_command_notifications},
     {NULL, NULL, NULL},
 };
 

@@ -10,6 +10,7 @@ struct _CwService {
 	CwStoreWriter *writer;
 	CwOrchestratorCache *cache;
 	CwStrategyManager *manager;
+	CwNotificationWorker *notifications; /* nullable: none configured */
 	GMainLoop *loop;
 	GPtrArray *sources; /* source ids */
 	gint64 data_version;
@@ -132,6 +133,7 @@ cw_service_options_parse(CwServiceOptions *options, JsonObject *obj, GError **er
 					    "store",
 					    "health",
 					    "http",
+					    "notifications",
 					    NULL};
 	static const char *const known_guards[] = {"max_positions_total", "max_exposure_pct", NULL};
 	static const char *const known_store[] = {"max_page_count", NULL};
@@ -158,7 +160,8 @@ cw_service_options_parse(CwServiceOptions *options, JsonObject *obj, GError **er
 	    !cw_config_read_object(obj, "", "guardrails", &guards, error) ||
 	    !cw_config_read_object(obj, "", "store", &store, error) ||
 	    !cw_service_options_parse_health(obj, error) ||
-	    !cw_service_options_parse_http(options, obj, error))
+	    !cw_service_options_parse_http(options, obj, error) ||
+	    !cw_notification_worker_read_config(obj, error))
 		return FALSE;
 	if (store != NULL &&
 	    (!cw_config_check_keys(store, "store", known_store, error) ||
@@ -241,6 +244,7 @@ cw_service_dispose(GObject *object)
 		cw_health_probe_stop(self->probe);
 	g_clear_object(&self->probe);
 	g_clear_object(&self->health_host);
+	g_clear_object(&self->notifications);
 	g_clear_object(&self->manager);
 	g_clear_pointer(&self->cache, cw_orchestrator_cache_free);
 	g_clear_pointer(&self->writer, cw_store_writer_free);
@@ -294,6 +298,8 @@ cw_service_new(const char *db_path, const CwServiceOptions *options, GError **er
 		g_prefix_error(error, "refusing to serve: ");
 		return NULL;
 	}
+	if (!cw_notification_worker_new_from_settings(self->store, &self->notifications, error))
+		return NULL;
 	self->writer = cw_store_writer_new(self->store);
 	self->cache = cw_orchestrator_cache_new(options->max_cached_orchestrators);
 	self->manager = cw_strategy_manager_new(self->store, self->writer, self->cache);
@@ -502,6 +508,8 @@ cw_service_finish_cb(gpointer user_data)
 	CwService *self = user_data;
 
 	self->finish_id = 0;
+	if (self->notifications != NULL)
+		cw_notification_worker_stop(self->notifications);
 	cw_service_flush(self);
 	cw_strategy_manager_stop_all(self->manager, "shutdown");
 	if (!cw_service_flush(self))
@@ -624,6 +632,8 @@ cw_service_run(CwService *self)
 	}
 	cw_service_flush(self);
 	cw_service_add_timer(self, self->options.flush_interval_s, cw_service_flush_cb);
+	if (self->notifications != NULL)
+		cw_notification_worker_start(self->notifications, 200);
 	cw_service_add_timer(self, self->options.poll_interval_s, cw_service_poll_cb);
 	cw_service_add_timer(self, self->options.heartbeat_interval_s, cw_service_heartbeat_cb);
 	cw_service_add_timer(self, self->options.metrics_interval_s, cw_service_metrics_cb);

@@ -14,6 +14,8 @@
 #include "cw-bot-admin.h"
 #include "cw-strategy-manager.h"
 #include "cw-runtime-health.h"
+#include "cw-notification-worker.h"
+#include "cw-notification-commands.h"
 #include "cw-equity-stats.h"
 #include "cw-backtest-report.h"
 #include "cw-backtest.h"

@@ -7,4 +7,6 @@
 #include "cw-store.h"
 #include "cw-store-writer.h"
 #include "cw-event-json.h"
+#include "cw-store-outbox.h"
+#include "cw-outbox-router.h"
 #undef CW_SERVICES_STORE_INSIDE

@@ -201,6 +201,38 @@ cw_store_migrations_v3(sqlite3 *db, GError **error)
 	return cw_store_migrations_exec(db, sql, "making live trades unique", error);
 }
 
+/* v4: the notification outbox (cw-store-outbox.c). One row per message
+ * and notifier, written in the transaction of the event that caused it;
+ * the delivery worker moves it from 'pending' to 'sent' or 'dead'. */
+static gboolean
+cw_store_migrations_v4(sqlite3 *db, GError **error)
+{
+	static const char sql[] =
+	    "CREATE TABLE IF NOT EXISTS outbox ("
+	    "  id INTEGER PRIMARY KEY,"
+	    "  idempotency_key TEXT NOT NULL UNIQUE,"
+	    "  notifier TEXT NOT NULL,"
+	    "  event_seq INTEGER,"
+	    "  bot_id INTEGER,"
+	    "  bot_name TEXT,"
+	    "  strategy_id TEXT,"
+	    "  event_type TEXT NOT NULL,"
+	    "  level TEXT NOT NULL,"
+	    "  silent INTEGER NOT NULL DEFAULT 0,"
+	    "  title TEXT NOT NULL,"
+	    "  body TEXT NOT NULL,"
+	    "  created_at INTEGER NOT NULL,"
+	    "  state TEXT NOT NULL DEFAULT 'pending'"
+	    "    CHECK (state IN ('pending', 'sent', 'dead')),"
+	    "  attempts INTEGER NOT NULL DEFAULT 0,"
+	    "  next_attempt_at INTEGER NOT NULL,"
+	    "  last_error TEXT,"
+	    "  sent_at INTEGER);"
+	    "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, notifier, next_attempt_at);";
+
+	return cw_store_migrations_exec(db, sql, "creating the outbox", error);
+}
+
 typedef gboolean (*CwStoreMigrationStep)(sqlite3 *db, GError **error);
 
 /* cw_store_migration_steps[n] migrates version n to n + 1. */
@@ -208,6 +240,7 @@ static const CwStoreMigrationStep cw_store_migration_steps[] = {
     cw_store_migrations_v1,
     cw_store_migrations_v2,
     cw_store_migrations_v3,
+    cw_store_migrations_v4,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(cw_store_migration_steps) == CW_STORE_SCHEMA_VERSION);

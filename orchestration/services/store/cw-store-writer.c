@@ -1,6 +1,7 @@
 #include "cw-services-store.h"
 
 #include "cw-event-json.h"
+#include "cw-outbox-router.h"
 #include "cw-store-writer.h"
 
 typedef enum {
@@ -204,16 +205,26 @@ static gboolean
 cw_store_writer_apply(CwStoreWriter *self, CwWrite *w, GError **error)
 {
 	switch (w->kind) {
-	case CW_WRITE_EVENT:
-		return cw_store_event_append(self->store, w->bot_id, w->s1, w->s2, w->time, w->s3,
-					     error) > 0;
+	case CW_WRITE_EVENT: {
+		gint64 seq = cw_store_event_append(self->store, w->bot_id, w->s1, w->s2, w->time,
+						   w->s3, error);
+		CwOutboxRouter *router = cw_outbox_router_get_for_store(self->store);
+		return seq > 0 && (router == NULL || cw_outbox_router_route_named(
+							 router, self->store, w->bot_id, w->s1,
+							 w->s2, w->time, w->s3, seq, error));
+	}
 	case CW_WRITE_EVENT_COPY: {
 		const CwEvent *e = &w->u.ev.event;
 		g_autofree char *payload = cw_event_to_json(e);
-		return cw_store_event_append(
-			   self->store, w->bot_id,
-			   e->strategy_id != 0 ? g_quark_to_string(e->strategy_id) : NULL,
-			   cw_event_type_to_string(e->type), e->time, payload, error) > 0;
+		CwOutboxRouter *router = cw_outbox_router_get_for_store(self->store);
+		/* the event's outbox rows go in the event's own transaction */
+		gint64 seq = cw_store_event_append(
+		    self->store, w->bot_id,
+		    e->strategy_id != 0 ? g_quark_to_string(e->strategy_id) : NULL,
+		    cw_event_type_to_string(e->type), e->time, payload, error);
+		return seq > 0 &&
+		       (router == NULL || cw_outbox_router_route_event(router, self->store,
+								       w->bot_id, e, seq, error));
 	}
 	case CW_WRITE_TRADE:
 		return cw_store_insert_trade(self->store, NULL, w->s1, w->s2, &w->u.trade, error) >
