@@ -18,6 +18,7 @@ static const CwCommand cw_commands[] = {
     {"halt-all", "turn the service-wide kill switch on: halt every bot", cw_command_halt_all},
     {"resume-all", "turn the service-wide kill switch off", cw_command_resume_all},
     {"events", "print or follow the event journal", cw_command_events},
+    {"tokens", "add, list or revoke the control API's bearer tokens", cw_command_tokens},
     {NULL, NULL, NULL},
 };
 
