@@ -12,6 +12,10 @@
 #define CW_API_STREAM_SOCKET_BYTES (256 * 1024)
 #define CW_API_STREAM_MAX_MESSAGE  (64 * 1024)
 #define CW_API_STREAM_MAX_FILTER   1000
+/* a client is slow when its socket stayed full this many ticks in a row
+ * while it was more than max_queue events behind: a client catching up
+ * drains its socket between two ticks */
+#define CW_API_STREAM_SLOW_TICKS 20
 
 typedef struct {
 	CwApiStream *stream;
@@ -25,6 +29,7 @@ typedef struct {
 	GHashTable *bot_ids; /* nullable: every bot */
 	GHashTable *types;   /* nullable: every type */
 	gint64 last_heard_us;
+	guint blocked_ticks; /* ticks in a row that found the socket full */
 } CwApiStreamClient;
 
 struct _CwApiStream {
@@ -371,6 +376,18 @@ cw_api_stream_pump_client(CwApiStream *self, CwApiStreamClient *c, gint64 head)
 {
 	guint sent = 0;
 
+	if (cw_api_stream_unsent(c) <= CW_API_STREAM_SOCKET_BYTES)
+		c->blocked_ticks = 0;
+	else if (head - c->cursor > (gint64) self->max_queue &&
+		 ++c->blocked_ticks >= CW_API_STREAM_SLOW_TICKS) {
+		self->n_slow_closes++;
+		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
+		       "event stream of token '%s' closed: %" G_GINT64_FORMAT
+		       " events behind (limit %u), slow consumer",
+		       c->token_name, head - c->cursor, self->max_queue);
+		cw_api_stream_close(c, CW_API_STREAM_CLOSE_SLOW, "slow consumer");
+		return;
+	}
 	while (c->cursor < head && sent < CW_API_STREAM_TICK_EVENTS) {
 		g_autoptr(GPtrArray) events = NULL;
 
@@ -382,28 +399,16 @@ cw_api_stream_pump_client(CwApiStream *self, CwApiStreamClient *c, gint64 head)
 			break;
 		for (guint i = 0; i < events->len; i++) {
 			const CwStoreEvent *e = g_ptr_array_index(events, i);
+			g_autoptr(JsonBuilder) b = NULL;
 
 			c->cursor = e->seq;
 			if (!cw_api_stream_wants(c, e))
 				continue;
-			{
-				g_autoptr(JsonBuilder) b = json_builder_new();
-
-				cw_api_stream_event_to_json(
-				    b, e, cw_api_stream_bot_name(self, e->bot_id));
-				cw_api_stream_send_json(c, b);
-			}
+			b = json_builder_new();
+			cw_api_stream_event_to_json(b, e, cw_api_stream_bot_name(self, e->bot_id));
+			cw_api_stream_send_json(c, b);
 			sent++;
 		}
-	}
-	if (head - c->cursor > (gint64) self->max_queue &&
-	    cw_api_stream_unsent(c) > CW_API_STREAM_SOCKET_BYTES) {
-		self->n_slow_closes++;
-		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
-		       "event stream of token '%s' closed: %" G_GINT64_FORMAT
-		       " events behind (limit %u), slow consumer",
-		       c->token_name, head - c->cursor, self->max_queue);
-		cw_api_stream_close(c, CW_API_STREAM_CLOSE_SLOW, "slow consumer");
 	}
 }
 

@@ -31,6 +31,7 @@ struct _CwApi {
 	gpointer reload_data;
 	GStrv cors;
 	GHashTable *buckets; /* address -> CwApiBucket */
+	double auth_burst;
 };
 
 G_DEFINE_FINAL_TYPE(CwApi, cw_api, G_TYPE_OBJECT)
@@ -80,6 +81,13 @@ static void
 cw_api_init(CwApi *self)
 {
 	self->buckets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->auth_burst = CW_API_AUTH_BURST;
+}
+
+void
+cw_api_set_auth_burst(CwApi *self, guint burst)
+{
+	self->auth_burst = MAX(burst, 1);
 }
 
 CwApi *
@@ -667,6 +675,12 @@ cw_api_get_version(CwApiRequest *req)
 	cw_api_add_int(b, "schema_version", cw_store_get_schema_version(req->api->store));
 	cw_api_add_string(b, "role", cw_api_role_to_string(req->role));
 	cw_api_add_string(b, "token", req->token_name);
+	json_builder_set_member_name(b, "stream");
+	json_builder_begin_object(b);
+	cw_api_add_int(b, "clients", cw_api_stream_get_n_clients(req->api->stream));
+	cw_api_add_int(b, "slow_closes",
+		       (gint64) cw_api_stream_get_n_slow_closes(req->api->stream));
+	json_builder_end_object(b);
 	json_builder_end_object(b);
 	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
 }
@@ -1021,13 +1035,13 @@ cw_api_bucket(CwApi *self, const char *address)
 		if (g_hash_table_size(self->buckets) >= CW_API_MAX_BUCKETS)
 			g_hash_table_remove_all(self->buckets);
 		bucket = g_new0(CwApiBucket, 1);
-		bucket->tokens = CW_API_AUTH_BURST;
+		bucket->tokens = self->auth_burst;
 		bucket->last_us = now;
 		g_hash_table_insert(self->buckets, g_strdup(address), bucket);
 	}
 	bucket->tokens =
-	    MIN(CW_API_AUTH_BURST, bucket->tokens + (double) (now - bucket->last_us) /
-							G_USEC_PER_SEC / CW_API_AUTH_REFILL_S);
+	    MIN(self->auth_burst, bucket->tokens + (double) (now - bucket->last_us) /
+						       G_USEC_PER_SEC / CW_API_AUTH_REFILL_S);
 	bucket->last_us = now;
 	return bucket;
 }
@@ -1182,22 +1196,36 @@ cw_api_handle(SoupServer *server, SoupServerMessage *msg, const char *path, GHas
 	g_free(req.detail);
 }
 
-/* Refuses a too large body before it is read. */
+/* Refuses a too large body before it is read; journalled as the handler
+ * would have (it does not run then). */
 static void
 cw_api_early(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
 	     gpointer user_data)
 {
 	SoupMessageHeaders *in = soup_server_message_get_request_headers(msg);
-	CwApiRequest req = {.api = user_data, .msg = msg, .path = path};
+	CwApiRequest req = {.api = user_data, .msg = msg, .path = path, .query = query};
+	SoupEncoding encoding = soup_message_headers_get_encoding(in);
+	g_autoptr(GString) allowed = g_string_new(NULL);
+	g_autofree char *token = NULL;
+	const CwApiRoute *route;
 
-	if (soup_message_headers_get_encoding(in) == SOUP_ENCODING_CONTENT_LENGTH &&
-	    soup_message_headers_get_content_length(in) > CW_API_MAX_BODY_BYTES) {
+	if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+	    soup_message_headers_get_content_length(in) > CW_API_MAX_BODY_BYTES)
 		cw_api_problem(&req, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
 			       "the body is larger than 256 KiB");
-	} else if (soup_message_headers_get_encoding(in) == SOUP_ENCODING_CHUNKED) {
+	else if (encoding == SOUP_ENCODING_CHUNKED)
 		cw_api_problem(&req, SOUP_STATUS_LENGTH_REQUIRED,
 			       "send the body with a Content-Length");
+	else
+		return;
+	route = cw_api_route(soup_server_message_get_method(msg), path + strlen(CW_API_PREFIX),
+			     &req.name, allowed);
+	if (route != NULL && g_strcmp0(route->info.method, "GET") != 0) {
+		token = cw_api_stream_request_token(msg, query);
+		req.role = cw_api_tokens_check(req.api->tokens, token, &req.token_name);
+		cw_api_audit(&req, route);
 	}
+	g_free(req.name);
 	g_free(req.detail);
 }
 

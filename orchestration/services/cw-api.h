@@ -47,6 +47,9 @@ void cw_api_set_cors_origins(CwApi *self, const char *const *origins);
  * takes no more (default 10000), and the ping interval (default 15 s; a
  * peer silent for 3 intervals is closed). */
 void cw_api_set_stream_limits(CwApi *self, guint max_queue, double ping_interval_s);
+/* Failed logins one address may make in a burst (default 5); one more is
+ * allowed every 2 s, past that the API answers 429 with Retry-After. */
+void cw_api_set_auth_burst(CwApi *self, guint burst);
 /* Registers /api/v1 (with /api/v1/stream) and the dashboard at / . */
 void cw_api_attach(CwApi *self, SoupServer *server);
 

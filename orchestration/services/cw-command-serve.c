@@ -39,6 +39,7 @@ typedef struct {
 	char *tls_key;
 	char **cors;
 	int stream_queue;
+	int auth_burst;
 } CwCommandServeApi;
 
 static void
@@ -77,6 +78,8 @@ cw_command_serve_api(CwService *service, const CwCommandServeApi *a, CwApi **api
 	api = cw_api_new(cw_service_get_store(service), tokens);
 	cw_api_set_reload_func(api, (CwApiReloadFunc) cw_service_reload, service);
 	cw_api_set_cors_origins(api, (const char *const *) a->cors);
+	if (a->auth_burst > 0)
+		cw_api_set_auth_burst(api, (guint) a->auth_burst);
 	if (a->stream_queue > 0)
 		cw_api_set_stream_limits(api, (guint) a->stream_queue, 15);
 	server = cw_api_listen(api, a->listen, a->tls_cert, a->tls_key, a->port_file, error);
@@ -136,6 +139,8 @@ cw_command_serve(int argc, char **argv)
 	     "An origin allowed by CORS (repeatable; none by default)", "ORIGIN"},
 	    {"api-stream-queue", 0, 0, G_OPTION_ARG_INT, &api_opts.stream_queue,
 	     "Events a stream client may fall behind (default 10000)", "N"},
+	    {"api-auth-burst", 0, 0, G_OPTION_ARG_INT, &api_opts.auth_burst,
+	     "Failed logins an address may make before 429 (default 5)", "N"},
 	    {NULL},
 	};
 
