@@ -19,6 +19,7 @@ struct _CwApiTokens {
 	GArray *tokens; /* CwApiToken */
 	gint64 mtime;
 	goffset size;
+	guint mode;
 	gboolean broken; /* the file changed into something unusable */
 };
 
@@ -208,6 +209,7 @@ cw_api_tokens_new(const char *path, GError **error)
 	self->mtime =
 	    (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) + st.st_mtim.tv_nsec;
 	self->size = st.st_size;
+	self->mode = st.st_mode;
 	return g_steal_pointer(&self);
 }
 
@@ -228,11 +230,12 @@ cw_api_tokens_refresh(CwApiTokens *self)
 		return;
 	}
 	mtime = (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) + st.st_mtim.tv_nsec;
-	if (mtime == self->mtime && st.st_size == self->size && (st.st_mode & 077) == 0)
+	if (mtime == self->mtime && st.st_size == self->size && st.st_mode == self->mode)
 		return;
-	tokens = cw_api_tokens_read(self->path, FALSE, &st, &error);
 	self->mtime = mtime;
 	self->size = st.st_size;
+	self->mode = st.st_mode;
+	tokens = cw_api_tokens_read(self->path, FALSE, NULL, &error);
 	if (tokens == NULL) {
 		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "every API token is refused: %s",
 		       error->message);
