@@ -884,6 +884,151 @@ test_stream_slow(Fx *fx, gconstpointer data)
 	g_assert_cmpstr(with, ==, reference);
 }
 
+/* A raw request line: the client libraries would normalise the path. */
+static char *
+fx_raw_get(Fx *fx, const char *path)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocketConnection) conn =
+	    g_socket_client_connect_to_host(client, "127.0.0.1", fx->port, NULL, &error);
+	g_autofree char *req = g_strdup_printf(
+	    "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
+	g_autoptr(GByteArray) buf = g_byte_array_new();
+	guint8 chunk[4096];
+	gssize n;
+
+	g_assert_no_error(error);
+	g_assert_true(g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)),
+						req, strlen(req), NULL, NULL, &error));
+	while ((n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)), chunk,
+					sizeof(chunk), NULL, NULL)) > 0 &&
+	       buf->len < 1024 * 1024)
+		g_byte_array_append(buf, chunk, (guint) n);
+	g_byte_array_append(buf, (const guint8 *) "", 1);
+	return g_strdup((const char *) buf->data);
+}
+
+/* The dashboard's files need no token; nothing outside them is served. */
+static void
+test_static(Fx *fx, gconstpointer data)
+{
+	static const char *const bad[] = {
+	    "/../../../../etc/passwd",
+	    "/%2e%2e/%2e%2e/etc/passwd",
+	    "/..%2f..%2fetc%2fpasswd",
+	    "//etc/passwd",
+	    "/.hidden",
+	    "/app.js/../../openapi.json",
+	    "/openapi.json",
+	    "/dashboard/index.html",
+	    "/index.html%00.js",
+	};
+	g_autofree char *index = fx_raw_get(fx, "/");
+	guint status = 0;
+
+	g_assert_true(g_str_has_prefix(index, "HTTP/1.1 200"));
+	g_assert_nonnull(strstr(index, "text/html"));
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autofree char *reply = fx_raw_get(fx, bad[i]);
+
+		if (g_str_has_prefix(reply, "HTTP/1.1 200") || strstr(reply, "root:") != NULL)
+			g_test_fail_printf("%s was served: %.60s", bad[i], reply);
+	}
+	/* CORS is off unless origins are listed */
+	{
+		g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u/api/v1/bots", fx->port);
+		g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+		g_autofree char *auth = g_strdup_printf("Bearer %s", fx->reader);
+		g_autoptr(GBytes) reply = NULL;
+
+		soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization",
+					     auth);
+		soup_message_headers_replace(soup_message_get_request_headers(msg), "Origin",
+					     "https://evil.example");
+		reply = soup_session_send_and_read(fx->session, msg, NULL, NULL);
+		status = soup_message_get_status(msg);
+		g_assert_cmpuint(status, ==, 200);
+		g_assert_null(soup_message_headers_get_one(soup_message_get_response_headers(msg),
+							   "Access-Control-Allow-Origin"));
+	}
+	g_assert_cmpuint(fx_status(fx, "OPTIONS", "/api/v1/bots", NULL, NULL), ==, 403);
+}
+
+static gboolean
+tls_accept_cb(SoupMessage *msg, GTlsCertificate *cert, GTlsCertificateFlags errors,
+	      gpointer user_data)
+{
+	return TRUE; /* the test's own self-signed certificate */
+}
+
+/* TLS with a certificate and key file, made here by openssl. */
+static void
+test_tls(Fx *fx, gconstpointer data)
+{
+	g_autofree char *openssl = g_find_program_in_path("openssl");
+	g_autofree char *cert = fx_path(fx, "cert.pem"), *key = fx_path(fx, "key.pem");
+	g_autofree char *url = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SoupMessage) msg = NULL;
+	g_autoptr(GBytes) reply = NULL;
+	g_autofree char *auth = NULL;
+	int wait_status = 0;
+
+	if (openssl == NULL) {
+		g_test_skip("openssl is not installed: cannot make a test certificate");
+		return;
+	}
+	{
+		const char *argv[] = {openssl,  "req",     "-x509", "-newkey",       "rsa:2048",
+				      "-nodes", "-keyout", key,     "-out",          cert,
+				      "-days",  "1",       "-subj", "/CN=127.0.0.1", NULL};
+
+		g_assert_true(g_spawn_sync(NULL, (char **) argv, NULL,
+					   G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+					   NULL, NULL, NULL, NULL, &wait_status, &error));
+		g_assert_no_error(error);
+		g_assert_cmpint(wait_status, ==, 0);
+	}
+	{
+		const char *args[] = {"serve",
+				      "--db",
+				      fx->db,
+				      "--create",
+				      "--api",
+				      "127.0.0.1:0",
+				      "--api-tokens",
+				      fx->tokens,
+				      "--api-port-file",
+				      fx->port_file,
+				      "--api-tls-cert",
+				      cert,
+				      "--api-tls-key",
+				      key,
+				      NULL};
+		CwTestDeadline d = cw_test_deadline(20000);
+		g_autofree char *text = NULL;
+
+		fx->proc = cw_test_spawn_envv(
+		    NULL, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+		    args);
+		while (!g_file_get_contents(fx->port_file, &text, NULL, NULL) || strlen(text) < 2) {
+			g_clear_pointer(&text, g_free);
+			g_assert_true(cw_test_deadline_wait(&d, 20));
+		}
+		fx->port = (guint) g_ascii_strtoull(text, NULL, 10);
+	}
+	url = g_strdup_printf("https://127.0.0.1:%u/api/v1/version", fx->port);
+	msg = soup_message_new("GET", url);
+	auth = g_strdup_printf("Bearer %s", fx->reader);
+	soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization", auth);
+	g_signal_connect(msg, "accept-certificate", G_CALLBACK(tls_accept_cb), NULL);
+	reply = soup_session_send_and_read(fx->session, msg, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(soup_message_get_status(msg), ==, 200);
+	g_assert_nonnull(soup_message_get_tls_peer_certificate(msg));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -894,6 +1039,8 @@ main(int argc, char **argv)
 	g_test_add("/e2e/api/changes", Fx, "5", fx_setup, test_changes, fx_teardown);
 	g_test_add("/e2e/api/stream-resume", Fx, "5", fx_setup, test_stream_resume, fx_teardown);
 	g_test_add("/e2e/api/stream-auth", Fx, "100", fx_setup, test_stream_auth, fx_teardown);
+	g_test_add("/e2e/api/static", Fx, "5", fx_setup, test_static, fx_teardown);
+	g_test_add("/e2e/api/tls", Fx, NULL, fx_setup, test_tls, fx_teardown);
 	g_test_add("/e2e/api/stream-slow", Fx, NULL, fx_setup, test_stream_slow, fx_teardown);
 	return g_test_run();
 }
