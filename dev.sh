@@ -20,6 +20,7 @@ APT_PACKAGES=(
 	gcc libc6-dev pkg-config meson ninja-build python3
 	libglib2.0-dev libjson-glib-dev libsoup-3.0-dev libsqlite3-dev sqlite3
 	clang-format git
+	chromium
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -31,7 +32,12 @@ install_deps() {
 			missing+=("$p")
 		fi
 	done
+	# the browser test's driver; nodejs from another source brings its own npm
+	if ! command -v npm >/dev/null 2>&1; then
+		missing+=(nodejs npm)
+	fi
 	if [ ${#missing[@]} -eq 0 ]; then
+		install_browser_test
 		return 0
 	fi
 	log "installing ${missing[*]}"
@@ -42,6 +48,15 @@ install_deps() {
 	export DEBIAN_FRONTEND=noninteractive
 	"${sudo[@]}" apt-get update -qq
 	"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	install_browser_test
+}
+
+# playwright-core for tests/browser, pinned by its package-lock.json
+install_browser_test() {
+	if [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]; then
+		log "npm ci in tests/browser"
+		(cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund --silent)
+	fi
 }
 
 setup() {

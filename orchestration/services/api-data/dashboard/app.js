@@ -218,7 +218,12 @@ async function showBot(name) {
     marks.push([t.entry_time, t.entry_price, '#3fb950', t.direction === 'short' ? 'down' : 'up']);
     marks.push([t.exit_time, t.exit_price, t.exit_reason === 'stop_loss' ? '#f85149' : '#e3b341', 'box']);
   }
-  for (const p of b.positions) if (p.stop_price) marks.push([Date.now(), p.stop_price, '#f85149', 'box']);
+  // an open position's entry and stop, at its opening time (on the candle clock)
+  for (const p of b.positions) {
+    if (!p.opened_at) continue;
+    marks.push([p.opened_at, p.entry_price, '#58a6ff', p.direction === 'short' ? 'down' : 'up']);
+    if (p.stop_price) marks.push([p.opened_at, p.stop_price, '#f85149', 'box']);
+  }
   const chart = $('bot-chart');
   chart.dataset.trades = String(trades.length);
   drawChart(chart, series, marks);
