@@ -211,8 +211,8 @@ cw_api_stream_unsent(CwApiStreamClient *c)
 /* A JSON array of strings at member of obj into a set; FALSE with
  * *detail set when it is not one. mapper turns each into its key. */
 static gboolean
-cw_api_stream_string_set(CwApiStreamClient *c, JsonObject *obj, const char *member,
-			 GHashTable **out, char **detail)
+cw_api_stream_string_set(CwStore *store, JsonObject *obj, const char *member, GHashTable **out,
+			 char **detail)
 {
 	JsonNode *node = json_object_get_member(obj, member);
 	JsonArray *array;
@@ -247,7 +247,7 @@ cw_api_stream_string_set(CwApiStreamClient *c, JsonObject *obj, const char *memb
 			g_hash_table_add(*out, g_strdup(key));
 			continue;
 		}
-		if (!cw_bot_admin_find(c->stream->store, json_node_get_string(e), &bot, NULL)) {
+		if (!cw_bot_admin_find(store, json_node_get_string(e), &bot, NULL)) {
 			*detail = g_strdup_printf("subscribe.bots[%u]: no bot named '%s'", i,
 						  json_node_get_string(e));
 			return FALSE;
@@ -257,39 +257,64 @@ cw_api_stream_string_set(CwApiStreamClient *c, JsonObject *obj, const char *memb
 	return TRUE;
 }
 
-/* {"subscribe": {"bots": [...], "types": [...], "after": SEQ}} */
-static gboolean
-cw_api_stream_subscribe(CwApiStreamClient *c, JsonNode *root, char **detail)
+gboolean
+cw_api_stream_parse_subscribe(CwStore *store, const char *data, gsize len, GHashTable **bot_ids,
+			      GHashTable **types, gint64 *after, char **detail)
 {
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GHashTable) bots_set = NULL;
+	g_autoptr(GHashTable) types_set = NULL;
+	JsonNode *root, *node;
 	JsonObject *sub;
-	JsonNode *after;
-	gint64 head = cw_store_events_last_seq(c->stream->store, NULL);
-	g_autoptr(JsonBuilder) b = json_builder_new();
 
+	if (!g_utf8_validate_len(data, len, NULL) ||
+	    !json_parser_load_from_data(parser, data, (gssize) len, NULL)) {
+		*detail = g_strdup("expected a JSON text message");
+		return FALSE;
+	}
+	root = json_parser_get_root(parser);
 	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root) ||
-	    json_object_get_member(json_node_get_object(root), "subscribe") == NULL ||
-	    !JSON_NODE_HOLDS_OBJECT(
-		json_object_get_member(json_node_get_object(root), "subscribe"))) {
+	    (node = json_object_get_member(json_node_get_object(root), "subscribe")) == NULL ||
+	    !JSON_NODE_HOLDS_OBJECT(node)) {
 		*detail = g_strdup("$: expected {\"subscribe\": {...}}");
 		return FALSE;
 	}
-	sub = json_object_get_object_member(json_node_get_object(root), "subscribe");
-	g_clear_pointer(&c->bot_ids, g_hash_table_unref);
-	g_clear_pointer(&c->types, g_hash_table_unref);
-	if (!cw_api_stream_string_set(c, sub, "bots", &c->bot_ids, detail) ||
-	    !cw_api_stream_string_set(c, sub, "types", &c->types, detail))
+	sub = json_node_get_object(node);
+	if (!cw_api_stream_string_set(store, sub, "bots", &bots_set, detail) ||
+	    !cw_api_stream_string_set(store, sub, "types", &types_set, detail))
 		return FALSE;
-	after = json_object_get_member(sub, "after");
-	if (after == NULL || JSON_NODE_HOLDS_NULL(after)) {
-		c->cursor = MAX(head, 0);
-	} else if (JSON_NODE_HOLDS_VALUE(after) &&
-		   json_node_get_value_type(after) == G_TYPE_INT64 &&
-		   json_node_get_int(after) >= 0) {
-		c->cursor = json_node_get_int(after);
+	node = json_object_get_member(sub, "after");
+	if (node == NULL || JSON_NODE_HOLDS_NULL(node)) {
+		*after = -1;
+	} else if (JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_INT64 &&
+		   json_node_get_int(node) >= 0) {
+		*after = json_node_get_int(node);
 	} else {
 		*detail = g_strdup("subscribe.after: expected a sequence number >= 0");
 		return FALSE;
 	}
+	*bot_ids = g_steal_pointer(&bots_set);
+	*types = g_steal_pointer(&types_set);
+	return TRUE;
+}
+
+/* {"subscribe": {"bots": [...], "types": [...], "after": SEQ}} */
+static gboolean
+cw_api_stream_subscribe(CwApiStreamClient *c, const char *data, gsize len, char **detail)
+{
+	gint64 head = cw_store_events_last_seq(c->stream->store, NULL);
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	GHashTable *bot_ids = NULL, *types = NULL;
+	gint64 after = -1;
+
+	if (!cw_api_stream_parse_subscribe(c->stream->store, data, len, &bot_ids, &types, &after,
+					   detail))
+		return FALSE;
+	g_clear_pointer(&c->bot_ids, g_hash_table_unref);
+	g_clear_pointer(&c->types, g_hash_table_unref);
+	c->bot_ids = bot_ids;
+	c->types = types;
+	c->cursor = after >= 0 ? after : MAX(head, 0);
 	c->subscribed = TRUE;
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "subscribed");
@@ -309,21 +334,19 @@ cw_api_stream_message_cb(SoupWebsocketConnection *conn, gint type, GBytes *messa
 			 gpointer user_data)
 {
 	CwApiStreamClient *c = user_data;
-	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autofree char *detail = NULL;
 	gsize len = 0;
 	const char *data = g_bytes_get_data(message, &len);
 
 	c->last_heard_us = g_get_monotonic_time();
-	if (type != SOUP_WEBSOCKET_DATA_TEXT || !g_utf8_validate_len(data, len, NULL) ||
-	    !json_parser_load_from_data(parser, data, (gssize) len, NULL)) {
+	if (type != SOUP_WEBSOCKET_DATA_TEXT) {
 		cw_api_stream_close(c, CW_API_STREAM_CLOSE_BAD_MSG, "expected a JSON text message");
 		return;
 	}
-	if (!cw_api_stream_subscribe(c, json_parser_get_root(parser), &detail)) {
+	if (!cw_api_stream_subscribe(c, data, len, &detail)) {
 		/* the reason of a close frame is at most 123 bytes */
 		if (strlen(detail) > 120)
-			detail[120] = '\0';
+			detail[g_utf8_find_prev_char(detail, detail + 120) - detail] = '\0';
 		cw_api_stream_close(c, CW_API_STREAM_CLOSE_BAD_MSG, detail);
 	}
 }

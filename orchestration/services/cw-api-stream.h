@@ -35,6 +35,14 @@ void cw_api_stream_attach(CwApiStream *self, SoupServer *server, const char *pat
 guint cw_api_stream_get_n_clients(CwApiStream *self);
 guint64 cw_api_stream_get_n_slow_closes(CwApiStream *self);
 
+/* Parses a subscribe message (see docs/api.md); bot names are looked up in
+ * store. bot_ids (set of decimal ids) and types (set of canonical names)
+ * are NULL for "every"; after is -1 for "from now on". FALSE with *detail
+ * (the JSON path and what is wrong) otherwise. */
+gboolean cw_api_stream_parse_subscribe(CwStore *store, const char *data, gsize len,
+				       GHashTable **bot_ids, GHashTable **types, gint64 *after,
+				       char **detail);
+
 /* Appends the event as the API shows it: seq, time, bot_id, bot (when
  * bot_name is given), strategy_id, type and the payload as JSON. */
 void cw_api_stream_event_to_json(JsonBuilder *b, const CwStoreEvent *event, const char *bot_name);

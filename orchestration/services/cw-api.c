@@ -1,5 +1,6 @@
 #include "cw-services.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 
@@ -235,6 +236,22 @@ cw_api_problem_from_error(CwApiRequest *req, const GError *error)
 
 /* ---- query parameters ---- */
 
+gboolean
+cw_api_parse_int(const char *text, gint64 min, gint64 max, gint64 *out)
+{
+	char *end = NULL;
+	gint64 n;
+
+	if (text == NULL || text[0] == '\0' || !(g_ascii_isdigit(text[0]) || text[0] == '-'))
+		return FALSE;
+	errno = 0;
+	n = g_ascii_strtoll(text, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return FALSE;
+	*out = n;
+	return TRUE;
+}
+
 /* An integer query parameter in [min, max]; fallback when absent. FALSE
  * (with a 400 sent) when it is not one. */
 static gboolean
@@ -243,24 +260,15 @@ cw_api_query_int(CwApiRequest *req, const char *key, gint64 min, gint64 max, gin
 {
 	const char *text = req->query != NULL ? g_hash_table_lookup(req->query, key) : NULL;
 	g_autofree char *detail = NULL;
-	char *end = NULL;
-	gint64 n;
 
 	*out = fallback;
-	if (text == NULL)
+	if (text == NULL || cw_api_parse_int(text, min, max, out))
 		return TRUE;
-	n = g_ascii_strtoll(text, &end, 10);
-	if (text[0] == '\0' || !(g_ascii_isdigit(text[0]) || text[0] == '-') || *end != '\0' ||
-	    n < min || n > max) {
-		detail = g_strdup_printf(
-		    "query parameter '%s': expected an integer in [%" G_GINT64_FORMAT
-		    ", %" G_GINT64_FORMAT "]",
-		    key, min, max);
-		cw_api_problem(req, SOUP_STATUS_BAD_REQUEST, detail);
-		return FALSE;
-	}
-	*out = n;
-	return TRUE;
+	detail = g_strdup_printf("query parameter '%s': expected an integer in [%" G_GINT64_FORMAT
+				 ", %" G_GINT64_FORMAT "]",
+				 key, min, max);
+	cw_api_problem(req, SOUP_STATUS_BAD_REQUEST, detail);
+	return FALSE;
 }
 
 /* ---- JSON of the store's rows ---- */
@@ -728,30 +736,6 @@ cw_api_body_text(CwApiRequest *req)
 	return g_strndup(data, len);
 }
 
-/* The body as a JSON object (nesting checked by json-glib's parser);
- * NULL with a 400 sent otherwise. */
-static JsonObject *
-cw_api_body_object(CwApiRequest *req, JsonParser *parser)
-{
-	g_autofree char *text = cw_api_body_text(req);
-	g_autoptr(GError) error = NULL;
-	JsonNode *root;
-
-	if (text == NULL)
-		return NULL;
-	if (!json_parser_load_from_data(parser, text, -1, &error)) {
-		g_autofree char *detail = g_strdup_printf("body: not JSON: %s", error->message);
-		cw_api_problem(req, SOUP_STATUS_BAD_REQUEST, detail);
-		return NULL;
-	}
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-		cw_api_problem(req, SOUP_STATUS_BAD_REQUEST, "$: expected a JSON object");
-		return NULL;
-	}
-	return json_node_get_object(root);
-}
-
 static guint
 cw_api_ok(CwApiRequest *req, guint status, const char *what, gboolean changed)
 {
@@ -873,28 +857,62 @@ cw_api_post_resume(CwApiRequest *req)
 	return cw_api_set_mode(req, CW_BOT_MODE_ACTIVE);
 }
 
-static guint
-cw_api_post_switch(CwApiRequest *req)
+char *
+cw_api_parse_switch(const char *data, gsize len, char **detail)
 {
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GError) error = NULL;
-	g_auto(CwStoreBot) bot = {0};
-	JsonObject *obj = NULL;
-	JsonNode *node;
-	gboolean changed = FALSE;
+	JsonNode *root, *node;
+	JsonObject *obj;
 
-	if (!cw_api_find_bot(req, &bot) || (obj = cw_api_body_object(req, parser)) == NULL)
-		return req->status;
+	if (len == 0 || !g_utf8_validate_len(data, len, NULL) || memchr(data, '\0', len) != NULL) {
+		*detail = g_strdup("body: expected UTF-8 JSON text");
+		return NULL;
+	}
+	if (!json_parser_load_from_data(parser, data, (gssize) len, &error)) {
+		*detail = g_strdup_printf("body: not JSON: %s", error->message);
+		return NULL;
+	}
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+		*detail = g_strdup("$: expected a JSON object");
+		return NULL;
+	}
+	obj = json_node_get_object(root);
 	node = json_object_get_member(obj, "strategy");
 	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
-	    json_node_get_value_type(node) != G_TYPE_STRING)
-		return cw_api_problem(req, SOUP_STATUS_BAD_REQUEST,
-				      "strategy: expected the id of one of the bot's strategies");
-	if (json_object_get_size(obj) != 1)
-		return cw_api_problem(req, SOUP_STATUS_BAD_REQUEST,
-				      "$: unknown member; the body is {\"strategy\": ID}");
-	if (!cw_bot_admin_switch_strategy(req->api->store, req->name, json_node_get_string(node),
-					  &changed, &error))
+	    json_node_get_value_type(node) != G_TYPE_STRING) {
+		*detail = g_strdup("strategy: expected the id of one of the bot's strategies");
+		return NULL;
+	}
+	if (json_object_get_size(obj) != 1) {
+		*detail = g_strdup("$: unknown member; the body is {\"strategy\": ID}");
+		return NULL;
+	}
+	return g_strdup(json_node_get_string(node));
+}
+
+static guint
+cw_api_post_switch(CwApiRequest *req)
+{
+	SoupMessageBody *body = soup_server_message_get_request_body(req->msg);
+	g_autoptr(GBytes) bytes = NULL;
+	g_autoptr(GError) error = NULL;
+	g_auto(CwStoreBot) bot = {0};
+	g_autofree char *detail = NULL;
+	g_autofree char *strategy = NULL;
+	gsize len = 0;
+	const char *data;
+	gboolean changed = FALSE;
+
+	if (!cw_api_find_bot(req, &bot))
+		return req->status;
+	bytes = soup_message_body_flatten(body);
+	data = g_bytes_get_data(bytes, &len);
+	strategy = cw_api_parse_switch(data, len, &detail);
+	if (strategy == NULL)
+		return cw_api_problem(req, SOUP_STATUS_BAD_REQUEST, detail);
+	if (!cw_bot_admin_switch_strategy(req->api->store, req->name, strategy, &changed, &error))
 		return cw_api_problem_from_error(req, error);
 	return cw_api_ok(req, SOUP_STATUS_OK, "switched", changed);
 }

@@ -53,6 +53,13 @@ void cw_api_set_auth_burst(CwApi *self, guint burst);
 /* Registers /api/v1 (with /api/v1/stream) and the dashboard at / . */
 void cw_api_attach(CwApi *self, SoupServer *server);
 
+/* The parsers of what a client sends, for the handlers and the fuzz
+ * target: a decimal integer in [min, max] (a query parameter), and the
+ * body of POST /bots/{name}/switch, {"strategy": ID} (returns ID, or NULL
+ * with *detail naming the JSON path). */
+gboolean cw_api_parse_int(const char *text, gint64 min, gint64 max, gint64 *out);
+char *cw_api_parse_switch(const char *data, gsize len, char **detail);
+
 /* The routes, for the OpenAPI check; n receives their number. */
 const CwApiRouteInfo *cw_api_get_routes(guint *n);
 
