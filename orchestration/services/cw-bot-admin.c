@@ -862,11 +862,20 @@ cw_bot_admin_bot_to_json(JsonBuilder *b, CwStore *store, const CwStoreBot *bot, 
 {
 	g_autoptr(CwBotConfig) config = NULL;
 	g_autoptr(GError) config_error = NULL;
-	g_autoptr(GError) mode_error = NULL;
-	CwBotMode mode = cw_bot_admin_get_mode(store, bot->id, &mode_error);
 
 	if (bot->config != NULL)
 		config = cw_bot_config_new_from_data(bot->config, -1, &config_error);
+	cw_bot_admin_bot_to_json_full(b, store, bot, config,
+				      config_error != NULL ? config_error->message : NULL, now);
+}
+
+void
+cw_bot_admin_bot_to_json_full(JsonBuilder *b, CwStore *store, const CwStoreBot *bot,
+			      CwBotConfig *config, const char *config_error, gint64 now)
+{
+	g_autoptr(GError) mode_error = NULL;
+	CwBotMode mode = cw_bot_admin_get_mode(store, bot->id, &mode_error);
+
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "id");
 	json_builder_add_int_value(b, bot->id);
@@ -900,6 +909,6 @@ cw_bot_admin_bot_to_json(JsonBuilder *b, CwStore *store, const CwStoreBot *bot, 
 	if (bot->corrupt != NULL)
 		cw_bot_admin_json_string(b, "error", bot->corrupt->message);
 	if (config_error != NULL)
-		cw_bot_admin_json_string(b, "config_error", config_error->message);
+		cw_bot_admin_json_string(b, "config_error", config_error);
 	json_builder_end_object(b);
 }

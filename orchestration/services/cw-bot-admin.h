@@ -90,6 +90,10 @@ gboolean cw_bot_admin_mode_from_string(const char *text, CwBotMode *mode);
  * active_strategy, strategies, times, errors, cache and guard statistics;
  * a corrupt row or an invalid config adds "error" or "config_error". */
 void cw_bot_admin_bot_to_json(JsonBuilder *b, CwStore *store, const CwStoreBot *bot, gint64 now);
+/* The same with the row's configuration parsed already (config NULL with
+ * config_error set when it does not parse), for callers that cache it. */
+void cw_bot_admin_bot_to_json_full(JsonBuilder *b, CwStore *store, const CwStoreBot *bot,
+				   CwBotConfig *config, const char *config_error, gint64 now);
 
 /* JSON text of node; numbers are written as the shortest text that reads
  * back as the same value (json-glib writes 0.1 as 0.10000000000000001).
