@@ -6,12 +6,15 @@
 #include "cw-api-stream.h"
 #include "cw-bot-admin.h"
 
-#define CW_API_STREAM_TICK_MS      50
-#define CW_API_STREAM_BATCH        256
-#define CW_API_STREAM_TICK_EVENTS  2048 /* per client and tick */
-#define CW_API_STREAM_SOCKET_BYTES (256 * 1024)
-#define CW_API_STREAM_MAX_MESSAGE  (64 * 1024)
-#define CW_API_STREAM_MAX_FILTER   1000
+#define CW_API_STREAM_TICK_MS     50
+#define CW_API_STREAM_BATCH       256
+#define CW_API_STREAM_TICK_EVENTS 2048 /* per client and tick */
+/* the stream's share of the main loop: at most this much work per tick,
+ * so that candles and the other timers never wait long behind clients */
+#define CW_API_STREAM_TICK_BUDGET_US 5000
+#define CW_API_STREAM_SOCKET_BYTES   (256 * 1024)
+#define CW_API_STREAM_MAX_MESSAGE    (64 * 1024)
+#define CW_API_STREAM_MAX_FILTER     1000
 /* a client is slow when its socket stayed full this many ticks in a row
  * while it was more than max_queue events behind: a client catching up
  * drains its socket between two ticks */
@@ -42,6 +45,7 @@ struct _CwApiStream {
 	guint max_queue;
 	double ping_s;
 	guint64 n_slow_closes;
+	guint next_client; /* where the next tick starts: every client gets a turn */
 };
 
 G_DEFINE_FINAL_TYPE(CwApiStream, cw_api_stream, G_TYPE_OBJECT)
@@ -393,9 +397,10 @@ cw_api_stream_wants(CwApiStreamClient *c, const CwStoreEvent *e)
 	return g_hash_table_contains(c->bot_ids, id);
 }
 
-/* Sends what the client is owed while its socket takes it. */
+/* Sends what the client is owed while its socket takes it, until the
+ * tick's deadline (monotonic us). */
 static void
-cw_api_stream_pump_client(CwApiStream *self, CwApiStreamClient *c, gint64 head)
+cw_api_stream_pump_client(CwApiStream *self, CwApiStreamClient *c, gint64 head, gint64 deadline)
 {
 	guint sent = 0;
 
@@ -411,7 +416,8 @@ cw_api_stream_pump_client(CwApiStream *self, CwApiStreamClient *c, gint64 head)
 		cw_api_stream_close(c, CW_API_STREAM_CLOSE_SLOW, "slow consumer");
 		return;
 	}
-	while (c->cursor < head && sent < CW_API_STREAM_TICK_EVENTS) {
+	while (c->cursor < head && sent < CW_API_STREAM_TICK_EVENTS &&
+	       g_get_monotonic_time() < deadline) {
 		g_autoptr(GPtrArray) events = NULL;
 
 		if (cw_api_stream_unsent(c) > CW_API_STREAM_SOCKET_BYTES)
@@ -452,9 +458,15 @@ cw_api_stream_tick_cb(gpointer user_data)
 		self->tick_id = 0;
 		return G_SOURCE_REMOVE;
 	}
-	for (guint i = 0; i < self->clients->len; i++) {
+	/* round robin from where the last tick stopped */
+	for (guint k = 0; k < self->clients->len; k++) {
+		guint i = (self->next_client + k) % self->clients->len;
 		CwApiStreamClient *c = g_ptr_array_index(self->clients, i);
 
+		if (g_get_monotonic_time() >= now + CW_API_STREAM_TICK_BUDGET_US) {
+			self->next_client = i;
+			break;
+		}
 		if (c->closing)
 			continue;
 		if (now - c->last_heard_us > (gint64) (3 * self->ping_s * G_USEC_PER_SEC)) {
@@ -465,7 +477,8 @@ cw_api_stream_tick_cb(gpointer user_data)
 			continue;
 		if (head < 0)
 			head = cw_store_events_last_seq(self->store, NULL);
-		cw_api_stream_pump_client(self, c, head);
+		cw_api_stream_pump_client(self, c, head, now + CW_API_STREAM_TICK_BUDGET_US);
+		self->next_client = (i + 1) % self->clients->len;
 	}
 	return G_SOURCE_CONTINUE;
 }
