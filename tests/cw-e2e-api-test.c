@@ -505,11 +505,10 @@ test_changes(Fx *fx, gconstpointer data)
 	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots/a/halt", NULL, &text), ==, 200);
 	g_assert_nonnull(strstr(text, "\"mode\":\"halted\""));
 	g_clear_pointer(&text, g_free);
-	g_assert_cmpstr(cw_test_db_text(fx->db,
-					"SELECT value FROM bot_state WHERE key = 'mode' AND "
-					"bot_id = (SELECT id FROM trading_bots WHERE name = "
-					"'a')"),
-			==, "halted");
+	text = cw_test_db_text(fx->db, "SELECT value FROM bot_state WHERE key = 'mode' AND "
+				       "bot_id = (SELECT id FROM trading_bots WHERE name = 'a')");
+	g_assert_cmpstr(text, ==, "halted");
+	g_clear_pointer(&text, g_free);
 	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots/a/resume", NULL, &text), ==, 200);
 	g_clear_pointer(&text, g_free);
 	/* switch */
