@@ -954,6 +954,68 @@ test_static(Fx *fx, gconstpointer data)
 	g_assert_cmpuint(fx_status(fx, "OPTIONS", "/api/v1/bots", NULL, NULL), ==, 403);
 }
 
+/* The Access-Control-Allow-Origin a request from origin gets. */
+static char *
+fx_cors(Fx *fx, const char *method, const char *origin, guint *status)
+{
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u/api/v1/bots", fx->port);
+	g_autoptr(SoupMessage) msg = soup_message_new(method, url);
+	g_autofree char *auth = g_strdup_printf("Bearer %s", fx->reader);
+	SoupMessageHeaders *h = soup_message_get_request_headers(msg);
+	g_autoptr(GBytes) reply = NULL;
+
+	soup_message_headers_replace(h, "Authorization", auth);
+	soup_message_headers_replace(h, "Origin", origin);
+	soup_message_headers_replace(h, "Access-Control-Request-Method", "POST");
+	reply = soup_session_send_and_read(fx->session, msg, NULL, NULL);
+	*status = soup_message_get_status(msg);
+	return g_strdup(soup_message_headers_get_one(soup_message_get_response_headers(msg),
+						     "Access-Control-Allow-Origin"));
+}
+
+/* A listed origin gets CORS headers and its preflight; no other one does. */
+static void
+test_cors(Fx *fx, gconstpointer data)
+{
+	const char *args[] = {"serve",
+			      "--db",
+			      fx->db,
+			      "--create",
+			      "--api",
+			      "127.0.0.1:0",
+			      "--api-tokens",
+			      fx->tokens,
+			      "--api-port-file",
+			      fx->port_file,
+			      "--api-cors-origin",
+			      "https://ops.example",
+			      NULL};
+	CwTestDeadline d = cw_test_deadline(20000);
+	g_autofree char *text = NULL, *allowed = NULL, *other = NULL, *preflight = NULL;
+	guint status = 0;
+
+	fx->proc = cw_test_spawn_envv(
+	    NULL, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, args);
+	while (!g_file_get_contents(fx->port_file, &text, NULL, NULL) || strlen(text) < 2) {
+		g_clear_pointer(&text, g_free);
+		g_assert_true(cw_test_deadline_wait(&d, 20));
+	}
+	fx->port = (guint) g_ascii_strtoull(text, NULL, 10);
+	allowed = fx_cors(fx, "GET", "https://ops.example", &status);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_cmpstr(allowed, ==, "https://ops.example");
+	other = fx_cors(fx, "GET", "https://evil.example", &status);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_null(other);
+	preflight = fx_cors(fx, "OPTIONS", "https://ops.example", &status);
+	g_assert_cmpuint(status, ==, 204);
+	g_assert_cmpstr(preflight, ==, "https://ops.example");
+	g_clear_pointer(&preflight, g_free);
+	preflight = fx_cors(fx, "OPTIONS", "https://evil.example", &status);
+	g_assert_cmpuint(status, ==, 403);
+	g_assert_null(preflight);
+}
+
 static gboolean
 tls_accept_cb(SoupMessage *msg, GTlsCertificate *cert, GTlsCertificateFlags errors,
 	      gpointer user_data)
@@ -1040,6 +1102,7 @@ main(int argc, char **argv)
 	g_test_add("/e2e/api/stream-auth", Fx, "100", fx_setup, test_stream_auth, fx_teardown);
 	g_test_add("/e2e/api/static", Fx, "5", fx_setup, test_static, fx_teardown);
 	g_test_add("/e2e/api/tls", Fx, NULL, fx_setup, test_tls, fx_teardown);
+	g_test_add("/e2e/api/cors", Fx, NULL, fx_setup, test_cors, fx_teardown);
 	g_test_add("/e2e/api/stream-slow", Fx, NULL, fx_setup, test_stream_slow, fx_teardown);
 	return g_test_run();
 }
