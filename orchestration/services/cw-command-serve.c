@@ -196,7 +196,9 @@ cw_command_serve(int argc, char **argv)
 		api_server = cw_command_serve_api(service, &api_opts, &api, &error);
 		if (api_server == NULL) {
 			fprintf(stderr, "candlewick serve: %s\n", error->message);
-			return error->code == CW_SERVICES_ERROR_USAGE ? 2 : 1;
+			return g_error_matches(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE)
+				   ? 2
+				   : 1;
 		}
 	}
 	return cw_service_run(service);
