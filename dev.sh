@@ -30,6 +30,7 @@ APT_PACKAGES=(
 	clang-format git
 	clang clang-tidy libclang-rt-14-dev
 	prometheus
+	chromium
 )
 # only for ./dev.sh coverage (gcovr pulls in a few Python libraries)
 COVERAGE_PACKAGES=(gcovr)
@@ -48,7 +49,12 @@ install_deps() {
 			missing+=("$p")
 		fi
 	done
+	# the browser test's driver; nodejs from another source brings its own npm
+	if ! command -v npm >/dev/null 2>&1; then
+		missing+=(nodejs npm)
+	fi
 	if [ ${#missing[@]} -eq 0 ]; then
+		install_browser_test
 		return 0
 	fi
 	log "installing ${missing[*]}"
@@ -59,6 +65,15 @@ install_deps() {
 	export DEBIAN_FRONTEND=noninteractive
 	"${sudo[@]}" apt-get update -qq
 	"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	install_browser_test
+}
+
+# playwright-core for tests/browser, pinned by its package-lock.json
+install_browser_test() {
+	if [ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]; then
+		log "npm ci in tests/browser"
+		(cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund --silent)
+	fi
 }
 
 setup() {

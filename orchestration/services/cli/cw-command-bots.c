@@ -357,80 +357,6 @@ cw_bots_append_cell(GString *out, const char *text, guint width, gboolean last)
 		g_string_append_c(out, ' ');
 }
 
-static void
-cw_bots_json_time(JsonBuilder *b, const char *member, gint64 ms)
-{
-	json_builder_set_member_name(b, member);
-	if (ms == 0)
-		json_builder_add_null_value(b);
-	else
-		json_builder_add_int_value(b, ms);
-}
-
-static void
-cw_bots_json_string(JsonBuilder *b, const char *member, const char *value)
-{
-	json_builder_set_member_name(b, member);
-	if (value == NULL)
-		json_builder_add_null_value(b);
-	else
-		json_builder_add_string_value(b, value);
-}
-
-/* bot_state key as parsed JSON, null when absent or unreadable. */
-static void
-cw_bots_json_state(JsonBuilder *b, CwStore *store, gint64 bot_id, const char *member,
-		   const char *key)
-{
-	g_autofree char *value = cw_store_state_get(store, bot_id, key, NULL);
-	JsonNode *node = cw_bots_parse_json(value);
-
-	json_builder_set_member_name(b, member);
-	if (node != NULL)
-		json_builder_add_value(b, node);
-	else
-		json_builder_add_null_value(b);
-}
-
-static void
-cw_bots_list_json_row(JsonBuilder *b, CwStore *store, const CwStoreBot *bot, const CwBotsView *v,
-		      gint64 now)
-{
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "id");
-	json_builder_add_int_value(b, bot->id);
-	cw_bots_json_string(b, "name", bot->name);
-	json_builder_set_member_name(b, "enabled");
-	json_builder_add_boolean_value(b, bot->enabled);
-	cw_bots_json_string(b, "status", v->status);
-	cw_bots_json_string(b, "active_strategy", v->config != NULL ? v->strategy : NULL);
-	json_builder_set_member_name(b, "strategies");
-	json_builder_begin_array(b);
-	for (guint i = 0; v->config != NULL && i < v->config->n_strategies; i++)
-		json_builder_add_string_value(b, v->config->strategies[i]->id);
-	json_builder_end_array(b);
-	cw_bots_json_time(b, "started_at", bot->started_at);
-	cw_bots_json_time(b, "stopped_at", bot->stopped_at);
-	cw_bots_json_time(b, "last_heartbeat", bot->last_heartbeat);
-	json_builder_set_member_name(b, "heartbeat_age_ms");
-	if (bot->last_heartbeat == 0)
-		json_builder_add_null_value(b);
-	else
-		json_builder_add_int_value(b, MAX(now - bot->last_heartbeat, 0));
-	json_builder_set_member_name(b, "error_count");
-	json_builder_add_int_value(b, bot->error_count);
-	cw_bots_json_string(b, "last_error", bot->last_error);
-	cw_bots_json_time(b, "updated_at", bot->updated_at);
-	cw_bots_json_string(b, "mode", v->mode);
-	cw_bots_json_state(b, store, bot->id, "cache", CW_BOT_ADMIN_STATE_CACHE);
-	cw_bots_json_state(b, store, bot->id, "guards", CW_BOT_ADMIN_STATE_GUARD_STATS);
-	if (bot->corrupt != NULL)
-		cw_bots_json_string(b, "error", bot->corrupt->message);
-	if (v->config_error != NULL)
-		cw_bots_json_string(b, "config_error", v->config_error);
-	json_builder_end_object(b);
-}
-
 static const char *const cw_bots_list_headers[] = {
     "ID", "NAME", "ENABLED", "STATUS", "MODE", "STRATEGY", "HEARTBEAT", "ERRORS", "LAST ERROR",
 };
@@ -500,7 +426,7 @@ cw_bots_list(int argc, char **argv)
 
 		cw_bots_view_init(&v, store, bot);
 		cw_bots_warn("bots list", bot, &v);
-		cw_bots_list_json_row(b, store, bot, &v, now);
+		cw_bot_admin_bot_to_json(b, store, bot, now);
 		cells[0] = g_strdup_printf("%" G_GINT64_FORMAT, bot->id);
 		cells[1] = g_strdup(cw_bots_name(bot));
 		cells[2] = g_strdup(bot->corrupt != NULL ? "?" : bot->enabled ? "yes" : "no");

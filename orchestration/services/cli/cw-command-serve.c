@@ -27,9 +27,71 @@ cw_command_serve_interval(CwServiceOptions *options, const char *option, const c
 	return TRUE;
 }
 
+/* The control API's options; the shared HTTP server takes them over. */
+typedef struct {
+	char *listen;
+	char *tokens;
+	char *port_file;
+	char *tls_cert;
+	char *tls_key;
+	char **cors;
+	int stream_queue;
+	int auth_burst;
+} CwCommandServeApi;
+
+static void
+cw_command_serve_api_clear(CwCommandServeApi *a)
+{
+	g_free(a->listen);
+	g_free(a->tokens);
+	g_free(a->port_file);
+	g_free(a->tls_cert);
+	g_free(a->tls_key);
+	g_strfreev(a->cors);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CwCommandServeApi, cw_command_serve_api_clear)
+
+/* Starts the control API on a server of its own; NULL when --api is not
+ * given or (with an error) when it cannot start. */
+static SoupServer *
+cw_command_serve_api(CwService *service, const CwCommandServeApi *a, CwApi **api_out,
+		     GError **error)
+{
+	g_autoptr(CwApiTokens) tokens = NULL;
+	g_autoptr(CwApi) api = NULL;
+	SoupServer *server;
+
+	/* no token file, no API: there is no default token */
+	if (a->tokens == NULL) {
+		g_set_error_literal(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
+				    "--api needs --api-tokens FILE (create one with `candlewick "
+				    "tokens add`)");
+		return NULL;
+	}
+	tokens = cw_api_tokens_new(a->tokens, error);
+	if (tokens == NULL)
+		return NULL;
+	api = cw_api_new(cw_service_get_store(service), tokens);
+	cw_api_set_reload_func(api, (CwApiReloadFunc) cw_service_reload, service);
+	cw_api_set_cors_origins(api, (const char *const *) a->cors);
+	if (a->auth_burst > 0)
+		cw_api_set_auth_burst(api, (guint) a->auth_burst);
+	if (a->stream_queue > 0)
+		cw_api_set_stream_limits(api, (guint) a->stream_queue, 15);
+	server = cw_api_listen(api, a->listen, a->tls_cert, a->tls_key, a->port_file, error);
+	if (server == NULL)
+		return NULL;
+	*api_out = g_steal_pointer(&api);
+	return server;
+}
+
 int
 cw_command_serve(int argc, char **argv)
 {
+	g_auto(CwCommandServeApi) api_opts = {0};
+	g_autoptr(CwApi) api = NULL;
+	g_autoptr(SoupServer) api_server = NULL;
 	g_autofree char *db = NULL;
 	g_autofree char *service_config = NULL;
 	g_autofree char *log_format = NULL;
@@ -66,6 +128,22 @@ cw_command_serve(int argc, char **argv)
 	     "Write the bound HTTP port to FILE", "FILE"},
 	    {"log-format", 0, 0, G_OPTION_ARG_STRING, &log_format, "text (default) or json", "F"},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Debug messages", NULL},
+	    {"api", 0, 0, G_OPTION_ARG_STRING, &api_opts.listen,
+	     "Serve the control API and dashboard on ADDR:PORT (off by default)", "ADDR:PORT"},
+	    {"api-tokens", 0, 0, G_OPTION_ARG_FILENAME, &api_opts.tokens,
+	     "The API's token file (required with --api; mode 0600)", "FILE"},
+	    {"api-port-file", 0, 0, G_OPTION_ARG_FILENAME, &api_opts.port_file,
+	     "Write the API's port to FILE (for PORT 0)", "FILE"},
+	    {"api-tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &api_opts.tls_cert,
+	     "TLS certificate (PEM) of the API", "FILE"},
+	    {"api-tls-key", 0, 0, G_OPTION_ARG_FILENAME, &api_opts.tls_key,
+	     "TLS private key (PEM) of the API", "FILE"},
+	    {"api-cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &api_opts.cors,
+	     "An origin allowed by CORS (repeatable; none by default)", "ORIGIN"},
+	    {"api-stream-queue", 0, 0, G_OPTION_ARG_INT, &api_opts.stream_queue,
+	     "Events a stream client may fall behind (default 10000)", "N"},
+	    {"api-auth-burst", 0, 0, G_OPTION_ARG_INT, &api_opts.auth_burst,
+	     "Failed logins an address may make before 429 (default 5)", "N"},
 	    {NULL},
 	};
 
@@ -120,6 +198,15 @@ cw_command_serve(int argc, char **argv)
 		/* store errors name the file already */
 		fprintf(stderr, "candlewick serve: %s\n", error->message);
 		return 1;
+	}
+	if (api_opts.listen != NULL) {
+		api_server = cw_command_serve_api(service, &api_opts, &api, &error);
+		if (api_server == NULL) {
+			fprintf(stderr, "candlewick serve: %s\n", error->message);
+			return g_error_matches(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE)
+				   ? 2
+				   : 1;
+		}
 	}
 	return cw_service_run(service);
 }

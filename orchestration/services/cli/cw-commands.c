@@ -21,6 +21,7 @@ static const CwCommand cw_commands[] = {
     {"health", "print the local service's health verdict (exit 0 healthy, 1 not)",
      cw_command_health},
     {"notifications", "list, retry or purge the notification outbox", cw_command_notifications},
+    {"tokens", "add, list or revoke the control API's bearer tokens", cw_command_tokens},
     {NULL, NULL, NULL},
 };
 

@@ -35,6 +35,7 @@ int cw_command_synth(int argc, char **argv);
 int cw_command_demo(int argc, char **argv);
 int cw_command_bots(int argc, char **argv);
 int cw_command_halt_all(int argc, char **argv);
+int cw_command_tokens(int argc, char **argv);
 int cw_command_resume_all(int argc, char **argv);
 int cw_command_events(int argc, char **argv);
 int cw_command_health(int argc, char **argv);

@@ -551,6 +551,12 @@ cw_service_get_manager(CwService *self)
 	return self->manager;
 }
 
+CwStore *
+cw_service_get_store(CwService *self)
+{
+	return self->store;
+}
+
 gboolean
 cw_service_start(CwService *self, GError **error)
 {

@@ -45,6 +45,8 @@ void cw_service_shutdown(CwService *self);
 /* Re-reads the table now (what SIGHUP does). */
 void cw_service_reload(CwService *self);
 CwStrategyManager *cw_service_get_manager(CwService *self);
+/* The service's store connection (the control API reads and writes it). */
+CwStore *cw_service_get_store(CwService *self);
 /* Loads the bots and starts their feeds without running the loop (the
  * benchmarks time this); cw_service_run() does it itself otherwise. */
 gboolean cw_service_start(CwService *self, GError **error);

@@ -11,4 +11,7 @@
 #include "cw-service.h"
 #include "cw-http-route.h"
 #include "cw-http-server.h"
+#include "cw-api-tokens.h"
+#include "cw-api-stream.h"
+#include "cw-api.h"
 #undef CW_SERVICES_DAEMON_INSIDE

@@ -527,6 +527,8 @@ cw_bot_admin_event_type_canonical(const char *name)
 	norm = g_strdelimit(g_strdup(name), "-", '_');
 	if (g_ascii_strcasecmp(norm, CW_BOT_ADMIN_EVENT_KILL_SWITCH) == 0)
 		return CW_BOT_ADMIN_EVENT_KILL_SWITCH;
+	if (g_ascii_strcasecmp(norm, CW_BOT_ADMIN_EVENT_AUDIT) == 0)
+		return CW_BOT_ADMIN_EVENT_AUDIT;
 	type = cw_event_type_from_string(norm);
 	if (type == CW_EVENT_LAST)
 		return NULL;
@@ -545,7 +547,7 @@ cw_bot_admin_event_type_list(void)
 
 	for (guint i = 0; i < CW_EVENT_LAST; i++)
 		g_string_append_printf(s, "%s, ", cw_event_type_to_string((CwEventType) i));
-	g_string_append(s, CW_BOT_ADMIN_EVENT_KILL_SWITCH);
+	g_string_append(s, CW_BOT_ADMIN_EVENT_KILL_SWITCH ", " CW_BOT_ADMIN_EVENT_AUDIT);
 	return g_string_free(s, FALSE);
 }
 
@@ -652,4 +654,96 @@ GPtrArray *
 cw_bot_admin_state_list(CwStore *store, gint64 bot_id, GError **error)
 {
 	return cw_store_state_list(store, bot_id, error);
+}
+
+static void
+cw_bot_admin_json_time(JsonBuilder *b, const char *member, gint64 ms)
+{
+	json_builder_set_member_name(b, member);
+	if (ms == 0)
+		json_builder_add_null_value(b);
+	else
+		json_builder_add_int_value(b, ms);
+}
+
+static void
+cw_bot_admin_json_string(JsonBuilder *b, const char *member, const char *value)
+{
+	json_builder_set_member_name(b, member);
+	if (value == NULL)
+		json_builder_add_null_value(b);
+	else
+		json_builder_add_string_value(b, value);
+}
+
+/* bot_state key as parsed JSON, null when absent or unreadable. */
+static void
+cw_bot_admin_json_state(JsonBuilder *b, CwStore *store, gint64 bot_id, const char *member,
+			const char *key)
+{
+	g_autofree char *value = cw_store_state_get(store, bot_id, key, NULL);
+	g_autoptr(JsonParser) parser = json_parser_new();
+
+	json_builder_set_member_name(b, member);
+	if (value != NULL && json_parser_load_from_data(parser, value, -1, NULL) &&
+	    json_parser_get_root(parser) != NULL)
+		json_builder_add_value(b, json_node_copy(json_parser_get_root(parser)));
+	else
+		json_builder_add_null_value(b);
+}
+
+void
+cw_bot_admin_bot_to_json(JsonBuilder *b, CwStore *store, const CwStoreBot *bot, gint64 now)
+{
+	g_autoptr(CwBotConfig) config = NULL;
+	g_autoptr(GError) config_error = NULL;
+
+	if (bot->config != NULL)
+		config = cw_bot_config_new_from_data(bot->config, -1, &config_error);
+	cw_bot_admin_bot_to_json_full(b, store, bot, config,
+				      config_error != NULL ? config_error->message : NULL, now);
+}
+
+void
+cw_bot_admin_bot_to_json_full(JsonBuilder *b, CwStore *store, const CwStoreBot *bot,
+			      CwBotConfig *config, const char *config_error, gint64 now)
+{
+	g_autoptr(GError) mode_error = NULL;
+	CwBotMode mode = cw_bot_admin_get_mode(store, bot->id, &mode_error);
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "id");
+	json_builder_add_int_value(b, bot->id);
+	cw_bot_admin_json_string(b, "name", bot->name);
+	json_builder_set_member_name(b, "enabled");
+	json_builder_add_boolean_value(b, bot->enabled);
+	cw_bot_admin_json_string(b, "status", bot->corrupt != NULL ? "corrupt" : bot->status);
+	cw_bot_admin_json_string(b, "active_strategy",
+				 config != NULL ? cw_bot_config_get_active_strategy(config)->id
+						: NULL);
+	json_builder_set_member_name(b, "strategies");
+	json_builder_begin_array(b);
+	for (guint i = 0; config != NULL && i < config->n_strategies; i++)
+		json_builder_add_string_value(b, config->strategies[i]->id);
+	json_builder_end_array(b);
+	cw_bot_admin_json_time(b, "started_at", bot->started_at);
+	cw_bot_admin_json_time(b, "stopped_at", bot->stopped_at);
+	cw_bot_admin_json_time(b, "last_heartbeat", bot->last_heartbeat);
+	json_builder_set_member_name(b, "heartbeat_age_ms");
+	if (bot->last_heartbeat == 0)
+		json_builder_add_null_value(b);
+	else
+		json_builder_add_int_value(b, MAX(now - bot->last_heartbeat, 0));
+	json_builder_set_member_name(b, "error_count");
+	json_builder_add_int_value(b, bot->error_count);
+	cw_bot_admin_json_string(b, "last_error", bot->last_error);
+	cw_bot_admin_json_time(b, "updated_at", bot->updated_at);
+	cw_bot_admin_json_string(b, "mode", cw_bot_mode_to_string(mode));
+	cw_bot_admin_json_state(b, store, bot->id, "cache", CW_BOT_ADMIN_STATE_CACHE);
+	cw_bot_admin_json_state(b, store, bot->id, "guards", CW_BOT_ADMIN_STATE_GUARD_STATS);
+	if (bot->corrupt != NULL)
+		cw_bot_admin_json_string(b, "error", bot->corrupt->message);
+	if (config_error != NULL)
+		cw_bot_admin_json_string(b, "config_error", config_error);
+	json_builder_end_object(b);
 }

@@ -36,6 +36,8 @@ G_BEGIN_DECLS
 #define CW_BOT_ADMIN_STATE_GUARD_STATS "guard_stats"
 #define CW_BOT_ADMIN_EVENT_KILL_SWITCH "KILL_SWITCH"
 #define CW_BOT_ADMIN_EVENT_MODE        "MODE_CHANGED"
+/* a mutation through the control API: token name, route, outcome */
+#define CW_BOT_ADMIN_EVENT_AUDIT "AUDIT"
 
 /* Validates a bot configuration the way the service loads it: parses and
  * checks the document (errors carry the JSON path), then builds and drops
@@ -83,6 +85,16 @@ gboolean cw_bot_admin_set_mode(CwStore *store, const char *name, CwBotMode mode,
 /* Parses "active", "reduce_only" (or "reduce-only") and "halted". */
 gboolean cw_bot_admin_mode_from_string(const char *text, CwBotMode *mode);
 
+/* Appends the bot as one JSON object (what `bots list --json` prints and
+ * GET /api/v1/bots returns): id, name, enabled, status, mode,
+ * active_strategy, strategies, times, errors, cache and guard statistics;
+ * a corrupt row or an invalid config adds "error" or "config_error". */
+void cw_bot_admin_bot_to_json(JsonBuilder *b, CwStore *store, const CwStoreBot *bot, gint64 now);
+/* The same with the row's configuration parsed already (config NULL with
+ * config_error set when it does not parse), for callers that cache it. */
+void cw_bot_admin_bot_to_json_full(JsonBuilder *b, CwStore *store, const CwStoreBot *bot,
+				   CwBotConfig *config, const char *config_error, gint64 now);
+
 /* JSON text of node; numbers are written as the shortest text that reads
  * back as the same value (json-glib writes 0.1 as 0.10000000000000001).
  * pretty: two spaces per level, one member per line. */
@@ -96,7 +108,8 @@ gboolean cw_bot_admin_get_kill_switch(CwStore *store, gboolean *halted, gint64 *
 				      GError **error);
 
 /* The canonical (stored) name of an event type given in any case, with '-'
- * or '_': the names of cw_event_type_from_string() plus KILL_SWITCH.
+ * or '_': the names of cw_event_type_from_string() plus KILL_SWITCH and
+ * AUDIT.
  * NULL when unknown. */
 const char *cw_bot_admin_event_type_canonical(const char *name);
 /* "SIGNAL_NEW, EXIT_SIGNAL, ..., KILL_SWITCH", for error messages. */

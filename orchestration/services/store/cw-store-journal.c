@@ -373,3 +373,32 @@ cw_store_state_get_int(CwStore *self, gint64 bot_id, const char *key, const char
 	*out = value;
 	return TRUE;
 }
+
+/**
+ * cw_store_events_last_seq:
+ *
+ * Returns: the greatest sequence number of the journal, 0 when it is
+ *   empty, -1 on error
+ */
+gint64
+cw_store_events_last_seq(CwStore *self, GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = NULL;
+	g_autoptr(CwStoreStmt) stmt = NULL;
+	const char *purpose = "reading the journal's last sequence number";
+	int rc;
+
+	g_return_val_if_fail(CW_IS_STORE(self), -1);
+
+	locker = cw_store_lock(self);
+	stmt = cw_store_stmt(self, CW_STORE_STMT_EVENTS_LAST_SEQ,
+			     "SELECT coalesce(max(seq), 0) FROM events", purpose, error);
+	if (stmt == NULL)
+		return -1;
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		cw_store_set_error(self, error, rc, "%s", purpose);
+		return -1;
+	}
+	return sqlite3_column_int64(stmt, 0);
+}

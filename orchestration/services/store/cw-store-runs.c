@@ -381,3 +381,119 @@ cw_store_insert_metrics(CwStore *self, const CwStoreMetrics *metrics, GError **e
 		return -1;
 	return sqlite3_last_insert_rowid(cw_store_get_db(self));
 }
+
+/**
+ * cw_store_trades_page:
+ * @bot_name: the bot
+ * @before: only trades with a smaller id; 0 for the newest
+ * @limit: the most trades to return (1..1000)
+ *
+ * Returns: (transfer full) (element-type CwStoreTrade): live trades,
+ *   newest first, or %NULL on error
+ */
+GPtrArray *
+cw_store_trades_page(CwStore *self, const char *bot_name, gint64 before, guint limit,
+		     GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = NULL;
+	g_autoptr(CwStoreStmt) stmt = NULL;
+	g_autoptr(GPtrArray) trades = NULL;
+	const char *purpose = "reading a page of trades";
+	int rc = SQLITE_OK;
+
+	g_return_val_if_fail(CW_IS_STORE(self), NULL);
+
+	locker = cw_store_lock(self);
+	stmt = cw_store_stmt(
+	    self, CW_STORE_STMT_TRADE_PAGE,
+	    "SELECT id, run_id, bot_name, strategy_id, symbol, direction, entry_time, exit_time,"
+	    " entry_price, exit_price, qty, fees, gross_pnl, net_pnl, exit_reason, seq, created_at,"
+	    " bot_id FROM trading_trades WHERE run_id IS NULL AND bot_name = ?1"
+	    " AND (?2 <= 0 OR id < ?2) ORDER BY id DESC LIMIT ?3",
+	    purpose, error);
+	if (stmt == NULL)
+		return NULL;
+	rc |= cw_store_bind_text(stmt, 1, bot_name);
+	rc |= sqlite3_bind_int64(stmt, 2, before);
+	rc |= sqlite3_bind_int64(stmt, 3, CLAMP(limit, 1, 1000));
+	if (!cw_store_check_bind(self, rc, purpose, error))
+		return NULL;
+	trades = g_ptr_array_new_with_free_func((GDestroyNotify) cw_store_trade_free);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		CwStoreTrade *trade = cw_store_trade_from_row(stmt, TRUE, error);
+		if (trade == NULL)
+			return NULL;
+		g_ptr_array_add(trades, trade);
+	}
+	if (rc != SQLITE_DONE) {
+		cw_store_set_error(self, error, rc, "%s", purpose);
+		return NULL;
+	}
+	return g_steal_pointer(&trades);
+}
+
+void
+cw_store_metrics_row_free(CwStoreMetricsRow *row)
+{
+	if (row == NULL)
+		return;
+	g_free(row->strategy_id);
+	g_free(row);
+}
+
+/**
+ * cw_store_metrics_page:
+ * @bot_name: the bot
+ * @before: only rows with a smaller id; 0 for the newest
+ * @limit: the most rows to return (1..5000)
+ *
+ * Returns: (transfer full) (element-type CwStoreMetricsRow): newest first
+ */
+GPtrArray *
+cw_store_metrics_page(CwStore *self, const char *bot_name, gint64 before, guint limit,
+		      GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = NULL;
+	g_autoptr(CwStoreStmt) stmt = NULL;
+	g_autoptr(GPtrArray) rows = NULL;
+	const char *purpose = "reading a page of performance metrics";
+	int rc = SQLITE_OK;
+
+	g_return_val_if_fail(CW_IS_STORE(self), NULL);
+
+	locker = cw_store_lock(self);
+	stmt =
+	    cw_store_stmt(self, CW_STORE_STMT_METRICS_PAGE,
+			  "SELECT id, strategy_id, time, equity, balance, realized_pnl,"
+			  " unrealized_pnl, trades, max_drawdown_pct"
+			  " FROM trading_performance_metrics WHERE run_id IS NULL"
+			  " AND bot_name = ?1 AND (?2 <= 0 OR id < ?2) ORDER BY id DESC LIMIT ?3",
+			  purpose, error);
+	if (stmt == NULL)
+		return NULL;
+	rc |= cw_store_bind_text(stmt, 1, bot_name);
+	rc |= sqlite3_bind_int64(stmt, 2, before);
+	rc |= sqlite3_bind_int64(stmt, 3, CLAMP(limit, 1, 5000));
+	if (!cw_store_check_bind(self, rc, purpose, error))
+		return NULL;
+	rows = g_ptr_array_new_with_free_func((GDestroyNotify) cw_store_metrics_row_free);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		CwStoreMetricsRow *row = g_new0(CwStoreMetricsRow, 1);
+
+		row->id = sqlite3_column_int64(stmt, 0);
+		row->strategy_id = g_strdup((const char *) sqlite3_column_text(stmt, 1));
+		row->time = sqlite3_column_int64(stmt, 2);
+		row->equity = sqlite3_column_double(stmt, 3);
+		row->balance = sqlite3_column_double(stmt, 4);
+		row->realized_pnl = sqlite3_column_double(stmt, 5);
+		row->unrealized_pnl = sqlite3_column_double(stmt, 6);
+		row->trades = sqlite3_column_int64(stmt, 7);
+		row->max_drawdown_pct = sqlite3_column_double(stmt, 8);
+		g_ptr_array_add(rows, row);
+	}
+	if (rc != SQLITE_DONE) {
+		cw_store_set_error(self, error, rc, "%s", purpose);
+		return NULL;
+	}
+	return g_steal_pointer(&rows);
+}

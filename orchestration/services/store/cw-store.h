@@ -257,6 +257,36 @@ gint64 cw_store_event_append(CwStore *self, gint64 bot_id, const char *strategy_
 GPtrArray *cw_store_events_query(CwStore *self, gint64 bot_id, const char *type, gint64 after_seq,
 				 guint limit, GError **error);
 
+/* The greatest seq of the journal, 0 when it is empty. */
+gint64 cw_store_events_last_seq(CwStore *self, GError **error);
+
+/* ---- pages for the control API: newest first, by cursor ---- */
+
+/* Live trades (no run) of bot_name with id < before (0: the newest), at
+ * most limit (1..1000), newest first. */
+GPtrArray *cw_store_trades_page(CwStore *self, const char *bot_name, gint64 before, guint limit,
+				GError **error);
+
+typedef struct {
+	gint64 id;
+	char *strategy_id; /* NULL: the whole bot */
+	gint64 time;
+	double equity;
+	double balance;
+	double realized_pnl;
+	double unrealized_pnl;
+	gint64 trades;
+	double max_drawdown_pct;
+} CwStoreMetricsRow;
+
+void cw_store_metrics_row_free(CwStoreMetricsRow *row);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CwStoreMetricsRow, cw_store_metrics_row_free)
+
+/* Live metrics rows (no run) of bot_name with id < before (0: the newest),
+ * at most limit, newest first (GPtrArray of CwStoreMetricsRow*). */
+GPtrArray *cw_store_metrics_page(CwStore *self, const char *bot_name, gint64 before, guint limit,
+				 GError **error);
+
 /* ---- per-bot state (schema v2) ---- */
 
 /* One bot_state row. */

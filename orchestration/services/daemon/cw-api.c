@@ -1,0 +1,1455 @@
+#include "cw-services-daemon.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "cw-api-resources.h"
+
+/* failed logins: a bucket of CW_API_AUTH_BURST per address, one back per
+ * CW_API_AUTH_REFILL_S; an empty bucket answers 429 */
+#define CW_API_AUTH_BURST               5.0
+#define CW_API_AUTH_REFILL_S            2.0
+#define CW_API_MAX_BUCKETS              4096
+#define CW_API_PREFIX                   "/api/v1"
+#define CW_API_RESOURCE                 "/org/candlewick/api"
+#define CW_API_STATUS_TOO_MANY_REQUESTS 429 /* not in libsoup 3.2 */
+
+typedef struct {
+	double tokens;
+	gint64 last_us;
+} CwApiBucket;
+
+typedef struct {
+	gint64 updated_at;
+	char *text; /* the config text it was parsed from */
+	CwBotConfig *config;
+	char *error;
+} CwApiConfig;
+
+static void
+cw_api_config_free(gpointer data)
+{
+	CwApiConfig *c = data;
+
+	g_free(c->text);
+	g_clear_pointer(&c->config, cw_bot_config_unref);
+	g_free(c->error);
+	g_free(c);
+}
+
+struct _CwApi {
+	GObject parent_instance;
+	CwStore *store;
+	CwApiTokens *tokens;
+	CwApiStream *stream;
+	CwApiReloadFunc reload;
+	gpointer reload_data;
+	GStrv cors;
+	GHashTable *buckets; /* address -> CwApiBucket */
+	GHashTable *configs; /* bot id -> CwApiConfig: parsed once per change */
+	double auth_burst;
+};
+
+G_DEFINE_FINAL_TYPE(CwApi, cw_api, G_TYPE_OBJECT)
+
+typedef struct {
+	CwApi *api;
+	SoupServerMessage *msg;
+	const char *path;
+	GHashTable *query; /* nullable */
+	char *name;        /* the {name} segment, decoded */
+	const char *token_name;
+	CwApiRole role;
+	gint64 bot_id; /* for the audit, 0 when none */
+	char *detail;  /* the problem's detail, for the audit */
+	guint status;
+} CwApiRequest;
+
+typedef guint (*CwApiHandler)(CwApiRequest *req);
+
+typedef struct {
+	CwApiRouteInfo info;
+	CwApiRole role;
+	gboolean body; /* takes a JSON body */
+	CwApiHandler handler;
+} CwApiRoute;
+
+static void
+cw_api_dispose(GObject *object)
+{
+	CwApi *self = CW_API(object);
+
+	g_clear_object(&self->stream);
+	g_clear_object(&self->tokens);
+	g_clear_object(&self->store);
+	g_clear_pointer(&self->cors, g_strfreev);
+	g_clear_pointer(&self->buckets, g_hash_table_unref);
+	g_clear_pointer(&self->configs, g_hash_table_unref);
+	G_OBJECT_CLASS(cw_api_parent_class)->dispose(object);
+}
+
+static void
+cw_api_class_init(CwApiClass *klass)
+{
+	G_OBJECT_CLASS(klass)->dispose = cw_api_dispose;
+}
+
+static void
+cw_api_init(CwApi *self)
+{
+	self->buckets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->configs =
+	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, cw_api_config_free);
+	self->auth_burst = CW_API_AUTH_BURST;
+}
+
+void
+cw_api_set_auth_burst(CwApi *self, guint burst)
+{
+	self->auth_burst = MAX(burst, 1);
+}
+
+CwApi *
+cw_api_new(CwStore *store, CwApiTokens *tokens)
+{
+	CwApi *self = g_object_new(CW_TYPE_API, NULL);
+
+	self->store = g_object_ref(store);
+	self->tokens = g_object_ref(tokens);
+	self->stream = cw_api_stream_new(store, tokens);
+	return self;
+}
+
+void
+cw_api_set_reload_func(CwApi *self, CwApiReloadFunc func, gpointer user_data)
+{
+	self->reload = func;
+	self->reload_data = user_data;
+}
+
+void
+cw_api_set_cors_origins(CwApi *self, const char *const *origins)
+{
+	g_clear_pointer(&self->cors, g_strfreev);
+	if (origins != NULL && origins[0] != NULL)
+		self->cors = g_strdupv((char **) origins);
+}
+
+void
+cw_api_set_stream_limits(CwApi *self, guint max_queue, double ping_interval_s)
+{
+	cw_api_stream_set_limits(self->stream, max_queue, ping_interval_s);
+}
+
+guint64
+cw_api_get_n_slow_closes(CwApi *self)
+{
+	return cw_api_stream_get_n_slow_closes(self->stream);
+}
+
+/* ---- responses ---- */
+
+static void
+cw_api_security_headers(SoupServerMessage *msg)
+{
+	SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+
+	soup_message_headers_replace(h, "Cache-Control", "no-store");
+	soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
+}
+
+static guint
+cw_api_reply(CwApiRequest *req, guint status, JsonNode *root /* taken */)
+{
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) owned = root;
+	gsize len = 0;
+	char *text;
+
+	json_generator_set_root(gen, root);
+	text = json_generator_to_data(gen, &len);
+	soup_server_message_set_status(req->msg, status, NULL);
+	soup_server_message_set_response(req->msg, "application/json", SOUP_MEMORY_TAKE, text, len);
+	cw_api_security_headers(req->msg);
+	req->status = status;
+	return status;
+}
+
+/* The JSON path an error message starts with ("strategies[0].type: ..."). */
+static char *
+cw_api_error_path(const char *message)
+{
+	const char *colon = strstr(message, ": ");
+
+	if (colon == NULL || colon == message)
+		return NULL;
+	for (const char *p = message; p < colon; p++)
+		if (!g_ascii_isalnum(*p) && strchr("._[]-", *p) == NULL)
+			return NULL;
+	return g_strndup(message, (gsize) (colon - message));
+}
+
+/* An RFC 9457 problem document. */
+static guint
+cw_api_problem(CwApiRequest *req, guint status, const char *detail)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autofree char *path = detail != NULL ? cw_api_error_path(detail) : NULL;
+	g_autofree char *type = g_strdup_printf("https://candlewick.invalid/problems/%u", status);
+	JsonNode *root;
+	gsize len = 0;
+	char *text;
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "type");
+	json_builder_add_string_value(b, type);
+	json_builder_set_member_name(b, "title");
+	json_builder_add_string_value(b, status == CW_API_STATUS_TOO_MANY_REQUESTS
+					     ? "Too Many Requests"
+					     : soup_status_get_phrase(status));
+	json_builder_set_member_name(b, "status");
+	json_builder_add_int_value(b, status);
+	if (detail != NULL) {
+		json_builder_set_member_name(b, "detail");
+		json_builder_add_string_value(b, detail);
+	}
+	if (path != NULL) {
+		json_builder_set_member_name(b, "path");
+		json_builder_add_string_value(b, path);
+	}
+	json_builder_set_member_name(b, "instance");
+	json_builder_add_string_value(b, req->path);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	json_generator_set_root(gen, root);
+	json_node_unref(root);
+	text = json_generator_to_data(gen, &len);
+	soup_server_message_set_status(req->msg, status, NULL);
+	soup_server_message_set_response(req->msg, "application/problem+json", SOUP_MEMORY_TAKE,
+					 text, len);
+	cw_api_security_headers(req->msg);
+	g_free(req->detail);
+	req->detail = g_strdup(detail);
+	req->status = status;
+	return status;
+}
+
+static guint
+cw_api_problem_from_error(CwApiRequest *req, const GError *error)
+{
+	guint status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
+
+	if (g_error_matches(error, CW_STORE_ERROR, CW_STORE_ERROR_NOT_FOUND))
+		status = SOUP_STATUS_NOT_FOUND;
+	else if (g_error_matches(error, CW_STORE_ERROR, CW_STORE_ERROR_CONSTRAINT))
+		status = SOUP_STATUS_CONFLICT;
+	else if (g_error_matches(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_PARSE) ||
+		 g_error_matches(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_TYPE))
+		status = SOUP_STATUS_BAD_REQUEST;
+	else if (error->domain == CW_CONFIG_ERROR || error->domain == CW_SERVICES_ERROR)
+		status = SOUP_STATUS_UNPROCESSABLE_ENTITY;
+	return cw_api_problem(req, status, error->message);
+}
+
+/* ---- query parameters ---- */
+
+gboolean
+cw_api_parse_int(const char *text, gint64 min, gint64 max, gint64 *out)
+{
+	char *end = NULL;
+	gint64 n;
+
+	if (text == NULL || text[0] == '\0' || !(g_ascii_isdigit(text[0]) || text[0] == '-'))
+		return FALSE;
+	errno = 0;
+	n = g_ascii_strtoll(text, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return FALSE;
+	*out = n;
+	return TRUE;
+}
+
+/* An integer query parameter in [min, max]; fallback when absent. FALSE
+ * (with a 400 sent) when it is not one. */
+static gboolean
+cw_api_query_int(CwApiRequest *req, const char *key, gint64 min, gint64 max, gint64 fallback,
+		 gint64 *out)
+{
+	const char *text = req->query != NULL ? g_hash_table_lookup(req->query, key) : NULL;
+	g_autofree char *detail = NULL;
+
+	*out = fallback;
+	if (text == NULL || cw_api_parse_int(text, min, max, out))
+		return TRUE;
+	detail = g_strdup_printf("query parameter '%s': expected an integer in [%" G_GINT64_FORMAT
+				 ", %" G_GINT64_FORMAT "]",
+				 key, min, max);
+	cw_api_problem(req, SOUP_STATUS_BAD_REQUEST, detail);
+	return FALSE;
+}
+
+/* ---- JSON of the store's rows ---- */
+
+static void
+cw_api_add_string(JsonBuilder *b, const char *member, const char *value)
+{
+	json_builder_set_member_name(b, member);
+	if (value != NULL)
+		json_builder_add_string_value(b, value);
+	else
+		json_builder_add_null_value(b);
+}
+
+static void
+cw_api_add_double(JsonBuilder *b, const char *member, double value)
+{
+	json_builder_set_member_name(b, member);
+	if (isfinite(value))
+		json_builder_add_double_value(b, value);
+	else
+		json_builder_add_null_value(b);
+}
+
+static void
+cw_api_add_int(JsonBuilder *b, const char *member, gint64 value)
+{
+	json_builder_set_member_name(b, member);
+	json_builder_add_int_value(b, value);
+}
+
+/* Appends an object's members: the bot as `bots list --json` has it is
+ * built by cw_bot_admin_bot_to_json(); this adds equity and positions. */
+static void
+cw_api_bot_extra(CwApi *self, JsonBuilder *b, const CwStoreBot *bot)
+{
+	g_autoptr(GPtrArray) metrics = NULL;
+	g_autoptr(GPtrArray) positions = NULL;
+
+	if (bot->name != NULL)
+		metrics = cw_store_metrics_page(self->store, bot->name, 0, 1, NULL);
+	json_builder_set_member_name(b, "performance");
+	if (metrics != NULL && metrics->len > 0) {
+		CwStoreMetricsRow *m = g_ptr_array_index(metrics, 0);
+
+		json_builder_begin_object(b);
+		cw_api_add_int(b, "time", m->time);
+		cw_api_add_double(b, "equity", m->equity);
+		cw_api_add_double(b, "realized_pnl", m->realized_pnl);
+		cw_api_add_double(b, "unrealized_pnl", m->unrealized_pnl);
+		cw_api_add_int(b, "trades", m->trades);
+		cw_api_add_double(b, "max_drawdown_pct", m->max_drawdown_pct);
+		json_builder_end_object(b);
+	} else {
+		json_builder_add_null_value(b);
+	}
+	positions = cw_store_positions_list(self->store, bot->id, NULL);
+	json_builder_set_member_name(b, "positions");
+	json_builder_begin_array(b);
+	for (guint i = 0; positions != NULL && i < positions->len; i++) {
+		CwStorePosition *p = g_ptr_array_index(positions, i);
+
+		json_builder_begin_object(b);
+		cw_api_add_string(b, "strategy_id", p->strategy_id);
+		cw_api_add_string(b, "symbol", g_quark_to_string(p->position.symbol));
+		cw_api_add_string(b, "direction", cw_direction_to_string(p->position.direction));
+		cw_api_add_double(b, "qty", p->position.qty);
+		cw_api_add_double(b, "entry_price", p->position.entry_price);
+		cw_api_add_double(b, "stop_price", p->position.stop_price);
+		cw_api_add_int(b, "opened_at", p->position.opened_at);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+/* The shared row with the parsed config from the cache: a page of 1,000
+ * bots would otherwise parse 1,000 configurations on the main loop. */
+static void
+cw_api_bot_row(CwApi *self, JsonBuilder *b, const CwStoreBot *bot, gint64 now)
+{
+	CwApiConfig *c = g_hash_table_lookup(self->configs, &bot->id);
+	g_autoptr(GError) error = NULL;
+
+	if (bot->config == NULL) {
+		cw_bot_admin_bot_to_json_full(b, self->store, bot, NULL, NULL, now);
+		return;
+	}
+	if (c == NULL || c->updated_at != bot->updated_at || g_strcmp0(c->text, bot->config) != 0) {
+		if (g_hash_table_size(self->configs) >= 100000)
+			g_hash_table_remove_all(self->configs);
+		c = g_new0(CwApiConfig, 1);
+		c->updated_at = bot->updated_at;
+		c->text = g_strdup(bot->config);
+		c->config = cw_bot_config_new_from_data(bot->config, -1, &error);
+		c->error = error != NULL ? g_strdup(error->message) : NULL;
+		g_hash_table_replace(self->configs, g_memdup2(&bot->id, sizeof(bot->id)), c);
+	}
+	cw_bot_admin_bot_to_json_full(b, self->store, bot, c->config, c->error, now);
+}
+
+/* The bot's object: the shared row, with this API's members merged in. */
+static JsonNode *
+cw_api_bot_node(CwApi *self, const CwStoreBot *bot, gint64 now)
+{
+	g_autoptr(JsonBuilder) row = json_builder_new();
+	g_autoptr(JsonBuilder) extra = json_builder_new();
+	g_autoptr(JsonNode) extra_root = NULL;
+	JsonNode *root;
+	JsonObject *obj, *more;
+	g_autoptr(GList) members = NULL;
+
+	cw_api_bot_row(self, row, bot, now);
+	root = json_builder_get_root(row);
+	json_builder_begin_object(extra);
+	cw_api_bot_extra(self, extra, bot);
+	json_builder_end_object(extra);
+	extra_root = json_builder_get_root(extra);
+	obj = json_node_get_object(root);
+	more = json_node_get_object(extra_root);
+	members = json_object_get_members(more);
+	for (GList *l = members; l != NULL; l = l->next)
+		json_object_set_member(obj, l->data,
+				       json_node_copy(json_object_get_member(more, l->data)));
+	return root;
+}
+
+/* ---- read routes ---- */
+
+static guint
+cw_api_get_bots(CwApiRequest *req)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) bots = cw_store_bot_list(req->api->store, &error);
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	gint64 now = g_get_real_time() / 1000, after, limit, last = 0;
+	guint n = 0;
+
+	if (!cw_api_query_int(req, "after", 0, G_MAXINT64, 0, &after) ||
+	    !cw_api_query_int(req, "limit", 1, 1000, 1000, &limit))
+		return req->status;
+	if (bots == NULL)
+		return cw_api_problem_from_error(req, error);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "bots");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < bots->len && n < (guint) limit; i++) {
+		const CwStoreBot *bot = g_ptr_array_index(bots, i);
+
+		if (bot->id <= after)
+			continue;
+		json_builder_add_value(b, cw_api_bot_node(req->api, bot, now));
+		last = bot->id;
+		n++;
+	}
+	json_builder_end_array(b);
+	/* the cursor of the next page, null on the last one */
+	json_builder_set_member_name(b, "next_after");
+	if (n == (guint) limit &&
+	    last < ((CwStoreBot *) g_ptr_array_index(bots, bots->len - 1))->id)
+		json_builder_add_int_value(b, last);
+	else
+		json_builder_add_null_value(b);
+	json_builder_end_object(b);
+	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
+}
+
+/* Finds {name}; FALSE with a 404 (or 500) sent. */
+static gboolean
+cw_api_find_bot(CwApiRequest *req, CwStoreBot *bot)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!cw_bot_admin_find(req->api->store, req->name, bot, &error)) {
+		cw_api_problem_from_error(req, error);
+		return FALSE;
+	}
+	req->bot_id = bot->id;
+	return TRUE;
+}
+
+static guint
+cw_api_get_bot(CwApiRequest *req)
+{
+	g_auto(CwStoreBot) bot = {0};
+
+	if (!cw_api_find_bot(req, &bot))
+		return req->status;
+	return cw_api_reply(req, SOUP_STATUS_OK,
+			    cw_api_bot_node(req->api, &bot, g_get_real_time() / 1000));
+}
+
+static void
+cw_api_add_trade(JsonBuilder *b, const CwStoreTrade *t)
+{
+	json_builder_begin_object(b);
+	cw_api_add_int(b, "id", t->id);
+	cw_api_add_string(b, "strategy_id", g_quark_to_string(t->trade.strategy_id));
+	cw_api_add_string(b, "symbol", g_quark_to_string(t->trade.symbol));
+	cw_api_add_string(b, "direction", cw_direction_to_string(t->trade.direction));
+	cw_api_add_int(b, "entry_time", t->trade.entry_time);
+	cw_api_add_int(b, "exit_time", t->trade.exit_time);
+	cw_api_add_double(b, "entry_price", t->trade.entry_price);
+	cw_api_add_double(b, "exit_price", t->trade.exit_price);
+	cw_api_add_double(b, "qty", t->trade.qty);
+	cw_api_add_double(b, "fees", t->trade.fees);
+	cw_api_add_double(b, "net_pnl", t->trade.net_pnl);
+	cw_api_add_string(b, "exit_reason", cw_order_purpose_to_string(t->trade.exit_reason));
+	json_builder_end_object(b);
+}
+
+static guint
+cw_api_get_trades(CwApiRequest *req)
+{
+	g_auto(CwStoreBot) bot = {0};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) trades = NULL;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	gint64 before, limit;
+
+	if (!cw_api_query_int(req, "before", 0, G_MAXINT64, 0, &before) ||
+	    !cw_api_query_int(req, "limit", 1, 1000, 100, &limit) || !cw_api_find_bot(req, &bot))
+		return req->status;
+	trades = cw_store_trades_page(req->api->store, bot.name, before, (guint) limit, &error);
+	if (trades == NULL)
+		return cw_api_problem_from_error(req, error);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "trades");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < trades->len; i++)
+		cw_api_add_trade(b, g_ptr_array_index(trades, i));
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "next_before");
+	if (trades->len == (guint) limit)
+		json_builder_add_int_value(
+		    b, ((CwStoreTrade *) g_ptr_array_index(trades, trades->len - 1))->id);
+	else
+		json_builder_add_null_value(b);
+	json_builder_end_object(b);
+	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
+}
+
+static guint
+cw_api_get_orders(CwApiRequest *req)
+{
+	g_auto(CwStoreBot) bot = {0};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) orders = NULL;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	if (!cw_api_find_bot(req, &bot))
+		return req->status;
+	orders = cw_store_orders_open(req->api->store, bot.id, &error);
+	if (orders == NULL)
+		return cw_api_problem_from_error(req, error);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "orders");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < orders->len; i++) {
+		const CwOrder *o = &g_array_index(orders, CwOrder, i);
+
+		json_builder_begin_object(b);
+		cw_api_add_string(b, "client_order_id", o->client_order_id);
+		cw_api_add_string(b, "strategy_id", g_quark_to_string(o->strategy_id));
+		cw_api_add_string(b, "symbol", g_quark_to_string(o->symbol));
+		cw_api_add_string(b, "side", cw_side_to_string(o->side));
+		cw_api_add_string(b, "type", cw_order_type_to_string(o->type));
+		cw_api_add_string(b, "status", cw_order_status_to_string(o->status));
+		cw_api_add_string(b, "purpose", cw_order_purpose_to_string(o->purpose));
+		cw_api_add_double(b, "qty", o->qty);
+		cw_api_add_double(b, "price", o->price);
+		cw_api_add_double(b, "stop_price", o->stop_price);
+		cw_api_add_double(b, "filled_qty", o->filled_qty);
+		cw_api_add_int(b, "created_at", o->created_at);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
+}
+
+static guint
+cw_api_get_positions(CwApiRequest *req)
+{
+	g_auto(CwStoreBot) bot = {0};
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) node = NULL;
+	JsonObject *obj;
+
+	if (!cw_api_find_bot(req, &bot))
+		return req->status;
+	json_builder_begin_object(b);
+	cw_api_bot_extra(req->api, b, &bot);
+	json_builder_end_object(b);
+	node = json_builder_get_root(b);
+	obj = json_node_get_object(node);
+	json_object_remove_member(obj, "performance");
+	return cw_api_reply(req, SOUP_STATUS_OK, g_steal_pointer(&node));
+}
+
+static guint
+cw_api_get_performance(CwApiRequest *req)
+{
+	g_auto(CwStoreBot) bot = {0};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) rows = NULL;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	gint64 before, limit;
+
+	if (!cw_api_query_int(req, "before", 0, G_MAXINT64, 0, &before) ||
+	    !cw_api_query_int(req, "limit", 1, 5000, 500, &limit) || !cw_api_find_bot(req, &bot))
+		return req->status;
+	rows = cw_store_metrics_page(req->api->store, bot.name, before, (guint) limit, &error);
+	if (rows == NULL)
+		return cw_api_problem_from_error(req, error);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "equity");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < rows->len; i++) {
+		const CwStoreMetricsRow *m = g_ptr_array_index(rows, i);
+
+		json_builder_begin_object(b);
+		cw_api_add_int(b, "id", m->id);
+		cw_api_add_string(b, "strategy_id", m->strategy_id);
+		cw_api_add_int(b, "time", m->time);
+		cw_api_add_double(b, "equity", m->equity);
+		cw_api_add_double(b, "balance", m->balance);
+		cw_api_add_double(b, "realized_pnl", m->realized_pnl);
+		cw_api_add_double(b, "unrealized_pnl", m->unrealized_pnl);
+		cw_api_add_double(b, "max_drawdown_pct", m->max_drawdown_pct);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "next_before");
+	if (rows->len == (guint) limit)
+		json_builder_add_int_value(
+		    b, ((CwStoreMetricsRow *) g_ptr_array_index(rows, rows->len - 1))->id);
+	else
+		json_builder_add_null_value(b);
+	json_builder_end_object(b);
+	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
+}
+
+/* No candles table yet: the chart gets the bot's trades (entries, exits)
+ * and its SIGNAL_NEW events in [from, to], and "candles" is empty with
+ * "candles_source" saying why. */
+static guint
+cw_api_get_candles(CwApiRequest *req)
+{
+	g_auto(CwStoreBot) bot = {0};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) trades = NULL;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	gint64 from, to;
+
+	if (!cw_api_query_int(req, "from", 0, G_MAXINT64, 0, &from) ||
+	    !cw_api_query_int(req, "to", 0, G_MAXINT64, G_MAXINT64, &to) ||
+	    !cw_api_find_bot(req, &bot))
+		return req->status;
+	trades = cw_store_trades_page(req->api->store, bot.name, 0, 1000, &error);
+	if (trades == NULL)
+		return cw_api_problem_from_error(req, error);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "candles");
+	json_builder_begin_array(b);
+	json_builder_end_array(b);
+	cw_api_add_string(b, "candles_source", "none: the store has no candles table yet");
+	json_builder_set_member_name(b, "trades");
+	json_builder_begin_array(b);
+	for (guint i = trades->len; i > 0; i--) {
+		const CwStoreTrade *t = g_ptr_array_index(trades, i - 1);
+
+		if (t->trade.exit_time >= from && t->trade.entry_time <= to)
+			cw_api_add_trade(b, t);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
+}
+
+static guint
+cw_api_get_events(CwApiRequest *req)
+{
+	const char *bot_name = req->query != NULL ? g_hash_table_lookup(req->query, "bot") : NULL;
+	const char *type_arg = req->query != NULL ? g_hash_table_lookup(req->query, "type") : NULL;
+	const char *type = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) events = NULL;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	gint64 after, limit, bot_id = -1;
+
+	if (!cw_api_query_int(req, "after", 0, G_MAXINT64, 0, &after) ||
+	    !cw_api_query_int(req, "limit", 1, 1000, 100, &limit))
+		return req->status;
+	if (type_arg != NULL) {
+		type = cw_bot_admin_event_type_canonical(type_arg);
+		if (type == NULL) {
+			g_autofree char *known = cw_bot_admin_event_type_list();
+			g_autofree char *detail = g_strdup_printf(
+			    "query parameter 'type': unknown event type; known: %s", known);
+			return cw_api_problem(req, SOUP_STATUS_BAD_REQUEST, detail);
+		}
+	}
+	if (bot_name != NULL) {
+		g_auto(CwStoreBot) bot = {0};
+
+		req->name = g_strdup(bot_name);
+		if (!cw_api_find_bot(req, &bot))
+			return req->status;
+		bot_id = bot.id;
+	}
+	events = cw_store_events_query(req->api->store, bot_id, type, after, (guint) limit, &error);
+	if (events == NULL)
+		return cw_api_problem_from_error(req, error);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "events");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < events->len; i++)
+		cw_api_stream_event_to_json(b, g_ptr_array_index(events, i), NULL);
+	json_builder_end_array(b);
+	/* the cursor to ask from next, also when this page is empty */
+	cw_api_add_int(b, "next_after",
+		       events->len > 0
+			   ? ((CwStoreEvent *) g_ptr_array_index(events, events->len - 1))->seq
+			   : after);
+	json_builder_end_object(b);
+	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
+}
+
+static guint
+cw_api_get_version(CwApiRequest *req)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_object(b);
+	cw_api_add_string(b, "version", CW_PACKAGE_VERSION);
+	cw_api_add_string(b, "api", "v1");
+	cw_api_add_int(b, "schema_version", cw_store_get_schema_version(req->api->store));
+	cw_api_add_string(b, "role", cw_api_role_to_string(req->role));
+	cw_api_add_string(b, "token", req->token_name);
+	json_builder_set_member_name(b, "stream");
+	json_builder_begin_object(b);
+	cw_api_add_int(b, "clients", cw_api_stream_get_n_clients(req->api->stream));
+	cw_api_add_int(b, "slow_closes",
+		       (gint64) cw_api_stream_get_n_slow_closes(req->api->stream));
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
+}
+
+static guint
+cw_api_get_openapi(CwApiRequest *req)
+{
+	g_autoptr(GBytes) data = g_resources_lookup_data(CW_API_RESOURCE "/openapi.json",
+							 G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+
+	if (data == NULL)
+		return cw_api_problem(req, SOUP_STATUS_INTERNAL_SERVER_ERROR,
+				      "the OpenAPI description is missing from the binary");
+	soup_server_message_set_status(req->msg, SOUP_STATUS_OK, NULL);
+	soup_server_message_set_response(req->msg, "application/json", SOUP_MEMORY_COPY,
+					 g_bytes_get_data(data, NULL), g_bytes_get_size(data));
+	req->status = SOUP_STATUS_OK;
+	return SOUP_STATUS_OK;
+}
+
+/* ---- write routes ---- */
+
+static void
+cw_api_changed(CwApi *self)
+{
+	if (self->reload != NULL)
+		self->reload(self->reload_data);
+}
+
+/* The request body as text; NULL with a 400 sent when it is not UTF-8. */
+static char *
+cw_api_body_text(CwApiRequest *req)
+{
+	SoupMessageBody *body = soup_server_message_get_request_body(req->msg);
+	g_autoptr(GBytes) bytes = soup_message_body_flatten(body);
+	gsize len = 0;
+	const char *data = g_bytes_get_data(bytes, &len);
+
+	if (len == 0 || !g_utf8_validate_len(data, len, NULL) || memchr(data, '\0', len) != NULL) {
+		cw_api_problem(req, SOUP_STATUS_BAD_REQUEST,
+			       len == 0 ? "the request needs a JSON body"
+					: "the body is not UTF-8 JSON text");
+		return NULL;
+	}
+	return g_strndup(data, len);
+}
+
+static guint
+cw_api_ok(CwApiRequest *req, guint status, const char *what, gboolean changed)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_auto(CwStoreBot) bot = {0};
+
+	if (changed)
+		cw_api_changed(req->api);
+	json_builder_begin_object(b);
+	cw_api_add_string(b, "result", what);
+	json_builder_set_member_name(b, "changed");
+	json_builder_add_boolean_value(b, changed);
+	if (req->name != NULL && cw_bot_admin_find(req->api->store, req->name, &bot, NULL)) {
+		json_builder_set_member_name(b, "bot");
+		json_builder_add_value(b,
+				       cw_api_bot_node(req->api, &bot, g_get_real_time() / 1000));
+	}
+	json_builder_end_object(b);
+	return cw_api_reply(req, status, json_builder_get_root(b));
+}
+
+static guint
+cw_api_post_bots(CwApiRequest *req)
+{
+	g_autofree char *text = cw_api_body_text(req);
+	g_autoptr(GError) error = NULL;
+	const char *enabled =
+	    req->query != NULL ? g_hash_table_lookup(req->query, "enabled") : NULL;
+	gint64 id;
+
+	if (text == NULL)
+		return req->status;
+	if (enabled != NULL && g_strcmp0(enabled, "true") != 0 && g_strcmp0(enabled, "false") != 0)
+		return cw_api_problem(req, SOUP_STATUS_BAD_REQUEST,
+				      "query parameter 'enabled': expected true or false");
+	id = cw_bot_admin_add(req->api->store, text, g_strcmp0(enabled, "false") != 0, &req->name,
+			      &error);
+	if (id < 0)
+		return cw_api_problem_from_error(req, error);
+	req->bot_id = id;
+	return cw_api_ok(req, SOUP_STATUS_CREATED, "added", TRUE);
+}
+
+static guint
+cw_api_put_config(CwApiRequest *req)
+{
+	g_autofree char *text = cw_api_body_text(req);
+	g_autoptr(GError) error = NULL;
+	g_auto(CwStoreBot) bot = {0};
+
+	if (text == NULL || !cw_api_find_bot(req, &bot))
+		return req->status;
+	if (!cw_bot_admin_set_config(req->api->store, req->name, text, &error))
+		return cw_api_problem_from_error(req, error);
+	return cw_api_ok(req, SOUP_STATUS_OK, "config replaced", TRUE);
+}
+
+static guint
+cw_api_delete_bot(CwApiRequest *req)
+{
+	g_autoptr(GError) error = NULL;
+	g_auto(CwStoreBot) bot = {0};
+
+	if (!cw_bot_admin_remove(req->api->store, req->name, &bot, &error))
+		return cw_api_problem_from_error(req, error);
+	req->bot_id = bot.id;
+	g_clear_pointer(&req->name, g_free);
+	return cw_api_ok(req, SOUP_STATUS_OK, "removed", TRUE);
+}
+
+static guint
+cw_api_set_enabled(CwApiRequest *req, gboolean enabled)
+{
+	g_autoptr(GError) error = NULL;
+	g_auto(CwStoreBot) bot = {0};
+	gboolean changed = FALSE;
+
+	if (!cw_api_find_bot(req, &bot))
+		return req->status;
+	if (!cw_bot_admin_set_enabled(req->api->store, req->name, enabled, &changed, &error))
+		return cw_api_problem_from_error(req, error);
+	return cw_api_ok(req, SOUP_STATUS_OK, enabled ? "enabled" : "disabled", changed);
+}
+
+static guint
+cw_api_post_enable(CwApiRequest *req)
+{
+	return cw_api_set_enabled(req, TRUE);
+}
+
+static guint
+cw_api_post_disable(CwApiRequest *req)
+{
+	return cw_api_set_enabled(req, FALSE);
+}
+
+static guint
+cw_api_set_mode(CwApiRequest *req, CwBotMode mode)
+{
+	g_autoptr(GError) error = NULL;
+	g_auto(CwStoreBot) bot = {0};
+
+	if (!cw_api_find_bot(req, &bot))
+		return req->status;
+	if (!cw_bot_admin_set_mode(req->api->store, req->name, mode, "api", &error))
+		return cw_api_problem_from_error(req, error);
+	return cw_api_ok(req, SOUP_STATUS_OK, cw_bot_mode_to_string(mode), TRUE);
+}
+
+static guint
+cw_api_post_halt(CwApiRequest *req)
+{
+	return cw_api_set_mode(req, CW_BOT_MODE_HALTED);
+}
+
+static guint
+cw_api_post_resume(CwApiRequest *req)
+{
+	return cw_api_set_mode(req, CW_BOT_MODE_ACTIVE);
+}
+
+char *
+cw_api_parse_switch(const char *data, gsize len, char **detail)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	JsonNode *root, *node;
+	JsonObject *obj;
+
+	if (len == 0 || !g_utf8_validate_len(data, len, NULL) || memchr(data, '\0', len) != NULL) {
+		*detail = g_strdup("body: expected UTF-8 JSON text");
+		return NULL;
+	}
+	if (!json_parser_load_from_data(parser, data, (gssize) len, &error)) {
+		*detail = g_strdup_printf("body: not JSON: %s", error->message);
+		return NULL;
+	}
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+		*detail = g_strdup("$: expected a JSON object");
+		return NULL;
+	}
+	obj = json_node_get_object(root);
+	node = json_object_get_member(obj, "strategy");
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+	    json_node_get_value_type(node) != G_TYPE_STRING) {
+		*detail = g_strdup("strategy: expected the id of one of the bot's strategies");
+		return NULL;
+	}
+	if (json_object_get_size(obj) != 1) {
+		*detail = g_strdup("$: unknown member; the body is {\"strategy\": ID}");
+		return NULL;
+	}
+	return g_strdup(json_node_get_string(node));
+}
+
+static guint
+cw_api_post_switch(CwApiRequest *req)
+{
+	SoupMessageBody *body = soup_server_message_get_request_body(req->msg);
+	g_autoptr(GBytes) bytes = NULL;
+	g_autoptr(GError) error = NULL;
+	g_auto(CwStoreBot) bot = {0};
+	g_autofree char *detail = NULL;
+	g_autofree char *strategy = NULL;
+	gsize len = 0;
+	const char *data;
+	gboolean changed = FALSE;
+
+	if (!cw_api_find_bot(req, &bot))
+		return req->status;
+	bytes = soup_message_body_flatten(body);
+	data = g_bytes_get_data(bytes, &len);
+	strategy = cw_api_parse_switch(data, len, &detail);
+	if (strategy == NULL)
+		return cw_api_problem(req, SOUP_STATUS_BAD_REQUEST, detail);
+	if (!cw_bot_admin_switch_strategy(req->api->store, req->name, strategy, &changed, &error))
+		return cw_api_problem_from_error(req, error);
+	return cw_api_ok(req, SOUP_STATUS_OK, "switched", changed);
+}
+
+/* The runtime has no call that flattens one bot on demand yet. */
+static guint
+cw_api_post_close(CwApiRequest *req)
+{
+	g_auto(CwStoreBot) bot = {0};
+
+	if (!cw_api_find_bot(req, &bot))
+		return req->status;
+	return cw_api_problem(req, SOUP_STATUS_NOT_IMPLEMENTED,
+			      "closing a position on demand is not implemented by the runtime yet; "
+			      "halt the bot (its guards then allow only reducing orders)");
+}
+
+static guint
+cw_api_kill_switch(CwApiRequest *req, gboolean halted)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!cw_bot_admin_set_kill_switch(req->api->store, halted, "api", &error))
+		return cw_api_problem_from_error(req, error);
+	return cw_api_ok(req, SOUP_STATUS_OK, halted ? "kill switch on" : "kill switch off", TRUE);
+}
+
+static guint
+cw_api_post_halt_all(CwApiRequest *req)
+{
+	return cw_api_kill_switch(req, TRUE);
+}
+
+static guint
+cw_api_post_resume_all(CwApiRequest *req)
+{
+	return cw_api_kill_switch(req, FALSE);
+}
+
+/* Registered as a WebSocket handler; listed here for the OpenAPI check
+ * and answered 400 when asked without an upgrade. */
+static guint
+cw_api_get_stream(CwApiRequest *req)
+{
+	return cw_api_problem(req, SOUP_STATUS_BAD_REQUEST,
+			      "the stream is a WebSocket: send an Upgrade request");
+}
+
+static const CwApiRoute cw_api_routes[] = {
+    {{"GET", "/bots"}, CW_API_ROLE_READ, FALSE, cw_api_get_bots},
+    {{"POST", "/bots"}, CW_API_ROLE_ADMIN, TRUE, cw_api_post_bots},
+    {{"GET", "/bots/{name}"}, CW_API_ROLE_READ, FALSE, cw_api_get_bot},
+    {{"DELETE", "/bots/{name}"}, CW_API_ROLE_ADMIN, FALSE, cw_api_delete_bot},
+    {{"PUT", "/bots/{name}/config"}, CW_API_ROLE_ADMIN, TRUE, cw_api_put_config},
+    {{"GET", "/bots/{name}/trades"}, CW_API_ROLE_READ, FALSE, cw_api_get_trades},
+    {{"GET", "/bots/{name}/orders"}, CW_API_ROLE_READ, FALSE, cw_api_get_orders},
+    {{"GET", "/bots/{name}/positions"}, CW_API_ROLE_READ, FALSE, cw_api_get_positions},
+    {{"GET", "/bots/{name}/performance"}, CW_API_ROLE_READ, FALSE, cw_api_get_performance},
+    {{"GET", "/bots/{name}/candles"}, CW_API_ROLE_READ, FALSE, cw_api_get_candles},
+    {{"POST", "/bots/{name}/enable"}, CW_API_ROLE_ADMIN, FALSE, cw_api_post_enable},
+    {{"POST", "/bots/{name}/disable"}, CW_API_ROLE_ADMIN, FALSE, cw_api_post_disable},
+    {{"POST", "/bots/{name}/halt"}, CW_API_ROLE_ADMIN, FALSE, cw_api_post_halt},
+    {{"POST", "/bots/{name}/resume"}, CW_API_ROLE_ADMIN, FALSE, cw_api_post_resume},
+    {{"POST", "/bots/{name}/switch"}, CW_API_ROLE_ADMIN, TRUE, cw_api_post_switch},
+    {{"POST", "/bots/{name}/close"}, CW_API_ROLE_ADMIN, FALSE, cw_api_post_close},
+    {{"POST", "/halt-all"}, CW_API_ROLE_ADMIN, FALSE, cw_api_post_halt_all},
+    {{"POST", "/resume-all"}, CW_API_ROLE_ADMIN, FALSE, cw_api_post_resume_all},
+    {{"GET", "/events"}, CW_API_ROLE_READ, FALSE, cw_api_get_events},
+    {{"GET", "/version"}, CW_API_ROLE_READ, FALSE, cw_api_get_version},
+    {{"GET", "/openapi.json"}, CW_API_ROLE_READ, FALSE, cw_api_get_openapi},
+    {{"GET", "/stream"}, CW_API_ROLE_READ, FALSE, cw_api_get_stream},
+};
+
+const CwApiRouteInfo *
+cw_api_get_routes(guint *n)
+{
+	static CwApiRouteInfo infos[G_N_ELEMENTS(cw_api_routes)];
+
+	for (guint i = 0; i < G_N_ELEMENTS(cw_api_routes); i++)
+		infos[i] = cw_api_routes[i].info;
+	*n = G_N_ELEMENTS(cw_api_routes);
+	return infos;
+}
+
+/* ---- dispatch ---- */
+
+/* Matches path (below /api/v1) against pattern; name receives the
+ * decoded {name} segment. */
+static gboolean
+cw_api_match(const char *pattern, const char *path, char **name)
+{
+	g_auto(GStrv) want = g_strsplit(pattern, "/", -1);
+	g_auto(GStrv) have = g_strsplit(path, "/", -1);
+
+	if (g_strv_length(want) != g_strv_length(have))
+		return FALSE;
+	for (guint i = 0; want[i] != NULL; i++) {
+		if (g_strcmp0(want[i], "{name}") == 0) {
+			g_autofree char *decoded = g_uri_unescape_string(have[i], "/");
+
+			if (decoded == NULL || decoded[0] == '\0')
+				return FALSE;
+			g_free(*name);
+			*name = g_steal_pointer(&decoded);
+		} else if (g_strcmp0(want[i], have[i]) != 0) {
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/* The route for method and path; allowed receives the methods the path
+ * takes when none matched (for 405). */
+static const CwApiRoute *
+cw_api_route(const char *method, const char *path, char **name, GString *allowed)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(cw_api_routes); i++) {
+		const CwApiRoute *r = &cw_api_routes[i];
+
+		if (!cw_api_match(r->info.pattern, path, name))
+			continue;
+		if (g_strcmp0(r->info.method, method) == 0)
+			return r;
+		g_string_append_printf(allowed, "%s%s", allowed->len > 0 ? ", " : "",
+				       r->info.method);
+	}
+	return NULL;
+}
+
+static CwApiBucket *
+cw_api_bucket(CwApi *self, const char *address)
+{
+	CwApiBucket *bucket = g_hash_table_lookup(self->buckets, address);
+	gint64 now = g_get_monotonic_time();
+
+	if (bucket == NULL) {
+		/* bounded: a flood of addresses forgets the old ones */
+		if (g_hash_table_size(self->buckets) >= CW_API_MAX_BUCKETS)
+			g_hash_table_remove_all(self->buckets);
+		bucket = g_new0(CwApiBucket, 1);
+		bucket->tokens = self->auth_burst;
+		bucket->last_us = now;
+		g_hash_table_insert(self->buckets, g_strdup(address), bucket);
+	}
+	bucket->tokens =
+	    MIN(self->auth_burst, bucket->tokens + (double) (now - bucket->last_us) /
+						       G_USEC_PER_SEC / CW_API_AUTH_REFILL_S);
+	bucket->last_us = now;
+	return bucket;
+}
+
+/* Authenticates the request; FALSE with 401, 403 or 429 sent. */
+static gboolean
+cw_api_authorize(CwApiRequest *req, CwApiRole need)
+{
+	const char *address = soup_server_message_get_remote_host(req->msg);
+	CwApiBucket *bucket = cw_api_bucket(req->api, address != NULL ? address : "?");
+	g_autofree char *token = cw_api_stream_request_token(req->msg, req->query);
+
+	if (bucket->tokens < 1.0) {
+		g_autofree char *retry =
+		    g_strdup_printf("%.0f", ceil((1.0 - bucket->tokens) * CW_API_AUTH_REFILL_S));
+
+		soup_message_headers_replace(soup_server_message_get_response_headers(req->msg),
+					     "Retry-After", retry);
+		cw_api_problem(req, CW_API_STATUS_TOO_MANY_REQUESTS,
+			       "too many failed logins from this address; retry later");
+		return FALSE;
+	}
+	req->role = cw_api_tokens_check(req->api->tokens, token, &req->token_name);
+	if (req->role == CW_API_ROLE_NONE) {
+		bucket->tokens -= 1.0;
+		soup_message_headers_replace(soup_server_message_get_response_headers(req->msg),
+					     "WWW-Authenticate", "Bearer realm=\"candlewick\"");
+		cw_api_problem(req, SOUP_STATUS_UNAUTHORIZED,
+			       token == NULL ? "a bearer token is required"
+					     : "the token is not valid (unknown or revoked)");
+		return FALSE;
+	}
+	if (req->role < need) {
+		cw_api_problem(
+		    req, SOUP_STATUS_FORBIDDEN,
+		    "this route changes the service: it needs a token with the role admin");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Journals a change (or a refused one): token name, route, outcome. */
+static void
+cw_api_audit(CwApiRequest *req, const CwApiRoute *route)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = NULL;
+	const char *address = soup_server_message_get_remote_host(req->msg);
+
+	json_builder_begin_object(b);
+	cw_api_add_string(b, "token", req->token_name);
+	cw_api_add_string(b, "role", cw_api_role_to_string(req->role));
+	cw_api_add_string(b, "method", route->info.method);
+	cw_api_add_string(b, "route", route->info.pattern);
+	cw_api_add_string(b, "bot", req->name);
+	cw_api_add_string(b, "address", address);
+	cw_api_add_int(b, "status", req->status);
+	cw_api_add_string(b, "outcome", req->status < 300 ? "ok" : "refused");
+	if (req->detail != NULL)
+		cw_api_add_string(b, "detail", req->detail);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	text = cw_bot_admin_json_to_text(root, FALSE);
+	if (cw_store_event_append(req->api->store, req->bot_id > 0 ? req->bot_id : 0, NULL,
+				  CW_BOT_ADMIN_EVENT_AUDIT, g_get_real_time() / 1000, text,
+				  &error) < 0)
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "cannot journal an API audit event: %s",
+		       error->message);
+}
+
+/* CORS headers for a listed origin; FALSE for a preflight that is done. */
+static gboolean
+cw_api_cors(CwApi *self, SoupServerMessage *msg)
+{
+	SoupMessageHeaders *in = soup_server_message_get_request_headers(msg);
+	SoupMessageHeaders *out = soup_server_message_get_response_headers(msg);
+	const char *origin = soup_message_headers_get_one(in, "Origin");
+	gboolean listed = origin != NULL && self->cors != NULL &&
+			  g_strv_contains((const char *const *) self->cors, origin);
+
+	if (listed) {
+		soup_message_headers_replace(out, "Access-Control-Allow-Origin", origin);
+		soup_message_headers_replace(out, "Vary", "Origin");
+	}
+	if (g_strcmp0(soup_server_message_get_method(msg), "OPTIONS") != 0)
+		return TRUE;
+	if (listed) {
+		soup_message_headers_replace(out, "Access-Control-Allow-Methods",
+					     "GET, POST, PUT, DELETE");
+		soup_message_headers_replace(out, "Access-Control-Allow-Headers",
+					     "Authorization, Content-Type");
+		soup_message_headers_replace(out, "Access-Control-Max-Age", "600");
+	}
+	soup_server_message_set_status(msg, listed ? SOUP_STATUS_NO_CONTENT : SOUP_STATUS_FORBIDDEN,
+				       NULL);
+	return FALSE;
+}
+
+static gboolean
+cw_api_check_body(CwApiRequest *req)
+{
+	SoupMessageHeaders *in = soup_server_message_get_request_headers(req->msg);
+	const char *type = soup_message_headers_get_content_type(in, NULL);
+	SoupMessageBody *body = soup_server_message_get_request_body(req->msg);
+
+	if (body->length > CW_API_MAX_BODY_BYTES) {
+		cw_api_problem(req, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+			       "the body is larger than 256 KiB");
+		return FALSE;
+	}
+	if (g_strcmp0(type, "application/json") != 0) {
+		cw_api_problem(req, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+			       "the body must be application/json");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+cw_api_handle(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+	      gpointer user_data)
+{
+	CwApi *self = user_data;
+	CwApiRequest req = {.api = self, .msg = msg, .path = path, .query = query};
+	const char *method = soup_server_message_get_method(msg);
+	g_autoptr(GString) allowed = g_string_new(NULL);
+	const CwApiRoute *route;
+	gboolean mutation;
+
+	if (!cw_api_cors(self, msg))
+		return;
+	route = cw_api_route(method, path + strlen(CW_API_PREFIX), &req.name, allowed);
+	if (route == NULL) {
+		if (allowed->len > 0)
+			soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+						     "Allow", allowed->str);
+		cw_api_problem(
+		    &req, allowed->len > 0 ? SOUP_STATUS_METHOD_NOT_ALLOWED : SOUP_STATUS_NOT_FOUND,
+		    allowed->len > 0 ? "this route takes another method" : "no such route");
+		g_free(req.name);
+		g_free(req.detail);
+		return;
+	}
+	mutation = g_strcmp0(route->info.method, "GET") != 0;
+	if (cw_api_authorize(&req, route->role) && (!route->body || cw_api_check_body(&req)))
+		route->handler(&req);
+	if (mutation)
+		cw_api_audit(&req, route);
+	g_free(req.name);
+	g_free(req.detail);
+}
+
+/* Refuses a too large body before it is read; journalled as the handler
+ * would have (it does not run then). */
+static void
+cw_api_early(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+	     gpointer user_data)
+{
+	SoupMessageHeaders *in = soup_server_message_get_request_headers(msg);
+	CwApiRequest req = {.api = user_data, .msg = msg, .path = path, .query = query};
+	SoupEncoding encoding = soup_message_headers_get_encoding(in);
+	g_autoptr(GString) allowed = g_string_new(NULL);
+	g_autofree char *token = NULL;
+	const CwApiRoute *route;
+
+	if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+	    soup_message_headers_get_content_length(in) > CW_API_MAX_BODY_BYTES)
+		cw_api_problem(&req, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+			       "the body is larger than 256 KiB");
+	else if (encoding == SOUP_ENCODING_CHUNKED)
+		cw_api_problem(&req, SOUP_STATUS_LENGTH_REQUIRED,
+			       "send the body with a Content-Length");
+	else
+		return;
+	route = cw_api_route(soup_server_message_get_method(msg), path + strlen(CW_API_PREFIX),
+			     &req.name, allowed);
+	if (route != NULL && g_strcmp0(route->info.method, "GET") != 0) {
+		token = cw_api_stream_request_token(msg, query);
+		req.role = cw_api_tokens_check(req.api->tokens, token, &req.token_name);
+		cw_api_audit(&req, route);
+	}
+	g_free(req.name);
+	g_free(req.detail);
+}
+
+/* ---- the dashboard's static files ---- */
+
+static const char *
+cw_api_mime_type(const char *path)
+{
+	if (g_str_has_suffix(path, ".html"))
+		return "text/html; charset=utf-8";
+	if (g_str_has_suffix(path, ".js"))
+		return "text/javascript; charset=utf-8";
+	if (g_str_has_suffix(path, ".css"))
+		return "text/css; charset=utf-8";
+	if (g_str_has_suffix(path, ".svg"))
+		return "image/svg+xml";
+	return "application/octet-stream";
+}
+
+/* Only [A-Za-z0-9._-] segments, none starting with '.': no traversal, no
+ * hidden names, whatever the resource lookup would do with them. */
+static gboolean
+cw_api_static_path_ok(const char *path)
+{
+	if (path[0] != '/' || strlen(path) > 128)
+		return FALSE;
+	for (const char *p = path; *p != '\0'; p++) {
+		if (*p == '/' && (p[1] == '.' || p[1] == '/'))
+			return FALSE;
+		if (*p != '/' && !g_ascii_isalnum(*p) && strchr("._-", *p) == NULL)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+cw_api_static(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+	      gpointer user_data)
+{
+	CwApiRequest req = {.api = user_data, .msg = msg, .path = path};
+	const char *file = g_strcmp0(path, "/") == 0 ? "/index.html" : path;
+	g_autofree char *resource = NULL;
+	g_autoptr(GBytes) data = NULL;
+	const char *method = soup_server_message_get_method(msg);
+
+	if (g_strcmp0(method, "GET") != 0 && g_strcmp0(method, "HEAD") != 0) {
+		cw_api_problem(&req, SOUP_STATUS_METHOD_NOT_ALLOWED, "the dashboard is read-only");
+	} else if (!cw_api_static_path_ok(file)) {
+		cw_api_problem(&req, SOUP_STATUS_NOT_FOUND, "no such file");
+	} else {
+		resource = g_strconcat(CW_API_RESOURCE "/dashboard", file, NULL);
+		data = g_resources_lookup_data(resource, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+		if (data == NULL) {
+			cw_api_problem(&req, SOUP_STATUS_NOT_FOUND, "no such file");
+		} else {
+			SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+
+			soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+			soup_server_message_set_response(
+			    msg, cw_api_mime_type(file), SOUP_MEMORY_COPY,
+			    g_bytes_get_data(data, NULL), g_bytes_get_size(data));
+			soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
+			soup_message_headers_replace(h, "Content-Security-Policy",
+						     "default-src 'self'; connect-src 'self' ws: "
+						     "wss:; img-src 'self' data:");
+			soup_message_headers_replace(h, "X-Frame-Options", "DENY");
+		}
+	}
+	g_free(req.detail);
+}
+
+void
+cw_api_attach(CwApi *self, SoupServer *server)
+{
+	/* referencing the resource links it into the executable */
+	g_resources_register(cw_api_resources_get_resource());
+	cw_api_stream_attach(self->stream, server, CW_API_PREFIX "/stream");
+	soup_server_add_early_handler(server, CW_API_PREFIX, cw_api_early, self, NULL);
+	soup_server_add_handler(server, CW_API_PREFIX, cw_api_handle, self, NULL);
+	soup_server_add_handler(server, "/", cw_api_static, self, NULL);
+}
+
+/* ---- a server of its own, until the service's shared HTTP server ---- */
+
+static gboolean
+cw_api_parse_addr(const char *addr_port, GInetSocketAddress **out, GError **error)
+{
+	const char *colon = strrchr(addr_port, ':');
+	g_autofree char *host = NULL;
+	g_autoptr(GInetAddress) inet = NULL;
+	char *end = NULL;
+	guint64 port;
+
+	if (colon == NULL)
+		return FALSE;
+	host = g_strndup(addr_port, (gsize) (colon - addr_port));
+	if (host[0] == '[' && g_str_has_suffix(host, "]")) {
+		char *inner = g_strndup(host + 1, strlen(host) - 2);
+
+		g_free(host);
+		host = inner;
+	}
+	port = g_ascii_strtoull(colon + 1, &end, 10);
+	inet = g_inet_address_new_from_string(host);
+	if (inet == NULL || colon[1] == '\0' || *end != '\0' || port > 65535) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
+			    "--api: expected ADDR:PORT with a numeric address (127.0.0.1:8080, "
+			    "[::1]:8080), got '%s'",
+			    addr_port);
+		return FALSE;
+	}
+	*out = G_INET_SOCKET_ADDRESS(g_inet_socket_address_new(inet, (guint16) port));
+	return TRUE;
+}
+
+SoupServer *
+cw_api_listen(CwApi *self, const char *addr_port, const char *cert_path, const char *key_path,
+	      const char *port_file, GError **error)
+{
+	g_autoptr(GInetSocketAddress) addr = NULL;
+	g_autoptr(SoupServer) server = NULL;
+	g_autoptr(GTlsCertificate) cert = NULL;
+	g_autoptr(GSList) uris = NULL;
+	gboolean tls = cert_path != NULL || key_path != NULL;
+
+	if (!cw_api_parse_addr(addr_port, &addr, error))
+		return NULL;
+	if (tls) {
+		if (cert_path == NULL || key_path == NULL) {
+			g_set_error_literal(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
+					    "TLS needs both --api-tls-cert and --api-tls-key");
+			return NULL;
+		}
+		cert = g_tls_certificate_new_from_files(cert_path, key_path, error);
+		if (cert == NULL) {
+			g_prefix_error(error, "%s, %s: ", cert_path, key_path);
+			return NULL;
+		}
+	}
+	server = soup_server_new("server-header", "candlewick", "tls-certificate", cert, NULL);
+	if (!soup_server_listen(server, G_SOCKET_ADDRESS(addr), tls ? SOUP_SERVER_LISTEN_HTTPS : 0,
+				error)) {
+		g_prefix_error(error, "--api %s: ", addr_port);
+		return NULL;
+	}
+	if (!tls && !g_inet_address_get_is_loopback(g_inet_socket_address_get_address(addr)))
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
+		       "the control API listens on %s without TLS: tokens cross the network in "
+		       "clear text; give --api-tls-cert and --api-tls-key",
+		       addr_port);
+	cw_api_attach(self, server);
+	uris = soup_server_get_uris(server);
+	if (port_file != NULL && uris != NULL) {
+		g_autofree char *text = g_strdup_printf("%d\n", g_uri_get_port(uris->data));
+
+		for (GSList *l = uris; l != NULL; l = l->next)
+			g_uri_unref(l->data);
+		if (!g_file_set_contents(port_file, text, -1, error))
+			return NULL;
+	} else {
+		for (GSList *l = uris; l != NULL; l = l->next)
+			g_uri_unref(l->data);
+	}
+	return g_steal_pointer(&server);
+}

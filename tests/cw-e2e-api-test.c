@@ -1,0 +1,1108 @@
+#define _GNU_SOURCE
+/* The control API of the real `candlewick serve --api` through a real
+ * libsoup client on 127.0.0.1: every route, every error status, the
+ * roles, revoked tokens, the audit journal and the event stream. */
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <string.h>
+
+#include "cw-test-utils.h"
+
+typedef struct {
+	char *dir;
+	char *db;
+	char *tokens;
+	char *port_file;
+	char *admin;
+	char *reader;
+	char *revoked;
+	GSubprocess *proc;
+	guint port;
+	SoupSession *session;
+} Fx;
+
+static char *
+fx_path(Fx *fx, const char *name)
+{
+	return g_build_filename(fx->dir, name, NULL);
+}
+
+static char *
+fx_token(Fx *fx, const char *role, const char *name)
+{
+	g_autofree char *out = NULL, *err = NULL;
+	int rc = cw_test_run(&out, &err, "tokens", "add", "--file", fx->tokens, "--role", role,
+			     name, NULL);
+
+	g_assert_cmpint(rc, ==, 0);
+	g_assert_true(g_str_has_prefix(out, "cw_"));
+	g_assert_cmpuint(strlen(g_strstrip(out)), >=, 3 + 32); /* >= 128 bits in hex */
+	return g_strdup(out);
+}
+
+/* A bot config: example renamed, replayed from the shared data at speed 0. */
+static char *
+fx_config(const char *example, const char *name)
+{
+	g_autofree char *path = cw_test_example(example);
+	g_autofree char *data =
+	    g_build_filename(g_getenv("CW_SHARED_DATA"), "btcusdt-5m.csv", NULL);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *root = cw_test_load_json(parser, path), *feed = json_object_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+
+	json_object_set_string_member(root, "name", name);
+	json_object_set_string_member(feed, "type", "replay");
+	json_object_set_string_member(feed, "path", data);
+	json_object_set_double_member(feed, "speed", 0);
+	json_object_set_object_member(root, "feed", feed);
+	json_generator_set_root(gen, json_parser_get_root(parser));
+	return json_generator_to_data(gen, NULL);
+}
+
+static void
+fx_add_bot(Fx *fx, const char *db, const char *example, const char *name)
+{
+	g_autofree char *text = fx_config(example, name);
+	g_autofree char *file = g_strdup_printf("%s/%s.json", fx->dir, name);
+	g_autofree char *out = NULL, *err = NULL;
+
+	g_assert_true(g_file_set_contents(file, text, -1, NULL));
+	g_assert_cmpint(cw_test_run(&out, &err, "bots", "add", "--db", db, "--config", file, NULL),
+			==, 0);
+}
+
+static void
+fx_start(Fx *fx, const char *burst)
+{
+	const char *args[] = {"serve",
+			      "--db",
+			      fx->db,
+			      "--create",
+			      "--poll-interval",
+			      "0.2",
+			      "--api",
+			      "127.0.0.1:0",
+			      "--api-tokens",
+			      fx->tokens,
+			      "--api-port-file",
+			      fx->port_file,
+			      "--api-stream-queue",
+			      "2000",
+			      "--api-auth-burst",
+			      burst,
+			      NULL};
+	CwTestDeadline d = cw_test_deadline(20000);
+	g_autofree char *text = NULL;
+
+	fx->proc = cw_test_spawn_envv(
+	    NULL, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, args);
+	while (!g_file_get_contents(fx->port_file, &text, NULL, NULL) || strlen(text) < 2) {
+		g_clear_pointer(&text, g_free);
+		g_assert_true(cw_test_deadline_wait(&d, 20));
+	}
+	fx->port = (guint) g_ascii_strtoull(text, NULL, 10);
+	g_assert_cmpuint(fx->port, >, 0);
+}
+
+static void
+fx_setup(Fx *fx, gconstpointer data)
+{
+	g_autofree char *out = NULL, *err = NULL;
+
+	fx->dir = cw_test_tmpdir("cw-e2e-api-XXXXXX");
+	fx->db = fx_path(fx, "bots.db");
+	fx->tokens = fx_path(fx, "tokens");
+	fx->port_file = fx_path(fx, "port");
+	fx->admin = fx_token(fx, "admin", "ops");
+	fx->reader = fx_token(fx, "read", "viewer");
+	fx->revoked = fx_token(fx, "admin", "old");
+	g_assert_cmpint(
+	    cw_test_run(&out, &err, "tokens", "revoke", "--file", fx->tokens, "old", NULL), ==, 0);
+	fx->session = soup_session_new_with_options("timeout", 20, NULL);
+	if (data != NULL) {
+		fx_add_bot(fx, fx->db, "ema-trend.json", "a");
+		fx_add_bot(fx, fx->db, "mean-reversion.json", "b");
+		fx_start(fx, data);
+	}
+}
+
+static void
+fx_teardown(Fx *fx, gconstpointer data)
+{
+	if (fx->proc != NULL) {
+		g_subprocess_send_signal(fx->proc, SIGTERM);
+		g_assert_true(g_subprocess_wait(fx->proc, NULL, NULL));
+		g_object_unref(fx->proc);
+	}
+	g_object_unref(fx->session);
+	cw_test_rm_rf(fx->dir);
+	g_free(fx->dir);
+	g_free(fx->db);
+	g_free(fx->tokens);
+	g_free(fx->port_file);
+	g_free(fx->admin);
+	g_free(fx->reader);
+	g_free(fx->revoked);
+}
+
+/* One request; returns the body, status receives the status. */
+static char *
+fx_req(Fx *fx, const char *method, const char *path, const char *token, const char *type,
+       const char *body, gsize body_len, guint *status)
+{
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u%s", fx->port, path);
+	g_autoptr(SoupMessage) msg = soup_message_new(method, url);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) reply = NULL;
+
+	g_assert_nonnull(msg);
+	if (token != NULL) {
+		g_autofree char *auth = g_strdup_printf("Bearer %s", token);
+
+		soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization",
+					     auth);
+	}
+	if (body != NULL) {
+		g_autoptr(GBytes) bytes = g_bytes_new(body, body_len);
+
+		soup_message_set_request_body_from_bytes(msg, type, bytes);
+	}
+	reply = soup_session_send_and_read(fx->session, msg, NULL, &error);
+	g_assert_no_error(error);
+	*status = soup_message_get_status(msg);
+	return g_strndup(g_bytes_get_data(reply, NULL), g_bytes_get_size(reply));
+}
+
+static guint
+fx_status(Fx *fx, const char *method, const char *path, const char *token, const char *body)
+{
+	guint status = 0;
+	g_autofree char *text = fx_req(fx, method, path, token, "application/json", body,
+				       body != NULL ? strlen(body) : 0, &status);
+
+	return status;
+}
+
+/* The reply's JSON object member, as text; the reply must be JSON. */
+static JsonNode *
+fx_json(const char *text)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+
+	json_parser_load_from_data(parser, text, -1, &error);
+	g_assert_no_error(error);
+	return json_node_copy(json_parser_get_root(parser));
+}
+
+static void
+fx_wait_feeds(Fx *fx, gint64 n)
+{
+	CwTestDeadline d = cw_test_deadline(60000);
+
+	while (
+	    cw_test_db_int(fx->db,
+			   "SELECT count(*) FROM bot_state WHERE key = 'stop_reason' AND value = "
+			   "'feed ended'",
+			   0) < n)
+		g_assert_true(cw_test_deadline_wait(&d, 50));
+}
+
+/* Every route with a concrete path; body: a valid one where it takes one. */
+typedef struct {
+	const char *method;
+	const char *path;
+	gboolean admin;
+} Route;
+
+static const Route routes[] = {
+    {"GET", "/api/v1/bots", FALSE},
+    {"POST", "/api/v1/bots", TRUE},
+    {"GET", "/api/v1/bots/a", FALSE},
+    {"DELETE", "/api/v1/bots/a", TRUE},
+    {"PUT", "/api/v1/bots/a/config", TRUE},
+    {"GET", "/api/v1/bots/a/trades", FALSE},
+    {"GET", "/api/v1/bots/a/orders", FALSE},
+    {"GET", "/api/v1/bots/a/positions", FALSE},
+    {"GET", "/api/v1/bots/a/performance", FALSE},
+    {"GET", "/api/v1/bots/a/candles", FALSE},
+    {"POST", "/api/v1/bots/a/enable", TRUE},
+    {"POST", "/api/v1/bots/a/disable", TRUE},
+    {"POST", "/api/v1/bots/a/halt", TRUE},
+    {"POST", "/api/v1/bots/a/resume", TRUE},
+    {"POST", "/api/v1/bots/a/switch", TRUE},
+    {"POST", "/api/v1/bots/a/close", TRUE},
+    {"POST", "/api/v1/halt-all", TRUE},
+    {"POST", "/api/v1/resume-all", TRUE},
+    {"GET", "/api/v1/events", FALSE},
+    {"GET", "/api/v1/version", FALSE},
+    {"GET", "/api/v1/openapi.json", FALSE},
+    {"GET", "/api/v1/stream", FALSE},
+};
+
+/* Without a token, with a read token (changes) and a revoked one: refused
+ * and, for changes, journalled; nothing changed. */
+static void
+test_refused(Fx *fx, gconstpointer data)
+{
+	guint n_changes = 0;
+	g_autofree char *before = NULL, *after = NULL;
+
+	before = cw_test_db_dump(fx->db, "SELECT name, enabled, config FROM trading_bots");
+	for (guint i = 0; i < G_N_ELEMENTS(routes); i++) {
+		const Route *r = &routes[i];
+
+		/* the stream answers a plain GET 400 and a bad token 1008 (below) */
+		if (strstr(r->path, "/stream") != NULL)
+			continue;
+		g_assert_cmpuint(fx_status(fx, r->method, r->path, NULL, "{}"), ==, 401);
+		g_assert_cmpuint(fx_status(fx, r->method, r->path, fx->revoked, "{}"), ==, 401);
+		g_assert_cmpuint(fx_status(fx, r->method, r->path, "cw_bogus", "{}"), ==, 401);
+		if (r->admin) {
+			g_assert_cmpuint(fx_status(fx, r->method, r->path, fx->reader, "{}"), ==,
+					 403);
+			n_changes++;
+		}
+	}
+	after = cw_test_db_dump(fx->db, "SELECT name, enabled, config FROM trading_bots");
+	g_assert_cmpstr(before, ==, after);
+	g_assert_cmpint(
+	    cw_test_db_int(fx->db, "SELECT count(*) FROM bot_state WHERE key = 'mode'", 0), ==, 0);
+	/* 3 refusals with 401 and one with 403 for every change */
+	g_assert_cmpint(cw_test_db_int(fx->db,
+				       "SELECT count(*) FROM events WHERE type = 'AUDIT' AND "
+				       "json_extract(payload, '$.status') = 401 AND "
+				       "json_extract(payload, '$.outcome') = 'refused' AND "
+				       "json_extract(payload, '$.token') IS NULL",
+				       0),
+			==, 3 * n_changes);
+	g_assert_cmpint(cw_test_db_int(fx->db,
+				       "SELECT count(*) FROM events WHERE type = 'AUDIT' AND "
+				       "json_extract(payload, '$.status') = 403 AND "
+				       "json_extract(payload, '$.token') = 'viewer'",
+				       0),
+			==, n_changes);
+	/* no token appears in the journal */
+	{
+		g_autofree char *sql =
+		    g_strdup_printf("SELECT count(*) FROM events WHERE instr(payload, '%s') > 0 OR "
+				    "instr(payload, '%s') > 0 OR instr(payload, 'cw_bogus') > 0",
+				    fx->reader, fx->revoked);
+
+		g_assert_cmpint(cw_test_db_int(fx->db, sql, 0), ==, 0);
+	}
+}
+
+/* Repeated failed logins from one address: 429 with Retry-After. */
+static void
+test_rate_limit(Fx *fx, gconstpointer data)
+{
+	guint status = 0;
+
+	for (guint i = 0; i < 5; i++)
+		g_assert_cmpuint(fx_status(fx, "GET", "/api/v1/bots", "cw_wrong", NULL), ==, 401);
+	/* even a good token waits: the address is slowed down */
+	g_assert_cmpuint(fx_status(fx, "GET", "/api/v1/bots", fx->reader, NULL), ==, 429);
+	{
+		g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u/api/v1/bots", fx->port);
+		g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+		g_autoptr(GBytes) reply = soup_session_send_and_read(fx->session, msg, NULL, NULL);
+		const char *retry = soup_message_headers_get_one(
+		    soup_message_get_response_headers(msg), "Retry-After");
+
+		status = soup_message_get_status(msg);
+		g_assert_cmpuint(status, ==, 429);
+		g_assert_nonnull(retry);
+		g_assert_cmpint(g_ascii_strtoll(retry, NULL, 10), >=, 1);
+	}
+	/* the dashboard's files need no token and are not limited */
+	g_assert_cmpuint(fx_status(fx, "GET", "/", NULL, NULL), ==, 200);
+}
+
+static void
+assert_problem(const char *text, guint status, const char *detail_part, const char *path)
+{
+	g_autoptr(JsonNode) node = fx_json(text);
+	JsonObject *obj = json_node_get_object(node);
+
+	g_assert_cmpint(json_object_get_int_member(obj, "status"), ==, status);
+	g_assert_true(json_object_has_member(obj, "type"));
+	g_assert_true(json_object_has_member(obj, "title"));
+	if (detail_part != NULL)
+		g_assert_nonnull(strstr(json_object_get_string_member(obj, "detail"), detail_part));
+	if (path != NULL)
+		g_assert_cmpstr(json_object_get_string_member_with_default(obj, "path", NULL), ==,
+				path);
+}
+
+static guint
+fx_call(Fx *fx, const char *method, const char *path, const char *body, char **text)
+{
+	guint status = 0;
+
+	*text = fx_req(fx, method, path, fx->admin, "application/json", body,
+		       body != NULL ? strlen(body) : 0, &status);
+	return status;
+}
+
+static void
+test_reads(Fx *fx, gconstpointer data)
+{
+	g_autofree char *text = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	JsonObject *obj;
+	guint status;
+	gint64 n_trades, next;
+
+	fx_wait_feeds(fx, 2);
+	status = fx_call(fx, "GET", "/api/v1/bots?limit=1", NULL, &text);
+	g_assert_cmpuint(status, ==, 200);
+	node = fx_json(text);
+	obj = json_node_get_object(node);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(obj, "bots")), ==, 1);
+	next = json_object_get_int_member(obj, "next_after");
+	g_clear_pointer(&text, g_free);
+	g_clear_pointer(&node, json_node_unref);
+	{
+		g_autofree char *path =
+		    g_strdup_printf("/api/v1/bots?after=%" G_GINT64_FORMAT, next);
+
+		g_assert_cmpuint(fx_call(fx, "GET", path, NULL, &text), ==, 200);
+	}
+	node = fx_json(text);
+	obj = json_node_get_object(json_array_get_element(
+	    json_object_get_array_member(json_node_get_object(node), "bots"), 0));
+	g_assert_cmpstr(json_object_get_string_member(obj, "name"), ==, "b");
+	g_assert_true(json_object_has_member(obj, "mode"));
+	g_assert_true(json_object_has_member(obj, "positions"));
+	g_clear_pointer(&text, g_free);
+	g_clear_pointer(&node, json_node_unref);
+
+	/* trades, by cursor: two pages give what the store holds, no overlap */
+	n_trades =
+	    cw_test_db_int(fx->db, "SELECT count(*) FROM trading_trades WHERE bot_name = 'a'", 0);
+	g_assert_cmpint(n_trades, >, 2);
+	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/a/trades?limit=2", NULL, &text), ==, 200);
+	node = fx_json(text);
+	obj = json_node_get_object(node);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(obj, "trades")), ==, 2);
+	next = json_object_get_int_member(obj, "next_before");
+	g_clear_pointer(&text, g_free);
+	g_clear_pointer(&node, json_node_unref);
+	{
+		g_autofree char *path = g_strdup_printf(
+		    "/api/v1/bots/a/trades?limit=1000&before=%" G_GINT64_FORMAT, next);
+
+		g_assert_cmpuint(fx_call(fx, "GET", path, NULL, &text), ==, 200);
+		node = fx_json(text);
+		g_assert_cmpint(json_array_get_length(json_object_get_array_member(
+				    json_node_get_object(node), "trades")),
+				==, n_trades - 2);
+		g_clear_pointer(&text, g_free);
+		g_clear_pointer(&node, json_node_unref);
+	}
+	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/a/candles", NULL, &text), ==, 200);
+	node = fx_json(text);
+	g_assert_cmpint(json_array_get_length(
+			    json_object_get_array_member(json_node_get_object(node), "trades")),
+			==, n_trades);
+	g_clear_pointer(&text, g_free);
+	g_clear_pointer(&node, json_node_unref);
+	for (guint i = 0; i < G_N_ELEMENTS(routes); i++) {
+		if (routes[i].admin || strstr(routes[i].path, "stream") != NULL)
+			continue;
+		g_assert_cmpuint(fx_call(fx, "GET", routes[i].path, NULL, &text), ==, 200);
+		g_clear_pointer(&text, g_free);
+	}
+	/* the events route pages by seq with filters */
+	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/events?bot=a&limit=5&after=0", NULL, &text),
+			 ==, 200);
+	node = fx_json(text);
+	g_assert_cmpint(json_array_get_length(
+			    json_object_get_array_member(json_node_get_object(node), "events")),
+			==, 5);
+	g_clear_pointer(&text, g_free);
+	g_clear_pointer(&node, json_node_unref);
+	/* bad queries */
+	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/events?type=nope", NULL, &text), ==, 400);
+	assert_problem(text, 400, "unknown event type", NULL);
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/a/trades?limit=0", NULL, &text), ==, 400);
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/nope", NULL, &text), ==, 404);
+	assert_problem(text, 404, "no bot named 'nope'", NULL);
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/nope", NULL, &text), ==, 404);
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpuint(fx_call(fx, "DELETE", "/api/v1/events", NULL, &text), ==, 405);
+	g_clear_pointer(&text, g_free);
+}
+
+static gint64
+fx_audits(Fx *fx, const char *route, guint status)
+{
+	g_autofree char *sql = g_strdup_printf(
+	    "SELECT count(*) FROM events WHERE type = 'AUDIT' AND json_extract(payload, "
+	    "'$.route') = '%s' AND json_extract(payload, '$.status') = %u AND "
+	    "json_extract(payload, '$.token') = 'ops'",
+	    route, status);
+
+	return cw_test_db_int(fx->db, sql, 0);
+}
+
+static void
+test_changes(Fx *fx, gconstpointer data)
+{
+	g_autofree char *config = fx_config("breakout.json", "c");
+	g_autofree char *wrong = fx_config("breakout.json", "d");
+	g_autofree char *text = NULL;
+	g_autofree char *big = g_malloc(300 * 1024 + 1);
+	guint status;
+
+	memset(big, ' ', 300 * 1024);
+	big[300 * 1024] = '\0';
+	big[0] = '{';
+	/* add, then the same name again */
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots", config, &text), ==, 201);
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpint(
+	    cw_test_db_int(fx->db, "SELECT count(*) FROM trading_bots WHERE name = 'c'", 0), ==, 1);
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots", config, &text), ==, 409);
+	assert_problem(text, 409, NULL, NULL);
+	g_clear_pointer(&text, g_free);
+	/* invalid: the JSON path of the bad value */
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots", "{\"name\": \"e\"}", &text), ==, 422);
+	assert_problem(text, 422, NULL, "symbol");
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots", "{\"name\": ", &text), ==, 400);
+	assert_problem(text, 400, NULL, NULL);
+	g_clear_pointer(&text, g_free);
+	text = fx_req(fx, "POST", "/api/v1/bots", fx->admin, "text/plain", config, strlen(config),
+		      &status);
+	g_assert_cmpuint(status, ==, 415);
+	g_clear_pointer(&text, g_free);
+	text = fx_req(fx, "POST", "/api/v1/bots", fx->admin, "application/json", big, strlen(big),
+		      &status);
+	g_assert_cmpuint(status, ==, 413);
+	g_clear_pointer(&text, g_free);
+	/* the config: its name must stay */
+	g_assert_cmpuint(fx_call(fx, "PUT", "/api/v1/bots/c/config", wrong, &text), ==, 422);
+	assert_problem(text, 422, "must match", "name");
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpuint(fx_call(fx, "PUT", "/api/v1/bots/c/config", config, &text), ==, 200);
+	g_clear_pointer(&text, g_free);
+	/* enable, disable */
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots/c/disable", NULL, &text), ==, 200);
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpint(
+	    cw_test_db_int(fx->db, "SELECT enabled FROM trading_bots WHERE name = 'c'", -1), ==, 0);
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots/c/enable", NULL, &text), ==, 200);
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpint(
+	    cw_test_db_int(fx->db, "SELECT enabled FROM trading_bots WHERE name = 'c'", -1), ==, 1);
+	/* halt and resume: the mode the runtime reads */
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots/a/halt", NULL, &text), ==, 200);
+	g_assert_nonnull(strstr(text, "\"mode\":\"halted\""));
+	g_clear_pointer(&text, g_free);
+	text = cw_test_db_text(fx->db, "SELECT value FROM bot_state WHERE key = 'mode' AND "
+				       "bot_id = (SELECT id FROM trading_bots WHERE name = 'a')");
+	g_assert_cmpstr(text, ==, "halted");
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots/a/resume", NULL, &text), ==, 200);
+	g_clear_pointer(&text, g_free);
+	/* switch */
+	g_assert_cmpuint(
+	    fx_call(fx, "POST", "/api/v1/bots/a/switch", "{\"strategy\": \"nope\"}", &text), ==,
+	    422);
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots/a/switch", "{\"strategy\": 5}", &text),
+			 ==, 400);
+	assert_problem(text, 400, NULL, "strategy");
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots/a/switch", "[1]", &text), ==, 400);
+	g_clear_pointer(&text, g_free);
+	/* close: not in the runtime yet */
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots/a/close", NULL, &text), ==, 501);
+	g_clear_pointer(&text, g_free);
+	/* the kill switch */
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/halt-all", NULL, &text), ==, 200);
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpint(cw_test_db_int(fx->db,
+				       "SELECT json_extract(payload, '$.halted') FROM events WHERE "
+				       "type = 'KILL_SWITCH' ORDER BY seq DESC LIMIT 1",
+				       -1),
+			==, 1);
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/resume-all", NULL, &text), ==, 200);
+	g_clear_pointer(&text, g_free);
+	/* remove */
+	g_assert_cmpuint(fx_call(fx, "DELETE", "/api/v1/bots/c", NULL, &text), ==, 200);
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpuint(fx_call(fx, "DELETE", "/api/v1/bots/c", NULL, &text), ==, 404);
+	g_clear_pointer(&text, g_free);
+	/* every change journalled with the token's name, route and outcome */
+	g_assert_cmpint(fx_audits(fx, "/bots", 201), ==, 1);
+	g_assert_cmpint(fx_audits(fx, "/bots", 409), ==, 1);
+	g_assert_cmpint(fx_audits(fx, "/bots", 413), ==, 1);
+	g_assert_cmpint(fx_audits(fx, "/bots/{name}/halt", 200), ==, 1);
+	g_assert_cmpint(fx_audits(fx, "/bots/{name}/close", 501), ==, 1);
+	g_assert_cmpint(fx_audits(fx, "/halt-all", 200), ==, 1);
+	g_assert_cmpint(fx_audits(fx, "/bots/{name}", 404), ==, 1);
+}
+
+/* ---- the stream ---- */
+
+typedef struct {
+	SoupWebsocketConnection *conn;
+	GError *error;
+	GArray *seqs; /* of the events received */
+	gboolean subscribed;
+	gboolean closed;
+	gushort close_code;
+} Ws;
+
+static void
+ws_message_cb(SoupWebsocketConnection *conn, gint type, GBytes *message, gpointer user_data)
+{
+	Ws *ws = user_data;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *obj;
+
+	g_assert_true(json_parser_load_from_data(parser, g_bytes_get_data(message, NULL),
+						 (gssize) g_bytes_get_size(message), NULL));
+	obj = json_node_get_object(json_parser_get_root(parser));
+	if (json_object_has_member(obj, "subscribed")) {
+		ws->subscribed = TRUE;
+		return;
+	}
+	{
+		gint64 seq = json_object_get_int_member(obj, "seq");
+
+		g_array_append_val(ws->seqs, seq);
+	}
+}
+
+static void
+ws_closed_cb(SoupWebsocketConnection *conn, gpointer user_data)
+{
+	Ws *ws = user_data;
+
+	ws->closed = TRUE;
+	ws->close_code = soup_websocket_connection_get_close_code(conn);
+}
+
+static void
+ws_connected_cb(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	Ws *ws = user_data;
+
+	ws->conn = soup_session_websocket_connect_finish(SOUP_SESSION(source), result, &ws->error);
+	if (ws->conn == NULL)
+		return;
+	g_signal_connect(ws->conn, "message", G_CALLBACK(ws_message_cb), ws);
+	g_signal_connect(ws->conn, "closed", G_CALLBACK(ws_closed_cb), ws);
+}
+
+/* Connects with the token as a subprotocol ("bearer.TOKEN"), as a browser
+ * would. */
+static void
+ws_open(Fx *fx, Ws *ws, const char *token)
+{
+	g_autofree char *url = g_strdup_printf("ws://127.0.0.1:%u/api/v1/stream", fx->port);
+	g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+	g_autofree char *bearer = g_strdup_printf("bearer.%s", token);
+	const char *protocols[] = {"cw.v1", bearer, NULL};
+	CwTestDeadline d = cw_test_deadline(10000);
+
+	memset(ws, 0, sizeof(*ws));
+	ws->seqs = g_array_new(FALSE, FALSE, sizeof(gint64));
+	soup_session_websocket_connect_async(fx->session, msg, NULL, (char **) protocols, 0, NULL,
+					     ws_connected_cb, ws);
+	while (ws->conn == NULL && ws->error == NULL) {
+		g_main_context_iteration(NULL, FALSE);
+		g_assert_true(cw_test_deadline_wait(&d, 1));
+	}
+	g_assert_no_error(ws->error);
+}
+
+static void
+ws_subscribe(Ws *ws, gint64 after)
+{
+	g_autofree char *text =
+	    g_strdup_printf("{\"subscribe\": {\"after\": %" G_GINT64_FORMAT "}}", after);
+	CwTestDeadline d = cw_test_deadline(10000);
+
+	soup_websocket_connection_send_text(ws->conn, text);
+	while (!ws->subscribed && !ws->closed) {
+		g_main_context_iteration(NULL, FALSE);
+		g_assert_true(cw_test_deadline_wait(&d, 1));
+	}
+}
+
+static void
+ws_close(Ws *ws)
+{
+	CwTestDeadline d = cw_test_deadline(10000);
+
+	if (!ws->closed)
+		soup_websocket_connection_close(ws->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+	while (!ws->closed) {
+		g_main_context_iteration(NULL, FALSE);
+		g_assert_true(cw_test_deadline_wait(&d, 1));
+	}
+	g_clear_object(&ws->conn);
+	g_array_unref(ws->seqs);
+}
+
+/* Appends n events to the journal, as another writer would. */
+static void
+fx_append_events(Fx *fx, guint n, guint payload_bytes)
+{
+	sqlite3 *db = cw_test_db_open(fx->db);
+	sqlite3_stmt *stmt = NULL;
+	g_autofree char *pad = g_strnfill(payload_bytes, 'x');
+	g_autofree char *payload = g_strdup_printf("{\"pad\": \"%s\"}", pad);
+
+	g_assert_cmpint(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_prepare_v2(db,
+					   "INSERT INTO events (time, bot_id, strategy_id, type, "
+					   "payload) VALUES (?1, NULL, NULL, 'TEST', ?2)",
+					   -1, &stmt, NULL),
+			==, SQLITE_OK);
+	for (guint i = 0; i < n; i++) {
+		sqlite3_bind_int64(stmt, 1, (sqlite3_int64) i);
+		sqlite3_bind_text(stmt, 2, payload, -1, SQLITE_STATIC);
+		g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_DONE);
+		sqlite3_reset(stmt);
+	}
+	sqlite3_finalize(stmt);
+	g_assert_cmpint(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* 10,000 events: a client that disconnects halfway and resumes from its
+ * last seq has every event of the journal once, in order. */
+static void
+test_stream_resume(Fx *fx, gconstpointer data)
+{
+	Ws ws;
+	g_autoptr(GArray) got = g_array_new(FALSE, FALSE, sizeof(gint64));
+	g_autoptr(GPtrArray) rows = NULL;
+	CwTestDeadline d = cw_test_deadline(60000);
+	gint64 last, max_seq;
+
+	fx_append_events(fx, 5000, 16);
+	ws_open(fx, &ws, fx->reader);
+	ws_subscribe(&ws, 0);
+	/* live events arrive while the replay runs */
+	fx_append_events(fx, 5000, 16);
+	while (ws.seqs->len < 6000) {
+		g_main_context_iteration(NULL, FALSE);
+		g_assert_true(cw_test_deadline_wait(&d, 0));
+	}
+	g_array_append_vals(got, ws.seqs->data, ws.seqs->len);
+	ws_close(&ws);
+	last = g_array_index(got, gint64, got->len - 1);
+	ws_open(fx, &ws, fx->reader);
+	ws_subscribe(&ws, last);
+	max_seq = cw_test_db_int(fx->db, "SELECT max(seq) FROM events", 0);
+	while (ws.seqs->len == 0 || g_array_index(ws.seqs, gint64, ws.seqs->len - 1) < max_seq) {
+		g_main_context_iteration(NULL, FALSE);
+		g_assert_true(cw_test_deadline_wait(&d, 0));
+	}
+	g_array_append_vals(got, ws.seqs->data, ws.seqs->len);
+	ws_close(&ws);
+	rows = cw_test_db_rows(fx->db, "SELECT seq FROM events ORDER BY seq");
+	/* the journal can have grown by the service's own events since */
+	g_assert_cmpuint(got->len, <=, rows->len);
+	g_assert_cmpuint(got->len, >=, 10000);
+	for (guint i = 0; i < got->len; i++)
+		g_assert_cmpint(g_array_index(got, gint64, i), ==,
+				g_ascii_strtoll(g_ptr_array_index(rows, i), NULL, 10));
+}
+
+static void
+test_stream_auth(Fx *fx, gconstpointer data)
+{
+	Ws ws;
+	CwTestDeadline d = cw_test_deadline(10000);
+
+	ws_open(fx, &ws, "cw_wrong");
+	while (!ws.closed) {
+		g_main_context_iteration(NULL, FALSE);
+		g_assert_true(cw_test_deadline_wait(&d, 1));
+	}
+	g_assert_cmpuint(ws.close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+	ws_close(&ws);
+	ws_open(fx, &ws, fx->revoked);
+	while (!ws.closed) {
+		g_main_context_iteration(NULL, FALSE);
+		g_assert_true(cw_test_deadline_wait(&d, 1));
+	}
+	g_assert_cmpuint(ws.close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+	ws_close(&ws);
+}
+
+/* A client that subscribes and then never reads: a raw socket. */
+static GSocketConnection *
+slow_open(Fx *fx)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GError) error = NULL;
+	GSocketConnection *conn =
+	    g_socket_client_connect_to_host(client, "127.0.0.1", fx->port, NULL, &error);
+	GOutputStream *out;
+	g_autofree char *req = NULL;
+	const char *sub = "{\"subscribe\": {\"after\": 0}}";
+	guint8 frame[2 + 4 + 64];
+	gsize len = strlen(sub);
+
+	g_assert_no_error(error);
+	out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+	req = g_strdup_printf("GET /api/v1/stream?token=%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			      "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+			      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+			      "Sec-WebSocket-Version: 13\r\n\r\n",
+			      fx->reader);
+	g_assert_true(g_output_stream_write_all(out, req, strlen(req), NULL, NULL, &error));
+	/* a masked text frame with a zero mask */
+	g_assert_cmpuint(len, <, 64);
+	frame[0] = 0x81;
+	frame[1] = 0x80 | (guint8) len;
+	memset(frame + 2, 0, 4);
+	memcpy(frame + 6, sub, len);
+	g_assert_true(g_output_stream_write_all(out, frame, 6 + len, NULL, NULL, &error));
+	g_assert_no_error(error);
+	return conn;
+}
+
+/* Reads to the server's close frame; returns its code. */
+static guint
+slow_read_close(GSocketConnection *conn)
+{
+	GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(conn));
+	g_autoptr(GByteArray) buf = g_byte_array_new();
+	guint8 chunk[65536];
+	gsize pos;
+	const guint8 *end;
+
+	/* the handshake's reply */
+	for (;;) {
+		gssize n = g_input_stream_read(in, chunk, sizeof(chunk), NULL, NULL);
+
+		g_assert_cmpint(n, >, 0);
+		g_byte_array_append(buf, chunk, (guint) n);
+		end = memmem(buf->data, buf->len, "\r\n\r\n", 4);
+		if (end != NULL)
+			break;
+	}
+	pos = (gsize) (end + 4 - buf->data);
+	for (guint rounds = 0; rounds < 1000000; rounds++) {
+		guint64 plen;
+		gsize hdr = 2;
+
+		if (buf->len - pos >= 2) {
+			plen = buf->data[pos + 1] & 0x7f;
+			if (plen == 126 && buf->len - pos >= 4) {
+				plen = (guint64) buf->data[pos + 2] << 8 | buf->data[pos + 3];
+				hdr = 4;
+			} else if (plen == 127 && buf->len - pos >= 10) {
+				plen = 0;
+				for (guint i = 0; i < 8; i++)
+					plen = plen << 8 | buf->data[pos + 2 + i];
+				hdr = 10;
+			}
+			if ((plen < 126 || hdr > 2) && buf->len - pos >= hdr + plen) {
+				if ((buf->data[pos] & 0x0f) == 0x8)
+					return (guint) buf->data[pos + hdr] << 8 |
+					       buf->data[pos + hdr + 1];
+				pos += hdr + plen;
+				continue;
+			}
+		}
+		{
+			gssize n = g_input_stream_read(in, chunk, sizeof(chunk), NULL, NULL);
+
+			if (n <= 0)
+				return 0;
+			g_byte_array_append(buf, chunk, (guint) n);
+		}
+	}
+	return 0;
+}
+
+static gint64
+fx_slow_closes(Fx *fx)
+{
+	guint status = 0;
+	g_autofree char *text =
+	    fx_req(fx, "GET", "/api/v1/version", fx->reader, NULL, NULL, 0, &status);
+	g_autoptr(JsonNode) node = fx_json(text);
+
+	return json_object_get_int_member(
+	    json_object_get_object_member(json_node_get_object(node), "stream"), "slow_closes");
+}
+
+/* The trades of bot a, as the bots' decisions made them. */
+static char *
+fx_trades(const char *db)
+{
+	return cw_test_db_dump(db, "SELECT strategy_id, symbol, direction, entry_time, exit_time, "
+				   "entry_price, exit_price, qty, net_pnl, exit_reason FROM "
+				   "trading_trades WHERE bot_name = 'a' ORDER BY id");
+}
+
+/* A slow client is closed with 4008 while the bot it watches trades
+ * exactly as it does with no client at all. */
+static void
+test_stream_slow(Fx *fx, gconstpointer data)
+{
+	g_autofree char *alone = fx_path(fx, "alone.db");
+	g_autofree char *config = fx_config("ema-trend.json", "a");
+	g_autofree char *out = NULL, *err = NULL, *text = NULL, *reference = NULL, *with = NULL;
+	g_autoptr(GSocketConnection) slow = NULL;
+	CwTestDeadline d = cw_test_deadline(90000);
+
+	/* the reference: the bot alone */
+	fx_add_bot(fx, alone, "ema-trend.json", "a");
+	g_assert_cmpint(cw_test_run(&out, &err, "serve", "--db", alone, "--exit-when-idle", NULL),
+			==, 0);
+	reference = fx_trades(alone);
+	g_assert_cmpuint(strlen(reference), >, 0);
+
+	fx_start(fx, "5");
+	slow = slow_open(fx);
+	/* more than the kernel buffers hold: the client's socket fills up */
+	fx_append_events(fx, 20000, 1024);
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots", config, &text), ==, 201);
+	fx_wait_feeds(fx, 1);
+	while (fx_slow_closes(fx) < 1)
+		g_assert_true(cw_test_deadline_wait(&d, 50));
+	g_assert_cmpuint(slow_read_close(slow), ==, 4008);
+	with = fx_trades(fx->db);
+	g_assert_cmpstr(with, ==, reference);
+}
+
+/* A raw request line: the client libraries would normalise the path. */
+static char *
+fx_raw_get(Fx *fx, const char *path)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocketConnection) conn =
+	    g_socket_client_connect_to_host(client, "127.0.0.1", fx->port, NULL, &error);
+	g_autofree char *req = g_strdup_printf(
+	    "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
+	g_autoptr(GByteArray) buf = g_byte_array_new();
+	guint8 chunk[4096];
+	gssize n;
+
+	g_assert_no_error(error);
+	g_assert_true(g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)),
+						req, strlen(req), NULL, NULL, &error));
+	while ((n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)), chunk,
+					sizeof(chunk), NULL, NULL)) > 0 &&
+	       buf->len < 1024 * 1024)
+		g_byte_array_append(buf, chunk, (guint) n);
+	g_byte_array_append(buf, (const guint8 *) "", 1);
+	return g_strdup((const char *) buf->data);
+}
+
+/* The dashboard's files need no token; nothing outside them is served. */
+static void
+test_static(Fx *fx, gconstpointer data)
+{
+	static const char *const bad[] = {
+	    "/../../../../etc/passwd",
+	    "/%2e%2e/%2e%2e/etc/passwd",
+	    "/..%2f..%2fetc%2fpasswd",
+	    "//etc/passwd",
+	    "/.hidden",
+	    "/app.js/../../openapi.json",
+	    "/openapi.json",
+	    "/dashboard/index.html",
+	    "/index.html%00.js",
+	};
+	g_autofree char *index = fx_raw_get(fx, "/");
+	guint status = 0;
+
+	g_assert_true(g_str_has_prefix(index, "HTTP/1.1 200"));
+	g_assert_nonnull(strstr(index, "text/html"));
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autofree char *reply = fx_raw_get(fx, bad[i]);
+
+		if (g_str_has_prefix(reply, "HTTP/1.1 200") || strstr(reply, "root:") != NULL)
+			g_test_fail_printf("%s was served: %.60s", bad[i], reply);
+	}
+	/* CORS is off unless origins are listed */
+	{
+		g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u/api/v1/bots", fx->port);
+		g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+		g_autofree char *auth = g_strdup_printf("Bearer %s", fx->reader);
+		g_autoptr(GBytes) reply = NULL;
+
+		soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization",
+					     auth);
+		soup_message_headers_replace(soup_message_get_request_headers(msg), "Origin",
+					     "https://evil.example");
+		reply = soup_session_send_and_read(fx->session, msg, NULL, NULL);
+		status = soup_message_get_status(msg);
+		g_assert_cmpuint(status, ==, 200);
+		g_assert_null(soup_message_headers_get_one(soup_message_get_response_headers(msg),
+							   "Access-Control-Allow-Origin"));
+	}
+	g_assert_cmpuint(fx_status(fx, "OPTIONS", "/api/v1/bots", NULL, NULL), ==, 403);
+}
+
+/* The Access-Control-Allow-Origin a request from origin gets. */
+static char *
+fx_cors(Fx *fx, const char *method, const char *origin, guint *status)
+{
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u/api/v1/bots", fx->port);
+	g_autoptr(SoupMessage) msg = soup_message_new(method, url);
+	g_autofree char *auth = g_strdup_printf("Bearer %s", fx->reader);
+	SoupMessageHeaders *h = soup_message_get_request_headers(msg);
+	g_autoptr(GBytes) reply = NULL;
+
+	soup_message_headers_replace(h, "Authorization", auth);
+	soup_message_headers_replace(h, "Origin", origin);
+	soup_message_headers_replace(h, "Access-Control-Request-Method", "POST");
+	reply = soup_session_send_and_read(fx->session, msg, NULL, NULL);
+	*status = soup_message_get_status(msg);
+	return g_strdup(soup_message_headers_get_one(soup_message_get_response_headers(msg),
+						     "Access-Control-Allow-Origin"));
+}
+
+/* A listed origin gets CORS headers and its preflight; no other one does. */
+static void
+test_cors(Fx *fx, gconstpointer data)
+{
+	const char *args[] = {"serve",
+			      "--db",
+			      fx->db,
+			      "--create",
+			      "--api",
+			      "127.0.0.1:0",
+			      "--api-tokens",
+			      fx->tokens,
+			      "--api-port-file",
+			      fx->port_file,
+			      "--api-cors-origin",
+			      "https://ops.example",
+			      NULL};
+	CwTestDeadline d = cw_test_deadline(20000);
+	g_autofree char *text = NULL, *allowed = NULL, *other = NULL, *preflight = NULL;
+	guint status = 0;
+
+	fx->proc = cw_test_spawn_envv(
+	    NULL, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, args);
+	while (!g_file_get_contents(fx->port_file, &text, NULL, NULL) || strlen(text) < 2) {
+		g_clear_pointer(&text, g_free);
+		g_assert_true(cw_test_deadline_wait(&d, 20));
+	}
+	fx->port = (guint) g_ascii_strtoull(text, NULL, 10);
+	allowed = fx_cors(fx, "GET", "https://ops.example", &status);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_cmpstr(allowed, ==, "https://ops.example");
+	other = fx_cors(fx, "GET", "https://evil.example", &status);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_null(other);
+	preflight = fx_cors(fx, "OPTIONS", "https://ops.example", &status);
+	g_assert_cmpuint(status, ==, 204);
+	g_assert_cmpstr(preflight, ==, "https://ops.example");
+	g_clear_pointer(&preflight, g_free);
+	preflight = fx_cors(fx, "OPTIONS", "https://evil.example", &status);
+	g_assert_cmpuint(status, ==, 403);
+	g_assert_null(preflight);
+}
+
+static gboolean
+tls_accept_cb(SoupMessage *msg, GTlsCertificate *cert, GTlsCertificateFlags errors,
+	      gpointer user_data)
+{
+	return TRUE; /* the test's own self-signed certificate */
+}
+
+/* TLS with a certificate and key file, made here by openssl. */
+static void
+test_tls(Fx *fx, gconstpointer data)
+{
+	g_autofree char *openssl = g_find_program_in_path("openssl");
+	g_autofree char *cert = fx_path(fx, "cert.pem"), *key = fx_path(fx, "key.pem");
+	g_autofree char *url = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(SoupMessage) msg = NULL;
+	g_autoptr(GBytes) reply = NULL;
+	g_autofree char *auth = NULL;
+	int wait_status = 0;
+
+	if (openssl == NULL) {
+		g_test_skip("openssl is not installed: cannot make a test certificate");
+		return;
+	}
+	{
+		const char *argv[] = {openssl,  "req",     "-x509", "-newkey",       "rsa:2048",
+				      "-nodes", "-keyout", key,     "-out",          cert,
+				      "-days",  "1",       "-subj", "/CN=127.0.0.1", NULL};
+
+		g_assert_true(g_spawn_sync(NULL, (char **) argv, NULL,
+					   G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+					   NULL, NULL, NULL, NULL, &wait_status, &error));
+		g_assert_no_error(error);
+		g_assert_cmpint(wait_status, ==, 0);
+	}
+	{
+		const char *args[] = {"serve",
+				      "--db",
+				      fx->db,
+				      "--create",
+				      "--api",
+				      "127.0.0.1:0",
+				      "--api-tokens",
+				      fx->tokens,
+				      "--api-port-file",
+				      fx->port_file,
+				      "--api-tls-cert",
+				      cert,
+				      "--api-tls-key",
+				      key,
+				      NULL};
+		CwTestDeadline d = cw_test_deadline(20000);
+		g_autofree char *text = NULL;
+
+		fx->proc = cw_test_spawn_envv(
+		    NULL, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+		    args);
+		while (!g_file_get_contents(fx->port_file, &text, NULL, NULL) || strlen(text) < 2) {
+			g_clear_pointer(&text, g_free);
+			g_assert_true(cw_test_deadline_wait(&d, 20));
+		}
+		fx->port = (guint) g_ascii_strtoull(text, NULL, 10);
+	}
+	url = g_strdup_printf("https://127.0.0.1:%u/api/v1/version", fx->port);
+	msg = soup_message_new("GET", url);
+	auth = g_strdup_printf("Bearer %s", fx->reader);
+	soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization", auth);
+	g_signal_connect(msg, "accept-certificate", G_CALLBACK(tls_accept_cb), NULL);
+	reply = soup_session_send_and_read(fx->session, msg, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(soup_message_get_status(msg), ==, 200);
+	g_assert_nonnull(soup_message_get_tls_peer_certificate(msg));
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add("/e2e/api/refused", Fx, "100000", fx_setup, test_refused, fx_teardown);
+	g_test_add("/e2e/api/rate-limit", Fx, "5", fx_setup, test_rate_limit, fx_teardown);
+	g_test_add("/e2e/api/reads", Fx, "5", fx_setup, test_reads, fx_teardown);
+	g_test_add("/e2e/api/changes", Fx, "5", fx_setup, test_changes, fx_teardown);
+	g_test_add("/e2e/api/stream-resume", Fx, "5", fx_setup, test_stream_resume, fx_teardown);
+	g_test_add("/e2e/api/stream-auth", Fx, "100", fx_setup, test_stream_auth, fx_teardown);
+	g_test_add("/e2e/api/static", Fx, "5", fx_setup, test_static, fx_teardown);
+	g_test_add("/e2e/api/tls", Fx, NULL, fx_setup, test_tls, fx_teardown);
+	g_test_add("/e2e/api/cors", Fx, NULL, fx_setup, test_cors, fx_teardown);
+	g_test_add("/e2e/api/stream-slow", Fx, NULL, fx_setup, test_stream_slow, fx_teardown);
+	return g_test_run();
+}

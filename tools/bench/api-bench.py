@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Control API figures (a benchmark, not a test): GET /api/v1/bots with N
+bots, requests per second over one keep-alive connection, without and with
+100 event-stream clients connected; and the dashboard's first load bytes.
+
+usage: tools/bench/api-bench.py BUILD_DIR [N_BOTS] [SECONDS]
+"""
+import base64, http.client, json, os, shutil, socket, sqlite3, subprocess, sys, tempfile, time
+
+build = sys.argv[1] if len(sys.argv) > 1 else 'build'
+n_bots = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 5
+exe = os.path.join(build, 'orchestration', 'services', 'candlewick')
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+tmp = tempfile.mkdtemp(prefix='cw-api-bench-')
+db, tokens, port_file = (os.path.join(tmp, f) for f in ('bots.db', 'tokens', 'port'))
+try:
+    token = subprocess.check_output([exe, 'tokens', 'add', '--file', tokens, '--role', 'read', 'bench'], text=True).strip()
+    cfg = json.load(open(os.path.join(root, 'docs', 'examples', 'ema-trend.json')))
+    cfg['feed'] = {'type': 'replay', 'path': os.path.join(root, '..', 'shared', 'data', 'btcusdt-5m.csv'), 'speed': 0}
+    cfg['name'] = 'bot-0'
+    path = os.path.join(tmp, 'bot.json')
+    json.dump(cfg, open(path, 'w'))
+    subprocess.check_call([exe, 'bots', 'add', '--db', db, '--config', path, '--disabled'], stdout=subprocess.DEVNULL)
+    con = sqlite3.connect(db)
+    (cols,) = con.execute("SELECT group_concat(name) FROM pragma_table_info('trading_bots') WHERE name NOT IN ('id', 'name', 'config')").fetchone()
+    for i in range(1, n_bots):
+        cfg['name'] = 'bot-%d' % i
+        con.execute('INSERT INTO trading_bots (name, config, %s) SELECT ?, ?, %s FROM trading_bots WHERE id = 1' % (cols, cols),
+                    (cfg['name'], json.dumps(cfg)))
+    con.commit()
+    con.close()
+    serve = subprocess.Popen(os.environ.get("CW_BENCH_WRAP", "").split() + [exe, 'serve', '--db', db, '--api', '127.0.0.1:0', '--api-tokens', tokens,
+                              '--api-port-file', port_file], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            if os.path.exists(port_file) and open(port_file).read().strip():
+                break
+            time.sleep(0.05)
+        port = int(open(port_file).read())
+
+        def rps(label):
+            c = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
+            n, size, t0 = 0, 0, time.monotonic()
+            while time.monotonic() - t0 < seconds:
+                c.request('GET', '/api/v1/bots', headers={'Authorization': 'Bearer ' + token})
+                r = c.getresponse()
+                body = r.read()
+                assert r.status == 200, r.status
+                n, size = n + 1, len(body)
+            dt = time.monotonic() - t0
+            print('GET /api/v1/bots, %d bots, %s: %.1f requests/s (%.1f ms each, %d bytes)' % (n_bots, label, n / dt, 1000 * dt / n, size))
+
+        rps('no stream client')
+        clients = []
+        for _ in range(100):
+            s = socket.create_connection(('127.0.0.1', port))
+            key = base64.b64encode(os.urandom(16)).decode()
+            s.sendall(('GET /api/v1/stream?token=%s HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+                       'Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n' % (token, key)).encode())
+            s.recv(4096)
+            msg = b'{"subscribe": {"after": 0}}'
+            s.sendall(bytes([0x81, 0x80 | len(msg), 0, 0, 0, 0]) + msg)
+            clients.append(s)
+        time.sleep(0.5)
+        rps('100 stream clients')
+        for s in clients:
+            s.close()
+        total = 0
+        for p in ('/', '/app.js', '/app.css'):
+            c = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
+            c.request('GET', p)
+            total += len(c.getresponse().read())
+        print('dashboard first load: %d bytes (/, /app.js, /app.css)' % total)
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
