@@ -16,6 +16,8 @@
 #include "cw-broker.h"
 #include "cw-guard.h"
 #include "cw-candle-source.h"
+#include "cw-backoff.h"
+#include "cw-token-bucket.h"
 #include "cw-market-feed.h"
 #include "cw-notifier.h"
 #include "cw-health-probe.h"
