@@ -45,6 +45,9 @@ struct _CwBotRuntime {
 	gboolean origin_dirty;
 	gboolean seen_candle;
 	CwBotMode mode;
+	/* a live feed's warm-up: at most reduce-only, so no entry is taken on
+	 * history (exits of a position the bot holds still run) */
+	gboolean warming_up;
 	/* an order row of this bot waits in the candle's open transaction */
 	gboolean order_in_tx;
 };
@@ -251,6 +254,12 @@ cw_bot_runtime_get_cache_stats(CwBotRuntime *self)
 	return &self->stats;
 }
 
+static CwBotMode
+cw_bot_runtime_effective_mode(CwBotRuntime *self)
+{
+	return self->warming_up ? MAX(self->mode, CW_BOT_MODE_REDUCE_ONLY) : self->mode;
+}
+
 static CwTradingOrchestrator *
 cw_bot_runtime_load(CwBotRuntime *self, const CwStrategySpec *spec, GError **error)
 {
@@ -260,8 +269,8 @@ cw_bot_runtime_load(CwBotRuntime *self, const CwStrategySpec *spec, GError **err
 	if (orch == NULL)
 		return NULL;
 	cw_trading_orchestrator_set_order_hook(orch, cw_bot_runtime_order_hook, self);
-	if (self->mode != CW_BOT_MODE_ACTIVE)
-		cw_trading_orchestrator_set_mode(orch, self->mode);
+	if (self->mode != CW_BOT_MODE_ACTIVE || self->warming_up)
+		cw_trading_orchestrator_set_mode(orch, cw_bot_runtime_effective_mode(self));
 	return orch;
 }
 
@@ -466,7 +475,30 @@ cw_bot_runtime_set_mode(CwBotRuntime *self, CwBotMode mode)
 		return;
 	self->mode = mode;
 	if (self->active != NULL)
-		cw_trading_orchestrator_set_mode(self->active, mode);
+		cw_trading_orchestrator_set_mode(self->active, cw_bot_runtime_effective_mode(self));
+}
+
+/**
+ * cw_bot_runtime_set_warming_up:
+ * @warming: the candles that come are a live feed's warm-up history
+ *
+ * While warming up the bot takes no entry (reduce-only at least); its
+ * own mode comes back after.
+ */
+void
+cw_bot_runtime_set_warming_up(CwBotRuntime *self, gboolean warming)
+{
+	if (self->warming_up == warming)
+		return;
+	self->warming_up = warming;
+	if (self->active != NULL)
+		cw_trading_orchestrator_set_mode(self->active, cw_bot_runtime_effective_mode(self));
+}
+
+gboolean
+cw_bot_runtime_is_warming_up(CwBotRuntime *self)
+{
+	return self->warming_up;
 }
 
 CwBotMode

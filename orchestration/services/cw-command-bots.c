@@ -431,6 +431,7 @@ cw_bots_list_json_row(JsonBuilder *b, CwStore *store, const CwStoreBot *bot, con
 	cw_bots_json_string(b, "mode", v->mode);
 	cw_bots_json_state(b, store, bot->id, "cache", CW_BOT_ADMIN_STATE_CACHE);
 	cw_bots_json_state(b, store, bot->id, "guards", CW_BOT_ADMIN_STATE_GUARD_STATS);
+	cw_bots_json_state(b, store, bot->id, "feed", "feed");
 	if (bot->corrupt != NULL)
 		cw_bots_json_string(b, "error", bot->corrupt->message);
 	if (v->config_error != NULL)
