@@ -29,6 +29,7 @@ typedef struct {
 	char *rest_url;
 	char *topic;
 	char *key;
+	char *exchange; /* "bybit", "bybit-spot": the candles table's name */
 	guint warmup;
 	double stall_s;
 
@@ -636,6 +637,12 @@ cw_live_feed_get_key(CwMarketFeed *feed)
 	return PRIV(feed)->key != NULL ? PRIV(feed)->key : "live:unconfigured";
 }
 
+static const char *
+cw_live_feed_get_exchange(CwMarketFeed *feed)
+{
+	return PRIV(feed)->exchange;
+}
+
 static char *
 cw_live_feed_describe_stats(CwMarketFeed *feed)
 {
@@ -729,6 +736,11 @@ cw_live_feed_configure(CwMarketFeed *feed, const CwBotConfig *config, GError **e
 	g_free(priv->topic);
 	priv->topic = d->topic(priv->symbol, name);
 	cw_interval_format(config->interval_ms, interval, sizeof interval);
+	g_free(priv->exchange);
+	/* the first market is the exchange's own name: "bybit" (linear),
+	 * "binance" (usdm); others get a suffix */
+	priv->exchange = market == 0 ? g_strdup(d->exchange)
+				     : g_strdup_printf("%s-%s", d->exchange, d->markets[market]);
 	g_free(priv->key);
 	priv->key = g_strdup_printf("%s:%s:%s:%s@%s", d->exchange, d->markets[market], priv->symbol,
 				    interval, ws_url);
@@ -749,6 +761,7 @@ cw_live_feed_iface_init(CwMarketFeedInterface *iface)
 	iface->get_state = cw_live_feed_get_state;
 	iface->is_warming_up = cw_live_feed_is_warming_up;
 	iface->describe_stats = cw_live_feed_describe_stats;
+	iface->get_exchange = cw_live_feed_get_exchange;
 }
 
 /** cw_live_feed_get_stats: Returns: (transfer none): the counters */
@@ -792,6 +805,7 @@ cw_live_feed_finalize(GObject *object)
 	g_free(priv->rest_url);
 	g_free(priv->topic);
 	g_free(priv->key);
+	g_free(priv->exchange);
 	G_OBJECT_CLASS(cw_live_feed_parent_class)->finalize(object);
 }
 

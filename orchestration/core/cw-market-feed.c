@@ -204,6 +204,22 @@ cw_market_feed_describe_stats(CwMarketFeed *self)
 }
 
 /**
+ * cw_market_feed_get_exchange:
+ *
+ * Returns: (nullable): the candles table's exchange name, NULL when the
+ * feed's candles are not recorded
+ */
+const char *
+cw_market_feed_get_exchange(CwMarketFeed *self)
+{
+	CwMarketFeedInterface *iface;
+
+	g_return_val_if_fail(CW_IS_MARKET_FEED(self), NULL);
+	iface = CW_MARKET_FEED_GET_IFACE(self);
+	return iface->get_exchange != NULL ? iface->get_exchange(self) : NULL;
+}
+
+/**
  * cw_market_feed_change_state:
  * @state: the implementation's state field
  * @new_state: the state now

@@ -65,6 +65,9 @@ struct _CwMarketFeedInterface {
 	gboolean (*is_warming_up)(CwMarketFeed *self);
 	/* Optional: the feed's counters as one JSON object (for bots show). */
 	char *(*describe_stats)(CwMarketFeed *self);
+	/* Optional: the name its closed candles are recorded under in the
+	 * candles table ("bybit", "binance-spot"); NULL = not recorded. */
+	const char *(*get_exchange)(CwMarketFeed *self);
 };
 
 gboolean cw_market_feed_configure(CwMarketFeed *self, const CwBotConfig *config, GError **error);
@@ -81,6 +84,7 @@ void cw_market_feed_start_async(CwMarketFeed *self, GCancellable *cancellable,
 gboolean cw_market_feed_start_finish(CwMarketFeed *self, GAsyncResult *result, GError **error);
 gboolean cw_market_feed_is_warming_up(CwMarketFeed *self);
 char *cw_market_feed_describe_stats(CwMarketFeed *self);
+const char *cw_market_feed_get_exchange(CwMarketFeed *self);
 /* For implementations: emits "state-changed" when new differs from *state,
  * and stores it. */
 void cw_market_feed_change_state(CwMarketFeed *self, CwFeedState *state, CwFeedState new_state);

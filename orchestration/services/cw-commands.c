@@ -18,6 +18,7 @@ static const CwCommand cw_commands[] = {
     {"halt-all", "turn the service-wide kill switch on: halt every bot", cw_command_halt_all},
     {"resume-all", "turn the service-wide kill switch off", cw_command_resume_all},
     {"events", "print or follow the event journal", cw_command_events},
+    {"candles", "export the candles live feeds recorded, as CSV", cw_command_candles},
     {NULL, NULL, NULL},
 };
 

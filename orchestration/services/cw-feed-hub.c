@@ -16,6 +16,7 @@ typedef struct {
 	char *stats_written;  /* the last JSON written */
 	gboolean backfilling; /* the feed may be delivering warm-up history */
 	gboolean warming;     /* bots of the share were put in warm-up */
+	const char *exchange; /* the candles table's name; NULL: not recorded */
 	GPtrArray *bots;      /* of CwBotRuntime*, borrowed */
 	gboolean started;
 } CwFeedShare;
@@ -175,6 +176,11 @@ cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
 		start = cw_feed_hub_now_ns();
 	if (G_UNLIKELY(share->backfilling || share->warming))
 		cw_feed_hub_warm_up(share, candle);
+	/* every closed candle of a live feed, into the candles table at the
+	 * next flush of the first bot's writer */
+	if (share->exchange != NULL && share->bots->len > 0)
+		cw_store_writer_candle(cw_bot_runtime_get_writer(g_ptr_array_index(share->bots, 0)),
+				       share->exchange, candle);
 	for (guint i = 0; i < share->bots->len; i++) {
 		if (i + 1 < share->bots->len)
 			cw_bot_runtime_prefetch(g_ptr_array_index(share->bots, i + 1));
@@ -393,6 +399,7 @@ cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, gboolean replay_history, 
 		    g_signal_connect(share->feed, "error", G_CALLBACK(cw_feed_hub_on_error), share);
 		share->backfilling =
 		    cw_market_feed_get_state(share->feed) == CW_FEED_STATE_BACKFILLING;
+		share->exchange = cw_market_feed_get_exchange(share->feed);
 		g_hash_table_insert(self->shares, share->key, share);
 	}
 	g_ptr_array_add(share->bots, bot);

@@ -35,12 +35,12 @@ test_migrate_empty(CwStoreFixture *fx, gconstpointer user_data)
 	fx->store = cw_store_open(fx->path, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, CW_STORE_SCHEMA_VERSION);
-	g_assert_cmpuint(CW_STORE_SCHEMA_VERSION, ==, 3);
+	g_assert_cmpuint(CW_STORE_SCHEMA_VERSION, ==, 4);
 	g_assert_cmpstr(cw_store_get_path(fx->store), ==, fx->path);
 	g_assert_true(g_file_test(fx->path, G_FILE_TEST_EXISTS));
 
 	db = cw_store_test_raw_open(fx->path);
-	g_assert_cmpint(cw_store_test_raw_int(db, "PRAGMA user_version"), ==, 3);
+	g_assert_cmpint(cw_store_test_raw_int(db, "PRAGMA user_version"), ==, 4);
 	g_assert_true(schema_has(db, "index", "trading_trades_unique_live"));
 	for (gsize i = 0; i < G_N_ELEMENTS(tables); i++)
 		g_assert_true(schema_has(db, "table", tables[i]));
@@ -154,8 +154,8 @@ test_migrate_from_v1(CwStoreFixture *fx, gconstpointer user_data)
 	/* v1 -> latest keeps every v1 row */
 	fx->store = cw_store_open(fx->path, &error);
 	g_assert_no_error(error);
-	g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, 3);
-	g_assert_cmpint(cw_store_test_raw_int(db, "PRAGMA user_version"), ==, 3);
+	g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, 4);
+	g_assert_cmpint(cw_store_test_raw_int(db, "PRAGMA user_version"), ==, 4);
 	g_assert_true(table_has_column(db, "trading_trades", "bot_id"));
 	g_assert_cmpint(cw_store_count_trades(fx->store, "run-1", "old", &error), ==, 1);
 	trades = cw_store_trades_list(fx->store, NULL, NULL, &error);
@@ -212,7 +212,7 @@ test_migrate_from_handwritten_v1(CwStoreFixture *fx, gconstpointer user_data)
 
 	fx->store = cw_store_open(fx->path, &error);
 	g_assert_no_error(error);
-	g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, 3);
+	g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, CW_STORE_SCHEMA_VERSION);
 	g_assert_cmpint(cw_store_count_trades(fx->store, "r", "b", &error), ==, 1);
 	g_assert_no_error(error);
 }
@@ -230,7 +230,7 @@ test_migrate_reopen(CwStoreFixture *fx, gconstpointer user_data)
 		g_clear_object(&fx->store);
 		fx->store = cw_store_open(fx->path, &error);
 		g_assert_no_error(error);
-		g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, 3);
+		g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, CW_STORE_SCHEMA_VERSION);
 	}
 	g_assert_true(cw_store_bot_get(fx->store, "keep", &bot, &error));
 	g_assert_no_error(error);
@@ -379,7 +379,7 @@ test_migrate_v3_duplicates(CwStoreFixture *fx, gconstpointer user_data)
 
 	fx->store = cw_store_open(fx->path, &error);
 	g_assert_no_error(error);
-	g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, 3);
+	g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, CW_STORE_SCHEMA_VERSION);
 	/* the first row of each live trade stays */
 	g_assert_cmpint(cw_store_test_raw_int(db, "SELECT count(*) FROM trading_trades WHERE"
 						  " run_id IS NULL AND seq IS NOT NULL"),
@@ -422,7 +422,7 @@ test_migrate_memory(void)
 	g_autoptr(CwStore) store = cw_store_open(":memory:", &error);
 
 	g_assert_no_error(error);
-	g_assert_cmpuint(cw_store_get_schema_version(store), ==, 3);
+	g_assert_cmpuint(cw_store_get_schema_version(store), ==, CW_STORE_SCHEMA_VERSION);
 	g_assert_cmpint(cw_store_bot_add(store, "m", "{}", TRUE, &error), ==, 1);
 	g_assert_no_error(error);
 }
