@@ -255,7 +255,7 @@ test_migrate_future(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_MIGRATE);
 	g_assert_nonnull(strstr(error->message, fx->path));
 	g_assert_nonnull(strstr(error->message, "schema version 99"));
-	g_assert_nonnull(strstr(error->message, "version 3"));
+	g_assert_nonnull(strstr(error->message, "version 4"));
 	g_clear_error(&error);
 	/* refused, not touched */
 	g_assert_cmpint(cw_store_test_raw_int(db, "PRAGMA user_version"), ==, 99);
