@@ -45,6 +45,7 @@ typedef struct {
 	CwKlineDecoder *decoder;
 	CwKlineFrame frame;
 	CwFeedState state;
+	gboolean started;
 	guint req;
 
 	/* order */
@@ -561,10 +562,10 @@ cw_live_feed_halt(CwLiveFeed *self)
 	priv->backfilling = FALSE;
 	priv->want_backfill = FALSE;
 	g_array_set_size(priv->held, 0);
+	/* the client stays, with its counters, for a later start */
 	if (priv->client != NULL)
 		cw_ws_client_stop(priv->client);
-	g_clear_object(&priv->client);
-	g_clear_object(&priv->session);
+	priv->started = FALSE;
 	cw_live_feed_set_state(self, CW_FEED_STATE_STOPPED);
 }
 
@@ -577,8 +578,14 @@ cw_live_feed_start(CwMarketFeed *feed, GError **error)
 	g_autofree char *url = NULL;
 	CwWsClientSettings settings;
 
-	if (priv->client != NULL)
+	if (priv->started)
 		return TRUE;
+	if (priv->client != NULL) {
+		priv->started = TRUE;
+		cw_live_feed_set_state(self, CW_FEED_STATE_CONNECTING);
+		cw_ws_client_start(priv->client);
+		return TRUE;
+	}
 	if (priv->topic == NULL) {
 		g_set_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FAILED,
 			    "%s feed: not configured", d->exchange);
@@ -592,6 +599,7 @@ cw_live_feed_start(CwMarketFeed *feed, GError **error)
 	priv->session = soup_session_new_with_options("timeout", 30, "idle-timeout", 60, NULL);
 	priv->client =
 	    cw_ws_client_new(priv->session, url, &settings, &cw_live_feed_ws_callbacks, self);
+	priv->started = TRUE;
 	cw_live_feed_set_state(self, CW_FEED_STATE_CONNECTING);
 	cw_ws_client_start(priv->client);
 	return TRUE;
@@ -806,6 +814,8 @@ cw_live_feed_finalize(GObject *object)
 	g_free(priv->topic);
 	g_free(priv->key);
 	g_free(priv->exchange);
+	g_clear_object(&priv->client);
+	g_clear_object(&priv->session);
 	G_OBJECT_CLASS(cw_live_feed_parent_class)->finalize(object);
 }
 
