@@ -230,7 +230,8 @@ test_migrate_reopen(CwStoreFixture *fx, gconstpointer user_data)
 		g_clear_object(&fx->store);
 		fx->store = cw_store_open(fx->path, &error);
 		g_assert_no_error(error);
-		g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, CW_STORE_SCHEMA_VERSION);
+		g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==,
+				 CW_STORE_SCHEMA_VERSION);
 	}
 	g_assert_true(cw_store_bot_get(fx->store, "keep", &bot, &error));
 	g_assert_no_error(error);
