@@ -354,6 +354,77 @@ test_same_trades(Fixture *fx, gconstpointer user_data)
 		g_assert_cmpstr(live->pdata[i], ==, tested->pdata[i]);
 }
 
+/* SIGKILL at a few random moments, then restart, on the Bybit stream with
+ * drops: every submitted client order id once, every fill once, every
+ * trade once, and the account's equity = balance + open PnL. */
+static void
+test_crash_recovery(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	const char *faults[] = {"--speed", "150",           "--partials", "1",
+				"--fault", "drop_every=41", NULL};
+	g_autofree char *config = NULL;
+	g_autoptr(GRand) rand = g_rand_new_with_seed(g_test_rand_int());
+	int port = sim_start(fx, "sim", faults);
+	GSubprocess *serve;
+
+	config = bot_config(fx, "live", "bybit", port, NULL);
+	bots_add(db, config, "live");
+	for (guint round = 0; round < 3; round++) {
+		g_autofree char *log = g_strdup_printf("%s/serve-%u.log", fx->tmpdir, round);
+		guint ms = g_rand_int_range(rand, 1500, 4000);
+
+		serve = serve_start(fx, db, log);
+		g_usleep(ms * 1000);
+		g_test_message("round %u: SIGKILL after %u ms, %" G_GINT64_FORMAT " candles", round,
+			       ms, candles_recorded(db, "bybit"));
+		stop(serve, SIGKILL);
+	}
+	{
+		g_autofree char *log = g_strdup_printf("%s/serve-last.log", fx->tmpdir);
+		serve = serve_start(fx, db, log);
+		wait_recorded(db, "bybit", N_HISTORY + N_STREAM - (N_HISTORY - WARMUP), 120000,
+			      log);
+		g_usleep(1500000); /* a flush */
+		stop(serve, SIGTERM);
+	}
+	assert_candles_are_file(fx, db, "bybit", N_HISTORY - WARMUP);
+	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM trading_trades", 0), >, 0);
+	/* each client order id submitted once, each filled at most once */
+	g_assert_cmpint(cw_test_db_int(db,
+				       "SELECT count(*) FROM (SELECT json_extract(payload, "
+				       "'$.order.client_order_id') AS id FROM events WHERE type = "
+				       "'ORDER_SUBMITTED' GROUP BY id HAVING count(*) > 1)",
+				       -1),
+			==, 0);
+	g_assert_cmpint(cw_test_db_int(db,
+				       "SELECT count(*) FROM (SELECT json_extract(payload, "
+				       "'$.order.client_order_id') AS id FROM events WHERE type = "
+				       "'ORDER_FILLED' GROUP BY id HAVING count(*) > 1)",
+				       -1),
+			==, 0);
+	/* every trade once, journalled once */
+	g_assert_cmpint(
+	    cw_test_db_int(db,
+			   "SELECT count(*) FROM (SELECT 1 FROM trading_trades GROUP BY "
+			   "strategy_id, entry_time, seq HAVING count(*) > 1)",
+			   -1),
+	    ==, 0);
+	g_assert_cmpint(
+	    cw_test_db_int(db, "SELECT count(*) FROM trading_trades", 0), ==,
+	    cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'TRADE_CLOSED'", -1));
+	/* equity = balance + open PnL: with no open position, equal */
+	g_assert_cmpint(
+	    cw_test_db_int(
+		db,
+		"SELECT count(*) FROM bot_state WHERE key = 'account' AND "
+		"abs(json_extract(value, '$.equity') - json_extract(value, '$.balance') - "
+		"coalesce((SELECT sum(0) FROM trading_positions), 0)) > 1e-6 AND NOT "
+		"EXISTS (SELECT 1 FROM trading_positions WHERE qty > 0)",
+		-1),
+	    ==, 0);
+}
+
 static const NoGapCase bybit_faults = {"bybit",
 				       {"--speed", "400", "--partials", "2", "--fault",
 					"bad_every=5", "--fault", "drop_every=97", "--fault",
@@ -407,5 +478,6 @@ main(int argc, char **argv)
 	ADD("binance/no-gap/reset", test_no_gap, &binance_reset);
 	ADD("bybit/same-trades", test_same_trades, "bybit");
 	ADD("binance/same-trades", test_same_trades, "binance");
+	ADD("bybit/crash-recovery", test_crash_recovery, NULL);
 	return g_test_run();
 }

@@ -49,8 +49,9 @@ typedef struct {
 	guint req;
 
 	/* order */
-	gint64 last_open; /* open time of the last candle delivered */
-	gint64 cursor;    /* skip candles at or before */
+	gint64 last_open;    /* open time of the last candle delivered */
+	gint64 cursor;       /* unused by delivery: see set_cursor */
+	gint64 history_from; /* the restarted bots' earliest origin */
 	gint64 fast_forward;
 	gboolean warming;
 	gboolean backfilling;
@@ -205,7 +206,7 @@ cw_live_feed_push(CwLiveFeed *self, const CwCandle *candle, gboolean from_rest)
 {
 	CwLiveFeedPrivate *priv = PRIV(self);
 
-	if (candle->open_time <= priv->last_open || candle->open_time <= priv->cursor) {
+	if (candle->open_time <= priv->last_open) {
 		if (!from_rest)
 			priv->stats.duplicates++;
 		return;
@@ -375,11 +376,12 @@ cw_live_feed_backfill(CwLiveFeed *self)
 	 * through the bots' recovery: nothing sent) */
 	priv->warming = TRUE;
 	if (priv->fast_forward != G_MININT64) {
-		/* a restarted bot: its look-back before its cursor, then what
-		 * closed while it was down */
-		cw_live_feed_request(
-		    self, MAX(0, priv->fast_forward - (gint64) priv->warmup * priv->interval_ms),
-		    max_rows);
+		/* a restarted bot: the look-back before its origin, its history
+		 * up to its cursor, then what closed while it was down */
+		gint64 from =
+		    priv->history_from != G_MININT64 ? priv->history_from : priv->fast_forward;
+		cw_live_feed_request(self, MAX(0, from - (gint64) priv->warmup * priv->interval_ms),
+				     max_rows);
 		return;
 	}
 	priv->paging = FALSE;
@@ -488,6 +490,9 @@ cw_live_feed_ingest(CwLiveFeed *self, const char *data, gsize len, gboolean bina
 	case CW_KLINE_FRAME_BAD:
 		cw_live_feed_bad(self, frame->error, frame->detail);
 		break;
+	case CW_KLINE_FRAME_SUBSCRIBED:
+		cw_live_feed_backfill(self);
+		break;
 	case CW_KLINE_FRAME_REJECTED: {
 		g_autofree char *what = g_strdup_printf(
 		    "the exchange refused the subscription to %s: %s", priv->topic, frame->detail);
@@ -511,11 +516,15 @@ cw_live_feed_ws_opened(CwWsClient *client, guint n, gpointer user_data)
 	CwLiveFeedPrivate *priv = PRIV(self);
 	const CwLiveFeedDialect *d = cw_live_feed_dialect(self);
 
+	/* the first connection warms up; every later one fills what it
+	 * missed: once the stream is sure to carry what closes next (at the
+	 * subscribe ack; a combined stream at once), else a candle closing
+	 * between the REST answer and the subscription would be lost */
 	if (d->subscribe != NULL) {
 		g_autofree char *msg = d->subscribe(priv->topic, ++priv->req);
 		cw_ws_client_send_text(client, msg);
+		return;
 	}
-	/* the first connection warms up; every later one fills what it missed */
 	cw_live_feed_backfill(self);
 }
 
@@ -611,10 +620,18 @@ cw_live_feed_stop(CwMarketFeed *feed)
 	cw_live_feed_halt(CW_LIVE_FEED(feed));
 }
 
+/* For a live feed, the cursor says where the history of a restarted bot
+ * begins (its origin - 1): the warm-up fetches from there (the earliest
+ * of its bots), and the bots skip what they have seen themselves. */
 static void
 cw_live_feed_set_cursor(CwMarketFeed *feed, gint64 open_time)
 {
-	PRIV(feed)->cursor = open_time;
+	CwLiveFeedPrivate *priv = PRIV(feed);
+
+	priv->cursor = open_time;
+	if (open_time < G_MAXINT64 &&
+	    (priv->history_from == G_MININT64 || open_time + 1 < priv->history_from))
+		priv->history_from = open_time + 1;
 }
 
 /* A restarted bot replays up to until: the feed's warm-up starts its
@@ -840,6 +857,7 @@ cw_live_feed_init(CwLiveFeed *self)
 	priv->last_open = G_MININT64;
 	priv->cursor = G_MININT64;
 	priv->fast_forward = G_MININT64;
+	priv->history_from = G_MININT64;
 	priv->warmup = CW_LIVE_WARMUP_DEFAULT;
 	cw_token_bucket_init(&priv->log_bucket, 1, 5);
 }

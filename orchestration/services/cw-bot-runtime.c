@@ -353,8 +353,9 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		return;
 	if (candle->symbol != self->config->symbol_quark || candle->open_time <= self->cursor)
 		return;
-	/* a bot that joined a shared feed late replays from where it joined */
-	if (G_UNLIKELY(candle->open_time < self->origin))
+	/* a bot that joined a shared feed late replays from where it joined;
+	 * a live feed's warm-up before the origin rebuilds its indicators */
+	if (G_UNLIKELY(candle->open_time < self->origin) && !self->warming_up)
 		return;
 	if (G_UNLIKELY(!self->seen_candle)) {
 		self->seen_candle = TRUE;
@@ -491,8 +492,17 @@ cw_bot_runtime_set_warming_up(CwBotRuntime *self, gboolean warming)
 	if (self->warming_up == warming)
 		return;
 	self->warming_up = warming;
+	/* a new bot's history begins at its first live candle */
+	if (!warming && self->origin == G_MININT64)
+		self->seen_candle = FALSE;
 	if (self->active != NULL)
 		cw_trading_orchestrator_set_mode(self->active, cw_bot_runtime_effective_mode(self));
+}
+
+gint64
+cw_bot_runtime_get_origin(CwBotRuntime *self)
+{
+	return self->origin;
 }
 
 gboolean

@@ -135,12 +135,14 @@ cw_feed_hub_commit_failed(CwFeedShare *share, const GError *error)
 }
 
 /* A live feed's warm-up history, before its first live candle:
- * - candles a restarted bot has seen go through its own recovery replay;
- * - a new bot replays the rest through its recovery path too (nothing
- *   recorded or sent) and takes no entry (reduce-only);
- * - a restarted bot gets the candles that closed while it was down
- *   recorded but reduce-only: the paper broker fills its resting stops
- *   and take-profits against them, and it opens nothing.
+ * - a new bot replays it through its recovery path (nothing recorded or
+ *   sent) and takes no entry (reduce-only);
+ * - a restarted bot (it has a past) gets the warm-up before its origin the
+ *   same way, then its own history up to its cursor through its recovery
+ *   replay in its own mode (the decisions it took, again, sending
+ *   nothing), then the candles that closed while it was down recorded but
+ *   reduce-only: the paper broker fills its resting stops and take-profits
+ *   against them, and it opens nothing.
  * At the first live candle every bot gets its own mode back. */
 static void
 cw_feed_hub_warm_up(CwFeedShare *share, const CwCandle *candle)
@@ -149,17 +151,18 @@ cw_feed_hub_warm_up(CwFeedShare *share, const CwCandle *candle)
 
 	for (guint i = 0; i < share->bots->len; i++) {
 		CwBotRuntime *bot = g_ptr_array_index(share->bots, i);
+		gboolean past = g_hash_table_contains(share->hub->with_past, bot);
 
 		if (!warming) {
 			cw_bot_runtime_set_warming_up(bot, FALSE);
-			continue;
-		}
-		if (candle->open_time <= cw_bot_runtime_get_recovery(bot) &&
-		    g_hash_table_contains(share->hub->with_past, bot))
-			continue;
-		cw_bot_runtime_set_warming_up(bot, TRUE);
-		if (!g_hash_table_contains(share->hub->with_past, bot))
+		} else if (!past) {
+			cw_bot_runtime_set_warming_up(bot, TRUE);
 			cw_bot_runtime_set_recovery(bot, candle->open_time);
+		} else {
+			gboolean own = candle->open_time >= cw_bot_runtime_get_origin(bot) &&
+				       candle->open_time <= cw_bot_runtime_get_recovery(bot);
+			cw_bot_runtime_set_warming_up(bot, !own);
+		}
 	}
 	share->warming = warming;
 }
@@ -497,6 +500,12 @@ cw_feed_hub_fast_forward(CwFeedHub *self, CwBotRuntime *bot, gint64 until)
 {
 	CwFeedShare *share = g_hash_table_lookup(self->by_bot, bot);
 
-	if (share != NULL)
-		cw_market_feed_set_fast_forward(share->feed, until);
+	if (share == NULL)
+		return;
+	cw_market_feed_set_fast_forward(share->feed, until);
+	/* a live feed fetches the bot's history from its origin (a replay
+	 * feed replays its whole file anyway) */
+	if (cw_market_feed_get_exchange(share->feed) != NULL &&
+	    cw_bot_runtime_get_origin(bot) != G_MININT64)
+		cw_market_feed_set_cursor(share->feed, cw_bot_runtime_get_origin(bot) - 1);
 }
