@@ -366,6 +366,11 @@ cw_live_feed_backfill(CwLiveFeed *self)
 		return;
 	}
 	priv->backfilling = TRUE;
+	if (priv->session == NULL) {
+		/* never started (frames fed by cw_live_feed_ingest()): no REST */
+		cw_live_feed_end_backfill(self, FALSE);
+		return;
+	}
 	priv->paging = TRUE;
 	cw_live_feed_set_state(self, CW_FEED_STATE_BACKFILLING);
 	if (priv->last_open != G_MININT64) {
