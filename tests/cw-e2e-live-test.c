@@ -94,11 +94,17 @@ bot_config(Fixture *fx, const char *name, const char *type, int port, const char
 	g_autofree char *text = NULL;
 	g_autofree char *path = g_strdup_printf("%s/%s.json", fx->tmpdir, name);
 	g_autofree char *feed = NULL;
+	g_autofree char *warm = NULL;
 	g_autoptr(GError) error = NULL;
 	GString *out;
 	char *brace;
 
 	g_assert_true(g_file_get_contents(example, &text, NULL, &error));
+	if (feed_extra == NULL || strstr(feed_extra, "warmup") == NULL)
+		feed_extra =
+		    feed_extra == NULL
+			? "\"warmup\": " G_STRINGIFY(WARMUP)
+			: (warm = g_strdup_printf("\"warmup\": %d, %s", WARMUP, feed_extra));
 	if (strcmp(type, "bybit") == 0)
 		feed = g_strdup_printf("\"feed\": {\"type\": \"bybit\", \"category\": \"linear\", "
 				       "\"ws_url\": \"ws://127.0.0.1:%d/v5/public/linear\", "

@@ -6,11 +6,11 @@
 
 #include "cw-config.h"
 #include "cw-net.h"
+#include "cw-strategies.h"
 
 #include <string.h>
 
-#define CW_LIVE_WARMUP_DEFAULT 200
-#define CW_LIVE_HELD_MAX       4096
+#define CW_LIVE_HELD_MAX 4096
 
 typedef struct {
 	guint id;
@@ -57,6 +57,7 @@ typedef struct {
 	gboolean backfilling;
 	gboolean want_backfill; /* a gap or a reconnect came during a backfill */
 	gboolean paging;        /* the backfill pages forward until a short page */
+	gboolean probing;       /* asked for the newest candle: a warm-up over pages */
 	GCancellable *rest_cancel;
 	GArray *held; /* of CwCandle, sorted, during a backfill */
 	GArray *page; /* of CwCandle, a REST page */
@@ -329,6 +330,20 @@ cw_live_feed_page_cb(GObject *source, GAsyncResult *result, gpointer user_data)
 		cw_live_feed_end_backfill(self, FALSE);
 		return;
 	}
+	if (priv->probing) {
+		/* a warm-up longer than a page: forward from warmup candles
+		 * before the newest one */
+		priv->probing = FALSE;
+		priv->paging = TRUE;
+		if (priv->page->len > 0) {
+			gint64 newest =
+			    g_array_index(priv->page, CwCandle, priv->page->len - 1).open_time;
+			cw_live_feed_request(
+			    self, MAX(0, newest - (gint64) (priv->warmup - 1) * priv->interval_ms),
+			    limit);
+			return;
+		}
+	}
 	for (guint i = 0; i < priv->page->len; i++)
 		cw_live_feed_push(self, &g_array_index(priv->page, CwCandle, i), TRUE);
 	/* a full page: there may be more after it */
@@ -395,7 +410,8 @@ cw_live_feed_backfill(CwLiveFeed *self)
 		cw_live_feed_end_backfill(self, FALSE);
 		return;
 	}
-	cw_live_feed_request(self, -1, MIN(priv->warmup, max_rows));
+	priv->probing = priv->warmup > max_rows;
+	cw_live_feed_request(self, -1, priv->probing ? 1 : priv->warmup);
 }
 
 /* A closed candle from the stream. */
@@ -710,6 +726,16 @@ cw_live_feed_describe_stats(CwMarketFeed *feed)
 
 /* Configuration ------------------------------------------------------------ */
 
+/* The strategies' longest look-back and a margin of half of it (at least
+ * 20 candles). */
+static guint
+cw_live_feed_default_warmup(const CwBotConfig *config)
+{
+	guint need = cw_bot_config_lookback(config);
+
+	return MIN(need + MAX(need / 2, 20u), 100000u);
+}
+
 static gboolean
 cw_live_feed_configure(CwMarketFeed *feed, const CwBotConfig *config, GError **error)
 {
@@ -731,8 +757,8 @@ cw_live_feed_configure(CwMarketFeed *feed, const CwBotConfig *config, GError **e
 	    !cw_config_read_string(section, "feed", "ws_url", d->ws_urls[market], &ws_url, error) ||
 	    !cw_config_read_string(section, "feed", "rest_url", d->rest_urls[market], &rest_url,
 				   error) ||
-	    !cw_config_read_uint(section, "feed", "warmup", CW_LIVE_WARMUP_DEFAULT, 0, 100000,
-				 &warmup, error) ||
+	    !cw_config_read_uint(section, "feed", "warmup", cw_live_feed_default_warmup(config), 0,
+				 100000, &warmup, error) ||
 	    !cw_config_read_double(section, "feed", "stall_s", 0, 0, 3600, &stall, error))
 		return FALSE;
 	if (config->symbol == NULL || config->symbol[0] == '\0')
@@ -863,6 +889,6 @@ cw_live_feed_init(CwLiveFeed *self)
 	priv->cursor = G_MININT64;
 	priv->fast_forward = G_MININT64;
 	priv->history_from = G_MININT64;
-	priv->warmup = CW_LIVE_WARMUP_DEFAULT;
+	priv->warmup = 200;
 	cw_token_bucket_init(&priv->log_bucket, 1, 5);
 }
