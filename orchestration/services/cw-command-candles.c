@@ -43,10 +43,11 @@ cw_command_candles_write(GArray *candles, const char *output, GError **error)
 	if (file == NULL)
 		return FALSE;
 	out = cw_output_file_get_stream(file);
+	/* 15 digits: the exchanges' decimal strings come back as they were */
 	fputs("time,open,high,low,close,volume\n", out);
 	for (guint i = 0; i < candles->len; i++) {
 		const CwCandle *c = &g_array_index(candles, CwCandle, i);
-		fprintf(out, "%" G_GINT64_FORMAT ",%.17g,%.17g,%.17g,%.17g,%.17g\n",
+		fprintf(out, "%" G_GINT64_FORMAT ",%.15g,%.15g,%.15g,%.15g,%.15g\n",
 			c->open_time / 1000, c->open, c->high, c->low, c->close, c->volume);
 	}
 	if (ferror(out)) {
