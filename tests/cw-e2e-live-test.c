@@ -284,8 +284,11 @@ test_no_gap(Fixture *fx, gconstpointer user_data)
 	stop(serve, SIGTERM);
 	assert_candles_are_file(fx, db, c->type, N_HISTORY - WARMUP);
 	stats = feed_stats(parser, db);
-	g_test_message("feed: %s", cw_test_db_text(db, "SELECT value FROM bot_state WHERE key = "
-						       "'feed'"));
+	{
+		g_autofree char *text =
+		    cw_test_db_text(db, "SELECT value FROM bot_state WHERE key = 'feed'");
+		g_test_message("feed: %s", text);
+	}
 	g_assert_cmpint(json_object_get_int_member(stats, "backfilled"), >=, WARMUP);
 	g_assert_cmpint(json_object_get_int_member(stats, "gaps_unfilled"), ==, 0);
 	if (c->expect_reconnects)

@@ -58,6 +58,7 @@ typedef struct {
 	gboolean want_backfill; /* a gap or a reconnect came during a backfill */
 	gboolean paging;        /* the backfill pages forward until a short page */
 	gboolean probing;       /* asked for the newest candle: a warm-up over pages */
+	gboolean gap_retry;     /* this backfill asks again for a gap REST had not closed */
 	GCancellable *rest_cancel;
 	GArray *held; /* of CwCandle, sorted, during a backfill */
 	GArray *page; /* of CwCandle, a REST page */
@@ -249,6 +250,19 @@ cw_live_feed_end_backfill(CwLiveFeed *self, gboolean filled_any)
 	CwLiveFeedPrivate *priv = PRIV(self);
 	gboolean was_warming = priv->warming;
 
+	/* a held candle after a gap: REST may have answered before the
+	 * missing candle closed on the exchange (the stream had it first),
+	 * so ask once more before calling the gap unfilled */
+	if (!priv->gap_retry && priv->session != NULL && priv->held->len > 0 &&
+	    priv->last_open != G_MININT64 &&
+	    g_array_index(priv->held, CwCandle, 0).open_time >
+		priv->last_open + priv->interval_ms) {
+		priv->gap_retry = TRUE;
+		priv->backfilling = FALSE;
+		cw_live_feed_backfill(self);
+		return;
+	}
+	priv->gap_retry = FALSE;
 	priv->backfilling = FALSE;
 	priv->warming = FALSE;
 	if (was_warming)
@@ -591,6 +605,7 @@ cw_live_feed_halt(CwLiveFeed *self)
 	g_clear_object(&priv->rest_cancel);
 	priv->backfilling = FALSE;
 	priv->want_backfill = FALSE;
+	priv->gap_retry = FALSE;
 	g_array_set_size(priv->held, 0);
 	/* the client stays, with its counters, for a later start */
 	if (priv->client != NULL)
