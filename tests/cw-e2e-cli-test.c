@@ -457,7 +457,7 @@ test_cli_feed_refused(E2eFixture *fx, gconstpointer user_data)
 	} cases[] = {
 	    {"", "feed: missing: a bot needs a \"feed\" object"},
 	    {", \"feed\": {\"type\": \"kraken\", \"path\": \"@DATA@\"}",
-	     "feed.type: unknown feed type 'kraken' (known: replay)"},
+	     "feed.type: unknown feed type 'kraken' (known: binance, bybit, replay)"},
 	    {", \"feed\": {\"path\": \"@DATA@\"}", "feed.type: required"},
 	    {", \"feed\": {\"type\": \"replay\", \"path\": \"@DATA@\", \"sped\": 2}",
 	     "feed.sped: unknown key (known: type, path, speed"},

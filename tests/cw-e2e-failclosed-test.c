@@ -467,7 +467,7 @@ test_malformed_at_run_time(Fixture *fx, gconstpointer user_data)
 	 * page cache at its next transaction */
 	cw_test_db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
 	g_assert_cmpuint(corrupt_pages(db, 2, NULL), >, 5);
-	cw_test_db_exec(db, "PRAGMA user_version = 3");
+	cw_test_db_exec(db, "PRAGMA user_version = 5");
 
 	wait_log(log, "every bot stopped, no order is sent", 10000);
 	wait_log(log, "[r1] error: database is malformed: ", 5000);

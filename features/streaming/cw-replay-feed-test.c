@@ -202,6 +202,50 @@ test_speed0_two_sinks(void)
 }
 
 static void
+on_state_changed(CwMarketFeed *feed, int new_state, int old_state, gpointer user_data)
+{
+	g_string_append_printf(user_data, "%s>%s ", cw_feed_state_to_string(old_state),
+			       cw_feed_state_to_string(new_state));
+}
+
+static void
+on_started(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	gboolean *ok = user_data;
+
+	*ok = cw_market_feed_start_finish(CW_MARKET_FEED(source), result, NULL);
+}
+
+/* A replay feed reports live while started and stopped once it ended;
+ * the default asynchronous start runs its start. */
+static void
+test_states(void)
+{
+	g_autofree char *path = write_candles("states.csv", 10, 0);
+	g_autoptr(CwReplayFeed) feed = cw_replay_feed_new(path, 0);
+	g_autoptr(GString) log = g_string_new(NULL);
+	gboolean started = FALSE;
+	Fixture f;
+
+	fixture_init(&f);
+	f.feed = CW_MARKET_FEED(feed);
+	cw_market_feed_add_sink(f.feed, sink_a, &f);
+	g_signal_connect(feed, "ended", G_CALLBACK(on_ended), &f);
+	g_signal_connect(feed, "state-changed", G_CALLBACK(on_state_changed), log);
+	g_assert_cmpint(cw_market_feed_get_state(f.feed), ==, CW_FEED_STATE_STOPPED);
+	cw_market_feed_start_async(f.feed, NULL, on_started, &started);
+	g_assert_cmpint(cw_market_feed_get_state(f.feed), ==, CW_FEED_STATE_LIVE);
+	run_loop(&f, 10);
+	drain_context();
+	g_assert_true(started);
+	g_assert_cmpuint(f.a->len, ==, 10);
+	g_assert_cmpint(cw_market_feed_get_state(f.feed), ==, CW_FEED_STATE_STOPPED);
+	g_assert_cmpstr(log->str, ==, "stopped>live live>stopped ");
+	g_assert_false(cw_market_feed_is_warming_up(f.feed));
+	fixture_clear(&f);
+}
+
+static void
 test_cursor(void)
 {
 	g_autofree char *path = write_candles("cursor.csv", 50, 0);
@@ -805,6 +849,7 @@ main(int argc, char **argv)
 
 	g_test_add_func("/streaming/replay/speed0-two-sinks", test_speed0_two_sinks);
 	g_test_add_func("/streaming/replay/cursor", test_cursor);
+	g_test_add_func("/streaming/replay/states", test_states);
 	g_test_add_func("/streaming/replay/remove-sink-during-dispatch",
 			test_remove_sink_during_dispatch);
 	g_test_add_func("/streaming/replay/stop-and-resume", test_stop_and_resume);

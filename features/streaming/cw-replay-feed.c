@@ -47,6 +47,7 @@ struct _CwReplayFeed {
 	gboolean skip_bad_rows;
 	gint64 bot_interval_ms; /* from the bot's config; 0 = the file's candles as they are */
 	char *key;
+	CwFeedState state; /* live while started, stopped otherwise */
 
 	/* sinks */
 	GArray *sinks;
@@ -159,6 +160,7 @@ cw_replay_feed_cancel(CwReplayFeed *self)
 	}
 	g_clear_object(&self->file);
 	self->have_pending = FALSE;
+	cw_market_feed_change_state(CW_MARKET_FEED(self), &self->state, CW_FEED_STATE_STOPPED);
 }
 
 static void
@@ -436,6 +438,7 @@ cw_replay_feed_start(CwMarketFeed *feed, GError **error)
 	self->resampling = FALSE;
 	self->n_ready = self->next_ready = 0;
 	self->clock = cw_replay_clock_join(self);
+	cw_market_feed_change_state(feed, &self->state, CW_FEED_STATE_LIVE);
 	return TRUE;
 }
 
@@ -451,6 +454,12 @@ cw_replay_feed_set_fast_forward(CwMarketFeed *feed, gint64 until)
 	CwReplayFeed *self = CW_REPLAY_FEED(feed);
 
 	self->fast_forward = MAX(self->fast_forward, until);
+}
+
+static CwFeedState
+cw_replay_feed_get_state(CwMarketFeed *feed)
+{
+	return CW_REPLAY_FEED(feed)->state;
 }
 
 static void
@@ -560,6 +569,7 @@ cw_replay_feed_iface_init(CwMarketFeedInterface *iface)
 	iface->stop = cw_replay_feed_stop;
 	iface->set_cursor = cw_replay_feed_set_cursor;
 	iface->set_fast_forward = cw_replay_feed_set_fast_forward;
+	iface->get_state = cw_replay_feed_get_state;
 }
 
 /* GObject ------------------------------------------------------------------ */

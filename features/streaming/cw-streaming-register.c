@@ -6,7 +6,7 @@
  * cw_streaming_register_types:
  *
  * Registers "file" and "synth" on the cw-candle-source extension point and
- * "replay" on cw-market-feed. Safe to call more than once.
+ * "replay", "bybit" and "binance" on cw-market-feed. Safe to call more than once.
  */
 void
 cw_streaming_register_types(void)
@@ -21,6 +21,10 @@ cw_streaming_register_types(void)
 					       CW_TYPE_SYNTH_SOURCE, "synth", 0);
 		g_io_extension_point_implement(CW_EXTENSION_POINT_MARKET_FEED, CW_TYPE_REPLAY_FEED,
 					       "replay", 0);
+		g_io_extension_point_implement(CW_EXTENSION_POINT_MARKET_FEED, CW_TYPE_BYBIT_FEED,
+					       "bybit", 0);
+		g_io_extension_point_implement(CW_EXTENSION_POINT_MARKET_FEED, CW_TYPE_BINANCE_FEED,
+					       "binance", 0);
 		g_once_init_leave(&once, 1);
 	}
 }

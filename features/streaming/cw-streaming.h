@@ -4,6 +4,8 @@
  *   cw-candle-source "file"   CwCandleFile, CSV or JSON candle files
  *   cw-candle-source "synth"  CwSynthSource, a seeded synthetic market
  *   cw-market-feed   "replay" CwReplayFeed, a file replayed on the main loop
+ *   cw-market-feed   "bybit"  CwBybitFeed, Bybit v5 public kline stream
+ *   cw-market-feed   "binance" CwBinanceFeed, Binance USDⓈ-M/spot kline stream
  *
  * Only the executable's generated registration list calls
  * cw_streaming_register_types(); the rest of candlewick reaches these types
@@ -16,6 +18,9 @@
 #include "cw-candle-file.h"
 #include "cw-synth-source.h"
 #include "cw-replay-feed.h"
+#include "cw-live-feed.h"
+#include "cw-bybit-feed.h"
+#include "cw-binance-feed.h"
 #undef CW_STREAMING_INSIDE
 
 G_BEGIN_DECLS

@@ -13,4 +13,5 @@
 #include "cw-candle-resampler.h"
 #include "cw-mtf-filter.h"
 #include "cw-composite-strategy.h"
+#include "cw-lookback.h"
 #undef CW_STRATEGIES_INSIDE

@@ -4,7 +4,10 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static char *
 cw_demo_find_examples(const char *given)
@@ -153,6 +156,190 @@ cw_demo_serve(GPtrArray *configs, const char *data, const char *db)
 	return 0;
 }
 
+/* The simulator: --exchange-sim, $CW_EXCHANGE_SIM, or beside this
+ * candlewick in the build tree (build/tools/exchange-sim/). NULL when none. */
+static char *
+cw_demo_find_sim(const char *given)
+{
+	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+	g_autofree char *dir = self != NULL ? g_path_get_dirname(self) : NULL;
+	g_autofree char *near = NULL;
+
+	if (given != NULL)
+		return g_strdup(given);
+	if (g_getenv("CW_EXCHANGE_SIM") != NULL)
+		return g_strdup(g_getenv("CW_EXCHANGE_SIM"));
+	if (dir == NULL)
+		return NULL;
+	near = g_build_filename(dir, "..", "..", "tools", "exchange-sim", "candlewick-exchange-sim",
+				NULL);
+	return g_file_test(near, G_FILE_TEST_IS_EXECUTABLE) ? g_canonicalize_filename(near, NULL)
+							    : NULL;
+}
+
+/* An example config on the simulator's Bybit or Binance stream. */
+static char *
+cw_demo_live_config(const char *path, const char *name, const char *type, int port, GError **error)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autofree char *ws = NULL, *rest = g_strdup_printf("http://127.0.0.1:%d", port);
+	gboolean bybit = strcmp(type, "bybit") == 0;
+	JsonObject *root, *feed;
+
+	if (!json_parser_load_from_file(parser, path, error))
+		return NULL;
+	root = json_node_get_object(json_parser_get_root(parser));
+	json_object_set_string_member(root, "name", name);
+	ws = bybit ? g_strdup_printf("ws://127.0.0.1:%d/v5/public/linear", port)
+		   : g_strdup_printf("ws://127.0.0.1:%d", port);
+	feed = json_object_new();
+	json_object_set_string_member(feed, "type", type);
+	json_object_set_string_member(feed, bybit ? "category" : "market",
+				      bybit ? "linear" : "usdm");
+	json_object_set_string_member(feed, "ws_url", ws);
+	json_object_set_string_member(feed, "rest_url", rest);
+	json_object_set_object_member(root, "feed", feed);
+	json_generator_set_root(gen, json_parser_get_root(parser));
+	return json_generator_to_data(gen, NULL);
+}
+
+/* Waits for the port file the simulator writes; 0 when it does not come. */
+static int
+cw_demo_wait_port(GSubprocess *sim, const char *port_file)
+{
+	for (guint i = 0; i < 200; i++) {
+		g_autofree char *text = NULL;
+
+		if (g_file_get_contents(port_file, &text, NULL, NULL) && text[0] != '\0')
+			return atoi(text);
+		if (g_subprocess_get_identifier(sim) == NULL)
+			return 0;
+		g_usleep(25000);
+	}
+	return 0;
+}
+
+/* SIGTERM, then at most 10 s; SIGKILL after. */
+static void
+cw_demo_stop(GSubprocess *proc)
+{
+	if (proc == NULL || g_subprocess_get_identifier(proc) == NULL)
+		return;
+	g_subprocess_send_signal(proc, SIGTERM);
+	for (guint i = 0; i < 400 && g_subprocess_get_identifier(proc) != NULL; i++) {
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(25000);
+	}
+	if (g_subprocess_get_identifier(proc) != NULL)
+		g_subprocess_force_exit(proc);
+	g_subprocess_wait(proc, NULL, NULL);
+}
+
+/* What the live bots did, from their database. */
+static void
+cw_demo_live_summary(const char *db)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwStore) store = cw_store_open_read_only(db, &error);
+	g_autoptr(GPtrArray) bots = store != NULL ? cw_store_bot_list(store, &error) : NULL;
+
+	if (bots == NULL) {
+		fprintf(stderr, "candlewick demo: %s: %s\n", db, error->message);
+		return;
+	}
+	printf("\n%-14s %7s %12s  %s\n", "bot", "trades", "net PnL", "feed");
+	for (guint i = 0; i < bots->len; i++) {
+		CwStoreBot *bot = g_ptr_array_index(bots, i);
+		g_autoptr(GPtrArray) trades = cw_store_trades_list(store, NULL, bot->name, NULL);
+		g_autofree char *feed = cw_store_state_get(store, bot->id, "feed", NULL);
+		double pnl = 0;
+
+		for (guint t = 0; trades != NULL && t < trades->len; t++)
+			pnl += ((const CwStoreTrade *) g_ptr_array_index(trades, t))->trade.net_pnl;
+		printf("%-14s %7u %+12.2f  %.160s\n", bot->name, trades != NULL ? trades->len : 0,
+		       pnl, feed != NULL ? feed : "-");
+	}
+}
+
+/* Step 4: the simulator on a free port replays the data as Bybit and
+ * Binance would stream it; two bots trade it with the paper broker for
+ * seconds of wall time. Everything started is stopped by its pid. */
+static int
+cw_demo_live(const char *sim_path, const char *data, const char *out_dir, const char *examples,
+	     double seconds)
+{
+	g_autofree char *port_file = g_build_filename(out_dir, "exchange-sim.port", NULL);
+	g_autofree char *sim_log = g_build_filename(out_dir, "exchange-sim.log", NULL);
+	g_autofree char *serve_log = g_build_filename(out_dir, "live.log", NULL);
+	g_autofree char *db = g_build_filename(out_dir, "live.db", NULL);
+	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+	g_autoptr(GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+	g_autoptr(GSubprocess) sim = NULL, serve = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwStore) store = NULL;
+	const char *bots[][3] = {{"ema-trend.json", "live-bybit", "bybit"},
+				 {"mean-reversion.json", "live-binance", "binance"}};
+	int port;
+
+	g_unlink(port_file);
+	g_unlink(db);
+	g_subprocess_launcher_set_stdout_file_path(launcher, sim_log);
+	g_subprocess_launcher_set_stderr_file_path(launcher, sim_log);
+	sim = g_subprocess_launcher_spawn(launcher, &error, sim_path, "--candles", data,
+					  "--port-file", port_file, "--speed", "100", "--partials",
+					  "1", "--history", "300", "--wait-subscribers", "2",
+					  "--linger", "600", NULL);
+	port = sim != NULL ? cw_demo_wait_port(sim, port_file) : 0;
+	if (port == 0) {
+		fprintf(stderr,
+			"candlewick demo: the exchange simulator did not start: %s (see %s)\n",
+			error != NULL ? error->message : "no port", sim_log);
+		cw_demo_stop(sim);
+		return 1;
+	}
+	printf("   simulator %s on http://127.0.0.1:%d (pid %s)\n", sim_path, port,
+	       g_subprocess_get_identifier(sim));
+	store = cw_store_open(db, &error);
+	for (guint i = 0; store != NULL && i < G_N_ELEMENTS(bots); i++) {
+		g_autofree char *path = g_build_filename(examples, bots[i][0], NULL);
+		g_autofree char *json =
+		    cw_demo_live_config(path, bots[i][1], bots[i][2], port, &error);
+		g_autofree char *name = NULL;
+		if (json == NULL || cw_bot_admin_add(store, json, TRUE, &name, &error) < 0)
+			g_clear_object(&store);
+	}
+	if (store == NULL) {
+		fprintf(stderr, "candlewick demo: %s: %s\n", db, error->message);
+		cw_demo_stop(sim);
+		return 1;
+	}
+	g_clear_object(&store);
+	g_subprocess_launcher_set_stdout_file_path(launcher, serve_log);
+	g_subprocess_launcher_set_stderr_file_path(launcher, serve_log);
+	serve = g_subprocess_launcher_spawn(launcher, &error, self, "serve", "--db", db, NULL);
+	if (serve == NULL) {
+		fprintf(stderr, "candlewick demo: %s\n", error->message);
+		cw_demo_stop(sim);
+		return 1;
+	}
+	printf("   candlewick serve (pid %s) for %.0f s, two bots: Bybit and Binance streams\n",
+	       g_subprocess_get_identifier(serve), seconds);
+	fflush(stdout);
+	for (guint i = 0; i < (guint) (seconds * 10) && g_subprocess_get_identifier(serve) != NULL;
+	     i++)
+		g_usleep(100000);
+	cw_demo_stop(serve);
+	cw_demo_stop(sim);
+	cw_demo_live_summary(db);
+	printf("\n   live database: %s (candlewick bots show --db %s live-bybit;\n"
+	       "   candlewick candles export --db %s --exchange bybit --symbol BTCUSDT "
+	       "--interval 5m --output -)\n   logs: %s, %s\n",
+	       db, db, db, serve_log, sim_log);
+	return 0;
+}
+
 int
 cw_command_demo(int argc, char **argv)
 {
@@ -167,6 +354,9 @@ cw_command_demo(int argc, char **argv)
 	g_autofree char *svg = NULL;
 	g_autofree char *days_text = NULL;
 	g_autofree char *seed_text = NULL;
+	g_autofree char *sim_given = NULL;
+	g_autofree char *sim_path = NULL;
+	double live_seconds = 20;
 	g_autoptr(GPtrArray) configs = NULL;
 	g_autoptr(GPtrArray) args = NULL;
 	g_autoptr(GError) error = NULL;
@@ -181,6 +371,10 @@ cw_command_demo(int argc, char **argv)
 	     "Directory of bot configurations (default docs/examples)", "DIR"},
 	    {"days", 0, 0, G_OPTION_ARG_DOUBLE, &days, "Days of synthetic data (default 60)", "N"},
 	    {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the generator (default 42)", "N"},
+	    {"exchange-sim", 0, 0, G_OPTION_ARG_FILENAME, &sim_given,
+	     "The exchange simulator (default $CW_EXCHANGE_SIM, or the build tree's)", "PATH"},
+	    {"live-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &live_seconds,
+	     "Wall seconds of the live session (default 20; 0 = none)", "S"},
 	    {NULL},
 	};
 
@@ -259,6 +453,19 @@ cw_command_demo(int argc, char **argv)
 	status = cw_demo_serve(configs, data, serve_db);
 	if (status != 0)
 		return status;
+
+	sim_path = live_seconds > 0 ? cw_demo_find_sim(sim_given) : NULL;
+	if (sim_path != NULL) {
+		printf("\n4. live: the exchange simulator streams the same data as Bybit v5 and "
+		       "Binance\n   would, and two bots trade it with the paper broker\n");
+		fflush(stdout);
+		status = cw_demo_live(sim_path, data, out_dir, examples, MIN(live_seconds, 60));
+		if (status != 0)
+			return status;
+	} else if (live_seconds > 0) {
+		printf(
+		    "\n4. live: skipped, no exchange simulator found (pass --exchange-sim PATH)\n");
+	}
 
 	printf("\nThe data above is SYNTHETIC (candlewick synth): the figures show the engine "
 	       "at work,\nnot an edge in any market.\n\n"

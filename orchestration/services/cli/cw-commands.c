@@ -22,6 +22,7 @@ static const CwCommand cw_commands[] = {
      cw_command_health},
     {"notifications", "list, retry or purge the notification outbox", cw_command_notifications},
     {"tokens", "add, list or revoke the control API's bearer tokens", cw_command_tokens},
+    {"candles", "export the candles live feeds recorded, as CSV", cw_command_candles},
     {NULL, NULL, NULL},
 };
 

@@ -40,6 +40,7 @@ int cw_command_resume_all(int argc, char **argv);
 int cw_command_events(int argc, char **argv);
 int cw_command_health(int argc, char **argv);
 int cw_command_notifications(int argc, char **argv);
+int cw_command_candles(int argc, char **argv);
 
 /* Shared by the commands: opens a candle source by extension name and
  * GObject properties ("path", "symbol", ...). */

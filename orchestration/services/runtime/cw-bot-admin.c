@@ -741,6 +741,7 @@ cw_bot_admin_bot_to_json_full(JsonBuilder *b, CwStore *store, const CwStoreBot *
 	cw_bot_admin_json_string(b, "mode", cw_bot_mode_to_string(mode));
 	cw_bot_admin_json_state(b, store, bot->id, "cache", CW_BOT_ADMIN_STATE_CACHE);
 	cw_bot_admin_json_state(b, store, bot->id, "guards", CW_BOT_ADMIN_STATE_GUARD_STATS);
+	cw_bot_admin_json_state(b, store, bot->id, "feed", "feed");
 	if (bot->corrupt != NULL)
 		cw_bot_admin_json_string(b, "error", bot->corrupt->message);
 	if (config_error != NULL)

@@ -44,6 +44,9 @@ struct _CwBotRuntime {
 	gboolean origin_dirty;
 	gboolean seen_candle;
 	CwBotMode mode;
+	/* a live feed's warm-up: at most reduce-only, so no entry is taken on
+	 * history (exits of a position the bot holds still run) */
+	gboolean warming_up;
 	/* an order row of this bot waits in the candle's open transaction */
 	gboolean order_in_tx;
 	/* read by monitoring through CwHealthHost */
@@ -281,6 +284,12 @@ cw_bot_runtime_get_cache_stats(CwBotRuntime *self)
 	return &self->stats;
 }
 
+static CwBotMode
+cw_bot_runtime_effective_mode(CwBotRuntime *self)
+{
+	return self->warming_up ? MAX(self->mode, CW_BOT_MODE_REDUCE_ONLY) : self->mode;
+}
+
 static CwTradingOrchestrator *
 cw_bot_runtime_load(CwBotRuntime *self, const CwStrategySpec *spec, GError **error)
 {
@@ -290,8 +299,8 @@ cw_bot_runtime_load(CwBotRuntime *self, const CwStrategySpec *spec, GError **err
 	if (orch == NULL)
 		return NULL;
 	cw_trading_orchestrator_set_order_hook(orch, cw_bot_runtime_order_hook, self);
-	if (self->mode != CW_BOT_MODE_ACTIVE)
-		cw_trading_orchestrator_set_mode(orch, self->mode);
+	if (self->mode != CW_BOT_MODE_ACTIVE || self->warming_up)
+		cw_trading_orchestrator_set_mode(orch, cw_bot_runtime_effective_mode(self));
 	return orch;
 }
 
@@ -374,8 +383,9 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		return;
 	if (candle->symbol != self->config->symbol_quark || candle->open_time <= self->cursor)
 		return;
-	/* a bot that joined a shared feed late replays from where it joined */
-	if (G_UNLIKELY(candle->open_time < self->origin))
+	/* a bot that joined a shared feed late replays from where it joined;
+	 * a live feed's warm-up before the origin rebuilds its indicators */
+	if (G_UNLIKELY(candle->open_time < self->origin) && !self->warming_up)
 		return;
 	if (G_UNLIKELY(!self->seen_candle)) {
 		self->seen_candle = TRUE;
@@ -542,7 +552,39 @@ cw_bot_runtime_set_mode(CwBotRuntime *self, CwBotMode mode)
 		return;
 	self->mode = mode;
 	if (self->active != NULL)
-		cw_trading_orchestrator_set_mode(self->active, mode);
+		cw_trading_orchestrator_set_mode(self->active, cw_bot_runtime_effective_mode(self));
+}
+
+/**
+ * cw_bot_runtime_set_warming_up:
+ * @warming: the candles that come are a live feed's warm-up history
+ *
+ * While warming up the bot takes no entry (reduce-only at least); its
+ * own mode comes back after.
+ */
+void
+cw_bot_runtime_set_warming_up(CwBotRuntime *self, gboolean warming)
+{
+	if (self->warming_up == warming)
+		return;
+	self->warming_up = warming;
+	/* a new bot's history begins at its first live candle */
+	if (!warming && self->origin == G_MININT64)
+		self->seen_candle = FALSE;
+	if (self->active != NULL)
+		cw_trading_orchestrator_set_mode(self->active, cw_bot_runtime_effective_mode(self));
+}
+
+gint64
+cw_bot_runtime_get_origin(CwBotRuntime *self)
+{
+	return self->origin;
+}
+
+gboolean
+cw_bot_runtime_is_warming_up(CwBotRuntime *self)
+{
+	return self->warming_up;
 }
 
 CwBotMode

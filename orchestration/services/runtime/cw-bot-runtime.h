@@ -89,6 +89,11 @@ void cw_bot_runtime_schedule_config(CwBotRuntime *self, gint64 at, CwBotConfig *
 /* Queues bot_state "config_history" for the next flush. */
 void cw_bot_runtime_save_history(CwBotRuntime *self);
 void cw_bot_runtime_set_mode(CwBotRuntime *self, CwBotMode mode);
+/* A live feed's warm-up: no entries while TRUE (see cw-feed-hub.c). */
+void cw_bot_runtime_set_warming_up(CwBotRuntime *self, gboolean warming);
+gboolean cw_bot_runtime_is_warming_up(CwBotRuntime *self);
+/* The open time of the first candle of the bot's history (G_MININT64: none). */
+gint64 cw_bot_runtime_get_origin(CwBotRuntime *self);
 CwBotMode cw_bot_runtime_get_mode(CwBotRuntime *self);
 /* Queues a metrics row for the active strategy. */
 void cw_bot_runtime_queue_metrics(CwBotRuntime *self, gint64 now_ms);

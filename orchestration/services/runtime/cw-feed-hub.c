@@ -10,7 +10,14 @@ typedef struct {
 	CwMarketFeed *feed;
 	guint sink;
 	gulong ended_handler;
-	GPtrArray *bots; /* of CwBotRuntime*, borrowed */
+	gulong state_handler;
+	gulong error_handler;
+	guint stats_timer;    /* the feed's counters into bot_state "feed" */
+	char *stats_written;  /* the last JSON written */
+	gboolean backfilling; /* the feed may be delivering warm-up history */
+	gboolean warming;     /* bots of the share were put in warm-up */
+	const char *exchange; /* the candles table's name; NULL: not recorded */
+	GPtrArray *bots;      /* of CwBotRuntime*, borrowed */
 	gboolean started;
 } CwFeedShare;
 
@@ -21,7 +28,8 @@ struct _CwFeedHub {
 	gint64 *timings;    /* benchmark: ns per routed candle, preallocated */
 	guint n_timings;
 	guint timings_capacity;
-	GHashTable *by_bot; /* CwBotRuntime* -> CwFeedShare* */
+	GHashTable *by_bot;    /* CwBotRuntime* -> CwFeedShare* */
+	GHashTable *with_past; /* of CwBotRuntime*: attached with history to replay */
 	CwFeedEndedFunc ended;
 	CwFeedFailedFunc failed;
 	gpointer ended_data;
@@ -36,6 +44,10 @@ cw_feed_share_free(CwFeedShare *share)
 		cw_market_feed_stop(share->feed);
 	cw_market_feed_remove_sink(share->feed, share->sink);
 	g_signal_handler_disconnect(share->feed, share->ended_handler);
+	g_signal_handler_disconnect(share->feed, share->state_handler);
+	g_signal_handler_disconnect(share->feed, share->error_handler);
+	g_clear_handle_id(&share->stats_timer, g_source_remove);
+	g_free(share->stats_written);
 	g_object_unref(share->feed);
 	g_ptr_array_unref(share->bots);
 	g_free(share->key);
@@ -52,6 +64,7 @@ cw_feed_hub_new(CwStore *store, gboolean *order_tx_open, CwFeedEndedFunc ended, 
 	self->shares = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 					     (GDestroyNotify) cw_feed_share_free);
 	self->by_bot = g_hash_table_new(g_direct_hash, g_direct_equal);
+	self->with_past = g_hash_table_new(g_direct_hash, g_direct_equal);
 	self->ended = ended;
 	self->ended_data = user_data;
 	return self;
@@ -69,6 +82,7 @@ cw_feed_hub_free(CwFeedHub *self)
 	if (self == NULL)
 		return;
 	g_hash_table_unref(self->by_bot);
+	g_hash_table_unref(self->with_past);
 	g_hash_table_unref(self->shares);
 	g_free(self->timings);
 	g_free(self);
@@ -105,6 +119,7 @@ cw_feed_hub_commit_failed(CwFeedShare *share, const GError *error)
 			continue;
 		g_ptr_array_remove_index(share->bots, i - 1);
 		g_hash_table_remove(hub->by_bot, bot);
+		g_hash_table_remove(hub->with_past, bot);
 		n_failed++;
 		if (hub->failed != NULL)
 			hub->failed(bot, why, hub->ended_data);
@@ -119,6 +134,39 @@ cw_feed_hub_commit_failed(CwFeedShare *share, const GError *error)
 	}
 }
 
+/* A live feed's warm-up history, before its first live candle:
+ * - a new bot replays it through its recovery path (nothing recorded or
+ *   sent) and takes no entry (reduce-only);
+ * - a restarted bot (it has a past) gets the warm-up before its origin the
+ *   same way, then its own history up to its cursor through its recovery
+ *   replay in its own mode (the decisions it took, again, sending
+ *   nothing), then the candles that closed while it was down recorded but
+ *   reduce-only: the paper broker fills its resting stops and take-profits
+ *   against them, and it opens nothing.
+ * At the first live candle every bot gets its own mode back. */
+static void
+cw_feed_hub_warm_up(CwFeedShare *share, const CwCandle *candle)
+{
+	gboolean warming = share->backfilling && cw_market_feed_is_warming_up(share->feed);
+
+	for (guint i = 0; i < share->bots->len; i++) {
+		CwBotRuntime *bot = g_ptr_array_index(share->bots, i);
+		gboolean past = g_hash_table_contains(share->hub->with_past, bot);
+
+		if (!warming) {
+			cw_bot_runtime_set_warming_up(bot, FALSE);
+		} else if (!past) {
+			cw_bot_runtime_set_warming_up(bot, TRUE);
+			cw_bot_runtime_set_recovery(bot, candle->open_time);
+		} else {
+			gboolean own = candle->open_time >= cw_bot_runtime_get_origin(bot) &&
+				       candle->open_time <= cw_bot_runtime_get_recovery(bot);
+			cw_bot_runtime_set_warming_up(bot, !own);
+		}
+	}
+	share->warming = warming;
+}
+
 /* Hot path: one candle to every bot of the feed. */
 static void
 cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
@@ -129,6 +177,13 @@ cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
 
 	if (G_UNLIKELY(hub->timings != NULL))
 		start = cw_feed_hub_now_ns();
+	if (G_UNLIKELY(share->backfilling || share->warming))
+		cw_feed_hub_warm_up(share, candle);
+	/* every closed candle of a live feed, into the candles table at the
+	 * next flush of the first bot's writer */
+	if (share->exchange != NULL && share->bots->len > 0)
+		cw_store_writer_candle(cw_bot_runtime_get_writer(g_ptr_array_index(share->bots, 0)),
+				       share->exchange, candle);
 	for (guint i = 0; i < share->bots->len; i++) {
 		if (i + 1 < share->bots->len)
 			cw_bot_runtime_prefetch(g_ptr_array_index(share->bots, i + 1));
@@ -186,14 +241,91 @@ cw_feed_hub_on_ended(CwMarketFeed *feed, const char *reason, gpointer user_data)
 	 * same key gets a new feed */
 	share->started = FALSE;
 	g_hash_table_steal(hub->shares, share->key);
-	for (guint i = 0; i < bots->len; i++)
+	for (guint i = 0; i < bots->len; i++) {
 		g_hash_table_remove(hub->by_bot, g_ptr_array_index(bots, i));
+		g_hash_table_remove(hub->with_past, g_ptr_array_index(bots, i));
+	}
 	g_ptr_array_set_size(share->bots, 0);
 	for (guint i = 0; i < bots->len; i++)
 		hub->ended(g_ptr_array_index(bots, i), why, hub->ended_data);
 	/* not from inside the feed's own emission: free it once idle */
 	g_idle_add_full(G_PRIORITY_DEFAULT, cw_feed_hub_release_cb, share,
 			(GDestroyNotify) cw_feed_share_free);
+}
+
+/* The feed's counters into each bot's bot_state "feed", when they changed
+ * (bots show, bots list --json). */
+static void
+cw_feed_hub_write_stats(CwFeedShare *share)
+{
+	g_autofree char *stats = cw_market_feed_describe_stats(share->feed);
+
+	if (stats == NULL || g_strcmp0(stats, share->stats_written) == 0)
+		return;
+	for (guint i = 0; i < share->bots->len; i++) {
+		CwBotRuntime *bot = g_ptr_array_index(share->bots, i);
+		cw_store_writer_state(cw_bot_runtime_get_writer(bot), cw_bot_runtime_get_id(bot),
+				      "feed", stats);
+	}
+	g_free(share->stats_written);
+	share->stats_written = g_steal_pointer(&stats);
+}
+
+static gboolean
+cw_feed_hub_stats_cb(gpointer user_data)
+{
+	cw_feed_hub_write_stats(user_data);
+	return G_SOURCE_CONTINUE;
+}
+
+/* A journal event for every bot of the feed. */
+static void
+cw_feed_hub_journal(CwFeedShare *share, const char *type, const char *member, const char *value,
+		    const char *from)
+{
+	for (guint i = 0; i < share->bots->len; i++) {
+		CwBotRuntime *bot = g_ptr_array_index(share->bots, i);
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		g_autoptr(JsonGenerator) gen = json_generator_new();
+		g_autoptr(JsonNode) root = NULL;
+
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "feed");
+		json_builder_add_string_value(b, share->key);
+		json_builder_set_member_name(b, member);
+		json_builder_add_string_value(b, value);
+		if (from != NULL) {
+			json_builder_set_member_name(b, "from");
+			json_builder_add_string_value(b, from);
+		}
+		json_builder_end_object(b);
+		root = json_builder_get_root(b);
+		json_generator_set_root(gen, root);
+		cw_store_writer_event(cw_bot_runtime_get_writer(bot), cw_bot_runtime_get_id(bot),
+				      NULL, type, g_get_real_time() / 1000,
+				      json_generator_to_data(gen, NULL));
+	}
+}
+
+static void
+cw_feed_hub_on_state(CwMarketFeed *feed, int new_state, int old_state, gpointer user_data)
+{
+	CwFeedShare *share = user_data;
+
+	share->backfilling = new_state == CW_FEED_STATE_BACKFILLING;
+	/* a feed without counters (a replay: live, then stopped) is not
+	 * journalled; its events stay on the candle clock */
+	if (CW_MARKET_FEED_GET_IFACE(feed)->describe_stats == NULL)
+		return;
+	cw_feed_hub_journal(share, "FEED_STATE", "state", cw_feed_state_to_string(new_state),
+			    cw_feed_state_to_string(old_state));
+	cw_feed_hub_write_stats(share);
+}
+
+static void
+cw_feed_hub_on_error(CwMarketFeed *feed, GError *error, gpointer user_data)
+{
+	cw_feed_hub_journal(user_data, "FEED_ERROR", "error", error->message, NULL);
 }
 
 /**
@@ -264,10 +396,19 @@ cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, gboolean replay_history, 
 		share->sink = cw_market_feed_add_sink(share->feed, cw_feed_hub_route, share);
 		share->ended_handler =
 		    g_signal_connect(share->feed, "ended", G_CALLBACK(cw_feed_hub_on_ended), share);
+		share->state_handler = g_signal_connect(share->feed, "state-changed",
+							G_CALLBACK(cw_feed_hub_on_state), share);
+		share->error_handler =
+		    g_signal_connect(share->feed, "error", G_CALLBACK(cw_feed_hub_on_error), share);
+		share->backfilling =
+		    cw_market_feed_get_state(share->feed) == CW_FEED_STATE_BACKFILLING;
+		share->exchange = cw_market_feed_get_exchange(share->feed);
 		g_hash_table_insert(self->shares, share->key, share);
 	}
 	g_ptr_array_add(share->bots, bot);
 	g_hash_table_insert(self->by_bot, bot, share);
+	if (replay_history)
+		g_hash_table_add(self->with_past, bot);
 	return TRUE;
 }
 
@@ -279,6 +420,7 @@ cw_feed_hub_detach(CwFeedHub *self, CwBotRuntime *bot)
 	if (share == NULL)
 		return;
 	g_hash_table_remove(self->by_bot, bot);
+	g_hash_table_remove(self->with_past, bot);
 	g_ptr_array_remove(share->bots, bot);
 	if (share->bots->len == 0)
 		g_hash_table_remove(self->shares, share->key);
@@ -291,8 +433,10 @@ cw_feed_hub_drop_share(CwFeedHub *self, CwFeedShare *share, const GError *error)
 	g_autoptr(GPtrArray) bots = g_ptr_array_copy(share->bots, NULL, NULL);
 
 	g_hash_table_steal(self->shares, share->key);
-	for (guint i = 0; i < bots->len; i++)
+	for (guint i = 0; i < bots->len; i++) {
 		g_hash_table_remove(self->by_bot, g_ptr_array_index(bots, i));
+		g_hash_table_remove(self->with_past, g_ptr_array_index(bots, i));
+	}
 	g_ptr_array_set_size(share->bots, 0);
 	cw_feed_share_free(share);
 	for (guint i = 0; i < bots->len; i++) {
@@ -321,6 +465,8 @@ cw_feed_hub_start(CwFeedHub *self)
 			continue;
 		}
 		share->started = TRUE;
+		if (share->stats_timer == 0)
+			share->stats_timer = g_timeout_add_seconds(1, cw_feed_hub_stats_cb, share);
 	}
 	/* outside of the iteration: the failed func unloads bots */
 	for (guint i = 0; i < failed->len; i++)
@@ -354,6 +500,12 @@ cw_feed_hub_fast_forward(CwFeedHub *self, CwBotRuntime *bot, gint64 until)
 {
 	CwFeedShare *share = g_hash_table_lookup(self->by_bot, bot);
 
-	if (share != NULL)
-		cw_market_feed_set_fast_forward(share->feed, until);
+	if (share == NULL)
+		return;
+	cw_market_feed_set_fast_forward(share->feed, until);
+	/* a live feed fetches the bot's history from its origin (a replay
+	 * feed replays its whole file anyway) */
+	if (cw_market_feed_get_exchange(share->feed) != NULL &&
+	    cw_bot_runtime_get_origin(bot) != G_MININT64)
+		cw_market_feed_set_cursor(share->feed, cw_bot_runtime_get_origin(bot) - 1);
 }

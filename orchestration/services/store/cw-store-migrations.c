@@ -233,14 +233,33 @@ cw_store_migrations_v4(sqlite3 *db, GError **error)
 	return cw_store_migrations_exec(db, sql, "creating the outbox", error);
 }
 
+/* v5: the closed candles live feeds received, one row per exchange, symbol,
+ * interval and open time (docs/operations.md, "Live market data"). */
+static gboolean
+cw_store_migrations_v5(sqlite3 *db, GError **error)
+{
+	static const char sql[] = "CREATE TABLE candles ("
+				  "  exchange TEXT NOT NULL,"
+				  "  symbol TEXT NOT NULL,"
+				  "  interval TEXT NOT NULL,"
+				  "  open_time INTEGER NOT NULL,"
+				  "  open REAL NOT NULL,"
+				  "  high REAL NOT NULL,"
+				  "  low REAL NOT NULL,"
+				  "  close REAL NOT NULL,"
+				  "  volume REAL NOT NULL,"
+				  "  PRIMARY KEY (exchange, symbol, interval, open_time)"
+				  ") WITHOUT ROWID;";
+
+	return cw_store_migrations_exec(db, sql, "creating the candles table", error);
+}
+
 typedef gboolean (*CwStoreMigrationStep)(sqlite3 *db, GError **error);
 
 /* cw_store_migration_steps[n] migrates version n to n + 1. */
 static const CwStoreMigrationStep cw_store_migration_steps[] = {
-    cw_store_migrations_v1,
-    cw_store_migrations_v2,
-    cw_store_migrations_v3,
-    cw_store_migrations_v4,
+    cw_store_migrations_v1, cw_store_migrations_v2, cw_store_migrations_v3,
+    cw_store_migrations_v4, cw_store_migrations_v5,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(cw_store_migration_steps) == CW_STORE_SCHEMA_VERSION);

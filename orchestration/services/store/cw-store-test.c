@@ -1241,6 +1241,62 @@ test_store_corrupt_order_and_event(CwStoreFixture *fx, gconstpointer user_data)
 	sqlite3_close(db);
 }
 
+/* The candles table: insert-or-ignore on the key, ordered ranges. */
+static void
+test_store_candles(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) got = NULL;
+	GQuark btc = g_quark_from_string("BTCUSDT");
+
+	for (gint64 i = 5; i >= 0; i--) {
+		CwCandle c = {.symbol = btc,
+			      .interval_ms = 300000,
+			      .open_time = i * 300000,
+			      .open = 100 + i,
+			      .high = 110 + i,
+			      .low = 90 + i,
+			      .close = 105 + i,
+			      .volume = 1.5};
+		g_assert_true(
+		    cw_store_candle_insert(fx->store, "bybit", "BTCUSDT", 300000, &c, &error));
+		g_assert_no_error(error);
+	}
+	/* the same key again: the first row stays */
+	{
+		CwCandle dup = {.symbol = btc,
+				.interval_ms = 300000,
+				.open_time = 600000,
+				.open = 1,
+				.high = 1,
+				.low = 1,
+				.close = 1,
+				.volume = 1};
+		g_assert_true(
+		    cw_store_candle_insert(fx->store, "bybit", "BTCUSDT", 300000, &dup, &error));
+		g_assert_true(
+		    cw_store_candle_insert(fx->store, "binance", "BTCUSDT", 300000, &dup, &error));
+	}
+	got =
+	    cw_store_candles_query(fx->store, "bybit", "BTCUSDT", 300000, 300000, 1200000, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(got->len, ==, 4);
+	for (guint i = 0; i < got->len; i++) {
+		CwCandle *c = &g_array_index(got, CwCandle, i);
+		g_assert_cmpint(c->open_time, ==, (gint64) (i + 1) * 300000);
+		g_assert_cmpfloat(c->open, ==, 101 + i);
+		g_assert_cmpuint(c->symbol, ==, btc);
+	}
+	g_clear_pointer(&got, g_array_unref);
+	got = cw_store_candles_query(fx->store, "binance", "BTCUSDT", 300000, G_MININT64,
+				     G_MAXINT64, &error);
+	g_assert_cmpuint(got->len, ==, 1);
+	g_clear_pointer(&got, g_array_unref);
+	got = cw_store_candles_query(fx->store, "bybit", "BTCUSDT", 60000, G_MININT64, G_MAXINT64,
+				     &error);
+	g_assert_cmpuint(got->len, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1261,6 +1317,7 @@ main(int argc, char **argv)
 	ADD("events/threads", test_store_events_threads);
 	ADD("state/list", test_store_state_list);
 	ADD("state", test_store_state);
+	ADD("candles", test_store_candles);
 	ADD("state/int", test_store_state_int);
 	ADD("malformed", test_store_malformed);
 	ADD("corrupt/trade", test_store_corrupt_trade);

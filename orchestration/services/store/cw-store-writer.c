@@ -12,6 +12,7 @@ typedef enum {
 	CW_WRITE_POSITION,
 	CW_WRITE_STATE,
 	CW_WRITE_METRICS,
+	CW_WRITE_CANDLE,
 } CwWriteKind;
 
 typedef struct {
@@ -27,6 +28,7 @@ typedef struct {
 		CwOrder order;
 		CwPosition position;
 		CwStoreMetrics metrics;
+		CwCandle candle;
 		struct {
 			CwEvent event;
 			CwOrder order;
@@ -183,6 +185,22 @@ cw_store_writer_metrics(CwStoreWriter *self, const CwStoreMetrics *metrics)
 	w->u.metrics.run_id = w->s4;
 }
 
+/**
+ * cw_store_writer_candle:
+ * @exchange: the candles table's exchange name
+ * @candle: a closed candle (its symbol and interval_ms are the key)
+ *
+ * Queues the candle for the candles table (insert-or-ignore).
+ */
+void
+cw_store_writer_candle(CwStoreWriter *self, const char *exchange, const CwCandle *candle)
+{
+	CwWrite *w = cw_store_writer_push(self, CW_WRITE_CANDLE, 0);
+
+	w->u.candle = *candle;
+	w->s1 = g_strdup(exchange);
+}
+
 guint
 cw_store_writer_get_pending(CwStoreWriter *self)
 {
@@ -238,6 +256,10 @@ cw_store_writer_apply(CwStoreWriter *self, CwWrite *w, GError **error)
 		return cw_store_state_set(self->store, w->bot_id, w->s1, w->s2, error);
 	case CW_WRITE_METRICS:
 		return cw_store_insert_metrics(self->store, &w->u.metrics, error) > 0;
+	case CW_WRITE_CANDLE:
+		return cw_store_candle_insert(self->store, w->s1,
+					      g_quark_to_string(w->u.candle.symbol),
+					      w->u.candle.interval_ms, &w->u.candle, error);
 	default:
 		g_assert_not_reached();
 	}

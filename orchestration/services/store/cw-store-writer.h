@@ -30,6 +30,7 @@ void cw_store_writer_position(CwStoreWriter *self, gint64 bot_id, const char *st
 			      const CwPosition *position, char *state_json /* taken */);
 void cw_store_writer_state(CwStoreWriter *self, gint64 bot_id, const char *key, const char *value);
 void cw_store_writer_metrics(CwStoreWriter *self, const CwStoreMetrics *metrics);
+void cw_store_writer_candle(CwStoreWriter *self, const char *exchange, const CwCandle *candle);
 
 guint cw_store_writer_get_pending(CwStoreWriter *self);
 guint64 cw_store_writer_get_n_written(CwStoreWriter *self);

@@ -27,7 +27,7 @@
 
 G_BEGIN_DECLS
 
-#define CW_STORE_SCHEMA_VERSION 4
+#define CW_STORE_SCHEMA_VERSION 5
 
 #define CW_STORE_ERROR (cw_store_error_quark())
 GQuark cw_store_error_quark(void);
@@ -145,6 +145,15 @@ typedef struct {
 
 /* Returns the row id, -1 on error. */
 gint64 cw_store_insert_metrics(CwStore *self, const CwStoreMetrics *metrics, GError **error);
+
+/* The candles table (cw-store-candles.c): closed candles a live feed
+ * received. Insert-or-ignore: a candle already there stays as it is. */
+gboolean cw_store_candle_insert(CwStore *self, const char *exchange, const char *symbol,
+				gint64 interval_ms, const CwCandle *candle, GError **error);
+/* The candles with from <= open_time <= to, oldest first (GArray of
+ * CwCandle stamped with symbol and interval). */
+GArray *cw_store_candles_query(CwStore *self, const char *exchange, const char *symbol,
+			       gint64 interval_ms, gint64 from, gint64 to, GError **error);
 
 /* ---- bots (schema v2) ---- */
 

@@ -1,0 +1,73 @@
+/* CwBinanceFeed: the Binance (USDⓈ-M futures, spot) dialect of CwLiveFeed. */
+#include "cw-streaming.h"
+
+struct _CwBinanceFeed {
+	CwLiveFeed parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE(CwBinanceFeed, cw_binance_feed, CW_TYPE_LIVE_FEED)
+
+static const char *const cw_binance_feed_markets[] = {"usdm", "spot", NULL};
+static const char *const cw_binance_feed_ws_urls[] = {"wss://fstream.binance.com",
+						      "wss://stream.binance.com:9443"};
+static const char *const cw_binance_feed_rest_urls[] = {"https://fapi.binance.com",
+							"https://api.binance.com"};
+static const char *const cw_binance_feed_paths[] = {"/fapi/v1/klines", "/api/v3/klines"};
+static const guint cw_binance_feed_max_rows[] = {1500, 1000};
+
+static char *
+cw_binance_feed_topic(const char *symbol, const char *interval)
+{
+	g_autofree char *lower = g_ascii_strdown(symbol, -1);
+
+	return g_strdup_printf("%s@kline_%s", lower, interval);
+}
+
+static char *
+cw_binance_feed_stream_url(const char *ws_url, const char *topic)
+{
+	return g_strdup_printf("%s/stream?streams=%s", ws_url, topic);
+}
+
+static char *
+cw_binance_feed_page_url(const char *rest_url, const char *path, const char *market,
+			 const char *symbol, const char *interval, gint64 start, guint limit)
+{
+	if (start < 0)
+		return g_strdup_printf("%s%s?symbol=%s&interval=%s&limit=%u", rest_url, path,
+				       symbol, interval, limit);
+	return g_strdup_printf("%s%s?symbol=%s&interval=%s&startTime=%" G_GINT64_FORMAT "&limit=%u",
+			       rest_url, path, symbol, interval, start, limit);
+}
+
+static const CwLiveFeedDialect cw_binance_feed_dialect = {
+    .exchange = "binance",
+    .market_key = "market",
+    .markets = cw_binance_feed_markets,
+    .ws_urls = cw_binance_feed_ws_urls,
+    .rest_urls = cw_binance_feed_rest_urls,
+    .kline_paths = cw_binance_feed_paths,
+    .max_rows = cw_binance_feed_max_rows,
+    .ping_s = 0,
+    /* Binance closes a connection at 24 h: rotate half an hour before */
+    .max_age_s = 23.5 * 3600,
+    .interval_name = cw_kline_binance_interval_name,
+    .topic = cw_binance_feed_topic,
+    .stream_url = cw_binance_feed_stream_url,
+    .subscribe = NULL,
+    .ping = NULL,
+    .page_url = cw_binance_feed_page_url,
+    .decode_frame = cw_binance_kline_decode_frame,
+    .decode_page = cw_binance_kline_decode_page,
+};
+
+static void
+cw_binance_feed_class_init(CwBinanceFeedClass *klass)
+{
+	CW_LIVE_FEED_CLASS(klass)->dialect = &cw_binance_feed_dialect;
+}
+
+static void
+cw_binance_feed_init(CwBinanceFeed *self)
+{
+}

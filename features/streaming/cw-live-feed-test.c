@@ -1,0 +1,211 @@
+/* CwLiveFeed's order and bad-frame handling, fed frames directly with
+ * cw_live_feed_ingest() (the network paths are in tests/cw-e2e-live-test.c). */
+#include "cw-streaming.h"
+
+#include "cw-config.h"
+
+#include <string.h>
+
+#define T0 1672324800000
+
+static CwMarketFeed *
+new_feed(const char *type, const char *feed_json)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *json =
+	    g_strdup_printf("{\"name\": \"b\", \"symbol\": \"BTCUSDT\", \"interval\": \"5m\", "
+			    "\"strategy\": {\"analyzers\": [{\"type\": \"rsi\"}]}, \"feed\": %s}",
+			    feed_json);
+	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(json, -1, &error);
+	g_autoptr(GObject) feed = NULL;
+
+	g_assert_no_error(error);
+	cw_streaming_register_types();
+	feed = cw_extension_new(CW_EXTENSION_POINT_MARKET_FEED, type, &error);
+	g_assert_no_error(error);
+	if (!cw_market_feed_configure(CW_MARKET_FEED(feed), config, &error))
+		return NULL;
+	return CW_MARKET_FEED(g_steal_pointer(&feed));
+}
+
+static char *
+bybit_frame(gint64 i, gboolean confirm, double close)
+{
+	return g_strdup_printf(
+	    "{\"topic\":\"kline.5.BTCUSDT\",\"data\":[{\"start\":%" G_GINT64_FORMAT
+	    ",\"end\":%" G_GINT64_FORMAT ",\"interval\":\"5\",\"open\":\"100\",\"close\":\"%g\","
+	    "\"high\":\"200\",\"low\":\"50\",\"volume\":\"2\",\"turnover\":\"1\",\"confirm\":%s,"
+	    "\"timestamp\":1}],\"ts\":1,\"type\":\"snapshot\"}",
+	    T0 + i * 300000, T0 + i * 300000 + 299999, close, confirm ? "true" : "false");
+}
+
+static void
+sink(const CwCandle *candle, gpointer user_data)
+{
+	g_array_append_val((GArray *) user_data, *candle);
+}
+
+static void
+ingest(CwMarketFeed *feed, const char *frame)
+{
+	cw_live_feed_ingest(CW_LIVE_FEED(feed), frame, strlen(frame), FALSE);
+}
+
+/* Closed candles once, in order; partials are the latest price, not
+ * candles; duplicates and late frames dropped and counted. */
+static void
+test_order(void)
+{
+	g_autoptr(CwMarketFeed) feed = new_feed("bybit", "{\"type\": \"bybit\"}");
+	g_autoptr(GArray) got = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	gint64 order[] = {0, 1, 1, 2, 1, 3, 3, 4};
+	const CwLiveFeedStats *stats = cw_live_feed_get_stats(CW_LIVE_FEED(feed));
+	CwCandle latest;
+
+	cw_market_feed_add_sink(feed, sink, got);
+	g_assert_false(cw_live_feed_get_latest(CW_LIVE_FEED(feed), &latest));
+	for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
+		g_autofree char *partial = bybit_frame(order[i], FALSE, 120 + i);
+		g_autofree char *closed = bybit_frame(order[i], TRUE, 150 + order[i]);
+		ingest(feed, partial);
+		g_assert_true(cw_live_feed_get_latest(CW_LIVE_FEED(feed), &latest));
+		g_assert_cmpfloat(latest.close, ==, 120 + i);
+		ingest(feed, closed);
+	}
+	g_assert_cmpuint(got->len, ==, 5);
+	for (guint i = 0; i < got->len; i++) {
+		CwCandle *c = &g_array_index(got, CwCandle, i);
+		g_assert_cmpint(c->open_time, ==, T0 + (gint64) i * 300000);
+		g_assert_cmpfloat(c->close, ==, 150 + i);
+		g_assert_cmpint(c->interval_ms, ==, 300000);
+	}
+	g_assert_cmpuint(stats->duplicates, ==, 3);
+	g_assert_cmpuint(stats->partials, ==, G_N_ELEMENTS(order));
+	g_assert_cmpuint(stats->candles, ==, 5);
+}
+
+/* Every kind of bad frame is counted under its kind and is never a
+ * candle; the good frames around them still are. */
+static void
+test_bad_frames(void)
+{
+	g_autoptr(CwMarketFeed) feed = new_feed("bybit", "{\"type\": \"bybit\"}");
+	g_autoptr(GArray) got = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	const CwLiveFeedStats *stats = cw_live_feed_get_stats(CW_LIVE_FEED(feed));
+	g_autofree char *good0 = bybit_frame(0, TRUE, 150);
+	g_autofree char *good1 = bybit_frame(1, TRUE, 151);
+	g_autofree char *nan = g_strdup(good1);
+	g_autofree char *big = g_malloc0(CW_KLINE_FRAME_MAX_BYTES + 10);
+	const char *other_topic =
+	    "{\"topic\":\"kline.5.ETHUSDT\",\"data\":[{\"start\":1,\"end\":300000,\"interval\":"
+	    "\"5\",\"open\":\"1\",\"close\":\"1\",\"high\":\"1\",\"low\":\"1\",\"volume\":\"1\","
+	    "\"turnover\":\"1\",\"confirm\":true,\"timestamp\":1}]}";
+
+	memcpy(strstr(nan, "\"close\":\"") + 9, "NaN", 3);
+	memset(big, ' ', CW_KLINE_FRAME_MAX_BYTES + 5);
+	g_quark_from_string("ETHUSDT");
+	cw_market_feed_add_sink(feed, sink, got);
+	ingest(feed, good0);
+	ingest(feed, "{\"topic\":");
+	ingest(feed, nan);
+	ingest(feed, other_topic);
+	cw_live_feed_ingest(CW_LIVE_FEED(feed), good1, strlen(good1), TRUE);
+	cw_live_feed_ingest(CW_LIVE_FEED(feed), big, CW_KLINE_FRAME_MAX_BYTES + 5, FALSE);
+	g_assert_cmpuint(got->len, ==, 1);
+	ingest(feed, good1);
+	g_assert_cmpuint(got->len, ==, 2);
+	g_assert_cmpuint(stats->bad_frames, ==, 5);
+	g_assert_cmpuint(stats->bad_by_kind[CW_KLINE_ERROR_NOT_JSON], ==, 1);
+	g_assert_cmpuint(stats->bad_by_kind[CW_KLINE_ERROR_UNKNOWN_TOPIC], ==, 1);
+	g_assert_cmpuint(stats->bad_by_kind[CW_KLINE_ERROR_BINARY], ==, 1);
+	g_assert_cmpuint(stats->bad_by_kind[CW_KLINE_ERROR_OVERSIZED], ==, 1);
+	g_assert_cmpuint(stats->bad_by_kind[CW_KLINE_ERROR_BAD_NUMBER] +
+			     stats->bad_by_kind[CW_KLINE_ERROR_WRONG_TYPE],
+			 ==, 1);
+}
+
+/* Without a connection a skipped interval cannot be filled: it is counted
+ * with its length, and the candle after it still goes out. */
+static void
+test_unfilled_gap(void)
+{
+	g_autoptr(CwMarketFeed) feed = new_feed("bybit", "{\"type\": \"bybit\"}");
+	g_autoptr(GArray) got = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	const CwLiveFeedStats *stats = cw_live_feed_get_stats(CW_LIVE_FEED(feed));
+	g_autofree char *c0 = bybit_frame(0, TRUE, 150);
+	g_autofree char *c4 = bybit_frame(4, TRUE, 154);
+
+	cw_market_feed_add_sink(feed, sink, got);
+	ingest(feed, c0);
+	ingest(feed, c4);
+	g_assert_cmpuint(got->len, ==, 2);
+	g_assert_cmpuint(stats->gaps_unfilled, ==, 1);
+	g_assert_cmpuint(stats->missing, ==, 3);
+}
+
+/* configure: defaults, keys, choices, URLs, intervals; the key. */
+static void
+test_configure(void)
+{
+	g_autoptr(CwMarketFeed) bybit = new_feed("bybit", "{\"type\": \"bybit\"}");
+	g_autoptr(CwMarketFeed) binance =
+	    new_feed("binance", "{\"type\": \"binance\", \"market\": \"spot\"}");
+	g_autoptr(GError) error = NULL;
+	g_autofree char *json = NULL;
+	g_autoptr(CwBotConfig) config = NULL;
+	g_autoptr(GObject) feed = NULL;
+
+	g_assert_cmpstr(cw_market_feed_get_key(bybit), ==,
+			"bybit:linear:BTCUSDT:5m@wss://stream.bybit.com/v5/public/linear");
+	g_assert_cmpstr(cw_market_feed_get_exchange(bybit), ==, "bybit");
+	g_assert_cmpstr(cw_market_feed_get_key(binance), ==,
+			"binance:spot:BTCUSDT:5m@wss://stream.binance.com:9443");
+	g_assert_cmpstr(cw_market_feed_get_exchange(binance), ==, "binance-spot");
+	g_assert_cmpint(cw_market_feed_get_state(bybit), ==, CW_FEED_STATE_STOPPED);
+
+	json = g_strdup("{\"name\": \"b\", \"symbol\": \"BTCUSDT\", \"interval\": \"5m\", "
+			"\"strategy\": {\"analyzers\": [{\"type\": \"rsi\"}]}, \"feed\": "
+			"{\"type\": \"bybit\", \"categroy\": \"spot\"}}");
+	config = cw_bot_config_new_from_data(json, -1, &error);
+	g_assert_no_error(error);
+	feed = cw_extension_new(CW_EXTENSION_POINT_MARKET_FEED, "bybit", &error);
+	g_assert_false(cw_market_feed_configure(CW_MARKET_FEED(feed), config, &error));
+	g_assert_nonnull(strstr(error->message, "feed.categroy"));
+	g_clear_error(&error);
+	g_clear_pointer(&config, cw_bot_config_unref);
+	g_free(json);
+	json = g_strdup("{\"name\": \"b\", \"symbol\": \"BTCUSDT\", \"interval\": \"5m\", "
+			"\"strategy\": {\"analyzers\": [{\"type\": \"rsi\"}]}, \"feed\": "
+			"{\"type\": \"binance\", \"ws_url\": \"http://x\"}}");
+	config = cw_bot_config_new_from_data(json, -1, &error);
+	g_clear_object(&feed);
+	feed = cw_extension_new(CW_EXTENSION_POINT_MARKET_FEED, "binance", &error);
+	g_assert_false(cw_market_feed_configure(CW_MARKET_FEED(feed), config, &error));
+	g_assert_nonnull(strstr(error->message, "feed.ws_url"));
+	g_clear_error(&error);
+	g_clear_pointer(&config, cw_bot_config_unref);
+	g_free(json);
+	json = g_strdup("{\"name\": \"b\", \"symbol\": \"BTCUSDT\", \"interval\": \"7m\", "
+			"\"strategy\": {\"analyzers\": [{\"type\": \"rsi\"}]}, \"feed\": "
+			"{\"type\": \"bybit\"}}");
+	config = cw_bot_config_new_from_data(json, -1, &error);
+	if (config != NULL) {
+		g_clear_object(&feed);
+		feed = cw_extension_new(CW_EXTENSION_POINT_MARKET_FEED, "bybit", &error);
+		g_assert_false(cw_market_feed_configure(CW_MARKET_FEED(feed), config, &error));
+		g_assert_nonnull(strstr(error->message, "no 7m candles"));
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	/* bad frames are logged as warnings: expected here */
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+	g_test_add_func("/streaming/live-feed/order", test_order);
+	g_test_add_func("/streaming/live-feed/bad-frames", test_bad_frames);
+	g_test_add_func("/streaming/live-feed/unfilled-gap", test_unfilled_gap);
+	g_test_add_func("/streaming/live-feed/configure", test_configure);
+	return g_test_run();
+}

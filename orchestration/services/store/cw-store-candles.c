@@ -1,0 +1,100 @@
+/* The candles table: what live feeds received (schema v4). */
+#include "cw-services-store.h"
+
+#include "cw-store-private.h"
+
+/**
+ * cw_store_candle_insert:
+ * @exchange: "bybit", "binance", "bybit-spot", ...
+ * @symbol: the symbol
+ * @interval_ms: the candle length
+ * @candle: the closed candle
+ *
+ * Inserts the candle unless one with the same key is there.
+ *
+ * Returns: FALSE on a database error
+ */
+gboolean
+cw_store_candle_insert(CwStore *self, const char *exchange, const char *symbol, gint64 interval_ms,
+		       const CwCandle *candle, GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = cw_store_lock(self);
+	g_autoptr(CwStoreStmt) stmt = NULL;
+	const char *purpose = "recording a candle";
+	char interval[16];
+	int rc = SQLITE_OK;
+
+	stmt = cw_store_stmt(self, CW_STORE_STMT_CANDLE_INSERT,
+			     "INSERT OR IGNORE INTO candles (exchange, symbol, interval, open_time,"
+			     " open, high, low, close, volume) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+			     " ?8, ?9)",
+			     purpose, error);
+	if (stmt == NULL)
+		return FALSE;
+	cw_interval_format(interval_ms, interval, sizeof interval);
+	rc |= cw_store_bind_text(stmt, 1, exchange);
+	rc |= cw_store_bind_text(stmt, 2, symbol);
+	rc |= cw_store_bind_text(stmt, 3, interval);
+	rc |= sqlite3_bind_int64(stmt, 4, candle->open_time);
+	rc |= sqlite3_bind_double(stmt, 5, candle->open);
+	rc |= sqlite3_bind_double(stmt, 6, candle->high);
+	rc |= sqlite3_bind_double(stmt, 7, candle->low);
+	rc |= sqlite3_bind_double(stmt, 8, candle->close);
+	rc |= sqlite3_bind_double(stmt, 9, candle->volume);
+	if (!cw_store_check_bind(self, rc, purpose, error))
+		return FALSE;
+	return cw_store_step_done(self, stmt, purpose, error);
+}
+
+/**
+ * cw_store_candles_query:
+ * @from: the first open time (ms), inclusive
+ * @to: the last open time (ms), inclusive
+ *
+ * Returns: (transfer full) (nullable): the candles, oldest first
+ */
+GArray *
+cw_store_candles_query(CwStore *self, const char *exchange, const char *symbol, gint64 interval_ms,
+		       gint64 from, gint64 to, GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = cw_store_lock(self);
+	g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	sqlite3_stmt *stmt = NULL;
+	GQuark quark = g_quark_from_string(symbol);
+	char interval[16];
+	int rc;
+
+	cw_interval_format(interval_ms, interval, sizeof interval);
+	rc = sqlite3_prepare_v2(cw_store_get_db(self),
+				"SELECT open_time, open, high, low, close, volume FROM candles"
+				" WHERE exchange = ?1 AND symbol = ?2 AND interval = ?3"
+				" AND open_time BETWEEN ?4 AND ?5 ORDER BY open_time",
+				-1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		cw_store_set_error(self, error, rc, "reading candles");
+		return NULL;
+	}
+	sqlite3_bind_text(stmt, 1, exchange, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, symbol, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 3, interval, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(stmt, 4, from);
+	sqlite3_bind_int64(stmt, 5, to);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		CwCandle c = {.symbol = quark, .interval_ms = interval_ms};
+
+		c.open_time = sqlite3_column_int64(stmt, 0);
+		c.open = sqlite3_column_double(stmt, 1);
+		c.high = sqlite3_column_double(stmt, 2);
+		c.low = sqlite3_column_double(stmt, 3);
+		c.close = sqlite3_column_double(stmt, 4);
+		c.volume = sqlite3_column_double(stmt, 5);
+		g_array_append_val(out, c);
+	}
+	if (rc != SQLITE_DONE) {
+		cw_store_set_error(self, error, rc, "reading candles");
+		sqlite3_finalize(stmt);
+		return NULL;
+	}
+	sqlite3_finalize(stmt);
+	return g_steal_pointer(&out);
+}

@@ -1,0 +1,493 @@
+/* End-to-end tests of live feeds: the real `candlewick serve` against the
+ * real candlewick-exchange-sim on 127.0.0.1. The sim replays the first
+ * rows of ../shared/data/btcusdt-5m.csv as Bybit v5 or Binance would
+ * stream them, with faults; the candles table of serve's database must
+ * end up identical to the file: no gap, no duplicate, nothing out of
+ * order. */
+#include "cw-test-utils.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#define N_HISTORY 300  /* closed before the clock starts: REST only */
+#define N_STREAM  2000 /* streamed after */
+#define WARMUP    200
+
+typedef struct {
+	char *tmpdir;
+	char *csv;        /* N_HISTORY + N_STREAM rows of the shared file */
+	GPtrArray *rows;  /* "time,open,..." of the file, without the header */
+	GPtrArray *procs; /* of GSubprocess*, killed at teardown */
+} Fixture;
+
+static void
+child_setup(gpointer user_data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocess *
+spawn(Fixture *fx, const char *log, const char *const *argv)
+{
+	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+	g_autoptr(GError) error = NULL;
+	GSubprocess *proc;
+
+	g_subprocess_launcher_set_stdout_file_path(l, log);
+	g_subprocess_launcher_set_stderr_file_path(l, log);
+	g_subprocess_launcher_set_child_setup(l, child_setup, NULL, NULL);
+	g_subprocess_launcher_unsetenv(l, "CW_DB");
+	g_subprocess_launcher_unsetenv(l, "NOTIFY_SOCKET");
+	proc = g_subprocess_launcher_spawnv(l, argv, &error);
+	g_assert_no_error(error);
+	g_ptr_array_add(fx->procs, proc);
+	return proc;
+}
+
+static void
+stop(GSubprocess *proc, int sig)
+{
+	if (g_subprocess_get_identifier(proc) == NULL)
+		return;
+	g_subprocess_send_signal(proc, sig);
+	g_assert_true(cw_test_subprocess_wait(proc, 15000));
+}
+
+/* Starts the sim with extra arguments; returns its port. */
+static int
+sim_start(Fixture *fx, const char *name, const char *const *extra)
+{
+	g_autofree char *port_file = g_strdup_printf("%s/%s.port", fx->tmpdir, name);
+	g_autofree char *log = g_strdup_printf("%s/%s.log", fx->tmpdir, name);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	const char *exe = g_getenv("CW_EXCHANGE_SIM");
+	CwTestDeadline d = cw_test_deadline(10000);
+	g_autofree char *text = NULL;
+
+	g_assert_nonnull(exe);
+	g_ptr_array_add(argv, (gpointer) exe);
+	for (const char *
+		 a[] = {"--candles", fx->csv, "--port-file", port_file, "--history",
+			G_STRINGIFY(N_HISTORY), "--wait-subscribers", "1", "--linger", "600", NULL},
+		*const *p = a;
+	     *p != NULL; p++)
+		g_ptr_array_add(argv, (gpointer) *p);
+	for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer) extra[i]);
+	g_ptr_array_add(argv, NULL);
+	spawn(fx, log, (const char *const *) argv->pdata);
+	do {
+		if (g_file_get_contents(port_file, &text, NULL, NULL) && text[0] != '\0')
+			return atoi(text);
+		g_clear_pointer(&text, g_free);
+	} while (cw_test_deadline_wait(&d, 20));
+	g_assert_not_reached();
+	return 0;
+}
+
+/* ema-trend on the sim's stream; feed_extra: more feed keys as JSON. */
+static char *
+bot_config(Fixture *fx, const char *name, const char *type, int port, const char *feed_extra)
+{
+	g_autofree char *example = cw_test_example("ema-trend.json");
+	g_autofree char *text = NULL;
+	g_autofree char *path = g_strdup_printf("%s/%s.json", fx->tmpdir, name);
+	g_autofree char *feed = NULL;
+	g_autofree char *warm = NULL;
+	g_autoptr(GError) error = NULL;
+	GString *out;
+	char *brace;
+
+	g_assert_true(g_file_get_contents(example, &text, NULL, &error));
+	if (feed_extra == NULL || strstr(feed_extra, "warmup") == NULL)
+		feed_extra =
+		    feed_extra == NULL
+			? "\"warmup\": " G_STRINGIFY(WARMUP)
+			: (warm = g_strdup_printf("\"warmup\": %d, %s", WARMUP, feed_extra));
+	if (strcmp(type, "bybit") == 0)
+		feed = g_strdup_printf("\"feed\": {\"type\": \"bybit\", \"category\": \"linear\", "
+				       "\"ws_url\": \"ws://127.0.0.1:%d/v5/public/linear\", "
+				       "\"rest_url\": \"http://127.0.0.1:%d\"%s%s},",
+				       port, port, feed_extra ? ", " : "",
+				       feed_extra ? feed_extra : "");
+	else
+		feed = g_strdup_printf("\"feed\": {\"type\": \"binance\", \"market\": \"usdm\", "
+				       "\"ws_url\": \"ws://127.0.0.1:%d\", "
+				       "\"rest_url\": \"http://127.0.0.1:%d\"%s%s},",
+				       port, port, feed_extra ? ", " : "",
+				       feed_extra ? feed_extra : "");
+	brace = strchr(text, '{');
+	out = g_string_new_len(text, brace - text + 1);
+	g_string_append_printf(out, "\n  %s\n", feed);
+	g_string_append(out, brace + 1);
+	g_assert_true(g_file_set_contents(path, out->str, -1, &error));
+	g_string_free(out, TRUE);
+	return g_steal_pointer(&path);
+}
+
+static void
+bots_add(const char *db, const char *config, const char *name)
+{
+	g_autofree char *err = NULL;
+	int status = cw_test_run(NULL, &err, "bots", "add", "--db", db, "--config", config, NULL);
+
+	if (status != 0)
+		g_printerr("bots add: %s\n", err);
+	g_assert_cmpint(status, ==, 0);
+}
+
+static GSubprocess *
+serve_start(Fixture *fx, const char *db, const char *log)
+{
+	const char *argv[] = {cw_test_exe(), "serve", "--db", db, NULL};
+
+	return spawn(fx, log, argv);
+}
+
+static gint64
+candles_recorded(const char *db, const char *exchange)
+{
+	g_autofree char *sql = g_strdup_printf(
+	    "SELECT count(*) FROM candles WHERE exchange = '%s' AND symbol = 'BTCUSDT'", exchange);
+
+	return cw_test_db_int(db, sql, 0);
+}
+
+/* Waits until serve recorded every candle the sim will stream. */
+static void
+wait_recorded(const char *db, const char *exchange, gint64 want, guint timeout_ms, const char *log)
+{
+	CwTestDeadline d = cw_test_deadline(timeout_ms);
+	gint64 n = 0;
+
+	do {
+		n = candles_recorded(db, exchange);
+		if (n >= want)
+			return;
+	} while (cw_test_deadline_wait(&d, 100));
+	{
+		g_autofree char *text = NULL;
+		g_file_get_contents(log, &text, NULL, NULL);
+		g_printerr("serve log:\n%s\n", text != NULL ? text : "");
+	}
+	cw_test_fail_now("only %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " candles recorded", n,
+			 want);
+}
+
+/* The candles table equals rows [first, last] of the file. */
+static void
+assert_candles_are_file(Fixture *fx, const char *db, const char *exchange, guint first)
+{
+	g_autofree char *sql =
+	    g_strdup_printf("SELECT (open_time / 1000) || ',' || open || ',' || high || ',' || "
+			    "low || ',' || close || ',' || volume FROM candles WHERE exchange = "
+			    "'%s' ORDER BY open_time",
+			    exchange);
+	g_autoptr(GPtrArray) got = cw_test_db_rows(db, sql);
+
+	g_assert_cmpuint(got->len, ==, fx->rows->len - first);
+	for (guint i = 0; i < got->len; i++) {
+		g_auto(GStrv) a = g_strsplit(got->pdata[i], "|", -1);
+		g_auto(GStrv) g = g_strsplit(a[0], ",", -1);
+		g_auto(GStrv) w = g_strsplit(fx->rows->pdata[first + i], ",", -1);
+
+		g_assert_cmpuint(g_strv_length(g), ==, 6);
+		g_assert_cmpuint(g_strv_length(w), >=, 6);
+		g_assert_cmpstr(g[0], ==, w[0]);
+		for (guint k = 1; k < 6; k++)
+			g_assert_cmpfloat_with_epsilon(g_ascii_strtod(g[k], NULL),
+						       g_ascii_strtod(w[k], NULL), 1e-9);
+	}
+}
+
+static JsonObject *
+feed_stats(JsonParser *parser, const char *db)
+{
+	g_autofree char *text =
+	    cw_test_db_text(db, "SELECT value FROM bot_state WHERE key = 'feed' LIMIT 1");
+	g_autoptr(GError) error = NULL;
+
+	g_assert_nonnull(text);
+	g_assert_true(json_parser_load_from_data(parser, text, -1, &error));
+	return json_node_get_object(json_parser_get_root(parser));
+}
+
+static void
+fixture_setup(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree char *src = g_build_filename(g_getenv("CW_SHARED_DATA"), "btcusdt-5m.csv", NULL);
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	GString *out = g_string_new(NULL);
+	g_autoptr(GError) error = NULL;
+
+	fx->tmpdir = cw_test_tmpdir("cw-e2e-live-XXXXXX");
+	fx->procs = g_ptr_array_new_with_free_func(g_object_unref);
+	fx->rows = g_ptr_array_new_with_free_func(g_free);
+	g_assert_true(g_file_get_contents(src, &text, NULL, &error));
+	lines = g_strsplit(text, "\n", N_HISTORY + N_STREAM + 2);
+	g_string_append_printf(out, "%s\n", lines[0]);
+	for (guint i = 1; i <= N_HISTORY + N_STREAM; i++) {
+		g_string_append_printf(out, "%s\n", lines[i]);
+		g_ptr_array_add(fx->rows, g_strdup(lines[i]));
+	}
+	fx->csv = g_build_filename(fx->tmpdir, "btc.csv", NULL);
+	g_assert_true(g_file_set_contents(fx->csv, out->str, -1, &error));
+	g_string_free(out, TRUE);
+}
+
+static void
+fixture_teardown(Fixture *fx, gconstpointer user_data)
+{
+	for (guint i = 0; i < fx->procs->len; i++) {
+		GSubprocess *p = g_ptr_array_index(fx->procs, i);
+		if (g_subprocess_get_identifier(p) != NULL) {
+			g_subprocess_force_exit(p);
+			cw_test_subprocess_wait(p, 5000);
+		}
+	}
+	g_ptr_array_unref(fx->procs);
+	g_ptr_array_unref(fx->rows);
+	cw_test_rm_rf(fx->tmpdir);
+	g_free(fx->tmpdir);
+	g_free(fx->csv);
+}
+
+typedef struct {
+	const char *type;
+	const char *faults[24];
+	const char *feed_extra;
+	gboolean expect_reconnects;
+	gboolean expect_bad;
+} NoGapCase;
+
+/* Every candle of the file, once, in order, whatever the faults. */
+static void
+test_no_gap(Fixture *fx, gconstpointer user_data)
+{
+	const NoGapCase *c = user_data;
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autofree char *config = NULL;
+	JsonObject *stats;
+	GSubprocess *serve;
+	int port = sim_start(fx, "sim", c->faults);
+
+	config = bot_config(fx, "live", c->type, port, c->feed_extra);
+	bots_add(db, config, "live");
+	serve = serve_start(fx, db, log);
+	/* the warm-up's candles, then everything streamed */
+	wait_recorded(db, c->type, WARMUP + N_STREAM, 120000, log);
+	/* nothing more comes: a late duplicate would show now */
+	g_usleep(500000);
+	stop(serve, SIGTERM);
+	assert_candles_are_file(fx, db, c->type, N_HISTORY - WARMUP);
+	stats = feed_stats(parser, db);
+	{
+		g_autofree char *text =
+		    cw_test_db_text(db, "SELECT value FROM bot_state WHERE key = 'feed'");
+		g_test_message("feed: %s", text);
+	}
+	g_assert_cmpint(json_object_get_int_member(stats, "backfilled"), >=, WARMUP);
+	g_assert_cmpint(json_object_get_int_member(stats, "gaps_unfilled"), ==, 0);
+	if (c->expect_reconnects)
+		g_assert_cmpint(json_object_get_int_member(stats, "connects"), >, 1);
+	if (c->expect_bad) {
+		JsonObject *kinds = json_object_get_object_member(stats, "bad_by_kind");
+		const char *all[] = {"not_json",      "wrong_type",     "bad_number",
+				     "bad_price",     "high_below_low", "negative_volume",
+				     "unknown_topic", "oversized",      "binary"};
+		for (guint i = 0; i < G_N_ELEMENTS(all); i++) {
+			g_test_message("bad %s", all[i]);
+			g_assert_true(json_object_has_member(kinds, all[i]));
+		}
+	}
+	/* journalled: the states it went through */
+	g_assert_cmpint(cw_test_db_int(db,
+				       "SELECT count(*) FROM events WHERE type = 'FEED_STATE' AND "
+				       "payload LIKE '%\"state\":\"live\"%'",
+				       0),
+			>=, 1);
+}
+
+/* The same trades as a backtest of the same config over the same candles:
+ * no warm-up (the stream starts with the file), partial updates and
+ * candles missing from the stream (filled over REST). */
+static void
+test_same_trades(Fixture *fx, gconstpointer user_data)
+{
+	const char *type = user_data;
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *bt = g_strdup_printf("%s/bt.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	g_autofree char *stream_csv = g_strdup_printf("%s/stream.csv", fx->tmpdir);
+	g_autofree char *config = NULL, *err = NULL;
+	g_autoptr(GPtrArray) live = NULL, tested = NULL;
+	const char *faults[] = {"--history",     "0",       "--partials", "2", "--fault",
+				"drop_every=37", "--speed", "400",        NULL};
+	int port;
+	GSubprocess *serve;
+#define TRADES_SQL(where)                                                                          \
+	"SELECT strategy_id, direction, entry_time, exit_time, printf('%.10g', entry_price), "     \
+	"printf('%.10g', exit_price), printf('%.10g', qty), exit_reason FROM "                     \
+	"trading_trades " where " ORDER BY entry_time, exit_time, seq"
+	const char *live_sql = TRADES_SQL("");
+	const char *bt_sql = TRADES_SQL("WHERE exit_reason != 'end_of_data'");
+#undef TRADES_SQL
+
+	port = sim_start(fx, "sim", faults);
+	config = bot_config(fx, "live", type, port, "\"warmup\": 0");
+	bots_add(db, config, "live");
+	serve = serve_start(fx, db, log);
+	wait_recorded(db, type, N_HISTORY + N_STREAM, 120000, log);
+	g_usleep(500000);
+	stop(serve, SIGTERM);
+	assert_candles_are_file(fx, db, type, 0);
+
+	/* what the bot saw, exported, backtested */
+	g_assert_cmpint(cw_test_run(NULL, &err, "candles", "export", "--db", db, "--exchange", type,
+				    "--symbol", "BTCUSDT", "--interval", "5m", "--output",
+				    stream_csv, NULL),
+			==, 0);
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(cw_test_run(NULL, &err, "backtest", "--config", config, "--data",
+				    stream_csv, "--db", bt, "--quiet", NULL),
+			==, 0);
+	live = cw_test_db_rows(db, live_sql);
+	tested = cw_test_db_rows(bt, bt_sql);
+	g_test_message("%u live trades, %u backtest trades", live->len, tested->len);
+	g_assert_cmpuint(live->len, >, 5);
+	g_assert_cmpuint(live->len, ==, tested->len);
+	for (guint i = 0; i < live->len; i++)
+		g_assert_cmpstr(live->pdata[i], ==, tested->pdata[i]);
+}
+
+/* SIGKILL at a few random moments, then restart, on the Bybit stream with
+ * drops: every submitted client order id once, every fill once, every
+ * trade once, and the account's equity = balance + open PnL. */
+static void
+test_crash_recovery(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	const char *faults[] = {"--speed", "150",           "--partials", "1",
+				"--fault", "drop_every=41", NULL};
+	g_autofree char *config = NULL;
+	g_autoptr(GRand) rand = g_rand_new_with_seed(g_test_rand_int());
+	int port = sim_start(fx, "sim", faults);
+	GSubprocess *serve;
+
+	config = bot_config(fx, "live", "bybit", port, NULL);
+	bots_add(db, config, "live");
+	for (guint round = 0; round < 3; round++) {
+		g_autofree char *log = g_strdup_printf("%s/serve-%u.log", fx->tmpdir, round);
+		guint ms = g_rand_int_range(rand, 1500, 4000);
+
+		serve = serve_start(fx, db, log);
+		g_usleep(ms * 1000);
+		g_test_message("round %u: SIGKILL after %u ms, %" G_GINT64_FORMAT " candles", round,
+			       ms, candles_recorded(db, "bybit"));
+		stop(serve, SIGKILL);
+	}
+	{
+		g_autofree char *log = g_strdup_printf("%s/serve-last.log", fx->tmpdir);
+		serve = serve_start(fx, db, log);
+		wait_recorded(db, "bybit", N_HISTORY + N_STREAM - (N_HISTORY - WARMUP), 120000,
+			      log);
+		g_usleep(1500000); /* a flush */
+		stop(serve, SIGTERM);
+	}
+	assert_candles_are_file(fx, db, "bybit", N_HISTORY - WARMUP);
+	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM trading_trades", 0), >, 0);
+	/* each client order id submitted once, each filled at most once */
+	g_assert_cmpint(cw_test_db_int(db,
+				       "SELECT count(*) FROM (SELECT json_extract(payload, "
+				       "'$.order.client_order_id') AS id FROM events WHERE type = "
+				       "'ORDER_SUBMITTED' GROUP BY id HAVING count(*) > 1)",
+				       -1),
+			==, 0);
+	g_assert_cmpint(cw_test_db_int(db,
+				       "SELECT count(*) FROM (SELECT json_extract(payload, "
+				       "'$.order.client_order_id') AS id FROM events WHERE type = "
+				       "'ORDER_FILLED' GROUP BY id HAVING count(*) > 1)",
+				       -1),
+			==, 0);
+	/* every trade once, journalled once */
+	g_assert_cmpint(
+	    cw_test_db_int(db,
+			   "SELECT count(*) FROM (SELECT 1 FROM trading_trades GROUP BY "
+			   "strategy_id, entry_time, seq HAVING count(*) > 1)",
+			   -1),
+	    ==, 0);
+	g_assert_cmpint(
+	    cw_test_db_int(db, "SELECT count(*) FROM trading_trades", 0), ==,
+	    cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'TRADE_CLOSED'", -1));
+	/* equity = balance + open PnL: with no open position, equal */
+	g_assert_cmpint(
+	    cw_test_db_int(
+		db,
+		"SELECT count(*) FROM bot_state WHERE key = 'account' AND "
+		"abs(json_extract(value, '$.equity') - json_extract(value, '$.balance') - "
+		"coalesce((SELECT sum(0) FROM trading_positions), 0)) > 1e-6 AND NOT "
+		"EXISTS (SELECT 1 FROM trading_positions WHERE qty > 0)",
+		-1),
+	    ==, 0);
+}
+
+static const NoGapCase bybit_faults = {"bybit",
+				       {"--speed", "400", "--partials", "2", "--fault",
+					"bad_every=5", "--fault", "drop_every=97", "--fault",
+					"close_after_frames=900", "--fault", "duplicate_every=31",
+					"--fault", "reorder_every=43", NULL},
+				       NULL,
+				       TRUE,
+				       TRUE};
+static const NoGapCase bybit_reset_silence = {"bybit",
+					      {"--speed", "400", "--partials", "1", "--fault",
+					       "reset_after_frames=700", "--fault", "drop_every=53",
+					       NULL},
+					      "\"stall_s\": 1",
+					      TRUE,
+					      FALSE};
+static const NoGapCase bybit_silent = {
+    "bybit",
+    {"--speed", "400", "--fault", "silent_after_frames=600", "--fault", "drop_every=61", NULL},
+    "\"stall_s\": 0.5",
+    TRUE,
+    FALSE};
+static const NoGapCase binance_faults = {"binance",
+					 {"--speed", "400", "--partials", "2", "--fault",
+					  "bad_every=5", "--fault", "drop_every=89", "--fault",
+					  "close_after_frames=900", "--fault", "duplicate_every=29",
+					  "--fault", "reorder_every=41", NULL},
+					 NULL,
+					 TRUE,
+					 TRUE};
+static const NoGapCase binance_reset = {
+    "binance",
+    {"--speed", "400", "--fault", "reset_after_frames=700", "--fault", "drop_every=53", NULL},
+    NULL,
+    TRUE,
+    FALSE};
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	if (g_getenv("CW_EXCHANGE_SIM") == NULL) {
+		g_test_skip("CW_EXCHANGE_SIM is not set");
+		return g_test_run();
+	}
+#define ADD(name, func, data)                                                                      \
+	g_test_add("/e2e/live/" name, Fixture, data, fixture_setup, func, fixture_teardown)
+	ADD("bybit/no-gap/faults", test_no_gap, &bybit_faults);
+	ADD("bybit/no-gap/reset", test_no_gap, &bybit_reset_silence);
+	ADD("bybit/no-gap/silence", test_no_gap, &bybit_silent);
+	ADD("binance/no-gap/faults", test_no_gap, &binance_faults);
+	ADD("binance/no-gap/reset", test_no_gap, &binance_reset);
+	ADD("bybit/same-trades", test_same_trades, "bybit");
+	ADD("binance/same-trades", test_same_trades, "binance");
+	ADD("bybit/crash-recovery", test_crash_recovery, NULL);
+	return g_test_run();
+}
