@@ -78,8 +78,11 @@ sim_start(Fixture *fx, const char *name, const char *const *extra)
 	g_ptr_array_add(argv, NULL);
 	spawn(fx, log, (const char *const *) argv->pdata);
 	do {
-		if (g_file_get_contents(port_file, &text, NULL, NULL) && text[0] != '\0')
-			return atoi(text);
+		guint64 port = 0;
+
+		if (g_file_get_contents(port_file, &text, NULL, NULL) &&
+		    g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, 65535, &port, NULL))
+			return (int) port;
 		g_clear_pointer(&text, g_free);
 	} while (cw_test_deadline_wait(&d, 20));
 	g_assert_not_reached();

@@ -101,7 +101,13 @@ test_bad_frames(void)
 	    "\"5\",\"open\":\"1\",\"close\":\"1\",\"high\":\"1\",\"low\":\"1\",\"volume\":\"1\","
 	    "\"turnover\":\"1\",\"confirm\":true,\"timestamp\":1}]}";
 
-	memcpy(strstr(nan, "\"close\":\"") + 9, "NaN", 3);
+	{
+		char *close = strstr(nan, "\"close\":\"") + 9;
+
+		close[0] = 'N';
+		close[1] = 'a';
+		close[2] = 'N';
+	}
 	memset(big, ' ', CW_KLINE_FRAME_MAX_BYTES + 5);
 	g_quark_from_string("ETHUSDT");
 	cw_market_feed_add_sink(feed, sink, got);

@@ -211,8 +211,11 @@ cw_demo_wait_port(GSubprocess *sim, const char *port_file)
 	for (guint i = 0; i < 200; i++) {
 		g_autofree char *text = NULL;
 
-		if (g_file_get_contents(port_file, &text, NULL, NULL) && text[0] != '\0')
-			return atoi(text);
+		guint64 port = 0;
+
+		if (g_file_get_contents(port_file, &text, NULL, NULL) &&
+		    g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, 65535, &port, NULL))
+			return (int) port;
 		if (g_subprocess_get_identifier(sim) == NULL)
 			return 0;
 		g_usleep(25000);
