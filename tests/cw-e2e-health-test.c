@@ -302,7 +302,7 @@ test_watchdog_gates_sd_notify(Fixture *fx, gconstpointer data)
 	int fd;
 
 	g_assert_cmpuint(strlen(path), <, sizeof addr.sun_path);
-	strcpy(addr.sun_path, path);
+	g_strlcpy(addr.sun_path, path, sizeof addr.sun_path);
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	g_assert_cmpint(fd, >=, 0);
 	g_assert_cmpint(bind(fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);

@@ -478,10 +478,12 @@ test_no_allocation(void)
 	g_autofree char *low = binance_with("\"l\":\"0.0015\"", "\"l\":\"0.003\"");
 	g_autofree char *combined =
 	    g_strdup_printf("{\"stream\":\"btcusdt@kline_1m\",\"data\":%s}", BINANCE_EVENT("true"));
-	const char *frames[] = {BYBIT_PARTIAL, closed, nan, "{\"topic\":\"kline.5.BTCUSDT\",",
+	const char *bybit_partial = BYBIT_PARTIAL;
+	const char *frames[] = {bybit_partial, closed, nan, "{\"topic\":\"kline.5.BTCUSDT\",",
 				"{\"success\":true,\"ret_msg\":\"pong\",\"op\":\"ping\"}"};
-	const char *binance_frames[] = {BINANCE_EVENT("false"), low, combined,
-					"{\"result\":null,\"id\":1}", "[1,2"};
+	const char *partial = BINANCE_EVENT("false");
+	const char *binance_frames[] = {partial, low, combined, "{\"result\":null,\"id\":1}",
+					"[1,2"};
 	CwKlineFrame frame;
 	guint decoded = 0;
 

@@ -171,7 +171,7 @@ cw_kline_scan_tok(CwKlineScanner *sc, CwKlineTokType type)
 	CwKlineTok *t;
 
 	if (d->n_toks == d->cap) {
-		d->cap *= 2;
+		d->cap = MAX(d->cap * 2, 256);
 		d->toks = g_renew(CwKlineTok, d->toks, d->cap);
 	}
 	t = &d->toks[d->n_toks];
@@ -701,12 +701,12 @@ cw_kline_time(CwKlineDecoder *self, guint32 tok, const char *path, const char *n
 				     self->data + t->start);
 	}
 	if (t->type == CW_KLINE_TOK_STRING) {
-		char buf[24];
+		char buf[24] = "";
 		gint64 v = 0;
 		guint n = 0;
 
 		if (cw_kline_text(self, tok, buf, sizeof buf)) {
-			for (; g_ascii_isdigit(buf[n]) && n < 18; n++)
+			for (; n < 18 && g_ascii_isdigit(buf[n]); n++)
 				v = v * 10 + (buf[n] - '0');
 			if (n > 0 && buf[n] == '\0') {
 				*out = v;

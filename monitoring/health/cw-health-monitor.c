@@ -185,7 +185,8 @@ cw_health_monitor_check_bot(const CwBotHealth *bot, gpointer user_data)
 			     ? self->stall_timeout_s
 			     : (double) self->stall_intervals * (double) bot->interval_ms / 1000;
 	double silent_s = (double) (now_us - w->progress_us) / G_USEC_PER_SEC;
-	double hb_age_s = (double) (g_get_real_time() / 1000 - bot->last_heartbeat_ms) / 1000;
+	gint64 now_ms = g_get_real_time() / 1000;
+	double hb_age_s = (double) (now_ms - bot->last_heartbeat_ms) / 1000;
 	g_autofree char *reason = NULL;
 
 	if (bot->counters->candles != w->candles || !live) {

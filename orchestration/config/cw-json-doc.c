@@ -613,6 +613,7 @@ cw_json_scan_open(CwJsonScan *s, gboolean *closed)
 	char kind = *s->p;
 	CwJsonLevel *level;
 
+	*closed = FALSE;
 	if (s->depth == CW_JSON_MAX_DEPTH)
 		return cw_json_fail(s, s->p, "nested deeper than %d arrays and objects",
 				    CW_JSON_MAX_DEPTH);

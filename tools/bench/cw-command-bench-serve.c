@@ -175,7 +175,8 @@ cw_command_bench_serve(int argc, char **argv)
 		}
 		printf("GET /metrics body with %d bots: %.2f MB, rendered in %.1f ms (best of 20, "
 		       "mean %.1f ms)\n",
-		       n_bots, size / 1e6, best / 1e6, (cw_bench_serve_ns() - m0) / 20 / 1e6);
+		       n_bots, size / 1e6, best / 1e6,
+		       (double) (cw_bench_serve_ns() - m0) / 20 / 1e6);
 	}
 	printf("strategy switch: %.1f us first time (orchestrator created), %.2f us back to a "
 	       "cached one\n",

@@ -340,6 +340,7 @@ cw_backtest_run(CwBacktest *self, CwCandleSource *source, GError **error)
 	char interval[16];
 	gboolean lockstep;
 	gboolean checked = FALSE;
+	gint64 queued_interval_ms = 0; /* of the candles the bots ran on */
 	guint n = 0;
 
 	g_return_val_if_fail(CW_IS_BACKTEST(self), FALSE);
@@ -374,10 +375,13 @@ cw_backtest_run(CwBacktest *self, CwCandleSource *source, GError **error)
 			CwCandle out[CW_TIMEFRAME_AGGREGATOR_MAX_CLOSED];
 			guint k = cw_candle_resampler_push(&self->resampler, &candle, out);
 
-			for (guint i = 0; i < k; i++)
+			for (guint i = 0; i < k; i++) {
 				cw_backtest_queue(self, &out[i], lockstep, &n);
+				queued_interval_ms = out[i].interval_ms;
+			}
 		} else {
 			cw_backtest_queue(self, &candle, lockstep, &n);
+			queued_interval_ms = candle.interval_ms;
 		}
 	}
 	if (r == CW_CANDLE_SOURCE_ERROR)
@@ -397,7 +401,7 @@ cw_backtest_run(CwBacktest *self, CwCandleSource *source, GError **error)
 		cw_trading_orchestrator_finish(bot->orchestrator);
 	}
 	self->elapsed_s = (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
-	cw_interval_format(self->block[0].interval_ms, interval, sizeof interval);
+	cw_interval_format(queued_interval_ms, interval, sizeof interval);
 	g_free(self->interval_text);
 	self->interval_text = g_strdup(interval);
 	return TRUE;
