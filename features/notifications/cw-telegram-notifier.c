@@ -559,7 +559,10 @@ cw_telegram_notifier_poll_commands_finish(CwNotifier *notifier, GAsyncResult *re
 static void
 cw_telegram_notifier_replied(GObject *source, GAsyncResult *res, gpointer user_data)
 {
-	g_autoptr(GBytes) body = soup_session_send_and_read_finish(SOUP_SESSION(source), res, NULL);
+	/* a reply is best effort: its answer is read and dropped */
+	GBytes *body = soup_session_send_and_read_finish(SOUP_SESSION(source), res, NULL);
+
+	g_clear_pointer(&body, g_bytes_unref);
 }
 
 static void
