@@ -31,6 +31,7 @@ APT_PACKAGES=(
 	clang clang-tidy libclang-rt-14-dev
 	prometheus
 	chromium
+	openssl
 )
 # only for ./dev.sh coverage (gcovr pulls in a few Python libraries)
 COVERAGE_PACKAGES=(gcovr)
