@@ -18,6 +18,8 @@ typedef enum {
 	CW_EXECUTION_ERROR_CAPACITY,      /* a fixed-size table is full */
 	CW_EXECUTION_ERROR_NOT_FOUND,     /* unknown client order id */
 	CW_EXECUTION_ERROR_CONFIG,        /* inconsistent configuration */
+	CW_EXECUTION_ERROR_NO_POSITION,   /* a close asked of a flat bot */
+	CW_EXECUTION_ERROR_REFUSED,       /* a guard or the bot's mode refused the order */
 } CwExecutionError;
 
 /* Registers the implementations of this package on the core extension

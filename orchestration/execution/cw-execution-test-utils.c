@@ -268,6 +268,10 @@ cw_test_guard_active(const CwBotConfig *config, const char *key)
 
 struct _CwTestRejectGuard {
 	GObject parent_instance;
+	/* guardrails.test_reject_all_after = N: every order, reducing ones
+	 * too, from the N-th candle on (-1: off) */
+	gint64 all_after;
+	gint64 n_candles;
 };
 
 static void cw_test_reject_guard_iface_init(CwGuardInterface *iface);
@@ -295,7 +299,15 @@ static gboolean
 cw_test_reject_guard_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
 			       GError **error)
 {
-	*active = cw_test_guard_active(config, "test_reject");
+	CwTestRejectGuard *self = CW_TEST_REJECT_GUARD(guard);
+
+	JsonObject *section = cw_bot_config_get_section(config, "guardrails");
+
+	self->all_after =
+	    section != NULL && json_object_has_member(section, "test_reject_all_after")
+		? json_object_get_int_member(section, "test_reject_all_after")
+		: -1;
+	*active = self->all_after >= 0 || cw_test_guard_active(config, "test_reject");
 	return TRUE;
 }
 
@@ -303,10 +315,24 @@ static CwGuardVerdict
 cw_test_reject_guard_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
 			   gsize reason_len)
 {
+	CwTestRejectGuard *self = CW_TEST_REJECT_GUARD(guard);
+
+	if (self->all_after >= 0) {
+		if (self->n_candles < self->all_after)
+			return CW_GUARD_ALLOW;
+		g_strlcpy(reason, "test guard: every order refused", reason_len);
+		return CW_GUARD_REJECT;
+	}
 	if (ctx->reduces)
 		return CW_GUARD_ALLOW;
 	g_strlcpy(reason, "test guard: no new positions", reason_len);
 	return CW_GUARD_REJECT;
+}
+
+static void
+cw_test_reject_guard_on_candle(CwGuard *guard, const CwGuardContext *ctx, const CwCandle *candle)
+{
+	CW_TEST_REJECT_GUARD(guard)->n_candles++;
 }
 
 static void
@@ -315,6 +341,7 @@ cw_test_reject_guard_iface_init(CwGuardInterface *iface)
 	iface->get_name = cw_test_reject_guard_get_name;
 	iface->configure = cw_test_reject_guard_configure;
 	iface->check = cw_test_reject_guard_check;
+	iface->on_candle = cw_test_reject_guard_on_candle;
 }
 
 struct _CwTestHalveGuard {

@@ -25,7 +25,9 @@ guint cw_test_failing_broker_get_n_attempts(CwTestFailingBroker *self);
 
 /* "test-reject" on cw-guard, active when guardrails.test_reject is true:
  * rejects every order that does not reduce the position with reason
- * "test guard: no new positions". */
+ * "test guard: no new positions"; with guardrails.test_reject_all_after = N
+ * it rejects every order from its N-th candle on, "test guard: every order
+ * refused". */
 #define CW_TYPE_TEST_REJECT_GUARD (cw_test_reject_guard_get_type())
 G_DECLARE_FINAL_TYPE(CwTestRejectGuard, cw_test_reject_guard, CW, TEST_REJECT_GUARD, GObject)
 

@@ -652,6 +652,100 @@ test_construction(void)
 	g_assert_nonnull(strstr(error->message, "broker.taker_fee_bps"));
 }
 
+/* The operator's close: through the guards, allowed when halted, filled at
+ * the next open, events with "manual close"; a flat bot is an error; a
+ * guard that refuses every order refuses it with its reason. */
+static void
+test_request_close(void)
+{
+	g_autoptr(CwEventBus) bus = cw_event_bus_new();
+	g_autoptr(CwTradingOrchestrator) orch = new_orchestrator(CONFIG_A, bus);
+	g_autoptr(CwTestRecorder) rec =
+	    cw_test_recorder_new(bus, cw_trading_orchestrator_get_strategy_id(orch));
+	g_autoptr(GError) error = NULL;
+	const CwTrade *t;
+	const CwTestEvent *e;
+	CwCandle c;
+
+	/* flat: nothing to close */
+	run_bars(orch, calm, 1);
+	g_assert_false(cw_trading_orchestrator_request_close(orch, &error));
+	g_assert_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_NO_POSITION);
+	g_assert_nonnull(strstr(error->message, "no open position"));
+	g_clear_error(&error);
+
+	/* long at 2's open (signal at 1), then halted: the close still passes */
+	for (guint i = 1; i < 4; i++) {
+		c = cw_test_candle(i, 100, 100.5, 99.5, 100);
+		cw_trading_orchestrator_on_candle(orch, &c);
+	}
+	g_assert_cmpint(cw_trading_orchestrator_get_position(orch)->direction, ==,
+			CW_DIRECTION_LONG);
+	cw_trading_orchestrator_set_mode(orch, CW_BOT_MODE_HALTED);
+	g_assert_true(cw_trading_orchestrator_request_close(orch, &error));
+	g_assert_no_error(error);
+	/* asked twice: still one close */
+	g_assert_true(cw_trading_orchestrator_request_close(orch, &error));
+	g_assert_cmpuint(cw_test_recorder_count(rec, CW_EVENT_ORDER_REJECTED), ==, 0);
+	e = cw_test_recorder_nth(rec, CW_EVENT_ORDER_SUBMITTED,
+				 cw_test_recorder_count(rec, CW_EVENT_ORDER_SUBMITTED) - 1);
+	g_assert_cmpint(e->order.purpose, ==, CW_ORDER_PURPOSE_MANUAL_EXIT);
+	g_assert_true(e->order.reduce_only);
+	g_assert_cmpstr(e->reason, ==, "manual close");
+	/* the paper broker fills it at the next open, 101 */
+	g_assert_false(cw_account_is_flat(cw_trading_orchestrator_get_account(orch)));
+	c = cw_test_candle(4, 101, 101, 101, 101);
+	cw_trading_orchestrator_on_candle(orch, &c);
+	g_assert_true(cw_account_is_flat(cw_trading_orchestrator_get_account(orch)));
+	g_assert_cmpuint(cw_trading_orchestrator_get_trades(orch)->len, ==, 1);
+	t = &g_array_index(cw_trading_orchestrator_get_trades(orch), CwTrade, 0);
+	g_assert_cmpint(t->exit_reason, ==, CW_ORDER_PURPOSE_MANUAL_EXIT);
+	cw_assert_close(t->exit_price, 101);
+	g_assert_cmpint(t->exit_time, ==, 4 * 60000);
+	e = cw_test_recorder_nth(rec, CW_EVENT_TRADE_CLOSED, 0);
+	g_assert_cmpstr(e->reason, ==, "manual close");
+	g_assert_cmpstr(e->source, ==, "operator");
+	/* the exit plan ended as for any close: no stop left working */
+	g_assert_null(cw_trading_orchestrator_get_stop_order(orch));
+	g_assert_false(cw_trading_orchestrator_request_close(orch, &error));
+	g_assert_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_NO_POSITION);
+}
+
+static void
+test_request_close_refused(void)
+{
+	/* from the guard's 4th candle on, every order is refused */
+	const char *json =
+	    "{'name': 'bot-r', " BASE ", 'guardrails': {'test_reject_all_after': 4}, "
+	    "'strategy': {'id': 'r', 'type': 'scripted', 'params': "
+	    "{'signals': {'1': 'long'}}, " EXIT_A
+	    ", 'sizing': {'mode': 'fixed_quote', 'quote': 1000}}}";
+	g_autoptr(CwEventBus) bus = cw_event_bus_new();
+	g_autoptr(CwTradingOrchestrator) orch = new_orchestrator(json, bus);
+	g_autoptr(CwTestRecorder) rec =
+	    cw_test_recorder_new(bus, cw_trading_orchestrator_get_strategy_id(orch));
+	g_autoptr(GError) error = NULL;
+	const CwTestEvent *e;
+	CwCandle c;
+
+	for (guint i = 0; i < 4; i++) {
+		c = cw_test_candle(i, 100, 100.5, 99.5, 100);
+		cw_trading_orchestrator_on_candle(orch, &c);
+	}
+	g_assert_false(cw_account_is_flat(cw_trading_orchestrator_get_account(orch)));
+	g_assert_false(cw_trading_orchestrator_request_close(orch, &error));
+	g_assert_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_REFUSED);
+	g_assert_nonnull(strstr(error->message, "test guard: every order refused"));
+	e = cw_test_recorder_nth(rec, CW_EVENT_ORDER_REJECTED,
+				 cw_test_recorder_count(rec, CW_EVENT_ORDER_REJECTED) - 1);
+	g_assert_cmpint(e->order.purpose, ==, CW_ORDER_PURPOSE_MANUAL_EXIT);
+	g_assert_cmpstr(e->source, ==, "test-reject");
+	/* nothing pending: a later candle closes nothing */
+	c = cw_test_candle(4, 101, 101, 101, 101);
+	cw_trading_orchestrator_on_candle(orch, &c);
+	g_assert_false(cw_account_is_flat(cw_trading_orchestrator_get_account(orch)));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -664,6 +758,9 @@ main(int argc, char **argv)
 	g_test_add_func("/execution/orchestrator/guard-flattens", test_guard_flattens);
 	g_test_add_func("/execution/orchestrator/guard-state", test_guard_state);
 	g_test_add_func("/execution/orchestrator/modes", test_modes);
+	g_test_add_func("/execution/orchestrator/request-close", test_request_close);
+	g_test_add_func("/execution/orchestrator/request-close-refused",
+			test_request_close_refused);
 	g_test_add_func("/execution/orchestrator/time-exit", test_time_exit);
 	g_test_add_func("/execution/orchestrator/signal-exit-and-reversal",
 			test_signal_exit_and_reversal);

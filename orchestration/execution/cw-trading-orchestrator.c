@@ -8,6 +8,9 @@
 #define CW_ORCHESTRATOR_TRADE_CAPACITY 64
 /* Orders of unknown outcome waiting for their lookup behind the current one. */
 #define CW_ORCHESTRATOR_MAX_UNKNOWN 8
+/* what the events of an operator's close carry */
+#define CW_ORCHESTRATOR_MANUAL_SOURCE "operator"
+#define CW_ORCHESTRATOR_MANUAL_REASON "manual close"
 
 struct _CwTradingOrchestrator {
 	GObject parent_instance;
@@ -54,6 +57,8 @@ struct _CwTradingOrchestrator {
 	guint64 close_seq; /* close_id's */
 	gboolean entry_pending;
 	gboolean close_pending;
+	/* the operator's close cancelled an entry still in the queue */
+	gboolean drop_queued_entry;
 	char reason[CW_REASON_LEN];
 	CwOrderHook order_hook;
 	gpointer order_hook_data;
@@ -448,6 +453,10 @@ cw_trading_orchestrator_build(CwTradingOrchestrator *self, CwAction *action, CwO
 	order->purpose = action->purpose;
 	switch (action->type) {
 	case CW_ACTION_OPEN:
+		if (self->drop_queued_entry) {
+			self->drop_queued_entry = FALSE;
+			return FALSE;
+		}
 		if (!flat || action->qty <= 0 || action->direction == CW_DIRECTION_NONE)
 			return FALSE;
 		order->side = action->direction == CW_DIRECTION_LONG ? CW_SIDE_BUY : CW_SIDE_SELL;
@@ -767,7 +776,13 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 		self->entry_working = TRUE;
 		self->entry_deadline = 0;
 	}
-	cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_SUBMITTED, &order, NULL, NULL, 0);
+	if (order.purpose == CW_ORDER_PURPOSE_MANUAL_EXIT)
+		cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_SUBMITTED, &order,
+						   CW_ORCHESTRATOR_MANUAL_SOURCE,
+						   CW_ORCHESTRATOR_MANUAL_REASON, 0);
+	else
+		cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_SUBMITTED, &order, NULL,
+						   NULL, 0);
 	if (is_stop) {
 		self->account.position.stop_price = order.stop_price;
 		if (!amend && had_stop &&
@@ -897,6 +912,10 @@ cw_trading_orchestrator_position_closed(CwTradingOrchestrator *self, const CwTra
 	event.position = &self->account.position;
 	event.trade = trade;
 	event.value = trade->net_pnl;
+	if (trade->exit_reason == CW_ORDER_PURPOSE_MANUAL_EXIT) {
+		event.source = CW_ORCHESTRATOR_MANUAL_SOURCE;
+		event.reason = CW_ORCHESTRATOR_MANUAL_REASON;
+	}
 	cw_trading_orchestrator_cancel_exits(self);
 	cw_exit_machine_close(&self->exit);
 	cw_trading_orchestrator_unprotected_end(self);
@@ -1573,6 +1592,68 @@ cw_trading_orchestrator_close_all(CwTradingOrchestrator *self, CwOrderPurpose pu
 	cw_trading_orchestrator_push_close(self, purpose);
 	if (!self->in_candle)
 		cw_trading_orchestrator_drain(self);
+}
+
+/* An entry action still waiting in the queue (a retry, or one queued
+ * while an order's outcome is unknown). */
+static gboolean
+cw_trading_orchestrator_entry_queued(CwTradingOrchestrator *self)
+{
+	for (guint i = 0; i < cw_action_queue_get_length(self->queue); i++)
+		if (cw_action_queue_get(self->queue, i)->type == CW_ACTION_OPEN)
+			return TRUE;
+	return FALSE;
+}
+
+/**
+ * cw_trading_orchestrator_request_close:
+ * @self: an orchestrator
+ * @error: return location for a #GError
+ *
+ * The operator's flatten (see the header). Allocates nothing; outside a
+ * candle the close goes to the broker at once, inside one with the
+ * candle's other orders.
+ *
+ * Returns: %TRUE when the close is sent or queued (or the working entry
+ * was cancelled and there was no position)
+ */
+gboolean
+cw_trading_orchestrator_request_close(CwTradingOrchestrator *self, GError **error)
+{
+	gboolean entry = self->entry_working || self->entry_pending;
+	char id[CW_CLIENT_ORDER_ID_LEN];
+
+	g_return_val_if_fail(CW_IS_TRADING_ORCHESTRATOR(self), FALSE);
+
+	if (cw_account_is_flat(&self->account) && !entry) {
+		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_NO_POSITION,
+			    "strategy %s has no open position to close", self->spec->id);
+		return FALSE;
+	}
+	if (self->entry_pending && cw_trading_orchestrator_entry_queued(self))
+		self->drop_queued_entry = TRUE;
+	self->entry_pending = FALSE;
+	if (self->entry_working) {
+		/* a partly filled entry takes no more: the rest is cancelled */
+		self->entry_deadline = 0;
+		memcpy(id, self->entry_id, sizeof(id));
+		self->broker_iface->cancel(self->broker, id, NULL);
+	}
+	if (cw_account_is_flat(&self->account))
+		return TRUE;
+	if (self->close_pending)
+		return TRUE;
+	cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_MANUAL_EXIT);
+	if (!self->in_candle)
+		cw_trading_orchestrator_drain(self);
+	if (!self->close_pending && !cw_account_is_flat(&self->account)) {
+		/* refused by a guard or the mode: the reason is in the events too */
+		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_REFUSED,
+			    "strategy %s: the close was refused: %s", self->spec->id,
+			    self->reason[0] != '\0' ? self->reason : "no reason given");
+		return FALSE;
+	}
+	return TRUE;
 }
 
 void

@@ -46,6 +46,15 @@ gboolean cw_trading_orchestrator_reads_other_bots(CwTradingOrchestrator *self);
 void cw_trading_orchestrator_prefetch(CwTradingOrchestrator *self);
 /* Market close of the open position at the next candle's open. */
 void cw_trading_orchestrator_close_all(CwTradingOrchestrator *self, CwOrderPurpose purpose);
+/* The operator's flatten: cancels the working entry, then sends a
+ * reduce-only market close (purpose MANUAL_EXIT) through the guard
+ * pipeline like any other order; HALTED and REDUCE_ONLY let it pass. Its
+ * events carry source "operator" and reason "manual close". A broker that
+ * simulates on candles (paper) fills it at the next candle's open. FALSE
+ * with CW_EXECUTION_ERROR_NO_POSITION when there is neither a position nor
+ * a working entry, CW_EXECUTION_ERROR_REFUSED (the guard's reason) when the
+ * close was refused. Asking again while a close is pending is a no-op. */
+gboolean cw_trading_orchestrator_request_close(CwTradingOrchestrator *self, GError **error);
 /* End of data: cancels working orders, drops pending actions and closes the
  * open position at the last close (END_OF_DATA, taker fee, no slippage). */
 void cw_trading_orchestrator_finish(CwTradingOrchestrator *self);
