@@ -35,6 +35,9 @@ typedef enum {
 	CW_EVENT_HEALTH_WARNING,
 	CW_EVENT_HEALTH_OK,
 	CW_EVENT_MAIN_LOOP_BLOCKED,
+	/* services/runtime put a bot in status `error`: payload {"error",
+	 * "strategy"}; notifiers send it as bot_error, level critical */
+	CW_EVENT_BOT_ERROR,
 	CW_EVENT_LAST /*< skip >*/
 } CwEventType;
 

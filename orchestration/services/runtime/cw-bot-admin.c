@@ -394,6 +394,27 @@ cw_bot_admin_in_transaction(CwStore *store, CwBotAdminWrite func, gpointer data,
 	return cw_store_commit(store, error);
 }
 
+/* Appends an event the operator caused and, when notifiers are attached
+ * to the store (cw_outbox_router_attach(): serve, or a CLI command given
+ * the service config), writes its outbox rows in the same transaction,
+ * as the store writer does for the service's own events. Returns the
+ * event's sequence number, -1 on error. */
+static gint64
+cw_bot_admin_journal(CwStore *store, gint64 bot_id, const char *type, const char *payload,
+		     GError **error)
+{
+	CwOutboxRouter *router = cw_outbox_router_get_for_store(store);
+	gint64 now = cw_bot_admin_now_ms();
+	gint64 seq = cw_store_event_append(store, bot_id, NULL, type, now, payload, error);
+
+	if (seq <= 0)
+		return -1;
+	if (router != NULL && !cw_outbox_router_route_named(router, store, bot_id, NULL, type, now,
+							    payload, seq, error))
+		return -1;
+	return seq;
+}
+
 typedef struct {
 	gint64 bot_id;
 	const char *mode;
@@ -410,8 +431,8 @@ cw_bot_admin_write_mode(CwStore *store, gpointer data, GError **error)
 	    !cw_store_state_set(store, w->bot_id, CW_HEALTH_STATE_RESTARTS, NULL, error))
 		return FALSE;
 	return cw_store_state_set(store, w->bot_id, CW_BOT_ADMIN_STATE_MODE, w->mode, error) &&
-	       cw_store_event_append(store, w->bot_id, NULL, CW_BOT_ADMIN_EVENT_MODE,
-				     cw_bot_admin_now_ms(), w->payload, error) > 0;
+	       cw_bot_admin_journal(store, w->bot_id, CW_BOT_ADMIN_EVENT_MODE, w->payload, error) >
+		   0;
 }
 
 /**
@@ -442,6 +463,61 @@ cw_bot_admin_set_mode(CwStore *store, const char *name, CwBotMode mode, const ch
 	return cw_bot_admin_in_transaction(store, cw_bot_admin_write_mode, &w, error);
 }
 
+static gboolean
+cw_bot_admin_write_kill_switch(CwStore *store, gpointer payload, GError **error)
+{
+	return cw_bot_admin_journal(store, 0, CW_BOT_ADMIN_EVENT_KILL_SWITCH, payload, error) > 0;
+}
+
+typedef struct {
+	gint64 bot_id;
+	const char *payload;
+	gint64 seq;
+} CwBotAdminCloseWrite;
+
+static gboolean
+cw_bot_admin_write_close(CwStore *store, gpointer data, GError **error)
+{
+	CwBotAdminCloseWrite *w = data;
+	g_autofree char *seq = NULL;
+
+	w->seq = cw_bot_admin_journal(store, w->bot_id, CW_BOT_ADMIN_EVENT_CLOSE_REQUESTED,
+				      w->payload, error);
+	if (w->seq <= 0)
+		return FALSE;
+	seq = g_strdup_printf("%" G_GINT64_FORMAT, w->seq);
+	return cw_store_state_set(store, w->bot_id, CW_BOT_ADMIN_STATE_CLOSE_REQUEST, seq, error);
+}
+
+/**
+ * cw_bot_admin_request_close:
+ * @name: the bot's name, or its id
+ * @source: (nullable): who asked, e.g. "cli"
+ *
+ * Returns: the request's sequence number (> 0), -1 on error
+ */
+gint64
+cw_bot_admin_request_close(CwStore *store, const char *name, const char *source, GError **error)
+{
+	g_auto(CwStoreBot) bot = {0};
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autofree char *payload = NULL;
+	CwBotAdminCloseWrite w = {0};
+
+	if (!cw_bot_admin_find(store, name, &bot, error))
+		return -1;
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "source");
+	json_builder_add_string_value(b, source != NULL ? source : "unknown");
+	json_builder_end_object(b);
+	payload = cw_bot_admin_build_json(b);
+	w.bot_id = bot.id;
+	w.payload = payload;
+	if (!cw_bot_admin_in_transaction(store, cw_bot_admin_write_close, &w, error))
+		return -1;
+	return w.seq;
+}
+
 /**
  * cw_bot_admin_set_kill_switch:
  * @halted: %TRUE stops every bot's entries, %FALSE lifts that
@@ -462,8 +538,7 @@ cw_bot_admin_set_kill_switch(CwStore *store, gboolean halted, const char *source
 	json_builder_add_string_value(b, source != NULL ? source : "unknown");
 	json_builder_end_object(b);
 	payload = cw_bot_admin_build_json(b);
-	return cw_store_event_append(store, 0, NULL, CW_BOT_ADMIN_EVENT_KILL_SWITCH,
-				     cw_bot_admin_now_ms(), payload, error) > 0;
+	return cw_bot_admin_in_transaction(store, cw_bot_admin_write_kill_switch, payload, error);
 }
 
 /**

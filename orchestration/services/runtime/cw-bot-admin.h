@@ -36,6 +36,14 @@ G_BEGIN_DECLS
 #define CW_BOT_ADMIN_STATE_GUARD_STATS "guard_stats"
 #define CW_BOT_ADMIN_EVENT_KILL_SWITCH "KILL_SWITCH"
 #define CW_BOT_ADMIN_EVENT_MODE        "MODE_CHANGED"
+/* the operator asked a bot to flatten (payload {"source"}); bot_state
+ * "close_request" holds the newest such event's seq, "close_done" the
+ * one the service carried out last */
+#define CW_BOT_ADMIN_EVENT_CLOSE_REQUESTED "CLOSE_REQUESTED"
+#define CW_BOT_ADMIN_STATE_CLOSE_REQUEST   "close_request"
+#define CW_BOT_ADMIN_STATE_CLOSE_DONE      "close_done"
+/* what the service did with a close: {"request", "source", "outcome", "error"} */
+#define CW_BOT_ADMIN_EVENT_MANUAL_CLOSE "MANUAL_CLOSE"
 /* a mutation through the control API: token name, route, outcome */
 #define CW_BOT_ADMIN_EVENT_AUDIT "AUDIT"
 
@@ -82,6 +90,15 @@ CwBotMode cw_bot_admin_get_mode(CwStore *store, gint64 bot_id, GError **error);
  * transaction. source says who asked, e.g. "cli" or "api". */
 gboolean cw_bot_admin_set_mode(CwStore *store, const char *name, CwBotMode mode, const char *source,
 			       GError **error);
+/* Asks the service to flatten the bot's position: a CLOSE_REQUESTED event
+ * and bot_state "close_request" = its seq, in one transaction. A running
+ * serve carries out each request once, when it next polls the store (as
+ * it picks up a mode), and journals MANUAL_CLOSE with the outcome. Returns
+ * the request's seq, -1 on error. The events this and the mode and kill
+ * switch functions journal get their outbox rows in the same transaction
+ * when notifiers are attached to store. */
+gint64 cw_bot_admin_request_close(CwStore *store, const char *name, const char *source,
+				  GError **error);
 /* Parses "active", "reduce_only" (or "reduce-only") and "halted". */
 gboolean cw_bot_admin_mode_from_string(const char *text, CwBotMode *mode);
 

@@ -16,6 +16,9 @@ typedef enum {
 	CW_SERVICES_ERROR_USAGE, /* bad command line */
 	CW_SERVICES_ERROR_DATA,  /* bad market data */
 	CW_SERVICES_ERROR_IO,
+	CW_SERVICES_ERROR_NOT_RUNNING, /* the bot is not loaded by this service */
+	CW_SERVICES_ERROR_NO_POSITION, /* a close asked of a flat bot */
+	CW_SERVICES_ERROR_REFUSED,     /* a guard or the bot's mode refused it */
 } CwServicesError;
 
 G_END_DECLS

@@ -281,6 +281,122 @@ test_sm_stop_all(SmFixture *fx, gconstpointer user_data)
 	g_assert_cmpuint(cw_test_feed_get_instances()->len, ==, 0);
 }
 
+static guint
+sm_count_events(SmFixture *fx, gint64 id, const char *type)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) events =
+	    cw_store_events_query(fx->store.store, id, type, 0, 0, &error);
+
+	g_assert_no_error(error);
+	return events->len;
+}
+
+/* Pushes candles until the bot holds a position; returns the next index. */
+static guint
+sm_push_until_position(SmFixture *fx, gint64 id, const char *key, guint first)
+{
+	CwTradingOrchestrator *orch =
+	    cw_bot_runtime_get_active(cw_strategy_manager_lookup(fx->manager, id), NULL);
+	guint i = first;
+
+	for (; i < first + 400; i++) {
+		if (cw_trading_orchestrator_get_position(orch)->direction != CW_DIRECTION_NONE)
+			return i;
+		sm_push(key, i, 1);
+	}
+	g_assert_not_reached();
+}
+
+/* An operator's close: from the API's call at once, from a CLI request
+ * once at the next reconcile (never twice); a flat bot, an unknown one
+ * and a stopped one are errors; every outcome is journalled. */
+static void
+test_sm_close(SmFixture *fx, gconstpointer user_data)
+{
+	gint64 a = sm_add(fx, "a", "k1", TRUE);
+	g_autoptr(GError) error = NULL;
+	CwTradingOrchestrator *orch;
+	const GArray *trades;
+	guint i;
+
+	sm_add(fx, "s", "k1", FALSE);
+	sm_startup(fx);
+	orch = cw_bot_runtime_get_active(cw_strategy_manager_lookup(fx->manager, a), NULL);
+	g_assert_false(cw_strategy_manager_close_position(fx->manager, "nobody", "test", &error));
+	g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_false(cw_strategy_manager_close_position(fx->manager, "s", "test", &error));
+	g_assert_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_NOT_RUNNING);
+	g_clear_error(&error);
+	g_assert_false(cw_strategy_manager_close_position(fx->manager, "a", "test", &error));
+	g_assert_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_NO_POSITION);
+	g_assert_nonnull(strstr(error->message, "no open position"));
+	g_clear_error(&error);
+	cw_test_log_take("*manual close (test) not carried out*");
+
+	/* the API's way: at once, filled at the next candle's open */
+	i = sm_push_until_position(fx, a, "k1", 0);
+	g_assert_true(cw_strategy_manager_close_position(fx->manager, "a", "test", &error));
+	g_assert_no_error(error);
+	sm_push("k1", i++, 1);
+	g_assert_cmpint(cw_trading_orchestrator_get_position(orch)->direction, ==,
+			CW_DIRECTION_NONE);
+	trades = cw_trading_orchestrator_get_trades(orch);
+	g_assert_cmpint(g_array_index(trades, CwTrade, trades->len - 1).exit_reason, ==,
+			CW_ORDER_PURPOSE_MANUAL_EXIT);
+	/* at that open, give or take the paper broker's slippage */
+	g_assert_cmpfloat_with_epsilon(g_array_index(trades, CwTrade, trades->len - 1).exit_price,
+				       cw_rt_candle(i - 1).open, cw_rt_candle(i - 1).open * 0.001);
+
+	/* the CLI's way: a request row, carried out once */
+	i = sm_push_until_position(fx, a, "k1", i);
+	g_assert_cmpint(cw_bot_admin_request_close(fx->store.store, "a", "cli", &error), >, 0);
+	g_assert_no_error(error);
+	cw_strategy_manager_reconcile(fx->manager);
+	sm_push("k1", i++, 1);
+	g_assert_cmpint(cw_trading_orchestrator_get_position(orch)->direction, ==,
+			CW_DIRECTION_NONE);
+	trades = cw_trading_orchestrator_get_trades(orch);
+	g_assert_cmpint(g_array_index(trades, CwTrade, trades->len - 1).exit_reason, ==,
+			CW_ORDER_PURPOSE_MANUAL_EXIT);
+	i = sm_push_until_position(fx, a, "k1", i);
+	cw_strategy_manager_reconcile(fx->manager);
+	sm_push("k1", i++, 1);
+	g_assert_cmpint(cw_trading_orchestrator_get_position(orch)->direction, !=,
+			CW_DIRECTION_NONE);
+	sm_flush(fx);
+	g_assert_cmpuint(sm_count_events(fx, a, "CLOSE_REQUESTED"), ==, 1);
+	g_assert_cmpuint(sm_count_events(fx, a, "MANUAL_CLOSE"), ==, 3);
+	g_assert_cmpint(sm_state_int(fx, a, "close_done"), ==,
+			sm_state_int(fx, a, "close_request"));
+}
+
+/* A bot put in `error` journals BOT_ERROR with its strategy and the text. */
+static void
+test_sm_bot_error(SmFixture *fx, gconstpointer user_data)
+{
+	gint64 a = sm_add(fx, "a", "k1", TRUE);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) events = NULL;
+	CwStoreEvent *e;
+
+	sm_startup(fx);
+	cw_strategy_manager_fail_bot(fx->manager, a, "feed cursor unreadable");
+	cw_test_log_take("*error: feed cursor unreadable*");
+	sm_flush(fx);
+	sm_assert_status(fx, a, "error: feed cursor unreadable");
+	events = cw_store_events_query(fx->store.store, a, "BOT_ERROR", 0, 0, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(events->len, ==, 1);
+	e = g_ptr_array_index(events, 0);
+	g_assert_cmpstr(e->strategy_id, ==, "main");
+	g_assert_nonnull(strstr(e->payload, "\"error\":\"feed cursor unreadable\""));
+	g_assert_nonnull(strstr(e->payload, "\"strategy\":\"main\""));
+	/* a stop is no error */
+	g_assert_cmpuint(sm_count_events(fx, a, "BOT_STATUS"), >, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -293,6 +409,8 @@ main(int argc, char **argv)
 	ADD("feed-ended", test_sm_feed_ended);
 	ADD("flush", test_sm_flush);
 	ADD("stop-all", test_sm_stop_all);
+	ADD("close", test_sm_close);
+	ADD("bot-error", test_sm_bot_error);
 #undef ADD
 	return g_test_run();
 }

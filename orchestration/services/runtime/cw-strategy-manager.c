@@ -15,6 +15,7 @@ struct _CwStrategyManager {
 	gboolean halt_all;
 	gboolean kill_switch_unreadable;
 	GHashTable *mode_errors; /* bot id -> the mode problem last logged */
+	GHashTable *close_done;  /* bot id -> seq of the last close request carried out */
 	gboolean malformed;      /* the store reported a damaged file: no trading */
 	gboolean started;
 	gboolean order_tx_open;
@@ -61,6 +62,50 @@ cw_strategy_manager_retry_statuses(CwStrategyManager *self)
 	}
 }
 
+static CwBotConfig *cw_strategy_manager_parse(const CwStoreBot *row, GError **error);
+
+/* The active strategy of the bot's stored config, NULL when it cannot be
+ * read (the bot is unloaded by the time it goes to `error`). */
+static char *
+cw_strategy_manager_stored_strategy(CwStrategyManager *self, gint64 id)
+{
+	g_auto(CwStoreBot) row = {0};
+	g_autoptr(CwBotConfig) config = NULL;
+
+	if (cw_store_is_malformed(self->store, NULL) ||
+	    !cw_store_bot_get_by_id(self->store, id, &row, NULL) || row.corrupt != NULL)
+		return NULL;
+	config = cw_strategy_manager_parse(&row, NULL);
+	if (config == NULL)
+		return NULL;
+	return g_strdup(cw_bot_config_get_active_strategy(config)->id);
+}
+
+/* A bot went to `error`: BOT_ERROR {"error", "strategy"} with the bot and
+ * its strategy, journalled (and so routed to the notifiers, bot_error,
+ * critical) with the service's next flush. message is the text that
+ * last_error gets: it never holds a secret. */
+static void
+cw_strategy_manager_journal_bot_error(CwStrategyManager *self, gint64 id, const char *message)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *strategy = cw_strategy_manager_stored_strategy(self, id);
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "error");
+	json_builder_add_string_value(b, message != NULL ? message : "unknown error");
+	if (strategy != NULL) {
+		json_builder_set_member_name(b, "strategy");
+		json_builder_add_string_value(b, strategy);
+	}
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	cw_store_writer_event(self->writer, id, strategy,
+			      cw_event_type_to_string(CW_EVENT_BOT_ERROR),
+			      cw_strategy_manager_now(), json_to_string(root, FALSE));
+}
+
 static void
 cw_strategy_manager_status(CwStrategyManager *self, gint64 id, const char *name, const char *status,
 			   const char *reason)
@@ -97,6 +142,8 @@ cw_strategy_manager_status(CwStrategyManager *self, gint64 id, const char *name,
 	json_generator_set_root(gen, root);
 	cw_store_writer_event(self->writer, id, NULL, "BOT_STATUS", cw_strategy_manager_now(),
 			      json_generator_to_data(gen, NULL));
+	if (error_text != NULL)
+		cw_strategy_manager_journal_bot_error(self, id, error_text);
 	if (reason != NULL)
 		cw_log(g_strcmp0(status, "error") == 0 ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE,
 		       name, NULL, "%s: %s", status, reason);
@@ -201,6 +248,7 @@ cw_strategy_manager_dispose(GObject *object)
 	g_clear_pointer(&self->inactive, g_hash_table_unref);
 	g_clear_pointer(&self->status_retry, g_hash_table_unref);
 	g_clear_pointer(&self->mode_errors, g_hash_table_unref);
+	g_clear_pointer(&self->close_done, g_hash_table_unref);
 	g_clear_object(&self->store);
 	G_OBJECT_CLASS(cw_strategy_manager_parent_class)->dispose(object);
 }
@@ -221,6 +269,7 @@ cw_strategy_manager_init(CwStrategyManager *self)
 	self->status_retry = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 						   (GDestroyNotify) cw_status_retry_free);
 	self->mode_errors = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	self->close_done = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 }
 
 CwStrategyManager *
@@ -624,6 +673,8 @@ cw_strategy_manager_apply_edit(CwStrategyManager *self, CwBotRuntime *rt, const 
 			: "config edited: restarted on the new config, open position kept");
 }
 
+static void cw_strategy_manager_take_close_request(CwStrategyManager *self, CwBotRuntime *rt);
+
 void
 cw_strategy_manager_reconcile(CwStrategyManager *self)
 {
@@ -669,9 +720,11 @@ cw_strategy_manager_reconcile(CwStrategyManager *self)
 		    g_strcmp0(row->config, cw_bot_runtime_get_config_text(rt)) != 0)
 			cw_strategy_manager_apply_edit(self, rt, row);
 		rt = g_hash_table_lookup(self->bots, &row->id);
-		if (rt != NULL)
+		if (rt != NULL) {
 			cw_bot_runtime_set_mode(
 			    rt, cw_strategy_manager_read_mode(self, row->id, row->name));
+			cw_strategy_manager_take_close_request(self, rt);
+		}
 	}
 	/* removed rows */
 	ids = g_hash_table_get_keys(self->bots);
@@ -916,4 +969,150 @@ cw_strategy_manager_foreach_health(CwStrategyManager *self, CwBotHealthFunc func
 		cw_bot_runtime_fill_health(rt, &h);
 		func(&h, user_data);
 	}
+}
+
+/* MANUAL_CLOSE {"source", "request", "outcome", "error"}: what the
+ * service did with an operator's close. */
+static void
+cw_strategy_manager_journal_close(CwBotRuntime *rt, const char *strategy, const char *source,
+				  gint64 request, const GError *error)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "source");
+	json_builder_add_string_value(b, source != NULL ? source : "unknown");
+	if (request > 0) {
+		json_builder_set_member_name(b, "request");
+		json_builder_add_int_value(b, request);
+	}
+	json_builder_set_member_name(b, "outcome");
+	json_builder_add_string_value(b, error == NULL ? "sent" : "refused");
+	if (error != NULL) {
+		json_builder_set_member_name(b, "error");
+		json_builder_add_string_value(b, error->message);
+	}
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	cw_store_writer_event(cw_bot_runtime_get_writer(rt), cw_bot_runtime_get_id(rt), strategy,
+			      CW_BOT_ADMIN_EVENT_MANUAL_CLOSE, cw_strategy_manager_now(),
+			      json_to_string(root, FALSE));
+}
+
+/* The close itself, on a loaded bot. */
+static gboolean
+cw_strategy_manager_close_loaded(CwBotRuntime *rt, const char *source, gint64 request,
+				 GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	CwTradingOrchestrator *orch;
+	const char *strategy = NULL;
+
+	if (cw_bot_runtime_is_recovering(rt)) {
+		g_set_error(&local, CW_SERVICES_ERROR, CW_SERVICES_ERROR_NOT_RUNNING,
+			    "bot '%s' is still recovering its state; try again once it is live",
+			    cw_bot_runtime_get_name(rt));
+	} else if ((orch = cw_bot_runtime_get_active(rt, &local)) != NULL) {
+		strategy = cw_trading_orchestrator_get_spec(orch)->id;
+		if (!cw_trading_orchestrator_request_close(orch, &local)) {
+			gboolean flat = g_error_matches(local, CW_EXECUTION_ERROR,
+							CW_EXECUTION_ERROR_NO_POSITION);
+			g_autofree char *text = g_strdup_printf(
+			    "bot '%s': %s", cw_bot_runtime_get_name(rt), local->message);
+			g_clear_error(&local);
+			g_set_error_literal(
+			    &local, CW_SERVICES_ERROR,
+			    flat ? CW_SERVICES_ERROR_NO_POSITION : CW_SERVICES_ERROR_REFUSED, text);
+		}
+	}
+	cw_strategy_manager_journal_close(rt, strategy, source, request, local);
+	if (local != NULL) {
+		cw_log(G_LOG_LEVEL_WARNING, cw_bot_runtime_get_name(rt), strategy,
+		       "manual close (%s) not carried out: %s", source, local->message);
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	cw_log(G_LOG_LEVEL_MESSAGE, cw_bot_runtime_get_name(rt), strategy,
+	       "manual close (%s): reduce-only market close sent", source);
+	return TRUE;
+}
+
+/**
+ * cw_strategy_manager_close_position:
+ * @name: the bot's name, or its id
+ * @source: who asks, e.g. "api:TOKEN-NAME" or "telegram:CHAT"
+ *
+ * Flattens a running bot's position now: its working entry is cancelled
+ * and a reduce-only market close goes through the guard pipeline
+ * (cw_trading_orchestrator_request_close()). The outcome is journalled as
+ * MANUAL_CLOSE. Errors: CW_STORE_ERROR_NOT_FOUND (no such bot),
+ * CW_SERVICES_ERROR_NOT_RUNNING, CW_SERVICES_ERROR_NO_POSITION,
+ * CW_SERVICES_ERROR_REFUSED (a guard's reason).
+ */
+gboolean
+cw_strategy_manager_close_position(CwStrategyManager *self, const char *name, const char *source,
+				   GError **error)
+{
+	g_auto(CwStoreBot) row = {0};
+	CwBotRuntime *rt;
+
+	g_return_val_if_fail(CW_IS_STRATEGY_MANAGER(self), FALSE);
+
+	if (!cw_bot_admin_find(self->store, name, &row, error))
+		return FALSE;
+	rt = g_hash_table_lookup(self->bots, &row.id);
+	if (rt == NULL) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_NOT_RUNNING,
+			    "bot '%s' is not running (status %s): nothing to close", name,
+			    row.status != NULL ? row.status : "unknown");
+		return FALSE;
+	}
+	return cw_strategy_manager_close_loaded(rt, source, 0, error);
+}
+
+/* A close the CLI asked for (cw_bot_admin_request_close()): carried out
+ * once. close_done is written before the close is sent: a crash between
+ * the two loses the close rather than sending it twice. */
+static void
+cw_strategy_manager_take_close_request(CwStrategyManager *self, CwBotRuntime *rt)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *source = NULL;
+	gint64 id = cw_bot_runtime_get_id(rt);
+	gint64 request = 0, done = 0;
+	gint64 *known = g_hash_table_lookup(self->close_done, &id);
+	gboolean found = FALSE;
+
+	if (!cw_store_state_get_int(self->store, id, CW_BOT_ADMIN_STATE_CLOSE_REQUEST,
+				    "a close request", 0, G_MAXINT64, &request, &found, &error)) {
+		cw_log(G_LOG_LEVEL_WARNING, cw_bot_runtime_get_name(rt), NULL, "%s",
+		       error->message);
+		return;
+	}
+	if (!found)
+		return;
+	if (known != NULL) {
+		done = *known;
+	} else if (!cw_store_state_get_int(self->store, id, CW_BOT_ADMIN_STATE_CLOSE_DONE,
+					   "a close request", 0, G_MAXINT64, &done, NULL, &error)) {
+		cw_log(G_LOG_LEVEL_WARNING, cw_bot_runtime_get_name(rt), NULL, "%s",
+		       error->message);
+		return;
+	}
+	g_hash_table_replace(self->close_done, g_memdup2(&id, sizeof id),
+			     g_memdup2(&done, sizeof done));
+	if (request <= done)
+		return;
+	text = g_strdup_printf("%" G_GINT64_FORMAT, request);
+	if (!cw_store_state_set(self->store, id, CW_BOT_ADMIN_STATE_CLOSE_DONE, text, &error)) {
+		cw_log(G_LOG_LEVEL_WARNING, cw_bot_runtime_get_name(rt), NULL,
+		       "close request %" G_GINT64_FORMAT " waits: %s", request, error->message);
+		return;
+	}
+	g_hash_table_replace(self->close_done, g_memdup2(&id, sizeof id),
+			     g_memdup2(&request, sizeof request));
+	source = g_strdup_printf("request %" G_GINT64_FORMAT, request);
+	cw_strategy_manager_close_loaded(rt, source, request, NULL);
 }

@@ -57,6 +57,13 @@ void cw_strategy_manager_foreach_health(CwStrategyManager *self, CwBotHealthFunc
 /* Unloads a running bot and loads it again from its row, with recovery. */
 gboolean cw_strategy_manager_restart_bot(CwStrategyManager *self, gint64 bot_id, const char *reason,
 					 GError **error);
+/* Flattens a running bot now (see cw-strategy-manager.c): through the
+ * guard pipeline, journalled as MANUAL_CLOSE. CW_STORE_ERROR_NOT_FOUND,
+ * CW_SERVICES_ERROR_NOT_RUNNING, _NO_POSITION or _REFUSED otherwise.
+ * Close requests the CLI leaves in the store are carried out by
+ * cw_strategy_manager_reconcile(), once each. */
+gboolean cw_strategy_manager_close_position(CwStrategyManager *self, const char *name,
+					    const char *source, GError **error);
 /* Unloads the bot and records status `error` with message. */
 void cw_strategy_manager_fail_bot(CwStrategyManager *self, gint64 bot_id, const char *message);
 
