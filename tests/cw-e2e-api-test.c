@@ -40,9 +40,9 @@ fx_token(Fx *fx, const char *role, const char *name)
 	return g_strdup(out);
 }
 
-/* A bot config: example renamed, replayed from the shared data at speed 0. */
+/* A bot config: example renamed, replayed from the shared data at speed. */
 static char *
-fx_config(const char *example, const char *name)
+fx_config_speed(const char *example, const char *name, double speed)
 {
 	g_autofree char *path = cw_test_example(example);
 	g_autofree char *data =
@@ -54,10 +54,17 @@ fx_config(const char *example, const char *name)
 	json_object_set_string_member(root, "name", name);
 	json_object_set_string_member(feed, "type", "replay");
 	json_object_set_string_member(feed, "path", data);
-	json_object_set_double_member(feed, "speed", 0);
+	json_object_set_double_member(feed, "speed", speed);
 	json_object_set_object_member(root, "feed", feed);
 	json_generator_set_root(gen, json_parser_get_root(parser));
 	return json_generator_to_data(gen, NULL);
+}
+
+/* The same at speed 0 (as fast as it goes). */
+static char *
+fx_config(const char *example, const char *name)
+{
+	return fx_config_speed(example, name, 0);
 }
 
 static void
@@ -497,6 +504,10 @@ test_changes(Fx *fx, gconstpointer data)
 	g_clear_pointer(&text, g_free);
 	g_assert_cmpint(
 	    cw_test_db_int(fx->db, "SELECT enabled FROM trading_bots WHERE name = 'c'", -1), ==, 0);
+	/* close: a disabled bot is not running */
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots/c/close", NULL, &text), ==, 409);
+	assert_problem(text, 409, "not running", NULL);
+	g_clear_pointer(&text, g_free);
 	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots/c/enable", NULL, &text), ==, 200);
 	g_clear_pointer(&text, g_free);
 	g_assert_cmpint(
@@ -522,9 +533,6 @@ test_changes(Fx *fx, gconstpointer data)
 	g_clear_pointer(&text, g_free);
 	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots/a/switch", "[1]", &text), ==, 400);
 	g_clear_pointer(&text, g_free);
-	/* close: not in the runtime yet */
-	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots/a/close", NULL, &text), ==, 501);
-	g_clear_pointer(&text, g_free);
 	/* the kill switch */
 	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/halt-all", NULL, &text), ==, 200);
 	g_clear_pointer(&text, g_free);
@@ -545,7 +553,7 @@ test_changes(Fx *fx, gconstpointer data)
 	g_assert_cmpint(fx_audits(fx, "/bots", 409), ==, 1);
 	g_assert_cmpint(fx_audits(fx, "/bots", 413), ==, 1);
 	g_assert_cmpint(fx_audits(fx, "/bots/{name}/halt", 200), ==, 1);
-	g_assert_cmpint(fx_audits(fx, "/bots/{name}/close", 501), ==, 1);
+	g_assert_cmpint(fx_audits(fx, "/bots/{name}/close", 409), ==, 1);
 	g_assert_cmpint(fx_audits(fx, "/halt-all", 200), ==, 1);
 	g_assert_cmpint(fx_audits(fx, "/bots/{name}", 404), ==, 1);
 }
@@ -1090,6 +1098,59 @@ test_tls(Fx *fx, gconstpointer data)
 	g_assert_nonnull(soup_message_get_tls_peer_certificate(msg));
 }
 
+/* POST /bots/{name}/close flattens a running bot's position through its
+ * guards: the trade is journalled with exit reason manual_exit, the
+ * outcome as MANUAL_CLOSE, the call as AUDIT; an unknown bot is 404. */
+static void
+test_close(Fx *fx, gconstpointer data)
+{
+	/* 5-minute candles at 100 ms each: positions last a few seconds */
+	g_autofree char *config = fx_config_speed("ema-trend.json", "live", 3000);
+	g_autofree char *text = NULL;
+	CwTestDeadline d = cw_test_deadline(90000);
+	const char *open_sql = "SELECT count(*) FROM trading_positions WHERE qty > 0 AND bot_id = "
+			       "(SELECT id FROM trading_bots WHERE name = 'live')";
+	const char *trade_sql = "SELECT count(*) FROM trading_trades WHERE bot_name = 'live' AND "
+				"exit_reason = 'manual_exit'";
+	guint status = 0;
+
+	fx_start(fx, "5");
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots", config, &text), ==, 201);
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpuint(fx_call(fx, "POST", "/api/v1/bots/nobody/close", NULL, &text), ==, 404);
+	assert_problem(text, 404, NULL, NULL);
+	g_clear_pointer(&text, g_free);
+	/* a position may close by itself between the look and the call: then
+	 * the answer is 409 "no open position", and the next one is taken */
+	while (status != 200) {
+		while (cw_test_db_int(fx->db, open_sql, 0) == 0)
+			g_assert_true(cw_test_deadline_wait(&d, 20));
+		status = fx_call(fx, "POST", "/api/v1/bots/live/close", NULL, &text);
+		if (status != 200) {
+			g_assert_cmpuint(status, ==, 409);
+			assert_problem(text, 409, "no open position", NULL);
+		}
+		g_clear_pointer(&text, g_free);
+	}
+	while (cw_test_db_int(fx->db, trade_sql, 0) < 1)
+		g_assert_true(cw_test_deadline_wait(&d, 20));
+	g_assert_cmpint(cw_test_db_int(fx->db, trade_sql, 0), ==, 1);
+	g_assert_cmpint(
+	    cw_test_db_int(fx->db,
+			   "SELECT count(*) FROM events WHERE type = 'MANUAL_CLOSE' AND "
+			   "json_extract(payload, '$.outcome') = 'sent' AND "
+			   "json_extract(payload, '$.source') = 'api:ops'",
+			   0),
+	    ==, 1);
+	g_assert_cmpint(
+	    cw_test_db_int(fx->db,
+			   "SELECT count(*) FROM events WHERE type = 'TRADE_CLOSED' AND "
+			   "json_extract(payload, '$.reason') = 'manual close'",
+			   0),
+	    ==, 1);
+	g_assert_cmpint(fx_audits(fx, "/bots/{name}/close", 200), ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1104,5 +1165,6 @@ main(int argc, char **argv)
 	g_test_add("/e2e/api/tls", Fx, NULL, fx_setup, test_tls, fx_teardown);
 	g_test_add("/e2e/api/cors", Fx, NULL, fx_setup, test_cors, fx_teardown);
 	g_test_add("/e2e/api/stream-slow", Fx, NULL, fx_setup, test_stream_slow, fx_teardown);
+	g_test_add("/e2e/api/close", Fx, NULL, fx_setup, test_close, fx_teardown);
 	return g_test_run();
 }

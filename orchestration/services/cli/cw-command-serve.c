@@ -74,6 +74,7 @@ cw_command_serve_api(CwService *service, const CwCommandServeApi *a, CwApi **api
 		return NULL;
 	api = cw_api_new(cw_service_get_store(service), tokens);
 	cw_api_set_reload_func(api, (CwApiReloadFunc) cw_service_reload, service);
+	cw_api_set_manager(api, cw_service_get_manager(service));
 	cw_api_set_cors_origins(api, (const char *const *) a->cors);
 	if (a->auth_burst > 0)
 		cw_api_set_auth_burst(api, (guint) a->auth_burst);

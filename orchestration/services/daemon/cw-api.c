@@ -43,6 +43,7 @@ struct _CwApi {
 	CwStore *store;
 	CwApiTokens *tokens;
 	CwApiStream *stream;
+	CwStrategyManager *manager; /* nullable: closes go through the store then */
 	CwApiReloadFunc reload;
 	gpointer reload_data;
 	GStrv cors;
@@ -81,6 +82,7 @@ cw_api_dispose(GObject *object)
 	CwApi *self = CW_API(object);
 
 	g_clear_object(&self->stream);
+	g_clear_object(&self->manager);
 	g_clear_object(&self->tokens);
 	g_clear_object(&self->store);
 	g_clear_pointer(&self->cors, g_strfreev);
@@ -119,6 +121,12 @@ cw_api_new(CwStore *store, CwApiTokens *tokens)
 	self->tokens = g_object_ref(tokens);
 	self->stream = cw_api_stream_new(store, tokens);
 	return self;
+}
+
+void
+cw_api_set_manager(CwApi *self, CwStrategyManager *manager)
+{
+	g_set_object(&self->manager, manager);
 }
 
 void
@@ -961,17 +969,31 @@ cw_api_post_switch(CwApiRequest *req)
 	return cw_api_ok(req, SOUP_STATUS_OK, "switched", changed);
 }
 
-/* The runtime has no call that flattens one bot on demand yet. */
+/* Flattens the bot's position through its guards: at once through the
+ * running service's strategy manager (409 when the bot is not running,
+ * holds no position or its guards refuse the close), else as a request
+ * that the service carries out at its next poll (202). */
 static guint
 cw_api_post_close(CwApiRequest *req)
 {
+	g_autoptr(GError) error = NULL;
 	g_auto(CwStoreBot) bot = {0};
+	g_autofree char *source = NULL;
 
 	if (!cw_api_find_bot(req, &bot))
 		return req->status;
-	return cw_api_problem(req, SOUP_STATUS_NOT_IMPLEMENTED,
-			      "closing a position on demand is not implemented by the runtime yet; "
-			      "halt the bot (its guards then allow only reducing orders)");
+	source = g_strdup_printf("api:%s", req->token_name != NULL ? req->token_name : "?");
+	if (req->api->manager == NULL) {
+		if (cw_bot_admin_request_close(req->api->store, req->name, source, &error) <= 0)
+			return cw_api_problem_from_error(req, error);
+		return cw_api_ok(req, SOUP_STATUS_ACCEPTED, "close requested", TRUE);
+	}
+	if (!cw_strategy_manager_close_position(req->api->manager, req->name, source, &error)) {
+		if (error->domain == CW_SERVICES_ERROR)
+			return cw_api_problem(req, SOUP_STATUS_CONFLICT, error->message);
+		return cw_api_problem_from_error(req, error);
+	}
+	return cw_api_ok(req, SOUP_STATUS_OK, "close sent", TRUE);
 }
 
 static guint

@@ -40,6 +40,9 @@ G_DECLARE_FINAL_TYPE(CwApi, cw_api, CW, API, GObject)
  * API is off). */
 CwApi *cw_api_new(CwStore *store, CwApiTokens *tokens);
 void cw_api_set_reload_func(CwApi *self, CwApiReloadFunc func, gpointer user_data);
+/* The running service's bots, for POST /bots/{name}/close (without it a
+ * close is left as a request in the store, cw_bot_admin_request_close()). */
+void cw_api_set_manager(CwApi *self, CwStrategyManager *manager);
 /* Origins (e.g. "https://ops.example") answered with CORS headers; none
  * (the default) sends no CORS header at all. */
 void cw_api_set_cors_origins(CwApi *self, const char *const *origins);
