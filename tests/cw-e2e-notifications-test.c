@@ -337,6 +337,112 @@ test_cli(Fixture *fx, gconstpointer user_data)
 	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM outbox", -1), ==, 2);
 }
 
+/* How many requests reached the receiver with part in their body. */
+static guint
+sim_count(Fixture *fx, const char *part)
+{
+	GPtrArray *reqs = cw_notify_sim_get_requests(fx->sim);
+	guint n = 0;
+
+	for (guint i = 0; i < reqs->len; i++) {
+		CwSimRequest *r = g_ptr_array_index(reqs, i);
+		if (r->status / 100 == 2 && r->text != NULL && strstr(r->text, part) != NULL)
+			n++;
+	}
+	return n;
+}
+
+/* `bots halt` and `halt-all` from the CLI while serve runs: their events
+ * get outbox rows in the CLI's own transaction (it is given the service
+ * config) and the running service delivers each once. */
+static void
+test_cli_changes_delivered(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = g_build_filename(fx->tmpdir, "halt.db", NULL);
+	g_autofree char *notifications = g_strdup_printf(
+	    "[{\"name\":\"hook\",\"type\":\"webhook\",\"url\":\"%s/hook\","
+	    "\"secret_env\":\"CW_TEST_WH_SECRET\",\"backoff_initial_s\":0.05,"
+	    "\"events\":{\"entry_fill\":\"off\",\"exit_fill\":\"off\",\"stop_moved\":\"off\","
+	    "\"guard_tripped\":\"off\"}}]",
+	    fx->url);
+	g_autofree char *config = fixture_service_config(fx, "service.json", notifications);
+	GSubprocess *proc;
+
+	fixture_add_bot(fx, db);
+	proc = serve_start(fx, db, config, FALSE, 0);
+	/* the replay runs to its end: the bot stops, serve stays */
+	g_assert_true(pump_until(db,
+				 "SELECT count(*) FROM bot_state WHERE key = 'stop_reason' AND "
+				 "value = 'feed ended'",
+				 1, 60000));
+	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM outbox", -1), ==, 0);
+	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "halt", "--db", db, "--service-config",
+				    config, "btc-ema", NULL),
+			==, 0);
+	g_assert_cmpint(cw_test_db_int(db,
+				       "SELECT count(*) FROM outbox WHERE event_type = "
+				       "'mode_changed'",
+				       -1),
+			==, 1);
+	g_assert_true(pump_until(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", 1, 30000));
+	g_assert_cmpuint(sim_count(fx, "\\\"source\\\":\\\"cli\\\""), ==, 1);
+	g_assert_cmpuint(sim_count(fx, "\\\"mode\\\":\\\"halted\\\""), ==, 1);
+	g_assert_cmpint(
+	    cw_test_run(NULL, NULL, "halt-all", "--db", db, "--service-config", config, NULL), ==,
+	    0);
+	g_assert_true(pump_until(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", 2, 30000));
+	g_subprocess_send_signal(proc, SIGTERM);
+	g_assert_cmpint(serve_wait(proc, 20000), ==, 0);
+	g_object_unref(proc);
+	/* each once, signed, with its key */
+	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM outbox", -1), ==, 2);
+	g_assert_cmpuint(sim_count(fx, "\\\"source\\\":\\\"cli\\\""), ==, 2);
+	g_assert_cmpuint(sim_count(fx, "\\\"halted\\\":true"), ==, 1);
+}
+
+/* A bot that serve puts in `error` (its cursor is beyond the data) is
+ * journalled as BOT_ERROR and its bot_error message delivered. */
+static void
+test_bot_error_delivered(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = g_build_filename(fx->tmpdir, "error.db", NULL);
+	g_autofree char *notifications =
+	    g_strdup_printf("[{\"name\":\"hook\",\"type\":\"webhook\",\"url\":\"%s/hook\","
+			    "\"secret_env\":\"CW_TEST_WH_SECRET\",\"backoff_initial_s\":0.05,"
+			    "\"events\":{\"entry_fill\":\"off\",\"exit_fill\":\"off\","
+			    "\"stop_moved\":\"off\",\"guard_tripped\":\"off\","
+			    "\"mode_changed\":\"off\"}}]",
+			    fx->url);
+	g_autofree char *config = fixture_service_config(fx, "service.json", notifications);
+	g_autofree char *level = NULL;
+	GSubprocess *proc;
+
+	fixture_add_bot(fx, db);
+	/* as after a crash: running, with a cursor no candle of the data has */
+	cw_test_db_exec(db, "INSERT INTO bot_state (bot_id, key, value, updated_at) VALUES (1, "
+			    "'cursor', '99999999999999', 0); UPDATE trading_bots SET status = "
+			    "'running'");
+	proc = serve_start(fx, db, config, FALSE, 0);
+	g_assert_true(pump_until(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", 1, 60000));
+	g_subprocess_send_signal(proc, SIGTERM);
+	g_assert_cmpint(serve_wait(proc, 20000), ==, 0);
+	g_object_unref(proc);
+	{
+		g_autofree char *status = cw_test_db_text(db, "SELECT status FROM trading_bots");
+		g_assert_cmpstr(status, ==, "error");
+	}
+	g_assert_cmpint(
+	    cw_test_db_int(db,
+			   "SELECT count(*) FROM events WHERE type = 'BOT_ERROR' AND "
+			   "strategy_id IS NOT NULL AND json_extract(payload, '$.error') "
+			   "LIKE '%beyond the data%'",
+			   -1),
+	    ==, 1);
+	level = cw_test_db_text(db, "SELECT level FROM outbox WHERE event_type = 'bot_error'");
+	g_assert_cmpstr(level, ==, "critical");
+	g_assert_cmpuint(sim_count(fx, "beyond the data"), ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -347,5 +453,9 @@ main(int argc, char **argv)
 		   fixture_setup, test_hanging_notifier_changes_no_trade, fixture_teardown);
 	g_test_add("/e2e/notifications/cli", Fixture, NULL, fixture_setup, test_cli,
 		   fixture_teardown);
+	g_test_add("/e2e/notifications/cli-changes-delivered", Fixture, NULL, fixture_setup,
+		   test_cli_changes_delivered, fixture_teardown);
+	g_test_add("/e2e/notifications/bot-error-delivered", Fixture, NULL, fixture_setup,
+		   test_bot_error_delivered, fixture_teardown);
 	return g_test_run();
 }

@@ -94,15 +94,61 @@ cw_bots_check_args(const char *cmd, const char *usage, int argc, char **argv, in
 	return FALSE;
 }
 
-/* The options every NAME-style command takes: --db FILE, then exactly n
- * positional arguments (usage), the command name first. On failure prints
- * the error and returns FALSE. */
+/* The service config's "notifications" attached to store, so that the
+ * events this command journals get their outbox rows in the same
+ * transaction, as the service's own do. path NULL: $CW_SERVICE_CONFIG,
+ * else nothing (no notification is sent for this change). */
+static gboolean
+cw_bots_attach_notifications(const char *cmd, CwStore *store, const char *path)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwOutboxRouter) router = NULL;
+	JsonNode *root, *array;
+
+	if (path == NULL || path[0] == '\0')
+		path = g_getenv("CW_SERVICE_CONFIG");
+	if (path == NULL || path[0] == '\0')
+		return TRUE;
+	if (!json_parser_load_from_file(parser, path, &error)) {
+		fprintf(stderr, "candlewick %s: %s: %s\n", cmd, path, error->message);
+		return FALSE;
+	}
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+		fprintf(stderr, "candlewick %s: %s: expected a JSON object\n", cmd, path);
+		return FALSE;
+	}
+	array = json_object_get_member(json_node_get_object(root), "notifications");
+	if (array == NULL)
+		return TRUE;
+	if (!JSON_NODE_HOLDS_ARRAY(array)) {
+		fprintf(stderr, "candlewick %s: %s: notifications: expected an array\n", cmd, path);
+		return FALSE;
+	}
+	router = cw_outbox_router_new_from_json(json_node_get_array(array), &error);
+	if (router == NULL) {
+		fprintf(stderr, "candlewick %s: %s: %s\n", cmd, path, error->message);
+		return FALSE;
+	}
+	if (cw_outbox_router_get_n_targets(router) > 0)
+		cw_outbox_router_attach(router, store);
+	return TRUE;
+}
+
+/* The options every NAME-style command takes: --db FILE and
+ * --service-config FILE, then exactly n positional arguments (usage), the
+ * command name first. On failure prints the error and returns FALSE. */
 static gboolean
 cw_bots_parse_db(const char *cmd, const char *usage, int n, const char *summary, int *argc,
-		 char ***argv, char **db)
+		 char ***argv, char **db, char **service_config)
 {
 	GOptionEntry entries[] = {
 	    {"db", 0, 0, G_OPTION_ARG_FILENAME, db, "The database (default: $CW_DB)", "FILE"},
+	    {"service-config", 0, 0, G_OPTION_ARG_FILENAME, service_config,
+	     "The service config whose notifiers hear of this change (default: "
+	     "$CW_SERVICE_CONFIG)",
+	     "FILE"},
 	    {NULL},
 	};
 
@@ -110,19 +156,30 @@ cw_bots_parse_db(const char *cmd, const char *usage, int n, const char *summary,
 	       cw_bots_check_args(cmd, usage, *argc, *argv, n);
 }
 
-/* cw_bots_parse_db(), then the existing database opened; NULL with
+/* cw_bots_parse_db(), then the existing database opened, with the service
+ * config's notifiers attached when it changes the database; NULL with
  * *status the exit status (2 for bad usage) when either fails. */
 static CwStore *
 cw_bots_begin(const char *cmd, const char *usage, int n, const char *summary, CwBotsOpen mode,
 	      int *argc, char ***argv, int *status)
 {
 	g_autofree char *db = NULL;
+	g_autofree char *service_config = NULL;
+	g_autoptr(CwStore) store = NULL;
 
-	if (!cw_bots_parse_db(cmd, usage, n, summary, argc, argv, &db)) {
+	if (!cw_bots_parse_db(cmd, usage, n, summary, argc, argv, &db, &service_config)) {
 		*status = 2;
 		return NULL;
 	}
-	return cw_bots_open(cmd, db, mode, status);
+	store = cw_bots_open(cmd, db, mode, status);
+	if (store == NULL)
+		return NULL;
+	if (mode != CW_BOTS_OPEN_READ_ONLY &&
+	    !cw_bots_attach_notifications(cmd, store, service_config)) {
+		*status = 1;
+		return NULL;
+	}
+	return g_steal_pointer(&store);
 }
 
 static void
@@ -729,6 +786,7 @@ static int
 cw_bots_set_config(int argc, char **argv)
 {
 	g_autofree char *db = NULL;
+	g_autofree char *service_config = NULL;
 	g_autofree char *text = NULL;
 	g_autoptr(CwStore) store = NULL;
 	g_autoptr(GError) error = NULL;
@@ -738,7 +796,7 @@ cw_bots_set_config(int argc, char **argv)
 		"bots set-config", "NAME BOT.json", 2,
 		"Validates a configuration and replaces the bot's. The \"name\" in the "
 		"file must be NAME.",
-		&argc, &argv, &db))
+		&argc, &argv, &db, &service_config))
 		return 2;
 	text = cw_bots_read_config("bots set-config", argv[2], NULL);
 	if (text == NULL)
@@ -816,6 +874,33 @@ cw_bots_resume(int argc, char **argv)
 	return cw_bots_set_mode(argc, argv, CW_BOT_MODE_ACTIVE);
 }
 
+static int
+cw_bots_close(int argc, char **argv)
+{
+	g_autoptr(CwStore) store = NULL;
+	g_autoptr(GError) error = NULL;
+	int status = 1;
+	gint64 seq;
+
+	store = cw_bots_begin("bots close", "NAME", 1,
+			      "Flattens the bot's position: a running service cancels its working "
+			      "entry and sends a reduce-only market close through its guards, "
+			      "once, at its next poll.",
+			      CW_BOTS_OPEN_EXISTING, &argc, &argv, &status);
+	if (store == NULL)
+		return status;
+	seq = cw_bot_admin_request_close(store, argv[1], "cli", &error);
+	if (seq <= 0) {
+		cw_commands_print_error("bots close", error);
+		return 1;
+	}
+	printf("bot '%s': close requested (event %" G_GINT64_FORMAT "); a running service carries "
+	       "it out within one poll interval (its outcome: candlewick events --type "
+	       "MANUAL_CLOSE)\n",
+	       argv[1], seq);
+	return 0;
+}
+
 /* ---- bots (dispatch) ---- */
 
 static const CwBotsCommand cw_bots_commands[] = {
@@ -830,6 +915,7 @@ static const CwBotsCommand cw_bots_commands[] = {
     {"switch", "NAME STRATEGY", "change the active strategy", cw_bots_switch},
     {"halt", "NAME", "halt the bot (mode halted)", cw_bots_halt},
     {"resume", "NAME", "resume the bot (mode active)", cw_bots_resume},
+    {"close", "NAME", "flatten the bot's position (through its guards)", cw_bots_close},
 };
 
 static void
