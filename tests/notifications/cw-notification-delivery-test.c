@@ -585,6 +585,108 @@ test_telegram_commands(Fixture *fx, gconstpointer data)
 	cw_store_bot_clear(&bot);
 }
 
+/* The last reply to chat_id after sending it text. */
+static char *
+fixture_ask(Fixture *fx, gint64 chat_id, const char *text)
+{
+	g_autoptr(GPtrArray) before = fixture_replies(fx, chat_id);
+	g_autoptr(GPtrArray) after = NULL;
+
+	cw_notify_sim_push_message(fx->sim, chat_id, text);
+	fixture_wait_replies(fx, chat_id, before->len + 1);
+	after = fixture_replies(fx, chat_id);
+	g_assert_cmpuint(after->len, ==, before->len + 1);
+	return g_strdup(((CwSimRequest *) g_ptr_array_index(after, after->len - 1))->text);
+}
+
+/* /balance, /daily [n] from the store; /close asks first, then (without a
+ * running service here) leaves a close request for it. */
+static void
+test_telegram_balance_daily_close(Fixture *fx, gconstpointer data)
+{
+	/* 2023-11-15 12:00 UTC */
+	const gint64 noon = G_GINT64_CONSTANT(1700049600000);
+	const gint64 day = 24 * 3600 * G_GINT64_CONSTANT(1000);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) requests = NULL;
+	g_autofree char *answer = NULL;
+	g_autofree char *request = NULL;
+	CwTrade trade = {.symbol = g_quark_from_static_string("BTCUSDT"),
+			 .direction = CW_DIRECTION_LONG,
+			 .entry_price = 100,
+			 .exit_price = 110,
+			 .qty = 1,
+			 .net_pnl = 10};
+	CwPosition pos = {.symbol = g_quark_from_static_string("ETHUSDT"),
+			  .direction = CW_DIRECTION_SHORT,
+			  .qty = 2,
+			  .entry_price = 2000};
+	CwStoreMetrics m = {.bot_name = "bot-a", .time = noon, .equity = 10016.5};
+	gint64 a, b;
+
+	fixture_configure(fx, "[{\"name\":\"tg\",\"type\":\"telegram\",\"base_url\":\"%s\","
+			      "\"chat_id\":42,\"token_env\":\"CW_TEST_TG_TOKEN\",\"commands\":true,"
+			      "\"poll_timeout_s\":0}]");
+	a = cw_store_bot_add(fx->store, "bot-a", "{}", TRUE, &error);
+	b = cw_store_bot_add(fx->store, "bot-b", "{}", TRUE, &error);
+	g_assert_no_error(error);
+	/* bot-a: +10 today, -4 and +10 yesterday, +10 a week ago */
+	for (guint i = 0; i < 4; i++) {
+		static const gint64 days_ago[] = {0, 1, 1, 8};
+		trade.exit_time = noon - days_ago[i] * day - 3600000 + i;
+		trade.entry_time = trade.exit_time - 60000;
+		trade.seq = i;
+		trade.net_pnl = i == 2 ? -4 : 10;
+		g_assert_cmpint(
+		    cw_store_insert_trade(fx->store, NULL, "bot-a", "s", &trade, &error), >, 0);
+	}
+	g_assert_cmpint(cw_store_insert_metrics(fx->store, &m, &error), >, 0);
+	g_assert_true(cw_store_position_save(fx->store, b, "s", &pos, NULL, &error));
+	g_assert_no_error(error);
+	cw_sim_clock_set(CW_SIM_CLOCK(fx->clock), noon);
+
+	answer = fixture_ask(fx, 42, "/balance");
+	g_assert_nonnull(strstr(answer, "bot-a: equity 10016.50, realised +26.00 (4 trades)\n"));
+	g_assert_nonnull(strstr(answer, "bot-b: equity unknown yet, realised +0.00 (0 trades), "
+					"open short 2 ETHUSDT @ 2000\n"));
+	g_assert_nonnull(
+	    strstr(answer, "total: equity 10016.50, realised +26.00, 1 open position"));
+	g_clear_pointer(&answer, g_free);
+
+	answer = fixture_ask(fx, 42, "/daily 3");
+	g_assert_cmpstr(answer, ==,
+			"2023-11-13: 0 trades, PnL +0.00\n"
+			"2023-11-14: 2 trades, PnL +6.00\n"
+			"2023-11-15: 1 trades, PnL +10.00\n");
+	g_clear_pointer(&answer, g_free);
+	/* the default is 7 days */
+	answer = fixture_ask(fx, 42, "/daily");
+	g_assert_true(g_str_has_prefix(answer, "2023-11-09: 0 trades"));
+	g_assert_true(g_str_has_suffix(answer, "2023-11-15: 1 trades, PnL +10.00\n"));
+	g_clear_pointer(&answer, g_free);
+	answer = fixture_ask(fx, 42, "/daily 0");
+	g_assert_nonnull(strstr(answer, "usage: /daily [N]"));
+	g_clear_pointer(&answer, g_free);
+
+	/* /close: a confirmation first, nothing asked of the service yet */
+	answer = fixture_ask(fx, 42, "/close bot-a");
+	g_assert_nonnull(strstr(answer, "confirm"));
+	g_clear_pointer(&answer, g_free);
+	request = cw_store_state_get(fx->store, a, "close_request", &error);
+	g_assert_null(request);
+	answer = fixture_ask(fx, 42, "/close bot-a confirm");
+	g_assert_nonnull(strstr(answer, "/close bot-a: requested"));
+	g_clear_pointer(&answer, g_free);
+	request = cw_store_state_get(fx->store, a, "close_request", &error);
+	g_assert_nonnull(request);
+	requests = cw_store_events_query(fx->store, a, "CLOSE_REQUESTED", 0, 0, &error);
+	g_assert_cmpuint(requests->len, ==, 1);
+	g_assert_nonnull(
+	    strstr(((CwStoreEvent *) g_ptr_array_index(requests, 0))->payload, "tg:42"));
+	answer = fixture_ask(fx, 42, "/close nobody confirm");
+	g_assert_nonnull(strstr(answer, "/close nobody failed: no bot named 'nobody'"));
+}
+
 static void
 test_daily_summary(Fixture *fx, gconstpointer data)
 {
@@ -779,6 +881,8 @@ main(int argc, char **argv)
 	g_log_set_writer_func(test_log_writer, NULL, NULL);
 	cw_notifications_register_types();
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+	ADD("/notifications/delivery/telegram-balance-daily-close",
+	    test_telegram_balance_daily_close);
 	ADD("/notifications/delivery/webhook-fails-then-once",
 	    test_webhook_fails_then_delivered_once);
 	ADD("/notifications/delivery/webhook-down-ten-minutes", test_webhook_down_ten_minutes);

@@ -303,6 +303,8 @@ cw_service_new(const char *db_path, const CwServiceOptions *options, GError **er
 	self->writer = cw_store_writer_new(self->store);
 	self->cache = cw_orchestrator_cache_new(options->max_cached_orchestrators);
 	self->manager = cw_strategy_manager_new(self->store, self->writer, self->cache);
+	if (self->notifications != NULL)
+		cw_notification_worker_set_manager(self->notifications, self->manager);
 	self->health_host =
 	    cw_runtime_health_new(self->store, self->writer, self->manager, db_path);
 	cw_prom_histogram_init(&self->flush_hist,

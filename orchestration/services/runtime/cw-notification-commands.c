@@ -2,8 +2,11 @@
 
 #include <string.h>
 
+#define CW_NOTIFICATION_COMMANDS_DAY_MS   (24 * 3600 * G_GINT64_CONSTANT(1000))
+#define CW_NOTIFICATION_COMMANDS_MAX_DAYS 31
+
 static const char cw_notification_commands_help[] =
-    "Commands: /status [bot], /profit [bot], /balance, /trades [bot] [n], /daily, "
+    "Commands: /status [bot], /profit [bot], /balance, /trades [bot] [n], /daily [n], "
     "/halt BOT, /resume BOT, /halt_all, /resume_all, /close BOT";
 
 static char *
@@ -89,10 +92,124 @@ cw_notification_commands_list_trades(CwStore *store, const char *bot, guint n)
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
-/* The mutating commands: asks first, acts on "confirm". */
+/* /balance: per bot its latest equity, realised PnL of its live trades
+ * and open positions, then the totals. */
 static char *
-cw_notification_commands_mutate(CwStore *store, const char *source, char **argv, guint argc,
-				char **button_label, char **button_data)
+cw_notification_commands_balance(CwStore *store)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) figures =
+	    cw_store_daily_figures(store, G_MININT64, G_MAXINT64, &error);
+	g_autoptr(GPtrArray) positions = NULL;
+	g_autoptr(GPtrArray) bots = NULL;
+	g_autoptr(GString) out = g_string_new(NULL);
+	double equity = 0, pnl = 0;
+	guint n_open = 0;
+
+	if (figures == NULL)
+		return g_strdup_printf("/balance: %s", error->message);
+	positions = cw_store_positions_list(store, -1, &error);
+	bots = positions != NULL ? cw_store_bot_list(store, &error) : NULL;
+	if (bots == NULL)
+		return g_strdup_printf("/balance: %s", error->message);
+	for (guint i = 0; i < figures->len; i++) {
+		const CwStoreDailyFigures *f = g_ptr_array_index(figures, i);
+		const CwStoreBot *bot = i < bots->len ? g_ptr_array_index(bots, i) : NULL;
+
+		if (f->bot_name == NULL)
+			continue;
+		g_string_append_printf(out, "%s: ", f->bot_name);
+		if (f->has_equity)
+			g_string_append_printf(out, "equity %.2f, ", f->equity);
+		else
+			g_string_append(out, "equity unknown yet, ");
+		g_string_append_printf(out, "realised %+.2f (%" G_GINT64_FORMAT " trades)",
+				       f->net_pnl, f->trades);
+		equity += f->has_equity ? f->equity : 0;
+		pnl += f->net_pnl;
+		/* figures and bots are both in id order */
+		for (guint j = 0; bot != NULL && j < positions->len; j++) {
+			const CwStorePosition *p = g_ptr_array_index(positions, j);
+			if (p->bot_id != bot->id || p->position.direction == CW_DIRECTION_NONE)
+				continue;
+			n_open++;
+			g_string_append_printf(
+			    out, ", open %s %.8g %s @ %.8g",
+			    cw_direction_to_string(p->position.direction), p->position.qty,
+			    p->position.symbol != 0 ? g_quark_to_string(p->position.symbol) : "",
+			    p->position.entry_price);
+		}
+		g_string_append_c(out, '\n');
+	}
+	if (out->len == 0)
+		return g_strdup("no bots");
+	g_string_append_printf(out, "total: equity %.2f, realised %+.2f, %u open position%s",
+			       equity, pnl, n_open, n_open == 1 ? "" : "s");
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* /daily [n]: net PnL and trades of every bot per UTC day, the last n
+ * days (default 7, at most 31), today last. */
+static char *
+cw_notification_commands_daily(CwStore *store, const char *arg, gint64 now_ms)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+	gint64 today = now_ms - now_ms % CW_NOTIFICATION_COMMANDS_DAY_MS;
+	guint64 n = 7;
+
+	if (arg != NULL &&
+	    !g_ascii_string_to_unsigned(arg, 10, 1, CW_NOTIFICATION_COMMANDS_MAX_DAYS, &n, NULL))
+		return g_strdup_printf("usage: /daily [N], N from 1 to %d days",
+				       CW_NOTIFICATION_COMMANDS_MAX_DAYS);
+	for (guint64 i = n; i-- > 0;) {
+		gint64 from = today - (gint64) i * CW_NOTIFICATION_COMMANDS_DAY_MS;
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GPtrArray) figures = cw_store_daily_figures(
+		    store, from, from + CW_NOTIFICATION_COMMANDS_DAY_MS, &error);
+		g_autoptr(GDateTime) day = g_date_time_new_from_unix_utc(from / 1000);
+		g_autofree char *date = g_date_time_format(day, "%Y-%m-%d");
+		gint64 trades = 0;
+		double pnl = 0;
+
+		if (figures == NULL)
+			return g_strdup_printf("/daily: %s", error->message);
+		for (guint j = 0; j < figures->len; j++) {
+			const CwStoreDailyFigures *f = g_ptr_array_index(figures, j);
+			trades += f->trades;
+			pnl += f->net_pnl;
+		}
+		g_string_append_printf(out, "%s: %" G_GINT64_FORMAT " trades, PnL %+.2f\n", date,
+				       trades, pnl);
+	}
+	return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* The mutating commands: asks first, acts on "confirm". */
+/* /close BOT (confirmed): through the running service's bots at once,
+ * else left as a request the service carries out at its next poll. */
+static char *
+cw_notification_commands_close(CwStore *store, CwStrategyManager *manager, const char *source,
+			       const char *bot)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (manager == NULL) {
+		if (cw_bot_admin_request_close(store, bot, source, &error) <= 0)
+			return g_strdup_printf("/close %s failed: %s", bot, error->message);
+		return g_strdup_printf("/close %s: requested; the service carries it out at its "
+				       "next poll",
+				       bot);
+	}
+	if (!cw_strategy_manager_close_position(manager, bot, source, &error))
+		return g_strdup_printf("/close %s failed: %s", bot, error->message);
+	return g_strdup_printf("/close %s: reduce-only market close sent through the guards "
+			       "(it fills at the next candle's open on a paper broker)",
+			       bot);
+}
+
+static char *
+cw_notification_commands_mutate(CwStore *store, CwStrategyManager *manager, const char *source,
+				char **argv, guint argc, char **button_label, char **button_data)
 {
 	g_autoptr(GError) error = NULL;
 	const char *cmd = argv[0];
@@ -103,9 +220,6 @@ cw_notification_commands_mutate(CwStore *store, const char *source, char **argv,
 
 	if (!all && bot == NULL)
 		return g_strdup_printf("usage: %s BOT", cmd);
-	if (g_str_equal(cmd, "/close"))
-		return g_strdup("/close is not available: this candlewick has no API to flatten a "
-				"bot's position through the guard pipeline; use /halt");
 	if (!confirmed) {
 		*button_label = g_strdup("Confirm");
 		*button_data = all ? g_strdup_printf("%s confirm", cmd)
@@ -116,6 +230,8 @@ cw_notification_commands_mutate(CwStore *store, const char *source, char **argv,
 				 "%s %s: confirm with the button or send '%s %s confirm'", cmd, bot,
 				 cmd, bot);
 	}
+	if (g_str_equal(cmd, "/close"))
+		return cw_notification_commands_close(store, manager, source, bot);
 	if (all)
 		ok = cw_bot_admin_set_kill_switch(store, g_str_equal(cmd, "/halt_all"), source,
 						  &error);
@@ -125,6 +241,9 @@ cw_notification_commands_mutate(CwStore *store, const char *source, char **argv,
 		    source, &error);
 	if (!ok)
 		return g_strdup_printf("%s failed: %s", cmd, error->message);
+	/* the service's own connection wrote it: its poll would not notice */
+	if (manager != NULL)
+		cw_strategy_manager_reconcile(manager);
 	return all ? g_strdup_printf("%s: done", cmd) : g_strdup_printf("%s %s: done", cmd, bot);
 }
 
@@ -154,8 +273,9 @@ cw_notification_commands_journal(CwStore *store, const char *notifier, gint64 ch
 
 /** cw_notification_commands_run: Returns: (transfer full): the answer. */
 char *
-cw_notification_commands_run(CwStore *store, const char *notifier, gint64 chat_id, const char *text,
-			     char **button_label, char **button_data)
+cw_notification_commands_run(CwStore *store, CwStrategyManager *manager, const char *notifier,
+			     gint64 chat_id, const char *text, gint64 now_ms, char **button_label,
+			     char **button_data)
 {
 	g_auto(GStrv) argv = NULL;
 	g_autofree char *source = g_strdup_printf("%s:%" G_GINT64_FORMAT, notifier, chat_id);
@@ -186,12 +306,14 @@ cw_notification_commands_run(CwStore *store, const char *notifier, gint64 chat_i
 				bot = argv[i];
 		return cw_notification_commands_list_trades(store, bot, (guint) n);
 	}
-	if (g_str_equal(argv[0], "/balance") || g_str_equal(argv[0], "/daily"))
-		return g_strdup_printf("%s is not available in this candlewick yet", argv[0]);
+	if (g_str_equal(argv[0], "/balance"))
+		return cw_notification_commands_balance(store);
+	if (g_str_equal(argv[0], "/daily"))
+		return cw_notification_commands_daily(store, argc > 1 ? argv[1] : NULL, now_ms);
 	if (g_str_equal(argv[0], "/halt") || g_str_equal(argv[0], "/resume") ||
 	    g_str_equal(argv[0], "/halt_all") || g_str_equal(argv[0], "/resume_all") ||
 	    g_str_equal(argv[0], "/close"))
-		return cw_notification_commands_mutate(store, source, argv, argc, button_label,
-						       button_data);
+		return cw_notification_commands_mutate(store, manager, source, argv, argc,
+						       button_label, button_data);
 	return g_strdup(cw_notification_commands_help);
 }

@@ -31,7 +31,8 @@ struct _CwNotificationWorker {
 	CwStore *store;
 	CwClock *clock;
 	CwOutboxRouter *router;
-	GPtrArray *targets; /* CwWorkerTarget */
+	CwStrategyManager *manager; /* nullable: for the commands */
+	GPtrArray *targets;         /* CwWorkerTarget */
 	GRand *rand;
 	guint tick_id;
 	guint64 n_sent;
@@ -65,6 +66,7 @@ cw_notification_worker_dispose(GObject *object)
 	g_clear_object(&self->store);
 	g_clear_object(&self->clock);
 	g_clear_object(&self->router);
+	g_clear_object(&self->manager);
 	g_clear_pointer(&self->rand, g_rand_free);
 	G_OBJECT_CLASS(cw_notification_worker_parent_class)->dispose(object);
 }
@@ -114,6 +116,13 @@ cw_notification_worker_new(CwStore *store, CwClock *clock, CwOutboxRouter *route
 		g_ptr_array_add(self->targets, wt);
 	}
 	return g_steal_pointer(&self);
+}
+
+/** cw_notification_worker_set_manager: the service's bots, for the commands. */
+void
+cw_notification_worker_set_manager(CwNotificationWorker *self, CwStrategyManager *manager)
+{
+	g_set_object(&self->manager, manager);
 }
 
 void
@@ -428,7 +437,8 @@ cw_notification_worker_polled(GObject *source, GAsyncResult *res, gpointer user_
 		g_autofree char *label = NULL;
 		g_autofree char *data = NULL;
 		g_autofree char *answer = cw_notification_commands_run(
-		    self->store, t->target->name, c->chat_id, c->text, &label, &data);
+		    self->store, self->manager, t->target->name, c->chat_id, c->text,
+		    cw_clock_now_ms(self->clock), &label, &data);
 		cw_notifier_reply(t->notifier, c, answer, label, data);
 	}
 }

@@ -46,6 +46,9 @@ guint64 cw_notification_worker_get_n_dead(CwNotificationWorker *self);
 /* Commands dropped because their chat is not allowed, over every notifier. */
 guint64 cw_notification_worker_get_n_ignored(CwNotificationWorker *self);
 /* Fixes the jitter's random seed (tests). */
+/* The running service's bots: /close acts through them at once, and mode
+ * changes the commands make are applied at once (nullable). */
+void cw_notification_worker_set_manager(CwNotificationWorker *self, CwStrategyManager *manager);
 void cw_notification_worker_set_seed(CwNotificationWorker *self, guint32 seed);
 
 G_END_DECLS
