@@ -1151,6 +1151,110 @@ test_close(Fx *fx, gconstpointer data)
 	g_assert_cmpint(fx_audits(fx, "/bots/{name}/close", 200), ==, 1);
 }
 
+/* GET /bots/{name}/candles: the candles table's rows of the bot's
+ * exchange (here Bybit spot), symbol and interval, paged by limit
+ * intervals, with the bot's trades and signals in the range; a replay
+ * bot gets no candles and says why. */
+static void
+test_candles(Fx *fx, gconstpointer data)
+{
+	const gint64 t0 = G_GINT64_CONSTANT(1700000100000), step = 300000;
+	g_autofree char *config = fx_config("ema-trend.json", "chart");
+	g_autofree char *file = fx_path(fx, "chart.json");
+	g_autofree char *out = NULL, *err = NULL, *text = NULL, *path = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(GString) sql = g_string_new("BEGIN;");
+	JsonObject *root, *feed;
+	JsonArray *candles;
+
+	/* a Bybit spot bot, disabled: nothing connects anywhere */
+	g_assert_true(json_parser_load_from_data(parser, config, -1, NULL));
+	root = json_node_get_object(json_parser_get_root(parser));
+	feed = json_object_new();
+	json_object_set_string_member(feed, "type", "bybit");
+	json_object_set_string_member(feed, "category", "spot");
+	json_object_set_object_member(root, "feed", feed);
+	g_clear_pointer(&config, g_free);
+	config = json_to_string(json_parser_get_root(parser), FALSE);
+	g_assert_true(g_file_set_contents(file, config, -1, NULL));
+	g_assert_cmpint(cw_test_run(&out, &err, "bots", "add", "--db", fx->db, "--config", file,
+				    "--disabled", NULL),
+			==, 0);
+	fx_add_bot(fx, fx->db, "breakout.json", "replayed");
+	/* ten candles of each market; the linear ones must not show */
+	for (guint i = 0; i < 10; i++) {
+		g_string_append_printf(sql,
+				       "INSERT INTO candles VALUES ('bybit-spot', 'BTCUSDT', '5m', "
+				       "%" G_GINT64_FORMAT ", 1, 2, 0.5, %u, 7);"
+				       "INSERT INTO candles VALUES ('bybit', 'BTCUSDT', '5m', "
+				       "%" G_GINT64_FORMAT ", 1, 2, 0.5, 999, 7);",
+				       t0 + i * step, 100 + i, t0 + i * step);
+	}
+	g_string_append_printf(
+	    sql,
+	    "INSERT INTO trading_trades (bot_name, strategy_id, symbol, direction, entry_time, "
+	    "exit_time, entry_price, exit_price, qty, gross_pnl, net_pnl, exit_reason, created_at) "
+	    "VALUES ('chart', 'main', 'BTCUSDT', 'long', %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+	    ", 101, 104, 1, 3, 3, 'signal_exit', 1), ('chart', 'main', 'BTCUSDT', 'long', 1000, "
+	    "2000, 1, 1, 1, 0, 0, 'signal_exit', 1);"
+	    "INSERT INTO events (time, bot_id, strategy_id, type, payload) VALUES "
+	    "(%" G_GINT64_FORMAT
+	    ", (SELECT id FROM trading_bots WHERE name = 'chart'), 'main', 'SIGNAL_NEW', "
+	    "'{\"direction\":\"long\"}');COMMIT;",
+	    t0 + step, t0 + 4 * step, t0 + step);
+	cw_test_db_exec(fx->db, sql->str);
+	fx_start(fx, "5");
+
+	path = g_strdup_printf("/api/v1/bots/chart/candles?from=%" G_GINT64_FORMAT
+			       "&to=%" G_GINT64_FORMAT "&limit=4",
+			       t0, t0 + 9 * step);
+	g_assert_cmpuint(fx_call(fx, "GET", path, NULL, &text), ==, 200);
+	node = fx_json(text);
+	root = json_node_get_object(node);
+	candles = json_object_get_array_member(root, "candles");
+	g_assert_cmpuint(json_array_get_length(candles), ==, 4);
+	for (guint i = 0; i < 4; i++) {
+		JsonObject *c = json_array_get_object_element(candles, i);
+		g_assert_cmpint(json_object_get_int_member(c, "open_time"), ==, t0 + i * step);
+		g_assert_cmpfloat(json_object_get_double_member(c, "close"), ==, 100 + i);
+	}
+	g_assert_cmpint(json_object_get_int_member(root, "next_from"), ==, t0 + 4 * step);
+	g_assert_nonnull(
+	    strstr(json_object_get_string_member(root, "candles_source"), "bybit-spot"));
+	/* the trade in the range, not the old one; the signal */
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(root, "trades")), ==,
+			 1);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(root, "signals")), ==,
+			 1);
+	g_clear_pointer(&text, g_free);
+	g_clear_pointer(&node, json_node_unref);
+	g_clear_pointer(&path, g_free);
+	/* the last page */
+	path = g_strdup_printf("/api/v1/bots/chart/candles?from=%" G_GINT64_FORMAT
+			       "&to=%" G_GINT64_FORMAT "&limit=100",
+			       t0 + 8 * step, t0 + 9 * step);
+	g_assert_cmpuint(fx_call(fx, "GET", path, NULL, &text), ==, 200);
+	node = fx_json(text);
+	root = json_node_get_object(node);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(root, "candles")), ==,
+			 2);
+	g_assert_true(json_object_get_null_member(root, "next_from"));
+	g_clear_pointer(&text, g_free);
+	g_clear_pointer(&node, json_node_unref);
+	/* a replay bot: no candles, and why */
+	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/replayed/candles", NULL, &text), ==, 200);
+	node = fx_json(text);
+	root = json_node_get_object(node);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(root, "candles")), ==,
+			 0);
+	g_assert_true(
+	    g_str_has_prefix(json_object_get_string_member(root, "candles_source"), "none:"));
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/chart/candles?limit=0", NULL, &text), ==,
+			 400);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1166,5 +1270,6 @@ main(int argc, char **argv)
 	g_test_add("/e2e/api/cors", Fx, NULL, fx_setup, test_cors, fx_teardown);
 	g_test_add("/e2e/api/stream-slow", Fx, NULL, fx_setup, test_stream_slow, fx_teardown);
 	g_test_add("/e2e/api/close", Fx, NULL, fx_setup, test_close, fx_teardown);
+	g_test_add("/e2e/api/candles", Fx, NULL, fx_setup, test_candles, fx_teardown);
 	return g_test_run();
 }

@@ -638,30 +638,138 @@ cw_api_get_performance(CwApiRequest *req)
 	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
 }
 
-/* No candles table yet: the chart gets the bot's trades (entries, exits)
- * and its SIGNAL_NEW events in [from, to], and "candles" is empty with
- * "candles_source" saying why. */
+/* The exchange whose candles a bot's live feed records: the feed type
+ * ("bybit"), or "TYPE-MARKET" when a string of the feed section names a
+ * market with candles of its own ("bybit-spot"). NULL: a replay or test
+ * feed, or no candles recorded. */
+static char *
+cw_api_chart_exchange(CwApi *self, const CwBotConfig *config, GError **error)
+{
+	JsonObject *feed = cw_bot_config_get_section(config, "feed");
+	g_auto(GStrv) known = NULL;
+	g_autoptr(GList) members = NULL;
+	const char *type;
+
+	if (feed == NULL ||
+	    (type = json_object_get_string_member_with_default(feed, "type", NULL)) == NULL)
+		return NULL;
+	known = cw_store_candles_exchanges(self->store, config->symbol, config->interval_ms, error);
+	if (known == NULL)
+		return NULL;
+	members = json_object_get_members(feed);
+	for (GList *l = members; l != NULL; l = l->next) {
+		JsonNode *n = json_object_get_member(feed, l->data);
+		g_autofree char *name = NULL;
+
+		if (g_str_equal(l->data, "type") || !JSON_NODE_HOLDS_VALUE(n) ||
+		    json_node_get_value_type(n) != G_TYPE_STRING)
+			continue;
+		name = g_strdup_printf("%s-%s", type, json_node_get_string(n));
+		if (g_strv_contains((const char *const *) known, name))
+			return g_steal_pointer(&name);
+	}
+	return g_strv_contains((const char *const *) known, type) ? g_strdup(type) : NULL;
+}
+
+/* The bot's SIGNAL_NEW events (the newest 1,000) with time in [from, to]. */
+static void
+cw_api_add_signals(CwApiRequest *req, JsonBuilder *b, gint64 bot_id, gint64 from, gint64 to)
+{
+	g_autoptr(GPtrArray) events = cw_bot_admin_events_tail(
+	    req->api->store, bot_id, cw_event_type_to_string(CW_EVENT_SIGNAL_NEW), 1000, NULL);
+
+	json_builder_set_member_name(b, "signals");
+	json_builder_begin_array(b);
+	for (guint i = 0; events != NULL && i < events->len; i++) {
+		const CwStoreEvent *e = g_ptr_array_index(events, i);
+		g_autoptr(JsonParser) parser = json_parser_new();
+
+		if (e->time < from || e->time > to)
+			continue;
+		json_builder_begin_object(b);
+		cw_api_add_int(b, "seq", e->seq);
+		cw_api_add_int(b, "time", e->time);
+		cw_api_add_string(b, "strategy_id", e->strategy_id);
+		if (e->payload != NULL &&
+		    json_parser_load_from_data(parser, e->payload, -1, NULL) &&
+		    json_parser_get_root(parser) != NULL) {
+			json_builder_set_member_name(b, "payload");
+			json_builder_add_value(b, json_node_copy(json_parser_get_root(parser)));
+		}
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+/* Chart data in [from, to]: the candles a live feed recorded for the bot's
+ * exchange, symbol and interval (those of the first limit intervals from
+ * from, oldest first; next_from pages on), the bot's trades and its SIGNAL_NEW events. A
+ * replay bot gets no candles ("candles_source" says why). */
 static guint
 cw_api_get_candles(CwApiRequest *req)
 {
 	g_auto(CwStoreBot) bot = {0};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) trades = NULL;
+	g_autoptr(GArray) candles = NULL;
+	g_autoptr(CwBotConfig) config = NULL;
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	gint64 from, to;
+	g_autofree char *exchange = NULL;
+	g_autofree char *source = NULL;
+	gint64 from, to, limit, end = 0;
 
 	if (!cw_api_query_int(req, "from", 0, G_MAXINT64, 0, &from) ||
 	    !cw_api_query_int(req, "to", 0, G_MAXINT64, G_MAXINT64, &to) ||
-	    !cw_api_find_bot(req, &bot))
+	    !cw_api_query_int(req, "limit", 1, 5000, 1000, &limit) || !cw_api_find_bot(req, &bot))
 		return req->status;
+	if (bot.config != NULL)
+		config = cw_bot_config_new_from_data(bot.config, -1, NULL);
+	if (config != NULL && config->interval_ms > 0) {
+		exchange = cw_api_chart_exchange(req->api, config, &error);
+		if (error != NULL)
+			return cw_api_problem_from_error(req, error);
+	}
+	if (exchange != NULL) {
+		/* open times are unique: limit intervals hold at most limit candles */
+		gint64 span = config->interval_ms * limit;
+		end = from > G_MAXINT64 - span ? G_MAXINT64 : MIN(to, from + span - 1);
+		candles = cw_store_candles_query(req->api->store, exchange, config->symbol,
+						 config->interval_ms, from, end, &error);
+		if (candles == NULL)
+			return cw_api_problem_from_error(req, error);
+		source = g_strdup_printf("candles table: %s %s", exchange, config->symbol);
+	} else {
+		source =
+		    g_strdup("none: the candles table holds what live feeds received, and this "
+			     "bot's feed recorded none (a replay feed has its candles in its "
+			     "file)");
+	}
 	trades = cw_store_trades_page(req->api->store, bot.name, 0, 1000, &error);
 	if (trades == NULL)
 		return cw_api_problem_from_error(req, error);
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "candles");
 	json_builder_begin_array(b);
+	for (guint i = 0; candles != NULL && i < candles->len && i < (guint) limit; i++) {
+		const CwCandle *c = &g_array_index(candles, CwCandle, i);
+
+		json_builder_begin_object(b);
+		cw_api_add_int(b, "open_time", c->open_time);
+		cw_api_add_double(b, "open", c->open);
+		cw_api_add_double(b, "high", c->high);
+		cw_api_add_double(b, "low", c->low);
+		cw_api_add_double(b, "close", c->close);
+		cw_api_add_double(b, "volume", c->volume);
+		json_builder_end_object(b);
+	}
 	json_builder_end_array(b);
-	cw_api_add_string(b, "candles_source", "none: the store has no candles table yet");
+	/* the window was cut at limit intervals: the next page starts after it */
+	json_builder_set_member_name(b, "next_from");
+	if (candles != NULL && end < to)
+		json_builder_add_int_value(b, end + 1);
+	else
+		json_builder_add_null_value(b);
+	cw_api_add_string(b, "candles_source", source);
 	json_builder_set_member_name(b, "trades");
 	json_builder_begin_array(b);
 	for (guint i = trades->len; i > 0; i--) {
@@ -671,6 +779,7 @@ cw_api_get_candles(CwApiRequest *req)
 			cw_api_add_trade(b, t);
 	}
 	json_builder_end_array(b);
+	cw_api_add_signals(req, b, bot.id, from, to);
 	json_builder_end_object(b);
 	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
 }

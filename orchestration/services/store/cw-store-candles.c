@@ -98,3 +98,46 @@ cw_store_candles_query(CwStore *self, const char *exchange, const char *symbol, 
 	sqlite3_finalize(stmt);
 	return g_steal_pointer(&out);
 }
+
+/**
+ * cw_store_candles_exchanges:
+ * @symbol: the symbol
+ * @interval_ms: the candle length
+ *
+ * Returns: (transfer full) (nullable): the exchange names that have
+ *   candles of symbol and interval, sorted (NULL-terminated), NULL on error
+ */
+GStrv
+cw_store_candles_exchanges(CwStore *self, const char *symbol, gint64 interval_ms, GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = cw_store_lock(self);
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+	const char *purpose = "listing the exchanges of the candles table";
+	sqlite3_stmt *stmt = NULL;
+	char interval[16];
+	int rc;
+
+	cw_interval_format(interval_ms, interval, sizeof interval);
+	rc = sqlite3_prepare_v2(cw_store_get_db(self),
+				"SELECT DISTINCT exchange FROM candles WHERE symbol = ?1 AND"
+				" interval = ?2 ORDER BY exchange LIMIT 64",
+				-1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		cw_store_set_error(self, error, rc, "%s", purpose);
+		return NULL;
+	}
+	sqlite3_bind_text(stmt, 1, symbol, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, interval, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *name = (const char *) sqlite3_column_text(stmt, 0);
+		if (name != NULL && g_utf8_validate(name, -1, NULL))
+			g_ptr_array_add(out, g_strdup(name));
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		cw_store_set_error(self, error, rc, "%s", purpose);
+		return NULL;
+	}
+	g_ptr_array_add(out, NULL);
+	return (GStrv) g_ptr_array_free(g_steal_pointer(&out), FALSE);
+}

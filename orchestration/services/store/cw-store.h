@@ -154,6 +154,10 @@ gboolean cw_store_candle_insert(CwStore *self, const char *exchange, const char 
  * CwCandle stamped with symbol and interval). */
 GArray *cw_store_candles_query(CwStore *self, const char *exchange, const char *symbol,
 			       gint64 interval_ms, gint64 from, gint64 to, GError **error);
+/* The exchanges ("bybit", "bybit-spot", ...) with candles of symbol and
+ * interval, sorted, at most 64 (a NULL-terminated GStrv). */
+GStrv cw_store_candles_exchanges(CwStore *self, const char *symbol, gint64 interval_ms,
+				 GError **error);
 
 /* ---- bots (schema v2) ---- */
 
