@@ -1670,6 +1670,7 @@ cw_trading_orchestrator_finish(CwTradingOrchestrator *self)
 	cw_action_queue_clear(self->queue);
 	self->entry_pending = FALSE;
 	self->close_pending = FALSE;
+	self->drop_queued_entry = FALSE;
 	self->has_old_stop = FALSE;
 	self->entry_working = FALSE;
 	if (self->broker_iface->cancel_all != NULL) {

@@ -1091,7 +1091,8 @@ cw_strategy_manager_take_close_request(CwStrategyManager *self, CwBotRuntime *rt
 		       error->message);
 		return;
 	}
-	if (!found)
+	/* a restarted bot takes it once it is live again */
+	if (!found || cw_bot_runtime_is_recovering(rt))
 		return;
 	if (known != NULL) {
 		done = *known;
