@@ -43,9 +43,9 @@ fixture_teardown(Fixture *fx, gconstpointer user_data)
 	g_free(fx->url);
 }
 
-/* ema-trend on a fast replay of the synthetic file. */
+/* ema-trend on a replay of the synthetic file at speed. */
 static void
-fixture_add_bot(Fixture *fx, const char *db)
+fixture_add_bot_speed(Fixture *fx, const char *db, double speed)
 {
 	g_autofree char *example = cw_test_example("ema-trend.json");
 	g_autoptr(JsonParser) parser = json_parser_new();
@@ -58,13 +58,20 @@ fixture_add_bot(Fixture *fx, const char *db)
 	json_object_set_string_member(root, "name", "btc-ema");
 	json_object_set_string_member(feed, "type", "replay");
 	json_object_set_string_member(feed, "path", fx->data);
-	json_object_set_double_member(feed, "speed", 200000);
+	json_object_set_double_member(feed, "speed", speed);
 	json_object_set_object_member(root, "feed", feed);
 	json_generator_set_root(gen, json_parser_get_root(parser));
 	text = json_generator_to_data(gen, NULL);
 	g_assert_true(g_file_set_contents(path, text, -1, NULL));
 	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "add", "--db", db, "--config", path, NULL),
 			==, 0);
+}
+
+/* The same, fast. */
+static void
+fixture_add_bot(Fixture *fx, const char *db)
+{
+	fixture_add_bot_speed(fx, db, 200000);
 }
 
 static char *
@@ -352,9 +359,10 @@ sim_count(Fixture *fx, const char *part)
 	return n;
 }
 
-/* `bots halt` and `halt-all` from the CLI while serve runs: their events
- * get outbox rows in the CLI's own transaction (it is given the service
- * config) and the running service delivers each once. */
+/* `bots halt` and `halt-all` from the CLI while serve runs the bot: their
+ * events get outbox rows in the CLI's own transaction (it is given the
+ * service config) and the running service delivers each once; the bot's
+ * echo of the halt it applies is not sent again. */
 static void
 test_cli_changes_delivered(Fixture *fx, gconstpointer user_data)
 {
@@ -368,22 +376,28 @@ test_cli_changes_delivered(Fixture *fx, gconstpointer user_data)
 	g_autofree char *config = fixture_service_config(fx, "service.json", notifications);
 	GSubprocess *proc;
 
-	fixture_add_bot(fx, db);
+	/* slow enough to be running all along */
+	fixture_add_bot_speed(fx, db, 2000);
 	proc = serve_start(fx, db, config, FALSE, 0);
-	/* the replay runs to its end: the bot stops, serve stays */
 	g_assert_true(pump_until(db,
-				 "SELECT count(*) FROM bot_state WHERE key = 'stop_reason' AND "
-				 "value = 'feed ended'",
-				 1, 60000));
+				 "SELECT count(*) FROM events WHERE type = 'BOT_STATUS' AND "
+				 "json_extract(payload, '$.status') = 'running'",
+				 1, 30000));
 	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM outbox", -1), ==, 0);
 	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "halt", "--db", db, "--service-config",
 				    config, "btc-ema", NULL),
 			==, 0);
+	/* written by the CLI itself, before serve even looked */
 	g_assert_cmpint(cw_test_db_int(db,
 				       "SELECT count(*) FROM outbox WHERE event_type = "
 				       "'mode_changed'",
 				       -1),
 			==, 1);
+	/* the bot applies it (its own MODE_CHANGED, source manual) */
+	g_assert_true(pump_until(db,
+				 "SELECT count(*) FROM events WHERE type = 'MODE_CHANGED' AND "
+				 "json_extract(payload, '$.source') = 'manual'",
+				 1, 30000));
 	g_assert_true(pump_until(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", 1, 30000));
 	g_assert_cmpuint(sim_count(fx, "\\\"source\\\":\\\"cli\\\""), ==, 1);
 	g_assert_cmpuint(sim_count(fx, "\\\"mode\\\":\\\"halted\\\""), ==, 1);
@@ -394,7 +408,7 @@ test_cli_changes_delivered(Fixture *fx, gconstpointer user_data)
 	g_subprocess_send_signal(proc, SIGTERM);
 	g_assert_cmpint(serve_wait(proc, 20000), ==, 0);
 	g_object_unref(proc);
-	/* each once, signed, with its key */
+	/* each once, with its key */
 	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM outbox", -1), ==, 2);
 	g_assert_cmpuint(sim_count(fx, "\\\"source\\\":\\\"cli\\\""), ==, 2);
 	g_assert_cmpuint(sim_count(fx, "\\\"halted\\\":true"), ==, 1);

@@ -397,6 +397,32 @@ test_sm_bot_error(SmFixture *fx, gconstpointer user_data)
 	g_assert_cmpuint(sm_count_events(fx, a, "BOT_STATUS"), >, 0);
 }
 
+/* A mode that cannot be read halts the bot (fail closed) and journals one
+ * HEALTH_WARNING naming it: the bot's own echo of that halt is not sent. */
+static void
+test_sm_mode_unreadable(SmFixture *fx, gconstpointer user_data)
+{
+	gint64 a = sm_add(fx, "a", "k1", TRUE);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) events = NULL;
+
+	sm_startup(fx);
+	g_assert_true(cw_store_state_set(fx->store.store, a, "mode", "sideways", &error));
+	cw_strategy_manager_reconcile(fx->manager);
+	cw_strategy_manager_reconcile(fx->manager);
+	cw_test_log_take("*mode unreadable, bot halted*");
+	g_assert_cmpint(cw_bot_runtime_get_mode(cw_strategy_manager_lookup(fx->manager, a)), ==,
+			CW_BOT_MODE_HALTED);
+	sm_flush(fx);
+	events = cw_store_events_query(fx->store.store, a, "HEALTH_WARNING", 0, 0, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(events->len, ==, 1);
+	g_assert_nonnull(strstr(((CwStoreEvent *) g_ptr_array_index(events, 0))->payload,
+				"mode unreadable, bot halted"));
+	g_assert_nonnull(
+	    strstr(((CwStoreEvent *) g_ptr_array_index(events, 0))->payload, "sideways"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -411,6 +437,7 @@ main(int argc, char **argv)
 	ADD("stop-all", test_sm_stop_all);
 	ADD("close", test_sm_close);
 	ADD("bot-error", test_sm_bot_error);
+	ADD("mode-unreadable", test_sm_mode_unreadable);
 #undef ADD
 	return g_test_run();
 }

@@ -383,10 +383,27 @@ cw_strategy_manager_read_mode(CwStrategyManager *self, gint64 id, const char *na
 	const char *logged = g_hash_table_lookup(self->mode_errors, &id);
 
 	if (error != NULL && g_strcmp0(logged, error->message) != 0) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		g_autoptr(JsonNode) root = NULL;
+
 		cw_log(G_LOG_LEVEL_WARNING, name, NULL, "mode unreadable, bot halted: %s",
 		       error->message);
 		g_hash_table_replace(self->mode_errors, g_memdup2(&id, sizeof id),
 				     g_strdup(error->message));
+		/* the bot's echo of this halt is not sent (it looks like an
+		 * operator's): the warning is, once per problem */
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "source");
+		json_builder_add_string_value(b, "mode");
+		json_builder_set_member_name(b, "reason");
+		json_builder_add_string_value(b, "mode unreadable, bot halted");
+		json_builder_set_member_name(b, "error");
+		json_builder_add_string_value(b, error->message);
+		json_builder_end_object(b);
+		root = json_builder_get_root(b);
+		cw_store_writer_event(self->writer, id, NULL,
+				      cw_event_type_to_string(CW_EVENT_HEALTH_WARNING),
+				      cw_strategy_manager_now(), json_to_string(root, FALSE));
 	} else if (error == NULL && logged != NULL) {
 		g_hash_table_remove(self->mode_errors, &id);
 	}

@@ -458,6 +458,11 @@ cw_outbox_router_route_event(CwOutboxRouter *self, CwStore *store, gint64 bot_id
 
 	if (kind == NULL || self->targets->len == 0)
 		return TRUE;
+	/* a bot applying its operator's mode (source "manual"): the
+	 * operator's own MODE_CHANGED, journalled by the bot admin, is the
+	 * message; a mode a guard demands (source "guard") is sent */
+	if (event->type == CW_EVENT_MODE_CHANGED && g_strcmp0(event->source, "manual") == 0)
+		return TRUE;
 	bot_name = cw_outbox_router_bot_name(self, store, bot_id);
 	title = g_string_new(NULL);
 	body = g_string_new(NULL);
