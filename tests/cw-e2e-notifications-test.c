@@ -119,6 +119,8 @@ serve_start(Fixture *fx, const char *db, const char *config, gboolean exit_when_
 	g_subprocess_launcher_unsetenv(launcher, "NOTIFY_SOCKET");
 	g_subprocess_launcher_unsetenv(launcher, "CW_DB");
 	g_subprocess_launcher_setenv(launcher, "CW_TEST_WH_SECRET", TEST_SECRET, TRUE);
+	/* the token the local Telegram server was made with */
+	g_subprocess_launcher_setenv(launcher, "CW_TEST_TG_TOKEN", "unused", TRUE);
 	proc = g_subprocess_launcher_spawnv(launcher, argv, &error);
 	g_assert_no_error(error);
 	serve_exited[index] = FALSE;
@@ -457,6 +459,84 @@ test_bot_error_delivered(Fixture *fx, gconstpointer user_data)
 	g_assert_cmpuint(sim_count(fx, "beyond the data"), ==, 1);
 }
 
+/* The newest reply of the service to chat_id, NULL when none. */
+static const char *
+sim_last_reply(Fixture *fx, gint64 chat_id, guint *n)
+{
+	GPtrArray *reqs = cw_notify_sim_get_requests(fx->sim);
+	const char *last = NULL;
+
+	*n = 0;
+	for (guint i = 0; i < reqs->len; i++) {
+		CwSimRequest *r = g_ptr_array_index(reqs, i);
+		if (g_str_has_suffix(r->path, "/sendMessage") && r->chat_id == chat_id) {
+			last = r->text;
+			(*n)++;
+		}
+	}
+	return last;
+}
+
+/* Telegram /close BOT confirm to a running serve: the bot's position is
+ * flattened through its guards at once (the worker calls the service's
+ * strategy manager), its trade closes as manual_exit. */
+static void
+test_telegram_close(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = g_build_filename(fx->tmpdir, "tgclose.db", NULL);
+	g_autofree char *notifications = g_strdup_printf(
+	    "[{\"name\":\"tg\",\"type\":\"telegram\",\"base_url\":\"%s\",\"chat_id\":42,"
+	    "\"token_env\":\"CW_TEST_TG_TOKEN\",\"commands\":true,\"poll_timeout_s\":0,"
+	    "\"events\":{\"entry_fill\":\"off\",\"exit_fill\":\"off\",\"stop_moved\":\"off\","
+	    "\"guard_tripped\":\"off\",\"mode_changed\":\"off\"}}]",
+	    fx->url);
+	g_autofree char *config = fixture_service_config(fx, "service.json", notifications);
+	const char *open_sql = "SELECT count(*) FROM trading_positions WHERE qty > 0";
+	const char *trade_sql =
+	    "SELECT count(*) FROM trading_trades WHERE exit_reason = 'manual_exit'";
+	gboolean sent = FALSE;
+	GSubprocess *proc;
+
+	/* 5-minute candles at half a second each: positions last seconds */
+	fixture_add_bot_speed(fx, db, 600);
+	proc = serve_start(fx, db, config, FALSE, 0);
+	for (guint attempt = 0; attempt < 20 && !sent; attempt++) {
+		guint before = 0, after = 0;
+		const char *reply;
+
+		g_assert_true(pump_until(db, open_sql, 1, 60000));
+		sim_last_reply(fx, 42, &before);
+		cw_notify_sim_push_message(fx->sim, 42, "/close btc-ema confirm");
+		{
+			CwTestDeadline d = cw_test_deadline(10000);
+			do {
+				for (guint i = 0; i < 50 && g_main_context_iteration(NULL, FALSE);
+				     i++)
+					;
+				reply = sim_last_reply(fx, 42, &after);
+			} while (after == before && cw_test_deadline_wait(&d, 10));
+		}
+		g_assert_cmpuint(after, ==, before + 1);
+		/* it may have closed by itself meanwhile: then take the next one */
+		sent = strstr(reply, "close sent through the guards") != NULL;
+		if (!sent)
+			g_assert_nonnull(strstr(reply, "no open position"));
+	}
+	g_assert_true(sent);
+	g_assert_true(pump_until(db, trade_sql, 1, 30000));
+	g_subprocess_send_signal(proc, SIGTERM);
+	g_assert_cmpint(serve_wait(proc, 20000), ==, 0);
+	g_object_unref(proc);
+	g_assert_cmpint(cw_test_db_int(db, trade_sql, -1), ==, 1);
+	g_assert_cmpint(
+	    cw_test_db_int(db,
+			   "SELECT count(*) FROM events WHERE type = 'MANUAL_CLOSE' AND "
+			   "json_extract(payload, '$.source') = 'tg:42' AND "
+			   "json_extract(payload, '$.outcome') = 'sent'",
+			   -1),
+	    ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -471,5 +551,7 @@ main(int argc, char **argv)
 		   test_cli_changes_delivered, fixture_teardown);
 	g_test_add("/e2e/notifications/bot-error-delivered", Fixture, NULL, fixture_setup,
 		   test_bot_error_delivered, fixture_teardown);
+	g_test_add("/e2e/notifications/telegram-close", Fixture, NULL, fixture_setup,
+		   test_telegram_close, fixture_teardown);
 	return g_test_run();
 }
