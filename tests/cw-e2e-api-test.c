@@ -1149,6 +1149,42 @@ test_close(Fx *fx, gconstpointer data)
 			   0),
 	    ==, 1);
 	g_assert_cmpint(fx_audits(fx, "/bots/{name}/close", 200), ==, 1);
+	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/events?type=manual-close", NULL, &text), ==,
+			 200);
+	g_assert_nonnull(strstr(text, "\"MANUAL_CLOSE\""));
+	g_clear_pointer(&text, g_free);
+
+	/* the CLI's way: a request the running service carries out once,
+	 * whatever the bot holds by then */
+	{
+		g_autofree char *out = NULL, *err = NULL, *sql = NULL;
+		gint64 request;
+
+		g_assert_cmpint(
+		    cw_test_run(&out, &err, "bots", "close", "--db", fx->db, "nobody", NULL), ==,
+		    1);
+		g_assert_nonnull(strstr(err, "no bot named 'nobody'"));
+		g_clear_pointer(&out, g_free);
+		g_clear_pointer(&err, g_free);
+		g_assert_cmpint(
+		    cw_test_run(&out, &err, "bots", "close", "--db", fx->db, "live", NULL), ==, 0);
+		g_assert_nonnull(strstr(out, "close requested (event "));
+		request = cw_test_db_int(
+		    fx->db, "SELECT value FROM bot_state WHERE key = 'close_request'", 0);
+		g_assert_cmpint(request, >, 0);
+		sql = g_strdup_printf("SELECT count(*) FROM events WHERE type = 'MANUAL_CLOSE' AND "
+				      "json_extract(payload, '$.request') = %" G_GINT64_FORMAT,
+				      request);
+		while (cw_test_db_int(fx->db, sql, 0) < 1)
+			g_assert_true(cw_test_deadline_wait(&d, 20));
+		g_assert_cmpint(
+		    cw_test_db_int(fx->db, "SELECT value FROM bot_state WHERE key = 'close_done'",
+				   0),
+		    ==, request);
+		/* once: later polls do not carry it out again */
+		g_usleep(600 * 1000);
+		g_assert_cmpint(cw_test_db_int(fx->db, sql, 0), ==, 1);
+	}
 }
 
 /* GET /bots/{name}/candles: the candles table's rows of the bot's

@@ -585,6 +585,14 @@ cw_bot_admin_get_kill_switch(CwStore *store, gboolean *halted, gint64 *seq, GErr
 	return TRUE;
 }
 
+/* The event types the bot admin journals by name (no CwEventType). */
+static const char *const cw_bot_admin_named_events[] = {
+    CW_BOT_ADMIN_EVENT_KILL_SWITCH,
+    CW_BOT_ADMIN_EVENT_AUDIT,
+    CW_BOT_ADMIN_EVENT_CLOSE_REQUESTED,
+    CW_BOT_ADMIN_EVENT_MANUAL_CLOSE,
+};
+
 /**
  * cw_bot_admin_event_type_canonical:
  * @name: an event type in any case, e.g. "order-filled"
@@ -600,10 +608,9 @@ cw_bot_admin_event_type_canonical(const char *name)
 	if (name == NULL)
 		return NULL;
 	norm = g_strdelimit(g_strdup(name), "-", '_');
-	if (g_ascii_strcasecmp(norm, CW_BOT_ADMIN_EVENT_KILL_SWITCH) == 0)
-		return CW_BOT_ADMIN_EVENT_KILL_SWITCH;
-	if (g_ascii_strcasecmp(norm, CW_BOT_ADMIN_EVENT_AUDIT) == 0)
-		return CW_BOT_ADMIN_EVENT_AUDIT;
+	for (guint i = 0; i < G_N_ELEMENTS(cw_bot_admin_named_events); i++)
+		if (g_ascii_strcasecmp(norm, cw_bot_admin_named_events[i]) == 0)
+			return cw_bot_admin_named_events[i];
 	type = cw_event_type_from_string(norm);
 	if (type == CW_EVENT_LAST)
 		return NULL;
@@ -622,7 +629,8 @@ cw_bot_admin_event_type_list(void)
 
 	for (guint i = 0; i < CW_EVENT_LAST; i++)
 		g_string_append_printf(s, "%s, ", cw_event_type_to_string((CwEventType) i));
-	g_string_append(s, CW_BOT_ADMIN_EVENT_KILL_SWITCH ", " CW_BOT_ADMIN_EVENT_AUDIT);
+	for (guint i = 0; i < G_N_ELEMENTS(cw_bot_admin_named_events); i++)
+		g_string_append_printf(s, "%s%s", i > 0 ? ", " : "", cw_bot_admin_named_events[i]);
 	return g_string_free(s, FALSE);
 }
 

@@ -125,8 +125,8 @@ gboolean cw_bot_admin_get_kill_switch(CwStore *store, gboolean *halted, gint64 *
 				      GError **error);
 
 /* The canonical (stored) name of an event type given in any case, with '-'
- * or '_': the names of cw_event_type_from_string() plus KILL_SWITCH and
- * AUDIT.
+ * or '_': the names of cw_event_type_from_string() plus KILL_SWITCH,
+ * AUDIT, CLOSE_REQUESTED and MANUAL_CLOSE.
  * NULL when unknown. */
 const char *cw_bot_admin_event_type_canonical(const char *name);
 /* "SIGNAL_NEW, EXIT_SIGNAL, ..., KILL_SWITCH", for error messages. */
