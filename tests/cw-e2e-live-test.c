@@ -6,6 +6,7 @@
  * order. */
 #include "cw-test-utils.h"
 
+#include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -438,6 +439,129 @@ test_crash_recovery(Fixture *fx, gconstpointer user_data)
 	    ==, 0);
 }
 
+/* GET http://127.0.0.1:port/sim/state. */
+static JsonObject *
+sim_state(JsonParser *parser, int port)
+{
+	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 10, NULL);
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%d/sim/state", port);
+	g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) body = soup_session_send_and_read(session, msg, NULL, &error);
+	gsize len = 0;
+	const char *data;
+
+	g_assert_no_error(error);
+	data = g_bytes_get_data(body, &len);
+	g_assert_true(json_parser_load_from_data(parser, data, (gssize) len, &error));
+	g_assert_no_error(error);
+	return json_node_get_object(json_parser_get_root(parser));
+}
+
+/* A bot of the config for another symbol (and name). */
+static char *
+bot_config_for(Fixture *fx, const char *type, int port, const char *symbol)
+{
+	g_autofree char *name = g_strdup_printf("live-%s", symbol);
+	g_autofree char *path = bot_config(fx, name, type, port, NULL);
+	g_autofree char *text = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GString) out = NULL;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, &error));
+	out = g_string_new(text);
+	g_assert_cmpuint(g_string_replace(out, "\"symbol\": \"BTCUSDT\"", "\"symbol\": \"SYM\"", 1),
+			 ==, 1);
+	g_string_replace(out, "SYM", symbol, 1);
+	g_string_replace(out, "\"name\": \"btc-ema-trend\"", "\"name\": \"NAME\"", 1);
+	g_string_replace(out, "NAME", name, 1);
+	g_assert_true(g_file_set_contents(path, out->str, -1, &error));
+	return g_steal_pointer(&path);
+}
+
+#define N_SYMBOLS 10
+
+/* Ten symbols of one exchange over one WebSocket: the sim accepts one
+ * connection (Bybit: two subscribe requests of at most 10 topics; Binance:
+ * a combined stream), and every symbol's candles arrive whole. */
+static void
+test_many_symbols(Fixture *fx, gconstpointer user_data)
+{
+	const char *type = user_data;
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GPtrArray) symbols = g_ptr_array_new_with_free_func(g_free);
+	JsonObject *state;
+	GSubprocess *serve;
+	int port;
+
+	g_ptr_array_add(symbols, g_strdup("BTCUSDT"));
+	for (guint i = 1; i < N_SYMBOLS; i++)
+		g_ptr_array_add(symbols, g_strdup_printf("S%uUSDT", i));
+	for (const char *const *a = (const char *const[]){"--speed", "200", "--partials", "1",
+							  "--fault", "drop_every=71", NULL};
+	     *a != NULL; a++)
+		g_ptr_array_add(args, g_strdup(*a));
+	for (guint i = 1; i < N_SYMBOLS; i++) {
+		g_ptr_array_add(args, g_strdup("--market"));
+		g_ptr_array_add(args,
+				g_strdup_printf("%s=%s", (char *) symbols->pdata[i], fx->csv));
+	}
+	g_ptr_array_add(args, NULL);
+	port = sim_start(fx, "sim", (const char *const *) args->pdata);
+	for (guint i = 0; i < N_SYMBOLS; i++) {
+		g_autofree char *config = bot_config_for(fx, type, port, symbols->pdata[i]);
+		bots_add(db, config, symbols->pdata[i]);
+	}
+	serve = serve_start(fx, db, log);
+	/* each symbol: contiguous from its warm-up to the file's last candle
+	 * (the warm-up's first candle depends on when the sim's clock started) */
+	for (guint i = 0; i < N_SYMBOLS; i++) {
+		g_autofree char *last_sql = g_strdup_printf(
+		    "SELECT max(open_time) FROM candles WHERE exchange = '%s' AND symbol = '%s'",
+		    type, (char *) symbols->pdata[i]);
+		g_autofree char *hole_sql = g_strdup_printf(
+		    "SELECT (max(open_time) - min(open_time)) / 300000 + 1 - count(*) FROM candles "
+		    "WHERE exchange = '%s' AND symbol = '%s'",
+		    type, (char *) symbols->pdata[i]);
+		g_autofree char *n_sql = g_strdup_printf(
+		    "SELECT count(*) FROM candles WHERE exchange = '%s' AND symbol = '%s'", type,
+		    (char *) symbols->pdata[i]);
+		gint64 last = g_ascii_strtoll(fx->rows->pdata[fx->rows->len - 1], NULL, 10) * 1000;
+		CwTestDeadline d = cw_test_deadline(120000);
+
+		while (cw_test_db_int(db, last_sql, 0) < last && cw_test_deadline_wait(&d, 100))
+			;
+		g_assert_cmpint(cw_test_db_int(db, last_sql, 0), ==, last);
+		g_assert_cmpint(cw_test_db_int(db, hole_sql, -1), ==, 0);
+		g_assert_cmpint(cw_test_db_int(db, n_sql, 0), >=, N_STREAM + WARMUP / 2);
+	}
+	state = sim_state(parser, port);
+	g_test_message("connections accepted: %" G_GINT64_FORMAT,
+		       json_object_get_int_member(state, "connections_accepted"));
+	g_assert_cmpint(json_object_get_int_member(state, "connections_accepted"), ==, 1);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(state, "connections")),
+			 ==, 1);
+	stop(serve, SIGTERM);
+	/* every symbol's candles are the file's, each once */
+	g_assert_cmpint(cw_test_db_int(db,
+				       "SELECT count(DISTINCT symbol) FROM candles WHERE "
+				       "exchange IN ('bybit', 'binance')",
+				       0),
+			==, N_SYMBOLS);
+	/* the same file behind every symbol: the same candles */
+	g_assert_cmpint(cw_test_db_int(db,
+				       "SELECT count(*) FROM candles c JOIN candles b ON "
+				       "b.symbol = 'BTCUSDT' AND b.exchange = c.exchange AND "
+				       "b.open_time = c.open_time WHERE c.close != b.close",
+				       -1),
+			==, 0);
+	g_assert_cmpint(
+	    cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'FEED_ERROR'", -1), ==, 0);
+}
+
 static const NoGapCase bybit_faults = {"bybit",
 				       {"--speed", "400", "--partials", "2", "--fault",
 					"bad_every=5", "--fault", "drop_every=97", "--fault",
@@ -492,5 +616,7 @@ main(int argc, char **argv)
 	ADD("bybit/same-trades", test_same_trades, "bybit");
 	ADD("binance/same-trades", test_same_trades, "binance");
 	ADD("bybit/crash-recovery", test_crash_recovery, NULL);
+	ADD("bybit/many-symbols", test_many_symbols, "bybit");
+	ADD("binance/many-symbols", test_many_symbols, "binance");
 	return g_test_run();
 }

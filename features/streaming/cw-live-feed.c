@@ -2,7 +2,7 @@
  * reaches the sinks only when its open time is after last_open (never
  * twice, never out of order). While a REST backfill runs, the stream's
  * closed candles wait in held (sorted) and go out after it. */
-#include "cw-streaming.h"
+#include "cw-live-conn-private.h"
 
 #include "cw-config.h"
 #include "cw-net.h"
@@ -40,13 +40,13 @@ typedef struct {
 	gboolean sinks_dirty;
 
 	/* connection */
-	SoupSession *session;
-	CwWsClient *client;
-	CwKlineDecoder *decoder;
-	CwKlineFrame frame;
+	CwLiveConn *conn;        /* shared, or detached (frames from ingest()) */
+	CwKlineDecoder *decoder; /* REST pages */
+	SoupSession *session;    /* the connection's, for REST; NULL when detached */
+	CwWsClientStats ws;      /* the last connection's counters, once it is left */
+	gboolean have_ws;
 	CwFeedState state;
 	gboolean started;
-	guint req;
 
 	/* order */
 	gint64 last_open;    /* open time of the last candle delivered */
@@ -287,7 +287,7 @@ cw_live_feed_end_backfill(CwLiveFeed *self, gboolean filled_any)
 		cw_live_feed_backfill(self);
 		return;
 	}
-	cw_live_feed_set_state(self, priv->client != NULL && cw_ws_client_is_open(priv->client)
+	cw_live_feed_set_state(self, priv->conn != NULL && cw_live_conn_is_open(priv->conn)
 					 ? CW_FEED_STATE_LIVE
 					 : CW_FEED_STATE_CONNECTING);
 }
@@ -454,8 +454,11 @@ cw_live_feed_on_closed(CwLiveFeed *self, const CwCandle *candle)
 
 /* Frames ------------------------------------------------------------------- */
 
-static void
-cw_live_feed_bad(CwLiveFeed *self, CwKlineError kind, const char *detail)
+/* What the connection calls ------------------------------------------------ */
+
+/** cw_live_feed_conn_bad: a bad frame on the feed's connection */
+void
+cw_live_feed_conn_bad(CwLiveFeed *self, CwKlineError kind, const char *detail)
 {
 	CwLiveFeedPrivate *priv = PRIV(self);
 	char what[CW_KLINE_DETAIL_LEN + 64];
@@ -466,20 +469,24 @@ cw_live_feed_bad(CwLiveFeed *self, CwKlineError kind, const char *detail)
 	cw_live_feed_log(self, G_LOG_LEVEL_WARNING, what);
 }
 
-static void
-cw_live_feed_on_kline(CwLiveFeed *self, const CwKlineFrame *frame)
+/** cw_live_feed_conn_frame: a frame for the feed (its topic's, or no topic's) */
+void
+cw_live_feed_conn_frame(CwLiveFeed *self)
+{
+	PRIV(self)->stats.frames++;
+}
+
+/** cw_live_feed_conn_kline: a kline frame of the feed's topic */
+void
+cw_live_feed_conn_kline(CwLiveFeed *self, const CwKlineFrame *frame)
 {
 	CwLiveFeedPrivate *priv = PRIV(self);
 
-	if (strcmp(frame->topic, priv->topic) != 0) {
-		cw_live_feed_bad(self, CW_KLINE_ERROR_UNKNOWN_TOPIC, frame->topic);
-		return;
-	}
 	for (guint i = 0; i < frame->n_updates; i++) {
 		const CwKlineUpdate *u = &frame->updates[i];
 
 		if (u->candle.interval_ms != priv->interval_ms) {
-			cw_live_feed_bad(self, CW_KLINE_ERROR_UNKNOWN_TOPIC, "interval");
+			cw_live_feed_conn_bad(self, CW_KLINE_ERROR_UNKNOWN_TOPIC, "interval");
 			continue;
 		}
 		if (!u->closed) {
@@ -494,106 +501,63 @@ cw_live_feed_on_kline(CwLiveFeed *self, const CwKlineFrame *frame)
 	}
 }
 
-/**
- * cw_live_feed_ingest:
- * @data: the frame's bytes
- * @binary: it came as a binary frame
- *
- * Handles one frame as if the connection had received it.
- */
+/** cw_live_feed_conn_subscribed: the stream carries the feed's topic now */
 void
-cw_live_feed_ingest(CwLiveFeed *self, const char *data, gsize len, gboolean binary)
+cw_live_feed_conn_subscribed(CwLiveFeed *self)
 {
-	CwLiveFeedPrivate *priv = PRIV(self);
-	const CwLiveFeedDialect *d = cw_live_feed_dialect(self);
-	CwKlineFrame *frame = &priv->frame;
-
-	priv->stats.frames++;
-	if (G_UNLIKELY(binary)) {
-		cw_live_feed_bad(self, CW_KLINE_ERROR_BINARY, "a binary frame");
-		return;
-	}
-	if (G_UNLIKELY(len > CW_KLINE_FRAME_MAX_BYTES)) {
-		cw_live_feed_bad(self, CW_KLINE_ERROR_OVERSIZED, "a frame over 64 KiB");
-		return;
-	}
-	d->decode_frame(priv->decoder, data, len, frame);
-	switch (frame->kind) {
-	case CW_KLINE_FRAME_KLINE:
-		cw_live_feed_on_kline(self, frame);
-		break;
-	case CW_KLINE_FRAME_BAD:
-		cw_live_feed_bad(self, frame->error, frame->detail);
-		break;
-	case CW_KLINE_FRAME_SUBSCRIBED:
-		cw_live_feed_backfill(self);
-		break;
-	case CW_KLINE_FRAME_REJECTED: {
-		g_autofree char *what = g_strdup_printf(
-		    "the exchange refused the subscription to %s: %s", priv->topic, frame->detail);
-		priv->stats.rejected++;
-		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "feed %s: %s", priv->key, what);
-		cw_live_feed_report(self, what);
-		g_signal_emit_by_name(self, "ended", what);
-		break;
-	}
-	default:
-		break;
-	}
-}
-
-/* Connection --------------------------------------------------------------- */
-
-static void
-cw_live_feed_ws_opened(CwWsClient *client, guint n, gpointer user_data)
-{
-	CwLiveFeed *self = user_data;
-	CwLiveFeedPrivate *priv = PRIV(self);
-	const CwLiveFeedDialect *d = cw_live_feed_dialect(self);
-
-	/* the first connection warms up; every later one fills what it
-	 * missed: once the stream is sure to carry what closes next (at the
-	 * subscribe ack; a combined stream at once), else a candle closing
-	 * between the REST answer and the subscription would be lost */
-	if (d->subscribe != NULL) {
-		g_autofree char *msg = d->subscribe(priv->topic, ++priv->req);
-		cw_ws_client_send_text(client, msg);
-		return;
-	}
+	/* the first subscription warms up; every later one fills what the
+	 * feed missed, now that the stream carries what closes next */
 	cw_live_feed_backfill(self);
 }
 
-static void
-cw_live_feed_ws_message(CwWsClient *client, const char *data, gsize len, gboolean binary,
-			gpointer user_data)
+/** cw_live_feed_conn_rejected: the exchange refused the feed's topic */
+void
+cw_live_feed_conn_rejected(CwLiveFeed *self, const char *message)
 {
-	cw_live_feed_ingest(user_data, data, len, binary);
+	CwLiveFeedPrivate *priv = PRIV(self);
+	g_autofree char *what = g_strdup_printf("the exchange refused the subscription to %s: %s",
+						priv->topic, message);
+
+	priv->stats.rejected++;
+	cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "feed %s: %s", priv->key, what);
+	cw_live_feed_report(self, what);
+	g_signal_emit_by_name(self, "ended", what);
 }
 
-static void
-cw_live_feed_ws_closed(CwWsClient *client, const char *reason, gboolean stalled, gpointer user_data)
+/** cw_live_feed_conn_closed: the feed's connection closed, failed or stalled */
+void
+cw_live_feed_conn_closed(CwLiveFeed *self, gboolean stalled)
 {
-	CwLiveFeed *self = user_data;
 	CwLiveFeedPrivate *priv = PRIV(self);
-	g_autofree char *what = g_strdup_printf("connection lost: %s", reason);
 
-	cw_live_feed_log(self, G_LOG_LEVEL_WARNING, what);
 	if (!priv->backfilling)
 		cw_live_feed_set_state(self,
 				       stalled ? CW_FEED_STATE_STALLED : CW_FEED_STATE_CONNECTING);
 }
 
-static void
-cw_live_feed_ws_ping(CwWsClient *client, gpointer user_data)
+/**
+ * cw_live_feed_ingest:
+ * @data: the frame's bytes
+ * @binary: it came as a binary frame
+ *
+ * Handles one frame as if the connection had received it (a feed that
+ * was never started gets a connection of its own, with no socket).
+ */
+void
+cw_live_feed_ingest(CwLiveFeed *self, const char *data, gsize len, gboolean binary)
 {
-	const CwLiveFeedDialect *d = cw_live_feed_dialect(user_data);
+	CwLiveFeedPrivate *priv = PRIV(self);
 
-	if (d->ping != NULL)
-		cw_ws_client_send_text(client, d->ping);
+	if (priv->conn == NULL) {
+		if (priv->topic == NULL)
+			return;
+		priv->conn = cw_live_conn_new_detached(cw_live_feed_dialect(self));
+		cw_live_conn_add(priv->conn, self, priv->topic);
+	}
+	cw_live_conn_ingest(priv->conn, data, len, binary);
 }
 
-static const CwWsClientCallbacks cw_live_feed_ws_callbacks = {
-    cw_live_feed_ws_opened, cw_live_feed_ws_message, cw_live_feed_ws_closed, cw_live_feed_ws_ping};
+/* Connection --------------------------------------------------------------- */
 
 static void
 cw_live_feed_halt(CwLiveFeed *self)
@@ -607,9 +571,17 @@ cw_live_feed_halt(CwLiveFeed *self)
 	priv->want_backfill = FALSE;
 	priv->gap_retry = FALSE;
 	g_array_set_size(priv->held, 0);
-	/* the client stays, with its counters, for a later start */
-	if (priv->client != NULL)
-		cw_ws_client_stop(priv->client);
+	/* the connection's counters stay, for bots show */
+	if (priv->conn != NULL) {
+		CwLiveConn *conn = g_steal_pointer(&priv->conn);
+
+		if (cw_live_conn_get_ws_stats(conn) != NULL) {
+			priv->ws = *cw_live_conn_get_ws_stats(conn);
+			priv->have_ws = TRUE;
+		}
+		cw_live_conn_leave(conn, self);
+	}
+	g_clear_object(&priv->session);
 	priv->started = FALSE;
 	cw_live_feed_set_state(self, CW_FEED_STATE_STOPPED);
 }
@@ -620,33 +592,29 @@ cw_live_feed_start(CwMarketFeed *feed, GError **error)
 	CwLiveFeed *self = CW_LIVE_FEED(feed);
 	CwLiveFeedPrivate *priv = PRIV(self);
 	const CwLiveFeedDialect *d = cw_live_feed_dialect(self);
-	g_autofree char *url = NULL;
 	CwWsClientSettings settings;
 
 	if (priv->started)
 		return TRUE;
-	if (priv->client != NULL) {
-		priv->started = TRUE;
-		cw_live_feed_set_state(self, CW_FEED_STATE_CONNECTING);
-		cw_ws_client_start(priv->client);
-		return TRUE;
-	}
 	if (priv->topic == NULL) {
 		g_set_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FAILED,
 			    "%s feed: not configured", d->exchange);
 		return FALSE;
 	}
-	url = d->stream_url(priv->ws_url, priv->topic);
+	if (priv->conn != NULL) {
+		/* frames were ingested before: the detached connection goes */
+		cw_live_conn_leave(g_steal_pointer(&priv->conn), self);
+	}
 	cw_ws_client_settings_init(&settings);
 	settings.ping_s = d->ping_s;
 	settings.stall_s = priv->stall_s;
 	settings.max_age_s = d->max_age_s;
-	priv->session = soup_session_new_with_options("timeout", 30, "idle-timeout", 60, NULL);
-	priv->client =
-	    cw_ws_client_new(priv->session, url, &settings, &cw_live_feed_ws_callbacks, self);
 	priv->started = TRUE;
 	cw_live_feed_set_state(self, CW_FEED_STATE_CONNECTING);
-	cw_ws_client_start(priv->client);
+	priv->conn = cw_live_conn_join(d, priv->market, priv->ws_url, &settings, priv->topic);
+	priv->session = g_object_ref(cw_live_conn_get_session(priv->conn));
+	/* joining an open connection may subscribe (and backfill) at once */
+	cw_live_conn_add(priv->conn, self, priv->topic);
 	return TRUE;
 }
 
@@ -708,8 +676,9 @@ static char *
 cw_live_feed_describe_stats(CwMarketFeed *feed)
 {
 	CwLiveFeedPrivate *priv = PRIV(feed);
-	const CwWsClientStats *ws =
-	    priv->client != NULL ? cw_ws_client_get_stats(priv->client) : NULL;
+	const CwWsClientStats *ws = priv->conn != NULL ? cw_live_conn_get_ws_stats(priv->conn)
+				    : priv->have_ws    ? &priv->ws
+						       : NULL;
 	GString *out = g_string_new(NULL);
 	gint64 age = ws != NULL && ws->last_frame_us > 0
 			 ? (g_get_monotonic_time() - ws->last_frame_us) / 1000
@@ -877,7 +846,6 @@ cw_live_feed_finalize(GObject *object)
 	g_free(priv->topic);
 	g_free(priv->key);
 	g_free(priv->exchange);
-	g_clear_object(&priv->client);
 	g_clear_object(&priv->session);
 	G_OBJECT_CLASS(cw_live_feed_parent_class)->finalize(object);
 }

@@ -1731,6 +1731,8 @@ cw_exchange_sim_get_state(CwExchangeSim *self)
 	json_builder_add_int_value(b, (gint64) self->n_rest);
 	json_builder_set_member_name(b, "rest_faulted");
 	json_builder_add_int_value(b, (gint64) self->n_rest_faulted);
+	json_builder_set_member_name(b, "connections_accepted");
+	json_builder_add_int_value(b, (gint64) self->n_conns);
 	json_builder_set_member_name(b, "connections");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < self->conns->len; i++) {
