@@ -479,6 +479,74 @@ bot_config_for(Fixture *fx, const char *type, int port, const char *symbol)
 	return g_steal_pointer(&path);
 }
 
+/* Waits until the candles table holds the file's last candle. */
+static void
+wait_last(Fixture *fx, const char *db, const char *exchange, const char *symbol)
+{
+	g_autofree char *sql = g_strdup_printf(
+	    "SELECT max(open_time) FROM candles WHERE exchange = '%s' AND symbol = '%s'", exchange,
+	    symbol);
+	gint64 last = g_ascii_strtoll(fx->rows->pdata[fx->rows->len - 1], NULL, 10) * 1000;
+	CwTestDeadline d = cw_test_deadline(120000);
+
+	while (cw_test_db_int(db, sql, 0) < last && cw_test_deadline_wait(&d, 100))
+		;
+	g_assert_cmpint(cw_test_db_int(db, sql, 0), ==, last);
+}
+
+/* A restart with the candles table full: the warm-up reads it and asks
+ * the exchange only for what it lacks (the look-back before its first
+ * row, what closed after its last), not for the 2,000 candles it holds. */
+static void
+test_restart_from_table(Fixture *fx, gconstpointer user_data)
+{
+	const char *type = user_data;
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log1 = g_strdup_printf("%s/serve-1.log", fx->tmpdir);
+	g_autofree char *log2 = g_strdup_printf("%s/serve-2.log", fx->tmpdir);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonParser) state_parser = json_parser_new();
+	const char *faults[] = {"--speed", "400", NULL};
+	int port = sim_start(fx, "sim", faults);
+	g_autofree char *config = bot_config(fx, "live", type, port, NULL);
+	gint64 before, after, stored = 0, n_rows;
+	CwTestDeadline d;
+	GSubprocess *serve;
+
+	bots_add(db, config, "live");
+	serve = serve_start(fx, db, log1);
+	wait_last(fx, db, type, "BTCUSDT");
+	g_usleep(300000);
+	stop(serve, SIGTERM);
+	n_rows = candles_recorded(db, type);
+	before = json_object_get_int_member(sim_state(state_parser, port), "rest_requests");
+	cw_test_db_exec(db, "DELETE FROM bot_state WHERE key = 'feed'");
+
+	serve = serve_start(fx, db, log2);
+	d = cw_test_deadline(30000);
+	do {
+		g_autofree char *text =
+		    cw_test_db_text(db, "SELECT value FROM bot_state WHERE key = 'feed' AND value "
+					"LIKE '%\"state\":\"live\"%'");
+
+		if (text != NULL) {
+			stored = json_object_get_int_member(feed_stats(parser, db), "from_table");
+			break;
+		}
+	} while (cw_test_deadline_wait(&d, 100));
+	g_usleep(500000);
+	after = json_object_get_int_member(sim_state(state_parser, port), "rest_requests");
+	stop(serve, SIGTERM);
+	g_test_message("%" G_GINT64_FORMAT " rows; restart: %" G_GINT64_FORMAT
+		       " from the table, %" G_GINT64_FORMAT " REST requests",
+		       n_rows, stored, after - before);
+	g_assert_cmpint(stored, >=, n_rows - 1);
+	/* at most the look-back before the table's first row and the tail
+	 * after its last: the table's 2,000+ rows would take 3 pages */
+	g_assert_cmpint(after - before, <=, 2);
+	g_assert_cmpint(candles_recorded(db, type), ==, n_rows);
+}
+
 #define N_SYMBOLS 10
 
 /* Ten symbols of one exchange over one WebSocket: the sim accepts one
@@ -617,6 +685,8 @@ main(int argc, char **argv)
 	ADD("binance/same-trades", test_same_trades, "binance");
 	ADD("bybit/crash-recovery", test_crash_recovery, NULL);
 	ADD("bybit/many-symbols", test_many_symbols, "bybit");
+	ADD("bybit/restart-from-table", test_restart_from_table, "bybit");
+	ADD("binance/restart-from-table", test_restart_from_table, "binance");
 	ADD("binance/many-symbols", test_many_symbols, "binance");
 	return g_test_run();
 }

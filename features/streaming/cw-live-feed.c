@@ -8,9 +8,12 @@
 #include "cw-net.h"
 #include "cw-strategies.h"
 
+#include <math.h>
 #include <string.h>
 
 #define CW_LIVE_HELD_MAX 4096
+/* the most candles a recovery reads back from the candles table */
+#define CW_LIVE_HISTORY_MAX 500000
 
 typedef struct {
 	guint id;
@@ -62,6 +65,10 @@ typedef struct {
 	GCancellable *rest_cancel;
 	GArray *held; /* of CwCandle, sorted, during a backfill */
 	GArray *page; /* of CwCandle, a REST page */
+	/* the candles table (set by the service): warm-up reads it first */
+	CwCandleHistory *history;
+	GArray *stored;    /* of CwCandle: read back, delivered after the head */
+	gint64 head_until; /* REST fetches the look-back up to this stored candle */
 	CwCandle latest;
 	gboolean have_latest;
 
@@ -241,6 +248,7 @@ cw_live_feed_hold(CwLiveFeed *self, const CwCandle *candle)
 }
 
 static void cw_live_feed_backfill(CwLiveFeed *self);
+static void cw_live_feed_replay_stored(CwLiveFeed *self);
 
 /* After a backfill: the held candles, in order; a gap still before the
  * first is one REST could not fill. */
@@ -249,6 +257,12 @@ cw_live_feed_end_backfill(CwLiveFeed *self, gboolean filled_any)
 {
 	CwLiveFeedPrivate *priv = PRIV(self);
 	gboolean was_warming = priv->warming;
+
+	/* REST failed before the stored candles went out: they go now */
+	if (priv->stored->len > 0) {
+		cw_live_feed_replay_stored(self);
+		return;
+	}
 
 	/* a held candle after a gap: REST may have answered before the
 	 * missing candle closed on the exchange (the stream had it first),
@@ -360,6 +374,16 @@ cw_live_feed_page_cb(GObject *source, GAsyncResult *result, gpointer user_data)
 	}
 	for (guint i = 0; i < priv->page->len; i++)
 		cw_live_feed_push(self, &g_array_index(priv->page, CwCandle, i), TRUE);
+	if (priv->head_until != G_MININT64) {
+		/* the look-back before the stored candles, then them */
+		if (priv->page->len >= limit && priv->stats.backfilled > before &&
+		    priv->last_open + priv->interval_ms < priv->head_until) {
+			cw_live_feed_request(self, priv->last_open + priv->interval_ms, limit);
+			return;
+		}
+		cw_live_feed_replay_stored(self);
+		return;
+	}
 	/* a full page: there may be more after it */
 	if (priv->paging && priv->page->len >= limit && priv->stats.backfilled > before) {
 		cw_live_feed_request(self, priv->last_open + priv->interval_ms, limit);
@@ -380,6 +404,105 @@ cw_live_feed_request(CwLiveFeed *self, gint64 start, guint limit)
 	priv->rest_cancel = g_cancellable_new();
 	cw_rest_get_async(priv->session, url, NULL, cw_live_feed_rest_retry, NULL,
 			  priv->rest_cancel, cw_live_feed_page_cb, g_object_ref(self));
+}
+
+/* A candle read back from the table is a candle the decoders would take. */
+static gboolean
+cw_live_feed_stored_ok(const CwCandle *c)
+{
+	return isfinite(c->open) && isfinite(c->high) && isfinite(c->low) && isfinite(c->close) &&
+	       isfinite(c->volume) && c->high >= c->low && c->volume >= 0 && c->open > 0 &&
+	       c->close > 0 && c->low > 0;
+}
+
+/* The stored candles, then REST for what closed after the last of them
+ * (the downtime), paging forward. */
+static void
+cw_live_feed_replay_stored(CwLiveFeed *self)
+{
+	CwLiveFeedPrivate *priv = PRIV(self);
+	guint max_rows = cw_live_feed_dialect(self)->max_rows[priv->market];
+
+	priv->head_until = G_MININT64;
+	for (guint i = 0; i < priv->stored->len; i++) {
+		const CwCandle *c = &g_array_index(priv->stored, CwCandle, i);
+
+		if (c->open_time <= priv->last_open)
+			continue;
+		priv->stats.stored++;
+		cw_live_feed_deliver(self, c);
+	}
+	g_array_set_size(priv->stored, 0);
+	priv->paging = TRUE;
+	cw_live_feed_request(self, priv->last_open + priv->interval_ms, max_rows);
+}
+
+/* Warm-up from the candles table: the stored run from start (or the
+ * newest warmup candles), REST only for the look-back it lacks before them
+ * and for what closed after them. FALSE when the table has nothing (or
+ * cannot be read): all over REST then. */
+static gboolean
+cw_live_feed_from_history(CwLiveFeed *self, gint64 start)
+{
+	CwLiveFeedPrivate *priv = PRIV(self);
+	guint max_rows = cw_live_feed_dialect(self)->max_rows[priv->market];
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) rows = NULL;
+	gint64 head_from, first;
+	guint n = 0;
+
+	if (priv->history == NULL || priv->exchange == NULL)
+		return FALSE;
+	rows = cw_candle_history_read(
+	    priv->history, priv->exchange, priv->symbol, priv->interval_ms, start,
+	    start == G_MININT64 ? priv->warmup : CW_LIVE_HISTORY_MAX, &error);
+	if (rows == NULL) {
+		g_autofree char *what = g_strdup_printf(
+		    "candles table not used for the warm-up (all over REST): %s", error->message);
+		cw_live_feed_log(self, G_LOG_LEVEL_WARNING, what);
+		cw_live_feed_report(self, what);
+		return FALSE;
+	}
+	/* the newest run with no hole and no bad row: from the end back for
+	 * the newest, from the start on for a recovery */
+	if (start == G_MININT64) {
+		guint i = rows->len;
+
+		while (i > 0 && cw_live_feed_stored_ok(&g_array_index(rows, CwCandle, i - 1)) &&
+		       (i == rows->len ||
+			g_array_index(rows, CwCandle, i - 1).open_time + priv->interval_ms ==
+			    g_array_index(rows, CwCandle, i).open_time))
+			i--;
+		g_array_remove_range(rows, 0, i);
+		n = rows->len;
+	} else {
+		while (
+		    n < rows->len && cw_live_feed_stored_ok(&g_array_index(rows, CwCandle, n)) &&
+		    (n == 0 || g_array_index(rows, CwCandle, n - 1).open_time + priv->interval_ms ==
+				   g_array_index(rows, CwCandle, n).open_time))
+			n++;
+		g_array_set_size(rows, n);
+	}
+	if (n == 0)
+		return FALSE;
+	g_array_set_size(priv->stored, 0);
+	g_array_append_vals(priv->stored, rows->data, n);
+	first = g_array_index(rows, CwCandle, 0).open_time;
+	head_from = start != G_MININT64 ? start
+		    : n < priv->warmup  ? first - (gint64) (priv->warmup - n) * priv->interval_ms
+					: first;
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
+	       "feed %s: warm-up from the candles table (%u candles)", priv->key, n);
+	if (head_from >= first) {
+		cw_live_feed_replay_stored(self);
+		return TRUE;
+	}
+	priv->head_until = first;
+	priv->paging = TRUE;
+	cw_live_feed_request(
+	    self, MAX(0, head_from),
+	    (guint) MIN((gint64) max_rows, (first - head_from) / priv->interval_ms));
+	return TRUE;
 }
 
 /* Fetches what the stream cannot give: the warm-up history before the
@@ -414,8 +537,10 @@ cw_live_feed_backfill(CwLiveFeed *self)
 		 * up to its cursor, then what closed while it was down */
 		gint64 from =
 		    priv->history_from != G_MININT64 ? priv->history_from : priv->fast_forward;
-		cw_live_feed_request(self, MAX(0, from - (gint64) priv->warmup * priv->interval_ms),
-				     max_rows);
+		gint64 start = MAX(0, from - (gint64) priv->warmup * priv->interval_ms);
+
+		if (!cw_live_feed_from_history(self, start))
+			cw_live_feed_request(self, start, max_rows);
 		return;
 	}
 	priv->paging = FALSE;
@@ -424,6 +549,8 @@ cw_live_feed_backfill(CwLiveFeed *self)
 		cw_live_feed_end_backfill(self, FALSE);
 		return;
 	}
+	if (cw_live_feed_from_history(self, G_MININT64))
+		return;
 	priv->probing = priv->warmup > max_rows;
 	cw_live_feed_request(self, -1, priv->probing ? 1 : priv->warmup);
 }
@@ -672,6 +799,17 @@ cw_live_feed_get_exchange(CwMarketFeed *feed)
 	return PRIV(feed)->exchange;
 }
 
+static void
+cw_live_feed_set_history(CwMarketFeed *feed, CwCandleHistory *history)
+{
+	CwLiveFeedPrivate *priv = PRIV(feed);
+
+	if (history != NULL)
+		g_object_ref(history);
+	g_clear_object(&priv->history);
+	priv->history = history;
+}
+
 static char *
 cw_live_feed_describe_stats(CwMarketFeed *feed)
 {
@@ -690,14 +828,16 @@ cw_live_feed_describe_stats(CwMarketFeed *feed)
 	    "\"reconnect_attempts\":%u,\"stalls\":%u,\"frames\":%" G_GUINT64_FORMAT
 	    ",\"candles\":%" G_GUINT64_FORMAT ",\"partials\":%" G_GUINT64_FORMAT
 	    ",\"duplicates\":%" G_GUINT64_FORMAT ",\"backfilled\":%" G_GUINT64_FORMAT
+	    ",\"from_table\":%" G_GUINT64_FORMAT
 	    ",\"gaps_filled\":%u,\"gaps_unfilled\":%u,\"missing_candles\":%" G_GUINT64_FORMAT
 	    ",\"rest_failures\":%u,\"last_frame_age_ms\":%" G_GINT64_FORMAT
 	    ",\"bad_frames\":%" G_GUINT64_FORMAT ",\"bad_by_kind\":{",
 	    priv->key, cw_feed_state_to_string(priv->state), ws ? ws->connects : 0,
 	    ws ? ws->disconnects : 0, ws ? ws->reconnect_attempts : 0, ws ? ws->stalls : 0,
 	    priv->stats.frames, priv->stats.candles, priv->stats.partials, priv->stats.duplicates,
-	    priv->stats.backfilled, priv->stats.gaps_filled, priv->stats.gaps_unfilled,
-	    priv->stats.missing, priv->stats.rest_failures, age, priv->stats.bad_frames);
+	    priv->stats.backfilled, priv->stats.stored, priv->stats.gaps_filled,
+	    priv->stats.gaps_unfilled, priv->stats.missing, priv->stats.rest_failures, age,
+	    priv->stats.bad_frames);
 	for (guint k = 1, n = 0; k < CW_KLINE_N_ERRORS; k++) {
 		if (priv->stats.bad_by_kind[k] == 0)
 			continue;
@@ -802,6 +942,7 @@ cw_live_feed_iface_init(CwMarketFeedInterface *iface)
 	iface->is_warming_up = cw_live_feed_is_warming_up;
 	iface->describe_stats = cw_live_feed_describe_stats;
 	iface->get_exchange = cw_live_feed_get_exchange;
+	iface->set_history = cw_live_feed_set_history;
 }
 
 /** cw_live_feed_get_stats: Returns: (transfer none): the counters */
@@ -839,6 +980,8 @@ cw_live_feed_finalize(GObject *object)
 	g_array_unref(priv->sinks);
 	g_array_unref(priv->held);
 	g_array_unref(priv->page);
+	g_array_unref(priv->stored);
+	g_clear_object(&priv->history);
 	cw_kline_decoder_free(priv->decoder);
 	g_free(priv->symbol);
 	g_free(priv->ws_url);
@@ -867,6 +1010,8 @@ cw_live_feed_init(CwLiveFeed *self)
 	priv->sinks = g_array_new(FALSE, FALSE, sizeof(CwLiveSink));
 	priv->held = g_array_sized_new(FALSE, FALSE, sizeof(CwCandle), 64);
 	priv->page = g_array_sized_new(FALSE, FALSE, sizeof(CwCandle), 1000);
+	priv->stored = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	priv->head_until = G_MININT64;
 	priv->decoder = cw_kline_decoder_new();
 	priv->last_open = G_MININT64;
 	priv->cursor = G_MININT64;

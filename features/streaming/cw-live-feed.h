@@ -90,6 +90,7 @@ typedef struct {
 	guint64 partials;    /* partial updates seen */
 	guint64 duplicates;  /* closed candles at or before the last delivered */
 	guint64 backfilled;  /* candles delivered from REST */
+	guint64 stored;      /* candles delivered from the candles table */
 	guint gaps_filled;   /* gaps REST filled */
 	guint gaps_unfilled; /* gaps REST could not fill */
 	guint64 missing;     /* candles in unfilled gaps */

@@ -35,6 +35,7 @@ struct _CwFeedHub {
 	gpointer ended_data;
 	gint64 commit_log_us; /* rate limit of "cannot commit order rows" */
 	guint commit_failures;
+	CwStoreCandleHistory *history; /* the candles table, for live feeds */
 };
 
 static void
@@ -84,6 +85,7 @@ cw_feed_hub_free(CwFeedHub *self)
 	g_hash_table_unref(self->by_bot);
 	g_hash_table_unref(self->with_past);
 	g_hash_table_unref(self->shares);
+	g_clear_object(&self->history);
 	g_free(self->timings);
 	g_free(self);
 }
@@ -328,6 +330,18 @@ cw_feed_hub_on_error(CwMarketFeed *feed, GError *error, gpointer user_data)
 	cw_feed_hub_journal(user_data, "FEED_ERROR", "error", error->message, NULL);
 }
 
+/* A feed that records its candles reads them back from the candles table
+ * before it asks the exchange. */
+static void
+cw_feed_hub_give_history(CwFeedHub *self, CwMarketFeed *feed)
+{
+	if (cw_market_feed_get_exchange(feed) == NULL || self->store == NULL)
+		return;
+	if (self->history == NULL)
+		self->history = cw_store_candle_history_new(self->store);
+	cw_market_feed_set_history(feed, CW_CANDLE_HISTORY(self->history));
+}
+
 /**
  * cw_feed_hub_new_feed:
  * @config: the bot's configuration
@@ -403,6 +417,7 @@ cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, gboolean replay_history, 
 		share->backfilling =
 		    cw_market_feed_get_state(share->feed) == CW_FEED_STATE_BACKFILLING;
 		share->exchange = cw_market_feed_get_exchange(share->feed);
+		cw_feed_hub_give_history(self, share->feed);
 		g_hash_table_insert(self->shares, share->key, share);
 	}
 	g_ptr_array_add(share->bots, bot);
