@@ -547,6 +547,65 @@ test_restart_from_table(Fixture *fx, gconstpointer user_data)
 	g_assert_cmpint(candles_recorded(db, type), ==, n_rows);
 }
 
+/* The feed down for longer than feed.down_alert_s (the sim stopped with
+ * SIGSTOP, then continued): one FEED_DOWN, then one FEED_UP with how long
+ * it was down. */
+static void
+test_downtime(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	const char *faults[] = {"--speed", "20", NULL};
+	int port = sim_start(fx, "sim", faults);
+	GSubprocess *sim = g_ptr_array_index(fx->procs, fx->procs->len - 1);
+	g_autofree char *config =
+	    bot_config(fx, "live", "bybit", port, "\"stall_s\": 0.5, \"down_alert_s\": 1");
+	const char *live_sql = "SELECT count(*) FROM events WHERE type = 'FEED_STATE' AND payload "
+			       "LIKE '%\"state\":\"live\"%'";
+	CwTestDeadline d;
+	GSubprocess *serve;
+	double down_s;
+
+	bots_add(db, config, "live");
+	serve = serve_start(fx, db, log);
+	d = cw_test_deadline(30000);
+	while (cw_test_db_int(db, live_sql, 0) < 1 && cw_test_deadline_wait(&d, 50))
+		;
+	g_assert_cmpint(cw_test_db_int(db, live_sql, 0), >=, 1);
+	/* a short silence is no outage */
+	g_assert_cmpint(
+	    cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'FEED_DOWN'", -1), ==, 0);
+	g_subprocess_send_signal(sim, SIGSTOP);
+	g_usleep(3000000);
+	g_subprocess_send_signal(sim, SIGCONT);
+	d = cw_test_deadline(30000);
+	while (cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'FEED_UP'", 0) < 1 &&
+	       cw_test_deadline_wait(&d, 100))
+		;
+	g_usleep(1500000); /* a flush, and no second outage */
+	stop(serve, SIGTERM);
+	g_assert_cmpint(
+	    cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'FEED_DOWN'", -1), ==, 1);
+	g_assert_cmpint(
+	    cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'FEED_UP'", -1), ==, 1);
+	{
+		g_autofree char *text = cw_test_db_text(
+		    db, "SELECT json_extract(payload, '$.duration_s') FROM events WHERE type = "
+			"'FEED_UP'");
+		down_s = g_ascii_strtod(text, NULL);
+	}
+	g_test_message("down for %.2f s", down_s);
+	g_assert_cmpfloat(down_s, >=, 1.0);
+	g_assert_cmpfloat(down_s, <, 30.0);
+	/* FEED_DOWN came before FEED_UP */
+	g_assert_cmpint(
+	    cw_test_db_int(db,
+			   "SELECT (SELECT rowid FROM events WHERE type = 'FEED_DOWN') < "
+			   "(SELECT rowid FROM events WHERE type = 'FEED_UP')",
+			   0),
+	    ==, 1);
+}
+
 #define N_SYMBOLS 10
 
 /* Ten symbols of one exchange over one WebSocket: the sim accepts one
@@ -685,6 +744,7 @@ main(int argc, char **argv)
 	ADD("binance/same-trades", test_same_trades, "binance");
 	ADD("bybit/crash-recovery", test_crash_recovery, NULL);
 	ADD("bybit/many-symbols", test_many_symbols, "bybit");
+	ADD("bybit/downtime", test_downtime, NULL);
 	ADD("bybit/restart-from-table", test_restart_from_table, "bybit");
 	ADD("binance/restart-from-table", test_restart_from_table, "binance");
 	ADD("binance/many-symbols", test_many_symbols, "binance");

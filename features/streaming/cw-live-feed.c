@@ -866,13 +866,13 @@ cw_live_feed_configure(CwMarketFeed *feed, const CwBotConfig *config, GError **e
 	CwLiveFeed *self = CW_LIVE_FEED(feed);
 	CwLiveFeedPrivate *priv = PRIV(self);
 	const CwLiveFeedDialect *d = cw_live_feed_dialect(self);
-	const char *known[] = {"type",   d->market_key, "ws_url", "rest_url",
-			       "warmup", "stall_s",     NULL};
+	const char *known[] = {"type",   d->market_key, "ws_url",       "rest_url",
+			       "warmup", "stall_s",     "down_alert_s", NULL};
 	JsonObject *section = cw_bot_config_get_section(config, "feed");
 	const char *ws_url = NULL, *rest_url = NULL, *name;
 	char interval[16];
 	guint market = 0, warmup = 0;
-	double stall = 0;
+	double stall = 0, down_alert = 0;
 
 	if (section == NULL)
 		return cw_config_error_at(error, CW_CONFIG_ERROR_MISSING, "feed", NULL, "missing");
@@ -883,7 +883,9 @@ cw_live_feed_configure(CwMarketFeed *feed, const CwBotConfig *config, GError **e
 				   error) ||
 	    !cw_config_read_uint(section, "feed", "warmup", cw_live_feed_default_warmup(config), 0,
 				 100000, &warmup, error) ||
-	    !cw_config_read_double(section, "feed", "stall_s", 0, 0, 3600, &stall, error))
+	    !cw_config_read_double(section, "feed", "stall_s", 0, 0, 3600, &stall, error) ||
+	    !cw_config_read_double(section, "feed", "down_alert_s", 60, 0, 86400, &down_alert,
+				   error))
 		return FALSE;
 	if (config->symbol == NULL || config->symbol[0] == '\0')
 		return cw_config_error_at(error, CW_CONFIG_ERROR_MISSING, "symbol", NULL,
