@@ -7,6 +7,7 @@
 #include "cw-test-utils.h"
 
 #include <libsoup/soup.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -606,6 +607,119 @@ test_downtime(Fixture *fx, gconstpointer user_data)
 	    ==, 1);
 }
 
+/* rows [first, last] of the fixture's file as a CSV at path. */
+static void
+write_rows(Fixture *fx, const char *path, guint first, guint last)
+{
+	g_autoptr(GString) out = g_string_new("time,open,high,low,close,volume\n");
+	g_autoptr(GError) error = NULL;
+
+	for (guint i = first; i <= last; i++)
+		g_string_append_printf(out, "%s\n", (char *) fx->rows->pdata[i]);
+	g_assert_true(g_file_set_contents(path, out->str, -1, &error));
+}
+
+/* "entry_time|direction|entry_price" of the trade a backtest of config
+ * over data enters at entry_time; NULL when none. */
+static char *
+backtest_trade_at(const char *config, const char *data, const char *db, gint64 entry_time)
+{
+	g_autofree char *sql = g_strdup_printf(
+	    "SELECT entry_time, direction, printf('%%.6f', entry_price) FROM trading_trades WHERE "
+	    "entry_time = %" G_GINT64_FORMAT,
+	    entry_time);
+	g_autofree char *err = NULL;
+	g_autoptr(GPtrArray) rows = NULL;
+
+	g_unlink(db);
+	g_assert_cmpint(cw_test_run(NULL, &err, "backtest", "--config", config, "--data", data,
+				    "--db", db, "--quiet", NULL),
+			==, 0);
+	rows = cw_test_db_rows(db, sql);
+	return rows->len > 0 ? g_strdup(rows->pdata[0]) : NULL;
+}
+
+/* A bot warmed up over REST takes its first decision on the first live
+ * candle, and it is the backtest's at that candle. The slice: WARMUP
+ * candles before a candle k, where a backtest over the same candles
+ * enters (flat before it: one position at a time); the sim serves those
+ * WARMUP as history and streams from k, slowly enough that the warm-up
+ * has them all before k closes. */
+static void
+test_first_live_candle(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *bt = g_strdup_printf("%s/bt.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	g_autofree char *slice = g_strdup_printf("%s/slice.csv", fx->tmpdir);
+	g_autofree char *config = bot_config(fx, "live", "bybit", 1, NULL);
+	g_autofree char *err = NULL;
+	g_autofree char *want = NULL;
+	g_autoptr(GPtrArray) entries = NULL;
+	g_autoptr(GPtrArray) got = NULL;
+	const gint64 iv = 300000;
+	const guint after = 40;
+	gint64 t0 = g_ascii_strtoll(fx->rows->pdata[0], NULL, 10) * 1000;
+	guint k = 0, tries = 0;
+	CwTestDeadline d;
+	GSubprocess *serve;
+	int port;
+
+	/* candidates: the full file's entries */
+	g_assert_cmpint(cw_test_run(NULL, &err, "backtest", "--config", config, "--data", fx->csv,
+				    "--db", bt, "--quiet", NULL),
+			==, 0);
+	entries = cw_test_db_rows(bt, "SELECT entry_time FROM trading_trades ORDER BY entry_time");
+	for (guint i = 0; i < entries->len && want == NULL && tries < 20; i++) {
+		gint64 entry = g_ascii_strtoll(entries->pdata[i], NULL, 10);
+		gint64 index = (entry - iv - t0) / iv;
+		g_autofree char *trade = NULL;
+
+		if (index < WARMUP + 1 || index + after >= fx->rows->len)
+			continue;
+		tries++;
+		k = (guint) index;
+		write_rows(fx, slice, k - WARMUP, k + after);
+		trade = backtest_trade_at(config, slice, bt, entry);
+		if (trade != NULL)
+			want = g_steal_pointer(&trade);
+	}
+	g_assert_nonnull(want);
+	g_test_message("first live candle: row %u; backtest: %s", k, want);
+
+	{
+		g_autofree char *history = g_strdup_printf("%d", WARMUP);
+		const char *extra[] = {"--candles", slice, "--history", history,
+				       "--speed",   "4",   NULL};
+
+		port = sim_start(fx, "sim", extra);
+	}
+	g_free(config);
+	config = bot_config(fx, "live", "bybit", port, NULL);
+	bots_add(db, config, "live");
+	serve = serve_start(fx, db, log);
+	d = cw_test_deadline(60000);
+	while (cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'POSITION_OPENED'", 0) <
+		   1 &&
+	       cw_test_deadline_wait(&d, 100))
+		;
+	g_usleep(1200000); /* a flush */
+	stop(serve, SIGTERM);
+	/* the warm-up was the WARMUP candles before k, all over REST */
+	g_assert_cmpint(cw_test_db_int(db, "SELECT min(open_time) FROM candles", 0), ==,
+			t0 + (gint64) (k - WARMUP) * iv);
+	/* the first position: at the first live candle's close, as the
+	 * backtest's */
+	got = cw_test_db_rows(db,
+			      "SELECT time, json_extract(payload, '$.position.direction'), "
+			      "printf('%.6f', json_extract(payload, '$.position.entry_price')) "
+			      "FROM events WHERE type = 'POSITION_OPENED' ORDER BY rowid LIMIT 1");
+	g_assert_cmpuint(got->len, ==, 1);
+	g_test_message("live: %s", (char *) got->pdata[0]);
+	g_assert_cmpstr(got->pdata[0], ==, want);
+	g_assert_cmpint(g_ascii_strtoll(want, NULL, 10), ==, t0 + (gint64) (k + 1) * iv);
+}
+
 #define N_SYMBOLS 10
 
 /* Ten symbols of one exchange over one WebSocket: the sim accepts one
@@ -745,6 +859,7 @@ main(int argc, char **argv)
 	ADD("bybit/crash-recovery", test_crash_recovery, NULL);
 	ADD("bybit/many-symbols", test_many_symbols, "bybit");
 	ADD("bybit/downtime", test_downtime, NULL);
+	ADD("bybit/first-live-candle", test_first_live_candle, NULL);
 	ADD("bybit/restart-from-table", test_restart_from_table, "bybit");
 	ADD("binance/restart-from-table", test_restart_from_table, "binance");
 	ADD("binance/many-symbols", test_many_symbols, "binance");
