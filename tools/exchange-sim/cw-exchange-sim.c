@@ -90,6 +90,8 @@ struct _CwExchangeSim {
 	gboolean finished;
 	GSourceFunc finished_func;
 	gpointer finished_data;
+	CwExchangeSimSentFunc sent_func;
+	gpointer sent_data;
 };
 
 void
@@ -381,6 +383,8 @@ cw_sim_broadcast(CwExchangeSim *self, CwSimMarket *m, const CwCandle *c, gboolea
 			soup_websocket_connection_send_text(conn->ws, frame->str);
 		cw_sim_conn_sent(conn);
 	}
+	if (self->sent_func != NULL && closed && !binary && truncate < 0)
+		self->sent_func(c->open_time, self->sent_data);
 	for (guint w = 0; w < CW_SIM_N_WIRES; w++) {
 		if (text[w] != NULL)
 			g_string_free(text[w], TRUE);
@@ -1661,6 +1665,14 @@ cw_exchange_sim_set_finished_func(CwExchangeSim *self, GSourceFunc func, gpointe
 {
 	self->finished_func = func;
 	self->finished_data = data;
+}
+
+/** cw_exchange_sim_set_sent_func: calls func after each closed candle's frame */
+void
+cw_exchange_sim_set_sent_func(CwExchangeSim *self, CwExchangeSimSentFunc func, gpointer data)
+{
+	self->sent_func = func;
+	self->sent_data = data;
 }
 
 gboolean

@@ -28,8 +28,10 @@ typedef struct {
 struct _CwFeedHub {
 	CwStore *store;
 	gboolean *order_tx_open;
-	GHashTable *shares; /* key -> CwFeedShare* */
-	gint64 *timings;    /* benchmark: ns per routed candle, preallocated */
+	GHashTable *shares;   /* key -> CwFeedShare* */
+	gint64 *timings;      /* benchmark: ns per routed candle, preallocated */
+	gint64 *timing_ends;  /* benchmark: CLOCK_MONOTONIC ns when each was routed */
+	gint64 *timing_opens; /* benchmark: its open time */
 	guint n_timings;
 	guint timings_capacity;
 	GHashTable *by_bot;    /* CwBotRuntime* -> CwFeedShare* */
@@ -92,6 +94,8 @@ cw_feed_hub_free(CwFeedHub *self)
 	g_hash_table_unref(self->shares);
 	g_clear_object(&self->history);
 	g_free(self->timings);
+	g_free(self->timing_ends);
+	g_free(self->timing_opens);
 	g_free(self);
 }
 
@@ -174,6 +178,19 @@ cw_feed_hub_warm_up(CwFeedShare *share, const CwCandle *candle)
 	share->warming = warming;
 }
 
+/* Benchmarks: how long the routing of candle took, and when it ended. */
+static void
+cw_feed_hub_record_timing(CwFeedHub *hub, const CwCandle *candle, gint64 start)
+{
+	gint64 end = cw_feed_hub_now_ns();
+
+	if (hub->n_timings >= hub->timings_capacity)
+		return;
+	hub->timing_ends[hub->n_timings] = end;
+	hub->timing_opens[hub->n_timings] = candle->open_time;
+	hub->timings[hub->n_timings++] = end - start;
+}
+
 /* Hot path: one candle to every bot of the feed. */
 static void
 cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
@@ -209,18 +226,36 @@ cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
 				cw_bot_runtime_take_order_in_tx(g_ptr_array_index(share->bots, i));
 		}
 	}
-	if (G_UNLIKELY(hub->timings != NULL) && hub->n_timings < hub->timings_capacity)
-		hub->timings[hub->n_timings++] = cw_feed_hub_now_ns() - start;
+	if (G_UNLIKELY(hub->timings != NULL))
+		cw_feed_hub_record_timing(hub, candle, start);
 }
 
 void
 cw_feed_hub_record_timings(CwFeedHub *self, guint capacity)
 {
 	g_clear_pointer(&self->timings, g_free);
+	g_clear_pointer(&self->timing_ends, g_free);
+	g_clear_pointer(&self->timing_opens, g_free);
 	self->n_timings = 0;
 	self->timings_capacity = capacity;
-	if (capacity > 0)
+	if (capacity > 0) {
 		self->timings = g_new0(gint64, capacity);
+		self->timing_ends = g_new0(gint64, capacity);
+		self->timing_opens = g_new0(gint64, capacity);
+	}
+}
+
+/**
+ * cw_feed_hub_get_timing_ends:
+ * @opens: (out): the open time of each routed candle
+ *
+ * Returns: (transfer none): CLOCK_MONOTONIC ns at which each routing ended
+ */
+const gint64 *
+cw_feed_hub_get_timing_ends(CwFeedHub *self, const gint64 **opens)
+{
+	*opens = self->timing_opens;
+	return self->timing_ends;
 }
 
 const gint64 *
