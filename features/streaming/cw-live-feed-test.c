@@ -2,6 +2,8 @@
  * cw_live_feed_ingest() (the network paths are in tests/cw-e2e-live-test.c). */
 #include "cw-streaming.h"
 
+#include "cw-live-conn-private.h"
+
 #include "cw-config.h"
 
 #include <string.h>
@@ -203,6 +205,59 @@ test_configure(void)
 	}
 }
 
+/* A started feed of symbol on a port nothing listens on (its connection
+ * only retries). */
+static CwMarketFeed *
+start_feed(const char *type, const char *symbol, const char *interval)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *json = g_strdup_printf(
+	    "{\"name\": \"b\", \"symbol\": \"%s\", \"interval\": \"%s\", "
+	    "\"strategy\": {\"analyzers\": [{\"type\": \"rsi\"}]}, \"feed\": {\"type\": \"%s\", "
+	    "\"ws_url\": \"ws://127.0.0.1:9/x\", \"rest_url\": \"http://127.0.0.1:9\"}}",
+	    symbol, interval, type);
+	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(json, -1, &error);
+	g_autoptr(GObject) feed = NULL;
+
+	g_assert_no_error(error);
+	cw_streaming_register_types();
+	feed = cw_extension_new(CW_EXTENSION_POINT_MARKET_FEED, type, &error);
+	g_assert_no_error(error);
+	g_assert_true(cw_market_feed_configure(CW_MARKET_FEED(feed), config, &error));
+	g_assert_true(cw_market_feed_start(CW_MARKET_FEED(feed), &error));
+	return CW_MARKET_FEED(g_steal_pointer(&feed));
+}
+
+/* Feeds of one exchange and URL share connections up to the exchange's
+ * limit per connection (Binance 1024 streams), whatever their symbols and
+ * intervals; the last feed to stop closes the last connection. */
+static void
+test_shared_connections(void)
+{
+	g_autoptr(GPtrArray) feeds = g_ptr_array_new_with_free_func(g_object_unref);
+
+	g_assert_cmpuint(cw_live_conn_count(), ==, 0);
+	for (guint i = 0; i < 520; i++) {
+		g_autofree char *symbol = g_strdup_printf("S%uUSDT", i);
+
+		g_ptr_array_add(feeds, start_feed("binance", symbol, "5m"));
+		g_ptr_array_add(feeds, start_feed("binance", symbol, "1h"));
+	}
+	/* 1,040 streams: 1,024 on the first connection, 16 on a second */
+	g_assert_cmpuint(cw_live_conn_count(), ==, 2);
+	/* another exchange: a connection of its own */
+	g_ptr_array_add(feeds, start_feed("bybit", "BTCUSDT", "5m"));
+	g_ptr_array_add(feeds, start_feed("bybit", "ETHUSDT", "15m"));
+	g_assert_cmpuint(cw_live_conn_count(), ==, 3);
+	for (guint i = 0; i < feeds->len; i++)
+		cw_market_feed_stop(g_ptr_array_index(feeds, i));
+	g_assert_cmpuint(cw_live_conn_count(), ==, 0);
+	g_ptr_array_set_size(feeds, 0);
+	/* a started feed that goes without stop leaves no connection */
+	g_object_unref(start_feed("bybit", "BTCUSDT", "5m"));
+	g_assert_cmpuint(cw_live_conn_count(), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -213,5 +268,6 @@ main(int argc, char **argv)
 	g_test_add_func("/streaming/live-feed/bad-frames", test_bad_frames);
 	g_test_add_func("/streaming/live-feed/unfilled-gap", test_unfilled_gap);
 	g_test_add_func("/streaming/live-feed/configure", test_configure);
+	g_test_add_func("/streaming/live-feed/shared-connections", test_shared_connections);
 	return g_test_run();
 }
