@@ -109,14 +109,22 @@ cw_live_conn_enter(CwLiveConn *self)
 	self->dispatching++;
 }
 
-/* Frees what left during the dispatch; FALSE when the connection went. */
+static gboolean
+cw_live_conn_free_cb(gpointer user_data)
+{
+	cw_live_conn_free(user_data);
+	return G_SOURCE_REMOVE;
+}
+
+/* Frees what left during the dispatch; FALSE when the connection went
+ * (freed once idle: the dispatch may be inside its client's callback). */
 static gboolean
 cw_live_conn_exit(CwLiveConn *self)
 {
 	if (--self->dispatching > 0)
 		return TRUE;
 	if (self->dead) {
-		cw_live_conn_free(self);
+		g_idle_add(cw_live_conn_free_cb, self);
 		return FALSE;
 	}
 	if (self->dirty) {

@@ -57,6 +57,7 @@ typedef struct {
 	gint64 history_from; /* the restarted bots' earliest origin */
 	gint64 fast_forward;
 	gboolean warming;
+	gboolean subscribed; /* the first backfill began: live candles may go out */
 	gboolean backfilling;
 	gboolean want_backfill; /* a gap or a reconnect came during a backfill */
 	gboolean paging;        /* the backfill pages forward until a short page */
@@ -517,6 +518,7 @@ cw_live_feed_backfill(CwLiveFeed *self)
 		priv->want_backfill = TRUE;
 		return;
 	}
+	priv->subscribed = TRUE;
 	priv->backfilling = TRUE;
 	if (priv->session == NULL) {
 		/* never started (frames fed by cw_live_feed_ingest()): no REST */
@@ -561,7 +563,9 @@ cw_live_feed_on_closed(CwLiveFeed *self, const CwCandle *candle)
 {
 	CwLiveFeedPrivate *priv = PRIV(self);
 
-	if (priv->backfilling) {
+	/* a combined stream may carry the topic before its subscription is
+	 * answered: candles wait for the warm-up then */
+	if (priv->backfilling || (!priv->subscribed && priv->session != NULL)) {
 		cw_live_feed_hold(self, candle);
 		return;
 	}
@@ -709,6 +713,7 @@ cw_live_feed_halt(CwLiveFeed *self)
 		cw_live_conn_leave(conn, self);
 	}
 	g_clear_object(&priv->session);
+	priv->subscribed = FALSE;
 	priv->started = FALSE;
 	cw_live_feed_set_state(self, CW_FEED_STATE_STOPPED);
 }
