@@ -258,6 +258,29 @@ test_shared_connections(void)
 	g_assert_cmpuint(cw_live_conn_count(), ==, 0);
 }
 
+/* A combined stream carries a topic from the URL before its
+ * subscription is answered: a closed candle then waits for the warm-up
+ * instead of going out before its history. */
+static void
+test_hold_before_subscribed(void)
+{
+	g_autoptr(CwMarketFeed) feed = start_feed("binance", "BTCUSDT", "1m");
+	g_autoptr(GArray) got = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	const char *frame =
+	    "{\"stream\":\"btcusdt@kline_1m\",\"data\":{\"e\":\"kline\",\"E\":1672515782136,"
+	    "\"s\":\"BTCUSDT\",\"k\":{\"t\":1672515780000,\"T\":1672515839999,\"s\":\"BTCUSDT\","
+	    "\"i\":\"1m\",\"f\":100,\"L\":200,\"o\":\"0.0016\",\"c\":\"0.0020\",\"h\":\"0.0025\","
+	    "\"l\":\"0.0015\",\"v\":\"1000\",\"n\":100,\"x\":true,\"q\":\"1.0000\",\"V\":\"500\","
+	    "\"Q\":\"0.500\",\"B\":\"123456\"}}}";
+
+	cw_market_feed_add_sink(feed, sink, got);
+	ingest(feed, frame);
+	g_assert_cmpuint(cw_live_feed_get_stats(CW_LIVE_FEED(feed))->frames, ==, 1);
+	g_assert_cmpuint(cw_live_feed_get_stats(CW_LIVE_FEED(feed))->bad_frames, ==, 0);
+	g_assert_cmpuint(got->len, ==, 0);
+	cw_market_feed_stop(feed);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -269,5 +292,6 @@ main(int argc, char **argv)
 	g_test_add_func("/streaming/live-feed/unfilled-gap", test_unfilled_gap);
 	g_test_add_func("/streaming/live-feed/configure", test_configure);
 	g_test_add_func("/streaming/live-feed/shared-connections", test_shared_connections);
+	g_test_add_func("/streaming/live-feed/hold-before-subscribed", test_hold_before_subscribed);
 	return g_test_run();
 }
