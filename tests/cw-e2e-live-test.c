@@ -723,8 +723,10 @@ test_first_live_candle(Fixture *fx, gconstpointer user_data)
 #define N_SYMBOLS 10
 
 /* Ten symbols of one exchange over one WebSocket: the sim accepts one
- * connection (Bybit: two subscribe requests of at most 10 topics; Binance:
- * a combined stream), and every symbol's candles arrive whole. */
+ * connection at a time (Bybit: subscribe requests of at most 10 topics;
+ * Binance: a combined stream and SUBSCRIBE), it closes it every 6,000
+ * frames, and every reconnection resubscribes all ten and fills each
+ * one's gap: every symbol's candles arrive whole. */
 static void
 test_many_symbols(Fixture *fx, gconstpointer user_data)
 {
@@ -741,8 +743,9 @@ test_many_symbols(Fixture *fx, gconstpointer user_data)
 	g_ptr_array_add(symbols, g_strdup("BTCUSDT"));
 	for (guint i = 1; i < N_SYMBOLS; i++)
 		g_ptr_array_add(symbols, g_strdup_printf("S%uUSDT", i));
-	for (const char *const *a = (const char *const[]){"--speed", "200", "--partials", "1",
-							  "--fault", "drop_every=71", NULL};
+	for (const char *const *a =
+		 (const char *const[]){"--speed", "200", "--partials", "1", "--fault",
+				       "drop_every=71", "--fault", "close_after_frames=6000", NULL};
 	     *a != NULL; a++)
 		g_ptr_array_add(args, g_strdup(*a));
 	for (guint i = 1; i < N_SYMBOLS; i++) {
@@ -779,10 +782,25 @@ test_many_symbols(Fixture *fx, gconstpointer user_data)
 		g_assert_cmpint(cw_test_db_int(db, hole_sql, -1), ==, 0);
 		g_assert_cmpint(cw_test_db_int(db, n_sql, 0), >=, N_STREAM + WARMUP / 2);
 	}
-	state = sim_state(parser, port);
-	g_test_message("connections accepted: %" G_GINT64_FORMAT,
-		       json_object_get_int_member(state, "connections_accepted"));
-	g_assert_cmpint(json_object_get_int_member(state, "connections_accepted"), ==, 1);
+	{
+		g_autoptr(JsonParser) fp = json_parser_new();
+		gint64 connects = 0, accepted = 0;
+		CwTestDeadline d = cw_test_deadline(5000);
+
+		/* the feed's counters reach bot_state once a second */
+		do {
+			state = sim_state(parser, port);
+			accepted = json_object_get_int_member(state, "connections_accepted");
+			connects = json_object_get_int_member(feed_stats(fp, db), "connects");
+		} while (connects != accepted && cw_test_deadline_wait(&d, 200));
+
+		g_test_message("connections accepted: %" G_GINT64_FORMAT
+			       ", connects of a feed: %" G_GINT64_FORMAT,
+			       accepted, connects);
+		/* one connection for all ten feeds, each time */
+		g_assert_cmpint(accepted, >, 1);
+		g_assert_cmpint(accepted, ==, connects);
+	}
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(state, "connections")),
 			 ==, 1);
 	stop(serve, SIGTERM);
