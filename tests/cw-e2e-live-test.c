@@ -459,27 +459,6 @@ sim_state(JsonParser *parser, int port)
 	return json_node_get_object(json_parser_get_root(parser));
 }
 
-/* A bot of the config for another symbol (and name). */
-static char *
-bot_config_for(Fixture *fx, const char *type, int port, const char *symbol)
-{
-	g_autofree char *name = g_strdup_printf("live-%s", symbol);
-	g_autofree char *path = bot_config(fx, name, type, port, NULL);
-	g_autofree char *text = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GString) out = NULL;
-
-	g_assert_true(g_file_get_contents(path, &text, NULL, &error));
-	out = g_string_new(text);
-	g_assert_cmpuint(g_string_replace(out, "\"symbol\": \"BTCUSDT\"", "\"symbol\": \"SYM\"", 1),
-			 ==, 1);
-	g_string_replace(out, "SYM", symbol, 1);
-	g_string_replace(out, "\"name\": \"btc-ema-trend\"", "\"name\": \"NAME\"", 1);
-	g_string_replace(out, "NAME", name, 1);
-	g_assert_true(g_file_set_contents(path, out->str, -1, &error));
-	return g_steal_pointer(&path);
-}
-
 /* Waits until the candles table holds the file's last candle. */
 static void
 wait_last(Fixture *fx, const char *db, const char *exchange, const char *symbol)
@@ -720,26 +699,97 @@ test_first_live_candle(Fixture *fx, gconstpointer user_data)
 	g_assert_cmpint(g_ascii_strtoll(want, NULL, 10), ==, t0 + (gint64) (k + 1) * iv);
 }
 
+/* A bot of the config for another symbol and interval (and name). */
+static char *
+bot_config_for(Fixture *fx, const char *type, int port, const char *symbol, const char *interval)
+{
+	g_autofree char *name = g_strdup_printf("live-%s-%s", symbol, interval);
+	g_autofree char *path = bot_config(fx, name, type, port, NULL);
+	g_autofree char *text = NULL;
+	g_autofree char *value = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GString) out = NULL;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, &error));
+	out = g_string_new(text);
+	value = g_strdup_printf("\"symbol\": \"%s\"", symbol);
+	g_assert_cmpuint(g_string_replace(out, "\"symbol\": \"BTCUSDT\"", value, 1), ==, 1);
+	g_free(value);
+	value = g_strdup_printf("\"interval\": \"%s\"", interval);
+	g_assert_cmpuint(g_string_replace(out, "\"interval\": \"5m\"", value, 1), ==, 1);
+	g_free(value);
+	value = g_strdup_printf("\"name\": \"%s\"", name);
+	g_assert_cmpuint(g_string_replace(out, "\"name\": \"btc-ema-trend\"", value, 1), ==, 1);
+	g_assert_true(g_file_set_contents(path, out->str, -1, &error));
+	return g_steal_pointer(&path);
+}
+
+/* The fixture's file in 15m candles (whole groups of three 5m candles
+ * from a quarter hour); returns the last 15m candle's open time (ms). */
+static gint64
+write_15m(Fixture *fx, const char *path)
+{
+	g_autoptr(GString) out = g_string_new("time,open,high,low,close,volume\n");
+	g_autoptr(GError) error = NULL;
+	gint64 last = 0;
+	guint i = 0;
+
+	while (i < fx->rows->len && g_ascii_strtoll(fx->rows->pdata[i], NULL, 10) % 900 != 0)
+		i++;
+	for (; i + 2 < fx->rows->len; i += 3) {
+		double o = 0, h = 0, l = 0, c = 0, v = 0;
+		gint64 t = 0;
+
+		for (guint k = 0; k < 3; k++) {
+			g_auto(GStrv) f = g_strsplit(fx->rows->pdata[i + k], ",", -1);
+			double hi = g_ascii_strtod(f[2], NULL), lo = g_ascii_strtod(f[3], NULL);
+
+			if (k == 0) {
+				t = g_ascii_strtoll(f[0], NULL, 10);
+				o = g_ascii_strtod(f[1], NULL);
+				h = hi;
+				l = lo;
+			}
+			h = MAX(h, hi);
+			l = MIN(l, lo);
+			c = g_ascii_strtod(f[4], NULL);
+			v += g_ascii_strtod(f[5], NULL);
+		}
+		g_string_append_printf(out, "%" G_GINT64_FORMAT ",%.10g,%.10g,%.10g,%.10g,%.10g\n",
+				       t, o, h, l, c, v);
+		last = t * 1000;
+	}
+	g_assert_true(g_file_set_contents(path, out->str, -1, &error));
+	return last;
+}
+
 #define N_SYMBOLS 10
 
-/* Ten symbols of one exchange over one WebSocket: the sim accepts one
- * connection at a time (Bybit: subscribe requests of at most 10 topics;
- * Binance: a combined stream and SUBSCRIBE), it closes it every 6,000
- * frames, and every reconnection resubscribes all ten and fills each
- * one's gap: every symbol's candles arrive whole. */
+/* Ten symbols at two intervals (5m, 15m) of one exchange over one
+ * WebSocket: the sim accepts one connection at a time (Bybit: subscribe
+ * requests of at most 10 topics; Binance: a combined stream and
+ * SUBSCRIBE), it closes it every 6,000 frames, and every reconnection
+ * resubscribes all twenty topics and fills each one's gap: every
+ * symbol's candles arrive whole at both intervals. */
 static void
 test_many_symbols(Fixture *fx, gconstpointer user_data)
 {
 	const char *type = user_data;
 	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
 	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	g_autofree char *csv15 = g_strdup_printf("%s/btc-15m.csv", fx->tmpdir);
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(GPtrArray) symbols = g_ptr_array_new_with_free_func(g_free);
+	const char *intervals[] = {"5m", "15m"};
+	const gint64 lengths[] = {300000, 900000};
+	gint64 lasts[2];
 	JsonObject *state;
 	GSubprocess *serve;
 	int port;
 
+	lasts[0] = g_ascii_strtoll(fx->rows->pdata[fx->rows->len - 1], NULL, 10) * 1000;
+	lasts[1] = write_15m(fx, csv15);
 	g_ptr_array_add(symbols, g_strdup("BTCUSDT"));
 	for (guint i = 1; i < N_SYMBOLS; i++)
 		g_ptr_array_add(symbols, g_strdup_printf("S%uUSDT", i));
@@ -748,39 +798,50 @@ test_many_symbols(Fixture *fx, gconstpointer user_data)
 				       "drop_every=71", "--fault", "close_after_frames=6000", NULL};
 	     *a != NULL; a++)
 		g_ptr_array_add(args, g_strdup(*a));
-	for (guint i = 1; i < N_SYMBOLS; i++) {
+	for (guint i = 0; i < N_SYMBOLS; i++) {
+		if (i > 0) {
+			g_ptr_array_add(args, g_strdup("--market"));
+			g_ptr_array_add(
+			    args, g_strdup_printf("%s=%s", (char *) symbols->pdata[i], fx->csv));
+		}
 		g_ptr_array_add(args, g_strdup("--market"));
-		g_ptr_array_add(args,
-				g_strdup_printf("%s=%s", (char *) symbols->pdata[i], fx->csv));
+		g_ptr_array_add(args, g_strdup_printf("%s=%s", (char *) symbols->pdata[i], csv15));
 	}
 	g_ptr_array_add(args, NULL);
 	port = sim_start(fx, "sim", (const char *const *) args->pdata);
 	for (guint i = 0; i < N_SYMBOLS; i++) {
-		g_autofree char *config = bot_config_for(fx, type, port, symbols->pdata[i]);
-		bots_add(db, config, symbols->pdata[i]);
+		for (guint k = 0; k < 2; k++) {
+			g_autofree char *config =
+			    bot_config_for(fx, type, port, symbols->pdata[i], intervals[k]);
+			bots_add(db, config, symbols->pdata[i]);
+		}
 	}
 	serve = serve_start(fx, db, log);
-	/* each symbol: contiguous from its warm-up to the file's last candle
-	 * (the warm-up's first candle depends on when the sim's clock started) */
-	for (guint i = 0; i < N_SYMBOLS; i++) {
-		g_autofree char *last_sql = g_strdup_printf(
-		    "SELECT max(open_time) FROM candles WHERE exchange = '%s' AND symbol = '%s'",
-		    type, (char *) symbols->pdata[i]);
-		g_autofree char *hole_sql = g_strdup_printf(
-		    "SELECT (max(open_time) - min(open_time)) / 300000 + 1 - count(*) FROM candles "
-		    "WHERE exchange = '%s' AND symbol = '%s'",
-		    type, (char *) symbols->pdata[i]);
-		g_autofree char *n_sql = g_strdup_printf(
-		    "SELECT count(*) FROM candles WHERE exchange = '%s' AND symbol = '%s'", type,
-		    (char *) symbols->pdata[i]);
-		gint64 last = g_ascii_strtoll(fx->rows->pdata[fx->rows->len - 1], NULL, 10) * 1000;
+	/* each symbol and interval: contiguous from its warm-up to the
+	 * file's last candle (the warm-up's first candle depends on when the
+	 * sim's clock started) */
+	for (guint i = 0; i < N_SYMBOLS * 2; i++) {
+		const char *symbol = symbols->pdata[i / 2];
+		guint k = i % 2;
+		g_autofree char *where =
+		    g_strdup_printf("exchange = '%s' AND symbol = '%s' AND interval = '%s'", type,
+				    symbol, intervals[k]);
+		g_autofree char *last_sql =
+		    g_strdup_printf("SELECT max(open_time) FROM candles WHERE %s", where);
+		g_autofree char *hole_sql =
+		    g_strdup_printf("SELECT (max(open_time) - min(open_time)) / %" G_GINT64_FORMAT
+				    " + 1 - count(*) FROM candles WHERE %s",
+				    lengths[k], where);
+		g_autofree char *n_sql =
+		    g_strdup_printf("SELECT count(*) FROM candles WHERE %s", where);
 		CwTestDeadline d = cw_test_deadline(120000);
 
-		while (cw_test_db_int(db, last_sql, 0) < last && cw_test_deadline_wait(&d, 100))
+		while (cw_test_db_int(db, last_sql, 0) < lasts[k] && cw_test_deadline_wait(&d, 100))
 			;
-		g_assert_cmpint(cw_test_db_int(db, last_sql, 0), ==, last);
+		g_assert_cmpint(cw_test_db_int(db, last_sql, 0), ==, lasts[k]);
 		g_assert_cmpint(cw_test_db_int(db, hole_sql, -1), ==, 0);
-		g_assert_cmpint(cw_test_db_int(db, n_sql, 0), >=, N_STREAM + WARMUP / 2);
+		g_assert_cmpint(cw_test_db_int(db, n_sql, 0), >=,
+				k == 0 ? N_STREAM + WARMUP / 2 : 400);
 	}
 	{
 		g_autoptr(JsonParser) fp = json_parser_new();
@@ -797,26 +858,28 @@ test_many_symbols(Fixture *fx, gconstpointer user_data)
 		g_test_message("connections accepted: %" G_GINT64_FORMAT
 			       ", connects of a feed: %" G_GINT64_FORMAT,
 			       accepted, connects);
-		/* one connection for all ten feeds, each time */
+		/* one connection for all twenty feeds, each time */
 		g_assert_cmpint(accepted, >, 1);
 		g_assert_cmpint(accepted, ==, connects);
 	}
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(state, "connections")),
 			 ==, 1);
 	stop(serve, SIGTERM);
-	/* every symbol's candles are the file's, each once */
-	g_assert_cmpint(cw_test_db_int(db,
-				       "SELECT count(DISTINCT symbol) FROM candles WHERE "
-				       "exchange IN ('bybit', 'binance')",
-				       0),
-			==, N_SYMBOLS);
-	/* the same file behind every symbol: the same candles */
-	g_assert_cmpint(cw_test_db_int(db,
-				       "SELECT count(*) FROM candles c JOIN candles b ON "
-				       "b.symbol = 'BTCUSDT' AND b.exchange = c.exchange AND "
-				       "b.open_time = c.open_time WHERE c.close != b.close",
-				       -1),
-			==, 0);
+	g_assert_cmpint(
+	    cw_test_db_int(db,
+			   "SELECT count(*) FROM (SELECT DISTINCT symbol, interval FROM "
+			   "candles WHERE exchange IN ('bybit', 'binance'))",
+			   0),
+	    ==, N_SYMBOLS * 2);
+	/* the same files behind every symbol: the same candles */
+	g_assert_cmpint(
+	    cw_test_db_int(db,
+			   "SELECT count(*) FROM candles c JOIN candles b ON "
+			   "b.symbol = 'BTCUSDT' AND b.exchange = c.exchange AND "
+			   "b.interval = c.interval AND b.open_time = c.open_time WHERE "
+			   "c.close != b.close",
+			   -1),
+	    ==, 0);
 	g_assert_cmpint(
 	    cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'FEED_ERROR'", -1), ==, 0);
 }
