@@ -6,6 +6,8 @@
  * order. */
 #include "cw-test-utils.h"
 
+#include <libsoup/soup.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -438,6 +440,450 @@ test_crash_recovery(Fixture *fx, gconstpointer user_data)
 	    ==, 0);
 }
 
+/* GET http://127.0.0.1:port/sim/state. */
+static JsonObject *
+sim_state(JsonParser *parser, int port)
+{
+	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 10, NULL);
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%d/sim/state", port);
+	g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) body = soup_session_send_and_read(session, msg, NULL, &error);
+	gsize len = 0;
+	const char *data;
+
+	g_assert_no_error(error);
+	data = g_bytes_get_data(body, &len);
+	g_assert_true(json_parser_load_from_data(parser, data, (gssize) len, &error));
+	g_assert_no_error(error);
+	return json_node_get_object(json_parser_get_root(parser));
+}
+
+/* Waits until the candles table holds the file's last candle. */
+static void
+wait_last(Fixture *fx, const char *db, const char *exchange, const char *symbol)
+{
+	g_autofree char *sql = g_strdup_printf(
+	    "SELECT max(open_time) FROM candles WHERE exchange = '%s' AND symbol = '%s'", exchange,
+	    symbol);
+	gint64 last = g_ascii_strtoll(fx->rows->pdata[fx->rows->len - 1], NULL, 10) * 1000;
+	CwTestDeadline d = cw_test_deadline(120000);
+
+	while (cw_test_db_int(db, sql, 0) < last && cw_test_deadline_wait(&d, 100))
+		;
+	g_assert_cmpint(cw_test_db_int(db, sql, 0), ==, last);
+}
+
+/* A restart with the candles table full: the warm-up reads it and asks
+ * the exchange only for what it lacks (the look-back before its first
+ * row, what closed after its last), not for the 2,000 candles it holds. */
+static void
+test_restart_from_table(Fixture *fx, gconstpointer user_data)
+{
+	const char *type = user_data;
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log1 = g_strdup_printf("%s/serve-1.log", fx->tmpdir);
+	g_autofree char *log2 = g_strdup_printf("%s/serve-2.log", fx->tmpdir);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonParser) state_parser = json_parser_new();
+	const char *faults[] = {"--speed", "400", NULL};
+	int port = sim_start(fx, "sim", faults);
+	g_autofree char *config = bot_config(fx, "live", type, port, NULL);
+	gint64 before, after, stored = 0, n_rows;
+	CwTestDeadline d;
+	GSubprocess *serve;
+
+	bots_add(db, config, "live");
+	serve = serve_start(fx, db, log1);
+	wait_last(fx, db, type, "BTCUSDT");
+	g_usleep(300000);
+	stop(serve, SIGTERM);
+	n_rows = candles_recorded(db, type);
+	before = json_object_get_int_member(sim_state(state_parser, port), "rest_requests");
+	cw_test_db_exec(db, "DELETE FROM bot_state WHERE key = 'feed'");
+
+	serve = serve_start(fx, db, log2);
+	d = cw_test_deadline(30000);
+	do {
+		g_autofree char *text =
+		    cw_test_db_text(db, "SELECT value FROM bot_state WHERE key = 'feed' AND value "
+					"LIKE '%\"state\":\"live\"%'");
+
+		if (text != NULL) {
+			stored = json_object_get_int_member(feed_stats(parser, db), "from_table");
+			break;
+		}
+	} while (cw_test_deadline_wait(&d, 100));
+	g_usleep(500000);
+	after = json_object_get_int_member(sim_state(state_parser, port), "rest_requests");
+	stop(serve, SIGTERM);
+	g_test_message("%" G_GINT64_FORMAT " rows; restart: %" G_GINT64_FORMAT
+		       " from the table, %" G_GINT64_FORMAT " REST requests",
+		       n_rows, stored, after - before);
+	g_assert_cmpint(stored, >=, n_rows - 1);
+	/* at most the look-back before the table's first row and the tail
+	 * after its last: the table's 2,000+ rows would take 3 pages */
+	g_assert_cmpint(after - before, <=, 2);
+	g_assert_cmpint(candles_recorded(db, type), ==, n_rows);
+}
+
+/* The feed down for longer than feed.down_alert_s (the sim stopped with
+ * SIGSTOP, then continued): one FEED_DOWN, then one FEED_UP with how long
+ * it was down. */
+static void
+test_downtime(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	const char *faults[] = {"--speed", "20", NULL};
+	int port = sim_start(fx, "sim", faults);
+	GSubprocess *sim = g_ptr_array_index(fx->procs, fx->procs->len - 1);
+	g_autofree char *config =
+	    bot_config(fx, "live", "bybit", port, "\"stall_s\": 0.5, \"down_alert_s\": 1");
+	const char *live_sql = "SELECT count(*) FROM events WHERE type = 'FEED_STATE' AND payload "
+			       "LIKE '%\"state\":\"live\"%'";
+	CwTestDeadline d;
+	GSubprocess *serve;
+	double down_s;
+
+	bots_add(db, config, "live");
+	serve = serve_start(fx, db, log);
+	d = cw_test_deadline(30000);
+	while (cw_test_db_int(db, live_sql, 0) < 1 && cw_test_deadline_wait(&d, 50))
+		;
+	g_assert_cmpint(cw_test_db_int(db, live_sql, 0), >=, 1);
+	/* a short silence is no outage */
+	g_assert_cmpint(
+	    cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'FEED_DOWN'", -1), ==, 0);
+	g_subprocess_send_signal(sim, SIGSTOP);
+	g_usleep(3000000);
+	g_subprocess_send_signal(sim, SIGCONT);
+	d = cw_test_deadline(30000);
+	while (cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'FEED_UP'", 0) < 1 &&
+	       cw_test_deadline_wait(&d, 100))
+		;
+	g_usleep(1500000); /* a flush, and no second outage */
+	stop(serve, SIGTERM);
+	g_assert_cmpint(
+	    cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'FEED_DOWN'", -1), ==, 1);
+	g_assert_cmpint(
+	    cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'FEED_UP'", -1), ==, 1);
+	{
+		g_autofree char *text = cw_test_db_text(
+		    db, "SELECT json_extract(payload, '$.duration_s') FROM events WHERE type = "
+			"'FEED_UP'");
+		down_s = g_ascii_strtod(text, NULL);
+	}
+	g_test_message("down for %.2f s", down_s);
+	g_assert_cmpfloat(down_s, >=, 1.0);
+	g_assert_cmpfloat(down_s, <, 30.0);
+	/* FEED_DOWN came before FEED_UP */
+	g_assert_cmpint(
+	    cw_test_db_int(db,
+			   "SELECT (SELECT rowid FROM events WHERE type = 'FEED_DOWN') < "
+			   "(SELECT rowid FROM events WHERE type = 'FEED_UP')",
+			   0),
+	    ==, 1);
+}
+
+/* rows [first, last] of the fixture's file as a CSV at path. */
+static void
+write_rows(Fixture *fx, const char *path, guint first, guint last)
+{
+	g_autoptr(GString) out = g_string_new("time,open,high,low,close,volume\n");
+	g_autoptr(GError) error = NULL;
+
+	for (guint i = first; i <= last; i++)
+		g_string_append_printf(out, "%s\n", (char *) fx->rows->pdata[i]);
+	g_assert_true(g_file_set_contents(path, out->str, -1, &error));
+}
+
+/* "entry_time|direction|entry_price" of the trade a backtest of config
+ * over data enters at entry_time; NULL when none. */
+static char *
+backtest_trade_at(const char *config, const char *data, const char *db, gint64 entry_time)
+{
+	g_autofree char *sql = g_strdup_printf(
+	    "SELECT entry_time, direction, printf('%%.6f', entry_price) FROM trading_trades WHERE "
+	    "entry_time = %" G_GINT64_FORMAT,
+	    entry_time);
+	g_autofree char *err = NULL;
+	g_autoptr(GPtrArray) rows = NULL;
+
+	g_unlink(db);
+	g_assert_cmpint(cw_test_run(NULL, &err, "backtest", "--config", config, "--data", data,
+				    "--db", db, "--quiet", NULL),
+			==, 0);
+	rows = cw_test_db_rows(db, sql);
+	return rows->len > 0 ? g_strdup(rows->pdata[0]) : NULL;
+}
+
+/* A bot warmed up over REST takes its first decision on the first live
+ * candle, and it is the backtest's at that candle. The slice: WARMUP
+ * candles before a candle k, where a backtest over the same candles
+ * enters (flat before it: one position at a time); the sim serves those
+ * WARMUP as history and streams from k, slowly enough that the warm-up
+ * has them all before k closes. */
+static void
+test_first_live_candle(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *bt = g_strdup_printf("%s/bt.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	g_autofree char *slice = g_strdup_printf("%s/slice.csv", fx->tmpdir);
+	g_autofree char *config = bot_config(fx, "live", "bybit", 1, NULL);
+	g_autofree char *err = NULL;
+	g_autofree char *want = NULL;
+	g_autoptr(GPtrArray) entries = NULL;
+	g_autoptr(GPtrArray) got = NULL;
+	const gint64 iv = 300000;
+	const guint after = 40;
+	gint64 t0 = g_ascii_strtoll(fx->rows->pdata[0], NULL, 10) * 1000;
+	guint k = 0, tries = 0;
+	CwTestDeadline d;
+	GSubprocess *serve;
+	int port;
+
+	/* candidates: the full file's entries */
+	g_assert_cmpint(cw_test_run(NULL, &err, "backtest", "--config", config, "--data", fx->csv,
+				    "--db", bt, "--quiet", NULL),
+			==, 0);
+	entries = cw_test_db_rows(bt, "SELECT entry_time FROM trading_trades ORDER BY entry_time");
+	for (guint i = 0; i < entries->len && want == NULL && tries < 20; i++) {
+		gint64 entry = g_ascii_strtoll(entries->pdata[i], NULL, 10);
+		gint64 index = (entry - iv - t0) / iv;
+		g_autofree char *trade = NULL;
+
+		if (index < WARMUP + 1 || index + after >= fx->rows->len)
+			continue;
+		tries++;
+		k = (guint) index;
+		write_rows(fx, slice, k - WARMUP, k + after);
+		trade = backtest_trade_at(config, slice, bt, entry);
+		if (trade != NULL)
+			want = g_steal_pointer(&trade);
+	}
+	g_assert_nonnull(want);
+	g_test_message("first live candle: row %u; backtest: %s", k, want);
+
+	{
+		g_autofree char *history = g_strdup_printf("%d", WARMUP);
+		const char *extra[] = {"--candles", slice, "--history", history,
+				       "--speed",   "4",   NULL};
+
+		port = sim_start(fx, "sim", extra);
+	}
+	g_free(config);
+	config = bot_config(fx, "live", "bybit", port, NULL);
+	bots_add(db, config, "live");
+	serve = serve_start(fx, db, log);
+	d = cw_test_deadline(60000);
+	while (cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'POSITION_OPENED'", 0) <
+		   1 &&
+	       cw_test_deadline_wait(&d, 100))
+		;
+	g_usleep(1200000); /* a flush */
+	stop(serve, SIGTERM);
+	/* the warm-up was the WARMUP candles before k, all over REST */
+	g_assert_cmpint(cw_test_db_int(db, "SELECT min(open_time) FROM candles", 0), ==,
+			t0 + (gint64) (k - WARMUP) * iv);
+	/* the first position: at the first live candle's close, as the
+	 * backtest's */
+	got = cw_test_db_rows(db,
+			      "SELECT time, json_extract(payload, '$.position.direction'), "
+			      "printf('%.6f', json_extract(payload, '$.position.entry_price')) "
+			      "FROM events WHERE type = 'POSITION_OPENED' ORDER BY rowid LIMIT 1");
+	g_assert_cmpuint(got->len, ==, 1);
+	g_test_message("live: %s", (char *) got->pdata[0]);
+	g_assert_cmpstr(got->pdata[0], ==, want);
+	g_assert_cmpint(g_ascii_strtoll(want, NULL, 10), ==, t0 + (gint64) (k + 1) * iv);
+}
+
+/* A bot of the config for another symbol and interval (and name). */
+static char *
+bot_config_for(Fixture *fx, const char *type, int port, const char *symbol, const char *interval)
+{
+	g_autofree char *name = g_strdup_printf("live-%s-%s", symbol, interval);
+	g_autofree char *path = bot_config(fx, name, type, port, NULL);
+	g_autofree char *text = NULL;
+	g_autofree char *value = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GString) out = NULL;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, &error));
+	out = g_string_new(text);
+	value = g_strdup_printf("\"symbol\": \"%s\"", symbol);
+	g_assert_cmpuint(g_string_replace(out, "\"symbol\": \"BTCUSDT\"", value, 1), ==, 1);
+	g_free(value);
+	value = g_strdup_printf("\"interval\": \"%s\"", interval);
+	g_assert_cmpuint(g_string_replace(out, "\"interval\": \"5m\"", value, 1), ==, 1);
+	g_free(value);
+	value = g_strdup_printf("\"name\": \"%s\"", name);
+	g_assert_cmpuint(g_string_replace(out, "\"name\": \"btc-ema-trend\"", value, 1), ==, 1);
+	g_assert_true(g_file_set_contents(path, out->str, -1, &error));
+	return g_steal_pointer(&path);
+}
+
+/* The fixture's file in 15m candles (whole groups of three 5m candles
+ * from a quarter hour); returns the last 15m candle's open time (ms). */
+static gint64
+write_15m(Fixture *fx, const char *path)
+{
+	g_autoptr(GString) out = g_string_new("time,open,high,low,close,volume\n");
+	g_autoptr(GError) error = NULL;
+	gint64 last = 0;
+	guint i = 0;
+
+	while (i < fx->rows->len && g_ascii_strtoll(fx->rows->pdata[i], NULL, 10) % 900 != 0)
+		i++;
+	for (; i + 2 < fx->rows->len; i += 3) {
+		double o = 0, h = 0, l = 0, c = 0, v = 0;
+		gint64 t = 0;
+
+		for (guint k = 0; k < 3; k++) {
+			g_auto(GStrv) f = g_strsplit(fx->rows->pdata[i + k], ",", -1);
+			double hi = g_ascii_strtod(f[2], NULL), lo = g_ascii_strtod(f[3], NULL);
+
+			if (k == 0) {
+				t = g_ascii_strtoll(f[0], NULL, 10);
+				o = g_ascii_strtod(f[1], NULL);
+				h = hi;
+				l = lo;
+			}
+			h = MAX(h, hi);
+			l = MIN(l, lo);
+			c = g_ascii_strtod(f[4], NULL);
+			v += g_ascii_strtod(f[5], NULL);
+		}
+		g_string_append_printf(out, "%" G_GINT64_FORMAT ",%.10g,%.10g,%.10g,%.10g,%.10g\n",
+				       t, o, h, l, c, v);
+		last = t * 1000;
+	}
+	g_assert_true(g_file_set_contents(path, out->str, -1, &error));
+	return last;
+}
+
+#define N_SYMBOLS 10
+
+/* Ten symbols at two intervals (5m, 15m) of one exchange over one
+ * WebSocket: the sim accepts one connection at a time (Bybit: subscribe
+ * requests of at most 10 topics; Binance: a combined stream and
+ * SUBSCRIBE), it closes it every 6,000 frames, and every reconnection
+ * resubscribes all twenty topics and fills each one's gap: every
+ * symbol's candles arrive whole at both intervals. */
+static void
+test_many_symbols(Fixture *fx, gconstpointer user_data)
+{
+	const char *type = user_data;
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	g_autofree char *csv15 = g_strdup_printf("%s/btc-15m.csv", fx->tmpdir);
+	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GPtrArray) symbols = g_ptr_array_new_with_free_func(g_free);
+	const char *intervals[] = {"5m", "15m"};
+	const gint64 lengths[] = {300000, 900000};
+	gint64 lasts[2];
+	JsonObject *state;
+	GSubprocess *serve;
+	int port;
+
+	lasts[0] = g_ascii_strtoll(fx->rows->pdata[fx->rows->len - 1], NULL, 10) * 1000;
+	lasts[1] = write_15m(fx, csv15);
+	g_ptr_array_add(symbols, g_strdup("BTCUSDT"));
+	for (guint i = 1; i < N_SYMBOLS; i++)
+		g_ptr_array_add(symbols, g_strdup_printf("S%uUSDT", i));
+	for (const char *const *a =
+		 (const char *const[]){"--speed", "200", "--partials", "1", "--fault",
+				       "drop_every=71", "--fault", "close_after_frames=6000", NULL};
+	     *a != NULL; a++)
+		g_ptr_array_add(args, g_strdup(*a));
+	for (guint i = 0; i < N_SYMBOLS; i++) {
+		if (i > 0) {
+			g_ptr_array_add(args, g_strdup("--market"));
+			g_ptr_array_add(
+			    args, g_strdup_printf("%s=%s", (char *) symbols->pdata[i], fx->csv));
+		}
+		g_ptr_array_add(args, g_strdup("--market"));
+		g_ptr_array_add(args, g_strdup_printf("%s=%s", (char *) symbols->pdata[i], csv15));
+	}
+	g_ptr_array_add(args, NULL);
+	port = sim_start(fx, "sim", (const char *const *) args->pdata);
+	for (guint i = 0; i < N_SYMBOLS; i++) {
+		for (guint k = 0; k < 2; k++) {
+			g_autofree char *config =
+			    bot_config_for(fx, type, port, symbols->pdata[i], intervals[k]);
+			bots_add(db, config, symbols->pdata[i]);
+		}
+	}
+	serve = serve_start(fx, db, log);
+	/* each symbol and interval: contiguous from its warm-up to the
+	 * file's last candle (the warm-up's first candle depends on when the
+	 * sim's clock started) */
+	for (guint i = 0; i < N_SYMBOLS * 2; i++) {
+		const char *symbol = symbols->pdata[i / 2];
+		guint k = i % 2;
+		g_autofree char *where =
+		    g_strdup_printf("exchange = '%s' AND symbol = '%s' AND interval = '%s'", type,
+				    symbol, intervals[k]);
+		g_autofree char *last_sql =
+		    g_strdup_printf("SELECT max(open_time) FROM candles WHERE %s", where);
+		g_autofree char *hole_sql =
+		    g_strdup_printf("SELECT (max(open_time) - min(open_time)) / %" G_GINT64_FORMAT
+				    " + 1 - count(*) FROM candles WHERE %s",
+				    lengths[k], where);
+		g_autofree char *n_sql =
+		    g_strdup_printf("SELECT count(*) FROM candles WHERE %s", where);
+		CwTestDeadline d = cw_test_deadline(120000);
+
+		while (cw_test_db_int(db, last_sql, 0) < lasts[k] && cw_test_deadline_wait(&d, 100))
+			;
+		g_assert_cmpint(cw_test_db_int(db, last_sql, 0), ==, lasts[k]);
+		g_assert_cmpint(cw_test_db_int(db, hole_sql, -1), ==, 0);
+		g_assert_cmpint(cw_test_db_int(db, n_sql, 0), >=,
+				k == 0 ? N_STREAM + WARMUP / 2 : 400);
+	}
+	{
+		g_autoptr(JsonParser) fp = json_parser_new();
+		gint64 connects = 0, accepted = 0;
+		CwTestDeadline d = cw_test_deadline(5000);
+
+		/* the feed's counters reach bot_state once a second */
+		do {
+			state = sim_state(parser, port);
+			accepted = json_object_get_int_member(state, "connections_accepted");
+			connects = json_object_get_int_member(feed_stats(fp, db), "connects");
+		} while (connects != accepted && cw_test_deadline_wait(&d, 200));
+
+		g_test_message("connections accepted: %" G_GINT64_FORMAT
+			       ", connects of a feed: %" G_GINT64_FORMAT,
+			       accepted, connects);
+		/* one connection for all twenty feeds, each time */
+		g_assert_cmpint(accepted, >, 1);
+		g_assert_cmpint(accepted, ==, connects);
+	}
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(state, "connections")),
+			 ==, 1);
+	stop(serve, SIGTERM);
+	g_assert_cmpint(
+	    cw_test_db_int(db,
+			   "SELECT count(*) FROM (SELECT DISTINCT symbol, interval FROM "
+			   "candles WHERE exchange IN ('bybit', 'binance'))",
+			   0),
+	    ==, N_SYMBOLS * 2);
+	/* the same files behind every symbol: the same candles */
+	g_assert_cmpint(
+	    cw_test_db_int(db,
+			   "SELECT count(*) FROM candles c JOIN candles b ON "
+			   "b.symbol = 'BTCUSDT' AND b.exchange = c.exchange AND "
+			   "b.interval = c.interval AND b.open_time = c.open_time WHERE "
+			   "c.close != b.close",
+			   -1),
+	    ==, 0);
+	g_assert_cmpint(
+	    cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'FEED_ERROR'", -1), ==, 0);
+}
+
 static const NoGapCase bybit_faults = {"bybit",
 				       {"--speed", "400", "--partials", "2", "--fault",
 					"bad_every=5", "--fault", "drop_every=97", "--fault",
@@ -492,5 +938,11 @@ main(int argc, char **argv)
 	ADD("bybit/same-trades", test_same_trades, "bybit");
 	ADD("binance/same-trades", test_same_trades, "binance");
 	ADD("bybit/crash-recovery", test_crash_recovery, NULL);
+	ADD("bybit/many-symbols", test_many_symbols, "bybit");
+	ADD("bybit/downtime", test_downtime, NULL);
+	ADD("bybit/first-live-candle", test_first_live_candle, NULL);
+	ADD("bybit/restart-from-table", test_restart_from_table, "bybit");
+	ADD("binance/restart-from-table", test_restart_from_table, "binance");
+	ADD("binance/many-symbols", test_many_symbols, "binance");
 	return g_test_run();
 }

@@ -23,10 +23,41 @@ cw_binance_feed_topic(const char *symbol, const char *interval)
 	return g_strdup_printf("%s@kline_%s", lower, interval);
 }
 
+/* A combined stream: /stream?streams=a/b/c */
 static char *
-cw_binance_feed_stream_url(const char *ws_url, const char *topic)
+cw_binance_feed_stream_url(const char *ws_url, const char *const *topics, guint n)
 {
-	return g_strdup_printf("%s/stream?streams=%s", ws_url, topic);
+	GString *out = g_string_new(ws_url);
+
+	g_string_append(out, "/stream?streams=");
+	for (guint i = 0; i < n; i++)
+		g_string_append_printf(out, "%s%s", i > 0 ? "/" : "", topics[i]);
+	return g_string_free(out, FALSE);
+}
+
+/* {"method":"SUBSCRIBE","params":["btcusdt@kline_5m",...],"id":1} */
+static char *
+cw_binance_feed_request(const char *method, const char *const *topics, guint n, guint req)
+{
+	GString *out = g_string_new(NULL);
+
+	g_string_append_printf(out, "{\"method\":\"%s\",\"params\":[", method);
+	for (guint i = 0; i < n; i++)
+		g_string_append_printf(out, "%s\"%s\"", i > 0 ? "," : "", topics[i]);
+	g_string_append_printf(out, "],\"id\":%u}", req);
+	return g_string_free(out, FALSE);
+}
+
+static char *
+cw_binance_feed_subscribe(const char *const *topics, guint n, guint req)
+{
+	return cw_binance_feed_request("SUBSCRIBE", topics, n, req);
+}
+
+static char *
+cw_binance_feed_unsubscribe(const char *const *topics, guint n, guint req)
+{
+	return cw_binance_feed_request("UNSUBSCRIBE", topics, n, req);
 }
 
 static char *
@@ -54,7 +85,15 @@ static const CwLiveFeedDialect cw_binance_feed_dialect = {
     .interval_name = cw_kline_binance_interval_name,
     .topic = cw_binance_feed_topic,
     .stream_url = cw_binance_feed_stream_url,
-    .subscribe = NULL,
+    .subscribe = cw_binance_feed_subscribe,
+    .unsubscribe = cw_binance_feed_unsubscribe,
+    /* Binance "WebSocket Market Streams": at most 1024 streams a
+     * connection, and 5 incoming messages a second (spot; 10 on USDⓈ-M);
+     * 200 streams a request keeps each message small */
+    .max_args = 200,
+    .max_topics = 1024,
+    .max_topic_chars = 0,
+    .max_send_per_s = 4,
     .ping = NULL,
     .page_url = cw_binance_feed_page_url,
     .decode_frame = cw_binance_kline_decode_frame,

@@ -50,6 +50,7 @@ cw_binance_kline_decode_event(CwKlineDecoder *self, guint32 event, const char *p
 	gint64 close_time;
 	gint64 interval_ms;
 	gboolean monthly = FALSE;
+	GQuark symbol_quark;
 	gsize n;
 
 	if (cw_kline_type(self, event) != CW_KLINE_TOK_OBJECT)
@@ -111,18 +112,14 @@ cw_binance_kline_decode_event(CwKlineDecoder *self, guint32 event, const char *p
 			return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_UNKNOWN_TOPIC,
 					     "%s.s: bad symbol \"%.40s\"", k_path, symbol);
 	}
-	if (close_time < c->open_time)
-		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_WRONG_TYPE,
-				     "%s.T: %" G_GINT64_FORMAT " is before t %" G_GINT64_FORMAT,
-				     k_path, close_time, c->open_time);
-	c->interval_ms = interval_ms > 0 ? interval_ms : close_time - c->open_time + 1;
 	/* Only symbols the process already knows: a frame must not grow the
 	 * quark table. */
-	c->symbol = g_quark_try_string(symbol);
-	if (c->symbol == 0)
+	symbol_quark = g_quark_try_string(symbol);
+	if (symbol_quark == 0)
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_UNKNOWN_TOPIC,
 				     "%s.s: unknown symbol \"%.40s\"", k_path, symbol);
-	if (!cw_kline_check_candle(c, k_path, &out->error, out->detail))
+	if (!cw_kline_finish_candle(c, close_time, interval_ms, symbol_quark, k_path, "t", "T",
+				    &out->error, out->detail))
 		return FALSE;
 	/* The stream name, as Binance spells it: lowercase symbol. */
 	for (gsize i = 0; i < n; i++)
@@ -201,35 +198,6 @@ cw_binance_kline_decode_frame(CwKlineDecoder *self, const char *data, gsize len,
 			     "expected a kline event, a combined stream or a request answer");
 }
 
-/* [openTime, "o", "h", "l", "c", "v", closeTime, "q", trades, "V", "Q", "0"] */
-static gboolean
-cw_binance_kline_decode_row(CwKlineDecoder *self, guint32 row, guint index, CwCandle *c,
-			    CwKlinePageError *error)
-{
-	double *fields[] = {&c->open, &c->high, &c->low, &c->close, &c->volume};
-	char path[32];
-	guint32 tok;
-
-	g_snprintf(path, sizeof path, "[%u]", index);
-	if (cw_kline_type(self, row) != CW_KLINE_TOK_ARRAY || self->toks[row].n < 6)
-		return cw_kline_fail(&error->error, error->detail, CW_KLINE_ERROR_WRONG_TYPE,
-				     "%s: expected an array [openTime, open, high, low, close, "
-				     "volume, closeTime, ...]",
-				     path);
-	tok = row + 1;
-	g_snprintf(path, sizeof path, "[%u][0]", index);
-	if (!cw_kline_time(self, tok, path, "", &c->open_time, &error->error, error->detail))
-		return FALSE;
-	for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
-		tok = self->toks[tok].next;
-		g_snprintf(path, sizeof path, "[%u][%u]", index, i + 1);
-		if (!cw_kline_number(self, tok, path, "", fields[i], &error->error, error->detail))
-			return FALSE;
-	}
-	g_snprintf(path, sizeof path, "[%u]", index);
-	return cw_kline_check_candle(c, path, &error->error, error->detail);
-}
-
 /**
  * cw_binance_kline_decode_page:
  *
@@ -276,7 +244,10 @@ cw_binance_kline_decode_page(CwKlineDecoder *self, const char *data, gsize len, 
 	for (guint i = 0; i < n; i++) {
 		CwCandle *c = &g_array_index(out, CwCandle, base + i);
 
-		if (!cw_binance_kline_decode_row(self, row, i, c, error)) {
+		/* [openTime, "o", "h", "l", "c", "v", closeTime, "q", trades, "V", "Q", "0"] */
+		if (!cw_kline_decode_row(
+			self, row, "", i,
+			"[openTime, open, high, low, close, volume, closeTime, ...]", c, error)) {
 			g_array_set_size(out, base);
 			return FALSE;
 		}

@@ -22,16 +22,34 @@ cw_bybit_feed_topic(const char *symbol, const char *interval)
 }
 
 static char *
-cw_bybit_feed_stream_url(const char *ws_url, const char *topic)
+cw_bybit_feed_stream_url(const char *ws_url, const char *const *topics, guint n)
 {
 	return g_strdup(ws_url);
 }
 
+/* {"op":"subscribe","args":["kline.5.BTCUSDT",...],"req_id":"cw-1"} */
 static char *
-cw_bybit_feed_subscribe(const char *topic, guint req)
+cw_bybit_feed_request(const char *op, const char *const *topics, guint n, guint req)
 {
-	return g_strdup_printf("{\"op\":\"subscribe\",\"args\":[\"%s\"],\"req_id\":\"cw-%u\"}",
-			       topic, req);
+	GString *out = g_string_new(NULL);
+
+	g_string_append_printf(out, "{\"op\":\"%s\",\"args\":[", op);
+	for (guint i = 0; i < n; i++)
+		g_string_append_printf(out, "%s\"%s\"", i > 0 ? "," : "", topics[i]);
+	g_string_append_printf(out, "],\"req_id\":\"cw-%u\"}", req);
+	return g_string_free(out, FALSE);
+}
+
+static char *
+cw_bybit_feed_subscribe(const char *const *topics, guint n, guint req)
+{
+	return cw_bybit_feed_request("subscribe", topics, n, req);
+}
+
+static char *
+cw_bybit_feed_unsubscribe(const char *const *topics, guint n, guint req)
+{
+	return cw_bybit_feed_request("unsubscribe", topics, n, req);
 }
 
 static char *
@@ -60,6 +78,14 @@ static const CwLiveFeedDialect cw_bybit_feed_dialect = {
     .topic = cw_bybit_feed_topic,
     .stream_url = cw_bybit_feed_stream_url,
     .subscribe = cw_bybit_feed_subscribe,
+    .unsubscribe = cw_bybit_feed_unsubscribe,
+    /* Bybit v5 "How to subscribe to topics": at most 10 args per
+     * subscribe request (spot; the linear limit is looser), and the topics
+     * of one connection at most 21,000 characters long */
+    .max_args = 10,
+    .max_topics = 0,
+    .max_topic_chars = 21000,
+    .max_send_per_s = 0,
     .ping = "{\"op\":\"ping\"}",
     .page_url = cw_bybit_feed_page_url,
     .decode_frame = cw_bybit_kline_decode_frame,

@@ -100,14 +100,8 @@ cw_bybit_kline_decode_update(CwKlineDecoder *self, guint32 obj, guint index,
 		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_UNKNOWN_TOPIC,
 				     "%s.interval: \"%s\" is not the topic's \"%s\"", path,
 				     interval, interval_name);
-	if (end < c->open_time)
-		return cw_kline_fail(&out->error, out->detail, CW_KLINE_ERROR_WRONG_TYPE,
-				     "%s.end: %" G_GINT64_FORMAT
-				     " is before start %" G_GINT64_FORMAT,
-				     path, end, c->open_time);
-	c->interval_ms = interval_ms > 0 ? interval_ms : end - c->open_time + 1;
-	c->symbol = symbol;
-	return cw_kline_check_candle(c, path, &out->error, out->detail);
+	return cw_kline_finish_candle(c, end, interval_ms, symbol, path, "start", "end",
+				      &out->error, out->detail);
 }
 
 /* "kline.{interval}.{symbol}" with its "data" array. */
@@ -222,35 +216,6 @@ cw_bybit_kline_decode_frame(CwKlineDecoder *self, const char *data, gsize len, C
 			     "expected a \"topic\" or an \"op\" member");
 }
 
-/* One list row: [startTime, open, high, low, close, volume, turnover]. */
-static gboolean
-cw_bybit_kline_decode_row(CwKlineDecoder *self, guint32 row, guint index, CwCandle *c,
-			  CwKlinePageError *error)
-{
-	double *fields[] = {&c->open, &c->high, &c->low, &c->close, &c->volume};
-	char path[48];
-	guint32 tok;
-
-	g_snprintf(path, sizeof path, "result.list[%u]", index);
-	if (cw_kline_type(self, row) != CW_KLINE_TOK_ARRAY || self->toks[row].n < 6)
-		return cw_kline_fail(&error->error, error->detail, CW_KLINE_ERROR_WRONG_TYPE,
-				     "%s: expected an array [startTime, open, high, low, close, "
-				     "volume, turnover]",
-				     path);
-	tok = row + 1;
-	g_snprintf(path, sizeof path, "result.list[%u][0]", index);
-	if (!cw_kline_time(self, tok, path, "", &c->open_time, &error->error, error->detail))
-		return FALSE;
-	for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
-		tok = self->toks[tok].next;
-		g_snprintf(path, sizeof path, "result.list[%u][%u]", index, i + 1);
-		if (!cw_kline_number(self, tok, path, "", fields[i], &error->error, error->detail))
-			return FALSE;
-	}
-	g_snprintf(path, sizeof path, "result.list[%u]", index);
-	return cw_kline_check_candle(c, path, &error->error, error->detail);
-}
-
 /**
  * cw_bybit_kline_decode_page:
  *
@@ -314,7 +279,9 @@ cw_bybit_kline_decode_page(CwKlineDecoder *self, const char *data, gsize len, GQ
 	for (guint i = 0; i < n; i++) {
 		CwCandle *c = &g_array_index(out, CwCandle, base + n - 1 - i);
 
-		if (!cw_bybit_kline_decode_row(self, row, i, c, error)) {
+		if (!cw_kline_decode_row(self, row, "result.list", i,
+					 "[startTime, open, high, low, close, volume, turnover]", c,
+					 error)) {
 			g_array_set_size(out, base);
 			return FALSE;
 		}

@@ -81,6 +81,15 @@ gboolean cw_kline_integer(CwKlineDecoder *self, guint32 tok, gint64 *out);
 /* "an object", "a string", ...: for messages. */
 const char *cw_kline_type_name(CwKlineDecoder *self, guint32 tok);
 /* The OHLCV rules: prices > 0, volume >= 0, low <= open, close <= high. */
+/* The close time, interval, symbol and cw_kline_check_candle() of a
+ * frame's candle (both exchanges). */
+gboolean cw_kline_finish_candle(CwCandle *c, gint64 close_time, gint64 interval_ms, GQuark symbol,
+				const char *path, const char *open_name, const char *close_name,
+				CwKlineError *error, char *detail);
+/* One REST page row [openTime, open, high, low, close, volume, ...] (both
+ * exchanges); prefix is the rows' JSON path, shape names the columns. */
+gboolean cw_kline_decode_row(CwKlineDecoder *self, guint32 row, const char *prefix, guint index,
+			     const char *shape, CwCandle *c, CwKlinePageError *error);
 gboolean cw_kline_check_candle(const CwCandle *candle, const char *path, CwKlineError *error,
 			       char *detail);
 

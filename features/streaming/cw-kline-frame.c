@@ -722,6 +722,74 @@ cw_kline_time(CwKlineDecoder *self, guint32 tok, const char *path, const char *n
 			     cw_kline_type_name(self, tok));
 }
 
+/**
+ * cw_kline_finish_candle:
+ * @c: a candle with its open time, prices and volume read
+ * @close_time: the exchange's last millisecond of it (Bybit "end", Binance "T")
+ * @interval_ms: the interval's length; 0 (a month) takes it from the times
+ * @path: where the candle is, for messages ("data[0]", "k")
+ * @open_name: (nullable): the open time's member name ("start", "t")
+ * @close_name: (nullable): the close time's member name ("end", "T")
+ *
+ * The checks every kline frame's candle takes, in one place for both
+ * exchanges: the close time not before the open time, then
+ * cw_kline_check_candle(). Sets interval_ms and symbol.
+ *
+ * Returns: FALSE with error and detail set when the candle is refused
+ */
+gboolean
+cw_kline_finish_candle(CwCandle *c, gint64 close_time, gint64 interval_ms, GQuark symbol,
+		       const char *path, const char *open_name, const char *close_name,
+		       CwKlineError *error, char *detail)
+{
+	if (G_UNLIKELY(close_time < c->open_time))
+		return cw_kline_fail(error, detail, CW_KLINE_ERROR_WRONG_TYPE,
+				     "%s.%s: %" G_GINT64_FORMAT " is before %s %" G_GINT64_FORMAT,
+				     path, close_name, close_time, open_name, c->open_time);
+	c->interval_ms = interval_ms > 0 ? interval_ms : close_time - c->open_time + 1;
+	c->symbol = symbol;
+	return cw_kline_check_candle(c, path, error, detail);
+}
+
+/**
+ * cw_kline_decode_row:
+ * @row: the row's array token
+ * @prefix: the rows' JSON path ("result.list" for Bybit, "" for Binance)
+ * @index: the row's index
+ * @shape: the row's columns for the message ("[startTime, open, ...]")
+ * @c: (out caller-allocates): open time, prices and volume
+ *
+ * A REST page row [openTime, open, high, low, close, volume, ...] of
+ * either exchange, checked with cw_kline_check_candle().
+ *
+ * Returns: FALSE with error set when the row is refused
+ */
+gboolean
+cw_kline_decode_row(CwKlineDecoder *self, guint32 row, const char *prefix, guint index,
+		    const char *shape, CwCandle *c, CwKlinePageError *error)
+{
+	double *fields[] = {&c->open, &c->high, &c->low, &c->close, &c->volume};
+	char path[48];
+	guint32 tok;
+
+	g_snprintf(path, sizeof path, "%s[%u]", prefix, index);
+	if (cw_kline_type(self, row) != CW_KLINE_TOK_ARRAY || self->toks[row].n < 6)
+		return cw_kline_fail(&error->error, error->detail, CW_KLINE_ERROR_WRONG_TYPE,
+				     "%s: expected an array %s", path, shape);
+	tok = row + 1;
+	g_snprintf(path, sizeof path, "%s[%u][0]", prefix, index);
+	if (!cw_kline_time(self, tok, path, "", &c->open_time, &error->error, error->detail))
+		return FALSE;
+	for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
+		tok = self->toks[tok].next;
+		g_snprintf(path, sizeof path, "%s[%u][%u]", prefix, index, i + 1);
+		if (!cw_kline_number(self, tok, path, "", fields[i], &error->error, error->detail))
+			return FALSE;
+	}
+	g_snprintf(path, sizeof path, "%s[%u]", prefix, index);
+	return cw_kline_check_candle(c, path, &error->error, error->detail);
+}
+
 gboolean
 cw_kline_check_candle(const CwCandle *c, const char *path, CwKlineError *error, char *detail)
 {

@@ -2,6 +2,8 @@
  * cw_live_feed_ingest() (the network paths are in tests/cw-e2e-live-test.c). */
 #include "cw-streaming.h"
 
+#include "cw-live-conn-private.h"
+
 #include "cw-config.h"
 
 #include <string.h>
@@ -203,6 +205,241 @@ test_configure(void)
 	}
 }
 
+/* A started feed of symbol on a port nothing listens on (its connection
+ * only retries). */
+static CwMarketFeed *
+start_feed_with(const char *type, const char *symbol, const char *interval, const char *extra)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *json = g_strdup_printf(
+	    "{\"name\": \"b\", \"symbol\": \"%s\", \"interval\": \"%s\", "
+	    "\"strategy\": {\"analyzers\": [{\"type\": \"rsi\"}]}, \"feed\": {\"type\": \"%s\", "
+	    "\"ws_url\": \"ws://127.0.0.1:9/x\", \"rest_url\": \"http://127.0.0.1:9\"%s}}",
+	    symbol, interval, type, extra);
+	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(json, -1, &error);
+	g_autoptr(GObject) feed = NULL;
+
+	g_assert_no_error(error);
+	cw_streaming_register_types();
+	feed = cw_extension_new(CW_EXTENSION_POINT_MARKET_FEED, type, &error);
+	g_assert_no_error(error);
+	g_assert_true(cw_market_feed_configure(CW_MARKET_FEED(feed), config, &error));
+	g_assert_true(cw_market_feed_start(CW_MARKET_FEED(feed), &error));
+	return CW_MARKET_FEED(g_steal_pointer(&feed));
+}
+
+static CwMarketFeed *
+start_feed(const char *type, const char *symbol, const char *interval)
+{
+	return start_feed_with(type, symbol, interval, "");
+}
+
+/* Feeds of one exchange and URL share connections up to the exchange's
+ * limit per connection (Binance 1024 streams), whatever their symbols and
+ * intervals; the last feed to stop closes the last connection. */
+static void
+test_shared_connections(void)
+{
+	g_autoptr(GPtrArray) feeds = g_ptr_array_new_with_free_func(g_object_unref);
+
+	g_assert_cmpuint(cw_live_conn_count(), ==, 0);
+	for (guint i = 0; i < 520; i++) {
+		g_autofree char *symbol = g_strdup_printf("S%uUSDT", i);
+
+		g_ptr_array_add(feeds, start_feed("binance", symbol, "5m"));
+		g_ptr_array_add(feeds, start_feed("binance", symbol, "1h"));
+	}
+	/* 1,040 streams: 1,024 on the first connection, 16 on a second */
+	g_assert_cmpuint(cw_live_conn_count(), ==, 2);
+	/* another exchange: a connection of its own */
+	g_ptr_array_add(feeds, start_feed("bybit", "BTCUSDT", "5m"));
+	g_ptr_array_add(feeds, start_feed("bybit", "ETHUSDT", "15m"));
+	g_assert_cmpuint(cw_live_conn_count(), ==, 3);
+	for (guint i = 0; i < feeds->len; i++)
+		cw_market_feed_stop(g_ptr_array_index(feeds, i));
+	g_assert_cmpuint(cw_live_conn_count(), ==, 0);
+	g_ptr_array_set_size(feeds, 0);
+	/* a started feed that goes without stop leaves no connection */
+	g_object_unref(start_feed("bybit", "BTCUSDT", "5m"));
+	g_assert_cmpuint(cw_live_conn_count(), ==, 0);
+}
+
+/* A combined stream carries a topic from the URL before its
+ * subscription is answered: a closed candle then waits for the warm-up
+ * instead of going out before its history. */
+static void
+test_hold_before_subscribed(void)
+{
+	g_autoptr(CwMarketFeed) feed = start_feed("binance", "BTCUSDT", "1m");
+	g_autoptr(GArray) got = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	const char *frame =
+	    "{\"stream\":\"btcusdt@kline_1m\",\"data\":{\"e\":\"kline\",\"E\":1672515782136,"
+	    "\"s\":\"BTCUSDT\",\"k\":{\"t\":1672515780000,\"T\":1672515839999,\"s\":\"BTCUSDT\","
+	    "\"i\":\"1m\",\"f\":100,\"L\":200,\"o\":\"0.0016\",\"c\":\"0.0020\",\"h\":\"0.0025\","
+	    "\"l\":\"0.0015\",\"v\":\"1000\",\"n\":100,\"x\":true,\"q\":\"1.0000\",\"V\":\"500\","
+	    "\"Q\":\"0.500\",\"B\":\"123456\"}}}";
+
+	cw_market_feed_add_sink(feed, sink, got);
+	ingest(feed, frame);
+	g_assert_cmpuint(cw_live_feed_get_stats(CW_LIVE_FEED(feed))->frames, ==, 1);
+	g_assert_cmpuint(cw_live_feed_get_stats(CW_LIVE_FEED(feed))->bad_frames, ==, 0);
+	g_assert_cmpuint(got->len, ==, 0);
+	cw_market_feed_stop(feed);
+}
+
+/* A CwCandleHistory over an array, for the warm-up tests. */
+#define TEST_TYPE_HISTORY (test_history_get_type())
+G_DECLARE_FINAL_TYPE(TestHistory, test_history, TEST, HISTORY, GObject)
+
+struct _TestHistory {
+	GObject parent_instance;
+	GArray *candles; /* oldest first */
+	gint64 from;     /* the last read's arguments */
+	guint limit;
+	guint reads;
+	gboolean fail;
+};
+
+static GArray *
+test_history_read(CwCandleHistory *history, const char *exchange, const char *symbol,
+		  gint64 interval_ms, gint64 from, guint limit, GError **error)
+{
+	TestHistory *self = TEST_HISTORY(history);
+	GArray *out;
+	guint n = self->candles->len;
+	guint first = n > limit ? n - limit : 0;
+
+	self->reads++;
+	if (self->fail) {
+		g_set_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FAILED,
+			    "candles: row of BTCUSDT at open_time 1: high is not a number");
+		return NULL;
+	}
+	out = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	g_assert_cmpstr(exchange, ==, "bybit");
+	g_assert_cmpstr(symbol, ==, "BTCUSDT");
+	g_assert_cmpint(interval_ms, ==, 300000);
+	self->from = from;
+	self->limit = limit;
+	g_array_append_vals(out, (CwCandle *) self->candles->data + first, n - first);
+	return out;
+}
+
+static void
+test_history_iface_init(CwCandleHistoryInterface *iface)
+{
+	iface->read = test_history_read;
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE(TestHistory, test_history, G_TYPE_OBJECT,
+			      G_IMPLEMENT_INTERFACE(CW_TYPE_CANDLE_HISTORY,
+						    test_history_iface_init))
+
+static void
+test_history_finalize(GObject *object)
+{
+	g_array_unref(TEST_HISTORY(object)->candles);
+	G_OBJECT_CLASS(test_history_parent_class)->finalize(object);
+}
+
+static void
+test_history_class_init(TestHistoryClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = test_history_finalize;
+}
+
+static void
+test_history_init(TestHistory *self)
+{
+	self->candles = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+}
+
+static void
+history_add(TestHistory *h, gint64 i, double low)
+{
+	CwCandle c = {.symbol = g_quark_from_string("BTCUSDT"),
+		      .interval_ms = 300000,
+		      .open_time = T0 + i * 300000,
+		      .open = 100,
+		      .high = 110,
+		      .low = low,
+		      .close = 105,
+		      .volume = 1};
+
+	g_array_append_val(h->candles, c);
+}
+
+static void
+warming_sink(const CwCandle *candle, gpointer user_data)
+{
+	CwMarketFeed *feed = g_object_get_data(G_OBJECT(user_data), "feed");
+
+	g_assert_true(cw_market_feed_is_warming_up(feed));
+	g_array_append_val(g_object_get_data(G_OBJECT(user_data), "got"), *candle);
+}
+
+static void
+count_error(CwMarketFeed *feed, GError *error, gpointer user_data)
+{
+	if (strstr(error->message, "candles table not used") != NULL)
+		(*(guint *) user_data)++;
+}
+
+/* A new bot's warm-up takes the newest warmup candles of the candles
+ * table, as warm-up history, before it asks REST for anything; a table
+ * that cannot be read is reported and the warm-up goes over REST. */
+static void
+test_warmup_from_table(void)
+{
+	g_autoptr(CwMarketFeed) feed = start_feed_with("bybit", "BTCUSDT", "5m", ", \"warmup\": 5");
+	g_autoptr(CwMarketFeed) other =
+	    start_feed_with("bybit", "BTCUSDT", "5m", ", \"warmup\": 5");
+	g_autoptr(TestHistory) h = g_object_new(TEST_TYPE_HISTORY, NULL);
+	g_autoptr(TestHistory) bad = g_object_new(TEST_TYPE_HISTORY, NULL);
+	g_autoptr(GArray) got = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	g_autoptr(GObject) box = g_object_new(G_TYPE_OBJECT, NULL);
+	const CwLiveFeedStats *stats = cw_live_feed_get_stats(CW_LIVE_FEED(feed));
+	guint errors = 0;
+
+	/* 0..9, a hole, 12, a bad row (low above high) at 13, then 14..20:
+	 * older holes and bad rows do not matter to the newest five */
+	for (gint64 i = 0; i < 10; i++)
+		history_add(h, i, 95);
+	history_add(h, 12, 95);
+	history_add(h, 13, 120);
+	for (gint64 i = 14; i <= 20; i++)
+		history_add(h, i, 95);
+	g_object_set_data(box, "feed", feed);
+	g_object_set_data(box, "got", got);
+	cw_market_feed_set_history(feed, CW_CANDLE_HISTORY(h));
+	cw_market_feed_add_sink(feed, warming_sink, box);
+	cw_live_feed_conn_subscribed(CW_LIVE_FEED(feed));
+	g_assert_cmpuint(h->reads, ==, 1);
+	g_assert_cmpint(h->from, ==, G_MININT64);
+	g_assert_cmpuint(h->limit, ==, 5);
+	/* the newest five, 16..20, at once: no REST before them */
+	g_assert_cmpuint(got->len, ==, 5);
+	for (guint i = 0; i < got->len; i++)
+		g_assert_cmpint(g_array_index(got, CwCandle, i).open_time, ==,
+				T0 + (gint64) (16 + i) * 300000);
+	g_assert_cmpuint(stats->stored, ==, 5);
+	g_assert_cmpuint(stats->backfilled, ==, 0);
+	/* then REST for what closed after 20 */
+	g_assert_cmpint(cw_market_feed_get_state(feed), ==, CW_FEED_STATE_BACKFILLING);
+	cw_market_feed_stop(feed);
+
+	/* a table that cannot be read: reported, and all over REST */
+	bad->fail = TRUE;
+	g_signal_connect(other, "error", G_CALLBACK(count_error), &errors);
+	cw_market_feed_set_history(other, CW_CANDLE_HISTORY(bad));
+	cw_live_feed_conn_subscribed(CW_LIVE_FEED(other));
+	g_assert_cmpuint(bad->reads, ==, 1);
+	g_assert_cmpuint(errors, ==, 1);
+	g_assert_cmpuint(cw_live_feed_get_stats(CW_LIVE_FEED(other))->stored, ==, 0);
+	g_assert_cmpint(cw_market_feed_get_state(other), ==, CW_FEED_STATE_BACKFILLING);
+	cw_market_feed_stop(other);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -213,5 +450,8 @@ main(int argc, char **argv)
 	g_test_add_func("/streaming/live-feed/bad-frames", test_bad_frames);
 	g_test_add_func("/streaming/live-feed/unfilled-gap", test_unfilled_gap);
 	g_test_add_func("/streaming/live-feed/configure", test_configure);
+	g_test_add_func("/streaming/live-feed/shared-connections", test_shared_connections);
+	g_test_add_func("/streaming/live-feed/hold-before-subscribed", test_hold_before_subscribed);
+	g_test_add_func("/streaming/live-feed/warmup-from-table", test_warmup_from_table);
 	return g_test_run();
 }

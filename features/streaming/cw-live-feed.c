@@ -2,15 +2,18 @@
  * reaches the sinks only when its open time is after last_open (never
  * twice, never out of order). While a REST backfill runs, the stream's
  * closed candles wait in held (sorted) and go out after it. */
-#include "cw-streaming.h"
+#include "cw-live-conn-private.h"
 
 #include "cw-config.h"
 #include "cw-net.h"
 #include "cw-strategies.h"
 
+#include <math.h>
 #include <string.h>
 
 #define CW_LIVE_HELD_MAX 4096
+/* the most candles a recovery reads back from the candles table */
+#define CW_LIVE_HISTORY_MAX 500000
 
 typedef struct {
 	guint id;
@@ -40,13 +43,13 @@ typedef struct {
 	gboolean sinks_dirty;
 
 	/* connection */
-	SoupSession *session;
-	CwWsClient *client;
-	CwKlineDecoder *decoder;
-	CwKlineFrame frame;
+	CwLiveConn *conn;        /* shared, or detached (frames from ingest()) */
+	CwKlineDecoder *decoder; /* REST pages */
+	SoupSession *session;    /* the connection's, for REST; NULL when detached */
+	CwWsClientStats ws;      /* the last connection's counters, once it is left */
+	gboolean have_ws;
 	CwFeedState state;
 	gboolean started;
-	guint req;
 
 	/* order */
 	gint64 last_open;    /* open time of the last candle delivered */
@@ -54,6 +57,7 @@ typedef struct {
 	gint64 history_from; /* the restarted bots' earliest origin */
 	gint64 fast_forward;
 	gboolean warming;
+	gboolean subscribed; /* the first backfill began: live candles may go out */
 	gboolean backfilling;
 	gboolean want_backfill; /* a gap or a reconnect came during a backfill */
 	gboolean paging;        /* the backfill pages forward until a short page */
@@ -62,6 +66,10 @@ typedef struct {
 	GCancellable *rest_cancel;
 	GArray *held; /* of CwCandle, sorted, during a backfill */
 	GArray *page; /* of CwCandle, a REST page */
+	/* the candles table (set by the service): warm-up reads it first */
+	CwCandleHistory *history;
+	GArray *stored;    /* of CwCandle: read back, delivered after the head */
+	gint64 head_until; /* REST fetches the look-back up to this stored candle */
 	CwCandle latest;
 	gboolean have_latest;
 
@@ -241,6 +249,7 @@ cw_live_feed_hold(CwLiveFeed *self, const CwCandle *candle)
 }
 
 static void cw_live_feed_backfill(CwLiveFeed *self);
+static void cw_live_feed_replay_stored(CwLiveFeed *self);
 
 /* After a backfill: the held candles, in order; a gap still before the
  * first is one REST could not fill. */
@@ -249,6 +258,12 @@ cw_live_feed_end_backfill(CwLiveFeed *self, gboolean filled_any)
 {
 	CwLiveFeedPrivate *priv = PRIV(self);
 	gboolean was_warming = priv->warming;
+
+	/* REST failed before the stored candles went out: they go now */
+	if (priv->stored->len > 0) {
+		cw_live_feed_replay_stored(self);
+		return;
+	}
 
 	/* a held candle after a gap: REST may have answered before the
 	 * missing candle closed on the exchange (the stream had it first),
@@ -287,7 +302,7 @@ cw_live_feed_end_backfill(CwLiveFeed *self, gboolean filled_any)
 		cw_live_feed_backfill(self);
 		return;
 	}
-	cw_live_feed_set_state(self, priv->client != NULL && cw_ws_client_is_open(priv->client)
+	cw_live_feed_set_state(self, priv->conn != NULL && cw_live_conn_is_open(priv->conn)
 					 ? CW_FEED_STATE_LIVE
 					 : CW_FEED_STATE_CONNECTING);
 }
@@ -360,6 +375,16 @@ cw_live_feed_page_cb(GObject *source, GAsyncResult *result, gpointer user_data)
 	}
 	for (guint i = 0; i < priv->page->len; i++)
 		cw_live_feed_push(self, &g_array_index(priv->page, CwCandle, i), TRUE);
+	if (priv->head_until != G_MININT64) {
+		/* the look-back before the stored candles, then them */
+		if (priv->page->len >= limit && priv->stats.backfilled > before &&
+		    priv->last_open + priv->interval_ms < priv->head_until) {
+			cw_live_feed_request(self, priv->last_open + priv->interval_ms, limit);
+			return;
+		}
+		cw_live_feed_replay_stored(self);
+		return;
+	}
 	/* a full page: there may be more after it */
 	if (priv->paging && priv->page->len >= limit && priv->stats.backfilled > before) {
 		cw_live_feed_request(self, priv->last_open + priv->interval_ms, limit);
@@ -382,6 +407,105 @@ cw_live_feed_request(CwLiveFeed *self, gint64 start, guint limit)
 			  priv->rest_cancel, cw_live_feed_page_cb, g_object_ref(self));
 }
 
+/* A candle read back from the table is a candle the decoders would take. */
+static gboolean
+cw_live_feed_stored_ok(const CwCandle *c)
+{
+	return isfinite(c->open) && isfinite(c->high) && isfinite(c->low) && isfinite(c->close) &&
+	       isfinite(c->volume) && c->high >= c->low && c->volume >= 0 && c->open > 0 &&
+	       c->close > 0 && c->low > 0;
+}
+
+/* The stored candles, then REST for what closed after the last of them
+ * (the downtime), paging forward. */
+static void
+cw_live_feed_replay_stored(CwLiveFeed *self)
+{
+	CwLiveFeedPrivate *priv = PRIV(self);
+	guint max_rows = cw_live_feed_dialect(self)->max_rows[priv->market];
+
+	priv->head_until = G_MININT64;
+	for (guint i = 0; i < priv->stored->len; i++) {
+		const CwCandle *c = &g_array_index(priv->stored, CwCandle, i);
+
+		if (c->open_time <= priv->last_open)
+			continue;
+		priv->stats.stored++;
+		cw_live_feed_deliver(self, c);
+	}
+	g_array_set_size(priv->stored, 0);
+	priv->paging = TRUE;
+	cw_live_feed_request(self, priv->last_open + priv->interval_ms, max_rows);
+}
+
+/* Warm-up from the candles table: the stored run from start (or the
+ * newest warmup candles), REST only for the look-back it lacks before them
+ * and for what closed after them. FALSE when the table has nothing (or
+ * cannot be read): all over REST then. */
+static gboolean
+cw_live_feed_from_history(CwLiveFeed *self, gint64 start)
+{
+	CwLiveFeedPrivate *priv = PRIV(self);
+	guint max_rows = cw_live_feed_dialect(self)->max_rows[priv->market];
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) rows = NULL;
+	gint64 head_from, first;
+	guint n = 0;
+
+	if (priv->history == NULL || priv->exchange == NULL)
+		return FALSE;
+	rows = cw_candle_history_read(
+	    priv->history, priv->exchange, priv->symbol, priv->interval_ms, start,
+	    start == G_MININT64 ? priv->warmup : CW_LIVE_HISTORY_MAX, &error);
+	if (rows == NULL) {
+		g_autofree char *what = g_strdup_printf(
+		    "candles table not used for the warm-up (all over REST): %s", error->message);
+		cw_live_feed_log(self, G_LOG_LEVEL_WARNING, what);
+		cw_live_feed_report(self, what);
+		return FALSE;
+	}
+	/* the newest run with no hole and no bad row: from the end back for
+	 * the newest, from the start on for a recovery */
+	if (start == G_MININT64) {
+		guint i = rows->len;
+
+		while (i > 0 && cw_live_feed_stored_ok(&g_array_index(rows, CwCandle, i - 1)) &&
+		       (i == rows->len ||
+			g_array_index(rows, CwCandle, i - 1).open_time + priv->interval_ms ==
+			    g_array_index(rows, CwCandle, i).open_time))
+			i--;
+		g_array_remove_range(rows, 0, i);
+		n = rows->len;
+	} else {
+		while (
+		    n < rows->len && cw_live_feed_stored_ok(&g_array_index(rows, CwCandle, n)) &&
+		    (n == 0 || g_array_index(rows, CwCandle, n - 1).open_time + priv->interval_ms ==
+				   g_array_index(rows, CwCandle, n).open_time))
+			n++;
+		g_array_set_size(rows, n);
+	}
+	if (n == 0)
+		return FALSE;
+	g_array_set_size(priv->stored, 0);
+	g_array_append_vals(priv->stored, rows->data, n);
+	first = g_array_index(rows, CwCandle, 0).open_time;
+	head_from = start != G_MININT64 ? start
+		    : n < priv->warmup  ? first - (gint64) (priv->warmup - n) * priv->interval_ms
+					: first;
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
+	       "feed %s: warm-up from the candles table (%u candles)", priv->key, n);
+	if (head_from >= first) {
+		cw_live_feed_replay_stored(self);
+		return TRUE;
+	}
+	priv->head_until = first;
+	priv->paging = TRUE;
+	cw_live_feed_request(
+	    self, MAX(0, head_from),
+	    (guint) MIN((gint64) max_rows, (first - head_from) / priv->interval_ms));
+	return TRUE;
+}
+
 /* Fetches what the stream cannot give: the warm-up history before the
  * first candle, or everything after the last one delivered. */
 static void
@@ -394,6 +518,7 @@ cw_live_feed_backfill(CwLiveFeed *self)
 		priv->want_backfill = TRUE;
 		return;
 	}
+	priv->subscribed = TRUE;
 	priv->backfilling = TRUE;
 	if (priv->session == NULL) {
 		/* never started (frames fed by cw_live_feed_ingest()): no REST */
@@ -414,8 +539,10 @@ cw_live_feed_backfill(CwLiveFeed *self)
 		 * up to its cursor, then what closed while it was down */
 		gint64 from =
 		    priv->history_from != G_MININT64 ? priv->history_from : priv->fast_forward;
-		cw_live_feed_request(self, MAX(0, from - (gint64) priv->warmup * priv->interval_ms),
-				     max_rows);
+		gint64 start = MAX(0, from - (gint64) priv->warmup * priv->interval_ms);
+
+		if (!cw_live_feed_from_history(self, start))
+			cw_live_feed_request(self, start, max_rows);
 		return;
 	}
 	priv->paging = FALSE;
@@ -424,6 +551,8 @@ cw_live_feed_backfill(CwLiveFeed *self)
 		cw_live_feed_end_backfill(self, FALSE);
 		return;
 	}
+	if (cw_live_feed_from_history(self, G_MININT64))
+		return;
 	priv->probing = priv->warmup > max_rows;
 	cw_live_feed_request(self, -1, priv->probing ? 1 : priv->warmup);
 }
@@ -434,7 +563,9 @@ cw_live_feed_on_closed(CwLiveFeed *self, const CwCandle *candle)
 {
 	CwLiveFeedPrivate *priv = PRIV(self);
 
-	if (priv->backfilling) {
+	/* a combined stream may carry the topic before its subscription is
+	 * answered: candles wait for the warm-up then */
+	if (priv->backfilling || (!priv->subscribed && priv->session != NULL)) {
 		cw_live_feed_hold(self, candle);
 		return;
 	}
@@ -454,8 +585,11 @@ cw_live_feed_on_closed(CwLiveFeed *self, const CwCandle *candle)
 
 /* Frames ------------------------------------------------------------------- */
 
-static void
-cw_live_feed_bad(CwLiveFeed *self, CwKlineError kind, const char *detail)
+/* What the connection calls ------------------------------------------------ */
+
+/** cw_live_feed_conn_bad: a bad frame on the feed's connection */
+void
+cw_live_feed_conn_bad(CwLiveFeed *self, CwKlineError kind, const char *detail)
 {
 	CwLiveFeedPrivate *priv = PRIV(self);
 	char what[CW_KLINE_DETAIL_LEN + 64];
@@ -466,20 +600,24 @@ cw_live_feed_bad(CwLiveFeed *self, CwKlineError kind, const char *detail)
 	cw_live_feed_log(self, G_LOG_LEVEL_WARNING, what);
 }
 
-static void
-cw_live_feed_on_kline(CwLiveFeed *self, const CwKlineFrame *frame)
+/** cw_live_feed_conn_frame: a frame for the feed (its topic's, or no topic's) */
+void
+cw_live_feed_conn_frame(CwLiveFeed *self)
+{
+	PRIV(self)->stats.frames++;
+}
+
+/** cw_live_feed_conn_kline: a kline frame of the feed's topic */
+void
+cw_live_feed_conn_kline(CwLiveFeed *self, const CwKlineFrame *frame)
 {
 	CwLiveFeedPrivate *priv = PRIV(self);
 
-	if (strcmp(frame->topic, priv->topic) != 0) {
-		cw_live_feed_bad(self, CW_KLINE_ERROR_UNKNOWN_TOPIC, frame->topic);
-		return;
-	}
 	for (guint i = 0; i < frame->n_updates; i++) {
 		const CwKlineUpdate *u = &frame->updates[i];
 
 		if (u->candle.interval_ms != priv->interval_ms) {
-			cw_live_feed_bad(self, CW_KLINE_ERROR_UNKNOWN_TOPIC, "interval");
+			cw_live_feed_conn_bad(self, CW_KLINE_ERROR_UNKNOWN_TOPIC, "interval");
 			continue;
 		}
 		if (!u->closed) {
@@ -494,106 +632,63 @@ cw_live_feed_on_kline(CwLiveFeed *self, const CwKlineFrame *frame)
 	}
 }
 
-/**
- * cw_live_feed_ingest:
- * @data: the frame's bytes
- * @binary: it came as a binary frame
- *
- * Handles one frame as if the connection had received it.
- */
+/** cw_live_feed_conn_subscribed: the stream carries the feed's topic now */
 void
-cw_live_feed_ingest(CwLiveFeed *self, const char *data, gsize len, gboolean binary)
+cw_live_feed_conn_subscribed(CwLiveFeed *self)
 {
-	CwLiveFeedPrivate *priv = PRIV(self);
-	const CwLiveFeedDialect *d = cw_live_feed_dialect(self);
-	CwKlineFrame *frame = &priv->frame;
-
-	priv->stats.frames++;
-	if (G_UNLIKELY(binary)) {
-		cw_live_feed_bad(self, CW_KLINE_ERROR_BINARY, "a binary frame");
-		return;
-	}
-	if (G_UNLIKELY(len > CW_KLINE_FRAME_MAX_BYTES)) {
-		cw_live_feed_bad(self, CW_KLINE_ERROR_OVERSIZED, "a frame over 64 KiB");
-		return;
-	}
-	d->decode_frame(priv->decoder, data, len, frame);
-	switch (frame->kind) {
-	case CW_KLINE_FRAME_KLINE:
-		cw_live_feed_on_kline(self, frame);
-		break;
-	case CW_KLINE_FRAME_BAD:
-		cw_live_feed_bad(self, frame->error, frame->detail);
-		break;
-	case CW_KLINE_FRAME_SUBSCRIBED:
-		cw_live_feed_backfill(self);
-		break;
-	case CW_KLINE_FRAME_REJECTED: {
-		g_autofree char *what = g_strdup_printf(
-		    "the exchange refused the subscription to %s: %s", priv->topic, frame->detail);
-		priv->stats.rejected++;
-		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "feed %s: %s", priv->key, what);
-		cw_live_feed_report(self, what);
-		g_signal_emit_by_name(self, "ended", what);
-		break;
-	}
-	default:
-		break;
-	}
-}
-
-/* Connection --------------------------------------------------------------- */
-
-static void
-cw_live_feed_ws_opened(CwWsClient *client, guint n, gpointer user_data)
-{
-	CwLiveFeed *self = user_data;
-	CwLiveFeedPrivate *priv = PRIV(self);
-	const CwLiveFeedDialect *d = cw_live_feed_dialect(self);
-
-	/* the first connection warms up; every later one fills what it
-	 * missed: once the stream is sure to carry what closes next (at the
-	 * subscribe ack; a combined stream at once), else a candle closing
-	 * between the REST answer and the subscription would be lost */
-	if (d->subscribe != NULL) {
-		g_autofree char *msg = d->subscribe(priv->topic, ++priv->req);
-		cw_ws_client_send_text(client, msg);
-		return;
-	}
+	/* the first subscription warms up; every later one fills what the
+	 * feed missed, now that the stream carries what closes next */
 	cw_live_feed_backfill(self);
 }
 
-static void
-cw_live_feed_ws_message(CwWsClient *client, const char *data, gsize len, gboolean binary,
-			gpointer user_data)
+/** cw_live_feed_conn_rejected: the exchange refused the feed's topic */
+void
+cw_live_feed_conn_rejected(CwLiveFeed *self, const char *message)
 {
-	cw_live_feed_ingest(user_data, data, len, binary);
+	CwLiveFeedPrivate *priv = PRIV(self);
+	g_autofree char *what = g_strdup_printf("the exchange refused the subscription to %s: %s",
+						priv->topic, message);
+
+	priv->stats.rejected++;
+	cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "feed %s: %s", priv->key, what);
+	cw_live_feed_report(self, what);
+	g_signal_emit_by_name(self, "ended", what);
 }
 
-static void
-cw_live_feed_ws_closed(CwWsClient *client, const char *reason, gboolean stalled, gpointer user_data)
+/** cw_live_feed_conn_closed: the feed's connection closed, failed or stalled */
+void
+cw_live_feed_conn_closed(CwLiveFeed *self, gboolean stalled)
 {
-	CwLiveFeed *self = user_data;
 	CwLiveFeedPrivate *priv = PRIV(self);
-	g_autofree char *what = g_strdup_printf("connection lost: %s", reason);
 
-	cw_live_feed_log(self, G_LOG_LEVEL_WARNING, what);
 	if (!priv->backfilling)
 		cw_live_feed_set_state(self,
 				       stalled ? CW_FEED_STATE_STALLED : CW_FEED_STATE_CONNECTING);
 }
 
-static void
-cw_live_feed_ws_ping(CwWsClient *client, gpointer user_data)
+/**
+ * cw_live_feed_ingest:
+ * @data: the frame's bytes
+ * @binary: it came as a binary frame
+ *
+ * Handles one frame as if the connection had received it (a feed that
+ * was never started gets a connection of its own, with no socket).
+ */
+void
+cw_live_feed_ingest(CwLiveFeed *self, const char *data, gsize len, gboolean binary)
 {
-	const CwLiveFeedDialect *d = cw_live_feed_dialect(user_data);
+	CwLiveFeedPrivate *priv = PRIV(self);
 
-	if (d->ping != NULL)
-		cw_ws_client_send_text(client, d->ping);
+	if (priv->conn == NULL) {
+		if (priv->topic == NULL)
+			return;
+		priv->conn = cw_live_conn_new_detached(cw_live_feed_dialect(self));
+		cw_live_conn_add(priv->conn, self, priv->topic);
+	}
+	cw_live_conn_ingest(priv->conn, data, len, binary);
 }
 
-static const CwWsClientCallbacks cw_live_feed_ws_callbacks = {
-    cw_live_feed_ws_opened, cw_live_feed_ws_message, cw_live_feed_ws_closed, cw_live_feed_ws_ping};
+/* Connection --------------------------------------------------------------- */
 
 static void
 cw_live_feed_halt(CwLiveFeed *self)
@@ -607,9 +702,18 @@ cw_live_feed_halt(CwLiveFeed *self)
 	priv->want_backfill = FALSE;
 	priv->gap_retry = FALSE;
 	g_array_set_size(priv->held, 0);
-	/* the client stays, with its counters, for a later start */
-	if (priv->client != NULL)
-		cw_ws_client_stop(priv->client);
+	/* the connection's counters stay, for bots show */
+	if (priv->conn != NULL) {
+		CwLiveConn *conn = g_steal_pointer(&priv->conn);
+
+		if (cw_live_conn_get_ws_stats(conn) != NULL) {
+			priv->ws = *cw_live_conn_get_ws_stats(conn);
+			priv->have_ws = TRUE;
+		}
+		cw_live_conn_leave(conn, self);
+	}
+	g_clear_object(&priv->session);
+	priv->subscribed = FALSE;
 	priv->started = FALSE;
 	cw_live_feed_set_state(self, CW_FEED_STATE_STOPPED);
 }
@@ -620,33 +724,29 @@ cw_live_feed_start(CwMarketFeed *feed, GError **error)
 	CwLiveFeed *self = CW_LIVE_FEED(feed);
 	CwLiveFeedPrivate *priv = PRIV(self);
 	const CwLiveFeedDialect *d = cw_live_feed_dialect(self);
-	g_autofree char *url = NULL;
 	CwWsClientSettings settings;
 
 	if (priv->started)
 		return TRUE;
-	if (priv->client != NULL) {
-		priv->started = TRUE;
-		cw_live_feed_set_state(self, CW_FEED_STATE_CONNECTING);
-		cw_ws_client_start(priv->client);
-		return TRUE;
-	}
 	if (priv->topic == NULL) {
 		g_set_error(error, CW_STREAMING_ERROR, CW_STREAMING_ERROR_FAILED,
 			    "%s feed: not configured", d->exchange);
 		return FALSE;
 	}
-	url = d->stream_url(priv->ws_url, priv->topic);
+	if (priv->conn != NULL) {
+		/* frames were ingested before: the detached connection goes */
+		cw_live_conn_leave(g_steal_pointer(&priv->conn), self);
+	}
 	cw_ws_client_settings_init(&settings);
 	settings.ping_s = d->ping_s;
 	settings.stall_s = priv->stall_s;
 	settings.max_age_s = d->max_age_s;
-	priv->session = soup_session_new_with_options("timeout", 30, "idle-timeout", 60, NULL);
-	priv->client =
-	    cw_ws_client_new(priv->session, url, &settings, &cw_live_feed_ws_callbacks, self);
 	priv->started = TRUE;
 	cw_live_feed_set_state(self, CW_FEED_STATE_CONNECTING);
-	cw_ws_client_start(priv->client);
+	priv->conn = cw_live_conn_join(d, priv->market, priv->ws_url, &settings, priv->topic);
+	priv->session = g_object_ref(cw_live_conn_get_session(priv->conn));
+	/* joining an open connection may subscribe (and backfill) at once */
+	cw_live_conn_add(priv->conn, self, priv->topic);
 	return TRUE;
 }
 
@@ -704,12 +804,24 @@ cw_live_feed_get_exchange(CwMarketFeed *feed)
 	return PRIV(feed)->exchange;
 }
 
+static void
+cw_live_feed_set_history(CwMarketFeed *feed, CwCandleHistory *history)
+{
+	CwLiveFeedPrivate *priv = PRIV(feed);
+
+	if (history != NULL)
+		g_object_ref(history);
+	g_clear_object(&priv->history);
+	priv->history = history;
+}
+
 static char *
 cw_live_feed_describe_stats(CwMarketFeed *feed)
 {
 	CwLiveFeedPrivate *priv = PRIV(feed);
-	const CwWsClientStats *ws =
-	    priv->client != NULL ? cw_ws_client_get_stats(priv->client) : NULL;
+	const CwWsClientStats *ws = priv->conn != NULL ? cw_live_conn_get_ws_stats(priv->conn)
+				    : priv->have_ws    ? &priv->ws
+						       : NULL;
 	GString *out = g_string_new(NULL);
 	gint64 age = ws != NULL && ws->last_frame_us > 0
 			 ? (g_get_monotonic_time() - ws->last_frame_us) / 1000
@@ -721,14 +833,16 @@ cw_live_feed_describe_stats(CwMarketFeed *feed)
 	    "\"reconnect_attempts\":%u,\"stalls\":%u,\"frames\":%" G_GUINT64_FORMAT
 	    ",\"candles\":%" G_GUINT64_FORMAT ",\"partials\":%" G_GUINT64_FORMAT
 	    ",\"duplicates\":%" G_GUINT64_FORMAT ",\"backfilled\":%" G_GUINT64_FORMAT
+	    ",\"from_table\":%" G_GUINT64_FORMAT
 	    ",\"gaps_filled\":%u,\"gaps_unfilled\":%u,\"missing_candles\":%" G_GUINT64_FORMAT
 	    ",\"rest_failures\":%u,\"last_frame_age_ms\":%" G_GINT64_FORMAT
 	    ",\"bad_frames\":%" G_GUINT64_FORMAT ",\"bad_by_kind\":{",
 	    priv->key, cw_feed_state_to_string(priv->state), ws ? ws->connects : 0,
 	    ws ? ws->disconnects : 0, ws ? ws->reconnect_attempts : 0, ws ? ws->stalls : 0,
 	    priv->stats.frames, priv->stats.candles, priv->stats.partials, priv->stats.duplicates,
-	    priv->stats.backfilled, priv->stats.gaps_filled, priv->stats.gaps_unfilled,
-	    priv->stats.missing, priv->stats.rest_failures, age, priv->stats.bad_frames);
+	    priv->stats.backfilled, priv->stats.stored, priv->stats.gaps_filled,
+	    priv->stats.gaps_unfilled, priv->stats.missing, priv->stats.rest_failures, age,
+	    priv->stats.bad_frames);
 	for (guint k = 1, n = 0; k < CW_KLINE_N_ERRORS; k++) {
 		if (priv->stats.bad_by_kind[k] == 0)
 			continue;
@@ -757,13 +871,13 @@ cw_live_feed_configure(CwMarketFeed *feed, const CwBotConfig *config, GError **e
 	CwLiveFeed *self = CW_LIVE_FEED(feed);
 	CwLiveFeedPrivate *priv = PRIV(self);
 	const CwLiveFeedDialect *d = cw_live_feed_dialect(self);
-	const char *known[] = {"type",   d->market_key, "ws_url", "rest_url",
-			       "warmup", "stall_s",     NULL};
+	const char *known[] = {"type",   d->market_key, "ws_url",       "rest_url",
+			       "warmup", "stall_s",     "down_alert_s", NULL};
 	JsonObject *section = cw_bot_config_get_section(config, "feed");
 	const char *ws_url = NULL, *rest_url = NULL, *name;
 	char interval[16];
 	guint market = 0, warmup = 0;
-	double stall = 0;
+	double stall = 0, down_alert = 0;
 
 	if (section == NULL)
 		return cw_config_error_at(error, CW_CONFIG_ERROR_MISSING, "feed", NULL, "missing");
@@ -774,7 +888,9 @@ cw_live_feed_configure(CwMarketFeed *feed, const CwBotConfig *config, GError **e
 				   error) ||
 	    !cw_config_read_uint(section, "feed", "warmup", cw_live_feed_default_warmup(config), 0,
 				 100000, &warmup, error) ||
-	    !cw_config_read_double(section, "feed", "stall_s", 0, 0, 3600, &stall, error))
+	    !cw_config_read_double(section, "feed", "stall_s", 0, 0, 3600, &stall, error) ||
+	    !cw_config_read_double(section, "feed", "down_alert_s", 60, 0, 86400, &down_alert,
+				   error))
 		return FALSE;
 	if (config->symbol == NULL || config->symbol[0] == '\0')
 		return cw_config_error_at(error, CW_CONFIG_ERROR_MISSING, "symbol", NULL,
@@ -833,6 +949,7 @@ cw_live_feed_iface_init(CwMarketFeedInterface *iface)
 	iface->is_warming_up = cw_live_feed_is_warming_up;
 	iface->describe_stats = cw_live_feed_describe_stats;
 	iface->get_exchange = cw_live_feed_get_exchange;
+	iface->set_history = cw_live_feed_set_history;
 }
 
 /** cw_live_feed_get_stats: Returns: (transfer none): the counters */
@@ -870,6 +987,8 @@ cw_live_feed_finalize(GObject *object)
 	g_array_unref(priv->sinks);
 	g_array_unref(priv->held);
 	g_array_unref(priv->page);
+	g_array_unref(priv->stored);
+	g_clear_object(&priv->history);
 	cw_kline_decoder_free(priv->decoder);
 	g_free(priv->symbol);
 	g_free(priv->ws_url);
@@ -877,7 +996,6 @@ cw_live_feed_finalize(GObject *object)
 	g_free(priv->topic);
 	g_free(priv->key);
 	g_free(priv->exchange);
-	g_clear_object(&priv->client);
 	g_clear_object(&priv->session);
 	G_OBJECT_CLASS(cw_live_feed_parent_class)->finalize(object);
 }
@@ -899,6 +1017,8 @@ cw_live_feed_init(CwLiveFeed *self)
 	priv->sinks = g_array_new(FALSE, FALSE, sizeof(CwLiveSink));
 	priv->held = g_array_sized_new(FALSE, FALSE, sizeof(CwCandle), 64);
 	priv->page = g_array_sized_new(FALSE, FALSE, sizeof(CwCandle), 1000);
+	priv->stored = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	priv->head_until = G_MININT64;
 	priv->decoder = cw_kline_decoder_new();
 	priv->last_open = G_MININT64;
 	priv->cursor = G_MININT64;

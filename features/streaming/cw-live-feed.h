@@ -15,7 +15,9 @@ G_BEGIN_DECLS
  *
  * One instance serves one exchange + market + symbol + interval (its key,
  * "bybit:linear:BTCUSDT:5m"): every bot of that stream shares it and its
- * one subscription through the feed hub.
+ * one subscription through the feed hub. The feeds of one exchange, market
+ * and ws_url share one WebSocket (cw-live-conn-private.h), up to the
+ * exchange's limits per connection.
  *
  * Order: a candle goes to the sinks only if its open time is after the last
  * one delivered. Before the first live candle the feed fetches the warm-up
@@ -48,10 +50,20 @@ struct _CwLiveFeedDialect {
 	const char *(*interval_name)(gint64 interval_ms);
 	/* topic or stream name as decoded frames carry it */
 	char *(*topic)(const char *symbol, const char *interval);
-	/* the URL to connect to */
-	char *(*stream_url)(const char *ws_url, const char *topic);
-	/* the subscribe message (NULL: none); req is a counter */
-	char *(*subscribe)(const char *topic, guint req);
+	/* the URL to connect to, carrying topics (n >= 1) where the exchange
+	 * takes them there */
+	char *(*stream_url)(const char *ws_url, const char *const *topics, guint n);
+	/* the subscribe and unsubscribe messages for n topics; req is a
+	 * counter the answer echoes */
+	char *(*subscribe)(const char *const *topics, guint n, guint req);
+	char *(*unsubscribe)(const char *const *topics, guint n, guint req);
+	/* the exchange's documented limits: topics per subscribe request,
+	 * topics per connection and their total length (0 = none), and
+	 * requests a second (0 = none) */
+	guint max_args;
+	guint max_topics;
+	gsize max_topic_chars;
+	guint max_send_per_s;
 	/* the app-level ping (NULL: none) */
 	const char *ping;
 	/* the URL of a page: the oldest rows from start (start >= 0) or the
@@ -78,6 +90,7 @@ typedef struct {
 	guint64 partials;    /* partial updates seen */
 	guint64 duplicates;  /* closed candles at or before the last delivered */
 	guint64 backfilled;  /* candles delivered from REST */
+	guint64 stored;      /* candles delivered from the candles table */
 	guint gaps_filled;   /* gaps REST filled */
 	guint gaps_unfilled; /* gaps REST could not fill */
 	guint64 missing;     /* candles in unfilled gaps */

@@ -16,6 +16,7 @@
 #include "cw-strategy.h"
 #include "cw-broker.h"
 #include "cw-guard.h"
+#include "cw-candle-history.h"
 #include "cw-candle-source.h"
 #include "cw-jitter-backoff.h"
 #include "cw-token-bucket.h"

@@ -220,6 +220,24 @@ cw_market_feed_get_exchange(CwMarketFeed *self)
 }
 
 /**
+ * cw_market_feed_set_history:
+ * @history: (nullable): the recorded candles to warm up from first
+ *
+ * A feed that records its candles (get_exchange) reads what it can from
+ * @history before it asks the exchange; others ignore it.
+ */
+void
+cw_market_feed_set_history(CwMarketFeed *self, CwCandleHistory *history)
+{
+	CwMarketFeedInterface *iface;
+
+	g_return_if_fail(CW_IS_MARKET_FEED(self));
+	iface = CW_MARKET_FEED_GET_IFACE(self);
+	if (iface->set_history != NULL)
+		iface->set_history(self, history);
+}
+
+/**
  * cw_market_feed_change_state:
  * @state: the implementation's state field
  * @new_state: the state now

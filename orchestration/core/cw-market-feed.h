@@ -4,6 +4,7 @@
 #error "Only <cw-core.h> can be included directly."
 #endif
 
+#include "cw-candle-history.h"
 #include "cw-domain.h"
 
 #include <gio/gio.h>
@@ -68,6 +69,10 @@ struct _CwMarketFeedInterface {
 	/* Optional: the name its closed candles are recorded under in the
 	 * candles table ("bybit", "binance-spot"); NULL = not recorded. */
 	const char *(*get_exchange)(CwMarketFeed *self);
+	/* Optional: where a feed that records its candles reads them back
+	 * (warm-up and recovery take the recorded candles first and fetch only
+	 * what is missing). Set before start; the feed keeps a reference. */
+	void (*set_history)(CwMarketFeed *self, CwCandleHistory *history);
 };
 
 gboolean cw_market_feed_configure(CwMarketFeed *self, const CwBotConfig *config, GError **error);
@@ -85,6 +90,7 @@ gboolean cw_market_feed_start_finish(CwMarketFeed *self, GAsyncResult *result, G
 gboolean cw_market_feed_is_warming_up(CwMarketFeed *self);
 char *cw_market_feed_describe_stats(CwMarketFeed *self);
 const char *cw_market_feed_get_exchange(CwMarketFeed *self);
+void cw_market_feed_set_history(CwMarketFeed *self, CwCandleHistory *history);
 /* For implementations: emits "state-changed" when new differs from *state,
  * and stores it. */
 void cw_market_feed_change_state(CwMarketFeed *self, CwFeedState *state, CwFeedState new_state);

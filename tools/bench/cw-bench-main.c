@@ -23,6 +23,10 @@ static const CwBenchCommand cw_bench_commands[] = {
      cw_command_bench_guards},
     {"notify", "measure a notification (enqueue on the hot path, outbox row at flush)",
      cw_command_bench_notify},
+#ifdef CW_BENCH_LIVE
+    {"live", "measure live latency (simulator frame sent to every bot's decision)",
+     cw_command_bench_live},
+#endif
     {NULL, NULL, NULL},
 };
 

@@ -47,7 +47,7 @@ main(int argc, char **argv)
 	    {"symbol", 's', 0, G_OPTION_ARG_STRING, &symbol, "Symbol to serve (default BTCUSDT)",
 	     "SYMBOL"},
 	    {"market", 'm', 0, G_OPTION_ARG_FILENAME_ARRAY, &markets,
-	     "One more symbol and its candle file, same interval (repeatable)", "SYMBOL=FILE"},
+	     "One more symbol and its candle file, at any interval (repeatable)", "SYMBOL=FILE"},
 	    {"port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (default 0: a free port)",
 	     "PORT"},
 	    {"port-file", 0, 0, G_OPTION_ARG_FILENAME, &port_file,

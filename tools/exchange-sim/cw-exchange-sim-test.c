@@ -984,9 +984,11 @@ test_markets(void)
 	g_autofree char *eth = write_candles("m-eth.csv", 15);
 	g_autofree char *hourly = g_build_filename(tmp_dir, "m-1h.csv", NULL);
 	g_autofree char *eth_market = g_strdup_printf("ethusdt=%s", eth);
-	g_autofree char *bad_market = g_strdup_printf("XRPUSDT=%s", hourly);
+	g_autofree char *hourly_market = g_strdup_printf("BTCUSDT=%s", hourly);
+	g_autofree char *bad_market = g_strdup_printf("BTCUSDT=%s", btc);
 	const char *markets[] = {eth_market, NULL};
 	const char *bad_markets[] = {bad_market, NULL};
+	const char *hourly_markets[] = {hourly_market, NULL};
 	CwExchangeSimOptions o;
 	g_autoptr(GError) error = NULL;
 	Sim s;
@@ -1006,8 +1008,16 @@ test_markets(void)
 	o.markets = bad_markets;
 	g_assert_null(cw_exchange_sim_new(&o, &error));
 	g_assert_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID);
-	g_assert_nonnull(strstr(error->message, "every market must share it"));
+	g_assert_nonnull(strstr(error->message, "served twice at one interval"));
 	g_clear_error(&error);
+	/* the same symbol at another interval is another market */
+	o.markets = hourly_markets;
+	{
+		g_autoptr(CwExchangeSim) two = cw_exchange_sim_new(&o, &error);
+
+		g_assert_no_error(error);
+		g_assert_nonnull(two);
+	}
 
 	o.markets = markets;
 	o.speed = 150;

@@ -57,6 +57,9 @@ typedef struct {
 	char *path;
 	char *symbol;
 	char *symbol_lower;
+	gint64 interval_ms; /* its file's; a symbol may be served at several */
+	const char *bybit_interval;
+	const char *binance_interval;
 	GArray *candles;
 	char bybit_topic[CW_KLINE_TOPIC_LEN];
 	char binance_stream[CW_KLINE_TOPIC_LEN];
@@ -72,8 +75,6 @@ struct _CwExchangeSim {
 	CwExchangeSimOptions options;
 	GPtrArray *markets; /* CwSimMarket; the first is --candles/--symbol */
 	gint64 interval_ms;
-	const char *bybit_interval;
-	const char *binance_interval;
 	SoupServer *server;
 	guint port;
 	GPtrArray *conns;
@@ -90,6 +91,8 @@ struct _CwExchangeSim {
 	gboolean finished;
 	GSourceFunc finished_func;
 	gpointer finished_data;
+	CwExchangeSimSentFunc sent_func;
+	gpointer sent_data;
 };
 
 void
@@ -130,7 +133,7 @@ cw_sim_base_ms(CwExchangeSim *self)
 		const CwCandle *c = (const CwCandle *) m->candles->data;
 		guint n = m->candles->len;
 		gint64 b = self->options.history < n ? c[self->options.history].open_time
-						     : c[n - 1].open_time + self->interval_ms;
+						     : c[n - 1].open_time + m->interval_ms;
 
 		base = MIN(base, b);
 	}
@@ -200,7 +203,7 @@ cw_sim_bybit_frame(CwExchangeSim *self, const CwSimMarket *m, GString *out, cons
 			       "{\"topic\":\"%s\",\"data\":[{\"start\":%" G_GINT64_FORMAT
 			       ",\"end\":%" G_GINT64_FORMAT ",\"interval\":\"%s\",\"open\":",
 			       ov->unknown_topic ? "tickers." : m->bybit_topic, c->open_time,
-			       c->open_time + self->interval_ms - 1, self->bybit_interval);
+			       c->open_time + m->interval_ms - 1, m->bybit_interval);
 	if (ov->unknown_topic)
 		g_string_insert(out, strlen("{\"topic\":\"tickers."), m->symbol);
 	cw_sim_quoted(out, ov->open, c->open);
@@ -244,7 +247,7 @@ cw_sim_binance_frame(CwExchangeSim *self, const CwSimMarket *m, GString *out, co
 	    ",\"T\":%" G_GINT64_FORMAT ",\"s\":\"%s\",\"i\":\"%s\",\"f\":%" G_GUINT64_FORMAT
 	    ",\"L\":%" G_GUINT64_FORMAT ",\"o\":",
 	    ov->unknown_topic ? "24hrTicker" : "kline", ts, m->symbol, c->open_time,
-	    c->open_time + self->interval_ms - 1, m->symbol, self->binance_interval, first_trade,
+	    c->open_time + m->interval_ms - 1, m->symbol, m->binance_interval, first_trade,
 	    first_trade + 99);
 	cw_sim_quoted(out, ov->open, c->open);
 	g_string_append(out, ",\"c\":");
@@ -381,6 +384,8 @@ cw_sim_broadcast(CwExchangeSim *self, CwSimMarket *m, const CwCandle *c, gboolea
 			soup_websocket_connection_send_text(conn->ws, frame->str);
 		cw_sim_conn_sent(conn);
 	}
+	if (self->sent_func != NULL && closed && !binary && truncate < 0)
+		self->sent_func(c->open_time, self->sent_data);
 	for (guint w = 0; w < CW_SIM_N_WIRES; w++) {
 		if (text[w] != NULL)
 			g_string_free(text[w], TRUE);
@@ -502,11 +507,11 @@ cw_sim_tick_market(CwExchangeSim *self, CwSimMarket *m, gint64 now)
 	guint k = self->options.partials;
 	guint budget = CW_SIM_EVENTS_PER_TICK;
 
-	while (m->n_closed < n && c[m->n_closed].open_time + self->interval_ms <= now)
+	while (m->n_closed < n && c[m->n_closed].open_time + m->interval_ms <= now)
 		m->n_closed++;
 	while (m->cursor_i < n && budget-- > 0) {
 		gint64 due =
-		    c[m->cursor_i].open_time + self->interval_ms * (m->cursor_j + 1) / (k + 1);
+		    c[m->cursor_i].open_time + m->interval_ms * (m->cursor_j + 1) / (k + 1);
 
 		if (due > now)
 			break;
@@ -571,6 +576,26 @@ cw_sim_market_by(CwExchangeSim *self, const char *name, int field)
 }
 
 #define CW_SIM_BY_SYMBOL(self, name) cw_sim_market_by(self, name, 0)
+
+/* The market of a symbol at an interval (Bybit's or Binance's name), or
+ * the first of the symbol (*other) when none has that interval. */
+static CwSimMarket *
+cw_sim_market_at(CwExchangeSim *self, const char *symbol, const char *interval, gboolean binance,
+		 CwSimMarket **other)
+{
+	*other = NULL;
+	for (guint k = 0; k < self->markets->len; k++) {
+		CwSimMarket *m = CW_SIM_MARKET(self, k);
+
+		if (strcmp(m->symbol, symbol) != 0)
+			continue;
+		if (strcmp(binance ? m->binance_interval : m->bybit_interval, interval) == 0)
+			return m;
+		if (*other == NULL)
+			*other = m;
+	}
+	return NULL;
+}
 #define CW_SIM_BY_TOPIC(self, name)  cw_sim_market_by(self, name, 1)
 #define CW_SIM_BY_STREAM(self, name) cw_sim_market_by(self, name, 2)
 
@@ -956,7 +981,7 @@ cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *quer
 	guint first, last;
 	g_autoptr(GString) body = g_string_new(NULL);
 	char b[6][G_ASCII_DTOSTR_BUF_SIZE];
-	CwSimMarket *m;
+	CwSimMarket *m, *other;
 
 	if (category != NULL && !cw_sim_bybit_category_ok(category)) {
 		cw_sim_bybit_error(self, msg, 10001, "params error: Illegal category");
@@ -973,7 +998,8 @@ cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *quer
 		cw_sim_bybit_error(self, msg, 10001, "params error: start, end, limit");
 		return;
 	}
-	if ((m = CW_SIM_BY_SYMBOL(self, symbol)) == NULL) {
+	if ((m = cw_sim_market_at(self, symbol, interval, FALSE, &other)) == NULL &&
+	    other == NULL) {
 		cw_sim_bybit_error(self, msg, 10001, "params error: Symbol Invalid");
 		return;
 	}
@@ -981,9 +1007,9 @@ cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *quer
 		cw_sim_bybit_error(self, msg, 10001, "params error: Interval Invalid");
 		return;
 	}
-	if (strcmp(interval, self->bybit_interval) != 0) {
+	if (m == NULL) {
 		g_autofree char *text = g_strdup_printf(
-		    "params error: the simulator serves only interval %s", self->bybit_interval);
+		    "params error: the simulator serves only interval %s", other->bybit_interval);
 
 		cw_sim_bybit_error(self, msg, 10001, text);
 		return;
@@ -1018,7 +1044,7 @@ cw_sim_binance_klines(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *q
 	guint first, last;
 	g_autoptr(GString) body = g_string_new("[");
 	char b[8][G_ASCII_DTOSTR_BUF_SIZE];
-	CwSimMarket *m;
+	CwSimMarket *m, *other;
 
 	if (symbol == NULL || *symbol == '\0') {
 		cw_sim_binance_error(msg, 400, -1102,
@@ -1040,11 +1066,11 @@ cw_sim_binance_klines(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *q
 				     "'^[0-9]{1,20}$'.");
 		return;
 	}
-	if ((m = CW_SIM_BY_SYMBOL(self, symbol)) == NULL) {
+	if ((m = cw_sim_market_at(self, symbol, interval, TRUE, &other)) == NULL && other == NULL) {
 		cw_sim_binance_error(msg, 400, -1121, "Invalid symbol.");
 		return;
 	}
-	if (strcmp(interval, self->binance_interval) != 0) {
+	if (m == NULL) {
 		cw_sim_binance_error(msg, 400, -1120, "Invalid interval.");
 		return;
 	}
@@ -1059,7 +1085,7 @@ cw_sim_binance_klines(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *q
 		    ",\"%s\",100,\"%s\",\"%s\",\"0\"]",
 		    i == first ? "" : ",", c->open_time, cw_sim_num(c->open, b[0]),
 		    cw_sim_num(c->high, b[1]), cw_sim_num(c->low, b[2]), cw_sim_num(c->close, b[3]),
-		    cw_sim_num(c->volume, b[4]), c->open_time + self->interval_ms - 1,
+		    cw_sim_num(c->volume, b[4]), c->open_time + m->interval_ms - 1,
 		    cw_sim_num(c->volume * c->close, b[5]), cw_sim_num(c->volume / 2, b[6]),
 		    cw_sim_num(c->volume * c->close / 2, b[7]));
 	}
@@ -1493,7 +1519,7 @@ cw_sim_market_free(gpointer data)
 	g_free(m);
 }
 
-/* Loads one market's file; every market must have the same interval. */
+/* Loads one market's file: a symbol at an interval, served once. */
 static gboolean
 cw_sim_market_load(CwExchangeSim *self, const char *symbol, const char *path, GError **error)
 {
@@ -1516,13 +1542,6 @@ cw_sim_market_load(CwExchangeSim *self, const char *symbol, const char *path, GE
 			    CW_SIM_MAX_MARKETS);
 		return FALSE;
 	}
-	for (guint k = 0; k < m->index; k++) {
-		if (strcmp(CW_SIM_MARKET(self, k)->symbol, m->symbol) == 0) {
-			g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID,
-				    "symbol %s is served twice", m->symbol);
-			return FALSE;
-		}
-	}
 	file = cw_candle_file_new(path);
 	g_object_set(file, "symbol", m->symbol, NULL);
 	if (!cw_candle_source_open(CW_CANDLE_SOURCE(file), error))
@@ -1537,29 +1556,32 @@ cw_sim_market_load(CwExchangeSim *self, const char *symbol, const char *path, GE
 		return FALSE;
 	}
 	g_object_get(file, "interval", &interval_ms, NULL);
+	/* the clock runs in candles of the first file */
 	if (self->interval_ms == 0)
 		self->interval_ms = interval_ms;
-	if (interval_ms != self->interval_ms) {
-		g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID,
-			    "%s: interval of %" G_GINT64_FORMAT
-			    " ms, but the first file's is %" G_GINT64_FORMAT
-			    " ms; every market must share it",
-			    path, interval_ms, self->interval_ms);
-		return FALSE;
-	}
-	self->bybit_interval = cw_kline_bybit_interval_name(self->interval_ms);
-	self->binance_interval = cw_kline_binance_interval_name(self->interval_ms);
-	if (self->bybit_interval == NULL || self->binance_interval == NULL) {
+	m->interval_ms = interval_ms;
+	m->bybit_interval = cw_kline_bybit_interval_name(interval_ms);
+	m->binance_interval = cw_kline_binance_interval_name(interval_ms);
+	if (m->bybit_interval == NULL || m->binance_interval == NULL) {
 		g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID,
 			    "%s: interval of %" G_GINT64_FORMAT
 			    " ms is not one both Bybit and Binance serve",
-			    path, self->interval_ms);
+			    path, interval_ms);
 		return FALSE;
 	}
-	g_snprintf(m->bybit_topic, sizeof m->bybit_topic, "kline.%s.%s", self->bybit_interval,
+	for (guint k = 0; k < m->index; k++) {
+		CwSimMarket *o = CW_SIM_MARKET(self, k);
+
+		if (strcmp(o->symbol, m->symbol) == 0 && o->interval_ms == m->interval_ms) {
+			g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID,
+				    "symbol %s is served twice at one interval", m->symbol);
+			return FALSE;
+		}
+	}
+	g_snprintf(m->bybit_topic, sizeof m->bybit_topic, "kline.%s.%s", m->bybit_interval,
 		   m->symbol);
 	g_snprintf(m->binance_stream, sizeof m->binance_stream, "%s@kline_%s", m->symbol_lower,
-		   self->binance_interval);
+		   m->binance_interval);
 	m->n_closed = MIN(self->options.history, m->candles->len);
 	m->cursor_i = m->n_closed;
 	return TRUE;
@@ -1663,6 +1685,14 @@ cw_exchange_sim_set_finished_func(CwExchangeSim *self, GSourceFunc func, gpointe
 	self->finished_data = data;
 }
 
+/** cw_exchange_sim_set_sent_func: calls func after each closed candle's frame */
+void
+cw_exchange_sim_set_sent_func(CwExchangeSim *self, CwExchangeSimSentFunc func, gpointer data)
+{
+	self->sent_func = func;
+	self->sent_data = data;
+}
+
 gboolean
 cw_exchange_sim_apply_faults(CwExchangeSim *self, JsonNode *faults, GError **error)
 {
@@ -1731,6 +1761,8 @@ cw_exchange_sim_get_state(CwExchangeSim *self)
 	json_builder_add_int_value(b, (gint64) self->n_rest);
 	json_builder_set_member_name(b, "rest_faulted");
 	json_builder_add_int_value(b, (gint64) self->n_rest_faulted);
+	json_builder_set_member_name(b, "connections_accepted");
+	json_builder_add_int_value(b, (gint64) self->n_conns);
 	json_builder_set_member_name(b, "connections");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < self->conns->len; i++) {

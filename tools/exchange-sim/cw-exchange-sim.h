@@ -42,6 +42,10 @@ guint cw_exchange_sim_get_port(CwExchangeSim *self);
 /* Called once, on the main context, when the file has ended and the linger
  * time has passed. */
 void cw_exchange_sim_set_finished_func(CwExchangeSim *self, GSourceFunc func, gpointer data);
+/* Called right after a closed candle's frame went to the subscribed
+ * connections (latency benchmarks): open_time is the candle's. */
+typedef void (*CwExchangeSimSentFunc)(gint64 open_time, gpointer data);
+void cw_exchange_sim_set_sent_func(CwExchangeSim *self, CwExchangeSimSentFunc func, gpointer data);
 /* Changes faults as POST /sim/faults does. */
 gboolean cw_exchange_sim_apply_faults(CwExchangeSim *self, JsonNode *faults, GError **error);
 /* The GET /sim/state document. */

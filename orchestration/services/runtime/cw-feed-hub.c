@@ -19,13 +19,19 @@ typedef struct {
 	const char *exchange; /* the candles table's name; NULL: not recorded */
 	GPtrArray *bots;      /* of CwBotRuntime*, borrowed */
 	gboolean started;
+	double down_alert_s;  /* feed.down_alert_s; 0 = no FEED_DOWN */
+	gint64 down_since_us; /* monotonic: when it left LIVE; 0 = live */
+	guint down_timer;
+	gboolean down_journalled;
 } CwFeedShare;
 
 struct _CwFeedHub {
 	CwStore *store;
 	gboolean *order_tx_open;
-	GHashTable *shares; /* key -> CwFeedShare* */
-	gint64 *timings;    /* benchmark: ns per routed candle, preallocated */
+	GHashTable *shares;   /* key -> CwFeedShare* */
+	gint64 *timings;      /* benchmark: ns per routed candle, preallocated */
+	gint64 *timing_ends;  /* benchmark: CLOCK_MONOTONIC ns when each was routed */
+	gint64 *timing_opens; /* benchmark: its open time */
 	guint n_timings;
 	guint timings_capacity;
 	GHashTable *by_bot;    /* CwBotRuntime* -> CwFeedShare* */
@@ -35,6 +41,7 @@ struct _CwFeedHub {
 	gpointer ended_data;
 	gint64 commit_log_us; /* rate limit of "cannot commit order rows" */
 	guint commit_failures;
+	CwStoreCandleHistory *history; /* the candles table, for live feeds */
 };
 
 static void
@@ -47,6 +54,7 @@ cw_feed_share_free(CwFeedShare *share)
 	g_signal_handler_disconnect(share->feed, share->state_handler);
 	g_signal_handler_disconnect(share->feed, share->error_handler);
 	g_clear_handle_id(&share->stats_timer, g_source_remove);
+	g_clear_handle_id(&share->down_timer, g_source_remove);
 	g_free(share->stats_written);
 	g_object_unref(share->feed);
 	g_ptr_array_unref(share->bots);
@@ -84,7 +92,10 @@ cw_feed_hub_free(CwFeedHub *self)
 	g_hash_table_unref(self->by_bot);
 	g_hash_table_unref(self->with_past);
 	g_hash_table_unref(self->shares);
+	g_clear_object(&self->history);
 	g_free(self->timings);
+	g_free(self->timing_ends);
+	g_free(self->timing_opens);
 	g_free(self);
 }
 
@@ -167,6 +178,19 @@ cw_feed_hub_warm_up(CwFeedShare *share, const CwCandle *candle)
 	share->warming = warming;
 }
 
+/* Benchmarks: how long the routing of candle took, and when it ended. */
+static void
+cw_feed_hub_record_timing(CwFeedHub *hub, const CwCandle *candle, gint64 start)
+{
+	gint64 end = cw_feed_hub_now_ns();
+
+	if (hub->n_timings >= hub->timings_capacity)
+		return;
+	hub->timing_ends[hub->n_timings] = end;
+	hub->timing_opens[hub->n_timings] = candle->open_time;
+	hub->timings[hub->n_timings++] = end - start;
+}
+
 /* Hot path: one candle to every bot of the feed. */
 static void
 cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
@@ -202,18 +226,36 @@ cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
 				cw_bot_runtime_take_order_in_tx(g_ptr_array_index(share->bots, i));
 		}
 	}
-	if (G_UNLIKELY(hub->timings != NULL) && hub->n_timings < hub->timings_capacity)
-		hub->timings[hub->n_timings++] = cw_feed_hub_now_ns() - start;
+	if (G_UNLIKELY(hub->timings != NULL))
+		cw_feed_hub_record_timing(hub, candle, start);
 }
 
 void
 cw_feed_hub_record_timings(CwFeedHub *self, guint capacity)
 {
 	g_clear_pointer(&self->timings, g_free);
+	g_clear_pointer(&self->timing_ends, g_free);
+	g_clear_pointer(&self->timing_opens, g_free);
 	self->n_timings = 0;
 	self->timings_capacity = capacity;
-	if (capacity > 0)
+	if (capacity > 0) {
 		self->timings = g_new0(gint64, capacity);
+		self->timing_ends = g_new0(gint64, capacity);
+		self->timing_opens = g_new0(gint64, capacity);
+	}
+}
+
+/**
+ * cw_feed_hub_get_timing_ends:
+ * @opens: (out): the open time of each routed candle
+ *
+ * Returns: (transfer none): CLOCK_MONOTONIC ns at which each routing ended
+ */
+const gint64 *
+cw_feed_hub_get_timing_ends(CwFeedHub *self, const gint64 **opens)
+{
+	*opens = self->timing_opens;
+	return self->timing_ends;
 }
 
 const gint64 *
@@ -307,6 +349,82 @@ cw_feed_hub_journal(CwFeedShare *share, const char *type, const char *member, co
 	}
 }
 
+/* FEED_DOWN / FEED_UP for every bot of the feed: {"feed", "state", "duration_s"}. */
+static void
+cw_feed_hub_journal_down(CwFeedShare *share, const char *type, CwFeedState state, double down_s)
+{
+	for (guint i = 0; i < share->bots->len; i++) {
+		CwBotRuntime *bot = g_ptr_array_index(share->bots, i);
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		g_autoptr(JsonNode) root = NULL;
+
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "feed");
+		json_builder_add_string_value(b, share->key);
+		json_builder_set_member_name(b, "state");
+		json_builder_add_string_value(b, cw_feed_state_to_string(state));
+		json_builder_set_member_name(b, "duration_s");
+		json_builder_add_double_value(b, down_s);
+		json_builder_end_object(b);
+		root = json_builder_get_root(b);
+		cw_store_writer_event(cw_bot_runtime_get_writer(bot), cw_bot_runtime_get_id(bot),
+				      NULL, type, g_get_real_time() / 1000,
+				      json_to_string(root, FALSE));
+	}
+	cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "feed %s: %s after %.1f s", share->key, type,
+	       down_s);
+}
+
+static gboolean
+cw_feed_hub_down_cb(gpointer user_data)
+{
+	CwFeedShare *share = user_data;
+
+	share->down_timer = 0;
+	share->down_journalled = TRUE;
+	cw_feed_hub_journal_down(share, "FEED_DOWN", cw_market_feed_get_state(share->feed),
+				 (g_get_monotonic_time() - share->down_since_us) / 1e6);
+	return G_SOURCE_REMOVE;
+}
+
+/* A started feed that is not LIVE for longer than down_alert_s journals
+ * one FEED_DOWN, and FEED_UP with the time it was down once it is LIVE
+ * again. Stopping it is no outage. */
+static void
+cw_feed_hub_watch_down(CwFeedShare *share, CwFeedState state)
+{
+	gint64 now = g_get_monotonic_time();
+
+	if (share->down_alert_s <= 0)
+		return;
+	if (state == CW_FEED_STATE_LIVE || state == CW_FEED_STATE_STOPPED) {
+		g_clear_handle_id(&share->down_timer, g_source_remove);
+		if (share->down_journalled && state == CW_FEED_STATE_LIVE)
+			cw_feed_hub_journal_down(share, "FEED_UP", state,
+						 (now - share->down_since_us) / 1e6);
+		share->down_journalled = FALSE;
+		share->down_since_us = 0;
+		return;
+	}
+	if (share->down_since_us != 0)
+		return;
+	share->down_since_us = now;
+	share->down_timer =
+	    g_timeout_add((guint) (share->down_alert_s * 1000), cw_feed_hub_down_cb, share);
+}
+
+/* feed.down_alert_s of the bot that created the share (its feed's
+ * configure validated it). */
+static double
+cw_feed_hub_down_alert_s(const CwBotConfig *config)
+{
+	JsonObject *section = cw_bot_config_get_section(config, "feed");
+
+	if (section == NULL || !json_object_has_member(section, "down_alert_s"))
+		return 60;
+	return json_object_get_double_member(section, "down_alert_s");
+}
+
 static void
 cw_feed_hub_on_state(CwMarketFeed *feed, int new_state, int old_state, gpointer user_data)
 {
@@ -319,6 +437,7 @@ cw_feed_hub_on_state(CwMarketFeed *feed, int new_state, int old_state, gpointer 
 		return;
 	cw_feed_hub_journal(share, "FEED_STATE", "state", cw_feed_state_to_string(new_state),
 			    cw_feed_state_to_string(old_state));
+	cw_feed_hub_watch_down(share, new_state);
 	cw_feed_hub_write_stats(share);
 }
 
@@ -326,6 +445,18 @@ static void
 cw_feed_hub_on_error(CwMarketFeed *feed, GError *error, gpointer user_data)
 {
 	cw_feed_hub_journal(user_data, "FEED_ERROR", "error", error->message, NULL);
+}
+
+/* A feed that records its candles reads them back from the candles table
+ * before it asks the exchange. */
+static void
+cw_feed_hub_give_history(CwFeedHub *self, CwMarketFeed *feed)
+{
+	if (cw_market_feed_get_exchange(feed) == NULL || self->store == NULL)
+		return;
+	if (self->history == NULL)
+		self->history = cw_store_candle_history_new(self->store);
+	cw_market_feed_set_history(feed, CW_CANDLE_HISTORY(self->history));
 }
 
 /**
@@ -403,6 +534,8 @@ cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, gboolean replay_history, 
 		share->backfilling =
 		    cw_market_feed_get_state(share->feed) == CW_FEED_STATE_BACKFILLING;
 		share->exchange = cw_market_feed_get_exchange(share->feed);
+		cw_feed_hub_give_history(self, share->feed);
+		share->down_alert_s = cw_feed_hub_down_alert_s(config);
 		g_hash_table_insert(self->shares, share->key, share);
 	}
 	g_ptr_array_add(share->bots, bot);

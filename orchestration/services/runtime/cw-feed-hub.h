@@ -51,5 +51,8 @@ guint cw_feed_hub_get_n_feeds(CwFeedHub *self);
 /* Benchmarks: time the routing of up to capacity candles (ns each). */
 void cw_feed_hub_record_timings(CwFeedHub *self, guint capacity);
 const gint64 *cw_feed_hub_get_timings(CwFeedHub *self, guint *n);
+/* The same candles: when each routing ended (CLOCK_MONOTONIC ns) and the
+ * candle's open time (latency benchmarks). */
+const gint64 *cw_feed_hub_get_timing_ends(CwFeedHub *self, const gint64 **opens);
 
 G_END_DECLS

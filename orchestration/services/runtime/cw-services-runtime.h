@@ -11,6 +11,7 @@
 #include "cw-orchestrator-cache.h"
 #include "cw-bot-runtime.h"
 #include "cw-feed-hub.h"
+#include "cw-store-candle-history.h"
 #include "cw-bot-admin.h"
 #include "cw-strategy-manager.h"
 #include "cw-runtime-health.h"

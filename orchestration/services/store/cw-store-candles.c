@@ -46,6 +46,93 @@ cw_store_candle_insert(CwStore *self, const char *exchange, const char *symbol, 
 	return cw_store_step_done(self, stmt, purpose, error);
 }
 
+/* The rows of stmt (open_time, open, high, low, close, volume) into out; a
+ * value that is not a number is an error naming the row. */
+static gboolean
+cw_store_candles_collect(CwStore *self, sqlite3_stmt *stmt, const char *symbol, gint64 interval_ms,
+			 GArray *out, GError **error)
+{
+	static const char *const columns[] = {"open_time", "open",  "high",
+					      "low",       "close", "volume"};
+	GQuark quark = g_quark_from_string(symbol);
+	int rc;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		CwCandle c = {.symbol = quark, .interval_ms = interval_ms};
+
+		for (int k = 0; k < 6; k++) {
+			int type = sqlite3_column_type(stmt, k);
+
+			if (type != SQLITE_INTEGER && (k == 0 || type != SQLITE_FLOAT)) {
+				g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT,
+					    "candles: row of %s at open_time %s: %s is not a "
+					    "number",
+					    symbol,
+					    sqlite3_column_text(stmt, 0) != NULL
+						? (const char *) sqlite3_column_text(stmt, 0)
+						: "NULL",
+					    columns[k]);
+				return FALSE;
+			}
+		}
+		c.open_time = sqlite3_column_int64(stmt, 0);
+		c.open = sqlite3_column_double(stmt, 1);
+		c.high = sqlite3_column_double(stmt, 2);
+		c.low = sqlite3_column_double(stmt, 3);
+		c.close = sqlite3_column_double(stmt, 4);
+		c.volume = sqlite3_column_double(stmt, 5);
+		g_array_append_val(out, c);
+	}
+	if (rc != SQLITE_DONE) {
+		cw_store_set_error(self, error, rc, "reading candles");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * cw_store_candles_read:
+ * @from: the first open time (ms), or G_MININT64 for the newest candles
+ * @limit: at most this many
+ *
+ * Returns: (transfer full) (nullable): the candles, oldest first
+ */
+GArray *
+cw_store_candles_read(CwStore *self, const char *exchange, const char *symbol, gint64 interval_ms,
+		      gint64 from, guint limit, GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = cw_store_lock(self);
+	g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	sqlite3_stmt *stmt = NULL;
+	char interval[16];
+	gboolean ok;
+	int rc;
+
+	cw_interval_format(interval_ms, interval, sizeof interval);
+	rc = sqlite3_prepare_v2(
+	    cw_store_get_db(self),
+	    from == G_MININT64
+		? "SELECT * FROM (SELECT open_time, open, high, low, close, volume FROM candles"
+		  " WHERE exchange = ?1 AND symbol = ?2 AND interval = ?3 AND open_time >= ?4"
+		  " ORDER BY open_time DESC LIMIT ?5) ORDER BY open_time"
+		: "SELECT open_time, open, high, low, close, volume FROM candles"
+		  " WHERE exchange = ?1 AND symbol = ?2 AND interval = ?3 AND open_time >= ?4"
+		  " ORDER BY open_time LIMIT ?5",
+	    -1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		cw_store_set_error(self, error, rc, "reading candles");
+		return NULL;
+	}
+	sqlite3_bind_text(stmt, 1, exchange, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, symbol, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 3, interval, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(stmt, 4, from);
+	sqlite3_bind_int64(stmt, 5, limit);
+	ok = cw_store_candles_collect(self, stmt, symbol, interval_ms, out, error);
+	sqlite3_finalize(stmt);
+	return ok ? g_steal_pointer(&out) : NULL;
+}
+
 /**
  * cw_store_candles_query:
  * @from: the first open time (ms), inclusive

@@ -1297,6 +1297,55 @@ test_store_candles(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_cmpuint(got->len, ==, 0);
 }
 
+/* Reading back for a warm-up: the newest N or the oldest N from a time,
+ * oldest first; a row that holds text in a number column is an error
+ * naming it, never a candle. */
+static void
+test_store_candles_read(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) got = NULL;
+	GQuark btc = g_quark_from_string("BTCUSDT");
+
+	for (gint64 i = 0; i < 6; i++) {
+		CwCandle c = {.symbol = btc,
+			      .interval_ms = 300000,
+			      .open_time = i * 300000,
+			      .open = 100 + i,
+			      .high = 110 + i,
+			      .low = 90 + i,
+			      .close = 105 + i,
+			      .volume = 1.5};
+		g_assert_true(
+		    cw_store_candle_insert(fx->store, "bybit", "BTCUSDT", 300000, &c, &error));
+	}
+	got = cw_store_candles_read(fx->store, "bybit", "BTCUSDT", 300000, G_MININT64, 3, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(got->len, ==, 3);
+	for (guint i = 0; i < 3; i++)
+		g_assert_cmpint(g_array_index(got, CwCandle, i).open_time, ==, (3 + i) * 300000);
+	g_clear_pointer(&got, g_array_unref);
+	got = cw_store_candles_read(fx->store, "bybit", "BTCUSDT", 300000, 600000, 2, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(got->len, ==, 2);
+	g_assert_cmpint(g_array_index(got, CwCandle, 0).open_time, ==, 600000);
+	g_assert_cmpint(g_array_index(got, CwCandle, 1).open_time, ==, 900000);
+	g_assert_cmpfloat(g_array_index(got, CwCandle, 1).high, ==, 113);
+	g_clear_pointer(&got, g_array_unref);
+	{
+		sqlite3 *db = cw_store_test_raw_open(fx->path);
+
+		cw_store_test_raw_exec(db,
+				       "UPDATE candles SET high = 'abc' WHERE open_time = 1200000");
+		sqlite3_close(db);
+	}
+	got = cw_store_candles_read(fx->store, "bybit", "BTCUSDT", 300000, G_MININT64, 10, &error);
+	g_assert_null(got);
+	g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT);
+	g_assert_nonnull(strstr(error->message, "1200000"));
+	g_assert_nonnull(strstr(error->message, "high"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1318,6 +1367,7 @@ main(int argc, char **argv)
 	ADD("state/list", test_store_state_list);
 	ADD("state", test_store_state);
 	ADD("candles", test_store_candles);
+	ADD("candles-read", test_store_candles_read);
 	ADD("state/int", test_store_state_int);
 	ADD("malformed", test_store_malformed);
 	ADD("corrupt/trade", test_store_corrupt_trade);

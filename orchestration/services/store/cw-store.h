@@ -159,6 +159,12 @@ GArray *cw_store_candles_query(CwStore *self, const char *exchange, const char *
 GStrv cw_store_candles_exchanges(CwStore *self, const char *symbol, gint64 interval_ms,
 				 GError **error);
 
+/* At most limit candles, oldest first: the oldest from open time from on,
+ * or the newest (from = G_MININT64). A value that is not a number is a
+ * CW_STORE_ERROR_CORRUPT naming the row. */
+GArray *cw_store_candles_read(CwStore *self, const char *exchange, const char *symbol,
+			      gint64 interval_ms, gint64 from, guint limit, GError **error);
+
 /* ---- bots (schema v2) ---- */
 
 typedef struct {
