@@ -30,8 +30,20 @@ cw_bybit_feed_stream_url(const char *ws_url, const char *topic)
 static char *
 cw_bybit_feed_subscribe(const char *topic, guint req)
 {
-	return g_strdup_printf("{\"op\":\"subscribe\",\"args\":[\"%s\"],\"req_id\":\"cw-%u\"}",
-			       topic, req);
+	GString *out = g_string_new(NULL);
+	g_autofree char *req_id = g_strdup_printf("cw-%u", req);
+	CwJsonWriter w;
+
+	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_string(&w, "op", "subscribe");
+	cw_json_writer_key(&w, "args");
+	cw_json_writer_begin_array(&w);
+	cw_json_writer_string(&w, topic);
+	cw_json_writer_end_array(&w);
+	cw_json_writer_member_string(&w, "req_id", req_id);
+	cw_json_writer_end_object(&w);
+	return g_string_free(out, FALSE);
 }
 
 static char *

@@ -121,16 +121,20 @@ test_json_writer_double_forms(void)
 	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
 	cw_json_writer_begin_array(&w);
 	cw_json_writer_double(&w, 0.1);
-	/* the shortest %g form: 1e+02 is two digits, 100 three */
+	/* plain notation while it is short, an exponent past that */
 	cw_json_writer_double(&w, 100);
 	cw_json_writer_double(&w, 2e-8);
+	cw_json_writer_double(&w, 1.5e5);
+	cw_json_writer_double(&w, -42000.5);
+	cw_json_writer_double(&w, 1e21);
 	cw_json_writer_double_fixed(&w, 1.23456, 3);
 	cw_json_writer_double_fixed(&w, 2, 0);
 	cw_json_writer_int(&w, G_MININT64);
 	cw_json_writer_uint(&w, G_MAXUINT64);
 	cw_json_writer_end_array(&w);
 	g_assert_cmpstr(out->str, ==,
-			"[0.1,1e+02,2e-08,1.235,2,-9223372036854775808,18446744073709551615]");
+			"[0.1,100.0,2e-08,150000.0,-42000.5,1e+21,1.235,2,-9223372036854775808,"
+			"18446744073709551615]");
 }
 
 static void

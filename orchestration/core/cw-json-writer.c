@@ -1,6 +1,7 @@
 #include "cw-core.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /**
@@ -292,6 +293,34 @@ cw_json_writer_uint(CwJsonWriter *self, guint64 v)
 		g_string_append_printf(self->out, "%" G_GUINT64_FORMAT, v);
 }
 
+/* The fewest significant digits that read back as v, in plain notation
+ * while that stays short (1e-5 <= |v| < 1e17: 100, not %g's 1e+02), with
+ * an exponent past that. */
+static void
+cw_json_format_shortest(char *buf, gsize len, double v)
+{
+	char format[8];
+	const char *e;
+	int prec = 1;
+
+	for (; prec <= 17; prec++) {
+		g_snprintf(format, sizeof(format), "%%.%dg", prec);
+		g_ascii_formatd(buf, len, format, v);
+		if (g_ascii_strtod(buf, NULL) == v)
+			break;
+	}
+	e = strchr(buf, 'e');
+	if (e != NULL && fabs(v) >= 1e-5 && fabs(v) < 1e17) {
+		char plain[G_ASCII_DTOSTR_BUF_SIZE + 32];
+		int decimals = MAX(0, MIN(prec, 17) - 1 - atoi(e + 1));
+
+		g_snprintf(format, sizeof(format), "%%.%df", decimals);
+		g_ascii_formatd(plain, sizeof(plain), format, v);
+		if (strlen(plain) < len && g_ascii_strtod(plain, NULL) == v)
+			g_strlcpy(buf, plain, len);
+	}
+}
+
 /**
  * cw_json_writer_double:
  *
@@ -313,13 +342,7 @@ cw_json_writer_double(CwJsonWriter *self, double v)
 	}
 	if (!isfinite(v))
 		v = 0;
-	for (int prec = 1; prec <= 17; prec++) {
-		char format[8];
-		g_snprintf(format, sizeof(format), "%%.%dg", prec);
-		g_ascii_formatd(buf, sizeof(buf), format, v);
-		if (g_ascii_strtod(buf, NULL) == v)
-			break;
-	}
+	cw_json_format_shortest(buf, sizeof(buf), v);
 	g_string_append(self->out, buf);
 	/* keep it a double for readers that tell them apart */
 	if (strpbrk(buf, ".eE") == NULL)

@@ -27,8 +27,9 @@ G_BEGIN_DECLS
  *     always valid JSON whatever it is handed. A NULL string is null.
  *   - doubles (cw_json_writer_double): the shortest text that reads back as
  *     the same double (the round trip of "%.17g", without its noise: 0.1,
- *     not 0.10000000000000001), with ".0" added when it would read as an
- *     integer; cw_json_writer_double_fixed() writes a fixed number of
+ *     not 0.10000000000000001), in plain notation while 1e-5 <= |v| < 1e17
+ *     (100.0, not 1e+02) and with an exponent past that, with ".0" added
+ *     when it would read as an integer; cw_json_writer_double_fixed() writes a fixed number of
  *     decimals ("%.3f") for figures meant for people.
  *   - NaN and the infinities, which JSON cannot hold, are written as null
  *     by both, or as 0 with CW_JSON_WRITER_NON_FINITE_ZERO (what reports

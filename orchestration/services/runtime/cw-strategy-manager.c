@@ -119,12 +119,16 @@ static void
 cw_strategy_manager_queue_write_counts(CwBotRuntime *rt)
 {
 	CwStoreWriter *writer = cw_bot_runtime_get_writer(rt);
-	g_autofree char *json = g_strdup_printf(
-	    "{\"written\":%" G_GUINT64_FORMAT ",\"dropped\":%" G_GUINT64_FORMAT ",\"pending\":%u}",
-	    cw_store_writer_get_n_written(writer), cw_store_writer_get_n_failed(writer),
-	    cw_store_writer_get_pending(writer));
+	g_autoptr(GString) json = g_string_new(NULL);
+	CwJsonWriter w;
 
-	cw_store_writer_state(writer, cw_bot_runtime_get_id(rt), "writes", json);
+	cw_json_writer_init(&w, json, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_uint(&w, "written", cw_store_writer_get_n_written(writer));
+	cw_json_writer_member_uint(&w, "dropped", cw_store_writer_get_n_failed(writer));
+	cw_json_writer_member_uint(&w, "pending", cw_store_writer_get_pending(writer));
+	cw_json_writer_end_object(&w);
+	cw_store_writer_state(writer, cw_bot_runtime_get_id(rt), "writes", json->str);
 }
 
 static void
