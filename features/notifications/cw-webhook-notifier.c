@@ -199,12 +199,12 @@ cw_webhook_notifier_get_limits(CwNotifier *notifier, CwNotifierLimits *limits)
 static void
 cw_webhook_notifier_append_escaped(GString *out, const char *value)
 {
-	g_autoptr(JsonNode) node = json_node_new(JSON_NODE_VALUE);
-	g_autofree char *quoted = NULL;
+	gsize at = out->len;
 
-	json_node_set_string(node, value != NULL ? value : "");
-	quoted = json_to_string(node, FALSE);
-	g_string_append_len(out, quoted + 1, (gssize) strlen(quoted) - 2);
+	cw_json_append_string(out, value != NULL ? value : "", -1);
+	/* drop the quotes: the template has them */
+	g_string_erase(out, (gssize) at, 1);
+	g_string_truncate(out, out->len - 1);
 }
 
 static const char *
