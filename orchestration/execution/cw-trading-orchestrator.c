@@ -86,6 +86,9 @@ struct _CwTradingOrchestrator {
 	CwBackoff backoff;
 	/* protection: a position without a working stop */
 	gboolean unprotected;
+	/* permanent refusals of the protective stop since the position last
+	 * had a working one (see cw_trading_orchestrator_stop_refused) */
+	guint stop_refusals;
 	gint64 unprotected_since;
 	guint64 unprotected_since_candle;
 	CwProtectionStats protection;
@@ -614,6 +617,46 @@ cw_trading_orchestrator_send(CwTradingOrchestrator *self, const CwOrder *order, 
 	return ok;
 }
 
+static inline void cw_trading_orchestrator_drain(CwTradingOrchestrator *self);
+
+/* The protective stop was refused for good (by submit, or by a later
+ * report) and no other stop protects the open position. It is placed again
+ * under the retry policy, with a new client order id, after the policy's
+ * wait for that attempt; after CW_ACTION_QUEUE_DEFAULT_MAX_RETRIES refusals
+ * in a row the position is closed with a reduce-only market order, and an
+ * ACTION_FAILED event journals why. */
+static void
+cw_trading_orchestrator_stop_refused(CwTradingOrchestrator *self, const CwOrder *refused)
+{
+	CwAction action;
+	gint64 due;
+
+	if (cw_trading_orchestrator_is_flat(self) || self->has_stop || self->exit.stop_price <= 0)
+		return;
+	self->stop_refusals++;
+	if (self->stop_refusals > CW_ACTION_QUEUE_DEFAULT_MAX_RETRIES) {
+		g_snprintf(self->reason, sizeof(self->reason),
+			   "protective stop refused %u times: closing the position",
+			   self->stop_refusals);
+		cw_trading_orchestrator_emit_order(self, CW_EVENT_ACTION_FAILED, refused,
+						   "protection", self->reason,
+						   (double) self->stop_refusals);
+		cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_GUARD_EXIT);
+		/* at once, not at the next candle (inside a queue run, the run
+		 * picks it up) */
+		cw_trading_orchestrator_drain(self);
+		return;
+	}
+	cw_trading_orchestrator_action(&action, CW_ACTION_UPDATE_STOP,
+				       cw_exit_machine_get_stop_purpose(&self->exit));
+	action.price = self->exit.stop_price;
+	due = cw_trading_orchestrator_now_ms(self) +
+	      cw_backoff_delay_ms(&self->backoff, self->stop_refusals, refused->client_order_id, 0);
+	if (!cw_action_queue_push(self->queue, &action, due))
+		g_warning("strategy %s: action queue full, the protective stop is not placed again",
+			  self->spec->id);
+}
+
 static gboolean
 cw_trading_orchestrator_stop_working(const CwTradingOrchestrator *self)
 {
@@ -751,6 +794,8 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 							   "broker", self->reason,
 							   (double) fault.venue_code);
 			cw_trading_orchestrator_abandon(self, action);
+			if (is_stop && !had_stop)
+				cw_trading_orchestrator_stop_refused(self, &order);
 			return CW_ACTION_RESULT_DROP;
 		}
 		action->retry_after_s = fault.retry_after_s;
@@ -806,6 +851,18 @@ cw_trading_orchestrator_action_failed(CwAction *action, gpointer user_data)
 	    self, CW_EVENT_ACTION_FAILED, action->has_order ? &action->order : NULL,
 	    cw_action_type_to_string(action->type), action->last_error, (double) action->attempts);
 	cw_trading_orchestrator_abandon(self, action);
+	/* retries spent on the stop of an open position: it cannot be left
+	 * without one */
+	if (cw_trading_orchestrator_is_stop_action(action->type) && !self->has_stop &&
+	    !cw_trading_orchestrator_is_flat(self)) {
+		g_snprintf(self->reason, sizeof(self->reason),
+			   "protective stop not placed after %u attempts: closing the position",
+			   action->attempts);
+		cw_trading_orchestrator_emit_order(
+		    self, CW_EVENT_ACTION_FAILED, action->has_order ? &action->order : NULL,
+		    "protection", self->reason, (double) action->attempts);
+		cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_GUARD_EXIT);
+	}
 }
 
 static void
@@ -900,6 +957,7 @@ cw_trading_orchestrator_position_closed(CwTradingOrchestrator *self, const CwTra
 	cw_trading_orchestrator_cancel_exits(self);
 	cw_exit_machine_close(&self->exit);
 	cw_trading_orchestrator_unprotected_end(self);
+	self->stop_refusals = 0;
 	self->entry_pending = FALSE;
 	self->close_pending = FALSE;
 	cw_trading_orchestrator_emit(self, &event);
@@ -1038,6 +1096,7 @@ cw_trading_orchestrator_on_ack(CwTradingOrchestrator *self, const CwOrder *order
 		    order->status == CW_ORDER_STATUS_PARTIALLY_FILLED) {
 			self->stop_order.qty = order->qty;
 			self->stop_order.stop_price = order->stop_price;
+			self->stop_refusals = 0;
 			cw_trading_orchestrator_unprotected_end(self);
 			/* inside our own submit, execute() cancels the old stop
 			 * once the request returns, in the order events always had */
@@ -1112,6 +1171,19 @@ cw_trading_orchestrator_on_ended(CwTradingOrchestrator *self, const CwOrder *ord
 					   0);
 }
 
+/* A report ended an order; a protective stop refused for good is placed
+ * again (cw_trading_orchestrator_stop_refused). */
+static void
+cw_trading_orchestrator_on_ended_report(CwTradingOrchestrator *self, const CwOrder *order,
+					const char *reason)
+{
+	gboolean protective = cw_trading_orchestrator_is_stop(self, order) && !self->has_old_stop;
+
+	cw_trading_orchestrator_on_ended(self, order, reason);
+	if (protective && order->status == CW_ORDER_STATUS_REJECTED)
+		cw_trading_orchestrator_stop_refused(self, order);
+}
+
 /* A request about an order that was accepted for sending failed later. */
 static void
 cw_trading_orchestrator_on_fault(CwTradingOrchestrator *self, const CwExecutionReport *report)
@@ -1140,7 +1212,7 @@ cw_trading_orchestrator_on_fault(CwTradingOrchestrator *self, const CwExecutionR
 		return;
 	}
 	if (cw_order_status_is_final(order->status)) {
-		cw_trading_orchestrator_on_ended(self, order, fault->text);
+		cw_trading_orchestrator_on_ended_report(self, order, fault->text);
 		return;
 	}
 	/* a refused amend or cancel: the order is as the broker says */
@@ -1201,7 +1273,7 @@ cw_trading_orchestrator_on_report(const CwExecutionReport *report, gpointer user
 	case CW_ORDER_STATUS_CANCELLED:
 	case CW_ORDER_STATUS_REJECTED:
 	case CW_ORDER_STATUS_EXPIRED:
-		cw_trading_orchestrator_on_ended(self, order, NULL);
+		cw_trading_orchestrator_on_ended_report(self, order, NULL);
 		break;
 	case CW_ORDER_STATUS_FILLED:
 		/* a state without its fill (a lookup): fills come as their own reports */
