@@ -54,7 +54,26 @@ struct _CwBotRuntime {
 	CwPromHistogram latency;
 	gint64 loaded_at_ms;
 	gint64 last_heartbeat_ms;
+	/* the active orchestrator's retries on the wall clock (venue brokers) */
+	CwRetryPoller *retries;
+	gboolean retries_live;
 };
+
+/* The orchestrator that becomes active runs its retries on the wall clock
+ * when its broker is a venue (CwRetryPoller). */
+static void
+cw_bot_runtime_follow_retries(CwBotRuntime *self, CwTradingOrchestrator *orch)
+{
+	self->retries_live = cw_retry_poller_adopt(self->retries, orch);
+}
+
+/* After a candle or a report: the poller's timeout follows the next retry. */
+static inline void
+cw_bot_runtime_arm_retries(CwBotRuntime *self)
+{
+	if (G_UNLIKELY(self->retries_live) && !self->recovering)
+		cw_retry_poller_arm(self->retries);
+}
 
 /* The exit plan of the position, kept beside it in trading_positions. */
 static char *
@@ -116,6 +135,7 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 	/* replayed history is in the database already */
 	if (self->recovering)
 		return;
+	cw_bot_runtime_arm_retries(self);
 	cw_bot_runtime_count(self, event);
 	cw_store_writer_event_copy(self->writer, self->id, event);
 	switch (event->type) {
@@ -211,6 +231,7 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	self->history = g_ptr_array_new_with_free_func((GDestroyNotify) cw_scheduled_config_free);
 	self->mode = CW_BOT_MODE_ACTIVE;
 	self->loaded_at_ms = g_get_real_time() / 1000;
+	self->retries = cw_retry_poller_new();
 	cw_prom_histogram_init(&self->latency,
 			       (const double[]){1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2}, 8);
 	return self;
@@ -221,6 +242,7 @@ cw_bot_runtime_free(CwBotRuntime *self)
 {
 	if (self == NULL)
 		return;
+	cw_retry_poller_free(self->retries);
 	cw_orchestrator_cache_remove_owner(self->env.cache, self);
 	g_queue_clear_full(&self->scheduled, (GDestroyNotify) cw_scheduled_config_free);
 	g_ptr_array_unref(self->history);
@@ -309,6 +331,7 @@ cw_bot_runtime_load(CwBotRuntime *self, const CwStrategySpec *spec, GError **err
 	cw_trading_orchestrator_set_order_hook(orch, cw_bot_runtime_order_hook, self);
 	if (self->mode != CW_BOT_MODE_ACTIVE || self->warming_up)
 		cw_trading_orchestrator_set_mode(orch, cw_bot_runtime_effective_mode(self));
+	cw_bot_runtime_follow_retries(self, orch);
 	return orch;
 }
 
@@ -431,6 +454,7 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 	}
 	self->counters.last_candle_open = candle->open_time;
 	self->cursor = candle->open_time;
+	cw_bot_runtime_arm_retries(self);
 }
 
 /* Fills the health view of the bot (pointers valid until the next candle). */
@@ -530,6 +554,7 @@ cw_bot_runtime_replace_config(CwBotRuntime *self, CwBotConfig *config, const cha
 	self->updated_at = updated_at;
 	self->active = fresh;
 	self->active_spec = spec;
+	cw_bot_runtime_follow_retries(self, fresh);
 	if (self->mode != CW_BOT_MODE_ACTIVE)
 		cw_trading_orchestrator_set_mode(fresh, self->mode);
 	return TRUE;
