@@ -68,6 +68,7 @@ struct _CwTradingOrchestrator {
 	gboolean in_request;
 	gboolean request_acked;
 	guint64 request_seq;
+	gint request_tp;        /* the take profit level of that request, or -1 */
 	const char *request_id; /* the client order id of that request, while in_request */
 	/* an entry sent and not ended: it may fill in parts */
 	gboolean entry_working;
@@ -267,15 +268,17 @@ cw_trading_orchestrator_update_mode(CwTradingOrchestrator *self, const char *sou
 
 /* client order ids */
 
-/* Whether order is the tracked one: a different sequence number settles
- * nearly every mismatch without reading the ids (a broker that does not
- * know the seq reports 0, and then the ids decide). */
+/* Whether order is the tracked one. The client order id is made from the
+ * strategy's prefix and the sequence number, which never repeats within a
+ * strategy (an adopted orchestrator goes on from the old one's), so the
+ * seq decides; a broker that does not know the seq reports 0, and then the
+ * ids decide. */
 static inline gboolean
 cw_trading_orchestrator_same_order(const CwOrder *order, guint64 tracked_seq,
 				   const char *tracked_id)
 {
-	if (order->seq != 0 && order->seq != tracked_seq)
-		return FALSE;
+	if (order->seq != 0)
+		return order->seq == tracked_seq;
 	return strcmp(order->client_order_id, tracked_id) == 0;
 }
 
@@ -596,7 +599,7 @@ cw_trading_orchestrator_count_error(CwTradingOrchestrator *self, const CwOrder *
  * can, else a new order. */
 static gboolean
 cw_trading_orchestrator_send(CwTradingOrchestrator *self, const CwOrder *order, gboolean amend,
-			     GError **error)
+			     gint tp_level, GError **error)
 {
 	gboolean ok;
 
@@ -608,6 +611,7 @@ cw_trading_orchestrator_send(CwTradingOrchestrator *self, const CwOrder *order, 
 	self->request_acked = FALSE;
 	self->request_seq = order->seq;
 	self->request_id = order->client_order_id;
+	self->request_tp = tp_level;
 	if (amend)
 		ok = self->broker_iface->amend(self->broker, order->client_order_id, order->qty, 0,
 					       order->stop_price, error);
@@ -755,7 +759,9 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 		self->has_tp[action->level] = TRUE;
 	}
 
-	if (!cw_trading_orchestrator_send(self, &order, amend, &error)) {
+	if (!cw_trading_orchestrator_send(
+		self, &order, amend,
+		action->type == CW_ACTION_PLACE_TAKE_PROFIT ? (gint) action->level : -1, &error)) {
 		cw_broker_fault_from_error(error, &fault);
 		cw_trading_orchestrator_count_error(self, &order, error);
 		action->order = order; /* for the retry and the failure event */
@@ -1086,8 +1092,10 @@ cw_trading_orchestrator_acked(const CwOrder *order, guint64 seq, const char *id)
 static void
 cw_trading_orchestrator_on_ack(CwTradingOrchestrator *self, const CwOrder *order)
 {
-	if (self->in_request &&
-	    cw_trading_orchestrator_acked(order, self->request_seq, self->request_id))
+	gboolean own = self->in_request &&
+		       cw_trading_orchestrator_acked(order, self->request_seq, self->request_id);
+
+	if (own)
 		self->request_acked = TRUE;
 	if (self->has_stop && cw_trading_orchestrator_acked(order, self->stop_order.seq,
 							    self->stop_order.client_order_id)) {
@@ -1103,6 +1111,10 @@ cw_trading_orchestrator_on_ack(CwTradingOrchestrator *self, const CwOrder *order
 			if (!self->in_request)
 				cw_trading_orchestrator_retire_old_stop(self);
 		}
+	} else if (own) {
+		/* the request in flight: its role is known, no scan */
+		if (self->request_tp >= 0)
+			self->tp_orders[self->request_tp].status = order->status;
 	} else {
 		for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
 			if (self->has_tp[i] &&
@@ -1177,10 +1189,11 @@ static void
 cw_trading_orchestrator_on_ended_report(CwTradingOrchestrator *self, const CwOrder *order,
 					const char *reason)
 {
-	gboolean protective = cw_trading_orchestrator_is_stop(self, order) && !self->has_old_stop;
+	gboolean protective = order->status == CW_ORDER_STATUS_REJECTED && !self->has_old_stop &&
+			      cw_trading_orchestrator_is_stop(self, order);
 
 	cw_trading_orchestrator_on_ended(self, order, reason);
-	if (protective && order->status == CW_ORDER_STATUS_REJECTED)
+	if (protective)
 		cw_trading_orchestrator_stop_refused(self, order);
 }
 
