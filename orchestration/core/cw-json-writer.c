@@ -293,6 +293,24 @@ cw_json_writer_uint(CwJsonWriter *self, guint64 v)
 		g_string_append_printf(self->out, "%" G_GUINT64_FORMAT, v);
 }
 
+/* What goes before a double: FALSE when it is written already (null for a
+ * NaN or an infinity) or may not come here; a non-finite v becomes 0 with
+ * CW_JSON_WRITER_NON_FINITE_ZERO. */
+static gboolean
+cw_json_writer_before_number(CwJsonWriter *self, double *v)
+{
+	if (!cw_json_writer_before_value(self))
+		return FALSE;
+	if (isfinite(*v))
+		return TRUE;
+	if (!self->non_finite_zero) {
+		g_string_append(self->out, "null");
+		return FALSE;
+	}
+	*v = 0;
+	return TRUE;
+}
+
 /* The fewest significant digits that read back as v, in plain notation
  * while that stays short (1e-5 <= |v| < 1e17: 100, not %g's 1e+02), with
  * an exponent past that. */
@@ -334,14 +352,8 @@ cw_json_writer_double(CwJsonWriter *self, double v)
 	char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
 	g_return_if_fail(self != NULL);
-	if (!cw_json_writer_before_value(self))
+	if (!cw_json_writer_before_number(self, &v))
 		return;
-	if (!isfinite(v) && !self->non_finite_zero) {
-		g_string_append(self->out, "null");
-		return;
-	}
-	if (!isfinite(v))
-		v = 0;
 	cw_json_format_shortest(buf, sizeof(buf), v);
 	g_string_append(self->out, buf);
 	/* keep it a double for readers that tell them apart */
@@ -357,14 +369,8 @@ cw_json_writer_double_fixed(CwJsonWriter *self, double v, guint decimals)
 	char format[8];
 
 	g_return_if_fail(self != NULL);
-	if (!cw_json_writer_before_value(self))
+	if (!cw_json_writer_before_number(self, &v))
 		return;
-	if (!isfinite(v) && !self->non_finite_zero) {
-		g_string_append(self->out, "null");
-		return;
-	}
-	if (!isfinite(v))
-		v = 0;
 	g_snprintf(format, sizeof(format), "%%.%uf", MIN(decimals, 17u));
 	/* |v| of 1e300 with %f is 300 digits: those go the shortest way */
 	if (fabs(v) >= 1e15) {

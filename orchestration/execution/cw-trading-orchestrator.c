@@ -623,6 +623,19 @@ cw_trading_orchestrator_send(CwTradingOrchestrator *self, const CwOrder *order, 
 
 static inline void cw_trading_orchestrator_drain(CwTradingOrchestrator *self);
 
+/* The fail-safe of a position whose stop cannot be placed: ACTION_FAILED
+ * with self->reason journals why, and a reduce-only market order closes the
+ * position at once (inside a queue run, the run picks it up). */
+static void
+cw_trading_orchestrator_close_unprotected(CwTradingOrchestrator *self, const CwOrder *stop,
+					  guint attempts)
+{
+	cw_trading_orchestrator_emit_order(self, CW_EVENT_ACTION_FAILED, stop, "protection",
+					   self->reason, (double) attempts);
+	cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_GUARD_EXIT);
+	cw_trading_orchestrator_drain(self);
+}
+
 /* The protective stop was refused for good (by submit, or by a later
  * report) and no other stop protects the open position. It is placed again
  * under the retry policy, with a new client order id, after the policy's
@@ -642,13 +655,7 @@ cw_trading_orchestrator_stop_refused(CwTradingOrchestrator *self, const CwOrder 
 		g_snprintf(self->reason, sizeof(self->reason),
 			   "protective stop refused %u times: closing the position",
 			   self->stop_refusals);
-		cw_trading_orchestrator_emit_order(self, CW_EVENT_ACTION_FAILED, refused,
-						   "protection", self->reason,
-						   (double) self->stop_refusals);
-		cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_GUARD_EXIT);
-		/* at once, not at the next candle (inside a queue run, the run
-		 * picks it up) */
-		cw_trading_orchestrator_drain(self);
+		cw_trading_orchestrator_close_unprotected(self, refused, self->stop_refusals);
 		return;
 	}
 	cw_trading_orchestrator_action(&action, CW_ACTION_UPDATE_STOP,
@@ -864,10 +871,8 @@ cw_trading_orchestrator_action_failed(CwAction *action, gpointer user_data)
 		g_snprintf(self->reason, sizeof(self->reason),
 			   "protective stop not placed after %u attempts: closing the position",
 			   action->attempts);
-		cw_trading_orchestrator_emit_order(
-		    self, CW_EVENT_ACTION_FAILED, action->has_order ? &action->order : NULL,
-		    "protection", self->reason, (double) action->attempts);
-		cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_GUARD_EXIT);
+		cw_trading_orchestrator_close_unprotected(
+		    self, action->has_order ? &action->order : NULL, action->attempts);
 	}
 }
 
