@@ -60,10 +60,19 @@ struct _CwBotRuntime {
 };
 
 /* The orchestrator that becomes active runs its retries on the wall clock
- * when its broker is a venue (CwRetryPoller). */
+ * when its broker is a venue (CwRetryPoller) and its candles come as they
+ * happen. A replayed file is simulated time: its bots keep the candles'
+ * time, as in a backtest. */
 static void
 cw_bot_runtime_follow_retries(CwBotRuntime *self, CwTradingOrchestrator *orch)
 {
+	const char *feed = cw_bot_config_get_section_type(self->config, "feed", NULL);
+
+	if (g_strcmp0(feed, "replay") == 0) {
+		cw_retry_poller_release(self->retries);
+		self->retries_live = FALSE;
+		return;
+	}
 	self->retries_live = cw_retry_poller_adopt(self->retries, orch);
 }
 
