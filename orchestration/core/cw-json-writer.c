@@ -222,7 +222,10 @@ cw_json_append_string(GString *out, const char *text, gssize len)
 			break;
 		}
 		if (*p < 0x20) {
-			g_string_append_printf(out, "\\u%04x", *p);
+			static const char hex[] = "0123456789abcdef";
+			char esc[] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 0xf]};
+
+			g_string_append_len(out, esc, sizeof esc);
 			p++;
 			continue;
 		}
@@ -279,18 +282,26 @@ cw_json_writer_string(CwJsonWriter *self, const char *text)
 void
 cw_json_writer_int(CwJsonWriter *self, gint64 v)
 {
+	char buf[24];
+
 	g_return_if_fail(self != NULL);
-	if (cw_json_writer_before_value(self))
-		g_string_append_printf(self->out, "%" G_GINT64_FORMAT, v);
+	if (!cw_json_writer_before_value(self))
+		return;
+	g_snprintf(buf, sizeof buf, "%" G_GINT64_FORMAT, v);
+	g_string_append(self->out, buf);
 }
 
 /** cw_json_writer_uint: writes an unsigned integer. */
 void
 cw_json_writer_uint(CwJsonWriter *self, guint64 v)
 {
+	char buf[24];
+
 	g_return_if_fail(self != NULL);
-	if (cw_json_writer_before_value(self))
-		g_string_append_printf(self->out, "%" G_GUINT64_FORMAT, v);
+	if (!cw_json_writer_before_value(self))
+		return;
+	g_snprintf(buf, sizeof buf, "%" G_GUINT64_FORMAT, v);
+	g_string_append(self->out, buf);
 }
 
 /* What goes before a double: FALSE when it is written already (null for a
