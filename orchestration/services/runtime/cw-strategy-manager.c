@@ -67,7 +67,6 @@ cw_strategy_manager_status(CwStrategyManager *self, gint64 id, const char *name,
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autoptr(JsonNode) root = NULL;
 	const char *error_text = g_strcmp0(status, "error") == 0 ? reason : NULL;
 	gint64 now = cw_strategy_manager_now();
@@ -94,9 +93,8 @@ cw_strategy_manager_status(CwStrategyManager *self, gint64 id, const char *name,
 	}
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
 	cw_store_writer_event(self->writer, id, NULL, "BOT_STATUS", cw_strategy_manager_now(),
-			      json_generator_to_data(gen, NULL));
+			      cw_json_to_string(root, FALSE));
 	if (reason != NULL)
 		cw_log(g_strcmp0(status, "error") == 0 ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE,
 		       name, NULL, "%s: %s", status, reason);
