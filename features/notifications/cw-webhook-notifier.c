@@ -274,7 +274,6 @@ char *
 cw_webhook_notifier_build_body(CwWebhookNotifier *self, const CwNotification *m)
 {
 	g_autoptr(JsonBuilder) b = NULL;
-	g_autoptr(JsonGenerator) gen = NULL;
 	g_autoptr(JsonNode) root = NULL;
 
 	if (self->template_text != NULL)
@@ -292,9 +291,7 @@ cw_webhook_notifier_build_body(CwWebhookNotifier *self, const CwNotification *m)
 	json_builder_add_int_value(b, m->created_at);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	gen = json_generator_new();
-	json_generator_set_root(gen, root);
-	return json_generator_to_data(gen, NULL);
+	return cw_json_to_string(root, FALSE);
 }
 
 static void

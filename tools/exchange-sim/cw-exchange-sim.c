@@ -616,7 +616,7 @@ cw_sim_bybit_reply(CwSimConn *conn, gboolean success, const char *ret_msg, const
 	json_builder_add_string_value(b, op);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	text = json_to_string(root, FALSE);
+	text = cw_json_to_string(root, FALSE);
 	cw_sim_conn_send(conn, text);
 }
 
@@ -696,7 +696,7 @@ cw_sim_binance_reply(CwSimConn *conn, JsonNode *id, JsonNode *result, int code, 
 	json_builder_add_value(b, id != NULL ? json_node_copy(id) : json_node_new(JSON_NODE_NULL));
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	text = json_to_string(root, FALSE);
+	text = cw_json_to_string(root, FALSE);
 	cw_sim_conn_send(conn, text);
 }
 
@@ -855,7 +855,7 @@ static void
 cw_sim_respond_builder(SoupServerMessage *msg, guint status, JsonBuilder *b)
 {
 	g_autoptr(JsonNode) root = json_builder_get_root(b);
-	g_autofree char *text = json_to_string(root, FALSE);
+	g_autofree char *text = cw_json_to_string(root, FALSE);
 
 	cw_sim_respond(msg, status, "application/json", text);
 }
@@ -1452,7 +1452,7 @@ cw_sim_control(CwExchangeSim *self, SoupServerMessage *msg, const char *path)
 
 	if (strcmp(path, "/sim/state") == 0 && strcmp(method, "GET") == 0) {
 		g_autoptr(JsonNode) state = cw_exchange_sim_get_state(self);
-		g_autofree char *text = json_to_string(state, FALSE);
+		g_autofree char *text = cw_json_to_string(state, FALSE);
 
 		cw_sim_respond(msg, SOUP_STATUS_OK, "application/json", text);
 		return;

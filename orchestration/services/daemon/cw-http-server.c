@@ -258,7 +258,7 @@ cw_http_server_checks(CwHttpServer *self, gboolean ready, gboolean verbose, gboo
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	*ok = p.ok;
-	return json_to_string(root, FALSE);
+	return cw_json_to_string(root, FALSE);
 }
 
 static void
