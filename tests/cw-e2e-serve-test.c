@@ -573,7 +573,9 @@ test_serve_hot_reload(E2eFixture *fx, gconstpointer user_data)
 	Serve *s;
 
 	bot_add(fx, db, base);
-	s = serve_start(fx, db, "--poll-interval", POLL_S, "--heartbeat-interval", "0.2");
+	/* any free port: the log must hold no warning, and 8080 may be taken */
+	s = serve_start(fx, db, "--poll-interval", POLL_S, "--heartbeat-interval", "0.2", "--http",
+			"127.0.0.1:0");
 	db_wait(fx, db, TRUE, 1, 5000,
 		"SELECT count(*) FROM trading_bots WHERE name = 'base' AND status = 'running'");
 

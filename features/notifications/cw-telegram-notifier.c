@@ -354,7 +354,6 @@ cw_telegram_notifier_send_part(GTask *task)
 	CwTelegramNotifier *self = g_task_get_source_object(task);
 	CwTelegramSend *send = g_task_get_task_data(task);
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autoptr(JsonNode) root = NULL;
 	g_autoptr(SoupMessage) msg = NULL;
 	g_autoptr(GBytes) bytes = NULL;
@@ -372,8 +371,7 @@ cw_telegram_notifier_send_part(GTask *task)
 	json_builder_add_boolean_value(b, send->silent);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	json = json_generator_to_data(gen, NULL);
+	json = cw_json_to_string(root, FALSE);
 	bytes = g_bytes_new_take(json, strlen(json));
 
 	msg = soup_message_new("POST", url);
@@ -447,7 +445,7 @@ cw_telegram_notifier_to_json(JsonBuilder *b)
 {
 	g_autoptr(JsonNode) root = json_builder_get_root(b);
 
-	return json_to_string(root, FALSE);
+	return cw_json_to_string(root, FALSE);
 }
 
 static SoupMessage *

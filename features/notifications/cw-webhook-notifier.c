@@ -199,12 +199,12 @@ cw_webhook_notifier_get_limits(CwNotifier *notifier, CwNotifierLimits *limits)
 static void
 cw_webhook_notifier_append_escaped(GString *out, const char *value)
 {
-	g_autoptr(JsonNode) node = json_node_new(JSON_NODE_VALUE);
-	g_autofree char *quoted = NULL;
+	gsize at = out->len;
 
-	json_node_set_string(node, value != NULL ? value : "");
-	quoted = json_to_string(node, FALSE);
-	g_string_append_len(out, quoted + 1, (gssize) strlen(quoted) - 2);
+	cw_json_append_string(out, value != NULL ? value : "", -1);
+	/* drop the quotes: the template has them */
+	g_string_erase(out, (gssize) at, 1);
+	g_string_truncate(out, out->len - 1);
 }
 
 static const char *
@@ -274,7 +274,6 @@ char *
 cw_webhook_notifier_build_body(CwWebhookNotifier *self, const CwNotification *m)
 {
 	g_autoptr(JsonBuilder) b = NULL;
-	g_autoptr(JsonGenerator) gen = NULL;
 	g_autoptr(JsonNode) root = NULL;
 
 	if (self->template_text != NULL)
@@ -292,9 +291,7 @@ cw_webhook_notifier_build_body(CwWebhookNotifier *self, const CwNotification *m)
 	json_builder_add_int_value(b, m->created_at);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	gen = json_generator_new();
-	json_generator_set_root(gen, root);
-	return json_generator_to_data(gen, NULL);
+	return cw_json_to_string(root, FALSE);
 }
 
 static void

@@ -40,11 +40,18 @@ static char *
 cw_binance_feed_request(const char *method, const char *const *topics, guint n, guint req)
 {
 	GString *out = g_string_new(NULL);
+	CwJsonWriter w;
 
-	g_string_append_printf(out, "{\"method\":\"%s\",\"params\":[", method);
+	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_string(&w, "method", method);
+	cw_json_writer_key(&w, "params");
+	cw_json_writer_begin_array(&w);
 	for (guint i = 0; i < n; i++)
-		g_string_append_printf(out, "%s\"%s\"", i > 0 ? "," : "", topics[i]);
-	g_string_append_printf(out, "],\"id\":%u}", req);
+		cw_json_writer_string(&w, topics[i]);
+	cw_json_writer_end_array(&w);
+	cw_json_writer_member_uint(&w, "id", req);
+	cw_json_writer_end_object(&w);
 	return g_string_free(out, FALSE);
 }
 

@@ -32,11 +32,19 @@ static char *
 cw_bybit_feed_request(const char *op, const char *const *topics, guint n, guint req)
 {
 	GString *out = g_string_new(NULL);
+	g_autofree char *req_id = g_strdup_printf("cw-%u", req);
+	CwJsonWriter w;
 
-	g_string_append_printf(out, "{\"op\":\"%s\",\"args\":[", op);
+	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_string(&w, "op", op);
+	cw_json_writer_key(&w, "args");
+	cw_json_writer_begin_array(&w);
 	for (guint i = 0; i < n; i++)
-		g_string_append_printf(out, "%s\"%s\"", i > 0 ? "," : "", topics[i]);
-	g_string_append_printf(out, "],\"req_id\":\"cw-%u\"}", req);
+		cw_json_writer_string(&w, topics[i]);
+	cw_json_writer_end_array(&w);
+	cw_json_writer_member_string(&w, "req_id", req_id);
+	cw_json_writer_end_object(&w);
 	return g_string_free(out, FALSE);
 }
 

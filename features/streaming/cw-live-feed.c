@@ -823,33 +823,40 @@ cw_live_feed_describe_stats(CwMarketFeed *feed)
 				    : priv->have_ws    ? &priv->ws
 						       : NULL;
 	GString *out = g_string_new(NULL);
+	CwJsonWriter w;
 	gint64 age = ws != NULL && ws->last_frame_us > 0
 			 ? (g_get_monotonic_time() - ws->last_frame_us) / 1000
 			 : -1;
 
-	g_string_append_printf(
-	    out,
-	    "{\"key\":\"%s\",\"state\":\"%s\",\"connects\":%u,\"disconnects\":%u,"
-	    "\"reconnect_attempts\":%u,\"stalls\":%u,\"frames\":%" G_GUINT64_FORMAT
-	    ",\"candles\":%" G_GUINT64_FORMAT ",\"partials\":%" G_GUINT64_FORMAT
-	    ",\"duplicates\":%" G_GUINT64_FORMAT ",\"backfilled\":%" G_GUINT64_FORMAT
-	    ",\"from_table\":%" G_GUINT64_FORMAT
-	    ",\"gaps_filled\":%u,\"gaps_unfilled\":%u,\"missing_candles\":%" G_GUINT64_FORMAT
-	    ",\"rest_failures\":%u,\"last_frame_age_ms\":%" G_GINT64_FORMAT
-	    ",\"bad_frames\":%" G_GUINT64_FORMAT ",\"bad_by_kind\":{",
-	    priv->key, cw_feed_state_to_string(priv->state), ws ? ws->connects : 0,
-	    ws ? ws->disconnects : 0, ws ? ws->reconnect_attempts : 0, ws ? ws->stalls : 0,
-	    priv->stats.frames, priv->stats.candles, priv->stats.partials, priv->stats.duplicates,
-	    priv->stats.backfilled, priv->stats.stored, priv->stats.gaps_filled,
-	    priv->stats.gaps_unfilled, priv->stats.missing, priv->stats.rest_failures, age,
-	    priv->stats.bad_frames);
-	for (guint k = 1, n = 0; k < CW_KLINE_N_ERRORS; k++) {
-		if (priv->stats.bad_by_kind[k] == 0)
-			continue;
-		g_string_append_printf(out, "%s\"%s\":%" G_GUINT64_FORMAT, n++ > 0 ? "," : "",
-				       cw_kline_error_to_string(k), priv->stats.bad_by_kind[k]);
+	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_string(&w, "key", priv->key);
+	cw_json_writer_member_string(&w, "state", cw_feed_state_to_string(priv->state));
+	cw_json_writer_member_uint(&w, "connects", ws ? ws->connects : 0);
+	cw_json_writer_member_uint(&w, "disconnects", ws ? ws->disconnects : 0);
+	cw_json_writer_member_uint(&w, "reconnect_attempts", ws ? ws->reconnect_attempts : 0);
+	cw_json_writer_member_uint(&w, "stalls", ws ? ws->stalls : 0);
+	cw_json_writer_member_uint(&w, "frames", priv->stats.frames);
+	cw_json_writer_member_uint(&w, "candles", priv->stats.candles);
+	cw_json_writer_member_uint(&w, "partials", priv->stats.partials);
+	cw_json_writer_member_uint(&w, "duplicates", priv->stats.duplicates);
+	cw_json_writer_member_uint(&w, "backfilled", priv->stats.backfilled);
+	cw_json_writer_member_uint(&w, "from_table", priv->stats.stored);
+	cw_json_writer_member_uint(&w, "gaps_filled", priv->stats.gaps_filled);
+	cw_json_writer_member_uint(&w, "gaps_unfilled", priv->stats.gaps_unfilled);
+	cw_json_writer_member_uint(&w, "missing_candles", priv->stats.missing);
+	cw_json_writer_member_uint(&w, "rest_failures", priv->stats.rest_failures);
+	cw_json_writer_member_int(&w, "last_frame_age_ms", age);
+	cw_json_writer_member_uint(&w, "bad_frames", priv->stats.bad_frames);
+	cw_json_writer_key(&w, "bad_by_kind");
+	cw_json_writer_begin_object(&w);
+	for (guint k = 1; k < CW_KLINE_N_ERRORS; k++) {
+		if (priv->stats.bad_by_kind[k] != 0)
+			cw_json_writer_member_uint(&w, cw_kline_error_to_string(k),
+						   priv->stats.bad_by_kind[k]);
 	}
-	g_string_append(out, "}}");
+	cw_json_writer_end_object(&w);
+	cw_json_writer_end_object(&w);
 	return g_string_free(out, FALSE);
 }
 

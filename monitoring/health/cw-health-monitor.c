@@ -140,14 +140,17 @@ static void
 cw_health_monitor_stalled(CwHealthMonitor *self, CwBotWatch *w, const CwBotHealth *bot,
 			  const char *reason)
 {
-	g_autoptr(GString) json = g_string_new("{\"reason\":\"");
+	g_autoptr(GString) json = g_string_new(NULL);
+	CwJsonWriter jw;
 
 	w->stalled = TRUE;
 	g_free(w->reason);
 	w->reason = g_strdup(reason);
 	self->n_stalls++;
-	cw_prom_escape_label(json, reason);
-	g_string_append(json, "\"}");
+	cw_json_writer_init(&jw, json, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&jw);
+	cw_json_writer_member_string(&jw, "reason", reason);
+	cw_json_writer_end_object(&jw);
 	cw_log(G_LOG_LEVEL_WARNING, bot->name, bot->strategy, "stalled: %s", reason);
 	cw_health_monitor_emit(self, bot->bot_id, CW_EVENT_STALLED, json->str);
 	cw_health_monitor_plan_restart(self, w);
@@ -266,19 +269,26 @@ cw_health_monitor_compare(CwHealthMonitor *self, CwProcessCheck check)
 	double value = 0, limit = 0;
 	gboolean over =
 	    cw_process_sample_exceeds(&self->sample, &self->limits, check, &value, &limit);
-	g_autofree char *json = NULL;
+	g_autoptr(GString) json = NULL;
+	CwJsonWriter w;
 
 	if (over == self->warning[check])
 		return;
 	self->warning[check] = over;
-	json = g_strdup_printf("{\"check\":\"%s\",\"value\":%.17g,\"limit\":%.17g}",
-			       cw_process_check_to_string(check), value, limit);
+	json = g_string_new(NULL);
+	cw_json_writer_init(&w, json, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_string(&w, "check", cw_process_check_to_string(check));
+	cw_json_writer_member_double(&w, "value", value);
+	cw_json_writer_member_double(&w, "limit", limit);
+	cw_json_writer_end_object(&w);
 	if (over)
 		self->n_warnings++;
 	cw_log(over ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE, NULL, NULL,
 	       "health %s: %s %.0f, limit %.0f", over ? "warning" : "ok",
 	       cw_process_check_to_string(check), value, limit);
-	cw_health_monitor_emit(self, 0, over ? CW_EVENT_HEALTH_WARNING : CW_EVENT_HEALTH_OK, json);
+	cw_health_monitor_emit(self, 0, over ? CW_EVENT_HEALTH_WARNING : CW_EVENT_HEALTH_OK,
+			       json->str);
 }
 
 void
@@ -310,10 +320,15 @@ static void
 cw_health_monitor_blocked(double seconds, gpointer user_data)
 {
 	CwHealthMonitor *self = user_data;
-	g_autofree char *json = g_strdup_printf("{\"seconds\":%.3f}", seconds);
+	g_autoptr(GString) json = g_string_new(NULL);
+	CwJsonWriter w;
 
+	cw_json_writer_init(&w, json, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_double_fixed(&w, "seconds", seconds, 3);
+	cw_json_writer_end_object(&w);
 	cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "main loop blocked for %.3f s", seconds);
-	cw_health_monitor_emit(self, 0, CW_EVENT_MAIN_LOOP_BLOCKED, json);
+	cw_health_monitor_emit(self, 0, CW_EVENT_MAIN_LOOP_BLOCKED, json->str);
 }
 
 /* Tests only: with CW_TEST_BLOCK_MAIN_LOOP_MS set, SIGUSR1 blocks the loop. */

@@ -915,123 +915,52 @@ cw_json_parse_file(const char *path, gsize max_size, CwJsonParseFlags flags, GEr
 
 /* Writing ---------------------------------------------------------------- */
 
-static void cw_json_write_node(GString *out, JsonNode *node, int indent);
-
 static void
-cw_json_write_string(GString *out, const char *text)
+cw_json_write_node(CwJsonWriter *w, JsonNode *node)
 {
-	g_string_append_c(out, '"');
-	for (const char *p = text; *p != '\0'; p++) {
-		guchar c = (guchar) *p;
-		if (c == '"' || c == '\\')
-			g_string_append_printf(out, "\\%c", c);
-		else if (c == '\n')
-			g_string_append(out, "\\n");
-		else if (c == '\t')
-			g_string_append(out, "\\t");
-		else if (c < 0x20)
-			g_string_append_printf(out, "\\u%04x", c);
-		else
-			g_string_append_c(out, (char) c);
-	}
-	g_string_append_c(out, '"');
-}
-
-/* The shortest text that reads back as the same double (json-glib writes
- * 17 digits: 0.1 would come back as 0.10000000000000001, and 2e-8 as
- * "2e-08.0", which is not JSON). */
-static void
-cw_json_write_double(GString *out, double v)
-{
-	char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-	if (!isfinite(v)) {
-		g_string_append(out, "null");
-		return;
-	}
-	for (int prec = 1; prec <= 17; prec++) {
-		char format[8];
-		g_snprintf(format, sizeof(format), "%%.%dg", prec);
-		g_ascii_formatd(buf, sizeof(buf), format, v);
-		if (g_ascii_strtod(buf, NULL) == v)
-			break;
-	}
-	g_string_append(out, buf);
-	/* keep it a double for readers that tell them apart */
-	if (strpbrk(buf, ".eE") == NULL)
-		g_string_append(out, ".0");
-}
-
-static void
-cw_json_write_newline(GString *out, int indent)
-{
-	if (indent < 0)
-		return;
-	g_string_append_c(out, '\n');
-	for (int i = 0; i < indent; i++)
-		g_string_append(out, "  ");
-}
-
-static void
-cw_json_write_node(GString *out, JsonNode *node, int indent)
-{
-	int inner = indent >= 0 ? indent + 1 : -1;
-
 	switch (JSON_NODE_TYPE(node)) {
 	case JSON_NODE_OBJECT: {
 		JsonObject *obj = json_node_get_object(node);
 		g_autoptr(GList) members = json_object_get_members(obj);
-		g_string_append_c(out, '{');
+		cw_json_writer_begin_object(w);
 		for (GList *l = members; l != NULL; l = l->next) {
-			cw_json_write_newline(out, inner);
-			cw_json_write_string(out, l->data);
-			g_string_append(out, indent >= 0 ? ": " : ":");
-			cw_json_write_node(out, json_object_get_member(obj, l->data), inner);
-			if (l->next != NULL)
-				g_string_append_c(out, ',');
+			cw_json_writer_key(w, l->data);
+			cw_json_write_node(w, json_object_get_member(obj, l->data));
 		}
-		if (members != NULL)
-			cw_json_write_newline(out, indent);
-		g_string_append_c(out, '}');
+		cw_json_writer_end_object(w);
 		break;
 	}
 	case JSON_NODE_ARRAY: {
 		JsonArray *arr = json_node_get_array(node);
 		guint n = json_array_get_length(arr);
-		g_string_append_c(out, '[');
-		for (guint i = 0; i < n; i++) {
-			cw_json_write_newline(out, inner);
-			cw_json_write_node(out, json_array_get_element(arr, i), inner);
-			if (i + 1 < n)
-				g_string_append_c(out, ',');
-		}
-		if (n > 0)
-			cw_json_write_newline(out, indent);
-		g_string_append_c(out, ']');
+		cw_json_writer_begin_array(w);
+		for (guint i = 0; i < n; i++)
+			cw_json_write_node(w, json_array_get_element(arr, i));
+		cw_json_writer_end_array(w);
 		break;
 	}
 	case JSON_NODE_VALUE:
 		switch (json_node_get_value_type(node)) {
 		case G_TYPE_INT64:
-			g_string_append_printf(out, "%" G_GINT64_FORMAT, json_node_get_int(node));
+			cw_json_writer_int(w, json_node_get_int(node));
 			break;
 		case G_TYPE_DOUBLE:
-			cw_json_write_double(out, json_node_get_double(node));
+			cw_json_writer_double(w, json_node_get_double(node));
 			break;
 		case G_TYPE_BOOLEAN:
-			g_string_append(out, json_node_get_boolean(node) ? "true" : "false");
+			cw_json_writer_boolean(w, json_node_get_boolean(node));
 			break;
 		case G_TYPE_STRING:
-			cw_json_write_string(out, json_node_get_string(node));
+			cw_json_writer_string(w, json_node_get_string(node));
 			break;
 		default:
-			g_string_append(out, "null");
+			cw_json_writer_null(w);
 			break;
 		}
 		break;
 	case JSON_NODE_NULL:
 	default:
-		g_string_append(out, "null");
+		cw_json_writer_null(w);
 		break;
 	}
 }
@@ -1041,9 +970,10 @@ cw_json_write_node(GString *out, JsonNode *node, int indent)
  * @node: a JSON document
  * @pretty: indent by two spaces, one member per line
  *
- * The writer for documents that are read back through cw_json_parse():
- * every number as the shortest text that reads back as the same value, a
- * double with a '.' or an exponent, a non-finite double as null.
+ * The writer for documents that are read back through cw_json_parse(): the
+ * node written with CwJsonWriter (cw-json-writer.h), so every double is the
+ * shortest text that reads back as the same value, with a '.' or an
+ * exponent, and a non-finite double is null.
  *
  * Returns: (transfer full): the text
  */
@@ -1051,9 +981,11 @@ char *
 cw_json_to_string(JsonNode *node, gboolean pretty)
 {
 	GString *out = g_string_new(NULL);
+	CwJsonWriter w;
 
 	g_return_val_if_fail(node != NULL, NULL);
 
-	cw_json_write_node(out, node, pretty ? 0 : -1);
+	cw_json_writer_init(&w, out, pretty ? CW_JSON_WRITER_PRETTY : CW_JSON_WRITER_COMPACT);
+	cw_json_write_node(&w, node);
 	return g_string_free(out, FALSE);
 }

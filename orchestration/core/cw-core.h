@@ -11,6 +11,7 @@
 #include "cw-clock.h"
 #include "cw-backoff.h"
 #include "cw-log.h"
+#include "cw-json-writer.h"
 #include "cw-metric-registry.h"
 #include "cw-extensions.h"
 #include "cw-strategy.h"

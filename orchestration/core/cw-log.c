@@ -23,40 +23,6 @@ cw_log_level_name(GLogLevelFlags level)
 	return "debug";
 }
 
-static void
-cw_log_append_json_string(GString *out, const char *text, gssize len)
-{
-	const char *end = len < 0 ? text + strlen(text) : text + len;
-
-	g_string_append_c(out, '"');
-	for (const char *p = text; p < end; p++) {
-		guchar c = (guchar) *p;
-		switch (c) {
-		case '"':
-			g_string_append(out, "\\\"");
-			break;
-		case '\\':
-			g_string_append(out, "\\\\");
-			break;
-		case '\n':
-			g_string_append(out, "\\n");
-			break;
-		case '\r':
-			g_string_append(out, "\\r");
-			break;
-		case '\t':
-			g_string_append(out, "\\t");
-			break;
-		default:
-			if (c < 0x20)
-				g_string_append_printf(out, "\\u%04x", c);
-			else
-				g_string_append_c(out, (char) c);
-		}
-	}
-	g_string_append_c(out, '"');
-}
-
 /**
  * cw_log_format_json:
  *
@@ -66,14 +32,15 @@ cw_log_append_json_string(GString *out, const char *text, gssize len)
 char *
 cw_log_format_json(GLogLevelFlags level, const GLogField *fields, gsize n_fields)
 {
-	GString *out = g_string_new("{");
+	GString *out = g_string_new(NULL);
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 	g_autofree char *stamp = g_date_time_format_iso8601(now);
+	CwJsonWriter w;
 
-	g_string_append(out, "\"time\":");
-	cw_log_append_json_string(out, stamp, -1);
-	g_string_append(out, ",\"level\":");
-	cw_log_append_json_string(out, cw_log_level_name(level), -1);
+	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_string(&w, "time", stamp);
+	cw_json_writer_member_string(&w, "level", cw_log_level_name(level));
 	for (gsize i = 0; i < n_fields; i++) {
 		const GLogField *f = &fields[i];
 		const char *key = NULL;
@@ -88,10 +55,10 @@ cw_log_format_json(GLogLevelFlags level, const GLogField *fields, gsize n_fields
 			key = "domain";
 		if (key == NULL || f->value == NULL)
 			continue;
-		g_string_append_printf(out, ",\"%s\":", key);
-		cw_log_append_json_string(out, f->value, f->length);
+		cw_json_writer_key(&w, key);
+		cw_json_writer_string_len(&w, f->value, f->length);
 	}
-	g_string_append_c(out, '}');
+	cw_json_writer_end_object(&w);
 	return g_string_free(out, FALSE);
 }
 

@@ -477,6 +477,134 @@ test_unknown_outcomes_queue(void)
 	fixture_clear(&f);
 }
 
+/* Candles 0..3: the entry fills at 3 and its stop is sent, answered by
+ * stop_answer the next times (not delivered yet). */
+static void
+filled_entry(Fixture *f, CwTestVenueAnswer stop_answer, guint times)
+{
+	fixture_init(f, FALSE);
+	entry_sent(f);
+	cw_test_venue_broker_deliver(f->venue); /* the entry's ack */
+	cw_test_venue_broker_script_times(f->venue, stop_answer, 0, times);
+	candle(f);
+	g_assert_true(cw_test_venue_broker_deliver_one(f->venue)); /* the fill: the stop is sent */
+	g_assert_cmpfloat(position_qty(f), >, 0);
+	g_assert_cmpuint(cw_test_recorder_count(f->rec, CW_EVENT_ORDER_SUBMITTED), ==, 2);
+}
+
+/* The first stop after an entry fill, refused for good, is placed again
+ * after the retry policy's wait, with a new client order id. */
+static void
+test_first_stop_rejected_placed_again(void)
+{
+	Fixture f;
+	CwOrder refused;
+	const CwOrder *stop;
+	gint64 due;
+
+	filled_entry(&f, CW_TEST_VENUE_REJECT, 1);
+	refused = submitted(&f, 1);
+	cw_test_venue_broker_deliver(f.venue); /* the rejection */
+	g_assert_nonnull(cw_test_recorder_nth(f.rec, CW_EVENT_ORDER_REJECTED, 0));
+	g_assert_cmpuint(cw_test_venue_broker_count_working_stops(f.venue), ==, 0);
+	/* queued, due after the first backoff (1 s, up to 20 % shorter) */
+	g_assert_cmpuint(cw_trading_orchestrator_get_n_pending_actions(f.orch), ==, 1);
+	due = cw_trading_orchestrator_get_next_wakeup(f.orch);
+	g_assert_cmpint(due, >, 3 * 60000 + 790);
+	g_assert_cmpint(due, <=, 3 * 60000 + 1000);
+	at(&f, due - 1);
+	cw_trading_orchestrator_poll(f.orch);
+	g_assert_cmpuint(cw_test_recorder_count(f.rec, CW_EVENT_ORDER_SUBMITTED), ==, 2);
+	at(&f, due);
+	cw_trading_orchestrator_poll(f.orch);
+	g_assert_cmpuint(cw_test_recorder_count(f.rec, CW_EVENT_ORDER_SUBMITTED), ==, 3);
+	stop = cw_trading_orchestrator_get_stop_order(f.orch);
+	g_assert_cmpstr(stop->client_order_id, !=, refused.client_order_id);
+	cw_assert_close(stop->qty, position_qty(&f));
+	cw_test_venue_broker_deliver(f.venue); /* its ack */
+	g_assert_cmpuint(cw_test_venue_broker_count_working_stops(f.venue), ==, 1);
+	g_assert_cmpint(cw_trading_orchestrator_get_stop_order(f.orch)->status, ==,
+			CW_ORDER_STATUS_NEW);
+	/* the refused one was sent once */
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submits(f.venue, refused.client_order_id), ==,
+			 1);
+	g_assert_cmpuint(cw_test_recorder_count(f.rec, CW_EVENT_ACTION_FAILED), ==, 0);
+	fixture_clear(&f);
+}
+
+/* A venue that keeps refusing the stop: after the retries the position is
+ * closed with a reduce-only market order, and an event says why. */
+static void
+test_first_stop_rejected_for_good_closes(void)
+{
+	Fixture f;
+	const CwTestEvent *e;
+	guint sent;
+
+	filled_entry(&f, CW_TEST_VENUE_REJECT, 1 + CW_ACTION_QUEUE_DEFAULT_MAX_RETRIES);
+	cw_test_venue_broker_deliver(f.venue);
+	for (guint i = 0; i < CW_ACTION_QUEUE_DEFAULT_MAX_RETRIES; i++) {
+		gint64 due = cw_trading_orchestrator_get_next_wakeup(f.orch);
+
+		g_assert_cmpint(due, <, G_MAXINT64);
+		at(&f, due);
+		cw_trading_orchestrator_poll(f.orch);
+		cw_test_venue_broker_deliver(f.venue);
+	}
+	/* 1 entry, 1 + 5 stops, then the close */
+	sent = cw_test_recorder_count(f.rec, CW_EVENT_ORDER_SUBMITTED);
+	g_assert_cmpuint(sent, ==, 2 + CW_ACTION_QUEUE_DEFAULT_MAX_RETRIES + 1);
+	e = cw_test_recorder_nth(f.rec, CW_EVENT_ORDER_SUBMITTED, sent - 1);
+	g_assert_cmpint(e->order.type, ==, CW_ORDER_TYPE_MARKET);
+	g_assert_true(e->order.reduce_only);
+	g_assert_cmpint(e->order.purpose, ==, CW_ORDER_PURPOSE_GUARD_EXIT);
+	e = cw_test_recorder_nth(f.rec, CW_EVENT_ACTION_FAILED, 0);
+	g_assert_nonnull(e);
+	g_assert_cmpstr(e->source, ==, "protection");
+	g_assert_nonnull(strstr(e->reason, "protective stop refused 6 times"));
+	cw_test_venue_broker_deliver(f.venue); /* the close's ack */
+	candle(&f);                            /* it fills at the open */
+	cw_test_venue_broker_deliver(f.venue);
+	g_assert_cmpfloat(position_qty(&f), ==, 0);
+	g_assert_cmpuint(cw_trading_orchestrator_get_n_pending_actions(f.orch), ==, 0);
+	fixture_clear(&f);
+}
+
+/* The stop's transient errors outlast the retries: the position is closed. */
+static void
+test_first_stop_retries_spent_closes(void)
+{
+	Fixture f;
+	const CwTestEvent *e;
+	guint sent;
+
+	fixture_init(&f, FALSE);
+	entry_sent(&f);
+	cw_test_venue_broker_deliver(f.venue);
+	cw_test_venue_broker_script_times(f.venue, CW_TEST_VENUE_RATE_LIMIT, 1,
+					  1 + CW_ACTION_QUEUE_DEFAULT_MAX_RETRIES);
+	candle(&f);
+	g_assert_true(cw_test_venue_broker_deliver_one(f.venue)); /* the fill */
+	for (guint i = 0; i < CW_ACTION_QUEUE_DEFAULT_MAX_RETRIES; i++) {
+		gint64 due = cw_trading_orchestrator_get_next_wakeup(f.orch);
+
+		g_assert_cmpint(due, <, G_MAXINT64);
+		at(&f, due);
+		cw_trading_orchestrator_poll(f.orch);
+	}
+	/* the entry, then the close: no stop got through */
+	sent = cw_test_recorder_count(f.rec, CW_EVENT_ORDER_SUBMITTED);
+	g_assert_cmpuint(sent, ==, 2);
+	e = cw_test_recorder_nth(f.rec, CW_EVENT_ORDER_SUBMITTED, 1);
+	g_assert_cmpint(e->order.type, ==, CW_ORDER_TYPE_MARKET);
+	g_assert_true(e->order.reduce_only);
+	e = cw_test_recorder_nth(f.rec, CW_EVENT_ACTION_FAILED, 1);
+	g_assert_nonnull(e);
+	g_assert_cmpstr(e->source, ==, "protection");
+	g_assert_nonnull(strstr(e->reason, "closing the position"));
+	fixture_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -492,6 +620,12 @@ main(int argc, char **argv)
 	g_test_add_func("/execution/contract/entry-timeout-cancels-rest",
 			test_entry_timeout_cancels_rest);
 	g_test_add_func("/execution/contract/rejected-is-permanent", test_rejected_is_permanent);
+	g_test_add_func("/execution/contract/first-stop-rejected-placed-again",
+			test_first_stop_rejected_placed_again);
+	g_test_add_func("/execution/contract/first-stop-rejected-for-good-closes",
+			test_first_stop_rejected_for_good_closes);
+	g_test_add_func("/execution/contract/first-stop-retries-spent-closes",
+			test_first_stop_retries_spent_closes);
 	g_test_add_func("/execution/contract/rate-limited-retry-after",
 			test_rate_limited_retry_after);
 	g_test_add_func("/execution/contract/unknown-outcome-found", test_unknown_outcome_found);

@@ -73,6 +73,7 @@ struct _CwTradingOrchestrator {
 	gboolean in_request;
 	gboolean request_acked;
 	guint64 request_seq;
+	gint request_tp;        /* the take profit level of that request, or -1 */
 	const char *request_id; /* the client order id of that request, while in_request */
 	/* an entry sent and not ended: it may fill in parts */
 	gboolean entry_working;
@@ -91,6 +92,9 @@ struct _CwTradingOrchestrator {
 	CwBackoff backoff;
 	/* protection: a position without a working stop */
 	gboolean unprotected;
+	/* permanent refusals of the protective stop since the position last
+	 * had a working one (see cw_trading_orchestrator_stop_refused) */
+	guint stop_refusals;
 	gint64 unprotected_since;
 	guint64 unprotected_since_candle;
 	CwProtectionStats protection;
@@ -269,15 +273,17 @@ cw_trading_orchestrator_update_mode(CwTradingOrchestrator *self, const char *sou
 
 /* client order ids */
 
-/* Whether order is the tracked one: a different sequence number settles
- * nearly every mismatch without reading the ids (a broker that does not
- * know the seq reports 0, and then the ids decide). */
+/* Whether order is the tracked one. The client order id is made from the
+ * strategy's prefix and the sequence number, which never repeats within a
+ * strategy (an adopted orchestrator goes on from the old one's), so the
+ * seq decides; a broker that does not know the seq reports 0, and then the
+ * ids decide. */
 static inline gboolean
 cw_trading_orchestrator_same_order(const CwOrder *order, guint64 tracked_seq,
 				   const char *tracked_id)
 {
-	if (order->seq != 0 && order->seq != tracked_seq)
-		return FALSE;
+	if (order->seq != 0)
+		return order->seq == tracked_seq;
 	return strcmp(order->client_order_id, tracked_id) == 0;
 }
 
@@ -602,7 +608,7 @@ cw_trading_orchestrator_count_error(CwTradingOrchestrator *self, const CwOrder *
  * can, else a new order. */
 static gboolean
 cw_trading_orchestrator_send(CwTradingOrchestrator *self, const CwOrder *order, gboolean amend,
-			     GError **error)
+			     gint tp_level, GError **error)
 {
 	gboolean ok;
 
@@ -614,6 +620,7 @@ cw_trading_orchestrator_send(CwTradingOrchestrator *self, const CwOrder *order, 
 	self->request_acked = FALSE;
 	self->request_seq = order->seq;
 	self->request_id = order->client_order_id;
+	self->request_tp = tp_level;
 	if (amend)
 		ok = self->broker_iface->amend(self->broker, order->client_order_id, order->qty, 0,
 					       order->stop_price, error);
@@ -621,6 +628,53 @@ cw_trading_orchestrator_send(CwTradingOrchestrator *self, const CwOrder *order, 
 		ok = self->broker_iface->submit(self->broker, order, error);
 	self->in_request = FALSE;
 	return ok;
+}
+
+static inline void cw_trading_orchestrator_drain(CwTradingOrchestrator *self);
+
+/* The fail-safe of a position whose stop cannot be placed: ACTION_FAILED
+ * with self->reason journals why, and a reduce-only market order closes the
+ * position at once (inside a queue run, the run picks it up). */
+static void
+cw_trading_orchestrator_close_unprotected(CwTradingOrchestrator *self, const CwOrder *stop,
+					  guint attempts)
+{
+	cw_trading_orchestrator_emit_order(self, CW_EVENT_ACTION_FAILED, stop, "protection",
+					   self->reason, (double) attempts);
+	cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_GUARD_EXIT);
+	cw_trading_orchestrator_drain(self);
+}
+
+/* The protective stop was refused for good (by submit, or by a later
+ * report) and no other stop protects the open position. It is placed again
+ * under the retry policy, with a new client order id, after the policy's
+ * wait for that attempt; after CW_ACTION_QUEUE_DEFAULT_MAX_RETRIES refusals
+ * in a row the position is closed with a reduce-only market order, and an
+ * ACTION_FAILED event journals why. */
+static void
+cw_trading_orchestrator_stop_refused(CwTradingOrchestrator *self, const CwOrder *refused)
+{
+	CwAction action;
+	gint64 due;
+
+	if (cw_trading_orchestrator_is_flat(self) || self->has_stop || self->exit.stop_price <= 0)
+		return;
+	self->stop_refusals++;
+	if (self->stop_refusals > CW_ACTION_QUEUE_DEFAULT_MAX_RETRIES) {
+		g_snprintf(self->reason, sizeof(self->reason),
+			   "protective stop refused %u times: closing the position",
+			   self->stop_refusals);
+		cw_trading_orchestrator_close_unprotected(self, refused, self->stop_refusals);
+		return;
+	}
+	cw_trading_orchestrator_action(&action, CW_ACTION_UPDATE_STOP,
+				       cw_exit_machine_get_stop_purpose(&self->exit));
+	action.price = self->exit.stop_price;
+	due = cw_trading_orchestrator_now_ms(self) +
+	      cw_backoff_delay_ms(&self->backoff, self->stop_refusals, refused->client_order_id, 0);
+	if (!cw_action_queue_push(self->queue, &action, due))
+		g_warning("strategy %s: action queue full, the protective stop is not placed again",
+			  self->spec->id);
 }
 
 static gboolean
@@ -721,7 +775,9 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 		self->has_tp[action->level] = TRUE;
 	}
 
-	if (!cw_trading_orchestrator_send(self, &order, amend, &error)) {
+	if (!cw_trading_orchestrator_send(
+		self, &order, amend,
+		action->type == CW_ACTION_PLACE_TAKE_PROFIT ? (gint) action->level : -1, &error)) {
 		cw_broker_fault_from_error(error, &fault);
 		cw_trading_orchestrator_count_error(self, &order, error);
 		action->order = order; /* for the retry and the failure event */
@@ -760,6 +816,8 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 							   "broker", self->reason,
 							   (double) fault.venue_code);
 			cw_trading_orchestrator_abandon(self, action);
+			if (is_stop && !had_stop)
+				cw_trading_orchestrator_stop_refused(self, &order);
 			return CW_ACTION_RESULT_DROP;
 		}
 		action->retry_after_s = fault.retry_after_s;
@@ -821,6 +879,16 @@ cw_trading_orchestrator_action_failed(CwAction *action, gpointer user_data)
 	    self, CW_EVENT_ACTION_FAILED, action->has_order ? &action->order : NULL,
 	    cw_action_type_to_string(action->type), action->last_error, (double) action->attempts);
 	cw_trading_orchestrator_abandon(self, action);
+	/* retries spent on the stop of an open position: it cannot be left
+	 * without one */
+	if (cw_trading_orchestrator_is_stop_action(action->type) && !self->has_stop &&
+	    !cw_trading_orchestrator_is_flat(self)) {
+		g_snprintf(self->reason, sizeof(self->reason),
+			   "protective stop not placed after %u attempts: closing the position",
+			   action->attempts);
+		cw_trading_orchestrator_close_unprotected(
+		    self, action->has_order ? &action->order : NULL, action->attempts);
+	}
 }
 
 static void
@@ -919,6 +987,7 @@ cw_trading_orchestrator_position_closed(CwTradingOrchestrator *self, const CwTra
 	cw_trading_orchestrator_cancel_exits(self);
 	cw_exit_machine_close(&self->exit);
 	cw_trading_orchestrator_unprotected_end(self);
+	self->stop_refusals = 0;
 	self->entry_pending = FALSE;
 	self->close_pending = FALSE;
 	cw_trading_orchestrator_emit(self, &event);
@@ -1047,8 +1116,10 @@ cw_trading_orchestrator_acked(const CwOrder *order, guint64 seq, const char *id)
 static void
 cw_trading_orchestrator_on_ack(CwTradingOrchestrator *self, const CwOrder *order)
 {
-	if (self->in_request &&
-	    cw_trading_orchestrator_acked(order, self->request_seq, self->request_id))
+	gboolean own = self->in_request &&
+		       cw_trading_orchestrator_acked(order, self->request_seq, self->request_id);
+
+	if (own)
 		self->request_acked = TRUE;
 	if (self->has_stop && cw_trading_orchestrator_acked(order, self->stop_order.seq,
 							    self->stop_order.client_order_id)) {
@@ -1057,12 +1128,17 @@ cw_trading_orchestrator_on_ack(CwTradingOrchestrator *self, const CwOrder *order
 		    order->status == CW_ORDER_STATUS_PARTIALLY_FILLED) {
 			self->stop_order.qty = order->qty;
 			self->stop_order.stop_price = order->stop_price;
+			self->stop_refusals = 0;
 			cw_trading_orchestrator_unprotected_end(self);
 			/* inside our own submit, execute() cancels the old stop
 			 * once the request returns, in the order events always had */
 			if (!self->in_request)
 				cw_trading_orchestrator_retire_old_stop(self);
 		}
+	} else if (own) {
+		/* the request in flight: its role is known, no scan */
+		if (self->request_tp >= 0)
+			self->tp_orders[self->request_tp].status = order->status;
 	} else {
 		for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
 			if (self->has_tp[i] &&
@@ -1131,6 +1207,20 @@ cw_trading_orchestrator_on_ended(CwTradingOrchestrator *self, const CwOrder *ord
 					   0);
 }
 
+/* A report ended an order; a protective stop refused for good is placed
+ * again (cw_trading_orchestrator_stop_refused). */
+static void
+cw_trading_orchestrator_on_ended_report(CwTradingOrchestrator *self, const CwOrder *order,
+					const char *reason)
+{
+	gboolean protective = order->status == CW_ORDER_STATUS_REJECTED && !self->has_old_stop &&
+			      cw_trading_orchestrator_is_stop(self, order);
+
+	cw_trading_orchestrator_on_ended(self, order, reason);
+	if (protective)
+		cw_trading_orchestrator_stop_refused(self, order);
+}
+
 /* A request about an order that was accepted for sending failed later. */
 static void
 cw_trading_orchestrator_on_fault(CwTradingOrchestrator *self, const CwExecutionReport *report)
@@ -1159,7 +1249,7 @@ cw_trading_orchestrator_on_fault(CwTradingOrchestrator *self, const CwExecutionR
 		return;
 	}
 	if (cw_order_status_is_final(order->status)) {
-		cw_trading_orchestrator_on_ended(self, order, fault->text);
+		cw_trading_orchestrator_on_ended_report(self, order, fault->text);
 		return;
 	}
 	/* a refused amend or cancel: the order is as the broker says */
@@ -1220,7 +1310,7 @@ cw_trading_orchestrator_on_report(const CwExecutionReport *report, gpointer user
 	case CW_ORDER_STATUS_CANCELLED:
 	case CW_ORDER_STATUS_REJECTED:
 	case CW_ORDER_STATUS_EXPIRED:
-		cw_trading_orchestrator_on_ended(self, order, NULL);
+		cw_trading_orchestrator_on_ended_report(self, order, NULL);
 		break;
 	case CW_ORDER_STATUS_FILLED:
 		/* a state without its fill (a lookup): fills come as their own reports */

@@ -119,6 +119,19 @@ def test_one_type_per_file():
            "cw-pair.c:17: one-type: defines CwPair, CwPairHelper: one GObject type per file")
 
 
+def test_printf_json():
+    """JSON from printf arguments fails in what candlewick writes; labels,
+    messages that show JSON, constants, tests and benchmarks pass."""
+    tail = "writes JSON: use CwJsonWriter (cw-json-writer.h), which escapes and formats numbers"
+    expect(fixture("printf-json"), 1,
+           "cw-report.c:8: cw_report_state: printf-json: g_strdup_printf() " + tail,
+           "cw-report.c:14: cw_report_append: printf-json: g_string_append_printf() " + tail,
+           "cw-report.c:15: cw_report_append: printf-json: g_string_append_printf() " + tail,
+           "cw-report.c:16: cw_report_append: printf-json: g_string_append_printf() " + tail,
+           "cw-report.c:22: cw_report_print: printf-json: fprintf() " + tail,
+           "cw-report.c:23: cw_report_print: printf-json: g_snprintf() " + tail)
+
+
 def test_unbalanced_braces():
     expect(fixture("parse"), 1, "cw-broken.c:6: parse: unclosed '{'")
 

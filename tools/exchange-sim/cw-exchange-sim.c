@@ -171,57 +171,61 @@ cw_sim_split_symbol(const char *symbol, char *base, char *quote, gsize len)
 	g_strlcpy(quote, "USDT", len);
 }
 
+/* A venue number: a JSON string, or the raw JSON a fault put there. */
 static void
-cw_sim_quoted(GString *out, const char *raw, double v)
+cw_sim_member_num(CwJsonWriter *w, const char *key, const char *raw, double v)
 {
 	char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
+	cw_json_writer_key(w, key);
 	if (raw != NULL)
-		g_string_append(out, raw);
+		cw_json_writer_raw(w, raw);
 	else
-		g_string_append_printf(out, "\"%s\"", cw_sim_num(v, buf));
+		cw_json_writer_string(w, cw_sim_num(v, buf));
 }
 
 static void
-cw_sim_pad(GString *out, gsize pad)
+cw_sim_pad(CwJsonWriter *w, gsize pad)
 {
+	g_autofree char *x = NULL;
+
 	if (pad == 0)
 		return;
-	g_string_append(out, ",\"pad\":\"");
-	for (gsize i = 0; i < pad; i++)
-		g_string_append_c(out, 'x');
-	g_string_append_c(out, '"');
+	x = g_strnfill(pad, 'x');
+	cw_json_writer_member_string(w, "pad", x);
 }
 
 static void
 cw_sim_bybit_frame(CwExchangeSim *self, const CwSimMarket *m, GString *out, const CwCandle *c,
 		   gboolean closed, gint64 ts, const CwSimOverride *ov)
 {
-	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+	g_autofree char *topic =
+	    ov->unknown_topic ? g_strconcat("tickers.", m->symbol, NULL) : NULL;
+	CwJsonWriter w;
 
-	g_string_append_printf(out,
-			       "{\"topic\":\"%s\",\"data\":[{\"start\":%" G_GINT64_FORMAT
-			       ",\"end\":%" G_GINT64_FORMAT ",\"interval\":\"%s\",\"open\":",
-			       ov->unknown_topic ? "tickers." : m->bybit_topic, c->open_time,
-			       c->open_time + m->interval_ms - 1, m->bybit_interval);
-	if (ov->unknown_topic)
-		g_string_insert(out, strlen("{\"topic\":\"tickers."), m->symbol);
-	cw_sim_quoted(out, ov->open, c->open);
-	g_string_append(out, ",\"close\":");
-	cw_sim_quoted(out, NULL, c->close);
-	g_string_append(out, ",\"high\":");
-	cw_sim_quoted(out, ov->high, c->high);
-	g_string_append(out, ",\"low\":");
-	cw_sim_quoted(out, NULL, c->low);
-	g_string_append(out, ",\"volume\":");
-	cw_sim_quoted(out, ov->volume, c->volume);
-	g_string_append_printf(out,
-			       ",\"turnover\":\"%s\",\"confirm\":%s,\"timestamp\":%" G_GINT64_FORMAT
-			       "}],\"ts\":%" G_GINT64_FORMAT ",\"type\":\"snapshot\"",
-			       cw_sim_num(c->volume * c->close, buf), closed ? "true" : "false", ts,
-			       ts);
-	cw_sim_pad(out, ov->pad);
-	g_string_append_c(out, '}');
+	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_string(&w, "topic", topic != NULL ? topic : m->bybit_topic);
+	cw_json_writer_key(&w, "data");
+	cw_json_writer_begin_array(&w);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_int(&w, "start", c->open_time);
+	cw_json_writer_member_int(&w, "end", c->open_time + m->interval_ms - 1);
+	cw_json_writer_member_string(&w, "interval", m->bybit_interval);
+	cw_sim_member_num(&w, "open", ov->open, c->open);
+	cw_sim_member_num(&w, "close", NULL, c->close);
+	cw_sim_member_num(&w, "high", ov->high, c->high);
+	cw_sim_member_num(&w, "low", NULL, c->low);
+	cw_sim_member_num(&w, "volume", ov->volume, c->volume);
+	cw_sim_member_num(&w, "turnover", NULL, c->volume * c->close);
+	cw_json_writer_member_boolean(&w, "confirm", closed);
+	cw_json_writer_member_int(&w, "timestamp", ts);
+	cw_json_writer_end_object(&w);
+	cw_json_writer_end_array(&w);
+	cw_json_writer_member_int(&w, "ts", ts);
+	cw_json_writer_member_string(&w, "type", "snapshot");
+	cw_sim_pad(&w, ov->pad);
+	cw_json_writer_end_object(&w);
 }
 
 static void
@@ -229,45 +233,46 @@ cw_sim_binance_frame(CwExchangeSim *self, const CwSimMarket *m, GString *out, co
 		     gboolean closed, gint64 ts, gboolean combined, const CwSimOverride *ov,
 		     guint index)
 {
-	char buf[G_ASCII_DTOSTR_BUF_SIZE];
-	char buf2[G_ASCII_DTOSTR_BUF_SIZE];
 	guint64 first_trade = (guint64) index * 100;
+	CwJsonWriter w;
 
+	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
 	if (combined) {
-		if (ov->unknown_topic)
-			g_string_append_printf(
-			    out, "{\"stream\":\"%s@ticker\",\"data\":", m->symbol_lower);
-		else
-			g_string_append_printf(out,
-					       "{\"stream\":\"%s\",\"data\":", m->binance_stream);
+		g_autofree char *stream =
+		    ov->unknown_topic ? g_strconcat(m->symbol_lower, "@ticker", NULL) : NULL;
+		cw_json_writer_begin_object(&w);
+		cw_json_writer_member_string(&w, "stream",
+					     stream != NULL ? stream : m->binance_stream);
+		cw_json_writer_key(&w, "data");
 	}
-	g_string_append_printf(
-	    out,
-	    "{\"e\":\"%s\",\"E\":%" G_GINT64_FORMAT ",\"s\":\"%s\",\"k\":{\"t\":%" G_GINT64_FORMAT
-	    ",\"T\":%" G_GINT64_FORMAT ",\"s\":\"%s\",\"i\":\"%s\",\"f\":%" G_GUINT64_FORMAT
-	    ",\"L\":%" G_GUINT64_FORMAT ",\"o\":",
-	    ov->unknown_topic ? "24hrTicker" : "kline", ts, m->symbol, c->open_time,
-	    c->open_time + m->interval_ms - 1, m->symbol, m->binance_interval, first_trade,
-	    first_trade + 99);
-	cw_sim_quoted(out, ov->open, c->open);
-	g_string_append(out, ",\"c\":");
-	cw_sim_quoted(out, NULL, c->close);
-	g_string_append(out, ",\"h\":");
-	cw_sim_quoted(out, ov->high, c->high);
-	g_string_append(out, ",\"l\":");
-	cw_sim_quoted(out, NULL, c->low);
-	g_string_append(out, ",\"v\":");
-	cw_sim_quoted(out, ov->volume, c->volume);
-	g_string_append_printf(out,
-			       ",\"n\":100,\"x\":%s,\"q\":\"%s\",\"V\":", closed ? "true" : "false",
-			       cw_sim_num(c->volume * c->close, buf));
-	g_string_append_printf(out, "\"%s\",\"Q\":\"%s\",\"B\":\"0\"}",
-			       cw_sim_num(c->volume / 2, buf),
-			       cw_sim_num(c->volume * c->close / 2, buf2));
-	cw_sim_pad(out, ov->pad);
-	g_string_append_c(out, '}');
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_string(&w, "e", ov->unknown_topic ? "24hrTicker" : "kline");
+	cw_json_writer_member_int(&w, "E", ts);
+	cw_json_writer_member_string(&w, "s", m->symbol);
+	cw_json_writer_key(&w, "k");
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_int(&w, "t", c->open_time);
+	cw_json_writer_member_int(&w, "T", c->open_time + m->interval_ms - 1);
+	cw_json_writer_member_string(&w, "s", m->symbol);
+	cw_json_writer_member_string(&w, "i", m->binance_interval);
+	cw_json_writer_member_uint(&w, "f", first_trade);
+	cw_json_writer_member_uint(&w, "L", first_trade + 99);
+	cw_sim_member_num(&w, "o", ov->open, c->open);
+	cw_sim_member_num(&w, "c", NULL, c->close);
+	cw_sim_member_num(&w, "h", ov->high, c->high);
+	cw_sim_member_num(&w, "l", NULL, c->low);
+	cw_sim_member_num(&w, "v", ov->volume, c->volume);
+	cw_json_writer_member_int(&w, "n", 100);
+	cw_json_writer_member_boolean(&w, "x", closed);
+	cw_sim_member_num(&w, "q", NULL, c->volume * c->close);
+	cw_sim_member_num(&w, "V", NULL, c->volume / 2);
+	cw_sim_member_num(&w, "Q", NULL, c->volume * c->close / 2);
+	cw_json_writer_member_string(&w, "B", "0");
+	cw_json_writer_end_object(&w);
+	cw_sim_pad(&w, ov->pad);
+	cw_json_writer_end_object(&w);
 	if (combined)
-		g_string_append_c(out, '}');
+		cw_json_writer_end_object(&w);
 }
 
 static void
@@ -636,7 +641,7 @@ cw_sim_bybit_reply(CwSimConn *conn, gboolean success, const char *ret_msg, const
 	json_builder_add_string_value(b, op);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	text = json_to_string(root, FALSE);
+	text = cw_json_to_string(root, FALSE);
 	cw_sim_conn_send(conn, text);
 }
 
@@ -716,7 +721,7 @@ cw_sim_binance_reply(CwSimConn *conn, JsonNode *id, JsonNode *result, int code, 
 	json_builder_add_value(b, id != NULL ? json_node_copy(id) : json_node_new(JSON_NODE_NULL));
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	text = json_to_string(root, FALSE);
+	text = cw_json_to_string(root, FALSE);
 	cw_sim_conn_send(conn, text);
 }
 
@@ -875,7 +880,7 @@ static void
 cw_sim_respond_builder(SoupServerMessage *msg, guint status, JsonBuilder *b)
 {
 	g_autoptr(JsonNode) root = json_builder_get_root(b);
-	g_autofree char *text = json_to_string(root, FALSE);
+	g_autofree char *text = cw_json_to_string(root, FALSE);
 
 	cw_sim_respond(msg, status, "application/json", text);
 }
@@ -914,14 +919,42 @@ cw_sim_bybit_error(CwExchangeSim *self, SoupServerMessage *msg, gint64 code, con
 	cw_sim_respond_builder(msg, SOUP_STATUS_OK, b);
 }
 
+/* {"KEY":"text"} or {"code":N,"msg":"text"} as a response body. */
+static void
+cw_sim_respond_message(SoupServerMessage *msg, guint status, const char *key, int code,
+		       const char *text)
+{
+	g_autoptr(GString) body = g_string_new(NULL);
+	CwJsonWriter w;
+
+	cw_json_writer_init(&w, body, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	if (key == NULL) {
+		cw_json_writer_member_int(&w, "code", code);
+		key = "msg";
+	}
+	cw_json_writer_member_string(&w, key, text);
+	cw_json_writer_end_object(&w);
+	cw_sim_respond(msg, status, "application/json", body->str);
+}
+
+static void
+cw_sim_binance_time(CwExchangeSim *self, SoupServerMessage *msg)
+{
+	g_autoptr(GString) body = g_string_new(NULL);
+	CwJsonWriter w;
+
+	cw_json_writer_init(&w, body, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_int(&w, "serverTime", cw_sim_now_ms(self));
+	cw_json_writer_end_object(&w);
+	cw_sim_respond(msg, SOUP_STATUS_OK, "application/json", body->str);
+}
+
 static void
 cw_sim_binance_error(SoupServerMessage *msg, guint status, int code, const char *text)
 {
-	g_autofree char *body = NULL;
-	g_autofree char *escaped = g_strescape(text, NULL);
-
-	body = g_strdup_printf("{\"code\":%d,\"msg\":\"%s\"}", code, escaped);
-	cw_sim_respond(msg, status, "application/json", body);
+	cw_sim_respond_message(msg, status, NULL, code, text);
 }
 
 /* An optional integer parameter; FALSE when present but not an integer. */
@@ -979,6 +1012,7 @@ cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *quer
 	gint64 start = 0, end = 0, limit = 200;
 	gboolean has_start, has_end, has_limit;
 	guint first, last;
+	CwJsonWriter w;
 	g_autoptr(GString) body = g_string_new(NULL);
 	char b[6][G_ASCII_DTOSTR_BUF_SIZE];
 	CwSimMarket *m, *other;
@@ -1016,21 +1050,38 @@ cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *quer
 	}
 	limit = CLAMP(limit, 1, 1000);
 	cw_sim_select(m, has_start, start, has_end, end, limit, &first, &last);
-	g_string_append_printf(body,
-			       "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"symbol\":\"%s\","
-			       "\"category\":\"%s\",\"list\":[",
-			       m->symbol, category != NULL ? category : "linear");
+	cw_json_writer_init(&w, body, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_int(&w, "retCode", 0);
+	cw_json_writer_member_string(&w, "retMsg", "OK");
+	cw_json_writer_key(&w, "result");
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_string(&w, "symbol", m->symbol);
+	cw_json_writer_member_string(&w, "category", category != NULL ? category : "linear");
+	cw_json_writer_key(&w, "list");
+	cw_json_writer_begin_array(&w);
 	for (guint i = last; i > first; i--) {
 		const CwCandle *c = &g_array_index(m->candles, CwCandle, i - 1);
+		char open_ms[24];
 
-		g_string_append_printf(
-		    body, "%s[\"%" G_GINT64_FORMAT "\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"]",
-		    i == last ? "" : ",", c->open_time, cw_sim_num(c->open, b[0]),
-		    cw_sim_num(c->high, b[1]), cw_sim_num(c->low, b[2]), cw_sim_num(c->close, b[3]),
-		    cw_sim_num(c->volume, b[4]), cw_sim_num(c->volume * c->close, b[5]));
+		g_snprintf(open_ms, sizeof open_ms, "%" G_GINT64_FORMAT, c->open_time);
+		cw_json_writer_begin_array(&w);
+		cw_json_writer_string(&w, open_ms);
+		cw_json_writer_string(&w, cw_sim_num(c->open, b[0]));
+		cw_json_writer_string(&w, cw_sim_num(c->high, b[1]));
+		cw_json_writer_string(&w, cw_sim_num(c->low, b[2]));
+		cw_json_writer_string(&w, cw_sim_num(c->close, b[3]));
+		cw_json_writer_string(&w, cw_sim_num(c->volume, b[4]));
+		cw_json_writer_string(&w, cw_sim_num(c->volume * c->close, b[5]));
+		cw_json_writer_end_array(&w);
 	}
-	g_string_append_printf(body, "]},\"retExtInfo\":{},\"time\":%" G_GINT64_FORMAT "}",
-			       cw_sim_now_ms(self));
+	cw_json_writer_end_array(&w);
+	cw_json_writer_end_object(&w);
+	cw_json_writer_key(&w, "retExtInfo");
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_end_object(&w);
+	cw_json_writer_member_int(&w, "time", cw_sim_now_ms(self));
+	cw_json_writer_end_object(&w);
 	cw_sim_respond(msg, SOUP_STATUS_OK, "application/json", body->str);
 }
 
@@ -1042,8 +1093,9 @@ cw_sim_binance_klines(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *q
 	gint64 start = 0, end = 0, limit = 500;
 	gboolean has_start, has_end, has_limit;
 	guint first, last;
-	g_autoptr(GString) body = g_string_new("[");
+	g_autoptr(GString) body = g_string_new(NULL);
 	char b[8][G_ASCII_DTOSTR_BUF_SIZE];
+	CwJsonWriter w;
 	CwSimMarket *m, *other;
 
 	if (symbol == NULL || *symbol == '\0') {
@@ -1076,20 +1128,27 @@ cw_sim_binance_klines(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *q
 	}
 	limit = CLAMP(limit, 1, spot ? 1000 : 1500);
 	cw_sim_select(m, has_start, start, has_end, end, limit, &first, &last);
+	cw_json_writer_init(&w, body, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_array(&w);
 	for (guint i = first; i < last; i++) {
 		const CwCandle *c = &g_array_index(m->candles, CwCandle, i);
 
-		g_string_append_printf(
-		    body,
-		    "%s[%" G_GINT64_FORMAT ",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",%" G_GINT64_FORMAT
-		    ",\"%s\",100,\"%s\",\"%s\",\"0\"]",
-		    i == first ? "" : ",", c->open_time, cw_sim_num(c->open, b[0]),
-		    cw_sim_num(c->high, b[1]), cw_sim_num(c->low, b[2]), cw_sim_num(c->close, b[3]),
-		    cw_sim_num(c->volume, b[4]), c->open_time + m->interval_ms - 1,
-		    cw_sim_num(c->volume * c->close, b[5]), cw_sim_num(c->volume / 2, b[6]),
-		    cw_sim_num(c->volume * c->close / 2, b[7]));
+		cw_json_writer_begin_array(&w);
+		cw_json_writer_int(&w, c->open_time);
+		cw_json_writer_string(&w, cw_sim_num(c->open, b[0]));
+		cw_json_writer_string(&w, cw_sim_num(c->high, b[1]));
+		cw_json_writer_string(&w, cw_sim_num(c->low, b[2]));
+		cw_json_writer_string(&w, cw_sim_num(c->close, b[3]));
+		cw_json_writer_string(&w, cw_sim_num(c->volume, b[4]));
+		cw_json_writer_int(&w, c->open_time + m->interval_ms - 1);
+		cw_json_writer_string(&w, cw_sim_num(c->volume * c->close, b[5]));
+		cw_json_writer_int(&w, 100);
+		cw_json_writer_string(&w, cw_sim_num(c->volume / 2, b[6]));
+		cw_json_writer_string(&w, cw_sim_num(c->volume * c->close / 2, b[7]));
+		cw_json_writer_string(&w, "0");
+		cw_json_writer_end_array(&w);
 	}
-	g_string_append_c(body, ']');
+	cw_json_writer_end_array(&w);
 	cw_sim_respond(msg, SOUP_STATUS_OK, "application/json", body->str);
 }
 
@@ -1419,7 +1478,7 @@ cw_sim_control(CwExchangeSim *self, SoupServerMessage *msg, const char *path)
 
 	if (strcmp(path, "/sim/state") == 0 && strcmp(method, "GET") == 0) {
 		g_autoptr(JsonNode) state = cw_exchange_sim_get_state(self);
-		g_autofree char *text = json_to_string(state, FALSE);
+		g_autofree char *text = cw_json_to_string(state, FALSE);
 
 		cw_sim_respond(msg, SOUP_STATUS_OK, "application/json", text);
 		return;
@@ -1434,10 +1493,8 @@ cw_sim_control(CwExchangeSim *self, SoupServerMessage *msg, const char *path)
 				  CW_JSON_PARSE_DEFAULT, &error);
 
 		if (root == NULL || !cw_exchange_sim_apply_faults(self, root, &error)) {
-			g_autofree char *escaped = g_strescape(error->message, NULL);
-			g_autofree char *text = g_strdup_printf("{\"error\":\"%s\"}", escaped);
-
-			cw_sim_respond(msg, SOUP_STATUS_BAD_REQUEST, "application/json", text);
+			cw_sim_respond_message(msg, SOUP_STATUS_BAD_REQUEST, "error", 0,
+					       error->message);
 			return;
 		}
 		cw_sim_faults_to_json(&self->options.faults, b);
@@ -1485,12 +1542,9 @@ cw_sim_on_http(SoupServer *server, SoupServerMessage *msg, const char *path, GHa
 			cw_sim_binance_klines(self, msg, query, spot);
 		else if (!bybit && strcmp(leaf, "exchangeInfo") == 0)
 			cw_sim_binance_exchange_info(self, msg, query, spot);
-		else if (!bybit && strcmp(leaf, "time") == 0) {
-			g_autofree char *text = g_strdup_printf(
-			    "{\"serverTime\":%" G_GINT64_FORMAT "}", cw_sim_now_ms(self));
-
-			cw_sim_respond(msg, SOUP_STATUS_OK, "application/json", text);
-		} else
+		else if (!bybit && strcmp(leaf, "time") == 0)
+			cw_sim_binance_time(self, msg);
+		else
 			cw_sim_respond(msg, SOUP_STATUS_NOT_FOUND, "text/plain", "not found");
 	}
 	if (delay > 0) {

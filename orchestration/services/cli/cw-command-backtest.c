@@ -41,18 +41,19 @@ static gboolean
 cw_backtest_write_db_rows(CwBacktest *bt, CwStore *store, const char *run_id, const char *data_desc,
 			  GError **error)
 {
-	g_autoptr(GString) configs = g_string_new("[");
-	g_autoptr(JsonGenerator) gen = json_generator_new();
-	g_autoptr(JsonNode) report_node = NULL;
+	g_autoptr(GString) configs = g_string_new(NULL);
+	g_autoptr(GString) report_json = g_string_new(NULL);
 	g_autoptr(CwBacktestReport) combined = NULL;
-	g_autofree char *report_json = NULL;
+	CwJsonWriter w;
 	guint n = cw_backtest_get_n_bots(bt);
 
+	cw_json_writer_init(&w, configs, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_array(&w);
 	for (guint i = 0; i < n; i++) {
 		g_autofree char *cfg = cw_bot_config_to_json(cw_backtest_get_config(bt, i));
-		g_string_append_printf(configs, "%s%s", i > 0 ? "," : "", cfg);
+		cw_json_writer_raw(&w, cfg);
 	}
-	g_string_append_c(configs, ']');
+	cw_json_writer_end_array(&w);
 	if (!cw_store_begin_run(store, run_id, data_desc, configs->str, error))
 		return FALSE;
 	for (guint i = 0; i < n; i++) {
@@ -86,10 +87,9 @@ cw_backtest_write_db_rows(CwBacktest *bt, CwStore *store, const char *run_id, co
 			return FALSE;
 	}
 	combined = cw_backtest_build_report(bt, G_MAXUINT);
-	report_node = cw_backtest_report_to_json(combined);
-	json_generator_set_root(gen, report_node);
-	report_json = json_generator_to_data(gen, NULL);
-	return cw_store_finish_run(store, run_id, cw_backtest_get_n_candles(bt), report_json,
+	cw_json_writer_init(&w, report_json, CW_JSON_WRITER_NON_FINITE_ZERO);
+	cw_backtest_report_write_json(combined, &w);
+	return cw_store_finish_run(store, run_id, cw_backtest_get_n_candles(bt), report_json->str,
 				   error);
 }
 
@@ -111,7 +111,7 @@ cw_backtest_write_db(CwBacktest *bt, const char *path, const char *data_desc, GE
 
 /* "resampled": {"from": "1m", "to": "5m", ...} when the data was resampled. */
 static void
-cw_backtest_resampled_json(CwBacktest *bt, JsonBuilder *b)
+cw_backtest_resampled_json(CwBacktest *bt, CwJsonWriter *w)
 {
 	const CwCandleResampler *r = cw_backtest_get_resampler(bt);
 	char from[16], to[16];
@@ -120,56 +120,49 @@ cw_backtest_resampled_json(CwBacktest *bt, JsonBuilder *b)
 		return;
 	cw_interval_format(r->base_interval_ms, from, sizeof from);
 	cw_interval_format(r->agg.interval_ms, to, sizeof to);
-	json_builder_set_member_name(b, "resampled");
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "from");
-	json_builder_add_string_value(b, from);
-	json_builder_set_member_name(b, "to");
-	json_builder_add_string_value(b, to);
-	json_builder_set_member_name(b, "source_candles");
-	json_builder_add_int_value(b, (gint64) r->base_candles);
-	json_builder_set_member_name(b, "candles");
-	json_builder_add_int_value(b, (gint64) r->emitted);
-	json_builder_set_member_name(b, "dropped_incomplete_buckets");
-	json_builder_add_int_value(b, (gint64) r->dropped_buckets);
-	json_builder_set_member_name(b, "buckets_with_gaps");
-	json_builder_add_int_value(b, (gint64) r->gap_buckets);
-	json_builder_set_member_name(b, "summary");
-	json_builder_add_string_value(b, cw_backtest_get_resampled(bt));
-	json_builder_end_object(b);
+	cw_json_writer_key(w, "resampled");
+	cw_json_writer_begin_object(w);
+	cw_json_writer_member_string(w, "from", from);
+	cw_json_writer_member_string(w, "to", to);
+	cw_json_writer_member_uint(w, "source_candles", r->base_candles);
+	cw_json_writer_member_uint(w, "candles", r->emitted);
+	cw_json_writer_member_uint(w, "dropped_incomplete_buckets", r->dropped_buckets);
+	cw_json_writer_member_uint(w, "buckets_with_gaps", r->gap_buckets);
+	cw_json_writer_member_string(w, "summary", cw_backtest_get_resampled(bt));
+	cw_json_writer_end_object(w);
 }
 
-static JsonNode *
+/* The report file: the data, then each bot's report and the combined one. */
+static char *
 cw_backtest_reports_json(CwBacktest *bt, const char *data_desc, guint64 skipped)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	GString *out = g_string_new(NULL);
+	CwJsonWriter w;
 	guint n = cw_backtest_get_n_bots(bt);
 
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "data");
-	json_builder_add_string_value(b, data_desc);
-	json_builder_set_member_name(b, "candles");
-	json_builder_add_int_value(b, (gint64) cw_backtest_get_n_candles(bt));
-	json_builder_set_member_name(b, "skipped_rows");
-	json_builder_add_int_value(b, (gint64) skipped);
-	cw_backtest_resampled_json(bt, b);
+	cw_json_writer_init(&w, out, CW_JSON_WRITER_PRETTY | CW_JSON_WRITER_NON_FINITE_ZERO);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_string(&w, "data", data_desc);
+	cw_json_writer_member_uint(&w, "candles", cw_backtest_get_n_candles(bt));
+	cw_json_writer_member_uint(&w, "skipped_rows", skipped);
+	cw_backtest_resampled_json(bt, &w);
 	/* equity == cash + open PnL at every candle, up to rounding */
-	json_builder_set_member_name(b, "max_equity_identity_error");
-	json_builder_add_double_value(b, cw_backtest_get_max_equity_error(bt));
-	json_builder_set_member_name(b, "bots");
-	json_builder_begin_array(b);
+	cw_json_writer_member_double(&w, "max_equity_identity_error",
+				     cw_backtest_get_max_equity_error(bt));
+	cw_json_writer_key(&w, "bots");
+	cw_json_writer_begin_array(&w);
 	for (guint i = 0; i < n; i++) {
 		g_autoptr(CwBacktestReport) r = cw_backtest_build_report(bt, i);
-		json_builder_add_value(b, cw_backtest_report_to_json(r));
+		cw_backtest_report_write_json(r, &w);
 	}
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "combined");
+	cw_json_writer_end_array(&w);
+	cw_json_writer_key(&w, "combined");
 	{
 		g_autoptr(CwBacktestReport) r = cw_backtest_build_report(bt, G_MAXUINT);
-		json_builder_add_value(b, cw_backtest_report_to_json(r));
+		cw_backtest_report_write_json(r, &w);
 	}
-	json_builder_end_object(b);
-	return json_builder_get_root(b);
+	cw_json_writer_end_object(&w);
+	return g_string_free(out, FALSE);
 }
 
 /* The output files, opened before the run so that a refused path fails
@@ -207,13 +200,8 @@ cw_backtest_write_outputs(CwBacktest *bt, const char *data_desc, guint64 skipped
 	guint n = cw_backtest_get_n_bots(bt);
 
 	if (report_json != NULL) {
-		g_autoptr(JsonNode) root = cw_backtest_reports_json(bt, data_desc, skipped);
-		g_autoptr(JsonGenerator) gen = json_generator_new();
-		g_autofree char *text = NULL;
+		g_autofree char *text = cw_backtest_reports_json(bt, data_desc, skipped);
 
-		json_generator_set_pretty(gen, TRUE);
-		json_generator_set_root(gen, root);
-		text = json_generator_to_data(gen, NULL);
 		if (!cw_output_file_write_all(report_json, text, -1, error))
 			return FALSE;
 	}

@@ -500,14 +500,9 @@ cw_bots_list(int argc, char **argv)
 	}
 	json_builder_end_array(b);
 	if (json) {
-		g_autoptr(JsonGenerator) gen = json_generator_new();
 		g_autoptr(JsonNode) root = json_builder_get_root(b);
-		g_autofree char *text = NULL;
+		g_autofree char *text = cw_json_to_string(root, TRUE);
 
-		json_generator_set_pretty(gen, TRUE);
-		json_generator_set_indent(gen, 2);
-		json_generator_set_root(gen, root);
-		text = json_generator_to_data(gen, NULL);
 		printf("%s\n", text);
 		return 0;
 	}

@@ -63,7 +63,6 @@ cw_demo_bot_config(const char *path, const char *data, GError **error)
 {
 	g_autoptr(JsonNode) doc =
 	    cw_json_parse_file(path, CW_JSON_MAX_CONFIG_FILE, CW_JSON_PARSE_DEFAULT, error);
-	g_autoptr(JsonGenerator) gen = json_generator_new();
 	JsonObject *root, *feed;
 
 	if (doc == NULL)
@@ -81,8 +80,7 @@ cw_demo_bot_config(const char *path, const char *data, GError **error)
 	json_object_set_string_member(feed, "symbol",
 				      json_object_get_string_member(root, "symbol"));
 	json_object_set_object_member(root, "feed", feed);
-	json_generator_set_root(gen, doc);
-	return json_generator_to_data(gen, NULL);
+	return cw_json_to_string(doc, FALSE);
 }
 
 /* Serves the example bots from a fresh database until their feeds end. */
@@ -182,7 +180,6 @@ static char *
 cw_demo_live_config(const char *path, const char *name, const char *type, int port, GError **error)
 {
 	g_autoptr(JsonParser) parser = json_parser_new();
-	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autofree char *ws = NULL, *rest = g_strdup_printf("http://127.0.0.1:%d", port);
 	gboolean bybit = strcmp(type, "bybit") == 0;
 	JsonObject *root, *feed;
@@ -200,8 +197,7 @@ cw_demo_live_config(const char *path, const char *name, const char *type, int po
 	json_object_set_string_member(feed, "ws_url", ws);
 	json_object_set_string_member(feed, "rest_url", rest);
 	json_object_set_object_member(root, "feed", feed);
-	json_generator_set_root(gen, json_parser_get_root(parser));
-	return json_generator_to_data(gen, NULL);
+	return cw_json_to_string(json_parser_get_root(parser), FALSE);
 }
 
 /* Waits for the port file the simulator writes; 0 when it does not come. */

@@ -189,12 +189,9 @@ cw_api_stream_close(CwApiStreamClient *c, gushort code, const char *reason)
 static void
 cw_api_stream_send_json(CwApiStreamClient *c, JsonBuilder *b)
 {
-	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autoptr(JsonNode) root = json_builder_get_root(b);
-	g_autofree char *text = NULL;
+	g_autofree char *text = cw_json_to_string(root, FALSE);
 
-	json_generator_set_root(gen, root);
-	text = json_generator_to_data(gen, NULL);
 	soup_websocket_connection_send_text(c->conn, text);
 }
 

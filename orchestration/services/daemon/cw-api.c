@@ -170,15 +170,12 @@ cw_api_security_headers(SoupServerMessage *msg)
 static guint
 cw_api_reply(CwApiRequest *req, guint status, JsonNode *root /* taken */)
 {
-	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autoptr(JsonNode) owned = root;
-	gsize len = 0;
-	char *text;
+	char *text = cw_json_to_string(root, FALSE);
 
-	json_generator_set_root(gen, root);
-	text = json_generator_to_data(gen, &len);
 	soup_server_message_set_status(req->msg, status, NULL);
-	soup_server_message_set_response(req->msg, "application/json", SOUP_MEMORY_TAKE, text, len);
+	soup_server_message_set_response(req->msg, "application/json", SOUP_MEMORY_TAKE, text,
+					 strlen(text));
 	cw_api_security_headers(req->msg);
 	req->status = status;
 	return status;
@@ -205,10 +202,8 @@ cw_api_problem(CwApiRequest *req, guint status, const char *detail)
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	g_autofree char *path = detail != NULL ? cw_api_error_path(detail) : NULL;
 	g_autofree char *type = g_strdup_printf("https://candlewick.invalid/problems/%u", status);
-	JsonNode *root;
-	gsize len = 0;
+	g_autoptr(JsonNode) root = NULL;
 	char *text;
-	g_autoptr(JsonGenerator) gen = json_generator_new();
 
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "type");
@@ -231,12 +226,10 @@ cw_api_problem(CwApiRequest *req, guint status, const char *detail)
 	json_builder_add_string_value(b, req->path);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	json_node_unref(root);
-	text = json_generator_to_data(gen, &len);
+	text = cw_json_to_string(root, FALSE);
 	soup_server_message_set_status(req->msg, status, NULL);
 	soup_server_message_set_response(req->msg, "application/problem+json", SOUP_MEMORY_TAKE,
-					 text, len);
+					 text, strlen(text));
 	cw_api_security_headers(req->msg);
 	g_free(req->detail);
 	req->detail = g_strdup(detail);

@@ -214,6 +214,20 @@ cw_http_server_feed_check(const CwBotHealth *bot, gpointer user_data)
 			     cw_health_feed_state_to_string(bot->feed_state));
 }
 
+/* {"error":"what"} */
+static char *
+cw_http_server_error_json(const char *what)
+{
+	GString *out = g_string_new(NULL);
+	CwJsonWriter w;
+
+	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_string(&w, "error", what);
+	cw_json_writer_end_object(&w);
+	return g_string_free(out, FALSE);
+}
+
 static char *
 cw_http_server_checks(CwHttpServer *self, gboolean ready, gboolean verbose, gboolean *ok)
 {
@@ -244,7 +258,7 @@ cw_http_server_checks(CwHttpServer *self, gboolean ready, gboolean verbose, gboo
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	*ok = p.ok;
-	return json_to_string(root, FALSE);
+	return cw_json_to_string(root, FALSE);
 }
 
 static void
@@ -299,8 +313,8 @@ cw_http_server_handle(SoupServer *server, SoupServerMessage *msg, const char *pa
 				      strlen(body));
 		return;
 	default:
-		body = g_strdup_printf("{\"error\":\"%s\"}",
-				       status == 405 ? "method not allowed" : "not found");
+		body =
+		    cw_http_server_error_json(status == 405 ? "method not allowed" : "not found");
 		cw_http_server_answer(self, msg, status, "application/json", body, strlen(body));
 		return;
 	}

@@ -146,76 +146,61 @@ cw_backtest_report_append_text(const CwBacktestReport *self, GString *out)
 			       self->candles_per_s);
 }
 
-static void
-cw_json_add_double(JsonBuilder *b, const char *key, double v)
+/**
+ * cw_backtest_report_write_json:
+ * @self: the report
+ * @w: a writer where a value may come; best made with
+ *   CW_JSON_WRITER_NON_FINITE_ZERO, as a figure without a value (the
+ *   profit factor without losses) is written as 0 in reports
+ *
+ * Writes the report as one JSON object.
+ */
+void
+cw_backtest_report_write_json(const CwBacktestReport *self, CwJsonWriter *w)
 {
-	json_builder_set_member_name(b, key);
-	/* JSON has no NaN or infinity */
-	json_builder_add_double_value(b, isfinite(v) ? v : 0);
-}
-
-static void
-cw_json_add_int(JsonBuilder *b, const char *key, gint64 v)
-{
-	json_builder_set_member_name(b, key);
-	json_builder_add_int_value(b, v);
-}
-
-static void
-cw_json_add_string(JsonBuilder *b, const char *key, const char *v)
-{
-	json_builder_set_member_name(b, key);
-	json_builder_add_string_value(b, v != NULL ? v : "");
-}
-
-JsonNode *
-cw_backtest_report_to_json(const CwBacktestReport *self)
-{
-	g_autoptr(JsonBuilder) b = json_builder_new();
-
-	json_builder_begin_object(b);
-	cw_json_add_string(b, "bot", self->bot_name);
-	cw_json_add_string(b, "strategy_id", self->strategy_id);
-	cw_json_add_string(b, "symbol", self->symbol);
-	cw_json_add_string(b, "interval", self->interval);
-	cw_json_add_int(b, "candles", (gint64) self->candles);
-	cw_json_add_int(b, "signals", (gint64) self->signals);
-	cw_json_add_int(b, "trades", self->n_trades);
-	cw_json_add_int(b, "wins", self->wins);
-	cw_json_add_int(b, "losses", self->losses);
-	cw_json_add_double(b, "win_rate_pct", self->win_rate_pct);
-	cw_json_add_double(b, "initial_balance", self->initial_balance);
-	cw_json_add_double(b, "final_equity", self->final_equity);
-	cw_json_add_double(b, "net_pnl", self->net_pnl);
-	cw_json_add_double(b, "net_pnl_pct", self->net_pnl_pct);
-	cw_json_add_double(b, "gross_profit", self->gross_profit);
-	cw_json_add_double(b, "gross_loss", self->gross_loss);
-	cw_json_add_double(b, "fees", self->fees);
-	cw_json_add_double(b, "profit_factor", self->profit_factor);
-	cw_json_add_double(b, "max_drawdown", self->max_drawdown);
-	cw_json_add_double(b, "max_drawdown_pct", self->max_drawdown_pct);
-	cw_json_add_double(b, "sharpe", self->sharpe);
-	cw_json_add_double(b, "sortino", self->sortino);
-	cw_json_add_double(b, "exposure_pct", self->exposure_pct);
-	cw_json_add_double(b, "avg_trade_duration_s", self->avg_duration_s);
-	cw_json_add_double(b, "best_trade", self->best_trade);
-	cw_json_add_double(b, "worst_trade", self->worst_trade);
-	cw_json_add_double(b, "elapsed_s", self->elapsed_s);
-	cw_json_add_double(b, "candles_per_s", self->candles_per_s);
-	json_builder_set_member_name(b, "guards");
-	json_builder_begin_object(b);
+	cw_json_writer_begin_object(w);
+	cw_json_writer_member_string(w, "bot", self->bot_name != NULL ? self->bot_name : "");
+	cw_json_writer_member_string(w, "strategy_id",
+				     self->strategy_id != NULL ? self->strategy_id : "");
+	cw_json_writer_member_string(w, "symbol", self->symbol != NULL ? self->symbol : "");
+	cw_json_writer_member_string(w, "interval", self->interval != NULL ? self->interval : "");
+	cw_json_writer_member_uint(w, "candles", self->candles);
+	cw_json_writer_member_uint(w, "signals", self->signals);
+	cw_json_writer_member_int(w, "trades", self->n_trades);
+	cw_json_writer_member_int(w, "wins", self->wins);
+	cw_json_writer_member_int(w, "losses", self->losses);
+	cw_json_writer_member_double(w, "win_rate_pct", self->win_rate_pct);
+	cw_json_writer_member_double(w, "initial_balance", self->initial_balance);
+	cw_json_writer_member_double(w, "final_equity", self->final_equity);
+	cw_json_writer_member_double(w, "net_pnl", self->net_pnl);
+	cw_json_writer_member_double(w, "net_pnl_pct", self->net_pnl_pct);
+	cw_json_writer_member_double(w, "gross_profit", self->gross_profit);
+	cw_json_writer_member_double(w, "gross_loss", self->gross_loss);
+	cw_json_writer_member_double(w, "fees", self->fees);
+	cw_json_writer_member_double(w, "profit_factor", self->profit_factor);
+	cw_json_writer_member_double(w, "max_drawdown", self->max_drawdown);
+	cw_json_writer_member_double(w, "max_drawdown_pct", self->max_drawdown_pct);
+	cw_json_writer_member_double(w, "sharpe", self->sharpe);
+	cw_json_writer_member_double(w, "sortino", self->sortino);
+	cw_json_writer_member_double(w, "exposure_pct", self->exposure_pct);
+	cw_json_writer_member_double(w, "avg_trade_duration_s", self->avg_duration_s);
+	cw_json_writer_member_double(w, "best_trade", self->best_trade);
+	cw_json_writer_member_double(w, "worst_trade", self->worst_trade);
+	cw_json_writer_member_double(w, "elapsed_s", self->elapsed_s);
+	cw_json_writer_member_double(w, "candles_per_s", self->candles_per_s);
+	cw_json_writer_key(w, "guards");
+	cw_json_writer_begin_object(w);
 	for (guint i = 0; i < self->guards->len; i++) {
 		const CwGuardCount *g = &g_array_index(self->guards, CwGuardCount, i);
-		json_builder_set_member_name(b, g->name);
-		json_builder_begin_object(b);
-		cw_json_add_int(b, "checks", (gint64) g->checks);
-		cw_json_add_int(b, "rejections", (gint64) g->rejections);
-		cw_json_add_int(b, "modifications", (gint64) g->modifications);
-		json_builder_end_object(b);
+		cw_json_writer_key(w, g->name);
+		cw_json_writer_begin_object(w);
+		cw_json_writer_member_uint(w, "checks", g->checks);
+		cw_json_writer_member_uint(w, "rejections", g->rejections);
+		cw_json_writer_member_uint(w, "modifications", g->modifications);
+		cw_json_writer_end_object(w);
 	}
-	json_builder_end_object(b);
-	json_builder_end_object(b);
-	return json_builder_get_root(b);
+	cw_json_writer_end_object(w);
+	cw_json_writer_end_object(w);
 }
 
 void

@@ -64,7 +64,7 @@ void cw_backtest_report_add_guard(CwBacktestReport *self, const char *name, guin
 
 /* Human-readable block for the terminal. */
 void cw_backtest_report_append_text(const CwBacktestReport *self, GString *out);
-JsonNode *cw_backtest_report_to_json(const CwBacktestReport *self);
+void cw_backtest_report_write_json(const CwBacktestReport *self, CwJsonWriter *w);
 
 /* CSV of trades, one row per trade, deterministic formatting. */
 void cw_backtest_trades_append_csv_header(GString *out);

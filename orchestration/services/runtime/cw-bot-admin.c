@@ -369,11 +369,9 @@ cw_bot_admin_get_mode(CwStore *store, gint64 bot_id, GError **error)
 static char *
 cw_bot_admin_build_json(JsonBuilder *b)
 {
-	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autoptr(JsonNode) root = json_builder_get_root(b);
 
-	json_generator_set_root(gen, root);
-	return json_generator_to_data(gen, NULL);
+	return cw_json_to_string(root, FALSE);
 }
 
 /* Runs the writes of one request in one transaction (unless the caller has

@@ -7,6 +7,8 @@
  * transaction: env.order_tx_open is NULL). */
 #include "cw-runtime-test-utils.h"
 
+#include "cw-execution-test-utils.h"
+
 typedef struct {
 	CwStoreFixture store;
 	CwStoreWriter *writer;
@@ -82,6 +84,14 @@ rt_time(guint i)
 }
 
 /* Identity, and no candle is taken before the orchestrator is loaded. */
+/* Wakes the main loop every 20 ms, so that a wait for something that never
+ * comes still ends at its deadline. */
+static gboolean
+rt_tick_cb(gpointer user_data)
+{
+	return G_SOURCE_CONTINUE;
+}
+
 static void
 test_rt_basics(RtFixture *fx, gconstpointer user_data)
 {
@@ -275,6 +285,72 @@ test_rt_free_hands_over(RtFixture *fx, gconstpointer user_data)
 	g_assert_cmpint(rt_state_int(fx, "cursor"), ==, rt_time(0));
 }
 
+/* serve's retries run on the wall clock for a bot on a venue broker: a
+ * rate-limited entry goes out again from the main loop when its retry
+ * falls due, with no candle in between. */
+static void
+test_rt_venue_retries_on_wall_clock(void)
+{
+	CwStoreFixture store;
+	g_autofree char *base = cw_rt_config_text("venue-bot", "kv", NULL, FALSE);
+	g_autofree char *text = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBotConfig) config = NULL;
+	CwStoreWriter *writer;
+	CwOrchestratorCache *cache;
+	CwBotRuntime *rt;
+	CwBotRuntimeEnv env;
+	CwTradingOrchestrator *orch;
+	CwTestVenueBroker *venue;
+	gint64 until;
+	guint tick;
+	guint i;
+
+	cw_test_register_types();
+	cw_test_feed_register();
+	cw_store_fixture_setup(&store, NULL);
+	writer = cw_store_writer_new(store.store);
+	cache = cw_orchestrator_cache_new(0);
+	/* the base config with a venue broker and short retries */
+	base[strlen(base) - 1] = '\0';
+	text =
+	    g_strconcat(base,
+			",\"broker\":{\"type\":\"venue\"},\"execution\":{\"retry_initial_s\":0.05,"
+			"\"retry_max_s\":0.2}}",
+			NULL);
+	config = cw_bot_config_new_from_data(text, -1, &error);
+	g_assert_no_error(error);
+	env = (CwBotRuntimeEnv){store.store, writer, cache, NULL};
+	rt = cw_bot_runtime_new(&env, cw_store_bot_add(store.store, "venue-bot", text, TRUE, NULL),
+				"venue-bot", config, text, 1);
+	orch = cw_bot_runtime_get_active(rt, &error);
+	g_assert_no_error(error);
+	venue = CW_TEST_VENUE_BROKER(cw_trading_orchestrator_get_broker(orch));
+	cw_test_venue_broker_script(venue, CW_TEST_VENUE_RATE_LIMIT, 0.1);
+	/* candles until the first entry is refused and waits for its retry */
+	for (i = 0; i < 400 && cw_trading_orchestrator_get_n_pending_actions(orch) == 0; i++) {
+		CwCandle c = cw_rt_candle(i);
+		cw_bot_runtime_on_candle(rt, &c);
+	}
+	g_assert_cmpuint(cw_trading_orchestrator_get_n_pending_actions(orch), ==, 1);
+	/* the refused attempt reached the venue once */
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(venue), ==, 1);
+	until = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	tick = g_timeout_add(20, rt_tick_cb, NULL);
+	while (cw_trading_orchestrator_get_n_pending_actions(orch) > 0 &&
+	       g_get_monotonic_time() < until)
+		g_main_context_iteration(NULL, TRUE);
+	g_source_remove(tick);
+	/* sent again from the main loop, with the same client order id */
+	g_assert_cmpuint(cw_trading_orchestrator_get_n_pending_actions(orch), ==, 0);
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(venue), ==, 1);
+	cw_bot_runtime_free(rt);
+	cw_orchestrator_cache_free(cache);
+	cw_store_writer_free(writer);
+	cw_store_fixture_teardown(&store, NULL);
+	cw_test_log_assert_none();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -291,5 +367,7 @@ main(int argc, char **argv)
 	ADD("switch", TRUE, test_rt_switch);
 	ADD("free-hands-over", FALSE, test_rt_free_hands_over);
 #undef ADD
+	g_test_add_func("/services/bot-runtime/venue-retries-on-wall-clock",
+			test_rt_venue_retries_on_wall_clock);
 	return g_test_run();
 }

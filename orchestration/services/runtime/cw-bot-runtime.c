@@ -54,7 +54,35 @@ struct _CwBotRuntime {
 	CwPromHistogram latency;
 	gint64 loaded_at_ms;
 	gint64 last_heartbeat_ms;
+	/* the active orchestrator's retries on the wall clock (venue brokers) */
+	CwRetryPoller *retries;
+	gboolean retries_live;
 };
+
+/* The orchestrator that becomes active runs its retries on the wall clock
+ * when its broker is a venue (CwRetryPoller) and its candles come as they
+ * happen. A replayed file is simulated time: its bots keep the candles'
+ * time, as in a backtest. */
+static void
+cw_bot_runtime_follow_retries(CwBotRuntime *self, CwTradingOrchestrator *orch)
+{
+	const char *feed = cw_bot_config_get_section_type(self->config, "feed", NULL);
+
+	if (g_strcmp0(feed, "replay") == 0) {
+		cw_retry_poller_release(self->retries);
+		self->retries_live = FALSE;
+		return;
+	}
+	self->retries_live = cw_retry_poller_adopt(self->retries, orch);
+}
+
+/* After a candle or a report: the poller's timeout follows the next retry. */
+static inline void
+cw_bot_runtime_arm_retries(CwBotRuntime *self)
+{
+	if (G_UNLIKELY(self->retries_live) && !self->recovering)
+		cw_retry_poller_arm(self->retries);
+}
 
 /* The exit plan of the position, kept beside it in trading_positions. */
 static char *
@@ -62,22 +90,30 @@ cw_bot_runtime_exit_state_json(CwBotRuntime *self, const CwEvent *event)
 {
 	const CwExitMachine *m;
 	GString *out;
+	CwJsonWriter w;
 
 	if (self->active == NULL || event->strategy_id != self->active_spec->quark)
 		return NULL;
 	m = cw_trading_orchestrator_get_exit_machine(self->active);
 	out = g_string_new(NULL);
-	g_string_append_printf(out,
-			       "{\"state\":\"%s\",\"stop_price\":%.17g,\"trailing\":%s,"
-			       "\"best_close\":%.17g,\"candles_in_position\":%u,\"take_profits\":[",
-			       cw_exit_state_to_string(m->state), m->stop_price,
-			       m->trailing_active ? "true" : "false", m->best_close,
-			       m->candles_in_position);
-	for (guint i = 0; i < m->n_take_profits; i++)
-		g_string_append_printf(out, "%s{\"price\":%.17g,\"qty\":%.17g,\"filled\":%s}",
-				       i > 0 ? "," : "", m->tp_price[i], m->tp_qty[i],
-				       m->tp_filled[i] ? "true" : "false");
-	g_string_append(out, "]}");
+	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_string(&w, "state", cw_exit_state_to_string(m->state));
+	cw_json_writer_member_double(&w, "stop_price", m->stop_price);
+	cw_json_writer_member_boolean(&w, "trailing", m->trailing_active);
+	cw_json_writer_member_double(&w, "best_close", m->best_close);
+	cw_json_writer_member_uint(&w, "candles_in_position", m->candles_in_position);
+	cw_json_writer_key(&w, "take_profits");
+	cw_json_writer_begin_array(&w);
+	for (guint i = 0; i < m->n_take_profits; i++) {
+		cw_json_writer_begin_object(&w);
+		cw_json_writer_member_double(&w, "price", m->tp_price[i]);
+		cw_json_writer_member_double(&w, "qty", m->tp_qty[i]);
+		cw_json_writer_member_boolean(&w, "filled", m->tp_filled[i]);
+		cw_json_writer_end_object(&w);
+	}
+	cw_json_writer_end_array(&w);
+	cw_json_writer_end_object(&w);
 	return g_string_free(out, FALSE);
 }
 
@@ -108,6 +144,7 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 	/* replayed history is in the database already */
 	if (self->recovering)
 		return;
+	cw_bot_runtime_arm_retries(self);
 	cw_bot_runtime_count(self, event);
 	cw_store_writer_event_copy(self->writer, self->id, event);
 	switch (event->type) {
@@ -203,6 +240,7 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	self->history = g_ptr_array_new_with_free_func((GDestroyNotify) cw_scheduled_config_free);
 	self->mode = CW_BOT_MODE_ACTIVE;
 	self->loaded_at_ms = g_get_real_time() / 1000;
+	self->retries = cw_retry_poller_new();
 	cw_prom_histogram_init(&self->latency,
 			       (const double[]){1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2}, 8);
 	return self;
@@ -213,6 +251,7 @@ cw_bot_runtime_free(CwBotRuntime *self)
 {
 	if (self == NULL)
 		return;
+	cw_retry_poller_free(self->retries);
 	cw_orchestrator_cache_remove_owner(self->env.cache, self);
 	g_queue_clear_full(&self->scheduled, (GDestroyNotify) cw_scheduled_config_free);
 	g_ptr_array_unref(self->history);
@@ -301,6 +340,7 @@ cw_bot_runtime_load(CwBotRuntime *self, const CwStrategySpec *spec, GError **err
 	cw_trading_orchestrator_set_order_hook(orch, cw_bot_runtime_order_hook, self);
 	if (self->mode != CW_BOT_MODE_ACTIVE || self->warming_up)
 		cw_trading_orchestrator_set_mode(orch, cw_bot_runtime_effective_mode(self));
+	cw_bot_runtime_follow_retries(self, orch);
 	return orch;
 }
 
@@ -423,6 +463,7 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 	}
 	self->counters.last_candle_open = candle->open_time;
 	self->cursor = candle->open_time;
+	cw_bot_runtime_arm_retries(self);
 }
 
 /* Fills the health view of the bot (pointers valid until the next candle). */
@@ -522,6 +563,7 @@ cw_bot_runtime_replace_config(CwBotRuntime *self, CwBotConfig *config, const cha
 	self->updated_at = updated_at;
 	self->active = fresh;
 	self->active_spec = spec;
+	cw_bot_runtime_follow_retries(self, fresh);
 	if (self->mode != CW_BOT_MODE_ACTIVE)
 		cw_trading_orchestrator_set_mode(fresh, self->mode);
 	return TRUE;
@@ -629,37 +671,42 @@ cw_bot_runtime_queue_guard_state(CwBotRuntime *self)
 {
 	CwGuardPipeline *pipeline;
 	const GArray *stats;
-	g_autoptr(GString) json = g_string_new("{");
+	g_autoptr(GString) json = g_string_new(NULL);
+	g_autoptr(GString) account = g_string_new(NULL);
 	g_autofree char *state = NULL;
+	const CwAccount *acc;
+	CwJsonWriter w;
 
 	if (self->active == NULL || self->recovering)
 		return;
 	pipeline = cw_trading_orchestrator_get_guard_pipeline(self->active);
 	stats = cw_guard_pipeline_get_stats(pipeline);
+	cw_json_writer_init(&w, json, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
 	for (guint i = 0; i < stats->len; i++) {
 		const CwGuardStats *g = &g_array_index(stats, CwGuardStats, i);
-		g_string_append_printf(
-		    json,
-		    "%s\"%s\":{\"checks\":%" G_GUINT64_FORMAT ",\"rejections\":%" G_GUINT64_FORMAT
-		    ",\"modifications\":%" G_GUINT64_FORMAT "}",
-		    i > 0 ? "," : "", g->name, g->checks, g->rejections, g->modifications);
+		cw_json_writer_key(&w, g->name);
+		cw_json_writer_begin_object(&w);
+		cw_json_writer_member_uint(&w, "checks", g->checks);
+		cw_json_writer_member_uint(&w, "rejections", g->rejections);
+		cw_json_writer_member_uint(&w, "modifications", g->modifications);
+		cw_json_writer_end_object(&w);
 	}
-	g_string_append_c(json, '}');
+	cw_json_writer_end_object(&w);
 	cw_store_writer_state(self->writer, self->id, "guard_stats", json->str);
 	state = cw_guard_pipeline_save_state(pipeline);
 	if (state != NULL)
 		cw_store_writer_state(self->writer, self->id, "guard_state", state);
-	{
-		/* the paper account: the balance the broker holds for the bot */
-		const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
-		char text[128];
-
-		g_snprintf(text, sizeof text,
-			   "{\"balance\":%.17g,\"equity\":%.17g,\"realized_pnl\":%.17g,"
-			   "\"fees\":%.17g}",
-			   acc->cash, acc->equity, acc->realized_pnl, acc->fees);
-		cw_store_writer_state(self->writer, self->id, "account", text);
-	}
+	/* the paper account: the balance the broker holds for the bot */
+	acc = cw_trading_orchestrator_get_account(self->active);
+	cw_json_writer_init(&w, account, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_double(&w, "balance", acc->cash);
+	cw_json_writer_member_double(&w, "equity", acc->equity);
+	cw_json_writer_member_double(&w, "realized_pnl", acc->realized_pnl);
+	cw_json_writer_member_double(&w, "fees", acc->fees);
+	cw_json_writer_end_object(&w);
+	cw_store_writer_state(self->writer, self->id, "account", account->str);
 	/* "mode" belongs to the operator (bots halt/resume); this is the mode
 	 * in force, guards' demands included */
 	cw_store_writer_state(
@@ -670,10 +717,17 @@ cw_bot_runtime_queue_guard_state(CwBotRuntime *self)
 char *
 cw_bot_runtime_cache_stats_json(CwBotRuntime *self)
 {
-	return g_strdup_printf("{\"hits\":%" G_GUINT64_FORMAT ",\"misses\":%" G_GUINT64_FORMAT
-			       ",\"evictions\":%" G_GUINT64_FORMAT ",\"loaded\":%u}",
-			       self->stats.hits, self->stats.misses, self->stats.evictions,
-			       self->stats.loaded);
+	GString *out = g_string_new(NULL);
+	CwJsonWriter w;
+
+	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_uint(&w, "hits", self->stats.hits);
+	cw_json_writer_member_uint(&w, "misses", self->stats.misses);
+	cw_json_writer_member_uint(&w, "evictions", self->stats.evictions);
+	cw_json_writer_member_uint(&w, "loaded", self->stats.loaded);
+	cw_json_writer_end_object(&w);
+	return g_string_free(out, FALSE);
 }
 
 /* Whether two configs differ only by the active strategy. */

@@ -265,7 +265,7 @@ cw_notification_commands_journal(CwStore *store, const char *notifier, gint64 ch
 	json_builder_add_string_value(b, text);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	payload = json_to_string(root, FALSE);
+	payload = cw_json_to_string(root, FALSE);
 	if (cw_store_event_append(store, 0, NULL, "NOTIFIER_COMMAND", g_get_real_time() / 1000,
 				  payload, &error) < 0)
 		g_warning("notifications: journalling a command: %s", error->message);

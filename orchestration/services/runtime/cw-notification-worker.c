@@ -277,7 +277,7 @@ cw_notification_worker_dead(CwWorkerTarget *t, CwStoreOutboxRow *row, guint atte
 	json_builder_add_string_value(b, error_text);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	payload = json_to_string(root, FALSE);
+	payload = cw_json_to_string(root, FALSE);
 	if (cw_store_event_append(self->store, 0, NULL, "HEALTH_WARNING",
 				  cw_clock_now_ms(self->clock), payload, &error) < 0)
 		cw_notification_worker_log(t, "%s", error->message);
@@ -597,7 +597,7 @@ cw_notification_worker_read_config(JsonObject *service_config, GError **error)
 		return FALSE;
 	node = json_node_new(JSON_NODE_ARRAY);
 	json_node_set_array(node, array);
-	text = json_to_string(node, FALSE);
+	text = cw_json_to_string(node, FALSE);
 	cw_service_context_set_setting(ctx, "notifications", g_variant_new_string(text));
 	return TRUE;
 }

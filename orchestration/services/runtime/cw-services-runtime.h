@@ -9,6 +9,7 @@
 #define CW_SERVICES_RUNTIME_INSIDE
 #include "cw-services-error.h"
 #include "cw-orchestrator-cache.h"
+#include "cw-retry-poller.h"
 #include "cw-bot-runtime.h"
 #include "cw-feed-hub.h"
 #include "cw-store-candle-history.h"

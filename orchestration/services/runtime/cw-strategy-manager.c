@@ -112,7 +112,6 @@ cw_strategy_manager_status(CwStrategyManager *self, gint64 id, const char *name,
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autoptr(JsonNode) root = NULL;
 	const char *error_text = g_strcmp0(status, "error") == 0 ? reason : NULL;
 	gint64 now = cw_strategy_manager_now();
@@ -139,9 +138,8 @@ cw_strategy_manager_status(CwStrategyManager *self, gint64 id, const char *name,
 	}
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
 	cw_store_writer_event(self->writer, id, NULL, "BOT_STATUS", cw_strategy_manager_now(),
-			      json_generator_to_data(gen, NULL));
+			      cw_json_to_string(root, FALSE));
 	if (error_text != NULL)
 		cw_strategy_manager_journal_bot_error(self, id, error_text);
 	if (reason != NULL)
@@ -166,12 +164,16 @@ static void
 cw_strategy_manager_queue_write_counts(CwBotRuntime *rt)
 {
 	CwStoreWriter *writer = cw_bot_runtime_get_writer(rt);
-	g_autofree char *json = g_strdup_printf(
-	    "{\"written\":%" G_GUINT64_FORMAT ",\"dropped\":%" G_GUINT64_FORMAT ",\"pending\":%u}",
-	    cw_store_writer_get_n_written(writer), cw_store_writer_get_n_failed(writer),
-	    cw_store_writer_get_pending(writer));
+	g_autoptr(GString) json = g_string_new(NULL);
+	CwJsonWriter w;
 
-	cw_store_writer_state(writer, cw_bot_runtime_get_id(rt), "writes", json);
+	cw_json_writer_init(&w, json, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_uint(&w, "written", cw_store_writer_get_n_written(writer));
+	cw_json_writer_member_uint(&w, "dropped", cw_store_writer_get_n_failed(writer));
+	cw_json_writer_member_uint(&w, "pending", cw_store_writer_get_pending(writer));
+	cw_json_writer_end_object(&w);
+	cw_store_writer_state(writer, cw_bot_runtime_get_id(rt), "writes", json->str);
 }
 
 static void

@@ -197,7 +197,7 @@ cw_outbox_router_section(JsonObject *obj, const char *const *common)
 			json_object_set_member(
 			    copy, l->data, json_node_copy(json_object_get_member(obj, l->data)));
 	json_node_set_object(node, copy);
-	return json_to_string(node, FALSE);
+	return cw_json_to_string(node, FALSE);
 }
 
 static CwOutboxTarget *
