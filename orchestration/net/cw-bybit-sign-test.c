@@ -1,5 +1,5 @@
 /* Bybit v5 signatures against vectors computed with another implementation
- * (openssl dgst -sha256 -hmac), among them Bybit's own documented example. */
+ * (openssl dgst -sha256 -hmac). */
 #include "cw-net.h"
 
 #include <string.h>
