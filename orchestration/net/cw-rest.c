@@ -221,6 +221,12 @@ cw_rest_send(GTask *task)
 	CwRestCall *call = g_task_get_task_data(task);
 	g_autoptr(SoupMessage) msg = soup_message_new(call->method, call->url);
 
+	/* stopped while waiting to try again: prepare_data may be gone */
+	if (g_cancellable_is_cancelled(g_task_get_cancellable(task))) {
+		g_task_return_new_error(task, CW_NET_ERROR, CW_NET_ERROR_CANCELLED, "cancelled");
+		g_object_unref(task);
+		return;
+	}
 	if (msg == NULL) {
 		g_autofree char *path = cw_rest_path(call->url);
 		g_task_return_new_error(task, CW_NET_ERROR, CW_NET_ERROR_FAILED,
