@@ -476,8 +476,12 @@ cw_sim_emit(CwExchangeSim *self, CwSimMarket *m, guint i, guint j, gint64 ts)
 	CwSimOverride none = {0};
 	CwCandle candle;
 
-	if (closed && self->priv != NULL)
-		cw_sim_bybit_private_on_candle(self->priv, m->symbol, c);
+	/* the next candle matches part of the way into it */
+	if (closed && self->priv != NULL && i + 1 < m->candles->len)
+		cw_sim_bybit_private_schedule_candle(
+		    self->priv, m->symbol, &g_array_index(m->candles, CwCandle, i + 1),
+		    (guint) (self->options.speed > 0 ? 400.0 / self->options.speed
+						     : self->interval_ms * 0.4));
 	if (cw_sim_faults_hit(f, f->drop_every, 1, i)) {
 		if (closed)
 			g_array_append_val(m->dropped, c->open_time);

@@ -70,6 +70,8 @@ typedef struct {
 	double leverage;
 	gint64 created;
 	gint64 updated;
+	CwCandle due; /* scheduled for matching */
+	guint due_source;
 } CwSimBook;
 
 typedef struct {
@@ -640,6 +642,7 @@ cw_sim_priv_book_free(gpointer data)
 {
 	CwSimBook *book = data;
 
+	g_clear_handle_id(&book->due_source, g_source_remove);
 	g_object_unref(book->paper);
 	g_free(book->symbol);
 	g_free(book);
@@ -1874,6 +1877,30 @@ cw_sim_bybit_private_on_candle(CwSimBybitPrivate *self, const char *symbol, cons
 	c.symbol = book->quark;
 	book->last_price = c.close;
 	cw_broker_on_candle(CW_BROKER(book->paper), &c);
+}
+
+static gboolean
+cw_sim_priv_due_cb(gpointer data)
+{
+	CwSimBook *book = data;
+
+	book->due_source = 0;
+	cw_sim_bybit_private_on_candle(book->priv, book->symbol, &book->due);
+	return G_SOURCE_REMOVE;
+}
+
+void
+cw_sim_bybit_private_schedule_candle(CwSimBybitPrivate *self, const char *symbol,
+				     const CwCandle *candle, guint delay_ms)
+{
+	CwSimBook *book = cw_sim_priv_book(self, symbol);
+
+	if (book->due_source != 0) {
+		g_clear_handle_id(&book->due_source, g_source_remove);
+		cw_sim_bybit_private_on_candle(self, symbol, &book->due);
+	}
+	book->due = *candle;
+	book->due_source = g_timeout_add(delay_ms, cw_sim_priv_due_cb, book);
 }
 
 JsonNode *

@@ -57,6 +57,11 @@ void cw_sim_bybit_private_on_websocket(CwSimBybitPrivate *self, SoupServerMessag
 /* A candle of symbol closed: the working orders match against it. */
 void cw_sim_bybit_private_on_candle(CwSimBybitPrivate *self, const char *symbol,
 				    const CwCandle *candle);
+/* Candle of symbol opened: it is matched after delay_ms (part of the way
+ * into it, as fills come before a candle closes on an exchange); a candle
+ * still waiting is matched first. */
+void cw_sim_bybit_private_schedule_candle(CwSimBybitPrivate *self, const char *symbol,
+					  const CwCandle *candle, guint delay_ms);
 /* The GET /sim/audit document. */
 JsonNode *cw_sim_bybit_private_get_audit(CwSimBybitPrivate *self);
 
