@@ -446,6 +446,35 @@ test_private_stream(void)
 	fixture_clear(&f);
 }
 
+/* A trade "by hand" through the control endpoint changes the position at
+ * the last close, with an execution of an order no bot made; private
+ * faults are set the same way. */
+static void
+test_hand_trade(void)
+{
+	Fixture f;
+	g_autoptr(JsonNode) pos = NULL, execs = NULL, hand = NULL, faults = NULL;
+	g_autofree char *url = NULL;
+
+	fixture_init(&f);
+	candle(&f, 100, 101, 99, 100);
+	hand = call(&f, "POST", "/sim/position",
+		    "{\"symbol\":\"BTCUSDT\",\"side\":\"Sell\",\"qty\":0.03}");
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(hand), "orderId"), ==,
+			"manual-1");
+	pos = call(&f, "GET", "/v5/position/list?category=linear&symbol=BTCUSDT", NULL);
+	g_assert_cmpstr(json_object_get_string_member(first(pos), "side"), ==, "Sell");
+	g_assert_cmpstr(json_object_get_string_member(first(pos), "size"), ==, "0.03");
+	g_assert_cmpstr(json_object_get_string_member(first(pos), "avgPrice"), ==, "100");
+	execs = call(&f, "GET", "/v5/execution/list?category=linear&symbol=BTCUSDT", NULL);
+	g_assert_cmpstr(json_object_get_string_member(first(execs), "orderLinkId"), ==, "");
+	faults = call(&f, "POST", "/sim/private-faults", "{\"partial_fill_every\":3}");
+	g_assert_cmpint(
+	    json_object_get_int_member(json_node_get_object(faults), "partial_fill_every"), ==, 3);
+	g_assert_cmpuint(cw_sim_bybit_private_get_faults(f.priv)->partial_fill_every, ==, 3);
+	fixture_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -455,5 +484,6 @@ main(int argc, char **argv)
 	g_test_add_func("/exchange-sim/private/stop-and-codes", test_stop_and_codes);
 	g_test_add_func("/exchange-sim/private/rate-limit", test_rate_limit);
 	g_test_add_func("/exchange-sim/private/stream", test_private_stream);
+	g_test_add_func("/exchange-sim/private/hand-trade", test_hand_trade);
 	return g_test_run();
 }

@@ -1442,6 +1442,10 @@ cw_sim_priv_control(CwSimBybitPrivate *self, SoupServerMessage *msg, const char 
 	}
 	if (strcmp(path, "/sim/private-faults") != 0 && strcmp(path, "/sim/position") != 0)
 		return FALSE;
+	if (!post && strcmp(path, "/sim/position") == 0) {
+		cw_sim_priv_error_reply(msg, "POST /sim/position {\"symbol\", \"side\", \"qty\"}");
+		return TRUE;
+	}
 	if (!post) {
 		g_autoptr(JsonBuilder) b = json_builder_new();
 		g_autoptr(JsonNode) doc = NULL;
