@@ -72,6 +72,8 @@ struct _CwBybitBroker {
 	GQueue low;         /* CwBybitReq: entries */
 	guint in_flight;
 	gint64 blocked_until_ms; /* rate limit: nothing goes out before */
+	gint64 limit_left;       /* requests the venue allows until limit_reset_ms; -1 unknown */
+	gint64 limit_reset_ms;
 	guint timer;
 	GHashTable *seen; /* exec ids */
 	GQueue seen_order;
@@ -306,6 +308,25 @@ cw_bybit_broker_note_limit(CwBybitBroker *self, const CwRestAnswer *answer, gboo
 	}
 	if (until > self->blocked_until_ms)
 		self->blocked_until_ms = until;
+	/* what is left, less what is on its way and not counted there yet */
+	if (answer->limit_status >= 0 && answer->limit_reset_ms > now) {
+		self->limit_left = MAX(0, answer->limit_status - (gint64) self->in_flight);
+		self->limit_reset_ms = MIN(answer->limit_reset_ms, now + 30000);
+	}
+}
+
+/* FALSE when the venue's window has no request left for one more. */
+static gboolean
+cw_bybit_broker_may_send(CwBybitBroker *self, gint64 now)
+{
+	if (self->limit_left < 0 || now >= self->limit_reset_ms) {
+		self->limit_left = -1;
+		return TRUE;
+	}
+	if (self->limit_left > 0)
+		return TRUE;
+	self->blocked_until_ms = MAX(self->blocked_until_ms, self->limit_reset_ms);
+	return FALSE;
 }
 
 /* Orders ------------------------------------------------------------------------------- */
@@ -574,7 +595,7 @@ cw_bybit_broker_dispatch(CwBybitBroker *self)
 		CwBybitTrack *track = NULL;
 		CwBybitReq *req;
 
-		if (now < self->blocked_until_ms) {
+		if (now < self->blocked_until_ms || !cw_bybit_broker_may_send(self, now)) {
 			if (self->timer == 0)
 				self->timer = g_timeout_add((guint) (self->blocked_until_ms - now),
 							    cw_bybit_broker_timer_cb, self);
@@ -589,6 +610,8 @@ cw_bybit_broker_dispatch(CwBybitBroker *self)
 			cw_bybit_req_free(req);
 			continue;
 		}
+		if (self->limit_left > 0)
+			self->limit_left--;
 		cw_bybit_broker_send(self, req, track);
 	}
 }
@@ -652,16 +675,33 @@ cw_bybit_broker_on_create(CwBybitBroker *self, CwBybitReq *req, CwBybitTrack *tr
 
 static void
 cw_bybit_broker_on_lookup(CwBybitBroker *self, CwBybitReq *req, CwBybitTrack *track,
-			  CwBybitEnvelope *env)
+			  CwBybitEnvelope *env, const CwRestAnswer *answer)
 {
 	g_autoptr(GError) error = NULL;
 	JsonArray *list = env->ret_code == 0 ? cw_bybit_envelope_list(env, &error) : NULL;
 	CwBybitOrderInfo info;
 
+	if (env->ret_code == 10006 || env->ret_code == 10002) {
+		/* refused before it was read: the lookup again (10002: after the clock) */
+		CwBybitReq *again = cw_bybit_req_new(self, CW_BYBIT_REQ_LOOKUP, req->link_id);
+
+		again->resend_if_missing = req->resend_if_missing;
+		if (env->ret_code == 10006) {
+			self->stats.rate_limited++;
+			cw_bybit_broker_note_limit(self, answer, TRUE);
+		} else {
+			self->time_done = FALSE;
+			self->starting = FALSE;
+		}
+		cw_bybit_broker_enqueue(self, again, TRUE, TRUE);
+		return;
+	}
 	if (list == NULL) {
 		g_autofree char *text =
 		    g_strdup_printf("order lookup: retCode %" G_GINT64_FORMAT ": %s", env->ret_code,
 				    error != NULL ? error->message : env->ret_msg);
+		/* the engine resolves it now (lookup_order_async) */
+		track->ended = TRUE;
 		cw_bybit_broker_fault(self, track, CW_BROKER_ERROR_UNKNOWN_OUTCOME,
 				      (int) env->ret_code, text);
 		return;
@@ -686,6 +726,8 @@ cw_bybit_broker_on_lookup(CwBybitBroker *self, CwBybitReq *req, CwBybitTrack *tr
 	if (!req->resend_if_missing)
 		return;
 	if (track->creates >= CW_BYBIT_MAX_CREATES) {
+		/* given up here: the engine looks it up and decides */
+		track->ended = TRUE;
 		cw_bybit_broker_fault(self, track, CW_BROKER_ERROR_UNKNOWN_OUTCOME, 0,
 				      "create: no answer and not at the exchange after 5 sends");
 		return;
@@ -818,7 +860,7 @@ cw_bybit_broker_sent(GObject *source, GAsyncResult *result, gpointer user_data)
 		cw_bybit_broker_on_create(self, req, track, &env, &answer);
 		break;
 	case CW_BYBIT_REQ_LOOKUP:
-		cw_bybit_broker_on_lookup(self, req, track, &env);
+		cw_bybit_broker_on_lookup(self, req, track, &env, &answer);
 		break;
 	default:
 		cw_bybit_broker_on_change(self, req, track, &env, &answer);
@@ -2075,6 +2117,7 @@ cw_bybit_broker_init(CwBybitBroker *self)
 	g_queue_init(&self->seen_order);
 	self->recv_window_ms = 5000;
 	self->timeout_s = 10;
+	self->limit_left = -1;
 }
 
 static void

@@ -361,6 +361,89 @@ test_rate_limit_storm(void)
 	run_fault("rate_limit_next", 6, NULL, 0);
 }
 
+static gboolean
+lookup_done(Fixture *f)
+{
+	return cw_bybit_broker_get_stats(f->broker)->lookups >= 1 &&
+	       cw_bybit_broker_get_n_pending(f->broker) == 0;
+}
+
+static gboolean
+create_received(Fixture *f)
+{
+	return audit_int(f, "creates_received") >= 1;
+}
+
+/* The lookup after an unknown outcome is itself rate limited: it is tried
+ * again after the reset, never given up on. */
+static void
+test_lookup_rate_limited(void)
+{
+	Fixture f;
+	CwOrder entry = market("cw-dd-1", CW_SIDE_BUY, 0.01, CW_ORDER_PURPOSE_ENTRY);
+	g_autoptr(GError) error = NULL;
+
+	fixture_init(&f, NULL);
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "timeout_create_next", "1", &error));
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &entry, &error));
+	g_assert_true(wait_for(create_received, &f, 5));
+	/* accepted and hanging: the lookup that follows the timeout is refused twice */
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "rate_limit_next", "2", &error));
+	wanted_id = "cw-dd-1";
+	g_assert_true(wait_for(acked, &f, 10));
+	/* the stream acknowledged it; the create's timeout and lookup follow */
+	g_assert_true(wait_for(lookup_done, &f, 10));
+	for (guint i = 0; i < f.reports->len; i++)
+		g_assert_false(g_array_index(f.reports, Seen, i).has_error);
+	g_assert_cmpint(accepted(&f, "cw-dd-1"), ==, 1);
+	g_assert_cmpuint(cw_bybit_broker_get_stats(f.broker)->lookups, >=, 1);
+	g_assert_cmpint(audit_int(&f, "creates_received"), ==, 1);
+	fixture_clear(&f);
+}
+
+static guint n_acked_wanted;
+
+static gboolean
+all_acked(Fixture *f)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < f->reports->len; i++) {
+		const Seen *s = &g_array_index(f->reports, Seen, i);
+		n += s->order.status == CW_ORDER_STATUS_NEW && !s->has_error;
+	}
+	return n >= n_acked_wanted;
+}
+
+/* A burst of orders under a tight limit: paced by X-Bapi-Limit-Status and
+ * the reset time, never refused with 10006. */
+static void
+test_paced(void)
+{
+	Fixture f;
+	g_autoptr(GError) error = NULL;
+
+	fixture_init(&f, NULL);
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "rate_limit_per_s", "5", &error));
+	/* a second for the start's requests to leave the window */
+	g_usleep(1100000);
+	for (guint i = 0; i < 12; i++) {
+		CwOrder o = {0};
+
+		g_snprintf(o.client_order_id, sizeof o.client_order_id, "cw-ee-%u", i);
+		o.side = CW_SIDE_BUY;
+		o.type = CW_ORDER_TYPE_LIMIT;
+		o.price = 50;
+		o.qty = 0.001;
+		g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &o, &error));
+	}
+	n_acked_wanted = 12;
+	g_assert_true(wait_for(all_acked, &f, 10));
+	g_assert_cmpuint(cw_bybit_broker_get_stats(f.broker)->rate_limited, ==, 0);
+	g_assert_cmpint(audit_int(&f, "max_per_link_id"), ==, 1);
+	fixture_clear(&f);
+}
+
 /* Executions pushed twice, split in two, and a stream cut before the fill's
  * push: every execId once, the fill whole. */
 static void
@@ -507,6 +590,8 @@ main(int argc, char **argv)
 	g_test_add_func("/bybit/broker/5xx-not-accepted", test_5xx_not_accepted);
 	g_test_add_func("/bybit/broker/5xx-accepted", test_5xx_accepted);
 	g_test_add_func("/bybit/broker/rate-limit-storm", test_rate_limit_storm);
+	g_test_add_func("/bybit/broker/lookup-rate-limited", test_lookup_rate_limited);
+	g_test_add_func("/bybit/broker/paced", test_paced);
 	g_test_add_func("/bybit/broker/executions", test_executions);
 	g_test_add_func("/bybit/broker/secrets", test_secrets);
 	return g_test_run();
