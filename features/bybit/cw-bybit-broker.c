@@ -281,7 +281,12 @@ cw_bybit_broker_read(CwBybitBroker *self, GAsyncResult *result, CwBybitEnvelope 
 	memset(env, 0, sizeof *env);
 	if (body == NULL) {
 		g_autofree char *text = cw_bybit_broker_redact(self, local->message);
-		g_set_error_literal(error, local->domain, local->code, text);
+		/* net's errors keep their code: callers tell a cancel from a failure */
+		if (local->domain == CW_NET_ERROR)
+			g_set_error_literal(error, CW_NET_ERROR, local->code, text);
+		else
+			g_set_error_literal(error, CW_BROKER_ERROR, CW_BROKER_ERROR_TRANSIENT,
+					    text);
 		return FALSE;
 	}
 	data = g_bytes_get_data(body, &len);
@@ -2064,7 +2069,8 @@ cw_bybit_broker_dispose(GObject *object)
 	if (self->cancellable != NULL)
 		g_cancellable_cancel(self->cancellable);
 	for (GList *l = tasks; l != NULL; l = l->next) {
-		g_task_return_new_error(l->data, G_IO_ERROR, G_IO_ERROR_CANCELLED, "disposed");
+		g_task_return_new_error(l->data, CW_BROKER_ERROR, CW_BROKER_ERROR_TRANSIENT,
+					"the broker was disposed before it started");
 		g_object_unref(l->data);
 	}
 	g_list_free(tasks);
