@@ -227,6 +227,21 @@ assert_store_is_sim(const char *db, int port)
 					       1e-9);
 	}
 	g_assert_cmpuint(ours, >, 0);
+	/* the position: the venue's signed size is the store's */
+	{
+		JsonObject *positions = json_object_get_object_member(a, "positions");
+		double venue = json_object_has_member(positions, "BTCUSDT")
+				   ? json_object_get_double_member(positions, "BTCUSDT")
+				   : 0;
+		g_autofree char *row = cw_test_db_text(
+		    db, "SELECT printf('%.10g', coalesce(sum(CASE direction WHEN 'long' THEN qty "
+			"WHEN 'short' THEN -qty ELSE 0 END), 0)) FROM trading_positions");
+
+		g_test_message("position: venue %.10g, store %s", venue,
+			       row != NULL ? row : "(none)");
+		g_assert_cmpfloat_with_epsilon(row != NULL ? g_ascii_strtod(row, NULL) : 0, venue,
+					       1e-9);
+	}
 }
 
 static void
