@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#define N_CANDLES 600
-#define SPEED     "40" /* candles per second: 25 ms for an order to arrive */
+#define N_CANDLES 500
+#define SPEED     "25" /* candles per second: 20 ms for an order to arrive */
 #define KEY       "e2e-key-51c2"
 #define SECRET    "e2e-secret-0b9e7a11d4c3"
 

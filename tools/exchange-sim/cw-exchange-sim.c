@@ -480,8 +480,8 @@ cw_sim_emit(CwExchangeSim *self, CwSimMarket *m, guint i, guint j, gint64 ts)
 	if (closed && self->priv != NULL && i + 1 < m->candles->len)
 		cw_sim_bybit_private_schedule_candle(
 		    self->priv, m->symbol, &g_array_index(m->candles, CwCandle, i + 1),
-		    (guint) (self->options.speed > 0 ? 400.0 / self->options.speed
-						     : self->interval_ms * 0.4));
+		    (guint) (self->options.speed > 0 ? 500.0 / self->options.speed
+						     : self->interval_ms * 0.5));
 	if (cw_sim_faults_hit(f, f->drop_every, 1, i)) {
 		if (closed)
 			g_array_append_val(m->dropped, c->open_time);
