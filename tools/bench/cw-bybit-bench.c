@@ -267,7 +267,7 @@ main(int argc, char **argv)
 	cw_sim_bybit_private_set_fault(cw_exchange_sim_get_private(sim), "rate_limit_per_s",
 				       "1000000", NULL);
 	bench_latency(sim, 1, quick ? 5 : 500);
-	bench_latency(sim, 100, quick ? 1 : 20);
+	bench_latency(sim, quick ? 10 : 100, quick ? 1 : 20);
 	bench_sustained(sim, 20, quick ? 1 : 5);
 	bench_sustained(sim, 100, quick ? 1 : 5);
 	cw_exchange_sim_free(sim);
