@@ -579,6 +579,49 @@ test_secrets(void)
 	g_rmdir(dir);
 }
 
+/* Config mistakes name their JSON path. */
+static void
+test_config_errors(void)
+{
+	static const struct {
+		const char *broker;
+		const char *path;
+	} cases[] = {
+	    {"\"api_key_env\":\"A\",\"api_secret_env\":\"B\",\"netwrk\":\"testnet\"", "broker"},
+	    {"\"api_key_env\":\"A\",\"api_secret_env\":\"B\",\"network\":\"moon\"",
+	     "broker.network"},
+	    {"\"api_key_env\":\"A\",\"api_secret_env\":\"B\",\"recv_window_ms\":0",
+	     "broker.recv_window_ms"},
+	    {"\"api_key_env\":\"A\",\"api_secret_env\":\"B\",\"unknown_position\":\"ignore\"",
+	     "broker.unknown_position"},
+	    {"\"api_key_env\":\"A\",\"api_secret_env\":\"B\",\"rest_url\":\"ftp://x\"",
+	     "broker.rest_url"},
+	    {"\"api_key_env\":\"A\",\"api_key_file\":\"/x\",\"api_secret_env\":\"B\"",
+	     "api_key_env and api_key_file"},
+	    {"\"api_secret_env\":\"B\"", "api_key_env and api_key_file"},
+	};
+
+	g_setenv("A", KEY, TRUE);
+	g_setenv("B", SECRET, TRUE);
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *json = g_strdup_printf(SECRETS_BASE, "paper", cases[i].broker);
+		g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(json, -1, &error);
+		g_autoptr(CwBybitBroker) broker = cw_bybit_broker_new();
+
+		g_assert_no_error(error);
+		g_assert_false(cw_broker_configure(CW_BROKER(broker), config,
+						   cw_bot_config_get_section(config, "broker"),
+						   &error));
+		g_test_message("%s", error->message);
+		g_assert_error(error, CW_CONFIG_ERROR, error->code);
+		g_assert_nonnull(strstr(error->message, cases[i].path));
+		g_assert_null(strstr(error->message, SECRET));
+	}
+	g_unsetenv("A");
+	g_unsetenv("B");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -596,5 +639,6 @@ main(int argc, char **argv)
 	g_test_add_func("/bybit/broker/paced", test_paced);
 	g_test_add_func("/bybit/broker/executions", test_executions);
 	g_test_add_func("/bybit/broker/secrets", test_secrets);
+	g_test_add_func("/bybit/broker/config-errors", test_config_errors);
 	return g_test_run();
 }
