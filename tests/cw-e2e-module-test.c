@@ -88,7 +88,9 @@ test_module_failing_broker(ModFixture *fx, gconstpointer user_data)
 	/* without the module the name is unknown, and the error says which exist */
 	g_assert_cmpint(mod_run(NULL, &err, "bots", "add", "--db", both, "--config", bad, NULL), ==,
 			1);
-	g_assert_nonnull(strstr(err, "unknown broker type 'failing' (known: paper)"));
+	g_assert_nonnull(strstr(err, "unknown broker type 'failing' (known: "));
+	/* the built-in brokers, whichever features are built */
+	g_assert_nonnull(strstr(err, "paper"));
 
 	g_assert_cmpint(mod_run(NULL, NULL, "bots", "add", "--db", alone, "--config", good, NULL),
 			==, 0);

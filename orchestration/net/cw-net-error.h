@@ -15,6 +15,7 @@ typedef enum {
 	CW_NET_ERROR_HTTP,      /* an HTTP status that is not a success */
 	CW_NET_ERROR_GAVE_UP,   /* retries exhausted */
 	CW_NET_ERROR_CANCELLED, /* stopped by the caller */
+	CW_NET_ERROR_NO_ANSWER, /* a POST got no answer: it may have reached the server */
 } CwNetError;
 
 GQuark cw_net_error_quark(void);

@@ -7,4 +7,5 @@
 #include "cw-net-error.h"
 #include "cw-ws-client.h"
 #include "cw-rest.h"
+#include "cw-bybit-sign.h"
 #undef CW_NET_INSIDE

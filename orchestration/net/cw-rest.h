@@ -35,4 +35,25 @@ void cw_rest_get_async(SoupSession *session, const char *url, const CwRestPolicy
 /* Returns: (transfer full): the body of the 2xx answer; *attempts = tries */
 GBytes *cw_rest_get_finish(GAsyncResult *result, guint *attempts, GError **error);
 
+/* Called before each attempt of cw_rest_request_async() with the payload
+ * to sign: the query string as sent (GET) or the body (POST). */
+typedef void (*CwRestPrepareFunc)(SoupMessageHeaders *headers, const char *payload,
+				  gsize payload_len, gpointer user_data);
+
+/* The last answer of a request. */
+typedef struct {
+	guint status;          /* HTTP status; 0 = no answer */
+	double retry_after_s;  /* cw_rest_retry_after(), -1 = none */
+	gint64 limit_status;   /* X-Bapi-Limit-Status: requests left, -1 = absent */
+	gint64 limit_reset_ms; /* X-Bapi-Limit-Reset-Timestamp, -1 = absent */
+} CwRestAnswer;
+
+void cw_rest_request_async(SoupSession *session, const char *method, const char *url,
+			   const char *body, CwRestPrepareFunc prepare, gpointer prepare_data,
+			   const CwRestPolicy *policy, CwRestRetryFunc retry, gpointer retry_data,
+			   GCancellable *cancellable, GAsyncReadyCallback callback,
+			   gpointer user_data);
+GBytes *cw_rest_request_finish(GAsyncResult *result, CwRestAnswer *answer, guint *attempts,
+			       GError **error);
+
 G_END_DECLS

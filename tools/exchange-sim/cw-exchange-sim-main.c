@@ -29,6 +29,10 @@ main(int argc, char **argv)
 	g_autofree char *port_file = NULL;
 	g_auto(GStrv) faults = NULL;
 	g_auto(GStrv) markets = NULL;
+	g_auto(GStrv) private_faults = NULL;
+	g_autofree char *api_key = NULL;
+	g_autofree char *api_secret_env = NULL;
+	double balance = 10000;
 	double speed = 10;
 	double linger = 2;
 	int partials = 0;
@@ -67,6 +71,15 @@ main(int argc, char **argv)
 	    {"fault", 'f', 0, G_OPTION_ARG_STRING_ARRAY, &faults,
 	     "A fault, e.g. drop_every=7 or bad_kinds=nan,binary (repeatable; see "
 	     "docs/operations.md)",
+	     "KEY=VALUE"},
+	    {"api-key", 0, 0, G_OPTION_ARG_STRING, &api_key,
+	     "Serve the Bybit v5 private API (orders, positions, /v5/private) for this key", "KEY"},
+	    {"api-secret-env", 0, 0, G_OPTION_ARG_STRING, &api_secret_env,
+	     "Environment variable holding the key's secret (default CW_SIM_API_SECRET)", "NAME"},
+	    {"balance", 0, 0, G_OPTION_ARG_DOUBLE, &balance,
+	     "USDT wallet balance of the private API's account (default 10000)", "USDT"},
+	    {"private-fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &private_faults,
+	     "A private API fault, e.g. drop_create_next=1 (repeatable; see docs/operations.md)",
 	     "KEY=VALUE"},
 	    {NULL},
 	};
@@ -112,10 +125,34 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (api_key != NULL) {
+		const char *name = api_secret_env != NULL ? api_secret_env : "CW_SIM_API_SECRET";
+
+		options.api_key = api_key;
+		options.api_secret = g_getenv(name);
+		options.balance = balance;
+		if (options.api_secret == NULL || *options.api_secret == '\0') {
+			g_printerr("candlewick-exchange-sim: --api-key needs the secret in $%s\n",
+				   name);
+			return 2;
+		}
+	}
 	sim = cw_exchange_sim_new(&options, &error);
 	if (sim == NULL) {
 		g_printerr("candlewick-exchange-sim: %s\n", error->message);
 		return 1;
+	}
+	for (guint i = 0; private_faults != NULL && private_faults[i] != NULL; i++) {
+		g_auto(GStrv) kv = g_strsplit(private_faults[i], "=", 2);
+
+		if (cw_exchange_sim_get_private(sim) == NULL || kv[0] == NULL || kv[1] == NULL ||
+		    !cw_sim_bybit_private_set_fault(cw_exchange_sim_get_private(sim), kv[0], kv[1],
+						    &error)) {
+			g_printerr(
+			    "candlewick-exchange-sim: --private-fault %s: %s\n", private_faults[i],
+			    error != NULL ? error->message : "expected KEY=VALUE, and --api-key");
+			return 2;
+		}
 	}
 	loop = g_main_loop_new(NULL, FALSE);
 	if (!cw_exchange_sim_start(sim, (guint) port, &error)) {

@@ -93,6 +93,8 @@ struct _CwExchangeSim {
 	gpointer finished_data;
 	CwExchangeSimSentFunc sent_func;
 	gpointer sent_data;
+
+	CwSimBybitPrivate *priv;
 };
 
 void
@@ -106,6 +108,7 @@ cw_exchange_sim_options_init(CwExchangeSimOptions *options)
 	options->qty_step = 0.001;
 	options->min_qty = 0.001;
 	options->min_notional = 5;
+	options->balance = 10000;
 	cw_sim_faults_init(&options->faults);
 }
 
@@ -138,6 +141,14 @@ cw_sim_base_ms(CwExchangeSim *self)
 		base = MIN(base, b);
 	}
 	return base;
+}
+
+static gint64 cw_sim_now_ms(CwExchangeSim *self);
+
+static gint64
+cw_sim_clock(gpointer data)
+{
+	return cw_sim_now_ms(data);
 }
 
 static gint64
@@ -476,6 +487,12 @@ cw_sim_emit(CwExchangeSim *self, CwSimMarket *m, guint i, guint j, gint64 ts)
 	CwSimOverride none = {0};
 	CwCandle candle;
 
+	/* the next candle matches part of the way into it */
+	if (closed && self->priv != NULL && i + 1 < m->candles->len)
+		cw_sim_bybit_private_schedule_candle(
+		    self->priv, m->symbol, &g_array_index(m->candles, CwCandle, i + 1),
+		    (guint) (self->options.speed > 0 ? 500.0 / self->options.speed
+						     : self->interval_ms * 0.5));
 	if (cw_sim_faults_hit(f, f->drop_every, 1, i)) {
 		if (closed)
 			g_array_append_val(m->dropped, c->open_time);
@@ -865,6 +882,13 @@ cw_sim_on_websocket(SoupServer *server, SoupServerMessage *msg, const char *path
 	g_signal_connect(ws, "closed", G_CALLBACK(cw_sim_on_closed), conn);
 	g_ptr_array_add(self->conns, conn);
 	cw_sim_maybe_start(self);
+}
+
+static void
+cw_sim_on_private_websocket(SoupServer *server, SoupServerMessage *msg, const char *path,
+			    SoupWebsocketConnection *ws, gpointer data)
+{
+	cw_sim_bybit_private_on_websocket(((CwExchangeSim *) data)->priv, msg, ws);
 }
 
 /* REST ------------------------------------------------------------------------ */
@@ -1514,6 +1538,8 @@ cw_sim_on_http(SoupServer *server, SoupServerMessage *msg, const char *path, GHa
 	gboolean spot = g_str_has_prefix(path, "/api/v3/");
 	guint delay = self->options.faults.rest_delay_ms;
 
+	if (self->priv != NULL && cw_sim_bybit_private_handle(self->priv, msg, path, query))
+		return;
 	if (g_str_has_prefix(path, "/sim/")) {
 		cw_sim_control(self, msg, path);
 		return;
@@ -1650,6 +1676,14 @@ cw_exchange_sim_new(const CwExchangeSimOptions *options, GError **error)
 	self->options.path = NULL;
 	self->options.symbol = NULL;
 	self->options.markets = NULL;
+	self->options.api_key = NULL;
+	self->options.api_secret = NULL;
+	if (options->api_key != NULL) {
+		self->priv = cw_sim_bybit_private_new(
+		    options->api_key, options->api_secret != NULL ? options->api_secret : "",
+		    options->balance, cw_sim_clock, self);
+		cw_sim_bybit_private_set_rules(self->priv, options->qty_step, options->min_qty);
+	}
 	self->markets = g_ptr_array_new_with_free_func(cw_sim_market_free);
 	self->conns = g_ptr_array_new_with_free_func(cw_sim_conn_free);
 	if (options->path == NULL) {
@@ -1692,6 +1726,7 @@ cw_exchange_sim_free(CwExchangeSim *self)
 	}
 	g_list_free(self->delayed);
 	g_clear_pointer(&self->conns, g_ptr_array_unref);
+	g_clear_pointer(&self->priv, cw_sim_bybit_private_free);
 	if (self->server != NULL)
 		soup_server_disconnect(self->server);
 	g_clear_object(&self->server);
@@ -1712,6 +1747,9 @@ cw_exchange_sim_start(CwExchangeSim *self, guint port, GError **error)
 					  cw_sim_on_websocket, self, NULL);
 	soup_server_add_websocket_handler(self->server, "/v5/public/spot", NULL, NULL,
 					  cw_sim_on_websocket, self, NULL);
+	if (self->priv != NULL)
+		soup_server_add_websocket_handler(self->server, "/v5/private", NULL, NULL,
+						  cw_sim_on_private_websocket, self, NULL);
 	soup_server_add_websocket_handler(self->server, "/ws", NULL, NULL, cw_sim_on_websocket,
 					  self, NULL);
 	soup_server_add_websocket_handler(self->server, "/stream", NULL, NULL, cw_sim_on_websocket,
@@ -1724,6 +1762,12 @@ cw_exchange_sim_start(CwExchangeSim *self, guint port, GError **error)
 	cw_sim_maybe_start(self);
 	self->tick_id = g_timeout_add(CW_SIM_TICK_MS, cw_sim_tick, self);
 	return TRUE;
+}
+
+CwSimBybitPrivate *
+cw_exchange_sim_get_private(CwExchangeSim *self)
+{
+	return self->priv;
 }
 
 guint

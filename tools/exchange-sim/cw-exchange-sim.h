@@ -4,6 +4,7 @@
  * a candle file on libsoup's SoupServer (docs/operations.md, "The exchange
  * simulator"). It runs on the thread-default main context of its caller. */
 
+#include "cw-sim-bybit-private.h"
 #include "cw-sim-faults.h"
 
 #include <libsoup/soup.h>
@@ -25,6 +26,10 @@ typedef struct {
 	double min_qty;
 	double min_notional;
 	CwSimFaults faults;
+	/* the private API (cw-sim-bybit-private.h) when api_key is set */
+	const char *api_key;
+	const char *api_secret;
+	double balance; /* USDT, default 10000 */
 } CwExchangeSimOptions;
 
 typedef struct _CwExchangeSim CwExchangeSim;
@@ -53,5 +58,8 @@ JsonNode *cw_exchange_sim_get_state(CwExchangeSim *self);
 /* Candles loaded from the first file (CwCandle), and how many have closed. */
 GArray *cw_exchange_sim_get_candles(CwExchangeSim *self);
 guint cw_exchange_sim_get_n_closed(CwExchangeSim *self);
+
+/* The private API, or NULL when no key was given. */
+CwSimBybitPrivate *cw_exchange_sim_get_private(CwExchangeSim *self);
 
 G_END_DECLS

@@ -345,6 +345,10 @@ cw_bots_read_config(const char *cmd, const char *path, CwBotConfig **config_out)
 		cw_commands_print_error(cmd, error);
 		return NULL;
 	}
+	/* checking a config trades nothing: whether a live bot may trade is
+	 * serve's decision (--allow-live) */
+	cw_service_context_set_setting(cw_service_context_get_default(), "service.allow_live",
+				       g_variant_new_boolean(TRUE));
 	config = cw_bot_admin_validate(text, &error);
 	if (config == NULL) {
 		fprintf(stderr, "candlewick %s: %s: %s\n", cmd, path, error->message);

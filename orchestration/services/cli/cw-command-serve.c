@@ -98,6 +98,7 @@ cw_command_serve(int argc, char **argv)
 	g_autofree char *log_format = NULL;
 	g_autofree char *poll = NULL, *heartbeat = NULL, *shutdown_timeout = NULL, *metrics = NULL;
 	gboolean exit_when_idle = FALSE;
+	gboolean allow_live = FALSE;
 	gboolean create = FALSE;
 	g_autofree char *http = NULL;
 	g_autofree char *http_port_file = NULL;
@@ -123,6 +124,8 @@ cw_command_serve(int argc, char **argv)
 	     "Seconds a graceful shutdown may take (default 10)", "S"},
 	    {"exit-when-idle", 0, 0, G_OPTION_ARG_NONE, &exit_when_idle,
 	     "Exit 0 once no bot is running", NULL},
+	    {"allow-live", 0, 0, G_OPTION_ARG_NONE, &allow_live,
+	     "Let bots with the live profile trade real money (else they go to error)", NULL},
 	    {"http", 0, 0, G_OPTION_ARG_STRING, &http,
 	     "HTTP server: ADDR:PORT (default 127.0.0.1:8080), unix:PATH or off", "ADDR:PORT"},
 	    {"http-port-file", 0, 0, G_OPTION_ARG_FILENAME, &http_port_file,
@@ -183,6 +186,9 @@ cw_command_serve(int argc, char **argv)
 				       shutdown_timeout))
 		return 2;
 	options.exit_when_idle = exit_when_idle;
+	/* read by the brokers of live bots when they are configured */
+	cw_service_context_set_setting(cw_service_context_get_default(), "service.allow_live",
+				       g_variant_new_boolean(allow_live));
 	if (!create && g_strcmp0(db, ":memory:") != 0 && !g_file_test(db, G_FILE_TEST_EXISTS)) {
 		fprintf(stderr,
 			"candlewick serve: %s: no such database; add a bot with `candlewick bots "

@@ -1,0 +1,441 @@
+/* End-to-end tests of the bybit broker: the real `candlewick serve` against
+ * the real candlewick-exchange-sim on 127.0.0.1, which streams the first
+ * rows of ../shared/data/btcusdt-5m.csv and is the Bybit v5 venue (signed
+ * REST, the private stream, matching by the paper broker's rules). */
+#define _GNU_SOURCE /* memmem */
+#include "cw-test-utils.h"
+
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#define N_CANDLES 500
+#define SPEED     "25" /* candles per second: 20 ms for an order to arrive */
+#define KEY       "e2e-key-51c2"
+#define SECRET    "e2e-secret-0b9e7a11d4c3"
+
+typedef struct {
+	char *tmpdir;
+	char *csv;
+	GPtrArray *procs;
+} Fixture;
+
+static void
+child_setup(gpointer user_data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocess *
+spawn(Fixture *fx, const char *log, const char *const *argv)
+{
+	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+	g_autoptr(GError) error = NULL;
+	GSubprocess *proc;
+
+	g_subprocess_launcher_set_stdout_file_path(l, log);
+	g_subprocess_launcher_set_stderr_file_path(l, log);
+	g_subprocess_launcher_set_child_setup(l, child_setup, NULL, NULL);
+	g_subprocess_launcher_unsetenv(l, "CW_DB");
+	g_subprocess_launcher_unsetenv(l, "NOTIFY_SOCKET");
+	g_subprocess_launcher_setenv(l, "CW_SIM_API_SECRET", SECRET, TRUE);
+	g_subprocess_launcher_setenv(l, "CW_E2E_BYBIT_KEY", KEY, TRUE);
+	g_subprocess_launcher_setenv(l, "CW_E2E_BYBIT_SECRET", SECRET, TRUE);
+	proc = g_subprocess_launcher_spawnv(l, argv, &error);
+	g_assert_no_error(error);
+	g_ptr_array_add(fx->procs, proc);
+	return proc;
+}
+
+static int
+sim_start(Fixture *fx, const char *const *extra)
+{
+	g_autofree char *port_file = g_strdup_printf("%s/sim.port", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/sim.log", fx->tmpdir);
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	CwTestDeadline d = cw_test_deadline(10000);
+	const char *base[] = {g_getenv("CW_EXCHANGE_SIM"),
+			      "--candles",
+			      fx->csv,
+			      "--port-file",
+			      port_file,
+			      "--wait-subscribers",
+			      "1",
+			      "--speed",
+			      SPEED,
+			      "--linger",
+			      "600",
+			      "--api-key",
+			      KEY,
+			      NULL};
+	g_autofree char *text = NULL;
+
+	g_assert_nonnull(base[0]);
+	for (guint i = 0; base[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer) base[i]);
+	for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer) extra[i]);
+	g_ptr_array_add(argv, NULL);
+	spawn(fx, log, (const char *const *) argv->pdata);
+	do {
+		guint64 port = 0;
+
+		if (g_file_get_contents(port_file, &text, NULL, NULL) &&
+		    g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, 65535, &port, NULL))
+			return (int) port;
+		g_clear_pointer(&text, g_free);
+	} while (cw_test_deadline_wait(&d, 20));
+	g_assert_not_reached();
+	return 0;
+}
+
+/* ema-trend with the sim as its feed and, unless paper, as its broker. */
+static char *
+bot_config(Fixture *fx, const char *name, int port, const char *profile, gboolean paper)
+{
+	g_autofree char *example = cw_test_example("ema-trend.json");
+	g_autofree char *path = g_strdup_printf("%s/%s.json", fx->tmpdir, name);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *feed_text = NULL, *broker_text = NULL, *text = NULL;
+	g_autoptr(JsonNode) feed = NULL, broker = NULL;
+	JsonObject *root;
+
+	g_assert_true(json_parser_load_from_file(parser, example, &error));
+	root = json_node_get_object(json_parser_get_root(parser));
+	feed_text = g_strdup_printf("{\"type\":\"bybit\",\"category\":\"linear\",\"warmup\":0,"
+				    "\"ws_url\":\"ws://127.0.0.1:%d/v5/public/linear\","
+				    "\"rest_url\":\"http://127.0.0.1:%d\"}",
+				    port, port);
+	feed = json_from_string(feed_text, &error);
+	g_assert_no_error(error);
+	json_object_set_member(root, "feed", g_steal_pointer(&feed));
+	json_object_set_string_member(root, "profile", profile);
+	if (!paper) {
+		broker_text =
+		    g_strdup_printf("{\"type\":\"bybit\",\"rest_url\":\"http://127.0.0.1:%d\","
+				    "\"ws_url\":\"ws://127.0.0.1:%d/v5/"
+				    "private\",\"api_key_env\":\"CW_E2E_BYBIT_KEY\","
+				    "\"api_secret_env\":\"CW_E2E_BYBIT_SECRET\",\"timeout_s\":1}",
+				    port, port);
+		broker = json_from_string(broker_text, &error);
+		g_assert_no_error(error);
+		json_object_set_member(root, "broker", g_steal_pointer(&broker));
+	}
+	text = json_to_string(json_parser_get_root(parser), TRUE);
+	g_assert_true(g_file_set_contents(path, text, -1, &error));
+	return g_steal_pointer(&path);
+}
+
+static void
+bots_add(const char *db, const char *config)
+{
+	g_autofree char *err = NULL;
+	int status = cw_test_run(NULL, &err, "bots", "add", "--db", db, "--config", config, NULL);
+
+	if (status != 0)
+		g_printerr("bots add: %s\n", err);
+	g_assert_cmpint(status, ==, 0);
+}
+
+static void
+dump_log(const char *log)
+{
+	g_autofree char *text = NULL;
+
+	g_file_get_contents(log, &text, NULL, NULL);
+	g_printerr("serve log:\n%s\n", text != NULL ? text : "");
+}
+
+static JsonNode *
+sim_get(int port, const char *path)
+{
+	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 10, NULL);
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%d%s", port, path);
+	g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) body = soup_session_send_and_read(session, msg, NULL, &error);
+	JsonNode *node;
+
+	g_assert_no_error(error);
+	node = json_from_string(g_bytes_get_data(body, NULL), &error);
+	g_assert_no_error(error);
+	return node;
+}
+
+/* Runs serve until the sim's file has streamed and every order settled. */
+static void
+run_serve(Fixture *fx, const char *db, const char *log, int port)
+{
+	const char *argv[] = {cw_test_exe(), "serve", "--db", db, "--http", "off", NULL};
+	GSubprocess *serve = spawn(fx, log, argv);
+	CwTestDeadline d = cw_test_deadline(120000);
+	gboolean ended = FALSE;
+
+	do {
+		g_autoptr(JsonNode) state = sim_get(port, "/sim/state");
+
+		ended = json_object_get_boolean_member(json_node_get_object(state), "ended");
+	} while (!ended && cw_test_deadline_wait(&d, 100));
+	if (!ended) {
+		dump_log(log);
+		cw_test_fail_now("the simulator did not finish streaming");
+	}
+	/* the last reports and the catch-ups */
+	g_usleep(1500000);
+	g_subprocess_send_signal(serve, SIGTERM);
+	g_assert_true(cw_test_subprocess_wait(serve, 15000));
+}
+
+#define TRADES_SQL(where)                                                                          \
+	"SELECT direction, entry_time, exit_time, printf('%.10g', entry_price), "                  \
+	"printf('%.10g', exit_price), printf('%.10g', qty), exit_reason FROM "                     \
+	"trading_trades " where " ORDER BY entry_time, exit_time, seq"
+
+/* Nothing accepted twice, and the store's orders are the venue's. */
+static void
+assert_store_is_sim(const char *db, int port)
+{
+	g_autoptr(JsonNode) audit = sim_get(port, "/sim/audit");
+	JsonObject *a = json_node_get_object(audit);
+	JsonArray *orders = json_object_get_array_member(a, "orders");
+	guint ours = 0;
+
+	g_test_message("sim audit: %u orders, %" G_GINT64_FORMAT
+		       " creates received, %" G_GINT64_FORMAT " refused as duplicates",
+		       json_array_get_length(orders),
+		       json_object_get_int_member(a, "creates_received"),
+		       json_object_get_int_member(a, "duplicates_refused"));
+	g_assert_cmpint(json_object_get_int_member(a, "max_per_link_id"), ==, 1);
+	for (guint i = 0; i < json_array_get_length(orders); i++) {
+		JsonObject *o = json_array_get_object_element(orders, i);
+		const char *link = json_object_get_string_member(o, "orderLinkId");
+		g_autofree char *sql = NULL;
+		g_autofree char *row = NULL;
+
+		if (*link == '\0')
+			continue;
+		ours++;
+		sql = g_strdup_printf("SELECT printf('%%.10g', filled_qty) FROM orders WHERE "
+				      "client_order_id = '%s'",
+				      link);
+		row = cw_test_db_text(db, sql);
+		g_assert_nonnull(row);
+		g_assert_cmpfloat_with_epsilon(g_ascii_strtod(row, NULL),
+					       json_object_get_double_member(o, "cumExecQty"),
+					       1e-9);
+	}
+	g_assert_cmpuint(ours, >, 0);
+	/* the position: the venue's signed size is the store's */
+	{
+		JsonObject *positions = json_object_get_object_member(a, "positions");
+		double venue = json_object_has_member(positions, "BTCUSDT")
+				   ? json_object_get_double_member(positions, "BTCUSDT")
+				   : 0;
+		g_autofree char *row = cw_test_db_text(
+		    db, "SELECT printf('%.10g', coalesce(sum(CASE direction WHEN 'long' THEN qty "
+			"WHEN 'short' THEN -qty ELSE 0 END), 0)) FROM trading_positions");
+
+		g_test_message("position: venue %.10g, store %s", venue,
+			       row != NULL ? row : "(none)");
+		g_assert_cmpfloat_with_epsilon(row != NULL ? g_ascii_strtod(row, NULL) : 0, venue,
+					       1e-9);
+	}
+}
+
+static void
+assert_no_secret(const char *path)
+{
+	g_autofree char *data = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &data, &len, NULL))
+		return;
+	g_test_message("grep %s (%" G_GSIZE_FORMAT " bytes)", path, len);
+	g_assert_null(memmem(data, len, SECRET, strlen(SECRET)));
+}
+
+static void
+assert_secret_nowhere(Fixture *fx, const char *db, const char *log)
+{
+	g_autofree char *wal = g_strdup_printf("%s-wal", db);
+	g_autofree char *events = cw_test_db_dump(db, "SELECT * FROM events");
+	g_autofree char *bots = cw_test_db_dump(db, "SELECT * FROM trading_bots");
+
+	assert_no_secret(db);
+	assert_no_secret(wal);
+	assert_no_secret(log);
+	g_assert_null(strstr(events, SECRET));
+	g_assert_null(strstr(bots, SECRET));
+}
+
+/* The same trades as the paper broker over the same candles. */
+static void
+test_same_trades(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *bt = g_strdup_printf("%s/bt.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	g_autofree char *config = NULL, *paper = NULL, *err = NULL;
+	g_autoptr(GPtrArray) live = NULL, tested = NULL;
+	/* a candle lasts 25 ms here: a limit per wall-clock second would be a
+	 * limit per few candles (the faults test keeps the default) */
+	const char *extra[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, extra);
+
+	config = bot_config(fx, "live", port, "paper", FALSE);
+	paper = bot_config(fx, "paper", port, "paper", TRUE);
+	bots_add(db, config);
+	run_serve(fx, db, log, port);
+	g_assert_cmpint(cw_test_run(NULL, &err, "backtest", "--config", paper, "--data", fx->csv,
+				    "--db", bt, "--quiet", NULL),
+			==, 0);
+	live = cw_test_db_rows(db, TRADES_SQL(""));
+	tested = cw_test_db_rows(bt, TRADES_SQL("WHERE exit_reason != 'end_of_data'"));
+	g_test_message("%u trades on the simulator, %u in the backtest", live->len, tested->len);
+	for (guint i = 0; i < MIN(live->len, tested->len); i++)
+		g_test_message("%s %s",
+			       strcmp(live->pdata[i], tested->pdata[i]) == 0 ? "same" : "DIFF",
+			       (char *) live->pdata[i]);
+	if (g_getenv("CW_E2E_KEEP") != NULL)
+		g_printerr("kept %s\n", fx->tmpdir);
+	g_assert_cmpuint(live->len, >=, 5);
+	g_assert_cmpuint(live->len, ==, tested->len);
+	for (guint i = 0; i < live->len; i++)
+		g_assert_cmpstr(live->pdata[i], ==, tested->pdata[i]);
+	assert_store_is_sim(db, port);
+	assert_secret_nowhere(fx, db, log);
+}
+
+/* Dropped answers, a timeout, 5xx before and after acceptance, a 10006
+ * storm, a stream cut during fills, duplicated and split executions:
+ * nothing accepted twice, the store equals the venue. */
+static void
+test_faults(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	g_autofree char *config = NULL;
+	const char *faults[] = {"--private-fault",
+				"drop_create_next=2",
+				"--private-fault",
+				"timeout_create_next=1",
+				"--private-fault",
+				"error_create_next=2",
+				"--private-fault",
+				"error_accepted_next=1",
+				"--private-fault",
+				"rate_limit_next=8",
+				"--private-fault",
+				"cut_stream_every=5",
+				"--private-fault",
+				"duplicate_exec_every=2",
+				"--private-fault",
+				"partial_fill_every=3",
+				NULL};
+	int port = sim_start(fx, faults);
+	g_autoptr(JsonNode) audit = NULL;
+	gint64 trades;
+
+	config = bot_config(fx, "live", port, "paper", FALSE);
+	bots_add(db, config);
+	run_serve(fx, db, log, port);
+	assert_store_is_sim(db, port);
+	audit = sim_get(port, "/sim/audit");
+	/* the faults happened: creates were answered late or not at all */
+	g_assert_cmpint(json_object_get_int_member(json_node_get_object(audit), "creates_received"),
+			>,
+			json_array_get_length(
+			    json_object_get_array_member(json_node_get_object(audit), "orders")));
+	trades = cw_test_db_int(db, "SELECT count(*) FROM trading_trades", 0);
+	g_test_message("%" G_GINT64_FORMAT " trades", trades);
+	g_assert_cmpint(trades, >=, 3);
+	assert_secret_nowhere(fx, db, log);
+}
+
+/* A live bot without serve --allow-live goes to error, saying so. */
+static void
+test_live_needs_flag(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	g_autofree char *config = NULL;
+	const char *argv[] = {cw_test_exe(), "serve", "--db", db, "--http", "off", NULL};
+	int port = sim_start(fx, NULL);
+	CwTestDeadline d = cw_test_deadline(20000);
+	g_autofree char *status = NULL;
+	GSubprocess *serve;
+
+	config = bot_config(fx, "live", port, "live", FALSE);
+	bots_add(db, config);
+	serve = spawn(fx, log, argv);
+	do {
+		g_free(status);
+		status =
+		    cw_test_db_text(db, "SELECT status || ' ' || coalesce(last_error, '') FROM "
+					"trading_bots");
+	} while ((status == NULL || !g_str_has_prefix(status, "error")) &&
+		 cw_test_deadline_wait(&d, 100));
+	g_test_message("bot: %s", status);
+	g_assert_nonnull(status);
+	g_assert_true(g_str_has_prefix(status, "error"));
+	g_assert_nonnull(strstr(status, "--allow-live"));
+	g_subprocess_send_signal(serve, SIGTERM);
+	g_assert_true(cw_test_subprocess_wait(serve, 15000));
+	assert_secret_nowhere(fx, db, log);
+}
+
+static void
+fixture_setup(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *src = g_build_filename(g_getenv("CW_SHARED_DATA"), "btcusdt-5m.csv", NULL);
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	GString *out = g_string_new(NULL);
+	g_autoptr(GError) error = NULL;
+
+	fx->tmpdir = cw_test_tmpdir("cw-e2e-bybit-XXXXXX");
+	fx->procs = g_ptr_array_new_with_free_func(g_object_unref);
+	g_assert_true(g_file_get_contents(src, &text, NULL, &error));
+	lines = g_strsplit(text, "\n", N_CANDLES + 2);
+	for (guint i = 0; i <= N_CANDLES; i++)
+		g_string_append_printf(out, "%s\n", lines[i]);
+	fx->csv = g_build_filename(fx->tmpdir, "btc.csv", NULL);
+	g_assert_true(g_file_set_contents(fx->csv, out->str, -1, &error));
+	g_string_free(out, TRUE);
+}
+
+static void
+fixture_teardown(Fixture *fx, gconstpointer data)
+{
+	for (guint i = 0; i < fx->procs->len; i++) {
+		GSubprocess *p = g_ptr_array_index(fx->procs, i);
+
+		if (g_subprocess_get_identifier(p) != NULL) {
+			g_subprocess_force_exit(p);
+			cw_test_subprocess_wait(p, 5000);
+		}
+	}
+	g_ptr_array_unref(fx->procs);
+	if (g_getenv("CW_E2E_KEEP") == NULL)
+		cw_test_rm_rf(fx->tmpdir);
+	g_free(fx->tmpdir);
+	g_free(fx->csv);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	/* bots add configures the broker too */
+	g_setenv("CW_E2E_BYBIT_KEY", KEY, TRUE);
+	g_setenv("CW_E2E_BYBIT_SECRET", SECRET, TRUE);
+	g_test_add("/e2e/bybit/same-trades", Fixture, NULL, fixture_setup, test_same_trades,
+		   fixture_teardown);
+	g_test_add("/e2e/bybit/faults", Fixture, NULL, fixture_setup, test_faults,
+		   fixture_teardown);
+	g_test_add("/e2e/bybit/live-needs-allow-live", Fixture, NULL, fixture_setup,
+		   test_live_needs_flag, fixture_teardown);
+	return g_test_run();
+}
