@@ -9,6 +9,9 @@ struct _CwHttpServer {
 	CwHttpServerEnv env;
 	SoupServer *server;
 	guint port;
+	gboolean tls;
+	CwApi *api;                  /* nullable: the control API on this server */
+	CwApiTokens *metrics_tokens; /* nullable: /metrics needs a read token */
 	/* the server's own counters; the bots' series come from snapshots */
 	CwMetricRegistry *registry;
 	CwMetric *requests[6]; /* by status class: 1xx..5xx, index 0 unused */
@@ -258,7 +261,42 @@ cw_http_server_answer(CwHttpServer *self, SoupServerMessage *msg, guint status, 
 		soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
 					     "GET, HEAD");
 	soup_server_message_set_response(msg, type, SOUP_MEMORY_TAKE, body, len);
-	cw_metric_inc(self->requests[CLAMP(status / 100, 1, 5)]);
+}
+
+/* Every answer of the server, the API's too, by status class. */
+static void
+cw_http_server_request_finished(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
+{
+	CwHttpServer *self = user_data;
+	guint status = soup_server_message_get_status(msg);
+
+	if (status >= 100)
+		cw_metric_inc(self->requests[CLAMP(status / 100, 1, 5)]);
+}
+
+/* With http.metrics_auth, /metrics needs a token of role read or admin
+ * (the API's token file); FALSE when the answer is a 401. */
+static gboolean
+cw_http_server_metrics_allowed(CwHttpServer *self, SoupServerMessage *msg)
+{
+	SoupMessageHeaders *in = soup_server_message_get_request_headers(msg);
+	const char *auth = soup_message_headers_get_one(in, "Authorization");
+	g_autofree char *token = NULL;
+	const char *name = NULL;
+
+	if (self->metrics_tokens == NULL)
+		return TRUE;
+	if (auth != NULL && g_ascii_strncasecmp(auth, "Bearer ", 7) == 0)
+		token = g_strstrip(g_strdup(auth + 7));
+	if (token != NULL &&
+	    cw_api_tokens_check(self->metrics_tokens, token, &name) >= CW_API_ROLE_READ)
+		return TRUE;
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+				     "WWW-Authenticate", "Bearer realm=\"candlewick\"");
+	cw_http_server_answer(self, msg, 401, "application/json",
+			      g_strdup("{\"error\":\"a read token is required\"}"),
+			      strlen("{\"error\":\"a read token is required\"}"));
+	return FALSE;
 }
 
 /* "?verbose", "?verbose=1", "?a&verbose": libsoup parses no bare key. */
@@ -275,6 +313,8 @@ cw_http_server_wants_verbose(SoupServerMessage *msg)
 	return FALSE;
 }
 
+static const char *const cw_http_server_paths[] = {"/metrics", "/livez", "/readyz", "/healthz"};
+
 static void
 cw_http_server_handle(SoupServer *server, SoupServerMessage *msg, const char *path,
 		      GHashTable *query, gpointer user_data)
@@ -289,6 +329,8 @@ cw_http_server_handle(SoupServer *server, SoupServerMessage *msg, const char *pa
 
 	switch (route) {
 	case CW_HTTP_ROUTE_METRICS:
+		if (!cw_http_server_metrics_allowed(self, msg))
+			return;
 		body = cw_http_server_render_metrics(self, &len);
 		cw_http_server_answer(self, msg, 200, CW_PROM_CONTENT_TYPE, body, len);
 		return;
@@ -314,6 +356,8 @@ cw_http_server_dispose(GObject *object)
 	if (self->server != NULL)
 		soup_server_disconnect(self->server);
 	g_clear_object(&self->server);
+	g_clear_object(&self->api);
+	g_clear_object(&self->metrics_tokens);
 	g_clear_object(&self->registry);
 	G_OBJECT_CLASS(cw_http_server_parent_class)->dispose(object);
 }
@@ -343,8 +387,36 @@ cw_http_server_new(const CwHttpServerEnv *env)
 					       "HTTP requests answered, by status class.");
 	}
 	self->server = soup_server_new("server-header", "candlewick/" CW_VERSION " ", NULL);
+	/* the health paths by name, so that the API's dashboard at "/" does
+	 * not shadow them; the default handler answers 404/405 without it */
+	for (guint i = 0; i < G_N_ELEMENTS(cw_http_server_paths); i++)
+		soup_server_add_handler(self->server, cw_http_server_paths[i],
+					cw_http_server_handle, self, NULL);
 	soup_server_add_handler(self->server, NULL, cw_http_server_handle, self, NULL);
+	g_signal_connect(self->server, "request-finished",
+			 G_CALLBACK(cw_http_server_request_finished), self);
 	return self;
+}
+
+void
+cw_http_server_set_tls(CwHttpServer *self, GTlsCertificate *cert)
+{
+	g_object_set(self->server, "tls-certificate", cert, NULL);
+	self->tls = cert != NULL;
+}
+
+void
+cw_http_server_attach_api(CwHttpServer *self, CwApi *api)
+{
+	g_return_if_fail(self->api == NULL);
+	self->api = g_object_ref(api);
+	cw_api_attach(api, self->server);
+}
+
+void
+cw_http_server_set_metrics_tokens(CwHttpServer *self, CwApiTokens *tokens)
+{
+	g_set_object(&self->metrics_tokens, tokens);
 }
 
 static gboolean
@@ -359,7 +431,8 @@ cw_http_server_listen_unix(CwHttpServer *self, const char *path, GError **error)
 	(void) g_unlink(path);
 	addr = g_unix_socket_address_new(path);
 	return g_socket_bind(sock, addr, TRUE, error) && g_socket_listen(sock, error) &&
-	       soup_server_listen_socket(self->server, sock, 0, error);
+	       soup_server_listen_socket(self->server, sock,
+					 self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error);
 }
 
 /* "ADDR:PORT" or "[ADDR6]:PORT", IP literals only: no name lookup, which
@@ -396,8 +469,16 @@ cw_http_server_listen(CwHttpServer *self, const char *listen, GError **error)
 	if (g_str_has_prefix(listen, "unix:"))
 		return cw_http_server_listen_unix(self, listen + 5, error);
 	addr = cw_http_server_parse_address(listen, error);
-	if (addr == NULL || !soup_server_listen(self->server, addr, 0, error))
+	if (addr == NULL || !soup_server_listen(self->server, addr,
+						self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
 		return FALSE;
+	if (!self->tls && self->api != NULL &&
+	    !g_inet_address_get_is_loopback(
+		g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(addr))))
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
+		       "the control API listens on %s without TLS: tokens cross the network in "
+		       "clear text; set http.tls_cert and http.tls_key",
+		       listen);
 	uris = soup_server_get_uris(self->server);
 	if (uris != NULL)
 		self->port = (guint) g_uri_get_port(uris->data);
