@@ -189,6 +189,30 @@ check_exposition(const char *text)
 	return n;
 }
 
+/* `promtool check metrics` finds nothing in body; FALSE when promtool is
+ * not installed. */
+static gboolean
+promtool_check(const char *body)
+{
+	g_autofree char *promtool = g_find_program_in_path("promtool");
+	g_autoptr(GSubprocess) p = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL;
+
+	if (promtool == NULL)
+		return FALSE;
+	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+				 G_SUBPROCESS_FLAGS_STDERR_MERGE,
+			     &error, promtool, "check", "metrics", NULL);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_communicate_utf8(p, body, NULL, &out, NULL, &error));
+	g_assert_no_error(error);
+	g_test_message("promtool: %s", out);
+	g_assert_cmpstr(out, ==, "");
+	g_assert_true(g_subprocess_get_successful(p));
+	return TRUE;
+}
+
 static void
 test_metrics(Fixture *fx, gconstpointer data)
 {
@@ -196,7 +220,6 @@ test_metrics(Fixture *fx, gconstpointer data)
 	guint status = 0;
 	g_autofree char *body = NULL;
 	g_autofree char *file = g_build_filename(fx->dir, "metrics.txt", NULL);
-	g_autofree char *promtool = g_find_program_in_path("promtool");
 
 	fixture_start(fx, "{}", NULL);
 	g_usleep(1500000);
@@ -208,26 +231,9 @@ test_metrics(Fixture *fx, gconstpointer data)
 	g_assert_nonnull(strstr(body, "candlewick_bot_candles_total{bot=\"alpha\",strategy=\""));
 	g_assert_nonnull(strstr(body, "candlewick_bot_candles_total{bot=\"beta\",strategy=\""));
 	g_assert_nonnull(strstr(body, "\nprocess_resident_memory_bytes "));
-	if (promtool == NULL) {
+	if (!promtool_check(body))
 		g_test_skip("promtool not installed (Debian package prometheus): "
 			    "promtool check metrics not run");
-		return;
-	}
-	{
-		g_autoptr(GSubprocess) p = NULL;
-		g_autoptr(GError) error = NULL;
-		g_autofree char *out = NULL;
-		p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDIN_PIPE |
-					 G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-					 G_SUBPROCESS_FLAGS_STDERR_MERGE,
-				     &error, promtool, "check", "metrics", NULL);
-		g_assert_no_error(error);
-		g_assert_true(g_subprocess_communicate_utf8(p, body, NULL, &out, NULL, &error));
-		g_assert_no_error(error);
-		g_test_message("promtool: %s", out);
-		g_assert_cmpstr(out, ==, "");
-		g_assert_true(g_subprocess_get_successful(p));
-	}
 }
 
 static void
@@ -537,6 +543,182 @@ test_stall_unreadable_count(Fixture *fx, gconstpointer data)
 	    ==, 0);
 }
 
+/* ---- live feeds: the exchange simulator ---- */
+
+/* Starts candlewick-exchange-sim on the first rows of the shared file with
+ * extra arguments; returns its port, 0 when the sim is not built. */
+static guint
+sim_start(Fixture *fx, GSubprocess **proc, const char *const *extra)
+{
+	const char *exe = g_getenv("CW_EXCHANGE_SIM");
+	g_autofree char *src = g_build_filename(g_getenv("CW_SHARED_DATA"), "btcusdt-5m.csv", NULL);
+	g_autofree char *csv = g_build_filename(fx->dir, "sim.csv", NULL);
+	g_autofree char *port_file = g_build_filename(fx->dir, "sim.port", NULL);
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	CwTestDeadline d = cw_test_deadline(10000);
+
+	if (exe == NULL)
+		return 0;
+	g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
+	lines = g_strsplit(text, "\n", 1202);
+	g_free(lines[1201]);
+	lines[1201] = NULL;
+	g_clear_pointer(&text, g_free);
+	text = g_strjoinv("\n", lines);
+	g_assert_true(g_file_set_contents(csv, text, -1, NULL));
+	g_clear_pointer(&text, g_free);
+	for (const char *const *a = (const char *const[]){exe, "--candles", csv, "--port-file",
+							  port_file, "--linger", "600", NULL};
+	     *a != NULL; a++)
+		g_ptr_array_add(argv, (gpointer) *a);
+	for (guint i = 0; extra[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer) extra[i]);
+	g_ptr_array_add(argv, NULL);
+	*proc = g_subprocess_newv(
+	    (const char *const *) argv->pdata,
+	    G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+	g_assert_no_error(error);
+	do {
+		guint64 port = 0;
+
+		if (g_file_get_contents(port_file, &text, NULL, NULL) &&
+		    g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, 65535, &port, NULL))
+			return (guint) port;
+		g_clear_pointer(&text, g_free);
+	} while (cw_test_deadline_wait(&d, 20));
+	g_assert_not_reached();
+	return 0;
+}
+
+/* ema-trend on the sim's Bybit stream. */
+static void
+fixture_add_live_bot(Fixture *fx, const char *name, guint port)
+{
+	g_autofree char *example = cw_test_example("ema-trend.json");
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *cfg = cw_test_load_json(parser, example);
+	JsonObject *feed = json_object_new();
+	g_autofree char *ws = g_strdup_printf("ws://127.0.0.1:%u/v5/public/linear", port);
+	g_autofree char *rest = g_strdup_printf("http://127.0.0.1:%u", port);
+	g_autofree char *path = g_strdup_printf("%s/%s.json", fx->dir, name);
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+
+	json_object_set_string_member(cfg, "name", name);
+	json_object_set_string_member(feed, "type", "bybit");
+	json_object_set_string_member(feed, "category", "linear");
+	json_object_set_string_member(feed, "ws_url", ws);
+	json_object_set_string_member(feed, "rest_url", rest);
+	json_object_set_int_member(feed, "warmup", 0);
+	json_object_set_object_member(cfg, "feed", feed);
+	json_generator_set_root(gen, json_parser_get_root(parser));
+	g_assert_true(json_generator_to_file(gen, path, NULL));
+	g_assert_cmpint(
+	    cw_test_run(NULL, NULL, "bots", "add", "--db", fx->db, "--config", path, NULL), ==, 0);
+}
+
+/* The value of the first sample whose line starts with prefix; -1 none. */
+static double
+sample_value(const char *body, const char *prefix)
+{
+	g_autofree char *needle = g_strconcat("\n", prefix, NULL);
+	const char *at = strstr(body, needle);
+	const char *end;
+	g_autofree char *line = NULL;
+
+	if (at == NULL)
+		return -1;
+	end = strchr(at + 1, '\n');
+	line = g_strndup(at + 1, end != NULL ? (gsize) (end - at - 1) : strlen(at + 1));
+	return g_ascii_strtod(strrchr(line, ' ') + 1, NULL);
+}
+
+#define FEED_LABELS "{feed=\"bybit:linear:BTCUSDT:5m@"
+
+/* Polls /metrics until sample prefix reaches at least min. */
+static char *
+wait_sample(Fixture *fx, const char *prefix, double min, CwTestDeadline *d)
+{
+	do {
+		guint status = 0;
+		g_autofree char *body = fixture_request(fx, "GET", "/metrics", &status, NULL);
+
+		if (status == 200 && sample_value(body, prefix) >= min)
+			return g_steal_pointer(&body);
+	} while (cw_test_deadline_wait(d, 100));
+	cw_test_fail_now("%s never reached %g", prefix, min);
+	return NULL;
+}
+
+/* The per-feed series follow a live feed: frames, bad frames by kind and
+ * its state; a connection the simulator drops shows in the disconnect and
+ * connect counters; once the exchange is gone the bot's feed is reported
+ * (readyz names it) and the bot is not judged stalled: a dead feed is a
+ * feed problem. */
+static void
+test_live_feed_series(Fixture *fx, gconstpointer data)
+{
+	const char *faults[] = {"--history", "30",          "--speed",
+				"20",        "--fault",     "close_after_frames=40",
+				"--fault",   "bad_every=9", NULL};
+	GSubprocess *sim = NULL;
+	guint port = sim_start(fx, &sim, faults);
+	CwTestDeadline d = cw_test_deadline(60000);
+	g_autofree char *first = NULL, *dropped = NULL, *ready = NULL;
+	gint64 stalls;
+
+	if (port == 0) {
+		g_test_skip("CW_EXCHANGE_SIM is not set");
+		return;
+	}
+	fixture_add_live_bot(fx, "live", port);
+	fixture_start(fx, "{\"health\": {\"stall_timeout_s\": 1, \"check_interval_s\": 0.2}}",
+		      NULL);
+	first = wait_sample(fx, "candlewick_feed_frames_total" FEED_LABELS, 5, &d);
+	g_assert_cmpuint(check_exposition(first), >, 40);
+	g_assert_nonnull(strstr(first, "candlewick_feed_state" FEED_LABELS));
+	g_assert_nonnull(strstr(first, ",exchange=\"bybit\",symbol=\"BTCUSDT\",interval=\"5m\""));
+	g_assert_cmpfloat(sample_value(first, "candlewick_feed_bots" FEED_LABELS), ==, 1);
+	/* the replay bots' feeds keep no counters: no feed series for them */
+	g_assert_null(strstr(first, "candlewick_feed_frames_total{feed=\"replay:"));
+	if (!promtool_check(first))
+		g_test_message("promtool not installed: promtool check metrics not run");
+	/* the sim closes every connection after 40 frames: counted, reconnected */
+	dropped = wait_sample(fx, "candlewick_feed_connects_total" FEED_LABELS, 2, &d);
+	g_assert_cmpfloat(sample_value(dropped, "candlewick_feed_disconnects_total" FEED_LABELS),
+			  >=, 1);
+	g_assert_cmpfloat(sample_value(dropped, "candlewick_feed_frames_total" FEED_LABELS), >,
+			  sample_value(first, "candlewick_feed_frames_total" FEED_LABELS));
+	g_clear_pointer(&dropped, g_free);
+	dropped = wait_sample(fx, "candlewick_feed_bad_frames_total" FEED_LABELS, 1, &d);
+	g_assert_nonnull(strstr(dropped, ",kind=\""));
+	g_assert_true(promtool_check(dropped) || g_find_program_in_path("promtool") == NULL);
+	/* the exchange goes away: the feed is not live, readyz says so by name */
+	g_subprocess_force_exit(sim);
+	g_assert_true(cw_test_subprocess_wait(sim, 5000));
+	g_clear_object(&sim);
+	do {
+		guint status = 0;
+
+		g_clear_pointer(&ready, g_free);
+		ready = fixture_request(fx, "GET", "/readyz", &status, NULL);
+		if (status == 503 && strstr(ready, "\"name\":\"feed:live\"") != NULL)
+			break;
+	} while (cw_test_deadline_wait(&d, 100));
+	g_test_message("readyz: %s", ready);
+	g_assert_nonnull(strstr(ready, "\"name\":\"feed:live\",\"ok\":false"));
+	g_assert_null(strstr(ready, "\"detail\":\"live\""));
+	/* three stall limits with a dead feed: still no STALLED verdict */
+	g_usleep(3500000);
+	stalls = cw_test_db_int(fx->db,
+				"SELECT count(*) FROM events e JOIN trading_bots b ON b.id = "
+				"e.bot_id WHERE b.name = 'live' AND e.type = 'STALLED'",
+				-1);
+	g_assert_cmpint(stalls, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -557,5 +739,7 @@ main(int argc, char **argv)
 		   test_stall_restart_cap, fixture_teardown);
 	g_test_add("/e2e/health/stall-unreadable-count", Fixture, NULL, fixture_setup,
 		   test_stall_unreadable_count, fixture_teardown);
+	g_test_add("/e2e/health/live-feed-series", Fixture, NULL, fixture_setup,
+		   test_live_feed_series, fixture_teardown);
 	return g_test_run();
 }

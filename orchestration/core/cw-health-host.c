@@ -11,7 +11,8 @@ cw_health_host_default_init(CwHealthHostInterface *iface)
 const char *
 cw_health_feed_state_to_string(CwHealthFeedState state)
 {
-	static const char *const names[] = {"unknown", "connecting", "recovering", "live", "down"};
+	static const char *const names[] = {"unknown", "connecting",  "recovering", "live",
+					    "down",    "backfilling", "stalled"};
 
 	return (guint) state < G_N_ELEMENTS(names) ? names[state] : "unknown";
 }

@@ -11,15 +11,22 @@
 G_BEGIN_DECLS
 
 /* A feed's state as the health view sees it. Replay feeds report only
- * RECOVERING (replaying the bot's history) and LIVE; live feeds will add
- * CONNECTING and DOWN. */
+ * RECOVERING (replaying the bot's history) and LIVE; live feeds report
+ * what their CwMarketFeed "state-changed" said: CONNECTING, BACKFILLING,
+ * LIVE, STALLED (silent, about to reconnect) and DOWN (stopped), with
+ * RECOVERING while the bot itself replays its history. Only LIVE and
+ * RECOVERING deliver candles: a bot is judged stalled only then. */
 typedef enum {
 	CW_HEALTH_FEED_UNKNOWN,
 	CW_HEALTH_FEED_CONNECTING,
 	CW_HEALTH_FEED_RECOVERING,
 	CW_HEALTH_FEED_LIVE,
 	CW_HEALTH_FEED_DOWN,
+	CW_HEALTH_FEED_BACKFILLING,
+	CW_HEALTH_FEED_STALLED,
 } CwHealthFeedState;
+
+#define CW_HEALTH_FEED_N_STATES (CW_HEALTH_FEED_STALLED + 1)
 
 const char *cw_health_feed_state_to_string(CwHealthFeedState state);
 

@@ -165,12 +165,167 @@ cw_http_server_write_service(CwHttpServer *self, GString *out)
 	}
 }
 
+/* ---- per-feed series: from each live feed's counters (describe_stats),
+ * labels feed, exchange, symbol and interval only ---- */
+
+typedef struct {
+	char *labels;
+	JsonObject *stats; /* nullable: the feed gave none or bad JSON */
+	CwFeedState state;
+	guint n_bots;
+} CwHttpFeed;
+
+static void
+cw_http_feed_free(gpointer data)
+{
+	CwHttpFeed *f = data;
+
+	g_free(f->labels);
+	g_clear_pointer(&f->stats, json_object_unref);
+	g_free(f);
+}
+
+static void
+cw_http_server_collect_feed(const CwFeedView *view, gpointer user_data)
+{
+	GPtrArray *feeds = user_data;
+	CwHttpFeed *f = g_new0(CwHttpFeed, 1);
+	g_autofree char *text = cw_market_feed_describe_stats(view->feed);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	const char *exchange = cw_market_feed_get_exchange(view->feed);
+	GString *l = g_string_new("feed=\"");
+	char interval[32];
+
+	cw_interval_format(view->config->interval_ms, interval, sizeof interval);
+	cw_prom_escape_label(l, view->key);
+	g_string_append(l, "\",exchange=\"");
+	cw_prom_escape_label(l, exchange != NULL ? exchange : "");
+	g_string_append(l, "\",symbol=\"");
+	cw_prom_escape_label(l, view->config->symbol);
+	g_string_append(l, "\",interval=\"");
+	cw_prom_escape_label(l, interval);
+	g_string_append_c(l, '"');
+	f->labels = g_string_free(l, FALSE);
+	f->state = cw_market_feed_get_state(view->feed);
+	f->n_bots = view->n_bots;
+	if (text != NULL && json_parser_load_from_data(parser, text, -1, NULL) &&
+	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+		f->stats = json_object_ref(json_node_get_object(json_parser_get_root(parser)));
+	g_ptr_array_add(feeds, f);
+}
+
+static const struct {
+	const char *name;
+	const char *type;
+	const char *member; /* of describe_stats; NULL: written by hand */
+	const char *help;
+} cw_http_server_feed_families[] = {
+    {"candlewick_feed_state", "gauge", NULL,
+     "1 for the feed's current state (connecting, backfilling, live, stalled, stopped)."},
+    {"candlewick_feed_bots", "gauge", NULL, "Bots fed by the feed."},
+    {"candlewick_feed_connects_total", "counter", "connects", "Connections opened."},
+    {"candlewick_feed_disconnects_total", "counter", "disconnects", "Connections lost."},
+    {"candlewick_feed_reconnects_total", "counter", "reconnect_attempts", "Reconnection attempts."},
+    {"candlewick_feed_stalls_total", "counter", "stalls",
+     "Times the feed was silent past its limit."},
+    {"candlewick_feed_frames_total", "counter", "frames", "Frames received."},
+    {"candlewick_feed_bad_frames_total", "counter", NULL, "Frames refused, by kind."},
+    {"candlewick_feed_gaps_total", "counter", NULL,
+     "Gaps in the candle sequence, by result (filled over REST or not)."},
+    {"candlewick_feed_missing_candles_total", "counter", "missing_candles",
+     "Candles lost in gaps REST could not fill."},
+    {"candlewick_feed_backfilled_candles_total", "counter", "backfilled",
+     "Candles delivered from REST (warm-up and gaps)."},
+    {"candlewick_feed_last_frame_age_seconds", "gauge", NULL,
+     "Seconds since the last frame (absent before the first)."},
+};
+
+static guint64
+cw_http_feed_u64(const CwHttpFeed *f, const char *member)
+{
+	gint64 v =
+	    f->stats != NULL ? json_object_get_int_member_with_default(f->stats, member, 0) : 0;
+
+	return v > 0 ? (guint64) v : 0;
+}
+
+static void
+cw_http_server_feed_sample(GString *out, const char *family, const char *member,
+			   const CwHttpFeed *f)
+{
+	static const CwFeedState states[] = {CW_FEED_STATE_CONNECTING, CW_FEED_STATE_BACKFILLING,
+					     CW_FEED_STATE_LIVE, CW_FEED_STATE_STALLED,
+					     CW_FEED_STATE_STOPPED};
+
+	if (member != NULL) {
+		cw_prom_sample_u64(out, family, f->labels, cw_http_feed_u64(f, member));
+	} else if (g_str_equal(family, "candlewick_feed_state")) {
+		for (guint i = 0; i < G_N_ELEMENTS(states); i++) {
+			g_autofree char *l = g_strdup_printf("%s,state=\"%s\"", f->labels,
+							     cw_feed_state_to_string(states[i]));
+			cw_prom_sample(out, family, l, f->state == states[i]);
+		}
+	} else if (g_str_equal(family, "candlewick_feed_bots")) {
+		cw_prom_sample(out, family, f->labels, f->n_bots);
+	} else if (g_str_equal(family, "candlewick_feed_gaps_total")) {
+		g_autofree char *a = g_strdup_printf("%s,result=\"filled\"", f->labels);
+		g_autofree char *b = g_strdup_printf("%s,result=\"unfilled\"", f->labels);
+		cw_prom_sample_u64(out, family, a, cw_http_feed_u64(f, "gaps_filled"));
+		cw_prom_sample_u64(out, family, b, cw_http_feed_u64(f, "gaps_unfilled"));
+	} else if (g_str_equal(family, "candlewick_feed_bad_frames_total")) {
+		JsonObject *kinds =
+		    f->stats != NULL && json_object_has_member(f->stats, "bad_by_kind")
+			? json_object_get_object_member(f->stats, "bad_by_kind")
+			: NULL;
+		g_autoptr(GList) names = kinds != NULL ? json_object_get_members(kinds) : NULL;
+		guint n = 0;
+
+		/* the kinds are the kline parser's fixed error list: bounded */
+		for (GList *k = names; k != NULL && n < 32; k = k->next, n++) {
+			g_autoptr(GString) l = g_string_new(f->labels);
+			g_string_append(l, ",kind=\"");
+			cw_prom_escape_label(l, k->data);
+			g_string_append_c(l, '"');
+			cw_prom_sample_u64(
+			    out, family, l->str,
+			    (guint64) MAX(
+				json_object_get_int_member_with_default(kinds, k->data, 0), 0));
+		}
+	} else if (g_str_equal(family, "candlewick_feed_last_frame_age_seconds")) {
+		gint64 age_ms =
+		    f->stats != NULL
+			? json_object_get_int_member_with_default(f->stats, "last_frame_age_ms", -1)
+			: -1;
+		if (age_ms >= 0)
+			cw_prom_sample(out, family, f->labels, (double) age_ms / 1000);
+	}
+}
+
+static void
+cw_http_server_write_feeds(CwHttpServer *self, GString *out)
+{
+	g_autoptr(GPtrArray) feeds = g_ptr_array_new_with_free_func(cw_http_feed_free);
+
+	cw_feed_hub_foreach_feed(cw_strategy_manager_get_feed_hub(self->env.manager),
+				 cw_http_server_collect_feed, feeds);
+	for (guint i = 0; i < G_N_ELEMENTS(cw_http_server_feed_families); i++) {
+		cw_prom_family(out, cw_http_server_feed_families[i].name,
+			       cw_http_server_feed_families[i].type,
+			       cw_http_server_feed_families[i].help);
+		for (guint k = 0; k < feeds->len; k++)
+			cw_http_server_feed_sample(out, cw_http_server_feed_families[i].name,
+						   cw_http_server_feed_families[i].member,
+						   g_ptr_array_index(feeds, k));
+	}
+}
+
 char *
 cw_http_server_render_metrics(CwHttpServer *self, gsize *len)
 {
 	GString *out = g_string_sized_new(4096);
 
 	cw_http_server_write_service(self, out);
+	cw_http_server_write_feeds(self, out);
 	if (self->env.probe != NULL)
 		cw_health_probe_write_metrics(self->env.probe, out);
 	for (guint i = 0; i < G_N_ELEMENTS(cw_http_server_bot_families); i++) {
