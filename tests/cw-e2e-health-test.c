@@ -1,5 +1,6 @@
 /* End to end: the real `candlewick serve` with its HTTP server on
  * 127.0.0.1, scraped with a libsoup client. */
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
@@ -543,6 +544,70 @@ test_stall_unreadable_count(Fixture *fx, gconstpointer data)
 	    ==, 0);
 }
 
+/* An enabled bot that cannot load (its replay file is gone) is in error:
+ * /readyz answers 503 and names it with its status and error, and names
+ * no healthy neighbour unless asked (?verbose). */
+static void
+test_readyz_bot_in_error(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *src = g_build_filename(g_getenv("CW_SHARED_DATA"), "btcusdt-5m.csv", NULL);
+	g_autofree char *csv = g_build_filename(fx->dir, "gone.csv", NULL);
+	g_autofree char *example = cw_test_example("ema-trend.json");
+	g_autofree char *path = g_build_filename(fx->dir, "gone.json", NULL);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *cfg = cw_test_load_json(parser, example);
+	JsonObject *feed = json_object_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autofree char *text = NULL, *ready = NULL, *verbose = NULL;
+	g_auto(GStrv) lines = NULL;
+	CwTestDeadline d = cw_test_deadline(20000);
+	guint status = 0;
+
+	g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
+	lines = g_strsplit(text, "\n", 12);
+	g_free(lines[11]);
+	lines[11] = NULL;
+	g_clear_pointer(&text, g_free);
+	text = g_strjoinv("\n", lines);
+	g_assert_true(g_file_set_contents(csv, text, -1, NULL));
+	json_object_set_string_member(cfg, "name", "gone");
+	json_object_set_string_member(feed, "type", "replay");
+	json_object_set_string_member(feed, "path", csv);
+	json_object_set_object_member(cfg, "feed", feed);
+	json_generator_set_root(gen, json_parser_get_root(parser));
+	g_assert_true(json_generator_to_file(gen, path, NULL));
+	g_assert_cmpint(
+	    cw_test_run(NULL, NULL, "bots", "add", "--db", fx->db, "--config", path, NULL), ==, 0);
+	g_assert_cmpint(g_unlink(csv), ==, 0);
+	fixture_start(fx, "{}", NULL);
+	do {
+		g_clear_pointer(&ready, g_free);
+		ready = fixture_request(fx, "GET", "/readyz", &status, NULL);
+		if (strstr(ready, "\"bot:gone\"") != NULL)
+			break;
+	} while (cw_test_deadline_wait(&d, 100));
+	g_test_message("readyz: %s", ready);
+	g_assert_cmpuint(status, ==, 503);
+	g_assert_nonnull(strstr(ready,
+				"\"name\":\"bot:gone\",\"ok\":false,\"detail\":\"enabled but not "
+				"loaded: status error: "));
+	g_assert_nonnull(strstr(ready, "gone.csv"));
+	g_assert_null(strstr(ready, "bot:alpha"));
+	verbose = fixture_request(fx, "GET", "/readyz?verbose", &status, NULL);
+	g_assert_cmpuint(status, ==, 503);
+	g_assert_nonnull(strstr(verbose, "\"name\":\"bot:alpha\",\"ok\":true"));
+	g_assert_nonnull(strstr(verbose, "\"name\":\"bot:beta\",\"ok\":true"));
+	/* disabling the broken bot makes the service ready again */
+	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "disable", "--db", fx->db, "gone", NULL),
+			==, 0);
+	d = cw_test_deadline(20000);
+	do {
+		g_clear_pointer(&ready, g_free);
+		ready = fixture_request(fx, "GET", "/readyz", &status, NULL);
+	} while (status != 200 && cw_test_deadline_wait(&d, 100));
+	g_assert_cmpuint(status, ==, 200);
+}
+
 /* ---- live feeds: the exchange simulator ---- */
 
 /* Starts candlewick-exchange-sim on the first rows of the shared file with
@@ -739,6 +804,8 @@ main(int argc, char **argv)
 		   test_stall_restart_cap, fixture_teardown);
 	g_test_add("/e2e/health/stall-unreadable-count", Fixture, NULL, fixture_setup,
 		   test_stall_unreadable_count, fixture_teardown);
+	g_test_add("/e2e/health/readyz-bot-in-error", Fixture, NULL, fixture_setup,
+		   test_readyz_bot_in_error, fixture_teardown);
 	g_test_add("/e2e/health/live-feed-series", Fixture, NULL, fixture_setup,
 		   test_live_feed_series, fixture_teardown);
 	return g_test_run();

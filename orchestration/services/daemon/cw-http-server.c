@@ -372,6 +372,47 @@ cw_http_server_feed_check(const CwBotHealth *bot, gpointer user_data)
 			     cw_health_feed_state_to_string(bot->feed_state));
 }
 
+/* Every enabled bot of the table must be loaded: running, or running
+ * halted on purpose (mode halted keeps it loaded). An enabled bot in
+ * error, starting, or stopped (its feed ended, it failed to load) is named
+ * with its status and last error. One SELECT of the bots table per
+ * request: /readyz is a probe, not a scrape. */
+static void
+cw_http_server_bot_checks(CwHttpServer *self, CwReadyPass *p)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) rows = cw_store_bot_list(self->env.store, &error);
+
+	if (rows == NULL) {
+		cw_http_server_check(p, "bots_table", FALSE, error->message);
+		return;
+	}
+	for (guint i = 0; i < rows->len; i++) {
+		const CwStoreBot *bot = g_ptr_array_index(rows, i);
+		g_autofree char *name =
+		    g_strdup_printf("bot:%s", bot->name != NULL ? bot->name : "?");
+		g_autofree char *detail = NULL;
+		CwBotRuntime *rt;
+
+		if (bot->corrupt != NULL) {
+			cw_http_server_check(p, name, FALSE, bot->corrupt->message);
+			continue;
+		}
+		if (!bot->enabled)
+			continue;
+		rt = cw_strategy_manager_lookup(self->env.manager, bot->id);
+		if (rt != NULL) {
+			cw_http_server_check(p, name, TRUE, "running");
+			continue;
+		}
+		detail = g_strdup_printf("enabled but not loaded: status %s%s%s",
+					 bot->status != NULL ? bot->status : "?",
+					 bot->last_error != NULL ? ": " : "",
+					 bot->last_error != NULL ? bot->last_error : "");
+		cw_http_server_check(p, name, FALSE, detail);
+	}
+}
+
 static char *
 cw_http_server_checks(CwHttpServer *self, gboolean ready, gboolean verbose, gboolean *ok)
 {
@@ -395,6 +436,8 @@ cw_http_server_checks(CwHttpServer *self, gboolean ready, gboolean verbose, gboo
 				     *self->env.started ? "loaded" : "starting");
 		cw_strategy_manager_foreach_health(self->env.manager, cw_http_server_feed_check,
 						   &p);
+		if (*self->env.started)
+			cw_http_server_bot_checks(self, &p);
 	}
 	json_builder_end_array(b);
 	json_builder_set_member_name(b, "status");
