@@ -190,6 +190,9 @@ check_exposition(const char *text)
 	return n;
 }
 
+static double sample_value(const char *body, const char *prefix);
+static char *wait_sample(Fixture *fx, const char *prefix, double min, CwTestDeadline *d);
+
 /* `promtool check metrics` finds nothing in body; FALSE when promtool is
  * not installed. */
 static gboolean
@@ -232,6 +235,17 @@ test_metrics(Fixture *fx, gconstpointer data)
 	g_assert_nonnull(strstr(body, "candlewick_bot_candles_total{bot=\"alpha\",strategy=\""));
 	g_assert_nonnull(strstr(body, "candlewick_bot_candles_total{bot=\"beta\",strategy=\""));
 	g_assert_nonnull(strstr(body, "\nprocess_resident_memory_bytes "));
+	g_assert_nonnull(strstr(body, "# TYPE candlewick_bot_broker_fill_seconds histogram\n"));
+	/* the paper broker's round trips, from the bots' execution reports,
+	 * once the first entry filled */
+	{
+		CwTestDeadline d = cw_test_deadline(60000);
+
+		g_free(body);
+		body = wait_sample(fx, "candlewick_bot_broker_fill_seconds_count{bot=\"alpha\"", 1,
+				   &d);
+		g_assert_cmpuint(check_exposition(body), >, 40);
+	}
 	if (!promtool_check(body))
 		g_test_skip("promtool not installed (Debian package prometheus): "
 			    "promtool check metrics not run");

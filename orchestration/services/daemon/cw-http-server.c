@@ -106,6 +106,14 @@ cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
 	else if (g_str_equal(f, "candlewick_bot_decision_latency_seconds") &&
 		 bot->decision_latency != NULL)
 		cw_prom_histogram_write(bot->decision_latency, p->out, f, l->str);
+	/* only for bots that sent an order: 9 series each, and most bots of a
+	 * large process may never trade */
+	else if (g_str_equal(f, "candlewick_bot_broker_ack_seconds") && bot->broker != NULL &&
+		 bot->broker->ack.count > 0)
+		cw_prom_histogram_write(&bot->broker->ack, p->out, f, l->str);
+	else if (g_str_equal(f, "candlewick_bot_broker_fill_seconds") && bot->broker != NULL &&
+		 bot->broker->fill.count > 0)
+		cw_prom_histogram_write(&bot->broker->fill, p->out, f, l->str);
 }
 
 static const struct {
@@ -130,6 +138,10 @@ static const struct {
      "Seconds since the last processed candle closed."},
     {"candlewick_bot_decision_latency_seconds", "histogram",
      "Candle dispatch time, every 64th candle."},
+    {"candlewick_bot_broker_ack_seconds", "histogram",
+     "Broker round trip: order submitted to acknowledged."},
+    {"candlewick_bot_broker_fill_seconds", "histogram",
+     "Broker round trip: order submitted to its first fill."},
 };
 
 static void
