@@ -1,7 +1,8 @@
 #define _GNU_SOURCE
-/* The control API of the real `candlewick serve --api` through a real
- * libsoup client on 127.0.0.1: every route, every error status, the
- * roles, revoked tokens, the audit journal and the event stream. */
+/* The control API of the real `candlewick serve --api-tokens` through a
+ * real libsoup client on 127.0.0.1: every route, every error status, the
+ * roles, revoked tokens, the audit journal and the event stream, all on
+ * the one HTTP server that also answers /metrics, /livez and /readyz. */
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
@@ -88,11 +89,11 @@ fx_start(Fx *fx, const char *burst)
 			      "--create",
 			      "--poll-interval",
 			      "0.2",
-			      "--api",
+			      "--http",
 			      "127.0.0.1:0",
 			      "--api-tokens",
 			      fx->tokens,
-			      "--api-port-file",
+			      "--http-port-file",
 			      fx->port_file,
 			      "--api-stream-queue",
 			      "2000",
@@ -989,13 +990,13 @@ test_cors(Fx *fx, gconstpointer data)
 			      "--db",
 			      fx->db,
 			      "--create",
-			      "--api",
+			      "--http",
 			      "127.0.0.1:0",
 			      "--api-tokens",
 			      fx->tokens,
-			      "--api-port-file",
+			      "--http-port-file",
 			      fx->port_file,
-			      "--api-cors-origin",
+			      "--http-cors-origin",
 			      "https://ops.example",
 			      NULL};
 	CwTestDeadline d = cw_test_deadline(20000);
@@ -1064,15 +1065,15 @@ test_tls(Fx *fx, gconstpointer data)
 				      "--db",
 				      fx->db,
 				      "--create",
-				      "--api",
+				      "--http",
 				      "127.0.0.1:0",
 				      "--api-tokens",
 				      fx->tokens,
-				      "--api-port-file",
+				      "--http-port-file",
 				      fx->port_file,
-				      "--api-tls-cert",
+				      "--http-tls-cert",
 				      cert,
-				      "--api-tls-key",
+				      "--http-tls-key",
 				      key,
 				      NULL};
 		CwTestDeadline d = cw_test_deadline(20000);
@@ -1096,6 +1097,140 @@ test_tls(Fx *fx, gconstpointer data)
 	g_assert_no_error(error);
 	g_assert_cmpuint(soup_message_get_status(msg), ==, 200);
 	g_assert_nonnull(soup_message_get_tls_peer_certificate(msg));
+	/* the health endpoints are on the same TLS listener, without a token */
+	for (guint i = 0; i < 2; i++) {
+		const char *path = i == 0 ? "/metrics" : "/livez";
+		g_autofree char *u = g_strdup_printf("https://127.0.0.1:%u%s", fx->port, path);
+		g_autoptr(SoupMessage) m = soup_message_new("GET", u);
+		g_autoptr(GBytes) r = NULL;
+
+		g_signal_connect(m, "accept-certificate", G_CALLBACK(tls_accept_cb), NULL);
+		r = soup_session_send_and_read(fx->session, m, NULL, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(soup_message_get_status(m), ==, 200);
+		g_assert_nonnull(soup_message_get_tls_peer_certificate(m));
+	}
+}
+
+/* Waits for the port file of a serve just started; returns the port. */
+static guint
+fx_wait_port(Fx *fx)
+{
+	CwTestDeadline d = cw_test_deadline(20000);
+	g_autofree char *text = NULL;
+
+	while (!g_file_get_contents(fx->port_file, &text, NULL, NULL) || strlen(text) < 2) {
+		g_clear_pointer(&text, g_free);
+		g_assert_true(cw_test_deadline_wait(&d, 20));
+	}
+	return (guint) g_ascii_strtoull(text, NULL, 10);
+}
+
+static char *
+fx_service_config(Fx *fx, const char *json)
+{
+	g_autofree char *file = fx_path(fx, "service.json");
+
+	g_assert_true(g_file_set_contents(file, json, -1, NULL));
+	return g_steal_pointer(&file);
+}
+
+/* The API and the health endpoints on one port, configured by the service
+ * config's http and api keys: health without a token, /metrics behind a
+ * read token with http.metrics_auth, api.max_body_bytes applied, and the
+ * request counter counting the API's answers too. */
+static void
+test_one_server(Fx *fx, gconstpointer data)
+{
+	g_autofree char *json =
+	    g_strdup_printf("{\"http\": {\"listen\": \"127.0.0.1:0\", \"port_file\": \"%s\", "
+			    "\"metrics_auth\": true, \"cors_origins\": [\"https://ops.example\"]}, "
+			    "\"api\": {\"token_file\": \"%s\", \"max_body_bytes\": 2048}}",
+			    fx->port_file, fx->tokens);
+	g_autofree char *config = fx_service_config(fx, json);
+	const char *args[] = {"serve", "--db", fx->db, "--create", "--service-config",
+			      config,  NULL};
+	g_autofree char *big = g_strnfill(3000, ' ');
+	g_autofree char *metrics = NULL;
+	guint status = 0;
+
+	fx->proc = cw_test_spawn_envv(
+	    NULL, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, args);
+	fx->port = fx_wait_port(fx);
+	g_assert_cmpuint(fx_status(fx, "GET", "/livez", NULL, NULL), ==, 200);
+	g_assert_cmpuint(fx_status(fx, "GET", "/readyz", NULL, NULL), ==, 200);
+	g_assert_cmpuint(fx_status(fx, "GET", "/healthz", NULL, NULL), ==, 200);
+	g_assert_cmpuint(fx_status(fx, "GET", "/metrics", NULL, NULL), ==, 401);
+	g_assert_cmpuint(fx_status(fx, "GET", "/metrics", fx->revoked, NULL), ==, 401);
+	g_assert_cmpuint(fx_status(fx, "GET", "/api/v1/version", NULL, NULL), ==, 401);
+	g_assert_cmpuint(fx_status(fx, "GET", "/api/v1/version", fx->reader, NULL), ==, 200);
+	g_assert_cmpuint(fx_status(fx, "GET", "/", NULL, NULL), ==, 200);
+	/* api.max_body_bytes 2048, not the default 256 KiB */
+	g_assert_cmpuint(fx_status(fx, "POST", "/api/v1/bots", fx->admin, big), ==, 413);
+	metrics = fx_req(fx, "GET", "/metrics", fx->reader, NULL, NULL, 0, &status);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_nonnull(strstr(metrics, "# TYPE candlewick_bots_running gauge"));
+	/* three 401s and the 413 so far, answered by both parts of the server */
+	g_assert_nonnull(strstr(metrics, "candlewick_http_requests_total{code=\"4xx\"} 4\n"));
+	g_assert_nonnull(strstr(metrics, "candlewick_http_requests_total{code=\"2xx\"} 5\n"));
+}
+
+/* --api ADDR:PORT and --api-port-file still work, as deprecated aliases of
+ * --http and --http-port-file: the API and /metrics share the port. */
+static void
+test_deprecated_alias(Fx *fx, gconstpointer data)
+{
+	const char *args[] = {"serve",        "--db",     fx->db,
+			      "--create",     "--api",    "127.0.0.1:0",
+			      "--api-tokens", fx->tokens, "--api-port-file",
+			      fx->port_file,  NULL};
+	g_autofree char *out = NULL, *err = NULL;
+
+	fx->proc = cw_test_spawn_envv(
+	    NULL, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, args);
+	fx->port = fx_wait_port(fx);
+	g_assert_cmpuint(fx_status(fx, "GET", "/api/v1/version", fx->reader, NULL), ==, 200);
+	g_assert_cmpuint(fx_status(fx, "GET", "/metrics", NULL, NULL), ==, 200);
+	/* --api without a token file, and --api against another --http */
+	g_assert_cmpint(cw_test_run(&out, &err, "serve", "--db", fx->db, "--api", "127.0.0.1:0",
+				    "--http", "off", NULL),
+			==, 2);
+	g_assert_nonnull(strstr(err, "--api"));
+}
+
+/* Bad http/api keys are refused at start with their JSON path (exit 2). */
+static void
+test_config_errors(Fx *fx, gconstpointer data)
+{
+	static const struct {
+		const char *json;
+		const char *path;
+	} cases[] = {
+	    {"{\"http\": {\"cors_origins\": [\"https://a.example\", \"ftp://b\"]}}",
+	     "http.cors_origins[1]"},
+	    {"{\"http\": {\"cors_origins\": \"https://a.example\"}}", "http.cors_origins"},
+	    {"{\"http\": {\"metrics_auth\": \"yes\"}}", "http.metrics_auth"},
+	    {"{\"http\": {\"tls_cert\": 3}}", "http.tls_cert"},
+	    {"{\"http\": {\"listen\": \"\"}}", "http.listen"},
+	    {"{\"http\": {\"tls\": true}}", "http"},
+	    {"{\"api\": {\"max_body_bytes\": 5}}", "api.max_body_bytes"},
+	    {"{\"api\": {\"stream_queue\": 0}}", "api.stream_queue"},
+	    {"{\"api\": {\"token\": \"x\"}}", "api"},
+	    /* fail closed: a guarded /metrics without tokens, half a TLS pair */
+	    {"{\"http\": {\"metrics_auth\": true}}", "api.token_file"},
+	    {"{\"http\": {\"tls_cert\": \"/nonexistent.pem\"}}", "http.tls_key"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *config = fx_service_config(fx, cases[i].json);
+		g_autofree char *out = NULL, *err = NULL;
+
+		g_test_message("%s", cases[i].json);
+		g_assert_cmpint(cw_test_run(&out, &err, "serve", "--db", fx->db, "--create",
+					    "--http", "off", "--service-config", config, NULL),
+				==, 2);
+		g_assert_nonnull(strstr(err, cases[i].path));
+	}
 }
 
 /* POST /bots/{name}/close flattens a running bot's position through its
@@ -1303,6 +1438,10 @@ main(int argc, char **argv)
 	g_test_add("/e2e/api/stream-auth", Fx, "100", fx_setup, test_stream_auth, fx_teardown);
 	g_test_add("/e2e/api/static", Fx, "5", fx_setup, test_static, fx_teardown);
 	g_test_add("/e2e/api/tls", Fx, NULL, fx_setup, test_tls, fx_teardown);
+	g_test_add("/e2e/api/one-server", Fx, NULL, fx_setup, test_one_server, fx_teardown);
+	g_test_add("/e2e/api/deprecated-alias", Fx, NULL, fx_setup, test_deprecated_alias,
+		   fx_teardown);
+	g_test_add("/e2e/api/config-errors", Fx, NULL, fx_setup, test_config_errors, fx_teardown);
 	g_test_add("/e2e/api/cors", Fx, NULL, fx_setup, test_cors, fx_teardown);
 	g_test_add("/e2e/api/stream-slow", Fx, NULL, fx_setup, test_stream_slow, fx_teardown);
 	g_test_add("/e2e/api/close", Fx, NULL, fx_setup, test_close, fx_teardown);

@@ -1,5 +1,6 @@
 /* End to end: the real `candlewick serve` with its HTTP server on
  * 127.0.0.1, scraped with a libsoup client. */
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
@@ -189,6 +190,33 @@ check_exposition(const char *text)
 	return n;
 }
 
+static double sample_value(const char *body, const char *prefix);
+static char *wait_sample(Fixture *fx, const char *prefix, double min, CwTestDeadline *d);
+
+/* `promtool check metrics` finds nothing in body; FALSE when promtool is
+ * not installed. */
+static gboolean
+promtool_check(const char *body)
+{
+	g_autofree char *promtool = g_find_program_in_path("promtool");
+	g_autoptr(GSubprocess) p = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL;
+
+	if (promtool == NULL)
+		return FALSE;
+	p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+				 G_SUBPROCESS_FLAGS_STDERR_MERGE,
+			     &error, promtool, "check", "metrics", NULL);
+	g_assert_no_error(error);
+	g_assert_true(g_subprocess_communicate_utf8(p, body, NULL, &out, NULL, &error));
+	g_assert_no_error(error);
+	g_test_message("promtool: %s", out);
+	g_assert_cmpstr(out, ==, "");
+	g_assert_true(g_subprocess_get_successful(p));
+	return TRUE;
+}
+
 static void
 test_metrics(Fixture *fx, gconstpointer data)
 {
@@ -196,7 +224,6 @@ test_metrics(Fixture *fx, gconstpointer data)
 	guint status = 0;
 	g_autofree char *body = NULL;
 	g_autofree char *file = g_build_filename(fx->dir, "metrics.txt", NULL);
-	g_autofree char *promtool = g_find_program_in_path("promtool");
 
 	fixture_start(fx, "{}", NULL);
 	g_usleep(1500000);
@@ -208,26 +235,20 @@ test_metrics(Fixture *fx, gconstpointer data)
 	g_assert_nonnull(strstr(body, "candlewick_bot_candles_total{bot=\"alpha\",strategy=\""));
 	g_assert_nonnull(strstr(body, "candlewick_bot_candles_total{bot=\"beta\",strategy=\""));
 	g_assert_nonnull(strstr(body, "\nprocess_resident_memory_bytes "));
-	if (promtool == NULL) {
+	g_assert_nonnull(strstr(body, "# TYPE candlewick_bot_broker_fill_seconds histogram\n"));
+	/* the paper broker's round trips, from the bots' execution reports,
+	 * once the first entry filled */
+	{
+		CwTestDeadline d = cw_test_deadline(60000);
+
+		g_free(body);
+		body = wait_sample(fx, "candlewick_bot_broker_fill_seconds_count{bot=\"alpha\"", 1,
+				   &d);
+		g_assert_cmpuint(check_exposition(body), >, 40);
+	}
+	if (!promtool_check(body))
 		g_test_skip("promtool not installed (Debian package prometheus): "
 			    "promtool check metrics not run");
-		return;
-	}
-	{
-		g_autoptr(GSubprocess) p = NULL;
-		g_autoptr(GError) error = NULL;
-		g_autofree char *out = NULL;
-		p = g_subprocess_new(G_SUBPROCESS_FLAGS_STDIN_PIPE |
-					 G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-					 G_SUBPROCESS_FLAGS_STDERR_MERGE,
-				     &error, promtool, "check", "metrics", NULL);
-		g_assert_no_error(error);
-		g_assert_true(g_subprocess_communicate_utf8(p, body, NULL, &out, NULL, &error));
-		g_assert_no_error(error);
-		g_test_message("promtool: %s", out);
-		g_assert_cmpstr(out, ==, "");
-		g_assert_true(g_subprocess_get_successful(p));
-	}
 }
 
 static void
@@ -537,6 +558,246 @@ test_stall_unreadable_count(Fixture *fx, gconstpointer data)
 	    ==, 0);
 }
 
+/* An enabled bot that cannot load (its replay file is gone) is in error:
+ * /readyz answers 503 and names it with its status and error, and names
+ * no healthy neighbour unless asked (?verbose). */
+static void
+test_readyz_bot_in_error(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *src = g_build_filename(g_getenv("CW_SHARED_DATA"), "btcusdt-5m.csv", NULL);
+	g_autofree char *csv = g_build_filename(fx->dir, "gone.csv", NULL);
+	g_autofree char *example = cw_test_example("ema-trend.json");
+	g_autofree char *path = g_build_filename(fx->dir, "gone.json", NULL);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *cfg = cw_test_load_json(parser, example);
+	JsonObject *feed = json_object_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autofree char *text = NULL, *ready = NULL, *verbose = NULL;
+	g_auto(GStrv) lines = NULL;
+	CwTestDeadline d = cw_test_deadline(20000);
+	guint status = 0;
+
+	g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
+	lines = g_strsplit(text, "\n", 12);
+	g_free(lines[11]);
+	lines[11] = NULL;
+	g_clear_pointer(&text, g_free);
+	text = g_strjoinv("\n", lines);
+	g_assert_true(g_file_set_contents(csv, text, -1, NULL));
+	json_object_set_string_member(cfg, "name", "gone");
+	json_object_set_string_member(feed, "type", "replay");
+	json_object_set_string_member(feed, "path", csv);
+	json_object_set_object_member(cfg, "feed", feed);
+	json_generator_set_root(gen, json_parser_get_root(parser));
+	g_assert_true(json_generator_to_file(gen, path, NULL));
+	g_assert_cmpint(
+	    cw_test_run(NULL, NULL, "bots", "add", "--db", fx->db, "--config", path, NULL), ==, 0);
+	g_assert_cmpint(g_unlink(csv), ==, 0);
+	fixture_start(fx, "{}", NULL);
+	do {
+		g_clear_pointer(&ready, g_free);
+		ready = fixture_request(fx, "GET", "/readyz", &status, NULL);
+		if (strstr(ready, "\"bot:gone\"") != NULL)
+			break;
+	} while (cw_test_deadline_wait(&d, 100));
+	g_test_message("readyz: %s", ready);
+	g_assert_cmpuint(status, ==, 503);
+	g_assert_nonnull(strstr(ready,
+				"\"name\":\"bot:gone\",\"ok\":false,\"detail\":\"enabled but not "
+				"loaded: status error: "));
+	g_assert_nonnull(strstr(ready, "gone.csv"));
+	g_assert_null(strstr(ready, "bot:alpha"));
+	verbose = fixture_request(fx, "GET", "/readyz?verbose", &status, NULL);
+	g_assert_cmpuint(status, ==, 503);
+	g_assert_nonnull(strstr(verbose, "\"name\":\"bot:alpha\",\"ok\":true"));
+	g_assert_nonnull(strstr(verbose, "\"name\":\"bot:beta\",\"ok\":true"));
+	/* disabling the broken bot makes the service ready again */
+	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "disable", "--db", fx->db, "gone", NULL),
+			==, 0);
+	d = cw_test_deadline(20000);
+	do {
+		g_clear_pointer(&ready, g_free);
+		ready = fixture_request(fx, "GET", "/readyz", &status, NULL);
+	} while (status != 200 && cw_test_deadline_wait(&d, 100));
+	g_assert_cmpuint(status, ==, 200);
+}
+
+/* ---- live feeds: the exchange simulator ---- */
+
+/* Starts candlewick-exchange-sim on the first rows of the shared file with
+ * extra arguments; returns its port, 0 when the sim is not built. */
+static guint
+sim_start(Fixture *fx, GSubprocess **proc, const char *const *extra)
+{
+	const char *exe = g_getenv("CW_EXCHANGE_SIM");
+	g_autofree char *src = g_build_filename(g_getenv("CW_SHARED_DATA"), "btcusdt-5m.csv", NULL);
+	g_autofree char *csv = g_build_filename(fx->dir, "sim.csv", NULL);
+	g_autofree char *port_file = g_build_filename(fx->dir, "sim.port", NULL);
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	CwTestDeadline d = cw_test_deadline(10000);
+
+	if (exe == NULL)
+		return 0;
+	g_assert_true(g_file_get_contents(src, &text, NULL, NULL));
+	lines = g_strsplit(text, "\n", 1202);
+	g_free(lines[1201]);
+	lines[1201] = NULL;
+	g_clear_pointer(&text, g_free);
+	text = g_strjoinv("\n", lines);
+	g_assert_true(g_file_set_contents(csv, text, -1, NULL));
+	g_clear_pointer(&text, g_free);
+	for (const char *const *a = (const char *const[]){exe, "--candles", csv, "--port-file",
+							  port_file, "--linger", "600", NULL};
+	     *a != NULL; a++)
+		g_ptr_array_add(argv, (gpointer) *a);
+	for (guint i = 0; extra[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer) extra[i]);
+	g_ptr_array_add(argv, NULL);
+	*proc = g_subprocess_newv(
+	    (const char *const *) argv->pdata,
+	    G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+	g_assert_no_error(error);
+	do {
+		guint64 port = 0;
+
+		if (g_file_get_contents(port_file, &text, NULL, NULL) &&
+		    g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, 65535, &port, NULL))
+			return (guint) port;
+		g_clear_pointer(&text, g_free);
+	} while (cw_test_deadline_wait(&d, 20));
+	g_assert_not_reached();
+	return 0;
+}
+
+/* ema-trend on the sim's Bybit stream. */
+static void
+fixture_add_live_bot(Fixture *fx, const char *name, guint port)
+{
+	g_autofree char *example = cw_test_example("ema-trend.json");
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *cfg = cw_test_load_json(parser, example);
+	JsonObject *feed = json_object_new();
+	g_autofree char *ws = g_strdup_printf("ws://127.0.0.1:%u/v5/public/linear", port);
+	g_autofree char *rest = g_strdup_printf("http://127.0.0.1:%u", port);
+	g_autofree char *path = g_strdup_printf("%s/%s.json", fx->dir, name);
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+
+	json_object_set_string_member(cfg, "name", name);
+	json_object_set_string_member(feed, "type", "bybit");
+	json_object_set_string_member(feed, "category", "linear");
+	json_object_set_string_member(feed, "ws_url", ws);
+	json_object_set_string_member(feed, "rest_url", rest);
+	json_object_set_int_member(feed, "warmup", 0);
+	json_object_set_object_member(cfg, "feed", feed);
+	json_generator_set_root(gen, json_parser_get_root(parser));
+	g_assert_true(json_generator_to_file(gen, path, NULL));
+	g_assert_cmpint(
+	    cw_test_run(NULL, NULL, "bots", "add", "--db", fx->db, "--config", path, NULL), ==, 0);
+}
+
+/* The value of the first sample whose line starts with prefix; -1 none. */
+static double
+sample_value(const char *body, const char *prefix)
+{
+	g_autofree char *needle = g_strconcat("\n", prefix, NULL);
+	const char *at = strstr(body, needle);
+	const char *end;
+	g_autofree char *line = NULL;
+
+	if (at == NULL)
+		return -1;
+	end = strchr(at + 1, '\n');
+	line = g_strndup(at + 1, end != NULL ? (gsize) (end - at - 1) : strlen(at + 1));
+	return g_ascii_strtod(strrchr(line, ' ') + 1, NULL);
+}
+
+#define FEED_LABELS "{feed=\"bybit:linear:BTCUSDT:5m@"
+
+/* Polls /metrics until sample prefix reaches at least min. */
+static char *
+wait_sample(Fixture *fx, const char *prefix, double min, CwTestDeadline *d)
+{
+	do {
+		guint status = 0;
+		g_autofree char *body = fixture_request(fx, "GET", "/metrics", &status, NULL);
+
+		if (status == 200 && sample_value(body, prefix) >= min)
+			return g_steal_pointer(&body);
+	} while (cw_test_deadline_wait(d, 100));
+	cw_test_fail_now("%s never reached %g", prefix, min);
+	return NULL;
+}
+
+/* The per-feed series follow a live feed: frames, bad frames by kind and
+ * its state; a connection the simulator drops shows in the disconnect and
+ * connect counters; once the exchange is gone the bot's feed is reported
+ * (readyz names it) and the bot is not judged stalled: a dead feed is a
+ * feed problem. */
+static void
+test_live_feed_series(Fixture *fx, gconstpointer data)
+{
+	const char *faults[] = {"--history", "30",          "--speed",
+				"20",        "--fault",     "close_after_frames=40",
+				"--fault",   "bad_every=9", NULL};
+	GSubprocess *sim = NULL;
+	guint port = sim_start(fx, &sim, faults);
+	CwTestDeadline d = cw_test_deadline(60000);
+	g_autofree char *first = NULL, *dropped = NULL, *ready = NULL;
+	gint64 stalls;
+
+	if (port == 0) {
+		g_test_skip("CW_EXCHANGE_SIM is not set");
+		return;
+	}
+	fixture_add_live_bot(fx, "live", port);
+	fixture_start(fx, "{\"health\": {\"stall_timeout_s\": 1, \"check_interval_s\": 0.2}}",
+		      NULL);
+	first = wait_sample(fx, "candlewick_feed_frames_total" FEED_LABELS, 5, &d);
+	g_assert_cmpuint(check_exposition(first), >, 40);
+	g_assert_nonnull(strstr(first, "candlewick_feed_state" FEED_LABELS));
+	g_assert_nonnull(strstr(first, ",exchange=\"bybit\",symbol=\"BTCUSDT\",interval=\"5m\""));
+	g_assert_cmpfloat(sample_value(first, "candlewick_feed_bots" FEED_LABELS), ==, 1);
+	/* the replay bots' feeds keep no counters: no feed series for them */
+	g_assert_null(strstr(first, "candlewick_feed_frames_total{feed=\"replay:"));
+	if (!promtool_check(first))
+		g_test_message("promtool not installed: promtool check metrics not run");
+	/* the sim closes every connection after 40 frames: counted, reconnected */
+	dropped = wait_sample(fx, "candlewick_feed_connects_total" FEED_LABELS, 2, &d);
+	g_assert_cmpfloat(sample_value(dropped, "candlewick_feed_disconnects_total" FEED_LABELS),
+			  >=, 1);
+	g_assert_cmpfloat(sample_value(dropped, "candlewick_feed_frames_total" FEED_LABELS), >,
+			  sample_value(first, "candlewick_feed_frames_total" FEED_LABELS));
+	g_clear_pointer(&dropped, g_free);
+	dropped = wait_sample(fx, "candlewick_feed_bad_frames_total" FEED_LABELS, 1, &d);
+	g_assert_nonnull(strstr(dropped, ",kind=\""));
+	g_assert_true(promtool_check(dropped) || g_find_program_in_path("promtool") == NULL);
+	/* the exchange goes away: the feed is not live, readyz says so by name */
+	g_subprocess_force_exit(sim);
+	g_assert_true(cw_test_subprocess_wait(sim, 5000));
+	g_clear_object(&sim);
+	do {
+		guint status = 0;
+
+		g_clear_pointer(&ready, g_free);
+		ready = fixture_request(fx, "GET", "/readyz", &status, NULL);
+		if (status == 503 && strstr(ready, "\"name\":\"feed:live\"") != NULL)
+			break;
+	} while (cw_test_deadline_wait(&d, 100));
+	g_test_message("readyz: %s", ready);
+	g_assert_nonnull(strstr(ready, "\"name\":\"feed:live\",\"ok\":false"));
+	g_assert_null(strstr(ready, "\"detail\":\"live\""));
+	/* three stall limits with a dead feed: still no STALLED verdict */
+	g_usleep(3500000);
+	stalls = cw_test_db_int(fx->db,
+				"SELECT count(*) FROM events e JOIN trading_bots b ON b.id = "
+				"e.bot_id WHERE b.name = 'live' AND e.type = 'STALLED'",
+				-1);
+	g_assert_cmpint(stalls, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -557,5 +818,9 @@ main(int argc, char **argv)
 		   test_stall_restart_cap, fixture_teardown);
 	g_test_add("/e2e/health/stall-unreadable-count", Fixture, NULL, fixture_setup,
 		   test_stall_unreadable_count, fixture_teardown);
+	g_test_add("/e2e/health/readyz-bot-in-error", Fixture, NULL, fixture_setup,
+		   test_readyz_bot_in_error, fixture_teardown);
+	g_test_add("/e2e/health/live-feed-series", Fixture, NULL, fixture_setup,
+		   test_live_feed_series, fixture_teardown);
 	return g_test_run();
 }

@@ -1,5 +1,7 @@
 #include "cw-core.h"
 
+#include <string.h>
+
 G_DEFINE_INTERFACE(CwHealthHost, cw_health_host, G_TYPE_OBJECT)
 
 static void
@@ -11,7 +13,8 @@ cw_health_host_default_init(CwHealthHostInterface *iface)
 const char *
 cw_health_feed_state_to_string(CwHealthFeedState state)
 {
-	static const char *const names[] = {"unknown", "connecting", "recovering", "live", "down"};
+	static const char *const names[] = {"unknown", "connecting",  "recovering", "live",
+					    "down",    "backfilling", "stalled"};
 
 	return (guint) state < G_N_ELEMENTS(names) ? names[state] : "unknown";
 }
@@ -89,4 +92,86 @@ cw_health_host_get_db_path(CwHealthHost *self)
 {
 	g_return_val_if_fail(CW_IS_HEALTH_HOST(self), NULL);
 	return CW_HEALTH_HOST_GET_IFACE(self)->get_db_path(self);
+}
+
+void
+cw_broker_round_trips_init(CwBrokerRoundTrips *self)
+{
+	static const double bounds[] = {1e-3, 0.01, 0.1, 0.5, 1, 5};
+
+	*self = (CwBrokerRoundTrips){0};
+	cw_prom_histogram_init(&self->ack, bounds, G_N_ELEMENTS(bounds));
+	cw_prom_histogram_init(&self->fill, bounds, G_N_ELEMENTS(bounds));
+}
+
+static CwBrokerPendingOrder *
+cw_broker_round_trips_find(CwBrokerRoundTrips *self, const char *id)
+{
+	for (guint i = 0; i < CW_BROKER_ROUND_TRIP_SLOTS; i++) {
+		CwBrokerPendingOrder *p = &self->pending[i];
+
+		if (p->submitted_us != 0 &&
+		    strncmp(p->client_order_id, id, CW_CLIENT_ORDER_ID_LEN) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/**
+ * cw_broker_round_trips_observe:
+ *
+ * SUBMITTED starts a round trip; ACKNOWLEDGED ends its first half, the
+ * first FILLED the whole; REJECTED and CANCELLED drop it. No allocation.
+ */
+void
+cw_broker_round_trips_observe(CwBrokerRoundTrips *self, const CwEvent *event, gint64 now_us)
+{
+	const char *id = event->order != NULL  ? event->order->client_order_id
+			 : event->fill != NULL ? event->fill->client_order_id
+					       : NULL;
+	CwBrokerPendingOrder *p;
+
+	if (id == NULL || id[0] == '\0')
+		return;
+	switch (event->type) {
+	case CW_EVENT_ORDER_SUBMITTED:
+		p = cw_broker_round_trips_find(self, id);
+		for (guint i = 0; p == NULL && i < CW_BROKER_ROUND_TRIP_SLOTS; i++) {
+			if (self->pending[i].submitted_us == 0)
+				p = &self->pending[i];
+		}
+		if (p == NULL) {
+			p = &self->pending[self->next];
+			self->next = (self->next + 1) % CW_BROKER_ROUND_TRIP_SLOTS;
+			self->evicted++;
+		}
+		g_strlcpy(p->client_order_id, id, CW_CLIENT_ORDER_ID_LEN);
+		p->submitted_us = MAX(now_us, 1);
+		p->acknowledged = FALSE;
+		return;
+	case CW_EVENT_ORDER_ACKNOWLEDGED:
+		p = cw_broker_round_trips_find(self, id);
+		if (p != NULL && !p->acknowledged) {
+			p->acknowledged = TRUE;
+			cw_prom_histogram_observe(&self->ack, (double) (now_us - p->submitted_us) /
+								  G_USEC_PER_SEC);
+		}
+		return;
+	case CW_EVENT_ORDER_FILLED:
+		p = cw_broker_round_trips_find(self, id);
+		if (p != NULL) {
+			cw_prom_histogram_observe(&self->fill, (double) (now_us - p->submitted_us) /
+								   G_USEC_PER_SEC);
+			p->submitted_us = 0;
+		}
+		return;
+	case CW_EVENT_ORDER_REJECTED:
+	case CW_EVENT_ORDER_CANCELLED:
+		p = cw_broker_round_trips_find(self, id);
+		if (p != NULL)
+			p->submitted_us = 0;
+		return;
+	default:
+		return;
+	}
 }

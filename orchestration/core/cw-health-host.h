@@ -11,15 +11,22 @@
 G_BEGIN_DECLS
 
 /* A feed's state as the health view sees it. Replay feeds report only
- * RECOVERING (replaying the bot's history) and LIVE; live feeds will add
- * CONNECTING and DOWN. */
+ * RECOVERING (replaying the bot's history) and LIVE; live feeds report
+ * what their CwMarketFeed "state-changed" said: CONNECTING, BACKFILLING,
+ * LIVE, STALLED (silent, about to reconnect) and DOWN (stopped), with
+ * RECOVERING while the bot itself replays its history. Only LIVE and
+ * RECOVERING deliver candles: a bot is judged stalled only then. */
 typedef enum {
 	CW_HEALTH_FEED_UNKNOWN,
 	CW_HEALTH_FEED_CONNECTING,
 	CW_HEALTH_FEED_RECOVERING,
 	CW_HEALTH_FEED_LIVE,
 	CW_HEALTH_FEED_DOWN,
+	CW_HEALTH_FEED_BACKFILLING,
+	CW_HEALTH_FEED_STALLED,
 } CwHealthFeedState;
+
+#define CW_HEALTH_FEED_N_STATES (CW_HEALTH_FEED_STALLED + 1)
 
 const char *cw_health_feed_state_to_string(CwHealthFeedState state);
 
@@ -49,6 +56,31 @@ typedef struct {
 /* Counts a guard rejection under its (interned) name. */
 void cw_bot_counters_count_guard(CwBotCounters *self, const char *guard);
 
+/* Broker round trips of one bot, measured on the wall clock from its
+ * execution reports (ORDER_* events): submit -> acknowledged and submit
+ * -> first fill, in seconds. A fixed table of the last submits waiting
+ * for an answer, so that observing allocates nothing; a submit pushed
+ * out of it before its answer is counted in evicted. */
+#define CW_BROKER_ROUND_TRIP_SLOTS 32
+
+typedef struct {
+	char client_order_id[CW_CLIENT_ORDER_ID_LEN];
+	gint64 submitted_us; /* monotonic; 0: the slot is free */
+	gboolean acknowledged;
+} CwBrokerPendingOrder;
+
+typedef struct {
+	CwBrokerPendingOrder pending[CW_BROKER_ROUND_TRIP_SLOTS];
+	guint next; /* the slot a full table reuses */
+	CwPromHistogram ack;
+	CwPromHistogram fill;
+	guint64 evicted;
+} CwBrokerRoundTrips;
+
+void cw_broker_round_trips_init(CwBrokerRoundTrips *self);
+/* Takes one event of the bot (others are ignored); now_us: monotonic. */
+void cw_broker_round_trips_observe(CwBrokerRoundTrips *self, const CwEvent *event, gint64 now_us);
+
 /* A read-only snapshot of one loaded bot; pointers are valid for the call
  * that hands it out only. Fields a feed or broker cannot tell yet stay 0. */
 typedef struct {
@@ -68,9 +100,8 @@ typedef struct {
 	double realized_pnl;
 	double unrealized_pnl;
 	double position_qty; /* signed */
-	/* broker round trips: filled in once the broker contract reports them */
-	guint64 broker_round_trips;
-	double broker_round_trip_s_sum;
+	/* submit -> acknowledged / first fill (nullable) */
+	const CwBrokerRoundTrips *broker;
 } CwBotHealth;
 
 typedef void (*CwBotHealthFunc)(const CwBotHealth *bot, gpointer user_data);

@@ -38,11 +38,62 @@ test_metrics_remove(void)
 	g_assert_cmpstr(text, ==, "# TYPE x_total counter\nx_total{bot=\"b\"} 0\n");
 }
 
+static CwEvent
+order_event(CwEventType type, const CwOrder *order)
+{
+	return (CwEvent){.type = type, .order = order};
+}
+
+/* submit -> ack -> fill in seconds of the monotonic clock given; a
+ * rejected order leaves nothing; a full table evicts the oldest slot. */
+static void
+test_broker_round_trips(void)
+{
+	CwBrokerRoundTrips rt;
+	CwOrder a = {0}, b = {0};
+	CwFill fill = {0};
+	CwEvent e;
+
+	cw_broker_round_trips_init(&rt);
+	g_strlcpy(a.client_order_id, "a-1", sizeof a.client_order_id);
+	g_strlcpy(b.client_order_id, "b-1", sizeof b.client_order_id);
+	g_strlcpy(fill.client_order_id, "a-1", sizeof fill.client_order_id);
+	e = order_event(CW_EVENT_ORDER_SUBMITTED, &a);
+	cw_broker_round_trips_observe(&rt, &e, 1000000);
+	e = order_event(CW_EVENT_ORDER_SUBMITTED, &b);
+	cw_broker_round_trips_observe(&rt, &e, 1000000);
+	e = order_event(CW_EVENT_ORDER_ACKNOWLEDGED, &a);
+	cw_broker_round_trips_observe(&rt, &e, 1050000);
+	/* a second ack of the same order is not a second round trip */
+	cw_broker_round_trips_observe(&rt, &e, 1060000);
+	e = (CwEvent){.type = CW_EVENT_ORDER_FILLED, .fill = &fill};
+	cw_broker_round_trips_observe(&rt, &e, 1300000);
+	/* a later partial fill of a finished round trip is not counted */
+	cw_broker_round_trips_observe(&rt, &e, 1400000);
+	e = order_event(CW_EVENT_ORDER_REJECTED, &b);
+	cw_broker_round_trips_observe(&rt, &e, 1500000);
+	e = order_event(CW_EVENT_ORDER_FILLED, &b);
+	cw_broker_round_trips_observe(&rt, &e, 1600000);
+	g_assert_cmpuint(rt.ack.count, ==, 1);
+	g_assert_cmpfloat_with_epsilon(rt.ack.sum, 0.05, 1e-9);
+	g_assert_cmpuint(rt.fill.count, ==, 1);
+	g_assert_cmpfloat_with_epsilon(rt.fill.sum, 0.3, 1e-9);
+	for (guint i = 0; i < CW_BROKER_ROUND_TRIP_SLOTS + 3; i++) {
+		CwOrder o = {0};
+
+		g_snprintf(o.client_order_id, sizeof o.client_order_id, "x-%u", i);
+		e = order_event(CW_EVENT_ORDER_SUBMITTED, &o);
+		cw_broker_round_trips_observe(&rt, &e, 2000000);
+	}
+	g_assert_cmpuint(rt.evicted, ==, 3);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/core/metrics/render", test_metrics_render);
 	g_test_add_func("/core/metrics/remove", test_metrics_remove);
+	g_test_add_func("/core/metrics/broker-round-trips", test_broker_round_trips);
 	return g_test_run();
 }

@@ -1,5 +1,5 @@
 // The dashboard in Debian's headless Chromium, driven by playwright-core,
-// against the real `candlewick serve --api` on 127.0.0.1. Prints TAP.
+// against the real `candlewick serve --api-tokens` on 127.0.0.1. Prints TAP.
 // usage: node dashboard-test.mjs BUILD_DIR   (env: CW_CANDLEWICK, CW_SHARED_DATA, CW_SOURCE_ROOT)
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -45,8 +45,8 @@ for (const [example, name] of [['ema-trend.json', 'a'], ['mean-reversion.json', 
   fs.writeFileSync(file, JSON.stringify(cfg));
   run('bots', 'add', '--db', db, '--config', file);
 }
-const serve = spawn(exe, ['serve', '--db', db, '--api', '127.0.0.1:0', '--api-tokens', tokens,
-  '--api-port-file', portFile, '--poll-interval', '0.2'], { stdio: 'ignore' });
+const serve = spawn(exe, ['serve', '--db', db, '--http', '127.0.0.1:0', '--api-tokens', tokens,
+  '--http-port-file', portFile, '--poll-interval', '0.2'], { stdio: 'ignore' });
 let browser = null;
 let failed = false;
 
@@ -56,7 +56,7 @@ try {
     if (fs.existsSync(portFile)) port = parseInt(fs.readFileSync(portFile, 'utf8'), 10) || 0;
     if (!port) await sleep(50);
   }
-  ok(port > 0, 'candlewick serve --api listens');
+  ok(port > 0, 'candlewick serve --http with the API listens');
   const base = 'http://127.0.0.1:' + port;
   // the bots have traded once the replay is through
   for (let i = 0; i < 600; i++) {

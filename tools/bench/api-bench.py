@@ -30,8 +30,8 @@ try:
                     (cfg['name'], json.dumps(cfg)))
     con.commit()
     con.close()
-    serve = subprocess.Popen(os.environ.get("CW_BENCH_WRAP", "").split() + [exe, 'serve', '--db', db, '--api', '127.0.0.1:0', '--api-tokens', tokens,
-                              '--api-port-file', port_file], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    serve = subprocess.Popen(os.environ.get("CW_BENCH_WRAP", "").split() + [exe, 'serve', '--db', db, '--http', '127.0.0.1:0', '--api-tokens', tokens,
+                              '--http-port-file', port_file], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(200):
             if os.path.exists(port_file) and open(port_file).read().strip():

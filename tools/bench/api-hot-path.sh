@@ -16,7 +16,7 @@ PY
 $C bots add --db $D/db --config $D/a.json --disabled >/dev/null
 T=$($C tokens add --file $D/tok --role read r)
 valgrind --tool=callgrind --toggle-collect=cw_bot_runtime_on_candle --callgrind-out-file=$D/cg.out \
-  $C serve --db $D/db --api 127.0.0.1:0 --api-tokens $D/tok --api-port-file $D/port --poll-interval 0.5 >$D/log 2>&1 &
+  $C serve --db $D/db --http 127.0.0.1:0 --api-tokens $D/tok --http-port-file $D/port --poll-interval 0.5 >$D/log 2>&1 &
 VP=$!
 for i in $(seq 1 600); do [ -s $D/port ] && break; sleep 0.1; done
 P=$(cat $D/port)

@@ -27,72 +27,164 @@ cw_command_serve_interval(CwServiceOptions *options, const char *option, const c
 	return TRUE;
 }
 
-/* The control API's options; the shared HTTP server takes them over. */
+/* The HTTP server's and the API's options; each overrides its service
+ * config key and goes through the same validation. */
 typedef struct {
-	char *listen;
 	char *tokens;
-	char *port_file;
 	char *tls_cert;
 	char *tls_key;
 	char **cors;
+	gboolean metrics_auth;
+	int max_body;
 	int stream_queue;
 	int auth_burst;
-} CwCommandServeApi;
+	/* deprecated aliases from when the API had a server of its own */
+	char *old_listen;
+	char *old_port_file;
+	char *old_tls_cert;
+	char *old_tls_key;
+	char **old_cors;
+} CwCommandServeHttp;
 
 static void
-cw_command_serve_api_clear(CwCommandServeApi *a)
+cw_command_serve_http_clear(CwCommandServeHttp *h)
 {
-	g_free(a->listen);
-	g_free(a->tokens);
-	g_free(a->port_file);
-	g_free(a->tls_cert);
-	g_free(a->tls_key);
-	g_strfreev(a->cors);
+	g_free(h->tokens);
+	g_free(h->tls_cert);
+	g_free(h->tls_key);
+	g_strfreev(h->cors);
+	g_free(h->old_listen);
+	g_free(h->old_port_file);
+	g_free(h->old_tls_cert);
+	g_free(h->old_tls_key);
+	g_strfreev(h->old_cors);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CwCommandServeApi, cw_command_serve_api_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CwCommandServeHttp, cw_command_serve_http_clear)
 
-/* Starts the control API on a server of its own; NULL when --api is not
- * given or (with an error) when it cannot start. */
-static SoupServer *
-cw_command_serve_api(CwService *service, const CwCommandServeApi *a, CwApi **api_out,
-		     GError **error)
+static gboolean
+cw_command_serve_set(CwServiceOptions *options, const char *option, const char *key,
+		     JsonNode *value)
 {
-	g_autoptr(CwApiTokens) tokens = NULL;
-	g_autoptr(CwApi) api = NULL;
-	SoupServer *server;
+	g_autoptr(GError) error = NULL;
 
-	/* no token file, no API: there is no default token */
-	if (a->tokens == NULL) {
-		g_set_error_literal(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
-				    "--api needs --api-tokens FILE (create one with `candlewick "
-				    "tokens add`)");
-		return NULL;
+	if (!cw_service_options_set_member(options, key, value, &error)) {
+		fprintf(stderr, "candlewick serve: %s: %s\n", option, error->message);
+		return FALSE;
 	}
-	tokens = cw_api_tokens_new(a->tokens, error);
-	if (tokens == NULL)
-		return NULL;
-	api = cw_api_new(cw_service_get_store(service), tokens);
-	cw_api_set_reload_func(api, (CwApiReloadFunc) cw_service_reload, service);
-	cw_api_set_manager(api, cw_service_get_manager(service));
-	cw_api_set_cors_origins(api, (const char *const *) a->cors);
-	if (a->auth_burst > 0)
-		cw_api_set_auth_burst(api, (guint) a->auth_burst);
-	if (a->stream_queue > 0)
-		cw_api_set_stream_limits(api, (guint) a->stream_queue, 15);
-	server = cw_api_listen(api, a->listen, a->tls_cert, a->tls_key, a->port_file, error);
-	if (server == NULL)
-		return NULL;
-	*api_out = g_steal_pointer(&api);
-	return server;
+	return TRUE;
+}
+
+static gboolean
+cw_command_serve_set_string(CwServiceOptions *options, const char *option, const char *key,
+			    const char *value)
+{
+	JsonNode *node;
+
+	if (value == NULL)
+		return TRUE;
+	node = json_node_new(JSON_NODE_VALUE);
+	json_node_set_string(node, value);
+	return cw_command_serve_set(options, option, key, node);
+}
+
+static gboolean
+cw_command_serve_set_int(CwServiceOptions *options, const char *option, const char *key, int value)
+{
+	JsonNode *node;
+
+	/* GOption leaves an option that is not given at 0 */
+	if (value == 0)
+		return TRUE;
+	node = json_node_new(JSON_NODE_VALUE);
+	json_node_set_int(node, value);
+	return cw_command_serve_set(options, option, key, node);
+}
+
+static gboolean
+cw_command_serve_set_origins(CwServiceOptions *options, const char *option, char **origins)
+{
+	JsonArray *list;
+	JsonNode *node;
+
+	if (origins == NULL)
+		return TRUE;
+	list = json_array_new();
+	for (guint i = 0; origins[i] != NULL; i++)
+		json_array_add_string_element(list, origins[i]);
+	node = json_node_new(JSON_NODE_ARRAY);
+	json_node_take_array(node, list);
+	return cw_command_serve_set(options, option, "http.cors_origins", node);
+}
+
+/* A deprecated alias: said once, then used as its new option. */
+static const char *
+cw_command_serve_alias(const char *old_value, const char *old_name, const char *new_name,
+		       const char *new_value)
+{
+	if (old_value == NULL)
+		return new_value;
+	fprintf(stderr,
+		"candlewick serve: %s is deprecated, use %s (the API and /metrics share "
+		"one HTTP server)\n",
+		old_name, new_name);
+	return new_value != NULL ? new_value : old_value;
+}
+
+static gboolean
+cw_command_serve_http(CwServiceOptions *options, CwCommandServeHttp *h, const char *http,
+		      const char *port_file)
+{
+	const char *listen = cw_command_serve_alias(h->old_listen, "--api", "--http", http);
+	const char *pf = cw_command_serve_alias(h->old_port_file, "--api-port-file",
+						"--http-port-file", port_file);
+	const char *cert = cw_command_serve_alias(h->old_tls_cert, "--api-tls-cert",
+						  "--http-tls-cert", h->tls_cert);
+	const char *key =
+	    cw_command_serve_alias(h->old_tls_key, "--api-tls-key", "--http-tls-key", h->tls_key);
+	char **cors = h->cors;
+
+	if (h->old_cors != NULL) {
+		fprintf(stderr, "candlewick serve: --api-cors-origin is deprecated, use "
+				"--http-cors-origin\n");
+		if (cors == NULL)
+			cors = h->old_cors;
+	}
+	if (h->old_listen != NULL && http != NULL && g_strcmp0(http, h->old_listen) != 0) {
+		fprintf(stderr,
+			"candlewick serve: --api %s and --http %s: the API is served on "
+			"the one HTTP server; give only --http\n",
+			h->old_listen, http);
+		return FALSE;
+	}
+	if (!cw_command_serve_set_string(options, "--http", "http.listen", listen) ||
+	    !cw_command_serve_set_string(options, "--http-port-file", "http.port_file", pf) ||
+	    !cw_command_serve_set_string(options, "--http-tls-cert", "http.tls_cert", cert) ||
+	    !cw_command_serve_set_string(options, "--http-tls-key", "http.tls_key", key) ||
+	    !cw_command_serve_set_origins(options, "--http-cors-origin", cors) ||
+	    !cw_command_serve_set_string(options, "--api-tokens", "api.token_file", h->tokens) ||
+	    !cw_command_serve_set_int(options, "--api-max-body-bytes", "api.max_body_bytes",
+				      h->max_body) ||
+	    !cw_command_serve_set_int(options, "--api-stream-queue", "api.stream_queue",
+				      h->stream_queue) ||
+	    !cw_command_serve_set_int(options, "--api-auth-burst", "api.auth_burst", h->auth_burst))
+		return FALSE;
+	if (h->metrics_auth)
+		options->http_metrics_auth = TRUE;
+	/* --api alone used to start the API: without a token file it would be
+	 * silently off now */
+	if (h->old_listen != NULL && options->api_token_file[0] == '\0') {
+		fprintf(stderr, "candlewick serve: --api needs --api-tokens FILE (create one with "
+				"`candlewick tokens add`)\n");
+		return FALSE;
+	}
+	return TRUE;
 }
 
 int
 cw_command_serve(int argc, char **argv)
 {
-	g_auto(CwCommandServeApi) api_opts = {0};
-	g_autoptr(CwApi) api = NULL;
-	g_autoptr(SoupServer) api_server = NULL;
+	g_auto(CwCommandServeHttp) h = {0};
 	g_autofree char *db = NULL;
 	g_autofree char *service_config = NULL;
 	g_autofree char *log_format = NULL;
@@ -132,22 +224,34 @@ cw_command_serve(int argc, char **argv)
 	     "Write the bound HTTP port to FILE", "FILE"},
 	    {"log-format", 0, 0, G_OPTION_ARG_STRING, &log_format, "text (default) or json", "F"},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Debug messages", NULL},
-	    {"api", 0, 0, G_OPTION_ARG_STRING, &api_opts.listen,
-	     "Serve the control API and dashboard on ADDR:PORT (off by default)", "ADDR:PORT"},
-	    {"api-tokens", 0, 0, G_OPTION_ARG_FILENAME, &api_opts.tokens,
-	     "The API's token file (required with --api; mode 0600)", "FILE"},
-	    {"api-port-file", 0, 0, G_OPTION_ARG_FILENAME, &api_opts.port_file,
-	     "Write the API's port to FILE (for PORT 0)", "FILE"},
-	    {"api-tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &api_opts.tls_cert,
-	     "TLS certificate (PEM) of the API", "FILE"},
-	    {"api-tls-key", 0, 0, G_OPTION_ARG_FILENAME, &api_opts.tls_key,
-	     "TLS private key (PEM) of the API", "FILE"},
-	    {"api-cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &api_opts.cors,
-	     "An origin allowed by CORS (repeatable; none by default)", "ORIGIN"},
-	    {"api-stream-queue", 0, 0, G_OPTION_ARG_INT, &api_opts.stream_queue,
+	    {"http-tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &h.tls_cert,
+	     "TLS certificate (PEM) of the HTTP server: HTTPS and WSS (http.tls_cert)", "FILE"},
+	    {"http-tls-key", 0, 0, G_OPTION_ARG_FILENAME, &h.tls_key,
+	     "TLS private key (PEM) of the HTTP server (http.tls_key)", "FILE"},
+	    {"http-cors-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &h.cors,
+	     "An origin the API answers with CORS headers (repeatable; none by default)", "ORIGIN"},
+	    {"http-metrics-auth", 0, 0, G_OPTION_ARG_NONE, &h.metrics_auth,
+	     "/metrics needs a read token of the API's token file (http.metrics_auth)", NULL},
+	    {"api-tokens", 0, 0, G_OPTION_ARG_FILENAME, &h.tokens,
+	     "Serve the control API and dashboard on the HTTP server with this token file "
+	     "(mode 0600; api.token_file; off without)",
+	     "FILE"},
+	    {"api-max-body-bytes", 0, 0, G_OPTION_ARG_INT, &h.max_body,
+	     "Largest request body of the API (default 262144)", "N"},
+	    {"api-stream-queue", 0, 0, G_OPTION_ARG_INT, &h.stream_queue,
 	     "Events a stream client may fall behind (default 10000)", "N"},
-	    {"api-auth-burst", 0, 0, G_OPTION_ARG_INT, &api_opts.auth_burst,
+	    {"api-auth-burst", 0, 0, G_OPTION_ARG_INT, &h.auth_burst,
 	     "Failed logins an address may make before 429 (default 5)", "N"},
+	    {"api", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &h.old_listen,
+	     "Deprecated: --http", "ADDR:PORT"},
+	    {"api-port-file", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &h.old_port_file,
+	     "Deprecated: --http-port-file", "FILE"},
+	    {"api-tls-cert", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &h.old_tls_cert,
+	     "Deprecated: --http-tls-cert", "FILE"},
+	    {"api-tls-key", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &h.old_tls_key,
+	     "Deprecated: --http-tls-key", "FILE"},
+	    {"api-cors-origin", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &h.old_cors,
+	     "Deprecated: --http-cors-origin", "ORIGIN"},
 	    {NULL},
 	};
 
@@ -196,24 +300,13 @@ cw_command_serve(int argc, char **argv)
 			db, db);
 		return 1;
 	}
-	if (http != NULL)
-		g_strlcpy(options.http_listen, http, sizeof options.http_listen);
-	if (http_port_file != NULL)
-		g_strlcpy(options.http_port_file, http_port_file, sizeof options.http_port_file);
+	if (!cw_command_serve_http(&options, &h, http, http_port_file))
+		return 2;
 	service = cw_service_new(db, &options, &error);
 	if (service == NULL) {
 		/* store errors name the file already */
 		fprintf(stderr, "candlewick serve: %s\n", error->message);
-		return 1;
-	}
-	if (api_opts.listen != NULL) {
-		api_server = cw_command_serve_api(service, &api_opts, &api, &error);
-		if (api_server == NULL) {
-			fprintf(stderr, "candlewick serve: %s\n", error->message);
-			return g_error_matches(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE)
-				   ? 2
-				   : 1;
-		}
+		return g_error_matches(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE) ? 2 : 1;
 	}
 	return cw_service_run(service);
 }

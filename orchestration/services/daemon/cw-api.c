@@ -50,6 +50,7 @@ struct _CwApi {
 	GHashTable *buckets; /* address -> CwApiBucket */
 	GHashTable *configs; /* bot id -> CwApiConfig: parsed once per change */
 	double auth_burst;
+	guint max_body; /* bytes */
 };
 
 G_DEFINE_FINAL_TYPE(CwApi, cw_api, G_TYPE_OBJECT)
@@ -104,12 +105,19 @@ cw_api_init(CwApi *self)
 	self->configs =
 	    g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, cw_api_config_free);
 	self->auth_burst = CW_API_AUTH_BURST;
+	self->max_body = CW_API_MAX_BODY_BYTES;
 }
 
 void
 cw_api_set_auth_burst(CwApi *self, guint burst)
 {
 	self->auth_burst = MAX(burst, 1);
+}
+
+void
+cw_api_set_max_body_bytes(CwApi *self, guint max_bytes)
+{
+	self->max_body = MAX(max_bytes, 1);
 }
 
 CwApi *
@@ -1335,9 +1343,11 @@ cw_api_check_body(CwApiRequest *req)
 	const char *type = soup_message_headers_get_content_type(in, NULL);
 	SoupMessageBody *body = soup_server_message_get_request_body(req->msg);
 
-	if (body->length > CW_API_MAX_BODY_BYTES) {
-		cw_api_problem(req, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-			       "the body is larger than 256 KiB");
+	if (body->length > (goffset) req->api->max_body) {
+		g_autofree char *detail =
+		    g_strdup_printf("the body is larger than %u bytes", req->api->max_body);
+
+		cw_api_problem(req, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, detail);
 		return FALSE;
 	}
 	if (g_strcmp0(type, "application/json") != 0) {
@@ -1393,12 +1403,13 @@ cw_api_early(SoupServer *server, SoupServerMessage *msg, const char *path, GHash
 	SoupEncoding encoding = soup_message_headers_get_encoding(in);
 	g_autoptr(GString) allowed = g_string_new(NULL);
 	g_autofree char *token = NULL;
+	g_autofree char *too_large =
+	    g_strdup_printf("the body is larger than %u bytes", req.api->max_body);
 	const CwApiRoute *route;
 
 	if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
-	    soup_message_headers_get_content_length(in) > CW_API_MAX_BODY_BYTES)
-		cw_api_problem(&req, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-			       "the body is larger than 256 KiB");
+	    soup_message_headers_get_content_length(in) > (goffset) req.api->max_body)
+		cw_api_problem(&req, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, too_large);
 	else if (encoding == SOUP_ENCODING_CHUNKED)
 		cw_api_problem(&req, SOUP_STATUS_LENGTH_REQUIRED,
 			       "send the body with a Content-Length");
@@ -1492,88 +1503,4 @@ cw_api_attach(CwApi *self, SoupServer *server)
 	soup_server_add_early_handler(server, CW_API_PREFIX, cw_api_early, self, NULL);
 	soup_server_add_handler(server, CW_API_PREFIX, cw_api_handle, self, NULL);
 	soup_server_add_handler(server, "/", cw_api_static, self, NULL);
-}
-
-/* ---- a server of its own, until the service's shared HTTP server ---- */
-
-static gboolean
-cw_api_parse_addr(const char *addr_port, GInetSocketAddress **out, GError **error)
-{
-	const char *colon = strrchr(addr_port, ':');
-	g_autofree char *host = NULL;
-	g_autoptr(GInetAddress) inet = NULL;
-	char *end = NULL;
-	guint64 port;
-
-	if (colon == NULL)
-		return FALSE;
-	host = g_strndup(addr_port, (gsize) (colon - addr_port));
-	if (host[0] == '[' && g_str_has_suffix(host, "]")) {
-		char *inner = g_strndup(host + 1, strlen(host) - 2);
-
-		g_free(host);
-		host = inner;
-	}
-	port = g_ascii_strtoull(colon + 1, &end, 10);
-	inet = g_inet_address_new_from_string(host);
-	if (inet == NULL || colon[1] == '\0' || *end != '\0' || port > 65535) {
-		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
-			    "--api: expected ADDR:PORT with a numeric address (127.0.0.1:8080, "
-			    "[::1]:8080), got '%s'",
-			    addr_port);
-		return FALSE;
-	}
-	*out = G_INET_SOCKET_ADDRESS(g_inet_socket_address_new(inet, (guint16) port));
-	return TRUE;
-}
-
-SoupServer *
-cw_api_listen(CwApi *self, const char *addr_port, const char *cert_path, const char *key_path,
-	      const char *port_file, GError **error)
-{
-	g_autoptr(GInetSocketAddress) addr = NULL;
-	g_autoptr(SoupServer) server = NULL;
-	g_autoptr(GTlsCertificate) cert = NULL;
-	g_autoptr(GSList) uris = NULL;
-	gboolean tls = cert_path != NULL || key_path != NULL;
-
-	if (!cw_api_parse_addr(addr_port, &addr, error))
-		return NULL;
-	if (tls) {
-		if (cert_path == NULL || key_path == NULL) {
-			g_set_error_literal(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
-					    "TLS needs both --api-tls-cert and --api-tls-key");
-			return NULL;
-		}
-		cert = g_tls_certificate_new_from_files(cert_path, key_path, error);
-		if (cert == NULL) {
-			g_prefix_error(error, "%s, %s: ", cert_path, key_path);
-			return NULL;
-		}
-	}
-	server = soup_server_new("server-header", "candlewick", "tls-certificate", cert, NULL);
-	if (!soup_server_listen(server, G_SOCKET_ADDRESS(addr), tls ? SOUP_SERVER_LISTEN_HTTPS : 0,
-				error)) {
-		g_prefix_error(error, "--api %s: ", addr_port);
-		return NULL;
-	}
-	if (!tls && !g_inet_address_get_is_loopback(g_inet_socket_address_get_address(addr)))
-		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
-		       "the control API listens on %s without TLS: tokens cross the network in "
-		       "clear text; give --api-tls-cert and --api-tls-key",
-		       addr_port);
-	cw_api_attach(self, server);
-	uris = soup_server_get_uris(server);
-	if (port_file != NULL && uris != NULL) {
-		g_autofree char *text = g_strdup_printf("%d\n", g_uri_get_port(uris->data));
-
-		for (GSList *l = uris; l != NULL; l = l->next)
-			g_uri_unref(l->data);
-		if (!g_file_set_contents(port_file, text, -1, error))
-			return NULL;
-	} else {
-		for (GSList *l = uris; l != NULL; l = l->next)
-			g_uri_unref(l->data);
-	}
-	return g_steal_pointer(&server);
 }

@@ -1,5 +1,6 @@
 /* CwApi: the control API (/api/v1), its event stream and the dashboard,
- * attached to a SoupServer it is given.
+ * attached to the service's one HTTP server (CwHttpServer, which owns the
+ * listener and TLS).
  *
  * The handlers only translate requests into calls of the runtime's own
  * API (cw-bot-admin.h, the store's read functions): the CLI makes the same
@@ -53,6 +54,9 @@ void cw_api_set_stream_limits(CwApi *self, guint max_queue, double ping_interval
 /* Failed logins one address may make in a burst (default 5); one more is
  * allowed every 2 s, past that the API answers 429 with Retry-After. */
 void cw_api_set_auth_burst(CwApi *self, guint burst);
+/* The largest request body taken (default CW_API_MAX_BODY_BYTES); a
+ * larger one gets 413 before it is read. */
+void cw_api_set_max_body_bytes(CwApi *self, guint max_bytes);
 /* Registers /api/v1 (with /api/v1/stream) and the dashboard at / . */
 void cw_api_attach(CwApi *self, SoupServer *server);
 
@@ -68,12 +72,5 @@ const CwApiRouteInfo *cw_api_get_routes(guint *n);
 
 /* Streams closed because the client was too slow. */
 guint64 cw_api_get_n_slow_closes(CwApi *self);
-
-/* Until the service's shared HTTP server: a SoupServer of its own on
- * ADDR:PORT (PORT 0 picks one; it is written to port_file when given),
- * with TLS when cert_path and key_path are given. A non-loopback address
- * without TLS logs a warning. */
-SoupServer *cw_api_listen(CwApi *self, const char *addr_port, const char *cert_path,
-			  const char *key_path, const char *port_file, GError **error);
 
 G_END_DECLS

@@ -9,6 +9,9 @@ struct _CwHttpServer {
 	CwHttpServerEnv env;
 	SoupServer *server;
 	guint port;
+	gboolean tls;
+	CwApi *api;                  /* nullable: the control API on this server */
+	CwApiTokens *metrics_tokens; /* nullable: /metrics needs a read token */
 	/* the server's own counters; the bots' series come from snapshots */
 	CwMetricRegistry *registry;
 	CwMetric *requests[6]; /* by status class: 1xx..5xx, index 0 unused */
@@ -103,6 +106,14 @@ cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
 	else if (g_str_equal(f, "candlewick_bot_decision_latency_seconds") &&
 		 bot->decision_latency != NULL)
 		cw_prom_histogram_write(bot->decision_latency, p->out, f, l->str);
+	/* only for bots that sent an order: 9 series each, and most bots of a
+	 * large process may never trade */
+	else if (g_str_equal(f, "candlewick_bot_broker_ack_seconds") && bot->broker != NULL &&
+		 bot->broker->ack.count > 0)
+		cw_prom_histogram_write(&bot->broker->ack, p->out, f, l->str);
+	else if (g_str_equal(f, "candlewick_bot_broker_fill_seconds") && bot->broker != NULL &&
+		 bot->broker->fill.count > 0)
+		cw_prom_histogram_write(&bot->broker->fill, p->out, f, l->str);
 }
 
 static const struct {
@@ -127,6 +138,10 @@ static const struct {
      "Seconds since the last processed candle closed."},
     {"candlewick_bot_decision_latency_seconds", "histogram",
      "Candle dispatch time, every 64th candle."},
+    {"candlewick_bot_broker_ack_seconds", "histogram",
+     "Broker round trip: order submitted to acknowledged."},
+    {"candlewick_bot_broker_fill_seconds", "histogram",
+     "Broker round trip: order submitted to its first fill."},
 };
 
 static void
@@ -162,12 +177,167 @@ cw_http_server_write_service(CwHttpServer *self, GString *out)
 	}
 }
 
+/* ---- per-feed series: from each live feed's counters (describe_stats),
+ * labels feed, exchange, symbol and interval only ---- */
+
+typedef struct {
+	char *labels;
+	JsonObject *stats; /* nullable: the feed gave none or bad JSON */
+	CwFeedState state;
+	guint n_bots;
+} CwHttpFeed;
+
+static void
+cw_http_feed_free(gpointer data)
+{
+	CwHttpFeed *f = data;
+
+	g_free(f->labels);
+	g_clear_pointer(&f->stats, json_object_unref);
+	g_free(f);
+}
+
+static void
+cw_http_server_collect_feed(const CwFeedView *view, gpointer user_data)
+{
+	GPtrArray *feeds = user_data;
+	CwHttpFeed *f = g_new0(CwHttpFeed, 1);
+	g_autofree char *text = cw_market_feed_describe_stats(view->feed);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	const char *exchange = cw_market_feed_get_exchange(view->feed);
+	GString *l = g_string_new("feed=\"");
+	char interval[32];
+
+	cw_interval_format(view->config->interval_ms, interval, sizeof interval);
+	cw_prom_escape_label(l, view->key);
+	g_string_append(l, "\",exchange=\"");
+	cw_prom_escape_label(l, exchange != NULL ? exchange : "");
+	g_string_append(l, "\",symbol=\"");
+	cw_prom_escape_label(l, view->config->symbol);
+	g_string_append(l, "\",interval=\"");
+	cw_prom_escape_label(l, interval);
+	g_string_append_c(l, '"');
+	f->labels = g_string_free(l, FALSE);
+	f->state = cw_market_feed_get_state(view->feed);
+	f->n_bots = view->n_bots;
+	if (text != NULL && json_parser_load_from_data(parser, text, -1, NULL) &&
+	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+		f->stats = json_object_ref(json_node_get_object(json_parser_get_root(parser)));
+	g_ptr_array_add(feeds, f);
+}
+
+static const struct {
+	const char *name;
+	const char *type;
+	const char *member; /* of describe_stats; NULL: written by hand */
+	const char *help;
+} cw_http_server_feed_families[] = {
+    {"candlewick_feed_state", "gauge", NULL,
+     "1 for the feed's current state (connecting, backfilling, live, stalled, stopped)."},
+    {"candlewick_feed_bots", "gauge", NULL, "Bots fed by the feed."},
+    {"candlewick_feed_connects_total", "counter", "connects", "Connections opened."},
+    {"candlewick_feed_disconnects_total", "counter", "disconnects", "Connections lost."},
+    {"candlewick_feed_reconnects_total", "counter", "reconnect_attempts", "Reconnection attempts."},
+    {"candlewick_feed_stalls_total", "counter", "stalls",
+     "Times the feed was silent past its limit."},
+    {"candlewick_feed_frames_total", "counter", "frames", "Frames received."},
+    {"candlewick_feed_bad_frames_total", "counter", NULL, "Frames refused, by kind."},
+    {"candlewick_feed_gaps_total", "counter", NULL,
+     "Gaps in the candle sequence, by result (filled over REST or not)."},
+    {"candlewick_feed_missing_candles_total", "counter", "missing_candles",
+     "Candles lost in gaps REST could not fill."},
+    {"candlewick_feed_backfilled_candles_total", "counter", "backfilled",
+     "Candles delivered from REST (warm-up and gaps)."},
+    {"candlewick_feed_last_frame_age_seconds", "gauge", NULL,
+     "Seconds since the last frame (absent before the first)."},
+};
+
+static guint64
+cw_http_feed_u64(const CwHttpFeed *f, const char *member)
+{
+	gint64 v =
+	    f->stats != NULL ? json_object_get_int_member_with_default(f->stats, member, 0) : 0;
+
+	return v > 0 ? (guint64) v : 0;
+}
+
+static void
+cw_http_server_feed_sample(GString *out, const char *family, const char *member,
+			   const CwHttpFeed *f)
+{
+	static const CwFeedState states[] = {CW_FEED_STATE_CONNECTING, CW_FEED_STATE_BACKFILLING,
+					     CW_FEED_STATE_LIVE, CW_FEED_STATE_STALLED,
+					     CW_FEED_STATE_STOPPED};
+
+	if (member != NULL) {
+		cw_prom_sample_u64(out, family, f->labels, cw_http_feed_u64(f, member));
+	} else if (g_str_equal(family, "candlewick_feed_state")) {
+		for (guint i = 0; i < G_N_ELEMENTS(states); i++) {
+			g_autofree char *l = g_strdup_printf("%s,state=\"%s\"", f->labels,
+							     cw_feed_state_to_string(states[i]));
+			cw_prom_sample(out, family, l, f->state == states[i]);
+		}
+	} else if (g_str_equal(family, "candlewick_feed_bots")) {
+		cw_prom_sample(out, family, f->labels, f->n_bots);
+	} else if (g_str_equal(family, "candlewick_feed_gaps_total")) {
+		g_autofree char *a = g_strdup_printf("%s,result=\"filled\"", f->labels);
+		g_autofree char *b = g_strdup_printf("%s,result=\"unfilled\"", f->labels);
+		cw_prom_sample_u64(out, family, a, cw_http_feed_u64(f, "gaps_filled"));
+		cw_prom_sample_u64(out, family, b, cw_http_feed_u64(f, "gaps_unfilled"));
+	} else if (g_str_equal(family, "candlewick_feed_bad_frames_total")) {
+		JsonObject *kinds =
+		    f->stats != NULL && json_object_has_member(f->stats, "bad_by_kind")
+			? json_object_get_object_member(f->stats, "bad_by_kind")
+			: NULL;
+		g_autoptr(GList) names = kinds != NULL ? json_object_get_members(kinds) : NULL;
+		guint n = 0;
+
+		/* the kinds are the kline parser's fixed error list: bounded */
+		for (GList *k = names; k != NULL && n < 32; k = k->next, n++) {
+			g_autoptr(GString) l = g_string_new(f->labels);
+			g_string_append(l, ",kind=\"");
+			cw_prom_escape_label(l, k->data);
+			g_string_append_c(l, '"');
+			cw_prom_sample_u64(
+			    out, family, l->str,
+			    (guint64) MAX(
+				json_object_get_int_member_with_default(kinds, k->data, 0), 0));
+		}
+	} else if (g_str_equal(family, "candlewick_feed_last_frame_age_seconds")) {
+		gint64 age_ms =
+		    f->stats != NULL
+			? json_object_get_int_member_with_default(f->stats, "last_frame_age_ms", -1)
+			: -1;
+		if (age_ms >= 0)
+			cw_prom_sample(out, family, f->labels, (double) age_ms / 1000);
+	}
+}
+
+static void
+cw_http_server_write_feeds(CwHttpServer *self, GString *out)
+{
+	g_autoptr(GPtrArray) feeds = g_ptr_array_new_with_free_func(cw_http_feed_free);
+
+	cw_feed_hub_foreach_feed(cw_strategy_manager_get_feed_hub(self->env.manager),
+				 cw_http_server_collect_feed, feeds);
+	for (guint i = 0; i < G_N_ELEMENTS(cw_http_server_feed_families); i++) {
+		cw_prom_family(out, cw_http_server_feed_families[i].name,
+			       cw_http_server_feed_families[i].type,
+			       cw_http_server_feed_families[i].help);
+		for (guint k = 0; k < feeds->len; k++)
+			cw_http_server_feed_sample(out, cw_http_server_feed_families[i].name,
+						   cw_http_server_feed_families[i].member,
+						   g_ptr_array_index(feeds, k));
+	}
+}
+
 char *
 cw_http_server_render_metrics(CwHttpServer *self, gsize *len)
 {
 	GString *out = g_string_sized_new(4096);
 
 	cw_http_server_write_service(self, out);
+	cw_http_server_write_feeds(self, out);
 	if (self->env.probe != NULL)
 		cw_health_probe_write_metrics(self->env.probe, out);
 	for (guint i = 0; i < G_N_ELEMENTS(cw_http_server_bot_families); i++) {
@@ -228,6 +398,47 @@ cw_http_server_error_json(const char *what)
 	return g_string_free(out, FALSE);
 }
 
+/* Every enabled bot of the table must be loaded: running, or running
+ * halted on purpose (mode halted keeps it loaded). An enabled bot in
+ * error, starting, or stopped (its feed ended, it failed to load) is named
+ * with its status and last error. One SELECT of the bots table per
+ * request: /readyz is a probe, not a scrape. */
+static void
+cw_http_server_bot_checks(CwHttpServer *self, CwReadyPass *p)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) rows = cw_store_bot_list(self->env.store, &error);
+
+	if (rows == NULL) {
+		cw_http_server_check(p, "bots_table", FALSE, error->message);
+		return;
+	}
+	for (guint i = 0; i < rows->len; i++) {
+		const CwStoreBot *bot = g_ptr_array_index(rows, i);
+		g_autofree char *name =
+		    g_strdup_printf("bot:%s", bot->name != NULL ? bot->name : "?");
+		g_autofree char *detail = NULL;
+		CwBotRuntime *rt;
+
+		if (bot->corrupt != NULL) {
+			cw_http_server_check(p, name, FALSE, bot->corrupt->message);
+			continue;
+		}
+		if (!bot->enabled)
+			continue;
+		rt = cw_strategy_manager_lookup(self->env.manager, bot->id);
+		if (rt != NULL) {
+			cw_http_server_check(p, name, TRUE, "running");
+			continue;
+		}
+		detail = g_strdup_printf("enabled but not loaded: status %s%s%s",
+					 bot->status != NULL ? bot->status : "?",
+					 bot->last_error != NULL ? ": " : "",
+					 bot->last_error != NULL ? bot->last_error : "");
+		cw_http_server_check(p, name, FALSE, detail);
+	}
+}
+
 static char *
 cw_http_server_checks(CwHttpServer *self, gboolean ready, gboolean verbose, gboolean *ok)
 {
@@ -251,6 +462,8 @@ cw_http_server_checks(CwHttpServer *self, gboolean ready, gboolean verbose, gboo
 				     *self->env.started ? "loaded" : "starting");
 		cw_strategy_manager_foreach_health(self->env.manager, cw_http_server_feed_check,
 						   &p);
+		if (*self->env.started)
+			cw_http_server_bot_checks(self, &p);
 	}
 	json_builder_end_array(b);
 	json_builder_set_member_name(b, "status");
@@ -272,7 +485,42 @@ cw_http_server_answer(CwHttpServer *self, SoupServerMessage *msg, guint status, 
 		soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
 					     "GET, HEAD");
 	soup_server_message_set_response(msg, type, SOUP_MEMORY_TAKE, body, len);
-	cw_metric_inc(self->requests[CLAMP(status / 100, 1, 5)]);
+}
+
+/* Every answer of the server, the API's too, by status class. */
+static void
+cw_http_server_request_finished(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
+{
+	CwHttpServer *self = user_data;
+	guint status = soup_server_message_get_status(msg);
+
+	if (status >= 100)
+		cw_metric_inc(self->requests[CLAMP(status / 100, 1, 5)]);
+}
+
+/* With http.metrics_auth, /metrics needs a token of role read or admin
+ * (the API's token file); FALSE when the answer is a 401. */
+static gboolean
+cw_http_server_metrics_allowed(CwHttpServer *self, SoupServerMessage *msg)
+{
+	SoupMessageHeaders *in = soup_server_message_get_request_headers(msg);
+	const char *auth = soup_message_headers_get_one(in, "Authorization");
+	g_autofree char *token = NULL;
+	const char *name = NULL;
+
+	if (self->metrics_tokens == NULL)
+		return TRUE;
+	if (auth != NULL && g_ascii_strncasecmp(auth, "Bearer ", 7) == 0)
+		token = g_strstrip(g_strdup(auth + 7));
+	if (token != NULL &&
+	    cw_api_tokens_check(self->metrics_tokens, token, &name) >= CW_API_ROLE_READ)
+		return TRUE;
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+				     "WWW-Authenticate", "Bearer realm=\"candlewick\"");
+	cw_http_server_answer(self, msg, 401, "application/json",
+			      g_strdup("{\"error\":\"a read token is required\"}"),
+			      strlen("{\"error\":\"a read token is required\"}"));
+	return FALSE;
 }
 
 /* "?verbose", "?verbose=1", "?a&verbose": libsoup parses no bare key. */
@@ -289,6 +537,8 @@ cw_http_server_wants_verbose(SoupServerMessage *msg)
 	return FALSE;
 }
 
+static const char *const cw_http_server_paths[] = {"/metrics", "/livez", "/readyz", "/healthz"};
+
 static void
 cw_http_server_handle(SoupServer *server, SoupServerMessage *msg, const char *path,
 		      GHashTable *query, gpointer user_data)
@@ -303,6 +553,8 @@ cw_http_server_handle(SoupServer *server, SoupServerMessage *msg, const char *pa
 
 	switch (route) {
 	case CW_HTTP_ROUTE_METRICS:
+		if (!cw_http_server_metrics_allowed(self, msg))
+			return;
 		body = cw_http_server_render_metrics(self, &len);
 		cw_http_server_answer(self, msg, 200, CW_PROM_CONTENT_TYPE, body, len);
 		return;
@@ -328,6 +580,8 @@ cw_http_server_dispose(GObject *object)
 	if (self->server != NULL)
 		soup_server_disconnect(self->server);
 	g_clear_object(&self->server);
+	g_clear_object(&self->api);
+	g_clear_object(&self->metrics_tokens);
 	g_clear_object(&self->registry);
 	G_OBJECT_CLASS(cw_http_server_parent_class)->dispose(object);
 }
@@ -357,8 +611,36 @@ cw_http_server_new(const CwHttpServerEnv *env)
 					       "HTTP requests answered, by status class.");
 	}
 	self->server = soup_server_new("server-header", "candlewick/" CW_VERSION " ", NULL);
+	/* the health paths by name, so that the API's dashboard at "/" does
+	 * not shadow them; the default handler answers 404/405 without it */
+	for (guint i = 0; i < G_N_ELEMENTS(cw_http_server_paths); i++)
+		soup_server_add_handler(self->server, cw_http_server_paths[i],
+					cw_http_server_handle, self, NULL);
 	soup_server_add_handler(self->server, NULL, cw_http_server_handle, self, NULL);
+	g_signal_connect(self->server, "request-finished",
+			 G_CALLBACK(cw_http_server_request_finished), self);
 	return self;
+}
+
+void
+cw_http_server_set_tls(CwHttpServer *self, GTlsCertificate *cert)
+{
+	g_object_set(self->server, "tls-certificate", cert, NULL);
+	self->tls = cert != NULL;
+}
+
+void
+cw_http_server_attach_api(CwHttpServer *self, CwApi *api)
+{
+	g_return_if_fail(self->api == NULL);
+	self->api = g_object_ref(api);
+	cw_api_attach(api, self->server);
+}
+
+void
+cw_http_server_set_metrics_tokens(CwHttpServer *self, CwApiTokens *tokens)
+{
+	g_set_object(&self->metrics_tokens, tokens);
 }
 
 static gboolean
@@ -373,7 +655,8 @@ cw_http_server_listen_unix(CwHttpServer *self, const char *path, GError **error)
 	(void) g_unlink(path);
 	addr = g_unix_socket_address_new(path);
 	return g_socket_bind(sock, addr, TRUE, error) && g_socket_listen(sock, error) &&
-	       soup_server_listen_socket(self->server, sock, 0, error);
+	       soup_server_listen_socket(self->server, sock,
+					 self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error);
 }
 
 /* "ADDR:PORT" or "[ADDR6]:PORT", IP literals only: no name lookup, which
@@ -410,8 +693,16 @@ cw_http_server_listen(CwHttpServer *self, const char *listen, GError **error)
 	if (g_str_has_prefix(listen, "unix:"))
 		return cw_http_server_listen_unix(self, listen + 5, error);
 	addr = cw_http_server_parse_address(listen, error);
-	if (addr == NULL || !soup_server_listen(self->server, addr, 0, error))
+	if (addr == NULL || !soup_server_listen(self->server, addr,
+						self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
 		return FALSE;
+	if (!self->tls && self->api != NULL &&
+	    !g_inet_address_get_is_loopback(
+		g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(addr))))
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
+		       "the control API listens on %s without TLS: tokens cross the network in "
+		       "clear text; set http.tls_cert and http.tls_key",
+		       listen);
 	uris = soup_server_get_uris(self->server);
 	if (uris != NULL)
 		self->port = (guint) g_uri_get_port(uris->data);

@@ -18,13 +18,24 @@ typedef struct {
 	const gboolean *started;           /* bots loaded */
 } CwHttpServerEnv;
 
-/* The service's HTTP server (libsoup): GET /metrics (Prometheus text
- * 0.0.4), /livez, /readyz and its alias /healthz. Runs on the main loop
- * and answers from counters and snapshots only. */
+/* The service's one HTTP server (libsoup): GET /metrics (Prometheus text
+ * 0.0.4), /livez, /readyz and its alias /healthz, and, when attached, the
+ * control API (/api/v1, its stream and the dashboard at /) on the same
+ * listener, port and TLS configuration. Runs on the main loop and answers
+ * from counters and snapshots only. The health paths need no token;
+ * /metrics needs a read token only after cw_http_server_set_metrics_tokens(). */
 #define CW_TYPE_HTTP_SERVER (cw_http_server_get_type())
 G_DECLARE_FINAL_TYPE(CwHttpServer, cw_http_server, CW, HTTP_SERVER, GObject)
 
 CwHttpServer *cw_http_server_new(const CwHttpServerEnv *env);
+/* TLS for every listener (call before cw_http_server_listen()); NULL:
+ * plain HTTP. */
+void cw_http_server_set_tls(CwHttpServer *self, GTlsCertificate *cert);
+/* Serves api's routes, stream and dashboard on this server. */
+void cw_http_server_attach_api(CwHttpServer *self, CwApi *api);
+/* /metrics answers 401 without a token of role read or admin of tokens
+ * (NULL: open, the default). */
+void cw_http_server_set_metrics_tokens(CwHttpServer *self, CwApiTokens *tokens);
 /* listen: "ADDR:PORT" (IPv4 or [IPv6]), "unix:PATH". Port 0 picks one. */
 gboolean cw_http_server_listen(CwHttpServer *self, const char *listen, GError **error);
 /* The bound TCP port, 0 for a Unix socket. */

@@ -29,6 +29,10 @@ struct _CwService {
 	CwHealthProbe *probe;
 	CwHttpServer *http;
 	CwPromHistogram flush_hist;
+	/* the control API on the HTTP server: read at start-up, so that a bad
+	 * token file or certificate stops the service before a bot runs */
+	CwApiTokens *api_tokens;   /* nullable: no api.token_file */
+	GTlsCertificate *tls_cert; /* nullable: plain HTTP */
 };
 
 /* Writes kept in memory while the database takes none; past this the
@@ -48,6 +52,9 @@ cw_service_options_init(CwServiceOptions *options)
 	    .flush_interval_s = 0.25,
 	    .shutdown_timeout_s = 10,
 	    .http_listen = "127.0.0.1:8080",
+	    .api_max_body_bytes = 256 * 1024,
+	    .api_stream_queue = 10000,
+	    .api_auth_burst = 5,
 	};
 }
 
@@ -93,31 +100,116 @@ cw_service_options_parse_health(JsonObject *obj, GError **error)
 	return TRUE;
 }
 
+/* A string of at most size - 1 bytes into dst; "" is refused when
+ * !allow_empty. Absent keys leave dst as it is. */
+static gboolean
+cw_service_options_read_text(JsonObject *obj, const char *path, const char *key, char *dst,
+			     gsize size, gboolean allow_empty, const char *what, GError **error)
+{
+	const char *value = NULL;
+
+	if (!json_object_has_member(obj, key))
+		return TRUE;
+	if (!cw_config_read_string(obj, path, key, NULL, &value, error))
+		return FALSE;
+	if (strlen(value) >= size || (!allow_empty && value[0] == '\0') ||
+	    strchr(value, '\n') != NULL)
+		return cw_config_error_at(error, CW_CONFIG_ERROR_RANGE, path, key,
+					  "expected %s (at most %zu bytes)", what, size - 1);
+	g_strlcpy(dst, value, size);
+	return TRUE;
+}
+
+/* "http.cors_origins": ["https://ops.example", ...], kept '\n'-separated. */
+static gboolean
+cw_service_options_read_origins(CwServiceOptions *options, JsonObject *http, GError **error)
+{
+	JsonArray *list = NULL;
+	g_autoptr(GString) joined = g_string_new(NULL);
+
+	if (!cw_config_read_array(http, "http", "cors_origins", 0, 64, &list, error))
+		return FALSE;
+	if (list == NULL)
+		return TRUE;
+	for (guint i = 0; i < json_array_get_length(list); i++) {
+		JsonNode *node = json_array_get_element(list, i);
+		g_autofree char *at = g_strdup_printf("http.cors_origins[%u]", i);
+		const char *o;
+
+		if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+			return cw_config_error_at(error, CW_CONFIG_ERROR_TYPE, at, NULL,
+						  "expected a string, got %s",
+						  cw_config_node_describe(node));
+		o = json_node_get_string(node);
+		if ((!g_str_has_prefix(o, "https://") && !g_str_has_prefix(o, "http://")) ||
+		    strpbrk(o + 8, "/ \t\r\n") != NULL || strlen(o) > 255)
+			return cw_config_error_at(
+			    error, CW_CONFIG_ERROR_RANGE, at, NULL,
+			    "expected an origin like \"https://ops.example:8443\" (scheme, host, "
+			    "optional port, no path)");
+		if (joined->len > 0)
+			g_string_append_c(joined, '\n');
+		g_string_append(joined, o);
+	}
+	if (joined->len >= sizeof options->http_cors_origins)
+		return cw_config_error_at(error, CW_CONFIG_ERROR_RANGE, "http", "cors_origins",
+					  "the origins are longer than %zu bytes in all",
+					  sizeof options->http_cors_origins - 1);
+	g_strlcpy(options->http_cors_origins, joined->str, sizeof options->http_cors_origins);
+	return TRUE;
+}
+
 static gboolean
 cw_service_options_parse_http(CwServiceOptions *options, JsonObject *obj, GError **error)
 {
-	static const char *const known[] = {"listen", NULL};
+	static const char *const known[] = {"listen",       "port_file",    "tls_cert", "tls_key",
+					    "cors_origins", "metrics_auth", NULL};
 	JsonObject *http = NULL;
-	JsonNode *node;
 
 	if (!cw_config_read_object(obj, "", "http", &http, error))
 		return FALSE;
 	if (http == NULL)
 		return TRUE;
-	if (!cw_config_check_keys(http, "http", known, error))
+	return cw_config_check_keys(http, "http", known, error) &&
+	       cw_service_options_read_text(http, "http", "listen", options->http_listen,
+					    sizeof options->http_listen, FALSE,
+					    "\"ADDR:PORT\", \"unix:PATH\" or \"off\"", error) &&
+	       cw_service_options_read_text(http, "http", "port_file", options->http_port_file,
+					    sizeof options->http_port_file, TRUE, "a file name",
+					    error) &&
+	       cw_service_options_read_text(http, "http", "tls_cert", options->http_tls_cert,
+					    sizeof options->http_tls_cert, TRUE,
+					    "a PEM certificate file", error) &&
+	       cw_service_options_read_text(http, "http", "tls_key", options->http_tls_key,
+					    sizeof options->http_tls_key, TRUE,
+					    "a PEM private key file", error) &&
+	       cw_service_options_read_origins(options, http, error) &&
+	       cw_config_read_bool(http, "http", "metrics_auth", options->http_metrics_auth,
+				   &options->http_metrics_auth, error);
+}
+
+/* "api": the control API on the HTTP server. */
+static gboolean
+cw_service_options_parse_api(CwServiceOptions *options, JsonObject *obj, GError **error)
+{
+	static const char *const known[] = {"token_file", "max_body_bytes", "stream_queue",
+					    "auth_burst", NULL};
+	JsonObject *api = NULL;
+
+	if (!cw_config_read_object(obj, "", "api", &api, error))
 		return FALSE;
-	node = json_object_get_member(http, "listen");
-	if (node == NULL)
+	if (api == NULL)
 		return TRUE;
-	if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING ||
-	    strlen(json_node_get_string(node)) >= sizeof options->http_listen) {
-		g_set_error(
-		    error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_TYPE,
-		    "http.listen: expected a string \"ADDR:PORT\", \"unix:PATH\" or \"off\"");
-		return FALSE;
-	}
-	g_strlcpy(options->http_listen, json_node_get_string(node), sizeof options->http_listen);
-	return TRUE;
+	return cw_config_check_keys(api, "api", known, error) &&
+	       cw_service_options_read_text(api, "api", "token_file", options->api_token_file,
+					    sizeof options->api_token_file, TRUE, "a file name",
+					    error) &&
+	       cw_config_read_uint(api, "api", "max_body_bytes", options->api_max_body_bytes, 1024,
+				   64 * 1024 * 1024, &options->api_max_body_bytes, error) &&
+	       cw_config_read_uint(api, "api", "stream_queue", options->api_stream_queue, 1,
+				   10000000, &options->api_stream_queue, error) &&
+	       cw_config_read_uint(api, "api", "auth_burst", options->api_auth_burst, 1, 1000000,
+				   &options->api_auth_burst, error);
 }
 
 static gboolean
@@ -133,6 +225,7 @@ cw_service_options_parse(CwServiceOptions *options, JsonObject *obj, GError **er
 					    "store",
 					    "health",
 					    "http",
+					    "api",
 					    "notifications",
 					    NULL};
 	static const char *const known_guards[] = {"max_positions_total", "max_exposure_pct", NULL};
@@ -161,6 +254,7 @@ cw_service_options_parse(CwServiceOptions *options, JsonObject *obj, GError **er
 	    !cw_config_read_object(obj, "", "store", &store, error) ||
 	    !cw_service_options_parse_health(obj, error) ||
 	    !cw_service_options_parse_http(options, obj, error) ||
+	    !cw_service_options_parse_api(options, obj, error) ||
 	    !cw_notification_worker_read_config(obj, error))
 		return FALSE;
 	if (store != NULL &&
@@ -227,6 +321,24 @@ cw_service_options_set_double(CwServiceOptions *options, const char *key, double
 	return cw_service_options_parse(options, obj, error);
 }
 
+gboolean
+cw_service_options_set_member(CwServiceOptions *options, const char *key, JsonNode *value,
+			      GError **error)
+{
+	g_autoptr(JsonObject) obj = json_object_new();
+	g_autoptr(JsonObject) section = json_object_new();
+	const char *dot = strchr(key, '.');
+	g_autofree char *name = dot != NULL ? g_strndup(key, (gsize) (dot - key)) : NULL;
+
+	if (dot == NULL) {
+		json_object_set_member(obj, key, value);
+		return cw_service_options_parse(options, obj, error);
+	}
+	json_object_set_member(section, dot + 1, value);
+	json_object_set_object_member(obj, name, json_object_ref(section));
+	return cw_service_options_parse(options, obj, error);
+}
+
 static void
 cw_service_dispose(GObject *object)
 {
@@ -240,6 +352,8 @@ cw_service_dispose(GObject *object)
 	g_clear_handle_id(&self->timeout_id, g_source_remove);
 	g_clear_handle_id(&self->finish_id, g_source_remove);
 	g_clear_object(&self->http);
+	g_clear_object(&self->api_tokens);
+	g_clear_object(&self->tls_cert);
 	if (self->probe != NULL)
 		cw_health_probe_stop(self->probe);
 	g_clear_object(&self->probe);
@@ -282,6 +396,50 @@ cw_service_add_signals(CwService *self)
 			GUINT_TO_POINTER(g_unix_signal_add(SIGTERM, cw_service_sigterm_cb, self)));
 }
 
+/* The token file, the certificate and the keys that need them, checked
+ * together: a request for TLS or a guarded /metrics that cannot be met
+ * stops the service (fail closed) instead of serving in the clear. */
+static gboolean
+cw_service_load_http(CwService *self, GError **error)
+{
+	const CwServiceOptions *o = &self->options;
+	gboolean cert = o->http_tls_cert[0] != '\0', key = o->http_tls_key[0] != '\0';
+
+	if (cert != key) {
+		g_set_error_literal(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
+				    "http.tls_cert and http.tls_key go together (--http-tls-cert "
+				    "and --http-tls-key)");
+		return FALSE;
+	}
+	if (cert) {
+		self->tls_cert =
+		    g_tls_certificate_new_from_files(o->http_tls_cert, o->http_tls_key, error);
+		if (self->tls_cert == NULL) {
+			g_prefix_error(error,
+				       "http.tls_cert %s, http.tls_key %s: ", o->http_tls_cert,
+				       o->http_tls_key);
+			return FALSE;
+		}
+	}
+	if (o->http_metrics_auth && o->api_token_file[0] == '\0') {
+		g_set_error_literal(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_USAGE,
+				    "http.metrics_auth needs api.token_file (--api-tokens): "
+				    "there is no default token");
+		return FALSE;
+	}
+	if (o->api_token_file[0] != '\0') {
+		self->api_tokens = cw_api_tokens_new(o->api_token_file, error);
+		if (self->api_tokens == NULL) {
+			g_prefix_error(error, "api.token_file: ");
+			return FALSE;
+		}
+	}
+	if (self->api_tokens != NULL && g_strcmp0(o->http_listen, "off") == 0)
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
+		       "api.token_file is set but http.listen is \"off\": the control API is off");
+	return TRUE;
+}
+
 CwService *
 cw_service_new(const char *db_path, const CwServiceOptions *options, GError **error)
 {
@@ -289,6 +447,8 @@ cw_service_new(const char *db_path, const CwServiceOptions *options, GError **er
 
 	self->options = *options;
 	cw_service_add_signals(self);
+	if (!cw_service_load_http(self, error))
+		return NULL;
 	self->store = cw_store_open(db_path, error);
 	if (self->store == NULL)
 		return NULL;
@@ -569,7 +729,27 @@ cw_service_start(CwService *self, GError **error)
 	return TRUE;
 }
 
+/* The control API on the HTTP server, with its service-config limits. */
 static void
+cw_service_attach_api(CwService *self)
+{
+	const CwServiceOptions *o = &self->options;
+	g_autoptr(CwApi) api = cw_api_new(self->store, self->api_tokens);
+	g_auto(GStrv) origins =
+	    o->http_cors_origins[0] != '\0' ? g_strsplit(o->http_cors_origins, "\n", -1) : NULL;
+
+	cw_api_set_reload_func(api, (CwApiReloadFunc) cw_service_reload, self);
+	cw_api_set_manager(api, self->manager);
+	cw_api_set_cors_origins(api, (const char *const *) origins);
+	cw_api_set_auth_burst(api, o->api_auth_burst);
+	cw_api_set_stream_limits(api, o->api_stream_queue, 15);
+	cw_api_set_max_body_bytes(api, o->api_max_body_bytes);
+	cw_http_server_attach_api(self->http, api);
+}
+
+/* FALSE when the control API was asked for and cannot listen; the health
+ * endpoints alone are optional (the bots run without them). */
+static gboolean
 cw_service_start_http(CwService *self)
 {
 	g_autoptr(GError) error = NULL;
@@ -578,22 +758,32 @@ cw_service_start_http(CwService *self)
 	g_autofree char *port = NULL;
 
 	if (g_strcmp0(self->options.http_listen, "off") == 0)
-		return;
+		return TRUE;
 	self->http = cw_http_server_new(&env);
+	cw_http_server_set_tls(self->http, self->tls_cert);
+	if (self->api_tokens != NULL)
+		cw_service_attach_api(self);
+	if (self->options.http_metrics_auth)
+		cw_http_server_set_metrics_tokens(self->http, self->api_tokens);
 	if (!cw_http_server_listen(self->http, self->options.http_listen, &error)) {
-		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
-		       "HTTP server not started on %s: %s (the bots run without it)",
-		       self->options.http_listen, error->message);
+		cw_log(self->api_tokens != NULL ? G_LOG_LEVEL_CRITICAL : G_LOG_LEVEL_WARNING, NULL,
+		       NULL, "HTTP server not started on %s: %s%s", self->options.http_listen,
+		       error->message,
+		       self->api_tokens != NULL ? " (the control API is configured: stopping)"
+						: " (the bots run without it)");
 		g_clear_object(&self->http);
-		return;
+		return self->api_tokens == NULL;
 	}
-	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "HTTP server listening on %s (port %u)",
-	       self->options.http_listen, cw_http_server_get_port(self->http));
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "HTTP server listening on %s%s (port %u)%s",
+	       self->tls_cert != NULL ? "https://" : "", self->options.http_listen,
+	       cw_http_server_get_port(self->http),
+	       self->api_tokens != NULL ? " with the control API" : "");
 	port = g_strdup_printf("%u\n", cw_http_server_get_port(self->http));
 	if (self->options.http_port_file[0] != '\0' &&
 	    !g_file_set_contents(self->options.http_port_file, port, -1, &error))
 		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "cannot write %s: %s",
 		       self->options.http_port_file, error->message);
+	return TRUE;
 }
 
 char *
@@ -606,8 +796,9 @@ cw_service_render_metrics(CwService *self, gsize *len)
 	return cw_http_server_render_metrics(self->http != NULL ? self->http : server, len);
 }
 
-/* The health probe (monitoring/health, when built in) and the HTTP server. */
-static void
+/* The health probe (monitoring/health, when built in) and the HTTP server;
+ * FALSE when the HTTP server the API needs cannot start. */
+static gboolean
 cw_service_start_monitoring(CwService *self)
 {
 	g_autoptr(GError) error = NULL;
@@ -621,7 +812,7 @@ cw_service_start_monitoring(CwService *self)
 		       error->message);
 		g_clear_object(&self->probe);
 	}
-	cw_service_start_http(self);
+	return cw_service_start_http(self);
 }
 
 int
@@ -648,7 +839,11 @@ cw_service_run(CwService *self)
 	if (watchdog > 0)
 		cw_service_add_timer(self, (double) watchdog / 2e6, cw_service_watchdog_cb);
 	cw_strategy_manager_heartbeat(self->manager, cw_service_now());
-	cw_service_start_monitoring(self);
+	if (!cw_service_start_monitoring(self)) {
+		cw_strategy_manager_stop_all(self->manager, "the HTTP server could not start");
+		cw_service_flush(self);
+		return 1;
+	}
 	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL, "serving %u bots",
 	       cw_strategy_manager_get_n_running(self->manager));
 	cw_sd_notify_ready(NULL);

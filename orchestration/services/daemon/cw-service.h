@@ -19,6 +19,17 @@ typedef struct {
 	gboolean exit_when_idle;
 	char http_listen[256];     /* "127.0.0.1:8080" (default), "unix:PATH" or "off" */
 	char http_port_file[1024]; /* "" or a file the bound port is written to */
+	/* the one HTTP server's TLS and CORS ("http.tls_cert", "http.tls_key",
+	 * "http.cors_origins", '\n'-separated here; "" for none) */
+	char http_tls_cert[1024];
+	char http_tls_key[1024];
+	char http_cors_origins[4096];
+	gboolean http_metrics_auth; /* "http.metrics_auth": /metrics needs a read token */
+	/* the control API on that server: off without a token file */
+	char api_token_file[1024]; /* "api.token_file" */
+	guint api_max_body_bytes;  /* "api.max_body_bytes", default 262144 */
+	guint api_stream_queue;    /* "api.stream_queue", default 10000 */
+	guint api_auth_burst;      /* "api.auth_burst", default 5 */
 } CwServiceOptions;
 
 void cw_service_options_init(CwServiceOptions *options);
@@ -29,6 +40,10 @@ gboolean cw_service_options_load(CwServiceOptions *options, const char *path, GE
 /* Sets one key of the service config (e.g. "poll_interval_s") from a
  * command-line value, through the same validation as the file. */
 gboolean cw_service_options_set_double(CwServiceOptions *options, const char *key, double value,
+				       GError **error);
+/* Sets "SECTION.KEY" (e.g. "http.tls_cert") from a command-line value,
+ * through the same validation as the file; value is taken. */
+gboolean cw_service_options_set_member(CwServiceOptions *options, const char *key, JsonNode *value,
 				       GError **error);
 
 /* `candlewick serve`: every enabled bot of the database in one process,

@@ -10,8 +10,8 @@
 #include "cw-sd-notify.h"
 #include "cw-service.h"
 #include "cw-http-route.h"
-#include "cw-http-server.h"
 #include "cw-api-tokens.h"
 #include "cw-api-stream.h"
 #include "cw-api.h"
+#include "cw-http-server.h"
 #undef CW_SERVICES_DAEMON_INSIDE

@@ -52,6 +52,7 @@ struct _CwBotRuntime {
 	/* read by monitoring through CwHealthHost */
 	CwBotCounters counters;
 	CwPromHistogram latency;
+	CwBrokerRoundTrips broker;
 	gint64 loaded_at_ms;
 	gint64 last_heartbeat_ms;
 	/* the active orchestrator's retries on the wall clock (venue brokers) */
@@ -133,6 +134,7 @@ cw_bot_runtime_count(CwBotRuntime *self, const CwEvent *event)
 		cw_bot_counters_count_guard(c, event->source);
 	else if (event->type == CW_EVENT_ORDER_FILLED && event->fill != NULL)
 		*(event->fill->side == CW_SIDE_BUY ? &c->fills_buy : &c->fills_sell) += 1;
+	cw_broker_round_trips_observe(&self->broker, event, g_get_monotonic_time());
 }
 
 static void
@@ -243,6 +245,7 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	self->retries = cw_retry_poller_new();
 	cw_prom_histogram_init(&self->latency,
 			       (const double[]){1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2}, 8);
+	cw_broker_round_trips_init(&self->broker);
 	return self;
 }
 
@@ -485,6 +488,7 @@ cw_bot_runtime_fill_health(CwBotRuntime *self, CwBotHealth *out)
 	    .last_heartbeat_ms = self->last_heartbeat_ms,
 	    .counters = &self->counters,
 	    .decision_latency = &self->latency,
+	    .broker = &self->broker,
 	};
 	if (acc != NULL) {
 		out->equity = acc->equity;

@@ -23,6 +23,8 @@ typedef struct {
 	gint64 down_since_us; /* monotonic: when it left LIVE; 0 = live */
 	guint down_timer;
 	gboolean down_journalled;
+
+	CwFeedState state; /* as the last "state-changed" said */
 } CwFeedShare;
 
 struct _CwFeedHub {
@@ -430,6 +432,7 @@ cw_feed_hub_on_state(CwMarketFeed *feed, int new_state, int old_state, gpointer 
 {
 	CwFeedShare *share = user_data;
 
+	share->state = (CwFeedState) new_state;
 	share->backfilling = new_state == CW_FEED_STATE_BACKFILLING;
 	/* a feed without counters (a replay: live, then stopped) is not
 	 * journalled; its events stay on the candle clock */
@@ -531,8 +534,8 @@ cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, gboolean replay_history, 
 							G_CALLBACK(cw_feed_hub_on_state), share);
 		share->error_handler =
 		    g_signal_connect(share->feed, "error", G_CALLBACK(cw_feed_hub_on_error), share);
-		share->backfilling =
-		    cw_market_feed_get_state(share->feed) == CW_FEED_STATE_BACKFILLING;
+		share->state = cw_market_feed_get_state(share->feed);
+		share->backfilling = share->state == CW_FEED_STATE_BACKFILLING;
 		share->exchange = cw_market_feed_get_exchange(share->feed);
 		cw_feed_hub_give_history(self, share->feed);
 		share->down_alert_s = cw_feed_hub_down_alert_s(config);
@@ -641,4 +644,59 @@ cw_feed_hub_fast_forward(CwFeedHub *self, CwBotRuntime *bot, gint64 until)
 	if (cw_market_feed_get_exchange(share->feed) != NULL &&
 	    cw_bot_runtime_get_origin(bot) != G_MININT64)
 		cw_market_feed_set_cursor(share->feed, cw_bot_runtime_get_origin(bot) - 1);
+}
+
+/* ---- the health view of the feeds ---- */
+
+/* A feed that keeps counters (describe_stats) is a live one; a replay
+ * has none and keeps the bot's own view (LIVE or RECOVERING). */
+static gboolean
+cw_feed_hub_share_is_live(CwFeedShare *share)
+{
+	return CW_MARKET_FEED_GET_IFACE(share->feed)->describe_stats != NULL;
+}
+
+CwHealthFeedState
+cw_feed_hub_get_health_state(CwFeedHub *self, CwBotRuntime *bot, CwHealthFeedState own)
+{
+	CwFeedShare *share = g_hash_table_lookup(self->by_bot, bot);
+
+	if (share == NULL || !cw_feed_hub_share_is_live(share))
+		return own;
+	switch (share->state) {
+	case CW_FEED_STATE_CONNECTING:
+		return CW_HEALTH_FEED_CONNECTING;
+	case CW_FEED_STATE_BACKFILLING:
+		return CW_HEALTH_FEED_BACKFILLING;
+	case CW_FEED_STATE_STALLED:
+		return CW_HEALTH_FEED_STALLED;
+	case CW_FEED_STATE_LIVE:
+		/* the bot may still be replaying its own history */
+		return own == CW_HEALTH_FEED_RECOVERING ? own : CW_HEALTH_FEED_LIVE;
+	case CW_FEED_STATE_STOPPED:
+	default:
+		return CW_HEALTH_FEED_DOWN;
+	}
+}
+
+void
+cw_feed_hub_foreach_feed(CwFeedHub *self, CwFeedHubFeedFunc func, gpointer user_data)
+{
+	GHashTableIter iter;
+	CwFeedShare *share;
+
+	g_hash_table_iter_init(&iter, self->shares);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &share)) {
+		CwFeedView view;
+
+		if (share->bots->len == 0 || !cw_feed_hub_share_is_live(share))
+			continue;
+		view = (CwFeedView){
+		    .key = share->key,
+		    .feed = share->feed,
+		    .config = cw_bot_runtime_get_config(g_ptr_array_index(share->bots, 0)),
+		    .n_bots = share->bots->len,
+		};
+		func(&view, user_data);
+	}
 }

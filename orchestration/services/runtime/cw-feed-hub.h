@@ -48,6 +48,27 @@ void cw_feed_hub_fast_forward(CwFeedHub *self, CwBotRuntime *bot, gint64 until);
 gboolean cw_feed_hub_start(CwFeedHub *self);
 void cw_feed_hub_stop_all(CwFeedHub *self);
 guint cw_feed_hub_get_n_feeds(CwFeedHub *self);
+/* The bot's feed state for the health view: a live feed's own state
+ * (CONNECTING, BACKFILLING, LIVE, STALLED, DOWN for stopped), RECOVERING
+ * while the bot replays its history on a live feed; own (the bot's view)
+ * for a feed without counters (a replay) or a bot without a feed. */
+CwHealthFeedState cw_feed_hub_get_health_state(CwFeedHub *self, CwBotRuntime *bot,
+					       CwHealthFeedState own);
+
+/* A live feed and the config of its first bot (symbol, interval), for
+ * /metrics; valid during the call only. */
+typedef struct {
+	const char *key;
+	CwMarketFeed *feed;
+	const CwBotConfig *config;
+	guint n_bots;
+} CwFeedView;
+
+typedef void (*CwFeedHubFeedFunc)(const CwFeedView *view, gpointer user_data);
+
+/* Calls func for every feed that keeps counters (live feeds) and has bots. */
+void cw_feed_hub_foreach_feed(CwFeedHub *self, CwFeedHubFeedFunc func, gpointer user_data);
+
 /* Benchmarks: time the routing of up to capacity candles (ns each). */
 void cw_feed_hub_record_timings(CwFeedHub *self, guint capacity);
 const gint64 *cw_feed_hub_get_timings(CwFeedHub *self, guint *n);

@@ -14,27 +14,11 @@ G_DEFINE_FINAL_TYPE_WITH_CODE(CwRuntimeHealth, cw_runtime_health, G_TYPE_OBJECT,
 			      G_IMPLEMENT_INTERFACE(CW_TYPE_HEALTH_HOST,
 						    cw_runtime_health_host_init))
 
-typedef struct {
-	CwBotHealthFunc func;
-	gpointer user_data;
-} CwRuntimeHealthVisit;
-
-static void
-cw_runtime_health_visit(CwBotRuntime *rt, gpointer user_data)
-{
-	CwRuntimeHealthVisit *v = user_data;
-	CwBotHealth h;
-
-	cw_bot_runtime_fill_health(rt, &h);
-	v->func(&h, v->user_data);
-}
-
+/* The bots with their feeds' states (cw_strategy_manager_foreach_health). */
 static void
 cw_runtime_health_foreach_bot(CwHealthHost *host, CwBotHealthFunc func, gpointer user_data)
 {
-	CwRuntimeHealthVisit v = {func, user_data};
-
-	cw_strategy_manager_foreach(CW_RUNTIME_HEALTH(host)->manager, cw_runtime_health_visit, &v);
+	cw_strategy_manager_foreach_health(CW_RUNTIME_HEALTH(host)->manager, func, user_data);
 }
 
 static gboolean

@@ -986,6 +986,7 @@ cw_strategy_manager_foreach_health(CwStrategyManager *self, CwBotHealthFunc func
 	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt)) {
 		CwBotHealth h;
 		cw_bot_runtime_fill_health(rt, &h);
+		h.feed_state = cw_feed_hub_get_health_state(self->hub, rt, h.feed_state);
 		func(&h, user_data);
 	}
 }
