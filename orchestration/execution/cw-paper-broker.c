@@ -1008,6 +1008,12 @@ cw_paper_broker_load_state(CwBroker *broker, CwStateReader *r, GError **error)
 	}
 	self->history_total = total - len;
 	self->history_len = 0;
+	/* the ring's slots follow the total: a restored ring is full size */
+	if (total > 0 && self->history_cap < CW_PAPER_BROKER_HISTORY) {
+		self->history_cap = CW_PAPER_BROKER_HISTORY;
+		self->history = g_renew(CwOrder, self->history, self->history_cap);
+		self->history_hash = g_renew(guint32, self->history_hash, self->history_cap);
+	}
 	for (guint64 k = 0; k < len; k++) {
 		CwOrder order;
 

@@ -49,6 +49,16 @@ struct _CwBotRuntime {
 	gboolean warming_up;
 	/* an order row of this bot waits in the candle's open transaction */
 	gboolean order_in_tx;
+	/* recovery: the trading state restored when the warm-up reaches the
+	 * cursor; legacy_replay: no snapshot, decisions replayed (paper only) */
+	GBytes *restore;
+	gboolean legacy_replay;
+	/* the snapshot written with the cursor: buffers kept from one to the
+	 * next, and the orchestrator generation it was taken at */
+	GByteArray *snapshot;
+	GString *snapshot_text;
+	guint64 snapshot_generation;
+	gboolean has_snapshot_generation;
 	/* read by monitoring through CwHealthHost */
 	CwBotCounters counters;
 	CwPromHistogram latency;
@@ -148,8 +158,15 @@ cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpo
 	CwBotRuntime *self = user_data;
 	gboolean *tx = self->env.order_tx_open;
 
-	if (self->recovering)
+	/* a store written before snapshots: its replay re-takes the decisions
+	 * against the paper venue, which is rebuilt the same way */
+	if (self->recovering && self->legacy_replay)
 		return TRUE;
+	if (G_UNLIKELY(self->recovering)) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_FAILED,
+			    "order %s not sent: the bot is recovering", order->client_order_id);
+		return FALSE;
+	}
 	/* a damaged file cannot hold the order's row: nothing is sent */
 	if (G_UNLIKELY(cw_store_is_malformed(self->env.store, NULL))) {
 		g_autofree char *reason = NULL;
@@ -202,6 +219,8 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	g_queue_init(&self->scheduled);
 	self->history = g_ptr_array_new_with_free_func((GDestroyNotify) cw_scheduled_config_free);
 	self->mode = CW_BOT_MODE_ACTIVE;
+	self->snapshot = g_byte_array_new();
+	self->snapshot_text = g_string_new(NULL);
 	self->loaded_at_ms = g_get_real_time() / 1000;
 	cw_prom_histogram_init(&self->latency,
 			       (const double[]){1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2}, 8);
@@ -214,6 +233,9 @@ cw_bot_runtime_free(CwBotRuntime *self)
 	if (self == NULL)
 		return;
 	cw_orchestrator_cache_remove_owner(self->env.cache, self);
+	g_clear_pointer(&self->restore, g_bytes_unref);
+	g_byte_array_unref(self->snapshot);
+	g_string_free(self->snapshot_text, TRUE);
 	g_queue_clear_full(&self->scheduled, (GDestroyNotify) cw_scheduled_config_free);
 	g_ptr_array_unref(self->history);
 	cw_event_bus_unsubscribe(self->bus, self->subscription);
@@ -301,6 +323,9 @@ cw_bot_runtime_load(CwBotRuntime *self, const CwStrategySpec *spec, GError **err
 	cw_trading_orchestrator_set_order_hook(orch, cw_bot_runtime_order_hook, self);
 	if (self->mode != CW_BOT_MODE_ACTIVE || self->warming_up)
 		cw_trading_orchestrator_set_mode(orch, cw_bot_runtime_effective_mode(self));
+	/* a strategy loaded during the warm-up warms up too; a dormant one
+	 * switched to live later trades from the state it has */
+	cw_trading_orchestrator_set_warm_up(orch, self->recovering && !self->legacy_replay);
 	return orch;
 }
 
@@ -346,6 +371,62 @@ cw_bot_runtime_get_cursor(CwBotRuntime *self)
 	return self->cursor;
 }
 
+/* The trading state at the cursor, into bot_state "trading_state" in the
+ * cursor's transaction; only when it changed since the last one. */
+static void
+cw_bot_runtime_queue_snapshot(CwBotRuntime *self)
+{
+	gint state = 0, save = 0;
+	gsize n;
+
+	if (self->active == NULL || cw_trading_orchestrator_is_warm_up(self->active) ||
+	    (self->has_snapshot_generation &&
+	     cw_trading_orchestrator_get_generation(self->active) == self->snapshot_generation))
+		return;
+	cw_trading_orchestrator_snapshot(self->active, self->snapshot);
+	g_string_set_size(self->snapshot_text, (self->snapshot->len / 3 + 1) * 4 + 4);
+	n = g_base64_encode_step(self->snapshot->data, self->snapshot->len, FALSE,
+				 self->snapshot_text->str, &state, &save);
+	n += g_base64_encode_close(FALSE, self->snapshot_text->str + n, &state, &save);
+	g_string_truncate(self->snapshot_text, n);
+	cw_store_writer_state(self->writer, self->id, "trading_state", self->snapshot_text->str);
+	self->snapshot_generation = cw_trading_orchestrator_get_generation(self->active);
+	self->has_snapshot_generation = TRUE;
+}
+
+void
+cw_bot_runtime_set_snapshot(CwBotRuntime *self, GBytes *snapshot, gboolean legacy)
+{
+	g_clear_pointer(&self->restore, g_bytes_unref);
+	self->restore = snapshot != NULL ? g_bytes_ref(snapshot) : NULL;
+	self->legacy_replay = legacy;
+}
+
+/* The warm-up reached the cursor: the trading state comes back, and the
+ * bot decides again from the next candle. A snapshot that does not apply
+ * halts the bot (fail closed). */
+static void
+cw_bot_runtime_end_warm_up(CwBotRuntime *self)
+{
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+	const guint8 *data;
+
+	if (self->restore != NULL) {
+		data = g_bytes_get_data(self->restore, &len);
+		if (!cw_trading_orchestrator_restore(self->active, data, len, &error)) {
+			cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL,
+			       "bot_state row (bot %" G_GINT64_FORMAT
+			       ", key 'trading_state') does not apply: %s; the bot is halted",
+			       self->id, error->message);
+			self->mode = CW_BOT_MODE_HALTED;
+			cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
+		}
+		g_clear_pointer(&self->restore, g_bytes_unref);
+	}
+	cw_trading_orchestrator_set_warm_up(self->active, FALSE);
+}
+
 void
 cw_bot_runtime_queue_cursor(CwBotRuntime *self)
 {
@@ -358,6 +439,7 @@ cw_bot_runtime_queue_cursor(CwBotRuntime *self)
 		cw_store_writer_state(self->writer, self->id, "origin", text);
 		self->origin_dirty = FALSE;
 	}
+	cw_bot_runtime_queue_snapshot(self);
 	g_snprintf(text, sizeof text, "%" G_GINT64_FORMAT, self->cursor);
 	cw_store_writer_state(self->writer, self->id, "cursor", text);
 	self->cursor_queued = self->cursor;
@@ -396,9 +478,13 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		}
 	}
 	self->recovering = candle->open_time <= self->recover_until;
+	if (G_UNLIKELY(self->recovering) && !self->legacy_replay)
+		cw_trading_orchestrator_set_warm_up(self->active, TRUE);
 	while (G_UNLIKELY(self->scheduled.length > 0) &&
 	       candle->open_time > ((CwScheduledConfig *) g_queue_peek_head(&self->scheduled))->at)
 		cw_bot_runtime_apply_scheduled(self);
+	if (G_UNLIKELY(!self->recovering && cw_trading_orchestrator_is_warm_up(self->active)))
+		cw_bot_runtime_end_warm_up(self);
 	if (G_UNLIKELY(was_recovering && !self->recovering && !self->recovery_logged)) {
 		const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
 		self->recovery_logged = TRUE;
@@ -407,8 +493,8 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		cw_log(
 		    /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 		    G_LOG_LEVEL_MESSAGE, self->name, self->active_spec->id,
-		    "recovery: state rebuilt by replaying up to the persisted cursor, equity %.2f, "
-		    "position %s %.8g",
+		    "recovery: indicators rebuilt up to the persisted cursor, trading state "
+		    "restored, equity %.2f, position %s %.8g",
 		    acc->equity, cw_direction_to_string(acc->position.direction),
 		    acc->position.qty);
 	}
@@ -506,6 +592,10 @@ cw_bot_runtime_replace_config(CwBotRuntime *self, CwBotConfig *config, const cha
 	fresh = cw_trading_orchestrator_new(config, spec, self->bus, error);
 	if (fresh == NULL)
 		return FALSE;
+	/* a config edit replayed in the warm-up: the state comes from the
+	 * snapshot, the venue is not touched */
+	if (self->recovering && !self->legacy_replay)
+		cw_trading_orchestrator_set_warm_up(fresh, TRUE);
 	if (self->active != NULL) {
 		old = cw_orchestrator_cache_steal(self->env.cache, self->active_spec->quark);
 		cw_trading_orchestrator_adopt(fresh, old);
