@@ -57,6 +57,11 @@ struct _CwBotRuntime {
 	 * next, and the orchestrator generation it was taken at */
 	GByteArray *snapshot;
 	GString *snapshot_text;
+	/* on a venue that is not simulated: an order whose row a previous
+	 * life journalled (so it may have sent it) is looked up before
+	 * anything is sent again; claimed: looked up once */
+	gboolean check_journal;
+	GHashTable *claimed;
 	guint64 snapshot_generation;
 	gboolean has_snapshot_generation;
 	/* read by monitoring through CwHealthHost */
@@ -145,6 +150,34 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 	}
 }
 
+/* An order whose row is already in the store was journalled by a previous
+ * life of the bot, which may have sent it: it is not sent again but looked
+ * up by its client order id (an unknown outcome). Only if the venue does
+ * not know it is it sent, once. */
+static gboolean
+cw_bot_runtime_check_journal(CwBotRuntime *self, const CwOrder *order, GError **error)
+{
+	g_autoptr(GError) why = NULL;
+	CwOrder row;
+	gint64 owner = 0;
+
+	if (g_hash_table_contains(self->claimed, order->client_order_id))
+		return TRUE;
+	if (!cw_store_order_get(self->env.store, order->client_order_id, &row, &owner, &why)) {
+		if (g_error_matches(why, CW_STORE_ERROR, CW_STORE_ERROR_NOT_FOUND))
+			return TRUE;
+		g_propagate_prefixed_error(
+		    error, g_steal_pointer(&why),
+		    "order %s not sent, its journal cannot be read: ", order->client_order_id);
+		return FALSE;
+	}
+	g_hash_table_add(self->claimed, g_strdup(order->client_order_id));
+	cw_broker_set_error(error, CW_BROKER_ERROR_UNKNOWN_OUTCOME, 0, 0,
+			    "order %s was journalled before the restart: looked up, not sent again",
+			    order->client_order_id);
+	return FALSE;
+}
+
 /* Records the order's row before the broker sees the order. Candles are
  * routed inside one store transaction (see CwFeedHub), committed before
  * the next candle: a broker that matches on candles
@@ -182,6 +215,8 @@ cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpo
 		g_prefix_error(error, "order refused, the store cannot record it: ");
 		return FALSE;
 	}
+	if (G_UNLIKELY(self->check_journal) && !cw_bot_runtime_check_journal(self, order, error))
+		return FALSE;
 	if (tx != NULL && !*tx && cw_store_begin(self->env.store, NULL))
 		*tx = TRUE;
 	if (!cw_store_order_upsert(self->env.store, self->id, order, error))
@@ -221,6 +256,7 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	self->mode = CW_BOT_MODE_ACTIVE;
 	self->snapshot = g_byte_array_new();
 	self->snapshot_text = g_string_new(NULL);
+	self->claimed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->loaded_at_ms = g_get_real_time() / 1000;
 	cw_prom_histogram_init(&self->latency,
 			       (const double[]){1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2}, 8);
@@ -236,6 +272,7 @@ cw_bot_runtime_free(CwBotRuntime *self)
 	g_clear_pointer(&self->restore, g_bytes_unref);
 	g_byte_array_unref(self->snapshot);
 	g_string_free(self->snapshot_text, TRUE);
+	g_hash_table_unref(self->claimed);
 	g_queue_clear_full(&self->scheduled, (GDestroyNotify) cw_scheduled_config_free);
 	g_ptr_array_unref(self->history);
 	cw_event_bus_unsubscribe(self->bus, self->subscription);
@@ -338,6 +375,12 @@ cw_bot_runtime_get_active(CwBotRuntime *self, GError **error)
 	self->active = cw_bot_runtime_load(self, self->active_spec, error);
 	if (self->active != NULL)
 		cw_orchestrator_cache_set_active(self->env.cache, self->active_spec->quark, TRUE);
+	/* a real venue may hold what a previous life sent, cursor or not (a
+	 * kill before the first cursor): its journal is asked first */
+	if (self->active != NULL)
+		self->check_journal =
+		    !cw_broker_has_capability(cw_trading_orchestrator_get_broker(self->active),
+					      CW_BROKER_CAP_SIMULATED_ON_CANDLES);
 	return self->active;
 }
 
