@@ -1240,9 +1240,10 @@ cw_trading_orchestrator_next_unknown(CwTradingOrchestrator *self)
 static void
 cw_trading_orchestrator_on_report(const CwExecutionReport *report, gpointer user_data)
 {
-	((CwTradingOrchestrator *) user_data)->generation++;
 	CwTradingOrchestrator *self = user_data;
 	const CwOrder *order = report->order;
+
+	self->generation++;
 
 	if (report->error != NULL) {
 		cw_trading_orchestrator_on_fault(self, report);
@@ -2307,4 +2308,51 @@ cw_trading_orchestrator_restore(CwTradingOrchestrator *self, const guint8 *data,
 	cw_trading_orchestrator_update_mode(self, "restore");
 	self->generation++;
 	return TRUE;
+}
+
+/**
+ * cw_trading_orchestrator_resolve_order:
+ * @self: an orchestrator out of warm-up
+ * @order: an order the store holds as working, which the venue does not
+ *   hold as working (it ended while the bot was down, or never arrived)
+ *
+ * Looks the order up by its client order id, like an unknown outcome:
+ * what the venue says is applied as a report (a fill while down), an
+ * order the venue does not know ends REJECTED. Nothing is sent.
+ */
+void
+cw_trading_orchestrator_resolve_order(CwTradingOrchestrator *self, const CwOrder *order)
+{
+	CwOrder copy;
+
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	g_return_if_fail(order != NULL);
+	copy = *order;
+	copy.strategy_id = self->strategy_id;
+	copy.symbol = self->symbol;
+	if (!self->has_limbo) {
+		cw_trading_orchestrator_begin_unknown(self, &copy);
+		return;
+	}
+	if (self->n_unknown < CW_ORCHESTRATOR_MAX_UNKNOWN)
+		self->unknown[self->n_unknown++] = copy;
+}
+
+/* The client order ids this orchestrator tracks as working (stop, take
+ * profits, entry, close): for reconcile. */
+gboolean
+cw_trading_orchestrator_tracks_order(CwTradingOrchestrator *self, const char *client_order_id)
+{
+	g_return_val_if_fail(CW_IS_TRADING_ORCHESTRATOR(self), FALSE);
+	if (self->has_stop && strcmp(self->stop_order.client_order_id, client_order_id) == 0)
+		return TRUE;
+	if (self->has_old_stop && strcmp(self->old_stop.client_order_id, client_order_id) == 0)
+		return TRUE;
+	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
+		if (self->has_tp[i] &&
+		    strcmp(self->tp_orders[i].client_order_id, client_order_id) == 0)
+			return TRUE;
+	}
+	return (self->entry_working && strcmp(self->entry_id, client_order_id) == 0) ||
+	       (self->close_pending && strcmp(self->close_id, client_order_id) == 0);
 }

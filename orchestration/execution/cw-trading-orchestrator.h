@@ -114,4 +114,9 @@ gboolean cw_trading_orchestrator_verify_snapshot(const guint8 *data, gsize len, 
 gboolean cw_trading_orchestrator_restore(CwTradingOrchestrator *self, const guint8 *data, gsize len,
 					 GError **error);
 
+/* Reconcile after a restart: look an order up and apply what the venue says. */
+void cw_trading_orchestrator_resolve_order(CwTradingOrchestrator *self, const CwOrder *order);
+gboolean cw_trading_orchestrator_tracks_order(CwTradingOrchestrator *self,
+					      const char *client_order_id);
+
 G_END_DECLS

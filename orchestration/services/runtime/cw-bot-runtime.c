@@ -2,6 +2,12 @@
 
 #include "cw-bot-runtime.h"
 
+#include <math.h>
+
+/* Candles held while the start-up reconcile runs; more is a venue that
+ * does not answer, and the bot halts rather than decide late. */
+#define CW_BOT_RUNTIME_MAX_HELD 256
+
 typedef struct {
 	gint64 at; /* applies before the first candle opening after this */
 	CwBotConfig *config;
@@ -62,6 +68,11 @@ struct _CwBotRuntime {
 	 * anything is sent again; claimed: looked up once */
 	gboolean check_journal;
 	GHashTable *claimed;
+	/* reconcile at start (a venue that is not simulated): the candles
+	 * that come meanwhile wait, in order, and are decided on after it */
+	gboolean reconciling;
+	GArray *held; /* of CwCandle */
+	GCancellable *cancellable;
 	guint64 snapshot_generation;
 	gboolean has_snapshot_generation;
 	/* read by monitoring through CwHealthHost */
@@ -172,6 +183,17 @@ cw_bot_runtime_check_journal(CwBotRuntime *self, const CwOrder *order, GError **
 		return FALSE;
 	}
 	g_hash_table_add(self->claimed, g_strdup(order->client_order_id));
+	if (row.side != order->side || row.type != order->type || row.purpose != order->purpose) {
+		/* the same id for another order: adopting the venue's answer
+		 * for it would be a guess */
+		cw_broker_set_error(error, CW_BROKER_ERROR_REJECTED, 0, 0,
+				    "order %s not sent: the journal holds another order (%s %s %s) "
+				    "under that client order id",
+				    order->client_order_id, cw_side_to_string(row.side),
+				    cw_order_type_to_string(row.type),
+				    cw_order_purpose_to_string(row.purpose));
+		return FALSE;
+	}
 	cw_broker_set_error(error, CW_BROKER_ERROR_UNKNOWN_OUTCOME, 0, 0,
 			    "order %s was journalled before the restart: looked up, not sent again",
 			    order->client_order_id);
@@ -257,6 +279,8 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	self->snapshot = g_byte_array_new();
 	self->snapshot_text = g_string_new(NULL);
 	self->claimed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	self->held = g_array_sized_new(FALSE, FALSE, sizeof(CwCandle), CW_BOT_RUNTIME_MAX_HELD);
+	self->cancellable = g_cancellable_new();
 	self->loaded_at_ms = g_get_real_time() / 1000;
 	cw_prom_histogram_init(&self->latency,
 			       (const double[]){1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2}, 8);
@@ -273,6 +297,9 @@ cw_bot_runtime_free(CwBotRuntime *self)
 	g_byte_array_unref(self->snapshot);
 	g_string_free(self->snapshot_text, TRUE);
 	g_hash_table_unref(self->claimed);
+	g_cancellable_cancel(self->cancellable);
+	g_object_unref(self->cancellable);
+	g_array_unref(self->held);
 	g_queue_clear_full(&self->scheduled, (GDestroyNotify) cw_scheduled_config_free);
 	g_ptr_array_unref(self->history);
 	cw_event_bus_unsubscribe(self->bus, self->subscription);
@@ -445,6 +472,126 @@ cw_bot_runtime_set_snapshot(CwBotRuntime *self, GBytes *snapshot, gboolean legac
 	self->legacy_replay = legacy;
 }
 
+static gboolean
+cw_bot_runtime_venue_has(const GArray *orders, const char *id, const CwOrder **out)
+{
+	for (guint i = 0; i < orders->len; i++) {
+		const CwOrder *o = &g_array_index(orders, CwOrder, i);
+		if (strcmp(o->client_order_id, id) == 0) {
+			if (out != NULL)
+				*out = o;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/* One RECONCILE_DISCREPANCY event: what differed, the store's view and
+ * the venue's. */
+static void
+cw_bot_runtime_discrepancy(CwBotRuntime *self, const char *what, const char *id, const char *store,
+			   const char *venue)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "what");
+	json_builder_add_string_value(b, what);
+	if (id != NULL) {
+		json_builder_set_member_name(b, "client_order_id");
+		json_builder_add_string_value(b, id);
+	}
+	json_builder_set_member_name(b, "store");
+	json_builder_add_string_value(b, store);
+	json_builder_set_member_name(b, "venue");
+	json_builder_add_string_value(b, venue);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	cw_log(G_LOG_LEVEL_MESSAGE, self->name, NULL, "reconcile: %s%s%s: store %s, venue %s", what,
+	       id != NULL ? " " : "", id != NULL ? id : "", store, venue);
+	cw_store_writer_event(self->writer, self->id, g_quark_to_string(self->active_spec->quark),
+			      "RECONCILE_DISCREPANCY", self->cursor,
+			      cw_json_to_string(root, FALSE));
+}
+
+/* The venue's view against the store's and the restored state: orders the
+ * store holds as working that the venue does not (ended while down, or
+ * never arrived) are looked up and what happened is applied; orders the
+ * venue holds that the store does not, and a different position, are
+ * journalled. */
+static void
+cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) open = cw_store_orders_open(self->env.store, self->id, &error);
+	const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
+	double held = cw_account_get_signed_qty(acc);
+
+	if (open == NULL) {
+		cw_log(G_LOG_LEVEL_WARNING, self->name, NULL,
+		       "reconcile: the store's open orders cannot be read: %s", error->message);
+		return;
+	}
+	for (guint i = 0; i < open->len; i++) {
+		const CwOrder *o = &g_array_index(open, CwOrder, i);
+		const CwOrder *v = NULL;
+
+		if (cw_bot_runtime_venue_has(venue->open_orders, o->client_order_id, NULL))
+			continue;
+		if (cw_bot_runtime_venue_has(venue->ended, o->client_order_id, &v))
+			cw_bot_runtime_discrepancy(self, "order ended while down",
+						   o->client_order_id,
+						   cw_order_status_to_string(o->status),
+						   cw_order_status_to_string(v->status));
+		else
+			cw_bot_runtime_discrepancy(self, "order not at the venue",
+						   o->client_order_id,
+						   cw_order_status_to_string(o->status), "unknown");
+		/* the lookup applies the venue's answer (a fill), or ends it */
+		cw_trading_orchestrator_resolve_order(self->active, o);
+	}
+	for (guint i = 0; i < venue->open_orders->len; i++) {
+		const CwOrder *v = &g_array_index(venue->open_orders, CwOrder, i);
+		if (!cw_bot_runtime_venue_has(open, v->client_order_id, NULL))
+			cw_bot_runtime_discrepancy(self, "working order unknown to the store",
+						   v->client_order_id, "none",
+						   cw_order_status_to_string(v->status));
+	}
+	if (fabs(venue->position - held) > 1e-9 * MAX(1.0, fabs(held))) {
+		char store[64], at_venue[64];
+		g_snprintf(store, sizeof store, "%.10g", held);
+		g_snprintf(at_venue, sizeof at_venue, "%.10g", venue->position);
+		cw_bot_runtime_discrepancy(self, "position", NULL, store, at_venue);
+	}
+}
+
+static void cw_bot_runtime_release_held(CwBotRuntime *self);
+
+static void
+cw_bot_runtime_reconcile_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBrokerState) state =
+	    cw_broker_reconcile_finish(CW_BROKER(source), result, &error);
+	CwBotRuntime *self;
+
+	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		return; /* the bot went away */
+	self = user_data;
+	if (state == NULL) {
+		/* fail closed: a venue that cannot say what it holds */
+		cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL,
+		       "reconcile with the broker failed: %s; the bot is halted", error->message);
+		self->mode = CW_BOT_MODE_HALTED;
+		cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
+	} else {
+		cw_bot_runtime_apply_reconcile(self, state);
+	}
+	self->reconciling = FALSE;
+	cw_bot_runtime_release_held(self);
+}
+
 /* The warm-up reached the cursor: the trading state comes back, and the
  * bot decides again from the next candle. A snapshot that does not apply
  * halts the bot (fail closed). */
@@ -466,6 +613,14 @@ cw_bot_runtime_end_warm_up(CwBotRuntime *self)
 			cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
 		}
 		g_clear_pointer(&self->restore, g_bytes_unref);
+		/* a real venue is asked what happened while the bot was down */
+		if (!cw_broker_has_capability(cw_trading_orchestrator_get_broker(self->active),
+					      CW_BROKER_CAP_SIMULATED_ON_CANDLES)) {
+			self->reconciling = TRUE;
+			cw_broker_reconcile_async(cw_trading_orchestrator_get_broker(self->active),
+						  self->cursor, self->cancellable,
+						  cw_bot_runtime_reconcile_done, self);
+		}
 	}
 	cw_trading_orchestrator_set_warm_up(self->active, FALSE);
 }
@@ -499,6 +654,33 @@ cw_bot_runtime_prefetch(CwBotRuntime *self)
 		cw_trading_orchestrator_prefetch(self->active);
 }
 
+/* A candle that came while reconcile runs: decided on after it. */
+static void
+cw_bot_runtime_hold(CwBotRuntime *self, const CwCandle *candle)
+{
+	if (self->held->len >= CW_BOT_RUNTIME_MAX_HELD) {
+		if (self->mode != CW_BOT_MODE_HALTED)
+			cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL,
+			       "reconcile with the broker did not answer within %d candles; the "
+			       "bot is halted",
+			       CW_BOT_RUNTIME_MAX_HELD);
+		self->mode = CW_BOT_MODE_HALTED;
+		cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
+		return;
+	}
+	g_array_append_val(self->held, *candle);
+}
+
+static void
+cw_bot_runtime_release_held(CwBotRuntime *self)
+{
+	g_autoptr(GArray) held = g_array_copy(self->held);
+
+	g_array_set_size(self->held, 0);
+	for (guint i = 0; i < held->len; i++)
+		cw_bot_runtime_on_candle(self, &g_array_index(held, CwCandle, i));
+}
+
 void
 cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 {
@@ -528,6 +710,10 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		cw_bot_runtime_apply_scheduled(self);
 	if (G_UNLIKELY(!self->recovering && cw_trading_orchestrator_is_warm_up(self->active)))
 		cw_bot_runtime_end_warm_up(self);
+	if (G_UNLIKELY(self->reconciling)) {
+		cw_bot_runtime_hold(self, candle);
+		return;
+	}
 	if (G_UNLIKELY(was_recovering && !self->recovering && !self->recovery_logged)) {
 		const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
 		self->recovery_logged = TRUE;
