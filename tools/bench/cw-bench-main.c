@@ -23,6 +23,8 @@ static const CwBenchCommand cw_bench_commands[] = {
      cw_command_bench_guards},
     {"notify", "measure a notification (enqueue on the hot path, outbox row at flush)",
      cw_command_bench_notify},
+    {"recovery", "measure a restart (warm-up replay and snapshot restore, 1 and 1,000 bots)",
+     cw_command_bench_recovery},
     {NULL, NULL, NULL},
 };
 
