@@ -1283,8 +1283,26 @@ cw_trading_orchestrator_lookup_done(GObject *source, GAsyncResult *result, gpoin
 		return; /* disposed meanwhile */
 	if (cw_broker_lookup_order_finish(CW_BROKER(source), result, &found, &error)) {
 		/* it reached the broker: adopt what the broker says */
+		double unseen = found.filled_qty - self->limbo.order.filled_qty;
+		CwFill fill = {0};
+
 		self->has_limbo = FALSE;
+		found.strategy_id = self->strategy_id;
+		found.symbol = self->symbol;
 		report.order = &found;
+		/* what it filled beyond what was reported (a previous life sent it,
+		 * or it filled while the bot was down) is booked now */
+		if (unseen > 1e-12 * MAX(1.0, found.qty) && found.avg_fill_price > 0) {
+			memcpy(fill.client_order_id, found.client_order_id, CW_CLIENT_ORDER_ID_LEN);
+			fill.strategy_id = self->strategy_id;
+			fill.symbol = self->symbol;
+			fill.side = found.side;
+			fill.purpose = found.purpose;
+			fill.qty = unseen;
+			fill.price = found.avg_fill_price;
+			fill.time = found.updated_at;
+			report.fill = &fill;
+		}
 		cw_trading_orchestrator_on_report(&report, self);
 		cw_trading_orchestrator_next_unknown(self);
 		cw_trading_orchestrator_drain(self);

@@ -1,9 +1,9 @@
 /* An out-of-tree broker module for the recovery tests: "counting", a venue
  * that is NOT simulated on candles (the engine may not replay against it),
  * that keeps its book in its own file (broker.book) so the book outlives a
- * SIGKILL of the service, and that appends every client order id it is
- * asked to submit to broker.log, one a line, before anything else: a
- * second line with the same id is an order sent twice. Market orders fill
+ * SIGKILL of the service, and that appends to broker.log, one a line, the
+ * client order id of every order it takes and of every submit of an id it
+ * already has: a second line with the same id is an order sent twice. Market orders fill
  * at the next candle's open, stops when the candle reaches them, limits at
  * their price; reports come at once, like a fast exchange. */
 #include <gio/gio.h>
@@ -36,7 +36,10 @@ G_DEFINE_DYNAMIC_TYPE_EXTENDED(CwCountingBroker, cw_counting_broker, G_TYPE_OBJE
 			       G_IMPLEMENT_INTERFACE_DYNAMIC(CW_TYPE_BROKER,
 							     cw_counting_broker_iface_init))
 
-/* The book as text: "position <qty> <entry>", then one order a line. */
+/* The book as text: "position <qty> <entry>", then one order a line:
+ * id strategy symbol type side purpose status reduce_only qty price
+ * stop_price filled_qty avg_fill_price seq created_at updated_at (status
+ * as a word, the way a test edits it). */
 static void
 cw_counting_broker_save(CwCountingBroker *self)
 {
@@ -47,12 +50,13 @@ cw_counting_broker_save(CwCountingBroker *self)
 		const CwOrder *o = &g_array_index(self->orders, CwOrder, i);
 		g_string_append_printf(
 		    out,
-		    "%s %s %s %d %d %d %d %d %.17g %.17g %.17g %.17g %.17g %" G_GUINT64_FORMAT
+		    "%s %s %s %d %d %d %s %d %.17g %.17g %.17g %.17g %.17g %" G_GUINT64_FORMAT
 		    " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n",
 		    o->client_order_id, g_quark_to_string(o->strategy_id),
-		    g_quark_to_string(o->symbol), o->type, o->side, o->purpose, o->status,
-		    o->reduce_only, o->qty, o->price, o->stop_price, o->filled_qty,
-		    o->avg_fill_price, o->seq, o->created_at, o->updated_at);
+		    g_quark_to_string(o->symbol), o->type, o->side, o->purpose,
+		    cw_order_status_to_string(o->status), o->reduce_only, o->qty, o->price,
+		    o->stop_price, o->filled_qty, o->avg_fill_price, o->seq, o->created_at,
+		    o->updated_at);
 	}
 	if (!g_file_set_contents(self->book_path, out->str, (gssize) out->len, NULL))
 		g_printerr("counting broker: cannot write %s\n", self->book_path);
@@ -71,8 +75,8 @@ cw_counting_broker_load(CwCountingBroker *self, GError **error)
 	lines = g_strsplit(text, "\n", -1);
 	for (guint i = 0; lines[i] != NULL; i++) {
 		CwOrder o = {0};
-		char id[64], strategy[256], symbol[64];
-		int type, side, purpose, status, reduce;
+		char id[64], strategy[256], symbol[64], status[32];
+		int type, side, purpose, reduce;
 
 		if (lines[i][0] == '\0')
 			continue;
@@ -80,9 +84,9 @@ cw_counting_broker_load(CwCountingBroker *self, GError **error)
 		    sscanf(lines[i], "position %lf %lf", &self->position, &self->entry_price) == 2)
 			continue;
 		if (sscanf(lines[i],
-			   "%63s %255s %63s %d %d %d %d %d %lf %lf %lf %lf %lf %" G_GUINT64_FORMAT
+			   "%63s %255s %63s %d %d %d %31s %d %lf %lf %lf %lf %lf %" G_GUINT64_FORMAT
 			   " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT,
-			   id, strategy, symbol, &type, &side, &purpose, &status, &reduce, &o.qty,
+			   id, strategy, symbol, &type, &side, &purpose, status, &reduce, &o.qty,
 			   &o.price, &o.stop_price, &o.filled_qty, &o.avg_fill_price, &o.seq,
 			   &o.created_at, &o.updated_at) != 16) {
 			g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
@@ -95,8 +99,14 @@ cw_counting_broker_load(CwCountingBroker *self, GError **error)
 		o.type = type;
 		o.side = side;
 		o.purpose = purpose;
-		o.status = status;
+		o.status = CW_ORDER_STATUS_REJECTED;
+		for (int st = 0; st <= CW_ORDER_STATUS_PENDING_REPLACE; st++) {
+			if (strcmp(cw_order_status_to_string(st), status) == 0)
+				o.status = st;
+		}
 		o.reduce_only = reduce;
+		/* the venue's clock goes on from its last change */
+		self->now = MAX(self->now, o.updated_at);
 		g_array_append_val(self->orders, o);
 	}
 	return TRUE;
@@ -160,19 +170,28 @@ cw_counting_broker_report(CwCountingBroker *self, const CwOrder *order, const Cw
 		self->sink(&report, self->sink_data);
 }
 
+/* One line of the submit log: every order the venue took, and every
+ * second attempt with an id it already has. */
+static void
+cw_counting_broker_log(CwCountingBroker *self, const char *client_order_id)
+{
+	FILE *log = fopen(self->log_path, "a");
+
+	if (log == NULL)
+		return;
+	fprintf(log, "%s\n", client_order_id);
+	fclose(log);
+}
+
 static gboolean
 cw_counting_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 {
 	CwCountingBroker *self = CW_COUNTING_BROKER(broker);
-	FILE *log = fopen(self->log_path, "a");
 	CwOrder o = *order;
 
-	/* first the count: every request that reaches the venue */
-	if (log != NULL) {
-		fprintf(log, "%s\n", order->client_order_id);
-		fclose(log);
-	}
 	if (cw_counting_broker_find(self, order->client_order_id) != NULL) {
+		/* an order sent twice: always in the log */
+		cw_counting_broker_log(self, order->client_order_id);
 		cw_broker_set_error(error, CW_BROKER_ERROR_REJECTED, 0, 10001,
 				    "counting broker: duplicate client order id %s",
 				    order->client_order_id);
@@ -183,7 +202,10 @@ cw_counting_broker_submit(CwBroker *broker, const CwOrder *order, GError **error
 	o.avg_fill_price = 0;
 	o.updated_at = self->now;
 	g_array_append_val(self->orders, o);
+	/* taken (in the book), then counted: a kill in between loses a line,
+	 * never makes one up */
 	cw_counting_broker_save(self);
+	cw_counting_broker_log(self, order->client_order_id);
 	cw_counting_broker_report(self, &o, NULL);
 	return TRUE;
 }
@@ -255,6 +277,10 @@ cw_counting_broker_on_candle(CwBroker *broker, const CwCandle *candle)
 	CwCountingBroker *self = CW_COUNTING_BROKER(broker);
 	guint n = self->orders->len; /* orders placed meanwhile wait for the next candle */
 
+	/* the venue's clock never goes back: a restarted bot replays candles
+	 * the venue has already matched against */
+	if (candle->open_time <= self->now)
+		return;
 	self->now = candle->open_time;
 	for (guint i = 0; i < n; i++) {
 		CwOrder *o = &g_array_index(self->orders, CwOrder, i);

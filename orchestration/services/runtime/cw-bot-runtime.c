@@ -539,17 +539,22 @@ cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue)
 
 		if (cw_bot_runtime_venue_has(venue->open_orders, o->client_order_id, NULL))
 			continue;
-		if (cw_bot_runtime_venue_has(venue->ended, o->client_order_id, &v))
+		if (cw_bot_runtime_venue_has(venue->ended, o->client_order_id, &v)) {
 			cw_bot_runtime_discrepancy(self, "order ended while down",
 						   o->client_order_id,
 						   cw_order_status_to_string(o->status),
 						   cw_order_status_to_string(v->status));
-		else
-			cw_bot_runtime_discrepancy(self, "order not at the venue",
-						   o->client_order_id,
-						   cw_order_status_to_string(o->status), "unknown");
-		/* the lookup applies the venue's answer (a fill), or ends it */
-		cw_trading_orchestrator_resolve_order(self->active, o);
+		} else {
+			cw_bot_runtime_discrepancy(
+			    self, "order not working at the venue", o->client_order_id,
+			    cw_order_status_to_string(o->status), "not working");
+		}
+		/* an order of the restored state: the lookup says what the venue
+		 * did with it (a fill is booked, an end ends it, an order it never
+		 * had ends REJECTED). One sent after the cursor is decided again
+		 * and resolved then (cw_bot_runtime_check_journal()). */
+		if (cw_trading_orchestrator_tracks_order(self->active, o->client_order_id))
+			cw_trading_orchestrator_resolve_order(self->active, o);
 	}
 	for (guint i = 0; i < venue->open_orders->len; i++) {
 		const CwOrder *v = &g_array_index(venue->open_orders, CwOrder, i);
