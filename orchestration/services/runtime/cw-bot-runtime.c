@@ -243,6 +243,10 @@ cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpo
 		*tx = TRUE;
 	if (!cw_store_order_upsert(self->env.store, self->id, order, error))
 		return FALSE;
+	/* journalled by this life: a retry of it is sent, not looked up */
+	if (G_UNLIKELY(self->check_journal) &&
+	    !g_hash_table_contains(self->claimed, order->client_order_id))
+		g_hash_table_add(self->claimed, g_strdup(order->client_order_id));
 	if (tx != NULL && *tx &&
 	    !cw_broker_has_capability(cw_trading_orchestrator_get_broker(orch),
 				      CW_BROKER_CAP_SIMULATED_ON_CANDLES)) {
@@ -715,10 +719,6 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		cw_bot_runtime_apply_scheduled(self);
 	if (G_UNLIKELY(!self->recovering && cw_trading_orchestrator_is_warm_up(self->active)))
 		cw_bot_runtime_end_warm_up(self);
-	if (G_UNLIKELY(self->reconciling)) {
-		cw_bot_runtime_hold(self, candle);
-		return;
-	}
 	if (G_UNLIKELY(was_recovering && !self->recovering && !self->recovery_logged)) {
 		const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
 		self->recovery_logged = TRUE;
@@ -731,6 +731,10 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		    "restored, equity %.2f, position %s %.8g",
 		    acc->equity, cw_direction_to_string(acc->position.direction),
 		    acc->position.qty);
+	}
+	if (G_UNLIKELY(self->reconciling)) {
+		cw_bot_runtime_hold(self, candle);
+		return;
 	}
 	/* decision latency: every 64th candle is timed */
 	if (G_UNLIKELY((++self->counters.candles & 63) == 0)) {
