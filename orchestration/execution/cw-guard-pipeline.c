@@ -490,3 +490,11 @@ cw_guard_pipeline_load(CwGuardPipeline *self, CwStateReader *reader, GError **er
 		return FALSE;
 	return state == NULL || cw_guard_pipeline_load_state(self, state, error);
 }
+
+/* The trading state came back from a snapshot (every guard is told). */
+void
+cw_guard_pipeline_on_restore(CwGuardPipeline *self, const CwGuardContext *ctx)
+{
+	for (guint i = 0; i < self->guards->len; i++)
+		cw_guard_on_restore(g_ptr_array_index(self->guards, i), ctx);
+}

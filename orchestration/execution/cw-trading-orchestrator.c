@@ -2324,6 +2324,11 @@ cw_trading_orchestrator_restore(CwTradingOrchestrator *self, const guint8 *data,
 		return FALSE;
 	}
 	cw_trading_orchestrator_update_mode(self, "restore");
+	{
+		CwGuardContext ctx;
+		cw_trading_orchestrator_fill_context(self, &ctx, FALSE);
+		cw_guard_pipeline_on_restore(self->guards, &ctx);
+	}
 	self->generation++;
 	return TRUE;
 }

@@ -240,9 +240,15 @@ test_rt_recovery(RtFixture *fx, gconstpointer user_data)
 	g_assert_cmpint(cw_bot_runtime_get_cursor(again), ==, rt_time(until));
 	cw_bot_runtime_queue_cursor(again);
 	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 0);
-	/* nothing decided: no trade, no order in the warm-up */
+	/* the state is the snapshot's (restored before the warm-up, which
+	 * leaves it alone): nothing decided, no order, in the warm-up */
 	g_assert_cmpuint(
-	    cw_trading_orchestrator_get_trades(cw_bot_runtime_get_active(again, NULL))->len, ==, 0);
+	    cw_trading_orchestrator_get_trades(cw_bot_runtime_get_active(again, NULL))->len, ==,
+	    cw_trading_orchestrator_get_trades(cw_bot_runtime_get_active(fx->rt, NULL))->len);
+	g_assert_true(cw_trading_orchestrator_is_warm_up(cw_bot_runtime_get_active(again, NULL)));
+	g_assert_cmpuint(
+	    cw_trading_orchestrator_get_next_seq(cw_bot_runtime_get_active(again, NULL)), ==,
+	    cw_trading_orchestrator_get_next_seq(cw_bot_runtime_get_active(fx->rt, NULL)));
 	g_assert_cmpint(rt_count(fx, "SELECT count(*) FROM orders"), ==, orders);
 
 	for (guint i = until + 1; i <= end; i++) {

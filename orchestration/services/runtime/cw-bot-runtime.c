@@ -58,6 +58,7 @@ struct _CwBotRuntime {
 	/* recovery: the trading state restored when the warm-up reaches the
 	 * cursor; legacy_replay: no snapshot, decisions replayed (paper only) */
 	GBytes *restore;
+	gboolean restored; /* the snapshot was applied */
 	gboolean legacy_replay;
 	/* the snapshot written with the cursor: buffers kept from one to the
 	 * next, and the orchestrator generation it was taken at */
@@ -468,12 +469,47 @@ cw_bot_runtime_queue_snapshot(CwBotRuntime *self)
 	self->has_snapshot_generation = TRUE;
 }
 
+static void cw_bot_runtime_apply_snapshot(CwBotRuntime *self);
+
 void
 cw_bot_runtime_set_snapshot(CwBotRuntime *self, GBytes *snapshot, gboolean legacy)
 {
 	g_clear_pointer(&self->restore, g_bytes_unref);
 	self->restore = snapshot != NULL ? g_bytes_ref(snapshot) : NULL;
 	self->legacy_replay = legacy;
+	/* No config change to replay: the state is restored now, before the
+	 * warm-up (which leaves it alone), so that what other bots read of
+	 * this one (exposure rows) is there before any of them decides. With
+	 * changes to replay, it is restored into the orchestrator the history
+	 * ends with, when the warm-up reaches the cursor. */
+	if (self->restore != NULL && self->active != NULL && self->scheduled.length == 0) {
+		cw_trading_orchestrator_set_warm_up(self->active, TRUE);
+		cw_bot_runtime_apply_snapshot(self);
+	}
+}
+
+/* The snapshot into the active orchestrator (once); one that does not
+ * apply halts the bot (fail closed). */
+static void
+cw_bot_runtime_apply_snapshot(CwBotRuntime *self)
+{
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+	const guint8 *data;
+
+	if (self->restore == NULL)
+		return;
+	data = g_bytes_get_data(self->restore, &len);
+	if (!cw_trading_orchestrator_restore(self->active, data, len, &error)) {
+		cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL,
+		       "bot_state row (bot %" G_GINT64_FORMAT
+		       ", key 'trading_state') does not apply: %s; the bot is halted",
+		       self->id, error->message);
+		self->mode = CW_BOT_MODE_HALTED;
+		cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
+	}
+	g_clear_pointer(&self->restore, g_bytes_unref);
+	self->restored = TRUE;
 }
 
 static gboolean
@@ -607,21 +643,9 @@ cw_bot_runtime_reconcile_done(GObject *source, GAsyncResult *result, gpointer us
 static void
 cw_bot_runtime_end_warm_up(CwBotRuntime *self)
 {
-	g_autoptr(GError) error = NULL;
-	gsize len = 0;
-	const guint8 *data;
-
-	if (self->restore != NULL) {
-		data = g_bytes_get_data(self->restore, &len);
-		if (!cw_trading_orchestrator_restore(self->active, data, len, &error)) {
-			cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL,
-			       "bot_state row (bot %" G_GINT64_FORMAT
-			       ", key 'trading_state') does not apply: %s; the bot is halted",
-			       self->id, error->message);
-			self->mode = CW_BOT_MODE_HALTED;
-			cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
-		}
-		g_clear_pointer(&self->restore, g_bytes_unref);
+	if (self->restore != NULL || self->restored) {
+		cw_bot_runtime_apply_snapshot(self);
+		self->restored = FALSE;
 		/* a real venue is asked what happened while the bot was down */
 		if (!cw_broker_has_capability(cw_trading_orchestrator_get_broker(self->active),
 					      CW_BROKER_CAP_SIMULATED_ON_CANDLES)) {
