@@ -272,6 +272,71 @@ test_cursor(Fixture *fx, gconstpointer user_data)
 	}
 }
 
+/* The trading state snapshot written with the cursor: one that does not
+ * decode or verify is not guessed around (no replay of decisions, no
+ * order): the bot goes to error naming the row and what failed. */
+static void
+test_trading_state(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree char *done = db_finished_run(fx);
+	gint64 orders = cw_test_db_int(done, "SELECT count(*) FROM orders", -1);
+	g_autofree char *good =
+	    cw_test_db_text(done, "SELECT value FROM bot_state WHERE key = 'trading_state'");
+	g_autofree guint8 *raw = NULL;
+	g_autofree char *flipped = NULL;
+	gsize len = 0;
+
+	g_assert_nonnull(good);
+	raw = g_base64_decode(good, &len);
+	g_assert_cmpuint(len, >, 100);
+	raw[len - 9] ^= 0x10; /* inside the payload */
+	flipped = g_base64_encode(raw, len);
+	{
+		const struct {
+			const char *value;
+			const char *message;
+		} cases[] = {
+		    {"not a snapshot", "no CWTS header"},
+		    {flipped, "checksum mismatch"},
+		};
+		for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+			g_autofree char *name = g_strdup_printf("state-%u.db", i);
+			g_autofree char *db = fx_path(fx, name);
+			g_autofree char *log = NULL;
+			g_autofree char *last_error = NULL;
+			g_autofree char *status = NULL;
+			sqlite3 *conn;
+			sqlite3_stmt *stmt = NULL;
+
+			copy_file(done, db);
+			conn = cw_test_db_open(db);
+			g_assert_cmpint(
+			    sqlite3_prepare_v2(conn,
+					       "UPDATE bot_state SET value = ?1 WHERE key = "
+					       "'trading_state'",
+					       -1, &stmt, NULL),
+			    ==, SQLITE_OK);
+			sqlite3_bind_text(stmt, 1, cases[i].value, -1, SQLITE_STATIC);
+			g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_DONE);
+			sqlite3_finalize(stmt);
+			sqlite3_close(conn);
+			cw_test_db_exec(db, "UPDATE trading_bots SET status = 'running'");
+			g_assert_cmpint(serve_run(fx, db, &log), ==, 0);
+			last_error = cw_test_db_text(db, "SELECT last_error FROM trading_bots");
+			status = cw_test_db_text(db, "SELECT status FROM trading_bots");
+			g_test_message("trading_state case %u: %s", i, last_error);
+			g_assert_cmpstr(status, ==, "error");
+			g_assert_nonnull(last_error);
+			g_assert_true(g_str_has_prefix(
+			    last_error, "bot_state row (bot 1, key 'trading_state'): "));
+			g_assert_nonnull(strstr(last_error, "is not a trading state snapshot"));
+			g_assert_nonnull(strstr(last_error, cases[i].message));
+			g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM orders", -1), ==,
+					orders);
+		}
+	}
+}
+
 /* The config history a restarted bot replays under: one that cannot be
  * read is not replaced by a guess (the current config), the bot fails. */
 static void
@@ -558,6 +623,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fx_setup, func, fx_teardown)
 	ADD("/e2e/failclosed/cursor", test_cursor);
+	ADD("/e2e/failclosed/trading-state", test_trading_state);
 	ADD("/e2e/failclosed/config-history", test_config_history);
 	ADD("/e2e/failclosed/trade-unique", test_trade_unique);
 	ADD("/e2e/failclosed/mode", test_mode);

@@ -181,9 +181,17 @@ cw_max_exposure_gate_on_candle(CwGuard *guard, const CwGuardContext *ctx, const 
 	cw_max_exposure_gate_update((CwMaxExposureGate *) guard, ctx, FALSE); /* our vtable */
 }
 
+/* restored from a snapshot: the row other bots count, at once */
+static void
+cw_max_exposure_gate_on_restore(CwGuard *guard, const CwGuardContext *ctx)
+{
+	cw_max_exposure_gate_update((CwMaxExposureGate *) guard, ctx, TRUE); /* our vtable */
+}
+
 static void
 cw_max_exposure_gate_guard_init(CwGuardInterface *iface)
 {
+	iface->on_restore = cw_max_exposure_gate_on_restore;
 	iface->get_name = cw_max_exposure_gate_get_name;
 	iface->configure = cw_max_exposure_gate_configure;
 	iface->check = cw_max_exposure_gate_check;

@@ -372,3 +372,74 @@ cw_broker_reconcile_finish(CwBroker *self, GAsyncResult *result, GError **error)
 		return g_task_propagate_pointer(G_TASK(result), error);
 	return CW_BROKER_GET_IFACE(self)->reconcile_finish(self, result, error);
 }
+
+/**
+ * cw_broker_save_state:
+ * @self: a broker
+ * @out: a snapshot being written
+ *
+ * Appends the broker's own state, length first (0 bytes for a broker that
+ * keeps none).
+ */
+void
+cw_broker_save_state(CwBroker *self, GByteArray *out)
+{
+	CwBrokerInterface *iface = CW_BROKER_GET_IFACE(self);
+	guint start;
+	guint64 len;
+
+	cw_state_blob_put_u64(out, 0);
+	start = out->len;
+	if (iface->save_state != NULL)
+		iface->save_state(self, out);
+	len = out->len - start;
+	memcpy(out->data + start - sizeof len, &len, sizeof len);
+}
+
+/**
+ * cw_broker_load_state:
+ * @self: a broker that has seen nothing yet
+ * @reader: a snapshot at the broker's section
+ *
+ * Reads back what cw_broker_save_state() wrote. A broker that keeps no
+ * state accepts only an empty section.
+ */
+gboolean
+cw_broker_load_state(CwBroker *self, CwStateReader *reader, GError **error)
+{
+	CwBrokerInterface *iface = CW_BROKER_GET_IFACE(self);
+	CwStateReader sub;
+	guint64 len;
+
+	if (!cw_state_reader_get_u64(reader, &len, "broker state length", error))
+		return FALSE;
+	if (len > reader->len - reader->pos) {
+		g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
+			    "snapshot broker state of %" G_GUINT64_FORMAT " bytes past the end",
+			    len);
+		return FALSE;
+	}
+	sub = *reader;
+	sub.data = reader->data + reader->pos;
+	sub.len = (gsize) len;
+	sub.pos = 0;
+	reader->pos += (gsize) len;
+	if (iface->load_state == NULL) {
+		if (len == 0)
+			return TRUE;
+		g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
+			    "snapshot holds %" G_GUINT64_FORMAT
+			    " bytes of broker state, but the broker keeps none",
+			    len);
+		return FALSE;
+	}
+	if (!iface->load_state(self, &sub, error))
+		return FALSE;
+	if (!cw_state_reader_at_end(&sub)) {
+		g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
+			    "snapshot broker state: %" G_GSIZE_FORMAT " bytes left unread",
+			    sub.len - sub.pos);
+		return FALSE;
+	}
+	return TRUE;
+}

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "cw-domain.h"
+#include "cw-state-blob.h"
 
 G_BEGIN_DECLS
 
@@ -152,6 +153,12 @@ struct _CwBrokerInterface {
 	void (*reconcile_async)(CwBroker *self, gint64 since_ms, GCancellable *cancellable,
 				GAsyncReadyCallback callback, gpointer user_data);
 	CwBrokerState *(*reconcile_finish)(CwBroker *self, GAsyncResult *result, GError **error);
+	/* Optional: the venue's own book, for a broker that plays the exchange
+	 * (CW_BROKER_CAP_SIMULATED_ON_CANDLES), appended to a trading state
+	 * snapshot and read back on restart. A broker whose orders live at a
+	 * real venue keeps none (reconcile asks the venue instead). */
+	void (*save_state)(CwBroker *self, GByteArray *out);
+	gboolean (*load_state)(CwBroker *self, CwStateReader *reader, GError **error);
 };
 
 CwBrokerCaps cw_broker_get_capabilities(CwBroker *self);
@@ -185,5 +192,9 @@ gboolean cw_broker_get_balance_finish(CwBroker *self, GAsyncResult *result, doub
 void cw_broker_reconcile_async(CwBroker *self, gint64 since_ms, GCancellable *cancellable,
 			       GAsyncReadyCallback callback, gpointer user_data);
 CwBrokerState *cw_broker_reconcile_finish(CwBroker *self, GAsyncResult *result, GError **error);
+/* The broker's own state in a snapshot; brokers without save_state/load_state
+ * write nothing and read nothing. */
+void cw_broker_save_state(CwBroker *self, GByteArray *out);
+gboolean cw_broker_load_state(CwBroker *self, CwStateReader *reader, GError **error);
 
 G_END_DECLS

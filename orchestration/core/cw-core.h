@@ -27,4 +27,5 @@
 #include "cw-health-host.h"
 #include "cw-health-probe.h"
 #include "cw-service-context.h"
+#include "cw-state-blob.h"
 #undef CW_CORE_INSIDE

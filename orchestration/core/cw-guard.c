@@ -181,3 +181,21 @@ cw_bot_mode_to_string(CwBotMode mode)
 		return "active";
 	}
 }
+
+/**
+ * cw_guard_on_restore:
+ * @self: a guard
+ * @ctx: the bot as restored
+ *
+ * Tells the guard that the trading state came back from a snapshot.
+ */
+void
+cw_guard_on_restore(CwGuard *self, const CwGuardContext *ctx)
+{
+	CwGuardInterface *iface;
+
+	g_return_if_fail(CW_IS_GUARD(self));
+	iface = CW_GUARD_GET_IFACE(self);
+	if (iface->on_restore != NULL)
+		iface->on_restore(self, ctx);
+}

@@ -76,6 +76,11 @@ struct _CwGuardInterface {
 	 * may run each of them over a block of candles in turn instead of all
 	 * of them candle by candle. Missing means FALSE. */
 	gboolean (*reads_other_bots)(CwGuard *self);
+	/* Optional: the bot's trading state was restored from a snapshot
+	 * (recovery, before its warm-up): a guard that publishes what it
+	 * derives from the position (the exposure rows other bots read)
+	 * publishes it now, as a fill would have. */
+	void (*on_restore)(CwGuard *self, const CwGuardContext *ctx);
 };
 
 const char *cw_guard_get_name(CwGuard *self);
@@ -91,6 +96,7 @@ char *cw_guard_save_state(CwGuard *self);
 gboolean cw_guard_load_state(CwGuard *self, const char *json, GError **error);
 gboolean cw_guard_wants_flatten(CwGuard *self);
 gboolean cw_guard_reads_other_bots(CwGuard *self);
+void cw_guard_on_restore(CwGuard *self, const CwGuardContext *ctx);
 void cw_guard_on_order_error(CwGuard *self, const CwGuardContext *ctx, const CwOrder *order,
 			     const GError *error);
 const char *cw_bot_mode_to_string(CwBotMode mode);

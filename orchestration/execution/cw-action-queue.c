@@ -261,3 +261,70 @@ cw_action_type_to_string(CwActionType type)
 		return "unknown";
 	}
 }
+
+/**
+ * cw_action_queue_save:
+ * @self: a queue
+ * @out: a snapshot being written
+ *
+ * Appends the queued actions, head first, with the counters.
+ */
+void
+cw_action_queue_save(const CwActionQueue *self, GByteArray *out)
+{
+	cw_state_blob_put_u64(out, self->next_id);
+	cw_state_blob_put_u64(out, self->n_failed);
+	cw_state_blob_put_u64(out, self->n_dropped_full);
+	cw_state_blob_put_u64(out, self->length);
+	for (guint i = 0; i < self->length; i++)
+		cw_state_blob_put_struct(out, cw_action_queue_slot(self, i), sizeof(CwAction));
+}
+
+/**
+ * cw_action_queue_load:
+ * @self: an empty queue
+ * @reader: a snapshot at the queue's section
+ *
+ * Reads back what cw_action_queue_save() wrote. Quarks are mapped to this
+ * process's.
+ */
+gboolean
+cw_action_queue_load(CwActionQueue *self, CwStateReader *reader, GError **error)
+{
+	guint64 n;
+
+	cw_action_queue_clear(self);
+	if (!cw_state_reader_get_u64(reader, &self->next_id, "queue next id", error) ||
+	    !cw_state_reader_get_u64(reader, &self->n_failed, "queue failures", error) ||
+	    !cw_state_reader_get_u64(reader, &self->n_dropped_full, "queue drops", error) ||
+	    !cw_state_reader_get_u64(reader, &n, "queue length", error))
+		return FALSE;
+	if (n > self->capacity) {
+		g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
+			    "action queue: %" G_GUINT64_FORMAT " actions, capacity %u", n,
+			    self->capacity);
+		return FALSE;
+	}
+	for (guint64 i = 0; i < n; i++) {
+		CwAction action;
+
+		if (!cw_state_reader_get_struct(reader, &action, sizeof action, "queued action",
+						error))
+			return FALSE;
+		if ((guint) action.type > CW_ACTION_PLACE_TAKE_PROFIT ||
+		    action.level >= CW_MAX_TAKE_PROFITS) {
+			g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
+				    "action queue: action %" G_GUINT64_FORMAT " is not valid", i);
+			return FALSE;
+		}
+		action.last_error[CW_REASON_LEN - 1] = '\0';
+		action.order.strategy_id =
+		    cw_state_reader_map_quark(reader, action.order.strategy_id);
+		action.order.symbol = cw_state_reader_map_quark(reader, action.order.symbol);
+		if (!cw_action_queue_reserve(self))
+			return FALSE;
+		cw_action_copy(cw_action_queue_slot(self, self->length), &action);
+		self->length++;
+	}
+	return TRUE;
+}

@@ -93,6 +93,9 @@ guint cw_action_queue_run(CwActionQueue *self, gint64 now, CwActionExecFunc exec
 guint64 cw_action_queue_get_n_failed(const CwActionQueue *self);
 guint64 cw_action_queue_get_n_dropped_full(const CwActionQueue *self);
 const char *cw_action_type_to_string(CwActionType type);
+/* The queue in a trading state snapshot (cw_trading_orchestrator_snapshot()). */
+void cw_action_queue_save(const CwActionQueue *self, GByteArray *out);
+gboolean cw_action_queue_load(CwActionQueue *self, CwStateReader *reader, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CwActionQueue, cw_action_queue_free)
 

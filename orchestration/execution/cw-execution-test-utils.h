@@ -73,6 +73,8 @@ guint cw_test_venue_broker_deliver(CwTestVenueBroker *self);
 guint cw_test_venue_broker_get_n_submits(CwTestVenueBroker *self, const char *client_order_id);
 guint cw_test_venue_broker_get_n_submitted_ids(CwTestVenueBroker *self);
 guint cw_test_venue_broker_get_n_amends(CwTestVenueBroker *self);
+/* Every call that reaches the venue: submit, cancel, amend, on_candle, lookup. */
+guint cw_test_venue_broker_get_n_calls(CwTestVenueBroker *self);
 const CwOrder *cw_test_venue_broker_get_order(CwTestVenueBroker *self, const char *client_order_id);
 guint cw_test_venue_broker_count_working_stops(CwTestVenueBroker *self);
 

@@ -422,3 +422,79 @@ cw_guard_pipeline_mode_allows(CwBotMode mode, const CwOrder *order, gboolean red
 		return FALSE;
 	}
 }
+
+/**
+ * cw_guard_pipeline_save:
+ * @self: a pipeline
+ * @out: a trading state snapshot being written
+ *
+ * Appends every guard's tallies (checks, rejections, modifications) and
+ * the guards' own states (cw_guard_pipeline_save_state()).
+ */
+void
+cw_guard_pipeline_save(CwGuardPipeline *self, GByteArray *out)
+{
+	g_autofree char *state = cw_guard_pipeline_save_state(self);
+
+	cw_state_blob_put_u64(out, self->stats->len);
+	for (guint i = 0; i < self->stats->len; i++) {
+		const CwGuardStats *g = &g_array_index(self->stats, CwGuardStats, i);
+		cw_state_blob_put_string(out, g->name);
+		cw_state_blob_put_u64(out, g->checks);
+		cw_state_blob_put_u64(out, g->rejections);
+		cw_state_blob_put_u64(out, g->modifications);
+	}
+	cw_state_blob_put_string(out, state);
+}
+
+/**
+ * cw_guard_pipeline_load:
+ * @self: a pipeline built from the same config
+ * @reader: a snapshot at the guards' section
+ *
+ * Reads back what cw_guard_pipeline_save() wrote; the guards must be the
+ * same, in the same order.
+ */
+gboolean
+cw_guard_pipeline_load(CwGuardPipeline *self, CwStateReader *reader, GError **error)
+{
+	g_autofree char *state = NULL;
+	guint64 n;
+
+	if (!cw_state_reader_get_u64(reader, &n, "guard count", error))
+		return FALSE;
+	if (n != self->stats->len) {
+		g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
+			    "snapshot has %" G_GUINT64_FORMAT " guards, the bot's config %u", n,
+			    self->stats->len);
+		return FALSE;
+	}
+	for (guint i = 0; i < self->stats->len; i++) {
+		CwGuardStats *g = &g_array_index(self->stats, CwGuardStats, i);
+		g_autofree char *name = NULL;
+
+		if (!cw_state_reader_get_string(reader, &name, "guard name", error) ||
+		    !cw_state_reader_get_u64(reader, &g->checks, "guard checks", error) ||
+		    !cw_state_reader_get_u64(reader, &g->rejections, "guard rejections", error) ||
+		    !cw_state_reader_get_u64(reader, &g->modifications, "guard modifications",
+					     error))
+			return FALSE;
+		if (g_strcmp0(name, g->name) != 0) {
+			g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
+				    "snapshot guard %u is '%s', the bot's config has '%s'", i,
+				    name != NULL ? name : "", g->name);
+			return FALSE;
+		}
+	}
+	if (!cw_state_reader_get_string(reader, &state, "guard states", error))
+		return FALSE;
+	return state == NULL || cw_guard_pipeline_load_state(self, state, error);
+}
+
+/* The trading state came back from a snapshot (every guard is told). */
+void
+cw_guard_pipeline_on_restore(CwGuardPipeline *self, const CwGuardContext *ctx)
+{
+	for (guint i = 0; i < self->guards->len; i++)
+		cw_guard_on_restore(g_ptr_array_index(self->guards, i), ctx);
+}

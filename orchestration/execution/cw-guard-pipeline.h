@@ -59,6 +59,10 @@ void cw_guard_pipeline_on_order_error(CwGuardPipeline *self, const CwGuardContex
  * document; names not in the pipeline are ignored. */
 char *cw_guard_pipeline_save_state(CwGuardPipeline *self);
 gboolean cw_guard_pipeline_load_state(CwGuardPipeline *self, const char *json, GError **error);
+/* Tallies and states in a trading state snapshot (binary section). */
+void cw_guard_pipeline_save(CwGuardPipeline *self, GByteArray *out);
+gboolean cw_guard_pipeline_load(CwGuardPipeline *self, CwStateReader *reader, GError **error);
+void cw_guard_pipeline_on_restore(CwGuardPipeline *self, const CwGuardContext *ctx);
 /* The strictest mode any guard demands (HALTED > REDUCE_ONLY > ACTIVE). */
 CwBotMode cw_guard_pipeline_get_mode(CwGuardPipeline *self);
 /* Of CwGuardStats, one per guard in pipeline order. */

@@ -906,6 +906,134 @@ cw_paper_broker_adopt(CwBroker *broker, CwBroker *old)
 	cw_paper_broker_adopt_position(CW_PAPER_BROKER(broker), CW_PAPER_BROKER(old));
 }
 
+/* A stored order with this process's quarks. */
+static void
+cw_paper_broker_map_order(CwOrder *order, const CwStateReader *r)
+{
+	order->strategy_id = cw_state_reader_map_quark(r, order->strategy_id);
+	order->symbol = cw_state_reader_map_quark(r, order->symbol);
+}
+
+/* The venue's book: what an exchange would hold for the bot. */
+static void
+cw_paper_broker_save_state(CwBroker *broker, GByteArray *out)
+{
+	CwPaperBroker *self = CW_PAPER_BROKER(broker);
+	guint64 n_live = cw_paper_broker_get_n_working(self);
+
+	cw_state_blob_put_u64(out, self->candle_index);
+	cw_state_blob_put_i64(out, self->now);
+	cw_state_blob_put_f64(out, self->balance);
+	cw_state_blob_put_f64(out, self->position);
+	cw_state_blob_put_f64(out, self->entry_price);
+	cw_state_blob_put_u64(out, n_live);
+	for (guint i = 0; i < self->n_working; i++) {
+		if (!self->working[i].live)
+			continue;
+		cw_state_blob_put_u64(out, self->working[i].eligible_from);
+		cw_state_blob_put_struct(out, &self->working_orders[i], sizeof(CwOrder));
+	}
+	cw_state_blob_put_u64(out, self->history_total);
+	cw_state_blob_put_u64(out, self->history_len);
+	for (guint k = self->history_len; k > 0; k--) {
+		guint i = (guint) ((self->history_total - k) % CW_PAPER_BROKER_HISTORY);
+		cw_state_blob_put_struct(out, &self->history[i], sizeof(CwOrder));
+	}
+}
+
+static gboolean
+cw_paper_broker_load_live(CwPaperBroker *self, CwStateReader *r, guint64 n_live, GError **error)
+{
+	if (n_live > CW_PAPER_BROKER_MAX_WORKING) {
+		g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
+			    "paper book: %" G_GUINT64_FORMAT " working orders, at most %d", n_live,
+			    CW_PAPER_BROKER_MAX_WORKING);
+		return FALSE;
+	}
+	self->working_cap = MAX((guint) n_live, CW_PAPER_BROKER_INITIAL_SLOTS);
+	self->working = g_renew(CwWorkingOrder, self->working, self->working_cap);
+	self->working_orders = g_renew(CwOrder, self->working_orders, self->working_cap);
+	memset(self->n_live, 0, sizeof self->n_live);
+	self->n_working = 0;
+	for (guint i = 0; i < n_live; i++) {
+		CwWorkingOrder *slot = &self->working[i];
+		CwOrder *order = &self->working_orders[i];
+
+		if (!cw_state_reader_get_u64(r, &slot->eligible_from, "paper book order", error) ||
+		    !cw_state_reader_get_struct(r, order, sizeof *order, "paper book order", error))
+			return FALSE;
+		if ((guint) order->type >= CW_PAPER_N_TYPES ||
+		    memchr(order->client_order_id, '\0', CW_CLIENT_ORDER_ID_LEN) == NULL) {
+			g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
+				    "paper book: working order %u is not a valid order", i);
+			return FALSE;
+		}
+		cw_paper_broker_map_order(order, r);
+		slot->live = TRUE;
+		slot->type = order->type;
+		slot->side = order->side;
+		slot->symbol = order->symbol;
+		slot->trigger =
+		    order->type == CW_ORDER_TYPE_STOP ? order->stop_price : order->price;
+		slot->id_hash = cw_paper_broker_hash_id(order->client_order_id);
+		self->n_live[slot->type]++;
+		self->n_working++;
+	}
+	self->reach_stale = TRUE;
+	return TRUE;
+}
+
+static gboolean
+cw_paper_broker_load_state(CwBroker *broker, CwStateReader *r, GError **error)
+{
+	CwPaperBroker *self = CW_PAPER_BROKER(broker);
+	guint64 n_live, total, len;
+
+	if (!cw_state_reader_get_u64(r, &self->candle_index, "paper candle index", error) ||
+	    !cw_state_reader_get_i64(r, &self->now, "paper time", error) ||
+	    !cw_state_reader_get_f64(r, &self->balance, "paper balance", error) ||
+	    !cw_state_reader_get_f64(r, &self->position, "paper position", error) ||
+	    !cw_state_reader_get_f64(r, &self->entry_price, "paper entry price", error) ||
+	    !cw_state_reader_get_u64(r, &n_live, "paper working orders", error) ||
+	    !cw_paper_broker_load_live(self, r, n_live, error) ||
+	    !cw_state_reader_get_u64(r, &total, "paper history total", error) ||
+	    !cw_state_reader_get_u64(r, &len, "paper history length", error))
+		return FALSE;
+	if (len > CW_PAPER_BROKER_HISTORY || len > total) {
+		g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
+			    "paper history: %" G_GUINT64_FORMAT " records of %" G_GUINT64_FORMAT
+			    " (at most %d)",
+			    len, total, CW_PAPER_BROKER_HISTORY);
+		return FALSE;
+	}
+	self->history_total = total - len;
+	self->history_len = 0;
+	/* the ring's slots follow the total: a restored ring is full size */
+	if (total > 0 && self->history_cap < CW_PAPER_BROKER_HISTORY) {
+		self->history_cap = CW_PAPER_BROKER_HISTORY;
+		self->history = g_renew(CwOrder, self->history, self->history_cap);
+		self->history_hash = g_renew(guint32, self->history_hash, self->history_cap);
+	}
+	for (guint64 k = 0; k < len; k++) {
+		CwOrder order;
+
+		if (!cw_state_reader_get_struct(r, &order, sizeof order, "paper history order",
+						error))
+			return FALSE;
+		if (memchr(order.client_order_id, '\0', CW_CLIENT_ORDER_ID_LEN) == NULL) {
+			g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
+				    "paper history: record %" G_GUINT64_FORMAT " has no valid id",
+				    k);
+			return FALSE;
+		}
+		cw_paper_broker_map_order(&order, r);
+		cw_paper_broker_remember(self, &order,
+					 cw_paper_broker_hash_id(order.client_order_id));
+	}
+	self->phase = CW_PAPER_PHASE_IDLE;
+	return TRUE;
+}
+
 static void
 cw_paper_broker_iface_init(CwBrokerInterface *iface)
 {
@@ -925,6 +1053,8 @@ cw_paper_broker_iface_init(CwBrokerInterface *iface)
 	iface->get_balance_finish = cw_paper_broker_get_balance_finish;
 	iface->reconcile_async = cw_paper_broker_reconcile_async;
 	iface->reconcile_finish = cw_paper_broker_reconcile_finish;
+	iface->save_state = cw_paper_broker_save_state;
+	iface->load_state = cw_paper_broker_load_state;
 }
 
 /**

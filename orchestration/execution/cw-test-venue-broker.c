@@ -22,6 +22,7 @@ struct _CwTestVenueBroker {
 	GHashTable *submits; /* client id -> count */
 	guint n_amends;
 	guint n_cancels;
+	guint n_calls; /* submit, cancel, amend, on_candle, lookup: any venue call */
 	CwTestVenueAnswer next;
 	guint next_times; /* submits that get next */
 	double next_retry_after;
@@ -128,6 +129,7 @@ cw_test_venue_broker_submit(CwBroker *broker, const CwOrder *order, GError **err
 	CwOrder copy = *order;
 	gpointer n = g_hash_table_lookup(self->submits, order->client_order_id);
 
+	self->n_calls++;
 	if (self->next_times > 0 && --self->next_times == 0)
 		self->next = CW_TEST_VENUE_ACK;
 	g_hash_table_replace(self->submits, g_strdup(order->client_order_id),
@@ -175,6 +177,7 @@ cw_test_venue_broker_cancel(CwBroker *broker, const char *id, GError **error)
 	CwTestVenueBroker *self = CW_TEST_VENUE_BROKER(broker);
 	CwOrder *o = cw_test_venue_broker_find(self, id);
 
+	self->n_calls++;
 	self->n_cancels++;
 	if (o == NULL || cw_order_status_is_final(o->status)) {
 		cw_broker_set_error(error, CW_BROKER_ERROR_NOT_FOUND, 0, 110001, "no order %s", id);
@@ -192,6 +195,7 @@ cw_test_venue_broker_amend(CwBroker *broker, const char *id, double qty, double 
 	CwTestVenueBroker *self = CW_TEST_VENUE_BROKER(broker);
 	CwOrder *o = cw_test_venue_broker_find(self, id);
 
+	self->n_calls++;
 	self->n_amends++;
 	if (o == NULL || cw_order_status_is_final(o->status)) {
 		cw_broker_set_error(error, CW_BROKER_ERROR_NOT_FOUND, 0, 110001, "no order %s", id);
@@ -230,6 +234,7 @@ cw_test_venue_broker_on_candle(CwBroker *broker, const CwCandle *candle)
 {
 	CwTestVenueBroker *self = CW_TEST_VENUE_BROKER(broker);
 
+	self->n_calls++;
 	self->now = candle->open_time;
 	for (guint i = 0; i < self->orders->len; i++) {
 		CwOrder *o = &g_array_index(self->orders, CwOrder, i);
@@ -259,6 +264,7 @@ cw_test_venue_broker_lookup_order_async(CwBroker *broker, const char *id, GCance
 	g_autoptr(GTask) task = g_task_new(broker, cancellable, callback, user_data);
 	CwOrder *o = cw_test_venue_broker_find(self, id);
 
+	self->n_calls++;
 	if (o == NULL) {
 		g_task_return_new_error(task, CW_BROKER_ERROR, CW_BROKER_ERROR_NOT_FOUND,
 					"order %s does not exist", id);
@@ -383,4 +389,10 @@ cw_test_venue_broker_count_working_stops(CwTestVenueBroker *self)
 		n += o->type == CW_ORDER_TYPE_STOP && !cw_order_status_is_final(o->status);
 	}
 	return n;
+}
+
+guint
+cw_test_venue_broker_get_n_calls(CwTestVenueBroker *self)
+{
+	return self->n_calls;
 }

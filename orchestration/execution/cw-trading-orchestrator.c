@@ -98,7 +98,61 @@ struct _CwTradingOrchestrator {
 	gint64 unprotected_since;
 	guint64 unprotected_since_candle;
 	CwProtectionStats protection;
+	/* warm-up: candles rebuild the strategy only; the broker is out of
+	 * reach (broker_iface is the refusing table) */
+	gboolean warm_up;
+	const CwBrokerInterface *venue_iface; /* the broker's own, kept while warming up */
+	guint64 generation;                   /* bumped by every change of trading state */
 };
+
+/* The broker table of an orchestrator in warm-up: every call is refused,
+ * and counted, so that nothing reaches the venue while the candle-derived
+ * state is rebuilt (see cw_trading_orchestrator_set_warm_up()). */
+static guint64 cw_trading_orchestrator_refused_calls;
+
+static gboolean
+cw_trading_orchestrator_refuse_submit(CwBroker *broker, const CwOrder *order, GError **error)
+{
+	cw_trading_orchestrator_refused_calls++;
+	g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_FAILED,
+		    "order %s not sent: the bot is warming up", order->client_order_id);
+	return FALSE;
+}
+
+static gboolean
+cw_trading_orchestrator_refuse_cancel(CwBroker *broker, const char *client_order_id, GError **error)
+{
+	cw_trading_orchestrator_refused_calls++;
+	g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_FAILED,
+		    "cancel of %s not sent: the bot is warming up", client_order_id);
+	return FALSE;
+}
+
+static gboolean
+cw_trading_orchestrator_refuse_amend(CwBroker *broker, const char *client_order_id, double qty,
+				     double price, double stop_price, GError **error)
+{
+	return cw_trading_orchestrator_refuse_cancel(broker, client_order_id, error);
+}
+
+static const CwBrokerInterface cw_trading_orchestrator_warm_up_iface = {
+    .submit = cw_trading_orchestrator_refuse_submit,
+    .cancel = cw_trading_orchestrator_refuse_cancel,
+    .amend = cw_trading_orchestrator_refuse_amend,
+};
+
+/**
+ * cw_trading_orchestrator_get_n_refused_calls:
+ *
+ * Returns: how many broker calls orchestrators in warm-up refused in this
+ * process (a test reads it: it should stay 0, the warm-up path sends
+ * nothing to begin with).
+ */
+guint64
+cw_trading_orchestrator_get_n_refused_calls(void)
+{
+	return cw_trading_orchestrator_refused_calls;
+}
 
 G_DEFINE_FINAL_TYPE(CwTradingOrchestrator, cw_trading_orchestrator, G_TYPE_OBJECT)
 
@@ -1298,6 +1352,8 @@ cw_trading_orchestrator_on_report(const CwExecutionReport *report, gpointer user
 	CwTradingOrchestrator *self = user_data;
 	const CwOrder *order = report->order;
 
+	self->generation++;
+
 	if (report->error != NULL) {
 		cw_trading_orchestrator_on_fault(self, report);
 		return;
@@ -1336,8 +1392,26 @@ cw_trading_orchestrator_lookup_done(GObject *source, GAsyncResult *result, gpoin
 		return; /* disposed meanwhile */
 	if (cw_broker_lookup_order_finish(CW_BROKER(source), result, &found, &error)) {
 		/* it reached the broker: adopt what the broker says */
+		double unseen = found.filled_qty - self->limbo.order.filled_qty;
+		CwFill fill = {0};
+
 		self->has_limbo = FALSE;
+		found.strategy_id = self->strategy_id;
+		found.symbol = self->symbol;
 		report.order = &found;
+		/* what it filled beyond what was reported (a previous life sent it,
+		 * or it filled while the bot was down) is booked now */
+		if (unseen > 1e-12 * MAX(1.0, found.qty) && found.avg_fill_price > 0) {
+			memcpy(fill.client_order_id, found.client_order_id, CW_CLIENT_ORDER_ID_LEN);
+			fill.strategy_id = self->strategy_id;
+			fill.symbol = self->symbol;
+			fill.side = found.side;
+			fill.purpose = found.purpose;
+			fill.qty = unseen;
+			fill.price = found.avg_fill_price;
+			fill.time = found.updated_at;
+			report.fill = &fill;
+		}
 		cw_trading_orchestrator_on_report(&report, self);
 		cw_trading_orchestrator_next_unknown(self);
 		cw_trading_orchestrator_drain(self);
@@ -1379,7 +1453,7 @@ cw_trading_orchestrator_lookup_done(GObject *source, GAsyncResult *result, gpoin
 static void
 cw_trading_orchestrator_start_lookup(CwTradingOrchestrator *self)
 {
-	if (self->lookup_in_flight || !self->has_limbo)
+	if (self->lookup_in_flight || !self->has_limbo || self->warm_up)
 		return;
 	self->lookup_in_flight = TRUE;
 	self->lookup_due = 0;
@@ -1589,6 +1663,17 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
 	g_return_if_fail(candle != NULL);
 
+	if (G_UNLIKELY(self->warm_up)) {
+		/* candle-derived state only: no fill, no mark, no guard, no
+		 * decision acted on, no event */
+		self->now = candle->open_time;
+		self->last_candle = *candle;
+		self->has_candle = TRUE;
+		self->output = cw_trading_orchestrator_no_output;
+		self->strategy_iface->on_candle(self->strategy, candle, &self->output);
+		return;
+	}
+	self->generation++;
 	self->n_candles++;
 	self->now = candle->open_time;
 	self->last_candle = *candle;
@@ -1755,7 +1840,7 @@ cw_trading_orchestrator_finish(CwTradingOrchestrator *self)
 	double price;
 
 	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
-	if (!self->has_candle)
+	if (!self->has_candle || self->warm_up)
 		return;
 	cw_action_queue_clear(self->queue);
 	self->entry_pending = FALSE;
@@ -1973,6 +2058,8 @@ cw_trading_orchestrator_adopt(CwTradingOrchestrator *self, CwTradingOrchestrator
 	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(old));
 	g_return_if_fail(self->n_candles == 0);
 
+	if (self->warm_up)
+		cw_trading_orchestrator_set_warm_up(old, TRUE);
 	cw_trading_orchestrator_cancel_exits(old);
 	/* keep our own trade array (its capacity) and copy the history into it */
 	trades = self->account.trades;
@@ -1994,8 +2081,11 @@ cw_trading_orchestrator_adopt(CwTradingOrchestrator *self, CwTradingOrchestrator
 		cw_trading_orchestrator_push_stop(self, CW_ACTION_UPDATE_STOP);
 		cw_trading_orchestrator_push_take_profits(self);
 	}
-	/* a broker of the same type takes over the old one's account */
-	cw_broker_adopt(self->broker, old->broker);
+	/* a broker of the same type takes over the old one's account; in
+	 * warm-up the trading state (the venue's book included) comes from the
+	 * snapshot instead */
+	if (!self->warm_up && !old->warm_up)
+		cw_broker_adopt(self->broker, old->broker);
 }
 
 /**
@@ -2026,8 +2116,9 @@ void
 cw_trading_orchestrator_poll(CwTradingOrchestrator *self)
 {
 	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
-	if (self->in_candle)
+	if (self->in_candle || self->warm_up)
 		return;
+	self->generation++;
 	cw_trading_orchestrator_run_timers(self);
 	cw_trading_orchestrator_drain(self);
 }
@@ -2070,4 +2161,393 @@ cw_trading_orchestrator_is_resolving(CwTradingOrchestrator *self)
 {
 	g_return_val_if_fail(CW_IS_TRADING_ORCHESTRATOR(self), FALSE);
 	return self->has_limbo;
+}
+
+/* Trading state: the snapshot (docs/architecture.md, "Recovery sequence") */
+
+/**
+ * cw_trading_orchestrator_set_warm_up:
+ * @self: an orchestrator
+ * @warm_up: TRUE while the candles given are history before the bot's
+ *   cursor
+ *
+ * In warm-up on_candle() updates only what is a function of the candles
+ * (strategy, indicators, analyzers, filters, MTF bias): no fill, no mark,
+ * no guard, no decision, no event. The broker is out of reach: its table
+ * is swapped for one that refuses every call, lookups and settles are not
+ * started, adopt() leaves the venue alone. The trading state is restored
+ * afterwards with cw_trading_orchestrator_restore().
+ */
+void
+cw_trading_orchestrator_set_warm_up(CwTradingOrchestrator *self, gboolean warm_up)
+{
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	if (self->warm_up == warm_up)
+		return;
+	self->warm_up = warm_up;
+	if (warm_up) {
+		self->venue_iface = self->broker_iface;
+		self->broker_iface = &cw_trading_orchestrator_warm_up_iface;
+	} else {
+		self->broker_iface = self->venue_iface;
+		self->venue_iface = NULL;
+	}
+}
+
+gboolean
+cw_trading_orchestrator_is_warm_up(CwTradingOrchestrator *self)
+{
+	g_return_val_if_fail(CW_IS_TRADING_ORCHESTRATOR(self), FALSE);
+	return self->warm_up;
+}
+
+/* Changes with every candle processed live, every broker report and
+ * every poll: the owner writes a snapshot only when it moved. */
+guint64
+cw_trading_orchestrator_get_generation(CwTradingOrchestrator *self)
+{
+	g_return_val_if_fail(CW_IS_TRADING_ORCHESTRATOR(self), 0);
+	return self->generation;
+}
+
+/* The fields of the orchestrator itself that are trading state. */
+typedef struct {
+	guint64 n_candles;
+	gint64 now;
+	CwBotMode mode;
+	guint64 next_seq;
+	double decision_atr;
+	CwOrder stop_order;
+	gboolean has_stop;
+	CwOrder tp_orders[CW_MAX_TAKE_PROFITS];
+	gboolean has_tp[CW_MAX_TAKE_PROFITS];
+	char entry_id[CW_CLIENT_ORDER_ID_LEN];
+	char close_id[CW_CLIENT_ORDER_ID_LEN];
+	guint64 entry_seq;
+	guint64 close_seq;
+	gboolean entry_pending;
+	gboolean close_pending;
+	char reason[CW_REASON_LEN];
+	CwOrder old_stop;
+	gboolean has_old_stop;
+	gboolean entry_working;
+	gint64 entry_deadline;
+	CwAction limbo;
+	gboolean has_limbo;
+	gboolean limbo_has_action;
+	gint64 lookup_due;
+	CwOrder unknown[CW_ORCHESTRATOR_MAX_UNKNOWN];
+	guint n_unknown;
+	guint lookup_attempts;
+	gboolean unprotected;
+	gint64 unprotected_since;
+	guint64 unprotected_since_candle;
+	CwProtectionStats protection;
+} CwOrchestratorSaved;
+
+/**
+ * cw_trading_orchestrator_get_state_layout:
+ *
+ * Returns: the fingerprint of the structs a snapshot stores whole: a
+ * snapshot of another build (other sizes) fails to verify.
+ */
+guint32
+cw_trading_orchestrator_get_state_layout(void)
+{
+	const gsize sizes[] = {sizeof(CwOrchestratorSaved),
+			       sizeof(CwAccount),
+			       sizeof(CwExitMachine),
+			       sizeof(CwAction),
+			       sizeof(CwOrder),
+			       sizeof(CwTrade)};
+
+	return (guint32) cw_state_blob_checksum((const guint8 *) sizes, sizeof sizes);
+}
+
+static void
+cw_trading_orchestrator_save_fields(CwTradingOrchestrator *self, CwOrchestratorSaved *f)
+{
+	memset(f, 0, sizeof *f);
+	f->n_candles = self->n_candles;
+	f->now = self->now;
+	f->mode = self->mode;
+	f->next_seq = self->next_seq;
+	f->decision_atr = self->decision_atr;
+	f->stop_order = self->stop_order;
+	f->has_stop = self->has_stop;
+	memcpy(f->tp_orders, self->tp_orders, sizeof f->tp_orders);
+	memcpy(f->has_tp, self->has_tp, sizeof f->has_tp);
+	memcpy(f->entry_id, self->entry_id, sizeof f->entry_id);
+	memcpy(f->close_id, self->close_id, sizeof f->close_id);
+	f->entry_seq = self->entry_seq;
+	f->close_seq = self->close_seq;
+	f->entry_pending = self->entry_pending;
+	f->close_pending = self->close_pending;
+	memcpy(f->reason, self->reason, sizeof f->reason);
+	f->old_stop = self->old_stop;
+	f->has_old_stop = self->has_old_stop;
+	f->entry_working = self->entry_working;
+	f->entry_deadline = self->entry_deadline;
+	f->limbo = self->limbo;
+	f->has_limbo = self->has_limbo;
+	f->limbo_has_action = self->limbo_has_action;
+	/* a lookup in flight when the process died starts again */
+	f->lookup_due = self->lookup_in_flight ? self->now : self->lookup_due;
+	memcpy(f->unknown, self->unknown, sizeof f->unknown);
+	f->n_unknown = self->n_unknown;
+	f->lookup_attempts = self->lookup_attempts;
+	f->unprotected = self->unprotected;
+	f->unprotected_since = self->unprotected_since;
+	f->unprotected_since_candle = self->unprotected_since_candle;
+	f->protection = self->protection;
+}
+
+static void
+cw_trading_orchestrator_map_order(CwOrder *order, const CwStateReader *r)
+{
+	order->strategy_id = cw_state_reader_map_quark(r, order->strategy_id);
+	order->symbol = cw_state_reader_map_quark(r, order->symbol);
+}
+
+static gboolean
+cw_trading_orchestrator_load_fields(CwTradingOrchestrator *self, CwOrchestratorSaved *f,
+				    const CwStateReader *r, GError **error)
+{
+	if (f->n_unknown > CW_ORCHESTRATOR_MAX_UNKNOWN || f->next_seq == 0 ||
+	    memchr(f->entry_id, '\0', sizeof f->entry_id) == NULL ||
+	    memchr(f->close_id, '\0', sizeof f->close_id) == NULL) {
+		g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
+			    "snapshot orchestrator fields are not valid (order ids, sequence)");
+		return FALSE;
+	}
+	f->reason[CW_REASON_LEN - 1] = '\0';
+	cw_trading_orchestrator_map_order(&f->stop_order, r);
+	cw_trading_orchestrator_map_order(&f->old_stop, r);
+	cw_trading_orchestrator_map_order(&f->limbo.order, r);
+	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++)
+		cw_trading_orchestrator_map_order(&f->tp_orders[i], r);
+	for (guint i = 0; i < f->n_unknown; i++)
+		cw_trading_orchestrator_map_order(&f->unknown[i], r);
+	self->n_candles = f->n_candles;
+	self->now = f->now;
+	self->mode = f->mode;
+	self->next_seq = f->next_seq;
+	self->has_id_cache = FALSE;
+	self->decision_atr = f->decision_atr;
+	self->stop_order = f->stop_order;
+	self->has_stop = f->has_stop;
+	memcpy(self->tp_orders, f->tp_orders, sizeof f->tp_orders);
+	memcpy(self->has_tp, f->has_tp, sizeof f->has_tp);
+	memcpy(self->entry_id, f->entry_id, sizeof f->entry_id);
+	memcpy(self->close_id, f->close_id, sizeof f->close_id);
+	self->entry_seq = f->entry_seq;
+	self->close_seq = f->close_seq;
+	self->entry_pending = f->entry_pending;
+	self->close_pending = f->close_pending;
+	memcpy(self->reason, f->reason, sizeof f->reason);
+	self->old_stop = f->old_stop;
+	self->has_old_stop = f->has_old_stop;
+	self->entry_working = f->entry_working;
+	self->entry_deadline = f->entry_deadline;
+	self->limbo = f->limbo;
+	self->has_limbo = f->has_limbo;
+	self->limbo_has_action = f->limbo_has_action;
+	self->lookup_in_flight = FALSE;
+	self->lookup_due = f->lookup_due;
+	memcpy(self->unknown, f->unknown, sizeof f->unknown);
+	self->n_unknown = f->n_unknown;
+	self->lookup_attempts = f->lookup_attempts;
+	self->unprotected = f->unprotected;
+	self->unprotected_since = f->unprotected_since;
+	self->unprotected_since_candle = f->unprotected_since_candle;
+	self->protection = f->protection;
+	return TRUE;
+}
+
+static gboolean
+cw_trading_orchestrator_load_account(CwTradingOrchestrator *self, CwStateReader *r, GError **error)
+{
+	GArray *trades = self->account.trades;
+	CwAccount account;
+	guint64 n;
+
+	if (!cw_state_reader_get_struct(r, &account, sizeof account, "account", error) ||
+	    !cw_state_reader_get_u64(r, &n, "trade count", error))
+		return FALSE;
+	if (n > (r->len - r->pos) / sizeof(CwTrade)) {
+		g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
+			    "snapshot trade count %" G_GUINT64_FORMAT " past the end", n);
+		return FALSE;
+	}
+	g_array_set_size(trades, 0);
+	for (guint64 i = 0; i < n; i++) {
+		CwTrade trade;
+
+		if (!cw_state_reader_get_struct(r, &trade, sizeof trade, "trade", error))
+			return FALSE;
+		trade.strategy_id = self->strategy_id;
+		trade.symbol = self->symbol;
+		g_array_append_val(trades, trade);
+	}
+	self->account = account;
+	self->account.trades = trades;
+	self->account.strategy_id = self->strategy_id;
+	self->account.symbol = self->symbol;
+	self->account.position.strategy_id = self->strategy_id;
+	self->account.position.symbol = cw_state_reader_map_quark(r, self->account.position.symbol);
+	return TRUE;
+}
+
+/**
+ * cw_trading_orchestrator_snapshot:
+ * @self: an orchestrator between two candles
+ * @out: the owner's buffer, reused: emptied, then filled with one frame
+ *
+ * Writes the trading state: account and trades, exit plan, working orders
+ * and the order sequence, the action queue, the guards' state and tallies
+ * and the broker's own book (cw_broker_save_state()). Candle-derived
+ * state is not in it: a warm-up replay rebuilds it. Once @out has grown to
+ * the state's size, only the guards' JSON allocates.
+ */
+void
+cw_trading_orchestrator_snapshot(CwTradingOrchestrator *self, GByteArray *out)
+{
+	CwOrchestratorSaved fields;
+	const GArray *trades = self->account.trades;
+
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	cw_state_blob_begin(out, cw_trading_orchestrator_get_state_layout());
+	cw_state_blob_put_quark(out, self->strategy_id);
+	cw_state_blob_put_quark(out, self->symbol);
+	cw_trading_orchestrator_save_fields(self, &fields);
+	cw_state_blob_put_struct(out, &fields, sizeof fields);
+	cw_state_blob_put_struct(out, &self->account, sizeof self->account);
+	cw_state_blob_put_u64(out, trades->len);
+	for (guint i = 0; i < trades->len; i++)
+		cw_state_blob_put_struct(out, &g_array_index(trades, CwTrade, i), sizeof(CwTrade));
+	cw_state_blob_put_struct(out, &self->exit, sizeof self->exit);
+	cw_action_queue_save(self->queue, out);
+	cw_guard_pipeline_save(self->guards, out);
+	cw_broker_save_state(self->broker, out);
+	cw_state_blob_end(out);
+}
+
+/**
+ * cw_trading_orchestrator_verify_snapshot:
+ * @data: a frame written by cw_trading_orchestrator_snapshot()
+ *
+ * Checks the frame (magic, version, layout, length, checksum) without
+ * applying it.
+ */
+gboolean
+cw_trading_orchestrator_verify_snapshot(const guint8 *data, gsize len, GError **error)
+{
+	CwStateReader r;
+
+	return cw_state_reader_init(&r, data, len, cw_trading_orchestrator_get_state_layout(),
+				    error);
+}
+
+/**
+ * cw_trading_orchestrator_restore:
+ * @self: an orchestrator of the same strategy, after its warm-up
+ * @data: a frame written by cw_trading_orchestrator_snapshot()
+ *
+ * Replaces the trading state with the snapshot's. On failure the error
+ * (CW_CORE_ERROR_INVALID_DATA) says what failed and @self must not trade.
+ */
+gboolean
+cw_trading_orchestrator_restore(CwTradingOrchestrator *self, const guint8 *data, gsize len,
+				GError **error)
+{
+	CwOrchestratorSaved fields;
+	CwStateReader r;
+	GQuark strategy, symbol;
+	CwExitMachine exit;
+
+	g_return_val_if_fail(CW_IS_TRADING_ORCHESTRATOR(self), FALSE);
+	if (!cw_state_reader_init(&r, data, len, cw_trading_orchestrator_get_state_layout(),
+				  error) ||
+	    !cw_state_reader_get_quark(&r, &strategy, "strategy id", error) ||
+	    !cw_state_reader_get_quark(&r, &symbol, "symbol", error))
+		return FALSE;
+	if (strategy != self->strategy_id) {
+		g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
+			    "snapshot is of strategy '%s', the bot runs '%s'",
+			    g_quark_to_string(strategy), g_quark_to_string(self->strategy_id));
+		return FALSE;
+	}
+	if (!cw_state_reader_get_struct(&r, &fields, sizeof fields, "orchestrator", error) ||
+	    !cw_trading_orchestrator_load_fields(self, &fields, &r, error) ||
+	    !cw_trading_orchestrator_load_account(self, &r, error) ||
+	    !cw_state_reader_get_struct(&r, &exit, sizeof exit, "exit plan", error))
+		return FALSE;
+	exit.spec = self->exit.spec;
+	exit.instrument = self->exit.instrument;
+	self->exit = exit;
+	if (!cw_action_queue_load(self->queue, &r, error) ||
+	    !cw_guard_pipeline_load(self->guards, &r, error) ||
+	    !cw_broker_load_state(self->broker, &r, error))
+		return FALSE;
+	if (!cw_state_reader_at_end(&r)) {
+		g_set_error(error, CW_CORE_ERROR, CW_CORE_ERROR_INVALID_DATA,
+			    "snapshot: %" G_GSIZE_FORMAT " bytes left after the last section",
+			    r.len - r.pos);
+		return FALSE;
+	}
+	cw_trading_orchestrator_update_mode(self, "restore");
+	{
+		CwGuardContext ctx;
+		cw_trading_orchestrator_fill_context(self, &ctx, FALSE);
+		cw_guard_pipeline_on_restore(self->guards, &ctx);
+	}
+	self->generation++;
+	return TRUE;
+}
+
+/**
+ * cw_trading_orchestrator_resolve_order:
+ * @self: an orchestrator out of warm-up
+ * @order: an order the store holds as working, which the venue does not
+ *   hold as working (it ended while the bot was down, or never arrived)
+ *
+ * Looks the order up by its client order id, like an unknown outcome:
+ * what the venue says is applied as a report (a fill while down), an
+ * order the venue does not know ends REJECTED. Nothing is sent.
+ */
+void
+cw_trading_orchestrator_resolve_order(CwTradingOrchestrator *self, const CwOrder *order)
+{
+	CwOrder copy;
+
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	g_return_if_fail(order != NULL);
+	copy = *order;
+	copy.strategy_id = self->strategy_id;
+	copy.symbol = self->symbol;
+	if (!self->has_limbo) {
+		cw_trading_orchestrator_begin_unknown(self, &copy);
+		return;
+	}
+	if (self->n_unknown < CW_ORCHESTRATOR_MAX_UNKNOWN)
+		self->unknown[self->n_unknown++] = copy;
+}
+
+/* The client order ids this orchestrator tracks as working (stop, take
+ * profits, entry, close): for reconcile. */
+gboolean
+cw_trading_orchestrator_tracks_order(CwTradingOrchestrator *self, const char *client_order_id)
+{
+	g_return_val_if_fail(CW_IS_TRADING_ORCHESTRATOR(self), FALSE);
+	if (self->has_stop && strcmp(self->stop_order.client_order_id, client_order_id) == 0)
+		return TRUE;
+	if (self->has_old_stop && strcmp(self->old_stop.client_order_id, client_order_id) == 0)
+		return TRUE;
+	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
+		if (self->has_tp[i] &&
+		    strcmp(self->tp_orders[i].client_order_id, client_order_id) == 0)
+			return TRUE;
+	}
+	return (self->entry_working && strcmp(self->entry_id, client_order_id) == 0) ||
+	       (self->close_pending && strcmp(self->close_id, client_order_id) == 0);
 }

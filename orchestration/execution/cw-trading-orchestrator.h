@@ -110,4 +110,22 @@ void cw_trading_orchestrator_get_protection_stats(CwTradingOrchestrator *self,
 const CwOrder *cw_trading_orchestrator_get_stop_order(CwTradingOrchestrator *self);
 gboolean cw_trading_orchestrator_is_resolving(CwTradingOrchestrator *self);
 
+/* Recovery (docs/architecture.md, "Recovery sequence"): warm-up rebuilds
+ * the candle-derived state without deciding or touching the broker; the
+ * trading state comes back from a snapshot. */
+void cw_trading_orchestrator_set_warm_up(CwTradingOrchestrator *self, gboolean warm_up);
+gboolean cw_trading_orchestrator_is_warm_up(CwTradingOrchestrator *self);
+guint64 cw_trading_orchestrator_get_n_refused_calls(void);
+guint64 cw_trading_orchestrator_get_generation(CwTradingOrchestrator *self);
+guint32 cw_trading_orchestrator_get_state_layout(void);
+void cw_trading_orchestrator_snapshot(CwTradingOrchestrator *self, GByteArray *out);
+gboolean cw_trading_orchestrator_verify_snapshot(const guint8 *data, gsize len, GError **error);
+gboolean cw_trading_orchestrator_restore(CwTradingOrchestrator *self, const guint8 *data, gsize len,
+					 GError **error);
+
+/* Reconcile after a restart: look an order up and apply what the venue says. */
+void cw_trading_orchestrator_resolve_order(CwTradingOrchestrator *self, const CwOrder *order);
+gboolean cw_trading_orchestrator_tracks_order(CwTradingOrchestrator *self,
+					      const char *client_order_id);
+
 G_END_DECLS

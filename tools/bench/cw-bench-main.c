@@ -27,6 +27,9 @@ static const CwBenchCommand cw_bench_commands[] = {
     {"live", "measure live latency (simulator frame sent to every bot's decision)",
      cw_command_bench_live},
 #endif
+
+    {"recovery", "measure a restart (warm-up replay and snapshot restore, 1 and 1,000 bots)",
+     cw_command_bench_recovery},
     {NULL, NULL, NULL},
 };
 

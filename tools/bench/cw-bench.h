@@ -20,6 +20,9 @@ int cw_command_bench_notify(int argc, char **argv);
 /* `candlewick-bench live`: frame sent to decision taken, over loopback */
 int cw_command_bench_live(int argc, char **argv);
 
+/* `candlewick-bench recovery`: warm-up and snapshot restore after a restart */
+int cw_command_bench_recovery(int argc, char **argv);
+
 /* Prints error to stderr as "candlewick-bench SUBCOMMAND: message". */
 void cw_bench_print_error(const char *subcommand, const GError *error);
 

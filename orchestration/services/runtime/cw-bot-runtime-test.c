@@ -199,37 +199,118 @@ test_rt_journal(RtFixture *fx, gconstpointer user_data)
 	g_assert_cmpint(rt_count(fx, "SELECT count(*) FROM orders"), >, 0);
 }
 
-/* While it replays history up to the persisted cursor, the bot rebuilds
- * its state but journals nothing and queues no cursor; then it goes live. */
+/* A restarted bot: it warms up on its history up to the persisted cursor
+ * (nothing decided, journalled or queued, no order), then takes the
+ * trading state snapshot written with that cursor and trades on exactly as
+ * the bot that was never stopped. */
 static void
 test_rt_recovery(RtFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *text = cw_rt_config_text("bot", "k1", NULL, FALSE);
+	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(text, -1, NULL);
+	/* the restarted process: its own cache */
+	CwOrchestratorCache *cache = cw_orchestrator_cache_new(0);
+	CwBotRuntimeEnv env = {fx->store.store, fx->writer, cache, NULL};
+	g_autoptr(GError) error = NULL;
+	g_autofree char *snapshot = NULL;
+	g_autofree guint8 *data = NULL;
+	g_autoptr(GBytes) bytes = NULL;
+	CwBotRuntime *again;
+	CwStoreWriter *w;
+	const guint until = 400, end = 900;
+	gsize len = 0;
+	gint64 orders;
+
+	g_assert_nonnull(cw_bot_runtime_get_active(fx->rt, NULL));
+	for (guint i = 0; i <= until; i++) {
+		CwCandle c = cw_rt_candle(i);
+		cw_bot_runtime_on_candle(fx->rt, &c);
+	}
+	cw_bot_runtime_queue_cursor(fx->rt);
+	rt_flush(fx);
+	g_assert_cmpuint(
+	    cw_trading_orchestrator_get_trades(cw_bot_runtime_get_active(fx->rt, NULL))->len, >, 0);
+	snapshot = cw_store_state_get(fx->store.store, fx->id, "trading_state", &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(snapshot);
+	data = g_base64_decode(snapshot, &len);
+	bytes = g_bytes_new(data, len);
+	orders = rt_count(fx, "SELECT count(*) FROM orders");
+
+	again = cw_bot_runtime_new(&env, fx->id, "bot", config, text, 42);
+	w = cw_bot_runtime_get_writer(again);
+	g_assert_nonnull(cw_bot_runtime_get_active(again, NULL));
+	cw_bot_runtime_set_recovery(again, rt_time(until));
+	cw_bot_runtime_set_snapshot(again, bytes, FALSE);
+	for (guint i = 0; i <= until; i++) {
+		CwCandle c = cw_rt_candle(i);
+		cw_bot_runtime_on_candle(again, &c);
+		g_assert_true(cw_bot_runtime_is_recovering(again));
+	}
+	g_assert_cmpint(cw_bot_runtime_get_cursor(again), ==, rt_time(until));
+	cw_bot_runtime_queue_cursor(again);
+	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 0);
+	/* the state is the snapshot's (restored before the warm-up, which
+	 * leaves it alone): nothing decided, no order, in the warm-up */
+	g_assert_cmpuint(
+	    cw_trading_orchestrator_get_trades(cw_bot_runtime_get_active(again, NULL))->len, ==,
+	    cw_trading_orchestrator_get_trades(cw_bot_runtime_get_active(fx->rt, NULL))->len);
+	g_assert_true(cw_trading_orchestrator_is_warm_up(cw_bot_runtime_get_active(again, NULL)));
+	g_assert_cmpuint(
+	    cw_trading_orchestrator_get_next_seq(cw_bot_runtime_get_active(again, NULL)), ==,
+	    cw_trading_orchestrator_get_next_seq(cw_bot_runtime_get_active(fx->rt, NULL)));
+	g_assert_cmpint(rt_count(fx, "SELECT count(*) FROM orders"), ==, orders);
+
+	for (guint i = until + 1; i <= end; i++) {
+		CwCandle c = cw_rt_candle(i);
+		cw_bot_runtime_on_candle(fx->rt, &c);
+		cw_bot_runtime_on_candle(again, &c);
+		g_assert_false(cw_bot_runtime_is_recovering(again));
+	}
+	{
+		const GArray *a =
+		    cw_trading_orchestrator_get_trades(cw_bot_runtime_get_active(fx->rt, NULL));
+		const GArray *b =
+		    cw_trading_orchestrator_get_trades(cw_bot_runtime_get_active(again, NULL));
+		g_assert_cmpuint(b->len, ==, a->len);
+		for (guint i = 0; i < a->len; i++)
+			g_assert_cmpfloat(g_array_index(b, CwTrade, i).net_pnl, ==,
+					  g_array_index(a, CwTrade, i).net_pnl);
+		g_assert_cmpuint(
+		    cw_trading_orchestrator_get_next_seq(cw_bot_runtime_get_active(again, NULL)),
+		    ==,
+		    cw_trading_orchestrator_get_next_seq(cw_bot_runtime_get_active(fx->rt, NULL)));
+	}
+	cw_bot_runtime_queue_cursor(again);
+	g_assert_cmpuint(cw_store_writer_get_pending(w), >, 0);
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(rt_state_int(fx, "cursor"), ==, rt_time(end));
+	cw_bot_runtime_free(again);
+	cw_orchestrator_cache_free(cache);
+}
+
+/* A store of a version before snapshots: the bot replays its decisions
+ * against the paper venue, sending nothing and journalling nothing. */
+static void
+test_rt_recovery_legacy(RtFixture *fx, gconstpointer user_data)
 {
 	CwStoreWriter *w = cw_bot_runtime_get_writer(fx->rt);
 	const guint until = 400;
 
 	g_assert_nonnull(cw_bot_runtime_get_active(fx->rt, NULL));
 	cw_bot_runtime_set_recovery(fx->rt, rt_time(until));
+	cw_bot_runtime_set_snapshot(fx->rt, NULL, TRUE);
 	for (guint i = 0; i <= until; i++) {
 		CwCandle c = cw_rt_candle(i);
 		cw_bot_runtime_on_candle(fx->rt, &c);
 		g_assert_true(cw_bot_runtime_is_recovering(fx->rt));
 	}
-	g_assert_cmpint(cw_bot_runtime_get_cursor(fx->rt), ==, rt_time(until));
 	cw_bot_runtime_queue_cursor(fx->rt);
 	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 0);
 	g_assert_cmpint(rt_count(fx, "SELECT count(*) FROM orders"), ==, 0);
 	g_assert_cmpuint(
 	    cw_trading_orchestrator_get_trades(cw_bot_runtime_get_active(fx->rt, NULL))->len, >, 0);
-
-	{
-		CwCandle c = cw_rt_candle(until + 1);
-		cw_bot_runtime_on_candle(fx->rt, &c);
-	}
-	g_assert_false(cw_bot_runtime_is_recovering(fx->rt));
-	cw_bot_runtime_queue_cursor(fx->rt);
-	g_assert_cmpuint(cw_store_writer_get_pending(w), >, 0);
-	rt_flush(fx);
-	g_assert_cmpint(rt_state_int(fx, "cursor"), ==, rt_time(until + 1));
 }
 
 /* Switching makes another strategy of the config active and journals it;
@@ -364,6 +445,7 @@ main(int argc, char **argv)
 	ADD("origin", FALSE, test_rt_origin);
 	ADD("journal", FALSE, test_rt_journal);
 	ADD("recovery", FALSE, test_rt_recovery);
+	ADD("recovery-legacy", FALSE, test_rt_recovery_legacy);
 	ADD("switch", TRUE, test_rt_switch);
 	ADD("free-hands-over", FALSE, test_rt_free_hands_over);
 #undef ADD

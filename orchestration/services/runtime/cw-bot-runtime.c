@@ -2,6 +2,12 @@
 
 #include "cw-bot-runtime.h"
 
+#include <math.h>
+
+/* Candles held while the start-up reconcile runs; more is a venue that
+ * does not answer, and the bot halts rather than decide late. */
+#define CW_BOT_RUNTIME_MAX_HELD 256
+
 typedef struct {
 	gint64 at; /* applies before the first candle opening after this */
 	CwBotConfig *config;
@@ -49,6 +55,27 @@ struct _CwBotRuntime {
 	gboolean warming_up;
 	/* an order row of this bot waits in the candle's open transaction */
 	gboolean order_in_tx;
+	/* recovery: the trading state restored when the warm-up reaches the
+	 * cursor; legacy_replay: no snapshot, decisions replayed (paper only) */
+	GBytes *restore;
+	gboolean restored; /* the snapshot was applied */
+	gboolean legacy_replay;
+	/* the snapshot written with the cursor: buffers kept from one to the
+	 * next, and the orchestrator generation it was taken at */
+	GByteArray *snapshot;
+	GString *snapshot_text;
+	/* on a venue that is not simulated: an order whose row a previous
+	 * life journalled (so it may have sent it) is looked up before
+	 * anything is sent again; claimed: looked up once */
+	gboolean check_journal;
+	GHashTable *claimed;
+	/* reconcile at start (a venue that is not simulated): the candles
+	 * that come meanwhile wait, in order, and are decided on after it */
+	gboolean reconciling;
+	GArray *held; /* of CwCandle */
+	GCancellable *cancellable;
+	guint64 snapshot_generation;
+	gboolean has_snapshot_generation;
 	/* read by monitoring through CwHealthHost */
 	CwBotCounters counters;
 	CwPromHistogram latency;
@@ -174,6 +201,45 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 	}
 }
 
+/* An order whose row is already in the store was journalled by a previous
+ * life of the bot, which may have sent it: it is not sent again but looked
+ * up by its client order id (an unknown outcome). Only if the venue does
+ * not know it is it sent, once. */
+static gboolean
+cw_bot_runtime_check_journal(CwBotRuntime *self, const CwOrder *order, GError **error)
+{
+	g_autoptr(GError) why = NULL;
+	CwOrder row;
+	gint64 owner = 0;
+
+	if (g_hash_table_contains(self->claimed, order->client_order_id))
+		return TRUE;
+	if (!cw_store_order_get(self->env.store, order->client_order_id, &row, &owner, &why)) {
+		if (g_error_matches(why, CW_STORE_ERROR, CW_STORE_ERROR_NOT_FOUND))
+			return TRUE;
+		g_propagate_prefixed_error(
+		    error, g_steal_pointer(&why),
+		    "order %s not sent, its journal cannot be read: ", order->client_order_id);
+		return FALSE;
+	}
+	g_hash_table_add(self->claimed, g_strdup(order->client_order_id));
+	if (row.side != order->side || row.type != order->type || row.purpose != order->purpose) {
+		/* the same id for another order: adopting the venue's answer
+		 * for it would be a guess */
+		cw_broker_set_error(error, CW_BROKER_ERROR_REJECTED, 0, 0,
+				    "order %s not sent: the journal holds another order (%s %s %s) "
+				    "under that client order id",
+				    order->client_order_id, cw_side_to_string(row.side),
+				    cw_order_type_to_string(row.type),
+				    cw_order_purpose_to_string(row.purpose));
+		return FALSE;
+	}
+	cw_broker_set_error(error, CW_BROKER_ERROR_UNKNOWN_OUTCOME, 0, 0,
+			    "order %s was journalled before the restart: looked up, not sent again",
+			    order->client_order_id);
+	return FALSE;
+}
+
 /* Records the order's row before the broker sees the order. Candles are
  * routed inside one store transaction (see CwFeedHub), committed before
  * the next candle: a broker that matches on candles
@@ -187,8 +253,15 @@ cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpo
 	CwBotRuntime *self = user_data;
 	gboolean *tx = self->env.order_tx_open;
 
-	if (self->recovering)
+	/* a store written before snapshots: its replay re-takes the decisions
+	 * against the paper venue, which is rebuilt the same way */
+	if (self->recovering && self->legacy_replay)
 		return TRUE;
+	if (G_UNLIKELY(self->recovering)) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_FAILED,
+			    "order %s not sent: the bot is recovering", order->client_order_id);
+		return FALSE;
+	}
 	/* a damaged file cannot hold the order's row: nothing is sent */
 	if (G_UNLIKELY(cw_store_is_malformed(self->env.store, NULL))) {
 		g_autofree char *reason = NULL;
@@ -204,10 +277,16 @@ cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpo
 		g_prefix_error(error, "order refused, the store cannot record it: ");
 		return FALSE;
 	}
+	if (G_UNLIKELY(self->check_journal) && !cw_bot_runtime_check_journal(self, order, error))
+		return FALSE;
 	if (tx != NULL && !*tx && cw_store_begin(self->env.store, NULL))
 		*tx = TRUE;
 	if (!cw_store_order_upsert(self->env.store, self->id, order, error))
 		return FALSE;
+	/* journalled by this life: a retry of it is sent, not looked up */
+	if (G_UNLIKELY(self->check_journal) &&
+	    !g_hash_table_contains(self->claimed, order->client_order_id))
+		g_hash_table_add(self->claimed, g_strdup(order->client_order_id));
 	if (tx != NULL && *tx &&
 	    !cw_broker_has_capability(cw_trading_orchestrator_get_broker(orch),
 				      CW_BROKER_CAP_SIMULATED_ON_CANDLES)) {
@@ -241,6 +320,11 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	g_queue_init(&self->scheduled);
 	self->history = g_ptr_array_new_with_free_func((GDestroyNotify) cw_scheduled_config_free);
 	self->mode = CW_BOT_MODE_ACTIVE;
+	self->snapshot = g_byte_array_new();
+	self->snapshot_text = g_string_new(NULL);
+	self->claimed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	self->held = g_array_sized_new(FALSE, FALSE, sizeof(CwCandle), CW_BOT_RUNTIME_MAX_HELD);
+	self->cancellable = g_cancellable_new();
 	self->loaded_at_ms = g_get_real_time() / 1000;
 	self->retries = cw_retry_poller_new();
 	cw_prom_histogram_init(&self->latency,
@@ -256,6 +340,13 @@ cw_bot_runtime_free(CwBotRuntime *self)
 		return;
 	cw_retry_poller_free(self->retries);
 	cw_orchestrator_cache_remove_owner(self->env.cache, self);
+	g_clear_pointer(&self->restore, g_bytes_unref);
+	g_byte_array_unref(self->snapshot);
+	g_string_free(self->snapshot_text, TRUE);
+	g_hash_table_unref(self->claimed);
+	g_cancellable_cancel(self->cancellable);
+	g_object_unref(self->cancellable);
+	g_array_unref(self->held);
 	g_queue_clear_full(&self->scheduled, (GDestroyNotify) cw_scheduled_config_free);
 	g_ptr_array_unref(self->history);
 	cw_event_bus_unsubscribe(self->bus, self->subscription);
@@ -344,6 +435,10 @@ cw_bot_runtime_load(CwBotRuntime *self, const CwStrategySpec *spec, GError **err
 	if (self->mode != CW_BOT_MODE_ACTIVE || self->warming_up)
 		cw_trading_orchestrator_set_mode(orch, cw_bot_runtime_effective_mode(self));
 	cw_bot_runtime_follow_retries(self, orch);
+
+	/* a strategy loaded during the warm-up warms up too; a dormant one
+	 * switched to live later trades from the state it has */
+	cw_trading_orchestrator_set_warm_up(orch, self->recovering && !self->legacy_replay);
 	return orch;
 }
 
@@ -356,6 +451,12 @@ cw_bot_runtime_get_active(CwBotRuntime *self, GError **error)
 	self->active = cw_bot_runtime_load(self, self->active_spec, error);
 	if (self->active != NULL)
 		cw_orchestrator_cache_set_active(self->env.cache, self->active_spec->quark, TRUE);
+	/* a real venue may hold what a previous life sent, cursor or not (a
+	 * kill before the first cursor): its journal is asked first */
+	if (self->active != NULL)
+		self->check_journal =
+		    !cw_broker_has_capability(cw_trading_orchestrator_get_broker(self->active),
+					      CW_BROKER_CAP_SIMULATED_ON_CANDLES);
 	return self->active;
 }
 
@@ -389,6 +490,218 @@ cw_bot_runtime_get_cursor(CwBotRuntime *self)
 	return self->cursor;
 }
 
+/* The trading state at the cursor, into bot_state "trading_state" in the
+ * cursor's transaction; only when it changed since the last one. */
+static void
+cw_bot_runtime_queue_snapshot(CwBotRuntime *self)
+{
+	gint state = 0, save = 0;
+	gsize n;
+
+	if (self->active == NULL || cw_trading_orchestrator_is_warm_up(self->active) ||
+	    (self->has_snapshot_generation &&
+	     cw_trading_orchestrator_get_generation(self->active) == self->snapshot_generation))
+		return;
+	cw_trading_orchestrator_snapshot(self->active, self->snapshot);
+	g_string_set_size(self->snapshot_text, (self->snapshot->len / 3 + 1) * 4 + 4);
+	n = g_base64_encode_step(self->snapshot->data, self->snapshot->len, FALSE,
+				 self->snapshot_text->str, &state, &save);
+	n += g_base64_encode_close(FALSE, self->snapshot_text->str + n, &state, &save);
+	g_string_truncate(self->snapshot_text, n);
+	cw_store_writer_state(self->writer, self->id, "trading_state", self->snapshot_text->str);
+	self->snapshot_generation = cw_trading_orchestrator_get_generation(self->active);
+	self->has_snapshot_generation = TRUE;
+}
+
+static void cw_bot_runtime_apply_snapshot(CwBotRuntime *self);
+
+void
+cw_bot_runtime_set_snapshot(CwBotRuntime *self, GBytes *snapshot, gboolean legacy)
+{
+	g_clear_pointer(&self->restore, g_bytes_unref);
+	self->restore = snapshot != NULL ? g_bytes_ref(snapshot) : NULL;
+	self->legacy_replay = legacy;
+	/* No config change to replay: the state is restored now, before the
+	 * warm-up (which leaves it alone), so that what other bots read of
+	 * this one (exposure rows) is there before any of them decides. With
+	 * changes to replay, it is restored into the orchestrator the history
+	 * ends with, when the warm-up reaches the cursor. */
+	if (self->restore != NULL && self->active != NULL && self->scheduled.length == 0) {
+		cw_trading_orchestrator_set_warm_up(self->active, TRUE);
+		cw_bot_runtime_apply_snapshot(self);
+	}
+}
+
+/* The snapshot into the active orchestrator (once); one that does not
+ * apply halts the bot (fail closed). */
+static void
+cw_bot_runtime_apply_snapshot(CwBotRuntime *self)
+{
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+	const guint8 *data;
+
+	if (self->restore == NULL)
+		return;
+	data = g_bytes_get_data(self->restore, &len);
+	if (!cw_trading_orchestrator_restore(self->active, data, len, &error)) {
+		cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL,
+		       "bot_state row (bot %" G_GINT64_FORMAT
+		       ", key 'trading_state') does not apply: %s; the bot is halted",
+		       self->id, error->message);
+		self->mode = CW_BOT_MODE_HALTED;
+		cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
+	}
+	g_clear_pointer(&self->restore, g_bytes_unref);
+	self->restored = TRUE;
+}
+
+static gboolean
+cw_bot_runtime_venue_has(const GArray *orders, const char *id, const CwOrder **out)
+{
+	for (guint i = 0; i < orders->len; i++) {
+		const CwOrder *o = &g_array_index(orders, CwOrder, i);
+		if (strcmp(o->client_order_id, id) == 0) {
+			if (out != NULL)
+				*out = o;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/* One RECONCILE_DISCREPANCY event: what differed, the store's view and
+ * the venue's. */
+static void
+cw_bot_runtime_discrepancy(CwBotRuntime *self, const char *what, const char *id, const char *store,
+			   const char *venue)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
+
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "what");
+	json_builder_add_string_value(b, what);
+	if (id != NULL) {
+		json_builder_set_member_name(b, "client_order_id");
+		json_builder_add_string_value(b, id);
+	}
+	json_builder_set_member_name(b, "store");
+	json_builder_add_string_value(b, store);
+	json_builder_set_member_name(b, "venue");
+	json_builder_add_string_value(b, venue);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	cw_log(G_LOG_LEVEL_MESSAGE, self->name, NULL, "reconcile: %s%s%s: store %s, venue %s", what,
+	       id != NULL ? " " : "", id != NULL ? id : "", store, venue);
+	cw_store_writer_event(self->writer, self->id, g_quark_to_string(self->active_spec->quark),
+			      "RECONCILE_DISCREPANCY", self->cursor,
+			      cw_json_to_string(root, FALSE));
+}
+
+/* The venue's view against the store's and the restored state: orders the
+ * store holds as working that the venue does not (ended while down, or
+ * never arrived) are looked up and what happened is applied; orders the
+ * venue holds that the store does not, and a different position, are
+ * journalled. */
+static void
+cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) open = cw_store_orders_open(self->env.store, self->id, &error);
+	const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
+	double held = cw_account_get_signed_qty(acc);
+
+	if (open == NULL) {
+		cw_log(G_LOG_LEVEL_WARNING, self->name, NULL,
+		       "reconcile: the store's open orders cannot be read: %s", error->message);
+		return;
+	}
+	for (guint i = 0; i < open->len; i++) {
+		const CwOrder *o = &g_array_index(open, CwOrder, i);
+		const CwOrder *v = NULL;
+
+		if (cw_bot_runtime_venue_has(venue->open_orders, o->client_order_id, NULL))
+			continue;
+		if (cw_bot_runtime_venue_has(venue->ended, o->client_order_id, &v)) {
+			cw_bot_runtime_discrepancy(self, "order ended while down",
+						   o->client_order_id,
+						   cw_order_status_to_string(o->status),
+						   cw_order_status_to_string(v->status));
+		} else {
+			cw_bot_runtime_discrepancy(
+			    self, "order not working at the venue", o->client_order_id,
+			    cw_order_status_to_string(o->status), "not working");
+		}
+		/* an order of the restored state: the lookup says what the venue
+		 * did with it (a fill is booked, an end ends it, an order it never
+		 * had ends REJECTED). One sent after the cursor is decided again
+		 * and resolved then (cw_bot_runtime_check_journal()). */
+		if (cw_trading_orchestrator_tracks_order(self->active, o->client_order_id))
+			cw_trading_orchestrator_resolve_order(self->active, o);
+	}
+	for (guint i = 0; i < venue->open_orders->len; i++) {
+		const CwOrder *v = &g_array_index(venue->open_orders, CwOrder, i);
+		if (!cw_bot_runtime_venue_has(open, v->client_order_id, NULL))
+			cw_bot_runtime_discrepancy(self, "working order unknown to the store",
+						   v->client_order_id, "none",
+						   cw_order_status_to_string(v->status));
+	}
+	if (fabs(venue->position - held) > 1e-9 * MAX(1.0, fabs(held))) {
+		char store[64], at_venue[64];
+		g_snprintf(store, sizeof store, "%.10g", held);
+		g_snprintf(at_venue, sizeof at_venue, "%.10g", venue->position);
+		cw_bot_runtime_discrepancy(self, "position", NULL, store, at_venue);
+	}
+}
+
+static void cw_bot_runtime_release_held(CwBotRuntime *self);
+
+static void
+cw_bot_runtime_reconcile_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBrokerState) state =
+	    cw_broker_reconcile_finish(CW_BROKER(source), result, &error);
+	CwBotRuntime *self;
+
+	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		return; /* the bot went away */
+	self = user_data;
+	if (state == NULL) {
+		/* fail closed: a venue that cannot say what it holds */
+		cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL,
+		       "reconcile with the broker failed: %s; the bot is halted", error->message);
+		self->mode = CW_BOT_MODE_HALTED;
+		cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
+	} else {
+		cw_bot_runtime_apply_reconcile(self, state);
+	}
+	self->reconciling = FALSE;
+	cw_bot_runtime_release_held(self);
+}
+
+/* The warm-up reached the cursor: the trading state comes back, and the
+ * bot decides again from the next candle. A snapshot that does not apply
+ * halts the bot (fail closed). */
+static void
+cw_bot_runtime_end_warm_up(CwBotRuntime *self)
+{
+	if (self->restore != NULL || self->restored) {
+		cw_bot_runtime_apply_snapshot(self);
+		self->restored = FALSE;
+		/* a real venue is asked what happened while the bot was down */
+		if (!cw_broker_has_capability(cw_trading_orchestrator_get_broker(self->active),
+					      CW_BROKER_CAP_SIMULATED_ON_CANDLES)) {
+			self->reconciling = TRUE;
+			cw_broker_reconcile_async(cw_trading_orchestrator_get_broker(self->active),
+						  self->cursor, self->cancellable,
+						  cw_bot_runtime_reconcile_done, self);
+		}
+	}
+	cw_trading_orchestrator_set_warm_up(self->active, FALSE);
+}
+
 void
 cw_bot_runtime_queue_cursor(CwBotRuntime *self)
 {
@@ -401,6 +714,7 @@ cw_bot_runtime_queue_cursor(CwBotRuntime *self)
 		cw_store_writer_state(self->writer, self->id, "origin", text);
 		self->origin_dirty = FALSE;
 	}
+	cw_bot_runtime_queue_snapshot(self);
 	g_snprintf(text, sizeof text, "%" G_GINT64_FORMAT, self->cursor);
 	cw_store_writer_state(self->writer, self->id, "cursor", text);
 	self->cursor_queued = self->cursor;
@@ -415,6 +729,33 @@ cw_bot_runtime_prefetch(CwBotRuntime *self)
 	__builtin_prefetch(self, 0, 3);
 	if (self->active != NULL)
 		cw_trading_orchestrator_prefetch(self->active);
+}
+
+/* A candle that came while reconcile runs: decided on after it. */
+static void
+cw_bot_runtime_hold(CwBotRuntime *self, const CwCandle *candle)
+{
+	if (self->held->len >= CW_BOT_RUNTIME_MAX_HELD) {
+		if (self->mode != CW_BOT_MODE_HALTED)
+			cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL,
+			       "reconcile with the broker did not answer within %d candles; the "
+			       "bot is halted",
+			       CW_BOT_RUNTIME_MAX_HELD);
+		self->mode = CW_BOT_MODE_HALTED;
+		cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
+		return;
+	}
+	g_array_append_val(self->held, *candle);
+}
+
+static void
+cw_bot_runtime_release_held(CwBotRuntime *self)
+{
+	g_autoptr(GArray) held = g_array_copy(self->held);
+
+	g_array_set_size(self->held, 0);
+	for (guint i = 0; i < held->len; i++)
+		cw_bot_runtime_on_candle(self, &g_array_index(held, CwCandle, i));
 }
 
 void
@@ -439,9 +780,13 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		}
 	}
 	self->recovering = candle->open_time <= self->recover_until;
+	if (G_UNLIKELY(self->recovering) && !self->legacy_replay)
+		cw_trading_orchestrator_set_warm_up(self->active, TRUE);
 	while (G_UNLIKELY(self->scheduled.length > 0) &&
 	       candle->open_time > ((CwScheduledConfig *) g_queue_peek_head(&self->scheduled))->at)
 		cw_bot_runtime_apply_scheduled(self);
+	if (G_UNLIKELY(!self->recovering && cw_trading_orchestrator_is_warm_up(self->active)))
+		cw_bot_runtime_end_warm_up(self);
 	if (G_UNLIKELY(was_recovering && !self->recovering && !self->recovery_logged)) {
 		const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
 		self->recovery_logged = TRUE;
@@ -450,10 +795,14 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		cw_log(
 		    /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
 		    G_LOG_LEVEL_MESSAGE, self->name, self->active_spec->id,
-		    "recovery: state rebuilt by replaying up to the persisted cursor, equity %.2f, "
-		    "position %s %.8g",
+		    "recovery: indicators rebuilt up to the persisted cursor, trading state "
+		    "restored, equity %.2f, position %s %.8g",
 		    acc->equity, cw_direction_to_string(acc->position.direction),
 		    acc->position.qty);
+	}
+	if (G_UNLIKELY(self->reconciling)) {
+		cw_bot_runtime_hold(self, candle);
+		return;
 	}
 	/* decision latency: every 64th candle is timed */
 	if (G_UNLIKELY((++self->counters.candles & 63) == 0)) {
@@ -551,6 +900,10 @@ cw_bot_runtime_replace_config(CwBotRuntime *self, CwBotConfig *config, const cha
 	fresh = cw_trading_orchestrator_new(config, spec, self->bus, error);
 	if (fresh == NULL)
 		return FALSE;
+	/* a config edit replayed in the warm-up: the state comes from the
+	 * snapshot, the venue is not touched */
+	if (self->recovering && !self->legacy_replay)
+		cw_trading_orchestrator_set_warm_up(fresh, TRUE);
 	if (self->active != NULL) {
 		old = cw_orchestrator_cache_steal(self->env.cache, self->active_spec->quark);
 		cw_trading_orchestrator_adopt(fresh, old);

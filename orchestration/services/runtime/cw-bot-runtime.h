@@ -61,8 +61,14 @@ gint64 cw_bot_runtime_get_recovery(CwBotRuntime *self);
 void cw_bot_runtime_set_origin(CwBotRuntime *self, gint64 origin);
 gboolean cw_bot_runtime_is_recovering(CwBotRuntime *self);
 gint64 cw_bot_runtime_get_cursor(CwBotRuntime *self);
-/* Queues the cursor for the next flush if it moved. */
+/* Queues the cursor for the next flush if it moved, with the trading
+ * state snapshot (bot_state "trading_state") when that changed. */
 void cw_bot_runtime_queue_cursor(CwBotRuntime *self);
+/* The trading state to restore once the warm-up replay reaches the
+ * cursor (a verified frame, see cw_trading_orchestrator_restore()). NULL:
+ * no snapshot; legacy: the bot replays its decisions instead (only for a
+ * broker simulated on candles, a store written before snapshots). */
+void cw_bot_runtime_set_snapshot(CwBotRuntime *self, GBytes *snapshot, gboolean legacy);
 
 /* Hot path: a closed candle from the bot's feed. */
 void cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle);

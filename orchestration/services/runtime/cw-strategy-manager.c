@@ -469,6 +469,55 @@ cw_strategy_manager_fail(CwStrategyManager *self, const CwStoreBot *row, const c
 	cw_strategy_manager_status(self, row->id, row->name, "error", message);
 }
 
+/* bot_state "trading_state": the snapshot written with the cursor,
+ * verified (version, layout, checksum) before the bot runs. A bot with a
+ * cursor and no snapshot (a store of an older version) replays its
+ * decisions, which is safe only against a venue simulated on candles:
+ * any other broker fails closed. */
+static gboolean
+cw_strategy_manager_read_snapshot(CwStrategyManager *self, CwBotRuntime *rt, gint64 id,
+				  GError **error)
+{
+	g_autofree char *text = NULL;
+	g_autofree guint8 *data = NULL;
+	g_autoptr(GError) why = NULL;
+	g_autoptr(GBytes) bytes = NULL;
+	CwTradingOrchestrator *orch;
+	gsize len = 0;
+
+	text = cw_store_state_get(self->store, id, "trading_state", &why);
+	if (why != NULL) {
+		g_propagate_error(error, g_steal_pointer(&why));
+		return FALSE;
+	}
+	if (text == NULL) {
+		orch = cw_bot_runtime_get_active(rt, NULL);
+		if (orch != NULL &&
+		    cw_broker_has_capability(cw_trading_orchestrator_get_broker(orch),
+					     CW_BROKER_CAP_SIMULATED_ON_CANDLES)) {
+			cw_log(G_LOG_LEVEL_MESSAGE, cw_bot_runtime_get_name(rt), NULL,
+			       "recovery: no trading state snapshot (a store of an older "
+			       "version): the decisions are replayed against the paper venue");
+			cw_bot_runtime_set_snapshot(rt, NULL, TRUE);
+			return TRUE;
+		}
+		cw_store_state_unreadable(
+		    error, id, "trading_state", NULL, "a trading state snapshot",
+		    "missing, and the bot has a cursor: its orders and position "
+		    "are unknown");
+		return FALSE;
+	}
+	data = g_base64_decode(text, &len);
+	if (!cw_trading_orchestrator_verify_snapshot(data, len, &why)) {
+		cw_store_state_unreadable(error, id, "trading_state", text,
+					  "a trading state snapshot", why->message);
+		return FALSE;
+	}
+	bytes = g_bytes_new_take(g_steal_pointer(&data), len);
+	cw_bot_runtime_set_snapshot(rt, bytes, FALSE);
+	return TRUE;
+}
+
 static void
 cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboolean crashed)
 {
@@ -550,6 +599,12 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 		return;
 	}
 	cw_strategy_manager_replay_history(self, rt, row, config, history, cursor);
+	if (cursor != G_MININT64 && !cw_strategy_manager_read_snapshot(self, rt, row->id, &error)) {
+		cw_feed_hub_detach(self->hub, rt);
+		cw_bot_runtime_free(rt);
+		cw_strategy_manager_fail(self, row, error->message);
+		return;
+	}
 	if (cursor != G_MININT64) {
 		cw_bot_runtime_set_origin(rt, origin);
 		cw_bot_runtime_set_recovery(rt, cursor);
@@ -558,7 +613,8 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 		if (crashed)
 			cw_log(G_LOG_LEVEL_MESSAGE, row->name, NULL,
 			       "crash recovery: the previous process died while the bot ran; "
-			       "replaying its feed up to %" G_GINT64_FORMAT " without sending",
+			       "warming up on its feed up to %" G_GINT64_FORMAT
+			       " without deciding or sending",
 			       cursor);
 	}
 	cw_bot_runtime_set_mode(rt, cw_strategy_manager_read_mode(self, row->id, row->name));
