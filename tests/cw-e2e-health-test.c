@@ -469,7 +469,7 @@ test_stall_restart_cap(Fixture *fx, gconstpointer data)
 	const char *env[] = {mod, NULL};
 	CwTestDeadline d = cw_test_deadline(60000);
 	g_autofree char *err = NULL, *state = NULL, *alpha = NULL, *beta = NULL;
-	gint64 stalls, beta_status_events;
+	gint64 stalls, restarted, beta_status_events;
 	g_auto(GStrv) parts = NULL;
 
 	fixture_add_bot_feed(fx, "stuck", 0, "stall");
@@ -488,6 +488,15 @@ test_stall_restart_cap(Fixture *fx, gconstpointer data)
 				   0);
 	} while (stalls < 6 && cw_test_deadline_wait(&d, 100));
 	g_assert_cmpint(stalls, ==, 6);
+	/* each of the five restarts is journalled, for the notifiers */
+	do {
+		restarted = cw_test_db_int(fx->db,
+					   "SELECT count(*) FROM events e JOIN trading_bots b ON "
+					   "b.id = e.bot_id WHERE b.name = 'stuck' AND "
+					   "e.type = 'BOT_RESTARTED'",
+					   0);
+	} while (restarted < 5 && cw_test_deadline_wait(&d, 100));
+	g_assert_cmpint(restarted, ==, 5);
 	state = cw_test_db_text(fx->db, "SELECT value FROM bot_state s JOIN trading_bots b ON "
 					"b.id = s.bot_id WHERE b.name = 'stuck' AND "
 					"s.key = 'health_restarts'");
