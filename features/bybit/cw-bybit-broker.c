@@ -1995,6 +1995,10 @@ cw_bybit_broker_reconcile_got(GObject *source, GAsyncResult *result, gpointer us
 	cw_bybit_broker_reconcile_step(task);
 }
 
+G_STATIC_ASSERT((int) CW_BYBIT_UNKNOWN_HALT == (int) CW_BROKER_UNKNOWN_HALT);
+G_STATIC_ASSERT((int) CW_BYBIT_UNKNOWN_ADOPT == (int) CW_BROKER_UNKNOWN_ADOPT);
+G_STATIC_ASSERT((int) CW_BYBIT_UNKNOWN_FLATTEN == (int) CW_BROKER_UNKNOWN_FLATTEN);
+
 static void
 cw_bybit_broker_reconcile_step(GTask *task)
 {
@@ -2022,6 +2026,7 @@ cw_bybit_broker_reconcile_step(GTask *task)
 		return;
 	default:
 		r->state->balance = self->balance;
+		r->state->unknown_position = (CwBrokerUnknownPolicy) self->unknown_position;
 		g_task_return_pointer(task, g_steal_pointer(&r->state),
 				      (GDestroyNotify) cw_broker_state_free);
 		g_object_unref(task);
