@@ -92,7 +92,8 @@ sim_start(Fixture *fx, const char *const *extra)
 
 /* ema-trend with the sim as its feed and, unless paper, as its broker. */
 static char *
-bot_config(Fixture *fx, const char *name, int port, const char *profile, gboolean paper)
+bot_config_with(Fixture *fx, const char *name, int port, const char *profile, gboolean paper,
+		const char *broker_extra)
 {
 	g_autofree char *example = cw_test_example("ema-trend.json");
 	g_autofree char *path = g_strdup_printf("%s/%s.json", fx->tmpdir, name);
@@ -117,8 +118,8 @@ bot_config(Fixture *fx, const char *name, int port, const char *profile, gboolea
 		    g_strdup_printf("{\"type\":\"bybit\",\"rest_url\":\"http://127.0.0.1:%d\","
 				    "\"ws_url\":\"ws://127.0.0.1:%d/v5/"
 				    "private\",\"api_key_env\":\"CW_E2E_BYBIT_KEY\","
-				    "\"api_secret_env\":\"CW_E2E_BYBIT_SECRET\",\"timeout_s\":1}",
-				    port, port);
+				    "\"api_secret_env\":\"CW_E2E_BYBIT_SECRET\",\"timeout_s\":1%s}",
+				    port, port, broker_extra);
 		broker = json_from_string(broker_text, &error);
 		g_assert_no_error(error);
 		json_object_set_member(root, "broker", g_steal_pointer(&broker));
@@ -126,6 +127,12 @@ bot_config(Fixture *fx, const char *name, int port, const char *profile, gboolea
 	text = json_to_string(json_parser_get_root(parser), TRUE);
 	g_assert_true(g_file_set_contents(path, text, -1, &error));
 	return g_steal_pointer(&path);
+}
+
+static char *
+bot_config(Fixture *fx, const char *name, int port, const char *profile, gboolean paper)
+{
+	return bot_config_with(fx, name, port, profile, paper, "");
 }
 
 static void
@@ -386,6 +393,157 @@ test_live_needs_flag(Fixture *fx, gconstpointer data)
 	assert_secret_nowhere(fx, db, log);
 }
 
+/* Reconcile at start ------------------------------------------------------------------ */
+
+static void
+sim_post(int port, const char *path, const char *body)
+{
+	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 10, NULL);
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%d%s", port, path);
+	g_autoptr(SoupMessage) msg = soup_message_new("POST", url);
+	g_autoptr(GBytes) req = g_bytes_new(body, strlen(body));
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) answer = NULL;
+
+	soup_message_set_request_body_from_bytes(msg, "application/json", req);
+	answer = soup_session_send_and_read(session, msg, NULL, &error);
+	g_assert_no_error(error);
+	if (soup_message_get_status(msg) != SOUP_STATUS_OK)
+		g_printerr("POST %s: %s\n", path, (const char *) g_bytes_get_data(answer, NULL));
+	g_assert_cmpint(soup_message_get_status(msg), ==, SOUP_STATUS_OK);
+}
+
+static GSubprocess *
+serve_spawn(Fixture *fx, const char *db, const char *log)
+{
+	const char *argv[] = {cw_test_exe(), "serve", "--db", db, "--http", "off", NULL};
+
+	return spawn(fx, log, argv);
+}
+
+static void
+serve_stop(GSubprocess *serve)
+{
+	g_subprocess_send_signal(serve, SIGTERM);
+	g_assert_true(cw_test_subprocess_wait(serve, 15000));
+}
+
+/* Waits (bounded) until the file holds needle. */
+static gboolean
+wait_log(const char *log, const char *needle, guint ms)
+{
+	CwTestDeadline d = cw_test_deadline(ms);
+
+	do {
+		g_autofree char *text = NULL;
+
+		if (g_file_get_contents(log, &text, NULL, NULL) && strstr(text, needle) != NULL)
+			return TRUE;
+	} while (cw_test_deadline_wait(&d, 50));
+	return FALSE;
+}
+
+/* Waits (bounded) until the query gives a count >= min. */
+static gboolean
+wait_db(const char *db, const char *sql, gint64 min, guint ms)
+{
+	CwTestDeadline d = cw_test_deadline(ms);
+
+	do {
+		if (cw_test_db_int(db, sql, -1) >= min)
+			return TRUE;
+	} while (cw_test_deadline_wait(&d, 50));
+	return FALSE;
+}
+
+/* The first life of the bot: trades until it has saved its state, then
+ * stops (the store has a cursor and a trading state to restart from). */
+static void
+first_life(Fixture *fx, const char *db, const char *log)
+{
+	GSubprocess *serve = serve_spawn(fx, db, log);
+
+	if (!wait_db(db,
+		     "SELECT count(*) FROM bot_state WHERE key = 'cursor' AND "
+		     "CAST(value AS INTEGER) > 0",
+		     1, 20000) ||
+	    !wait_db(db, "SELECT count(*) FROM bot_state WHERE key = 'trading_state'", 1, 20000)) {
+		dump_log(log);
+		cw_test_fail_now("the first life saved no cursor");
+	}
+	g_usleep(1000000);
+	serve_stop(serve);
+}
+
+/* A position made by hand while serve was down: with unknown_position
+ * "halt" (the default) the bot halts and says why; with "adopt" it trades
+ * on. Both journal the discrepancy. */
+static void
+test_unknown_position(Fixture *fx, gconstpointer data)
+{
+	const char *policy = data;
+	gboolean adopt = g_strcmp0(policy, "adopt") == 0;
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log1 = g_strdup_printf("%s/serve1.log", fx->tmpdir);
+	g_autofree char *log2 = g_strdup_printf("%s/serve2.log", fx->tmpdir);
+	g_autofree char *extra =
+	    policy != NULL ? g_strdup_printf(",\"unknown_position\":\"%s\"", policy) : g_strdup("");
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *config = bot_config_with(fx, "live", port, "paper", FALSE, extra);
+	g_autofree char *event = NULL, *mode = NULL;
+	GSubprocess *serve;
+
+	bots_add(db, config);
+	first_life(fx, db, log1);
+	sim_post(port, "/sim/position",
+		 "{\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"qty\":\"0.37\"}");
+	serve = serve_spawn(fx, db, log2);
+	if (!wait_log(log2, adopt ? "did not make (store" : "the bot is halted", 20000)) {
+		dump_log(log2);
+		cw_test_fail_now("no reconcile verdict");
+	}
+	if (!wait_db(db,
+		     "SELECT count(*) FROM events WHERE type = 'RECONCILE_DISCREPANCY' AND "
+		     "payload ->> 'what' = 'position'",
+		     1, 10000)) {
+		dump_log(log2);
+		cw_test_fail_now("no RECONCILE_DISCREPANCY event for the position");
+	}
+	event = cw_test_db_text(db, "SELECT payload FROM events WHERE type = "
+				    "'RECONCILE_DISCREPANCY' AND payload ->> 'what' = 'position'");
+	g_test_message("event: %s", event);
+	/* the hand trade is the difference between the two */
+	{
+		g_autoptr(JsonNode) node = json_from_string(event, NULL);
+		JsonObject *o = json_node_get_object(node);
+		double store = g_ascii_strtod(json_object_get_string_member(o, "store"), NULL);
+		double venue = g_ascii_strtod(json_object_get_string_member(o, "venue"), NULL);
+
+		g_assert_cmpfloat_with_epsilon(venue - store, 0.37, 1e-9);
+	}
+	/* effective_mode is written at the heartbeat and when the bot unloads */
+	serve_stop(serve);
+	mode = cw_test_db_text(db, "SELECT value FROM bot_state WHERE key = 'effective_mode'");
+	g_test_message("effective mode: %s", mode);
+	{
+		g_autofree char *text = NULL;
+
+		g_assert_true(g_file_get_contents(log2, &text, NULL, NULL));
+		if (adopt) {
+			g_assert_nonnull(
+			    strstr(text, "adopted (broker.unknown_position is \"adopt\")"));
+			g_assert_null(strstr(text, "the bot is halted"));
+			g_assert_cmpstr(mode, !=, "halted");
+		} else {
+			g_assert_nonnull(strstr(text, "a position the bot did not make"));
+			g_assert_nonnull(strstr(text, "broker.unknown_position is \"halt\""));
+			g_assert_cmpstr(mode, ==, "halted");
+		}
+	}
+	assert_secret_nowhere(fx, db, log2);
+}
+
 static void
 fixture_setup(Fixture *fx, gconstpointer data)
 {
@@ -435,6 +593,10 @@ main(int argc, char **argv)
 		   fixture_teardown);
 	g_test_add("/e2e/bybit/faults", Fixture, NULL, fixture_setup, test_faults,
 		   fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/unknown-position-halts", Fixture, NULL, fixture_setup,
+		   test_unknown_position, fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/unknown-position-adopted", Fixture, "adopt", fixture_setup,
+		   test_unknown_position, fixture_teardown);
 	g_test_add("/e2e/bybit/live-needs-allow-live", Fixture, NULL, fixture_setup,
 		   test_live_needs_flag, fixture_teardown);
 	return g_test_run();
