@@ -544,6 +544,114 @@ test_unknown_position(Fixture *fx, gconstpointer data)
 	assert_secret_nowhere(fx, db, log2);
 }
 
+/* A cancel "by hand": the signed /v5/order/cancel, as another client of
+ * the account would send it. */
+static void
+sim_cancel_by_hand(int port, const char *link_id)
+{
+	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 10, NULL);
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%d/v5/order/cancel", port);
+	g_autoptr(SoupMessage) msg = soup_message_new("POST", url);
+	g_autofree char *body = g_strdup_printf(
+	    "{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"orderLinkId\":\"%s\"}", link_id);
+	g_autofree char *ts = g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time() / 1000);
+	g_autofree char *payload = g_strconcat(ts, KEY, "5000", body, NULL);
+	g_autofree char *sign = g_compute_hmac_for_string(
+	    G_CHECKSUM_SHA256, (const guchar *) SECRET, strlen(SECRET), payload, -1);
+	g_autoptr(GBytes) req = g_bytes_new(body, strlen(body));
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) answer = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	SoupMessageHeaders *h = soup_message_get_request_headers(msg);
+
+	soup_message_headers_replace(h, "X-BAPI-API-KEY", KEY);
+	soup_message_headers_replace(h, "X-BAPI-TIMESTAMP", ts);
+	soup_message_headers_replace(h, "X-BAPI-RECV-WINDOW", "5000");
+	soup_message_headers_replace(h, "X-BAPI-SIGN", sign);
+	soup_message_set_request_body_from_bytes(msg, "application/json", req);
+	answer = soup_session_send_and_read(session, msg, NULL, &error);
+	g_assert_no_error(error);
+	node = json_from_string(g_bytes_get_data(answer, NULL), &error);
+	g_assert_no_error(error);
+	g_test_message("cancel by hand: %s", (const char *) g_bytes_get_data(answer, NULL));
+	g_assert_cmpint(json_object_get_int_member(json_node_get_object(node), "retCode"), ==, 0);
+}
+
+/* The status of an order at the simulator ("" when it has none). */
+static char *
+sim_order_status(int port, const char *link_id)
+{
+	g_autoptr(JsonNode) audit = sim_get(port, "/sim/audit");
+	JsonArray *orders = json_object_get_array_member(json_node_get_object(audit), "orders");
+
+	for (guint i = 0; i < json_array_get_length(orders); i++) {
+		JsonObject *o = json_array_get_object_element(orders, i);
+
+		if (g_strcmp0(json_object_get_string_member(o, "orderLinkId"), link_id) == 0)
+			return g_strdup(json_object_get_string_member(o, "orderStatus"));
+	}
+	return g_strdup("");
+}
+
+/* A working stop cancelled by hand while serve was down: the restart
+ * journals it and the store's order follows the venue. */
+static void
+test_cancelled_while_down(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log1 = g_strdup_printf("%s/serve1.log", fx->tmpdir);
+	g_autofree char *log2 = g_strdup_printf("%s/serve2.log", fx->tmpdir);
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *config = bot_config(fx, "live", port, "paper", FALSE);
+	g_autofree char *stop = NULL, *status = NULL, *text = NULL;
+	g_autofree char *sql = NULL;
+	GSubprocess *serve;
+
+	bots_add(db, config);
+	serve = serve_spawn(fx, db, log1);
+	if (!wait_db(db, "SELECT count(*) FROM orders WHERE type = 'stop' AND status = 'new'", 1,
+		     20000)) {
+		dump_log(log1);
+		cw_test_fail_now("no working stop");
+	}
+	serve_stop(serve);
+	stop = cw_test_db_text(db, "SELECT client_order_id FROM orders WHERE type = 'stop' AND "
+				   "status = 'new' ORDER BY id DESC LIMIT 1");
+	g_assert_nonnull(stop);
+	status = sim_order_status(port, stop);
+	g_test_message("stop %s: %s at the venue", stop, status);
+	g_assert_cmpstr(status, ==, "Untriggered");
+	sim_cancel_by_hand(port, stop);
+	g_clear_pointer(&status, g_free);
+	status = sim_order_status(port, stop);
+	g_assert_cmpstr(status, ==, "Deactivated"); /* a conditional order cancelled */
+
+	serve = serve_spawn(fx, db, log2);
+	sql =
+	    g_strdup_printf("SELECT count(*) FROM events WHERE type = 'RECONCILE_DISCREPANCY' AND "
+			    "payload ->> 'what' = 'order ended while down' AND "
+			    "payload ->> 'client_order_id' = '%s' AND payload ->> 'venue' = "
+			    "'cancelled'",
+			    stop);
+	if (!wait_db(db, sql, 1, 20000)) {
+		dump_log(log2);
+		cw_test_fail_now("the cancel by hand was not journalled");
+	}
+	g_free(sql);
+	sql = g_strdup_printf("SELECT count(*) FROM orders WHERE client_order_id = '%s' AND "
+			      "status = 'cancelled'",
+			      stop);
+	if (!wait_db(db, sql, 1, 10000)) {
+		dump_log(log2);
+		cw_test_fail_now("the store's order did not follow the venue");
+	}
+	serve_stop(serve);
+	g_assert_true(g_file_get_contents(log2, &text, NULL, NULL));
+	g_assert_null(strstr(text, "the bot is halted"));
+	assert_secret_nowhere(fx, db, log2);
+}
+
 static void
 fixture_setup(Fixture *fx, gconstpointer data)
 {
@@ -597,6 +705,8 @@ main(int argc, char **argv)
 		   test_unknown_position, fixture_teardown);
 	g_test_add("/e2e/bybit/reconcile/unknown-position-adopted", Fixture, "adopt", fixture_setup,
 		   test_unknown_position, fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/cancelled-while-down", Fixture, NULL, fixture_setup,
+		   test_cancelled_while_down, fixture_teardown);
 	g_test_add("/e2e/bybit/live-needs-allow-live", Fixture, NULL, fixture_setup,
 		   test_live_needs_flag, fixture_teardown);
 	return g_test_run();
