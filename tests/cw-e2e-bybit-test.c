@@ -544,16 +544,14 @@ test_unknown_position(Fixture *fx, gconstpointer data)
 	assert_secret_nowhere(fx, db, log2);
 }
 
-/* A cancel "by hand": the signed /v5/order/cancel, as another client of
- * the account would send it. */
-static void
-sim_cancel_by_hand(int port, const char *link_id)
+/* A signed POST "by hand", as another client of the account would send it;
+ * returns the answer's retCode. */
+static gint64
+sim_signed_post(int port, const char *path, const char *body)
 {
 	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 10, NULL);
-	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%d/v5/order/cancel", port);
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%d%s", port, path);
 	g_autoptr(SoupMessage) msg = soup_message_new("POST", url);
-	g_autofree char *body = g_strdup_printf(
-	    "{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"orderLinkId\":\"%s\"}", link_id);
 	g_autofree char *ts = g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time() / 1000);
 	g_autofree char *payload = g_strconcat(ts, KEY, "5000", body, NULL);
 	g_autofree char *sign = g_compute_hmac_for_string(
@@ -573,8 +571,17 @@ sim_cancel_by_hand(int port, const char *link_id)
 	g_assert_no_error(error);
 	node = json_from_string(g_bytes_get_data(answer, NULL), &error);
 	g_assert_no_error(error);
-	g_test_message("cancel by hand: %s", (const char *) g_bytes_get_data(answer, NULL));
-	g_assert_cmpint(json_object_get_int_member(json_node_get_object(node), "retCode"), ==, 0);
+	g_test_message("POST %s by hand: %s", path, (const char *) g_bytes_get_data(answer, NULL));
+	return json_object_get_int_member(json_node_get_object(node), "retCode");
+}
+
+static void
+sim_cancel_by_hand(int port, const char *link_id)
+{
+	g_autofree char *body = g_strdup_printf(
+	    "{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"orderLinkId\":\"%s\"}", link_id);
+
+	g_assert_cmpint(sim_signed_post(port, "/v5/order/cancel", body), ==, 0);
 }
 
 /* The status of an order at the simulator ("" when it has none). */
@@ -593,6 +600,29 @@ sim_order_status(int port, const char *link_id)
 	return g_strdup("");
 }
 
+/* First life until the bot has a working stop at the venue; returns its id. */
+static char *
+life_until_stop(Fixture *fx, const char *db, const char *log, int port)
+{
+	GSubprocess *serve = serve_spawn(fx, db, log);
+	g_autofree char *status = NULL;
+	char *stop;
+
+	if (!wait_db(db, "SELECT count(*) FROM orders WHERE type = 'stop' AND status = 'new'", 1,
+		     20000)) {
+		dump_log(log);
+		cw_test_fail_now("no working stop");
+	}
+	serve_stop(serve);
+	stop = cw_test_db_text(db, "SELECT client_order_id FROM orders WHERE type = 'stop' AND "
+				   "status = 'new' ORDER BY id DESC LIMIT 1");
+	g_assert_nonnull(stop);
+	status = sim_order_status(port, stop);
+	g_test_message("stop %s: %s at the venue", stop, status);
+	g_assert_cmpstr(status, ==, "Untriggered");
+	return stop;
+}
+
 /* A working stop cancelled by hand while serve was down: the restart
  * journals it and the store's order follows the venue. */
 static void
@@ -609,19 +639,7 @@ test_cancelled_while_down(Fixture *fx, gconstpointer data)
 	GSubprocess *serve;
 
 	bots_add(db, config);
-	serve = serve_spawn(fx, db, log1);
-	if (!wait_db(db, "SELECT count(*) FROM orders WHERE type = 'stop' AND status = 'new'", 1,
-		     20000)) {
-		dump_log(log1);
-		cw_test_fail_now("no working stop");
-	}
-	serve_stop(serve);
-	stop = cw_test_db_text(db, "SELECT client_order_id FROM orders WHERE type = 'stop' AND "
-				   "status = 'new' ORDER BY id DESC LIMIT 1");
-	g_assert_nonnull(stop);
-	status = sim_order_status(port, stop);
-	g_test_message("stop %s: %s at the venue", stop, status);
-	g_assert_cmpstr(status, ==, "Untriggered");
+	stop = life_until_stop(fx, db, log1, port);
 	sim_cancel_by_hand(port, stop);
 	g_clear_pointer(&status, g_free);
 	status = sim_order_status(port, stop);
@@ -649,6 +667,61 @@ test_cancelled_while_down(Fixture *fx, gconstpointer data)
 	serve_stop(serve);
 	g_assert_true(g_file_get_contents(log2, &text, NULL, NULL));
 	g_assert_null(strstr(text, "the bot is halted"));
+	assert_secret_nowhere(fx, db, log2);
+}
+
+/* A stop that filled while serve was down: the restart records its fill
+ * once, and the store's position is the venue's again. */
+static void
+test_stop_filled_while_down(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log1 = g_strdup_printf("%s/serve1.log", fx->tmpdir);
+	g_autofree char *log2 = g_strdup_printf("%s/serve2.log", fx->tmpdir);
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *config = bot_config(fx, "live", port, "paper", FALSE);
+	g_autofree char *stop = NULL, *side = NULL, *body = NULL, *sql = NULL, *text = NULL;
+	g_autofree char *status = NULL;
+	CwTestDeadline d;
+	GSubprocess *serve;
+
+	bots_add(db, config);
+	stop = life_until_stop(fx, db, log1, port);
+	/* by hand: a trigger already passed, so the next candle fills it */
+	sql = g_strdup_printf("SELECT side FROM orders WHERE client_order_id = '%s'", stop);
+	side = cw_test_db_text(db, sql);
+	body = g_strdup_printf("{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"orderLinkId\":"
+			       "\"%s\",\"triggerPrice\":\"%s\"}",
+			       stop, g_strcmp0(side, "buy") == 0 ? "1" : "10000000");
+	g_assert_cmpint(sim_signed_post(port, "/v5/order/amend", body), ==, 0);
+	d = cw_test_deadline(10000);
+	do {
+		g_free(status);
+		status = sim_order_status(port, stop);
+	} while (strcmp(status, "Filled") != 0 && cw_test_deadline_wait(&d, 50));
+	g_assert_cmpstr(status, ==, "Filled");
+
+	serve = serve_spawn(fx, db, log2);
+	g_free(sql);
+	sql = g_strdup_printf("SELECT count(*) FROM orders WHERE client_order_id = '%s' AND "
+			      "status = 'filled'",
+			      stop);
+	if (!wait_db(db, sql, 1, 20000)) {
+		dump_log(log2);
+		cw_test_fail_now("the stop's fill while down was not recorded");
+	}
+	/* the last reports, and a second catch-up would count it again */
+	g_usleep(1500000);
+	serve_stop(serve);
+	g_free(sql);
+	sql = g_strdup_printf("SELECT count(*) FROM events WHERE type = 'ORDER_FILLED' AND "
+			      "payload LIKE '%%\"%s\"%%'",
+			      stop);
+	g_assert_cmpint(cw_test_db_int(db, sql, -1), ==, 1);
+	g_assert_true(g_file_get_contents(log2, &text, NULL, NULL));
+	g_assert_null(strstr(text, "the bot is halted"));
+	assert_store_is_sim(db, port);
 	assert_secret_nowhere(fx, db, log2);
 }
 
@@ -707,6 +780,8 @@ main(int argc, char **argv)
 		   test_unknown_position, fixture_teardown);
 	g_test_add("/e2e/bybit/reconcile/cancelled-while-down", Fixture, NULL, fixture_setup,
 		   test_cancelled_while_down, fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/stop-filled-while-down", Fixture, NULL, fixture_setup,
+		   test_stop_filled_while_down, fixture_teardown);
 	g_test_add("/e2e/bybit/live-needs-allow-live", Fixture, NULL, fixture_setup,
 		   test_live_needs_flag, fixture_teardown);
 	return g_test_run();
