@@ -6,6 +6,7 @@
 #include "cw-test-utils.h"
 
 #include <libsoup/soup.h>
+#include <math.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -725,6 +726,105 @@ test_stop_filled_while_down(Fixture *fx, gconstpointer data)
 	assert_secret_nowhere(fx, db, log2);
 }
 
+/* The store against the venue after the crashes: orders whose filled
+ * quantity differs, and the position. Printed, counted. */
+static guint
+count_disagreements(const char *db, int port)
+{
+	g_autoptr(JsonNode) audit = sim_get(port, "/sim/audit");
+	JsonObject *a = json_node_get_object(audit);
+	JsonArray *orders = json_object_get_array_member(a, "orders");
+	JsonObject *positions = json_object_get_object_member(a, "positions");
+	double venue = json_object_has_member(positions, "BTCUSDT")
+			   ? json_object_get_double_member(positions, "BTCUSDT")
+			   : 0;
+	g_autofree char *row = cw_test_db_text(
+	    db, "SELECT printf('%.10g', coalesce(sum(CASE direction WHEN 'long' THEN qty "
+		"WHEN 'short' THEN -qty ELSE 0 END), 0)) FROM trading_positions");
+	double store = row != NULL ? g_ascii_strtod(row, NULL) : 0;
+	guint bad = 0;
+
+	for (guint i = 0; i < json_array_get_length(orders); i++) {
+		JsonObject *o = json_array_get_object_element(orders, i);
+		const char *link = json_object_get_string_member(o, "orderLinkId");
+		double cum = json_object_get_double_member(o, "cumExecQty");
+		g_autofree char *sql = NULL, *filled = NULL;
+
+		if (*link == '\0')
+			continue;
+		sql = g_strdup_printf("SELECT printf('%%.10g', filled_qty) || ' ' || status FROM "
+				      "orders WHERE client_order_id = '%s'",
+				      link);
+		filled = cw_test_db_text(db, sql);
+		if (filled == NULL || fabs(g_ascii_strtod(filled, NULL) - cum) > 1e-9) {
+			g_test_message("DISAGREE order %s: venue %s filled %.10g, store %s", link,
+				       json_object_get_string_member(o, "orderStatus"), cum,
+				       filled != NULL ? filled : "(no row)");
+			bad++;
+		}
+	}
+	if (fabs(store - venue) > 1e-9) {
+		g_test_message("DISAGREE position: venue %.10g, store %.10g", venue, store);
+		bad++;
+	}
+	return bad;
+}
+
+/* Random SIGKILLs of serve while it trades through bybit on the
+ * simulator, each life started again at once; then one last life that
+ * reconciles. Nothing is ever accepted twice at the venue. */
+static void
+test_crashes(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *config = bot_config(fx, "live", port, "paper", FALSE);
+	g_autoptr(JsonNode) audit = NULL;
+	CwTestDeadline d = cw_test_deadline(60000);
+	gboolean ended = FALSE;
+	guint kills = 0, bad;
+	GSubprocess *serve;
+
+	bots_add(db, config);
+	while (kills < 30 && (!ended || kills < 20) && g_get_monotonic_time() < d.deadline) {
+		g_autoptr(JsonNode) state = NULL;
+
+		serve = serve_spawn(fx, db, log);
+		g_usleep(g_test_rand_int_range(250000, 900000));
+		g_subprocess_send_signal(serve, SIGKILL);
+		g_assert_true(cw_test_subprocess_wait(serve, 10000));
+		kills++;
+		state = sim_get(port, "/sim/state");
+		ended = json_object_get_boolean_member(json_node_get_object(state), "ended");
+	}
+	g_test_message("%u SIGKILLs", kills);
+	g_assert_cmpuint(kills, >=, 20);
+	/* the last life: reconciles, then stops cleanly */
+	serve = serve_spawn(fx, db, log);
+	g_usleep(4000000);
+	serve_stop(serve);
+	audit = sim_get(port, "/sim/audit");
+	g_test_message(
+	    "sim audit: %u orders, %" G_GINT64_FORMAT " creates received, %" G_GINT64_FORMAT
+	    " refused as duplicates, %" G_GINT64_FORMAT " executions",
+	    json_array_get_length(
+		json_object_get_array_member(json_node_get_object(audit), "orders")),
+	    json_object_get_int_member(json_node_get_object(audit), "creates_received"),
+	    json_object_get_int_member(json_node_get_object(audit), "duplicates_refused"),
+	    json_object_get_int_member(json_node_get_object(audit), "executions"));
+	/* zero duplicate orders at the venue */
+	g_assert_cmpint(json_object_get_int_member(json_node_get_object(audit), "max_per_link_id"),
+			==, 1);
+	g_assert_cmpuint(json_array_get_length(
+			     json_object_get_array_member(json_node_get_object(audit), "orders")),
+			 >, 0);
+	bad = count_disagreements(db, port);
+	g_test_message("%u disagreements between the store and the venue", bad);
+	assert_secret_nowhere(fx, db, log);
+}
+
 static void
 fixture_setup(Fixture *fx, gconstpointer data)
 {
@@ -782,6 +882,8 @@ main(int argc, char **argv)
 		   test_cancelled_while_down, fixture_teardown);
 	g_test_add("/e2e/bybit/reconcile/stop-filled-while-down", Fixture, NULL, fixture_setup,
 		   test_stop_filled_while_down, fixture_teardown);
+	g_test_add("/e2e/bybit/crashes", Fixture, NULL, fixture_setup, test_crashes,
+		   fixture_teardown);
 	g_test_add("/e2e/bybit/live-needs-allow-live", Fixture, NULL, fixture_setup,
 		   test_live_needs_flag, fixture_teardown);
 	return g_test_run();
