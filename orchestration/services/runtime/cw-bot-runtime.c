@@ -725,6 +725,25 @@ cw_bot_runtime_reconcile_done(GObject *source, GAsyncResult *result, gpointer us
 	cw_bot_runtime_release_held(self);
 }
 
+/* What the venue is asked about: from the cursor, or from the oldest order
+ * the store still holds as working (it may have ended long before the
+ * cursor while the report of it was lost in a crash). */
+static gint64
+cw_bot_runtime_reconcile_since(CwBotRuntime *self)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) open = cw_store_orders_open(self->env.store, self->id, &error);
+	gint64 since = self->cursor;
+
+	for (guint i = 0; open != NULL && i < open->len; i++) {
+		const CwOrder *o = &g_array_index(open, CwOrder, i);
+
+		if (o->created_at > 0 && o->created_at < since)
+			since = o->created_at;
+	}
+	return since;
+}
+
 /* The warm-up reached the cursor: the trading state comes back, and the
  * bot decides again from the next candle. A snapshot that does not apply
  * halts the bot (fail closed). */
@@ -739,8 +758,9 @@ cw_bot_runtime_end_warm_up(CwBotRuntime *self)
 					      CW_BROKER_CAP_SIMULATED_ON_CANDLES)) {
 			self->reconciling = TRUE;
 			cw_broker_reconcile_async(cw_trading_orchestrator_get_broker(self->active),
-						  self->cursor, self->cancellable,
-						  cw_bot_runtime_reconcile_done, self);
+						  cw_bot_runtime_reconcile_since(self),
+						  self->cancellable, cw_bot_runtime_reconcile_done,
+						  self);
 		}
 	}
 	cw_trading_orchestrator_set_warm_up(self->active, FALSE);
