@@ -402,6 +402,13 @@ cw_trading_orchestrator_format_client_order_id(CwTradingOrchestrator *self, guin
 	cw_trading_orchestrator_advance_id_cache(self);
 }
 
+/* The prefix of this bot's client order ids (see make_prefix). */
+const char *
+cw_trading_orchestrator_get_id_prefix(CwTradingOrchestrator *self)
+{
+	return self->id_prefix;
+}
+
 static void
 cw_trading_orchestrator_make_prefix(CwTradingOrchestrator *self)
 {

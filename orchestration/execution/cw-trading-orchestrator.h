@@ -90,6 +90,8 @@ void cw_trading_orchestrator_set_order_hook(CwTradingOrchestrator *self, CwOrder
 void cw_trading_orchestrator_adopt(CwTradingOrchestrator *self, CwTradingOrchestrator *old);
 void cw_trading_orchestrator_format_client_order_id(CwTradingOrchestrator *self, guint64 seq,
 						    char *buf);
+/* The prefix every client order id of this bot starts with ("cw-" and a hash). */
+const char *cw_trading_orchestrator_get_id_prefix(CwTradingOrchestrator *self);
 
 /* How long positions went without a working stop: from an entry fill (or
  * a stop that ended while the position stayed open) to the stop's
