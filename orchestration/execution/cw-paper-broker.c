@@ -1074,3 +1074,11 @@ cw_paper_broker_adopt_position(CwPaperBroker *self, CwPaperBroker *old)
 	self->position = old->position;
 	self->entry_price = old->entry_price;
 }
+
+gsize
+cw_paper_broker_get_memory_size(const CwPaperBroker *self)
+{
+	return sizeof(*self) +
+	       (gsize) self->working_cap * (sizeof(CwWorkingOrder) + sizeof(CwOrder)) +
+	       (gsize) self->history_cap * (sizeof(CwOrder) + sizeof(guint32));
+}

@@ -818,6 +818,28 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 	cw_bot_runtime_arm_retries(self);
 }
 
+/* Bytes attributable to the bot: its orchestrators as the cache sized them
+ * when they were loaded (CwCacheStats.bytes, kept up to date by the cache
+ * on every insert, eviction and unload) plus the runtime itself and its
+ * buffers as allocated now. Nothing here walks the heap. */
+guint64
+cw_bot_runtime_get_memory_size(CwBotRuntime *self)
+{
+	guint64 size = self->stats.bytes + sizeof(*self);
+
+	if (self->config_text != NULL)
+		size += strlen(self->config_text) + 1;
+	if (self->snapshot != NULL)
+		size += self->snapshot->len;
+	if (self->snapshot_text != NULL)
+		size += self->snapshot_text->allocated_len;
+	if (self->restore != NULL)
+		size += g_bytes_get_size(self->restore);
+	if (self->held != NULL)
+		size += (guint64) self->held->len * sizeof(CwCandle);
+	return size;
+}
+
 /* Fills the health view of the bot (pointers valid until the next candle). */
 void
 cw_bot_runtime_fill_health(CwBotRuntime *self, CwBotHealth *out)
@@ -838,6 +860,7 @@ cw_bot_runtime_fill_health(CwBotRuntime *self, CwBotHealth *out)
 	    .counters = &self->counters,
 	    .decision_latency = &self->latency,
 	    .broker = &self->broker,
+	    .memory_bytes = cw_bot_runtime_get_memory_size(self),
 	};
 	if (acc != NULL) {
 		out->equity = acc->equity;
