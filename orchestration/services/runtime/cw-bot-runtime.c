@@ -327,8 +327,8 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	self->cancellable = g_cancellable_new();
 	self->loaded_at_ms = g_get_real_time() / 1000;
 	self->retries = cw_retry_poller_new();
-	cw_prom_histogram_init(&self->latency,
-			       (const double[]){1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2}, 8);
+	/* four buckets (7 series): a decade each above the usual 1-5 us */
+	cw_prom_histogram_init(&self->latency, (const double[]){2e-6, 1e-5, 1e-4, 1e-3}, 4);
 	cw_broker_round_trips_init(&self->broker);
 	return self;
 }
@@ -835,8 +835,8 @@ cw_bot_runtime_get_memory_size(CwBotRuntime *self)
 		size += self->snapshot_text->allocated_len;
 	if (self->restore != NULL)
 		size += g_bytes_get_size(self->restore);
-	if (self->held != NULL)
-		size += (guint64) self->held->len * sizeof(CwCandle);
+	if (self->held != NULL) /* reserved for CW_BOT_RUNTIME_MAX_HELD at creation */
+		size += (guint64) MAX(self->held->len, CW_BOT_RUNTIME_MAX_HELD) * sizeof(CwCandle);
 	return size;
 }
 
