@@ -595,7 +595,7 @@ cw_bot_runtime_discrepancy(CwBotRuntime *self, const char *what, const char *id,
 	cw_log(G_LOG_LEVEL_MESSAGE, self->name, NULL, "reconcile: %s%s%s: store %s, venue %s", what,
 	       id != NULL ? " " : "", id != NULL ? id : "", store, venue);
 	cw_store_writer_event(self->writer, self->id, g_quark_to_string(self->active_spec->quark),
-			      "RECONCILE_DISCREPANCY", self->cursor,
+			      CW_BOT_ADMIN_EVENT_RECONCILE_DISCREPANCY, self->cursor,
 			      cw_json_to_string(root, FALSE));
 }
 
