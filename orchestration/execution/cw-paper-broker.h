@@ -79,8 +79,5 @@ gboolean cw_paper_broker_fill_now(CwPaperBroker *self, const CwOrder *order, dou
 				  gint64 time, GError **error);
 /* Cancels every working order (a report for each). */
 void cw_paper_broker_cancel_all(CwPaperBroker *self);
-/* Bytes the broker's book holds: the object, its working slots and the
- * ring of ended orders, as allocated now. */
-gsize cw_paper_broker_get_memory_size(const CwPaperBroker *self);
 
 G_END_DECLS

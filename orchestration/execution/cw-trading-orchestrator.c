@@ -2562,7 +2562,5 @@ cw_trading_orchestrator_get_memory_size(CwTradingOrchestrator *self)
 	if (self->account.trades != NULL)
 		size += (gsize) self->account.trades->len *
 			g_array_get_element_size(self->account.trades);
-	if (CW_IS_PAPER_BROKER(self->broker))
-		size += cw_paper_broker_get_memory_size(CW_PAPER_BROKER(self->broker));
-	return size;
+	return size + cw_broker_get_memory_size(self->broker);
 }
