@@ -436,6 +436,11 @@ test_reads(Fx *fx, gconstpointer data)
 	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/events?type=nope", NULL, &text), ==, 400);
 	assert_problem(text, 400, "unknown event type", NULL);
 	g_clear_pointer(&text, g_free);
+	/* the recovery's journal type is a known one (none of it here) */
+	g_assert_cmpuint(
+	    fx_call(fx, "GET", "/api/v1/events?type=reconcile-discrepancy", NULL, &text), ==, 200);
+	g_assert_nonnull(strstr(text, "\"events\":[]"));
+	g_clear_pointer(&text, g_free);
 	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/a/trades?limit=0", NULL, &text), ==, 400);
 	g_clear_pointer(&text, g_free);
 	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/nope", NULL, &text), ==, 404);

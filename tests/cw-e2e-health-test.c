@@ -217,6 +217,8 @@ promtool_check(const char *body)
 	return TRUE;
 }
 
+static double sample_value(const char *body, const char *prefix);
+
 static void
 test_metrics(Fixture *fx, gconstpointer data)
 {
@@ -236,6 +238,10 @@ test_metrics(Fixture *fx, gconstpointer data)
 	g_assert_nonnull(strstr(body, "candlewick_bot_candles_total{bot=\"beta\",strategy=\""));
 	g_assert_nonnull(strstr(body, "\nprocess_resident_memory_bytes "));
 	g_assert_nonnull(strstr(body, "# TYPE candlewick_bot_broker_fill_seconds histogram\n"));
+	/* each bot's own memory: at least its orchestrator and runtime */
+	g_assert_nonnull(strstr(body, "# TYPE candlewick_bot_memory_bytes gauge\n"));
+	g_assert_cmpfloat(sample_value(body, "candlewick_bot_memory_bytes{bot=\"alpha\""), >, 4096);
+	g_assert_cmpfloat(sample_value(body, "candlewick_bot_memory_bytes{bot=\"beta\""), >, 4096);
 	/* the paper broker's round trips, from the bots' execution reports,
 	 * once the first entry filled */
 	{

@@ -263,6 +263,15 @@ test_fill_while_down(RecFixture *fx, gconstpointer user_data)
 	g_test_message("journal: %s", payload);
 	g_assert_nonnull(payload);
 	g_assert_nonnull(strstr(payload, "\"store\":\"new\""));
+	/* `events --type` knows the type, in any spelling, and lists the row */
+	{
+		g_autofree char *out = NULL;
+		g_assert_cmpint(cw_test_run(&out, NULL, "events", "--db", fx->db, "--type",
+					    "reconcile-discrepancy", NULL),
+				==, 0);
+		g_assert_nonnull(strstr(out, "RECONCILE_DISCREPANCY"));
+		g_assert_nonnull(strstr(out, stop));
+	}
 	g_free(sql);
 	sql = g_strdup_printf("SELECT status FROM orders WHERE client_order_id = '%s'", stop);
 	status = cw_test_db_text(fx->db, sql);

@@ -168,6 +168,9 @@ struct _CwBrokerInterface {
 	 * real venue keeps none (reconcile asks the venue instead). */
 	void (*save_state)(CwBroker *self, GByteArray *out);
 	gboolean (*load_state)(CwBroker *self, CwStateReader *reader, GError **error);
+	/* Optional: bytes the broker holds for its bot (a simulated book), for
+	 * the per-bot memory gauge; 0 when absent. */
+	gsize (*get_memory_size)(CwBroker *self);
 };
 
 CwBrokerCaps cw_broker_get_capabilities(CwBroker *self);
@@ -205,5 +208,7 @@ CwBrokerState *cw_broker_reconcile_finish(CwBroker *self, GAsyncResult *result, 
  * write nothing and read nothing. */
 void cw_broker_save_state(CwBroker *self, GByteArray *out);
 gboolean cw_broker_load_state(CwBroker *self, CwStateReader *reader, GError **error);
+/* Bytes the broker holds for its bot (get_memory_size), 0 when it does not say. */
+gsize cw_broker_get_memory_size(CwBroker *self);
 
 G_END_DECLS

@@ -71,6 +71,10 @@ const CwExitMachine *cw_trading_orchestrator_get_exit_machine(CwTradingOrchestra
 /* Of CwGuardStats. */
 const GArray *cw_trading_orchestrator_get_guard_stats(CwTradingOrchestrator *self);
 CwStrategyId cw_trading_orchestrator_get_strategy_id(CwTradingOrchestrator *self);
+/* Bytes attributable to the orchestrator, summed from its parts' known
+ * allocation sizes (strategy state and indicator rings, guards, action
+ * queue, exit machine, trades, a paper broker's book); no heap walk. */
+gsize cw_trading_orchestrator_get_memory_size(CwTradingOrchestrator *self);
 const CwStrategySpec *cw_trading_orchestrator_get_spec(CwTradingOrchestrator *self);
 guint64 cw_trading_orchestrator_get_n_candles(CwTradingOrchestrator *self);
 /* The last strategy decision. */

@@ -103,6 +103,8 @@ cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
 				   ? now_s - (double) c->last_candle_open / 1000 -
 					 bot->interval_ms / 1000.0
 				   : 0);
+	else if (g_str_equal(f, "candlewick_bot_memory_bytes"))
+		cw_prom_sample_u64(p->out, f, l->str, bot->memory_bytes);
 	else if (g_str_equal(f, "candlewick_bot_decision_latency_seconds") &&
 		 bot->decision_latency != NULL)
 		cw_prom_histogram_write(bot->decision_latency, p->out, f, l->str);
@@ -136,6 +138,8 @@ static const struct {
     {"candlewick_bot_restarts", "gauge", "Restarts of the bot in the restart window."},
     {"candlewick_bot_last_candle_age_seconds", "gauge",
      "Seconds since the last processed candle closed."},
+    {"candlewick_bot_memory_bytes", "gauge",
+     "Bytes attributable to the bot: orchestrators and runtime buffers."},
     {"candlewick_bot_decision_latency_seconds", "histogram",
      "Candle dispatch time, every 64th candle."},
     {"candlewick_bot_broker_ack_seconds", "histogram",

@@ -327,8 +327,8 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	self->cancellable = g_cancellable_new();
 	self->loaded_at_ms = g_get_real_time() / 1000;
 	self->retries = cw_retry_poller_new();
-	cw_prom_histogram_init(&self->latency,
-			       (const double[]){1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2}, 8);
+	/* four buckets (7 series): a decade each above the usual 1-5 us */
+	cw_prom_histogram_init(&self->latency, (const double[]){2e-6, 1e-5, 1e-4, 1e-3}, 4);
 	cw_broker_round_trips_init(&self->broker);
 	return self;
 }
@@ -595,7 +595,7 @@ cw_bot_runtime_discrepancy(CwBotRuntime *self, const char *what, const char *id,
 	cw_log(G_LOG_LEVEL_MESSAGE, self->name, NULL, "reconcile: %s%s%s: store %s, venue %s", what,
 	       id != NULL ? " " : "", id != NULL ? id : "", store, venue);
 	cw_store_writer_event(self->writer, self->id, g_quark_to_string(self->active_spec->quark),
-			      "RECONCILE_DISCREPANCY", self->cursor,
+			      CW_BOT_ADMIN_EVENT_RECONCILE_DISCREPANCY, self->cursor,
 			      cw_json_to_string(root, FALSE));
 }
 
@@ -882,6 +882,28 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 	cw_bot_runtime_arm_retries(self);
 }
 
+/* Bytes attributable to the bot: its orchestrators as the cache sized them
+ * when they were loaded (CwCacheStats.bytes, kept up to date by the cache
+ * on every insert, eviction and unload) plus the runtime itself and its
+ * buffers as allocated now. Nothing here walks the heap. */
+guint64
+cw_bot_runtime_get_memory_size(CwBotRuntime *self)
+{
+	guint64 size = self->stats.bytes + sizeof(*self);
+
+	if (self->config_text != NULL)
+		size += strlen(self->config_text) + 1;
+	if (self->snapshot != NULL)
+		size += self->snapshot->len;
+	if (self->snapshot_text != NULL)
+		size += self->snapshot_text->allocated_len;
+	if (self->restore != NULL)
+		size += g_bytes_get_size(self->restore);
+	if (self->held != NULL) /* reserved for CW_BOT_RUNTIME_MAX_HELD at creation */
+		size += (guint64) MAX(self->held->len, CW_BOT_RUNTIME_MAX_HELD) * sizeof(CwCandle);
+	return size;
+}
+
 /* Fills the health view of the bot (pointers valid until the next candle). */
 void
 cw_bot_runtime_fill_health(CwBotRuntime *self, CwBotHealth *out)
@@ -902,6 +924,7 @@ cw_bot_runtime_fill_health(CwBotRuntime *self, CwBotHealth *out)
 	    .counters = &self->counters,
 	    .decision_latency = &self->latency,
 	    .broker = &self->broker,
+	    .memory_bytes = cw_bot_runtime_get_memory_size(self),
 	};
 	if (acc != NULL) {
 		out->equity = acc->equity;
