@@ -917,6 +917,65 @@ fx_raw_get(Fx *fx, const char *path)
 	return g_strdup((const char *) buf->data);
 }
 
+/* One raw request (request line, headers, body) on a new connection; the
+ * whole reply, read until the server closes or 1 MiB. */
+static char *
+fx_raw(Fx *fx, const char *request, gsize len)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autoptr(GByteArray) buf = g_byte_array_new();
+	guint8 chunk[4096];
+	gssize n;
+
+	g_socket_client_set_timeout(client, 20);
+	conn = g_socket_client_connect_to_host(client, "127.0.0.1", fx->port, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)),
+						request, len, NULL, NULL, &error));
+	g_assert_no_error(error);
+	while ((n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)), chunk,
+					sizeof(chunk), NULL, NULL)) > 0 &&
+	       buf->len < 1024 * 1024)
+		g_byte_array_append(buf, chunk, (guint) n);
+	g_byte_array_append(buf, (const guint8 *) "", 1);
+	return g_strdup((const char *) buf->data);
+}
+
+/* A request whose headers pass http.max_header_bytes (16 KiB by default)
+ * gets 431 before its body is read: a problem document below /api/v1. */
+static void
+test_header_bound(Fx *fx, gconstpointer data)
+{
+	g_autofree char *filler = g_strnfill(32 * 1024, 'x');
+	g_autofree char *big = g_strdup_printf(
+	    "POST /api/v1/halt-all HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+	    "X-Filler: %s\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+	    "Connection: close\r\n\r\n{}",
+	    fx->admin, filler);
+	g_autofree char *small = g_strdup_printf(
+	    "GET /api/v1/version HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+	    "X-Filler: %.8000s\r\nConnection: close\r\n\r\n",
+	    fx->reader, filler);
+	g_autofree char *health = g_strdup_printf(
+	    "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: %s\r\nConnection: close\r\n\r\n",
+	    filler);
+	g_autofree char *reply = fx_raw(fx, big, strlen(big));
+	g_autofree char *reply_small = fx_raw(fx, small, strlen(small));
+	g_autofree char *reply_health = fx_raw(fx, health, strlen(health));
+	const char *body = strstr(reply, "\r\n\r\n");
+
+	g_assert_true(g_str_has_prefix(reply, "HTTP/1.1 431 "));
+	g_assert_nonnull(strstr(reply, "application/problem+json"));
+	g_assert_nonnull(body);
+	assert_problem(body + 4, 431, "larger than 16384 bytes", NULL);
+	/* the request was not run: no bot was halted by it */
+	g_assert_cmpint(fx_audits(fx, "/halt-all", 200), ==, 0);
+	g_assert_true(g_str_has_prefix(reply_small, "HTTP/1.1 200 "));
+	g_assert_true(g_str_has_prefix(reply_health, "HTTP/1.1 431 "));
+}
+
 /* The dashboard's files need no token; nothing outside them is served. */
 static void
 test_static(Fx *fx, gconstpointer data)
@@ -1214,6 +1273,8 @@ test_config_errors(Fx *fx, gconstpointer data)
 	    {"{\"http\": {\"listen\": \"\"}}", "http.listen"},
 	    {"{\"http\": {\"tls\": true}}", "http"},
 	    {"{\"api\": {\"max_body_bytes\": 5}}", "api.max_body_bytes"},
+	    {"{\"http\": {\"max_header_bytes\": 100}}", "http.max_header_bytes"},
+	    {"{\"http\": {\"max_header_bytes\": \"big\"}}", "http.max_header_bytes"},
 	    {"{\"api\": {\"stream_queue\": 0}}", "api.stream_queue"},
 	    {"{\"api\": {\"token\": \"x\"}}", "api"},
 	    /* fail closed: a guarded /metrics without tokens, half a TLS pair */
@@ -1436,6 +1497,7 @@ main(int argc, char **argv)
 	g_test_add("/e2e/api/changes", Fx, "5", fx_setup, test_changes, fx_teardown);
 	g_test_add("/e2e/api/stream-resume", Fx, "5", fx_setup, test_stream_resume, fx_teardown);
 	g_test_add("/e2e/api/stream-auth", Fx, "100", fx_setup, test_stream_auth, fx_teardown);
+	g_test_add("/e2e/api/header-bound", Fx, "5", fx_setup, test_header_bound, fx_teardown);
 	g_test_add("/e2e/api/static", Fx, "5", fx_setup, test_static, fx_teardown);
 	g_test_add("/e2e/api/tls", Fx, NULL, fx_setup, test_tls, fx_teardown);
 	g_test_add("/e2e/api/one-server", Fx, NULL, fx_setup, test_one_server, fx_teardown);
