@@ -976,6 +976,40 @@ test_header_bound(Fx *fx, gconstpointer data)
 	g_assert_true(g_str_has_prefix(reply_health, "HTTP/1.1 431 "));
 }
 
+/* The stream's failed token checks spend the same per-address burst as
+ * the routes': once it is spent, the upgrade is refused with 429. */
+static void
+test_stream_rate_limit(Fx *fx, gconstpointer data)
+{
+	g_autofree char *upgrade = g_strdup_printf(
+	    "GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, close\r\n"
+	    "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Protocol: cw.v1, bearer.%s\r\n\r\n",
+	    fx->reader);
+	g_autofree char *reply = NULL;
+	CwTestDeadline d = cw_test_deadline(10000);
+
+	for (guint i = 0; i < 3; i++) {
+		Ws ws;
+
+		ws_open(fx, &ws, "cw_wrong");
+		while (!ws.closed) {
+			g_main_context_iteration(NULL, FALSE);
+			g_assert_true(cw_test_deadline_wait(&d, 1));
+		}
+		g_assert_cmpuint(ws.close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+		ws_close(&ws);
+	}
+	for (guint i = 0; i < 2; i++)
+		g_assert_cmpuint(fx_status(fx, "GET", "/api/v1/bots", "cw_wrong", NULL), ==, 401);
+	/* five failures in all: even a good token is refused before the upgrade */
+	reply = fx_raw(fx, upgrade, strlen(upgrade));
+	g_assert_true(g_str_has_prefix(reply, "HTTP/1.1 429 "));
+	g_assert_nonnull(strstr(reply, "\r\nRetry-After: "));
+	g_assert_cmpuint(fx_status(fx, "GET", "/api/v1/bots", fx->reader, NULL), ==, 429);
+}
+
 /* The dashboard's files need no token; nothing outside them is served. */
 static void
 test_static(Fx *fx, gconstpointer data)
@@ -1498,6 +1532,8 @@ main(int argc, char **argv)
 	g_test_add("/e2e/api/stream-resume", Fx, "5", fx_setup, test_stream_resume, fx_teardown);
 	g_test_add("/e2e/api/stream-auth", Fx, "100", fx_setup, test_stream_auth, fx_teardown);
 	g_test_add("/e2e/api/header-bound", Fx, "5", fx_setup, test_header_bound, fx_teardown);
+	g_test_add("/e2e/api/stream-rate-limit", Fx, "5", fx_setup, test_stream_rate_limit,
+		   fx_teardown);
 	g_test_add("/e2e/api/static", Fx, "5", fx_setup, test_static, fx_teardown);
 	g_test_add("/e2e/api/tls", Fx, NULL, fx_setup, test_tls, fx_teardown);
 	g_test_add("/e2e/api/one-server", Fx, NULL, fx_setup, test_one_server, fx_teardown);
