@@ -1268,6 +1268,67 @@ test_one_server(Fx *fx, gconstpointer data)
 	g_assert_nonnull(strstr(metrics, "candlewick_http_requests_total{code=\"2xx\"} 5\n"));
 }
 
+/* A client that sends its headers and half its body, then stalls, is cut
+ * off after http.request_timeout_s; meanwhile the API answers others and
+ * the bots keep trading. */
+static void
+test_request_timeout(Fx *fx, gconstpointer data)
+{
+	g_autofree char *json =
+	    g_strdup_printf("{\"http\": {\"listen\": \"127.0.0.1:0\", \"port_file\": \"%s\", "
+			    "\"request_timeout_s\": 2}, \"api\": {\"token_file\": \"%s\"}}",
+			    fx->port_file, fx->tokens);
+	g_autofree char *config = fx_service_config(fx, json);
+	const char *args[] = {
+	    "serve", "--db", fx->db, "--create", "--poll-interval", "0.2", "--service-config",
+	    config,  NULL};
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *half = NULL;
+	gint64 started;
+	gssize n;
+	char chunk[4096];
+	guint status = 0;
+	g_autofree char *metrics = NULL;
+
+	fx_add_bot(fx, fx->db, "ema-trend.json", "a");
+	fx_add_bot(fx, fx->db, "mean-reversion.json", "b");
+	fx->proc = cw_test_spawn_envv(
+	    NULL, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, args);
+	fx->port = fx_wait_port(fx);
+	half = g_strdup_printf("POST /api/v1/halt-all HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			       "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+			       "Content-Length: 100\r\n\r\n{\"a\": ",
+			       fx->admin);
+	g_socket_client_set_timeout(client, 30);
+	conn = g_socket_client_connect_to_host(client, "127.0.0.1", fx->port, NULL, &error);
+	g_assert_no_error(error);
+	started = g_get_monotonic_time();
+	g_assert_true(g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)),
+						half, strlen(half), NULL, NULL, &error));
+	g_assert_no_error(error);
+	/* the server is not blocked by the stalled request */
+	g_assert_cmpuint(fx_status(fx, "GET", "/livez", NULL, NULL), ==, 200);
+	g_assert_cmpuint(fx_status(fx, "GET", "/api/v1/version", fx->reader, NULL), ==, 200);
+	/* then the stalled connection is closed (or answered 408) */
+	n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)), chunk,
+				sizeof(chunk) - 1, NULL, NULL);
+	g_assert_cmpint(g_get_monotonic_time() - started, >=, G_USEC_PER_SEC * 3 / 2);
+	g_assert_cmpint(g_get_monotonic_time() - started, <, G_USEC_PER_SEC * 15);
+	if (n > 0) {
+		chunk[n] = '\0';
+		g_assert_true(g_str_has_prefix(chunk, "HTTP/1.1 408 "));
+	}
+	/* nothing was halted, and the bots trade on to the end of their feed */
+	g_assert_cmpint(fx_audits(fx, "/halt-all", 200), ==, 0);
+	fx_wait_feeds(fx, 2);
+	g_assert_cmpint(cw_test_db_int(fx->db, "SELECT count(*) FROM trading_trades", 0), >, 0);
+	metrics = fx_req(fx, "GET", "/metrics", NULL, NULL, NULL, 0, &status);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_nonnull(strstr(metrics, "candlewick_http_request_timeouts_total 1\n"));
+}
+
 /* --api ADDR:PORT and --api-port-file still work, as deprecated aliases of
  * --http and --http-port-file: the API and /metrics share the port. */
 static void
@@ -1533,6 +1594,8 @@ main(int argc, char **argv)
 	g_test_add("/e2e/api/stream-auth", Fx, "100", fx_setup, test_stream_auth, fx_teardown);
 	g_test_add("/e2e/api/header-bound", Fx, "5", fx_setup, test_header_bound, fx_teardown);
 	g_test_add("/e2e/api/stream-rate-limit", Fx, "5", fx_setup, test_stream_rate_limit,
+		   fx_teardown);
+	g_test_add("/e2e/api/request-timeout", Fx, NULL, fx_setup, test_request_timeout,
 		   fx_teardown);
 	g_test_add("/e2e/api/static", Fx, "5", fx_setup, test_static, fx_teardown);
 	g_test_add("/e2e/api/tls", Fx, NULL, fx_setup, test_tls, fx_teardown);
