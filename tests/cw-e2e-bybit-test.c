@@ -545,6 +545,105 @@ test_unknown_position(Fixture *fx, gconstpointer data)
 	assert_secret_nowhere(fx, db, log2);
 }
 
+/* The simulator's signed position on BTCUSDT. */
+static double
+sim_position(int port)
+{
+	g_autoptr(JsonNode) audit = sim_get(port, "/sim/audit");
+	JsonObject *positions =
+	    json_object_get_object_member(json_node_get_object(audit), "positions");
+
+	return json_object_has_member(positions, "BTCUSDT")
+		   ? json_object_get_double_member(positions, "BTCUSDT")
+		   : 0;
+}
+
+/* A position made by hand while serve was down, with unknown_position
+ * "flatten": the restart journals it, closes it with one reduce-only
+ * market order, and the bot trades on (not halted). */
+static void
+test_unknown_position_flattened(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log1 = g_strdup_printf("%s/serve1.log", fx->tmpdir);
+	g_autofree char *log2 = g_strdup_printf("%s/serve2.log", fx->tmpdir);
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *config =
+	    bot_config_with(fx, "live", port, "paper", FALSE, ",\"unknown_position\":\"flatten\"");
+	g_autofree char *mode = NULL, *link = NULL;
+	GSubprocess *serve;
+	double before;
+
+	bots_add(db, config);
+	first_life(fx, db, log1);
+	before = sim_position(port);
+	g_test_message("after the first life the venue holds %.10g", before);
+	if (fabs(before) > 1e-12)
+		g_test_skip("the first life ended in a position of the bot's own");
+	if (g_test_failed() || fabs(before) > 1e-12)
+		return;
+	sim_post(port, "/sim/position",
+		 "{\"symbol\":\"BTCUSDT\",\"side\":\"Sell\",\"qty\":\"0.37\"}");
+	g_assert_cmpfloat_with_epsilon(sim_position(port), -0.37, 1e-9);
+	serve = serve_spawn(fx, db, log2);
+	if (!wait_log(log2, "flattened by a reduce-only market order", 20000)) {
+		dump_log(log2);
+		cw_test_fail_now("the unknown position was not flattened");
+	}
+	if (!wait_db(db,
+		     "SELECT count(*) FROM events WHERE type = 'RECONCILE_DISCREPANCY' AND "
+		     "payload ->> 'what' = 'position'",
+		     1, 10000)) {
+		dump_log(log2);
+		cw_test_fail_now("no RECONCILE_DISCREPANCY event for the position");
+	}
+	{
+		CwTestDeadline d = cw_test_deadline(10000);
+
+		while (fabs(sim_position(port)) > 1e-12 && cw_test_deadline_wait(&d, 50))
+			;
+	}
+	g_assert_cmpfloat_with_epsilon(sim_position(port), 0, 1e-12);
+	/* the close is the bot's: journalled as a reduce-only buy of 0.37 */
+	link = cw_test_db_text(db, "SELECT client_order_id FROM orders WHERE purpose = "
+				   "'manual_exit' AND side = 'buy' ORDER BY id LIMIT 1");
+	g_assert_nonnull(link);
+	{
+		g_autoptr(JsonNode) audit = sim_get(port, "/sim/audit");
+		JsonObject *a = json_node_get_object(audit);
+		JsonArray *orders = json_object_get_array_member(a, "orders");
+		guint found = 0;
+
+		g_assert_cmpint(json_object_get_int_member(a, "max_per_link_id"), ==, 1);
+		for (guint i = 0; i < json_array_get_length(orders); i++) {
+			JsonObject *o = json_array_get_object_element(orders, i);
+
+			if (g_strcmp0(json_object_get_string_member(o, "orderLinkId"), link) != 0)
+				continue;
+			found++;
+			g_assert_cmpstr(json_object_get_string_member(o, "side"), ==, "Buy");
+			g_assert_true(json_object_get_boolean_member(o, "reduceOnly"));
+			g_assert_cmpfloat_with_epsilon(
+			    json_object_get_double_member(o, "cumExecQty"), 0.37, 1e-9);
+		}
+		g_assert_cmpuint(found, ==, 1);
+	}
+	g_assert_true(wait_db(
+	    db, "SELECT count(*) FROM events WHERE payload ->> 'source' = 'reconcile'", 1, 10000));
+	serve_stop(serve);
+	mode = cw_test_db_text(db, "SELECT value FROM bot_state WHERE key = 'effective_mode'");
+	g_test_message("effective mode: %s", mode);
+	g_assert_cmpstr(mode, !=, "halted");
+	{
+		g_autofree char *text = NULL;
+
+		g_assert_true(g_file_get_contents(log2, &text, NULL, NULL));
+		g_assert_null(strstr(text, "the bot is halted"));
+	}
+	assert_secret_nowhere(fx, db, log2);
+}
+
 /* A signed POST "by hand", as another client of the account would send it;
  * returns the answer's retCode. */
 static gint64
@@ -878,6 +977,8 @@ main(int argc, char **argv)
 		   test_unknown_position, fixture_teardown);
 	g_test_add("/e2e/bybit/reconcile/unknown-position-adopted", Fixture, "adopt", fixture_setup,
 		   test_unknown_position, fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/unknown-position-flattened", Fixture, NULL, fixture_setup,
+		   test_unknown_position_flattened, fixture_teardown);
 	g_test_add("/e2e/bybit/reconcile/cancelled-while-down", Fixture, NULL, fixture_setup,
 		   test_cancelled_while_down, fixture_teardown);
 	g_test_add("/e2e/bybit/reconcile/stop-filled-while-down", Fixture, NULL, fixture_setup,

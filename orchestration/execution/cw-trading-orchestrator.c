@@ -9,8 +9,10 @@
 /* Orders of unknown outcome waiting for their lookup behind the current one. */
 #define CW_ORCHESTRATOR_MAX_UNKNOWN 8
 /* what the events of an operator's close carry */
-#define CW_ORCHESTRATOR_MANUAL_SOURCE "operator"
-#define CW_ORCHESTRATOR_MANUAL_REASON "manual close"
+#define CW_ORCHESTRATOR_MANUAL_SOURCE    "operator"
+#define CW_ORCHESTRATOR_MANUAL_REASON    "manual close"
+#define CW_ORCHESTRATOR_RECONCILE_SOURCE "reconcile"
+#define CW_ORCHESTRATOR_RECONCILE_REASON "unknown position flattened"
 
 struct _CwTradingOrchestrator {
 	GObject parent_instance;
@@ -59,6 +61,9 @@ struct _CwTradingOrchestrator {
 	gboolean close_pending;
 	/* the operator's close cancelled an entry still in the queue */
 	gboolean drop_queued_entry;
+	/* the pending MANUAL_EXIT closes a position reconcile found at the
+	 * venue (broker.unknown_position "flatten"), not the operator's */
+	gboolean reconcile_close;
 	char reason[CW_REASON_LEN];
 	CwOrderHook order_hook;
 	gpointer order_hook_data;
@@ -895,7 +900,11 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 		self->entry_working = TRUE;
 		self->entry_deadline = 0;
 	}
-	if (order.purpose == CW_ORDER_PURPOSE_MANUAL_EXIT)
+	if (order.purpose == CW_ORDER_PURPOSE_MANUAL_EXIT && self->reconcile_close)
+		cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_SUBMITTED, &order,
+						   CW_ORCHESTRATOR_RECONCILE_SOURCE,
+						   CW_ORCHESTRATOR_RECONCILE_REASON, 0);
+	else if (order.purpose == CW_ORDER_PURPOSE_MANUAL_EXIT)
 		cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_SUBMITTED, &order,
 						   CW_ORCHESTRATOR_MANUAL_SOURCE,
 						   CW_ORCHESTRATOR_MANUAL_REASON, 0);
@@ -1041,10 +1050,14 @@ cw_trading_orchestrator_position_closed(CwTradingOrchestrator *self, const CwTra
 	event.position = &self->account.position;
 	event.trade = trade;
 	event.value = trade->net_pnl;
-	if (trade->exit_reason == CW_ORDER_PURPOSE_MANUAL_EXIT) {
+	if (trade->exit_reason == CW_ORDER_PURPOSE_MANUAL_EXIT && self->reconcile_close) {
+		event.source = CW_ORCHESTRATOR_RECONCILE_SOURCE;
+		event.reason = CW_ORCHESTRATOR_RECONCILE_REASON;
+	} else if (trade->exit_reason == CW_ORDER_PURPOSE_MANUAL_EXIT) {
 		event.source = CW_ORCHESTRATOR_MANUAL_SOURCE;
 		event.reason = CW_ORCHESTRATOR_MANUAL_REASON;
 	}
+	self->reconcile_close = FALSE;
 	cw_trading_orchestrator_cancel_exits(self);
 	cw_exit_machine_close(&self->exit);
 	cw_trading_orchestrator_unprotected_end(self);
@@ -1825,6 +1838,7 @@ cw_trading_orchestrator_request_close(CwTradingOrchestrator *self, GError **erro
 		return TRUE;
 	if (self->close_pending)
 		return TRUE;
+	self->reconcile_close = FALSE;
 	cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_MANUAL_EXIT);
 	if (!self->in_candle)
 		cw_trading_orchestrator_drain(self);
@@ -1832,6 +1846,59 @@ cw_trading_orchestrator_request_close(CwTradingOrchestrator *self, GError **erro
 		/* refused by a guard or the mode: the reason is in the events too */
 		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_REFUSED,
 			    "strategy %s: the close was refused: %s", self->spec->id,
+			    self->reason[0] != '\0' ? self->reason : "no reason given");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+cw_trading_orchestrator_flatten_unknown(CwTradingOrchestrator *self, double venue_qty,
+					double entry_price, GError **error)
+{
+	CwFill fill = {0};
+	const CwTrade *trade = NULL;
+
+	g_return_val_if_fail(CW_IS_TRADING_ORCHESTRATOR(self), FALSE);
+
+	if (!cw_account_is_flat(&self->account) || self->entry_working || self->entry_pending ||
+	    self->close_pending || self->has_limbo) {
+		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_REFUSED,
+			    "strategy %s holds a position or an order of its own: only a "
+			    "position beside a flat bot is flattened",
+			    self->spec->id);
+		return FALSE;
+	}
+	if (!(fabs(venue_qty) > 0) || !isfinite(venue_qty)) {
+		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_NO_POSITION,
+			    "strategy %s: no position at the venue to flatten (qty %.10g)",
+			    self->spec->id, venue_qty);
+		return FALSE;
+	}
+	if (!(entry_price > 0) || !isfinite(entry_price))
+		entry_price = self->account.mark_price > 0 ? self->account.mark_price
+							   : self->last_candle.close;
+	/* the venue's position becomes the account's (no fee, no cash: it was
+	 * opened elsewhere), then it is closed like the operator's close */
+	g_snprintf(fill.client_order_id, sizeof(fill.client_order_id), "reconcile");
+	fill.strategy_id = self->strategy_id;
+	fill.symbol = self->symbol;
+	fill.side = venue_qty > 0 ? CW_SIDE_BUY : CW_SIDE_SELL;
+	fill.purpose = CW_ORDER_PURPOSE_ENTRY;
+	fill.qty = fabs(venue_qty);
+	fill.price = entry_price;
+	/* the event time of the candle being processed, as the close's fill */
+	fill.time = self->now > 0 ? self->now : cw_trading_orchestrator_now_ms(self);
+	cw_account_apply_fill(&self->account, &fill, &trade);
+	self->generation++;
+	self->reconcile_close = TRUE;
+	cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_MANUAL_EXIT);
+	if (!self->in_candle)
+		cw_trading_orchestrator_drain(self);
+	if (!self->close_pending && !cw_account_is_flat(&self->account)) {
+		g_set_error(error, CW_EXECUTION_ERROR, CW_EXECUTION_ERROR_REFUSED,
+			    "strategy %s: the close of the unknown position was refused: %s",
+			    self->spec->id,
 			    self->reason[0] != '\0' ? self->reason : "no reason given");
 		return FALSE;
 	}

@@ -55,6 +55,15 @@ void cw_trading_orchestrator_close_all(CwTradingOrchestrator *self, CwOrderPurpo
  * a working entry, CW_EXECUTION_ERROR_REFUSED (the guard's reason) when the
  * close was refused. Asking again while a close is pending is a no-op. */
 gboolean cw_trading_orchestrator_request_close(CwTradingOrchestrator *self, GError **error);
+/* reconcile's broker.unknown_position "flatten": a position of venue_qty
+ * (signed) at entry_price found at the venue beside a flat bot becomes the
+ * account's and is closed by a reduce-only market order (purpose
+ * MANUAL_EXIT, source "reconcile") through the guard pipeline, like
+ * request_close(). FALSE with CW_EXECUTION_ERROR_REFUSED when the bot holds
+ * a position or an order of its own, or the close was refused; the caller
+ * then fails closed. */
+gboolean cw_trading_orchestrator_flatten_unknown(CwTradingOrchestrator *self, double venue_qty,
+						 double entry_price, GError **error);
 /* End of data: cancels working orders, drops pending actions and closes the
  * open position at the last close (END_OF_DATA, taker fee, no slippage). */
 void cw_trading_orchestrator_finish(CwTradingOrchestrator *self);

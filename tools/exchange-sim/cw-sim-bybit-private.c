@@ -1991,6 +1991,9 @@ cw_sim_bybit_private_get_audit(CwSimBybitPrivate *self)
 		cw_sim_priv_str(b, "orderId", o->order_id);
 		cw_sim_priv_str(b, "orderLinkId", o->link_id);
 		cw_sim_priv_str(b, "orderStatus", o->status);
+		cw_sim_priv_str(b, "side", o->side == CW_SIDE_BUY ? "Buy" : "Sell");
+		json_builder_set_member_name(b, "reduceOnly");
+		json_builder_add_boolean_value(b, o->reduce_only);
 		json_builder_set_member_name(b, "cumExecQty");
 		json_builder_add_double_value(b, o->cum_qty);
 		json_builder_end_object(b);

@@ -606,8 +606,9 @@ cw_bot_runtime_discrepancy(CwBotRuntime *self, const char *what, const char *id,
  * journalled. */
 /* Something on the bot's symbol at the venue that the bot did not make:
  * broker.unknown_position says what follows. "adopt" leaves it where it
- * is and trades on; "halt" and "flatten" (not done yet: fail closed) halt
- * the bot with a message saying why. */
+ * is and trades on; "halt" halts the bot with a message saying why, and so
+ * does "flatten" for what cw_bot_runtime_flatten() cannot close (a working
+ * order the bot did not make, a position beside the bot's own). */
 static void
 cw_bot_runtime_unknown(CwBotRuntime *self, CwBrokerUnknownPolicy policy, const char *what,
 		       const char *id)
@@ -622,7 +623,34 @@ cw_bot_runtime_unknown(CwBotRuntime *self, CwBrokerUnknownPolicy policy, const c
 	       "reconcile: %s%s%s at the venue; broker.unknown_position is \"%s\": the bot is "
 	       "halted",
 	       what, id != NULL ? " " : "", id != NULL ? id : "",
-	       policy == CW_BROKER_UNKNOWN_FLATTEN ? "flatten (not done yet)" : "halt");
+	       policy == CW_BROKER_UNKNOWN_FLATTEN ? "flatten" : "halt");
+	self->mode = CW_BOT_MODE_HALTED;
+	cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
+}
+
+/* broker.unknown_position "flatten" with the bot flat: the venue's position
+ * is closed by a reduce-only market order through the guard pipeline
+ * (cw_trading_orchestrator_flatten_unknown()); one that cannot be closed
+ * halts the bot (fail closed). */
+static void
+cw_bot_runtime_flatten(CwBotRuntime *self, const CwBrokerState *venue, const char *store,
+		       const char *at_venue)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (cw_trading_orchestrator_flatten_unknown(self->active, venue->position,
+						    venue->entry_price, &error)) {
+		cw_log(G_LOG_LEVEL_MESSAGE, self->name, NULL,
+		       "reconcile: a position the bot did not make (store %s, venue %s): "
+		       "flattened by a reduce-only market order (broker.unknown_position is "
+		       "\"flatten\")",
+		       store, at_venue);
+		return;
+	}
+	cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL,
+	       "reconcile: a position the bot did not make (store %s, venue %s) cannot be "
+	       "flattened: %s; the bot is halted",
+	       store, at_venue, error->message);
 	self->mode = CW_BOT_MODE_HALTED;
 	cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
 }
@@ -690,7 +718,9 @@ cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue)
 		g_snprintf(store, sizeof store, "%.10g", held);
 		g_snprintf(at_venue, sizeof at_venue, "%.10g", venue->position);
 		cw_bot_runtime_discrepancy(self, "position", NULL, store, at_venue);
-		{
+		if (venue->unknown_position == CW_BROKER_UNKNOWN_FLATTEN && held == 0.0) {
+			cw_bot_runtime_flatten(self, venue, store, at_venue);
+		} else {
 			g_autofree char *why =
 			    g_strdup_printf("a position the bot did not make (store %s, venue %s)",
 					    store, at_venue);
