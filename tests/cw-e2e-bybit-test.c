@@ -644,6 +644,135 @@ test_unknown_position_flattened(Fixture *fx, gconstpointer data)
 	assert_secret_nowhere(fx, db, log2);
 }
 
+/* The gap test's end with unknown_position "flatten": one reduce-only
+ * Sell of 0.37 closed the hand trade, and the bot trades on. */
+static void
+test_gap_flattened(Fixture *fx, const char *db, const char *log, int port, GSubprocess *serve)
+{
+	g_autofree char *mode = NULL;
+	guint found = 0;
+
+	if (!wait_log(log, "flattened by a reduce-only market order", 10000) ||
+	    !wait_db(db,
+		     "SELECT count(*) FROM events WHERE type = 'TRADE_CLOSED' AND payload ->> "
+		     "'source' = 'reconcile'",
+		     1, 10000)) {
+		dump_log(log);
+		cw_test_fail_now("the unknown position was not flattened");
+	}
+	serve_stop(serve);
+	{
+		g_autoptr(JsonNode) audit = sim_get(port, "/sim/audit");
+		JsonObject *a = json_node_get_object(audit);
+		JsonArray *orders = json_object_get_array_member(a, "orders");
+		g_autofree char *link = cw_test_db_text(
+		    db, "SELECT client_order_id FROM orders WHERE purpose = 'manual_exit' AND "
+			"side = 'sell' ORDER BY id LIMIT 1");
+
+		g_assert_nonnull(link);
+		g_assert_cmpint(json_object_get_int_member(a, "max_per_link_id"), <=, 1);
+		for (guint i = 0; i < json_array_get_length(orders); i++) {
+			JsonObject *o = json_array_get_object_element(orders, i);
+
+			if (g_strcmp0(json_object_get_string_member(o, "orderLinkId"), link) != 0)
+				continue;
+			found++;
+			g_assert_cmpstr(json_object_get_string_member(o, "side"), ==, "Sell");
+			g_assert_true(json_object_get_boolean_member(o, "reduceOnly"));
+			g_assert_cmpfloat_with_epsilon(
+			    json_object_get_double_member(o, "cumExecQty"), 0.37, 1e-9);
+		}
+	}
+	g_assert_cmpuint(found, ==, 1);
+	mode = cw_test_db_text(db, "SELECT value FROM bot_state WHERE key = 'effective_mode'");
+	g_assert_cmpstr(mode, !=, "halted");
+	assert_secret_nowhere(fx, db, log);
+}
+
+/* A trade by hand while the private stream is cut, serve running: the
+ * catch-up after the reconnect reconciles the position too, journals the
+ * difference and applies unknown_position ("halt", the default). */
+static void
+test_gap_reconcile(Fixture *fx, gconstpointer data)
+{
+	gboolean flatten = g_strcmp0(data, "flatten") == 0;
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *config = bot_config_with(
+	    fx, "live", port, "paper", FALSE, flatten ? ",\"unknown_position\":\"flatten\"" : "");
+	g_autofree char *event = NULL, *mode = NULL;
+	GSubprocess *serve;
+
+	bots_add(db, config);
+	serve = serve_spawn(fx, db, log);
+	if (!wait_db(db,
+		     "SELECT count(*) FROM bot_state WHERE key = 'cursor' AND "
+		     "CAST(value AS INTEGER) > 0",
+		     1, 20000)) {
+		dump_log(log);
+		cw_test_fail_now("serve did not start trading");
+	}
+	g_usleep(500000); /* the private stream is up */
+	/* the stream is closed before the hand trade's pushes */
+	sim_post(port, "/sim/private-faults", "{\"cut_stream_every\":1}");
+	sim_post(port, "/sim/position",
+		 "{\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"qty\":\"0.37\"}");
+	sim_post(port, "/sim/private-faults", "{\"cut_stream_every\":0}");
+	if (!wait_log(log, "private stream closed", 10000) ||
+	    !wait_db(db,
+		     "SELECT count(*) FROM events WHERE type = 'RECONCILE_DISCREPANCY' AND "
+		     "payload ->> 'what' = 'position'",
+		     1, 20000)) {
+		dump_log(log);
+		cw_test_fail_now("no RECONCILE_DISCREPANCY for the position after the gap");
+	}
+	event = cw_test_db_text(db, "SELECT payload FROM events WHERE type = "
+				    "'RECONCILE_DISCREPANCY' AND payload ->> 'what' = 'position'");
+	g_test_message("event: %s", event);
+	{
+		g_autoptr(JsonNode) node = json_from_string(event, NULL);
+		JsonObject *o = json_node_get_object(node);
+		double store = g_ascii_strtod(json_object_get_string_member(o, "store"), NULL);
+		double venue = g_ascii_strtod(json_object_get_string_member(o, "venue"), NULL);
+
+		g_assert_cmpfloat_with_epsilon(venue - store, 0.37, 1e-9);
+		if (flatten && fabs(store) > 1e-12) {
+			serve_stop(serve);
+			g_test_skip("the bot held a position of its own at the gap");
+			return;
+		}
+	}
+	if (flatten) {
+		test_gap_flattened(fx, db, log, port, serve);
+		return;
+	}
+	if (!wait_log(log, "the bot is halted", 10000)) {
+		dump_log(log);
+		cw_test_fail_now("the bot was not halted");
+	}
+	serve_stop(serve);
+	mode = cw_test_db_text(db, "SELECT value FROM bot_state WHERE key = 'effective_mode'");
+	g_assert_cmpstr(mode, ==, "halted");
+	{
+		g_autofree char *text = NULL;
+
+		g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+		g_assert_nonnull(strstr(text, "reconcile after a gap in the private stream"));
+		g_assert_nonnull(strstr(text, "broker.unknown_position is \"halt\""));
+	}
+	/* nothing was sent twice */
+	{
+		g_autoptr(JsonNode) audit = sim_get(port, "/sim/audit");
+
+		g_assert_cmpint(
+		    json_object_get_int_member(json_node_get_object(audit), "max_per_link_id"), <=,
+		    1);
+	}
+	assert_secret_nowhere(fx, db, log);
+}
+
 /* A signed POST "by hand", as another client of the account would send it;
  * returns the answer's retCode. */
 static gint64
@@ -979,6 +1108,10 @@ main(int argc, char **argv)
 		   test_unknown_position, fixture_teardown);
 	g_test_add("/e2e/bybit/reconcile/unknown-position-flattened", Fixture, NULL, fixture_setup,
 		   test_unknown_position_flattened, fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/after-stream-gap", Fixture, NULL, fixture_setup,
+		   test_gap_reconcile, fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/after-stream-gap-flattened", Fixture, "flatten",
+		   fixture_setup, test_gap_reconcile, fixture_teardown);
 	g_test_add("/e2e/bybit/reconcile/cancelled-while-down", Fixture, NULL, fixture_setup,
 		   test_cancelled_while_down, fixture_teardown);
 	g_test_add("/e2e/bybit/reconcile/stop-filled-while-down", Fixture, NULL, fixture_setup,

@@ -80,6 +80,9 @@ struct _CwBybitBroker {
 	gint64 last_exec_ms;
 	gboolean stream_up;
 	gboolean stream_gap;
+	/* the stream went down after it had been up: once the catch-up is
+	 * done, the owner is told (CwBroker::resynced) */
+	gboolean resync_due;
 	gboolean catching_up;
 	double exchange_position;
 	double balance;
@@ -888,6 +891,7 @@ typedef struct {
 	GWeakRef self;
 	GArray *execs; /* CwBybitExec */
 	gint64 since;
+	gboolean after_gap; /* emits CwBroker::resynced when done */
 } CwBybitCatchUp;
 
 static void
@@ -929,6 +933,7 @@ cw_bybit_broker_execs_got(GObject *source, GAsyncResult *result, gpointer user_d
 			g_warning("bybit %s: catching up on executions: %s", self->symbol,
 				  error != NULL ? error->message : env.ret_msg);
 			self->stream_gap = TRUE; /* tried again at the next open */
+			self->resync_due = self->resync_due || c->after_gap;
 		}
 		self->catching_up = FALSE;
 		cw_bybit_envelope_clear(&env);
@@ -961,6 +966,10 @@ cw_bybit_broker_execs_got(GObject *source, GAsyncResult *result, gpointer user_d
 	for (guint i = 0; i < c->execs->len; i++)
 		cw_bybit_broker_apply_exec(self, &g_array_index(c->execs, CwBybitExec, i));
 	self->catching_up = FALSE;
+	if (c->after_gap) {
+		self->stats.resyncs++;
+		cw_broker_emit_resynced(CW_BROKER(self));
+	}
 	cw_bybit_catch_up_free(c);
 }
 
@@ -1042,6 +1051,8 @@ cw_bybit_broker_catch_up(CwBybitBroker *self)
 	c = g_new0(CwBybitCatchUp, 1);
 	g_weak_ref_init(&c->self, self);
 	c->execs = g_array_new(FALSE, FALSE, sizeof(CwBybitExec));
+	c->after_gap = self->resync_due;
+	self->resync_due = FALSE;
 	c->since = self->last_exec_ms > 0 ? self->last_exec_ms - CW_BYBIT_CATCH_UP_MARGIN
 					  : cw_bybit_broker_now_ms(self) - 7 * 24 * 3600 * 1000LL;
 	/* the executions first: a fill is never taken for a cancel */
@@ -1162,9 +1173,11 @@ cw_bybit_broker_ws_closed(CwWsClient *client, const char *reason, gboolean stall
 {
 	CwBybitBroker *self = user_data;
 
-	if (self->stream_up)
+	if (self->stream_up) {
 		g_message("bybit %s: private stream closed (%s): catching up once it is back",
 			  self->symbol, reason);
+		self->resync_due = TRUE;
+	}
 	self->stream_up = FALSE;
 	self->stream_gap = TRUE;
 }

@@ -46,6 +46,7 @@ typedef struct {
 	guint execs_duplicate; /* executions seen again (stream and REST, or twice) */
 	guint stream_auths;    /* private stream authentications that succeeded */
 	guint catch_ups;       /* REST catch-ups after a stream gap */
+	guint resyncs;         /* catch-ups after a reconnect, told to the owner (resynced) */
 } CwBybitBrokerStats;
 
 CwBybitBroker *cw_bybit_broker_new(void);

@@ -116,6 +116,23 @@ G_DEFINE_INTERFACE(CwBroker, cw_broker, G_TYPE_OBJECT)
 static void
 cw_broker_default_init(CwBrokerInterface *iface)
 {
+	/**
+	 * CwBroker::resynced:
+	 *
+	 * A broker whose view of the venue had a gap (its private stream
+	 * went down and came back) has caught up on what it missed: its
+	 * owner compares the account with the venue again (reconcile).
+	 */
+	g_signal_new("resynced", G_TYPE_FROM_INTERFACE(iface), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+		     NULL, G_TYPE_NONE, 0);
+}
+
+/* Emits CwBroker::resynced (for implementations). */
+void
+cw_broker_emit_resynced(CwBroker *self)
+{
+	g_return_if_fail(CW_IS_BROKER(self));
+	g_signal_emit_by_name(self, "resynced");
 }
 
 static void

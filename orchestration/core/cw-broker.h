@@ -210,5 +210,9 @@ void cw_broker_save_state(CwBroker *self, GByteArray *out);
 gboolean cw_broker_load_state(CwBroker *self, CwStateReader *reader, GError **error);
 /* Bytes the broker holds for its bot (get_memory_size), 0 when it does not say. */
 gsize cw_broker_get_memory_size(CwBroker *self);
+/* Emits the "resynced" signal: the broker had a gap in its view of the
+ * venue (a private stream that went down) and has caught up on what it
+ * missed; the owner reconciles the position again. */
+void cw_broker_emit_resynced(CwBroker *self);
 
 G_END_DECLS

@@ -449,6 +449,12 @@ test_paced(void)
 /* Executions pushed twice, split in two, and a stream cut before the fill's
  * push: every execId once, the fill whole. */
 static void
+count_resynced(CwBroker *broker, gpointer user_data)
+{
+	(*(guint *) user_data)++;
+}
+
+static void
 test_executions(void)
 {
 	Fixture f;
@@ -458,8 +464,10 @@ test_executions(void)
 	const CwBybitBrokerStats *stats;
 	guint fills = 0;
 	guint catch_ups;
+	guint resynced = 0;
 
 	fixture_init(&f, NULL);
+	g_signal_connect(f.broker, "resynced", G_CALLBACK(count_resynced), &resynced);
 	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "duplicate_exec_every", "1", &error));
 	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "partial_fill_every", "1", &error));
 	candle(&f, 100, 101, 99, 100);
@@ -472,6 +480,8 @@ test_executions(void)
 	for (guint i = 0; i < 100; i++)
 		g_main_context_iteration(NULL, FALSE);
 	catch_ups = cw_bybit_broker_get_stats(f.broker)->catch_ups;
+	/* the catch-up at start is no gap: the owner reconciles by itself */
+	g_assert_cmpuint(resynced, ==, 0);
 	/* the stream is cut before the next fill is pushed */
 	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "cut_stream_every", "1", &error));
 	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &exit, &error));
@@ -493,6 +503,9 @@ test_executions(void)
 	g_assert_cmpuint(stats->execs_duplicate, >=, 2);
 	/* the exit's fill came from the catch-up after the reconnect */
 	g_assert_cmpuint(stats->catch_ups, >, catch_ups);
+	/* and the owner was told, once per reconnect */
+	g_assert_cmpuint(resynced, >=, 1);
+	g_assert_cmpuint(resynced, ==, stats->resyncs);
 	g_assert_cmpfloat_with_epsilon(filled(&f, "cw-cc-2"), 0.02, 1e-12);
 	fixture_clear(&f);
 }

@@ -23,6 +23,13 @@ cw_scheduled_config_free(CwScheduledConfig *sc)
 	g_free(sc);
 }
 
+/* What a broker's "resynced" handler holds: the runtime, until it goes. */
+typedef struct {
+	CwBotRuntime *runtime; /* NULL once the runtime is freed */
+} CwBotRuntimeLink;
+
+static void cw_bot_runtime_resynced(CwBroker *broker, gpointer user_data);
+
 struct _CwBotRuntime {
 	CwBotRuntimeEnv env;
 	CwStoreWriter *writer; /* the bot's own queue of writes */
@@ -73,6 +80,13 @@ struct _CwBotRuntime {
 	 * that come meanwhile wait, in order, and are decided on after it */
 	gboolean reconciling;
 	GArray *held; /* of CwCandle */
+	/* reconcile after a gap in the broker's view (CwBroker::resynced):
+	 * link is the signal handlers' way back (cleared when the runtime
+	 * goes), gap_checks counts the position checks of this round, and
+	 * gap_timer is the second check's timeout */
+	CwBotRuntimeLink *link;
+	guint gap_checks;
+	guint gap_timer;
 	GCancellable *cancellable;
 	guint64 snapshot_generation;
 	gboolean has_snapshot_generation;
@@ -313,6 +327,8 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	self->bus = cw_event_bus_new();
 	self->subscription = cw_event_bus_subscribe(self->bus, CW_EVENT_MASK_ALL, 0,
 						    cw_bot_runtime_record, self, NULL);
+	self->link = g_rc_box_new0(CwBotRuntimeLink);
+	self->link->runtime = self;
 	self->recover_until = G_MININT64;
 	self->cursor = G_MININT64;
 	self->cursor_queued = G_MININT64;
@@ -339,6 +355,10 @@ cw_bot_runtime_free(CwBotRuntime *self)
 	if (self == NULL)
 		return;
 	cw_retry_poller_free(self->retries);
+	self->link->runtime = NULL;
+	g_rc_box_release(self->link);
+	if (self->gap_timer != 0)
+		g_source_remove(self->gap_timer);
 	cw_orchestrator_cache_remove_owner(self->env.cache, self);
 	g_clear_pointer(&self->restore, g_bytes_unref);
 	g_byte_array_unref(self->snapshot);
@@ -432,6 +452,15 @@ cw_bot_runtime_load(CwBotRuntime *self, const CwStrategySpec *spec, GError **err
 	if (orch == NULL)
 		return NULL;
 	cw_trading_orchestrator_set_order_hook(orch, cw_bot_runtime_order_hook, self);
+	if (!cw_broker_has_capability(cw_trading_orchestrator_get_broker(orch),
+				      CW_BROKER_CAP_SIMULATED_ON_CANDLES) &&
+	    g_signal_handler_find(cw_trading_orchestrator_get_broker(orch),
+				  G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA, 0, 0, NULL,
+				  cw_bot_runtime_resynced, self->link) == 0)
+		g_signal_connect_data(cw_trading_orchestrator_get_broker(orch), "resynced",
+				      G_CALLBACK(cw_bot_runtime_resynced),
+				      g_rc_box_acquire(self->link),
+				      (GClosureNotify) (void (*)(void)) g_rc_box_release, 0);
 	if (self->mode != CW_BOT_MODE_ACTIVE || self->warming_up)
 		cw_trading_orchestrator_set_mode(orch, cw_bot_runtime_effective_mode(self));
 	cw_bot_runtime_follow_retries(self, orch);
@@ -655,8 +684,11 @@ cw_bot_runtime_flatten(CwBotRuntime *self, const CwBrokerState *venue, const cha
 	cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
 }
 
+/* after_gap: a reconcile while running, after the broker caught up on a
+ * gap in its stream (it has looked up the bot's own orders itself): only
+ * what the bot did not make is compared. */
 static void
-cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue)
+cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue, gboolean after_gap)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GArray) open = cw_store_orders_open(self->env.store, self->id, &error);
@@ -669,7 +701,7 @@ cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue)
 		       "reconcile: the store's open orders cannot be read: %s", error->message);
 		return;
 	}
-	for (guint i = 0; i < open->len; i++) {
+	for (guint i = 0; i < open->len && !after_gap; i++) {
 		const CwOrder *o = &g_array_index(open, CwOrder, i);
 		const CwOrder *v = NULL;
 
@@ -749,10 +781,96 @@ cw_bot_runtime_reconcile_done(GObject *source, GAsyncResult *result, gpointer us
 		self->mode = CW_BOT_MODE_HALTED;
 		cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
 	} else {
-		cw_bot_runtime_apply_reconcile(self, state);
+		cw_bot_runtime_apply_reconcile(self, state, FALSE);
 	}
 	self->reconciling = FALSE;
 	cw_bot_runtime_release_held(self);
+}
+
+/* Reconcile after a stream gap ---------------------------------------------------------
+ *
+ * The broker has caught up on the bot's own orders and executions (its
+ * reports are booked); what is left to compare is what the bot did not
+ * make: the position and foreign working orders. The candles that come
+ * meanwhile wait, as at start. A position that differs is checked once
+ * more a second later (an execution of the bot's own still on its way
+ * would otherwise look like a foreign trade); the second answer is
+ * applied. */
+
+#define CW_BOT_RUNTIME_GAP_RECHECK_MS 1000
+
+static void cw_bot_runtime_gap_reconcile(CwBotRuntime *self);
+
+static gboolean
+cw_bot_runtime_position_differs(CwBotRuntime *self, const CwBrokerState *venue)
+{
+	double held = cw_account_get_signed_qty(cw_trading_orchestrator_get_account(self->active));
+
+	return fabs(venue->position - held) > 1e-9 * MAX(1.0, fabs(held));
+}
+
+static void
+cw_bot_runtime_gap_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBrokerState) state =
+	    cw_broker_reconcile_finish(CW_BROKER(source), result, &error);
+	CwBotRuntime *self;
+
+	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		return; /* the bot went away */
+	self = user_data;
+	if (state == NULL) {
+		/* fail closed: after a gap, a venue that cannot say what it holds */
+		cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL,
+		       "reconcile after a gap in the private stream failed: %s; the bot is halted",
+		       error->message);
+		self->mode = CW_BOT_MODE_HALTED;
+		cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
+	} else if (self->gap_checks == 1 && cw_bot_runtime_position_differs(self, state)) {
+		self->gap_timer =
+		    g_timeout_add_once(CW_BOT_RUNTIME_GAP_RECHECK_MS,
+				       (GSourceOnceFunc) cw_bot_runtime_gap_reconcile, self);
+		return;
+	} else {
+		cw_log(G_LOG_LEVEL_MESSAGE, self->name, NULL,
+		       "reconcile after a gap in the private stream: position %.10g at the venue",
+		       state->position);
+		cw_bot_runtime_apply_reconcile(self, state, TRUE);
+	}
+	self->reconciling = FALSE;
+	cw_bot_runtime_release_held(self);
+}
+
+static void
+cw_bot_runtime_gap_reconcile(CwBotRuntime *self)
+{
+	self->gap_timer = 0;
+	self->gap_checks++;
+	cw_broker_reconcile_async(cw_trading_orchestrator_get_broker(self->active), self->cursor,
+				  self->cancellable, cw_bot_runtime_gap_done, self);
+}
+
+/* CwBroker::resynced of the active orchestrator's broker: reconcile, unless
+ * a reconcile (or the recovery, which ends in one) is under way. */
+static void
+cw_bot_runtime_resynced(CwBroker *broker, gpointer user_data)
+{
+	CwBotRuntimeLink *link = user_data;
+	CwBotRuntime *self = link->runtime;
+
+	if (self == NULL || self->active == NULL ||
+	    broker != cw_trading_orchestrator_get_broker(self->active))
+		return;
+	if (self->reconciling || self->recovering || self->warming_up ||
+	    cw_trading_orchestrator_is_warm_up(self->active)) {
+		cw_log(G_LOG_LEVEL_INFO, self->name, NULL,
+		       "private stream resynced during a reconcile or the recovery: no second one");
+		return;
+	}
+	self->reconciling = TRUE;
+	self->gap_checks = 0;
+	cw_bot_runtime_gap_reconcile(self);
 }
 
 /* What the venue is asked about: from the cursor, or from the oldest order
