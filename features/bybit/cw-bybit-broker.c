@@ -14,6 +14,9 @@
 #define CW_BYBIT_MAX_CREATES     5 /* sends of one orderLinkId (resends included) */
 #define CW_BYBIT_SEEN_EXECS      4096
 #define CW_BYBIT_CATCH_UP_MARGIN 2000 /* ms before the last execution seen */
+/* Pages of one list that reconcile reads before it fails closed (the
+ * default of broker.reconcile_max_pages): 10,000 executions, 5,000 orders. */
+#define CW_BYBIT_RECONCILE_MAX_PAGES 100
 
 typedef enum {
 	CW_BYBIT_REQ_CREATE,
@@ -53,6 +56,7 @@ struct _CwBybitBroker {
 	GQuark symbol_quark;
 	gint64 recv_window_ms;
 	double timeout_s;
+	guint reconcile_max_pages; /* per list, before reconcile fails closed */
 	CwBybitUnknownPosition unknown_position;
 	CwInstrument config_instrument;
 	/* state */
@@ -973,14 +977,29 @@ cw_bybit_broker_execs_got(GObject *source, GAsyncResult *result, gpointer user_d
 	cw_bybit_catch_up_free(c);
 }
 
+/* "&cursor=..." for the next page of a list, or "": the cursor goes back as
+ * Bybit gave it (already percent-encoded); what a query cannot hold is
+ * encoded. */
+static char *
+cw_bybit_cursor_param(const char *cursor)
+{
+	g_autofree char *escaped = NULL;
+
+	if (cursor == NULL)
+		return g_strdup("");
+	escaped = g_uri_escape_string(cursor, "%", FALSE);
+	return g_strconcat("&cursor=", escaped, NULL);
+}
+
 static void
 cw_bybit_broker_execs_page(CwBybitBroker *self, CwBybitCatchUp *c, const char *cursor)
 {
 	g_autofree char *query = NULL;
+	g_autofree char *param = cw_bybit_cursor_param(cursor);
 
-	query = g_strdup_printf(
-	    "category=linear&symbol=%s&startTime=%" G_GINT64_FORMAT "&limit=100%s%s", self->symbol,
-	    c->since, cursor != NULL ? "&cursor=" : "", cursor != NULL ? cursor : "");
+	query =
+	    g_strdup_printf("category=linear&symbol=%s&startTime=%" G_GINT64_FORMAT "&limit=100%s",
+			    self->symbol, c->since, param);
 	cw_bybit_broker_get(self, "/v5/execution/list", query, TRUE, cw_bybit_broker_execs_got, c);
 }
 
@@ -1414,9 +1433,11 @@ cw_bybit_broker_configure(CwBroker *broker, const CwBotConfig *config, JsonObjec
 			  GError **error)
 {
 	static const char *const known[] = {
-	    "type",           "network",        "rest_url",         "ws_url",
-	    "api_key_env",    "api_secret_env", "api_key_file",     "api_secret_file",
-	    "recv_window_ms", "timeout_s",      "unknown_position", NULL,
+	    "type",         "network",          "rest_url",
+	    "ws_url",       "api_key_env",      "api_secret_env",
+	    "api_key_file", "api_secret_file",  "recv_window_ms",
+	    "timeout_s",    "unknown_position", "reconcile_max_pages",
+	    NULL,
 	};
 	static const char *const networks[] = {"mainnet", "testnet", "demo", NULL};
 	static const char *const rest[] = {"https://api.bybit.com", "https://api-testnet.bybit.com",
@@ -1459,7 +1480,10 @@ cw_bybit_broker_configure(CwBroker *broker, const CwBotConfig *config, JsonObjec
 	    !cw_config_read_double(section, "broker", "timeout_s", 10, 0.5, 120, &self->timeout_s,
 				   error) ||
 	    !cw_config_read_choice(section, "broker", "unknown_position", unknown, 0, &policy,
-				   error))
+				   error) ||
+	    !cw_config_read_uint(section, "broker", "reconcile_max_pages",
+				 CW_BYBIT_RECONCILE_MAX_PAGES, 1, 10000, &self->reconcile_max_pages,
+				 error))
 		return FALSE;
 	if (!g_str_has_prefix(rest_url, "https://") && !g_str_has_prefix(rest_url, "http://")) {
 		g_set_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_INVALID,
@@ -1878,14 +1902,24 @@ typedef struct {
 	CwBrokerState *state;
 	gint64 since;
 	guint step;
+	char *cursor; /* the list's nextPageCursor, NULL on its first page */
+	guint pages;  /* of this step's list, read so far */
 } CwBybitReconcile;
 
 static void
 cw_bybit_reconcile_free(CwBybitReconcile *r)
 {
 	g_clear_pointer(&r->state, cw_broker_state_free);
+	g_free(r->cursor);
 	g_free(r);
 }
+
+static const char *const cw_bybit_reconcile_paths[] = {
+    "/v5/order/realtime",
+    "/v5/execution/list",
+    "/v5/order/history",
+    "/v5/position/list",
+};
 
 static void cw_bybit_broker_reconcile_step(GTask *task);
 
@@ -1972,8 +2006,13 @@ cw_bybit_broker_reconcile_got(GObject *source, GAsyncResult *result, gpointer us
 
 			if (!cw_bybit_parse_exec(obj, path, &e, &error))
 				break;
-			if (!e.trade || e.leaves_qty > 0)
-				continue; /* an order still open is in open_orders */
+			if (!e.trade)
+				continue;
+			/* newest first: an ended order's last execution (nothing
+			 * left) comes before its earlier ones, on this page or an
+			 * earlier one, and they merge into it; an execution that
+			 * leaves some with no later one is of an order still open
+			 * (in open_orders) */
 			for (guint k = 0; k < r->state->ended->len && !merged; k++) {
 				CwOrder *x = &g_array_index(r->state->ended, CwOrder, k);
 
@@ -1985,7 +2024,7 @@ cw_bybit_broker_reconcile_got(GObject *source, GAsyncResult *result, gpointer us
 					merged = TRUE;
 				}
 			}
-			if (merged)
+			if (merged || e.leaves_qty > 0)
 				continue;
 			if ((track = cw_bybit_broker_track(self, e.link_id)) != NULL)
 				o = track->order;
@@ -2026,13 +2065,41 @@ cw_bybit_broker_reconcile_got(GObject *source, GAsyncResult *result, gpointer us
 			}
 		}
 	}
-	cw_bybit_envelope_clear(&env);
 	if (error != NULL) {
+		cw_bybit_envelope_clear(&env);
 		g_task_return_new_error(task, CW_BROKER_ERROR, CW_BROKER_ERROR_TRANSIENT,
 					"reconcile: %s", error->message);
 		g_object_unref(task);
 		return;
 	}
+	/* every page of the lists: what is left out would be guessed */
+	if (r->step < 3) {
+		const char *next =
+		    json_object_get_string_member_with_default(env.result, "nextPageCursor", "");
+
+		r->pages++;
+		g_clear_pointer(&r->cursor, g_free);
+		if (next != NULL && *next != '\0') {
+			if (r->pages >= self->reconcile_max_pages) {
+				g_task_return_new_error(
+				    task, CW_BROKER_ERROR, CW_BROKER_ERROR_REJECTED,
+				    "reconcile: %s since %" G_GINT64_FORMAT
+				    " goes on past %u pages (broker.reconcile_max_pages): the "
+				    "venue's view cannot be read whole",
+				    cw_bybit_reconcile_paths[r->step], r->since,
+				    self->reconcile_max_pages);
+				cw_bybit_envelope_clear(&env);
+				g_object_unref(task);
+				return;
+			}
+			r->cursor = g_strdup(next);
+			cw_bybit_envelope_clear(&env);
+			cw_bybit_broker_reconcile_step(task);
+			return;
+		}
+		r->pages = 0;
+	}
+	cw_bybit_envelope_clear(&env);
 	r->step++;
 	cw_bybit_broker_reconcile_step(task);
 }
@@ -2047,40 +2114,41 @@ cw_bybit_broker_reconcile_step(GTask *task)
 	CwBybitBroker *self = g_task_get_source_object(task);
 	CwBybitReconcile *r = g_task_get_task_data(task);
 	g_autofree char *query = NULL;
+	g_autofree char *cursor = cw_bybit_cursor_param(r->cursor);
 
+	/* the largest page each list allows (Bybit v5: realtime and history
+	 * [1, 50], execution/list [1, 100]) */
 	switch (r->step) {
 	case 0:
-		query = g_strdup_printf("category=linear&symbol=%s", self->symbol);
-		cw_bybit_broker_get(self, "/v5/order/realtime", query, TRUE,
-				    cw_bybit_broker_reconcile_got, task);
-		return;
+		query =
+		    g_strdup_printf("category=linear&symbol=%s&limit=50%s", self->symbol, cursor);
+		break;
 	case 1:
 		query = g_strdup_printf("category=linear&symbol=%s&startTime=%" G_GINT64_FORMAT
-					"&limit=100",
-					self->symbol, r->since);
-		cw_bybit_broker_get(self, "/v5/execution/list", query, TRUE,
-				    cw_bybit_broker_reconcile_got, task);
-		return;
+					"&limit=100%s",
+					self->symbol, r->since, cursor);
+		break;
 	case 2:
 		query = g_strdup_printf("category=linear&symbol=%s&startTime=%" G_GINT64_FORMAT
-					"&limit=50",
-					self->symbol, r->since);
-		cw_bybit_broker_get(self, "/v5/order/history", query, TRUE,
-				    cw_bybit_broker_reconcile_got, task);
-		return;
+					"&limit=50%s",
+					self->symbol, r->since, cursor);
+		break;
 	case 3:
 		query = g_strdup_printf("category=linear&symbol=%s", self->symbol);
-		cw_bybit_broker_get(self, "/v5/position/list", query, TRUE,
+		break;
+	default:
+		break;
+	}
+	if (query != NULL) {
+		cw_bybit_broker_get(self, cw_bybit_reconcile_paths[r->step], query, TRUE,
 				    cw_bybit_broker_reconcile_got, task);
 		return;
-	default:
-		r->state->balance = self->balance;
-		r->state->unknown_position = (CwBrokerUnknownPolicy) self->unknown_position;
-		g_task_return_pointer(task, g_steal_pointer(&r->state),
-				      (GDestroyNotify) cw_broker_state_free);
-		g_object_unref(task);
-		return;
 	}
+	r->state->balance = self->balance;
+	r->state->unknown_position = (CwBrokerUnknownPolicy) self->unknown_position;
+	g_task_return_pointer(task, g_steal_pointer(&r->state),
+			      (GDestroyNotify) cw_broker_state_free);
+	g_object_unref(task);
 }
 
 static void

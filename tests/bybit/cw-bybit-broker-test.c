@@ -510,6 +510,112 @@ test_executions(void)
 	fixture_clear(&f);
 }
 
+/* The simulator's audit counter key (creates_received, executions...). */
+static gint64
+audit_count(Fixture *f, const char *key)
+{
+	g_autoptr(JsonNode) audit = cw_sim_bybit_private_get_audit(f->priv);
+
+	return json_object_get_int_member(json_node_get_object(audit), key);
+}
+
+#define PAGED_ORDERS 60
+
+static gboolean
+all_created(Fixture *f)
+{
+	return audit_count(f, "creates_received") >= PAGED_ORDERS;
+}
+
+static gboolean
+all_executed(Fixture *f)
+{
+	return audit_count(f, "executions") >= 2 * PAGED_ORDERS;
+}
+
+static void
+reconciled(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	*(GAsyncResult **) user_data = g_object_ref(result);
+}
+
+/* 60 market orders filled in two executions each: 120 executions, more
+ * than one page of /v5/execution/list (100). */
+static CwBrokerState *
+reconcile_after_many(Fixture *f, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	g_autoptr(GAsyncResult) result = NULL;
+	gint64 end;
+
+	g_assert_true(cw_sim_bybit_private_set_fault(f->priv, "rate_limit_per_s", "1000", &local));
+	g_assert_true(cw_sim_bybit_private_set_fault(f->priv, "partial_fill_every", "1", &local));
+	candle(f, 100, 101, 99, 100);
+	for (guint i = 0; i < PAGED_ORDERS; i++) {
+		char id[32];
+		CwOrder o;
+
+		g_snprintf(id, sizeof id, "cw-pg-%u", i + 1);
+		o = market(id, i % 2 == 0 ? CW_SIDE_BUY : CW_SIDE_SELL, 0.001,
+			   CW_ORDER_PURPOSE_ENTRY);
+		g_assert_true(cw_broker_submit(CW_BROKER(f->broker), &o, &local));
+	}
+	g_assert_true(wait_for(all_created, f, 20));
+	for (guint i = 0; i < 100; i++)
+		g_main_context_iteration(NULL, FALSE);
+	candle(f, 100, 101, 99, 100);
+	g_assert_true(wait_for(all_executed, f, 10));
+	cw_broker_reconcile_async(CW_BROKER(f->broker), 0, NULL, reconciled, &result);
+	end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	while (result == NULL && g_get_monotonic_time() < end)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_nonnull(result);
+	return cw_broker_reconcile_finish(CW_BROKER(f->broker), result, error);
+}
+
+/* Reconcile reads every page: all 60 orders end filled whole, the oldest
+ * (on the second page, newest first) included. */
+static void
+test_reconcile_pages(void)
+{
+	Fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBrokerState) state = NULL;
+
+	fixture_init(&f, NULL);
+	state = reconcile_after_many(&f, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(state);
+	g_assert_cmpuint(state->ended->len, ==, PAGED_ORDERS);
+	for (guint i = 0; i < state->ended->len; i++) {
+		const CwOrder *o = &g_array_index(state->ended, CwOrder, i);
+
+		g_assert_true(g_str_has_prefix(o->client_order_id, "cw-pg-"));
+		g_assert_cmpfloat_with_epsilon(o->filled_qty, 0.001, 1e-12);
+	}
+	g_clear_pointer(&state, cw_broker_state_free);
+	fixture_clear(&f);
+}
+
+/* More pages than broker.reconcile_max_pages: reconcile fails (the bot
+ * halts) rather than answer with part of the list. */
+static void
+test_reconcile_page_bound(void)
+{
+	Fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBrokerState) state = NULL;
+
+	fixture_init(&f, ",\"reconcile_max_pages\":1");
+	state = reconcile_after_many(&f, &error);
+	g_assert_null(state);
+	g_assert_error(error, CW_BROKER_ERROR, CW_BROKER_ERROR_REJECTED);
+	g_test_message("%s", error->message);
+	g_assert_nonnull(strstr(error->message, "/v5/execution/list since 0 goes on past 1 pages"));
+	g_assert_nonnull(strstr(error->message, "broker.reconcile_max_pages"));
+	fixture_clear(&f);
+}
+
 #define SECRETS_BASE                                                                               \
 	"{\"name\":\"t\",\"symbol\":\"BTCUSDT\",\"profile\":\"%s\",\"broker\":{\"type\":"          \
 	"\"bybit\",%s},"                                                                           \
@@ -651,6 +757,8 @@ main(int argc, char **argv)
 	g_test_add_func("/bybit/broker/lookup-rate-limited", test_lookup_rate_limited);
 	g_test_add_func("/bybit/broker/paced", test_paced);
 	g_test_add_func("/bybit/broker/executions", test_executions);
+	g_test_add_func("/bybit/broker/reconcile-pages", test_reconcile_pages);
+	g_test_add_func("/bybit/broker/reconcile-page-bound", test_reconcile_page_bound);
 	g_test_add_func("/bybit/broker/secrets", test_secrets);
 	g_test_add_func("/bybit/broker/config-errors", test_config_errors);
 	return g_test_run();

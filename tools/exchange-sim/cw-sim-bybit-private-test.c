@@ -475,6 +475,73 @@ test_hand_trade(void)
 	fixture_clear(&f);
 }
 
+/* Paging as Bybit's: limit caps each page, nextPageCursor is an opaque,
+ * percent-encoded token given back as it came, "" on the last page; every
+ * execution is listed once, newest first; a cursor encoded twice (or made
+ * up) is a params error. */
+static void
+test_paging(void)
+{
+	Fixture f;
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autofree char *cursor = NULL;
+	guint pages = 0;
+
+	fixture_init(&f);
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "rate_limit_per_s", "1000", NULL));
+	candle(&f, 100, 101, 99, 100);
+	for (guint i = 0; i < 130; i++) {
+		g_autoptr(JsonNode) hand =
+		    call(&f, "POST", "/sim/position",
+			 i % 2 == 0 ? "{\"symbol\":\"BTCUSDT\",\"side\":\"Sell\",\"qty\":0.01}"
+				    : "{\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"qty\":0.01}");
+	}
+	do {
+		g_autofree char *path = g_strdup_printf(
+		    "/v5/execution/list?category=linear&symbol=BTCUSDT&limit=100%s%s",
+		    cursor != NULL ? "&cursor=" : "", cursor != NULL ? cursor : "");
+		g_autoptr(JsonNode) page = call(&f, "GET", path, NULL);
+		JsonArray *list;
+		const char *next;
+
+		g_assert_cmpint(ret_code(page), ==, 0);
+		list = result_list(page);
+		g_assert_cmpuint(json_array_get_length(list), <=, 100);
+		for (guint i = 0; i < json_array_get_length(list); i++) {
+			JsonObject *e = json_array_get_object_element(list, i);
+
+			g_assert_true(g_hash_table_add(
+			    seen, g_strdup(json_object_get_string_member(e, "execId"))));
+		}
+		next = json_object_get_string_member(
+		    json_object_get_object_member(json_node_get_object(page), "result"),
+		    "nextPageCursor");
+		g_free(cursor);
+		cursor = *next != '\0' ? g_strdup(next) : NULL;
+		if (cursor != NULL)
+			g_assert_nonnull(strstr(cursor, "%3A"));
+		pages++;
+	} while (cursor != NULL && pages < 10);
+	g_assert_cmpuint(pages, ==, 2);
+	g_assert_cmpuint(g_hash_table_size(seen), ==, 130);
+	/* the cursor of the first page, encoded once more: refused */
+	{
+		g_autoptr(JsonNode) twice = call(
+		    &f, "GET",
+		    "/v5/execution/list?category=linear&symbol=BTCUSDT&cursor=100%253A100", NULL);
+		g_autoptr(JsonNode) over = call(
+		    &f, "GET", "/v5/order/history?category=linear&symbol=BTCUSDT&limit=51", NULL);
+		g_autoptr(JsonNode) history = call(
+		    &f, "GET", "/v5/order/history?category=linear&symbol=BTCUSDT&limit=50", NULL);
+
+		g_assert_cmpint(ret_code(twice), ==, 10001);
+		g_assert_cmpint(ret_code(over), ==, 10001);
+		g_assert_cmpint(ret_code(history), ==, 0);
+		g_assert_cmpuint(json_array_get_length(result_list(history)), ==, 50);
+	}
+	fixture_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -485,5 +552,6 @@ main(int argc, char **argv)
 	g_test_add_func("/exchange-sim/private/rate-limit", test_rate_limit);
 	g_test_add_func("/exchange-sim/private/stream", test_private_stream);
 	g_test_add_func("/exchange-sim/private/hand-trade", test_hand_trade);
+	g_test_add_func("/exchange-sim/private/paging", test_paging);
 	return g_test_run();
 }

@@ -1102,6 +1102,34 @@ cw_sim_priv_q_int(GHashTable *query, const char *name, gint64 def)
 	return out;
 }
 
+/* Paging as Bybit's: the cursor is an opaque token that the client gives
+ * back as nextPageCursor had it. Bybit's come percent-encoded (e.g.
+ * "132766%3A2%2C132766%3A2"), so these do too: "N%3AN" for the offset N,
+ * which arrives decoded as "N:N". -1 for a cursor this simulator did not
+ * make (or one encoded twice). */
+static gint64
+cw_sim_priv_q_cursor(GHashTable *query)
+{
+	const char *v = cw_sim_priv_q(query, "cursor");
+	g_auto(GStrv) parts = NULL;
+	guint64 a = 0, b = 0;
+
+	if (v == NULL)
+		return 0;
+	parts = g_strsplit(v, ":", 3);
+	if (g_strv_length(parts) != 2 ||
+	    !g_ascii_string_to_unsigned(parts[0], 10, 0, G_MAXINT32, &a, NULL) ||
+	    !g_ascii_string_to_unsigned(parts[1], 10, 0, G_MAXINT32, &b, NULL) || a != b)
+		return -1;
+	return (gint64) a;
+}
+
+static void
+cw_sim_priv_cursor_text(char *buf, gsize size, gint64 offset)
+{
+	g_snprintf(buf, size, "%" G_GINT64_FORMAT "%%3A%" G_GINT64_FORMAT, offset, offset);
+}
+
 static void
 cw_sim_priv_list_begin(JsonBuilder *b)
 {
@@ -1126,7 +1154,15 @@ cw_sim_priv_realtime(CwSimBybitPrivate *self, SoupServerMessage *msg, GHashTable
 	const char *symbol = cw_sim_priv_q(query, "symbol");
 	gboolean by_id =
 	    cw_sim_priv_q(query, "orderId") != NULL || cw_sim_priv_q(query, "orderLinkId") != NULL;
+	gint64 limit = cw_sim_priv_q_int(query, "limit", 20);
+	gint64 skip = cw_sim_priv_q_cursor(query);
+	gint64 seen = 0, listed = 0;
+	char cursor[48] = "";
 
+	if (limit < 1 || limit > 50 || skip < 0) {
+		cw_sim_priv_answer(self, msg, 10001, "params error: limit or cursor", NULL);
+		return;
+	}
 	cw_sim_priv_list_begin(b);
 	if (by_id) {
 		CwSimOrder *o = cw_sim_priv_find(self, NULL, query);
@@ -1137,12 +1173,20 @@ cw_sim_priv_realtime(CwSimBybitPrivate *self, SoupServerMessage *msg, GHashTable
 		for (guint i = self->order_list->len; i > 0; i--) {
 			CwSimOrder *o = self->order_list->pdata[i - 1];
 
-			if (cw_sim_priv_is_open(o) &&
-			    (symbol == NULL || strcmp(symbol, o->symbol) == 0))
-				cw_sim_priv_order_json(b, o, FALSE);
+			if (!cw_sim_priv_is_open(o) ||
+			    (symbol != NULL && strcmp(symbol, o->symbol) != 0))
+				continue;
+			if (seen++ < skip)
+				continue;
+			if (listed == limit) {
+				cw_sim_priv_cursor_text(cursor, sizeof cursor, skip + listed);
+				break;
+			}
+			cw_sim_priv_order_json(b, o, FALSE);
+			listed++;
 		}
 	}
-	cw_sim_priv_list_end(b, "");
+	cw_sim_priv_list_end(b, cursor);
 	cw_sim_priv_answer(self, msg, 0, "OK", b);
 }
 
@@ -1154,9 +1198,9 @@ cw_sim_priv_executions(CwSimBybitPrivate *self, SoupServerMessage *msg, GHashTab
 	const char *link = cw_sim_priv_q(query, "orderLinkId");
 	gint64 start = cw_sim_priv_q_int(query, "startTime", 0);
 	gint64 limit = cw_sim_priv_q_int(query, "limit", 50);
-	gint64 skip = cw_sim_priv_q_int(query, "cursor", 0);
+	gint64 skip = cw_sim_priv_q_cursor(query);
 	gint64 seen = 0, listed = 0;
-	char cursor[24] = "";
+	char cursor[48] = "";
 
 	if (start < 0 || limit < 1 || limit > 100 || skip < 0) {
 		cw_sim_priv_answer(self, msg, 10001, "params error: startTime, limit or cursor",
@@ -1174,7 +1218,7 @@ cw_sim_priv_executions(CwSimBybitPrivate *self, SoupServerMessage *msg, GHashTab
 		if (seen++ < skip)
 			continue;
 		if (listed == limit) {
-			g_snprintf(cursor, sizeof cursor, "%" G_GINT64_FORMAT, skip + listed);
+			cw_sim_priv_cursor_text(cursor, sizeof cursor, skip + listed);
 			break;
 		}
 		cw_sim_priv_exec_json(b, e, FALSE);
@@ -1193,9 +1237,9 @@ cw_sim_priv_history(CwSimBybitPrivate *self, SoupServerMessage *msg, GHashTable 
 	const char *symbol = cw_sim_priv_q(query, "symbol");
 	gint64 start = cw_sim_priv_q_int(query, "startTime", 0);
 	gint64 limit = cw_sim_priv_q_int(query, "limit", 20);
-	gint64 skip = cw_sim_priv_q_int(query, "cursor", 0);
+	gint64 skip = cw_sim_priv_q_cursor(query);
 	gint64 seen = 0, listed = 0;
-	char cursor[24] = "";
+	char cursor[48] = "";
 
 	if (start < 0 || limit < 1 || limit > 50 || skip < 0) {
 		cw_sim_priv_answer(self, msg, 10001, "params error: startTime, limit or cursor",
@@ -1212,7 +1256,7 @@ cw_sim_priv_history(CwSimBybitPrivate *self, SoupServerMessage *msg, GHashTable 
 		if (seen++ < skip)
 			continue;
 		if (listed == limit) {
-			g_snprintf(cursor, sizeof cursor, "%" G_GINT64_FORMAT, skip + listed);
+			cw_sim_priv_cursor_text(cursor, sizeof cursor, skip + listed);
 			break;
 		}
 		cw_sim_priv_order_json(b, o, FALSE);
