@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "cw-bench.h"
@@ -23,12 +24,24 @@ static const char cw_bench_live_config_fmt[] =
     "{\"type\":\"rsi\",\"weight\":0.3},{\"type\":\"macd\",\"weight\":0.3}],"
     "\"aggregation\":{\"min_score\":0.3},"
     "\"exit\":{\"stop_loss\":{\"type\":\"percent\",\"value\":1.5},"
-    "\"take_profits\":[{\"percent\":1.0,\"close\":0.5},{\"percent\":2.0}]}}}";
+    "\"take_profits\":[{\"percent\":1.0,\"close\":0.5},{\"percent\":2.0}]}}%s}";
+
+/* --broker bybit: the bots trade on the simulator's private API */
+#define CW_BENCH_LIVE_KEY    "bench-live-key"
+#define CW_BENCH_LIVE_SECRET "bench-live-secret-5e1f"
+static const char cw_bench_live_bybit_fmt[] =
+    ",\"profile\":\"paper\",\"broker\":{\"type\":\"bybit\",\"rest_url\":\"http://127.0.0.1:%u\","
+    "\"ws_url\":\"ws://127.0.0.1:%u/v5/private\",\"api_key_env\":\"CW_BENCH_LIVE_KEY\","
+    "\"api_secret_env\":\"CW_BENCH_LIVE_SECRET\"}";
 
 typedef struct {
 	GArray *opens;  /* open time of each closed candle sent */
 	GArray *stamps; /* CLOCK_MONOTONIC ns when its frame was sent */
 	CwService *service;
+	/* --broker bybit: CLOCK_MONOTONIC ns of each create the simulator
+	 * received, minus the last closed-candle frame sent before it */
+	GArray *entries; /* creates that are not reduce-only (entries) */
+	GArray *creates; /* every create (stops and exits after fills too) */
 } CwBenchLive;
 
 static gint64
@@ -50,18 +63,47 @@ cw_bench_live_sent(gint64 open_time, gpointer data)
 	g_array_append_val(self->stamps, now);
 }
 
-static gboolean
-cw_bench_live_finished(gpointer data)
-{
-	cw_service_shutdown(((CwBenchLive *) data)->service);
-	return G_SOURCE_REMOVE;
-}
-
 static gint
 cw_bench_live_cmp(gconstpointer a, gconstpointer b)
 {
 	gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
 	return x < y ? -1 : x > y;
+}
+
+/* A create at the simulator: the order is on the wire and read. */
+static void
+cw_bench_live_create(const char *link_id, gboolean reduce_only, gpointer data)
+{
+	CwBenchLive *self = data;
+	gint64 d;
+
+	if (self->stamps->len == 0)
+		return;
+	d = cw_bench_live_ns() - g_array_index(self->stamps, gint64, self->stamps->len - 1);
+	g_array_append_val(self->creates, d);
+	if (!reduce_only)
+		g_array_append_val(self->entries, d);
+}
+
+static void
+cw_bench_live_print(const char *what, GArray *lat)
+{
+	if (lat->len == 0) {
+		printf("  %s: none\n", what);
+		return;
+	}
+	g_array_sort(lat, cw_bench_live_cmp);
+	printf("  %s: %u orders: p50 %.1f us, p99 %.1f us, max %.1f us\n", what, lat->len,
+	       g_array_index(lat, gint64, lat->len / 2) / 1e3,
+	       g_array_index(lat, gint64, (guint) (lat->len * 0.99)) / 1e3,
+	       g_array_index(lat, gint64, lat->len - 1) / 1e3);
+}
+
+static gboolean
+cw_bench_live_finished(gpointer data)
+{
+	cw_service_shutdown(((CwBenchLive *) data)->service);
+	return G_SOURCE_REMOVE;
 }
 
 /* history + stream candles of the seeded synthetic market, as CSV. */
@@ -85,7 +127,7 @@ cw_bench_live_data(const char *path, guint n, GError **error)
 }
 
 static gboolean
-cw_bench_live_bots(const char *db, guint n_bots, guint port, GError **error)
+cw_bench_live_bots(const char *db, guint n_bots, guint port, gboolean bybit, GError **error)
 {
 	g_autoptr(CwStore) store = cw_store_open(db, error);
 
@@ -93,8 +135,10 @@ cw_bench_live_bots(const char *db, guint n_bots, guint port, GError **error)
 		return FALSE;
 	for (guint i = 0; i < n_bots; i++) {
 		g_autofree char *name = g_strdup_printf("bot-%u", i);
+		g_autofree char *broker =
+		    bybit ? g_strdup_printf(cw_bench_live_bybit_fmt, port, port) : g_strdup("");
 		g_autofree char *json = g_strdup_printf(cw_bench_live_config_fmt, i, port, port,
-							5 + i % 7, 20 + i % 13);
+							5 + i % 7, 20 + i % 13, broker);
 		if (cw_store_bot_add(store, name, json, TRUE, error) < 0)
 			return FALSE;
 	}
@@ -107,6 +151,8 @@ cw_command_bench_live(int argc, char **argv)
 	gint n_bots = 1;
 	gint n_candles = 400;
 	double speed = 20;
+	g_autofree char *broker = NULL;
+	gboolean bybit;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GOptionContext) ctx =
 	    g_option_context_new("- frame sent to decision taken, over loopback");
@@ -125,6 +171,10 @@ cw_command_bench_live(int argc, char **argv)
 	    {"bots", 0, 0, G_OPTION_ARG_INT, &n_bots, "Bots on the one stream (default 1)", "N"},
 	    {"candles", 0, 0, G_OPTION_ARG_INT, &n_candles, "Live candles (default 400)", "N"},
 	    {"speed", 0, 0, G_OPTION_ARG_DOUBLE, &speed, "Candles per second (default 20)", "S"},
+	    {"broker", 0, 0, G_OPTION_ARG_STRING, &broker,
+	     "paper (default) or bybit: the simulator's private API, frame sent -> create "
+	     "received",
+	     "TYPE"},
 	    {NULL},
 	};
 
@@ -133,9 +183,11 @@ cw_command_bench_live(int argc, char **argv)
 		cw_bench_print_error("live", error);
 		return 2;
 	}
-	if (n_bots < 1 || n_candles < 10 || speed <= 0) {
-		fprintf(stderr,
-			"candlewick-bench live: --bots >= 1, --candles >= 10, --speed > 0\n");
+	bybit = g_strcmp0(broker, "bybit") == 0;
+	if (n_bots < 1 || n_candles < 10 || speed <= 0 ||
+	    (broker != NULL && !bybit && strcmp(broker, "paper") != 0)) {
+		fprintf(stderr, "candlewick-bench live: --bots >= 1, --candles >= 10, --speed > 0, "
+				"--broker paper|bybit\n");
 		return 2;
 	}
 	cw_log_set_quiet(TRUE);
@@ -152,11 +204,26 @@ cw_command_bench_live(int argc, char **argv)
 	sim_options.history = 300;
 	sim_options.linger = 1;
 	sim_options.wait_subscribers = 1;
+	if (bybit) {
+		sim_options.api_key = CW_BENCH_LIVE_KEY;
+		sim_options.api_secret = CW_BENCH_LIVE_SECRET;
+		g_setenv("CW_BENCH_LIVE_KEY", CW_BENCH_LIVE_KEY, TRUE);
+		g_setenv("CW_BENCH_LIVE_SECRET", CW_BENCH_LIVE_SECRET, TRUE);
+	}
 	sim = cw_exchange_sim_new(&sim_options, &error);
 	if (sim == NULL || !cw_exchange_sim_start(sim, 0, &error) ||
-	    !cw_bench_live_bots(db, (guint) n_bots, cw_exchange_sim_get_port(sim), &error)) {
+	    !cw_bench_live_bots(db, (guint) n_bots, cw_exchange_sim_get_port(sim), bybit, &error)) {
 		cw_bench_print_error("live", error);
 		return 1;
+	}
+	bench.entries = g_array_new(FALSE, FALSE, sizeof(gint64));
+	bench.creates = g_array_new(FALSE, FALSE, sizeof(gint64));
+	if (bybit) {
+		CwSimBybitPrivate *priv = cw_exchange_sim_get_private(sim);
+
+		/* one key for every bot: the figure is latency, not the limit */
+		cw_sim_bybit_private_set_fault(priv, "rate_limit_per_s", "1000000", NULL);
+		cw_sim_bybit_private_set_create_func(priv, cw_bench_live_create, &bench);
 	}
 	cw_service_options_init(&options);
 	g_strlcpy(options.http_listen, "off", sizeof options.http_listen);
@@ -209,5 +276,14 @@ cw_command_bench_live(int argc, char **argv)
 	       n_bots, lat->len, speed, (double) g_array_index(lat, gint64, i50) / 1e3,
 	       g_array_index(lat, gint64, (guint) (lat->len * 0.99)) / 1e3,
 	       g_array_index(lat, gint64, lat->len - 1) / 1e3);
+	if (bybit) {
+		printf("candlewick-bench live: bybit broker, frame sent -> create received by the "
+		       "simulator:\n");
+		cw_bench_live_print("entries (decided on the candle)", bench.entries);
+		cw_bench_live_print("every create (stops and exits after fills too)",
+				    bench.creates);
+	}
+	g_array_unref(bench.entries);
+	g_array_unref(bench.creates);
 	return 0;
 }

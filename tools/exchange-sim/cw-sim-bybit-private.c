@@ -97,6 +97,8 @@ struct _CwSimBybitPrivate {
 	double qty_step, min_qty;
 	CwSimClockFunc now;
 	gpointer now_data;
+	CwSimCreateFunc create_func;
+	gpointer create_data;
 	CwSimPrivateFaults faults;
 	GHashTable *books;     /* symbol -> CwSimBook */
 	GHashTable *orders;    /* order_id -> CwSimOrder */
@@ -909,6 +911,15 @@ cw_sim_priv_create(CwSimBybitPrivate *self, SoupServerMessage *msg, JsonObject *
 	guint *count;
 
 	self->creates_received++;
+	if (self->create_func != NULL) {
+		JsonNode *ro = json_object_get_member(req, "reduceOnly");
+
+		self->create_func(link != NULL ? link : "",
+				  ro != NULL && JSON_NODE_HOLDS_VALUE(ro) &&
+				      json_node_get_value_type(ro) == G_TYPE_BOOLEAN &&
+				      json_node_get_boolean(ro),
+				  self->create_data);
+	}
 	if (self->faults.error_create_next > 0) {
 		self->faults.error_create_next--;
 		soup_server_message_set_status(msg, 503, NULL);
@@ -1559,6 +1570,13 @@ cw_sim_priv_control(CwSimBybitPrivate *self, SoupServerMessage *msg, const char 
 		cw_sim_priv_json_reply(msg, SOUP_STATUS_OK, doc);
 	}
 	return TRUE;
+}
+
+void
+cw_sim_bybit_private_set_create_func(CwSimBybitPrivate *self, CwSimCreateFunc func, gpointer data)
+{
+	self->create_func = func;
+	self->create_data = data;
 }
 
 /**

@@ -62,6 +62,12 @@ void cw_sim_bybit_private_on_candle(CwSimBybitPrivate *self, const char *symbol,
  * still waiting is matched first. */
 void cw_sim_bybit_private_schedule_candle(CwSimBybitPrivate *self, const char *symbol,
 					  const CwCandle *candle, guint delay_ms);
+/* Called with each create request as it arrives (signed and parsed, before
+ * any fault or check), for latency figures: its orderLinkId ("" when none)
+ * and whether it is a reduce-only order. */
+typedef void (*CwSimCreateFunc)(const char *link_id, gboolean reduce_only, gpointer data);
+void cw_sim_bybit_private_set_create_func(CwSimBybitPrivate *self, CwSimCreateFunc func,
+					  gpointer data);
 /* The GET /sim/audit document. */
 JsonNode *cw_sim_bybit_private_get_audit(CwSimBybitPrivate *self);
 
