@@ -87,9 +87,11 @@ static const CwLiveFeedDialect cw_bybit_feed_dialect = {
     .stream_url = cw_bybit_feed_stream_url,
     .subscribe = cw_bybit_feed_subscribe,
     .unsubscribe = cw_bybit_feed_unsubscribe,
-    /* Bybit v5 "How to subscribe to topics": at most 10 args per
-     * subscribe request (spot; the linear limit is looser), and the topics
-     * of one connection at most 21,000 characters long */
+    /* Bybit v5 "Connect" (docs/v5/ws/connect, "Public channel - Args
+     * limits"): for one public connection the "args" array may not be
+     * over 21,000 characters long (counted as JSON, cw-live-conn.c); spot
+     * takes at most 10 args per subscribe request, linear has no args
+     * limit "for now": 10 a request for both */
     .max_args = 10,
     .max_topics = 0,
     .max_topic_chars = 21000,

@@ -33,7 +33,7 @@ struct _CwLiveConn {
 	CwKlineFrame frame;
 	GPtrArray *members; /* of CwLiveConnMember*, owned */
 	GHashTable *topics; /* topic -> first CwLiveConnMember (of members) */
-	gsize topic_chars;
+	gsize topic_chars;  /* of the args array as JSON (cw_live_conn_arg_chars()) */
 	guint n_topics;
 	guint req;
 	guint send_source; /* the next batch of subscribe requests */
@@ -139,6 +139,16 @@ cw_live_conn_exit(CwLiveConn *self)
 
 /* Topics -------------------------------------------------------------------- */
 
+/* What a topic adds to the connection's "args" array as JSON, which is
+ * what Bybit's 21,000 characters count: the topic, its two quotes and a
+ * comma (the last topic's missing comma pays for one of the brackets;
+ * cw_live_conn_has_room() adds the other). */
+static gsize
+cw_live_conn_arg_chars(const char *topic)
+{
+	return strlen(topic) + 3;
+}
+
 static gboolean
 cw_live_conn_has_room(CwLiveConn *self, const char *topic)
 {
@@ -148,7 +158,8 @@ cw_live_conn_has_room(CwLiveConn *self, const char *topic)
 		return TRUE;
 	if (d->max_topics > 0 && self->n_topics >= d->max_topics)
 		return FALSE;
-	return d->max_topic_chars == 0 || self->topic_chars + strlen(topic) <= d->max_topic_chars;
+	return d->max_topic_chars == 0 ||
+	       1 + self->topic_chars + cw_live_conn_arg_chars(topic) <= d->max_topic_chars;
 }
 
 /* The URL of the next connection: the topics that fit in it. */
@@ -196,7 +207,7 @@ cw_live_conn_add(CwLiveConn *self, CwLiveFeed *feed, const char *topic)
 	} else {
 		g_hash_table_insert(self->topics, m->topic, m);
 		self->n_topics++;
-		self->topic_chars += strlen(topic);
+		self->topic_chars += cw_live_conn_arg_chars(topic);
 	}
 	if (self->client == NULL || !cw_ws_client_is_open(self->client)) {
 		if (first == NULL)
@@ -545,7 +556,7 @@ cw_live_conn_unlink(CwLiveConn *self, CwLiveConnMember *m)
 			g_hash_table_insert(self->topics, m->next->topic, m->next);
 		} else {
 			self->n_topics--;
-			self->topic_chars -= strlen(m->topic);
+			self->topic_chars -= cw_live_conn_arg_chars(m->topic);
 		}
 		return;
 	}

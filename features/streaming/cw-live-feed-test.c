@@ -259,6 +259,19 @@ test_shared_connections(void)
 		cw_market_feed_stop(g_ptr_array_index(feeds, i));
 	g_assert_cmpuint(cw_live_conn_count(), ==, 0);
 	g_ptr_array_set_size(feeds, 0);
+	/* Bybit counts the args array as JSON: 1,100 topics of 17 characters
+	 * are 18,700 characters bare but 22,001 as ["...","..."], over the
+	 * 21,000 of one connection */
+	for (guint i = 1000; i < 2100; i++) {
+		g_autofree char *symbol = g_strdup_printf("S%uUSDT", i);
+
+		g_ptr_array_add(feeds, start_feed("bybit", symbol, "5m"));
+	}
+	g_assert_cmpuint(cw_live_conn_count(), ==, 2);
+	for (guint i = 0; i < feeds->len; i++)
+		cw_market_feed_stop(g_ptr_array_index(feeds, i));
+	g_assert_cmpuint(cw_live_conn_count(), ==, 0);
+	g_ptr_array_set_size(feeds, 0);
 	/* a started feed that goes without stop leaves no connection */
 	g_object_unref(start_feed("bybit", "BTCUSDT", "5m"));
 	g_assert_cmpuint(cw_live_conn_count(), ==, 0);
