@@ -505,6 +505,52 @@ test_bots_pages(Fx *fx, gconstpointer data)
 	}
 }
 
+/* Every handler whose work grows with the bot's rows takes a capped
+ * limit (docs/api.md, "Caps"): one past the cap, or 0, is a 400. */
+static void
+test_caps(Fx *fx, gconstpointer data)
+{
+	static const struct {
+		const char *path;
+		guint cap;
+	} caps[] = {
+	    {"/api/v1/bots", 1000},           {"/api/v1/bots/a/orders", 1000},
+	    {"/api/v1/bots/a/trades", 1000},  {"/api/v1/bots/a/performance", 5000},
+	    {"/api/v1/bots/a/candles", 5000}, {"/api/v1/events", 1000},
+	};
+	g_autofree char *text = NULL;
+	g_autoptr(JsonNode) all = NULL, one = NULL;
+	guint n;
+
+	fx_wait_feeds(fx, 2);
+	for (guint i = 0; i < G_N_ELEMENTS(caps); i++) {
+		g_autofree char *at = g_strdup_printf("%s?limit=%u", caps[i].path, caps[i].cap);
+		g_autofree char *past =
+		    g_strdup_printf("%s?limit=%u", caps[i].path, caps[i].cap + 1);
+		g_autofree char *zero = g_strdup_printf("%s?limit=0", caps[i].path);
+
+		g_test_message("%s", caps[i].path);
+		g_assert_cmpuint(fx_status(fx, "GET", at, fx->reader, NULL), ==, 200);
+		g_assert_cmpuint(fx_status(fx, "GET", past, fx->reader, NULL), ==, 400);
+		g_assert_cmpuint(fx_status(fx, "GET", zero, fx->reader, NULL), ==, 400);
+	}
+	/* the open orders' page says when it left some out */
+	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/a/orders?limit=1000", NULL, &text), ==,
+			 200);
+	all = fx_json(text);
+	g_clear_pointer(&text, g_free);
+	n = json_array_get_length(
+	    json_object_get_array_member(json_node_get_object(all), "orders"));
+	g_assert_false(json_object_get_boolean_member(json_node_get_object(all), "truncated"));
+	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/a/orders?limit=1", NULL, &text), ==, 200);
+	one = fx_json(text);
+	g_assert_cmpuint(json_array_get_length(
+			     json_object_get_array_member(json_node_get_object(one), "orders")),
+			 ==, MIN(n, 1));
+	g_assert_true(json_object_get_boolean_member(json_node_get_object(one), "truncated") ==
+		      (n > 1));
+}
+
 static void
 test_reads(Fx *fx, gconstpointer data)
 {
@@ -1741,6 +1787,7 @@ main(int argc, char **argv)
 	g_test_add("/e2e/api/rate-limit", Fx, "5", fx_setup, test_rate_limit, fx_teardown);
 	g_test_add("/e2e/api/reads", Fx, "5", fx_setup, test_reads, fx_teardown);
 	g_test_add("/e2e/api/bots-pages", Fx, NULL, fx_setup, test_bots_pages, fx_teardown);
+	g_test_add("/e2e/api/caps", Fx, "100", fx_setup, test_caps, fx_teardown);
 	g_test_add("/e2e/api/changes", Fx, "5", fx_setup, test_changes, fx_teardown);
 	g_test_add("/e2e/api/stream-resume", Fx, "5", fx_setup, test_stream_resume, fx_teardown);
 	g_test_add("/e2e/api/stream-auth", Fx, "100", fx_setup, test_stream_auth, fx_teardown);

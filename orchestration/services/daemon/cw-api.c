@@ -708,6 +708,11 @@ cw_api_get_trades(CwApiRequest *req)
 	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
 }
 
+/* GET /bots/{name}/orders: the bot's open orders, at most limit of them
+ * (default 100, at most 1000) */
+#define CW_API_ORDERS_DEFAULT_LIMIT 100
+#define CW_API_ORDERS_MAX_LIMIT     1000
+
 static guint
 cw_api_get_orders(CwApiRequest *req)
 {
@@ -715,16 +720,22 @@ cw_api_get_orders(CwApiRequest *req)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GArray) orders = NULL;
 	g_autoptr(JsonBuilder) b = json_builder_new();
+	gint64 limit;
 
-	if (!cw_api_find_bot(req, &bot))
+	if (!cw_api_query_int(req, "limit", 1, CW_API_ORDERS_MAX_LIMIT, CW_API_ORDERS_DEFAULT_LIMIT,
+			      &limit) ||
+	    !cw_api_find_bot(req, &bot))
 		return req->status;
 	orders = cw_store_orders_open(req->api->store, bot.id, &error);
 	if (orders == NULL)
 		return cw_api_problem_from_error(req, error);
 	json_builder_begin_object(b);
+	/* more open orders than the page holds: the reply says so */
+	json_builder_set_member_name(b, "truncated");
+	json_builder_add_boolean_value(b, orders->len > (guint) limit);
 	json_builder_set_member_name(b, "orders");
 	json_builder_begin_array(b);
-	for (guint i = 0; i < orders->len; i++) {
+	for (guint i = 0; i < orders->len && i < (guint) limit; i++) {
 		const CwOrder *o = &g_array_index(orders, CwOrder, i);
 
 		json_builder_begin_object(b);
