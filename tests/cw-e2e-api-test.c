@@ -354,6 +354,203 @@ fx_call(Fx *fx, const char *method, const char *path, const char *body, char **t
 	return status;
 }
 
+/* GET path with the admin token; *chunked: the reply came with
+ * Transfer-Encoding: chunked. */
+static JsonNode *
+fx_get_chunked(Fx *fx, const char *path, guint *status, gboolean *chunked)
+{
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u%s", fx->port, path);
+	g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+	g_autofree char *auth = g_strdup_printf("Bearer %s", fx->admin);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) reply = NULL;
+	g_autofree char *text = NULL;
+
+	soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization", auth);
+	reply = soup_session_send_and_read(fx->session, msg, NULL, &error);
+	g_assert_no_error(error);
+	*status = soup_message_get_status(msg);
+	*chunked = soup_message_headers_get_encoding(soup_message_get_response_headers(msg)) ==
+		   SOUP_ENCODING_CHUNKED;
+	text = g_strndup(g_bytes_get_data(reply, NULL), g_bytes_get_size(reply));
+	return fx_json(text);
+}
+
+/* GET /bots pages by name (after=NAME, next), 100 by default, at most
+ * 1,000, as summaries (the heavy state is in GET /bots/{name}), the body
+ * built in slices and sent chunked. 150 bots: "a" and p000..p148. */
+static void
+test_bots_pages(Fx *fx, gconstpointer data)
+{
+	g_autofree char *cols = NULL, *sql = NULL;
+	g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *after = NULL;
+	guint status = 0, pages = 0;
+	gboolean chunked = FALSE;
+
+	fx_add_bot(fx, fx->db, "ema-trend.json", "a");
+	cols =
+	    cw_test_db_text(fx->db, "SELECT group_concat(name) FROM pragma_table_info("
+				    "'trading_bots') WHERE name NOT IN ('id', 'name', 'config')");
+	sql = g_strdup_printf(
+	    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 148) "
+	    "INSERT INTO trading_bots (name, config, %s) SELECT printf('p%%03d', i), "
+	    "json_set(config, '$.name', printf('p%%03d', i)), %s FROM n, trading_bots "
+	    "WHERE trading_bots.name = 'a'; UPDATE trading_bots SET enabled = 0",
+	    cols, cols);
+	cw_test_db_exec(fx->db, sql);
+	fx_start(fx, "100");
+
+	/* the default page: 100, by name, summaries */
+	{
+		g_autoptr(JsonNode) node = fx_get_chunked(fx, "/api/v1/bots", &status, &chunked);
+		JsonObject *obj = json_node_get_object(node);
+		JsonArray *bots = json_object_get_array_member(obj, "bots");
+		JsonObject *first = json_array_get_object_element(bots, 0);
+
+		g_assert_cmpuint(status, ==, 200);
+		g_assert_true(chunked);
+		g_assert_cmpuint(json_array_get_length(bots), ==, 100);
+		g_assert_cmpstr(json_object_get_string_member(first, "name"), ==, "a");
+		g_assert_cmpstr(json_object_get_string_member(obj, "next"), ==, "p098");
+		g_assert_true(json_object_has_member(first, "mode"));
+		g_assert_true(json_object_has_member(first, "performance"));
+		g_assert_true(json_object_has_member(first, "positions"));
+		g_assert_cmpstr(json_object_get_string_member(first, "active_strategy"), !=, NULL);
+		g_assert_false(json_object_has_member(first, "guards"));
+		g_assert_false(json_object_has_member(first, "cache"));
+	}
+	/* the detail keeps what the summary leaves out */
+	{
+		g_autoptr(JsonNode) node =
+		    fx_get_chunked(fx, "/api/v1/bots/p007", &status, &chunked);
+
+		g_assert_cmpuint(status, ==, 200);
+		g_assert_true(json_object_has_member(json_node_get_object(node), "guards"));
+		g_assert_true(json_object_has_member(json_node_get_object(node), "strategies"));
+	}
+	/* pages of 40 by cursor: every bot once, in name order */
+	do {
+		g_autofree char *path =
+		    g_strdup_printf("/api/v1/bots?limit=40%s%s", after != NULL ? "&after=" : "",
+				    after != NULL ? after : "");
+		g_autoptr(JsonNode) node = fx_get_chunked(fx, path, &status, &chunked);
+		JsonObject *obj = json_node_get_object(node);
+		JsonArray *bots = json_object_get_array_member(obj, "bots");
+
+		g_assert_cmpuint(status, ==, 200);
+		g_assert_cmpuint(json_array_get_length(bots), <=, 40);
+		for (guint i = 0; i < json_array_get_length(bots); i++)
+			g_ptr_array_add(seen, g_strdup(json_object_get_string_member(
+						  json_array_get_object_element(bots, i), "name")));
+		g_clear_pointer(&after, g_free);
+		if (!json_object_get_null_member(obj, "next"))
+			after = g_strdup(json_object_get_string_member(obj, "next"));
+		pages++;
+	} while (after != NULL && pages < 10);
+	g_assert_cmpuint(pages, ==, 4);
+	g_assert_cmpuint(seen->len, ==, 150);
+	g_assert_cmpstr(g_ptr_array_index(seen, 0), ==, "a");
+	for (guint i = 1; i < seen->len; i++) {
+		g_autofree char *want = g_strdup_printf("p%03u", i - 1);
+		g_assert_cmpstr(g_ptr_array_index(seen, i), ==, want);
+	}
+	/* past the last name: empty, no next */
+	{
+		g_autoptr(JsonNode) node =
+		    fx_get_chunked(fx, "/api/v1/bots?after=q", &status, &chunked);
+		JsonObject *obj = json_node_get_object(node);
+
+		g_assert_cmpuint(status, ==, 200);
+		g_assert_cmpuint(json_array_get_length(json_object_get_array_member(obj, "bots")),
+				 ==, 0);
+		g_assert_true(json_object_get_null_member(obj, "next"));
+	}
+	/* the bounds */
+	g_assert_cmpuint(fx_status(fx, "GET", "/api/v1/bots?limit=0", fx->admin, NULL), ==, 400);
+	g_assert_cmpuint(fx_status(fx, "GET", "/api/v1/bots?limit=1001", fx->admin, NULL), ==, 400);
+	{
+		g_autofree char *pad = g_strnfill(300, 'x');
+		g_autofree char *path = g_strdup_printf("/api/v1/bots?after=%s", pad);
+		g_assert_cmpuint(fx_status(fx, "GET", path, fx->admin, NULL), ==, 400);
+	}
+	/* a client that goes away while its list is built: the slices stop,
+	 * the service goes on */
+	for (guint k = 0; k < 5; k++) {
+		g_autoptr(GSocketClient) client = g_socket_client_new();
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GSocketConnection) conn =
+		    g_socket_client_connect_to_host(client, "127.0.0.1", fx->port, NULL, &error);
+		g_autofree char *req =
+		    g_strdup_printf("GET /api/v1/bots?limit=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+				    "Authorization: Bearer %s\r\n\r\n",
+				    fx->admin);
+		char buf[64];
+
+		g_assert_no_error(error);
+		g_assert_true(
+		    g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)), req,
+					      strlen(req), NULL, NULL, &error));
+		g_assert_cmpint(g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)),
+						    buf, sizeof buf, NULL, NULL),
+				>, 0);
+		g_assert_true(g_io_stream_close(G_IO_STREAM(conn), NULL, NULL));
+	}
+	{
+		g_autoptr(JsonNode) node =
+		    fx_get_chunked(fx, "/api/v1/bots?limit=1000", &status, &chunked);
+		g_assert_cmpuint(json_array_get_length(json_object_get_array_member(
+				     json_node_get_object(node), "bots")),
+				 ==, 150);
+	}
+}
+
+/* Every handler whose work grows with the bot's rows takes a capped
+ * limit (docs/api.md, "Caps"): one past the cap, or 0, is a 400. */
+static void
+test_caps(Fx *fx, gconstpointer data)
+{
+	static const struct {
+		const char *path;
+		guint cap;
+	} caps[] = {
+	    {"/api/v1/bots", 1000},           {"/api/v1/bots/a/orders", 1000},
+	    {"/api/v1/bots/a/trades", 1000},  {"/api/v1/bots/a/performance", 5000},
+	    {"/api/v1/bots/a/candles", 5000}, {"/api/v1/events", 1000},
+	};
+	g_autofree char *text = NULL;
+	g_autoptr(JsonNode) all = NULL, one = NULL;
+	guint n;
+
+	fx_wait_feeds(fx, 2);
+	for (guint i = 0; i < G_N_ELEMENTS(caps); i++) {
+		g_autofree char *at = g_strdup_printf("%s?limit=%u", caps[i].path, caps[i].cap);
+		g_autofree char *past =
+		    g_strdup_printf("%s?limit=%u", caps[i].path, caps[i].cap + 1);
+		g_autofree char *zero = g_strdup_printf("%s?limit=0", caps[i].path);
+
+		g_test_message("%s", caps[i].path);
+		g_assert_cmpuint(fx_status(fx, "GET", at, fx->reader, NULL), ==, 200);
+		g_assert_cmpuint(fx_status(fx, "GET", past, fx->reader, NULL), ==, 400);
+		g_assert_cmpuint(fx_status(fx, "GET", zero, fx->reader, NULL), ==, 400);
+	}
+	/* the open orders' page says when it left some out */
+	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/a/orders?limit=1000", NULL, &text), ==,
+			 200);
+	all = fx_json(text);
+	g_clear_pointer(&text, g_free);
+	n = json_array_get_length(
+	    json_object_get_array_member(json_node_get_object(all), "orders"));
+	g_assert_false(json_object_get_boolean_member(json_node_get_object(all), "truncated"));
+	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/a/orders?limit=1", NULL, &text), ==, 200);
+	one = fx_json(text);
+	g_assert_cmpuint(json_array_get_length(
+			     json_object_get_array_member(json_node_get_object(one), "orders")),
+			 ==, MIN(n, 1));
+	g_assert_true(json_object_get_boolean_member(json_node_get_object(one), "truncated") ==
+		      (n > 1));
+}
+
 static void
 test_reads(Fx *fx, gconstpointer data)
 {
@@ -369,15 +566,10 @@ test_reads(Fx *fx, gconstpointer data)
 	node = fx_json(text);
 	obj = json_node_get_object(node);
 	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(obj, "bots")), ==, 1);
-	next = json_object_get_int_member(obj, "next_after");
+	g_assert_cmpstr(json_object_get_string_member(obj, "next"), ==, "a");
 	g_clear_pointer(&text, g_free);
 	g_clear_pointer(&node, json_node_unref);
-	{
-		g_autofree char *path =
-		    g_strdup_printf("/api/v1/bots?after=%" G_GINT64_FORMAT, next);
-
-		g_assert_cmpuint(fx_call(fx, "GET", path, NULL, &text), ==, 200);
-	}
+	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots?after=a", NULL, &text), ==, 200);
 	node = fx_json(text);
 	obj = json_node_get_object(json_array_get_element(
 	    json_object_get_array_member(json_node_get_object(node), "bots"), 0));
@@ -1594,6 +1786,8 @@ main(int argc, char **argv)
 	g_test_add("/e2e/api/refused", Fx, "100000", fx_setup, test_refused, fx_teardown);
 	g_test_add("/e2e/api/rate-limit", Fx, "5", fx_setup, test_rate_limit, fx_teardown);
 	g_test_add("/e2e/api/reads", Fx, "5", fx_setup, test_reads, fx_teardown);
+	g_test_add("/e2e/api/bots-pages", Fx, NULL, fx_setup, test_bots_pages, fx_teardown);
+	g_test_add("/e2e/api/caps", Fx, "100", fx_setup, test_caps, fx_teardown);
 	g_test_add("/e2e/api/changes", Fx, "5", fx_setup, test_changes, fx_teardown);
 	g_test_add("/e2e/api/stream-resume", Fx, "5", fx_setup, test_stream_resume, fx_teardown);
 	g_test_add("/e2e/api/stream-auth", Fx, "100", fx_setup, test_stream_auth, fx_teardown);

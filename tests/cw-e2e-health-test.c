@@ -57,6 +57,33 @@ fixture_add_bot(Fixture *fx, const char *name, double speed)
 	fixture_add_bot_feed(fx, name, speed, "replay");
 }
 
+/* A bot on the "counting" venue of tests/modules (a broker that is not
+ * simulated on candles), replaying the shared data at speed. */
+static void
+fixture_add_counting_bot(Fixture *fx, const char *name, double speed)
+{
+	g_autofree char *csv = g_build_filename(g_getenv("CW_SHARED_DATA"), "btcusdt-5m.csv", NULL);
+	g_autofree char *book = g_strdup_printf("%s/%s.book", fx->dir, name);
+	g_autofree char *log = g_strdup_printf("%s/%s.log", fx->dir, name);
+	g_autofree char *path = g_strdup_printf("%s/%s.json", fx->dir, name);
+	g_autofree char *mod = g_strconcat("CW_MODULE_DIR=", g_getenv("CW_TEST_MODULE_DIR"), NULL);
+	const char *env[] = {mod, NULL};
+	g_autofree char *json = g_strdup_printf(
+	    "{\"name\":\"%s\",\"symbol\":\"BTCUSDT\",\"interval\":\"5m\","
+	    "\"feed\":{\"type\":\"replay\",\"path\":\"%s\",\"speed\":%g},"
+	    "\"broker\":{\"type\":\"counting\",\"book\":\"%s\",\"log\":\"%s\"},"
+	    "\"strategy\":{\"analyzers\":[{\"type\":\"ema_cross\",\"weight\":0.6},"
+	    "{\"type\":\"rsi\",\"weight\":0.4}],\"aggregation\":{\"min_score\":0.3},"
+	    "\"exit\":{\"stop_loss\":{\"type\":\"percent\",\"value\":1.5},"
+	    "\"take_profits\":[{\"percent\":1.5,\"close\":0.5},{\"percent\":3}]}}}",
+	    name, csv, speed, book, log);
+
+	g_assert_true(g_file_set_contents(path, json, -1, NULL));
+	g_assert_cmpint(
+	    cw_test_run_env(env, NULL, NULL, "bots", "add", "--db", fx->db, "--config", path, NULL),
+	    ==, 0);
+}
+
 static void
 fixture_start(Fixture *fx, const char *service_json, const char *const *env)
 {
@@ -219,6 +246,135 @@ promtool_check(const char *body)
 
 static double sample_value(const char *body, const char *prefix);
 
+/* GET /metrics without libsoup's content decoder: accept is the
+ * Accept-Encoding sent (NULL: none); *encoding the Content-Encoding
+ * answered (NULL: none). The body as it came over the wire. */
+static GBytes *
+fixture_scrape_raw(Fixture *fx, const char *accept, char **encoding)
+{
+	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 10, NULL);
+	g_autofree char *uri = g_strdup_printf("http://127.0.0.1:%u/metrics", fx->port);
+	g_autoptr(SoupMessage) msg = soup_message_new("GET", uri);
+	g_autoptr(GError) error = NULL;
+	GBytes *body;
+	SoupMessageHeaders *in;
+
+	soup_session_remove_feature_by_type(session, SOUP_TYPE_CONTENT_DECODER);
+	if (accept != NULL)
+		soup_message_headers_replace(soup_message_get_request_headers(msg),
+					     "Accept-Encoding", accept);
+	else
+		soup_message_headers_remove(soup_message_get_request_headers(msg),
+					    "Accept-Encoding");
+	body = soup_session_send_and_read(session, msg, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(soup_message_get_status(msg), ==, 200);
+	in = soup_message_get_response_headers(msg);
+	*encoding = g_strdup(soup_message_headers_get_one(in, "Content-Encoding"));
+	g_assert_cmpstr(soup_message_headers_get_one(in, "Vary"), ==, "Accept-Encoding");
+	return body;
+}
+
+/* gz inflated (gzip format), NUL-terminated. */
+static char *
+gunzip(GBytes *gz)
+{
+	g_autoptr(GZlibDecompressor) z = g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+	g_autoptr(GInputStream) mem = g_memory_input_stream_new_from_bytes(gz);
+	g_autoptr(GInputStream) in = g_converter_input_stream_new(mem, G_CONVERTER(z));
+	g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) plain = NULL;
+
+	g_assert_cmpint(g_output_stream_splice(out, in,
+					       G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
+						   G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+					       NULL, &error),
+			>=, 0);
+	g_assert_no_error(error);
+	plain = g_memory_output_stream_steal_as_bytes(G_MEMORY_OUTPUT_STREAM(out));
+	return g_strndup(g_bytes_get_data(plain, NULL), g_bytes_get_size(plain));
+}
+
+/* The body with each sample's value cut off: its comments and series
+ * (name and labels), in order. Two scrapes a moment apart agree on it. */
+static char *
+series_of(const char *body)
+{
+	g_auto(GStrv) lines = g_strsplit(body, "\n", -1);
+	GString *out = g_string_new(NULL);
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		const char *sp = lines[i][0] == '#' ? NULL : strrchr(lines[i], ' ');
+		if (lines[i][0] == '\0')
+			continue;
+		g_string_append_len(out, lines[i],
+				    sp != NULL ? (gssize) (sp - lines[i]) : (gssize) -1);
+		g_string_append_c(out, '\n');
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* Counts lines of body that start with prefix. */
+static guint
+count_lines(const char *body, const char *prefix)
+{
+	g_autofree char *needle = g_strconcat("\n", prefix, NULL);
+	guint n = 0;
+
+	for (const char *p = body; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* The bot's fills, both sides, in a /metrics body. */
+static double
+fills_of(const char *body, const char *bot)
+{
+	g_autofree char *needle = g_strdup_printf("\ncandlewick_bot_fills_total{bot=\"%s\"", bot);
+	double sum = 0;
+
+	for (const char *p = body; (p = strstr(p, needle)) != NULL; p++) {
+		const char *eol = strchr(p + 1, '\n');
+		g_autofree char *line =
+		    g_strndup(p + 1, eol != NULL ? (gsize) (eol - p - 1) : strlen(p + 1));
+		sum += g_ascii_strtod(strrchr(line, ' ') + 1, NULL);
+	}
+	return sum;
+}
+
+/* /metrics in gzip when the scraper asks for it (as Prometheus does):
+ * the body inflates to the plain scrape's series, promtool takes it, and
+ * a scraper that refuses gzip (q=0) or names no coding gets plain text. */
+static void
+test_metrics_gzip(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *enc_plain = NULL, *enc_gz = NULL, *enc_q0 = NULL;
+	g_autoptr(GBytes) plain = NULL, gz = NULL, q0 = NULL;
+	g_autofree char *text = NULL, *inflated = NULL, *a = NULL, *b = NULL;
+
+	fixture_start(fx, "{}", NULL);
+	g_usleep(1500000);
+	plain = fixture_scrape_raw(fx, NULL, &enc_plain);
+	gz = fixture_scrape_raw(fx, "gzip, deflate", &enc_gz);
+	q0 = fixture_scrape_raw(fx, "gzip;q=0, identity", &enc_q0);
+	g_assert_null(enc_plain);
+	g_assert_cmpstr(enc_gz, ==, "gzip");
+	g_assert_null(enc_q0);
+	text = g_strndup(g_bytes_get_data(plain, NULL), g_bytes_get_size(plain));
+	inflated = gunzip(gz);
+	/* compressed at least threefold (tenfold at 1,000 bots) */
+	g_assert_cmpuint(g_bytes_get_size(gz) * 3, <, strlen(inflated));
+	g_assert_cmpuint(check_exposition(inflated), >, 40);
+	a = series_of(text);
+	b = series_of(inflated);
+	g_assert_cmpstr(a, ==, b);
+	g_assert_cmpuint(g_bytes_get_size(q0), >, strlen(inflated) / 2);
+	if (!promtool_check(inflated))
+		g_test_skip("promtool not installed (Debian package prometheus): "
+			    "promtool check metrics not run");
+}
+
 static void
 test_metrics(Fixture *fx, gconstpointer data)
 {
@@ -226,8 +382,11 @@ test_metrics(Fixture *fx, gconstpointer data)
 	guint status = 0;
 	g_autofree char *body = NULL;
 	g_autofree char *file = g_build_filename(fx->dir, "metrics.txt", NULL);
+	g_autofree char *mod = g_strconcat("CW_MODULE_DIR=", g_getenv("CW_TEST_MODULE_DIR"), NULL);
+	const char *env[] = {mod, NULL};
 
-	fixture_start(fx, "{}", NULL);
+	fixture_add_counting_bot(fx, "gamma", 2000);
+	fixture_start(fx, "{}", env);
 	g_usleep(1500000);
 	body = fixture_request(fx, "GET", "/metrics", &status, &ctype);
 	g_assert_cmpuint(status, ==, 200);
@@ -242,15 +401,39 @@ test_metrics(Fixture *fx, gconstpointer data)
 	g_assert_nonnull(strstr(body, "# TYPE candlewick_bot_memory_bytes gauge\n"));
 	g_assert_cmpfloat(sample_value(body, "candlewick_bot_memory_bytes{bot=\"alpha\""), >, 4096);
 	g_assert_cmpfloat(sample_value(body, "candlewick_bot_memory_bytes{bot=\"beta\""), >, 4096);
-	/* the paper broker's round trips, from the bots' execution reports,
-	 * once the first entry filled */
+	/* a venue's round trips, from the bot's execution reports, once its
+	 * first entry filled; the paper bots (simulated on candles) trade but
+	 * report none: their wall-clock round trips measure no venue */
 	{
 		CwTestDeadline d = cw_test_deadline(60000);
 
 		g_free(body);
-		body = wait_sample(fx, "candlewick_bot_broker_fill_seconds_count{bot=\"alpha\"", 1,
+		body = wait_sample(fx, "candlewick_bot_broker_fill_seconds_count{bot=\"gamma\"", 1,
 				   &d);
+		do {
+			guint st = 0;
+			g_free(body);
+			body = fixture_request(fx, "GET", "/metrics", &st, NULL);
+			if (fills_of(body, "alpha") >= 2)
+				break;
+		} while (cw_test_deadline_wait(&d, 100));
+		g_assert_cmpfloat(fills_of(body, "alpha"), >=, 2);
 		g_assert_cmpuint(check_exposition(body), >, 40);
+		g_assert_cmpuint(
+		    count_lines(body, "candlewick_bot_broker_fill_seconds_bucket{bot=\"gamma\""),
+		    ==, 4);
+		g_assert_cmpuint(
+		    count_lines(body, "candlewick_bot_broker_ack_seconds_bucket{bot=\"alpha\""), ==,
+		    0);
+		g_assert_cmpuint(
+		    count_lines(body, "candlewick_bot_broker_fill_seconds_bucket{bot=\"alpha\""),
+		    ==, 0);
+		g_assert_cmpuint(
+		    count_lines(body, "candlewick_bot_broker_fill_seconds_count{bot=\"alpha\""), ==,
+		    0);
+		g_assert_cmpuint(
+		    count_lines(body, "candlewick_bot_broker_fill_seconds_count{bot=\"beta\""), ==,
+		    0);
 	}
 	if (!promtool_check(body))
 		g_test_skip("promtool not installed (Debian package prometheus): "
@@ -818,6 +1001,8 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add("/e2e/health/metrics", Fixture, NULL, fixture_setup, test_metrics,
+		   fixture_teardown);
+	g_test_add("/e2e/health/metrics-gzip", Fixture, NULL, fixture_setup, test_metrics_gzip,
 		   fixture_teardown);
 	g_test_add("/e2e/health/bad-requests", Fixture, NULL, fixture_setup, test_bad_requests,
 		   fixture_teardown);

@@ -102,6 +102,10 @@ typedef struct {
 	double position_qty; /* signed */
 	/* submit -> acknowledged / first fill (nullable) */
 	const CwBrokerRoundTrips *broker;
+	/* the bot's broker matches on candles (CW_BROKER_CAP_SIMULATED_ON_CANDLES,
+	 * the paper broker): its wall-clock round trips measure nothing of a
+	 * venue, and /metrics leaves them out */
+	gboolean broker_simulated;
 	/* bytes attributable to the bot: its orchestrators (sized when they
 	 * were created) and its runtime's buffers, without a heap walk */
 	guint64 memory_bytes;

@@ -83,13 +83,56 @@ cw_bench_serve_prepare(const char *dir, guint n_bots, double days, char **db_out
 	return TRUE;
 }
 
+/* Bots of body that have sent an order (a non-zero submitted counter). */
+static guint
+cw_bench_serve_count_trading(const char *body)
+{
+	static const char key[] = "\ncandlewick_bot_orders_total{";
+	static const char submitted[] = ",result=\"submitted\"} ";
+	guint n = 0;
+
+	for (const char *p = body; (p = strstr(p, key)) != NULL; p++) {
+		const char *eol = strchr(p + 1, '\n');
+		const char *r = strstr(p, submitted);
+		if (r != NULL && (eol == NULL || r < eol) && r[strlen(submitted)] != '0')
+			n++;
+	}
+	return n;
+}
+
+/* Bots of body with a broker round-trip histogram. */
+static guint
+cw_bench_serve_count_round_trips(const char *body)
+{
+	guint n = 0;
+
+	for (const char *p = body;
+	     (p = strstr(p, "\ncandlewick_bot_broker_fill_seconds_count{")) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* The body as a gzip scrape gets it: its size, and *ns the time taken. */
+static gsize
+cw_bench_serve_gzip_size(const char *body, gsize len, gint64 *ns)
+{
+	gint64 a = cw_bench_serve_ns();
+	g_autoptr(GBytes) gz = cw_http_server_gzip(body, len, NULL);
+
+	*ns = cw_bench_serve_ns() - a;
+	return gz != NULL ? g_bytes_get_size(gz) : 0;
+}
+
 /* The largest /metrics body seen while the replay runs, rendered from a
- * timer on the main loop: bots that have traded carry their round-trip
- * histograms then (the service unloads them when it ends). */
+ * timer on the main loop: bots that have traded carry their fills then
+ * (the service unloads them when it ends). */
 typedef struct {
 	CwService *service;
 	gsize max_size;
-	guint trading; /* bots with round-trip histograms in the largest body */
+	guint trading;     /* bots with an order in the largest body */
+	guint round_trips; /* bots with round-trip histograms in it */
+	gsize gzip_size;
+	gint64 gzip_ns;
 	gint64 render_ns;
 	guint renders;
 	gint64 total_ns;
@@ -109,10 +152,9 @@ cw_bench_serve_scrape_cb(gpointer user_data)
 	if (size > s->max_size) {
 		s->max_size = size;
 		s->render_ns = ns;
-		s->trading = 0;
-		for (const char *p = body;
-		     (p = strstr(p, "\ncandlewick_bot_broker_fill_seconds_count{")) != NULL; p++)
-			s->trading++;
+		s->trading = cw_bench_serve_count_trading(body);
+		s->round_trips = cw_bench_serve_count_round_trips(body);
+		s->gzip_size = cw_bench_serve_gzip_size(body, size, &s->gzip_ns);
 	}
 	return G_SOURCE_CONTINUE;
 }
@@ -122,24 +164,25 @@ cw_bench_serve_scrape_cb(gpointer user_data)
 static void
 cw_bench_serve_metrics(CwService *service, gint n_bots, const char *when)
 {
-	gsize size = 0;
-	guint trading = 0;
-	gint64 m0 = cw_bench_serve_ns(), best = G_MAXINT64;
+	gsize size = 0, gz = 0;
+	guint round_trips = 0;
+	gint64 best = G_MAXINT64, sum = 0, gz_ns = 0;
 
 	for (guint r = 0; r < 20; r++) {
 		gint64 a = cw_bench_serve_ns();
 		g_autofree char *body = cw_service_render_metrics(service, &size);
-		best = MIN(best, cw_bench_serve_ns() - a);
-		if (r == 0)
-			for (const char *p = body;
-			     (p = strstr(p, "\ncandlewick_bot_broker_fill_seconds_count{")) != NULL;
-			     p++)
-				trading++;
+		gint64 ns = cw_bench_serve_ns() - a;
+		best = MIN(best, ns);
+		sum += ns;
+		if (r == 0) {
+			round_trips = cw_bench_serve_count_round_trips(body);
+			gz = cw_bench_serve_gzip_size(body, size, &gz_ns);
+		}
 	}
 	printf("GET /metrics body with %d bots, %s (%u with round-trip histograms): %.2f MB, "
-	       "rendered in %.1f ms (best of 20, mean %.1f ms)\n",
-	       n_bots, when, trading, size / 1e6, best / 1e6,
-	       (double) (cw_bench_serve_ns() - m0) / 20 / 1e6);
+	       "rendered in %.1f ms (best of 20, mean %.1f ms); gzip %.3f MB in %.1f ms\n",
+	       n_bots, when, round_trips, size / 1e6, best / 1e6, (double) sum / 20 / 1e6, gz / 1e6,
+	       gz_ns / 1e6);
 }
 
 int
@@ -237,12 +280,14 @@ cw_command_bench_serve(int argc, char **argv)
 	if (cw_service_run(service) != 0)
 		return 1;
 	g_source_remove(scrape_id);
-	printf("GET /metrics body with %d bots, largest while the replay ran (of %u scrapes; "
-	       "%u bots with round-trip histograms): %.2f MB, rendered in %.1f ms (mean of the "
-	       "scrapes %.1f ms)\n",
-	       n_bots, scrape.renders, scrape.trading, scrape.max_size / 1e6,
-	       scrape.render_ns / 1e6,
-	       scrape.renders > 0 ? (double) scrape.total_ns / scrape.renders / 1e6 : 0);
+	printf(
+	    "GET /metrics body with %d bots, largest while the replay ran (of %u scrapes; "
+	    "%u bots with an order, %u with round-trip histograms): %.2f MB, rendered in %.1f ms "
+	    "(mean of the scrapes %.1f ms); gzip %.3f MB in %.1f ms\n",
+	    n_bots, scrape.renders, scrape.trading, scrape.round_trips, scrape.max_size / 1e6,
+	    scrape.render_ns / 1e6,
+	    scrape.renders > 0 ? (double) scrape.total_ns / scrape.renders / 1e6 : 0,
+	    scrape.gzip_size / 1e6, scrape.gzip_ns / 1e6);
 	timings = cw_feed_hub_get_timings(cw_strategy_manager_get_feed_hub(manager), &n_timings);
 	if (n_timings == 0) {
 		fprintf(stderr, "candlewick-bench serve: no candle was routed\n");

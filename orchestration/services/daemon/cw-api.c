@@ -372,18 +372,17 @@ cw_api_bot_extra(CwApi *self, JsonBuilder *b, const CwStoreBot *bot)
 	json_builder_end_array(b);
 }
 
-/* The shared row with the parsed config from the cache: a page of 1,000
- * bots would otherwise parse 1,000 configurations on the main loop. */
-static void
-cw_api_bot_row(CwApi *self, JsonBuilder *b, const CwStoreBot *bot, gint64 now)
+/* The bot's parsed config from the cache: a page of 1,000 bots would
+ * otherwise parse 1,000 configurations on the main loop. NULL when the
+ * row has none. */
+static CwApiConfig *
+cw_api_config_for(CwApi *self, const CwStoreBot *bot)
 {
 	CwApiConfig *c = g_hash_table_lookup(self->configs, &bot->id);
 	g_autoptr(GError) error = NULL;
 
-	if (bot->config == NULL) {
-		cw_bot_admin_bot_to_json_full(b, self->store, bot, NULL, NULL, now);
-		return;
-	}
+	if (bot->config == NULL)
+		return NULL;
 	if (c == NULL || c->updated_at != bot->updated_at || g_strcmp0(c->text, bot->config) != 0) {
 		if (g_hash_table_size(self->configs) >= 100000)
 			g_hash_table_remove_all(self->configs);
@@ -394,7 +393,52 @@ cw_api_bot_row(CwApi *self, JsonBuilder *b, const CwStoreBot *bot, gint64 now)
 		c->error = error != NULL ? g_strdup(error->message) : NULL;
 		g_hash_table_replace(self->configs, g_memdup2(&bot->id, sizeof(bot->id)), c);
 	}
-	cw_bot_admin_bot_to_json_full(b, self->store, bot, c->config, c->error, now);
+	return c;
+}
+
+/* The shared row, with the parsed config from the cache. */
+static void
+cw_api_bot_row(CwApi *self, JsonBuilder *b, const CwStoreBot *bot, gint64 now)
+{
+	CwApiConfig *c = cw_api_config_for(self, bot);
+
+	cw_bot_admin_bot_to_json_full(b, self->store, bot, c != NULL ? c->config : NULL,
+				      c != NULL ? c->error : NULL, now);
+}
+
+/* The list's summary of a bot: what the overview shows, three store reads
+ * (mode, the newest metrics row, positions) and no JSON parsed. The cache,
+ * guard and feed state are in GET /bots/{name} only. */
+static void
+cw_api_bot_summary(CwApi *self, JsonBuilder *b, const CwStoreBot *bot, gint64 now)
+{
+	CwApiConfig *c = cw_api_config_for(self, bot);
+	const CwBotConfig *config = c != NULL ? c->config : NULL;
+	g_autoptr(GError) mode_error = NULL;
+	CwBotMode mode = cw_bot_admin_get_mode(self->store, bot->id, &mode_error);
+
+	json_builder_begin_object(b);
+	cw_api_add_int(b, "id", bot->id);
+	cw_api_add_string(b, "name", bot->name);
+	json_builder_set_member_name(b, "enabled");
+	json_builder_add_boolean_value(b, bot->enabled);
+	cw_api_add_string(b, "status", bot->corrupt != NULL ? "corrupt" : bot->status);
+	cw_api_add_string(b, "mode", cw_bot_mode_to_string(mode));
+	cw_api_add_string(b, "active_strategy",
+			  config != NULL ? cw_bot_config_get_active_strategy(config)->id : NULL);
+	json_builder_set_member_name(b, "heartbeat_age_ms");
+	if (bot->last_heartbeat == 0)
+		json_builder_add_null_value(b);
+	else
+		json_builder_add_int_value(b, MAX(now - bot->last_heartbeat, 0));
+	cw_api_add_int(b, "error_count", bot->error_count);
+	cw_api_add_string(b, "last_error", bot->last_error);
+	if (bot->corrupt != NULL)
+		cw_api_add_string(b, "error", bot->corrupt->message);
+	if (c != NULL && c->error != NULL)
+		cw_api_add_string(b, "config_error", c->error);
+	cw_api_bot_extra(self, b, bot);
+	json_builder_end_object(b);
 }
 
 /* The bot's object: the shared row, with this API's members merged in. */
@@ -425,42 +469,168 @@ cw_api_bot_node(CwApi *self, const CwStoreBot *bot, gint64 now)
 
 /* ---- read routes ---- */
 
+/* GET /bots is answered in slices: at most CW_API_BOTS_PER_SLICE bots,
+ * or CW_API_BOTS_SLICE_US of work, per main-loop iteration, each slice a
+ * chunk of a chunked body, so that candles are routed between them. */
+#define CW_API_BOTS_DEFAULT_LIMIT 100
+#define CW_API_BOTS_MAX_LIMIT     1000
+#define CW_API_BOTS_PER_SLICE     25
+#define CW_API_BOTS_SLICE_US      3000
+#define CW_API_BOTS_MAX_CURSOR    256
+
+typedef struct {
+	CwApi *api;
+	SoupServerMessage *msg;
+	GPtrArray *bots; /* the page's CwStoreBot, by name */
+	GPtrArray *rows; /* owns them */
+	guint next;      /* index of the next bot to write */
+	char *cursor;    /* the next page's `after`, NULL on the last */
+	gint64 now;
+	guint source_id;
+	gulong finished_id;
+} CwApiBotsReply;
+
+static void
+cw_api_bots_reply_free(gpointer data)
+{
+	CwApiBotsReply *r = data;
+
+	if (r->finished_id != 0)
+		g_signal_handler_disconnect(r->msg, r->finished_id);
+	g_clear_pointer(&r->bots, g_ptr_array_unref);
+	g_clear_pointer(&r->rows, g_ptr_array_unref);
+	g_free(r->cursor);
+	g_object_unref(r->msg);
+	g_object_unref(r->api);
+	g_free(r);
+}
+
+/* The client went away (or the reply was sent): no more slices. */
+static void
+cw_api_bots_finished(SoupServerMessage *msg, gpointer user_data)
+{
+	CwApiBotsReply *r = user_data;
+
+	if (r->source_id != 0) {
+		guint id = r->source_id;
+		r->source_id = 0;
+		g_source_remove(id); /* frees r */
+	}
+}
+
+static gboolean
+cw_api_bots_slice(gpointer user_data)
+{
+	CwApiBotsReply *r = user_data;
+	SoupMessageBody *body = soup_server_message_get_response_body(r->msg);
+	GString *out = g_string_new(NULL);
+	gint64 t0 = g_get_monotonic_time();
+	gboolean done;
+
+	for (guint n = 0; r->next < r->bots->len && n < CW_API_BOTS_PER_SLICE &&
+			  (n == 0 || g_get_monotonic_time() - t0 < CW_API_BOTS_SLICE_US);
+	     n++) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		g_autoptr(JsonNode) root = NULL;
+		g_autofree char *text = NULL;
+
+		cw_api_bot_summary(r->api, b, g_ptr_array_index(r->bots, r->next), r->now);
+		root = json_builder_get_root(b);
+		text = cw_json_to_string(root, FALSE);
+		if (r->next > 0)
+			g_string_append_c(out, ',');
+		g_string_append(out, text);
+		r->next++;
+	}
+	done = r->next >= r->bots->len;
+	if (done) {
+		/* the tail: "],\"next\":NAME|null}" */
+		g_string_append(out, "],\"next\":");
+		if (r->cursor != NULL)
+			cw_json_append_string(out, r->cursor, -1);
+		else
+			g_string_append(out, "null");
+		g_string_append_c(out, '}');
+	}
+	if (out->len > 0) {
+		gsize len = out->len;
+		soup_message_body_append(body, SOUP_MEMORY_TAKE, g_string_free(out, FALSE), len);
+	} else {
+		g_string_free(out, TRUE);
+	}
+	if (done) {
+		soup_message_body_complete(body);
+		r->source_id = 0;
+	}
+	soup_server_message_unpause(r->msg);
+	return done ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+}
+
+static gint
+cw_api_bot_name_cmp(gconstpointer a, gconstpointer b)
+{
+	const CwStoreBot *x = *(const CwStoreBot *const *) a;
+	const CwStoreBot *y = *(const CwStoreBot *const *) b;
+
+	return g_strcmp0(x->name != NULL ? x->name : "", y->name != NULL ? y->name : "");
+}
+
+/* GET /bots?after=NAME&limit=N: the bots whose name sorts after NAME
+ * (byte order), N of them (default 100, at most 1000), as summaries;
+ * `next` is the cursor of the next page, null on the last one. The
+ * page's rows are read at once, its summaries built in slices. */
 static guint
 cw_api_get_bots(CwApiRequest *req)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) bots = cw_store_bot_list(req->api->store, &error);
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	gint64 now = g_get_real_time() / 1000, after, limit, last = 0;
-	guint n = 0;
+	g_autoptr(GPtrArray) rows = NULL;
+	const char *after = req->query != NULL ? g_hash_table_lookup(req->query, "after") : NULL;
+	SoupMessageHeaders *h = soup_server_message_get_response_headers(req->msg);
+	CwApiBotsReply *r;
+	gint64 limit;
+	guint first = 0;
 
-	if (!cw_api_query_int(req, "after", 0, G_MAXINT64, 0, &after) ||
-	    !cw_api_query_int(req, "limit", 1, 1000, 1000, &limit))
+	if (!cw_api_query_int(req, "limit", 1, CW_API_BOTS_MAX_LIMIT, CW_API_BOTS_DEFAULT_LIMIT,
+			      &limit))
 		return req->status;
-	if (bots == NULL)
+	if (after != NULL && strlen(after) > CW_API_BOTS_MAX_CURSOR)
+		return cw_api_problem(req, SOUP_STATUS_BAD_REQUEST,
+				      "query parameter 'after': a bot name, at most 256 bytes");
+	rows = cw_store_bot_list(req->api->store, &error);
+	if (rows == NULL)
 		return cw_api_problem_from_error(req, error);
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "bots");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < bots->len && n < (guint) limit; i++) {
-		const CwStoreBot *bot = g_ptr_array_index(bots, i);
-
-		if (bot->id <= after)
-			continue;
-		json_builder_add_value(b, cw_api_bot_node(req->api, bot, now));
-		last = bot->id;
-		n++;
+	g_ptr_array_sort(rows, cw_api_bot_name_cmp);
+	r = g_new0(CwApiBotsReply, 1);
+	r->api = g_object_ref(req->api);
+	r->msg = g_object_ref(req->msg);
+	r->now = g_get_real_time() / 1000;
+	r->bots = g_ptr_array_new();
+	while (after != NULL && first < rows->len) {
+		const CwStoreBot *bot = g_ptr_array_index(rows, first);
+		if (g_strcmp0(bot->name != NULL ? bot->name : "", after) > 0)
+			break;
+		first++;
 	}
-	json_builder_end_array(b);
-	/* the cursor of the next page, null on the last one */
-	json_builder_set_member_name(b, "next_after");
-	if (n == (guint) limit &&
-	    last < ((CwStoreBot *) g_ptr_array_index(bots, bots->len - 1))->id)
-		json_builder_add_int_value(b, last);
-	else
-		json_builder_add_null_value(b);
-	json_builder_end_object(b);
-	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
+	for (guint i = first; i < rows->len && r->bots->len < (guint) limit; i++)
+		g_ptr_array_add(r->bots, g_ptr_array_index(rows, i));
+	if (first + r->bots->len < rows->len && r->bots->len > 0) {
+		const CwStoreBot *last = g_ptr_array_index(r->bots, r->bots->len - 1);
+		r->cursor = g_strdup(last->name != NULL ? last->name : "");
+	}
+	r->rows = g_steal_pointer(&rows);
+	soup_server_message_set_status(req->msg, SOUP_STATUS_OK, NULL);
+	soup_message_headers_set_content_type(h, "application/json", NULL);
+	soup_message_headers_set_encoding(h, SOUP_ENCODING_CHUNKED);
+	cw_api_security_headers(req->msg);
+	soup_message_body_append(soup_server_message_get_response_body(req->msg),
+				 SOUP_MEMORY_STATIC, "{\"bots\":[", strlen("{\"bots\":["));
+	req->status = SOUP_STATUS_OK;
+	r->finished_id =
+	    g_signal_connect(req->msg, "finished", G_CALLBACK(cw_api_bots_finished), r);
+	soup_server_message_pause(req->msg);
+	r->source_id =
+	    g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, cw_api_bots_slice, r, cw_api_bots_reply_free);
+	return req->status;
 }
 
 /* Finds {name}; FALSE with a 404 (or 500) sent. */
@@ -538,6 +708,11 @@ cw_api_get_trades(CwApiRequest *req)
 	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
 }
 
+/* GET /bots/{name}/orders: the bot's open orders, at most limit of them
+ * (default 100, at most 1000) */
+#define CW_API_ORDERS_DEFAULT_LIMIT 100
+#define CW_API_ORDERS_MAX_LIMIT     1000
+
 static guint
 cw_api_get_orders(CwApiRequest *req)
 {
@@ -545,16 +720,22 @@ cw_api_get_orders(CwApiRequest *req)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GArray) orders = NULL;
 	g_autoptr(JsonBuilder) b = json_builder_new();
+	gint64 limit;
 
-	if (!cw_api_find_bot(req, &bot))
+	if (!cw_api_query_int(req, "limit", 1, CW_API_ORDERS_MAX_LIMIT, CW_API_ORDERS_DEFAULT_LIMIT,
+			      &limit) ||
+	    !cw_api_find_bot(req, &bot))
 		return req->status;
 	orders = cw_store_orders_open(req->api->store, bot.id, &error);
 	if (orders == NULL)
 		return cw_api_problem_from_error(req, error);
 	json_builder_begin_object(b);
+	/* more open orders than the page holds: the reply says so */
+	json_builder_set_member_name(b, "truncated");
+	json_builder_add_boolean_value(b, orders->len > (guint) limit);
 	json_builder_set_member_name(b, "orders");
 	json_builder_begin_array(b);
-	for (guint i = 0; i < orders->len; i++) {
+	for (guint i = 0; i < orders->len && i < (guint) limit; i++) {
 		const CwOrder *o = &g_array_index(orders, CwOrder, i);
 
 		json_builder_begin_object(b);

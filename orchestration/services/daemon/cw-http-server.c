@@ -45,6 +45,14 @@ cw_http_server_labels(GString *l, const CwBotHealth *bot)
 	g_string_append_c(l, '"');
 }
 
+/* The bot's broker round trips are worth a series: a venue that is not
+ * simulated on candles, and at least one order measured. */
+static gboolean
+cw_http_server_has_round_trips(const CwBotHealth *bot, const CwPromHistogram *h)
+{
+	return bot->broker != NULL && !bot->broker_simulated && h->count > 0;
+}
+
 /* One family per pass keeps every family's samples together, as the
  * format requires. */
 static void
@@ -113,13 +121,15 @@ cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
 	else if (g_str_equal(f, "candlewick_bot_decision_latency_seconds") &&
 		 bot->decision_latency != NULL)
 		cw_prom_histogram_write(bot->decision_latency, p->out, f, l->str);
-	/* only for bots that sent an order: 9 series each, and most bots of a
-	 * large process may never trade */
-	else if (g_str_equal(f, "candlewick_bot_broker_ack_seconds") && bot->broker != NULL &&
-		 bot->broker->ack.count > 0)
+	/* only for bots that sent an order to a venue: 6 series each, and most
+	 * bots of a large process may never trade. A broker simulated on
+	 * candles (paper) answers within the candle's own dispatch: its wall
+	 * clock round trips say nothing of a venue and are left out. */
+	else if (g_str_equal(f, "candlewick_bot_broker_ack_seconds") &&
+		 cw_http_server_has_round_trips(bot, &bot->broker->ack))
 		cw_prom_histogram_write(&bot->broker->ack, p->out, f, l->str);
-	else if (g_str_equal(f, "candlewick_bot_broker_fill_seconds") && bot->broker != NULL &&
-		 bot->broker->fill.count > 0)
+	else if (g_str_equal(f, "candlewick_bot_broker_fill_seconds") &&
+		 cw_http_server_has_round_trips(bot, &bot->broker->fill))
 		cw_prom_histogram_write(&bot->broker->fill, p->out, f, l->str);
 }
 
@@ -148,9 +158,9 @@ static const struct {
     {"candlewick_bot_decision_latency_seconds", "histogram",
      "Candle dispatch time, every 64th candle."},
     {"candlewick_bot_broker_ack_seconds", "histogram",
-     "Broker round trip: order submitted to acknowledged."},
+     "Broker round trip: order submitted to acknowledged (venues not simulated on candles)."},
     {"candlewick_bot_broker_fill_seconds", "histogram",
-     "Broker round trip: order submitted to its first fill."},
+     "Broker round trip: order submitted to its first fill (venues not simulated on candles)."},
 };
 
 static void
@@ -532,6 +542,93 @@ cw_http_server_metrics_allowed(CwHttpServer *self, SoupServerMessage *msg)
 	return FALSE;
 }
 
+/* The client takes a gzip body: "gzip" (or "x-gzip", or "*") among the
+ * acceptable codings of Accept-Encoding, not refused with q=0. */
+static gboolean
+cw_http_server_accepts_gzip(SoupServerMessage *msg)
+{
+	const char *accept = soup_message_headers_get_list(
+	    soup_server_message_get_request_headers(msg), "Accept-Encoding");
+	GSList *refused = NULL;
+	GSList *ok = accept != NULL ? soup_header_parse_quality_list(accept, &refused) : NULL;
+	gboolean gzip = FALSE, star = FALSE, no_gzip = FALSE;
+
+	for (GSList *l = ok; l != NULL; l = l->next) {
+		if (g_ascii_strcasecmp(l->data, "gzip") == 0 ||
+		    g_ascii_strcasecmp(l->data, "x-gzip") == 0)
+			gzip = TRUE;
+		else if (g_str_equal(l->data, "*"))
+			star = TRUE;
+	}
+	for (GSList *l = refused; l != NULL; l = l->next)
+		if (g_ascii_strcasecmp(l->data, "gzip") == 0 ||
+		    g_ascii_strcasecmp(l->data, "x-gzip") == 0)
+			no_gzip = TRUE;
+	soup_header_free_list(ok);
+	soup_header_free_list(refused);
+	return gzip || (star && !no_gzip);
+}
+
+/**
+ * cw_http_server_gzip:
+ * @data: the body
+ * @len: its length
+ * @error: a CW_SERVICES_ERROR when zlib fails
+ *
+ * Compresses a body for `Content-Encoding: gzip` (zlib level 1: the
+ * exposition format shrinks about tenfold at the lowest level already,
+ * and the main loop waits for it).
+ *
+ * Returns: the gzip stream, NULL on error
+ */
+GBytes *
+cw_http_server_gzip(const char *data, gsize len, GError **error)
+{
+	g_autoptr(GZlibCompressor) z = g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP, 1);
+	g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable();
+	g_autoptr(GOutputStream) out = g_converter_output_stream_new(mem, G_CONVERTER(z));
+	g_autoptr(GError) local = NULL;
+
+	if (!g_output_stream_write_all(out, data, len, NULL, NULL, &local) ||
+	    !g_output_stream_close(out, NULL, &local)) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_FAILED,
+			    "gzip of a %" G_GSIZE_FORMAT "-byte body: %s", len, local->message);
+		return NULL;
+	}
+	return g_memory_output_stream_steal_as_bytes(G_MEMORY_OUTPUT_STREAM(mem));
+}
+
+/* /metrics, gzip-encoded when the scraper takes it (Prometheus does);
+ * the plain body when zlib fails. Vary tells caches the body depends on
+ * Accept-Encoding. */
+static void
+cw_http_server_answer_metrics(CwHttpServer *self, SoupServerMessage *msg)
+{
+	SoupMessageHeaders *out = soup_server_message_get_response_headers(msg);
+	gsize len = 0;
+	char *body = cw_http_server_render_metrics(self, &len);
+	g_autoptr(GBytes) gz = NULL;
+	g_autoptr(GError) error = NULL;
+
+	soup_message_headers_replace(out, "Vary", "Accept-Encoding");
+	if (cw_http_server_accepts_gzip(msg)) {
+		gz = cw_http_server_gzip(body, len, &error);
+		if (gz == NULL)
+			cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "/metrics sent uncompressed: %s",
+			       error->message);
+	}
+	if (gz == NULL) {
+		cw_http_server_answer(self, msg, 200, CW_PROM_CONTENT_TYPE, body, len);
+		return;
+	}
+	g_free(body);
+	soup_message_headers_replace(out, "Content-Encoding", "gzip");
+	soup_server_message_set_status(msg, 200, NULL);
+	soup_message_headers_replace(out, "Cache-Control", "no-store");
+	soup_message_headers_set_content_type(out, CW_PROM_CONTENT_TYPE, NULL);
+	soup_message_body_append_bytes(soup_server_message_get_response_body(msg), gz);
+}
+
 /* "?verbose", "?verbose=1", "?a&verbose": libsoup parses no bare key. */
 static gboolean
 cw_http_server_wants_verbose(SoupServerMessage *msg)
@@ -558,14 +655,12 @@ cw_http_server_handle(SoupServer *server, SoupServerMessage *msg, const char *pa
 	gboolean ok = TRUE;
 	gboolean verbose = cw_http_server_wants_verbose(msg);
 	char *body;
-	gsize len;
 
 	switch (route) {
 	case CW_HTTP_ROUTE_METRICS:
 		if (!cw_http_server_metrics_allowed(self, msg))
 			return;
-		body = cw_http_server_render_metrics(self, &len);
-		cw_http_server_answer(self, msg, 200, CW_PROM_CONTENT_TYPE, body, len);
+		cw_http_server_answer_metrics(self, msg);
 		return;
 	case CW_HTTP_ROUTE_LIVEZ:
 	case CW_HTTP_ROUTE_READYZ:

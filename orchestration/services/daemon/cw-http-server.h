@@ -52,5 +52,8 @@ gboolean cw_http_server_listen(CwHttpServer *self, const char *listen, GError **
 guint cw_http_server_get_port(CwHttpServer *self);
 /* The /metrics body (also used by the benchmark). */
 char *cw_http_server_render_metrics(CwHttpServer *self, gsize *len);
+/* body as a gzip stream (Content-Encoding: gzip; also used by the
+ * benchmark). */
+GBytes *cw_http_server_gzip(const char *data, gsize len, GError **error);
 
 G_END_DECLS

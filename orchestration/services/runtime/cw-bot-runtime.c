@@ -1080,6 +1080,10 @@ cw_bot_runtime_fill_health(CwBotRuntime *self, CwBotHealth *out)
 		out->unrealized_pnl = acc->unrealized_pnl;
 		out->position_qty = cw_account_get_signed_qty(acc);
 	}
+	if (self->active != NULL)
+		out->broker_simulated =
+		    cw_broker_has_capability(cw_trading_orchestrator_get_broker(self->active),
+					     CW_BROKER_CAP_SIMULATED_ON_CANDLES);
 }
 
 void

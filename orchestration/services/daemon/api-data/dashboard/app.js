@@ -63,12 +63,12 @@ async function login(token) {
 
 async function loadBots() {
   const all = [];
-  let after = 0;
-  for (let i = 0; i < 100; i++) {
-    const page = await call('GET', '/bots?limit=1000&after=' + after);
+  let after = null;
+  for (let i = 0; i < 1000; i++) {
+    const page = await call('GET', '/bots?limit=1000' + (after === null ? '' : '&after=' + encodeURIComponent(after)));
     all.push(...page.bots);
-    if (page.next_after === null) break;
-    after = page.next_after;
+    if (page.next === null) break;
+    after = page.next;
   }
   state.bots = all;
 }
