@@ -53,8 +53,10 @@ struct _CwBotRuntime {
 	/* a live feed's warm-up: at most reduce-only, so no entry is taken on
 	 * history (exits of a position the bot holds still run) */
 	gboolean warming_up;
-	/* an order row of this bot waits in the candle's open transaction */
+	/* an order row of this bot waits in the journal for the candle's commit */
 	gboolean order_in_tx;
+	/* the active orchestrator's broker matches on candles (paper) */
+	gboolean simulated;
 	/* recovery: the trading state restored when the warm-up reaches the
 	 * cursor; legacy_replay: no snapshot, decisions replayed (paper only) */
 	GBytes *restore;
@@ -182,8 +184,14 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 	case CW_EVENT_ORDER_FILLED:
 	case CW_EVENT_ORDER_CANCELLED:
 	case CW_EVENT_ORDER_REJECTED:
-		if (event->order != NULL && event->order->client_order_id[0] != '\0')
-			cw_store_writer_order(self->writer, self->id, event->order);
+		if (event->order == NULL || event->order->client_order_id[0] == '\0')
+			break;
+		/* the row the hook queued for this candle takes the submitted
+		 * state: each change of the order is written once */
+		if (event->type == CW_EVENT_ORDER_SUBMITTED && self->env.journal != NULL &&
+		    cw_order_journal_update(self->env.journal, self->id, event->order))
+			break;
+		cw_store_writer_order(self->writer, self->id, event->order);
 		break;
 	case CW_EVENT_POSITION_OPENED:
 	case CW_EVENT_POSITION_UPDATED:
@@ -240,18 +248,21 @@ cw_bot_runtime_check_journal(CwBotRuntime *self, const CwOrder *order, GError **
 	return FALSE;
 }
 
-/* Records the order's row before the broker sees the order. Candles are
- * routed inside one store transaction (see CwFeedHub), committed before
- * the next candle: a broker that matches on candles
- * (CW_BROKER_CAP_SIMULATED_ON_CANDLES, the paper broker) acts on an order
- * only then, at the next open. Any other broker sends at once, so the row
- * is committed right here. */
+/* Records the order's row before the broker sees the order (CwOrderJournal).
+ * While a candle is routed the row is queued, and the journal writes every
+ * row of the candle in one transaction after the fan-out. A broker that
+ * matches on candles (CW_BROKER_CAP_SIMULATED_ON_CANDLES, the paper broker)
+ * acts on an order only at the next open, so it takes the order now; any
+ * other broker sends at once, so its orders are held
+ * (cw_trading_orchestrator_set_hold_sends()) until that commit, which also
+ * holds the bot's cursor and trading state. Outside a candle the row is
+ * committed right here. */
 static gboolean
 cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpointer user_data,
 			  GError **error)
 {
 	CwBotRuntime *self = user_data;
-	gboolean *tx = self->env.order_tx_open;
+	CwOrderJournal *journal = self->env.journal;
 
 	/* a store written before snapshots: its replay re-takes the decisions
 	 * against the paper venue, which is rebuilt the same way */
@@ -279,21 +290,19 @@ cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpo
 	}
 	if (G_UNLIKELY(self->check_journal) && !cw_bot_runtime_check_journal(self, order, error))
 		return FALSE;
-	if (tx != NULL && !*tx && cw_store_begin(self->env.store, NULL))
-		*tx = TRUE;
-	if (!cw_store_order_upsert(self->env.store, self->id, order, error))
-		return FALSE;
+	if (journal == NULL) {
+		if (!cw_store_order_upsert(self->env.store, self->id, order, error))
+			return FALSE;
+	} else {
+		if (!cw_order_journal_record(journal, self->id, order, error))
+			return FALSE;
+		self->order_in_tx = self->order_in_tx || cw_order_journal_in_candle(journal);
+	}
 	/* journalled by this life: a retry of it is sent, not looked up */
 	if (G_UNLIKELY(self->check_journal) &&
 	    !g_hash_table_contains(self->claimed, order->client_order_id))
 		g_hash_table_add(self->claimed, g_strdup(order->client_order_id));
-	if (tx != NULL && *tx &&
-	    !cw_broker_has_capability(cw_trading_orchestrator_get_broker(orch),
-				      CW_BROKER_CAP_SIMULATED_ON_CANDLES)) {
-		*tx = FALSE;
-		return cw_store_commit(self->env.store, error);
-	}
-	self->order_in_tx = tx != NULL && *tx;
+	(void) orch;
 	return TRUE;
 }
 
@@ -405,6 +414,42 @@ cw_bot_runtime_take_order_in_tx(CwBotRuntime *self)
 	return was;
 }
 
+/* The orchestrator whose orders wait for the commit (the active one). */
+static inline gboolean
+cw_bot_runtime_holds_sends(CwBotRuntime *self)
+{
+	return self->active != NULL && cw_trading_orchestrator_get_n_held_sends(self->active) > 0;
+}
+
+gboolean
+cw_bot_runtime_journal_state(CwBotRuntime *self, GError **error)
+{
+	if (!cw_bot_runtime_holds_sends(self))
+		return TRUE;
+	/* the cursor of the candle that decided the orders, and the state
+	 * they came from: a restart resumes after them, never re-decides */
+	cw_bot_runtime_queue_cursor(self);
+	if (!cw_order_journal_add_writer(self->env.journal, self->writer, error)) {
+		g_prefix_error(error, "bot %s: ", self->name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void
+cw_bot_runtime_release_sends(CwBotRuntime *self)
+{
+	if (cw_bot_runtime_holds_sends(self))
+		cw_trading_orchestrator_release_sends(self->active);
+}
+
+void
+cw_bot_runtime_drop_sends(CwBotRuntime *self)
+{
+	if (self->active != NULL)
+		cw_trading_orchestrator_drop_sends(self->active);
+}
+
 CwEventBus *
 cw_bot_runtime_get_bus(CwBotRuntime *self)
 {
@@ -454,9 +499,11 @@ cw_bot_runtime_get_active(CwBotRuntime *self, GError **error)
 	/* a real venue may hold what a previous life sent, cursor or not (a
 	 * kill before the first cursor): its journal is asked first */
 	if (self->active != NULL)
-		self->check_journal =
-		    !cw_broker_has_capability(cw_trading_orchestrator_get_broker(self->active),
-					      CW_BROKER_CAP_SIMULATED_ON_CANDLES);
+		self->simulated =
+		    cw_broker_has_capability(cw_trading_orchestrator_get_broker(self->active),
+					     CW_BROKER_CAP_SIMULATED_ON_CANDLES);
+	if (self->active != NULL)
+		self->check_journal = !self->simulated;
 	return self->active;
 }
 
@@ -804,6 +851,11 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		cw_bot_runtime_hold(self, candle);
 		return;
 	}
+	/* a venue's orders of this candle wait for the journal's commit */
+	if (self->env.journal != NULL)
+		cw_trading_orchestrator_set_hold_sends(
+		    self->active,
+		    !self->simulated && cw_order_journal_in_candle(self->env.journal));
 	/* decision latency: every 64th candle is timed */
 	if (G_UNLIKELY((++self->counters.candles & 63) == 0)) {
 		gint64 t0 = g_get_monotonic_time();
@@ -878,6 +930,8 @@ cw_bot_runtime_switch(CwBotRuntime *self, const char *strategy_id, GError **erro
 		cw_orchestrator_cache_set_active(self->env.cache, self->active_spec->quark, FALSE);
 	self->active = orch;
 	self->active_spec = spec;
+	self->simulated = cw_broker_has_capability(cw_trading_orchestrator_get_broker(orch),
+						   CW_BROKER_CAP_SIMULATED_ON_CANDLES);
 	{
 		CwEvent ev = {.type = CW_EVENT_STRATEGY_SWITCHED,
 			      .strategy_id = spec->quark,
@@ -920,6 +974,8 @@ cw_bot_runtime_replace_config(CwBotRuntime *self, CwBotConfig *config, const cha
 	self->updated_at = updated_at;
 	self->active = fresh;
 	self->active_spec = spec;
+	self->simulated = cw_broker_has_capability(cw_trading_orchestrator_get_broker(fresh),
+						   CW_BROKER_CAP_SIMULATED_ON_CANDLES);
 	cw_bot_runtime_follow_retries(self, fresh);
 	if (self->mode != CW_BOT_MODE_ACTIVE)
 		cw_trading_orchestrator_set_mode(fresh, self->mode);

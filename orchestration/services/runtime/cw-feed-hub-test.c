@@ -10,7 +10,7 @@ typedef struct {
 	CwStoreFixture store;
 	CwStoreWriter *writer;
 	CwOrchestratorCache *cache;
-	gboolean order_tx_open;
+	CwOrderJournal *journal;
 	CwFeedHub *hub;
 	GPtrArray *bots;  /* of CwBotRuntime*, owned */
 	GPtrArray *ended; /* "name: reason" */
@@ -31,7 +31,8 @@ hub_setup(HubFixture *fx, gconstpointer user_data)
 	cw_store_fixture_setup(&fx->store, NULL);
 	fx->writer = cw_store_writer_new(fx->store.store);
 	fx->cache = cw_orchestrator_cache_new(0);
-	fx->hub = cw_feed_hub_new(fx->store.store, &fx->order_tx_open, hub_ended_cb, fx);
+	fx->journal = cw_order_journal_new(fx->store.store);
+	fx->hub = cw_feed_hub_new(fx->store.store, fx->journal, hub_ended_cb, fx);
 	fx->bots = g_ptr_array_new_with_free_func((GDestroyNotify) cw_bot_runtime_free);
 	fx->ended = g_ptr_array_new_with_free_func(g_free);
 }
@@ -44,6 +45,7 @@ hub_teardown(HubFixture *fx, gconstpointer user_data)
 	cw_feed_hub_free(fx->hub);
 	cw_rt_pump();
 	g_ptr_array_unref(fx->bots);
+	cw_order_journal_free(fx->journal);
 	cw_orchestrator_cache_free(fx->cache);
 	cw_store_writer_free(fx->writer);
 	g_ptr_array_unref(fx->ended);
@@ -60,7 +62,7 @@ hub_bot(HubFixture *fx, const char *name, const char *key)
 	g_autofree char *text = cw_rt_config_text(name, key, NULL, FALSE);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(text, -1, &error);
-	CwBotRuntimeEnv env = {fx->store.store, fx->writer, fx->cache, &fx->order_tx_open};
+	CwBotRuntimeEnv env = {fx->store.store, fx->writer, fx->cache, fx->journal};
 	gint64 id;
 	CwBotRuntime *rt;
 
@@ -262,28 +264,43 @@ test_hub_fast_forward(HubFixture *fx, gconstpointer user_data)
 	g_assert_cmpint(cw_test_feed_get_fast_forward(cw_test_feed_find("k2")), ==, G_MININT64);
 }
 
-/* The order rows a candle opened a transaction for are committed right
- * after the candle is routed; a quiet candle commits nothing. */
+/* The order rows queued while a candle is routed are written in one
+ * transaction right after the candle; a quiet candle touches no SQL. */
 static void
 test_hub_commits_after_candle(HubFixture *fx, gconstpointer user_data)
 {
 	g_autoptr(GError) error = NULL;
+	CwBotRuntime *a = hub_attach(fx, "a", "k1", FALSE);
+	CwOrder order = {0}, row;
+	gint64 owner = 0;
 	CwTestFeed *k1;
 
-	hub_attach(fx, "a", "k1", FALSE);
 	k1 = cw_test_feed_find("k1");
 	g_assert_true(cw_feed_hub_start(fx->hub));
 
-	g_assert_true(cw_store_begin(fx->store.store, &error));
-	fx->order_tx_open = TRUE;
+	g_strlcpy(order.client_order_id, "cw-test-1", sizeof(order.client_order_id));
+	order.side = CW_SIDE_BUY;
+	order.type = CW_ORDER_TYPE_MARKET;
+	order.qty = 1;
+	order.status = CW_ORDER_STATUS_PENDING_NEW;
+	cw_order_journal_begin_candle(fx->journal);
+	g_assert_true(
+	    cw_order_journal_record(fx->journal, cw_bot_runtime_get_id(a), &order, &error));
+	g_assert_no_error(error);
+	/* queued, not written */
+	g_assert_false(cw_store_order_get(fx->store.store, "cw-test-1", &row, &owner, NULL));
 	hub_push(k1, 0);
-	g_assert_false(fx->order_tx_open);
+	g_assert_cmpuint(cw_order_journal_get_n_queued(fx->journal), ==, 0);
+	g_assert_false(cw_order_journal_in_candle(fx->journal));
 	g_assert_false(cw_store_in_transaction(fx->store.store));
+	g_assert_cmpuint(cw_order_journal_get_n_commits(fx->journal), ==, 1);
+	g_assert_true(cw_store_order_get(fx->store.store, "cw-test-1", &row, &owner, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(owner, ==, cw_bot_runtime_get_id(a));
 
-	g_assert_true(cw_store_begin(fx->store.store, &error));
 	hub_push(k1, 1);
-	g_assert_true(cw_store_in_transaction(fx->store.store));
-	g_assert_true(cw_store_rollback(fx->store.store, &error));
+	g_assert_cmpuint(cw_order_journal_get_n_commits(fx->journal), ==, 1);
+	g_assert_false(cw_store_in_transaction(fx->store.store));
 }
 
 /* A bot without a feed section, or with an unknown type, is refused with
@@ -297,7 +314,7 @@ test_hub_bad_feed(HubFixture *fx, gconstpointer user_data)
 	    "{\"name\":\"badfeed\",\"symbol\":\"BTCUSDT\",\"strategy\":{\"analyzers\":[{\"type\":"
 	    "\"rsi\",\"weight\":1}]},\"feed\":{\"type\":\"carrier-pigeon\"}}",
 	};
-	CwBotRuntimeEnv env = {fx->store.store, fx->writer, fx->cache, &fx->order_tx_open};
+	CwBotRuntimeEnv env = {fx->store.store, fx->writer, fx->cache, fx->journal};
 
 	for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
 		g_autoptr(GError) error = NULL;

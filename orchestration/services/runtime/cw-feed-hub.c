@@ -29,7 +29,7 @@ typedef struct {
 
 struct _CwFeedHub {
 	CwStore *store;
-	gboolean *order_tx_open;
+	CwOrderJournal *journal;
 	GHashTable *shares;   /* key -> CwFeedShare* */
 	gint64 *timings;      /* benchmark: ns per routed candle, preallocated */
 	gint64 *timing_ends;  /* benchmark: CLOCK_MONOTONIC ns when each was routed */
@@ -65,12 +65,12 @@ cw_feed_share_free(CwFeedShare *share)
 }
 
 CwFeedHub *
-cw_feed_hub_new(CwStore *store, gboolean *order_tx_open, CwFeedEndedFunc ended, gpointer user_data)
+cw_feed_hub_new(CwStore *store, CwOrderJournal *journal, CwFeedEndedFunc ended, gpointer user_data)
 {
 	CwFeedHub *self = g_new0(CwFeedHub, 1);
 
 	self->store = store;
-	self->order_tx_open = order_tx_open;
+	self->journal = journal;
 	self->shares = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 					     (GDestroyNotify) cw_feed_share_free);
 	self->by_bot = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -121,8 +121,8 @@ cw_feed_hub_commit_failed(CwFeedShare *share, const GError *error)
 	guint n_failed = 0;
 	g_autoptr(GError) why = g_error_new(
 	    CW_SERVICES_ERROR, CW_SERVICES_ERROR_IO,
-	    "the order rows of a candle could not be committed after the paper broker took the "
-	    "orders: %s",
+	    "the order rows of a candle could not be committed (a paper broker took the orders, "
+	    "a venue's were not sent): %s",
 	    error->message);
 
 	for (guint i = share->bots->len; i > 0; i--) {
@@ -130,6 +130,7 @@ cw_feed_hub_commit_failed(CwFeedShare *share, const GError *error)
 
 		if (!cw_bot_runtime_take_order_in_tx(bot))
 			continue;
+		cw_bot_runtime_drop_sends(bot);
 		g_ptr_array_remove_index(share->bots, i - 1);
 		g_hash_table_remove(hub->by_bot, bot);
 		g_hash_table_remove(hub->with_past, bot);
@@ -193,6 +194,34 @@ cw_feed_hub_record_timing(CwFeedHub *hub, const CwCandle *candle, gint64 start)
 	hub->timings[hub->n_timings++] = end - start;
 }
 
+/* One transaction: every order row of the candle, then the cursor, trading
+ * state and events of each bot whose orders wait to be sent; once it is
+ * committed, those orders go to their brokers. */
+static void
+cw_feed_hub_commit(CwFeedShare *share)
+{
+	CwFeedHub *hub = share->hub;
+	g_autoptr(GError) error = NULL;
+	gboolean ok = cw_order_journal_begin_commit(hub->journal, &error);
+
+	for (guint i = 0; ok && i < share->bots->len; i++)
+		ok = cw_bot_runtime_journal_state(g_ptr_array_index(share->bots, i), &error);
+	if (!cw_order_journal_finish_commit(hub->journal, ok, ok ? &error : NULL)) {
+		if (error == NULL)
+			g_set_error_literal(&error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_IO,
+					    "the transaction could not be opened");
+		cw_feed_hub_commit_failed(share, error);
+		return;
+	}
+	cw_order_journal_end_candle(hub->journal);
+	for (guint i = 0; i < share->bots->len; i++) {
+		CwBotRuntime *bot = g_ptr_array_index(share->bots, i);
+
+		if (cw_bot_runtime_take_order_in_tx(bot))
+			cw_bot_runtime_release_sends(bot);
+	}
+}
+
 /* Hot path: one candle to every bot of the feed. */
 static void
 cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
@@ -205,6 +234,7 @@ cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
 		start = cw_feed_hub_now_ns();
 	if (G_UNLIKELY(share->backfilling || share->warming))
 		cw_feed_hub_warm_up(share, candle);
+	cw_order_journal_begin_candle(hub->journal);
 	/* every closed candle of a live feed, into the candles table at the
 	 * next flush of the first bot's writer */
 	if (share->exchange != NULL && share->bots->len > 0)
@@ -215,19 +245,11 @@ cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
 			cw_bot_runtime_prefetch(g_ptr_array_index(share->bots, i + 1));
 		cw_bot_runtime_on_candle(g_ptr_array_index(share->bots, i), candle);
 	}
-	/* the order rows of this candle, committed before the next candle
-	 * (when the paper broker acts on them); no SQL for a quiet candle */
-	if (*hub->order_tx_open) {
-		g_autoptr(GError) error = NULL;
-		*hub->order_tx_open = FALSE;
-		if (!cw_store_commit(hub->store, &error)) {
-			cw_store_rollback(hub->store, NULL);
-			cw_feed_hub_commit_failed(share, error);
-		} else {
-			for (guint i = 0; i < share->bots->len; i++)
-				cw_bot_runtime_take_order_in_tx(g_ptr_array_index(share->bots, i));
-		}
-	}
+	/* the group commit of the candle's orders (see cw-order-journal.h);
+	 * no SQL for a quiet candle */
+	if (cw_order_journal_get_n_queued(hub->journal) > 0)
+		cw_feed_hub_commit(share);
+	cw_order_journal_end_candle(hub->journal);
 	if (G_UNLIKELY(hub->timings != NULL))
 		cw_feed_hub_record_timing(hub, candle, start);
 }
