@@ -2117,8 +2117,17 @@ cw_trading_orchestrator_release_sends(CwTradingOrchestrator *self)
 		CwHeldSend *h = &g_array_index(held, CwHeldSend, i);
 		g_autoptr(GError) error = NULL;
 
-		if (!cw_trading_orchestrator_send_now(self, &h->order, h->amend, h->tp_level,
-						      &error)) {
+		gboolean ok;
+
+		/* not a request of the candle's decision any more: its reports
+		 * are an exchange's, each one an event of its own */
+		if (h->amend)
+			ok =
+			    self->broker_iface->amend(self->broker, h->order.client_order_id,
+						      h->order.qty, 0, h->order.stop_price, &error);
+		else
+			ok = self->broker_iface->submit(self->broker, &h->order, &error);
+		if (!ok) {
 			CwBrokerFault fault;
 			CwExecutionReport report = {.order = &h->order, .error = &fault};
 

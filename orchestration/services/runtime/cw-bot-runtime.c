@@ -684,8 +684,16 @@ cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue)
 		 * did with it (a fill is booked, an end ends it, an order it never
 		 * had ends REJECTED). One sent after the cursor is decided again
 		 * and resolved then (cw_bot_runtime_check_journal()). */
-		if (cw_trading_orchestrator_tracks_order(self->active, o->client_order_id))
+		if (cw_trading_orchestrator_tracks_order(self->active, o->client_order_id)) {
 			cw_trading_orchestrator_resolve_order(self->active, o);
+		} else if (v == NULL && o->filled_qty <= 0) {
+			/* committed with its candle, the service stopped before it
+			 * was sent, and the restored state no longer waits for it:
+			 * it never worked, and the store says so, as the venue does */
+			CwOrder never = *o;
+			never.status = CW_ORDER_STATUS_REJECTED;
+			cw_store_writer_order(self->writer, self->id, &never);
+		}
 	}
 	for (guint i = 0; i < venue->open_orders->len; i++) {
 		const CwOrder *v = &g_array_index(venue->open_orders, CwOrder, i);
