@@ -30,10 +30,12 @@ typedef struct {
 struct _CwFeedHub {
 	CwStore *store;
 	CwOrderJournal *journal;
-	GHashTable *shares;   /* key -> CwFeedShare* */
-	gint64 *timings;      /* benchmark: ns per routed candle, preallocated */
-	gint64 *timing_ends;  /* benchmark: CLOCK_MONOTONIC ns when each was routed */
-	gint64 *timing_opens; /* benchmark: its open time */
+	GHashTable *shares;     /* key -> CwFeedShare* */
+	gint64 *timings;        /* benchmark: ns per routed candle, preallocated */
+	gint64 *timing_ends;    /* benchmark: CLOCK_MONOTONIC ns when each was routed */
+	gint64 *timing_opens;   /* benchmark: its open time */
+	gint64 *timing_commits; /* benchmark: ns of its group commit (0: none) */
+	gint64 commit_ns;       /* the group commit of the candle being routed */
 	guint n_timings;
 	guint timings_capacity;
 	GHashTable *by_bot;    /* CwBotRuntime* -> CwFeedShare* */
@@ -98,6 +100,7 @@ cw_feed_hub_free(CwFeedHub *self)
 	g_free(self->timings);
 	g_free(self->timing_ends);
 	g_free(self->timing_opens);
+	g_free(self->timing_commits);
 	g_free(self);
 }
 
@@ -191,6 +194,7 @@ cw_feed_hub_record_timing(CwFeedHub *hub, const CwCandle *candle, gint64 start)
 		return;
 	hub->timing_ends[hub->n_timings] = end;
 	hub->timing_opens[hub->n_timings] = candle->open_time;
+	hub->timing_commits[hub->n_timings] = hub->commit_ns;
 	hub->timings[hub->n_timings++] = end - start;
 }
 
@@ -247,8 +251,13 @@ cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
 	}
 	/* the group commit of the candle's orders (see cw-order-journal.h);
 	 * no SQL for a quiet candle */
-	if (cw_order_journal_get_n_queued(hub->journal) > 0)
+	hub->commit_ns = 0;
+	if (cw_order_journal_get_n_queued(hub->journal) > 0) {
+		gint64 c0 = G_UNLIKELY(hub->timings != NULL) ? cw_feed_hub_now_ns() : 0;
 		cw_feed_hub_commit(share);
+		if (G_UNLIKELY(hub->timings != NULL))
+			hub->commit_ns = cw_feed_hub_now_ns() - c0;
+	}
 	cw_order_journal_end_candle(hub->journal);
 	if (G_UNLIKELY(hub->timings != NULL))
 		cw_feed_hub_record_timing(hub, candle, start);
@@ -260,12 +269,14 @@ cw_feed_hub_record_timings(CwFeedHub *self, guint capacity)
 	g_clear_pointer(&self->timings, g_free);
 	g_clear_pointer(&self->timing_ends, g_free);
 	g_clear_pointer(&self->timing_opens, g_free);
+	g_clear_pointer(&self->timing_commits, g_free);
 	self->n_timings = 0;
 	self->timings_capacity = capacity;
 	if (capacity > 0) {
 		self->timings = g_new0(gint64, capacity);
 		self->timing_ends = g_new0(gint64, capacity);
 		self->timing_opens = g_new0(gint64, capacity);
+		self->timing_commits = g_new0(gint64, capacity);
 	}
 }
 
@@ -280,6 +291,20 @@ cw_feed_hub_get_timing_ends(CwFeedHub *self, const gint64 **opens)
 {
 	*opens = self->timing_opens;
 	return self->timing_ends;
+}
+
+/**
+ * cw_feed_hub_get_commit_timings:
+ * @n: (out): how many candles were routed
+ *
+ * Returns: (transfer none): ns of each routed candle's group commit, 0 for
+ *   a candle without orders (included in cw_feed_hub_get_timings())
+ */
+const gint64 *
+cw_feed_hub_get_commit_timings(CwFeedHub *self, guint *n)
+{
+	*n = self->n_timings;
+	return self->timing_commits;
 }
 
 const gint64 *

@@ -73,6 +73,8 @@ void cw_feed_hub_foreach_feed(CwFeedHub *self, CwFeedHubFeedFunc func, gpointer 
 /* Benchmarks: time the routing of up to capacity candles (ns each). */
 void cw_feed_hub_record_timings(CwFeedHub *self, guint capacity);
 const gint64 *cw_feed_hub_get_timings(CwFeedHub *self, guint *n);
+/* Benchmarks: the part of each timing that was its group commit. */
+const gint64 *cw_feed_hub_get_commit_timings(CwFeedHub *self, guint *n);
 /* The same candles: when each routing ended (CLOCK_MONOTONIC ns) and the
  * candle's open time (latency benchmarks). */
 const gint64 *cw_feed_hub_get_timing_ends(CwFeedHub *self, const gint64 **opens);
