@@ -17,6 +17,7 @@ typedef struct {
 	CwOrder order;
 	gboolean amend;
 	gint tp_level;
+	CwAction action; /* the action that sent it: retried on a transient refusal */
 } CwHeldSend;
 
 struct _CwTradingOrchestrator {
@@ -677,8 +678,8 @@ static gboolean cw_trading_orchestrator_send_now(CwTradingOrchestrator *self, co
 /* Sends the order of action: an amend of the working stop when the broker
  * can, else a new order. */
 static gboolean
-cw_trading_orchestrator_send(CwTradingOrchestrator *self, const CwOrder *order, gboolean amend,
-			     gint tp_level, GError **error)
+cw_trading_orchestrator_send(CwTradingOrchestrator *self, const CwAction *action,
+			     const CwOrder *order, gboolean amend, gint tp_level, GError **error)
 {
 	/* the service records the order durably before the broker sees it */
 	if (self->order_hook != NULL &&
@@ -687,7 +688,8 @@ cw_trading_orchestrator_send(CwTradingOrchestrator *self, const CwOrder *order, 
 	/* accepted for sending: it goes once its row is committed; the
 	 * broker's answer comes as a report, as an exchange's does */
 	if (self->hold_sends) {
-		CwHeldSend h = {*order, amend, tp_level};
+		CwHeldSend h = {*order, amend, tp_level, *action};
+		h.action.order = *order;
 		g_array_append_val(self->held, h);
 		return TRUE;
 	}
@@ -860,7 +862,7 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 	}
 
 	if (!cw_trading_orchestrator_send(
-		self, &order, amend,
+		self, action, &order, amend,
 		action->type == CW_ACTION_PLACE_TAKE_PROFIT ? (gint) action->level : -1, &error)) {
 		cw_broker_fault_from_error(error, &fault);
 		cw_trading_orchestrator_count_error(self, &order, error);
@@ -2132,6 +2134,27 @@ cw_trading_orchestrator_release_sends(CwTradingOrchestrator *self)
 			CwExecutionReport report = {.order = &h->order, .error = &fault};
 
 			cw_broker_fault_from_error(error, &fault);
+			/* transient (rate limit, network): the action is retried
+			 * with backoff, as a refusal at send would be */
+			if (fault.kind != CW_BROKER_ERROR_UNKNOWN_OUTCOME &&
+			    fault.kind != CW_BROKER_ERROR_REJECTED &&
+			    fault.kind != CW_BROKER_ERROR_NOT_FOUND) {
+				CwAction *a = &h->action;
+
+				cw_trading_orchestrator_count_error(self, &h->order, error);
+				g_strlcpy(a->last_error, error->message, sizeof(a->last_error));
+				a->attempts++;
+				/* due after the policy's delay for this attempt */
+				if (a->attempts > CW_ACTION_QUEUE_DEFAULT_MAX_RETRIES ||
+				    !cw_action_queue_requeue(
+					self->queue, a,
+					cw_trading_orchestrator_now_ms(self) +
+					    cw_backoff_delay_ms(&self->backoff, a->attempts,
+								a->order.client_order_id,
+								fault.retry_after_s)))
+					cw_trading_orchestrator_action_failed(a, self);
+				continue;
+			}
 			/* refused new order: it ends; refused amend: the stop stays */
 			if (fault.kind != CW_BROKER_ERROR_UNKNOWN_OUTCOME)
 				h->order.status =
