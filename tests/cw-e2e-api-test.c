@@ -436,6 +436,11 @@ test_reads(Fx *fx, gconstpointer data)
 	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/events?type=nope", NULL, &text), ==, 400);
 	assert_problem(text, 400, "unknown event type", NULL);
 	g_clear_pointer(&text, g_free);
+	/* the recovery's journal type is a known one (none of it here) */
+	g_assert_cmpuint(
+	    fx_call(fx, "GET", "/api/v1/events?type=reconcile-discrepancy", NULL, &text), ==, 200);
+	g_assert_nonnull(strstr(text, "\"events\":[]"));
+	g_clear_pointer(&text, g_free);
 	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/a/trades?limit=0", NULL, &text), ==, 400);
 	g_clear_pointer(&text, g_free);
 	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/nope", NULL, &text), ==, 404);
@@ -917,6 +922,99 @@ fx_raw_get(Fx *fx, const char *path)
 	return g_strdup((const char *) buf->data);
 }
 
+/* One raw request (request line, headers, body) on a new connection; the
+ * whole reply, read until the server closes or 1 MiB. */
+static char *
+fx_raw(Fx *fx, const char *request, gsize len)
+{
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autoptr(GByteArray) buf = g_byte_array_new();
+	guint8 chunk[4096];
+	gssize n;
+
+	g_socket_client_set_timeout(client, 20);
+	conn = g_socket_client_connect_to_host(client, "127.0.0.1", fx->port, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)),
+						request, len, NULL, NULL, &error));
+	g_assert_no_error(error);
+	while ((n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)), chunk,
+					sizeof(chunk), NULL, NULL)) > 0 &&
+	       buf->len < 1024 * 1024)
+		g_byte_array_append(buf, chunk, (guint) n);
+	g_byte_array_append(buf, (const guint8 *) "", 1);
+	return g_strdup((const char *) buf->data);
+}
+
+/* A request whose headers pass http.max_header_bytes (16 KiB by default)
+ * gets 431 before its body is read: a problem document below /api/v1. */
+static void
+test_header_bound(Fx *fx, gconstpointer data)
+{
+	g_autofree char *filler = g_strnfill(32 * 1024, 'x');
+	g_autofree char *big = g_strdup_printf(
+	    "POST /api/v1/halt-all HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+	    "X-Filler: %s\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+	    "Connection: close\r\n\r\n{}",
+	    fx->admin, filler);
+	g_autofree char *small = g_strdup_printf(
+	    "GET /api/v1/version HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+	    "X-Filler: %.8000s\r\nConnection: close\r\n\r\n",
+	    fx->reader, filler);
+	g_autofree char *health = g_strdup_printf(
+	    "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: %s\r\nConnection: close\r\n\r\n",
+	    filler);
+	g_autofree char *reply = fx_raw(fx, big, strlen(big));
+	g_autofree char *reply_small = fx_raw(fx, small, strlen(small));
+	g_autofree char *reply_health = fx_raw(fx, health, strlen(health));
+	const char *body = strstr(reply, "\r\n\r\n");
+
+	g_assert_true(g_str_has_prefix(reply, "HTTP/1.1 431 "));
+	g_assert_nonnull(strstr(reply, "application/problem+json"));
+	g_assert_nonnull(body);
+	assert_problem(body + 4, 431, "larger than 16384 bytes", NULL);
+	/* the request was not run: no bot was halted by it */
+	g_assert_cmpint(fx_audits(fx, "/halt-all", 200), ==, 0);
+	g_assert_true(g_str_has_prefix(reply_small, "HTTP/1.1 200 "));
+	g_assert_true(g_str_has_prefix(reply_health, "HTTP/1.1 431 "));
+}
+
+/* The stream's failed token checks spend the same per-address burst as
+ * the routes': once it is spent, the upgrade is refused with 429. */
+static void
+test_stream_rate_limit(Fx *fx, gconstpointer data)
+{
+	g_autofree char *upgrade = g_strdup_printf(
+	    "GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, close\r\n"
+	    "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Protocol: cw.v1, bearer.%s\r\n\r\n",
+	    fx->reader);
+	g_autofree char *reply = NULL;
+	CwTestDeadline d = cw_test_deadline(10000);
+
+	for (guint i = 0; i < 3; i++) {
+		Ws ws;
+
+		ws_open(fx, &ws, "cw_wrong");
+		while (!ws.closed) {
+			g_main_context_iteration(NULL, FALSE);
+			g_assert_true(cw_test_deadline_wait(&d, 1));
+		}
+		g_assert_cmpuint(ws.close_code, ==, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+		ws_close(&ws);
+	}
+	for (guint i = 0; i < 2; i++)
+		g_assert_cmpuint(fx_status(fx, "GET", "/api/v1/bots", "cw_wrong", NULL), ==, 401);
+	/* five failures in all: even a good token is refused before the upgrade */
+	reply = fx_raw(fx, upgrade, strlen(upgrade));
+	g_assert_true(g_str_has_prefix(reply, "HTTP/1.1 429 "));
+	g_assert_nonnull(strstr(reply, "\r\nRetry-After: "));
+	g_assert_cmpuint(fx_status(fx, "GET", "/api/v1/bots", fx->reader, NULL), ==, 429);
+}
+
 /* The dashboard's files need no token; nothing outside them is served. */
 static void
 test_static(Fx *fx, gconstpointer data)
@@ -1175,6 +1273,67 @@ test_one_server(Fx *fx, gconstpointer data)
 	g_assert_nonnull(strstr(metrics, "candlewick_http_requests_total{code=\"2xx\"} 5\n"));
 }
 
+/* A client that sends its headers and half its body, then stalls, is cut
+ * off after http.request_timeout_s; meanwhile the API answers others and
+ * the bots keep trading. */
+static void
+test_request_timeout(Fx *fx, gconstpointer data)
+{
+	g_autofree char *json =
+	    g_strdup_printf("{\"http\": {\"listen\": \"127.0.0.1:0\", \"port_file\": \"%s\", "
+			    "\"request_timeout_s\": 2}, \"api\": {\"token_file\": \"%s\"}}",
+			    fx->port_file, fx->tokens);
+	g_autofree char *config = fx_service_config(fx, json);
+	const char *args[] = {
+	    "serve", "--db", fx->db, "--create", "--poll-interval", "0.2", "--service-config",
+	    config,  NULL};
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *half = NULL;
+	gint64 started;
+	gssize n;
+	char chunk[4096];
+	guint status = 0;
+	g_autofree char *metrics = NULL;
+
+	fx_add_bot(fx, fx->db, "ema-trend.json", "a");
+	fx_add_bot(fx, fx->db, "mean-reversion.json", "b");
+	fx->proc = cw_test_spawn_envv(
+	    NULL, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, args);
+	fx->port = fx_wait_port(fx);
+	half = g_strdup_printf("POST /api/v1/halt-all HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			       "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+			       "Content-Length: 100\r\n\r\n{\"a\": ",
+			       fx->admin);
+	g_socket_client_set_timeout(client, 30);
+	conn = g_socket_client_connect_to_host(client, "127.0.0.1", fx->port, NULL, &error);
+	g_assert_no_error(error);
+	started = g_get_monotonic_time();
+	g_assert_true(g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)),
+						half, strlen(half), NULL, NULL, &error));
+	g_assert_no_error(error);
+	/* the server is not blocked by the stalled request */
+	g_assert_cmpuint(fx_status(fx, "GET", "/livez", NULL, NULL), ==, 200);
+	g_assert_cmpuint(fx_status(fx, "GET", "/api/v1/version", fx->reader, NULL), ==, 200);
+	/* then the stalled connection is closed (or answered 408) */
+	n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)), chunk,
+				sizeof(chunk) - 1, NULL, NULL);
+	g_assert_cmpint(g_get_monotonic_time() - started, >=, G_USEC_PER_SEC * 3 / 2);
+	g_assert_cmpint(g_get_monotonic_time() - started, <, G_USEC_PER_SEC * 15);
+	if (n > 0) {
+		chunk[n] = '\0';
+		g_assert_true(g_str_has_prefix(chunk, "HTTP/1.1 408 "));
+	}
+	/* nothing was halted, and the bots trade on to the end of their feed */
+	g_assert_cmpint(fx_audits(fx, "/halt-all", 200), ==, 0);
+	fx_wait_feeds(fx, 2);
+	g_assert_cmpint(cw_test_db_int(fx->db, "SELECT count(*) FROM trading_trades", 0), >, 0);
+	metrics = fx_req(fx, "GET", "/metrics", NULL, NULL, NULL, 0, &status);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_nonnull(strstr(metrics, "candlewick_http_request_timeouts_total 1\n"));
+}
+
 /* --api ADDR:PORT and --api-port-file still work, as deprecated aliases of
  * --http and --http-port-file: the API and /metrics share the port. */
 static void
@@ -1214,6 +1373,8 @@ test_config_errors(Fx *fx, gconstpointer data)
 	    {"{\"http\": {\"listen\": \"\"}}", "http.listen"},
 	    {"{\"http\": {\"tls\": true}}", "http"},
 	    {"{\"api\": {\"max_body_bytes\": 5}}", "api.max_body_bytes"},
+	    {"{\"http\": {\"max_header_bytes\": 100}}", "http.max_header_bytes"},
+	    {"{\"http\": {\"max_header_bytes\": \"big\"}}", "http.max_header_bytes"},
 	    {"{\"api\": {\"stream_queue\": 0}}", "api.stream_queue"},
 	    {"{\"api\": {\"token\": \"x\"}}", "api"},
 	    /* fail closed: a guarded /metrics without tokens, half a TLS pair */
@@ -1436,6 +1597,11 @@ main(int argc, char **argv)
 	g_test_add("/e2e/api/changes", Fx, "5", fx_setup, test_changes, fx_teardown);
 	g_test_add("/e2e/api/stream-resume", Fx, "5", fx_setup, test_stream_resume, fx_teardown);
 	g_test_add("/e2e/api/stream-auth", Fx, "100", fx_setup, test_stream_auth, fx_teardown);
+	g_test_add("/e2e/api/header-bound", Fx, "5", fx_setup, test_header_bound, fx_teardown);
+	g_test_add("/e2e/api/stream-rate-limit", Fx, "5", fx_setup, test_stream_rate_limit,
+		   fx_teardown);
+	g_test_add("/e2e/api/request-timeout", Fx, NULL, fx_setup, test_request_timeout,
+		   fx_teardown);
 	g_test_add("/e2e/api/static", Fx, "5", fx_setup, test_static, fx_teardown);
 	g_test_add("/e2e/api/tls", Fx, NULL, fx_setup, test_tls, fx_teardown);
 	g_test_add("/e2e/api/one-server", Fx, NULL, fx_setup, test_one_server, fx_teardown);

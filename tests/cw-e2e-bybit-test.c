@@ -6,6 +6,7 @@
 #include "cw-test-utils.h"
 
 #include <libsoup/soup.h>
+#include <math.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -92,7 +93,8 @@ sim_start(Fixture *fx, const char *const *extra)
 
 /* ema-trend with the sim as its feed and, unless paper, as its broker. */
 static char *
-bot_config(Fixture *fx, const char *name, int port, const char *profile, gboolean paper)
+bot_config_with(Fixture *fx, const char *name, int port, const char *profile, gboolean paper,
+		const char *broker_extra)
 {
 	g_autofree char *example = cw_test_example("ema-trend.json");
 	g_autofree char *path = g_strdup_printf("%s/%s.json", fx->tmpdir, name);
@@ -117,8 +119,8 @@ bot_config(Fixture *fx, const char *name, int port, const char *profile, gboolea
 		    g_strdup_printf("{\"type\":\"bybit\",\"rest_url\":\"http://127.0.0.1:%d\","
 				    "\"ws_url\":\"ws://127.0.0.1:%d/v5/"
 				    "private\",\"api_key_env\":\"CW_E2E_BYBIT_KEY\","
-				    "\"api_secret_env\":\"CW_E2E_BYBIT_SECRET\",\"timeout_s\":1}",
-				    port, port);
+				    "\"api_secret_env\":\"CW_E2E_BYBIT_SECRET\",\"timeout_s\":1%s}",
+				    port, port, broker_extra);
 		broker = json_from_string(broker_text, &error);
 		g_assert_no_error(error);
 		json_object_set_member(root, "broker", g_steal_pointer(&broker));
@@ -126,6 +128,12 @@ bot_config(Fixture *fx, const char *name, int port, const char *profile, gboolea
 	text = json_to_string(json_parser_get_root(parser), TRUE);
 	g_assert_true(g_file_set_contents(path, text, -1, &error));
 	return g_steal_pointer(&path);
+}
+
+static char *
+bot_config(Fixture *fx, const char *name, int port, const char *profile, gboolean paper)
+{
+	return bot_config_with(fx, name, port, profile, paper, "");
 }
 
 static void
@@ -386,6 +394,437 @@ test_live_needs_flag(Fixture *fx, gconstpointer data)
 	assert_secret_nowhere(fx, db, log);
 }
 
+/* Reconcile at start ------------------------------------------------------------------ */
+
+static void
+sim_post(int port, const char *path, const char *body)
+{
+	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 10, NULL);
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%d%s", port, path);
+	g_autoptr(SoupMessage) msg = soup_message_new("POST", url);
+	g_autoptr(GBytes) req = g_bytes_new(body, strlen(body));
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) answer = NULL;
+
+	soup_message_set_request_body_from_bytes(msg, "application/json", req);
+	answer = soup_session_send_and_read(session, msg, NULL, &error);
+	g_assert_no_error(error);
+	if (soup_message_get_status(msg) != SOUP_STATUS_OK)
+		g_printerr("POST %s: %s\n", path, (const char *) g_bytes_get_data(answer, NULL));
+	g_assert_cmpint(soup_message_get_status(msg), ==, SOUP_STATUS_OK);
+}
+
+static GSubprocess *
+serve_spawn(Fixture *fx, const char *db, const char *log)
+{
+	const char *argv[] = {cw_test_exe(), "serve", "--db", db, "--http", "off", NULL};
+
+	return spawn(fx, log, argv);
+}
+
+static void
+serve_stop(GSubprocess *serve)
+{
+	g_subprocess_send_signal(serve, SIGTERM);
+	g_assert_true(cw_test_subprocess_wait(serve, 15000));
+}
+
+/* Waits (bounded) until the file holds needle. */
+static gboolean
+wait_log(const char *log, const char *needle, guint ms)
+{
+	CwTestDeadline d = cw_test_deadline(ms);
+
+	do {
+		g_autofree char *text = NULL;
+
+		if (g_file_get_contents(log, &text, NULL, NULL) && strstr(text, needle) != NULL)
+			return TRUE;
+	} while (cw_test_deadline_wait(&d, 50));
+	return FALSE;
+}
+
+/* Waits (bounded) until the query gives a count >= min. */
+static gboolean
+wait_db(const char *db, const char *sql, gint64 min, guint ms)
+{
+	CwTestDeadline d = cw_test_deadline(ms);
+
+	do {
+		if (cw_test_db_int(db, sql, -1) >= min)
+			return TRUE;
+	} while (cw_test_deadline_wait(&d, 50));
+	return FALSE;
+}
+
+/* The first life of the bot: trades until it has saved its state, then
+ * stops (the store has a cursor and a trading state to restart from). */
+static void
+first_life(Fixture *fx, const char *db, const char *log)
+{
+	GSubprocess *serve = serve_spawn(fx, db, log);
+
+	if (!wait_db(db,
+		     "SELECT count(*) FROM bot_state WHERE key = 'cursor' AND "
+		     "CAST(value AS INTEGER) > 0",
+		     1, 20000) ||
+	    !wait_db(db, "SELECT count(*) FROM bot_state WHERE key = 'trading_state'", 1, 20000)) {
+		dump_log(log);
+		cw_test_fail_now("the first life saved no cursor");
+	}
+	g_usleep(1000000);
+	serve_stop(serve);
+}
+
+/* A position made by hand while serve was down: with unknown_position
+ * "halt" (the default) the bot halts and says why; with "adopt" it trades
+ * on. Both journal the discrepancy. */
+static void
+test_unknown_position(Fixture *fx, gconstpointer data)
+{
+	const char *policy = data;
+	gboolean adopt = g_strcmp0(policy, "adopt") == 0;
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log1 = g_strdup_printf("%s/serve1.log", fx->tmpdir);
+	g_autofree char *log2 = g_strdup_printf("%s/serve2.log", fx->tmpdir);
+	g_autofree char *extra =
+	    policy != NULL ? g_strdup_printf(",\"unknown_position\":\"%s\"", policy) : g_strdup("");
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *config = bot_config_with(fx, "live", port, "paper", FALSE, extra);
+	g_autofree char *event = NULL, *mode = NULL;
+	GSubprocess *serve;
+
+	bots_add(db, config);
+	first_life(fx, db, log1);
+	sim_post(port, "/sim/position",
+		 "{\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"qty\":\"0.37\"}");
+	serve = serve_spawn(fx, db, log2);
+	if (!wait_log(log2, adopt ? "did not make (store" : "the bot is halted", 20000)) {
+		dump_log(log2);
+		cw_test_fail_now("no reconcile verdict");
+	}
+	if (!wait_db(db,
+		     "SELECT count(*) FROM events WHERE type = 'RECONCILE_DISCREPANCY' AND "
+		     "payload ->> 'what' = 'position'",
+		     1, 10000)) {
+		dump_log(log2);
+		cw_test_fail_now("no RECONCILE_DISCREPANCY event for the position");
+	}
+	event = cw_test_db_text(db, "SELECT payload FROM events WHERE type = "
+				    "'RECONCILE_DISCREPANCY' AND payload ->> 'what' = 'position'");
+	g_test_message("event: %s", event);
+	/* the hand trade is the difference between the two */
+	{
+		g_autoptr(JsonNode) node = json_from_string(event, NULL);
+		JsonObject *o = json_node_get_object(node);
+		double store = g_ascii_strtod(json_object_get_string_member(o, "store"), NULL);
+		double venue = g_ascii_strtod(json_object_get_string_member(o, "venue"), NULL);
+
+		g_assert_cmpfloat_with_epsilon(venue - store, 0.37, 1e-9);
+	}
+	/* effective_mode is written at the heartbeat and when the bot unloads */
+	serve_stop(serve);
+	mode = cw_test_db_text(db, "SELECT value FROM bot_state WHERE key = 'effective_mode'");
+	g_test_message("effective mode: %s", mode);
+	{
+		g_autofree char *text = NULL;
+
+		g_assert_true(g_file_get_contents(log2, &text, NULL, NULL));
+		if (adopt) {
+			g_assert_nonnull(
+			    strstr(text, "adopted (broker.unknown_position is \"adopt\")"));
+			g_assert_null(strstr(text, "the bot is halted"));
+			g_assert_cmpstr(mode, !=, "halted");
+		} else {
+			g_assert_nonnull(strstr(text, "a position the bot did not make"));
+			g_assert_nonnull(strstr(text, "broker.unknown_position is \"halt\""));
+			g_assert_cmpstr(mode, ==, "halted");
+		}
+	}
+	assert_secret_nowhere(fx, db, log2);
+}
+
+/* A signed POST "by hand", as another client of the account would send it;
+ * returns the answer's retCode. */
+static gint64
+sim_signed_post(int port, const char *path, const char *body)
+{
+	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 10, NULL);
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%d%s", port, path);
+	g_autoptr(SoupMessage) msg = soup_message_new("POST", url);
+	g_autofree char *ts = g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time() / 1000);
+	g_autofree char *payload = g_strconcat(ts, KEY, "5000", body, NULL);
+	g_autofree char *sign = g_compute_hmac_for_string(
+	    G_CHECKSUM_SHA256, (const guchar *) SECRET, strlen(SECRET), payload, -1);
+	g_autoptr(GBytes) req = g_bytes_new(body, strlen(body));
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) answer = NULL;
+	g_autoptr(JsonNode) node = NULL;
+	SoupMessageHeaders *h = soup_message_get_request_headers(msg);
+
+	soup_message_headers_replace(h, "X-BAPI-API-KEY", KEY);
+	soup_message_headers_replace(h, "X-BAPI-TIMESTAMP", ts);
+	soup_message_headers_replace(h, "X-BAPI-RECV-WINDOW", "5000");
+	soup_message_headers_replace(h, "X-BAPI-SIGN", sign);
+	soup_message_set_request_body_from_bytes(msg, "application/json", req);
+	answer = soup_session_send_and_read(session, msg, NULL, &error);
+	g_assert_no_error(error);
+	node = json_from_string(g_bytes_get_data(answer, NULL), &error);
+	g_assert_no_error(error);
+	g_test_message("POST %s by hand: %s", path, (const char *) g_bytes_get_data(answer, NULL));
+	return json_object_get_int_member(json_node_get_object(node), "retCode");
+}
+
+static void
+sim_cancel_by_hand(int port, const char *link_id)
+{
+	g_autofree char *body = g_strdup_printf(
+	    "{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"orderLinkId\":\"%s\"}", link_id);
+
+	g_assert_cmpint(sim_signed_post(port, "/v5/order/cancel", body), ==, 0);
+}
+
+/* The status of an order at the simulator ("" when it has none). */
+static char *
+sim_order_status(int port, const char *link_id)
+{
+	g_autoptr(JsonNode) audit = sim_get(port, "/sim/audit");
+	JsonArray *orders = json_object_get_array_member(json_node_get_object(audit), "orders");
+
+	for (guint i = 0; i < json_array_get_length(orders); i++) {
+		JsonObject *o = json_array_get_object_element(orders, i);
+
+		if (g_strcmp0(json_object_get_string_member(o, "orderLinkId"), link_id) == 0)
+			return g_strdup(json_object_get_string_member(o, "orderStatus"));
+	}
+	return g_strdup("");
+}
+
+/* First life until the bot has a working stop at the venue; returns its id. */
+static char *
+life_until_stop(Fixture *fx, const char *db, const char *log, int port)
+{
+	GSubprocess *serve = serve_spawn(fx, db, log);
+	g_autofree char *status = NULL;
+	char *stop;
+
+	if (!wait_db(db, "SELECT count(*) FROM orders WHERE type = 'stop' AND status = 'new'", 1,
+		     20000)) {
+		dump_log(log);
+		cw_test_fail_now("no working stop");
+	}
+	serve_stop(serve);
+	stop = cw_test_db_text(db, "SELECT client_order_id FROM orders WHERE type = 'stop' AND "
+				   "status = 'new' ORDER BY id DESC LIMIT 1");
+	g_assert_nonnull(stop);
+	status = sim_order_status(port, stop);
+	g_test_message("stop %s: %s at the venue", stop, status);
+	g_assert_cmpstr(status, ==, "Untriggered");
+	return stop;
+}
+
+/* A working stop cancelled by hand while serve was down: the restart
+ * journals it and the store's order follows the venue. */
+static void
+test_cancelled_while_down(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log1 = g_strdup_printf("%s/serve1.log", fx->tmpdir);
+	g_autofree char *log2 = g_strdup_printf("%s/serve2.log", fx->tmpdir);
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *config = bot_config(fx, "live", port, "paper", FALSE);
+	g_autofree char *stop = NULL, *status = NULL, *text = NULL;
+	g_autofree char *sql = NULL;
+	GSubprocess *serve;
+
+	bots_add(db, config);
+	stop = life_until_stop(fx, db, log1, port);
+	sim_cancel_by_hand(port, stop);
+	g_clear_pointer(&status, g_free);
+	status = sim_order_status(port, stop);
+	g_assert_cmpstr(status, ==, "Deactivated"); /* a conditional order cancelled */
+
+	serve = serve_spawn(fx, db, log2);
+	sql =
+	    g_strdup_printf("SELECT count(*) FROM events WHERE type = 'RECONCILE_DISCREPANCY' AND "
+			    "payload ->> 'what' = 'order ended while down' AND "
+			    "payload ->> 'client_order_id' = '%s' AND payload ->> 'venue' = "
+			    "'cancelled'",
+			    stop);
+	if (!wait_db(db, sql, 1, 20000)) {
+		dump_log(log2);
+		cw_test_fail_now("the cancel by hand was not journalled");
+	}
+	g_free(sql);
+	sql = g_strdup_printf("SELECT count(*) FROM orders WHERE client_order_id = '%s' AND "
+			      "status = 'cancelled'",
+			      stop);
+	if (!wait_db(db, sql, 1, 10000)) {
+		dump_log(log2);
+		cw_test_fail_now("the store's order did not follow the venue");
+	}
+	serve_stop(serve);
+	g_assert_true(g_file_get_contents(log2, &text, NULL, NULL));
+	g_assert_null(strstr(text, "the bot is halted"));
+	assert_secret_nowhere(fx, db, log2);
+}
+
+/* A stop that filled while serve was down: the restart records its fill
+ * once, and the store's position is the venue's again. */
+static void
+test_stop_filled_while_down(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log1 = g_strdup_printf("%s/serve1.log", fx->tmpdir);
+	g_autofree char *log2 = g_strdup_printf("%s/serve2.log", fx->tmpdir);
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *config = bot_config(fx, "live", port, "paper", FALSE);
+	g_autofree char *stop = NULL, *side = NULL, *body = NULL, *sql = NULL, *text = NULL;
+	g_autofree char *status = NULL;
+	CwTestDeadline d;
+	GSubprocess *serve;
+
+	bots_add(db, config);
+	stop = life_until_stop(fx, db, log1, port);
+	/* by hand: a trigger already passed, so the next candle fills it */
+	sql = g_strdup_printf("SELECT side FROM orders WHERE client_order_id = '%s'", stop);
+	side = cw_test_db_text(db, sql);
+	body = g_strdup_printf("{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"orderLinkId\":"
+			       "\"%s\",\"triggerPrice\":\"%s\"}",
+			       stop, g_strcmp0(side, "buy") == 0 ? "1" : "10000000");
+	g_assert_cmpint(sim_signed_post(port, "/v5/order/amend", body), ==, 0);
+	d = cw_test_deadline(10000);
+	do {
+		g_free(status);
+		status = sim_order_status(port, stop);
+	} while (strcmp(status, "Filled") != 0 && cw_test_deadline_wait(&d, 50));
+	g_assert_cmpstr(status, ==, "Filled");
+
+	serve = serve_spawn(fx, db, log2);
+	g_free(sql);
+	sql = g_strdup_printf("SELECT count(*) FROM orders WHERE client_order_id = '%s' AND "
+			      "status = 'filled'",
+			      stop);
+	if (!wait_db(db, sql, 1, 20000)) {
+		dump_log(log2);
+		cw_test_fail_now("the stop's fill while down was not recorded");
+	}
+	/* the last reports, and a second catch-up would count it again */
+	g_usleep(1500000);
+	serve_stop(serve);
+	g_free(sql);
+	sql = g_strdup_printf("SELECT count(*) FROM events WHERE type = 'ORDER_FILLED' AND "
+			      "payload LIKE '%%\"%s\"%%'",
+			      stop);
+	g_assert_cmpint(cw_test_db_int(db, sql, -1), ==, 1);
+	g_assert_true(g_file_get_contents(log2, &text, NULL, NULL));
+	g_assert_null(strstr(text, "the bot is halted"));
+	assert_store_is_sim(db, port);
+	assert_secret_nowhere(fx, db, log2);
+}
+
+/* The store against the venue after the crashes: orders whose filled
+ * quantity differs, and the position. Printed, counted. */
+static guint
+count_disagreements(const char *db, int port)
+{
+	g_autoptr(JsonNode) audit = sim_get(port, "/sim/audit");
+	JsonObject *a = json_node_get_object(audit);
+	JsonArray *orders = json_object_get_array_member(a, "orders");
+	JsonObject *positions = json_object_get_object_member(a, "positions");
+	double venue = json_object_has_member(positions, "BTCUSDT")
+			   ? json_object_get_double_member(positions, "BTCUSDT")
+			   : 0;
+	g_autofree char *row = cw_test_db_text(
+	    db, "SELECT printf('%.10g', coalesce(sum(CASE direction WHEN 'long' THEN qty "
+		"WHEN 'short' THEN -qty ELSE 0 END), 0)) FROM trading_positions");
+	double store = row != NULL ? g_ascii_strtod(row, NULL) : 0;
+	guint bad = 0;
+
+	for (guint i = 0; i < json_array_get_length(orders); i++) {
+		JsonObject *o = json_array_get_object_element(orders, i);
+		const char *link = json_object_get_string_member(o, "orderLinkId");
+		double cum = json_object_get_double_member(o, "cumExecQty");
+		g_autofree char *sql = NULL, *filled = NULL;
+
+		if (*link == '\0')
+			continue;
+		sql = g_strdup_printf("SELECT printf('%%.10g', filled_qty) || ' ' || status FROM "
+				      "orders WHERE client_order_id = '%s'",
+				      link);
+		filled = cw_test_db_text(db, sql);
+		if (filled == NULL || fabs(g_ascii_strtod(filled, NULL) - cum) > 1e-9) {
+			g_test_message("DISAGREE order %s: venue %s filled %.10g, store %s", link,
+				       json_object_get_string_member(o, "orderStatus"), cum,
+				       filled != NULL ? filled : "(no row)");
+			bad++;
+		}
+	}
+	if (fabs(store - venue) > 1e-9) {
+		g_test_message("DISAGREE position: venue %.10g, store %.10g", venue, store);
+		bad++;
+	}
+	return bad;
+}
+
+/* Random SIGKILLs of serve while it trades through bybit on the
+ * simulator, each life started again at once; then one last life that
+ * reconciles. Nothing is ever accepted twice at the venue. */
+static void
+test_crashes(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *config = bot_config(fx, "live", port, "paper", FALSE);
+	g_autoptr(JsonNode) audit = NULL;
+	CwTestDeadline d = cw_test_deadline(60000);
+	gboolean ended = FALSE;
+	guint kills = 0, bad;
+	GSubprocess *serve;
+
+	bots_add(db, config);
+	while (kills < 30 && (!ended || kills < 20) && g_get_monotonic_time() < d.deadline) {
+		g_autoptr(JsonNode) state = NULL;
+
+		serve = serve_spawn(fx, db, log);
+		g_usleep(g_test_rand_int_range(250000, 900000));
+		g_subprocess_send_signal(serve, SIGKILL);
+		g_assert_true(cw_test_subprocess_wait(serve, 10000));
+		kills++;
+		state = sim_get(port, "/sim/state");
+		ended = json_object_get_boolean_member(json_node_get_object(state), "ended");
+	}
+	g_test_message("%u SIGKILLs", kills);
+	g_assert_cmpuint(kills, >=, 20);
+	/* the last life: reconciles, then stops cleanly */
+	serve = serve_spawn(fx, db, log);
+	g_usleep(4000000);
+	serve_stop(serve);
+	audit = sim_get(port, "/sim/audit");
+	g_test_message(
+	    "sim audit: %u orders, %" G_GINT64_FORMAT " creates received, %" G_GINT64_FORMAT
+	    " refused as duplicates, %" G_GINT64_FORMAT " executions",
+	    json_array_get_length(
+		json_object_get_array_member(json_node_get_object(audit), "orders")),
+	    json_object_get_int_member(json_node_get_object(audit), "creates_received"),
+	    json_object_get_int_member(json_node_get_object(audit), "duplicates_refused"),
+	    json_object_get_int_member(json_node_get_object(audit), "executions"));
+	/* zero duplicate orders at the venue */
+	g_assert_cmpint(json_object_get_int_member(json_node_get_object(audit), "max_per_link_id"),
+			==, 1);
+	g_assert_cmpuint(json_array_get_length(
+			     json_object_get_array_member(json_node_get_object(audit), "orders")),
+			 >, 0);
+	bad = count_disagreements(db, port);
+	g_test_message("%u disagreements between the store and the venue", bad);
+	assert_secret_nowhere(fx, db, log);
+}
+
 static void
 fixture_setup(Fixture *fx, gconstpointer data)
 {
@@ -434,6 +873,16 @@ main(int argc, char **argv)
 	g_test_add("/e2e/bybit/same-trades", Fixture, NULL, fixture_setup, test_same_trades,
 		   fixture_teardown);
 	g_test_add("/e2e/bybit/faults", Fixture, NULL, fixture_setup, test_faults,
+		   fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/unknown-position-halts", Fixture, NULL, fixture_setup,
+		   test_unknown_position, fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/unknown-position-adopted", Fixture, "adopt", fixture_setup,
+		   test_unknown_position, fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/cancelled-while-down", Fixture, NULL, fixture_setup,
+		   test_cancelled_while_down, fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/stop-filled-while-down", Fixture, NULL, fixture_setup,
+		   test_stop_filled_while_down, fixture_teardown);
+	g_test_add("/e2e/bybit/crashes", Fixture, NULL, fixture_setup, test_crashes,
 		   fixture_teardown);
 	g_test_add("/e2e/bybit/live-needs-allow-live", Fixture, NULL, fixture_setup,
 		   test_live_needs_flag, fixture_teardown);

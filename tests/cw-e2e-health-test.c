@@ -217,6 +217,8 @@ promtool_check(const char *body)
 	return TRUE;
 }
 
+static double sample_value(const char *body, const char *prefix);
+
 static void
 test_metrics(Fixture *fx, gconstpointer data)
 {
@@ -236,6 +238,10 @@ test_metrics(Fixture *fx, gconstpointer data)
 	g_assert_nonnull(strstr(body, "candlewick_bot_candles_total{bot=\"beta\",strategy=\""));
 	g_assert_nonnull(strstr(body, "\nprocess_resident_memory_bytes "));
 	g_assert_nonnull(strstr(body, "# TYPE candlewick_bot_broker_fill_seconds histogram\n"));
+	/* each bot's own memory: at least its orchestrator and runtime */
+	g_assert_nonnull(strstr(body, "# TYPE candlewick_bot_memory_bytes gauge\n"));
+	g_assert_cmpfloat(sample_value(body, "candlewick_bot_memory_bytes{bot=\"alpha\""), >, 4096);
+	g_assert_cmpfloat(sample_value(body, "candlewick_bot_memory_bytes{bot=\"beta\""), >, 4096);
 	/* the paper broker's round trips, from the bots' execution reports,
 	 * once the first entry filled */
 	{
@@ -469,7 +475,7 @@ test_stall_restart_cap(Fixture *fx, gconstpointer data)
 	const char *env[] = {mod, NULL};
 	CwTestDeadline d = cw_test_deadline(60000);
 	g_autofree char *err = NULL, *state = NULL, *alpha = NULL, *beta = NULL;
-	gint64 stalls, beta_status_events;
+	gint64 stalls, restarted, beta_status_events;
 	g_auto(GStrv) parts = NULL;
 
 	fixture_add_bot_feed(fx, "stuck", 0, "stall");
@@ -488,6 +494,15 @@ test_stall_restart_cap(Fixture *fx, gconstpointer data)
 				   0);
 	} while (stalls < 6 && cw_test_deadline_wait(&d, 100));
 	g_assert_cmpint(stalls, ==, 6);
+	/* each of the five restarts is journalled, for the notifiers */
+	do {
+		restarted = cw_test_db_int(fx->db,
+					   "SELECT count(*) FROM events e JOIN trading_bots b ON "
+					   "b.id = e.bot_id WHERE b.name = 'stuck' AND "
+					   "e.type = 'BOT_RESTARTED'",
+					   0);
+	} while (restarted < 5 && cw_test_deadline_wait(&d, 100));
+	g_assert_cmpint(restarted, ==, 5);
 	state = cw_test_db_text(fx->db, "SELECT value FROM bot_state s JOIN trading_bots b ON "
 					"b.id = s.bot_id WHERE b.name = 'stuck' AND "
 					"s.key = 'health_restarts'");

@@ -19,6 +19,24 @@ cw_test_example(const char *name)
 	return g_build_filename(g_getenv("CW_SOURCE_ROOT"), "docs", "examples", name, NULL);
 }
 
+/* serve listens on 127.0.0.1:8080 by default: tests run side by side (and
+ * beside a developer's own serve), so a serve that names no listener of its
+ * own gets a free port instead of racing for that one. */
+static gboolean
+cw_test_serve_needs_port(const char *const *args)
+{
+	if (args[0] == NULL || g_strcmp0(args[0], "serve") != 0)
+		return FALSE;
+	for (guint i = 1; args[i] != NULL; i++) {
+		if (g_strcmp0(args[i], "--http") == 0 || g_str_has_prefix(args[i], "--http=") ||
+		    g_strcmp0(args[i], "--api") == 0 || g_str_has_prefix(args[i], "--api=") ||
+		    g_strcmp0(args[i], "--service-config") == 0 ||
+		    g_str_has_prefix(args[i], "--service-config="))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 GSubprocess *
 cw_test_spawn_envv(const char *const *env, GSubprocessFlags flags, const char *const *args)
 {
@@ -37,6 +55,10 @@ cw_test_spawn_envv(const char *const *env, GSubprocessFlags flags, const char *c
 	g_ptr_array_add(argv, (gpointer) cw_test_exe());
 	for (guint i = 0; args[i] != NULL; i++)
 		g_ptr_array_add(argv, (gpointer) args[i]);
+	if (cw_test_serve_needs_port(args)) {
+		g_ptr_array_add(argv, (gpointer) "--http");
+		g_ptr_array_add(argv, (gpointer) "127.0.0.1:0");
+	}
 	g_ptr_array_add(argv, NULL);
 	proc = g_subprocess_launcher_spawnv(launcher, (const char *const *) argv->pdata, &error);
 	g_assert_no_error(error);

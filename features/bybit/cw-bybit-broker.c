@@ -1900,6 +1900,20 @@ cw_bybit_broker_order_from_info(CwBybitBroker *self, const CwBybitOrderInfo *inf
 	o->updated_at = info->updated;
 }
 
+static gboolean
+cw_bybit_broker_ended_has(CwBybitReconcile *r, const char *link_id, const CwOrder **out)
+{
+	for (guint k = 0; k < r->state->ended->len; k++) {
+		const CwOrder *x = &g_array_index(r->state->ended, CwOrder, k);
+
+		if (strcmp(x->client_order_id, link_id) == 0) {
+			*out = x;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
 static void
 cw_bybit_broker_reconcile_got(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -1972,6 +1986,21 @@ cw_bybit_broker_reconcile_got(GObject *source, GAsyncResult *result, gpointer us
 			o.avg_fill_price = e.price;
 			o.updated_at = e.time;
 			g_array_append_val(r->state->ended, o);
+		} else if (r->step == 2) {
+			/* orders that ended without a fill since (cancelled by
+			 * hand, rejected, deactivated); the filled ones came with
+			 * their executions */
+			CwBybitOrderInfo info;
+			CwOrder o;
+			const CwOrder *known = NULL;
+
+			if (!cw_bybit_parse_order(obj, path, &info, &error))
+				break;
+			if (info.link_id[0] == '\0' ||
+			    cw_bybit_broker_ended_has(r, info.link_id, &known))
+				continue;
+			cw_bybit_broker_order_from_info(self, &info, &o);
+			g_array_append_val(r->state->ended, o);
 		} else {
 			CwBybitPosition pos;
 
@@ -1995,6 +2024,10 @@ cw_bybit_broker_reconcile_got(GObject *source, GAsyncResult *result, gpointer us
 	cw_bybit_broker_reconcile_step(task);
 }
 
+G_STATIC_ASSERT((int) CW_BYBIT_UNKNOWN_HALT == (int) CW_BROKER_UNKNOWN_HALT);
+G_STATIC_ASSERT((int) CW_BYBIT_UNKNOWN_ADOPT == (int) CW_BROKER_UNKNOWN_ADOPT);
+G_STATIC_ASSERT((int) CW_BYBIT_UNKNOWN_FLATTEN == (int) CW_BROKER_UNKNOWN_FLATTEN);
+
 static void
 cw_bybit_broker_reconcile_step(GTask *task)
 {
@@ -2016,12 +2049,20 @@ cw_bybit_broker_reconcile_step(GTask *task)
 				    cw_bybit_broker_reconcile_got, task);
 		return;
 	case 2:
+		query = g_strdup_printf("category=linear&symbol=%s&startTime=%" G_GINT64_FORMAT
+					"&limit=50",
+					self->symbol, r->since);
+		cw_bybit_broker_get(self, "/v5/order/history", query, TRUE,
+				    cw_bybit_broker_reconcile_got, task);
+		return;
+	case 3:
 		query = g_strdup_printf("category=linear&symbol=%s", self->symbol);
 		cw_bybit_broker_get(self, "/v5/position/list", query, TRUE,
 				    cw_bybit_broker_reconcile_got, task);
 		return;
 	default:
 		r->state->balance = self->balance;
+		r->state->unknown_position = (CwBrokerUnknownPolicy) self->unknown_position;
 		g_task_return_pointer(task, g_steal_pointer(&r->state),
 				      (GDestroyNotify) cw_broker_state_free);
 		g_object_unref(task);

@@ -80,14 +80,25 @@ cw_health_monitor_restart_cb(gpointer user_data)
 	CwHealthMonitor *self = w->monitor;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *reason = g_strdup(w->reason);
+	g_autoptr(GString) json = g_string_new(NULL);
 	gint64 id = w->bot_id;
+	guint restarts = w->restarts;
+	CwJsonWriter jw;
 
 	w->restart_source = 0;
 	self->n_restarts++;
 	/* the restart frees w (the bot's load time changes) */
-	if (!cw_health_host_restart_bot(self->host, id, reason, &error))
+	if (!cw_health_host_restart_bot(self->host, id, reason, &error)) {
 		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
 		       "bot %" G_GINT64_FORMAT " not restarted: %s", id, error->message);
+		return G_SOURCE_REMOVE;
+	}
+	cw_json_writer_init(&jw, json, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&jw);
+	cw_json_writer_member_string(&jw, "reason", reason);
+	cw_json_writer_member_uint(&jw, "restarts", restarts);
+	cw_json_writer_end_object(&jw);
+	cw_health_monitor_emit(self, id, CW_EVENT_BOT_RESTARTED, json->str);
 	return G_SOURCE_REMOVE;
 }
 

@@ -443,3 +443,11 @@ cw_broker_load_state(CwBroker *self, CwStateReader *reader, GError **error)
 	}
 	return TRUE;
 }
+
+gsize
+cw_broker_get_memory_size(CwBroker *self)
+{
+	CwBrokerInterface *iface = CW_BROKER_GET_IFACE(self);
+
+	return iface->get_memory_size != NULL ? iface->get_memory_size(self) : 0;
+}

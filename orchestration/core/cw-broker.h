@@ -95,6 +95,14 @@ typedef struct {
  * cancel or amend from inside the call. */
 typedef void (*CwExecutionSink)(const CwExecutionReport *report, gpointer user_data);
 
+/* What a bot does with a position or a working order on its symbol at the
+ * venue that it did not make (found by reconcile). */
+typedef enum {
+	CW_BROKER_UNKNOWN_HALT,  /* the bot goes to HALTED, saying why (the default) */
+	CW_BROKER_UNKNOWN_ADOPT, /* journalled; the bot trades on beside it */
+	CW_BROKER_UNKNOWN_FLATTEN,
+} CwBrokerUnknownPolicy;
+
 /* What reconcile_async() returns: the broker's view of the account. */
 typedef struct {
 	GArray *open_orders; /* of CwOrder: working at the broker now */
@@ -102,6 +110,7 @@ typedef struct {
 	double position;     /* signed net quantity */
 	double entry_price;  /* average, 0 when flat */
 	double balance;
+	CwBrokerUnknownPolicy unknown_position; /* the bot's config for what it did not make */
 } CwBrokerState;
 
 void cw_broker_state_free(CwBrokerState *state);
@@ -159,6 +168,9 @@ struct _CwBrokerInterface {
 	 * real venue keeps none (reconcile asks the venue instead). */
 	void (*save_state)(CwBroker *self, GByteArray *out);
 	gboolean (*load_state)(CwBroker *self, CwStateReader *reader, GError **error);
+	/* Optional: bytes the broker holds for its bot (a simulated book), for
+	 * the per-bot memory gauge; 0 when absent. */
+	gsize (*get_memory_size)(CwBroker *self);
 };
 
 CwBrokerCaps cw_broker_get_capabilities(CwBroker *self);
@@ -196,5 +208,7 @@ CwBrokerState *cw_broker_reconcile_finish(CwBroker *self, GAsyncResult *result, 
  * write nothing and read nothing. */
 void cw_broker_save_state(CwBroker *self, GByteArray *out);
 gboolean cw_broker_load_state(CwBroker *self, CwStateReader *reader, GError **error);
+/* Bytes the broker holds for its bot (get_memory_size), 0 when it does not say. */
+gsize cw_broker_get_memory_size(CwBroker *self);
 
 G_END_DECLS

@@ -25,6 +25,7 @@ static const char *const cw_event_names[CW_EVENT_LAST] = {
     [CW_EVENT_HEALTH_OK] = "HEALTH_OK",
     [CW_EVENT_MAIN_LOOP_BLOCKED] = "MAIN_LOOP_BLOCKED",
     [CW_EVENT_BOT_ERROR] = "BOT_ERROR",
+    [CW_EVENT_BOT_RESTARTED] = "BOT_RESTARTED",
 };
 
 const char *

@@ -38,6 +38,9 @@ typedef enum {
 	/* services/runtime put a bot in status `error`: payload {"error",
 	 * "strategy"}; notifiers send it as bot_error, level critical */
 	CW_EVENT_BOT_ERROR,
+	/* monitoring/health reloaded a stalled bot: payload {"reason",
+	 * "restarts"}; notifiers send it as bot_restarted, level warning */
+	CW_EVENT_BOT_RESTARTED,
 	CW_EVENT_LAST /*< skip >*/
 } CwEventType;
 

@@ -102,6 +102,9 @@ typedef struct {
 	double position_qty; /* signed */
 	/* submit -> acknowledged / first fill (nullable) */
 	const CwBrokerRoundTrips *broker;
+	/* bytes attributable to the bot: its orchestrators (sized when they
+	 * were created) and its runtime's buffers, without a heap walk */
+	guint64 memory_bytes;
 } CwBotHealth;
 
 typedef void (*CwBotHealthFunc)(const CwBotHealth *bot, gpointer user_data);

@@ -334,14 +334,16 @@ cw_json_format_shortest(char *buf, gsize len, double v)
 
 	for (; prec <= 17; prec++) {
 		g_snprintf(format, sizeof(format), "%%.%dg", prec);
-		g_ascii_formatd(buf, len, format, v);
+		g_ascii_formatd(buf, (gint) len, format, v);
 		if (g_ascii_strtod(buf, NULL) == v)
 			break;
 	}
 	e = strchr(buf, 'e');
 	if (e != NULL && fabs(v) >= 1e-5 && fabs(v) < 1e17) {
 		char plain[G_ASCII_DTOSTR_BUF_SIZE + 32];
-		int decimals = MAX(0, MIN(prec, 17) - 1 - atoi(e + 1));
+		/* e + 1 is the exponent g_ascii_formatd() wrote: [-+]digits */
+		gint64 exponent = g_ascii_strtoll(e + 1, NULL, 10);
+		int decimals = (int) MAX(0, MIN(prec, 17) - 1 - exponent);
 
 		g_snprintf(format, sizeof(format), "%%.%df", decimals);
 		g_ascii_formatd(plain, sizeof(plain), format, v);

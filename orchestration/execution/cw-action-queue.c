@@ -328,3 +328,9 @@ cw_action_queue_load(CwActionQueue *self, CwStateReader *reader, GError **error)
 	}
 	return TRUE;
 }
+
+gsize
+cw_action_queue_get_memory_size(const CwActionQueue *self)
+{
+	return sizeof(*self) + (gsize) self->allocated * sizeof(CwAction);
+}

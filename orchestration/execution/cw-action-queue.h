@@ -96,6 +96,8 @@ const char *cw_action_type_to_string(CwActionType type);
 /* The queue in a trading state snapshot (cw_trading_orchestrator_snapshot()). */
 void cw_action_queue_save(const CwActionQueue *self, GByteArray *out);
 gboolean cw_action_queue_load(CwActionQueue *self, CwStateReader *reader, GError **error);
+/* Bytes the queue holds: the object and its allocated ring. */
+gsize cw_action_queue_get_memory_size(const CwActionQueue *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CwActionQueue, cw_action_queue_free)
 

@@ -498,3 +498,16 @@ cw_guard_pipeline_on_restore(CwGuardPipeline *self, const CwGuardContext *ctx)
 	for (guint i = 0; i < self->guards->len; i++)
 		cw_guard_on_restore(g_ptr_array_index(self->guards, i), ctx);
 }
+
+gsize
+cw_guard_pipeline_get_memory_size(const CwGuardPipeline *self)
+{
+	gsize size = sizeof(*self) + self->guards->len * sizeof(gpointer) +
+		     self->stats->len * sizeof(CwGuardStats);
+
+	for (guint h = 0; h < CW_N_HOOKS; h++)
+		size += self->len[h] * sizeof(CwGuardEntry);
+	for (guint i = 0; i < self->names->len; i++)
+		size += strlen(g_ptr_array_index(self->names, i)) + 1;
+	return size;
+}

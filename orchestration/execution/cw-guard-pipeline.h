@@ -67,6 +67,9 @@ void cw_guard_pipeline_on_restore(CwGuardPipeline *self, const CwGuardContext *c
 CwBotMode cw_guard_pipeline_get_mode(CwGuardPipeline *self);
 /* Of CwGuardStats, one per guard in pipeline order. */
 const GArray *cw_guard_pipeline_get_stats(const CwGuardPipeline *self);
+/* Bytes the pipeline holds: its hook lists, guard slots, stats and names
+ * (not the guards' own state). */
+gsize cw_guard_pipeline_get_memory_size(const CwGuardPipeline *self);
 
 /* What a bot mode lets through:
  *   ACTIVE: everything;

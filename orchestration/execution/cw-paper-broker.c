@@ -1034,6 +1034,18 @@ cw_paper_broker_load_state(CwBroker *broker, CwStateReader *r, GError **error)
 	return TRUE;
 }
 
+/* The book as allocated now: the object, its working slots and the ring
+ * of ended orders. */
+static gsize
+cw_paper_broker_get_memory_size(CwBroker *broker)
+{
+	CwPaperBroker *self = CW_PAPER_BROKER(broker);
+
+	return sizeof(*self) +
+	       (gsize) self->working_cap * (sizeof(CwWorkingOrder) + sizeof(CwOrder)) +
+	       (gsize) self->history_cap * (sizeof(CwOrder) + sizeof(guint32));
+}
+
 static void
 cw_paper_broker_iface_init(CwBrokerInterface *iface)
 {
@@ -1055,6 +1067,7 @@ cw_paper_broker_iface_init(CwBrokerInterface *iface)
 	iface->reconcile_finish = cw_paper_broker_reconcile_finish;
 	iface->save_state = cw_paper_broker_save_state;
 	iface->load_state = cw_paper_broker_load_state;
+	iface->get_memory_size = cw_paper_broker_get_memory_size;
 }
 
 /**

@@ -416,6 +416,13 @@ cw_trading_orchestrator_format_client_order_id(CwTradingOrchestrator *self, guin
 	cw_trading_orchestrator_advance_id_cache(self);
 }
 
+/* The prefix of this bot's client order ids (see make_prefix). */
+const char *
+cw_trading_orchestrator_get_id_prefix(CwTradingOrchestrator *self)
+{
+	return self->id_prefix;
+}
+
 static void
 cw_trading_orchestrator_make_prefix(CwTradingOrchestrator *self)
 {
@@ -2689,4 +2696,17 @@ cw_trading_orchestrator_tracks_order(CwTradingOrchestrator *self, const char *cl
 	}
 	return (self->entry_working && strcmp(self->entry_id, client_order_id) == 0) ||
 	       (self->close_pending && strcmp(self->close_id, client_order_id) == 0);
+}
+
+gsize
+cw_trading_orchestrator_get_memory_size(CwTradingOrchestrator *self)
+{
+	gsize size = sizeof(*self) + cw_strategy_get_memory_size(self->strategy) +
+		     cw_guard_pipeline_get_memory_size(self->guards) +
+		     cw_action_queue_get_memory_size(self->queue);
+
+	if (self->account.trades != NULL)
+		size += (gsize) self->account.trades->len *
+			g_array_get_element_size(self->account.trades);
+	return size + cw_broker_get_memory_size(self->broker);
 }

@@ -71,6 +71,10 @@ const CwExitMachine *cw_trading_orchestrator_get_exit_machine(CwTradingOrchestra
 /* Of CwGuardStats. */
 const GArray *cw_trading_orchestrator_get_guard_stats(CwTradingOrchestrator *self);
 CwStrategyId cw_trading_orchestrator_get_strategy_id(CwTradingOrchestrator *self);
+/* Bytes attributable to the orchestrator, summed from its parts' known
+ * allocation sizes (strategy state and indicator rings, guards, action
+ * queue, exit machine, trades, a paper broker's book); no heap walk. */
+gsize cw_trading_orchestrator_get_memory_size(CwTradingOrchestrator *self);
 const CwStrategySpec *cw_trading_orchestrator_get_spec(CwTradingOrchestrator *self);
 guint64 cw_trading_orchestrator_get_n_candles(CwTradingOrchestrator *self);
 /* The last strategy decision. */
@@ -95,6 +99,8 @@ void cw_trading_orchestrator_drop_sends(CwTradingOrchestrator *self);
 void cw_trading_orchestrator_adopt(CwTradingOrchestrator *self, CwTradingOrchestrator *old);
 void cw_trading_orchestrator_format_client_order_id(CwTradingOrchestrator *self, guint64 seq,
 						    char *buf);
+/* The prefix every client order id of this bot starts with ("cw-" and a hash). */
+const char *cw_trading_orchestrator_get_id_prefix(CwTradingOrchestrator *self);
 
 /* How long positions went without a working stop: from an entry fill (or
  * a stop that ended while the position stayed open) to the stop's

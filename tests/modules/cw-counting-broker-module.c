@@ -80,9 +80,13 @@ cw_counting_broker_load(CwCountingBroker *self, GError **error)
 
 		if (lines[i][0] == '\0')
 			continue;
+		/* the test venue's own book: the field count checks each line, and
+		 * a line that does not parse fails the whole load */
 		if (i == 0 &&
+		    /* NOLINTNEXTLINE(cert-err34-c) */
 		    sscanf(lines[i], "position %lf %lf", &self->position, &self->entry_price) == 2)
 			continue;
+		/* NOLINTNEXTLINE(cert-err34-c) */
 		if (sscanf(lines[i],
 			   "%63s %255s %63s %d %d %d %31s %d %lf %lf %lf %lf %lf %" G_GUINT64_FORMAT
 			   " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT,

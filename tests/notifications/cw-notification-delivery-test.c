@@ -872,6 +872,18 @@ test_log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, g
 	return g_log_writer_default(level, fields, n_fields, data);
 }
 
+/* The journal's reconcile discrepancies (RECONCILE_DISCREPANCY, written by
+ * the recovery) reach the notifiers as `reconciliation`. */
+static void
+test_reconcile_discrepancy_kind(void)
+{
+	g_assert_cmpstr(cw_outbox_router_kind_for_event("RECONCILE_DISCREPANCY"), ==,
+			"reconciliation");
+	g_assert_cmpstr(cw_outbox_router_kind_for_event("RECONCILIATION_DISCREPANCY"), ==,
+			"reconciliation");
+	g_assert_null(cw_outbox_router_kind_for_event("RECONCILE"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -880,6 +892,8 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_log_set_writer_func(test_log_writer, NULL, NULL);
 	cw_notifications_register_types();
+	g_test_add_func("/notifications/delivery/reconcile-discrepancy-kind",
+			test_reconcile_discrepancy_kind);
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 	ADD("/notifications/delivery/telegram-balance-daily-close",
 	    test_telegram_balance_daily_close);

@@ -156,10 +156,14 @@ bench_latency(CwExchangeSim *sim, guint n_bots, guint rounds)
 		}
 	}
 	qsort(lat->data, lat->len, sizeof(gint64), bench_cmp);
-	printf("submit->ack, %u bot(s), %u orders: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", n_bots,
-	       lat->len, g_array_index(lat, gint64, lat->len / 2) / 1000.0,
-	       g_array_index(lat, gint64, (lat->len * 99) / 100) / 1000.0,
-	       g_array_index(lat, gint64, lat->len - 1) / 1000.0);
+	{
+		guint i50 = lat->len / 2, i99 = lat->len * 99 / 100;
+
+		printf("submit->ack, %u bot(s), %u orders: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+		       n_bots, lat->len, (double) g_array_index(lat, gint64, i50) / 1000.0,
+		       (double) g_array_index(lat, gint64, i99) / 1000.0,
+		       (double) g_array_index(lat, gint64, lat->len - 1) / 1000.0);
+	}
 	for (guint i = 0; i < n_bots; i++)
 		g_object_unref(b.bots[i].broker);
 	g_free(b.bots);

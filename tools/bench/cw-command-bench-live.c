@@ -120,6 +120,7 @@ cw_command_bench_live(int argc, char **argv)
 	CwFeedHub *hub;
 	const gint64 *ends, *opens;
 	guint n_timings = 0;
+	guint i50;
 	GOptionEntry entries[] = {
 	    {"bots", 0, 0, G_OPTION_ARG_INT, &n_bots, "Bots on the one stream (default 1)", "N"},
 	    {"candles", 0, 0, G_OPTION_ARG_INT, &n_candles, "Live candles (default 400)", "N"},
@@ -201,10 +202,11 @@ cw_command_bench_live(int argc, char **argv)
 		return 1;
 	}
 	g_array_sort(lat, cw_bench_live_cmp);
+	i50 = lat->len / 2;
 	printf("candlewick-bench live: %d bots on one Bybit stream over loopback, %u live candles "
 	       "at %.0f/s: frame sent -> every bot decided: p50 %.1f us, p99 %.1f us, max %.1f "
 	       "us\n",
-	       n_bots, lat->len, speed, g_array_index(lat, gint64, lat->len / 2) / 1e3,
+	       n_bots, lat->len, speed, (double) g_array_index(lat, gint64, i50) / 1e3,
 	       g_array_index(lat, gint64, (guint) (lat->len * 0.99)) / 1e3,
 	       g_array_index(lat, gint64, lat->len - 1) / 1e3);
 	return 0;

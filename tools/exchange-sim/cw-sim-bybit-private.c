@@ -1184,6 +1184,44 @@ cw_sim_priv_executions(CwSimBybitPrivate *self, SoupServerMessage *msg, GHashTab
 	cw_sim_priv_answer(self, msg, 0, "OK", b);
 }
 
+/* GET /v5/order/history: orders that ended (filled, cancelled, rejected,
+ * deactivated) and were last updated at or after startTime, newest first. */
+static void
+cw_sim_priv_history(CwSimBybitPrivate *self, SoupServerMessage *msg, GHashTable *query)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	const char *symbol = cw_sim_priv_q(query, "symbol");
+	gint64 start = cw_sim_priv_q_int(query, "startTime", 0);
+	gint64 limit = cw_sim_priv_q_int(query, "limit", 20);
+	gint64 skip = cw_sim_priv_q_int(query, "cursor", 0);
+	gint64 seen = 0, listed = 0;
+	char cursor[24] = "";
+
+	if (start < 0 || limit < 1 || limit > 50 || skip < 0) {
+		cw_sim_priv_answer(self, msg, 10001, "params error: startTime, limit or cursor",
+				   NULL);
+		return;
+	}
+	cw_sim_priv_list_begin(b);
+	for (guint i = self->order_list->len; i > 0; i--) {
+		const CwSimOrder *o = self->order_list->pdata[i - 1];
+
+		if (cw_sim_priv_is_open(o) || (symbol != NULL && strcmp(symbol, o->symbol) != 0) ||
+		    o->updated < start)
+			continue;
+		if (seen++ < skip)
+			continue;
+		if (listed == limit) {
+			g_snprintf(cursor, sizeof cursor, "%" G_GINT64_FORMAT, skip + listed);
+			break;
+		}
+		cw_sim_priv_order_json(b, o, FALSE);
+		listed++;
+	}
+	cw_sim_priv_list_end(b, cursor);
+	cw_sim_priv_answer(self, msg, 0, "OK", b);
+}
+
 static void
 cw_sim_priv_positions(CwSimBybitPrivate *self, SoupServerMessage *msg, GHashTable *query)
 {
@@ -1534,6 +1572,8 @@ cw_sim_bybit_private_handle(CwSimBybitPrivate *self, SoupServerMessage *msg, con
 		cw_sim_priv_realtime(self, msg, query);
 	else if (strcmp(path, "/v5/execution/list") == 0)
 		cw_sim_priv_executions(self, msg, query);
+	else if (strcmp(path, "/v5/order/history") == 0)
+		cw_sim_priv_history(self, msg, query);
 	else if (strcmp(path, "/v5/position/list") == 0)
 		cw_sim_priv_positions(self, msg, query);
 	else if (strcmp(path, "/v5/account/wallet-balance") == 0)

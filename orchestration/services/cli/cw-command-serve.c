@@ -36,6 +36,8 @@ typedef struct {
 	char **cors;
 	gboolean metrics_auth;
 	int max_body;
+	int max_header;
+	int request_timeout;
 	int stream_queue;
 	int auth_burst;
 	/* deprecated aliases from when the API had a server of its own */
@@ -163,6 +165,10 @@ cw_command_serve_http(CwServiceOptions *options, CwCommandServeHttp *h, const ch
 	    !cw_command_serve_set_string(options, "--http-tls-key", "http.tls_key", key) ||
 	    !cw_command_serve_set_origins(options, "--http-cors-origin", cors) ||
 	    !cw_command_serve_set_string(options, "--api-tokens", "api.token_file", h->tokens) ||
+	    !cw_command_serve_set_int(options, "--http-max-header-bytes", "http.max_header_bytes",
+				      h->max_header) ||
+	    !cw_command_serve_set_int(options, "--http-request-timeout", "http.request_timeout_s",
+				      h->request_timeout) ||
 	    !cw_command_serve_set_int(options, "--api-max-body-bytes", "api.max_body_bytes",
 				      h->max_body) ||
 	    !cw_command_serve_set_int(options, "--api-stream-queue", "api.stream_queue",
@@ -236,6 +242,10 @@ cw_command_serve(int argc, char **argv)
 	     "Serve the control API and dashboard on the HTTP server with this token file "
 	     "(mode 0600; api.token_file; off without)",
 	     "FILE"},
+	    {"http-max-header-bytes", 0, 0, G_OPTION_ARG_INT, &h.max_header,
+	     "Largest request line and headers (default 16384)", "N"},
+	    {"http-request-timeout", 0, 0, G_OPTION_ARG_INT, &h.request_timeout,
+	     "Seconds a client has to send a whole request (default 10)", "S"},
 	    {"api-max-body-bytes", 0, 0, G_OPTION_ARG_INT, &h.max_body,
 	     "Largest request body of the API (default 262144)", "N"},
 	    {"api-stream-queue", 0, 0, G_OPTION_ARG_INT, &h.stream_queue,

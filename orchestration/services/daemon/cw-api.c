@@ -1240,6 +1240,23 @@ cw_api_bucket(CwApi *self, const char *address)
 	return bucket;
 }
 
+/* TRUE with 429 and Retry-After sent when the address has spent its
+ * burst of failed logins. */
+static gboolean
+cw_api_limited(CwApiRequest *req, CwApiBucket *bucket)
+{
+	g_autofree char *retry = NULL;
+
+	if (bucket->tokens >= 1.0)
+		return FALSE;
+	retry = g_strdup_printf("%.0f", ceil((1.0 - bucket->tokens) * CW_API_AUTH_REFILL_S));
+	soup_message_headers_replace(soup_server_message_get_response_headers(req->msg),
+				     "Retry-After", retry);
+	cw_api_problem(req, CW_API_STATUS_TOO_MANY_REQUESTS,
+		       "too many failed logins from this address; retry later");
+	return TRUE;
+}
+
 /* Authenticates the request; FALSE with 401, 403 or 429 sent. */
 static gboolean
 cw_api_authorize(CwApiRequest *req, CwApiRole need)
@@ -1248,16 +1265,8 @@ cw_api_authorize(CwApiRequest *req, CwApiRole need)
 	CwApiBucket *bucket = cw_api_bucket(req->api, address != NULL ? address : "?");
 	g_autofree char *token = cw_api_stream_request_token(req->msg, req->query);
 
-	if (bucket->tokens < 1.0) {
-		g_autofree char *retry =
-		    g_strdup_printf("%.0f", ceil((1.0 - bucket->tokens) * CW_API_AUTH_REFILL_S));
-
-		soup_message_headers_replace(soup_server_message_get_response_headers(req->msg),
-					     "Retry-After", retry);
-		cw_api_problem(req, CW_API_STATUS_TOO_MANY_REQUESTS,
-			       "too many failed logins from this address; retry later");
+	if (cw_api_limited(req, bucket))
 		return FALSE;
-	}
 	req->role = cw_api_tokens_check(req->api->tokens, token, &req->token_name);
 	if (req->role == CW_API_ROLE_NONE) {
 		bucket->tokens -= 1.0;
@@ -1426,6 +1435,27 @@ cw_api_early(SoupServer *server, SoupServerMessage *msg, const char *path, GHash
 	g_free(req.detail);
 }
 
+/* Runs before the stream's WebSocket upgrade: its failed token checks
+ * count against the same per-address limiter as the routes', and a spent
+ * burst answers 429 instead of upgrading. A bad token is left to the
+ * stream, which closes with 1008 after the upgrade. */
+static void
+cw_api_stream_gate(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+		   gpointer user_data)
+{
+	CwApiRequest req = {.api = user_data, .msg = msg, .path = path, .query = query};
+	const char *address = soup_server_message_get_remote_host(msg);
+	CwApiBucket *bucket = cw_api_bucket(req.api, address != NULL ? address : "?");
+	g_autofree char *token = NULL;
+
+	if (!cw_api_limited(&req, bucket)) {
+		token = cw_api_stream_request_token(msg, query);
+		if (cw_api_tokens_check(req.api->tokens, token, NULL) == CW_API_ROLE_NONE)
+			bucket->tokens -= 1.0;
+	}
+	g_free(req.detail);
+}
+
 /* ---- the dashboard's static files ---- */
 
 static const char *
@@ -1500,6 +1530,7 @@ cw_api_attach(CwApi *self, SoupServer *server)
 	/* referencing the resource links it into the executable */
 	g_resources_register(cw_api_resources_get_resource());
 	cw_api_stream_attach(self->stream, server, CW_API_PREFIX "/stream");
+	soup_server_add_handler(server, CW_API_PREFIX "/stream", cw_api_stream_gate, self, NULL);
 	soup_server_add_early_handler(server, CW_API_PREFIX, cw_api_early, self, NULL);
 	soup_server_add_handler(server, CW_API_PREFIX, cw_api_handle, self, NULL);
 	soup_server_add_handler(server, "/", cw_api_static, self, NULL);

@@ -14,10 +14,15 @@ struct _CwHttpServer {
 	CwApiTokens *metrics_tokens; /* nullable: /metrics needs a read token */
 	/* the server's own counters; the bots' series come from snapshots */
 	CwMetricRegistry *registry;
-	CwMetric *requests[6]; /* by status class: 1xx..5xx, index 0 unused */
+	CwMetric *requests[6];   /* by status class: 1xx..5xx, index 0 unused */
+	guint max_header_bytes;  /* request line and headers, 431 past it */
+	guint request_timeout_s; /* to read a whole request; closed past it */
+	CwMetric *timeouts;
 };
 
 G_DEFINE_FINAL_TYPE(CwHttpServer, cw_http_server, G_TYPE_OBJECT)
+
+#define CW_HTTP_STATUS_HEADERS_TOO_LARGE 431 /* not in libsoup 3.2 */
 
 #ifndef CW_VERSION
 #define CW_VERSION "0.1.0"
@@ -103,6 +108,8 @@ cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
 				   ? now_s - (double) c->last_candle_open / 1000 -
 					 bot->interval_ms / 1000.0
 				   : 0);
+	else if (g_str_equal(f, "candlewick_bot_memory_bytes"))
+		cw_prom_sample_u64(p->out, f, l->str, bot->memory_bytes);
 	else if (g_str_equal(f, "candlewick_bot_decision_latency_seconds") &&
 		 bot->decision_latency != NULL)
 		cw_prom_histogram_write(bot->decision_latency, p->out, f, l->str);
@@ -136,6 +143,8 @@ static const struct {
     {"candlewick_bot_restarts", "gauge", "Restarts of the bot in the restart window."},
     {"candlewick_bot_last_candle_age_seconds", "gauge",
      "Seconds since the last processed candle closed."},
+    {"candlewick_bot_memory_bytes", "gauge",
+     "Bytes attributable to the bot: orchestrators and runtime buffers."},
     {"candlewick_bot_decision_latency_seconds", "histogram",
      "Candle dispatch time, every 64th candle."},
     {"candlewick_bot_broker_ack_seconds", "histogram",
@@ -573,6 +582,108 @@ cw_http_server_handle(SoupServer *server, SoupServerMessage *msg, const char *pa
 }
 
 static void
+cw_http_server_header_bytes(const char *name, const char *value, gpointer user_data)
+{
+	gsize *total = user_data;
+
+	*total += strlen(name) + strlen(value) + 4; /* "NAME: VALUE\r\n" */
+}
+
+/* The request line and headers read; past max_header_bytes the request
+ * gets 431 (a problem document below /api/v1) and its body is not read. */
+static void
+cw_http_server_got_headers(SoupServerMessage *msg, gpointer user_data)
+{
+	CwHttpServer *self = user_data;
+	GUri *uri = soup_server_message_get_uri(msg);
+	const char *path = uri != NULL ? g_uri_get_path(uri) : "";
+	const char *query = uri != NULL ? g_uri_get_query(uri) : NULL;
+	gsize total = strlen(soup_server_message_get_method(msg)) + strlen(path) + 12;
+	g_autofree char *body = NULL;
+	gsize len;
+
+	if (query != NULL)
+		total += strlen(query) + 1;
+	soup_message_headers_foreach(soup_server_message_get_request_headers(msg),
+				     cw_http_server_header_bytes, &total);
+	if (total <= self->max_header_bytes)
+		return;
+	if (g_str_has_prefix(path, "/api/v1"))
+		body = g_strdup_printf(
+		    "{\"type\":\"https://candlewick.invalid/problems/431\",\"title\":\"Request "
+		    "Header Fields Too Large\",\"status\":431,\"detail\":\"the request line and "
+		    "headers are larger than %u bytes\"}",
+		    self->max_header_bytes);
+	else
+		body = cw_http_server_error_json("request header fields too large");
+	soup_server_message_set_status(msg, CW_HTTP_STATUS_HEADERS_TOO_LARGE,
+				       "Request Header Fields Too Large");
+	len = strlen(body);
+	soup_server_message_set_response(
+	    msg,
+	    g_str_has_prefix(path, "/api/v1") ? "application/problem+json" : "application/json",
+	    SOUP_MEMORY_TAKE, g_steal_pointer(&body), len);
+}
+
+#define CW_HTTP_DEADLINE_KEY "cw-http-deadline"
+
+typedef struct {
+	CwHttpServer *self;
+	SoupServerMessage *msg; /* not owned: the message owns this */
+	guint source_id;
+} CwHttpDeadline;
+
+static void
+cw_http_deadline_free(gpointer data)
+{
+	CwHttpDeadline *d = data;
+
+	if (d->source_id != 0)
+		g_source_remove(d->source_id);
+	g_free(d);
+}
+
+/* The request was not read in time (headers or body trickled or
+ * stalled): its connection is shut down, which ends the request. */
+static gboolean
+cw_http_server_deadline_cb(gpointer user_data)
+{
+	CwHttpDeadline *d = user_data;
+	GSocket *sock = soup_server_message_get_socket(d->msg);
+
+	d->source_id = 0;
+	cw_metric_inc(d->self->timeouts);
+	if (sock != NULL)
+		(void) g_socket_shutdown(sock, TRUE, TRUE, NULL);
+	return G_SOURCE_REMOVE;
+}
+
+/* Read in time: the deadline ends (the handler's own time is not bounded
+ * here; handlers answer from memory and the store). */
+static void
+cw_http_server_got_body(SoupServerMessage *msg, gpointer user_data)
+{
+	g_object_set_data(G_OBJECT(msg), CW_HTTP_DEADLINE_KEY, NULL);
+}
+
+static void
+cw_http_server_request_started(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
+{
+	CwHttpServer *self = user_data;
+	CwHttpDeadline *d = g_new0(CwHttpDeadline, 1);
+
+	d->self = self;
+	d->msg = msg;
+	d->source_id =
+	    g_timeout_add_seconds(self->request_timeout_s, cw_http_server_deadline_cb, d);
+	g_object_set_data_full(G_OBJECT(msg), CW_HTTP_DEADLINE_KEY, d, cw_http_deadline_free);
+	g_signal_connect_object(msg, "got-headers", G_CALLBACK(cw_http_server_got_headers),
+				user_data, 0);
+	g_signal_connect(msg, "got-body", G_CALLBACK(cw_http_server_got_body), NULL);
+	g_signal_connect(msg, "finished", G_CALLBACK(cw_http_server_got_body), NULL);
+}
+
+static void
 cw_http_server_dispose(GObject *object)
 {
 	CwHttpServer *self = CW_HTTP_SERVER(object);
@@ -603,6 +714,8 @@ cw_http_server_new(const CwHttpServerEnv *env)
 	CwHttpServer *self = g_object_new(CW_TYPE_HTTP_SERVER, NULL);
 
 	self->env = *env;
+	self->max_header_bytes = CW_HTTP_MAX_HEADER_BYTES;
+	self->request_timeout_s = CW_HTTP_REQUEST_TIMEOUT_S;
 	self->registry = cw_metric_registry_new();
 	for (guint i = 1; i < 6; i++) {
 		g_autofree char *l = g_strdup_printf("code=\"%uxx\"", i);
@@ -610,6 +723,9 @@ cw_http_server_new(const CwHttpServerEnv *env)
 		    cw_metric_registry_counter(self->registry, "candlewick_http_requests_total", l,
 					       "HTTP requests answered, by status class.");
 	}
+	self->timeouts = cw_metric_registry_counter(
+	    self->registry, "candlewick_http_request_timeouts_total", NULL,
+	    "Requests whose connection was closed because they were not read in time.");
 	self->server = soup_server_new("server-header", "candlewick/" CW_VERSION " ", NULL);
 	/* the health paths by name, so that the API's dashboard at "/" does
 	 * not shadow them; the default handler answers 404/405 without it */
@@ -617,9 +733,23 @@ cw_http_server_new(const CwHttpServerEnv *env)
 		soup_server_add_handler(self->server, cw_http_server_paths[i],
 					cw_http_server_handle, self, NULL);
 	soup_server_add_handler(self->server, NULL, cw_http_server_handle, self, NULL);
+	g_signal_connect(self->server, "request-started",
+			 G_CALLBACK(cw_http_server_request_started), self);
 	g_signal_connect(self->server, "request-finished",
 			 G_CALLBACK(cw_http_server_request_finished), self);
 	return self;
+}
+
+void
+cw_http_server_set_max_header_bytes(CwHttpServer *self, guint max_bytes)
+{
+	self->max_header_bytes = MAX(max_bytes, 1);
+}
+
+void
+cw_http_server_set_request_timeout(CwHttpServer *self, guint seconds)
+{
+	self->request_timeout_s = MAX(seconds, 1);
 }
 
 void

@@ -27,7 +27,17 @@ typedef struct {
 #define CW_TYPE_HTTP_SERVER (cw_http_server_get_type())
 G_DECLARE_FINAL_TYPE(CwHttpServer, cw_http_server, CW, HTTP_SERVER, GObject)
 
+#define CW_HTTP_MAX_HEADER_BYTES  16384
+#define CW_HTTP_REQUEST_TIMEOUT_S 10
+
 CwHttpServer *cw_http_server_new(const CwHttpServerEnv *env);
+/* The largest request line and headers taken (default
+ * CW_HTTP_MAX_HEADER_BYTES); a larger request gets 431 and its body is
+ * not read. */
+void cw_http_server_set_max_header_bytes(CwHttpServer *self, guint max_bytes);
+/* The time a client has to send a whole request, headers and body
+ * (default CW_HTTP_REQUEST_TIMEOUT_S); past it the connection is closed. */
+void cw_http_server_set_request_timeout(CwHttpServer *self, guint seconds);
 /* TLS for every listener (call before cw_http_server_listen()); NULL:
  * plain HTTP. */
 void cw_http_server_set_tls(CwHttpServer *self, GTlsCertificate *cert);

@@ -52,6 +52,8 @@ cw_service_options_init(CwServiceOptions *options)
 	    .flush_interval_s = 0.25,
 	    .shutdown_timeout_s = 10,
 	    .http_listen = "127.0.0.1:8080",
+	    .http_max_header_bytes = CW_HTTP_MAX_HEADER_BYTES,
+	    .http_request_timeout_s = CW_HTTP_REQUEST_TIMEOUT_S,
 	    .api_max_body_bytes = 256 * 1024,
 	    .api_stream_queue = 10000,
 	    .api_auth_burst = 5,
@@ -162,8 +164,9 @@ cw_service_options_read_origins(CwServiceOptions *options, JsonObject *http, GEr
 static gboolean
 cw_service_options_parse_http(CwServiceOptions *options, JsonObject *obj, GError **error)
 {
-	static const char *const known[] = {"listen",       "port_file",    "tls_cert", "tls_key",
-					    "cors_origins", "metrics_auth", NULL};
+	static const char *const known[] = {"listen",           "port_file",         "tls_cert",
+					    "tls_key",          "cors_origins",      "metrics_auth",
+					    "max_header_bytes", "request_timeout_s", NULL};
 	JsonObject *http = NULL;
 
 	if (!cw_config_read_object(obj, "", "http", &http, error))
@@ -185,7 +188,12 @@ cw_service_options_parse_http(CwServiceOptions *options, JsonObject *obj, GError
 					    "a PEM private key file", error) &&
 	       cw_service_options_read_origins(options, http, error) &&
 	       cw_config_read_bool(http, "http", "metrics_auth", options->http_metrics_auth,
-				   &options->http_metrics_auth, error);
+				   &options->http_metrics_auth, error) &&
+	       cw_config_read_uint(http, "http", "max_header_bytes", options->http_max_header_bytes,
+				   1024, 1024 * 1024, &options->http_max_header_bytes, error) &&
+	       cw_config_read_uint(http, "http", "request_timeout_s",
+				   options->http_request_timeout_s, 1, 3600,
+				   &options->http_request_timeout_s, error);
 }
 
 /* "api": the control API on the HTTP server. */
@@ -760,6 +768,8 @@ cw_service_start_http(CwService *self)
 	if (g_strcmp0(self->options.http_listen, "off") == 0)
 		return TRUE;
 	self->http = cw_http_server_new(&env);
+	cw_http_server_set_max_header_bytes(self->http, self->options.http_max_header_bytes);
+	cw_http_server_set_request_timeout(self->http, self->options.http_request_timeout_s);
 	cw_http_server_set_tls(self->http, self->tls_cert);
 	if (self->api_tokens != NULL)
 		cw_service_attach_api(self);

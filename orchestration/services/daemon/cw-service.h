@@ -24,7 +24,9 @@ typedef struct {
 	char http_tls_cert[1024];
 	char http_tls_key[1024];
 	char http_cors_origins[4096];
-	gboolean http_metrics_auth; /* "http.metrics_auth": /metrics needs a read token */
+	guint http_max_header_bytes;  /* "http.max_header_bytes", default 16384 */
+	guint http_request_timeout_s; /* "http.request_timeout_s", default 10 */
+	gboolean http_metrics_auth;   /* "http.metrics_auth": /metrics needs a read token */
 	/* the control API on that server: off without a token file */
 	char api_token_file[1024]; /* "api.token_file" */
 	guint api_max_body_bytes;  /* "api.max_body_bytes", default 262144 */

@@ -46,6 +46,9 @@ G_BEGIN_DECLS
 #define CW_BOT_ADMIN_EVENT_MANUAL_CLOSE "MANUAL_CLOSE"
 /* a mutation through the control API: token name, route, outcome */
 #define CW_BOT_ADMIN_EVENT_AUDIT "AUDIT"
+/* reconcile at start found the venue and the store disagreeing:
+ * {"what", "client_order_id", "store", "venue", ...} */
+#define CW_BOT_ADMIN_EVENT_RECONCILE_DISCREPANCY "RECONCILE_DISCREPANCY"
 
 /* Validates a bot configuration the way the service loads it: parses and
  * checks the document (errors carry the JSON path), then builds and drops
@@ -126,7 +129,7 @@ gboolean cw_bot_admin_get_kill_switch(CwStore *store, gboolean *halted, gint64 *
 
 /* The canonical (stored) name of an event type given in any case, with '-'
  * or '_': the names of cw_event_type_from_string() plus KILL_SWITCH,
- * AUDIT, CLOSE_REQUESTED and MANUAL_CLOSE.
+ * AUDIT, CLOSE_REQUESTED, MANUAL_CLOSE and RECONCILE_DISCREPANCY.
  * NULL when unknown. */
 const char *cw_bot_admin_event_type_canonical(const char *name);
 /* "SIGNAL_NEW, EXIT_SIGNAL, ..., KILL_SWITCH", for error messages. */

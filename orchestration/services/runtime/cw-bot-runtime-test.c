@@ -366,6 +366,87 @@ test_rt_free_hands_over(RtFixture *fx, gconstpointer user_data)
 	g_assert_cmpint(rt_state_int(fx, "cursor"), ==, rt_time(0));
 }
 
+/* A runtime of config text on fx's store and cache, its active strategy
+ * loaded. */
+static CwBotRuntime *
+rt_new_loaded(RtFixture *fx, const char *name, const char *text)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(text, -1, &error);
+	CwBotRuntimeEnv env = {fx->store.store, fx->writer, fx->cache, NULL};
+	gint64 id;
+	CwBotRuntime *rt;
+
+	g_assert_no_error(error);
+	id = cw_store_bot_add(fx->store.store, name, text, TRUE, &error);
+	g_assert_no_error(error);
+	rt = cw_bot_runtime_new(&env, id, name, config, text, 42);
+	g_assert_nonnull(cw_bot_runtime_get_active(rt, &error));
+	g_assert_no_error(error);
+	return rt;
+}
+
+/* The memory the health view reports grows with the bot's indicators and
+ * with the strategies it has loaded, shrinks when they are unloaded, and
+ * is the same number scrape after scrape (no heap walk in between). */
+static void
+test_rt_memory(RtFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	/* the same strategy with more (and longer) indicators */
+	g_autofree char *big_text = g_strdup_printf(
+	    "{\"name\":\"big\",\"symbol\":\"ETHUSDT\",\"interval\":\"5m\",\"strategy\":"
+	    "{\"analyzers\":[{\"type\":\"ema_cross\",\"weight\":1,\"fast\":3,\"slow\":8},"
+	    "{\"type\":\"rsi\",\"weight\":1,\"period\":50},"
+	    "{\"type\":\"bollinger\",\"weight\":1,\"period\":200},"
+	    "{\"type\":\"donchian\",\"weight\":1,\"period\":300}],"
+	    "\"aggregation\":{\"min_score\":0.3}},\"feed\":{\"type\":\"test\",\"key\":\"k2\"}}");
+	g_autofree char *two_text = cw_rt_config_text("two", "k3", "SOLUSDT", TRUE);
+	CwBotRuntime *big = rt_new_loaded(fx, "big", big_text);
+	CwBotRuntime *two = rt_new_loaded(fx, "two", two_text);
+	CwBotHealth h;
+	CwCacheStats all;
+	guint64 small_bytes, big_bytes, one, both;
+
+	g_assert_nonnull(cw_bot_runtime_get_active(fx->rt, &error));
+	cw_bot_runtime_fill_health(fx->rt, &h);
+	small_bytes = h.memory_bytes;
+	g_assert_cmpuint(small_bytes, >, sizeof(CwAnalyzer));
+	cw_bot_runtime_fill_health(fx->rt, &h);
+	g_assert_cmpuint(h.memory_bytes, ==, small_bytes);
+
+	cw_bot_runtime_fill_health(big, &h);
+	big_bytes = h.memory_bytes;
+	/* three more analyzers, with rings of 50 + 200 + 300 doubles at least */
+	g_assert_cmpuint(big_bytes, >, small_bytes + 550 * sizeof(double));
+
+	cw_bot_runtime_fill_health(two, &h);
+	one = h.memory_bytes;
+	g_assert_true(cw_bot_runtime_switch(two, "b", &error));
+	g_assert_no_error(error);
+	cw_bot_runtime_fill_health(two, &h);
+	both = h.memory_bytes;
+	/* the dormant "a" stays loaded: its bytes stay counted */
+	g_assert_cmpuint(both, >, one + sizeof(CwAnalyzer));
+	cw_orchestrator_cache_get_stats(fx->cache, &all);
+	g_assert_cmpuint(all.bytes, ==,
+			 cw_bot_runtime_get_cache_stats(fx->rt)->bytes +
+			     cw_bot_runtime_get_cache_stats(big)->bytes +
+			     cw_bot_runtime_get_cache_stats(two)->bytes);
+
+	/* neighbours are not counted in each other */
+	cw_bot_runtime_fill_health(fx->rt, &h);
+	g_assert_cmpuint(h.memory_bytes, ==, small_bytes);
+	cw_bot_runtime_free(two);
+	cw_bot_runtime_free(big);
+	cw_bot_runtime_fill_health(fx->rt, &h);
+	g_assert_cmpuint(h.memory_bytes, ==, small_bytes);
+	/* unloading gave the cache's bytes back */
+	cw_orchestrator_cache_get_stats(fx->cache, &all);
+	g_assert_cmpuint(all.bytes, ==, cw_bot_runtime_get_cache_stats(fx->rt)->bytes);
+	g_assert_true(cw_store_writer_flush(fx->writer, NULL));
+}
+
 /* serve's retries run on the wall clock for a bot on a venue broker: a
  * rate-limited entry goes out again from the main loop when its retry
  * falls due, with no candle in between. */
@@ -448,6 +529,7 @@ main(int argc, char **argv)
 	ADD("recovery-legacy", FALSE, test_rt_recovery_legacy);
 	ADD("switch", TRUE, test_rt_switch);
 	ADD("free-hands-over", FALSE, test_rt_free_hands_over);
+	ADD("memory", FALSE, test_rt_memory);
 #undef ADD
 	g_test_add_func("/services/bot-runtime/venue-retries-on-wall-clock",
 			test_rt_venue_retries_on_wall_clock);

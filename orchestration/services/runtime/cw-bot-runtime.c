@@ -336,8 +336,8 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	self->cancellable = g_cancellable_new();
 	self->loaded_at_ms = g_get_real_time() / 1000;
 	self->retries = cw_retry_poller_new();
-	cw_prom_histogram_init(&self->latency,
-			       (const double[]){1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2}, 8);
+	/* four buckets (7 series): a decade each above the usual 1-5 us */
+	cw_prom_histogram_init(&self->latency, (const double[]){2e-6, 1e-5, 1e-4, 1e-3}, 4);
 	cw_broker_round_trips_init(&self->broker);
 	return self;
 }
@@ -642,7 +642,7 @@ cw_bot_runtime_discrepancy(CwBotRuntime *self, const char *what, const char *id,
 	cw_log(G_LOG_LEVEL_MESSAGE, self->name, NULL, "reconcile: %s%s%s: store %s, venue %s", what,
 	       id != NULL ? " " : "", id != NULL ? id : "", store, venue);
 	cw_store_writer_event(self->writer, self->id, g_quark_to_string(self->active_spec->quark),
-			      "RECONCILE_DISCREPANCY", self->cursor,
+			      CW_BOT_ADMIN_EVENT_RECONCILE_DISCREPANCY, self->cursor,
 			      cw_json_to_string(root, FALSE));
 }
 
@@ -651,6 +651,29 @@ cw_bot_runtime_discrepancy(CwBotRuntime *self, const char *what, const char *id,
  * never arrived) are looked up and what happened is applied; orders the
  * venue holds that the store does not, and a different position, are
  * journalled. */
+/* Something on the bot's symbol at the venue that the bot did not make:
+ * broker.unknown_position says what follows. "adopt" leaves it where it
+ * is and trades on; "halt" and "flatten" (not done yet: fail closed) halt
+ * the bot with a message saying why. */
+static void
+cw_bot_runtime_unknown(CwBotRuntime *self, CwBrokerUnknownPolicy policy, const char *what,
+		       const char *id)
+{
+	if (policy == CW_BROKER_UNKNOWN_ADOPT) {
+		cw_log(G_LOG_LEVEL_MESSAGE, self->name, NULL,
+		       "reconcile: %s%s%s: adopted (broker.unknown_position is \"adopt\")", what,
+		       id != NULL ? " " : "", id != NULL ? id : "");
+		return;
+	}
+	cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL,
+	       "reconcile: %s%s%s at the venue; broker.unknown_position is \"%s\": the bot is "
+	       "halted",
+	       what, id != NULL ? " " : "", id != NULL ? id : "",
+	       policy == CW_BROKER_UNKNOWN_FLATTEN ? "flatten (not done yet)" : "halt");
+	self->mode = CW_BOT_MODE_HALTED;
+	cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
+}
+
 static void
 cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue)
 {
@@ -658,6 +681,7 @@ cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue)
 	g_autoptr(GArray) open = cw_store_orders_open(self->env.store, self->id, &error);
 	const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
 	double held = cw_account_get_signed_qty(acc);
+	const char *prefix = cw_trading_orchestrator_get_id_prefix(self->active);
 
 	if (open == NULL) {
 		cw_log(G_LOG_LEVEL_WARNING, self->name, NULL,
@@ -671,6 +695,10 @@ cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue)
 		if (cw_bot_runtime_venue_has(venue->open_orders, o->client_order_id, NULL))
 			continue;
 		if (cw_bot_runtime_venue_has(venue->ended, o->client_order_id, &v)) {
+			/* its fills while down are booked by the lookup below: the
+			 * position they make is the bot's, not an unknown one */
+			held += (v->side == CW_SIDE_BUY ? 1.0 : -1.0) *
+				MAX(0.0, v->filled_qty - o->filled_qty);
 			cw_bot_runtime_discrepancy(self, "order ended while down",
 						   o->client_order_id,
 						   cw_order_status_to_string(o->status),
@@ -697,16 +725,32 @@ cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue)
 	}
 	for (guint i = 0; i < venue->open_orders->len; i++) {
 		const CwOrder *v = &g_array_index(venue->open_orders, CwOrder, i);
-		if (!cw_bot_runtime_venue_has(open, v->client_order_id, NULL))
+		if (cw_bot_runtime_venue_has(open, v->client_order_id, NULL))
+			continue;
+		if (g_str_has_prefix(v->client_order_id, prefix)) {
 			cw_bot_runtime_discrepancy(self, "working order unknown to the store",
 						   v->client_order_id, "none",
 						   cw_order_status_to_string(v->status));
+		} else {
+			cw_bot_runtime_discrepancy(self, "working order the bot did not make",
+						   v->client_order_id, "none",
+						   cw_order_status_to_string(v->status));
+			cw_bot_runtime_unknown(self, venue->unknown_position,
+					       "a working order the bot did not make",
+					       v->client_order_id);
+		}
 	}
 	if (fabs(venue->position - held) > 1e-9 * MAX(1.0, fabs(held))) {
 		char store[64], at_venue[64];
 		g_snprintf(store, sizeof store, "%.10g", held);
 		g_snprintf(at_venue, sizeof at_venue, "%.10g", venue->position);
 		cw_bot_runtime_discrepancy(self, "position", NULL, store, at_venue);
+		{
+			g_autofree char *why =
+			    g_strdup_printf("a position the bot did not make (store %s, venue %s)",
+					    store, at_venue);
+			cw_bot_runtime_unknown(self, venue->unknown_position, why, NULL);
+		}
 	}
 }
 
@@ -736,6 +780,25 @@ cw_bot_runtime_reconcile_done(GObject *source, GAsyncResult *result, gpointer us
 	cw_bot_runtime_release_held(self);
 }
 
+/* What the venue is asked about: from the cursor, or from the oldest order
+ * the store still holds as working (it may have ended long before the
+ * cursor while the report of it was lost in a crash). */
+static gint64
+cw_bot_runtime_reconcile_since(CwBotRuntime *self)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) open = cw_store_orders_open(self->env.store, self->id, &error);
+	gint64 since = self->cursor;
+
+	for (guint i = 0; open != NULL && i < open->len; i++) {
+		const CwOrder *o = &g_array_index(open, CwOrder, i);
+
+		if (o->created_at > 0 && o->created_at < since)
+			since = o->created_at;
+	}
+	return since;
+}
+
 /* The warm-up reached the cursor: the trading state comes back, and the
  * bot decides again from the next candle. A snapshot that does not apply
  * halts the bot (fail closed). */
@@ -750,8 +813,9 @@ cw_bot_runtime_end_warm_up(CwBotRuntime *self)
 					      CW_BROKER_CAP_SIMULATED_ON_CANDLES)) {
 			self->reconciling = TRUE;
 			cw_broker_reconcile_async(cw_trading_orchestrator_get_broker(self->active),
-						  self->cursor, self->cancellable,
-						  cw_bot_runtime_reconcile_done, self);
+						  cw_bot_runtime_reconcile_since(self),
+						  self->cancellable, cw_bot_runtime_reconcile_done,
+						  self);
 		}
 	}
 	cw_trading_orchestrator_set_warm_up(self->active, FALSE);
@@ -878,6 +942,28 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 	cw_bot_runtime_arm_retries(self);
 }
 
+/* Bytes attributable to the bot: its orchestrators as the cache sized them
+ * when they were loaded (CwCacheStats.bytes, kept up to date by the cache
+ * on every insert, eviction and unload) plus the runtime itself and its
+ * buffers as allocated now. Nothing here walks the heap. */
+guint64
+cw_bot_runtime_get_memory_size(CwBotRuntime *self)
+{
+	guint64 size = self->stats.bytes + sizeof(*self);
+
+	if (self->config_text != NULL)
+		size += strlen(self->config_text) + 1;
+	if (self->snapshot != NULL)
+		size += self->snapshot->len;
+	if (self->snapshot_text != NULL)
+		size += self->snapshot_text->allocated_len;
+	if (self->restore != NULL)
+		size += g_bytes_get_size(self->restore);
+	if (self->held != NULL) /* reserved for CW_BOT_RUNTIME_MAX_HELD at creation */
+		size += (guint64) MAX(self->held->len, CW_BOT_RUNTIME_MAX_HELD) * sizeof(CwCandle);
+	return size;
+}
+
 /* Fills the health view of the bot (pointers valid until the next candle). */
 void
 cw_bot_runtime_fill_health(CwBotRuntime *self, CwBotHealth *out)
@@ -898,6 +984,7 @@ cw_bot_runtime_fill_health(CwBotRuntime *self, CwBotHealth *out)
 	    .counters = &self->counters,
 	    .decision_latency = &self->latency,
 	    .broker = &self->broker,
+	    .memory_bytes = cw_bot_runtime_get_memory_size(self),
 	};
 	if (acc != NULL) {
 		out->equity = acc->equity;

@@ -118,6 +118,8 @@ void cw_bot_runtime_queue_metrics(CwBotRuntime *self, gint64 now_ms);
 void cw_bot_runtime_queue_guard_state(CwBotRuntime *self);
 /* The bot's health view (monitoring reads it through CwHealthHost). */
 void cw_bot_runtime_fill_health(CwBotRuntime *self, CwBotHealth *out);
+/* Bytes attributable to the bot (see CwBotHealth.memory_bytes). */
+guint64 cw_bot_runtime_get_memory_size(CwBotRuntime *self);
 /* Records the time of the bot's last heartbeat write. */
 void cw_bot_runtime_set_heartbeat(CwBotRuntime *self, gint64 now_ms);
 /* JSON of the cache counters, for `bots list --json`. */

@@ -8,7 +8,8 @@ typedef struct {
 	gpointer owner;
 	CwCacheStats *owner_stats;
 	gboolean active;
-	GList *lru; /* link in lru, head = least recently used */
+	gsize bytes; /* the orchestrator's memory size on insert */
+	GList *lru;  /* link in lru, head = least recently used */
 } CwCacheEntry;
 
 struct _CwOrchestratorCache {
@@ -50,6 +51,9 @@ cw_orchestrator_cache_free(CwOrchestratorCache *self)
 static void
 cw_orchestrator_cache_drop(CwOrchestratorCache *self, CwCacheEntry *e)
 {
+	self->stats.bytes -= e->bytes;
+	if (e->owner_stats != NULL)
+		e->owner_stats->bytes -= e->bytes;
 	g_queue_delete_link(&self->lru, e->lru);
 	g_hash_table_remove(self->entries, GUINT_TO_POINTER(e->id));
 	self->stats.loaded = g_hash_table_size(self->entries);
@@ -111,6 +115,10 @@ cw_orchestrator_cache_insert(CwOrchestratorCache *self, gpointer owner,
 	e->orchestrator = g_object_ref(orchestrator);
 	e->owner = owner;
 	e->owner_stats = stats;
+	e->bytes = cw_trading_orchestrator_get_memory_size(orchestrator);
+	self->stats.bytes += e->bytes;
+	if (stats != NULL)
+		stats->bytes += e->bytes;
 	g_hash_table_replace(self->entries, GUINT_TO_POINTER(e->id), e);
 	g_queue_push_tail(&self->lru, e);
 	e->lru = self->lru.tail;

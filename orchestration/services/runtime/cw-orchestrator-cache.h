@@ -18,6 +18,9 @@ typedef struct {
 	guint64 misses;
 	guint64 evictions;
 	guint loaded;
+	/* cw_trading_orchestrator_get_memory_size() of the loaded ones, each
+	 * taken when it entered the cache */
+	guint64 bytes;
 } CwCacheStats;
 
 CwOrchestratorCache *cw_orchestrator_cache_new(guint max_entries /* 0: no cap */);

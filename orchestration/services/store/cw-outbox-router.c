@@ -32,7 +32,7 @@ static const CwOutboxKind cw_outbox_kinds[] = {
     {"reconciliation",
      CW_NOTIFICATION_CRITICAL,
      CW_NOTIFY_MODE_ON,
-     {"RECONCILIATION_DISCREPANCY", "RECONCILIATION"}},
+     {"RECONCILE_DISCREPANCY", "RECONCILIATION_DISCREPANCY", "RECONCILIATION"}},
     {"daily_summary", CW_NOTIFICATION_INFO, CW_NOTIFY_MODE_ON, {NULL}},
 };
 
