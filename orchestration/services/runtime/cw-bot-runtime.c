@@ -881,6 +881,7 @@ void
 cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 {
 	gboolean was_recovering = self->recovering;
+	CwTradingOrchestrator *held = NULL;
 
 	if (G_UNLIKELY(self->active == NULL))
 		return;
@@ -923,11 +924,13 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		cw_bot_runtime_hold(self, candle);
 		return;
 	}
-	/* a venue's orders of this candle wait for the journal's commit */
-	if (self->env.journal != NULL)
-		cw_trading_orchestrator_set_hold_sends(
-		    self->active,
-		    !self->simulated && cw_order_journal_in_candle(self->env.journal));
+	/* a venue's orders of this candle wait for the journal's commit at
+	 * the end of this candle's fan-out (cw_feed_hub_route()) */
+	if (self->env.journal != NULL && !self->simulated &&
+	    cw_order_journal_in_candle(self->env.journal)) {
+		held = self->active;
+		cw_trading_orchestrator_set_hold_sends(held, TRUE);
+	}
 	/* decision latency: every 64th candle is timed */
 	if (G_UNLIKELY((++self->counters.candles & 63) == 0)) {
 		gint64 t0 = g_get_monotonic_time();
@@ -937,6 +940,12 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 	} else {
 		cw_trading_orchestrator_on_candle(self->active, candle);
 	}
+	/* only this candle's decisions are held: an order decided later by a
+	 * venue's report (the stop after an entry's fill) is written and
+	 * committed by the journal at once and goes out at once, never
+	 * parked until some later candle that happens to trade */
+	if (held != NULL)
+		cw_trading_orchestrator_set_hold_sends(held, FALSE);
 	self->counters.last_candle_open = candle->open_time;
 	self->cursor = candle->open_time;
 	cw_bot_runtime_arm_retries(self);

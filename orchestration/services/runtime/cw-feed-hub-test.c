@@ -6,6 +6,8 @@
  * the test's own (cw-test-feed.c). */
 #include "cw-runtime-test-utils.h"
 
+#include "cw-execution-test-utils.h"
+
 typedef struct {
 	CwStoreFixture store;
 	CwStoreWriter *writer;
@@ -27,6 +29,7 @@ hub_ended_cb(CwBotRuntime *bot, const char *reason, gpointer user_data)
 static void
 hub_setup(HubFixture *fx, gconstpointer user_data)
 {
+	cw_test_register_types();
 	cw_test_feed_register();
 	cw_store_fixture_setup(&fx->store, NULL);
 	fx->writer = cw_store_writer_new(fx->store.store);
@@ -55,17 +58,26 @@ hub_teardown(HubFixture *fx, gconstpointer user_data)
 	cw_test_log_assert_none();
 }
 
-/* A bot row and its runtime, with its active orchestrator loaded. */
+/* A bot row and its runtime, with its active orchestrator loaded; extra
+ * (NULL: none) is appended to the config's members. */
 static CwBotRuntime *
-hub_bot(HubFixture *fx, const char *name, const char *key)
+hub_bot_with(HubFixture *fx, const char *name, const char *key, const char *extra)
 {
-	g_autofree char *text = cw_rt_config_text(name, key, NULL, FALSE);
+	g_autofree char *base = cw_rt_config_text(name, key, NULL, FALSE);
+	g_autofree char *text = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(text, -1, &error);
+	g_autoptr(CwBotConfig) config = NULL;
 	CwBotRuntimeEnv env = {fx->store.store, fx->writer, fx->cache, fx->journal};
 	gint64 id;
 	CwBotRuntime *rt;
 
+	if (extra != NULL) {
+		base[strlen(base) - 1] = '\0';
+		text = g_strconcat(base, ",", extra, "}", NULL);
+	} else {
+		text = g_steal_pointer(&base);
+	}
+	config = cw_bot_config_new_from_data(text, -1, &error);
 	g_assert_no_error(error);
 	id = cw_store_bot_add(fx->store.store, name, text, TRUE, &error);
 	g_assert_no_error(error);
@@ -74,6 +86,12 @@ hub_bot(HubFixture *fx, const char *name, const char *key)
 	g_assert_no_error(error);
 	g_ptr_array_add(fx->bots, rt);
 	return rt;
+}
+
+static CwBotRuntime *
+hub_bot(HubFixture *fx, const char *name, const char *key)
+{
+	return hub_bot_with(fx, name, key, NULL);
 }
 
 static CwBotRuntime *
@@ -303,6 +321,52 @@ test_hub_commits_after_candle(HubFixture *fx, gconstpointer user_data)
 	g_assert_false(cw_store_in_transaction(fx->store.store));
 }
 
+/* A venue's orders go out within the candle that decided them: once the
+ * fan-out's group commit holds their rows, and before the next candle is
+ * routed. An order decided later by one of the venue's reports (the stop
+ * after the entry's fill, on the main loop between candles) is committed
+ * and sent at once, not held until a later candle that trades. */
+static void
+test_hub_sends_in_same_candle(HubFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	CwBotRuntime *a = hub_bot_with(fx, "venue-bot", "kv", "\"broker\":{\"type\":\"venue\"}");
+	CwTradingOrchestrator *orch = cw_bot_runtime_get_active(a, &error);
+	CwTestVenueBroker *venue = CW_TEST_VENUE_BROKER(cw_trading_orchestrator_get_broker(orch));
+	CwTestFeed *kv;
+	guint64 rows;
+	guint i;
+
+	g_assert_true(cw_feed_hub_attach(fx->hub, a, FALSE, &error));
+	g_assert_no_error(error);
+	kv = cw_test_feed_find("kv");
+	g_assert_true(cw_feed_hub_start(fx->hub));
+	/* candles until one decides the entry: it reached the venue by the
+	 * end of that same candle's routing, its row committed first */
+	for (i = 0; i < 400 && cw_order_journal_get_n_commits(fx->journal) == 0; i++) {
+		g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(venue), ==, 0);
+		hub_push(kv, i);
+	}
+	g_assert_cmpuint(cw_order_journal_get_n_commits(fx->journal), ==, 1);
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(venue), ==, 1);
+	g_assert_cmpuint(cw_trading_orchestrator_get_n_held_sends(orch), ==, 0);
+	g_assert_false(cw_store_in_transaction(fx->store.store));
+	/* the venue acknowledges; the next candle fills the market entry */
+	cw_test_venue_broker_deliver(venue);
+	hub_push(kv, i++);
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(venue), ==, 1);
+	/* the fill report, between candles: the protective stop decided on
+	 * it is written (its own commit) and reaches the venue right away */
+	rows = cw_order_journal_get_n_rows(fx->journal);
+	g_assert_cmpuint(cw_test_venue_broker_deliver(venue), >, 0);
+	g_assert_cmpuint(cw_trading_orchestrator_get_n_held_sends(orch), ==, 0);
+	g_assert_cmpuint(cw_test_venue_broker_count_working_stops(venue), ==, 1);
+	g_assert_cmpuint(cw_order_journal_get_n_rows(fx->journal), >, rows);
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(venue), ==,
+			 1 + cw_order_journal_get_n_rows(fx->journal) - rows);
+	g_assert_false(cw_store_in_transaction(fx->store.store));
+}
+
 /* A bot without a feed section, or with an unknown type, is refused with
  * a message naming the known types; nothing is attached. */
 static void
@@ -343,6 +407,7 @@ main(int argc, char **argv)
 	g_test_add("/services/feed-hub/" name, HubFixture, NULL, hub_setup, func, hub_teardown)
 	ADD("routing", test_hub_routing);
 	ADD("late-join", test_hub_late_join);
+	ADD("sends-in-same-candle", test_hub_sends_in_same_candle);
 	ADD("detach", test_hub_detach);
 	ADD("ended", test_hub_ended);
 	ADD("stop-all", test_hub_stop_all);
