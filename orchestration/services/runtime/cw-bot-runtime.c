@@ -114,37 +114,30 @@ cw_bot_runtime_arm_retries(CwBotRuntime *self)
 		cw_retry_poller_arm(self->retries);
 }
 
-/* The exit plan of the position, kept beside it in trading_positions. */
-static char *
-cw_bot_runtime_exit_state_json(CwBotRuntime *self, const CwEvent *event)
+G_STATIC_ASSERT(CW_STORE_MAX_TAKE_PROFITS == CW_MAX_TAKE_PROFITS);
+
+/* The exit plan of the position, kept beside it in trading_positions:
+ * plain values here, its JSON built when the writer applies the row. */
+static const CwStoreExitPlan *
+cw_bot_runtime_exit_plan(CwBotRuntime *self, const CwEvent *event, CwStoreExitPlan *plan)
 {
 	const CwExitMachine *m;
-	GString *out;
-	CwJsonWriter w;
 
 	if (self->active == NULL || event->strategy_id != self->active_spec->quark)
 		return NULL;
 	m = cw_trading_orchestrator_get_exit_machine(self->active);
-	out = g_string_new(NULL);
-	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
-	cw_json_writer_begin_object(&w);
-	cw_json_writer_member_string(&w, "state", cw_exit_state_to_string(m->state));
-	cw_json_writer_member_double(&w, "stop_price", m->stop_price);
-	cw_json_writer_member_boolean(&w, "trailing", m->trailing_active);
-	cw_json_writer_member_double(&w, "best_close", m->best_close);
-	cw_json_writer_member_uint(&w, "candles_in_position", m->candles_in_position);
-	cw_json_writer_key(&w, "take_profits");
-	cw_json_writer_begin_array(&w);
-	for (guint i = 0; i < m->n_take_profits; i++) {
-		cw_json_writer_begin_object(&w);
-		cw_json_writer_member_double(&w, "price", m->tp_price[i]);
-		cw_json_writer_member_double(&w, "qty", m->tp_qty[i]);
-		cw_json_writer_member_boolean(&w, "filled", m->tp_filled[i]);
-		cw_json_writer_end_object(&w);
+	plan->state = cw_exit_state_to_string(m->state);
+	plan->stop_price = m->stop_price;
+	plan->trailing = m->trailing_active;
+	plan->best_close = m->best_close;
+	plan->candles_in_position = m->candles_in_position;
+	plan->n_take_profits = MIN(m->n_take_profits, CW_MAX_TAKE_PROFITS);
+	for (guint i = 0; i < plan->n_take_profits; i++) {
+		plan->tp_price[i] = m->tp_price[i];
+		plan->tp_qty[i] = m->tp_qty[i];
+		plan->tp_filled[i] = m->tp_filled[i];
 	}
-	cw_json_writer_end_array(&w);
-	cw_json_writer_end_object(&w);
-	return g_string_free(out, FALSE);
+	return plan;
 }
 
 /* The health view's counters: events, off the per-candle path. */
@@ -197,9 +190,13 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 	case CW_EVENT_POSITION_UPDATED:
 	case CW_EVENT_POSITION_CLOSED:
 	case CW_EVENT_STOP_MOVED:
-		if (event->position != NULL)
-			cw_store_writer_position(self->writer, self->id, strategy, event->position,
-						 cw_bot_runtime_exit_state_json(self, event));
+		if (event->position != NULL) {
+			CwStoreExitPlan plan;
+
+			cw_store_writer_position_plan(self->writer, self->id, strategy,
+						      event->position,
+						      cw_bot_runtime_exit_plan(self, event, &plan));
+		}
 		break;
 	case CW_EVENT_TRADE_CLOSED:
 		cw_store_writer_trade(self->writer, self->name, strategy, event->trade);

@@ -254,6 +254,73 @@ writer_teardown(CwStoreFixture *fx, gconstpointer user_data)
 	cw_test_log_assert_none();
 }
 
+/* A position's exit plan is copied as values and rendered as JSON only
+ * when the write is applied; the row holds the same text as before. */
+static void
+test_writer_exit_plan(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *json = NULL, *row = NULL;
+	CwPosition position = {.strategy_id = g_quark_from_string("trend"),
+			       .symbol = g_quark_from_string("BTCUSDT"),
+			       .direction = CW_DIRECTION_LONG,
+			       .qty = 0.01,
+			       .entry_price = 35000.5};
+	CwStoreExitPlan plan = {.state = "tp1",
+				.stop_price = 34500.1,
+				.trailing = TRUE,
+				.best_close = 35100.25,
+				.candles_in_position = 4,
+				.n_take_profits = 2,
+				.tp_price = {35500, 36000.5},
+				.tp_qty = {0.004, 0.006},
+				.tp_filled = {TRUE, FALSE}};
+	const char *expected =
+	    "{\"state\":\"tp1\",\"stop_price\":34500.1,\"trailing\":true,\"best_close\":35100.25,"
+	    "\"candles_in_position\":4,\"take_profits\":[{\"price\":35500.0,\"qty\":0.004,"
+	    "\"filled\":true},{\"price\":36000.5,\"qty\":0.006,\"filled\":false}]}";
+	gint64 bot = writer_add_bot(fx, "alpha");
+	sqlite3 *db = cw_store_test_raw_open(fx->path);
+
+	json = cw_store_exit_plan_to_json(&plan);
+	g_assert_cmpstr(json, ==, expected);
+	cw_store_writer_position_plan(w, bot, "trend", &position, &plan);
+	/* a later change of the caller's plan is not the queued one's */
+	plan.state = "closed";
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	row = cw_store_test_raw_text(db, "SELECT state_json FROM trading_positions");
+	g_assert_cmpstr(row, ==, expected);
+	sqlite3_close(db);
+}
+
+/* A later state of the newest queued order row replaces it: the change
+ * is written once; another order, or a flushed queue, is not replaced. */
+static void
+test_writer_update_order(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	CwOrder order = writer_order("cw-1-1", CW_ORDER_STATUS_PENDING_NEW), got = {0};
+	CwOrder other = writer_order("cw-1-2", CW_ORDER_STATUS_PENDING_NEW);
+	gint64 bot = writer_add_bot(fx, "alpha");
+	gint64 owner = 0;
+
+	cw_store_writer_order(w, bot, &order);
+	order.status = CW_ORDER_STATUS_NEW;
+	g_assert_false(cw_store_writer_update_order(w, bot + 1, &order));
+	g_assert_false(cw_store_writer_update_order(w, bot, &other));
+	g_assert_true(cw_store_writer_update_order(w, bot, &order));
+	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 1);
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	g_assert_true(cw_store_order_get(fx->store, "cw-1-1", &got, &owner, &error));
+	g_assert_cmpint(got.status, ==, CW_ORDER_STATUS_NEW);
+	/* flushed: nothing queued to update any more */
+	g_assert_false(cw_store_writer_update_order(w, bot, &order));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -267,6 +334,8 @@ main(int argc, char **argv)
 	ADD("busy", test_writer_busy);
 	ADD("move-and-apply", test_writer_move_and_apply);
 	ADD("rollback", test_writer_rollback);
+	ADD("exit-plan", test_writer_exit_plan);
+	ADD("update-order", test_writer_update_order);
 #undef ADD
 	return g_test_run();
 }

@@ -26,7 +26,11 @@ typedef struct {
 	union {
 		CwTrade trade;
 		CwOrder order;
-		CwPosition position;
+		struct {
+			CwPosition position;
+			CwStoreExitPlan plan;
+			gboolean has_plan;
+		} pos;
 		CwStoreMetrics metrics;
 		CwCandle candle;
 		struct {
@@ -46,6 +50,7 @@ struct _CwStoreWriter {
 	guint64 n_failed;
 	guint64 n_applied_ok; /* of the queue, in the open transaction */
 	guint64 n_applied_fail;
+	CwWrite *last_order; /* the newest queued order row (cw_store_writer_update_order()) */
 };
 
 static void
@@ -147,6 +152,30 @@ cw_store_writer_order(CwStoreWriter *self, gint64 bot_id, const CwOrder *order)
 	CwWrite *w = cw_store_writer_push(self, CW_WRITE_ORDER, bot_id);
 
 	w->u.order = *order;
+	self->last_order = w;
+}
+
+/**
+ * cw_store_writer_update_order:
+ * @order: a later state of an order
+ *
+ * When the newest order row still queued is @order's (same bot, same
+ * client order id), it takes @order's state, so the change is written
+ * once.
+ *
+ * Returns: TRUE if it did (the caller queues nothing more)
+ */
+gboolean
+cw_store_writer_update_order(CwStoreWriter *self, gint64 bot_id, const CwOrder *order)
+{
+	CwWrite *w = self->last_order;
+
+	if (w == NULL || w->bot_id != bot_id ||
+	    strncmp(w->u.order.client_order_id, order->client_order_id,
+		    sizeof(order->client_order_id)) != 0)
+		return FALSE;
+	w->u.order = *order;
+	return TRUE;
 }
 
 void
@@ -157,7 +186,62 @@ cw_store_writer_position(CwStoreWriter *self, gint64 bot_id, const char *strateg
 
 	w->s1 = g_strdup(strategy_id);
 	w->s3 = state_json;
-	w->u.position = *position;
+	w->u.pos.position = *position;
+	w->u.pos.has_plan = FALSE;
+}
+
+/**
+ * cw_store_writer_position_plan:
+ * @plan: (nullable): the position's exit plan, copied
+ *
+ * Queues the position's row; the JSON of @plan is built at apply time.
+ */
+void
+cw_store_writer_position_plan(CwStoreWriter *self, gint64 bot_id, const char *strategy_id,
+			      const CwPosition *position, const CwStoreExitPlan *plan)
+{
+	CwWrite *w = cw_store_writer_push(self, CW_WRITE_POSITION, bot_id);
+
+	w->s1 = g_strdup(strategy_id);
+	w->u.pos.position = *position;
+	w->u.pos.has_plan = plan != NULL;
+	if (plan != NULL)
+		w->u.pos.plan = *plan;
+}
+
+/**
+ * cw_store_exit_plan_to_json:
+ * @plan: an exit plan
+ *
+ * Returns: (transfer full): its compact JSON, e.g. {"state":"open",
+ *   "stop_price":..., "trailing":false, "best_close":...,
+ *   "candles_in_position":3, "take_profits":[{"price":..,"qty":..,"filled":false}]}
+ */
+char *
+cw_store_exit_plan_to_json(const CwStoreExitPlan *plan)
+{
+	GString *out = g_string_new(NULL);
+	CwJsonWriter w;
+
+	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_string(&w, "state", plan->state);
+	cw_json_writer_member_double(&w, "stop_price", plan->stop_price);
+	cw_json_writer_member_boolean(&w, "trailing", plan->trailing);
+	cw_json_writer_member_double(&w, "best_close", plan->best_close);
+	cw_json_writer_member_uint(&w, "candles_in_position", plan->candles_in_position);
+	cw_json_writer_key(&w, "take_profits");
+	cw_json_writer_begin_array(&w);
+	for (guint i = 0; i < plan->n_take_profits && i < CW_STORE_MAX_TAKE_PROFITS; i++) {
+		cw_json_writer_begin_object(&w);
+		cw_json_writer_member_double(&w, "price", plan->tp_price[i]);
+		cw_json_writer_member_double(&w, "qty", plan->tp_qty[i]);
+		cw_json_writer_member_boolean(&w, "filled", plan->tp_filled[i]);
+		cw_json_writer_end_object(&w);
+	}
+	cw_json_writer_end_array(&w);
+	cw_json_writer_end_object(&w);
+	return g_string_free(out, FALSE);
 }
 
 void
@@ -249,9 +333,13 @@ cw_store_writer_apply(CwStoreWriter *self, CwWrite *w, GError **error)
 		       0;
 	case CW_WRITE_ORDER:
 		return cw_store_order_upsert(self->store, w->bot_id, &w->u.order, error);
-	case CW_WRITE_POSITION:
-		return cw_store_position_save(self->store, w->bot_id, w->s1, &w->u.position, w->s3,
-					      error);
+	case CW_WRITE_POSITION: {
+		g_autofree char *plan =
+		    w->u.pos.has_plan ? cw_store_exit_plan_to_json(&w->u.pos.plan) : NULL;
+
+		return cw_store_position_save(self->store, w->bot_id, w->s1, &w->u.pos.position,
+					      plan != NULL ? plan : w->s3, error);
+	}
 	case CW_WRITE_STATE:
 		return cw_store_state_set(self->store, w->bot_id, w->s1, w->s2, error);
 	case CW_WRITE_METRICS:
@@ -312,6 +400,7 @@ cw_store_writer_commit_applied(CwStoreWriter *self, guint64 *written, guint64 *f
 	self->n_failed += self->n_applied_fail;
 	self->n_applied_ok = 0;
 	self->n_applied_fail = 0;
+	self->last_order = NULL;
 	g_queue_clear_full(&self->queue, (GDestroyNotify) cw_write_free);
 }
 
@@ -321,6 +410,8 @@ cw_store_writer_move_to(CwStoreWriter *self, CwStoreWriter *dst)
 {
 	CwWrite *w;
 
+	self->last_order = NULL;
+	dst->last_order = NULL;
 	while ((w = g_queue_pop_head(&self->queue)) != NULL)
 		g_queue_push_tail(&dst->queue, w);
 }
