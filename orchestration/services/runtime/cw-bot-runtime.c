@@ -182,7 +182,9 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 		/* the row the hook queued for this candle takes the submitted
 		 * state: each change of the order is written once */
 		if (event->type == CW_EVENT_ORDER_SUBMITTED && self->env.journal != NULL &&
-		    cw_order_journal_update(self->env.journal, self->id, event->order))
+		    (self->simulated
+			 ? cw_store_writer_update_order(self->writer, self->id, event->order)
+			 : cw_order_journal_update(self->env.journal, self->id, event->order)))
 			break;
 		cw_store_writer_order(self->writer, self->id, event->order);
 		break;
@@ -245,15 +247,17 @@ cw_bot_runtime_check_journal(CwBotRuntime *self, const CwOrder *order, GError **
 	return FALSE;
 }
 
-/* Records the order's row before the broker sees the order (CwOrderJournal).
- * While a candle is routed the row is queued, and the journal writes every
- * row of the candle in one transaction after the fan-out. A broker that
- * matches on candles (CW_BROKER_CAP_SIMULATED_ON_CANDLES, the paper broker)
- * acts on an order only at the next open, so it takes the order now; any
- * other broker sends at once, so its orders are held
- * (cw_trading_orchestrator_set_hold_sends()) until that commit, which also
- * holds the bot's cursor and trading state. Outside a candle the row is
- * committed right here. */
+/* Records the order's row before the broker sees the order.
+ * A broker that matches on candles (CW_BROKER_CAP_SIMULATED_ON_CANDLES, the
+ * paper broker) lives in this process and is rebuilt by replay after a
+ * restart: it takes the order now, and the row goes with the bot's next
+ * flush (its writer), in the transaction of its cursor and events. Any
+ * other broker is a venue: while a candle is routed its row is queued in
+ * the journal (CwOrderJournal) and the order held
+ * (cw_trading_orchestrator_set_hold_sends()); after the fan-out one
+ * transaction writes every queued row with the cursor and trading state of
+ * the bots that hold orders, then the orders go out, in that same candle's
+ * dispatch. Outside a candle the row is committed right here. */
 static gboolean
 cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpointer user_data,
 			  GError **error)
@@ -290,6 +294,12 @@ cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpo
 	if (journal == NULL) {
 		if (!cw_store_order_upsert(self->env.store, self->id, order, error))
 			return FALSE;
+	} else if (self->simulated) {
+		/* the paper venue lives in this process and a restart rebuilds
+		 * it by replay: its rows need no commit before it takes them, and
+		 * go with the bot's next flush, in the transaction of its cursor
+		 * and events (no SQL on the fan-out) */
+		cw_store_writer_order(self->writer, self->id, order);
 	} else {
 		if (!cw_order_journal_record(journal, self->id, order, error))
 			return FALSE;

@@ -367,6 +367,42 @@ test_hub_sends_in_same_candle(HubFixture *fx, gconstpointer user_data)
 	g_assert_false(cw_store_in_transaction(fx->store.store));
 }
 
+/* A paper bot's orders touch no SQL on the fan-out: no group commit, no
+ * row until the bot's flush, which writes the rows with its cursor in one
+ * transaction (the paper venue is rebuilt by replay after a restart). */
+static void
+test_hub_paper_rows_on_flush(HubFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) open = NULL;
+	CwBotRuntime *a = hub_attach(fx, "a", "k1", FALSE);
+	CwTestFeed *k1 = cw_test_feed_find("k1");
+	CwBotHealth h;
+	guint i;
+
+	g_assert_true(cw_feed_hub_start(fx->hub));
+	for (i = 0; i < 400; i++) {
+		hub_push(k1, i);
+		cw_bot_runtime_fill_health(a, &h);
+		if (h.counters->orders_submitted > 0)
+			break;
+	}
+	g_assert_cmpuint(h.counters->orders_submitted, >, 0);
+	g_assert_cmpuint(cw_order_journal_get_n_commits(fx->journal), ==, 0);
+	g_assert_cmpuint(cw_order_journal_get_n_queued(fx->journal), ==, 0);
+	open = cw_store_orders_open(fx->store.store, cw_bot_runtime_get_id(a), &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(open->len, ==, 0);
+	g_clear_pointer(&open, g_array_unref);
+	cw_bot_runtime_queue_cursor(a);
+	g_assert_true(cw_store_writer_flush(cw_bot_runtime_get_writer(a), &error));
+	g_assert_no_error(error);
+	open = cw_store_orders_open(fx->store.store, cw_bot_runtime_get_id(a), &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(open->len, >, 0);
+	g_assert_cmpuint(cw_order_journal_get_n_commits(fx->journal), ==, 0);
+}
+
 /* A bot without a feed section, or with an unknown type, is refused with
  * a message naming the known types; nothing is attached. */
 static void
@@ -408,6 +444,7 @@ main(int argc, char **argv)
 	ADD("routing", test_hub_routing);
 	ADD("late-join", test_hub_late_join);
 	ADD("sends-in-same-candle", test_hub_sends_in_same_candle);
+	ADD("paper-rows-on-flush", test_hub_paper_rows_on_flush);
 	ADD("detach", test_hub_detach);
 	ADD("ended", test_hub_ended);
 	ADD("stop-all", test_hub_stop_all);
