@@ -833,8 +833,18 @@ cw_bot_runtime_queue_cursor(CwBotRuntime *self)
 {
 	char text[32];
 
-	if (self->cursor == self->cursor_queued || self->recovering)
+	if (self->recovering)
 		return;
+	if (self->cursor == self->cursor_queued) {
+		/* a venue's report between candles (the entry's fill) changed
+		 * the trading state: the snapshot goes in the transaction of
+		 * that report's order rows and events, or a restart would
+		 * restore the state before the fill against a store and a venue
+		 * that hold it (the position reconcile halts the bot) */
+		if (self->cursor != G_MININT64)
+			cw_bot_runtime_queue_snapshot(self);
+		return;
+	}
 	if (self->origin_dirty) {
 		g_snprintf(text, sizeof text, "%" G_GINT64_FORMAT, self->origin);
 		cw_store_writer_state(self->writer, self->id, "origin", text);

@@ -367,6 +367,49 @@ test_hub_sends_in_same_candle(HubFixture *fx, gconstpointer user_data)
 	g_assert_false(cw_store_in_transaction(fx->store.store));
 }
 
+/* The trading state a venue's report changed between candles (the
+ * entry's fill) goes with the next flush, in the transaction of that
+ * report's rows and events: a restart does not restore the state from
+ * before the fill against a store and a venue that hold the position. */
+static void
+test_hub_report_state_on_flush(HubFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *before = NULL, *after = NULL;
+	CwBotRuntime *a = hub_bot_with(fx, "venue-bot", "kv", "\"broker\":{\"type\":\"venue\"}");
+	CwTradingOrchestrator *orch = cw_bot_runtime_get_active(a, &error);
+	CwTestVenueBroker *venue = CW_TEST_VENUE_BROKER(cw_trading_orchestrator_get_broker(orch));
+	CwStoreWriter *writer = cw_bot_runtime_get_writer(a);
+	gint64 id = cw_bot_runtime_get_id(a);
+	CwTestFeed *kv;
+	guint i;
+
+	g_assert_true(cw_feed_hub_attach(fx->hub, a, FALSE, &error));
+	kv = cw_test_feed_find("kv");
+	g_assert_true(cw_feed_hub_start(fx->hub));
+	for (i = 0; i < 400 && cw_order_journal_get_n_commits(fx->journal) == 0; i++)
+		hub_push(kv, i);
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(venue), ==, 1);
+	cw_test_venue_broker_deliver(venue);
+	/* the candle that fills the entry at the venue; the fill's report
+	 * is not delivered yet */
+	hub_push(kv, i++);
+	cw_bot_runtime_queue_cursor(a);
+	g_assert_true(cw_store_writer_flush(writer, &error));
+	g_assert_no_error(error);
+	before = cw_store_state_get(fx->store.store, id, "trading_state", &error);
+	g_assert_nonnull(before);
+	/* the fill, between candles, then the service's flush */
+	g_assert_cmpuint(cw_test_venue_broker_deliver(venue), >, 0);
+	g_assert_cmpfloat(cw_trading_orchestrator_get_account(orch)->position.qty, >, 0);
+	cw_bot_runtime_queue_cursor(a);
+	g_assert_true(cw_store_writer_flush(writer, &error));
+	g_assert_no_error(error);
+	after = cw_store_state_get(fx->store.store, id, "trading_state", &error);
+	g_assert_nonnull(after);
+	g_assert_false(g_strcmp0(after, before) == 0);
+}
+
 /* A paper bot's orders touch no SQL on the fan-out: no group commit, no
  * row until the bot's flush, which writes the rows with its cursor in one
  * transaction (the paper venue is rebuilt by replay after a restart). */
@@ -445,6 +488,7 @@ main(int argc, char **argv)
 	ADD("late-join", test_hub_late_join);
 	ADD("sends-in-same-candle", test_hub_sends_in_same_candle);
 	ADD("paper-rows-on-flush", test_hub_paper_rows_on_flush);
+	ADD("report-state-on-flush", test_hub_report_state_on_flush);
 	ADD("detach", test_hub_detach);
 	ADD("ended", test_hub_ended);
 	ADD("stop-all", test_hub_stop_all);
