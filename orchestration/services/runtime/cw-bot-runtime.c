@@ -721,7 +721,21 @@ cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue)
 		 * and resolved then (cw_bot_runtime_check_journal()). */
 		if (cw_trading_orchestrator_tracks_order(self->active, o->client_order_id)) {
 			cw_trading_orchestrator_resolve_order(self->active, o);
-		} else if (v == NULL && o->filled_qty <= 0) {
+		} else if (v != NULL) {
+			/* ended at the venue, and the restored state no longer
+			 * waits for it (a protective order of a position closed
+			 * in a life whose cancel was lost): the store takes the
+			 * venue's end, so its rows say what the venue did; a fill
+			 * in it shows in the position check below */
+			CwOrder ended = *o;
+			ended.status = v->status;
+			ended.filled_qty = v->filled_qty;
+			if (v->avg_fill_price > 0)
+				ended.avg_fill_price = v->avg_fill_price;
+			if (v->updated_at > 0)
+				ended.updated_at = v->updated_at;
+			cw_store_writer_order(self->writer, self->id, &ended);
+		} else if (o->filled_qty <= 0) {
 			/* committed with its candle, the service stopped before it
 			 * was sent, and the restored state no longer waits for it:
 			 * it never worked, and the store says so, as the venue does */
