@@ -8,6 +8,43 @@
 #include "cw-store-writer.h"
 #include "cw-test-log.h"
 
+/* Counting allocator (glibc): a write queued on the candle path reuses an
+ * applied one instead of allocating. */
+#if defined(__GLIBC__) && !defined(CW_SANITIZED)
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t size);
+static volatile gboolean counting;
+static volatile guint n_allocations;
+
+void *
+malloc(size_t size)
+{
+	if (counting)
+		n_allocations++;
+	return __libc_malloc(size);
+}
+
+void *
+calloc(size_t n, size_t size)
+{
+	if (counting)
+		n_allocations++;
+	return __libc_calloc(n, size);
+}
+
+void *
+realloc(void *p, size_t size)
+{
+	if (counting)
+		n_allocations++;
+	return __libc_realloc(p, size);
+}
+#else
+static gboolean counting;
+static guint n_allocations;
+#endif
+
 static CwTrade
 writer_trade(guint64 seq)
 {
@@ -321,6 +358,50 @@ test_writer_update_order(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_false(cw_store_writer_update_order(w, bot, &order));
 }
 
+/* Once a flush applied them, the writes of a busy candle are reused: the
+ * next candle's order rows and position rows allocate nothing. */
+static void
+test_writer_reuses_writes(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	CwOrder order = writer_order("cw-1-1", CW_ORDER_STATUS_NEW);
+	CwPosition position = {.strategy_id = g_quark_from_string("trend"),
+			       .symbol = g_quark_from_string("BTCUSDT"),
+			       .direction = CW_DIRECTION_LONG,
+			       .qty = 0.01,
+			       .entry_price = 35000.5};
+	CwStoreExitPlan plan = {.state = "open", .stop_price = 34000};
+	gint64 bot = writer_add_bot(fx, "alpha");
+	guint n;
+
+	n_allocations = 0;
+	counting = TRUE;
+	g_free(g_malloc(16));
+	counting = FALSE;
+	if (n_allocations != 1) {
+		g_test_skip("malloc is not interposed here");
+		return;
+	}
+	for (guint i = 0; i < 4; i++)
+		cw_store_writer_order(w, bot, &order);
+	cw_store_writer_position_plan(w, bot, "trend", &position, &plan);
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	n_allocations = 0;
+	counting = TRUE;
+	for (guint i = 0; i < 4; i++)
+		cw_store_writer_order(w, bot, &order);
+	cw_store_writer_position_plan(w, bot, "trend", &position, &plan);
+	counting = FALSE;
+	n = n_allocations;
+	g_assert_cmpuint(n, ==, 0);
+	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 5);
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_store_writer_get_n_written(w), ==, 10);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -336,6 +417,7 @@ main(int argc, char **argv)
 	ADD("rollback", test_writer_rollback);
 	ADD("exit-plan", test_writer_exit_plan);
 	ADD("update-order", test_writer_update_order);
+	ADD("reuses-writes", test_writer_reuses_writes);
 #undef ADD
 	return g_test_run();
 }

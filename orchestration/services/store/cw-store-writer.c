@@ -30,6 +30,7 @@ typedef struct {
 			CwPosition position;
 			CwStoreExitPlan plan;
 			gboolean has_plan;
+			const char *strategy; /* interned (plan writes), else s1 */
 		} pos;
 		CwStoreMetrics metrics;
 		CwCandle candle;
@@ -41,7 +42,12 @@ typedef struct {
 			CwTrade trade;
 		} ev;
 	} u;
+	GList link; /* in the queue or the spares; data is the write */
 } CwWrite;
+
+/* Writes kept for reuse per writer: a busy candle queues a few writes per
+ * bot, and reusing them keeps malloc and fresh pages off the candle path. */
+#define CW_STORE_WRITER_MAX_SPARE 16
 
 struct _CwStoreWriter {
 	CwStore *store;
@@ -51,16 +57,29 @@ struct _CwStoreWriter {
 	guint64 n_applied_ok; /* of the queue, in the open transaction */
 	guint64 n_applied_fail;
 	CwWrite *last_order; /* the newest queued order row (cw_store_writer_update_order()) */
+	GQueue spare;        /* links of applied writes, for reuse */
 };
 
 static void
-cw_write_free(CwWrite *w)
+cw_write_clear(CwWrite *w)
 {
 	g_free(w->s1);
 	g_free(w->s2);
 	g_free(w->s3);
 	g_free(w->s4);
-	g_free(w);
+}
+
+/* A write that was applied (or dropped): kept for reuse, or freed. */
+static void
+cw_store_writer_recycle(CwStoreWriter *self, CwWrite *w)
+{
+	cw_write_clear(w);
+	if (self->spare.length >= CW_STORE_WRITER_MAX_SPARE) {
+		g_free(w);
+		return;
+	}
+	w->link.prev = w->link.next = NULL;
+	g_queue_push_head_link(&self->spare, &w->link);
 }
 
 CwStoreWriter *
@@ -70,6 +89,7 @@ cw_store_writer_new(CwStore *store)
 
 	self->store = g_object_ref(store);
 	g_queue_init(&self->queue);
+	g_queue_init(&self->spare);
 	return self;
 }
 
@@ -78,7 +98,14 @@ cw_store_writer_free(CwStoreWriter *self)
 {
 	if (self == NULL)
 		return;
-	g_queue_clear_full(&self->queue, (GDestroyNotify) cw_write_free);
+	GList *l;
+
+	while ((l = g_queue_pop_head_link(&self->queue)) != NULL) {
+		cw_write_clear(l->data);
+		g_free(l->data);
+	}
+	while ((l = g_queue_pop_head_link(&self->spare)) != NULL)
+		g_free(l->data);
 	g_object_unref(self->store);
 	g_free(self);
 }
@@ -86,11 +113,14 @@ cw_store_writer_free(CwStoreWriter *self)
 static CwWrite *
 cw_store_writer_push(CwStoreWriter *self, CwWriteKind kind, gint64 bot_id)
 {
-	CwWrite *w = g_new0(CwWrite, 1);
+	GList *spare = g_queue_pop_head_link(&self->spare);
+	CwWrite *w = spare != NULL ? spare->data : g_new(CwWrite, 1);
 
+	memset(w, 0, sizeof(*w));
 	w->kind = kind;
 	w->bot_id = bot_id;
-	g_queue_push_tail(&self->queue, w);
+	w->link.data = w;
+	g_queue_push_tail_link(&self->queue, &w->link);
 	return w;
 }
 
@@ -202,7 +232,9 @@ cw_store_writer_position_plan(CwStoreWriter *self, gint64 bot_id, const char *st
 {
 	CwWrite *w = cw_store_writer_push(self, CW_WRITE_POSITION, bot_id);
 
-	w->s1 = g_strdup(strategy_id);
+	/* a strategy id is one of a few quark names: interned once, not
+	 * copied for every write */
+	w->u.pos.strategy = g_intern_string(strategy_id);
 	w->u.pos.position = *position;
 	w->u.pos.has_plan = plan != NULL;
 	if (plan != NULL)
@@ -337,8 +369,9 @@ cw_store_writer_apply(CwStoreWriter *self, CwWrite *w, GError **error)
 		g_autofree char *plan =
 		    w->u.pos.has_plan ? cw_store_exit_plan_to_json(&w->u.pos.plan) : NULL;
 
-		return cw_store_position_save(self->store, w->bot_id, w->s1, &w->u.pos.position,
-					      plan != NULL ? plan : w->s3, error);
+		return cw_store_position_save(
+		    self->store, w->bot_id, w->u.pos.strategy != NULL ? w->u.pos.strategy : w->s1,
+		    &w->u.pos.position, plan != NULL ? plan : w->s3, error);
 	}
 	case CW_WRITE_STATE:
 		return cw_store_state_set(self->store, w->bot_id, w->s1, w->s2, error);
@@ -401,19 +434,20 @@ cw_store_writer_commit_applied(CwStoreWriter *self, guint64 *written, guint64 *f
 	self->n_applied_ok = 0;
 	self->n_applied_fail = 0;
 	self->last_order = NULL;
-	g_queue_clear_full(&self->queue, (GDestroyNotify) cw_write_free);
+	for (GList *l; (l = g_queue_pop_head_link(&self->queue)) != NULL;)
+		cw_store_writer_recycle(self, l->data);
 }
 
 /* Hands every queued write to dst, in order (a bot going away). */
 void
 cw_store_writer_move_to(CwStoreWriter *self, CwStoreWriter *dst)
 {
-	CwWrite *w;
+	GList *l;
 
 	self->last_order = NULL;
 	dst->last_order = NULL;
-	while ((w = g_queue_pop_head(&self->queue)) != NULL)
-		g_queue_push_tail(&dst->queue, w);
+	while ((l = g_queue_pop_head_link(&self->queue)) != NULL)
+		g_queue_push_tail_link(&dst->queue, l);
 }
 
 gboolean
