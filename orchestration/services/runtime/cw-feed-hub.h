@@ -17,8 +17,8 @@ typedef struct _CwFeedHub CwFeedHub;
 typedef void (*CwFeedEndedFunc)(CwBotRuntime *bot, const char *reason, gpointer user_data);
 
 /* Called for each bot that the hub had to drop: its feed could not start,
- * or the order rows of a candle could not be committed (its orders are
- * not sent to a venue; a paper broker took them already). The bot is detached already. */
+ * or the order rows of a candle could not be committed (its held orders
+ * are never sent to the venue). The bot is detached already. */
 typedef void (*CwFeedFailedFunc)(CwBotRuntime *bot, const GError *error, gpointer user_data);
 
 /* journal: the service's order journal (borrowed, outlives the hub); the

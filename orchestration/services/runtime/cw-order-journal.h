@@ -8,7 +8,8 @@
 
 G_BEGIN_DECLS
 
-/* The order journal (outbox) of `serve`: the one owner of order durability.
+/* The order journal (outbox) of `serve`: the one owner of the durability
+ * of a venue's orders (a paper bot's rows go with its writer's flush).
  *
  * While a candle is routed (cw_order_journal_begin_candle()), the order
  * hook only queues each order's row here, in memory: no SQL on the fan-out.

@@ -811,6 +811,11 @@ cw_strategy_manager_reconcile(CwStrategyManager *self)
 			continue;
 		cw_log(G_LOG_LEVEL_MESSAGE, cw_bot_runtime_get_name(rt), NULL,
 		       "removed from the table: unloaded");
+		/* its order, position and state rows went with its row: the
+		 * queued ones (a paper bot's orders wait for the flush) would
+		 * only fail their foreign key */
+		cw_store_writer_drop_bot_rows(cw_bot_runtime_get_writer(rt),
+					      cw_bot_runtime_get_id(rt));
 		cw_feed_hub_detach(self->hub, rt);
 		g_hash_table_remove(self->bots, l->data);
 	}

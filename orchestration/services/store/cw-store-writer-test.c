@@ -402,6 +402,65 @@ test_writer_reuses_writes(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_cmpuint(cw_store_writer_get_n_written(w), ==, 10);
 }
 
+/* A deleted bot's queued order, position and state writes are dropped
+ * (its rows went with its row, ON DELETE CASCADE): the flush refuses
+ * nothing, and its events are still written. */
+static void
+test_writer_drop_bot_rows(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	CwOrder order = writer_order("cw-1-1", CW_ORDER_STATUS_NEW);
+	CwPosition position = {.strategy_id = g_quark_from_string("trend"),
+			       .symbol = g_quark_from_string("BTCUSDT"),
+			       .direction = CW_DIRECTION_LONG,
+			       .qty = 0.01,
+			       .entry_price = 35000.5};
+	gint64 gone = writer_add_bot(fx, "gone");
+	gint64 stays = writer_add_bot(fx, "stays");
+	sqlite3 *db = cw_store_test_raw_open(fx->path);
+
+	cw_store_writer_order(w, gone, &order);
+	cw_store_writer_position_plan(w, gone, "trend", &position, NULL);
+	cw_store_writer_state(w, gone, "cursor", "1");
+	cw_store_writer_event(w, gone, "trend", "LAST", 1, NULL);
+	cw_store_writer_state(w, stays, "cursor", "2");
+	g_assert_true(cw_store_bot_remove(fx->store, gone, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_store_writer_drop_bot_rows(w, gone), ==, 3);
+	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 2);
+	/* the newest order row went: nothing to update any more */
+	g_assert_false(cw_store_writer_update_order(w, gone, &order));
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_store_writer_get_n_failed(w), ==, 0);
+	g_assert_cmpint(
+	    cw_store_test_raw_int(db, "SELECT count(*) FROM events WHERE type = 'LAST'"), ==, 1);
+	g_assert_cmpint(cw_store_test_raw_int(db, "SELECT count(*) FROM bot_state"), ==, 1);
+	sqlite3_close(db);
+}
+
+/* A bot deleted between its order row's queueing and the flush (the
+ * flush timer ran before the manager saw the deletion): the row went with
+ * the bot's row, so the refused write is dropped without a warning. */
+static void
+test_writer_deleted_bot_quiet(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	CwOrder order = writer_order("cw-1-1", CW_ORDER_STATUS_NEW);
+	gint64 gone = writer_add_bot(fx, "gone");
+
+	cw_store_writer_order(w, gone, &order);
+	cw_store_writer_state(w, gone, "cursor", "1");
+	g_assert_true(cw_store_bot_remove(fx->store, gone, &error));
+	g_assert_no_error(error);
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_store_writer_get_n_failed(w), ==, 2);
+	/* the teardown asserts that nothing was logged */
+}
+
 int
 main(int argc, char **argv)
 {
@@ -418,6 +477,8 @@ main(int argc, char **argv)
 	ADD("exit-plan", test_writer_exit_plan);
 	ADD("update-order", test_writer_update_order);
 	ADD("reuses-writes", test_writer_reuses_writes);
+	ADD("drop-bot-rows", test_writer_drop_bot_rows);
+	ADD("deleted-bot-quiet", test_writer_deleted_bot_quiet);
 #undef ADD
 	return g_test_run();
 }

@@ -386,6 +386,8 @@ cw_store_writer_apply(CwStoreWriter *self, CwWrite *w, GError **error)
 	}
 }
 
+static gboolean cw_store_writer_bot_deleted(CwStoreWriter *self, const CwWrite *w);
+
 /**
  * cw_store_writer_apply_pending:
  *
@@ -417,6 +419,8 @@ cw_store_writer_apply_pending(CwStoreWriter *self, GError **error)
 		}
 		/* refused by SQLite itself: dropping it keeps the rest flowing */
 		self->n_applied_fail++;
+		if (cw_store_writer_bot_deleted(self, l->data))
+			continue; /* its rows went with its row: nothing is lost */
 		g_warning("store: write dropped: %s", local->message);
 	}
 	return TRUE;
@@ -436,6 +440,55 @@ cw_store_writer_commit_applied(CwStoreWriter *self, guint64 *written, guint64 *f
 	self->last_order = NULL;
 	for (GList *l; (l = g_queue_pop_head_link(&self->queue)) != NULL;)
 		cw_store_writer_recycle(self, l->data);
+}
+
+/* A refused order, position or bot_state write of a bot whose row was
+ * deleted meanwhile (ON DELETE CASCADE took its rows). */
+static gboolean
+cw_store_writer_bot_deleted(CwStoreWriter *self, const CwWrite *w)
+{
+	g_autoptr(GError) error = NULL;
+	CwStoreBot bot = {0};
+
+	if (w->bot_id <= 0 || (w->kind != CW_WRITE_ORDER && w->kind != CW_WRITE_POSITION &&
+			       w->kind != CW_WRITE_STATE))
+		return FALSE;
+	if (cw_store_bot_get_by_id(self->store, w->bot_id, &bot, &error)) {
+		cw_store_bot_clear(&bot);
+		return FALSE;
+	}
+	return g_error_matches(error, CW_STORE_ERROR, CW_STORE_ERROR_NOT_FOUND);
+}
+
+/**
+ * cw_store_writer_drop_bot_rows:
+ * @bot_id: a bot whose trading_bots row was deleted
+ *
+ * Drops the queued writes of rows that went with the bot's row (ON DELETE
+ * CASCADE): its orders, positions and bot_state. Its events stay.
+ *
+ * Returns: how many were dropped
+ */
+guint
+cw_store_writer_drop_bot_rows(CwStoreWriter *self, gint64 bot_id)
+{
+	guint n = 0;
+
+	for (GList *l = self->queue.head, *next; l != NULL; l = next) {
+		CwWrite *w = l->data;
+
+		next = l->next;
+		if (w->bot_id != bot_id ||
+		    (w->kind != CW_WRITE_ORDER && w->kind != CW_WRITE_POSITION &&
+		     w->kind != CW_WRITE_STATE))
+			continue;
+		if (self->last_order == w)
+			self->last_order = NULL;
+		g_queue_unlink(&self->queue, l);
+		cw_store_writer_recycle(self, w);
+		n++;
+	}
+	return n;
 }
 
 /* Hands every queued write to dst, in order (a bot going away). */

@@ -67,6 +67,9 @@ gboolean cw_store_writer_apply_pending(CwStoreWriter *self, GError **error);
 /* Adds what was written and dropped to *written and *failed (nullable). */
 void cw_store_writer_commit_applied(CwStoreWriter *self, guint64 *written, guint64 *failed);
 void cw_store_writer_move_to(CwStoreWriter *self, CwStoreWriter *dst);
+/* The queued order, position and bot_state writes of a deleted bot go
+ * (its rows went with it); returns how many. */
+guint cw_store_writer_drop_bot_rows(CwStoreWriter *self, gint64 bot_id);
 /* Applies the queue in one transaction. FALSE when the transaction could
  * not be committed (the queue is kept). */
 gboolean cw_store_writer_flush(CwStoreWriter *self, GError **error);
