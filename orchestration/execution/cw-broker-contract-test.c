@@ -324,6 +324,67 @@ test_entry_timeout_cancels_rest(void)
 	fixture_clear(&f);
 }
 
+/* Group commit: while sends are held, a decided order reaches the venue
+ * only when released; ORDER_SUBMITTED is emitted at once (accepted for
+ * sending) and the ack comes as a report of its own. */
+static void
+test_held_until_released(void)
+{
+	Fixture f;
+	CwOrder entry;
+
+	fixture_init(&f, FALSE);
+	cw_trading_orchestrator_set_hold_sends(f.orch, TRUE);
+	entry = entry_sent(&f);
+	g_assert_cmpint(entry.status, ==, CW_ORDER_STATUS_PENDING_NEW);
+	g_assert_cmpuint(cw_trading_orchestrator_get_n_held_sends(f.orch), ==, 1);
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(f.venue), ==, 0);
+	cw_trading_orchestrator_set_hold_sends(f.orch, FALSE);
+	cw_trading_orchestrator_release_sends(f.orch);
+	g_assert_cmpuint(cw_trading_orchestrator_get_n_held_sends(f.orch), ==, 0);
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submits(f.venue, entry.client_order_id), ==, 1);
+	cw_test_venue_broker_deliver(f.venue);
+	g_assert_nonnull(cw_test_recorder_nth(f.rec, CW_EVENT_ORDER_ACKNOWLEDGED, 0));
+	fixture_clear(&f);
+}
+
+/* A held order refused at once when released is handled as a refusal at
+ * send would be: a rate limit retries the action with backoff under the
+ * same client order id; dropped sends never reach the venue. */
+static void
+test_held_refused_or_dropped(void)
+{
+	Fixture f;
+	CwOrder entry;
+
+	fixture_init(&f, FALSE);
+	cw_trading_orchestrator_set_hold_sends(f.orch, TRUE);
+	entry = entry_sent(&f);
+	cw_test_venue_broker_script(f.venue, CW_TEST_VENUE_RATE_LIMIT, 2);
+	cw_trading_orchestrator_set_hold_sends(f.orch, FALSE);
+	cw_trading_orchestrator_release_sends(f.orch);
+	g_assert_null(cw_test_recorder_nth(f.rec, CW_EVENT_ORDER_REJECTED, 0));
+	g_assert_cmpuint(cw_trading_orchestrator_get_n_pending_actions(f.orch), ==, 1);
+	for (guint i = 0; i < 10 && cw_trading_orchestrator_get_n_pending_actions(f.orch) > 0;
+	     i++) {
+		at(&f, (gint64) (f.next + 10) * 60000);
+		candle(&f);
+	}
+	g_assert_cmpuint(cw_trading_orchestrator_get_n_pending_actions(f.orch), ==, 0);
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submits(f.venue, entry.client_order_id), >=, 2);
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(f.venue), >=, 1);
+	fixture_clear(&f);
+
+	fixture_init(&f, FALSE);
+	cw_trading_orchestrator_set_hold_sends(f.orch, TRUE);
+	entry_sent(&f);
+	cw_trading_orchestrator_drop_sends(f.orch);
+	cw_trading_orchestrator_release_sends(f.orch);
+	g_assert_cmpuint(cw_test_venue_broker_get_n_calls(f.venue), ==, 3); /* 3 on_candle */
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(f.venue), ==, 0);
+	fixture_clear(&f);
+}
+
 static void
 test_rejected_is_permanent(void)
 {
@@ -610,6 +671,9 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/execution/contract/states-follow-reports", test_states_follow_reports);
+	g_test_add_func("/execution/contract/held-until-released", test_held_until_released);
+	g_test_add_func("/execution/contract/held-refused-or-dropped",
+			test_held_refused_or_dropped);
 	g_test_add_func("/execution/contract/partial-fill-resizes-stop-after-ack",
 			test_partial_fill_resizes_stop_after_ack);
 	g_test_add_func("/execution/contract/replacement-rejected-keeps-old-stop",

@@ -14,6 +14,14 @@
 #define CW_ORCHESTRATOR_RECONCILE_SOURCE "reconcile"
 #define CW_ORCHESTRATOR_RECONCILE_REASON "unknown position flattened"
 
+/* An order whose send waits for the group commit of its candle. */
+typedef struct {
+	CwOrder order;
+	gboolean amend;
+	gint tp_level;
+	CwAction action; /* the action that sent it: retried on a transient refusal */
+} CwHeldSend;
+
 struct _CwTradingOrchestrator {
 	GObject parent_instance;
 	CwBotConfig *config;
@@ -67,6 +75,10 @@ struct _CwTradingOrchestrator {
 	char reason[CW_REASON_LEN];
 	CwOrderHook order_hook;
 	gpointer order_hook_data;
+	/* group commit: while hold_sends, a sent order waits here (after its
+	 * hook) until cw_trading_orchestrator_release_sends() */
+	gboolean hold_sends;
+	GArray *held; /* of CwHeldSend */
 	/* the broker contract (see docs/architecture.md) */
 	CwBrokerCaps broker_caps;
 	CwClock *clock; /* NULL: the time of the candle being processed */
@@ -185,6 +197,7 @@ cw_trading_orchestrator_finalize(GObject *object)
 	CwTradingOrchestrator *self = CW_TRADING_ORCHESTRATOR(object);
 
 	cw_account_clear(&self->account);
+	g_clear_pointer(&self->held, g_array_unref);
 	g_clear_pointer(&self->queue, cw_action_queue_free);
 	g_clear_pointer(&self->config, cw_bot_config_unref);
 	G_OBJECT_CLASS(cw_trading_orchestrator_parent_class)->finalize(object);
@@ -203,6 +216,7 @@ static void
 cw_trading_orchestrator_init(CwTradingOrchestrator *self)
 {
 	self->next_seq = 1;
+	self->held = g_array_sized_new(FALSE, FALSE, sizeof(CwHeldSend), 16);
 	self->mode = CW_BOT_MODE_ACTIVE;
 	self->manual_mode = CW_BOT_MODE_ACTIVE;
 }
@@ -670,18 +684,36 @@ cw_trading_orchestrator_count_error(CwTradingOrchestrator *self, const CwOrder *
 	cw_guard_pipeline_on_order_error(self->guards, &ctx, order, error);
 }
 
+static gboolean cw_trading_orchestrator_send_now(CwTradingOrchestrator *self, const CwOrder *order,
+						 gboolean amend, gint tp_level, GError **error);
+
 /* Sends the order of action: an amend of the working stop when the broker
  * can, else a new order. */
 static gboolean
-cw_trading_orchestrator_send(CwTradingOrchestrator *self, const CwOrder *order, gboolean amend,
-			     gint tp_level, GError **error)
+cw_trading_orchestrator_send(CwTradingOrchestrator *self, const CwAction *action,
+			     const CwOrder *order, gboolean amend, gint tp_level, GError **error)
 {
-	gboolean ok;
-
 	/* the service records the order durably before the broker sees it */
 	if (self->order_hook != NULL &&
 	    !self->order_hook(self, order, self->order_hook_data, error))
 		return FALSE;
+	/* accepted for sending: it goes once its row is committed; the
+	 * broker's answer comes as a report, as an exchange's does */
+	if (self->hold_sends) {
+		CwHeldSend h = {*order, amend, tp_level, *action};
+		h.action.order = *order;
+		g_array_append_val(self->held, h);
+		return TRUE;
+	}
+	return cw_trading_orchestrator_send_now(self, order, amend, tp_level, error);
+}
+
+static gboolean
+cw_trading_orchestrator_send_now(CwTradingOrchestrator *self, const CwOrder *order, gboolean amend,
+				 gint tp_level, GError **error)
+{
+	gboolean ok;
+
 	self->in_request = TRUE;
 	self->request_acked = FALSE;
 	self->request_seq = order->seq;
@@ -842,7 +874,7 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 	}
 
 	if (!cw_trading_orchestrator_send(
-		self, &order, amend,
+		self, action, &order, amend,
 		action->type == CW_ACTION_PLACE_TAKE_PROFIT ? (gint) action->level : -1, &error)) {
 		cw_broker_fault_from_error(error, &fault);
 		cw_trading_orchestrator_count_error(self, &order, error);
@@ -2111,6 +2143,113 @@ cw_trading_orchestrator_set_order_hook(CwTradingOrchestrator *self, CwOrderHook 
 	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
 	self->order_hook = hook;
 	self->order_hook_data = user_data;
+}
+
+/**
+ * cw_trading_orchestrator_set_hold_sends:
+ * @self: an orchestrator
+ * @hold: TRUE: orders wait after their hook until released
+ *
+ * Group commit: the service records the rows of a candle's orders (the
+ * hook), commits them with the bot's cursor and state, and only then lets
+ * the orders go to the broker (cw_trading_orchestrator_release_sends()).
+ * A held order counts as accepted for sending; what the broker says of
+ * it comes as a report.
+ */
+void
+cw_trading_orchestrator_set_hold_sends(CwTradingOrchestrator *self, gboolean hold)
+{
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	self->hold_sends = hold;
+}
+
+/* The number of orders waiting for cw_trading_orchestrator_release_sends(). */
+guint
+cw_trading_orchestrator_get_n_held_sends(CwTradingOrchestrator *self)
+{
+	return self->held->len;
+}
+
+/**
+ * cw_trading_orchestrator_release_sends:
+ * @self: an orchestrator
+ *
+ * Sends the held orders, in the order they were decided. A broker that
+ * refuses one at once answers as an exchange would later: a report with
+ * the fault (rejected, retried or looked up like any other).
+ */
+void
+cw_trading_orchestrator_release_sends(CwTradingOrchestrator *self)
+{
+	g_autoptr(GArray) held = NULL;
+
+	if (self->held->len == 0)
+		return;
+	/* a report may decide and hold new orders meanwhile: those wait for
+	 * the next commit */
+	held = g_array_copy(self->held);
+	g_array_set_size(self->held, 0);
+	for (guint i = 0; i < held->len; i++) {
+		CwHeldSend *h = &g_array_index(held, CwHeldSend, i);
+		g_autoptr(GError) error = NULL;
+
+		gboolean ok;
+
+		/* not a request of the candle's decision any more: its reports
+		 * are an exchange's, each one an event of its own */
+		if (h->amend)
+			ok =
+			    self->broker_iface->amend(self->broker, h->order.client_order_id,
+						      h->order.qty, 0, h->order.stop_price, &error);
+		else
+			ok = self->broker_iface->submit(self->broker, &h->order, &error);
+		if (!ok) {
+			CwBrokerFault fault;
+			CwExecutionReport report = {.order = &h->order, .error = &fault};
+
+			cw_broker_fault_from_error(error, &fault);
+			/* transient (rate limit, network): the action is retried
+			 * with backoff, as a refusal at send would be */
+			if (fault.kind != CW_BROKER_ERROR_UNKNOWN_OUTCOME &&
+			    fault.kind != CW_BROKER_ERROR_REJECTED &&
+			    fault.kind != CW_BROKER_ERROR_NOT_FOUND) {
+				CwAction *a = &h->action;
+
+				cw_trading_orchestrator_count_error(self, &h->order, error);
+				g_strlcpy(a->last_error, error->message, sizeof(a->last_error));
+				a->attempts++;
+				/* due after the policy's delay for this attempt */
+				if (a->attempts > CW_ACTION_QUEUE_DEFAULT_MAX_RETRIES ||
+				    !cw_action_queue_requeue(
+					self->queue, a,
+					cw_trading_orchestrator_now_ms(self) +
+					    cw_backoff_delay_ms(&self->backoff, a->attempts,
+								a->order.client_order_id,
+								fault.retry_after_s)))
+					cw_trading_orchestrator_action_failed(a, self);
+				continue;
+			}
+			/* refused new order: it ends; refused amend: the stop stays */
+			if (fault.kind != CW_BROKER_ERROR_UNKNOWN_OUTCOME)
+				h->order.status =
+				    h->amend ? CW_ORDER_STATUS_NEW : CW_ORDER_STATUS_REJECTED;
+			cw_trading_orchestrator_on_report(&report, self);
+		}
+	}
+	cw_trading_orchestrator_drain(self);
+}
+
+/**
+ * cw_trading_orchestrator_drop_sends:
+ * @self: an orchestrator
+ *
+ * Forgets the held orders: their rows could not be committed, so they are
+ * never sent (the service stops the bot).
+ */
+void
+cw_trading_orchestrator_drop_sends(CwTradingOrchestrator *self)
+{
+	g_array_set_size(self->held, 0);
 }
 
 /**

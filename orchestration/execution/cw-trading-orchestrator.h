@@ -100,6 +100,11 @@ void cw_trading_orchestrator_set_next_seq(CwTradingOrchestrator *self, guint64 s
 /* Writes the client order id of seq into buf (CW_CLIENT_ORDER_ID_LEN). */
 void cw_trading_orchestrator_set_order_hook(CwTradingOrchestrator *self, CwOrderHook hook,
 					    gpointer user_data);
+/* Group commit: sends wait after the hook until released (or dropped). */
+void cw_trading_orchestrator_set_hold_sends(CwTradingOrchestrator *self, gboolean hold);
+guint cw_trading_orchestrator_get_n_held_sends(CwTradingOrchestrator *self);
+void cw_trading_orchestrator_release_sends(CwTradingOrchestrator *self);
+void cw_trading_orchestrator_drop_sends(CwTradingOrchestrator *self);
 void cw_trading_orchestrator_adopt(CwTradingOrchestrator *self, CwTradingOrchestrator *old);
 void cw_trading_orchestrator_format_client_order_id(CwTradingOrchestrator *self, guint64 seq,
 						    char *buf);

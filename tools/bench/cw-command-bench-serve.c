@@ -301,6 +301,36 @@ cw_command_bench_serve(int argc, char **argv)
 	       "(%u candles; %.0f ns per bot at the median)\n",
 	       n_bots, sorted[median] / 1e3, sorted[(guint) (n_timings * 0.99)] / 1e3,
 	       sorted[n_timings - 1] / 1e3, n_timings, (double) sorted[median] / n_bots);
+	{
+		/* the same candles without their group commit (the decisions,
+		 * orders queued), and the commits alone */
+		const gint64 *commits = cw_feed_hub_get_commit_timings(
+		    cw_strategy_manager_get_feed_hub(manager), &n_timings);
+		g_autofree gint64 *decide = g_new(gint64, n_timings);
+		g_autofree gint64 *commit = g_new(gint64, n_timings);
+		guint n_commits = 0;
+
+		for (guint i = 0; i < n_timings; i++) {
+			decide[i] = timings[i] - commits[i];
+			if (commits[i] > 0)
+				commit[n_commits++] = commits[i];
+		}
+		qsort(decide, n_timings, sizeof(gint64),
+		      (int (*)(const void *, const void *)) cw_bench_serve_cmp);
+		printf("fan-out without the group commit: median %.1f us, p99 %.1f us, max %.1f "
+		       "us\n",
+		       decide[n_timings / 2] / 1e3, decide[(guint) (n_timings * 0.99)] / 1e3,
+		       decide[n_timings - 1] / 1e3);
+		if (n_commits > 0) {
+			qsort(commit, n_commits, sizeof(gint64),
+			      (int (*)(const void *, const void *)) cw_bench_serve_cmp);
+			printf("group commit of a candle's orders (%u candles with orders): median "
+			       "%.1f us, p99 %.1f us, max %.1f us\n",
+			       n_commits, commit[n_commits / 2] / 1e3,
+			       commit[(guint) (n_commits * 0.99)] / 1e3,
+			       commit[n_commits - 1] / 1e3);
+		}
+	}
 	g_unlink(db);
 	return 0;
 }

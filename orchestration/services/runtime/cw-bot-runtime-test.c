@@ -4,7 +4,7 @@
  * cursor is queued only when it moved; it journals nothing while it
  * replays history; and it switches between the strategies of its config.
  * On a real SQLite file; order rows go straight to the store (no candle
- * transaction: env.order_tx_open is NULL). */
+ * transaction: env.journal is NULL). */
 #include "cw-runtime-test-utils.h"
 
 #include "cw-execution-test-utils.h"

@@ -60,8 +60,10 @@ struct _CwBotRuntime {
 	/* a live feed's warm-up: at most reduce-only, so no entry is taken on
 	 * history (exits of a position the bot holds still run) */
 	gboolean warming_up;
-	/* an order row of this bot waits in the candle's open transaction */
+	/* an order row of this bot waits in the journal for the candle's commit */
 	gboolean order_in_tx;
+	/* the active orchestrator's broker matches on candles (paper) */
+	gboolean simulated;
 	/* recovery: the trading state restored when the warm-up reaches the
 	 * cursor; legacy_replay: no snapshot, decisions replayed (paper only) */
 	GBytes *restore;
@@ -126,37 +128,30 @@ cw_bot_runtime_arm_retries(CwBotRuntime *self)
 		cw_retry_poller_arm(self->retries);
 }
 
-/* The exit plan of the position, kept beside it in trading_positions. */
-static char *
-cw_bot_runtime_exit_state_json(CwBotRuntime *self, const CwEvent *event)
+G_STATIC_ASSERT(CW_STORE_MAX_TAKE_PROFITS == CW_MAX_TAKE_PROFITS);
+
+/* The exit plan of the position, kept beside it in trading_positions:
+ * plain values here, its JSON built when the writer applies the row. */
+static const CwStoreExitPlan *
+cw_bot_runtime_exit_plan(CwBotRuntime *self, const CwEvent *event, CwStoreExitPlan *plan)
 {
 	const CwExitMachine *m;
-	GString *out;
-	CwJsonWriter w;
 
 	if (self->active == NULL || event->strategy_id != self->active_spec->quark)
 		return NULL;
 	m = cw_trading_orchestrator_get_exit_machine(self->active);
-	out = g_string_new(NULL);
-	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
-	cw_json_writer_begin_object(&w);
-	cw_json_writer_member_string(&w, "state", cw_exit_state_to_string(m->state));
-	cw_json_writer_member_double(&w, "stop_price", m->stop_price);
-	cw_json_writer_member_boolean(&w, "trailing", m->trailing_active);
-	cw_json_writer_member_double(&w, "best_close", m->best_close);
-	cw_json_writer_member_uint(&w, "candles_in_position", m->candles_in_position);
-	cw_json_writer_key(&w, "take_profits");
-	cw_json_writer_begin_array(&w);
-	for (guint i = 0; i < m->n_take_profits; i++) {
-		cw_json_writer_begin_object(&w);
-		cw_json_writer_member_double(&w, "price", m->tp_price[i]);
-		cw_json_writer_member_double(&w, "qty", m->tp_qty[i]);
-		cw_json_writer_member_boolean(&w, "filled", m->tp_filled[i]);
-		cw_json_writer_end_object(&w);
+	plan->state = cw_exit_state_to_string(m->state);
+	plan->stop_price = m->stop_price;
+	plan->trailing = m->trailing_active;
+	plan->best_close = m->best_close;
+	plan->candles_in_position = m->candles_in_position;
+	plan->n_take_profits = MIN(m->n_take_profits, CW_MAX_TAKE_PROFITS);
+	for (guint i = 0; i < plan->n_take_profits; i++) {
+		plan->tp_price[i] = m->tp_price[i];
+		plan->tp_qty[i] = m->tp_qty[i];
+		plan->tp_filled[i] = m->tp_filled[i];
 	}
-	cw_json_writer_end_array(&w);
-	cw_json_writer_end_object(&w);
-	return g_string_free(out, FALSE);
+	return plan;
 }
 
 /* The health view's counters: events, off the per-candle path. */
@@ -196,16 +191,28 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 	case CW_EVENT_ORDER_FILLED:
 	case CW_EVENT_ORDER_CANCELLED:
 	case CW_EVENT_ORDER_REJECTED:
-		if (event->order != NULL && event->order->client_order_id[0] != '\0')
-			cw_store_writer_order(self->writer, self->id, event->order);
+		if (event->order == NULL || event->order->client_order_id[0] == '\0')
+			break;
+		/* the row the hook queued for this candle takes the submitted
+		 * state: each change of the order is written once */
+		if (event->type == CW_EVENT_ORDER_SUBMITTED && self->env.journal != NULL &&
+		    (self->simulated
+			 ? cw_store_writer_update_order(self->writer, self->id, event->order)
+			 : cw_order_journal_update(self->env.journal, self->id, event->order)))
+			break;
+		cw_store_writer_order(self->writer, self->id, event->order);
 		break;
 	case CW_EVENT_POSITION_OPENED:
 	case CW_EVENT_POSITION_UPDATED:
 	case CW_EVENT_POSITION_CLOSED:
 	case CW_EVENT_STOP_MOVED:
-		if (event->position != NULL)
-			cw_store_writer_position(self->writer, self->id, strategy, event->position,
-						 cw_bot_runtime_exit_state_json(self, event));
+		if (event->position != NULL) {
+			CwStoreExitPlan plan;
+
+			cw_store_writer_position_plan(self->writer, self->id, strategy,
+						      event->position,
+						      cw_bot_runtime_exit_plan(self, event, &plan));
+		}
 		break;
 	case CW_EVENT_TRADE_CLOSED:
 		cw_store_writer_trade(self->writer, self->name, strategy, event->trade);
@@ -254,18 +261,23 @@ cw_bot_runtime_check_journal(CwBotRuntime *self, const CwOrder *order, GError **
 	return FALSE;
 }
 
-/* Records the order's row before the broker sees the order. Candles are
- * routed inside one store transaction (see CwFeedHub), committed before
- * the next candle: a broker that matches on candles
- * (CW_BROKER_CAP_SIMULATED_ON_CANDLES, the paper broker) acts on an order
- * only then, at the next open. Any other broker sends at once, so the row
- * is committed right here. */
+/* Records the order's row before the broker sees the order.
+ * A broker that matches on candles (CW_BROKER_CAP_SIMULATED_ON_CANDLES, the
+ * paper broker) lives in this process and is rebuilt by replay after a
+ * restart: it takes the order now, and the row goes with the bot's next
+ * flush (its writer), in the transaction of its cursor and events. Any
+ * other broker is a venue: while a candle is routed its row is queued in
+ * the journal (CwOrderJournal) and the order held
+ * (cw_trading_orchestrator_set_hold_sends()); after the fan-out one
+ * transaction writes every queued row with the cursor and trading state of
+ * the bots that hold orders, then the orders go out, in that same candle's
+ * dispatch. Outside a candle the row is committed right here. */
 static gboolean
 cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpointer user_data,
 			  GError **error)
 {
 	CwBotRuntime *self = user_data;
-	gboolean *tx = self->env.order_tx_open;
+	CwOrderJournal *journal = self->env.journal;
 
 	/* a store written before snapshots: its replay re-takes the decisions
 	 * against the paper venue, which is rebuilt the same way */
@@ -293,21 +305,25 @@ cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpo
 	}
 	if (G_UNLIKELY(self->check_journal) && !cw_bot_runtime_check_journal(self, order, error))
 		return FALSE;
-	if (tx != NULL && !*tx && cw_store_begin(self->env.store, NULL))
-		*tx = TRUE;
-	if (!cw_store_order_upsert(self->env.store, self->id, order, error))
-		return FALSE;
+	if (journal == NULL) {
+		if (!cw_store_order_upsert(self->env.store, self->id, order, error))
+			return FALSE;
+	} else if (self->simulated) {
+		/* the paper venue lives in this process and a restart rebuilds
+		 * it by replay: its rows need no commit before it takes them, and
+		 * go with the bot's next flush, in the transaction of its cursor
+		 * and events (no SQL on the fan-out) */
+		cw_store_writer_order(self->writer, self->id, order);
+	} else {
+		if (!cw_order_journal_record(journal, self->id, order, error))
+			return FALSE;
+		self->order_in_tx = self->order_in_tx || cw_order_journal_in_candle(journal);
+	}
 	/* journalled by this life: a retry of it is sent, not looked up */
 	if (G_UNLIKELY(self->check_journal) &&
 	    !g_hash_table_contains(self->claimed, order->client_order_id))
 		g_hash_table_add(self->claimed, g_strdup(order->client_order_id));
-	if (tx != NULL && *tx &&
-	    !cw_broker_has_capability(cw_trading_orchestrator_get_broker(orch),
-				      CW_BROKER_CAP_SIMULATED_ON_CANDLES)) {
-		*tx = FALSE;
-		return cw_store_commit(self->env.store, error);
-	}
-	self->order_in_tx = tx != NULL && *tx;
+	(void) orch;
 	return TRUE;
 }
 
@@ -425,6 +441,42 @@ cw_bot_runtime_take_order_in_tx(CwBotRuntime *self)
 	return was;
 }
 
+/* The orchestrator whose orders wait for the commit (the active one). */
+static inline gboolean
+cw_bot_runtime_holds_sends(CwBotRuntime *self)
+{
+	return self->active != NULL && cw_trading_orchestrator_get_n_held_sends(self->active) > 0;
+}
+
+gboolean
+cw_bot_runtime_journal_state(CwBotRuntime *self, GError **error)
+{
+	if (!cw_bot_runtime_holds_sends(self))
+		return TRUE;
+	/* the cursor of the candle that decided the orders, and the state
+	 * they came from: a restart resumes after them, never re-decides */
+	cw_bot_runtime_queue_cursor(self);
+	if (!cw_order_journal_add_writer(self->env.journal, self->writer, error)) {
+		g_prefix_error(error, "bot %s: ", self->name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void
+cw_bot_runtime_release_sends(CwBotRuntime *self)
+{
+	if (cw_bot_runtime_holds_sends(self))
+		cw_trading_orchestrator_release_sends(self->active);
+}
+
+void
+cw_bot_runtime_drop_sends(CwBotRuntime *self)
+{
+	if (self->active != NULL)
+		cw_trading_orchestrator_drop_sends(self->active);
+}
+
 CwEventBus *
 cw_bot_runtime_get_bus(CwBotRuntime *self)
 {
@@ -483,9 +535,11 @@ cw_bot_runtime_get_active(CwBotRuntime *self, GError **error)
 	/* a real venue may hold what a previous life sent, cursor or not (a
 	 * kill before the first cursor): its journal is asked first */
 	if (self->active != NULL)
-		self->check_journal =
-		    !cw_broker_has_capability(cw_trading_orchestrator_get_broker(self->active),
-					      CW_BROKER_CAP_SIMULATED_ON_CANDLES);
+		self->simulated =
+		    cw_broker_has_capability(cw_trading_orchestrator_get_broker(self->active),
+					     CW_BROKER_CAP_SIMULATED_ON_CANDLES);
+	if (self->active != NULL)
+		self->check_journal = !self->simulated;
 	return self->active;
 }
 
@@ -725,8 +779,30 @@ cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue, g
 		 * did with it (a fill is booked, an end ends it, an order it never
 		 * had ends REJECTED). One sent after the cursor is decided again
 		 * and resolved then (cw_bot_runtime_check_journal()). */
-		if (cw_trading_orchestrator_tracks_order(self->active, o->client_order_id))
+		if (cw_trading_orchestrator_tracks_order(self->active, o->client_order_id)) {
 			cw_trading_orchestrator_resolve_order(self->active, o);
+		} else if (v != NULL) {
+			/* ended at the venue, and the restored state no longer
+			 * waits for it (a protective order of a position closed
+			 * in a life whose cancel was lost): the store takes the
+			 * venue's end, so its rows say what the venue did; a fill
+			 * in it shows in the position check below */
+			CwOrder ended = *o;
+			ended.status = v->status;
+			ended.filled_qty = v->filled_qty;
+			if (v->avg_fill_price > 0)
+				ended.avg_fill_price = v->avg_fill_price;
+			if (v->updated_at > 0)
+				ended.updated_at = v->updated_at;
+			cw_store_writer_order(self->writer, self->id, &ended);
+		} else if (o->filled_qty <= 0) {
+			/* committed with its candle, the service stopped before it
+			 * was sent, and the restored state no longer waits for it:
+			 * it never worked, and the store says so, as the venue does */
+			CwOrder never = *o;
+			never.status = CW_ORDER_STATUS_REJECTED;
+			cw_store_writer_order(self->writer, self->id, &never);
+		}
 	}
 	for (guint i = 0; i < venue->open_orders->len; i++) {
 		const CwOrder *v = &g_array_index(venue->open_orders, CwOrder, i);
@@ -919,8 +995,18 @@ cw_bot_runtime_queue_cursor(CwBotRuntime *self)
 {
 	char text[32];
 
-	if (self->cursor == self->cursor_queued || self->recovering)
+	if (self->recovering)
 		return;
+	if (self->cursor == self->cursor_queued) {
+		/* a venue's report between candles (the entry's fill) changed
+		 * the trading state: the snapshot goes in the transaction of
+		 * that report's order rows and events, or a restart would
+		 * restore the state before the fill against a store and a venue
+		 * that hold it (the position reconcile halts the bot) */
+		if (self->cursor != G_MININT64)
+			cw_bot_runtime_queue_snapshot(self);
+		return;
+	}
 	if (self->origin_dirty) {
 		g_snprintf(text, sizeof text, "%" G_GINT64_FORMAT, self->origin);
 		cw_store_writer_state(self->writer, self->id, "origin", text);
@@ -974,6 +1060,7 @@ void
 cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 {
 	gboolean was_recovering = self->recovering;
+	CwTradingOrchestrator *held = NULL;
 
 	if (G_UNLIKELY(self->active == NULL))
 		return;
@@ -1016,6 +1103,13 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		cw_bot_runtime_hold(self, candle);
 		return;
 	}
+	/* a venue's orders of this candle wait for the journal's commit at
+	 * the end of this candle's fan-out (cw_feed_hub_route()) */
+	if (self->env.journal != NULL && !self->simulated &&
+	    cw_order_journal_in_candle(self->env.journal)) {
+		held = self->active;
+		cw_trading_orchestrator_set_hold_sends(held, TRUE);
+	}
 	/* decision latency: every 64th candle is timed */
 	if (G_UNLIKELY((++self->counters.candles & 63) == 0)) {
 		gint64 t0 = g_get_monotonic_time();
@@ -1025,6 +1119,12 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 	} else {
 		cw_trading_orchestrator_on_candle(self->active, candle);
 	}
+	/* only this candle's decisions are held: an order decided later by a
+	 * venue's report (the stop after an entry's fill) is written and
+	 * committed by the journal at once and goes out at once, never
+	 * parked until some later candle that happens to trade */
+	if (held != NULL)
+		cw_trading_orchestrator_set_hold_sends(held, FALSE);
 	self->counters.last_candle_open = candle->open_time;
 	self->cursor = candle->open_time;
 	cw_bot_runtime_arm_retries(self);
@@ -1117,6 +1217,8 @@ cw_bot_runtime_switch(CwBotRuntime *self, const char *strategy_id, GError **erro
 		cw_orchestrator_cache_set_active(self->env.cache, self->active_spec->quark, FALSE);
 	self->active = orch;
 	self->active_spec = spec;
+	self->simulated = cw_broker_has_capability(cw_trading_orchestrator_get_broker(orch),
+						   CW_BROKER_CAP_SIMULATED_ON_CANDLES);
 	{
 		CwEvent ev = {.type = CW_EVENT_STRATEGY_SWITCHED,
 			      .strategy_id = spec->quark,
@@ -1159,6 +1261,8 @@ cw_bot_runtime_replace_config(CwBotRuntime *self, CwBotConfig *config, const cha
 	self->updated_at = updated_at;
 	self->active = fresh;
 	self->active_spec = spec;
+	self->simulated = cw_broker_has_capability(cw_trading_orchestrator_get_broker(fresh),
+						   CW_BROKER_CAP_SIMULATED_ON_CANDLES);
 	cw_bot_runtime_follow_retries(self, fresh);
 	if (self->mode != CW_BOT_MODE_ACTIVE)
 		cw_trading_orchestrator_set_mode(fresh, self->mode);

@@ -6,6 +6,7 @@
 
 #include "cw-config.h"
 #include "cw-orchestrator-cache.h"
+#include "cw-order-journal.h"
 #include "cw-services-store.h"
 
 G_BEGIN_DECLS
@@ -16,7 +17,9 @@ G_BEGIN_DECLS
  * Crash safety: every event is journaled through the store writer, and the
  * feed cursor is written in the same transaction, so the database always
  * holds everything up to the cursor. Orders are committed before they are
- * submitted (order hook). A restarted bot replays its feed from the start
+ * submitted (order hook, CwOrderJournal): for a venue, the orders of a
+ * candle are sent only after one transaction holds their rows and the
+ * cursor and trading state that produced them. A restarted bot replays its feed from the start
  * in recovery mode up to the persisted cursor: decisions are deterministic,
  * so it rebuilds exactly the state it had (indicators, position, exit plan,
  * working orders) without journaling or sending anything twice, then goes
@@ -27,9 +30,9 @@ typedef struct {
 	CwStore *store;
 	CwStoreWriter *writer; /* the service's: takes a bot's pending writes when it goes */
 	CwOrchestratorCache *cache;
-	/* set while the order rows of the candle being routed are in an open
-	 * transaction, which the feed hub commits after the candle */
-	gboolean *order_tx_open;
+	/* the service's order journal (see cw-order-journal.h); NULL: each
+	 * order row is written at once, outside any transaction (tests) */
+	CwOrderJournal *journal;
 } CwBotRuntimeEnv;
 
 CwBotRuntime *cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name,
@@ -42,9 +45,18 @@ CwBotConfig *cw_bot_runtime_get_config(CwBotRuntime *self);
 const char *cw_bot_runtime_get_config_text(CwBotRuntime *self);
 gint64 cw_bot_runtime_get_updated_at(CwBotRuntime *self);
 CwEventBus *cw_bot_runtime_get_bus(CwBotRuntime *self);
-/* TRUE once after the order hook put an order row of the bot in the
- * candle's open transaction (the feed hub asks after its commit). */
+/* TRUE once after the order hook queued an order row of the bot in the
+ * journal for the candle's commit (the feed hub asks after it). */
 gboolean cw_bot_runtime_take_order_in_tx(CwBotRuntime *self);
+/* Group commit, for a bot whose orders wait to be sent (a venue that is
+ * not simulated on candles): its cursor, trading state and pending writes
+ * into the journal's open transaction. FALSE with error: the commit must
+ * not go on. TRUE also when the bot holds no order (nothing added). */
+gboolean cw_bot_runtime_journal_state(CwBotRuntime *self, GError **error);
+/* After the journal's commit: the held orders go to the broker. */
+void cw_bot_runtime_release_sends(CwBotRuntime *self);
+/* The commit failed: the held orders are never sent. */
+void cw_bot_runtime_drop_sends(CwBotRuntime *self);
 /* The bot's own write queue (journal, orders, positions, trades, state). */
 CwStoreWriter *cw_bot_runtime_get_writer(CwBotRuntime *self);
 const CwCacheStats *cw_bot_runtime_get_cache_stats(CwBotRuntime *self);

@@ -6,11 +6,13 @@
  * the test's own (cw-test-feed.c). */
 #include "cw-runtime-test-utils.h"
 
+#include "cw-execution-test-utils.h"
+
 typedef struct {
 	CwStoreFixture store;
 	CwStoreWriter *writer;
 	CwOrchestratorCache *cache;
-	gboolean order_tx_open;
+	CwOrderJournal *journal;
 	CwFeedHub *hub;
 	GPtrArray *bots;  /* of CwBotRuntime*, owned */
 	GPtrArray *ended; /* "name: reason" */
@@ -27,11 +29,13 @@ hub_ended_cb(CwBotRuntime *bot, const char *reason, gpointer user_data)
 static void
 hub_setup(HubFixture *fx, gconstpointer user_data)
 {
+	cw_test_register_types();
 	cw_test_feed_register();
 	cw_store_fixture_setup(&fx->store, NULL);
 	fx->writer = cw_store_writer_new(fx->store.store);
 	fx->cache = cw_orchestrator_cache_new(0);
-	fx->hub = cw_feed_hub_new(fx->store.store, &fx->order_tx_open, hub_ended_cb, fx);
+	fx->journal = cw_order_journal_new(fx->store.store);
+	fx->hub = cw_feed_hub_new(fx->store.store, fx->journal, hub_ended_cb, fx);
 	fx->bots = g_ptr_array_new_with_free_func((GDestroyNotify) cw_bot_runtime_free);
 	fx->ended = g_ptr_array_new_with_free_func(g_free);
 }
@@ -44,6 +48,7 @@ hub_teardown(HubFixture *fx, gconstpointer user_data)
 	cw_feed_hub_free(fx->hub);
 	cw_rt_pump();
 	g_ptr_array_unref(fx->bots);
+	cw_order_journal_free(fx->journal);
 	cw_orchestrator_cache_free(fx->cache);
 	cw_store_writer_free(fx->writer);
 	g_ptr_array_unref(fx->ended);
@@ -53,17 +58,26 @@ hub_teardown(HubFixture *fx, gconstpointer user_data)
 	cw_test_log_assert_none();
 }
 
-/* A bot row and its runtime, with its active orchestrator loaded. */
+/* A bot row and its runtime, with its active orchestrator loaded; extra
+ * (NULL: none) is appended to the config's members. */
 static CwBotRuntime *
-hub_bot(HubFixture *fx, const char *name, const char *key)
+hub_bot_with(HubFixture *fx, const char *name, const char *key, const char *extra)
 {
-	g_autofree char *text = cw_rt_config_text(name, key, NULL, FALSE);
+	g_autofree char *base = cw_rt_config_text(name, key, NULL, FALSE);
+	g_autofree char *text = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(text, -1, &error);
-	CwBotRuntimeEnv env = {fx->store.store, fx->writer, fx->cache, &fx->order_tx_open};
+	g_autoptr(CwBotConfig) config = NULL;
+	CwBotRuntimeEnv env = {fx->store.store, fx->writer, fx->cache, fx->journal};
 	gint64 id;
 	CwBotRuntime *rt;
 
+	if (extra != NULL) {
+		base[strlen(base) - 1] = '\0';
+		text = g_strconcat(base, ",", extra, "}", NULL);
+	} else {
+		text = g_steal_pointer(&base);
+	}
+	config = cw_bot_config_new_from_data(text, -1, &error);
 	g_assert_no_error(error);
 	id = cw_store_bot_add(fx->store.store, name, text, TRUE, &error);
 	g_assert_no_error(error);
@@ -72,6 +86,12 @@ hub_bot(HubFixture *fx, const char *name, const char *key)
 	g_assert_no_error(error);
 	g_ptr_array_add(fx->bots, rt);
 	return rt;
+}
+
+static CwBotRuntime *
+hub_bot(HubFixture *fx, const char *name, const char *key)
+{
+	return hub_bot_with(fx, name, key, NULL);
 }
 
 static CwBotRuntime *
@@ -262,28 +282,168 @@ test_hub_fast_forward(HubFixture *fx, gconstpointer user_data)
 	g_assert_cmpint(cw_test_feed_get_fast_forward(cw_test_feed_find("k2")), ==, G_MININT64);
 }
 
-/* The order rows a candle opened a transaction for are committed right
- * after the candle is routed; a quiet candle commits nothing. */
+/* The order rows queued while a candle is routed are written in one
+ * transaction right after the candle; a quiet candle touches no SQL. */
 static void
 test_hub_commits_after_candle(HubFixture *fx, gconstpointer user_data)
 {
 	g_autoptr(GError) error = NULL;
+	CwBotRuntime *a = hub_attach(fx, "a", "k1", FALSE);
+	CwOrder order = {0}, row;
+	gint64 owner = 0;
 	CwTestFeed *k1;
 
-	hub_attach(fx, "a", "k1", FALSE);
 	k1 = cw_test_feed_find("k1");
 	g_assert_true(cw_feed_hub_start(fx->hub));
 
-	g_assert_true(cw_store_begin(fx->store.store, &error));
-	fx->order_tx_open = TRUE;
+	g_strlcpy(order.client_order_id, "cw-test-1", sizeof(order.client_order_id));
+	order.side = CW_SIDE_BUY;
+	order.type = CW_ORDER_TYPE_MARKET;
+	order.qty = 1;
+	order.status = CW_ORDER_STATUS_PENDING_NEW;
+	cw_order_journal_begin_candle(fx->journal);
+	g_assert_true(
+	    cw_order_journal_record(fx->journal, cw_bot_runtime_get_id(a), &order, &error));
+	g_assert_no_error(error);
+	/* queued, not written */
+	g_assert_false(cw_store_order_get(fx->store.store, "cw-test-1", &row, &owner, NULL));
 	hub_push(k1, 0);
-	g_assert_false(fx->order_tx_open);
+	g_assert_cmpuint(cw_order_journal_get_n_queued(fx->journal), ==, 0);
+	g_assert_false(cw_order_journal_in_candle(fx->journal));
 	g_assert_false(cw_store_in_transaction(fx->store.store));
+	g_assert_cmpuint(cw_order_journal_get_n_commits(fx->journal), ==, 1);
+	g_assert_true(cw_store_order_get(fx->store.store, "cw-test-1", &row, &owner, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(owner, ==, cw_bot_runtime_get_id(a));
 
-	g_assert_true(cw_store_begin(fx->store.store, &error));
 	hub_push(k1, 1);
-	g_assert_true(cw_store_in_transaction(fx->store.store));
-	g_assert_true(cw_store_rollback(fx->store.store, &error));
+	g_assert_cmpuint(cw_order_journal_get_n_commits(fx->journal), ==, 1);
+	g_assert_false(cw_store_in_transaction(fx->store.store));
+}
+
+/* A venue's orders go out within the candle that decided them: once the
+ * fan-out's group commit holds their rows, and before the next candle is
+ * routed. An order decided later by one of the venue's reports (the stop
+ * after the entry's fill, on the main loop between candles) is committed
+ * and sent at once, not held until a later candle that trades. */
+static void
+test_hub_sends_in_same_candle(HubFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	CwBotRuntime *a = hub_bot_with(fx, "venue-bot", "kv", "\"broker\":{\"type\":\"venue\"}");
+	CwTradingOrchestrator *orch = cw_bot_runtime_get_active(a, &error);
+	CwTestVenueBroker *venue = CW_TEST_VENUE_BROKER(cw_trading_orchestrator_get_broker(orch));
+	CwTestFeed *kv;
+	guint64 rows;
+	guint i;
+
+	g_assert_true(cw_feed_hub_attach(fx->hub, a, FALSE, &error));
+	g_assert_no_error(error);
+	kv = cw_test_feed_find("kv");
+	g_assert_true(cw_feed_hub_start(fx->hub));
+	/* candles until one decides the entry: it reached the venue by the
+	 * end of that same candle's routing, its row committed first */
+	for (i = 0; i < 400 && cw_order_journal_get_n_commits(fx->journal) == 0; i++) {
+		g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(venue), ==, 0);
+		hub_push(kv, i);
+	}
+	g_assert_cmpuint(cw_order_journal_get_n_commits(fx->journal), ==, 1);
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(venue), ==, 1);
+	g_assert_cmpuint(cw_trading_orchestrator_get_n_held_sends(orch), ==, 0);
+	g_assert_false(cw_store_in_transaction(fx->store.store));
+	/* the venue acknowledges; the next candle fills the market entry */
+	cw_test_venue_broker_deliver(venue);
+	hub_push(kv, i++);
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(venue), ==, 1);
+	/* the fill report, between candles: the protective stop decided on
+	 * it is written (its own commit) and reaches the venue right away */
+	rows = cw_order_journal_get_n_rows(fx->journal);
+	g_assert_cmpuint(cw_test_venue_broker_deliver(venue), >, 0);
+	g_assert_cmpuint(cw_trading_orchestrator_get_n_held_sends(orch), ==, 0);
+	g_assert_cmpuint(cw_test_venue_broker_count_working_stops(venue), ==, 1);
+	g_assert_cmpuint(cw_order_journal_get_n_rows(fx->journal), >, rows);
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(venue), ==,
+			 1 + cw_order_journal_get_n_rows(fx->journal) - rows);
+	g_assert_false(cw_store_in_transaction(fx->store.store));
+}
+
+/* The trading state a venue's report changed between candles (the
+ * entry's fill) goes with the next flush, in the transaction of that
+ * report's rows and events: a restart does not restore the state from
+ * before the fill against a store and a venue that hold the position. */
+static void
+test_hub_report_state_on_flush(HubFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *before = NULL, *after = NULL;
+	CwBotRuntime *a = hub_bot_with(fx, "venue-bot", "kv", "\"broker\":{\"type\":\"venue\"}");
+	CwTradingOrchestrator *orch = cw_bot_runtime_get_active(a, &error);
+	CwTestVenueBroker *venue = CW_TEST_VENUE_BROKER(cw_trading_orchestrator_get_broker(orch));
+	CwStoreWriter *writer = cw_bot_runtime_get_writer(a);
+	gint64 id = cw_bot_runtime_get_id(a);
+	CwTestFeed *kv;
+	guint i;
+
+	g_assert_true(cw_feed_hub_attach(fx->hub, a, FALSE, &error));
+	kv = cw_test_feed_find("kv");
+	g_assert_true(cw_feed_hub_start(fx->hub));
+	for (i = 0; i < 400 && cw_order_journal_get_n_commits(fx->journal) == 0; i++)
+		hub_push(kv, i);
+	g_assert_cmpuint(cw_test_venue_broker_get_n_submitted_ids(venue), ==, 1);
+	cw_test_venue_broker_deliver(venue);
+	/* the candle that fills the entry at the venue; the fill's report
+	 * is not delivered yet */
+	hub_push(kv, i++);
+	cw_bot_runtime_queue_cursor(a);
+	g_assert_true(cw_store_writer_flush(writer, &error));
+	g_assert_no_error(error);
+	before = cw_store_state_get(fx->store.store, id, "trading_state", &error);
+	g_assert_nonnull(before);
+	/* the fill, between candles, then the service's flush */
+	g_assert_cmpuint(cw_test_venue_broker_deliver(venue), >, 0);
+	g_assert_cmpfloat(cw_trading_orchestrator_get_account(orch)->position.qty, >, 0);
+	cw_bot_runtime_queue_cursor(a);
+	g_assert_true(cw_store_writer_flush(writer, &error));
+	g_assert_no_error(error);
+	after = cw_store_state_get(fx->store.store, id, "trading_state", &error);
+	g_assert_nonnull(after);
+	g_assert_false(g_strcmp0(after, before) == 0);
+}
+
+/* A paper bot's orders touch no SQL on the fan-out: no group commit, no
+ * row until the bot's flush, which writes the rows with its cursor in one
+ * transaction (the paper venue is rebuilt by replay after a restart). */
+static void
+test_hub_paper_rows_on_flush(HubFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) open = NULL;
+	CwBotRuntime *a = hub_attach(fx, "a", "k1", FALSE);
+	CwTestFeed *k1 = cw_test_feed_find("k1");
+	CwBotHealth h;
+	guint i;
+
+	g_assert_true(cw_feed_hub_start(fx->hub));
+	for (i = 0; i < 400; i++) {
+		hub_push(k1, i);
+		cw_bot_runtime_fill_health(a, &h);
+		if (h.counters->orders_submitted > 0)
+			break;
+	}
+	g_assert_cmpuint(h.counters->orders_submitted, >, 0);
+	g_assert_cmpuint(cw_order_journal_get_n_commits(fx->journal), ==, 0);
+	g_assert_cmpuint(cw_order_journal_get_n_queued(fx->journal), ==, 0);
+	open = cw_store_orders_open(fx->store.store, cw_bot_runtime_get_id(a), &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(open->len, ==, 0);
+	g_clear_pointer(&open, g_array_unref);
+	cw_bot_runtime_queue_cursor(a);
+	g_assert_true(cw_store_writer_flush(cw_bot_runtime_get_writer(a), &error));
+	g_assert_no_error(error);
+	open = cw_store_orders_open(fx->store.store, cw_bot_runtime_get_id(a), &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(open->len, >, 0);
+	g_assert_cmpuint(cw_order_journal_get_n_commits(fx->journal), ==, 0);
 }
 
 /* A bot without a feed section, or with an unknown type, is refused with
@@ -297,7 +457,7 @@ test_hub_bad_feed(HubFixture *fx, gconstpointer user_data)
 	    "{\"name\":\"badfeed\",\"symbol\":\"BTCUSDT\",\"strategy\":{\"analyzers\":[{\"type\":"
 	    "\"rsi\",\"weight\":1}]},\"feed\":{\"type\":\"carrier-pigeon\"}}",
 	};
-	CwBotRuntimeEnv env = {fx->store.store, fx->writer, fx->cache, &fx->order_tx_open};
+	CwBotRuntimeEnv env = {fx->store.store, fx->writer, fx->cache, fx->journal};
 
 	for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
 		g_autoptr(GError) error = NULL;
@@ -326,6 +486,9 @@ main(int argc, char **argv)
 	g_test_add("/services/feed-hub/" name, HubFixture, NULL, hub_setup, func, hub_teardown)
 	ADD("routing", test_hub_routing);
 	ADD("late-join", test_hub_late_join);
+	ADD("sends-in-same-candle", test_hub_sends_in_same_candle);
+	ADD("paper-rows-on-flush", test_hub_paper_rows_on_flush);
+	ADD("report-state-on-flush", test_hub_report_state_on_flush);
 	ADD("detach", test_hub_detach);
 	ADD("ended", test_hub_ended);
 	ADD("stop-all", test_hub_stop_all);

@@ -29,11 +29,13 @@ typedef struct {
 
 struct _CwFeedHub {
 	CwStore *store;
-	gboolean *order_tx_open;
-	GHashTable *shares;   /* key -> CwFeedShare* */
-	gint64 *timings;      /* benchmark: ns per routed candle, preallocated */
-	gint64 *timing_ends;  /* benchmark: CLOCK_MONOTONIC ns when each was routed */
-	gint64 *timing_opens; /* benchmark: its open time */
+	CwOrderJournal *journal;
+	GHashTable *shares;     /* key -> CwFeedShare* */
+	gint64 *timings;        /* benchmark: ns per routed candle, preallocated */
+	gint64 *timing_ends;    /* benchmark: CLOCK_MONOTONIC ns when each was routed */
+	gint64 *timing_opens;   /* benchmark: its open time */
+	gint64 *timing_commits; /* benchmark: ns of its group commit (0: none) */
+	gint64 commit_ns;       /* the group commit of the candle being routed */
 	guint n_timings;
 	guint timings_capacity;
 	GHashTable *by_bot;    /* CwBotRuntime* -> CwFeedShare* */
@@ -65,12 +67,12 @@ cw_feed_share_free(CwFeedShare *share)
 }
 
 CwFeedHub *
-cw_feed_hub_new(CwStore *store, gboolean *order_tx_open, CwFeedEndedFunc ended, gpointer user_data)
+cw_feed_hub_new(CwStore *store, CwOrderJournal *journal, CwFeedEndedFunc ended, gpointer user_data)
 {
 	CwFeedHub *self = g_new0(CwFeedHub, 1);
 
 	self->store = store;
-	self->order_tx_open = order_tx_open;
+	self->journal = journal;
 	self->shares = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 					     (GDestroyNotify) cw_feed_share_free);
 	self->by_bot = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -98,6 +100,7 @@ cw_feed_hub_free(CwFeedHub *self)
 	g_free(self->timings);
 	g_free(self->timing_ends);
 	g_free(self->timing_opens);
+	g_free(self->timing_commits);
 	g_free(self);
 }
 
@@ -121,8 +124,8 @@ cw_feed_hub_commit_failed(CwFeedShare *share, const GError *error)
 	guint n_failed = 0;
 	g_autoptr(GError) why = g_error_new(
 	    CW_SERVICES_ERROR, CW_SERVICES_ERROR_IO,
-	    "the order rows of a candle could not be committed after the paper broker took the "
-	    "orders: %s",
+	    "the order rows of a candle could not be committed (a paper broker took the orders, "
+	    "a venue's were not sent): %s",
 	    error->message);
 
 	for (guint i = share->bots->len; i > 0; i--) {
@@ -130,6 +133,7 @@ cw_feed_hub_commit_failed(CwFeedShare *share, const GError *error)
 
 		if (!cw_bot_runtime_take_order_in_tx(bot))
 			continue;
+		cw_bot_runtime_drop_sends(bot);
 		g_ptr_array_remove_index(share->bots, i - 1);
 		g_hash_table_remove(hub->by_bot, bot);
 		g_hash_table_remove(hub->with_past, bot);
@@ -190,7 +194,36 @@ cw_feed_hub_record_timing(CwFeedHub *hub, const CwCandle *candle, gint64 start)
 		return;
 	hub->timing_ends[hub->n_timings] = end;
 	hub->timing_opens[hub->n_timings] = candle->open_time;
+	hub->timing_commits[hub->n_timings] = hub->commit_ns;
 	hub->timings[hub->n_timings++] = end - start;
+}
+
+/* One transaction: every order row of the candle, then the cursor, trading
+ * state and events of each bot whose orders wait to be sent; once it is
+ * committed, those orders go to their brokers. */
+static void
+cw_feed_hub_commit(CwFeedShare *share)
+{
+	CwFeedHub *hub = share->hub;
+	g_autoptr(GError) error = NULL;
+	gboolean ok = cw_order_journal_begin_commit(hub->journal, &error);
+
+	for (guint i = 0; ok && i < share->bots->len; i++)
+		ok = cw_bot_runtime_journal_state(g_ptr_array_index(share->bots, i), &error);
+	if (!cw_order_journal_finish_commit(hub->journal, ok, ok ? &error : NULL)) {
+		if (error == NULL)
+			g_set_error_literal(&error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_IO,
+					    "the transaction could not be opened");
+		cw_feed_hub_commit_failed(share, error);
+		return;
+	}
+	cw_order_journal_end_candle(hub->journal);
+	for (guint i = 0; i < share->bots->len; i++) {
+		CwBotRuntime *bot = g_ptr_array_index(share->bots, i);
+
+		if (cw_bot_runtime_take_order_in_tx(bot))
+			cw_bot_runtime_release_sends(bot);
+	}
 }
 
 /* Hot path: one candle to every bot of the feed. */
@@ -205,6 +238,7 @@ cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
 		start = cw_feed_hub_now_ns();
 	if (G_UNLIKELY(share->backfilling || share->warming))
 		cw_feed_hub_warm_up(share, candle);
+	cw_order_journal_begin_candle(hub->journal);
 	/* every closed candle of a live feed, into the candles table at the
 	 * next flush of the first bot's writer */
 	if (share->exchange != NULL && share->bots->len > 0)
@@ -215,19 +249,16 @@ cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
 			cw_bot_runtime_prefetch(g_ptr_array_index(share->bots, i + 1));
 		cw_bot_runtime_on_candle(g_ptr_array_index(share->bots, i), candle);
 	}
-	/* the order rows of this candle, committed before the next candle
-	 * (when the paper broker acts on them); no SQL for a quiet candle */
-	if (*hub->order_tx_open) {
-		g_autoptr(GError) error = NULL;
-		*hub->order_tx_open = FALSE;
-		if (!cw_store_commit(hub->store, &error)) {
-			cw_store_rollback(hub->store, NULL);
-			cw_feed_hub_commit_failed(share, error);
-		} else {
-			for (guint i = 0; i < share->bots->len; i++)
-				cw_bot_runtime_take_order_in_tx(g_ptr_array_index(share->bots, i));
-		}
+	/* the group commit of the candle's orders (see cw-order-journal.h);
+	 * no SQL for a quiet candle */
+	hub->commit_ns = 0;
+	if (cw_order_journal_get_n_queued(hub->journal) > 0) {
+		gint64 c0 = G_UNLIKELY(hub->timings != NULL) ? cw_feed_hub_now_ns() : 0;
+		cw_feed_hub_commit(share);
+		if (G_UNLIKELY(hub->timings != NULL))
+			hub->commit_ns = cw_feed_hub_now_ns() - c0;
 	}
+	cw_order_journal_end_candle(hub->journal);
 	if (G_UNLIKELY(hub->timings != NULL))
 		cw_feed_hub_record_timing(hub, candle, start);
 }
@@ -238,12 +269,14 @@ cw_feed_hub_record_timings(CwFeedHub *self, guint capacity)
 	g_clear_pointer(&self->timings, g_free);
 	g_clear_pointer(&self->timing_ends, g_free);
 	g_clear_pointer(&self->timing_opens, g_free);
+	g_clear_pointer(&self->timing_commits, g_free);
 	self->n_timings = 0;
 	self->timings_capacity = capacity;
 	if (capacity > 0) {
 		self->timings = g_new0(gint64, capacity);
 		self->timing_ends = g_new0(gint64, capacity);
 		self->timing_opens = g_new0(gint64, capacity);
+		self->timing_commits = g_new0(gint64, capacity);
 	}
 }
 
@@ -258,6 +291,20 @@ cw_feed_hub_get_timing_ends(CwFeedHub *self, const gint64 **opens)
 {
 	*opens = self->timing_opens;
 	return self->timing_ends;
+}
+
+/**
+ * cw_feed_hub_get_commit_timings:
+ * @n: (out): how many candles were routed
+ *
+ * Returns: (transfer none): ns of each routed candle's group commit, 0 for
+ *   a candle without orders (included in cw_feed_hub_get_timings())
+ */
+const gint64 *
+cw_feed_hub_get_commit_timings(CwFeedHub *self, guint *n)
+{
+	*n = self->n_timings;
+	return self->timing_commits;
 }
 
 const gint64 *

@@ -17,13 +17,14 @@ typedef struct _CwFeedHub CwFeedHub;
 typedef void (*CwFeedEndedFunc)(CwBotRuntime *bot, const char *reason, gpointer user_data);
 
 /* Called for each bot that the hub had to drop: its feed could not start,
- * or the order rows of a candle could not be committed after the paper
- * broker took them. The bot is detached already. */
+ * or the order rows of a candle could not be committed (its held orders
+ * are never sent to the venue). The bot is detached already. */
 typedef void (*CwFeedFailedFunc)(CwBotRuntime *bot, const GError *error, gpointer user_data);
 
-/* order_tx_open: see CwBotRuntimeEnv; the hub commits that transaction
- * after routing each candle. */
-CwFeedHub *cw_feed_hub_new(CwStore *store, gboolean *order_tx_open, CwFeedEndedFunc ended,
+/* journal: the service's order journal (borrowed, outlives the hub); the
+ * hub group-commits the orders of each candle it routes, before any of
+ * them is sent to a venue (see cw-order-journal.h). */
+CwFeedHub *cw_feed_hub_new(CwStore *store, CwOrderJournal *journal, CwFeedEndedFunc ended,
 			   gpointer user_data);
 /* failed gets ended's user_data. */
 void cw_feed_hub_set_failed_func(CwFeedHub *self, CwFeedFailedFunc failed);
@@ -72,6 +73,8 @@ void cw_feed_hub_foreach_feed(CwFeedHub *self, CwFeedHubFeedFunc func, gpointer 
 /* Benchmarks: time the routing of up to capacity candles (ns each). */
 void cw_feed_hub_record_timings(CwFeedHub *self, guint capacity);
 const gint64 *cw_feed_hub_get_timings(CwFeedHub *self, guint *n);
+/* Benchmarks: the part of each timing that was its group commit. */
+const gint64 *cw_feed_hub_get_commit_timings(CwFeedHub *self, guint *n);
 /* The same candles: when each routing ended (CLOCK_MONOTONIC ns) and the
  * candle's open time (latency benchmarks). */
 const gint64 *cw_feed_hub_get_timing_ends(CwFeedHub *self, const gint64 **opens);

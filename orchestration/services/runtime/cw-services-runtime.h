@@ -10,6 +10,7 @@
 #include "cw-services-error.h"
 #include "cw-orchestrator-cache.h"
 #include "cw-retry-poller.h"
+#include "cw-order-journal.h"
 #include "cw-bot-runtime.h"
 #include "cw-feed-hub.h"
 #include "cw-store-candle-history.h"

@@ -18,8 +18,8 @@ struct _CwStrategyManager {
 	GHashTable *close_done;  /* bot id -> seq of the last close request carried out */
 	gboolean malformed;      /* the store reported a damaged file: no trading */
 	gboolean started;
-	gboolean order_tx_open;
-	guint64 n_written; /* by every queue, since start */
+	CwOrderJournal *journal; /* the one owner of order durability */
+	guint64 n_written;       /* by every queue, since start */
 	guint64 n_failed;
 };
 
@@ -251,6 +251,7 @@ cw_strategy_manager_dispose(GObject *object)
 	g_clear_pointer(&self->status_retry, g_hash_table_unref);
 	g_clear_pointer(&self->mode_errors, g_hash_table_unref);
 	g_clear_pointer(&self->close_done, g_hash_table_unref);
+	g_clear_pointer(&self->journal, cw_order_journal_free);
 	g_clear_object(&self->store);
 	G_OBJECT_CLASS(cw_strategy_manager_parent_class)->dispose(object);
 }
@@ -282,8 +283,9 @@ cw_strategy_manager_new(CwStore *store, CwStoreWriter *writer, CwOrchestratorCac
 	self->store = g_object_ref(store);
 	self->writer = writer;
 	self->cache = cache;
-	self->hub = cw_feed_hub_new(self->store, &self->order_tx_open,
-				    cw_strategy_manager_feed_ended, self);
+	self->journal = cw_order_journal_new(self->store);
+	self->hub =
+	    cw_feed_hub_new(self->store, self->journal, cw_strategy_manager_feed_ended, self);
 	cw_feed_hub_set_failed_func(self->hub, cw_strategy_manager_feed_failed);
 	return self;
 }
@@ -523,7 +525,7 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CwBotConfig) config = NULL;
-	CwBotRuntimeEnv env = {self->store, self->writer, self->cache, &self->order_tx_open};
+	CwBotRuntimeEnv env = {self->store, self->writer, self->cache, self->journal};
 	g_autoptr(GPtrArray) history = NULL;
 	g_autoptr(CwBotConfig) first_config = NULL;
 	CwBotRuntime *rt;
@@ -809,6 +811,11 @@ cw_strategy_manager_reconcile(CwStrategyManager *self)
 			continue;
 		cw_log(G_LOG_LEVEL_MESSAGE, cw_bot_runtime_get_name(rt), NULL,
 		       "removed from the table: unloaded");
+		/* its order, position and state rows went with its row: the
+		 * queued ones (a paper bot's orders wait for the flush) would
+		 * only fail their foreign key */
+		cw_store_writer_drop_bot_rows(cw_bot_runtime_get_writer(rt),
+					      cw_bot_runtime_get_id(rt));
 		cw_feed_hub_detach(self->hub, rt);
 		g_hash_table_remove(self->bots, l->data);
 	}

@@ -8,6 +8,43 @@
 #include "cw-store-writer.h"
 #include "cw-test-log.h"
 
+/* Counting allocator (glibc): a write queued on the candle path reuses an
+ * applied one instead of allocating. */
+#if defined(__GLIBC__) && !defined(CW_SANITIZED)
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t size);
+static volatile gboolean counting;
+static volatile guint n_allocations;
+
+void *
+malloc(size_t size)
+{
+	if (counting)
+		n_allocations++;
+	return __libc_malloc(size);
+}
+
+void *
+calloc(size_t n, size_t size)
+{
+	if (counting)
+		n_allocations++;
+	return __libc_calloc(n, size);
+}
+
+void *
+realloc(void *p, size_t size)
+{
+	if (counting)
+		n_allocations++;
+	return __libc_realloc(p, size);
+}
+#else
+static gboolean counting;
+static guint n_allocations;
+#endif
+
 static CwTrade
 writer_trade(guint64 seq)
 {
@@ -254,6 +291,176 @@ writer_teardown(CwStoreFixture *fx, gconstpointer user_data)
 	cw_test_log_assert_none();
 }
 
+/* A position's exit plan is copied as values and rendered as JSON only
+ * when the write is applied; the row holds the same text as before. */
+static void
+test_writer_exit_plan(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *json = NULL, *row = NULL;
+	CwPosition position = {.strategy_id = g_quark_from_string("trend"),
+			       .symbol = g_quark_from_string("BTCUSDT"),
+			       .direction = CW_DIRECTION_LONG,
+			       .qty = 0.01,
+			       .entry_price = 35000.5};
+	CwStoreExitPlan plan = {.state = "tp1",
+				.stop_price = 34500.1,
+				.trailing = TRUE,
+				.best_close = 35100.25,
+				.candles_in_position = 4,
+				.n_take_profits = 2,
+				.tp_price = {35500, 36000.5},
+				.tp_qty = {0.004, 0.006},
+				.tp_filled = {TRUE, FALSE}};
+	const char *expected =
+	    "{\"state\":\"tp1\",\"stop_price\":34500.1,\"trailing\":true,\"best_close\":35100.25,"
+	    "\"candles_in_position\":4,\"take_profits\":[{\"price\":35500.0,\"qty\":0.004,"
+	    "\"filled\":true},{\"price\":36000.5,\"qty\":0.006,\"filled\":false}]}";
+	gint64 bot = writer_add_bot(fx, "alpha");
+	sqlite3 *db = cw_store_test_raw_open(fx->path);
+
+	json = cw_store_exit_plan_to_json(&plan);
+	g_assert_cmpstr(json, ==, expected);
+	cw_store_writer_position_plan(w, bot, "trend", &position, &plan);
+	/* a later change of the caller's plan is not the queued one's */
+	plan.state = "closed";
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	row = cw_store_test_raw_text(db, "SELECT state_json FROM trading_positions");
+	g_assert_cmpstr(row, ==, expected);
+	sqlite3_close(db);
+}
+
+/* A later state of the newest queued order row replaces it: the change
+ * is written once; another order, or a flushed queue, is not replaced. */
+static void
+test_writer_update_order(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	CwOrder order = writer_order("cw-1-1", CW_ORDER_STATUS_PENDING_NEW), got = {0};
+	CwOrder other = writer_order("cw-1-2", CW_ORDER_STATUS_PENDING_NEW);
+	gint64 bot = writer_add_bot(fx, "alpha");
+	gint64 owner = 0;
+
+	cw_store_writer_order(w, bot, &order);
+	order.status = CW_ORDER_STATUS_NEW;
+	g_assert_false(cw_store_writer_update_order(w, bot + 1, &order));
+	g_assert_false(cw_store_writer_update_order(w, bot, &other));
+	g_assert_true(cw_store_writer_update_order(w, bot, &order));
+	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 1);
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	g_assert_true(cw_store_order_get(fx->store, "cw-1-1", &got, &owner, &error));
+	g_assert_cmpint(got.status, ==, CW_ORDER_STATUS_NEW);
+	/* flushed: nothing queued to update any more */
+	g_assert_false(cw_store_writer_update_order(w, bot, &order));
+}
+
+/* Once a flush applied them, the writes of a busy candle are reused: the
+ * next candle's order rows and position rows allocate nothing. */
+static void
+test_writer_reuses_writes(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	CwOrder order = writer_order("cw-1-1", CW_ORDER_STATUS_NEW);
+	CwPosition position = {.strategy_id = g_quark_from_string("trend"),
+			       .symbol = g_quark_from_string("BTCUSDT"),
+			       .direction = CW_DIRECTION_LONG,
+			       .qty = 0.01,
+			       .entry_price = 35000.5};
+	CwStoreExitPlan plan = {.state = "open", .stop_price = 34000};
+	gint64 bot = writer_add_bot(fx, "alpha");
+	guint n;
+
+	n_allocations = 0;
+	counting = TRUE;
+	g_free(g_malloc(16));
+	counting = FALSE;
+	if (n_allocations != 1) {
+		g_test_skip("malloc is not interposed here");
+		return;
+	}
+	for (guint i = 0; i < 4; i++)
+		cw_store_writer_order(w, bot, &order);
+	cw_store_writer_position_plan(w, bot, "trend", &position, &plan);
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	n_allocations = 0;
+	counting = TRUE;
+	for (guint i = 0; i < 4; i++)
+		cw_store_writer_order(w, bot, &order);
+	cw_store_writer_position_plan(w, bot, "trend", &position, &plan);
+	counting = FALSE;
+	n = n_allocations;
+	g_assert_cmpuint(n, ==, 0);
+	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 5);
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_store_writer_get_n_written(w), ==, 10);
+}
+
+/* A deleted bot's queued order, position and state writes are dropped
+ * (its rows went with its row, ON DELETE CASCADE): the flush refuses
+ * nothing, and its events are still written. */
+static void
+test_writer_drop_bot_rows(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	CwOrder order = writer_order("cw-1-1", CW_ORDER_STATUS_NEW);
+	CwPosition position = {.strategy_id = g_quark_from_string("trend"),
+			       .symbol = g_quark_from_string("BTCUSDT"),
+			       .direction = CW_DIRECTION_LONG,
+			       .qty = 0.01,
+			       .entry_price = 35000.5};
+	gint64 gone = writer_add_bot(fx, "gone");
+	gint64 stays = writer_add_bot(fx, "stays");
+	sqlite3 *db = cw_store_test_raw_open(fx->path);
+
+	cw_store_writer_order(w, gone, &order);
+	cw_store_writer_position_plan(w, gone, "trend", &position, NULL);
+	cw_store_writer_state(w, gone, "cursor", "1");
+	cw_store_writer_event(w, gone, "trend", "LAST", 1, NULL);
+	cw_store_writer_state(w, stays, "cursor", "2");
+	g_assert_true(cw_store_bot_remove(fx->store, gone, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_store_writer_drop_bot_rows(w, gone), ==, 3);
+	g_assert_cmpuint(cw_store_writer_get_pending(w), ==, 2);
+	/* the newest order row went: nothing to update any more */
+	g_assert_false(cw_store_writer_update_order(w, gone, &order));
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_store_writer_get_n_failed(w), ==, 0);
+	g_assert_cmpint(
+	    cw_store_test_raw_int(db, "SELECT count(*) FROM events WHERE type = 'LAST'"), ==, 1);
+	g_assert_cmpint(cw_store_test_raw_int(db, "SELECT count(*) FROM bot_state"), ==, 1);
+	sqlite3_close(db);
+}
+
+/* A bot deleted between its order row's queueing and the flush (the
+ * flush timer ran before the manager saw the deletion): the row went with
+ * the bot's row, so the refused write is dropped without a warning. */
+static void
+test_writer_deleted_bot_quiet(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	CwOrder order = writer_order("cw-1-1", CW_ORDER_STATUS_NEW);
+	gint64 gone = writer_add_bot(fx, "gone");
+
+	cw_store_writer_order(w, gone, &order);
+	cw_store_writer_state(w, gone, "cursor", "1");
+	g_assert_true(cw_store_bot_remove(fx->store, gone, &error));
+	g_assert_no_error(error);
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_store_writer_get_n_failed(w), ==, 2);
+	/* the teardown asserts that nothing was logged */
+}
+
 int
 main(int argc, char **argv)
 {
@@ -267,6 +474,11 @@ main(int argc, char **argv)
 	ADD("busy", test_writer_busy);
 	ADD("move-and-apply", test_writer_move_and_apply);
 	ADD("rollback", test_writer_rollback);
+	ADD("exit-plan", test_writer_exit_plan);
+	ADD("update-order", test_writer_update_order);
+	ADD("reuses-writes", test_writer_reuses_writes);
+	ADD("drop-bot-rows", test_writer_drop_bot_rows);
+	ADD("deleted-bot-quiet", test_writer_deleted_bot_quiet);
 #undef ADD
 	return g_test_run();
 }

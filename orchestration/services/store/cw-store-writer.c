@@ -26,7 +26,12 @@ typedef struct {
 	union {
 		CwTrade trade;
 		CwOrder order;
-		CwPosition position;
+		struct {
+			CwPosition position;
+			CwStoreExitPlan plan;
+			gboolean has_plan;
+			const char *strategy; /* interned (plan writes), else s1 */
+		} pos;
 		CwStoreMetrics metrics;
 		CwCandle candle;
 		struct {
@@ -37,7 +42,12 @@ typedef struct {
 			CwTrade trade;
 		} ev;
 	} u;
+	GList link; /* in the queue or the spares; data is the write */
 } CwWrite;
+
+/* Writes kept for reuse per writer: a busy candle queues a few writes per
+ * bot, and reusing them keeps malloc and fresh pages off the candle path. */
+#define CW_STORE_WRITER_MAX_SPARE 16
 
 struct _CwStoreWriter {
 	CwStore *store;
@@ -46,16 +56,30 @@ struct _CwStoreWriter {
 	guint64 n_failed;
 	guint64 n_applied_ok; /* of the queue, in the open transaction */
 	guint64 n_applied_fail;
+	CwWrite *last_order; /* the newest queued order row (cw_store_writer_update_order()) */
+	GQueue spare;        /* links of applied writes, for reuse */
 };
 
 static void
-cw_write_free(CwWrite *w)
+cw_write_clear(CwWrite *w)
 {
 	g_free(w->s1);
 	g_free(w->s2);
 	g_free(w->s3);
 	g_free(w->s4);
-	g_free(w);
+}
+
+/* A write that was applied (or dropped): kept for reuse, or freed. */
+static void
+cw_store_writer_recycle(CwStoreWriter *self, CwWrite *w)
+{
+	cw_write_clear(w);
+	if (self->spare.length >= CW_STORE_WRITER_MAX_SPARE) {
+		g_free(w);
+		return;
+	}
+	w->link.prev = w->link.next = NULL;
+	g_queue_push_head_link(&self->spare, &w->link);
 }
 
 CwStoreWriter *
@@ -65,6 +89,7 @@ cw_store_writer_new(CwStore *store)
 
 	self->store = g_object_ref(store);
 	g_queue_init(&self->queue);
+	g_queue_init(&self->spare);
 	return self;
 }
 
@@ -73,7 +98,14 @@ cw_store_writer_free(CwStoreWriter *self)
 {
 	if (self == NULL)
 		return;
-	g_queue_clear_full(&self->queue, (GDestroyNotify) cw_write_free);
+	GList *l;
+
+	while ((l = g_queue_pop_head_link(&self->queue)) != NULL) {
+		cw_write_clear(l->data);
+		g_free(l->data);
+	}
+	while ((l = g_queue_pop_head_link(&self->spare)) != NULL)
+		g_free(l->data);
 	g_object_unref(self->store);
 	g_free(self);
 }
@@ -81,11 +113,14 @@ cw_store_writer_free(CwStoreWriter *self)
 static CwWrite *
 cw_store_writer_push(CwStoreWriter *self, CwWriteKind kind, gint64 bot_id)
 {
-	CwWrite *w = g_new0(CwWrite, 1);
+	GList *spare = g_queue_pop_head_link(&self->spare);
+	CwWrite *w = spare != NULL ? spare->data : g_new(CwWrite, 1);
 
+	memset(w, 0, sizeof(*w));
 	w->kind = kind;
 	w->bot_id = bot_id;
-	g_queue_push_tail(&self->queue, w);
+	w->link.data = w;
+	g_queue_push_tail_link(&self->queue, &w->link);
 	return w;
 }
 
@@ -147,6 +182,30 @@ cw_store_writer_order(CwStoreWriter *self, gint64 bot_id, const CwOrder *order)
 	CwWrite *w = cw_store_writer_push(self, CW_WRITE_ORDER, bot_id);
 
 	w->u.order = *order;
+	self->last_order = w;
+}
+
+/**
+ * cw_store_writer_update_order:
+ * @order: a later state of an order
+ *
+ * When the newest order row still queued is @order's (same bot, same
+ * client order id), it takes @order's state, so the change is written
+ * once.
+ *
+ * Returns: TRUE if it did (the caller queues nothing more)
+ */
+gboolean
+cw_store_writer_update_order(CwStoreWriter *self, gint64 bot_id, const CwOrder *order)
+{
+	CwWrite *w = self->last_order;
+
+	if (w == NULL || w->bot_id != bot_id ||
+	    strncmp(w->u.order.client_order_id, order->client_order_id,
+		    sizeof(order->client_order_id)) != 0)
+		return FALSE;
+	w->u.order = *order;
+	return TRUE;
 }
 
 void
@@ -157,7 +216,64 @@ cw_store_writer_position(CwStoreWriter *self, gint64 bot_id, const char *strateg
 
 	w->s1 = g_strdup(strategy_id);
 	w->s3 = state_json;
-	w->u.position = *position;
+	w->u.pos.position = *position;
+	w->u.pos.has_plan = FALSE;
+}
+
+/**
+ * cw_store_writer_position_plan:
+ * @plan: (nullable): the position's exit plan, copied
+ *
+ * Queues the position's row; the JSON of @plan is built at apply time.
+ */
+void
+cw_store_writer_position_plan(CwStoreWriter *self, gint64 bot_id, const char *strategy_id,
+			      const CwPosition *position, const CwStoreExitPlan *plan)
+{
+	CwWrite *w = cw_store_writer_push(self, CW_WRITE_POSITION, bot_id);
+
+	/* a strategy id is one of a few quark names: interned once, not
+	 * copied for every write */
+	w->u.pos.strategy = g_intern_string(strategy_id);
+	w->u.pos.position = *position;
+	w->u.pos.has_plan = plan != NULL;
+	if (plan != NULL)
+		w->u.pos.plan = *plan;
+}
+
+/**
+ * cw_store_exit_plan_to_json:
+ * @plan: an exit plan
+ *
+ * Returns: (transfer full): its compact JSON, e.g. {"state":"open",
+ *   "stop_price":..., "trailing":false, "best_close":...,
+ *   "candles_in_position":3, "take_profits":[{"price":..,"qty":..,"filled":false}]}
+ */
+char *
+cw_store_exit_plan_to_json(const CwStoreExitPlan *plan)
+{
+	GString *out = g_string_new(NULL);
+	CwJsonWriter w;
+
+	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_string(&w, "state", plan->state);
+	cw_json_writer_member_double(&w, "stop_price", plan->stop_price);
+	cw_json_writer_member_boolean(&w, "trailing", plan->trailing);
+	cw_json_writer_member_double(&w, "best_close", plan->best_close);
+	cw_json_writer_member_uint(&w, "candles_in_position", plan->candles_in_position);
+	cw_json_writer_key(&w, "take_profits");
+	cw_json_writer_begin_array(&w);
+	for (guint i = 0; i < plan->n_take_profits && i < CW_STORE_MAX_TAKE_PROFITS; i++) {
+		cw_json_writer_begin_object(&w);
+		cw_json_writer_member_double(&w, "price", plan->tp_price[i]);
+		cw_json_writer_member_double(&w, "qty", plan->tp_qty[i]);
+		cw_json_writer_member_boolean(&w, "filled", plan->tp_filled[i]);
+		cw_json_writer_end_object(&w);
+	}
+	cw_json_writer_end_array(&w);
+	cw_json_writer_end_object(&w);
+	return g_string_free(out, FALSE);
 }
 
 void
@@ -249,9 +365,14 @@ cw_store_writer_apply(CwStoreWriter *self, CwWrite *w, GError **error)
 		       0;
 	case CW_WRITE_ORDER:
 		return cw_store_order_upsert(self->store, w->bot_id, &w->u.order, error);
-	case CW_WRITE_POSITION:
-		return cw_store_position_save(self->store, w->bot_id, w->s1, &w->u.position, w->s3,
-					      error);
+	case CW_WRITE_POSITION: {
+		g_autofree char *plan =
+		    w->u.pos.has_plan ? cw_store_exit_plan_to_json(&w->u.pos.plan) : NULL;
+
+		return cw_store_position_save(
+		    self->store, w->bot_id, w->u.pos.strategy != NULL ? w->u.pos.strategy : w->s1,
+		    &w->u.pos.position, plan != NULL ? plan : w->s3, error);
+	}
 	case CW_WRITE_STATE:
 		return cw_store_state_set(self->store, w->bot_id, w->s1, w->s2, error);
 	case CW_WRITE_METRICS:
@@ -264,6 +385,8 @@ cw_store_writer_apply(CwStoreWriter *self, CwWrite *w, GError **error)
 		g_assert_not_reached();
 	}
 }
+
+static gboolean cw_store_writer_bot_deleted(CwStoreWriter *self, const CwWrite *w);
 
 /**
  * cw_store_writer_apply_pending:
@@ -296,6 +419,8 @@ cw_store_writer_apply_pending(CwStoreWriter *self, GError **error)
 		}
 		/* refused by SQLite itself: dropping it keeps the rest flowing */
 		self->n_applied_fail++;
+		if (cw_store_writer_bot_deleted(self, l->data))
+			continue; /* its rows went with its row: nothing is lost */
 		g_warning("store: write dropped: %s", local->message);
 	}
 	return TRUE;
@@ -312,17 +437,70 @@ cw_store_writer_commit_applied(CwStoreWriter *self, guint64 *written, guint64 *f
 	self->n_failed += self->n_applied_fail;
 	self->n_applied_ok = 0;
 	self->n_applied_fail = 0;
-	g_queue_clear_full(&self->queue, (GDestroyNotify) cw_write_free);
+	self->last_order = NULL;
+	for (GList *l; (l = g_queue_pop_head_link(&self->queue)) != NULL;)
+		cw_store_writer_recycle(self, l->data);
+}
+
+/* A refused order, position or bot_state write of a bot whose row was
+ * deleted meanwhile (ON DELETE CASCADE took its rows). */
+static gboolean
+cw_store_writer_bot_deleted(CwStoreWriter *self, const CwWrite *w)
+{
+	g_autoptr(GError) error = NULL;
+	CwStoreBot bot = {0};
+
+	if (w->bot_id <= 0 || (w->kind != CW_WRITE_ORDER && w->kind != CW_WRITE_POSITION &&
+			       w->kind != CW_WRITE_STATE))
+		return FALSE;
+	if (cw_store_bot_get_by_id(self->store, w->bot_id, &bot, &error)) {
+		cw_store_bot_clear(&bot);
+		return FALSE;
+	}
+	return g_error_matches(error, CW_STORE_ERROR, CW_STORE_ERROR_NOT_FOUND);
+}
+
+/**
+ * cw_store_writer_drop_bot_rows:
+ * @bot_id: a bot whose trading_bots row was deleted
+ *
+ * Drops the queued writes of rows that went with the bot's row (ON DELETE
+ * CASCADE): its orders, positions and bot_state. Its events stay.
+ *
+ * Returns: how many were dropped
+ */
+guint
+cw_store_writer_drop_bot_rows(CwStoreWriter *self, gint64 bot_id)
+{
+	guint n = 0;
+
+	for (GList *l = self->queue.head, *next; l != NULL; l = next) {
+		CwWrite *w = l->data;
+
+		next = l->next;
+		if (w->bot_id != bot_id ||
+		    (w->kind != CW_WRITE_ORDER && w->kind != CW_WRITE_POSITION &&
+		     w->kind != CW_WRITE_STATE))
+			continue;
+		if (self->last_order == w)
+			self->last_order = NULL;
+		g_queue_unlink(&self->queue, l);
+		cw_store_writer_recycle(self, w);
+		n++;
+	}
+	return n;
 }
 
 /* Hands every queued write to dst, in order (a bot going away). */
 void
 cw_store_writer_move_to(CwStoreWriter *self, CwStoreWriter *dst)
 {
-	CwWrite *w;
+	GList *l;
 
-	while ((w = g_queue_pop_head(&self->queue)) != NULL)
-		g_queue_push_tail(&dst->queue, w);
+	self->last_order = NULL;
+	dst->last_order = NULL;
+	while ((l = g_queue_pop_head_link(&self->queue)) != NULL)
+		g_queue_push_tail_link(&dst->queue, l);
 }
 
 gboolean

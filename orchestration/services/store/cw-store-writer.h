@@ -26,8 +26,31 @@ void cw_store_writer_event_copy(CwStoreWriter *self, gint64 bot_id, const CwEven
 void cw_store_writer_trade(CwStoreWriter *self, const char *bot_name, const char *strategy_id,
 			   const CwTrade *trade);
 void cw_store_writer_order(CwStoreWriter *self, gint64 bot_id, const CwOrder *order);
+gboolean cw_store_writer_update_order(CwStoreWriter *self, gint64 bot_id, const CwOrder *order);
 void cw_store_writer_position(CwStoreWriter *self, gint64 bot_id, const char *strategy_id,
 			      const CwPosition *position, char *state_json /* taken */);
+/* The exit plan kept beside a position (trading_positions.exit_state),
+ * copied as plain values: its JSON is rendered when the write is applied
+ * (flush or group commit), not on the candle. */
+#define CW_STORE_MAX_TAKE_PROFITS 3 /* CW_MAX_TAKE_PROFITS of the config */
+
+typedef struct {
+	const char *state; /* a static string (cw_exit_state_to_string()) */
+	double stop_price;
+	gboolean trailing;
+	double best_close;
+	guint candles_in_position;
+	guint n_take_profits;
+	double tp_price[CW_STORE_MAX_TAKE_PROFITS];
+	double tp_qty[CW_STORE_MAX_TAKE_PROFITS];
+	gboolean tp_filled[CW_STORE_MAX_TAKE_PROFITS];
+} CwStoreExitPlan;
+
+/* As cw_store_writer_position(), the exit state given as plan (NULL: none). */
+void cw_store_writer_position_plan(CwStoreWriter *self, gint64 bot_id, const char *strategy_id,
+				   const CwPosition *position, const CwStoreExitPlan *plan);
+/* The JSON of plan, as trading_positions.exit_state holds it. */
+char *cw_store_exit_plan_to_json(const CwStoreExitPlan *plan);
 void cw_store_writer_state(CwStoreWriter *self, gint64 bot_id, const char *key, const char *value);
 void cw_store_writer_metrics(CwStoreWriter *self, const CwStoreMetrics *metrics);
 void cw_store_writer_candle(CwStoreWriter *self, const char *exchange, const CwCandle *candle);
@@ -44,6 +67,9 @@ gboolean cw_store_writer_apply_pending(CwStoreWriter *self, GError **error);
 /* Adds what was written and dropped to *written and *failed (nullable). */
 void cw_store_writer_commit_applied(CwStoreWriter *self, guint64 *written, guint64 *failed);
 void cw_store_writer_move_to(CwStoreWriter *self, CwStoreWriter *dst);
+/* The queued order, position and bot_state writes of a deleted bot go
+ * (its rows went with it); returns how many. */
+guint cw_store_writer_drop_bot_rows(CwStoreWriter *self, gint64 bot_id);
 /* Applies the queue in one transaction. FALSE when the transaction could
  * not be committed (the queue is kept). */
 gboolean cw_store_writer_flush(CwStoreWriter *self, GError **error);
