@@ -8,7 +8,6 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #define POLL_S  "0.2"
 #define POLL_MS 200
@@ -348,13 +347,6 @@ test_serve_bad_history(E2eFixture *fx, gconstpointer user_data)
 	}
 }
 
-static void
-e2e_child_setup(gpointer user_data)
-{
-	/* a failed assertion aborts the test: the service must not outlive it */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* Polls until the bot's status is want, at most timeout_ms. */
 static void
 wait_status(const char *db, const char *name, const char *want, guint timeout_ms)
@@ -410,7 +402,7 @@ test_serve_live_edit(E2eFixture *fx, gconstpointer user_data)
 	add_good_bot(fx, db, "a", SLOW_SPEED);
 	add_good_bot(fx, db, "b", SLOW_SPEED);
 	g_subprocess_launcher_set_stderr_file_path(launcher, log_path);
-	g_subprocess_launcher_set_child_setup(launcher, e2e_child_setup, NULL, NULL);
+	g_subprocess_launcher_set_child_setup(launcher, cw_test_child_setup, NULL, NULL);
 	g_subprocess_launcher_unsetenv(launcher, "NOTIFY_SOCKET");
 	g_subprocess_launcher_unsetenv(launcher, "CW_DB");
 	proc = g_subprocess_launcher_spawn(launcher, &error, cw_test_exe(), "serve", "--db", db,

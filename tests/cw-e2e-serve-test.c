@@ -6,7 +6,6 @@
 #include "cw-test-utils.h"
 
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -31,13 +30,6 @@ typedef struct {
 } E2eFixture;
 
 /* ---- processes ---------------------------------------------------------- */
-
-static void
-e2e_child_setup(gpointer user_data)
-{
-	/* a failed assertion aborts the test: the service must not outlive it */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
 
 static void
 serve_exited_cb(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -82,7 +74,7 @@ serve_startv(E2eFixture *fx, const char *db, const char *const *env, const char 
 
 	s->log = g_strdup_printf("%s/serve-%u.log", fx->tmpdir, fx->serves->len);
 	g_subprocess_launcher_set_stderr_file_path(launcher, s->log);
-	g_subprocess_launcher_set_child_setup(launcher, e2e_child_setup, NULL, NULL);
+	g_subprocess_launcher_set_child_setup(launcher, cw_test_child_setup, NULL, NULL);
 	g_subprocess_launcher_unsetenv(launcher, "NOTIFY_SOCKET");
 	g_subprocess_launcher_unsetenv(launcher, "WATCHDOG_USEC");
 	g_subprocess_launcher_unsetenv(launcher, "CW_DB");
