@@ -1,21 +1,12 @@
 /* CwStore: the event journal and per-bot key/value state (schema v2). */
+#include "cw-outbox-router.h"
 #include "cw-store-private.h"
 
 #include <errno.h>
 #include <string.h>
 
-/**
- * cw_store_event_append:
- * @bot_id: the bot, 0 for none
- * @strategy_id: (nullable): the strategy that caused the event
- * @type_name: the event type, e.g. "order-filled"
- * @time: the event's time in ms
- * @payload_json: (nullable): the event's data as JSON
- *
- * Returns: the event's sequence number, -1 on error
- */
-gint64
-cw_store_event_append(CwStore *self, gint64 bot_id, const char *strategy_id, const char *type_name,
+static gint64
+cw_store_event_insert(CwStore *self, gint64 bot_id, const char *strategy_id, const char *type_name,
 		      gint64 time, const char *payload_json, GError **error)
 {
 	g_autoptr(GRecMutexLocker) locker = NULL;
@@ -48,6 +39,46 @@ cw_store_event_append(CwStore *self, gint64 bot_id, const char *strategy_id, con
 	if (!cw_store_step_done(self, stmt, purpose, error))
 		return -1;
 	return sqlite3_last_insert_rowid(cw_store_get_db(self));
+}
+
+/**
+ * cw_store_event_append:
+ * @bot_id: the bot, 0 for none
+ * @strategy_id: (nullable): the strategy that caused the event
+ * @type_name: the event type, e.g. "order-filled"
+ * @time: the event's time in ms
+ * @payload_json: (nullable): the event's data as JSON
+ *
+ * Returns: the event's sequence number, -1 on error
+ */
+gint64
+cw_store_event_append(CwStore *self, gint64 bot_id, const char *strategy_id, const char *type_name,
+		      gint64 time, const char *payload_json, GError **error)
+{
+	CwOutboxRouter *router = cw_outbox_router_get_for_store(self);
+	g_autoptr(GRecMutexLocker) locker = NULL;
+	gboolean own_tx;
+	gint64 seq;
+
+	g_return_val_if_fail(CW_IS_STORE(self), -1);
+	if (router == NULL)
+		return cw_store_event_insert(self, bot_id, strategy_id, type_name, time,
+					     payload_json, error);
+	/* a process with the notifier config claims its events on the routing
+	 * cursor in their own transaction (cw_outbox_router_claim()) */
+	locker = cw_store_lock(self);
+	own_tx = !cw_store_in_transaction(self);
+	if (own_tx && !cw_store_begin(self, error))
+		return -1;
+	seq =
+	    cw_store_event_insert(self, bot_id, strategy_id, type_name, time, payload_json, error);
+	if (seq > 0 && !cw_outbox_router_claim(router, self, seq, error))
+		seq = -1;
+	if (own_tx && seq > 0 && !cw_store_commit(self, error))
+		seq = -1;
+	if (own_tx && seq <= 0)
+		cw_store_rollback(self, NULL);
+	return seq;
 }
 
 /**
