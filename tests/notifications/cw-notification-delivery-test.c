@@ -935,7 +935,8 @@ test_routing_cursor(Fixture *fx, gconstpointer data)
 	}
 }
 
-/* A cursor that cannot be read routes nothing and says which row. */
+/* A cursor that cannot be read routes nothing and says which row; the
+ * journal goes on. */
 static void
 test_routing_cursor_unreadable(Fixture *fx, gconstpointer data)
 {
@@ -953,6 +954,7 @@ test_routing_cursor_unreadable(Fixture *fx, gconstpointer data)
 	for (guint i = 0; i < G_N_ELEMENTS(damage); i++) {
 		g_autoptr(GError) error = NULL;
 		sqlite3 *db = NULL;
+		gint64 cursor = 0;
 		guint n = 0;
 
 		g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
@@ -962,6 +964,16 @@ test_routing_cursor_unreadable(Fixture *fx, gconstpointer data)
 		g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT);
 		g_assert_nonnull(strstr(error->message, says[i]));
 		g_assert_cmpuint(n, ==, 0);
+		g_clear_error(&error);
+		/* an event is journalled all the same (logged, the cursor left) */
+		cw_outbox_router_attach(fx->router, fx->store);
+		g_assert_cmpint(
+		    cw_store_event_append(fx->store, 0, NULL, "HEALTH_WARNING", T0, NULL, &error),
+		    >, 0);
+		g_assert_no_error(error);
+		cw_outbox_router_attach(NULL, fx->store);
+		g_assert_false(cw_store_outbox_get_cursor(fx->store, &cursor, &error));
+		g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT);
 	}
 }
 

@@ -40,8 +40,10 @@ static const CwOutboxKind cw_outbox_kinds[] = {
 
 struct _CwOutboxRouter {
 	GObject parent_instance;
-	GPtrArray *targets;    /* CwOutboxTarget */
-	GHashTable *bot_names; /* bot id -> name, cached */
+	GPtrArray *targets;      /* CwOutboxTarget */
+	GHashTable *bot_names;   /* bot id -> name, cached */
+	gint64 cursor_warned_us; /* monotonic time of the last cursor warning */
+	guint64 n_cursor_errors; /* claims that found the cursor unreadable */
 };
 
 G_DEFINE_FINAL_TYPE(CwOutboxRouter, cw_outbox_router, G_TYPE_OBJECT)
@@ -560,19 +562,35 @@ cw_outbox_router_route_past(CwOutboxRouter *self, CwStore *store, gint64 *cursor
 	}
 }
 
-/** cw_outbox_router_claim: FALSE with error when the cursor cannot be read or moved. */
+/** cw_outbox_router_claim: FALSE with error on a store error. */
 gboolean
 cw_outbox_router_claim(CwOutboxRouter *self, CwStore *store, gint64 seq, GError **error)
 {
+	g_autoptr(GError) local = NULL;
 	gint64 cursor = 0;
+	gint64 now;
 
-	if (!cw_store_outbox_get_cursor(store, &cursor, error))
-		return FALSE;
 	/* the common case: nothing was journalled unrouted since */
-	if (cursor < seq - 1 &&
-	    !cw_outbox_router_route_past(self, store, &cursor, seq, NULL, error))
+	if (cw_store_outbox_get_cursor(store, &cursor, &local) &&
+	    (cursor >= seq - 1 ||
+	     cw_outbox_router_route_past(self, store, &cursor, seq, NULL, &local)))
+		return cw_store_outbox_set_cursor(store, seq, error);
+	if (!g_error_matches(local, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT)) {
+		g_propagate_error(error, g_steal_pointer(&local));
 		return FALSE;
-	return cw_store_outbox_set_cursor(store, seq, error);
+	}
+	/* a cursor (or a journal row past it) that cannot be read: the event
+	 * is kept and the cursor stays where it is, so nothing is guessed and
+	 * nothing lost; the caller still routes its own event */
+	self->n_cursor_errors++;
+	now = g_get_monotonic_time();
+	if (self->cursor_warned_us == 0 || now - self->cursor_warned_us >= 10 * G_USEC_PER_SEC) {
+		self->cursor_warned_us = now;
+		g_warning("notifications: the journal past the routing cursor is not routed: %s "
+			  "(%" G_GUINT64_FORMAT " times)",
+			  local->message, self->n_cursor_errors);
+	}
+	return TRUE;
 }
 
 static gboolean

@@ -52,7 +52,10 @@ CwOutboxRouter *cw_outbox_router_get_for_store(CwStore *store);
  * event's transaction): the journal rows past the cursor and before seq,
  * which a process without the notifier config appended, are routed now,
  * then the cursor moves to seq, whose own rows the caller writes (or
- * deliberately does not). Inside the caller's transaction. */
+ * deliberately does not). Inside the caller's transaction. A cursor, or
+ * a journal row past it, that cannot be read (CW_STORE_ERROR_CORRUPT)
+ * leaves the cursor, is logged (at most every 10 s) and returns TRUE: the
+ * event is journalled all the same. */
 gboolean cw_outbox_router_claim(CwOutboxRouter *self, CwStore *store, gint64 seq, GError **error);
 /* Routes every journal row past the cursor and moves the cursor to the
  * last, in one transaction (its own unless the caller has one open);
