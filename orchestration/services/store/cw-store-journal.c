@@ -95,8 +95,8 @@ cw_store_event_free(CwStoreEvent *event)
 	g_free(event);
 }
 
-static CwStoreEvent *
-cw_store_event_from_row(sqlite3_stmt *stmt, GError **error)
+static gpointer
+cw_store_event_from_row(sqlite3_stmt *stmt, gboolean flag, GError **error)
 {
 	g_auto(CwStoreRow) row = {0};
 	g_autoptr(CwStoreEvent) event = g_new0(CwStoreEvent, 1);
@@ -129,7 +129,6 @@ cw_store_events_query(CwStore *self, gint64 bot_id, const char *type, gint64 aft
 {
 	g_autoptr(GRecMutexLocker) locker = NULL;
 	g_autoptr(CwStoreStmt) stmt = NULL;
-	g_autoptr(GPtrArray) events = NULL;
 	const char *purpose = "reading the event journal";
 	int rc = SQLITE_OK;
 
@@ -149,18 +148,8 @@ cw_store_events_query(CwStore *self, gint64 bot_id, const char *type, gint64 aft
 	rc |= sqlite3_bind_int64(stmt, 4, limit > 0 ? (gint64) limit : -1);
 	if (!cw_store_check_bind(self, rc, purpose, error))
 		return NULL;
-	events = g_ptr_array_new_with_free_func((GDestroyNotify) cw_store_event_free);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		CwStoreEvent *event = cw_store_event_from_row(stmt, error);
-		if (event == NULL)
-			return NULL;
-		g_ptr_array_add(events, event);
-	}
-	if (rc != SQLITE_DONE) {
-		cw_store_set_error(self, error, rc, "%s", purpose);
-		return NULL;
-	}
-	return g_steal_pointer(&events);
+	return cw_store_collect(self, stmt, cw_store_event_from_row, FALSE,
+				(GDestroyNotify) cw_store_event_free, purpose, error);
 }
 
 /**

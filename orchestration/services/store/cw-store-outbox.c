@@ -84,8 +84,8 @@ cw_store_outbox_insert(CwStore *self, const CwStoreOutboxRow *row, GError **erro
 	return sqlite3_last_insert_rowid(cw_store_get_db(self));
 }
 
-static CwStoreOutboxRow *
-cw_store_outbox_from_row(sqlite3_stmt *stmt, GError **error)
+static gpointer
+cw_store_outbox_from_row(sqlite3_stmt *stmt, gboolean flag, GError **error)
 {
 	g_auto(CwStoreRow) row = {0};
 	g_autoptr(CwStoreOutboxRow) out = g_new0(CwStoreOutboxRow, 1);
@@ -119,21 +119,8 @@ cw_store_outbox_from_row(sqlite3_stmt *stmt, GError **error)
 static GPtrArray *
 cw_store_outbox_collect(CwStore *self, sqlite3_stmt *stmt, const char *purpose, GError **error)
 {
-	g_autoptr(GPtrArray) rows =
-	    g_ptr_array_new_with_free_func((GDestroyNotify) cw_store_outbox_row_free);
-	int rc;
-
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		CwStoreOutboxRow *row = cw_store_outbox_from_row(stmt, error);
-		if (row == NULL)
-			return NULL;
-		g_ptr_array_add(rows, row);
-	}
-	if (rc != SQLITE_DONE) {
-		cw_store_set_error(self, error, rc, "%s", purpose);
-		return NULL;
-	}
-	return g_steal_pointer(&rows);
+	return cw_store_collect(self, stmt, cw_store_outbox_from_row, FALSE,
+				(GDestroyNotify) cw_store_outbox_row_free, purpose, error);
 }
 
 /**
