@@ -47,23 +47,13 @@ fx_path(Fixture *fx, const char *name)
 static GSubprocess *
 serve_spawn(Fixture *fx, const char *db, gboolean exit_when_idle, char **log)
 {
-	g_autoptr(GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-	g_autoptr(GError) error = NULL;
 	const char *argv[] = {cw_test_exe(),      "serve", "--db", db, "--poll-interval", "0.2",
 			      "--exit-when-idle", NULL};
-	GSubprocess *proc;
 
 	if (!exit_when_idle)
 		argv[6] = NULL;
 	*log = g_strdup_printf("%s/serve-%u.log", fx->tmpdir, fx->n_runs++);
-	g_subprocess_launcher_set_stderr_file_path(launcher, *log);
-	g_subprocess_launcher_set_child_setup(launcher, cw_test_child_setup, NULL, NULL);
-	g_subprocess_launcher_unsetenv(launcher, "NOTIFY_SOCKET");
-	g_subprocess_launcher_unsetenv(launcher, "CW_DB");
-	proc = g_subprocess_launcher_spawnv(launcher, argv, &error);
-	g_assert_no_error(error);
-	return proc;
+	return cw_test_spawn_stderr_logged(*log, NULL, argv);
 }
 
 static char *

@@ -390,10 +390,10 @@ test_serve_live_edit(E2eFixture *fx, gconstpointer user_data)
 	g_autofree char *log_path = g_build_filename(fx->tmpdir, "serve.log", NULL);
 	g_autofree char *deep = nested(100000, FALSE);
 	g_autofree char *good_b = cfg_text(fx, "b", SLOW_SPEED);
-	g_autoptr(GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+	const char *argv[] = {
+	    cw_test_exe(),          "serve", "--db", db, "--poll-interval", POLL_S,
+	    "--heartbeat-interval", POLL_S,  NULL};
 	g_autoptr(GSubprocess) proc = NULL;
-	g_autoptr(GError) error = NULL;
 	g_autofree char *log = NULL;
 	const guint within = 2 * POLL_MS + 3000;
 	gint64 beat;
@@ -401,14 +401,7 @@ test_serve_live_edit(E2eFixture *fx, gconstpointer user_data)
 
 	add_good_bot(fx, db, "a", SLOW_SPEED);
 	add_good_bot(fx, db, "b", SLOW_SPEED);
-	g_subprocess_launcher_set_stderr_file_path(launcher, log_path);
-	g_subprocess_launcher_set_child_setup(launcher, cw_test_child_setup, NULL, NULL);
-	g_subprocess_launcher_unsetenv(launcher, "NOTIFY_SOCKET");
-	g_subprocess_launcher_unsetenv(launcher, "CW_DB");
-	proc = g_subprocess_launcher_spawn(launcher, &error, cw_test_exe(), "serve", "--db", db,
-					   "--poll-interval", POLL_S, "--heartbeat-interval",
-					   POLL_S, NULL);
-	g_assert_no_error(error);
+	proc = cw_test_spawn_stderr_logged(log_path, NULL, argv);
 	wait_status(db, "a", "running", 10000);
 	wait_status(db, "b", "running", 10000);
 

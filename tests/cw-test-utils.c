@@ -349,26 +349,56 @@ cw_test_child_setup(gpointer user_data)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-GSubprocess *
-cw_test_spawn_logged(const char *log, const char *const *env, const char *const *argv)
+/* A launcher for a child that dies with the test, outside systemd (and
+ * its watchdog when no_watchdog) and with no default database; then env
+ * set ("NAME=VALUE" strings), which may put those back. */
+static GSubprocessLauncher *
+cw_test_launcher_new(GSubprocessFlags flags, gboolean no_watchdog, const char *const *env)
 {
-	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
-	g_autoptr(GError) error = NULL;
-	GSubprocess *proc;
+	GSubprocessLauncher *l = g_subprocess_launcher_new(flags);
 
-	g_subprocess_launcher_set_stdout_file_path(l, log);
-	g_subprocess_launcher_set_stderr_file_path(l, log);
 	g_subprocess_launcher_set_child_setup(l, cw_test_child_setup, NULL, NULL);
 	g_subprocess_launcher_unsetenv(l, "CW_DB");
 	g_subprocess_launcher_unsetenv(l, "NOTIFY_SOCKET");
+	if (no_watchdog)
+		g_subprocess_launcher_unsetenv(l, "WATCHDOG_USEC");
 	for (guint i = 0; env != NULL && env[i] != NULL; i++) {
 		g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
 		g_assert_nonnull(kv[1]);
 		g_subprocess_launcher_setenv(l, kv[0], kv[1], TRUE);
 	}
-	proc = g_subprocess_launcher_spawnv(l, argv, &error);
+	return l;
+}
+
+static GSubprocess *
+cw_test_launch(GSubprocessLauncher *l, const char *const *argv)
+{
+	g_autoptr(GError) error = NULL;
+	GSubprocess *proc = g_subprocess_launcher_spawnv(l, argv, &error);
+
 	g_assert_no_error(error);
 	return proc;
+}
+
+GSubprocess *
+cw_test_spawn_logged(const char *log, const char *const *env, const char *const *argv)
+{
+	g_autoptr(GSubprocessLauncher) l =
+	    cw_test_launcher_new(G_SUBPROCESS_FLAGS_NONE, FALSE, env);
+
+	g_subprocess_launcher_set_stdout_file_path(l, log);
+	g_subprocess_launcher_set_stderr_file_path(l, log);
+	return cw_test_launch(l, argv);
+}
+
+GSubprocess *
+cw_test_spawn_stderr_logged(const char *log, const char *const *env, const char *const *argv)
+{
+	g_autoptr(GSubprocessLauncher) l =
+	    cw_test_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE, TRUE, env);
+
+	g_subprocess_launcher_set_stderr_file_path(l, log);
+	return cw_test_launch(l, argv);
 }
 
 int

@@ -69,6 +69,11 @@ void cw_test_child_setup(gpointer user_data);
  * @log, cw_test_child_setup(), and CW_DB and NOTIFY_SOCKET unset. @env:
  * NULL, or NULL-terminated "NAME=VALUE" strings to set. */
 GSubprocess *cw_test_spawn_logged(const char *log, const char *const *env, const char *const *argv);
+/* The same with stdout dropped, only stderr in @log, and WATCHDOG_USEC
+ * unset too unless @env sets it (what `candlewick serve` under test
+ * wants). */
+GSubprocess *cw_test_spawn_stderr_logged(const char *log, const char *const *env,
+					 const char *const *argv);
 
 /* Waits at most @timeout_ms for @path to hold a port number (what
  * `--port-file` of the simulators writes); fails the test past it. */
