@@ -22,8 +22,7 @@ static void
 fx_setup(Fixture *fx, gconstpointer user_data)
 {
 	fx->tmpdir = cw_test_tmpdir("cw-failclosed-XXXXXX");
-	fx->data = g_build_filename(fx->tmpdir, "synth.csv", NULL);
-	cw_test_synth(fx->data, "10", "5");
+	fx->data = cw_test_synth_in(fx->tmpdir, "10", "5");
 }
 
 static void

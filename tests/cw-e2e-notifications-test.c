@@ -24,8 +24,7 @@ fixture_setup(Fixture *fx, gconstpointer user_data)
 	gsize len = 0;
 
 	fx->tmpdir = cw_test_tmpdir("cw-e2e-notify-XXXXXX");
-	fx->data = g_build_filename(fx->tmpdir, "synth.csv", NULL);
-	cw_test_synth(fx->data, "20", "7");
+	fx->data = cw_test_synth_in(fx->tmpdir, "20", "7");
 	fx->clock = cw_wall_clock_new();
 	secret = g_base64_decode(TEST_SECRET + strlen("whsec_"), &len);
 	fx->sim = cw_notify_sim_new(fx->clock, "unused", secret, len);

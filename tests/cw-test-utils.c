@@ -206,6 +206,15 @@ cw_test_synth(const char *path, const char *days, const char *seed)
 	g_assert_cmpint(status, ==, 0);
 }
 
+char *
+cw_test_synth_in(const char *dir, const char *days, const char *seed)
+{
+	char *path = g_build_filename(dir, "synth.csv", NULL);
+
+	cw_test_synth(path, days, seed);
+	return path;
+}
+
 /* ---- files ---- */
 
 char *

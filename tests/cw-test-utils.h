@@ -58,6 +58,8 @@ void cw_test_bots_add(const char *db, const char *config);
 /* `candlewick synth --days DAYS --seed SEED --output PATH`; prints the
  * output and fails when it does not exit 0. */
 void cw_test_synth(const char *path, const char *days, const char *seed);
+/* cw_test_synth() into DIR/synth.csv; returns that path. */
+char *cw_test_synth_in(const char *dir, const char *days, const char *seed);
 
 /* ---- processes with a log file ---- */
 
