@@ -9,7 +9,6 @@
 #include <math.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #define N_CANDLES 500
 #define SPEED     "25" /* candles per second: 20 ms for an order to arrive */
@@ -22,29 +21,13 @@ typedef struct {
 	GPtrArray *procs;
 } Fixture;
 
-static void
-child_setup(gpointer user_data)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 static GSubprocess *
 spawn(Fixture *fx, const char *log, const char *const *argv)
 {
-	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
-	g_autoptr(GError) error = NULL;
-	GSubprocess *proc;
+	const char *env[] = {"CW_SIM_API_SECRET=" SECRET, "CW_E2E_BYBIT_KEY=" KEY,
+			     "CW_E2E_BYBIT_SECRET=" SECRET, NULL};
+	GSubprocess *proc = cw_test_spawn_logged(log, env, argv);
 
-	g_subprocess_launcher_set_stdout_file_path(l, log);
-	g_subprocess_launcher_set_stderr_file_path(l, log);
-	g_subprocess_launcher_set_child_setup(l, child_setup, NULL, NULL);
-	g_subprocess_launcher_unsetenv(l, "CW_DB");
-	g_subprocess_launcher_unsetenv(l, "NOTIFY_SOCKET");
-	g_subprocess_launcher_setenv(l, "CW_SIM_API_SECRET", SECRET, TRUE);
-	g_subprocess_launcher_setenv(l, "CW_E2E_BYBIT_KEY", KEY, TRUE);
-	g_subprocess_launcher_setenv(l, "CW_E2E_BYBIT_SECRET", SECRET, TRUE);
-	proc = g_subprocess_launcher_spawnv(l, argv, &error);
-	g_assert_no_error(error);
 	g_ptr_array_add(fx->procs, proc);
 	return proc;
 }
@@ -55,7 +38,6 @@ sim_start(Fixture *fx, const char *const *extra)
 	g_autofree char *port_file = g_strdup_printf("%s/sim.port", fx->tmpdir);
 	g_autofree char *log = g_strdup_printf("%s/sim.log", fx->tmpdir);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	CwTestDeadline d = cw_test_deadline(10000);
 	const char *base[] = {g_getenv("CW_EXCHANGE_SIM"),
 			      "--candles",
 			      fx->csv,
@@ -70,7 +52,6 @@ sim_start(Fixture *fx, const char *const *extra)
 			      "--api-key",
 			      KEY,
 			      NULL};
-	g_autofree char *text = NULL;
 
 	g_assert_nonnull(base[0]);
 	for (guint i = 0; base[i] != NULL; i++)
@@ -79,16 +60,7 @@ sim_start(Fixture *fx, const char *const *extra)
 		g_ptr_array_add(argv, (gpointer) extra[i]);
 	g_ptr_array_add(argv, NULL);
 	spawn(fx, log, (const char *const *) argv->pdata);
-	do {
-		guint64 port = 0;
-
-		if (g_file_get_contents(port_file, &text, NULL, NULL) &&
-		    g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, 65535, &port, NULL))
-			return (int) port;
-		g_clear_pointer(&text, g_free);
-	} while (cw_test_deadline_wait(&d, 20));
-	g_assert_not_reached();
-	return 0;
+	return cw_test_wait_port_file(port_file, 10000);
 }
 
 /* ema-trend with the sim as its feed and, unless paper, as its broker. */
@@ -136,26 +108,6 @@ bot_config(Fixture *fx, const char *name, int port, const char *profile, gboolea
 	return bot_config_with(fx, name, port, profile, paper, "");
 }
 
-static void
-bots_add(const char *db, const char *config)
-{
-	g_autofree char *err = NULL;
-	int status = cw_test_run(NULL, &err, "bots", "add", "--db", db, "--config", config, NULL);
-
-	if (status != 0)
-		g_printerr("bots add: %s\n", err);
-	g_assert_cmpint(status, ==, 0);
-}
-
-static void
-dump_log(const char *log)
-{
-	g_autofree char *text = NULL;
-
-	g_file_get_contents(log, &text, NULL, NULL);
-	g_printerr("serve log:\n%s\n", text != NULL ? text : "");
-}
-
 static JsonNode *
 sim_get(int port, const char *path)
 {
@@ -187,7 +139,7 @@ run_serve(Fixture *fx, const char *db, const char *log, int port)
 		ended = json_object_get_boolean_member(json_node_get_object(state), "ended");
 	} while (!ended && cw_test_deadline_wait(&d, 100));
 	if (!ended) {
-		dump_log(log);
+		cw_test_print_file("serve log", log);
 		cw_test_fail_now("the simulator did not finish streaming");
 	}
 	/* the last reports and the catch-ups */
@@ -294,7 +246,7 @@ test_same_trades(Fixture *fx, gconstpointer data)
 
 	config = bot_config(fx, "live", port, "paper", FALSE);
 	paper = bot_config(fx, "paper", port, "paper", TRUE);
-	bots_add(db, config);
+	cw_test_bots_add(db, config);
 	run_serve(fx, db, log, port);
 	g_assert_cmpint(cw_test_run(NULL, &err, "backtest", "--config", paper, "--data", fx->csv,
 				    "--db", bt, "--quiet", NULL),
@@ -347,7 +299,7 @@ test_faults(Fixture *fx, gconstpointer data)
 	gint64 trades;
 
 	config = bot_config(fx, "live", port, "paper", FALSE);
-	bots_add(db, config);
+	cw_test_bots_add(db, config);
 	run_serve(fx, db, log, port);
 	assert_store_is_sim(db, port);
 	audit = sim_get(port, "/sim/audit");
@@ -376,7 +328,7 @@ test_live_needs_flag(Fixture *fx, gconstpointer data)
 	GSubprocess *serve;
 
 	config = bot_config(fx, "live", port, "live", FALSE);
-	bots_add(db, config);
+	cw_test_bots_add(db, config);
 	serve = spawn(fx, log, argv);
 	do {
 		g_free(status);
@@ -469,7 +421,7 @@ first_life(Fixture *fx, const char *db, const char *log)
 		     "CAST(value AS INTEGER) > 0",
 		     1, 20000) ||
 	    !wait_db(db, "SELECT count(*) FROM bot_state WHERE key = 'trading_state'", 1, 20000)) {
-		dump_log(log);
+		cw_test_print_file("serve log", log);
 		cw_test_fail_now("the first life saved no cursor");
 	}
 	g_usleep(1000000);
@@ -495,20 +447,20 @@ test_unknown_position(Fixture *fx, gconstpointer data)
 	g_autofree char *event = NULL, *mode = NULL;
 	GSubprocess *serve;
 
-	bots_add(db, config);
+	cw_test_bots_add(db, config);
 	first_life(fx, db, log1);
 	sim_post(port, "/sim/position",
 		 "{\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"qty\":\"0.37\"}");
 	serve = serve_spawn(fx, db, log2);
 	if (!wait_log(log2, adopt ? "did not make (store" : "the bot is halted", 20000)) {
-		dump_log(log2);
+		cw_test_print_file("serve log", log2);
 		cw_test_fail_now("no reconcile verdict");
 	}
 	if (!wait_db(db,
 		     "SELECT count(*) FROM events WHERE type = 'RECONCILE_DISCREPANCY' AND "
 		     "payload ->> 'what' = 'position'",
 		     1, 10000)) {
-		dump_log(log2);
+		cw_test_print_file("serve log", log2);
 		cw_test_fail_now("no RECONCILE_DISCREPANCY event for the position");
 	}
 	event = cw_test_db_text(db, "SELECT payload FROM events WHERE type = "
@@ -839,7 +791,7 @@ life_until_stop(Fixture *fx, const char *db, const char *log, int port)
 
 	if (!wait_db(db, "SELECT count(*) FROM orders WHERE type = 'stop' AND status = 'new'", 1,
 		     20000)) {
-		dump_log(log);
+		cw_test_print_file("serve log", log);
 		cw_test_fail_now("no working stop");
 	}
 	serve_stop(serve);
@@ -867,7 +819,7 @@ test_cancelled_while_down(Fixture *fx, gconstpointer data)
 	g_autofree char *sql = NULL;
 	GSubprocess *serve;
 
-	bots_add(db, config);
+	cw_test_bots_add(db, config);
 	stop = life_until_stop(fx, db, log1, port);
 	sim_cancel_by_hand(port, stop);
 	g_clear_pointer(&status, g_free);
@@ -882,7 +834,7 @@ test_cancelled_while_down(Fixture *fx, gconstpointer data)
 			    "'cancelled'",
 			    stop);
 	if (!wait_db(db, sql, 1, 20000)) {
-		dump_log(log2);
+		cw_test_print_file("serve log", log2);
 		cw_test_fail_now("the cancel by hand was not journalled");
 	}
 	g_free(sql);
@@ -890,7 +842,7 @@ test_cancelled_while_down(Fixture *fx, gconstpointer data)
 			      "status = 'cancelled'",
 			      stop);
 	if (!wait_db(db, sql, 1, 10000)) {
-		dump_log(log2);
+		cw_test_print_file("serve log", log2);
 		cw_test_fail_now("the store's order did not follow the venue");
 	}
 	serve_stop(serve);
@@ -915,7 +867,7 @@ test_stop_filled_while_down(Fixture *fx, gconstpointer data)
 	CwTestDeadline d;
 	GSubprocess *serve;
 
-	bots_add(db, config);
+	cw_test_bots_add(db, config);
 	stop = life_until_stop(fx, db, log1, port);
 	/* by hand: a trigger already passed, so the next candle fills it */
 	sql = g_strdup_printf("SELECT side FROM orders WHERE client_order_id = '%s'", stop);
@@ -937,7 +889,7 @@ test_stop_filled_while_down(Fixture *fx, gconstpointer data)
 			      "status = 'filled'",
 			      stop);
 	if (!wait_db(db, sql, 1, 20000)) {
-		dump_log(log2);
+		cw_test_print_file("serve log", log2);
 		cw_test_fail_now("the stop's fill while down was not recorded");
 	}
 	/* the last reports, and a second catch-up would count it again */
@@ -1015,7 +967,7 @@ test_crashes(Fixture *fx, gconstpointer data)
 	guint kills = 0, bad;
 	GSubprocess *serve;
 
-	bots_add(db, config);
+	cw_test_bots_add(db, config);
 	while (kills < 30 && (!ended || kills < 20) && g_get_monotonic_time() < d.deadline) {
 		g_autoptr(JsonNode) state = NULL;
 

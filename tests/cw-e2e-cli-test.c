@@ -22,9 +22,8 @@ static void
 e2e_setup(E2eFixture *fx, gconstpointer user_data)
 {
 	fx->tmpdir = cw_test_tmpdir("cw-e2e-cli-XXXXXX");
-	fx->data = g_build_filename(fx->tmpdir, "synth.csv", NULL);
 	fx->db = g_build_filename(fx->tmpdir, "bots.db", NULL);
-	cw_test_synth(fx->data, "3", "5");
+	fx->data = cw_test_synth_in(fx->tmpdir, "3", "5");
 }
 
 static void

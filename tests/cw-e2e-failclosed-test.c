@@ -10,7 +10,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 typedef struct {
@@ -23,8 +22,7 @@ static void
 fx_setup(Fixture *fx, gconstpointer user_data)
 {
 	fx->tmpdir = cw_test_tmpdir("cw-failclosed-XXXXXX");
-	fx->data = g_build_filename(fx->tmpdir, "synth.csv", NULL);
-	cw_test_synth(fx->data, "10", "5");
+	fx->data = cw_test_synth_in(fx->tmpdir, "10", "5");
 }
 
 static void
@@ -43,34 +41,18 @@ fx_path(Fixture *fx, const char *name)
 
 /* ---- processes ---------------------------------------------------------- */
 
-static void
-child_setup(gpointer user_data)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* Starts `candlewick serve --db DB --poll-interval 0.2 [--exit-when-idle]`
  * with stderr in *log. */
 static GSubprocess *
 serve_spawn(Fixture *fx, const char *db, gboolean exit_when_idle, char **log)
 {
-	g_autoptr(GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-	g_autoptr(GError) error = NULL;
 	const char *argv[] = {cw_test_exe(),      "serve", "--db", db, "--poll-interval", "0.2",
 			      "--exit-when-idle", NULL};
-	GSubprocess *proc;
 
 	if (!exit_when_idle)
 		argv[6] = NULL;
 	*log = g_strdup_printf("%s/serve-%u.log", fx->tmpdir, fx->n_runs++);
-	g_subprocess_launcher_set_stderr_file_path(launcher, *log);
-	g_subprocess_launcher_set_child_setup(launcher, child_setup, NULL, NULL);
-	g_subprocess_launcher_unsetenv(launcher, "NOTIFY_SOCKET");
-	g_subprocess_launcher_unsetenv(launcher, "CW_DB");
-	proc = g_subprocess_launcher_spawnv(launcher, argv, &error);
-	g_assert_no_error(error);
-	return proc;
+	return cw_test_spawn_stderr_logged(*log, NULL, argv);
 }
 
 static char *
@@ -165,17 +147,6 @@ cfg_write(Fixture *fx, const char *name, const char *symbol, const char *interva
 }
 
 static void
-bot_add(const char *db, const char *config)
-{
-	g_autofree char *err = NULL;
-	int status = cw_test_run(NULL, &err, "bots", "add", "--db", db, "--config", config, NULL);
-
-	if (status != 0)
-		g_printerr("bots add: %s\n", err);
-	g_assert_cmpint(status, ==, 0);
-}
-
-static void
 copy_file(const char *from, const char *to)
 {
 	g_autofree char *contents = NULL;
@@ -194,7 +165,7 @@ db_finished_run(Fixture *fx)
 	g_autofree char *config = cfg_write(fx, "b1", "BTCUSDT", "5m", fx->data, 0, NULL);
 	g_autofree char *log = NULL;
 
-	bot_add(db, config);
+	cw_test_bots_add(db, config);
 	g_assert_cmpint(serve_run(fx, db, &log), ==, 0);
 	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM trading_trades", -1), >, 5);
 	cw_test_db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
@@ -412,7 +383,7 @@ test_mode(Fixture *fx, gconstpointer user_data)
 	g_autofree char *log = NULL;
 	g_autofree char *out = NULL, *err = NULL;
 
-	bot_add(db, config);
+	cw_test_bots_add(db, config);
 	cw_test_db_exec(db, "INSERT INTO bot_state (bot_id, key, value, updated_at) VALUES (1, "
 			    "'mode', 'weird', 0)");
 	g_assert_cmpint(serve_run(fx, db, &log), ==, 0);
@@ -443,7 +414,7 @@ test_kill_switch_unreadable(Fixture *fx, gconstpointer user_data)
 	g_autofree char *log = NULL;
 	g_autofree char *out = NULL, *err = NULL;
 
-	bot_add(db, config);
+	cw_test_bots_add(db, config);
 	cw_test_db_exec(db, "INSERT INTO events (time, bot_id, type, payload) VALUES (1, NULL, "
 			    "'KILL_SWITCH', '{\"halted\": \"maybe\"}')");
 	g_assert_cmpint(serve_run(fx, db, &log), ==, 0);
@@ -495,7 +466,7 @@ test_malformed_at_start(Fixture *fx, gconstpointer user_data)
 	g_autofree char *out = NULL, *err = NULL;
 	int status;
 
-	bot_add(db, config);
+	cw_test_bots_add(db, config);
 	g_assert_cmpint(cw_test_run(NULL, NULL, "halt-all", "--db", db, NULL), ==, 0);
 	cw_test_db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
 	g_assert_cmpuint(corrupt_pages(db, 2, "KILL_SWITCH"), >=, 1);
@@ -523,7 +494,7 @@ test_malformed_at_run_time(Fixture *fx, gconstpointer user_data)
 	g_autoptr(GSubprocess) proc = NULL;
 	CwTestDeadline d = cw_test_deadline(20000);
 
-	bot_add(db, config);
+	cw_test_bots_add(db, config);
 	proc = serve_spawn(fx, db, FALSE, &log);
 	while (cw_test_db_int(db, "SELECT count(*) FROM orders", 0) < 1)
 		g_assert_true(cw_test_deadline_wait(&d, 50));
@@ -574,7 +545,7 @@ test_feeds_deterministic(Fixture *fx, gconstpointer user_data)
 		g_autofree char *config =
 		    cfg_write(fx, name, i % 2 ? "ALTBTC" : "BTCUSDT", i % 2 ? "1m" : "5m",
 			      i % 2 ? alt : btc, 0, "{\"max_positions_total\": 2}");
-		bot_add(base, config);
+		cw_test_bots_add(base, config);
 	}
 	cw_test_db_exec(base, "PRAGMA wal_checkpoint(TRUNCATE)");
 	for (guint r = 0; r < G_N_ELEMENTS(speeds); r++) {

@@ -25,9 +25,8 @@ static void
 fx_setup(Fx *fx, gconstpointer user_data)
 {
 	fx->tmpdir = cw_test_tmpdir("cw-faults-XXXXXX");
-	fx->data = g_build_filename(fx->tmpdir, "synth.csv", NULL);
 	fx->immutable = g_ptr_array_new_with_free_func(g_free);
-	cw_test_synth(fx->data, "10", "5");
+	fx->data = cw_test_synth_in(fx->tmpdir, "10", "5");
 }
 
 static gboolean

@@ -54,8 +54,7 @@ static void
 e2e_setup(E2eFixture *fx, gconstpointer user_data)
 {
 	fx->tmpdir = cw_test_tmpdir("cw-e2e-guard-XXXXXX");
-	fx->data = g_build_filename(fx->tmpdir, "synth.csv", NULL);
-	cw_test_synth(fx->data, "30", "11");
+	fx->data = cw_test_synth_in(fx->tmpdir, "30", "11");
 }
 
 static void

@@ -8,7 +8,6 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #define POLL_S  "0.2"
 #define POLL_MS 200
@@ -24,8 +23,7 @@ static void
 e2e_setup(E2eFixture *fx, gconstpointer user_data)
 {
 	fx->tmpdir = cw_test_tmpdir("cw-json-XXXXXX");
-	fx->data = g_build_filename(fx->tmpdir, "synth.csv", NULL);
-	cw_test_synth(fx->data, "10", "5");
+	fx->data = cw_test_synth_in(fx->tmpdir, "10", "5");
 }
 
 static void
@@ -348,13 +346,6 @@ test_serve_bad_history(E2eFixture *fx, gconstpointer user_data)
 	}
 }
 
-static void
-e2e_child_setup(gpointer user_data)
-{
-	/* a failed assertion aborts the test: the service must not outlive it */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 /* Polls until the bot's status is want, at most timeout_ms. */
 static void
 wait_status(const char *db, const char *name, const char *want, guint timeout_ms)
@@ -398,10 +389,10 @@ test_serve_live_edit(E2eFixture *fx, gconstpointer user_data)
 	g_autofree char *log_path = g_build_filename(fx->tmpdir, "serve.log", NULL);
 	g_autofree char *deep = nested(100000, FALSE);
 	g_autofree char *good_b = cfg_text(fx, "b", SLOW_SPEED);
-	g_autoptr(GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+	const char *argv[] = {
+	    cw_test_exe(),          "serve", "--db", db, "--poll-interval", POLL_S,
+	    "--heartbeat-interval", POLL_S,  NULL};
 	g_autoptr(GSubprocess) proc = NULL;
-	g_autoptr(GError) error = NULL;
 	g_autofree char *log = NULL;
 	const guint within = 2 * POLL_MS + 3000;
 	gint64 beat;
@@ -409,14 +400,7 @@ test_serve_live_edit(E2eFixture *fx, gconstpointer user_data)
 
 	add_good_bot(fx, db, "a", SLOW_SPEED);
 	add_good_bot(fx, db, "b", SLOW_SPEED);
-	g_subprocess_launcher_set_stderr_file_path(launcher, log_path);
-	g_subprocess_launcher_set_child_setup(launcher, e2e_child_setup, NULL, NULL);
-	g_subprocess_launcher_unsetenv(launcher, "NOTIFY_SOCKET");
-	g_subprocess_launcher_unsetenv(launcher, "CW_DB");
-	proc = g_subprocess_launcher_spawn(launcher, &error, cw_test_exe(), "serve", "--db", db,
-					   "--poll-interval", POLL_S, "--heartbeat-interval",
-					   POLL_S, NULL);
-	g_assert_no_error(error);
+	proc = cw_test_spawn_stderr_logged(log_path, NULL, argv);
 	wait_status(db, "a", "running", 10000);
 	wait_status(db, "b", "running", 10000);
 

@@ -10,7 +10,6 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #define N_HISTORY 300  /* closed before the clock starts: REST only */
 #define N_STREAM  2000 /* streamed after */
@@ -23,26 +22,11 @@ typedef struct {
 	GPtrArray *procs; /* of GSubprocess*, killed at teardown */
 } Fixture;
 
-static void
-child_setup(gpointer user_data)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
 static GSubprocess *
 spawn(Fixture *fx, const char *log, const char *const *argv)
 {
-	g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
-	g_autoptr(GError) error = NULL;
-	GSubprocess *proc;
+	GSubprocess *proc = cw_test_spawn_logged(log, NULL, argv);
 
-	g_subprocess_launcher_set_stdout_file_path(l, log);
-	g_subprocess_launcher_set_stderr_file_path(l, log);
-	g_subprocess_launcher_set_child_setup(l, child_setup, NULL, NULL);
-	g_subprocess_launcher_unsetenv(l, "CW_DB");
-	g_subprocess_launcher_unsetenv(l, "NOTIFY_SOCKET");
-	proc = g_subprocess_launcher_spawnv(l, argv, &error);
-	g_assert_no_error(error);
 	g_ptr_array_add(fx->procs, proc);
 	return proc;
 }
@@ -64,8 +48,6 @@ sim_start(Fixture *fx, const char *name, const char *const *extra)
 	g_autofree char *log = g_strdup_printf("%s/%s.log", fx->tmpdir, name);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
 	const char *exe = g_getenv("CW_EXCHANGE_SIM");
-	CwTestDeadline d = cw_test_deadline(10000);
-	g_autofree char *text = NULL;
 
 	g_assert_nonnull(exe);
 	g_ptr_array_add(argv, (gpointer) exe);
@@ -79,16 +61,7 @@ sim_start(Fixture *fx, const char *name, const char *const *extra)
 		g_ptr_array_add(argv, (gpointer) extra[i]);
 	g_ptr_array_add(argv, NULL);
 	spawn(fx, log, (const char *const *) argv->pdata);
-	do {
-		guint64 port = 0;
-
-		if (g_file_get_contents(port_file, &text, NULL, NULL) &&
-		    g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, 65535, &port, NULL))
-			return (int) port;
-		g_clear_pointer(&text, g_free);
-	} while (cw_test_deadline_wait(&d, 20));
-	g_assert_not_reached();
-	return 0;
+	return cw_test_wait_port_file(port_file, 10000);
 }
 
 /* ema-trend on the sim's stream; feed_extra: more feed keys as JSON. */
@@ -131,17 +104,6 @@ bot_config(Fixture *fx, const char *name, const char *type, int port, const char
 	return g_steal_pointer(&path);
 }
 
-static void
-bots_add(const char *db, const char *config, const char *name)
-{
-	g_autofree char *err = NULL;
-	int status = cw_test_run(NULL, &err, "bots", "add", "--db", db, "--config", config, NULL);
-
-	if (status != 0)
-		g_printerr("bots add: %s\n", err);
-	g_assert_cmpint(status, ==, 0);
-}
-
 static GSubprocess *
 serve_start(Fixture *fx, const char *db, const char *log)
 {
@@ -171,11 +133,7 @@ wait_recorded(const char *db, const char *exchange, gint64 want, guint timeout_m
 		if (n >= want)
 			return;
 	} while (cw_test_deadline_wait(&d, 100));
-	{
-		g_autofree char *text = NULL;
-		g_file_get_contents(log, &text, NULL, NULL);
-		g_printerr("serve log:\n%s\n", text != NULL ? text : "");
-	}
+	cw_test_print_file("serve log", log);
 	cw_test_fail_now("only %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " candles recorded", n,
 			 want);
 }
@@ -281,7 +239,7 @@ test_no_gap(Fixture *fx, gconstpointer user_data)
 	int port = sim_start(fx, "sim", c->faults);
 
 	config = bot_config(fx, "live", c->type, port, c->feed_extra);
-	bots_add(db, config, "live");
+	cw_test_bots_add(db, config);
 	serve = serve_start(fx, db, log);
 	/* the warm-up's candles, then everything streamed */
 	wait_recorded(db, c->type, WARMUP + N_STREAM, 120000, log);
@@ -344,7 +302,7 @@ test_same_trades(Fixture *fx, gconstpointer user_data)
 
 	port = sim_start(fx, "sim", faults);
 	config = bot_config(fx, "live", type, port, "\"warmup\": 0");
-	bots_add(db, config, "live");
+	cw_test_bots_add(db, config);
 	serve = serve_start(fx, db, log);
 	wait_recorded(db, type, N_HISTORY + N_STREAM, 120000, log);
 	g_usleep(500000);
@@ -384,7 +342,7 @@ test_crash_recovery(Fixture *fx, gconstpointer user_data)
 	GSubprocess *serve;
 
 	config = bot_config(fx, "live", "bybit", port, NULL);
-	bots_add(db, config, "live");
+	cw_test_bots_add(db, config);
 	for (guint round = 0; round < 3; round++) {
 		g_autofree char *log = g_strdup_printf("%s/serve-%u.log", fx->tmpdir, round);
 		guint ms = g_rand_int_range(rand, 1500, 4000);
@@ -493,7 +451,7 @@ test_restart_from_table(Fixture *fx, gconstpointer user_data)
 	CwTestDeadline d;
 	GSubprocess *serve;
 
-	bots_add(db, config, "live");
+	cw_test_bots_add(db, config);
 	serve = serve_start(fx, db, log1);
 	wait_last(fx, db, type, "BTCUSDT");
 	g_usleep(300000);
@@ -546,7 +504,7 @@ test_downtime(Fixture *fx, gconstpointer user_data)
 	GSubprocess *serve;
 	double down_s;
 
-	bots_add(db, config, "live");
+	cw_test_bots_add(db, config);
 	serve = serve_start(fx, db, log);
 	d = cw_test_deadline(30000);
 	while (cw_test_db_int(db, live_sql, 0) < 1 && cw_test_deadline_wait(&d, 50))
@@ -675,7 +633,7 @@ test_first_live_candle(Fixture *fx, gconstpointer user_data)
 	}
 	g_free(config);
 	config = bot_config(fx, "live", "bybit", port, NULL);
-	bots_add(db, config, "live");
+	cw_test_bots_add(db, config);
 	serve = serve_start(fx, db, log);
 	d = cw_test_deadline(60000);
 	while (cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'POSITION_OPENED'", 0) <
@@ -820,7 +778,7 @@ test_many_symbols(Fixture *fx, gconstpointer user_data)
 		for (guint k = 0; k < 2; k++) {
 			g_autofree char *config =
 			    bot_config_for(fx, type, port, symbols->pdata[i], intervals[k]);
-			bots_add(db, config, symbols->pdata[i]);
+			cw_test_bots_add(db, config);
 		}
 	}
 	serve = serve_start(fx, db, log);

@@ -24,8 +24,7 @@ fixture_setup(Fixture *fx, gconstpointer user_data)
 	gsize len = 0;
 
 	fx->tmpdir = cw_test_tmpdir("cw-e2e-notify-XXXXXX");
-	fx->data = g_build_filename(fx->tmpdir, "synth.csv", NULL);
-	cw_test_synth(fx->data, "20", "7");
+	fx->data = cw_test_synth_in(fx->tmpdir, "20", "7");
 	fx->clock = cw_wall_clock_new();
 	secret = g_base64_decode(TEST_SECRET + strlen("whsec_"), &len);
 	fx->sim = cw_notify_sim_new(fx->clock, "unused", secret, len);
@@ -537,6 +536,153 @@ test_telegram_close(Fixture *fx, gconstpointer user_data)
 	    ==, 1);
 }
 
+/* serve_start(), then waits until the bot runs. */
+static GSubprocess *
+serve_start_running(Fixture *fx, const char *db, const char *config)
+{
+	GSubprocess *proc = serve_start(fx, db, config, FALSE, 0);
+
+	g_assert_true(pump_until(db,
+				 "SELECT count(*) FROM events WHERE type = 'BOT_STATUS' AND "
+				 "json_extract(payload, '$.status') = 'running'",
+				 1, 30000));
+	return proc;
+}
+
+/* SIGTERM, a clean exit, and the process released. */
+static void
+serve_stop(GSubprocess *proc)
+{
+	g_subprocess_send_signal(proc, SIGTERM);
+	g_assert_cmpint(serve_wait(proc, 20000), ==, 0);
+	g_object_unref(proc);
+}
+
+/* Telegram to the local Bot API server, chat 42: only mode changes. */
+static char *
+fixture_telegram_config(Fixture *fx)
+{
+	g_autofree char *notifications = g_strdup_printf(
+	    "[{\"name\":\"tg\",\"type\":\"telegram\",\"base_url\":\"%s\",\"chat_id\":42,"
+	    "\"token_env\":\"CW_TEST_TG_TOKEN\",\"events\":{\"entry_fill\":\"off\","
+	    "\"exit_fill\":\"off\",\"stop_moved\":\"off\",\"guard_tripped\":\"off\","
+	    "\"bot_stalled\":\"off\",\"bot_restarted\":\"off\",\"bot_error\":\"off\","
+	    "\"health_warning\":\"off\",\"feed_disconnected\":\"off\","
+	    "\"feed_recovered\":\"off\",\"reconciliation\":\"off\",\"daily_summary\":\"off\"}}]",
+	    fx->url);
+
+	return fixture_service_config(fx, "service.json", notifications);
+}
+
+/* `bots halt NAME` with neither --service-config nor $CW_SERVICE_CONFIG. */
+static void
+cli_halt_without_config(const char *db)
+{
+	const char *env[] = {"CW_SERVICE_CONFIG", NULL};
+	g_autofree char *err = NULL;
+	int status = cw_test_run_env(env, NULL, &err, "bots", "halt", "--db", db, "btc-ema", NULL);
+
+	if (status != 0)
+		g_printerr("bots halt: %s\n", err);
+	g_assert_cmpint(status, ==, 0);
+}
+
+/* Pumps the loop for ms (repeats would arrive meanwhile). */
+static void
+pump_for(guint ms)
+{
+	CwTestDeadline d = cw_test_deadline(ms);
+
+	do {
+		for (guint i = 0; i < 50 && g_main_context_iteration(NULL, FALSE); i++)
+			;
+	} while (cw_test_deadline_wait(&d, 10));
+}
+
+/* Exactly one Telegram message reached chat 42 for the halt, and its
+ * outbox row carries the key of the CLI's event. (A bot that restores its
+ * snapshot on a restart reports its restored mode too: that is another
+ * message, "restore: ...".) */
+static void
+assert_one_halt_message(Fixture *fx, const char *db)
+{
+	GPtrArray *reqs = cw_notify_sim_get_requests(fx->sim);
+	guint n = 0;
+
+	for (guint i = 0; i < reqs->len; i++) {
+		CwSimRequest *r = g_ptr_array_index(reqs, i);
+		if (g_str_has_suffix(r->path, "/sendMessage") && r->chat_id == 42 &&
+		    r->status / 100 == 2 && strstr(r->text, "mode changed") != NULL &&
+		    strstr(r->text, "halted") != NULL)
+			n++;
+	}
+	if (n != 1) {
+		g_autofree char *rows = cw_test_db_dump(
+		    db, "SELECT idempotency_key, event_type, state, title, body FROM outbox");
+		g_printerr("%u halt messages; outbox:\n%s", n, rows);
+	}
+	g_assert_cmpuint(n, ==, 1);
+	g_assert_cmpint(cw_test_db_int(db,
+				       "SELECT count(*) FROM outbox WHERE state = 'sent' AND "
+				       "event_type = 'mode_changed' AND idempotency_key = 'cw-evt' "
+				       "|| (SELECT seq FROM events WHERE type = 'MODE_CHANGED' AND "
+				       "json_extract(payload, '$.source') = 'cli') || '-tg'",
+				       -1),
+			==, 1);
+	g_assert_cmpint(
+	    cw_test_db_int(db, "SELECT count(*) FROM outbox WHERE body LIKE '%halted%'", -1), ==,
+	    1);
+}
+
+/* A halt from the CLI without the service config while serve runs: the
+ * CLI journals it and routes nothing; serve, which owns the notifier
+ * config, routes it on its database poll, and Telegram gets it once. */
+static void
+test_cli_change_without_service_config_delivered(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = g_build_filename(fx->tmpdir, "noconfig.db", NULL);
+	g_autofree char *config = fixture_telegram_config(fx);
+	GSubprocess *proc;
+
+	fixture_add_bot_speed(fx, db, 2000);
+	proc = serve_start_running(fx, db, config);
+	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM outbox", -1), ==, 0);
+	cli_halt_without_config(db);
+	g_assert_true(pump_until(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", 1, 30000));
+	/* the bot applies the halt meanwhile; nothing more may come */
+	g_assert_true(pump_until(db,
+				 "SELECT count(*) FROM events WHERE type = 'MODE_CHANGED' AND "
+				 "json_extract(payload, '$.source') = 'manual'",
+				 1, 30000));
+	pump_for(1500);
+	serve_stop(proc);
+	assert_one_halt_message(fx, db);
+}
+
+/* The same halt while serve is stopped: it is delivered once, after
+ * serve starts again, and a further restart sends nothing more. */
+static void
+test_cli_change_while_serve_stopped_delivered(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = g_build_filename(fx->tmpdir, "stopped.db", NULL);
+	g_autofree char *config = fixture_telegram_config(fx);
+	GSubprocess *proc;
+
+	fixture_add_bot_speed(fx, db, 2000);
+	proc = serve_start_running(fx, db, config);
+	serve_stop(proc);
+	cli_halt_without_config(db);
+	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM outbox", -1), ==, 0);
+	for (guint run = 1; run <= 2; run++) {
+		proc = serve_start(fx, db, config, FALSE, run);
+		g_assert_true(
+		    pump_until(db, "SELECT count(*) FROM outbox WHERE state = 'sent'", 1, 30000));
+		pump_for(1500);
+		serve_stop(proc);
+		assert_one_halt_message(fx, db);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -553,5 +699,10 @@ main(int argc, char **argv)
 		   test_bot_error_delivered, fixture_teardown);
 	g_test_add("/e2e/notifications/telegram-close", Fixture, NULL, fixture_setup,
 		   test_telegram_close, fixture_teardown);
+	g_test_add("/e2e/notifications/cli-change-without-service-config-delivered", Fixture, NULL,
+		   fixture_setup, test_cli_change_without_service_config_delivered,
+		   fixture_teardown);
+	g_test_add("/e2e/notifications/cli-change-while-serve-stopped-delivered", Fixture, NULL,
+		   fixture_setup, test_cli_change_while_serve_stopped_delivered, fixture_teardown);
 	return g_test_run();
 }

@@ -6,7 +6,6 @@
 #include "cw-test-utils.h"
 
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -31,13 +30,6 @@ typedef struct {
 } E2eFixture;
 
 /* ---- processes ---------------------------------------------------------- */
-
-static void
-e2e_child_setup(gpointer user_data)
-{
-	/* a failed assertion aborts the test: the service must not outlive it */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
 
 static void
 serve_exited_cb(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -74,22 +66,10 @@ serve_free(Serve *s)
 static Serve *
 serve_startv(E2eFixture *fx, const char *db, const char *const *env, const char *const *args)
 {
-	g_autoptr(GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
 	Serve *s = g_new0(Serve, 1);
 
 	s->log = g_strdup_printf("%s/serve-%u.log", fx->tmpdir, fx->serves->len);
-	g_subprocess_launcher_set_stderr_file_path(launcher, s->log);
-	g_subprocess_launcher_set_child_setup(launcher, e2e_child_setup, NULL, NULL);
-	g_subprocess_launcher_unsetenv(launcher, "NOTIFY_SOCKET");
-	g_subprocess_launcher_unsetenv(launcher, "WATCHDOG_USEC");
-	g_subprocess_launcher_unsetenv(launcher, "CW_DB");
-	for (guint i = 0; env != NULL && env[i] != NULL; i++) {
-		g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
-		g_subprocess_launcher_setenv(launcher, kv[0], kv[1], TRUE);
-	}
 	g_ptr_array_add(argv, (gpointer) cw_test_exe());
 	g_ptr_array_add(argv, (gpointer) "serve");
 	g_ptr_array_add(argv, (gpointer) "--db");
@@ -97,8 +77,7 @@ serve_startv(E2eFixture *fx, const char *db, const char *const *env, const char 
 	for (guint i = 0; args != NULL && args[i] != NULL; i++)
 		g_ptr_array_add(argv, (gpointer) args[i]);
 	g_ptr_array_add(argv, NULL);
-	s->proc = g_subprocess_launcher_spawnv(launcher, (const char *const *) argv->pdata, &error);
-	g_assert_no_error(error);
+	s->proc = cw_test_spawn_stderr_logged(s->log, env, (const char *const *) argv->pdata);
 	g_subprocess_wait_async(s->proc, NULL, serve_exited_cb, s);
 	g_ptr_array_add(fx->serves, s);
 	return s;
@@ -387,8 +366,7 @@ e2e_setup(E2eFixture *fx, gconstpointer user_data)
 {
 	fx->tmpdir = cw_test_tmpdir("cw-serve-XXXXXX");
 	fx->serves = g_ptr_array_new_with_free_func((GDestroyNotify) serve_free);
-	fx->data = g_build_filename(fx->tmpdir, "synth.csv", NULL);
-	cw_test_synth(fx->data, "30", "11");
+	fx->data = cw_test_synth_in(fx->tmpdir, "30", "11");
 }
 
 static void

@@ -2,6 +2,8 @@
 #include "cw-test-utils.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/prctl.h>
 
 /* ---- the executable ---- */
 
@@ -182,6 +184,17 @@ cw_test_run_bounded(guint timeout_ms, char **out, char **err, const char *first,
 }
 
 void
+cw_test_bots_add(const char *db, const char *config)
+{
+	g_autofree char *err = NULL;
+	int status = cw_test_run(NULL, &err, "bots", "add", "--db", db, "--config", config, NULL);
+
+	if (status != 0)
+		g_printerr("bots add: %s\n", err);
+	g_assert_cmpint(status, ==, 0);
+}
+
+void
 cw_test_synth(const char *path, const char *days, const char *seed)
 {
 	g_autofree char *out = NULL, *err = NULL;
@@ -191,6 +204,15 @@ cw_test_synth(const char *path, const char *days, const char *seed)
 	if (status != 0)
 		g_printerr("%s%s", out, err);
 	g_assert_cmpint(status, ==, 0);
+}
+
+char *
+cw_test_synth_in(const char *dir, const char *days, const char *seed)
+{
+	char *path = g_build_filename(dir, "synth.csv", NULL);
+
+	cw_test_synth(path, days, seed);
+	return path;
 }
 
 /* ---- files ---- */
@@ -326,6 +348,92 @@ cw_test_db_exec(const char *db, const char *sql)
 	g_assert_cmpint(rc, ==, SQLITE_OK);
 	sqlite3_free(msg);
 	sqlite3_close(conn);
+}
+
+/* ---- processes with a log file ---- */
+
+void
+cw_test_child_setup(gpointer user_data)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* A launcher for a child that dies with the test, outside systemd (and
+ * its watchdog when no_watchdog) and with no default database; then env
+ * set ("NAME=VALUE" strings), which may put those back. */
+static GSubprocessLauncher *
+cw_test_launcher_new(GSubprocessFlags flags, gboolean no_watchdog, const char *const *env)
+{
+	GSubprocessLauncher *l = g_subprocess_launcher_new(flags);
+
+	g_subprocess_launcher_set_child_setup(l, cw_test_child_setup, NULL, NULL);
+	g_subprocess_launcher_unsetenv(l, "CW_DB");
+	g_subprocess_launcher_unsetenv(l, "NOTIFY_SOCKET");
+	if (no_watchdog)
+		g_subprocess_launcher_unsetenv(l, "WATCHDOG_USEC");
+	for (guint i = 0; env != NULL && env[i] != NULL; i++) {
+		g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
+		g_assert_nonnull(kv[1]);
+		g_subprocess_launcher_setenv(l, kv[0], kv[1], TRUE);
+	}
+	return l;
+}
+
+static GSubprocess *
+cw_test_launch(GSubprocessLauncher *l, const char *const *argv)
+{
+	g_autoptr(GError) error = NULL;
+	GSubprocess *proc = g_subprocess_launcher_spawnv(l, argv, &error);
+
+	g_assert_no_error(error);
+	return proc;
+}
+
+GSubprocess *
+cw_test_spawn_logged(const char *log, const char *const *env, const char *const *argv)
+{
+	g_autoptr(GSubprocessLauncher) l =
+	    cw_test_launcher_new(G_SUBPROCESS_FLAGS_NONE, FALSE, env);
+
+	g_subprocess_launcher_set_stdout_file_path(l, log);
+	g_subprocess_launcher_set_stderr_file_path(l, log);
+	return cw_test_launch(l, argv);
+}
+
+GSubprocess *
+cw_test_spawn_stderr_logged(const char *log, const char *const *env, const char *const *argv)
+{
+	g_autoptr(GSubprocessLauncher) l =
+	    cw_test_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE, TRUE, env);
+
+	g_subprocess_launcher_set_stderr_file_path(l, log);
+	return cw_test_launch(l, argv);
+}
+
+int
+cw_test_wait_port_file(const char *path, guint timeout_ms)
+{
+	CwTestDeadline d = cw_test_deadline(timeout_ms);
+
+	do {
+		g_autofree char *text = NULL;
+		guint64 port = 0;
+
+		if (g_file_get_contents(path, &text, NULL, NULL) &&
+		    g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, 65535, &port, NULL))
+			return (int) port;
+	} while (cw_test_deadline_wait(&d, 20));
+	cw_test_fail_now("no port in %s after %u ms", path, timeout_ms);
+	return 0;
+}
+
+void
+cw_test_print_file(const char *what, const char *path)
+{
+	g_autofree char *text = NULL;
+
+	g_file_get_contents(path, &text, NULL, NULL);
+	g_printerr("%s:\n%s\n", what, text != NULL ? text : "");
 }
 
 /* ---- bounded waits ---- */

@@ -51,9 +51,38 @@ int cw_test_run(char **out, char **err, const char *first, ...) G_GNUC_NULL_TERM
 int cw_test_run_bounded(guint timeout_ms, char **out, char **err, const char *first,
 			...) G_GNUC_NULL_TERMINATED;
 
+/* `candlewick bots add --db DB --config CONFIG`; prints its stderr and
+ * fails the test when it does not exit 0. */
+void cw_test_bots_add(const char *db, const char *config);
+
 /* `candlewick synth --days DAYS --seed SEED --output PATH`; prints the
  * output and fails when it does not exit 0. */
 void cw_test_synth(const char *path, const char *days, const char *seed);
+/* cw_test_synth() into DIR/synth.csv; returns that path. */
+char *cw_test_synth_in(const char *dir, const char *days, const char *seed);
+
+/* ---- processes with a log file ---- */
+
+/* A GSubprocessLauncher child setup: the child dies with the test
+ * (PR_SET_PDEATHSIG), so a failed assertion leaves no process behind. */
+void cw_test_child_setup(gpointer user_data);
+
+/* Starts @argv (the program first, run as is) with stdout and stderr in
+ * @log, cw_test_child_setup(), and CW_DB and NOTIFY_SOCKET unset. @env:
+ * NULL, or NULL-terminated "NAME=VALUE" strings to set. */
+GSubprocess *cw_test_spawn_logged(const char *log, const char *const *env, const char *const *argv);
+/* The same with stdout dropped, only stderr in @log, and WATCHDOG_USEC
+ * unset too unless @env sets it (what `candlewick serve` under test
+ * wants). */
+GSubprocess *cw_test_spawn_stderr_logged(const char *log, const char *const *env,
+					 const char *const *argv);
+
+/* Waits at most @timeout_ms for @path to hold a port number (what
+ * `--port-file` of the simulators writes); fails the test past it. */
+int cw_test_wait_port_file(const char *path, guint timeout_ms);
+
+/* Prints "WHAT:\n" and the file's text (empty when unreadable) to stderr. */
+void cw_test_print_file(const char *what, const char *path);
 
 /* ---- files ---- */
 

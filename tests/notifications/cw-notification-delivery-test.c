@@ -1,6 +1,7 @@
 /* The delivery worker against local receivers (cw-notify-sim.c) on a
  * simulated clock: retries, rate limits, dead letters, coalescing. */
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "cw-notifications.h"
@@ -853,6 +854,129 @@ test_writer_routes_in_flush(Fixture *fx, gconstpointer data)
 	cw_outbox_router_attach(NULL, fx->store);
 }
 
+static gint64
+fixture_cursor(Fixture *fx)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 cursor = -1;
+
+	g_assert_true(cw_store_outbox_get_cursor(fx->store, &cursor, &error));
+	g_assert_no_error(error);
+	return cursor;
+}
+
+static gint64
+fixture_journal(Fixture *fx, gint64 bot_id, const char *type, const char *payload)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 seq = cw_store_event_append(fx->store, bot_id, NULL, type, T0, payload, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpint(seq, >, 0);
+	return seq;
+}
+
+/* The routing cursor: an event journalled with no router attached (a CLI
+ * command without the service config) is routed, once, by the next
+ * process that has one: when it journals an event of its own (in that
+ * event's transaction) or catches up; a catch-up that rolls back (a
+ * crash before the commit) moves neither the outbox nor the cursor. */
+static void
+test_routing_cursor(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) rows = NULL;
+	gint64 bot_id, cli, own, later;
+	guint n = 99;
+
+	fixture_configure(fx, webhook_config);
+	bot_id = cw_store_bot_add(fx->store, "bot-a", "{}", TRUE, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(fixture_cursor(fx), ==, 0);
+	/* no router: journalled only, the cursor stays */
+	cli =
+	    fixture_journal(fx, bot_id, "MODE_CHANGED", "{\"mode\":\"halted\",\"source\":\"cli\"}");
+	g_assert_cmpint(fixture_cursor(fx), ==, 0);
+	g_assert_cmpuint(fixture_count(fx, NULL), ==, 0);
+	/* a process with the router journals an event of its own (which it
+	 * routes itself, or deliberately not): the older one is routed first */
+	cw_outbox_router_attach(fx->router, fx->store);
+	own = fixture_journal(fx, 0, "HEALTH_WARNING", "{\"check\":\"x\"}");
+	g_assert_cmpint(fixture_cursor(fx), ==, own);
+	rows = cw_store_outbox_list(fx->store, NULL, NULL);
+	g_assert_cmpuint(rows->len, ==, 1);
+	{
+		g_autofree char *key = g_strdup_printf("cw-evt%" G_GINT64_FORMAT "-hook", cli);
+		CwStoreOutboxRow *row = g_ptr_array_index(rows, 0);
+		g_assert_cmpstr(row->key, ==, key);
+		g_assert_cmpstr(row->event_type, ==, "mode_changed");
+	}
+	g_assert_true(cw_outbox_router_catch_up(fx->router, fx->store, &n, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(n, ==, 0);
+	g_assert_cmpuint(fixture_count(fx, NULL), ==, 1);
+	/* another unrouted one; a catch-up whose transaction never commits */
+	cw_outbox_router_attach(NULL, fx->store);
+	later = fixture_journal(fx, bot_id, "KILL_SWITCH", "{\"halted\":true,\"source\":\"cli\"}");
+	g_assert_true(cw_store_begin(fx->store, &error));
+	g_assert_true(cw_outbox_router_catch_up(fx->router, fx->store, &n, &error));
+	g_assert_cmpuint(n, ==, 1);
+	g_assert_cmpuint(fixture_count(fx, NULL), ==, 2);
+	g_assert_true(cw_store_rollback(fx->store, &error));
+	g_assert_cmpuint(fixture_count(fx, NULL), ==, 1);
+	g_assert_cmpint(fixture_cursor(fx), ==, own);
+	/* done again: routed once, then nothing is left */
+	for (guint i = 0; i < 2; i++) {
+		g_assert_true(cw_outbox_router_catch_up(fx->router, fx->store, &n, &error));
+		g_assert_no_error(error);
+		g_assert_cmpuint(n, ==, i == 0 ? 1 : 0);
+		g_assert_cmpuint(fixture_count(fx, NULL), ==, 2);
+		g_assert_cmpint(fixture_cursor(fx), ==, later);
+	}
+}
+
+/* A cursor that cannot be read routes nothing and says which row; the
+ * journal goes on. */
+static void
+test_routing_cursor_unreadable(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *path = g_build_filename(fx->dir, "cw.db", NULL);
+	static const char *const damage[] = {
+	    "UPDATE outbox_cursor SET routed_seq = 'x'",
+	    "DELETE FROM outbox_cursor",
+	};
+	static const char *const says[] = {
+	    "outbox_cursor row 1, column routed_seq: 'x' is not a sequence number",
+	    "outbox_cursor row 1 is missing",
+	};
+
+	fixture_configure(fx, webhook_config);
+	for (guint i = 0; i < G_N_ELEMENTS(damage); i++) {
+		g_autoptr(GError) error = NULL;
+		sqlite3 *db = NULL;
+		gint64 cursor = 0;
+		guint n = 0;
+
+		g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+		g_assert_cmpint(sqlite3_exec(db, damage[i], NULL, NULL, NULL), ==, SQLITE_OK);
+		sqlite3_close(db);
+		g_assert_false(cw_outbox_router_catch_up(fx->router, fx->store, &n, &error));
+		g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT);
+		g_assert_nonnull(strstr(error->message, says[i]));
+		g_assert_cmpuint(n, ==, 0);
+		g_clear_error(&error);
+		/* an event is journalled all the same (logged, the cursor left) */
+		cw_outbox_router_attach(fx->router, fx->store);
+		g_assert_cmpint(
+		    cw_store_event_append(fx->store, 0, NULL, "HEALTH_WARNING", T0, NULL, &error),
+		    >, 0);
+		g_assert_no_error(error);
+		cw_outbox_router_attach(NULL, fx->store);
+		g_assert_false(cw_store_outbox_get_cursor(fx->store, &cursor, &error));
+		g_assert_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT);
+	}
+}
+
 /* Delivery failures are logged as warnings, which the tests cause on
  * purpose: they are printed, never fatal, and never carry the token. */
 static GLogWriterOutput
@@ -895,6 +1019,8 @@ main(int argc, char **argv)
 	g_test_add_func("/notifications/delivery/reconcile-discrepancy-kind",
 			test_reconcile_discrepancy_kind);
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+	ADD("/notifications/delivery/routing-cursor", test_routing_cursor);
+	ADD("/notifications/delivery/routing-cursor-unreadable", test_routing_cursor_unreadable);
 	ADD("/notifications/delivery/telegram-balance-daily-close",
 	    test_telegram_balance_daily_close);
 	ADD("/notifications/delivery/webhook-fails-then-once",

@@ -280,11 +280,16 @@ test_stop_and_codes(void)
 	cancel = call(&f, "POST", "/v5/order/cancel",
 		      "{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"orderLinkId\":\"nope\"}");
 	g_assert_cmpint(ret_code(cancel), ==, 110001);
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(cancel), "retMsg"), ==,
+			"order not exists or too late to cancel");
 	amend_missing =
 	    call(&f, "POST", "/v5/order/amend",
 		 "{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"orderLinkId\":\"nope\","
 		 "\"triggerPrice\":\"95\"}");
 	g_assert_cmpint(ret_code(amend_missing), ==, 110001);
+	g_assert_cmpstr(
+	    json_object_get_string_member(json_node_get_object(amend_missing), "retMsg"), ==,
+	    "order not exists or too late to replace");
 	entry = call(&f, "POST", "/v5/order/create",
 		     "{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"side\":\"Buy\","
 		     "\"orderType\":\"Market\",\"qty\":\"0.01\",\"orderLinkId\":\"cw-7-e\"}");

@@ -1049,19 +1049,32 @@ cw_sim_priv_create(CwSimBybitPrivate *self, SoupServerMessage *msg, JsonObject *
 	cw_sim_priv_created(self, msg, o);
 }
 
+/* The open order that req names; NULL after answering 110001 "order not
+ * exists or too late to <what>", as Bybit does. */
+static CwSimOrder *
+cw_sim_priv_find_open(CwSimBybitPrivate *self, SoupServerMessage *msg, JsonObject *req,
+		      const char *what)
+{
+	CwSimOrder *o = cw_sim_priv_find(self, req, NULL);
+	g_autofree char *text = NULL;
+
+	if (o != NULL && cw_sim_priv_is_open(o))
+		return o;
+	text = g_strdup_printf("order not exists or too late to %s", what);
+	cw_sim_priv_answer(self, msg, 110001, text, NULL);
+	return NULL;
+}
+
 static void
 cw_sim_priv_amend(CwSimBybitPrivate *self, SoupServerMessage *msg, JsonObject *req)
 {
-	CwSimOrder *o = cw_sim_priv_find(self, req, NULL);
+	CwSimOrder *o = cw_sim_priv_find_open(self, msg, req, "replace");
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	g_autoptr(GError) error = NULL;
 	double qty, price, trigger;
 
-	if (o == NULL || !cw_sim_priv_is_open(o)) {
-		cw_sim_priv_answer(self, msg, 110001, "order not exists or too late to replace",
-				   NULL);
+	if (o == NULL)
 		return;
-	}
 	if (!cw_sim_priv_decimal(req, "qty", &qty) || !cw_sim_priv_decimal(req, "price", &price) ||
 	    !cw_sim_priv_decimal(req, "triggerPrice", &trigger)) {
 		cw_sim_priv_answer(self, msg, 10001, "params error: qty, price or triggerPrice",
@@ -1080,14 +1093,11 @@ cw_sim_priv_amend(CwSimBybitPrivate *self, SoupServerMessage *msg, JsonObject *r
 static void
 cw_sim_priv_cancel(CwSimBybitPrivate *self, SoupServerMessage *msg, JsonObject *req)
 {
-	CwSimOrder *o = cw_sim_priv_find(self, req, NULL);
+	CwSimOrder *o = cw_sim_priv_find_open(self, msg, req, "cancel");
 	g_autoptr(JsonBuilder) b = json_builder_new();
 
-	if (o == NULL || !cw_sim_priv_is_open(o)) {
-		cw_sim_priv_answer(self, msg, 110001, "order not exists or too late to cancel",
-				   NULL);
+	if (o == NULL)
 		return;
-	}
 	o->cancel_type = "CancelByUser";
 	cw_broker_cancel(CW_BROKER(cw_sim_priv_book(self, o->symbol)->paper), o->paper_id, NULL);
 	cw_sim_priv_id_result(b, o);

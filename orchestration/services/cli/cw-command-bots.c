@@ -97,7 +97,8 @@ cw_bots_check_args(const char *cmd, const char *usage, int argc, char **argv, in
 /* The service config's "notifications" attached to store, so that the
  * events this command journals get their outbox rows in the same
  * transaction, as the service's own do. path NULL: $CW_SERVICE_CONFIG,
- * else nothing (no notification is sent for this change). */
+ * else nothing: the events stay past the routing cursor and serve routes
+ * them (cw_outbox_router_catch_up()). */
 static gboolean
 cw_bots_attach_notifications(const char *cmd, CwStore *store, const char *path)
 {

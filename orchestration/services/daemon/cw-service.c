@@ -582,6 +582,30 @@ cw_service_flush_cb(gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* Routes the journal rows past the routing cursor: events another
+ * process (a CLI command without the service config) journalled and
+ * serve, which owns the notifier config, has not routed yet. Each gets
+ * its outbox rows exactly once, in the transaction that moves the
+ * cursor; on an error nothing moves and the next poll tries again. */
+static void
+cw_service_route_unrouted(CwService *self)
+{
+	CwOutboxRouter *router = cw_outbox_router_get_for_store(self->store);
+	g_autoptr(GError) error = NULL;
+	guint n = 0;
+
+	if (router == NULL)
+		return;
+	if (!cw_outbox_router_catch_up(router, self->store, &n, &error)) {
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
+		       "cannot route the journal's new events to the notifiers: %s",
+		       error->message);
+		return;
+	}
+	if (n > 0)
+		g_debug("routed %u journal events that another process appended", n);
+}
+
 void
 cw_service_reload(CwService *self)
 {
@@ -591,6 +615,7 @@ cw_service_reload(CwService *self)
 	 * that is about to go */
 	cw_service_flush(self);
 	self->data_version = cw_store_get_data_version(self->store, &error);
+	cw_service_route_unrouted(self);
 	cw_strategy_manager_reconcile(self->manager);
 	cw_service_update_status(self);
 }
@@ -731,6 +756,8 @@ gboolean
 cw_service_start(CwService *self, GError **error)
 {
 	self->data_version = cw_store_get_data_version(self->store, NULL);
+	/* what was journalled while serve was not running */
+	cw_service_route_unrouted(self);
 	if (!cw_strategy_manager_startup(self->manager, error))
 		return FALSE;
 	self->started = TRUE;

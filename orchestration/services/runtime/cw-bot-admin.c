@@ -395,8 +395,10 @@ cw_bot_admin_in_transaction(CwStore *store, CwBotAdminWrite func, gpointer data,
 /* Appends an event the operator caused and, when notifiers are attached
  * to the store (cw_outbox_router_attach(): serve, or a CLI command given
  * the service config), writes its outbox rows in the same transaction,
- * as the store writer does for the service's own events. Returns the
- * event's sequence number, -1 on error. */
+ * as the store writer does for the service's own events. Without them
+ * the event stays past the routing cursor until serve routes it
+ * (cw_outbox_router_catch_up()). Returns the event's sequence number,
+ * -1 on error. */
 static gint64
 cw_bot_admin_journal(CwStore *store, gint64 bot_id, const char *type, const char *payload,
 		     GError **error)

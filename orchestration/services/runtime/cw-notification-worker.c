@@ -611,24 +611,29 @@ cw_notification_worker_new_from_settings(CwStore *store, CwNotificationWorker **
 	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autoptr(CwOutboxRouter) router = NULL;
 	g_autoptr(CwClock) clock = NULL;
+	JsonArray *array = NULL;
 	JsonNode *root;
 
 	*out = NULL;
-	if (value == NULL || !g_variant_is_of_type(value, G_VARIANT_TYPE_STRING))
-		return TRUE;
-	if (!json_parser_load_from_data(parser, g_variant_get_string(value, NULL), -1, error))
-		return FALSE;
-	root = json_parser_get_root(parser);
-	router = cw_outbox_router_new_from_json(
-	    root != NULL && JSON_NODE_HOLDS_ARRAY(root) ? json_node_get_array(root) : NULL, error);
+	if (value != NULL && g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)) {
+		if (!json_parser_load_from_data(parser, g_variant_get_string(value, NULL), -1,
+						error))
+			return FALSE;
+		root = json_parser_get_root(parser);
+		if (root != NULL && JSON_NODE_HOLDS_ARRAY(root))
+			array = json_node_get_array(root);
+	}
+	router = cw_outbox_router_new_from_json(array, error);
 	if (router == NULL)
 		return FALSE;
-	if (cw_outbox_router_get_n_targets(router) == 0)
-		return TRUE;
-	clock = cw_wall_clock_new();
-	*out = cw_notification_worker_new(store, clock, router, error);
-	if (*out == NULL)
-		return FALSE;
+	if (cw_outbox_router_get_n_targets(router) > 0) {
+		clock = cw_wall_clock_new();
+		*out = cw_notification_worker_new(store, clock, router, error);
+		if (*out == NULL)
+			return FALSE;
+	}
+	/* with no notifier too: serve claims every event it journals, so
+	 * notifiers configured later do not get the history */
 	cw_outbox_router_attach(router, store);
 	return TRUE;
 }

@@ -29,7 +29,9 @@ CwNotificationWorker *cw_notification_worker_new(CwStore *store, CwClock *clock,
  * "notifications" for cw_notification_worker_new_from_settings(). */
 gboolean cw_notification_worker_read_config(JsonObject *service_config, GError **error);
 /* The worker of the "notifications" setting, on the wall clock, with its
- * router attached to store; *out is NULL when none is configured. */
+ * router attached to store; *out is NULL when none is configured, and an
+ * empty router is attached then (it routes nothing but claims every event
+ * on the routing cursor, cw_outbox_router_claim()). */
 gboolean cw_notification_worker_new_from_settings(CwStore *store, CwNotificationWorker **out,
 						  GError **error);
 /* Adds a tick every interval_ms to the thread-default main context. */

@@ -40,8 +40,10 @@ static const CwOutboxKind cw_outbox_kinds[] = {
 
 struct _CwOutboxRouter {
 	GObject parent_instance;
-	GPtrArray *targets;    /* CwOutboxTarget */
-	GHashTable *bot_names; /* bot id -> name, cached */
+	GPtrArray *targets;      /* CwOutboxTarget */
+	GHashTable *bot_names;   /* bot id -> name, cached */
+	gint64 cursor_warned_us; /* monotonic time of the last cursor warning */
+	guint64 n_cursor_errors; /* claims that found the cursor unreadable */
 };
 
 G_DEFINE_FINAL_TYPE(CwOutboxRouter, cw_outbox_router, G_TYPE_OBJECT)
@@ -527,4 +529,101 @@ cw_outbox_router_route_named(CwOutboxRouter *self, CwStore *store, gint64 bot_id
 	    self, store, bot_id, bot_name, strategy_id, kind, title,
 	    payload_json != NULL ? payload_json : "", key_base, time,
 	    cw_outbox_router_payload_seconds(payload_json), error);
+}
+
+/* Routes the journal rows with *cursor < seq < below, in seq order, and
+ * leaves *cursor at the last of them; *n (nullable) counts them. Reads
+ * the journal in pages, so the catch-up of a long outage stays small. */
+static gboolean
+cw_outbox_router_route_past(CwOutboxRouter *self, CwStore *store, gint64 *cursor, gint64 below,
+			    guint *n, GError **error)
+{
+	enum { PAGE = 256 };
+
+	for (;;) {
+		g_autoptr(GPtrArray) rows =
+		    cw_store_events_query(store, -1, NULL, *cursor, PAGE, error);
+		if (rows == NULL)
+			return FALSE;
+		for (guint i = 0; i < rows->len; i++) {
+			const CwStoreEvent *e = g_ptr_array_index(rows, i);
+			if (e->seq >= below)
+				return TRUE;
+			if (!cw_outbox_router_route_named(self, store, e->bot_id, e->strategy_id,
+							  e->type, e->time, e->payload, e->seq,
+							  error))
+				return FALSE;
+			*cursor = e->seq;
+			if (n != NULL)
+				(*n)++;
+		}
+		if (rows->len < PAGE)
+			return TRUE;
+	}
+}
+
+/** cw_outbox_router_claim: FALSE with error on a store error. */
+gboolean
+cw_outbox_router_claim(CwOutboxRouter *self, CwStore *store, gint64 seq, GError **error)
+{
+	g_autoptr(GError) local = NULL;
+	gint64 cursor = 0;
+	gint64 now;
+
+	/* the common case: nothing was journalled unrouted since */
+	if (cw_store_outbox_get_cursor(store, &cursor, &local) &&
+	    (cursor >= seq - 1 ||
+	     cw_outbox_router_route_past(self, store, &cursor, seq, NULL, &local)))
+		return cw_store_outbox_set_cursor(store, seq, error);
+	if (!g_error_matches(local, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT)) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	/* a cursor (or a journal row past it) that cannot be read: the event
+	 * is kept and the cursor stays where it is, so nothing is guessed and
+	 * nothing lost; the caller still routes its own event */
+	self->n_cursor_errors++;
+	now = g_get_monotonic_time();
+	if (self->cursor_warned_us == 0 || now - self->cursor_warned_us >= 10 * G_USEC_PER_SEC) {
+		self->cursor_warned_us = now;
+		g_warning("notifications: the journal past the routing cursor is not routed: %s "
+			  "(%" G_GUINT64_FORMAT " times)",
+			  local->message, self->n_cursor_errors);
+	}
+	return TRUE;
+}
+
+static gboolean
+cw_outbox_router_catch_up_in(CwOutboxRouter *self, CwStore *store, guint *n, GError **error)
+{
+	gint64 cursor = 0;
+
+	return cw_store_outbox_get_cursor(store, &cursor, error) &&
+	       cw_outbox_router_route_past(self, store, &cursor, G_MAXINT64, n, error) &&
+	       cw_store_outbox_set_cursor(store, cursor, error);
+}
+
+/** cw_outbox_router_catch_up: FALSE with error (nothing routed) on a store error. */
+gboolean
+cw_outbox_router_catch_up(CwOutboxRouter *self, CwStore *store, guint *n_routed, GError **error)
+{
+	guint n = 0;
+
+	if (n_routed != NULL)
+		*n_routed = 0;
+	if (cw_store_in_transaction(store)) {
+		if (!cw_outbox_router_catch_up_in(self, store, &n, error))
+			return FALSE;
+	} else {
+		if (!cw_store_begin(store, error))
+			return FALSE;
+		if (!cw_outbox_router_catch_up_in(self, store, &n, error) ||
+		    !cw_store_commit(store, error)) {
+			cw_store_rollback(store, NULL);
+			return FALSE;
+		}
+	}
+	if (n_routed != NULL)
+		*n_routed = n;
+	return TRUE;
 }

@@ -46,6 +46,24 @@ const CwOutboxTarget *cw_outbox_router_get_target(CwOutboxRouter *self, guint in
 void cw_outbox_router_attach(CwOutboxRouter *self, CwStore *store);
 CwOutboxRouter *cw_outbox_router_get_for_store(CwStore *store);
 
+/* The routing cursor (docs/operations.md, "Changes made without the
+ * service config"). Every event appended to a store with a router
+ * attached is claimed by it (cw_store_event_append() calls this in the
+ * event's transaction): the journal rows past the cursor and before seq,
+ * which a process without the notifier config appended, are routed now,
+ * then the cursor moves to seq, whose own rows the caller writes (or
+ * deliberately does not). Inside the caller's transaction. A cursor, or
+ * a journal row past it, that cannot be read (CW_STORE_ERROR_CORRUPT)
+ * leaves the cursor, is logged (at most every 10 s) and returns TRUE: the
+ * event is journalled all the same. */
+gboolean cw_outbox_router_claim(CwOutboxRouter *self, CwStore *store, gint64 seq, GError **error);
+/* Routes every journal row past the cursor and moves the cursor to the
+ * last, in one transaction (its own unless the caller has one open);
+ * *n_routed (nullable) is how many rows it looked at. serve calls it at
+ * start and when another process changed the database. */
+gboolean cw_outbox_router_catch_up(CwOutboxRouter *self, CwStore *store, guint *n_routed,
+				   GError **error);
+
 /* The notification kind of a journal event type name ("TRADE_CLOSED" is
  * "exit_fill"), NULL when it sends nothing. */
 const char *cw_outbox_router_kind_for_event(const char *event_type);

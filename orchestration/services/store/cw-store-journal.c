@@ -1,21 +1,12 @@
 /* CwStore: the event journal and per-bot key/value state (schema v2). */
+#include "cw-outbox-router.h"
 #include "cw-store-private.h"
 
 #include <errno.h>
 #include <string.h>
 
-/**
- * cw_store_event_append:
- * @bot_id: the bot, 0 for none
- * @strategy_id: (nullable): the strategy that caused the event
- * @type_name: the event type, e.g. "order-filled"
- * @time: the event's time in ms
- * @payload_json: (nullable): the event's data as JSON
- *
- * Returns: the event's sequence number, -1 on error
- */
-gint64
-cw_store_event_append(CwStore *self, gint64 bot_id, const char *strategy_id, const char *type_name,
+static gint64
+cw_store_event_insert(CwStore *self, gint64 bot_id, const char *strategy_id, const char *type_name,
 		      gint64 time, const char *payload_json, GError **error)
 {
 	g_autoptr(GRecMutexLocker) locker = NULL;
@@ -51,6 +42,46 @@ cw_store_event_append(CwStore *self, gint64 bot_id, const char *strategy_id, con
 }
 
 /**
+ * cw_store_event_append:
+ * @bot_id: the bot, 0 for none
+ * @strategy_id: (nullable): the strategy that caused the event
+ * @type_name: the event type, e.g. "order-filled"
+ * @time: the event's time in ms
+ * @payload_json: (nullable): the event's data as JSON
+ *
+ * Returns: the event's sequence number, -1 on error
+ */
+gint64
+cw_store_event_append(CwStore *self, gint64 bot_id, const char *strategy_id, const char *type_name,
+		      gint64 time, const char *payload_json, GError **error)
+{
+	CwOutboxRouter *router = cw_outbox_router_get_for_store(self);
+	g_autoptr(GRecMutexLocker) locker = NULL;
+	gboolean own_tx;
+	gint64 seq;
+
+	g_return_val_if_fail(CW_IS_STORE(self), -1);
+	if (router == NULL)
+		return cw_store_event_insert(self, bot_id, strategy_id, type_name, time,
+					     payload_json, error);
+	/* a process with the notifier config claims its events on the routing
+	 * cursor in their own transaction (cw_outbox_router_claim()) */
+	locker = cw_store_lock(self);
+	own_tx = !cw_store_in_transaction(self);
+	if (own_tx && !cw_store_begin(self, error))
+		return -1;
+	seq =
+	    cw_store_event_insert(self, bot_id, strategy_id, type_name, time, payload_json, error);
+	if (seq > 0 && !cw_outbox_router_claim(router, self, seq, error))
+		seq = -1;
+	if (own_tx && seq > 0 && !cw_store_commit(self, error))
+		seq = -1;
+	if (own_tx && seq <= 0)
+		cw_store_rollback(self, NULL);
+	return seq;
+}
+
+/**
  * cw_store_event_free:
  */
 void
@@ -64,8 +95,8 @@ cw_store_event_free(CwStoreEvent *event)
 	g_free(event);
 }
 
-static CwStoreEvent *
-cw_store_event_from_row(sqlite3_stmt *stmt, GError **error)
+static gpointer
+cw_store_event_from_row(sqlite3_stmt *stmt, gboolean flag, GError **error)
 {
 	g_auto(CwStoreRow) row = {0};
 	g_autoptr(CwStoreEvent) event = g_new0(CwStoreEvent, 1);
@@ -98,7 +129,6 @@ cw_store_events_query(CwStore *self, gint64 bot_id, const char *type, gint64 aft
 {
 	g_autoptr(GRecMutexLocker) locker = NULL;
 	g_autoptr(CwStoreStmt) stmt = NULL;
-	g_autoptr(GPtrArray) events = NULL;
 	const char *purpose = "reading the event journal";
 	int rc = SQLITE_OK;
 
@@ -118,18 +148,8 @@ cw_store_events_query(CwStore *self, gint64 bot_id, const char *type, gint64 aft
 	rc |= sqlite3_bind_int64(stmt, 4, limit > 0 ? (gint64) limit : -1);
 	if (!cw_store_check_bind(self, rc, purpose, error))
 		return NULL;
-	events = g_ptr_array_new_with_free_func((GDestroyNotify) cw_store_event_free);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		CwStoreEvent *event = cw_store_event_from_row(stmt, error);
-		if (event == NULL)
-			return NULL;
-		g_ptr_array_add(events, event);
-	}
-	if (rc != SQLITE_DONE) {
-		cw_store_set_error(self, error, rc, "%s", purpose);
-		return NULL;
-	}
-	return g_steal_pointer(&events);
+	return cw_store_collect(self, stmt, cw_store_event_from_row, FALSE,
+				(GDestroyNotify) cw_store_event_free, purpose, error);
 }
 
 /**

@@ -35,7 +35,7 @@ test_migrate_empty(CwStoreFixture *fx, gconstpointer user_data)
 	fx->store = cw_store_open(fx->path, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, CW_STORE_SCHEMA_VERSION);
-	g_assert_cmpuint(CW_STORE_SCHEMA_VERSION, ==, 5);
+	g_assert_cmpuint(CW_STORE_SCHEMA_VERSION, ==, 6);
 	g_assert_cmpstr(cw_store_get_path(fx->store), ==, fx->path);
 	g_assert_true(g_file_test(fx->path, G_FILE_TEST_EXISTS));
 
@@ -434,6 +434,33 @@ test_migrate_memory(void)
 	g_assert_no_error(error);
 }
 
+/* v6: the journal of an upgraded file counts as routed (the routing
+ * cursor starts at its last seq); a new file starts at 0. */
+static void
+test_migrate_v6_cursor(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	const char *cursor = "SELECT routed_seq FROM outbox_cursor WHERE id = 1";
+	sqlite3 *db;
+
+	fx->store = cw_store_open_at_version(fx->path, 5, &error);
+	g_assert_no_error(error);
+	for (int i = 0; i < 3; i++)
+		g_assert_cmpint(
+		    cw_store_event_append(fx->store, 0, NULL, "HEALTH_WARNING", 1, NULL, &error),
+		    ==, i + 1);
+	g_clear_object(&fx->store);
+	fx->store = cw_store_open(fx->path, &error);
+	g_assert_no_error(error);
+	db = cw_store_test_raw_open(fx->path);
+	g_assert_cmpint(cw_store_test_raw_int(db, cursor), ==, 3);
+	g_assert_cmpint(
+	    cw_store_event_append(fx->store, 0, NULL, "HEALTH_WARNING", 1, NULL, &error), ==, 4);
+	/* no router attached: the new event is left for serve */
+	g_assert_cmpint(cw_store_test_raw_int(db, cursor), ==, 3);
+	sqlite3_close(db);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -453,6 +480,7 @@ main(int argc, char **argv)
 	ADD("failed-step", test_migrate_failed_step, NO_STORE);
 	ADD("not-a-database", test_migrate_not_a_database, NO_STORE);
 	ADD("v3-duplicates", test_migrate_v3_duplicates, NO_STORE);
+	ADD("v6-cursor", test_migrate_v6_cursor, NO_STORE);
 #undef ADD
 	g_test_add_func("/services/store/migrate/memory", test_migrate_memory);
 	return g_test_run();

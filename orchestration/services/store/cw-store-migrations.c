@@ -254,12 +254,29 @@ cw_store_migrations_v5(sqlite3 *db, GError **error)
 	return cw_store_migrations_exec(db, sql, "creating the candles table", error);
 }
 
+/* v6: the outbox's routing cursor, the greatest journal seq whose outbox
+ * rows are written (cw_outbox_router_claim()). A process that journals
+ * with no notifier config (a CLI command without the service config)
+ * leaves it; serve routes what lies past it. The events already in the
+ * journal count as routed: an upgrade sends no old news. */
+static gboolean
+cw_store_migrations_v6(sqlite3 *db, GError **error)
+{
+	static const char sql[] = "CREATE TABLE outbox_cursor ("
+				  "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+				  "  routed_seq INTEGER NOT NULL);"
+				  "INSERT INTO outbox_cursor (id, routed_seq) SELECT 1, "
+				  "coalesce(max(seq), 0) FROM events;";
+
+	return cw_store_migrations_exec(db, sql, "creating the outbox's routing cursor", error);
+}
+
 typedef gboolean (*CwStoreMigrationStep)(sqlite3 *db, GError **error);
 
 /* cw_store_migration_steps[n] migrates version n to n + 1. */
 static const CwStoreMigrationStep cw_store_migration_steps[] = {
     cw_store_migrations_v1, cw_store_migrations_v2, cw_store_migrations_v3,
-    cw_store_migrations_v4, cw_store_migrations_v5,
+    cw_store_migrations_v4, cw_store_migrations_v5, cw_store_migrations_v6,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(cw_store_migration_steps) == CW_STORE_SCHEMA_VERSION);

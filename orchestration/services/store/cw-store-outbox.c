@@ -84,8 +84,8 @@ cw_store_outbox_insert(CwStore *self, const CwStoreOutboxRow *row, GError **erro
 	return sqlite3_last_insert_rowid(cw_store_get_db(self));
 }
 
-static CwStoreOutboxRow *
-cw_store_outbox_from_row(sqlite3_stmt *stmt, GError **error)
+static gpointer
+cw_store_outbox_from_row(sqlite3_stmt *stmt, gboolean flag, GError **error)
 {
 	g_auto(CwStoreRow) row = {0};
 	g_autoptr(CwStoreOutboxRow) out = g_new0(CwStoreOutboxRow, 1);
@@ -119,21 +119,8 @@ cw_store_outbox_from_row(sqlite3_stmt *stmt, GError **error)
 static GPtrArray *
 cw_store_outbox_collect(CwStore *self, sqlite3_stmt *stmt, const char *purpose, GError **error)
 {
-	g_autoptr(GPtrArray) rows =
-	    g_ptr_array_new_with_free_func((GDestroyNotify) cw_store_outbox_row_free);
-	int rc;
-
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		CwStoreOutboxRow *row = cw_store_outbox_from_row(stmt, error);
-		if (row == NULL)
-			return NULL;
-		g_ptr_array_add(rows, row);
-	}
-	if (rc != SQLITE_DONE) {
-		cw_store_set_error(self, error, rc, "%s", purpose);
-		return NULL;
-	}
-	return g_steal_pointer(&rows);
+	return cw_store_collect(self, stmt, cw_store_outbox_from_row, FALSE,
+				(GDestroyNotify) cw_store_outbox_row_free, purpose, error);
 }
 
 /**
@@ -340,4 +327,57 @@ cw_store_daily_figures(CwStore *self, gint64 from_ms, gint64 to_ms, GError **err
 		return NULL;
 	}
 	return g_steal_pointer(&out);
+}
+
+/** cw_store_outbox_get_cursor: FALSE with error when the row cannot be read. */
+gboolean
+cw_store_outbox_get_cursor(CwStore *self, gint64 *routed_seq, GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = cw_store_lock(self);
+	const char *purpose = "reading the outbox's routing cursor";
+	g_autoptr(CwStoreStmt) stmt =
+	    cw_store_stmt(self, CW_STORE_STMT_OUTBOX_CURSOR_GET,
+			  "SELECT routed_seq FROM outbox_cursor WHERE id = 1", purpose, error);
+	int rc;
+
+	if (stmt == NULL)
+		return FALSE;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE) {
+		g_set_error_literal(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT,
+				    "outbox_cursor row 1 is missing: the routing cursor cannot be "
+				    "read, so no journal event is routed to the notifiers");
+		return FALSE;
+	}
+	if (rc != SQLITE_ROW) {
+		cw_store_set_error(self, error, rc, "%s", purpose);
+		return FALSE;
+	}
+	if (sqlite3_column_type(stmt, 0) != SQLITE_INTEGER || sqlite3_column_int64(stmt, 0) < 0) {
+		const char *text = (const char *) sqlite3_column_text(stmt, 0);
+		g_set_error(error, CW_STORE_ERROR, CW_STORE_ERROR_CORRUPT,
+			    "outbox_cursor row 1, column routed_seq: '%s' is not a sequence "
+			    "number (an integer >= 0)",
+			    text != NULL ? text : "NULL");
+		return FALSE;
+	}
+	*routed_seq = sqlite3_column_int64(stmt, 0);
+	return TRUE;
+}
+
+/** cw_store_outbox_set_cursor: FALSE with error on a store error. */
+gboolean
+cw_store_outbox_set_cursor(CwStore *self, gint64 routed_seq, GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = cw_store_lock(self);
+	const char *purpose = "moving the outbox's routing cursor";
+	g_autoptr(CwStoreStmt) stmt =
+	    cw_store_stmt(self, CW_STORE_STMT_OUTBOX_CURSOR_SET,
+			  "UPDATE outbox_cursor SET routed_seq = max(routed_seq, ?1) WHERE id = 1",
+			  purpose, error);
+
+	if (stmt == NULL)
+		return FALSE;
+	return cw_store_check_bind(self, sqlite3_bind_int64(stmt, 1, routed_seq), purpose, error) &&
+	       cw_store_step_done(self, stmt, purpose, error);
 }

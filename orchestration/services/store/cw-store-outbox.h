@@ -56,6 +56,13 @@ gint64 cw_store_outbox_retry(CwStore *self, gint64 id, gint64 now, GError **erro
  * many, -1 on error. */
 gint64 cw_store_outbox_purge(CwStore *self, gboolean dead, GError **error);
 
+/* The routing cursor (schema v6): the greatest journal seq whose outbox
+ * rows are written. A missing or unreadable row is CW_STORE_ERROR_CORRUPT
+ * naming outbox_cursor, the row and the value. */
+gboolean cw_store_outbox_get_cursor(CwStore *self, gint64 *routed_seq, GError **error);
+/* Moves the cursor to routed_seq; it never goes back. */
+gboolean cw_store_outbox_set_cursor(CwStore *self, gint64 routed_seq, GError **error);
+
 G_END_DECLS
 
 G_BEGIN_DECLS

@@ -62,6 +62,8 @@ typedef enum {
 	CW_STORE_STMT_METRICS_PAGE,
 	CW_STORE_STMT_EVENTS_LAST_SEQ,
 	CW_STORE_STMT_CANDLE_INSERT,
+	CW_STORE_STMT_OUTBOX_CURSOR_GET,
+	CW_STORE_STMT_OUTBOX_CURSOR_SET,
 	CW_STORE_STMT_LAST
 } CwStoreStmtId;
 
@@ -82,6 +84,16 @@ void cw_store_set_error(CwStore *self, GError **error, int rc, const char *purpo
 gboolean cw_store_check_bind(CwStore *self, int rc, const char *purpose, GError **error);
 /* Steps a statement that returns no row; FALSE with error unless SQLITE_DONE. */
 gboolean cw_store_step_done(CwStore *self, sqlite3_stmt *stmt, const char *purpose, GError **error);
+
+/* Makes one object of the statement's current row; NULL with error when
+ * the row holds what it may not. flag is the caller's (e.g. "the schema
+ * has bot_id"). */
+typedef gpointer (*CwStoreRowReader)(sqlite3_stmt *stmt, gboolean flag, GError **error);
+/* Steps a query to its end: what read makes of each row, in order, in an
+ * array that frees them with free_func. NULL with error on a bad row or a
+ * failed step (purpose names the query). */
+GPtrArray *cw_store_collect(CwStore *self, sqlite3_stmt *stmt, CwStoreRowReader read, gboolean flag,
+			    GDestroyNotify free_func, const char *purpose, GError **error);
 
 int cw_store_bind_text(sqlite3_stmt *stmt, int index, const char *text);
 /* Binds NULL for ids <= 0 (no bot). */

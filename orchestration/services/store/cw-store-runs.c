@@ -226,7 +226,7 @@ cw_store_trade_free(CwStoreTrade *trade)
 	g_free(trade);
 }
 
-static CwStoreTrade *
+static gpointer
 cw_store_trade_from_row(sqlite3_stmt *stmt, gboolean with_bot_id, GError **error)
 {
 	g_auto(CwStoreRow) row = {0};
@@ -270,7 +270,6 @@ cw_store_trades_list(CwStore *self, const char *run_id, const char *bot_name, GE
 {
 	g_autoptr(GRecMutexLocker) locker = NULL;
 	g_autoptr(CwStoreStmt) stmt = NULL;
-	g_autoptr(GPtrArray) trades = NULL;
 	const char *purpose = "listing trades";
 	gboolean v2;
 	int rc = SQLITE_OK;
@@ -302,18 +301,8 @@ cw_store_trades_list(CwStore *self, const char *run_id, const char *bot_name, GE
 	if (!cw_store_check_bind(self, rc, purpose, error))
 		return NULL;
 
-	trades = g_ptr_array_new_with_free_func((GDestroyNotify) cw_store_trade_free);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		CwStoreTrade *trade = cw_store_trade_from_row(stmt, v2, error);
-		if (trade == NULL)
-			return NULL;
-		g_ptr_array_add(trades, trade);
-	}
-	if (rc != SQLITE_DONE) {
-		cw_store_set_error(self, error, rc, "%s", purpose);
-		return NULL;
-	}
-	return g_steal_pointer(&trades);
+	return cw_store_collect(self, stmt, cw_store_trade_from_row, v2,
+				(GDestroyNotify) cw_store_trade_free, purpose, error);
 }
 
 /**
@@ -382,6 +371,20 @@ cw_store_insert_metrics(CwStore *self, const CwStoreMetrics *metrics, GError **e
 	return sqlite3_last_insert_rowid(cw_store_get_db(self));
 }
 
+/* Binds a page query's bot name (?1), id cursor (?2, 0 for the newest)
+ * and row count (?3, clamped to 1..max). */
+static gboolean
+cw_store_page_bind(CwStore *self, sqlite3_stmt *stmt, const char *bot_name, gint64 before,
+		   guint limit, guint max, const char *purpose, GError **error)
+{
+	int rc = SQLITE_OK;
+
+	rc |= cw_store_bind_text(stmt, 1, bot_name);
+	rc |= sqlite3_bind_int64(stmt, 2, before);
+	rc |= sqlite3_bind_int64(stmt, 3, CLAMP(limit, 1, max));
+	return cw_store_check_bind(self, rc, purpose, error);
+}
+
 /**
  * cw_store_trades_page:
  * @bot_name: the bot
@@ -397,9 +400,7 @@ cw_store_trades_page(CwStore *self, const char *bot_name, gint64 before, guint l
 {
 	g_autoptr(GRecMutexLocker) locker = NULL;
 	g_autoptr(CwStoreStmt) stmt = NULL;
-	g_autoptr(GPtrArray) trades = NULL;
 	const char *purpose = "reading a page of trades";
-	int rc = SQLITE_OK;
 
 	g_return_val_if_fail(CW_IS_STORE(self), NULL);
 
@@ -411,25 +412,11 @@ cw_store_trades_page(CwStore *self, const char *bot_name, gint64 before, guint l
 	    " bot_id FROM trading_trades WHERE run_id IS NULL AND bot_name = ?1"
 	    " AND (?2 <= 0 OR id < ?2) ORDER BY id DESC LIMIT ?3",
 	    purpose, error);
-	if (stmt == NULL)
+	if (stmt == NULL ||
+	    !cw_store_page_bind(self, stmt, bot_name, before, limit, 1000, purpose, error))
 		return NULL;
-	rc |= cw_store_bind_text(stmt, 1, bot_name);
-	rc |= sqlite3_bind_int64(stmt, 2, before);
-	rc |= sqlite3_bind_int64(stmt, 3, CLAMP(limit, 1, 1000));
-	if (!cw_store_check_bind(self, rc, purpose, error))
-		return NULL;
-	trades = g_ptr_array_new_with_free_func((GDestroyNotify) cw_store_trade_free);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		CwStoreTrade *trade = cw_store_trade_from_row(stmt, TRUE, error);
-		if (trade == NULL)
-			return NULL;
-		g_ptr_array_add(trades, trade);
-	}
-	if (rc != SQLITE_DONE) {
-		cw_store_set_error(self, error, rc, "%s", purpose);
-		return NULL;
-	}
-	return g_steal_pointer(&trades);
+	return cw_store_collect(self, stmt, cw_store_trade_from_row, TRUE,
+				(GDestroyNotify) cw_store_trade_free, purpose, error);
 }
 
 void
@@ -439,6 +426,23 @@ cw_store_metrics_row_free(CwStoreMetricsRow *row)
 		return;
 	g_free(row->strategy_id);
 	g_free(row);
+}
+
+static gpointer
+cw_store_metrics_row_read(sqlite3_stmt *stmt, gboolean flag, GError **error)
+{
+	CwStoreMetricsRow *row = g_new0(CwStoreMetricsRow, 1);
+
+	row->id = sqlite3_column_int64(stmt, 0);
+	row->strategy_id = g_strdup((const char *) sqlite3_column_text(stmt, 1));
+	row->time = sqlite3_column_int64(stmt, 2);
+	row->equity = sqlite3_column_double(stmt, 3);
+	row->balance = sqlite3_column_double(stmt, 4);
+	row->realized_pnl = sqlite3_column_double(stmt, 5);
+	row->unrealized_pnl = sqlite3_column_double(stmt, 6);
+	row->trades = sqlite3_column_int64(stmt, 7);
+	row->max_drawdown_pct = sqlite3_column_double(stmt, 8);
+	return row;
 }
 
 /**
@@ -455,9 +459,7 @@ cw_store_metrics_page(CwStore *self, const char *bot_name, gint64 before, guint 
 {
 	g_autoptr(GRecMutexLocker) locker = NULL;
 	g_autoptr(CwStoreStmt) stmt = NULL;
-	g_autoptr(GPtrArray) rows = NULL;
 	const char *purpose = "reading a page of performance metrics";
-	int rc = SQLITE_OK;
 
 	g_return_val_if_fail(CW_IS_STORE(self), NULL);
 
@@ -469,31 +471,9 @@ cw_store_metrics_page(CwStore *self, const char *bot_name, gint64 before, guint 
 			  " FROM trading_performance_metrics WHERE run_id IS NULL"
 			  " AND bot_name = ?1 AND (?2 <= 0 OR id < ?2) ORDER BY id DESC LIMIT ?3",
 			  purpose, error);
-	if (stmt == NULL)
+	if (stmt == NULL ||
+	    !cw_store_page_bind(self, stmt, bot_name, before, limit, 5000, purpose, error))
 		return NULL;
-	rc |= cw_store_bind_text(stmt, 1, bot_name);
-	rc |= sqlite3_bind_int64(stmt, 2, before);
-	rc |= sqlite3_bind_int64(stmt, 3, CLAMP(limit, 1, 5000));
-	if (!cw_store_check_bind(self, rc, purpose, error))
-		return NULL;
-	rows = g_ptr_array_new_with_free_func((GDestroyNotify) cw_store_metrics_row_free);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		CwStoreMetricsRow *row = g_new0(CwStoreMetricsRow, 1);
-
-		row->id = sqlite3_column_int64(stmt, 0);
-		row->strategy_id = g_strdup((const char *) sqlite3_column_text(stmt, 1));
-		row->time = sqlite3_column_int64(stmt, 2);
-		row->equity = sqlite3_column_double(stmt, 3);
-		row->balance = sqlite3_column_double(stmt, 4);
-		row->realized_pnl = sqlite3_column_double(stmt, 5);
-		row->unrealized_pnl = sqlite3_column_double(stmt, 6);
-		row->trades = sqlite3_column_int64(stmt, 7);
-		row->max_drawdown_pct = sqlite3_column_double(stmt, 8);
-		g_ptr_array_add(rows, row);
-	}
-	if (rc != SQLITE_DONE) {
-		cw_store_set_error(self, error, rc, "%s", purpose);
-		return NULL;
-	}
-	return g_steal_pointer(&rows);
+	return cw_store_collect(self, stmt, cw_store_metrics_row_read, FALSE,
+				(GDestroyNotify) cw_store_metrics_row_free, purpose, error);
 }

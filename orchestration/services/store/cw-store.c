@@ -556,6 +556,26 @@ cw_store_step_done(CwStore *self, sqlite3_stmt *stmt, const char *purpose, GErro
 	return FALSE;
 }
 
+GPtrArray *
+cw_store_collect(CwStore *self, sqlite3_stmt *stmt, CwStoreRowReader read, gboolean flag,
+		 GDestroyNotify free_func, const char *purpose, GError **error)
+{
+	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(free_func);
+	int rc;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		gpointer row = read(stmt, flag, error);
+		if (row == NULL)
+			return NULL;
+		g_ptr_array_add(rows, row);
+	}
+	if (rc != SQLITE_DONE) {
+		cw_store_set_error(self, error, rc, "%s", purpose);
+		return NULL;
+	}
+	return g_steal_pointer(&rows);
+}
+
 int
 cw_store_bind_text(sqlite3_stmt *stmt, int index, const char *text)
 {
