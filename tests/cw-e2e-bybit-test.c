@@ -527,7 +527,7 @@ test_unknown_position_flattened(Fixture *fx, gconstpointer data)
 	GSubprocess *serve;
 	double before;
 
-	bots_add(db, config);
+	cw_test_bots_add(db, config);
 	first_life(fx, db, log1);
 	before = sim_position(port);
 	g_test_message("after the first life the venue holds %.10g", before);
@@ -540,14 +540,14 @@ test_unknown_position_flattened(Fixture *fx, gconstpointer data)
 	g_assert_cmpfloat_with_epsilon(sim_position(port), -0.37, 1e-9);
 	serve = serve_spawn(fx, db, log2);
 	if (!wait_log(log2, "flattened by a reduce-only market order", 20000)) {
-		dump_log(log2);
+		cw_test_print_file("serve log", log2);
 		cw_test_fail_now("the unknown position was not flattened");
 	}
 	if (!wait_db(db,
 		     "SELECT count(*) FROM events WHERE type = 'RECONCILE_DISCREPANCY' AND "
 		     "payload ->> 'what' = 'position'",
 		     1, 10000)) {
-		dump_log(log2);
+		cw_test_print_file("serve log", log2);
 		cw_test_fail_now("no RECONCILE_DISCREPANCY event for the position");
 	}
 	{
@@ -609,7 +609,7 @@ test_gap_flattened(Fixture *fx, const char *db, const char *log, int port, GSubp
 		     "SELECT count(*) FROM events WHERE type = 'TRADE_CLOSED' AND payload ->> "
 		     "'source' = 'reconcile'",
 		     1, 10000)) {
-		dump_log(log);
+		cw_test_print_file("serve log", log);
 		cw_test_fail_now("the unknown position was not flattened");
 	}
 	serve_stop(serve);
@@ -657,13 +657,13 @@ test_gap_reconcile(Fixture *fx, gconstpointer data)
 	g_autofree char *event = NULL, *mode = NULL;
 	GSubprocess *serve;
 
-	bots_add(db, config);
+	cw_test_bots_add(db, config);
 	serve = serve_spawn(fx, db, log);
 	if (!wait_db(db,
 		     "SELECT count(*) FROM bot_state WHERE key = 'cursor' AND "
 		     "CAST(value AS INTEGER) > 0",
 		     1, 20000)) {
-		dump_log(log);
+		cw_test_print_file("serve log", log);
 		cw_test_fail_now("serve did not start trading");
 	}
 	g_usleep(500000); /* the private stream is up */
@@ -677,7 +677,7 @@ test_gap_reconcile(Fixture *fx, gconstpointer data)
 		     "SELECT count(*) FROM events WHERE type = 'RECONCILE_DISCREPANCY' AND "
 		     "payload ->> 'what' = 'position'",
 		     1, 20000)) {
-		dump_log(log);
+		cw_test_print_file("serve log", log);
 		cw_test_fail_now("no RECONCILE_DISCREPANCY for the position after the gap");
 	}
 	event = cw_test_db_text(db, "SELECT payload FROM events WHERE type = "
@@ -701,7 +701,7 @@ test_gap_reconcile(Fixture *fx, gconstpointer data)
 		return;
 	}
 	if (!wait_log(log, "the bot is halted", 10000)) {
-		dump_log(log);
+		cw_test_print_file("serve log", log);
 		cw_test_fail_now("the bot was not halted");
 	}
 	serve_stop(serve);
