@@ -20,6 +20,8 @@ struct _CwService {
 	/* the shutdown's timeout and work, once armed; each removes itself */
 	guint timeout_id;
 	guint finish_id;
+	/* the rest of a flush round, in slices between candles (0: none) */
+	guint slice_id;
 	/* failed flushes: the first is logged, the repeats every 10 s */
 	guint flush_failures;
 	gint64 flush_failing_since_us;
@@ -39,6 +41,9 @@ struct _CwService {
  * service stops (exit 1) instead of growing without bound. */
 #define CW_SERVICE_MAX_PENDING_WRITES 200000
 #define CW_SERVICE_FLUSH_LOG_US       (10 * G_USEC_PER_SEC)
+/* How long one slice of the periodic flush applies bots' queues before it
+ * commits and lets the main loop take a candle. */
+#define CW_SERVICE_FLUSH_SLICE_US 1000
 
 G_DEFINE_FINAL_TYPE(CwService, cw_service, G_TYPE_OBJECT)
 
@@ -359,6 +364,7 @@ cw_service_dispose(GObject *object)
 	}
 	g_clear_handle_id(&self->timeout_id, g_source_remove);
 	g_clear_handle_id(&self->finish_id, g_source_remove);
+	g_clear_handle_id(&self->slice_id, g_source_remove);
 	g_clear_object(&self->http);
 	g_clear_object(&self->api_tokens);
 	g_clear_object(&self->tls_cert);
@@ -532,6 +538,20 @@ cw_service_flush_failed(CwService *self, const GError *error)
 	}
 }
 
+/* A flush (or a round of slices) committed: says so after failures. */
+static void
+cw_service_flush_succeeded(CwService *self)
+{
+	if (self->flush_failures == 0)
+		return;
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
+	       "store writable again after %u failed flushes in %.1f s: the kept writes "
+	       "are written, new orders are allowed",
+	       self->flush_failures,
+	       (double) (g_get_monotonic_time() - self->flush_failing_since_us) / G_USEC_PER_SEC);
+	self->flush_failures = 0;
+}
+
 /* Returns FALSE when the flush failed (the writes are kept). */
 static gboolean
 cw_service_flush(CwService *self)
@@ -547,16 +567,42 @@ cw_service_flush(CwService *self)
 	}
 	cw_prom_histogram_observe(&self->flush_hist,
 				  (double) (g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
-	if (self->flush_failures > 0) {
-		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
-		       "store writable again after %u failed flushes in %.1f s: the kept writes "
-		       "are written, new orders are allowed",
-		       self->flush_failures,
-		       (double) (g_get_monotonic_time() - self->flush_failing_since_us) /
-			   G_USEC_PER_SEC);
-		self->flush_failures = 0;
-	}
+	cw_service_flush_succeeded(self);
 	return TRUE;
+}
+
+/* One slice of the periodic flush; TRUE when its round is over (done or
+ * failed). Each slice holds the main loop for about
+ * CW_SERVICE_FLUSH_SLICE_US, so a candle that comes during a flush of many
+ * bots waits for one slice, not for the whole flush. */
+static gboolean
+cw_service_flush_slice(CwService *self)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	gboolean done = TRUE;
+
+	if (!cw_strategy_manager_flush_slice(self->manager, CW_SERVICE_FLUSH_SLICE_US, &done,
+					     &error)) {
+		cw_service_flush_failed(self, error);
+		return TRUE;
+	}
+	cw_prom_histogram_observe(&self->flush_hist,
+				  (double) (g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+	if (done)
+		cw_service_flush_succeeded(self);
+	return done;
+}
+
+static gboolean
+cw_service_slice_cb(gpointer user_data)
+{
+	CwService *self = user_data;
+
+	if (!cw_service_flush_slice(self))
+		return G_SOURCE_CONTINUE;
+	self->slice_id = 0;
+	return G_SOURCE_REMOVE;
 }
 
 static void
@@ -573,7 +619,10 @@ cw_service_flush_cb(gpointer user_data)
 {
 	CwService *self = user_data;
 
-	cw_service_flush(self);
+	/* a round still in its slices goes on; otherwise one starts, and what
+	 * its first slice leaves runs in idle slices after the candles */
+	if (self->slice_id == 0 && !cw_service_flush_slice(self))
+		self->slice_id = g_idle_add(cw_service_slice_cb, self);
 	if (self->options.exit_when_idle && cw_strategy_manager_get_n_running(self->manager) == 0) {
 		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
 		       "no bot is running: exiting (--exit-when-idle)");

@@ -263,6 +263,72 @@ test_sm_flush(SmFixture *fx, gconstpointer user_data)
 	}
 }
 
+/* The flush in slices: a slice with no time budget commits one bot's
+ * queue, and the main loop may take candles before the next; a bot
+ * visited later is written with the cursor of its latest candle, queued
+ * last; the round ends after the last bot, and the next one starts over. */
+static void
+test_sm_flush_slices(SmFixture *fx, gconstpointer user_data)
+{
+	gint64 ids[3] = {sm_add(fx, "a", "k1", TRUE), sm_add(fx, "b", "k2", TRUE),
+			 sm_add(fx, "c", "k3", TRUE)};
+	const char *keys[3] = {"k1", "k2", "k3"};
+	g_autoptr(GError) error = NULL;
+	gboolean done = FALSE;
+	guint slices = 0;
+	guint64 written = 0, failed = 0;
+
+	sm_startup(fx);
+	for (guint i = 0; i < 3; i++)
+		sm_push(keys[i], 0, 10);
+	g_assert_true(cw_strategy_manager_flush_slice(fx->manager, 0, &done, &error));
+	g_assert_no_error(error);
+	g_assert_false(done);
+	/* the service's queue and one bot's: that bot's cursor only */
+	g_assert_cmpuint(cw_store_writer_get_pending(fx->writer), ==, 0);
+	{
+		guint n_written = 0;
+		for (guint i = 0; i < 3; i++)
+			n_written += sm_state_int(fx, ids[i], "cursor") != G_MININT64;
+		g_assert_cmpuint(n_written, ==, 1);
+	}
+	/* candles between slices: the bots still to visit write the newest */
+	for (guint i = 0; i < 3; i++)
+		sm_push(keys[i], 10, 5);
+	for (slices = 1; !done && slices < 10; slices++) {
+		g_assert_true(cw_strategy_manager_flush_slice(fx->manager, 0, &done, &error));
+		g_assert_no_error(error);
+	}
+	g_assert_true(done);
+	g_assert_cmpuint(slices, ==, 3);
+	{
+		guint n_newest = 0;
+		for (guint i = 0; i < 3; i++)
+			n_newest +=
+			    sm_state_int(fx, ids[i], "cursor") == CW_RT_T0 + 14 * CW_RT_STEP_MS;
+		g_assert_cmpuint(n_newest, ==, 2);
+	}
+	/* the next round writes the first bot's newer cursor too */
+	do {
+		g_assert_true(cw_strategy_manager_flush_slice(fx->manager, 0, &done, &error));
+		g_assert_no_error(error);
+	} while (!done);
+	for (guint i = 0; i < 3; i++)
+		g_assert_cmpint(sm_state_int(fx, ids[i], "cursor"), ==,
+				CW_RT_T0 + 14 * CW_RT_STEP_MS);
+	g_assert_cmpuint(cw_strategy_manager_get_n_pending(fx->manager), ==, 0);
+	cw_strategy_manager_get_write_counts(fx->manager, &written, &failed);
+	g_assert_cmpuint(written, >, 6);
+	g_assert_cmpuint(failed, ==, 0);
+	/* a large budget: the whole round in one slice */
+	sm_push("k1", 15, 1);
+	sm_push("k3", 15, 1);
+	g_assert_true(cw_strategy_manager_flush_slice(fx->manager, G_USEC_PER_SEC, &done, &error));
+	g_assert_true(done);
+	g_assert_cmpint(sm_state_int(fx, ids[0], "cursor"), ==, CW_RT_T0 + 15 * CW_RT_STEP_MS);
+	g_assert_cmpint(sm_state_int(fx, ids[2], "cursor"), ==, CW_RT_T0 + 15 * CW_RT_STEP_MS);
+}
+
 /* stop_all stops and unloads every running bot with the reason. */
 static void
 test_sm_stop_all(SmFixture *fx, gconstpointer user_data)
@@ -434,6 +500,7 @@ main(int argc, char **argv)
 	ADD("reconcile", test_sm_reconcile);
 	ADD("feed-ended", test_sm_feed_ended);
 	ADD("flush", test_sm_flush);
+	ADD("flush-slices", test_sm_flush_slices);
 	ADD("stop-all", test_sm_stop_all);
 	ADD("close", test_sm_close);
 	ADD("bot-error", test_sm_bot_error);

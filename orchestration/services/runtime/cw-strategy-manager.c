@@ -21,6 +21,10 @@ struct _CwStrategyManager {
 	gboolean order_tx_open;
 	guint64 n_written; /* by every queue, since start */
 	guint64 n_failed;
+	/* the flush in slices: the ids of the round's bots, the next one */
+	GArray *round;
+	guint round_pos;
+	gboolean round_wrote;
 };
 
 G_DEFINE_FINAL_TYPE(CwStrategyManager, cw_strategy_manager, G_TYPE_OBJECT)
@@ -251,6 +255,7 @@ cw_strategy_manager_dispose(GObject *object)
 	g_clear_pointer(&self->status_retry, g_hash_table_unref);
 	g_clear_pointer(&self->mode_errors, g_hash_table_unref);
 	g_clear_pointer(&self->close_done, g_hash_table_unref);
+	g_clear_pointer(&self->round, g_array_unref);
 	g_clear_object(&self->store);
 	G_OBJECT_CLASS(cw_strategy_manager_parent_class)->dispose(object);
 }
@@ -271,6 +276,7 @@ cw_strategy_manager_init(CwStrategyManager *self)
 	self->status_retry = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 						   (GDestroyNotify) cw_status_retry_free);
 	self->mode_errors = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	self->round = g_array_new(FALSE, FALSE, sizeof(gint64));
 	self->close_done = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 }
 
@@ -950,6 +956,110 @@ cw_strategy_manager_flush(CwStrategyManager *self, GError **error)
 	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
 		cw_store_writer_commit_applied(cw_bot_runtime_get_writer(rt), &self->n_written,
 					       &self->n_failed);
+	return TRUE;
+}
+
+/* A new round of the sliced flush: every running bot, in the table's
+ * order of the moment. */
+static void
+cw_strategy_manager_round_start(CwStrategyManager *self)
+{
+	GHashTableIter iter;
+	gint64 *id;
+
+	cw_strategy_manager_check_store(self);
+	cw_strategy_manager_retry_statuses(self);
+	g_array_set_size(self->round, 0);
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, (gpointer *) &id, NULL))
+		g_array_append_val(self->round, *id);
+	self->round_pos = 0;
+	self->round_wrote = FALSE;
+}
+
+/* Applies writer's queue into the slice's transaction, opened by the
+ * first queue that has writes. */
+static gboolean
+cw_strategy_manager_slice_writer(CwStrategyManager *self, CwStoreWriter *writer, GPtrArray *applied,
+				 GError **error)
+{
+	if (cw_store_writer_get_pending(writer) == 0)
+		return TRUE;
+	if (applied->len == 0 && !cw_store_begin(self->store, error))
+		return FALSE;
+	/* listed first: a rollback after a failed apply ends the slice */
+	g_ptr_array_add(applied, writer);
+	return cw_store_writer_apply_pending(writer, error);
+}
+
+/* Applies the service's queue, then bots' queues (each with its cursor
+ * queued last) from the round's position until budget_us has passed. */
+static gboolean
+cw_strategy_manager_slice_apply(CwStrategyManager *self, gint64 t0, gint64 budget_us,
+				GPtrArray *applied, GError **error)
+{
+	if (!cw_strategy_manager_slice_writer(self, self->writer, applied, error))
+		return FALSE;
+	while (self->round_pos < self->round->len) {
+		gint64 id = g_array_index(self->round, gint64, self->round_pos);
+		CwBotRuntime *rt = g_hash_table_lookup(self->bots, &id);
+
+		self->round_pos++;
+		if (rt == NULL) /* unloaded since: its queue went to the service's */
+			continue;
+		cw_bot_runtime_queue_cursor(rt);
+		if (!cw_strategy_manager_slice_writer(self, cw_bot_runtime_get_writer(rt), applied,
+						      error))
+			return FALSE;
+		if (applied->len > 0 && g_get_monotonic_time() - t0 >= budget_us)
+			break;
+	}
+	return TRUE;
+}
+
+/**
+ * cw_strategy_manager_flush_slice:
+ * @budget_us: how long the slice may apply bots' queues before it commits
+ * @done: (out): set to %TRUE when the round reached its last bot
+ *
+ * One slice of a flush in rounds: a round visits every running bot once;
+ * each slice commits, in one transaction, the service's queue and the
+ * queues of as many bots of the round as fit in @budget_us (at least one
+ * that has writes), each with its cursor queued last, so a bot's cursor is
+ * always committed with the events it covers, as with
+ * cw_strategy_manager_flush(). Between slices the main loop takes candles.
+ * After a failure the round ends and every queue not committed is kept.
+ */
+gboolean
+cw_strategy_manager_flush_slice(CwStrategyManager *self, gint64 budget_us, gboolean *done,
+				GError **error)
+{
+	g_autoptr(GPtrArray) applied = g_ptr_array_new();
+	gint64 t0 = g_get_monotonic_time();
+	gboolean ok;
+
+	if (self->round_pos >= self->round->len)
+		cw_strategy_manager_round_start(self);
+	ok = cw_strategy_manager_slice_apply(self, t0, budget_us, applied, error);
+	/* applied is empty only when no transaction was opened */
+	if (applied->len > 0 && (!ok || !cw_store_commit(self->store, error))) {
+		cw_store_rollback(self->store, NULL);
+		ok = FALSE;
+	}
+	if (!ok) {
+		self->round_pos = self->round->len;
+		*done = TRUE;
+		return FALSE;
+	}
+	for (guint i = 0; i < applied->len; i++)
+		cw_store_writer_commit_applied(applied->pdata[i], &self->n_written,
+					       &self->n_failed);
+	self->round_wrote |= applied->len > 0;
+	*done = self->round_pos >= self->round->len;
+	/* as in a full flush: with nothing to write, a test write tells
+	 * whether an unwritable store takes writes again */
+	if (*done && !self->round_wrote && !cw_store_check_writable(self->store, NULL))
+		return cw_store_probe_write(self->store, error);
 	return TRUE;
 }
 
