@@ -25,6 +25,7 @@ struct _CwStrategyManager {
 	GArray *round;
 	guint round_pos;
 	gboolean round_wrote;
+	gboolean round_whole; /* a bot reads the others: one transaction */
 };
 
 G_DEFINE_FINAL_TYPE(CwStrategyManager, cw_strategy_manager, G_TYPE_OBJECT)
@@ -960,19 +961,26 @@ cw_strategy_manager_flush(CwStrategyManager *self, GError **error)
 }
 
 /* A new round of the sliced flush: every running bot, in the table's
- * order of the moment. */
+ * order of the moment. When a bot's gates read other bots' positions
+ * (max_positions_total, max_exposure_pct across bots), what it decides
+ * after a restart depends on where the others' cursors stand, so every
+ * bot is committed at the same cursor: the round is one slice. */
 static void
 cw_strategy_manager_round_start(CwStrategyManager *self)
 {
 	GHashTableIter iter;
+	CwBotRuntime *rt;
 	gint64 *id;
 
 	cw_strategy_manager_check_store(self);
 	cw_strategy_manager_retry_statuses(self);
 	g_array_set_size(self->round, 0);
 	g_hash_table_iter_init(&iter, self->bots);
-	while (g_hash_table_iter_next(&iter, (gpointer *) &id, NULL))
+	self->round_whole = FALSE;
+	while (g_hash_table_iter_next(&iter, (gpointer *) &id, (gpointer *) &rt)) {
 		g_array_append_val(self->round, *id);
+		self->round_whole |= cw_bot_runtime_reads_other_bots(rt);
+	}
 	self->round_pos = 0;
 	self->round_wrote = FALSE;
 }
@@ -1011,7 +1019,8 @@ cw_strategy_manager_slice_apply(CwStrategyManager *self, gint64 t0, gint64 budge
 		if (!cw_strategy_manager_slice_writer(self, cw_bot_runtime_get_writer(rt), applied,
 						      error))
 			return FALSE;
-		if (applied->len > 0 && g_get_monotonic_time() - t0 >= budget_us)
+		if (!self->round_whole && applied->len > 0 &&
+		    g_get_monotonic_time() - t0 >= budget_us)
 			break;
 	}
 	return TRUE;
