@@ -31,6 +31,7 @@ struct _CwService {
 	CwHealthProbe *probe;
 	CwHttpServer *http;
 	CwPromHistogram flush_hist;
+	CwStoreCheckpointer *checkpointer; /* nullable: checkpoints in commits */
 	/* the control API on the HTTP server: read at start-up, so that a bad
 	 * token file or certificate stops the service before a bot runs */
 	CwApiTokens *api_tokens;   /* nullable: no api.token_file */
@@ -44,6 +45,8 @@ struct _CwService {
 /* How long one slice of the periodic flush applies bots' queues before it
  * commits and lets the main loop take a candle. */
 #define CW_SERVICE_FLUSH_SLICE_US 1000
+/* WAL checkpoints on their own thread, this often. */
+#define CW_SERVICE_CHECKPOINT_MS 1000
 
 G_DEFINE_FINAL_TYPE(CwService, cw_service, G_TYPE_OBJECT)
 
@@ -376,6 +379,7 @@ cw_service_dispose(GObject *object)
 	g_clear_object(&self->manager);
 	g_clear_pointer(&self->cache, cw_orchestrator_cache_free);
 	g_clear_pointer(&self->writer, cw_store_writer_free);
+	g_clear_pointer(&self->checkpointer, cw_store_checkpointer_free);
 	g_clear_object(&self->store);
 	g_clear_pointer(&self->loop, g_main_loop_unref);
 	G_OBJECT_CLASS(cw_service_parent_class)->dispose(object);
@@ -454,6 +458,27 @@ cw_service_load_http(CwService *self, GError **error)
 	return TRUE;
 }
 
+/* A commit on the main loop that crosses SQLite's automatic checkpoint
+ * threshold copies the WAL into the database and syncs it: milliseconds
+ * to tens of milliseconds while a candle waits. The checkpoints run on a
+ * thread of their own instead; without it (it cannot open the file) the
+ * commits checkpoint as before. */
+static void
+cw_service_start_checkpointer(CwService *self, const char *db_path)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (g_strcmp0(db_path, ":memory:") == 0)
+		return;
+	self->checkpointer = cw_store_checkpointer_new(db_path, CW_SERVICE_CHECKPOINT_MS, &error);
+	if (self->checkpointer == NULL) {
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
+		       "WAL checkpoints stay in the main loop's commits: %s", error->message);
+		return;
+	}
+	cw_store_set_wal_autocheckpoint(self->store, 0);
+}
+
 CwService *
 cw_service_new(const char *db_path, const CwServiceOptions *options, GError **error)
 {
@@ -474,6 +499,7 @@ cw_service_new(const char *db_path, const CwServiceOptions *options, GError **er
 	}
 	if (!cw_notification_worker_new_from_settings(self->store, &self->notifications, error))
 		return NULL;
+	cw_service_start_checkpointer(self, db_path);
 	self->writer = cw_store_writer_new(self->store);
 	self->cache = cw_orchestrator_cache_new(options->max_cached_orchestrators);
 	self->manager = cw_strategy_manager_new(self->store, self->writer, self->cache);
