@@ -436,6 +436,52 @@ test_sm_flush_slices_across_bots(SmFixture *fx, gconstpointer user_data)
 				CW_RT_T0 + 9 * CW_RT_STEP_MS);
 }
 
+/* The frames in the WAL of path: what the commits since the last full
+ * checkpoint wrote. */
+static int
+sm_wal_frames(const char *path, const char *mode)
+{
+	sqlite3 *raw = cw_store_test_raw_open(path);
+	sqlite3_stmt *stmt = NULL;
+	g_autofree char *sql = g_strdup_printf("PRAGMA wal_checkpoint(%s)", mode);
+	int frames;
+
+	g_assert_cmpint(sqlite3_prepare_v2(raw, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_ROW);
+	g_assert_cmpint(sqlite3_column_int(stmt, 0), ==, 0); /* not busy */
+	frames = sqlite3_column_int(stmt, 1);
+	sqlite3_finalize(stmt);
+	sqlite3_close(raw);
+	return frames;
+}
+
+/* The heartbeats of every running bot go in one commit: one page of
+ * trading_bots in the WAL, not one per bot. */
+static void
+test_sm_heartbeat_one_commit(SmFixture *fx, gconstpointer user_data)
+{
+	gint64 ids[6];
+
+	for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
+		g_autofree char *name = g_strdup_printf("h%u", i);
+		ids[i] = sm_add(fx, name, "k1", TRUE);
+	}
+	sm_startup(fx);
+	sm_flush(fx);
+	cw_store_set_wal_autocheckpoint(fx->store.store, 0);
+	sm_wal_frames(fx->store.path, "TRUNCATE");
+	cw_strategy_manager_heartbeat(fx->manager, 1700000000123);
+	g_assert_cmpint(sm_wal_frames(fx->store.path, "PASSIVE"), <=, 2);
+	for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
+		g_auto(CwStoreBot) bot = {0};
+		g_autoptr(GError) error = NULL;
+
+		g_assert_true(cw_store_bot_get_by_id(fx->store.store, ids[i], &bot, &error));
+		g_assert_cmpint(bot.last_heartbeat, ==, 1700000000123);
+	}
+	sm_flush(fx);
+}
+
 /* stop_all stops and unloads every running bot with the reason. */
 static void
 test_sm_stop_all(SmFixture *fx, gconstpointer user_data)
@@ -609,6 +655,7 @@ main(int argc, char **argv)
 	ADD("flush", test_sm_flush);
 	ADD("flush-slices", test_sm_flush_slices);
 	ADD("flush-slices-across-bots", test_sm_flush_slices_across_bots);
+	ADD("heartbeat-one-commit", test_sm_heartbeat_one_commit);
 	ADD("stop-all", test_sm_stop_all);
 	ADD("close", test_sm_close);
 	ADD("bot-error", test_sm_bot_error);

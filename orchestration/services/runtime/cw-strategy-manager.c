@@ -822,22 +822,55 @@ cw_strategy_manager_reconcile(CwStrategyManager *self)
 	cw_strategy_manager_log_cache(self);
 }
 
+/* Every running bot's last_heartbeat in one transaction: one commit, not
+ * one per bot (with 1,000 bots, 30 to 40 ms of the main loop). FALSE when
+ * the transaction did not commit (nothing recorded; the next heartbeat
+ * tries again). */
+static gboolean
+cw_strategy_manager_record_heartbeats(CwStrategyManager *self, gint64 now_ms)
+{
+	g_autoptr(GError) error = NULL;
+	GHashTableIter iter;
+	CwBotRuntime *rt;
+	gboolean tx;
+
+	/* a transaction that cannot start: each row on its own, as before */
+	tx = cw_store_begin(self->store, &error);
+	g_clear_error(&error);
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt)) {
+		if (!cw_store_bot_heartbeat(self->store, cw_bot_runtime_get_id(rt), now_ms, &error))
+			cw_log(G_LOG_LEVEL_WARNING, cw_bot_runtime_get_name(rt), NULL,
+			       "heartbeat not recorded: %s", error->message);
+		else if (!tx)
+			cw_bot_runtime_set_heartbeat(rt, now_ms);
+		g_clear_error(&error);
+	}
+	if (!tx)
+		return TRUE;
+	if (!cw_store_commit(self->store, &error)) {
+		cw_store_rollback(self->store, NULL);
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "heartbeats not recorded: %s",
+		       error->message);
+		return FALSE;
+	}
+	g_hash_table_iter_init(&iter, self->bots);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt))
+		cw_bot_runtime_set_heartbeat(rt, now_ms);
+	return TRUE;
+}
+
 void
 cw_strategy_manager_heartbeat(CwStrategyManager *self, gint64 now_ms)
 {
 	GHashTableIter iter;
 	CwBotRuntime *rt;
 
+	cw_strategy_manager_record_heartbeats(self, now_ms);
 	g_hash_table_iter_init(&iter, self->bots);
 	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &rt)) {
-		g_autoptr(GError) error = NULL;
 		g_autofree char *stats = cw_bot_runtime_cache_stats_json(rt);
 
-		if (!cw_store_bot_heartbeat(self->store, cw_bot_runtime_get_id(rt), now_ms, &error))
-			cw_log(G_LOG_LEVEL_WARNING, cw_bot_runtime_get_name(rt), NULL,
-			       "heartbeat not recorded: %s", error->message);
-		else
-			cw_bot_runtime_set_heartbeat(rt, now_ms);
 		cw_store_writer_state(cw_bot_runtime_get_writer(rt), cw_bot_runtime_get_id(rt),
 				      "cache", stats);
 		cw_bot_runtime_queue_guard_state(rt);
