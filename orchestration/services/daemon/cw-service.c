@@ -645,9 +645,12 @@ cw_service_flush_cb(gpointer user_data)
 {
 	CwService *self = user_data;
 
-	/* a round still in its slices goes on; otherwise one starts, and what
-	 * its first slice leaves runs in idle slices after the candles */
-	if (self->slice_id == 0 && !cw_service_flush_slice(self))
+	/* a slice of the round in progress, or the first of a new one; what
+	 * it leaves runs in idle slices after the candles. The timer's slice
+	 * moves a round on even when a busy loop starves the idle ones. */
+	if (cw_service_flush_slice(self))
+		g_clear_handle_id(&self->slice_id, g_source_remove);
+	else if (self->slice_id == 0)
 		self->slice_id = g_idle_add(cw_service_slice_cb, self);
 	if (self->options.exit_when_idle && cw_strategy_manager_get_n_running(self->manager) == 0) {
 		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
