@@ -199,61 +199,6 @@ test_rt_journal(RtFixture *fx, gconstpointer user_data)
 	g_assert_cmpint(rt_count(fx, "SELECT count(*) FROM orders"), >, 0);
 }
 
-/* The position row keeps the exit plan of the moment of its event, as
- * JSON built at flush time from the copy taken then: a candle later, with
- * the plan moved on in memory, the row still says what it was. */
-static void
-test_rt_exit_plan(RtFixture *fx, gconstpointer user_data)
-{
-	CwTradingOrchestrator *orch = cw_bot_runtime_get_active(fx->rt, NULL);
-	const CwExitMachine *m = cw_trading_orchestrator_get_exit_machine(orch);
-	g_autoptr(GError) error = NULL;
-	g_autoptr(JsonNode) root = NULL;
-	g_autofree char *state = NULL;
-	JsonObject *obj;
-	JsonArray *tps;
-	CwPosition loaded;
-	guint candles_then;
-	double stop_then;
-	guint i = 0;
-
-	for (;
-	     i < 400 && cw_trading_orchestrator_get_position(orch)->direction == CW_DIRECTION_NONE;
-	     i++) {
-		CwCandle c = cw_rt_candle(i);
-		cw_bot_runtime_on_candle(fx->rt, &c);
-	}
-	g_assert_cmpint(cw_trading_orchestrator_get_position(orch)->direction, !=,
-			CW_DIRECTION_NONE);
-	candles_then = m->candles_in_position;
-	stop_then = m->stop_price;
-	{
-		/* one more candle: the plan moves on, no position event needed */
-		CwCandle c = cw_rt_candle(i);
-		cw_bot_runtime_on_candle(fx->rt, &c);
-	}
-	rt_flush(fx);
-	g_assert_true(cw_store_position_load(
-	    fx->store.store, fx->id,
-	    g_quark_to_string(
-		cw_bot_config_get_active_strategy(cw_bot_runtime_get_config(fx->rt))->quark),
-	    &loaded, &state, &error));
-	g_assert_no_error(error);
-	g_assert_nonnull(state);
-	root = json_from_string(state, &error);
-	g_assert_no_error(error);
-	obj = json_node_get_object(root);
-	g_assert_cmpstr(json_object_get_string_member(obj, "state"), !=, NULL);
-	g_assert_true(json_object_has_member(obj, "trailing"));
-	g_assert_true(json_object_has_member(obj, "best_close"));
-	tps = json_object_get_array_member(obj, "take_profits");
-	g_assert_cmpuint(json_array_get_length(tps), ==, m->n_take_profits);
-	/* as of the last position event, not as of the flush */
-	if (m->candles_in_position != candles_then || m->stop_price != stop_then)
-		g_test_message("the plan moved on after the event, as wanted");
-	g_assert_cmpint(json_object_get_int_member(obj, "candles_in_position"), <=, candles_then);
-}
-
 /* A restarted bot: it warms up on its history up to the persisted cursor
  * (nothing decided, journalled or queued, no order), then takes the
  * trading state snapshot written with that cursor and trades on exactly as
@@ -580,7 +525,6 @@ main(int argc, char **argv)
 	ADD("cursor", FALSE, test_rt_cursor);
 	ADD("origin", FALSE, test_rt_origin);
 	ADD("journal", FALSE, test_rt_journal);
-	ADD("exit-plan", FALSE, test_rt_exit_plan);
 	ADD("recovery", FALSE, test_rt_recovery);
 	ADD("recovery-legacy", FALSE, test_rt_recovery_legacy);
 	ADD("switch", TRUE, test_rt_switch);

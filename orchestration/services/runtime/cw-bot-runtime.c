@@ -112,74 +112,37 @@ cw_bot_runtime_arm_retries(CwBotRuntime *self)
 		cw_retry_poller_arm(self->retries);
 }
 
-/* The exit plan of the position, kept beside it in trading_positions:
- * its fields are copied on the candle path, its JSON is built at flush
- * time (cw_bot_exit_plan_json()). */
-typedef struct {
-	CwExitState state;
-	double stop_price;
-	gboolean trailing;
-	double best_close;
-	guint candles_in_position;
-	guint n_take_profits;
-	double tp_price[CW_MAX_TAKE_PROFITS];
-	double tp_qty[CW_MAX_TAKE_PROFITS];
-	gboolean tp_filled[CW_MAX_TAKE_PROFITS];
-} CwBotExitPlan;
-
+/* The exit plan of the position, kept beside it in trading_positions. */
 static char *
-cw_bot_exit_plan_json(gconstpointer data)
+cw_bot_runtime_exit_state_json(CwBotRuntime *self, const CwEvent *event)
 {
-	const CwBotExitPlan *plan = data;
-	GString *out = g_string_new(NULL);
+	const CwExitMachine *m;
+	GString *out;
 	CwJsonWriter w;
 
+	if (self->active == NULL || event->strategy_id != self->active_spec->quark)
+		return NULL;
+	m = cw_trading_orchestrator_get_exit_machine(self->active);
+	out = g_string_new(NULL);
 	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
 	cw_json_writer_begin_object(&w);
-	cw_json_writer_member_string(&w, "state", cw_exit_state_to_string(plan->state));
-	cw_json_writer_member_double(&w, "stop_price", plan->stop_price);
-	cw_json_writer_member_boolean(&w, "trailing", plan->trailing);
-	cw_json_writer_member_double(&w, "best_close", plan->best_close);
-	cw_json_writer_member_uint(&w, "candles_in_position", plan->candles_in_position);
+	cw_json_writer_member_string(&w, "state", cw_exit_state_to_string(m->state));
+	cw_json_writer_member_double(&w, "stop_price", m->stop_price);
+	cw_json_writer_member_boolean(&w, "trailing", m->trailing_active);
+	cw_json_writer_member_double(&w, "best_close", m->best_close);
+	cw_json_writer_member_uint(&w, "candles_in_position", m->candles_in_position);
 	cw_json_writer_key(&w, "take_profits");
 	cw_json_writer_begin_array(&w);
-	for (guint i = 0; i < plan->n_take_profits; i++) {
+	for (guint i = 0; i < m->n_take_profits; i++) {
 		cw_json_writer_begin_object(&w);
-		cw_json_writer_member_double(&w, "price", plan->tp_price[i]);
-		cw_json_writer_member_double(&w, "qty", plan->tp_qty[i]);
-		cw_json_writer_member_boolean(&w, "filled", plan->tp_filled[i]);
+		cw_json_writer_member_double(&w, "price", m->tp_price[i]);
+		cw_json_writer_member_double(&w, "qty", m->tp_qty[i]);
+		cw_json_writer_member_boolean(&w, "filled", m->tp_filled[i]);
 		cw_json_writer_end_object(&w);
 	}
 	cw_json_writer_end_array(&w);
 	cw_json_writer_end_object(&w);
 	return g_string_free(out, FALSE);
-}
-
-/* The position row, with the exit plan of the active strategy. */
-static void
-cw_bot_runtime_queue_position(CwBotRuntime *self, const CwEvent *event, const char *strategy)
-{
-	const CwExitMachine *m;
-	CwBotExitPlan plan = {0};
-
-	if (self->active == NULL || event->strategy_id != self->active_spec->quark) {
-		cw_store_writer_position(self->writer, self->id, strategy, event->position, NULL);
-		return;
-	}
-	m = cw_trading_orchestrator_get_exit_machine(self->active);
-	plan.state = m->state;
-	plan.stop_price = m->stop_price;
-	plan.trailing = m->trailing_active;
-	plan.best_close = m->best_close;
-	plan.candles_in_position = m->candles_in_position;
-	plan.n_take_profits = MIN(m->n_take_profits, (guint) CW_MAX_TAKE_PROFITS);
-	for (guint i = 0; i < plan.n_take_profits; i++) {
-		plan.tp_price[i] = m->tp_price[i];
-		plan.tp_qty[i] = m->tp_qty[i];
-		plan.tp_filled[i] = m->tp_filled[i];
-	}
-	cw_store_writer_position_deferred(self->writer, self->id, strategy, event->position,
-					  cw_bot_exit_plan_json, &plan, sizeof plan);
 }
 
 /* The health view's counters: events, off the per-candle path. */
@@ -227,7 +190,8 @@ cw_bot_runtime_record(const CwEvent *event, gpointer user_data)
 	case CW_EVENT_POSITION_CLOSED:
 	case CW_EVENT_STOP_MOVED:
 		if (event->position != NULL)
-			cw_bot_runtime_queue_position(self, event, strategy);
+			cw_store_writer_position(self->writer, self->id, strategy, event->position,
+						 cw_bot_runtime_exit_state_json(self, event));
 		break;
 	case CW_EVENT_TRADE_CLOSED:
 		cw_store_writer_trade(self->writer, self->name, strategy, event->trade);

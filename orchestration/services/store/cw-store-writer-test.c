@@ -254,51 +254,6 @@ writer_teardown(CwStoreFixture *fx, gconstpointer user_data)
 	cw_test_log_assert_none();
 }
 
-static guint writer_json_calls;
-
-/* the deferred state JSON of writer_deferred(): the int it was given */
-static char *
-writer_json(gconstpointer data)
-{
-	writer_json_calls++;
-	return g_strdup_printf("{\"n\":%d}", *(const int *) data);
-}
-
-/* A position whose state JSON is built at flush time: not when queued,
- * from a copy of the data as it was then, and once even when the queue is
- * applied again after a rolled-back transaction. */
-static void
-test_writer_deferred(CwStoreFixture *fx, gconstpointer user_data)
-{
-	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
-	g_autoptr(GError) error = NULL;
-	g_autofree char *state = NULL;
-	CwPosition position = {.symbol = g_quark_from_string("BTCUSDT"),
-			       .direction = CW_DIRECTION_LONG,
-			       .qty = 0.01,
-			       .entry_price = 35000.5};
-	CwPosition loaded;
-	gint64 bot = writer_add_bot(fx, "alpha");
-	int n = 7;
-
-	writer_json_calls = 0;
-	cw_store_writer_position_deferred(w, bot, "trend", &position, writer_json, &n, sizeof n);
-	n = 8; /* the copy was taken */
-	g_assert_cmpuint(writer_json_calls, ==, 0);
-	/* applied and rolled back: kept, its JSON already built */
-	g_assert_true(cw_store_begin(fx->store, &error));
-	g_assert_true(cw_store_writer_apply_pending(w, &error));
-	g_assert_true(cw_store_rollback(fx->store, &error));
-	g_assert_cmpuint(writer_json_calls, ==, 1);
-	g_assert_true(cw_store_writer_flush(w, &error));
-	g_assert_no_error(error);
-	g_assert_cmpuint(writer_json_calls, ==, 1);
-	g_assert_true(cw_store_position_load(fx->store, bot, "trend", &loaded, &state, &error));
-	g_assert_no_error(error);
-	g_assert_cmpstr(state, ==, "{\"n\":7}");
-	g_assert_cmpfloat(loaded.qty, ==, 0.01);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -312,7 +267,6 @@ main(int argc, char **argv)
 	ADD("busy", test_writer_busy);
 	ADD("move-and-apply", test_writer_move_and_apply);
 	ADD("rollback", test_writer_rollback);
-	ADD("deferred", test_writer_deferred);
 #undef ADD
 	return g_test_run();
 }

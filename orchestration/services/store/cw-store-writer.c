@@ -23,9 +23,6 @@ typedef struct {
 	char *s2; /* type / strategy id / value */
 	char *s3; /* payload / state json */
 	char *s4;
-	/* a state JSON built at apply time into s3, from json_data */
-	CwStoreJsonFunc json_func;
-	gpointer json_data;
 	union {
 		CwTrade trade;
 		CwOrder order;
@@ -58,7 +55,6 @@ cw_write_free(CwWrite *w)
 	g_free(w->s2);
 	g_free(w->s3);
 	g_free(w->s4);
-	g_free(w->json_data);
 	g_free(w);
 }
 
@@ -165,19 +161,6 @@ cw_store_writer_position(CwStoreWriter *self, gint64 bot_id, const char *strateg
 }
 
 void
-cw_store_writer_position_deferred(CwStoreWriter *self, gint64 bot_id, const char *strategy_id,
-				  const CwPosition *position, CwStoreJsonFunc func,
-				  gconstpointer data, gsize size)
-{
-	CwWrite *w = cw_store_writer_push(self, CW_WRITE_POSITION, bot_id);
-
-	w->s1 = g_strdup(strategy_id);
-	w->u.position = *position;
-	w->json_func = func;
-	w->json_data = g_memdup2(data, size);
-}
-
-void
 cw_store_writer_state(CwStoreWriter *self, gint64 bot_id, const char *key, const char *value)
 {
 	CwWrite *w = cw_store_writer_push(self, CW_WRITE_STATE, bot_id);
@@ -267,9 +250,6 @@ cw_store_writer_apply(CwStoreWriter *self, CwWrite *w, GError **error)
 	case CW_WRITE_ORDER:
 		return cw_store_order_upsert(self->store, w->bot_id, &w->u.order, error);
 	case CW_WRITE_POSITION:
-		/* built once: a queue applied again after a failed commit reuses it */
-		if (w->json_func != NULL && w->s3 == NULL)
-			w->s3 = w->json_func(w->json_data);
 		return cw_store_position_save(self->store, w->bot_id, w->s1, &w->u.position, w->s3,
 					      error);
 	case CW_WRITE_STATE:

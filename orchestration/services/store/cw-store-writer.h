@@ -28,14 +28,6 @@ void cw_store_writer_trade(CwStoreWriter *self, const char *bot_name, const char
 void cw_store_writer_order(CwStoreWriter *self, gint64 bot_id, const CwOrder *order);
 void cw_store_writer_position(CwStoreWriter *self, gint64 bot_id, const char *strategy_id,
 			      const CwPosition *position, char *state_json /* taken */);
-/* Builds a JSON text (transfer full) from the bytes queued with it. */
-typedef char *(*CwStoreJsonFunc)(gconstpointer data);
-/* As cw_store_writer_position(), with the state JSON built at flush time
- * by func from a copy of the size bytes at data: nothing is formatted on
- * the candle path. */
-void cw_store_writer_position_deferred(CwStoreWriter *self, gint64 bot_id, const char *strategy_id,
-				       const CwPosition *position, CwStoreJsonFunc func,
-				       gconstpointer data, gsize size);
 void cw_store_writer_state(CwStoreWriter *self, gint64 bot_id, const char *key, const char *value);
 void cw_store_writer_metrics(CwStoreWriter *self, const CwStoreMetrics *metrics);
 void cw_store_writer_candle(CwStoreWriter *self, const char *exchange, const CwCandle *candle);
