@@ -113,6 +113,69 @@ test_json_writer_double_round_trip(void)
 	}
 }
 
+/* The reference: every digit count from 1 up, the first that reads back
+ * (the writer tries only 15, 16 and 17, see cw_json_format_shortest()). */
+static void
+test_json_shortest_reference(char *buf, gsize len, double v)
+{
+	char format[8];
+	const char *e;
+	int prec = 1;
+
+	for (; prec <= 17; prec++) {
+		g_snprintf(format, sizeof(format), "%%.%dg", prec);
+		g_ascii_formatd(buf, (gint) len, format, v);
+		if (g_ascii_strtod(buf, NULL) == v)
+			break;
+	}
+	e = strchr(buf, 'e');
+	if (e != NULL && fabs(v) >= 1e-5 && fabs(v) < 1e17) {
+		char plain[G_ASCII_DTOSTR_BUF_SIZE + 32];
+		gint64 exponent = g_ascii_strtoll(e + 1, NULL, 10);
+		int decimals = (int) MAX(0, MIN(prec, 17) - 1 - exponent);
+
+		g_snprintf(format, sizeof(format), "%%.%df", decimals);
+		g_ascii_formatd(plain, sizeof(plain), format, v);
+		if (strlen(plain) < len && g_ascii_strtod(plain, NULL) == v)
+			g_strlcpy(buf, plain, len);
+	}
+	if (strpbrk(buf, ".eE") == NULL)
+		g_strlcat(buf, ".0", len);
+}
+
+/* The same text as the digit-by-digit search, for prices and quantities
+ * on decimal grids, their sums, and any bit pattern. */
+static void
+test_json_writer_double_shortest(void)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(4242);
+
+	for (guint i = 0; i < 60000; i++) {
+		g_autoptr(GString) out = g_string_new(NULL);
+		char want[G_ASCII_DTOSTR_BUF_SIZE + 8];
+		CwJsonWriter w;
+		double v;
+
+		if (i % 3 == 0) {
+			guint64 bits = ((guint64) g_rand_int(rand) << 32) | g_rand_int(rand);
+			memcpy(&v, &bits, sizeof(v));
+			if (!isfinite(v))
+				continue;
+		} else if (i % 3 == 1) {
+			/* a price or quantity on a grid of 10^-k, k in 0..9 */
+			v = (double) g_rand_int_range(rand, 1, 100000000) /
+			    pow(10, g_rand_int_range(rand, 0, 10));
+		} else {
+			/* arithmetic on such values: PnL, fees, averages */
+			v = g_rand_double_range(rand, -1e6, 1e6) * 1.0001 / 3.0;
+		}
+		cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
+		cw_json_writer_double(&w, v);
+		test_json_shortest_reference(want, sizeof want, v);
+		g_assert_cmpstr(out->str, ==, want);
+	}
+}
+
 static void
 test_json_writer_double_forms(void)
 {
@@ -256,6 +319,7 @@ main(int argc, char **argv)
 			test_json_writer_non_finite_is_null);
 	g_test_add_func("/core/json-writer/double-round-trip", test_json_writer_double_round_trip);
 	g_test_add_func("/core/json-writer/double-forms", test_json_writer_double_forms);
+	g_test_add_func("/core/json-writer/double-shortest", test_json_writer_double_shortest);
 	g_test_add_func("/core/json-writer/nesting", test_json_writer_nesting);
 	g_test_add_func("/core/json-writer/appends", test_json_writer_appends);
 	g_test_add_func("/core/json-writer/misuse", test_json_writer_misuse);

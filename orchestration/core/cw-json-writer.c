@@ -322,28 +322,50 @@ cw_json_writer_before_number(CwJsonWriter *self, double *v)
 	return TRUE;
 }
 
+/* The significant digits of a %g text: those of its mantissa, without
+ * the sign, the point and leading zeros. */
+static int
+cw_json_count_digits(const char *text)
+{
+	int n = 0;
+	gboolean leading = TRUE;
+
+	for (const char *p = text; *p != '\0' && *p != 'e' && *p != 'E'; p++) {
+		if (!g_ascii_isdigit(*p) || (leading && *p == '0'))
+			continue;
+		leading = FALSE;
+		n++;
+	}
+	return MAX(n, 1);
+}
+
 /* The fewest significant digits that read back as v, in plain notation
  * while that stays short (1e-5 <= |v| < 1e17: 100, not %g's 1e+02), with
- * an exponent past that. */
+ * an exponent past that.
+ *
+ * A double whose shortest form has at most 15 digits (DBL_DIG) prints
+ * as exactly that form with %.15g (%g drops the trailing zeros), so only
+ * 15, 16 and 17 digits need trying: at most three conversions each way
+ * instead of one per digit count. */
 static void
 cw_json_format_shortest(char *buf, gsize len, double v)
 {
-	char format[8];
+	static const char *const formats[] = {"%.15g", "%.16g", "%.17g"};
 	const char *e;
-	int prec = 1;
+	guint i = 0;
 
-	for (; prec <= 17; prec++) {
-		g_snprintf(format, sizeof(format), "%%.%dg", prec);
-		g_ascii_formatd(buf, (gint) len, format, v);
+	for (; i < G_N_ELEMENTS(formats); i++) {
+		g_ascii_formatd(buf, (gint) len, formats[i], v);
 		if (g_ascii_strtod(buf, NULL) == v)
 			break;
 	}
 	e = strchr(buf, 'e');
 	if (e != NULL && fabs(v) >= 1e-5 && fabs(v) < 1e17) {
 		char plain[G_ASCII_DTOSTR_BUF_SIZE + 32];
+		char format[8];
 		/* e + 1 is the exponent g_ascii_formatd() wrote: [-+]digits */
 		gint64 exponent = g_ascii_strtoll(e + 1, NULL, 10);
-		int decimals = (int) MAX(0, MIN(prec, 17) - 1 - exponent);
+		int decimals = (int) MAX(0, cw_json_count_digits(buf) - 1 - exponent);
 
 		g_snprintf(format, sizeof(format), "%%.%df", decimals);
 		g_ascii_formatd(plain, sizeof(plain), format, v);

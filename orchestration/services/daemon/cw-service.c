@@ -20,6 +20,8 @@ struct _CwService {
 	/* the shutdown's timeout and work, once armed; each removes itself */
 	guint timeout_id;
 	guint finish_id;
+	/* the rest of a flush round, in slices between candles (0: none) */
+	guint slice_id;
 	/* failed flushes: the first is logged, the repeats every 10 s */
 	guint flush_failures;
 	gint64 flush_failing_since_us;
@@ -29,6 +31,7 @@ struct _CwService {
 	CwHealthProbe *probe;
 	CwHttpServer *http;
 	CwPromHistogram flush_hist;
+	CwStoreCheckpointer *checkpointer; /* nullable: checkpoints in commits */
 	/* the control API on the HTTP server: read at start-up, so that a bad
 	 * token file or certificate stops the service before a bot runs */
 	CwApiTokens *api_tokens;   /* nullable: no api.token_file */
@@ -39,6 +42,11 @@ struct _CwService {
  * service stops (exit 1) instead of growing without bound. */
 #define CW_SERVICE_MAX_PENDING_WRITES 200000
 #define CW_SERVICE_FLUSH_LOG_US       (10 * G_USEC_PER_SEC)
+/* How long one slice of the periodic flush applies bots' queues before it
+ * commits and lets the main loop take a candle. */
+#define CW_SERVICE_FLUSH_SLICE_US 1000
+/* WAL checkpoints on their own thread, this often. */
+#define CW_SERVICE_CHECKPOINT_MS 1000
 
 G_DEFINE_FINAL_TYPE(CwService, cw_service, G_TYPE_OBJECT)
 
@@ -359,6 +367,7 @@ cw_service_dispose(GObject *object)
 	}
 	g_clear_handle_id(&self->timeout_id, g_source_remove);
 	g_clear_handle_id(&self->finish_id, g_source_remove);
+	g_clear_handle_id(&self->slice_id, g_source_remove);
 	g_clear_object(&self->http);
 	g_clear_object(&self->api_tokens);
 	g_clear_object(&self->tls_cert);
@@ -370,6 +379,7 @@ cw_service_dispose(GObject *object)
 	g_clear_object(&self->manager);
 	g_clear_pointer(&self->cache, cw_orchestrator_cache_free);
 	g_clear_pointer(&self->writer, cw_store_writer_free);
+	g_clear_pointer(&self->checkpointer, cw_store_checkpointer_free);
 	g_clear_object(&self->store);
 	g_clear_pointer(&self->loop, g_main_loop_unref);
 	G_OBJECT_CLASS(cw_service_parent_class)->dispose(object);
@@ -448,6 +458,27 @@ cw_service_load_http(CwService *self, GError **error)
 	return TRUE;
 }
 
+/* A commit on the main loop that crosses SQLite's automatic checkpoint
+ * threshold copies the WAL into the database and syncs it: milliseconds
+ * to tens of milliseconds while a candle waits. The checkpoints run on a
+ * thread of their own instead; without it (it cannot open the file) the
+ * commits checkpoint as before. */
+static void
+cw_service_start_checkpointer(CwService *self, const char *db_path)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (g_strcmp0(db_path, ":memory:") == 0)
+		return;
+	self->checkpointer = cw_store_checkpointer_new(db_path, CW_SERVICE_CHECKPOINT_MS, &error);
+	if (self->checkpointer == NULL) {
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
+		       "WAL checkpoints stay in the main loop's commits: %s", error->message);
+		return;
+	}
+	cw_store_set_wal_autocheckpoint(self->store, 0);
+}
+
 CwService *
 cw_service_new(const char *db_path, const CwServiceOptions *options, GError **error)
 {
@@ -468,6 +499,7 @@ cw_service_new(const char *db_path, const CwServiceOptions *options, GError **er
 	}
 	if (!cw_notification_worker_new_from_settings(self->store, &self->notifications, error))
 		return NULL;
+	cw_service_start_checkpointer(self, db_path);
 	self->writer = cw_store_writer_new(self->store);
 	self->cache = cw_orchestrator_cache_new(options->max_cached_orchestrators);
 	self->manager = cw_strategy_manager_new(self->store, self->writer, self->cache);
@@ -532,6 +564,20 @@ cw_service_flush_failed(CwService *self, const GError *error)
 	}
 }
 
+/* A flush (or a round of slices) committed: says so after failures. */
+static void
+cw_service_flush_succeeded(CwService *self)
+{
+	if (self->flush_failures == 0)
+		return;
+	cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
+	       "store writable again after %u failed flushes in %.1f s: the kept writes "
+	       "are written, new orders are allowed",
+	       self->flush_failures,
+	       (double) (g_get_monotonic_time() - self->flush_failing_since_us) / G_USEC_PER_SEC);
+	self->flush_failures = 0;
+}
+
 /* Returns FALSE when the flush failed (the writes are kept). */
 static gboolean
 cw_service_flush(CwService *self)
@@ -547,16 +593,42 @@ cw_service_flush(CwService *self)
 	}
 	cw_prom_histogram_observe(&self->flush_hist,
 				  (double) (g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
-	if (self->flush_failures > 0) {
-		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
-		       "store writable again after %u failed flushes in %.1f s: the kept writes "
-		       "are written, new orders are allowed",
-		       self->flush_failures,
-		       (double) (g_get_monotonic_time() - self->flush_failing_since_us) /
-			   G_USEC_PER_SEC);
-		self->flush_failures = 0;
-	}
+	cw_service_flush_succeeded(self);
 	return TRUE;
+}
+
+/* One slice of the periodic flush; TRUE when its round is over (done or
+ * failed). Each slice holds the main loop for about
+ * CW_SERVICE_FLUSH_SLICE_US, so a candle that comes during a flush of many
+ * bots waits for one slice, not for the whole flush. */
+static gboolean
+cw_service_flush_slice(CwService *self)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	gboolean done = TRUE;
+
+	if (!cw_strategy_manager_flush_slice(self->manager, CW_SERVICE_FLUSH_SLICE_US, &done,
+					     &error)) {
+		cw_service_flush_failed(self, error);
+		return TRUE;
+	}
+	cw_prom_histogram_observe(&self->flush_hist,
+				  (double) (g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+	if (done)
+		cw_service_flush_succeeded(self);
+	return done;
+}
+
+static gboolean
+cw_service_slice_cb(gpointer user_data)
+{
+	CwService *self = user_data;
+
+	if (!cw_service_flush_slice(self))
+		return G_SOURCE_CONTINUE;
+	self->slice_id = 0;
+	return G_SOURCE_REMOVE;
 }
 
 static void
@@ -573,7 +645,13 @@ cw_service_flush_cb(gpointer user_data)
 {
 	CwService *self = user_data;
 
-	cw_service_flush(self);
+	/* a slice of the round in progress, or the first of a new one; what
+	 * it leaves runs in idle slices after the candles. The timer's slice
+	 * moves a round on even when a busy loop starves the idle ones. */
+	if (cw_service_flush_slice(self))
+		g_clear_handle_id(&self->slice_id, g_source_remove);
+	else if (self->slice_id == 0)
+		self->slice_id = g_idle_add(cw_service_slice_cb, self);
 	if (self->options.exit_when_idle && cw_strategy_manager_get_n_running(self->manager) == 0) {
 		cw_log(G_LOG_LEVEL_MESSAGE, NULL, NULL,
 		       "no bot is running: exiting (--exit-when-idle)");

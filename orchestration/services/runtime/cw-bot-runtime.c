@@ -1018,6 +1018,14 @@ cw_bot_runtime_queue_cursor(CwBotRuntime *self)
 	self->cursor_queued = self->cursor;
 }
 
+/* Whether the bot's gates read other bots' positions (a limit across
+ * bots), without loading a strategy that is not loaded. */
+gboolean
+cw_bot_runtime_reads_other_bots(CwBotRuntime *self)
+{
+	return self->active != NULL && cw_trading_orchestrator_reads_other_bots(self->active);
+}
+
 static void cw_bot_runtime_apply_scheduled(CwBotRuntime *self);
 
 /* A hint for the fan-out: the next bot's state into the cache. */

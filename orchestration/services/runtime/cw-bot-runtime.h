@@ -75,6 +75,7 @@ gboolean cw_bot_runtime_is_recovering(CwBotRuntime *self);
 gint64 cw_bot_runtime_get_cursor(CwBotRuntime *self);
 /* Queues the cursor for the next flush if it moved, with the trading
  * state snapshot (bot_state "trading_state") when that changed. */
+gboolean cw_bot_runtime_reads_other_bots(CwBotRuntime *self);
 void cw_bot_runtime_queue_cursor(CwBotRuntime *self);
 /* The trading state to restore once the warm-up replay reaches the
  * cursor (a verified frame, see cw_trading_orchestrator_restore()). NULL:

@@ -7,6 +7,68 @@
  * (cw-test-feed.c). */
 #include "cw-runtime-test-utils.h"
 
+/* A guard that says it reads other bots (as max_positions_total does),
+ * active with guardrails.test_reads_others: true; it allows everything. */
+#define SM_TYPE_OTHERS_GUARD (sm_others_guard_get_type())
+G_DECLARE_FINAL_TYPE(SmOthersGuard, sm_others_guard, SM, OTHERS_GUARD, GObject)
+
+struct _SmOthersGuard {
+	GObject parent_instance;
+};
+
+static void sm_others_guard_iface_init(CwGuardInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE(SmOthersGuard, sm_others_guard, G_TYPE_OBJECT,
+			      G_IMPLEMENT_INTERFACE(CW_TYPE_GUARD, sm_others_guard_iface_init))
+
+static void
+sm_others_guard_class_init(SmOthersGuardClass *klass)
+{
+}
+
+static void
+sm_others_guard_init(SmOthersGuard *self)
+{
+}
+
+static const char *
+sm_others_guard_get_name(CwGuard *guard)
+{
+	return "test-reads-others";
+}
+
+static gboolean
+sm_others_guard_configure(CwGuard *guard, const CwBotConfig *config, gboolean *active,
+			  GError **error)
+{
+	JsonObject *section = cw_bot_config_get_section(config, "guardrails");
+
+	*active = section != NULL && json_object_has_member(section, "test_reads_others");
+	return TRUE;
+}
+
+static CwGuardVerdict
+sm_others_guard_check(CwGuard *guard, const CwGuardContext *ctx, CwOrder *order, char *reason,
+		      gsize reason_len)
+{
+	return CW_GUARD_ALLOW;
+}
+
+static gboolean
+sm_others_guard_reads_other_bots(CwGuard *guard)
+{
+	return TRUE;
+}
+
+static void
+sm_others_guard_iface_init(CwGuardInterface *iface)
+{
+	iface->get_name = sm_others_guard_get_name;
+	iface->configure = sm_others_guard_configure;
+	iface->check = sm_others_guard_check;
+	iface->reads_other_bots = sm_others_guard_reads_other_bots;
+}
+
 typedef struct {
 	CwStoreFixture store;
 	CwStoreWriter *writer;
@@ -17,7 +79,14 @@ typedef struct {
 static void
 sm_setup(SmFixture *fx, gconstpointer user_data)
 {
+	static gsize once = 0;
+
 	cw_test_feed_register();
+	if (g_once_init_enter(&once)) {
+		g_io_extension_point_implement(CW_EXTENSION_POINT_GUARD, SM_TYPE_OTHERS_GUARD,
+					       "test-reads-others", 0);
+		g_once_init_leave(&once, 1);
+	}
 	cw_store_fixture_setup(&fx->store, NULL);
 	fx->writer = cw_store_writer_new(fx->store.store);
 	fx->cache = cw_orchestrator_cache_new(0);
@@ -263,6 +332,156 @@ test_sm_flush(SmFixture *fx, gconstpointer user_data)
 	}
 }
 
+/* The flush in slices: a slice with no time budget commits one bot's
+ * queue, and the main loop may take candles before the next; a bot
+ * visited later is written with the cursor of its latest candle, queued
+ * last; the round ends after the last bot, and the next one starts over. */
+static void
+test_sm_flush_slices(SmFixture *fx, gconstpointer user_data)
+{
+	gint64 ids[3] = {sm_add(fx, "a", "k1", TRUE), sm_add(fx, "b", "k2", TRUE),
+			 sm_add(fx, "c", "k3", TRUE)};
+	const char *keys[3] = {"k1", "k2", "k3"};
+	g_autoptr(GError) error = NULL;
+	gboolean done = FALSE;
+	guint slices = 0;
+	guint64 written = 0, failed = 0;
+
+	sm_startup(fx);
+	for (guint i = 0; i < 3; i++)
+		sm_push(keys[i], 0, 10);
+	g_assert_true(cw_strategy_manager_flush_slice(fx->manager, 0, &done, &error));
+	g_assert_no_error(error);
+	g_assert_false(done);
+	/* the service's queue and one bot's: that bot's cursor only */
+	g_assert_cmpuint(cw_store_writer_get_pending(fx->writer), ==, 0);
+	{
+		guint n_written = 0;
+		for (guint i = 0; i < 3; i++)
+			n_written += sm_state_int(fx, ids[i], "cursor") != G_MININT64;
+		g_assert_cmpuint(n_written, ==, 1);
+	}
+	/* candles between slices: the bots still to visit write the newest */
+	for (guint i = 0; i < 3; i++)
+		sm_push(keys[i], 10, 5);
+	for (slices = 1; !done && slices < 10; slices++) {
+		g_assert_true(cw_strategy_manager_flush_slice(fx->manager, 0, &done, &error));
+		g_assert_no_error(error);
+	}
+	g_assert_true(done);
+	g_assert_cmpuint(slices, ==, 3);
+	{
+		guint n_newest = 0;
+		for (guint i = 0; i < 3; i++)
+			n_newest +=
+			    sm_state_int(fx, ids[i], "cursor") == CW_RT_T0 + 14 * CW_RT_STEP_MS;
+		g_assert_cmpuint(n_newest, ==, 2);
+	}
+	/* the next round writes the first bot's newer cursor too */
+	do {
+		g_assert_true(cw_strategy_manager_flush_slice(fx->manager, 0, &done, &error));
+		g_assert_no_error(error);
+	} while (!done);
+	for (guint i = 0; i < 3; i++)
+		g_assert_cmpint(sm_state_int(fx, ids[i], "cursor"), ==,
+				CW_RT_T0 + 14 * CW_RT_STEP_MS);
+	g_assert_cmpuint(cw_strategy_manager_get_n_pending(fx->manager), ==, 0);
+	cw_strategy_manager_get_write_counts(fx->manager, &written, &failed);
+	g_assert_cmpuint(written, >, 6);
+	g_assert_cmpuint(failed, ==, 0);
+	/* a large budget: the whole round in one slice */
+	sm_push("k1", 15, 1);
+	sm_push("k3", 15, 1);
+	g_assert_true(cw_strategy_manager_flush_slice(fx->manager, G_USEC_PER_SEC, &done, &error));
+	g_assert_true(done);
+	g_assert_cmpint(sm_state_int(fx, ids[0], "cursor"), ==, CW_RT_T0 + 15 * CW_RT_STEP_MS);
+	g_assert_cmpint(sm_state_int(fx, ids[2], "cursor"), ==, CW_RT_T0 + 15 * CW_RT_STEP_MS);
+}
+
+/* A bot under a limit across bots decides on the others' positions: a
+ * restart must find every bot at the same cursor, so the round commits
+ * every bot in one slice whatever the budget. */
+static void
+test_sm_flush_slices_across_bots(SmFixture *fx, gconstpointer user_data)
+{
+	const char *keys[3] = {"k1", "k2", "k3"};
+	gint64 ids[3];
+	g_autoptr(GError) error = NULL;
+	gboolean done = FALSE;
+
+	for (guint i = 0; i < 3; i++) {
+		g_autofree char *name = g_strdup_printf("x%u", i);
+		g_autofree char *text = cw_rt_config_text(name, keys[i], NULL, FALSE);
+		/* the config's last '}' closes it: the guardrails go before */
+		g_autofree char *limited =
+		    g_strdup_printf("%.*s,\"guardrails\":{\"test_reads_others\":true}}",
+				    (int) strlen(text) - 1, text);
+
+		ids[i] =
+		    cw_store_bot_add(fx->store.store, name, i == 1 ? limited : text, TRUE, &error);
+		g_assert_no_error(error);
+	}
+	sm_startup(fx);
+	for (guint i = 0; i < 3; i++)
+		sm_push(keys[i], 0, 10);
+	g_assert_true(
+	    cw_bot_runtime_reads_other_bots(cw_strategy_manager_lookup(fx->manager, ids[1])));
+	g_assert_false(
+	    cw_bot_runtime_reads_other_bots(cw_strategy_manager_lookup(fx->manager, ids[0])));
+	g_assert_true(cw_strategy_manager_flush_slice(fx->manager, 0, &done, &error));
+	g_assert_no_error(error);
+	g_assert_true(done);
+	for (guint i = 0; i < 3; i++)
+		g_assert_cmpint(sm_state_int(fx, ids[i], "cursor"), ==,
+				CW_RT_T0 + 9 * CW_RT_STEP_MS);
+}
+
+/* The frames in the WAL of path: what the commits since the last full
+ * checkpoint wrote. */
+static int
+sm_wal_frames(const char *path, const char *mode)
+{
+	sqlite3 *raw = cw_store_test_raw_open(path);
+	sqlite3_stmt *stmt = NULL;
+	g_autofree char *sql = g_strdup_printf("PRAGMA wal_checkpoint(%s)", mode);
+	int frames;
+
+	g_assert_cmpint(sqlite3_prepare_v2(raw, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_ROW);
+	g_assert_cmpint(sqlite3_column_int(stmt, 0), ==, 0); /* not busy */
+	frames = sqlite3_column_int(stmt, 1);
+	sqlite3_finalize(stmt);
+	sqlite3_close(raw);
+	return frames;
+}
+
+/* The heartbeats of every running bot go in one commit: one page of
+ * trading_bots in the WAL, not one per bot. */
+static void
+test_sm_heartbeat_one_commit(SmFixture *fx, gconstpointer user_data)
+{
+	gint64 ids[6];
+
+	for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
+		g_autofree char *name = g_strdup_printf("h%u", i);
+		ids[i] = sm_add(fx, name, "k1", TRUE);
+	}
+	sm_startup(fx);
+	sm_flush(fx);
+	cw_store_set_wal_autocheckpoint(fx->store.store, 0);
+	sm_wal_frames(fx->store.path, "TRUNCATE");
+	cw_strategy_manager_heartbeat(fx->manager, 1700000000123);
+	g_assert_cmpint(sm_wal_frames(fx->store.path, "PASSIVE"), <=, 2);
+	for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
+		g_auto(CwStoreBot) bot = {0};
+		g_autoptr(GError) error = NULL;
+
+		g_assert_true(cw_store_bot_get_by_id(fx->store.store, ids[i], &bot, &error));
+		g_assert_cmpint(bot.last_heartbeat, ==, 1700000000123);
+	}
+	sm_flush(fx);
+}
+
 /* stop_all stops and unloads every running bot with the reason. */
 static void
 test_sm_stop_all(SmFixture *fx, gconstpointer user_data)
@@ -434,6 +653,9 @@ main(int argc, char **argv)
 	ADD("reconcile", test_sm_reconcile);
 	ADD("feed-ended", test_sm_feed_ended);
 	ADD("flush", test_sm_flush);
+	ADD("flush-slices", test_sm_flush_slices);
+	ADD("flush-slices-across-bots", test_sm_flush_slices_across_bots);
+	ADD("heartbeat-one-commit", test_sm_heartbeat_one_commit);
 	ADD("stop-all", test_sm_stop_all);
 	ADD("close", test_sm_close);
 	ADD("bot-error", test_sm_bot_error);

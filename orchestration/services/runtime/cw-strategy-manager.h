@@ -39,6 +39,9 @@ guint cw_strategy_manager_get_n_running(CwStrategyManager *self);
 gboolean cw_strategy_manager_get_halt_all(CwStrategyManager *self);
 /* Writes every queue (the service's and each bot's) in one transaction. */
 gboolean cw_strategy_manager_flush(CwStrategyManager *self, GError **error);
+/* One bounded slice of a flush in rounds over the bots (see the .c). */
+gboolean cw_strategy_manager_flush_slice(CwStrategyManager *self, gint64 budget_us, gboolean *done,
+					 GError **error);
 /* Writes queued and not yet committed, in every queue, and statuses
  * that wait for a retry. */
 guint64 cw_strategy_manager_get_n_pending(CwStrategyManager *self);

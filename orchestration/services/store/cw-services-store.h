@@ -6,6 +6,7 @@
 #define CW_SERVICES_STORE_INSIDE
 #include "cw-store.h"
 #include "cw-store-writer.h"
+#include "cw-store-checkpointer.h"
 #include "cw-event-json.h"
 #include "cw-store-outbox.h"
 #include "cw-outbox-router.h"

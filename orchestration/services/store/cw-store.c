@@ -323,6 +323,22 @@ cw_store_get_path(CwStore *self)
 }
 
 /**
+ * cw_store_set_wal_autocheckpoint:
+ * @pages: the WAL size in pages past which a commit checkpoints; 0 turns
+ *   the automatic checkpoints of this connection off (SQLite's default is
+ *   1000), for a CwStoreCheckpointer to run them elsewhere
+ */
+void
+cw_store_set_wal_autocheckpoint(CwStore *self, guint pages)
+{
+	g_autoptr(GRecMutexLocker) locker = NULL;
+
+	g_return_if_fail(CW_IS_STORE(self));
+	locker = cw_store_lock(self);
+	sqlite3_wal_autocheckpoint(self->db, (int) MIN(pages, (guint) G_MAXINT));
+}
+
+/**
  * cw_store_get_busy_timeout:
  *
  * Returns: the busy timeout in ms

@@ -59,6 +59,8 @@ CwStore *cw_store_open_at_version(const char *path, guint version,
 				  GError **error) G_GNUC_WARN_UNUSED_RESULT;
 guint cw_store_get_schema_version(CwStore *self);
 const char *cw_store_get_path(CwStore *self);
+/* Automatic WAL checkpoints of this connection: 0 = off. */
+void cw_store_set_wal_autocheckpoint(CwStore *self, guint pages);
 /* How long a statement waits for another connection's lock; default 5000 ms. */
 guint cw_store_get_busy_timeout(CwStore *self);
 void cw_store_set_busy_timeout(CwStore *self, guint timeout_ms);
