@@ -12,6 +12,10 @@
 #include <string.h>
 
 #define CW_LIVE_HELD_MAX 4096
+/* a gap REST did not fill is asked for again this many times, after
+ * these delays (ms), before the candles after it go out without it */
+#define CW_LIVE_GAP_RETRIES 4
+static const guint cw_live_gap_retry_ms[CW_LIVE_GAP_RETRIES] = {50, 250, 1000, 2000};
 /* the most candles a recovery reads back from the candles table */
 #define CW_LIVE_HISTORY_MAX 500000
 
@@ -62,7 +66,8 @@ typedef struct {
 	gboolean want_backfill; /* a gap or a reconnect came during a backfill */
 	gboolean paging;        /* the backfill pages forward until a short page */
 	gboolean probing;       /* asked for the newest candle: a warm-up over pages */
-	gboolean gap_retry;     /* this backfill asks again for a gap REST had not closed */
+	guint gap_retries;      /* times this gap was asked for again (REST had not closed it) */
+	guint gap_retry_source; /* the timeout that asks again */
 	GCancellable *rest_cancel;
 	GArray *held; /* of CwCandle, sorted, during a backfill */
 	GArray *page; /* of CwCandle, a REST page */
@@ -251,6 +256,19 @@ cw_live_feed_hold(CwLiveFeed *self, const CwCandle *candle)
 static void cw_live_feed_backfill(CwLiveFeed *self);
 static void cw_live_feed_replay_stored(CwLiveFeed *self);
 
+/* The delay after an unfilled gap is over: the backfill asks again. */
+static gboolean
+cw_live_feed_gap_retry(gpointer user_data)
+{
+	CwLiveFeed *self = user_data;
+	CwLiveFeedPrivate *priv = PRIV(self);
+
+	priv->gap_retry_source = 0;
+	priv->backfilling = FALSE;
+	cw_live_feed_backfill(self);
+	return G_SOURCE_REMOVE;
+}
+
 /* After a backfill: the held candles, in order; a gap still before the
  * first is one REST could not fill. */
 static void
@@ -267,17 +285,18 @@ cw_live_feed_end_backfill(CwLiveFeed *self, gboolean filled_any)
 
 	/* a held candle after a gap: REST may have answered before the
 	 * missing candle closed on the exchange (the stream had it first),
-	 * so ask once more before calling the gap unfilled */
-	if (!priv->gap_retry && priv->session != NULL && priv->held->len > 0 &&
-	    priv->last_open != G_MININT64 &&
+	 * or lag behind the stream for a moment: ask again, later each time,
+	 * before calling the gap unfilled; candles stay held meanwhile */
+	if (priv->gap_retries < CW_LIVE_GAP_RETRIES && priv->session != NULL &&
+	    priv->held->len > 0 && priv->last_open != G_MININT64 &&
 	    g_array_index(priv->held, CwCandle, 0).open_time >
 		priv->last_open + priv->interval_ms) {
-		priv->gap_retry = TRUE;
-		priv->backfilling = FALSE;
-		cw_live_feed_backfill(self);
+		priv->gap_retry_source = g_timeout_add(cw_live_gap_retry_ms[priv->gap_retries],
+						       cw_live_feed_gap_retry, self);
+		priv->gap_retries++;
 		return;
 	}
-	priv->gap_retry = FALSE;
+	priv->gap_retries = 0;
 	priv->backfilling = FALSE;
 	priv->warming = FALSE;
 	if (was_warming)
@@ -700,7 +719,8 @@ cw_live_feed_halt(CwLiveFeed *self)
 	g_clear_object(&priv->rest_cancel);
 	priv->backfilling = FALSE;
 	priv->want_backfill = FALSE;
-	priv->gap_retry = FALSE;
+	g_clear_handle_id(&priv->gap_retry_source, g_source_remove);
+	priv->gap_retries = 0;
 	g_array_set_size(priv->held, 0);
 	/* the connection's counters stay, for bots show */
 	if (priv->conn != NULL) {

@@ -996,12 +996,25 @@ cw_sim_param_int(GHashTable *query, const char *name, gint64 *out, gboolean *pre
 /* The closed candles in [start, end]: the newest `limit` of them, or with
  * only a start the oldest `limit` from it. Returns [*first, *last). */
 static void
-cw_sim_select(CwSimMarket *m, gboolean has_start, gint64 start, gboolean has_end, gint64 end,
-	      gint64 limit, guint *first, guint *last)
+cw_sim_select(CwExchangeSim *self, CwSimMarket *m, gboolean has_start, gint64 start,
+	      gboolean has_end, gint64 end, gint64 limit, guint *first, guint *last)
 {
 	const CwCandle *c = (const CwCandle *) m->candles->data;
 	guint lo = 0;
 	guint hi = m->n_closed;
+
+	/* an exchange's REST that lags its stream: the newest closed candles
+	 * are not served until rest_lag_ms of real time after their close */
+	if (self->options.faults.rest_lag_ms > 0) {
+		double rate = self->options.speed > 0
+				  ? self->options.speed * self->interval_ms / 1000.0
+				  : 1.0;
+		gint64 until =
+		    cw_sim_now_ms(self) - (gint64) (self->options.faults.rest_lag_ms * rate);
+
+		while (hi > 0 && c[hi - 1].open_time + m->interval_ms > until)
+			hi--;
+	}
 
 	while (lo < hi && has_start && c[lo].open_time < start)
 		lo++;
@@ -1073,7 +1086,7 @@ cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *quer
 		return;
 	}
 	limit = CLAMP(limit, 1, 1000);
-	cw_sim_select(m, has_start, start, has_end, end, limit, &first, &last);
+	cw_sim_select(self, m, has_start, start, has_end, end, limit, &first, &last);
 	cw_json_writer_init(&w, body, CW_JSON_WRITER_COMPACT);
 	cw_json_writer_begin_object(&w);
 	cw_json_writer_member_int(&w, "retCode", 0);
@@ -1151,7 +1164,7 @@ cw_sim_binance_klines(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *q
 		return;
 	}
 	limit = CLAMP(limit, 1, spot ? 1000 : 1500);
-	cw_sim_select(m, has_start, start, has_end, end, limit, &first, &last);
+	cw_sim_select(self, m, has_start, start, has_end, end, limit, &first, &last);
 	cw_json_writer_init(&w, body, CW_JSON_WRITER_COMPACT);
 	cw_json_writer_begin_array(&w);
 	for (guint i = first; i < last; i++) {

@@ -61,7 +61,7 @@ static const struct {
     CW_SIM_FAULT(drop_every),          CW_SIM_FAULT(rest_error_next),
     CW_SIM_FAULT(rest_error_every),    CW_SIM_FAULT(rest_error_status),
     CW_SIM_FAULT(rate_limit_next),     CW_SIM_FAULT(rate_limit_every),
-    CW_SIM_FAULT(rest_delay_ms),
+    CW_SIM_FAULT(rest_delay_ms),       CW_SIM_FAULT(rest_lag_ms),
 };
 #undef CW_SIM_FAULT
 

@@ -50,6 +50,7 @@ typedef struct {
 	guint rate_limit_next;   /* the next N: Binance 429 / -1003, Bybit retCode 10006 */
 	guint rate_limit_every;
 	guint rest_delay_ms; /* every answer this late */
+	guint rest_lag_ms;   /* REST serves a candle only this long after it closed */
 	guint64 seed;
 } CwSimFaults;
 
