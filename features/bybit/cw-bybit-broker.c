@@ -75,9 +75,9 @@ struct _CwBybitBroker {
 	GQueue high;        /* CwBybitReq: protective */
 	GQueue low;         /* CwBybitReq: entries */
 	guint in_flight;
-	gint64 blocked_until_ms; /* rate limit: nothing goes out before */
+	gint64 blocked_until_ms; /* rate limit: nothing goes out before (local clock) */
 	gint64 limit_left;       /* requests the venue allows until limit_reset_ms; -1 unknown */
-	gint64 limit_reset_ms;
+	gint64 limit_reset_ms;   /* local clock (the venue's reset less clock_offset_ms) */
 	guint timer;
 	GHashTable *seen; /* exec ids */
 	GQueue seen_order;
@@ -314,17 +314,21 @@ cw_bybit_broker_note_limit(CwBybitBroker *self, const CwRestAnswer *answer, gboo
 {
 	gint64 now = g_get_real_time() / 1000;
 	gint64 until = 0;
+	/* the reset is the venue's time: on the local clock with the offset
+	 * read from /v5/market/time, as the requests' timestamps are */
+	gint64 reset =
+	    answer->limit_reset_ms > 0 ? answer->limit_reset_ms - self->clock_offset_ms : 0;
 
 	if (limited || answer->limit_status == 0) {
-		until = answer->limit_reset_ms > 0 ? answer->limit_reset_ms : now + 1000;
+		until = reset > 0 ? reset : now + 1000;
 		until = CLAMP(until, now + 50, now + 30000);
 	}
 	if (until > self->blocked_until_ms)
 		self->blocked_until_ms = until;
 	/* what is left, less what is on its way and not counted there yet */
-	if (answer->limit_status >= 0 && answer->limit_reset_ms > now) {
+	if (answer->limit_status >= 0 && reset > now) {
 		self->limit_left = MAX(0, answer->limit_status - (gint64) self->in_flight);
-		self->limit_reset_ms = MIN(answer->limit_reset_ms, now + 30000);
+		self->limit_reset_ms = MIN(reset, now + 30000);
 	}
 }
 
@@ -2321,6 +2325,18 @@ guint
 cw_bybit_broker_get_n_pending(CwBybitBroker *self)
 {
 	return self->high.length + self->low.length + self->in_flight;
+}
+
+/**
+ * cw_bybit_broker_get_blocked_until_ms:
+ *
+ * Returns: the local-clock time (ms) before which the rate limit holds
+ * requests back, 0 when it never did
+ */
+gint64
+cw_bybit_broker_get_blocked_until_ms(CwBybitBroker *self)
+{
+	return self->blocked_until_ms;
 }
 
 double

@@ -24,6 +24,9 @@ typedef struct {
 	gint64 t;
 } Fixture;
 
+/* The simulator's clock ahead of the local one (ms) for the next fixture. */
+static gint64 fixture_skew_ms;
+
 typedef struct {
 	CwOrder order;
 	gboolean has_fill;
@@ -114,6 +117,13 @@ fixture_init(Fixture *f, const char *extra)
 	g_assert_no_error(error);
 	g_assert_true(cw_exchange_sim_start(f->sim, 0, &error));
 	f->priv = cw_exchange_sim_get_private(f->sim);
+	if (fixture_skew_ms != 0) {
+		g_autofree char *skew = g_strdup_printf("%" G_GINT64_FORMAT, fixture_skew_ms);
+
+		g_assert_true(
+		    cw_sim_bybit_private_set_fault(f->priv, "clock_skew_ms", skew, &error));
+		g_assert_no_error(error);
+	}
 	f->reports = g_array_new(FALSE, TRUE, sizeof(Seen));
 	f->t = 1700000600000;
 	json = broker_json(f, extra);
@@ -398,6 +408,33 @@ test_lookup_rate_limited(void)
 	g_assert_cmpint(accepted(&f, "cw-dd-1"), ==, 1);
 	g_assert_cmpuint(cw_bybit_broker_get_stats(f.broker)->lookups, >=, 1);
 	g_assert_cmpint(audit_int(&f, "creates_received"), ==, 1);
+	fixture_clear(&f);
+}
+
+/* The venue's clock 30 s ahead of the local one: the reset timestamp of a
+ * 10006 is read with the offset from /v5/market/time, so the wait is the
+ * venue's window (at most a second), not 30 s more. */
+static void
+test_rate_limit_skewed_clock(void)
+{
+	Fixture f;
+	CwOrder entry = market("cw-sk-1", CW_SIDE_BUY, 0.01, CW_ORDER_PURPOSE_ENTRY);
+	g_autoptr(GError) error = NULL;
+	gint64 sent;
+
+	fixture_skew_ms = 30000;
+	fixture_init(&f, NULL);
+	fixture_skew_ms = 0;
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "rate_limit_next", "1", &error));
+	sent = g_get_real_time() / 1000;
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &entry, &error));
+	wanted_id = "cw-sk-1";
+	/* acknowledged within the venue's window plus slack; 30 s off without the offset */
+	g_assert_true(wait_for(acked, &f, 10));
+	g_assert_cmpuint(cw_bybit_broker_get_stats(f.broker)->rate_limited, ==, 1);
+	g_assert_cmpint(cw_bybit_broker_get_blocked_until_ms(f.broker), >, sent);
+	g_assert_cmpint(cw_bybit_broker_get_blocked_until_ms(f.broker), <=, sent + 5000);
+	g_assert_cmpint(accepted(&f, "cw-sk-1"), ==, 1);
 	fixture_clear(&f);
 }
 
@@ -772,6 +809,7 @@ main(int argc, char **argv)
 	g_test_add_func("/bybit/broker/rate-limit-storm", test_rate_limit_storm);
 	g_test_add_func("/bybit/broker/lookup-rate-limited", test_lookup_rate_limited);
 	g_test_add_func("/bybit/broker/paced", test_paced);
+	g_test_add_func("/bybit/broker/rate-limit-skewed-clock", test_rate_limit_skewed_clock);
 	g_test_add_func("/bybit/broker/executions", test_executions);
 	g_test_add_func("/bybit/broker/reconcile-pages", test_reconcile_pages);
 	g_test_add_func("/bybit/broker/reconcile-page-bound", test_reconcile_page_bound);
