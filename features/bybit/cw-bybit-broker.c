@@ -14,8 +14,9 @@
 #define CW_BYBIT_MAX_CREATES     5 /* sends of one orderLinkId (resends included) */
 #define CW_BYBIT_SEEN_EXECS      4096
 #define CW_BYBIT_CATCH_UP_MARGIN 2000 /* ms before the last execution seen */
-/* Pages of one list that reconcile reads before it fails closed (the
- * default of broker.reconcile_max_pages): 10,000 executions, 5,000 orders. */
+/* Pages of one list that reconcile, and the catch-up after a gap, read
+ * before they fail closed (the default of broker.reconcile_max_pages):
+ * 10,000 executions, 5,000 orders. */
 #define CW_BYBIT_RECONCILE_MAX_PAGES 100
 
 typedef enum {
@@ -75,9 +76,9 @@ struct _CwBybitBroker {
 	GQueue high;        /* CwBybitReq: protective */
 	GQueue low;         /* CwBybitReq: entries */
 	guint in_flight;
-	gint64 blocked_until_ms; /* rate limit: nothing goes out before */
+	gint64 blocked_until_ms; /* rate limit: nothing goes out before (local clock) */
 	gint64 limit_left;       /* requests the venue allows until limit_reset_ms; -1 unknown */
-	gint64 limit_reset_ms;
+	gint64 limit_reset_ms;   /* local clock (the venue's reset less clock_offset_ms) */
 	guint timer;
 	GHashTable *seen; /* exec ids */
 	GQueue seen_order;
@@ -88,6 +89,9 @@ struct _CwBybitBroker {
 	 * done, the owner is told (CwBroker::resynced) */
 	gboolean resync_due;
 	gboolean catching_up;
+	/* a catch-up that went past broker.reconcile_max_pages: every reconcile
+	 * fails with it from then on (fail closed: the bot halts) */
+	char *catch_up_fault;
 	double exchange_position;
 	double balance;
 	CwBybitBrokerStats stats;
@@ -314,17 +318,21 @@ cw_bybit_broker_note_limit(CwBybitBroker *self, const CwRestAnswer *answer, gboo
 {
 	gint64 now = g_get_real_time() / 1000;
 	gint64 until = 0;
+	/* the reset is the venue's time: on the local clock with the offset
+	 * read from /v5/market/time, as the requests' timestamps are */
+	gint64 reset =
+	    answer->limit_reset_ms > 0 ? answer->limit_reset_ms - self->clock_offset_ms : 0;
 
 	if (limited || answer->limit_status == 0) {
-		until = answer->limit_reset_ms > 0 ? answer->limit_reset_ms : now + 1000;
+		until = reset > 0 ? reset : now + 1000;
 		until = CLAMP(until, now + 50, now + 30000);
 	}
 	if (until > self->blocked_until_ms)
 		self->blocked_until_ms = until;
 	/* what is left, less what is on its way and not counted there yet */
-	if (answer->limit_status >= 0 && answer->limit_reset_ms > now) {
+	if (answer->limit_status >= 0 && reset > now) {
 		self->limit_left = MAX(0, answer->limit_status - (gint64) self->in_flight);
-		self->limit_reset_ms = MIN(answer->limit_reset_ms, now + 30000);
+		self->limit_reset_ms = MIN(reset, now + 30000);
 	}
 }
 
@@ -895,6 +903,7 @@ typedef struct {
 	GWeakRef self;
 	GArray *execs; /* CwBybitExec */
 	gint64 since;
+	guint pages;
 	gboolean after_gap; /* emits CwBroker::resynced when done */
 } CwBybitCatchUp;
 
@@ -959,7 +968,25 @@ cw_bybit_broker_execs_got(GObject *source, GAsyncResult *result, gpointer user_d
 		g_array_append_val(c->execs, e);
 	}
 	cursor = json_object_get_string_member_with_default(env.result, "nextPageCursor", "");
-	if (cursor != NULL && *cursor != '\0' && c->execs->len < 10000) {
+	c->pages++;
+	if (cursor != NULL && *cursor != '\0' && c->pages >= self->reconcile_max_pages) {
+		/* what is left out would be guessed: nothing is booked, the
+		 * owner reconciles and that fails, halting the bot */
+		g_free(self->catch_up_fault);
+		self->catch_up_fault = g_strdup_printf(
+		    "catch-up: /v5/execution/list since %" G_GINT64_FORMAT
+		    " goes on past %u pages (broker.reconcile_max_pages): the executions "
+		    "missed in the gap cannot be read whole",
+		    c->since, self->reconcile_max_pages);
+		g_warning("bybit %s: %s", self->symbol, self->catch_up_fault);
+		cw_bybit_envelope_clear(&env);
+		self->catching_up = FALSE;
+		self->stats.resyncs++;
+		cw_broker_emit_resynced(CW_BROKER(self));
+		cw_bybit_catch_up_free(c);
+		return;
+	}
+	if (cursor != NULL && *cursor != '\0') {
 		g_autofree char *next = g_strdup(cursor);
 		cw_bybit_envelope_clear(&env);
 		cw_bybit_broker_execs_page(self, c, next);
@@ -2159,6 +2186,13 @@ cw_bybit_broker_reconcile_async(CwBroker *broker, gint64 since_ms, GCancellable 
 	CwBybitReconcile *r = g_new0(CwBybitReconcile, 1);
 
 	g_task_set_source_tag(task, cw_bybit_broker_reconcile_async);
+	if (CW_BYBIT_BROKER(broker)->catch_up_fault != NULL) {
+		g_task_return_new_error(task, CW_BROKER_ERROR, CW_BROKER_ERROR_REJECTED, "%s",
+					CW_BYBIT_BROKER(broker)->catch_up_fault);
+		g_object_unref(task);
+		g_free(r);
+		return;
+	}
 	r->since = since_ms;
 	r->state = g_new0(CwBrokerState, 1);
 	r->state->open_orders = g_array_new(FALSE, TRUE, sizeof(CwOrder));
@@ -2237,6 +2271,7 @@ cw_bybit_broker_finalize(GObject *object)
 		memset(self->api_secret, 0, strlen(self->api_secret));
 	g_free(self->api_secret);
 	g_free(self->api_key);
+	g_free(self->catch_up_fault);
 	g_free(self->rest_url);
 	g_free(self->ws_url);
 	g_free(self->symbol);
@@ -2321,6 +2356,18 @@ guint
 cw_bybit_broker_get_n_pending(CwBybitBroker *self)
 {
 	return self->high.length + self->low.length + self->in_flight;
+}
+
+/**
+ * cw_bybit_broker_get_blocked_until_ms:
+ *
+ * Returns: the local-clock time (ms) before which the rate limit holds
+ * requests back, 0 when it never did
+ */
+gint64
+cw_bybit_broker_get_blocked_until_ms(CwBybitBroker *self)
+{
+	return self->blocked_until_ms;
 }
 
 double

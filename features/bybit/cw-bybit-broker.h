@@ -57,6 +57,9 @@ gboolean cw_bybit_broker_is_ready(CwBybitBroker *self);
 gboolean cw_bybit_broker_stream_is_up(CwBybitBroker *self);
 /* Requests queued or in flight. */
 guint cw_bybit_broker_get_n_pending(CwBybitBroker *self);
+/* Local-clock ms before which no request goes out (the rate limit); 0 when
+ * none was ever set. */
+gint64 cw_bybit_broker_get_blocked_until_ms(CwBybitBroker *self);
 /* The exchange's net position of the symbol, as last read (signed). */
 double cw_bybit_broker_get_exchange_position(CwBybitBroker *self);
 CwBybitUnknownPosition cw_bybit_broker_get_unknown_position(CwBybitBroker *self);

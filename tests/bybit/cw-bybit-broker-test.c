@@ -24,6 +24,9 @@ typedef struct {
 	gint64 t;
 } Fixture;
 
+/* The simulator's clock ahead of the local one (ms) for the next fixture. */
+static gint64 fixture_skew_ms;
+
 typedef struct {
 	CwOrder order;
 	gboolean has_fill;
@@ -114,6 +117,13 @@ fixture_init(Fixture *f, const char *extra)
 	g_assert_no_error(error);
 	g_assert_true(cw_exchange_sim_start(f->sim, 0, &error));
 	f->priv = cw_exchange_sim_get_private(f->sim);
+	if (fixture_skew_ms != 0) {
+		g_autofree char *skew = g_strdup_printf("%" G_GINT64_FORMAT, fixture_skew_ms);
+
+		g_assert_true(
+		    cw_sim_bybit_private_set_fault(f->priv, "clock_skew_ms", skew, &error));
+		g_assert_no_error(error);
+	}
 	f->reports = g_array_new(FALSE, TRUE, sizeof(Seen));
 	f->t = 1700000600000;
 	json = broker_json(f, extra);
@@ -401,6 +411,33 @@ test_lookup_rate_limited(void)
 	fixture_clear(&f);
 }
 
+/* The venue's clock 30 s ahead of the local one: the reset timestamp of a
+ * 10006 is read with the offset from /v5/market/time, so the wait is the
+ * venue's window (at most a second), not 30 s more. */
+static void
+test_rate_limit_skewed_clock(void)
+{
+	Fixture f;
+	CwOrder entry = market("cw-sk-1", CW_SIDE_BUY, 0.01, CW_ORDER_PURPOSE_ENTRY);
+	g_autoptr(GError) error = NULL;
+	gint64 sent;
+
+	fixture_skew_ms = 30000;
+	fixture_init(&f, NULL);
+	fixture_skew_ms = 0;
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "rate_limit_next", "1", &error));
+	sent = g_get_real_time() / 1000;
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &entry, &error));
+	wanted_id = "cw-sk-1";
+	/* acknowledged within the venue's window plus slack; 30 s off without the offset */
+	g_assert_true(wait_for(acked, &f, 10));
+	g_assert_cmpuint(cw_bybit_broker_get_stats(f.broker)->rate_limited, ==, 1);
+	g_assert_cmpint(cw_bybit_broker_get_blocked_until_ms(f.broker), >, sent);
+	g_assert_cmpint(cw_bybit_broker_get_blocked_until_ms(f.broker), <=, sent + 5000);
+	g_assert_cmpint(accepted(&f, "cw-sk-1"), ==, 1);
+	fixture_clear(&f);
+}
+
 static guint n_acked_wanted;
 
 static gboolean
@@ -632,6 +669,83 @@ test_reconcile_page_bound(void)
 	fixture_clear(&f);
 }
 
+static gboolean
+all_created_cb(Fixture *f)
+{
+	return audit_count(f, "creates_received") >= PAGED_ORDERS + 1;
+}
+
+static gboolean
+all_executed_cb(Fixture *f)
+{
+	return audit_count(f, "executions") >= 2 * PAGED_ORDERS + 1;
+}
+
+/* A catch-up past broker.reconcile_max_pages books nothing of what it read:
+ * the owner is told (resynced) and its reconcile fails naming the list and
+ * the bound, so the bot halts. */
+static void
+test_catch_up_bound(void)
+{
+	Fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GAsyncResult) result = NULL;
+	g_autoptr(CwBrokerState) state = NULL;
+	guint resynced = 0;
+	guint applied;
+	gint64 end;
+	CwOrder first = market("cw-cb-0", CW_SIDE_BUY, 0.001, CW_ORDER_PURPOSE_ENTRY);
+
+	fixture_init(&f, ",\"reconcile_max_pages\":1");
+	g_signal_connect(f.broker, "resynced", G_CALLBACK(count_resynced), &resynced);
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "rate_limit_per_s", "1000", &error));
+	candle(&f, 100, 101, 99, 100);
+	/* one fill through the stream: the catch-up starts from its time */
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &first, &error));
+	wanted_id = "cw-cb-0";
+	g_assert_true(wait_for(acked, &f, 5));
+	candle(&f, 100, 101, 99, 100);
+	wanted_qty = 0.001;
+	g_assert_true(wait_for(has_filled, &f, 5));
+	applied = cw_bybit_broker_get_stats(f.broker)->execs_applied;
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "partial_fill_every", "1", &error));
+	for (guint i = 0; i < PAGED_ORDERS; i++) {
+		char id[32];
+		CwOrder o;
+
+		g_snprintf(id, sizeof id, "cw-cb-%u", i + 1);
+		o = market(id, i % 2 == 0 ? CW_SIDE_BUY : CW_SIDE_SELL, 0.001,
+			   CW_ORDER_PURPOSE_ENTRY);
+		g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &o, &error));
+	}
+	g_assert_true(wait_for(all_created_cb, &f, 20));
+	for (guint i = 0; i < 100; i++)
+		g_main_context_iteration(NULL, FALSE);
+	/* the stream is cut before the fills are pushed: 120 executions to catch up on */
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "cut_stream_every", "1", &error));
+	candle(&f, 100, 101, 99, 100);
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "cut_stream_every", "0", &error));
+	g_assert_true(wait_for(all_executed_cb, &f, 10));
+	end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	while (resynced == 0 && g_get_monotonic_time() < end)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_cmpuint(resynced, >=, 1);
+	/* the first page is not booked as if it were all */
+	g_assert_cmpuint(cw_bybit_broker_get_stats(f.broker)->execs_applied, ==, applied);
+	cw_broker_reconcile_async(CW_BROKER(f.broker), 0, NULL, reconciled, &result);
+	end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	while (result == NULL && g_get_monotonic_time() < end)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_nonnull(result);
+	state = cw_broker_reconcile_finish(CW_BROKER(f.broker), result, &error);
+	g_assert_null(state);
+	g_assert_error(error, CW_BROKER_ERROR, CW_BROKER_ERROR_REJECTED);
+	g_test_message("%s", error->message);
+	g_assert_nonnull(strstr(error->message, "catch-up: /v5/execution/list since "));
+	g_assert_nonnull(strstr(error->message, "past 1 pages (broker.reconcile_max_pages)"));
+	fixture_clear(&f);
+}
+
 #define SECRETS_BASE                                                                               \
 	"{\"name\":\"t\",\"symbol\":\"BTCUSDT\",\"profile\":\"%s\",\"broker\":{\"type\":"          \
 	"\"bybit\",%s},"                                                                           \
@@ -772,9 +886,11 @@ main(int argc, char **argv)
 	g_test_add_func("/bybit/broker/rate-limit-storm", test_rate_limit_storm);
 	g_test_add_func("/bybit/broker/lookup-rate-limited", test_lookup_rate_limited);
 	g_test_add_func("/bybit/broker/paced", test_paced);
+	g_test_add_func("/bybit/broker/rate-limit-skewed-clock", test_rate_limit_skewed_clock);
 	g_test_add_func("/bybit/broker/executions", test_executions);
 	g_test_add_func("/bybit/broker/reconcile-pages", test_reconcile_pages);
 	g_test_add_func("/bybit/broker/reconcile-page-bound", test_reconcile_page_bound);
+	g_test_add_func("/bybit/broker/catch-up-bound", test_catch_up_bound);
 	g_test_add_func("/bybit/broker/secrets", test_secrets);
 	g_test_add_func("/bybit/broker/config-errors", test_config_errors);
 	return g_test_run();

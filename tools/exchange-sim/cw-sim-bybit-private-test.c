@@ -350,6 +350,41 @@ test_rate_limit(void)
 	fixture_clear(&f);
 }
 
+/* clock_skew_ms moves the venue's clock: /v5/market/time, the recv window
+ * and the rate-limit reset follow it; a timestamp on the local clock is
+ * refused. */
+static void
+test_clock_skew(void)
+{
+	Fixture f;
+	g_autoptr(JsonNode) faults = NULL, time = NULL, local = NULL, venue = NULL, bad = NULL;
+	g_autofree char *status = NULL;
+	gint64 now = g_get_real_time() / 1000;
+	gint64 sec = 0;
+	g_autoptr(GError) error = NULL;
+
+	fixture_init(&f);
+	faults = call(&f, "POST", "/sim/private-faults", "{\"clock_skew_ms\":-60000}");
+	g_assert_cmpint(json_object_get_int_member(json_node_get_object(faults), "clock_skew_ms"),
+			==, -60000);
+	time = call(&f, "GET", "/v5/market/time", NULL);
+	g_assert_true(g_ascii_string_to_signed(
+	    json_object_get_string_member(
+		json_object_get_object_member(json_node_get_object(time), "result"), "timeSecond"),
+	    10, 0, G_MAXINT64, &sec, NULL));
+	g_assert_cmpint(sec, >=, (now - 60000) / 1000 - 2);
+	g_assert_cmpint(sec, <=, (now - 60000) / 1000 + 2);
+	local = call(&f, "GET", "/v5/position/list?category=linear&symbol=BTCUSDT", NULL);
+	g_assert_cmpint(ret_code(local), ==, 10002);
+	venue = call_full(&f, "GET", "/v5/position/list?category=linear&symbol=BTCUSDT", NULL, KEY,
+			  SECRET, -60000, &status);
+	g_assert_cmpint(ret_code(venue), ==, 0);
+	g_assert_false(cw_sim_bybit_private_set_fault(f.priv, "clock_skew_ms", "soon", &error));
+	g_assert_nonnull(error);
+	g_assert_nonnull(strstr(error->message, "clock_skew_ms"));
+	fixture_clear(&f);
+}
+
 typedef struct {
 	GPtrArray *frames;
 	SoupWebsocketConnection *ws;
@@ -555,6 +590,7 @@ main(int argc, char **argv)
 	g_test_add_func("/exchange-sim/private/market-fill", test_market_fill);
 	g_test_add_func("/exchange-sim/private/stop-and-codes", test_stop_and_codes);
 	g_test_add_func("/exchange-sim/private/rate-limit", test_rate_limit);
+	g_test_add_func("/exchange-sim/private/clock-skew", test_clock_skew);
 	g_test_add_func("/exchange-sim/private/stream", test_private_stream);
 	g_test_add_func("/exchange-sim/private/hand-trade", test_hand_trade);
 	g_test_add_func("/exchange-sim/private/paging", test_paging);

@@ -97,6 +97,7 @@ struct _CwSimBybitPrivate {
 	double qty_step, min_qty;
 	CwSimClockFunc now;
 	gpointer now_data;
+	gint64 clock_skew_ms; /* the venue's clock ahead of the local one */
 	CwSimCreateFunc create_func;
 	gpointer create_data;
 	CwSimPrivateFaults faults;
@@ -164,16 +165,17 @@ cw_sim_priv_every(guint every, guint64 i)
 	return every > 0 && i % every == every - 1;
 }
 
+/* The venue's clock: the local one moved by clock_skew_ms. */
 static gint64
-cw_sim_priv_wall_ms(void)
+cw_sim_priv_wall_ms(CwSimBybitPrivate *self)
 {
-	return g_get_real_time() / 1000;
+	return g_get_real_time() / 1000 + self->clock_skew_ms;
 }
 
 static gint64
 cw_sim_priv_now(CwSimBybitPrivate *self)
 {
-	return self->now != NULL ? self->now(self->now_data) : cw_sim_priv_wall_ms();
+	return self->now != NULL ? self->now(self->now_data) : cw_sim_priv_wall_ms(self);
 }
 
 /* Documents ------------------------------------------------------------------------ */
@@ -451,7 +453,7 @@ cw_sim_priv_push_text(CwSimBybitPrivate *self, const char *topic, JsonBuilder *d
 	cw_sim_priv_str(b, "id", id);
 	cw_sim_priv_str(b, "topic", topic);
 	json_builder_set_member_name(b, "creationTime");
-	json_builder_add_int_value(b, cw_sim_priv_wall_ms());
+	json_builder_add_int_value(b, cw_sim_priv_wall_ms(self));
 	json_builder_set_member_name(b, "data");
 	json_builder_add_value(b, g_steal_pointer(&items));
 	json_builder_end_object(b);
@@ -713,7 +715,7 @@ cw_sim_priv_answer(CwSimBybitPrivate *self, SoupServerMessage *msg, gint64 code,
 	json_builder_begin_object(b);
 	json_builder_end_object(b);
 	json_builder_set_member_name(b, "time");
-	json_builder_add_int_value(b, cw_sim_priv_wall_ms());
+	json_builder_add_int_value(b, cw_sim_priv_wall_ms(self));
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	body = json_to_string(root, FALSE);
@@ -735,7 +737,7 @@ cw_sim_priv_authorize(CwSimBybitPrivate *self, SoupServerMessage *msg, const cha
 	const char *rw_text = soup_message_headers_get_one(h, "X-BAPI-RECV-WINDOW");
 	gint64 ts = 0;
 	gint64 rw = CW_SIM_PRIV_RECV_WINDOW;
-	gint64 now = cw_sim_priv_wall_ms();
+	gint64 now = cw_sim_priv_wall_ms(self);
 	char want[CW_BYBIT_SIGN_LEN];
 
 	if (now - self->rl_window_ms >= 1000) {
@@ -1363,7 +1365,7 @@ static void
 cw_sim_priv_time(CwSimBybitPrivate *self, SoupServerMessage *msg)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	gint64 now = cw_sim_priv_wall_ms();
+	gint64 now = cw_sim_priv_wall_ms(self);
 	char sec[24], nano[32];
 
 	g_snprintf(sec, sizeof sec, "%" G_GINT64_FORMAT, now / 1000);
@@ -1505,6 +1507,8 @@ cw_sim_priv_faults_doc(CwSimBybitPrivate *self, JsonBuilder *b)
 	CW_SIM_PRIV_FIELD(partial_fill_every)
 	CW_SIM_PRIV_FIELD(rate_limit_per_s)
 #undef CW_SIM_PRIV_FIELD
+	json_builder_set_member_name(b, "clock_skew_ms");
+	json_builder_add_int_value(b, self->clock_skew_ms);
 	json_builder_end_object(b);
 }
 
@@ -1710,7 +1714,7 @@ cw_sim_priv_ws_auth(CwSimPrivConn *conn, JsonArray *args, const char *req_id)
 		cw_sim_priv_ws_reply(conn, FALSE, "API key is invalid.", req_id, "auth");
 		return;
 	}
-	if (expires <= cw_sim_priv_wall_ms()) {
+	if (expires <= cw_sim_priv_wall_ms(self)) {
 		cw_sim_priv_ws_reply(conn, FALSE, "Params Error: auth expired", req_id, "auth");
 		return;
 	}
@@ -1960,7 +1964,20 @@ cw_sim_bybit_private_set_fault(CwSimBybitPrivate *self, const char *key, const c
 	    &self->faults.partial_fill_every,   &self->faults.rate_limit_per_s,
 	};
 	guint64 v = 0;
+	gint64 skew = 0;
 
+	if (strcmp(key, "clock_skew_ms") == 0) {
+		/* not a fault counter: the venue's clock, signed */
+		if (!g_ascii_string_to_signed(value, 10, -86400000, 86400000, &skew, NULL)) {
+			g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID,
+				    "private fault clock_skew_ms: expected an integer in "
+				    "[-86400000, 86400000], not \"%s\"",
+				    value);
+			return FALSE;
+		}
+		self->clock_skew_ms = skew;
+		return TRUE;
+	}
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
 		if (strcmp(key, names[i]) != 0)
 			continue;
@@ -1979,7 +1996,7 @@ cw_sim_bybit_private_set_fault(CwSimBybitPrivate *self, const char *key, const c
 	{
 		g_autofree char *known = g_strjoinv(", ", (char **) names);
 		g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID,
-			    "unknown private fault \"%s\" (known: %s)", key, known);
+			    "unknown private fault \"%s\" (known: %s, clock_skew_ms)", key, known);
 	}
 	return FALSE;
 }
