@@ -876,6 +876,34 @@ fixture_journal(Fixture *fx, gint64 bot_id, const char *type, const char *payloa
 	return seq;
 }
 
+/* A restart re-applies each bot's persisted mode (MODE_CHANGED, source
+ * "restore"): that is no change, and sends nothing; a guard's is sent. */
+static void
+test_restore_mode_silent(Fixture *fx, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 bot_id;
+	guint n = 0;
+
+	fixture_configure(fx, webhook_config);
+	bot_id = cw_store_bot_add(fx->store, "bot-a", "{}", TRUE, &error);
+	g_assert_no_error(error);
+	/* journalled unrouted, then routed by the catch-up */
+	fixture_journal(fx, bot_id, "MODE_CHANGED", "{\"mode\":\"active\",\"source\":\"restore\"}");
+	fixture_journal(fx, bot_id, "MODE_CHANGED", "{\"mode\":\"halted\",\"source\":\"guard\"}");
+	cw_outbox_router_attach(fx->router, fx->store);
+	g_assert_true(cw_outbox_router_catch_up(fx->router, fx->store, &n, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(fixture_count(fx, NULL), ==, 1);
+	{
+		g_autoptr(GPtrArray) rows = cw_store_outbox_list(fx->store, NULL, NULL);
+		CwStoreOutboxRow *row = g_ptr_array_index(rows, 0);
+
+		g_assert_true(strstr(row->key, "cw-evt") != NULL);
+		g_assert_cmpstr(row->event_type, ==, "mode_changed");
+	}
+}
+
 /* The routing cursor: an event journalled with no router attached (a CLI
  * command without the service config) is routed, once, by the next
  * process that has one: when it journals an event of its own (in that
@@ -1020,6 +1048,7 @@ main(int argc, char **argv)
 			test_reconcile_discrepancy_kind);
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 	ADD("/notifications/delivery/routing-cursor", test_routing_cursor);
+	ADD("/notifications/delivery/restore-mode-silent", test_restore_mode_silent);
 	ADD("/notifications/delivery/routing-cursor-unreadable", test_routing_cursor_unreadable);
 	ADD("/notifications/delivery/telegram-balance-daily-close",
 	    test_telegram_balance_daily_close);

@@ -451,6 +451,36 @@ cw_outbox_router_describe(const CwEvent *e, const char *kind, const char *bot, G
 		g_string_append_printf(body, "%sstrategy %s", body->len > 0 ? "\n" : "", strategy);
 }
 
+/* A MODE_CHANGED that is no message: a bot applying its operator's mode
+ * (source "manual": the operator's own event is the message) or a
+ * restart re-applying the persisted one (source "restore"). */
+static gboolean
+cw_outbox_router_mode_echo(const char *source)
+{
+	return g_strcmp0(source, "manual") == 0 || g_strcmp0(source, "restore") == 0;
+}
+
+/* The "source" of a journal row's payload, or NULL. */
+static char *
+cw_outbox_router_payload_source(const char *payload_json)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonNode *root;
+	JsonObject *o;
+
+	if (payload_json == NULL || !json_parser_load_from_data(parser, payload_json, -1, NULL))
+		return NULL;
+	root = json_parser_get_root(parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+		return NULL;
+	o = json_node_get_object(root);
+	if (!json_object_has_member(o, "source") ||
+	    !JSON_NODE_HOLDS_VALUE(json_object_get_member(o, "source")) ||
+	    json_node_get_value_type(json_object_get_member(o, "source")) != G_TYPE_STRING)
+		return NULL;
+	return g_strdup(json_object_get_string_member(o, "source"));
+}
+
 /** cw_outbox_router_route_event: writes the outbox rows of one journal event. */
 gboolean
 cw_outbox_router_route_event(CwOutboxRouter *self, CwStore *store, gint64 bot_id,
@@ -464,10 +494,9 @@ cw_outbox_router_route_event(CwOutboxRouter *self, CwStore *store, gint64 bot_id
 
 	if (kind == NULL || self->targets->len == 0)
 		return TRUE;
-	/* a bot applying its operator's mode (source "manual"): the
-	 * operator's own MODE_CHANGED, journalled by the bot admin, is the
-	 * message; a mode a guard demands (source "guard") is sent */
-	if (event->type == CW_EVENT_MODE_CHANGED && g_strcmp0(event->source, "manual") == 0)
+	/* an echo of a mode (cw_outbox_router_mode_echo()); a mode a guard
+	 * demands (source "guard") is sent */
+	if (event->type == CW_EVENT_MODE_CHANGED && cw_outbox_router_mode_echo(event->source))
 		return TRUE;
 	bot_name = cw_outbox_router_bot_name(self, store, bot_id);
 	title = g_string_new(NULL);
@@ -521,6 +550,12 @@ cw_outbox_router_route_named(CwOutboxRouter *self, CwStore *store, gint64 bot_id
 
 	if (kind == NULL || self->targets->len == 0)
 		return TRUE;
+	if (g_strcmp0(type, "MODE_CHANGED") == 0) {
+		g_autofree char *source = cw_outbox_router_payload_source(payload_json);
+
+		if (cw_outbox_router_mode_echo(source))
+			return TRUE;
+	}
 	bot_name = cw_outbox_router_bot_name(self, store, bot_id);
 	label = g_strdelimit(g_strdup(kind), "_", ' ');
 	title = g_strdup_printf("%s: %s", bot_name != NULL ? bot_name : "service", label);
