@@ -88,13 +88,15 @@ cw_bench_live_create(const char *link_id, gboolean reduce_only, gpointer data)
 static void
 cw_bench_live_print(const char *what, GArray *lat)
 {
+	guint mid = lat->len / 2;
+
 	if (lat->len == 0) {
 		printf("  %s: none\n", what);
 		return;
 	}
 	g_array_sort(lat, cw_bench_live_cmp);
 	printf("  %s: %u orders: p50 %.1f us, p99 %.1f us, max %.1f us\n", what, lat->len,
-	       g_array_index(lat, gint64, lat->len / 2) / 1e3,
+	       g_array_index(lat, gint64, mid) / 1e3,
 	       g_array_index(lat, gint64, (guint) (lat->len * 0.99)) / 1e3,
 	       g_array_index(lat, gint64, lat->len - 1) / 1e3);
 }

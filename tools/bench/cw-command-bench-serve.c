@@ -40,6 +40,13 @@ cw_bench_serve_rss_kb(void)
 	return p != NULL ? g_ascii_strtoull(p + 6, NULL, 10) : 0;
 }
 
+/* The median's index of n sorted values. */
+static guint
+cw_bench_serve_mid(guint n)
+{
+	return n / 2;
+}
+
 static gint
 cw_bench_serve_cmp(gconstpointer a, gconstpointer b)
 {
@@ -319,14 +326,14 @@ cw_command_bench_serve(int argc, char **argv)
 		      (int (*)(const void *, const void *)) cw_bench_serve_cmp);
 		printf("fan-out without the group commit: median %.1f us, p99 %.1f us, max %.1f "
 		       "us\n",
-		       decide[n_timings / 2] / 1e3, decide[(guint) (n_timings * 0.99)] / 1e3,
-		       decide[n_timings - 1] / 1e3);
+		       decide[cw_bench_serve_mid(n_timings)] / 1e3,
+		       decide[(guint) (n_timings * 0.99)] / 1e3, decide[n_timings - 1] / 1e3);
 		if (n_commits > 0) {
 			qsort(commit, n_commits, sizeof(gint64),
 			      (int (*)(const void *, const void *)) cw_bench_serve_cmp);
 			printf("group commit of a candle's orders (%u candles with orders): median "
 			       "%.1f us, p99 %.1f us, max %.1f us\n",
-			       n_commits, commit[n_commits / 2] / 1e3,
+			       n_commits, commit[cw_bench_serve_mid(n_commits)] / 1e3,
 			       commit[(guint) (n_commits * 0.99)] / 1e3,
 			       commit[n_commits - 1] / 1e3);
 		}

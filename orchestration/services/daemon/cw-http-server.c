@@ -615,7 +615,7 @@ cw_http_server_answer_metrics(CwHttpServer *self, SoupServerMessage *msg)
 		gz = cw_http_server_gzip(body, len, &error);
 		if (gz == NULL)
 			cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "/metrics sent uncompressed: %s",
-			       error->message);
+			       error != NULL ? error->message : "zlib failed");
 	}
 	if (gz == NULL) {
 		cw_http_server_answer(self, msg, 200, CW_PROM_CONTENT_TYPE, body, len);
