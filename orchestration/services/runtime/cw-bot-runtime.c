@@ -839,6 +839,16 @@ cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue, g
 
 static void cw_bot_runtime_release_held(CwBotRuntime *self);
 
+/* Fail closed: a venue that cannot say what it holds halts the bot. */
+static void
+cw_bot_runtime_reconcile_failed(CwBotRuntime *self, const char *what, const GError *error)
+{
+	cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL, "%s failed: %s; the bot is halted", what,
+	       error != NULL ? error->message : "no answer");
+	self->mode = CW_BOT_MODE_HALTED;
+	cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
+}
+
 static void
 cw_bot_runtime_reconcile_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -851,11 +861,7 @@ cw_bot_runtime_reconcile_done(GObject *source, GAsyncResult *result, gpointer us
 		return; /* the bot went away */
 	self = user_data;
 	if (state == NULL) {
-		/* fail closed: a venue that cannot say what it holds */
-		cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL,
-		       "reconcile with the broker failed: %s; the bot is halted", error->message);
-		self->mode = CW_BOT_MODE_HALTED;
-		cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
+		cw_bot_runtime_reconcile_failed(self, "reconcile with the broker", error);
 	} else {
 		cw_bot_runtime_apply_reconcile(self, state, FALSE);
 	}
@@ -897,12 +903,8 @@ cw_bot_runtime_gap_done(GObject *source, GAsyncResult *result, gpointer user_dat
 		return; /* the bot went away */
 	self = user_data;
 	if (state == NULL) {
-		/* fail closed: after a gap, a venue that cannot say what it holds */
-		cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL,
-		       "reconcile after a gap in the private stream failed: %s; the bot is halted",
-		       error->message);
-		self->mode = CW_BOT_MODE_HALTED;
-		cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
+		cw_bot_runtime_reconcile_failed(self, "reconcile after a gap in the private stream",
+						error);
 	} else if (self->gap_checks == 1 && cw_bot_runtime_position_differs(self, state)) {
 		self->gap_timer =
 		    g_timeout_add_once(CW_BOT_RUNTIME_GAP_RECHECK_MS,
