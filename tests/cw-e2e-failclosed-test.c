@@ -308,6 +308,60 @@ test_trading_state(Fixture *fx, gconstpointer user_data)
 	}
 }
 
+/* A dormant strategy's trading state (bot_state "trading_state:<id>"):
+ * one that does not verify, or whose strategy is gone from the config,
+ * may hold a position: the bot goes to error naming the row. */
+static void
+test_dormant_state(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree char *done = db_finished_run(fx);
+	gint64 orders = cw_test_db_int(done, "SELECT count(*) FROM orders", -1);
+	g_autofree char *good =
+	    cw_test_db_text(done, "SELECT value FROM bot_state WHERE key = 'trading_state'");
+	const struct {
+		const char *value;
+		const char *message;
+	} cases[] = {
+	    {"not a snapshot", "no CWTS header"},
+	    {good, "strategy 'gone' is not in the bot's config"},
+	};
+
+	g_assert_nonnull(good);
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *name = g_strdup_printf("dormant-%u.db", i);
+		g_autofree char *db = fx_path(fx, name);
+		g_autofree char *log = NULL;
+		g_autofree char *last_error = NULL;
+		g_autofree char *status = NULL;
+		sqlite3 *conn;
+		sqlite3_stmt *stmt = NULL;
+
+		copy_file(done, db);
+		conn = cw_test_db_open(db);
+		g_assert_cmpint(
+		    sqlite3_prepare_v2(conn,
+				       "INSERT INTO bot_state (bot_id, key, value, "
+				       "updated_at) VALUES (1, 'trading_state:gone', ?1, 0)",
+				       -1, &stmt, NULL),
+		    ==, SQLITE_OK);
+		sqlite3_bind_text(stmt, 1, cases[i].value, -1, SQLITE_STATIC);
+		g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_DONE);
+		sqlite3_finalize(stmt);
+		sqlite3_close(conn);
+		cw_test_db_exec(db, "UPDATE trading_bots SET status = 'running'");
+		g_assert_cmpint(serve_run(fx, db, &log), ==, 0);
+		last_error = cw_test_db_text(db, "SELECT last_error FROM trading_bots");
+		status = cw_test_db_text(db, "SELECT status FROM trading_bots");
+		g_test_message("dormant case %u: %s", i, last_error);
+		g_assert_cmpstr(status, ==, "error");
+		g_assert_nonnull(last_error);
+		g_assert_true(g_str_has_prefix(last_error,
+					       "bot_state row (bot 1, key 'trading_state:gone')"));
+		g_assert_nonnull(strstr(last_error, cases[i].message));
+		g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM orders", -1), ==, orders);
+	}
+}
+
 /* The config history a restarted bot replays under: one that cannot be
  * read is not replaced by a guess (the current config), the bot fails. */
 static void
@@ -595,6 +649,7 @@ main(int argc, char **argv)
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fx_setup, func, fx_teardown)
 	ADD("/e2e/failclosed/cursor", test_cursor);
 	ADD("/e2e/failclosed/trading-state", test_trading_state);
+	ADD("/e2e/failclosed/dormant-state", test_dormant_state);
 	ADD("/e2e/failclosed/config-history", test_config_history);
 	ADD("/e2e/failclosed/trade-unique", test_trade_unique);
 	ADD("/e2e/failclosed/mode", test_mode);

@@ -754,27 +754,16 @@ test_serve_cache(E2eFixture *fx, gconstpointer user_data)
 	g_assert_cmpint(json_object_get_int_member(free_, "loaded"), ==, 2);
 }
 
-/* A dormant strategy that holds a position is not evicted, whatever the cap:
- * its position would be lost. */
-static void
-test_serve_cache_keeps_position(E2eFixture *fx, gconstpointer user_data)
+/* Switches "held" to b right after a opened a position (a fast exit may
+ * beat the switch: then back to a, and again). Returns the seq of the
+ * switch that left a dormant with its position; counts the switches. */
+static gint64
+e2e_switch_while_open(E2eFixture *fx, const char *db, guint *n_switched)
 {
-	g_autofree char *config = g_build_filename(fx->tmpdir, "service.json", NULL);
-	g_autofree char *db = e2e_db(fx, "held");
-	g_autoptr(JsonNode) node = cfg_two_strategies("held", fx->data, 5000);
-	g_autoptr(JsonParser) parser = json_parser_new();
 	g_autofree char *last = NULL;
-	JsonObject *stats;
 	gint64 seq = 0, opened;
-	guint attempt, n_switched = 0;
-	Serve *s;
+	guint attempt;
 
-	g_assert_true(g_file_set_contents(config, "{\"max_cached_orchestrators\": 1}", -1, NULL));
-	bot_add(fx, db, node);
-	s = serve_start(fx, db, "--poll-interval", "0.1", "--heartbeat-interval", "0.1",
-			"--service-config", config);
-	/* switch to b right after a opened a position; a fast exit may beat the
-	 * switch, then try again */
 	for (attempt = 0; attempt < 6; attempt++) {
 		db_wait(fx, db, FALSE, 1, 30000,
 			"SELECT count(*) FROM events WHERE strategy_id = 'held:a' AND type = "
@@ -784,8 +773,8 @@ test_serve_cache_keeps_position(E2eFixture *fx, gconstpointer user_data)
 		g_assert_cmpint(
 		    cw_test_run(NULL, NULL, "bots", "switch", "--db", db, "held", "b", NULL), ==,
 		    0);
-		n_switched++;
-		db_wait(fx, db, TRUE, n_switched, 2000,
+		(*n_switched)++;
+		db_wait(fx, db, TRUE, *n_switched, 2000,
 			"SELECT count(*) FROM events WHERE type = 'STRATEGY_SWITCHED'");
 		seq = db_int(db, "SELECT max(seq) FROM events WHERE type = 'STRATEGY_SWITCHED'");
 		g_free(last);
@@ -802,12 +791,54 @@ test_serve_cache_keeps_position(E2eFixture *fx, gconstpointer user_data)
 		g_assert_cmpint(
 		    cw_test_run(NULL, NULL, "bots", "switch", "--db", db, "held", "a", NULL), ==,
 		    0);
-		n_switched++;
-		db_wait(fx, db, TRUE, n_switched, 2000,
+		(*n_switched)++;
+		db_wait(fx, db, TRUE, *n_switched, 2000,
 			"SELECT count(*) FROM events WHERE type = 'STRATEGY_SWITCHED'");
 		seq = db_int(db, "SELECT max(seq) FROM events WHERE type = 'STRATEGY_SWITCHED'");
 	}
 	g_assert_cmpstr(last, ==, "POSITION_OPENED");
+	return seq;
+}
+
+/* Back to a (the switch number @n_switched + 1), which first closes the
+ * position it held while dormant, before it opens another. */
+static void
+e2e_switch_back_closes(E2eFixture *fx, const char *db, guint n_switched, gint64 seq)
+{
+	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "switch", "--db", db, "held", "a", NULL),
+			==, 0);
+	db_wait(fx, db, TRUE, n_switched + 1, 2000,
+		"SELECT count(*) FROM events WHERE type = 'STRATEGY_SWITCHED'");
+	db_wait(fx, db, FALSE, 1, 30000,
+		"SELECT count(*) FROM events WHERE strategy_id = 'held:a' AND type IN "
+		"('POSITION_OPENED', 'POSITION_CLOSED') AND seq > %lld",
+		(long long) seq);
+	ASSERT_DB_TEXT("POSITION_CLOSED", db,
+		       "SELECT type FROM events WHERE strategy_id = 'held:a' AND type IN "
+		       "('POSITION_OPENED', 'POSITION_CLOSED') AND seq > %lld ORDER BY seq "
+		       "LIMIT 1",
+		       (long long) seq);
+}
+
+/* A dormant strategy that holds a position is not evicted, whatever the cap:
+ * its position would be lost. */
+static void
+test_serve_cache_keeps_position(E2eFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *config = g_build_filename(fx->tmpdir, "service.json", NULL);
+	g_autofree char *db = e2e_db(fx, "held");
+	g_autoptr(JsonNode) node = cfg_two_strategies("held", fx->data, 5000);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *stats;
+	gint64 seq;
+	guint n_switched = 0;
+	Serve *s;
+
+	g_assert_true(g_file_set_contents(config, "{\"max_cached_orchestrators\": 1}", -1, NULL));
+	bot_add(fx, db, node);
+	s = serve_start(fx, db, "--poll-interval", "0.1", "--heartbeat-interval", "0.1",
+			"--service-config", config);
+	seq = e2e_switch_while_open(fx, db, &n_switched);
 	/* b trades, a sleeps with its position: both loaded despite the cap */
 	g_usleep(500000);
 	stats = e2e_cache_stats(parser, db);
@@ -821,22 +852,74 @@ test_serve_cache_keeps_position(E2eFixture *fx, gconstpointer user_data)
 			       (long long) seq),
 			==, 0);
 	/* back to a: found in the cache with its position */
-	g_assert_cmpint(cw_test_run(NULL, NULL, "bots", "switch", "--db", db, "held", "a", NULL),
-			==, 0);
-	db_wait(fx, db, TRUE, n_switched + 1, 2000,
-		"SELECT count(*) FROM events WHERE type = 'STRATEGY_SWITCHED'");
+	e2e_switch_back_closes(fx, db, n_switched, seq);
 	db_wait(fx, db, FALSE, 1, 5000,
 		"SELECT json_extract(value, '$.hits') FROM bot_state WHERE key = 'cache'");
-	/* a closes that position before it opens another */
-	db_wait(fx, db, FALSE, 1, 30000,
-		"SELECT count(*) FROM events WHERE strategy_id = 'held:a' AND type IN "
-		"('POSITION_OPENED', 'POSITION_CLOSED') AND seq > %lld",
-		(long long) seq);
-	ASSERT_DB_TEXT("POSITION_CLOSED", db,
-		       "SELECT type FROM events WHERE strategy_id = 'held:a' AND type IN "
-		       "('POSITION_OPENED', 'POSITION_CLOSED') AND seq > %lld ORDER BY seq "
-		       "LIMIT 1",
-		       (long long) seq);
+	g_subprocess_send_signal(s->proc, SIGTERM);
+	g_assert_cmpint(serve_wait(fx, s, 10000), ==, 0);
+}
+
+/* The position of a dormant strategy survives a crash: its trading state
+ * goes to bot_state "trading_state:a" with the cursor, and the restart
+ * restores it, so a, switched back to, closes the position it held. */
+static void
+test_serve_dormant_survives_restart(E2eFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = e2e_db(fx, "held");
+	g_autoptr(JsonNode) node = cfg_two_strategies("held", fx->data, 5000);
+	g_autofree char *log = NULL;
+	gint64 seq;
+	guint n_switched = 0;
+	Serve *s;
+
+	bot_add(fx, db, node);
+	s = serve_start(fx, db, "--poll-interval", "0.1", "--heartbeat-interval", "0.1");
+	seq = e2e_switch_while_open(fx, db, &n_switched);
+	db_wait(fx, db, TRUE, 1, 5000,
+		"SELECT count(*) FROM bot_state WHERE key = 'trading_state:a'");
+	g_subprocess_send_signal(s->proc, SIGKILL);
+	g_assert_cmpint(serve_wait(fx, s, 5000), ==, 128 + SIGKILL);
+
+	s = serve_start(fx, db, "--poll-interval", "0.1", "--heartbeat-interval", "0.1");
+	db_wait(fx, db, TRUE, 1, 10000,
+		"SELECT count(*) FROM trading_bots WHERE status = 'running'");
+	e2e_switch_back_closes(fx, db, n_switched, seq);
+	/* a is active: its state is in "trading_state" again, the key goes */
+	db_wait(fx, db, TRUE, 0, 5000,
+		"SELECT count(*) FROM bot_state WHERE key = 'trading_state:a'");
+	g_subprocess_send_signal(s->proc, SIGTERM);
+	g_assert_cmpint(serve_wait(fx, s, 10000), ==, 0);
+	log = serve_read_log(s);
+	g_assert_null(strstr(log, "does not apply"));
+}
+
+/* A config edit would unload the dormant strategy and forget its position:
+ * it is refused, and the bot goes to error saying why. */
+static void
+test_serve_dormant_refuses_edit(E2eFixture *fx, gconstpointer user_data)
+{
+	g_autofree char *db = e2e_db(fx, "held");
+	g_autoptr(JsonNode) node = cfg_two_strategies("held", fx->data, 5000);
+	g_autofree char *last_error = NULL;
+	guint n_switched = 0;
+	Serve *s;
+
+	bot_add(fx, db, node);
+	s = serve_start(fx, db, "--poll-interval", "0.1", "--heartbeat-interval", "0.1");
+	e2e_switch_while_open(fx, db, &n_switched);
+	db_wait(fx, db, TRUE, 1, 5000,
+		"SELECT count(*) FROM bot_state WHERE key = 'trading_state:a'");
+	db_exec(db, "UPDATE trading_bots SET config = json_set(config, "
+		    "'$.strategies[1].aggregation.min_score', 0.42) WHERE name = 'held'");
+	db_wait(fx, db, TRUE, 1, 5000,
+		"SELECT count(*) FROM trading_bots WHERE name = 'held' AND status = 'error'");
+	last_error = db_text(db, "SELECT last_error FROM trading_bots WHERE name = 'held'");
+	g_test_message("%s", last_error);
+	g_assert_nonnull(strstr(last_error, "config edit refused: dormant strategy 'a' holds a "
+					    "position"));
+	/* what it held is still saved, for the next start */
+	g_assert_cmpint(db_int(db, "SELECT count(*) FROM bot_state WHERE key = 'trading_state:a'"),
+			==, 1);
 	g_subprocess_send_signal(s->proc, SIGTERM);
 	g_assert_cmpint(serve_wait(fx, s, 10000), ==, 0);
 }
@@ -1483,6 +1566,8 @@ main(int argc, char **argv)
 	ADD("/e2e/serve/switch", test_serve_switch);
 	ADD("/e2e/serve/cache", test_serve_cache);
 	ADD("/e2e/serve/cache-keeps-position", test_serve_cache_keeps_position);
+	ADD("/e2e/serve/dormant-survives-restart", test_serve_dormant_survives_restart);
+	ADD("/e2e/serve/dormant-refuses-edit", test_serve_dormant_refuses_edit);
 	ADD("/e2e/serve/halt", test_serve_halt);
 	ADD("/e2e/serve/sigterm", test_serve_sigterm);
 	ADD("/e2e/serve/crash", test_serve_crash);

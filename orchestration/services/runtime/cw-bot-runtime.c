@@ -23,6 +23,27 @@ cw_scheduled_config_free(CwScheduledConfig *sc)
 	g_free(sc);
 }
 
+/* A dormant strategy of the bot (loaded, not active): its trading state
+ * goes to bot_state "trading_state:<strategy id>" with the cursor, so
+ * that a restart brings back what it holds (a position, its stops). */
+typedef struct {
+	GQuark quark;
+	char *key;          /* "trading_state:<strategy id>" */
+	guint64 generation; /* the orchestrator's, when it was written */
+	gboolean saved;     /* the key holds a snapshot */
+	gboolean dormant;   /* FALSE: active again or unloaded, the key goes */
+	GBytes *restore;    /* read at start, restored with the cursor's state */
+	char *strategy_id;  /* of the config */
+} CwDormantState;
+
+static void
+cw_dormant_state_clear(CwDormantState *d)
+{
+	g_free(d->key);
+	g_free(d->strategy_id);
+	g_clear_pointer(&d->restore, g_bytes_unref);
+}
+
 /* What a broker's "resynced" handler holds: the runtime, until it goes. */
 typedef struct {
 	CwBotRuntime *runtime; /* NULL once the runtime is freed */
@@ -92,6 +113,7 @@ struct _CwBotRuntime {
 	GCancellable *cancellable;
 	guint64 snapshot_generation;
 	gboolean has_snapshot_generation;
+	GArray *dormant; /* of CwDormantState */
 	/* read by monitoring through CwHealthHost */
 	CwBotCounters counters;
 	CwPromHistogram latency;
@@ -354,6 +376,8 @@ cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBo
 	self->mode = CW_BOT_MODE_ACTIVE;
 	self->snapshot = g_byte_array_new();
 	self->snapshot_text = g_string_new(NULL);
+	self->dormant = g_array_new(FALSE, TRUE, sizeof(CwDormantState));
+	g_array_set_clear_func(self->dormant, (GDestroyNotify) cw_dormant_state_clear);
 	self->claimed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->held = g_array_sized_new(FALSE, FALSE, sizeof(CwCandle), CW_BOT_RUNTIME_MAX_HELD);
 	self->cancellable = g_cancellable_new();
@@ -379,6 +403,7 @@ cw_bot_runtime_free(CwBotRuntime *self)
 	g_clear_pointer(&self->restore, g_bytes_unref);
 	g_byte_array_unref(self->snapshot);
 	g_string_free(self->snapshot_text, TRUE);
+	g_array_unref(self->dormant);
 	g_hash_table_unref(self->claimed);
 	g_cancellable_cancel(self->cancellable);
 	g_object_unref(self->cancellable);
@@ -573,27 +598,130 @@ cw_bot_runtime_get_cursor(CwBotRuntime *self)
 	return self->cursor;
 }
 
-/* The trading state at the cursor, into bot_state "trading_state" in the
- * cursor's transaction; only when it changed since the last one. */
+/* @orch's trading state, base64, into bot_state @key in the cursor's
+ * transaction; the buffers are kept from one snapshot to the next. */
 static void
-cw_bot_runtime_queue_snapshot(CwBotRuntime *self)
+cw_bot_runtime_write_snapshot(CwBotRuntime *self, CwTradingOrchestrator *orch, const char *key)
 {
 	gint state = 0, save = 0;
 	gsize n;
 
-	if (self->active == NULL || cw_trading_orchestrator_is_warm_up(self->active) ||
-	    (self->has_snapshot_generation &&
-	     cw_trading_orchestrator_get_generation(self->active) == self->snapshot_generation))
-		return;
-	cw_trading_orchestrator_snapshot(self->active, self->snapshot);
+	cw_trading_orchestrator_snapshot(orch, self->snapshot);
 	g_string_set_size(self->snapshot_text, (self->snapshot->len / 3 + 1) * 4 + 4);
 	n = g_base64_encode_step(self->snapshot->data, self->snapshot->len, FALSE,
 				 self->snapshot_text->str, &state, &save);
 	n += g_base64_encode_close(FALSE, self->snapshot_text->str + n, &state, &save);
 	g_string_truncate(self->snapshot_text, n);
-	cw_store_writer_state(self->writer, self->id, "trading_state", self->snapshot_text->str);
+	cw_store_writer_state(self->writer, self->id, key, self->snapshot_text->str);
+}
+
+/* The dormant strategies' trading state, with the cursor: each one that
+ * changed since it was written (a venue's report can change a dormant
+ * strategy's orders). The key of one that is active again, or was
+ * unloaded (the cache evicts only one that holds no position), goes. */
+static void
+cw_bot_runtime_queue_dormant(CwBotRuntime *self)
+{
+	for (guint i = self->dormant->len; i-- > 0;) {
+		CwDormantState *d = &g_array_index(self->dormant, CwDormantState, i);
+		CwTradingOrchestrator *orch = NULL;
+
+		if (d->restore != NULL)
+			continue;
+		if (d->dormant)
+			orch = cw_orchestrator_cache_peek(self->env.cache, d->quark);
+		if (orch == NULL) {
+			if (d->saved)
+				cw_store_writer_state(self->writer, self->id, d->key, NULL);
+			g_array_remove_index_fast(self->dormant, i);
+			continue;
+		}
+		if (cw_trading_orchestrator_is_warm_up(orch) ||
+		    (d->saved && cw_trading_orchestrator_get_generation(orch) == d->generation))
+			continue;
+		cw_bot_runtime_write_snapshot(self, orch, d->key);
+		d->generation = cw_trading_orchestrator_get_generation(orch);
+		d->saved = TRUE;
+	}
+}
+
+/* The trading state at the cursor, into bot_state "trading_state" in the
+ * cursor's transaction; only when it changed since the last one. The
+ * dormant strategies' go with it. */
+static void
+cw_bot_runtime_queue_snapshot(CwBotRuntime *self)
+{
+	if (G_UNLIKELY(self->dormant->len > 0))
+		cw_bot_runtime_queue_dormant(self);
+	if (self->active == NULL || cw_trading_orchestrator_is_warm_up(self->active) ||
+	    (self->has_snapshot_generation &&
+	     cw_trading_orchestrator_get_generation(self->active) == self->snapshot_generation))
+		return;
+	cw_bot_runtime_write_snapshot(self, self->active, "trading_state");
 	self->snapshot_generation = cw_trading_orchestrator_get_generation(self->active);
 	self->has_snapshot_generation = TRUE;
+}
+
+static CwDormantState *
+cw_bot_runtime_find_dormant(CwBotRuntime *self, GQuark quark)
+{
+	for (guint i = 0; i < self->dormant->len; i++) {
+		CwDormantState *d = &g_array_index(self->dormant, CwDormantState, i);
+		if (d->quark == quark)
+			return d;
+	}
+	return NULL;
+}
+
+static CwDormantState *
+cw_bot_runtime_add_dormant(CwBotRuntime *self, const CwStrategySpec *spec)
+{
+	CwDormantState d = {.quark = spec->quark, .dormant = TRUE};
+
+	d.key = g_strconcat("trading_state:", spec->id, NULL);
+	d.strategy_id = g_strdup(spec->id);
+	g_array_append_val(self->dormant, d);
+	return &g_array_index(self->dormant, CwDormantState, self->dormant->len - 1);
+}
+
+/* @spec went dormant (or became active again: its key goes with the next
+ * cursor, its state is in "trading_state" from then on). */
+static void
+cw_bot_runtime_mark_dormant(CwBotRuntime *self, const CwStrategySpec *spec, gboolean dormant)
+{
+	CwDormantState *d = cw_bot_runtime_find_dormant(self, spec->quark);
+
+	if (d != NULL)
+		d->dormant = dormant;
+	else if (dormant)
+		cw_bot_runtime_add_dormant(self, spec);
+}
+
+gboolean
+cw_bot_runtime_add_dormant_snapshot(CwBotRuntime *self, const char *strategy_id, GBytes *snapshot,
+				    GError **error)
+{
+	const CwStrategySpec *spec = cw_bot_config_get_strategy(self->config, strategy_id);
+	CwDormantState *d;
+
+	g_return_val_if_fail(snapshot != NULL, FALSE);
+
+	if (spec == NULL) {
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_FAILED,
+			    "bot_state row (bot %" G_GINT64_FORMAT
+			    ", key 'trading_state:%s'): strategy '%s' is not in the bot's config, "
+			    "and its saved trading state may hold a position; put the strategy "
+			    "back, or delete the row once its position is closed at the venue",
+			    self->id, strategy_id, strategy_id);
+		return FALSE;
+	}
+	d = cw_bot_runtime_find_dormant(self, spec->quark);
+	if (d == NULL)
+		d = cw_bot_runtime_add_dormant(self, spec);
+	g_clear_pointer(&d->restore, g_bytes_unref);
+	d->restore = g_bytes_ref(snapshot);
+	d->saved = TRUE;
+	return TRUE;
 }
 
 static void cw_bot_runtime_apply_snapshot(CwBotRuntime *self);
@@ -612,6 +740,62 @@ cw_bot_runtime_set_snapshot(CwBotRuntime *self, GBytes *snapshot, gboolean legac
 	if (self->restore != NULL && self->active != NULL && self->scheduled.length == 0) {
 		cw_trading_orchestrator_set_warm_up(self->active, TRUE);
 		cw_bot_runtime_apply_snapshot(self);
+	}
+}
+
+static void
+cw_bot_runtime_halt_on_dormant(CwBotRuntime *self, const CwDormantState *d, const char *why)
+{
+	cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL,
+	       "bot_state row (bot %" G_GINT64_FORMAT ", key '%s') does not apply: %s; the bot "
+	       "is halted",
+	       self->id, d->key, why);
+	self->mode = CW_BOT_MODE_HALTED;
+	if (self->active != NULL)
+		cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
+}
+
+/* The dormant strategies' snapshots, into their orchestrators (loaded
+ * now, dormant: they get no candles), with the active one's. One that
+ * does not apply halts the bot (fail closed): what it holds is unknown. */
+static void
+cw_bot_runtime_restore_dormant(CwBotRuntime *self)
+{
+	for (guint i = 0; i < self->dormant->len; i++) {
+		CwDormantState *d = &g_array_index(self->dormant, CwDormantState, i);
+		g_autoptr(GBytes) restore = g_steal_pointer(&d->restore);
+		g_autoptr(GError) error = NULL;
+		const CwStrategySpec *spec;
+		CwTradingOrchestrator *orch;
+		const guint8 *data;
+		gsize len = 0;
+
+		if (restore == NULL)
+			continue;
+		spec = cw_bot_config_get_strategy(self->config, d->strategy_id);
+		if (spec == NULL) {
+			cw_bot_runtime_halt_on_dormant(self, d,
+						       "the strategy is no longer in the "
+						       "bot's config");
+			continue;
+		}
+		/* active by now (a switch replayed after the snapshot): its
+		 * state is the one "trading_state" restored, the key goes */
+		if (self->active_spec != NULL && spec->quark == self->active_spec->quark) {
+			d->dormant = FALSE;
+			continue;
+		}
+		orch = cw_bot_runtime_load(self, spec, &error);
+		data = g_bytes_get_data(restore, &len);
+		if (orch == NULL || !cw_trading_orchestrator_restore(orch, data, len, &error)) {
+			cw_bot_runtime_halt_on_dormant(self, d, error->message);
+			continue;
+		}
+		/* it takes the venue's reports from now on; it gets no candles */
+		cw_trading_orchestrator_set_warm_up(orch, FALSE);
+		d->quark = spec->quark;
+		d->generation = cw_trading_orchestrator_get_generation(orch);
+		d->dormant = TRUE;
 	}
 }
 
@@ -637,6 +821,8 @@ cw_bot_runtime_apply_snapshot(CwBotRuntime *self)
 	}
 	g_clear_pointer(&self->restore, g_bytes_unref);
 	self->restored = TRUE;
+	if (G_UNLIKELY(self->dormant->len > 0))
+		cw_bot_runtime_restore_dormant(self);
 }
 
 static gboolean
@@ -1223,8 +1409,11 @@ cw_bot_runtime_switch(CwBotRuntime *self, const char *strategy_id, GError **erro
 	/* the new one is active before the old one goes dormant: going dormant
 	 * applies the cap, which must not evict the new one */
 	cw_orchestrator_cache_set_active(self->env.cache, spec->quark, TRUE);
-	if (self->active_spec != NULL)
+	cw_bot_runtime_mark_dormant(self, spec, FALSE);
+	if (self->active_spec != NULL) {
 		cw_orchestrator_cache_set_active(self->env.cache, self->active_spec->quark, FALSE);
+		cw_bot_runtime_mark_dormant(self, self->active_spec, TRUE);
+	}
 	self->active = orch;
 	self->active_spec = spec;
 	self->simulated = cw_broker_has_capability(cw_trading_orchestrator_get_broker(orch),
@@ -1240,6 +1429,34 @@ cw_bot_runtime_switch(CwBotRuntime *self, const char *strategy_id, GError **erro
 	return TRUE;
 }
 
+/* A config edit unloads the dormant strategies: refused while one of them
+ * holds a position, which would be forgotten (its stops with it). */
+static gboolean
+cw_bot_runtime_check_dormant_flat(CwBotRuntime *self, GError **error)
+{
+	for (guint i = 0; i < self->dormant->len; i++) {
+		const CwDormantState *d = &g_array_index(self->dormant, CwDormantState, i);
+		CwTradingOrchestrator *orch;
+		const CwAccount *acc;
+
+		if (!d->dormant || d->restore != NULL)
+			continue;
+		orch = cw_orchestrator_cache_peek(self->env.cache, d->quark);
+		if (orch == NULL)
+			continue;
+		acc = cw_trading_orchestrator_get_account(orch);
+		if (acc->position.direction != CW_DIRECTION_NONE && acc->position.qty > 0) {
+			g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_FAILED,
+				    "config edit refused: dormant strategy '%s' holds a position "
+				    "(%g), which the edit would forget; switch back to it and "
+				    "close the position, then edit",
+				    d->strategy_id, acc->position.qty);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 gboolean
 cw_bot_runtime_replace_config(CwBotRuntime *self, CwBotConfig *config, const char *config_text,
 			      gint64 updated_at, GError **error)
@@ -1248,6 +1465,8 @@ cw_bot_runtime_replace_config(CwBotRuntime *self, CwBotConfig *config, const cha
 	g_autoptr(CwTradingOrchestrator) fresh = NULL;
 	g_autoptr(CwTradingOrchestrator) old = NULL;
 
+	if (!cw_bot_runtime_check_dormant_flat(self, error))
+		return FALSE;
 	fresh = cw_trading_orchestrator_new(config, spec, self->bus, error);
 	if (fresh == NULL)
 		return FALSE;
@@ -1259,8 +1478,11 @@ cw_bot_runtime_replace_config(CwBotRuntime *self, CwBotConfig *config, const cha
 		old = cw_orchestrator_cache_steal(self->env.cache, self->active_spec->quark);
 		cw_trading_orchestrator_adopt(fresh, old);
 	}
-	/* the other strategies of the old config are unloaded */
+	/* the other strategies of the old config are unloaded (their keys go
+	 * with the next cursor) */
 	cw_orchestrator_cache_remove_owner(self->env.cache, self);
+	for (guint i = 0; i < self->dormant->len; i++)
+		g_array_index(self->dormant, CwDormantState, i).dormant = FALSE;
 	cw_trading_orchestrator_set_order_hook(fresh, cw_bot_runtime_order_hook, self);
 	cw_orchestrator_cache_insert(self->env.cache, self, fresh, &self->stats);
 	cw_orchestrator_cache_set_active(self->env.cache, spec->quark, TRUE);

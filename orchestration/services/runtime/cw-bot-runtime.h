@@ -82,6 +82,8 @@ void cw_bot_runtime_queue_cursor(CwBotRuntime *self);
  * no snapshot; legacy: the bot replays its decisions instead (only for a
  * broker simulated on candles, a store written before snapshots). */
 void cw_bot_runtime_set_snapshot(CwBotRuntime *self, GBytes *snapshot, gboolean legacy);
+gboolean cw_bot_runtime_add_dormant_snapshot(CwBotRuntime *self, const char *strategy_id,
+					     GBytes *snapshot, GError **error);
 
 /* Hot path: a closed candle from the bot's feed. */
 void cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle);

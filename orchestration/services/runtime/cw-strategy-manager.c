@@ -478,6 +478,46 @@ cw_strategy_manager_fail(CwStrategyManager *self, const CwStoreBot *row, const c
 	cw_strategy_manager_status(self, row->id, row->name, "error", message);
 }
 
+/* bot_state "trading_state:<strategy id>": the trading state of each
+ * dormant strategy, written with the cursor and verified like the active
+ * one's; one that cannot be read, or whose strategy is gone from the
+ * config, fails the bot closed (it may hold a position). */
+static gboolean
+cw_strategy_manager_read_dormant(CwStrategyManager *self, CwBotRuntime *rt, gint64 id,
+				 GError **error)
+{
+	g_autoptr(GPtrArray) rows = cw_store_state_list(self->store, id, error);
+
+	if (rows == NULL)
+		return FALSE;
+	for (guint i = 0; i < rows->len; i++) {
+		const CwStoreState *row = g_ptr_array_index(rows, i);
+		g_autofree guint8 *data = NULL;
+		g_autoptr(GError) why = NULL;
+		g_autoptr(GBytes) bytes = NULL;
+		gsize len = 0;
+
+		if (!g_str_has_prefix(row->key, "trading_state:"))
+			continue;
+		if (row->value == NULL) {
+			cw_store_state_unreadable(error, id, row->key, NULL,
+						  "a trading state snapshot", "no value");
+			return FALSE;
+		}
+		data = g_base64_decode(row->value, &len);
+		if (!cw_trading_orchestrator_verify_snapshot(data, len, &why)) {
+			cw_store_state_unreadable(error, id, row->key, row->value,
+						  "a trading state snapshot", why->message);
+			return FALSE;
+		}
+		bytes = g_bytes_new_take(g_steal_pointer(&data), len);
+		if (!cw_bot_runtime_add_dormant_snapshot(rt, row->key + strlen("trading_state:"),
+							 bytes, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 /* bot_state "trading_state": the snapshot written with the cursor,
  * verified (version, layout, checksum) before the bot runs. A bot with a
  * cursor and no snapshot (a store of an older version) replays its
@@ -523,6 +563,9 @@ cw_strategy_manager_read_snapshot(CwStrategyManager *self, CwBotRuntime *rt, gin
 		return FALSE;
 	}
 	bytes = g_bytes_new_take(g_steal_pointer(&data), len);
+	/* the dormant ones first: they are restored with the active one */
+	if (!cw_strategy_manager_read_dormant(self, rt, id, error))
+		return FALSE;
 	cw_bot_runtime_set_snapshot(rt, bytes, FALSE);
 	return TRUE;
 }
