@@ -2141,6 +2141,76 @@ test_big_pages_livez(Fx *fx, gconstpointer data)
 	g_assert_cmpint(probe.answered, >=, 100);
 }
 
+/* A kept-alive connection with no next request is closed after
+ * http.idle_timeout_s, well before http.request_timeout_s; one that asks
+ * again in time is answered. */
+static void
+test_idle_timeout(Fx *fx, gconstpointer data)
+{
+	g_autofree char *json =
+	    g_strdup_printf("{\"http\": {\"listen\": \"127.0.0.1:0\", \"port_file\": \"%s\", "
+			    "\"request_timeout_s\": 60, \"idle_timeout_s\": 1}, \"api\": "
+			    "{\"token_file\": \"%s\"}}",
+			    fx->port_file, fx->tokens);
+	g_autofree char *config = fx_service_config(fx, json);
+	const char *args[] = {
+	    "serve", "--db", fx->db, "--create", "--poll-interval", "0.2", "--service-config",
+	    config,  NULL};
+	const char *req = "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *metrics = NULL;
+	GInputStream *in;
+	GOutputStream *out;
+	gint64 started;
+	guint status = 0;
+	char buf[4096];
+	gssize n;
+
+	fx->proc = cw_test_spawn_envv(
+	    NULL, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, args);
+	fx->port = fx_wait_port(fx);
+	g_socket_client_set_timeout(client, 20);
+	conn = g_socket_client_connect_to_host(client, "127.0.0.1", fx->port, NULL, &error);
+	g_assert_no_error(error);
+	in = g_io_stream_get_input_stream(G_IO_STREAM(conn));
+	out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+	/* three requests on the connection, each in time */
+	for (guint k = 0; k < 3; k++) {
+		g_autoptr(GString) got = g_string_new(NULL);
+		const char *body = NULL;
+		const char *length = NULL;
+
+		g_assert_true(g_output_stream_write_all(out, req, strlen(req), NULL, NULL, &error));
+		/* one whole answer: headers, then Content-Length bytes */
+		for (guint r = 0; r < 100; r++) {
+			body = strstr(got->str, "\r\n\r\n");
+			length = strstr(got->str, "Content-Length: ");
+			if (body != NULL && length != NULL &&
+			    strlen(body + 4) >= g_ascii_strtoull(length + 16, NULL, 10))
+				break;
+			n = g_input_stream_read(in, buf, sizeof buf, NULL, &error);
+			g_assert_no_error(error);
+			g_assert_cmpint(n, >, 0);
+			g_string_append_len(got, buf, n);
+		}
+		g_assert_true(g_str_has_prefix(got->str, "HTTP/1.1 200 "));
+		g_assert_nonnull(body);
+		g_usleep(300000);
+	}
+	/* then silence: closed after about a second, not sixty */
+	started = g_get_monotonic_time();
+	n = g_input_stream_read(in, buf, sizeof buf, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(n, ==, 0);
+	g_assert_cmpint(g_get_monotonic_time() - started, <, 15 * G_USEC_PER_SEC);
+	metrics = fx_req(fx, "GET", "/metrics", NULL, NULL, NULL, 0, &status);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_nonnull(strstr(metrics, "candlewick_http_idle_closes_total 1\n"));
+	g_assert_nonnull(strstr(metrics, "candlewick_http_request_timeouts_total 0\n"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2173,5 +2243,6 @@ main(int argc, char **argv)
 		   fx_teardown);
 	g_test_add("/e2e/api/big-pages-livez", Fx, NULL, fx_setup, test_big_pages_livez,
 		   fx_teardown);
+	g_test_add("/e2e/api/idle-timeout", Fx, NULL, fx_setup, test_idle_timeout, fx_teardown);
 	return g_test_run();
 }
