@@ -708,7 +708,9 @@ cw_api_rows_slice(gpointer data, GString *out, GError **error)
 	}
 	if (!r->end && r->written < r->limit)
 		return cw_api_rows_fill(r, error) ? CW_API_SLICE_MORE : CW_API_SLICE_FAILED;
-	g_string_append_printf(out, "],\"%s\":", r->next_member);
+	g_string_append(out, "],");
+	cw_json_append_string(out, r->next_member, -1);
+	g_string_append_c(out, ':');
 	if (r->next_if_full && r->written < r->limit)
 		g_string_append(out, "null");
 	else
@@ -723,14 +725,16 @@ static guint
 cw_api_rows_reply(CwApiRequest *req, CwApiRows *r, const char *member)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *head = g_strdup_printf("{\"%s\":[", member);
+	g_autoptr(GString) head = g_string_new("{");
 
+	cw_json_append_string(head, member, -1);
+	g_string_append(head, ":[");
 	r->api = g_object_ref(req->api);
 	if (!cw_api_rows_fill(r, &error)) {
 		cw_api_rows_free(r);
 		return cw_api_problem_from_error(req, error);
 	}
-	return cw_api_reply_sliced(req, head, CW_API_ROWS_PER_SLICE, cw_api_rows_slice, r,
+	return cw_api_reply_sliced(req, head->str, CW_API_ROWS_PER_SLICE, cw_api_rows_slice, r,
 				   cw_api_rows_free);
 }
 
