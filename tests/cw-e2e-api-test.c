@@ -1779,6 +1779,438 @@ test_candles(Fx *fx, gconstpointer data)
 			 400);
 }
 
+/* ---- big pages, built in slices ---- */
+
+#define FX_T0   G_GINT64_CONSTANT(1700000100000)
+#define FX_STEP 300000
+
+/* A disabled Bybit bot "chart" with 2,000 recorded candles, 1,200 trades,
+ * 2,500 equity rows and 2,400 events (1,200 of them SIGNAL_NEW), then the
+ * service. */
+static void
+fx_start_chart(Fx *fx)
+{
+	g_autofree char *config = fx_config("ema-trend.json", "chart");
+	g_autofree char *file = fx_path(fx, "chart.json");
+	g_autofree char *out = NULL, *err = NULL, *sql = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
+	JsonObject *feed = json_object_new();
+
+	g_assert_true(json_parser_load_from_data(parser, config, -1, NULL));
+	json_object_set_string_member(feed, "type", "bybit");
+	json_object_set_object_member(json_node_get_object(json_parser_get_root(parser)), "feed",
+				      feed);
+	g_clear_pointer(&config, g_free);
+	config = json_to_string(json_parser_get_root(parser), FALSE);
+	g_assert_true(g_file_set_contents(file, config, -1, NULL));
+	g_assert_cmpint(cw_test_run(&out, &err, "bots", "add", "--db", fx->db, "--config", file,
+				    "--disabled", NULL),
+			==, 0);
+	sql = g_strdup_printf(
+	    "BEGIN;"
+	    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1999) "
+	    "INSERT INTO candles SELECT 'bybit', 'BTCUSDT', '5m', %" G_GINT64_FORMAT
+	    " + i * %d, 100 + i * 0.25, 101.5 + i * 0.25, 99.125 + i, 100.1 + i / 3.0, "
+	    "12.5 + i %% 7 FROM n;"
+	    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1199) "
+	    "INSERT INTO trading_trades (bot_name, strategy_id, symbol, direction, entry_time, "
+	    "exit_time, entry_price, exit_price, qty, fees, gross_pnl, net_pnl, exit_reason, "
+	    "created_at) SELECT 'chart', 'main', 'BTCUSDT', 'long', %" G_GINT64_FORMAT
+	    " + i * %d, %" G_GINT64_FORMAT " + i * %d + 600000, 100.5 + i, 101.25 + i / 7.0, "
+	    "0.125, 0.01, 0.09, 0.08 - i / 9.0, 'signal_exit', 1 FROM n;"
+	    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2499) "
+	    "INSERT INTO trading_performance_metrics (bot_name, strategy_id, time, equity, "
+	    "balance, realized_pnl, unrealized_pnl, trades, max_drawdown_pct) SELECT 'chart', "
+	    "NULL, %" G_GINT64_FORMAT " + i * %d, 10000 + i / 3.0, 10000 + i * 0.25, i * 0.5, "
+	    "0.125, i / 5, 1.5 FROM n;"
+	    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2399) "
+	    "INSERT INTO events (time, bot_id, strategy_id, type, payload) SELECT "
+	    "%" G_GINT64_FORMAT " + i * %d, (SELECT id FROM trading_bots WHERE name = 'chart'), "
+	    "'main', CASE i %% 2 WHEN 0 THEN 'SIGNAL_NEW' ELSE 'ORDER_FILLED' END, "
+	    "json_object('direction', 'long', 'price', 100.5 + i / 3.0, 'reason', "
+	    "'cross \"up\" \u00e9', 'n', i) FROM n;"
+	    "COMMIT;",
+	    FX_T0, FX_STEP, FX_T0, 5 * FX_STEP, FX_T0, 5 * FX_STEP, FX_T0, FX_STEP, FX_T0, FX_STEP);
+	cw_test_db_exec(fx->db, sql);
+	fx_start(fx, "100");
+}
+
+/* GET path with the admin token: the raw body; *chunked as in fx_get_chunked. */
+static char *
+fx_get_text(Fx *fx, const char *path, gboolean *chunked)
+{
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u%s", fx->port, path);
+	g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+	g_autofree char *auth = g_strdup_printf("Bearer %s", fx->admin);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) reply = NULL;
+
+	soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization", auth);
+	reply = soup_session_send_and_read(fx->session, msg, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(soup_message_get_status(msg), ==, 200);
+	if (chunked != NULL)
+		*chunked = soup_message_headers_get_encoding(
+			       soup_message_get_response_headers(msg)) == SOUP_ENCODING_CHUNKED;
+	return g_strndup(g_bytes_get_data(reply, NULL), g_bytes_get_size(reply));
+}
+
+/* The big page's body is byte for byte the pages of one row each, glued:
+ * head, their rows (by text) joined by commas, then the tail of the last
+ * one (of the empty one past them when the big page is not full); each
+ * small page is one slice, the big one many, and the cursor carries from
+ * one small page to the next. */
+static void
+fx_assert_glued(Fx *fx, const char *big, const char *route, const char *member, const char *cursor,
+		guint n, gboolean full)
+{
+	g_autofree char *head = g_strdup_printf("{\"%s\":[", member);
+	g_autofree char *mark = g_strdup_printf("],\"%s\":", cursor);
+	g_autoptr(GString) glued = g_string_new(head);
+	g_autofree char *next = NULL;
+	g_autofree char *tail = NULL;
+
+	for (guint i = 0; i < n + (full ? 0 : 1); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("%s%slimit=1%s%s%s", route,
+				    strchr(route, '?') != NULL ? "&" : "?", next != NULL ? "&" : "",
+				    next != NULL ? cursor + 5 : "", next != NULL ? next : "");
+		g_autofree char *text = fx_get_text(fx, path, NULL);
+		const char *end = g_strrstr(text, mark);
+		g_autoptr(JsonNode) node = NULL;
+		JsonNode *c;
+
+		g_assert_true(g_str_has_prefix(text, head));
+		g_assert_nonnull(end);
+		if (i == n) {
+			g_assert_true(end == text + strlen(head)); /* past the last row */
+		} else {
+			if (i > 0)
+				g_string_append_c(glued, ',');
+			g_string_append_len(glued, text + strlen(head),
+					    end - text - (gssize) strlen(head));
+		}
+		g_clear_pointer(&tail, g_free);
+		tail = g_strdup(end);
+		node = fx_json(text);
+		c = json_object_get_member(json_node_get_object(node), cursor);
+		g_clear_pointer(&next, g_free);
+		next = g_strdup_printf("=%" G_GINT64_FORMAT, json_node_get_int(c));
+	}
+	g_string_append(glued, tail);
+	g_assert_cmpuint(glued->len, ==, strlen(big));
+	g_assert_cmpstr(glued->str, ==, big);
+}
+
+/* Big pages arrive chunked, complete and correct: every row of the store
+ * in its order, the cursors as before, and the bytes those of one-row
+ * pages glued together. */
+static void
+test_big_pages(Fx *fx, gconstpointer data)
+{
+	gboolean chunked = FALSE;
+
+	fx_start_chart(fx);
+	/* events: the first 1,000 of the journal, in seq order */
+	{
+		g_autofree char *text = fx_get_text(fx, "/api/v1/events?limit=1000", &chunked);
+		g_autoptr(JsonNode) node = fx_json(text);
+		JsonObject *obj = json_node_get_object(node);
+		JsonArray *events = json_object_get_array_member(obj, "events");
+		g_autofree char *seqs = cw_test_db_text(
+		    fx->db, "SELECT group_concat(seq) FROM (SELECT seq FROM events ORDER BY seq "
+			    "LIMIT 1000)");
+		g_autoptr(GString) got = g_string_new(NULL);
+
+		g_assert_true(chunked);
+		g_assert_cmpuint(json_array_get_length(events), ==, 1000);
+		for (guint i = 0; i < 1000; i++)
+			g_string_append_printf(
+			    got, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+			    json_object_get_int_member(json_array_get_object_element(events, i),
+						       "seq"));
+		g_assert_cmpstr(got->str, ==, seqs);
+		g_assert_cmpint(
+		    json_object_get_int_member(obj, "next_after"), ==,
+		    json_object_get_int_member(json_array_get_object_element(events, 999), "seq"));
+		fx_assert_glued(fx, text, "/api/v1/events", "events", "next_after", 1000, TRUE);
+	}
+	/* trades: the newest 1,000 by id, newest first */
+	{
+		g_autofree char *text =
+		    fx_get_text(fx, "/api/v1/bots/chart/trades?limit=1000", &chunked);
+		g_autoptr(JsonNode) node = fx_json(text);
+		JsonObject *obj = json_node_get_object(node);
+		JsonArray *trades = json_object_get_array_member(obj, "trades");
+		gint64 top = cw_test_db_int(fx->db, "SELECT max(id) FROM trading_trades", 0);
+
+		g_assert_true(chunked);
+		g_assert_cmpuint(json_array_get_length(trades), ==, 1000);
+		for (guint i = 0; i < 1000; i++)
+			g_assert_cmpint(json_object_get_int_member(
+					    json_array_get_object_element(trades, i), "id"),
+					==, top - i);
+		g_assert_cmpint(json_object_get_int_member(obj, "next_before"), ==, top - 999);
+		fx_assert_glued(fx, text, "/api/v1/bots/chart/trades", "trades", "next_before",
+				1000, TRUE);
+	}
+	/* equity: all 2,500 in one page, newest first, no next page */
+	{
+		g_autofree char *text =
+		    fx_get_text(fx, "/api/v1/bots/chart/performance?limit=5000", &chunked);
+		g_autoptr(JsonNode) node = fx_json(text);
+		JsonObject *obj = json_node_get_object(node);
+		JsonArray *rows = json_object_get_array_member(obj, "equity");
+		gint64 top =
+		    cw_test_db_int(fx->db, "SELECT max(id) FROM trading_performance_metrics", 0);
+
+		g_assert_true(chunked);
+		g_assert_cmpuint(json_array_get_length(rows), ==, 2500);
+		for (guint i = 0; i < 2500; i++) {
+			JsonObject *m = json_array_get_object_element(rows, i);
+
+			g_assert_cmpint(json_object_get_int_member(m, "id"), ==, top - i);
+			g_assert_cmpfloat(json_object_get_double_member(m, "balance"), ==,
+					  10000 + (2499 - i) * 0.25);
+		}
+		g_assert_true(json_object_get_null_member(obj, "next_before"));
+		fx_assert_glued(fx, text, "/api/v1/bots/chart/performance", "equity", "next_before",
+				2500, FALSE);
+	}
+	/* the chart: 2,000 candles oldest first, the trades of the newest
+	 * 1,000 oldest first, the newest 1,000 signals in seq order */
+	{
+		g_autofree char *path = g_strdup_printf(
+		    "/api/v1/bots/chart/candles?from=%" G_GINT64_FORMAT "&limit=5000", FX_T0);
+		g_autofree char *text = fx_get_text(fx, path, &chunked);
+		g_autoptr(JsonNode) node = fx_json(text);
+		JsonObject *obj = json_node_get_object(node);
+		JsonArray *candles = json_object_get_array_member(obj, "candles");
+		JsonArray *trades = json_object_get_array_member(obj, "trades");
+		JsonArray *signals = json_object_get_array_member(obj, "signals");
+		gint64 top = cw_test_db_int(fx->db, "SELECT max(id) FROM trading_trades", 0);
+		gint64 first_signal = cw_test_db_int(
+		    fx->db,
+		    "SELECT min(seq) FROM (SELECT seq FROM events WHERE type = 'SIGNAL_NEW' "
+		    "ORDER BY seq DESC LIMIT 1000)",
+		    0);
+
+		g_assert_true(chunked);
+		g_assert_cmpuint(json_array_get_length(candles), ==, 2000);
+		for (guint i = 0; i < 2000; i++) {
+			JsonObject *c = json_array_get_object_element(candles, i);
+
+			g_assert_cmpint(json_object_get_int_member(c, "open_time"), ==,
+					FX_T0 + (gint64) i * FX_STEP);
+			g_assert_cmpfloat(json_object_get_double_member(c, "open"), ==,
+					  100 + i * 0.25);
+		}
+		g_assert_cmpint(json_object_get_int_member(obj, "next_from"), ==,
+				FX_T0 + 5000 * (gint64) FX_STEP);
+		g_assert_cmpuint(json_array_get_length(trades), ==, 1000);
+		for (guint i = 0; i < 1000; i++)
+			g_assert_cmpint(json_object_get_int_member(
+					    json_array_get_object_element(trades, i), "id"),
+					==, top - 999 + i);
+		g_assert_cmpuint(json_array_get_length(signals), ==, 1000);
+		for (guint i = 0; i < 1000; i++) {
+			JsonObject *sig = json_array_get_object_element(signals, i);
+
+			g_assert_cmpint(json_object_get_int_member(sig, "seq"), ==,
+					first_signal + 2 * i);
+			g_assert_cmpstr(
+			    json_object_get_string_member(
+				json_object_get_object_member(sig, "payload"), "reason"),
+			    ==, "cross \"up\" \u00e9");
+		}
+	}
+}
+
+/* A client that hangs up while its big page is built: the work stops, the
+ * service goes on answering others with complete pages. */
+static void
+test_big_pages_hangup(Fx *fx, gconstpointer data)
+{
+	static const char *const paths[] = {
+	    "/api/v1/events?limit=1000",
+	    "/api/v1/bots/chart/candles?from=1700000100000&limit=5000",
+	    "/api/v1/bots/chart/trades?limit=1000",
+	    "/api/v1/bots/chart/performance?limit=5000",
+	};
+
+	fx_start_chart(fx);
+	for (guint k = 0; k < 3 * G_N_ELEMENTS(paths); k++) {
+		g_autoptr(GSocketClient) client = g_socket_client_new();
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GSocketConnection) conn = NULL;
+		g_autofree char *req = g_strdup_printf("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+						       "Authorization: Bearer %s\r\n\r\n",
+						       paths[k % G_N_ELEMENTS(paths)], fx->admin);
+		char buf[64];
+
+		g_socket_client_set_timeout(client, 20);
+		conn = g_socket_client_connect_to_host(client, "127.0.0.1", fx->port, NULL, &error);
+		g_assert_no_error(error);
+		g_assert_true(
+		    g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)), req,
+					      strlen(req), NULL, NULL, &error));
+		g_assert_cmpint(g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)),
+						    buf, sizeof buf, NULL, NULL),
+				>, 0);
+		g_assert_true(g_io_stream_close(G_IO_STREAM(conn), NULL, NULL));
+		g_assert_cmpuint(fx_status(fx, "GET", "/livez", NULL, NULL), ==, 200);
+	}
+	for (guint k = 0; k < G_N_ELEMENTS(paths); k++) {
+		g_autofree char *text = fx_get_text(fx, paths[k], NULL);
+		g_autoptr(JsonNode) node = fx_json(text);
+		JsonObject *obj = json_node_get_object(node);
+
+		g_assert_cmpuint(
+		    json_array_get_length(json_object_get_array_member(obj, k == 0   ? "events"
+									    : k == 1 ? "candles"
+									    : k == 2 ? "trades"
+										     : "equity")),
+		    ==,
+		    k == 0   ? 1000
+		    : k == 1 ? 2000
+		    : k == 2 ? 1000
+			     : 2500);
+	}
+	g_assert_cmpuint(fx_status(fx, "GET", "/readyz", NULL, NULL), ==, 200);
+}
+
+typedef struct {
+	guint port;
+	gint busy; /* a big page is being fetched */
+	gint stop;
+	gint answered; /* /livez answers that came while busy */
+	gint failed;
+} FxProbe;
+
+/* /livez back to back on its own session and connection. */
+static gpointer
+fx_probe_thread(gpointer data)
+{
+	FxProbe *p = data;
+	g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 20, NULL);
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u/livez", p->port);
+
+	for (guint i = 0; i < 100000 && !g_atomic_int_get(&p->stop); i++) {
+		g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+		g_autoptr(GBytes) reply = NULL;
+		gboolean busy_before = g_atomic_int_get(&p->busy);
+
+		reply = soup_session_send_and_read(session, msg, NULL, NULL);
+		if (reply == NULL || soup_message_get_status(msg) != 200)
+			g_atomic_int_inc(&p->failed);
+		else if (busy_before && g_atomic_int_get(&p->busy))
+			g_atomic_int_inc(&p->answered);
+	}
+	return NULL;
+}
+
+/* While big pages are built, /livez still answers: answers that were
+ * both asked and received during one are counted. */
+static void
+test_big_pages_livez(Fx *fx, gconstpointer data)
+{
+	FxProbe probe = {0};
+	GThread *thread;
+	g_autofree char *path = g_strdup_printf(
+	    "/api/v1/bots/chart/candles?from=%" G_GINT64_FORMAT "&limit=5000", FX_T0);
+
+	fx_start_chart(fx);
+	probe.port = fx->port;
+	thread = g_thread_new("livez", fx_probe_thread, &probe);
+	for (guint k = 0; k < 10; k++) {
+		g_autofree char *text = NULL;
+		g_autofree char *events = NULL;
+
+		g_atomic_int_set(&probe.busy, 1);
+		text = fx_get_text(fx, path, NULL);
+		events = fx_get_text(fx, "/api/v1/events?limit=1000", NULL);
+		g_atomic_int_set(&probe.busy, 0);
+		g_assert_nonnull(strstr(text, "\"signals\":["));
+		g_assert_true(g_str_has_suffix(events, "}"));
+		g_usleep(20000);
+	}
+	g_atomic_int_set(&probe.stop, 1);
+	g_thread_join(thread);
+	g_test_message("/livez answered during big pages: %d", probe.answered);
+	g_assert_cmpint(probe.failed, ==, 0);
+	g_assert_cmpint(probe.answered, >=, 100);
+}
+
+/* A kept-alive connection with no next request is closed after
+ * http.idle_timeout_s, well before http.request_timeout_s; one that asks
+ * again in time is answered. */
+static void
+test_idle_timeout(Fx *fx, gconstpointer data)
+{
+	g_autofree char *json =
+	    g_strdup_printf("{\"http\": {\"listen\": \"127.0.0.1:0\", \"port_file\": \"%s\", "
+			    "\"request_timeout_s\": 60, \"idle_timeout_s\": 1}, \"api\": "
+			    "{\"token_file\": \"%s\"}}",
+			    fx->port_file, fx->tokens);
+	g_autofree char *config = fx_service_config(fx, json);
+	const char *args[] = {
+	    "serve", "--db", fx->db, "--create", "--poll-interval", "0.2", "--service-config",
+	    config,  NULL};
+	const char *req = "GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_autoptr(GSocketConnection) conn = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *metrics = NULL;
+	GInputStream *in;
+	GOutputStream *out;
+	gint64 started;
+	guint status = 0;
+	char buf[4096];
+	gssize n;
+
+	fx->proc = cw_test_spawn_envv(
+	    NULL, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, args);
+	fx->port = fx_wait_port(fx);
+	g_socket_client_set_timeout(client, 20);
+	conn = g_socket_client_connect_to_host(client, "127.0.0.1", fx->port, NULL, &error);
+	g_assert_no_error(error);
+	in = g_io_stream_get_input_stream(G_IO_STREAM(conn));
+	out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+	/* three requests on the connection, each in time */
+	for (guint k = 0; k < 3; k++) {
+		g_autoptr(GString) got = g_string_new(NULL);
+		const char *body = NULL;
+		const char *length = NULL;
+
+		g_assert_true(g_output_stream_write_all(out, req, strlen(req), NULL, NULL, &error));
+		/* one whole answer: headers, then Content-Length bytes */
+		for (guint r = 0; r < 100; r++) {
+			body = strstr(got->str, "\r\n\r\n");
+			length = strstr(got->str, "Content-Length: ");
+			if (body != NULL && length != NULL &&
+			    strlen(body + 4) >= g_ascii_strtoull(length + 16, NULL, 10))
+				break;
+			n = g_input_stream_read(in, buf, sizeof buf, NULL, &error);
+			g_assert_no_error(error);
+			g_assert_cmpint(n, >, 0);
+			g_string_append_len(got, buf, n);
+		}
+		g_assert_true(g_str_has_prefix(got->str, "HTTP/1.1 200 "));
+		g_assert_nonnull(body);
+		g_usleep(300000);
+	}
+	/* then silence: closed after about a second, not sixty */
+	started = g_get_monotonic_time();
+	n = g_input_stream_read(in, buf, sizeof buf, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(n, ==, 0);
+	g_assert_cmpint(g_get_monotonic_time() - started, <, 15 * G_USEC_PER_SEC);
+	metrics = fx_req(fx, "GET", "/metrics", NULL, NULL, NULL, 0, &status);
+	g_assert_cmpuint(status, ==, 200);
+	g_assert_nonnull(strstr(metrics, "candlewick_http_idle_closes_total 1\n"));
+	g_assert_nonnull(strstr(metrics, "candlewick_http_request_timeouts_total 0\n"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1806,5 +2238,11 @@ main(int argc, char **argv)
 	g_test_add("/e2e/api/stream-slow", Fx, NULL, fx_setup, test_stream_slow, fx_teardown);
 	g_test_add("/e2e/api/close", Fx, NULL, fx_setup, test_close, fx_teardown);
 	g_test_add("/e2e/api/candles", Fx, NULL, fx_setup, test_candles, fx_teardown);
+	g_test_add("/e2e/api/big-pages", Fx, NULL, fx_setup, test_big_pages, fx_teardown);
+	g_test_add("/e2e/api/big-pages-hangup", Fx, NULL, fx_setup, test_big_pages_hangup,
+		   fx_teardown);
+	g_test_add("/e2e/api/big-pages-livez", Fx, NULL, fx_setup, test_big_pages_livez,
+		   fx_teardown);
+	g_test_add("/e2e/api/idle-timeout", Fx, NULL, fx_setup, test_idle_timeout, fx_teardown);
 	return g_test_run();
 }

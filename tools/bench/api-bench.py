@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Control API figures (a benchmark, not a test): GET /api/v1/bots with N
 bots, requests per second over one keep-alive connection, without and with
-100 event-stream clients connected; and the dashboard's first load bytes.
+100 event-stream clients connected; the big pages of one chart bot (events,
+candles, trades, equity) with the slowest /livez answered meanwhile; and the
+dashboard's first load bytes.
 
 usage: tools/bench/api-bench.py BUILD_DIR [N_BOTS] [SECONDS]
 """
@@ -28,6 +30,30 @@ try:
         cfg['name'] = 'bot-%d' % i
         con.execute('INSERT INTO trading_bots (name, config, %s) SELECT ?, ?, %s FROM trading_bots WHERE id = 1' % (cols, cols),
                     (cfg['name'], json.dumps(cfg)))
+    # one disabled Bybit bot with a chart's worth of rows: 5,000 recorded
+    # candles, 1,000 trades, 5,000 metrics rows and 2,000 events (half of
+    # them its SIGNAL_NEW) for the big pages
+    chart = dict(cfg, name='chart', feed={'type': 'bybit'})
+    con.execute('INSERT INTO trading_bots (name, config, %s) SELECT ?, ?, %s FROM trading_bots WHERE id = 1' % (cols, cols),
+                ('chart', json.dumps(chart)))
+    (chart_id,) = con.execute("SELECT id FROM trading_bots WHERE name = 'chart'").fetchone()
+    t0, step = 1700000100000, 300000
+    con.executemany('INSERT INTO candles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                    [('bybit', cfg['symbol'], '5m', t0 + i * step, 100 + i * 0.25, 101 + i * 0.25, 99.5 + i * 0.25,
+                      100.125 + i * 0.25, 12.5 + i % 7) for i in range(5000)])
+    con.executemany('INSERT INTO trading_trades (bot_name, bot_id, strategy_id, symbol, direction, entry_time, exit_time, '
+                    'entry_price, exit_price, qty, fees, gross_pnl, net_pnl, exit_reason, created_at) '
+                    'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                    [('chart', chart_id, 'main', cfg['symbol'], 'long', t0 + 5 * i * step, t0 + (5 * i + 2) * step,
+                      100.5 + i, 101.25 + i, 0.125, 0.01, 0.09, 0.08, 'signal_exit', t0) for i in range(1000)])
+    con.executemany('INSERT INTO trading_performance_metrics (bot_name, bot_id, strategy_id, time, equity, balance, '
+                    'realized_pnl, unrealized_pnl, trades, max_drawdown_pct) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                    [('chart', chart_id, None, t0 + i * step, 10000 + i * 0.5, 10000 + i * 0.25, i * 0.25, 0.125,
+                      i // 5, 1.5) for i in range(5000)])
+    con.executemany('INSERT INTO events (time, bot_id, strategy_id, type, payload) VALUES (?, ?, ?, ?, ?)',
+                    [(t0 + i * step, chart_id, 'main', 'SIGNAL_NEW' if i % 2 == 0 else 'ORDER_FILLED',
+                      json.dumps({'direction': 'long', 'price': 100.5 + i, 'qty': 0.125, 'reason': 'ema cross up',
+                                  'client_order_id': 'cw-%08d' % i})) for i in range(2000)])
     con.commit()
     con.close()
     serve = subprocess.Popen(os.environ.get("CW_BENCH_WRAP", "").split() + [exe, 'serve', '--db', db, '--http', '127.0.0.1:0', '--api-tokens', tokens,
@@ -69,6 +95,32 @@ try:
             print('GET /api/v1/bots?limit=1000, %d bots, %s: %.1f requests/s (%.1f ms each, %d bytes); '
                   'slowest of %d /livez meanwhile: %.1f ms' % (n_bots, label, n / dt, 1000 * dt / n, size, probed[1], 1000 * probed[0]))
 
+        def page(path):
+            # the big page, back to back, with /livez probed meanwhile
+            c = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
+            n, size, t0 = 0, 0, time.monotonic()
+            stop, probed = threading.Event(), []
+            prober = threading.Thread(target=probe, args=(stop, probed))
+            prober.start()
+            while time.monotonic() - t0 < seconds:
+                c.request('GET', '/api/v1' + path, headers={'Authorization': 'Bearer ' + token})
+                r = c.getresponse()
+                body = r.read()
+                assert r.status == 200, r.status
+                n, size = n + 1, len(body)
+            dt = time.monotonic() - t0
+            stop.set()
+            prober.join()
+            if os.environ.get('CW_BENCH_DUMP'):
+                # the body, to compare builds byte for byte
+                name = path.strip('/').replace('/', '_').replace('?', '_')
+                open(os.path.join(os.environ['CW_BENCH_DUMP'], name), 'wb').write(body)
+            print('GET /api/v1%s: %.1f ms each (%d bytes); slowest of %d /livez meanwhile: %.1f ms'
+                  % (path, 1000 * dt / n, size, probed[1], 1000 * probed[0]))
+
+        for path in ('/events?limit=1000', '/bots/chart/candles?from=1700000100000&limit=5000', '/bots/chart/trades?limit=1000',
+                     '/bots/chart/performance?limit=5000'):
+            page(path)
         rps('no stream client')
         clients = []
         for _ in range(100):

@@ -469,25 +469,22 @@ cw_api_bot_node(CwApi *self, const CwStoreBot *bot, gint64 now)
 
 /* ---- read routes ---- */
 
-/* GET /bots is answered in slices: at most CW_API_BOTS_PER_SLICE bots,
- * or CW_API_BOTS_SLICE_US of work, per main-loop iteration, each slice a
- * chunk of a chunked body, so that candles are routed between them. */
+/* GET /bots is answered in slices (CwApiSlicer): at most
+ * CW_API_BOTS_PER_SLICE bots, or CW_API_SLICE_US of work, per main-loop
+ * iteration, each slice a chunk of a chunked body, so that candles are
+ * routed between them. */
 #define CW_API_BOTS_DEFAULT_LIMIT 100
 #define CW_API_BOTS_MAX_LIMIT     1000
 #define CW_API_BOTS_PER_SLICE     25
-#define CW_API_BOTS_SLICE_US      3000
 #define CW_API_BOTS_MAX_CURSOR    256
 
 typedef struct {
 	CwApi *api;
-	SoupServerMessage *msg;
 	GPtrArray *bots; /* the page's CwStoreBot, by name */
 	GPtrArray *rows; /* owns them */
 	guint next;      /* index of the next bot to write */
 	char *cursor;    /* the next page's `after`, NULL on the last */
 	gint64 now;
-	guint source_id;
-	gulong finished_id;
 } CwApiBotsReply;
 
 static void
@@ -495,75 +492,60 @@ cw_api_bots_reply_free(gpointer data)
 {
 	CwApiBotsReply *r = data;
 
-	if (r->finished_id != 0)
-		g_signal_handler_disconnect(r->msg, r->finished_id);
 	g_clear_pointer(&r->bots, g_ptr_array_unref);
 	g_clear_pointer(&r->rows, g_ptr_array_unref);
 	g_free(r->cursor);
-	g_object_unref(r->msg);
 	g_object_unref(r->api);
 	g_free(r);
 }
 
-/* The client went away (or the reply was sent): no more slices. */
+/* Appends a builder's root to out, after a comma unless first. */
 static void
-cw_api_bots_finished(SoupServerMessage *msg, gpointer user_data)
+cw_api_append_node(GString *out, JsonBuilder *b, gboolean first)
 {
-	CwApiBotsReply *r = user_data;
+	g_autoptr(JsonNode) root = json_builder_get_root(b);
+	g_autofree char *text = cw_json_to_string(root, FALSE);
 
-	if (r->source_id != 0) {
-		guint id = r->source_id;
-		r->source_id = 0;
-		g_source_remove(id); /* frees r */
-	}
+	if (!first)
+		g_string_append_c(out, ',');
+	g_string_append(out, text);
 }
 
-static gboolean
-cw_api_bots_slice(gpointer user_data)
+static CwApiSliceResult
+cw_api_bots_slice(gpointer data, GString *out, GError **error)
 {
-	CwApiBotsReply *r = user_data;
-	SoupMessageBody *body = soup_server_message_get_response_body(r->msg);
-	GString *out = g_string_new(NULL);
-	gint64 t0 = g_get_monotonic_time();
-	gboolean done;
+	CwApiBotsReply *r = data;
 
-	for (guint n = 0; r->next < r->bots->len && n < CW_API_BOTS_PER_SLICE &&
-			  (n == 0 || g_get_monotonic_time() - t0 < CW_API_BOTS_SLICE_US);
-	     n++) {
+	if (r->next < r->bots->len) {
 		g_autoptr(JsonBuilder) b = json_builder_new();
-		g_autoptr(JsonNode) root = NULL;
-		g_autofree char *text = NULL;
 
 		cw_api_bot_summary(r->api, b, g_ptr_array_index(r->bots, r->next), r->now);
-		root = json_builder_get_root(b);
-		text = cw_json_to_string(root, FALSE);
-		if (r->next > 0)
-			g_string_append_c(out, ',');
-		g_string_append(out, text);
+		cw_api_append_node(out, b, r->next == 0);
 		r->next++;
+		return CW_API_SLICE_MORE;
 	}
-	done = r->next >= r->bots->len;
-	if (done) {
-		/* the tail: "],\"next\":NAME|null}" */
-		g_string_append(out, "],\"next\":");
-		if (r->cursor != NULL)
-			cw_json_append_string(out, r->cursor, -1);
-		else
-			g_string_append(out, "null");
-		g_string_append_c(out, '}');
-	}
-	if (out->len > 0) {
-		gsize len = out->len;
-		soup_message_body_append(body, SOUP_MEMORY_TAKE, g_string_free(out, FALSE), len);
-	} else {
-		g_string_free(out, TRUE);
-	}
-	if (done) {
-		soup_message_body_complete(body);
-		r->source_id = 0;
-	}
-	soup_server_message_unpause(r->msg);
-	return done ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+	/* the tail: "],\"next\":NAME|null}" */
+	g_string_append(out, "],\"next\":");
+	if (r->cursor != NULL)
+		cw_json_append_string(out, r->cursor, -1);
+	else
+		g_string_append(out, "null");
+	g_string_append_c(out, '}');
+	return CW_API_SLICE_DONE;
+}
+
+/* Starts a sliced 200 application/json reply. */
+static guint
+cw_api_reply_sliced(CwApiRequest *req, const char *head, guint max_units, CwApiSliceFunc func,
+		    gpointer data, GDestroyNotify destroy)
+{
+	soup_server_message_set_status(req->msg, SOUP_STATUS_OK, NULL);
+	soup_message_headers_set_content_type(soup_server_message_get_response_headers(req->msg),
+					      "application/json", NULL);
+	cw_api_security_headers(req->msg);
+	cw_api_slicer_start(req->msg, head, max_units, func, data, destroy);
+	req->status = SOUP_STATUS_OK;
+	return req->status;
 }
 
 static gint
@@ -585,7 +567,6 @@ cw_api_get_bots(CwApiRequest *req)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) rows = NULL;
 	const char *after = req->query != NULL ? g_hash_table_lookup(req->query, "after") : NULL;
-	SoupMessageHeaders *h = soup_server_message_get_response_headers(req->msg);
 	CwApiBotsReply *r;
 	gint64 limit;
 	guint first = 0;
@@ -602,7 +583,6 @@ cw_api_get_bots(CwApiRequest *req)
 	g_ptr_array_sort(rows, cw_api_bot_name_cmp);
 	r = g_new0(CwApiBotsReply, 1);
 	r->api = g_object_ref(req->api);
-	r->msg = g_object_ref(req->msg);
 	r->now = g_get_real_time() / 1000;
 	r->bots = g_ptr_array_new();
 	while (after != NULL && first < rows->len) {
@@ -618,19 +598,8 @@ cw_api_get_bots(CwApiRequest *req)
 		r->cursor = g_strdup(last->name != NULL ? last->name : "");
 	}
 	r->rows = g_steal_pointer(&rows);
-	soup_server_message_set_status(req->msg, SOUP_STATUS_OK, NULL);
-	soup_message_headers_set_content_type(h, "application/json", NULL);
-	soup_message_headers_set_encoding(h, SOUP_ENCODING_CHUNKED);
-	cw_api_security_headers(req->msg);
-	soup_message_body_append(soup_server_message_get_response_body(req->msg),
-				 SOUP_MEMORY_STATIC, "{\"bots\":[", strlen("{\"bots\":["));
-	req->status = SOUP_STATUS_OK;
-	r->finished_id =
-	    g_signal_connect(req->msg, "finished", G_CALLBACK(cw_api_bots_finished), r);
-	soup_server_message_pause(req->msg);
-	r->source_id =
-	    g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, cw_api_bots_slice, r, cw_api_bots_reply_free);
-	return req->status;
+	return cw_api_reply_sliced(req, "{\"bots\":[", CW_API_BOTS_PER_SLICE, cw_api_bots_slice, r,
+				   cw_api_bots_reply_free);
 }
 
 /* Finds {name}; FALSE with a 404 (or 500) sent. */
@@ -658,6 +627,117 @@ cw_api_get_bot(CwApiRequest *req)
 			    cw_api_bot_node(req->api, &bot, g_get_real_time() / 1000));
 }
 
+/* A page read from the store in chunks by cursor, one row per slice unit:
+ * events (seq ascending, after), trades and equity rows (id descending,
+ * before). The first chunk is read by the handler, so that a store error
+ * is still a problem document; a later one shuts the connection down.
+ * Equity rows are read 1,000 at a time: their index is by time, so each
+ * read sorts the bot's rows by id, and few reads cost less than many. */
+#define CW_API_ROWS_PER_READ    100
+#define CW_API_METRICS_PER_READ 1000
+#define CW_API_ROWS_PER_SLICE   200
+
+typedef struct _CwApiRows CwApiRows;
+
+/* The next at most n rows past r->cursor. */
+typedef GPtrArray *(*CwApiRowsRead)(CwApiRows *r, guint n, GError **error);
+typedef void (*CwApiRowsWrite)(JsonBuilder *b, gconstpointer row);
+typedef gint64 (*CwApiRowsCursor)(gconstpointer row);
+
+struct _CwApiRows {
+	CwApi *api;
+	CwApiRowsRead read;
+	CwApiRowsWrite write;
+	CwApiRowsCursor cursor_of;
+	const char *next_member; /* the tail's cursor member */
+	gboolean next_if_full;   /* it is null unless the page is full */
+	gint64 cursor;           /* the last row's, or the request's */
+	guint limit;
+	guint per_read; /* 0: CW_API_ROWS_PER_READ */
+	guint written;
+	GPtrArray *batch;
+	guint i;
+	gboolean end; /* the store has no rows past the batch */
+	char *bot_name;
+	gint64 bot_id;
+	char *type;
+};
+
+static void
+cw_api_rows_free(gpointer data)
+{
+	CwApiRows *r = data;
+
+	g_clear_pointer(&r->batch, g_ptr_array_unref);
+	g_free(r->bot_name);
+	g_free(r->type);
+	g_object_unref(r->api);
+	g_free(r);
+}
+
+/* Reads the next chunk; FALSE on a store error. */
+static gboolean
+cw_api_rows_fill(CwApiRows *r, GError **error)
+{
+	guint n = MIN(r->limit - r->written, r->per_read > 0 ? r->per_read : CW_API_ROWS_PER_READ);
+
+	g_clear_pointer(&r->batch, g_ptr_array_unref);
+	r->i = 0;
+	r->batch = r->read(r, n, error);
+	if (r->batch == NULL)
+		return FALSE;
+	r->end = r->batch->len < n;
+	return TRUE;
+}
+
+static CwApiSliceResult
+cw_api_rows_slice(gpointer data, GString *out, GError **error)
+{
+	CwApiRows *r = data;
+
+	if (r->i < r->batch->len) {
+		g_autoptr(JsonBuilder) b = json_builder_new();
+		gconstpointer row = g_ptr_array_index(r->batch, r->i);
+
+		r->write(b, row);
+		cw_api_append_node(out, b, r->written == 0);
+		r->cursor = r->cursor_of(row);
+		r->written++;
+		r->i++;
+		return CW_API_SLICE_MORE;
+	}
+	if (!r->end && r->written < r->limit)
+		return cw_api_rows_fill(r, error) ? CW_API_SLICE_MORE : CW_API_SLICE_FAILED;
+	g_string_append(out, "],");
+	cw_json_append_string(out, r->next_member, -1);
+	g_string_append_c(out, ':');
+	if (r->next_if_full && r->written < r->limit)
+		g_string_append(out, "null");
+	else
+		g_string_append_printf(out, "%" G_GINT64_FORMAT, r->cursor);
+	g_string_append_c(out, '}');
+	return CW_API_SLICE_DONE;
+}
+
+/* Reads the first chunk and starts the sliced reply {"MEMBER":[...],...};
+ * a store error is answered at once. r is taken. */
+static guint
+cw_api_rows_reply(CwApiRequest *req, CwApiRows *r, const char *member)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GString) head = g_string_new("{");
+
+	cw_json_append_string(head, member, -1);
+	g_string_append(head, ":[");
+	r->api = g_object_ref(req->api);
+	if (!cw_api_rows_fill(r, &error)) {
+		cw_api_rows_free(r);
+		return cw_api_problem_from_error(req, error);
+	}
+	return cw_api_reply_sliced(req, head->str, CW_API_ROWS_PER_SLICE, cw_api_rows_slice, r,
+				   cw_api_rows_free);
+}
+
 static void
 cw_api_add_trade(JsonBuilder *b, const CwStoreTrade *t)
 {
@@ -677,35 +757,45 @@ cw_api_add_trade(JsonBuilder *b, const CwStoreTrade *t)
 	json_builder_end_object(b);
 }
 
+static void
+cw_api_trade_write(JsonBuilder *b, gconstpointer row)
+{
+	cw_api_add_trade(b, row);
+}
+
+static gint64
+cw_api_trade_cursor(gconstpointer row)
+{
+	return ((const CwStoreTrade *) row)->id;
+}
+
+static GPtrArray *
+cw_api_trades_read(CwApiRows *r, guint n, GError **error)
+{
+	return cw_store_trades_page(r->api->store, r->bot_name, r->cursor, n, error);
+}
+
+/* GET /bots/{name}/trades?before&limit: newest first, next_before pages on. */
 static guint
 cw_api_get_trades(CwApiRequest *req)
 {
 	g_auto(CwStoreBot) bot = {0};
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) trades = NULL;
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	CwApiRows *r;
 	gint64 before, limit;
 
 	if (!cw_api_query_int(req, "before", 0, G_MAXINT64, 0, &before) ||
 	    !cw_api_query_int(req, "limit", 1, 1000, 100, &limit) || !cw_api_find_bot(req, &bot))
 		return req->status;
-	trades = cw_store_trades_page(req->api->store, bot.name, before, (guint) limit, &error);
-	if (trades == NULL)
-		return cw_api_problem_from_error(req, error);
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "trades");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < trades->len; i++)
-		cw_api_add_trade(b, g_ptr_array_index(trades, i));
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "next_before");
-	if (trades->len == (guint) limit)
-		json_builder_add_int_value(
-		    b, ((CwStoreTrade *) g_ptr_array_index(trades, trades->len - 1))->id);
-	else
-		json_builder_add_null_value(b);
-	json_builder_end_object(b);
-	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
+	r = g_new0(CwApiRows, 1);
+	r->read = cw_api_trades_read;
+	r->write = cw_api_trade_write;
+	r->cursor_of = cw_api_trade_cursor;
+	r->next_member = "next_before";
+	r->next_if_full = TRUE;
+	r->cursor = before;
+	r->limit = (guint) limit;
+	r->bot_name = g_strdup(bot.name);
+	return cw_api_rows_reply(req, r, "trades");
 }
 
 /* GET /bots/{name}/orders: the bot's open orders, at most limit of them
@@ -777,47 +867,58 @@ cw_api_get_positions(CwApiRequest *req)
 	return cw_api_reply(req, SOUP_STATUS_OK, g_steal_pointer(&node));
 }
 
+static void
+cw_api_metrics_write(JsonBuilder *b, gconstpointer row)
+{
+	const CwStoreMetricsRow *m = row;
+
+	json_builder_begin_object(b);
+	cw_api_add_int(b, "id", m->id);
+	cw_api_add_string(b, "strategy_id", m->strategy_id);
+	cw_api_add_int(b, "time", m->time);
+	cw_api_add_double(b, "equity", m->equity);
+	cw_api_add_double(b, "balance", m->balance);
+	cw_api_add_double(b, "realized_pnl", m->realized_pnl);
+	cw_api_add_double(b, "unrealized_pnl", m->unrealized_pnl);
+	cw_api_add_double(b, "max_drawdown_pct", m->max_drawdown_pct);
+	json_builder_end_object(b);
+}
+
+static gint64
+cw_api_metrics_cursor(gconstpointer row)
+{
+	return ((const CwStoreMetricsRow *) row)->id;
+}
+
+static GPtrArray *
+cw_api_metrics_read(CwApiRows *r, guint n, GError **error)
+{
+	return cw_store_metrics_page(r->api->store, r->bot_name, r->cursor, n, error);
+}
+
+/* GET /bots/{name}/performance?before&limit: the equity series, newest
+ * first, next_before pages on. */
 static guint
 cw_api_get_performance(CwApiRequest *req)
 {
 	g_auto(CwStoreBot) bot = {0};
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) rows = NULL;
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	CwApiRows *r;
 	gint64 before, limit;
 
 	if (!cw_api_query_int(req, "before", 0, G_MAXINT64, 0, &before) ||
 	    !cw_api_query_int(req, "limit", 1, 5000, 500, &limit) || !cw_api_find_bot(req, &bot))
 		return req->status;
-	rows = cw_store_metrics_page(req->api->store, bot.name, before, (guint) limit, &error);
-	if (rows == NULL)
-		return cw_api_problem_from_error(req, error);
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "equity");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < rows->len; i++) {
-		const CwStoreMetricsRow *m = g_ptr_array_index(rows, i);
-
-		json_builder_begin_object(b);
-		cw_api_add_int(b, "id", m->id);
-		cw_api_add_string(b, "strategy_id", m->strategy_id);
-		cw_api_add_int(b, "time", m->time);
-		cw_api_add_double(b, "equity", m->equity);
-		cw_api_add_double(b, "balance", m->balance);
-		cw_api_add_double(b, "realized_pnl", m->realized_pnl);
-		cw_api_add_double(b, "unrealized_pnl", m->unrealized_pnl);
-		cw_api_add_double(b, "max_drawdown_pct", m->max_drawdown_pct);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-	json_builder_set_member_name(b, "next_before");
-	if (rows->len == (guint) limit)
-		json_builder_add_int_value(
-		    b, ((CwStoreMetricsRow *) g_ptr_array_index(rows, rows->len - 1))->id);
-	else
-		json_builder_add_null_value(b);
-	json_builder_end_object(b);
-	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
+	r = g_new0(CwApiRows, 1);
+	r->read = cw_api_metrics_read;
+	r->per_read = CW_API_METRICS_PER_READ;
+	r->write = cw_api_metrics_write;
+	r->cursor_of = cw_api_metrics_cursor;
+	r->next_member = "next_before";
+	r->next_if_full = TRUE;
+	r->cursor = before;
+	r->limit = (guint) limit;
+	r->bot_name = g_strdup(bot.name);
+	return cw_api_rows_reply(req, r, "equity");
 }
 
 /* The exchange whose candles a bot's live feed records: the feed type
@@ -853,128 +954,337 @@ cw_api_chart_exchange(CwApi *self, const CwBotConfig *config, GError **error)
 	return g_strv_contains((const char *const *) known, type) ? g_strdup(type) : NULL;
 }
 
-/* The bot's SIGNAL_NEW events (the newest 1,000) with time in [from, to]. */
+/* GET /bots/{name}/candles, built in slices: the candles by open-time
+ * ranges of CW_API_CANDLES_PER_READ intervals, then the newest 1,000
+ * trades (read newest first by id, written oldest first), then the newest
+ * 1,000 SIGNAL_NEW events (read oldest first by seq from the 1,000th
+ * newest), each read a slice unit and each row one. */
+#define CW_API_CHART_TRADES        1000
+#define CW_API_CHART_SIGNALS       1000
+#define CW_API_CANDLES_PER_READ    250
+#define CW_API_CANDLES_PER_SLICE   250
+#define CW_API_CHART_ROWS_PER_READ 100
+
+typedef enum {
+	CW_API_CHART_CANDLES,
+	CW_API_CHART_TRADES_READ,
+	CW_API_CHART_TRADES_WRITE,
+	CW_API_CHART_SIGNALS_WRITE,
+} CwApiChartPhase;
+
+typedef struct {
+	CwApi *api;
+	CwApiChartPhase phase;
+	char *bot_name;
+	gint64 bot_id;
+	gint64 from, to;
+	char *middle; /* what follows the candles, up to "\"trades\":[" */
+	/* candles */
+	char *exchange; /* NULL: none recorded */
+	char *symbol;
+	gint64 interval_ms;
+	gint64 end;        /* the window's last open time */
+	gint64 next_open;  /* the next read's first open time */
+	gboolean read_all; /* no more candles to read */
+	GArray *candles;
+	guint ci;
+	guint limit;
+	guint n_candles;
+	/* trades, newest first as read */
+	GPtrArray *trades;
+	gint64 trade_cursor;
+	guint ti; /* how many of trades (from the oldest) are written */
+	gboolean wrote_trade;
+	/* signals */
+	GPtrArray *signals;
+	guint si;
+	gint64 signal_cursor;
+	gint64 signal_last; /* the journal's end when the reply started */
+	guint n_signals;
+	gboolean wrote_signal;
+} CwApiChart;
+
 static void
-cw_api_add_signals(CwApiRequest *req, JsonBuilder *b, gint64 bot_id, gint64 from, gint64 to)
+cw_api_chart_free(gpointer data)
 {
-	g_autoptr(GPtrArray) events = cw_bot_admin_events_tail(
-	    req->api->store, bot_id, cw_event_type_to_string(CW_EVENT_SIGNAL_NEW), 1000, NULL);
+	CwApiChart *c = data;
 
-	json_builder_set_member_name(b, "signals");
-	json_builder_begin_array(b);
-	for (guint i = 0; events != NULL && i < events->len; i++) {
-		const CwStoreEvent *e = g_ptr_array_index(events, i);
-		g_autoptr(JsonParser) parser = json_parser_new();
+	g_free(c->bot_name);
+	g_free(c->middle);
+	g_free(c->exchange);
+	g_free(c->symbol);
+	g_clear_pointer(&c->candles, g_array_unref);
+	g_clear_pointer(&c->trades, g_ptr_array_unref);
+	g_clear_pointer(&c->signals, g_ptr_array_unref);
+	g_object_unref(c->api);
+	g_free(c);
+}
 
-		if (e->time < from || e->time > to)
-			continue;
-		json_builder_begin_object(b);
-		cw_api_add_int(b, "seq", e->seq);
-		cw_api_add_int(b, "time", e->time);
-		cw_api_add_string(b, "strategy_id", e->strategy_id);
-		if (e->payload != NULL &&
-		    json_parser_load_from_data(parser, e->payload, -1, NULL) &&
-		    json_parser_get_root(parser) != NULL) {
-			json_builder_set_member_name(b, "payload");
-			json_builder_add_value(b, json_node_copy(json_parser_get_root(parser)));
-		}
-		json_builder_end_object(b);
+/* Reads the next range of candles; FALSE on a store error. */
+static gboolean
+cw_api_chart_read_candles(CwApiChart *c, GError **error)
+{
+	gint64 span = c->interval_ms * CW_API_CANDLES_PER_READ;
+	gint64 last = c->next_open > c->end - span + 1 ? c->end : c->next_open + span - 1;
+
+	g_clear_pointer(&c->candles, g_array_unref);
+	c->ci = 0;
+	c->candles = cw_store_candles_query(c->api->store, c->exchange, c->symbol, c->interval_ms,
+					    c->next_open, last, error);
+	if (c->candles == NULL)
+		return FALSE;
+	c->read_all = last >= c->end;
+	if (!c->read_all)
+		c->next_open = last + 1;
+	return TRUE;
+}
+
+static void
+cw_api_chart_write_candle(GString *out, const CwCandle *candle, gboolean first)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_object(b);
+	cw_api_add_int(b, "open_time", candle->open_time);
+	cw_api_add_double(b, "open", candle->open);
+	cw_api_add_double(b, "high", candle->high);
+	cw_api_add_double(b, "low", candle->low);
+	cw_api_add_double(b, "close", candle->close);
+	cw_api_add_double(b, "volume", candle->volume);
+	json_builder_end_object(b);
+	cw_api_append_node(out, b, first);
+}
+
+/* The candles' unit: one candle, or the next read. */
+static CwApiSliceResult
+cw_api_chart_candles(CwApiChart *c, GString *out, GError **error)
+{
+	if (c->candles != NULL && c->ci < c->candles->len && c->n_candles < c->limit) {
+		cw_api_chart_write_candle(out, &g_array_index(c->candles, CwCandle, c->ci),
+					  c->n_candles == 0);
+		c->ci++;
+		c->n_candles++;
+		return CW_API_SLICE_MORE;
 	}
-	json_builder_end_array(b);
+	if (c->exchange != NULL && !c->read_all && c->n_candles < c->limit)
+		return cw_api_chart_read_candles(c, error) ? CW_API_SLICE_MORE
+							   : CW_API_SLICE_FAILED;
+	g_string_append(out, c->middle);
+	c->phase = CW_API_CHART_TRADES_READ;
+	return CW_API_SLICE_MORE;
+}
+
+/* The trades' unit: a read (newest first), then one trade (oldest first)
+ * in [from, to]. */
+static CwApiSliceResult
+cw_api_chart_trades(CwApiChart *c, GString *out, GError **error)
+{
+	if (c->phase == CW_API_CHART_TRADES_READ) {
+		guint n = MIN(CW_API_CHART_TRADES - c->trades->len, CW_API_CHART_ROWS_PER_READ);
+		g_autoptr(GPtrArray) page =
+		    cw_store_trades_page(c->api->store, c->bot_name, c->trade_cursor, n, error);
+
+		if (page == NULL)
+			return CW_API_SLICE_FAILED;
+		g_ptr_array_set_free_func(page, NULL); /* moved to c->trades */
+		for (guint i = 0; i < page->len; i++)
+			g_ptr_array_add(c->trades, g_ptr_array_index(page, i));
+		if (page->len > 0)
+			c->trade_cursor =
+			    ((CwStoreTrade *) g_ptr_array_index(page, page->len - 1))->id;
+		if (page->len < n || c->trades->len >= CW_API_CHART_TRADES)
+			c->phase = CW_API_CHART_TRADES_WRITE;
+		return CW_API_SLICE_MORE;
+	}
+	while (c->ti < c->trades->len) {
+		const CwStoreTrade *t = g_ptr_array_index(c->trades, c->trades->len - 1 - c->ti);
+
+		c->ti++;
+		if (t->trade.exit_time >= c->from && t->trade.entry_time <= c->to) {
+			g_autoptr(JsonBuilder) b = json_builder_new();
+
+			cw_api_add_trade(b, t);
+			cw_api_append_node(out, b, !c->wrote_trade);
+			c->wrote_trade = TRUE;
+			return CW_API_SLICE_MORE;
+		}
+	}
+	g_string_append(out, "],\"signals\":[");
+	c->phase = CW_API_CHART_SIGNALS_WRITE;
+	return CW_API_SLICE_MORE;
+}
+
+static void
+cw_api_chart_write_signal(GString *out, const CwStoreEvent *e, gboolean first)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonParser) parser = json_parser_new();
+
+	json_builder_begin_object(b);
+	cw_api_add_int(b, "seq", e->seq);
+	cw_api_add_int(b, "time", e->time);
+	cw_api_add_string(b, "strategy_id", e->strategy_id);
+	if (e->payload != NULL && json_parser_load_from_data(parser, e->payload, -1, NULL) &&
+	    json_parser_get_root(parser) != NULL) {
+		json_builder_set_member_name(b, "payload");
+		json_builder_add_value(b, json_node_copy(json_parser_get_root(parser)));
+	}
+	json_builder_end_object(b);
+	cw_api_append_node(out, b, first);
+}
+
+/* The signals' unit: one signal in [from, to], or the next read. */
+static CwApiSliceResult
+cw_api_chart_signals(CwApiChart *c, GString *out, GError **error)
+{
+	while (c->signals != NULL && c->si < c->signals->len) {
+		const CwStoreEvent *e = g_ptr_array_index(c->signals, c->si);
+
+		if (e->seq > c->signal_last || c->n_signals >= CW_API_CHART_SIGNALS) {
+			c->si = c->signals->len;
+			c->signal_cursor = G_MAXINT64; /* the tail is read */
+			break;
+		}
+		c->si++;
+		c->n_signals++;
+		c->signal_cursor = e->seq;
+		if (e->time >= c->from && e->time <= c->to) {
+			cw_api_chart_write_signal(out, e, !c->wrote_signal);
+			c->wrote_signal = TRUE;
+			return CW_API_SLICE_MORE;
+		}
+	}
+	if (c->signal_cursor < c->signal_last && c->n_signals < CW_API_CHART_SIGNALS &&
+	    (c->signals == NULL || c->signals->len == CW_API_CHART_ROWS_PER_READ)) {
+		g_clear_pointer(&c->signals, g_ptr_array_unref);
+		c->si = 0;
+		c->signals = cw_store_events_query(
+		    c->api->store, c->bot_id, cw_event_type_to_string(CW_EVENT_SIGNAL_NEW),
+		    c->signal_cursor, CW_API_CHART_ROWS_PER_READ, error);
+		return c->signals != NULL ? CW_API_SLICE_MORE : CW_API_SLICE_FAILED;
+	}
+	g_string_append(out, "]}");
+	return CW_API_SLICE_DONE;
+}
+
+static CwApiSliceResult
+cw_api_chart_slice(gpointer data, GString *out, GError **error)
+{
+	CwApiChart *c = data;
+
+	switch (c->phase) {
+	case CW_API_CHART_CANDLES:
+		return cw_api_chart_candles(c, out, error);
+	case CW_API_CHART_TRADES_READ:
+	case CW_API_CHART_TRADES_WRITE:
+		return cw_api_chart_trades(c, out, error);
+	case CW_API_CHART_SIGNALS_WRITE:
+	default:
+		return cw_api_chart_signals(c, out, error);
+	}
 }
 
 /* Chart data in [from, to]: the candles a live feed recorded for the bot's
  * exchange, symbol and interval (those of the first limit intervals from
- * from, oldest first; next_from pages on), the bot's trades and its SIGNAL_NEW events. A
- * replay bot gets no candles ("candles_source" says why). */
+ * from, oldest first; next_from pages on), the bot's trades and its
+ * SIGNAL_NEW events (of the newest 1,000 of each). A replay bot gets no
+ * candles ("candles_source" says why). The first reads are done here, so
+ * that a store error is a problem document. */
 static guint
 cw_api_get_candles(CwApiRequest *req)
 {
 	g_auto(CwStoreBot) bot = {0};
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) trades = NULL;
-	g_autoptr(GArray) candles = NULL;
 	g_autoptr(CwBotConfig) config = NULL;
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	g_autofree char *exchange = NULL;
+	g_autoptr(GString) middle = g_string_new("],\"next_from\":");
 	g_autofree char *source = NULL;
-	gint64 from, to, limit, end = 0;
+	CwApiChart *c;
+	gint64 from, to, limit, first_signal;
 
 	if (!cw_api_query_int(req, "from", 0, G_MAXINT64, 0, &from) ||
 	    !cw_api_query_int(req, "to", 0, G_MAXINT64, G_MAXINT64, &to) ||
 	    !cw_api_query_int(req, "limit", 1, 5000, 1000, &limit) || !cw_api_find_bot(req, &bot))
 		return req->status;
+	c = g_new0(CwApiChart, 1);
+	c->api = g_object_ref(req->api);
+	c->bot_name = g_strdup(bot.name);
+	c->bot_id = bot.id;
+	c->from = from;
+	c->to = to;
+	c->limit = (guint) limit;
+	c->trades = g_ptr_array_new_with_free_func((GDestroyNotify) cw_store_trade_free);
 	if (bot.config != NULL)
 		config = cw_bot_config_new_from_data(bot.config, -1, NULL);
-	if (config != NULL && config->interval_ms > 0) {
-		exchange = cw_api_chart_exchange(req->api, config, &error);
-		if (error != NULL)
-			return cw_api_problem_from_error(req, error);
-	}
-	if (exchange != NULL) {
+	if (config != NULL && config->interval_ms > 0)
+		c->exchange = cw_api_chart_exchange(req->api, config, &error);
+	if (c->exchange != NULL) {
 		/* open times are unique: limit intervals hold at most limit candles */
 		gint64 span = config->interval_ms * limit;
-		end = from > G_MAXINT64 - span ? G_MAXINT64 : MIN(to, from + span - 1);
-		candles = cw_store_candles_query(req->api->store, exchange, config->symbol,
-						 config->interval_ms, from, end, &error);
-		if (candles == NULL)
-			return cw_api_problem_from_error(req, error);
-		source = g_strdup_printf("candles table: %s %s", exchange, config->symbol);
-	} else {
+
+		c->symbol = g_strdup(config->symbol);
+		c->interval_ms = config->interval_ms;
+		c->end = from > G_MAXINT64 - span ? G_MAXINT64 : MIN(to, from + span - 1);
+		c->next_open = from;
+		if (cw_api_chart_read_candles(c, &error))
+			source = g_strdup_printf("candles table: %s %s", c->exchange, c->symbol);
+	} else if (error == NULL) {
 		source =
 		    g_strdup("none: the candles table holds what live feeds received, and this "
 			     "bot's feed recorded none (a replay feed has its candles in its "
 			     "file)");
 	}
-	trades = cw_store_trades_page(req->api->store, bot.name, 0, 1000, &error);
-	if (trades == NULL)
+	c->signal_last = error == NULL ? cw_store_events_last_seq(req->api->store, &error) : -1;
+	first_signal =
+	    error == NULL
+		? cw_store_events_nth_newest_seq(req->api->store, bot.id,
+						 cw_event_type_to_string(CW_EVENT_SIGNAL_NEW),
+						 CW_API_CHART_SIGNALS, &error)
+		: -1;
+	if (error != NULL) {
+		cw_api_chart_free(c);
 		return cw_api_problem_from_error(req, error);
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "candles");
-	json_builder_begin_array(b);
-	for (guint i = 0; candles != NULL && i < candles->len && i < (guint) limit; i++) {
-		const CwCandle *c = &g_array_index(candles, CwCandle, i);
-
-		json_builder_begin_object(b);
-		cw_api_add_int(b, "open_time", c->open_time);
-		cw_api_add_double(b, "open", c->open);
-		cw_api_add_double(b, "high", c->high);
-		cw_api_add_double(b, "low", c->low);
-		cw_api_add_double(b, "close", c->close);
-		cw_api_add_double(b, "volume", c->volume);
-		json_builder_end_object(b);
 	}
-	json_builder_end_array(b);
+	c->signal_cursor = first_signal > 0 ? first_signal - 1 : 0;
 	/* the window was cut at limit intervals: the next page starts after it */
-	json_builder_set_member_name(b, "next_from");
-	if (candles != NULL && end < to)
-		json_builder_add_int_value(b, end + 1);
+	if (c->exchange != NULL && c->end < to)
+		g_string_append_printf(middle, "%" G_GINT64_FORMAT, c->end + 1);
 	else
-		json_builder_add_null_value(b);
-	cw_api_add_string(b, "candles_source", source);
-	json_builder_set_member_name(b, "trades");
-	json_builder_begin_array(b);
-	for (guint i = trades->len; i > 0; i--) {
-		const CwStoreTrade *t = g_ptr_array_index(trades, i - 1);
-
-		if (t->trade.exit_time >= from && t->trade.entry_time <= to)
-			cw_api_add_trade(b, t);
-	}
-	json_builder_end_array(b);
-	cw_api_add_signals(req, b, bot.id, from, to);
-	json_builder_end_object(b);
-	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
+		g_string_append(middle, "null");
+	g_string_append(middle, ",\"candles_source\":");
+	cw_json_append_string(middle, source, -1);
+	g_string_append(middle, ",\"trades\":[");
+	c->middle = g_string_free(g_steal_pointer(&middle), FALSE);
+	return cw_api_reply_sliced(req, "{\"candles\":[", CW_API_CANDLES_PER_SLICE,
+				   cw_api_chart_slice, c, cw_api_chart_free);
 }
 
+static void
+cw_api_event_write(JsonBuilder *b, gconstpointer row)
+{
+	cw_api_stream_event_to_json(b, row, NULL);
+}
+
+static gint64
+cw_api_event_cursor(gconstpointer row)
+{
+	return ((const CwStoreEvent *) row)->seq;
+}
+
+static GPtrArray *
+cw_api_events_read(CwApiRows *r, guint n, GError **error)
+{
+	return cw_store_events_query(r->api->store, r->bot_id, r->type, r->cursor, n, error);
+}
+
+/* GET /events?after&bot&type&limit: seq order; next_after is the cursor to
+ * ask from next, also when the page is empty. */
 static guint
 cw_api_get_events(CwApiRequest *req)
 {
 	const char *bot_name = req->query != NULL ? g_hash_table_lookup(req->query, "bot") : NULL;
 	const char *type_arg = req->query != NULL ? g_hash_table_lookup(req->query, "type") : NULL;
 	const char *type = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) events = NULL;
-	g_autoptr(JsonBuilder) b = json_builder_new();
+	CwApiRows *r;
 	gint64 after, limit, bot_id = -1;
 
 	if (!cw_api_query_int(req, "after", 0, G_MAXINT64, 0, &after) ||
@@ -997,22 +1307,16 @@ cw_api_get_events(CwApiRequest *req)
 			return req->status;
 		bot_id = bot.id;
 	}
-	events = cw_store_events_query(req->api->store, bot_id, type, after, (guint) limit, &error);
-	if (events == NULL)
-		return cw_api_problem_from_error(req, error);
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "events");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < events->len; i++)
-		cw_api_stream_event_to_json(b, g_ptr_array_index(events, i), NULL);
-	json_builder_end_array(b);
-	/* the cursor to ask from next, also when this page is empty */
-	cw_api_add_int(b, "next_after",
-		       events->len > 0
-			   ? ((CwStoreEvent *) g_ptr_array_index(events, events->len - 1))->seq
-			   : after);
-	json_builder_end_object(b);
-	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
+	r = g_new0(CwApiRows, 1);
+	r->read = cw_api_events_read;
+	r->write = cw_api_event_write;
+	r->cursor_of = cw_api_event_cursor;
+	r->next_member = "next_after";
+	r->cursor = after;
+	r->limit = (guint) limit;
+	r->bot_id = bot_id;
+	r->type = g_strdup(type);
+	return cw_api_rows_reply(req, r, "events");
 }
 
 static guint

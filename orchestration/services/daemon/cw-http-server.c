@@ -17,7 +17,9 @@ struct _CwHttpServer {
 	CwMetric *requests[6];   /* by status class: 1xx..5xx, index 0 unused */
 	guint max_header_bytes;  /* request line and headers, 431 past it */
 	guint request_timeout_s; /* to read a whole request; closed past it */
+	guint idle_timeout_s;    /* a kept-alive connection's wait for its next request */
 	CwMetric *timeouts;
+	CwMetric *idle_closes;
 };
 
 G_DEFINE_FINAL_TYPE(CwHttpServer, cw_http_server, G_TYPE_OBJECT)
@@ -507,6 +509,8 @@ cw_http_server_answer(CwHttpServer *self, SoupServerMessage *msg, guint status, 
 }
 
 /* Every answer of the server, the API's too, by status class. */
+static void cw_http_server_idle_arm(CwHttpServer *self, SoupServerMessage *msg);
+
 static void
 cw_http_server_request_finished(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
 {
@@ -515,6 +519,7 @@ cw_http_server_request_finished(SoupServer *server, SoupServerMessage *msg, gpoi
 
 	if (status >= 100)
 		cw_metric_inc(self->requests[CLAMP(status / 100, 1, 5)]);
+	cw_http_server_idle_arm(self, msg);
 }
 
 /* With http.metrics_auth, /metrics needs a token of role read or admin
@@ -721,9 +726,10 @@ cw_http_server_got_headers(SoupServerMessage *msg, gpointer user_data)
 }
 
 #define CW_HTTP_DEADLINE_KEY "cw-http-deadline"
+#define CW_HTTP_IDLE_KEY     "cw-http-idle" /* on the GSocket */
 
 typedef struct {
-	CwHttpServer *self;
+	CwMetric *counter;      /* counts the closes */
 	SoupServerMessage *msg; /* not owned: the message owns this */
 	guint source_id;
 } CwHttpDeadline;
@@ -747,7 +753,7 @@ cw_http_server_deadline_cb(gpointer user_data)
 	GSocket *sock = soup_server_message_get_socket(d->msg);
 
 	d->source_id = 0;
-	cw_metric_inc(d->self->timeouts);
+	cw_metric_inc(d->counter);
 	if (sock != NULL)
 		(void) g_socket_shutdown(sock, TRUE, TRUE, NULL);
 	return G_SOURCE_REMOVE;
@@ -761,17 +767,76 @@ cw_http_server_got_body(SoupServerMessage *msg, gpointer user_data)
 	g_object_set_data(G_OBJECT(msg), CW_HTTP_DEADLINE_KEY, NULL);
 }
 
+/* Arms a deadline that shuts msg's connection down after seconds. */
+static void
+cw_http_server_arm(SoupServerMessage *msg, const char *key, guint seconds, CwMetric *counter)
+{
+	CwHttpDeadline *d = g_new0(CwHttpDeadline, 1);
+
+	d->counter = counter;
+	d->msg = msg;
+	d->source_id = g_timeout_add_seconds(seconds, cw_http_server_deadline_cb, d);
+	g_object_set_data_full(G_OBJECT(msg), key, d, cw_http_deadline_free);
+}
+
+/* A kept-alive connection's wait for its next request. libsoup 3.2 starts
+ * the next request (request-started) only when its first bytes come, so
+ * the wait is bounded here, on the connection's GSocket. */
+typedef struct {
+	CwMetric *counter;
+	GSocket *sock; /* not owned: the socket owns this */
+	guint source_id;
+} CwHttpIdle;
+
+static void
+cw_http_idle_free(gpointer data)
+{
+	CwHttpIdle *idle = data;
+
+	if (idle->source_id != 0)
+		g_source_remove(idle->source_id);
+	g_free(idle);
+}
+
+static gboolean
+cw_http_server_idle_cb(gpointer user_data)
+{
+	CwHttpIdle *idle = user_data;
+
+	idle->source_id = 0;
+	if (!g_socket_is_closed(idle->sock) && g_socket_shutdown(idle->sock, TRUE, TRUE, NULL))
+		cw_metric_inc(idle->counter);
+	return G_SOURCE_REMOVE;
+}
+
+/* An answer was sent: until the next request starts, the connection has
+ * idle_timeout_s (a closed one is left alone; a WebSocket's is the
+ * stream's). */
+static void
+cw_http_server_idle_arm(CwHttpServer *self, SoupServerMessage *msg)
+{
+	GSocket *sock = soup_server_message_get_socket(msg);
+	CwHttpIdle *idle;
+
+	if (sock == NULL || g_socket_is_closed(sock) ||
+	    soup_server_message_get_status(msg) == SOUP_STATUS_SWITCHING_PROTOCOLS)
+		return;
+	idle = g_new0(CwHttpIdle, 1);
+	idle->counter = self->idle_closes;
+	idle->sock = sock;
+	idle->source_id = g_timeout_add_seconds(self->idle_timeout_s, cw_http_server_idle_cb, idle);
+	g_object_set_data_full(G_OBJECT(sock), CW_HTTP_IDLE_KEY, idle, cw_http_idle_free);
+}
+
 static void
 cw_http_server_request_started(SoupServer *server, SoupServerMessage *msg, gpointer user_data)
 {
 	CwHttpServer *self = user_data;
-	CwHttpDeadline *d = g_new0(CwHttpDeadline, 1);
+	GSocket *sock = soup_server_message_get_socket(msg);
 
-	d->self = self;
-	d->msg = msg;
-	d->source_id =
-	    g_timeout_add_seconds(self->request_timeout_s, cw_http_server_deadline_cb, d);
-	g_object_set_data_full(G_OBJECT(msg), CW_HTTP_DEADLINE_KEY, d, cw_http_deadline_free);
+	if (sock != NULL) /* not idle any more */
+		g_object_set_data(G_OBJECT(sock), CW_HTTP_IDLE_KEY, NULL);
+	cw_http_server_arm(msg, CW_HTTP_DEADLINE_KEY, self->request_timeout_s, self->timeouts);
 	g_signal_connect_object(msg, "got-headers", G_CALLBACK(cw_http_server_got_headers),
 				user_data, 0);
 	g_signal_connect(msg, "got-body", G_CALLBACK(cw_http_server_got_body), NULL);
@@ -811,6 +876,7 @@ cw_http_server_new(const CwHttpServerEnv *env)
 	self->env = *env;
 	self->max_header_bytes = CW_HTTP_MAX_HEADER_BYTES;
 	self->request_timeout_s = CW_HTTP_REQUEST_TIMEOUT_S;
+	self->idle_timeout_s = CW_HTTP_IDLE_TIMEOUT_S;
 	self->registry = cw_metric_registry_new();
 	for (guint i = 1; i < 6; i++) {
 		g_autofree char *l = g_strdup_printf("code=\"%uxx\"", i);
@@ -821,6 +887,9 @@ cw_http_server_new(const CwHttpServerEnv *env)
 	self->timeouts = cw_metric_registry_counter(
 	    self->registry, "candlewick_http_request_timeouts_total", NULL,
 	    "Requests whose connection was closed because they were not read in time.");
+	self->idle_closes = cw_metric_registry_counter(
+	    self->registry, "candlewick_http_idle_closes_total", NULL,
+	    "Kept-alive connections closed because no next request came in time.");
 	self->server = soup_server_new("server-header", "candlewick/" CW_VERSION " ", NULL);
 	/* the health paths by name, so that the API's dashboard at "/" does
 	 * not shadow them; the default handler answers 404/405 without it */
@@ -845,6 +914,12 @@ void
 cw_http_server_set_request_timeout(CwHttpServer *self, guint seconds)
 {
 	self->request_timeout_s = MAX(seconds, 1);
+}
+
+void
+cw_http_server_set_idle_timeout(CwHttpServer *self, guint seconds)
+{
+	self->idle_timeout_s = MAX(seconds, 1);
 }
 
 void

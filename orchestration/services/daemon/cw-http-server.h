@@ -29,6 +29,8 @@ G_DECLARE_FINAL_TYPE(CwHttpServer, cw_http_server, CW, HTTP_SERVER, GObject)
 
 #define CW_HTTP_MAX_HEADER_BYTES  16384
 #define CW_HTTP_REQUEST_TIMEOUT_S 10
+/* a kept-alive connection idles at most this long, as Apache's and Node's */
+#define CW_HTTP_IDLE_TIMEOUT_S 5
 
 CwHttpServer *cw_http_server_new(const CwHttpServerEnv *env);
 /* The largest request line and headers taken (default
@@ -38,6 +40,9 @@ void cw_http_server_set_max_header_bytes(CwHttpServer *self, guint max_bytes);
 /* The time a client has to send a whole request, headers and body
  * (default CW_HTTP_REQUEST_TIMEOUT_S); past it the connection is closed. */
 void cw_http_server_set_request_timeout(CwHttpServer *self, guint seconds);
+/* Seconds a kept-alive connection may wait, after an answer, for its next
+ * request to start before it is closed (default CW_HTTP_IDLE_TIMEOUT_S). */
+void cw_http_server_set_idle_timeout(CwHttpServer *self, guint seconds);
 /* TLS for every listener (call before cw_http_server_listen()); NULL:
  * plain HTTP. */
 void cw_http_server_set_tls(CwHttpServer *self, GTlsCertificate *cert);

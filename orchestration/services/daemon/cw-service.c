@@ -62,6 +62,7 @@ cw_service_options_init(CwServiceOptions *options)
 	    .http_listen = "127.0.0.1:8080",
 	    .http_max_header_bytes = CW_HTTP_MAX_HEADER_BYTES,
 	    .http_request_timeout_s = CW_HTTP_REQUEST_TIMEOUT_S,
+	    .http_idle_timeout_s = CW_HTTP_IDLE_TIMEOUT_S,
 	    .api_max_body_bytes = 256 * 1024,
 	    .api_stream_queue = 10000,
 	    .api_auth_burst = 5,
@@ -172,9 +173,11 @@ cw_service_options_read_origins(CwServiceOptions *options, JsonObject *http, GEr
 static gboolean
 cw_service_options_parse_http(CwServiceOptions *options, JsonObject *obj, GError **error)
 {
-	static const char *const known[] = {"listen",           "port_file",         "tls_cert",
-					    "tls_key",          "cors_origins",      "metrics_auth",
-					    "max_header_bytes", "request_timeout_s", NULL};
+	static const char *const known[] = {"listen",           "port_file",
+					    "tls_cert",         "tls_key",
+					    "cors_origins",     "metrics_auth",
+					    "max_header_bytes", "request_timeout_s",
+					    "idle_timeout_s",   NULL};
 	JsonObject *http = NULL;
 
 	if (!cw_config_read_object(obj, "", "http", &http, error))
@@ -201,7 +204,9 @@ cw_service_options_parse_http(CwServiceOptions *options, JsonObject *obj, GError
 				   1024, 1024 * 1024, &options->http_max_header_bytes, error) &&
 	       cw_config_read_uint(http, "http", "request_timeout_s",
 				   options->http_request_timeout_s, 1, 3600,
-				   &options->http_request_timeout_s, error);
+				   &options->http_request_timeout_s, error) &&
+	       cw_config_read_uint(http, "http", "idle_timeout_s", options->http_idle_timeout_s, 1,
+				   3600, &options->http_idle_timeout_s, error);
 }
 
 /* "api": the control API on the HTTP server. */
@@ -875,6 +880,7 @@ cw_service_start_http(CwService *self)
 	self->http = cw_http_server_new(&env);
 	cw_http_server_set_max_header_bytes(self->http, self->options.http_max_header_bytes);
 	cw_http_server_set_request_timeout(self->http, self->options.http_request_timeout_s);
+	cw_http_server_set_idle_timeout(self->http, self->options.http_idle_timeout_s);
 	cw_http_server_set_tls(self->http, self->tls_cert);
 	if (self->api_tokens != NULL)
 		cw_service_attach_api(self);

@@ -26,6 +26,7 @@ typedef struct {
 	char http_cors_origins[4096];
 	guint http_max_header_bytes;  /* "http.max_header_bytes", default 16384 */
 	guint http_request_timeout_s; /* "http.request_timeout_s", default 10 */
+	guint http_idle_timeout_s;    /* "http.idle_timeout_s", default 5 */
 	gboolean http_metrics_auth;   /* "http.metrics_auth": /metrics needs a read token */
 	/* the control API on that server: off without a token file */
 	char api_token_file[1024]; /* "api.token_file" */

@@ -12,6 +12,7 @@
 #include "cw-http-route.h"
 #include "cw-api-tokens.h"
 #include "cw-api-stream.h"
+#include "cw-api-slicer.h"
 #include "cw-api.h"
 #include "cw-http-server.h"
 #undef CW_SERVICES_DAEMON_INSIDE

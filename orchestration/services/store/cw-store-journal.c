@@ -422,3 +422,45 @@ cw_store_events_last_seq(CwStore *self, GError **error)
 	}
 	return sqlite3_column_int64(stmt, 0);
 }
+
+/**
+ * cw_store_events_nth_newest_seq:
+ * @bot_id: the bot, -1 for any, 0 for events without a bot
+ * @type: (nullable): only events of this type
+ * @n: which one, from the newest (1)
+ *
+ * Returns: the sequence number of the @n-th newest matching event, 0 when
+ *   fewer match, -1 on error
+ */
+gint64
+cw_store_events_nth_newest_seq(CwStore *self, gint64 bot_id, const char *type, guint n,
+			       GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = NULL;
+	g_autoptr(CwStoreStmt) stmt = NULL;
+	const char *purpose = "reading the journal's tail";
+	int rc = SQLITE_OK;
+
+	g_return_val_if_fail(CW_IS_STORE(self), -1);
+
+	locker = cw_store_lock(self);
+	stmt = cw_store_stmt(self, CW_STORE_STMT_EVENTS_NTH_NEWEST,
+			     "SELECT seq FROM events WHERE (?1 < 0 OR bot_id IS nullif(?1, 0))"
+			     " AND (?2 IS NULL OR type = ?2) ORDER BY seq DESC LIMIT 1 OFFSET ?3",
+			     purpose, error);
+	if (stmt == NULL)
+		return -1;
+	rc |= sqlite3_bind_int64(stmt, 1, bot_id);
+	rc |= cw_store_bind_text(stmt, 2, type);
+	rc |= sqlite3_bind_int64(stmt, 3, n > 0 ? (gint64) n - 1 : 0);
+	if (!cw_store_check_bind(self, rc, purpose, error))
+		return -1;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW) {
+		cw_store_set_error(self, error, rc, "%s", purpose);
+		return -1;
+	}
+	return sqlite3_column_int64(stmt, 0);
+}

@@ -371,8 +371,10 @@ cw_store_insert_metrics(CwStore *self, const CwStoreMetrics *metrics, GError **e
 	return sqlite3_last_insert_rowid(cw_store_get_db(self));
 }
 
-/* Binds a page query's bot name (?1), id cursor (?2, 0 for the newest)
- * and row count (?3, clamped to 1..max). */
+/* Binds a page query's bot name (?1), id cursor (?2; 0 for the newest,
+ * bound as the largest id so that "id < ?2" stays a range of the primary
+ * key: a page by cursor costs its rows, not the rows above it) and row
+ * count (?3, clamped to 1..max). */
 static gboolean
 cw_store_page_bind(CwStore *self, sqlite3_stmt *stmt, const char *bot_name, gint64 before,
 		   guint limit, guint max, const char *purpose, GError **error)
@@ -380,7 +382,7 @@ cw_store_page_bind(CwStore *self, sqlite3_stmt *stmt, const char *bot_name, gint
 	int rc = SQLITE_OK;
 
 	rc |= cw_store_bind_text(stmt, 1, bot_name);
-	rc |= sqlite3_bind_int64(stmt, 2, before);
+	rc |= sqlite3_bind_int64(stmt, 2, before > 0 ? before : G_MAXINT64);
 	rc |= sqlite3_bind_int64(stmt, 3, CLAMP(limit, 1, max));
 	return cw_store_check_bind(self, rc, purpose, error);
 }
@@ -410,7 +412,7 @@ cw_store_trades_page(CwStore *self, const char *bot_name, gint64 before, guint l
 	    "SELECT id, run_id, bot_name, strategy_id, symbol, direction, entry_time, exit_time,"
 	    " entry_price, exit_price, qty, fees, gross_pnl, net_pnl, exit_reason, seq, created_at,"
 	    " bot_id FROM trading_trades WHERE run_id IS NULL AND bot_name = ?1"
-	    " AND (?2 <= 0 OR id < ?2) ORDER BY id DESC LIMIT ?3",
+	    " AND id < ?2 ORDER BY id DESC LIMIT ?3",
 	    purpose, error);
 	if (stmt == NULL ||
 	    !cw_store_page_bind(self, stmt, bot_name, before, limit, 1000, purpose, error))
@@ -464,13 +466,12 @@ cw_store_metrics_page(CwStore *self, const char *bot_name, gint64 before, guint 
 	g_return_val_if_fail(CW_IS_STORE(self), NULL);
 
 	locker = cw_store_lock(self);
-	stmt =
-	    cw_store_stmt(self, CW_STORE_STMT_METRICS_PAGE,
-			  "SELECT id, strategy_id, time, equity, balance, realized_pnl,"
-			  " unrealized_pnl, trades, max_drawdown_pct"
-			  " FROM trading_performance_metrics WHERE run_id IS NULL"
-			  " AND bot_name = ?1 AND (?2 <= 0 OR id < ?2) ORDER BY id DESC LIMIT ?3",
-			  purpose, error);
+	stmt = cw_store_stmt(self, CW_STORE_STMT_METRICS_PAGE,
+			     "SELECT id, strategy_id, time, equity, balance, realized_pnl,"
+			     " unrealized_pnl, trades, max_drawdown_pct"
+			     " FROM trading_performance_metrics WHERE run_id IS NULL"
+			     " AND bot_name = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+			     purpose, error);
 	if (stmt == NULL ||
 	    !cw_store_page_bind(self, stmt, bot_name, before, limit, 5000, purpose, error))
 		return NULL;

@@ -757,6 +757,22 @@ test_store_events(CwStoreFixture *fx, gconstpointer user_data)
 	g_clear_pointer(&events, g_ptr_array_unref);
 	events = cw_store_events_query(fx->store, -1, NULL, s4, 0, &error);
 	g_assert_cmpuint(events->len, ==, 0);
+	g_clear_pointer(&events, g_ptr_array_unref);
+
+	/* where the newest n start: bot 1's newest is s3, its 2nd newest s1 */
+	g_assert_cmpint(cw_store_events_nth_newest_seq(fx->store, 1, NULL, 1, &error), ==, s3);
+	g_assert_cmpint(cw_store_events_nth_newest_seq(fx->store, 1, NULL, 2, &error), ==, s1);
+	g_assert_cmpint(cw_store_events_nth_newest_seq(fx->store, 1, NULL, 3, &error), ==, 0);
+	g_assert_cmpint(cw_store_events_nth_newest_seq(fx->store, -1, NULL, 3, &error), ==, s2);
+	g_assert_cmpint(cw_store_events_nth_newest_seq(fx->store, 1, "order-filled", 1, &error), ==,
+			s3);
+	g_assert_cmpint(cw_store_events_nth_newest_seq(fx->store, 0, NULL, 1, &error), ==, s4);
+	g_assert_cmpint(cw_store_events_nth_newest_seq(fx->store, 2, "order-filled", 1, &error), ==,
+			0);
+	g_assert_no_error(error);
+	/* read from there in pages: the same as the newest two at once */
+	events = cw_store_events_query(fx->store, 1, NULL, s1 - 1, 1, &error);
+	g_assert_cmpint(((CwStoreEvent *) g_ptr_array_index(events, 0))->seq, ==, s1);
 }
 
 /* One CwStore shared by several threads: calls are serialised, nothing is

@@ -278,6 +278,12 @@ gint64 cw_store_event_append(CwStore *self, gint64 bot_id, const char *strategy_
 GPtrArray *cw_store_events_query(CwStore *self, gint64 bot_id, const char *type, gint64 after_seq,
 				 guint limit, GError **error);
 
+/* The seq of the n-th newest event (n >= 1) of bot_id (-1: any, 0: none)
+ * and of type (NULL: any), 0 when fewer match: with cw_store_events_query()
+ * after it minus one, the newest n read oldest first in pages. -1 on error. */
+gint64 cw_store_events_nth_newest_seq(CwStore *self, gint64 bot_id, const char *type, guint n,
+				      GError **error);
+
 /* The greatest seq of the journal, 0 when it is empty. */
 gint64 cw_store_events_last_seq(CwStore *self, GError **error);
 
