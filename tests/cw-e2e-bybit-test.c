@@ -906,8 +906,102 @@ test_stop_filled_while_down(Fixture *fx, gconstpointer data)
 	assert_secret_nowhere(fx, db, log2);
 }
 
+/* The cancels of a closed position's take-profits that never reached the
+ * venue (its cancel endpoint failing) when serve was killed: the store
+ * holds their cancel's intent (pending_cancel), the restored state is
+ * flat and no longer tracks them, and the venue still has them working.
+ * The restart cancels them (RECONCILE_CANCEL), so none can fill against
+ * a later position, and the store ends as the venue does. */
+static void
+test_lost_cancels(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log1 = g_strdup_printf("%s/serve1.log", fx->tmpdir);
+	g_autofree char *log2 = g_strdup_printf("%s/serve2.log", fx->tmpdir);
+	g_autofree char *log3 = g_strdup_printf("%s/serve3.log", fx->tmpdir);
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *config = bot_config(fx, "live", port, "paper", FALSE);
+	g_autofree char *stop = NULL, *side = NULL, *body = NULL, *sql = NULL, *text = NULL;
+	g_autofree char *status = NULL;
+	g_auto(GStrv) tps = NULL;
+	gint64 n_tps;
+	CwTestDeadline d;
+	GSubprocess *serve;
+
+	cw_test_bots_add(db, config);
+	stop = life_until_stop(fx, db, log1, port);
+	n_tps = cw_test_db_int(db,
+			       "SELECT count(*) FROM orders WHERE purpose = 'take_profit' AND "
+			       "status = 'new'",
+			       -1);
+	g_assert_cmpint(n_tps, >, 0);
+	{
+		g_autofree char *ids = cw_test_db_text(
+		    db, "SELECT group_concat(client_order_id, ' ') FROM orders WHERE purpose = "
+			"'take_profit' AND status = 'new'");
+		tps = g_strsplit(ids, " ", -1);
+	}
+	/* while down the stop fills (a trigger already passed) */
+	sql = g_strdup_printf("SELECT side FROM orders WHERE client_order_id = '%s'", stop);
+	side = cw_test_db_text(db, sql);
+	body = g_strdup_printf("{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"orderLinkId\":"
+			       "\"%s\",\"triggerPrice\":\"%s\"}",
+			       stop, g_strcmp0(side, "buy") == 0 ? "1" : "10000000");
+	g_assert_cmpint(sim_signed_post(port, "/v5/order/amend", body), ==, 0);
+	d = cw_test_deadline(10000);
+	do {
+		g_free(status);
+		status = sim_order_status(port, stop);
+	} while (strcmp(status, "Filled") != 0 && cw_test_deadline_wait(&d, 50));
+	g_assert_cmpstr(status, ==, "Filled");
+
+	/* the second life books the fill, and its cancels of the take-profits
+	 * fail at the venue until it is killed */
+	sim_post(port, "/sim/private-faults", "{\"error_cancel_next\":1000000}");
+	serve = serve_spawn(fx, db, log2);
+	if (!wait_db(db,
+		     "SELECT count(*) FROM orders WHERE purpose = 'take_profit' AND "
+		     "status = 'pending_cancel'",
+		     n_tps, 20000)) {
+		cw_test_print_file("serve log", log2);
+		cw_test_fail_now("the take-profits' cancels were not journalled");
+	}
+	g_usleep(1500000); /* the flat trading state is flushed */
+	g_subprocess_send_signal(serve, SIGKILL);
+	g_assert_true(cw_test_subprocess_wait(serve, 10000));
+	for (guint i = 0; tps[i] != NULL; i++) {
+		g_free(status);
+		status = sim_order_status(port, tps[i]);
+		g_assert_cmpstr(status, ==, "New");
+	}
+
+	sim_post(port, "/sim/private-faults", "{\"error_cancel_next\":0}");
+	serve = serve_spawn(fx, db, log3);
+	if (!wait_db(db, "SELECT count(*) FROM events WHERE type = 'RECONCILE_CANCEL'", n_tps,
+		     20000)) {
+		cw_test_print_file("serve log", log3);
+		cw_test_fail_now("the take-profits left working were not cancelled");
+	}
+	for (guint i = 0; tps[i] != NULL; i++) {
+		d = cw_test_deadline(10000);
+		do {
+			g_free(status);
+			status = sim_order_status(port, tps[i]);
+		} while (strcmp(status, "Cancelled") != 0 && cw_test_deadline_wait(&d, 50));
+		g_assert_cmpstr(status, ==, "Cancelled");
+	}
+	g_usleep(1500000);
+	serve_stop(serve);
+	g_assert_true(g_file_get_contents(log3, &text, NULL, NULL));
+	g_assert_null(strstr(text, "the bot is halted"));
+	assert_store_is_sim(db, port);
+	assert_secret_nowhere(fx, db, log3);
+}
+
 /* The store against the venue after the crashes: orders whose filled
- * quantity differs, and the position. Printed, counted. */
+ * quantity differs, and the position. Printed, counted (the test asserts
+ * none). */
 static guint
 count_disagreements(const char *db, int port)
 {
@@ -1002,6 +1096,9 @@ test_crashes(Fixture *fx, gconstpointer data)
 			 >, 0);
 	bad = count_disagreements(db, port);
 	g_test_message("%u disagreements between the store and the venue", bad);
+	if (bad != 0)
+		cw_test_print_file("serve log", log);
+	g_assert_cmpuint(bad, ==, 0);
 	assert_secret_nowhere(fx, db, log);
 }
 
@@ -1068,6 +1165,8 @@ main(int argc, char **argv)
 		   test_cancelled_while_down, fixture_teardown);
 	g_test_add("/e2e/bybit/reconcile/stop-filled-while-down", Fixture, NULL, fixture_setup,
 		   test_stop_filled_while_down, fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/lost-cancels", Fixture, NULL, fixture_setup,
+		   test_lost_cancels, fixture_teardown);
 	g_test_add("/e2e/bybit/crashes", Fixture, NULL, fixture_setup, test_crashes,
 		   fixture_teardown);
 	g_test_add("/e2e/bybit/live-needs-allow-live", Fixture, NULL, fixture_setup,

@@ -92,6 +92,9 @@ struct _CwBybitBroker {
 	/* a catch-up that went past broker.reconcile_max_pages: every reconcile
 	 * fails with it from then on (fail closed: the bot halts) */
 	char *catch_up_fault;
+	/* link id -> CwOrder: orders the last reconcile found working that
+	 * this broker does not track; a cancel of one adopts it first */
+	GHashTable *venue_open;
 	double exchange_position;
 	double balance;
 	CwBybitBrokerStats stats;
@@ -1648,11 +1651,34 @@ cw_bybit_broker_cancelled_idle(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* An order that the last reconcile found working and that this broker
+ * does not track (a past life's): tracked from what the venue said, so a
+ * cancel of it (reconcile) can be sent and reported. */
+static CwBybitTrack *
+cw_bybit_broker_adopt_venue_order(CwBybitBroker *self, const char *client_order_id)
+{
+	CwOrder *o = g_hash_table_lookup(self->venue_open, client_order_id);
+	CwBybitTrack *track;
+
+	if (o == NULL)
+		return NULL;
+	track = g_new0(CwBybitTrack, 1);
+	track->order = *o;
+	track->acked = TRUE;
+	g_strlcpy(track->order_id, o->exchange_order_id, sizeof track->order_id);
+	g_hash_table_remove(self->venue_open, client_order_id);
+	g_hash_table_replace(self->tracks, track->order.client_order_id, track);
+	return track;
+}
+
 static gboolean
 cw_bybit_broker_cancel(CwBroker *broker, const char *client_order_id, GError **error)
 {
 	CwBybitBroker *self = CW_BYBIT_BROKER(broker);
 	CwBybitTrack *track = cw_bybit_broker_track(self, client_order_id);
+
+	if (track == NULL)
+		track = cw_bybit_broker_adopt_venue_order(self, client_order_id);
 
 	if (track == NULL || track->ended) {
 		cw_broker_set_error(error, CW_BROKER_ERROR_NOT_FOUND, 0, 0, "no working order %s",
@@ -2025,6 +2051,12 @@ cw_bybit_broker_reconcile_got(GObject *source, GAsyncResult *result, gpointer us
 				break;
 			cw_bybit_broker_order_from_info(self, &info, &o);
 			g_array_append_val(r->state->open_orders, o);
+			if (info.link_id[0] != '\0' &&
+			    cw_bybit_broker_track(self, info.link_id) == NULL) {
+				CwOrder *copy = g_memdup2(&o, sizeof o);
+
+				g_hash_table_replace(self->venue_open, copy->client_order_id, copy);
+			}
 		} else if (r->step == 1) {
 			CwBybitExec e;
 			CwOrder o = {0};
@@ -2194,6 +2226,7 @@ cw_bybit_broker_reconcile_async(CwBroker *broker, gint64 since_ms, GCancellable 
 		return;
 	}
 	r->since = since_ms;
+	g_hash_table_remove_all(CW_BYBIT_BROKER(broker)->venue_open);
 	r->state = g_new0(CwBrokerState, 1);
 	r->state->open_orders = g_array_new(FALSE, TRUE, sizeof(CwOrder));
 	r->state->ended = g_array_new(FALSE, TRUE, sizeof(CwOrder));
@@ -2265,6 +2298,7 @@ cw_bybit_broker_finalize(GObject *object)
 	g_clear_object(&self->cancellable);
 	g_clear_object(&self->session);
 	g_hash_table_unref(self->tracks);
+	g_hash_table_unref(self->venue_open);
 	g_queue_clear(&self->seen_order);
 	g_hash_table_unref(self->seen);
 	if (self->api_secret != NULL)
@@ -2292,6 +2326,7 @@ cw_bybit_broker_init(CwBybitBroker *self)
 	    soup_session_new_with_options("timeout", 10, "user-agent", "candlewick-bybit", NULL);
 	self->cancellable = g_cancellable_new();
 	self->tracks = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	self->venue_open = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
 	self->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_queue_init(&self->high);
 	g_queue_init(&self->low);

@@ -1095,9 +1095,17 @@ cw_sim_priv_amend(CwSimBybitPrivate *self, SoupServerMessage *msg, JsonObject *r
 static void
 cw_sim_priv_cancel(CwSimBybitPrivate *self, SoupServerMessage *msg, JsonObject *req)
 {
-	CwSimOrder *o = cw_sim_priv_find_open(self, msg, req, "cancel");
+	CwSimOrder *o = NULL;
 	g_autoptr(JsonBuilder) b = json_builder_new();
 
+	if (self->faults.error_cancel_next > 0) {
+		self->faults.error_cancel_next--;
+		soup_server_message_set_status(msg, 503, NULL);
+		soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_STATIC,
+						 "simulated service unavailable", 29);
+		return;
+	}
+	o = cw_sim_priv_find_open(self, msg, req, "cancel");
 	if (o == NULL)
 		return;
 	o->cancel_type = "CancelByUser";
@@ -1506,6 +1514,7 @@ cw_sim_priv_faults_doc(CwSimBybitPrivate *self, JsonBuilder *b)
 	CW_SIM_PRIV_FIELD(delay_exec_ms)
 	CW_SIM_PRIV_FIELD(partial_fill_every)
 	CW_SIM_PRIV_FIELD(rate_limit_per_s)
+	CW_SIM_PRIV_FIELD(error_cancel_next)
 #undef CW_SIM_PRIV_FIELD
 	json_builder_set_member_name(b, "clock_skew_ms");
 	json_builder_add_int_value(b, self->clock_skew_ms);
@@ -1954,7 +1963,7 @@ cw_sim_bybit_private_set_fault(CwSimBybitPrivate *self, const char *key, const c
 	    "drop_create_next",     "timeout_create_next", "error_create_next",
 	    "error_accepted_next",  "rate_limit_next",     "cut_stream_every",
 	    "duplicate_exec_every", "delay_exec_ms",       "partial_fill_every",
-	    "rate_limit_per_s",
+	    "rate_limit_per_s",     "error_cancel_next",
 	};
 	guint *fields[] = {
 	    &self->faults.drop_create_next,     &self->faults.timeout_create_next,
@@ -1962,6 +1971,7 @@ cw_sim_bybit_private_set_fault(CwSimBybitPrivate *self, const char *key, const c
 	    &self->faults.rate_limit_next,      &self->faults.cut_stream_every,
 	    &self->faults.duplicate_exec_every, &self->faults.delay_exec_ms,
 	    &self->faults.partial_fill_every,   &self->faults.rate_limit_per_s,
+	    &self->faults.error_cancel_next,
 	};
 	guint64 v = 0;
 	gint64 skew = 0;
