@@ -815,6 +815,11 @@ cw_bybit_broker_on_change(CwBybitBroker *self, CwBybitReq *req, CwBybitTrack *tr
 		/* gone already (filled or cancelled): learn how */
 		cw_bybit_broker_enqueue(
 		    self, cw_bybit_req_new(self, CW_BYBIT_REQ_LOOKUP, req->link_id), TRUE, TRUE);
+		/* a cancel is idempotent: an order no longer working is what it
+		 * asked for (a restart sends a lost cancel again); the lookup
+		 * reports how it ended, and no error is counted */
+		if (req->kind == CW_BYBIT_REQ_CANCEL)
+			return;
 	}
 	{
 		g_autofree char *text =

@@ -597,6 +597,61 @@ reconciled(GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* 60 market orders filled in two executions each: 120 executions, more
  * than one page of /v5/execution/list (100). */
+static gboolean
+ended_cb(Fixture *f)
+{
+	for (guint i = 0; i < f->reports->len; i++) {
+		const Seen *s = &g_array_index(f->reports, Seen, i);
+
+		if (strcmp(s->order.client_order_id, wanted_id) == 0 &&
+		    cw_order_status_is_final(s->order.status))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* A cancel of an order that is no longer working (110001: it filled while
+ * the stream was down) is what the cancel asked for: no error is reported
+ * (none reaches the circuit breaker), and the lookup says how it ended. */
+static void
+test_cancel_gone(void)
+{
+	Fixture f;
+	g_autoptr(GError) error = NULL;
+	CwOrder first = market("cw-gone-0", CW_SIDE_BUY, 0.001, CW_ORDER_PURPOSE_ENTRY);
+	CwOrder o = market("cw-gone-1", CW_SIDE_BUY, 0.001, CW_ORDER_PURPOSE_ENTRY);
+
+	fixture_init(&f, NULL);
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "rate_limit_per_s", "1000", &error));
+	candle(&f, 100, 101, 99, 100);
+	/* one fill through the stream: a catch-up starts from its time */
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &first, &error));
+	wanted_id = "cw-gone-0";
+	g_assert_true(wait_for(acked, &f, 5));
+	candle(&f, 100, 101, 99, 100);
+	wanted_qty = 0.001;
+	g_assert_true(wait_for(has_filled, &f, 5));
+	o.type = CW_ORDER_TYPE_LIMIT;
+	o.price = 50;
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &o, &error));
+	wanted_id = "cw-gone-1";
+	g_assert_true(wait_for(acked, &f, 5));
+	/* it fills while the stream is down: the broker still holds it working */
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "cut_stream_every", "1", &error));
+	candle(&f, 60, 61, 40, 45);
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "cut_stream_every", "0", &error));
+	g_assert_true(cw_broker_cancel(CW_BROKER(f.broker), "cw-gone-1", &error));
+	g_assert_no_error(error);
+	g_assert_true(wait_for(ended_cb, &f, 10));
+	for (guint i = 0; i < f.reports->len; i++) {
+		const Seen *s = &g_array_index(f.reports, Seen, i);
+
+		if (strcmp(s->order.client_order_id, "cw-gone-1") == 0)
+			g_assert_false(s->has_error);
+	}
+	fixture_clear(&f);
+}
+
 static CwBrokerState *
 reconcile_since(Fixture *f, gint64 since, GError **error)
 {
@@ -951,6 +1006,7 @@ main(int argc, char **argv)
 	g_test_add_func("/bybit/broker/reconcile-page-bound", test_reconcile_page_bound);
 	g_test_add_func("/bybit/broker/catch-up-bound", test_catch_up_bound);
 	g_test_add_func("/bybit/broker/reconcile-windows", test_reconcile_windows);
+	g_test_add_func("/bybit/broker/cancel-gone", test_cancel_gone);
 	g_test_add_func("/bybit/broker/secrets", test_secrets);
 	g_test_add_func("/bybit/broker/config-errors", test_config_errors);
 	return g_test_run();
