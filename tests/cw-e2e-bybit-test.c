@@ -804,6 +804,28 @@ life_until_stop(Fixture *fx, const char *db, const char *log, int port)
 	return stop;
 }
 
+/* By hand at the venue, while serve is down: the stop's trigger is moved
+ * past the price, so the next candle fills it. */
+static void
+fill_stop_by_hand(const char *db, int port, const char *stop)
+{
+	g_autofree char *sql = NULL, *side = NULL, *body = NULL, *status = NULL;
+	CwTestDeadline d;
+
+	sql = g_strdup_printf("SELECT side FROM orders WHERE client_order_id = '%s'", stop);
+	side = cw_test_db_text(db, sql);
+	body = g_strdup_printf("{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"orderLinkId\":"
+			       "\"%s\",\"triggerPrice\":\"%s\"}",
+			       stop, g_strcmp0(side, "buy") == 0 ? "1" : "10000000");
+	g_assert_cmpint(sim_signed_post(port, "/v5/order/amend", body), ==, 0);
+	d = cw_test_deadline(10000);
+	do {
+		g_free(status);
+		status = sim_order_status(port, stop);
+	} while (strcmp(status, "Filled") != 0 && cw_test_deadline_wait(&d, 50));
+	g_assert_cmpstr(status, ==, "Filled");
+}
+
 /* A working stop cancelled by hand while serve was down: the restart
  * journals it and the store's order follows the venue. */
 static void
@@ -862,26 +884,12 @@ test_stop_filled_while_down(Fixture *fx, gconstpointer data)
 	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
 	int port = sim_start(fx, faults);
 	g_autofree char *config = bot_config(fx, "live", port, "paper", FALSE);
-	g_autofree char *stop = NULL, *side = NULL, *body = NULL, *sql = NULL, *text = NULL;
-	g_autofree char *status = NULL;
-	CwTestDeadline d;
+	g_autofree char *stop = NULL, *sql = NULL, *text = NULL;
 	GSubprocess *serve;
 
 	cw_test_bots_add(db, config);
 	stop = life_until_stop(fx, db, log1, port);
-	/* by hand: a trigger already passed, so the next candle fills it */
-	sql = g_strdup_printf("SELECT side FROM orders WHERE client_order_id = '%s'", stop);
-	side = cw_test_db_text(db, sql);
-	body = g_strdup_printf("{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"orderLinkId\":"
-			       "\"%s\",\"triggerPrice\":\"%s\"}",
-			       stop, g_strcmp0(side, "buy") == 0 ? "1" : "10000000");
-	g_assert_cmpint(sim_signed_post(port, "/v5/order/amend", body), ==, 0);
-	d = cw_test_deadline(10000);
-	do {
-		g_free(status);
-		status = sim_order_status(port, stop);
-	} while (strcmp(status, "Filled") != 0 && cw_test_deadline_wait(&d, 50));
-	g_assert_cmpstr(status, ==, "Filled");
+	fill_stop_by_hand(db, port, stop);
 
 	serve = serve_spawn(fx, db, log2);
 	g_free(sql);
@@ -906,8 +914,190 @@ test_stop_filled_while_down(Fixture *fx, gconstpointer data)
 	assert_secret_nowhere(fx, db, log2);
 }
 
+/* The cancels of a closed position's take-profits that never reached the
+ * venue (its cancel endpoint failing) when serve was killed: the store
+ * holds their cancel's intent (pending_cancel), the restored state is
+ * flat and no longer tracks them, and the venue still has them working.
+ * The restart cancels them (RECONCILE_CANCEL), so none can fill against
+ * a later position, and the store ends as the venue does. */
+static void
+test_lost_cancels(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log1 = g_strdup_printf("%s/serve1.log", fx->tmpdir);
+	g_autofree char *log2 = g_strdup_printf("%s/serve2.log", fx->tmpdir);
+	g_autofree char *log3 = g_strdup_printf("%s/serve3.log", fx->tmpdir);
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *config = bot_config(fx, "live", port, "paper", FALSE);
+	g_autofree char *stop = NULL, *text = NULL;
+	g_autofree char *status = NULL;
+	g_auto(GStrv) tps = NULL;
+	gint64 n_tps;
+	CwTestDeadline d;
+	GSubprocess *serve;
+
+	cw_test_bots_add(db, config);
+	stop = life_until_stop(fx, db, log1, port);
+	n_tps = cw_test_db_int(db,
+			       "SELECT count(*) FROM orders WHERE purpose = 'take_profit' AND "
+			       "status = 'new'",
+			       -1);
+	g_assert_cmpint(n_tps, >, 0);
+	{
+		g_autofree char *ids = cw_test_db_text(
+		    db, "SELECT group_concat(client_order_id, ' ') FROM orders WHERE purpose = "
+			"'take_profit' AND status = 'new'");
+		tps = g_strsplit(ids, " ", -1);
+	}
+	/* while down the stop fills */
+	fill_stop_by_hand(db, port, stop);
+
+	/* the second life books the fill, and its cancels of the take-profits
+	 * fail at the venue until it is killed */
+	sim_post(port, "/sim/private-faults", "{\"error_cancel_next\":1000000}");
+	serve = serve_spawn(fx, db, log2);
+	if (!wait_db(db,
+		     "SELECT count(*) FROM orders WHERE purpose = 'take_profit' AND "
+		     "status = 'pending_cancel'",
+		     n_tps, 20000)) {
+		cw_test_print_file("serve log", log2);
+		cw_test_fail_now("the take-profits' cancels were not journalled");
+	}
+	g_usleep(1500000); /* the flat trading state is flushed */
+	g_subprocess_send_signal(serve, SIGKILL);
+	g_assert_true(cw_test_subprocess_wait(serve, 10000));
+	for (guint i = 0; tps[i] != NULL; i++) {
+		g_free(status);
+		status = sim_order_status(port, tps[i]);
+		g_assert_cmpstr(status, ==, "New");
+	}
+
+	sim_post(port, "/sim/private-faults", "{\"error_cancel_next\":0}");
+	serve = serve_spawn(fx, db, log3);
+	if (!wait_db(db, "SELECT count(*) FROM events WHERE type = 'RECONCILE_CANCEL'", n_tps,
+		     20000)) {
+		cw_test_print_file("serve log", log3);
+		cw_test_fail_now("the take-profits left working were not cancelled");
+	}
+	for (guint i = 0; tps[i] != NULL; i++) {
+		d = cw_test_deadline(10000);
+		do {
+			g_free(status);
+			status = sim_order_status(port, tps[i]);
+		} while (strcmp(status, "Cancelled") != 0 && cw_test_deadline_wait(&d, 50));
+		g_assert_cmpstr(status, ==, "Cancelled");
+	}
+	g_usleep(1500000);
+	serve_stop(serve);
+	g_assert_true(g_file_get_contents(log3, &text, NULL, NULL));
+	g_assert_null(strstr(text, "the bot is halted"));
+	assert_store_is_sim(db, port);
+	assert_secret_nowhere(fx, db, log3);
+}
+
+/* A catch-up after a stream gap that cannot read the gap whole (more
+ * executions than broker.reconcile_max_pages pages hold) books nothing of
+ * it: the bot halts and says why, instead of trading on a part. */
+static void
+test_truncated_catch_up(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *config =
+	    bot_config_with(fx, "live", port, "paper", FALSE, ",\"reconcile_max_pages\":1");
+	g_autofree char *mode = NULL, *text = NULL;
+	GSubprocess *serve;
+
+	cw_test_bots_add(db, config);
+	serve = serve_spawn(fx, db, log);
+	/* a fill seen on the stream: the catch-up starts from its time */
+	if (!wait_db(db, "SELECT count(*) FROM orders WHERE status = 'filled'", 1, 30000)) {
+		cw_test_print_file("serve log", log);
+		cw_test_fail_now("the bot had no fill");
+	}
+	g_usleep(300000);
+	/* the stream goes down before the pushes of 102 trades by hand (net
+	 * zero): the catch-up lists more than one page of executions */
+	sim_post(port, "/sim/private-faults", "{\"cut_stream_every\":1}");
+	for (guint i = 0; i < 102; i++)
+		sim_post(port, "/sim/position",
+			 i % 2 == 0
+			     ? "{\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"qty\":\"0.001\"}"
+			     : "{\"symbol\":\"BTCUSDT\",\"side\":\"Sell\",\"qty\":\"0.001\"}");
+	sim_post(port, "/sim/private-faults", "{\"cut_stream_every\":0}");
+	if (!wait_log(log, "the bot is halted", 20000)) {
+		cw_test_print_file("serve log", log);
+		cw_test_fail_now("the bot was not halted");
+	}
+	serve_stop(serve);
+	g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+	if (strstr(text, "goes on past 1 pages (broker.reconcile_max_pages)") == NULL)
+		cw_test_print_file("serve log", log);
+	g_assert_nonnull(strstr(text, "reconcile after a gap in the private stream failed: "
+				      "catch-up: /v5/execution/list since "));
+	g_assert_nonnull(strstr(text, "goes on past 1 pages (broker.reconcile_max_pages): the "
+				      "executions missed in the gap cannot be read whole"));
+	mode = cw_test_db_text(db, "SELECT value FROM bot_state WHERE key = 'effective_mode'");
+	g_assert_cmpstr(mode, ==, "halted");
+	assert_secret_nowhere(fx, db, log);
+}
+
+/* A restart that must reach back past what Bybit keeps (730 days: an order
+ * the store still holds as working was made long before) halts the bot
+ * and names the gap, instead of missing the executions in it. */
+static void
+test_history_gap(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log1 = g_strdup_printf("%s/serve1.log", fx->tmpdir);
+	g_autofree char *log2 = g_strdup_printf("%s/serve2.log", fx->tmpdir);
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *config = bot_config(fx, "live", port, "paper", FALSE);
+	g_autofree char *sql = NULL, *mode = NULL, *text = NULL, *prefix = NULL;
+	gint64 cursor, old;
+	GSubprocess *serve;
+
+	cw_test_bots_add(db, config);
+	first_life(fx, db, log1);
+	cursor = cw_test_db_int(
+	    db, "SELECT CAST(value AS INTEGER) FROM bot_state WHERE key = 'cursor'", 0);
+	g_assert_cmpint(cursor, >, 0);
+	old = cursor - (gint64) 800 * 86400000;
+	prefix = cw_test_db_text(db, "SELECT substr(client_order_id, 1, 11) FROM orders LIMIT 1");
+	if (prefix == NULL)
+		prefix = g_strdup("cw-old");
+	/* a working order of the bot's, 800 days older than its cursor */
+	sql = g_strdup_printf(
+	    "INSERT INTO orders (client_order_id, bot_id, strategy_id, symbol, side, type, purpose,"
+	    " qty, status, created_at, updated_at) SELECT '%s-old-1', id, 'ema-trend', 'BTCUSDT',"
+	    " 'buy', 'limit', 'entry', 0.001, 'new', %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+	    " FROM trading_bots LIMIT 1",
+	    prefix, old, old);
+	cw_test_db_exec(db, sql);
+	serve = serve_spawn(fx, db, log2);
+	if (!wait_log(log2, "the bot is halted", 20000)) {
+		cw_test_print_file("serve log", log2);
+		cw_test_fail_now("the bot was not halted");
+	}
+	serve_stop(serve);
+	g_assert_true(g_file_get_contents(log2, &text, NULL, NULL));
+	if (strstr(text, "reaches back past what the venue keeps") == NULL)
+		cw_test_print_file("serve log", log2);
+	g_assert_nonnull(strstr(text, "reconcile with the broker failed: reconcile: "
+				      "/v5/execution/list since "));
+	g_assert_nonnull(strstr(text, "reaches back past what the venue keeps (730 days, "
+				      "broker.history_days): the executions from "));
+	mode = cw_test_db_text(db, "SELECT value FROM bot_state WHERE key = 'effective_mode'");
+	g_assert_cmpstr(mode, ==, "halted");
+}
+
 /* The store against the venue after the crashes: orders whose filled
- * quantity differs, and the position. Printed, counted. */
+ * quantity differs, and the position. Printed, counted (the test asserts
+ * none). */
 static guint
 count_disagreements(const char *db, int port)
 {
@@ -1002,6 +1192,9 @@ test_crashes(Fixture *fx, gconstpointer data)
 			 >, 0);
 	bad = count_disagreements(db, port);
 	g_test_message("%u disagreements between the store and the venue", bad);
+	if (bad != 0)
+		cw_test_print_file("serve log", log);
+	g_assert_cmpuint(bad, ==, 0);
 	assert_secret_nowhere(fx, db, log);
 }
 
@@ -1068,6 +1261,12 @@ main(int argc, char **argv)
 		   test_cancelled_while_down, fixture_teardown);
 	g_test_add("/e2e/bybit/reconcile/stop-filled-while-down", Fixture, NULL, fixture_setup,
 		   test_stop_filled_while_down, fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/lost-cancels", Fixture, NULL, fixture_setup,
+		   test_lost_cancels, fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/truncated-catch-up-halts", Fixture, NULL, fixture_setup,
+		   test_truncated_catch_up, fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/history-gap-halts", Fixture, NULL, fixture_setup,
+		   test_history_gap, fixture_teardown);
 	g_test_add("/e2e/bybit/crashes", Fixture, NULL, fixture_setup, test_crashes,
 		   fixture_teardown);
 	g_test_add("/e2e/bybit/live-needs-allow-live", Fixture, NULL, fixture_setup,

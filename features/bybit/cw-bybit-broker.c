@@ -18,6 +18,13 @@
  * before they fail closed (the default of broker.reconcile_max_pages):
  * 10,000 executions, 5,000 orders. */
 #define CW_BYBIT_RECONCILE_MAX_PAGES 100
+/* Bybit v5 /v5/execution/list and /v5/order/history: one query covers at
+ * most 7 days (endTime - startTime <= 7 days; a startTime alone means
+ * [startTime, startTime + 7 days]). Longer reaches walk disjoint windows. */
+#define CW_BYBIT_WINDOW_MS ((gint64) 7 * 24 * 3600 * 1000)
+/* How far back the venue keeps executions (the default of
+ * broker.history_days): "the past 730 days" for a unified account. */
+#define CW_BYBIT_HISTORY_DAYS 730
 
 typedef enum {
 	CW_BYBIT_REQ_CREATE,
@@ -57,7 +64,8 @@ struct _CwBybitBroker {
 	GQuark symbol_quark;
 	gint64 recv_window_ms;
 	double timeout_s;
-	guint reconcile_max_pages; /* per list, before reconcile fails closed */
+	guint reconcile_max_pages; /* per list window, before reconcile fails closed */
+	guint history_days;        /* how far back the venue keeps executions */
 	CwBybitUnknownPosition unknown_position;
 	CwInstrument config_instrument;
 	/* state */
@@ -92,6 +100,9 @@ struct _CwBybitBroker {
 	/* a catch-up that went past broker.reconcile_max_pages: every reconcile
 	 * fails with it from then on (fail closed: the bot halts) */
 	char *catch_up_fault;
+	/* link id -> CwOrder: orders the last reconcile found working that
+	 * this broker does not track; a cancel of one adopts it first */
+	GHashTable *venue_open;
 	double exchange_position;
 	double balance;
 	CwBybitBrokerStats stats;
@@ -804,6 +815,11 @@ cw_bybit_broker_on_change(CwBybitBroker *self, CwBybitReq *req, CwBybitTrack *tr
 		/* gone already (filled or cancelled): learn how */
 		cw_bybit_broker_enqueue(
 		    self, cw_bybit_req_new(self, CW_BYBIT_REQ_LOOKUP, req->link_id), TRUE, TRUE);
+		/* a cancel is idempotent: an order no longer working is what it
+		 * asked for (a restart sends a lost cancel again); the lookup
+		 * reports how it ended, and no error is counted */
+		if (req->kind == CW_BYBIT_REQ_CANCEL)
+			return;
 	}
 	{
 		g_autofree char *text =
@@ -897,13 +913,55 @@ cw_bybit_broker_sent(GObject *source, GAsyncResult *result, gpointer user_data)
 	cw_bybit_broker_dispatch(self);
 }
 
+/* Windows of the venue's lists ----------------------------------------------------------- */
+
+/* "&startTime=S&endTime=E" for the window that starts at start: 7 days
+ * less a millisecond, so consecutive windows never list a row twice. */
+static char *
+cw_bybit_window_param(gint64 start)
+{
+	return g_strdup_printf("&startTime=%" G_GINT64_FORMAT "&endTime=%" G_GINT64_FORMAT, start,
+			       start + CW_BYBIT_WINDOW_MS - 1);
+}
+
+/* The venue's time of an answer (its envelope's), else the local clock
+ * moved by the offset. */
+static gint64
+cw_bybit_broker_venue_now(CwBybitBroker *self, const CwBybitEnvelope *env)
+{
+	return env->time > 0 ? env->time : cw_bybit_broker_now_ms(self);
+}
+
+/* The text that fails a reach back to since closed when the venue no
+ * longer keeps what it would read (NULL when it does): the gap it names
+ * would otherwise be missed without a word. */
+static char *
+cw_bybit_broker_history_gap(CwBybitBroker *self, const char *what, gint64 since, gint64 now)
+{
+	gint64 kept = now - (gint64) self->history_days * 24 * 3600 * 1000LL;
+	g_autoptr(GDateTime) a = g_date_time_new_from_unix_utc(since / 1000);
+	g_autoptr(GDateTime) b = g_date_time_new_from_unix_utc(kept / 1000);
+	g_autofree char *from = NULL, *to = NULL;
+
+	if (since >= kept)
+		return NULL;
+	from = a != NULL ? g_date_time_format_iso8601(a) : g_strdup("?");
+	to = b != NULL ? g_date_time_format_iso8601(b) : g_strdup("?");
+	return g_strdup_printf(
+	    "%s: /v5/execution/list since %" G_GINT64_FORMAT " (%s) reaches back past what the "
+	    "venue keeps (%u days, broker.history_days): the executions from %s to %s cannot "
+	    "be read",
+	    what, since, from, self->history_days, from, to);
+}
+
 /* Catch-up after a gap: executions since the last one seen, open orders ---------------- */
 
 typedef struct {
 	GWeakRef self;
 	GArray *execs; /* CwBybitExec */
 	gint64 since;
-	guint pages;
+	gint64 win;         /* the start of the 7-day window being read */
+	guint pages;        /* of that window */
 	gboolean after_gap; /* emits CwBroker::resynced when done */
 } CwBybitCatchUp;
 
@@ -925,6 +983,23 @@ cw_bybit_exec_cmp(gconstpointer a, gconstpointer b)
 
 static void cw_bybit_broker_execs_page(CwBybitBroker *self, CwBybitCatchUp *c, const char *cursor);
 
+/* The catch-up cannot read the gap whole: nothing is booked, every later
+ * reconcile fails with fault (the owner halts the bot), and the owner is
+ * told at once (CwBroker::resynced). */
+static void
+cw_bybit_broker_catch_up_failed(CwBybitBroker *self, CwBybitCatchUp *c, CwBybitEnvelope *env,
+				const char *fault)
+{
+	g_free(self->catch_up_fault);
+	self->catch_up_fault = g_strdup(fault);
+	g_warning("bybit %s: %s", self->symbol, self->catch_up_fault);
+	cw_bybit_envelope_clear(env);
+	self->catching_up = FALSE;
+	self->stats.resyncs++;
+	cw_broker_emit_resynced(CW_BROKER(self));
+	cw_bybit_catch_up_free(c);
+}
+
 static void
 cw_bybit_broker_execs_got(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -934,14 +1009,25 @@ cw_bybit_broker_execs_got(GObject *source, GAsyncResult *result, gpointer user_d
 	CwBybitEnvelope env;
 	JsonArray *list = NULL;
 	const char *cursor = NULL;
+	gboolean read;
 
 	if (self == NULL || g_cancellable_is_cancelled(self->cancellable)) {
 		cw_bybit_catch_up_free(c);
 		return;
 	}
-	if (!cw_bybit_broker_read(self, result, &env, NULL, &error) ||
-	    (env.ret_code == 0 && (list = cw_bybit_envelope_list(&env, &error)) == NULL) ||
-	    env.ret_code != 0) {
+	read = cw_bybit_broker_read(self, result, &env, NULL, &error);
+	if (read && env.ret_code == 10001) {
+		/* a query the venue refuses for good (a window past what it keeps):
+		 * trying again at the next open would refuse the same */
+		g_autofree char *fault = g_strdup_printf(
+		    "catch-up: /v5/execution/list since %" G_GINT64_FORMAT
+		    " refused: retCode 10001: %s: the executions missed in the gap cannot be read",
+		    c->since, env.ret_msg);
+
+		cw_bybit_broker_catch_up_failed(self, c, &env, fault);
+		return;
+	}
+	if (!read || env.ret_code != 0 || (list = cw_bybit_envelope_list(&env, &error)) == NULL) {
 		if (!g_error_matches(error, CW_NET_ERROR, CW_NET_ERROR_CANCELLED)) {
 			g_warning("bybit %s: catching up on executions: %s", self->symbol,
 				  error != NULL ? error->message : env.ret_msg);
@@ -967,29 +1053,43 @@ cw_bybit_broker_execs_got(GObject *source, GAsyncResult *result, gpointer user_d
 		}
 		g_array_append_val(c->execs, e);
 	}
+	if (c->win == c->since && c->pages == 0) {
+		g_autofree char *gap = cw_bybit_broker_history_gap(
+		    self, "catch-up", c->since, cw_bybit_broker_venue_now(self, &env));
+
+		if (gap != NULL) {
+			/* what is left out would be guessed: the owner's reconcile
+			 * fails with this, halting the bot */
+			cw_bybit_broker_catch_up_failed(self, c, &env, gap);
+			return;
+		}
+	}
 	cursor = json_object_get_string_member_with_default(env.result, "nextPageCursor", "");
 	c->pages++;
 	if (cursor != NULL && *cursor != '\0' && c->pages >= self->reconcile_max_pages) {
 		/* what is left out would be guessed: nothing is booked, the
 		 * owner reconciles and that fails, halting the bot */
-		g_free(self->catch_up_fault);
-		self->catch_up_fault = g_strdup_printf(
+		g_autofree char *fault = g_strdup_printf(
 		    "catch-up: /v5/execution/list since %" G_GINT64_FORMAT
 		    " goes on past %u pages (broker.reconcile_max_pages): the executions "
 		    "missed in the gap cannot be read whole",
 		    c->since, self->reconcile_max_pages);
-		g_warning("bybit %s: %s", self->symbol, self->catch_up_fault);
-		cw_bybit_envelope_clear(&env);
-		self->catching_up = FALSE;
-		self->stats.resyncs++;
-		cw_broker_emit_resynced(CW_BROKER(self));
-		cw_bybit_catch_up_free(c);
+
+		cw_bybit_broker_catch_up_failed(self, c, &env, fault);
 		return;
 	}
 	if (cursor != NULL && *cursor != '\0') {
 		g_autofree char *next = g_strdup(cursor);
 		cw_bybit_envelope_clear(&env);
 		cw_bybit_broker_execs_page(self, c, next);
+		return;
+	}
+	if (c->win + CW_BYBIT_WINDOW_MS <= cw_bybit_broker_venue_now(self, &env)) {
+		/* the next 7 days */
+		c->win += CW_BYBIT_WINDOW_MS;
+		c->pages = 0;
+		cw_bybit_envelope_clear(&env);
+		cw_bybit_broker_execs_page(self, c, NULL);
 		return;
 	}
 	cw_bybit_envelope_clear(&env);
@@ -1023,10 +1123,10 @@ cw_bybit_broker_execs_page(CwBybitBroker *self, CwBybitCatchUp *c, const char *c
 {
 	g_autofree char *query = NULL;
 	g_autofree char *param = cw_bybit_cursor_param(cursor);
+	g_autofree char *window = cw_bybit_window_param(c->win);
 
 	query =
-	    g_strdup_printf("category=linear&symbol=%s&startTime=%" G_GINT64_FORMAT "&limit=100%s",
-			    self->symbol, c->since, param);
+	    g_strdup_printf("category=linear&symbol=%s%s&limit=100%s", self->symbol, window, param);
 	cw_bybit_broker_get(self, "/v5/execution/list", query, TRUE, cw_bybit_broker_execs_got, c);
 }
 
@@ -1100,7 +1200,8 @@ cw_bybit_broker_catch_up(CwBybitBroker *self)
 	c->after_gap = self->resync_due;
 	self->resync_due = FALSE;
 	c->since = self->last_exec_ms > 0 ? self->last_exec_ms - CW_BYBIT_CATCH_UP_MARGIN
-					  : cw_bybit_broker_now_ms(self) - 7 * 24 * 3600 * 1000LL;
+					  : cw_bybit_broker_now_ms(self) - CW_BYBIT_WINDOW_MS;
+	c->win = c->since;
 	/* the executions first: a fill is never taken for a cancel */
 	cw_bybit_broker_execs_page(self, c, NULL);
 	query = g_strdup_printf("category=linear&symbol=%s", self->symbol);
@@ -1460,10 +1561,19 @@ cw_bybit_broker_configure(CwBroker *broker, const CwBotConfig *config, JsonObjec
 			  GError **error)
 {
 	static const char *const known[] = {
-	    "type",         "network",          "rest_url",
-	    "ws_url",       "api_key_env",      "api_secret_env",
-	    "api_key_file", "api_secret_file",  "recv_window_ms",
-	    "timeout_s",    "unknown_position", "reconcile_max_pages",
+	    "type",
+	    "network",
+	    "rest_url",
+	    "ws_url",
+	    "api_key_env",
+	    "api_secret_env",
+	    "api_key_file",
+	    "api_secret_file",
+	    "recv_window_ms",
+	    "timeout_s",
+	    "unknown_position",
+	    "reconcile_max_pages",
+	    "history_days",
 	    NULL,
 	};
 	static const char *const networks[] = {"mainnet", "testnet", "demo", NULL};
@@ -1510,7 +1620,9 @@ cw_bybit_broker_configure(CwBroker *broker, const CwBotConfig *config, JsonObjec
 				   error) ||
 	    !cw_config_read_uint(section, "broker", "reconcile_max_pages",
 				 CW_BYBIT_RECONCILE_MAX_PAGES, 1, 10000, &self->reconcile_max_pages,
-				 error))
+				 error) ||
+	    !cw_config_read_uint(section, "broker", "history_days", CW_BYBIT_HISTORY_DAYS, 1, 3650,
+				 &self->history_days, error))
 		return FALSE;
 	if (!g_str_has_prefix(rest_url, "https://") && !g_str_has_prefix(rest_url, "http://")) {
 		g_set_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_INVALID,
@@ -1648,11 +1760,34 @@ cw_bybit_broker_cancelled_idle(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* An order that the last reconcile found working and that this broker
+ * does not track (a past life's): tracked from what the venue said, so a
+ * cancel of it (reconcile) can be sent and reported. */
+static CwBybitTrack *
+cw_bybit_broker_adopt_venue_order(CwBybitBroker *self, const char *client_order_id)
+{
+	CwOrder *o = g_hash_table_lookup(self->venue_open, client_order_id);
+	CwBybitTrack *track;
+
+	if (o == NULL)
+		return NULL;
+	track = g_new0(CwBybitTrack, 1);
+	track->order = *o;
+	track->acked = TRUE;
+	g_strlcpy(track->order_id, o->exchange_order_id, sizeof track->order_id);
+	g_hash_table_remove(self->venue_open, client_order_id);
+	g_hash_table_replace(self->tracks, track->order.client_order_id, track);
+	return track;
+}
+
 static gboolean
 cw_bybit_broker_cancel(CwBroker *broker, const char *client_order_id, GError **error)
 {
 	CwBybitBroker *self = CW_BYBIT_BROKER(broker);
 	CwBybitTrack *track = cw_bybit_broker_track(self, client_order_id);
+
+	if (track == NULL)
+		track = cw_bybit_broker_adopt_venue_order(self, client_order_id);
 
 	if (track == NULL || track->ended) {
 		cw_broker_set_error(error, CW_BROKER_ERROR_NOT_FOUND, 0, 0, "no working order %s",
@@ -1928,9 +2063,10 @@ cw_bybit_broker_get_balance_finish(CwBroker *broker, GAsyncResult *result, doubl
 typedef struct {
 	CwBrokerState *state;
 	gint64 since;
+	gint64 win; /* the start of the 7-day window of this step's list */
 	guint step;
 	char *cursor; /* the list's nextPageCursor, NULL on its first page */
-	guint pages;  /* of this step's list, read so far */
+	guint pages;  /* of this window of this step's list, read so far */
 } CwBybitReconcile;
 
 static void
@@ -2025,6 +2161,12 @@ cw_bybit_broker_reconcile_got(GObject *source, GAsyncResult *result, gpointer us
 				break;
 			cw_bybit_broker_order_from_info(self, &info, &o);
 			g_array_append_val(r->state->open_orders, o);
+			if (info.link_id[0] != '\0' &&
+			    cw_bybit_broker_track(self, info.link_id) == NULL) {
+				CwOrder *copy = g_memdup2(&o, sizeof o);
+
+				g_hash_table_replace(self->venue_open, copy->client_order_id, copy);
+			}
 		} else if (r->step == 1) {
 			CwBybitExec e;
 			CwOrder o = {0};
@@ -2125,6 +2267,28 @@ cw_bybit_broker_reconcile_got(GObject *source, GAsyncResult *result, gpointer us
 			return;
 		}
 		r->pages = 0;
+		if (r->step > 0 &&
+		    r->win + CW_BYBIT_WINDOW_MS <= cw_bybit_broker_venue_now(self, &env)) {
+			/* the next 7 days of the same list */
+			r->win += CW_BYBIT_WINDOW_MS;
+			cw_bybit_envelope_clear(&env);
+			cw_bybit_broker_reconcile_step(task);
+			return;
+		}
+		r->win = r->since;
+	}
+	if (r->step == 0) {
+		/* before the executions are asked for: does the venue still keep them? */
+		g_autofree char *gap = cw_bybit_broker_history_gap(
+		    self, "reconcile", r->since, cw_bybit_broker_venue_now(self, &env));
+
+		if (gap != NULL) {
+			g_task_return_new_error(task, CW_BROKER_ERROR, CW_BROKER_ERROR_REJECTED,
+						"%s", gap);
+			cw_bybit_envelope_clear(&env);
+			g_object_unref(task);
+			return;
+		}
 	}
 	cw_bybit_envelope_clear(&env);
 	r->step++;
@@ -2142,6 +2306,7 @@ cw_bybit_broker_reconcile_step(GTask *task)
 	CwBybitReconcile *r = g_task_get_task_data(task);
 	g_autofree char *query = NULL;
 	g_autofree char *cursor = cw_bybit_cursor_param(r->cursor);
+	g_autofree char *window = cw_bybit_window_param(r->win);
 
 	/* the largest page each list allows (Bybit v5: realtime and history
 	 * [1, 50], execution/list [1, 100]) */
@@ -2151,14 +2316,12 @@ cw_bybit_broker_reconcile_step(GTask *task)
 		    g_strdup_printf("category=linear&symbol=%s&limit=50%s", self->symbol, cursor);
 		break;
 	case 1:
-		query = g_strdup_printf("category=linear&symbol=%s&startTime=%" G_GINT64_FORMAT
-					"&limit=100%s",
-					self->symbol, r->since, cursor);
+		query = g_strdup_printf("category=linear&symbol=%s%s&limit=100%s", self->symbol,
+					window, cursor);
 		break;
 	case 2:
-		query = g_strdup_printf("category=linear&symbol=%s&startTime=%" G_GINT64_FORMAT
-					"&limit=50%s",
-					self->symbol, r->since, cursor);
+		query = g_strdup_printf("category=linear&symbol=%s%s&limit=50%s", self->symbol,
+					window, cursor);
 		break;
 	case 3:
 		query = g_strdup_printf("category=linear&symbol=%s", self->symbol);
@@ -2194,6 +2357,8 @@ cw_bybit_broker_reconcile_async(CwBroker *broker, gint64 since_ms, GCancellable 
 		return;
 	}
 	r->since = since_ms;
+	r->win = since_ms;
+	g_hash_table_remove_all(CW_BYBIT_BROKER(broker)->venue_open);
 	r->state = g_new0(CwBrokerState, 1);
 	r->state->open_orders = g_array_new(FALSE, TRUE, sizeof(CwOrder));
 	r->state->ended = g_array_new(FALSE, TRUE, sizeof(CwOrder));
@@ -2265,6 +2430,7 @@ cw_bybit_broker_finalize(GObject *object)
 	g_clear_object(&self->cancellable);
 	g_clear_object(&self->session);
 	g_hash_table_unref(self->tracks);
+	g_hash_table_unref(self->venue_open);
 	g_queue_clear(&self->seen_order);
 	g_hash_table_unref(self->seen);
 	if (self->api_secret != NULL)
@@ -2292,12 +2458,14 @@ cw_bybit_broker_init(CwBybitBroker *self)
 	    soup_session_new_with_options("timeout", 10, "user-agent", "candlewick-bybit", NULL);
 	self->cancellable = g_cancellable_new();
 	self->tracks = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	self->venue_open = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
 	self->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g_queue_init(&self->high);
 	g_queue_init(&self->low);
 	g_queue_init(&self->seen_order);
 	self->recv_window_ms = 5000;
 	self->timeout_s = 10;
+	self->history_days = CW_BYBIT_HISTORY_DAYS;
 	self->limit_left = -1;
 }
 

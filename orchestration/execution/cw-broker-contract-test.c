@@ -225,6 +225,62 @@ test_replacement_rejected_keeps_old_stop(void)
 	fixture_clear(&f);
 }
 
+static void
+count_cancel(CwTradingOrchestrator *orch, const char *client_order_id, gpointer user_data)
+{
+	GPtrArray *ids = user_data;
+	const CwOrder *at_venue;
+
+	/* before the broker sees it: still working at the venue */
+	at_venue = cw_test_venue_broker_get_order(
+	    CW_TEST_VENUE_BROKER(cw_trading_orchestrator_get_broker(orch)), client_order_id);
+	g_assert_nonnull(at_venue);
+	g_assert_false(cw_order_status_is_final(at_venue->status));
+	g_ptr_array_add(ids, g_strdup(client_order_id));
+}
+
+/* Every cancel goes through the cancel hook before the broker sees it (the
+ * service journals its intent there): closing a position cancels its stop
+ * and take-profits, each named to the hook once. */
+static void
+test_cancel_hook_before_send(void)
+{
+	Fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+	guint n_exits = 0;
+
+	fixture_init_tp(&f, FALSE, "{'percent': 1, 'close': 0.5}, {'percent': 2}");
+	cw_trading_orchestrator_set_cancel_hook(f.orch, count_cancel, ids);
+	entry_sent(&f);
+	cw_test_venue_broker_deliver(f.venue);
+	candle(&f);
+	cw_test_venue_broker_deliver(f.venue);
+	g_assert_cmpuint(ids->len, ==, 0);
+	for (guint i = 0; i < cw_test_recorder_count(f.rec, CW_EVENT_ORDER_SUBMITTED); i++) {
+		CwOrder o = submitted(&f, i);
+
+		n_exits += o.purpose == CW_ORDER_PURPOSE_STOP_LOSS ||
+			   o.purpose == CW_ORDER_PURPOSE_TAKE_PROFIT;
+	}
+	g_assert_cmpuint(n_exits, ==, 3);
+	g_assert_true(cw_trading_orchestrator_request_close(f.orch, &error));
+	g_assert_no_error(error);
+	cw_test_venue_broker_deliver(f.venue);
+	candle(&f);
+	cw_test_venue_broker_deliver(f.venue);
+	g_assert_true(cw_account_is_flat(cw_trading_orchestrator_get_account(f.orch)));
+	g_assert_cmpuint(ids->len, ==, 3);
+	for (guint i = 0; i < ids->len; i++) {
+		const CwOrder *at_venue = cw_test_venue_broker_get_order(f.venue, ids->pdata[i]);
+
+		g_assert_nonnull(at_venue);
+		g_assert_true(at_venue->purpose == CW_ORDER_PURPOSE_STOP_LOSS ||
+			      at_venue->purpose == CW_ORDER_PURPOSE_TAKE_PROFIT);
+	}
+	fixture_clear(&f);
+}
+
 /* The take profits are split again over the whole entry once its rest fills. */
 static void
 test_partial_fill_resizes_take_profits(void)
@@ -681,6 +737,8 @@ main(int argc, char **argv)
 	g_test_add_func("/execution/contract/partial-fill-resizes-take-profits",
 			test_partial_fill_resizes_take_profits);
 	g_test_add_func("/execution/contract/amend-when-capable", test_amend_when_capable);
+	g_test_add_func("/execution/contract/cancel-hook-before-send",
+			test_cancel_hook_before_send);
 	g_test_add_func("/execution/contract/entry-timeout-cancels-rest",
 			test_entry_timeout_cancels_rest);
 	g_test_add_func("/execution/contract/rejected-is-permanent", test_rejected_is_permanent);

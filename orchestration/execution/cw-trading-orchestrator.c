@@ -75,6 +75,8 @@ struct _CwTradingOrchestrator {
 	char reason[CW_REASON_LEN];
 	CwOrderHook order_hook;
 	gpointer order_hook_data;
+	CwCancelHook cancel_hook;
+	gpointer cancel_hook_data;
 	/* group commit: while hold_sends, a sent order waits here (after its
 	 * hook) until cw_trading_orchestrator_release_sends() */
 	gboolean hold_sends;
@@ -653,6 +655,16 @@ cw_trading_orchestrator_unprotected_end(CwTradingOrchestrator *self)
 	p->max_candles = MAX(p->max_candles, candles);
 }
 
+/* Every cancel goes through here: the service makes its intent durable
+ * (the cancel hook) before the broker sees it. */
+static void
+cw_trading_orchestrator_send_cancel(CwTradingOrchestrator *self, const char *client_order_id)
+{
+	if (self->cancel_hook != NULL && !self->warm_up)
+		self->cancel_hook(self, client_order_id, self->cancel_hook_data);
+	self->broker_iface->cancel(self->broker, client_order_id, NULL);
+}
+
 /* The replacement stop is working: the one it replaces goes. */
 static void
 cw_trading_orchestrator_retire_old_stop(CwTradingOrchestrator *self)
@@ -665,7 +677,7 @@ cw_trading_orchestrator_retire_old_stop(CwTradingOrchestrator *self)
 	if (self->old_stop.seq == self->stop_order.seq)
 		return; /* amended in place: the same order */
 	memcpy(id, self->old_stop.client_order_id, sizeof(id));
-	self->broker_iface->cancel(self->broker, id, NULL);
+	cw_trading_orchestrator_send_cancel(self, id);
 }
 
 static void cw_trading_orchestrator_start_lookup(CwTradingOrchestrator *self);
@@ -952,8 +964,8 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 			if (self->has_old_stop) {
 				/* prev_stop was itself an unacknowledged replacement of
 				 * old_stop, which stays until this one works */
-				self->broker_iface->cancel(self->broker, prev_stop.client_order_id,
-							   NULL);
+				cw_trading_orchestrator_send_cancel(self,
+								    prev_stop.client_order_id);
 			} else {
 				self->old_stop = prev_stop;
 				self->has_old_stop = TRUE;
@@ -1022,19 +1034,19 @@ cw_trading_orchestrator_cancel_exits(CwTradingOrchestrator *self)
 	if (self->has_old_stop) {
 		self->has_old_stop = FALSE;
 		memcpy(id, self->old_stop.client_order_id, sizeof(id));
-		self->broker_iface->cancel(self->broker, id, NULL);
+		cw_trading_orchestrator_send_cancel(self, id);
 	}
 	if (self->has_stop) {
 		self->has_stop = FALSE;
 		memcpy(id, self->stop_order.client_order_id, sizeof(id));
-		self->broker_iface->cancel(self->broker, id, NULL);
+		cw_trading_orchestrator_send_cancel(self, id);
 	}
 	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
 		if (!self->has_tp[i])
 			continue;
 		self->has_tp[i] = FALSE;
 		memcpy(id, self->tp_orders[i].client_order_id, sizeof(id));
-		self->broker_iface->cancel(self->broker, id, NULL);
+		cw_trading_orchestrator_send_cancel(self, id);
 	}
 }
 
@@ -1050,7 +1062,7 @@ cw_trading_orchestrator_cancel_take_profits(CwTradingOrchestrator *self)
 			continue;
 		self->has_tp[i] = FALSE;
 		memcpy(id, self->tp_orders[i].client_order_id, sizeof(id));
-		self->broker_iface->cancel(self->broker, id, NULL);
+		cw_trading_orchestrator_send_cancel(self, id);
 	}
 }
 
@@ -1527,7 +1539,7 @@ cw_trading_orchestrator_run_timers_due(CwTradingOrchestrator *self)
 		/* the rest of a partly filled entry is not waited for any longer */
 		self->entry_deadline = 0;
 		memcpy(id, self->entry_id, sizeof(id));
-		self->broker_iface->cancel(self->broker, id, NULL);
+		cw_trading_orchestrator_send_cancel(self, id);
 	}
 	if (self->has_limbo && !self->lookup_in_flight && self->lookup_due > 0 &&
 	    now >= self->lookup_due)
@@ -1864,7 +1876,7 @@ cw_trading_orchestrator_request_close(CwTradingOrchestrator *self, GError **erro
 		/* a partly filled entry takes no more: the rest is cancelled */
 		self->entry_deadline = 0;
 		memcpy(id, self->entry_id, sizeof(id));
-		self->broker_iface->cancel(self->broker, id, NULL);
+		cw_trading_orchestrator_send_cancel(self, id);
 	}
 	if (cw_account_is_flat(&self->account))
 		return TRUE;
@@ -1963,10 +1975,10 @@ cw_trading_orchestrator_finish(CwTradingOrchestrator *self)
 		cw_trading_orchestrator_cancel_exits(self);
 		memcpy(id, self->entry_id, sizeof(id));
 		if (id[0] != '\0')
-			self->broker_iface->cancel(self->broker, id, NULL);
+			cw_trading_orchestrator_send_cancel(self, id);
 		memcpy(id, self->close_id, sizeof(id));
 		if (id[0] != '\0')
-			self->broker_iface->cancel(self->broker, id, NULL);
+			cw_trading_orchestrator_send_cancel(self, id);
 	}
 	self->now = self->last_candle.open_time + (self->last_candle.interval_ms > 0
 						       ? self->last_candle.interval_ms
@@ -2143,6 +2155,26 @@ cw_trading_orchestrator_set_order_hook(CwTradingOrchestrator *self, CwOrderHook 
 	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
 	self->order_hook = hook;
 	self->order_hook_data = user_data;
+}
+
+/**
+ * cw_trading_orchestrator_set_cancel_hook:
+ * @self: an orchestrator
+ * @hook: (nullable): called with the client order id of every cancel just
+ *   before it goes to the broker
+ * @user_data: for @hook
+ *
+ * The service uses it to journal the cancel's intent (the order's row
+ * becomes pending_cancel), so a restart that finds the order still working
+ * at the venue cancels it again. The cancel is sent whatever the hook did.
+ */
+void
+cw_trading_orchestrator_set_cancel_hook(CwTradingOrchestrator *self, CwCancelHook hook,
+					gpointer user_data)
+{
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	self->cancel_hook = hook;
+	self->cancel_hook_data = user_data;
 }
 
 /**
@@ -2763,6 +2795,31 @@ cw_trading_orchestrator_tracks_order(CwTradingOrchestrator *self, const char *cl
 	}
 	return (self->entry_working && strcmp(self->entry_id, client_order_id) == 0) ||
 	       (self->close_pending && strcmp(self->close_id, client_order_id) == 0);
+}
+
+/**
+ * cw_trading_orchestrator_is_idle:
+ * @self: an orchestrator
+ *
+ * Returns: TRUE when the orchestrator is flat and waits for nothing: no
+ * working or queued order, no lookup. Nothing it can still learn (a fill
+ * looked up, a report) would make it place or adopt an order, so a
+ * reconcile takes an order of its own that it does not track for one to
+ * cancel.
+ */
+gboolean
+cw_trading_orchestrator_is_idle(CwTradingOrchestrator *self)
+{
+	g_return_val_if_fail(CW_IS_TRADING_ORCHESTRATOR(self), FALSE);
+	if (!cw_trading_orchestrator_is_flat(self) || self->has_stop || self->has_old_stop ||
+	    self->entry_working || self->entry_pending || self->close_pending || self->has_limbo ||
+	    cw_action_queue_get_length(self->queue) > 0)
+		return FALSE;
+	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
+		if (self->has_tp[i])
+			return FALSE;
+	}
+	return TRUE;
 }
 
 gsize

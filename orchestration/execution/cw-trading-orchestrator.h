@@ -27,6 +27,9 @@ G_DECLARE_FINAL_TYPE(CwTradingOrchestrator, cw_trading_orchestrator, CW, TRADING
  * with error set fails the submission (it is retried). */
 typedef gboolean (*CwOrderHook)(CwTradingOrchestrator *orchestrator, const CwOrder *order,
 				gpointer user_data, GError **error);
+/* Called before every cancel is sent (cw_trading_orchestrator_set_cancel_hook()). */
+typedef void (*CwCancelHook)(CwTradingOrchestrator *orchestrator, const char *client_order_id,
+			     gpointer user_data);
 
 /* spec NULL = the config's active strategy; spec must belong to config.
  * The strategy is created by spec->type on CW_EXTENSION_POINT_STRATEGY, the
@@ -100,6 +103,8 @@ void cw_trading_orchestrator_set_next_seq(CwTradingOrchestrator *self, guint64 s
 /* Writes the client order id of seq into buf (CW_CLIENT_ORDER_ID_LEN). */
 void cw_trading_orchestrator_set_order_hook(CwTradingOrchestrator *self, CwOrderHook hook,
 					    gpointer user_data);
+void cw_trading_orchestrator_set_cancel_hook(CwTradingOrchestrator *self, CwCancelHook hook,
+					     gpointer user_data);
 /* Group commit: sends wait after the hook until released (or dropped). */
 void cw_trading_orchestrator_set_hold_sends(CwTradingOrchestrator *self, gboolean hold);
 guint cw_trading_orchestrator_get_n_held_sends(CwTradingOrchestrator *self);
@@ -145,6 +150,8 @@ gboolean cw_trading_orchestrator_restore(CwTradingOrchestrator *self, const guin
 
 /* Reconcile after a restart: look an order up and apply what the venue says. */
 void cw_trading_orchestrator_resolve_order(CwTradingOrchestrator *self, const CwOrder *order);
+/* Flat, and waiting for no order or lookup (reconcile). */
+gboolean cw_trading_orchestrator_is_idle(CwTradingOrchestrator *self);
 gboolean cw_trading_orchestrator_tracks_order(CwTradingOrchestrator *self,
 					      const char *client_order_id);
 

@@ -14,6 +14,9 @@
 
 #define KEY    "test-key-7f3a"
 #define SECRET "test-secret-9d41c0ffee"
+/* the simulator's first candle: reconcile reads from there (Bybit keeps 730
+ * days of executions, so a reach back to 0 fails closed) */
+#define T0 1700000000000
 
 typedef struct {
 	CwExchangeSim *sim;
@@ -104,7 +107,7 @@ fixture_init(Fixture *f, const char *extra)
 	g_assert_no_error(error);
 	for (guint i = 0; i < 10; i++)
 		g_string_append_printf(rows, "%" G_GINT64_FORMAT ",100,101,99,100,1\n",
-				       1700000000000 + (gint64) i * 60000);
+				       T0 + (gint64) i * 60000);
 	csv = g_build_filename(f->dir, "c.csv", NULL);
 	g_assert_true(g_file_set_contents(csv, rows->str, -1, NULL));
 	g_string_free(rows, TRUE);
@@ -594,12 +597,79 @@ reconciled(GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* 60 market orders filled in two executions each: 120 executions, more
  * than one page of /v5/execution/list (100). */
+static gboolean
+ended_cb(Fixture *f)
+{
+	for (guint i = 0; i < f->reports->len; i++) {
+		const Seen *s = &g_array_index(f->reports, Seen, i);
+
+		if (strcmp(s->order.client_order_id, wanted_id) == 0 &&
+		    cw_order_status_is_final(s->order.status))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* A cancel of an order that is no longer working (110001: it filled while
+ * the stream was down) is what the cancel asked for: no error is reported
+ * (none reaches the circuit breaker), and the lookup says how it ended. */
+static void
+test_cancel_gone(void)
+{
+	Fixture f;
+	g_autoptr(GError) error = NULL;
+	CwOrder first = market("cw-gone-0", CW_SIDE_BUY, 0.001, CW_ORDER_PURPOSE_ENTRY);
+	CwOrder o = market("cw-gone-1", CW_SIDE_BUY, 0.001, CW_ORDER_PURPOSE_ENTRY);
+
+	fixture_init(&f, NULL);
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "rate_limit_per_s", "1000", &error));
+	candle(&f, 100, 101, 99, 100);
+	/* one fill through the stream: a catch-up starts from its time */
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &first, &error));
+	wanted_id = "cw-gone-0";
+	g_assert_true(wait_for(acked, &f, 5));
+	candle(&f, 100, 101, 99, 100);
+	wanted_qty = 0.001;
+	g_assert_true(wait_for(has_filled, &f, 5));
+	o.type = CW_ORDER_TYPE_LIMIT;
+	o.price = 50;
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &o, &error));
+	wanted_id = "cw-gone-1";
+	g_assert_true(wait_for(acked, &f, 5));
+	/* it fills while the stream is down: the broker still holds it working */
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "cut_stream_every", "1", &error));
+	candle(&f, 60, 61, 40, 45);
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "cut_stream_every", "0", &error));
+	g_assert_true(cw_broker_cancel(CW_BROKER(f.broker), "cw-gone-1", &error));
+	g_assert_no_error(error);
+	g_assert_true(wait_for(ended_cb, &f, 10));
+	for (guint i = 0; i < f.reports->len; i++) {
+		const Seen *s = &g_array_index(f.reports, Seen, i);
+
+		if (strcmp(s->order.client_order_id, "cw-gone-1") == 0)
+			g_assert_false(s->has_error);
+	}
+	fixture_clear(&f);
+}
+
+static CwBrokerState *
+reconcile_since(Fixture *f, gint64 since, GError **error)
+{
+	g_autoptr(GAsyncResult) result = NULL;
+	gint64 end;
+
+	cw_broker_reconcile_async(CW_BROKER(f->broker), since, NULL, reconciled, &result);
+	end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	while (result == NULL && g_get_monotonic_time() < end)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_nonnull(result);
+	return cw_broker_reconcile_finish(CW_BROKER(f->broker), result, error);
+}
+
 static CwBrokerState *
 reconcile_after_many(Fixture *f, GError **error)
 {
 	g_autoptr(GError) local = NULL;
-	g_autoptr(GAsyncResult) result = NULL;
-	gint64 end;
 
 	g_assert_true(cw_sim_bybit_private_set_fault(f->priv, "rate_limit_per_s", "1000", &local));
 	g_assert_true(cw_sim_bybit_private_set_fault(f->priv, "partial_fill_every", "1", &local));
@@ -618,12 +688,7 @@ reconcile_after_many(Fixture *f, GError **error)
 		g_main_context_iteration(NULL, FALSE);
 	candle(f, 100, 101, 99, 100);
 	g_assert_true(wait_for(all_executed, f, 10));
-	cw_broker_reconcile_async(CW_BROKER(f->broker), 0, NULL, reconciled, &result);
-	end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
-	while (result == NULL && g_get_monotonic_time() < end)
-		g_main_context_iteration(NULL, TRUE);
-	g_assert_nonnull(result);
-	return cw_broker_reconcile_finish(CW_BROKER(f->broker), result, error);
+	return reconcile_since(f, T0, error);
 }
 
 /* Reconcile reads every page: all 60 orders end filled whole, the oldest
@@ -664,7 +729,8 @@ test_reconcile_page_bound(void)
 	g_assert_null(state);
 	g_assert_error(error, CW_BROKER_ERROR, CW_BROKER_ERROR_REJECTED);
 	g_test_message("%s", error->message);
-	g_assert_nonnull(strstr(error->message, "/v5/execution/list since 0 goes on past 1 pages"));
+	g_assert_nonnull(
+	    strstr(error->message, "/v5/execution/list since 1700000000000 goes on past 1 pages"));
 	g_assert_nonnull(strstr(error->message, "broker.reconcile_max_pages"));
 	fixture_clear(&f);
 }
@@ -732,7 +798,7 @@ test_catch_up_bound(void)
 	g_assert_cmpuint(resynced, >=, 1);
 	/* the first page is not booked as if it were all */
 	g_assert_cmpuint(cw_bybit_broker_get_stats(f.broker)->execs_applied, ==, applied);
-	cw_broker_reconcile_async(CW_BROKER(f.broker), 0, NULL, reconciled, &result);
+	cw_broker_reconcile_async(CW_BROKER(f.broker), T0, NULL, reconciled, &result);
 	end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
 	while (result == NULL && g_get_monotonic_time() < end)
 		g_main_context_iteration(NULL, TRUE);
@@ -743,6 +809,54 @@ test_catch_up_bound(void)
 	g_test_message("%s", error->message);
 	g_assert_nonnull(strstr(error->message, "catch-up: /v5/execution/list since "));
 	g_assert_nonnull(strstr(error->message, "past 1 pages (broker.reconcile_max_pages)"));
+	fixture_clear(&f);
+}
+
+/* Bybit lists at most 7 days per query: a reconcile from 20 days back walks
+ * three windows and finds the fill in the last one; from past the 730 days
+ * the venue keeps, it fails closed naming the gap. */
+static void
+test_reconcile_windows(void)
+{
+	Fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBrokerState) state = NULL;
+	CwOrder o = market("cw-win-1", CW_SIDE_BUY, 0.001, CW_ORDER_PURPOSE_ENTRY);
+	const gint64 day = 24 * 3600 * 1000LL;
+	gboolean found = FALSE;
+
+	fixture_init(&f, NULL);
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "rate_limit_per_s", "1000", &error));
+	candle(&f, 100, 101, 99, 100);
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &o, &error));
+	wanted_id = "cw-win-1";
+	g_assert_true(wait_for(acked, &f, 5));
+	candle(&f, 100, 101, 99, 100);
+	wanted_qty = 0.001;
+	g_assert_true(wait_for(has_filled, &f, 5));
+	/* the broker forgets it: only the venue's lists can say */
+	state = reconcile_since(&f, T0 - 20 * day, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(state);
+	for (guint i = 0; i < state->ended->len; i++) {
+		const CwOrder *x = &g_array_index(state->ended, CwOrder, i);
+
+		if (strcmp(x->client_order_id, "cw-win-1") == 0) {
+			g_assert_cmpint(x->status, ==, CW_ORDER_STATUS_FILLED);
+			g_assert_cmpfloat_with_epsilon(x->filled_qty, 0.001, 1e-12);
+			found = TRUE;
+		}
+	}
+	g_assert_true(found);
+	g_clear_pointer(&state, cw_broker_state_free);
+
+	state = reconcile_since(&f, T0 - 800 * day, &error);
+	g_assert_null(state);
+	g_assert_error(error, CW_BROKER_ERROR, CW_BROKER_ERROR_REJECTED);
+	g_test_message("%s", error->message);
+	g_assert_nonnull(strstr(error->message, "reaches back past what the venue keeps (730 "
+						"days, broker.history_days)"));
+	g_assert_nonnull(strstr(error->message, "cannot be read"));
 	fixture_clear(&f);
 }
 
@@ -891,6 +1005,8 @@ main(int argc, char **argv)
 	g_test_add_func("/bybit/broker/reconcile-pages", test_reconcile_pages);
 	g_test_add_func("/bybit/broker/reconcile-page-bound", test_reconcile_page_bound);
 	g_test_add_func("/bybit/broker/catch-up-bound", test_catch_up_bound);
+	g_test_add_func("/bybit/broker/reconcile-windows", test_reconcile_windows);
+	g_test_add_func("/bybit/broker/cancel-gone", test_cancel_gone);
 	g_test_add_func("/bybit/broker/secrets", test_secrets);
 	g_test_add_func("/bybit/broker/config-errors", test_config_errors);
 	return g_test_run();

@@ -582,6 +582,68 @@ test_paging(void)
 	fixture_clear(&f);
 }
 
+static JsonNode *
+execs_between(Fixture *f, gint64 start, gint64 end)
+{
+	g_autofree char *q = NULL;
+	GString *s = g_string_new("/v5/execution/list?category=linear&symbol=BTCUSDT");
+
+	if (start > 0)
+		g_string_append_printf(s, "&startTime=%" G_GINT64_FORMAT, start);
+	if (end > 0)
+		g_string_append_printf(s, "&endTime=%" G_GINT64_FORMAT, end);
+	q = g_string_free(s, FALSE);
+	return call(f, "GET", q, NULL);
+}
+
+/* The history lists as Bybit's: a window of at most 7 days (retCode 10001
+ * past it), a startTime alone means 7 days from it, nothing older than the
+ * 730 days the venue keeps; the envelope's time is the venue's (the
+ * clock its executions carry). */
+static void
+test_history_windows(void)
+{
+	Fixture f;
+	const char *create =
+	    "{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"side\":\"Buy\","
+	    "\"orderType\":\"Market\",\"qty\":\"0.01\",\"orderLinkId\":\"cw-8-1\"}";
+	const gint64 day = 24 * 3600 * 1000LL;
+	g_autoptr(JsonNode) created = NULL, wide = NULL, old = NULL, late = NULL, near = NULL;
+	g_autoptr(JsonNode) hist = NULL;
+	gint64 t;
+
+	fixture_init(&f);
+	candle(&f, 100, 101, 99, 100);
+	created = call(&f, "POST", "/v5/order/create", create);
+	g_assert_cmpint(ret_code(created), ==, 0);
+	candle(&f, 200, 210, 190, 205);
+	t = f.now;
+	g_assert_cmpint(json_object_get_int_member(json_node_get_object(created), "time"), ==,
+			t - 60000);
+
+	wide = execs_between(&f, t - 8 * day, t);
+	g_assert_cmpint(ret_code(wide), ==, 10001);
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(wide), "retMsg"), ==,
+			"The time range between startTime and endTime cannot exceed 7 days");
+	/* startTime alone: [t - 8 days, t - 1 day], without the fill */
+	late = execs_between(&f, t - 8 * day, 0);
+	g_assert_cmpint(ret_code(late), ==, 0);
+	g_assert_cmpuint(json_array_get_length(result_list(late)), ==, 0);
+	near = execs_between(&f, t - 7 * day, t);
+	g_assert_cmpint(ret_code(near), ==, 0);
+	g_assert_cmpuint(json_array_get_length(result_list(near)), ==, 1);
+	old = execs_between(&f, t - 731 * day, t - 725 * day);
+	g_assert_cmpint(ret_code(old), ==, 10001);
+	g_assert_cmpstr(json_object_get_string_member(json_node_get_object(old), "retMsg"), ==,
+			"Can't query order earlier than 2 years");
+	hist = call(&f, "GET",
+		    "/v5/order/history?category=linear&symbol=BTCUSDT&startTime=1&endTime="
+		    "999999999999",
+		    NULL);
+	g_assert_cmpint(ret_code(hist), ==, 10001);
+	fixture_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -594,5 +656,6 @@ main(int argc, char **argv)
 	g_test_add_func("/exchange-sim/private/stream", test_private_stream);
 	g_test_add_func("/exchange-sim/private/hand-trade", test_hand_trade);
 	g_test_add_func("/exchange-sim/private/paging", test_paging);
+	g_test_add_func("/exchange-sim/private/history-windows", test_history_windows);
 	return g_test_run();
 }

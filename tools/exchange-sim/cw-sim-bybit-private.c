@@ -714,8 +714,11 @@ cw_sim_priv_answer(CwSimBybitPrivate *self, SoupServerMessage *msg, gint64 code,
 	json_builder_set_member_name(b, "retExtInfo");
 	json_builder_begin_object(b);
 	json_builder_end_object(b);
+	/* the venue's time of the answer: the clock its orders and executions
+	 * carry (the market's); the recv window is checked against the wall
+	 * clock, which /v5/market/time reports */
 	json_builder_set_member_name(b, "time");
-	json_builder_add_int_value(b, cw_sim_priv_wall_ms(self));
+	json_builder_add_int_value(b, cw_sim_priv_now(self));
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	body = json_to_string(root, FALSE);
@@ -1095,9 +1098,17 @@ cw_sim_priv_amend(CwSimBybitPrivate *self, SoupServerMessage *msg, JsonObject *r
 static void
 cw_sim_priv_cancel(CwSimBybitPrivate *self, SoupServerMessage *msg, JsonObject *req)
 {
-	CwSimOrder *o = cw_sim_priv_find_open(self, msg, req, "cancel");
+	CwSimOrder *o = NULL;
 	g_autoptr(JsonBuilder) b = json_builder_new();
 
+	if (self->faults.error_cancel_next > 0) {
+		self->faults.error_cancel_next--;
+		soup_server_message_set_status(msg, 503, NULL);
+		soup_server_message_set_response(msg, "text/plain", SOUP_MEMORY_STATIC,
+						 "simulated service unavailable", 29);
+		return;
+	}
+	o = cw_sim_priv_find_open(self, msg, req, "cancel");
 	if (o == NULL)
 		return;
 	o->cancel_type = "CancelByUser";
@@ -1213,19 +1224,73 @@ cw_sim_priv_realtime(CwSimBybitPrivate *self, SoupServerMessage *msg, GHashTable
 	cw_sim_priv_answer(self, msg, 0, "OK", b);
 }
 
+#define CW_SIM_PRIV_WINDOW_MS  ((gint64) 7 * 24 * 3600 * 1000)
+#define CW_SIM_PRIV_HISTORY_MS ((gint64) 730 * 24 * 3600 * 1000)
+
+/* The time window of a history list, as Bybit v5 reads startTime and
+ * endTime: at most 7 days (endTime - startTime <= 7 days, else retCode
+ * 10001); one alone means 7 days from it (or up to it); none, the last 7
+ * days. The venue keeps 730 days (a unified account): a start before that
+ * is refused. FALSE when answered with the refusal. */
+static gboolean
+cw_sim_priv_window(CwSimBybitPrivate *self, SoupServerMessage *msg, GHashTable *query,
+		   gint64 *start, gint64 *end)
+{
+	gint64 now = cw_sim_priv_now(self);
+	gint64 s = cw_sim_priv_q_int(query, "startTime", 0);
+	gint64 e = cw_sim_priv_q_int(query, "endTime", 0);
+
+	if (s < 0 || e < 0) {
+		cw_sim_priv_answer(self, msg, 10001, "params error: startTime or endTime", NULL);
+		return FALSE;
+	}
+	if (s > 0 && e > 0 && e - s > CW_SIM_PRIV_WINDOW_MS) {
+		cw_sim_priv_answer(self, msg, 10001,
+				   "The time range between startTime and endTime cannot exceed 7 "
+				   "days",
+				   NULL);
+		return FALSE;
+	}
+	if (s > 0 && e > 0 && e < s) {
+		cw_sim_priv_answer(self, msg, 10001,
+				   "params error: endTime must not be earlier than startTime",
+				   NULL);
+		return FALSE;
+	}
+	if (s == 0 && e == 0)
+		e = now;
+	if (s == 0)
+		s = e - CW_SIM_PRIV_WINDOW_MS;
+	if (e == 0)
+		e = s + CW_SIM_PRIV_WINDOW_MS;
+	if (s < now - CW_SIM_PRIV_HISTORY_MS) {
+		cw_sim_priv_answer(self, msg, 10001, "Can't query order earlier than 2 years",
+				   NULL);
+		return FALSE;
+	}
+	*start = s;
+	*end = e;
+	return TRUE;
+}
+
 static void
 cw_sim_priv_executions(CwSimBybitPrivate *self, SoupServerMessage *msg, GHashTable *query)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	const char *symbol = cw_sim_priv_q(query, "symbol");
 	const char *link = cw_sim_priv_q(query, "orderLinkId");
-	gint64 start = cw_sim_priv_q_int(query, "startTime", 0);
+	gint64 start = 0, end = 0;
 	gint64 limit = cw_sim_priv_q_int(query, "limit", 50);
 	gint64 skip = cw_sim_priv_q_cursor(query);
 	gint64 seen = 0, listed = 0;
 	char cursor[48] = "";
 
-	if (start < 0 || limit < 1 || limit > 100 || skip < 0) {
+	/* by orderLinkId, Bybit ignores the other filters */
+	if (link == NULL && !cw_sim_priv_window(self, msg, query, &start, &end))
+		return;
+	if (link != NULL)
+		end = G_MAXINT64;
+	if (limit < 1 || limit > 100 || skip < 0) {
 		cw_sim_priv_answer(self, msg, 10001, "params error: startTime, limit or cursor",
 				   NULL);
 		return;
@@ -1236,7 +1301,8 @@ cw_sim_priv_executions(CwSimBybitPrivate *self, SoupServerMessage *msg, GHashTab
 		const CwSimExec *e = &g_array_index(self->execs, CwSimExec, i - 1);
 
 		if ((symbol != NULL && strcmp(symbol, e->order.symbol) != 0) ||
-		    (link != NULL && strcmp(link, e->order.link_id) != 0) || e->time < start)
+		    (link != NULL && strcmp(link, e->order.link_id) != 0) || e->time < start ||
+		    e->time > end)
 			continue;
 		if (seen++ < skip)
 			continue;
@@ -1258,13 +1324,15 @@ cw_sim_priv_history(CwSimBybitPrivate *self, SoupServerMessage *msg, GHashTable 
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	const char *symbol = cw_sim_priv_q(query, "symbol");
-	gint64 start = cw_sim_priv_q_int(query, "startTime", 0);
+	gint64 start = 0, end = 0;
 	gint64 limit = cw_sim_priv_q_int(query, "limit", 20);
 	gint64 skip = cw_sim_priv_q_cursor(query);
 	gint64 seen = 0, listed = 0;
 	char cursor[48] = "";
 
-	if (start < 0 || limit < 1 || limit > 50 || skip < 0) {
+	if (!cw_sim_priv_window(self, msg, query, &start, &end))
+		return;
+	if (limit < 1 || limit > 50 || skip < 0) {
 		cw_sim_priv_answer(self, msg, 10001, "params error: startTime, limit or cursor",
 				   NULL);
 		return;
@@ -1274,7 +1342,7 @@ cw_sim_priv_history(CwSimBybitPrivate *self, SoupServerMessage *msg, GHashTable 
 		const CwSimOrder *o = self->order_list->pdata[i - 1];
 
 		if (cw_sim_priv_is_open(o) || (symbol != NULL && strcmp(symbol, o->symbol) != 0) ||
-		    o->updated < start)
+		    o->updated < start || o->updated > end)
 			continue;
 		if (seen++ < skip)
 			continue;
@@ -1506,6 +1574,7 @@ cw_sim_priv_faults_doc(CwSimBybitPrivate *self, JsonBuilder *b)
 	CW_SIM_PRIV_FIELD(delay_exec_ms)
 	CW_SIM_PRIV_FIELD(partial_fill_every)
 	CW_SIM_PRIV_FIELD(rate_limit_per_s)
+	CW_SIM_PRIV_FIELD(error_cancel_next)
 #undef CW_SIM_PRIV_FIELD
 	json_builder_set_member_name(b, "clock_skew_ms");
 	json_builder_add_int_value(b, self->clock_skew_ms);
@@ -1954,7 +2023,7 @@ cw_sim_bybit_private_set_fault(CwSimBybitPrivate *self, const char *key, const c
 	    "drop_create_next",     "timeout_create_next", "error_create_next",
 	    "error_accepted_next",  "rate_limit_next",     "cut_stream_every",
 	    "duplicate_exec_every", "delay_exec_ms",       "partial_fill_every",
-	    "rate_limit_per_s",
+	    "rate_limit_per_s",     "error_cancel_next",
 	};
 	guint *fields[] = {
 	    &self->faults.drop_create_next,     &self->faults.timeout_create_next,
@@ -1962,6 +2031,7 @@ cw_sim_bybit_private_set_fault(CwSimBybitPrivate *self, const char *key, const c
 	    &self->faults.rate_limit_next,      &self->faults.cut_stream_every,
 	    &self->faults.duplicate_exec_every, &self->faults.delay_exec_ms,
 	    &self->faults.partial_fill_every,   &self->faults.rate_limit_per_s,
+	    &self->faults.error_cancel_next,
 	};
 	guint64 v = 0;
 	gint64 skew = 0;

@@ -25,6 +25,7 @@ typedef struct {
 	guint delay_exec_ms;        /* push executions this late */
 	guint partial_fill_every;   /* every Nth fill in two executions (PartiallyFilled first) */
 	guint rate_limit_per_s;     /* private requests per key per second (default 20) */
+	guint error_cancel_next;    /* answer a cancel 503 without cancelling */
 } CwSimPrivateFaults;
 
 typedef struct _CwSimBybitPrivate CwSimBybitPrivate;

@@ -589,7 +589,8 @@ cw_bot_admin_get_kill_switch(CwStore *store, gboolean *halted, gint64 *seq, GErr
 static const char *const cw_bot_admin_named_events[] = {
     CW_BOT_ADMIN_EVENT_KILL_SWITCH,           CW_BOT_ADMIN_EVENT_AUDIT,
     CW_BOT_ADMIN_EVENT_CLOSE_REQUESTED,       CW_BOT_ADMIN_EVENT_MANUAL_CLOSE,
-    CW_BOT_ADMIN_EVENT_RECONCILE_DISCREPANCY,
+    CW_BOT_ADMIN_EVENT_RECONCILE_DISCREPANCY, CW_BOT_ADMIN_EVENT_RECONCILE_CANCEL,
+    CW_BOT_ADMIN_EVENT_RECONCILE_ADOPT,
 };
 
 /**

@@ -49,6 +49,14 @@ G_BEGIN_DECLS
 /* reconcile at start found the venue and the store disagreeing:
  * {"what", "client_order_id", "store", "venue", ...} */
 #define CW_BOT_ADMIN_EVENT_RECONCILE_DISCREPANCY "RECONCILE_DISCREPANCY"
+/* reconcile at start cancelled an own working order that the restored
+ * state does not track (its cancel was requested, or nothing the bot
+ * still waits for can claim it): {"what", "client_order_id", "store", "venue"} */
+#define CW_BOT_ADMIN_EVENT_RECONCILE_CANCEL "RECONCILE_CANCEL"
+/* reconcile at start left an own working order the restored state does
+ * not track at the venue, for the restored state to claim back (it
+ * predates the order): {"what", "client_order_id", "store", "venue"} */
+#define CW_BOT_ADMIN_EVENT_RECONCILE_ADOPT "RECONCILE_ADOPT"
 
 /* Validates a bot configuration the way the service loads it: parses and
  * checks the document (errors carry the JSON path), then builds and drops
@@ -129,7 +137,8 @@ gboolean cw_bot_admin_get_kill_switch(CwStore *store, gboolean *halted, gint64 *
 
 /* The canonical (stored) name of an event type given in any case, with '-'
  * or '_': the names of cw_event_type_from_string() plus KILL_SWITCH,
- * AUDIT, CLOSE_REQUESTED, MANUAL_CLOSE and RECONCILE_DISCREPANCY.
+ * AUDIT, CLOSE_REQUESTED, MANUAL_CLOSE, RECONCILE_DISCREPANCY, RECONCILE_CANCEL and
+ * RECONCILE_ADOPT.
  * NULL when unknown. */
 const char *cw_bot_admin_event_type_canonical(const char *name);
 /* "SIGNAL_NEW, EXIT_SIGNAL, ..., KILL_SWITCH", for error messages. */

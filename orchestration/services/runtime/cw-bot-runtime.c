@@ -349,6 +349,33 @@ cw_bot_runtime_order_hook(CwTradingOrchestrator *orch, const CwOrder *order, gpo
 	return TRUE;
 }
 
+/* Journals the cancel's intent of a venue's order before it is sent (the
+ * order's row becomes pending_cancel, in the candle's group commit or at
+ * once): a kill before the cancel reaches the venue leaves a row that says
+ * so, and the reconcile of the next life cancels the order again
+ * (cw_bot_runtime_apply_reconcile()). A paper broker's orders are rebuilt
+ * by replay and need none. The cancel goes out even if the row cannot be
+ * written: a cancel only lowers the risk. */
+static void
+cw_bot_runtime_cancel_hook(CwTradingOrchestrator *orch, const char *client_order_id,
+			   gpointer user_data)
+{
+	CwBotRuntime *self = user_data;
+	g_autoptr(GError) error = NULL;
+
+	(void) orch;
+	if (self->simulated || self->recovering || self->env.journal == NULL)
+		return;
+	if (!cw_order_journal_cancel(self->env.journal, self->id, client_order_id,
+				     g_get_real_time() / 1000, &error)) {
+		cw_log(G_LOG_LEVEL_WARNING, self->name, NULL,
+		       "the cancel of order %s is sent without its journal row: %s",
+		       client_order_id, error->message);
+		return;
+	}
+	self->order_in_tx = self->order_in_tx || cw_order_journal_in_candle(self->env.journal);
+}
+
 CwBotRuntime *
 cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name, CwBotConfig *config,
 		   const char *config_text, gint64 updated_at)
@@ -529,6 +556,7 @@ cw_bot_runtime_load(CwBotRuntime *self, const CwStrategySpec *spec, GError **err
 	if (orch == NULL)
 		return NULL;
 	cw_trading_orchestrator_set_order_hook(orch, cw_bot_runtime_order_hook, self);
+	cw_trading_orchestrator_set_cancel_hook(orch, cw_bot_runtime_cancel_hook, self);
 	if (!cw_broker_has_capability(cw_trading_orchestrator_get_broker(orch),
 				      CW_BROKER_CAP_SIMULATED_ON_CANDLES) &&
 	    g_signal_handler_find(cw_trading_orchestrator_get_broker(orch),
@@ -839,11 +867,11 @@ cw_bot_runtime_venue_has(const GArray *orders, const char *id, const CwOrder **o
 	return FALSE;
 }
 
-/* One RECONCILE_DISCREPANCY event: what differed, the store's view and
- * the venue's. */
+/* One RECONCILE_* event: what differed (or what was done), the store's
+ * view and the venue's. */
 static void
-cw_bot_runtime_discrepancy(CwBotRuntime *self, const char *what, const char *id, const char *store,
-			   const char *venue)
+cw_bot_runtime_reconcile_event(CwBotRuntime *self, const char *type, const char *what,
+			       const char *id, const char *store, const char *venue)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	g_autoptr(JsonNode) root = NULL;
@@ -864,8 +892,67 @@ cw_bot_runtime_discrepancy(CwBotRuntime *self, const char *what, const char *id,
 	cw_log(G_LOG_LEVEL_MESSAGE, self->name, NULL, "reconcile: %s%s%s: store %s, venue %s", what,
 	       id != NULL ? " " : "", id != NULL ? id : "", store, venue);
 	cw_store_writer_event(self->writer, self->id, g_quark_to_string(self->active_spec->quark),
-			      CW_BOT_ADMIN_EVENT_RECONCILE_DISCREPANCY, self->cursor,
-			      cw_json_to_string(root, FALSE));
+			      type, self->cursor, cw_json_to_string(root, FALSE));
+}
+
+static void
+cw_bot_runtime_discrepancy(CwBotRuntime *self, const char *what, const char *id, const char *store,
+			   const char *venue)
+{
+	cw_bot_runtime_reconcile_event(self, CW_BOT_ADMIN_EVENT_RECONCILE_DISCREPANCY, what, id,
+				       store, venue);
+}
+
+/* An own order working at the venue that the restored state does not
+ * track, at start. The order journal commits every order's row before it
+ * is sent and every cancel's intent (pending_cancel) before the cancel, so
+ * the store's row tells the two cases apart:
+ * - the row says pending_cancel, the store holds it as ended, or holds
+ *   none, or the restored state is idle (flat, no working order, nothing
+ *   looked up, so nothing it still learns can claim the order): an order
+ *   of a past position whose cancel was lost in a crash; it is cancelled
+ *   (journalled first, idempotent at the venue) and RECONCILE_CANCEL says
+ *   so;
+ * - otherwise the row says working and the restored state waits for
+ *   something (an entry whose fill is looked up, a position): an order
+ *   decided from a report after the last snapshot, which the same
+ *   decision taken again claims back (cw_bot_runtime_check_journal()
+ *   resolves it by lookup, never a second order); it is left working and
+ *   RECONCILE_ADOPT says so. */
+static void
+cw_bot_runtime_untracked(CwBotRuntime *self, const CwOrder *v, const CwOrder *row, gboolean idle)
+{
+	const char *store = row != NULL ? cw_order_status_to_string(row->status) : "none";
+	g_autoptr(GError) error = NULL;
+	const char *why;
+
+	if (row != NULL && row->status != CW_ORDER_STATUS_PENDING_CANCEL && !idle) {
+		cw_bot_runtime_reconcile_event(self, CW_BOT_ADMIN_EVENT_RECONCILE_ADOPT,
+					       "working order the snapshot predates: left for the "
+					       "restored state to claim",
+					       v->client_order_id, store,
+					       cw_order_status_to_string(v->status));
+		return;
+	}
+	why = row == NULL ? "working order unknown to the store: cancelled"
+	      : row->status == CW_ORDER_STATUS_PENDING_CANCEL
+		  ? "working order whose cancel was requested: cancelled again"
+		  : "working order the restored state no longer waits for: cancelled";
+	if (row != NULL && self->env.journal != NULL &&
+	    !cw_order_journal_cancel(self->env.journal, self->id, v->client_order_id,
+				     g_get_real_time() / 1000, &error)) {
+		cw_log(G_LOG_LEVEL_WARNING, self->name, NULL,
+		       "reconcile: the cancel of order %s is sent without its journal row: %s",
+		       v->client_order_id, error->message);
+		g_clear_error(&error);
+	}
+	cw_bot_runtime_reconcile_event(self, CW_BOT_ADMIN_EVENT_RECONCILE_CANCEL, why,
+				       v->client_order_id, store,
+				       cw_order_status_to_string(v->status));
+	if (!cw_broker_cancel(cw_trading_orchestrator_get_broker(self->active), v->client_order_id,
+			      &error))
+		cw_log(G_LOG_LEVEL_WARNING, self->name, NULL, "reconcile: cancel of %s: %s",
+		       v->client_order_id, error->message);
 }
 
 /* The venue's view against the store's and the restored state: orders the
@@ -935,6 +1022,8 @@ cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue, g
 	const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
 	double held = cw_account_get_signed_qty(acc);
 	const char *prefix = cw_trading_orchestrator_get_id_prefix(self->active);
+	/* before the lookups below: whether the restored state waits for anything */
+	gboolean idle = cw_trading_orchestrator_is_idle(self->active);
 
 	if (open == NULL) {
 		cw_log(G_LOG_LEVEL_WARNING, self->name, NULL,
@@ -992,9 +1081,25 @@ cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue, g
 	}
 	for (guint i = 0; i < venue->open_orders->len; i++) {
 		const CwOrder *v = &g_array_index(venue->open_orders, CwOrder, i);
+		const CwOrder *row = NULL;
+		gboolean own = g_str_has_prefix(v->client_order_id, prefix);
+
+		if (own && !after_gap &&
+		    !cw_trading_orchestrator_tracks_order(self->active, v->client_order_id)) {
+			CwOrder ended;
+
+			if (!cw_bot_runtime_venue_has(open, v->client_order_id, &row) &&
+			    cw_store_order_get(self->env.store, v->client_order_id, &ended, NULL,
+					       NULL))
+				row = &ended; /* the store holds it as ended */
+			if (row == &ended && !cw_order_status_is_final(ended.status))
+				row = NULL;
+			cw_bot_runtime_untracked(self, v, row, idle || row == &ended);
+			continue;
+		}
 		if (cw_bot_runtime_venue_has(open, v->client_order_id, NULL))
 			continue;
-		if (g_str_has_prefix(v->client_order_id, prefix)) {
+		if (own) {
 			cw_bot_runtime_discrepancy(self, "working order unknown to the store",
 						   v->client_order_id, "none",
 						   cw_order_status_to_string(v->status));
@@ -1484,6 +1589,7 @@ cw_bot_runtime_replace_config(CwBotRuntime *self, CwBotConfig *config, const cha
 	for (guint i = 0; i < self->dormant->len; i++)
 		g_array_index(self->dormant, CwDormantState, i).dormant = FALSE;
 	cw_trading_orchestrator_set_order_hook(fresh, cw_bot_runtime_order_hook, self);
+	cw_trading_orchestrator_set_cancel_hook(fresh, cw_bot_runtime_cancel_hook, self);
 	cw_orchestrator_cache_insert(self->env.cache, self, fresh, &self->stats);
 	cw_orchestrator_cache_set_active(self->env.cache, spec->quark, TRUE);
 	cw_bot_config_unref(self->config);

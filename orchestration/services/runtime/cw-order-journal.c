@@ -5,6 +5,7 @@
 typedef struct {
 	gint64 bot_id;
 	CwOrder order;
+	gboolean cancel; /* only the cancel's intent: the row goes pending_cancel */
 } CwJournalRow;
 
 struct _CwOrderJournal {
@@ -97,6 +98,55 @@ cw_order_journal_record(CwOrderJournal *self, gint64 bot_id, const CwOrder *orde
 		return cw_order_journal_write_now(self, bot_id, order, error);
 	row.bot_id = bot_id;
 	row.order = *order;
+	row.cancel = FALSE;
+	g_array_append_val(self->rows, row);
+	return TRUE;
+}
+
+/* The cancel's intent, in its own transaction (or the caller's). */
+static gboolean
+cw_order_journal_cancel_now(CwOrderJournal *self, gint64 bot_id, const char *client_order_id,
+			    gint64 at, GError **error)
+{
+	gboolean own = !cw_store_in_transaction(self->store);
+
+	if (own && !cw_store_begin(self->store, error))
+		return FALSE;
+	if (!cw_store_order_request_cancel(self->store, bot_id, client_order_id, at, error)) {
+		if (own)
+			cw_store_rollback(self->store, NULL);
+		return FALSE;
+	}
+	if (own && !cw_store_commit(self->store, error)) {
+		cw_store_rollback(self->store, NULL);
+		return FALSE;
+	}
+	self->n_rows++;
+	self->n_commits += own;
+	return TRUE;
+}
+
+/**
+ * cw_order_journal_cancel:
+ * @client_order_id: a working order of @bot_id about to be cancelled
+ * @at: the time of the request, ms since the epoch
+ *
+ * Makes the cancel durable before it is sent: the order's row becomes
+ * `pending_cancel` (cw_store_order_request_cancel()), queued for the
+ * candle's group commit in a candle, else committed at once.
+ */
+gboolean
+cw_order_journal_cancel(CwOrderJournal *self, gint64 bot_id, const char *client_order_id, gint64 at,
+			GError **error)
+{
+	CwJournalRow row = {0};
+
+	if (!self->in_candle)
+		return cw_order_journal_cancel_now(self, bot_id, client_order_id, at, error);
+	row.bot_id = bot_id;
+	g_strlcpy(row.order.client_order_id, client_order_id, sizeof row.order.client_order_id);
+	row.order.updated_at = at;
+	row.cancel = TRUE;
 	g_array_append_val(self->rows, row);
 	return TRUE;
 }
@@ -108,7 +158,7 @@ cw_order_journal_update(CwOrderJournal *self, gint64 bot_id, const CwOrder *orde
 	for (guint i = self->rows->len; i > 0; i--) {
 		CwJournalRow *row = &g_array_index(self->rows, CwJournalRow, i - 1);
 
-		if (row->bot_id != bot_id)
+		if (row->bot_id != bot_id || row->cancel)
 			continue;
 		if (strcmp(row->order.client_order_id, order->client_order_id) != 0)
 			return FALSE;
@@ -136,7 +186,11 @@ cw_order_journal_begin_commit(CwOrderJournal *self, GError **error)
 	for (guint i = 0; i < self->rows->len; i++) {
 		const CwJournalRow *row = &g_array_index(self->rows, CwJournalRow, i);
 
-		if (!cw_store_order_upsert(self->store, row->bot_id, &row->order, error)) {
+		if (row->cancel
+			? !cw_store_order_request_cancel(self->store, row->bot_id,
+							 row->order.client_order_id,
+							 row->order.updated_at, error)
+			: !cw_store_order_upsert(self->store, row->bot_id, &row->order, error)) {
 			g_prefix_error(error, "order %s: ", row->order.client_order_id);
 			return FALSE;
 		}

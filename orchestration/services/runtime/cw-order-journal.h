@@ -35,6 +35,10 @@ gboolean cw_order_journal_in_candle(CwOrderJournal *self);
 /* Queues the row of order (in a candle), else writes and commits it. */
 gboolean cw_order_journal_record(CwOrderJournal *self, gint64 bot_id, const CwOrder *order,
 				 GError **error);
+/* The intent to cancel a working order: its row becomes pending_cancel,
+ * queued in a candle, else committed at once; before the cancel is sent. */
+gboolean cw_order_journal_cancel(CwOrderJournal *self, gint64 bot_id, const char *client_order_id,
+				 gint64 at, GError **error);
 /* A later state of an order whose row is still queued replaces it: TRUE
  * if it did (the caller writes it no more). */
 gboolean cw_order_journal_update(CwOrderJournal *self, gint64 bot_id, const CwOrder *order);

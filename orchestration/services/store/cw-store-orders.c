@@ -46,7 +46,11 @@ cw_store_order_upsert(CwStore *self, gint64 bot_id, const CwOrder *order, GError
 	    " ON CONFLICT (client_order_id) DO UPDATE SET"
 	    " exchange_order_id = coalesce(excluded.exchange_order_id, exchange_order_id),"
 	    " qty = excluded.qty, price = excluded.price, stop_price = excluded.stop_price,"
-	    " status = excluded.status, filled_qty = excluded.filled_qty,"
+	    /* a cancel requested stays requested until the order ends: a
+	     * stale working state queued before it (an ack) cannot undo it */
+	    " status = CASE WHEN orders.status = 'pending_cancel' AND excluded.status IN"
+	    " ('pending_new', 'new', 'partially_filled', 'pending_replace') THEN orders.status"
+	    " ELSE excluded.status END, filled_qty = excluded.filled_qty,"
 	    " avg_fill_price = excluded.avg_fill_price, updated_at = excluded.updated_at"
 	    " WHERE orders.bot_id IS excluded.bot_id",
 	    purpose, error);
@@ -90,6 +94,45 @@ cw_store_order_upsert(CwStore *self, gint64 bot_id, const CwOrder *order, GError
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/**
+ * cw_store_order_request_cancel:
+ * @client_order_id: an order of @bot_id
+ * @updated_at: ms since the epoch
+ *
+ * Marks a working order `pending_cancel`: the cancel's intent is durable
+ * before the cancel is sent, so a restart that finds the order still
+ * working at the venue cancels it again. An order that already ended (or
+ * has no row) is left alone. Returns FALSE only on a store error.
+ */
+gboolean
+cw_store_order_request_cancel(CwStore *self, gint64 bot_id, const char *client_order_id,
+			      gint64 updated_at, GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = NULL;
+	g_autoptr(CwStoreStmt) stmt = NULL;
+	g_autofree char *purpose = NULL;
+	int rc = SQLITE_OK;
+
+	g_return_val_if_fail(CW_IS_STORE(self), FALSE);
+	g_return_val_if_fail(client_order_id != NULL, FALSE);
+
+	locker = cw_store_lock(self);
+	purpose = g_strdup_printf("requesting the cancel of order '%s'", client_order_id);
+	stmt = cw_store_stmt(self, CW_STORE_STMT_ORDER_CANCEL_REQUEST,
+			     "UPDATE orders SET status = 'pending_cancel', updated_at = ?3"
+			     " WHERE client_order_id = ?1 AND bot_id IS ?2 AND status IN"
+			     " ('pending_new', 'new', 'partially_filled', 'pending_replace')",
+			     purpose, error);
+	if (stmt == NULL)
+		return FALSE;
+	rc |= sqlite3_bind_text(stmt, 1, client_order_id, -1, SQLITE_TRANSIENT);
+	rc |= cw_store_bind_bot_id(stmt, 2, bot_id);
+	rc |= cw_store_bind_time(stmt, 3, updated_at);
+	if (!cw_store_check_bind(self, rc, purpose, error))
+		return FALSE;
+	return cw_store_step_done(self, stmt, purpose, error);
 }
 
 static gboolean

@@ -485,6 +485,50 @@ test_store_data_version(CwStoreFixture *fx, gconstpointer user_data)
 
 /* ---- orders ---- */
 
+/* A cancel's intent: a working order's row goes pending_cancel, an ended
+ * one stays as it ended, and a stale working state written after the
+ * request (a queued ack) does not undo it; only the order's end does. */
+static void
+test_store_orders_cancel_request(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	CwOrder stop = make_order("cw-alpha-trend-7", CW_ORDER_STATUS_NEW);
+	CwOrder done = make_order("cw-alpha-trend-8", CW_ORDER_STATUS_FILLED);
+	CwOrder got;
+	gint64 a = cw_store_bot_add(fx->store, "alpha", "{}", TRUE, &error);
+	gint64 b = cw_store_bot_add(fx->store, "beta", "{}", TRUE, &error);
+
+	g_assert_no_error(error);
+	g_assert_true(cw_store_order_upsert(fx->store, a, &stop, &error));
+	g_assert_true(cw_store_order_upsert(fx->store, a, &done, &error));
+	g_assert_true(
+	    cw_store_order_request_cancel(fx->store, a, "cw-alpha-trend-7", 1700000010000, &error));
+	g_assert_true(cw_store_order_get(fx->store, "cw-alpha-trend-7", &got, NULL, &error));
+	g_assert_cmpint(got.status, ==, CW_ORDER_STATUS_PENDING_CANCEL);
+	g_assert_cmpint(got.updated_at, ==, 1700000010000);
+	/* ended, unknown, or another bot's: left alone, no error */
+	g_assert_true(
+	    cw_store_order_request_cancel(fx->store, a, "cw-alpha-trend-8", 1700000010000, &error));
+	g_assert_true(cw_store_order_request_cancel(fx->store, a, "nope", 1700000010000, &error));
+	g_assert_true(
+	    cw_store_order_request_cancel(fx->store, b, "cw-alpha-trend-7", 1700000010000, &error));
+	g_assert_true(cw_store_order_get(fx->store, "cw-alpha-trend-8", &got, NULL, &error));
+	g_assert_cmpint(got.status, ==, CW_ORDER_STATUS_FILLED);
+	/* a stale working state keeps the request, its fills are taken */
+	stop.status = CW_ORDER_STATUS_PARTIALLY_FILLED;
+	stop.filled_qty = 0.5;
+	g_assert_true(cw_store_order_upsert(fx->store, a, &stop, &error));
+	g_assert_true(cw_store_order_get(fx->store, "cw-alpha-trend-7", &got, NULL, &error));
+	g_assert_cmpint(got.status, ==, CW_ORDER_STATUS_PENDING_CANCEL);
+	g_assert_cmpfloat(got.filled_qty, ==, 0.5);
+	/* the end replaces it */
+	stop.status = CW_ORDER_STATUS_CANCELLED;
+	g_assert_true(cw_store_order_upsert(fx->store, a, &stop, &error));
+	g_assert_true(cw_store_order_get(fx->store, "cw-alpha-trend-7", &got, NULL, &error));
+	g_assert_cmpint(got.status, ==, CW_ORDER_STATUS_CANCELLED);
+	g_assert_no_error(error);
+}
+
 static void
 test_store_orders(CwStoreFixture *fx, gconstpointer user_data)
 {
@@ -1377,6 +1421,7 @@ main(int argc, char **argv)
 	ADD("bots/updated-at-trigger", test_store_bots_updated_at_trigger);
 	ADD("data-version", test_store_data_version);
 	ADD("orders", test_store_orders);
+	ADD("orders/cancel-request", test_store_orders_cancel_request);
 	ADD("positions", test_store_positions);
 	ADD("events", test_store_events);
 	ADD("events/threads", test_store_events_threads);

@@ -221,6 +221,10 @@ gboolean cw_store_bot_status_is_valid(const char *status);
  * (exchange id, qty, prices, status, fills, updated_at). A client_order_id
  * that belongs to another bot is a CONSTRAINT error. */
 gboolean cw_store_order_upsert(CwStore *self, gint64 bot_id, const CwOrder *order, GError **error);
+/* A working order's row becomes pending_cancel (the cancel's intent,
+ * durable before it is sent); an ended order is left alone. */
+gboolean cw_store_order_request_cancel(CwStore *self, gint64 bot_id, const char *client_order_id,
+				       gint64 updated_at, GError **error);
 /* bot_id (nullable) receives the owner, 0 for none. */
 gboolean cw_store_order_get(CwStore *self, const char *client_order_id, CwOrder *out,
 			    gint64 *bot_id, GError **error);
