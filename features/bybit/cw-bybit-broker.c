@@ -65,7 +65,8 @@ struct _CwBybitBroker {
 	gpointer sink_data;
 	SoupSession *session;
 	GCancellable *cancellable;
-	CwWsClient *ws;
+	CwBybitAccountStream *stream; /* the key's private stream, shared */
+	guint stream_member;
 	gboolean starting;
 	gboolean time_done;
 	gboolean instruments_done;
@@ -1108,114 +1109,28 @@ cw_bybit_broker_catch_up(CwBybitBroker *self)
 			    cw_bybit_weak_new(self));
 }
 
-/* The private stream ------------------------------------------------------------------ */
+/* The private stream: the key's shared one (cw-bybit-account-stream.c) ----------- */
 
 static void
-cw_bybit_broker_ws_opened(CwWsClient *client, guint n, gpointer user_data)
+cw_bybit_broker_stream_authed(gpointer user_data)
 {
 	CwBybitBroker *self = user_data;
-	gint64 expires = cw_bybit_broker_now_ms(self) + 10000;
-	char sign[CW_BYBIT_SIGN_LEN];
-	g_autofree char *auth = NULL;
-	GString *out;
-	CwJsonWriter w;
 
-	cw_bybit_sign_ws(self->api_secret, expires, sign);
-	out = g_string_new(NULL);
-	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
-	cw_json_writer_begin_object(&w);
-	cw_json_writer_member_string(&w, "req_id", "auth");
-	cw_json_writer_member_string(&w, "op", "auth");
-	cw_json_writer_key(&w, "args");
-	cw_json_writer_begin_array(&w);
-	cw_json_writer_string(&w, self->api_key);
-	cw_json_writer_int(&w, expires);
-	cw_json_writer_string(&w, sign);
-	cw_json_writer_end_array(&w);
-	cw_json_writer_end_object(&w);
-	auth = g_string_free(g_steal_pointer(&out), FALSE);
-	cw_ws_client_send_text(client, auth);
-	memset(auth, 0, strlen(auth));
+	self->stats.stream_auths++;
 }
 
 static void
-cw_bybit_broker_ws_topic(CwBybitBroker *self, CwBybitFrame *frame)
-{
-	gboolean execs = strcmp(frame->topic, "execution") == 0;
-	gboolean orders = strcmp(frame->topic, "order") == 0;
-	gboolean positions = strcmp(frame->topic, "position") == 0;
-
-	for (guint i = 0; i < json_array_get_length(frame->data); i++) {
-		JsonNode *node = json_array_get_element(frame->data, i);
-		g_autoptr(GError) error = NULL;
-		g_autofree char *path = g_strdup_printf("data[%u]", i);
-		JsonObject *obj;
-
-		if (!JSON_NODE_HOLDS_OBJECT(node))
-			continue;
-		obj = json_node_get_object(node);
-		if (execs) {
-			CwBybitExec e;
-			if (cw_bybit_parse_exec(obj, path, &e, &error))
-				cw_bybit_broker_apply_exec(self, &e);
-		} else if (orders) {
-			CwBybitOrderInfo info;
-			if (cw_bybit_parse_order(obj, path, &info, &error))
-				cw_bybit_broker_apply_order(self, &info);
-		} else if (positions) {
-			CwBybitPosition pos;
-			if (cw_bybit_parse_position(obj, path, &pos, &error) &&
-			    strcmp(pos.symbol, self->symbol) == 0)
-				self->exchange_position = pos.size;
-		}
-		if (error != NULL)
-			g_warning("bybit %s: %s push: %s", self->symbol, frame->topic,
-				  error->message);
-	}
-}
-
-static void
-cw_bybit_broker_ws_message(CwWsClient *client, const char *data, gsize len, gboolean binary,
-			   gpointer user_data)
+cw_bybit_broker_stream_up(gpointer user_data)
 {
 	CwBybitBroker *self = user_data;
-	g_autoptr(GError) error = NULL;
-	CwBybitFrame frame;
 
-	if (!cw_bybit_parse_frame(data, len, &frame, &error)) {
-		g_warning("bybit %s: private stream: %s", self->symbol, error->message);
-		cw_bybit_frame_clear(&frame);
-		return;
-	}
-	if (frame.kind == CW_BYBIT_FRAME_TOPIC) {
-		cw_bybit_broker_ws_topic(self, &frame);
-	} else if (strcmp(frame.op, "auth") == 0) {
-		if (frame.success) {
-			self->stats.stream_auths++;
-			cw_ws_client_send_text(client, "{\"req_id\":\"sub\",\"op\":\"subscribe\","
-						       "\"args\":[\"order\",\"execution\","
-						       "\"position\",\"wallet\"]}");
-		} else {
-			g_autofree char *text = cw_bybit_broker_redact(self, frame.ret_msg);
-			g_warning("bybit %s: private stream: auth refused: %s", self->symbol, text);
-			cw_ws_client_reconnect(client, "auth refused");
-		}
-	} else if (strcmp(frame.op, "subscribe") == 0) {
-		if (frame.success) {
-			self->stream_up = TRUE;
-			/* whatever happened while it was down (or before it was up) */
-			cw_bybit_broker_catch_up(self);
-		} else {
-			g_warning("bybit %s: private stream: subscribe refused: %s", self->symbol,
-				  frame.ret_msg);
-		}
-	}
-	cw_bybit_frame_clear(&frame);
+	self->stream_up = TRUE;
+	/* whatever happened while it was down (or before it was up) */
+	cw_bybit_broker_catch_up(self);
 }
 
 static void
-cw_bybit_broker_ws_closed(CwWsClient *client, const char *reason, gboolean stalled,
-			  gpointer user_data)
+cw_bybit_broker_stream_down(const char *reason, gpointer user_data)
 {
 	CwBybitBroker *self = user_data;
 
@@ -1229,9 +1144,57 @@ cw_bybit_broker_ws_closed(CwWsClient *client, const char *reason, gboolean stall
 }
 
 static void
-cw_bybit_broker_ws_ping(CwWsClient *client, gpointer user_data)
+cw_bybit_broker_stream_order(const CwBybitOrderInfo *info, gpointer user_data)
 {
-	cw_ws_client_send_text(client, "{\"req_id\":\"ping\",\"op\":\"ping\"}");
+	cw_bybit_broker_apply_order(user_data, info);
+}
+
+static void
+cw_bybit_broker_stream_exec(const CwBybitExec *exec, gpointer user_data)
+{
+	cw_bybit_broker_apply_exec(user_data, exec);
+}
+
+static void
+cw_bybit_broker_stream_position(const CwBybitPosition *pos, gpointer user_data)
+{
+	CwBybitBroker *self = user_data;
+
+	if (strcmp(pos->symbol, self->symbol) == 0)
+		self->exchange_position = pos->size;
+}
+
+/* Pushes about this order id come to this broker. */
+static void
+cw_bybit_broker_claim(CwBybitBroker *self, const char *link_id)
+{
+	if (self->stream != NULL)
+		cw_bybit_account_stream_claim(self->stream, self->stream_member, link_id);
+}
+
+static void
+cw_bybit_broker_join_stream(CwBybitBroker *self)
+{
+	static const CwBybitAccountStreamCallbacks callbacks = {
+	    .authed = cw_bybit_broker_stream_authed,
+	    .up = cw_bybit_broker_stream_up,
+	    .down = cw_bybit_broker_stream_down,
+	    .order = cw_bybit_broker_stream_order,
+	    .exec = cw_bybit_broker_stream_exec,
+	    .position = cw_bybit_broker_stream_position,
+	};
+	GHashTableIter it;
+	gpointer key;
+
+	self->stream = cw_bybit_account_stream_get(self->ws_url, self->api_key, self->api_secret);
+	self->stream_member =
+	    cw_bybit_account_stream_join(self->stream, self->symbol, &callbacks, self);
+	if (self->time_done)
+		cw_bybit_account_stream_set_clock_offset(self->stream, self->clock_offset_ms);
+	/* the orders given (or adopted) before the stream */
+	g_hash_table_iter_init(&it, self->tracks);
+	while (g_hash_table_iter_next(&it, &key, NULL))
+		cw_bybit_broker_claim(self, key);
 }
 
 /* Start: the clock, the instruments, the stream --------------------------------------- */
@@ -1271,6 +1234,9 @@ cw_bybit_broker_time_got(GObject *source, GAsyncResult *result, gpointer user_da
 			server = g_ascii_strtoll(nano, NULL, 10) / 1000000;
 		if (server > 0)
 			self->clock_offset_ms = server - now;
+		if (server > 0 && self->stream != NULL)
+			cw_bybit_account_stream_set_clock_offset(self->stream,
+								 self->clock_offset_ms);
 	} else if (!g_error_matches(error, CW_NET_ERROR, CW_NET_ERROR_CANCELLED)) {
 		g_warning("bybit %s: /v5/market/time: %s: keeping the local clock", self->symbol,
 			  error != NULL ? error->message : env.ret_msg);
@@ -1364,23 +1330,8 @@ cw_bybit_broker_start(CwBybitBroker *self)
 		cw_bybit_broker_get(self, "/v5/market/instruments-info", query, FALSE,
 				    cw_bybit_broker_instruments_got, cw_bybit_weak_new(self));
 	}
-	if (self->ws == NULL && self->ws_url != NULL && *self->ws_url != '\0') {
-		CwWsClientSettings settings;
-		CwWsClientCallbacks callbacks = {
-		    .opened = cw_bybit_broker_ws_opened,
-		    .message = cw_bybit_broker_ws_message,
-		    .closed = cw_bybit_broker_ws_closed,
-		    .ping = cw_bybit_broker_ws_ping,
-		};
-
-		cw_ws_client_settings_init(&settings);
-		settings.ping_s = 20;
-		settings.backoff_base_s = 0.2;
-		settings.backoff_cap_s = 5;
-		self->ws =
-		    cw_ws_client_new(self->session, self->ws_url, &settings, &callbacks, self);
-		cw_ws_client_start(self->ws);
-	}
+	if (self->stream == NULL && self->ws_url != NULL && *self->ws_url != '\0')
+		cw_bybit_broker_join_stream(self);
 }
 
 /* Configuration --------------------------------------------------------------------- */
@@ -1615,6 +1566,7 @@ cw_bybit_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 	track->order.avg_fill_price = 0;
 	track->create_queued = TRUE;
 	g_hash_table_replace(self->tracks, track->order.client_order_id, track);
+	cw_bybit_broker_claim(self, track->order.client_order_id);
 	cw_bybit_broker_enqueue(self, cw_bybit_req_new(self, CW_BYBIT_REQ_CREATE, id),
 				cw_bybit_broker_is_protective(order), FALSE);
 	return TRUE;
@@ -2225,6 +2177,7 @@ cw_bybit_broker_adopt(CwBroker *broker, CwBroker *old_broker)
 			CwBybitTrack *copy = g_memdup2(track, sizeof *track);
 			copy->busy = FALSE;
 			g_hash_table_insert(self->tracks, copy->order.client_order_id, copy);
+			cw_bybit_broker_claim(self, copy->order.client_order_id);
 		}
 	}
 	for (GList *l = old->seen_order.head; l != NULL; l = l->next)
@@ -2248,9 +2201,9 @@ cw_bybit_broker_dispose(GObject *object)
 		g_object_unref(l->data);
 	}
 	g_list_free(tasks);
-	if (self->ws != NULL)
-		cw_ws_client_stop(self->ws);
-	g_clear_object(&self->ws);
+	if (self->stream != NULL)
+		cw_bybit_account_stream_leave(self->stream, self->stream_member);
+	g_clear_object(&self->stream);
 	g_clear_handle_id(&self->timer, g_source_remove);
 	g_queue_clear_full(&self->high, (GDestroyNotify) cw_bybit_req_free);
 	g_queue_clear_full(&self->low, (GDestroyNotify) cw_bybit_req_free);
