@@ -36,6 +36,7 @@ struct _CwBybitAccountStream {
 	GHashTable *by_symbol; /* symbol -> GPtrArray of CwBybitStreamMember (borrowed) */
 	gint64 last_warn_us;
 	guint warn_skipped;
+	CwBybitAccountLimit limit;
 	CwBybitAccountStreamStats stats;
 };
 
@@ -422,6 +423,8 @@ cw_bybit_account_stream_init(CwBybitAccountStream *self)
 	self->members =
 	    g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, cw_bybit_stream_member_free);
 	self->by_link = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	self->limit.limit_left = -1;
+	self->limit.window_status = -1;
 	self->by_symbol = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 						(GDestroyNotify) g_ptr_array_unref);
 }
@@ -566,6 +569,17 @@ void
 cw_bybit_account_stream_set_clock_offset(CwBybitAccountStream *self, gint64 offset_ms)
 {
 	self->clock_offset_ms = offset_ms;
+}
+
+/**
+ * cw_bybit_account_stream_get_limit:
+ *
+ * Returns: (transfer none): the key's rate-limit state, shared by its brokers
+ */
+CwBybitAccountLimit *
+cw_bybit_account_stream_get_limit(CwBybitAccountStream *self)
+{
+	return &self->limit;
 }
 
 gboolean

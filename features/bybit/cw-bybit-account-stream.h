@@ -39,6 +39,16 @@ typedef struct {
 	void (*position)(const CwBybitPosition *position, gpointer user_data);
 } CwBybitAccountStreamCallbacks;
 
+/* The rate limit the venue announced for the key (Bybit counts per UID):
+ * every broker on the key paces its requests with this one state. */
+typedef struct {
+	gint64 blocked_until_ms; /* nothing goes out before (local clock); 0 never set */
+	gint64 limit_left;       /* requests left until limit_reset_ms; -1 unknown */
+	gint64 limit_reset_ms;   /* local clock */
+	gint64 window_status;    /* the lowest X-Bapi-Limit-Status of that window; -1 none */
+	guint in_flight;         /* requests of the key's brokers on their way */
+} CwBybitAccountLimit;
+
 typedef struct {
 	guint connects;      /* connections opened */
 	guint auths;         /* authentications that succeeded */
@@ -63,6 +73,8 @@ void cw_bybit_account_stream_leave(CwBybitAccountStream *self, guint member);
 void cw_bybit_account_stream_claim(CwBybitAccountStream *self, guint member, const char *link_id);
 /* The venue's clock less the local one (ms), for the auth's expiry. */
 void cw_bybit_account_stream_set_clock_offset(CwBybitAccountStream *self, gint64 offset_ms);
+/* The key's rate-limit state, shared by its brokers (owned by the stream). */
+CwBybitAccountLimit *cw_bybit_account_stream_get_limit(CwBybitAccountStream *self);
 /* TRUE while authenticated and subscribed. */
 gboolean cw_bybit_account_stream_is_up(CwBybitAccountStream *self);
 guint cw_bybit_account_stream_get_n_members(CwBybitAccountStream *self);

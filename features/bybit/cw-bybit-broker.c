@@ -14,6 +14,10 @@
 #define CW_BYBIT_MAX_CREATES     5 /* sends of one orderLinkId (resends included) */
 #define CW_BYBIT_SEEN_EXECS      4096
 #define CW_BYBIT_CATCH_UP_MARGIN 2000 /* ms before the last execution seen */
+/* ms two answers' reset times may differ by and still name one window */
+#define CW_BYBIT_WINDOW_SLACK_MS 200
+/* ms between looks at the key's requests in flight while its limit is unknown */
+#define CW_BYBIT_UNKNOWN_LIMIT_POLL_MS 10
 /* Pages of one list that reconcile, and the catch-up after a gap, read
  * before they fail closed (the default of broker.reconcile_max_pages):
  * 10,000 executions, 5,000 orders. */
@@ -76,10 +80,11 @@ struct _CwBybitBroker {
 	GHashTable *tracks; /* link id -> CwBybitTrack */
 	GQueue high;        /* CwBybitReq: protective */
 	GQueue low;         /* CwBybitReq: entries */
-	guint in_flight;
-	gint64 blocked_until_ms; /* rate limit: nothing goes out before (local clock) */
-	gint64 limit_left;       /* requests the venue allows until limit_reset_ms; -1 unknown */
-	gint64 limit_reset_ms;   /* local clock (the venue's reset less clock_offset_ms) */
+	guint in_flight;    /* this broker's requests on their way */
+	/* the rate limit: the key's, shared with every broker on it once the
+	 * broker joined its stream (Bybit counts per UID), own_limit before */
+	CwBybitAccountLimit *limit;
+	CwBybitAccountLimit own_limit;
 	guint timer;
 	GHashTable *seen; /* exec ids */
 	GQueue seen_order;
@@ -323,17 +328,30 @@ cw_bybit_broker_note_limit(CwBybitBroker *self, const CwRestAnswer *answer, gboo
 	 * read from /v5/market/time, as the requests' timestamps are */
 	gint64 reset =
 	    answer->limit_reset_ms > 0 ? answer->limit_reset_ms - self->clock_offset_ms : 0;
+	CwBybitAccountLimit *limit = self->limit;
 
 	if (limited || answer->limit_status == 0) {
 		until = reset > 0 ? reset : now + 1000;
 		until = CLAMP(until, now + 50, now + 30000);
 	}
-	if (until > self->blocked_until_ms)
-		self->blocked_until_ms = until;
-	/* what is left, less what is on its way and not counted there yet */
+	if (until > limit->blocked_until_ms)
+		limit->blocked_until_ms = until;
+	/* what is left, less what is on its way (from every broker of the key)
+	 * and not counted there yet. Answers come back out of order: within a
+	 * window the lowest status is the latest count (the brokers' clock
+	 * offsets differ by a few ms, hence the slack); an older window's
+	 * answer says nothing. */
 	if (answer->limit_status >= 0 && reset > now) {
-		self->limit_left = MAX(0, answer->limit_status - (gint64) self->in_flight);
-		self->limit_reset_ms = MIN(reset, now + 30000);
+		reset = MIN(reset, now + 30000);
+		if (reset > limit->limit_reset_ms + CW_BYBIT_WINDOW_SLACK_MS ||
+		    limit->window_status < 0)
+			limit->window_status = answer->limit_status;
+		else if (reset >= limit->limit_reset_ms - CW_BYBIT_WINDOW_SLACK_MS)
+			limit->window_status = MIN(limit->window_status, answer->limit_status);
+		else
+			return;
+		limit->limit_left = MAX(0, limit->window_status - (gint64) limit->in_flight);
+		limit->limit_reset_ms = MAX(limit->limit_reset_ms, reset);
 	}
 }
 
@@ -341,13 +359,16 @@ cw_bybit_broker_note_limit(CwBybitBroker *self, const CwRestAnswer *answer, gboo
 static gboolean
 cw_bybit_broker_may_send(CwBybitBroker *self, gint64 now)
 {
-	if (self->limit_left < 0 || now >= self->limit_reset_ms) {
-		self->limit_left = -1;
+	CwBybitAccountLimit *limit = self->limit;
+
+	if (limit->limit_left < 0 || now >= limit->limit_reset_ms) {
+		limit->limit_left = -1;
+		limit->window_status = -1;
 		return TRUE;
 	}
-	if (self->limit_left > 0)
+	if (limit->limit_left > 0)
 		return TRUE;
-	self->blocked_until_ms = MAX(self->blocked_until_ms, self->limit_reset_ms);
+	limit->blocked_until_ms = MAX(limit->blocked_until_ms, limit->limit_reset_ms);
 	return FALSE;
 }
 
@@ -533,6 +554,7 @@ cw_bybit_broker_send(CwBybitBroker *self, CwBybitReq *req, CwBybitTrack *track)
 
 	track->busy = TRUE;
 	self->in_flight++;
+	self->limit->in_flight++;
 	switch (req->kind) {
 	case CW_BYBIT_REQ_CREATE:
 		track->create_queued = FALSE;
@@ -622,9 +644,19 @@ cw_bybit_broker_dispatch(CwBybitBroker *self)
 		CwBybitTrack *track = NULL;
 		CwBybitReq *req;
 
-		if (now < self->blocked_until_ms || !cw_bybit_broker_may_send(self, now)) {
+		if (now < self->limit->blocked_until_ms || !cw_bybit_broker_may_send(self, now)) {
 			if (self->timer == 0)
-				self->timer = g_timeout_add((guint) (self->blocked_until_ms - now),
+				self->timer =
+				    g_timeout_add((guint) (self->limit->blocked_until_ms - now),
+						  cw_bybit_broker_timer_cb, self);
+			return;
+		}
+		/* the limit not known yet: the key's brokers together send no
+		 * more than one broker may, until an answer says what is left */
+		if (self->limit->limit_left < 0 &&
+		    self->limit->in_flight >= CW_BYBIT_MAX_IN_FLIGHT) {
+			if (self->timer == 0)
+				self->timer = g_timeout_add(CW_BYBIT_UNKNOWN_LIMIT_POLL_MS,
 							    cw_bybit_broker_timer_cb, self);
 			return;
 		}
@@ -637,8 +669,8 @@ cw_bybit_broker_dispatch(CwBybitBroker *self)
 			cw_bybit_req_free(req);
 			continue;
 		}
-		if (self->limit_left > 0)
-			self->limit_left--;
+		if (self->limit->limit_left > 0)
+			self->limit->limit_left--;
 		cw_bybit_broker_send(self, req, track);
 	}
 }
@@ -836,6 +868,7 @@ cw_bybit_broker_sent(GObject *source, GAsyncResult *result, gpointer user_data)
 	track = cw_bybit_broker_track(self, req->link_id);
 	ok = cw_bybit_broker_read(self, result, &env, &answer, &error);
 	self->in_flight--;
+	self->limit->in_flight--;
 	if (track != NULL)
 		track->busy = FALSE;
 	if (g_error_matches(error, CW_NET_ERROR, CW_NET_ERROR_CANCELLED) || track == NULL ||
@@ -858,8 +891,8 @@ cw_bybit_broker_sent(GObject *source, GAsyncResult *result, gpointer user_data)
 			    cw_bybit_req_new(self, CW_BYBIT_REQ_LOOKUP, req->link_id);
 
 			again->resend_if_missing = req->resend_if_missing;
-			self->blocked_until_ms =
-			    MAX(self->blocked_until_ms, g_get_real_time() / 1000 + 500);
+			self->limit->blocked_until_ms =
+			    MAX(self->limit->blocked_until_ms, g_get_real_time() / 1000 + 500);
 			cw_bybit_broker_enqueue(self, again, TRUE, FALSE);
 		} else if (answer.status >= 400 && answer.status < 500) {
 			cw_bybit_broker_fault(self, track, CW_BROKER_ERROR_REJECTED,
@@ -1189,6 +1222,11 @@ cw_bybit_broker_join_stream(CwBybitBroker *self)
 	self->stream = cw_bybit_account_stream_get(self->ws_url, self->api_key, self->api_secret);
 	self->stream_member =
 	    cw_bybit_account_stream_join(self->stream, self->symbol, &callbacks, self);
+	/* the key's rate limit from now on, with what is on its way */
+	self->limit = cw_bybit_account_stream_get_limit(self->stream);
+	self->limit->in_flight += self->own_limit.in_flight;
+	self->limit->blocked_until_ms =
+	    MAX(self->limit->blocked_until_ms, self->own_limit.blocked_until_ms);
 	if (self->time_done)
 		cw_bybit_account_stream_set_clock_offset(self->stream, self->clock_offset_ms);
 	/* the orders given (or adopted) before the stream */
@@ -2201,8 +2239,13 @@ cw_bybit_broker_dispose(GObject *object)
 		g_object_unref(l->data);
 	}
 	g_list_free(tasks);
-	if (self->stream != NULL)
+	if (self->stream != NULL) {
+		/* its requests in flight are never answered here now */
+		self->limit->in_flight -= MIN(self->limit->in_flight, self->in_flight);
+		self->own_limit = *self->limit;
+		self->limit = &self->own_limit;
 		cw_bybit_account_stream_leave(self->stream, self->stream_member);
+	}
 	g_clear_object(&self->stream);
 	g_clear_handle_id(&self->timer, g_source_remove);
 	g_queue_clear_full(&self->high, (GDestroyNotify) cw_bybit_req_free);
@@ -2251,7 +2294,9 @@ cw_bybit_broker_init(CwBybitBroker *self)
 	g_queue_init(&self->seen_order);
 	self->recv_window_ms = 5000;
 	self->timeout_s = 10;
-	self->limit_left = -1;
+	self->own_limit.limit_left = -1;
+	self->own_limit.window_status = -1;
+	self->limit = &self->own_limit;
 }
 
 static void
@@ -2320,7 +2365,7 @@ cw_bybit_broker_get_n_pending(CwBybitBroker *self)
 gint64
 cw_bybit_broker_get_blocked_until_ms(CwBybitBroker *self)
 {
-	return self->blocked_until_ms;
+	return self->limit->blocked_until_ms;
 }
 
 double

@@ -405,6 +405,63 @@ test_cut(void)
 	fixture_clear(&f);
 }
 
+static guint n_acked_wanted;
+
+static gboolean
+all_acked(Fixture *f)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < f->n; i++)
+		for (guint j = 0; j < f->members[i].ids->len; j++)
+			n++; /* limit orders: one report each, the acknowledgement */
+	return n >= n_acked_wanted;
+}
+
+/* Three brokers on one key under a tight limit: they pace with the key's
+ * one budget (X-Bapi-Limit-Status), never refused with 10006. */
+static void
+test_shared_limit(void)
+{
+	Fixture f;
+	g_autoptr(GError) error = NULL;
+
+	fixture_init(&f);
+	for (guint i = 0; i < 3; i++)
+		fixture_add(&f, "BTCUSDT", FALSE);
+	g_assert_true(wait_for(all_up, &f, 10));
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "rate_limit_per_s", "5", &error));
+	/* the start's catch-ups leave the window first */
+	pump(1.1);
+	for (guint n = 0; n < 5; n++) {
+		for (guint i = 0; i < 3; i++) {
+			CwOrder o = {0};
+
+			g_snprintf(o.client_order_id, sizeof o.client_order_id, "cw-m%u-%u", i, n);
+			o.side = CW_SIDE_BUY;
+			o.type = CW_ORDER_TYPE_LIMIT;
+			o.price = 50;
+			o.qty = 0.001;
+			g_assert_true(cw_broker_submit(CW_BROKER(f.members[i].broker), &o, &error));
+		}
+	}
+	n_acked_wanted = 15;
+	g_assert_true(wait_for(all_acked, &f, 15));
+	for (guint i = 0; i < 3; i++) {
+		Member *m = &f.members[i];
+
+		g_test_message("broker %u: creates %u, rate limited %u, lookups %u", i,
+			       cw_bybit_broker_get_stats(m->broker)->creates_sent,
+			       cw_bybit_broker_get_stats(m->broker)->rate_limited,
+			       cw_bybit_broker_get_stats(m->broker)->lookups);
+		assert_own_reports(m);
+		/* each broker alone would take the whole budget: 10006 for some */
+		g_assert_cmpuint(cw_bybit_broker_get_stats(m->broker)->rate_limited, ==, 0);
+	}
+	g_assert_cmpint(audit_int(&f, "max_per_link_id"), ==, 1);
+	fixture_clear(&f);
+}
+
 static gboolean
 one_open(Fixture *f)
 {
@@ -449,5 +506,6 @@ main(int argc, char **argv)
 	g_test_add_func("/bybit/account-stream/routing", test_routing);
 	g_test_add_func("/bybit/account-stream/cut", test_cut);
 	g_test_add_func("/bybit/account-stream/two-keys", test_two_keys);
+	g_test_add_func("/bybit/account-stream/shared-limit", test_shared_limit);
 	return g_test_run();
 }
