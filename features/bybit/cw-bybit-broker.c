@@ -1368,7 +1368,9 @@ cw_bybit_broker_start(CwBybitBroker *self)
 		cw_bybit_broker_get(self, "/v5/market/instruments-info", query, FALSE,
 				    cw_bybit_broker_instruments_got, cw_bybit_weak_new(self));
 	}
-	if (self->stream == NULL && self->ws_url != NULL && *self->ws_url != '\0')
+	/* a configure that failed half way may have left the key out */
+	if (self->stream == NULL && self->ws_url != NULL && *self->ws_url != '\0' &&
+	    self->api_key != NULL && self->api_secret != NULL)
 		cw_bybit_broker_join_stream(self);
 }
 

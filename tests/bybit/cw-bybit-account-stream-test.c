@@ -495,6 +495,54 @@ test_two_keys(void)
 	fixture_clear(&f);
 }
 
+static CwBotConfig *
+config_with_secret_env(Fixture *f, const char *secret_env)
+{
+	guint port = cw_exchange_sim_get_port(f->sim);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *json = g_strdup_printf(
+	    "{\"name\":\"t\",\"symbol\":\"BTCUSDT\",\"broker\":{\"type\":\"bybit\","
+	    "\"rest_url\":\"http://127.0.0.1:%u\",\"ws_url\":\"ws://127.0.0.1:%u/v5/private\","
+	    "\"api_key_env\":\"CW_TEST_BYBIT_KEY\",\"api_secret_env\":\"%s\"},"
+	    "\"strategy\":{\"id\":\"s\",\"analyzers\":[{\"type\":\"ema_cross\","
+	    "\"weight\":1,\"fast\":3,\"slow\":5}]}}",
+	    port, port, secret_env);
+	CwBotConfig *config = cw_bot_config_new_from_data(json, -1, &error);
+
+	g_assert_no_error(error);
+	return config;
+}
+
+/* A second configure that fails on the secret leaves the broker without a
+ * key: it starts without a stream rather than join one with no key. */
+static void
+test_no_key(void)
+{
+	Fixture f;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBotConfig) good = NULL;
+	g_autoptr(CwBotConfig) bad = NULL;
+	g_autoptr(CwBybitBroker) broker = cw_bybit_broker_new();
+
+	fixture_init(&f);
+	good = config_with_secret_env(&f, "CW_TEST_BYBIT_SECRET");
+	g_unsetenv("CW_TEST_BYBIT_NONE");
+	bad = config_with_secret_env(&f, "CW_TEST_BYBIT_NONE");
+	g_assert_true(cw_broker_configure(CW_BROKER(broker), good,
+					  cw_bot_config_get_section(good, "broker"), &error));
+	g_assert_no_error(error);
+	g_assert_false(cw_broker_configure(CW_BROKER(broker), bad,
+					   cw_bot_config_get_section(bad, "broker"), &error));
+	g_assert_error(error, CW_CONFIG_ERROR, CW_CONFIG_ERROR_MISSING);
+	cw_broker_on_candle(CW_BROKER(broker), NULL);
+	pump(0.3);
+	g_assert_cmpuint(cw_bybit_account_stream_count(), ==, 0);
+	g_assert_false(cw_bybit_broker_stream_is_up(broker));
+	g_assert_cmpint(audit_int(&f, "private_connections"), ==, 0);
+	g_clear_object(&broker);
+	fixture_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -507,5 +555,6 @@ main(int argc, char **argv)
 	g_test_add_func("/bybit/account-stream/cut", test_cut);
 	g_test_add_func("/bybit/account-stream/two-keys", test_two_keys);
 	g_test_add_func("/bybit/account-stream/shared-limit", test_shared_limit);
+	g_test_add_func("/bybit/account-stream/no-key", test_no_key);
 	return g_test_run();
 }
