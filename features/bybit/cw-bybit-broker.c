@@ -14,6 +14,10 @@
 #define CW_BYBIT_MAX_CREATES     5 /* sends of one orderLinkId (resends included) */
 #define CW_BYBIT_SEEN_EXECS      4096
 #define CW_BYBIT_CATCH_UP_MARGIN 2000 /* ms before the last execution seen */
+/* ms two answers' reset times may differ by and still name one window */
+#define CW_BYBIT_WINDOW_SLACK_MS 200
+/* ms between looks at the key's requests in flight while its limit is unknown */
+#define CW_BYBIT_UNKNOWN_LIMIT_POLL_MS 10
 /* Pages of one list that reconcile, and the catch-up after a gap, read
  * before they fail closed (the default of broker.reconcile_max_pages):
  * 10,000 executions, 5,000 orders. */
@@ -73,7 +77,8 @@ struct _CwBybitBroker {
 	gpointer sink_data;
 	SoupSession *session;
 	GCancellable *cancellable;
-	CwWsClient *ws;
+	CwBybitAccountStream *stream; /* the key's private stream, shared */
+	guint stream_member;
 	gboolean starting;
 	gboolean time_done;
 	gboolean instruments_done;
@@ -83,10 +88,11 @@ struct _CwBybitBroker {
 	GHashTable *tracks; /* link id -> CwBybitTrack */
 	GQueue high;        /* CwBybitReq: protective */
 	GQueue low;         /* CwBybitReq: entries */
-	guint in_flight;
-	gint64 blocked_until_ms; /* rate limit: nothing goes out before (local clock) */
-	gint64 limit_left;       /* requests the venue allows until limit_reset_ms; -1 unknown */
-	gint64 limit_reset_ms;   /* local clock (the venue's reset less clock_offset_ms) */
+	guint in_flight;    /* this broker's requests on their way */
+	/* the rate limit: the key's, shared with every broker on it once the
+	 * broker joined its stream (Bybit counts per UID), own_limit before */
+	CwBybitAccountLimit *limit;
+	CwBybitAccountLimit own_limit;
 	guint timer;
 	GHashTable *seen; /* exec ids */
 	GQueue seen_order;
@@ -333,17 +339,30 @@ cw_bybit_broker_note_limit(CwBybitBroker *self, const CwRestAnswer *answer, gboo
 	 * read from /v5/market/time, as the requests' timestamps are */
 	gint64 reset =
 	    answer->limit_reset_ms > 0 ? answer->limit_reset_ms - self->clock_offset_ms : 0;
+	CwBybitAccountLimit *limit = self->limit;
 
 	if (limited || answer->limit_status == 0) {
 		until = reset > 0 ? reset : now + 1000;
 		until = CLAMP(until, now + 50, now + 30000);
 	}
-	if (until > self->blocked_until_ms)
-		self->blocked_until_ms = until;
-	/* what is left, less what is on its way and not counted there yet */
+	if (until > limit->blocked_until_ms)
+		limit->blocked_until_ms = until;
+	/* what is left, less what is on its way (from every broker of the key)
+	 * and not counted there yet. Answers come back out of order: within a
+	 * window the lowest status is the latest count (the brokers' clock
+	 * offsets differ by a few ms, hence the slack); an older window's
+	 * answer says nothing. */
 	if (answer->limit_status >= 0 && reset > now) {
-		self->limit_left = MAX(0, answer->limit_status - (gint64) self->in_flight);
-		self->limit_reset_ms = MIN(reset, now + 30000);
+		reset = MIN(reset, now + 30000);
+		if (reset > limit->limit_reset_ms + CW_BYBIT_WINDOW_SLACK_MS ||
+		    limit->window_status < 0)
+			limit->window_status = answer->limit_status;
+		else if (reset >= limit->limit_reset_ms - CW_BYBIT_WINDOW_SLACK_MS)
+			limit->window_status = MIN(limit->window_status, answer->limit_status);
+		else
+			return;
+		limit->limit_left = MAX(0, limit->window_status - (gint64) limit->in_flight);
+		limit->limit_reset_ms = MAX(limit->limit_reset_ms, reset);
 	}
 }
 
@@ -351,13 +370,16 @@ cw_bybit_broker_note_limit(CwBybitBroker *self, const CwRestAnswer *answer, gboo
 static gboolean
 cw_bybit_broker_may_send(CwBybitBroker *self, gint64 now)
 {
-	if (self->limit_left < 0 || now >= self->limit_reset_ms) {
-		self->limit_left = -1;
+	CwBybitAccountLimit *limit = self->limit;
+
+	if (limit->limit_left < 0 || now >= limit->limit_reset_ms) {
+		limit->limit_left = -1;
+		limit->window_status = -1;
 		return TRUE;
 	}
-	if (self->limit_left > 0)
+	if (limit->limit_left > 0)
 		return TRUE;
-	self->blocked_until_ms = MAX(self->blocked_until_ms, self->limit_reset_ms);
+	limit->blocked_until_ms = MAX(limit->blocked_until_ms, limit->limit_reset_ms);
 	return FALSE;
 }
 
@@ -543,6 +565,7 @@ cw_bybit_broker_send(CwBybitBroker *self, CwBybitReq *req, CwBybitTrack *track)
 
 	track->busy = TRUE;
 	self->in_flight++;
+	self->limit->in_flight++;
 	switch (req->kind) {
 	case CW_BYBIT_REQ_CREATE:
 		track->create_queued = FALSE;
@@ -632,9 +655,19 @@ cw_bybit_broker_dispatch(CwBybitBroker *self)
 		CwBybitTrack *track = NULL;
 		CwBybitReq *req;
 
-		if (now < self->blocked_until_ms || !cw_bybit_broker_may_send(self, now)) {
+		if (now < self->limit->blocked_until_ms || !cw_bybit_broker_may_send(self, now)) {
 			if (self->timer == 0)
-				self->timer = g_timeout_add((guint) (self->blocked_until_ms - now),
+				self->timer =
+				    g_timeout_add((guint) (self->limit->blocked_until_ms - now),
+						  cw_bybit_broker_timer_cb, self);
+			return;
+		}
+		/* the limit not known yet: the key's brokers together send no
+		 * more than one broker may, until an answer says what is left */
+		if (self->limit->limit_left < 0 &&
+		    self->limit->in_flight >= CW_BYBIT_MAX_IN_FLIGHT) {
+			if (self->timer == 0)
+				self->timer = g_timeout_add(CW_BYBIT_UNKNOWN_LIMIT_POLL_MS,
 							    cw_bybit_broker_timer_cb, self);
 			return;
 		}
@@ -647,8 +680,8 @@ cw_bybit_broker_dispatch(CwBybitBroker *self)
 			cw_bybit_req_free(req);
 			continue;
 		}
-		if (self->limit_left > 0)
-			self->limit_left--;
+		if (self->limit->limit_left > 0)
+			self->limit->limit_left--;
 		cw_bybit_broker_send(self, req, track);
 	}
 }
@@ -851,6 +884,7 @@ cw_bybit_broker_sent(GObject *source, GAsyncResult *result, gpointer user_data)
 	track = cw_bybit_broker_track(self, req->link_id);
 	ok = cw_bybit_broker_read(self, result, &env, &answer, &error);
 	self->in_flight--;
+	self->limit->in_flight--;
 	if (track != NULL)
 		track->busy = FALSE;
 	if (g_error_matches(error, CW_NET_ERROR, CW_NET_ERROR_CANCELLED) || track == NULL ||
@@ -873,8 +907,8 @@ cw_bybit_broker_sent(GObject *source, GAsyncResult *result, gpointer user_data)
 			    cw_bybit_req_new(self, CW_BYBIT_REQ_LOOKUP, req->link_id);
 
 			again->resend_if_missing = req->resend_if_missing;
-			self->blocked_until_ms =
-			    MAX(self->blocked_until_ms, g_get_real_time() / 1000 + 500);
+			self->limit->blocked_until_ms =
+			    MAX(self->limit->blocked_until_ms, g_get_real_time() / 1000 + 500);
 			cw_bybit_broker_enqueue(self, again, TRUE, FALSE);
 		} else if (answer.status >= 400 && answer.status < 500) {
 			cw_bybit_broker_fault(self, track, CW_BROKER_ERROR_REJECTED,
@@ -1209,114 +1243,28 @@ cw_bybit_broker_catch_up(CwBybitBroker *self)
 			    cw_bybit_weak_new(self));
 }
 
-/* The private stream ------------------------------------------------------------------ */
+/* The private stream: the key's shared one (cw-bybit-account-stream.c) ----------- */
 
 static void
-cw_bybit_broker_ws_opened(CwWsClient *client, guint n, gpointer user_data)
+cw_bybit_broker_stream_authed(gpointer user_data)
 {
 	CwBybitBroker *self = user_data;
-	gint64 expires = cw_bybit_broker_now_ms(self) + 10000;
-	char sign[CW_BYBIT_SIGN_LEN];
-	g_autofree char *auth = NULL;
-	GString *out;
-	CwJsonWriter w;
 
-	cw_bybit_sign_ws(self->api_secret, expires, sign);
-	out = g_string_new(NULL);
-	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
-	cw_json_writer_begin_object(&w);
-	cw_json_writer_member_string(&w, "req_id", "auth");
-	cw_json_writer_member_string(&w, "op", "auth");
-	cw_json_writer_key(&w, "args");
-	cw_json_writer_begin_array(&w);
-	cw_json_writer_string(&w, self->api_key);
-	cw_json_writer_int(&w, expires);
-	cw_json_writer_string(&w, sign);
-	cw_json_writer_end_array(&w);
-	cw_json_writer_end_object(&w);
-	auth = g_string_free(g_steal_pointer(&out), FALSE);
-	cw_ws_client_send_text(client, auth);
-	memset(auth, 0, strlen(auth));
+	self->stats.stream_auths++;
 }
 
 static void
-cw_bybit_broker_ws_topic(CwBybitBroker *self, CwBybitFrame *frame)
-{
-	gboolean execs = strcmp(frame->topic, "execution") == 0;
-	gboolean orders = strcmp(frame->topic, "order") == 0;
-	gboolean positions = strcmp(frame->topic, "position") == 0;
-
-	for (guint i = 0; i < json_array_get_length(frame->data); i++) {
-		JsonNode *node = json_array_get_element(frame->data, i);
-		g_autoptr(GError) error = NULL;
-		g_autofree char *path = g_strdup_printf("data[%u]", i);
-		JsonObject *obj;
-
-		if (!JSON_NODE_HOLDS_OBJECT(node))
-			continue;
-		obj = json_node_get_object(node);
-		if (execs) {
-			CwBybitExec e;
-			if (cw_bybit_parse_exec(obj, path, &e, &error))
-				cw_bybit_broker_apply_exec(self, &e);
-		} else if (orders) {
-			CwBybitOrderInfo info;
-			if (cw_bybit_parse_order(obj, path, &info, &error))
-				cw_bybit_broker_apply_order(self, &info);
-		} else if (positions) {
-			CwBybitPosition pos;
-			if (cw_bybit_parse_position(obj, path, &pos, &error) &&
-			    strcmp(pos.symbol, self->symbol) == 0)
-				self->exchange_position = pos.size;
-		}
-		if (error != NULL)
-			g_warning("bybit %s: %s push: %s", self->symbol, frame->topic,
-				  error->message);
-	}
-}
-
-static void
-cw_bybit_broker_ws_message(CwWsClient *client, const char *data, gsize len, gboolean binary,
-			   gpointer user_data)
+cw_bybit_broker_stream_up(gpointer user_data)
 {
 	CwBybitBroker *self = user_data;
-	g_autoptr(GError) error = NULL;
-	CwBybitFrame frame;
 
-	if (!cw_bybit_parse_frame(data, len, &frame, &error)) {
-		g_warning("bybit %s: private stream: %s", self->symbol, error->message);
-		cw_bybit_frame_clear(&frame);
-		return;
-	}
-	if (frame.kind == CW_BYBIT_FRAME_TOPIC) {
-		cw_bybit_broker_ws_topic(self, &frame);
-	} else if (strcmp(frame.op, "auth") == 0) {
-		if (frame.success) {
-			self->stats.stream_auths++;
-			cw_ws_client_send_text(client, "{\"req_id\":\"sub\",\"op\":\"subscribe\","
-						       "\"args\":[\"order\",\"execution\","
-						       "\"position\",\"wallet\"]}");
-		} else {
-			g_autofree char *text = cw_bybit_broker_redact(self, frame.ret_msg);
-			g_warning("bybit %s: private stream: auth refused: %s", self->symbol, text);
-			cw_ws_client_reconnect(client, "auth refused");
-		}
-	} else if (strcmp(frame.op, "subscribe") == 0) {
-		if (frame.success) {
-			self->stream_up = TRUE;
-			/* whatever happened while it was down (or before it was up) */
-			cw_bybit_broker_catch_up(self);
-		} else {
-			g_warning("bybit %s: private stream: subscribe refused: %s", self->symbol,
-				  frame.ret_msg);
-		}
-	}
-	cw_bybit_frame_clear(&frame);
+	self->stream_up = TRUE;
+	/* whatever happened while it was down (or before it was up) */
+	cw_bybit_broker_catch_up(self);
 }
 
 static void
-cw_bybit_broker_ws_closed(CwWsClient *client, const char *reason, gboolean stalled,
-			  gpointer user_data)
+cw_bybit_broker_stream_down(const char *reason, gpointer user_data)
 {
 	CwBybitBroker *self = user_data;
 
@@ -1330,9 +1278,62 @@ cw_bybit_broker_ws_closed(CwWsClient *client, const char *reason, gboolean stall
 }
 
 static void
-cw_bybit_broker_ws_ping(CwWsClient *client, gpointer user_data)
+cw_bybit_broker_stream_order(const CwBybitOrderInfo *info, gpointer user_data)
 {
-	cw_ws_client_send_text(client, "{\"req_id\":\"ping\",\"op\":\"ping\"}");
+	cw_bybit_broker_apply_order(user_data, info);
+}
+
+static void
+cw_bybit_broker_stream_exec(const CwBybitExec *exec, gpointer user_data)
+{
+	cw_bybit_broker_apply_exec(user_data, exec);
+}
+
+static void
+cw_bybit_broker_stream_position(const CwBybitPosition *pos, gpointer user_data)
+{
+	CwBybitBroker *self = user_data;
+
+	if (strcmp(pos->symbol, self->symbol) == 0)
+		self->exchange_position = pos->size;
+}
+
+/* Pushes about this order id come to this broker. */
+static void
+cw_bybit_broker_claim(CwBybitBroker *self, const char *link_id)
+{
+	if (self->stream != NULL)
+		cw_bybit_account_stream_claim(self->stream, self->stream_member, link_id);
+}
+
+static void
+cw_bybit_broker_join_stream(CwBybitBroker *self)
+{
+	static const CwBybitAccountStreamCallbacks callbacks = {
+	    .authed = cw_bybit_broker_stream_authed,
+	    .up = cw_bybit_broker_stream_up,
+	    .down = cw_bybit_broker_stream_down,
+	    .order = cw_bybit_broker_stream_order,
+	    .exec = cw_bybit_broker_stream_exec,
+	    .position = cw_bybit_broker_stream_position,
+	};
+	GHashTableIter it;
+	gpointer key;
+
+	self->stream = cw_bybit_account_stream_get(self->ws_url, self->api_key, self->api_secret);
+	self->stream_member =
+	    cw_bybit_account_stream_join(self->stream, self->symbol, &callbacks, self);
+	/* the key's rate limit from now on, with what is on its way */
+	self->limit = cw_bybit_account_stream_get_limit(self->stream);
+	self->limit->in_flight += self->own_limit.in_flight;
+	self->limit->blocked_until_ms =
+	    MAX(self->limit->blocked_until_ms, self->own_limit.blocked_until_ms);
+	if (self->time_done)
+		cw_bybit_account_stream_set_clock_offset(self->stream, self->clock_offset_ms);
+	/* the orders given (or adopted) before the stream */
+	g_hash_table_iter_init(&it, self->tracks);
+	while (g_hash_table_iter_next(&it, &key, NULL))
+		cw_bybit_broker_claim(self, key);
 }
 
 /* Start: the clock, the instruments, the stream --------------------------------------- */
@@ -1372,6 +1373,9 @@ cw_bybit_broker_time_got(GObject *source, GAsyncResult *result, gpointer user_da
 			server = g_ascii_strtoll(nano, NULL, 10) / 1000000;
 		if (server > 0)
 			self->clock_offset_ms = server - now;
+		if (server > 0 && self->stream != NULL)
+			cw_bybit_account_stream_set_clock_offset(self->stream,
+								 self->clock_offset_ms);
 	} else if (!g_error_matches(error, CW_NET_ERROR, CW_NET_ERROR_CANCELLED)) {
 		g_warning("bybit %s: /v5/market/time: %s: keeping the local clock", self->symbol,
 			  error != NULL ? error->message : env.ret_msg);
@@ -1465,23 +1469,10 @@ cw_bybit_broker_start(CwBybitBroker *self)
 		cw_bybit_broker_get(self, "/v5/market/instruments-info", query, FALSE,
 				    cw_bybit_broker_instruments_got, cw_bybit_weak_new(self));
 	}
-	if (self->ws == NULL && self->ws_url != NULL && *self->ws_url != '\0') {
-		CwWsClientSettings settings;
-		CwWsClientCallbacks callbacks = {
-		    .opened = cw_bybit_broker_ws_opened,
-		    .message = cw_bybit_broker_ws_message,
-		    .closed = cw_bybit_broker_ws_closed,
-		    .ping = cw_bybit_broker_ws_ping,
-		};
-
-		cw_ws_client_settings_init(&settings);
-		settings.ping_s = 20;
-		settings.backoff_base_s = 0.2;
-		settings.backoff_cap_s = 5;
-		self->ws =
-		    cw_ws_client_new(self->session, self->ws_url, &settings, &callbacks, self);
-		cw_ws_client_start(self->ws);
-	}
+	/* a configure that failed half way may have left the key out */
+	if (self->stream == NULL && self->ws_url != NULL && *self->ws_url != '\0' &&
+	    self->api_key != NULL && self->api_secret != NULL)
+		cw_bybit_broker_join_stream(self);
 }
 
 /* Configuration --------------------------------------------------------------------- */
@@ -1727,6 +1718,7 @@ cw_bybit_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 	track->order.avg_fill_price = 0;
 	track->create_queued = TRUE;
 	g_hash_table_replace(self->tracks, track->order.client_order_id, track);
+	cw_bybit_broker_claim(self, track->order.client_order_id);
 	cw_bybit_broker_enqueue(self, cw_bybit_req_new(self, CW_BYBIT_REQ_CREATE, id),
 				cw_bybit_broker_is_protective(order), FALSE);
 	return TRUE;
@@ -2390,6 +2382,7 @@ cw_bybit_broker_adopt(CwBroker *broker, CwBroker *old_broker)
 			CwBybitTrack *copy = g_memdup2(track, sizeof *track);
 			copy->busy = FALSE;
 			g_hash_table_insert(self->tracks, copy->order.client_order_id, copy);
+			cw_bybit_broker_claim(self, copy->order.client_order_id);
 		}
 	}
 	for (GList *l = old->seen_order.head; l != NULL; l = l->next)
@@ -2413,9 +2406,14 @@ cw_bybit_broker_dispose(GObject *object)
 		g_object_unref(l->data);
 	}
 	g_list_free(tasks);
-	if (self->ws != NULL)
-		cw_ws_client_stop(self->ws);
-	g_clear_object(&self->ws);
+	if (self->stream != NULL) {
+		/* its requests in flight are never answered here now */
+		self->limit->in_flight -= MIN(self->limit->in_flight, self->in_flight);
+		self->own_limit = *self->limit;
+		self->limit = &self->own_limit;
+		cw_bybit_account_stream_leave(self->stream, self->stream_member);
+	}
+	g_clear_object(&self->stream);
 	g_clear_handle_id(&self->timer, g_source_remove);
 	g_queue_clear_full(&self->high, (GDestroyNotify) cw_bybit_req_free);
 	g_queue_clear_full(&self->low, (GDestroyNotify) cw_bybit_req_free);
@@ -2466,7 +2464,9 @@ cw_bybit_broker_init(CwBybitBroker *self)
 	self->recv_window_ms = 5000;
 	self->timeout_s = 10;
 	self->history_days = CW_BYBIT_HISTORY_DAYS;
-	self->limit_left = -1;
+	self->own_limit.limit_left = -1;
+	self->own_limit.window_status = -1;
+	self->limit = &self->own_limit;
 }
 
 static void
@@ -2535,7 +2535,7 @@ cw_bybit_broker_get_n_pending(CwBybitBroker *self)
 gint64
 cw_bybit_broker_get_blocked_until_ms(CwBybitBroker *self)
 {
-	return self->blocked_until_ms;
+	return self->limit->blocked_until_ms;
 }
 
 double

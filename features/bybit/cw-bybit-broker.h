@@ -23,8 +23,9 @@ G_BEGIN_DECLS
  * by orderLinkId on /v5/order/realtime: adopted when there, sent again with
  * the same orderLinkId when not (110072 then means it is there: adopted).
  * After every gap in the private stream it fetches the open orders and the
- * executions since the last one seen. Capabilities: AMEND, NATIVE_STOP,
- * REDUCE_ONLY. */
+ * executions since the last one seen. The private stream and the rate
+ * limit are its key's, shared with every broker on that key
+ * (CwBybitAccountStream). Capabilities: AMEND, NATIVE_STOP, REDUCE_ONLY. */
 
 #define CW_TYPE_BYBIT_BROKER (cw_bybit_broker_get_type())
 G_DECLARE_FINAL_TYPE(CwBybitBroker, cw_bybit_broker, CW, BYBIT_BROKER, GObject)

@@ -5,6 +5,7 @@
 
 #define CW_BYBIT_INSIDE
 #include "cw-bybit-parse.h"
+#include "cw-bybit-account-stream.h"
 #include "cw-bybit-broker.h"
 #undef CW_BYBIT_INSIDE
 

@@ -92,6 +92,7 @@ typedef struct {
 struct _CwSimBybitPrivate {
 	char *api_key;
 	char *api_secret;
+	GHashTable *extra_keys; /* key -> secret: more keys of the same account */
 	double initial_balance;
 	double slippage_bps, maker_fee_bps, taker_fee_bps;
 	double qty_step, min_qty;
@@ -121,6 +122,8 @@ struct _CwSimBybitPrivate {
 	gint64 rl_window_ms;
 	guint rl_used;
 	guint64 n_push;
+	guint64 ws_connections; /* private WebSockets accepted */
+	guint64 ws_auths;       /* private WebSocket auths that succeeded */
 };
 
 /* Numbers ------------------------------------------------------------------------ */
@@ -728,6 +731,15 @@ cw_sim_priv_answer(CwSimBybitPrivate *self, SoupServerMessage *msg, gint64 code,
 					 strlen(body));
 }
 
+/* The secret of key; NULL when the account has no such key. */
+static const char *
+cw_sim_priv_secret(CwSimBybitPrivate *self, const char *key)
+{
+	if (strcmp(key, self->api_key) == 0)
+		return self->api_secret;
+	return g_hash_table_lookup(self->extra_keys, key);
+}
+
 /* Checks key, time, signature and the rate limit; FALSE when answered. */
 static gboolean
 cw_sim_priv_authorize(CwSimBybitPrivate *self, SoupServerMessage *msg, const char *payload,
@@ -741,13 +753,14 @@ cw_sim_priv_authorize(CwSimBybitPrivate *self, SoupServerMessage *msg, const cha
 	gint64 ts = 0;
 	gint64 rw = CW_SIM_PRIV_RECV_WINDOW;
 	gint64 now = cw_sim_priv_wall_ms(self);
+	const char *secret;
 	char want[CW_BYBIT_SIGN_LEN];
 
 	if (now - self->rl_window_ms >= 1000) {
 		self->rl_window_ms = now - now % 1000;
 		self->rl_used = 0;
 	}
-	if (key == NULL || strcmp(key, self->api_key) != 0) {
+	if (key == NULL || (secret = cw_sim_priv_secret(self, key)) == NULL) {
 		cw_sim_priv_answer(self, msg, 10003, "API key is invalid.", NULL);
 		return FALSE;
 	}
@@ -762,7 +775,7 @@ cw_sim_priv_authorize(CwSimBybitPrivate *self, SoupServerMessage *msg, const cha
 		cw_sim_priv_answer(self, msg, 10002, text, NULL);
 		return FALSE;
 	}
-	cw_bybit_sign_rest(self->api_secret, ts, key, rw, payload, payload_len, want);
+	cw_bybit_sign_rest(secret, ts, key, rw, payload, payload_len, want);
 	if (sign == NULL || !cw_bybit_sign_equal(sign, want)) {
 		cw_sim_priv_answer(self, msg, 10004, "error sign! please check your signature",
 				   NULL);
@@ -1756,7 +1769,7 @@ static void
 cw_sim_priv_ws_auth(CwSimPrivConn *conn, JsonArray *args, const char *req_id)
 {
 	CwSimBybitPrivate *self = conn->priv;
-	const char *key = NULL, *sign = NULL;
+	const char *key = NULL, *sign = NULL, *secret;
 	gint64 expires = 0;
 	char want[CW_BYBIT_SIGN_LEN];
 
@@ -1779,7 +1792,7 @@ cw_sim_priv_ws_auth(CwSimPrivConn *conn, JsonArray *args, const char *req_id)
 		cw_sim_priv_ws_reply(conn, FALSE, "Params Error", req_id, "auth");
 		return;
 	}
-	if (strcmp(key, self->api_key) != 0) {
+	if ((secret = cw_sim_priv_secret(self, key)) == NULL) {
 		cw_sim_priv_ws_reply(conn, FALSE, "API key is invalid.", req_id, "auth");
 		return;
 	}
@@ -1787,12 +1800,13 @@ cw_sim_priv_ws_auth(CwSimPrivConn *conn, JsonArray *args, const char *req_id)
 		cw_sim_priv_ws_reply(conn, FALSE, "Params Error: auth expired", req_id, "auth");
 		return;
 	}
-	cw_bybit_sign_ws(self->api_secret, expires, want);
+	cw_bybit_sign_ws(secret, expires, want);
 	if (!cw_bybit_sign_equal(sign, want)) {
 		cw_sim_priv_ws_reply(conn, FALSE, "Invalid sign", req_id, "auth");
 		return;
 	}
 	conn->authed = TRUE;
+	self->ws_auths++;
 	cw_sim_priv_ws_reply(conn, TRUE, "", req_id, "auth");
 }
 
@@ -1928,6 +1942,7 @@ cw_sim_bybit_private_on_websocket(CwSimBybitPrivate *self, SoupServerMessage *ms
 	g_signal_connect(ws, "message", G_CALLBACK(cw_sim_priv_ws_message), conn);
 	g_signal_connect(ws, "closed", G_CALLBACK(cw_sim_priv_ws_closed), conn);
 	g_ptr_array_add(self->conns, conn);
+	self->ws_connections++;
 }
 
 /* Life cycle ----------------------------------------------------------------------------- */
@@ -1940,6 +1955,7 @@ cw_sim_bybit_private_new(const char *api_key, const char *api_secret, double bal
 
 	self->api_key = g_strdup(api_key);
 	self->api_secret = g_strdup(api_secret);
+	self->extra_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	self->initial_balance = balance;
 	self->slippage_bps = 2;
 	self->maker_fee_bps = 2;
@@ -1989,6 +2005,7 @@ cw_sim_bybit_private_free(CwSimBybitPrivate *self)
 	/* the secret does not outlive the simulator in freed memory */
 	memset(self->api_secret, 0, strlen(self->api_secret));
 	g_free(self->api_secret);
+	g_hash_table_unref(self->extra_keys);
 	g_free(self->api_key);
 	g_free(self);
 }
@@ -2106,6 +2123,17 @@ cw_sim_bybit_private_schedule_candle(CwSimBybitPrivate *self, const char *symbol
 	book->due_source = g_timeout_add(delay_ms, cw_sim_priv_due_cb, book);
 }
 
+/**
+ * cw_sim_bybit_private_add_key:
+ *
+ * Lets the account be reached with one more key (REST and WebSocket).
+ */
+void
+cw_sim_bybit_private_add_key(CwSimBybitPrivate *self, const char *api_key, const char *api_secret)
+{
+	g_hash_table_replace(self->extra_keys, g_strdup(api_key), g_strdup(api_secret));
+}
+
 JsonNode *
 cw_sim_bybit_private_get_audit(CwSimBybitPrivate *self)
 {
@@ -2131,6 +2159,12 @@ cw_sim_bybit_private_get_audit(CwSimBybitPrivate *self)
 	json_builder_add_int_value(b, (gint64) self->creates_received);
 	json_builder_set_member_name(b, "duplicates_refused");
 	json_builder_add_int_value(b, (gint64) self->duplicates_refused);
+	json_builder_set_member_name(b, "private_connections");
+	json_builder_add_int_value(b, (gint64) self->ws_connections);
+	json_builder_set_member_name(b, "private_connections_open");
+	json_builder_add_int_value(b, self->conns->len);
+	json_builder_set_member_name(b, "private_auths");
+	json_builder_add_int_value(b, (gint64) self->ws_auths);
 	json_builder_set_member_name(b, "executions");
 	json_builder_add_int_value(b, self->execs->len);
 	json_builder_set_member_name(b, "positions");

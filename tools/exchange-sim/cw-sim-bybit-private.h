@@ -4,7 +4,8 @@
  * "The simulator's private API"): signed REST orders, positions, executions
  * and wallet, the private WebSocket, matching against the replayed candles
  * with the paper broker's rules (one CwPaperBroker per symbol), an audit of
- * every accepted orderLinkId, and faults. One API key. */
+ * every accepted orderLinkId, and faults. One account: one API key, and
+ * more with cw_sim_bybit_private_add_key(). */
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -71,5 +72,8 @@ void cw_sim_bybit_private_set_create_func(CwSimBybitPrivate *self, CwSimCreateFu
 					  gpointer data);
 /* The GET /sim/audit document. */
 JsonNode *cw_sim_bybit_private_get_audit(CwSimBybitPrivate *self);
+/* Another key of the same account (REST and the private WebSocket). */
+void cw_sim_bybit_private_add_key(CwSimBybitPrivate *self, const char *api_key,
+				  const char *api_secret);
 
 G_END_DECLS
