@@ -46,6 +46,9 @@ typedef struct {
 	gboolean acked;
 	gboolean ended;
 	gboolean create_queued; /* not sent yet: a cancel just drops it */
+	/* followed from an earlier life (CwBroker.follow): its executions
+	 * before this venue time are booked from the venue's cumExecQty */
+	gint64 followed_at;
 } CwBybitTrack;
 
 typedef struct {
@@ -462,6 +465,10 @@ cw_bybit_broker_apply_exec(CwBybitBroker *self, const CwBybitExec *e)
 
 	if (!e->trade || e->qty <= 0 || track == NULL)
 		return;
+	if (track->followed_at > 0 && e->time < track->followed_at) {
+		self->stats.execs_before_follow++;
+		return;
+	}
 	if (cw_bybit_broker_seen(self, e->exec_id)) {
 		self->stats.execs_duplicate++;
 		return;
@@ -743,6 +750,9 @@ cw_bybit_broker_on_create(CwBybitBroker *self, CwBybitReq *req, CwBybitTrack *tr
 	}
 }
 
+static void cw_bybit_broker_book_unseen(CwBybitBroker *self, CwBybitTrack *track, double cum_qty,
+					double avg_price, gint64 updated);
+
 static void
 cw_bybit_broker_on_lookup(CwBybitBroker *self, CwBybitReq *req, CwBybitTrack *track,
 			  CwBybitEnvelope *env, const CwRestAnswer *answer)
@@ -788,6 +798,9 @@ cw_bybit_broker_on_lookup(CwBybitBroker *self, CwBybitReq *req, CwBybitTrack *tr
 		}
 		if (req->resend_if_missing)
 			self->stats.adopted++;
+		if (track->followed_at > 0 && !track->ended)
+			cw_bybit_broker_book_unseen(self, track, info.cum_qty, info.avg_price,
+						    info.updated);
 		cw_bybit_broker_apply_order(self, &info);
 		/* its fills, if the stream missed them */
 		cw_bybit_broker_catch_up(self);
@@ -1772,6 +1785,74 @@ cw_bybit_broker_adopt_venue_order(CwBybitBroker *self, const char *client_order_
 	return track;
 }
 
+/* A followed order (CwBroker.follow) as the venue says it stands: what it
+ * filled beyond what was booked is reported as one fill at the average
+ * price of the rest, and its executions up to then are accounted for
+ * (followed_at), so a catch-up does not book them again. */
+static void
+cw_bybit_broker_book_unseen(CwBybitBroker *self, CwBybitTrack *track, double cum_qty,
+			    double avg_price, gint64 updated)
+{
+	CwOrder *o = &track->order;
+	double unseen = cum_qty - o->filled_qty;
+	CwFill fill = {0};
+
+	track->followed_at = MAX(track->followed_at, updated + 1);
+	if (unseen <= 1e-12 * MAX(1.0, o->qty) || avg_price <= 0)
+		return;
+	fill.price = (avg_price * cum_qty - o->avg_fill_price * o->filled_qty) / unseen;
+	o->filled_qty = cum_qty;
+	o->avg_fill_price = avg_price;
+	o->status = o->filled_qty + 1e-12 >= o->qty ? CW_ORDER_STATUS_FILLED
+						    : CW_ORDER_STATUS_PARTIALLY_FILLED;
+	if (o->status == CW_ORDER_STATUS_FILLED)
+		track->ended = TRUE;
+	if (updated > 0)
+		o->updated_at = updated;
+	memcpy(fill.client_order_id, o->client_order_id, CW_CLIENT_ORDER_ID_LEN);
+	fill.strategy_id = o->strategy_id;
+	fill.symbol = o->symbol;
+	fill.side = o->side;
+	fill.purpose = o->purpose;
+	fill.qty = unseen;
+	fill.time = o->updated_at;
+	cw_bybit_broker_report(self, o, &fill, NULL);
+}
+
+/* CwBroker.follow: an order of an earlier life that the last reconcile
+ * found working and the owner's restored state tracks (order: the owner's
+ * view, with what it has booked). From here its pushes are this broker's;
+ * what the venue had filled of it when the reconcile read it is booked
+ * now; then it is looked up, since it may have filled or ended since.
+ * Nothing is sent but the lookup. */
+static void
+cw_bybit_broker_follow(CwBroker *broker, const CwOrder *order)
+{
+	CwBybitBroker *self = CW_BYBIT_BROKER(broker);
+	const CwOrder *venue = g_hash_table_lookup(self->venue_open, order->client_order_id);
+	CwBybitTrack *track;
+
+	if (cw_bybit_broker_track(self, order->client_order_id) != NULL)
+		return; /* given, or followed, in this life */
+	track = g_new0(CwBybitTrack, 1);
+	track->order = *order;
+	track->acked = TRUE;
+	track->followed_at = 1;
+	g_hash_table_replace(self->tracks, track->order.client_order_id, track);
+	self->stats.followed++;
+	cw_bybit_broker_claim(self, order->client_order_id);
+	if (venue != NULL) {
+		g_strlcpy(track->order_id, venue->exchange_order_id, sizeof track->order_id);
+		g_strlcpy(track->order.exchange_order_id, venue->exchange_order_id,
+			  sizeof track->order.exchange_order_id);
+		cw_bybit_broker_book_unseen(self, track, venue->filled_qty, venue->avg_fill_price,
+					    venue->updated_at);
+		g_hash_table_remove(self->venue_open, order->client_order_id);
+	}
+	cw_bybit_broker_enqueue(
+	    self, cw_bybit_req_new(self, CW_BYBIT_REQ_LOOKUP, order->client_order_id), TRUE, FALSE);
+}
+
 static gboolean
 cw_bybit_broker_cancel(CwBroker *broker, const char *client_order_id, GError **error)
 {
@@ -2481,6 +2562,7 @@ cw_bybit_broker_iface_init(CwBrokerInterface *iface)
 	iface->amend = cw_bybit_broker_amend;
 	iface->on_candle = cw_bybit_broker_on_candle;
 	iface->adopt = cw_bybit_broker_adopt;
+	iface->follow = cw_bybit_broker_follow;
 	iface->start_async = cw_bybit_broker_start_async;
 	iface->start_finish = cw_bybit_broker_start_finish;
 	iface->lookup_order_async = cw_bybit_broker_lookup_order_async;

@@ -44,10 +44,12 @@ typedef struct {
 	guint adopted;      /* unknown outcomes resolved as "it is there" */
 	guint rate_limited; /* answers with retCode 10006 or HTTP 429 */
 	guint execs_applied;
-	guint execs_duplicate; /* executions seen again (stream and REST, or twice) */
-	guint stream_auths;    /* private stream authentications that succeeded */
-	guint catch_ups;       /* REST catch-ups after a stream gap */
-	guint resyncs;         /* catch-ups after a reconnect, told to the owner (resynced) */
+	guint execs_duplicate;     /* executions seen again (stream and REST, or twice) */
+	guint stream_auths;        /* private stream authentications that succeeded */
+	guint catch_ups;           /* REST catch-ups after a stream gap */
+	guint resyncs;             /* catch-ups after a reconnect, told to the owner (resynced) */
+	guint followed;            /* orders of an earlier life followed (CwBroker.follow) */
+	guint execs_before_follow; /* executions of a followed order older than its follow */
 } CwBybitBrokerStats;
 
 CwBybitBroker *cw_bybit_broker_new(void);

@@ -275,6 +275,23 @@ cw_broker_adopt(CwBroker *self, CwBroker *old)
 	return TRUE;
 }
 
+/* An order of an earlier life that the venue holds working and the
+ * restored state tracks: its reports follow from now on. Returns: FALSE
+ * when the broker has nothing to follow (a simulated book restores its
+ * own orders). */
+gboolean
+cw_broker_follow(CwBroker *self, const CwOrder *order)
+{
+	CwBrokerInterface *iface;
+
+	g_return_val_if_fail(CW_IS_BROKER(self) && order != NULL, FALSE);
+	iface = CW_BROKER_GET_IFACE(self);
+	if (iface->follow == NULL)
+		return FALSE;
+	iface->follow(self, order);
+	return TRUE;
+}
+
 /* Connects to the venue (streams, clock offset, instruments); a broker
  * without start_async is ready at once. */
 void

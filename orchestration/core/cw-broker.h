@@ -146,6 +146,12 @@ struct _CwBrokerInterface {
 			   GError **error);
 	/* Takes over the account of old (same type) after a config edit. */
 	void (*adopt)(CwBroker *self, CwBroker *old);
+	/* Optional, for a broker whose orders live at a venue: an order of an
+	 * earlier life, working at the venue (the last reconcile's
+	 * open_orders), that the owner's restored state tracks. Its reports
+	 * reach the sink from now on, and so does what happened to it since
+	 * the reconcile read it (a fill, an end). */
+	void (*follow)(CwBroker *self, const CwOrder *order);
 
 	void (*start_async)(CwBroker *self, GCancellable *cancellable, GAsyncReadyCallback callback,
 			    gpointer user_data);
@@ -188,6 +194,7 @@ void cw_broker_on_candle(CwBroker *self, const CwCandle *candle);
 gboolean cw_broker_settle(CwBroker *self, const CwOrder *order, double price, gint64 time,
 			  GError **error);
 gboolean cw_broker_adopt(CwBroker *self, CwBroker *old);
+gboolean cw_broker_follow(CwBroker *self, const CwOrder *order);
 
 void cw_broker_start_async(CwBroker *self, GCancellable *cancellable, GAsyncReadyCallback callback,
 			   gpointer user_data);

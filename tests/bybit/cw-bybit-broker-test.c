@@ -90,13 +90,30 @@ is_ready(Fixture *f)
 	return cw_bybit_broker_is_ready(f->broker) && cw_bybit_broker_stream_is_up(f->broker);
 }
 
+/* A new broker on the fixture's simulator, started: a new life's. */
+static void
+fixture_broker(Fixture *f, const char *extra)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *json = broker_json(f, extra);
+	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(json, -1, &error);
+
+	g_assert_no_error(error);
+	g_clear_object(&f->broker);
+	f->broker = cw_bybit_broker_new();
+	g_assert_true(cw_broker_configure(CW_BROKER(f->broker), config,
+					  cw_bot_config_get_section(config, "broker"), &error));
+	g_assert_no_error(error);
+	cw_broker_set_report_sink(CW_BROKER(f->broker), sink, f);
+	cw_broker_on_candle(CW_BROKER(f->broker), NULL);
+	g_assert_true(wait_for(is_ready, f, 5));
+}
+
 static void
 fixture_init(Fixture *f, const char *extra)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *csv = NULL;
-	g_autofree char *json = NULL;
-	g_autoptr(CwBotConfig) config = NULL;
 	GString *rows = g_string_new("time,open,high,low,close,volume\n");
 	CwExchangeSimOptions options;
 
@@ -129,16 +146,7 @@ fixture_init(Fixture *f, const char *extra)
 	}
 	f->reports = g_array_new(FALSE, TRUE, sizeof(Seen));
 	f->t = 1700000600000;
-	json = broker_json(f, extra);
-	config = cw_bot_config_new_from_data(json, -1, &error);
-	g_assert_no_error(error);
-	f->broker = cw_bybit_broker_new();
-	g_assert_true(cw_broker_configure(CW_BROKER(f->broker), config,
-					  cw_bot_config_get_section(config, "broker"), &error));
-	g_assert_no_error(error);
-	cw_broker_set_report_sink(CW_BROKER(f->broker), sink, f);
-	cw_broker_on_candle(CW_BROKER(f->broker), NULL);
-	g_assert_true(wait_for(is_ready, f, 5));
+	fixture_broker(f, extra);
 }
 
 static void
@@ -815,6 +823,83 @@ test_catch_up_bound(void)
 /* Bybit lists at most 7 days per query: a reconcile from 20 days back walks
  * three windows and finds the fill in the last one; from past the 730 days
  * the venue keeps, it fails closed naming the gap. */
+/* An order of an earlier life, working at the venue, as the restored
+ * state holds it (nothing booked). */
+static CwOrder
+follow_limit(Fixture *f, const char *id, double price)
+{
+	CwOrder o = market(id, CW_SIDE_BUY, 0.002, CW_ORDER_PURPOSE_ENTRY);
+	g_autoptr(GError) error = NULL;
+
+	o.type = CW_ORDER_TYPE_LIMIT;
+	o.price = price;
+	g_assert_true(cw_broker_submit(CW_BROKER(f->broker), &o, &error));
+	wanted_id = id;
+	g_assert_true(wait_for(acked, f, 5));
+	return o;
+}
+
+static gboolean
+venue_holds(const CwBrokerState *state, const char *id)
+{
+	for (guint i = 0; i < state->open_orders->len; i++)
+		if (strcmp(g_array_index(state->open_orders, CwOrder, i).client_order_id, id) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* A restart: the broker of the new life reconciles, finds the old life's
+ * order working, and follows it for the restored state (CwBroker.follow).
+ * Its fill reaches the sink once, whether it comes after the follow (a
+ * push) or between the reconcile and the follow (the follow's lookup and
+ * catch-up); nothing is sent twice. Without follow its pushes are nobody's. */
+static void
+test_follow(void)
+{
+	Fixture f;
+	g_autoptr(GError) error = NULL;
+	CwOrder a, b;
+
+	fixture_init(&f, NULL);
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "rate_limit_per_s", "1000", &error));
+	candle(&f, 100, 101, 99, 100);
+	a = follow_limit(&f, "cw-fo-1", 50);
+	b = follow_limit(&f, "cw-fo-2", 30);
+	for (guint life = 0; life < 2; life++) {
+		g_autoptr(CwBrokerState) state = NULL;
+		const CwOrder *o = life == 0 ? &a : &b;
+
+		fixture_broker(&f, NULL);
+		g_array_set_size(f.reports, 0);
+		state = reconcile_since(&f, T0, &error);
+		g_assert_no_error(error);
+		g_assert_true(venue_holds(state, o->client_order_id));
+		if (life == 0) {
+			/* the pushes of the fill come after the follow */
+			g_assert_true(cw_broker_follow(CW_BROKER(f.broker), o));
+			candle(&f, 60, 61, 40, 45);
+		} else {
+			/* it fills before the new life follows it */
+			candle(&f, 45, 46, 25, 28);
+			for (guint i = 0; i < 200; i++)
+				g_main_context_iteration(NULL, FALSE);
+			g_assert_cmpfloat(filled(&f, o->client_order_id), ==, 0);
+			g_assert_true(cw_broker_follow(CW_BROKER(f.broker), o));
+		}
+		wanted_id = o->client_order_id;
+		wanted_qty = 0.002;
+		g_assert_true(wait_for(has_filled, &f, 10));
+		g_assert_true(wait_for(idle, &f, 5));
+		for (guint i = 0; i < 200; i++)
+			g_main_context_iteration(NULL, FALSE);
+		/* once, not again from the catch-up */
+		g_assert_cmpfloat_with_epsilon(filled(&f, o->client_order_id), 0.002, 1e-12);
+		g_assert_cmpint(accepted(&f, o->client_order_id), ==, 1);
+	}
+	g_assert_cmpuint(cw_bybit_broker_get_stats(f.broker)->followed, ==, 1);
+	fixture_clear(&f);
+}
+
 static void
 test_reconcile_windows(void)
 {
@@ -1007,6 +1092,7 @@ main(int argc, char **argv)
 	g_test_add_func("/bybit/broker/catch-up-bound", test_catch_up_bound);
 	g_test_add_func("/bybit/broker/reconcile-windows", test_reconcile_windows);
 	g_test_add_func("/bybit/broker/cancel-gone", test_cancel_gone);
+	g_test_add_func("/bybit/broker/follow", test_follow);
 	g_test_add_func("/bybit/broker/secrets", test_secrets);
 	g_test_add_func("/bybit/broker/config-errors", test_config_errors);
 	return g_test_run();

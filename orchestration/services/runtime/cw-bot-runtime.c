@@ -1097,8 +1097,17 @@ cw_bot_runtime_apply_reconcile(CwBotRuntime *self, const CwBrokerState *venue, g
 			cw_bot_runtime_untracked(self, v, row, idle || row == &ended);
 			continue;
 		}
-		if (cw_bot_runtime_venue_has(open, v->client_order_id, NULL))
+		/* own and (at start) the restored state's: the broker of this life
+		 * follows it from here, or its fills would be nobody's, with what
+		 * the store has booked of it */
+		if (cw_bot_runtime_venue_has(open, v->client_order_id, &row)) {
+			if (own && !after_gap)
+				cw_broker_follow(cw_trading_orchestrator_get_broker(self->active),
+						 row);
 			continue;
+		}
+		if (own && !after_gap)
+			cw_broker_follow(cw_trading_orchestrator_get_broker(self->active), v);
 		if (own) {
 			cw_bot_runtime_discrepancy(self, "working order unknown to the store",
 						   v->client_order_id, "none",
