@@ -27,7 +27,7 @@
 
 G_BEGIN_DECLS
 
-#define CW_STORE_SCHEMA_VERSION 6
+#define CW_STORE_SCHEMA_VERSION 7
 
 #define CW_STORE_ERROR (cw_store_error_quark())
 GQuark cw_store_error_quark(void);
