@@ -775,27 +775,62 @@ cw_api_trades_read(CwApiRows *r, guint n, GError **error)
 	return cw_store_trades_page(r->api->store, r->bot_name, r->cursor, n, error);
 }
 
-/* GET /bots/{name}/trades?before&limit: newest first, next_before pages on. */
+/* A list of one bot's rows paged by cursor: GET /bots/{name}/trades and
+ * /performance (newest first by before=ID, next_before pages on). The
+ * tail's cursor is null when the page is not full. */
+typedef struct {
+	const char *member;      /* the rows' array */
+	const char *cursor;      /* the query parameter: "before" */
+	const char *next_member; /* the tail's cursor: "next_before" */
+	guint default_limit;
+	guint max_limit;
+	guint per_read; /* 0: CW_API_ROWS_PER_READ */
+	CwApiRowsRead read;
+	CwApiRowsWrite write;
+	CwApiRowsCursor cursor_of;
+} CwApiBotRows;
+
 static guint
-cw_api_get_trades(CwApiRequest *req)
+cw_api_get_bot_rows(CwApiRequest *req, const CwApiBotRows *kind)
 {
 	g_auto(CwStoreBot) bot = {0};
 	CwApiRows *r;
-	gint64 before, limit;
+	gint64 cursor, limit;
 
-	if (!cw_api_query_int(req, "before", 0, G_MAXINT64, 0, &before) ||
-	    !cw_api_query_int(req, "limit", 1, 1000, 100, &limit) || !cw_api_find_bot(req, &bot))
+	if (!cw_api_query_int(req, kind->cursor, 0, G_MAXINT64, 0, &cursor) ||
+	    !cw_api_query_int(req, "limit", 1, kind->max_limit, kind->default_limit, &limit) ||
+	    !cw_api_find_bot(req, &bot))
 		return req->status;
 	r = g_new0(CwApiRows, 1);
-	r->read = cw_api_trades_read;
-	r->write = cw_api_trade_write;
-	r->cursor_of = cw_api_trade_cursor;
-	r->next_member = "next_before";
+	r->read = kind->read;
+	r->per_read = kind->per_read;
+	r->write = kind->write;
+	r->cursor_of = kind->cursor_of;
+	r->next_member = kind->next_member;
 	r->next_if_full = TRUE;
-	r->cursor = before;
+	r->cursor = cursor;
 	r->limit = (guint) limit;
 	r->bot_name = g_strdup(bot.name);
-	return cw_api_rows_reply(req, r, "trades");
+	r->bot_id = bot.id;
+	return cw_api_rows_reply(req, r, kind->member);
+}
+
+/* GET /bots/{name}/trades?before&limit */
+static guint
+cw_api_get_trades(CwApiRequest *req)
+{
+	static const CwApiBotRows trades = {
+	    .member = "trades",
+	    .cursor = "before",
+	    .next_member = "next_before",
+	    .default_limit = 100,
+	    .max_limit = 1000,
+	    .read = cw_api_trades_read,
+	    .write = cw_api_trade_write,
+	    .cursor_of = cw_api_trade_cursor,
+	};
+
+	return cw_api_get_bot_rows(req, &trades);
 }
 
 /* GET /bots/{name}/orders: the bot's open orders, at most limit of them
@@ -896,29 +931,23 @@ cw_api_metrics_read(CwApiRows *r, guint n, GError **error)
 	return cw_store_metrics_page(r->api->store, r->bot_name, r->cursor, n, error);
 }
 
-/* GET /bots/{name}/performance?before&limit: the equity series, newest
- * first, next_before pages on. */
+/* GET /bots/{name}/performance?before&limit: the equity series */
 static guint
 cw_api_get_performance(CwApiRequest *req)
 {
-	g_auto(CwStoreBot) bot = {0};
-	CwApiRows *r;
-	gint64 before, limit;
+	static const CwApiBotRows equity = {
+	    .member = "equity",
+	    .cursor = "before",
+	    .next_member = "next_before",
+	    .default_limit = 500,
+	    .max_limit = 5000,
+	    .per_read = CW_API_METRICS_PER_READ,
+	    .read = cw_api_metrics_read,
+	    .write = cw_api_metrics_write,
+	    .cursor_of = cw_api_metrics_cursor,
+	};
 
-	if (!cw_api_query_int(req, "before", 0, G_MAXINT64, 0, &before) ||
-	    !cw_api_query_int(req, "limit", 1, 5000, 500, &limit) || !cw_api_find_bot(req, &bot))
-		return req->status;
-	r = g_new0(CwApiRows, 1);
-	r->read = cw_api_metrics_read;
-	r->per_read = CW_API_METRICS_PER_READ;
-	r->write = cw_api_metrics_write;
-	r->cursor_of = cw_api_metrics_cursor;
-	r->next_member = "next_before";
-	r->next_if_full = TRUE;
-	r->cursor = before;
-	r->limit = (guint) limit;
-	r->bot_name = g_strdup(bot.name);
-	return cw_api_rows_reply(req, r, "equity");
+	return cw_api_get_bot_rows(req, &equity);
 }
 
 /* The exchange whose candles a bot's live feed records: the feed type
