@@ -232,6 +232,16 @@ gboolean cw_store_order_get(CwStore *self, const char *client_order_id, CwOrder 
  * a GArray of CwOrder. */
 GArray *cw_store_orders_open(CwStore *self, gint64 bot_id, GError **error);
 
+typedef struct {
+	gint64 id; /* row id, the page's cursor */
+	CwOrder order;
+} CwStoreOrderRow;
+
+/* Open orders of bot_id (> 0) with id > after (0: from the first), at most
+ * limit (1..1000), in id order; a GPtrArray of CwStoreOrderRow* (g_free). */
+GPtrArray *cw_store_orders_open_page(CwStore *self, gint64 bot_id, gint64 after, guint limit,
+				     GError **error);
+
 /* ---- positions (schema v2) ---- */
 
 /* Saves the position of (bot_id, strategy_id); a flat position
