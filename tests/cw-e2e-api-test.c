@@ -2082,8 +2082,13 @@ test_big_pages_hangup(Fx *fx, gconstpointer data)
 	    "/api/v1/bots/chart/candles?from=1700000100000&limit=5000",
 	    "/api/v1/bots/chart/trades?limit=1000",
 	    "/api/v1/bots/chart/performance?limit=5000",
+	    "/api/v1/bots/chart/orders?limit=1000",
 	};
+	static const char *const members[] = {"events", "candles", "trades", "equity", "orders"};
+	static const guint counts[] = {1000, 2000, 1000, 2500, 1000};
 
+	G_STATIC_ASSERT(G_N_ELEMENTS(members) == G_N_ELEMENTS(paths));
+	G_STATIC_ASSERT(G_N_ELEMENTS(counts) == G_N_ELEMENTS(paths));
 	fx_start_chart(fx);
 	for (guint k = 0; k < 3 * G_N_ELEMENTS(paths); k++) {
 		g_autoptr(GSocketClient) client = g_socket_client_new();
@@ -2112,15 +2117,8 @@ test_big_pages_hangup(Fx *fx, gconstpointer data)
 		JsonObject *obj = json_node_get_object(node);
 
 		g_assert_cmpuint(
-		    json_array_get_length(json_object_get_array_member(obj, k == 0   ? "events"
-									    : k == 1 ? "candles"
-									    : k == 2 ? "trades"
-										     : "equity")),
-		    ==,
-		    k == 0   ? 1000
-		    : k == 1 ? 2000
-		    : k == 2 ? 1000
-			     : 2500);
+		    json_array_get_length(json_object_get_array_member(obj, members[k])), ==,
+		    counts[k]);
 	}
 	g_assert_cmpuint(fx_status(fx, "GET", "/readyz", NULL, NULL), ==, 200);
 }
