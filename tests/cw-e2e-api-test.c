@@ -534,21 +534,22 @@ test_caps(Fx *fx, gconstpointer data)
 		g_assert_cmpuint(fx_status(fx, "GET", past, fx->reader, NULL), ==, 400);
 		g_assert_cmpuint(fx_status(fx, "GET", zero, fx->reader, NULL), ==, 400);
 	}
-	/* the open orders' page says when it left some out */
+	/* the open orders' page has a next one only when it is full */
 	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/a/orders?limit=1000", NULL, &text), ==,
 			 200);
 	all = fx_json(text);
 	g_clear_pointer(&text, g_free);
 	n = json_array_get_length(
 	    json_object_get_array_member(json_node_get_object(all), "orders"));
-	g_assert_false(json_object_get_boolean_member(json_node_get_object(all), "truncated"));
+	g_assert_cmpuint(n, <, 1000);
+	g_assert_true(json_object_get_null_member(json_node_get_object(all), "next_after"));
 	g_assert_cmpuint(fx_call(fx, "GET", "/api/v1/bots/a/orders?limit=1", NULL, &text), ==, 200);
 	one = fx_json(text);
 	g_assert_cmpuint(json_array_get_length(
 			     json_object_get_array_member(json_node_get_object(one), "orders")),
 			 ==, MIN(n, 1));
-	g_assert_true(json_object_get_boolean_member(json_node_get_object(one), "truncated") ==
-		      (n > 1));
+	g_assert_true(json_object_get_null_member(json_node_get_object(one), "next_after") ==
+		      (n == 0));
 }
 
 static void
@@ -1829,8 +1830,17 @@ fx_start_chart(Fx *fx)
 	    "'main', CASE i %% 2 WHEN 0 THEN 'SIGNAL_NEW' ELSE 'ORDER_FILLED' END, "
 	    "json_object('direction', 'long', 'price', 100.5 + i / 3.0, 'reason', "
 	    "'cross \"up\" \u00e9', 'n', i) FROM n;"
+	    /* 1,800 orders: every third ended, every seventh of no bot, the
+	     * rest (1,028) the chart bot's open ones */
+	    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1799) "
+	    "INSERT INTO orders (client_order_id, bot_id, strategy_id, symbol, side, type, "
+	    "purpose, qty, price, status, created_at) SELECT printf('cw-big-%%06d', i), "
+	    "CASE i %% 7 WHEN 6 THEN NULL ELSE (SELECT id FROM trading_bots WHERE name = "
+	    "'chart') END, 'main', 'BTCUSDT', 'buy', 'limit', 'entry', 0.125, 100 + i / 4.0, "
+	    "CASE i %% 3 WHEN 2 THEN 'filled' ELSE 'new' END, %" G_GINT64_FORMAT " + i FROM n;"
 	    "COMMIT;",
-	    FX_T0, FX_STEP, FX_T0, 5 * FX_STEP, FX_T0, 5 * FX_STEP, FX_T0, FX_STEP, FX_T0, FX_STEP);
+	    FX_T0, FX_STEP, FX_T0, 5 * FX_STEP, FX_T0, 5 * FX_STEP, FX_T0, FX_STEP, FX_T0, FX_STEP,
+	    FX_T0);
 	cw_test_db_exec(fx->db, sql);
 	fx_start(fx, "100");
 }
@@ -1954,6 +1964,42 @@ test_big_pages(Fx *fx, gconstpointer data)
 		fx_assert_glued(fx, text, "/api/v1/bots/chart/trades", "trades", "next_before",
 				1000, TRUE);
 	}
+	/* open orders: the chart bot's first 1,000 by id, oldest first; the
+	 * ended ones and those of no bot are not in it */
+	{
+		g_autofree char *text =
+		    fx_get_text(fx, "/api/v1/bots/chart/orders?limit=1000", &chunked);
+		g_autoptr(JsonNode) node = fx_json(text);
+		JsonObject *obj = json_node_get_object(node);
+		JsonArray *orders = json_object_get_array_member(obj, "orders");
+		g_autofree char *ids = cw_test_db_text(
+		    fx->db, "SELECT group_concat(id) FROM (SELECT id FROM orders WHERE bot_id = "
+			    "(SELECT id FROM trading_bots WHERE name = 'chart') AND status = 'new' "
+			    "ORDER BY id LIMIT 1000)");
+		g_autoptr(GString) got = g_string_new(NULL);
+
+		g_assert_true(chunked);
+		g_assert_cmpint(
+		    cw_test_db_int(fx->db,
+				   "SELECT count(*) FROM orders WHERE bot_id IS NOT NULL "
+				   "AND status = 'new'",
+				   0),
+		    >, 1000);
+		g_assert_cmpuint(json_array_get_length(orders), ==, 1000);
+		for (guint i = 0; i < 1000; i++) {
+			JsonObject *o = json_array_get_object_element(orders, i);
+
+			g_string_append_printf(got, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+					       json_object_get_int_member(o, "id"));
+			g_assert_cmpstr(json_object_get_string_member(o, "status"), ==, "new");
+		}
+		g_assert_cmpstr(got->str, ==, ids);
+		g_assert_cmpint(
+		    json_object_get_int_member(obj, "next_after"), ==,
+		    json_object_get_int_member(json_array_get_object_element(orders, 999), "id"));
+		fx_assert_glued(fx, text, "/api/v1/bots/chart/orders", "orders", "next_after", 1000,
+				TRUE);
+	}
 	/* equity: all 2,500 in one page, newest first, no next page */
 	{
 		g_autofree char *text =
@@ -2036,8 +2082,13 @@ test_big_pages_hangup(Fx *fx, gconstpointer data)
 	    "/api/v1/bots/chart/candles?from=1700000100000&limit=5000",
 	    "/api/v1/bots/chart/trades?limit=1000",
 	    "/api/v1/bots/chart/performance?limit=5000",
+	    "/api/v1/bots/chart/orders?limit=1000",
 	};
+	static const char *const members[] = {"events", "candles", "trades", "equity", "orders"};
+	static const guint counts[] = {1000, 2000, 1000, 2500, 1000};
 
+	G_STATIC_ASSERT(G_N_ELEMENTS(members) == G_N_ELEMENTS(paths));
+	G_STATIC_ASSERT(G_N_ELEMENTS(counts) == G_N_ELEMENTS(paths));
 	fx_start_chart(fx);
 	for (guint k = 0; k < 3 * G_N_ELEMENTS(paths); k++) {
 		g_autoptr(GSocketClient) client = g_socket_client_new();
@@ -2066,15 +2117,8 @@ test_big_pages_hangup(Fx *fx, gconstpointer data)
 		JsonObject *obj = json_node_get_object(node);
 
 		g_assert_cmpuint(
-		    json_array_get_length(json_object_get_array_member(obj, k == 0   ? "events"
-									    : k == 1 ? "candles"
-									    : k == 2 ? "trades"
-										     : "equity")),
-		    ==,
-		    k == 0   ? 1000
-		    : k == 1 ? 2000
-		    : k == 2 ? 1000
-			     : 2500);
+		    json_array_get_length(json_object_get_array_member(obj, members[k])), ==,
+		    counts[k]);
 	}
 	g_assert_cmpuint(fx_status(fx, "GET", "/readyz", NULL, NULL), ==, 200);
 }

@@ -2,7 +2,7 @@
 """Control API figures (a benchmark, not a test): GET /api/v1/bots with N
 bots, requests per second over one keep-alive connection, without and with
 100 event-stream clients connected; the big pages of one chart bot (events,
-candles, trades, equity) with the slowest /livez answered meanwhile; and the
+candles, trades, equity, open orders) with the slowest /livez answered meanwhile; and the
 dashboard's first load bytes.
 
 usage: tools/bench/api-bench.py BUILD_DIR [N_BOTS] [SECONDS]
@@ -31,8 +31,9 @@ try:
         con.execute('INSERT INTO trading_bots (name, config, %s) SELECT ?, ?, %s FROM trading_bots WHERE id = 1' % (cols, cols),
                     (cfg['name'], json.dumps(cfg)))
     # one disabled Bybit bot with a chart's worth of rows: 5,000 recorded
-    # candles, 1,000 trades, 5,000 metrics rows and 2,000 events (half of
-    # them its SIGNAL_NEW) for the big pages
+    # candles, 1,000 trades, 5,000 metrics rows, 2,000 events (half of
+    # them its SIGNAL_NEW) and 1,500 orders (1,000 of them open) for the
+    # big pages
     chart = dict(cfg, name='chart', feed={'type': 'bybit'})
     con.execute('INSERT INTO trading_bots (name, config, %s) SELECT ?, ?, %s FROM trading_bots WHERE id = 1' % (cols, cols),
                 ('chart', json.dumps(chart)))
@@ -54,6 +55,10 @@ try:
                     [(t0 + i * step, chart_id, 'main', 'SIGNAL_NEW' if i % 2 == 0 else 'ORDER_FILLED',
                       json.dumps({'direction': 'long', 'price': 100.5 + i, 'qty': 0.125, 'reason': 'ema cross up',
                                   'client_order_id': 'cw-%08d' % i})) for i in range(2000)])
+    con.executemany('INSERT INTO orders (client_order_id, bot_id, strategy_id, symbol, side, type, purpose, qty, price, '
+                    'status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                    [('cw-bench-%06d' % i, chart_id, 'main', cfg['symbol'], 'buy', 'limit', 'entry', 0.125, 100 + i * 0.25,
+                      'filled' if i % 3 == 2 else 'new', t0 + i) for i in range(1500)])
     con.commit()
     con.close()
     serve = subprocess.Popen(os.environ.get("CW_BENCH_WRAP", "").split() + [exe, 'serve', '--db', db, '--http', '127.0.0.1:0', '--api-tokens', tokens,
@@ -119,7 +124,7 @@ try:
                   % (path, 1000 * dt / n, size, probed[1], 1000 * probed[0]))
 
         for path in ('/events?limit=1000', '/bots/chart/candles?from=1700000100000&limit=5000', '/bots/chart/trades?limit=1000',
-                     '/bots/chart/performance?limit=5000'):
+                     '/bots/chart/performance?limit=5000', '/bots/chart/orders?limit=1000'):
             page(path)
         rps('no stream client')
         clients = []

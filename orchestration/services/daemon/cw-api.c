@@ -775,77 +775,117 @@ cw_api_trades_read(CwApiRows *r, guint n, GError **error)
 	return cw_store_trades_page(r->api->store, r->bot_name, r->cursor, n, error);
 }
 
-/* GET /bots/{name}/trades?before&limit: newest first, next_before pages on. */
+/* A list of one bot's rows paged by cursor: GET /bots/{name}/trades and
+ * /performance (newest first by before=ID, next_before pages on),
+ * /orders (oldest first by after=ID, next_after). The tail's cursor is
+ * null when the page is not full. */
+typedef struct {
+	const char *member;      /* the rows' array */
+	const char *cursor;      /* the query parameter: "before" or "after" */
+	const char *next_member; /* the tail's cursor: "next_before", "next_after" */
+	guint default_limit;
+	guint max_limit;
+	guint per_read; /* 0: CW_API_ROWS_PER_READ */
+	CwApiRowsRead read;
+	CwApiRowsWrite write;
+	CwApiRowsCursor cursor_of;
+} CwApiBotRows;
+
 static guint
-cw_api_get_trades(CwApiRequest *req)
+cw_api_get_bot_rows(CwApiRequest *req, const CwApiBotRows *kind)
 {
 	g_auto(CwStoreBot) bot = {0};
 	CwApiRows *r;
-	gint64 before, limit;
+	gint64 cursor, limit;
 
-	if (!cw_api_query_int(req, "before", 0, G_MAXINT64, 0, &before) ||
-	    !cw_api_query_int(req, "limit", 1, 1000, 100, &limit) || !cw_api_find_bot(req, &bot))
+	if (!cw_api_query_int(req, kind->cursor, 0, G_MAXINT64, 0, &cursor) ||
+	    !cw_api_query_int(req, "limit", 1, kind->max_limit, kind->default_limit, &limit) ||
+	    !cw_api_find_bot(req, &bot))
 		return req->status;
 	r = g_new0(CwApiRows, 1);
-	r->read = cw_api_trades_read;
-	r->write = cw_api_trade_write;
-	r->cursor_of = cw_api_trade_cursor;
-	r->next_member = "next_before";
+	r->read = kind->read;
+	r->per_read = kind->per_read;
+	r->write = kind->write;
+	r->cursor_of = kind->cursor_of;
+	r->next_member = kind->next_member;
 	r->next_if_full = TRUE;
-	r->cursor = before;
+	r->cursor = cursor;
 	r->limit = (guint) limit;
 	r->bot_name = g_strdup(bot.name);
-	return cw_api_rows_reply(req, r, "trades");
+	r->bot_id = bot.id;
+	return cw_api_rows_reply(req, r, kind->member);
 }
 
-/* GET /bots/{name}/orders: the bot's open orders, at most limit of them
- * (default 100, at most 1000) */
-#define CW_API_ORDERS_DEFAULT_LIMIT 100
-#define CW_API_ORDERS_MAX_LIMIT     1000
+/* GET /bots/{name}/trades?before&limit */
+static guint
+cw_api_get_trades(CwApiRequest *req)
+{
+	static const CwApiBotRows trades = {
+	    .member = "trades",
+	    .cursor = "before",
+	    .next_member = "next_before",
+	    .default_limit = 100,
+	    .max_limit = 1000,
+	    .read = cw_api_trades_read,
+	    .write = cw_api_trade_write,
+	    .cursor_of = cw_api_trade_cursor,
+	};
 
+	return cw_api_get_bot_rows(req, &trades);
+}
+
+static void
+cw_api_order_write(JsonBuilder *b, gconstpointer row)
+{
+	const CwStoreOrderRow *r = row;
+	const CwOrder *o = &r->order;
+
+	json_builder_begin_object(b);
+	cw_api_add_int(b, "id", r->id);
+	cw_api_add_string(b, "client_order_id", o->client_order_id);
+	cw_api_add_string(b, "strategy_id", g_quark_to_string(o->strategy_id));
+	cw_api_add_string(b, "symbol", g_quark_to_string(o->symbol));
+	cw_api_add_string(b, "side", cw_side_to_string(o->side));
+	cw_api_add_string(b, "type", cw_order_type_to_string(o->type));
+	cw_api_add_string(b, "status", cw_order_status_to_string(o->status));
+	cw_api_add_string(b, "purpose", cw_order_purpose_to_string(o->purpose));
+	cw_api_add_double(b, "qty", o->qty);
+	cw_api_add_double(b, "price", o->price);
+	cw_api_add_double(b, "stop_price", o->stop_price);
+	cw_api_add_double(b, "filled_qty", o->filled_qty);
+	cw_api_add_int(b, "created_at", o->created_at);
+	json_builder_end_object(b);
+}
+
+static gint64
+cw_api_order_cursor(gconstpointer row)
+{
+	return ((const CwStoreOrderRow *) row)->id;
+}
+
+static GPtrArray *
+cw_api_orders_read(CwApiRows *r, guint n, GError **error)
+{
+	return cw_store_orders_open_page(r->api->store, r->bot_id, r->cursor, n, error);
+}
+
+/* GET /bots/{name}/orders?after&limit: the bot's open orders, oldest
+ * first, next_after pages on. */
 static guint
 cw_api_get_orders(CwApiRequest *req)
 {
-	g_auto(CwStoreBot) bot = {0};
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GArray) orders = NULL;
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	gint64 limit;
+	static const CwApiBotRows orders = {
+	    .member = "orders",
+	    .cursor = "after",
+	    .next_member = "next_after",
+	    .default_limit = 100,
+	    .max_limit = 1000,
+	    .read = cw_api_orders_read,
+	    .write = cw_api_order_write,
+	    .cursor_of = cw_api_order_cursor,
+	};
 
-	if (!cw_api_query_int(req, "limit", 1, CW_API_ORDERS_MAX_LIMIT, CW_API_ORDERS_DEFAULT_LIMIT,
-			      &limit) ||
-	    !cw_api_find_bot(req, &bot))
-		return req->status;
-	orders = cw_store_orders_open(req->api->store, bot.id, &error);
-	if (orders == NULL)
-		return cw_api_problem_from_error(req, error);
-	json_builder_begin_object(b);
-	/* more open orders than the page holds: the reply says so */
-	json_builder_set_member_name(b, "truncated");
-	json_builder_add_boolean_value(b, orders->len > (guint) limit);
-	json_builder_set_member_name(b, "orders");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < orders->len && i < (guint) limit; i++) {
-		const CwOrder *o = &g_array_index(orders, CwOrder, i);
-
-		json_builder_begin_object(b);
-		cw_api_add_string(b, "client_order_id", o->client_order_id);
-		cw_api_add_string(b, "strategy_id", g_quark_to_string(o->strategy_id));
-		cw_api_add_string(b, "symbol", g_quark_to_string(o->symbol));
-		cw_api_add_string(b, "side", cw_side_to_string(o->side));
-		cw_api_add_string(b, "type", cw_order_type_to_string(o->type));
-		cw_api_add_string(b, "status", cw_order_status_to_string(o->status));
-		cw_api_add_string(b, "purpose", cw_order_purpose_to_string(o->purpose));
-		cw_api_add_double(b, "qty", o->qty);
-		cw_api_add_double(b, "price", o->price);
-		cw_api_add_double(b, "stop_price", o->stop_price);
-		cw_api_add_double(b, "filled_qty", o->filled_qty);
-		cw_api_add_int(b, "created_at", o->created_at);
-		json_builder_end_object(b);
-	}
-	json_builder_end_array(b);
-	json_builder_end_object(b);
-	return cw_api_reply(req, SOUP_STATUS_OK, json_builder_get_root(b));
+	return cw_api_get_bot_rows(req, &orders);
 }
 
 static guint
@@ -896,29 +936,23 @@ cw_api_metrics_read(CwApiRows *r, guint n, GError **error)
 	return cw_store_metrics_page(r->api->store, r->bot_name, r->cursor, n, error);
 }
 
-/* GET /bots/{name}/performance?before&limit: the equity series, newest
- * first, next_before pages on. */
+/* GET /bots/{name}/performance?before&limit: the equity series */
 static guint
 cw_api_get_performance(CwApiRequest *req)
 {
-	g_auto(CwStoreBot) bot = {0};
-	CwApiRows *r;
-	gint64 before, limit;
+	static const CwApiBotRows equity = {
+	    .member = "equity",
+	    .cursor = "before",
+	    .next_member = "next_before",
+	    .default_limit = 500,
+	    .max_limit = 5000,
+	    .per_read = CW_API_METRICS_PER_READ,
+	    .read = cw_api_metrics_read,
+	    .write = cw_api_metrics_write,
+	    .cursor_of = cw_api_metrics_cursor,
+	};
 
-	if (!cw_api_query_int(req, "before", 0, G_MAXINT64, 0, &before) ||
-	    !cw_api_query_int(req, "limit", 1, 5000, 500, &limit) || !cw_api_find_bot(req, &bot))
-		return req->status;
-	r = g_new0(CwApiRows, 1);
-	r->read = cw_api_metrics_read;
-	r->per_read = CW_API_METRICS_PER_READ;
-	r->write = cw_api_metrics_write;
-	r->cursor_of = cw_api_metrics_cursor;
-	r->next_member = "next_before";
-	r->next_if_full = TRUE;
-	r->cursor = before;
-	r->limit = (guint) limit;
-	r->bot_name = g_strdup(bot.name);
-	return cw_api_rows_reply(req, r, "equity");
+	return cw_api_get_bot_rows(req, &equity);
 }
 
 /* The exchange whose candles a bot's live feed records: the feed type

@@ -728,35 +728,62 @@ cw_http_server_got_headers(SoupServerMessage *msg, gpointer user_data)
 #define CW_HTTP_DEADLINE_KEY "cw-http-deadline"
 #define CW_HTTP_IDLE_KEY     "cw-http-idle" /* on the GSocket */
 
+/* A timer that shuts a connection down: a request's deadline (msg set;
+ * its socket is looked up when the timer fires, and the close is always
+ * counted) or a kept-alive connection's wait for its next request (sock
+ * set; libsoup 3.2 starts the next request, request-started, only when its
+ * first bytes come, so the wait is bounded on the connection's GSocket, and
+ * counted when the socket was still open). The owner (msg, or the socket)
+ * holds it under a key; replacing or clearing that key ends the timer. */
 typedef struct {
 	CwMetric *counter;      /* counts the closes */
 	SoupServerMessage *msg; /* not owned: the message owns this */
+	GSocket *sock;          /* not owned: the socket owns this */
 	guint source_id;
-} CwHttpDeadline;
+} CwHttpTimer;
 
 static void
-cw_http_deadline_free(gpointer data)
+cw_http_timer_free(gpointer data)
 {
-	CwHttpDeadline *d = data;
+	CwHttpTimer *t = data;
 
-	if (d->source_id != 0)
-		g_source_remove(d->source_id);
-	g_free(d);
+	if (t->source_id != 0)
+		g_source_remove(t->source_id);
+	g_free(t);
 }
 
-/* The request was not read in time (headers or body trickled or
- * stalled): its connection is shut down, which ends the request. */
+/* The request was not read in time (headers or body trickled or stalled),
+ * or no next request came: the connection is shut down, which ends it. */
 static gboolean
-cw_http_server_deadline_cb(gpointer user_data)
+cw_http_timer_cb(gpointer user_data)
 {
-	CwHttpDeadline *d = user_data;
-	GSocket *sock = soup_server_message_get_socket(d->msg);
+	CwHttpTimer *t = user_data;
+	GSocket *sock = t->msg != NULL ? soup_server_message_get_socket(t->msg) : t->sock;
 
-	d->source_id = 0;
-	cw_metric_inc(d->counter);
-	if (sock != NULL)
-		(void) g_socket_shutdown(sock, TRUE, TRUE, NULL);
+	t->source_id = 0;
+	if (t->msg != NULL) {
+		cw_metric_inc(t->counter);
+		if (sock != NULL)
+			(void) g_socket_shutdown(sock, TRUE, TRUE, NULL);
+	} else if (!g_socket_is_closed(sock) && g_socket_shutdown(sock, TRUE, TRUE, NULL)) {
+		cw_metric_inc(t->counter);
+	}
 	return G_SOURCE_REMOVE;
+}
+
+/* Arms a timer on owner (under key) that shuts msg's connection, or sock,
+ * down after seconds. */
+static void
+cw_http_timer_arm(GObject *owner, const char *key, guint seconds, CwMetric *counter,
+		  SoupServerMessage *msg, GSocket *sock)
+{
+	CwHttpTimer *t = g_new0(CwHttpTimer, 1);
+
+	t->counter = counter;
+	t->msg = msg;
+	t->sock = sock;
+	t->source_id = g_timeout_add_seconds(seconds, cw_http_timer_cb, t);
+	g_object_set_data_full(owner, key, t, cw_http_timer_free);
 }
 
 /* Read in time: the deadline ends (the handler's own time is not bounded
@@ -767,48 +794,6 @@ cw_http_server_got_body(SoupServerMessage *msg, gpointer user_data)
 	g_object_set_data(G_OBJECT(msg), CW_HTTP_DEADLINE_KEY, NULL);
 }
 
-/* Arms a deadline that shuts msg's connection down after seconds. */
-static void
-cw_http_server_arm(SoupServerMessage *msg, const char *key, guint seconds, CwMetric *counter)
-{
-	CwHttpDeadline *d = g_new0(CwHttpDeadline, 1);
-
-	d->counter = counter;
-	d->msg = msg;
-	d->source_id = g_timeout_add_seconds(seconds, cw_http_server_deadline_cb, d);
-	g_object_set_data_full(G_OBJECT(msg), key, d, cw_http_deadline_free);
-}
-
-/* A kept-alive connection's wait for its next request. libsoup 3.2 starts
- * the next request (request-started) only when its first bytes come, so
- * the wait is bounded here, on the connection's GSocket. */
-typedef struct {
-	CwMetric *counter;
-	GSocket *sock; /* not owned: the socket owns this */
-	guint source_id;
-} CwHttpIdle;
-
-static void
-cw_http_idle_free(gpointer data)
-{
-	CwHttpIdle *idle = data;
-
-	if (idle->source_id != 0)
-		g_source_remove(idle->source_id);
-	g_free(idle);
-}
-
-static gboolean
-cw_http_server_idle_cb(gpointer user_data)
-{
-	CwHttpIdle *idle = user_data;
-
-	idle->source_id = 0;
-	if (!g_socket_is_closed(idle->sock) && g_socket_shutdown(idle->sock, TRUE, TRUE, NULL))
-		cw_metric_inc(idle->counter);
-	return G_SOURCE_REMOVE;
-}
-
 /* An answer was sent: until the next request starts, the connection has
  * idle_timeout_s (a closed one is left alone; a WebSocket's is the
  * stream's). */
@@ -816,16 +801,12 @@ static void
 cw_http_server_idle_arm(CwHttpServer *self, SoupServerMessage *msg)
 {
 	GSocket *sock = soup_server_message_get_socket(msg);
-	CwHttpIdle *idle;
 
 	if (sock == NULL || g_socket_is_closed(sock) ||
 	    soup_server_message_get_status(msg) == SOUP_STATUS_SWITCHING_PROTOCOLS)
 		return;
-	idle = g_new0(CwHttpIdle, 1);
-	idle->counter = self->idle_closes;
-	idle->sock = sock;
-	idle->source_id = g_timeout_add_seconds(self->idle_timeout_s, cw_http_server_idle_cb, idle);
-	g_object_set_data_full(G_OBJECT(sock), CW_HTTP_IDLE_KEY, idle, cw_http_idle_free);
+	cw_http_timer_arm(G_OBJECT(sock), CW_HTTP_IDLE_KEY, self->idle_timeout_s, self->idle_closes,
+			  NULL, sock);
 }
 
 static void
@@ -836,7 +817,8 @@ cw_http_server_request_started(SoupServer *server, SoupServerMessage *msg, gpoin
 
 	if (sock != NULL) /* not idle any more */
 		g_object_set_data(G_OBJECT(sock), CW_HTTP_IDLE_KEY, NULL);
-	cw_http_server_arm(msg, CW_HTTP_DEADLINE_KEY, self->request_timeout_s, self->timeouts);
+	cw_http_timer_arm(G_OBJECT(msg), CW_HTTP_DEADLINE_KEY, self->request_timeout_s,
+			  self->timeouts, msg, NULL);
 	g_signal_connect_object(msg, "got-headers", G_CALLBACK(cw_http_server_got_headers),
 				user_data, 0);
 	g_signal_connect(msg, "got-body", G_CALLBACK(cw_http_server_got_body), NULL);

@@ -21,6 +21,26 @@ schema_has(sqlite3 *db, const char *type, const char *name)
 	return cw_store_test_raw_int(db, sql) == 1;
 }
 
+/* The query's plan reads an index in the ORDER BY's order: no temporary
+ * B-tree (a sort of every matching row on each page read). */
+static void
+assert_plan_sorts_nothing(sqlite3 *db, const char *query)
+{
+	g_autofree char *sql = g_strconcat("EXPLAIN QUERY PLAN ", query, NULL);
+	sqlite3_stmt *stmt = NULL;
+	guint steps = 0;
+
+	g_assert_cmpint(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+	for (; steps < 100 && sqlite3_step(stmt) == SQLITE_ROW; steps++) {
+		const char *detail = (const char *) sqlite3_column_text(stmt, 3);
+
+		g_test_message("plan: %s", detail);
+		g_assert_null(strstr(detail, "TEMP B-TREE"));
+	}
+	g_assert_cmpuint(steps, >, 0);
+	sqlite3_finalize(stmt);
+}
+
 static void
 test_migrate_empty(CwStoreFixture *fx, gconstpointer user_data)
 {
@@ -35,7 +55,7 @@ test_migrate_empty(CwStoreFixture *fx, gconstpointer user_data)
 	fx->store = cw_store_open(fx->path, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(cw_store_get_schema_version(fx->store), ==, CW_STORE_SCHEMA_VERSION);
-	g_assert_cmpuint(CW_STORE_SCHEMA_VERSION, ==, 6);
+	g_assert_cmpuint(CW_STORE_SCHEMA_VERSION, ==, 7);
 	g_assert_cmpstr(cw_store_get_path(fx->store), ==, fx->path);
 	g_assert_true(g_file_test(fx->path, G_FILE_TEST_EXISTS));
 
@@ -48,6 +68,10 @@ test_migrate_empty(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_true(schema_has(db, "trigger", "trading_bots_touch"));
 	g_assert_true(schema_has(db, "index", "events_bot_seq"));
 	g_assert_true(schema_has(db, "index", "events_type"));
+	g_assert_true(schema_has(db, "index", "trading_performance_metrics_live"));
+	assert_plan_sorts_nothing(db, "SELECT id, time, equity FROM trading_performance_metrics"
+				      " WHERE run_id IS NULL AND bot_name = 'a' AND id < 9"
+				      " ORDER BY id DESC LIMIT 1000");
 	g_assert_true(table_has_column(db, "trading_trades", "bot_id"));
 	g_assert_true(table_has_column(db, "trading_performance_metrics", "bot_id"));
 	/* WAL is a property of the file: a second connection sees it */

@@ -271,12 +271,27 @@ cw_store_migrations_v6(sqlite3 *db, GError **error)
 	return cw_store_migrations_exec(db, sql, "creating the outbox's routing cursor", error);
 }
 
+/* v7: the live equity series by bot in id order. GET
+ * /bots/{name}/performance pages it newest first by id < cursor; the v1
+ * index (run_id, bot_name, time) is by time, so each page read sorted all
+ * of the bot's rows by id. This one has the rowid after bot_name, and only
+ * live rows (a backtest's stay out of it). */
+static gboolean
+cw_store_migrations_v7(sqlite3 *db, GError **error)
+{
+	static const char sql[] =
+	    "CREATE INDEX trading_performance_metrics_live"
+	    "  ON trading_performance_metrics (bot_name) WHERE run_id IS NULL;";
+
+	return cw_store_migrations_exec(db, sql, "indexing the live equity series", error);
+}
+
 typedef gboolean (*CwStoreMigrationStep)(sqlite3 *db, GError **error);
 
 /* cw_store_migration_steps[n] migrates version n to n + 1. */
 static const CwStoreMigrationStep cw_store_migration_steps[] = {
-    cw_store_migrations_v1, cw_store_migrations_v2, cw_store_migrations_v3,
-    cw_store_migrations_v4, cw_store_migrations_v5, cw_store_migrations_v6,
+    cw_store_migrations_v1, cw_store_migrations_v2, cw_store_migrations_v3, cw_store_migrations_v4,
+    cw_store_migrations_v5, cw_store_migrations_v6, cw_store_migrations_v7,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(cw_store_migration_steps) == CW_STORE_SCHEMA_VERSION);

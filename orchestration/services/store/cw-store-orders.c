@@ -209,6 +209,24 @@ cw_store_order_get(CwStore *self, const char *client_order_id, CwOrder *out, gin
 	return cw_store_order_from_row(stmt, out, bot_id, error);
 }
 
+/* Binds the non-final statuses to ?first .. ?first + 5. They come from
+ * core, so a new one is picked up; the unused parameters stay NULL, which
+ * matches nothing. */
+static int
+cw_store_orders_bind_open(sqlite3_stmt *stmt, int first)
+{
+	int rc = SQLITE_OK;
+	int index = first;
+
+	for (int s = CW_ORDER_STATUS_PENDING_NEW;
+	     s <= CW_ORDER_STATUS_PENDING_REPLACE && index <= first + 5; s++) {
+		if (!cw_order_status_is_final((CwOrderStatus) s))
+			rc |= cw_store_bind_text(stmt, index++,
+						 cw_order_status_to_string((CwOrderStatus) s));
+	}
+	return rc;
+}
+
 /**
  * cw_store_orders_open:
  * @bot_id: the bot, -1 for every bot, 0 for orders without a bot
@@ -224,7 +242,6 @@ cw_store_orders_open(CwStore *self, gint64 bot_id, GError **error)
 	g_autoptr(GArray) orders = NULL;
 	const char *purpose = "listing open orders";
 	int rc = SQLITE_OK;
-	int index = 2;
 
 	g_return_val_if_fail(CW_IS_STORE(self), NULL);
 
@@ -237,14 +254,7 @@ cw_store_orders_open(CwStore *self, gint64 bot_id, GError **error)
 	if (stmt == NULL)
 		return NULL;
 	rc |= sqlite3_bind_int64(stmt, 1, bot_id);
-	/* the non-final statuses come from core, so a new one is picked up; the
-	 * unused parameters stay NULL, which matches nothing */
-	for (int s = CW_ORDER_STATUS_PENDING_NEW;
-	     s <= CW_ORDER_STATUS_PENDING_REPLACE && index <= 7; s++) {
-		if (!cw_order_status_is_final((CwOrderStatus) s))
-			rc |= cw_store_bind_text(stmt, index++,
-						 cw_order_status_to_string((CwOrderStatus) s));
-	}
+	rc |= cw_store_orders_bind_open(stmt, 2);
 	if (!cw_store_check_bind(self, rc, purpose, error))
 		return NULL;
 
@@ -260,6 +270,57 @@ cw_store_orders_open(CwStore *self, gint64 bot_id, GError **error)
 		return NULL;
 	}
 	return g_steal_pointer(&orders);
+}
+
+static gpointer
+cw_store_order_row_read(sqlite3_stmt *stmt, gboolean flag, GError **error)
+{
+	g_autofree CwStoreOrderRow *row = g_new0(CwStoreOrderRow, 1);
+
+	row->id = sqlite3_column_int64(stmt, 0);
+	if (!cw_store_order_from_row(stmt, &row->order, NULL, error))
+		return NULL;
+	return g_steal_pointer(&row);
+}
+
+/**
+ * cw_store_orders_open_page:
+ * @bot_id: the bot (> 0)
+ * @after: only orders with a greater id; 0 for the first
+ * @limit: the most orders to return (1..1000)
+ *
+ * The page reads the bot's open orders by (bot_id, status) and sorts
+ * them by id: open orders are few next to the bot's ended ones, which an
+ * index by (bot_id, id) would walk past on every read.
+ *
+ * Returns: (transfer full) (element-type CwStoreOrderRow): open orders,
+ *   in id order, or %NULL on error
+ */
+GPtrArray *
+cw_store_orders_open_page(CwStore *self, gint64 bot_id, gint64 after, guint limit, GError **error)
+{
+	g_autoptr(GRecMutexLocker) locker = NULL;
+	g_autoptr(CwStoreStmt) stmt = NULL;
+	const char *purpose = "reading a page of open orders";
+	int rc = SQLITE_OK;
+
+	g_return_val_if_fail(CW_IS_STORE(self), NULL);
+
+	locker = cw_store_lock(self);
+	stmt = cw_store_stmt(self, CW_STORE_STMT_ORDERS_OPEN_PAGE,
+			     CW_STORE_ORDER_COLUMNS
+			     " WHERE bot_id = ?1 AND status IN (?2, ?3, ?4, ?5, ?6, ?7)"
+			     " AND id > ?8 ORDER BY id LIMIT ?9",
+			     purpose, error);
+	if (stmt == NULL)
+		return NULL;
+	rc |= sqlite3_bind_int64(stmt, 1, bot_id);
+	rc |= cw_store_orders_bind_open(stmt, 2);
+	rc |= sqlite3_bind_int64(stmt, 8, MAX(after, 0));
+	rc |= sqlite3_bind_int64(stmt, 9, CLAMP(limit, 1, 1000));
+	if (!cw_store_check_bind(self, rc, purpose, error))
+		return NULL;
+	return cw_store_collect(self, stmt, cw_store_order_row_read, FALSE, g_free, purpose, error);
 }
 
 /* ---- positions ---- */

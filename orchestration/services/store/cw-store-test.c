@@ -627,6 +627,35 @@ test_store_orders(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_cmpstr(g_array_index(open, CwOrder, 0).client_order_id, ==, "cw-bt-2");
 	g_clear_pointer(&open, g_array_unref);
 
+	/* the same open orders of a, a page of one at a time by id > cursor */
+	{
+		g_autoptr(GPtrArray) page = cw_store_orders_open_page(fx->store, a, 0, 1, &error);
+		g_autofree char *sql = NULL;
+		gint64 first;
+
+		g_assert_no_error(error);
+		g_assert_cmpuint(page->len, ==, 1);
+		g_assert_cmpstr(((CwStoreOrderRow *) page->pdata[0])->order.client_order_id, ==,
+				"cw-alpha-trend-3");
+		first = ((CwStoreOrderRow *) page->pdata[0])->id;
+		g_clear_pointer(&page, g_ptr_array_unref);
+		page = cw_store_orders_open_page(fx->store, a, first, 1000, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(page->len, ==, 1);
+		g_assert_cmpstr(((CwStoreOrderRow *) page->pdata[0])->order.client_order_id, ==,
+				"cw-alpha-trend-5");
+		g_assert_cmpint(((CwStoreOrderRow *) page->pdata[0])->id, >, first);
+		g_assert_cmpint(((CwStoreOrderRow *) page->pdata[0])->order.status, ==,
+				CW_ORDER_STATUS_NEW);
+		g_clear_pointer(&page, g_ptr_array_unref);
+		sql = g_strdup_printf("SELECT max(id) FROM orders WHERE bot_id = %" G_GINT64_FORMAT,
+				      a);
+		page = cw_store_orders_open_page(fx->store, a, cw_store_test_raw_int(db, sql), 1000,
+						 &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(page->len, ==, 0);
+	}
+
 	g_assert_true(cw_store_order_get(fx->store, "cw-bt-1", &got, &owner, &error));
 	g_assert_cmpint(owner, ==, 0);
 	g_assert_false(cw_store_order_get(fx->store, "nope", &got, NULL, &error));

@@ -27,7 +27,7 @@
 
 G_BEGIN_DECLS
 
-#define CW_STORE_SCHEMA_VERSION 6
+#define CW_STORE_SCHEMA_VERSION 7
 
 #define CW_STORE_ERROR (cw_store_error_quark())
 GQuark cw_store_error_quark(void);
@@ -231,6 +231,16 @@ gboolean cw_store_order_get(CwStore *self, const char *client_order_id, CwOrder 
 /* Orders of bot_id (-1: any bot) whose status is not final, in id order;
  * a GArray of CwOrder. */
 GArray *cw_store_orders_open(CwStore *self, gint64 bot_id, GError **error);
+
+typedef struct {
+	gint64 id; /* row id, the page's cursor */
+	CwOrder order;
+} CwStoreOrderRow;
+
+/* Open orders of bot_id (> 0) with id > after (0: from the first), at most
+ * limit (1..1000), in id order; a GPtrArray of CwStoreOrderRow* (g_free). */
+GPtrArray *cw_store_orders_open_page(CwStore *self, gint64 bot_id, gint64 after, guint limit,
+				     GError **error);
 
 /* ---- positions (schema v2) ---- */
 
