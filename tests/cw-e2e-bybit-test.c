@@ -1095,6 +1095,78 @@ test_history_gap(Fixture *fx, gconstpointer data)
 	g_assert_cmpstr(mode, ==, "halted");
 }
 
+/* A switch of the active strategy while it holds a position at the venue
+ * (one-way mode nets one position per symbol) is refused: the bot goes to
+ * error saying why, its orders stay working at the venue, and no order
+ * of the other strategy is sent. */
+static void
+test_switch_refused(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log = g_strdup_printf("%s/serve.log", fx->tmpdir);
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *path = bot_config(fx, "live", port, "paper", FALSE);
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *text = NULL, *last_error = NULL, *status = NULL;
+	JsonObject *root;
+	GSubprocess *serve;
+	gint64 orders;
+
+	/* the example's strategy as "a", and a second one "b" */
+	g_assert_true(json_parser_load_from_file(parser, path, &error));
+	root = json_node_get_object(json_parser_get_root(parser));
+	{
+		g_autoptr(JsonParser) list = json_parser_new();
+
+		g_assert_true(json_parser_load_from_data(
+		    list,
+		    "[{\"id\": \"a\"}, {\"id\": \"b\", \"analyzers\": [{\"type\": "
+		    "\"ema_cross\", \"weight\": 1.0, \"fast\": 5, \"slow\": 13}]}]",
+		    -1, &error));
+		json_object_set_member(root, "strategies",
+				       json_node_copy(json_parser_get_root(list)));
+	}
+	json_object_set_string_member(root, "active_strategy", "a");
+	text = json_to_string(json_parser_get_root(parser), TRUE);
+	g_assert_true(g_file_set_contents(path, text, -1, &error));
+	cw_test_bots_add(db, path);
+	serve = serve_spawn(fx, db, log);
+	if (!wait_db(db,
+		     "SELECT count(*) FROM trading_positions WHERE strategy_id = 'btc-ema-trend:a' "
+		     "AND qty > 0",
+		     1, 30000)) {
+		cw_test_print_file("serve log", log);
+		cw_test_fail_now("strategy a opened no position");
+	}
+	g_assert_cmpint(
+	    cw_test_run(NULL, NULL, "bots", "switch", "--db", db, "btc-ema-trend", "b", NULL), ==,
+	    0);
+	if (!wait_db(db, "SELECT count(*) FROM trading_bots WHERE status = 'error'", 1, 10000)) {
+		cw_test_print_file("serve log", log);
+		cw_test_fail_now("the switch was not refused");
+	}
+	orders = cw_test_db_int(db, "SELECT count(*) FROM orders", -1);
+	g_usleep(500000);
+	serve_stop(serve);
+	status = cw_test_db_text(db, "SELECT status FROM trading_bots");
+	last_error = cw_test_db_text(db, "SELECT last_error FROM trading_bots");
+	g_test_message("%s: %s", status, last_error);
+	g_assert_cmpstr(status, ==, "error");
+	g_assert_nonnull(strstr(last_error, "switch to strategy 'b' refused: strategy 'a' holds"));
+	g_assert_nonnull(strstr(last_error, "nets one position per symbol"));
+	/* nothing was sent for b, nor after the refusal */
+	g_assert_cmpint(cw_test_db_int(db,
+				       "SELECT count(*) FROM orders WHERE strategy_id = "
+				       "'btc-ema-trend:b'",
+				       -1),
+			==, 0);
+	g_assert_cmpint(cw_test_db_int(db, "SELECT count(*) FROM orders", -1), ==, orders);
+	/* the venue still holds a's position */
+	g_assert_cmpfloat(fabs(sim_position(port)), >, 0);
+}
+
 /* The store against the venue after the crashes: orders whose filled
  * quantity differs, and the position. Printed, counted (the test asserts
  * none). */
@@ -1267,6 +1339,8 @@ main(int argc, char **argv)
 		   test_truncated_catch_up, fixture_teardown);
 	g_test_add("/e2e/bybit/reconcile/history-gap-halts", Fixture, NULL, fixture_setup,
 		   test_history_gap, fixture_teardown);
+	g_test_add("/e2e/bybit/switch-refused", Fixture, NULL, fixture_setup, test_switch_refused,
+		   fixture_teardown);
 	g_test_add("/e2e/bybit/crashes", Fixture, NULL, fixture_setup, test_crashes,
 		   fixture_teardown);
 	g_test_add("/e2e/bybit/live-needs-allow-live", Fixture, NULL, fixture_setup,

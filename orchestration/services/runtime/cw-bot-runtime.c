@@ -1517,6 +1517,23 @@ cw_bot_runtime_switch(CwBotRuntime *self, const char *strategy_id, GError **erro
 		self->active_spec = spec;
 		return TRUE;
 	}
+	/* A venue nets one position per symbol (Bybit's one-way mode): a
+	 * strategy left dormant with a position or working orders there would
+	 * share it with the new one's entries, and its stops would close what
+	 * the new one opened. Refused live (a switch replayed by the warm-up
+	 * trades nothing); a simulated book keeps each strategy's own. */
+	if (self->active != NULL && !self->simulated && !self->recovering &&
+	    !cw_trading_orchestrator_is_idle(self->active)) {
+		const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
+
+		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_FAILED,
+			    "switch to strategy '%s' refused: strategy '%s' holds %s %g and its "
+			    "orders at the venue, which nets one position per symbol; close the "
+			    "position (bots close) or wait until it is flat, then switch",
+			    strategy_id, self->active_spec->id,
+			    cw_direction_to_string(acc->position.direction), acc->position.qty);
+		return FALSE;
+	}
 	orch = cw_bot_runtime_load(self, spec, error);
 	if (orch == NULL)
 		return FALSE;
