@@ -1522,8 +1522,8 @@ cw_bot_runtime_switch(CwBotRuntime *self, const char *strategy_id, GError **erro
 	 * share it with the new one's entries, and its stops would close what
 	 * the new one opened. Refused live (a switch replayed by the warm-up
 	 * trades nothing); a simulated book keeps each strategy's own. */
-	if (self->active != NULL && !self->simulated && !self->recovering &&
-	    !cw_trading_orchestrator_is_idle(self->active)) {
+	if (self->active != NULL && self->active_spec != NULL && !self->simulated &&
+	    !self->recovering && !cw_trading_orchestrator_is_idle(self->active)) {
 		const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
 
 		g_set_error(error, CW_SERVICES_ERROR, CW_SERVICES_ERROR_FAILED,
