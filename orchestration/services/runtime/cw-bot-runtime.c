@@ -1270,26 +1270,83 @@ cw_bot_runtime_reconcile_since(CwBotRuntime *self)
 	return since;
 }
 
+static void
+cw_bot_runtime_broker_started(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	CwBotRuntimeLink *link = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (!cw_broker_start_finish(CW_BROKER(source), result, &error) && link->runtime != NULL &&
+	    !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		cw_log(G_LOG_LEVEL_WARNING, link->runtime->name, NULL,
+		       "the broker did not start: %s (it is tried again at the next candle)",
+		       error->message);
+	g_rc_box_release(link);
+}
+
 /* The warm-up reached the cursor: the trading state comes back, and the
  * bot decides again from the next candle. A snapshot that does not apply
  * halts the bot (fail closed). */
 static void
 cw_bot_runtime_end_warm_up(CwBotRuntime *self)
 {
+	CwBroker *broker = cw_trading_orchestrator_get_broker(self->active);
+	gboolean venue = !cw_broker_has_capability(broker, CW_BROKER_CAP_SIMULATED_ON_CANDLES);
+
+	/* a venue's broker connects now (its stream, clock and instruments),
+	 * not at the first candle that reaches it */
+	if (venue)
+		cw_broker_start_async(broker, self->cancellable, cw_bot_runtime_broker_started,
+				      g_rc_box_acquire(self->link));
 	if (self->restore != NULL || self->restored) {
 		cw_bot_runtime_apply_snapshot(self);
 		self->restored = FALSE;
 		/* a real venue is asked what happened while the bot was down */
-		if (!cw_broker_has_capability(cw_trading_orchestrator_get_broker(self->active),
-					      CW_BROKER_CAP_SIMULATED_ON_CANDLES)) {
+		if (venue) {
 			self->reconciling = TRUE;
-			cw_broker_reconcile_async(cw_trading_orchestrator_get_broker(self->active),
-						  cw_bot_runtime_reconcile_since(self),
+			cw_broker_reconcile_async(broker, cw_bot_runtime_reconcile_since(self),
 						  self->cancellable, cw_bot_runtime_reconcile_done,
 						  self);
 		}
 	}
 	cw_trading_orchestrator_set_warm_up(self->active, FALSE);
+}
+
+/* The "recovery: ..." line, once, when the bot decides again. */
+static void
+cw_bot_runtime_log_recovered(CwBotRuntime *self)
+{
+	const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
+
+	if (self->recovery_logged || self->active_spec == NULL)
+		return;
+	self->recovery_logged = TRUE;
+	cw_log(G_LOG_LEVEL_MESSAGE, self->name, self->active_spec->id,
+	       "recovery: indicators rebuilt up to the persisted cursor, trading state "
+	       "restored, equity %.2f, position %s %.8g",
+	       acc->equity, cw_direction_to_string(acc->position.direction), acc->position.qty);
+}
+
+/**
+ * cw_bot_runtime_feed_live:
+ *
+ * The bot's live feed went LIVE: the history it had to deliver (the
+ * candles table, the REST warm-up) is in. A bot whose warm-up has reached
+ * its cursor but has seen no candle after it (restarted within one
+ * interval) ends the warm-up now: its trading state comes back and a
+ * venue is reconciled at once, not at the next candle's close (up to an
+ * interval later). Nothing is decided before that next candle.
+ */
+void
+cw_bot_runtime_feed_live(CwBotRuntime *self)
+{
+	if (self->active == NULL || !self->seen_candle || self->legacy_replay ||
+	    self->scheduled.length > 0 || self->cursor < self->recover_until ||
+	    !cw_trading_orchestrator_is_warm_up(self->active))
+		return;
+	self->recovering = FALSE;
+	cw_bot_runtime_end_warm_up(self);
+	cw_bot_runtime_log_recovered(self);
 }
 
 void
@@ -1396,19 +1453,8 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		cw_bot_runtime_apply_scheduled(self);
 	if (G_UNLIKELY(!self->recovering && cw_trading_orchestrator_is_warm_up(self->active)))
 		cw_bot_runtime_end_warm_up(self);
-	if (G_UNLIKELY(was_recovering && !self->recovering && !self->recovery_logged)) {
-		const CwAccount *acc = cw_trading_orchestrator_get_account(self->active);
-		self->recovery_logged = TRUE;
-		/* the analyzer cannot see that a config switch (only_switch) keeps the
-		 * active strategy, so active_spec is never NULL here */
-		cw_log(
-		    /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
-		    G_LOG_LEVEL_MESSAGE, self->name, self->active_spec->id,
-		    "recovery: indicators rebuilt up to the persisted cursor, trading state "
-		    "restored, equity %.2f, position %s %.8g",
-		    acc->equity, cw_direction_to_string(acc->position.direction),
-		    acc->position.qty);
-	}
+	if (G_UNLIKELY(was_recovering && !self->recovering))
+		cw_bot_runtime_log_recovered(self);
 	if (G_UNLIKELY(self->reconciling)) {
 		cw_bot_runtime_hold(self, candle);
 		return;

@@ -64,6 +64,7 @@ const CwCacheStats *cw_bot_runtime_get_cache_stats(CwBotRuntime *self);
 CwTradingOrchestrator *cw_bot_runtime_get_active(CwBotRuntime *self, GError **error);
 
 /* Candles with open time <= until are replayed in recovery mode. */
+void cw_bot_runtime_feed_live(CwBotRuntime *self);
 void cw_bot_runtime_set_recovery(CwBotRuntime *self, gint64 until);
 /* The stored cursor the bot replays up to; G_MININT64 for a cold start. */
 gint64 cw_bot_runtime_get_recovery(CwBotRuntime *self);

@@ -489,6 +489,10 @@ cw_feed_hub_on_state(CwMarketFeed *feed, int new_state, int old_state, gpointer 
 			    cw_feed_state_to_string(old_state));
 	cw_feed_hub_watch_down(share, new_state);
 	cw_feed_hub_write_stats(share);
+	/* its history is in: a bot still at its cursor ends its warm-up now */
+	if (new_state == CW_FEED_STATE_LIVE)
+		for (guint i = 0; i < share->bots->len; i++)
+			cw_bot_runtime_feed_live(g_ptr_array_index(share->bots, i));
 }
 
 static void
