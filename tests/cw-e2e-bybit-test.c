@@ -497,6 +497,42 @@ test_unknown_position(Fixture *fx, gconstpointer data)
 	assert_secret_nowhere(fx, db, log2);
 }
 
+/* A restart with no candle after the cursor to come (the simulator has
+ * streamed its whole file): the warm-up ends when the feed is LIVE, and
+ * the reconcile at start runs then, not at a next candle that never
+ * comes; it finds the position made by hand while serve was down. */
+static void
+test_reconcile_without_candles(Fixture *fx, gconstpointer data)
+{
+	g_autofree char *db = g_strdup_printf("%s/live.db", fx->tmpdir);
+	g_autofree char *log1 = g_strdup_printf("%s/serve1.log", fx->tmpdir);
+	g_autofree char *log2 = g_strdup_printf("%s/serve2.log", fx->tmpdir);
+	const char *faults[] = {"--private-fault", "rate_limit_per_s=1000", NULL};
+	int port = sim_start(fx, faults);
+	g_autofree char *config = bot_config(fx, "live", port, "paper", FALSE);
+	g_autofree char *mode = NULL;
+	GSubprocess *serve;
+
+	cw_test_bots_add(db, config);
+	run_serve(fx, db, log1, port);
+	sim_post(port, "/sim/position",
+		 "{\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"qty\":\"0.37\"}");
+	serve = serve_spawn(fx, db, log2);
+	if (!wait_log(log2, "the bot is halted", 20000)) {
+		cw_test_print_file("serve log", log2);
+		cw_test_fail_now("no reconcile at start");
+	}
+	serve_stop(serve);
+	g_assert_cmpint(
+	    cw_test_db_int(db,
+			   "SELECT count(*) FROM events WHERE type = "
+			   "'RECONCILE_DISCREPANCY' AND payload ->> 'what' = 'position'",
+			   -1),
+	    >=, 1);
+	mode = cw_test_db_text(db, "SELECT value FROM bot_state WHERE key = 'effective_mode'");
+	g_assert_cmpstr(mode, ==, "halted");
+}
+
 /* The simulator's signed position on BTCUSDT. */
 static double
 sim_position(int port)
@@ -1339,6 +1375,8 @@ main(int argc, char **argv)
 		   test_truncated_catch_up, fixture_teardown);
 	g_test_add("/e2e/bybit/reconcile/history-gap-halts", Fixture, NULL, fixture_setup,
 		   test_history_gap, fixture_teardown);
+	g_test_add("/e2e/bybit/reconcile/without-candles", Fixture, NULL, fixture_setup,
+		   test_reconcile_without_candles, fixture_teardown);
 	g_test_add("/e2e/bybit/switch-refused", Fixture, NULL, fixture_setup, test_switch_refused,
 		   fixture_teardown);
 	g_test_add("/e2e/bybit/crashes", Fixture, NULL, fixture_setup, test_crashes,
