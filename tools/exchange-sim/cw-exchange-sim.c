@@ -80,6 +80,7 @@ struct _CwExchangeSim {
 	GPtrArray *conns;
 	GList *delayed;
 	gint64 start_us;
+	gint64 request_ms; /* the sim's clock when the REST request being answered came */
 	guint tick_id;
 	guint64 n_bad_sent;
 	guint64 n_frames_sent;
@@ -1008,7 +1009,7 @@ static gint64
 cw_sim_forming(CwExchangeSim *self, CwSimMarket *m, CwCandle *out)
 {
 	const CwCandle *c = (const CwCandle *) m->candles->data;
-	gint64 now = cw_sim_now_ms(self);
+	gint64 now = self->request_ms;
 	guint i = m->n_closed;
 
 	while (i < m->candles->len && c[i].open_time + m->interval_ms <= now)
@@ -1579,14 +1580,17 @@ cw_sim_control(CwExchangeSim *self, SoupServerMessage *msg, const char *path)
 }
 
 /* The Date header on the sim's clock, as an exchange's is on its own:
- * the feeds tell a forming candle by it. */
+ * the feeds tell a forming candle by it. The forming row served is the
+ * one of that same instant (request_ms). */
 static void
 cw_sim_set_date(CwExchangeSim *self, SoupServerMessage *msg)
 {
-	g_autoptr(GDateTime) date = g_date_time_new_from_unix_utc(cw_sim_now_ms(self) / 1000);
-	g_autofree char *text =
-	    date != NULL ? soup_date_time_to_string(date, SOUP_DATE_HTTP) : NULL;
+	g_autoptr(GDateTime) date = NULL;
+	g_autofree char *text = NULL;
 
+	self->request_ms = cw_sim_now_ms(self);
+	date = g_date_time_new_from_unix_utc(self->request_ms / 1000);
+	text = date != NULL ? soup_date_time_to_string(date, SOUP_DATE_HTTP) : NULL;
 	if (text != NULL)
 		soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Date",
 					     text);
