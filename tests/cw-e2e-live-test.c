@@ -138,30 +138,37 @@ wait_recorded(const char *db, const char *exchange, gint64 want, guint timeout_m
 			 want);
 }
 
+/* A candles row ("time,open,high,low,close,volume") equals a file row. */
+static void
+assert_row_is(const char *got_row, const char *file_row)
+{
+	g_auto(GStrv) a = g_strsplit(got_row, "|", -1);
+	g_auto(GStrv) g = g_strsplit(a[0], ",", -1);
+	g_auto(GStrv) w = g_strsplit(file_row, ",", -1);
+
+	g_assert_cmpuint(g_strv_length(g), ==, 6);
+	g_assert_cmpuint(g_strv_length(w), >=, 6);
+	g_assert_cmpstr(g[0], ==, w[0]);
+	for (guint k = 1; k < 6; k++)
+		g_assert_cmpfloat_with_epsilon(g_ascii_strtod(g[k], NULL),
+					       g_ascii_strtod(w[k], NULL), 1e-9);
+}
+
+#define CANDLE_ROW_SQL                                                                             \
+	"SELECT (open_time / 1000) || ',' || open || ',' || high || ',' || low || ',' || "         \
+	"close || ',' || volume FROM candles "
+
 /* The candles table equals rows [first, last] of the file. */
 static void
 assert_candles_are_file(Fixture *fx, const char *db, const char *exchange, guint first)
 {
 	g_autofree char *sql =
-	    g_strdup_printf("SELECT (open_time / 1000) || ',' || open || ',' || high || ',' || "
-			    "low || ',' || close || ',' || volume FROM candles WHERE exchange = "
-			    "'%s' ORDER BY open_time",
-			    exchange);
+	    g_strdup_printf(CANDLE_ROW_SQL "WHERE exchange = '%s' ORDER BY open_time", exchange);
 	g_autoptr(GPtrArray) got = cw_test_db_rows(db, sql);
 
 	g_assert_cmpuint(got->len, ==, fx->rows->len - first);
-	for (guint i = 0; i < got->len; i++) {
-		g_auto(GStrv) a = g_strsplit(got->pdata[i], "|", -1);
-		g_auto(GStrv) g = g_strsplit(a[0], ",", -1);
-		g_auto(GStrv) w = g_strsplit(fx->rows->pdata[first + i], ",", -1);
-
-		g_assert_cmpuint(g_strv_length(g), ==, 6);
-		g_assert_cmpuint(g_strv_length(w), >=, 6);
-		g_assert_cmpstr(g[0], ==, w[0]);
-		for (guint k = 1; k < 6; k++)
-			g_assert_cmpfloat_with_epsilon(g_ascii_strtod(g[k], NULL),
-						       g_ascii_strtod(w[k], NULL), 1e-9);
-	}
+	for (guint i = 0; i < got->len; i++)
+		assert_row_is(got->pdata[i], fx->rows->pdata[first + i]);
 }
 
 static JsonObject *
@@ -268,6 +275,10 @@ test_no_gap(Fixture *fx, gconstpointer user_data)
 	}
 	g_assert_cmpint(json_object_get_int_member(stats, "backfilled"), >=, WARMUP);
 	g_assert_cmpint(json_object_get_int_member(stats, "gaps_unfilled"), ==, 0);
+	/* the warm-up's page ended with the forming candle (not when REST
+	 * lags: it has no newest candles then), which the stream delivered */
+	if (!c->rest_lags)
+		g_assert_cmpint(json_object_get_int_member(stats, "forming_dropped"), >=, 1);
 	if (c->expect_reconnects)
 		g_assert_cmpint(json_object_get_int_member(stats, "connects"), >, 1);
 	if (c->expect_bad) {
@@ -607,6 +618,8 @@ test_first_live_candle(Fixture *fx, gconstpointer user_data)
 	g_autofree char *want = NULL;
 	g_autoptr(GPtrArray) entries = NULL;
 	g_autoptr(GPtrArray) got = NULL;
+	g_autoptr(GPtrArray) rows = NULL;
+	g_autoptr(JsonParser) parser = json_parser_new();
 	const gint64 iv = 300000;
 	const guint after = 40;
 	gint64 t0 = g_ascii_strtoll(fx->rows->pdata[0], NULL, 10) * 1000;
@@ -658,6 +671,15 @@ test_first_live_candle(Fixture *fx, gconstpointer user_data)
 	/* the warm-up was the WARMUP candles before k, all over REST */
 	g_assert_cmpint(cw_test_db_int(db, "SELECT min(open_time) FROM candles", 0), ==,
 			t0 + (gint64) (k - WARMUP) * iv);
+	/* no candle before its close: the warm-up's page ended with the one
+	 * forming (dropped), and every candle recorded is the file's, none
+	 * with the partial prices of REST's forming row */
+	g_assert_cmpint(json_object_get_int_member(feed_stats(parser, db), "forming_dropped"), >=,
+			1);
+	rows = cw_test_db_rows(db, CANDLE_ROW_SQL "ORDER BY open_time");
+	g_assert_cmpuint(rows->len, >=, WARMUP + 1);
+	for (guint i = 0; i < rows->len; i++)
+		assert_row_is(rows->pdata[i], fx->rows->pdata[k - WARMUP + i]);
 	/* the first position: at the first live candle's close, as the
 	 * backtest's */
 	got = cw_test_db_rows(db,

@@ -228,6 +228,29 @@ start_feed_with(const char *type, const char *symbol, const char *interval, cons
 	return CW_MARKET_FEED(g_steal_pointer(&feed));
 }
 
+/* A started BTCUSDT 5m feed whose feed section ends with extra (its
+ * rest_url among it). */
+static CwMarketFeed *
+start_feed_rest(const char *type, const char *extra)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *json = g_strdup_printf(
+	    "{\"name\": \"b\", \"symbol\": \"BTCUSDT\", \"interval\": \"5m\", "
+	    "\"strategy\": {\"analyzers\": [{\"type\": \"rsi\"}]}, \"feed\": {\"type\": \"%s\", "
+	    "\"ws_url\": \"ws://127.0.0.1:9/x\"%s}}",
+	    type, extra);
+	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(json, -1, &error);
+	g_autoptr(GObject) feed = NULL;
+
+	g_assert_no_error(error);
+	cw_streaming_register_types();
+	feed = cw_extension_new(CW_EXTENSION_POINT_MARKET_FEED, type, &error);
+	g_assert_no_error(error);
+	g_assert_true(cw_market_feed_configure(CW_MARKET_FEED(feed), config, &error));
+	g_assert_true(cw_market_feed_start(CW_MARKET_FEED(feed), &error));
+	return CW_MARKET_FEED(g_steal_pointer(&feed));
+}
+
 static CwMarketFeed *
 start_feed(const char *type, const char *symbol, const char *interval)
 {
@@ -453,6 +476,148 @@ test_warmup_from_table(void)
 	cw_market_feed_stop(other);
 }
 
+/* A REST server for the forming-row tests: a page of four 5m candles from
+ * T0, the newest still forming at the answer's Date, as the exchanges
+ * serve it (Bybit newest first, Binance oldest first). */
+#define FORMING_NOW (T0 + 3 * 300000 + 120000)
+
+static void
+page_row(GString *out, gboolean bybit, gint64 i)
+{
+	gboolean forming = i == 3;
+	const char *close = forming ? "102" : "105";
+	const char *volume = forming ? "0.4" : "1";
+	gint64 open = T0 + i * 300000;
+
+	if (out->len > 1)
+		g_string_append_c(out, ',');
+	if (bybit)
+		g_string_append_printf(
+		    out, "[\"%" G_GINT64_FORMAT "\",\"100\",\"110\",\"95\",\"%s\",\"%s\",\"105\"]",
+		    open, close, volume);
+	else
+		g_string_append_printf(out,
+				       "[%" G_GINT64_FORMAT
+				       ",\"100\",\"110\",\"95\",\"%s\",\"%s\",%" G_GINT64_FORMAT
+				       ",\"105\",10,\"0.5\",\"52\",\"0\"]",
+				       open, close, volume, open + 299999);
+}
+
+static void
+page_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+	     gpointer user_data)
+{
+	gboolean bybit = g_str_has_prefix(path, "/v5/");
+	g_autoptr(GDateTime) date = g_date_time_new_from_unix_utc(FORMING_NOW / 1000);
+	g_autofree char *text = soup_date_time_to_string(date, SOUP_DATE_HTTP);
+	GString *body = g_string_new(NULL);
+	const char *limit = query != NULL ? g_hash_table_lookup(query, "limit") : NULL;
+	gsize len;
+
+	g_free(g_object_get_data(G_OBJECT(server), "limit"));
+	g_object_set_data(G_OBJECT(server), "limit", g_strdup(limit));
+	g_string_append_c(body, '[');
+	for (gint64 i = 0; i < 4; i++)
+		page_row(body, bybit, bybit ? 3 - i : i);
+	g_string_append_c(body, ']');
+	if (bybit) {
+		g_string_prepend(body, "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"symbol\":"
+				       "\"BTCUSDT\",\"category\":\"linear\",\"list\":");
+		g_string_append_printf(body, "},\"retExtInfo\":{},\"time\":%" G_GINT64_FORMAT "}",
+				       (gint64) FORMING_NOW);
+	}
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Date", text);
+	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+	len = body->len;
+	soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE,
+					 g_string_free(body, FALSE), len);
+}
+
+static char *
+binance_frame(gint64 i, gboolean closed, double close)
+{
+	gint64 open = T0 + i * 300000;
+
+	return g_strdup_printf(
+	    "{\"stream\":\"btcusdt@kline_5m\",\"data\":{\"e\":\"kline\",\"E\":%" G_GINT64_FORMAT
+	    ",\"s\":\"BTCUSDT\",\"k\":{\"t\":%" G_GINT64_FORMAT ",\"T\":%" G_GINT64_FORMAT
+	    ",\"s\":\"BTCUSDT\",\"i\":\"5m\",\"f\":1,\"L\":2,\"o\":\"100\",\"c\":\"%g\","
+	    "\"h\":\"110\",\"l\":\"95\",\"v\":\"2\",\"n\":10,\"x\":%s,\"q\":\"1\",\"V\":\"1\","
+	    "\"Q\":\"1\",\"B\":\"0\"}}}",
+	    open + 299999, open, open + 299999, close, closed ? "true" : "false");
+}
+
+/* A warm-up page that reaches the present ends with the candle still
+ * forming: it is dropped and counted, and the stream's confirm delivers
+ * it after the closed ones, once. */
+static void
+check_forming(const char *type)
+{
+	g_autoptr(SoupServer) server = soup_server_new(NULL, NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) got = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	g_autoptr(GSList) uris = NULL;
+	g_autofree char *extra = NULL;
+	g_autoptr(CwMarketFeed) feed = NULL;
+	g_autofree char *partial = NULL;
+	g_autofree char *confirm = NULL;
+	gboolean bybit = strcmp(type, "bybit") == 0;
+	const CwLiveFeedStats *stats;
+	gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+	soup_server_add_handler(server, NULL, page_handler, NULL, NULL);
+	g_assert_true(soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+	g_assert_no_error(error);
+	uris = soup_server_get_uris(server);
+	extra = g_strdup_printf(", \"warmup\": 3, \"rest_url\": \"http://127.0.0.1:%d\"",
+				g_uri_get_port(uris->data));
+	g_slist_free_full(g_steal_pointer(&uris), (GDestroyNotify) g_uri_unref);
+	feed = start_feed_rest(type, extra);
+	stats = cw_live_feed_get_stats(CW_LIVE_FEED(feed));
+	cw_market_feed_add_sink(feed, sink, got);
+	cw_live_feed_conn_subscribed(CW_LIVE_FEED(feed));
+	for (guint n = 0; n < 100000 && g_get_monotonic_time() < deadline &&
+			  cw_market_feed_get_state(feed) == CW_FEED_STATE_BACKFILLING;
+	     n++)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_cmpint(cw_market_feed_get_state(feed), !=, CW_FEED_STATE_BACKFILLING);
+	/* the forming row counts in the exchange's limit: warmup + 1 */
+	g_assert_cmpstr(g_object_get_data(G_OBJECT(server), "limit"), ==, "4");
+	g_assert_cmpuint(stats->forming_dropped, ==, 1);
+	g_assert_cmpuint(stats->backfilled, ==, 3);
+	g_assert_cmpuint(got->len, ==, 3);
+	for (guint i = 0; i < got->len; i++) {
+		g_assert_cmpint(g_array_index(got, CwCandle, i).open_time, ==,
+				T0 + (gint64) i * 300000);
+		g_assert_cmpfloat(g_array_index(got, CwCandle, i).close, ==, 105);
+	}
+	/* the stream: a partial is no candle, the confirm is, after 2 */
+	partial = bybit ? bybit_frame(3, FALSE, 103) : binance_frame(3, FALSE, 103);
+	confirm = bybit ? bybit_frame(3, TRUE, 104) : binance_frame(3, TRUE, 104);
+	ingest(feed, partial);
+	g_assert_cmpuint(got->len, ==, 3);
+	ingest(feed, confirm);
+	g_assert_cmpuint(got->len, ==, 4);
+	g_assert_cmpint(g_array_index(got, CwCandle, 3).open_time, ==, T0 + 3 * 300000);
+	g_assert_cmpfloat(g_array_index(got, CwCandle, 3).close, ==, 104);
+	g_assert_cmpuint(stats->duplicates, ==, 0);
+	g_assert_cmpuint(stats->gaps_unfilled, ==, 0);
+	cw_market_feed_stop(feed);
+	g_free(g_object_steal_data(G_OBJECT(server), "limit"));
+}
+
+static void
+test_forming_bybit(void)
+{
+	check_forming("bybit");
+}
+
+static void
+test_forming_binance(void)
+{
+	check_forming("binance");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -466,5 +631,7 @@ main(int argc, char **argv)
 	g_test_add_func("/streaming/live-feed/shared-connections", test_shared_connections);
 	g_test_add_func("/streaming/live-feed/hold-before-subscribed", test_hold_before_subscribed);
 	g_test_add_func("/streaming/live-feed/warmup-from-table", test_warmup_from_table);
+	g_test_add_func("/streaming/live-feed/forming-bybit", test_forming_bybit);
+	g_test_add_func("/streaming/live-feed/forming-binance", test_forming_binance);
 	return g_test_run();
 }

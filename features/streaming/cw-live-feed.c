@@ -339,6 +339,38 @@ cw_live_feed_rest_retry(GBytes *body, gpointer user_data)
 
 static void cw_live_feed_request(CwLiveFeed *self, gint64 start, guint limit);
 
+/* A REST page that reaches the present ends with the candle still
+ * forming (Bybit's first row, Binance's last one, its closeTime ahead):
+ * partial prices, no decision. A row is forming when its close (open +
+ * interval) is after the exchange's clock when it answered, which is the
+ * answer's Date header: whole seconds rounded down, so never after the
+ * exchange's time (a forming row is never taken for closed), and closes
+ * fall on whole seconds (a closed row is never taken for forming). Not
+ * the newest stream time: it is older than the answer (a closed row would
+ * look forming) and there is none before the first frame. Without a Date
+ * header, the local clock. The dropped candle comes from the stream's
+ * confirm: its subscription was acknowledged before the page was asked
+ * for, and a confirm that still went missing is a gap REST fills later.
+ * Returns: the open time of the newest row dropped, G_MININT64 for none. */
+static gint64
+cw_live_feed_drop_forming(CwLiveFeed *self, gint64 answer_ms)
+{
+	CwLiveFeedPrivate *priv = PRIV(self);
+	gint64 now = answer_ms >= 0 ? answer_ms : g_get_real_time() / 1000;
+	gint64 forming = G_MININT64;
+
+	for (guint i = priv->page->len; i > 0; i--) {
+		const CwCandle *c = &g_array_index(priv->page, CwCandle, i - 1);
+
+		if (c->open_time + priv->interval_ms <= now)
+			continue;
+		forming = MAX(forming, c->open_time);
+		priv->stats.forming_dropped++;
+		g_array_remove_index(priv->page, i - 1);
+	}
+	return forming;
+}
+
 /* One page back: deliver it, then the next page or the end. */
 static void
 cw_live_feed_page_cb(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -347,10 +379,12 @@ cw_live_feed_page_cb(GObject *source, GAsyncResult *result, gpointer user_data)
 	CwLiveFeedPrivate *priv = PRIV(self);
 	const CwLiveFeedDialect *d = cw_live_feed_dialect(self);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) body = cw_rest_get_finish(result, NULL, &error);
+	CwRestAnswer answer = {0};
+	g_autoptr(GBytes) body = cw_rest_request_finish(result, &answer, NULL, &error);
 	CwKlinePageError page_error = {0};
 	guint limit = d->max_rows[priv->market];
 	guint64 before = priv->stats.backfilled;
+	gint64 forming;
 	gsize len = 0;
 	const char *data;
 
@@ -378,14 +412,18 @@ cw_live_feed_page_cb(GObject *source, GAsyncResult *result, gpointer user_data)
 		cw_live_feed_end_backfill(self, FALSE);
 		return;
 	}
+	/* a page with a forming row reached the present: short, it ends the paging */
+	forming = cw_live_feed_drop_forming(self, answer.date_ms);
 	if (priv->probing) {
 		/* a warm-up longer than a page: forward from warmup candles
-		 * before the newest one */
+		 * before the newest closed one */
 		priv->probing = FALSE;
 		priv->paging = TRUE;
-		if (priv->page->len > 0) {
+		if (priv->page->len > 0 || forming != G_MININT64) {
 			gint64 newest =
-			    g_array_index(priv->page, CwCandle, priv->page->len - 1).open_time;
+			    priv->page->len > 0
+				? g_array_index(priv->page, CwCandle, priv->page->len - 1).open_time
+				: forming - priv->interval_ms;
 			cw_live_feed_request(
 			    self, MAX(0, newest - (gint64) (priv->warmup - 1) * priv->interval_ms),
 			    limit);
@@ -572,8 +610,9 @@ cw_live_feed_backfill(CwLiveFeed *self)
 	}
 	if (cw_live_feed_from_history(self, G_MININT64))
 		return;
-	priv->probing = priv->warmup > max_rows;
-	cw_live_feed_request(self, -1, priv->probing ? 1 : priv->warmup);
+	/* the newest page has the forming row too: one more than warmup */
+	priv->probing = priv->warmup >= max_rows;
+	cw_live_feed_request(self, -1, priv->probing ? 1 : priv->warmup + 1);
 }
 
 /* A closed candle from the stream. */
@@ -866,6 +905,7 @@ cw_live_feed_describe_stats(CwMarketFeed *feed)
 	cw_json_writer_member_uint(&w, "gaps_unfilled", priv->stats.gaps_unfilled);
 	cw_json_writer_member_uint(&w, "missing_candles", priv->stats.missing);
 	cw_json_writer_member_uint(&w, "rest_failures", priv->stats.rest_failures);
+	cw_json_writer_member_uint(&w, "forming_dropped", priv->stats.forming_dropped);
 	cw_json_writer_member_int(&w, "last_frame_age_ms", age);
 	cw_json_writer_member_uint(&w, "bad_frames", priv->stats.bad_frames);
 	cw_json_writer_key(&w, "bad_by_kind");

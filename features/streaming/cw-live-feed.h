@@ -95,7 +95,8 @@ typedef struct {
 	guint gaps_unfilled; /* gaps REST could not fill */
 	guint64 missing;     /* candles in unfilled gaps */
 	guint rest_failures;
-	guint rejected; /* subscriptions the exchange refused */
+	guint rejected;          /* subscriptions the exchange refused */
+	guint64 forming_dropped; /* REST rows of a candle still forming, left to the stream */
 } CwLiveFeedStats;
 
 const CwLiveFeedStats *cw_live_feed_get_stats(CwLiveFeed *self);

@@ -11,6 +11,7 @@ typedef struct {
 	const char *retry_after;
 	gboolean bybit_limited; /* 200 + retCode 10006 + reset timestamp */
 	gboolean hang;          /* never answer */
+	const char *date;       /* the Date header of the answers (NULL: the server's) */
 	char *last_body;
 	char *last_sign;
 	char *last_method;
@@ -46,6 +47,8 @@ handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable
 		soup_server_message_pause(msg);
 		return;
 	}
+	if (f->date != NULL)
+		soup_message_headers_replace(h, "Date", f->date);
 	if (fail && f->bybit_limited) {
 		g_autofree char *reset =
 		    g_strdup_printf("%" G_GINT64_FORMAT, g_get_real_time() / 1000 + 300);
@@ -333,6 +336,43 @@ test_limit_headers(void)
 	fixture_clear(&f);
 }
 
+static void
+got_get_answer(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	Fixture *f = user_data;
+
+	f->body = cw_rest_request_finish(result, &f->answer, &f->attempts, &f->error);
+	f->done = TRUE;
+}
+
+/* The answer's Date header (the server's clock) reaches the caller of a
+ * GET, in ms; -1 when it cannot be read. */
+static void
+test_date_header(void)
+{
+	const char *dates[] = {"Sun, 06 Nov 1994 08:49:37 GMT", "not a date"};
+	const gint64 want[] = {784111777000, -1};
+
+	for (guint i = 0; i < G_N_ELEMENTS(dates); i++) {
+		g_autoptr(SoupSession) session = soup_session_new();
+		gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+		g_autofree char *url = NULL;
+		Fixture f;
+
+		fixture_init(&f);
+		f.date = dates[i];
+		url = g_strconcat(f.base, "/v5/market/kline", NULL);
+		cw_rest_get_async(session, url, NULL, NULL, NULL, NULL, got_get_answer, &f);
+		while (!f.done && g_get_monotonic_time() < end)
+			g_main_context_iteration(NULL, TRUE);
+		g_assert_true(f.done);
+		g_assert_no_error(f.error);
+		g_assert_cmpuint(f.answer.status, ==, 200);
+		g_assert_cmpint(f.answer.date_ms, ==, want[i]);
+		fixture_clear(&f);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -346,5 +386,6 @@ main(int argc, char **argv)
 	g_test_add_func("/net/rest/post-not-retried", test_post_not_retried);
 	g_test_add_func("/net/rest/post-no-answer", test_post_no_answer);
 	g_test_add_func("/net/rest/limit-headers", test_limit_headers);
+	g_test_add_func("/net/rest/date-header", test_date_header);
 	return g_test_run();
 }

@@ -101,6 +101,16 @@ cw_rest_header_int(SoupMessageHeaders *headers, const char *name)
 	return v;
 }
 
+/* The Date header in ms since the epoch, -1 when absent or unreadable. */
+static gint64
+cw_rest_header_date(SoupMessageHeaders *headers)
+{
+	const char *text = soup_message_headers_get_one(headers, "Date");
+	g_autoptr(GDateTime) date = text != NULL ? soup_date_time_new_from_http_string(text) : NULL;
+
+	return date != NULL ? g_date_time_to_unix(date) * 1000 : -1;
+}
+
 static void
 cw_rest_read_answer(CwRestCall *call, SoupMessage *msg)
 {
@@ -110,6 +120,7 @@ cw_rest_read_answer(CwRestCall *call, SoupMessage *msg)
 	call->answer.retry_after_s = cw_rest_retry_after(headers, g_get_real_time() / 1000);
 	call->answer.limit_status = cw_rest_header_int(headers, "X-Bapi-Limit-Status");
 	call->answer.limit_reset_ms = cw_rest_header_int(headers, "X-Bapi-Limit-Reset-Timestamp");
+	call->answer.date_ms = cw_rest_header_date(headers);
 }
 
 static gboolean
@@ -268,6 +279,7 @@ cw_rest_start(SoupSession *session, const char *method, const char *url, const c
 	call->answer.retry_after_s = -1;
 	call->answer.limit_status = -1;
 	call->answer.limit_reset_ms = -1;
+	call->answer.date_ms = -1;
 	if (policy != NULL)
 		call->policy = *policy;
 	else

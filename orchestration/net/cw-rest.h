@@ -46,6 +46,7 @@ typedef struct {
 	double retry_after_s;  /* cw_rest_retry_after(), -1 = none */
 	gint64 limit_status;   /* X-Bapi-Limit-Status: requests left, -1 = absent */
 	gint64 limit_reset_ms; /* X-Bapi-Limit-Reset-Timestamp, -1 = absent */
+	gint64 date_ms; /* the Date header (the server's clock, whole seconds), -1 = absent */
 } CwRestAnswer;
 
 void cw_rest_request_async(SoupSession *session, const char *method, const char *url,
@@ -53,6 +54,7 @@ void cw_rest_request_async(SoupSession *session, const char *method, const char 
 			   const CwRestPolicy *policy, CwRestRetryFunc retry, gpointer retry_data,
 			   GCancellable *cancellable, GAsyncReadyCallback callback,
 			   gpointer user_data);
+/* Also finishes cw_rest_get_async() (for the answer of a GET). */
 GBytes *cw_rest_request_finish(GAsyncResult *result, CwRestAnswer *answer, guint *attempts,
 			       GError **error);
 

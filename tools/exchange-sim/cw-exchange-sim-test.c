@@ -503,6 +503,23 @@ assert_range(GArray *got, GArray *file, guint first)
 					  &g_array_index(file, CwCandle, first + i)));
 }
 
+/* The page's newest row is candle `index` still forming: its open, and
+ * prices and volume inside the final candle's; it goes from the page. */
+static void
+take_forming(GArray *page, GArray *file, guint index)
+{
+	const CwCandle *f = &g_array_index(page, CwCandle, page->len - 1);
+	const CwCandle *c = &g_array_index(file, CwCandle, index);
+
+	g_assert_cmpint(f->open_time, ==, c->open_time);
+	g_assert_false(same_candle(f, c));
+	g_assert_cmpfloat(f->open, ==, c->open);
+	g_assert_cmpfloat(f->high, <=, c->high);
+	g_assert_cmpfloat(f->low, >=, c->low);
+	g_assert_cmpfloat(f->volume, <, c->volume);
+	g_array_set_size(page, page->len - 1);
+}
+
 static void
 assert_bybit_error(guint port, const char *query, gint64 code)
 {
@@ -553,11 +570,14 @@ test_rest(void)
 	g_assert_cmpuint(closed, ==, 1600);
 	t500 = g_array_index(file, CwCandle, 500).open_time;
 
-	/* Capped at 1000, newest first on the wire, only closed candles. */
+	/* Capped at 1000, newest first on the wire, the forming candle (1600,
+	 * just opened on the sim's clock) the newest row as the exchanges
+	 * serve it, counted in the limit. */
 	g_autoptr(GArray) newest = bybit_page(s.port, "category=linear&symbol=BTCUSDT&interval=1&"
 						      "limit=5000&foo=bar");
 	g_assert_cmpuint(newest->len, ==, 1000);
-	assert_range(newest, file, 600);
+	take_forming(newest, file, 1600);
+	assert_range(newest, file, 601);
 	query = g_strdup_printf(
 	    "category=linear&symbol=BTCUSDT&interval=1&end=%" G_GINT64_FORMAT "&limit=100", t500);
 	g_autoptr(GArray) by_end = bybit_page(s.port, query);
@@ -571,22 +591,34 @@ test_rest(void)
 	assert_range(by_start, file, 500);
 	g_autoptr(GArray) dflt = bybit_page(s.port, "category=spot&symbol=BTCUSDT&interval=1");
 	g_assert_cmpuint(dflt->len, ==, 200);
-	/* The row's seventh field is the turnover, volume x close. */
+	/* The row's seventh field is the turnover, volume x close; the Date
+	 * header is on the sim's clock, inside the forming candle. */
 	{
+		SoupMessage *msg = NULL;
+		guint status = 0;
 		g_autofree char *text =
-		    get_ok(s.port, "/v5/market/kline?category=linear&symbol=BTCUSDT&interval=1&"
-				   "limit=1");
+		    http(s.port, "GET",
+			 "/v5/market/kline?category=linear&symbol=BTCUSDT&interval=1&limit=2", NULL,
+			 &status, &msg);
 		g_autoptr(JsonNode) page = parse(text);
 		JsonArray *row = json_array_get_array_element(
 		    json_object_get_array_member(
 			json_object_get_object_member(json_node_get_object(page), "result"),
 			"list"),
-		    0);
+		    1);
 		const CwCandle *c = &g_array_index(file, CwCandle, 1599);
+		const CwCandle *forming = &g_array_index(file, CwCandle, 1600);
+		g_autoptr(GDateTime) date = soup_date_time_new_from_http_string(
+		    soup_message_headers_get_one(soup_message_get_response_headers(msg), "Date"));
 
+		g_object_unref(msg);
+		g_assert_cmpuint(status, ==, 200);
 		g_assert_cmpfloat_with_epsilon(
 		    g_ascii_strtod(json_array_get_string_element(row, 6), NULL),
 		    c->volume * c->close, 1e-6);
+		g_assert_nonnull(date);
+		g_assert_cmpint(g_date_time_to_unix(date) * 1000, >=, forming->open_time - 1000);
+		g_assert_cmpint(g_date_time_to_unix(date) * 1000, <, forming->open_time + 60000);
 	}
 
 	assert_bybit_error(s.port, "category=linear&symbol=NOPE&interval=1", 10001);
@@ -599,11 +631,13 @@ test_rest(void)
 	g_autoptr(GArray) fut = binance_page(s.port, "/fapi/v1/klines?symbol=BTCUSDT&interval=1m&"
 						     "limit=2000&timeZone=0");
 	g_assert_cmpuint(fut->len, ==, 1500);
-	assert_range(fut, file, 100);
+	take_forming(fut, file, 1600);
+	assert_range(fut, file, 101);
 	g_autoptr(GArray) spot = binance_page(s.port, "/api/v3/klines?symbol=BTCUSDT&interval=1m&"
 						      "limit=2000");
 	g_assert_cmpuint(spot->len, ==, 1000);
-	assert_range(spot, file, 600);
+	take_forming(spot, file, 1600);
+	assert_range(spot, file, 601);
 	g_free(query);
 	query = g_strdup_printf(
 	    "/fapi/v1/klines?symbol=BTCUSDT&interval=1m&startTime=%" G_GINT64_FORMAT "&limit=3",

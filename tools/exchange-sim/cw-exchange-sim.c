@@ -80,6 +80,7 @@ struct _CwExchangeSim {
 	GPtrArray *conns;
 	GList *delayed;
 	gint64 start_us;
+	gint64 request_ms; /* the sim's clock when the REST request being answered came */
 	guint tick_id;
 	guint64 n_bad_sent;
 	guint64 n_frames_sent;
@@ -459,10 +460,18 @@ cw_sim_broadcast_bad(CwExchangeSim *self, CwSimMarket *m, const CwCandle *c, gin
 
 /* Partial j of K: the candle as it stood at fraction (j+1)/(K+1) of its time;
  * always a valid candle inside the final one. */
+static CwCandle cw_sim_partial_at(const CwCandle *c, double f);
+
 static CwCandle
 cw_sim_partial(CwExchangeSim *self, const CwCandle *c, guint j)
 {
-	double f = (j + 1.0) / (self->options.partials + 1.0);
+	return cw_sim_partial_at(c, (j + 1.0) / (self->options.partials + 1.0));
+}
+
+/* The candle as it stood at fraction f (0..1) of its time. */
+static CwCandle
+cw_sim_partial_at(const CwCandle *c, double f)
+{
 	CwCandle p = *c;
 	double top;
 	double bottom;
@@ -993,15 +1002,34 @@ cw_sim_param_int(GHashTable *query, const char *name, gint64 *out, gboolean *pre
 	return g_ascii_string_to_signed(text, 10, G_MININT64, G_MAXINT64, out, NULL);
 }
 
-/* The closed candles in [start, end]: the newest `limit` of them, or with
- * only a start the oldest `limit` from it. Returns [*first, *last). */
+/* The candle forming at the sim's now (the first not closed, once it has
+ * opened), as it stands so far: its index, or -1 when none (the file has
+ * ended, or REST lags: see cw_sim_select). */
+static gint64
+cw_sim_forming(CwExchangeSim *self, CwSimMarket *m, CwCandle *out)
+{
+	const CwCandle *c = (const CwCandle *) m->candles->data;
+	gint64 now = self->request_ms;
+	guint i = m->n_closed;
+
+	while (i < m->candles->len && c[i].open_time + m->interval_ms <= now)
+		i++;
+	if (i >= m->candles->len || c[i].open_time > now)
+		return -1;
+	*out = cw_sim_partial_at(&c[i], (double) (now - c[i].open_time) / (double) m->interval_ms);
+	return i;
+}
+
+/* The candles in [start, end], the forming one last as the exchanges
+ * serve it: the newest `limit` of them, or with only a start the oldest
+ * `limit` from it. Returns [*first, *last). */
 static void
-cw_sim_select(CwExchangeSim *self, CwSimMarket *m, gboolean has_start, gint64 start,
+cw_sim_select(CwExchangeSim *self, CwSimMarket *m, gint64 forming, gboolean has_start, gint64 start,
 	      gboolean has_end, gint64 end, gint64 limit, guint *first, guint *last)
 {
 	const CwCandle *c = (const CwCandle *) m->candles->data;
 	guint lo = 0;
-	guint hi = m->n_closed;
+	guint hi = forming >= 0 ? (guint) forming + 1 : m->n_closed;
 
 	/* an exchange's REST that lags its stream: the newest closed candles
 	 * are not served until rest_lag_ms of real time after their close */
@@ -1053,6 +1081,8 @@ cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *quer
 	g_autoptr(GString) body = g_string_new(NULL);
 	char b[6][G_ASCII_DTOSTR_BUF_SIZE];
 	CwSimMarket *m, *other;
+	CwCandle partial;
+	gint64 forming;
 
 	if (category != NULL && !cw_sim_bybit_category_ok(category)) {
 		cw_sim_bybit_error(self, msg, 10001, "params error: Illegal category");
@@ -1086,7 +1116,8 @@ cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *quer
 		return;
 	}
 	limit = CLAMP(limit, 1, 1000);
-	cw_sim_select(self, m, has_start, start, has_end, end, limit, &first, &last);
+	forming = cw_sim_forming(self, m, &partial);
+	cw_sim_select(self, m, forming, has_start, start, has_end, end, limit, &first, &last);
 	cw_json_writer_init(&w, body, CW_JSON_WRITER_COMPACT);
 	cw_json_writer_begin_object(&w);
 	cw_json_writer_member_int(&w, "retCode", 0);
@@ -1098,7 +1129,9 @@ cw_sim_bybit_kline(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *quer
 	cw_json_writer_key(&w, "list");
 	cw_json_writer_begin_array(&w);
 	for (guint i = last; i > first; i--) {
-		const CwCandle *c = &g_array_index(m->candles, CwCandle, i - 1);
+		const CwCandle *c = (gint64) i - 1 == forming
+					? &partial
+					: &g_array_index(m->candles, CwCandle, i - 1);
 		char open_ms[24];
 
 		g_snprintf(open_ms, sizeof open_ms, "%" G_GINT64_FORMAT, c->open_time);
@@ -1134,6 +1167,8 @@ cw_sim_binance_klines(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *q
 	char b[8][G_ASCII_DTOSTR_BUF_SIZE];
 	CwJsonWriter w;
 	CwSimMarket *m, *other;
+	CwCandle partial;
+	gint64 forming;
 
 	if (symbol == NULL || *symbol == '\0') {
 		cw_sim_binance_error(msg, 400, -1102,
@@ -1164,11 +1199,13 @@ cw_sim_binance_klines(CwExchangeSim *self, SoupServerMessage *msg, GHashTable *q
 		return;
 	}
 	limit = CLAMP(limit, 1, spot ? 1000 : 1500);
-	cw_sim_select(self, m, has_start, start, has_end, end, limit, &first, &last);
+	forming = cw_sim_forming(self, m, &partial);
+	cw_sim_select(self, m, forming, has_start, start, has_end, end, limit, &first, &last);
 	cw_json_writer_init(&w, body, CW_JSON_WRITER_COMPACT);
 	cw_json_writer_begin_array(&w);
 	for (guint i = first; i < last; i++) {
-		const CwCandle *c = &g_array_index(m->candles, CwCandle, i);
+		const CwCandle *c =
+		    (gint64) i == forming ? &partial : &g_array_index(m->candles, CwCandle, i);
 
 		cw_json_writer_begin_array(&w);
 		cw_json_writer_int(&w, c->open_time);
@@ -1542,6 +1579,23 @@ cw_sim_control(CwExchangeSim *self, SoupServerMessage *msg, const char *path)
 		       "{\"error\":\"GET /sim/state or POST /sim/faults\"}");
 }
 
+/* The Date header on the sim's clock, as an exchange's is on its own:
+ * the feeds tell a forming candle by it. The forming row served is the
+ * one of that same instant (request_ms). */
+static void
+cw_sim_set_date(CwExchangeSim *self, SoupServerMessage *msg)
+{
+	g_autoptr(GDateTime) date = NULL;
+	g_autofree char *text = NULL;
+
+	self->request_ms = cw_sim_now_ms(self);
+	date = g_date_time_new_from_unix_utc(self->request_ms / 1000);
+	text = date != NULL ? soup_date_time_to_string(date, SOUP_DATE_HTTP) : NULL;
+	if (text != NULL)
+		soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Date",
+					     text);
+}
+
 static void
 cw_sim_on_http(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
 	       gpointer data)
@@ -1565,6 +1619,7 @@ cw_sim_on_http(SoupServer *server, SoupServerMessage *msg, const char *path, GHa
 		cw_sim_respond(msg, SOUP_STATUS_NOT_FOUND, "text/plain", "not found");
 		return;
 	}
+	cw_sim_set_date(self, msg);
 	if (!cw_sim_rest_fault(self, msg, bybit)) {
 		const char *leaf = strrchr(path, '/') + 1;
 

@@ -269,6 +269,8 @@ static const struct {
      "Candles lost in gaps REST could not fill."},
     {"candlewick_feed_backfilled_candles_total", "counter", "backfilled",
      "Candles delivered from REST (warm-up and gaps)."},
+    {"candlewick_feed_forming_dropped_total", "counter", "forming_dropped",
+     "REST rows of a candle still forming, left for the stream to confirm."},
     {"candlewick_feed_last_frame_age_seconds", "gauge", NULL,
      "Seconds since the last frame (absent before the first)."},
 };

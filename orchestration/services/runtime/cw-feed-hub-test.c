@@ -58,25 +58,17 @@ hub_teardown(HubFixture *fx, gconstpointer user_data)
 	cw_test_log_assert_none();
 }
 
-/* A bot row and its runtime, with its active orchestrator loaded; extra
- * (NULL: none) is appended to the config's members. */
+/* A bot row of the config text and its runtime, with its active
+ * orchestrator loaded. */
 static CwBotRuntime *
-hub_bot_with(HubFixture *fx, const char *name, const char *key, const char *extra)
+hub_bot_config(HubFixture *fx, const char *name, const char *text)
 {
-	g_autofree char *base = cw_rt_config_text(name, key, NULL, FALSE);
-	g_autofree char *text = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CwBotConfig) config = NULL;
 	CwBotRuntimeEnv env = {fx->store.store, fx->writer, fx->cache, fx->journal};
 	gint64 id;
 	CwBotRuntime *rt;
 
-	if (extra != NULL) {
-		base[strlen(base) - 1] = '\0';
-		text = g_strconcat(base, ",", extra, "}", NULL);
-	} else {
-		text = g_steal_pointer(&base);
-	}
 	config = cw_bot_config_new_from_data(text, -1, &error);
 	g_assert_no_error(error);
 	id = cw_store_bot_add(fx->store.store, name, text, TRUE, &error);
@@ -86,6 +78,21 @@ hub_bot_with(HubFixture *fx, const char *name, const char *key, const char *extr
 	g_assert_no_error(error);
 	g_ptr_array_add(fx->bots, rt);
 	return rt;
+}
+
+/* The same for a test-feed config of key; extra (NULL: none) is appended
+ * to the config's members. */
+static CwBotRuntime *
+hub_bot_with(HubFixture *fx, const char *name, const char *key, const char *extra)
+{
+	g_autofree char *base = cw_rt_config_text(name, key, NULL, FALSE);
+	g_autofree char *text = NULL;
+
+	if (extra == NULL)
+		return hub_bot_config(fx, name, base);
+	base[strlen(base) - 1] = '\0';
+	text = g_strconcat(base, ",", extra, "}", NULL);
+	return hub_bot_config(fx, name, text);
 }
 
 static CwBotRuntime *
@@ -477,6 +484,98 @@ test_hub_bad_feed(HubFixture *fx, gconstpointer user_data)
 	g_assert_cmpuint(cw_feed_hub_get_n_feeds(fx->hub), ==, 0);
 }
 
+/* The bot's events of type, oldest first (after a flush of its writer). */
+static GPtrArray *
+hub_events(HubFixture *fx, CwBotRuntime *bot, const char *type)
+{
+	g_autoptr(GError) error = NULL;
+	GPtrArray *events;
+
+	g_assert_true(cw_store_writer_flush(cw_bot_runtime_get_writer(bot), &error));
+	g_assert_no_error(error);
+	events =
+	    cw_store_events_query(fx->store.store, cw_bot_runtime_get_id(bot), type, 0, 0, &error);
+	g_assert_no_error(error);
+	return events;
+}
+
+static double
+hub_event_duration(CwStoreEvent *event)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(json_parser_load_from_data(parser, event->payload, -1, &error));
+	return json_object_get_double_member(json_node_get_object(json_parser_get_root(parser)),
+					     "duration_s");
+}
+
+/* Bots sharing a feed each get FEED_DOWN after their own
+ * feed.down_alert_s (0: never), whichever bot created the share, and
+ * FEED_UP when it is live again if they had the FEED_DOWN. */
+static void
+test_hub_down_alert_per_bot(HubFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	CwBotRuntime *bots[3];
+	const double alert_s[] = {0.1, 0.5, 0};
+	gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	CwTestFeed *feed;
+	guint n = 0;
+
+	for (guint i = 0; i < G_N_ELEMENTS(bots); i++) {
+		g_autofree char *name = g_strdup_printf("down-%u", i);
+		g_autofree char *text = cw_rt_config_text(name, "kd", NULL, FALSE);
+		g_autofree char *extra = NULL;
+		char num[G_ASCII_DTOSTR_BUF_SIZE];
+
+		/* the feed section of cw_rt_config_text ends the config: "}}" */
+		text[strlen(text) - 2] = '\0';
+		extra = g_strdup_printf("%s,\"down_alert_s\":%s}}", text,
+					g_ascii_dtostr(num, sizeof num, alert_s[i]));
+		bots[i] = hub_bot_config(fx, name, extra);
+		g_assert_true(cw_feed_hub_attach(fx->hub, bots[i], FALSE, &error));
+		g_assert_no_error(error);
+	}
+	feed = cw_test_feed_find("kd");
+	g_assert_true(cw_feed_hub_start(fx->hub));
+	g_assert_cmpuint(cw_feed_hub_get_n_feeds(fx->hub), ==, 1);
+	cw_test_feed_set_state(feed, CW_FEED_STATE_LIVE);
+	cw_test_feed_set_state(feed, CW_FEED_STATE_CONNECTING);
+	/* until the second bot's FEED_DOWN (bounded) */
+	while (n < 1 && g_get_monotonic_time() < deadline) {
+		g_autoptr(GPtrArray) got = NULL;
+
+		g_main_context_iteration(NULL, TRUE);
+		got = hub_events(fx, bots[1], "FEED_DOWN");
+		n = got->len;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(bots); i++) {
+		g_autoptr(GPtrArray) down = hub_events(fx, bots[i], "FEED_DOWN");
+
+		if (alert_s[i] == 0) {
+			g_assert_cmpuint(down->len, ==, 0);
+			continue;
+		}
+		g_assert_cmpuint(down->len, ==, 1);
+		/* each after its own limit, not the first bot's */
+		g_assert_cmpfloat(hub_event_duration(down->pdata[0]), >=, alert_s[i]);
+	}
+	cw_test_feed_set_state(feed, CW_FEED_STATE_LIVE);
+	for (guint i = 0; i < G_N_ELEMENTS(bots); i++) {
+		g_autoptr(GPtrArray) up = hub_events(fx, bots[i], "FEED_UP");
+
+		g_assert_cmpuint(up->len, ==, alert_s[i] > 0 ? 1 : 0);
+	}
+	cw_test_feed_set_state(feed, CW_FEED_STATE_STOPPED);
+	/* the outage's warnings: one line per timer that fired, and FEED_UP */
+	for (guint i = cw_test_log_warnings->len; i > 0; i--) {
+		if (g_pattern_match_simple("*feed test:kd: FEED_*",
+					   cw_test_log_warnings->pdata[i - 1]))
+			g_ptr_array_remove_index(cw_test_log_warnings, i - 1);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -495,6 +594,7 @@ main(int argc, char **argv)
 	ADD("fast-forward", test_hub_fast_forward);
 	ADD("commits-after-candle", test_hub_commits_after_candle);
 	ADD("bad-feed", test_hub_bad_feed);
+	ADD("down-alert-per-bot", test_hub_down_alert_per_bot);
 #undef ADD
 	return g_test_run();
 }

@@ -1,8 +1,15 @@
 #include "cw-services-runtime.h"
 
+#include <math.h>
 #include <time.h>
 
 #include "cw-feed-hub.h"
+
+/* One bot's FEED_DOWN: after its own feed.down_alert_s (0 = none). */
+typedef struct {
+	double down_alert_s;
+	gboolean journalled; /* its FEED_DOWN of this outage went out */
+} CwFeedAlert;
 
 typedef struct {
 	CwFeedHub *hub;
@@ -19,10 +26,9 @@ typedef struct {
 	const char *exchange; /* the candles table's name; NULL: not recorded */
 	GPtrArray *bots;      /* of CwBotRuntime*, borrowed */
 	gboolean started;
-	double down_alert_s;  /* feed.down_alert_s; 0 = no FEED_DOWN */
+	GHashTable *alerts;   /* CwBotRuntime* -> CwFeedAlert*: each bot's down_alert_s */
 	gint64 down_since_us; /* monotonic: when it left LIVE; 0 = live */
-	guint down_timer;
-	gboolean down_journalled;
+	guint down_timer;     /* the next bot's FEED_DOWN */
 
 	CwFeedState state; /* as the last "state-changed" said */
 } CwFeedShare;
@@ -62,6 +68,7 @@ cw_feed_share_free(CwFeedShare *share)
 	g_free(share->stats_written);
 	g_object_unref(share->feed);
 	g_ptr_array_unref(share->bots);
+	g_hash_table_unref(share->alerts);
 	g_free(share->key);
 	g_free(share);
 }
@@ -398,72 +405,118 @@ cw_feed_hub_journal(CwFeedShare *share, const char *type, const char *member, co
 	}
 }
 
-/* FEED_DOWN / FEED_UP for every bot of the feed: {"feed", "state", "duration_s"}. */
+/* FEED_DOWN / FEED_UP for one bot of the feed: {"feed", "state", "duration_s"}. */
 static void
-cw_feed_hub_journal_down(CwFeedShare *share, const char *type, CwFeedState state, double down_s)
+cw_feed_hub_journal_down(CwFeedShare *share, CwBotRuntime *bot, const char *type, CwFeedState state,
+			 double down_s)
 {
-	for (guint i = 0; i < share->bots->len; i++) {
-		CwBotRuntime *bot = g_ptr_array_index(share->bots, i);
-		g_autoptr(JsonBuilder) b = json_builder_new();
-		g_autoptr(JsonNode) root = NULL;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) root = NULL;
 
-		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "feed");
-		json_builder_add_string_value(b, share->key);
-		json_builder_set_member_name(b, "state");
-		json_builder_add_string_value(b, cw_feed_state_to_string(state));
-		json_builder_set_member_name(b, "duration_s");
-		json_builder_add_double_value(b, down_s);
-		json_builder_end_object(b);
-		root = json_builder_get_root(b);
-		cw_store_writer_event(cw_bot_runtime_get_writer(bot), cw_bot_runtime_get_id(bot),
-				      NULL, type, g_get_real_time() / 1000,
-				      json_to_string(root, FALSE));
-	}
-	cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "feed %s: %s after %.1f s", share->key, type,
-	       down_s);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "feed");
+	json_builder_add_string_value(b, share->key);
+	json_builder_set_member_name(b, "state");
+	json_builder_add_string_value(b, cw_feed_state_to_string(state));
+	json_builder_set_member_name(b, "duration_s");
+	json_builder_add_double_value(b, down_s);
+	json_builder_end_object(b);
+	root = json_builder_get_root(b);
+	cw_store_writer_event(cw_bot_runtime_get_writer(bot), cw_bot_runtime_get_id(bot), NULL,
+			      type, g_get_real_time() / 1000, json_to_string(root, FALSE));
 }
 
+static gboolean cw_feed_hub_down_cb(gpointer user_data);
+
+/* The timer for the next bot whose FEED_DOWN is due in this outage (one
+ * timer per share, for the soonest of its bots' down_alert_s). */
+static void
+cw_feed_hub_schedule_down(CwFeedShare *share)
+{
+	double next = G_MAXDOUBLE, elapsed_s;
+	GHashTableIter iter;
+	CwFeedAlert *alert;
+
+	g_clear_handle_id(&share->down_timer, g_source_remove);
+	if (share->down_since_us == 0)
+		return;
+	g_hash_table_iter_init(&iter, share->alerts);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &alert)) {
+		if (alert->down_alert_s > 0 && !alert->journalled)
+			next = MIN(next, alert->down_alert_s);
+	}
+	if (next == G_MAXDOUBLE)
+		return;
+	elapsed_s = (g_get_monotonic_time() - share->down_since_us) / 1e6;
+	share->down_timer = g_timeout_add((guint) ceil(MAX(next - elapsed_s, 0) * 1000),
+					  cw_feed_hub_down_cb, share);
+}
+
+/* Every bot whose down_alert_s has passed gets its FEED_DOWN, once. */
 static gboolean
 cw_feed_hub_down_cb(gpointer user_data)
 {
 	CwFeedShare *share = user_data;
+	double down_s = (g_get_monotonic_time() - share->down_since_us) / 1e6;
+	guint n = 0;
 
 	share->down_timer = 0;
-	share->down_journalled = TRUE;
-	cw_feed_hub_journal_down(share, "FEED_DOWN", cw_market_feed_get_state(share->feed),
-				 (g_get_monotonic_time() - share->down_since_us) / 1e6);
+	for (guint i = 0; i < share->bots->len; i++) {
+		CwBotRuntime *bot = g_ptr_array_index(share->bots, i);
+		CwFeedAlert *alert = g_hash_table_lookup(share->alerts, bot);
+
+		if (alert == NULL || alert->down_alert_s <= 0 || alert->journalled ||
+		    alert->down_alert_s > down_s)
+			continue;
+		alert->journalled = TRUE;
+		n++;
+		cw_feed_hub_journal_down(share, bot, "FEED_DOWN",
+					 cw_market_feed_get_state(share->feed), down_s);
+	}
+	if (n > 0)
+		cw_log(G_LOG_LEVEL_WARNING, NULL, NULL, "feed %s: FEED_DOWN after %.1f s (%u bots)",
+		       share->key, down_s, n);
+	cw_feed_hub_schedule_down(share);
 	return G_SOURCE_REMOVE;
 }
 
-/* A started feed that is not LIVE for longer than down_alert_s journals
- * one FEED_DOWN, and FEED_UP with the time it was down once it is LIVE
- * again. Stopping it is no outage. */
+/* A started feed that is not LIVE for longer than a bot's down_alert_s
+ * journals one FEED_DOWN for that bot, and FEED_UP with the time it was
+ * down once it is LIVE again (to the bots that had the FEED_DOWN).
+ * Stopping it is no outage. */
 static void
 cw_feed_hub_watch_down(CwFeedShare *share, CwFeedState state)
 {
-	gint64 now = g_get_monotonic_time();
-
-	if (share->down_alert_s <= 0)
-		return;
 	if (state == CW_FEED_STATE_LIVE || state == CW_FEED_STATE_STOPPED) {
+		double down_s = (g_get_monotonic_time() - share->down_since_us) / 1e6;
+
+		guint n = 0;
+
 		g_clear_handle_id(&share->down_timer, g_source_remove);
-		if (share->down_journalled && state == CW_FEED_STATE_LIVE)
-			cw_feed_hub_journal_down(share, "FEED_UP", state,
-						 (now - share->down_since_us) / 1e6);
-		share->down_journalled = FALSE;
+		for (guint i = 0; i < share->bots->len; i++) {
+			CwBotRuntime *bot = g_ptr_array_index(share->bots, i);
+			CwFeedAlert *alert = g_hash_table_lookup(share->alerts, bot);
+
+			if (alert != NULL && alert->journalled && state == CW_FEED_STATE_LIVE) {
+				n++;
+				cw_feed_hub_journal_down(share, bot, "FEED_UP", state, down_s);
+			}
+			if (alert != NULL)
+				alert->journalled = FALSE;
+		}
+		if (n > 0)
+			cw_log(G_LOG_LEVEL_WARNING, NULL, NULL,
+			       "feed %s: FEED_UP after %.1f s (%u bots)", share->key, down_s, n);
 		share->down_since_us = 0;
 		return;
 	}
 	if (share->down_since_us != 0)
 		return;
-	share->down_since_us = now;
-	share->down_timer =
-	    g_timeout_add((guint) (share->down_alert_s * 1000), cw_feed_hub_down_cb, share);
+	share->down_since_us = g_get_monotonic_time();
+	cw_feed_hub_schedule_down(share);
 }
 
-/* feed.down_alert_s of the bot that created the share (its feed's
- * configure validated it). */
+/* The bot's feed.down_alert_s (its feed's configure validated it). */
 static double
 cw_feed_hub_down_alert_s(const CwBotConfig *config)
 {
@@ -472,6 +525,16 @@ cw_feed_hub_down_alert_s(const CwBotConfig *config)
 	if (section == NULL || !json_object_has_member(section, "down_alert_s"))
 		return 60;
 	return json_object_get_double_member(section, "down_alert_s");
+}
+
+/* A feed that keeps counters (describe_stats gives some) is a live one;
+ * a replay has none. */
+static gboolean
+cw_feed_hub_keeps_counters(CwMarketFeed *feed)
+{
+	g_autofree char *stats = cw_market_feed_describe_stats(feed);
+
+	return stats != NULL;
 }
 
 static void
@@ -483,7 +546,7 @@ cw_feed_hub_on_state(CwMarketFeed *feed, int new_state, int old_state, gpointer 
 	share->backfilling = new_state == CW_FEED_STATE_BACKFILLING;
 	/* a feed without counters (a replay: live, then stopped) is not
 	 * journalled; its events stay on the candle clock */
-	if (CW_MARKET_FEED_GET_IFACE(feed)->describe_stats == NULL)
+	if (!cw_feed_hub_keeps_counters(feed))
 		return;
 	cw_feed_hub_journal(share, "FEED_STATE", "state", cw_feed_state_to_string(new_state),
 			    cw_feed_state_to_string(old_state));
@@ -578,6 +641,7 @@ cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, gboolean replay_history, 
 		share->key = g_strdup(key);
 		share->feed = CW_MARKET_FEED(g_steal_pointer(&obj));
 		share->bots = g_ptr_array_new();
+		share->alerts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 		share->sink = cw_market_feed_add_sink(share->feed, cw_feed_hub_route, share);
 		share->ended_handler =
 		    g_signal_connect(share->feed, "ended", G_CALLBACK(cw_feed_hub_on_ended), share);
@@ -589,10 +653,17 @@ cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, gboolean replay_history, 
 		share->backfilling = share->state == CW_FEED_STATE_BACKFILLING;
 		share->exchange = cw_market_feed_get_exchange(share->feed);
 		cw_feed_hub_give_history(self, share->feed);
-		share->down_alert_s = cw_feed_hub_down_alert_s(config);
 		g_hash_table_insert(self->shares, share->key, share);
 	}
 	g_ptr_array_add(share->bots, bot);
+	{
+		CwFeedAlert *alert = g_new0(CwFeedAlert, 1);
+
+		alert->down_alert_s = cw_feed_hub_down_alert_s(config);
+		g_hash_table_insert(share->alerts, bot, alert);
+		/* joining a feed that is down: its alert counts from then */
+		cw_feed_hub_schedule_down(share);
+	}
 	g_hash_table_insert(self->by_bot, bot, share);
 	if (replay_history)
 		g_hash_table_add(self->with_past, bot);
@@ -609,8 +680,11 @@ cw_feed_hub_detach(CwFeedHub *self, CwBotRuntime *bot)
 	g_hash_table_remove(self->by_bot, bot);
 	g_hash_table_remove(self->with_past, bot);
 	g_ptr_array_remove(share->bots, bot);
+	g_hash_table_remove(share->alerts, bot);
 	if (share->bots->len == 0)
 		g_hash_table_remove(self->shares, share->key);
+	else
+		cw_feed_hub_schedule_down(share);
 }
 
 /* The share goes with every bot it had; each bot gets the error. */
@@ -699,12 +773,13 @@ cw_feed_hub_fast_forward(CwFeedHub *self, CwBotRuntime *bot, gint64 until)
 
 /* ---- the health view of the feeds ---- */
 
-/* A feed that keeps counters (describe_stats) is a live one; a replay
- * has none and keeps the bot's own view (LIVE or RECOVERING). */
+/* A feed that keeps counters is a live one; a replay has none and keeps
+ * the bot's own view (LIVE or RECOVERING). */
 static gboolean
 cw_feed_hub_share_is_live(CwFeedShare *share)
 {
-	return CW_MARKET_FEED_GET_IFACE(share->feed)->describe_stats != NULL;
+	return CW_MARKET_FEED_GET_IFACE(share->feed)->describe_stats != NULL &&
+	       cw_feed_hub_keeps_counters(share->feed);
 }
 
 CwHealthFeedState

@@ -20,6 +20,8 @@ struct _CwTestFeed {
 	guint n_starts;
 	gint64 cursor;
 	gint64 fast_forward;
+	CwFeedState state;
+	gboolean live; /* cw_test_feed_set_state() made it a live feed with counters */
 };
 
 static void cw_test_feed_iface_init(CwMarketFeedInterface *iface);
@@ -107,9 +109,36 @@ cw_test_feed_set_fast_forward(CwMarketFeed *feed, gint64 until)
 	self->fast_forward = MAX(self->fast_forward, until);
 }
 
+static CwFeedState
+cw_test_feed_get_state(CwMarketFeed *feed)
+{
+	return CW_TEST_FEED(feed)->state;
+}
+
+/* NULL (a feed without counters, as a replay) until a state was set. */
+static char *
+cw_test_feed_describe_stats(CwMarketFeed *feed)
+{
+	CwTestFeed *self = CW_TEST_FEED(feed);
+	GString *out;
+	CwJsonWriter w;
+
+	if (!self->live)
+		return NULL;
+	out = g_string_new(NULL);
+	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_string(&w, "key", self->key);
+	cw_json_writer_member_string(&w, "state", cw_feed_state_to_string(self->state));
+	cw_json_writer_end_object(&w);
+	return g_string_free(out, FALSE);
+}
+
 static void
 cw_test_feed_iface_init(CwMarketFeedInterface *iface)
 {
+	iface->get_state = cw_test_feed_get_state;
+	iface->describe_stats = cw_test_feed_describe_stats;
 	iface->configure = cw_test_feed_configure;
 	iface->get_key = cw_test_feed_get_key;
 	iface->add_sink = cw_test_feed_add_sink;
@@ -143,6 +172,7 @@ cw_test_feed_init(CwTestFeed *self)
 	self->sinks = g_array_new(FALSE, FALSE, sizeof(CwTestSink));
 	self->cursor = G_MININT64;
 	self->fast_forward = G_MININT64;
+	self->state = CW_FEED_STATE_STOPPED;
 	g_ptr_array_add(cw_test_feed_instances, self);
 }
 
@@ -242,4 +272,13 @@ cw_test_feed_candle(gint64 open_time, double close)
 		      .volume = 10,
 		      .symbol = g_quark_from_string("BTCUSDT")};
 	return c;
+}
+
+/* Makes the feed a live one (with counters) in state, emitting
+ * "state-changed". */
+void
+cw_test_feed_set_state(CwTestFeed *self, CwFeedState state)
+{
+	self->live = TRUE;
+	cw_market_feed_change_state(CW_MARKET_FEED(self), &self->state, state);
 }

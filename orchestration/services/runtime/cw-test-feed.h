@@ -29,6 +29,10 @@ guint cw_test_feed_get_n_sinks(CwTestFeed *self);
 gint64 cw_test_feed_get_cursor(CwTestFeed *self);
 gint64 cw_test_feed_get_fast_forward(CwTestFeed *self);
 
+/* From then on a live feed (describe_stats gives counters) in @state;
+ * emits "state-changed". Before, it has no counters and stays STOPPED. */
+void cw_test_feed_set_state(CwTestFeed *self, CwFeedState state);
+
 /* A 5m candle of BTCUSDT opening at @open_time with close @close. */
 CwCandle cw_test_feed_candle(gint64 open_time, double close);
 
