@@ -36,23 +36,38 @@ typedef struct {
 	const char *family; /* which series this pass writes */
 } CwMetricsPass;
 
+/* The one label of every per-bot series: the strategy and the broker are
+ * on candlewick_bot_info only (a join in PromQL), so that they are not
+ * repeated on each line, and a strategy switch starts no new series. */
 static void
 cw_http_server_labels(GString *l, const CwBotHealth *bot)
 {
 	g_string_truncate(l, 0);
 	g_string_append(l, "bot=\"");
 	cw_prom_escape_label(l, bot->name);
-	g_string_append(l, "\",strategy=\"");
-	cw_prom_escape_label(l, bot->strategy);
 	g_string_append_c(l, '"');
 }
 
-/* The bot's broker round trips are worth a series: a venue that is not
- * simulated on candles, and at least one order measured. */
-static gboolean
-cw_http_server_has_round_trips(const CwBotHealth *bot, const CwPromHistogram *h)
+static void
+cw_http_server_bot_info(GString *out, const char *family, const CwBotHealth *bot)
 {
-	return bot->broker != NULL && !bot->broker_simulated && h->count > 0;
+	g_autoptr(GString) l = g_string_new(NULL);
+
+	cw_http_server_labels(l, bot);
+	g_string_append(l, ",strategy=\"");
+	cw_prom_escape_label(l, bot->strategy);
+	g_string_append(l, "\",broker=\"");
+	cw_prom_escape_label(l, bot->broker_type != NULL ? bot->broker_type : "");
+	g_string_append_c(l, '"');
+	cw_prom_sample(out, family, l->str, 1);
+}
+
+/* The bot's broker round trips are worth a series: a venue that is not
+ * simulated on candles, and at least one order acknowledged. */
+static gboolean
+cw_http_server_has_round_trips(const CwBotHealth *bot)
+{
+	return bot->broker != NULL && !bot->broker_simulated && bot->broker->ack.count > 0;
 }
 
 /* One family per pass keeps every family's samples together, as the
@@ -70,7 +85,9 @@ cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
 	cw_http_server_labels(l, bot);
 	if (p->self->env.probe != NULL)
 		cw_health_probe_get_bot_state(p->self->env.probe, bot->bot_id, &ps);
-	if (g_str_equal(f, "candlewick_bot_candles_total"))
+	if (g_str_equal(f, "candlewick_bot_info"))
+		cw_http_server_bot_info(p->out, f, bot);
+	else if (g_str_equal(f, "candlewick_bot_candles_total"))
 		cw_prom_sample_u64(p->out, f, l->str, c->candles);
 	else if (g_str_equal(f, "candlewick_bot_orders_total")) {
 		g_autofree char *a = g_strdup_printf("%s,result=\"submitted\"", l->str);
@@ -128,11 +145,8 @@ cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
 	 * candles (paper) answers within the candle's own dispatch: its wall
 	 * clock round trips say nothing of a venue and are left out. */
 	else if (g_str_equal(f, "candlewick_bot_broker_ack_seconds") &&
-		 cw_http_server_has_round_trips(bot, &bot->broker->ack))
+		 cw_http_server_has_round_trips(bot))
 		cw_prom_histogram_write(&bot->broker->ack, p->out, f, l->str);
-	else if (g_str_equal(f, "candlewick_bot_broker_fill_seconds") &&
-		 cw_http_server_has_round_trips(bot, &bot->broker->fill))
-		cw_prom_histogram_write(&bot->broker->fill, p->out, f, l->str);
 }
 
 static const struct {
@@ -140,6 +154,7 @@ static const struct {
 	const char *type;
 	const char *help;
 } cw_http_server_bot_families[] = {
+    {"candlewick_bot_info", "gauge", "1 for each loaded bot: its active strategy and broker type."},
     {"candlewick_bot_candles_total", "counter", "Closed candles processed by the bot."},
     {"candlewick_bot_orders_total", "counter",
      "Orders by result (submitted, rejected, cancelled)."},
@@ -161,8 +176,6 @@ static const struct {
      "Candle dispatch time, every 64th candle."},
     {"candlewick_bot_broker_ack_seconds", "histogram",
      "Broker round trip: order submitted to acknowledged (venues not simulated on candles)."},
-    {"candlewick_bot_broker_fill_seconds", "histogram",
-     "Broker round trip: order submitted to its first fill (venues not simulated on candles)."},
 };
 
 static void
