@@ -91,6 +91,21 @@ cw_bench_serve_prepare(const char *dir, guint n_bots, double days, const char *b
 	return TRUE;
 }
 
+/* Removes the bench's directory: the candles, the database and its WAL
+ * (a run at 1,000 bots leaves hundreds of MB in the WAL otherwise). */
+static void
+cw_bench_serve_cleanup(const char *dir)
+{
+	static const char *const files[] = {"bots.db", "bots.db-wal", "bots.db-shm",
+					    "bots.db-journal", "data.csv"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+		g_autofree char *path = g_build_filename(dir, files[i], NULL);
+		g_unlink(path);
+	}
+	g_rmdir(dir);
+}
+
 /* Bots of body that have sent an order (a non-zero submitted counter). */
 static guint
 cw_bench_serve_count_trading(const char *body)
@@ -353,6 +368,7 @@ cw_command_bench_serve(int argc, char **argv)
 			       commit[n_commits - 1] / 1e3);
 		}
 	}
-	g_unlink(db);
+	g_clear_object(&service);
+	cw_bench_serve_cleanup(dir);
 	return 0;
 }
