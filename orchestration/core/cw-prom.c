@@ -1,7 +1,6 @@
 #include "cw-core.h"
 
 #include <math.h>
-#include <string.h>
 
 void
 cw_prom_family(GString *out, const char *name, const char *type, const char *help)
@@ -127,8 +126,8 @@ void
 cw_prom_histogram_write(const CwPromHistogram *self, GString *out, const char *name,
 			const char *labels)
 {
-	gsize base = strlen(name);
-	char suffixed[256];
+	g_autofree char *sum = g_strconcat(name, "_sum", NULL);
+	g_autofree char *count = g_strconcat(name, "_count", NULL);
 	char buf[G_ASCII_DTOSTR_BUF_SIZE];
 	guint64 cumulative = 0;
 
@@ -138,16 +137,6 @@ cw_prom_histogram_write(const CwPromHistogram *self, GString *out, const char *n
 			       g_ascii_formatd(buf, sizeof buf, "%g", self->bounds[i]), cumulative);
 	}
 	cw_prom_bucket(out, name, labels, "+Inf", self->count);
-	if (base + sizeof "_count" > sizeof suffixed) {
-		g_autofree char *sum = g_strconcat(name, "_sum", NULL);
-		g_autofree char *count = g_strconcat(name, "_count", NULL);
-		cw_prom_sample(out, sum, labels, self->sum);
-		cw_prom_sample_u64(out, count, labels, self->count);
-		return;
-	}
-	memcpy(suffixed, name, base);
-	memcpy(suffixed + base, "_sum", sizeof "_sum");
-	cw_prom_sample(out, suffixed, labels, self->sum);
-	memcpy(suffixed + base, "_count", sizeof "_count");
-	cw_prom_sample_u64(out, suffixed, labels, self->count);
+	cw_prom_sample(out, sum, labels, self->sum);
+	cw_prom_sample_u64(out, count, labels, self->count);
 }
