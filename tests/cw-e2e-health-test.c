@@ -327,6 +327,27 @@ count_lines(const char *body, const char *prefix)
 	return n;
 }
 
+/* Series of body (sample lines) labelled bot=NAME; *guards: how many of
+ * them are guard rejections. */
+static guint
+bot_series(const char *body, const char *bot, guint *guards)
+{
+	g_autofree char *label = g_strdup_printf("{bot=\"%s\"", bot);
+	g_auto(GStrv) lines = g_strsplit(body, "\n", -1);
+	guint n = 0;
+
+	*guards = 0;
+	for (guint i = 0; lines[i] != NULL; i++) {
+		const char *l = strstr(lines[i], label);
+		if (lines[i][0] == '#' || l == NULL ||
+		    (l[strlen(label)] != '}' && l[strlen(label)] != ','))
+			continue;
+		n++;
+		*guards += g_str_has_prefix(lines[i], "candlewick_bot_guard_rejections_total{");
+	}
+	return n;
+}
+
 /* The bot's fills, both sides, in a /metrics body. */
 static double
 fills_of(const char *body, const char *bot)
@@ -393,10 +414,20 @@ test_metrics(Fixture *fx, gconstpointer data)
 	g_assert_cmpstr(ctype, ==, "text/plain");
 	g_assert_cmpuint(check_exposition(body), >, 40);
 	g_assert_nonnull(strstr(body, "candlewick_build_info{version=\""));
-	g_assert_nonnull(strstr(body, "candlewick_bot_candles_total{bot=\"alpha\",strategy=\""));
-	g_assert_nonnull(strstr(body, "candlewick_bot_candles_total{bot=\"beta\",strategy=\""));
+	/* the per-bot series carry the bot alone; its strategy and broker are
+	 * on the info series */
+	g_assert_nonnull(strstr(body, "\ncandlewick_bot_candles_total{bot=\"alpha\"} "));
+	g_assert_nonnull(strstr(body, "\ncandlewick_bot_candles_total{bot=\"beta\"} "));
+	g_assert_nonnull(strstr(
+	    body,
+	    "\ncandlewick_bot_info{bot=\"alpha\",strategy=\"ema-trend\",broker=\"paper\"} 1\n"));
+	g_assert_nonnull(strstr(
+	    body,
+	    "\ncandlewick_bot_info{bot=\"gamma\",strategy=\"main\",broker=\"counting\"} 1\n"));
+	g_assert_null(strstr(body, ",strategy=\"ema-trend\"}"));
 	g_assert_nonnull(strstr(body, "\nprocess_resident_memory_bytes "));
-	g_assert_nonnull(strstr(body, "# TYPE candlewick_bot_broker_fill_seconds histogram\n"));
+	g_assert_nonnull(strstr(body, "# TYPE candlewick_bot_broker_ack_seconds histogram\n"));
+	g_assert_null(strstr(body, "candlewick_bot_broker_fill_seconds"));
 	/* each bot's own memory: at least its orchestrator and runtime */
 	g_assert_nonnull(strstr(body, "# TYPE candlewick_bot_memory_bytes gauge\n"));
 	g_assert_cmpfloat(sample_value(body, "candlewick_bot_memory_bytes{bot=\"alpha\""), >, 4096);
@@ -408,8 +439,8 @@ test_metrics(Fixture *fx, gconstpointer data)
 		CwTestDeadline d = cw_test_deadline(60000);
 
 		g_free(body);
-		body = wait_sample(fx, "candlewick_bot_broker_fill_seconds_count{bot=\"gamma\"", 1,
-				   &d);
+		body =
+		    wait_sample(fx, "candlewick_bot_broker_ack_seconds_count{bot=\"gamma\"", 1, &d);
 		do {
 			guint st = 0;
 			g_free(body);
@@ -420,20 +451,26 @@ test_metrics(Fixture *fx, gconstpointer data)
 		g_assert_cmpfloat(fills_of(body, "alpha"), >=, 2);
 		g_assert_cmpuint(check_exposition(body), >, 40);
 		g_assert_cmpuint(
-		    count_lines(body, "candlewick_bot_broker_fill_seconds_bucket{bot=\"gamma\""),
-		    ==, 4);
+		    count_lines(body, "candlewick_bot_broker_ack_seconds_bucket{bot=\"gamma\""), ==,
+		    4);
 		g_assert_cmpuint(
 		    count_lines(body, "candlewick_bot_broker_ack_seconds_bucket{bot=\"alpha\""), ==,
 		    0);
 		g_assert_cmpuint(
-		    count_lines(body, "candlewick_bot_broker_fill_seconds_bucket{bot=\"alpha\""),
-		    ==, 0);
-		g_assert_cmpuint(
-		    count_lines(body, "candlewick_bot_broker_fill_seconds_count{bot=\"alpha\""), ==,
+		    count_lines(body, "candlewick_bot_broker_ack_seconds_count{bot=\"beta\""), ==,
 		    0);
-		g_assert_cmpuint(
-		    count_lines(body, "candlewick_bot_broker_fill_seconds_count{bot=\"beta\""), ==,
-		    0);
+		g_assert_null(strstr(body, "candlewick_bot_broker_fill_seconds"));
+		/* the documented bounds (docs/operations.md, "Metrics"): a venue
+		 * bot that traded has 30 series besides its guard rejections,
+		 * a paper bot 24; 17 guard series at most */
+		{
+			guint guards = 0, n = bot_series(body, "gamma", &guards);
+			g_assert_cmpuint(n - guards, ==, 30);
+			g_assert_cmpuint(guards, <=, 17);
+			n = bot_series(body, "alpha", &guards);
+			g_assert_cmpuint(n - guards, ==, 24);
+			g_assert_cmpuint(guards, <=, 17);
+		}
 	}
 	if (!promtool_check(body))
 		g_test_skip("promtool not installed (Debian package prometheus): "

@@ -57,8 +57,9 @@ typedef struct {
 void cw_bot_counters_count_guard(CwBotCounters *self, const char *guard);
 
 /* Broker round trips of one bot, measured on the wall clock from its
- * execution reports (ORDER_* events): submit -> acknowledged and submit
- * -> first fill, in seconds. A fixed table of the last submits waiting
+ * execution reports (ORDER_* events): submit -> acknowledged, in seconds
+ * (submit -> first fill is not kept: for a resting stop or limit it is the
+ * market's wait, not the venue's). A fixed table of the last submits waiting
  * for an answer, so that observing allocates nothing; a submit pushed
  * out of it before its answer is counted in evicted. */
 #define CW_BROKER_ROUND_TRIP_SLOTS 32
@@ -73,7 +74,6 @@ typedef struct {
 	CwBrokerPendingOrder pending[CW_BROKER_ROUND_TRIP_SLOTS];
 	guint next; /* the slot a full table reuses */
 	CwPromHistogram ack;
-	CwPromHistogram fill;
 	guint64 evicted;
 } CwBrokerRoundTrips;
 
@@ -100,8 +100,9 @@ typedef struct {
 	double realized_pnl;
 	double unrealized_pnl;
 	double position_qty; /* signed */
-	/* submit -> acknowledged / first fill (nullable) */
+	/* submit -> acknowledged (nullable) */
 	const CwBrokerRoundTrips *broker;
+	const char *broker_type; /* the bot's broker.type ("paper", "bybit", ...) */
 	/* the bot's broker matches on candles (CW_BROKER_CAP_SIMULATED_ON_CANDLES,
 	 * the paper broker): its wall-clock round trips measure nothing of a
 	 * venue, and /metrics leaves them out */

@@ -23,6 +23,21 @@ cw_prom_escape_label(GString *out, const char *value)
 	}
 }
 
+/* Decimal digits of value, without printf (a scrape writes tens of
+ * thousands of them). */
+static void
+cw_prom_u64(GString *out, guint64 value)
+{
+	char buf[24];
+	guint i = sizeof buf;
+
+	do {
+		buf[--i] = (char) ('0' + value % 10);
+		value /= 10;
+	} while (value > 0);
+	g_string_append_len(out, buf + i, (gssize) (sizeof buf - i));
+}
+
 static void
 cw_prom_value(GString *out, double value)
 {
@@ -32,9 +47,11 @@ cw_prom_value(GString *out, double value)
 		g_string_append(out, "NaN");
 	else if (isinf(value))
 		g_string_append(out, value > 0 ? "+Inf" : "-Inf");
-	else if (value == floor(value) && fabs(value) < 1e15)
-		g_string_append_printf(out, "%" G_GINT64_FORMAT, (gint64) value);
-	else
+	else if (value == floor(value) && fabs(value) < 1e15) {
+		if (value < 0)
+			g_string_append_c(out, '-');
+		cw_prom_u64(out, (guint64) fabs(value));
+	} else
 		g_string_append(out, g_ascii_formatd(buf, sizeof buf, "%.17g", value));
 }
 
@@ -42,8 +59,11 @@ static void
 cw_prom_name(GString *out, const char *name, const char *labels)
 {
 	g_string_append(out, name);
-	if (labels != NULL && labels[0] != '\0')
-		g_string_append_printf(out, "{%s}", labels);
+	if (labels != NULL && labels[0] != '\0') {
+		g_string_append_c(out, '{');
+		g_string_append(out, labels);
+		g_string_append_c(out, '}');
+	}
 	g_string_append_c(out, ' ');
 }
 
@@ -59,7 +79,8 @@ void
 cw_prom_sample_u64(GString *out, const char *name, const char *labels, guint64 value)
 {
 	cw_prom_name(out, name, labels);
-	g_string_append_printf(out, "%" G_GUINT64_FORMAT "\n", value);
+	cw_prom_u64(out, value);
+	g_string_append_c(out, '\n');
 }
 
 void
@@ -84,26 +105,38 @@ cw_prom_histogram_observe(CwPromHistogram *self, double value)
 	self->sum += value;
 }
 
+/* name_bucket{labels,le="le"} n */
+static void
+cw_prom_bucket(GString *out, const char *name, const char *labels, const char *le, guint64 n)
+{
+	g_string_append(out, name);
+	g_string_append(out, "_bucket{");
+	if (labels != NULL && labels[0] != '\0') {
+		g_string_append(out, labels);
+		g_string_append_c(out, ',');
+	}
+	g_string_append(out, "le=\"");
+	g_string_append(out, le);
+	g_string_append(out, "\"} ");
+	cw_prom_u64(out, n);
+	g_string_append_c(out, '\n');
+}
+
 void
 cw_prom_histogram_write(const CwPromHistogram *self, GString *out, const char *name,
 			const char *labels)
 {
-	g_autofree char *bucket = g_strconcat(name, "_bucket", NULL);
 	g_autofree char *sum = g_strconcat(name, "_sum", NULL);
 	g_autofree char *count = g_strconcat(name, "_count", NULL);
-	const char *sep = labels != NULL && labels[0] != '\0' ? "," : "";
 	char buf[G_ASCII_DTOSTR_BUF_SIZE];
 	guint64 cumulative = 0;
 
 	for (guint i = 0; i < self->n_bounds; i++) {
 		cumulative += self->counts[i];
-		g_string_append_printf(out, "%s{%s%sle=\"%s\"} %" G_GUINT64_FORMAT "\n", bucket,
-				       labels != NULL ? labels : "", sep,
-				       g_ascii_formatd(buf, sizeof buf, "%g", self->bounds[i]),
-				       cumulative);
+		cw_prom_bucket(out, name, labels,
+			       g_ascii_formatd(buf, sizeof buf, "%g", self->bounds[i]), cumulative);
 	}
-	g_string_append_printf(out, "%s{%s%sle=\"+Inf\"} %" G_GUINT64_FORMAT "\n", bucket,
-			       labels != NULL ? labels : "", sep, self->count);
+	cw_prom_bucket(out, name, labels, "+Inf", self->count);
 	cw_prom_sample(out, sum, labels, self->sum);
 	cw_prom_sample_u64(out, count, labels, self->count);
 }

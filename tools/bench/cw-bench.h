@@ -23,6 +23,10 @@ int cw_command_bench_live(int argc, char **argv);
 /* `candlewick-bench recovery`: warm-up and snapshot restore after a restart */
 int cw_command_bench_recovery(int argc, char **argv);
 
+/* Registers "bench-venue" on cw-broker (cw-bench-venue-broker.c): a
+ * venue-like broker for `serve --broker venue`, in the bench only. */
+void cw_bench_venue_broker_register(void);
+
 /* Prints error to stderr as "candlewick-bench SUBCOMMAND: message". */
 void cw_bench_print_error(const char *subcommand, const GError *error);
 

@@ -17,7 +17,7 @@ static const char cw_bench_serve_config_fmt[] =
     "\"exit\":{\"stop_loss\":{\"type\":\"percent\",\"value\":1.5},"
     "\"take_profits\":[{\"percent\":1.0,\"close\":0.5},{\"percent\":2.0}]}},"
     "\"strategies\":[{\"id\":\"a\"},{\"id\":\"b\",\"aggregation\":{\"min_score\":0.5}}],"
-    "\"active_strategy\":\"a\"}";
+    "\"active_strategy\":\"a\"%s}";
 
 static gint64
 cw_bench_serve_ns(void)
@@ -55,7 +55,8 @@ cw_bench_serve_cmp(gconstpointer a, gconstpointer b)
 }
 
 static gboolean
-cw_bench_serve_prepare(const char *dir, guint n_bots, double days, char **db_out, GError **error)
+cw_bench_serve_prepare(const char *dir, guint n_bots, double days, const char *broker,
+		       char **db_out, GError **error)
 {
 	g_autofree char *data = g_build_filename(dir, "data.csv", NULL);
 	g_autofree char *db = g_build_filename(dir, "bots.db", NULL);
@@ -79,8 +80,8 @@ cw_bench_serve_prepare(const char *dir, guint n_bots, double days, char **db_out
 		return FALSE;
 	for (guint i = 0; i < n_bots; i++) {
 		g_autofree char *name = g_strdup_printf("bot-%u", i);
-		g_autofree char *json =
-		    g_strdup_printf(cw_bench_serve_config_fmt, i, data, 5 + i % 7, 20 + i % 13);
+		g_autofree char *json = g_strdup_printf(cw_bench_serve_config_fmt, i, data,
+							5 + i % 7, 20 + i % 13, broker);
 		if (cw_store_bot_add(store, name, json, TRUE, error) < 0)
 			return FALSE;
 	}
@@ -88,6 +89,21 @@ cw_bench_serve_prepare(const char *dir, guint n_bots, double days, char **db_out
 		return FALSE;
 	*db_out = g_steal_pointer(&db);
 	return TRUE;
+}
+
+/* Removes the bench's directory: the candles, the database and its WAL
+ * (a run at 1,000 bots leaves hundreds of MB in the WAL otherwise). */
+static void
+cw_bench_serve_cleanup(const char *dir)
+{
+	static const char *const files[] = {"bots.db", "bots.db-wal", "bots.db-shm",
+					    "bots.db-journal", "data.csv"};
+
+	for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+		g_autofree char *path = g_build_filename(dir, files[i], NULL);
+		g_unlink(path);
+	}
+	g_rmdir(dir);
 }
 
 /* Bots of body that have sent an order (a non-zero submitted counter). */
@@ -114,7 +130,7 @@ cw_bench_serve_count_round_trips(const char *body)
 	guint n = 0;
 
 	for (const char *p = body;
-	     (p = strstr(p, "\ncandlewick_bot_broker_fill_seconds_count{")) != NULL; p++)
+	     (p = strstr(p, "\ncandlewick_bot_broker_ack_seconds_count{")) != NULL; p++)
 		n++;
 	return n;
 }
@@ -197,6 +213,8 @@ cw_command_bench_serve(int argc, char **argv)
 {
 	gint n_bots = 1000;
 	double days = 7;
+	g_autofree char *broker = NULL;
+	const char *broker_section = "";
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- many bots on one shared feed");
 	g_autofree char *dir = NULL;
@@ -215,6 +233,10 @@ cw_command_bench_serve(int argc, char **argv)
 	GOptionEntry entries[] = {
 	    {"bots", 0, 0, G_OPTION_ARG_INT, &n_bots, "Bots (default 1000)", "N"},
 	    {"days", 0, 0, G_OPTION_ARG_DOUBLE, &days, "Days of 5m candles (default 7)", "D"},
+	    {"broker", 0, 0, G_OPTION_ARG_STRING, &broker,
+	     "paper (default), or venue: a venue-like broker of the bench that answers "
+	     "from the main loop a little later",
+	     "paper|venue"},
 	    {NULL},
 	};
 
@@ -227,9 +249,17 @@ cw_command_bench_serve(int argc, char **argv)
 		fprintf(stderr, "candlewick-bench serve: --bots and --days must be positive\n");
 		return 2;
 	}
+	if (broker != NULL && g_str_equal(broker, "venue")) {
+		cw_bench_venue_broker_register();
+		broker_section = ",\"broker\":{\"type\":\"bench-venue\"}";
+	} else if (broker != NULL && !g_str_equal(broker, "paper")) {
+		fprintf(stderr, "candlewick-bench serve: --broker is paper or venue\n");
+		return 2;
+	}
 	cw_log_set_quiet(TRUE);
 	dir = g_dir_make_tmp("cw-bench-serve-XXXXXX", &error);
-	if (dir == NULL || !cw_bench_serve_prepare(dir, (guint) n_bots, days, &db, &error)) {
+	if (dir == NULL ||
+	    !cw_bench_serve_prepare(dir, (guint) n_bots, days, broker_section, &db, &error)) {
 		cw_bench_print_error("serve", error);
 		return 1;
 	}
@@ -270,8 +300,8 @@ cw_command_bench_serve(int argc, char **argv)
 	}
 
 	printf("candlewick-bench serve: %d bots on one shared replay feed, %.0f days of 5m "
-	       "candles\n",
-	       n_bots, days);
+	       "candles, %s broker\n",
+	       n_bots, days, broker_section[0] != '\0' ? "venue" : "paper");
 	printf("start-up (load %d bots from the DB, build orchestrators, attach feed): %.3f s\n",
 	       n_bots, (t1 - t0) / 1e9);
 	printf("RSS per bot after start-up: %.1f KB (%" G_GUINT64_FORMAT " KB for %d bots)\n",
@@ -338,6 +368,7 @@ cw_command_bench_serve(int argc, char **argv)
 			       commit[n_commits - 1] / 1e3);
 		}
 	}
-	g_unlink(db);
+	g_clear_object(&service);
+	cw_bench_serve_cleanup(dir);
 	return 0;
 }

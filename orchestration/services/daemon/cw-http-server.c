@@ -34,25 +34,88 @@ typedef struct {
 	GString *out;
 	CwHttpServer *self;
 	const char *family; /* which series this pass writes */
+	GString *labels;    /* reused for each bot: bot="..." */
+	GString *scratch;   /* reused: the labels with one more */
+	double now_s;       /* wall clock of the scrape */
 } CwMetricsPass;
 
+/* The one label of every per-bot series: the strategy and the broker are
+ * on candlewick_bot_info only (a join in PromQL), so that they are not
+ * repeated on each line, and a strategy switch starts no new series. */
 static void
 cw_http_server_labels(GString *l, const CwBotHealth *bot)
 {
 	g_string_truncate(l, 0);
 	g_string_append(l, "bot=\"");
 	cw_prom_escape_label(l, bot->name);
-	g_string_append(l, "\",strategy=\"");
-	cw_prom_escape_label(l, bot->strategy);
 	g_string_append_c(l, '"');
 }
 
-/* The bot's broker round trips are worth a series: a venue that is not
- * simulated on candles, and at least one order measured. */
-static gboolean
-cw_http_server_has_round_trips(const CwBotHealth *bot, const CwPromHistogram *h)
+static void
+cw_http_server_bot_info(GString *out, const char *family, const CwBotHealth *bot, GString *l)
 {
-	return bot->broker != NULL && !bot->broker_simulated && h->count > 0;
+	cw_http_server_labels(l, bot);
+	g_string_append(l, ",strategy=\"");
+	cw_prom_escape_label(l, bot->strategy);
+	g_string_append(l, "\",broker=\"");
+	cw_prom_escape_label(l, bot->broker_type != NULL ? bot->broker_type : "");
+	g_string_append_c(l, '"');
+	cw_prom_sample(out, family, l->str, 1);
+}
+
+/* The bot's broker round trips are worth a series: a venue that is not
+ * simulated on candles, and at least one order acknowledged. */
+static gboolean
+cw_http_server_has_round_trips(const CwBotHealth *bot)
+{
+	return bot->broker != NULL && !bot->broker_simulated && bot->broker->ack.count > 0;
+}
+
+/* One sample of p's family with the bot's labels plus name="value". */
+static void
+cw_http_server_sample_with(CwMetricsPass *p, const char *name, const char *value, guint64 n)
+{
+	g_string_assign(p->scratch, p->labels->str);
+	g_string_append_c(p->scratch, ',');
+	g_string_append(p->scratch, name);
+	g_string_append(p->scratch, "=\"");
+	cw_prom_escape_label(p->scratch, value);
+	g_string_append_c(p->scratch, '"');
+	cw_prom_sample_u64(p->out, p->family, p->scratch->str, n);
+}
+
+static void
+cw_http_server_bot_counters(CwMetricsPass *p, const CwBotCounters *c)
+{
+	const char *f = p->family;
+
+	if (g_str_equal(f, "candlewick_bot_orders_total")) {
+		cw_http_server_sample_with(p, "result", "submitted", c->orders_submitted);
+		cw_http_server_sample_with(p, "result", "rejected", c->orders_rejected);
+		cw_http_server_sample_with(p, "result", "cancelled", c->orders_cancelled);
+	} else if (g_str_equal(f, "candlewick_bot_fills_total")) {
+		cw_http_server_sample_with(p, "side", "buy", c->fills_buy);
+		cw_http_server_sample_with(p, "side", "sell", c->fills_sell);
+	} else if (g_str_equal(f, "candlewick_bot_guard_rejections_total")) {
+		for (guint i = 0; i < c->n_guards; i++)
+			cw_http_server_sample_with(p, "guard", c->guard_names[i],
+						   c->guard_trips[i]);
+		if (c->guard_other > 0)
+			cw_http_server_sample_with(p, "guard", "other", c->guard_other);
+	}
+}
+
+/* The health probe's families: stalled and restarts. */
+static void
+cw_http_server_bot_probe(CwMetricsPass *p, const CwBotHealth *bot)
+{
+	CwBotProbeState ps = {0};
+
+	if (p->self->env.probe != NULL)
+		cw_health_probe_get_bot_state(p->self->env.probe, bot->bot_id, &ps);
+	cw_prom_sample(p->out, p->family, p->labels->str,
+		       g_str_equal(p->family, "candlewick_bot_stalled") ? (double) ps.stalled
+									: (double) ps.restarts);
 }
 
 /* One family per pass keeps every family's samples together, as the
@@ -63,76 +126,52 @@ cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
 	CwMetricsPass *p = user_data;
 	const CwBotCounters *c = bot->counters;
 	const char *f = p->family;
-	g_autoptr(GString) l = g_string_new(NULL);
-	CwBotProbeState ps = {0};
-	double now_s = (double) g_get_real_time() / G_USEC_PER_SEC;
+	const char *l;
 
-	cw_http_server_labels(l, bot);
-	if (p->self->env.probe != NULL)
-		cw_health_probe_get_bot_state(p->self->env.probe, bot->bot_id, &ps);
+	if (g_str_equal(f, "candlewick_bot_info")) {
+		cw_http_server_bot_info(p->out, f, bot, p->scratch);
+		return;
+	}
+	cw_http_server_labels(p->labels, bot);
+	l = p->labels->str;
 	if (g_str_equal(f, "candlewick_bot_candles_total"))
-		cw_prom_sample_u64(p->out, f, l->str, c->candles);
-	else if (g_str_equal(f, "candlewick_bot_orders_total")) {
-		g_autofree char *a = g_strdup_printf("%s,result=\"submitted\"", l->str);
-		g_autofree char *b = g_strdup_printf("%s,result=\"rejected\"", l->str);
-		g_autofree char *d = g_strdup_printf("%s,result=\"cancelled\"", l->str);
-		cw_prom_sample_u64(p->out, f, a, c->orders_submitted);
-		cw_prom_sample_u64(p->out, f, b, c->orders_rejected);
-		cw_prom_sample_u64(p->out, f, d, c->orders_cancelled);
-	} else if (g_str_equal(f, "candlewick_bot_fills_total")) {
-		g_autofree char *a = g_strdup_printf("%s,side=\"buy\"", l->str);
-		g_autofree char *b = g_strdup_printf("%s,side=\"sell\"", l->str);
-		cw_prom_sample_u64(p->out, f, a, c->fills_buy);
-		cw_prom_sample_u64(p->out, f, b, c->fills_sell);
-	} else if (g_str_equal(f, "candlewick_bot_guard_rejections_total")) {
-		for (guint i = 0; i < c->n_guards; i++) {
-			g_autoptr(GString) g = g_string_new(l->str);
-			g_string_append(g, ",guard=\"");
-			cw_prom_escape_label(g, c->guard_names[i]);
-			g_string_append_c(g, '"');
-			cw_prom_sample_u64(p->out, f, g->str, c->guard_trips[i]);
-		}
-		if (c->guard_other > 0) {
-			g_autofree char *o = g_strdup_printf("%s,guard=\"other\"", l->str);
-			cw_prom_sample_u64(p->out, f, o, c->guard_other);
-		}
-	} else if (g_str_equal(f, "candlewick_bot_equity"))
-		cw_prom_sample(p->out, f, l->str, bot->equity);
+		cw_prom_sample_u64(p->out, f, l, c->candles);
+	else if (g_str_equal(f, "candlewick_bot_equity"))
+		cw_prom_sample(p->out, f, l, bot->equity);
 	else if (g_str_equal(f, "candlewick_bot_realized_pnl"))
-		cw_prom_sample(p->out, f, l->str, bot->realized_pnl);
+		cw_prom_sample(p->out, f, l, bot->realized_pnl);
 	else if (g_str_equal(f, "candlewick_bot_unrealized_pnl"))
-		cw_prom_sample(p->out, f, l->str, bot->unrealized_pnl);
+		cw_prom_sample(p->out, f, l, bot->unrealized_pnl);
 	else if (g_str_equal(f, "candlewick_bot_position_size"))
-		cw_prom_sample(p->out, f, l->str, bot->position_qty);
+		cw_prom_sample(p->out, f, l, bot->position_qty);
 	else if (g_str_equal(f, "candlewick_bot_mode"))
-		cw_prom_sample(p->out, f, l->str, (double) bot->mode);
+		cw_prom_sample(p->out, f, l, (double) bot->mode);
 	else if (g_str_equal(f, "candlewick_bot_feed_live"))
-		cw_prom_sample(p->out, f, l->str, bot->feed_state == CW_HEALTH_FEED_LIVE);
-	else if (g_str_equal(f, "candlewick_bot_stalled"))
-		cw_prom_sample(p->out, f, l->str, ps.stalled);
-	else if (g_str_equal(f, "candlewick_bot_restarts"))
-		cw_prom_sample(p->out, f, l->str, ps.restarts);
+		cw_prom_sample(p->out, f, l, bot->feed_state == CW_HEALTH_FEED_LIVE);
+	else if (g_str_equal(f, "candlewick_bot_stalled") ||
+		 g_str_equal(f, "candlewick_bot_restarts"))
+		cw_http_server_bot_probe(p, bot);
 	else if (g_str_equal(f, "candlewick_bot_last_candle_age_seconds"))
-		cw_prom_sample(p->out, f, l->str,
+		cw_prom_sample(p->out, f, l,
 			       c->last_candle_open > 0
-				   ? now_s - (double) c->last_candle_open / 1000 -
+				   ? p->now_s - (double) c->last_candle_open / 1000 -
 					 bot->interval_ms / 1000.0
 				   : 0);
 	else if (g_str_equal(f, "candlewick_bot_memory_bytes"))
-		cw_prom_sample_u64(p->out, f, l->str, bot->memory_bytes);
-	else if (g_str_equal(f, "candlewick_bot_decision_latency_seconds") &&
-		 bot->decision_latency != NULL)
-		cw_prom_histogram_write(bot->decision_latency, p->out, f, l->str);
+		cw_prom_sample_u64(p->out, f, l, bot->memory_bytes);
+	else if (g_str_equal(f, "candlewick_bot_decision_latency_seconds")) {
+		if (bot->decision_latency != NULL)
+			cw_prom_histogram_write(bot->decision_latency, p->out, f, l);
+	}
 	/* only for bots that sent an order to a venue: 6 series each, and most
 	 * bots of a large process may never trade. A broker simulated on
 	 * candles (paper) answers within the candle's own dispatch: its wall
 	 * clock round trips say nothing of a venue and are left out. */
-	else if (g_str_equal(f, "candlewick_bot_broker_ack_seconds") &&
-		 cw_http_server_has_round_trips(bot, &bot->broker->ack))
-		cw_prom_histogram_write(&bot->broker->ack, p->out, f, l->str);
-	else if (g_str_equal(f, "candlewick_bot_broker_fill_seconds") &&
-		 cw_http_server_has_round_trips(bot, &bot->broker->fill))
-		cw_prom_histogram_write(&bot->broker->fill, p->out, f, l->str);
+	else if (g_str_equal(f, "candlewick_bot_broker_ack_seconds")) {
+		if (cw_http_server_has_round_trips(bot))
+			cw_prom_histogram_write(&bot->broker->ack, p->out, f, l);
+	} else
+		cw_http_server_bot_counters(p, c);
 }
 
 static const struct {
@@ -140,6 +179,7 @@ static const struct {
 	const char *type;
 	const char *help;
 } cw_http_server_bot_families[] = {
+    {"candlewick_bot_info", "gauge", "1 for each loaded bot: its active strategy and broker type."},
     {"candlewick_bot_candles_total", "counter", "Closed candles processed by the bot."},
     {"candlewick_bot_orders_total", "counter",
      "Orders by result (submitted, rejected, cancelled)."},
@@ -161,8 +201,6 @@ static const struct {
      "Candle dispatch time, every 64th candle."},
     {"candlewick_bot_broker_ack_seconds", "histogram",
      "Broker round trip: order submitted to acknowledged (venues not simulated on candles)."},
-    {"candlewick_bot_broker_fill_seconds", "histogram",
-     "Broker round trip: order submitted to its first fill (venues not simulated on candles)."},
 };
 
 static void
@@ -358,13 +396,18 @@ char *
 cw_http_server_render_metrics(CwHttpServer *self, gsize *len)
 {
 	GString *out = g_string_sized_new(4096);
+	g_autoptr(GString) labels = g_string_sized_new(64);
+	g_autoptr(GString) scratch = g_string_sized_new(128);
+	double now_s = (double) g_get_real_time() / G_USEC_PER_SEC;
 
 	cw_http_server_write_service(self, out);
 	cw_http_server_write_feeds(self, out);
 	if (self->env.probe != NULL)
 		cw_health_probe_write_metrics(self->env.probe, out);
+
 	for (guint i = 0; i < G_N_ELEMENTS(cw_http_server_bot_families); i++) {
-		CwMetricsPass p = {out, self, cw_http_server_bot_families[i].name};
+		CwMetricsPass p = {out,    self,    cw_http_server_bot_families[i].name,
+				   labels, scratch, now_s};
 		cw_prom_family(out, p.family, cw_http_server_bot_families[i].type,
 			       cw_http_server_bot_families[i].help);
 		cw_strategy_manager_foreach_health(self->env.manager, cw_http_server_bot_series,

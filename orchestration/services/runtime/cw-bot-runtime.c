@@ -1528,6 +1528,7 @@ cw_bot_runtime_fill_health(CwBotRuntime *self, CwBotHealth *out)
 	    .counters = &self->counters,
 	    .decision_latency = &self->latency,
 	    .broker = &self->broker,
+	    .broker_type = cw_bot_config_get_section_type(self->config, "broker", "paper"),
 	    .memory_bytes = cw_bot_runtime_get_memory_size(self),
 	};
 	if (acc != NULL) {
