@@ -5,11 +5,12 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "cw-alloc-counter.h"
 #include "cw-bench.h"
 
 static const char cw_bench_serve_config_fmt[] =
     "{\"name\":\"bot-%u\",\"symbol\":\"BTCUSDT\",\"interval\":\"5m\","
-    "\"feed\":{\"type\":\"replay\",\"path\":\"%s\",\"speed\":0},"
+    "\"feed\":{\"type\":\"replay\",\"path\":\"%s\",\"speed\":%g},"
     "\"strategy\":{\"type\":\"composite\","
     "\"analyzers\":[{\"type\":\"ema_cross\",\"weight\":0.4,\"fast\":%u,\"slow\":%u},"
     "{\"type\":\"rsi\",\"weight\":0.3},{\"type\":\"macd\",\"weight\":0.3}],"
@@ -55,7 +56,8 @@ cw_bench_serve_cmp(gconstpointer a, gconstpointer b)
 }
 
 static gboolean
-cw_bench_serve_prepare(const char *dir, guint n_bots, double days, char **db_out, GError **error)
+cw_bench_serve_prepare(const char *dir, guint n_bots, double days, double speed, char **db_out,
+		       GError **error)
 {
 	g_autofree char *data = g_build_filename(dir, "data.csv", NULL);
 	g_autofree char *db = g_build_filename(dir, "bots.db", NULL);
@@ -79,8 +81,8 @@ cw_bench_serve_prepare(const char *dir, guint n_bots, double days, char **db_out
 		return FALSE;
 	for (guint i = 0; i < n_bots; i++) {
 		g_autofree char *name = g_strdup_printf("bot-%u", i);
-		g_autofree char *json =
-		    g_strdup_printf(cw_bench_serve_config_fmt, i, data, 5 + i % 7, 20 + i % 13);
+		g_autofree char *json = g_strdup_printf(cw_bench_serve_config_fmt, i, data, speed,
+							5 + i % 7, 20 + i % 13);
 		if (cw_store_bot_add(store, name, json, TRUE, error) < 0)
 			return FALSE;
 	}
@@ -192,11 +194,35 @@ cw_bench_serve_metrics(CwService *service, gint n_bots, const char *when)
 	       gz_ns / 1e6);
 }
 
+/* Heap allocations per routed candle: the mean, the most, and how many
+ * candles allocated at all. */
+static void
+cw_bench_serve_print_allocs(CwFeedHub *hub)
+{
+	guint n = 0, with = 0;
+	const guint64 *allocs = cw_feed_hub_get_timing_allocs(hub, &n);
+	guint64 sum = 0, most = 0;
+
+	if (cw_alloc_counter_read == NULL) {
+		printf("allocations per candle: not counted in this build\n");
+		return;
+	}
+	for (guint i = 0; i < n; i++) {
+		sum += allocs[i];
+		most = MAX(most, allocs[i]);
+		with += allocs[i] > 0;
+	}
+	printf("allocations per candle (the fan-out): mean %.1f, max %" G_GUINT64_FORMAT
+	       ", %u of %u candles allocated\n",
+	       n > 0 ? (double) sum / n : 0, most, with, n);
+}
+
 int
 cw_command_bench_serve(int argc, char **argv)
 {
 	gint n_bots = 1000;
 	double days = 7;
+	double speed = 0;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- many bots on one shared feed");
 	g_autofree char *dir = NULL;
@@ -215,6 +241,9 @@ cw_command_bench_serve(int argc, char **argv)
 	GOptionEntry entries[] = {
 	    {"bots", 0, 0, G_OPTION_ARG_INT, &n_bots, "Bots (default 1000)", "N"},
 	    {"days", 0, 0, G_OPTION_ARG_DOUBLE, &days, "Days of 5m candles (default 7)", "D"},
+	    {"speed", 0, 0, G_OPTION_ARG_DOUBLE, &speed,
+	     "Replay speed (default 0: as fast as the loop goes; 15000: a candle every 20 ms)",
+	     "X"},
 	    {NULL},
 	};
 
@@ -223,13 +252,14 @@ cw_command_bench_serve(int argc, char **argv)
 		cw_bench_print_error("serve", error);
 		return 2;
 	}
-	if (n_bots < 1 || days <= 0) {
-		fprintf(stderr, "candlewick-bench serve: --bots and --days must be positive\n");
+	if (n_bots < 1 || days <= 0 || speed < 0) {
+		fprintf(stderr, "candlewick-bench serve: --bots and --days must be positive, "
+				"--speed not negative\n");
 		return 2;
 	}
 	cw_log_set_quiet(TRUE);
 	dir = g_dir_make_tmp("cw-bench-serve-XXXXXX", &error);
-	if (dir == NULL || !cw_bench_serve_prepare(dir, (guint) n_bots, days, &db, &error)) {
+	if (dir == NULL || !cw_bench_serve_prepare(dir, (guint) n_bots, days, speed, &db, &error)) {
 		cw_bench_print_error("serve", error);
 		return 1;
 	}
@@ -243,6 +273,8 @@ cw_command_bench_serve(int argc, char **argv)
 	manager = cw_service_get_manager(service);
 	cw_feed_hub_record_timings(cw_strategy_manager_get_feed_hub(manager),
 				   (guint) (days * 288) + 16);
+	cw_feed_hub_set_alloc_counter(cw_strategy_manager_get_feed_hub(manager),
+				      cw_alloc_counter_read);
 	rss0 = cw_bench_serve_rss_kb();
 	t0 = cw_bench_serve_ns();
 	if (!cw_service_start(service, &error)) {
@@ -270,8 +302,8 @@ cw_command_bench_serve(int argc, char **argv)
 	}
 
 	printf("candlewick-bench serve: %d bots on one shared replay feed, %.0f days of 5m "
-	       "candles\n",
-	       n_bots, days);
+	       "candles, speed %g\n",
+	       n_bots, days, speed);
 	printf("start-up (load %d bots from the DB, build orchestrators, attach feed): %.3f s\n",
 	       n_bots, (t1 - t0) / 1e9);
 	printf("RSS per bot after start-up: %.1f KB (%" G_GUINT64_FORMAT " KB for %d bots)\n",
@@ -338,6 +370,7 @@ cw_command_bench_serve(int argc, char **argv)
 			       commit[n_commits - 1] / 1e3);
 		}
 	}
+	cw_bench_serve_print_allocs(cw_strategy_manager_get_feed_hub(manager));
 	g_unlink(db);
 	return 0;
 }
