@@ -5,11 +5,12 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "cw-alloc-counter.h"
 #include "cw-bench.h"
 
 static const char cw_bench_serve_config_fmt[] =
     "{\"name\":\"bot-%u\",\"symbol\":\"BTCUSDT\",\"interval\":\"5m\","
-    "\"feed\":{\"type\":\"replay\",\"path\":\"%s\",\"speed\":0},"
+    "\"feed\":{\"type\":\"replay\",\"path\":\"%s\",\"speed\":%g},"
     "\"strategy\":{\"type\":\"composite\","
     "\"analyzers\":[{\"type\":\"ema_cross\",\"weight\":0.4,\"fast\":%u,\"slow\":%u},"
     "{\"type\":\"rsi\",\"weight\":0.3},{\"type\":\"macd\",\"weight\":0.3}],"
@@ -55,7 +56,7 @@ cw_bench_serve_cmp(gconstpointer a, gconstpointer b)
 }
 
 static gboolean
-cw_bench_serve_prepare(const char *dir, guint n_bots, double days, const char *broker,
+cw_bench_serve_prepare(const char *dir, guint n_bots, double days, double speed, const char *broker,
 		       char **db_out, GError **error)
 {
 	g_autofree char *data = g_build_filename(dir, "data.csv", NULL);
@@ -80,7 +81,7 @@ cw_bench_serve_prepare(const char *dir, guint n_bots, double days, const char *b
 		return FALSE;
 	for (guint i = 0; i < n_bots; i++) {
 		g_autofree char *name = g_strdup_printf("bot-%u", i);
-		g_autofree char *json = g_strdup_printf(cw_bench_serve_config_fmt, i, data,
+		g_autofree char *json = g_strdup_printf(cw_bench_serve_config_fmt, i, data, speed,
 							5 + i % 7, 20 + i % 13, broker);
 		if (cw_store_bot_add(store, name, json, TRUE, error) < 0)
 			return FALSE;
@@ -208,6 +209,29 @@ cw_bench_serve_metrics(CwService *service, gint n_bots, const char *when)
 	       gz_ns / 1e6);
 }
 
+/* Heap allocations per routed candle: the mean, the most, and how many
+ * candles allocated at all. */
+static void
+cw_bench_serve_print_allocs(CwFeedHub *hub)
+{
+	guint n = 0, with = 0;
+	const guint64 *allocs = cw_feed_hub_get_timing_allocs(hub, &n);
+	guint64 sum = 0, most = 0;
+
+	if (cw_alloc_counter_read == NULL) {
+		printf("allocations per candle: not counted in this build\n");
+		return;
+	}
+	for (guint i = 0; i < n; i++) {
+		sum += allocs[i];
+		most = MAX(most, allocs[i]);
+		with += allocs[i] > 0;
+	}
+	printf("allocations per candle (the fan-out): mean %.1f, max %" G_GUINT64_FORMAT
+	       ", %u of %u candles allocated\n",
+	       n > 0 ? (double) sum / n : 0, most, with, n);
+}
+
 int
 cw_command_bench_serve(int argc, char **argv)
 {
@@ -215,6 +239,7 @@ cw_command_bench_serve(int argc, char **argv)
 	double days = 7;
 	g_autofree char *broker = NULL;
 	const char *broker_section = "";
+	double speed = 0;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- many bots on one shared feed");
 	g_autofree char *dir = NULL;
@@ -237,6 +262,9 @@ cw_command_bench_serve(int argc, char **argv)
 	     "paper (default), or venue: a venue-like broker of the bench that answers "
 	     "from the main loop a little later",
 	     "paper|venue"},
+	    {"speed", 0, 0, G_OPTION_ARG_DOUBLE, &speed,
+	     "Replay speed (default 0: as fast as the loop goes; 15000: a candle every 20 ms)",
+	     "X"},
 	    {NULL},
 	};
 
@@ -245,8 +273,9 @@ cw_command_bench_serve(int argc, char **argv)
 		cw_bench_print_error("serve", error);
 		return 2;
 	}
-	if (n_bots < 1 || days <= 0) {
-		fprintf(stderr, "candlewick-bench serve: --bots and --days must be positive\n");
+	if (n_bots < 1 || days <= 0 || speed < 0) {
+		fprintf(stderr, "candlewick-bench serve: --bots and --days must be positive, "
+				"--speed not negative\n");
 		return 2;
 	}
 	if (broker != NULL && g_str_equal(broker, "venue")) {
@@ -258,8 +287,8 @@ cw_command_bench_serve(int argc, char **argv)
 	}
 	cw_log_set_quiet(TRUE);
 	dir = g_dir_make_tmp("cw-bench-serve-XXXXXX", &error);
-	if (dir == NULL ||
-	    !cw_bench_serve_prepare(dir, (guint) n_bots, days, broker_section, &db, &error)) {
+	if (dir == NULL || !cw_bench_serve_prepare(dir, (guint) n_bots, days, speed, broker_section,
+						   &db, &error)) {
 		cw_bench_print_error("serve", error);
 		return 1;
 	}
@@ -273,6 +302,8 @@ cw_command_bench_serve(int argc, char **argv)
 	manager = cw_service_get_manager(service);
 	cw_feed_hub_record_timings(cw_strategy_manager_get_feed_hub(manager),
 				   (guint) (days * 288) + 16);
+	cw_feed_hub_set_alloc_counter(cw_strategy_manager_get_feed_hub(manager),
+				      cw_alloc_counter_read);
 	rss0 = cw_bench_serve_rss_kb();
 	t0 = cw_bench_serve_ns();
 	if (!cw_service_start(service, &error)) {
@@ -300,8 +331,8 @@ cw_command_bench_serve(int argc, char **argv)
 	}
 
 	printf("candlewick-bench serve: %d bots on one shared replay feed, %.0f days of 5m "
-	       "candles, %s broker\n",
-	       n_bots, days, broker_section[0] != '\0' ? "venue" : "paper");
+	       "candles, %s broker, speed %g\n",
+	       n_bots, days, broker_section[0] != '\0' ? "venue" : "paper", speed);
 	printf("start-up (load %d bots from the DB, build orchestrators, attach feed): %.3f s\n",
 	       n_bots, (t1 - t0) / 1e9);
 	printf("RSS per bot after start-up: %.1f KB (%" G_GUINT64_FORMAT " KB for %d bots)\n",
@@ -368,6 +399,7 @@ cw_command_bench_serve(int argc, char **argv)
 			       commit[n_commits - 1] / 1e3);
 		}
 	}
+	cw_bench_serve_print_allocs(cw_strategy_manager_get_feed_hub(manager));
 	g_clear_object(&service);
 	cw_bench_serve_cleanup(dir);
 	return 0;

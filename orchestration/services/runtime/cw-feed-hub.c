@@ -36,12 +36,14 @@ typedef struct {
 struct _CwFeedHub {
 	CwStore *store;
 	CwOrderJournal *journal;
-	GHashTable *shares;     /* key -> CwFeedShare* */
-	gint64 *timings;        /* benchmark: ns per routed candle, preallocated */
-	gint64 *timing_ends;    /* benchmark: CLOCK_MONOTONIC ns when each was routed */
-	gint64 *timing_opens;   /* benchmark: its open time */
-	gint64 *timing_commits; /* benchmark: ns of its group commit (0: none) */
-	gint64 commit_ns;       /* the group commit of the candle being routed */
+	GHashTable *shares;                 /* key -> CwFeedShare* */
+	gint64 *timings;                    /* benchmark: ns per routed candle, preallocated */
+	gint64 *timing_ends;                /* benchmark: CLOCK_MONOTONIC ns when each was routed */
+	gint64 *timing_opens;               /* benchmark: its open time */
+	gint64 *timing_commits;             /* benchmark: ns of its group commit (0: none) */
+	guint64 *timing_allocs;             /* benchmark: heap allocations of each routing */
+	CwFeedHubCounterFunc alloc_counter; /* benchmark: heap allocations so far */
+	gint64 commit_ns;                   /* the group commit of the candle being routed */
 	guint n_timings;
 	guint timings_capacity;
 	GHashTable *by_bot;    /* CwBotRuntime* -> CwFeedShare* */
@@ -108,6 +110,7 @@ cw_feed_hub_free(CwFeedHub *self)
 	g_free(self->timing_ends);
 	g_free(self->timing_opens);
 	g_free(self->timing_commits);
+	g_free(self->timing_allocs);
 	g_free(self);
 }
 
@@ -193,12 +196,15 @@ cw_feed_hub_warm_up(CwFeedShare *share, const CwCandle *candle)
 
 /* Benchmarks: how long the routing of candle took, and when it ended. */
 static void
-cw_feed_hub_record_timing(CwFeedHub *hub, const CwCandle *candle, gint64 start)
+cw_feed_hub_record_timing(CwFeedHub *hub, const CwCandle *candle, gint64 start,
+			  guint64 allocs_start)
 {
 	gint64 end = cw_feed_hub_now_ns();
 
 	if (hub->n_timings >= hub->timings_capacity)
 		return;
+	hub->timing_allocs[hub->n_timings] =
+	    hub->alloc_counter != NULL ? hub->alloc_counter() - allocs_start : 0;
 	hub->timing_ends[hub->n_timings] = end;
 	hub->timing_opens[hub->n_timings] = candle->open_time;
 	hub->timing_commits[hub->n_timings] = hub->commit_ns;
@@ -240,9 +246,12 @@ cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
 	CwFeedShare *share = user_data;
 	CwFeedHub *hub = share->hub;
 	gint64 start = 0;
+	guint64 allocs = 0;
 
-	if (G_UNLIKELY(hub->timings != NULL))
+	if (G_UNLIKELY(hub->timings != NULL)) {
+		allocs = hub->alloc_counter != NULL ? hub->alloc_counter() : 0;
 		start = cw_feed_hub_now_ns();
+	}
 	if (G_UNLIKELY(share->backfilling || share->warming))
 		cw_feed_hub_warm_up(share, candle);
 	cw_order_journal_begin_candle(hub->journal);
@@ -267,7 +276,7 @@ cw_feed_hub_route(const CwCandle *candle, gpointer user_data)
 	}
 	cw_order_journal_end_candle(hub->journal);
 	if (G_UNLIKELY(hub->timings != NULL))
-		cw_feed_hub_record_timing(hub, candle, start);
+		cw_feed_hub_record_timing(hub, candle, start, allocs);
 }
 
 void
@@ -277,6 +286,7 @@ cw_feed_hub_record_timings(CwFeedHub *self, guint capacity)
 	g_clear_pointer(&self->timing_ends, g_free);
 	g_clear_pointer(&self->timing_opens, g_free);
 	g_clear_pointer(&self->timing_commits, g_free);
+	g_clear_pointer(&self->timing_allocs, g_free);
 	self->n_timings = 0;
 	self->timings_capacity = capacity;
 	if (capacity > 0) {
@@ -284,7 +294,35 @@ cw_feed_hub_record_timings(CwFeedHub *self, guint capacity)
 		self->timing_ends = g_new0(gint64, capacity);
 		self->timing_opens = g_new0(gint64, capacity);
 		self->timing_commits = g_new0(gint64, capacity);
+		self->timing_allocs = g_new0(guint64, capacity);
 	}
+}
+
+/**
+ * cw_feed_hub_set_alloc_counter:
+ * @counter: (nullable): returns the heap allocations of the process so far
+ *
+ * Benchmarks: each recorded timing also counts the allocations made while
+ * its candle was routed (cw_feed_hub_get_timing_allocs()).
+ */
+void
+cw_feed_hub_set_alloc_counter(CwFeedHub *self, CwFeedHubCounterFunc counter)
+{
+	self->alloc_counter = counter;
+}
+
+/**
+ * cw_feed_hub_get_timing_allocs:
+ * @n: (out): how many candles were routed
+ *
+ * Returns: (transfer none): the heap allocations of each routed candle (0
+ *   without a counter)
+ */
+const guint64 *
+cw_feed_hub_get_timing_allocs(CwFeedHub *self, guint *n)
+{
+	*n = self->n_timings;
+	return self->timing_allocs;
 }
 
 /**

@@ -78,5 +78,9 @@ const gint64 *cw_feed_hub_get_commit_timings(CwFeedHub *self, guint *n);
 /* The same candles: when each routing ended (CLOCK_MONOTONIC ns) and the
  * candle's open time (latency benchmarks). */
 const gint64 *cw_feed_hub_get_timing_ends(CwFeedHub *self, const gint64 **opens);
+/* Benchmarks: heap allocations per routed candle, from @counter. */
+typedef guint64 (*CwFeedHubCounterFunc)(void);
+void cw_feed_hub_set_alloc_counter(CwFeedHub *self, CwFeedHubCounterFunc counter);
+const guint64 *cw_feed_hub_get_timing_allocs(CwFeedHub *self, guint *n);
 
 G_END_DECLS

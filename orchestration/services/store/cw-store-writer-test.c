@@ -402,6 +402,67 @@ test_writer_reuses_writes(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_cmpuint(cw_store_writer_get_n_written(w), ==, 10);
 }
 
+/* An event's source and reason and a trade's bot name are kept inline
+ * when short (no allocation once the writes are warm) and on the heap
+ * when long; both reach the rows unchanged. */
+static void
+test_writer_event_strings(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) w = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) events = NULL, trades = NULL;
+	g_autofree char *long_reason = g_strnfill(300, 'r');
+	g_autofree char *long_source = g_strnfill(40, 's');
+	g_autofree char *long_name = g_strnfill(100, 'n');
+	CwTrade trade = writer_trade(1);
+	CwEvent event = {.type = CW_EVENT_GUARD_TRIPPED,
+			 .strategy_id = g_quark_from_string("trend"),
+			 .time = 1,
+			 .source = "max_drawdown",
+			 .reason = "drawdown over the limit"};
+	gint64 bot = writer_add_bot(fx, "alpha");
+	guint n;
+
+	cw_store_writer_event_copy(w, bot, &event);
+	cw_store_writer_trade(w, "alpha", "trend", &trade);
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	n_allocations = 0;
+	counting = TRUE;
+	cw_store_writer_event_copy(w, bot, &event);
+	trade.seq = 2;
+	cw_store_writer_trade(w, "alpha", "trend", &trade);
+	counting = FALSE;
+	n = n_allocations;
+	g_assert_cmpuint(n, ==, 0);
+	event.source = long_source;
+	event.reason = long_reason;
+	cw_store_writer_event_copy(w, bot, &event);
+	trade.seq = 3;
+	cw_store_writer_trade(w, long_name, "trend", &trade);
+	g_assert_true(cw_store_writer_flush(w, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_store_writer_get_n_failed(w), ==, 0);
+
+	events = cw_store_events_query(fx->store, bot, NULL, 0, 0, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(events->len, ==, 3);
+	for (guint i = 0; i < 2; i++) {
+		const char *payload = ((CwStoreEvent *) events->pdata[i])->payload;
+		g_assert_nonnull(strstr(payload, "\"source\":\"max_drawdown\""));
+		g_assert_nonnull(strstr(payload, "\"reason\":\"drawdown over the limit\""));
+	}
+	g_assert_nonnull(strstr(((CwStoreEvent *) events->pdata[2])->payload, long_reason));
+	g_assert_nonnull(strstr(((CwStoreEvent *) events->pdata[2])->payload, long_source));
+	trades = cw_store_trades_list(fx->store, NULL, "alpha", &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(trades->len, ==, 2);
+	g_clear_pointer(&trades, g_ptr_array_unref);
+	trades = cw_store_trades_list(fx->store, NULL, long_name, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(trades->len, ==, 1);
+}
+
 /* A deleted bot's queued order, position and state writes are dropped
  * (its rows went with its row, ON DELETE CASCADE): the flush refuses
  * nothing, and its events are still written. */
@@ -477,6 +538,7 @@ main(int argc, char **argv)
 	ADD("exit-plan", test_writer_exit_plan);
 	ADD("update-order", test_writer_update_order);
 	ADD("reuses-writes", test_writer_reuses_writes);
+	ADD("event-strings", test_writer_event_strings);
 	ADD("drop-bot-rows", test_writer_drop_bot_rows);
 	ADD("deleted-bot-quiet", test_writer_deleted_bot_quiet);
 #undef ADD

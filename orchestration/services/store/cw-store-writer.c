@@ -15,6 +15,12 @@ typedef enum {
 	CW_WRITE_CANDLE,
 } CwWriteKind;
 
+/* Inline room for an event's strings: the sources are component names,
+ * the reasons short phrases; a longer one is copied to the heap. */
+#define CW_STORE_WRITER_INLINE_SOURCE 32
+#define CW_STORE_WRITER_INLINE_REASON 96
+#define CW_STORE_WRITER_INLINE_NAME   64
+
 typedef struct {
 	CwWriteKind kind;
 	gint64 bot_id;
@@ -24,7 +30,12 @@ typedef struct {
 	char *s3; /* payload / state json */
 	char *s4;
 	union {
-		CwTrade trade;
+		struct {
+			CwTrade trade;
+			const char *bot_name; /* in bot or s1 */
+			const char *strategy; /* interned */
+			char bot[CW_STORE_WRITER_INLINE_NAME];
+		} tr;
 		CwOrder order;
 		struct {
 			CwPosition position;
@@ -40,6 +51,10 @@ typedef struct {
 			CwFill fill;
 			CwPosition position;
 			CwTrade trade;
+			/* the event's source and reason, when short enough
+			 * (else in s1 and s2): no allocation per event */
+			char source[CW_STORE_WRITER_INLINE_SOURCE];
+			char reason[CW_STORE_WRITER_INLINE_REASON];
 		} ev;
 	} u;
 	GList link; /* in the queue or the spares; data is the write */
@@ -47,7 +62,7 @@ typedef struct {
 
 /* Writes kept for reuse per writer: a busy candle queues a few writes per
  * bot, and reusing them keeps malloc and fresh pages off the candle path. */
-#define CW_STORE_WRITER_MAX_SPARE 16
+#define CW_STORE_WRITER_MAX_SPARE 64
 
 struct _CwStoreWriter {
 	CwStore *store;
@@ -136,6 +151,24 @@ cw_store_writer_event(CwStoreWriter *self, gint64 bot_id, const char *strategy_i
 	w->time = time;
 }
 
+/* A copy of s: in buf when it fits, else on the heap (*heap, freed with
+ * the write). */
+static const char *
+cw_store_writer_keep(char *buf, gsize size, const char *s, char **heap)
+{
+	gsize len;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s);
+	if (len < size) {
+		memcpy(buf, s, len + 1);
+		return buf;
+	}
+	*heap = g_strdup(s);
+	return *heap;
+}
+
 void
 cw_store_writer_event_copy(CwStoreWriter *self, gint64 bot_id, const CwEvent *event)
 {
@@ -159,10 +192,10 @@ cw_store_writer_event_copy(CwStoreWriter *self, gint64 bot_id, const CwEvent *ev
 		w->u.ev.trade = *event->trade;
 		e->trade = &w->u.ev.trade;
 	}
-	w->s1 = g_strdup(event->source);
-	w->s2 = g_strdup(event->reason);
-	e->source = w->s1;
-	e->reason = w->s2;
+	e->source =
+	    cw_store_writer_keep(w->u.ev.source, sizeof(w->u.ev.source), event->source, &w->s1);
+	e->reason =
+	    cw_store_writer_keep(w->u.ev.reason, sizeof(w->u.ev.reason), event->reason, &w->s2);
 }
 
 void
@@ -171,9 +204,11 @@ cw_store_writer_trade(CwStoreWriter *self, const char *bot_name, const char *str
 {
 	CwWrite *w = cw_store_writer_push(self, CW_WRITE_TRADE, 0);
 
-	w->s1 = g_strdup(bot_name);
-	w->s2 = g_strdup(strategy_id);
-	w->u.trade = *trade;
+	/* a strategy id is one of a few quark names (interned once), a bot
+	 * name usually fits inline: no allocation per closed trade */
+	w->u.tr.bot_name = cw_store_writer_keep(w->u.tr.bot, sizeof(w->u.tr.bot), bot_name, &w->s1);
+	w->u.tr.strategy = g_intern_string(strategy_id);
+	w->u.tr.trade = *trade;
 }
 
 void
@@ -361,8 +396,8 @@ cw_store_writer_apply(CwStoreWriter *self, CwWrite *w, GError **error)
 								       w->bot_id, e, seq, error));
 	}
 	case CW_WRITE_TRADE:
-		return cw_store_insert_trade(self->store, NULL, w->s1, w->s2, &w->u.trade, error) >
-		       0;
+		return cw_store_insert_trade(self->store, NULL, w->u.tr.bot_name, w->u.tr.strategy,
+					     &w->u.tr.trade, error) > 0;
 	case CW_WRITE_ORDER:
 		return cw_store_order_upsert(self->store, w->bot_id, &w->u.order, error);
 	case CW_WRITE_POSITION: {
