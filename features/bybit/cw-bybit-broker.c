@@ -1300,7 +1300,7 @@ cw_bybit_broker_catch_up(CwBybitBroker *self)
 	/* on the clock the venue's executions carry: its answers' (on Bybit,
 	 * the wall clock; on the simulator, its market's) */
 	c->since = self->last_exec_ms > 0 ? self->last_exec_ms - CW_BYBIT_CATCH_UP_MARGIN
-		   : self->venue_ms > 0   ? self->venue_ms - CW_BYBIT_WINDOW_MS
+		   : self->venue_ms > 0   ? self->venue_ms - CW_BYBIT_WINDOW_MS + 1
 					  : cw_bybit_broker_now_ms(self) - CW_BYBIT_WINDOW_MS;
 	c->win = c->since;
 	/* the executions first: a fill is never taken for a cancel */
@@ -1326,7 +1326,11 @@ cw_bybit_broker_stream_up(gpointer user_data)
 	CwBybitBroker *self = user_data;
 
 	self->stream_up = TRUE;
-	/* whatever happened while it was down (or before it was up) */
+	/* whatever happened while it was down (or before it was up), at once:
+	 * a gap is read without delay (reconnects are paced by the stream's
+	 * own backoff); only the catch-ups that lookups ask for are held */
+	self->catch_up_delay_ms = 0;
+	g_clear_handle_id(&self->catch_up_timer, g_source_remove);
 	cw_bybit_broker_catch_up(self);
 }
 
