@@ -167,6 +167,12 @@ assert_store_is_sim(const char *db, int port)
 		       json_array_get_length(orders),
 		       json_object_get_int_member(a, "creates_received"),
 		       json_object_get_int_member(a, "duplicates_refused"));
+	g_test_message(
+	    "sim requests: execution/list %" G_GINT64_FORMAT ", order/realtime %" G_GINT64_FORMAT,
+	    json_object_get_int_member_with_default(json_object_get_object_member(a, "requests"),
+						    "/v5/execution/list", 0),
+	    json_object_get_int_member_with_default(json_object_get_object_member(a, "requests"),
+						    "/v5/order/realtime", 0));
 	g_assert_cmpint(json_object_get_int_member(a, "max_per_link_id"), ==, 1);
 	for (guint i = 0; i < json_array_get_length(orders); i++) {
 		JsonObject *o = json_array_get_object_element(orders, i);

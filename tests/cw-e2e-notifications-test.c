@@ -568,7 +568,8 @@ fixture_telegram_config(Fixture *fx)
 	    "\"exit_fill\":\"off\",\"stop_moved\":\"off\",\"guard_tripped\":\"off\","
 	    "\"bot_stalled\":\"off\",\"bot_restarted\":\"off\",\"bot_error\":\"off\","
 	    "\"health_warning\":\"off\",\"feed_disconnected\":\"off\","
-	    "\"feed_recovered\":\"off\",\"reconciliation\":\"off\",\"daily_summary\":\"off\"}}]",
+	    "\"feed_recovered\":\"off\",\"reconciliation\":\"off\",\"order_reconciled\":\"off\","
+	    "\"daily_summary\":\"off\"}}]",
 	    fx->url);
 
 	return fixture_service_config(fx, "service.json", notifications);

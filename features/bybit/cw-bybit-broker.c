@@ -14,6 +14,13 @@
 #define CW_BYBIT_MAX_CREATES     5 /* sends of one orderLinkId (resends included) */
 #define CW_BYBIT_SEEN_EXECS      4096
 #define CW_BYBIT_CATCH_UP_MARGIN 2000 /* ms before the last execution seen */
+/* A catch-up that found nothing new holds the next one back: from
+ * CW_BYBIT_CATCH_UP_MIN_DELAY_MS, doubling to CW_BYBIT_CATCH_UP_MAX_DELAY_MS
+ * (a burst of them, whatever asks, never spins); one that comes
+ * CW_BYBIT_CATCH_UP_QUIET_MS after the last runs at once. */
+#define CW_BYBIT_CATCH_UP_MIN_DELAY_MS 500
+#define CW_BYBIT_CATCH_UP_MAX_DELAY_MS 30000
+#define CW_BYBIT_CATCH_UP_QUIET_MS     60000
 /* ms two answers' reset times may differ by and still name one window */
 #define CW_BYBIT_WINDOW_SLACK_MS 200
 /* ms between looks at the key's requests in flight while its limit is unknown */
@@ -106,6 +113,10 @@ struct _CwBybitBroker {
 	 * done, the owner is told (CwBroker::resynced) */
 	gboolean resync_due;
 	gboolean catching_up;
+	guint catch_up_timer;    /* a catch-up held back (catch_up_delay_ms) */
+	guint catch_up_delay_ms; /* between the last catch-up's end and the next */
+	gint64 catch_up_end_us;  /* monotonic: when the last catch-up ended */
+	gint64 venue_ms;         /* the venue's clock in its last answer (envelope time) */
 	/* a catch-up that went past broker.reconcile_max_pages: every reconcile
 	 * fails with it from then on (fail closed: the bot halts) */
 	char *catch_up_fault;
@@ -328,6 +339,8 @@ cw_bybit_broker_read(CwBybitBroker *self, GAsyncResult *result, CwBybitEnvelope 
 		g_set_error_literal(error, CW_BROKER_ERROR, CW_BROKER_ERROR_UNKNOWN_OUTCOME, text);
 		return FALSE;
 	}
+	if (env->time > 0)
+		self->venue_ms = env->time;
 	return TRUE;
 }
 
@@ -1030,6 +1043,28 @@ cw_bybit_exec_cmp(gconstpointer a, gconstpointer b)
 
 static void cw_bybit_broker_execs_page(CwBybitBroker *self, CwBybitCatchUp *c, const char *cursor);
 
+/* A catch-up is over; found_new: it applied executions the stream had
+ * missed. One that found nothing holds the next back, longer each time
+ * within a burst: whatever asks for catch-ups (lookups of orders the venue
+ * says are filled, reconnects), and whatever the clocks, they never spin. */
+static void
+cw_bybit_broker_catch_up_ended(CwBybitBroker *self, gboolean found_new)
+{
+	gint64 now = g_get_monotonic_time();
+	gboolean quiet = self->catch_up_end_us == 0 ||
+			 now - self->catch_up_end_us >= CW_BYBIT_CATCH_UP_QUIET_MS * 1000LL;
+
+	self->catching_up = FALSE;
+	if (found_new)
+		self->catch_up_delay_ms = 0;
+	else if (quiet || self->catch_up_delay_ms == 0)
+		self->catch_up_delay_ms = CW_BYBIT_CATCH_UP_MIN_DELAY_MS;
+	else
+		self->catch_up_delay_ms =
+		    MIN(self->catch_up_delay_ms * 2, CW_BYBIT_CATCH_UP_MAX_DELAY_MS);
+	self->catch_up_end_us = now;
+}
+
 /* The catch-up cannot read the gap whole: nothing is booked, every later
  * reconcile fails with fault (the owner halts the bot), and the owner is
  * told at once (CwBroker::resynced). */
@@ -1041,7 +1076,7 @@ cw_bybit_broker_catch_up_failed(CwBybitBroker *self, CwBybitCatchUp *c, CwBybitE
 	self->catch_up_fault = g_strdup(fault);
 	g_warning("bybit %s: %s", self->symbol, self->catch_up_fault);
 	cw_bybit_envelope_clear(env);
-	self->catching_up = FALSE;
+	cw_bybit_broker_catch_up_ended(self, FALSE);
 	self->stats.resyncs++;
 	cw_broker_emit_resynced(CW_BROKER(self));
 	cw_bybit_catch_up_free(c);
@@ -1057,6 +1092,7 @@ cw_bybit_broker_execs_got(GObject *source, GAsyncResult *result, gpointer user_d
 	JsonArray *list = NULL;
 	const char *cursor = NULL;
 	gboolean read;
+	guint applied;
 
 	if (self == NULL || g_cancellable_is_cancelled(self->cancellable)) {
 		cw_bybit_catch_up_free(c);
@@ -1081,7 +1117,7 @@ cw_bybit_broker_execs_got(GObject *source, GAsyncResult *result, gpointer user_d
 			self->stream_gap = TRUE; /* tried again at the next open */
 			self->resync_due = self->resync_due || c->after_gap;
 		}
-		self->catching_up = FALSE;
+		cw_bybit_broker_catch_up_ended(self, FALSE);
 		cw_bybit_envelope_clear(&env);
 		cw_bybit_catch_up_free(c);
 		return;
@@ -1141,9 +1177,10 @@ cw_bybit_broker_execs_got(GObject *source, GAsyncResult *result, gpointer user_d
 	}
 	cw_bybit_envelope_clear(&env);
 	g_array_sort(c->execs, cw_bybit_exec_cmp);
+	applied = self->stats.execs_applied;
 	for (guint i = 0; i < c->execs->len; i++)
 		cw_bybit_broker_apply_exec(self, &g_array_index(c->execs, CwBybitExec, i));
-	self->catching_up = FALSE;
+	cw_bybit_broker_catch_up_ended(self, self->stats.execs_applied > applied);
 	if (c->after_gap) {
 		self->stats.resyncs++;
 		cw_broker_emit_resynced(CW_BROKER(self));
@@ -1226,6 +1263,31 @@ cw_bybit_broker_open_got(GObject *source, GAsyncResult *result, gpointer user_da
 	}
 }
 
+static gboolean
+cw_bybit_broker_catch_up_due(gpointer data)
+{
+	CwBybitBroker *self = data;
+
+	self->catch_up_timer = 0;
+	cw_bybit_broker_catch_up(self);
+	return G_SOURCE_REMOVE;
+}
+
+/* TRUE when the catch-up asked for now is held back (and will run when its
+ * delay is over). */
+static gboolean
+cw_bybit_broker_catch_up_held(CwBybitBroker *self)
+{
+	gint64 left_us = self->catch_up_end_us + (gint64) self->catch_up_delay_ms * 1000 -
+			 g_get_monotonic_time();
+
+	if (self->catch_up_delay_ms == 0 || left_us <= 0)
+		return FALSE;
+	self->catch_up_timer =
+	    g_timeout_add((guint) (left_us / 1000) + 1, cw_bybit_broker_catch_up_due, self);
+	return TRUE;
+}
+
 static void
 cw_bybit_broker_catch_up(CwBybitBroker *self)
 {
@@ -1236,7 +1298,9 @@ cw_bybit_broker_catch_up(CwBybitBroker *self)
 		self->stream_gap = TRUE; /* once the clock is known */
 		return;
 	}
-	if (self->catching_up)
+	if (self->catching_up || self->catch_up_timer != 0)
+		return;
+	if (cw_bybit_broker_catch_up_held(self))
 		return;
 	self->catching_up = TRUE;
 	self->stream_gap = FALSE;
@@ -1246,7 +1310,10 @@ cw_bybit_broker_catch_up(CwBybitBroker *self)
 	c->execs = g_array_new(FALSE, FALSE, sizeof(CwBybitExec));
 	c->after_gap = self->resync_due;
 	self->resync_due = FALSE;
+	/* on the clock the venue's executions carry: its answers' (on Bybit,
+	 * the wall clock; on the simulator, its market's) */
 	c->since = self->last_exec_ms > 0 ? self->last_exec_ms - CW_BYBIT_CATCH_UP_MARGIN
+		   : self->venue_ms > 0   ? self->venue_ms - CW_BYBIT_WINDOW_MS + 1
 					  : cw_bybit_broker_now_ms(self) - CW_BYBIT_WINDOW_MS;
 	c->win = c->since;
 	/* the executions first: a fill is never taken for a cancel */
@@ -1272,7 +1339,11 @@ cw_bybit_broker_stream_up(gpointer user_data)
 	CwBybitBroker *self = user_data;
 
 	self->stream_up = TRUE;
-	/* whatever happened while it was down (or before it was up) */
+	/* whatever happened while it was down (or before it was up), at once:
+	 * a gap is read without delay (reconnects are paced by the stream's
+	 * own backoff); only the catch-ups that lookups ask for are held */
+	self->catch_up_delay_ms = 0;
+	g_clear_handle_id(&self->catch_up_timer, g_source_remove);
 	cw_bybit_broker_catch_up(self);
 }
 
@@ -2496,6 +2567,7 @@ cw_bybit_broker_dispose(GObject *object)
 	}
 	g_clear_object(&self->stream);
 	g_clear_handle_id(&self->timer, g_source_remove);
+	g_clear_handle_id(&self->catch_up_timer, g_source_remove);
 	g_queue_clear_full(&self->high, (GDestroyNotify) cw_bybit_req_free);
 	g_queue_clear_full(&self->low, (GDestroyNotify) cw_bybit_req_free);
 	G_OBJECT_CLASS(cw_bybit_broker_parent_class)->dispose(object);

@@ -820,6 +820,86 @@ test_catch_up_bound(void)
 	fixture_clear(&f);
 }
 
+/* The simulator's count of private REST requests to path. */
+static gint64
+requests(Fixture *f, const char *path)
+{
+	g_autoptr(JsonNode) audit = cw_sim_bybit_private_get_audit(f->priv);
+	JsonObject *req = json_object_get_object_member(json_node_get_object(audit), "requests");
+
+	return json_object_get_int_member_with_default(req, path, 0);
+}
+
+/* A fill the stream missed before the broker saw any execution: the
+ * catch-up reads from the venue's clock (the simulator's market time here,
+ * years before the local one) and finds it. */
+static void
+test_catch_up_first_fill(void)
+{
+	Fixture f;
+	g_autoptr(GError) error = NULL;
+	CwOrder entry = market("cw-cf-1", CW_SIDE_BUY, 0.01, CW_ORDER_PURPOSE_ENTRY);
+
+	fixture_init(&f, NULL);
+	/* fills before the venue's clock (its first candle), as a venue's are */
+	f.t = T0 - 3600000;
+	candle(&f, 100, 101, 99, 100);
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &entry, &error));
+	wanted_id = "cw-cf-1";
+	g_assert_true(wait_for(acked, &f, 5));
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "cut_stream_every", "1", &error));
+	candle(&f, 100, 101, 99, 100);
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "cut_stream_every", "0", &error));
+	wanted_qty = 0.01;
+	g_assert_true(wait_for(has_filled, &f, 10));
+	g_assert_cmpfloat_with_epsilon(filled(&f, "cw-cf-1"), 0.01, 1e-12);
+	fixture_clear(&f);
+}
+
+/* An order the venue says is filled while no listing of executions the
+ * broker reads holds its fill (the fill carries a time 30 days before the
+ * venue's clock): the lookups and catch-ups it leads to are spaced out,
+ * never a spin. Counted at the simulator over a bounded run. */
+static void
+test_catch_up_never_spins(void)
+{
+	Fixture f;
+	g_autoptr(GError) error = NULL;
+	CwOrder entry = market("cw-cs-1", CW_SIDE_BUY, 0.01, CW_ORDER_PURPOSE_ENTRY);
+	gint64 execs, lookups, end;
+
+	fixture_init(&f, NULL);
+	f.t = T0 - 3600000;
+	candle(&f, 100, 101, 99, 100);
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &entry, &error));
+	wanted_id = "cw-cs-1";
+	g_assert_true(wait_for(acked, &f, 5));
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "cut_stream_every", "1", &error));
+	f.t -= (gint64) 30 * 24 * 3600 * 1000;
+	candle(&f, 100, 101, 99, 100);
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "cut_stream_every", "0", &error));
+	execs = requests(&f, "/v5/execution/list");
+	lookups = requests(&f, "/v5/order/realtime");
+	end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+	while (g_get_monotonic_time() < end) {
+		if (!g_main_context_iteration(NULL, FALSE))
+			g_usleep(1000);
+	}
+	execs = requests(&f, "/v5/execution/list") - execs;
+	lookups = requests(&f, "/v5/order/realtime") - lookups;
+	g_test_message("in 3 s: %" G_GINT64_FORMAT " execution lists, %" G_GINT64_FORMAT
+		       " order lookups",
+		       execs, lookups);
+	/* the reconnect's catch-up, then at most one more per doubling delay
+	 * (0.5 s, 1 s, 2 s...): a spin makes hundreds */
+	g_assert_cmpint(execs, >=, 1);
+	g_assert_cmpint(execs, <=, 8);
+	g_assert_cmpint(lookups, <=, 16);
+	/* nothing was booked from a guess */
+	g_assert_cmpfloat(filled(&f, "cw-cs-1"), ==, 0);
+	fixture_clear(&f);
+}
+
 /* Bybit lists at most 7 days per query: a reconcile from 20 days back walks
  * three windows and finds the fill in the last one; from past the 730 days
  * the venue keeps, it fails closed naming the gap. */
@@ -1090,6 +1170,8 @@ main(int argc, char **argv)
 	g_test_add_func("/bybit/broker/reconcile-pages", test_reconcile_pages);
 	g_test_add_func("/bybit/broker/reconcile-page-bound", test_reconcile_page_bound);
 	g_test_add_func("/bybit/broker/catch-up-bound", test_catch_up_bound);
+	g_test_add_func("/bybit/broker/catch-up-first-fill", test_catch_up_first_fill);
+	g_test_add_func("/bybit/broker/catch-up-never-spins", test_catch_up_never_spins);
 	g_test_add_func("/bybit/broker/reconcile-windows", test_reconcile_windows);
 	g_test_add_func("/bybit/broker/cancel-gone", test_cancel_gone);
 	g_test_add_func("/bybit/broker/follow", test_follow);

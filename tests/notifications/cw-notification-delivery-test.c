@@ -1036,6 +1036,38 @@ test_reconcile_discrepancy_kind(void)
 	g_assert_null(cw_outbox_router_kind_for_event("RECONCILE"));
 }
 
+/* An own order cancelled or claimed back at reconcile (RECONCILE_CANCEL,
+ * RECONCILE_ADOPT, written by the runtime) reaches the notifiers as
+ * `order_reconciled`, a warning, with the event's payload. */
+static void
+test_reconcile_order_events(Fixture *fx, gconstpointer data)
+{
+	static const char *const payload =
+	    "{\"what\":\"order\",\"client_order_id\":\"cw-7-1\",\"store\":\"none\","
+	    "\"venue\":\"working\"}";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) rows = NULL;
+
+	g_assert_cmpstr(cw_outbox_router_kind_for_event("RECONCILE_CANCEL"), ==,
+			"order_reconciled");
+	g_assert_cmpstr(cw_outbox_router_kind_for_event("RECONCILE_ADOPT"), ==, "order_reconciled");
+	fixture_configure(fx, "[{\"name\":\"hook\",\"type\":\"webhook\",\"url\":\"%s/hook\"}]");
+	g_assert_true(cw_outbox_router_route_named(fx->router, fx->store, 0, NULL,
+						   "RECONCILE_CANCEL", 1, payload, 201, &error));
+	g_assert_true(cw_outbox_router_route_named(fx->router, fx->store, 0, NULL,
+						   "RECONCILE_ADOPT", 2, payload, 202, &error));
+	g_assert_no_error(error);
+	rows = cw_store_outbox_list(fx->store, NULL, NULL);
+	g_assert_cmpuint(rows->len, ==, 2);
+	for (guint i = 0; i < rows->len; i++) {
+		const CwStoreOutboxRow *row = g_ptr_array_index(rows, i);
+
+		g_assert_cmpstr(row->event_type, ==, "order_reconciled");
+		g_assert_cmpstr(row->level, ==, "warning");
+		g_assert_nonnull(strstr(row->body, "cw-7-1"));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1047,6 +1079,7 @@ main(int argc, char **argv)
 	g_test_add_func("/notifications/delivery/reconcile-discrepancy-kind",
 			test_reconcile_discrepancy_kind);
 #define ADD(path, func) g_test_add(path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+	ADD("/notifications/delivery/reconcile-order-events", test_reconcile_order_events);
 	ADD("/notifications/delivery/routing-cursor", test_routing_cursor);
 	ADD("/notifications/delivery/restore-mode-silent", test_restore_mode_silent);
 	ADD("/notifications/delivery/routing-cursor-unreadable", test_routing_cursor_unreadable);

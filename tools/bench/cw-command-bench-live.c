@@ -63,6 +63,23 @@ cw_bench_live_sent(gint64 open_time, gpointer data)
 	g_array_append_val(self->stamps, now);
 }
 
+/* The private REST requests the simulator received, by path: a catch-up
+ * or lookup that spins shows as thousands here. */
+static void
+cw_bench_live_print_requests(CwSimBybitPrivate *priv)
+{
+	g_autoptr(JsonNode) audit = cw_sim_bybit_private_get_audit(priv);
+	JsonObject *requests =
+	    json_object_get_object_member(json_node_get_object(audit), "requests");
+	g_autoptr(GList) paths = json_object_get_members(requests);
+
+	printf("candlewick-bench live: private REST requests at the simulator:");
+	for (GList *l = paths; l != NULL; l = l->next)
+		printf(" %s %" G_GINT64_FORMAT, (const char *) l->data,
+		       json_object_get_int_member(requests, l->data));
+	printf("\n");
+}
+
 static gint
 cw_bench_live_cmp(gconstpointer a, gconstpointer b)
 {
@@ -284,6 +301,7 @@ cw_command_bench_live(int argc, char **argv)
 		cw_bench_live_print("entries (decided on the candle)", bench.entries);
 		cw_bench_live_print("every create (stops and exits after fills too)",
 				    bench.creates);
+		cw_bench_live_print_requests(cw_exchange_sim_get_private(sim));
 	}
 	g_array_unref(bench.entries);
 	g_array_unref(bench.creates);

@@ -124,6 +124,7 @@ struct _CwSimBybitPrivate {
 	guint64 n_push;
 	guint64 ws_connections; /* private WebSockets accepted */
 	guint64 ws_auths;       /* private WebSocket auths that succeeded */
+	GHashTable *requests;   /* path -> guint64 *: private REST requests received */
 };
 
 /* Numbers ------------------------------------------------------------------------ */
@@ -1675,6 +1676,20 @@ cw_sim_bybit_private_set_create_func(CwSimBybitPrivate *self, CwSimCreateFunc fu
 	self->create_data = data;
 }
 
+/* Every private REST request, refused or not, by path (the audit's
+ * "requests"): a client that spins shows here. */
+static void
+cw_sim_priv_count_request(CwSimBybitPrivate *self, const char *path)
+{
+	guint64 *n = g_hash_table_lookup(self->requests, path);
+
+	if (n == NULL) {
+		n = g_new0(guint64, 1);
+		g_hash_table_insert(self->requests, g_strdup(path), n);
+	}
+	(*n)++;
+}
+
 /**
  * cw_sim_bybit_private_handle:
  *
@@ -1702,6 +1717,7 @@ cw_sim_bybit_private_handle(CwSimBybitPrivate *self, SoupServerMessage *msg, con
 	if (!g_str_has_prefix(path, "/v5/order/") && !g_str_has_prefix(path, "/v5/position/") &&
 	    !g_str_has_prefix(path, "/v5/execution/") && !g_str_has_prefix(path, "/v5/account/"))
 		return FALSE;
+	cw_sim_priv_count_request(self, path);
 	if (post) {
 		obj = cw_sim_priv_body_object(msg, &root, &body, &error);
 		if (!cw_sim_priv_authorize(self, msg, body, strlen(body)))
@@ -1972,6 +1988,7 @@ cw_sim_bybit_private_new(const char *api_key, const char *api_secret, double bal
 	self->order_list = g_ptr_array_new();
 	self->execs = g_array_new(FALSE, TRUE, sizeof(CwSimExec));
 	self->audit = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->requests = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	self->conns = g_ptr_array_new_with_free_func(cw_sim_priv_conn_free);
 	return self;
 }
@@ -1996,6 +2013,7 @@ cw_sim_bybit_private_free(CwSimBybitPrivate *self)
 	g_list_free(self->pending);
 	g_ptr_array_unref(self->conns);
 	g_hash_table_unref(self->audit);
+	g_hash_table_unref(self->requests);
 	g_array_unref(self->execs);
 	g_ptr_array_unref(self->order_list);
 	g_hash_table_unref(self->by_paper);
@@ -2167,6 +2185,14 @@ cw_sim_bybit_private_get_audit(CwSimBybitPrivate *self)
 	json_builder_add_int_value(b, (gint64) self->ws_auths);
 	json_builder_set_member_name(b, "executions");
 	json_builder_add_int_value(b, self->execs->len);
+	json_builder_set_member_name(b, "requests");
+	json_builder_begin_object(b);
+	g_hash_table_iter_init(&it, self->requests);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		json_builder_set_member_name(b, key);
+		json_builder_add_int_value(b, (gint64) * (guint64 *) value);
+	}
+	json_builder_end_object(b);
 	json_builder_set_member_name(b, "positions");
 	json_builder_begin_object(b);
 	g_hash_table_iter_init(&it, self->books);

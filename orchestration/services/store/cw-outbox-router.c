@@ -33,6 +33,12 @@ static const CwOutboxKind cw_outbox_kinds[] = {
      CW_NOTIFICATION_CRITICAL,
      CW_NOTIFY_MODE_ON,
      {"RECONCILE_DISCREPANCY", "RECONCILIATION_DISCREPANCY", "RECONCILIATION"}},
+    /* an order of the bot's that the restored state did not track,
+     * cancelled at the venue or claimed back: the bot keeps trading */
+    {"order_reconciled",
+     CW_NOTIFICATION_WARNING,
+     CW_NOTIFY_MODE_ON,
+     {"RECONCILE_CANCEL", "RECONCILE_ADOPT"}},
     {"daily_summary", CW_NOTIFICATION_INFO, CW_NOTIFY_MODE_ON, {NULL}},
 };
 
