@@ -482,9 +482,8 @@ test_warmup_from_table(void)
 #define FORMING_NOW (T0 + 3 * 300000 + 120000)
 
 static void
-page_row(GString *out, gboolean bybit, gint64 i)
+page_row(GString *out, gboolean bybit, gint64 i, gboolean forming)
 {
-	gboolean forming = i == 3;
 	const char *close = forming ? "102" : "105";
 	const char *volume = forming ? "0.4" : "1";
 	gint64 open = T0 + i * 300000;
@@ -518,7 +517,7 @@ page_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHash
 	g_object_set_data(G_OBJECT(server), "limit", g_strdup(limit));
 	g_string_append_c(body, '[');
 	for (gint64 i = 0; i < 4; i++)
-		page_row(body, bybit, bybit ? 3 - i : i);
+		page_row(body, bybit, bybit ? 3 - i : i, (bybit ? 3 - i : i) == 3);
 	g_string_append_c(body, ']');
 	if (bybit) {
 		g_string_prepend(body, "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"symbol\":"
@@ -531,6 +530,26 @@ page_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHash
 	len = body->len;
 	soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE,
 					 g_string_free(body, FALSE), len);
+}
+
+/* A feed of TYPE with WARMUP whose REST URL is SERVER, listening on
+ * 127.0.0.1 with HANDLER. */
+static CwMarketFeed *
+start_feed_served(SoupServer *server, const char *type, guint warmup, SoupServerCallback handler,
+		  gpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GSList) uris = NULL;
+	g_autofree char *extra = NULL;
+
+	soup_server_add_handler(server, NULL, handler, data, NULL);
+	g_assert_true(soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+	g_assert_no_error(error);
+	uris = soup_server_get_uris(server);
+	extra = g_strdup_printf(", \"warmup\": %u, \"rest_url\": \"http://127.0.0.1:%d\"", warmup,
+				g_uri_get_port(uris->data));
+	g_slist_free_full(g_steal_pointer(&uris), (GDestroyNotify) g_uri_unref);
+	return start_feed_rest(type, extra);
 }
 
 static char *
@@ -554,10 +573,7 @@ static void
 check_forming(const char *type)
 {
 	g_autoptr(SoupServer) server = soup_server_new(NULL, NULL);
-	g_autoptr(GError) error = NULL;
 	g_autoptr(GArray) got = g_array_new(FALSE, FALSE, sizeof(CwCandle));
-	g_autoptr(GSList) uris = NULL;
-	g_autofree char *extra = NULL;
 	g_autoptr(CwMarketFeed) feed = NULL;
 	g_autofree char *partial = NULL;
 	g_autofree char *confirm = NULL;
@@ -565,14 +581,7 @@ check_forming(const char *type)
 	const CwLiveFeedStats *stats;
 	gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
 
-	soup_server_add_handler(server, NULL, page_handler, NULL, NULL);
-	g_assert_true(soup_server_listen_local(server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-	g_assert_no_error(error);
-	uris = soup_server_get_uris(server);
-	extra = g_strdup_printf(", \"warmup\": 3, \"rest_url\": \"http://127.0.0.1:%d\"",
-				g_uri_get_port(uris->data));
-	g_slist_free_full(g_steal_pointer(&uris), (GDestroyNotify) g_uri_unref);
-	feed = start_feed_rest(type, extra);
+	feed = start_feed_served(server, type, 3, page_handler, NULL);
 	stats = cw_live_feed_get_stats(CW_LIVE_FEED(feed));
 	cw_market_feed_add_sink(feed, sink, got);
 	cw_live_feed_conn_subscribed(CW_LIVE_FEED(feed));
@@ -618,6 +627,76 @@ test_forming_binance(void)
 	check_forming("binance");
 }
 
+/* A Bybit REST server that lags the stream: its first answer is from
+ * when candle 4 was still forming, every later one from when 5 was. */
+static void
+lagging_handler(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+		gpointer user_data)
+{
+	guint *requests = user_data;
+	gint64 forming = *requests == 0 ? 4 : 5;
+	const char *start = query != NULL ? g_hash_table_lookup(query, "start") : NULL;
+	gint64 from = start != NULL ? (g_ascii_strtoll(start, NULL, 10) - T0) / 300000 : 0;
+	g_autoptr(GDateTime) date =
+	    g_date_time_new_from_unix_utc((T0 + forming * 300000 + 120000) / 1000);
+	g_autofree char *text = soup_date_time_to_string(date, SOUP_DATE_HTTP);
+	GString *body = g_string_new("[");
+	gsize len;
+
+	(*requests)++;
+	/* newest first, as Bybit lists them */
+	for (gint64 i = forming; i >= from; i--)
+		page_row(body, TRUE, i, i == forming);
+	g_string_prepend(body, "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"symbol\":"
+			       "\"BTCUSDT\",\"category\":\"linear\",\"list\":");
+	g_string_append(body, "]},\"retExtInfo\":{},\"time\":1}");
+	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Date", text);
+	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+	len = body->len;
+	soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE,
+					 g_string_free(body, FALSE), len);
+}
+
+/* A gap found while the candles after an earlier gap are held: the slow
+ * page fills the first gap and delivers past the oldest held candles,
+ * while the stream also lost candle 4's confirm, which REST had as
+ * forming. The feed asks again for 4 instead of calling it unfilled, and
+ * every candle goes out once, in order. */
+static void
+test_gap_behind_held(void)
+{
+	g_autoptr(SoupServer) server = soup_server_new(NULL, NULL);
+	g_autoptr(GArray) got = g_array_new(FALSE, FALSE, sizeof(CwCandle));
+	g_autoptr(CwMarketFeed) feed = NULL;
+	const CwLiveFeedStats *stats;
+	gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	const gint64 stream[] = {0, 2, 3, 5};
+	guint requests = 0;
+
+	feed = start_feed_served(server, "bybit", 0, lagging_handler, &requests);
+	stats = cw_live_feed_get_stats(CW_LIVE_FEED(feed));
+	cw_market_feed_add_sink(feed, sink, got);
+	cw_live_feed_conn_subscribed(CW_LIVE_FEED(feed));
+	/* 0 goes out; 2 skips 1 (a backfill from 1); 3 and 5 come meanwhile */
+	for (guint i = 0; i < G_N_ELEMENTS(stream); i++) {
+		g_autofree char *frame = bybit_frame(stream[i], TRUE, 150 + stream[i]);
+		ingest(feed, frame);
+	}
+	g_assert_cmpuint(got->len, ==, 1);
+	for (guint n = 0;
+	     n < 100000 && g_get_monotonic_time() < deadline &&
+	     (got->len < 6 || cw_market_feed_get_state(feed) == CW_FEED_STATE_BACKFILLING);
+	     n++)
+		g_main_context_iteration(NULL, TRUE);
+	g_assert_cmpuint(requests, ==, 2);
+	g_assert_cmpuint(stats->gaps_unfilled, ==, 0);
+	g_assert_cmpuint(got->len, ==, 6);
+	for (guint i = 0; i < got->len; i++)
+		g_assert_cmpint(g_array_index(got, CwCandle, i).open_time, ==,
+				T0 + (gint64) i * 300000);
+	cw_market_feed_stop(feed);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -633,5 +712,6 @@ main(int argc, char **argv)
 	g_test_add_func("/streaming/live-feed/warmup-from-table", test_warmup_from_table);
 	g_test_add_func("/streaming/live-feed/forming-bybit", test_forming_bybit);
 	g_test_add_func("/streaming/live-feed/forming-binance", test_forming_binance);
+	g_test_add_func("/streaming/live-feed/gap-behind-held", test_gap_behind_held);
 	return g_test_run();
 }

@@ -269,8 +269,36 @@ cw_live_feed_gap_retry(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-/* After a backfill: the held candles, in order; a gap still before the
- * first is one REST could not fill. */
+/* Drops the held candles REST has delivered, and says whether a candle
+ * is still missing before or between those left: anywhere a held
+ * candle is not its predecessor's successor, not only before the first.
+ * A slow page can deliver past the oldest held candles, so the first
+ * one left can follow the last delivered while a later one skips. */
+static gboolean
+cw_live_feed_held_gap(CwLiveFeed *self)
+{
+	CwLiveFeedPrivate *priv = PRIV(self);
+	gint64 prev = priv->last_open;
+	guint done = 0;
+
+	while (done < priv->held->len &&
+	       g_array_index(priv->held, CwCandle, done).open_time <= priv->last_open)
+		done++;
+	g_array_remove_range(priv->held, 0, done);
+	if (prev == G_MININT64)
+		return FALSE;
+	for (guint i = 0; i < priv->held->len; i++) {
+		gint64 t = g_array_index(priv->held, CwCandle, i).open_time;
+
+		if (t > prev + priv->interval_ms)
+			return TRUE;
+		prev = t;
+	}
+	return FALSE;
+}
+
+/* After a backfill: the held candles, in order; a gap still before or
+ * between them is one REST could not fill. */
 static void
 cw_live_feed_end_backfill(CwLiveFeed *self, gboolean filled_any)
 {
@@ -287,10 +315,8 @@ cw_live_feed_end_backfill(CwLiveFeed *self, gboolean filled_any)
 	 * missing candle closed on the exchange (the stream had it first),
 	 * or lag behind the stream for a moment: ask again, later each time,
 	 * before calling the gap unfilled; candles stay held meanwhile */
-	if (priv->gap_retries < CW_LIVE_GAP_RETRIES && priv->session != NULL &&
-	    priv->held->len > 0 && priv->last_open != G_MININT64 &&
-	    g_array_index(priv->held, CwCandle, 0).open_time >
-		priv->last_open + priv->interval_ms) {
+	if (cw_live_feed_held_gap(self) && priv->gap_retries < CW_LIVE_GAP_RETRIES &&
+	    priv->session != NULL) {
 		priv->gap_retry_source = g_timeout_add(cw_live_gap_retry_ms[priv->gap_retries],
 						       cw_live_feed_gap_retry, self);
 		priv->gap_retries++;
