@@ -47,7 +47,7 @@ typedef struct {
 	guint index;      /* of the bot visited, within this pass */
 	GString *labels;  /* a bot's labels when its prefix is not at its index */
 	GString *scratch; /* reused: the labels with one more */
-	double now_s;     /* wall clock of the scrape */
+	gint64 now_ms;    /* wall clock of the scrape */
 } CwMetricsPass;
 
 /* The labels of every per-bot series: the bot and its active strategy
@@ -106,11 +106,15 @@ cw_http_server_has_round_trips(const CwBotHealth *bot)
 	return bot->broker != NULL && !bot->broker_simulated && bot->broker->ack.count > 0;
 }
 
-/* One sample of p's family with the bot's labels plus name="value". */
+/* One sample of p's family with the bot's labels plus name="value", once
+ * it is non-zero: a labelled counter's child exists once touched, as in
+ * the Prometheus client libraries (docs/operations.md, "Metrics"). */
 static void
 cw_http_server_sample_with(CwMetricsPass *p, const char *labels, const char *name,
 			   const char *value, guint64 n)
 {
+	if (n == 0)
+		return;
 	g_string_assign(p->scratch, labels);
 	g_string_append_c(p->scratch, ',');
 	g_string_append(p->scratch, name);
@@ -136,8 +140,7 @@ cw_http_server_bot_counters(CwMetricsPass *p, const char *l, const CwBotCounters
 		for (guint i = 0; i < c->n_guards; i++)
 			cw_http_server_sample_with(p, l, "guard", c->guard_names[i],
 						   c->guard_trips[i]);
-		if (c->guard_other > 0)
-			cw_http_server_sample_with(p, l, "guard", "other", c->guard_other);
+		cw_http_server_sample_with(p, l, "guard", "other", c->guard_other);
 	}
 }
 
@@ -184,14 +187,16 @@ cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
 		 g_str_equal(f, "candlewick_bot_restarts"))
 		cw_http_server_bot_probe(p, l, bot);
 	else if (g_str_equal(f, "candlewick_bot_last_candle_age_seconds"))
+		/* in milliseconds, the resolution of candle times: short, and
+		 * exact to the millisecond */
 		cw_prom_sample(p->out, f, l,
 			       c->last_candle_open > 0
-				   ? p->now_s - (double) c->last_candle_open / 1000 -
-					 bot->interval_ms / 1000.0
+				   ? (double) (p->now_ms - c->last_candle_open - bot->interval_ms) /
+					 1000
 				   : 0);
 	else if (g_str_equal(f, "candlewick_bot_memory_bytes"))
 		cw_prom_sample_u64(p->out, f, l, bot->memory_bytes);
-	else if (g_str_equal(f, "candlewick_bot_decision_latency_seconds")) {
+	else if (g_str_equal(f, "candlewick_bot_decision_seconds")) {
 		if (bot->decision_latency != NULL)
 			cw_prom_histogram_write(bot->decision_latency, p->out, f, l);
 	}
@@ -199,7 +204,7 @@ cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
 	 * bots of a large process may never trade. A broker simulated on
 	 * candles (paper) answers within the candle's own dispatch: its wall
 	 * clock round trips say nothing of a venue and are left out. */
-	else if (g_str_equal(f, "candlewick_bot_broker_ack_seconds")) {
+	else if (g_str_equal(f, "candlewick_bot_ack_seconds")) {
 		if (cw_http_server_has_round_trips(bot))
 			cw_prom_histogram_write(&bot->broker->ack, p->out, f, l);
 	} else
@@ -229,9 +234,9 @@ static const struct {
      "Seconds since the last processed candle closed."},
     {"candlewick_bot_memory_bytes", "gauge",
      "Bytes attributable to the bot: orchestrators and runtime buffers."},
-    {"candlewick_bot_decision_latency_seconds", "histogram",
-     "Candle dispatch time, every 64th candle."},
-    {"candlewick_bot_broker_ack_seconds", "histogram",
+    {"candlewick_bot_decision_seconds", "histogram",
+     "Decision latency: candle dispatch time, every 64th candle."},
+    {"candlewick_bot_ack_seconds", "histogram",
      "Broker round trip: order submitted to acknowledged (venues not simulated on candles)."},
 };
 
@@ -434,7 +439,7 @@ cw_http_server_render_metrics(CwHttpServer *self, gsize *len)
 	g_autoptr(GArray) offsets = g_array_new(FALSE, FALSE, sizeof(gsize));
 	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
 	CwMetricsLabels prefixes = {text, offsets, ids};
-	double now_s = (double) g_get_real_time() / G_USEC_PER_SEC;
+	gint64 now_ms = g_get_real_time() / 1000;
 
 	cw_http_server_write_service(self, out);
 	cw_http_server_write_feeds(self, out);
@@ -444,9 +449,9 @@ cw_http_server_render_metrics(CwHttpServer *self, gsize *len)
 	cw_strategy_manager_foreach_health(self->env.manager, cw_http_server_collect_labels,
 					   &prefixes);
 	for (guint i = 0; i < G_N_ELEMENTS(cw_http_server_bot_families); i++) {
-		CwMetricsPass p = {out,       self, cw_http_server_bot_families[i].name,
-				   &prefixes, 0,    labels,
-				   scratch,   now_s};
+		CwMetricsPass p = {out,       self,  cw_http_server_bot_families[i].name,
+				   &prefixes, 0,     labels,
+				   scratch,   now_ms};
 		cw_prom_family(out, p.family, cw_http_server_bot_families[i].type,
 			       cw_http_server_bot_families[i].help);
 		cw_strategy_manager_foreach_health(self->env.manager, cw_http_server_bot_series,
