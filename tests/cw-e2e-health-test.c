@@ -327,25 +327,46 @@ count_lines(const char *body, const char *prefix)
 	return n;
 }
 
-/* Series of body (sample lines) labelled bot=NAME; *guards: how many of
- * them are guard rejections. */
-static guint
-bot_series(const char *body, const char *bot, guint *guards)
+/* The series of one bot in a body, by kind. */
+typedef struct {
+	guint all;    /* sample lines labelled bot=NAME */
+	guint guards; /* candlewick_bot_guard_rejections_total */
+	guint orders; /* candlewick_bot_orders_total */
+	guint fills;  /* candlewick_bot_fills_total */
+	guint zeros;  /* of the three labelled counters above, samples of 0 */
+} BotSeries;
+
+/* The series of body labelled bot=NAME, each of which must carry the
+ * bot's strategy right after it (issue 12: labels bot and strategy). */
+static BotSeries
+bot_series(const char *body, const char *bot, const char *strategy)
 {
 	g_autofree char *label = g_strdup_printf("{bot=\"%s\"", bot);
+	g_autofree char *both = g_strdup_printf("{bot=\"%s\",strategy=\"%s\"", bot, strategy);
 	g_auto(GStrv) lines = g_strsplit(body, "\n", -1);
-	guint n = 0;
+	BotSeries s = {0};
 
-	*guards = 0;
 	for (guint i = 0; lines[i] != NULL; i++) {
 		const char *l = strstr(lines[i], label);
+		gboolean labelled;
 		if (lines[i][0] == '#' || l == NULL ||
 		    (l[strlen(label)] != '}' && l[strlen(label)] != ','))
 			continue;
-		n++;
-		*guards += g_str_has_prefix(lines[i], "candlewick_bot_guard_rejections_total{");
+		g_assert_true(g_str_has_prefix(l, both));
+		s.all++;
+		labelled = TRUE;
+		if (g_str_has_prefix(lines[i], "candlewick_bot_guard_rejections_total{"))
+			s.guards++;
+		else if (g_str_has_prefix(lines[i], "candlewick_bot_orders_total{"))
+			s.orders++;
+		else if (g_str_has_prefix(lines[i], "candlewick_bot_fills_total{"))
+			s.fills++;
+		else
+			labelled = FALSE;
+		if (labelled && g_str_has_suffix(lines[i], "} 0"))
+			s.zeros++;
 	}
-	return n;
+	return s;
 }
 
 /* The bot's fills, both sides, in a /metrics body. */
@@ -414,20 +435,30 @@ test_metrics(Fixture *fx, gconstpointer data)
 	g_assert_cmpstr(ctype, ==, "text/plain");
 	g_assert_cmpuint(check_exposition(body), >, 40);
 	g_assert_nonnull(strstr(body, "candlewick_build_info{version=\""));
-	/* the per-bot series carry the bot alone; its strategy and broker are
-	 * on the info series */
-	g_assert_nonnull(strstr(body, "\ncandlewick_bot_candles_total{bot=\"alpha\"} "));
-	g_assert_nonnull(strstr(body, "\ncandlewick_bot_candles_total{bot=\"beta\"} "));
+	/* the per-bot series carry the bot and its active strategy; the
+	 * broker is on the info series only */
+	g_assert_nonnull(
+	    strstr(body, "\ncandlewick_bot_candles_total{bot=\"alpha\",strategy=\"ema-trend\"} "));
+	g_assert_nonnull(
+	    strstr(body, "\ncandlewick_bot_candles_total{bot=\"beta\",strategy=\"ema-trend\"} "));
+	g_assert_nonnull(
+	    strstr(body, "\ncandlewick_bot_candles_total{bot=\"gamma\",strategy=\"main\"} "));
 	g_assert_nonnull(strstr(
 	    body,
 	    "\ncandlewick_bot_info{bot=\"alpha\",strategy=\"ema-trend\",broker=\"paper\"} 1\n"));
 	g_assert_nonnull(strstr(
 	    body,
 	    "\ncandlewick_bot_info{bot=\"gamma\",strategy=\"main\",broker=\"counting\"} 1\n"));
-	g_assert_null(strstr(body, ",strategy=\"ema-trend\"}"));
+	g_assert_null(
+	    strstr(body, "candlewick_bot_equity{bot=\"alpha\",strategy=\"ema-trend\",broker="));
 	g_assert_nonnull(strstr(body, "\nprocess_resident_memory_bytes "));
-	g_assert_nonnull(strstr(body, "# TYPE candlewick_bot_broker_ack_seconds histogram\n"));
+	g_assert_nonnull(strstr(body, "# TYPE candlewick_bot_ack_seconds histogram\n"));
 	g_assert_null(strstr(body, "candlewick_bot_broker_fill_seconds"));
+	/* the histograms' names since the strategy label (shorter: the body
+	 * of 1,000 bots stays under 2 MB); the old names are gone */
+	g_assert_nonnull(strstr(body, "# TYPE candlewick_bot_decision_seconds histogram\n"));
+	g_assert_null(strstr(body, "candlewick_bot_decision_latency_seconds"));
+	g_assert_null(strstr(body, "candlewick_bot_broker_ack_seconds"));
 	/* each bot's own memory: at least its orchestrator and runtime */
 	g_assert_nonnull(strstr(body, "# TYPE candlewick_bot_memory_bytes gauge\n"));
 	g_assert_cmpfloat(sample_value(body, "candlewick_bot_memory_bytes{bot=\"alpha\""), >, 4096);
@@ -439,8 +470,7 @@ test_metrics(Fixture *fx, gconstpointer data)
 		CwTestDeadline d = cw_test_deadline(60000);
 
 		g_free(body);
-		body =
-		    wait_sample(fx, "candlewick_bot_broker_ack_seconds_count{bot=\"gamma\"", 1, &d);
+		body = wait_sample(fx, "candlewick_bot_ack_seconds_count{bot=\"gamma\"", 1, &d);
 		do {
 			guint st = 0;
 			g_free(body);
@@ -451,25 +481,35 @@ test_metrics(Fixture *fx, gconstpointer data)
 		g_assert_cmpfloat(fills_of(body, "alpha"), >=, 2);
 		g_assert_cmpuint(check_exposition(body), >, 40);
 		g_assert_cmpuint(
-		    count_lines(body, "candlewick_bot_broker_ack_seconds_bucket{bot=\"gamma\""), ==,
-		    4);
+		    count_lines(body, "candlewick_bot_ack_seconds_bucket{bot=\"gamma\""), ==, 4);
 		g_assert_cmpuint(
-		    count_lines(body, "candlewick_bot_broker_ack_seconds_bucket{bot=\"alpha\""), ==,
-		    0);
-		g_assert_cmpuint(
-		    count_lines(body, "candlewick_bot_broker_ack_seconds_count{bot=\"beta\""), ==,
-		    0);
+		    count_lines(body, "candlewick_bot_ack_seconds_bucket{bot=\"alpha\""), ==, 0);
+		g_assert_cmpuint(count_lines(body, "candlewick_bot_ack_seconds_count{bot=\"beta\""),
+				 ==, 0);
 		g_assert_null(strstr(body, "candlewick_bot_broker_fill_seconds"));
 		/* the documented bounds (docs/operations.md, "Metrics"): a venue
-		 * bot that traded has 30 series besides its guard rejections,
-		 * a paper bot 24; 17 guard series at most */
+		 * bot that traded has 25 series besides its labelled counters, a
+		 * paper bot 19; orders by result (3 at most), fills by side (2)
+		 * and guard rejections (17) only once non-zero. Both traded: a
+		 * submitted order and a fill each. */
 		{
-			guint guards = 0, n = bot_series(body, "gamma", &guards);
-			g_assert_cmpuint(n - guards, ==, 30);
-			g_assert_cmpuint(guards, <=, 17);
-			n = bot_series(body, "alpha", &guards);
-			g_assert_cmpuint(n - guards, ==, 24);
-			g_assert_cmpuint(guards, <=, 17);
+			BotSeries g = bot_series(body, "gamma", "main");
+			BotSeries a = bot_series(body, "alpha", "ema-trend");
+
+			g_assert_cmpuint(g.all - g.guards - g.orders - g.fills, ==, 25);
+			g_assert_cmpuint(a.all - a.guards - a.orders - a.fills, ==, 19);
+			for (guint i = 0; i < 2; i++) {
+				const BotSeries *b = i == 0 ? &g : &a;
+				g_assert_cmpuint(b->zeros, ==, 0);
+				g_assert_cmpuint(b->orders, >=, 1);
+				g_assert_cmpuint(b->orders, <=, 3);
+				g_assert_cmpuint(b->fills, >=, 1);
+				g_assert_cmpuint(b->fills, <=, 2);
+				g_assert_cmpuint(b->guards, <=, 17);
+			}
+			g_assert_nonnull(strstr(body,
+						"\ncandlewick_bot_orders_total{bot=\"alpha\","
+						"strategy=\"ema-trend\",result=\"submitted\"} "));
 		}
 	}
 	if (!promtool_check(body))

@@ -157,8 +157,7 @@ cw_broker_round_trips_observe(CwBrokerRoundTrips *self, const CwEvent *event, gi
 		p = cw_broker_round_trips_find(self, id);
 		if (p != NULL && !p->acknowledged) {
 			p->acknowledged = TRUE;
-			cw_prom_histogram_observe(&self->ack, (double) (now_us - p->submitted_us) /
-								  G_USEC_PER_SEC);
+			cw_prom_histogram_observe_us(&self->ack, now_us - p->submitted_us);
 		}
 		if (p != NULL && event->type == CW_EVENT_ORDER_FILLED)
 			p->submitted_us = 0;

@@ -51,20 +51,42 @@ cw_prom_value(GString *out, double value)
 		if (value < 0)
 			g_string_append_c(out, '-');
 		cw_prom_u64(out, (guint64) fabs(value));
-	} else
+	} else {
+		/* the shortest of 15, 16 and 17 significant digits that reads
+		 * back as the same double: exact, and without the noise digits
+		 * of %.17g (0.1 is 0.1, not 0.10000000000000001); %g drops
+		 * trailing zeros */
+		static const char *const formats[] = {"%.15g", "%.16g"};
+		for (guint i = 0; i < G_N_ELEMENTS(formats); i++) {
+			g_ascii_formatd(buf, sizeof buf, formats[i], value);
+			if (g_ascii_strtod(buf, NULL) == value) {
+				g_string_append(out, buf);
+				return;
+			}
+		}
 		g_string_append(out, g_ascii_formatd(buf, sizeof buf, "%.17g", value));
+	}
 }
 
+/* name suffix{labels} : suffix nullable ("_sum" of a histogram) */
 static void
-cw_prom_name(GString *out, const char *name, const char *labels)
+cw_prom_name_with(GString *out, const char *name, const char *suffix, const char *labels)
 {
 	g_string_append(out, name);
+	if (suffix != NULL)
+		g_string_append(out, suffix);
 	if (labels != NULL && labels[0] != '\0') {
 		g_string_append_c(out, '{');
 		g_string_append(out, labels);
 		g_string_append_c(out, '}');
 	}
 	g_string_append_c(out, ' ');
+}
+
+static void
+cw_prom_name(GString *out, const char *name, const char *labels)
+{
+	cw_prom_name_with(out, name, NULL, labels);
 }
 
 void
@@ -92,8 +114,9 @@ cw_prom_histogram_init(CwPromHistogram *self, const double *bounds, guint n_boun
 		self->bounds[i] = bounds[i];
 }
 
-void
-cw_prom_histogram_observe(CwPromHistogram *self, double value)
+/* The bucket of value, and the count. */
+static void
+cw_prom_histogram_bucket(CwPromHistogram *self, double value)
 {
 	for (guint i = 0; i < self->n_bounds; i++) {
 		if (value <= self->bounds[i]) {
@@ -102,7 +125,23 @@ cw_prom_histogram_observe(CwPromHistogram *self, double value)
 		}
 	}
 	self->count++;
+}
+
+void
+cw_prom_histogram_observe(CwPromHistogram *self, double value)
+{
+	cw_prom_histogram_bucket(self, value);
 	self->sum += value;
+}
+
+void
+cw_prom_histogram_observe_us(CwPromHistogram *self, gint64 us)
+{
+	guint64 v = us > 0 ? (guint64) us : 0;
+
+	cw_prom_histogram_bucket(self, (double) v / G_USEC_PER_SEC);
+	self->sum_us += v;
+	self->sum = (double) self->sum_us / G_USEC_PER_SEC;
 }
 
 /* name_bucket{labels,le="le"} n */
@@ -126,8 +165,6 @@ void
 cw_prom_histogram_write(const CwPromHistogram *self, GString *out, const char *name,
 			const char *labels)
 {
-	g_autofree char *sum = g_strconcat(name, "_sum", NULL);
-	g_autofree char *count = g_strconcat(name, "_count", NULL);
 	char buf[G_ASCII_DTOSTR_BUF_SIZE];
 	guint64 cumulative = 0;
 
@@ -137,6 +174,11 @@ cw_prom_histogram_write(const CwPromHistogram *self, GString *out, const char *n
 			       g_ascii_formatd(buf, sizeof buf, "%g", self->bounds[i]), cumulative);
 	}
 	cw_prom_bucket(out, name, labels, "+Inf", self->count);
-	cw_prom_sample(out, sum, labels, self->sum);
-	cw_prom_sample_u64(out, count, labels, self->count);
+	/* _sum and _count written in place: no name allocated per histogram */
+	cw_prom_name_with(out, name, "_sum", labels);
+	cw_prom_value(out, self->sum);
+	g_string_append_c(out, '\n');
+	cw_prom_name_with(out, name, "_count", labels);
+	cw_prom_u64(out, self->count);
+	g_string_append_c(out, '\n');
 }

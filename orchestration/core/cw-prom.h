@@ -31,11 +31,17 @@ typedef struct {
 	guint64 counts[CW_PROM_HISTOGRAM_MAX_BUCKETS]; /* not cumulative */
 	guint64 count;
 	double sum;
+	guint64 sum_us; /* cw_prom_histogram_observe_us: the exact total */
 } CwPromHistogram;
 
 /* bounds ascending, at most CW_PROM_HISTOGRAM_MAX_BUCKETS. */
 void cw_prom_histogram_init(CwPromHistogram *self, const double *bounds, guint n_bounds);
 void cw_prom_histogram_observe(CwPromHistogram *self, double value);
+/* One duration of us microseconds (< 0 counts as 0): the sum is kept in
+ * whole microseconds, so that it is exact and short ("0.000123", not
+ * the noise of adding 1e-6 steps in binary). Do not mix with
+ * cw_prom_histogram_observe() on one histogram. */
+void cw_prom_histogram_observe_us(CwPromHistogram *self, gint64 us);
 /* name_bucket{labels,le=...}, name_sum, name_count (no HELP/TYPE). */
 void cw_prom_histogram_write(const CwPromHistogram *self, GString *out, const char *name,
 			     const char *labels);

@@ -130,8 +130,8 @@ cw_bench_serve_count_round_trips(const char *body)
 {
 	guint n = 0;
 
-	for (const char *p = body;
-	     (p = strstr(p, "\ncandlewick_bot_broker_ack_seconds_count{")) != NULL; p++)
+	for (const char *p = body; (p = strstr(p, "\ncandlewick_bot_ack_seconds_count{")) != NULL;
+	     p++)
 		n++;
 	return n;
 }

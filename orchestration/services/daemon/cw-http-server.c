@@ -30,37 +30,72 @@ G_DEFINE_FINAL_TYPE(CwHttpServer, cw_http_server, G_TYPE_OBJECT)
 #define CW_VERSION "0.1.0"
 #endif
 
+/* The labels of each bot, built once per scrape: bot="...",strategy="..."
+ * back to back in text (NUL-separated), each at its offset, in the order
+ * the manager visits the bots (the same for every pass of one scrape). */
+typedef struct {
+	GString *text;
+	GArray *offsets; /* gsize */
+	GArray *ids;     /* gint64: the bot each prefix was built for */
+} CwMetricsLabels;
+
 typedef struct {
 	GString *out;
 	CwHttpServer *self;
 	const char *family; /* which series this pass writes */
-	GString *labels;    /* reused for each bot: bot="..." */
-	GString *scratch;   /* reused: the labels with one more */
-	double now_s;       /* wall clock of the scrape */
+	CwMetricsLabels *prefixes;
+	guint index;      /* of the bot visited, within this pass */
+	GString *labels;  /* a bot's labels when its prefix is not at its index */
+	GString *scratch; /* reused: the labels with one more */
+	gint64 now_ms;    /* wall clock of the scrape */
 } CwMetricsPass;
 
-/* The one label of every per-bot series: the strategy and the broker are
- * on candlewick_bot_info only (a join in PromQL), so that they are not
- * repeated on each line, and a strategy switch starts no new series. */
+/* The labels of every per-bot series: the bot and its active strategy
+ * (issue 12), escaped. The broker is on candlewick_bot_info only. */
 static void
 cw_http_server_labels(GString *l, const CwBotHealth *bot)
 {
-	g_string_truncate(l, 0);
 	g_string_append(l, "bot=\"");
 	cw_prom_escape_label(l, bot->name);
+	g_string_append(l, "\",strategy=\"");
+	cw_prom_escape_label(l, bot->strategy);
 	g_string_append_c(l, '"');
 }
 
 static void
-cw_http_server_bot_info(GString *out, const char *family, const CwBotHealth *bot, GString *l)
+cw_http_server_collect_labels(const CwBotHealth *bot, gpointer user_data)
 {
-	cw_http_server_labels(l, bot);
-	g_string_append(l, ",strategy=\"");
-	cw_prom_escape_label(l, bot->strategy);
-	g_string_append(l, "\",broker=\"");
-	cw_prom_escape_label(l, bot->broker_type != NULL ? bot->broker_type : "");
-	g_string_append_c(l, '"');
-	cw_prom_sample(out, family, l->str, 1);
+	CwMetricsLabels *pl = user_data;
+	gsize at = pl->text->len;
+
+	cw_http_server_labels(pl->text, bot);
+	g_string_append_c(pl->text, '\0');
+	g_array_append_val(pl->offsets, at);
+	g_array_append_val(pl->ids, bot->bot_id);
+}
+
+/* The labels of the bot a pass visits: its prefix built at the start of
+ * the scrape, or (a bot the manager did not visit then) built now. */
+static const char *
+cw_http_server_bot_labels(CwMetricsPass *p, const CwBotHealth *bot)
+{
+	guint i = p->index++;
+
+	if (i < p->prefixes->ids->len && g_array_index(p->prefixes->ids, gint64, i) == bot->bot_id)
+		return p->prefixes->text->str + g_array_index(p->prefixes->offsets, gsize, i);
+	g_string_truncate(p->labels, 0);
+	cw_http_server_labels(p->labels, bot);
+	return p->labels->str;
+}
+
+static void
+cw_http_server_bot_info(CwMetricsPass *p, const CwBotHealth *bot, const char *labels)
+{
+	g_string_assign(p->scratch, labels);
+	g_string_append(p->scratch, ",broker=\"");
+	cw_prom_escape_label(p->scratch, bot->broker_type != NULL ? bot->broker_type : "");
+	g_string_append_c(p->scratch, '"');
+	cw_prom_sample(p->out, p->family, p->scratch->str, 1);
 }
 
 /* The bot's broker round trips are worth a series: a venue that is not
@@ -71,11 +106,16 @@ cw_http_server_has_round_trips(const CwBotHealth *bot)
 	return bot->broker != NULL && !bot->broker_simulated && bot->broker->ack.count > 0;
 }
 
-/* One sample of p's family with the bot's labels plus name="value". */
+/* One sample of p's family with the bot's labels plus name="value", once
+ * it is non-zero: a labelled counter's child exists once touched, as in
+ * the Prometheus client libraries (docs/operations.md, "Metrics"). */
 static void
-cw_http_server_sample_with(CwMetricsPass *p, const char *name, const char *value, guint64 n)
+cw_http_server_sample_with(CwMetricsPass *p, const char *labels, const char *name,
+			   const char *value, guint64 n)
 {
-	g_string_assign(p->scratch, p->labels->str);
+	if (n == 0)
+		return;
+	g_string_assign(p->scratch, labels);
 	g_string_append_c(p->scratch, ',');
 	g_string_append(p->scratch, name);
 	g_string_append(p->scratch, "=\"");
@@ -85,35 +125,34 @@ cw_http_server_sample_with(CwMetricsPass *p, const char *name, const char *value
 }
 
 static void
-cw_http_server_bot_counters(CwMetricsPass *p, const CwBotCounters *c)
+cw_http_server_bot_counters(CwMetricsPass *p, const char *l, const CwBotCounters *c)
 {
 	const char *f = p->family;
 
 	if (g_str_equal(f, "candlewick_bot_orders_total")) {
-		cw_http_server_sample_with(p, "result", "submitted", c->orders_submitted);
-		cw_http_server_sample_with(p, "result", "rejected", c->orders_rejected);
-		cw_http_server_sample_with(p, "result", "cancelled", c->orders_cancelled);
+		cw_http_server_sample_with(p, l, "result", "submitted", c->orders_submitted);
+		cw_http_server_sample_with(p, l, "result", "rejected", c->orders_rejected);
+		cw_http_server_sample_with(p, l, "result", "cancelled", c->orders_cancelled);
 	} else if (g_str_equal(f, "candlewick_bot_fills_total")) {
-		cw_http_server_sample_with(p, "side", "buy", c->fills_buy);
-		cw_http_server_sample_with(p, "side", "sell", c->fills_sell);
+		cw_http_server_sample_with(p, l, "side", "buy", c->fills_buy);
+		cw_http_server_sample_with(p, l, "side", "sell", c->fills_sell);
 	} else if (g_str_equal(f, "candlewick_bot_guard_rejections_total")) {
 		for (guint i = 0; i < c->n_guards; i++)
-			cw_http_server_sample_with(p, "guard", c->guard_names[i],
+			cw_http_server_sample_with(p, l, "guard", c->guard_names[i],
 						   c->guard_trips[i]);
-		if (c->guard_other > 0)
-			cw_http_server_sample_with(p, "guard", "other", c->guard_other);
+		cw_http_server_sample_with(p, l, "guard", "other", c->guard_other);
 	}
 }
 
 /* The health probe's families: stalled and restarts. */
 static void
-cw_http_server_bot_probe(CwMetricsPass *p, const CwBotHealth *bot)
+cw_http_server_bot_probe(CwMetricsPass *p, const char *l, const CwBotHealth *bot)
 {
 	CwBotProbeState ps = {0};
 
 	if (p->self->env.probe != NULL)
 		cw_health_probe_get_bot_state(p->self->env.probe, bot->bot_id, &ps);
-	cw_prom_sample(p->out, p->family, p->labels->str,
+	cw_prom_sample(p->out, p->family, l,
 		       g_str_equal(p->family, "candlewick_bot_stalled") ? (double) ps.stalled
 									: (double) ps.restarts);
 }
@@ -126,15 +165,11 @@ cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
 	CwMetricsPass *p = user_data;
 	const CwBotCounters *c = bot->counters;
 	const char *f = p->family;
-	const char *l;
+	const char *l = cw_http_server_bot_labels(p, bot);
 
-	if (g_str_equal(f, "candlewick_bot_info")) {
-		cw_http_server_bot_info(p->out, f, bot, p->scratch);
-		return;
-	}
-	cw_http_server_labels(p->labels, bot);
-	l = p->labels->str;
-	if (g_str_equal(f, "candlewick_bot_candles_total"))
+	if (g_str_equal(f, "candlewick_bot_info"))
+		cw_http_server_bot_info(p, bot, l);
+	else if (g_str_equal(f, "candlewick_bot_candles_total"))
 		cw_prom_sample_u64(p->out, f, l, c->candles);
 	else if (g_str_equal(f, "candlewick_bot_equity"))
 		cw_prom_sample(p->out, f, l, bot->equity);
@@ -150,16 +185,18 @@ cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
 		cw_prom_sample(p->out, f, l, bot->feed_state == CW_HEALTH_FEED_LIVE);
 	else if (g_str_equal(f, "candlewick_bot_stalled") ||
 		 g_str_equal(f, "candlewick_bot_restarts"))
-		cw_http_server_bot_probe(p, bot);
+		cw_http_server_bot_probe(p, l, bot);
 	else if (g_str_equal(f, "candlewick_bot_last_candle_age_seconds"))
+		/* in milliseconds, the resolution of candle times: short, and
+		 * exact to the millisecond */
 		cw_prom_sample(p->out, f, l,
 			       c->last_candle_open > 0
-				   ? p->now_s - (double) c->last_candle_open / 1000 -
-					 bot->interval_ms / 1000.0
+				   ? (double) (p->now_ms - c->last_candle_open - bot->interval_ms) /
+					 1000
 				   : 0);
 	else if (g_str_equal(f, "candlewick_bot_memory_bytes"))
 		cw_prom_sample_u64(p->out, f, l, bot->memory_bytes);
-	else if (g_str_equal(f, "candlewick_bot_decision_latency_seconds")) {
+	else if (g_str_equal(f, "candlewick_bot_decision_seconds")) {
 		if (bot->decision_latency != NULL)
 			cw_prom_histogram_write(bot->decision_latency, p->out, f, l);
 	}
@@ -167,11 +204,11 @@ cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
 	 * bots of a large process may never trade. A broker simulated on
 	 * candles (paper) answers within the candle's own dispatch: its wall
 	 * clock round trips say nothing of a venue and are left out. */
-	else if (g_str_equal(f, "candlewick_bot_broker_ack_seconds")) {
+	else if (g_str_equal(f, "candlewick_bot_ack_seconds")) {
 		if (cw_http_server_has_round_trips(bot))
 			cw_prom_histogram_write(&bot->broker->ack, p->out, f, l);
 	} else
-		cw_http_server_bot_counters(p, c);
+		cw_http_server_bot_counters(p, l, c);
 }
 
 static const struct {
@@ -197,9 +234,9 @@ static const struct {
      "Seconds since the last processed candle closed."},
     {"candlewick_bot_memory_bytes", "gauge",
      "Bytes attributable to the bot: orchestrators and runtime buffers."},
-    {"candlewick_bot_decision_latency_seconds", "histogram",
-     "Candle dispatch time, every 64th candle."},
-    {"candlewick_bot_broker_ack_seconds", "histogram",
+    {"candlewick_bot_decision_seconds", "histogram",
+     "Decision latency: candle dispatch time, every 64th candle."},
+    {"candlewick_bot_ack_seconds", "histogram",
      "Broker round trip: order submitted to acknowledged (venues not simulated on candles)."},
 };
 
@@ -398,16 +435,23 @@ cw_http_server_render_metrics(CwHttpServer *self, gsize *len)
 	GString *out = g_string_sized_new(4096);
 	g_autoptr(GString) labels = g_string_sized_new(64);
 	g_autoptr(GString) scratch = g_string_sized_new(128);
-	double now_s = (double) g_get_real_time() / G_USEC_PER_SEC;
+	g_autoptr(GString) text = g_string_sized_new(4096);
+	g_autoptr(GArray) offsets = g_array_new(FALSE, FALSE, sizeof(gsize));
+	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	CwMetricsLabels prefixes = {text, offsets, ids};
+	gint64 now_ms = g_get_real_time() / 1000;
 
 	cw_http_server_write_service(self, out);
 	cw_http_server_write_feeds(self, out);
 	if (self->env.probe != NULL)
 		cw_health_probe_write_metrics(self->env.probe, out);
 
+	cw_strategy_manager_foreach_health(self->env.manager, cw_http_server_collect_labels,
+					   &prefixes);
 	for (guint i = 0; i < G_N_ELEMENTS(cw_http_server_bot_families); i++) {
-		CwMetricsPass p = {out,    self,    cw_http_server_bot_families[i].name,
-				   labels, scratch, now_s};
+		CwMetricsPass p = {out,       self,  cw_http_server_bot_families[i].name,
+				   &prefixes, 0,     labels,
+				   scratch,   now_ms};
 		cw_prom_family(out, p.family, cw_http_server_bot_families[i].type,
 			       cw_http_server_bot_families[i].help);
 		cw_strategy_manager_foreach_health(self->env.manager, cw_http_server_bot_series,

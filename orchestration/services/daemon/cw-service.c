@@ -596,8 +596,7 @@ cw_service_flush(CwService *self)
 		cw_service_flush_failed(self, error);
 		return FALSE;
 	}
-	cw_prom_histogram_observe(&self->flush_hist,
-				  (double) (g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+	cw_prom_histogram_observe_us(&self->flush_hist, g_get_monotonic_time() - t0);
 	cw_service_flush_succeeded(self);
 	return TRUE;
 }
@@ -618,8 +617,7 @@ cw_service_flush_slice(CwService *self)
 		cw_service_flush_failed(self, error);
 		return TRUE;
 	}
-	cw_prom_histogram_observe(&self->flush_hist,
-				  (double) (g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+	cw_prom_histogram_observe_us(&self->flush_hist, g_get_monotonic_time() - t0);
 	if (done)
 		cw_service_flush_succeeded(self);
 	return done;

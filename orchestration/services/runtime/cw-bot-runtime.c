@@ -1470,8 +1470,7 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 	if (G_UNLIKELY((++self->counters.candles & 63) == 0)) {
 		gint64 t0 = g_get_monotonic_time();
 		cw_trading_orchestrator_on_candle(self->active, candle);
-		cw_prom_histogram_observe(&self->latency,
-					  (double) (g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+		cw_prom_histogram_observe_us(&self->latency, g_get_monotonic_time() - t0);
 	} else {
 		cw_trading_orchestrator_on_candle(self->active, candle);
 	}
