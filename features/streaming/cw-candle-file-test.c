@@ -768,23 +768,8 @@ shared_data(const char *name)
 }
 
 static void
-test_real_btcusdt(void)
+check_real_btcusdt(CwCandleFile *file, GArray *candles)
 {
-	g_autofree char *path = shared_data("btcusdt-5m.csv");
-	g_autoptr(CwCandleFile) file = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GArray) candles = NULL;
-
-	if (path == NULL) {
-		g_test_skip("btcusdt-5m.csv not found (set CW_SHARED_DATA to the shared data dir)");
-		return;
-	}
-	file = open_file(path, &error);
-	g_assert_no_error(error);
-	g_assert_cmpstr(cw_candle_source_describe(CW_CANDLE_SOURCE(file)), ==,
-			"btcusdt-5m.csv (csv, 5m, seconds)");
-	candles = read_all(file);
-	g_assert_cmpuint(candles->len, ==, 10999);
 	g_assert_cmpint(g_array_index(candles, CwCandle, 0).open_time, ==,
 			G_GINT64_CONSTANT(1672677900000));
 	g_assert_cmpfloat(g_array_index(candles, CwCandle, 0).open, ==, 16727.3);
@@ -795,25 +780,11 @@ test_real_btcusdt(void)
 }
 
 static void
-test_real_altbtc(void)
+check_real_altbtc(CwCandleFile *file, GArray *candles)
 {
-	g_autofree char *path = shared_data("altbtc-1m.csv");
-	g_autoptr(CwCandleFile) file = NULL;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GArray) candles = NULL;
 	guint gaps = 0;
 	guint flat = 0;
 
-	if (path == NULL) {
-		g_test_skip("altbtc-1m.csv not found (set CW_SHARED_DATA to the shared data dir)");
-		return;
-	}
-	file = open_file(path, &error);
-	g_assert_no_error(error);
-	g_assert_cmpstr(cw_candle_source_describe(CW_CANDLE_SOURCE(file)), ==,
-			"altbtc-1m.csv (csv, 1m, seconds)");
-	candles = read_all(file);
-	g_assert_cmpuint(candles->len, ==, 13681);
 	for (guint i = 0; i < candles->len; i++) {
 		CwCandle *c = &g_array_index(candles, CwCandle, i);
 
@@ -827,6 +798,46 @@ test_real_altbtc(void)
 	g_assert_cmpuint(flat, >, 100);
 	g_assert_cmpfloat(g_array_index(candles, CwCandle, 0).open, ==, 0.00162008);
 	g_assert_cmpuint(cw_candle_source_get_n_skipped(CW_CANDLE_SOURCE(file)), ==, 0);
+}
+
+/* A file of the shared data dir: what every one must give, then its own checks. */
+typedef struct {
+	const char *test_path;
+	const char *name;
+	const char *describe;
+	guint n_candles;
+	void (*check)(CwCandleFile *file, GArray *candles);
+} RealFile;
+
+static const RealFile real_files[] = {
+    {"/streaming/candle-file/real-btcusdt-5m", "btcusdt-5m.csv",
+     "btcusdt-5m.csv (csv, 5m, seconds)", 10999, check_real_btcusdt},
+    {"/streaming/candle-file/real-altbtc-1m", "altbtc-1m.csv", "altbtc-1m.csv (csv, 1m, seconds)",
+     13681, check_real_altbtc},
+};
+
+static void
+test_real_file(gconstpointer data)
+{
+	const RealFile *real = data;
+	g_autofree char *path = shared_data(real->name);
+	g_autoptr(CwCandleFile) file = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) candles = NULL;
+
+	if (path == NULL) {
+		g_autofree char *msg = g_strdup_printf(
+		    "%s not found (set CW_SHARED_DATA to the shared data dir)", real->name);
+
+		g_test_skip(msg);
+		return;
+	}
+	file = open_file(path, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(cw_candle_source_describe(CW_CANDLE_SOURCE(file)), ==, real->describe);
+	candles = read_all(file);
+	g_assert_cmpuint(candles->len, ==, real->n_candles);
+	real->check(file, candles);
 }
 
 static void
@@ -898,8 +909,8 @@ main(int argc, char **argv)
 	g_test_add_func("/streaming/candle-file/reopen", test_reopen);
 	g_test_add_func("/streaming/candle-file/missing-file", test_missing_file);
 	g_test_add_func("/streaming/candle-file/long-file", test_long_file_streams);
-	g_test_add_func("/streaming/candle-file/real-btcusdt-5m", test_real_btcusdt);
-	g_test_add_func("/streaming/candle-file/real-altbtc-1m", test_real_altbtc);
+	for (guint i = 0; i < G_N_ELEMENTS(real_files); i++)
+		g_test_add_data_func(real_files[i].test_path, &real_files[i], test_real_file);
 	g_test_add_func("/streaming/registered", test_registered);
 	ret = g_test_run();
 	remove_tmp_dir();

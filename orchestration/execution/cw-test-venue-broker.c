@@ -1,24 +1,15 @@
 /* "venue" on cw-broker: a scripted exchange for the broker-contract tests.
  * It answers later (reports queue until cw_test_venue_broker_deliver()),
  * and can reject, rate-limit with a retry-after, time out with an unknown
- * outcome, and fill in parts. Not part of the library. */
+ * outcome, and fill in parts. Not part of the library; the venue side is
+ * cw-venue-core.c, shared with the bench's venue. */
 #include "cw-execution-test-utils.h"
-
-typedef struct {
-	CwOrder order;
-	CwFill fill;
-	CwBrokerFault fault;
-	gboolean has_fill;
-	gboolean has_fault;
-} CwVenueReport;
+#include "cw-venue-core.h"
 
 struct _CwTestVenueBroker {
 	GObject parent_instance;
-	CwExecutionSink sink;
-	gpointer sink_data;
+	CwVenueCore core;    /* orders: what the venue holds, none removed */
 	gboolean amend;      /* broker.amend */
-	GArray *orders;      /* of CwOrder: what the venue holds */
-	GArray *queue;       /* of CwVenueReport, not yet delivered */
 	GHashTable *submits; /* client id -> count */
 	guint n_amends;
 	guint n_cancels;
@@ -28,7 +19,6 @@ struct _CwTestVenueBroker {
 	double next_retry_after;
 	double fill_ratio;  /* of a market order's qty filled at the first candle */
 	gboolean fill_rest; /* the rest fills at the next candle */
-	gint64 now;
 };
 
 static void cw_test_venue_broker_iface_init(CwBrokerInterface *iface);
@@ -42,8 +32,7 @@ cw_test_venue_broker_finalize(GObject *object)
 {
 	CwTestVenueBroker *self = CW_TEST_VENUE_BROKER(object);
 
-	g_array_unref(self->orders);
-	g_array_unref(self->queue);
+	cw_venue_core_clear(&self->core);
 	g_hash_table_unref(self->submits);
 	G_OBJECT_CLASS(cw_test_venue_broker_parent_class)->finalize(object);
 }
@@ -57,47 +46,16 @@ cw_test_venue_broker_class_init(CwTestVenueBrokerClass *klass)
 static void
 cw_test_venue_broker_init(CwTestVenueBroker *self)
 {
-	self->orders = g_array_new(FALSE, TRUE, sizeof(CwOrder));
-	self->queue = g_array_new(FALSE, TRUE, sizeof(CwVenueReport));
+	cw_venue_core_init(&self->core);
 	self->submits = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	self->fill_ratio = 1.0;
 	self->fill_rest = TRUE;
 }
 
-static CwOrder *
-cw_test_venue_broker_find(CwTestVenueBroker *self, const char *id)
-{
-	for (guint i = 0; i < self->orders->len; i++) {
-		CwOrder *o = &g_array_index(self->orders, CwOrder, i);
-		if (strcmp(o->client_order_id, id) == 0)
-			return o;
-	}
-	return NULL;
-}
-
-static void
-cw_test_venue_broker_queue(CwTestVenueBroker *self, const CwOrder *order, const CwFill *fill,
-			   const CwBrokerFault *fault)
-{
-	CwVenueReport r = {0};
-
-	r.order = *order;
-	if (fill != NULL) {
-		r.fill = *fill;
-		r.has_fill = TRUE;
-	}
-	if (fault != NULL) {
-		r.fault = *fault;
-		r.has_fault = TRUE;
-	}
-	g_array_append_val(self->queue, r);
-}
-
 static CwBrokerCaps
 cw_test_venue_broker_get_capabilities(CwBroker *broker)
 {
-	return CW_BROKER_CAP_NATIVE_STOP | CW_BROKER_CAP_REDUCE_ONLY |
-	       (CW_TEST_VENUE_BROKER(broker)->amend ? CW_BROKER_CAP_AMEND : 0);
+	return CW_VENUE_CORE_CAPS | (CW_TEST_VENUE_BROKER(broker)->amend ? CW_BROKER_CAP_AMEND : 0);
 }
 
 static gboolean
@@ -114,10 +72,7 @@ cw_test_venue_broker_configure(CwBroker *broker, const CwBotConfig *config, Json
 static void
 cw_test_venue_broker_set_report_sink(CwBroker *broker, CwExecutionSink sink, gpointer user_data)
 {
-	CwTestVenueBroker *self = CW_TEST_VENUE_BROKER(broker);
-
-	self->sink = sink;
-	self->sink_data = user_data;
+	cw_venue_core_set_sink(&CW_TEST_VENUE_BROKER(broker)->core, sink, user_data);
 }
 
 static gboolean
@@ -149,24 +104,24 @@ cw_test_venue_broker_submit(CwBroker *broker, const CwOrder *order, GError **err
 		fault.venue_code = 110017;
 		g_strlcpy(fault.text, "reduce-only would increase the position",
 			  sizeof(fault.text));
-		cw_test_venue_broker_queue(self, &copy, NULL, &fault);
+		cw_venue_core_queue(&self->core, &copy, NULL, &fault);
 		return TRUE;
 	case CW_TEST_VENUE_TIMEOUT_SENT:
 	case CW_TEST_VENUE_TIMEOUT_LOST:
 		if (answer == CW_TEST_VENUE_TIMEOUT_SENT) {
 			copy.status = CW_ORDER_STATUS_NEW;
-			g_array_append_val(self->orders, copy);
+			g_array_append_val(self->core.orders, copy);
 		}
 		copy.status = CW_ORDER_STATUS_PENDING_NEW;
 		fault.kind = CW_BROKER_ERROR_UNKNOWN_OUTCOME;
 		g_strlcpy(fault.text, "timeout", sizeof(fault.text));
-		cw_test_venue_broker_queue(self, &copy, NULL, &fault);
+		cw_venue_core_queue(&self->core, &copy, NULL, &fault);
 		return TRUE;
 	case CW_TEST_VENUE_ACK:
 	default:
 		copy.status = CW_ORDER_STATUS_NEW;
-		g_array_append_val(self->orders, copy);
-		cw_test_venue_broker_queue(self, &copy, NULL, NULL);
+		g_array_append_val(self->core.orders, copy);
+		cw_venue_core_queue(&self->core, &copy, NULL, NULL);
 		return TRUE;
 	}
 }
@@ -175,7 +130,7 @@ static gboolean
 cw_test_venue_broker_cancel(CwBroker *broker, const char *id, GError **error)
 {
 	CwTestVenueBroker *self = CW_TEST_VENUE_BROKER(broker);
-	CwOrder *o = cw_test_venue_broker_find(self, id);
+	CwOrder *o = cw_venue_core_find(&self->core, id, NULL);
 
 	self->n_calls++;
 	self->n_cancels++;
@@ -184,7 +139,7 @@ cw_test_venue_broker_cancel(CwBroker *broker, const char *id, GError **error)
 		return FALSE;
 	}
 	o->status = CW_ORDER_STATUS_CANCELLED;
-	cw_test_venue_broker_queue(self, o, NULL, NULL);
+	cw_venue_core_queue(&self->core, o, NULL, NULL);
 	return TRUE;
 }
 
@@ -193,7 +148,7 @@ cw_test_venue_broker_amend(CwBroker *broker, const char *id, double qty, double 
 			   double stop_price, GError **error)
 {
 	CwTestVenueBroker *self = CW_TEST_VENUE_BROKER(broker);
-	CwOrder *o = cw_test_venue_broker_find(self, id);
+	CwOrder *o = cw_venue_core_find(&self->core, id, NULL);
 
 	self->n_calls++;
 	self->n_amends++;
@@ -205,28 +160,8 @@ cw_test_venue_broker_amend(CwBroker *broker, const char *id, double qty, double 
 		o->qty = qty;
 	if (stop_price > 0)
 		o->stop_price = stop_price;
-	cw_test_venue_broker_queue(self, o, NULL, NULL);
+	cw_venue_core_queue(&self->core, o, NULL, NULL);
 	return TRUE;
-}
-
-static void
-cw_test_venue_broker_fill(CwTestVenueBroker *self, CwOrder *o, double qty, double price)
-{
-	CwFill fill = {0};
-
-	memcpy(fill.client_order_id, o->client_order_id, CW_CLIENT_ORDER_ID_LEN);
-	fill.strategy_id = o->strategy_id;
-	fill.symbol = o->symbol;
-	fill.side = o->side;
-	fill.purpose = o->purpose;
-	fill.qty = qty;
-	fill.price = price;
-	fill.time = self->now;
-	o->avg_fill_price = price;
-	o->filled_qty += qty;
-	o->status = o->filled_qty + 1e-12 >= o->qty ? CW_ORDER_STATUS_FILLED
-						    : CW_ORDER_STATUS_PARTIALLY_FILLED;
-	cw_test_venue_broker_queue(self, o, &fill, NULL);
 }
 
 static void
@@ -235,9 +170,9 @@ cw_test_venue_broker_on_candle(CwBroker *broker, const CwCandle *candle)
 	CwTestVenueBroker *self = CW_TEST_VENUE_BROKER(broker);
 
 	self->n_calls++;
-	self->now = candle->open_time;
-	for (guint i = 0; i < self->orders->len; i++) {
-		CwOrder *o = &g_array_index(self->orders, CwOrder, i);
+	self->core.now = candle->open_time;
+	for (guint i = 0; i < self->core.orders->len; i++) {
+		CwOrder *o = &g_array_index(self->core.orders, CwOrder, i);
 
 		if (cw_order_status_is_final(o->status))
 			continue;
@@ -247,11 +182,9 @@ cw_test_venue_broker_on_candle(CwBroker *broker, const CwCandle *candle)
 				     : self->fill_rest  ? rest
 							: 0;
 			if (qty > 0)
-				cw_test_venue_broker_fill(self, o, qty, candle->open);
-		} else if (o->type == CW_ORDER_TYPE_STOP &&
-			   (o->side == CW_SIDE_SELL ? candle->low <= o->stop_price
-						    : candle->high >= o->stop_price)) {
-			cw_test_venue_broker_fill(self, o, o->qty - o->filled_qty, o->stop_price);
+				cw_venue_core_fill(&self->core, o, qty, candle->open);
+		} else if (o->type == CW_ORDER_TYPE_STOP && cw_venue_core_stop_crossed(o, candle)) {
+			cw_venue_core_fill(&self->core, o, o->qty - o->filled_qty, o->stop_price);
 		}
 	}
 }
@@ -262,7 +195,7 @@ cw_test_venue_broker_lookup_order_async(CwBroker *broker, const char *id, GCance
 {
 	CwTestVenueBroker *self = CW_TEST_VENUE_BROKER(broker);
 	g_autoptr(GTask) task = g_task_new(broker, cancellable, callback, user_data);
-	CwOrder *o = cw_test_venue_broker_find(self, id);
+	CwOrder *o = cw_venue_core_find(&self->core, id, NULL);
 
 	self->n_calls++;
 	if (o == NULL) {
@@ -328,19 +261,7 @@ cw_test_venue_broker_set_fill_rest(CwTestVenueBroker *self, gboolean fill_rest)
 gboolean
 cw_test_venue_broker_deliver_one(CwTestVenueBroker *self)
 {
-	CwVenueReport r;
-	CwExecutionReport report = {0};
-
-	if (self->queue->len == 0)
-		return FALSE;
-	r = g_array_index(self->queue, CwVenueReport, 0);
-	g_array_remove_index(self->queue, 0);
-	report.order = &r.order;
-	report.fill = r.has_fill ? &r.fill : NULL;
-	report.error = r.has_fault ? &r.fault : NULL;
-	if (self->sink != NULL)
-		self->sink(&report, self->sink_data);
-	return TRUE;
+	return cw_venue_core_deliver_one(&self->core);
 }
 
 guint
@@ -375,7 +296,7 @@ cw_test_venue_broker_get_n_amends(CwTestVenueBroker *self)
 const CwOrder *
 cw_test_venue_broker_get_order(CwTestVenueBroker *self, const char *client_order_id)
 {
-	return cw_test_venue_broker_find(self, client_order_id);
+	return cw_venue_core_find(&self->core, client_order_id, NULL);
 }
 
 /* Working (not ended) stop orders at the venue. */
@@ -384,8 +305,8 @@ cw_test_venue_broker_count_working_stops(CwTestVenueBroker *self)
 {
 	guint n = 0;
 
-	for (guint i = 0; i < self->orders->len; i++) {
-		const CwOrder *o = &g_array_index(self->orders, CwOrder, i);
+	for (guint i = 0; i < self->core.orders->len; i++) {
+		const CwOrder *o = &g_array_index(self->core.orders, CwOrder, i);
 		n += o->type == CW_ORDER_TYPE_STOP && !cw_order_status_is_final(o->status);
 	}
 	return n;

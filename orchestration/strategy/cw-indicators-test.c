@@ -659,6 +659,26 @@ assert_series(const char *what, const Series *s, const double *got, const double
 		       worst);
 }
 
+/* One series of an indicator of period p, labelled "NAME(pSUFFIX)". */
+typedef struct {
+	const char *name;
+	const char *suffix;
+	const double *got;
+	const double *want;
+	guint first;
+} RefCheck;
+
+static void
+assert_series_table(const Series *s, guint p, const RefCheck *checks, guint n_checks)
+{
+	for (guint c = 0; c < n_checks; c++) {
+		g_autofree char *label =
+		    g_strdup_printf("%s(%u%s)", checks[c].name, p, checks[c].suffix);
+
+		assert_series(label, s, checks[c].got, checks[c].want, checks[c].first);
+	}
+}
+
 /* Runs each incremental indicator over @s and checks it against its
  * reference. Returns the number of series compared. */
 static guint
@@ -684,7 +704,6 @@ check_all_against_reference(const Series *s)
 		g_autofree double *r_wma = ref_wma(s->close, n, p);
 		g_autofree double *r_atr = ref_atr(s, p);
 		g_autofree double *r_du = NULL, *r_dm = NULL, *r_dl = NULL;
-		g_autofree char *label = NULL;
 
 		ref_donchian(s, p, &r_du, &r_dm, &r_dl);
 		cw_sma_init(&sma, p);
@@ -704,26 +723,15 @@ check_all_against_reference(const Series *s)
 			g_dm[i] = dc.middle;
 			g_dl[i] = dc.lower;
 		}
-		label = g_strdup_printf("sma(%u)", p);
-		assert_series(label, s, g_sma, r_sma, p - 1);
-		g_free(label);
-		label = g_strdup_printf("vsma(%u)", p);
-		assert_series(label, s, g_vsma, r_vsma, p - 1);
-		g_free(label);
-		label = g_strdup_printf("ema(%u)", p);
-		assert_series(label, s, g_ema, r_ema, p - 1);
-		g_free(label);
-		label = g_strdup_printf("wma(%u)", p);
-		assert_series(label, s, g_wma, r_wma, p - 1);
-		g_free(label);
-		label = g_strdup_printf("atr(%u)", p);
-		assert_series(label, s, g_atr, r_atr, p);
-		g_free(label);
-		label = g_strdup_printf("donchian(%u)", p);
-		assert_series(label, s, g_du, r_du, p - 1);
-		assert_series(label, s, g_dm, r_dm, p - 1);
-		assert_series(label, s, g_dl, r_dl, p - 1);
-		compared += 8;
+		const RefCheck checks[] = {
+		    {"sma", "", g_sma, r_sma, p - 1},    {"vsma", "", g_vsma, r_vsma, p - 1},
+		    {"ema", "", g_ema, r_ema, p - 1},    {"wma", "", g_wma, r_wma, p - 1},
+		    {"atr", "", g_atr, r_atr, p},        {"donchian", "", g_du, r_du, p - 1},
+		    {"donchian", "", g_dm, r_dm, p - 1}, {"donchian", "", g_dl, r_dl, p - 1},
+		};
+
+		assert_series_table(s, p, checks, G_N_ELEMENTS(checks));
+		compared += G_N_ELEMENTS(checks);
 		cw_sma_clear(&sma);
 		cw_sma_clear(&vsma);
 		cw_wma_clear(&wma);
@@ -742,7 +750,6 @@ check_all_against_reference(const Series *s)
 		g_autofree double *r_adx = ref_adx(s, p);
 		g_autofree double *r_pdi = ref_di(s, p, TRUE), *r_mdi = ref_di(s, p, FALSE);
 		g_autofree double *r_bu = NULL, *r_bm = NULL, *r_bl = NULL;
-		g_autofree char *label = NULL;
 
 		ref_bbands(s->close, n, p, 2.5, &r_bu, &r_bm, &r_bl);
 		cw_rsi_init(&rsi, p);
@@ -759,23 +766,15 @@ check_all_against_reference(const Series *s)
 			g_bm[i] = bb.middle;
 			g_bl[i] = bb.lower;
 		}
-		label = g_strdup_printf("rsi(%u)", p);
-		assert_series(label, s, g_rsi, r_rsi, p);
-		g_free(label);
-		label = g_strdup_printf("adx(%u)", p);
-		assert_series(label, s, g_adx, r_adx, 2 * p - 1);
-		g_free(label);
-		label = g_strdup_printf("plus_di(%u)", p);
-		assert_series(label, s, g_pdi, r_pdi, p);
-		g_free(label);
-		label = g_strdup_printf("minus_di(%u)", p);
-		assert_series(label, s, g_mdi, r_mdi, p);
-		g_free(label);
-		label = g_strdup_printf("bbands(%u, 2.5)", p);
-		assert_series(label, s, g_bu, r_bu, p - 1);
-		assert_series(label, s, g_bm, r_bm, p - 1);
-		assert_series(label, s, g_bl, r_bl, p - 1);
-		compared += 7;
+		const RefCheck checks[] = {
+		    {"rsi", "", g_rsi, r_rsi, p},           {"adx", "", g_adx, r_adx, 2 * p - 1},
+		    {"plus_di", "", g_pdi, r_pdi, p},       {"minus_di", "", g_mdi, r_mdi, p},
+		    {"bbands", ", 2.5", g_bu, r_bu, p - 1}, {"bbands", ", 2.5", g_bm, r_bm, p - 1},
+		    {"bbands", ", 2.5", g_bl, r_bl, p - 1},
+		};
+
+		assert_series_table(s, p, checks, G_N_ELEMENTS(checks));
+		compared += G_N_ELEMENTS(checks);
 		cw_bbands_clear(&bb);
 	}
 
@@ -911,38 +910,82 @@ assert_talib(const char *what, const double *got, const Expected *exp, guint n_e
 	}
 }
 
+typedef enum {
+	TALIB_SMA,
+	TALIB_WMA,
+	TALIB_EMA,
+	TALIB_RSI,
+} TalibKind;
+
+/* One TA-Lib regtest table for an indicator of the close. */
+typedef struct {
+	const char *what;
+	TalibKind kind;
+	guint period;
+	const Expected *exp;
+	guint n_exp;
+	int nan_bar; /* a bar that must still be NAN, or -1 */
+} TalibCloseCase;
+
+#define TALIB_EXP(a) (a), G_N_ELEMENTS(a)
+
+typedef union {
+	CwSma sma;
+	CwWma wma;
+	CwEma ema;
+	CwRsi rsi;
+} TalibIndicator;
+
+static double
+talib_update(TalibKind kind, TalibIndicator *ind, double x)
+{
+	switch (kind) {
+	case TALIB_SMA:
+		return cw_sma_update(&ind->sma, x);
+	case TALIB_WMA:
+		return cw_wma_update(&ind->wma, x);
+	case TALIB_EMA:
+		return cw_ema_update(&ind->ema, x);
+	case TALIB_RSI:
+		return cw_rsi_update(&ind->rsi, x);
+	default:
+		g_assert_not_reached();
+	}
+}
+
 static double *
-run_close(double (*update)(gpointer, double), gpointer ind)
+run_talib_close(TalibKind kind, guint period)
 {
 	double *out = g_new(double, CW_REF_N_BARS);
+	TalibIndicator ind;
 
+	if (kind == TALIB_SMA)
+		cw_sma_init(&ind.sma, period);
+	else if (kind == TALIB_WMA)
+		cw_wma_init(&ind.wma, period);
+	else if (kind == TALIB_EMA)
+		cw_ema_init(&ind.ema, period);
+	else
+		cw_rsi_init(&ind.rsi, period);
 	for (guint i = 0; i < CW_REF_N_BARS; i++)
-		out[i] = update(ind, cw_ref_close[i]);
+		out[i] = talib_update(kind, &ind, cw_ref_close[i]);
+	if (kind == TALIB_SMA)
+		cw_sma_clear(&ind.sma);
+	else if (kind == TALIB_WMA)
+		cw_wma_clear(&ind.wma);
 	return out;
 }
 
-static double
-sma_update_cb(gpointer p, double x)
+static void
+check_talib_close(const TalibCloseCase *cases, guint n_cases)
 {
-	return cw_sma_update(p, x);
-}
+	for (guint c = 0; c < n_cases; c++) {
+		g_autofree double *v = run_talib_close(cases[c].kind, cases[c].period);
 
-static double
-ema_update_cb(gpointer p, double x)
-{
-	return cw_ema_update(p, x);
-}
-
-static double
-wma_update_cb(gpointer p, double x)
-{
-	return cw_wma_update(p, x);
-}
-
-static double
-rsi_update_cb(gpointer p, double x)
-{
-	return cw_rsi_update(p, x);
+		assert_talib(cases[c].what, v, cases[c].exp, cases[c].n_exp);
+		if (cases[c].nan_bar >= 0)
+			g_assert_true(isnan(v[cases[c].nan_bar]));
+	}
 }
 
 static void
@@ -958,57 +1001,19 @@ test_talib_moving_averages(void)
 	static const Expected ema2[] = {{1, 93.15}, {2, 93.96}, {251, 108.21}};
 	static const Expected ema10[] = {{9, 93.22}, {10, 93.75}, {29, 86.46}, {251, 108.97}};
 	static const Expected ma1[] = {{0, 91.50}, {1, 94.81}, {250, 108.75}, {251, 107.87}};
-	CwSma sma;
-	CwWma wma;
-	CwEma ema;
-	double *v;
+	static const TalibCloseCase cases[] = {
+	    {"sma(1)", TALIB_SMA, 1, TALIB_EXP(ma1), -1},
+	    {"sma(2)", TALIB_SMA, 2, TALIB_EXP(sma2), -1},
+	    {"sma(30)", TALIB_SMA, 30, TALIB_EXP(sma30), 28},
+	    {"wma(1)", TALIB_WMA, 1, TALIB_EXP(ma1), -1},
+	    {"wma(2)", TALIB_WMA, 2, TALIB_EXP(wma2), -1},
+	    {"wma(30)", TALIB_WMA, 30, TALIB_EXP(wma30), -1},
+	    {"ema(1)", TALIB_EMA, 1, TALIB_EXP(ma1), -1},
+	    {"ema(2)", TALIB_EMA, 2, TALIB_EXP(ema2), -1},
+	    {"ema(10)", TALIB_EMA, 10, TALIB_EXP(ema10), 8},
+	};
 
-	cw_sma_init(&sma, 1);
-	v = run_close(sma_update_cb, &sma);
-	assert_talib("sma(1)", v, ma1, G_N_ELEMENTS(ma1));
-	g_free(v);
-	cw_sma_clear(&sma);
-	cw_sma_init(&sma, 2);
-	v = run_close(sma_update_cb, &sma);
-	assert_talib("sma(2)", v, sma2, G_N_ELEMENTS(sma2));
-	g_free(v);
-	cw_sma_clear(&sma);
-	cw_sma_init(&sma, 30);
-	v = run_close(sma_update_cb, &sma);
-	assert_talib("sma(30)", v, sma30, G_N_ELEMENTS(sma30));
-	g_assert_true(isnan(v[28]));
-	g_free(v);
-	cw_sma_clear(&sma);
-
-	cw_wma_init(&wma, 1);
-	v = run_close(wma_update_cb, &wma);
-	assert_talib("wma(1)", v, ma1, G_N_ELEMENTS(ma1));
-	g_free(v);
-	cw_wma_clear(&wma);
-	cw_wma_init(&wma, 2);
-	v = run_close(wma_update_cb, &wma);
-	assert_talib("wma(2)", v, wma2, G_N_ELEMENTS(wma2));
-	g_free(v);
-	cw_wma_clear(&wma);
-	cw_wma_init(&wma, 30);
-	v = run_close(wma_update_cb, &wma);
-	assert_talib("wma(30)", v, wma30, G_N_ELEMENTS(wma30));
-	g_free(v);
-	cw_wma_clear(&wma);
-
-	cw_ema_init(&ema, 1);
-	v = run_close(ema_update_cb, &ema);
-	assert_talib("ema(1)", v, ma1, G_N_ELEMENTS(ma1));
-	g_free(v);
-	cw_ema_init(&ema, 2);
-	v = run_close(ema_update_cb, &ema);
-	assert_talib("ema(2)", v, ema2, G_N_ELEMENTS(ema2));
-	g_free(v);
-	cw_ema_init(&ema, 10);
-	v = run_close(ema_update_cb, &ema);
-	assert_talib("ema(10)", v, ema10, G_N_ELEMENTS(ema10));
-	g_assert_true(isnan(v[8]));
-	g_free(v);
+	check_talib_close(cases, G_N_ELEMENTS(cases));
 }
 
 static void
@@ -1016,14 +1021,11 @@ test_talib_rsi(void)
 {
 	/* test_rsi.c, TA_COMPATIBILITY_DEFAULT */
 	static const Expected rsi14[] = {{14, 49.14}, {15, 52.32}, {16, 46.07}, {251, 49.63}};
-	CwRsi rsi;
-	double *v;
+	static const TalibCloseCase cases[] = {
+	    {"rsi(14)", TALIB_RSI, 14, TALIB_EXP(rsi14), 13},
+	};
 
-	cw_rsi_init(&rsi, 14);
-	v = run_close(rsi_update_cb, &rsi);
-	assert_talib("rsi(14)", v, rsi14, G_N_ELEMENTS(rsi14));
-	g_assert_true(isnan(v[13]));
-	g_free(v);
+	check_talib_close(cases, G_N_ELEMENTS(cases));
 }
 
 static void

@@ -5,32 +5,24 @@
  * main-loop timeout a little after the call, as an exchange's does, so the
  * runtime measures ack and fill round trips as for a venue. A market order
  * is acknowledged and filled at the last close seen; a stop, acknowledged,
- * fills when a candle crosses it. */
+ * fills when a candle crosses it. The venue side is the execution tests'
+ * (cw-venue-core.c). */
 #include "cw-services.h"
+#include "cw-venue-core.h"
 
 #include "cw-bench.h"
 
 /* how much later the venue answers */
 #define CW_BENCH_VENUE_DELAY_MS 2
 
-typedef struct {
-	CwOrder order;
-	CwFill fill;
-	gboolean has_fill;
-} CwBenchVenueReport;
-
 #define CW_TYPE_BENCH_VENUE_BROKER (cw_bench_venue_broker_get_type())
 G_DECLARE_FINAL_TYPE(CwBenchVenueBroker, cw_bench_venue_broker, CW, BENCH_VENUE_BROKER, GObject)
 
 struct _CwBenchVenueBroker {
 	GObject parent_instance;
-	CwExecutionSink sink;
-	gpointer sink_data;
-	GArray *orders; /* of CwOrder: working at the venue */
-	GArray *queue;  /* of CwBenchVenueReport: answers not yet delivered */
+	CwVenueCore core; /* orders: working at the venue */
 	guint deliver_id;
 	double last_close;
-	gint64 now; /* ms, the last candle's open */
 };
 
 static void cw_bench_venue_broker_iface_init(CwBrokerInterface *iface);
@@ -45,8 +37,7 @@ cw_bench_venue_broker_finalize(GObject *object)
 	CwBenchVenueBroker *self = CW_BENCH_VENUE_BROKER(object);
 
 	g_clear_handle_id(&self->deliver_id, g_source_remove);
-	g_array_unref(self->orders);
-	g_array_unref(self->queue);
+	cw_venue_core_clear(&self->core);
 	G_OBJECT_CLASS(cw_bench_venue_broker_parent_class)->finalize(object);
 }
 
@@ -59,8 +50,7 @@ cw_bench_venue_broker_class_init(CwBenchVenueBrokerClass *klass)
 static void
 cw_bench_venue_broker_init(CwBenchVenueBroker *self)
 {
-	self->orders = g_array_new(FALSE, TRUE, sizeof(CwOrder));
-	self->queue = g_array_new(FALSE, TRUE, sizeof(CwBenchVenueReport));
+	cw_venue_core_init(&self->core);
 }
 
 /* Delivers the answers queued so far; those the sink queues come later. */
@@ -68,32 +58,18 @@ static gboolean
 cw_bench_venue_broker_deliver(gpointer user_data)
 {
 	CwBenchVenueBroker *self = user_data;
-	g_autoptr(GArray) due = self->queue;
 
 	self->deliver_id = 0;
-	self->queue = g_array_new(FALSE, TRUE, sizeof(CwBenchVenueReport));
 	g_object_ref(self);
-	for (guint i = 0; i < due->len; i++) {
-		const CwBenchVenueReport *r = &g_array_index(due, CwBenchVenueReport, i);
-		CwExecutionReport report = {&r->order, r->has_fill ? &r->fill : NULL, NULL};
-		if (self->sink != NULL)
-			self->sink(&report, self->sink_data);
-	}
+	cw_venue_core_deliver_queued(&self->core);
 	g_object_unref(self);
 	return G_SOURCE_REMOVE;
 }
 
+/* Answers later what the core has queued. */
 static void
-cw_bench_venue_broker_queue(CwBenchVenueBroker *self, const CwOrder *order, const CwFill *fill)
+cw_bench_venue_broker_schedule(CwBenchVenueBroker *self)
 {
-	CwBenchVenueReport r = {0};
-
-	r.order = *order;
-	if (fill != NULL) {
-		r.fill = *fill;
-		r.has_fill = TRUE;
-	}
-	g_array_append_val(self->queue, r);
 	if (self->deliver_id == 0)
 		self->deliver_id =
 		    g_timeout_add(CW_BENCH_VENUE_DELAY_MS, cw_bench_venue_broker_deliver, self);
@@ -103,27 +79,15 @@ cw_bench_venue_broker_queue(CwBenchVenueBroker *self, const CwOrder *order, cons
 static void
 cw_bench_venue_broker_fill(CwBenchVenueBroker *self, CwOrder *o, double price)
 {
-	CwFill fill = {0};
-
-	memcpy(fill.client_order_id, o->client_order_id, CW_CLIENT_ORDER_ID_LEN);
-	fill.strategy_id = o->strategy_id;
-	fill.symbol = o->symbol;
-	fill.side = o->side;
-	fill.purpose = o->purpose;
-	fill.qty = o->qty - o->filled_qty;
-	fill.price = price;
-	fill.time = self->now;
-	o->avg_fill_price = price;
-	o->filled_qty = o->qty;
-	o->status = CW_ORDER_STATUS_FILLED;
-	o->updated_at = self->now;
-	cw_bench_venue_broker_queue(self, o, &fill);
+	o->updated_at = self->core.now;
+	cw_venue_core_fill(&self->core, o, o->qty - o->filled_qty, price);
+	cw_bench_venue_broker_schedule(self);
 }
 
 static CwBrokerCaps
 cw_bench_venue_broker_get_capabilities(CwBroker *broker)
 {
-	return CW_BROKER_CAP_NATIVE_STOP | CW_BROKER_CAP_REDUCE_ONLY;
+	return CW_VENUE_CORE_CAPS;
 }
 
 static gboolean
@@ -136,10 +100,7 @@ cw_bench_venue_broker_configure(CwBroker *broker, const CwBotConfig *config, Jso
 static void
 cw_bench_venue_broker_set_report_sink(CwBroker *broker, CwExecutionSink sink, gpointer user_data)
 {
-	CwBenchVenueBroker *self = CW_BENCH_VENUE_BROKER(broker);
-
-	self->sink = sink;
-	self->sink_data = user_data;
+	cw_venue_core_set_sink(&CW_BENCH_VENUE_BROKER(broker)->core, sink, user_data);
 }
 
 static gboolean
@@ -155,11 +116,12 @@ cw_bench_venue_broker_submit(CwBroker *broker, const CwOrder *order, GError **er
 		return FALSE;
 	}
 	o.status = CW_ORDER_STATUS_NEW;
-	cw_bench_venue_broker_queue(self, &o, NULL);
+	cw_venue_core_queue(&self->core, &o, NULL, NULL);
+	cw_bench_venue_broker_schedule(self);
 	if (o.type == CW_ORDER_TYPE_MARKET && self->last_close > 0)
 		cw_bench_venue_broker_fill(self, &o, self->last_close);
 	else
-		g_array_append_val(self->orders, o);
+		g_array_append_val(self->core.orders, o);
 	return TRUE;
 }
 
@@ -167,27 +129,18 @@ static gboolean
 cw_bench_venue_broker_cancel(CwBroker *broker, const char *id, GError **error)
 {
 	CwBenchVenueBroker *self = CW_BENCH_VENUE_BROKER(broker);
+	guint i = 0;
+	CwOrder *o = cw_venue_core_find(&self->core, id, &i);
 
-	for (guint i = 0; i < self->orders->len; i++) {
-		CwOrder *o = &g_array_index(self->orders, CwOrder, i);
-		if (strcmp(o->client_order_id, id) != 0)
-			continue;
-		o->status = CW_ORDER_STATUS_CANCELLED;
-		cw_bench_venue_broker_queue(self, o, NULL);
-		g_array_remove_index_fast(self->orders, i);
-		return TRUE;
+	if (o == NULL) {
+		cw_broker_set_error(error, CW_BROKER_ERROR_NOT_FOUND, 0, 0, "no order %s", id);
+		return FALSE;
 	}
-	cw_broker_set_error(error, CW_BROKER_ERROR_NOT_FOUND, 0, 0, "no order %s", id);
-	return FALSE;
-}
-
-static gboolean
-cw_bench_venue_broker_crossed(const CwOrder *o, const CwCandle *candle)
-{
-	if (o->type == CW_ORDER_TYPE_MARKET)
-		return TRUE;
-	return o->side == CW_SIDE_SELL ? candle->low <= o->stop_price
-				       : candle->high >= o->stop_price;
+	o->status = CW_ORDER_STATUS_CANCELLED;
+	cw_venue_core_queue(&self->core, o, NULL, NULL);
+	cw_bench_venue_broker_schedule(self);
+	g_array_remove_index_fast(self->core.orders, i);
+	return TRUE;
 }
 
 static void
@@ -195,15 +148,15 @@ cw_bench_venue_broker_on_candle(CwBroker *broker, const CwCandle *candle)
 {
 	CwBenchVenueBroker *self = CW_BENCH_VENUE_BROKER(broker);
 
-	self->now = candle->open_time;
+	self->core.now = candle->open_time;
 	self->last_close = candle->close;
-	for (guint i = self->orders->len; i-- > 0;) {
-		CwOrder *o = &g_array_index(self->orders, CwOrder, i);
-		if (!cw_bench_venue_broker_crossed(o, candle))
+	for (guint i = self->core.orders->len; i-- > 0;) {
+		CwOrder *o = &g_array_index(self->core.orders, CwOrder, i);
+		if (o->type != CW_ORDER_TYPE_MARKET && !cw_venue_core_stop_crossed(o, candle))
 			continue;
 		cw_bench_venue_broker_fill(
 		    self, o, o->type == CW_ORDER_TYPE_STOP ? o->stop_price : candle->open);
-		g_array_remove_index_fast(self->orders, i);
+		g_array_remove_index_fast(self->core.orders, i);
 	}
 }
 

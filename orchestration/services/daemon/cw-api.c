@@ -66,6 +66,7 @@ typedef struct {
 	gint64 bot_id; /* for the audit, 0 when none */
 	char *detail;  /* the problem's detail, for the audit */
 	guint status;
+	gconstpointer data; /* the route's: what differs between its handler's routes */
 } CwApiRequest;
 
 typedef guint (*CwApiHandler)(CwApiRequest *req);
@@ -75,6 +76,7 @@ typedef struct {
 	CwApiRole role;
 	gboolean body; /* takes a JSON body */
 	CwApiHandler handler;
+	gconstpointer data; /* nullable: passed to the handler as req->data */
 } CwApiRoute;
 
 static void
@@ -791,9 +793,11 @@ typedef struct {
 	CwApiRowsCursor cursor_of;
 } CwApiBotRows;
 
+/* GET /bots/{name}/ROWS?CURSOR&limit; req->data is the CwApiBotRows. */
 static guint
-cw_api_get_bot_rows(CwApiRequest *req, const CwApiBotRows *kind)
+cw_api_get_rows(CwApiRequest *req)
 {
+	const CwApiBotRows *kind = req->data;
 	g_auto(CwStoreBot) bot = {0};
 	CwApiRows *r;
 	gint64 cursor, limit;
@@ -814,24 +818,6 @@ cw_api_get_bot_rows(CwApiRequest *req, const CwApiBotRows *kind)
 	r->bot_name = g_strdup(bot.name);
 	r->bot_id = bot.id;
 	return cw_api_rows_reply(req, r, kind->member);
-}
-
-/* GET /bots/{name}/trades?before&limit */
-static guint
-cw_api_get_trades(CwApiRequest *req)
-{
-	static const CwApiBotRows trades = {
-	    .member = "trades",
-	    .cursor = "before",
-	    .next_member = "next_before",
-	    .default_limit = 100,
-	    .max_limit = 1000,
-	    .read = cw_api_trades_read,
-	    .write = cw_api_trade_write,
-	    .cursor_of = cw_api_trade_cursor,
-	};
-
-	return cw_api_get_bot_rows(req, &trades);
 }
 
 static void
@@ -867,25 +853,6 @@ static GPtrArray *
 cw_api_orders_read(CwApiRows *r, guint n, GError **error)
 {
 	return cw_store_orders_open_page(r->api->store, r->bot_id, r->cursor, n, error);
-}
-
-/* GET /bots/{name}/orders?after&limit: the bot's open orders, oldest
- * first, next_after pages on. */
-static guint
-cw_api_get_orders(CwApiRequest *req)
-{
-	static const CwApiBotRows orders = {
-	    .member = "orders",
-	    .cursor = "after",
-	    .next_member = "next_after",
-	    .default_limit = 100,
-	    .max_limit = 1000,
-	    .read = cw_api_orders_read,
-	    .write = cw_api_order_write,
-	    .cursor_of = cw_api_order_cursor,
-	};
-
-	return cw_api_get_bot_rows(req, &orders);
 }
 
 static guint
@@ -934,25 +901,6 @@ static GPtrArray *
 cw_api_metrics_read(CwApiRows *r, guint n, GError **error)
 {
 	return cw_store_metrics_page(r->api->store, r->bot_name, r->cursor, n, error);
-}
-
-/* GET /bots/{name}/performance?before&limit: the equity series */
-static guint
-cw_api_get_performance(CwApiRequest *req)
-{
-	static const CwApiBotRows equity = {
-	    .member = "equity",
-	    .cursor = "before",
-	    .next_member = "next_before",
-	    .default_limit = 500,
-	    .max_limit = 5000,
-	    .per_read = CW_API_METRICS_PER_READ,
-	    .read = cw_api_metrics_read,
-	    .write = cw_api_metrics_write,
-	    .cursor_of = cw_api_metrics_cursor,
-	};
-
-	return cw_api_get_bot_rows(req, &equity);
 }
 
 /* The exchange whose candles a bot's live feed records: the feed type
@@ -1487,55 +1435,51 @@ cw_api_delete_bot(CwApiRequest *req)
 	return cw_api_ok(req, SOUP_STATUS_OK, "removed", TRUE);
 }
 
+/* What an admin toggle route sets. */
+typedef enum {
+	CW_API_TOGGLE_ENABLED,
+	CW_API_TOGGLE_MODE,
+	CW_API_TOGGLE_KILL_SWITCH,
+} CwApiToggleKind;
+
+typedef struct {
+	CwApiToggleKind kind;
+	gboolean on;        /* ENABLED: enabled; KILL_SWITCH: halted */
+	CwBotMode mode;     /* MODE */
+	const char *result; /* NULL: the mode's name */
+} CwApiToggle;
+
+/* POST /bots/{name}/enable, disable, halt, resume and /halt-all,
+ * /resume-all; req->data is the CwApiToggle. */
 static guint
-cw_api_set_enabled(CwApiRequest *req, gboolean enabled)
+cw_api_toggle(CwApiRequest *req)
 {
+	const CwApiToggle *t = req->data;
 	g_autoptr(GError) error = NULL;
 	g_auto(CwStoreBot) bot = {0};
-	gboolean changed = FALSE;
+	gboolean changed = TRUE;
+	gboolean ok = FALSE;
 
-	if (!cw_api_find_bot(req, &bot))
+	if (t->kind != CW_API_TOGGLE_KILL_SWITCH && !cw_api_find_bot(req, &bot))
 		return req->status;
-	if (!cw_bot_admin_set_enabled(req->api->store, req->name, enabled, &changed, &error))
+	switch (t->kind) {
+	case CW_API_TOGGLE_ENABLED:
+		changed = FALSE;
+		ok = cw_bot_admin_set_enabled(req->api->store, req->name, t->on, &changed, &error);
+		break;
+	case CW_API_TOGGLE_MODE:
+		ok = cw_bot_admin_set_mode(req->api->store, req->name, t->mode, "api", &error);
+		break;
+	case CW_API_TOGGLE_KILL_SWITCH:
+		ok = cw_bot_admin_set_kill_switch(req->api->store, t->on, "api", &error);
+		break;
+	default:
+		g_assert_not_reached();
+	}
+	if (!ok)
 		return cw_api_problem_from_error(req, error);
-	return cw_api_ok(req, SOUP_STATUS_OK, enabled ? "enabled" : "disabled", changed);
-}
-
-static guint
-cw_api_post_enable(CwApiRequest *req)
-{
-	return cw_api_set_enabled(req, TRUE);
-}
-
-static guint
-cw_api_post_disable(CwApiRequest *req)
-{
-	return cw_api_set_enabled(req, FALSE);
-}
-
-static guint
-cw_api_set_mode(CwApiRequest *req, CwBotMode mode)
-{
-	g_autoptr(GError) error = NULL;
-	g_auto(CwStoreBot) bot = {0};
-
-	if (!cw_api_find_bot(req, &bot))
-		return req->status;
-	if (!cw_bot_admin_set_mode(req->api->store, req->name, mode, "api", &error))
-		return cw_api_problem_from_error(req, error);
-	return cw_api_ok(req, SOUP_STATUS_OK, cw_bot_mode_to_string(mode), TRUE);
-}
-
-static guint
-cw_api_post_halt(CwApiRequest *req)
-{
-	return cw_api_set_mode(req, CW_BOT_MODE_HALTED);
-}
-
-static guint
-cw_api_post_resume(CwApiRequest *req)
-{
-	return cw_api_set_mode(req, CW_BOT_MODE_ACTIVE);
+	return cw_api_ok(req, SOUP_STATUS_OK,
+			 t->result != NULL ? t->result : cw_bot_mode_to_string(t->mode), changed);
 }
 
 char *
@@ -1625,28 +1569,6 @@ cw_api_post_close(CwApiRequest *req)
 	return cw_api_ok(req, SOUP_STATUS_OK, "close sent", TRUE);
 }
 
-static guint
-cw_api_kill_switch(CwApiRequest *req, gboolean halted)
-{
-	g_autoptr(GError) error = NULL;
-
-	if (!cw_bot_admin_set_kill_switch(req->api->store, halted, "api", &error))
-		return cw_api_problem_from_error(req, error);
-	return cw_api_ok(req, SOUP_STATUS_OK, halted ? "kill switch on" : "kill switch off", TRUE);
-}
-
-static guint
-cw_api_post_halt_all(CwApiRequest *req)
-{
-	return cw_api_kill_switch(req, TRUE);
-}
-
-static guint
-cw_api_post_resume_all(CwApiRequest *req)
-{
-	return cw_api_kill_switch(req, FALSE);
-}
-
 /* Registered as a WebSocket handler; listed here for the OpenAPI check
  * and answered 400 when asked without an upgrade. */
 static guint
@@ -1656,29 +1578,56 @@ cw_api_get_stream(CwApiRequest *req)
 			      "the stream is a WebSocket: send an Upgrade request");
 }
 
+/* What differs between the routes of one handler. */
+
+/* cw_api_get_rows: {member, cursor, next_member, default_limit, max_limit,
+ * per_read, read, write, cursor_of}. GET /bots/{name}/trades?before&limit
+ * and /performance?before&limit (the equity series) page newest first,
+ * /orders?after&limit the bot's open orders oldest first. */
+/* clang-format off */
+static const CwApiBotRows cw_api_trades = {
+    "trades", "before", "next_before", 100, 1000, 0,
+    cw_api_trades_read, cw_api_trade_write, cw_api_trade_cursor};
+static const CwApiBotRows cw_api_orders = {
+    "orders", "after", "next_after", 100, 1000, 0,
+    cw_api_orders_read, cw_api_order_write, cw_api_order_cursor};
+static const CwApiBotRows cw_api_equity = {
+    "equity", "before", "next_before", 500, 5000, CW_API_METRICS_PER_READ,
+    cw_api_metrics_read, cw_api_metrics_write, cw_api_metrics_cursor};
+/* clang-format on */
+
+/* cw_api_toggle: {kind, on, mode, result} */
+static const CwApiToggle cw_api_enable = {CW_API_TOGGLE_ENABLED, TRUE, 0, "enabled"};
+static const CwApiToggle cw_api_disable = {CW_API_TOGGLE_ENABLED, FALSE, 0, "disabled"};
+static const CwApiToggle cw_api_halt = {CW_API_TOGGLE_MODE, FALSE, CW_BOT_MODE_HALTED, NULL};
+static const CwApiToggle cw_api_resume = {CW_API_TOGGLE_MODE, FALSE, CW_BOT_MODE_ACTIVE, NULL};
+static const CwApiToggle cw_api_halt_all = {CW_API_TOGGLE_KILL_SWITCH, TRUE, 0, "kill switch on"};
+static const CwApiToggle cw_api_resume_all = {CW_API_TOGGLE_KILL_SWITCH, FALSE, 0,
+					      "kill switch off"};
+
 static const CwApiRoute cw_api_routes[] = {
-    {{"GET", "/bots"}, CW_API_ROLE_READ, FALSE, cw_api_get_bots},
-    {{"POST", "/bots"}, CW_API_ROLE_ADMIN, TRUE, cw_api_post_bots},
-    {{"GET", "/bots/{name}"}, CW_API_ROLE_READ, FALSE, cw_api_get_bot},
-    {{"DELETE", "/bots/{name}"}, CW_API_ROLE_ADMIN, FALSE, cw_api_delete_bot},
-    {{"PUT", "/bots/{name}/config"}, CW_API_ROLE_ADMIN, TRUE, cw_api_put_config},
-    {{"GET", "/bots/{name}/trades"}, CW_API_ROLE_READ, FALSE, cw_api_get_trades},
-    {{"GET", "/bots/{name}/orders"}, CW_API_ROLE_READ, FALSE, cw_api_get_orders},
-    {{"GET", "/bots/{name}/positions"}, CW_API_ROLE_READ, FALSE, cw_api_get_positions},
-    {{"GET", "/bots/{name}/performance"}, CW_API_ROLE_READ, FALSE, cw_api_get_performance},
-    {{"GET", "/bots/{name}/candles"}, CW_API_ROLE_READ, FALSE, cw_api_get_candles},
-    {{"POST", "/bots/{name}/enable"}, CW_API_ROLE_ADMIN, FALSE, cw_api_post_enable},
-    {{"POST", "/bots/{name}/disable"}, CW_API_ROLE_ADMIN, FALSE, cw_api_post_disable},
-    {{"POST", "/bots/{name}/halt"}, CW_API_ROLE_ADMIN, FALSE, cw_api_post_halt},
-    {{"POST", "/bots/{name}/resume"}, CW_API_ROLE_ADMIN, FALSE, cw_api_post_resume},
-    {{"POST", "/bots/{name}/switch"}, CW_API_ROLE_ADMIN, TRUE, cw_api_post_switch},
-    {{"POST", "/bots/{name}/close"}, CW_API_ROLE_ADMIN, FALSE, cw_api_post_close},
-    {{"POST", "/halt-all"}, CW_API_ROLE_ADMIN, FALSE, cw_api_post_halt_all},
-    {{"POST", "/resume-all"}, CW_API_ROLE_ADMIN, FALSE, cw_api_post_resume_all},
-    {{"GET", "/events"}, CW_API_ROLE_READ, FALSE, cw_api_get_events},
-    {{"GET", "/version"}, CW_API_ROLE_READ, FALSE, cw_api_get_version},
-    {{"GET", "/openapi.json"}, CW_API_ROLE_READ, FALSE, cw_api_get_openapi},
-    {{"GET", "/stream"}, CW_API_ROLE_READ, FALSE, cw_api_get_stream},
+    {{"GET", "/bots"}, CW_API_ROLE_READ, FALSE, cw_api_get_bots, NULL},
+    {{"POST", "/bots"}, CW_API_ROLE_ADMIN, TRUE, cw_api_post_bots, NULL},
+    {{"GET", "/bots/{name}"}, CW_API_ROLE_READ, FALSE, cw_api_get_bot, NULL},
+    {{"DELETE", "/bots/{name}"}, CW_API_ROLE_ADMIN, FALSE, cw_api_delete_bot, NULL},
+    {{"PUT", "/bots/{name}/config"}, CW_API_ROLE_ADMIN, TRUE, cw_api_put_config, NULL},
+    {{"GET", "/bots/{name}/trades"}, CW_API_ROLE_READ, FALSE, cw_api_get_rows, &cw_api_trades},
+    {{"GET", "/bots/{name}/orders"}, CW_API_ROLE_READ, FALSE, cw_api_get_rows, &cw_api_orders},
+    {{"GET", "/bots/{name}/positions"}, CW_API_ROLE_READ, FALSE, cw_api_get_positions, NULL},
+    {{"GET", "/bots/{name}/performance"}, CW_API_ROLE_READ, FALSE, cw_api_get_rows, &cw_api_equity},
+    {{"GET", "/bots/{name}/candles"}, CW_API_ROLE_READ, FALSE, cw_api_get_candles, NULL},
+    {{"POST", "/bots/{name}/enable"}, CW_API_ROLE_ADMIN, FALSE, cw_api_toggle, &cw_api_enable},
+    {{"POST", "/bots/{name}/disable"}, CW_API_ROLE_ADMIN, FALSE, cw_api_toggle, &cw_api_disable},
+    {{"POST", "/bots/{name}/halt"}, CW_API_ROLE_ADMIN, FALSE, cw_api_toggle, &cw_api_halt},
+    {{"POST", "/bots/{name}/resume"}, CW_API_ROLE_ADMIN, FALSE, cw_api_toggle, &cw_api_resume},
+    {{"POST", "/bots/{name}/switch"}, CW_API_ROLE_ADMIN, TRUE, cw_api_post_switch, NULL},
+    {{"POST", "/bots/{name}/close"}, CW_API_ROLE_ADMIN, FALSE, cw_api_post_close, NULL},
+    {{"POST", "/halt-all"}, CW_API_ROLE_ADMIN, FALSE, cw_api_toggle, &cw_api_halt_all},
+    {{"POST", "/resume-all"}, CW_API_ROLE_ADMIN, FALSE, cw_api_toggle, &cw_api_resume_all},
+    {{"GET", "/events"}, CW_API_ROLE_READ, FALSE, cw_api_get_events, NULL},
+    {{"GET", "/version"}, CW_API_ROLE_READ, FALSE, cw_api_get_version, NULL},
+    {{"GET", "/openapi.json"}, CW_API_ROLE_READ, FALSE, cw_api_get_openapi, NULL},
+    {{"GET", "/stream"}, CW_API_ROLE_READ, FALSE, cw_api_get_stream, NULL},
 };
 
 const CwApiRouteInfo *
@@ -1912,6 +1861,7 @@ cw_api_handle(SoupServer *server, SoupServerMessage *msg, const char *path, GHas
 		return;
 	}
 	mutation = g_strcmp0(route->info.method, "GET") != 0;
+	req.data = route->data;
 	if (cw_api_authorize(&req, route->role) && (!route->body || cw_api_check_body(&req)))
 		route->handler(&req);
 	if (mutation)

@@ -406,7 +406,6 @@ cw_store_events_last_seq(CwStore *self, GError **error)
 	g_autoptr(GRecMutexLocker) locker = NULL;
 	g_autoptr(CwStoreStmt) stmt = NULL;
 	const char *purpose = "reading the journal's last sequence number";
-	int rc;
 
 	g_return_val_if_fail(CW_IS_STORE(self), -1);
 
@@ -415,12 +414,7 @@ cw_store_events_last_seq(CwStore *self, GError **error)
 			     "SELECT coalesce(max(seq), 0) FROM events", purpose, error);
 	if (stmt == NULL)
 		return -1;
-	rc = sqlite3_step(stmt);
-	if (rc != SQLITE_ROW) {
-		cw_store_set_error(self, error, rc, "%s", purpose);
-		return -1;
-	}
-	return sqlite3_column_int64(stmt, 0);
+	return cw_store_step_int64(self, stmt, -1, purpose, error);
 }
 
 /**
@@ -455,12 +449,5 @@ cw_store_events_nth_newest_seq(CwStore *self, gint64 bot_id, const char *type, g
 	rc |= sqlite3_bind_int64(stmt, 3, n > 0 ? (gint64) n - 1 : 0);
 	if (!cw_store_check_bind(self, rc, purpose, error))
 		return -1;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW) {
-		cw_store_set_error(self, error, rc, "%s", purpose);
-		return -1;
-	}
-	return sqlite3_column_int64(stmt, 0);
+	return cw_store_step_int64(self, stmt, 0, purpose, error);
 }

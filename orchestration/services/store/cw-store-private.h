@@ -87,6 +87,11 @@ void cw_store_set_error(CwStore *self, GError **error, int rc, const char *purpo
 gboolean cw_store_check_bind(CwStore *self, int rc, const char *purpose, GError **error);
 /* Steps a statement that returns no row; FALSE with error unless SQLITE_DONE. */
 gboolean cw_store_step_done(CwStore *self, sqlite3_stmt *stmt, const char *purpose, GError **error);
+/* Steps a query for one integer: column 0 of its first row, none when it
+ * returns no row, -1 with error when the step fails. none = -1 makes no row
+ * an error like a failed step. */
+gint64 cw_store_step_int64(CwStore *self, sqlite3_stmt *stmt, gint64 none, const char *purpose,
+			   GError **error);
 
 /* Makes one object of the statement's current row; NULL with error when
  * the row holds what it may not. flag is the caller's (e.g. "the schema

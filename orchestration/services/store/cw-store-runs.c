@@ -205,12 +205,7 @@ cw_store_count_trades(CwStore *self, const char *run_id, const char *bot_name, G
 	rc |= cw_store_bind_text(stmt, 2, bot_name);
 	if (!cw_store_check_bind(self, rc, purpose, error))
 		return -1;
-	rc = sqlite3_step(stmt);
-	if (rc != SQLITE_ROW) {
-		cw_store_set_error(self, error, rc, "%s", purpose);
-		return -1;
-	}
-	return sqlite3_column_int64(stmt, 0);
+	return cw_store_step_int64(self, stmt, -1, purpose, error);
 }
 
 /**

@@ -572,6 +572,21 @@ cw_store_step_done(CwStore *self, sqlite3_stmt *stmt, const char *purpose, GErro
 	return FALSE;
 }
 
+gint64
+cw_store_step_int64(CwStore *self, sqlite3_stmt *stmt, gint64 none, const char *purpose,
+		    GError **error)
+{
+	int rc = sqlite3_step(stmt);
+
+	if (rc == SQLITE_DONE && none >= 0)
+		return none;
+	if (rc != SQLITE_ROW) {
+		cw_store_set_error(self, error, rc, "%s", purpose);
+		return -1;
+	}
+	return sqlite3_column_int64(stmt, 0);
+}
+
 GPtrArray *
 cw_store_collect(CwStore *self, sqlite3_stmt *stmt, CwStoreRowReader read, gboolean flag,
 		 GDestroyNotify free_func, const char *purpose, GError **error)
@@ -821,7 +836,6 @@ cw_store_get_data_version(CwStore *self, GError **error)
 	g_autoptr(GRecMutexLocker) locker = NULL;
 	g_autoptr(CwStoreStmt) stmt = NULL;
 	const char *purpose = "reading the data version";
-	int rc;
 
 	g_return_val_if_fail(CW_IS_STORE(self), -1);
 	locker = cw_store_lock(self);
@@ -829,12 +843,7 @@ cw_store_get_data_version(CwStore *self, GError **error)
 	    cw_store_stmt(self, CW_STORE_STMT_DATA_VERSION, "PRAGMA data_version", purpose, error);
 	if (stmt == NULL)
 		return -1;
-	rc = sqlite3_step(stmt);
-	if (rc != SQLITE_ROW) {
-		cw_store_set_error(self, error, rc, "%s", purpose);
-		return -1;
-	}
-	return sqlite3_column_int64(stmt, 0);
+	return cw_store_step_int64(self, stmt, -1, purpose, error);
 }
 
 /* ---- checked row reader ---- */

@@ -1,0 +1,127 @@
+#include "cw-venue-core.h"
+
+#include <string.h>
+
+typedef struct {
+	CwOrder order;
+	CwFill fill;
+	CwBrokerFault fault;
+	gboolean has_fill;
+	gboolean has_fault;
+} CwVenueCoreReport;
+
+void
+cw_venue_core_init(CwVenueCore *self)
+{
+	memset(self, 0, sizeof(*self));
+	self->orders = g_array_new(FALSE, TRUE, sizeof(CwOrder));
+	self->queue = g_array_new(FALSE, TRUE, sizeof(CwVenueCoreReport));
+}
+
+void
+cw_venue_core_clear(CwVenueCore *self)
+{
+	g_clear_pointer(&self->orders, g_array_unref);
+	g_clear_pointer(&self->queue, g_array_unref);
+}
+
+void
+cw_venue_core_set_sink(CwVenueCore *self, CwExecutionSink sink, gpointer user_data)
+{
+	self->sink = sink;
+	self->sink_data = user_data;
+}
+
+CwOrder *
+cw_venue_core_find(CwVenueCore *self, const char *id, guint *index)
+{
+	for (guint i = 0; i < self->orders->len; i++) {
+		CwOrder *o = &g_array_index(self->orders, CwOrder, i);
+		if (strcmp(o->client_order_id, id) == 0) {
+			if (index != NULL)
+				*index = i;
+			return o;
+		}
+	}
+	return NULL;
+}
+
+void
+cw_venue_core_queue(CwVenueCore *self, const CwOrder *order, const CwFill *fill,
+		    const CwBrokerFault *fault)
+{
+	CwVenueCoreReport r = {0};
+
+	r.order = *order;
+	if (fill != NULL) {
+		r.fill = *fill;
+		r.has_fill = TRUE;
+	}
+	if (fault != NULL) {
+		r.fault = *fault;
+		r.has_fault = TRUE;
+	}
+	g_array_append_val(self->queue, r);
+}
+
+void
+cw_venue_core_fill(CwVenueCore *self, CwOrder *o, double qty, double price)
+{
+	CwFill fill = {0};
+
+	memcpy(fill.client_order_id, o->client_order_id, CW_CLIENT_ORDER_ID_LEN);
+	fill.strategy_id = o->strategy_id;
+	fill.symbol = o->symbol;
+	fill.side = o->side;
+	fill.purpose = o->purpose;
+	fill.qty = qty;
+	fill.price = price;
+	fill.time = self->now;
+	o->avg_fill_price = price;
+	o->filled_qty += qty;
+	o->status = o->filled_qty + 1e-12 >= o->qty ? CW_ORDER_STATUS_FILLED
+						    : CW_ORDER_STATUS_PARTIALLY_FILLED;
+	cw_venue_core_queue(self, o, &fill, NULL);
+}
+
+gboolean
+cw_venue_core_stop_crossed(const CwOrder *o, const CwCandle *candle)
+{
+	return o->side == CW_SIDE_SELL ? candle->low <= o->stop_price
+				       : candle->high >= o->stop_price;
+}
+
+static void
+cw_venue_core_deliver_report(CwVenueCore *self, const CwVenueCoreReport *r)
+{
+	CwExecutionReport report = {0};
+
+	report.order = &r->order;
+	report.fill = r->has_fill ? &r->fill : NULL;
+	report.error = r->has_fault ? &r->fault : NULL;
+	if (self->sink != NULL)
+		self->sink(&report, self->sink_data);
+}
+
+gboolean
+cw_venue_core_deliver_one(CwVenueCore *self)
+{
+	CwVenueCoreReport r;
+
+	if (self->queue->len == 0)
+		return FALSE;
+	r = g_array_index(self->queue, CwVenueCoreReport, 0);
+	g_array_remove_index(self->queue, 0);
+	cw_venue_core_deliver_report(self, &r);
+	return TRUE;
+}
+
+void
+cw_venue_core_deliver_queued(CwVenueCore *self)
+{
+	g_autoptr(GArray) due = self->queue;
+
+	self->queue = g_array_new(FALSE, TRUE, sizeof(CwVenueCoreReport));
+	for (guint i = 0; i < due->len; i++)
+		cw_venue_core_deliver_report(self, &g_array_index(due, CwVenueCoreReport, i));
+}
