@@ -5,6 +5,7 @@
 
 #include "cw-config.h"
 #include "cw-kline-frame.h"
+#include "cw-net.h"
 #include "cw-streaming.h"
 
 #include <math.h>
@@ -1822,7 +1823,8 @@ cw_exchange_sim_start(CwExchangeSim *self, guint port, GError **error)
 					  self, NULL);
 	soup_server_add_websocket_handler(self->server, "/stream", NULL, NULL, cw_sim_on_websocket,
 					  self, NULL);
-	if (!soup_server_listen(self->server, address, 0, error))
+	/* not soup_server_listen(): its backlog of 10 resets bursts of connects */
+	if (!cw_net_listen_tcp(self->server, address, 0, error))
 		return FALSE;
 	uris = soup_server_get_uris(self->server);
 	self->port = uris != NULL ? (guint) g_uri_get_port(uris->data) : 0;
