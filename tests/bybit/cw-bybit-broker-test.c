@@ -320,6 +320,87 @@ test_trade(void)
 	fixture_clear(&f);
 }
 
+static const Seen *
+report_with_error(Fixture *f, const char *id)
+{
+	for (guint i = 0; i < f->reports->len; i++) {
+		const Seen *s = &g_array_index(f->reports, Seen, i);
+
+		if (s->has_error && strcmp(s->order.client_order_id, id) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static gboolean
+rejected(Fixture *f)
+{
+	return report_with_error(f, wanted_id) != NULL;
+}
+
+/* Orders submitted before instruments-info answered (the bot decides on the
+ * first candle after its warm-up, while its broker starts; the config gives
+ * no rules) go out rounded to the venue's lot step (the simulator's 0.001),
+ * not as given (refused with 10001), and one below the venue's minimum is
+ * refused here, never sent. */
+static void
+test_rules_before_start(void)
+{
+	Fixture f;
+	CwOrder entry = market("cw-rr-1", CW_SIDE_BUY, 0.0345678, CW_ORDER_PURPOSE_ENTRY);
+	CwOrder tiny = market("cw-rr-2", CW_SIDE_BUY, 0.0004, CW_ORDER_PURPOSE_ENTRY);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) slow = json_from_string("{\"rest_delay_ms\":300}", NULL);
+	g_autofree char *json = NULL;
+	g_autoptr(CwBotConfig) config = NULL;
+	gint64 creates;
+	const Seen *refused;
+
+	fixture_init(&f, NULL);
+	creates = audit_int(&f, "creates_received");
+	/* instruments-info answers 300 ms late, the venue's clock at once */
+	g_assert_true(cw_exchange_sim_apply_faults(f.sim, slow, &error));
+	g_assert_no_error(error);
+	json = g_strdup_printf(
+	    "{\"name\":\"t\",\"symbol\":\"BTCUSDT\",\"interval\":\"1m\","
+	    "\"broker\":{\"type\":\"bybit\",\"rest_url\":\"http://127.0.0.1:%u\","
+	    "\"ws_url\":\"ws://127.0.0.1:%u/v5/private\",\"api_key_env\":\"CW_TEST_BYBIT_KEY\","
+	    "\"api_secret_env\":\"CW_TEST_BYBIT_SECRET\"},"
+	    "\"strategy\":{\"id\":\"s\",\"analyzers\":[{\"type\":\"ema_cross\",\"weight\":1,"
+	    "\"fast\":3,\"slow\":5}]}}",
+	    cw_exchange_sim_get_port(f.sim), cw_exchange_sim_get_port(f.sim));
+	config = cw_bot_config_new_from_data(json, -1, &error);
+	g_assert_no_error(error);
+	g_clear_object(&f.broker);
+	f.broker = cw_bybit_broker_new();
+	g_assert_true(cw_broker_configure(CW_BROKER(f.broker), config,
+					  cw_bot_config_get_section(config, "broker"), &error));
+	cw_broker_set_report_sink(CW_BROKER(f.broker), sink, &f);
+	cw_broker_on_candle(CW_BROKER(f.broker), NULL);
+	g_assert_false(cw_bybit_broker_is_ready(f.broker));
+	/* the rules are not known yet: both are taken */
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &entry, &error));
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &tiny, &error));
+	g_assert_no_error(error);
+	wanted_id = "cw-rr-1";
+	g_assert_true(wait_for(acked, &f, 5));
+	g_assert_null(report_with_error(&f, "cw-rr-1"));
+	wanted_id = "cw-rr-2";
+	g_assert_true(wait_for(rejected, &f, 5));
+	refused = report_with_error(&f, "cw-rr-2");
+	g_assert_cmpint(refused->error.kind, ==, CW_BROKER_ERROR_REJECTED);
+	g_assert_cmpint(refused->order.status, ==, CW_ORDER_STATUS_REJECTED);
+	g_assert_nonnull(strstr(refused->error.text, "below the minimum 0.001"));
+	g_assert_cmpint(accepted(&f, "cw-rr-2"), ==, 0);
+	g_assert_cmpint(audit_int(&f, "creates_received"), ==, creates + 1);
+	/* the venue fills what it took */
+	candle(&f, 100, 101, 99, 100);
+	wanted_id = "cw-rr-1";
+	wanted_qty = 0.034;
+	g_assert_true(wait_for(has_filled, &f, 5));
+	fixture_clear(&f);
+}
+
 /* One create under a fault: answered or not, the order is accepted once,
  * its fill reported once. */
 static void
@@ -1177,5 +1258,6 @@ main(int argc, char **argv)
 	g_test_add_func("/bybit/broker/follow", test_follow);
 	g_test_add_func("/bybit/broker/secrets", test_secrets);
 	g_test_add_func("/bybit/broker/config-errors", test_config_errors);
+	g_test_add_func("/bybit/broker/rules-before-start", test_rules_before_start);
 	return g_test_run();
 }
