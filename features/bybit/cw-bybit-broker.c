@@ -265,6 +265,26 @@ cw_bybit_broker_round(double v, double step, gboolean down)
 	return (down ? floor(v / step + 1e-9) : round(v / step)) * step;
 }
 
+/* The order's qty down to the lot step, its prices to the tick size, with
+ * the rules in force: FALSE (and why) when the qty is then below the
+ * minimum, which is never sent. Rounding twice changes nothing. */
+static gboolean
+cw_bybit_broker_apply_rules(const CwInstrument *in, CwOrder *o, char *why, gsize why_len)
+{
+	double qty = cw_bybit_broker_round(o->qty, in->lot_step, TRUE);
+
+	if (!isfinite(o->qty) || qty <= 0 || (in->min_qty > 0 && qty < in->min_qty - 1e-12)) {
+		g_snprintf(why, why_len,
+			   "quantity %.10g is below the minimum %.10g (lot step %.10g)", o->qty,
+			   in->min_qty, in->lot_step);
+		return FALSE;
+	}
+	o->qty = qty;
+	o->price = cw_bybit_broker_round(o->price, in->tick_size, FALSE);
+	o->stop_price = cw_bybit_broker_round(o->stop_price, in->tick_size, FALSE);
+	return TRUE;
+}
+
 /* Signing: every attempt gets a fresh timestamp ---------------------------------------- */
 
 static void
@@ -663,10 +683,12 @@ static void
 cw_bybit_broker_dispatch(CwBybitBroker *self)
 {
 	gint64 now = g_get_real_time() / 1000;
+	char why[CW_REASON_LEN];
 
 	if (self->cancellable == NULL || g_cancellable_is_cancelled(self->cancellable))
 		return;
-	if (!self->time_done) {
+	/* nothing is sent before the venue's clock and its lot step are known */
+	if (!self->time_done || !self->instruments_done) {
 		cw_bybit_broker_start(self);
 		return;
 	}
@@ -698,6 +720,15 @@ cw_bybit_broker_dispatch(CwBybitBroker *self)
 			return;
 		if (track == NULL || (track->ended && req->kind != CW_BYBIT_REQ_LOOKUP)) {
 			cw_bybit_req_free(req);
+			continue;
+		}
+		/* submitted before the instruments answered: the venue's rules now */
+		if (req->kind == CW_BYBIT_REQ_CREATE && !track->acked &&
+		    !cw_bybit_broker_apply_rules(&self->instrument, &track->order, why,
+						 sizeof why)) {
+			track->create_queued = FALSE;
+			cw_bybit_req_free(req);
+			cw_bybit_broker_fault(self, track, CW_BROKER_ERROR_REJECTED, 0, why);
 			continue;
 		}
 		if (self->limit->limit_left > 0)
@@ -1535,6 +1566,8 @@ cw_bybit_broker_instruments_got(GObject *source, GAsyncResult *result, gpointer 
 	if (!g_error_matches(error, CW_NET_ERROR, CW_NET_ERROR_CANCELLED)) {
 		self->instruments_done = TRUE;
 		cw_bybit_broker_start_finished(self);
+		/* the creates that waited for the rules */
+		cw_bybit_broker_dispatch(self);
 	}
 }
 
@@ -1759,7 +1792,8 @@ cw_bybit_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 	const char *id = order->client_order_id;
 	const CwInstrument *in = &self->instrument;
 	CwBybitTrack *track;
-	double qty;
+	CwOrder given;
+	char why[CW_REASON_LEN];
 
 	if (self->api_key == NULL) {
 		cw_broker_set_error(error, CW_BROKER_ERROR_REJECTED, 0, 0,
@@ -1771,12 +1805,12 @@ cw_bybit_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 				    "order: a client order id of 1 to 36 characters is required");
 		return FALSE;
 	}
-	qty = cw_bybit_broker_round(order->qty, in->lot_step, TRUE);
-	if (!isfinite(order->qty) || qty <= 0 || (in->min_qty > 0 && qty < in->min_qty - 1e-12)) {
-		cw_broker_set_error(error, CW_BROKER_ERROR_REJECTED, 0, 0,
-				    "order %s: quantity %.10g is below the minimum %.10g (lot step "
-				    "%.10g)",
-				    id, order->qty, in->min_qty, in->lot_step);
+	given = *order;
+	/* the venue's rules once instruments-info answered; before that only
+	 * a positive qty, and the rules apply when the create is sent */
+	if ((self->instruments_done || !(isfinite(order->qty) && order->qty > 0)) &&
+	    !cw_bybit_broker_apply_rules(in, &given, why, sizeof why)) {
+		cw_broker_set_error(error, CW_BROKER_ERROR_REJECTED, 0, 0, "order %s: %s", id, why);
 		return FALSE;
 	}
 	if ((order->type == CW_ORDER_TYPE_LIMIT && !(isfinite(order->price) && order->price > 0)) ||
@@ -1793,10 +1827,7 @@ cw_bybit_broker_submit(CwBroker *broker, const CwOrder *order, GError **error)
 		return FALSE;
 	}
 	track = g_new0(CwBybitTrack, 1);
-	track->order = *order;
-	track->order.qty = qty;
-	track->order.price = cw_bybit_broker_round(order->price, in->tick_size, FALSE);
-	track->order.stop_price = cw_bybit_broker_round(order->stop_price, in->tick_size, FALSE);
+	track->order = given;
 	track->order.status = CW_ORDER_STATUS_PENDING_NEW;
 	track->order.filled_qty = 0;
 	track->order.avg_fill_price = 0;

@@ -56,20 +56,46 @@ sink(const CwExecutionReport *report, gpointer user_data)
 	g_array_append_val(f->reports, s);
 }
 
+/* instrument: the config's rules (a JSON member and its comma, or ""); the
+ * key and secret from the environment variables env_prefix_KEY, _SECRET */
 static char *
-broker_json(Fixture *f, const char *extra)
+broker_json_with(Fixture *f, const char *instrument, const char *env_prefix, const char *extra)
 {
 	guint port = cw_exchange_sim_get_port(f->sim);
 
 	return g_strdup_printf(
-	    "{\"name\":\"t\",\"symbol\":\"BTCUSDT\",\"interval\":\"1m\","
-	    "\"instrument\":{\"tick_size\":0.5,\"lot_step\":0.001,\"min_qty\":0.001},"
+	    "{\"name\":\"t\",\"symbol\":\"BTCUSDT\",\"interval\":\"1m\",%s"
 	    "\"broker\":{\"type\":\"bybit\",\"rest_url\":\"http://127.0.0.1:%u\","
-	    "\"ws_url\":\"ws://127.0.0.1:%u/v5/private\",\"api_key_env\":\"CW_TEST_BYBIT_KEY\","
-	    "\"api_secret_env\":\"CW_TEST_BYBIT_SECRET\",\"timeout_s\":1%s},"
+	    "\"ws_url\":\"ws://127.0.0.1:%u/v5/private\",\"api_key_env\":\"%s_KEY\","
+	    "\"api_secret_env\":\"%s_SECRET\",\"timeout_s\":1%s},"
 	    "\"strategy\":{\"id\":\"s\",\"analyzers\":[{\"type\":\"ema_cross\",\"weight\":1,"
 	    "\"fast\":3,\"slow\":5}]}}",
-	    port, port, extra != NULL ? extra : "");
+	    instrument, port, port, env_prefix, env_prefix, extra != NULL ? extra : "");
+}
+
+static char *
+broker_json(Fixture *f, const char *extra)
+{
+	return broker_json_with(
+	    f, "\"instrument\":{\"tick_size\":0.5,\"lot_step\":0.001,\"min_qty\":0.001},",
+	    "CW_TEST_BYBIT", extra);
+}
+
+/* A broker on json, its reports to f's sink, started (not waited for). */
+static CwBybitBroker *
+broker_new(Fixture *f, const char *json)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(json, -1, &error);
+	CwBybitBroker *broker = cw_bybit_broker_new();
+
+	g_assert_no_error(error);
+	g_assert_true(cw_broker_configure(CW_BROKER(broker), config,
+					  cw_bot_config_get_section(config, "broker"), &error));
+	g_assert_no_error(error);
+	cw_broker_set_report_sink(CW_BROKER(broker), sink, f);
+	cw_broker_on_candle(CW_BROKER(broker), NULL);
+	return broker;
 }
 
 static gboolean
@@ -94,18 +120,10 @@ is_ready(Fixture *f)
 static void
 fixture_broker(Fixture *f, const char *extra)
 {
-	g_autoptr(GError) error = NULL;
 	g_autofree char *json = broker_json(f, extra);
-	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(json, -1, &error);
 
-	g_assert_no_error(error);
 	g_clear_object(&f->broker);
-	f->broker = cw_bybit_broker_new();
-	g_assert_true(cw_broker_configure(CW_BROKER(f->broker), config,
-					  cw_bot_config_get_section(config, "broker"), &error));
-	g_assert_no_error(error);
-	cw_broker_set_report_sink(CW_BROKER(f->broker), sink, f);
-	cw_broker_on_candle(CW_BROKER(f->broker), NULL);
+	f->broker = broker_new(f, json);
 	g_assert_true(wait_for(is_ready, f, 5));
 }
 
@@ -178,7 +196,10 @@ candle(Fixture *f, double open, double high, double low, double close)
 	c.low = low;
 	c.close = close;
 	c.volume = 1;
-	cw_sim_bybit_private_on_candle(f->priv, "BTCUSDT", &c);
+	/* every account of the venue matches it */
+	for (guint i = 0; i < cw_exchange_sim_get_n_accounts(f->sim); i++)
+		cw_sim_bybit_private_on_candle(cw_exchange_sim_get_account(f->sim, i), "BTCUSDT",
+					       &c);
 }
 
 static CwOrder
@@ -211,6 +232,7 @@ filled(Fixture *f, const char *id)
 
 static const char *wanted_id;
 static double wanted_qty;
+static CwBybitBroker *second_broker; /* test_accounts: the broker on the second account */
 
 static gboolean
 has_filled(Fixture *f)
@@ -317,6 +339,160 @@ test_trade(void)
 	}
 	g_assert_true(cancelled);
 	g_assert_cmpint(audit_int(&f, "max_per_link_id"), ==, 1);
+	fixture_clear(&f);
+}
+
+static const Seen *
+report_with_error(Fixture *f, const char *id)
+{
+	for (guint i = 0; i < f->reports->len; i++) {
+		const Seen *s = &g_array_index(f->reports, Seen, i);
+
+		if (s->has_error && strcmp(s->order.client_order_id, id) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static gboolean
+rejected(Fixture *f)
+{
+	return report_with_error(f, wanted_id) != NULL;
+}
+
+/* Orders submitted before instruments-info answered (the bot decides on the
+ * first candle after its warm-up, while its broker starts; the config gives
+ * no rules) go out rounded to the venue's lot step (the simulator's 0.001),
+ * not as given (refused with 10001), and one below the venue's minimum is
+ * refused here, never sent. */
+static void
+test_rules_before_start(void)
+{
+	Fixture f;
+	CwOrder entry = market("cw-rr-1", CW_SIDE_BUY, 0.0345678, CW_ORDER_PURPOSE_ENTRY);
+	CwOrder tiny = market("cw-rr-2", CW_SIDE_BUY, 0.0004, CW_ORDER_PURPOSE_ENTRY);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) slow = json_from_string("{\"rest_delay_ms\":300}", NULL);
+	g_autofree char *json = NULL;
+	gint64 creates;
+	const Seen *refused;
+
+	fixture_init(&f, NULL);
+	creates = audit_int(&f, "creates_received");
+	/* instruments-info answers 300 ms late, the venue's clock at once */
+	g_assert_true(cw_exchange_sim_apply_faults(f.sim, slow, &error));
+	g_assert_no_error(error);
+	/* no rules in the config */
+	json = broker_json_with(&f, "", "CW_TEST_BYBIT", NULL);
+	g_clear_object(&f.broker);
+	f.broker = broker_new(&f, json);
+	g_assert_false(cw_bybit_broker_is_ready(f.broker));
+	/* the rules are not known yet: both are taken */
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &entry, &error));
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &tiny, &error));
+	g_assert_no_error(error);
+	wanted_id = "cw-rr-1";
+	g_assert_true(wait_for(acked, &f, 5));
+	g_assert_null(report_with_error(&f, "cw-rr-1"));
+	wanted_id = "cw-rr-2";
+	g_assert_true(wait_for(rejected, &f, 5));
+	refused = report_with_error(&f, "cw-rr-2");
+	g_assert_cmpint(refused->error.kind, ==, CW_BROKER_ERROR_REJECTED);
+	g_assert_cmpint(refused->order.status, ==, CW_ORDER_STATUS_REJECTED);
+	g_assert_nonnull(strstr(refused->error.text, "below the minimum 0.001"));
+	g_assert_cmpint(accepted(&f, "cw-rr-2"), ==, 0);
+	g_assert_cmpint(audit_int(&f, "creates_received"), ==, creates + 1);
+	/* the venue fills what it took */
+	candle(&f, 100, 101, 99, 100);
+	wanted_id = "cw-rr-1";
+	wanted_qty = 0.034;
+	g_assert_true(wait_for(has_filled, &f, 5));
+	fixture_clear(&f);
+}
+
+static gboolean
+both_ready(Fixture *f)
+{
+	return is_ready(f) && cw_bybit_broker_is_ready(second_broker) &&
+	       cw_bybit_broker_stream_is_up(second_broker);
+}
+
+static gboolean
+both_filled(Fixture *f)
+{
+	return fabs(filled(f, "cw-ac-1") - 0.01) < 1e-9 && fabs(filled(f, "cw-ac-2") - 0.02) < 1e-9;
+}
+
+static gint64
+audit_of(CwSimBybitPrivate *account, const char *member)
+{
+	g_autoptr(JsonNode) audit = cw_sim_bybit_private_get_audit(account);
+
+	return json_object_get_int_member(json_node_get_object(audit), member);
+}
+
+static gboolean
+audit_accepted(CwSimBybitPrivate *account, const char *id)
+{
+	g_autoptr(JsonNode) audit = cw_sim_bybit_private_get_audit(account);
+
+	return json_object_has_member(
+	    json_object_get_object_member(json_node_get_object(audit), "accepted"), id);
+}
+
+/* Two accounts at the simulator, one broker on each: orders, positions and
+ * private streams stay each account's own (one account would net the two
+ * positions to -0.01). */
+static void
+test_accounts(void)
+{
+	Fixture f;
+	CwOrder buy = market("cw-ac-1", CW_SIDE_BUY, 0.01, CW_ORDER_PURPOSE_ENTRY);
+	CwOrder sell = market("cw-ac-2", CW_SIDE_SELL, 0.02, CW_ORDER_PURPOSE_ENTRY);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *json = NULL;
+	CwSimBybitPrivate *b;
+
+	fixture_init(&f, NULL);
+	g_assert_null(cw_exchange_sim_add_account(f.sim, KEY, "x", &error));
+	g_assert_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID);
+	g_clear_error(&error);
+	b = cw_exchange_sim_add_account(f.sim, "test-key-b", "test-secret-b", &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_exchange_sim_get_n_accounts(f.sim), ==, 2);
+	g_assert_true(cw_exchange_sim_get_account(f.sim, 0) == f.priv);
+	g_assert_true(cw_exchange_sim_get_account(f.sim, 1) == b);
+	g_setenv("CW_TEST_BYBIT_B_KEY", "test-key-b", TRUE);
+	g_setenv("CW_TEST_BYBIT_B_SECRET", "test-secret-b", TRUE);
+	json = broker_json_with(&f, "", "CW_TEST_BYBIT_B", NULL);
+	second_broker = broker_new(&f, json);
+	g_assert_true(wait_for(both_ready, &f, 5));
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &buy, &error));
+	g_assert_true(cw_broker_submit(CW_BROKER(second_broker), &sell, &error));
+	g_assert_no_error(error);
+	wanted_id = "cw-ac-1";
+	g_assert_true(wait_for(acked, &f, 5));
+	wanted_id = "cw-ac-2";
+	g_assert_true(wait_for(acked, &f, 5));
+	candle(&f, 100, 101, 99, 100);
+	g_assert_true(wait_for(both_filled, &f, 5));
+	g_assert_true(audit_accepted(f.priv, "cw-ac-1"));
+	g_assert_false(audit_accepted(f.priv, "cw-ac-2"));
+	g_assert_true(audit_accepted(b, "cw-ac-2"));
+	g_assert_false(audit_accepted(b, "cw-ac-1"));
+	/* each broker's stream authenticated at its own account */
+	g_assert_cmpint(audit_of(f.priv, "private_connections_open"), ==, 1);
+	g_assert_cmpint(audit_of(b, "private_connections_open"), ==, 1);
+	g_assert_cmpint(audit_of(b, "private_auths"), ==, 1);
+	wanted_id = NULL;
+	g_assert_true(wait_for(idle, &f, 5));
+	g_assert_cmpfloat_with_epsilon(cw_bybit_broker_get_exchange_position(f.broker), 0.01,
+				       1e-12);
+	g_assert_cmpfloat_with_epsilon(cw_bybit_broker_get_exchange_position(second_broker), -0.02,
+				       1e-12);
+	g_clear_object(&second_broker);
+	g_unsetenv("CW_TEST_BYBIT_B_KEY");
+	g_unsetenv("CW_TEST_BYBIT_B_SECRET");
 	fixture_clear(&f);
 }
 
@@ -1177,5 +1353,7 @@ main(int argc, char **argv)
 	g_test_add_func("/bybit/broker/follow", test_follow);
 	g_test_add_func("/bybit/broker/secrets", test_secrets);
 	g_test_add_func("/bybit/broker/config-errors", test_config_errors);
+	g_test_add_func("/bybit/broker/rules-before-start", test_rules_before_start);
+	g_test_add_func("/bybit/broker/accounts", test_accounts);
 	return g_test_run();
 }

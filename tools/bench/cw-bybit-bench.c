@@ -35,22 +35,29 @@ bench_sink(const CwExecutionReport *report, gpointer user_data)
 		bot->acks++;
 		if (strcmp(report->order->client_order_id, bot->want) == 0)
 			bot->acked_us = g_get_monotonic_time();
-		/* the venue keeps at most 64 working orders per symbol */
+		/* the simulator keeps at most 64 working orders per symbol and account */
 		cw_broker_cancel(CW_BROKER(bot->broker), report->order->client_order_id, NULL);
 	}
 }
 
+/* The venue keeps at most 64 working orders per symbol and account (the
+ * paper broker's table), Bybit 500: the 100 brokers that submit at once
+ * are spread over this many keys, each its own account at the simulator. */
+#define BENCH_KEYS_OF_100 2
+
+/* key 0: KEY from CW_BENCH_KEY; key k > 0: bench-key-k from CW_BENCH_KEY_k */
 static CwBybitBroker *
-bench_broker(guint port, Bot *bot)
+bench_broker(guint port, Bot *bot, guint key)
 {
 	g_autoptr(GError) error = NULL;
+	g_autofree char *suffix = key == 0 ? g_strdup("") : g_strdup_printf("_%u", key);
 	g_autofree char *json = g_strdup_printf(
 	    "{\"name\":\"b\",\"symbol\":\"BTCUSDT\",\"broker\":{\"type\":\"bybit\","
 	    "\"rest_url\":\"http://127.0.0.1:%u\",\"ws_url\":\"ws://127.0.0.1:%u/v5/private\","
-	    "\"api_key_env\":\"CW_BENCH_KEY\",\"api_secret_env\":\"CW_BENCH_SECRET\"},"
+	    "\"api_key_env\":\"CW_BENCH_KEY%s\",\"api_secret_env\":\"CW_BENCH_SECRET%s\"},"
 	    "\"strategy\":{\"id\":\"s\",\"analyzers\":[{\"type\":\"ema_cross\",\"weight\":1,"
 	    "\"fast\":3,\"slow\":5}]}}",
-	    port, port);
+	    port, port, suffix, suffix);
 	g_autoptr(CwBotConfig) config = cw_bot_config_new_from_data(json, -1, &error);
 	CwBybitBroker *broker = cw_bybit_broker_new();
 
@@ -125,19 +132,43 @@ bench_order(guint bot, guint round)
 	return o;
 }
 
-/* rounds of: every bot submits one order at once; submit -> acknowledged */
+/* The simulator's account of key k > 0 (added the first time). */
 static void
-bench_latency(CwExchangeSim *sim, guint n_bots, guint rounds)
+bench_account(CwExchangeSim *sim, guint key)
+{
+	g_autofree char *name = g_strdup_printf("bench-key-%u", key);
+	g_autofree char *key_env = g_strdup_printf("CW_BENCH_KEY_%u", key);
+	g_autofree char *secret_env = g_strdup_printf("CW_BENCH_SECRET_%u", key);
+	g_autoptr(GError) error = NULL;
+	CwSimBybitPrivate *account;
+
+	if (key < cw_exchange_sim_get_n_accounts(sim))
+		return;
+	account = cw_exchange_sim_add_account(sim, name, SECRET, &error);
+	if (account == NULL) {
+		g_printerr("cw-bybit-bench: %s\n", error->message);
+		exit(1);
+	}
+	cw_sim_bybit_private_set_fault(account, "rate_limit_per_s", "1000000", NULL);
+	g_setenv(key_env, name, TRUE);
+	g_setenv(secret_env, SECRET, TRUE);
+}
+
+/* rounds of: every bot submits one order at once; submit -> acknowledged.
+ * The bots share n_keys keys (one private stream each), bot i on i % n_keys. */
+static void
+bench_latency(CwExchangeSim *sim, guint n_bots, guint n_keys, guint rounds)
 {
 	Bots b = {g_new0(Bot, n_bots), n_bots};
 	g_autoptr(GArray) lat = g_array_new(FALSE, FALSE, sizeof(gint64));
 	guint port = cw_exchange_sim_get_port(sim);
 
+	for (guint k = 1; k < n_keys; k++)
+		bench_account(sim, k);
 	for (guint i = 0; i < n_bots; i++)
-		b.bots[i].broker = bench_broker(port, &b.bots[i]);
+		b.bots[i].broker = bench_broker(port, &b.bots[i], i % n_keys);
 	bench_pump_until(bench_all_ready, &b, 30);
-	/* round 0 opens the connections (the server's accept backlog makes a
-	 * burst of 100 connects wait for SYN retries) and is not counted */
+	/* round 0 opens the connections and is not counted */
 	for (guint r = 0; r <= rounds; r++) {
 		for (guint i = 0; i < n_bots; i++) {
 			CwOrder o = bench_order(i, r + 1000 * n_bots);
@@ -159,8 +190,9 @@ bench_latency(CwExchangeSim *sim, guint n_bots, guint rounds)
 	{
 		guint i50 = lat->len / 2, i99 = lat->len * 99 / 100;
 
-		printf("submit->ack, %u bot(s), %u orders: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
-		       n_bots, lat->len, (double) g_array_index(lat, gint64, i50) / 1000.0,
+		printf("submit->ack, %u bot(s) on %u key(s), %u orders: p50 %.3f ms, p99 %.3f ms, "
+		       "max %.3f ms\n",
+		       n_bots, n_keys, lat->len, (double) g_array_index(lat, gint64, i50) / 1000.0,
 		       (double) g_array_index(lat, gint64, i99) / 1000.0,
 		       (double) g_array_index(lat, gint64, lat->len - 1) / 1000.0);
 	}
@@ -189,7 +221,7 @@ bench_sustained(CwExchangeSim *sim, guint limit, double seconds)
 
 	cw_sim_bybit_private_set_fault(cw_exchange_sim_get_private(sim), "rate_limit_per_s", text,
 				       NULL);
-	bot.broker = bench_broker(cw_exchange_sim_get_port(sim), &bot);
+	bot.broker = bench_broker(cw_exchange_sim_get_port(sim), &bot, 0);
 	bench_pump_until(bench_all_ready, &b, 30);
 	stats = cw_bybit_broker_get_stats(bot.broker);
 	sent_before = stats->creates_sent;
@@ -270,8 +302,8 @@ main(int argc, char **argv)
 	}
 	cw_sim_bybit_private_set_fault(cw_exchange_sim_get_private(sim), "rate_limit_per_s",
 				       "1000000", NULL);
-	bench_latency(sim, 1, quick ? 5 : 500);
-	bench_latency(sim, quick ? 10 : 100, quick ? 1 : 20);
+	bench_latency(sim, 1, 1, quick ? 5 : 500);
+	bench_latency(sim, quick ? 10 : 100, BENCH_KEYS_OF_100, quick ? 1 : 20);
 	bench_sustained(sim, 20, quick ? 1 : 5);
 	bench_sustained(sim, 100, quick ? 1 : 5);
 	cw_exchange_sim_free(sim);

@@ -26,13 +26,14 @@ static const char cw_bench_live_config_fmt[] =
     "\"exit\":{\"stop_loss\":{\"type\":\"percent\",\"value\":1.5},"
     "\"take_profits\":[{\"percent\":1.0,\"close\":0.5},{\"percent\":2.0}]}}%s}";
 
-/* --broker bybit: the bots trade on the simulator's private API */
-#define CW_BENCH_LIVE_KEY    "bench-live-key"
-#define CW_BENCH_LIVE_SECRET "bench-live-secret-5e1f"
+/* --broker bybit: the bots trade on the simulator's private API, each on
+ * its own account (key bench-live-key-N, from CW_BENCH_LIVE_KEY_N) */
+#define CW_BENCH_LIVE_KEY    "bench-live-key-%u"
+#define CW_BENCH_LIVE_SECRET "bench-live-secret-5e1f-%u"
 static const char cw_bench_live_bybit_fmt[] =
     ",\"profile\":\"paper\",\"broker\":{\"type\":\"bybit\",\"rest_url\":\"http://127.0.0.1:%u\","
-    "\"ws_url\":\"ws://127.0.0.1:%u/v5/private\",\"api_key_env\":\"CW_BENCH_LIVE_KEY\","
-    "\"api_secret_env\":\"CW_BENCH_LIVE_SECRET\"}";
+    "\"ws_url\":\"ws://127.0.0.1:%u/v5/private\",\"api_key_env\":\"CW_BENCH_LIVE_KEY_%u\","
+    "\"api_secret_env\":\"CW_BENCH_LIVE_SECRET_%u\"}";
 
 typedef struct {
 	GArray *opens;  /* open time of each closed candle sent */
@@ -63,20 +64,33 @@ cw_bench_live_sent(gint64 open_time, gpointer data)
 	g_array_append_val(self->stamps, now);
 }
 
-/* The private REST requests the simulator received, by path: a catch-up
- * or lookup that spins shows as thousands here. */
+/* The private REST requests the simulator received, by path, over every
+ * account: a catch-up or lookup that spins shows as thousands here. */
 static void
-cw_bench_live_print_requests(CwSimBybitPrivate *priv)
+cw_bench_live_print_requests(CwExchangeSim *sim)
 {
-	g_autoptr(JsonNode) audit = cw_sim_bybit_private_get_audit(priv);
-	JsonObject *requests =
-	    json_object_get_object_member(json_node_get_object(audit), "requests");
-	g_autoptr(GList) paths = json_object_get_members(requests);
+	g_autoptr(GHashTable) sums = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GList) paths = NULL;
 
+	for (guint i = 0; i < cw_exchange_sim_get_n_accounts(sim); i++) {
+		g_autoptr(JsonNode) audit =
+		    cw_sim_bybit_private_get_audit(cw_exchange_sim_get_account(sim, i));
+		JsonObject *requests =
+		    json_object_get_object_member(json_node_get_object(audit), "requests");
+		g_autoptr(GList) members = json_object_get_members(requests);
+
+		for (GList *l = members; l != NULL; l = l->next) {
+			gint64 n = GPOINTER_TO_SIZE(g_hash_table_lookup(sums, l->data));
+
+			n += json_object_get_int_member(requests, l->data);
+			g_hash_table_insert(sums, g_strdup(l->data), GSIZE_TO_POINTER((gsize) n));
+		}
+	}
+	paths = g_list_sort(g_hash_table_get_keys(sums), (GCompareFunc) strcmp);
 	printf("candlewick-bench live: private REST requests at the simulator:");
 	for (GList *l = paths; l != NULL; l = l->next)
-		printf(" %s %" G_GINT64_FORMAT, (const char *) l->data,
-		       json_object_get_int_member(requests, l->data));
+		printf(" %s %" G_GSIZE_FORMAT, (const char *) l->data,
+		       GPOINTER_TO_SIZE(g_hash_table_lookup(sums, l->data)));
 	printf("\n");
 }
 
@@ -100,6 +114,31 @@ cw_bench_live_create(const char *link_id, gboolean reduce_only, gpointer data)
 	g_array_append_val(self->creates, d);
 	if (!reduce_only)
 		g_array_append_val(self->entries, d);
+}
+
+/* One account per bot: the first is the simulator's own, the others are
+ * added; each gets the bench's rate limit and create hook. */
+static gboolean
+cw_bench_live_accounts(CwExchangeSim *sim, guint n_bots, CwBenchLive *bench, GError **error)
+{
+	for (guint i = 0; i < n_bots; i++) {
+		g_autofree char *key = g_strdup_printf(CW_BENCH_LIVE_KEY, i);
+		g_autofree char *secret = g_strdup_printf(CW_BENCH_LIVE_SECRET, i);
+		g_autofree char *key_env = g_strdup_printf("CW_BENCH_LIVE_KEY_%u", i);
+		g_autofree char *secret_env = g_strdup_printf("CW_BENCH_LIVE_SECRET_%u", i);
+		CwSimBybitPrivate *account =
+		    i == 0 ? cw_exchange_sim_get_private(sim)
+			   : cw_exchange_sim_add_account(sim, key, secret, error);
+
+		if (account == NULL)
+			return FALSE;
+		g_setenv(key_env, key, TRUE);
+		g_setenv(secret_env, secret, TRUE);
+		/* the figure is latency, not the limit */
+		cw_sim_bybit_private_set_fault(account, "rate_limit_per_s", "1000000", NULL);
+		cw_sim_bybit_private_set_create_func(account, cw_bench_live_create, bench);
+	}
+	return TRUE;
 }
 
 static void
@@ -155,7 +194,8 @@ cw_bench_live_bots(const char *db, guint n_bots, guint port, gboolean bybit, GEr
 	for (guint i = 0; i < n_bots; i++) {
 		g_autofree char *name = g_strdup_printf("bot-%u", i);
 		g_autofree char *broker =
-		    bybit ? g_strdup_printf(cw_bench_live_bybit_fmt, port, port) : g_strdup("");
+		    bybit ? g_strdup_printf(cw_bench_live_bybit_fmt, port, port, i, i)
+			  : g_strdup("");
 		g_autofree char *json = g_strdup_printf(cw_bench_live_config_fmt, i, port, port,
 							5 + i % 7, 20 + i % 13, broker);
 		if (cw_store_bot_add(store, name, json, TRUE, error) < 0)
@@ -224,25 +264,18 @@ cw_command_bench_live(int argc, char **argv)
 	sim_options.linger = 1;
 	sim_options.wait_subscribers = 1;
 	if (bybit) {
-		sim_options.api_key = CW_BENCH_LIVE_KEY;
-		sim_options.api_secret = CW_BENCH_LIVE_SECRET;
-		g_setenv("CW_BENCH_LIVE_KEY", CW_BENCH_LIVE_KEY, TRUE);
-		g_setenv("CW_BENCH_LIVE_SECRET", CW_BENCH_LIVE_SECRET, TRUE);
-	}
-	sim = cw_exchange_sim_new(&sim_options, &error);
-	if (sim == NULL || !cw_exchange_sim_start(sim, 0, &error) ||
-	    !cw_bench_live_bots(db, (guint) n_bots, cw_exchange_sim_get_port(sim), bybit, &error)) {
-		cw_bench_print_error("live", error);
-		return 1;
+		/* the first account's; cw_bench_live_accounts() adds the others */
+		sim_options.api_key = "bench-live-key-0";
+		sim_options.api_secret = "bench-live-secret-5e1f-0";
 	}
 	bench.entries = g_array_new(FALSE, FALSE, sizeof(gint64));
 	bench.creates = g_array_new(FALSE, FALSE, sizeof(gint64));
-	if (bybit) {
-		CwSimBybitPrivate *priv = cw_exchange_sim_get_private(sim);
-
-		/* one key for every bot: the figure is latency, not the limit */
-		cw_sim_bybit_private_set_fault(priv, "rate_limit_per_s", "1000000", NULL);
-		cw_sim_bybit_private_set_create_func(priv, cw_bench_live_create, &bench);
+	sim = cw_exchange_sim_new(&sim_options, &error);
+	if (sim == NULL || !cw_exchange_sim_start(sim, 0, &error) ||
+	    (bybit && !cw_bench_live_accounts(sim, (guint) n_bots, &bench, &error)) ||
+	    !cw_bench_live_bots(db, (guint) n_bots, cw_exchange_sim_get_port(sim), bybit, &error)) {
+		cw_bench_print_error("live", error);
+		return 1;
 	}
 	cw_service_options_init(&options);
 	g_strlcpy(options.http_listen, "off", sizeof options.http_listen);
@@ -296,12 +329,12 @@ cw_command_bench_live(int argc, char **argv)
 	       g_array_index(lat, gint64, (guint) (lat->len * 0.99)) / 1e3,
 	       g_array_index(lat, gint64, lat->len - 1) / 1e3);
 	if (bybit) {
-		printf("candlewick-bench live: bybit broker, frame sent -> create received by the "
-		       "simulator:\n");
+		printf("candlewick-bench live: bybit broker, one account per bot, frame sent -> "
+		       "create received by the simulator:\n");
 		cw_bench_live_print("entries (decided on the candle)", bench.entries);
 		cw_bench_live_print("every create (stops and exits after fills too)",
 				    bench.creates);
-		cw_bench_live_print_requests(cw_exchange_sim_get_private(sim));
+		cw_bench_live_print_requests(sim);
 	}
 	g_array_unref(bench.entries);
 	g_array_unref(bench.creates);

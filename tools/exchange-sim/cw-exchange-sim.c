@@ -5,6 +5,7 @@
 
 #include "cw-config.h"
 #include "cw-kline-frame.h"
+#include "cw-net.h"
 #include "cw-streaming.h"
 
 #include <math.h>
@@ -96,6 +97,7 @@ struct _CwExchangeSim {
 	gpointer sent_data;
 
 	CwSimBybitPrivate *priv;
+	GPtrArray *accounts; /* CwSimBybitPrivate: priv (borrowed) first, then added ones */
 };
 
 void
@@ -497,11 +499,12 @@ cw_sim_emit(CwExchangeSim *self, CwSimMarket *m, guint i, guint j, gint64 ts)
 	CwCandle candle;
 
 	/* the next candle matches part of the way into it */
-	if (closed && self->priv != NULL && i + 1 < m->candles->len)
-		cw_sim_bybit_private_schedule_candle(
-		    self->priv, m->symbol, &g_array_index(m->candles, CwCandle, i + 1),
-		    (guint) (self->options.speed > 0 ? 500.0 / self->options.speed
-						     : self->interval_ms * 0.5));
+	for (guint a = 0; closed && i + 1 < m->candles->len && a < self->accounts->len; a++)
+		cw_sim_bybit_private_schedule_candle(self->accounts->pdata[a], m->symbol,
+						     &g_array_index(m->candles, CwCandle, i + 1),
+						     (guint) (self->options.speed > 0
+								  ? 500.0 / self->options.speed
+								  : self->interval_ms * 0.5));
 	if (cw_sim_faults_hit(f, f->drop_every, 1, i)) {
 		if (closed)
 			g_array_append_val(m->dropped, c->open_time);
@@ -1596,6 +1599,33 @@ cw_sim_set_date(CwExchangeSim *self, SoupServerMessage *msg)
 					     text);
 }
 
+static CwSimBybitPrivate *
+cw_sim_account_by_key(const char *api_key, gpointer data)
+{
+	CwExchangeSim *self = data;
+
+	for (guint i = 0; i < self->accounts->len; i++) {
+		if (cw_sim_bybit_private_has_key(self->accounts->pdata[i], api_key))
+			return self->accounts->pdata[i];
+	}
+	return NULL;
+}
+
+/* The account a private request's key names; the first for the control
+ * paths and for an unknown key (which it refuses). */
+static CwSimBybitPrivate *
+cw_sim_account_of(CwExchangeSim *self, SoupServerMessage *msg, const char *path)
+{
+	CwSimBybitPrivate *account = NULL;
+
+	if (self->accounts->len > 1 && !g_str_has_prefix(path, "/sim/"))
+		account = cw_sim_account_by_key(
+		    soup_message_headers_get_one(soup_server_message_get_request_headers(msg),
+						 "X-BAPI-API-KEY"),
+		    self);
+	return account != NULL ? account : self->priv;
+}
+
 static void
 cw_sim_on_http(SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
 	       gpointer data)
@@ -1605,7 +1635,8 @@ cw_sim_on_http(SoupServer *server, SoupServerMessage *msg, const char *path, GHa
 	gboolean spot = g_str_has_prefix(path, "/api/v3/");
 	guint delay = self->options.faults.rest_delay_ms;
 
-	if (self->priv != NULL && cw_sim_bybit_private_handle(self->priv, msg, path, query))
+	if (self->priv != NULL &&
+	    cw_sim_bybit_private_handle(cw_sim_account_of(self, msg, path), msg, path, query))
 		return;
 	if (g_str_has_prefix(path, "/sim/")) {
 		cw_sim_control(self, msg, path);
@@ -1752,6 +1783,9 @@ cw_exchange_sim_new(const CwExchangeSimOptions *options, GError **error)
 		    options->balance, cw_sim_clock, self);
 		cw_sim_bybit_private_set_rules(self->priv, options->qty_step, options->min_qty);
 	}
+	self->accounts = g_ptr_array_new();
+	if (self->priv != NULL)
+		g_ptr_array_add(self->accounts, self->priv);
 	self->markets = g_ptr_array_new_with_free_func(cw_sim_market_free);
 	self->conns = g_ptr_array_new_with_free_func(cw_sim_conn_free);
 	if (options->path == NULL) {
@@ -1794,6 +1828,10 @@ cw_exchange_sim_free(CwExchangeSim *self)
 	}
 	g_list_free(self->delayed);
 	g_clear_pointer(&self->conns, g_ptr_array_unref);
+	/* the added accounts (the first is priv) */
+	for (guint i = 1; self->accounts != NULL && i < self->accounts->len; i++)
+		cw_sim_bybit_private_free(self->accounts->pdata[i]);
+	g_clear_pointer(&self->accounts, g_ptr_array_unref);
 	g_clear_pointer(&self->priv, cw_sim_bybit_private_free);
 	if (self->server != NULL)
 		soup_server_disconnect(self->server);
@@ -1822,7 +1860,8 @@ cw_exchange_sim_start(CwExchangeSim *self, guint port, GError **error)
 					  self, NULL);
 	soup_server_add_websocket_handler(self->server, "/stream", NULL, NULL, cw_sim_on_websocket,
 					  self, NULL);
-	if (!soup_server_listen(self->server, address, 0, error))
+	/* not soup_server_listen(): its backlog of 10 resets bursts of connects */
+	if (!cw_net_listen_tcp(self->server, address, 0, error))
 		return FALSE;
 	uris = soup_server_get_uris(self->server);
 	self->port = uris != NULL ? (guint) g_uri_get_port(uris->data) : 0;
@@ -1836,6 +1875,41 @@ CwSimBybitPrivate *
 cw_exchange_sim_get_private(CwExchangeSim *self)
 {
 	return self->priv;
+}
+
+CwSimBybitPrivate *
+cw_exchange_sim_add_account(CwExchangeSim *self, const char *api_key, const char *api_secret,
+			    GError **error)
+{
+	CwSimBybitPrivate *account;
+
+	if (self->priv == NULL || api_key == NULL || *api_key == '\0' ||
+	    cw_sim_account_by_key(api_key, self) != NULL) {
+		g_set_error(error, CW_SIM_ERROR, CW_SIM_ERROR_INVALID,
+			    self->priv == NULL ? "add account: the simulator has no private API"
+					       : "add account: the key is empty or already known");
+		return NULL;
+	}
+	account = cw_sim_bybit_private_new(api_key, api_secret != NULL ? api_secret : "",
+					   self->options.balance, cw_sim_clock, self);
+	cw_sim_bybit_private_set_rules(account, self->options.qty_step, self->options.min_qty);
+	cw_sim_bybit_private_set_account_func(account, cw_sim_account_by_key, self);
+	cw_sim_bybit_private_set_account_func(self->priv, cw_sim_account_by_key, self);
+	g_ptr_array_add(self->accounts, account);
+	return account;
+}
+
+guint
+cw_exchange_sim_get_n_accounts(CwExchangeSim *self)
+{
+	return self->accounts->len;
+}
+
+CwSimBybitPrivate *
+cw_exchange_sim_get_account(CwExchangeSim *self, guint i)
+{
+	g_return_val_if_fail(i < self->accounts->len, NULL);
+	return self->accounts->pdata[i];
 }
 
 guint

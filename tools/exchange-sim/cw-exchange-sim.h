@@ -61,5 +61,16 @@ guint cw_exchange_sim_get_n_closed(CwExchangeSim *self);
 
 /* The private API, or NULL when no key was given. */
 CwSimBybitPrivate *cw_exchange_sim_get_private(CwExchangeSim *self);
+/* Another account at the private API: its own orders, positions, wallet
+ * and private streams, with the balance and instrument rules of the
+ * options. REST requests go to the account of their X-BAPI-API-KEY, a
+ * private WebSocket to the account of the key it authenticates with; the
+ * /sim/ control paths stay the first account's. NULL and an error without
+ * a private API or for a key already known. Owned by self. */
+CwSimBybitPrivate *cw_exchange_sim_add_account(CwExchangeSim *self, const char *api_key,
+					       const char *api_secret, GError **error);
+/* The accounts: 0 is the private API's first, then those added, in order. */
+guint cw_exchange_sim_get_n_accounts(CwExchangeSim *self);
+CwSimBybitPrivate *cw_exchange_sim_get_account(CwExchangeSim *self, guint i);
 
 G_END_DECLS

@@ -122,9 +122,11 @@ struct _CwSimBybitPrivate {
 	gint64 rl_window_ms;
 	guint rl_used;
 	guint64 n_push;
-	guint64 ws_connections; /* private WebSockets accepted */
-	guint64 ws_auths;       /* private WebSocket auths that succeeded */
-	GHashTable *requests;   /* path -> guint64 *: private REST requests received */
+	guint64 ws_connections;        /* private WebSockets accepted */
+	guint64 ws_auths;              /* private WebSocket auths that succeeded */
+	GHashTable *requests;          /* path -> guint64 *: private REST requests received */
+	CwSimAccountFunc account_func; /* the venue's other accounts */
+	gpointer account_data;
 };
 
 /* Numbers ------------------------------------------------------------------------ */
@@ -1781,10 +1783,26 @@ cw_sim_priv_ws_reply(CwSimPrivConn *conn, gboolean success, const char *ret_msg,
 	soup_websocket_connection_send_text(conn->ws, text);
 }
 
+/* A connection another account accepted, authenticating with a key of this one. */
+static void
+cw_sim_priv_conn_move(CwSimPrivConn *conn, CwSimBybitPrivate *to)
+{
+	CwSimBybitPrivate *from = conn->priv;
+	guint i;
+
+	if (g_ptr_array_find(from->conns, conn, &i))
+		(void) g_ptr_array_steal_index(from->conns, i);
+	from->ws_connections--;
+	conn->priv = to;
+	g_ptr_array_add(to->conns, conn);
+	to->ws_connections++;
+}
+
 static void
 cw_sim_priv_ws_auth(CwSimPrivConn *conn, JsonArray *args, const char *req_id)
 {
 	CwSimBybitPrivate *self = conn->priv;
+	CwSimBybitPrivate *other;
 	const char *key = NULL, *sign = NULL, *secret;
 	gint64 expires = 0;
 	char want[CW_BYBIT_SIGN_LEN];
@@ -1807,6 +1825,11 @@ cw_sim_priv_ws_auth(CwSimPrivConn *conn, JsonArray *args, const char *req_id)
 	if (key == NULL || sign == NULL || expires == 0) {
 		cw_sim_priv_ws_reply(conn, FALSE, "Params Error", req_id, "auth");
 		return;
+	}
+	if (cw_sim_priv_secret(self, key) == NULL && self->account_func != NULL &&
+	    (other = self->account_func(key, self->account_data)) != NULL && other != self) {
+		cw_sim_priv_conn_move(conn, other);
+		self = other;
 	}
 	if ((secret = cw_sim_priv_secret(self, key)) == NULL) {
 		cw_sim_priv_ws_reply(conn, FALSE, "API key is invalid.", req_id, "auth");
@@ -2220,4 +2243,17 @@ cw_sim_bybit_private_get_audit(CwSimBybitPrivate *self)
 	json_builder_end_array(b);
 	json_builder_end_object(b);
 	return json_builder_get_root(b);
+}
+
+gboolean
+cw_sim_bybit_private_has_key(CwSimBybitPrivate *self, const char *api_key)
+{
+	return api_key != NULL && cw_sim_priv_secret(self, api_key) != NULL;
+}
+
+void
+cw_sim_bybit_private_set_account_func(CwSimBybitPrivate *self, CwSimAccountFunc func, gpointer data)
+{
+	self->account_func = func;
+	self->account_data = data;
 }

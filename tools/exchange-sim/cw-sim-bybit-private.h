@@ -5,7 +5,8 @@
  * and wallet, the private WebSocket, matching against the replayed candles
  * with the paper broker's rules (one CwPaperBroker per symbol), an audit of
  * every accepted orderLinkId, and faults. One account: one API key, and
- * more with cw_sim_bybit_private_add_key(). */
+ * more with cw_sim_bybit_private_add_key(); the simulator holds more
+ * accounts with cw_exchange_sim_add_account(). */
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -75,5 +76,13 @@ JsonNode *cw_sim_bybit_private_get_audit(CwSimBybitPrivate *self);
 /* Another key of the same account (REST and the private WebSocket). */
 void cw_sim_bybit_private_add_key(CwSimBybitPrivate *self, const char *api_key,
 				  const char *api_secret);
+/* Whether api_key is a key of this account. */
+gboolean cw_sim_bybit_private_has_key(CwSimBybitPrivate *self, const char *api_key);
+/* The other accounts of the venue (cw_exchange_sim_add_account()): a private
+ * WebSocket this account accepted that authenticates with a key of another
+ * account moves to that one. func returns the account of a key, or NULL. */
+typedef CwSimBybitPrivate *(*CwSimAccountFunc)(const char *api_key, gpointer data);
+void cw_sim_bybit_private_set_account_func(CwSimBybitPrivate *self, CwSimAccountFunc func,
+					   gpointer data);
 
 G_END_DECLS
