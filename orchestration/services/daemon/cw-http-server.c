@@ -1,5 +1,7 @@
 #include "cw-services-daemon.h"
 
+#include "cw-net.h"
+
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
@@ -1025,7 +1027,7 @@ cw_http_server_listen_unix(CwHttpServer *self, const char *path, GError **error)
 		return FALSE;
 	(void) g_unlink(path);
 	addr = g_unix_socket_address_new(path);
-	return g_socket_bind(sock, addr, TRUE, error) && g_socket_listen(sock, error) &&
+	return cw_net_listen_socket(sock, addr, error) &&
 	       soup_server_listen_socket(self->server, sock,
 					 self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error);
 }
@@ -1064,8 +1066,10 @@ cw_http_server_listen(CwHttpServer *self, const char *listen, GError **error)
 	if (g_str_has_prefix(listen, "unix:"))
 		return cw_http_server_listen_unix(self, listen + 5, error);
 	addr = cw_http_server_parse_address(listen, error);
-	if (addr == NULL || !soup_server_listen(self->server, addr,
-						self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+	/* a real accept backlog: libsoup's is 10, and a burst of clients
+	 * (a dashboard's requests and its stream, scrapers) would be reset */
+	if (addr == NULL ||
+	    !cw_net_listen_tcp(self->server, addr, self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
 		return FALSE;
 	if (!self->tls && self->api != NULL &&
 	    !g_inet_address_get_is_loopback(
