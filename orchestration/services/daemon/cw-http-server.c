@@ -32,22 +32,43 @@ G_DEFINE_FINAL_TYPE(CwHttpServer, cw_http_server, G_TYPE_OBJECT)
 #define CW_VERSION "0.1.0"
 #endif
 
-/* The labels of each bot, built once per scrape: bot="...",strategy="..."
- * back to back in text (NUL-separated), each at its offset, in the order
- * the manager visits the bots (the same for every pass of one scrape). */
+/* The per-bot families, in the order they are written (the index of
+ * cw_http_server_bot_families[]). */
+typedef enum {
+	CW_BOT_FAMILY_INFO,
+	CW_BOT_FAMILY_CANDLES,
+	CW_BOT_FAMILY_ORDERS,
+	CW_BOT_FAMILY_FILLS,
+	CW_BOT_FAMILY_GUARDS,
+	CW_BOT_FAMILY_EQUITY,
+	CW_BOT_FAMILY_REALIZED,
+	CW_BOT_FAMILY_UNREALIZED,
+	CW_BOT_FAMILY_POSITION,
+	CW_BOT_FAMILY_MODE,
+	CW_BOT_FAMILY_FEED_LIVE,
+	CW_BOT_FAMILY_STALLED,
+	CW_BOT_FAMILY_RESTARTS,
+	CW_BOT_FAMILY_CANDLE_AGE,
+	CW_BOT_FAMILY_MEMORY,
+	CW_BOT_FAMILY_DECISION,
+	CW_BOT_FAMILY_ACK,
+	CW_BOT_FAMILY_N
+} CwBotFamily;
+
+/* Every bot's health view and labels (bot="...",strategy="..."), taken
+ * once per scrape: the families are written bot by bot from them, and
+ * the render runs on the main loop, so no candle moves them meanwhile. */
 typedef struct {
-	GString *text;
-	GArray *offsets; /* gsize */
-	GArray *ids;     /* gint64: the bot each prefix was built for */
-} CwMetricsLabels;
+	GArray *bots;    /* CwBotHealth */
+	GString *text;   /* the labels back to back, NUL-separated */
+	GArray *offsets; /* gsize: each bot's labels in text */
+} CwMetricsBots;
 
 typedef struct {
 	GString *out;
 	CwHttpServer *self;
 	const char *family; /* which series this pass writes */
-	CwMetricsLabels *prefixes;
-	guint index;      /* of the bot visited, within this pass */
-	GString *labels;  /* a bot's labels when its prefix is not at its index */
+	CwBotFamily id;
 	GString *scratch; /* reused: the labels with one more */
 	gint64 now_ms;    /* wall clock of the scrape */
 } CwMetricsPass;
@@ -65,29 +86,15 @@ cw_http_server_labels(GString *l, const CwBotHealth *bot)
 }
 
 static void
-cw_http_server_collect_labels(const CwBotHealth *bot, gpointer user_data)
+cw_http_server_collect_bot(const CwBotHealth *bot, gpointer user_data)
 {
-	CwMetricsLabels *pl = user_data;
-	gsize at = pl->text->len;
+	CwMetricsBots *mb = user_data;
+	gsize at = mb->text->len;
 
-	cw_http_server_labels(pl->text, bot);
-	g_string_append_c(pl->text, '\0');
-	g_array_append_val(pl->offsets, at);
-	g_array_append_val(pl->ids, bot->bot_id);
-}
-
-/* The labels of the bot a pass visits: its prefix built at the start of
- * the scrape, or (a bot the manager did not visit then) built now. */
-static const char *
-cw_http_server_bot_labels(CwMetricsPass *p, const CwBotHealth *bot)
-{
-	guint i = p->index++;
-
-	if (i < p->prefixes->ids->len && g_array_index(p->prefixes->ids, gint64, i) == bot->bot_id)
-		return p->prefixes->text->str + g_array_index(p->prefixes->offsets, gsize, i);
-	g_string_truncate(p->labels, 0);
-	cw_http_server_labels(p->labels, bot);
-	return p->labels->str;
+	g_array_append_val(mb->bots, *bot);
+	cw_http_server_labels(mb->text, bot);
+	g_string_append_c(mb->text, '\0');
+	g_array_append_val(mb->offsets, at);
 }
 
 static void
@@ -129,20 +136,24 @@ cw_http_server_sample_with(CwMetricsPass *p, const char *labels, const char *nam
 static void
 cw_http_server_bot_counters(CwMetricsPass *p, const char *l, const CwBotCounters *c)
 {
-	const char *f = p->family;
-
-	if (g_str_equal(f, "candlewick_bot_orders_total")) {
+	switch (p->id) {
+	case CW_BOT_FAMILY_ORDERS:
 		cw_http_server_sample_with(p, l, "result", "submitted", c->orders_submitted);
 		cw_http_server_sample_with(p, l, "result", "rejected", c->orders_rejected);
 		cw_http_server_sample_with(p, l, "result", "cancelled", c->orders_cancelled);
-	} else if (g_str_equal(f, "candlewick_bot_fills_total")) {
+		break;
+	case CW_BOT_FAMILY_FILLS:
 		cw_http_server_sample_with(p, l, "side", "buy", c->fills_buy);
 		cw_http_server_sample_with(p, l, "side", "sell", c->fills_sell);
-	} else if (g_str_equal(f, "candlewick_bot_guard_rejections_total")) {
+		break;
+	case CW_BOT_FAMILY_GUARDS:
 		for (guint i = 0; i < c->n_guards; i++)
 			cw_http_server_sample_with(p, l, "guard", c->guard_names[i],
 						   c->guard_trips[i]);
 		cw_http_server_sample_with(p, l, "guard", "other", c->guard_other);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -155,40 +166,47 @@ cw_http_server_bot_probe(CwMetricsPass *p, const char *l, const CwBotHealth *bot
 	if (p->self->env.probe != NULL)
 		cw_health_probe_get_bot_state(p->self->env.probe, bot->bot_id, &ps);
 	cw_prom_sample(p->out, p->family, l,
-		       g_str_equal(p->family, "candlewick_bot_stalled") ? (double) ps.stalled
-									: (double) ps.restarts);
+		       p->id == CW_BOT_FAMILY_STALLED ? (double) ps.stalled : (double) ps.restarts);
 }
 
 /* One family per pass keeps every family's samples together, as the
  * format requires. */
 static void
-cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
+cw_http_server_bot_series(CwMetricsPass *p, const CwBotHealth *bot, const char *l)
 {
-	CwMetricsPass *p = user_data;
 	const CwBotCounters *c = bot->counters;
 	const char *f = p->family;
-	const char *l = cw_http_server_bot_labels(p, bot);
 
-	if (g_str_equal(f, "candlewick_bot_info"))
+	switch (p->id) {
+	case CW_BOT_FAMILY_INFO:
 		cw_http_server_bot_info(p, bot, l);
-	else if (g_str_equal(f, "candlewick_bot_candles_total"))
+		break;
+	case CW_BOT_FAMILY_CANDLES:
 		cw_prom_sample_u64(p->out, f, l, c->candles);
-	else if (g_str_equal(f, "candlewick_bot_equity"))
+		break;
+	case CW_BOT_FAMILY_EQUITY:
 		cw_prom_sample(p->out, f, l, bot->equity);
-	else if (g_str_equal(f, "candlewick_bot_realized_pnl"))
+		break;
+	case CW_BOT_FAMILY_REALIZED:
 		cw_prom_sample(p->out, f, l, bot->realized_pnl);
-	else if (g_str_equal(f, "candlewick_bot_unrealized_pnl"))
+		break;
+	case CW_BOT_FAMILY_UNREALIZED:
 		cw_prom_sample(p->out, f, l, bot->unrealized_pnl);
-	else if (g_str_equal(f, "candlewick_bot_position_size"))
+		break;
+	case CW_BOT_FAMILY_POSITION:
 		cw_prom_sample(p->out, f, l, bot->position_qty);
-	else if (g_str_equal(f, "candlewick_bot_mode"))
+		break;
+	case CW_BOT_FAMILY_MODE:
 		cw_prom_sample(p->out, f, l, (double) bot->mode);
-	else if (g_str_equal(f, "candlewick_bot_feed_live"))
+		break;
+	case CW_BOT_FAMILY_FEED_LIVE:
 		cw_prom_sample(p->out, f, l, bot->feed_state == CW_HEALTH_FEED_LIVE);
-	else if (g_str_equal(f, "candlewick_bot_stalled") ||
-		 g_str_equal(f, "candlewick_bot_restarts"))
+		break;
+	case CW_BOT_FAMILY_STALLED:
+	case CW_BOT_FAMILY_RESTARTS:
 		cw_http_server_bot_probe(p, l, bot);
-	else if (g_str_equal(f, "candlewick_bot_last_candle_age_seconds"))
+		break;
+	case CW_BOT_FAMILY_CANDLE_AGE:
 		/* in milliseconds, the resolution of candle times: short, and
 		 * exact to the millisecond */
 		cw_prom_sample(p->out, f, l,
@@ -196,21 +214,26 @@ cw_http_server_bot_series(const CwBotHealth *bot, gpointer user_data)
 				   ? (double) (p->now_ms - c->last_candle_open - bot->interval_ms) /
 					 1000
 				   : 0);
-	else if (g_str_equal(f, "candlewick_bot_memory_bytes"))
+		break;
+	case CW_BOT_FAMILY_MEMORY:
 		cw_prom_sample_u64(p->out, f, l, bot->memory_bytes);
-	else if (g_str_equal(f, "candlewick_bot_decision_seconds")) {
+		break;
+	case CW_BOT_FAMILY_DECISION:
 		if (bot->decision_latency != NULL)
 			cw_prom_histogram_write(bot->decision_latency, p->out, f, l);
-	}
+		break;
 	/* only for bots that sent an order to a venue: 6 series each, and most
 	 * bots of a large process may never trade. A broker simulated on
 	 * candles (paper) answers within the candle's own dispatch: its wall
 	 * clock round trips say nothing of a venue and are left out. */
-	else if (g_str_equal(f, "candlewick_bot_ack_seconds")) {
+	case CW_BOT_FAMILY_ACK:
 		if (cw_http_server_has_round_trips(bot))
 			cw_prom_histogram_write(&bot->broker->ack, p->out, f, l);
-	} else
+		break;
+	default:
 		cw_http_server_bot_counters(p, l, c);
+		break;
+	}
 }
 
 static const struct {
@@ -218,29 +241,40 @@ static const struct {
 	const char *type;
 	const char *help;
 } cw_http_server_bot_families[] = {
-    {"candlewick_bot_info", "gauge", "1 for each loaded bot: its active strategy and broker type."},
-    {"candlewick_bot_candles_total", "counter", "Closed candles processed by the bot."},
-    {"candlewick_bot_orders_total", "counter",
-     "Orders by result (submitted, rejected, cancelled)."},
-    {"candlewick_bot_fills_total", "counter", "Fills by side."},
-    {"candlewick_bot_guard_rejections_total", "counter", "Guard rejections by guard."},
-    {"candlewick_bot_equity", "gauge", "Equity in quote currency."},
-    {"candlewick_bot_realized_pnl", "gauge", "Realized PnL after fees, quote currency."},
-    {"candlewick_bot_unrealized_pnl", "gauge", "Unrealized PnL, quote currency."},
-    {"candlewick_bot_position_size", "gauge", "Open position quantity, signed (short < 0)."},
-    {"candlewick_bot_mode", "gauge", "Mode: 0 active, 1 reduce-only, 2 halted."},
-    {"candlewick_bot_feed_live", "gauge", "1 while the bot's feed is live (not replaying)."},
-    {"candlewick_bot_stalled", "gauge", "1 while the bot is stalled."},
-    {"candlewick_bot_restarts", "gauge", "Restarts of the bot in the restart window."},
-    {"candlewick_bot_last_candle_age_seconds", "gauge",
-     "Seconds since the last processed candle closed."},
-    {"candlewick_bot_memory_bytes", "gauge",
-     "Bytes attributable to the bot: orchestrators and runtime buffers."},
-    {"candlewick_bot_decision_seconds", "histogram",
-     "Decision latency: candle dispatch time, every 64th candle."},
-    {"candlewick_bot_ack_seconds", "histogram",
-     "Broker round trip: order submitted to acknowledged (venues not simulated on candles)."},
+    [CW_BOT_FAMILY_INFO] = {"candlewick_bot_info", "gauge",
+			    "1 for each loaded bot: its active strategy and broker type."},
+    [CW_BOT_FAMILY_CANDLES] = {"candlewick_bot_candles_total", "counter",
+			       "Closed candles processed by the bot."},
+    [CW_BOT_FAMILY_ORDERS] = {"candlewick_bot_orders_total", "counter",
+			      "Orders by result (submitted, rejected, cancelled)."},
+    [CW_BOT_FAMILY_FILLS] = {"candlewick_bot_fills_total", "counter", "Fills by side."},
+    [CW_BOT_FAMILY_GUARDS] = {"candlewick_bot_guard_rejections_total", "counter",
+			      "Guard rejections by guard."},
+    [CW_BOT_FAMILY_EQUITY] = {"candlewick_bot_equity", "gauge", "Equity in quote currency."},
+    [CW_BOT_FAMILY_REALIZED] = {"candlewick_bot_realized_pnl", "gauge",
+				"Realized PnL after fees, quote currency."},
+    [CW_BOT_FAMILY_UNREALIZED] = {"candlewick_bot_unrealized_pnl", "gauge",
+				  "Unrealized PnL, quote currency."},
+    [CW_BOT_FAMILY_POSITION] = {"candlewick_bot_position_size", "gauge",
+				"Open position quantity, signed (short < 0)."},
+    [CW_BOT_FAMILY_MODE] = {"candlewick_bot_mode", "gauge",
+			    "Mode: 0 active, 1 reduce-only, 2 halted."},
+    [CW_BOT_FAMILY_FEED_LIVE] = {"candlewick_bot_feed_live", "gauge",
+				 "1 while the bot's feed is live (not replaying)."},
+    [CW_BOT_FAMILY_STALLED] = {"candlewick_bot_stalled", "gauge", "1 while the bot is stalled."},
+    [CW_BOT_FAMILY_RESTARTS] = {"candlewick_bot_restarts", "gauge",
+				"Restarts of the bot in the restart window."},
+    [CW_BOT_FAMILY_CANDLE_AGE] = {"candlewick_bot_last_candle_age_seconds", "gauge",
+				  "Seconds since the last processed candle closed."},
+    [CW_BOT_FAMILY_MEMORY] = {"candlewick_bot_memory_bytes", "gauge",
+			      "Bytes attributable to the bot: orchestrators and runtime buffers."},
+    [CW_BOT_FAMILY_DECISION] = {"candlewick_bot_decision_seconds", "histogram",
+				"Decision latency: candle dispatch time, every 64th candle."},
+    [CW_BOT_FAMILY_ACK] =
+	{"candlewick_bot_ack_seconds", "histogram",
+	 "Broker round trip: order submitted to acknowledged (venues not simulated on candles)."},
 };
+G_STATIC_ASSERT(G_N_ELEMENTS(cw_http_server_bot_families) == CW_BOT_FAMILY_N);
 
 static void
 cw_http_server_write_service(CwHttpServer *self, GString *out)
@@ -435,12 +469,11 @@ char *
 cw_http_server_render_metrics(CwHttpServer *self, gsize *len)
 {
 	GString *out = g_string_sized_new(4096);
-	g_autoptr(GString) labels = g_string_sized_new(64);
 	g_autoptr(GString) scratch = g_string_sized_new(128);
 	g_autoptr(GString) text = g_string_sized_new(4096);
 	g_autoptr(GArray) offsets = g_array_new(FALSE, FALSE, sizeof(gsize));
-	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
-	CwMetricsLabels prefixes = {text, offsets, ids};
+	g_autoptr(GArray) bots = g_array_new(FALSE, FALSE, sizeof(CwBotHealth));
+	CwMetricsBots mb = {bots, text, offsets};
 	gint64 now_ms = g_get_real_time() / 1000;
 
 	cw_http_server_write_service(self, out);
@@ -448,16 +481,17 @@ cw_http_server_render_metrics(CwHttpServer *self, gsize *len)
 	if (self->env.probe != NULL)
 		cw_health_probe_write_metrics(self->env.probe, out);
 
-	cw_strategy_manager_foreach_health(self->env.manager, cw_http_server_collect_labels,
-					   &prefixes);
+	/* each bot's view once, not once per family */
+	cw_strategy_manager_foreach_health(self->env.manager, cw_http_server_collect_bot, &mb);
 	for (guint i = 0; i < G_N_ELEMENTS(cw_http_server_bot_families); i++) {
-		CwMetricsPass p = {out,       self,  cw_http_server_bot_families[i].name,
-				   &prefixes, 0,     labels,
-				   scratch,   now_ms};
+		CwMetricsPass p = {
+		    out,     self,  cw_http_server_bot_families[i].name, (CwBotFamily) i,
+		    scratch, now_ms};
 		cw_prom_family(out, p.family, cw_http_server_bot_families[i].type,
 			       cw_http_server_bot_families[i].help);
-		cw_strategy_manager_foreach_health(self->env.manager, cw_http_server_bot_series,
-						   &p);
+		for (guint k = 0; k < bots->len; k++)
+			cw_http_server_bot_series(&p, &g_array_index(bots, CwBotHealth, k),
+						  text->str + g_array_index(offsets, gsize, k));
 	}
 	*len = out->len;
 	return g_string_free(out, FALSE);
