@@ -170,6 +170,75 @@ test_warm_up_sends_nothing(void)
 	g_assert_cmpuint(cw_test_venue_broker_get_n_calls(venue), >, 0);
 }
 
+/* Trades entered at or after candle i. */
+static guint
+count_entries_from(CwTradingOrchestrator *orch, guint i)
+{
+	const GArray *trades = cw_trading_orchestrator_get_trades(orch);
+	guint n = 0;
+
+	for (guint t = 0; t < trades->len; t++)
+		n += g_array_index(trades, CwTrade, t).entry_time >= (gint64) i * 60000;
+	return n;
+}
+
+/* Catch-up (candles that closed while the bot was down): the resting stop
+ * and take profits fill on them as an exchange's would have, but no
+ * signal is acted on, no entry taken, no trailing move made; out of
+ * catch-up the bot decides again. The same candles live do trade. */
+static void
+test_catch_up_decides_nothing(void)
+{
+	g_autoptr(CwEventBus) bus = cw_event_bus_new();
+	g_autoptr(CwTradingOrchestrator) ref = new_orchestrator("paper", NULL);
+	g_autoptr(CwTradingOrchestrator) orch = new_orchestrator("paper", bus);
+	g_autoptr(CwTestRecorder) rec =
+	    cw_test_recorder_new(bus, cw_trading_orchestrator_get_strategy_id(orch));
+	const CwAccount *acc = cw_trading_orchestrator_get_account(orch);
+	const GArray *trades = cw_trading_orchestrator_get_trades(orch);
+	const CwTrade *last;
+	guint seen;
+
+	/* candle 3's long signal has filled: a position with its stop and
+	 * take profits resting */
+	run(orch, 0, 6);
+	g_assert_cmpfloat(cw_account_get_signed_qty(acc), >, 0);
+	g_assert_cmpuint(trades->len, ==, 0);
+	seen = rec->events->len;
+
+	cw_trading_orchestrator_set_catch_up(orch, TRUE);
+	g_assert_true(cw_trading_orchestrator_is_catch_up(orch));
+	run(orch, 6, 90);
+	for (guint i = seen; i < rec->events->len; i++) {
+		const CwTestEvent *e = &g_array_index(rec->events, CwTestEvent, i);
+
+		g_assert_cmpint(e->event.type, !=, CW_EVENT_SIGNAL_NEW);
+		g_assert_cmpint(e->event.type, !=, CW_EVENT_EXIT_SIGNAL);
+		g_assert_cmpint(e->event.type, !=, CW_EVENT_STOP_MOVED);
+		if (e->has_order)
+			g_assert_cmpint(e->order.purpose, !=, CW_ORDER_PURPOSE_ENTRY);
+	}
+	/* the position went out at a resting order, and nothing came after */
+	g_assert_cmpfloat(cw_account_get_signed_qty(acc), ==, 0);
+	g_assert_cmpuint(trades->len, >=, 1);
+	last = &g_array_index(trades, CwTrade, trades->len - 1);
+	g_test_message(
+	    "caught up: %u trades closed, the last by purpose %d at candle %" G_GINT64_FORMAT,
+	    trades->len, last->exit_reason, last->exit_time / 60000);
+	g_assert_true(last->exit_reason == CW_ORDER_PURPOSE_STOP_LOSS ||
+		      last->exit_reason == CW_ORDER_PURPOSE_TAKE_PROFIT);
+	g_assert_cmpuint(count_entries_from(orch, 6), ==, 0);
+
+	/* live, the same candles open trades */
+	run(ref, 0, 90);
+	g_assert_cmpuint(count_entries_from(ref, 6), >, 0);
+
+	/* and out of catch-up this one does again */
+	cw_trading_orchestrator_set_catch_up(orch, FALSE);
+	run(orch, 90, 200);
+	g_assert_cmpuint(count_entries_from(orch, 90), >, 0);
+}
+
 static void
 expect_refused(CwTradingOrchestrator *orch, const guint8 *data, gsize len, const char *what)
 {
@@ -239,6 +308,8 @@ main(int argc, char **argv)
 	cw_test_register_types();
 	g_test_add_func("/execution/recovery/round-trip", test_round_trip);
 	g_test_add_func("/execution/recovery/warm-up-sends-nothing", test_warm_up_sends_nothing);
+	g_test_add_func("/execution/recovery/catch-up-decides-nothing",
+			test_catch_up_decides_nothing);
 	g_test_add_func("/execution/recovery/damaged-snapshot", test_damaged);
 	g_test_add_func("/execution/recovery/other-strategy", test_other_strategy);
 	return g_test_run();

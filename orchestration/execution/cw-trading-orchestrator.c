@@ -120,6 +120,9 @@ struct _CwTradingOrchestrator {
 	/* warm-up: candles rebuild the strategy only; the broker is out of
 	 * reach (broker_iface is the refusing table) */
 	gboolean warm_up;
+	/* catch-up: candles that closed while the bot was down; the broker's
+	 * resting orders fill on them, nothing is decided */
+	gboolean catch_up;
 	const CwBrokerInterface *venue_iface; /* the broker's own, kept while warming up */
 	guint64 generation;                   /* bumped by every change of trading state */
 };
@@ -1759,6 +1762,16 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 	/* 3: decision */
 	self->output = cw_trading_orchestrator_no_output;
 	self->strategy_iface->on_candle(self->strategy, candle, &self->output);
+	if (G_UNLIKELY(self->catch_up)) {
+		/* a candle of the downtime: the strategy's state moved, but
+		 * its signals, the exit machine's moves and entries are not
+		 * acted on; what the fills above queued (a stop resized after
+		 * a take profit) and the timers still run */
+		cw_trading_orchestrator_run_timers(self);
+		cw_trading_orchestrator_drain(self);
+		self->in_candle = FALSE;
+		return;
+	}
 	if (self->output.signal.direction != CW_DIRECTION_NONE && self->bus != NULL) {
 		CwEvent event = cw_trading_orchestrator_no_event;
 		event.type = CW_EVENT_SIGNAL_NEW;
@@ -2437,6 +2450,34 @@ cw_trading_orchestrator_set_warm_up(CwTradingOrchestrator *self, gboolean warm_u
 		self->broker_iface = self->venue_iface;
 		self->venue_iface = NULL;
 	}
+}
+
+/**
+ * cw_trading_orchestrator_set_catch_up:
+ * @self: an orchestrator
+ * @catch_up: TRUE while the candles given closed while the bot was down
+ *   (after its cursor, before its feed is live)
+ *
+ * In catch-up on_candle() lets the broker fill the resting orders (a
+ * broker simulated on candles matches its stops and take profits on
+ * them, as an exchange would have while the bot was down), marks the
+ * account, runs the guards and updates the strategy's state, but takes
+ * no decision: no signal event, no entry, no signal or time exit, no
+ * trailing move. Fills are handled as always (the trade is closed, the
+ * stop resized after a take profit), and guards may still flatten.
+ */
+void
+cw_trading_orchestrator_set_catch_up(CwTradingOrchestrator *self, gboolean catch_up)
+{
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	self->catch_up = catch_up;
+}
+
+gboolean
+cw_trading_orchestrator_is_catch_up(CwTradingOrchestrator *self)
+{
+	g_return_val_if_fail(CW_IS_TRADING_ORCHESTRATOR(self), FALSE);
+	return self->catch_up;
 }
 
 gboolean

@@ -140,6 +140,8 @@ gboolean cw_trading_orchestrator_is_resolving(CwTradingOrchestrator *self);
  * trading state comes back from a snapshot. */
 void cw_trading_orchestrator_set_warm_up(CwTradingOrchestrator *self, gboolean warm_up);
 gboolean cw_trading_orchestrator_is_warm_up(CwTradingOrchestrator *self);
+void cw_trading_orchestrator_set_catch_up(CwTradingOrchestrator *self, gboolean catch_up);
+gboolean cw_trading_orchestrator_is_catch_up(CwTradingOrchestrator *self);
 guint64 cw_trading_orchestrator_get_n_refused_calls(void);
 guint64 cw_trading_orchestrator_get_generation(CwTradingOrchestrator *self);
 guint32 cw_trading_orchestrator_get_state_layout(void);

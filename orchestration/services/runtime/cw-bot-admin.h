@@ -57,6 +57,16 @@ G_BEGIN_DECLS
  * not track at the venue, for the restored state to claim back (it
  * predates the order): {"what", "client_order_id", "store", "venue"} */
 #define CW_BOT_ADMIN_EVENT_RECONCILE_ADOPT "RECONCILE_ADOPT"
+/* a live feed's state changed: {"feed", "state", ...the feed's counters} */
+#define CW_BOT_ADMIN_EVENT_FEED_STATE "FEED_STATE"
+/* a live feed down longer than feed.down_alert_s, then up again:
+ * {"feed", "state", "duration_s"} */
+#define CW_BOT_ADMIN_EVENT_FEED_DOWN "FEED_DOWN"
+#define CW_BOT_ADMIN_EVENT_FEED_UP   "FEED_UP"
+/* a restarted bot caught up on the candles that closed while it was down
+ * (resting orders filled on them, nothing decided):
+ * {"from", "to", "candles", "position_qty"} */
+#define CW_BOT_ADMIN_EVENT_DOWNTIME "DOWNTIME"
 
 /* Validates a bot configuration the way the service loads it: parses and
  * checks the document (errors carry the JSON path), then builds and drops
@@ -137,8 +147,8 @@ gboolean cw_bot_admin_get_kill_switch(CwStore *store, gboolean *halted, gint64 *
 
 /* The canonical (stored) name of an event type given in any case, with '-'
  * or '_': the names of cw_event_type_from_string() plus KILL_SWITCH,
- * AUDIT, CLOSE_REQUESTED, MANUAL_CLOSE, RECONCILE_DISCREPANCY, RECONCILE_CANCEL and
- * RECONCILE_ADOPT.
+ * AUDIT, CLOSE_REQUESTED, MANUAL_CLOSE, RECONCILE_DISCREPANCY, RECONCILE_CANCEL,
+ * RECONCILE_ADOPT, FEED_STATE, FEED_DOWN, FEED_UP and DOWNTIME.
  * NULL when unknown. */
 const char *cw_bot_admin_event_type_canonical(const char *name);
 /* "SIGNAL_NEW, EXIT_SIGNAL, ..., KILL_SWITCH", for error messages. */

@@ -81,6 +81,11 @@ struct _CwBotRuntime {
 	/* a live feed's warm-up: at most reduce-only, so no entry is taken on
 	 * history (exits of a position the bot holds still run) */
 	gboolean warming_up;
+	/* the candles of a restart's downtime (warming up, past the cursor):
+	 * caught up without decisions, journalled as one DOWNTIME event */
+	gint64 downtime_from;
+	gint64 downtime_to;
+	guint downtime_candles;
 	/* an order row of this bot waits in the journal for the candle's commit */
 	gboolean order_in_tx;
 	/* the active orchestrator's broker matches on candles (paper) */
@@ -1396,6 +1401,49 @@ cw_bot_runtime_prefetch(CwBotRuntime *self)
 		cw_trading_orchestrator_prefetch(self->active);
 }
 
+/* A candle of the downtime: the orchestrator catches up on it. */
+static void
+cw_bot_runtime_catch_up(CwBotRuntime *self, const CwCandle *candle)
+{
+	if (self->downtime_candles++ == 0)
+		self->downtime_from = candle->open_time;
+	self->downtime_to = candle->open_time;
+	cw_trading_orchestrator_set_catch_up(self->active, TRUE);
+}
+
+/* The downtime is over (the first live candle): the orchestrator decides
+ * again, and the journal says what it caught up on. */
+static void
+cw_bot_runtime_end_catch_up(CwBotRuntime *self)
+{
+	GString *out;
+	CwJsonWriter w;
+	const CwAccount *acc;
+
+	if (self->active != NULL)
+		cw_trading_orchestrator_set_catch_up(self->active, FALSE);
+	if (self->downtime_candles == 0)
+		return;
+	acc = self->active != NULL ? cw_trading_orchestrator_get_account(self->active) : NULL;
+	out = g_string_new(NULL);
+	cw_json_writer_init(&w, out, CW_JSON_WRITER_COMPACT);
+	cw_json_writer_begin_object(&w);
+	cw_json_writer_member_int(&w, "from", self->downtime_from);
+	cw_json_writer_member_int(&w, "to", self->downtime_to);
+	cw_json_writer_member_uint(&w, "candles", self->downtime_candles);
+	if (acc != NULL)
+		cw_json_writer_member_double(&w, "position_qty", cw_account_get_signed_qty(acc));
+	cw_json_writer_end_object(&w);
+	cw_log(G_LOG_LEVEL_MESSAGE, self->name, NULL,
+	       "caught up on %u candles that closed while the bot was down (resting orders "
+	       "filled on them, nothing decided)",
+	       self->downtime_candles);
+	cw_store_writer_event(
+	    self->writer, self->id, self->active_spec != NULL ? self->active_spec->id : NULL,
+	    CW_BOT_ADMIN_EVENT_DOWNTIME, self->downtime_to, g_string_free(out, FALSE));
+	self->downtime_candles = 0;
+}
+
 /* A candle that came while reconcile runs: decided on after it. */
 static void
 cw_bot_runtime_hold(CwBotRuntime *self, const CwCandle *candle)
@@ -1459,6 +1507,10 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		cw_bot_runtime_hold(self, candle);
 		return;
 	}
+	/* a live feed's candles that closed while the bot was down: caught
+	 * up (resting orders fill), not decided on */
+	if (G_UNLIKELY(self->warming_up && !self->recovering))
+		cw_bot_runtime_catch_up(self, candle);
 	/* a venue's orders of this candle wait for the journal's commit at
 	 * the end of this candle's fan-out (cw_feed_hub_route()) */
 	if (self->env.journal != NULL && !self->simulated &&
@@ -1720,6 +1772,8 @@ cw_bot_runtime_set_warming_up(CwBotRuntime *self, gboolean warming)
 	if (self->warming_up == warming)
 		return;
 	self->warming_up = warming;
+	if (!warming)
+		cw_bot_runtime_end_catch_up(self);
 	/* a new bot's history begins at its first live candle */
 	if (!warming && self->origin == G_MININT64)
 		self->seen_candle = FALSE;

@@ -508,7 +508,7 @@ cw_feed_hub_down_cb(gpointer user_data)
 			continue;
 		alert->journalled = TRUE;
 		n++;
-		cw_feed_hub_journal_down(share, bot, "FEED_DOWN",
+		cw_feed_hub_journal_down(share, bot, CW_BOT_ADMIN_EVENT_FEED_DOWN,
 					 cw_market_feed_get_state(share->feed), down_s);
 	}
 	if (n > 0)
@@ -537,7 +537,8 @@ cw_feed_hub_watch_down(CwFeedShare *share, CwFeedState state)
 
 			if (alert != NULL && alert->journalled && state == CW_FEED_STATE_LIVE) {
 				n++;
-				cw_feed_hub_journal_down(share, bot, "FEED_UP", state, down_s);
+				cw_feed_hub_journal_down(share, bot, CW_BOT_ADMIN_EVENT_FEED_UP,
+							 state, down_s);
 			}
 			if (alert != NULL)
 				alert->journalled = FALSE;
@@ -586,8 +587,8 @@ cw_feed_hub_on_state(CwMarketFeed *feed, int new_state, int old_state, gpointer 
 	 * journalled; its events stay on the candle clock */
 	if (!cw_feed_hub_keeps_counters(feed))
 		return;
-	cw_feed_hub_journal(share, "FEED_STATE", "state", cw_feed_state_to_string(new_state),
-			    cw_feed_state_to_string(old_state));
+	cw_feed_hub_journal(share, CW_BOT_ADMIN_EVENT_FEED_STATE, "state",
+			    cw_feed_state_to_string(new_state), cw_feed_state_to_string(old_state));
 	cw_feed_hub_watch_down(share, new_state);
 	cw_feed_hub_write_stats(share);
 	/* its history is in: a bot still at its cursor ends its warm-up now */
