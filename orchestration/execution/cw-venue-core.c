@@ -67,20 +67,12 @@ cw_venue_core_queue(CwVenueCore *self, const CwOrder *order, const CwFill *fill,
 void
 cw_venue_core_fill(CwVenueCore *self, CwOrder *o, double qty, double price)
 {
-	CwFill fill = {0};
+	CwFill fill;
 
-	memcpy(fill.client_order_id, o->client_order_id, CW_CLIENT_ORDER_ID_LEN);
-	fill.strategy_id = o->strategy_id;
-	fill.symbol = o->symbol;
-	fill.side = o->side;
-	fill.purpose = o->purpose;
-	fill.qty = qty;
-	fill.price = price;
-	fill.time = self->now;
+	cw_fill_init_from_order(&fill, o, qty, price, self->now);
 	o->avg_fill_price = price;
 	o->filled_qty += qty;
-	o->status = o->filled_qty + 1e-12 >= o->qty ? CW_ORDER_STATUS_FILLED
-						    : CW_ORDER_STATUS_PARTIALLY_FILLED;
+	o->status = cw_order_fill_status(o);
 	cw_venue_core_queue(self, o, &fill, NULL);
 }
 
