@@ -109,16 +109,16 @@ cw_order_fill_status(const CwOrder *order)
 void
 cw_fill_init_from_order(CwFill *fill, const CwOrder *order, double qty, double price, gint64 time)
 {
+	*fill = (CwFill){
+	    .strategy_id = order->strategy_id,
+	    .symbol = order->symbol,
+	    .side = order->side,
+	    .purpose = order->purpose,
+	    .qty = qty,
+	    .price = price,
+	    .time = time,
+	};
 	memcpy(fill->client_order_id, order->client_order_id, CW_CLIENT_ORDER_ID_LEN);
-	fill->strategy_id = order->strategy_id;
-	fill->symbol = order->symbol;
-	fill->side = order->side;
-	fill->purpose = order->purpose;
-	fill->maker = FALSE;
-	fill->qty = qty;
-	fill->price = price;
-	fill->fee = 0;
-	fill->time = time;
 }
 
 double
