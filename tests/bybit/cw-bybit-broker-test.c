@@ -98,6 +98,16 @@ broker_new(Fixture *f, const char *json)
 	return broker;
 }
 
+/* A broker whose config gives no instrument rules, its key and secret from
+ * env_prefix_KEY and _SECRET. */
+static CwBybitBroker *
+broker_without_rules(Fixture *f, const char *env_prefix)
+{
+	g_autofree char *json = broker_json_with(f, "", env_prefix, NULL);
+
+	return broker_new(f, json);
+}
+
 static gboolean
 wait_for(gboolean (*cond)(Fixture *f), Fixture *f, double seconds)
 {
@@ -214,6 +224,17 @@ market(const char *id, CwSide side, double qty, CwOrderPurpose purpose)
 	o.purpose = purpose;
 	o.reduce_only = purpose != CW_ORDER_PURPOSE_ENTRY;
 	return o;
+}
+
+/* Submits a market entry through broker; the broker must take it. */
+static void
+submit_entry(CwBybitBroker *broker, const char *id, CwSide side, double qty)
+{
+	CwOrder o = market(id, side, qty, CW_ORDER_PURPOSE_ENTRY);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(cw_broker_submit(CW_BROKER(broker), &o, &error));
+	g_assert_no_error(error);
 }
 
 static double
@@ -369,11 +390,8 @@ static void
 test_rules_before_start(void)
 {
 	Fixture f;
-	CwOrder entry = market("cw-rr-1", CW_SIDE_BUY, 0.0345678, CW_ORDER_PURPOSE_ENTRY);
-	CwOrder tiny = market("cw-rr-2", CW_SIDE_BUY, 0.0004, CW_ORDER_PURPOSE_ENTRY);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonNode) slow = json_from_string("{\"rest_delay_ms\":300}", NULL);
-	g_autofree char *json = NULL;
 	gint64 creates;
 	const Seen *refused;
 
@@ -382,15 +400,12 @@ test_rules_before_start(void)
 	/* instruments-info answers 300 ms late, the venue's clock at once */
 	g_assert_true(cw_exchange_sim_apply_faults(f.sim, slow, &error));
 	g_assert_no_error(error);
-	/* no rules in the config */
-	json = broker_json_with(&f, "", "CW_TEST_BYBIT", NULL);
 	g_clear_object(&f.broker);
-	f.broker = broker_new(&f, json);
+	f.broker = broker_without_rules(&f, "CW_TEST_BYBIT");
 	g_assert_false(cw_bybit_broker_is_ready(f.broker));
 	/* the rules are not known yet: both are taken */
-	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &entry, &error));
-	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &tiny, &error));
-	g_assert_no_error(error);
+	submit_entry(f.broker, "cw-rr-1", CW_SIDE_BUY, 0.0345678);
+	submit_entry(f.broker, "cw-rr-2", CW_SIDE_BUY, 0.0004);
 	wanted_id = "cw-rr-1";
 	g_assert_true(wait_for(acked, &f, 5));
 	g_assert_null(report_with_error(&f, "cw-rr-1"));
@@ -447,10 +462,7 @@ static void
 test_accounts(void)
 {
 	Fixture f;
-	CwOrder buy = market("cw-ac-1", CW_SIDE_BUY, 0.01, CW_ORDER_PURPOSE_ENTRY);
-	CwOrder sell = market("cw-ac-2", CW_SIDE_SELL, 0.02, CW_ORDER_PURPOSE_ENTRY);
 	g_autoptr(GError) error = NULL;
-	g_autofree char *json = NULL;
 	CwSimBybitPrivate *b;
 
 	fixture_init(&f, NULL);
@@ -464,12 +476,10 @@ test_accounts(void)
 	g_assert_true(cw_exchange_sim_get_account(f.sim, 1) == b);
 	g_setenv("CW_TEST_BYBIT_B_KEY", "test-key-b", TRUE);
 	g_setenv("CW_TEST_BYBIT_B_SECRET", "test-secret-b", TRUE);
-	json = broker_json_with(&f, "", "CW_TEST_BYBIT_B", NULL);
-	second_broker = broker_new(&f, json);
+	second_broker = broker_without_rules(&f, "CW_TEST_BYBIT_B");
 	g_assert_true(wait_for(both_ready, &f, 5));
-	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &buy, &error));
-	g_assert_true(cw_broker_submit(CW_BROKER(second_broker), &sell, &error));
-	g_assert_no_error(error);
+	submit_entry(f.broker, "cw-ac-1", CW_SIDE_BUY, 0.01);
+	submit_entry(second_broker, "cw-ac-2", CW_SIDE_SELL, 0.02);
 	wanted_id = "cw-ac-1";
 	g_assert_true(wait_for(acked, &f, 5));
 	wanted_id = "cw-ac-2";
