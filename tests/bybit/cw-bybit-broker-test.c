@@ -30,29 +30,16 @@ typedef struct {
 /* The simulator's clock ahead of the local one (ms) for the next fixture. */
 static gint64 fixture_skew_ms;
 
-typedef struct {
-	CwOrder order;
-	gboolean has_fill;
-	CwFill fill;
-	gboolean has_error;
-	CwBrokerFault error;
-} Seen;
+/* What the sink was told, in order. */
+typedef CwBrokerHeldReport Seen;
 
 static void
 sink(const CwExecutionReport *report, gpointer user_data)
 {
 	Fixture *f = user_data;
-	Seen s = {0};
+	Seen s;
 
-	s.order = *report->order;
-	if (report->fill != NULL) {
-		s.has_fill = TRUE;
-		s.fill = *report->fill;
-	}
-	if (report->error != NULL) {
-		s.has_error = TRUE;
-		s.error = *report->error;
-	}
+	cw_broker_held_report_set(&s, report->order, report->fill, report->error);
 	g_array_append_val(f->reports, s);
 }
 
@@ -268,7 +255,7 @@ acked(Fixture *f)
 		const Seen *s = &g_array_index(f->reports, Seen, i);
 
 		if (strcmp(s->order.client_order_id, wanted_id) == 0 &&
-		    s->order.status == CW_ORDER_STATUS_NEW && !s->has_error)
+		    s->order.status == CW_ORDER_STATUS_NEW && !s->has_fault)
 			return TRUE;
 	}
 	return FALSE;
@@ -369,7 +356,7 @@ report_with_error(Fixture *f, const char *id)
 	for (guint i = 0; i < f->reports->len; i++) {
 		const Seen *s = &g_array_index(f->reports, Seen, i);
 
-		if (s->has_error && strcmp(s->order.client_order_id, id) == 0)
+		if (s->has_fault && strcmp(s->order.client_order_id, id) == 0)
 			return s;
 	}
 	return NULL;
@@ -412,9 +399,9 @@ test_rules_before_start(void)
 	wanted_id = "cw-rr-2";
 	g_assert_true(wait_for(rejected, &f, 5));
 	refused = report_with_error(&f, "cw-rr-2");
-	g_assert_cmpint(refused->error.kind, ==, CW_BROKER_ERROR_REJECTED);
+	g_assert_cmpint(refused->fault.kind, ==, CW_BROKER_ERROR_REJECTED);
 	g_assert_cmpint(refused->order.status, ==, CW_ORDER_STATUS_REJECTED);
-	g_assert_nonnull(strstr(refused->error.text, "below the minimum 0.001"));
+	g_assert_nonnull(strstr(refused->fault.text, "below the minimum 0.001"));
 	g_assert_cmpint(accepted(&f, "cw-rr-2"), ==, 0);
 	g_assert_cmpint(audit_int(&f, "creates_received"), ==, creates + 1);
 	/* the venue fills what it took */
@@ -601,7 +588,7 @@ test_lookup_rate_limited(void)
 	/* the stream acknowledged it; the create's timeout and lookup follow */
 	g_assert_true(wait_for(lookup_done, &f, 10));
 	for (guint i = 0; i < f.reports->len; i++)
-		g_assert_false(g_array_index(f.reports, Seen, i).has_error);
+		g_assert_false(g_array_index(f.reports, Seen, i).has_fault);
 	g_assert_cmpint(accepted(&f, "cw-dd-1"), ==, 1);
 	g_assert_cmpuint(cw_bybit_broker_get_stats(f.broker)->lookups, >=, 1);
 	g_assert_cmpint(audit_int(&f, "creates_received"), ==, 1);
@@ -644,7 +631,7 @@ all_acked(Fixture *f)
 
 	for (guint i = 0; i < f->reports->len; i++) {
 		const Seen *s = &g_array_index(f->reports, Seen, i);
-		n += s->order.status == CW_ORDER_STATUS_NEW && !s->has_error;
+		n += s->order.status == CW_ORDER_STATUS_NEW && !s->has_fault;
 	}
 	return n >= n_acked_wanted;
 }
@@ -841,7 +828,7 @@ test_cancel_gone(void)
 		const Seen *s = &g_array_index(f.reports, Seen, i);
 
 		if (strcmp(s->order.client_order_id, "cw-gone-1") == 0)
-			g_assert_false(s->has_error);
+			g_assert_false(s->has_fault);
 	}
 	fixture_clear(&f);
 }
