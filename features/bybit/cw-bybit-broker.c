@@ -492,7 +492,7 @@ static void
 cw_bybit_broker_apply_exec(CwBybitBroker *self, const CwBybitExec *e)
 {
 	CwBybitTrack *track = cw_bybit_broker_track(self, e->link_id);
-	CwFill fill = {0};
+	CwFill fill;
 	CwOrder *o;
 	double before;
 
@@ -512,23 +512,15 @@ cw_bybit_broker_apply_exec(CwBybitBroker *self, const CwBybitExec *e)
 	before = o->filled_qty;
 	o->filled_qty += e->qty;
 	o->avg_fill_price = (o->avg_fill_price * before + e->price * e->qty) / o->filled_qty;
-	o->status = o->filled_qty + 1e-12 >= o->qty ? CW_ORDER_STATUS_FILLED
-						    : CW_ORDER_STATUS_PARTIALLY_FILLED;
+	o->status = cw_order_fill_status(o);
 	o->updated_at = e->time;
 	g_strlcpy(o->exchange_order_id, e->order_id, sizeof o->exchange_order_id);
 	track->acked = TRUE;
 	if (o->status == CW_ORDER_STATUS_FILLED)
 		track->ended = TRUE;
-	memcpy(fill.client_order_id, o->client_order_id, CW_CLIENT_ORDER_ID_LEN);
-	fill.strategy_id = o->strategy_id;
-	fill.symbol = o->symbol;
-	fill.side = o->side;
-	fill.purpose = o->purpose;
+	cw_fill_init_from_order(&fill, o, e->qty, e->price, e->time);
 	fill.maker = e->maker;
-	fill.qty = e->qty;
-	fill.price = e->price;
 	fill.fee = e->fee;
-	fill.time = e->time;
 	cw_bybit_broker_report(self, o, &fill, NULL);
 }
 
@@ -1897,27 +1889,21 @@ cw_bybit_broker_book_unseen(CwBybitBroker *self, CwBybitTrack *track, double cum
 {
 	CwOrder *o = &track->order;
 	double unseen = cum_qty - o->filled_qty;
-	CwFill fill = {0};
+	double price;
+	CwFill fill;
 
 	track->followed_at = MAX(track->followed_at, updated + 1);
 	if (unseen <= 1e-12 * MAX(1.0, o->qty) || avg_price <= 0)
 		return;
-	fill.price = (avg_price * cum_qty - o->avg_fill_price * o->filled_qty) / unseen;
+	price = (avg_price * cum_qty - o->avg_fill_price * o->filled_qty) / unseen;
 	o->filled_qty = cum_qty;
 	o->avg_fill_price = avg_price;
-	o->status = o->filled_qty + 1e-12 >= o->qty ? CW_ORDER_STATUS_FILLED
-						    : CW_ORDER_STATUS_PARTIALLY_FILLED;
+	o->status = cw_order_fill_status(o);
 	if (o->status == CW_ORDER_STATUS_FILLED)
 		track->ended = TRUE;
 	if (updated > 0)
 		o->updated_at = updated;
-	memcpy(fill.client_order_id, o->client_order_id, CW_CLIENT_ORDER_ID_LEN);
-	fill.strategy_id = o->strategy_id;
-	fill.symbol = o->symbol;
-	fill.side = o->side;
-	fill.purpose = o->purpose;
-	fill.qty = unseen;
-	fill.time = o->updated_at;
+	cw_fill_init_from_order(&fill, o, unseen, price, o->updated_at);
 	cw_bybit_broker_report(self, o, &fill, NULL);
 }
 

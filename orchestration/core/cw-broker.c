@@ -84,6 +84,31 @@ cw_broker_error_get_venue_code(const GError *error)
  * is TRANSIENT.
  */
 void
+cw_broker_held_report_set(CwBrokerHeldReport *self, const CwOrder *order, const CwFill *fill,
+			  const CwBrokerFault *fault)
+{
+	*self = (CwBrokerHeldReport){.order = *order};
+	if (fill != NULL) {
+		self->fill = *fill;
+		self->has_fill = TRUE;
+	}
+	if (fault != NULL) {
+		self->fault = *fault;
+		self->has_fault = TRUE;
+	}
+}
+
+CwExecutionReport
+cw_broker_held_report_view(const CwBrokerHeldReport *self)
+{
+	return (CwExecutionReport){
+	    .order = &self->order,
+	    .fill = self->has_fill ? &self->fill : NULL,
+	    .error = self->has_fault ? &self->fault : NULL,
+	};
+}
+
+void
 cw_broker_fault_from_error(const GError *error, CwBrokerFault *out)
 {
 	out->kind = CW_BROKER_ERROR_TRANSIENT;

@@ -91,6 +91,24 @@ typedef struct {
 	const CwBrokerFault *error;
 } CwExecutionReport;
 
+/* A CwExecutionReport held by value: for a venue that answers later or
+ * a sink that keeps what it was told (a report's pointers are valid for
+ * the sink call only). */
+typedef struct {
+	CwOrder order;
+	CwFill fill;
+	CwBrokerFault fault;
+	gboolean has_fill;
+	gboolean has_fault;
+} CwBrokerHeldReport;
+
+/* Copies order and the fill and fault (both nullable) into self, which
+ * holds nothing else after. */
+void cw_broker_held_report_set(CwBrokerHeldReport *self, const CwOrder *order, const CwFill *fill,
+			       const CwBrokerFault *fault);
+/* The report that self holds; its pointers point into self. */
+CwExecutionReport cw_broker_held_report_view(const CwBrokerHeldReport *self);
+
 /* Registered by the owner of the broker's orders. The sink may submit,
  * cancel or amend from inside the call. */
 typedef void (*CwExecutionSink)(const CwExecutionReport *report, gpointer user_data);

@@ -1,5 +1,7 @@
 #include "cw-core.h"
 
+#include <string.h>
+
 static void
 test_domain_interval(void)
 {
@@ -51,6 +53,44 @@ test_domain_names(void)
 	g_assert_cmpstr(cw_bot_mode_to_string(CW_BOT_MODE_REDUCE_ONLY), ==, "reduce_only");
 }
 
+static void
+test_domain_fill_from_order(void)
+{
+	CwOrder o = {0};
+	CwFill fill;
+
+	g_strlcpy(o.client_order_id, "cw-s-7", sizeof o.client_order_id);
+	o.strategy_id = g_quark_from_static_string("s");
+	o.symbol = g_quark_from_static_string("BTCUSDT");
+	o.side = CW_SIDE_SELL;
+	o.purpose = CW_ORDER_PURPOSE_STOP_LOSS;
+	o.qty = 2;
+	o.price = 99;
+	/* whatever fill held before is overwritten */
+	memset(&fill, 0xa5, sizeof fill);
+	cw_fill_init_from_order(&fill, &o, 0.5, 101.5, 60000);
+	g_assert_cmpstr(fill.client_order_id, ==, "cw-s-7");
+	g_assert_cmpuint(fill.strategy_id, ==, o.strategy_id);
+	g_assert_cmpuint(fill.symbol, ==, o.symbol);
+	g_assert_cmpint(fill.side, ==, CW_SIDE_SELL);
+	g_assert_cmpint(fill.purpose, ==, CW_ORDER_PURPOSE_STOP_LOSS);
+	g_assert_false(fill.maker);
+	g_assert_cmpfloat(fill.qty, ==, 0.5);
+	g_assert_cmpfloat(fill.price, ==, 101.5);
+	g_assert_cmpfloat(fill.fee, ==, 0);
+	g_assert_cmpint(fill.time, ==, 60000);
+	/* the order is only read */
+	g_assert_cmpfloat(o.filled_qty, ==, 0);
+	g_assert_cmpfloat(o.price, ==, 99);
+
+	o.filled_qty = 0.5;
+	g_assert_cmpint(cw_order_fill_status(&o), ==, CW_ORDER_STATUS_PARTIALLY_FILLED);
+	o.filled_qty = 2 - 1e-13;
+	g_assert_cmpint(cw_order_fill_status(&o), ==, CW_ORDER_STATUS_FILLED);
+	o.filled_qty = 2;
+	g_assert_cmpint(cw_order_fill_status(&o), ==, CW_ORDER_STATUS_FILLED);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -58,5 +98,6 @@ main(int argc, char **argv)
 	g_test_add_func("/core/domain/interval", test_domain_interval);
 	g_test_add_func("/core/domain/instrument", test_domain_instrument);
 	g_test_add_func("/core/domain/names", test_domain_names);
+	g_test_add_func("/core/domain/fill-from-order", test_domain_fill_from_order);
 	return g_test_run();
 }

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *
 cw_direction_to_string(CwDirection direction)
@@ -96,6 +97,28 @@ cw_order_purpose_to_string(CwOrderPurpose purpose)
 	default:
 		return "unknown";
 	}
+}
+
+CwOrderStatus
+cw_order_fill_status(const CwOrder *order)
+{
+	return order->filled_qty + 1e-12 >= order->qty ? CW_ORDER_STATUS_FILLED
+						       : CW_ORDER_STATUS_PARTIALLY_FILLED;
+}
+
+void
+cw_fill_init_from_order(CwFill *fill, const CwOrder *order, double qty, double price, gint64 time)
+{
+	*fill = (CwFill){
+	    .strategy_id = order->strategy_id,
+	    .symbol = order->symbol,
+	    .side = order->side,
+	    .purpose = order->purpose,
+	    .qty = qty,
+	    .price = price,
+	    .time = time,
+	};
+	memcpy(fill->client_order_id, order->client_order_id, CW_CLIENT_ORDER_ID_LEN);
 }
 
 double

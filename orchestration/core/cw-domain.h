@@ -150,6 +150,15 @@ const char *cw_order_type_to_string(CwOrderType type);
 const char *cw_order_status_to_string(CwOrderStatus status);
 const char *cw_order_purpose_to_string(CwOrderPurpose purpose);
 gboolean cw_order_status_is_final(CwOrderStatus status);
+/* What order is after a fill counted in its filled_qty: FILLED once
+ * filled_qty reaches qty (to 1e-12), else PARTIALLY_FILLED. */
+CwOrderStatus cw_order_fill_status(const CwOrder *order);
+/* Sets every field of fill to a fill of qty of order at price at time
+ * (ms): the order's client id, strategy, symbol, side and purpose; not a
+ * maker's and without a fee (the caller sets maker and fee where it knows
+ * them). order is not changed. */
+void cw_fill_init_from_order(CwFill *fill, const CwOrder *order, double qty, double price,
+			     gint64 time);
 
 double cw_instrument_round_price(const CwInstrument *instrument, double price);
 double cw_instrument_floor_qty(const CwInstrument *instrument, double qty);

@@ -24,9 +24,6 @@ typedef struct {
 
 #define CW_PAPER_N_TYPES (CW_ORDER_TYPE_STOP + 1)
 
-/* All zero: copying it is cheaper than the rep stos that "= {0}" becomes. */
-static const CwFill cw_paper_broker_no_fill;
-
 /* The tables start small and double up to their fixed maximum: a bot that
  * places few orders keeps little memory, and once the maximum is reached
  * nothing is allocated any more. */
@@ -605,7 +602,7 @@ cw_paper_broker_fill(CwPaperBroker *self, CwOrder *order, double price, gboolean
 		     guint32 hash)
 {
 	double qty = order->qty - order->filled_qty;
-	CwFill fill = cw_paper_broker_no_fill;
+	CwFill fill;
 
 	if (order->reduce_only) {
 		double reducible =
@@ -619,15 +616,8 @@ cw_paper_broker_fill(CwPaperBroker *self, CwOrder *order, double price, gboolean
 		}
 		qty = MIN(qty, reducible);
 	}
-	memcpy(fill.client_order_id, order->client_order_id, CW_CLIENT_ORDER_ID_LEN);
-	fill.strategy_id = order->strategy_id;
-	fill.symbol = order->symbol;
-	fill.side = order->side;
-	fill.purpose = order->purpose;
+	cw_fill_init_from_order(&fill, order, qty, price, self->now);
 	fill.maker = maker;
-	fill.qty = qty;
-	fill.price = price;
-	fill.time = self->now;
 	fill.fee = cw_paper_broker_book(self, order->side, qty, price,
 					maker ? self->maker_fee_bps : self->taker_fee_bps);
 	order->avg_fill_price = price;

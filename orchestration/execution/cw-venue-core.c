@@ -2,20 +2,12 @@
 
 #include <string.h>
 
-typedef struct {
-	CwOrder order;
-	CwFill fill;
-	CwBrokerFault fault;
-	gboolean has_fill;
-	gboolean has_fault;
-} CwVenueCoreReport;
-
 void
 cw_venue_core_init(CwVenueCore *self)
 {
 	memset(self, 0, sizeof(*self));
 	self->orders = g_array_new(FALSE, TRUE, sizeof(CwOrder));
-	self->queue = g_array_new(FALSE, TRUE, sizeof(CwVenueCoreReport));
+	self->queue = g_array_new(FALSE, TRUE, sizeof(CwBrokerHeldReport));
 }
 
 void
@@ -50,37 +42,21 @@ void
 cw_venue_core_queue(CwVenueCore *self, const CwOrder *order, const CwFill *fill,
 		    const CwBrokerFault *fault)
 {
-	CwVenueCoreReport r = {0};
+	CwBrokerHeldReport r;
 
-	r.order = *order;
-	if (fill != NULL) {
-		r.fill = *fill;
-		r.has_fill = TRUE;
-	}
-	if (fault != NULL) {
-		r.fault = *fault;
-		r.has_fault = TRUE;
-	}
+	cw_broker_held_report_set(&r, order, fill, fault);
 	g_array_append_val(self->queue, r);
 }
 
 void
 cw_venue_core_fill(CwVenueCore *self, CwOrder *o, double qty, double price)
 {
-	CwFill fill = {0};
+	CwFill fill;
 
-	memcpy(fill.client_order_id, o->client_order_id, CW_CLIENT_ORDER_ID_LEN);
-	fill.strategy_id = o->strategy_id;
-	fill.symbol = o->symbol;
-	fill.side = o->side;
-	fill.purpose = o->purpose;
-	fill.qty = qty;
-	fill.price = price;
-	fill.time = self->now;
+	cw_fill_init_from_order(&fill, o, qty, price, self->now);
 	o->avg_fill_price = price;
 	o->filled_qty += qty;
-	o->status = o->filled_qty + 1e-12 >= o->qty ? CW_ORDER_STATUS_FILLED
-						    : CW_ORDER_STATUS_PARTIALLY_FILLED;
+	o->status = cw_order_fill_status(o);
 	cw_venue_core_queue(self, o, &fill, NULL);
 }
 
@@ -92,13 +68,10 @@ cw_venue_core_stop_crossed(const CwOrder *o, const CwCandle *candle)
 }
 
 static void
-cw_venue_core_deliver_report(CwVenueCore *self, const CwVenueCoreReport *r)
+cw_venue_core_deliver_report(CwVenueCore *self, const CwBrokerHeldReport *r)
 {
-	CwExecutionReport report = {0};
+	CwExecutionReport report = cw_broker_held_report_view(r);
 
-	report.order = &r->order;
-	report.fill = r->has_fill ? &r->fill : NULL;
-	report.error = r->has_fault ? &r->fault : NULL;
 	if (self->sink != NULL)
 		self->sink(&report, self->sink_data);
 }
@@ -106,11 +79,11 @@ cw_venue_core_deliver_report(CwVenueCore *self, const CwVenueCoreReport *r)
 gboolean
 cw_venue_core_deliver_one(CwVenueCore *self)
 {
-	CwVenueCoreReport r;
+	CwBrokerHeldReport r;
 
 	if (self->queue->len == 0)
 		return FALSE;
-	r = g_array_index(self->queue, CwVenueCoreReport, 0);
+	r = g_array_index(self->queue, CwBrokerHeldReport, 0);
 	g_array_remove_index(self->queue, 0);
 	cw_venue_core_deliver_report(self, &r);
 	return TRUE;
@@ -121,7 +94,7 @@ cw_venue_core_deliver_queued(CwVenueCore *self)
 {
 	g_autoptr(GArray) due = self->queue;
 
-	self->queue = g_array_new(FALSE, TRUE, sizeof(CwVenueCoreReport));
+	self->queue = g_array_new(FALSE, TRUE, sizeof(CwBrokerHeldReport));
 	for (guint i = 0; i < due->len; i++)
-		cw_venue_core_deliver_report(self, &g_array_index(due, CwVenueCoreReport, i));
+		cw_venue_core_deliver_report(self, &g_array_index(due, CwBrokerHeldReport, i));
 }

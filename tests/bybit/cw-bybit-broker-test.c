@@ -30,29 +30,16 @@ typedef struct {
 /* The simulator's clock ahead of the local one (ms) for the next fixture. */
 static gint64 fixture_skew_ms;
 
-typedef struct {
-	CwOrder order;
-	gboolean has_fill;
-	CwFill fill;
-	gboolean has_error;
-	CwBrokerFault error;
-} Seen;
+/* What the sink was told, in order. */
+typedef CwBrokerHeldReport Seen;
 
 static void
 sink(const CwExecutionReport *report, gpointer user_data)
 {
 	Fixture *f = user_data;
-	Seen s = {0};
+	Seen s;
 
-	s.order = *report->order;
-	if (report->fill != NULL) {
-		s.has_fill = TRUE;
-		s.fill = *report->fill;
-	}
-	if (report->error != NULL) {
-		s.has_error = TRUE;
-		s.error = *report->error;
-	}
+	cw_broker_held_report_set(&s, report->order, report->fill, report->error);
 	g_array_append_val(f->reports, s);
 }
 
@@ -96,6 +83,16 @@ broker_new(Fixture *f, const char *json)
 	cw_broker_set_report_sink(CW_BROKER(broker), sink, f);
 	cw_broker_on_candle(CW_BROKER(broker), NULL);
 	return broker;
+}
+
+/* A broker whose config gives no instrument rules, its key and secret from
+ * env_prefix_KEY and _SECRET. */
+static CwBybitBroker *
+broker_without_rules(Fixture *f, const char *env_prefix)
+{
+	g_autofree char *json = broker_json_with(f, "", env_prefix, NULL);
+
+	return broker_new(f, json);
 }
 
 static gboolean
@@ -216,6 +213,17 @@ market(const char *id, CwSide side, double qty, CwOrderPurpose purpose)
 	return o;
 }
 
+/* Submits a market entry through broker; the broker must take it. */
+static void
+submit_entry(CwBybitBroker *broker, const char *id, CwSide side, double qty)
+{
+	CwOrder o = market(id, side, qty, CW_ORDER_PURPOSE_ENTRY);
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(cw_broker_submit(CW_BROKER(broker), &o, &error));
+	g_assert_no_error(error);
+}
+
 static double
 filled(Fixture *f, const char *id)
 {
@@ -247,7 +255,7 @@ acked(Fixture *f)
 		const Seen *s = &g_array_index(f->reports, Seen, i);
 
 		if (strcmp(s->order.client_order_id, wanted_id) == 0 &&
-		    s->order.status == CW_ORDER_STATUS_NEW && !s->has_error)
+		    s->order.status == CW_ORDER_STATUS_NEW && !s->has_fault)
 			return TRUE;
 	}
 	return FALSE;
@@ -348,7 +356,7 @@ report_with_error(Fixture *f, const char *id)
 	for (guint i = 0; i < f->reports->len; i++) {
 		const Seen *s = &g_array_index(f->reports, Seen, i);
 
-		if (s->has_error && strcmp(s->order.client_order_id, id) == 0)
+		if (s->has_fault && strcmp(s->order.client_order_id, id) == 0)
 			return s;
 	}
 	return NULL;
@@ -369,11 +377,8 @@ static void
 test_rules_before_start(void)
 {
 	Fixture f;
-	CwOrder entry = market("cw-rr-1", CW_SIDE_BUY, 0.0345678, CW_ORDER_PURPOSE_ENTRY);
-	CwOrder tiny = market("cw-rr-2", CW_SIDE_BUY, 0.0004, CW_ORDER_PURPOSE_ENTRY);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(JsonNode) slow = json_from_string("{\"rest_delay_ms\":300}", NULL);
-	g_autofree char *json = NULL;
 	gint64 creates;
 	const Seen *refused;
 
@@ -382,24 +387,21 @@ test_rules_before_start(void)
 	/* instruments-info answers 300 ms late, the venue's clock at once */
 	g_assert_true(cw_exchange_sim_apply_faults(f.sim, slow, &error));
 	g_assert_no_error(error);
-	/* no rules in the config */
-	json = broker_json_with(&f, "", "CW_TEST_BYBIT", NULL);
 	g_clear_object(&f.broker);
-	f.broker = broker_new(&f, json);
+	f.broker = broker_without_rules(&f, "CW_TEST_BYBIT");
 	g_assert_false(cw_bybit_broker_is_ready(f.broker));
 	/* the rules are not known yet: both are taken */
-	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &entry, &error));
-	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &tiny, &error));
-	g_assert_no_error(error);
+	submit_entry(f.broker, "cw-rr-1", CW_SIDE_BUY, 0.0345678);
+	submit_entry(f.broker, "cw-rr-2", CW_SIDE_BUY, 0.0004);
 	wanted_id = "cw-rr-1";
 	g_assert_true(wait_for(acked, &f, 5));
 	g_assert_null(report_with_error(&f, "cw-rr-1"));
 	wanted_id = "cw-rr-2";
 	g_assert_true(wait_for(rejected, &f, 5));
 	refused = report_with_error(&f, "cw-rr-2");
-	g_assert_cmpint(refused->error.kind, ==, CW_BROKER_ERROR_REJECTED);
+	g_assert_cmpint(refused->fault.kind, ==, CW_BROKER_ERROR_REJECTED);
 	g_assert_cmpint(refused->order.status, ==, CW_ORDER_STATUS_REJECTED);
-	g_assert_nonnull(strstr(refused->error.text, "below the minimum 0.001"));
+	g_assert_nonnull(strstr(refused->fault.text, "below the minimum 0.001"));
 	g_assert_cmpint(accepted(&f, "cw-rr-2"), ==, 0);
 	g_assert_cmpint(audit_int(&f, "creates_received"), ==, creates + 1);
 	/* the venue fills what it took */
@@ -447,10 +449,7 @@ static void
 test_accounts(void)
 {
 	Fixture f;
-	CwOrder buy = market("cw-ac-1", CW_SIDE_BUY, 0.01, CW_ORDER_PURPOSE_ENTRY);
-	CwOrder sell = market("cw-ac-2", CW_SIDE_SELL, 0.02, CW_ORDER_PURPOSE_ENTRY);
 	g_autoptr(GError) error = NULL;
-	g_autofree char *json = NULL;
 	CwSimBybitPrivate *b;
 
 	fixture_init(&f, NULL);
@@ -464,12 +463,10 @@ test_accounts(void)
 	g_assert_true(cw_exchange_sim_get_account(f.sim, 1) == b);
 	g_setenv("CW_TEST_BYBIT_B_KEY", "test-key-b", TRUE);
 	g_setenv("CW_TEST_BYBIT_B_SECRET", "test-secret-b", TRUE);
-	json = broker_json_with(&f, "", "CW_TEST_BYBIT_B", NULL);
-	second_broker = broker_new(&f, json);
+	second_broker = broker_without_rules(&f, "CW_TEST_BYBIT_B");
 	g_assert_true(wait_for(both_ready, &f, 5));
-	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &buy, &error));
-	g_assert_true(cw_broker_submit(CW_BROKER(second_broker), &sell, &error));
-	g_assert_no_error(error);
+	submit_entry(f.broker, "cw-ac-1", CW_SIDE_BUY, 0.01);
+	submit_entry(second_broker, "cw-ac-2", CW_SIDE_SELL, 0.02);
 	wanted_id = "cw-ac-1";
 	g_assert_true(wait_for(acked, &f, 5));
 	wanted_id = "cw-ac-2";
@@ -591,7 +588,7 @@ test_lookup_rate_limited(void)
 	/* the stream acknowledged it; the create's timeout and lookup follow */
 	g_assert_true(wait_for(lookup_done, &f, 10));
 	for (guint i = 0; i < f.reports->len; i++)
-		g_assert_false(g_array_index(f.reports, Seen, i).has_error);
+		g_assert_false(g_array_index(f.reports, Seen, i).has_fault);
 	g_assert_cmpint(accepted(&f, "cw-dd-1"), ==, 1);
 	g_assert_cmpuint(cw_bybit_broker_get_stats(f.broker)->lookups, >=, 1);
 	g_assert_cmpint(audit_int(&f, "creates_received"), ==, 1);
@@ -634,7 +631,7 @@ all_acked(Fixture *f)
 
 	for (guint i = 0; i < f->reports->len; i++) {
 		const Seen *s = &g_array_index(f->reports, Seen, i);
-		n += s->order.status == CW_ORDER_STATUS_NEW && !s->has_error;
+		n += s->order.status == CW_ORDER_STATUS_NEW && !s->has_fault;
 	}
 	return n >= n_acked_wanted;
 }
@@ -831,7 +828,7 @@ test_cancel_gone(void)
 		const Seen *s = &g_array_index(f.reports, Seen, i);
 
 		if (strcmp(s->order.client_order_id, "cw-gone-1") == 0)
-			g_assert_false(s->has_error);
+			g_assert_false(s->has_fault);
 	}
 	fixture_clear(&f);
 }

@@ -288,7 +288,7 @@ cw_counting_broker_on_candle(CwBroker *broker, const CwCandle *candle)
 	self->now = candle->open_time;
 	for (guint i = 0; i < n; i++) {
 		CwOrder *o = &g_array_index(self->orders, CwOrder, i);
-		CwFill fill = {0};
+		CwFill fill;
 		double price, qty;
 
 		if (o->status != CW_ORDER_STATUS_NEW)
@@ -312,15 +312,8 @@ cw_counting_broker_on_candle(CwBroker *broker, const CwCandle *candle)
 		o->filled_qty = qty;
 		o->avg_fill_price = price;
 		o->updated_at = self->now;
-		memcpy(fill.client_order_id, o->client_order_id, CW_CLIENT_ORDER_ID_LEN);
-		fill.strategy_id = o->strategy_id;
-		fill.symbol = o->symbol;
-		fill.side = o->side;
-		fill.purpose = o->purpose;
-		fill.qty = qty;
-		fill.price = price;
+		cw_fill_init_from_order(&fill, o, qty, price, self->now);
 		fill.fee = qty * price * 0.0005;
-		fill.time = self->now;
 		/* durable before the engine hears of it */
 		cw_counting_broker_save(self);
 		/* the sink may submit: o is not used after this */

@@ -644,13 +644,12 @@ typedef struct _CwApiRows CwApiRows;
 /* The next at most n rows past r->cursor. */
 typedef GPtrArray *(*CwApiRowsRead)(CwApiRows *r, guint n, GError **error);
 typedef void (*CwApiRowsWrite)(JsonBuilder *b, gconstpointer row);
-typedef gint64 (*CwApiRowsCursor)(gconstpointer row);
 
 struct _CwApiRows {
 	CwApi *api;
 	CwApiRowsRead read;
 	CwApiRowsWrite write;
-	CwApiRowsCursor cursor_of;
+	gsize cursor_offset;     /* of the row's gint64 cursor: its id or seq */
 	const char *next_member; /* the tail's cursor member */
 	gboolean next_if_full;   /* it is null unless the page is full */
 	gint64 cursor;           /* the last row's, or the request's */
@@ -703,7 +702,7 @@ cw_api_rows_slice(gpointer data, GString *out, GError **error)
 
 		r->write(b, row);
 		cw_api_append_node(out, b, r->written == 0);
-		r->cursor = r->cursor_of(row);
+		r->cursor = G_STRUCT_MEMBER(gint64, row, r->cursor_offset);
 		r->written++;
 		r->i++;
 		return CW_API_SLICE_MORE;
@@ -765,12 +764,6 @@ cw_api_trade_write(JsonBuilder *b, gconstpointer row)
 	cw_api_add_trade(b, row);
 }
 
-static gint64
-cw_api_trade_cursor(gconstpointer row)
-{
-	return ((const CwStoreTrade *) row)->id;
-}
-
 static GPtrArray *
 cw_api_trades_read(CwApiRows *r, guint n, GError **error)
 {
@@ -790,7 +783,7 @@ typedef struct {
 	guint per_read; /* 0: CW_API_ROWS_PER_READ */
 	CwApiRowsRead read;
 	CwApiRowsWrite write;
-	CwApiRowsCursor cursor_of;
+	gsize cursor_offset; /* of the row's id */
 } CwApiBotRows;
 
 /* GET /bots/{name}/ROWS?CURSOR&limit; req->data is the CwApiBotRows. */
@@ -810,7 +803,7 @@ cw_api_get_rows(CwApiRequest *req)
 	r->read = kind->read;
 	r->per_read = kind->per_read;
 	r->write = kind->write;
-	r->cursor_of = kind->cursor_of;
+	r->cursor_offset = kind->cursor_offset;
 	r->next_member = kind->next_member;
 	r->next_if_full = TRUE;
 	r->cursor = cursor;
@@ -841,12 +834,6 @@ cw_api_order_write(JsonBuilder *b, gconstpointer row)
 	cw_api_add_double(b, "filled_qty", o->filled_qty);
 	cw_api_add_int(b, "created_at", o->created_at);
 	json_builder_end_object(b);
-}
-
-static gint64
-cw_api_order_cursor(gconstpointer row)
-{
-	return ((const CwStoreOrderRow *) row)->id;
 }
 
 static GPtrArray *
@@ -889,12 +876,6 @@ cw_api_metrics_write(JsonBuilder *b, gconstpointer row)
 	cw_api_add_double(b, "unrealized_pnl", m->unrealized_pnl);
 	cw_api_add_double(b, "max_drawdown_pct", m->max_drawdown_pct);
 	json_builder_end_object(b);
-}
-
-static gint64
-cw_api_metrics_cursor(gconstpointer row)
-{
-	return ((const CwStoreMetricsRow *) row)->id;
 }
 
 static GPtrArray *
@@ -1246,12 +1227,6 @@ cw_api_event_write(JsonBuilder *b, gconstpointer row)
 	cw_api_stream_event_to_json(b, row, NULL);
 }
 
-static gint64
-cw_api_event_cursor(gconstpointer row)
-{
-	return ((const CwStoreEvent *) row)->seq;
-}
-
 static GPtrArray *
 cw_api_events_read(CwApiRows *r, guint n, GError **error)
 {
@@ -1292,7 +1267,7 @@ cw_api_get_events(CwApiRequest *req)
 	r = g_new0(CwApiRows, 1);
 	r->read = cw_api_events_read;
 	r->write = cw_api_event_write;
-	r->cursor_of = cw_api_event_cursor;
+	r->cursor_offset = G_STRUCT_OFFSET(CwStoreEvent, seq);
 	r->next_member = "next_after";
 	r->cursor = after;
 	r->limit = (guint) limit;
@@ -1581,19 +1556,19 @@ cw_api_get_stream(CwApiRequest *req)
 /* What differs between the routes of one handler. */
 
 /* cw_api_get_rows: {member, cursor, next_member, default_limit, max_limit,
- * per_read, read, write, cursor_of}. GET /bots/{name}/trades?before&limit
+ * per_read, read, write, cursor_offset}. GET /bots/{name}/trades?before&limit
  * and /performance?before&limit (the equity series) page newest first,
  * /orders?after&limit the bot's open orders oldest first. */
 /* clang-format off */
 static const CwApiBotRows cw_api_trades = {
     "trades", "before", "next_before", 100, 1000, 0,
-    cw_api_trades_read, cw_api_trade_write, cw_api_trade_cursor};
+    cw_api_trades_read, cw_api_trade_write, G_STRUCT_OFFSET(CwStoreTrade, id)};
 static const CwApiBotRows cw_api_orders = {
     "orders", "after", "next_after", 100, 1000, 0,
-    cw_api_orders_read, cw_api_order_write, cw_api_order_cursor};
+    cw_api_orders_read, cw_api_order_write, G_STRUCT_OFFSET(CwStoreOrderRow, id)};
 static const CwApiBotRows cw_api_equity = {
     "equity", "before", "next_before", 500, 5000, CW_API_METRICS_PER_READ,
-    cw_api_metrics_read, cw_api_metrics_write, cw_api_metrics_cursor};
+    cw_api_metrics_read, cw_api_metrics_write, G_STRUCT_OFFSET(CwStoreMetricsRow, id)};
 /* clang-format on */
 
 /* cw_api_toggle: {kind, on, mode, result} */
