@@ -12,7 +12,10 @@
 #define CW_ORCHESTRATOR_MANUAL_SOURCE    "operator"
 #define CW_ORCHESTRATOR_MANUAL_REASON    "manual close"
 #define CW_ORCHESTRATOR_RECONCILE_SOURCE "reconcile"
-#define CW_ORCHESTRATOR_RECONCILE_REASON "unknown position flattened"
+/* ORDER_REJECTED of a reduce-only order the venue refused, its position
+ * already zero (CW_BROKER_ERROR_NO_POSITION) */
+#define CW_ORCHESTRATOR_VENUE_FLAT_SOURCE "venue-position"
+#define CW_ORCHESTRATOR_RECONCILE_REASON  "unknown position flattened"
 
 /* An order whose send waits for the group commit of its candle. */
 typedef struct {
@@ -67,6 +70,10 @@ struct _CwTradingOrchestrator {
 	guint64 close_seq; /* close_id's */
 	gboolean entry_pending;
 	gboolean close_pending;
+	/* a reduce-only order was refused because the venue's position is
+	 * already zero, and the fill that closed it is not booked yet: no
+	 * market exit is sent until it is (it would be refused the same way) */
+	gboolean venue_flat;
 	/* the operator's close cancelled an entry still in the queue */
 	gboolean drop_queued_entry;
 	/* the pending MANUAL_EXIT closes a position reconcile found at the
@@ -511,7 +518,7 @@ cw_trading_orchestrator_push_close(CwTradingOrchestrator *self, CwOrderPurpose p
 {
 	CwAction action;
 
-	if (self->close_pending || cw_account_is_flat(&self->account))
+	if (self->close_pending || self->venue_flat || cw_account_is_flat(&self->account))
 		return;
 	cw_trading_orchestrator_action(&action, CW_ACTION_CLOSE, purpose);
 	action.fraction = 1.0;
@@ -681,6 +688,8 @@ cw_trading_orchestrator_retire_old_stop(CwTradingOrchestrator *self)
 }
 
 static void cw_trading_orchestrator_start_lookup(CwTradingOrchestrator *self);
+static void cw_trading_orchestrator_no_position(CwTradingOrchestrator *self, const CwOrder *order,
+						const CwBrokerFault *fault);
 static void cw_trading_orchestrator_begin_unknown(CwTradingOrchestrator *self,
 						  const CwOrder *order);
 
@@ -795,6 +804,22 @@ cw_trading_orchestrator_stop_working(const CwTradingOrchestrator *self)
 		self->stop_order.status == CW_ORDER_STATUS_PARTIALLY_FILLED);
 }
 
+/* TRUE when candle went through the working (acknowledged) stop: the venue
+ * triggers it on that candle, and its fill closes the position. A market
+ * exit decided on the same candle would reach the venue after the stop
+ * filled, and be refused there (the position already zero), so none is
+ * sent. A broker simulated on candles fills the stop before the decision
+ * (the position is flat by then): backtests are not changed. */
+static gboolean
+cw_trading_orchestrator_stop_crossed(const CwTradingOrchestrator *self, const CwCandle *candle)
+{
+	double stop = self->stop_order.stop_price;
+
+	if (!cw_trading_orchestrator_stop_working(self) || !(stop > 0))
+		return FALSE;
+	return self->stop_order.side == CW_SIDE_SELL ? candle->low <= stop : candle->high >= stop;
+}
+
 static CwActionResult
 cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 {
@@ -889,7 +914,8 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 		self, action, &order, amend,
 		action->type == CW_ACTION_PLACE_TAKE_PROFIT ? (gint) action->level : -1, &error)) {
 		cw_broker_fault_from_error(error, &fault);
-		cw_trading_orchestrator_count_error(self, &order, error);
+		if (fault.kind != CW_BROKER_ERROR_NO_POSITION)
+			cw_trading_orchestrator_count_error(self, &order, error);
 		action->order = order; /* for the retry and the failure event */
 		g_strlcpy(action->last_error, error->message, sizeof(action->last_error));
 		if (fault.kind == CW_BROKER_ERROR_UNKNOWN_OUTCOME && !amend) {
@@ -910,6 +936,11 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 			self->has_stop = had_stop;
 		} else if (action->type == CW_ACTION_PLACE_TAKE_PROFIT) {
 			self->has_tp[action->level] = FALSE;
+		}
+		if (fault.kind == CW_BROKER_ERROR_NO_POSITION) {
+			cw_trading_orchestrator_abandon(self, action);
+			cw_trading_orchestrator_no_position(self, &order, &fault);
+			return CW_ACTION_RESULT_DROP;
 		}
 		if (fault.kind == CW_BROKER_ERROR_REJECTED ||
 		    fault.kind == CW_BROKER_ERROR_NOT_FOUND) {
@@ -1108,6 +1139,7 @@ cw_trading_orchestrator_position_closed(CwTradingOrchestrator *self, const CwTra
 	self->stop_refusals = 0;
 	self->entry_pending = FALSE;
 	self->close_pending = FALSE;
+	self->venue_flat = FALSE;
 	cw_trading_orchestrator_emit(self, &event);
 	event.type = CW_EVENT_TRADE_CLOSED;
 	cw_trading_orchestrator_emit(self, &event);
@@ -1339,6 +1371,54 @@ cw_trading_orchestrator_on_ended_report(CwTradingOrchestrator *self, const CwOrd
 		cw_trading_orchestrator_stop_refused(self, order);
 }
 
+/* A reduce-only order was refused because the venue's position is already
+ * zero: another of the bot's orders closed it first (the stop or a take
+ * profit that filled while this one was on its way). The order ends and
+ * ORDER_REJECTED journals why; the trade is closed by the fill that closed
+ * the venue's position when its report comes (the stream, or the catch-up
+ * the broker starts on such a refusal), once and at its price. Until then
+ * no market exit is sent, and a refused stop is not placed again: the
+ * venue has nothing left to protect. If the fill never comes, the owner's
+ * reconcile finds the positions differ and halts the bot (fail closed). */
+static void
+cw_trading_orchestrator_no_position(CwTradingOrchestrator *self, const CwOrder *order,
+				    const CwBrokerFault *fault)
+{
+	CwOrder ended = *order;
+	gboolean flat;
+
+	ended.status = CW_ORDER_STATUS_REJECTED;
+	if (cw_trading_orchestrator_is_stop(self, order) && self->has_old_stop) {
+		/* a replacement refused: the old stop stays tracked until its
+		 * own report (filled, most likely) */
+		self->stop_order = self->old_stop;
+		self->has_old_stop = FALSE;
+		self->account.position.stop_price = self->stop_order.stop_price;
+	} else if (cw_trading_orchestrator_is_stop(self, order)) {
+		self->has_stop = FALSE;
+	}
+	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
+		if (self->has_tp[i] &&
+		    cw_trading_orchestrator_same_order(order, self->tp_orders[i].seq,
+						       self->tp_orders[i].client_order_id))
+			self->has_tp[i] = FALSE;
+	}
+	if (cw_trading_orchestrator_same_order(order, self->close_seq, self->close_id))
+		self->close_pending = FALSE;
+	flat = cw_trading_orchestrator_is_flat(self);
+	if (!flat)
+		self->venue_flat = TRUE;
+	g_snprintf(self->reason, sizeof(self->reason),
+		   "%s refused: the venue position is already closed%s: %s",
+		   cw_order_purpose_to_string(order->purpose),
+		   flat ? " (the trade closed at the fill that closed it)"
+			: "; the trade closes at the fill that closed it",
+		   fault->text);
+	cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_REJECTED, &ended,
+					   CW_ORCHESTRATOR_VENUE_FLAT_SOURCE, self->reason,
+					   (double) fault->venue_code);
+}
+
 /* A request about an order that was accepted for sending failed later. */
 static void
 cw_trading_orchestrator_on_fault(CwTradingOrchestrator *self, const CwExecutionReport *report)
@@ -1347,6 +1427,11 @@ cw_trading_orchestrator_on_fault(CwTradingOrchestrator *self, const CwExecutionR
 	const CwBrokerFault *fault = report->error;
 	g_autoptr(GError) error = NULL;
 
+	if (fault->kind == CW_BROKER_ERROR_NO_POSITION) {
+		/* not a failure of the venue: no error is counted */
+		cw_trading_orchestrator_no_position(self, order, fault);
+		return;
+	}
 	/* the circuit breaker counts asynchronous errors too (the error path
 	 * may allocate) */
 	error = g_error_new_literal(CW_BROKER_ERROR, (int) fault->kind, fault->text);
@@ -1774,13 +1859,17 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 	}
 
 	if (!cw_trading_orchestrator_is_flat(self) && cw_trading_orchestrator_exit_open(self)) {
-		/* 4: exits */
+		/* 4: exits; through the working stop, the venue fills it and its
+		 * fill closes the trade */
+		gboolean through_stop = cw_trading_orchestrator_stop_crossed(self, candle);
+
 		if (cw_exit_machine_on_candle(&self->exit, candle, self->output.atr) !=
 		    CW_STOP_CHANGE_NONE)
 			cw_trading_orchestrator_push_stop(self, CW_ACTION_ACTIVATE_TRAILING);
-		if (cw_exit_machine_time_exit_due(&self->exit))
+		if (!through_stop && cw_exit_machine_time_exit_due(&self->exit))
 			cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_TIME_EXIT);
-		else if (cw_exit_machine_wants_signal_exit(&self->exit, &self->output))
+		else if (!through_stop &&
+			 cw_exit_machine_wants_signal_exit(&self->exit, &self->output))
 			cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_SIGNAL_EXIT);
 	} else if (cw_trading_orchestrator_is_flat(self) && !self->entry_pending &&
 		   !self->close_pending && !flatten && self->manual_mode == CW_BOT_MODE_ACTIVE &&
