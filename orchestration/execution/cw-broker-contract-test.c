@@ -819,6 +819,53 @@ test_no_exit_through_stop(void)
 	fixture_clear(&f);
 }
 
+static void
+record_failed(CwTradingOrchestrator *orch, const char *why, gpointer user_data)
+{
+	char **out = user_data;
+
+	(void) orch;
+	g_free(*out);
+	*out = g_strdup(why);
+}
+
+/* Fail closed: the venue refused the exit for a zero position, and no fill
+ * that closed it comes: after CW_ORCHESTRATOR_VENUE_FLAT_TIMEOUT_MS the bot
+ * is halted, ACTION_FAILED says why and the owner is told (it stops the bot
+ * with status error). */
+static void
+test_venue_flat_unresolved_fails_closed(void)
+{
+	Fixture f;
+	g_autofree char *why = NULL;
+	const CwTestEvent *e;
+	gint64 refused_at;
+
+	fixture_init(&f, FALSE);
+	cw_trading_orchestrator_set_failed_func(f.orch, record_failed, &why);
+	protected_position(&f);
+	cw_test_venue_broker_script(f.venue, CW_TEST_VENUE_NO_POSITION, 0);
+	cw_trading_orchestrator_close_all(f.orch, CW_ORDER_PURPOSE_MANUAL_EXIT);
+	refused_at = 10 * 60000;
+	at(&f, refused_at);
+	g_assert_true(cw_test_venue_broker_deliver_one(f.venue)); /* the refusal, no fill */
+	g_assert_cmpfloat(position_qty(&f), >, 0);
+	g_assert_cmpint(cw_trading_orchestrator_get_next_wakeup(f.orch), <=,
+			refused_at + CW_ORCHESTRATOR_VENUE_FLAT_TIMEOUT_MS);
+	at(&f, refused_at + CW_ORCHESTRATOR_VENUE_FLAT_TIMEOUT_MS - 1);
+	cw_trading_orchestrator_poll(f.orch);
+	g_assert_null(why);
+	at(&f, refused_at + CW_ORCHESTRATOR_VENUE_FLAT_TIMEOUT_MS);
+	cw_trading_orchestrator_poll(f.orch);
+	g_assert_nonnull(why);
+	g_assert_nonnull(strstr(why, "position is already zero"));
+	g_assert_cmpint(cw_trading_orchestrator_get_mode(f.orch), ==, CW_BOT_MODE_HALTED);
+	e = cw_test_recorder_nth(f.rec, CW_EVENT_ACTION_FAILED, 0);
+	g_assert_nonnull(e);
+	g_assert_cmpstr(e->source, ==, "venue-position");
+	fixture_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -853,5 +900,7 @@ main(int argc, char **argv)
 	g_test_add_func("/execution/contract/exit-refused-venue-flat",
 			test_exit_refused_venue_flat);
 	g_test_add_func("/execution/contract/no-exit-through-stop", test_no_exit_through_stop);
+	g_test_add_func("/execution/contract/venue-flat-unresolved-fails-closed",
+			test_venue_flat_unresolved_fails_closed);
 	return g_test_run();
 }

@@ -74,6 +74,7 @@ struct _CwTradingOrchestrator {
 	 * already zero, and the fill that closed it is not booked yet: no
 	 * market exit is sent until it is (it would be refused the same way) */
 	gboolean venue_flat;
+	gint64 venue_flat_deadline; /* clock ms: failed_func after it */
 	/* the operator's close cancelled an entry still in the queue */
 	gboolean drop_queued_entry;
 	/* the pending MANUAL_EXIT closes a position reconcile found at the
@@ -82,6 +83,9 @@ struct _CwTradingOrchestrator {
 	char reason[CW_REASON_LEN];
 	CwOrderHook order_hook;
 	gpointer order_hook_data;
+	CwOrchestratorFailedFunc failed_func;
+	gpointer failed_data;
+	gboolean failed; /* failed_func was called */
 	CwCancelHook cancel_hook;
 	gpointer cancel_hook_data;
 	/* group commit: while hold_sends, a sent order waits here (after its
@@ -1406,8 +1410,11 @@ cw_trading_orchestrator_no_position(CwTradingOrchestrator *self, const CwOrder *
 	if (cw_trading_orchestrator_same_order(order, self->close_seq, self->close_id))
 		self->close_pending = FALSE;
 	flat = cw_trading_orchestrator_is_flat(self);
-	if (!flat)
+	if (!flat && !self->venue_flat) {
 		self->venue_flat = TRUE;
+		self->venue_flat_deadline =
+		    cw_trading_orchestrator_now_ms(self) + CW_ORCHESTRATOR_VENUE_FLAT_TIMEOUT_MS;
+	}
 	g_snprintf(self->reason, sizeof(self->reason),
 		   "%s refused: the venue position is already closed%s: %s",
 		   cw_order_purpose_to_string(order->purpose),
@@ -1611,6 +1618,33 @@ cw_trading_orchestrator_start_lookup(CwTradingOrchestrator *self)
 				     g_object_ref(self));
 }
 
+/* The venue refused a reduce-only order because its position is zero, and
+ * the fill that closed it was not booked in CW_ORCHESTRATOR_VENUE_FLAT_TIMEOUT_MS:
+ * the bot holds a position the venue does not. Fail closed: the mode is
+ * HALTED (nothing but what reduces), ACTION_FAILED journals why and the
+ * owner stops the bot with status error. */
+static void
+cw_trading_orchestrator_venue_flat_expired(CwTradingOrchestrator *self)
+{
+	CwEvent event = cw_trading_orchestrator_no_event;
+
+	self->failed = TRUE;
+	g_snprintf(self->reason, sizeof(self->reason),
+		   "the venue refused a reduce-only order because its position is already zero, "
+		   "but no fill that closed it came in %d s: the bot holds %.10g it cannot "
+		   "resolve with the venue",
+		   CW_ORCHESTRATOR_VENUE_FLAT_TIMEOUT_MS / 1000,
+		   cw_trading_orchestrator_signed_qty(self));
+	cw_trading_orchestrator_set_mode(self, CW_BOT_MODE_HALTED);
+	event.type = CW_EVENT_ACTION_FAILED;
+	event.position = &self->account.position;
+	event.source = CW_ORCHESTRATOR_VENUE_FLAT_SOURCE;
+	event.reason = self->reason;
+	cw_trading_orchestrator_emit(self, &event);
+	if (self->failed_func != NULL)
+		self->failed_func(self, self->reason, self->failed_data);
+}
+
 /* Timeouts and retries that are due at the clock's time: the entry
  * timeout, a lookup to try again, the action queue. */
 static void
@@ -1629,13 +1663,15 @@ cw_trading_orchestrator_run_timers_due(CwTradingOrchestrator *self)
 	if (self->has_limbo && !self->lookup_in_flight && self->lookup_due > 0 &&
 	    now >= self->lookup_due)
 		cw_trading_orchestrator_start_lookup(self);
+	if (self->venue_flat && !self->failed && now >= self->venue_flat_deadline)
+		cw_trading_orchestrator_venue_flat_expired(self);
 }
 
 /* Inline: usually no timer runs. */
 static inline void
 cw_trading_orchestrator_run_timers(CwTradingOrchestrator *self)
 {
-	if (G_LIKELY(!self->entry_working && !self->has_limbo))
+	if (G_LIKELY(!self->entry_working && !self->has_limbo && !self->venue_flat))
 		return;
 	cw_trading_orchestrator_run_timers_due(self);
 }
@@ -2247,6 +2283,21 @@ cw_trading_orchestrator_set_order_hook(CwTradingOrchestrator *self, CwOrderHook 
 }
 
 /**
+ * cw_trading_orchestrator_set_failed_func:
+ * @self: an orchestrator
+ * @func: (nullable): called once when the bot cannot go on
+ * @user_data: for @func
+ */
+void
+cw_trading_orchestrator_set_failed_func(CwTradingOrchestrator *self, CwOrchestratorFailedFunc func,
+					gpointer user_data)
+{
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	self->failed_func = func;
+	self->failed_data = user_data;
+}
+
+/**
  * cw_trading_orchestrator_set_cancel_hook:
  * @self: an orchestrator
  * @hook: (nullable): called with the client order id of every cancel just
@@ -2469,6 +2520,8 @@ cw_trading_orchestrator_get_next_wakeup(CwTradingOrchestrator *self)
 		next = MIN(next, self->entry_deadline);
 	if (self->has_limbo && self->lookup_due > 0)
 		next = MIN(next, self->lookup_due);
+	if (self->venue_flat && !self->failed)
+		next = MIN(next, self->venue_flat_deadline);
 	return next;
 }
 
