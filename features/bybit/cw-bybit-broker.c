@@ -739,6 +739,35 @@ cw_bybit_broker_unknown(CwBybitBroker *self, CwBybitReq *req, CwBybitTrack *trac
 	cw_bybit_broker_enqueue(self, lookup, TRUE, TRUE);
 }
 
+/* retCode 110017 on a reduce-only create: the venue's position is already
+ * zero, closed by another of the bot's orders (a stop or take profit that
+ * filled while this one was on its way) or by hand. Not an error of the
+ * venue: the refusal is reported as CW_BROKER_ERROR_NO_POSITION, and a
+ * catch-up reads the executions since the last one seen, so the fill that
+ * closed the position is booked (once: executions are deduplicated by id)
+ * even when the stream has not pushed it yet; the owner is told
+ * (CwBroker::resynced) and compares the positions. */
+static void
+cw_bybit_broker_no_position(CwBybitBroker *self, CwBybitTrack *track, const CwBybitEnvelope *env)
+{
+	CwBrokerFault fault = {0};
+	g_autofree char *text = g_strdup_printf("retCode %" G_GINT64_FORMAT
+						": %s: the venue position is already closed",
+						env->ret_code, env->ret_msg);
+	g_autofree char *clean = cw_bybit_broker_redact(self, text);
+
+	self->stats.no_position++;
+	fault.kind = CW_BROKER_ERROR_NO_POSITION;
+	fault.venue_code = (int) env->ret_code;
+	g_strlcpy(fault.text, clean, sizeof fault.text);
+	track->order.status = CW_ORDER_STATUS_REJECTED;
+	track->ended = TRUE;
+	g_message("bybit %s: order %s: %s", self->symbol, track->order.client_order_id, fault.text);
+	cw_bybit_broker_report(self, &track->order, NULL, &fault);
+	self->resync_due = TRUE;
+	cw_bybit_broker_catch_up(self);
+}
+
 static void
 cw_bybit_broker_on_create(CwBybitBroker *self, CwBybitReq *req, CwBybitTrack *track,
 			  CwBybitEnvelope *env, const CwRestAnswer *answer)
@@ -776,6 +805,12 @@ cw_bybit_broker_on_create(CwBybitBroker *self, CwBybitReq *req, CwBybitTrack *tr
 		cw_bybit_broker_enqueue(self, cw_bybit_req_new(self, req->kind, req->link_id),
 					cw_bybit_broker_is_protective(&track->order), TRUE);
 		return;
+	case 110017:
+		if (cw_bybit_broker_is_protective(&track->order)) {
+			cw_bybit_broker_no_position(self, track, env);
+			return;
+		}
+		G_GNUC_FALLTHROUGH;
 	default: {
 		g_autofree char *text = g_strdup_printf("retCode %" G_GINT64_FORMAT ": %s",
 							env->ret_code, env->ret_msg);

@@ -50,6 +50,7 @@ typedef struct {
 	guint resyncs;             /* catch-ups after a reconnect, told to the owner (resynced) */
 	guint followed;            /* orders of an earlier life followed (CwBroker.follow) */
 	guint execs_before_follow; /* executions of a followed order older than its follow */
+	guint no_position; /* reduce-only creates refused, the venue's position zero (110017) */
 } CwBybitBrokerStats;
 
 CwBybitBroker *cw_bybit_broker_new(void);

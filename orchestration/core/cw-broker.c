@@ -118,7 +118,7 @@ cw_broker_fault_from_error(const GError *error, CwBrokerFault *out)
 	if (error == NULL)
 		return;
 	if (error->domain == CW_BROKER_ERROR && error->code >= CW_BROKER_ERROR_TRANSIENT &&
-	    error->code <= CW_BROKER_ERROR_NOT_FOUND) {
+	    error->code <= CW_BROKER_ERROR_NO_POSITION) {
 		out->kind = (CwBrokerErrorClass) error->code;
 		out->retry_after_s = cw_broker_error_get_retry_after(error);
 		out->venue_code = cw_broker_error_get_venue_code(error);

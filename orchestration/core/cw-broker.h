@@ -52,6 +52,11 @@ typedef enum {
 	 * id, never by sending a new order */
 	CW_BROKER_ERROR_UNKNOWN_OUTCOME,
 	CW_BROKER_ERROR_NOT_FOUND, /* lookup/cancel/amend: no such order */
+	/* permanent: a reduce-only order refused because the venue's position
+	 * is already zero (a stop or take profit closed it first). The fill
+	 * that closed it is reported by the broker (its stream, or a catch-up
+	 * the refusal starts), never guessed by the caller. */
+	CW_BROKER_ERROR_NO_POSITION,
 } CwBrokerErrorClass;
 
 /* GError domain of broker errors; the code is a CwBrokerErrorClass. It is

@@ -11,7 +11,7 @@
 	"'broker': {'type': 'venue', 'amend': %s}, 'guardrails': {'test_errors': true}, "          \
 	"'execution': {'entry_timeout_s': 90}, "                                                   \
 	"'strategy': {'id': 's', 'type': 'scripted', 'params': {'signals': {'2': 'long'}}, "       \
-	"'exit': {'stop_loss': {'type': 'percent', 'value': 2}, 'take_profits': [%s]}, "           \
+	"'exit': {'stop_loss': {'type': 'percent', 'value': 2}, 'take_profits': [%s]%s}, "         \
 	"'sizing': {'mode': 'fixed_quote', 'quote': 1000}}}"
 
 typedef struct {
@@ -23,11 +23,12 @@ typedef struct {
 	guint next; /* next candle index */
 } Fixture;
 
+/* exit: more members of the exit plan (", 'time_exit_candles': 2"), or "" */
 static void
-fixture_init_tp(Fixture *f, gboolean amend, const char *take_profits)
+fixture_init_exit(Fixture *f, gboolean amend, const char *take_profits, const char *exit)
 {
 	g_autofree char *json =
-	    g_strdup_printf(VENUE_CONFIG, amend ? "true" : "false", take_profits);
+	    g_strdup_printf(VENUE_CONFIG, amend ? "true" : "false", take_profits, exit);
 	g_autoptr(CwBotConfig) config = cw_test_config_new(json);
 	g_autoptr(GError) error = NULL;
 
@@ -39,6 +40,12 @@ fixture_init_tp(Fixture *f, gboolean amend, const char *take_profits)
 	f->venue = CW_TEST_VENUE_BROKER(cw_trading_orchestrator_get_broker(f->orch));
 	f->clock = cw_sim_clock_new(0);
 	cw_trading_orchestrator_set_clock(f->orch, f->clock);
+}
+
+static void
+fixture_init_tp(Fixture *f, gboolean amend, const char *take_profits)
+{
+	fixture_init_exit(f, amend, take_profits, "");
 }
 
 static void
@@ -722,6 +729,143 @@ test_first_stop_retries_spent_closes(void)
 	fixture_clear(&f);
 }
 
+/* Candle f->next with these prices. */
+static void
+candle_ohlc(Fixture *f, double open, double high, double low, double close)
+{
+	CwCandle c = cw_test_candle(f->next, open, high, low, close);
+
+	cw_sim_clock_set(CW_SIM_CLOCK(f->clock), c.open_time);
+	cw_trading_orchestrator_on_candle(f->orch, &c);
+	f->next++;
+}
+
+/* Candles 0..3: the entry fills, its stop at 98 works. */
+static void
+protected_position(Fixture *f)
+{
+	entry_sent(f);
+	cw_test_venue_broker_deliver(f->venue);
+	candle(f);
+	while (cw_test_venue_broker_deliver(f->venue) > 0)
+		;
+	g_assert_cmpfloat(position_qty(f), >, 0);
+	g_assert_cmpint(cw_trading_orchestrator_get_stop_order(f->orch)->status, ==,
+			CW_ORDER_STATUS_NEW);
+}
+
+/* Issue 11: the exit reaches the venue after the stop filled there, and its
+ * refusal (the venue's position already zero) reaches the bot before the
+ * stop's fill. The refusal is journalled as such (source venue-position),
+ * is no broker error, and no other exit is sent; the stop's fill closes the
+ * trade, once, at the stop. */
+static void
+test_exit_refused_venue_flat(void)
+{
+	Fixture f;
+	guint errors = cw_test_errors_guard_get_count();
+	guint submits;
+	const CwTestEvent *e;
+
+	fixture_init(&f, FALSE);
+	protected_position(&f);
+	/* the operator's close goes out; at the venue the stop fills first */
+	cw_test_venue_broker_script(f.venue, CW_TEST_VENUE_NO_POSITION, 0);
+	cw_trading_orchestrator_close_all(f.orch, CW_ORDER_PURPOSE_MANUAL_EXIT);
+	candle_ohlc(&f, 99, 99.5, 97, 97.5);
+	submits = cw_test_recorder_count(f.rec, CW_EVENT_ORDER_SUBMITTED);
+	g_assert_true(cw_test_venue_broker_deliver_one(f.venue)); /* the refusal */
+	g_assert_cmpfloat(position_qty(&f), >, 0);
+	e = cw_test_recorder_nth(f.rec, CW_EVENT_ORDER_REJECTED, 0);
+	g_assert_nonnull(e);
+	g_assert_cmpstr(e->source, ==, "venue-position");
+	g_assert_nonnull(strstr(e->reason, "the venue position is already closed"));
+	g_assert_cmpint(e->order.purpose, ==, CW_ORDER_PURPOSE_MANUAL_EXIT);
+	g_assert_cmpuint(cw_test_errors_guard_get_count(), ==, errors);
+	/* no second exit while the fill that closed the venue is on its way */
+	cw_trading_orchestrator_close_all(f.orch, CW_ORDER_PURPOSE_MANUAL_EXIT);
+	g_assert_cmpuint(cw_test_recorder_count(f.rec, CW_EVENT_ORDER_SUBMITTED), ==, submits);
+	/* the stop's fill */
+	while (cw_test_venue_broker_deliver(f.venue) > 0)
+		;
+	g_assert_cmpfloat(position_qty(&f), ==, 0);
+	g_assert_cmpuint(cw_test_recorder_count(f.rec, CW_EVENT_TRADE_CLOSED), ==, 1);
+	e = cw_test_recorder_nth(f.rec, CW_EVENT_TRADE_CLOSED, 0);
+	g_assert_cmpint(e->trade.exit_reason, ==, CW_ORDER_PURPOSE_STOP_LOSS);
+	cw_assert_close(e->trade.exit_price, 98);
+	g_assert_cmpuint(cw_test_recorder_count(f.rec, CW_EVENT_ACTION_FAILED), ==, 0);
+	g_assert_cmpuint(cw_test_errors_guard_get_count(), ==, errors);
+	fixture_clear(&f);
+}
+
+/* At the source: a time exit due on a candle that went through the working
+ * stop is not sent (the venue fills the stop on that candle); on a candle
+ * that does not reach the stop it is. */
+static void
+test_no_exit_through_stop(void)
+{
+	Fixture f;
+	guint submits;
+
+	fixture_init_exit(&f, FALSE, "", ", 'time_exit_candles': 1");
+	protected_position(&f);
+	submits = cw_test_recorder_count(f.rec, CW_EVENT_ORDER_SUBMITTED);
+	candle_ohlc(&f, 99, 99.5, 97, 97.5); /* the exit is due, the stop hit */
+	g_assert_cmpuint(cw_test_recorder_count(f.rec, CW_EVENT_ORDER_SUBMITTED), ==, submits);
+	while (cw_test_venue_broker_deliver(f.venue) > 0)
+		;
+	g_assert_cmpfloat(position_qty(&f), ==, 0);
+	g_assert_cmpuint(cw_test_recorder_count(f.rec, CW_EVENT_ORDER_REJECTED), ==, 0);
+	fixture_clear(&f);
+}
+
+static void
+record_failed(CwTradingOrchestrator *orch, const char *why, gpointer user_data)
+{
+	char **out = user_data;
+
+	(void) orch;
+	g_free(*out);
+	*out = g_strdup(why);
+}
+
+/* Fail closed: the venue refused the exit for a zero position, and no fill
+ * that closed it comes: after CW_ORCHESTRATOR_VENUE_FLAT_TIMEOUT_MS the bot
+ * is halted, ACTION_FAILED says why and the owner is told (it stops the bot
+ * with status error). */
+static void
+test_venue_flat_unresolved_fails_closed(void)
+{
+	Fixture f;
+	g_autofree char *why = NULL;
+	const CwTestEvent *e;
+	gint64 refused_at;
+
+	fixture_init(&f, FALSE);
+	cw_trading_orchestrator_set_failed_func(f.orch, record_failed, &why);
+	protected_position(&f);
+	cw_test_venue_broker_script(f.venue, CW_TEST_VENUE_NO_POSITION, 0);
+	cw_trading_orchestrator_close_all(f.orch, CW_ORDER_PURPOSE_MANUAL_EXIT);
+	refused_at = 10 * 60000;
+	at(&f, refused_at);
+	g_assert_true(cw_test_venue_broker_deliver_one(f.venue)); /* the refusal, no fill */
+	g_assert_cmpfloat(position_qty(&f), >, 0);
+	g_assert_cmpint(cw_trading_orchestrator_get_next_wakeup(f.orch), <=,
+			refused_at + CW_ORCHESTRATOR_VENUE_FLAT_TIMEOUT_MS);
+	at(&f, refused_at + CW_ORCHESTRATOR_VENUE_FLAT_TIMEOUT_MS - 1);
+	cw_trading_orchestrator_poll(f.orch);
+	g_assert_null(why);
+	at(&f, refused_at + CW_ORCHESTRATOR_VENUE_FLAT_TIMEOUT_MS);
+	cw_trading_orchestrator_poll(f.orch);
+	g_assert_nonnull(why);
+	g_assert_nonnull(strstr(why, "position is already zero"));
+	g_assert_cmpint(cw_trading_orchestrator_get_mode(f.orch), ==, CW_BOT_MODE_HALTED);
+	e = cw_test_recorder_nth(f.rec, CW_EVENT_ACTION_FAILED, 0);
+	g_assert_nonnull(e);
+	g_assert_cmpstr(e->source, ==, "venue-position");
+	fixture_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -753,5 +897,10 @@ main(int argc, char **argv)
 	g_test_add_func("/execution/contract/unknown-outcome-found", test_unknown_outcome_found);
 	g_test_add_func("/execution/contract/unknown-outcome-lost", test_unknown_outcome_lost);
 	g_test_add_func("/execution/contract/unknown-outcomes-queue", test_unknown_outcomes_queue);
+	g_test_add_func("/execution/contract/exit-refused-venue-flat",
+			test_exit_refused_venue_flat);
+	g_test_add_func("/execution/contract/no-exit-through-stop", test_no_exit_through_stop);
+	g_test_add_func("/execution/contract/venue-flat-unresolved-fails-closed",
+			test_venue_flat_unresolved_fails_closed);
 	return g_test_run();
 }

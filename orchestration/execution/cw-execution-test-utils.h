@@ -54,6 +54,9 @@ typedef enum {
 	CW_TEST_VENUE_TIMEOUT_SENT,      /* unknown outcome later; the order exists (NEW) */
 	CW_TEST_VENUE_TIMEOUT_LOST,      /* unknown outcome later; the order never arrived */
 	CW_TEST_VENUE_TIMEOUT_LOST_SYNC, /* submit fails at once: unknown outcome, not arrived */
+	/* accepted, then REJECTED: the venue's position is already zero
+	 * (CW_BROKER_ERROR_NO_POSITION, venue code 110017) */
+	CW_TEST_VENUE_NO_POSITION,
 } CwTestVenueAnswer;
 
 #define CW_TYPE_TEST_VENUE_BROKER (cw_test_venue_broker_get_type())

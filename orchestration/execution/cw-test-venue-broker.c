@@ -99,10 +99,15 @@ cw_test_venue_broker_submit(CwBroker *broker, const CwOrder *order, GError **err
 				    "order %s: timed out after sending", order->client_order_id);
 		return FALSE;
 	case CW_TEST_VENUE_REJECT:
+	case CW_TEST_VENUE_NO_POSITION:
 		copy.status = CW_ORDER_STATUS_REJECTED;
-		fault.kind = CW_BROKER_ERROR_REJECTED;
+		fault.kind = answer == CW_TEST_VENUE_REJECT ? CW_BROKER_ERROR_REJECTED
+							    : CW_BROKER_ERROR_NO_POSITION;
 		fault.venue_code = 110017;
-		g_strlcpy(fault.text, "reduce-only would increase the position",
+		g_strlcpy(fault.text,
+			  answer == CW_TEST_VENUE_REJECT
+			      ? "reduce-only would increase the position"
+			      : "current position is zero, cannot fix reduce-only order qty",
 			  sizeof(fault.text));
 		cw_venue_core_queue(&self->core, &copy, NULL, &fault);
 		return TRUE;

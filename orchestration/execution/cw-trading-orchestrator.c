@@ -12,7 +12,10 @@
 #define CW_ORCHESTRATOR_MANUAL_SOURCE    "operator"
 #define CW_ORCHESTRATOR_MANUAL_REASON    "manual close"
 #define CW_ORCHESTRATOR_RECONCILE_SOURCE "reconcile"
-#define CW_ORCHESTRATOR_RECONCILE_REASON "unknown position flattened"
+/* ORDER_REJECTED of a reduce-only order the venue refused, its position
+ * already zero (CW_BROKER_ERROR_NO_POSITION) */
+#define CW_ORCHESTRATOR_VENUE_FLAT_SOURCE "venue-position"
+#define CW_ORCHESTRATOR_RECONCILE_REASON  "unknown position flattened"
 
 /* An order whose send waits for the group commit of its candle. */
 typedef struct {
@@ -67,6 +70,11 @@ struct _CwTradingOrchestrator {
 	guint64 close_seq; /* close_id's */
 	gboolean entry_pending;
 	gboolean close_pending;
+	/* a reduce-only order was refused because the venue's position is
+	 * already zero, and the fill that closed it is not booked yet: no
+	 * market exit is sent until it is (it would be refused the same way) */
+	gboolean venue_flat;
+	gint64 venue_flat_deadline; /* clock ms: failed_func after it */
 	/* the operator's close cancelled an entry still in the queue */
 	gboolean drop_queued_entry;
 	/* the pending MANUAL_EXIT closes a position reconcile found at the
@@ -75,6 +83,9 @@ struct _CwTradingOrchestrator {
 	char reason[CW_REASON_LEN];
 	CwOrderHook order_hook;
 	gpointer order_hook_data;
+	CwOrchestratorFailedFunc failed_func;
+	gpointer failed_data;
+	gboolean failed; /* failed_func was called */
 	CwCancelHook cancel_hook;
 	gpointer cancel_hook_data;
 	/* group commit: while hold_sends, a sent order waits here (after its
@@ -514,7 +525,7 @@ cw_trading_orchestrator_push_close(CwTradingOrchestrator *self, CwOrderPurpose p
 {
 	CwAction action;
 
-	if (self->close_pending || cw_account_is_flat(&self->account))
+	if (self->close_pending || self->venue_flat || cw_account_is_flat(&self->account))
 		return;
 	cw_trading_orchestrator_action(&action, CW_ACTION_CLOSE, purpose);
 	action.fraction = 1.0;
@@ -684,6 +695,8 @@ cw_trading_orchestrator_retire_old_stop(CwTradingOrchestrator *self)
 }
 
 static void cw_trading_orchestrator_start_lookup(CwTradingOrchestrator *self);
+static void cw_trading_orchestrator_no_position(CwTradingOrchestrator *self, const CwOrder *order,
+						const CwBrokerFault *fault);
 static void cw_trading_orchestrator_begin_unknown(CwTradingOrchestrator *self,
 						  const CwOrder *order);
 
@@ -798,6 +811,22 @@ cw_trading_orchestrator_stop_working(const CwTradingOrchestrator *self)
 		self->stop_order.status == CW_ORDER_STATUS_PARTIALLY_FILLED);
 }
 
+/* TRUE when candle went through the working (acknowledged) stop: the venue
+ * triggers it on that candle, and its fill closes the position. A market
+ * exit decided on the same candle would reach the venue after the stop
+ * filled, and be refused there (the position already zero), so none is
+ * sent. A broker simulated on candles fills the stop before the decision
+ * (the position is flat by then): backtests are not changed. */
+static gboolean
+cw_trading_orchestrator_stop_crossed(const CwTradingOrchestrator *self, const CwCandle *candle)
+{
+	double stop = self->stop_order.stop_price;
+
+	if (!cw_trading_orchestrator_stop_working(self) || !(stop > 0))
+		return FALSE;
+	return self->stop_order.side == CW_SIDE_SELL ? candle->low <= stop : candle->high >= stop;
+}
+
 static CwActionResult
 cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 {
@@ -892,7 +921,8 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 		self, action, &order, amend,
 		action->type == CW_ACTION_PLACE_TAKE_PROFIT ? (gint) action->level : -1, &error)) {
 		cw_broker_fault_from_error(error, &fault);
-		cw_trading_orchestrator_count_error(self, &order, error);
+		if (fault.kind != CW_BROKER_ERROR_NO_POSITION)
+			cw_trading_orchestrator_count_error(self, &order, error);
 		action->order = order; /* for the retry and the failure event */
 		g_strlcpy(action->last_error, error->message, sizeof(action->last_error));
 		if (fault.kind == CW_BROKER_ERROR_UNKNOWN_OUTCOME && !amend) {
@@ -913,6 +943,11 @@ cw_trading_orchestrator_execute(CwAction *action, gpointer user_data)
 			self->has_stop = had_stop;
 		} else if (action->type == CW_ACTION_PLACE_TAKE_PROFIT) {
 			self->has_tp[action->level] = FALSE;
+		}
+		if (fault.kind == CW_BROKER_ERROR_NO_POSITION) {
+			cw_trading_orchestrator_abandon(self, action);
+			cw_trading_orchestrator_no_position(self, &order, &fault);
+			return CW_ACTION_RESULT_DROP;
 		}
 		if (fault.kind == CW_BROKER_ERROR_REJECTED ||
 		    fault.kind == CW_BROKER_ERROR_NOT_FOUND) {
@@ -1111,6 +1146,7 @@ cw_trading_orchestrator_position_closed(CwTradingOrchestrator *self, const CwTra
 	self->stop_refusals = 0;
 	self->entry_pending = FALSE;
 	self->close_pending = FALSE;
+	self->venue_flat = FALSE;
 	cw_trading_orchestrator_emit(self, &event);
 	event.type = CW_EVENT_TRADE_CLOSED;
 	cw_trading_orchestrator_emit(self, &event);
@@ -1342,6 +1378,57 @@ cw_trading_orchestrator_on_ended_report(CwTradingOrchestrator *self, const CwOrd
 		cw_trading_orchestrator_stop_refused(self, order);
 }
 
+/* A reduce-only order was refused because the venue's position is already
+ * zero: another of the bot's orders closed it first (the stop or a take
+ * profit that filled while this one was on its way). The order ends and
+ * ORDER_REJECTED journals why; the trade is closed by the fill that closed
+ * the venue's position when its report comes (the stream, or the catch-up
+ * the broker starts on such a refusal), once and at its price. Until then
+ * no market exit is sent, and a refused stop is not placed again: the
+ * venue has nothing left to protect. If the fill never comes, the owner's
+ * reconcile finds the positions differ and halts the bot (fail closed). */
+static void
+cw_trading_orchestrator_no_position(CwTradingOrchestrator *self, const CwOrder *order,
+				    const CwBrokerFault *fault)
+{
+	CwOrder ended = *order;
+	gboolean flat;
+
+	ended.status = CW_ORDER_STATUS_REJECTED;
+	if (cw_trading_orchestrator_is_stop(self, order) && self->has_old_stop) {
+		/* a replacement refused: the old stop stays tracked until its
+		 * own report (filled, most likely) */
+		self->stop_order = self->old_stop;
+		self->has_old_stop = FALSE;
+		self->account.position.stop_price = self->stop_order.stop_price;
+	} else if (cw_trading_orchestrator_is_stop(self, order)) {
+		self->has_stop = FALSE;
+	}
+	for (guint i = 0; i < CW_MAX_TAKE_PROFITS; i++) {
+		if (self->has_tp[i] &&
+		    cw_trading_orchestrator_same_order(order, self->tp_orders[i].seq,
+						       self->tp_orders[i].client_order_id))
+			self->has_tp[i] = FALSE;
+	}
+	if (cw_trading_orchestrator_same_order(order, self->close_seq, self->close_id))
+		self->close_pending = FALSE;
+	flat = cw_trading_orchestrator_is_flat(self);
+	if (!flat && !self->venue_flat) {
+		self->venue_flat = TRUE;
+		self->venue_flat_deadline =
+		    cw_trading_orchestrator_now_ms(self) + CW_ORCHESTRATOR_VENUE_FLAT_TIMEOUT_MS;
+	}
+	g_snprintf(self->reason, sizeof(self->reason),
+		   "%s refused: the venue position is already closed%s: %s",
+		   cw_order_purpose_to_string(order->purpose),
+		   flat ? " (the trade closed at the fill that closed it)"
+			: "; the trade closes at the fill that closed it",
+		   fault->text);
+	cw_trading_orchestrator_emit_order(self, CW_EVENT_ORDER_REJECTED, &ended,
+					   CW_ORCHESTRATOR_VENUE_FLAT_SOURCE, self->reason,
+					   (double) fault->venue_code);
+}
+
 /* A request about an order that was accepted for sending failed later. */
 static void
 cw_trading_orchestrator_on_fault(CwTradingOrchestrator *self, const CwExecutionReport *report)
@@ -1350,6 +1437,11 @@ cw_trading_orchestrator_on_fault(CwTradingOrchestrator *self, const CwExecutionR
 	const CwBrokerFault *fault = report->error;
 	g_autoptr(GError) error = NULL;
 
+	if (fault->kind == CW_BROKER_ERROR_NO_POSITION) {
+		/* not a failure of the venue: no error is counted */
+		cw_trading_orchestrator_no_position(self, order, fault);
+		return;
+	}
 	/* the circuit breaker counts asynchronous errors too (the error path
 	 * may allocate) */
 	error = g_error_new_literal(CW_BROKER_ERROR, (int) fault->kind, fault->text);
@@ -1529,6 +1621,33 @@ cw_trading_orchestrator_start_lookup(CwTradingOrchestrator *self)
 				     g_object_ref(self));
 }
 
+/* The venue refused a reduce-only order because its position is zero, and
+ * the fill that closed it was not booked in CW_ORCHESTRATOR_VENUE_FLAT_TIMEOUT_MS:
+ * the bot holds a position the venue does not. Fail closed: the mode is
+ * HALTED (nothing but what reduces), ACTION_FAILED journals why and the
+ * owner stops the bot with status error. */
+static void
+cw_trading_orchestrator_venue_flat_expired(CwTradingOrchestrator *self)
+{
+	CwEvent event = cw_trading_orchestrator_no_event;
+
+	self->failed = TRUE;
+	g_snprintf(self->reason, sizeof(self->reason),
+		   "the venue refused a reduce-only order because its position is already zero, "
+		   "but no fill that closed it came in %d s: the bot holds %.10g it cannot "
+		   "resolve with the venue",
+		   CW_ORCHESTRATOR_VENUE_FLAT_TIMEOUT_MS / 1000,
+		   cw_trading_orchestrator_signed_qty(self));
+	cw_trading_orchestrator_set_mode(self, CW_BOT_MODE_HALTED);
+	event.type = CW_EVENT_ACTION_FAILED;
+	event.position = &self->account.position;
+	event.source = CW_ORCHESTRATOR_VENUE_FLAT_SOURCE;
+	event.reason = self->reason;
+	cw_trading_orchestrator_emit(self, &event);
+	if (self->failed_func != NULL)
+		self->failed_func(self, self->reason, self->failed_data);
+}
+
 /* Timeouts and retries that are due at the clock's time: the entry
  * timeout, a lookup to try again, the action queue. */
 static void
@@ -1547,13 +1666,15 @@ cw_trading_orchestrator_run_timers_due(CwTradingOrchestrator *self)
 	if (self->has_limbo && !self->lookup_in_flight && self->lookup_due > 0 &&
 	    now >= self->lookup_due)
 		cw_trading_orchestrator_start_lookup(self);
+	if (self->venue_flat && !self->failed && now >= self->venue_flat_deadline)
+		cw_trading_orchestrator_venue_flat_expired(self);
 }
 
 /* Inline: usually no timer runs. */
 static inline void
 cw_trading_orchestrator_run_timers(CwTradingOrchestrator *self)
 {
-	if (G_LIKELY(!self->entry_working && !self->has_limbo))
+	if (G_LIKELY(!self->entry_working && !self->has_limbo && !self->venue_flat))
 		return;
 	cw_trading_orchestrator_run_timers_due(self);
 }
@@ -1787,13 +1908,17 @@ cw_trading_orchestrator_on_candle(CwTradingOrchestrator *self, const CwCandle *c
 	}
 
 	if (!cw_trading_orchestrator_is_flat(self) && cw_trading_orchestrator_exit_open(self)) {
-		/* 4: exits */
+		/* 4: exits; through the working stop, the venue fills it and its
+		 * fill closes the trade */
+		gboolean through_stop = cw_trading_orchestrator_stop_crossed(self, candle);
+
 		if (cw_exit_machine_on_candle(&self->exit, candle, self->output.atr) !=
 		    CW_STOP_CHANGE_NONE)
 			cw_trading_orchestrator_push_stop(self, CW_ACTION_ACTIVATE_TRAILING);
-		if (cw_exit_machine_time_exit_due(&self->exit))
+		if (!through_stop && cw_exit_machine_time_exit_due(&self->exit))
 			cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_TIME_EXIT);
-		else if (cw_exit_machine_wants_signal_exit(&self->exit, &self->output))
+		else if (!through_stop &&
+			 cw_exit_machine_wants_signal_exit(&self->exit, &self->output))
 			cw_trading_orchestrator_push_close(self, CW_ORDER_PURPOSE_SIGNAL_EXIT);
 	} else if (cw_trading_orchestrator_is_flat(self) && !self->entry_pending &&
 		   !self->close_pending && !flatten && self->manual_mode == CW_BOT_MODE_ACTIVE &&
@@ -2171,6 +2296,21 @@ cw_trading_orchestrator_set_order_hook(CwTradingOrchestrator *self, CwOrderHook 
 }
 
 /**
+ * cw_trading_orchestrator_set_failed_func:
+ * @self: an orchestrator
+ * @func: (nullable): called once when the bot cannot go on
+ * @user_data: for @func
+ */
+void
+cw_trading_orchestrator_set_failed_func(CwTradingOrchestrator *self, CwOrchestratorFailedFunc func,
+					gpointer user_data)
+{
+	g_return_if_fail(CW_IS_TRADING_ORCHESTRATOR(self));
+	self->failed_func = func;
+	self->failed_data = user_data;
+}
+
+/**
  * cw_trading_orchestrator_set_cancel_hook:
  * @self: an orchestrator
  * @hook: (nullable): called with the client order id of every cancel just
@@ -2393,6 +2533,8 @@ cw_trading_orchestrator_get_next_wakeup(CwTradingOrchestrator *self)
 		next = MIN(next, self->entry_deadline);
 	if (self->has_limbo && self->lookup_due > 0)
 		next = MIN(next, self->lookup_due);
+	if (self->venue_flat && !self->failed)
+		next = MIN(next, self->venue_flat_deadline);
 	return next;
 }
 

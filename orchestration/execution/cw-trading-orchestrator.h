@@ -105,6 +105,18 @@ void cw_trading_orchestrator_set_order_hook(CwTradingOrchestrator *self, CwOrder
 					    gpointer user_data);
 void cw_trading_orchestrator_set_cancel_hook(CwTradingOrchestrator *self, CwCancelHook hook,
 					     gpointer user_data);
+/* The bot cannot go on (fail closed): its position cannot be resolved
+ * with the venue's. why says what happened; the owner stops the bot with
+ * status error. Called from the orchestrator's timers (never re-entrant
+ * with a call into it from the owner but poll() and on_candle()). */
+typedef void (*CwOrchestratorFailedFunc)(CwTradingOrchestrator *orch, const char *why,
+					 gpointer user_data);
+void cw_trading_orchestrator_set_failed_func(CwTradingOrchestrator *self,
+					     CwOrchestratorFailedFunc func, gpointer user_data);
+/* How long (clock ms) the fill that closed the venue's position may take to
+ * be booked after a reduce-only order was refused for it
+ * (CW_BROKER_ERROR_NO_POSITION) before the bot fails closed. */
+#define CW_ORCHESTRATOR_VENUE_FLAT_TIMEOUT_MS 30000
 /* Group commit: sends wait after the hook until released (or dropped). */
 void cw_trading_orchestrator_set_hold_sends(CwTradingOrchestrator *self, gboolean hold);
 guint cw_trading_orchestrator_get_n_held_sends(CwTradingOrchestrator *self);

@@ -1029,6 +1029,73 @@ test_catch_up_first_fill(void)
 	fixture_clear(&f);
 }
 
+static gboolean
+refused_flat(Fixture *f)
+{
+	const Seen *s = report_with_error(f, wanted_id);
+
+	return s != NULL;
+}
+
+/* The race of issue 11, made deterministic: the stop fills at the venue on
+ * a candle while its execution is still on its way to the bot (pushed 3 s
+ * late), and the bot's reduce-only market exit, decided on that candle,
+ * reaches a position that is already zero (retCode 110017). The refusal is
+ * CW_BROKER_ERROR_NO_POSITION, not a venue fault, and the catch-up it
+ * starts books the stop's fill from /v5/execution/list at once; the late
+ * push of the same execution books nothing more. */
+static void
+test_exit_after_stop_fill(void)
+{
+	Fixture f;
+	g_autoptr(GError) error = NULL;
+	CwOrder entry = market("cw-xf-1", CW_SIDE_BUY, 0.01, CW_ORDER_PURPOSE_ENTRY);
+	CwOrder stop = market("cw-xf-2", CW_SIDE_SELL, 0.01, CW_ORDER_PURPOSE_STOP_LOSS);
+	CwOrder exit = market("cw-xf-3", CW_SIDE_SELL, 0.01, CW_ORDER_PURPOSE_TIME_EXIT);
+	const Seen *refusal;
+	gint64 end;
+
+	fixture_init(&f, NULL);
+	candle(&f, 100, 101, 99, 100);
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &entry, &error));
+	wanted_id = "cw-xf-1";
+	g_assert_true(wait_for(acked, &f, 5));
+	candle(&f, 100, 101, 99, 100);
+	wanted_qty = 0.01;
+	g_assert_true(wait_for(has_filled, &f, 5));
+	stop.type = CW_ORDER_TYPE_STOP;
+	stop.stop_price = 95;
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &stop, &error));
+	wanted_id = "cw-xf-2";
+	g_assert_true(wait_for(acked, &f, 5));
+
+	g_assert_true(cw_sim_bybit_private_set_fault(f.priv, "delay_exec_ms", "3000", &error));
+	candle(&f, 100, 100, 90, 91); /* through the stop: it fills at the venue */
+	g_assert_cmpfloat(filled(&f, "cw-xf-2"), ==, 0);
+	g_assert_true(cw_broker_submit(CW_BROKER(f.broker), &exit, &error));
+	wanted_id = "cw-xf-3";
+	g_assert_true(wait_for(refused_flat, &f, 2));
+	refusal = report_with_error(&f, "cw-xf-3");
+	g_assert_cmpint(refusal->error.kind, ==, CW_BROKER_ERROR_NO_POSITION);
+	g_assert_cmpint(refusal->error.venue_code, ==, 110017);
+	g_assert_cmpint(refusal->order.status, ==, CW_ORDER_STATUS_REJECTED);
+	g_assert_cmpuint(cw_bybit_broker_get_stats(f.broker)->no_position, ==, 1);
+	/* the stop's fill, long before its push */
+	wanted_id = "cw-xf-2";
+	g_assert_true(wait_for(has_filled, &f, 2));
+	g_assert_cmpfloat(filled(&f, "cw-xf-3"), ==, 0);
+	/* the late push is a duplicate */
+	end = g_get_monotonic_time() + 4 * G_USEC_PER_SEC;
+	while (g_get_monotonic_time() < end) {
+		if (!g_main_context_iteration(NULL, FALSE))
+			g_usleep(1000);
+	}
+	g_assert_cmpfloat_with_epsilon(filled(&f, "cw-xf-2"), 0.01, 1e-12);
+	g_assert_cmpuint(cw_bybit_broker_get_stats(f.broker)->execs_duplicate, >=, 1);
+	g_assert_cmpfloat_with_epsilon(cw_bybit_broker_get_exchange_position(f.broker), 0, 1e-12);
+	fixture_clear(&f);
+}
+
 /* An order the venue says is filled while no listing of executions the
  * broker reads holds its fill (the fill carries a time 30 days before the
  * venue's clock): the lookups and catch-ups it leads to are spaced out,
@@ -1345,6 +1412,7 @@ main(int argc, char **argv)
 	g_test_add_func("/bybit/broker/catch-up-bound", test_catch_up_bound);
 	g_test_add_func("/bybit/broker/catch-up-first-fill", test_catch_up_first_fill);
 	g_test_add_func("/bybit/broker/catch-up-never-spins", test_catch_up_never_spins);
+	g_test_add_func("/bybit/broker/exit-after-stop-fill", test_exit_after_stop_fill);
 	g_test_add_func("/bybit/broker/reconcile-windows", test_reconcile_windows);
 	g_test_add_func("/bybit/broker/cancel-gone", test_cancel_gone);
 	g_test_add_func("/bybit/broker/follow", test_follow);

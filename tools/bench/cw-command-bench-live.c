@@ -66,29 +66,33 @@ cw_bench_live_sent(gint64 open_time, gpointer data)
 
 /* The private REST requests the simulator received, by path, over every
  * account: a catch-up or lookup that spins shows as thousands here. */
+/* The sum over the simulator's accounts of the audit's object member
+ * (name -> count), printed after title. */
 static void
-cw_bench_live_print_requests(CwExchangeSim *sim)
+cw_bench_live_print_audit_sums(CwExchangeSim *sim, const char *member, const char *title)
 {
 	g_autoptr(GHashTable) sums = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	g_autoptr(GList) paths = NULL;
+	g_autoptr(GList) names = NULL;
 
 	for (guint i = 0; i < cw_exchange_sim_get_n_accounts(sim); i++) {
 		g_autoptr(JsonNode) audit =
 		    cw_sim_bybit_private_get_audit(cw_exchange_sim_get_account(sim, i));
-		JsonObject *requests =
-		    json_object_get_object_member(json_node_get_object(audit), "requests");
-		g_autoptr(GList) members = json_object_get_members(requests);
+		JsonObject *counts =
+		    json_object_get_object_member(json_node_get_object(audit), member);
+		g_autoptr(GList) members = json_object_get_members(counts);
 
 		for (GList *l = members; l != NULL; l = l->next) {
 			gint64 n = GPOINTER_TO_SIZE(g_hash_table_lookup(sums, l->data));
 
-			n += json_object_get_int_member(requests, l->data);
+			n += json_object_get_int_member(counts, l->data);
 			g_hash_table_insert(sums, g_strdup(l->data), GSIZE_TO_POINTER((gsize) n));
 		}
 	}
-	paths = g_list_sort(g_hash_table_get_keys(sums), (GCompareFunc) strcmp);
-	printf("candlewick-bench live: private REST requests at the simulator:");
-	for (GList *l = paths; l != NULL; l = l->next)
+	names = g_list_sort(g_hash_table_get_keys(sums), (GCompareFunc) strcmp);
+	printf("candlewick-bench live: %s:", title);
+	if (names == NULL)
+		printf(" none");
+	for (GList *l = names; l != NULL; l = l->next)
 		printf(" %s %" G_GSIZE_FORMAT, (const char *) l->data,
 		       GPOINTER_TO_SIZE(g_hash_table_lookup(sums, l->data)));
 	printf("\n");
@@ -334,7 +338,10 @@ cw_command_bench_live(int argc, char **argv)
 		cw_bench_live_print("entries (decided on the candle)", bench.entries);
 		cw_bench_live_print("every create (stops and exits after fills too)",
 				    bench.creates);
-		cw_bench_live_print_requests(sim);
+		cw_bench_live_print_audit_sums(sim, "requests",
+					       "private REST requests at the simulator");
+		cw_bench_live_print_audit_sums(sim, "create_refusals",
+					       "creates refused by the simulator, by retCode");
 	}
 	g_array_unref(bench.entries);
 	g_array_unref(bench.creates);

@@ -125,6 +125,8 @@ struct _CwSimBybitPrivate {
 	guint64 ws_connections;        /* private WebSockets accepted */
 	guint64 ws_auths;              /* private WebSocket auths that succeeded */
 	GHashTable *requests;          /* path -> guint64 *: private REST requests received */
+	GHashTable *create_refusals;   /* retCode text -> guint64 *: creates answered with it */
+	gboolean in_create;            /* answering a /v5/order/create */
 	CwSimAccountFunc account_func; /* the venue's other accounts */
 	gpointer account_data;
 };
@@ -698,6 +700,36 @@ cw_sim_priv_limit_headers(CwSimBybitPrivate *self, SoupServerMessage *msg)
 
 /* The envelope {retCode, retMsg, result, retExtInfo, time}; result from b
  * (NULL = {}). */
+/* Member name: an object of the counts (key -> guint64 *). */
+static void
+cw_sim_priv_counts_json(JsonBuilder *b, const char *name, GHashTable *counts)
+{
+	GHashTableIter it;
+	gpointer key, value;
+
+	json_builder_set_member_name(b, name);
+	json_builder_begin_object(b);
+	g_hash_table_iter_init(&it, counts);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		json_builder_set_member_name(b, key);
+		json_builder_add_int_value(b, (gint64) * (guint64 *) value);
+	}
+	json_builder_end_object(b);
+}
+
+/* counts[key]++ (guint64 * values) */
+static void
+cw_sim_priv_count(GHashTable *counts, const char *key)
+{
+	guint64 *n = g_hash_table_lookup(counts, key);
+
+	if (n == NULL) {
+		n = g_new0(guint64, 1);
+		g_hash_table_insert(counts, g_strdup(key), n);
+	}
+	(*n)++;
+}
+
 static void
 cw_sim_priv_answer(CwSimBybitPrivate *self, SoupServerMessage *msg, gint64 code, const char *text,
 		   JsonBuilder *result)
@@ -706,6 +738,12 @@ cw_sim_priv_answer(CwSimBybitPrivate *self, SoupServerMessage *msg, gint64 code,
 	g_autoptr(JsonNode) root = NULL;
 	g_autofree char *body = NULL;
 
+	if (self->in_create && code != 0) {
+		char key[24];
+
+		g_snprintf(key, sizeof key, "%" G_GINT64_FORMAT, code);
+		cw_sim_priv_count(self->create_refusals, key);
+	}
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "retCode");
 	json_builder_add_int_value(b, code);
@@ -1683,13 +1721,7 @@ cw_sim_bybit_private_set_create_func(CwSimBybitPrivate *self, CwSimCreateFunc fu
 static void
 cw_sim_priv_count_request(CwSimBybitPrivate *self, const char *path)
 {
-	guint64 *n = g_hash_table_lookup(self->requests, path);
-
-	if (n == NULL) {
-		n = g_new0(guint64, 1);
-		g_hash_table_insert(self->requests, g_strdup(path), n);
-	}
-	(*n)++;
+	cw_sim_priv_count(self->requests, path);
 }
 
 /**
@@ -1728,9 +1760,11 @@ cw_sim_bybit_private_handle(CwSimBybitPrivate *self, SoupServerMessage *msg, con
 			cw_sim_priv_answer(self, msg, 10001, error->message, NULL);
 			return TRUE;
 		}
-		if (strcmp(path, "/v5/order/create") == 0)
+		if (strcmp(path, "/v5/order/create") == 0) {
+			self->in_create = TRUE;
 			cw_sim_priv_create(self, msg, obj);
-		else if (strcmp(path, "/v5/order/amend") == 0)
+			self->in_create = FALSE;
+		} else if (strcmp(path, "/v5/order/amend") == 0)
 			cw_sim_priv_amend(self, msg, obj);
 		else if (strcmp(path, "/v5/order/cancel") == 0)
 			cw_sim_priv_cancel(self, msg, obj);
@@ -2012,6 +2046,7 @@ cw_sim_bybit_private_new(const char *api_key, const char *api_secret, double bal
 	self->execs = g_array_new(FALSE, TRUE, sizeof(CwSimExec));
 	self->audit = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	self->requests = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	self->create_refusals = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	self->conns = g_ptr_array_new_with_free_func(cw_sim_priv_conn_free);
 	return self;
 }
@@ -2037,6 +2072,7 @@ cw_sim_bybit_private_free(CwSimBybitPrivate *self)
 	g_ptr_array_unref(self->conns);
 	g_hash_table_unref(self->audit);
 	g_hash_table_unref(self->requests);
+	g_hash_table_unref(self->create_refusals);
 	g_array_unref(self->execs);
 	g_ptr_array_unref(self->order_list);
 	g_hash_table_unref(self->by_paper);
@@ -2208,14 +2244,8 @@ cw_sim_bybit_private_get_audit(CwSimBybitPrivate *self)
 	json_builder_add_int_value(b, (gint64) self->ws_auths);
 	json_builder_set_member_name(b, "executions");
 	json_builder_add_int_value(b, self->execs->len);
-	json_builder_set_member_name(b, "requests");
-	json_builder_begin_object(b);
-	g_hash_table_iter_init(&it, self->requests);
-	while (g_hash_table_iter_next(&it, &key, &value)) {
-		json_builder_set_member_name(b, key);
-		json_builder_add_int_value(b, (gint64) * (guint64 *) value);
-	}
-	json_builder_end_object(b);
+	cw_sim_priv_counts_json(b, "requests", self->requests);
+	cw_sim_priv_counts_json(b, "create_refusals", self->create_refusals);
 	json_builder_set_member_name(b, "positions");
 	json_builder_begin_object(b);
 	g_hash_table_iter_init(&it, self->books);

@@ -115,6 +115,10 @@ struct _CwBotRuntime {
 	CwBotRuntimeLink *link;
 	guint gap_checks;
 	guint gap_timer;
+	CwBotRuntimeFailedFunc failed;
+	gpointer failed_data;
+	guint fail_idle; /* failed is called with fail_why */
+	char *fail_why;
 	GCancellable *cancellable;
 	guint64 snapshot_generation;
 	gboolean has_snapshot_generation;
@@ -431,6 +435,9 @@ cw_bot_runtime_free(CwBotRuntime *self)
 	g_rc_box_release(self->link);
 	if (self->gap_timer != 0)
 		g_source_remove(self->gap_timer);
+	if (self->fail_idle != 0)
+		g_source_remove(self->fail_idle);
+	g_free(self->fail_why);
 	cw_orchestrator_cache_remove_owner(self->env.cache, self);
 	g_clear_pointer(&self->restore, g_bytes_unref);
 	g_byte_array_unref(self->snapshot);
@@ -552,6 +559,43 @@ cw_bot_runtime_effective_mode(CwBotRuntime *self)
 	return self->warming_up ? MAX(self->mode, CW_BOT_MODE_REDUCE_ONLY) : self->mode;
 }
 
+static void
+cw_bot_runtime_fail_now(gpointer user_data)
+{
+	CwBotRuntime *self = user_data;
+	g_autoptr(GError) error =
+	    g_error_new_literal(CW_SERVICES_ERROR, CW_SERVICES_ERROR_FAILED, self->fail_why);
+
+	self->fail_idle = 0;
+	/* the owner unloads the bot: nothing of self after this */
+	self->failed(self, error, self->failed_data);
+}
+
+/* The orchestrator cannot resolve its position with the venue's: it is
+ * halted already; the owner stops the bot with status error, from the
+ * main loop (the orchestrator is inside its timers now). */
+static void
+cw_bot_runtime_orchestrator_failed(CwTradingOrchestrator *orch, const char *why, gpointer user_data)
+{
+	CwBotRuntime *self = user_data;
+
+	(void) orch;
+	cw_log(G_LOG_LEVEL_CRITICAL, self->name, NULL, "%s; the bot is halted", why);
+	self->mode = CW_BOT_MODE_HALTED;
+	if (self->failed == NULL || self->fail_idle != 0)
+		return;
+	g_free(self->fail_why);
+	self->fail_why = g_strdup(why);
+	self->fail_idle = g_idle_add_once(cw_bot_runtime_fail_now, self);
+}
+
+void
+cw_bot_runtime_set_failed_func(CwBotRuntime *self, CwBotRuntimeFailedFunc func, gpointer user_data)
+{
+	self->failed = func;
+	self->failed_data = user_data;
+}
+
 static CwTradingOrchestrator *
 cw_bot_runtime_load(CwBotRuntime *self, const CwStrategySpec *spec, GError **error)
 {
@@ -562,6 +606,7 @@ cw_bot_runtime_load(CwBotRuntime *self, const CwStrategySpec *spec, GError **err
 		return NULL;
 	cw_trading_orchestrator_set_order_hook(orch, cw_bot_runtime_order_hook, self);
 	cw_trading_orchestrator_set_cancel_hook(orch, cw_bot_runtime_cancel_hook, self);
+	cw_trading_orchestrator_set_failed_func(orch, cw_bot_runtime_orchestrator_failed, self);
 	if (!cw_broker_has_capability(cw_trading_orchestrator_get_broker(orch),
 				      CW_BROKER_CAP_SIMULATED_ON_CANDLES) &&
 	    g_signal_handler_find(cw_trading_orchestrator_get_broker(orch),
@@ -1714,6 +1759,7 @@ cw_bot_runtime_replace_config(CwBotRuntime *self, CwBotConfig *config, const cha
 		g_array_index(self->dormant, CwDormantState, i).dormant = FALSE;
 	cw_trading_orchestrator_set_order_hook(fresh, cw_bot_runtime_order_hook, self);
 	cw_trading_orchestrator_set_cancel_hook(fresh, cw_bot_runtime_cancel_hook, self);
+	cw_trading_orchestrator_set_failed_func(fresh, cw_bot_runtime_orchestrator_failed, self);
 	cw_orchestrator_cache_insert(self->env.cache, self, fresh, &self->stats);
 	cw_orchestrator_cache_set_active(self->env.cache, spec->quark, TRUE);
 	cw_bot_config_unref(self->config);

@@ -26,6 +26,10 @@ G_BEGIN_DECLS
  * on live. */
 typedef struct _CwBotRuntime CwBotRuntime;
 
+/* The bot cannot go on: the owner stops it with status error (error says
+ * why). Called from the main loop, never from inside a call into the bot. */
+typedef void (*CwBotRuntimeFailedFunc)(CwBotRuntime *bot, const GError *error, gpointer user_data);
+
 typedef struct {
 	CwStore *store;
 	CwStoreWriter *writer; /* the service's: takes a bot's pending writes when it goes */
@@ -38,6 +42,10 @@ typedef struct {
 CwBotRuntime *cw_bot_runtime_new(const CwBotRuntimeEnv *env, gint64 id, const char *name,
 				 CwBotConfig *config, const char *config_text, gint64 updated_at);
 void cw_bot_runtime_free(CwBotRuntime *self);
+/* Who is told when the bot cannot go on; none (the default): it is only
+ * halted. */
+void cw_bot_runtime_set_failed_func(CwBotRuntime *self, CwBotRuntimeFailedFunc func,
+				    gpointer user_data);
 
 gint64 cw_bot_runtime_get_id(CwBotRuntime *self);
 const char *cw_bot_runtime_get_name(CwBotRuntime *self);

@@ -245,6 +245,18 @@ cw_strategy_manager_feed_failed(CwBotRuntime *rt, const GError *error, gpointer 
 	cw_strategy_manager_status(self, id, name, "error", error->message);
 }
 
+/* The bot cannot go on (CwBotRuntimeFailedFunc: its position cannot be
+ * resolved with the venue's): off its feed, then as a failed feed's bot,
+ * status error with why; the others run. */
+static void
+cw_strategy_manager_bot_failed(CwBotRuntime *rt, const GError *error, gpointer user_data)
+{
+	CwStrategyManager *self = user_data;
+
+	cw_feed_hub_detach(self->hub, rt);
+	cw_strategy_manager_feed_failed(rt, error, self);
+}
+
 static void
 cw_strategy_manager_dispose(GObject *object)
 {
@@ -644,6 +656,7 @@ cw_strategy_manager_start(CwStrategyManager *self, const CwStoreBot *row, gboole
 	else
 		rt = cw_bot_runtime_new(&env, row->id, row->name, config, row->config,
 					row->updated_at);
+	cw_bot_runtime_set_failed_func(rt, cw_strategy_manager_bot_failed, self);
 	if (cw_bot_runtime_get_active(rt, &error) == NULL ||
 	    !cw_feed_hub_attach(self->hub, rt, cursor != G_MININT64, &error)) {
 		cw_bot_runtime_free(rt);
