@@ -1076,8 +1076,8 @@ test_exit_after_stop_fill(void)
 	wanted_id = "cw-xf-3";
 	g_assert_true(wait_for(refused_flat, &f, 2));
 	refusal = report_with_error(&f, "cw-xf-3");
-	g_assert_cmpint(refusal->error.kind, ==, CW_BROKER_ERROR_NO_POSITION);
-	g_assert_cmpint(refusal->error.venue_code, ==, 110017);
+	g_assert_cmpint(refusal->fault.kind, ==, CW_BROKER_ERROR_NO_POSITION);
+	g_assert_cmpint(refusal->fault.venue_code, ==, 110017);
 	g_assert_cmpint(refusal->order.status, ==, CW_ORDER_STATUS_REJECTED);
 	g_assert_cmpuint(cw_bybit_broker_get_stats(f.broker)->no_position, ==, 1);
 	/* the stop's fill, long before its push */
