@@ -647,10 +647,10 @@ cw_service_slice_cb(gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
-/* The feeds' backlog func (cw_market_feed_set_backlog_func()): TRUE while
+/* The feeds' backlog func (cw_market_feed_set_backlog_func()): TRUE when
  * the bots' queues are past CW_SERVICE_BACKLOG_PER_BOT a bot, and then a
- * round of flush slices runs at once, so a held replay waits for that
- * round, not for the next flush period. A store that fails its flushes
+ * round of flush slices runs at once and the replay waits until it is
+ * over, not for the next flush period. A store that fails its flushes
  * holds nothing back (its writes are kept, CW_SERVICE_MAX_PENDING_WRITES
  * bounds them). Counting the queues visits every bot: done every
  * CW_SERVICE_BACKLOG_EVERY candles while the replay runs. */
@@ -660,6 +660,10 @@ cw_service_backlog(gpointer user_data)
 	CwService *self = user_data;
 	guint64 limit;
 
+	/* held until the round has visited every bot: resuming half-way would
+	 * let the queues of the bots it has not reached yet grow on */
+	if (self->backlog_held && self->slice_id != 0)
+		return TRUE;
 	if (!self->backlog_held && ++self->backlog_asked % CW_SERVICE_BACKLOG_EVERY != 0)
 		return FALSE;
 	limit = (guint64) MAX(cw_strategy_manager_get_n_running(self->manager), 1) *
