@@ -201,6 +201,74 @@ test_speed0_two_sinks(void)
 	fixture_clear(&f);
 }
 
+/* A consumer that queues each candle and drains 4 a main loop iteration
+ * (the store's flush slices): behind past 10 queued. */
+typedef struct {
+	guint queued;
+	guint most;
+	guint asked;
+} Backlog;
+
+static void
+sink_queue(const CwCandle *candle, gpointer user_data)
+{
+	Backlog *b = user_data;
+
+	b->queued++;
+	b->most = MAX(b->most, b->queued);
+}
+
+static gboolean
+backlog_drain(gpointer user_data)
+{
+	Backlog *b = user_data;
+
+	b->queued -= MIN(b->queued, 4);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+backlog_behind(gpointer user_data)
+{
+	Backlog *b = user_data;
+
+	b->asked++;
+	return b->queued >= 10;
+}
+
+/* Backpressure at speed 0: the replay waits while its consumers are
+ * behind, instead of running a batch of 256 ahead of them, and still
+ * delivers every candle in order. */
+static void
+test_speed0_backlog(void)
+{
+	g_autofree char *path = write_candles("backlog.csv", 1000, 0);
+	g_autoptr(CwReplayFeed) feed = cw_replay_feed_new(path, 0);
+	g_autoptr(GError) error = NULL;
+	Backlog b = {0};
+	Fixture f;
+	guint drain;
+
+	fixture_init(&f);
+	f.feed = CW_MARKET_FEED(feed);
+	cw_market_feed_add_sink(f.feed, sink_a, &f);
+	cw_market_feed_add_sink(f.feed, sink_queue, &b);
+	cw_market_feed_set_backlog_func(f.feed, backlog_behind, &b);
+	g_signal_connect(feed, "ended", G_CALLBACK(on_ended), &f);
+	drain = g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, backlog_drain, &b, NULL);
+	g_assert_true(cw_market_feed_start(f.feed, &error));
+	g_assert_no_error(error);
+	run_loop(&f, 20);
+	g_source_remove(drain);
+	drain_context();
+
+	assert_sequence(f.a, 0, 1000);
+	g_assert_cmpuint(f.n_ended, ==, 1);
+	g_assert_cmpuint(b.asked, >=, 1000);
+	g_assert_cmpuint(b.most, ==, 10);
+	fixture_clear(&f);
+}
+
 static void
 on_state_changed(CwMarketFeed *feed, int new_state, int old_state, gpointer user_data)
 {
@@ -848,6 +916,7 @@ main(int argc, char **argv)
 	g_assert_nonnull(tmp_dir);
 
 	g_test_add_func("/streaming/replay/speed0-two-sinks", test_speed0_two_sinks);
+	g_test_add_func("/streaming/replay/speed0-backlog", test_speed0_backlog);
 	g_test_add_func("/streaming/replay/cursor", test_cursor);
 	g_test_add_func("/streaming/replay/states", test_states);
 	g_test_add_func("/streaming/replay/remove-sink-during-dispatch",

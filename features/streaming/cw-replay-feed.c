@@ -19,6 +19,9 @@
 #include <string.h>
 
 #define CW_REPLAY_BATCH 256
+/* how long a speed-0 replay waits for its consumers' backlog to shrink
+ * before it asks again (the main loop runs their flush meanwhile) */
+#define CW_REPLAY_BACKLOG_WAIT_US 1000
 
 typedef struct {
 	guint id;
@@ -68,6 +71,8 @@ struct _CwReplayFeed {
 	gint64 base_open_time;
 	gboolean have_pending;
 	CwCandle pending;
+	CwFeedBacklogFunc backlog; /* speed 0: wait while it says TRUE */
+	gpointer backlog_data;
 
 	/* shorter candles than the bot's, resampled up to its interval */
 	gboolean checked;
@@ -326,6 +331,13 @@ cw_replay_clock_pump(CwReplayClock *clock)
 			g_source_set_ready_time(source, due);
 			return;
 		}
+		/* backpressure: an unpaced replay does not run ahead of the
+		 * writes its candles queue (memory stays bounded) */
+		if (best->speed <= 0 && best->backlog != NULL &&
+		    best->backlog(best->backlog_data)) {
+			g_source_set_ready_time(source, now + CW_REPLAY_BACKLOG_WAIT_US);
+			return;
+		}
 		g_object_ref(best);
 		best->have_pending = FALSE;
 		best->have_last = TRUE;
@@ -456,6 +468,15 @@ cw_replay_feed_set_fast_forward(CwMarketFeed *feed, gint64 until)
 	self->fast_forward = MAX(self->fast_forward, until);
 }
 
+static void
+cw_replay_feed_set_backlog_func(CwMarketFeed *feed, CwFeedBacklogFunc func, gpointer user_data)
+{
+	CwReplayFeed *self = CW_REPLAY_FEED(feed);
+
+	self->backlog = func;
+	self->backlog_data = user_data;
+}
+
 static CwFeedState
 cw_replay_feed_get_state(CwMarketFeed *feed)
 {
@@ -570,6 +591,7 @@ cw_replay_feed_iface_init(CwMarketFeedInterface *iface)
 	iface->set_cursor = cw_replay_feed_set_cursor;
 	iface->set_fast_forward = cw_replay_feed_set_fast_forward;
 	iface->get_state = cw_replay_feed_get_state;
+	iface->set_backlog_func = cw_replay_feed_set_backlog_func;
 }
 
 /* GObject ------------------------------------------------------------------ */

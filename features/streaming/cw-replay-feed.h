@@ -32,7 +32,9 @@ G_BEGIN_DECLS
  * the smaller key), so several files interleave the same way in every run.
  *
  * Pacing: at speed 0 candles go out in batches of 256 per main loop
- * iteration (idle priority), so signals and timers still run. At speed > 0
+ * iteration (idle priority), so signals and timers still run; with a
+ * backlog func (cw_market_feed_set_backlog_func()) it waits 1 ms at a time
+ * while the func says its consumers are behind. At speed > 0
  * a candle goes out when it closes on the replayed clock: (open_time -
  * first open_time + interval) / speed after start(), so gaps in the file are
  * gaps in time. Candles with open_time <= the cursor are skipped without

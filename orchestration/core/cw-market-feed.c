@@ -238,6 +238,25 @@ cw_market_feed_set_history(CwMarketFeed *self, CwCandleHistory *history)
 }
 
 /**
+ * cw_market_feed_set_backlog_func:
+ * @func: (nullable): TRUE while the feed's consumers are behind
+ *
+ * Backpressure for a feed not paced by time (a replay at speed 0): it asks
+ * @func before each candle and waits while the answer is TRUE, so it does
+ * not run ahead of the consumers' writes. Other feeds ignore it.
+ */
+void
+cw_market_feed_set_backlog_func(CwMarketFeed *self, CwFeedBacklogFunc func, gpointer user_data)
+{
+	CwMarketFeedInterface *iface;
+
+	g_return_if_fail(CW_IS_MARKET_FEED(self));
+	iface = CW_MARKET_FEED_GET_IFACE(self);
+	if (iface->set_backlog_func != NULL)
+		iface->set_backlog_func(self, func, user_data);
+}
+
+/**
  * cw_market_feed_change_state:
  * @state: the implementation's state field
  * @new_state: the state now

@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 #define CW_EXTENSION_POINT_MARKET_FEED "cw-market-feed"
 
 typedef void (*CwCandleFunc)(const CwCandle *candle, gpointer user_data);
+/* TRUE while the consumers of a feed have more queued than they want: a
+ * feed that runs as fast as it can waits before its next candle. */
+typedef gboolean (*CwFeedBacklogFunc)(gpointer user_data);
 
 /* What a feed is doing, as "state-changed" reports it. */
 typedef enum {
@@ -73,6 +76,11 @@ struct _CwMarketFeedInterface {
 	 * (warm-up and recovery take the recorded candles first and fetch only
 	 * what is missing). Set before start; the feed keeps a reference. */
 	void (*set_history)(CwMarketFeed *self, CwCandleHistory *history);
+	/* Optional: a feed not paced by time (a replay at speed 0) asks func
+	 * before each candle and, while it says TRUE, lets the main loop run
+	 * something else (the store's flush) before asking again; NULL: no
+	 * backpressure. Feeds paced by time or by a venue ignore it. */
+	void (*set_backlog_func)(CwMarketFeed *self, CwFeedBacklogFunc func, gpointer user_data);
 };
 
 gboolean cw_market_feed_configure(CwMarketFeed *self, const CwBotConfig *config, GError **error);
@@ -91,6 +99,8 @@ gboolean cw_market_feed_is_warming_up(CwMarketFeed *self);
 char *cw_market_feed_describe_stats(CwMarketFeed *self);
 const char *cw_market_feed_get_exchange(CwMarketFeed *self);
 void cw_market_feed_set_history(CwMarketFeed *self, CwCandleHistory *history);
+void cw_market_feed_set_backlog_func(CwMarketFeed *self, CwFeedBacklogFunc func,
+				     gpointer user_data);
 /* For implementations: emits "state-changed" when new differs from *state,
  * and stores it. */
 void cw_market_feed_change_state(CwMarketFeed *self, CwFeedState *state, CwFeedState new_state);

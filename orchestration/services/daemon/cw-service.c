@@ -27,6 +27,9 @@ struct _CwService {
 	gint64 flush_failing_since_us;
 	gint64 flush_logged_us;
 	guint flush_failures_logged;
+	/* backpressure of a speed-0 replay (cw_service_backlog()) */
+	gboolean backlog_held;
+	guint backlog_asked;
 	CwRuntimeHealth *health_host;
 	CwHealthProbe *probe;
 	CwHttpServer *http;
@@ -38,6 +41,8 @@ struct _CwService {
 	GTlsCertificate *tls_cert; /* nullable: plain HTTP */
 };
 
+static gboolean cw_service_backlog(gpointer user_data);
+
 /* Writes kept in memory while the database takes none; past this the
  * service stops (exit 1) instead of growing without bound. */
 #define CW_SERVICE_MAX_PENDING_WRITES 200000
@@ -45,6 +50,12 @@ struct _CwService {
 /* How long one slice of the periodic flush applies bots' queues before it
  * commits and lets the main loop take a candle. */
 #define CW_SERVICE_FLUSH_SLICE_US 1000
+/* A replay at speed 0 waits while the bots' queued writes pass this many
+ * per running bot (a writer reuses 64 applied writes: past them every
+ * write is a fresh allocation on the candle path), and asks again only
+ * every CW_SERVICE_BACKLOG_EVERY candles while it runs. */
+#define CW_SERVICE_BACKLOG_PER_BOT 32
+#define CW_SERVICE_BACKLOG_EVERY   16
 /* WAL checkpoints on their own thread, this often. */
 #define CW_SERVICE_CHECKPOINT_MS 1000
 
@@ -508,6 +519,8 @@ cw_service_new(const char *db_path, const CwServiceOptions *options, GError **er
 	self->writer = cw_store_writer_new(self->store);
 	self->cache = cw_orchestrator_cache_new(options->max_cached_orchestrators);
 	self->manager = cw_strategy_manager_new(self->store, self->writer, self->cache);
+	cw_feed_hub_set_backlog_func(cw_strategy_manager_get_feed_hub(self->manager),
+				     cw_service_backlog, self);
 	if (self->notifications != NULL)
 		cw_notification_worker_set_manager(self->notifications, self->manager);
 	self->health_host =
@@ -632,6 +645,34 @@ cw_service_slice_cb(gpointer user_data)
 		return G_SOURCE_CONTINUE;
 	self->slice_id = 0;
 	return G_SOURCE_REMOVE;
+}
+
+/* The feeds' backlog func (cw_market_feed_set_backlog_func()): TRUE when
+ * the bots' queues are past CW_SERVICE_BACKLOG_PER_BOT a bot, and then a
+ * round of flush slices runs at once and the replay waits until it is
+ * over, not for the next flush period. A store that fails its flushes
+ * holds nothing back (its writes are kept, CW_SERVICE_MAX_PENDING_WRITES
+ * bounds them). Counting the queues visits every bot: done every
+ * CW_SERVICE_BACKLOG_EVERY candles while the replay runs. */
+static gboolean
+cw_service_backlog(gpointer user_data)
+{
+	CwService *self = user_data;
+	guint64 limit;
+
+	/* held until the round has visited every bot: resuming half-way would
+	 * let the queues of the bots it has not reached yet grow on */
+	if (self->backlog_held && self->slice_id != 0)
+		return TRUE;
+	if (!self->backlog_held && ++self->backlog_asked % CW_SERVICE_BACKLOG_EVERY != 0)
+		return FALSE;
+	limit = (guint64) MAX(cw_strategy_manager_get_n_running(self->manager), 1) *
+		CW_SERVICE_BACKLOG_PER_BOT;
+	self->backlog_held =
+	    self->flush_failures == 0 && cw_strategy_manager_get_n_pending(self->manager) > limit;
+	if (self->backlog_held && self->slice_id == 0)
+		self->slice_id = g_idle_add(cw_service_slice_cb, self);
+	return self->backlog_held;
 }
 
 static void

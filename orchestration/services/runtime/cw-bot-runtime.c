@@ -201,7 +201,10 @@ cw_bot_runtime_count(CwBotRuntime *self, const CwEvent *event)
 		cw_bot_counters_count_guard(c, event->source);
 	else if (event->type == CW_EVENT_ORDER_FILLED && event->fill != NULL)
 		*(event->fill->side == CW_SIDE_BUY ? &c->fills_buy : &c->fills_sell) += 1;
-	cw_broker_round_trips_observe(&self->broker, event, g_get_monotonic_time());
+	/* the round trips follow orders only: no clock read for the signals,
+	 * most of a busy candle's events */
+	if (event->order != NULL || event->fill != NULL)
+		cw_broker_round_trips_observe(&self->broker, event, g_get_monotonic_time());
 }
 
 static void

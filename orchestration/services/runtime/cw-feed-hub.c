@@ -54,6 +54,8 @@ struct _CwFeedHub {
 	gint64 commit_log_us; /* rate limit of "cannot commit order rows" */
 	guint commit_failures;
 	CwStoreCandleHistory *history; /* the candles table, for live feeds */
+	CwFeedBacklogFunc backlog;     /* given to every feed (backpressure) */
+	gpointer backlog_data;
 };
 
 static void
@@ -309,6 +311,27 @@ void
 cw_feed_hub_set_alloc_counter(CwFeedHub *self, CwFeedHubCounterFunc counter)
 {
 	self->alloc_counter = counter;
+}
+
+/**
+ * cw_feed_hub_set_backlog_func:
+ * @func: (nullable): TRUE while the bots' writes are behind
+ *
+ * Given to every feed of the hub, now and later
+ * (cw_market_feed_set_backlog_func()): a replay at speed 0 waits while it
+ * says TRUE. Set before the first attach.
+ */
+void
+cw_feed_hub_set_backlog_func(CwFeedHub *self, CwFeedBacklogFunc func, gpointer user_data)
+{
+	GHashTableIter iter;
+	CwFeedShare *share;
+
+	self->backlog = func;
+	self->backlog_data = user_data;
+	g_hash_table_iter_init(&iter, self->shares);
+	while (g_hash_table_iter_next(&iter, NULL, (gpointer *) &share))
+		cw_market_feed_set_backlog_func(share->feed, func, user_data);
 }
 
 /**
@@ -682,6 +705,7 @@ cw_feed_hub_attach(CwFeedHub *self, CwBotRuntime *bot, gboolean replay_history, 
 		share->bots = g_ptr_array_new();
 		share->alerts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 		share->sink = cw_market_feed_add_sink(share->feed, cw_feed_hub_route, share);
+		cw_market_feed_set_backlog_func(share->feed, self->backlog, self->backlog_data);
 		share->ended_handler =
 		    g_signal_connect(share->feed, "ended", G_CALLBACK(cw_feed_hub_on_ended), share);
 		share->state_handler = g_signal_connect(share->feed, "state-changed",

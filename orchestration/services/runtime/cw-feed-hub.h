@@ -81,6 +81,7 @@ const gint64 *cw_feed_hub_get_timing_ends(CwFeedHub *self, const gint64 **opens)
 /* Benchmarks: heap allocations per routed candle, from @counter. */
 typedef guint64 (*CwFeedHubCounterFunc)(void);
 void cw_feed_hub_set_alloc_counter(CwFeedHub *self, CwFeedHubCounterFunc counter);
+void cw_feed_hub_set_backlog_func(CwFeedHub *self, CwFeedBacklogFunc func, gpointer user_data);
 const guint64 *cw_feed_hub_get_timing_allocs(CwFeedHub *self, guint *n);
 
 G_END_DECLS
