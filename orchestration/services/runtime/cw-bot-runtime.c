@@ -86,6 +86,11 @@ struct _CwBotRuntime {
 	gint64 downtime_from;
 	gint64 downtime_to;
 	guint downtime_candles;
+	/* the first held_catch_up candles held during a reconcile are the
+	 * downtime's, and are caught up on when released (the feed may be
+	 * live by then) */
+	guint held_catch_up;
+	gboolean releasing_catch_up;
 	/* an order row of this bot waits in the journal for the candle's commit */
 	gboolean order_in_tx;
 	/* the active orchestrator's broker matches on candles (paper) */
@@ -1513,10 +1518,18 @@ static void
 cw_bot_runtime_release_held(CwBotRuntime *self)
 {
 	g_autoptr(GArray) held = g_array_copy(self->held);
+	guint n_catch_up = self->held_catch_up;
 
 	g_array_set_size(self->held, 0);
-	for (guint i = 0; i < held->len; i++)
+	self->held_catch_up = 0;
+	for (guint i = 0; i < held->len; i++) {
+		self->releasing_catch_up = i < n_catch_up;
 		cw_bot_runtime_on_candle(self, &g_array_index(held, CwCandle, i));
+	}
+	self->releasing_catch_up = FALSE;
+	/* the downtime ended while its candles were held */
+	if (!self->warming_up && self->held_catch_up == 0)
+		cw_bot_runtime_end_catch_up(self);
 }
 
 void
@@ -1524,6 +1537,7 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 {
 	gboolean was_recovering = self->recovering;
 	CwTradingOrchestrator *held = NULL;
+	gboolean catch_up;
 
 	if (G_UNLIKELY(self->active == NULL))
 		return;
@@ -1551,14 +1565,19 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		cw_bot_runtime_end_warm_up(self);
 	if (G_UNLIKELY(was_recovering && !self->recovering))
 		cw_bot_runtime_log_recovered(self);
-	if (G_UNLIKELY(self->reconciling)) {
-		cw_bot_runtime_hold(self, candle);
-		return;
-	}
 	/* a live feed's candles that closed while the bot was down: caught
 	 * up (resting orders fill), not decided on */
-	if (G_UNLIKELY(self->warming_up && !self->recovering))
+	catch_up = (self->warming_up && !self->recovering) || self->releasing_catch_up;
+	if (G_UNLIKELY(self->reconciling)) {
+		cw_bot_runtime_hold(self, candle);
+		if (catch_up)
+			self->held_catch_up = self->held->len;
+		return;
+	}
+	if (G_UNLIKELY(catch_up))
 		cw_bot_runtime_catch_up(self, candle);
+	else if (G_UNLIKELY(self->downtime_candles > 0))
+		cw_bot_runtime_end_catch_up(self);
 	/* a venue's orders of this candle wait for the journal's commit at
 	 * the end of this candle's fan-out (cw_feed_hub_route()) */
 	if (self->env.journal != NULL && !self->simulated &&
@@ -1821,7 +1840,7 @@ cw_bot_runtime_set_warming_up(CwBotRuntime *self, gboolean warming)
 	if (self->warming_up == warming)
 		return;
 	self->warming_up = warming;
-	if (!warming)
+	if (!warming && self->held_catch_up == 0)
 		cw_bot_runtime_end_catch_up(self);
 	/* a new bot's history begins at its first live candle */
 	if (!warming && self->origin == G_MININT64)
