@@ -163,16 +163,7 @@ assert_nothing_decided_in_downtime(const char *db)
 	gint64 n = cw_test_db_int(db, "SELECT count(*) FROM events WHERE type = 'DOWNTIME'", -1);
 
 	g_test_message("%" G_GINT64_FORMAT " downtimes caught up on", n);
-	g_assert_cmpint(
-	    cw_test_db_int(
-		db,
-		"SELECT count(*) FROM events e, events d WHERE d.type = 'DOWNTIME' AND "
-		"e.bot_id = d.bot_id AND e.time BETWEEN json_extract(d.payload, '$.from') "
-		"AND json_extract(d.payload, '$.to') AND (e.type IN ('SIGNAL_NEW', "
-		"'EXIT_SIGNAL') OR (e.type = 'ORDER_SUBMITTED' AND "
-		"json_extract(e.payload, '$.order.purpose') IN ('entry', 'signal_exit')))",
-		-1),
-	    ==, 0);
+	g_assert_cmpint(cw_test_db_decided_in_downtime(db), ==, 0);
 	return n;
 }
 

@@ -501,3 +501,16 @@ cw_test_subprocess_wait(GSubprocess *proc, guint timeout_ms)
 		g_main_context_iteration(NULL, TRUE);
 	return w.exited;
 }
+
+gint64
+cw_test_db_decided_in_downtime(const char *db)
+{
+	return cw_test_db_int(
+	    db,
+	    "SELECT count(*) FROM events e, events d WHERE d.type = 'DOWNTIME' AND "
+	    "e.bot_id = d.bot_id AND e.time BETWEEN json_extract(d.payload, '$.from') AND "
+	    "json_extract(d.payload, '$.to') AND (e.type IN ('SIGNAL_NEW', 'EXIT_SIGNAL') OR "
+	    "(e.type = 'ORDER_SUBMITTED' AND json_extract(e.payload, '$.order.purpose') IN "
+	    "('entry', 'signal_exit')))",
+	    -1);
+}

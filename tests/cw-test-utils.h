@@ -113,6 +113,10 @@ char *cw_test_db_text(const char *db, const char *sql);
 /* The first column of the first row as an integer; @fallback when there is
  * no row or it is NULL. */
 gint64 cw_test_db_int(const char *db, const char *sql, gint64 fallback);
+/* Decisions journalled inside a DOWNTIME span of their bot (a signal, an
+ * entry or a signal exit on a candle that closed while serve was down):
+ * 0 when the restarts caught up without deciding. */
+gint64 cw_test_db_decided_in_downtime(const char *db);
 
 /* Runs the statements; fails (printing SQLite's message) on an error. */
 void cw_test_db_exec(const char *db, const char *sql);
