@@ -58,12 +58,14 @@ try {
   }
   ok(port > 0, 'candlewick serve --http with the API listens');
   const base = 'http://127.0.0.1:' + port;
-  // the bots have traded once the replay is through
-  for (let i = 0; i < 600; i++) {
+  // the bots have traded once the replay is through (at most 60 s)
+  let traded = false;
+  for (let i = 0; i < 600 && !traded; i++) {
     const r = await fetch(base + '/api/v1/bots/a/trades?limit=1', { headers: { Authorization: 'Bearer ' + reader } });
-    if ((await r.json()).trades.length > 0) break;
-    await sleep(100);
+    traded = r.ok && (await r.json()).trades.length > 0;
+    if (!traded) await sleep(100);
   }
+  ok(traded, 'bot a has a trade in the API within 60 s');
   // each context its own new, empty profile (--user-data-dir)
   const launch = (viewport) => chromium.launchPersistentContext(fs.mkdtempSync(path.join(dir, 'profile-')), {
     executablePath: CHROMIUM, headless: true, viewport,
@@ -76,6 +78,9 @@ try {
   browser = [ctx];
   const page = ctx.pages()[0] || await ctx.newPage();
   page.on('dialog', (d) => d.accept());
+  // what went wrong in the page, for the log of a failed run
+  page.on('pageerror', (e) => console.log('# page error: ' + e.message));
+  page.on('response', (r) => { if (r.status() >= 400) console.log('# ' + r.status() + ' ' + r.url()); });
   // what the login page loads: every response of the first navigation
   const urls = new Set();
   page.on('request', (r) => urls.add(r.url()));
@@ -88,17 +93,17 @@ try {
   ok(firstLoad > 0 && firstLoad < 500 * 1024, 'first load under 500 KB (' + firstLoad + ' bytes)');
   await page.fill('#token', admin);
   await page.click('#login');
-  await page.waitForSelector('tr.bot-row', { timeout: 15000 });
+  await page.waitForSelector('tr.bot-row', { timeout: 30000 });
   ok((await page.locator('tr.bot-row').count()) === 2, 'logged in, sees the 2 bots');
   await page.screenshot({ path: path.join(outDir, 'dashboard-overview.png'), fullPage: true });
   await page.click('tr.bot-row[data-name="a"]');
-  await page.waitForSelector('#bot-chart[data-trades]:not([data-trades="0"])', { timeout: 15000 });
+  await page.waitForSelector('#bot-chart[data-trades]:not([data-trades="0"])', { timeout: 30000 });
   const trades = Number(await page.getAttribute('#bot-chart', 'data-trades'));
   ok(trades > 0, 'bot page chart shows ' + trades + ' trades');
   await page.screenshot({ path: path.join(outDir, 'dashboard-bot.png'), fullPage: true });
   ok(await page.isVisible('#btn-halt'), 'an admin token shows the controls');
   await page.click('#btn-halt');
-  await page.waitForSelector('#bot-mode:text-is("halted")', { timeout: 15000 });
+  await page.waitForSelector('#bot-mode:text-is("halted")', { timeout: 30000 });
   ok(true, 'halted the bot and sees it halted');
   await page.screenshot({ path: path.join(outDir, 'dashboard-halted.png'), fullPage: true });
 
@@ -109,10 +114,10 @@ try {
   await rpage.goto(base + '/');
   await rpage.fill('#token', reader);
   await rpage.click('#login');
-  await rpage.waitForSelector('tr.bot-row', { timeout: 15000 });
+  await rpage.waitForSelector('tr.bot-row', { timeout: 30000 });
   ok(!(await rpage.isVisible('#btn-halt-all')), 'a read token shows no halt-all');
   await rpage.click('tr.bot-row[data-name="a"]');
-  await rpage.waitForSelector('#bot-chart[data-trades]:not([data-trades="0"])', { timeout: 15000 });
+  await rpage.waitForSelector('#bot-chart[data-trades]:not([data-trades="0"])', { timeout: 30000 });
   ok(!(await rpage.isVisible('#controls')) && !(await rpage.isVisible('#btn-halt')), 'a read token shows no bot controls');
   ok((await rpage.textContent('#bot-mode')) === 'halted', 'the read token sees the bot halted');
   await rpage.screenshot({ path: path.join(outDir, 'dashboard-read-phone.png'), fullPage: true });
