@@ -43,6 +43,9 @@ typedef struct {
 	 * received, minus the last closed-candle frame sent before it */
 	GArray *entries; /* creates that are not reduce-only (entries) */
 	GArray *creates; /* every create (stops and exits after fills too) */
+	/* CLOCK_MONOTONIC ns of each order handed to its broker (the
+	 * ORDER_SUBMITTED event), minus the last closed-candle frame sent */
+	GArray *handed;
 } CwBenchLive;
 
 static gint64
@@ -118,6 +121,26 @@ cw_bench_live_create(const char *link_id, gboolean reduce_only, gpointer data)
 	g_array_append_val(self->creates, d);
 	if (!reduce_only)
 		g_array_append_val(self->entries, d);
+}
+
+/* ORDER_SUBMITTED of a bot: its broker took the order. */
+static void
+cw_bench_live_handed(const CwEvent *event, gpointer data)
+{
+	CwBenchLive *self = data;
+	gint64 d;
+
+	if (self->stamps->len == 0)
+		return;
+	d = cw_bench_live_ns() - g_array_index(self->stamps, gint64, self->stamps->len - 1);
+	g_array_append_val(self->handed, d);
+}
+
+static void
+cw_bench_live_watch_bot(CwBotRuntime *bot, gpointer data)
+{
+	cw_event_bus_subscribe(cw_bot_runtime_get_bus(bot), CW_EVENT_MASK(CW_EVENT_ORDER_SUBMITTED),
+			       0, cw_bench_live_handed, data, NULL);
 }
 
 /* One account per bot: the first is the simulator's own, the others are
@@ -274,6 +297,7 @@ cw_command_bench_live(int argc, char **argv)
 	}
 	bench.entries = g_array_new(FALSE, FALSE, sizeof(gint64));
 	bench.creates = g_array_new(FALSE, FALSE, sizeof(gint64));
+	bench.handed = g_array_new(FALSE, FALSE, sizeof(gint64));
 	sim = cw_exchange_sim_new(&sim_options, &error);
 	if (sim == NULL || !cw_exchange_sim_start(sim, 0, &error) ||
 	    (bybit && !cw_bench_live_accounts(sim, (guint) n_bots, &bench, &error)) ||
@@ -299,6 +323,8 @@ cw_command_bench_live(int argc, char **argv)
 		cw_bench_print_error("live", error);
 		return 1;
 	}
+	cw_strategy_manager_foreach(cw_service_get_manager(service), cw_bench_live_watch_bot,
+				    &bench);
 	cw_service_run(service);
 
 	/* each streamed candle: its routing's end minus its frame's send */
@@ -332,6 +358,9 @@ cw_command_bench_live(int argc, char **argv)
 	       n_bots, lat->len, speed, (double) g_array_index(lat, gint64, i50) / 1e3,
 	       g_array_index(lat, gint64, (guint) (lat->len * 0.99)) / 1e3,
 	       g_array_index(lat, gint64, lat->len - 1) / 1e3);
+	printf(
+	    "candlewick-bench live: frame sent -> order handed to the broker (ORDER_SUBMITTED):\n");
+	cw_bench_live_print("every order", bench.handed);
 	if (bybit) {
 		printf("candlewick-bench live: bybit broker, one account per bot, frame sent -> "
 		       "create received by the simulator:\n");
@@ -345,5 +374,6 @@ cw_command_bench_live(int argc, char **argv)
 	}
 	g_array_unref(bench.entries);
 	g_array_unref(bench.creates);
+	g_array_unref(bench.handed);
 	return 0;
 }
