@@ -113,6 +113,10 @@ struct _CwBotRuntime {
 	 * that come meanwhile wait, in order, and are decided on after it */
 	gboolean reconciling;
 	GArray *held; /* of CwCandle */
+	/* the start-up reconcile answered, and the lookups it started (orders
+	 * that ended while the bot was down) are still under way: the held
+	 * candles wait for them too (cw_bot_runtime_resolved_cb()) */
+	guint resolve_timer;
 	/* reconcile after a gap in the broker's view (CwBroker::resynced):
 	 * link is the signal handlers' way back (cleared when the runtime
 	 * goes), gap_checks counts the position checks of this round, and
@@ -443,6 +447,8 @@ cw_bot_runtime_free(CwBotRuntime *self)
 	g_rc_box_release(self->link);
 	if (self->gap_timer != 0)
 		g_source_remove(self->gap_timer);
+	if (self->resolve_timer != 0)
+		g_source_remove(self->resolve_timer);
 	if (self->fail_idle != 0)
 		g_source_remove(self->fail_idle);
 	g_free(self->fail_why);
@@ -1207,6 +1213,30 @@ cw_bot_runtime_reconcile_failed(CwBotRuntime *self, const char *what, const GErr
 	cw_trading_orchestrator_set_mode(self->active, CW_BOT_MODE_HALTED);
 }
 
+/* How often the held candles check whether the reconcile's lookups have
+ * answered. */
+#define CW_BOT_RUNTIME_RESOLVE_POLL_MS 20
+
+/* The reconcile's lookups book what the venue did while the bot was down
+ * (a stop that filled): a held candle decided before they answer would
+ * trade on a position the venue no longer holds. The candles go on
+ * waiting, bounded as always by CW_BOT_RUNTIME_MAX_HELD; a lookup that
+ * fails is retried on the wall clock (the retry poller). */
+static gboolean
+cw_bot_runtime_resolved_cb(gpointer user_data)
+{
+	CwBotRuntime *self = user_data;
+
+	if (self->active != NULL && cw_trading_orchestrator_is_resolving(self->active)) {
+		cw_bot_runtime_arm_retries(self);
+		return G_SOURCE_CONTINUE;
+	}
+	self->resolve_timer = 0;
+	self->reconciling = FALSE;
+	cw_bot_runtime_release_held(self);
+	return G_SOURCE_REMOVE;
+}
+
 static void
 cw_bot_runtime_reconcile_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -1222,6 +1252,12 @@ cw_bot_runtime_reconcile_done(GObject *source, GAsyncResult *result, gpointer us
 		cw_bot_runtime_reconcile_failed(self, "reconcile with the broker", error);
 	} else {
 		cw_bot_runtime_apply_reconcile(self, state, FALSE);
+		if (self->active != NULL && cw_trading_orchestrator_is_resolving(self->active)) {
+			cw_bot_runtime_arm_retries(self);
+			self->resolve_timer = g_timeout_add(CW_BOT_RUNTIME_RESOLVE_POLL_MS,
+							    cw_bot_runtime_resolved_cb, self);
+			return;
+		}
 	}
 	self->reconciling = FALSE;
 	cw_bot_runtime_release_held(self);
