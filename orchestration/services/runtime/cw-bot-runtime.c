@@ -10,6 +10,9 @@
 
 typedef struct {
 	gint64 at; /* applies before the first candle opening after this */
+	/* an edit made while the service was down: applies after the trading
+	 * state was restored at the cursor, before the first candle decided */
+	gboolean after_restore;
 	CwBotConfig *config;
 	char *text;
 } CwScheduledConfig;
@@ -98,7 +101,8 @@ struct _CwBotRuntime {
 	/* recovery: the trading state restored when the warm-up reaches the
 	 * cursor; legacy_replay: no snapshot, decisions replayed (paper only) */
 	GBytes *restore;
-	gboolean restored; /* the snapshot was applied */
+	gboolean restored;    /* the snapshot was applied */
+	gint64 edit_deferred; /* updated_at of the edit last said to wait */
 	gboolean legacy_replay;
 	/* the snapshot written with the cursor: buffers kept from one to the
 	 * next, and the orchestrator generation it was taken at */
@@ -682,6 +686,32 @@ gboolean
 cw_bot_runtime_is_recovering(CwBotRuntime *self)
 {
 	return self->recovering;
+}
+
+/**
+ * cw_bot_runtime_is_restoring:
+ *
+ * TRUE until the bot's trading state is back: while the warm-up replays
+ * its history, and until its snapshot (and its dormant strategies') has
+ * been applied at the cursor. A config edit waits for it: a switch
+ * applied in the warm-up would make another strategy active when the
+ * snapshots are applied, and the dormant one's state would be lost.
+ */
+gboolean
+cw_bot_runtime_is_restoring(CwBotRuntime *self)
+{
+	return self->recovering || self->restore != NULL;
+}
+
+/* TRUE the first time the edit of updated_at is told to wait (for one log
+ * line per edit, not one per poll). */
+gboolean
+cw_bot_runtime_defer_edit(CwBotRuntime *self, gint64 updated_at)
+{
+	if (self->edit_deferred == updated_at)
+		return FALSE;
+	self->edit_deferred = updated_at;
+	return TRUE;
 }
 
 gint64
@@ -1599,6 +1629,9 @@ cw_bot_runtime_on_candle(CwBotRuntime *self, const CwCandle *candle)
 		cw_bot_runtime_apply_scheduled(self);
 	if (G_UNLIKELY(!self->recovering && cw_trading_orchestrator_is_warm_up(self->active)))
 		cw_bot_runtime_end_warm_up(self);
+	if (G_UNLIKELY(!self->recovering && self->scheduled.length > 0 &&
+		       ((CwScheduledConfig *) g_queue_peek_head(&self->scheduled))->after_restore))
+		cw_bot_runtime_apply_scheduled(self);
 	if (G_UNLIKELY(was_recovering && !self->recovering))
 		cw_bot_runtime_log_recovered(self);
 	/* a live feed's candles that closed while the bot was down: caught
@@ -2080,20 +2113,47 @@ cw_bot_runtime_record_config(CwBotRuntime *self, gint64 at, const char *config_t
 }
 
 /* Replays a config change at its time; the history already has it. */
-void
-cw_bot_runtime_schedule_config(CwBotRuntime *self, gint64 at, CwBotConfig *config,
-			       const char *config_text)
+static void
+cw_bot_runtime_schedule(CwBotRuntime *self, gint64 at, gboolean after_restore, CwBotConfig *config,
+			const char *config_text)
 {
 	CwScheduledConfig *sc = g_new0(CwScheduledConfig, 1);
 	CwScheduledConfig *hist = g_new0(CwScheduledConfig, 1);
 
-	sc->at = at;
+	/* the replay loop of cw_bot_runtime_on_candle() never reaches it */
+	sc->at = after_restore ? G_MAXINT64 : at;
+	sc->after_restore = after_restore;
 	sc->config = cw_bot_config_ref(config);
 	sc->text = g_strdup(config_text);
 	g_queue_push_tail(&self->scheduled, sc);
 	hist->at = at;
 	hist->text = g_strdup(config_text);
 	g_ptr_array_add(self->history, hist);
+}
+
+void
+cw_bot_runtime_schedule_config(CwBotRuntime *self, gint64 at, CwBotConfig *config,
+			       const char *config_text)
+{
+	cw_bot_runtime_schedule(self, at, FALSE, config, config_text);
+}
+
+/**
+ * cw_bot_runtime_schedule_edit:
+ * @at: the cursor, for the config history
+ *
+ * The row's config, edited while the service was down: applied as a live
+ * edit would be, once the warm-up reached the cursor and the trading state
+ * (the strategy the history ends with, and its dormant ones) is restored,
+ * before the first candle is decided. Applied before the restore, a switch
+ * would give the active strategy's snapshot to another one and drop the
+ * dormant one's.
+ */
+void
+cw_bot_runtime_schedule_edit(CwBotRuntime *self, gint64 at, CwBotConfig *config,
+			     const char *config_text)
+{
+	cw_bot_runtime_schedule(self, at, TRUE, config, config_text);
 }
 
 static void

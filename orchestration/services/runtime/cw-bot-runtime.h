@@ -81,6 +81,10 @@ gint64 cw_bot_runtime_get_recovery(CwBotRuntime *self);
  * own origin, with the cursor, in bot_state "origin". */
 void cw_bot_runtime_set_origin(CwBotRuntime *self, gint64 origin);
 gboolean cw_bot_runtime_is_recovering(CwBotRuntime *self);
+/* TRUE until the trading state is back (the warm-up, then its snapshot
+ * applied at the cursor): config edits wait for it. */
+gboolean cw_bot_runtime_is_restoring(CwBotRuntime *self);
+gboolean cw_bot_runtime_defer_edit(CwBotRuntime *self, gint64 updated_at);
 gint64 cw_bot_runtime_get_cursor(CwBotRuntime *self);
 /* Queues the cursor for the next flush if it moved, with the trading
  * state snapshot (bot_state "trading_state") when that changed. */
@@ -116,6 +120,10 @@ gboolean cw_bot_runtime_apply_config(CwBotRuntime *self, CwBotConfig *config,
 void cw_bot_runtime_record_config(CwBotRuntime *self, gint64 at, const char *config_text);
 void cw_bot_runtime_schedule_config(CwBotRuntime *self, gint64 at, CwBotConfig *config,
 				    const char *config_text);
+/* The row's config edited while the service was down: applied once the
+ * trading state is restored at the cursor. */
+void cw_bot_runtime_schedule_edit(CwBotRuntime *self, gint64 at, CwBotConfig *config,
+				  const char *config_text);
 /* Queues bot_state "config_history" for the next flush. */
 void cw_bot_runtime_save_history(CwBotRuntime *self);
 void cw_bot_runtime_set_mode(CwBotRuntime *self, CwBotMode mode);

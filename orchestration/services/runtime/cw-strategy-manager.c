@@ -479,7 +479,7 @@ cw_strategy_manager_replay_history(CwStrategyManager *self, CwBotRuntime *rt, co
 		last = e->text;
 	}
 	if (g_strcmp0(last, row->config) != 0)
-		cw_bot_runtime_schedule_config(rt, cursor, config, row->config);
+		cw_bot_runtime_schedule_edit(rt, cursor, config, row->config);
 	cw_bot_runtime_save_history(rt);
 }
 
@@ -857,8 +857,17 @@ cw_strategy_manager_reconcile(CwStrategyManager *self)
 			continue;
 		}
 		if (row->updated_at != cw_bot_runtime_get_updated_at(rt) ||
-		    g_strcmp0(row->config, cw_bot_runtime_get_config_text(rt)) != 0)
-			cw_strategy_manager_apply_edit(self, rt, row);
+		    g_strcmp0(row->config, cw_bot_runtime_get_config_text(rt)) != 0) {
+			/* an edit waits until the trading state is back (a later
+			 * poll applies it): a switch during the warm-up would
+			 * give the snapshots to the wrong strategies */
+			if (!cw_bot_runtime_is_restoring(rt))
+				cw_strategy_manager_apply_edit(self, rt, row);
+			else if (cw_bot_runtime_defer_edit(rt, row->updated_at))
+				cw_log(G_LOG_LEVEL_DEBUG, row->name, NULL,
+				       "config edit waits until the recovery has restored the "
+				       "trading state");
+		}
 		rt = g_hash_table_lookup(self->bots, &row->id);
 		if (rt != NULL) {
 			cw_bot_runtime_set_mode(
