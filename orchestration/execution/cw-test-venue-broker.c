@@ -200,26 +200,16 @@ cw_test_venue_broker_lookup_order_async(CwBroker *broker, const char *id, GCance
 {
 	CwTestVenueBroker *self = CW_TEST_VENUE_BROKER(broker);
 	g_autoptr(GTask) task = g_task_new(broker, cancellable, callback, user_data);
-	CwOrder *o = cw_venue_core_find(&self->core, id, NULL);
 
 	self->n_calls++;
-	if (o == NULL) {
-		g_task_return_new_error(task, CW_BROKER_ERROR, CW_BROKER_ERROR_NOT_FOUND,
-					"order %s does not exist", id);
-		return;
-	}
-	g_task_set_task_data(task, g_memdup2(o, sizeof(*o)), g_free);
-	g_task_return_boolean(task, TRUE);
+	cw_venue_core_lookup(&self->core, task, id);
 }
 
 static gboolean
 cw_test_venue_broker_lookup_order_finish(CwBroker *broker, GAsyncResult *result, CwOrder *out,
 					 GError **error)
 {
-	if (!g_task_propagate_boolean(G_TASK(result), error))
-		return FALSE;
-	*out = *(const CwOrder *) g_task_get_task_data(G_TASK(result));
-	return TRUE;
+	return cw_venue_core_lookup_finish(result, out, error);
 }
 
 static void

@@ -98,3 +98,26 @@ cw_venue_core_deliver_queued(CwVenueCore *self)
 	for (guint i = 0; i < due->len; i++)
 		cw_venue_core_deliver_report(self, &g_array_index(due, CwBrokerHeldReport, i));
 }
+
+void
+cw_venue_core_lookup(CwVenueCore *self, GTask *task, const char *id)
+{
+	CwOrder *o = cw_venue_core_find(self, id, NULL);
+
+	if (o == NULL) {
+		g_task_return_new_error(task, CW_BROKER_ERROR, CW_BROKER_ERROR_NOT_FOUND,
+					"order %s does not exist", id);
+		return;
+	}
+	g_task_set_task_data(task, g_memdup2(o, sizeof(*o)), g_free);
+	g_task_return_boolean(task, TRUE);
+}
+
+gboolean
+cw_venue_core_lookup_finish(GAsyncResult *result, CwOrder *out, GError **error)
+{
+	if (!g_task_propagate_boolean(G_TASK(result), error))
+		return FALSE;
+	*out = *(const CwOrder *) g_task_get_task_data(G_TASK(result));
+	return TRUE;
+}

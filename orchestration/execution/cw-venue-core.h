@@ -43,5 +43,10 @@ gboolean cw_venue_core_deliver_one(CwVenueCore *self);
 /* Delivers the answers queued so far; those the sink makes the venue
  * queue stay queued. */
 void cw_venue_core_deliver_queued(CwVenueCore *self);
+/* CwBroker::lookup_order_async of a venue on this core: task returns a
+ * copy of the held order, or CW_BROKER_ERROR_NOT_FOUND; _finish is the
+ * broker's lookup_order_finish. */
+void cw_venue_core_lookup(CwVenueCore *self, GTask *task, const char *id);
+gboolean cw_venue_core_lookup_finish(GAsyncResult *result, CwOrder *out, GError **error);
 
 G_END_DECLS
