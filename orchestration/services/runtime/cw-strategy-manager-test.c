@@ -642,6 +642,113 @@ test_sm_mode_unreadable(SmFixture *fx, gconstpointer user_data)
 	    strstr(((CwStoreEvent *) g_ptr_array_index(events, 0))->payload, "sideways"));
 }
 
+/* The active strategy of bot id, as the runtime runs it. */
+static const char *
+sm_active(SmFixture *fx, gint64 id)
+{
+	CwTradingOrchestrator *orch =
+	    cw_bot_runtime_get_active(cw_strategy_manager_lookup(fx->manager, id), NULL);
+
+	return g_quark_to_string(cw_trading_orchestrator_get_strategy_id(orch));
+}
+
+/* What `bots switch NAME STRATEGY` does: the row's active strategy. */
+static void
+sm_switch_row(SmFixture *fx, const char *name, const char *strategy)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean changed = FALSE;
+
+	g_assert_true(
+	    cw_bot_admin_switch_strategy(fx->store.store, name, strategy, &changed, &error));
+	g_assert_no_error(error);
+	g_assert_true(changed);
+}
+
+/* A switch back to a dormant strategy that holds a position, made while the
+ * service was down (user_data TRUE) or while the restarted bot still warms
+ * up (FALSE), takes effect only once the trading state is restored: the
+ * strategy switched to has its position, not a fresh state. Before, the
+ * switch came first and the snapshots went to the wrong strategies. */
+static void
+test_sm_edit_waits_for_restore(SmFixture *fx, gconstpointer user_data)
+{
+	gboolean while_down = GPOINTER_TO_INT(user_data);
+	g_autofree char *text = cw_rt_config_text("sw", "ksw", NULL, TRUE);
+	g_autoptr(GError) error = NULL;
+	gint64 id = cw_store_bot_add(fx->store.store, "sw", text, TRUE, &error);
+	g_autofree char *dormant = NULL;
+	CwTradingOrchestrator *orch;
+	const CwAccount *acc;
+	CwPosition held;
+	guint i, half;
+
+	g_assert_no_error(error);
+	sm_startup(fx);
+	i = sm_push_until_position(fx, id, "ksw", 0);
+	orch = cw_bot_runtime_get_active(cw_strategy_manager_lookup(fx->manager, id), NULL);
+	held = *cw_trading_orchestrator_get_position(orch);
+	g_assert_cmpstr(sm_active(fx, id), ==, "sw:a");
+	/* a goes dormant with its position, b trades on */
+	sm_switch_row(fx, "sw", "b");
+	cw_strategy_manager_reconcile(fx->manager);
+	g_assert_cmpstr(sm_active(fx, id), ==, "sw:b");
+	sm_push("ksw", i, 2);
+	i += 2;
+	/* the service's flush tick: cursors with the trading states */
+	cw_strategy_manager_queue_cursors(fx->manager);
+	sm_flush(fx);
+	dormant = cw_store_state_get(fx->store.store, id, "trading_state:a", &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(dormant);
+
+	/* the process goes, without a stop; a new one starts on the store */
+	g_clear_object(&fx->manager);
+	cw_rt_pump();
+	g_assert_true(cw_store_writer_flush(fx->writer, &error));
+	g_assert_no_error(error);
+	cw_orchestrator_cache_free(fx->cache);
+	fx->cache = cw_orchestrator_cache_new(0);
+	fx->manager = cw_strategy_manager_new(fx->store.store, fx->writer, fx->cache);
+	if (while_down)
+		sm_switch_row(fx, "sw", "a");
+	sm_startup(fx);
+	/* the warm-up: the feed's history from the origin to the cursor */
+	half = i / 2;
+	sm_push("ksw", 0, half);
+	if (!while_down) {
+		sm_switch_row(fx, "sw", "a");
+		/* it waits for the trading state */
+		cw_strategy_manager_reconcile(fx->manager);
+		g_assert_true(
+		    cw_bot_runtime_is_restoring(cw_strategy_manager_lookup(fx->manager, id)));
+	}
+	sm_push("ksw", half, i - half);
+	/* the cursor: the history's own switch to b is replayed, not the edit */
+	cw_strategy_manager_reconcile(fx->manager);
+	g_assert_cmpstr(sm_active(fx, id), ==, "sw:b");
+	/* the first live candle: the state is back, the edit may apply */
+	sm_push("ksw", i, 1);
+	cw_strategy_manager_reconcile(fx->manager);
+	g_assert_cmpstr(sm_active(fx, id), ==, "sw:a");
+	orch = cw_bot_runtime_get_active(cw_strategy_manager_lookup(fx->manager, id), NULL);
+	acc = cw_trading_orchestrator_get_account(orch);
+	/* a has the position it held when it went dormant, or has closed
+	 * exactly that one since */
+	if (cw_trading_orchestrator_get_position(orch)->direction != CW_DIRECTION_NONE) {
+		g_assert_cmpint(cw_trading_orchestrator_get_position(orch)->direction, ==,
+				held.direction);
+		g_assert_cmpfloat(cw_trading_orchestrator_get_position(orch)->entry_price, ==,
+				  held.entry_price);
+	} else {
+		g_assert_nonnull(acc->trades);
+		g_assert_cmpuint(acc->trades->len, >, 0);
+		g_assert_cmpfloat(
+		    g_array_index(acc->trades, CwTrade, acc->trades->len - 1).entry_price, ==,
+		    held.entry_price);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -661,5 +768,9 @@ main(int argc, char **argv)
 	ADD("bot-error", test_sm_bot_error);
 	ADD("mode-unreadable", test_sm_mode_unreadable);
 #undef ADD
+	g_test_add("/services/strategy-manager/edit-waits-for-restore/while-down", SmFixture,
+		   GINT_TO_POINTER(TRUE), sm_setup, test_sm_edit_waits_for_restore, sm_teardown);
+	g_test_add("/services/strategy-manager/edit-waits-for-restore/while-warming-up", SmFixture,
+		   GINT_TO_POINTER(FALSE), sm_setup, test_sm_edit_waits_for_restore, sm_teardown);
 	return g_test_run();
 }
