@@ -101,8 +101,7 @@ struct _CwBotRuntime {
 	/* recovery: the trading state restored when the warm-up reaches the
 	 * cursor; legacy_replay: no snapshot, decisions replayed (paper only) */
 	GBytes *restore;
-	gboolean restored;    /* the snapshot was applied */
-	gint64 edit_deferred; /* updated_at of the edit last said to wait */
+	gboolean restored; /* the snapshot was applied */
 	gboolean legacy_replay;
 	/* the snapshot written with the cursor: buffers kept from one to the
 	 * next, and the orchestrator generation it was taken at */
@@ -701,17 +700,6 @@ gboolean
 cw_bot_runtime_is_restoring(CwBotRuntime *self)
 {
 	return self->recovering || self->restore != NULL;
-}
-
-/* TRUE the first time the edit of updated_at is told to wait (for one log
- * line per edit, not one per poll). */
-gboolean
-cw_bot_runtime_defer_edit(CwBotRuntime *self, gint64 updated_at)
-{
-	if (self->edit_deferred == updated_at)
-		return FALSE;
-	self->edit_deferred = updated_at;
-	return TRUE;
 }
 
 gint64

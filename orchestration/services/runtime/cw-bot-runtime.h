@@ -84,7 +84,6 @@ gboolean cw_bot_runtime_is_recovering(CwBotRuntime *self);
 /* TRUE until the trading state is back (the warm-up, then its snapshot
  * applied at the cursor): config edits wait for it. */
 gboolean cw_bot_runtime_is_restoring(CwBotRuntime *self);
-gboolean cw_bot_runtime_defer_edit(CwBotRuntime *self, gint64 updated_at);
 gint64 cw_bot_runtime_get_cursor(CwBotRuntime *self);
 /* Queues the cursor for the next flush if it moved, with the trading
  * state snapshot (bot_state "trading_state") when that changed. */

@@ -863,10 +863,6 @@ cw_strategy_manager_reconcile(CwStrategyManager *self)
 			 * give the snapshots to the wrong strategies */
 			if (!cw_bot_runtime_is_restoring(rt))
 				cw_strategy_manager_apply_edit(self, rt, row);
-			else if (cw_bot_runtime_defer_edit(rt, row->updated_at))
-				cw_log(G_LOG_LEVEL_DEBUG, row->name, NULL,
-				       "config edit waits until the recovery has restored the "
-				       "trading state");
 		}
 		rt = g_hash_table_lookup(self->bots, &row->id);
 		if (rt != NULL) {
