@@ -5,11 +5,12 @@
  * applied together. */
 #include "cw-store-test-utils.h"
 
+#include "cw-event-json.h"
 #include "cw-store-writer.h"
 #include "cw-test-log.h"
 
-/* Counting allocator (glibc): a write queued on the candle path reuses an
- * applied one instead of allocating. */
+/* Counting allocator (glibc): a write queued on the candle path goes into
+ * the room the log kept from the last flush instead of allocating. */
 #if defined(__GLIBC__) && !defined(CW_SANITIZED)
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t n, size_t size);
@@ -358,8 +359,8 @@ test_writer_update_order(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_false(cw_store_writer_update_order(w, bot, &order));
 }
 
-/* Once a flush applied them, the writes of a busy candle are reused: the
- * next candle's order rows and position rows allocate nothing. */
+/* Once a flush applied them, the room of a busy candle's writes is kept:
+ * the next candle's order rows and position rows allocate nothing. */
 static void
 test_writer_reuses_writes(CwStoreFixture *fx, gconstpointer user_data)
 {
@@ -402,9 +403,9 @@ test_writer_reuses_writes(CwStoreFixture *fx, gconstpointer user_data)
 	g_assert_cmpuint(cw_store_writer_get_n_written(w), ==, 10);
 }
 
-/* An event's source and reason and a trade's bot name are kept inline
- * when short (no allocation once the writes are warm) and on the heap
- * when long; both reach the rows unchanged. */
+/* An event's source and reason and a trade's bot name, short or long, are
+ * copied into the log (no allocation once its room is warm) and reach the
+ * rows unchanged. */
 static void
 test_writer_event_strings(CwStoreFixture *fx, gconstpointer user_data)
 {
@@ -461,6 +462,102 @@ test_writer_event_strings(CwStoreFixture *fx, gconstpointer user_data)
 	trades = cw_store_trades_list(fx->store, NULL, long_name, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(trades->len, ==, 1);
+}
+
+/* The i-th event of test_writer_log_grows(): every part an event can
+ * carry, and a reason of i % 200 bytes. */
+static CwEvent
+writer_full_event(guint i, CwOrder *order, CwFill *fill, CwPosition *position, CwTrade *trade,
+		  char *reason)
+{
+	CwEvent event = {.type = CW_EVENT_ORDER_FILLED,
+			 .strategy_id = g_quark_from_string("trend"),
+			 .time = 1000 + i,
+			 .source = i % 3 == 0 ? NULL : "paper",
+			 .value = i * 0.5};
+
+	*order = writer_order("", CW_ORDER_STATUS_FILLED);
+	g_snprintf(order->client_order_id, sizeof(order->client_order_id), "cw-1-%u", i);
+	order->qty = 0.01 * (i + 1);
+	*fill = (CwFill){.strategy_id = order->strategy_id,
+			 .symbol = order->symbol,
+			 .side = CW_SIDE_BUY,
+			 .qty = order->qty,
+			 .price = 35000 + i,
+			 .fee = 0.1,
+			 .time = event.time};
+	g_strlcpy(fill->client_order_id, order->client_order_id, sizeof(fill->client_order_id));
+	*position = (CwPosition){.strategy_id = order->strategy_id,
+				 .symbol = order->symbol,
+				 .direction = CW_DIRECTION_LONG,
+				 .qty = order->qty,
+				 .entry_price = fill->price};
+	*trade = writer_trade(i);
+	memset(reason, 'a' + i % 26, i % 200);
+	reason[i % 200] = '\0';
+	event.order = i % 2 == 0 ? order : NULL;
+	event.fill = i % 4 != 1 ? fill : NULL;
+	event.position = i % 5 != 2 ? position : NULL;
+	event.trade = i % 7 == 0 ? trade : NULL;
+	event.reason = i % 11 == 10 ? NULL : reason;
+	return event;
+}
+
+/* A log that grows through many reallocations and is handed to another
+ * writer gives back every event exactly as it was queued, in order, with
+ * the named events and rows queued between them. */
+static void
+test_writer_log_grows(CwStoreFixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CwStoreWriter) bot_queue = cw_store_writer_new(fx->store);
+	g_autoptr(CwStoreWriter) service = cw_store_writer_new(fx->store);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) events = NULL;
+	g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func(g_free);
+	gint64 bot = writer_add_bot(fx, "alpha");
+	const guint n = 600;
+
+	cw_store_writer_event(service, bot, NULL, "FIRST", 1, g_strdup("{\"n\":0}"));
+	g_ptr_array_add(expected, g_strdup("{\"n\":0}"));
+	for (guint i = 0; i < n; i++) {
+		char reason[256];
+		CwOrder order;
+		CwFill fill;
+		CwPosition position;
+		CwTrade trade;
+		CwEvent event = writer_full_event(i, &order, &fill, &position, &trade, reason);
+
+		cw_store_writer_event_copy(bot_queue, bot, &event);
+		g_ptr_array_add(expected, cw_event_to_json(&event));
+		if (i % 50 == 0) {
+			g_autofree char *payload = g_strdup_printf("{\"n\":%u}", i + 1);
+
+			cw_store_writer_event(bot_queue, bot, "trend", "MARK", 1000 + i,
+					      g_strdup(payload));
+			g_ptr_array_add(expected, g_steal_pointer(&payload));
+			cw_store_writer_order(bot_queue, bot, &order);
+		}
+	}
+	/* 600 events, 12 named events, 12 order rows */
+	g_assert_cmpuint(cw_store_writer_get_pending(bot_queue), ==, n + 24);
+	cw_store_writer_move_to(bot_queue, service);
+	g_assert_cmpuint(cw_store_writer_get_pending(bot_queue), ==, 0);
+	g_assert_cmpuint(cw_store_writer_get_pending(service), ==, n + 25);
+	g_assert_true(cw_store_writer_flush(service, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(cw_store_writer_get_n_written(service), ==, n + 25);
+	g_assert_cmpuint(cw_store_writer_get_n_failed(service), ==, 0);
+
+	events = cw_store_events_query(fx->store, bot, NULL, 0, 0, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(events->len, ==, expected->len);
+	for (guint i = 0; i < events->len; i++)
+		g_assert_cmpstr(((CwStoreEvent *) events->pdata[i])->payload, ==,
+				expected->pdata[i]);
+	g_assert_cmpstr(((CwStoreEvent *) events->pdata[0])->type, ==, "FIRST");
+	g_assert_cmpstr(((CwStoreEvent *) events->pdata[2])->type, ==, "MARK");
+	g_assert_cmpstr(((CwStoreEvent *) events->pdata[2])->strategy_id, ==, "trend");
+	g_assert_cmpstr(((CwStoreEvent *) events->pdata[1])->type, ==, "ORDER_FILLED");
 }
 
 /* A deleted bot's queued order, position and state writes are dropped
@@ -539,6 +636,7 @@ main(int argc, char **argv)
 	ADD("update-order", test_writer_update_order);
 	ADD("reuses-writes", test_writer_reuses_writes);
 	ADD("event-strings", test_writer_event_strings);
+	ADD("log-grows", test_writer_log_grows);
 	ADD("drop-bot-rows", test_writer_drop_bot_rows);
 	ADD("deleted-bot-quiet", test_writer_deleted_bot_quiet);
 #undef ADD

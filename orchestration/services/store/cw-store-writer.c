@@ -4,98 +4,94 @@
 #include "cw-outbox-router.h"
 #include "cw-store-writer.h"
 
+/* A writer's queue is a log: records packed one after the other in one
+ * buffer, which keeps its room from one flush to the next. Queueing on
+ * the candle path is then a few sequential copies into memory the bot
+ * used before: no list to walk, no allocation once the log has grown to
+ * what a busy candle needs (a trading bot records ten events and rows
+ * and more on one). Each record is a CwRecord, then its body (the fixed
+ * struct of its kind), then the parts its flags name (CW_RECORD_PART_*,
+ * in that order), then its NUL-terminated strings (CW_RECORD_S1..S4).
+ * A record holds no pointer into itself, so a log moves to another
+ * writer by memcpy; its pointers are set again when it is applied. */
 typedef enum {
-	CW_WRITE_EVENT,
-	CW_WRITE_EVENT_COPY,
-	CW_WRITE_TRADE,
-	CW_WRITE_ORDER,
-	CW_WRITE_POSITION,
-	CW_WRITE_STATE,
-	CW_WRITE_METRICS,
-	CW_WRITE_CANDLE,
-} CwWriteKind;
+	CW_RECORD_EVENT,    /* a CwEvent; parts: its order, fill, position,
+			  * trade; strings: source, reason */
+	CW_RECORD_NAMED,    /* an event without CwEvent type; strings:
+			  * strategy id, type, JSON payload */
+	CW_RECORD_TRADE,    /* a CwTrade; strings: bot name, strategy id */
+	CW_RECORD_ORDER,    /* a CwOrder */
+	CW_RECORD_POSITION, /* a CwPosition; part: the exit plan; strings:
+			     * strategy id, -, exit state JSON */
+	CW_RECORD_STATE,    /* strings: key, value */
+	CW_RECORD_METRICS,  /* a CwStoreMetrics; strings: bot name, strategy
+			     * id, extra JSON, run id */
+	CW_RECORD_CANDLE,   /* a CwCandle; strings: exchange */
+	CW_RECORD_N_KINDS
+} CwRecordKind;
 
-/* Inline room for an event's strings: the sources are component names,
- * the reasons short phrases; a longer one is copied to the heap. */
-#define CW_STORE_WRITER_INLINE_SOURCE 32
-#define CW_STORE_WRITER_INLINE_REASON 96
-#define CW_STORE_WRITER_INLINE_NAME   64
+#define CW_RECORD_N_PARTS   5 /* order, fill, position, trade, exit plan */
+#define CW_RECORD_N_STRINGS 4
+
+enum {
+	CW_RECORD_PART_ORDER = 1 << 0,
+	CW_RECORD_S1 = 1 << CW_RECORD_N_PARTS,
+	CW_RECORD_DROPPED = 1 << 15, /* by cw_store_writer_drop_bot_rows() */
+};
 
 typedef struct {
-	CwWriteKind kind;
+	guint32 size;  /* with body, parts and strings: a multiple of 8 */
+	guint16 kind;  /* CwRecordKind */
+	guint16 flags; /* which parts and strings follow, DROPPED */
 	gint64 bot_id;
-	gint64 time;
-	char *s1; /* strategy id / bot name / key */
-	char *s2; /* type / strategy id / value */
-	char *s3; /* payload / state json */
-	char *s4;
-	union {
-		struct {
-			CwTrade trade;
-			const char *bot_name; /* in bot or s1 */
-			const char *strategy; /* interned */
-			char bot[CW_STORE_WRITER_INLINE_NAME];
-		} tr;
-		CwOrder order;
-		struct {
-			CwPosition position;
-			CwStoreExitPlan plan;
-			gboolean has_plan;
-			const char *strategy; /* interned (plan writes), else s1 */
-		} pos;
-		CwStoreMetrics metrics;
-		CwCandle candle;
-		struct {
-			CwEvent event;
-			CwOrder order;
-			CwFill fill;
-			CwPosition position;
-			CwTrade trade;
-			/* the event's source and reason, when short enough
-			 * (else in s1 and s2): no allocation per event */
-			char source[CW_STORE_WRITER_INLINE_SOURCE];
-			char reason[CW_STORE_WRITER_INLINE_REASON];
-		} ev;
-	} u;
-	GList link; /* in the queue or the spares; data is the write */
-} CwWrite;
+	gint64 time; /* a named event's */
+} CwRecord;
 
-/* Writes kept for reuse per writer: a busy candle queues a few writes per
- * bot, and reusing them keeps malloc and fresh pages off the candle path. */
-#define CW_STORE_WRITER_MAX_SPARE 64
+/* What follows a record: pointers into the log, NULL for what is not
+ * there; valid until the log changes. */
+typedef struct {
+	void *body;
+	const void *part[CW_RECORD_N_PARTS];
+	const char *s[CW_RECORD_N_STRINGS];
+} CwRecordView;
+
+#define CW_RECORD_ALIGN(n) (((n) + 7u) & ~(gsize) 7u)
+
+static const gsize cw_record_body_size[CW_RECORD_N_KINDS] = {
+    [CW_RECORD_EVENT] = sizeof(CwEvent),          [CW_RECORD_NAMED] = 0,
+    [CW_RECORD_TRADE] = sizeof(CwTrade),          [CW_RECORD_ORDER] = sizeof(CwOrder),
+    [CW_RECORD_POSITION] = sizeof(CwPosition),    [CW_RECORD_STATE] = 0,
+    [CW_RECORD_METRICS] = sizeof(CwStoreMetrics), [CW_RECORD_CANDLE] = sizeof(CwCandle),
+};
+
+static const gsize cw_record_part_size[CW_RECORD_N_PARTS] = {
+    sizeof(CwOrder), sizeof(CwFill), sizeof(CwPosition), sizeof(CwTrade), sizeof(CwStoreExitPlan),
+};
+
+/* The parts keep the record's alignment of 8 */
+G_STATIC_ASSERT(sizeof(CwRecord) % 8 == 0);
+G_STATIC_ASSERT(sizeof(CwEvent) % 8 == 0 && sizeof(CwOrder) % 8 == 0);
+G_STATIC_ASSERT(sizeof(CwFill) % 8 == 0 && sizeof(CwPosition) % 8 == 0);
+G_STATIC_ASSERT(sizeof(CwTrade) % 8 == 0 && sizeof(CwStoreExitPlan) % 8 == 0);
+G_STATIC_ASSERT(sizeof(CwStoreMetrics) % 8 == 0 && sizeof(CwCandle) % 8 == 0);
+
+/* The first room of a log, and the most it keeps after a flush */
+#define CW_STORE_WRITER_MIN_ROOM  4096
+#define CW_STORE_WRITER_KEEP_ROOM (1024 * 1024)
 
 struct _CwStoreWriter {
 	CwStore *store;
-	GQueue queue;
+	guint8 *log; /* CwRecord after CwRecord */
+	gsize len;
+	gsize room;
+	guint n_pending; /* records not dropped */
 	guint64 n_written;
 	guint64 n_failed;
-	guint64 n_applied_ok; /* of the queue, in the open transaction */
+	guint64 n_applied_ok; /* of the log, in the open transaction */
 	guint64 n_applied_fail;
-	CwWrite *last_order; /* the newest queued order row (cw_store_writer_update_order()) */
-	GQueue spare;        /* links of applied writes, for reuse */
+	gssize last_order; /* the offset of the newest order record, or -1
+			    * (cw_store_writer_update_order()) */
 };
-
-static void
-cw_write_clear(CwWrite *w)
-{
-	g_free(w->s1);
-	g_free(w->s2);
-	g_free(w->s3);
-	g_free(w->s4);
-}
-
-/* A write that was applied (or dropped): kept for reuse, or freed. */
-static void
-cw_store_writer_recycle(CwStoreWriter *self, CwWrite *w)
-{
-	cw_write_clear(w);
-	if (self->spare.length >= CW_STORE_WRITER_MAX_SPARE) {
-		g_free(w);
-		return;
-	}
-	w->link.prev = w->link.next = NULL;
-	g_queue_push_head_link(&self->spare, &w->link);
-}
 
 CwStoreWriter *
 cw_store_writer_new(CwStore *store)
@@ -103,8 +99,7 @@ cw_store_writer_new(CwStore *store)
 	CwStoreWriter *self = g_new0(CwStoreWriter, 1);
 
 	self->store = g_object_ref(store);
-	g_queue_init(&self->queue);
-	g_queue_init(&self->spare);
+	self->last_order = -1;
 	return self;
 }
 
@@ -113,115 +108,155 @@ cw_store_writer_free(CwStoreWriter *self)
 {
 	if (self == NULL)
 		return;
-	GList *l;
-
-	while ((l = g_queue_pop_head_link(&self->queue)) != NULL) {
-		cw_write_clear(l->data);
-		g_free(l->data);
-	}
-	while ((l = g_queue_pop_head_link(&self->spare)) != NULL)
-		g_free(l->data);
+	g_free(self->log);
 	g_object_unref(self->store);
 	g_free(self);
 }
 
-static CwWrite *
-cw_store_writer_push(CwStoreWriter *self, CwWriteKind kind, gint64 bot_id)
+/* Room for size bytes at the end of the log, which grows by doubling
+ * (the only allocation, and rare after the first busy candle). */
+static guint8 *
+cw_store_writer_reserve(CwStoreWriter *self, gsize size)
 {
-	GList *spare = g_queue_pop_head_link(&self->spare);
-	CwWrite *w = spare != NULL ? spare->data : g_new(CwWrite, 1);
+	guint8 *p;
 
-	/* only the header: each kind sets every field of the union that its
-	 * apply reads (a write is about 800 bytes, most events use a tenth) */
-	w->kind = kind;
-	w->bot_id = bot_id;
-	w->time = 0;
-	w->s1 = w->s2 = w->s3 = w->s4 = NULL;
-	w->link.data = w;
-	w->link.prev = w->link.next = NULL;
-	g_queue_push_tail_link(&self->queue, &w->link);
-	return w;
+	if (G_UNLIKELY(self->len + size > self->room)) {
+		gsize room = MAX(self->room * 2, CW_STORE_WRITER_MIN_ROOM);
+
+		while (room < self->len + size)
+			room *= 2;
+		self->log = g_realloc(self->log, room);
+		self->room = room;
+	}
+	p = self->log + self->len;
+	self->len += size;
+	return p;
+}
+
+/* Appends a record of kind: a copy of body (its kind's size), of each
+ * part that is not NULL and of each string that is not NULL. Returns the
+ * body's copy in the log, for the caller to clear its pointers. */
+static void *
+cw_store_writer_add(CwStoreWriter *self, CwRecordKind kind, gint64 bot_id, const void *body,
+		    const void *const parts[CW_RECORD_N_PARTS],
+		    const char *const strings[CW_RECORD_N_STRINGS])
+{
+	gsize n_string[CW_RECORD_N_STRINGS] = {0};
+	gsize size = sizeof(CwRecord) + cw_record_body_size[kind];
+	guint flags = 0;
+	CwRecord *r;
+	guint8 *p;
+
+	for (guint i = 0; parts != NULL && i < CW_RECORD_N_PARTS; i++) {
+		if (parts[i] != NULL) {
+			flags |= CW_RECORD_PART_ORDER << i;
+			size += cw_record_part_size[i];
+		}
+	}
+	for (guint i = 0; strings != NULL && i < CW_RECORD_N_STRINGS; i++) {
+		if (strings[i] != NULL) {
+			flags |= CW_RECORD_S1 << i;
+			n_string[i] = strlen(strings[i]) + 1;
+			size += n_string[i];
+		}
+	}
+	size = CW_RECORD_ALIGN(size);
+	r = (CwRecord *) cw_store_writer_reserve(self, size);
+	r->size = (guint32) size;
+	r->kind = (guint16) kind;
+	r->flags = (guint16) flags;
+	r->bot_id = bot_id;
+	r->time = 0;
+	p = (guint8 *) (r + 1);
+	if (body != NULL)
+		memcpy(p, body, cw_record_body_size[kind]);
+	p += cw_record_body_size[kind];
+	for (guint i = 0; i < CW_RECORD_N_PARTS; i++) {
+		if (flags & (CW_RECORD_PART_ORDER << i)) {
+			memcpy(p, parts[i], cw_record_part_size[i]);
+			p += cw_record_part_size[i];
+		}
+	}
+	for (guint i = 0; i < CW_RECORD_N_STRINGS; i++) {
+		if (n_string[i] > 0) {
+			memcpy(p, strings[i], n_string[i]);
+			p += n_string[i];
+		}
+	}
+	self->n_pending++;
+	return r + 1;
+}
+
+/* The record at offset off, and what follows it. */
+static CwRecord *
+cw_store_writer_view(CwStoreWriter *self, gsize off, CwRecordView *v)
+{
+	CwRecord *r = (CwRecord *) (self->log + off);
+	const guint8 *p = (const guint8 *) (r + 1) + cw_record_body_size[r->kind];
+
+	v->body = r + 1;
+	for (guint i = 0; i < CW_RECORD_N_PARTS; i++) {
+		v->part[i] = NULL;
+		if (r->flags & (CW_RECORD_PART_ORDER << i)) {
+			v->part[i] = p;
+			p += cw_record_part_size[i];
+		}
+	}
+	for (guint i = 0; i < CW_RECORD_N_STRINGS; i++) {
+		v->s[i] = NULL;
+		if (r->flags & (CW_RECORD_S1 << i)) {
+			v->s[i] = (const char *) p;
+			p += strlen(v->s[i]) + 1;
+		}
+	}
+	return r;
 }
 
 void
 cw_store_writer_event(CwStoreWriter *self, gint64 bot_id, const char *strategy_id, const char *type,
 		      gint64 time, char *payload_json)
 {
-	CwWrite *w = cw_store_writer_push(self, CW_WRITE_EVENT, bot_id);
+	g_autofree char *payload = payload_json;
+	const char *const strings[CW_RECORD_N_STRINGS] = {strategy_id, type, payload, NULL};
+	CwRecord *r =
+	    (CwRecord *) cw_store_writer_add(self, CW_RECORD_NAMED, bot_id, NULL, NULL, strings) -
+	    1;
 
-	w->s1 = g_strdup(strategy_id);
-	w->s2 = g_strdup(type);
-	w->s3 = payload_json;
-	w->time = time;
-}
-
-/* A copy of s: in buf when it fits, else on the heap (*heap, freed with
- * the write). */
-static const char *
-cw_store_writer_keep(char *buf, gsize size, const char *s, char **heap)
-{
-	gsize len;
-
-	if (s == NULL)
-		return NULL;
-	len = strlen(s);
-	if (len < size) {
-		memcpy(buf, s, len + 1);
-		return buf;
-	}
-	*heap = g_strdup(s);
-	return *heap;
+	r->time = time;
 }
 
 void
 cw_store_writer_event_copy(CwStoreWriter *self, gint64 bot_id, const CwEvent *event)
 {
-	CwWrite *w = cw_store_writer_push(self, CW_WRITE_EVENT_COPY, bot_id);
-	CwEvent *e = &w->u.ev.event;
+	const void *const parts[CW_RECORD_N_PARTS] = {event->order, event->fill, event->position,
+						      event->trade, NULL};
+	const char *const strings[CW_RECORD_N_STRINGS] = {event->source, event->reason, NULL, NULL};
+	CwEvent *e = cw_store_writer_add(self, CW_RECORD_EVENT, bot_id, event, parts, strings);
 
-	*e = *event;
-	if (event->order != NULL) {
-		w->u.ev.order = *event->order;
-		e->order = &w->u.ev.order;
-	}
-	if (event->fill != NULL) {
-		w->u.ev.fill = *event->fill;
-		e->fill = &w->u.ev.fill;
-	}
-	if (event->position != NULL) {
-		w->u.ev.position = *event->position;
-		e->position = &w->u.ev.position;
-	}
-	if (event->trade != NULL) {
-		w->u.ev.trade = *event->trade;
-		e->trade = &w->u.ev.trade;
-	}
-	e->source =
-	    cw_store_writer_keep(w->u.ev.source, sizeof(w->u.ev.source), event->source, &w->s1);
-	e->reason =
-	    cw_store_writer_keep(w->u.ev.reason, sizeof(w->u.ev.reason), event->reason, &w->s2);
+	e->order = NULL;
+	e->fill = NULL;
+	e->position = NULL;
+	e->trade = NULL;
+	e->source = NULL;
+	e->reason = NULL;
 }
 
 void
 cw_store_writer_trade(CwStoreWriter *self, const char *bot_name, const char *strategy_id,
 		      const CwTrade *trade)
 {
-	CwWrite *w = cw_store_writer_push(self, CW_WRITE_TRADE, 0);
+	const char *const strings[CW_RECORD_N_STRINGS] = {bot_name, strategy_id, NULL, NULL};
 
-	/* a strategy id is one of a few quark names (interned once), a bot
-	 * name usually fits inline: no allocation per closed trade */
-	w->u.tr.bot_name = cw_store_writer_keep(w->u.tr.bot, sizeof(w->u.tr.bot), bot_name, &w->s1);
-	w->u.tr.strategy = g_intern_string(strategy_id);
-	w->u.tr.trade = *trade;
+	cw_store_writer_add(self, CW_RECORD_TRADE, 0, trade, NULL, strings);
 }
 
 void
 cw_store_writer_order(CwStoreWriter *self, gint64 bot_id, const CwOrder *order)
 {
-	CwWrite *w = cw_store_writer_push(self, CW_WRITE_ORDER, bot_id);
+	gsize off = self->len;
 
-	w->u.order = *order;
-	self->last_order = w;
+	cw_store_writer_add(self, CW_RECORD_ORDER, bot_id, order, NULL, NULL);
+	self->last_order = (gssize) off;
 }
 
 /**
@@ -237,13 +272,17 @@ cw_store_writer_order(CwStoreWriter *self, gint64 bot_id, const CwOrder *order)
 gboolean
 cw_store_writer_update_order(CwStoreWriter *self, gint64 bot_id, const CwOrder *order)
 {
-	CwWrite *w = self->last_order;
+	CwRecord *r;
+	CwOrder *queued;
 
-	if (w == NULL || w->bot_id != bot_id ||
-	    strncmp(w->u.order.client_order_id, order->client_order_id,
-		    sizeof(order->client_order_id)) != 0)
+	if (self->last_order < 0)
 		return FALSE;
-	w->u.order = *order;
+	r = (CwRecord *) (self->log + self->last_order);
+	queued = (CwOrder *) (r + 1);
+	if (r->bot_id != bot_id || strncmp(queued->client_order_id, order->client_order_id,
+					   sizeof(order->client_order_id)) != 0)
+		return FALSE;
+	*queued = *order;
 	return TRUE;
 }
 
@@ -251,13 +290,10 @@ void
 cw_store_writer_position(CwStoreWriter *self, gint64 bot_id, const char *strategy_id,
 			 const CwPosition *position, char *state_json)
 {
-	CwWrite *w = cw_store_writer_push(self, CW_WRITE_POSITION, bot_id);
+	g_autofree char *state = state_json;
+	const char *const strings[CW_RECORD_N_STRINGS] = {strategy_id, NULL, state, NULL};
 
-	w->s1 = g_strdup(strategy_id);
-	w->s3 = state_json;
-	w->u.pos.position = *position;
-	w->u.pos.has_plan = FALSE;
-	w->u.pos.strategy = NULL; /* s1 */
+	cw_store_writer_add(self, CW_RECORD_POSITION, bot_id, position, NULL, strings);
 }
 
 /**
@@ -270,15 +306,10 @@ void
 cw_store_writer_position_plan(CwStoreWriter *self, gint64 bot_id, const char *strategy_id,
 			      const CwPosition *position, const CwStoreExitPlan *plan)
 {
-	CwWrite *w = cw_store_writer_push(self, CW_WRITE_POSITION, bot_id);
+	const void *const parts[CW_RECORD_N_PARTS] = {NULL, NULL, NULL, NULL, plan};
+	const char *const strings[CW_RECORD_N_STRINGS] = {strategy_id, NULL, NULL, NULL};
 
-	/* a strategy id is one of a few quark names: interned once, not
-	 * copied for every write */
-	w->u.pos.strategy = g_intern_string(strategy_id);
-	w->u.pos.position = *position;
-	w->u.pos.has_plan = plan != NULL;
-	if (plan != NULL)
-		w->u.pos.plan = *plan;
+	cw_store_writer_add(self, CW_RECORD_POSITION, bot_id, position, parts, strings);
 }
 
 /**
@@ -319,26 +350,19 @@ cw_store_exit_plan_to_json(const CwStoreExitPlan *plan)
 void
 cw_store_writer_state(CwStoreWriter *self, gint64 bot_id, const char *key, const char *value)
 {
-	CwWrite *w = cw_store_writer_push(self, CW_WRITE_STATE, bot_id);
+	const char *const strings[CW_RECORD_N_STRINGS] = {key, value, NULL, NULL};
 
-	w->s1 = g_strdup(key);
-	w->s2 = g_strdup(value);
+	cw_store_writer_add(self, CW_RECORD_STATE, bot_id, NULL, NULL, strings);
 }
 
 void
 cw_store_writer_metrics(CwStoreWriter *self, const CwStoreMetrics *metrics)
 {
-	CwWrite *w = cw_store_writer_push(self, CW_WRITE_METRICS, 0);
+	const char *const strings[CW_RECORD_N_STRINGS] = {metrics->bot_name, metrics->strategy_id,
+							  metrics->extra_json, metrics->run_id};
+	CwStoreMetrics *m = cw_store_writer_add(self, CW_RECORD_METRICS, 0, metrics, NULL, strings);
 
-	w->u.metrics = *metrics;
-	w->s1 = g_strdup(metrics->bot_name);
-	w->s2 = g_strdup(metrics->strategy_id);
-	w->s3 = g_strdup(metrics->extra_json);
-	w->s4 = g_strdup(metrics->run_id);
-	w->u.metrics.bot_name = w->s1;
-	w->u.metrics.strategy_id = w->s2;
-	w->u.metrics.extra_json = w->s3;
-	w->u.metrics.run_id = w->s4;
+	m->bot_name = m->strategy_id = m->extra_json = m->run_id = NULL;
 }
 
 /**
@@ -351,16 +375,15 @@ cw_store_writer_metrics(CwStoreWriter *self, const CwStoreMetrics *metrics)
 void
 cw_store_writer_candle(CwStoreWriter *self, const char *exchange, const CwCandle *candle)
 {
-	CwWrite *w = cw_store_writer_push(self, CW_WRITE_CANDLE, 0);
+	const char *const strings[CW_RECORD_N_STRINGS] = {exchange, NULL, NULL, NULL};
 
-	w->u.candle = *candle;
-	w->s1 = g_strdup(exchange);
+	cw_store_writer_add(self, CW_RECORD_CANDLE, 0, candle, NULL, strings);
 }
 
 guint
 cw_store_writer_get_pending(CwStoreWriter *self)
 {
-	return self->queue.length;
+	return self->n_pending;
 }
 
 guint64
@@ -376,57 +399,111 @@ cw_store_writer_get_n_failed(CwStoreWriter *self)
 }
 
 static gboolean
-cw_store_writer_apply(CwStoreWriter *self, CwWrite *w, GError **error)
+cw_store_writer_apply_event(CwStoreWriter *self, const CwRecord *r, const CwRecordView *v,
+			    GError **error)
 {
-	switch (w->kind) {
-	case CW_WRITE_EVENT: {
-		gint64 seq = cw_store_event_append(self->store, w->bot_id, w->s1, w->s2, w->time,
-						   w->s3, error);
-		CwOutboxRouter *router = cw_outbox_router_get_for_store(self->store);
-		return seq > 0 && (router == NULL || cw_outbox_router_route_named(
-							 router, self->store, w->bot_id, w->s1,
-							 w->s2, w->time, w->s3, seq, error));
-	}
-	case CW_WRITE_EVENT_COPY: {
-		const CwEvent *e = &w->u.ev.event;
-		g_autofree char *payload = cw_event_to_json(e);
-		CwOutboxRouter *router = cw_outbox_router_get_for_store(self->store);
-		/* the event's outbox rows go in the event's own transaction */
-		gint64 seq = cw_store_event_append(
-		    self->store, w->bot_id,
-		    e->strategy_id != 0 ? g_quark_to_string(e->strategy_id) : NULL,
-		    cw_event_type_to_string(e->type), e->time, payload, error);
-		return seq > 0 &&
-		       (router == NULL || cw_outbox_router_route_event(router, self->store,
-								       w->bot_id, e, seq, error));
-	}
-	case CW_WRITE_TRADE:
-		return cw_store_insert_trade(self->store, NULL, w->u.tr.bot_name, w->u.tr.strategy,
-					     &w->u.tr.trade, error) > 0;
-	case CW_WRITE_ORDER:
-		return cw_store_order_upsert(self->store, w->bot_id, &w->u.order, error);
-	case CW_WRITE_POSITION: {
-		g_autofree char *plan =
-		    w->u.pos.has_plan ? cw_store_exit_plan_to_json(&w->u.pos.plan) : NULL;
+	CwOutboxRouter *router = cw_outbox_router_get_for_store(self->store);
+	CwEvent e = *(const CwEvent *) v->body;
+	g_autofree char *payload = NULL;
+	gint64 seq;
 
-		return cw_store_position_save(
-		    self->store, w->bot_id, w->u.pos.strategy != NULL ? w->u.pos.strategy : w->s1,
-		    &w->u.pos.position, plan != NULL ? plan : w->s3, error);
-	}
-	case CW_WRITE_STATE:
-		return cw_store_state_set(self->store, w->bot_id, w->s1, w->s2, error);
-	case CW_WRITE_METRICS:
-		return cw_store_insert_metrics(self->store, &w->u.metrics, error) > 0;
-	case CW_WRITE_CANDLE:
-		return cw_store_candle_insert(self->store, w->s1,
-					      g_quark_to_string(w->u.candle.symbol),
-					      w->u.candle.interval_ms, &w->u.candle, error);
-	default:
-		g_assert_not_reached();
-	}
+	e.order = v->part[0];
+	e.fill = v->part[1];
+	e.position = v->part[2];
+	e.trade = v->part[3];
+	e.source = v->s[0];
+	e.reason = v->s[1];
+	payload = cw_event_to_json(&e);
+	/* the event's outbox rows go in the event's own transaction */
+	seq = cw_store_event_append(self->store, r->bot_id,
+				    e.strategy_id != 0 ? g_quark_to_string(e.strategy_id) : NULL,
+				    cw_event_type_to_string(e.type), e.time, payload, error);
+	return seq > 0 && (router == NULL || cw_outbox_router_route_event(
+						 router, self->store, r->bot_id, &e, seq, error));
 }
 
-static gboolean cw_store_writer_bot_deleted(CwStoreWriter *self, const CwWrite *w);
+static gboolean
+cw_store_writer_apply_named(CwStoreWriter *self, const CwRecord *r, const CwRecordView *v,
+			    GError **error)
+{
+	CwOutboxRouter *router = cw_outbox_router_get_for_store(self->store);
+	gint64 seq = cw_store_event_append(self->store, r->bot_id, v->s[0], v->s[1], r->time,
+					   v->s[2], error);
+
+	return seq > 0 && (router == NULL ||
+			   cw_outbox_router_route_named(router, self->store, r->bot_id, v->s[0],
+							v->s[1], r->time, v->s[2], seq, error));
+}
+
+static gboolean
+cw_store_writer_apply(CwStoreWriter *self, const CwRecord *r, const CwRecordView *v, GError **error)
+{
+	switch ((CwRecordKind) r->kind) {
+	case CW_RECORD_EVENT:
+		return cw_store_writer_apply_event(self, r, v, error);
+	case CW_RECORD_NAMED:
+		return cw_store_writer_apply_named(self, r, v, error);
+	case CW_RECORD_TRADE:
+		return cw_store_insert_trade(self->store, NULL, v->s[0], v->s[1], v->body, error) >
+		       0;
+	case CW_RECORD_ORDER:
+		return cw_store_order_upsert(self->store, r->bot_id, v->body, error);
+	case CW_RECORD_POSITION: {
+		g_autofree char *plan =
+		    v->part[4] != NULL ? cw_store_exit_plan_to_json(v->part[4]) : NULL;
+
+		return cw_store_position_save(self->store, r->bot_id, v->s[0], v->body,
+					      plan != NULL ? plan : v->s[2], error);
+	}
+	case CW_RECORD_STATE:
+		return cw_store_state_set(self->store, r->bot_id, v->s[0], v->s[1], error);
+	case CW_RECORD_METRICS: {
+		CwStoreMetrics m = *(const CwStoreMetrics *) v->body;
+
+		m.bot_name = v->s[0];
+		m.strategy_id = v->s[1];
+		m.extra_json = v->s[2];
+		m.run_id = v->s[3];
+		return cw_store_insert_metrics(self->store, &m, error) > 0;
+	}
+	case CW_RECORD_CANDLE: {
+		const CwCandle *candle = v->body;
+
+		return cw_store_candle_insert(self->store, v->s[0],
+					      g_quark_to_string(candle->symbol),
+					      candle->interval_ms, candle, error);
+	}
+	case CW_RECORD_N_KINDS:
+	default:
+		break;
+	}
+	g_assert_not_reached();
+}
+
+/* A row of a bot: ON DELETE CASCADE takes it with the bot's row */
+static gboolean
+cw_record_is_bot_row(const CwRecord *r)
+{
+	return r->bot_id > 0 && (r->kind == CW_RECORD_ORDER || r->kind == CW_RECORD_POSITION ||
+				 r->kind == CW_RECORD_STATE);
+}
+
+/* A refused order, position or bot_state write of a bot whose row was
+ * deleted meanwhile. */
+static gboolean
+cw_store_writer_bot_deleted(CwStoreWriter *self, const CwRecord *r)
+{
+	g_autoptr(GError) error = NULL;
+	CwStoreBot bot = {0};
+
+	if (!cw_record_is_bot_row(r))
+		return FALSE;
+	if (cw_store_bot_get_by_id(self->store, r->bot_id, &bot, &error)) {
+		cw_store_bot_clear(&bot);
+		return FALSE;
+	}
+	return g_error_matches(error, CW_STORE_ERROR, CW_STORE_ERROR_NOT_FOUND);
+}
 
 /**
  * cw_store_writer_apply_pending:
@@ -444,9 +521,15 @@ cw_store_writer_apply_pending(CwStoreWriter *self, GError **error)
 {
 	self->n_applied_ok = 0;
 	self->n_applied_fail = 0;
-	for (GList *l = self->queue.head; l != NULL; l = l->next) {
+	for (gsize off = 0; off < self->len;) {
 		g_autoptr(GError) local = NULL;
-		if (cw_store_writer_apply(self, l->data, &local)) {
+		CwRecordView v;
+		const CwRecord *r = cw_store_writer_view(self, off, &v);
+
+		off += r->size;
+		if (r->flags & CW_RECORD_DROPPED)
+			continue;
+		if (cw_store_writer_apply(self, r, &v, &local)) {
 			self->n_applied_ok++;
 			continue;
 		}
@@ -459,11 +542,25 @@ cw_store_writer_apply_pending(CwStoreWriter *self, GError **error)
 		}
 		/* refused by SQLite itself: dropping it keeps the rest flowing */
 		self->n_applied_fail++;
-		if (cw_store_writer_bot_deleted(self, l->data))
+		if (cw_store_writer_bot_deleted(self, r))
 			continue; /* its rows went with its row: nothing is lost */
 		g_warning("store: write dropped: %s", local->message);
 	}
 	return TRUE;
+}
+
+/* The log emptied; its room kept for the next records, unless a backlog
+ * made it large. */
+static void
+cw_store_writer_clear(CwStoreWriter *self)
+{
+	self->len = 0;
+	self->n_pending = 0;
+	self->last_order = -1;
+	if (self->room > CW_STORE_WRITER_KEEP_ROOM) {
+		g_clear_pointer(&self->log, g_free);
+		self->room = 0;
+	}
 }
 
 void
@@ -477,27 +574,7 @@ cw_store_writer_commit_applied(CwStoreWriter *self, guint64 *written, guint64 *f
 	self->n_failed += self->n_applied_fail;
 	self->n_applied_ok = 0;
 	self->n_applied_fail = 0;
-	self->last_order = NULL;
-	for (GList *l; (l = g_queue_pop_head_link(&self->queue)) != NULL;)
-		cw_store_writer_recycle(self, l->data);
-}
-
-/* A refused order, position or bot_state write of a bot whose row was
- * deleted meanwhile (ON DELETE CASCADE took its rows). */
-static gboolean
-cw_store_writer_bot_deleted(CwStoreWriter *self, const CwWrite *w)
-{
-	g_autoptr(GError) error = NULL;
-	CwStoreBot bot = {0};
-
-	if (w->bot_id <= 0 || (w->kind != CW_WRITE_ORDER && w->kind != CW_WRITE_POSITION &&
-			       w->kind != CW_WRITE_STATE))
-		return FALSE;
-	if (cw_store_bot_get_by_id(self->store, w->bot_id, &bot, &error)) {
-		cw_store_bot_clear(&bot);
-		return FALSE;
-	}
-	return g_error_matches(error, CW_STORE_ERROR, CW_STORE_ERROR_NOT_FOUND);
+	cw_store_writer_clear(self);
 }
 
 /**
@@ -514,39 +591,41 @@ cw_store_writer_drop_bot_rows(CwStoreWriter *self, gint64 bot_id)
 {
 	guint n = 0;
 
-	for (GList *l = self->queue.head, *next; l != NULL; l = next) {
-		CwWrite *w = l->data;
+	for (gsize off = 0; off < self->len;) {
+		CwRecord *r = (CwRecord *) (self->log + off);
 
-		next = l->next;
-		if (w->bot_id != bot_id ||
-		    (w->kind != CW_WRITE_ORDER && w->kind != CW_WRITE_POSITION &&
-		     w->kind != CW_WRITE_STATE))
-			continue;
-		if (self->last_order == w)
-			self->last_order = NULL;
-		g_queue_unlink(&self->queue, l);
-		cw_store_writer_recycle(self, w);
-		n++;
+		if (r->bot_id == bot_id && cw_record_is_bot_row(r) &&
+		    !(r->flags & CW_RECORD_DROPPED)) {
+			r->flags |= CW_RECORD_DROPPED;
+			if (self->last_order == (gssize) off)
+				self->last_order = -1;
+			self->n_pending--;
+			n++;
+		}
+		off += r->size;
 	}
+	if (self->n_pending == 0)
+		cw_store_writer_clear(self);
 	return n;
 }
 
-/* Hands every queued write to dst, in order (a bot going away). */
+/* Hands every queued write to dst, in order (a bot going away): the
+ * records as they are, since they hold no pointer. */
 void
 cw_store_writer_move_to(CwStoreWriter *self, CwStoreWriter *dst)
 {
-	GList *l;
-
-	self->last_order = NULL;
-	dst->last_order = NULL;
-	while ((l = g_queue_pop_head_link(&self->queue)) != NULL)
-		g_queue_push_tail_link(&dst->queue, l);
+	dst->last_order = -1;
+	if (self->len > 0) {
+		memcpy(cw_store_writer_reserve(dst, self->len), self->log, self->len);
+		dst->n_pending += self->n_pending;
+	}
+	cw_store_writer_clear(self);
 }
 
 gboolean
 cw_store_writer_flush(CwStoreWriter *self, GError **error)
 {
-	if (self->queue.length == 0)
+	if (self->n_pending == 0)
 		return TRUE;
 	if (!cw_store_begin(self->store, error))
 		return FALSE;
