@@ -76,7 +76,7 @@ G_STATIC_ASSERT(sizeof(CwTrade) % 8 == 0 && sizeof(CwStoreExitPlan) % 8 == 0);
 G_STATIC_ASSERT(sizeof(CwStoreMetrics) % 8 == 0 && sizeof(CwCandle) % 8 == 0);
 
 /* The first room of a log, and the most it keeps after a flush */
-#define CW_STORE_WRITER_MIN_ROOM  4096
+#define CW_STORE_WRITER_MIN_ROOM  16384
 #define CW_STORE_WRITER_KEEP_ROOM (1024 * 1024)
 
 struct _CwStoreWriter {
