@@ -1229,10 +1229,11 @@ test_switch_refused(Fixture *fx, gconstpointer data)
 }
 
 /* The store against the venue after the crashes: orders whose filled
- * quantity differs, and the position. Printed, counted (the test asserts
- * none). */
+ * quantity differs, and the position. Each is a line of why (printed
+ * first on a failure, before the long serve log), counted (the test
+ * asserts none). */
 static guint
-count_disagreements(const char *db, int port)
+count_disagreements(const char *db, int port, GString *why)
 {
 	g_autoptr(JsonNode) audit = sim_get(port, "/sim/audit");
 	JsonObject *a = json_node_get_object(audit);
@@ -1260,14 +1261,16 @@ count_disagreements(const char *db, int port)
 				      link);
 		filled = cw_test_db_text(db, sql);
 		if (filled == NULL || fabs(g_ascii_strtod(filled, NULL) - cum) > 1e-9) {
-			g_test_message("DISAGREE order %s: venue %s filled %.10g, store %s", link,
-				       json_object_get_string_member(o, "orderStatus"), cum,
-				       filled != NULL ? filled : "(no row)");
+			g_string_append_printf(
+			    why, "DISAGREE order %s: venue %s filled %.10g, store %s\n", link,
+			    json_object_get_string_member(o, "orderStatus"), cum,
+			    filled != NULL ? filled : "(no row)");
 			bad++;
 		}
 	}
 	if (fabs(store - venue) > 1e-9) {
-		g_test_message("DISAGREE position: venue %.10g, store %.10g", venue, store);
+		g_string_append_printf(why, "DISAGREE position: venue %.10g, store %.10g\n", venue,
+				       store);
 		bad++;
 	}
 	return bad;
@@ -1286,6 +1289,7 @@ test_crashes(Fixture *fx, gconstpointer data)
 	g_autofree char *config = bot_config(fx, "live", port, "paper", FALSE);
 	g_autoptr(JsonNode) audit = NULL;
 	CwTestDeadline d = cw_test_deadline(60000);
+	g_autoptr(GString) why = g_string_new(NULL);
 	gboolean ended = FALSE;
 	guint kills = 0, bad;
 	GSubprocess *serve;
@@ -1323,10 +1327,17 @@ test_crashes(Fixture *fx, gconstpointer data)
 	g_assert_cmpuint(json_array_get_length(
 			     json_object_get_array_member(json_node_get_object(audit), "orders")),
 			 >, 0);
-	bad = count_disagreements(db, port);
+	bad = count_disagreements(db, port, why);
 	g_test_message("%u disagreements between the store and the venue", bad);
-	if (bad != 0)
+	if (bad != 0) {
+		g_autofree char *rows = cw_test_db_text(
+		    db, "SELECT group_concat(client_order_id || ' ' || purpose || ' ' || status || "
+			"' ' || printf('%.10g', filled_qty), char(10)) FROM orders");
+
+		g_printerr("%u disagreements between the store and the venue:\n%s", bad, why->str);
+		g_printerr("the store's orders:\n%s\n", rows != NULL ? rows : "");
 		cw_test_print_file("serve log", log);
+	}
 	g_assert_cmpuint(bad, ==, 0);
 	/* some of the 30 restarts had candles closed while down */
 	g_assert_cmpint(assert_nothing_decided_in_downtime(db), >=, 1);
